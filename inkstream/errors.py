@@ -1,0 +1,110 @@
+"""The one error tree of inkstream.
+
+    InkstreamError
+    ├── ConfigError                 bad or missing settings; says which and how to fix it
+    ├── StackError                  a local stack component cannot be provisioned or started
+    ├── SchemaError                 a record does not match its Avro schema / cannot be decoded
+    ├── CaptureError                a captured file is refused (empty, wrong type, too big, encrypted...)
+    ├── OcrError                    a document cannot be rasterised or read
+    ├── ExtractionError
+    ├── MappingError                a mapping file is invalid or cannot be applied
+    └── ConnectorError              something outside inkstream failed
+        ├── ObjectStoreError
+        ├── CrmError
+        │   ├── CrmAuthError        401 after a token refresh: permanent
+        │   ├── CrmPermanentError   400/404/...: permanent, goes to the DLQ with the vendor's body
+        │   └── CrmRateLimited      429 or a quota close to its limit: retry after `retry_after`
+        └── EsignError
+            └── WebhookVerificationError
+
+Foreign errors are converted where they enter inkstream (``raise CrmError(...) from exc``).
+Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backpressure).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InkstreamError", "ConfigError", "StackError", "SchemaError", "CaptureError", "OcrError",
+    "ExtractionError", "MappingError", "ConnectorError", "ObjectStoreError", "CrmError",
+    "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "WebhookVerificationError",
+]
+
+
+class InkstreamError(Exception):
+    """Root of every error inkstream raises on purpose."""
+
+
+class ConfigError(InkstreamError):
+    pass
+
+
+class StackError(InkstreamError):
+    pass
+
+
+class SchemaError(InkstreamError):
+    pass
+
+
+class CaptureError(InkstreamError):
+    """A captured file is refused; ``reason`` is a short machine-readable code."""
+
+    def __init__(self, message: str, *, reason: str = "refused") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class OcrError(InkstreamError):
+    pass
+
+
+class ExtractionError(InkstreamError):
+    pass
+
+
+class MappingError(InkstreamError):
+    pass
+
+
+class ConnectorError(InkstreamError):
+    pass
+
+
+class ObjectStoreError(ConnectorError):
+    pass
+
+
+class CrmError(ConnectorError):
+    """``body`` holds the vendor's error body (never credentials)."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class CrmAuthError(CrmError):
+    pass
+
+
+class CrmPermanentError(CrmError):
+    pass
+
+
+class CrmRateLimited(CrmError):
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429, body: str | None = None) -> None:
+        super().__init__(message, status=status, body=body)
+        self.retry_after = retry_after
+
+
+class EsignError(ConnectorError):
+    pass
+
+
+class WebhookVerificationError(EsignError):
+    """A webhook that fails verification; ``reason`` goes to metrics and the audit trail."""
+
+    def __init__(self, message: str, *, provider: str, reason: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.reason = reason

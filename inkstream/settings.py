@@ -1,0 +1,199 @@
+"""One frozen settings object, read once at the edge (the CLI), then passed in.
+
+Sources, highest first: keyword arguments, environment (``INKSTREAM_<SECTION>__<FIELD>``,
+plus the conventional ``KAFKA_BOOTSTRAP_SERVERS``, ``S3_ENDPOINT``, ``CLICKHOUSE_URL``,
+``SCHEMA_REGISTRY_URL``), the YAML config file (``INKSTREAM_CONFIG`` or ``./inkstream.yaml``),
+then the defaults below.
+
+>>> s = load_settings(data_dir="/tmp/x")
+>>> s.kafka.external
+False
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from inkstream.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "TopicConfig"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Section):
+    bootstrap_servers: str | None = Field(None, description="External cluster; unset = the local broker.")
+    host: str = "127.0.0.1"
+    port: int = 9092
+    controller_port: int = 9093
+    heap_mb: int = 512
+    version: str = "4.4.0"
+    schema_registry_url: str | None = None
+    # Extra librdkafka properties (security.protocol, sasl.*, ssl.*), passed to every client.
+    client: dict[str, str] = {}
+
+    @property
+    def external(self) -> bool:
+        return bool(self.bootstrap_servers)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.bootstrap_servers or f"{self.host}:{self.port}"
+
+
+class S3Settings(_Section):
+    endpoint: str | None = Field(None, description="External S3 endpoint URL; unset = the local server.")
+    host: str = "127.0.0.1"
+    port: int = 7070
+    access_key: str = "inkstream"
+    secret_key: str = "inkstream-local-secret"
+    region: str = "us-east-1"
+    bucket: str = "inkstream"
+
+    @property
+    def external(self) -> bool:
+        return bool(self.endpoint)
+
+    @property
+    def url(self) -> str:
+        return self.endpoint or f"http://{self.host}:{self.port}"
+
+
+class ClickHouseSettings(_Section):
+    url: str | None = Field(None, description="ClickHouse server URL; unset = embedded chDB under the data dir.")
+    database: str = "inkstream"
+
+    @property
+    def external(self) -> bool:
+        return bool(self.url)
+
+
+class PrometheusSettings(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9090
+
+
+class TopicConfig(_Section):
+    partitions: int = 6
+    replication_factor: int = 1
+    retention_ms: int | None = 7 * 24 * 3600 * 1000
+    cleanup_policy: str = "delete"
+    config: dict[str, str] = {}
+
+
+class TopicSettings(_Section):
+    prefix: str = Field("", description="Prepended to every topic name (tests use a unique one).")
+    topics: dict[str, TopicConfig] = {}
+    dlq: TopicConfig = TopicConfig(partitions=1, retention_ms=30 * 24 * 3600 * 1000)
+
+    def name(self, logical: str) -> str:
+        return f"{self.prefix}{logical}"
+
+
+class OcrSettings(_Section):
+    engine: str = "rapidocr"
+    device: str = "cpu"
+    dpi: int = 200
+    max_pages: int = 50
+    workers: int = 0  # 0 = one per core
+    low_confidence: float = 0.80
+
+
+class ExtractionSettings(_Section):
+    accept: float = 0.90
+    review: float = 0.60
+    per_field: dict[str, dict[str, float]] = {}
+    version: str = "rules-1"
+    candidate_version: str | None = None
+    candidate_share: float = 0.0
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_upload_bytes: int = 50 * 1024 * 1024
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    data_dir: Path = Path(".inkstream")
+    kafka: KafkaSettings = KafkaSettings()
+    s3: S3Settings = S3Settings()
+    clickhouse: ClickHouseSettings = ClickHouseSettings()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    topics: TopicSettings = TopicSettings()
+    ocr: OcrSettings = OcrSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
+    http: HttpSettings = HttpSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads ``INKSTREAM_CONFIG`` or ``./inkstream.yaml`` when present."""
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("INKSTREAM_CONFIG", "inkstream.yaml"))
+        if not path.exists():
+            if "INKSTREAM_CONFIG" in os.environ:
+                raise ConfigError(f"INKSTREAM_CONFIG={path} does not exist")
+            return {}
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} must hold a mapping at the top level")
+        return data
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__ sources
+        return None, field_name, False
+
+
+# Conventional variable names that point inkstream at external services.
+_EXTERNAL_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": ("kafka", "bootstrap_servers"),
+    "SCHEMA_REGISTRY_URL": ("kafka", "schema_registry_url"),
+    "S3_ENDPOINT": ("s3", "endpoint"),
+    "CLICKHOUSE_URL": ("clickhouse", "url"),
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings once; ``overrides`` win over everything (used by the CLI's flags)."""
+    nested: dict[str, dict[str, Any]] = {}
+    for var, (section, field) in _EXTERNAL_ENV.items():
+        if os.environ.get(var):
+            nested.setdefault(section, {})[field] = os.environ[var]
+    if "INKSTREAM_DATA_DIR" in os.environ and "data_dir" not in overrides:
+        overrides["data_dir"] = os.environ["INKSTREAM_DATA_DIR"]
+    for section, values in nested.items():
+        merged = dict(values)
+        if section in overrides:
+            merged.update(overrides[section] if isinstance(overrides[section], dict) else overrides[section].model_dump())
+        overrides[section] = merged
+    try:
+        settings = Settings(**overrides)
+    except ConfigError:
+        raise
+    except Exception as exc:  # pydantic ValidationError: say which setting is wrong
+        raise ConfigError(f"invalid settings: {exc}") from exc
+    return settings

@@ -1,0 +1,1 @@
+"""Local stack provisioning, ClickHouse DDL, Prometheus rules and Grafana dashboards."""

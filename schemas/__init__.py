@@ -1,0 +1,1 @@
+"""Avro schemas of inkstream's topics (``*.avsc``, one per topic) and their codec."""

@@ -1,0 +1,1 @@
+"""The processors and their shared runtime (consume, produce, DLQ, metrics)."""
