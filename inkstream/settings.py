@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from inkstream.errors import ConfigError
@@ -125,6 +125,46 @@ class HttpSettings(_Section):
     tls_key: Path | None = None
 
 
+class CrmVendorSettings(_Section):
+    """Endpoints and credentials of one CRM. Secrets come from env
+    (``INKSTREAM_CRM__SALESFORCE__CLIENT_SECRET``) or a ``*_file`` (mounted secret)."""
+
+    base_url: str | None = None        # Salesforce instance URL; HubSpot API host; Zoho api_domain override
+    auth_url: str | None = None        # token host: Salesforce login/My Domain, Zoho accounts (data centre)
+    api_version: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None
+    refresh_token: SecretStr | None = None
+    refresh_token_file: Path | None = None
+    access_token: SecretStr | None = None   # HubSpot private-app token
+    access_token_file: Path | None = None
+    requests_per_10s: int | None = None     # HubSpot burst limit of the app's tier
+
+    def secret(self, name: str) -> str | None:
+        """The secret ``name`` from the setting or its file; never logged."""
+        value = getattr(self, name)
+        if value is not None:
+            return value.get_secret_value()
+        path = getattr(self, f"{name}_file")
+        return path.read_text().strip() if path is not None else None
+
+
+class CrmSettings(_Section):
+    crm: str = "salesforce"                 # the CRM the mapper targets (mappings/<crm>.yaml)
+    mapping_file: Path | None = None
+    dry_run: bool | None = None             # None: dry run unless the CRM has credentials
+    esign_provider: str = "docusign"        # target of request_signature commands
+    max_attempts: int = 5                   # per HTTP call, for 429/5xx
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 20.0
+    timeout_s: float = 30.0
+    salesforce: CrmVendorSettings = CrmVendorSettings(auth_url="https://login.salesforce.com", api_version="62.0")
+    hubspot: CrmVendorSettings = CrmVendorSettings(base_url="https://api.hubapi.com",
+                                                   auth_url="https://api.hubapi.com", requests_per_10s=100)
+    zoho: CrmVendorSettings = CrmVendorSettings(auth_url="https://accounts.zoho.com", api_version="8")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -138,6 +178,7 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()
+    crm: CrmSettings = CrmSettings()
     http: HttpSettings = HttpSettings()
 
     @classmethod
