@@ -1,0 +1,259 @@
+"""Avro codec for every inkstream topic.
+
+Writes Avro *single-object encoding* by default (``C3 01`` + the CRC-64-AVRO
+fingerprint of the schema's parsing canonical form, little-endian, + the binary
+payload), and the *Confluent wire format* (``00`` + 4-byte big-endian schema id +
+payload) when a schema registry is configured. ``decode`` reads both: the writer
+schema is found by fingerprint (current schemas and every release under
+``schemas/history``) or by registry id, then resolved into the current reader schema
+of the same record name (Avro schema resolution), so old bytes read as today's record.
+
+Decoded records use plain types (timestamps as int ms, uuids as str), so
+``decode(encode(topic, r)) == r`` for a complete record:
+
+>>> from streams.records import envelope
+>>> r = {**envelope("doc-1", producer="doctest"), "stage": "ocr", "status": "done", "detail": None}
+>>> decode(encode("documents.status", r)) == r
+True
+
+Topic → schema: ``<name>.avsc``; ``<topic>.dlq`` → ``dlq.avsc``;
+``documents.ingested.priority`` → ``documents.ingested.avsc``; a topic prefix
+(``settings.topics.prefix``) is stripped by matching the longest known suffix.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import struct
+import threading
+from pathlib import Path
+from typing import Any
+
+import fastavro
+from fastavro.schema import to_parsing_canonical_form
+
+from inkstream.errors import SchemaError
+from schemas.registry import SchemaRegistry
+
+__all__ = [
+    "Codec", "encode", "decode", "default_codec", "fingerprint64", "schema_for_topic",
+    "logical_topic", "SINGLE_OBJECT_MAGIC", "CONFLUENT_MAGIC",
+]
+
+SCHEMA_DIR = Path(__file__).resolve().parent
+HISTORY_DIR = SCHEMA_DIR / "history"
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+CONFLUENT_MAGIC = b"\x00"
+# Topics that share another topic's schema (priority lane; every DLQ twin).
+_ALIASES = {"documents.ingested.priority": "documents.ingested"}
+_DLQ_SUFFIX = ".dlq"
+
+# CRC-64-AVRO, exactly as in the Avro specification ("Schema Fingerprints").
+_EMPTY64 = 0xC15D213AA4D7A795
+_FP_TABLE = []
+for _i in range(256):
+    _fp = _i
+    for _ in range(8):
+        _fp = (_fp >> 1) ^ (_EMPTY64 & -(_fp & 1))
+    _FP_TABLE.append(_fp)
+
+
+def fingerprint64(data: bytes) -> int:
+    """CRC-64-AVRO (Rabin) fingerprint of ``data`` (a parsing canonical form)."""
+    fp = _EMPTY64
+    for byte in data:
+        fp = (fp >> 8) ^ _FP_TABLE[(fp ^ byte) & 0xFF]
+    return fp
+
+
+def _plain(schema: Any) -> Any:
+    """A copy of ``schema`` without logical types: timestamps stay int ms, uuids str.
+
+    The parsing canonical form drops logicalType anyway, so fingerprints are unchanged."""
+    if isinstance(schema, dict):
+        return {k: _plain(v) for k, v in schema.items() if k != "logicalType"}
+    if isinstance(schema, list):
+        return [_plain(s) for s in schema]
+    return schema
+
+
+class _Schema:
+    """One parsed schema: its JSON, the plain parsed form, canonical form and fingerprint."""
+
+    def __init__(self, raw: dict, origin: str) -> None:
+        self.raw = raw
+        self.origin = origin
+        self.json = json.dumps(raw)
+        try:
+            self.parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
+        except Exception as exc:  # fastavro raises SchemaParseException, KeyError, ...
+            raise SchemaError(f"{origin}: not a valid Avro schema: {exc}") from exc
+        self.name = self.parsed["name"]
+        self.canonical = to_parsing_canonical_form(self.parsed)
+        self.fingerprint = fingerprint64(self.canonical.encode())
+        self.fingerprint_bytes = struct.pack("<Q", self.fingerprint)
+
+
+def _load(path: Path) -> _Schema:
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SchemaError(f"cannot read schema {path}: {exc}") from exc
+    return _Schema(raw, str(path))
+
+
+def logical_topic(topic: str, known: set[str]) -> str:
+    """Logical schema name of a (possibly prefixed) topic: ``t1.ocr.results.dlq`` → ``dlq``."""
+    if topic.endswith(_DLQ_SUFFIX) or topic == "dlq":
+        return "dlq"
+    candidates = {**{k: k for k in known}, **_ALIASES}
+    matches = [name for name in candidates if topic == name or topic.endswith("." + name) or topic.endswith(name)]
+    if not matches:
+        raise SchemaError(f"no schema for topic {topic!r} (known: {', '.join(sorted(known))})")
+    return candidates[max(matches, key=len)]
+
+
+class Codec:
+    """Encoder/decoder for all topics; thread-safe; one per process is enough.
+
+    ``registry`` (a :class:`schemas.registry.SchemaRegistry`) switches writing to the
+    Confluent wire format; reading accepts both formats either way (Confluent bytes
+    need a registry to resolve their id)."""
+
+    def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path | None = None,
+                 registry: SchemaRegistry | None = None) -> None:
+        self.registry = registry
+        self._current: dict[str, _Schema] = {p.stem: _load(p) for p in sorted(Path(schema_dir).glob("*.avsc"))}
+        if not self._current:
+            raise SchemaError(f"no *.avsc schemas under {schema_dir}")
+        self._by_name = {s.name: s for s in self._current.values()}
+        self._by_fp: dict[bytes, _Schema] = {}
+        history = Path(history_dir) if history_dir else Path(schema_dir) / "history"
+        for path in sorted(history.glob("*/v*.avsc")) if history.exists() else []:
+            old = _load(path)
+            self._by_fp.setdefault(old.fingerprint_bytes, old)
+        for current in self._current.values():
+            self._by_fp[current.fingerprint_bytes] = current
+        self._ids: dict[str, int] = {}  # subject -> registry id of the current schema
+        self._by_id: dict[int, _Schema] = {}
+        self._lock = threading.Lock()
+
+    # -- schemas ---------------------------------------------------------------
+    @property
+    def topics(self) -> set[str]:
+        return set(self._current)
+
+    def schema(self, topic: str) -> dict:
+        """The current schema (JSON dict, logical types kept) for a topic name."""
+        return self._current[logical_topic(topic, self.topics)].raw
+
+    def _schema_for(self, topic: str) -> _Schema:
+        return self._current[logical_topic(topic, self.topics)]
+
+    # -- encode ----------------------------------------------------------------
+    def encode(self, topic: str, record: dict) -> bytes:
+        """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field."""
+        schema = self._schema_for(topic)
+        buf = io.BytesIO()
+        if self.registry is not None:
+            buf.write(CONFLUENT_MAGIC + struct.pack(">I", self._registry_id(topic, schema)))
+        else:
+            buf.write(SINGLE_OBJECT_MAGIC + schema.fingerprint_bytes)
+        try:
+            fastavro.schemaless_writer(buf, schema.parsed, record, strict_allow_default=True)
+        except Exception as exc:  # ValueError/TypeError/KeyError/AttributeError from fastavro
+            raise SchemaError(f"record does not match {schema.name} for topic {topic!r}: {exc}") from exc
+        return buf.getvalue()
+
+    def _registry_id(self, topic: str, schema: _Schema) -> int:
+        subject = f"{topic}-value"
+        with self._lock:
+            if subject not in self._ids:
+                schema_id = self.registry.register(subject, schema.json)
+                self._ids[subject] = schema_id
+                self._by_id.setdefault(schema_id, schema)
+            return self._ids[subject]
+
+    # -- decode ----------------------------------------------------------------
+    def decode(self, data: bytes) -> dict:
+        """Read either wire format into the current reader schema of the same record name."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise SchemaError(f"expected bytes, got {type(data).__name__}")
+        data = bytes(data)
+        if data[:2] == SINGLE_OBJECT_MAGIC and len(data) >= 10:
+            writer = self._by_fp.get(data[2:10])
+            if writer is None:
+                raise SchemaError(f"unknown schema fingerprint {data[2:10].hex()} (not a current or released schema)")
+            body = 10
+        elif data[:1] == CONFLUENT_MAGIC and len(data) >= 5:
+            writer = self._writer_by_id(struct.unpack(">I", data[1:5])[0])
+            body = 5
+        else:
+            raise SchemaError(f"not an inkstream Avro record (starts with {data[:4].hex() or 'nothing'}): "
+                              "expected single-object (c301) or Confluent (00) framing")
+        reader = self._by_name.get(writer.name)
+        if reader is None:
+            raise SchemaError(f"writer schema {writer.name} has no current reader schema")
+        return self._read(data, body, writer, reader)
+
+    def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
+        fo = io.BytesIO(data)
+        fo.seek(start)
+        try:
+            record = fastavro.schemaless_reader(
+                fo, writer.parsed, reader.parsed if reader is not writer else None)
+        except Exception as exc:  # EOFError, StopIteration, UnicodeDecodeError, SchemaResolutionError...
+            raise SchemaError(f"cannot decode {writer.name}: {type(exc).__name__}: {exc}") from exc
+        if fo.tell() != len(data):
+            raise SchemaError(f"cannot decode {writer.name}: {len(data) - fo.tell()} trailing bytes")
+        return record
+
+    def _writer_by_id(self, schema_id: int) -> _Schema:
+        with self._lock:
+            cached = self._by_id.get(schema_id)
+        if cached is not None:
+            return cached
+        if self.registry is None:
+            raise SchemaError(f"Confluent-framed record (schema id {schema_id}) but no schema registry configured")
+        raw = self.registry.schema_by_id(schema_id)
+        try:
+            schema = _Schema(json.loads(raw), f"registry id {schema_id}")
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"registry id {schema_id} returned invalid JSON") from exc
+        with self._lock:
+            return self._by_id.setdefault(schema_id, schema)
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, client: Any = None) -> "Codec":
+        """Codec for ``settings``: Confluent framing when ``kafka.schema_registry_url`` is set."""
+        url = settings.kafka.schema_registry_url
+        return cls(registry=SchemaRegistry(url, client=client) if url else None)
+
+
+_default: Codec | None = None
+_default_lock = threading.Lock()
+
+
+def default_codec() -> Codec:
+    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Codec()
+        return _default
+
+
+def schema_for_topic(topic: str) -> dict:
+    return default_codec().schema(topic)
+
+
+def encode(topic: str, record: dict) -> bytes:
+    """``default_codec().encode``: single-object encoding for ``topic``'s current schema."""
+    return default_codec().encode(topic, record)
+
+
+def decode(data: bytes) -> dict:
+    """``default_codec().decode``: reads single-object encoding (and cached Confluent ids)."""
+    return default_codec().decode(data)

@@ -1,0 +1,178 @@
+"""One record through a processor: decode, handle (with bounded retries), encode.
+
+Shared by the Kafka loop and by :func:`streams.runtime.testing.run_processor`, so unit
+tests exercise exactly the code that runs against the broker. Nothing here touches Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from inkstream import __version__
+from inkstream.errors import SchemaError
+from schemas.codec import Codec
+from streams.runtime.processor import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+
+__all__ = ["Incoming", "Produced", "Outcome", "Runner", "dead_letter", "status_record", "dlq_topic"]
+
+# Longest reason kept in a DeadLetter; reasons are messages, not payload dumps.
+_MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A consumed record as the runtime sees it (raw topic name, i.e. with prefix)."""
+
+    topic: str
+    logical_topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None = None
+    headers: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Produced:
+    """A record ready to produce: physical topic, key and encoded value."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class Outcome:
+    """What happened to one record. ``kind``: ok | skipped | dead | backpressure."""
+
+    kind: str
+    produced: list[Produced] = field(default_factory=list)
+    emits: list[Emit] = field(default_factory=list)
+    attempts: int = 0
+    retry_after: float = 0.0
+    reason: str = ""
+    error_type: str = ""
+
+
+def dlq_topic(topic: str) -> str:
+    """The DLQ twin of a physical topic: ``<input>.dlq``."""
+    return f"{topic}.dlq"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def dead_letter(proc: Processor, msg: Incoming, exc: BaseException, attempts: int) -> dict:
+    """The DeadLetter record (schemas/dlq.avsc) for ``msg``, keeping its original bytes."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": _now_ms(),
+        "processor": proc.name,
+        "topic": msg.topic,
+        "partition": msg.partition,
+        "offset": msg.offset,
+        "key": msg.key,
+        "value": msg.value,
+        "error_type": type(exc).__name__,
+        "error": (str(exc) or type(exc).__name__)[:_MAX_REASON],
+        "attempts": attempts,
+    }
+
+
+def status_record(proc: Processor, doc_id: str, trace: str | None, status: str, detail: str | None) -> dict:
+    """A documents.status record for ``doc_id`` at ``proc.stage``."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "doc_id": doc_id,
+        "occurred_at": _now_ms(),
+        "producer": {"name": proc.name, "version": proc.version or __version__},
+        "trace": trace or uuid.uuid4().hex,
+        "stage": proc.stage or proc.name,
+        "status": status,
+        "detail": detail,
+    }
+
+
+def _key_bytes(key: str | None) -> bytes | None:
+    return key.encode() if key is not None else None
+
+
+class Runner:
+    """Holds what ``execute`` needs; one per processor instance."""
+
+    def __init__(self, proc: Processor, codec: Codec, topic_name: Callable[[str], str],
+                 settings=None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.proc, self.codec, self.topic_name = proc, codec, topic_name
+        self.settings, self.sleep = settings, sleep
+
+    def execute(self, msg: Incoming) -> Outcome:
+        try:
+            if msg.value is None:
+                raise SchemaError("record has no value (tombstone)")
+            record = self.codec.decode(msg.value)
+        except SchemaError as exc:
+            return self._dead(msg, exc, 1, None)
+        ctx = Context(processor=self.proc.name, topic=msg.logical_topic, partition=msg.partition,
+                      offset=msg.offset, key=msg.key.decode(errors="replace") if msg.key is not None else None,
+                      timestamp_ms=msg.timestamp_ms, headers=dict(msg.headers), settings=self.settings)
+        attempt = 1
+        while True:
+            ctx.attempt = attempt
+            try:
+                return self._attempt(record, ctx, attempt)
+            except SkipRecord as exc:
+                return Outcome("skipped", attempts=attempt, reason=exc.reason)
+            except Backpressure as exc:
+                return Outcome("backpressure", attempts=attempt, retry_after=exc.retry_after, reason=exc.reason)
+            except Retryable as exc:
+                if attempt >= self.proc.max_attempts:
+                    return self._dead(msg, exc, attempt, record)
+                self.sleep(self.proc.backoff(attempt))
+                attempt += 1
+            except Exception as exc:  # noqa: BLE001 - every other failure becomes a DLQ record
+                return self._dead(msg, exc, attempt, record)
+
+    def _attempt(self, record: dict, ctx: Context, attempt: int) -> Outcome:
+        if self.proc.batch_sink is not None:
+            self.proc.batch_sink.add(record, ctx)
+            return Outcome("ok", attempts=attempt)
+        emits = list(self.proc.handle(record, ctx) or ())
+        produced = []
+        for emit in emits:
+            if not isinstance(emit, Emit):
+                raise TypeError(f"handle() must yield Emit, got {type(emit).__name__}")
+            topic = self.topic_name(emit.topic)
+            produced.append(Produced(topic, _key_bytes(emit.resolved_key), self.codec.encode(topic, emit.value)))
+        produced += self._statuses(emits, record)
+        return Outcome("ok", produced=produced, emits=emits, attempts=attempt)
+
+    def _statuses(self, emits: list[Emit], record: dict) -> list[Produced]:
+        if not self.proc.stage:
+            return []
+        topic = self.topic_name("documents.status")
+        seen: dict[str, None] = {}
+        for emit in emits:
+            doc_id = emit.value.get("doc_id")
+            if isinstance(doc_id, str) and emit.topic != "documents.status":
+                seen.setdefault(doc_id)
+        trace = record.get("trace") if isinstance(record, dict) else None
+        return [Produced(topic, _key_bytes(d), self.codec.encode(
+            topic, status_record(self.proc, d, trace, "done", None))) for d in seen]
+
+    def _dead(self, msg: Incoming, exc: BaseException, attempts: int, record: dict | None) -> Outcome:
+        topic = dlq_topic(msg.topic)
+        produced = [Produced(topic, msg.key, self.codec.encode(topic, dead_letter(self.proc, msg, exc, attempts)))]
+        doc_id = record.get("doc_id") if isinstance(record, dict) else None
+        if self.proc.stage and isinstance(doc_id, str):
+            status_topic = self.topic_name("documents.status")
+            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+            produced.append(Produced(status_topic, _key_bytes(doc_id), self.codec.encode(
+                status_topic, status_record(self.proc, doc_id, record.get("trace"), "failed", detail))))
+        return Outcome("dead", produced=produced, attempts=attempts,
+                       reason=str(exc)[:_MAX_REASON], error_type=type(exc).__name__)
+
