@@ -125,6 +125,40 @@ class HttpSettings(_Section):
     tls_key: Path | None = None
 
 
+class ReviewSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8081
+    # Reviewers and bearer tokens (hashed), default <data_dir>/review/users.json.
+    users_file: Path | None = None
+    session_max_age_s: int = 8 * 3600
+
+
+class CaptureSettings(_Section):
+    """Capture listeners (HTTP upload, SMTP, IMAP, hot folder, FTP) and intake limits."""
+
+    max_bytes: int = 50 * 1024 * 1024          # any single file, every source
+    max_image_pixels: int = 89_478_485         # Pillow's default bomb threshold
+    apikeys_file: Path | None = None           # default <data_dir>/capture/apikeys.json
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_max_bytes: int = 60 * 1024 * 1024     # whole message (base64 grows attachments ~4/3)
+    inline_min_bytes: int = 20 * 1024          # smaller inline images/logos are skipped
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_mailbox: str = "INBOX"
+    imap_interval_s: float = 60.0
+    folder: Path | None = None                 # default <data_dir>/hotfolder
+    folder_stable_s: float = 2.0
+    folder_interval_s: float = 1.0
+    ftp_host: str = "127.0.0.1"
+    ftp_port: int = 2121
+    ftp_user: str = "scanner"
+    ftp_password: str | None = None
+
+
 class CrmVendorSettings(_Section):
     """Endpoints and credentials of one CRM. Secrets come from env
     (``INKSTREAM_CRM__SALESFORCE__CLIENT_SECRET``) or a ``*_file`` (mounted secret)."""
@@ -178,8 +212,10 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()
-    crm: CrmSettings = CrmSettings()
     http: HttpSettings = HttpSettings()
+    capture: CaptureSettings = CaptureSettings()
+    review: ReviewSettings = ReviewSettings()
+    crm: CrmSettings = CrmSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,100 @@
+"""Reviewers: local users with scrypt-hashed passwords, and bearer tokens for a reverse
+proxy that authenticates users itself. Both stored hashed in one JSON file (mode 0600).
+
+>>> import tempfile, pathlib
+>>> r = Reviewers(pathlib.Path(tempfile.mkdtemp()) / "users.json")
+>>> r.add_user("ana", "correct horse", role="reviewer")
+>>> r.check_password("ana", "correct horse").role, r.check_password("ana", "wrong")
+('reviewer', None)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from inkstream.errors import ConfigError
+
+__all__ = ["Reviewer", "Reviewers", "ROLES"]
+
+ROLES = ("reviewer", "admin")
+# OWASP's scrypt floor (N=2^17, r=8, p=1) costs 128 MiB per check; 2^15 keeps a login
+# under ~100 ms on a small host while staying far from brute-forceable.
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _scrypt(password: str, salt: bytes) -> str:
+    return hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT).hex()
+
+
+class Reviewers:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict:
+        if not self.path.exists():
+            return {"users": {}, "tokens": {}}
+        return json.loads(self.path.read_text())
+
+    def _save(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.path)
+
+    def add_user(self, name: str, password: str, *, role: str = "reviewer") -> None:
+        if role not in ROLES:
+            raise ConfigError(f"role must be one of {ROLES}")
+        if len(password) < 8:
+            raise ConfigError("a reviewer password needs at least 8 characters")
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            data = self._load()
+            data["users"][name] = {"salt": salt.hex(), "hash": _scrypt(password, salt), "role": role}
+            self._save(data)
+
+    def add_token(self, name: str, *, role: str = "reviewer") -> str:
+        """Create a bearer token for ``name``; only its SHA-256 is stored. Returns the token."""
+        if role not in ROLES:
+            raise ConfigError(f"role must be one of {ROLES}")
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            data = self._load()
+            data["tokens"][hashlib.sha256(token.encode()).hexdigest()] = {"user": name, "role": role}
+            self._save(data)
+        return token
+
+    def check_password(self, name: str, password: str) -> Reviewer | None:
+        user = self._load()["users"].get(name)
+        if user is None:
+            _scrypt(password, b"0" * 16)  # same cost whether or not the user exists
+            return None
+        if hmac.compare_digest(_scrypt(password, bytes.fromhex(user["salt"])), user["hash"]):
+            return Reviewer(name, user["role"])
+        return None
+
+    def check_token(self, token: str) -> Reviewer | None:
+        entry = self._load()["tokens"].get(hashlib.sha256(token.encode()).hexdigest())
+        return Reviewer(entry["user"], entry["role"]) if entry else None
+
+    def role_of(self, name: str) -> str | None:
+        user = self._load()["users"].get(name)
+        return user["role"] if user else None

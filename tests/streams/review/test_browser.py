@@ -1,0 +1,63 @@
+"""The review page driven by a real headless Chromium (Debian's package)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def served(review):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(review.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        yield context.new_page()
+        browser.close()
+
+
+def test_reviewer_corrects_the_amount_in_the_browser_and_approves(review, served, page):
+    page.goto(f"{served}/review")
+    assert page.url.endswith("/review/login")
+    page.fill("input[name=username]", "ana")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.click(f"a[href='/review/docs/{review.record['doc_id']}']")
+    # The page image loads and the amount's box is drawn over it.
+    page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+    assert page.locator("#box-total_amount").count() == 1
+    page.focus("#field-total_amount")
+    assert "active" in page.get_attribute("#box-total_amount", "class")
+    page.fill("#field-total_amount", "48250.00")
+    page.click("button.approve")
+    assert "recorded" in page.inner_text(".flash")
+    [out] = review.published
+    assert out["status"] == "approved"
+    assert out["review"]["changes"] == [{"field": "total_amount", "old": None, "new": "48250.00"}]
