@@ -21,6 +21,7 @@ _COMMAND_MODULES = [
     "connectors.capture.commands",  # ingest
     "streams.ocr.commands",       # ocr FILE
     "streams.extract.commands",   # extract FILE
+    "streams.review.commands",    # reviewer add|token
     "connectors.crm.commands",    # crm setup, mapping check
     "connectors.esign.commands",  # simulate esign
     "streams.audit.commands",     # audit verify|certificate, query

@@ -1,0 +1,63 @@
+"""Build the review server from settings: Kafka follower and publisher, the object
+store, the OCR engine for page re-reads. ``inkstream run review`` calls :func:`serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inkstream.settings import Settings
+
+__all__ = ["build", "serve", "reviewers_path"]
+
+
+def reviewers_path(settings: Settings) -> Path:
+    return settings.review.users_file or Path(settings.data_dir) / "review" / "users.json"
+
+
+def _reread(settings: Settings):
+    """Re-run OCR on one page with the configured engine (loaded on first use)."""
+    engine = None
+
+    def reread(data: bytes, content_type: str, page: int) -> list[dict]:
+        nonlocal engine
+        from streams.ocr.document import read_document  # heavy: onnxruntime, OpenCV
+        from streams.ocr.engines import create_engine
+
+        engine = engine or create_engine(settings)
+        pages = read_document(data, content_type, engine=engine, settings=settings, only_page=page)
+        return [{"text": l["text"], "confidence": l["confidence"], "box": l["box"]} for l in pages[0]["lines"]]
+
+    return reread
+
+
+def build(settings: Settings):
+    """Return (app, follower) wired to the real stack."""
+    from connectors.objectstore.s3 import S3ObjectStore
+    from schemas.codec import Codec
+    from streams.review.app import ReviewDeps, create_app
+    from streams.review.follower import KafkaPublisher, QueueFollower
+    from streams.review.queue import ReviewQueue
+    from streams.review.users import Reviewers
+
+    codec = Codec.from_settings(settings)
+    queue = ReviewQueue()
+    follower = QueueFollower(settings, queue, codec)
+    publisher = KafkaPublisher(settings, codec)
+    deps = ReviewDeps(queue=queue, reviewers=Reviewers(reviewers_path(settings)),
+                      store=S3ObjectStore.from_settings(settings), publish=publisher.publish,
+                      record_action=publisher.record_action, reread_page=_reread(settings))
+    return create_app(settings, deps), follower
+
+
+def serve(settings: Settings, *, port: int | None = None) -> None:
+    import uvicorn
+
+    app, follower = build(settings)
+    follower.start()
+    tls = {}
+    if settings.http.tls_cert and settings.http.tls_key:
+        tls = {"ssl_certfile": str(settings.http.tls_cert), "ssl_keyfile": str(settings.http.tls_key)}
+    try:
+        uvicorn.run(app, host=settings.review.host, port=port or settings.review.port, log_level="info", **tls)
+    finally:
+        follower.stop()
