@@ -1,0 +1,234 @@
+"""The one ingest function every capture source calls.
+
+``ingest(doc, store=..., producer=..., settings=...)``:
+
+1. validates the file (``intake.check``: real type by magic bytes, size, encryption,
+   corruption, decompression bombs) and refuses with ``CaptureError(reason=...)``;
+2. hashes it (SHA-256, streamed) and stores it content-addressed under
+   ``originals/<sha[:2]>/<sha>`` in the versioned bucket, unless that key exists: then
+   it is a duplicate, nothing is uploaded, and the new event's ``duplicate_of`` names
+   the first document (its ``doc-id`` is kept in the object's metadata);
+3. produces one ``documents.ingested`` record (``documents.ingested.priority`` for
+   ``priority="high"``) and one ``documents.status`` record (stage ``ingested``), keyed
+   by ``doc_id``, through an idempotent producer.
+
+Guarantee: at-least-once. The object is written before the record, so a record never
+points at missing bytes; a crash between the two leaves an orphan object whose next
+upload is reported as a duplicate of a doc_id no record names (harmless, visible).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from connectors.capture import intake
+from connectors.capture.document import CapturedDocument, IngestResult
+from connectors.objectstore import ObjectRef, ObjectStore
+from inkstream.errors import CaptureError, ConnectorError
+from streams.records import envelope
+
+__all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
+           "original_key"]
+
+_CHUNK = 1024 * 1024
+_DELIVERY_TIMEOUT_S = 30.0
+
+
+@runtime_checkable
+class RecordSink(Protocol):
+    """Where encoded records go. ``send`` MUST NOT block on the broker; it returns a
+    future that resolves when the record is durably acknowledged (or fails with the
+    delivery error). ``KafkaRecordSink`` is the real one; tests use a list."""
+
+    def send(self, topic: str, key: str, value: bytes) -> Future: ...
+
+
+class DedupeStore(ObjectStore, Protocol):
+    """An ``ObjectStore`` that can also return an object's user metadata (the first
+    document's ``doc-id`` lives there). ``S3ObjectStore`` implements it."""
+
+    def stat(self, key: str) -> tuple[ObjectRef, dict[str, str]] | None: ...
+
+
+@dataclass(frozen=True)
+class IngestMetrics:
+    """Prometheus metrics of capture; labels carry the source and outcome only (no PII)."""
+
+    documents: object
+    refused: object
+    seconds: object
+    bytes: object
+
+    @classmethod
+    def create(cls, registry) -> "IngestMetrics":
+        from prometheus_client import Counter, Histogram
+
+        return cls(
+            documents=Counter("inkstream_ingest_documents_total", "Captured documents by outcome "
+                              "(ingested, duplicate, refused, error)", ["source", "outcome"], registry=registry),
+            refused=Counter("inkstream_ingest_refused_total", "Refused documents by reason code",
+                            ["source", "reason"], registry=registry),
+            seconds=Histogram("inkstream_ingest_seconds", "Time to validate, store and produce one document",
+                              ["source"], registry=registry,
+                              buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)),
+            bytes=Counter("inkstream_ingest_bytes_total", "Bytes of accepted originals", ["source"],
+                          registry=registry),
+        )
+
+
+def new_doc_id() -> str:
+    """A time-ordered id (ms timestamp + random, like a ULID) so ids sort by arrival."""
+    return f"{time.time_ns() // 1_000_000:012x}-{uuid.uuid4().hex[:20]}"
+
+
+def original_key(sha256: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256}"
+
+
+def ingested_topic(priority: str) -> str:
+    """Logical topic of the lane: high priority travels a lane of its own."""
+    return "documents.ingested.priority" if priority == "high" else "documents.ingested"
+
+
+def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, settings,
+           metrics: IngestMetrics | None = None, wait: bool = True) -> IngestResult:
+    """Validate, store (or recognise as duplicate) and announce one captured document.
+
+    With ``wait=True`` returns only after Kafka acknowledged both records (the HTTP API
+    answers 201 only then); with ``wait=False`` the caller waits on ``result.delivered``
+    (the CLI does, after queueing a whole batch). Raises ``CaptureError`` for a refused
+    file and ``ConnectorError`` (``ObjectStoreError``) when S3 or Kafka fail.
+    """
+    started = time.perf_counter()
+    try:
+        result = _ingest(doc, store, producer, settings, wait)
+    except CaptureError as exc:
+        if metrics:
+            metrics.documents.labels(doc.source, "refused").inc()
+            metrics.refused.labels(doc.source, exc.reason).inc()
+        raise
+    except Exception:
+        if metrics:
+            metrics.documents.labels(doc.source, "error").inc()
+        raise
+    if metrics:
+        metrics.documents.labels(doc.source, "duplicate" if result.duplicate else "ingested").inc()
+        metrics.bytes.labels(doc.source).inc(result.original.size_bytes)
+        metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
+    return result
+
+
+def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings,
+            wait: bool) -> IngestResult:
+    cap = settings.capture
+    checked = intake.check(doc.path if doc.path is not None else doc.data, doc.filename,
+                           max_bytes=cap.max_bytes, max_image_pixels=cap.max_image_pixels)
+    sha = _sha256(doc)
+    key = original_key(sha)
+    doc_id = new_doc_id()
+    with _key_lock(key):
+        existing = store.stat(key)
+        if existing is not None:
+            ref, meta = existing
+            duplicate_of = meta.get("doc-id") or None
+            ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
+                            ref.content_type)
+        else:
+            duplicate_of = None
+            with doc.open() as fh:
+                ref = store.put(key, fh, content_type=checked.content_type,
+                                metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
+    duplicate = existing is not None
+    record = _ingested_record(doc, doc_id, ref, duplicate_of)
+    topic = ingested_topic(doc.priority)
+    status = {**envelope(doc_id, producer=record["producer"]["name"], trace=record["trace"]),
+              "stage": "ingested", "status": "duplicate" if duplicate else "stored",
+              "detail": f"duplicate of {duplicate_of}" if duplicate else None}
+    delivered = _send_both(producer, settings, topic, doc_id, record, status)
+    if wait:
+        _wait(delivered)
+    return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
+                        original=ref, topic=settings.topics.name(topic), delivered=delivered)
+
+
+def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict:
+    return {
+        **envelope(doc_id, producer=f"capture.{doc.source}", trace=doc.trace),
+        "source": doc.source, "source_ref": doc.source_ref, "filename": doc.filename,
+        "original": ref.to_record(), "duplicate_of": duplicate_of, "priority": doc.priority,
+        "crm_ref": doc.crm_ref, "email": doc.email.to_record() if doc.email else None,
+        "metadata": dict(doc.metadata),
+    }
+
+
+def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: dict, status: dict) -> Future:
+    from schemas.codec import encode
+
+    # The codec maps the (prefixed) topic to its schema; the priority lane shares
+    # documents.ingested's schema.
+    ingested, status_topic = settings.topics.name(topic), settings.topics.name("documents.status")
+    first = producer.send(ingested, doc_id, encode(ingested, record))
+    second = producer.send(status_topic, doc_id, encode(status_topic, status))
+    both: Future = Future()
+    pending = [2]
+    lock = threading.Lock()
+
+    def done(fut: Future) -> None:
+        with lock:
+            if both.done():
+                return
+            if fut.exception() is not None:
+                both.set_exception(fut.exception())
+                return
+            pending[0] -= 1
+            if pending[0] == 0:
+                both.set_result(None)
+
+    first.add_done_callback(done)
+    second.add_done_callback(done)
+    return both
+
+
+def _wait(delivered: Future) -> None:
+    try:
+        delivered.result(timeout=_DELIVERY_TIMEOUT_S)
+    except Exception as exc:
+        raise ConnectorError(f"Kafka did not acknowledge the ingested record: {exc}") from exc
+
+
+def _sha256(doc: CapturedDocument) -> str:
+    if doc.data is not None:
+        return hashlib.sha256(doc.data).hexdigest()
+    with doc.open() as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+# One lock per content key within a process, so two threads (HTTP workers) receiving
+# the same bytes at once store one object and flag the other as a duplicate.
+_locks: dict[str, list] = {}  # key -> [lock, holders]
+_locks_guard = threading.Lock()
+
+
+class _key_lock:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __enter__(self) -> None:
+        with _locks_guard:
+            entry = _locks.setdefault(self.key, [threading.Lock(), 0])
+            entry[1] += 1
+        entry[0].acquire()
+        self.entry = entry
+
+    def __exit__(self, *exc) -> None:
+        self.entry[0].release()
+        with _locks_guard:
+            self.entry[1] -= 1
+            if self.entry[1] == 0:
+                _locks.pop(self.key, None)

@@ -1,0 +1,55 @@
+"""Fixtures for capture tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.capture.testing import ListSink
+
+
+@pytest.fixture
+def sink() -> ListSink:
+    return ListSink()
+
+
+class MemoryStore:
+    """The ObjectStore contract (versioned, metadata kept) over a dict, for unit tests of
+    ingest's logic; the same behaviour is proven against the real S3 server in
+    ``test_stack.py`` and ``tests/connectors/objectstore``."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, list[tuple[bytes, dict, str]]] = {}
+
+    def put(self, key, data, *, content_type, metadata=None):
+        import hashlib
+
+        from connectors.objectstore import ObjectRef
+
+        body = data if isinstance(data, bytes) else data.read()
+        version = f"v{sum(len(v) for v in self.versions.values()) + 1}"
+        self.versions.setdefault(key, []).append((body, dict(metadata or {}), content_type))
+        return ObjectRef("mem", key, version, hashlib.sha256(body).hexdigest(), len(body), content_type)
+
+    def stat(self, key):
+        import hashlib
+
+        from connectors.objectstore import ObjectRef
+
+        if key not in self.versions:
+            return None
+        body, meta, ctype = self.versions[key][-1]
+        ref = ObjectRef("mem", key, f"v{len(self.versions[key])}", hashlib.sha256(body).hexdigest(),
+                        len(body), ctype)
+        return ref, meta
+
+    def exists(self, key):
+        found = self.stat(key)
+        return found[0] if found else None
+
+    def get(self, ref):
+        return self.versions[ref.key][-1][0]
+
+
+@pytest.fixture
+def memstore() -> MemoryStore:
+    return MemoryStore()
