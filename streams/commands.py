@@ -1,0 +1,37 @@
+"""``inkstream run <processor> [--workers N] [--metrics-port P]``."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        processor: str = typer.Argument(..., help="Registered processor name (streams/registry.py)."),
+        workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (consumer-group members)."),
+        metrics_port: int = typer.Option(0, "--metrics-port", help="First /metrics+/healthz port (worker i: P+i); 0 = any free port."),
+        no_transactions: bool = typer.Option(False, "--no-transactions", hidden=True,
+                                             help="At-least-once instead of exactly-once (tests and benchmarks only)."),
+    ) -> None:
+        """Run a processor until SIGTERM (graceful: the open batch is committed or aborted)."""
+        import logging
+
+        from inkstream.errors import ConfigError
+        from inkstream.settings import load_settings
+        from streams.registry import PROCESSORS
+        from streams.runtime.workers import run_workers
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        if processor not in PROCESSORS:
+            raise typer.BadParameter(f"unknown processor {processor!r}; known: {', '.join(sorted(PROCESSORS))}")
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            typer.echo(f"inkstream run: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        code = run_workers(processor, settings, workers=workers, metrics_port=metrics_port,
+                           exactly_once=False if no_transactions else None)
+        raise typer.Exit(code)

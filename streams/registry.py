@@ -1,0 +1,28 @@
+"""Every runnable processor: ``name -> "module:factory"``, ``factory(settings) -> Processor``.
+
+``inkstream run <name>`` imports the factory only when asked, so a processor with heavy
+dependencies (OCR models) costs nothing to the others. Add one line per processor.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from inkstream.errors import ConfigError
+
+__all__ = ["PROCESSORS", "load_processor"]
+
+PROCESSORS: dict[str, str] = {
+    "passthrough": "streams.runtime.examples:passthrough",
+}
+
+
+def load_processor(name: str, settings):
+    """Build processor ``name`` for ``settings``; ConfigError names the known ones."""
+    try:
+        target = PROCESSORS[name]
+    except KeyError:
+        raise ConfigError(f"unknown processor {name!r}; known: {', '.join(sorted(PROCESSORS))}") from None
+    module_name, _, attr = target.partition(":")
+    factory = getattr(importlib.import_module(module_name), attr)
+    return factory(settings)

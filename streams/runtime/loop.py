@@ -1,0 +1,324 @@
+"""The Kafka loop of one worker: consume a batch, run each record through the
+processor, produce the results and commit the consumed offsets.
+
+Exactly-once (Kafka→Kafka processors): each batch is one Kafka transaction holding the
+outputs, the DLQ records, the documents.status records and the consumed offsets
+(``send_offsets_to_transaction``); consumers read ``read_committed``; the producer is
+idempotent with a ``transactional.id`` that is stable per worker
+(``<prefix>inkstream-<processor>-<index>``), so a restarted worker fences its
+predecessor and aborts whatever it left open. A batch is bounded by
+``Processor.batch_max_records`` and ``batch_max_seconds`` (waiting for records) and by
+``batch_max_seconds`` again for processing; unprocessed records of a cut batch are
+rewound (seek) and read again by the next batch.
+
+At-least-once (``sink=True`` / ``batch_sink``): the producer is flushed, the batch sink
+flushed, then the offsets committed synchronously; a crash in between repeats the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from prometheus_client import CollectorRegistry
+
+from schemas.codec import Codec
+from streams.runtime.execute import Incoming, Outcome, Produced, Runner
+from streams.runtime.health import Health
+from streams.runtime.metrics import Metrics
+from streams.runtime.processor import Processor
+
+__all__ = ["Worker", "group_id", "transactional_id"]
+
+log = logging.getLogger("inkstream.runtime")
+
+_LAG_EVERY_S = 5.0
+_TXN_TIMEOUT_S = 30.0
+
+
+def group_id(settings, proc: Processor) -> str:
+    return f"{settings.topics.prefix}inkstream-{proc.name}"
+
+
+def transactional_id(settings, proc: Processor, index: int) -> str:
+    return f"{settings.topics.prefix}inkstream-{proc.name}-{index}"
+
+
+class _AbortBatch(Exception):
+    """The open transaction had to be aborted; the batch is rewound and read again."""
+
+
+class Worker:
+    """One consumer-group member running one processor. ``run()`` until ``stop()``."""
+
+    def __init__(self, proc: Processor, settings, *, index: int = 0, codec: Codec | None = None,
+                 metrics: Metrics | None = None, health: Health | None = None,
+                 exactly_once: bool | None = None, kafka_config: dict | None = None) -> None:
+        self.proc, self.settings, self.index = proc, settings, index
+        # exactly_once=False turns transactions off for a transactional processor (tests/bench only).
+        self.exactly_once = proc.transactional if exactly_once is None else (exactly_once and proc.transactional)
+        self.codec = codec or Codec.from_settings(settings)
+        self.metrics = metrics or Metrics.create(CollectorRegistry(), processor=proc.name)
+        self.health = health or Health()
+        self.runner = Runner(proc, self.codec, settings.topics.name, settings)
+        self._logical = {settings.topics.name(t): t for t in proc.inputs}
+        self._stop = threading.Event()
+        self._generation = 0
+        self._in_txn = False
+        self._resume_at: float | None = None
+        self._next_lag = 0.0
+        self._delivery_errors: list[str] = []
+        base = {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, **(kafka_config or {})}
+        self.consumer = Consumer({
+            **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
+            "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed", "enable.partition.eof": False,
+            "client.id": f"inkstream-{proc.name}-{index}",
+        })
+        producer_config = {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                           "client.id": f"inkstream-{proc.name}-{index}",
+                           "on_delivery": self._on_delivery, "delivery.report.only.error": True}
+        if self.exactly_once:
+            producer_config |= {"transactional.id": transactional_id(settings, proc, index),
+                                "transaction.timeout.ms": int(_TXN_TIMEOUT_S * 1000 * 2)}
+        self.producer = Producer(producer_config)
+
+    # -- lifecycle -------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the loop to finish the record in hand, commit what is done, and close."""
+        self._stop.set()
+
+    def run(self) -> None:
+        if self.exactly_once:
+            self.producer.init_transactions(_TXN_TIMEOUT_S)  # fences a predecessor, aborts its txn
+        self.consumer.subscribe(list(self._logical), on_assign=self._on_assign,
+                                on_revoke=self._on_revoke, on_lost=self._on_revoke)
+        self.health.beat("running")
+        try:
+            while not self._stop.is_set():
+                self.step()
+        except BaseException:
+            self.health.beat("failed")
+            raise
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._in_txn:
+            self._abort()
+        try:
+            self.consumer.close()  # leaves the group now, so the partitions move at once
+        finally:
+            self.producer.flush(10)
+            self.health.beat("stopped")
+
+    # -- one batch -------------------------------------------------------------
+    def step(self) -> None:
+        """Consume one batch (or wait out a backpressure pause) and checkpoint it."""
+        if self._resume_at is not None and self._paused():
+            return
+        generation = self._generation
+        msgs = self.consumer.consume(self.proc.batch_max_records, self.proc.batch_max_seconds)
+        self.health.beat("running", len(self.consumer.assignment()))
+        msgs = [m for m in msgs if self._usable(m)]
+        if generation != self._generation and msgs:
+            self._rewind_committed(msgs)  # fetched across a rebalance: read again under the new one
+            return
+        if msgs:
+            self._process_batch(msgs)
+        self._maybe_report_lag()
+
+    def _paused(self) -> bool:
+        remaining = self._resume_at - time.monotonic()
+        if remaining > 0:
+            for msg in self.consumer.consume(1, min(remaining, 0.5)):  # serves heartbeats/rebalances
+                self._rewind([msg])
+            self.health.beat("paused", len(self.consumer.assignment()))
+            return True
+        self.consumer.resume(self.consumer.assignment())
+        self._resume_at = None
+        return False
+
+    def _process_batch(self, msgs: list[Message]) -> None:
+        offsets: dict[tuple[str, int], int] = {}
+        done = 0
+        deadline = time.monotonic() + max(self.proc.batch_max_seconds, 0.05)
+        self._begin()
+        try:
+            for msg in msgs:
+                if done and (self._stop.is_set() or time.monotonic() > deadline):
+                    break
+                outcome = self._execute(msg)
+                if outcome.kind == "backpressure":
+                    self._pause(outcome.retry_after)
+                    break
+                self._produce(outcome.produced)
+                offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
+                done += 1
+            if done < len(msgs):
+                self._rewind(msgs[done:])
+            self._checkpoint(offsets)
+        except _AbortBatch:
+            self._rewind(msgs)
+
+    def _execute(self, msg: Message) -> Outcome:
+        logical = self._logical.get(msg.topic(), msg.topic())
+        ts_type, ts = msg.timestamp()
+        incoming = Incoming(msg.topic(), logical, msg.partition(), msg.offset(), msg.key(), msg.value(),
+                            ts if ts_type else None, dict(msg.headers() or ()))
+        started = time.perf_counter()
+        outcome = self.runner.execute(incoming)
+        self.metrics.processing_seconds(logical).observe(time.perf_counter() - started)
+        self.metrics.records_in(logical).inc()
+        if outcome.attempts > 1:
+            self.metrics.retries(logical).inc(outcome.attempts - 1)
+        if outcome.kind == "dead":
+            self.metrics.errors(logical, outcome.error_type).inc()
+            self.metrics.dlq(logical).inc()
+            log.warning("%s: %s[%d]@%d -> DLQ: %s: %s", self.proc.name, msg.topic(), msg.partition(),
+                        msg.offset(), outcome.error_type, outcome.reason[:200])
+        elif outcome.kind == "skipped":
+            self.metrics.skipped(logical).inc()
+        elif outcome.kind == "backpressure":
+            self.metrics.backpressure().inc()
+        for emit in outcome.emits:
+            self.metrics.records_out(emit.topic).inc()
+        return outcome
+
+    # -- producing and checkpoints --------------------------------------------
+    def _produce(self, produced: Iterable[Produced]) -> None:
+        for item in produced:
+            while True:
+                try:
+                    self.producer.produce(item.topic, item.value, item.key)
+                    break
+                except BufferError:  # local queue full: let librdkafka drain it
+                    self.producer.poll(0.05)
+                except KafkaException as exc:
+                    self._fail_txn(exc)
+                    raise _AbortBatch() from exc
+        self.producer.poll(0)
+
+    def _begin(self) -> None:
+        if self.exactly_once:
+            self.producer.begin_transaction()
+            self._in_txn = True
+
+    def _checkpoint(self, offsets: dict[tuple[str, int], int]) -> None:
+        tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        if self.exactly_once:
+            self._commit_txn(tps)
+        elif tps or self.proc.batch_sink is not None:
+            self._commit_at_least_once(tps)
+
+    def _commit_txn(self, tps: list[TopicPartition]) -> None:
+        try:
+            if tps:
+                self.producer.send_offsets_to_transaction(tps, self.consumer.consumer_group_metadata(), _TXN_TIMEOUT_S)
+            while True:
+                try:
+                    self.producer.commit_transaction(_TXN_TIMEOUT_S)
+                    break
+                except KafkaException as exc:
+                    if not exc.args[0].retriable():
+                        raise
+            self._in_txn = False
+            self.metrics.checkpoint("committed").inc()
+        except KafkaException as exc:
+            self._fail_txn(exc)
+            raise _AbortBatch() from exc
+
+    def _fail_txn(self, exc: KafkaException) -> None:
+        error: KafkaError = exc.args[0]
+        if error.fatal() or not self.exactly_once:
+            self.metrics.checkpoint("fatal").inc()
+            raise exc  # e.g. fenced by a newer instance with our transactional.id: stop this one
+        log.warning("%s: aborting transaction: %s", self.proc.name, error)
+        self._abort()
+        self.metrics.checkpoint("aborted").inc()
+
+    def _abort(self) -> None:
+        try:
+            self.producer.abort_transaction(_TXN_TIMEOUT_S)
+        finally:
+            self._in_txn = False
+
+    def _commit_at_least_once(self, tps: list[TopicPartition]) -> None:
+        self.producer.flush()
+        if self._delivery_errors:
+            errors, self._delivery_errors = self._delivery_errors, []
+            self.metrics.checkpoint("failed").inc()
+            log.warning("%s: %d deliveries failed (%s); repeating the batch", self.proc.name, len(errors), errors[0])
+            raise _AbortBatch()
+        try:
+            if self.proc.batch_sink is not None:
+                self.proc.batch_sink.flush()
+        except Exception as exc:  # noqa: BLE001 - the sink's failure is retried, never swallowed
+            self.metrics.checkpoint("failed").inc()
+            log.warning("%s: sink flush failed, repeating the batch: %s", self.proc.name, exc)
+            time.sleep(self.proc.retry_backoff_s)
+            raise _AbortBatch() from exc
+        if tps:
+            self.consumer.commit(offsets=tps, asynchronous=False)
+        self.metrics.checkpoint("committed").inc()
+
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self._delivery_errors.append(f"{msg.topic()}: {err}")
+
+    # -- rebalances, pauses, rewinds -------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._generation += 1
+        if self._resume_at is not None:
+            consumer.pause(partitions)
+        log.info("%s[%d]: assigned %d partitions", self.proc.name, self.index, len(partitions))
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._generation += 1
+        if self._in_txn:  # never committed after losing the partitions: the new owner redoes them
+            self._abort()
+        for tp in partitions:
+            self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(0)
+
+    def _pause(self, seconds: float) -> None:
+        self._resume_at = time.monotonic() + seconds
+        self.consumer.pause(self.consumer.assignment())
+
+    def _rewind(self, msgs: list[Message]) -> None:
+        """Seek each partition back to its first message in ``msgs`` (read them again)."""
+        first: dict[tuple[str, int], int] = {}
+        for msg in msgs:
+            first.setdefault((msg.topic(), msg.partition()), msg.offset())
+        assigned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
+        for (topic, partition), offset in first.items():
+            if (topic, partition) in assigned:
+                self.consumer.seek(TopicPartition(topic, partition, offset))
+
+    def _rewind_committed(self, msgs: list[Message]) -> None:
+        assigned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
+        tps = [TopicPartition(t, p) for t, p in {(m.topic(), m.partition()) for m in msgs} if (t, p) in assigned]
+        for tp in self.consumer.committed(tps, timeout=10) if tps else []:
+            self.consumer.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else -2))
+
+    def _usable(self, msg: Message) -> bool:
+        error = msg.error()
+        if error is None:
+            return True
+        if error.code() != KafkaError._PARTITION_EOF:
+            self.metrics.errors(self._logical.get(msg.topic() or "", "?"), "KafkaError").inc()
+            log.warning("%s: consumer error: %s", self.proc.name, error)
+        return False
+
+    def _maybe_report_lag(self) -> None:
+        now = time.monotonic()
+        if now < self._next_lag:
+            return
+        self._next_lag = now + _LAG_EVERY_S
+        assignment = self.consumer.assignment()
+        for tp in self.consumer.position(assignment) if assignment else []:
+            _, high = self.consumer.get_watermark_offsets(tp, cached=True)
+            if high >= 0 and tp.offset >= 0:
+                self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(max(0, high - tp.offset))

@@ -1,0 +1,113 @@
+"""Start processor workers: one in this process, or N supervised child processes.
+
+Each worker is a consumer-group member with its own transactional.id (index 0..N-1),
+its own Prometheus registry and its own ``/metrics`` + ``/healthz`` port (``port + index``;
+0 = a free port). SIGTERM/SIGINT: each worker finishes the record in hand, commits what
+is done (or aborts the open transaction), leaves the group and exits 0; the supervisor
+forwards the signal and waits. A child that dies unexpectedly is restarted after a pause.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import signal
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from streams.runtime.health import Health, HealthServer
+from streams.runtime.loop import Worker
+from streams.runtime.metrics import Metrics
+from streams.runtime.processor import Processor
+
+__all__ = ["serve", "run_workers"]
+
+log = logging.getLogger("inkstream.runtime")
+
+_RESTART_PAUSE_S = 2.0
+
+
+def _register_target(settings: Any, name: str, port: int) -> None:
+    """Tell the local Prometheus about this worker when the stack module provides it."""
+    try:
+        prometheus = importlib.import_module("ops.stack.prometheus")
+    except ModuleNotFoundError:
+        return
+    register = getattr(prometheus, "register_target", None)
+    if register is None:
+        return
+    try:
+        register(settings, name, port)
+    except Exception as exc:  # noqa: BLE001 - monitoring must never stop a worker
+        log.warning("could not register %s with Prometheus: %s", name, exc)
+
+
+def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
+          exactly_once: bool | None = None, handle_signals: bool = True) -> None:
+    """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises)."""
+    registry = CollectorRegistry()
+    metrics = Metrics.create(registry, processor=proc.name)
+    health = Health()
+    server = None
+    if metrics_port is not None:
+        server = HealthServer(registry, health, metrics_port).start()
+        log.info("%s[%d]: /metrics and /healthz on 127.0.0.1:%d", proc.name, index, server.port)
+        _register_target(settings, f"{proc.name}-{index}", server.port)
+    worker = Worker(proc, settings, index=index, metrics=metrics, health=health, exactly_once=exactly_once)
+    if handle_signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: worker.stop())
+    try:
+        worker.run()
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _child(name: str, settings: Any, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
+    from streams.registry import load_processor
+
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
+    serve(load_processor(name, settings), settings, index=index, metrics_port=metrics_port,
+          exactly_once=exactly_once)
+
+
+def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int | None = 0,
+                exactly_once: bool | None = None) -> int:
+    """Run ``workers`` processes of registered processor ``name``; returns the exit code."""
+    if workers <= 1:
+        _child(name, settings, 0, metrics_port, exactly_once)
+        return 0
+    ctx = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def start(index: int):
+        port = metrics_port + index if metrics_port else metrics_port
+        proc = ctx.Process(target=_child, args=(name, settings, index, port, exactly_once),
+                           name=f"inkstream-{name}-{index}")
+        proc.start()
+        return proc
+
+    def on_signal(signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.is_alive():
+                child.terminate()  # SIGTERM: the child's graceful path
+
+    children = [start(i) for i in range(workers)]
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping:
+        time.sleep(0.5)
+        for index, child in enumerate(children):
+            if not child.is_alive() and not stopping:
+                log.error("worker %d exited with %s; restarting in %.0fs", index, child.exitcode, _RESTART_PAUSE_S)
+                time.sleep(_RESTART_PAUSE_S)
+                children[index] = start(index)
+    for child in children:
+        child.join()
+    return max((abs(c.exitcode or 0) for c in children), default=0)
