@@ -1,0 +1,64 @@
+"""CLI: ``inkstream mapping check FILE`` and ``inkstream crm setup --crm NAME``.
+
+Light at import time; the connectors are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    mapping_app = typer.Typer(help="Field mappings (canonical fields -> CRM objects).", no_args_is_help=True)
+    crm_app = typer.Typer(help="CRM connectors.", no_args_is_help=True)
+
+    @mapping_app.command("check")
+    def check(file: Path = typer.Argument(..., help="Mapping YAML, e.g. mappings/salesforce.yaml")) -> None:
+        """Validate a mapping file; print every problem as file:line: path: message."""
+        from rich.console import Console
+
+        from connectors.crm.mapping import check_file, load_mapping
+
+        console = Console(stderr=True, highlight=False)
+        problems = check_file(file)
+        if problems:
+            for line in problems:
+                console.print(line, markup=False)
+            console.print(f"{len(problems)} problem(s) in {file}", style="red")
+            raise typer.Exit(1)
+        mapping = load_mapping(file)
+        typer.echo(f"{file}: ok ({mapping.crm}, version {mapping.version}, "
+                   f"objects: {', '.join(s.object for s in mapping.objects.values())})")
+
+    @crm_app.command("setup")
+    def setup(crm: str = typer.Option(..., "--crm", help="salesforce, hubspot or zoho")) -> None:
+        """Create the custom fields/properties inkstream writes; safe to run twice."""
+        import httpx
+        from rich.console import Console
+        from rich.table import Table
+
+        from connectors.crm.factory import build_connector
+        from connectors.crm.setup import run_setup
+        from inkstream.errors import InkstreamError
+        from inkstream.settings import load_settings
+
+        settings = load_settings()
+        console = Console()
+        try:
+            with httpx.Client(timeout=settings.crm.timeout_s) as client:
+                connector = build_connector(settings, crm, client=client, dry_run=False)
+                results = run_setup(connector)
+        except InkstreamError as exc:
+            console.print(f"crm setup failed: {exc}", style="red", markup=False)
+            raise typer.Exit(1) from None
+        table = Table("object", "field", "result")
+        for r in results:
+            table.add_row(r.object, r.field, r.result)
+        console.print(table)
+
+    app.add_typer(mapping_app, name="mapping")
+    app.add_typer(crm_app, name="crm")

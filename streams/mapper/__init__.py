@@ -1,0 +1,1 @@
+"""The map processor: approved ``fields.validated`` records -> ``crm.commands``."""
