@@ -1,0 +1,101 @@
+"""Prometheus from Debian's package, run as our own process (not the systemd unit) with
+the config rendered from ``ops/prometheus/prometheus.yml``.
+
+Processors become scrape targets with :func:`register_target`: one file_sd JSON file per
+(job, port) under ``<data_dir>/conf/prometheus/targets``. The ``job`` label is the
+processor name; no document data ever goes into a label.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from string import Template
+
+from inkstream.settings import Settings
+from ops.stack import process
+from ops.stack.layout import Layout
+
+__all__ = ["TEMPLATE", "register_target", "unregister_target", "targets", "start", "healthy", "managed"]
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "prometheus" / "prometheus.yml"
+_JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
+
+
+def _target_file(settings: Settings, job: str, port: int) -> Path:
+    if not _JOB.match(job):
+        raise ValueError(f"job name {job!r} must match {_JOB.pattern}")
+    return Layout.of(settings).prometheus_targets / f"{job}-{int(port)}.json"
+
+
+def register_target(settings: Settings, job: str, port: int, *, host: str = "127.0.0.1",
+                    labels: dict[str, str] | None = None) -> Path:
+    """Tell Prometheus to scrape ``host:port/metrics`` as ``job``; returns the target file.
+
+    Written atomically (rename), because Prometheus may read the directory at any time.
+    """
+    path = _target_file(settings, job, port)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = [{"targets": [f"{host}:{int(port)}"], "labels": {"job": job, **(labels or {})}}]
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(body, indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def unregister_target(settings: Settings, job: str, port: int) -> None:
+    _target_file(settings, job, port).unlink(missing_ok=True)
+
+
+def targets(settings: Settings) -> list[dict]:
+    """Every registered target group (what Prometheus will read)."""
+    out: list[dict] = []
+    for f in sorted(Layout.of(settings).prometheus_targets.glob("*.json")):
+        try:
+            out.extend(json.loads(f.read_text()))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return out
+
+
+def managed(layout: Layout) -> process.Managed:
+    return process.Managed("prometheus", layout.run / "prometheus.pid", layout.logs / "prometheus.log",
+                           marker=str(layout.conf / "prometheus" / "prometheus.yml"))
+
+
+def render(layout: Layout, settings: Settings) -> Path:
+    conf = layout.conf / "prometheus" / "prometheus.yml"
+    layout.prometheus_targets.mkdir(parents=True, exist_ok=True)
+    p = settings.prometheus
+    conf.write_text(Template(TEMPLATE.read_text()).substitute(
+        targets_dir=str(layout.prometheus_targets), self=f"{p.host}:{p.port}"))
+    return conf
+
+
+def start(layout: Layout, settings: Settings) -> int:
+    proc = managed(layout)
+    pid = process.running_pid(proc)
+    if pid:
+        return pid
+    binary = process.require_tool("prometheus")
+    p = settings.prometheus
+    process.require_port_free("Prometheus", p.host, p.port, "INKSTREAM_PROMETHEUS__PORT")
+    conf = render(layout, settings)
+    tsdb = layout.data / "prometheus"
+    tsdb.mkdir(parents=True, exist_ok=True)
+    argv = [binary, f"--config.file={conf}", f"--storage.tsdb.path={tsdb}",
+            f"--web.listen-address={p.host}:{p.port}", "--storage.tsdb.retention.time=7d",
+            "--web.enable-lifecycle", "--log.level=warn"]
+    return process.start_detached(proc, argv)
+
+
+def healthy(settings: Settings) -> bool:
+    import httpx
+
+    p = settings.prometheus
+    try:
+        return httpx.get(f"http://{p.host}:{p.port}/-/ready", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return False

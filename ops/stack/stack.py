@@ -1,0 +1,180 @@
+"""``up``, ``down`` and ``status`` over the stack's components.
+
+Each component is local (a process we start, by pid) or external (its URL is set:
+``KAFKA_BOOTSTRAP_SERVERS``, ``S3_ENDPOINT``, ``CLICKHOUSE_URL``; then we only check it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from inkstream.errors import StackError
+from inkstream.settings import Settings
+from ops.stack import kafka, process, prometheus, s3
+from ops.stack.layout import Layout
+
+__all__ = ["ComponentStatus", "up", "down", "status", "UP_TIMEOUT_S"]
+
+UP_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    address: str
+    pid: int | None
+    healthy: bool
+    detail: str = ""
+    rss_mb: float | None = None
+
+
+def _say(log: Callable[[str], None] | None, msg: str) -> None:
+    if log:
+        log(msg)
+
+
+def _wait_healthy(name: str, check: Callable[[], bool], proc: process.Managed, pid: int) -> None:
+    def ready() -> bool:
+        if process.running_pid(proc) != pid:
+            raise _Died()
+        return check()
+
+    try:
+        ok = process.wait_until(ready, UP_TIMEOUT_S, interval=0.5)
+    except _Died:
+        ok = False
+    if not ok:
+        alive = process.running_pid(proc) == pid
+        tail = _tail(proc.log_file)
+        raise StackError(f"{name} {'did not become healthy in time' if alive else 'exited while starting'}; "
+                         f"see {proc.log_file}:\n{tail}")
+
+
+class _Died(Exception):
+    pass
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def up(settings: Settings, log: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Provision and start every local component, create the bucket and topics.
+    Idempotent: what runs is left alone. Returns seconds spent per step."""
+    layout = Layout.of(settings)
+    timings: dict[str, float] = {}
+    try:
+        process.require_disk(layout.root)
+        started: list[tuple[str, Callable[[], bool], process.Managed, int]] = []
+        if not settings.kafka.external:
+            t = time.monotonic()
+            if kafka.provision(layout, settings):
+                _say(log, f"kafka: resolved {settings.kafka.version} jars with Maven")
+            timings["kafka provision"] = time.monotonic() - t
+            pid = kafka.start(layout, settings)
+            started.append(("Kafka", lambda: kafka.healthy(settings, timeout=2), kafka.managed(layout), pid))
+        if not settings.s3.external:
+            t = time.monotonic()
+            if s3.provision(layout):
+                _say(log, f"s3: built versitygw {s3.VERSITYGW}")
+            timings["s3 provision"] = time.monotonic() - t
+            pid = s3.start(layout, settings)
+            started.append(("S3 server", lambda: s3.healthy(settings) or _bucket(settings), s3.managed(layout), pid))
+        if settings.prometheus.enabled:
+            pid = prometheus.start(layout, settings)
+            started.append(("Prometheus", lambda: prometheus.healthy(settings), prometheus.managed(layout), pid))
+        layout.chdb.mkdir(parents=True, exist_ok=True)
+        # All processes start first, then we wait for them together: Kafka's JVM start dominates.
+        t = time.monotonic()
+        for name, check, proc, pid in started:
+            _wait_healthy(name, check, proc, pid)
+        timings["start"] = time.monotonic() - t
+        t = time.monotonic()
+        s3.ensure_bucket(settings)
+        from ops.stack.topics import ensure_topics
+
+        created = [n for n, state in ensure_topics(settings).items() if state == "created"]
+        if created:
+            _say(log, f"topics: created {len(created)}")
+        timings["bucket+topics"] = time.monotonic() - t
+    except OSError as exc:
+        if process.is_disk_full(exc):
+            raise StackError(f"disk full while starting the stack under {layout.root}: {exc}. "
+                             "Free space or set INKSTREAM_DATA_DIR to a bigger disk.") from exc
+        raise
+    return timings
+
+
+def _bucket(settings: Settings) -> bool:
+    """The S3 server answers but the bucket is not there yet (first start): create it."""
+    s3.ensure_bucket(settings)
+    return True
+
+
+def down(settings: Settings, timeout: float = 30.0) -> list[str]:
+    """Stop what ``up`` started (by pid), Prometheus and S3 first, Kafka last. Data stays."""
+    layout = Layout.of(settings)
+    stopped = []
+    for proc in (prometheus.managed(layout), s3.managed(layout), kafka.managed(layout)):
+        if process.stop(proc, timeout=timeout):
+            stopped.append(proc.name)
+    return stopped
+
+
+def status(settings: Settings) -> list[ComponentStatus]:
+    layout = Layout.of(settings)
+    out = []
+
+    def local(name: str, address: str, proc: process.Managed, check: Callable[[], bool]) -> ComponentStatus:
+        pid = process.running_pid(proc)
+        if pid is None:
+            return ComponentStatus(name, address, None, False, "not running: run `inkstream up`")
+        ok = check()
+        return ComponentStatus(name, address, pid, ok, "" if ok else f"not answering; see {proc.log_file}",
+                               process.rss_mb(pid))
+
+    k = settings.kafka
+    if k.external:
+        ok = kafka.healthy(settings)
+        out.append(ComponentStatus("kafka", k.bootstrap, None, ok, "external" if ok else "external: not answering"))
+    else:
+        out.append(local("kafka", k.bootstrap, kafka.managed(layout), lambda: kafka.healthy(settings)))
+    if settings.s3.external:
+        ok = s3.healthy(settings)
+        out.append(ComponentStatus("s3", settings.s3.url, None, ok,
+                                   "external" if ok else f"external: not answering or bucket {settings.s3.bucket} missing"))
+    else:
+        out.append(local("s3", settings.s3.url, s3.managed(layout), lambda: s3.healthy(settings)))
+    if settings.prometheus.enabled:
+        p = settings.prometheus
+        out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
+                         lambda: prometheus.healthy(settings)))
+    out.append(_clickhouse(settings, layout))
+    return out
+
+
+def _clickhouse(settings: Settings, layout: Layout) -> ComponentStatus:
+    ch = settings.clickhouse
+    if ch.external:
+        import httpx
+        from urllib.parse import urlparse
+
+        u = urlparse(ch.url)
+        ping = f"{'https' if u.scheme == 'https' else 'http'}://{u.hostname}:{u.port or 8123}/ping"
+        try:
+            ok = httpx.get(ping, timeout=3).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        return ComponentStatus("clickhouse", ch.url, None, ok, "external" if ok else f"external: {ping} not answering")
+    # chDB is embedded: no process; healthy means its directory is there and writable.
+    d = layout.chdb
+    import os
+
+    ok = d.is_dir() and os.access(d, os.W_OK)
+    return ComponentStatus("clickhouse", f"chdb://{d}", None, ok, "embedded (chDB)" if ok else "run `inkstream up`")
