@@ -1,0 +1,161 @@
+"""API keys of the upload API: stored hashed, scoped per source and action, revocable.
+
+A key looks like ``ink_<id>_<secret>``: the id finds the entry, the secret (256 random
+bits) is only ever shown once, at creation. The file keeps ``sha256(key)``: for a
+high-entropy random key a fast hash is as safe as a slow one (nothing to brute-force)
+and costs microseconds per request. Each key names the *source* it speaks for (it
+becomes ``source_ref`` in records: ``key:<id>``) and its scopes (``ingest``, ``read``).
+
+>>> import tempfile, pathlib
+>>> keys = ApiKeyStore(pathlib.Path(tempfile.mkdtemp()) / "apikeys.json")
+>>> entry, secret = keys.create("crm-button", scopes=("ingest",))
+>>> keys.verify(secret).source, keys.verify(secret).allows("read")
+('crm-button', False)
+>>> keys.revoke(entry.id); keys.verify(secret) is None
+True
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from inkstream.errors import ConfigError
+
+__all__ = ["ApiKey", "ApiKeyStore", "SCOPES"]
+
+SCOPES = ("ingest", "read")
+_PREFIX = "ink_"
+_LAST_USED_FLUSH_S = 60.0  # last-used is informational: write it at most once a minute
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    source: str
+    scopes: tuple[str, ...]
+    sha256: str
+    created_at: float
+    revoked_at: float | None = None
+    last_used_at: float | None = None
+
+    def allows(self, scope: str) -> bool:
+        return self.revoked_at is None and scope in self.scopes
+
+    @property
+    def source_ref(self) -> str:
+        return f"{self.source}/{self.id}"
+
+
+class ApiKeyStore:
+    """A JSON file (mode 0600) under the data dir; re-read when another process (the
+    ``inkstream apikey`` command) changes it, so a revocation takes effect at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._keys: dict[str, ApiKey] = {}
+        self._mtime: float | None = None
+        self._last_flush = 0.0
+        self._dirty = False
+
+    @classmethod
+    def from_settings(cls, settings) -> "ApiKeyStore":
+        return cls(settings.capture.apikeys_file or Path(settings.data_dir) / "capture" / "apikeys.json")
+
+    def create(self, source: str, *, scopes: tuple[str, ...] = SCOPES) -> tuple[ApiKey, str]:
+        unknown = set(scopes) - set(SCOPES)
+        if unknown or not scopes:
+            raise ConfigError(f"scopes must be some of {SCOPES}, got {sorted(scopes)}")
+        if not source or not source.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise ConfigError("source must be a short name of letters, digits, '-', '_' or '.'")
+        key_id = secrets.token_hex(6)
+        secret = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+        entry = ApiKey(id=key_id, source=source, scopes=tuple(scopes), sha256=_digest(secret),
+                       created_at=time.time())
+        with self._lock:
+            self._reload()
+            self._keys[key_id] = entry
+            self._write()
+        return entry, secret
+
+    def revoke(self, key_id: str) -> bool:
+        with self._lock:
+            self._reload()
+            entry = self._keys.get(key_id)
+            if entry is None or entry.revoked_at is not None:
+                return False
+            self._keys[key_id] = replace(entry, revoked_at=time.time())
+            self._write()
+            return True
+
+    def list(self) -> list[ApiKey]:
+        with self._lock:
+            self._reload()
+            return sorted(self._keys.values(), key=lambda k: k.created_at)
+
+    def verify(self, presented: str | None) -> ApiKey | None:
+        """The live key matching ``presented``, or None (unknown, malformed or revoked)."""
+        if not presented or not presented.startswith(_PREFIX):
+            return None
+        key_id = presented[len(_PREFIX):].split("_", 1)[0]
+        with self._lock:
+            self._reload()
+            entry = self._keys.get(key_id)
+            if entry is None or not hmac.compare_digest(entry.sha256, _digest(presented)):
+                return None
+            if entry.revoked_at is not None:
+                return None
+            entry = replace(entry, last_used_at=time.time())
+            self._keys[key_id] = entry
+            self._dirty = True
+            if time.monotonic() - self._last_flush > _LAST_USED_FLUSH_S:
+                self._write()
+            return entry
+
+    def flush(self) -> None:
+        """Persist last-used times (the API calls this at shutdown)."""
+        with self._lock:
+            if self._dirty:
+                self._write()
+
+    def _reload(self) -> None:
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return
+        if mtime == self._mtime:
+            return
+        try:
+            raw = json.loads(self.path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.path} is not a valid API key file: {exc}") from exc
+        on_disk = {k["id"]: ApiKey(**{**k, "scopes": tuple(k["scopes"])}) for k in raw.get("keys", [])}
+        for key_id, mine in self._keys.items():  # keep unsaved last-used times
+            if key_id in on_disk and mine.last_used_at and not on_disk[key_id].last_used_at:
+                on_disk[key_id] = replace(on_disk[key_id], last_used_at=mine.last_used_at)
+        self._keys = on_disk
+        self._mtime = mtime
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"keys": [asdict(k) for k in self._keys.values()]}, fh, indent=1)
+        os.replace(tmp, self.path)
+        self._mtime = self.path.stat().st_mtime_ns
+        self._last_flush = time.monotonic()
+        self._dirty = False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

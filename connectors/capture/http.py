@@ -1,0 +1,213 @@
+"""The upload API (FastAPI): ``POST /v1/documents``, ``GET /v1/documents/{id}``.
+
+Authenticated by API keys (``X-API-Key`` or ``Authorization: Bearer``), stored hashed
+(``apikeys``). Every refusal is a 4xx with a JSON body ``{"reason": code, "detail": text}``:
+401 no/unknown/revoked key, 403 key lacks the scope, 413 too large, 415 not a supported
+type, 422 unreadable (empty, encrypted, corrupt, bomb, bad metadata), 503 when S3 or
+Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
+
+>>> app = create_app(load_settings(), store=..., producer=..., keys=...)   # doctest: +SKIP
+>>> uvicorn.run(app, host="127.0.0.1", port=8080)                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from connectors.capture.apikeys import ApiKey, ApiKeyStore
+from connectors.capture.document import CapturedDocument
+from connectors.capture.ingest import IngestMetrics, ingest
+from connectors.capture.multipart import read_form
+from connectors.capture.status import StatusView
+from inkstream.errors import CaptureError, ConnectorError
+
+__all__ = ["create_app", "HTTP_STATUS"]
+
+# reason code -> HTTP status
+HTTP_STATUS = {
+    "too_large": 413, "unsupported_type": 415, "type_mismatch": 415,
+    "empty": 422, "encrypted": 422, "corrupt": 422, "decompression_bomb": 422,
+    "invalid_priority": 422, "invalid_metadata": 422, "missing_file": 422, "invalid_form": 422,
+}
+_MULTIPART_OVERHEAD = 256 * 1024  # boundaries and small fields around the file
+
+
+class Accepted(BaseModel):
+    doc_id: str
+    sha256: str
+    duplicate: bool
+    duplicate_of: str | None
+    topic: str
+
+
+class Status(BaseModel):
+    doc_id: str
+    stage: str
+    status: str
+    detail: str | None
+    updated_at: int
+
+
+class Refusal(BaseModel):
+    reason: str
+    detail: str
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str, detail: str, headers: dict | None = None) -> None:
+        self.status, self.reason, self.detail, self.headers = status, reason, detail, headers
+
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+_bearer = HTTPBearer(auto_error=False)
+_UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG or TIFF"},
+        "crm_ref": {"type": "string", "description": "CRM record to link the document to"},
+        "priority": {"type": "string", "enum": ["high", "normal", "bulk"], "default": "normal"},
+        "metadata": {"type": "string", "description": "JSON object of string keys and values"}}}}}}}
+
+
+def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
+               status: StatusView | None = None, registry=None) -> FastAPI:
+    """Everything external is passed in; what is left out is built from ``settings``
+    (the real S3 store, Kafka producer and status consumer) when the app starts."""
+    from contextlib import asynccontextmanager
+
+    from prometheus_client import CollectorRegistry, make_asgi_app
+
+    registry = registry if registry is not None else CollectorRegistry()
+    deps = {"store": store, "producer": producer, "status": status,
+            "keys": keys or ApiKeyStore.from_settings(settings),
+            "metrics": IngestMetrics.create(registry)}
+    tmp_dir = Path(settings.data_dir) / "capture" / "uploads"
+    max_bytes = min(settings.capture.max_bytes, settings.http.max_upload_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        owned = _build_missing(settings, deps)
+        try:
+            yield
+        finally:
+            deps["keys"].flush()
+            for close in owned:
+                close()
+
+    app = FastAPI(title="inkstream upload API", version="1", lifespan=lifespan,
+                  description="Upload scanned or digital contracts and invoices; follow their status.")
+    app.mount("/metrics", make_asgi_app(registry))
+
+    @app.exception_handler(_Refused)
+    async def refused(_request, exc: _Refused):
+        return JSONResponse({"reason": exc.reason, "detail": exc.detail}, status_code=exc.status,
+                            headers=exc.headers)
+
+    def key_with(scope: str):
+        def check(x_api_key: str | None = Depends(_api_key_header),
+                  bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> ApiKey:
+            presented = x_api_key or (bearer.credentials if bearer else None)
+            if not presented:
+                raise _Refused(401, "unauthenticated", "send an API key in X-API-Key",
+                               {"WWW-Authenticate": "Bearer"})
+            entry = deps["keys"].verify(presented)
+            if entry is None:
+                raise _Refused(401, "unauthenticated", "unknown or revoked API key",
+                               {"WWW-Authenticate": "Bearer"})
+            if not entry.allows(scope):
+                raise _Refused(403, "forbidden", f"this key may not {scope}")
+            return entry
+        return check
+
+    @app.post("/v1/documents", status_code=201, response_model=Accepted, openapi_extra=_UPLOAD_SCHEMA,
+              responses={c: {"model": Refusal} for c in (401, 403, 413, 415, 422, 503)})
+    async def upload(request: Request, key: ApiKey = Depends(key_with("ingest"))) -> Accepted:
+        """Store one document and announce it on ``documents.ingested``."""
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > max_bytes + _MULTIPART_OVERHEAD:
+            raise _Refused(413, "too_large", f"the upload is over the limit of {max_bytes} bytes")
+        try:
+            form = await read_form(request.headers.get("content-type"), request.stream(),
+                                   tmp_dir=tmp_dir, file_field="file", max_bytes=max_bytes)
+        except CaptureError as exc:
+            raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
+        try:
+            doc = _document(form, key)
+            result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
+                                             settings=settings, metrics=deps["metrics"])
+        except CaptureError as exc:
+            raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
+        except ConnectorError as exc:
+            raise _Refused(503, "unavailable", f"storage or Kafka unavailable, retry: {exc}",
+                           {"Retry-After": "5"}) from exc
+        finally:
+            if form.file_path is not None:
+                form.file_path.unlink(missing_ok=True)
+        if deps["status"] is not None:
+            deps["status"].observe({"doc_id": result.doc_id, "stage": "ingested", "detail": None,
+                                    "status": "duplicate" if result.duplicate else "stored",
+                                    "occurred_at": _now_ms()})
+        return Accepted(doc_id=result.doc_id, sha256=result.sha256, duplicate=result.duplicate,
+                        duplicate_of=result.duplicate_of, topic=result.topic)
+
+    @app.get("/v1/documents/{doc_id}", response_model=Status,
+             responses={c: {"model": Refusal} for c in (401, 403, 404)})
+    def document_status(doc_id: str, key: ApiKey = Depends(key_with("read"))) -> Status:
+        """The document's latest stage through the pipeline (from ``documents.status``)."""
+        record = deps["status"].get(doc_id) if deps["status"] is not None else None
+        if record is None:
+            raise _Refused(404, "not_found", f"no document {doc_id} (or not seen yet)")
+        return Status(doc_id=doc_id, stage=record["stage"], status=record["status"],
+                      detail=record.get("detail"), updated_at=record["occurred_at"])
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"ok": True}
+
+    return app
+
+
+def _document(form, key: ApiKey) -> CapturedDocument:
+    if form.file_path is None:
+        raise CaptureError("the form has no 'file' part", reason="missing_file")
+    raw_meta = form.fields.get("metadata")
+    try:
+        metadata = json.loads(raw_meta) if raw_meta else {}
+    except ValueError as exc:
+        raise CaptureError(f"metadata is not valid JSON: {exc}", reason="invalid_metadata") from exc
+    if not isinstance(metadata, dict):
+        raise CaptureError("metadata must be a JSON object", reason="invalid_metadata")
+    return CapturedDocument(source="http", filename=form.filename or "upload", path=form.file_path,
+                            source_ref=key.source_ref, priority=form.fields.get("priority") or "normal",
+                            crm_ref=form.fields.get("crm_ref") or None, metadata=metadata,
+                            trace=None)
+
+
+def _build_missing(settings, deps: dict) -> list:
+    """Build the real clients for what the caller did not pass; return their closers."""
+    closers = []
+    if deps["store"] is None:
+        from connectors.objectstore.s3 import S3ObjectStore
+
+        deps["store"] = S3ObjectStore.from_settings(settings)
+    if deps["producer"] is None:
+        from connectors.capture.sink import KafkaRecordSink
+
+        deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http")
+        closers.append(deps["producer"].close)
+    if deps["status"] is None:
+        deps["status"] = StatusView.from_settings(settings).start()
+        closers.append(deps["status"].stop)
+    return closers
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
