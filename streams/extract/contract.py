@@ -1,0 +1,198 @@
+"""Contract fields: effective_date, term_months, total_amount, currency, counterparty,
+signer_name, signer_email.
+
+Two ways contracts state them: prose ("entered into as of March 3, 2026 ... by and
+between ... and Acme Corporation ("Client")") and cover sheets or forms
+("Effective Date: 2026-03-03"). Each field tries its rules in order; the first value
+that parses wins, and the rule's name goes into the field's reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
+from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.normalize import (
+    Parsed, normalize_amount, normalize_currency, normalize_date, normalize_email, normalize_name,
+    normalize_term, words_to_number,
+)
+from streams.extract.versions import RuleSet
+
+__all__ = ["REQUIRED", "extract_contract", "domain_matches"]
+
+REQUIRED = ("effective_date", "term_months", "total_amount", "currency", "counterparty",
+            "signer_name", "signer_email")
+
+_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+# In prose a bare "30" is days or a clause number: an amount needs a currency or cents.
+_STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f ]*\d|\d[\d,.\u00a0\u202f ]*[.,]\d{{2}}(?:\s?{_CUR})?"
+                  rf"|\d[\d,.\u00a0 ]*\d\s?{_CUR})")
+_TO_EOL = r"[^\n]+?(?=\s{2,}|\n|$)"
+_PARTY_WORDS = r"(?:Client|Customer|Counterparty|Buyer|Purchaser|Licensee)"
+_SIG_HEADING = re.compile(r"^\s*(?:CLIENT|CUSTOMER|COUNTERPARTY|BUYER|LICENSEE)\b")
+_LEGAL_SUFFIXES = {"inc", "incorporated", "corp", "corporation", "ltd", "limited", "llc", "llp", "gmbh",
+                   "ag", "sa", "sas", "bv", "nv", "plc", "co", "company", "the", "group", "holdings", "and"}
+
+
+def _date(text: str) -> Parsed:
+    return normalize_date(text)
+
+
+def extract_contract(layout: Layout, rules: RuleSet) -> list[FieldValue]:
+    fields = {
+        "effective_date": _effective_date(layout),
+        "term_months": _term(layout),
+    }
+    amount = _amount(layout)
+    fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
+    fields["currency"] = _currency(layout, amount)
+    fields["counterparty"] = _counterparty(layout)
+    name, email = _signer(layout, rules, fields["counterparty"].normalized)
+    fields["signer_name"], fields["signer_email"] = name, email
+    if rules.amount_words_check and amount is not None:
+        _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
+    party, mail = fields["counterparty"].normalized, email.normalized
+    if party and mail and not domain_matches(mail, party):
+        penalise(email, f"e-mail domain {mail.split('@')[1]!r} does not match counterparty {party!r}", 0.8)
+    return list(fields.values())
+
+
+def _take(name: str, cand: Candidate | None) -> FieldValue:
+    return field_from(name, cand) if cand else missing_field(name)
+
+
+def _effective_date(layout: Layout) -> FieldValue:
+    cand = (find_labelled(layout, r"Effective\s+Date|Commencement\s+Date|Start\s+Date", DATE, _date, "label")
+            or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
+                            _date, "prose 'entered into as of'")
+            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'"))
+    return _take("effective_date", cand)
+
+
+def _term(layout: Layout) -> FieldValue:
+    cand = (find_labelled(layout, r"(?:Initial\s+)?Term(?:\s+of\s+Agreement)?", TERM, normalize_term, "label")
+            or find_pattern(layout, rf"(?:term|period|duration)\s+of\s+(?P<v>{TERM})", normalize_term, "prose 'term of'"))
+    return _take("term_months", cand)
+
+
+def _amount(layout: Layout) -> Candidate | None:
+    labels = (r"Total\s+Contract\s+Value|Contract\s+Value|Total\s+Value|Total\s+Fees|Total\s+Amount"
+              r"|Contract\s+Amount|Contract\s+Price")
+    return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label")
+            or find_pattern(layout, r"(?:total\s+(?:sum|amount|fees?|price|consideration)|sum|fees?|amount)\s+of\b"
+                                    rf"[^()\d$€£]{{0,200}}?[(\s]\s*(?P<v>{_STRICT_AMOUNT})",
+                            normalize_amount, "prose 'total sum of'", flags=re.I | re.S))
+
+
+def _currency(layout: Layout, amount: Candidate | None) -> FieldValue:
+    if amount is not None and amount.parsed.currency:
+        f = field_from("currency", amount)
+        f.normalized = amount.parsed.currency
+        f.value = next(iter(re.findall(r"US\$|\$|€|£|USD|EUR|GBP|[Dd]ollars|[Ee]uros?", amount.raw)), amount.raw)
+        return f
+    cand = find_labelled(layout, r"Currency", r"[A-Za-z$€£]{1,8}", normalize_currency, "label")
+    return _take("currency", cand)
+
+
+def _counterparty(layout: Layout) -> FieldValue:
+    cand = (find_pattern(layout, rf"\b{_PARTY_WORDS}(?:\s+Name)?\s*:\s*(?P<v>{_TO_EOL})", normalize_name, "label")
+            or find_pattern(layout, rf"\band\s+(?P<v>{NAME}?)\s*(?:,[^()\"\n]{{0,80}})?\(\s*(?:the\s+)?[\"']?{_PARTY_WORDS}",
+                            normalize_name, "prose 'and X (\"Client\")'", flags=re.S))
+    f = _take("counterparty", cand)
+    if f.normalized:
+        f.normalized = f.normalized.rstrip(", ").strip()
+    return f
+
+
+def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[FieldValue, FieldValue]:
+    """The counterparty's signature block: lines under its heading, in its column."""
+    block = _signature_block(layout, counterparty)
+    name = email = None
+    if block:
+        labels = [("Name|Printed\\s+Name|Signatory", normalize_name, "signature block 'Name:'")]
+        if rules.signer_by_line:
+            labels.append(("By", normalize_name, "signature block 'By:'"))
+        for label, parser, how in labels:
+            name = name or _block_value(layout, block, label, parser, how)
+        email = _block_value(layout, block, r"E-?mail(?:\s+Address)?", normalize_email, "signature block 'Email:'")
+    name = name or find_labelled(layout, r"Signatory|Signer|Signed\s+by|Authori[sz]ed\s+Signatory",
+                                 _TO_EOL, normalize_name, "label")
+    email = email or find_labelled(layout, r"(?:Signatory|Signer)\s+E-?mail|E-?mail", EMAIL, normalize_email, "label")
+    name_f = _take("signer_name", name)
+    if name_f.normalized and not re.search(r"[A-Za-z]{2}", name_f.normalized):
+        name_f = missing_field("signer_name", f"not a name: {name_f.value!r}")
+    return name_f, _take("signer_email", email)
+
+
+def _signature_block(layout: Layout, counterparty: str | None) -> list[Line]:
+    headings = [ln for ln in layout.lines if _SIG_HEADING.match(ln.text)
+                or (counterparty and re.match(rf"^\s*(?:For|On behalf of)\s+{re.escape(counterparty)}", ln.text, re.I))]
+    if not headings:
+        return []
+    head = headings[-1]
+    column = [ln for ln in layout.lines if ln.page == head.page and head.row < ln.row <= head.row + 8
+              and abs(ln.box["x0"] - head.box["x0"]) < 6 * head.height]
+    return [head] + column
+
+
+def _block_value(layout: Layout, block: list[Line], label: str, parser, how: str) -> Candidate | None:
+    label_re = re.compile(rf"^\s*(?:{label})\s*[:\-]?\s*(?P<v>.*)$", re.I)
+    for ln in block[1:]:
+        m = label_re.match(ln.text)
+        if not m:
+            continue
+        raw = m["v"].strip()
+        source = ln
+        if not raw.strip("_ ."):  # label alone in its box: the value is the next box right
+            right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
+            if not right:
+                continue
+            source, raw = right[0], right[0].text.strip()
+        parsed = parser(raw)
+        if parsed.ok and not raw.startswith("_"):
+            box = dict(source.box)
+            if source is ln and len(ln.text):
+                box["x0"] = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * (len(ln.text) - len(m["v"])) / len(ln.text)
+            return Candidate(raw, Span(raw, (source,)), parsed, how, box, layout.sources.get(source.page, "ocr"))
+    return None
+
+
+_AMOUNT_WORDS_TAIL = re.compile(
+    r"\b(?:US|U\.S\.|United States|Dollars?|Euros?|Pounds?|Sterling|GBP|USD|EUR|only)\b|and\s+\d{1,2}/100|[$€£]", re.I)
+
+
+def _check_amount_words(layout: Layout, amount: Candidate, total: FieldValue, currency: FieldValue) -> None:
+    """rules-2: the amount in words, written just before the digits, must say the same number."""
+    end = layout.text.find(amount.raw)
+    if end < 0:
+        return
+    window = layout.text[max(0, end - 220):end]
+    m = re.search(r"(?:sum|amount|fees?|price|consideration)\s+of\s+(?P<w>[A-Za-z\-\s,]+?)\s*\(?\s*$", window, re.I | re.S)
+    if not m:
+        return
+    words = _AMOUNT_WORDS_TAIL.sub(" ", m["w"])
+    number = words_to_number(words)
+    if number is None or total.normalized is None:
+        return
+    if number == int(float(total.normalized)):
+        boost(total, "amount in words agrees with the digits")
+        boost(currency, "amount in words agrees with the digits")
+    else:
+        penalise(total, f"amount in words ({number}) disagrees with the digits", 0.6)
+        total.force_review = True
+
+
+def domain_matches(email: str, company: str) -> bool:
+    """``jane@acme-corp.com`` matches "Acme Corporation": a name token (or initials) in the domain."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    labels = domain.split(".")
+    host = "".join(labels[:-1]) if len(labels) > 1 else domain
+    tokens = [t for t in re.findall(r"[a-z0-9]+", company.lower()) if t not in _LEGAL_SUFFIXES]
+    if not tokens:
+        return False
+    if any(len(t) >= 3 and t in host for t in tokens):
+        return True
+    initials = "".join(t[0] for t in tokens)
+    return len(initials) >= 2 and host.replace("-", "").startswith(initials)

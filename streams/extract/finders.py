@@ -1,0 +1,113 @@
+"""Finding a field's raw text in a :class:`Layout`: value patterns, labelled values, and
+the geometric fallback for forms whose values sit below their labels.
+
+A finder returns a :class:`Candidate` (raw text, where it came from, how it parsed); the
+confidence arithmetic lives in :mod:`streams.extract.confidence`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.normalize import MONTHS, Parsed
+
+__all__ = [
+    "Candidate", "DATE", "AMOUNT", "TERM", "EMAIL", "NAME", "find_pattern", "find_below",
+    "find_labelled", "sub_box",
+]
+
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATE = (r"(?:\d{4}-\d{1,2}-\d{1,2}"
+        rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+day\s+of\s+{_MONTH},?\s+\d{{4}}"
+        rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+        rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
+        r"|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
+_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+_NUM = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"
+TERM = r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*(?:months?|years?)|\d{1,3}\s*(?:months?|years?)|[A-Za-z\-]{3,20}\s+(?:months?|years?))"
+EMAIL = r"[\w.+'-]+\s?@\s?[\w-]+(?:\.[\w-]+)+"
+NAME = r"[A-Z][\w&.,'\-]*(?: [A-Z&][\w&.,'\-]*){0,6}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value found in the document: its raw text, source and parse."""
+
+    raw: str
+    span: Span
+    parsed: Parsed
+    how: str  # which rule found it, for the reviewer's "why"
+    box: dict | None = None
+    source: str = "ocr"  # "text_layer" when the page was read exactly from a digital PDF
+
+    @property
+    def source_confidence(self) -> float:
+        return self.span.confidence
+
+
+def sub_box(layout: Layout, start: int, end: int, span: Span) -> dict | None:
+    """Narrow a one-line span's box to the characters of the value (proportional to offsets).
+
+    Engines give line boxes; a reviewer wants the value highlighted, not the whole line.
+    """
+    owned = [i for i in range(start, end) if layout._owner[i] >= 0]
+    if len(span.lines) != 1 or not owned:
+        return span.box
+    line = span.lines[0]
+    line_start = owned[0]
+    while line_start > 0 and layout._owner[line_start - 1] == layout._owner[owned[0]]:
+        line_start -= 1
+    before = owned[0] - line_start
+    offsets = owned
+    width = line.box["x1"] - line.box["x0"]
+    n = max(len(line.text), 1)
+    return {"x0": line.box["x0"] + width * before / n, "y0": line.box["y0"],
+            "x1": line.box["x0"] + width * min(before + len(offsets), n) / n, "y1": line.box["y1"]}
+
+
+def find_pattern(layout: Layout, pattern: str, parser: Callable[[str], Parsed], how: str,
+                 *, flags: int = re.I, group: str = "v") -> Candidate | None:
+    """First match of ``pattern`` (value in group ``v``) whose value parses."""
+    for m in re.finditer(pattern, layout.text, flags):
+        start, end = m.span(group)
+        raw = m[group].strip()
+        parsed = parser(raw)
+        if parsed.ok or parsed.ambiguous:
+            span = layout.span(start, end)
+            return Candidate(raw, span, parsed, how, sub_box(layout, start, end, span),
+                             layout.sources.get(span.page or 0, "ocr"))
+    return None
+
+
+def find_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how: str,
+               *, max_rows: int = 2) -> Candidate | None:
+    """Label alone in its cell, value in the cell below it (column headers over values)."""
+    label_re = re.compile(rf"^\s*(?:{label})\s*[:#]?\s*$", re.I)
+    for ln in layout.lines:
+        if not label_re.match(ln.text):
+            continue
+        below = [x for x in layout.lines if x.page == ln.page and ln.row < x.row <= ln.row + max_rows]
+        below.sort(key=lambda x: (x.row, -_overlap(ln, x)))
+        for x in below:
+            if _overlap(ln, x) <= 0:
+                continue
+            parsed = parser(x.text)
+            if parsed.ok or parsed.ambiguous:
+                return Candidate(x.text.strip(), Span(x.text, (x,)), parsed, how, x.box,
+                                 layout.sources.get(x.page, "ocr"))
+    return None
+
+
+def find_labelled(layout: Layout, label: str, value: str, parser: Callable[[str], Parsed],
+                  how: str) -> Candidate | None:
+    """``Label: value`` on one row (same box or the next box right), else the value below."""
+    pattern = rf"(?:{label})\s*[:#\-]?\s*(?P<v>{value})"
+    return find_pattern(layout, pattern, parser, how) or find_below(layout, label, parser, how + " (below)")
+
+
+def _overlap(a: Line, b: Line) -> float:
+    return min(a.box["x1"], b.box["x1"]) - max(a.box["x0"], b.box["x0"])

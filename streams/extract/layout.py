@@ -1,0 +1,132 @@
+"""The text of an ``ocr.results`` record in reading order, with a way back to the boxes.
+
+OCR engines return lines in detection order and split one visual row into several
+boxes when the gap is wide (a label and its value in a form). Extractors want two
+views: the *rows* (label → value to the right or below), and one running *text*
+(prose that wraps across lines). Both map every character back to the line it came
+from, so a field can report the page, box and OCR confidence of its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Line", "Span", "Layout", "union_box"]
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidence: float
+    page: int
+    box: dict  # {"x0","y0","x1","y1"} in page pixels
+    row: int = 0  # row index on its page, reading order
+
+    @property
+    def height(self) -> float:
+        return max(self.box["y1"] - self.box["y0"], 1.0)
+
+
+def union_box(boxes: list[dict]) -> dict | None:
+    if not boxes:
+        return None
+    return {"x0": min(b["x0"] for b in boxes), "y0": min(b["y0"] for b in boxes),
+            "x1": max(b["x1"] for b in boxes), "y1": max(b["y1"] for b in boxes)}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text and the lines it came from (one page: a value never spans pages)."""
+
+    text: str
+    lines: tuple[Line, ...]
+
+    @property
+    def page(self) -> int | None:
+        return self.lines[0].page if self.lines else None
+
+    @property
+    def box(self) -> dict | None:
+        return union_box([ln.box for ln in self.lines])
+
+    @property
+    def confidence(self) -> float:
+        # The weakest line bounds how sure we are of any character taken from it.
+        return min((ln.confidence for ln in self.lines), default=0.0)
+
+
+@dataclass
+class Layout:
+    """Lines grouped into rows per page, and the page texts joined with offsets."""
+
+    lines: list[Line]
+    rows: list[list[Line]] = field(default_factory=list)
+    text: str = ""
+    _owner: list[int] = field(default_factory=list)  # line index owning each char of text
+    sources: dict[int, str] = field(default_factory=dict)  # page number → text_source
+
+    @classmethod
+    def from_ocr(cls, record: dict) -> "Layout":
+        lines: list[Line] = []
+        rows: list[list[Line]] = []
+        for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
+            page_rows = _group_rows(page["number"], page.get("lines") or [])
+            for r_index, row in enumerate(page_rows, start=len(rows)):
+                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index) for ln in row]
+                rows.append(placed)
+                lines.extend(placed)
+        sources = {p["number"]: p.get("text_source") or "ocr" for p in record.get("pages") or []}
+        layout = cls(lines=lines, rows=rows, sources=sources)
+        layout._join()
+        return layout
+
+    def _join(self) -> None:
+        parts: list[str] = []
+        owner: list[int] = []
+        index = {id(ln): i for i, ln in enumerate(self.lines)}
+        previous_page = None
+        for row in self.rows:
+            if parts:
+                sep = "\n\n" if row[0].page != previous_page else "\n"
+                parts.append(sep)
+                owner.extend([-1] * len(sep))
+            for j, ln in enumerate(row):
+                if j:
+                    parts.append("  ")  # two spaces: a column gap, not a word gap
+                    owner.extend([-1, -1])
+                parts.append(ln.text)
+                owner.extend([index[id(ln)]] * len(ln.text))
+            previous_page = row[0].page
+        self.text = "".join(parts)
+        self._owner = owner
+
+    def span(self, start: int, end: int) -> Span:
+        """The lines that hold text[start:end]; only the first page's lines if it crosses one."""
+        ids = sorted({o for o in self._owner[start:end] if o >= 0})
+        lines = [self.lines[i] for i in ids]
+        if lines:
+            lines = [ln for ln in lines if ln.page == lines[0].page]
+        return Span(self.text[start:end], tuple(lines))
+
+    def row_text(self, row: list[Line]) -> str:
+        return "  ".join(ln.text for ln in row)
+
+
+def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
+    """Rows = lines whose vertical centres fall within half a line height of each other."""
+    lines = [Line(str(r.get("text") or ""), float(r.get("confidence") or 0.0), page_no, dict(r["box"]))
+             for r in raw_lines if str(r.get("text") or "").strip()]
+    lines.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
+    rows: list[list[Line]] = []
+    for ln in lines:
+        centre = (ln.box["y0"] + ln.box["y1"]) / 2
+        if rows:
+            last = rows[-1]
+            last_centre = sum((x.box["y0"] + x.box["y1"]) / 2 for x in last) / len(last)
+            if abs(centre - last_centre) < 0.5 * min(ln.height, last[0].height):
+                last.append(ln)
+                continue
+        rows.append([ln])
+    for row in rows:
+        row.sort(key=lambda ln: ln.box["x0"])
+    return rows

@@ -1,0 +1,263 @@
+"""Normalisers: raw text as read → one normal form, plus how well it parsed.
+
+Pure functions, no I/O. Each returns a :class:`Parsed`; ``normalized`` is ``None`` when
+the text does not hold a value, and ``ambiguous`` is set when it holds more than one
+(a numeric date like ``03/04/2026`` without a locale): such a value is never guessed,
+it goes to a reviewer.
+
+>>> normalize_date("the 3rd day of March, 2026").normalized
+'2026-03-03'
+>>> normalize_date("03/04/2026").ambiguous
+True
+>>> normalize_amount("EUR 48.250,00").normalized, normalize_amount("EUR 48.250,00").currency
+('48250.00', 'EUR')
+>>> normalize_term("twelve (12) months").normalized
+'12'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "Parsed", "normalize_date", "normalize_amount", "normalize_currency", "normalize_email",
+    "normalize_name", "normalize_term", "normalize_text", "words_to_number", "MONTHS",
+]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Outcome of one normaliser. ``quality`` in [0, 1]: 1.0 = a clean, unambiguous parse."""
+
+    normalized: str | None
+    quality: float = 1.0
+    reason: str | None = None
+    ambiguous: bool = False
+    currency: str | None = None  # amounts only: ISO 4217 code found beside the number
+
+    @property
+    def ok(self) -> bool:
+        return self.normalized is not None
+
+
+_NONE = Parsed(None, 0.0, "no value")
+
+MONTHS = {
+    name: i for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")], start=1)
+    for name in names
+}
+_MONTH_RE = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY_RE = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR_RE = r"(?P<year>\d{4})"
+
+# Order matters: the most specific forms first.
+_DATE_FORMS = [
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),  # ISO 8601
+    re.compile(rf"(?:the\s+)?{_DAY_RE}\s+day\s+of\s+{_MONTH_RE},?\s+{_YEAR_RE}", re.I),
+    re.compile(rf"{_MONTH_RE}\s+{_DAY_RE},?\s+{_YEAR_RE}", re.I),
+    re.compile(rf"{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE},?\s+{_YEAR_RE}", re.I),
+]
+_NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
+    """Any of the date forms contracts use → ``YYYY-MM-DD``.
+
+    Numeric dates (``03/03/2026``, ``3.4.2026``) are read day-first or month-first only
+    when one reading is impossible, both agree, or ``locale`` says which ("US" =
+    month first, "EU"/"GB" = day first); otherwise the result is ``ambiguous``.
+    """
+    text = normalize_text(text)
+    for form in _DATE_FORMS:
+        m = form.search(text)
+        if m:
+            month = m["month"]
+            month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
+            iso = _iso(int(m["year"]), month_no, int(m["day"]))
+            if iso:
+                return Parsed(iso, 1.0)
+            return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
+    m = _NUMERIC_DATE.search(text)
+    if not m:
+        return _NONE
+    a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
+    mdy, dmy = _iso(year, a, b), _iso(year, b, a)
+    if mdy and dmy and mdy != dmy:
+        if locale and locale.upper() == "US":
+            return Parsed(mdy, 0.95, "numeric date read month-first (locale US)")
+        if locale and locale.upper() in ("EU", "GB", "UK", "DMY"):
+            return Parsed(dmy, 0.95, "numeric date read day-first (locale)")
+        return Parsed(None, 0.5, f"ambiguous date {m[0]!r}: {mdy} or {dmy}", ambiguous=True)
+    iso = mdy or dmy
+    if iso is None:
+        return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
+    return Parsed(iso, 1.0)
+
+
+_CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
+                    "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD"}
+_CURRENCY_RE = re.compile(r"US\$|\$|€|£|\b(?:USD|EUR|GBP|euros?|dollars)\b", re.I)
+# Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
+_NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")
+
+
+def normalize_currency(text: str) -> Parsed:
+    """``$``/``USD``/``€``/``EUR``/``£``/``GBP`` → ISO 4217 code."""
+    codes = {_CURRENCY_TOKENS[m.lower()] for m in _CURRENCY_RE.findall(text or "")}
+    if len(codes) == 1:
+        return Parsed(codes.pop(), 1.0)
+    if len(codes) > 1:
+        return Parsed(None, 0.3, f"several currencies: {sorted(codes)}", ambiguous=True)
+    return _NONE
+
+
+def _split_number(raw: str) -> tuple[str, str, float, str | None] | None:
+    """(integer digits, fraction digits, quality, reason) of one written number."""
+    s = re.sub(r"[ \u00a0\u202f\u2009']", " ", raw.strip())
+    seps = [(i, c) for i, c in enumerate(s) if c in ",. "]
+    if not seps:
+        return s, "", 1.0, None
+    last_i, last_c = seps[-1]
+    tail = s[last_i + 1:]
+    groups_sep = {c for _, c in seps[:-1]}
+    if last_c != " " and len(tail) in (1, 2) and last_c not in groups_sep:
+        int_part, frac = s[:last_i], tail  # the last separator is the decimal mark
+        group_chars = groups_sep
+    elif len(tail) == 3 and last_c != " " and groups_sep in (set(), {last_c}) and len(seps) == 1 and last_c in ",.":
+        # "48,250" or "48.250": one separator, three digits after it. Read as grouping
+        # (amounts with three decimals do not occur in contracts), but say so.
+        return s.replace(last_c, ""), "", 0.85, f"read {raw!r} as a whole amount"
+    else:
+        int_part, frac, group_chars = s, "", groups_sep | {last_c}
+    if len(group_chars) > 1:
+        return None
+    groups = re.split(r"[,. ]", int_part)
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        return None  # "4,82,50" is not a number any style writes
+    return "".join(groups), frac, 1.0, None
+
+
+def normalize_amount(text: str) -> Parsed:
+    """``$48,250.00``, ``48.250,00 EUR``, ``€ 48 250,00`` → ``48250.00`` (+ ``currency``)."""
+    text = normalize_text(text)
+    currency = normalize_currency(text)
+    candidates = [m for m in _NUMBER_RE.finditer(text) if any(ch.isdigit() for ch in m[0])]
+    if not candidates:
+        return _NONE
+    if currency.ok:  # the number nearest to the currency mark is the amount
+        mark = _CURRENCY_RE.search(text)
+        candidates.sort(key=lambda m: min(abs(m.start() - mark.end()), abs(mark.start() - m.end())))
+    raw = candidates[0][0].strip(" \u00a0\u202f\u2009")
+    split = _split_number(raw)
+    if split is None:
+        return Parsed(None, 0.0, f"unreadable number {raw!r}")
+    whole, frac, quality, reason = split
+    try:
+        value = Decimal(f"{whole}.{frac or '0'}").quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return Parsed(None, 0.0, f"unreadable number {raw!r}")
+    if len(frac) == 1:
+        quality, reason = min(quality, 0.9), f"one decimal digit in {raw!r}"
+    return Parsed(f"{value:f}", quality, reason, currency=currency.normalized)
+
+
+_EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                       r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
+_EMAIL_FIND = re.compile(r"[\w.+'-]+\s?@\s?[\w-]+(?:\s?\.\s?[\w-]+)+", re.ASCII)
+
+
+def normalize_email(text: str) -> Parsed:
+    """Finds one e-mail address, lower-cases and validates it (RFC 5321 dot-atom subset)."""
+    m = _EMAIL_FIND.search(normalize_text(text))
+    if not m:
+        return _NONE
+    raw = m[0]
+    candidate = re.sub(r"\s", "", raw).lower().strip(".")
+    if not _EMAIL_RE.match(candidate) or ".." in candidate:
+        return Parsed(None, 0.0, f"not a valid e-mail address: {raw!r}")
+    quality = 1.0 if raw == raw.strip() and " " not in raw else 0.8
+    return Parsed(candidate, quality, None if quality == 1.0 else "spaces removed from e-mail")
+
+
+def normalize_name(text: str) -> Parsed:
+    """Names stay as written: trimmed, inner runs of spaces collapsed, trailing punctuation dropped."""
+    name = re.sub(r"\s+", " ", normalize_text(text)).strip(" ,;:")
+    if not name or not any(ch.isalpha() for ch in name):
+        return _NONE
+    return Parsed(name, 1.0)
+
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_WORD_VALUES = {w: i for i, w in enumerate(_UNITS)} | _TENS
+
+
+def words_to_number(text: str) -> int | None:
+    """``"forty-eight thousand two hundred fifty"`` → 48250; None when a word is not a number."""
+    words = [w for w in re.split(r"[\s-]+", text.lower().replace(",", " ")) if w and w != "and"]
+    if not words:
+        return None
+    total = current = 0
+    for word in words:
+        if word in _WORD_VALUES:
+            current += _WORD_VALUES[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALES:
+            total += max(current, 1) * _SCALES[word]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+_NUMBER_WORD = r"\b(?:" + "|".join(sorted(list(_WORD_VALUES) + list(_SCALES), key=len, reverse=True)) + r")\b"
+_TERM_RE = re.compile(
+    rf"(?P<words>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)?\s*(?:\(\s*(?P<paren>\d{{1,3}})\s*\)|(?P<digits>\d{{1,3}}))?"
+    r"\s*(?P<unit>months?|years?)\b", re.I)
+
+
+def normalize_term(text: str) -> Parsed:
+    """``twelve (12) months``, ``24 months``, ``2 years``, ``one (1) year`` → months as a string."""
+    for m in _TERM_RE.finditer(normalize_text(text)):
+        digits = m["paren"] or m["digits"]
+        from_words = words_to_number(m["words"]) if m["words"] else None
+        if digits is None and from_words is None:
+            continue
+        n = int(digits) if digits is not None else from_words
+        factor = 12 if m["unit"].lower().startswith("year") else 1
+        if digits is not None and from_words is not None and from_words != int(digits):
+            return Parsed(None, 0.3, f"term words and digits disagree: {m[0]!r}", ambiguous=True)
+        quality = 1.0 if (digits is not None and from_words is not None) or digits is not None else 0.95
+        if n <= 0:
+            return Parsed(None, 0.0, f"zero term: {m[0]!r}")
+        return Parsed(str(n * factor), quality)
+    return _NONE
+
+
+_TRANSLATE = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
+                            "\u201c": '"', "\u201d": '"', "\uff0c": ",", "\uff1a": ":", "\uff08": "(",
+                            "\uff09": ")", "\uff0e": "."})
+
+
+def normalize_text(text: str) -> str:
+    """OCR engines trained on CJK return full-width punctuation and typographic dashes and quotes."""
+    return (text or "").translate(_TRANSLATE)
