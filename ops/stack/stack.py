@@ -71,24 +71,18 @@ def up(settings: Settings, log: Callable[[str], None] | None = None) -> dict[str
     timings: dict[str, float] = {}
     try:
         process.require_disk(layout.root)
-        started: list[tuple[str, Callable[[], bool], process.Managed, int]] = []
-        if not settings.kafka.external:
-            t = time.monotonic()
-            if kafka.provision(layout, settings):
-                _say(log, f"kafka: resolved {settings.kafka.version} jars with Maven")
-            timings["kafka provision"] = time.monotonic() - t
-            pid = kafka.start(layout, settings)
-            started.append(("Kafka", lambda: kafka.healthy(settings, timeout=2), kafka.managed(layout), pid))
-        if not settings.s3.external:
-            t = time.monotonic()
-            if s3.provision(layout):
-                _say(log, f"s3: built versitygw {s3.VERSITYGW}")
-            timings["s3 provision"] = time.monotonic() - t
-            pid = s3.start(layout, settings)
-            started.append(("S3 server", lambda: s3.healthy(settings) or _bucket(settings), s3.managed(layout), pid))
-        if settings.prometheus.enabled:
-            pid = prometheus.start(layout, settings)
-            started.append(("Prometheus", lambda: prometheus.healthy(settings), prometheus.managed(layout), pid))
+        t = time.monotonic()
+        if not settings.kafka.external and kafka.provision(layout, settings):
+            _say(log, f"kafka: resolved {settings.kafka.version} jars with Maven")
+        if not settings.s3.external and s3.provision(layout):
+            _say(log, f"s3: built versitygw {s3.VERSITYGW}")
+        timings["provision"] = time.monotonic() - t
+        plan = _plan(layout, settings)
+        # Check every port before starting anything, so a conflict leaves nothing half-started.
+        for name, proc, host, port, setting, _start, _check in plan:
+            if process.running_pid(proc) is None:
+                process.require_port_free(name, host, port, setting)
+        started = [(name, check, proc, start()) for name, proc, _h, _p, _s, start, check in plan]
         layout.chdb.mkdir(parents=True, exist_ok=True)
         # All processes start first, then we wait for them together: Kafka's JVM start dominates.
         t = time.monotonic()
@@ -109,6 +103,24 @@ def up(settings: Settings, log: Callable[[str], None] | None = None) -> dict[str
                              "Free space or set INKSTREAM_DATA_DIR to a bigger disk.") from exc
         raise
     return timings
+
+
+def _plan(layout: Layout, settings: Settings) -> list[tuple]:
+    """(name, managed, host, port, port setting, start(), healthy()) for each local process."""
+    plan = []
+    k, s, p = settings.kafka, settings.s3, settings.prometheus
+    if not k.external:
+        plan.append(("Kafka", kafka.managed(layout), k.host, k.port, "INKSTREAM_KAFKA__PORT",
+                     lambda: kafka.start(layout, settings), lambda: kafka.healthy(settings, timeout=2)))
+        plan.append(("Kafka controller", kafka.managed(layout), k.host, k.controller_port,
+                     "INKSTREAM_KAFKA__CONTROLLER_PORT", lambda: kafka.start(layout, settings), lambda: True))
+    if not s.external:
+        plan.append(("S3 server", s3.managed(layout), s.host, s.port, "INKSTREAM_S3__PORT",
+                     lambda: s3.start(layout, settings), lambda: s3.healthy(settings) or _bucket(settings)))
+    if p.enabled:
+        plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
+                     lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
+    return plan
 
 
 def _bucket(settings: Settings) -> bool:
