@@ -13,6 +13,7 @@ from inkstream.errors import ConfigError
 __all__ = ["PROCESSORS", "load_processor"]
 
 PROCESSORS: dict[str, str] = {
+    "audit": "streams.audit.processor:factory",
     "passthrough": "streams.runtime.examples:passthrough",
 }
 

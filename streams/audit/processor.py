@@ -1,0 +1,75 @@
+"""``inkstream run audit``: the audit sink processor (the only ClickHouse writer).
+
+It consumes every inkstream topic, DLQs included, and hands each record to
+:class:`streams.audit.sink.AuditSink` (a ``BatchSink``: at-least-once, deduplicated on
+``event_id``; checkpoints bounded by ``settings.audit.batch_max_records`` and
+``batch_max_seconds``). The factory runs in the worker process and opens the store there
+at once, so that process owns chDB from the start and serves the read-only query
+endpoint (``streams.audit.query``) that ``inkstream query`` and ``inkstream audit verify``
+use while it runs. Run it with one worker: chains are per ``doc_id`` across topics and
+chDB has one owner; a second worker fails at start with a clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry
+
+from inkstream.settings import Settings
+from streams.audit.query import QueryServer
+from streams.audit.sink import AuditMetrics, AuditSink
+from streams.audit.store import connect
+from streams.runtime import Processor
+
+__all__ = ["factory", "audit_topics", "AUDIT_TOPICS", "DLQ_SOURCES"]
+
+log = logging.getLogger("inkstream.audit")
+
+# Topics whose records the audit trail keeps (beyond those configured in inkstream.yaml).
+AUDIT_TOPICS = (
+    "documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated",
+    "esign.events", "crm.commands", "documents.status", "crm.dryrun", "review.actions",
+)
+# Topics consumed by a processor, hence with a dead-letter twin.
+DLQ_SOURCES = (
+    "documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated",
+    "esign.events", "crm.commands",
+)
+
+
+def audit_topics(settings: Settings) -> tuple[str, ...]:
+    """Every logical topic the sink reads: the known ones, those configured, their DLQs."""
+    names = list(AUDIT_TOPICS)
+    names += [t for t in settings.topics.topics if t not in names and not t.endswith(".dlq")]
+    names += [f"{t}.dlq" for t in DLQ_SOURCES]
+    return tuple(dict.fromkeys(names))
+
+
+def factory(settings: Settings) -> Processor:
+    from schemas.codec import Codec
+
+    store = connect(settings)  # fails here, clearly, if another process holds chDB
+    registry = CollectorRegistry()
+    server = QueryServer(store, settings, registry).start()
+    log.info("audit: ClickHouse %s; read-only query endpoint on %s:%d",
+             "server" if settings.clickhouse.url else "chDB (embedded)", settings.audit.query_host, server.port)
+    _register_scrape(settings, server.port)
+    codec = Codec.from_settings(settings)
+    sink = AuditSink(lambda: store, prefix=settings.topics.prefix, decode=codec.decode,
+                     metrics=AuditMetrics.create(registry))
+    return Processor(name="audit", inputs=audit_topics(settings), batch_sink=sink,
+                     batch_max_records=settings.audit.batch_max_records,
+                     batch_max_seconds=settings.audit.batch_max_seconds)
+
+
+def _register_scrape(settings: Settings, port: int) -> None:
+    """The sink's own metrics live on the query port: tell the local Prometheus."""
+    try:
+        from ops.stack.prometheus import register_target
+    except ImportError:
+        return
+    try:
+        register_target(settings, "audit-sink", port)
+    except Exception as exc:  # noqa: BLE001 - monitoring never stops the sink
+        log.warning("could not register the audit sink with Prometheus: %s", exc)

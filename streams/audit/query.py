@@ -1,0 +1,226 @@
+"""Read access to the audit store while the sink owns it, and the ``Reader`` to use.
+
+Why: chDB lets one OS process open ``<data_dir>/clickhouse``. While ``inkstream run
+audit`` runs, that process is the sink, so it also serves a small read-only SQL endpoint:
+
+- binds ``settings.audit.query_host`` (127.0.0.1) on ``settings.audit.query_port``
+  (0 = any free port); writes ``<data_dir>/audit-query.json`` (mode 0600) with its pid,
+  port and a random bearer token, removed on exit;
+- ``POST /query`` ``{"sql", "params", "limit"}`` runs one parameterised statement
+  (``{name:Type}`` placeholders, bound by ClickHouse, never by string formatting) that
+  must start with SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS, under ClickHouse's
+  ``readonly=1`` (writes, DDL and SETTINGS changes are refused by the engine itself), and
+  returns at most ``limit`` rows (capped by ``settings.audit.query_row_limit``) with
+  ``truncated`` set when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
+  own metrics; the runtime's are on the worker's port).
+
+``open_reader(settings)`` picks, in order: the configured ClickHouse server; the running
+sink's endpoint (discovery file, pid alive, ``/healthz`` answers); chDB opened directly in
+this process (only possible while no sink runs).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import decimal
+import json
+import os
+import re
+import secrets
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from inkstream.errors import ConnectorError
+from inkstream.settings import Settings
+from streams.audit.store import ClickHouse, Reader, connect
+
+__all__ = ["QueryServer", "QueryClient", "open_reader", "run_readonly", "discovery_file", "ReadOnlyViolation"]
+
+_ALLOWED = re.compile(r"^\s*(\(\s*)*(select|with|show|describe|desc|explain|exists)\b", re.IGNORECASE)
+_MAX_BODY = 1 << 20
+
+
+class ReadOnlyViolation(ValueError):
+    """The statement is not a read; refused before it reaches ClickHouse."""
+
+
+def discovery_file(settings: Settings) -> Path:
+    return Path(settings.data_dir).resolve() / "audit-query.json"
+
+
+def run_readonly(store: ClickHouse, sql: str, params: dict | None, limit: int) -> dict:
+    """One read-only statement, at most ``limit`` rows, JSON-ready."""
+    if not _ALLOWED.match(sql) or ";" in sql.strip().rstrip(";"):
+        raise ReadOnlyViolation("only one SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS statement is allowed")
+    settings = {"readonly": 1, "max_result_rows": limit + 1, "result_overflow_mode": "break",
+                "max_execution_time": 60}
+    columns, rows = store.query(sql.strip().rstrip(";"), params or {}, settings=settings)
+    return {"columns": columns, "rows": [[_jsonable(v) for v in r] for r in rows[:limit]],
+            "truncated": len(rows) > limit}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class QueryServer:
+    """The sink process's read endpoint (see the module docstring)."""
+
+    def __init__(self, store: ClickHouse, settings: Settings, registry: CollectorRegistry | None = None) -> None:
+        self.store, self.settings = store, settings
+        self.registry = registry or CollectorRegistry()
+        self.token = secrets.token_urlsafe(24)
+        self._server = ThreadingHTTPServer((settings.audit.query_host, settings.audit.query_port), _handler(self))
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="audit-query", daemon=True)
+        self._file = discovery_file(settings)
+
+    def start(self) -> "QueryServer":
+        self._thread.start()
+        self._file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"pid": os.getpid(), "host": self.settings.audit.query_host, "port": self.port,
+                       "token": self.token}, fh)
+        atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        try:
+            info = json.loads(self._file.read_text())
+            if info.get("pid") == os.getpid():
+                self._file.unlink()
+        except (OSError, ValueError):
+            pass
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, body: dict) -> dict:
+        limit = min(int(body.get("limit") or self.settings.audit.query_row_limit), self.settings.audit.query_row_limit)
+        return run_readonly(self.store, str(body.get("sql", "")), body.get("params") or {}, max(limit, 1))
+
+
+def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            if self.path == "/healthz":
+                self._send(200, {"status": "ok", "pid": os.getpid()})
+            elif self.path == "/metrics":
+                self._raw(200, generate_latest(server.registry), CONTENT_TYPE_LATEST)
+            else:
+                self._send(404, {"error": "not found"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path != "/query":
+                return self._send(404, {"error": "not found"})
+            if not secrets.compare_digest(self.headers.get("Authorization", ""), f"Bearer {server.token}"):
+                return self._send(401, {"error": "missing or wrong bearer token (see audit-query.json)"})
+            length = int(self.headers.get("Content-Length") or 0)
+            if length <= 0 or length > _MAX_BODY:
+                return self._send(400, {"error": f"body must be 1..{_MAX_BODY} bytes of JSON"})
+            try:
+                body = json.loads(self.rfile.read(length))
+                self._send(200, server.answer(body))
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"error": str(exc)})
+            except ConnectorError as exc:
+                self._send(422, {"error": str(exc)})
+
+        def _send(self, status: int, body: dict) -> None:
+            self._raw(status, json.dumps(body).encode(), "application/json")
+
+        def _raw(self, status: int, data: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args) -> None:  # SQL can hold customer names: never logged
+            pass
+
+    return Handler
+
+
+class QueryClient:
+    """``Reader`` over a running sink's endpoint; ``client`` is an ``httpx.Client``."""
+
+    def __init__(self, base_url: str, token: str, client: Any, limit: int) -> None:
+        self.base_url, self.token, self.client, self.limit = base_url.rstrip("/"), token, client, limit
+
+    def query(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+        body = self.query_json(sql, params, self.limit)
+        return body["columns"], [tuple(r) for r in body["rows"]]
+
+    def query_json(self, sql: str, params: dict | None, limit: int) -> dict:
+        try:
+            resp = self.client.post(f"{self.base_url}/query", json={"sql": sql, "params": params or {}, "limit": limit},
+                                    headers={"Authorization": f"Bearer {self.token}"})
+        except Exception as exc:  # httpx.HTTPError: the sink went away mid-call
+            raise ConnectorError(f"audit query endpoint at {self.base_url} failed: {exc}") from exc
+        if resp.status_code != 200:
+            raise ConnectorError(f"audit query refused ({resp.status_code}): {resp.json().get('error', resp.text)}")
+        return resp.json()
+
+
+class _Direct:
+    """``Reader`` over a store opened in this process; reads are read-only here too."""
+
+    def __init__(self, store: ClickHouse, limit: int) -> None:
+        self.store, self.limit = store, limit
+
+    def query(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+        body = run_readonly(self.store, sql, params, self.limit)
+        return body["columns"], [tuple(r) for r in body["rows"]]
+
+    def query_json(self, sql: str, params: dict | None, limit: int) -> dict:
+        return run_readonly(self.store, sql, params, limit)
+
+
+def open_reader(settings: Settings, *, http_client: Any | None = None) -> Reader:
+    """The reader to use from a CLI process (see the module docstring for the order)."""
+    limit = settings.audit.query_row_limit
+    if settings.clickhouse.url:
+        return _Direct(connect(settings, ddl=False), limit)
+    endpoint = _running_endpoint(settings, http_client)
+    if endpoint is not None:
+        return endpoint
+    return _Direct(connect(settings), limit)
+
+
+def _running_endpoint(settings: Settings, http_client: Any | None) -> QueryClient | None:
+    import httpx
+
+    path = discovery_file(settings)
+    try:
+        info = json.loads(path.read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no sink, or a stale file from one that was killed -9
+    client = http_client or httpx.Client(timeout=httpx.Timeout(120.0, connect=2.0))
+    base = f"http://{info['host']}:{info['port']}"
+    try:
+        if client.get(f"{base}/healthz").status_code != 200:
+            return None
+    except httpx.HTTPError:
+        return None
+    return QueryClient(base, info["token"], client, settings.audit.query_row_limit)

@@ -1,0 +1,210 @@
+"""The audit sink: every consumed record → one hash-chained ``audit_events`` row plus its
+analytics rows, written to ClickHouse in batches.
+
+Guarantee: **at-least-once delivery, deduplicated on ``event_id``** — effectively once in
+the tables. The runtime calls ``add`` per record and ``flush`` at each checkpoint (bounded
+by ``settings.audit.batch_max_records`` / ``batch_max_seconds``) before it commits the
+offsets. A crash between ``flush`` and the commit redelivers the batch; then:
+
+- ``audit_events``: before chaining, ``flush`` looks up the batch's event ids in
+  ClickHouse (and within the batch) and skips known ones, so a redelivered record never
+  becomes a second link and a chain never forks.
+- analytics tables: written *before* ``audit_events`` (so a record found in the chain has
+  its analytics rows too); ReplacingMergeTree keyed on ``event_id`` collapses a repeat
+  and the views read with ``FINAL``.
+- ``audit_chain_heads``: written last; the chain heads in memory only advance after all
+  inserts succeeded, and a failed flush forgets the heads of the chains it touched (they
+  are read again from ``audit_events``), then raises so the runtime retries the batch.
+
+One writer per chain: chains are per ``doc_id`` across topics, so the sink runs as one
+worker (chDB allows one process per directory anyway).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from streams.audit.chain import GENESIS, canonical_json, link
+from streams.audit.rows import dlq_rows, rows_for, strip_prefix, ts
+from streams.audit.store import ClickHouse
+
+__all__ = ["AuditSink", "AuditMetrics", "chain_id", "AUDIT_COLUMNS"]
+
+AUDIT_COLUMNS = ("doc_id", "seq", "event_id", "topic", "partition", "offset", "occurred_at", "producer",
+                 "payload", "payload_sha256", "prev_hash", "hash")
+_MAX_CACHED_HEADS = 200_000
+
+
+@dataclass(frozen=True)
+class AuditMetrics:
+    rows: Counter
+    duplicates: Counter
+    flush_seconds: Histogram
+    flush_failures: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> "AuditMetrics":
+        return cls(
+            rows=Counter("inkstream_audit_rows_total", "Rows written to ClickHouse by the audit sink.",
+                         ("table",), registry=registry),
+            duplicates=Counter("inkstream_audit_duplicates_total",
+                               "Redelivered records the audit sink recognised by event_id and skipped.",
+                               registry=registry),
+            flush_seconds=Histogram("inkstream_audit_flush_seconds", "Time to write one batch to ClickHouse.",
+                                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+                                    registry=registry),
+            flush_failures=Counter("inkstream_audit_flush_failures_total",
+                                   "Batches the audit sink failed to write (retried by the runtime).",
+                                   registry=registry),
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    record: dict
+
+
+def chain_id(topic: str, record: dict, key: str | None) -> str:
+    """The chain a record belongs to: its doc_id; for a DLQ record the original key (the
+    doc_id everywhere documents are the subject); else ``~<topic>``."""
+    doc_id = record.get("doc_id")
+    if isinstance(doc_id, str) and doc_id:
+        return doc_id
+    if topic.endswith(".dlq"):
+        original = record.get("key")
+        if isinstance(original, (bytes, bytearray)) and original:
+            return bytes(original).decode("utf-8", errors="replace")
+        if key:
+            return key
+    return f"~{topic}"
+
+
+class AuditSink:
+    """A ``streams.runtime.BatchSink`` writing the audit trail. ``open_store`` is called
+    once, lazily, in the process that writes (chDB belongs to one process)."""
+
+    def __init__(self, open_store: Callable[[], ClickHouse], *, prefix: str = "",
+                 decode: Callable[[bytes], dict] | None = None, metrics: AuditMetrics | None = None) -> None:
+        self._open_store = open_store
+        self._store: ClickHouse | None = None
+        self._prefix = prefix
+        self._decode = decode
+        self._metrics = metrics
+        self._buffer: list[_Pending] = []
+        self._heads: dict[str, tuple[int, str]] = {}
+
+    @property
+    def store(self) -> ClickHouse:
+        if self._store is None:
+            self._store = self._open_store()
+        return self._store
+
+    def add(self, record: dict, ctx) -> None:
+        self._buffer.append(_Pending(ctx.topic, ctx.partition, ctx.offset, ctx.key, record))
+
+    def flush(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        started = time.perf_counter()
+        try:
+            self._write(batch)
+        except Exception:
+            for pending in batch:
+                self._heads.pop(chain_id(pending.topic, pending.record, pending.key), None)
+            if self._metrics:
+                self._metrics.flush_failures.inc()
+            raise
+        if self._metrics:
+            self._metrics.flush_seconds.observe(time.perf_counter() - started)
+
+    # -- one batch ---------------------------------------------------------------------
+
+    def _write(self, batch: list[_Pending]) -> None:
+        items = self._unique(batch)
+        chains = sorted({c for c, _, _ in items})
+        known = self._known_event_ids(chains, [e for _, e, _ in items])
+        fresh = [(c, e, p) for c, e, p in items if e not in known]
+        if self._metrics and len(batch) > len(fresh):
+            self._metrics.duplicates.inc(len(batch) - len(fresh))
+        if not fresh:
+            return
+        heads = self._load_heads(sorted({c for c, _, _ in fresh}))
+        tables: dict[str, list[dict]] = {}
+        links: list[dict] = []
+        for chain, event_id, pending in fresh:
+            for table, row in self._analytics(chain, event_id, pending):
+                tables.setdefault(table, []).append(row)
+            seq, prev = heads.get(chain, (0, GENESIS))
+            row = self._link(chain, seq + 1, prev, event_id, pending)
+            heads[chain] = (row["seq"], row["hash"])
+            links.append(row)
+        for table, rows in sorted(tables.items()):
+            self._insert(table, rows)
+        self._insert("audit_events", [{**r, "occurred_at": ts(r.pop("occurred_at_ms"))} for r in links],
+                     AUDIT_COLUMNS)
+        touched = {r["doc_id"] for r in links}
+        self._insert("audit_chain_heads", [{"doc_id": c, "seq": heads[c][0], "hash": heads[c][1]} for c in sorted(touched)])
+        if len(self._heads) > _MAX_CACHED_HEADS:
+            self._heads.clear()
+        self._heads.update({c: heads[c] for c in touched})
+
+    def _unique(self, batch: list[_Pending]) -> list[tuple[str, str, _Pending]]:
+        seen: set[str] = set()
+        out = []
+        for pending in batch:
+            event_id = pending.record.get("event_id") or str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"{pending.topic}/{pending.partition}/{pending.offset}"))
+            if event_id in seen:
+                continue
+            seen.add(event_id)
+            out.append((chain_id(pending.topic, pending.record, pending.key), event_id, pending))
+        return out
+
+    def _known_event_ids(self, chains: list[str], event_ids: list[str]) -> set[str]:
+        # doc_id first: it is the table's primary key, so this reads only those chains.
+        _, rows = self.store.query(
+            "SELECT event_id FROM audit_events WHERE doc_id IN {chains:Array(String)} "
+            "AND event_id IN {ids:Array(String)}", {"chains": chains, "ids": event_ids})
+        return {r[0] for r in rows}
+
+    def _load_heads(self, chains: list[str]) -> dict[str, tuple[int, str]]:
+        heads = {c: self._heads[c] for c in chains if c in self._heads}
+        missing = [c for c in chains if c not in heads]
+        if missing:
+            _, rows = self.store.query(
+                "SELECT doc_id, max(seq), argMax(hash, seq) FROM audit_events "
+                "WHERE doc_id IN {chains:Array(String)} GROUP BY doc_id", {"chains": missing})
+            heads.update({doc: (int(seq), h) for doc, seq, h in rows})
+        return heads
+
+    def _link(self, chain: str, seq: int, prev: str, event_id: str, p: _Pending) -> dict:
+        producer = p.record.get("producer")
+        producer_name = producer.get("name", "") if isinstance(producer, dict) else (p.record.get("processor") or "")
+        return link(prev, doc_id=chain, seq=seq, event_id=event_id, topic=p.topic, partition=p.partition,
+                    offset=p.offset, occurred_at_ms=int(p.record.get("occurred_at") or 0),
+                    producer=producer_name, payload=canonical_json(p.record))
+
+    def _analytics(self, chain: str, event_id: str, p: _Pending) -> list[tuple[str, dict]]:
+        record = {**p.record, "event_id": event_id}
+        if p.topic.endswith(".dlq"):
+            doc_id = "" if chain.startswith("~") else chain
+            return list(dlq_rows(record, p.topic, self._prefix, self._decode, doc_id))
+        return rows_for(strip_prefix(p.topic, self._prefix), record)
+
+    def _insert(self, table: str, rows: list[dict], columns: tuple[str, ...] | None = None) -> None:
+        if not rows:
+            return
+        cols = columns or tuple(rows[0])
+        self.store.insert(table, [[r[c] for c in cols] for r in rows], cols)
+        if self._metrics:
+            self._metrics.rows.labels(table).inc(len(rows))

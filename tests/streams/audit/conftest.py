@@ -1,0 +1,31 @@
+"""Audit tests share ONE chDB directory per pytest process (chDB opens one directory per
+process) and get a fresh database each, so they never see each other's rows."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from inkstream.settings import Settings
+from streams.audit.store import ClickHouse, connect
+
+
+@pytest.fixture(scope="session")
+def chdb_dir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("inkstream-data"))
+
+
+@pytest.fixture
+def audit_settings(base_settings: Settings, chdb_dir: str) -> Settings:
+    db = f"t_{uuid.uuid4().hex[:12]}"
+    return base_settings.model_copy(update={
+        "data_dir": chdb_dir,
+        "clickhouse": base_settings.clickhouse.model_copy(update={"url": None, "database": db}),
+        "topics": base_settings.topics.model_copy(update={"prefix": f"t{uuid.uuid4().hex[:8]}."}),
+    })
+
+
+@pytest.fixture
+def store(audit_settings: Settings) -> ClickHouse:
+    return connect(audit_settings)
