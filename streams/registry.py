@@ -15,6 +15,7 @@ __all__ = ["PROCESSORS", "load_processor"]
 PROCESSORS: dict[str, str] = {
     "audit": "streams.audit.processor:factory",
     "passthrough": "streams.runtime.examples:passthrough",
+    "extract": "streams.extract.processor:factory",
 }
 
 

@@ -72,8 +72,8 @@ def _effective_date(layout: Layout) -> FieldValue:
 
 
 def _term(layout: Layout) -> FieldValue:
-    cand = (find_labelled(layout, r"(?:Initial\s+)?Term(?:\s+of\s+Agreement)?", TERM, normalize_term, "label")
-            or find_pattern(layout, rf"(?:term|period|duration)\s+of\s+(?P<v>{TERM})", normalize_term, "prose 'term of'"))
+    cand = (find_pattern(layout, rf"\b(?:term|period|duration)\s+of\s+(?P<v>{TERM})", normalize_term, "prose 'term of'")
+            or find_labelled(layout, r"(?:Initial\s+)?Term(?:\s+of\s+Agreement)?\s*:", TERM, normalize_term, "label"))
     return _take("term_months", cand)
 
 
