@@ -1,0 +1,144 @@
+"""MFP hot folder: take a scan only once it is completely written.
+
+A file is taken when its size and mtime have not changed for ``stable_s`` seconds AND
+it can be locked exclusively (a writer that locks, like Samba with strict locking or
+an MFP's FTP server, still holds it otherwise). It is then renamed into
+``.processing/`` (atomic, so two pollers never take the same file), ingested, and moved
+to ``done/`` or to ``failed/`` beside a ``<name>.reason.txt`` saying why. If S3 or Kafka
+are down it goes back to the inbox and is retried on a later scan.
+
+>>> folder = HotFolder(Path("/srv/scans"), ingest_one, stable_s=2)   # doctest: +SKIP
+>>> folder.run(stop_event)                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.capture.document import CapturedDocument, IngestResult
+from inkstream.errors import CaptureError, ConnectorError
+
+__all__ = ["HotFolder", "Outcome"]
+
+log = logging.getLogger(__name__)
+_SKIP_SUFFIXES = (".part", ".tmp", ".crdownload", ".filepart", ".reason.txt")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    status: str  # ingested | duplicate | refused | retry
+    detail: str
+
+
+class HotFolder:
+    def __init__(self, root: Path, ingest_one: Callable[[CapturedDocument], IngestResult], *,
+                 stable_s: float = 2.0, source_ref: str | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.root = root
+        self.done, self.failed, self.processing = root / "done", root / "failed", root / ".processing"
+        for d in (root, self.done, self.failed, self.processing):
+            d.mkdir(parents=True, exist_ok=True)
+        self._ingest_one = ingest_one
+        self._stable_s = stable_s
+        self._source_ref = source_ref or root.name
+        self._clock = clock
+        self._seen: dict[str, tuple[int, int, float]] = {}  # name -> (size, mtime_ns, since)
+        self._recover()
+
+    def scan_once(self) -> list[Outcome]:
+        """Look at the inbox once; process every file that has become stable."""
+        now = self._clock()
+        outcomes, present = [], set()
+        for entry in os.scandir(self.root):
+            if not entry.is_file(follow_symlinks=False) or entry.name.startswith(".") \
+                    or entry.name.endswith(_SKIP_SUFFIXES):
+                continue
+            present.add(entry.name)
+            st = entry.stat(follow_symlinks=False)
+            sig = (st.st_size, st.st_mtime_ns)
+            seen = self._seen.get(entry.name)
+            if seen is None or seen[:2] != sig:
+                self._seen[entry.name] = (*sig, now)  # new or still growing: wait
+                continue
+            if now - seen[2] < self._stable_s:
+                continue
+            outcome = self._take(Path(entry.path))
+            if outcome is not None:
+                outcomes.append(outcome)
+        for gone in set(self._seen) - present:
+            self._seen.pop(gone, None)
+        return outcomes
+
+    def run(self, stop: threading.Event, interval_s: float = 1.0) -> None:
+        while not stop.is_set():
+            for o in self.scan_once():
+                log.info("hot folder: %s %s %s", o.name, o.status, o.detail)
+            stop.wait(interval_s)
+
+    def _take(self, path: Path) -> Outcome | None:
+        if not _lockable(path):
+            return None  # a writer still holds it
+        claimed = self.processing / path.name
+        try:
+            path.rename(claimed)
+        except FileNotFoundError:
+            return None  # another poller took it
+        self._seen.pop(path.name, None)
+        return self._ingest(claimed)
+
+    def _ingest(self, claimed: Path) -> Outcome:
+        name = claimed.name
+        try:
+            result = self._ingest_one(CapturedDocument(source="folder", source_ref=self._source_ref,
+                                                       filename=name, path=claimed))
+        except CaptureError as exc:
+            target = _unique(self.failed / name)
+            claimed.rename(target)
+            target.with_name(target.name + ".reason.txt").write_text(f"{exc.reason}: {exc}\n")
+            return Outcome(name, "refused", exc.reason)
+        except ConnectorError as exc:
+            claimed.rename(self.root / name)  # back to the inbox: retried on a later scan
+            return Outcome(name, "retry", str(exc))
+        claimed.rename(_unique(self.done / name))
+        status = "duplicate" if result.duplicate else "ingested"
+        return Outcome(name, status, result.doc_id)
+
+    def _recover(self) -> None:
+        """Files left in .processing by a crash go back to the inbox (ingest is idempotent
+        by content: a file already stored comes back as a duplicate)."""
+        for leftover in self.processing.iterdir():
+            leftover.rename(_unique(self.root / leftover.name))
+
+
+def _lockable(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _unique(path: Path) -> Path:
+    if not path.exists():
+        return path
+    stem, suffix = path.stem, path.suffix
+    for i in range(1, 10_000):
+        candidate = path.with_name(f"{stem}.{i}{suffix}")
+        if not candidate.exists():
+            return candidate
+    raise CaptureError(f"too many files named {path.name}", reason="name_collision")

@@ -1,0 +1,63 @@
+"""Turn one e-mail into captured documents (shared by the SMTP endpoint and IMAP poller).
+
+Every PDF or image attachment becomes a ``CapturedDocument`` carrying the sender,
+subject and Message-ID. Images smaller than ``inline_min_bytes`` (signature logos,
+tracking pixels, inline pictures) are skipped; PDFs are never skipped for size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+
+from connectors.capture.document import CapturedDocument, EmailOrigin
+
+__all__ = ["MailDocuments", "documents_from_mail", "parse_mail"]
+
+_DOC_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class MailDocuments:
+    origin: EmailOrigin
+    documents: list[CapturedDocument]
+    skipped: list[str]  # why each non-document part was left out (for logs; no content)
+
+
+def parse_mail(raw: bytes) -> EmailMessage:
+    """Parse leniently (mail in the wild is messy); raise ValueError if it is not mail."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    if not any(msg.get(h) for h in ("From", "Message-ID", "Subject", "Content-Type")):
+        raise ValueError("no mail headers (From, Subject, Message-ID, Content-Type) found")
+    return msg
+
+
+def documents_from_mail(msg: EmailMessage, *, source: str, source_ref: str | None,
+                        envelope_sender: str | None, inline_min_bytes: int) -> MailDocuments:
+    sender = parseaddr(str(msg.get("From", "")))[1] or (envelope_sender or "")
+    origin = EmailOrigin(sender=sender, subject=str(msg.get("Subject", "")),
+                         message_id=str(msg.get("Message-ID", "")).strip() or f"<generated-{uuid.uuid4().hex}>")
+    docs, skipped = [], []
+    for index, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        filename = part.get_filename() or ""
+        is_pdf = ctype == "application/pdf" or filename.lower().endswith(".pdf")
+        is_image = ctype.startswith("image/") or filename.lower().endswith(_DOC_EXTENSIONS[1:])
+        if not (is_pdf or is_image or (ctype == "application/octet-stream"
+                                       and filename.lower().endswith(_DOC_EXTENSIONS))):
+            continue  # the body text, HTML, calendar invites...
+        payload = part.get_payload(decode=True) or b""
+        if is_image and not is_pdf and len(payload) < inline_min_bytes:
+            skipped.append(f"part {index}: {ctype} of {len(payload)} bytes (inline image or logo)")
+            continue
+        docs.append(CapturedDocument(
+            source=source, source_ref=source_ref, filename=filename or f"attachment-{index}",
+            data=payload, email=origin, trace=None,
+            metadata={"mail_part": str(index)}))
+    return MailDocuments(origin=origin, documents=docs, skipped=skipped)
