@@ -14,7 +14,9 @@
         │   ├── CrmAuthError        401 after a token refresh: permanent
         │   ├── CrmPermanentError   400/404/...: permanent, goes to the DLQ with the vendor's body
         │   └── CrmRateLimited      429 or a quota close to its limit: retry after `retry_after`
-        └── EsignError
+        └── EsignError              a provider refused a request (body = vendor's error)
+            ├── EsignTransient      5xx / transport / not ready: retry
+            │   └── EsignRateLimited  429: retry after `retry_after`
             └── WebhookVerificationError
 
 Foreign errors are converted where they enter inkstream (``raise CrmError(...) from exc``).
@@ -26,7 +28,7 @@ from __future__ import annotations
 __all__ = [
     "InkstreamError", "ConfigError", "StackError", "SchemaError", "CaptureError", "OcrError",
     "ExtractionError", "MappingError", "ConnectorError", "ObjectStoreError", "CrmError",
-    "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "WebhookVerificationError",
+    "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "EsignTransient", "EsignRateLimited", "WebhookVerificationError",
 ]
 
 
@@ -99,6 +101,16 @@ class CrmRateLimited(CrmError):
 
 class EsignError(ConnectorError):
     pass
+
+
+class EsignTransient(EsignError):
+    """5xx, a transport error or a file not ready yet: worth retrying."""
+
+
+class EsignRateLimited(EsignTransient):
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WebhookVerificationError(EsignError):

@@ -209,6 +209,55 @@ class AuditSettings(_Section):
     query_row_limit: int = 10_000
 
 
+class EsignProviderSettings(_Section):
+    """Endpoint and credentials of one e-sign provider. Secrets are SecretStr (never logged);
+    with no credentials the dispatcher uses the local *simulated* provider."""
+
+    base_url: str | None = None
+    account_id: str | None = None             # DocuSign account id
+    access_token: SecretStr | None = None     # DocuSign / Acrobat Sign OAuth access token
+    integration_key: str | None = None        # DocuSign JWT grant: client id
+    user_id: str | None = None                # DocuSign JWT grant: impersonated user
+    private_key_file: Path | None = None      # DocuSign JWT grant: RSA key (PEM)
+    oauth_base: str | None = None             # DocuSign account server
+    api_key: SecretStr | None = None          # Dropbox Sign API key (also its webhook key)
+    # Webhook verification. The defaults are local development values (like the S3 secret):
+    # override them in production; the gateway warns at start while they are in use.
+    webhook_keys: list[SecretStr] = []        # DocuSign Connect HMAC keys / Standard Webhooks whsec_ secrets
+    client_ids: list[str] = []                # Acrobat Sign: client ids whose notifications are accepted
+
+
+class EsignSettings(_Section):
+    provider: str = "simulated"               # docusign | acrobat_sign | dropbox_sign | simulated
+    webhooks_port: int = 8082                 # `inkstream run webhooks` (behind a TLS proxy in production)
+    crm_target: str = "dryrun"                # CRM that gets the signed file when the command names none
+    replay_window_s: int = 300                # Standard Webhooks timestamp tolerance (reference libs: 5 min)
+    seen_ids_per_envelope: int = 200          # redelivery ids remembered in the envelope state
+    # Oldest signed event time accepted per provider: each vendor's retry horizon plus a margin
+    # (Dropbox Sign ~3 days, Acrobat Sign 72 h); older deliveries are refused as stale replays.
+    max_event_age_s: dict[str, int] = {"docusign": 15 * 86400, "dropbox_sign": 4 * 86400, "acrobat_sign": 4 * 86400}
+    timeout_s: float = 30.0
+    docusign: EsignProviderSettings = EsignProviderSettings(
+        base_url="https://demo.docusign.net/restapi", oauth_base="https://account-d.docusign.com",
+        webhook_keys=[SecretStr("inkstream-local-docusign-connect-key")])
+    acrobat_sign: EsignProviderSettings = EsignProviderSettings(
+        base_url="https://api.na1.adobesign.com", client_ids=["inkstream-local-client-id"])
+    dropbox_sign: EsignProviderSettings = EsignProviderSettings(
+        base_url="https://api.hellosign.com/v3", webhook_keys=[SecretStr("inkstream-local-dropbox-sign-key")])
+    standard: EsignProviderSettings = EsignProviderSettings(
+        webhook_keys=[SecretStr("whsec_aW5rc3RyZWFtLWxvY2FsLXN0YW5kYXJkLWtleQ==")])
+
+
+class AuditSettings(_Section):
+    """The audit sink (the only ClickHouse writer) and its localhost query endpoint."""
+
+    batch_max_records: int = 5000      # flush when this many records are buffered...
+    batch_max_seconds: float = 1.0     # ...or when the oldest buffered record is this old
+    query_host: str = "127.0.0.1"      # the sink's read-only SQL endpoint (chDB has one owner)
+    query_port: int = 8124             # 0 = any free port (written to <data_dir>/audit-query.json)
+    query_row_limit: int = 10_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -227,6 +276,7 @@ class Settings(BaseSettings):
     capture: CaptureSettings = CaptureSettings()
     review: ReviewSettings = ReviewSettings()
     crm: CrmSettings = CrmSettings()
+    esign: EsignSettings = EsignSettings()
 
     @classmethod
     def settings_customise_sources(

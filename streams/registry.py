@@ -16,6 +16,8 @@ PROCESSORS: dict[str, str] = {
     "audit": "streams.audit.processor:factory",
     "passthrough": "streams.runtime.examples:passthrough",
     "extract": "streams.extract.processor:factory",
+    "esign.dispatch": "streams.esign.dispatcher:factory",  # request_signature -> envelope
+    "esign.complete": "streams.esign.completion:factory",  # completed -> signed PDF stored, CRM commands
 }
 
 

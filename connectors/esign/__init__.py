@@ -1,0 +1,95 @@
+"""E-sign: providers behind one Protocol, webhook verification, the webhook gateway and
+envelope state.
+
+Plug-in point: :class:`EsignProvider`. Implementations (each following the vendor's
+published API, named in its module docstring):
+
+- ``connectors.esign.docusign.DocuSign`` — eSignature REST v2.1 envelopes;
+- ``connectors.esign.acrobat_sign.AcrobatSign`` — Acrobat Sign REST v6 agreements;
+- ``connectors.esign.dropbox_sign.DropboxSign`` — Dropbox Sign v3 signature requests;
+- ``connectors.esign.simulated.SimulatedProvider`` — a local SIMULATION used when no
+  credentials are configured (demo, tests); it signs nothing for real.
+
+``connectors.esign.providers.build_provider(settings, name, client)`` picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "AUTH_METHODS", "PROVIDERS", "EsignProvider", "Recipient", "EnvelopeRequest", "CreatedEnvelope",
+    "provider_name",
+]
+
+# Recipient authentication options inkstream understands; each provider maps the ones it
+# offers and refuses (EsignError) the ones it does not, rather than silently sending less.
+AUTH_METHODS = ("email", "access_code", "sms", "phone", "kba", "idv")
+
+# Canonical provider names as they appear in records (esign.events.provider).
+PROVIDERS = ("docusign", "acrobat_sign", "dropbox_sign", "standard", "simulated")
+
+
+def provider_name(name: str) -> str:
+    """``acrobat-sign`` / ``Acrobat_Sign`` → ``acrobat_sign``; unknown names are returned as given."""
+    return name.strip().lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One signer. ``auth`` is one of :data:`AUTH_METHODS`; ``phone`` (E.164) is needed for
+    sms/phone, ``access_code`` for access_code. The access code is a secret: never logged."""
+
+    name: str
+    email: str
+    auth: str = "email"
+    phone: str | None = None
+    access_code: str | None = field(default=None, repr=False)
+    routing_order: int = 1
+
+
+@dataclass(frozen=True)
+class EnvelopeRequest:
+    """What to send for signature. ``doc_id`` MUST travel to the provider as metadata so
+    that webhooks link back; ``idempotency_key`` travels too (for reconciliation)."""
+
+    doc_id: str
+    idempotency_key: str
+    title: str
+    pdf: bytes = field(repr=False)
+    recipients: tuple[Recipient, ...]
+    message: str = ""
+    file_name: str = "document.pdf"
+
+
+@dataclass(frozen=True)
+class CreatedEnvelope:
+    provider: str
+    envelope_id: str
+    status: str = "sent"
+
+
+@runtime_checkable
+class EsignProvider(Protocol):
+    """Contract every e-sign provider MUST keep.
+
+    - ``name`` is one of :data:`PROVIDERS`.
+    - ``create_envelope(request)`` sends ``request.pdf`` for signature to every recipient
+      with its authentication option, carrying ``request.doc_id`` in the provider's
+      metadata (DocuSign text custom field ``doc_id``, Acrobat Sign ``externalId``,
+      Dropbox Sign ``metadata.doc_id``), and returns the provider's envelope id. An auth
+      option the provider does not offer raises ``EsignError`` (never silently dropped).
+    - ``download_signed(envelope_id)`` returns the bytes of the combined signed PDF.
+    - HTTP goes through the ``httpx.Client`` given to the constructor (tests pass a
+      ``MockTransport``). Errors are converted where they enter: 429 → ``CrmRateLimited``-like
+      ``EsignRateLimited`` with ``retry_after``; 5xx/transport → ``EsignTransient``; other
+      4xx → ``EsignError`` carrying the vendor's error body (no credentials).
+    - Credentials are never logged nor put in exception messages.
+    """
+
+    name: str
+
+    def create_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope: ...
+
+    def download_signed(self, envelope_id: str) -> bytes: ...

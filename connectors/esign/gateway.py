@@ -1,0 +1,205 @@
+"""The webhook gateway: one endpoint per provider plus Standard Webhooks.
+
+``create_app(settings, publisher=..., book=...)`` builds the FastAPI app;
+``serve(settings, port)`` wires Kafka (transactional publisher, ``esign.envelopes``
+materialised before the first request) and runs it (``inkstream run webhooks --port N``).
+Runs behind a TLS-terminating proxy in production; binds 127.0.0.1 by default.
+
+====================================  ==============================================
+``POST /webhooks/docusign``           Connect JSON, ``X-DocuSign-Signature-1..N``
+``POST /webhooks/dropbox-sign``       multipart ``json`` part; replies ``Hello API Event Received``
+``GET|POST /webhooks/acrobat-sign``   ``X-AdobeSign-ClientId`` checked and echoed (header + JSON)
+``POST /webhooks/standard``           Standard Webhooks v1
+``GET /metrics``, ``GET /healthz``
+====================================  ==============================================
+
+Unverified → 401 ``{"error": "unverified", "reason": ...}``, counted in
+``inkstream_webhook_verification_failures_total{provider,reason}``, audited on
+``webhooks.rejected``, nothing on ``esign.events``. A verified but unreadable body → 400
+(also counted and audited, reason ``malformed``). Publishing failed → 503 (the vendor retries).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from connectors.esign.events import (
+    ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
+)
+from connectors.esign.intake import Intake
+from connectors.esign.metrics import GatewayMetrics
+from connectors.esign.publisher import Publisher
+from connectors.esign.state import EnvelopeBook
+from connectors.esign.verify import (
+    check_event_age, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign, verify_standard,
+)
+from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
+
+__all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
+
+log = logging.getLogger(__name__)
+DROPBOX_SIGN_REPLY = "Hello API Event Received"
+
+
+def webhook_keys(settings, provider: str) -> list[str]:
+    """The secrets that verify ``provider``'s webhooks (Dropbox Sign: the API key when set)."""
+    section = getattr(settings.esign, provider)
+    if provider == "dropbox_sign" and section.api_key is not None:
+        return [section.api_key.get_secret_value()]
+    return [k.get_secret_value() for k in section.webhook_keys]
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _json(data: bytes | str) -> dict:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Malformed("body is not JSON") from exc
+    if not isinstance(value, dict):
+        raise _Malformed("body is not a JSON object")
+    return value
+
+
+def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: Callable[[], object] | None = None,
+               registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
+    registry = registry or CollectorRegistry()
+    intake = Intake(publisher=publisher, book=book, metrics=GatewayMetrics.create(registry), refresh=refresh)
+    esign = settings.esign
+    app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.intake, app.state.registry = intake, registry
+
+    async def handle(provider: str, request: Request, body: bytes, step, ok) -> Response:
+        """``step()`` verifies and parses (raising to refuse); ``ok(outcome)`` builds the reply."""
+        try:
+            event: ProviderEvent = await step()
+            check_event_age(provider, event.provider_time, now=clock(), max_age_s=esign.max_event_age_s.get(provider))
+        except WebhookVerificationError as exc:
+            return await _refuse(provider, exc.reason, 401, request, body)
+        except (_Malformed, EsignError) as exc:
+            log.info("malformed %s webhook: %s", provider, exc)
+            return await _refuse(provider, "malformed", 400, request, body)
+        try:
+            outcome = await run_in_threadpool(intake.accept, event, body)
+        except ConnectorError:
+            log.exception("could not publish a %s webhook", provider)
+            return JSONResponse({"error": "unavailable"}, status_code=503, headers={"Retry-After": "30"})
+        return ok(outcome)
+
+    async def _refuse(provider: str, reason: str, status: int, request: Request, body: bytes) -> Response:
+        await run_in_threadpool(intake.reject, provider, reason, body=body, path=request.url.path,
+                                remote_addr=request.client.host if request.client else None,
+                                header_names=list(request.headers.keys()))
+        error = "unverified" if status == 401 else "malformed"
+        return JSONResponse({"error": error, "reason": reason}, status_code=status)
+
+    @app.post("/webhooks/docusign")
+    async def docusign(request: Request) -> Response:
+        body = await request.body()
+
+        async def step() -> ProviderEvent:
+            verify_docusign(body, request.headers, [k.encode() for k in webhook_keys(settings, "docusign")])
+            return parse_docusign(_json(body))
+        return await handle("docusign", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
+
+    @app.post("/webhooks/dropbox-sign")
+    async def dropbox_sign(request: Request) -> Response:
+        body = await request.body()
+
+        async def step() -> ProviderEvent:
+            try:
+                form = await request.form()
+            except Exception as exc:  # python-multipart refuses a broken body
+                raise _Malformed("body is not a form") from exc
+            part = form.get("json")
+            if part is None:
+                raise WebhookVerificationError("no json part", provider="dropbox_sign", reason="missing_signature")
+            payload = _json(part if isinstance(part, str) else await part.read())
+            verify_dropbox_sign(payload.get("event") or {}, [k.encode() for k in webhook_keys(settings, "dropbox_sign")])
+            return parse_dropbox_sign(payload)
+        return await handle("dropbox_sign", request, body, step,
+                            lambda outcome: PlainTextResponse(DROPBOX_SIGN_REPLY))
+
+    def _acrobat_echo(client_id: str, **extra) -> JSONResponse:
+        return JSONResponse({"xAdobeSignClientId": client_id, **extra}, headers={"X-AdobeSign-ClientId": client_id})
+
+    @app.get("/webhooks/acrobat-sign")
+    async def acrobat_verify(request: Request) -> Response:
+        try:
+            client_id = verify_acrobat_client_id(request.headers.get("x-adobesign-clientid"), esign.acrobat_sign.client_ids)
+        except WebhookVerificationError as exc:
+            return await _refuse("acrobat_sign", exc.reason, 401, request, b"")
+        return _acrobat_echo(client_id)
+
+    @app.post("/webhooks/acrobat-sign")
+    async def acrobat_sign(request: Request) -> Response:
+        body = await request.body()
+        client_id = request.headers.get("x-adobesign-clientid") or ""
+
+        async def step() -> ProviderEvent:
+            verify_acrobat_client_id(client_id, esign.acrobat_sign.client_ids)
+            return parse_acrobat_sign(_json(body))
+        return await handle("acrobat_sign", request, body, step, lambda outcome: _acrobat_echo(client_id, status=outcome))
+
+    @app.post("/webhooks/standard")
+    async def standard(request: Request) -> Response:
+        body = await request.body()
+
+        async def step() -> ProviderEvent:
+            verify_standard(body, request.headers, webhook_keys(settings, "standard"), now=clock(),
+                            tolerance_s=esign.replay_window_s)
+            return parse_standard(_json(body), request.headers["webhook-id"])
+        return await handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok", "envelopes": len(book)}
+
+    return app
+
+
+_LOCAL_DEFAULT_MARK = "inkstream-local"
+
+
+def _warn_local_secrets(settings) -> None:
+    for provider in ("docusign", "dropbox_sign", "standard"):
+        keys = webhook_keys(settings, provider)
+        if any(_LOCAL_DEFAULT_MARK in k or k.startswith("whsec_aW5rc3RyZWFtLWxvY2Fs") for k in keys):
+            log.warning("%s webhooks are verified with the LOCAL DEVELOPMENT secret: set esign.%s.webhook_keys",
+                        provider, provider)
+    if any(_LOCAL_DEFAULT_MARK in c for c in settings.esign.acrobat_sign.client_ids):
+        log.warning("acrobat_sign webhooks accept the LOCAL DEVELOPMENT client id: set esign.acrobat_sign.client_ids")
+
+
+def serve(settings, *, port: int, host: str | None = None) -> None:
+    """Materialise ``esign.envelopes``, then serve until SIGTERM/SIGINT."""
+    import uvicorn
+
+    from connectors.esign.publisher import KafkaPublisher
+    from connectors.esign.state import KafkaEnvelopeReader
+
+    _warn_local_secrets(settings)
+    book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
+    reader = KafkaEnvelopeReader(settings, book)
+    log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
+    publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}{port}")
+    app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5))
+    try:
+        uvicorn.run(app, host=host or settings.http.host, port=port, log_level="info")
+    finally:
+        publisher.close()
+        reader.close()

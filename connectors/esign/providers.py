@@ -1,0 +1,56 @@
+"""Choose the provider for a name from settings: a real one when its credentials are set,
+otherwise the local simulation (said loudly in the log, once)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from connectors.esign import EsignProvider, provider_name
+from connectors.esign.simulated import SimulatedProvider
+from inkstream.errors import ConfigError
+
+__all__ = ["build_provider", "has_credentials"]
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def has_credentials(settings, name: str) -> bool:
+    name = provider_name(name)
+    section = getattr(settings.esign, name, None)
+    if section is None:
+        return False
+    if name == "docusign":
+        return bool(section.account_id and (section.access_token or section.private_key_file))
+    if name == "acrobat_sign":
+        return section.access_token is not None
+    if name == "dropbox_sign":
+        return section.api_key is not None
+    return False
+
+
+def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
+    """The provider ``name`` (docusign, acrobat_sign, dropbox_sign, simulated, standard)."""
+    name = provider_name(name)
+    if not has_credentials(settings, name):
+        if name not in _warned:
+            _warned.add(name)
+            log.warning("e-sign provider %s has no credentials: using the local SIMULATED provider", name)
+        return SimulatedProvider()
+    section = getattr(settings.esign, name)
+    if name == "docusign":
+        from connectors.esign.docusign import DocuSign
+        pem = section.private_key_file.read_bytes() if section.private_key_file else None
+        return DocuSign(client, base_url=section.base_url, account_id=section.account_id,
+                        access_token=section.access_token.get_secret_value() if section.access_token else None,
+                        oauth_base=section.oauth_base, integration_key=section.integration_key,
+                        user_id=section.user_id, private_key_pem=pem)
+    if name == "acrobat_sign":
+        from connectors.esign.acrobat_sign import AcrobatSign
+        return AcrobatSign(client, base_url=section.base_url, access_token=section.access_token.get_secret_value())
+    if name == "dropbox_sign":
+        from connectors.esign.dropbox_sign import DropboxSign
+        return DropboxSign(client, base_url=section.base_url, api_key=section.api_key.get_secret_value())
+    raise ConfigError(f"unknown e-sign provider {name!r}")

@@ -1,0 +1,149 @@
+"""Envelope state: a lifecycle that tolerates out-of-order delivery, kept in the compacted
+topic ``esign.envelopes`` (key ``envelope_id``) and materialised on start.
+
+Rules (:func:`advance`): a terminal state (completed, declined, voided, expired) sticks;
+otherwise the state moves only forward along sent < delivered < viewed < signed <
+completed, so a ``delivered`` that arrives after ``completed`` changes nothing. The
+state also remembers the provider event ids already produced (bounded), which is what
+makes a redelivery survive a gateway restart: the ids come back with the topic.
+
+>>> advance("completed", "delivered"), advance("sent", "viewed"), advance("viewed", "sent")
+('completed', 'viewed', 'viewed')
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+from connectors.esign.events import ProviderEvent
+from streams.records import envelope, now_ms
+
+__all__ = ["advance", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
+
+TOPIC = "esign.envelopes"
+TERMINAL = frozenset({"completed", "declined", "voided", "expired"})
+_RANK = {"created": 0, "sent": 1, "delivered": 2, "viewed": 3, "signed": 4, "completed": 5}
+
+
+def advance(current: str | None, incoming: str) -> str:
+    if current in TERMINAL:
+        return current
+    if incoming in TERMINAL or current is None:
+        return incoming
+    return incoming if _RANK.get(incoming, -1) > _RANK.get(current, -1) else current
+
+
+def initial_state(*, doc_id: str, provider: str, envelope_id: str, trace: str | None = None,
+                  producer: str = "esign.dispatcher", **extra: Any) -> dict:
+    """A new ``EnvelopeState`` record (status ``created`` unless given)."""
+    record = {**envelope(doc_id, producer=producer, trace=trace), "provider": provider, "envelope_id": envelope_id,
+              "status": "created", "idempotency_key": None, "crm_target": None, "crm_object": None,
+              "crm_external_id_field": None, "crm_external_id": None, "auth_method": None,
+              "seen_event_ids": [], "last_event_at": None}
+    record.update(extra)
+    return record
+
+
+class EnvelopeBook:
+    """In-memory view of ``esign.envelopes``; thread-safe. Fed by :meth:`apply` (records
+    read from the topic, or just written by this process)."""
+
+    def __init__(self, *, max_seen: int = 200) -> None:
+        self._by_envelope: dict[str, dict] = {}
+        self._by_idempotency: dict[str, str] = {}
+        self._max_seen = max_seen
+        self._lock = threading.RLock()
+
+    def apply(self, record: dict | None, *, key: str | None = None) -> None:
+        with self._lock:
+            if record is None:  # a tombstone
+                if key:
+                    self._by_envelope.pop(key, None)
+                return
+            self._by_envelope[record["envelope_id"]] = record
+            if record.get("idempotency_key"):
+                self._by_idempotency[record["idempotency_key"]] = record["envelope_id"]
+
+    def get(self, envelope_id: str) -> dict | None:
+        with self._lock:
+            return self._by_envelope.get(envelope_id)
+
+    def by_idempotency_key(self, key: str) -> dict | None:
+        with self._lock:
+            envelope_id = self._by_idempotency.get(key)
+            return self._by_envelope.get(envelope_id) if envelope_id else None
+
+    def for_doc(self, doc_id: str) -> list[dict]:
+        with self._lock:
+            return [s for s in self._by_envelope.values() if s["doc_id"] == doc_id]
+
+    def __len__(self) -> int:
+        return len(self._by_envelope)
+
+    def next_state(self, current: dict | None, event: ProviderEvent, doc_id: str, *, trace: str | None = None) -> dict:
+        """The state after ``event`` (a new record; ``current`` is not modified)."""
+        base = current or initial_state(doc_id=doc_id, provider=event.provider, envelope_id=event.envelope_id,
+                                        trace=trace, producer="esign.gateway")
+        seen = [*base.get("seen_event_ids", []), event.provider_event_id][-self._max_seen:]
+        return {**base, "event_id": str(uuid.uuid4()), "occurred_at": now_ms(),
+                "producer": {**base["producer"], "name": "esign.gateway"},
+                "status": advance(current["status"] if current else None, event.event_type),
+                "seen_event_ids": seen, "last_event_at": event.provider_time or now_ms()}
+
+
+class KafkaEnvelopeReader:
+    """Reads ``esign.envelopes`` from the beginning into an :class:`EnvelopeBook`, and
+    later catches up to the current end on demand (an envelope created by the dispatcher
+    after this process started). Read-committed, no consumer group offsets."""
+
+    def __init__(self, settings, book: EnvelopeBook, *, codec=None) -> None:
+        from confluent_kafka import Consumer, TopicPartition
+
+        from schemas.codec import default_codec
+
+        self._tp = TopicPartition
+        self._codec = codec or default_codec()
+        self._book = book
+        self._topic = settings.topics.name(TOPIC)
+        self._consumer = Consumer({
+            **settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
+            "group.id": f"inkstream-envelopes-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+            "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+        })
+        metadata = self._consumer.list_topics(self._topic, timeout=10)
+        partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
+        self._partitions = [TopicPartition(self._topic, p, 0) for p in sorted(partitions)]
+        if self._partitions:
+            self._consumer.assign(self._partitions)
+        self._lock = threading.Lock()
+
+    def catch_up(self, timeout_s: float = 10.0) -> int:
+        """Apply every record up to the end offsets seen now; returns how many were read."""
+        with self._lock:
+            ends = {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
+                    for tp in self._partitions}
+            done = {p for p, end in ends.items() if self._position(p) >= end}
+            count, deadline = 0, time.monotonic() + timeout_s
+            while len(done) < len(ends) and time.monotonic() < deadline:
+                msg = self._consumer.poll(0.2)
+                if msg is None:
+                    done |= {p for p, end in ends.items() if self._position(p) >= end}
+                    continue
+                if msg.error():
+                    continue
+                key = msg.key().decode() if msg.key() else None
+                self._book.apply(self._codec.decode(msg.value()) if msg.value() is not None else None, key=key)
+                count += 1
+                if msg.offset() + 1 >= ends[msg.partition()]:
+                    done.add(msg.partition())
+            return count
+
+    def _position(self, partition: int) -> int:
+        pos = self._consumer.position([self._tp(self._topic, partition)])[0].offset
+        return pos if pos >= 0 else 0
+
+    def close(self) -> None:
+        self._consumer.close()

@@ -1,0 +1,99 @@
+"""``esign.dispatch``: ``crm.commands`` with ``operation=request_signature`` → an envelope.
+
+Sink processor (at-least-once; the provider call is a side effect). Idempotent by the
+command's ``idempotency_key``: the envelope state written for each created envelope
+(``esign.envelopes``, materialised at start and updated in memory at once) names the
+key, so a redelivered command creates no second envelope.
+
+Command fields used (as the mapper writes them): ``fields.title``, ``signer_name``,
+``signer_email``, optional ``signer_auth`` (email, sms, phone, kba) and ``signer_phone``,
+``crm`` (the CRM that gets the signed file), ``file_name``; ``file`` = the original's claim
+check; ``object``/``external_id_field``/``external_id`` = the CRM record to update later.
+``target`` names the provider (``docusign``, ``acrobat-sign``, ``dropbox-sign``); a
+provider with no credentials is replaced by the local SIMULATED provider.
+
+Provider errors: 429 → Backpressure(retry_after); 5xx/transport → Retryable (bounded,
+then DLQ); any other refusal → DLQ with the vendor's error body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from connectors.esign import EnvelopeRequest, EsignProvider, Recipient, provider_name
+from connectors.esign.state import TOPIC as ENVELOPES, EnvelopeBook, initial_state
+from connectors.objectstore import ObjectRef, ObjectStore
+from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
+from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+
+__all__ = ["make_dispatcher", "factory", "envelope_request"]
+
+
+def envelope_request(command: dict, pdf: bytes) -> EnvelopeRequest:
+    fields = command.get("fields") or {}
+    email = fields.get("signer_email")
+    if not email:
+        raise EsignError("request_signature without fields.signer_email")
+    recipient = Recipient(name=fields.get("signer_name") or email, email=email,
+                          auth=fields.get("signer_auth") or "email", phone=fields.get("signer_phone"))
+    return EnvelopeRequest(doc_id=command["doc_id"], idempotency_key=command["idempotency_key"],
+                           title=fields.get("title") or f"Please sign {command['doc_id']}", pdf=pdf,
+                           recipients=(recipient,), message=fields.get("body") or "",
+                           file_name=fields.get("file_name") or f"{command['doc_id']}.pdf")
+
+
+def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,
+                    book: EnvelopeBook, refresh: Callable[[], object] | None = None) -> Processor:
+    def handle(command: dict, ctx: Context) -> Iterator[Emit]:
+        if command.get("operation") != "request_signature":
+            raise SkipRecord("not a signature request")
+        key = command["idempotency_key"]
+        if book.by_idempotency_key(key) is None and refresh is not None:
+            refresh()
+        existing = book.by_idempotency_key(key)
+        if existing is not None:
+            raise SkipRecord(f"envelope {existing['envelope_id']} already created for this command")
+        if not command.get("file"):
+            raise EsignError("request_signature without a file")
+        request = envelope_request(command, store.get(ObjectRef.from_record(command["file"])))
+        provider = providers(command.get("target") or settings.esign.provider)
+        try:
+            created = provider.create_envelope(request)
+        except EsignRateLimited as exc:
+            raise Backpressure(exc.retry_after, reason=f"{provider.name} rate limit") from exc
+        except EsignTransient as exc:
+            raise Retryable(str(exc)) from exc
+        fields = command.get("fields") or {}
+        state = initial_state(
+            doc_id=command["doc_id"], provider=created.provider, envelope_id=created.envelope_id,
+            trace=command["trace"], idempotency_key=key, crm_target=fields.get("crm") or settings.esign.crm_target,
+            crm_object=command.get("object"), crm_external_id_field=command.get("external_id_field"),
+            crm_external_id=command.get("external_id"), auth_method=request.recipients[0].auth)
+        book.apply(state)  # at once: a redelivery in this process must see it before Kafka does
+        yield Emit(ENVELOPES, state, key=created.envelope_id)
+
+    return Processor(name="esign.dispatch", inputs=("crm.commands",), handle=handle, sink=True)
+
+
+def factory(settings) -> Processor:
+    """``inkstream run esign.dispatch``: Kafka-materialised envelope state, S3, real or simulated providers."""
+    import httpx
+
+    from connectors.esign.providers import build_provider
+    from connectors.esign.state import KafkaEnvelopeReader
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
+    reader = KafkaEnvelopeReader(settings, book)
+    reader.catch_up(timeout_s=60)
+    client = httpx.Client(timeout=settings.esign.timeout_s)
+    cache: dict[str, EsignProvider] = {}
+
+    def providers(name: str) -> EsignProvider:
+        name = provider_name(name)
+        if name not in cache:
+            cache[name] = build_provider(settings, name, client)
+        return cache[name]
+
+    return make_dispatcher(settings, providers=providers, store=S3ObjectStore.from_settings(settings), book=book,
+                           refresh=lambda: reader.catch_up(timeout_s=5))
