@@ -148,8 +148,12 @@ _TOOL_HINTS = {
 }
 
 
+# Where a tool lives when it is installed but not on PATH (Go's official tarball layout).
+_KNOWN_PLACES = {"go": ("/usr/local/go/bin/go",)}
+
+
 def require_tool(tool: str) -> str:
-    path = shutil.which(tool)
+    path = shutil.which(tool) or next((p for p in _KNOWN_PLACES.get(tool, ()) if os.access(p, os.X_OK)), None)
     if not path:
         raise StackError(f"`{tool}` is not on PATH. {_TOOL_HINTS.get(tool, '')}".strip())
     return path

@@ -1,0 +1,40 @@
+# The two commands of the README: `make demo` and `make test`. Each does every set-up
+# step a fresh machine needs (venv, Debian packages, the local stack) and skips what
+# is already done.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Go lives in /usr/local/go on the project's machines; the S3 server is built with it.
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: demo test up down status venv system-deps
+
+demo: venv system-deps up
+	$(BIN)/inkstream demo
+
+# PYTEST_ARGS: e.g. `make test PYTEST_ARGS="tests/ops -x"`.
+test: venv system-deps up
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+system-deps:
+	@bash ops/stack/system-deps.sh
+
+# `up` only when the stack is not already healthy (a running stack is left alone).
+up: venv
+	@$(BIN)/inkstream status >/dev/null 2>&1 || $(BIN)/inkstream up
+
+down:
+	$(BIN)/inkstream down
+
+status:
+	$(BIN)/inkstream status
