@@ -127,6 +127,9 @@ def plan_commands(record: dict, mapping: Mapping, *, esign_provider: str) -> lis
             operation=action, obj=parent["object"], external_id_field=parent["external_id_field"],
             external_id=parent["external_id"], fields=fields,
             file=record.get("original") if action != "timeline_event" else None,
+            # The file is also linked to the deal's account/company (ContentDocumentLink,
+            # note association); the e-sign provider does not need them.
+            links=parent["links"] if action == "attach_file" else [],
             depends_on=[parent["idempotency_key"]],
         ))
     return commands

@@ -1,0 +1,100 @@
+"""Client-side rate limiting: a token bucket (HubSpot's per-10-second limit) and a
+governor that reads Salesforce's ``Sforce-Limit-Info: api-usage=N/M`` and slows down
+before the org's daily limit is reached.
+
+>>> clock = [0.0]; slept = []
+>>> bucket = TokenBucket(2, 10.0, clock=lambda: clock[0], sleep=slept.append)
+>>> bucket.acquire(); bucket.acquire(); bucket.acquire()
+>>> slept
+[5.0]
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+
+from inkstream.errors import CrmRateLimited
+
+__all__ = ["TokenBucket", "SalesforceGovernor", "parse_retry_after"]
+
+
+class TokenBucket:
+    """``capacity`` requests per ``period_s``, refilled continuously; ``acquire`` waits."""
+
+    def __init__(self, capacity: int, period_s: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.capacity, self.rate = float(capacity), capacity / period_s
+        self._tokens, self._clock, self._sleep = float(capacity), clock, sleep
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            wait = (1 - self._tokens) / self.rate
+            self._tokens = 0.0
+            self._last = now + wait
+        self._sleep(wait)
+
+    def observe(self, response: httpx.Response) -> None:
+        return None
+
+
+_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+class SalesforceGovernor:
+    """Paces requests as the org's API usage nears its limit.
+
+    Below ``soft`` of the limit: no delay. Between ``soft`` and ``hard``: a delay that grows
+    linearly to ``max_delay_s``. At ``hard`` and above: CrmRateLimited(pause_s) so the
+    runtime pauses consumption instead of burning the last calls of the day."""
+
+    def __init__(self, *, soft: float = 0.8, hard: float = 0.95, max_delay_s: float = 2.0,
+                 pause_s: float = 300.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.soft, self.hard, self.max_delay_s, self.pause_s = soft, hard, max_delay_s, pause_s
+        self.used: int | None = None
+        self.limit: int | None = None
+        self._sleep = sleep
+
+    @property
+    def ratio(self) -> float:
+        return (self.used or 0) / self.limit if self.limit else 0.0
+
+    def observe(self, response: httpx.Response) -> None:
+        match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.used, self.limit = int(match.group(1)), int(match.group(2))
+
+    def acquire(self) -> None:
+        ratio = self.ratio
+        if ratio >= self.hard:
+            raise CrmRateLimited(f"Salesforce API usage {self.used}/{self.limit} is at {ratio:.0%}",
+                                 retry_after=self.pause_s, status=None)
+        if ratio > self.soft:
+            self._sleep(self.max_delay_s * (ratio - self.soft) / (self.hard - self.soft))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

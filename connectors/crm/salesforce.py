@@ -1,0 +1,184 @@
+"""Salesforce REST API connector.
+
+Follows the Salesforce REST API Developer Guide (request templates in
+``shared/specs/salesforce/collection-2021-01``, forcedotcom/postman-salesforce-apis):
+- upsert: ``PATCH /services/data/vXX.X/sobjects/{Obj}/{ExtIdField}/{value}`` — 201 created,
+  200/204 updated, 300 several records match (permanent), relationships set by the
+  parent's external id (``{"Account": {"Inkstream_Key__c": "acme.example"}}``);
+- files: multipart ``POST /sobjects/ContentVersion`` (parts ``entity_content`` JSON and
+  ``VersionData``) with ``FirstPublishLocationId``, then ``ContentDocumentLink`` per extra
+  record; the idempotency key is stored in ``Inkstream_Idempotency_Key__c`` and looked up
+  first, so a replayed attach uploads nothing;
+- timeline: a completed Task upserted by the same key;
+- custom fields: Tooling API ``POST /tooling/sobjects/CustomField``;
+- ``Sforce-Limit-Info: api-usage=N/M`` paces requests (SalesforceGovernor).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.http import VendorHttp
+from inkstream.errors import CrmPermanentError
+
+__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD"]
+
+IDEMPOTENCY_FIELD = "Inkstream_Idempotency_Key__c"
+
+
+def _soql_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class SalesforceConnector:
+    name = "salesforce"
+
+    def __init__(self, http: VendorHttp, *, instance_url: str | Callable[[], str], api_version: str = "62.0") -> None:
+        self.http = http
+        self._instance_url = instance_url
+        self.api_version = api_version.lstrip("v")
+
+    @property
+    def base(self) -> str:
+        url = self._instance_url() if callable(self._instance_url) else self._instance_url
+        return f"{url.rstrip('/')}/services/data/v{self.api_version}"
+
+    # --- operations -----------------------------------------------------------------------
+
+    def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
+        op = command["operation"]
+        if op in ("upsert", "update_signature_status"):
+            return self.upsert(command)
+        if op == "attach_file":
+            if attachment is None:
+                raise CrmPermanentError("attach_file without file bytes")
+            return self.attach(command, attachment)
+        if op == "timeline_event":
+            return self.timeline(command)
+        raise CrmPermanentError(f"salesforce cannot apply operation {op!r}")
+
+    def upsert(self, command: dict) -> ApplyResult:
+        obj, field, value = command["object"], command["external_id_field"], command["external_id"]
+        if command.get("match"):
+            self._adopt(obj, field, value, command["match"])
+        body: dict[str, Any] = {k: v for k, v in command.get("fields", {}).items() if k != field}
+        for link in command.get("links", []):
+            if link.get("relationship"):
+                body[link["relationship"]] = {link["external_id_field"]: link["external_id"]}
+        resp = self.http.request("PATCH", self._ext_url(obj, field, value), json=body,
+                                 headers={"Content-Type": "application/json"})
+        if resp.status_code == 300:
+            raise CrmPermanentError(f"{obj}.{field}={value!r} matches several records",
+                                    status=300, body=resp.text[:4000])
+        data = resp.json() if resp.content else {}
+        created = resp.status_code == 201 or bool(data.get("created"))
+        return ApplyResult("created" if created else "updated", data.get("id"))
+
+    def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
+        marker = _marker(command, attachment)
+        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        found = self.query(f"SELECT Id, ContentDocumentId FROM ContentVersion "
+                           f"WHERE {IDEMPOTENCY_FIELD} = {_soql_literal(marker)}")
+        if found:
+            version_id, document_id, status = found[0]["Id"], found[0]["ContentDocumentId"], "unchanged"
+        else:
+            entity = {"Title": command["fields"].get("title") or attachment.file_name,
+                      "PathOnClient": attachment.file_name, "FirstPublishLocationId": parent_id,
+                      IDEMPOTENCY_FIELD: marker}
+            files = {"entity_content": (None, json.dumps(entity), "application/json"),
+                     "VersionData": (attachment.file_name, attachment.data, "application/octet-stream")}
+            resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files)
+            version_id, status = resp.json()["id"], "created"
+            document_id = self.query(f"SELECT ContentDocumentId FROM ContentVersion "
+                                     f"WHERE Id = {_soql_literal(version_id)}")[0]["ContentDocumentId"]
+        for link in command.get("links", []):
+            linked = self._record_id(link["object"], link["external_id_field"], link["external_id"])
+            self._link(document_id, linked)
+        return ApplyResult(status, version_id, f"ContentDocument {document_id}")
+
+    def timeline(self, command: dict) -> ApplyResult:
+        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        fields = command.get("fields", {})
+        body = {"WhatId": parent_id, "Subject": (fields.get("title") or "inkstream")[:255],
+                "Description": fields.get("body") or "", "Status": "Completed", "Priority": "Normal"}
+        resp = self.http.request("PATCH", self._ext_url("Task", IDEMPOTENCY_FIELD, command["idempotency_key"]),
+                                 json=body, headers={"Content-Type": "application/json"})
+        data = resp.json() if resp.content else {}
+        return ApplyResult("created" if resp.status_code == 201 else "updated", data.get("id"))
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def query(self, soql: str) -> list[dict]:
+        resp = self.http.request("GET", f"{self.base}/query/", params={"q": soql})
+        return resp.json().get("records", [])
+
+    def _ext_url(self, obj: str, field: str, value: str) -> str:
+        return f"{self.base}/sobjects/{obj}/{field}/{quote(str(value), safe='')}"
+
+    def _record_id(self, obj: str, field: str, value: str) -> str:
+        resp = self.http.request("GET", self._ext_url(obj, field, value), params={"fields": "Id"})
+        if resp.status_code == 300:
+            raise CrmPermanentError(f"{obj}.{field}={value!r} matches several records", status=300,
+                                    body=resp.text[:4000])
+        return resp.json()["Id"]
+
+    def _adopt(self, obj: str, field: str, value: str, match: dict[str, str]) -> None:
+        """Give an existing record found by e-mail/domain our external id, so the upsert
+        updates it instead of creating a duplicate."""
+        if self.query(f"SELECT Id FROM {obj} WHERE {field} = {_soql_literal(value)} LIMIT 1"):
+            return
+        if "email" in match and obj in ("Contact", "Lead"):
+            where = f"Email = {_soql_literal(match['email'])}"
+        elif "domain" in match and obj == "Account":
+            where = f"Website LIKE {_soql_literal('%' + match['domain'])}"
+        else:
+            return
+        found = self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 2")
+        if len(found) == 1:  # ambiguous matches are left alone: a wrong merge is worse
+            self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{found[0]['Id']}", json={field: value},
+                              headers={"Content-Type": "application/json"})
+
+    def _link(self, document_id: str, entity_id: str) -> None:
+        if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {_soql_literal(document_id)}"
+                      f" AND LinkedEntityId = {_soql_literal(entity_id)}"):
+            return
+        self.http.request("POST", f"{self.base}/sobjects/ContentDocumentLink",
+                          json={"ContentDocumentId": document_id, "LinkedEntityId": entity_id,
+                                "ShareType": "V", "Visibility": "AllUsers"},
+                          headers={"Content-Type": "application/json"})
+
+    # --- setup ----------------------------------------------------------------------------
+
+    def ensure_custom_fields(self, fields: list[CustomField]) -> list[SetupResult]:
+        results = []
+        for f in fields:
+            full = f"{f.object}.{f.name}"
+            if self.http.request("GET", f"{self.base}/tooling/query/", params={
+                    "q": f"SELECT Id FROM CustomField WHERE TableEnumOrId = {_soql_literal(f.object)} "
+                         f"AND DeveloperName = {_soql_literal(f.name.removesuffix('__c'))}"}).json().get("records"):
+                results.append(SetupResult(f.object, f.name, "exists"))
+                continue
+            metadata: dict[str, Any] = {"label": f.label, "type": {"text": "Text", "email": "Email",
+                                                                   "datetime": "DateTime"}[f.type]}
+            if f.type == "text":
+                metadata["length"] = 255
+            if f.unique:
+                metadata.update(externalId=True, unique=True, caseSensitive=False)
+            self.http.request("POST", f"{self.base}/tooling/sobjects/CustomField",
+                              json={"FullName": full, "Metadata": metadata},
+                              headers={"Content-Type": "application/json"})
+            results.append(SetupResult(f.object, f.name, "created"))
+        return results
+
+
+def _marker(command: dict, attachment: Attachment) -> str:
+    # The file's hash is part of the marker: a signed PDF attached later under a key
+    # computed the same way is a different file and must not be taken for a replay.
+    return f"{command['idempotency_key'][:40]}:{attachment.sha256[:16]}"
+

@@ -1,0 +1,284 @@
+"""A stateful fake of the Salesforce REST API, for httpx.MockTransport.
+
+Follows, and validates each request against:
+- Salesforce REST API Developer Guide: "Insert, Update, or Upsert a Record Using an
+  External ID" (PATCH .../sobjects/{Obj}/{ExtField}/{value}: 201/200, 300 on several
+  matches, 404 NOT_FOUND), "Insert or Update Blob Data" (ContentVersion multipart with
+  parts ``entity_content`` + ``VersionData``), "Query", "Status Codes and Error Responses"
+  (``[{"message", "errorCode"}]``), and the ``Sforce-Limit-Info`` response header;
+- the CC0 request templates of forcedotcom/postman-salesforce-apis copied under
+  ``tests/fakes/specs/salesforce`` (URL template, method, headers);
+- OAuth 2.0 Refresh Token / Client Credentials flows (``POST /services/oauth2/token``);
+- Tooling API Developer Guide: CustomField (``/tooling/sobjects/CustomField``, ``/tooling/query/``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from itertools import count
+from pathlib import Path
+from urllib.parse import parse_qs, unquote
+
+import httpx
+
+from fakes.crm_http import Script, SpecViolation, parse_multipart
+
+__all__ = ["FakeSalesforce"]
+
+SPEC_DIR = Path(__file__).parent / "specs" / "salesforce"
+_PREFIX = {"Account": "001", "Contact": "003", "Opportunity": "006", "Contract": "800", "Task": "00T",
+           "ContentVersion": "068", "ContentDocument": "069", "ContentDocumentLink": "06A", "CustomField": "00N"}
+
+
+def _templates() -> list[tuple[re.Pattern, set[str], dict[str, str]]]:
+    out = []
+    for path in sorted(SPEC_DIR.glob("*.json")):
+        t = json.loads(path.read_text())
+        url = t["url"].split("?")[0].replace("{{_endpoint}}", "").replace("{{version}}", r"\d+\.\d")
+        pattern = re.sub(r"<[A-Z_]+>", r"[^/]+", url)
+        methods = {t["method"]}
+        desc = (t.get("description") or "").strip().splitlines()
+        if desc and re.fullmatch(r"[A-Z, ]+", desc[-1]):
+            methods |= {m.strip() for m in desc[-1].split(",")}
+        headers = {h["key"].lower(): h["value"] for h in t.get("headerData") or []}
+        out.append((re.compile(pattern.rstrip("/") + "/?"), methods, headers))
+    return out
+
+
+_SOQL = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?(?: LIMIT (?P<limit>\d+))?$")
+_COND = re.compile(r"(\w+) (=|LIKE) (null|'(?:[^'\\]|\\.)*')")
+
+
+class FakeSalesforce:
+    def __init__(self, *, instance_url: str = "https://acme.my.salesforce.com",
+                 login_url: str = "https://login.salesforce.com", api_version: str = "62.0",
+                 client_id: str = "sf-client", client_secret: str = "sf-secret-value",
+                 refresh_token: str = "sf-refresh-value", daily_limit: int = 15000) -> None:
+        self.instance_url, self.login_url, self.api_version = instance_url, login_url, api_version
+        self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
+        self.records: dict[str, dict[str, dict]] = {}
+        self.tooling: dict[str, dict] = {}
+        self.requests: list[httpx.Request] = []
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.api_used, self.daily_limit = 0, daily_limit
+        self.script = Script()
+        self._ids = count(1)
+        self._templates = _templates()
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def new_id(self, obj: str) -> str:
+        return f"{_PREFIX.get(obj, 'a00')}{next(self._ids):012d}AAA"
+
+    # --- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        url = str(request.url)
+        if url.startswith(self.login_url) and request.url.path == "/services/oauth2/token":
+            return self._token(request)
+        if not url.startswith(self.instance_url):
+            raise SpecViolation(f"request to unknown host: {url}")
+        self._validate(request)
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+            return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
+        self.api_used += 1
+        scripted = self.script.next()
+        resp = scripted or self._route(request)
+        resp.headers["Sforce-Limit-Info"] = f"api-usage={self.api_used}/{self.daily_limit}"
+        return resp
+
+    def _validate(self, request: httpx.Request) -> None:
+        path = request.url.path
+        base = f"/services/data/v{self.api_version}"
+        if not path.startswith(base + "/"):
+            raise SpecViolation(f"path {path} is not under {base}")
+        checked = path.replace("/tooling/", "/", 1)  # Tooling API mirrors the REST resources
+        for pattern, methods, headers in self._templates:
+            if pattern.fullmatch(checked):
+                if request.method not in methods:
+                    continue
+                if request.method in ("PATCH", "POST"):
+                    ctype = request.headers.get("content-type", "")
+                    wanted = headers.get("content-type", "application/json")
+                    blob = path.endswith("/sobjects/ContentVersion") and ctype.startswith("multipart/form-data")
+                    if not blob and not ctype.startswith(wanted):
+                        raise SpecViolation(f"{request.method} {path}: Content-Type {ctype!r}, template wants {wanted!r}")
+                return
+        raise SpecViolation(f"{request.method} {path} matches no Salesforce request template")
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split(f"/services/data/v{self.api_version}/", 1)[1].strip("/").split("/")
+        tooling = parts[0] == "tooling"
+        if tooling:
+            parts = parts[1:]
+        if parts == ["query"]:
+            return self._query(request.url.params["q"], tooling)
+        if parts[0] == "sobjects":
+            if tooling:
+                return self._custom_field(request)
+            if len(parts) == 2 and request.method == "POST":
+                return self._create(parts[1], request)
+            if len(parts) == 3 and request.method == "PATCH":
+                return self._update(parts[1], parts[2], request)
+            if len(parts) == 4:
+                return self._by_external_id(request, parts[1], parts[2], unquote(parts[3]))
+        raise SpecViolation(f"fake does not implement {request.method} {request.url.path}")
+
+    # --- auth -----------------------------------------------------------------------------
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        self.token_requests += 1
+        if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+                "application/x-www-form-urlencoded"):
+            raise SpecViolation("token requests are form-encoded POSTs")
+        if request.url.query:
+            raise SpecViolation("credentials must not travel in the token URL's query string")
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        grant = form.get("grant_type")
+        if grant not in ("refresh_token", "client_credentials"):
+            return httpx.Response(400, json={"error": "unsupported_grant_type", "error_description": "grant type not supported"})
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return httpx.Response(400, json={"error": "invalid_client", "error_description": "invalid client credentials"})
+        if grant == "refresh_token" and form.get("refresh_token") != self.refresh_token:
+            return httpx.Response(400, json={"error": "invalid_grant", "error_description": "expired access/refresh token"})
+        token = "00DXX0000001gPL!" + secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return httpx.Response(200, json={"access_token": token, "instance_url": self.instance_url,
+                                         "id": f"{self.login_url}/id/00DXX/005XX", "token_type": "Bearer",
+                                         "issued_at": "1764000000000", "signature": "c2lnbmF0dXJl"})
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> httpx.Response:
+        return httpx.Response(status, json=[{"message": message, "errorCode": code}])
+
+    # --- records --------------------------------------------------------------------------
+
+    def _matching(self, obj: str, field: str, value: object) -> list[dict]:
+        return [r for r in self.records.get(obj, {}).values() if r.get(field) == value]
+
+    def _resolve_relationships(self, body: dict) -> dict | httpx.Response:
+        out = {}
+        for key, value in body.items():
+            if isinstance(value, dict):  # {"Account": {"Inkstream_Key__c": "acme.example"}}
+                (ext_field, ext_value), = value.items()
+                parents = self._matching(key, ext_field, ext_value)
+                if len(parents) != 1:
+                    return self._error(400, "INVALID_FIELD", f"Foreign key external ID: {ext_value} not found for "
+                                                             f"field {ext_field} in entity {key}")
+                out[f"{key}Id"] = parents[0]["Id"]
+            else:
+                out[key] = value
+        return out
+
+    def _by_external_id(self, request: httpx.Request, obj: str, field: str, value: str) -> httpx.Response:
+        found = self._matching(obj, field, value)
+        if request.method == "GET":
+            if not found:
+                return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+            if len(found) > 1:
+                return httpx.Response(300, json=[f"/services/data/v{self.api_version}/sobjects/{obj}/{r['Id']}" for r in found])
+            return httpx.Response(200, json={"attributes": {"type": obj}, **found[0]})
+        body = self._resolve_relationships(json.loads(request.content or b"{}"))
+        if isinstance(body, httpx.Response):
+            return body
+        if len(found) > 1:
+            return httpx.Response(300, json=[f"/services/data/v{self.api_version}/sobjects/{obj}/{r['Id']}" for r in found])
+        if found:
+            found[0].update(body)
+            return httpx.Response(200, json={"id": found[0]["Id"], "success": True, "errors": [], "created": False})
+        record = {"Id": self.new_id(obj), field: value, **body}
+        self.records.setdefault(obj, {})[record["Id"]] = record
+        return httpx.Response(201, json={"id": record["Id"], "success": True, "errors": [], "created": True})
+
+    def _update(self, obj: str, record_id: str, request: httpx.Request) -> httpx.Response:
+        record = self.records.get(obj, {}).get(record_id)
+        if record is None:
+            return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+        record.update(json.loads(request.content))
+        return httpx.Response(204)
+
+    def _create(self, obj: str, request: httpx.Request) -> httpx.Response:
+        if obj == "ContentVersion":
+            return self._content_version(request)
+        body = json.loads(request.content)
+        if obj == "ContentDocumentLink":
+            if self._links(body["ContentDocumentId"], body["LinkedEntityId"]):
+                return self._error(400, "DUPLICATE_VALUE", "Document is already linked with the entity")
+        record = {"Id": self.new_id(obj), **body}
+        self.records.setdefault(obj, {})[record["Id"]] = record
+        return httpx.Response(201, json={"id": record["Id"], "success": True, "errors": []})
+
+    def _links(self, document_id: str, entity_id: str) -> list[dict]:
+        return [r for r in self.records.get("ContentDocumentLink", {}).values()
+                if r["ContentDocumentId"] == document_id and r["LinkedEntityId"] == entity_id]
+
+    def _content_version(self, request: httpx.Request) -> httpx.Response:
+        parts = parse_multipart(request)
+        if set(parts) != {"entity_content", "VersionData"}:
+            raise SpecViolation(f"ContentVersion multipart needs entity_content + VersionData, got {sorted(parts)}")
+        _, ctype, raw = parts["entity_content"]
+        if ctype != "application/json":
+            raise SpecViolation("entity_content must be application/json")
+        entity = json.loads(raw)
+        filename, _, data = parts["VersionData"]
+        if not filename or not entity.get("PathOnClient"):
+            raise SpecViolation("VersionData needs a filename and entity_content a PathOnClient")
+        parent = entity.get("FirstPublishLocationId")
+        if parent and not any(parent in recs for recs in self.records.values()):
+            return self._error(400, "FIELD_INTEGRITY_EXCEPTION", "First Publish Location ID: id value of incorrect type")
+        doc_id = self.new_id("ContentDocument")
+        version = {"Id": self.new_id("ContentVersion"), "ContentDocumentId": doc_id, "VersionData": data, **entity}
+        self.records.setdefault("ContentVersion", {})[version["Id"]] = version
+        if parent:  # Salesforce links the document to its first publish location itself
+            link = {"Id": self.new_id("ContentDocumentLink"), "ContentDocumentId": doc_id, "LinkedEntityId": parent}
+            self.records.setdefault("ContentDocumentLink", {})[link["Id"]] = link
+        return httpx.Response(201, json={"id": version["Id"], "success": True, "errors": []})
+
+    # --- SOQL (the subset the connector uses) ------------------------------------------------
+
+    def _query(self, soql: str, tooling: bool) -> httpx.Response:
+        m = _SOQL.match(soql.strip())
+        if not m:
+            return self._error(400, "MALFORMED_QUERY", f"unexpected token in {soql!r}")
+        fields = [f.strip() for f in m["fields"].split(",")]
+        rows = list((self.tooling if tooling else self.records.get(m["obj"], {})).values())
+        if tooling:
+            rows = [r for r in rows if m["obj"] == "CustomField"]
+        for cond in (m["where"] or "").split(" AND ") if m["where"] else []:
+            c = _COND.fullmatch(cond.strip())
+            if not c:
+                return self._error(400, "MALFORMED_QUERY", f"cannot parse condition {cond!r}")
+            name, op, raw = c.groups()
+            literal = None if raw == "null" else re.sub(r"\\(.)", r"\1", raw[1:-1])
+            if op == "=":
+                rows = [r for r in rows if r.get(name) == literal]
+            else:
+                suffix = (literal or "").lstrip("%")
+                rows = [r for r in rows if str(r.get(name) or "").endswith(suffix)]
+        if m["limit"]:
+            rows = rows[: int(m["limit"])]
+        records = [{"attributes": {"type": m["obj"]}, **{f: r.get(f) for f in fields}} for r in rows]
+        return httpx.Response(200, json={"totalSize": len(records), "done": True, "records": records})
+
+    def _custom_field(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        full = body.get("FullName", "")
+        obj, _, name = full.partition(".")
+        if not name.endswith("__c") or "Metadata" not in body or "type" not in body["Metadata"]:
+            raise SpecViolation(f"CustomField needs FullName Object.Name__c and Metadata.type: {body}")
+        developer = name.removesuffix("__c")
+        if any(r["TableEnumOrId"] == obj and r["DeveloperName"] == developer for r in self.tooling.values()):
+            return self._error(400, "DUPLICATE_DEVELOPER_NAME", f"There is already a field named {developer} on {obj}.")
+        fid = self.new_id("CustomField")
+        self.tooling[fid] = {"Id": fid, "TableEnumOrId": obj, "DeveloperName": developer, "Metadata": body["Metadata"]}
+        return httpx.Response(201, json={"id": fid, "success": True, "errors": []})
