@@ -91,7 +91,7 @@ def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None 
     ordered = sorted(rows, key=lambda r: (r["seq"], r["hash"]))
     max_seq = ordered[-1]["seq"] if ordered else 0
     problems: list[Problem] = []
-    expected_seq, prev = 1, None
+    expected_seq, prev, moved = 1, None, False
     for row in ordered:
         seq = row["seq"]
         if prev is not None and seq == prev["seq"]:
@@ -102,7 +102,10 @@ def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None 
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}..{seq - 1}"
             problems.append(Problem(doc_id, expected_seq, "deleted", f"row(s) seq {missing} missing",
                                     expected=str(expected_seq), found=str(seq)))
-        problems += _check_row(doc_id, row, prev, max_seq, gap=seq > expected_seq)
+        found = _check_row(doc_id, row, prev, max_seq, gap=seq > expected_seq or moved)
+        # A moved row breaks its successor's link too; the move already says why.
+        moved = any(p.kind == "reordered" for p in found)
+        problems += found
         expected_seq, prev = seq + 1, row
     if head is not None and ordered:
         head_seq, head_hash = head
