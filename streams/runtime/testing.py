@@ -54,16 +54,17 @@ class TestRun:
         return [e.value for e in self.emitted if e.topic == topic]
 
 
-def run_processor(proc: Processor, records: list[tuple[str, Any]], *, settings: Any = None,
+def run_processor(proc: Processor, records: list[tuple], *, settings: Any = None,
                   codec: Codec | None = None) -> TestRun:
-    """Feed ``records`` (``(logical_topic, dict | bytes)``) through ``proc``, in order."""
+    """Feed ``records`` through ``proc`` in order: ``(logical_topic, dict | bytes)`` or
+    ``(logical_topic, dict | bytes, key)``; the key defaults to a dict's ``doc_id``."""
     codec = codec or default_codec()
     run = TestRun()
     runner = Runner(proc, codec, topic_name=lambda t: t, settings=settings, sleep=run.retries_slept.append)
     pending = 0
-    for offset, (topic, value) in enumerate(records):
+    for offset, (topic, value, *rest) in enumerate(records):
         raw = value if isinstance(value, (bytes, bytearray)) or value is None else codec.encode(topic, value)
-        key = value.get("doc_id") if isinstance(value, dict) else None
+        key = rest[0] if rest else (value.get("doc_id") if isinstance(value, dict) else None)
         msg = Incoming(topic=topic, logical_topic=topic, partition=0, offset=offset,
                        key=key.encode() if isinstance(key, str) else None, value=raw)
         outcome = _until_not_backpressure(runner, msg, run)
