@@ -21,6 +21,7 @@ from ops.stack.layout import Layout
 __all__ = ["TEMPLATE", "register_target", "unregister_target", "targets", "start", "healthy", "managed"]
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "prometheus" / "prometheus.yml"
+RULES_DIR = TEMPLATE.parent / "rules"
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
 
 
@@ -70,7 +71,7 @@ def render(layout: Layout, settings: Settings) -> Path:
     layout.prometheus_targets.mkdir(parents=True, exist_ok=True)
     p = settings.prometheus
     conf.write_text(Template(TEMPLATE.read_text()).substitute(
-        targets_dir=str(layout.prometheus_targets), self=f"{p.host}:{p.port}"))
+        targets_dir=str(layout.prometheus_targets), rules_dir=str(RULES_DIR), self=f"{p.host}:{p.port}"))
     return conf
 
 

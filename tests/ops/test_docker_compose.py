@@ -1,0 +1,114 @@
+"""docker-compose.yml cannot run here (no Docker engine), so its references are checked:
+services, volumes, bind mounts, ports, the inkstream commands and the scrape targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from connectors.capture.listeners import LISTENERS
+from streams.registry import PROCESSORS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _depends(service: dict) -> list[str]:
+    deps = service.get("depends_on", [])
+    return list(deps) if isinstance(deps, (dict, list)) else []
+
+
+def test_the_topology_has_every_component_and_processor(compose):
+    services = set(compose["services"])
+    assert {"kafka", "minio", "clickhouse", "prometheus", "grafana", "init", "api", "webhooks"} <= services
+    assert {"ocr", "extract", "map", "crm", "audit"} <= services
+    assert "KAFKA_PROCESS_ROLES" in compose["services"]["kafka"]["environment"]  # KRaft, no ZooKeeper
+    assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_every_dependency_names_a_service_and_a_valid_condition(compose):
+    services = compose["services"]
+    for name, svc in services.items():
+        deps = svc.get("depends_on", {})
+        for dep in _depends(svc):
+            assert dep in services and dep != name, f"{name} depends on unknown {dep}"
+            if isinstance(deps, dict):
+                cond = deps[dep]["condition"]
+                assert cond in {"service_started", "service_healthy", "service_completed_successfully"}
+                if cond == "service_healthy":
+                    assert "healthcheck" in services[dep], f"{name} waits for {dep}, which has no healthcheck"
+
+
+def test_named_volumes_are_declared_and_bind_mounts_exist_in_the_repository(compose):
+    declared = set(compose.get("volumes") or {})
+    used = set()
+    for name, svc in compose["services"].items():
+        for vol in svc.get("volumes", []):
+            source = vol.split(":", 1)[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in declared, f"{name} uses undeclared volume {source}"
+                used.add(source)
+    assert used == declared, f"declared but unused: {declared - used}"
+
+
+def test_host_ports_are_unique_and_bound_to_loopback(compose):
+    seen: dict[str, str] = {}
+    for name, svc in compose["services"].items():
+        for port in svc.get("ports", []):
+            host_ip, host_port, _container = str(port).split(":")
+            assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
+            assert host_port not in seen, f"{name} and {seen.get(host_port)} both publish {host_port}"
+            seen[host_port] = name
+
+
+def test_inkstream_commands_name_registered_processors_and_listeners(compose):
+    assert (ROOT / compose["x-inkstream"]["build"] / "Dockerfile").exists()
+    for name, svc in compose["services"].items():
+        if svc.get("image") != "inkstream:local":
+            continue
+        cmd = svc["command"]
+        if cmd[0] == "run":
+            assert cmd[1] in PROCESSORS, f"{name} runs unknown processor {cmd[1]}"
+        elif cmd[0] == "listen":
+            assert cmd[1] in LISTENERS
+        else:
+            assert cmd[0] in {"up", "webhooks"}, cmd
+
+
+def test_service_urls_point_at_services_and_their_listening_ports(compose):
+    services = compose["services"]
+    env = compose["x-inkstream"]["environment"]
+    kafka_host, kafka_port = env["KAFKA_BOOTSTRAP_SERVERS"].split(":")
+    assert kafka_host in services
+    assert f"://{kafka_host}:{kafka_port}" in services[kafka_host]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    s3 = urlparse(env["S3_ENDPOINT"])
+    assert s3.hostname in services and s3.port == 9000 and "server" in services[s3.hostname]["command"]
+    assert any(p.endswith(":9000") for p in services[s3.hostname]["ports"])
+    ch = urlparse(env["CLICKHOUSE_URL"])
+    assert ch.hostname in services and ch.port == 8123
+    assert ch.username == services["clickhouse"]["environment"]["CLICKHOUSE_USER"]
+    assert ch.path.strip("/") == services["clickhouse"]["environment"]["CLICKHOUSE_DB"]
+
+
+def test_prometheus_scrapes_each_processor_on_the_port_it_serves_metrics_on(compose):
+    services = compose["services"]
+    mounts = dict(v.split(":")[:2] for v in services["prometheus"]["volumes"] if v.startswith("./"))
+    config_src = next(src for src, dst in mounts.items() if dst == "/etc/prometheus/prometheus.yml")
+    config = yaml.safe_load((ROOT / config_src).read_text())
+    targets = [t for job in config["scrape_configs"] if job["job_name"] == "inkstream"
+               for group in job["static_configs"] for t in group["targets"]]
+    running = {name for name, svc in services.items() if svc.get("command", [None])[0] == "run"}
+    assert {t.split(":")[0] for t in targets} == running
+    for target in targets:
+        host, port = target.split(":")
+        cmd = services[host]["command"]
+        assert cmd[cmd.index("--metrics-port") + 1] == port
