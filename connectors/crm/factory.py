@@ -11,7 +11,7 @@ from collections.abc import Callable
 import httpx
 
 from connectors.crm import CRM_NAMES, CrmConnector
-from connectors.crm.http import RetryPolicy, VendorHttp
+from connectors.crm.vendor_http import RetryPolicy, VendorHttp
 from connectors.crm.oauth import OAuthToken, StaticToken, TokenSource
 from connectors.crm.ratelimit import SalesforceGovernor, TokenBucket
 from inkstream.errors import ConfigError

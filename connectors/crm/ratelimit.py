@@ -6,7 +6,7 @@ before the org's daily limit is reached.
 >>> bucket = TokenBucket(2, 10.0, clock=lambda: clock[0], sleep=slept.append)
 >>> bucket.acquire(); bucket.acquire(); bucket.acquire()
 >>> slept
-[5.0]
+[10.0]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import httpx
@@ -24,27 +25,32 @@ __all__ = ["TokenBucket", "SalesforceGovernor", "parse_retry_after"]
 
 
 class TokenBucket:
-    """``capacity`` requests per ``period_s``, refilled continuously; ``acquire`` waits."""
+    """At most ``capacity`` requests in any ``period_s`` window; ``acquire`` waits.
+
+    Each spent token comes back exactly ``period_s`` after it was spent. A bucket that
+    refills continuously (capacity/period per second) would allow a burst of
+    ``capacity`` plus the refill inside one rolling window, which is what HubSpot's
+    ten-second rolling limit answers with 429."""
 
     def __init__(self, capacity: int, period_s: float, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.capacity, self.rate = float(capacity), capacity / period_s
-        self._tokens, self._clock, self._sleep = float(capacity), clock, sleep
-        self._last = clock()
+        self.capacity, self.period_s = int(capacity), float(period_s)
+        self._spent: deque[float] = deque()
+        self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
         with self._lock:
             now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return
-            wait = (1 - self._tokens) / self.rate
-            self._tokens = 0.0
-            self._last = now + wait
-        self._sleep(wait)
+            while self._spent and self._spent[0] <= now - self.period_s:
+                self._spent.popleft()
+            wait = 0.0
+            if len(self._spent) >= self.capacity:
+                wait = self._spent[0] + self.period_s - now
+                self._spent.popleft()
+            self._spent.append(now + wait)
+        if wait > 0:
+            self._sleep(wait)
 
     def observe(self, response: httpx.Response) -> None:
         return None

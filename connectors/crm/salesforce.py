@@ -24,7 +24,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
-from connectors.crm.http import VendorHttp
+from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
 __all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD"]

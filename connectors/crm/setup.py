@@ -31,8 +31,7 @@ def _salesforce() -> list[CustomField]:
 
 def _hubspot() -> list[CustomField]:
     fields = [CustomField("companies", "inkstream_company_key", "inkstream company key", unique=True),
-              CustomField("deals", "inkstream_document_id", "inkstream document id", unique=True),
-              CustomField("notes", "inkstream_idempotency_key", "inkstream idempotency key", unique=True)]
+              CustomField("deals", "inkstream_document_id", "inkstream document id", unique=True)]
     fields += [CustomField("deals", f"inkstream_{n.lower()}", label, t) for n, label, t in _SIGNATURE]
     return fields
 

@@ -1,0 +1,160 @@
+"""HubSpot CRM connector (CRM API v3/v4, Files API v3, Properties API v3).
+
+Follows HubSpot's developer documentation:
+- objects: ``POST /crm/v3/objects/{type}/batch/upsert`` with ``idProperty`` (a unique-value
+  property: ``email`` for contacts, the inkstream properties for companies and deals);
+  read by unique property ``GET /crm/v3/objects/{type}/{value}?idProperty=...``; search
+  ``POST /crm/v3/objects/{type}/search``;
+- associations v4: ``PUT /crm/v4/objects/{from}/{id}/associations/default/{to}/{id}``
+  (idempotent);
+- files v3: multipart ``POST /files/v3/files`` (``file``, ``options`` JSON with ``access``,
+  ``folderPath``), then a note (``hs_attachment_ids``) associated to the deal;
+- properties: ``POST /crm/v3/properties/{objectType}`` (409 = exists);
+- limits: a per-10-second burst limit per app (client-side TokenBucket) and 429 with or
+  without ``Retry-After``.
+
+Notes are not idempotent in HubSpot, so the note body carries ``inkstream ref: <key>`` and
+the deal's associated notes are read before one is created.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.vendor_http import VendorHttp
+from inkstream.errors import CrmPermanentError
+
+__all__ = ["HubSpotConnector", "NOTE_TO"]
+
+# HUBSPOT_DEFINED association type ids from a note to a record (Associations v4 docs).
+NOTE_TO = {"deals": 214, "contacts": 202, "companies": 190}
+_GROUP = {"deals": "dealinformation", "contacts": "contactinformation", "companies": "companyinformation"}
+_TYPES = {"text": ("string", "text"), "email": ("string", "text"), "datetime": ("datetime", "date")}
+
+
+def _prop(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class HubSpotConnector:
+    name = "hubspot"
+
+    def __init__(self, http: VendorHttp, *, base_url: str = "https://api.hubapi.com",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.http, self.base, self._clock = http, base_url.rstrip("/"), clock
+
+    def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
+        op = command["operation"]
+        if op in ("upsert", "update_signature_status"):
+            return self.upsert(command)
+        if op == "attach_file":
+            if attachment is None:
+                raise CrmPermanentError("attach_file without file bytes")
+            return self.note(command, attachment)
+        if op == "timeline_event":
+            return self.note(command, None)
+        raise CrmPermanentError(f"hubspot cannot apply operation {op!r}")
+
+    def upsert(self, command: dict) -> ApplyResult:
+        obj, field, value = command["object"], command["external_id_field"], command["external_id"]
+        if "domain" in command.get("match", {}) and obj == "companies":
+            self._adopt_company(field, value, command["match"]["domain"])
+        properties = {k: _prop(v) for k, v in command.get("fields", {}).items() if v is not None}
+        resp = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/upsert", json={
+            "inputs": [{"idProperty": field, "id": value, "properties": properties}]})
+        data = resp.json()
+        if data.get("errors") or resp.status_code == 207 or not data.get("results"):
+            raise CrmPermanentError(f"hubspot upsert {obj} {field}={value!r} failed", status=resp.status_code,
+                                    body=resp.text[:4000])
+        result = data["results"][0]
+        for link in command.get("links", []):
+            other = self._id_of(link["object"], link["external_id_field"], link["external_id"])
+            self._associate(obj, result["id"], link["object"], other)
+        return ApplyResult("created" if result.get("new") else "updated", result["id"])
+
+    def note(self, command: dict, attachment: Attachment | None) -> ApplyResult:
+        obj = command["object"]
+        parent = self._id_of(obj, command["external_id_field"], command["external_id"])
+        marker = command["idempotency_key"] + (f":{attachment.sha256[:16]}" if attachment else "")
+        existing = self._note_with(obj, parent, marker)
+        if existing:
+            return ApplyResult("unchanged", existing)
+        fields = command.get("fields", {})
+        body = f"<p>{fields.get('title') or ''}</p><p>{fields.get('body') or ''}</p><p>inkstream ref: {marker}</p>"
+        properties = {"hs_timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock())),
+                      "hs_note_body": body}
+        if attachment is not None:
+            properties["hs_attachment_ids"] = self._upload(attachment)
+        associations = [{"to": {"id": parent}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO.get(obj, 214)}]}]
+        for link in command.get("links", []):
+            if link["object"] in NOTE_TO:
+                other = self._id_of(link["object"], link["external_id_field"], link["external_id"])
+                associations.append({"to": {"id": other}, "types": [
+                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO[link["object"]]}]})
+        resp = self.http.request("POST", f"{self.base}/crm/v3/objects/notes",
+                                 json={"properties": properties, "associations": associations})
+        return ApplyResult("created", resp.json()["id"])
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _id_of(self, obj: str, field: str, value: str) -> str:
+        resp = self.http.request("GET", f"{self.base}/crm/v3/objects/{obj}/{quote(str(value), safe='')}",
+                                 params={"idProperty": field})
+        return resp.json()["id"]
+
+    def _associate(self, from_obj: str, from_id: str, to_obj: str, to_id: str) -> None:
+        self.http.request("PUT", f"{self.base}/crm/v4/objects/{from_obj}/{from_id}/associations/default/{to_obj}/{to_id}")
+
+    def _adopt_company(self, field: str, value: str, domain: str) -> None:
+        """An existing company with the same domain gets our key, instead of a duplicate."""
+        search = self.http.request("POST", f"{self.base}/crm/v3/objects/companies/search", json={
+            "filterGroups": [{"filters": [{"propertyName": "domain", "operator": "EQ", "value": domain}]}],
+            "properties": ["domain", field], "limit": 2}).json()
+        results = search.get("results", [])
+        if len(results) == 1 and not results[0].get("properties", {}).get(field):
+            self.http.request("PATCH", f"{self.base}/crm/v3/objects/companies/{results[0]['id']}",
+                              json={"properties": {field: value}})
+
+    def _note_with(self, obj: str, parent: str, marker: str) -> str | None:
+        assoc = self.http.request("GET", f"{self.base}/crm/v4/objects/{obj}/{parent}/associations/notes").json()
+        ids = [str(r["toObjectId"]) for r in assoc.get("results", [])]
+        if not ids:
+            return None
+        notes = self.http.request("POST", f"{self.base}/crm/v3/objects/notes/batch/read", json={
+            "properties": ["hs_note_body"], "inputs": [{"id": i} for i in ids]}).json()
+        for note in notes.get("results", []):
+            if f"inkstream ref: {marker}" in (note.get("properties", {}).get("hs_note_body") or ""):
+                return note["id"]
+        return None
+
+    def _upload(self, attachment: Attachment) -> str:
+        options = json.dumps({"access": "PRIVATE", "overwrite": False})
+        resp = self.http.request("POST", f"{self.base}/files/v3/files", files={
+            "file": (attachment.file_name, attachment.data, attachment.content_type),
+            "options": (None, options, "application/json"),
+            "folderPath": (None, "/inkstream"),
+            "fileName": (None, attachment.file_name)})
+        return str(resp.json()["id"])
+
+    def ensure_custom_fields(self, fields: list[CustomField]) -> list[SetupResult]:
+        results = []
+        for f in fields:
+            kind, field_type = _TYPES[f.type]
+            body = {"name": f.name, "label": f.label, "type": kind, "fieldType": field_type,
+                    "groupName": _GROUP.get(f.object, f"{f.object}information"), "hasUniqueValue": f.unique}
+            try:
+                self.http.request("POST", f"{self.base}/crm/v3/properties/{f.object}", json=body)
+                results.append(SetupResult(f.object, f.name, "created"))
+            except CrmPermanentError as exc:
+                if exc.status != 409:
+                    raise
+                results.append(SetupResult(f.object, f.name, "exists"))
+        return results
