@@ -1,0 +1,113 @@
+"""Capture commands: ``inkstream ingest PATH...``, ``inkstream apikey create|revoke|list``,
+``inkstream listen api|smtp|imap|folder|ftp``. Heavy imports live inside the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from connectors.capture.listeners import LISTENERS
+
+__all__ = ["LISTENERS", "register", "expand_paths"]
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, folders walked recursively (hidden files and folders left out)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+        else:
+            out.append(path)
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    keys = typer.Typer(help="API keys of the upload API (stored hashed).", no_args_is_help=True)
+    keys.command("create")(apikey_create)
+    keys.command("revoke")(apikey_revoke)
+    keys.command("list")(apikey_list)
+    app.add_typer(keys, name="apikey")
+    app.command("listen")(listen_command)
+
+
+def ingest_command(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (walked recursively)."),
+    priority: str = typer.Option("normal", help="Lane: high, normal or bulk."),
+    source: str = typer.Option("cli", help="Source recorded on the documents."),
+    crm_ref: str = typer.Option(None, help="CRM record to link every document to."),
+    jobs: int = typer.Option(4, "--jobs", "-j", min=1, help="Files stored in parallel (S3 round trips overlap)."),
+) -> None:
+    """Ingest files like any other capture source; prints a summary table."""
+    from connectors.capture.batch import ingest_paths, print_summary
+    from inkstream.settings import load_settings
+
+    settings = load_settings()
+    files = expand_paths(paths)
+    if not files:
+        typer.echo("inkstream ingest: no files found", err=True)
+        raise typer.Exit(2)
+    summary = ingest_paths(files, settings, priority=priority, source=source, crm_ref=crm_ref,
+                           jobs=jobs, progress=True)
+    print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def apikey_create(source: str = typer.Argument(..., help="Who the key speaks for, e.g. crm-button."),
+                  scope: list[str] = typer.Option(["ingest", "read"], help="ingest and/or read.")) -> None:
+    """Create a key; the secret is printed once and never stored."""
+    from connectors.capture.apikeys import ApiKeyStore
+    from inkstream.settings import load_settings
+
+    entry, secret = ApiKeyStore.from_settings(load_settings()).create(source, scopes=tuple(scope))
+    typer.echo(f"id: {entry.id}\nsource: {entry.source}\nscopes: {','.join(entry.scopes)}\nkey: {secret}")
+    typer.echo("Store the key now: only its hash is kept.", err=True)
+
+
+def apikey_revoke(key_id: str = typer.Argument(..., help="The key's id (see `inkstream apikey list`).")) -> None:
+    """Revoke a key; a running API refuses it from its next request."""
+    from connectors.capture.apikeys import ApiKeyStore
+    from inkstream.settings import load_settings
+
+    if not ApiKeyStore.from_settings(load_settings()).revoke(key_id):
+        typer.echo(f"no live key {key_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+def apikey_list() -> None:
+    """Keys with their source, scopes, state and last use (never the secret)."""
+    import datetime as dt
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from connectors.capture.apikeys import ApiKeyStore
+    from inkstream.settings import load_settings
+
+    def when(ts):
+        return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+    table = Table("id", "source", "scopes", "created", "last used", "state")
+    for k in ApiKeyStore.from_settings(load_settings()).list():
+        table.add_row(k.id, k.source, ",".join(k.scopes), when(k.created_at), when(k.last_used_at),
+                      "revoked" if k.revoked_at else "live")
+    Console().print(table)
+
+
+def listen_command(name: str = typer.Argument(..., help=f"One of: {', '.join(LISTENERS)}."),
+                   metrics_port: int = typer.Option(None, help="Serve /metrics on this port (not api).")) -> None:
+    """Run a capture listener until SIGTERM."""
+    import importlib
+    import logging
+
+    from inkstream.settings import load_settings
+
+    if name not in LISTENERS:
+        raise typer.BadParameter(f"unknown listener {name!r}; known: {', '.join(LISTENERS)}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    module, func = LISTENERS[name].split(":")
+    raise typer.Exit(getattr(importlib.import_module(module), func)(load_settings(), metrics_port=metrics_port))

@@ -1,0 +1,125 @@
+"""Long-running capture listeners, each ``serve(settings) -> exit code``, run until
+SIGTERM/SIGINT: ``api`` (upload API), ``smtp``, ``imap``, ``folder``, ``ftp``.
+
+``LISTENERS`` maps the name to ``"module:function"`` so ``inkstream run <name>`` can
+start them beside the stream processors without importing their dependencies early.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+
+__all__ = ["LISTENERS", "Capture", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_smtp"]
+
+log = logging.getLogger(__name__)
+
+LISTENERS = {
+    "api": "connectors.capture.listeners:serve_api",
+    "smtp": "connectors.capture.listeners:serve_smtp",
+    "imap": "connectors.capture.listeners:serve_imap",
+    "folder": "connectors.capture.listeners:serve_folder",
+    "ftp": "connectors.capture.listeners:serve_ftp",
+}
+
+
+class Capture:
+    """The real store, producer and metrics of one listener process, and its
+    ``ingest_one(doc)``; ``close()`` flushes the producer."""
+
+    def __init__(self, settings, *, client_id: str, metrics_port: int | None = None) -> None:
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        from connectors.capture.ingest import IngestMetrics, ingest
+        from connectors.capture.sink import KafkaRecordSink
+        from connectors.objectstore.s3 import S3ObjectStore
+
+        self.registry = CollectorRegistry()
+        self.metrics = IngestMetrics.create(self.registry)
+        self.store = S3ObjectStore.from_settings(settings)
+        self.producer = KafkaRecordSink.from_settings(settings, client_id=client_id)
+        self.ingest_one = functools.partial(ingest, store=self.store, producer=self.producer,
+                                            settings=settings, metrics=self.metrics)
+        if metrics_port is not None:
+            start_http_server(metrics_port, addr="127.0.0.1", registry=self.registry)
+
+    def close(self) -> None:
+        self.producer.close()
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def serve_api(settings, metrics_port: int | None = None) -> int:
+    import uvicorn
+
+    from connectors.capture.http import create_app
+
+    http = settings.http
+    ssl = {"ssl_certfile": str(http.tls_cert), "ssl_keyfile": str(http.tls_key)} if http.tls_cert else {}
+    uvicorn.run(create_app(settings), host=http.host, port=http.port, log_level="info",
+                timeout_graceful_shutdown=10, **ssl)
+    return 0
+
+
+def serve_smtp(settings, metrics_port: int | None = None) -> int:
+    from connectors.capture.smtp import CaptureHandler, start_smtp
+
+    cap = settings.capture
+    capture = Capture(settings, client_id="inkstream-capture-smtp", metrics_port=metrics_port)
+    controller = start_smtp(CaptureHandler(capture.ingest_one, inline_min_bytes=cap.inline_min_bytes),
+                            host=cap.smtp_host, port=cap.smtp_port, max_bytes=cap.smtp_max_bytes)
+    log.info("SMTP capture listening on %s:%s", cap.smtp_host, cap.smtp_port)
+    _stop_event().wait()
+    controller.stop()
+    capture.close()
+    return 0
+
+
+def serve_folder(settings, metrics_port: int | None = None) -> int:
+    from pathlib import Path
+
+    from connectors.capture.folder import HotFolder
+
+    cap = settings.capture
+    root = cap.folder or Path(settings.data_dir) / "hotfolder"
+    capture = Capture(settings, client_id="inkstream-capture-folder", metrics_port=metrics_port)
+    folder = HotFolder(root, capture.ingest_one, stable_s=cap.folder_stable_s)
+    log.info("hot folder: watching %s", root)
+    folder.run(_stop_event(), interval_s=cap.folder_interval_s)
+    capture.close()
+    return 0
+
+
+def serve_imap(settings, metrics_port: int | None = None) -> int:
+    from pathlib import Path
+
+    from connectors.capture.imap import ImapPoller, imap_connector
+    from inkstream.errors import ConfigError
+
+    cap = settings.capture
+    if not (cap.imap_host and cap.imap_user):
+        raise ConfigError("set capture.imap_host and capture.imap_user (and imap_password) to poll a mailbox")
+    capture = Capture(settings, client_id="inkstream-capture-imap", metrics_port=metrics_port)
+    poller = ImapPoller(imap_connector(cap), capture.ingest_one, mailbox=cap.imap_mailbox,
+                        state_path=Path(settings.data_dir) / "capture" / f"imap-{cap.imap_user}.json",
+                        inline_min_bytes=cap.inline_min_bytes, source_ref=f"{cap.imap_user}/{cap.imap_mailbox}")
+    poller.run(_stop_event(), interval_s=cap.imap_interval_s)
+    capture.close()
+    return 0
+
+
+def serve_ftp(settings, metrics_port: int | None = None) -> int:
+    from connectors.capture.ftp import serve_ftp as run_ftp
+
+    capture = Capture(settings, client_id="inkstream-capture-ftp", metrics_port=metrics_port)
+    try:
+        return run_ftp(settings, capture.ingest_one)
+    finally:
+        capture.close()
