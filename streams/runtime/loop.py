@@ -77,6 +77,9 @@ class Worker:
             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
             "isolation.level": "read_committed", "enable.partition.eof": False,
             "client.id": f"inkstream-{proc.name}-{index}",
+            # Static membership: a restarted worker (same index) takes its partitions back at
+            # once instead of waiting for the dead member's session to time out.
+            "group.instance.id": transactional_id(settings, proc, index),
         })
         producer_config = {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
                            "client.id": f"inkstream-{proc.name}-{index}",
