@@ -104,8 +104,9 @@ CREATE TABLE IF NOT EXISTS signatures
 ENGINE = ReplacingMergeTree
 ORDER BY (doc_id, event_id);
 
--- What happened to CRM commands: queued (crm.commands), outcome from documents.status
--- (stage crm), failed (crm.commands.dlq, with the error).
+-- What happened to CRM commands: queued (crm.commands), failed (crm.commands.dlq, with
+-- the vendor's error). The runtime's documents.status "failed" record for the same
+-- failure is not counted again.
 CREATE TABLE IF NOT EXISTS crm_syncs
 (
     doc_id          String,
@@ -164,13 +165,19 @@ CREATE TABLE IF NOT EXISTS dlq_events
 ENGINE = ReplacingMergeTree
 ORDER BY (dlq_topic, event_id);
 
+-- Webhook requests the gateway refused (topic webhooks.rejected): never a secret, a
+-- signature value or the body, only their digest and the header names.
 CREATE TABLE IF NOT EXISTS webhook_rejections
 (
     event_id        String,
     occurred_at     DateTime64(3, 'UTC'),
     provider        LowCardinality(String),
     reason          LowCardinality(String),
-    record          String
+    path            String,
+    remote_addr     Nullable(String),
+    payload_sha256  String,
+    size_bytes      Int64,
+    header_names    Array(String)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (provider, event_id);

@@ -60,13 +60,14 @@ INNER JOIN
     FROM signatures FINAL WHERE event_type = 'completed' GROUP BY doc_id
 ) AS s ON s.doc_id = d.doc_id;
 
--- p50/p90 of that time by source; the row with source = '' is every source together.
+-- p50/p90 of that time by source, interpolated between ranks (like PERCENTILE.INC);
+-- the row with source = '' is every source together.
 CREATE OR REPLACE VIEW v_time_to_signature AS
 SELECT
     source,
     count()                           AS documents,
-    quantileExact(0.5)(seconds)       AS p50_seconds,
-    quantileExact(0.9)(seconds)       AS p90_seconds
+    quantileExactInclusive(0.5)(seconds) AS p50_seconds,
+    quantileExactInclusive(0.9)(seconds) AS p90_seconds
 FROM v_ingest_to_signature
 GROUP BY source WITH ROLLUP
 ORDER BY source;

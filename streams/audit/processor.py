@@ -22,28 +22,19 @@ from streams.audit.sink import AuditMetrics, AuditSink
 from streams.audit.store import connect
 from streams.runtime import Processor
 
-__all__ = ["factory", "audit_topics", "AUDIT_TOPICS", "DLQ_SOURCES"]
+__all__ = ["factory", "audit_topics"]
 
 log = logging.getLogger("inkstream.audit")
 
-# Topics whose records the audit trail keeps (beyond those configured in inkstream.yaml).
-AUDIT_TOPICS = (
-    "documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated",
-    "esign.events", "crm.commands", "documents.status", "crm.dryrun", "review.actions",
-)
-# Topics consumed by a processor, hence with a dead-letter twin.
-DLQ_SOURCES = (
-    "documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated",
-    "esign.events", "crm.commands",
-)
-
-
 def audit_topics(settings: Settings) -> tuple[str, ...]:
-    """Every logical topic the sink reads: the known ones, those configured, their DLQs."""
-    names = list(AUDIT_TOPICS)
-    names += [t for t in settings.topics.topics if t not in names and not t.endswith(".dlq")]
-    names += [f"{t}.dlq" for t in DLQ_SOURCES]
-    return tuple(dict.fromkeys(names))
+    """Every logical topic the stack creates (``ops.stack.topics.planned_topics``: the
+    mission topics, the priority lane, everything in ``inkstream.yaml`` such as
+    documents.status, crm.dryrun, review.actions, webhooks.rejected, and the ``.dlq`` twin
+    of each). Subscribing only to topics that exist keeps the consumer free of
+    unknown-topic errors; a new topic is audited once it is listed in ``inkstream.yaml``."""
+    from ops.stack.topics import planned_topics
+
+    return tuple(sorted(planned_topics(settings)))
 
 
 def factory(settings: Settings) -> Processor:

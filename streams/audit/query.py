@@ -168,8 +168,7 @@ class QueryClient:
         self.base_url, self.token, self.client, self.limit = base_url.rstrip("/"), token, client, limit
 
     def query(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
-        body = self.query_json(sql, params, self.limit)
-        return body["columns"], [tuple(r) for r in body["rows"]]
+        return _complete(self.query_json(sql, params, self.limit), self.limit)
 
     def query_json(self, sql: str, params: dict | None, limit: int) -> dict:
         try:
@@ -189,14 +188,21 @@ class _Direct:
         self.store, self.limit = store, limit
 
     def query(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
-        body = run_readonly(self.store, sql, params, self.limit)
-        return body["columns"], [tuple(r) for r in body["rows"]]
+        return _complete(run_readonly(self.store, sql, params, self.limit), self.limit)
 
     def query_json(self, sql: str, params: dict | None, limit: int) -> dict:
         return run_readonly(self.store, sql, params, limit)
 
 
-def open_reader(settings: Settings, *, http_client: Any | None = None) -> Reader:
+def _complete(body: dict, limit: int) -> tuple[list[str], list[tuple]]:
+    """Programmatic reads (verify, certificates) must never see a cut result silently."""
+    if body["truncated"]:
+        raise ConnectorError(f"query returned more than {limit} rows (settings.audit.query_row_limit); "
+                             "page it with LIMIT")
+    return body["columns"], [tuple(r) for r in body["rows"]]
+
+
+def open_reader(settings: Settings, *, http_client: Any | None = None) -> "QueryClient | _Direct":
     """The reader to use from a CLI process (see the module docstring for the order)."""
     limit = settings.audit.query_row_limit
     if settings.clickhouse.url:

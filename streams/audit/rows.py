@@ -120,10 +120,6 @@ def _crm_row(command: dict, *, outcome: str, event_id: str | None = None, occurr
 def _status(record: dict, _: str) -> Iterator[tuple[str, Row]]:
     yield "status_changes", {**_base(record), "stage": record.get("stage", ""), "status": record.get("status", ""),
                              "detail": record.get("detail"), "producer": _producer(record)}
-    if record.get("stage") == "crm" and record.get("status") in ("failed", "error"):
-        yield "crm_syncs", _crm_row({}, outcome="failed", event_id=record["event_id"],
-                                    occurred_at=record.get("occurred_at"), error_type="status",
-                                    error=record.get("detail"), doc_id=record.get("doc_id"))
 
 
 def _dryrun(record: dict, _: str) -> Iterator[tuple[str, Row]]:
@@ -139,9 +135,12 @@ def _dryrun(record: dict, _: str) -> Iterator[tuple[str, Row]]:
 
 
 def _webhook_rejected(record: dict, _: str) -> Iterator[tuple[str, Row]]:
-    yield "webhook_rejections", {"event_id": record["event_id"], "occurred_at": ts(record.get("occurred_at") or 0),
-                                 "provider": record.get("provider", ""), "reason": record.get("reason", ""),
-                                 "record": canonical_json(record)}
+    yield "webhook_rejections", {
+        "event_id": record["event_id"], "occurred_at": ts(record.get("occurred_at") or 0),
+        "provider": record.get("provider", ""), "reason": record.get("reason", ""), "path": record.get("path", ""),
+        "remote_addr": record.get("remote_addr"), "payload_sha256": record.get("payload_sha256", ""),
+        "size_bytes": record.get("size_bytes", 0), "header_names": list(record.get("header_names") or []),
+    }
 
 
 def dlq_rows(record: dict, dlq_topic: str, prefix: str, decode: Callable[[bytes], dict] | None,

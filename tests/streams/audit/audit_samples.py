@@ -92,3 +92,9 @@ def dead(topic: str, value: bytes, *, at: int = T0, error: str = "boom", key: by
     return {"event_id": str(uuid.uuid4()), "occurred_at": at, "processor": "crm", "topic": topic, "partition": 0,
             "offset": 42, "key": key, "value": value, "error_type": "CrmPermanentError", "error": error,
             "attempts": 1}
+
+
+def rejected(provider: str = "docusign", reason: str = "bad_signature", *, at: int = T0) -> dict:
+    return {**_env("", "esign.gateway", at), "provider": provider, "reason": reason, "path": f"/webhooks/{provider}",
+            "remote_addr": "198.51.100.9", "payload_sha256": "ab" * 32, "size_bytes": 321,
+            "header_names": ["content-type", "x-docusign-signature-1"]}
