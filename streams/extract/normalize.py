@@ -177,7 +177,7 @@ def normalize_amount(text: str) -> Parsed:
 
 _EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                        r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
-_EMAIL_FIND = re.compile(r"[\w.+'-]+\s?@\s?[\w-]+(?:\s?\.\s?[\w-]+)+", re.ASCII)
+_EMAIL_FIND = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+\s?@\s?[\w-]+(?:\s?\.\s?[\w-]+)+", re.ASCII)
 
 
 def normalize_email(text: str) -> Parsed:

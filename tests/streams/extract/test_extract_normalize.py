@@ -1,0 +1,182 @@
+"""Normalisers: every date and money form contracts use, ambiguity, and properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.extract.normalize import (
+    normalize_amount, normalize_currency, normalize_date, normalize_email, normalize_name, normalize_term,
+    words_to_number,
+)
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+
+
+@pytest.mark.parametrize("text", [
+    "March 3, 2026", "3 March 2026", "03/03/2026", "the 3rd day of March, 2026", "Mar. 3, 2026",
+    "2026-03-03", "Mar 3 2026", "March 3rd, 2026", "3rd of March 2026", "3 Mar 2026",
+    "Effective as of March 3, 2026.", "03.03.2026", "3-3-2026",
+])
+def test_every_written_form_of_march_third_becomes_iso(text):
+    assert normalize_date(text).normalized == "2026-03-03"
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("23/03/2026", "2026-03-23"),  # day first: 23 cannot be a month
+    ("03/23/2026", "2026-03-23"),  # month first: 23 cannot be a month
+    ("the 21st day of September, 2026", "2026-09-21"),
+    ("Sept. 30, 2026", "2026-09-30"),
+    ("1st of May 2026", "2026-05-01"),
+])
+def test_unambiguous_dates_are_read_whichever_order_they_use(text, iso):
+    parsed = normalize_date(text)
+    assert parsed.normalized == iso and not parsed.ambiguous
+
+
+def test_an_ambiguous_numeric_date_is_never_guessed():
+    parsed = normalize_date("03/04/2026")
+    assert parsed.normalized is None
+    assert parsed.ambiguous
+    assert "2026-03-04" in parsed.reason and "2026-04-03" in parsed.reason
+
+
+def test_a_locale_setting_resolves_an_ambiguous_numeric_date():
+    assert normalize_date("03/04/2026", locale="US").normalized == "2026-03-04"
+    assert normalize_date("03/04/2026", locale="EU").normalized == "2026-04-03"
+
+
+def test_impossible_calendar_dates_are_refused():
+    assert normalize_date("2026-02-30").normalized is None
+    assert normalize_date("February 30, 2026").normalized is None
+    assert normalize_date("31/31/2026").normalized is None
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("$48,250.00", "48250.00", "USD"),
+    ("USD 48,250.00", "48250.00", "USD"),
+    ("US$ 48,250.00", "48250.00", "USD"),
+    ("€48.250,00", "48250.00", "EUR"),
+    ("EUR 48.250,00", "48250.00", "EUR"),
+    ("48.250,00 EUR", "48250.00", "EUR"),
+    ("48 250,00 €", "48250.00", "EUR"),
+    ("48\u00a0250,00 €", "48250.00", "EUR"),
+    ("£1,234.50", "1234.50", "GBP"),
+    ("GBP 1,234.50", "1234.50", "GBP"),
+    ("1.234.567,89 €", "1234567.89", "EUR"),
+    ("$ 1 234.56", "1234.56", "USD"),
+    ("Total Due: 3,400.00 USD", "3400.00", "USD"),
+    ("EUR 950", "950.00", "EUR"),
+])
+def test_amounts_in_us_and_european_styles_become_two_place_decimals_with_iso_codes(text, amount, currency):
+    parsed = normalize_amount(text)
+    assert (parsed.normalized, parsed.currency) == (amount, currency)
+
+
+def test_a_comma_and_three_digits_is_read_as_thousands_but_not_fully_trusted():
+    parsed = normalize_amount("48,250")
+    assert parsed.normalized == "48250.00"
+    assert parsed.quality < 0.9  # below the default accept threshold on its own
+
+
+def test_inconsistent_digit_grouping_is_not_a_number():
+    assert normalize_amount("$4,82,50.00").normalized is None
+    assert normalize_amount("1.234,567.89").normalized is None
+
+
+def test_two_currencies_in_one_value_is_ambiguous():
+    assert normalize_currency("$ 100 or € 90").ambiguous
+
+
+@pytest.mark.parametrize("text, months", [
+    ("twelve (12) months", "12"), ("24 months", "24"), ("2 years", "24"), ("one (1) year", "12"),
+    ("thirty-six (36) months", "36"), ("for a term of eighteen months", "18"), ("3 years", "36"),
+])
+def test_terms_become_months(text, months):
+    assert normalize_term(text).normalized == months
+
+
+def test_a_term_whose_words_and_digits_disagree_is_not_guessed():
+    parsed = normalize_term("twelve (13) months")
+    assert parsed.normalized is None and parsed.ambiguous
+
+
+def test_emails_are_lower_cased_and_validated():
+    assert normalize_email("Email: Jane.Doe@Acme.COM").normalized == "jane.doe@acme.com"
+    assert normalize_email("jane@localhost").normalized is None
+    assert normalize_email("jane..doe@acme.com").normalized is None
+    spaced = normalize_email("jane @ acme.com")
+    assert spaced.normalized == "jane@acme.com" and spaced.quality < 1.0
+
+
+def test_names_stay_as_written_but_trimmed():
+    assert normalize_name("  Tom  O'Brien ,").normalized == "Tom O'Brien"
+    assert normalize_name("Umbrella Logistics S.A.").normalized == "Umbrella Logistics S.A."
+    assert normalize_name(" 123 ").normalized is None
+
+
+def test_amounts_in_words():
+    assert words_to_number("Forty-Eight Thousand Two Hundred Fifty") == 48250
+    assert words_to_number("one million two hundred thousand and five") == 1_200_005
+    assert words_to_number("forty-eight apples") is None
+
+
+# ---- properties -------------------------------------------------------------------------
+
+dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
+
+
+def _ordinal(d: int) -> str:
+    return f"{d}{'th' if 11 <= d <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d % 10, 'th')}"
+
+
+@given(dates, st.sampled_from(["long", "dmy", "ordinal", "abbrev", "iso", "numeric"]))
+def test_any_date_written_in_any_form_reads_back_or_is_flagged_ambiguous(day, form):
+    m = MONTHS[day.month - 1]
+    text = {"long": f"{m} {day.day}, {day.year}", "dmy": f"{day.day} {m} {day.year}",
+            "ordinal": f"the {_ordinal(day.day)} day of {m}, {day.year}",
+            "abbrev": f"{m[:3]}. {day.day}, {day.year}", "iso": day.isoformat(),
+            "numeric": f"{day.day:02d}/{day.month:02d}/{day.year}"}[form]
+    parsed = normalize_date(text)
+    if form == "numeric" and day.day <= 12 and day.day != day.month:
+        assert parsed.ambiguous and parsed.normalized is None
+    else:
+        assert parsed.normalized == day.isoformat()
+    assert normalize_date(text, locale="EU").normalized == day.isoformat()
+
+
+@given(st.integers(min_value=0, max_value=10**11), st.sampled_from(["USD", "EUR", "GBP"]),
+       st.sampled_from(["us", "eu", "eu_space", "plain"]), st.booleans())
+def test_any_amount_written_in_either_style_reads_back_exactly(cents, currency, style, code_first):
+    whole, frac = divmod(cents, 100)
+    us = f"{whole:,}.{frac:02d}"
+    number = {"us": us, "eu": us.replace(",", "X").replace(".", ",").replace("X", "."),
+              "eu_space": f"{whole:,}".replace(",", " ") + f",{frac:02d}", "plain": f"{whole}.{frac:02d}"}[style]
+    mark = {"USD": "$", "EUR": "€", "GBP": "£"}[currency] if code_first else currency
+    text = f"{mark} {number}" if code_first else f"{number} {mark}"
+    parsed = normalize_amount(text)
+    assert parsed.normalized == f"{Decimal(cents) / 100:.2f}"
+    assert parsed.currency == currency
+
+
+@given(st.emails())
+def test_valid_emails_normalise_to_their_lower_case_form(address):
+    parsed = normalize_email(address)
+    if parsed.normalized is not None:  # hypothesis writes RFC forms (quoted, IP literals) we refuse
+        assert parsed.normalized == address.lower()
+        assert parsed.normalized == normalize_email(parsed.normalized).normalized
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_normalisers_never_crash_on_arbitrary_text(text):
+    for fn in (normalize_date, normalize_amount, normalize_email, normalize_name, normalize_term,
+               normalize_currency):
+        parsed = fn(text)
+        assert parsed.normalized is None or isinstance(parsed.normalized, str)
+        assert 0.0 <= parsed.quality <= 1.0
