@@ -93,7 +93,7 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
     sha = hashlib.sha256(pdf).hexdigest()
     key = signed_key(event["doc_id"], sha)
     ref = store.exists(key) or store.put(key, pdf, content_type="application/pdf", metadata={
-        "doc_id": event["doc_id"], "envelope_id": event["envelope_id"], "provider": provider.name})
+        "sha256": sha, "doc_id": event["doc_id"], "envelope_id": event["envelope_id"], "provider": provider.name})
     if ref.sha256 != sha:
         raise EsignError(f"stored object {key} has sha256 {ref.sha256}, expected {sha}")
     return ref.to_record()

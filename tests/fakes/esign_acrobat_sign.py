@@ -1,0 +1,67 @@
+"""A fake Adobe Acrobat Sign REST API v6, for ``httpx.MockTransport``.
+
+Built from ``shared/specs/acrobat-sign/rest-v6/transientDocuments.json`` and
+``agreements.json`` (Swagger 1.2):
+- ``POST /api/rest/v6/transientDocuments`` — multipart ``File-Name``, ``Mime-Type``, ``File``;
+  201 ``TransientDocumentResponse``;
+- ``POST /api/rest/v6/agreements`` — ``AgreementInfo`` validated strictly against the model;
+  201 ``AgreementCreationResponse`` ``{"id"}``; 400 ``{"code", "message"}`` otherwise;
+- ``GET /api/rest/v6/agreements/{agreementId}/combinedDocument`` — ``application/pdf``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+
+from connectors.esign.simulated import signed_pdf
+from fakes.esign_specs import acrobat_sign_errors, parse_multipart
+
+__all__ = ["FakeAcrobatSign"]
+
+
+class FakeAcrobatSign:
+    def __init__(self, *, token: str = "adobe-token") -> None:
+        self.token = token
+        self.transient: dict[str, bytes] = {}
+        self.agreements: dict[str, dict] = {}
+        self.fail_next: list[int] = []
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return httpx.Response(401, json={"code": "INVALID_ACCESS_TOKEN", "message": "bad token"})
+        if self.fail_next:
+            status = self.fail_next.pop(0)
+            return httpx.Response(status, headers={"Retry-After": "3"} if status == 429 else {},
+                                  json={"code": "THROTTLING" if status == 429 else "INTERNAL", "message": "x"})
+        path = request.url.path
+        if request.method == "POST" and path == "/api/rest/v6/transientDocuments":
+            fields, files = parse_multipart(request.headers["content-type"], request.content)
+            if "File" not in files or fields.get("Mime-Type") != "application/pdf" or not fields.get("File-Name"):
+                return httpx.Response(400, json={"code": "MISSING_REQUIRED_PARAM", "message": "File, File-Name, Mime-Type"})
+            transient_id = f"3AAABLblqZ{uuid.uuid4().hex}"
+            self.transient[transient_id] = files["File"][1]
+            return httpx.Response(201, json={"transientDocumentId": transient_id})
+        if request.method == "POST" and path == "/api/rest/v6/agreements":
+            body = json.loads(request.content)
+            errors = acrobat_sign_errors("AgreementInfo", body)
+            unknown = [f for f in body.get("fileInfos", []) if f.get("transientDocumentId") not in self.transient]
+            if errors or unknown:
+                return httpx.Response(400, json={"code": "INVALID_ARGUMENTS",
+                                                 "message": "; ".join(errors) or "unknown transientDocumentId"})
+            agreement_id = f"CBJCHBCAABAA{uuid.uuid4().hex}"
+            self.agreements[agreement_id] = body
+            return httpx.Response(201, json={"id": agreement_id})
+        prefix, suffix = "/api/rest/v6/agreements/", "/combinedDocument"
+        if request.method == "GET" and path.startswith(prefix) and path.endswith(suffix):
+            agreement_id = path[len(prefix):-len(suffix)]
+            if agreement_id not in self.agreements:
+                return httpx.Response(404, json={"code": "INVALID_AGREEMENT_ID", "message": "no such agreement"})
+            return httpx.Response(200, content=signed_pdf(agreement_id, provider="acrobat_sign"),
+                                  headers={"Content-Type": "application/pdf"})
+        return httpx.Response(404, json={"code": "NOT_FOUND", "message": path})
