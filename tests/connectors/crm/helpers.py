@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from connectors.crm import Attachment
 from connectors.crm.mapping import load_mapping
 from fakes.crm_records import validated_contract
 from streams.mapper.plan import plan_commands
 
+MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def planned(crm: str, doc_id: str = "doc-1", **overrides) -> list[dict]:
     """The CRM commands the mapper makes for a contract (request_signature left out)."""
     record = validated_contract(doc_id, **overrides)
-    cmds = plan_commands(record, load_mapping(f"mappings/{crm}.yaml"), esign_provider="docusign")
+    cmds = plan_commands(record, load_mapping(MAPPINGS / f"{crm}.yaml"), esign_provider="docusign")
     return [c for c in cmds if c["operation"] != "request_signature"]
 
 

@@ -12,7 +12,8 @@ from connectors.crm.mapping import check_file, load_mapping, render_fields
 from connectors.crm.transforms import apply_transforms
 from inkstream.errors import MappingError
 
-SHIPPED = sorted(Path("mappings").glob("*.yaml"))
+MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
+SHIPPED = sorted(MAPPINGS.glob("*.yaml"))
 
 GOOD = """\
 version: "t-1"
@@ -108,7 +109,7 @@ def test_mapping_check_cli_exits_non_zero_and_names_the_problem(tmp_path):
 
 
 def test_mapping_check_cli_accepts_a_valid_file():
-    result = _cli("mapping", "check", "mappings/hubspot.yaml")
+    result = _cli("mapping", "check", str(MAPPINGS / "hubspot.yaml"))
     assert result.exit_code == 0 and "ok (hubspot" in result.output
 
 
@@ -125,6 +126,6 @@ def test_transforms_convert_dates_amounts_and_picklists():
 
 
 def test_required_field_missing_raises_mapping_error():
-    spec = load_mapping("mappings/salesforce.yaml").objects["deal"]
+    spec = load_mapping(MAPPINGS / "salesforce.yaml").objects["deal"]
     with pytest.raises(MappingError, match="CloseDate"):
         render_fields(spec, {"company_name": "Acme", "doc_type": "contract"})

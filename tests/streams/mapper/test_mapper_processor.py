@@ -9,7 +9,7 @@ import pytest
 from connectors.crm.mapping import load_mapping
 from fakes.crm_records import ORIGINAL, validated_contract, validated_invoice
 from inkstream.settings import load_settings
-from streams.mapper.processor import factory, make_handler
+from streams.mapper.processor import MAPPINGS_DIR, factory, make_handler
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
 
@@ -50,7 +50,7 @@ def test_accepted_contract_becomes_upserts_attach_timeline_and_signature_request
 
 def test_every_command_carries_mapping_version_and_derived_idempotency_key():
     run = run_processor(_proc("hubspot"), [("fields.validated", validated_contract("doc-2"))])
-    version = load_mapping("mappings/hubspot.yaml").version
+    version = load_mapping(MAPPINGS_DIR / "hubspot.yaml").version
     for c in run.on("crm.commands"):
         assert c["mapping_version"] == version
         expected = hashlib.sha256(f"doc-2|{c['operation']}|{c['object']}|{version}".encode()).hexdigest()
@@ -108,7 +108,7 @@ def test_missing_required_field_goes_to_dlq_with_the_reason():
 
 
 def test_handler_works_with_an_in_memory_mapping():
-    mapping = load_mapping("mappings/salesforce.yaml")
+    mapping = load_mapping(MAPPINGS_DIR / "salesforce.yaml")
     proc = Processor(name="map", inputs=("fields.validated",), handle=make_handler(mapping, esign_provider="docusign"))
     run = run_processor(proc, [("fields.validated", validated_contract("doc-7", signer_email=None))])
     ops = [(c["operation"], c["object"]) for c in run.on("crm.commands")]

@@ -1,0 +1,148 @@
+"""Zoho CRM connector (REST API v{n}, default v8).
+
+Follows Zoho CRM's API documentation:
+- OAuth: refresh at the *data centre's* accounts host (accounts.zoho.com, .eu, .in, ...);
+  the token response names ``api_domain`` (www.zohoapis.eu, ...), which is where every API
+  call goes; header ``Authorization: Zoho-oauthtoken <token>``; tokens last an hour;
+- upsert: ``POST {api_domain}/crm/v{n}/{Module}/upsert`` with ``data`` (≤100 records) and
+  ``duplicate_check_fields``; per-record ``status: error`` is a permanent failure;
+- lookups (``Account_Name``, ``Contact_Name``) take ``{"id": ...}``, found with
+  ``GET /{Module}/search?criteria=(Field:equals:value)`` (204 when nothing matches);
+- attachments: multipart ``POST /{Module}/{id}/Attachments`` (``file``); notes:
+  ``POST /{Module}/{id}/Notes``; both listed first so a replay adds nothing;
+- fields: ``POST /settings/fields?module=`` (Zoho derives the API name from the label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+
+from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.vendor_http import VendorHttp
+from inkstream.errors import CrmPermanentError
+
+__all__ = ["ZohoConnector", "criteria_value"]
+
+_TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
+
+
+def criteria_value(value: str) -> str:
+    # Zoho's criteria syntax needs '(' ')' ',' escaped with a backslash.
+    return "".join("\\" + ch if ch in "(),\\" else ch for ch in str(value))
+
+
+class ZohoConnector:
+    name = "zoho"
+
+    def __init__(self, http: VendorHttp, *, api_domain: str | Callable[[], str], api_version: str = "8") -> None:
+        self.http, self._api_domain, self.api_version = http, api_domain, api_version.lstrip("v")
+
+    @property
+    def base(self) -> str:
+        domain = self._api_domain() if callable(self._api_domain) else self._api_domain
+        return f"{domain.rstrip('/')}/crm/v{self.api_version}"
+
+    def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
+        op = command["operation"]
+        if op in ("upsert", "update_signature_status"):
+            return self.upsert(command)
+        if op == "attach_file":
+            if attachment is None:
+                raise CrmPermanentError("attach_file without file bytes")
+            return self.attach(command, attachment)
+        if op == "timeline_event":
+            return self.note(command)
+        raise CrmPermanentError(f"zoho cannot apply operation {op!r}")
+
+    def upsert(self, command: dict) -> ApplyResult:
+        module, field, value = command["object"], command["external_id_field"], command["external_id"]
+        record: dict[str, Any] = {**command.get("fields", {}), field: value}
+        for link in command.get("links", []):
+            if link.get("relationship"):
+                record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
+                                                                  link["external_id"])}
+        resp = self.http.request("POST", f"{self.base}/{module}/upsert",
+                                 json={"data": [record], "duplicate_check_fields": [field]})
+        result = self._first(resp, f"upsert {module}")
+        return ApplyResult("created" if result.get("action") == "insert" else "updated", result["details"]["id"])
+
+    def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
+        module = command["object"]
+        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        # Zoho attachments have no custom fields: the key travels in the file name.
+        tag = f"{command['idempotency_key'][:12]}{attachment.sha256[:8]}"
+        name = PurePosixPath(attachment.file_name)
+        file_name = f"{name.stem}.{tag}{name.suffix}"
+        url = f"{self.base}/{module}/{parent}/Attachments"
+        existing = self._list(url, "id,File_Name")
+        for item in existing:
+            if tag in (item.get("File_Name") or ""):
+                return ApplyResult("unchanged", item["id"])
+        resp = self.http.request("POST", url, files={"file": (file_name, attachment.data, attachment.content_type)})
+        return ApplyResult("created", self._first(resp, "attachment")["details"]["id"])
+
+    def note(self, command: dict) -> ApplyResult:
+        module = command["object"]
+        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        url = f"{self.base}/{module}/{parent}/Notes"
+        marker = f"inkstream ref: {command['idempotency_key']}"
+        for item in self._list(url, "id,Note_Title,Note_Content"):
+            if marker in (item.get("Note_Content") or ""):
+                return ApplyResult("unchanged", item["id"])
+        fields = command.get("fields", {})
+        resp = self.http.request("POST", url, json={"data": [{
+            "Note_Title": (fields.get("title") or "inkstream")[:120],
+            "Note_Content": f"{fields.get('body') or ''}\n{marker}"}]})
+        return ApplyResult("created", self._first(resp, "note")["details"]["id"])
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _list(self, url: str, fields: str) -> list[dict]:
+        resp = self.http.request("GET", url, params={"fields": fields, "per_page": 200})
+        return resp.json().get("data", []) if resp.status_code == 200 and resp.content else []
+
+    def _id_of(self, module: str, field: str, value: str) -> str:
+        resp = self.http.request("GET", f"{self.base}/{module}/search",
+                                 params={"criteria": f"({field}:equals:{criteria_value(value)})"})
+        rows = resp.json().get("data", []) if resp.status_code == 200 and resp.content else []
+        if not rows:
+            raise CrmPermanentError(f"zoho {module} with {field}={value!r} not found", status=404,
+                                    body=resp.text[:4000])
+        if len(rows) > 1:
+            raise CrmPermanentError(f"zoho {module} {field}={value!r} matches {len(rows)} records", status=300)
+        return rows[0]["id"]
+
+    @staticmethod
+    def _first(resp, what: str) -> dict:
+        data = resp.json().get("data") or [{}]
+        if data[0].get("status") != "success":
+            raise CrmPermanentError(f"zoho {what} failed: {data[0].get('code')}", status=resp.status_code,
+                                    body=resp.text[:4000])
+        return data[0]
+
+    def ensure_custom_fields(self, fields: list[CustomField]) -> list[SetupResult]:
+        results = []
+        known: dict[str, set[str]] = {}
+        for f in fields:
+            if f.object not in known:
+                resp = self.http.request("GET", f"{self.base}/settings/fields", params={"module": f.object})
+                known[f.object] = {x["api_name"] for x in resp.json().get("fields", [])}
+            if f.name in known[f.object]:
+                results.append(SetupResult(f.object, f.name, "exists"))
+                continue
+            spec: dict[str, Any] = {"field_label": f.name.replace("_", " "), "data_type": _TYPES[f.type]}
+            if f.type == "text":
+                spec["length"] = 255
+            if f.unique:
+                spec["unique"] = {"casesensitive": False}
+            resp = self.http.request("POST", f"{self.base}/settings/fields", params={"module": f.object},
+                                     json={"fields": [spec]})
+            item = (resp.json().get("fields") or [{}])[0]
+            if item.get("status") != "success":
+                raise CrmPermanentError(f"zoho field {f.object}.{f.name}: {item.get('code')}",
+                                        status=resp.status_code, body=resp.text[:4000])
+            known[f.object].add(f.name)
+            results.append(SetupResult(f.object, f.name, "created"))
+        return results
