@@ -89,7 +89,7 @@ def _signatures(events: list[tuple[dict, dict]]) -> tuple[dict | None, list[dict
         entry["events"].append({"event": p.get("event_type"), "at": _iso(p.get("provider_time") or p.get("occurred_at")),
                                 "ip": signer.get("ip"), "user_agent": signer.get("user_agent"),
                                 "auth_method": signer.get("auth_method")})
-        if signer.get("signed_at"):
+        if signer.get("signed_at") and "signed_at" not in entry:  # the first signature counts
             entry.update(signed_at=_iso(signer["signed_at"]), ip=signer.get("ip"),
                          user_agent=signer.get("user_agent"), auth_method=signer.get("auth_method"))
     return signed, list(signers.values())
