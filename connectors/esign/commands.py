@@ -11,7 +11,8 @@ _KEY_HELP = "Secret to sign with (default: the configured one for that provider)
 
 
 def run_simulation(settings, *, provider: str, doc_id: str, url: str, envelope_id: str | None,
-                   events: list[str], key: str | None, signer, client=None) -> list[tuple[str, int, str]]:
+                   events: list[str], key: str | None, signer, client=None,
+                   start: float | None = None) -> list[tuple[str, int, str]]:
     """Send ``events`` for one envelope to a running gateway; returns (event, status, body) rows."""
     import time
 
@@ -27,7 +28,7 @@ def run_simulation(settings, *, provider: str, doc_id: str, url: str, envelope_i
     envelope_id = envelope_id or _known_envelope(settings, doc_id) or f"sim-{doc_id}"
     rows = []
     with (client or httpx.Client(timeout=30)) as http:
-        start = time.time()
+        start = time.time() if start is None else start
         for i, step in enumerate(events):
             req = build_request(provider, step, envelope_id=envelope_id, doc_id=doc_id, key=key,
                                 at=start + i, signer=signer)
