@@ -19,6 +19,8 @@ PROCESSORS: dict[str, str] = {
     "ocr.priority": "streams.ocr.processor:priority_factory",  # documents.ingested.priority only
     "ocr.bulk": "streams.ocr.processor:bulk_factory",  # documents.ingested only
     "extract": "streams.extract.processor:factory",
+    "map": "streams.mapper.processor:factory",
+    "crm": "streams.crm.processor:factory",
     "esign.dispatch": "streams.esign.dispatcher:factory",  # request_signature -> envelope
     "esign.complete": "streams.esign.completion:factory",  # completed -> signed PDF stored, CRM commands
 }

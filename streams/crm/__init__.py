@@ -1,0 +1,1 @@
+"""The CRM sink: ``crm.commands`` -> the configured CRM (or the dry run)."""

@@ -1,0 +1,114 @@
+"""``inkstream run crm``: apply ``crm.commands`` through the configured CRM connector.
+
+A sink (``sink=True``): **at-least-once** — offsets are committed after ``handle``
+returns, so after a crash a command can be applied again; connectors are idempotent on
+the command's external id / idempotency key, so the replay changes nothing.
+
+- Commands for another target (``request_signature`` for the e-sign provider, another
+  CRM) are skipped.
+- ``depends_on``: commands of one document arrive in order on one partition; a command
+  whose dependency failed permanently here is refused (to the DLQ) instead of creating
+  an orphan (a file on a deal that was never written).
+- ``CrmRateLimited`` -> ``Backpressure(retry_after)``: the runtime pauses the partition.
+- ``CrmPermanentError``/``CrmAuthError`` -> DLQ with the vendor's error body;
+  other ``CrmError`` (5xx storm, network) -> ``Retryable`` (bounded, then DLQ).
+- Outcome: a ``documents.status`` record (stage ``crm``, status created/updated/unchanged,
+  detail: operation, object, CRM id) per applied command; in dry-run mode one
+  ``crm.dryrun`` record per HTTP request that would have been sent (the runtime then
+  writes the ``crm``/``done`` status).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+
+from connectors.crm import Attachment, CrmConnector
+from connectors.objectstore import ObjectRef
+from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
+from inkstream.settings import Settings
+from streams.records import envelope
+from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+
+__all__ = ["CrmSink", "factory"]
+
+_MAX_FAILED = 10_000
+
+
+class CrmSink:
+    def __init__(self, connector: CrmConnector, fetch: Callable[[ObjectRef], bytes]) -> None:
+        self.connector, self.fetch = connector, fetch
+        # Idempotency keys that failed permanently (bounded; oldest forgotten first).
+        self.failed: OrderedDict[str, None] = OrderedDict()
+
+    def handle(self, command: dict, ctx: Context) -> Iterator[Emit]:
+        if command.get("target") != self.connector.name:
+            raise SkipRecord(f"target {command.get('target')!r} is not {self.connector.name}")
+        blocked = [k for k in command.get("depends_on", []) if k in self.failed]
+        if blocked:
+            self._fail(command)
+            raise CrmPermanentError(f"{command['operation']} {command['object']}: dependency {blocked[0][:12]} failed")
+        attachment = self._attachment(command)
+        try:
+            result = self.connector.apply(command, attachment)
+        except CrmRateLimited as exc:
+            raise Backpressure(exc.retry_after, reason=str(exc)) from exc
+        except (CrmPermanentError, CrmAuthError) as exc:
+            self._fail(command)
+            # The DLQ keeps str(exc): put the vendor's (secret-free) answer in it.
+            raise type(exc)(f"{exc}; vendor said: {exc.body}", status=exc.status, body=exc.body) from exc
+        except CrmError as exc:
+            raise Retryable(f"{exc} (status {exc.status})") from exc
+        recordings = list(self._recordings(command))
+        if recordings:
+            # Dry run: the recordings are the outcome; the runtime adds the crm/done status.
+            yield from recordings
+            return
+        detail = f"{command['operation']} {command['object']} {result.crm_id or ''} {result.detail}".strip()
+        yield Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
+                                        "stage": "crm", "status": result.status, "detail": detail[:500]})
+
+    def _fail(self, command: dict) -> None:
+        self.failed[command["idempotency_key"]] = None
+        while len(self.failed) > _MAX_FAILED:
+            self.failed.popitem(last=False)
+
+    def _attachment(self, command: dict) -> Attachment | None:
+        if not command.get("file") or command["operation"] != "attach_file":
+            return None
+        ref = ObjectRef.from_record(command["file"])
+        data = self.fetch(ref)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != ref.sha256:
+            self._fail(command)
+            raise CrmPermanentError(f"object {ref.key} has sha256 {digest[:12]}, the claim check says {ref.sha256[:12]}")
+        name = (command.get("fields") or {}).get("file_name") or ref.key.rsplit("/", 1)[-1]
+        return Attachment(data=data, file_name=name, content_type=ref.content_type, sha256=digest)
+
+    def _recordings(self, command: dict) -> Iterator[Emit]:
+        take = getattr(self.connector, "take", None)
+        if take is None:
+            return
+        for i, req in enumerate(take()):
+            yield Emit("crm.dryrun", {
+                **envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
+                "command_event_id": command["event_id"], "idempotency_key": command["idempotency_key"],
+                "mapping_version": command["mapping_version"], "crm": self.connector.name,
+                "operation": command["operation"], "object": command["object"], "sequence": i,
+                "method": req.method, "url": req.url, "headers": req.headers, "body": req.body,
+                "body_sha256": req.body_sha256})
+
+
+def factory(settings: Settings) -> Processor:
+    import httpx
+
+    from connectors.crm.factory import build_connector
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    client = httpx.Client(timeout=settings.crm.timeout_s)
+    connector = build_connector(settings, settings.crm.crm, client=client)
+    store = S3ObjectStore.from_settings(settings)
+    sink = CrmSink(connector, fetch=store.get)
+    return Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm",
+                     max_attempts=3, retry_backoff_s=1.0, retry_backoff_max_s=30.0)

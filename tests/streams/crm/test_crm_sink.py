@@ -1,0 +1,138 @@
+"""The CRM sink processor, through the real runtime code (no broker), against the
+vendor fakes and the dry run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import httpx
+import pytest
+
+from connectors.crm.factory import build_connector
+from connectors.crm.mapping import load_mapping
+from fakes.crm_hubspot import FakeHubSpot
+from fakes.crm_records import validated_contract
+from fakes.crm_salesforce import FakeSalesforce
+from inkstream.settings import load_settings
+from streams.crm.processor import CrmSink
+from streams.mapper.plan import plan_commands
+from streams.mapper.processor import MAPPINGS_DIR
+from streams.runtime import Processor
+from streams.runtime.testing import run_processor
+
+PDF = b"%PDF-1.7 contract bytes\n%%EOF\n"
+
+
+def _commands(crm: str, doc_id: str = "doc-1") -> list[dict]:
+    record = validated_contract(doc_id)
+    record["original"] = {**record["original"], "sha256": hashlib.sha256(PDF).hexdigest(), "size_bytes": len(PDF)}
+    return plan_commands(record, load_mapping(MAPPINGS_DIR / f"{crm}.yaml"), esign_provider="docusign")
+
+
+def _fetch(ref):
+    return PDF
+
+
+def _proc(connector, fetch=_fetch) -> Processor:
+    sink = CrmSink(connector, fetch=fetch)
+    return Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm")
+
+
+@pytest.fixture
+def sf_fake():
+    return FakeSalesforce()
+
+
+@pytest.fixture
+def sf_proc(sf_fake):
+    settings = load_settings(crm={"crm": "salesforce", "max_attempts": 3, "backoff_base_s": 0.01, "salesforce": {
+        "auth_url": sf_fake.login_url, "client_id": sf_fake.client_id, "client_secret": sf_fake.client_secret,
+        "refresh_token": sf_fake.refresh_token}})
+    connector = build_connector(settings, "salesforce", client=httpx.Client(transport=sf_fake.transport),
+                                sleep=lambda s: None)
+    return _proc(connector)
+
+
+def test_commands_are_applied_in_order_and_statuses_produced(sf_proc, sf_fake):
+    run = run_processor(sf_proc, [("crm.commands", c) for c in _commands("salesforce")])
+    assert run.dead == []
+    assert run.skipped == ["target 'docusign' is not salesforce"]  # request_signature is e-sign's
+    statuses = run.on("documents.status")
+    assert [s["status"] for s in statuses] == ["created"] * 6
+    assert all(s["stage"] == "crm" for s in statuses)
+    assert statuses[4]["detail"].startswith("attach_file Opportunity 068")
+    (version,) = sf_fake.records["ContentVersion"].values()
+    assert version["VersionData"] == PDF
+
+
+def test_redelivered_commands_change_nothing(sf_proc, sf_fake):
+    commands = [("crm.commands", c) for c in _commands("salesforce")]
+    run_processor(sf_proc, commands)
+    snapshot = repr(sf_fake.records)
+    again = run_processor(sf_proc, commands)
+    assert repr(sf_fake.records) == snapshot
+    assert {s["status"] for s in again.on("documents.status")} == {"updated", "unchanged"}
+
+
+def test_rate_limit_becomes_backpressure_not_an_error(sf_proc, sf_fake):
+    sf_fake.script.fail(1, 429, headers={"Retry-After": "90"})
+    run = run_processor(sf_proc, [("crm.commands", _commands("salesforce")[0])])
+    assert run.backpressure == [90.0] and run.dead == []
+    assert run.on("documents.status")[0]["status"] == "created"
+
+
+def test_5xx_storm_is_retried_then_dead_lettered(sf_proc, sf_fake):
+    sf_fake.script.fail(1000, 503, json=[{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}])
+    run = run_processor(sf_proc, [("crm.commands", _commands("salesforce")[0])])
+    (dead,) = run.dead
+    assert dead["error_type"] == "Retryable" and dead["attempts"] == 3
+    assert run.statuses[-1]["status"] == "failed"
+
+
+def test_permanent_error_goes_to_dlq_with_vendor_body_and_blocks_dependents(sf_proc, sf_fake):
+    sf_fake.script.fail(1, 400, json=[{"errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Name is odd"}])
+    commands = _commands("salesforce")
+    account, contact = commands[0], commands[1]
+    run = run_processor(sf_proc, [("crm.commands", account), ("crm.commands", contact)])
+    assert [d["error_type"] for d in run.dead] == ["CrmPermanentError", "CrmPermanentError"]
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in run.dead[0]["error"]
+    assert "dependency" in run.dead[1]["error"]
+    assert "Contact" not in sf_fake.records
+    for dead in run.dead:
+        assert sf_fake.client_secret not in dead["error"] and sf_fake.refresh_token not in dead["error"]
+
+
+def test_file_whose_bytes_do_not_match_the_claim_check_is_refused(sf_proc, sf_fake):
+    commands = _commands("salesforce")
+    run = run_processor(_proc(sf_proc.handle.__self__.connector, fetch=lambda ref: b"tampered"),
+                        [("crm.commands", c) for c in commands[:5]])
+    assert run.dead[-1]["error_type"] == "CrmPermanentError" and "sha256" in run.dead[-1]["error"]
+    assert "ContentVersion" not in sf_fake.records
+
+
+def test_dry_run_records_exact_requests_with_secrets_redacted():
+    settings = load_settings(crm={"crm": "hubspot"})  # no credentials: dry run
+    connector = build_connector(settings, "hubspot", client=httpx.Client())
+    run = run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
+    assert run.dead == []
+    recorded = run.on("crm.dryrun")
+    first = recorded[0]
+    assert first["method"] == "POST" and first["crm"] == "hubspot" and first["sequence"] == 0
+    upsert = next(r for r in recorded if r["url"] == "https://api.hubapi.com/crm/v3/objects/deals/batch/upsert")
+    body = json.loads(upsert["body"])
+    assert body["inputs"][0]["idProperty"] == "inkstream_document_id" and body["inputs"][0]["id"] == "doc-1"
+    assert upsert["body_sha256"] == hashlib.sha256(upsert["body"].encode()).hexdigest()
+    assert all(r["headers"]["authorization"] == "[redacted]" for r in recorded)
+    upload = next(r for r in recorded if r["url"].endswith("/files/v3/files"))
+    file_part = next(p for p in json.loads(upload["body"])["multipart"] if p["name"] == "file")
+    assert file_part["sha256"] == hashlib.sha256(PDF).hexdigest() and file_part["size"] == len(PDF)
+    assert {s["status"] for s in run.statuses} == {"done"}
+
+
+def test_dry_run_sends_nothing_to_a_real_crm():
+    fake = FakeHubSpot()
+    settings = load_settings(crm={"crm": "hubspot"})
+    connector = build_connector(settings, "hubspot", client=httpx.Client(transport=fake.transport))
+    run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
+    assert fake.requests == []
