@@ -121,6 +121,7 @@ class ExtractionSettings(_Section):
     version: str = "rules-1"
     candidate_version: str | None = None
     candidate_share: float = 0.0
+    date_locale: str | None = None  # US = month first, EU = day first for 03/04/2026; unset = review
 
 
 class HttpSettings(_Section):

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         problems = check_file(file)
         if problems:
             for line in problems:
-                console.print(line, markup=False)
+                typer.echo(line, err=True)
             console.print(f"{len(problems)} problem(s) in {file}", style="red")
             raise typer.Exit(1)
         mapping = load_mapping(file)
