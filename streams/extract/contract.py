@@ -10,12 +10,13 @@ that parses wins, and the rule's name goes into the field's reason.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.normalize import (
-    Parsed, normalize_amount, normalize_currency, normalize_date, normalize_email, normalize_name,
+    normalize_amount, normalize_currency, normalize_date, normalize_email, normalize_name,
     normalize_term, words_to_number,
 )
 from streams.extract.versions import RuleSet
@@ -36,13 +37,9 @@ _LEGAL_SUFFIXES = {"inc", "incorporated", "corp", "corporation", "ltd", "limited
                    "ag", "sa", "sas", "bv", "nv", "plc", "co", "company", "the", "group", "holdings", "and"}
 
 
-def _date(text: str) -> Parsed:
-    return normalize_date(text)
-
-
-def extract_contract(layout: Layout, rules: RuleSet) -> list[FieldValue]:
+def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = None) -> list[FieldValue]:
     fields = {
-        "effective_date": _effective_date(layout),
+        "effective_date": _effective_date(layout, partial(normalize_date, locale=locale)),
         "term_months": _term(layout),
     }
     amount = _amount(layout)
@@ -63,7 +60,7 @@ def _take(name: str, cand: Candidate | None) -> FieldValue:
     return field_from(name, cand) if cand else missing_field(name)
 
 
-def _effective_date(layout: Layout) -> FieldValue:
+def _effective_date(layout: Layout, _date) -> FieldValue:
     cand = (find_labelled(layout, r"Effective\s+Date|Commencement\s+Date|Start\s+Date", DATE, _date, "label")
             or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")

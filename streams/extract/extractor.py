@@ -42,12 +42,14 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict
     rules = ruleset(chosen)
     thresholds = Thresholds.from_settings(extraction)
     layout = Layout.from_ocr(ocr_record)
+    # Day-first or month-first for numeric dates like 03/04/2026; unset = never guess.
+    locale = extraction.date_locale
     doc_type = classify(layout.text)
     items: list[dict] = []
     if doc_type == "contract":
-        values, required = contract.extract_contract(layout, rules), contract.REQUIRED
+        values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
     elif doc_type == "invoice":
-        (values, items), required = invoice.extract_invoice(layout, rules), invoice.REQUIRED
+        (values, items), required = invoice.extract_invoice(layout, rules, locale=locale), invoice.REQUIRED
     else:
         values, required = [], ()
     for f in values:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 from decimal import Decimal, InvalidOperation
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
@@ -37,11 +38,12 @@ def _invoice_number(raw: str) -> Parsed:
     return Parsed(raw.upper(), 1.0)
 
 
-def extract_invoice(layout: Layout, rules: RuleSet) -> tuple[list[FieldValue], list[dict]]:
+def extract_invoice(layout: Layout, rules: RuleSet, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict]]:
+    date = partial(normalize_date, locale=locale)
     number = find_labelled(layout, r"Invoice\s*(?:No\.?|Number|#|Nr\.?)|Invoice\s+ID", _INVOICE_NO, _invoice_number, "label")
-    inv_date = (find_labelled(layout, r"Invoice\s+Date|Date\s+of\s+Invoice|Issue\s+Date|Date\s+Issued", DATE, normalize_date, "label")
-                or find_labelled(layout, r"(?<![Dd]ue )(?<![Dd]ue)\bDate", DATE, normalize_date, "label 'Date'"))
-    due = find_labelled(layout, r"Due\s+Date|Payment\s+Due(?:\s+Date)?|Due\s+(?:by|on)", DATE, normalize_date, "label")
+    inv_date = (find_labelled(layout, r"Invoice\s+Date|Date\s+of\s+Invoice|Issue\s+Date|Date\s+Issued", DATE, date, "label")
+                or find_labelled(layout, r"(?<![Dd]ue )(?<![Dd]ue)\bDate", DATE, date, "label 'Date'"))
+    due = find_labelled(layout, r"Due\s+Date|Payment\s+Due(?:\s+Date)?|Due\s+(?:by|on)", DATE, date, "label")
     total = find_labelled(layout, _TOTAL_LABEL, AMOUNT, normalize_amount, "label")
     fields = {
         "invoice_number": _take("invoice_number", number),

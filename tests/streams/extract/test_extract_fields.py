@@ -193,3 +193,11 @@ def test_digital_pages_read_from_the_text_layer_are_trusted_exactly():
     result = run(rows(CONTRACT_PROSE, conf=1.0), source="text_layer", version="rules-2")
     assert all(f["confidence"] == 1.0 for f in result["fields"])
     assert result["status"] == "accepted"
+
+
+def test_the_date_locale_setting_reads_numeric_dates_without_review():
+    texts = [t.replace("March 3, 2026", "03/04/2026") for t in CONTRACT_PROSE]
+    us = fields_of(run(rows(texts), date_locale="US"))["effective_date"]
+    eu = fields_of(run(rows(texts), date_locale="EU"))["effective_date"]
+    assert (us["normalized"], eu["normalized"]) == ("2026-03-04", "2026-04-03")
+    assert us["status"] == "accept"
