@@ -123,10 +123,10 @@ class KafkaEnvelopeReader:
     def catch_up(self, timeout_s: float = 10.0) -> int:
         """Apply every record up to the end offsets seen now; returns how many were read."""
         with self._lock:
-            ends = {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
-                    for tp in self._partitions}
+            deadline = time.monotonic() + timeout_s
+            ends = self._end_offsets(deadline)
             done = {p for p, end in ends.items() if self._position(p) >= end}
-            count, deadline = 0, time.monotonic() + timeout_s
+            count = 0
             while len(done) < len(ends) and time.monotonic() < deadline:
                 msg = self._consumer.poll(0.2)
                 if msg is None:
@@ -140,6 +140,22 @@ class KafkaEnvelopeReader:
                 if msg.offset() + 1 >= ends[msg.partition()]:
                     done.add(msg.partition())
             return count
+
+    def _end_offsets(self, deadline: float) -> dict[int, int]:
+        from confluent_kafka import KafkaError, KafkaException
+
+        settling = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                    KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_PARTITION}
+        while True:
+            try:
+                return {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
+                        for tp in self._partitions}
+            except KafkaException as exc:
+                # A topic created a moment ago has no leader yet: retriable until the deadline.
+                error = exc.args[0]
+                if not (error.retriable() or error.code() in settling) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
 
     def _position(self, partition: int) -> int:
         pos = self._consumer.position([self._tp(self._topic, partition)])[0].offset
