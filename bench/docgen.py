@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GenDoc", "make_contract", "make_invoice", "generate_set", "scan", "blur_region"]
+__all__ = ["GenDoc", "make_contract", "make_invoice", "generate_set", "scan", "blur_value", "demo_samples"]
 
 FONTS = ["Helvetica", "Times", "Courier"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -273,39 +273,54 @@ def _items_table(page: _Page, items: list[dict], currency: str) -> None:
     page.y += 10
 
 
+def jpeg_pdf(img, dpi: int = 200, quality: int = 80) -> bytes:
+    """An image-only PDF holding the page as a JPEG, as scanners and MFPs write them."""
+    import cv2
+    from fpdf import FPDF
+
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img  # office scans are greyscale
+    ok, buf = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    h, w = img.shape[:2]
+    pdf = FPDF(unit="pt", format=(w * 72 / dpi, h * 72 / dpi))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.image(io.BytesIO(buf.tobytes()), x=0, y=0, w=w * 72 / dpi, h=h * 72 / dpi)
+    return bytes(pdf.output())
+
+
 def scan(doc: GenDoc, kind: str, seed: int, dpi: int = 200) -> GenDoc:
     """Render the page, damage it the way a scanner would, wrap the bitmap in a PDF."""
     import numpy as np
 
-    from streams.ocr.testpages import degrade, render_pdf_page, scanned_pdf
+    from streams.ocr.testpages import degrade, render_pdf_page
 
     img = render_pdf_page(doc.pdf, 0, dpi)
     rng = np.random.default_rng(seed)
     for step in kind.split("+"):
         img, _, _ = degrade(img, step, rng)
-    return GenDoc(doc.name + f"-scan-{kind}", doc.kind, scanned_pdf([img], dpi), doc.labels, doc.line_items,
+    return GenDoc(doc.name + f"-scan-{kind}", doc.kind, jpeg_pdf(img, dpi), doc.labels, doc.line_items,
                   True, kind, doc.font, doc.layout)
 
 
-def blur_region(doc: GenDoc, needle: str, sigma: float = 3.0, dpi: int = 200) -> GenDoc:
-    """A scan with the line holding ``needle`` smudged: the sample that must land in review."""
+def blur_value(doc: GenDoc, label: str, sigma: float = 2.2, dpi: int = 200) -> GenDoc:
+    """A scan with the value after ``label`` smudged: the sample that must land in review."""
     import cv2
 
     from streams.ocr.raster import iter_pages
-    from streams.ocr.testpages import render_pdf_page, scanned_pdf
+    from streams.ocr.testpages import render_pdf_page
 
     page = next(iter_pages(doc.pdf, dpi=dpi, max_pages=1))
-    run = next(r for r in page.text_runs if needle in r.text)
+    head = next(r for r in page.text_runs if r.text.startswith(label))
+    row = [r for r in page.text_runs if abs((r.box[1] + r.box[3]) / 2 - (head.box[1] + head.box[3]) / 2) < 10]
+    x0, y0, _, y1 = head.box
+    # Everything right of the label's colon on that row, whether one run or two.
+    start = x0 + (head.box[2] - x0) * (len(label) + 1) / max(len(head.text), 1)
+    end = max(r.box[2] for r in row) + 6
     img = render_pdf_page(doc.pdf, 0, dpi)
-    x0, y0, x1, y1 = (int(v) for v in run.box)
-    # Only the characters of the value, not the whole line.
-    start = run.text.index(needle) / max(len(run.text), 1)
-    end = (run.text.index(needle) + len(needle)) / max(len(run.text), 1)
-    xa, xb = int(x0 + (x1 - x0) * start) - 4, int(x0 + (x1 - x0) * end) + 4
-    region = img[y0 - 4:y1 + 4, xa:xb]
-    img[y0 - 4:y1 + 4, xa:xb] = cv2.GaussianBlur(region, (0, 0), sigma)
-    return GenDoc(doc.name + "-blurred-amount", doc.kind, scanned_pdf([img], dpi), doc.labels, doc.line_items,
-                  True, f"blur:{needle}", doc.font, doc.layout)
+    ya, yb, xa, xb = int(y0) - 6, int(y1) + 6, int(start), int(end)
+    img[ya:yb, xa:xb] = cv2.GaussianBlur(img[ya:yb, xa:xb], (0, 0), sigma)
+    return GenDoc(doc.name + "-blurred", doc.kind, jpeg_pdf(img, dpi), doc.labels, doc.line_items,
+                  True, f"blurred:{label}", doc.font, doc.layout)
 
 
 SCAN_KINDS = ["clean", "skew1.2", "noisy", "blurred", "jpeg", "skew-0.8+jpeg", "rot90"]
@@ -324,21 +339,45 @@ def generate_set(count: int, seed: int = 1000, scanned_share: float = 0.6) -> li
     return docs
 
 
+def demo_samples() -> dict[str, GenDoc]:
+    """The small set shipped in ``samples/`` (file name -> document)."""
+    return {
+        "contract-digital.pdf": make_contract(7),
+        "contract-scanned.pdf": scan(make_contract(4), "skew1.2", 4),
+        "invoice-digital.pdf": make_invoice(3),
+        "invoice-scanned.pdf": scan(make_invoice(12), "skew-0.8+jpeg", 12),
+        "invoice-scanned-rotated.pdf": scan(make_invoice(14), "rot90", 14),
+        "contract-scanned-blurred-amount.pdf": blur_value(make_contract(2), "Total Contract Value:"),
+    }
+
+
+def _write(out: Path, docs: dict[str, GenDoc], expected: dict[str, str] | None = None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    labels = {}
+    for name, doc in docs.items():
+        (out / name).write_bytes(doc.pdf)
+        labels[name] = {"doc_type": doc.kind, "fields": doc.labels, "line_items": doc.line_items,
+                        "scanned": doc.scanned, "degradation": doc.degradation, "font": doc.font,
+                        "layout": doc.layout}
+        if expected and name in expected:
+            labels[name]["expected_status"] = expected[name]
+    (out / "labels.json").write_text(json.dumps(labels, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {len(labels)} documents and labels.json to {out}")
+
+
 def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--samples", action="store_true", help="write the demo set shipped in samples/")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    labels = {}
-    for doc in generate_set(args.count, args.seed):
-        (args.out / f"{doc.name}.pdf").write_bytes(doc.pdf)
-        labels[f"{doc.name}.pdf"] = {"doc_type": doc.kind, "fields": doc.labels, "line_items": doc.line_items,
-                                     "scanned": doc.scanned, "degradation": doc.degradation, "font": doc.font,
-                                     "layout": doc.layout}
-    (args.out / "labels.json").write_text(json.dumps(labels, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {len(labels)} documents to {args.out}")
+    if args.samples:
+        expected = {name: "accepted" for name in demo_samples()}
+        expected["contract-scanned-blurred-amount.pdf"] = "review"
+        _write(args.out, demo_samples(), expected)
+    else:
+        _write(args.out, {f"{d.name}.pdf": d for d in generate_set(args.count, args.seed)})
 
 
 if __name__ == "__main__":

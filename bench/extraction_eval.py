@@ -3,6 +3,7 @@ version side by side on the same OCR output.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/extraction_eval.py --count 48
     .venv/bin/python bench/extraction_eval.py --dir samples      # the committed demo set
+    ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
 
 Prints per-field precision and recall, the routing table (correct & accepted, correct &
 review, correct & rejected, wrong & accepted, wrong & caught by review/reject, missing)
@@ -50,18 +51,35 @@ def _documents(args) -> list[tuple[str, bytes, dict]]:
                              "scanned": d.scanned, "degradation": d.degradation}) for d in docs]
 
 
-def evaluate(docs, versions: list[str], settings) -> dict:
+def _read(reader, name: str, data: bytes, cache: Path | None) -> list[dict]:
+    """OCR pages, cached by content hash when ``cache`` is set (re-running rules is then instant)."""
+    import hashlib
+
+    path = cache / f"{hashlib.sha256(data).hexdigest()[:20]}.json" if cache else None
+    if path is not None and path.exists():
+        return json.loads(path.read_text())
+    pages = reader().read(data)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(pages))
+    return pages
+
+
+def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> dict:
+    from functools import cache as once
+
     from streams.extract.local import extract_pages
     from streams.ocr.reader import DocumentReader
 
-    reader = DocumentReader.from_settings(settings.ocr)
+    reader = once(lambda: DocumentReader.from_settings(settings.ocr))
     stats = {v: {"routes": defaultdict(Counter), "docs": Counter(), "clean": Counter(), "items": Counter(),
-                 "types": Counter(), "wrong_accepted": []} for v in versions}
+                 "types": Counter(), "wrong_accepted": [], "details": []} for v in versions}
     ocr_s = 0.0
-    for name, data, label in docs:
+    for n, (name, data, label) in enumerate(docs, start=1):
         started = time.perf_counter()
-        pages = reader.read(data)
+        pages = _read(reader, name, data, cache)
         ocr_s += time.perf_counter() - started
+        print(f"[{n}/{len(docs)}] {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
         clean = not label.get("scanned") or label.get("degradation") == "clean"
         for v in versions:
             st = stats[v]
@@ -74,6 +92,9 @@ def evaluate(docs, versions: list[str], settings) -> dict:
                 st["routes"][field][route] += 1
                 if route == "wrong & accepted":
                     st["wrong_accepted"].append((name, field, want, got[field]["normalized"]))
+                if route != "correct & accepted":
+                    g = got.get(field) or {}
+                    st["details"].append((name, field, route, want, g.get("value"), g.get("confidence"), g.get("reason")))
                 if clean:
                     st["clean"]["correct" if route.startswith("correct") else "other"] += 1
             want_items = {(i["description"], i["quantity"], i["unit_price"], i["amount"]) for i in label.get("line_items", [])}
@@ -88,7 +109,7 @@ def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "–"
 
 
-def report(result: dict, versions: list[str]) -> int:
+def report(result: dict, versions: list[str], details: bool = False) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -129,6 +150,10 @@ def report(result: dict, versions: list[str]) -> int:
                       for v in versions])
     console.print(routing)
     console.print(f"OCR time: {result['ocr_s']:.0f} s for {result['n']} documents (extraction time is negligible)")
+    if details:
+        for v in versions:
+            for row in result["stats"][v]["details"]:
+                console.print(f"{v}: " + " | ".join(map(str, row)), highlight=False)
     failed = 0
     for v in versions:
         for name, field, want, got in stats[v]["wrong_accepted"]:
@@ -143,13 +168,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2000)
     parser.add_argument("--dir", type=Path, help="evaluate PDFs + labels.json in this folder instead")
     parser.add_argument("--versions", default="rules-1,rules-2")
+    parser.add_argument("--details", action="store_true", help="list every field not correct & accepted")
+    parser.add_argument("--cache", type=Path, help="keep OCR output here (keyed by file hash) to re-run rules fast")
     args = parser.parse_args()
 
     from inkstream.settings import load_settings
 
     versions = args.versions.split(",")
     docs = _documents(args)
-    return report(evaluate(docs, versions, load_settings()), versions)
+    return report(evaluate(docs, versions, load_settings(), args.cache), versions, args.details)
 
 
 if __name__ == "__main__":

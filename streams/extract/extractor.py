@@ -9,17 +9,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from streams.extract import contract, invoice
 from streams.extract.classify import classify
-from streams.extract.confidence import FieldValue, Thresholds, document_status
+from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
 
-__all__ = ["extract", "Extraction", "DIGIT_FIELDS"]
+__all__ = ["extract", "Extraction", "DIGIT_FIELDS", "NAME_FIELDS"]
 
 # Values whose characters OCR can misread into another valid value (a 3 for an 8).
+NAME_FIELDS = {"counterparty", "signer_name", "customer"}
+_ABBREVIATIONS = {"inc", "corp", "ltd", "llc", "bros", "mrs", "sen", "rev", "hon", "jr", "sr", "dr", "st", "co", "plc",
+                  "intl", "assn", "dept", "univ", "mfg"}
 DIGIT_FIELDS = {"effective_date", "term_months", "total_amount", "invoice_number", "invoice_date", "due_date"}
 
 
@@ -52,11 +56,44 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict
         (values, items), required = invoice.extract_invoice(layout, rules, locale=locale), invoice.REQUIRED
     else:
         values, required = [], ()
+    if rules.signer_matches_email:
+        _check_signer_against_email(values)
     for f in values:
+        _check_name_shape(f)
         _cap_unchecked(f, rules, thresholds)
         f.decide(thresholds)
     status = document_status(values, required) if doc_type != "unknown" else "review"
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items).as_dict()
+
+
+def _check_name_shape(f: FieldValue) -> None:
+    """OCR drops spaces ("RahulMehta") and invents full stops ("Fabrikam. GmbH") at high
+    confidence; names have no checksum, so a name of an odd shape is not auto-accepted."""
+    if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text_layer":
+        return
+    for token in f.normalized.split():
+        if re.search(r"[a-z]{2,}[A-Z]", token) and not re.match(r"^(?:Mac|Mc)[A-Z][a-z]+$", token):
+            penalise(f, f"{token!r} looks like two words run together", 0.85)
+            return
+    m = re.search(r"\b([A-Za-z]{3,})\.\s+\S", f.normalized)
+    if m and m[1].lower() not in _ABBREVIATIONS:
+        penalise(f, f"unexpected full stop after {m[1]!r}", 0.85)
+    elif re.search(r"[^\w\s.,&'()\-/]|\d", f.normalized) and f.name == "signer_name":
+        penalise(f, "unexpected characters in a person's name", 0.85)
+
+
+def _check_signer_against_email(values: list[FieldValue]) -> None:
+    """rules-2: "Jane Doe" and "jane.doe@acme.com" are two readings of the same letters."""
+    by_name = {f.name: f for f in values}
+    name, email = by_name.get("signer_name"), by_name.get("signer_email")
+    if not (name and email and name.normalized and email.normalized):
+        return
+    local = email.normalized.split("@")[0]
+    tokens = [t for t in re.split(r"[._\-+]", local) if t]
+    words = [re.sub(r"[^a-z]", "", w.lower()) for w in name.normalized.split()]
+    if len(tokens) >= 2 and tokens == words:
+        boost(name, "signer name matches the e-mail address")
+        boost(email, "e-mail address matches the signer name")
 
 
 def _cap_unchecked(f: FieldValue, rules: RuleSet, thresholds: Thresholds) -> None:

@@ -38,12 +38,15 @@ class RuleSet:
     # rules-2: a digit-bearing value read by OCR needs a cross-check to be auto-accepted
     # when its line scored below this (0 = off).
     unchecked_digits_cap: float = 0.0
+    # rules-2: "Jane Doe" and jane.doe@… agreeing is a strong check on both.
+    signer_matches_email: bool = False
 
 
 RULESETS: dict[str, RuleSet] = {
     "rules-1": RuleSet("rules-1"),
     "rules-2": RuleSet("rules-2", amount_words_check=True, signer_by_line=True,
-                       due_from_net_terms=True, unchecked_digits_cap=0.97),
+                       due_from_net_terms=True, unchecked_digits_cap=0.97,
+                       signer_matches_email=True),
 }
 
 

@@ -201,3 +201,28 @@ def test_the_date_locale_setting_reads_numeric_dates_without_review():
     eu = fields_of(run(rows(texts), date_locale="EU"))["effective_date"]
     assert (us["normalized"], eu["normalized"]) == ("2026-03-04", "2026-04-03")
     assert us["status"] == "accept"
+
+
+@pytest.mark.parametrize("written, ok", [
+    ("Name: JaneDoe", False), ("Name: Jane Doe", True), ("Name: Angus MacArthur", True), ("Name: J4ne Doe", False),
+])
+def test_ocr_names_of_an_odd_shape_are_not_auto_accepted(written, ok):
+    texts = [written if t == "Name: Jane Doe" else t for t in CONTRACT_PROSE]
+    f = fields_of(run(rows(texts)))["signer_name"]
+    assert f["normalized"] == written.split(": ")[1]
+    assert (f["status"] == "accept") is ok
+
+
+@pytest.mark.parametrize("customer, ok", [("Fabrikam. GmbH", False), ("Umbrella Logistics S.A.", True),
+                                          ("Acme Corp. Europe", True)])
+def test_a_full_stop_ocr_invented_in_a_company_name_sends_it_to_review(customer, ok):
+    lines = invoice_lines(ITEMS, "$6,538.00")
+    for ln in lines:
+        ln["text"] = ln["text"].replace("Globex Inc.", customer)
+    f = fields_of(run(lines))["customer"]
+    assert f["normalized"] == customer and (f["status"] == "accept") is ok
+
+
+def test_names_from_a_digital_text_layer_are_taken_as_written():
+    texts = [t.replace("Name: Jane Doe", "Name: JaneDoe") for t in CONTRACT_PROSE]
+    assert fields_of(run(rows(texts, conf=1.0), source="text_layer"))["signer_name"]["status"] == "accept"

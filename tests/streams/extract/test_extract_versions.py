@@ -77,3 +77,12 @@ def test_rules_2_does_not_auto_accept_ocr_digits_without_a_cross_check_below_its
     assert one["effective_date"]["status"] == "accept"
     assert two["effective_date"]["status"] == "review"
     assert two["total_amount"]["status"] == "accept"  # the words confirmed it
+
+
+def test_rules_2_lifts_a_doubtful_signer_name_that_the_email_spells_the_same():
+    lines = rows(CONTRACT_PROSE, low={CONTRACT_PROSE.index("Name: Jane Doe"): 0.85})
+    record = ocr_result([page(lines)])
+    one = {f["name"]: f for f in extract(record, ExtractionSettings(), version="rules-1")["fields"]}
+    two = {f["name"]: f for f in extract(record, ExtractionSettings(), version="rules-2")["fields"]}
+    assert one["signer_name"]["status"] == "review"
+    assert two["signer_name"]["status"] == "accept" and "matches the e-mail" in two["signer_name"]["reason"]

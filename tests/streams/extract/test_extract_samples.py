@@ -1,0 +1,89 @@
+"""The shipped samples through the real OCR engine and the ``inkstream extract`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from inkstream.settings import load_settings
+from streams.extract.local import extract_pages
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+LABELS = json.loads((SAMPLES / "labels.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reader():
+    from streams.ocr.reader import DocumentReader
+
+    return DocumentReader.from_settings(load_settings().ocr)
+
+
+def extract_sample(reader, name: str) -> dict:
+    pages = reader.read((SAMPLES / name).read_bytes())
+    return extract_pages(name, pages, load_settings().extraction, version="rules-1")
+
+
+def test_every_sample_is_labelled_and_every_label_has_a_file():
+    assert set(LABELS) == {p.name for p in SAMPLES.glob("*.pdf")}
+    assert {lab["doc_type"] for lab in LABELS.values()} == {"contract", "invoice"}
+    assert any(lab["scanned"] for lab in LABELS.values()) and not all(lab["scanned"] for lab in LABELS.values())
+
+
+@pytest.mark.parametrize("name", ["contract-digital.pdf", "invoice-digital.pdf"])
+def test_digital_samples_are_read_exactly_and_accepted(reader, name):
+    result = extract_sample(reader, name)
+    assert result["doc_type"] == LABELS[name]["doc_type"]
+    assert {f["name"]: f["normalized"] for f in result["fields"]} == LABELS[name]["fields"]
+    assert result["status"] == "accepted"
+
+
+def test_a_clean_scanned_contract_is_read_by_the_engine_and_accepted(reader):
+    result = extract_sample(reader, "contract-scanned.pdf")
+    assert {f["name"]: f["normalized"] for f in result["fields"]} == LABELS["contract-scanned.pdf"]["fields"]
+    assert result["status"] == LABELS["contract-scanned.pdf"]["expected_status"]
+
+
+def test_the_scanned_contract_with_a_blurred_amount_lands_in_review(reader):
+    result = extract_sample(reader, "contract-scanned-blurred-amount.pdf")
+    fields = {f["name"]: f for f in result["fields"]}
+    assert result["doc_type"] == "contract"
+    assert result["status"] == "review"
+    assert fields["total_amount"]["status"] != "accept"
+    assert fields["counterparty"]["normalized"] == LABELS["contract-scanned-blurred-amount.pdf"]["fields"]["counterparty"]
+    assert fields["counterparty"]["status"] == "accept"
+
+
+def test_the_extract_command_prints_the_documented_json_shape():
+    from streams.extract.commands import register
+
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # a second command keeps "extract" a subcommand
+    out = CliRunner().invoke(app, ["extract", str(SAMPLES / "invoice-digital.pdf"), "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert set(doc) == {"doc_type", "status", "fields", "line_items"}
+    assert doc["doc_type"] == "invoice"
+    assert set(doc["fields"]) == set(LABELS["invoice-digital.pdf"]["fields"])
+    for field in doc["fields"].values():
+        assert set(field) == {"value", "normalized", "confidence", "status", "page", "box"}
+    assert doc["fields"]["total_amount"]["normalized"] == LABELS["invoice-digital.pdf"]["fields"]["total_amount"]
+    assert len(doc["line_items"]) == len(LABELS["invoice-digital.pdf"]["line_items"])
+
+
+def test_the_extract_command_refuses_a_file_that_is_not_a_document(tmp_path):
+    from streams.extract.commands import register
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)
+    out = CliRunner().invoke(app, ["extract", str(bad), "--json"])
+    assert out.exit_code == 2
+    assert "error:" in out.output
