@@ -99,7 +99,7 @@ class HubSpotConnector:
                 other = self._id_of(link["object"], link["external_id_field"], link["external_id"])
                 associations.append({"to": {"id": other}, "types": [
                     {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO[link["object"]]}]})
-        resp = self.http.request("POST", f"{self.base}/crm/v3/objects/notes",
+        resp = self.http.request("POST", f"{self.base}/crm/v3/objects/notes", idempotent=False,
                                  json={"properties": properties, "associations": associations})
         return ApplyResult("created", resp.json()["id"])
 
@@ -137,7 +137,7 @@ class HubSpotConnector:
 
     def _upload(self, attachment: Attachment) -> str:
         options = json.dumps({"access": "PRIVATE", "overwrite": False})
-        resp = self.http.request("POST", f"{self.base}/files/v3/files", files={
+        resp = self.http.request("POST", f"{self.base}/files/v3/files", idempotent=False, files={
             "file": (attachment.file_name, attachment.data, attachment.content_type),
             "options": (None, options, "application/json"),
             "folderPath": (None, "/inkstream"),

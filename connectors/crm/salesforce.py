@@ -93,7 +93,7 @@ class SalesforceConnector:
                       IDEMPOTENCY_FIELD: marker}
             files = {"entity_content": (None, json.dumps(entity), "application/json"),
                      "VersionData": (attachment.file_name, attachment.data, "application/octet-stream")}
-            resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files)
+            resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files, idempotent=False)
             version_id, status = resp.json()["id"], "created"
             document_id = self.query(f"SELECT ContentDocumentId FROM ContentVersion "
                                      f"WHERE Id = {_soql_literal(version_id)}")[0]["ContentDocumentId"]
@@ -148,7 +148,7 @@ class SalesforceConnector:
         if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {_soql_literal(document_id)}"
                       f" AND LinkedEntityId = {_soql_literal(entity_id)}"):
             return
-        self.http.request("POST", f"{self.base}/sobjects/ContentDocumentLink",
+        self.http.request("POST", f"{self.base}/sobjects/ContentDocumentLink", idempotent=False,
                           json={"ContentDocumentId": document_id, "LinkedEntityId": entity_id,
                                 "ShareType": "V", "Visibility": "AllUsers"},
                           headers={"Content-Type": "application/json"})

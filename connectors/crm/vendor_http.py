@@ -64,7 +64,10 @@ class VendorHttp:
         self.vendor, self.client, self.auth, self.policy = vendor, client, auth, policy
         self.pacer, self._sleep, self._rng = pacer, sleep, rng
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, *, idempotent: bool = True, **kwargs: Any) -> httpx.Response:
+        """``idempotent=False`` (a file upload, a note): a 5xx or a lost connection is not
+        retried here, because the vendor may have acted on it; the caller's command-level
+        retry looks its idempotency ledger up first, then sends again if needed."""
         refreshed = False
         attempt = 0
         while True:
@@ -76,7 +79,8 @@ class VendorHttp:
             try:
                 resp = self.client.request(method, url, **kwargs)
             except httpx.TransportError as exc:
-                self._retry_or_raise(attempt, f"{method} {_path(url)}: {type(exc).__name__}", None, None)
+                self._retry_or_raise(attempt if idempotent else self.policy.max_attempts,
+                                     f"{method} {_path(url)}: {type(exc).__name__}", None, None)
                 continue
             if self.pacer is not None:
                 self.pacer.observe(resp)
@@ -95,7 +99,8 @@ class VendorHttp:
                 self._rate_limited(resp, attempt, method, url, body)
                 continue
             if status >= 500:
-                self._retry_or_raise(attempt, f"{method} {_path(url)}: {status}", status, body)
+                self._retry_or_raise(attempt if idempotent else self.policy.max_attempts,
+                                     f"{method} {_path(url)}: {status}", status, body)
                 continue
             raise CrmPermanentError(f"{self.vendor} {method} {_path(url)}: {status}", status=status, body=body)
 

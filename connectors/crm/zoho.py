@@ -80,7 +80,8 @@ class ZohoConnector:
         for item in existing:
             if tag in (item.get("File_Name") or ""):
                 return ApplyResult("unchanged", item["id"])
-        resp = self.http.request("POST", url, files={"file": (file_name, attachment.data, attachment.content_type)})
+        resp = self.http.request("POST", url, idempotent=False,
+                                 files={"file": (file_name, attachment.data, attachment.content_type)})
         return ApplyResult("created", self._first(resp, "attachment")["details"]["id"])
 
     def note(self, command: dict) -> ApplyResult:
@@ -92,7 +93,7 @@ class ZohoConnector:
             if marker in (item.get("Note_Content") or ""):
                 return ApplyResult("unchanged", item["id"])
         fields = command.get("fields", {})
-        resp = self.http.request("POST", url, json={"data": [{
+        resp = self.http.request("POST", url, idempotent=False, json={"data": [{
             "Note_Title": (fields.get("title") or "inkstream")[:120],
             "Note_Content": f"{fields.get('body') or ''}\n{marker}"}]})
         return ApplyResult("created", self._first(resp, "note")["details"]["id"])

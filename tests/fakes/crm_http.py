@@ -22,14 +22,21 @@ class Script:
 
     queue: deque = field(default_factory=deque)
 
-    def fail(self, times: int, status: int, *, headers: dict | None = None, json: object = None) -> None:
+    def fail(self, times: int, status: int, *, headers: dict | None = None, json: object = None,
+             path_suffix: str = "", method: str | None = None, after: bool = False) -> None:
+        """Answer the next ``times`` matching requests with ``status``; ``after=True``: the
+        fake does the work first and then answers with the failure (a lost response)."""
         for _ in range(times):
-            self.queue.append((status, headers or {}, json))
+            self.queue.append((status, headers or {}, json, path_suffix, method, after))
 
-    def next(self) -> httpx.Response | None:
-        if not self.queue:
+    def next(self, request: httpx.Request, route) -> httpx.Response | None:
+        if not self.queue or not request.url.path.endswith(self.queue[0][3]):
             return None
-        status, headers, body = self.queue.popleft()
+        if self.queue[0][4] not in (None, request.method):
+            return None
+        status, headers, body, _, _, after = self.queue.popleft()
+        if after:
+            route(request)
         return httpx.Response(status, headers=headers, json=body)
 
 

@@ -88,7 +88,7 @@ class FakeHubSpot:
             self.rate_limited += 1
             return httpx.Response(429, json={"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                                              "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"})
-        return self.script.next() or self._route(request)
+        return self.script.next(request, self._route) or self._route(request)
 
     def _over_limit(self) -> bool:
         if self._limit is None:

@@ -92,7 +92,7 @@ class FakeSalesforce:
         if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
             return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
         self.api_used += 1
-        scripted = self.script.next()
+        scripted = self.script.next(request, self._route)
         resp = scripted or self._route(request)
         resp.headers["Sforce-Limit-Info"] = f"api-usage={self.api_used}/{self.daily_limit}"
         return resp

@@ -75,7 +75,7 @@ class FakeZoho:
         if not auth.startswith("Zoho-oauthtoken ") or auth.split(" ", 1)[1] not in self.tokens:
             return httpx.Response(401, json={"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
                                              "status": "error"})
-        return self.script.next() or self._route(request)
+        return self.script.next(request, self._route) or self._route(request)
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         self.token_requests += 1

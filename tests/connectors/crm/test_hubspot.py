@@ -168,3 +168,15 @@ def test_setup_creates_properties_and_409_means_exists():
     assert fake.properties["deals"]["inkstream_document_id"] is True
     apply_all(hs, planned("hubspot"))  # the upserts now find their unique idProperty
     assert _one(fake, "deals")["properties"]["inkstream_document_id"] == "doc-1"
+
+
+def test_lost_note_response_is_not_resent_blindly_and_the_retry_finds_it(hs, fake):
+    commands = planned("hubspot")
+    apply_all(hs, commands[:3])
+    timeline = commands[4]
+    fake.script.fail(1, 502, path_suffix="/crm/v3/objects/notes", after=True)
+    with pytest.raises(CrmError) as exc:
+        hs.apply(timeline)
+    assert not isinstance(exc.value, CrmPermanentError)
+    assert hs.apply(timeline).status == "unchanged"
+    assert len(fake.objects["notes"]) == 1

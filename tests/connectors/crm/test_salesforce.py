@@ -195,3 +195,15 @@ def test_setup_creates_custom_fields_once(sf, fake):
     names = {(r["TableEnumOrId"], r["DeveloperName"]) for r in fake.tooling.values()}
     assert ("Opportunity", "Inkstream_Signature_Status") in names and ("Account", "Inkstream_Key") in names
     assert len(names) == len(first)
+
+
+def test_lost_upload_response_is_not_resent_blindly_and_the_retry_finds_it(sf, fake):
+    commands = planned("salesforce")
+    apply_all(sf, commands[:4])
+    attach = commands[4]
+    fake.script.fail(1, 503, path_suffix="/sobjects/ContentVersion", after=True)
+    with pytest.raises(CrmError) as exc:
+        sf.apply(attach, attachment_for(attach))
+    assert not isinstance(exc.value, CrmPermanentError)
+    assert sf.apply(attach, attachment_for(attach)).status == "unchanged"  # the command-level retry
+    assert len(fake.records["ContentVersion"]) == 1

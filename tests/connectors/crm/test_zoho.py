@@ -146,3 +146,16 @@ def test_setup_creates_fields_through_the_fields_api_once(crm_settings, slept):
 
 def test_search_criteria_values_are_escaped():
     assert criteria_value("acme (gmbh), x") == "acme \\(gmbh\\)\\, x"
+
+
+def test_lost_attachment_response_is_not_resent_blindly_and_the_retry_finds_it(zoho, fake):
+    from helpers import attachment_for
+    commands = planned("zoho")
+    apply_all(zoho, commands[:3])
+    attach = commands[3]
+    fake.script.fail(1, 500, path_suffix="/Attachments", method="POST", after=True)
+    with pytest.raises(CrmError):
+        zoho.apply(attach, attachment_for(attach))
+    assert zoho.apply(attach, attachment_for(attach)).status == "unchanged"
+    (deal,) = fake.records["Deals"].values()
+    assert len(fake.attachments[deal["id"]]) == 1
