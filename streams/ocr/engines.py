@@ -126,7 +126,7 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, *, device: str = "cpu", threads: int = 1, **_: object) -> None:
+    def __init__(self, *, device: str = "cpu", threads: int = 1, line_cls: bool = False, **_: object) -> None:
         gpu = check_device(device)
         import rapidocr
         from rapidocr import RapidOCR
@@ -136,7 +136,10 @@ class RapidOcrEngine:
         rec = _require(root / "PP-OCRv6_rec_small.onnx")
         ort = "EngineConfig.onnxruntime."
         params = {
-            "Global.log_level": "warning", "Global.text_score": 0.0, "Global.use_cls": False,
+            # line_cls: rapidocr's default per-line 0/180 classifier flips long lines of clean
+            # pages and turns them into noise (score ~0.7, measured); pages are turned
+            # upright as a whole instead (streams.ocr.preprocess).
+            "Global.log_level": "warning", "Global.text_score": 0.0, "Global.use_cls": line_cls,
             "Global.return_word_box": True, "Det.model_path": det, "Rec.model_path": rec,
             ort + "intra_op_num_threads": threads, ort + "inter_op_num_threads": 1,
             ort + "use_cuda": gpu is not None,
@@ -147,6 +150,8 @@ class RapidOcrEngine:
             self._ocr = RapidOCR(params=params)
             self._det = self._ocr._load_det_model()
             self._rec = self._ocr._load_rec_model()
+            if line_cls:
+                self._ocr._load_cls_model()
         except Exception as exc:
             raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
         _assert_on_device([self._det.session.session, self._rec.session.session], device)

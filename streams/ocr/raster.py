@@ -137,7 +137,8 @@ def _text_runs(page, scale: float) -> tuple[TextRun, ...] | None:
         runs = []
         for k in range(tp.count_rects()):
             left, bottom, right, top = tp.get_rect(k)
-            text = " ".join(tp.get_text_bounded(left, bottom, right, top).split())
+            # exact text: inner spacing kept (column layouts), line breaks and the ends trimmed
+            text = tp.get_text_bounded(left, bottom, right, top).replace("\r\n", " ").replace("\n", " ").strip()
             if not text:
                 continue
             runs.append(TextRun(text, _to_pixels((left, bottom, right, top), w, h, rot, scale)))

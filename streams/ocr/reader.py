@@ -20,11 +20,12 @@ _PAD = 4  # pixels around a line box when it is cut out again for a second readi
 
 
 def line_record(line: Line, threshold: float) -> dict:
+    confidence = round(float(line.confidence), 4)  # the flag agrees with the value recorded
     return {
         "text": line.text,
-        "confidence": round(float(line.confidence), 4),
+        "confidence": confidence,
         "box": line.box.to_record(),
-        "low_confidence": bool(line.confidence < threshold),
+        "low_confidence": confidence < threshold,
         "words": [{"text": w.text, "confidence": round(float(w.confidence), 4), "box": w.box.to_record()}
                   for w in line.words],
     }

