@@ -129,3 +129,15 @@ def test_required_field_missing_raises_mapping_error():
     spec = load_mapping(MAPPINGS / "salesforce.yaml").objects["deal"]
     with pytest.raises(MappingError, match="CloseDate"):
         render_fields(spec, {"company_name": "Acme", "doc_type": "contract"})
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_custom_field_a_shipped_mapping_writes_is_created_by_crm_setup(path):
+    from connectors.crm.setup import custom_fields
+    mapping = load_mapping(path)
+    created = {(f.object, f.name) for f in custom_fields(mapping.crm)}
+    custom = {"salesforce": lambda n: n.endswith("__c"), "hubspot": lambda n: n.startswith("inkstream_"),
+              "zoho": lambda n: n.startswith("Inkstream_")}[mapping.crm]
+    written = {(spec.object, name) for spec in mapping.objects.values()
+               for name in [spec.external_id.field, *spec.fields] if custom(name)}
+    assert written and written <= created
