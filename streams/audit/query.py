@@ -40,7 +40,8 @@ from inkstream.errors import ConnectorError
 from inkstream.settings import Settings
 from streams.audit.store import ClickHouse, Reader, connect
 
-__all__ = ["QueryServer", "QueryClient", "open_reader", "run_readonly", "discovery_file", "ReadOnlyViolation"]
+__all__ = ["QueryServer", "QueryClient", "open_reader", "running_endpoint", "run_readonly", "discovery_file",
+           "ReadOnlyViolation"]
 
 _ALLOWED = re.compile(r"^\s*(\(\s*)*(select|with|show|describe|desc|explain|exists)\b", re.IGNORECASE)
 _MAX_BODY = 1 << 20
@@ -207,13 +208,14 @@ def open_reader(settings: Settings, *, http_client: Any | None = None) -> "Query
     limit = settings.audit.query_row_limit
     if settings.clickhouse.url:
         return _Direct(connect(settings, ddl=False), limit)
-    endpoint = _running_endpoint(settings, http_client)
+    endpoint = running_endpoint(settings, http_client)
     if endpoint is not None:
         return endpoint
     return _Direct(connect(settings), limit)
 
 
-def _running_endpoint(settings: Settings, http_client: Any | None) -> QueryClient | None:
+def running_endpoint(settings: Settings, http_client: Any | None = None) -> QueryClient | None:
+    """The running sink's endpoint, or None when no sink answers."""
     import httpx
 
     path = discovery_file(settings)
