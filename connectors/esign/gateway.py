@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable
 
@@ -196,7 +197,9 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     reader = KafkaEnvelopeReader(settings, book)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
-    publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}{port}")
+    # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.
+    publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
+                                                          f"{socket.gethostname()}-{port}")
     app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5))
     try:
         uvicorn.run(app, host=host or settings.http.host, port=port, log_level="info")

@@ -9,7 +9,6 @@ being silently ignored by the vendor.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from pathlib import Path

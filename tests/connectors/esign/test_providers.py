@@ -167,3 +167,23 @@ def test_wrong_credentials_are_a_permanent_error():
     with pytest.raises(EsignError) as refused:
         client.create_envelope(_request())
     assert "401" in str(refused.value) and "wrong" not in str(refused.value)
+
+
+def test_configured_credentials_select_the_real_provider_and_none_select_the_simulation(base_settings):
+    from pydantic import SecretStr
+
+    from connectors.esign.providers import build_provider
+
+    esign = base_settings.esign
+    configured = base_settings.model_copy(update={"esign": esign.model_copy(update={
+        "docusign": esign.docusign.model_copy(update={"account_id": "acct-1", "access_token": SecretStr("ds-token")}),
+        "dropbox_sign": esign.dropbox_sign.model_copy(update={"api_key": SecretStr("k")}),
+        "acrobat_sign": esign.acrobat_sign.model_copy(update={"access_token": SecretStr("t")})})})
+    kinds = {name: type(build_provider(configured, name, httpx.Client())).__name__
+             for name in ("docusign", "dropbox-sign", "acrobat-sign", "simulated")}
+    assert kinds == {"docusign": "DocuSign", "dropbox-sign": "DropboxSign", "acrobat-sign": "AcrobatSign",
+                     "simulated": "SimulatedProvider"}
+    assert isinstance(build_provider(base_settings, "docusign", httpx.Client()), SimulatedProvider)
+    fake = FakeDocuSign()
+    real = build_provider(configured, "docusign", httpx.Client(transport=fake.transport()))
+    assert real.create_envelope(_request()).envelope_id in fake.envelopes
