@@ -43,8 +43,11 @@ class CrmSink:
         self.failed: OrderedDict[str, None] = OrderedDict()
 
     def handle(self, command: dict, ctx: Context) -> Iterator[Emit]:
-        if command.get("target") != self.connector.name:
+        if not self._mine(command.get("target")):
             raise SkipRecord(f"target {command.get('target')!r} is not {self.connector.name}")
+        if not command.get("external_id_field") or not command.get("external_id"):
+            self._fail(command)
+            raise CrmPermanentError(f"{command['operation']} {command['object']}: the command names no external id")
         blocked = [k for k in command.get("depends_on", []) if k in self.failed]
         if blocked:
             self._fail(command)
@@ -68,6 +71,10 @@ class CrmSink:
         detail = f"{command['operation']} {command['object']} {result.crm_id or ''} {result.detail}".strip()
         yield Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
                                         "stage": "crm", "status": result.status, "detail": detail[:500]})
+
+    def _mine(self, target: str | None) -> bool:
+        # "dryrun" is a valid target (schemas/crm.commands.avsc): the dry run takes it.
+        return target == self.connector.name or (target == "dryrun" and getattr(self.connector, "dry_run", False))
 
     def _fail(self, command: dict) -> None:
         self.failed[command["idempotency_key"]] = None

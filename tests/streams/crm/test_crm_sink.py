@@ -136,3 +136,18 @@ def test_dry_run_sends_nothing_to_a_real_crm():
     connector = build_connector(settings, "hubspot", client=httpx.Client(transport=fake.transport))
     run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
     assert fake.requests == []
+
+
+def test_dry_run_takes_commands_addressed_to_dryrun_and_live_skips_them(sf_proc):
+    command = {**_commands("salesforce")[0], "target": "dryrun"}
+    live = run_processor(sf_proc, [("crm.commands", command)])
+    assert live.skipped and live.emitted == []
+    dry = build_connector(load_settings(crm={"crm": "salesforce"}), "salesforce", client=httpx.Client())
+    run = run_processor(_proc(dry), [("crm.commands", command)])
+    assert run.on("crm.dryrun") and run.dead == []
+
+
+def test_command_without_external_id_is_dead_lettered_with_the_reason(sf_proc, sf_fake):
+    command = {**_commands("salesforce")[2], "external_id": None}
+    run = run_processor(sf_proc, [("crm.commands", command)])
+    assert "names no external id" in run.dead[0]["error"] and sf_fake.requests == []
