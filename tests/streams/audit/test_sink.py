@@ -74,7 +74,7 @@ def test_analytics_rows_land_in_their_tables(store):
                ("fields.validated", s.validated("d9", amount="12.50")),
                ("esign.events", s.esign("d9", "completed", signed=s.obj("signed/d9/x.pdf", b"signed"))),
                ("crm.commands", s.command("d9")), ("documents.status", s.status("d9", "ocr")),
-               ("crm.dryrun", s.dryrun("d9")),
+               ("crm.dryrun", s.dryrun("d9")), ("webhooks.rejected", s.rejected("dropbox_sign", "stale_timestamp")),
                ("crm.commands.dlq", s.dead("t.crm.commands", default_codec().encode("crm.commands", dead_cmd),
                                            key=b"d9", error="400 INVALID_FIELD"))]
     proc, _ = _proc(store, prefix="t.")
@@ -90,6 +90,9 @@ def test_analytics_rows_land_in_their_tables(store):
         ("failed", "salesforce", "400 INVALID_FIELD"), ("queued", "salesforce", "")]
     assert store.query("SELECT doc_id, source_topic, error FROM dlq_events")[1] == [
         ("d9", "crm.commands", "400 INVALID_FIELD")]
+    assert store.query("SELECT provider, reason, header_names FROM webhook_rejections")[1] == [
+        ("dropbox_sign", "stale_timestamp", ["content-type", "x-docusign-signature-1"])]
+    assert store.query("SELECT seq FROM audit_events WHERE doc_id = '~webhooks.rejected'")[1] == [(1,)]
     # The DLQ record joins its document's chain (its key is the doc_id).
     assert _chain(store, "d9")[-1]["topic"] == "crm.commands.dlq"
 
