@@ -104,6 +104,19 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
         error = "unverified" if status == 401 else "malformed"
         return JSONResponse({"error": error, "reason": reason}, status_code=status)
 
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        # Refuse before reading: a webhook endpoint is open to the internet.
+        length = request.headers.get("content-length")
+        if request.url.path.startswith("/webhooks/") and length and length.isdigit() \
+                and int(length) > esign.max_webhook_bytes:
+            provider = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
+            await run_in_threadpool(intake.reject, provider, "too_large", body=b"", path=request.url.path,
+                                    remote_addr=request.client.host if request.client else None,
+                                    header_names=list(request.headers.keys()))
+            return JSONResponse({"error": "too_large", "reason": "too_large"}, status_code=413)
+        return await call_next(request)
+
     @app.post("/webhooks/docusign")
     async def docusign(request: Request) -> Response:
         body = await request.body()

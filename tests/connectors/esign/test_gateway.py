@@ -239,3 +239,15 @@ def test_metrics_endpoint_exposes_verification_failures_without_pii(gateway):
     text = gateway.client.get("/metrics").text
     assert 'inkstream_webhook_verification_failures_total{provider="standard",reason="bad_signature"} 1.0' in text
     assert "doc-7" not in text and "ada@example.com" not in text
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(base_settings):
+    from conftest import gateway_settings
+
+    settings = gateway_settings(base_settings)
+    settings = settings.model_copy(update={"esign": settings.esign.model_copy(update={"max_webhook_bytes": 100})})
+    small = make_gateway(settings)
+    response = small.post(_req("docusign"))
+    assert response.status_code == 413
+    assert small.metric(FAILURES, provider="docusign", reason="too_large") == 1
+    assert small.publisher.on("esign.events") == []
