@@ -12,6 +12,7 @@ Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -37,6 +38,7 @@ HTTP_STATUS = {
     "invalid_priority": 422, "invalid_metadata": 422, "missing_file": 422, "invalid_form": 422,
 }
 _MULTIPART_OVERHEAD = 256 * 1024  # boundaries and small fields around the file
+_DELIVERY_TIMEOUT_S = 30.0
 
 
 class Accepted(BaseModel):
@@ -110,7 +112,8 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
                             headers=exc.headers)
 
     def key_with(scope: str):
-        def check(x_api_key: str | None = Depends(_api_key_header),
+        # async: a dict lookup and one hash, not worth a threadpool hop per request
+        async def check(x_api_key: str | None = Depends(_api_key_header),
                   bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> ApiKey:
             presented = x_api_key or (bearer.credentials if bearer else None)
             if not presented:
@@ -140,10 +143,12 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
         try:
             doc = _document(form, key)
             result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
-                                             settings=settings, metrics=deps["metrics"])
+                                             settings=settings, metrics=deps["metrics"], wait=False)
+            # Answer only once Kafka acknowledged, without holding a worker thread meanwhile.
+            await asyncio.wait_for(asyncio.wrap_future(result.delivered), _DELIVERY_TIMEOUT_S)
         except CaptureError as exc:
             raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
-        except ConnectorError as exc:
+        except (ConnectorError, TimeoutError) as exc:
             raise _Refused(503, "unavailable", f"storage or Kafka unavailable, retry: {exc}",
                            {"Retry-After": "5"}) from exc
         finally:
@@ -199,7 +204,7 @@ def _build_missing(settings, deps: dict) -> list:
     if deps["producer"] is None:
         from connectors.capture.sink import KafkaRecordSink
 
-        deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http")
+        deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http", linger_ms=1)
         closers.append(deps["producer"].close)
     if deps["status"] is None:
         deps["status"] = StatusView.from_settings(settings).start()

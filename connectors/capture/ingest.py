@@ -50,8 +50,16 @@ class RecordSink(Protocol):
 
 
 class DedupeStore(ObjectStore, Protocol):
-    """An ``ObjectStore`` that can also return an object's user metadata (the first
-    document's ``doc-id`` lives there). ``S3ObjectStore`` implements it."""
+    """An ``ObjectStore`` that can also store-unless-present and return an object's user
+    metadata (the first document's ``doc-id`` lives there). ``S3ObjectStore`` implements it.
+
+    - ``put_if_absent`` MUST store nothing and return None when ``key`` exists, and
+      SHOULD be atomic (two writers of one key: one version, one None).
+    - ``stat`` returns the latest version's ref and user metadata, or None.
+    """
+
+    def put_if_absent(self, key: str, data, *, content_type: str,
+                      metadata: dict[str, str] | None = None) -> ObjectRef | None: ...
 
     def stat(self, key: str) -> tuple[ObjectRef, dict[str, str]] | None: ...
 
@@ -132,19 +140,19 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
     sha = _sha256(doc)
     key = original_key(sha)
     doc_id = new_doc_id()
-    with _key_lock(key):
+    with doc.open() as fh:
+        ref = store.put_if_absent(key, fh, content_type=checked.content_type,
+                                  metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
+    duplicate = ref is None
+    duplicate_of = None
+    if duplicate:
         existing = store.stat(key)
-        if existing is not None:
-            ref, meta = existing
-            duplicate_of = meta.get("doc-id") or None
-            ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
-                            ref.content_type)
-        else:
-            duplicate_of = None
-            with doc.open() as fh:
-                ref = store.put(key, fh, content_type=checked.content_type,
-                                metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
-    duplicate = existing is not None
+        if existing is None:  # deleted between the two calls: a lifecycle rule, an operator
+            raise ConnectorError(f"{key} vanished while being checked; retry")
+        ref, meta = existing
+        duplicate_of = meta.get("doc-id") or None
+        ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
+                        ref.content_type)
     record = _ingested_record(doc, doc_id, ref, duplicate_of)
     topic = ingested_topic(doc.priority)
     status = {**envelope(doc_id, producer=record["producer"]["name"], trace=record["trace"]),
@@ -207,28 +215,3 @@ def _sha256(doc: CapturedDocument) -> str:
         return hashlib.sha256(doc.data).hexdigest()
     with doc.open() as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-# One lock per content key within a process, so two threads (HTTP workers) receiving
-# the same bytes at once store one object and flag the other as a duplicate.
-_locks: dict[str, list] = {}  # key -> [lock, holders]
-_locks_guard = threading.Lock()
-
-
-class _key_lock:
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def __enter__(self) -> None:
-        with _locks_guard:
-            entry = _locks.setdefault(self.key, [threading.Lock(), 0])
-            entry[1] += 1
-        entry[0].acquire()
-        self.entry = entry
-
-    def __exit__(self, *exc) -> None:
-        self.entry[0].release()
-        with _locks_guard:
-            self.entry[1] -= 1
-            if self.entry[1] == 0:
-                _locks.pop(self.key, None)

@@ -31,12 +31,15 @@ class KafkaRecordSink:
         self._poller.start()
 
     @classmethod
-    def from_settings(cls, settings, *, client_id: str = "inkstream-capture") -> "KafkaRecordSink":
+    def from_settings(cls, settings, *, client_id: str = "inkstream-capture",
+                      linger_ms: int = 5) -> "KafkaRecordSink":
+        """``linger_ms``: batching delay; the HTTP API, which answers only after the
+        acknowledgement, uses 1 ms so a lone upload is not held back."""
         from confluent_kafka import Producer
 
         return cls(Producer(kafka_config(settings, **{
             "enable.idempotence": "true", "client.id": client_id,
-            "linger.ms": "5", "compression.type": "lz4"})))
+            "linger.ms": str(linger_ms), "compression.type": "lz4"})))
 
     def send(self, topic: str, key: str, value: bytes) -> Future:
         fut: Future = Future()

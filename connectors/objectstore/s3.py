@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -26,6 +27,8 @@ __all__ = ["S3ObjectStore"]
 
 _PART_SIZE = 16 * 1024 * 1024  # multipart chunk when the length is unknown
 _META_PREFIX = "x-amz-meta-"
+_CONDITIONAL_MAX = 5 * 1024 * 1024  # single-PUT size (minio's minimum part size)
+_fallback_lock = threading.Lock()
 
 
 class _HashingReader(io.RawIOBase):
@@ -100,6 +103,45 @@ class S3ObjectStore:
                                    f"(expected sha256 {claimed}, sent {digest})")
         return ObjectRef(bucket=self.bucket, key=key, version_id=result.version_id, sha256=digest,
                          size_bytes=reader.size, content_type=content_type)
+
+    def put_if_absent(self, key: str, data: bytes | BinaryIO, *, content_type: str,
+                      metadata: dict[str, str] | None = None) -> ObjectRef | None:
+        """Store ``data`` only if ``key`` does not exist yet; None when it already does.
+
+        Up to ``_CONDITIONAL_MAX`` bytes this is one atomic conditional PUT
+        (``If-None-Match: *``, S3 since 2024, versitygw): two processes storing the same
+        content at once make one version, and a new object costs one round trip. Larger
+        objects go through a HEAD then a multipart upload, atomic only within a process.
+        """
+        from minio.error import S3Error
+
+        stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+        length = _remaining_length(stream)
+        if length is None or length > _CONDITIONAL_MAX:
+            with _fallback_lock:
+                if self.stat(key) is not None:
+                    return None
+                return self.put(key, stream, content_type=content_type, metadata=metadata)
+        body = stream.read(length)
+        digest = hashlib.sha256(body).hexdigest()
+        meta = dict(metadata or {})
+        if meta.get("sha256", digest) != digest:
+            raise ObjectStoreError(f"put {key}: bytes changed before uploading "
+                                   f"(expected sha256 {meta['sha256']}, read {digest})")
+        headers = {"Content-Type": content_type, "If-None-Match": "*",
+                   **{f"{_META_PREFIX}{k}": v for k, v in meta.items()}}
+        try:
+            # minio's put_object cannot send If-None-Match; _put_object is the single-PUT
+            # call put_object itself uses (minio pinned exactly in pyproject.toml).
+            result = self._client._put_object(self.bucket, key, body, headers=headers)
+        except S3Error as exc:
+            if exc.code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return None
+            raise ObjectStoreError(f"put {key}: {exc.code}") from exc
+        except Exception as exc:
+            raise ObjectStoreError(f"put {key}: {exc}") from exc
+        return ObjectRef(bucket=self.bucket, key=key, version_id=result.version_id, sha256=digest,
+                         size_bytes=len(body), content_type=content_type)
 
     def get(self, ref: ObjectRef) -> bytes:
         with _converted(f"get {ref.key}"):

@@ -30,6 +30,11 @@ class MemoryStore:
         self.versions.setdefault(key, []).append((body, dict(metadata or {}), content_type))
         return ObjectRef("mem", key, version, hashlib.sha256(body).hexdigest(), len(body), content_type)
 
+    def put_if_absent(self, key, data, *, content_type, metadata=None):
+        if key in self.versions:
+            return None
+        return self.put(key, data, content_type=content_type, metadata=metadata)
+
     def stat(self, key):
         import hashlib
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import uuid
 
 import pytest
@@ -74,3 +75,32 @@ def test_an_unreachable_server_raises_object_store_error(settings):
     bad = settings.model_copy(update={"s3": settings.s3.model_copy(update={"port": 1})})
     with pytest.raises(ObjectStoreError):
         S3ObjectStore.from_settings(bad, ensure_bucket=False).exists("x")
+
+
+def test_put_if_absent_stores_once_and_then_reports_the_key_as_present(store, key):
+    first = store.put_if_absent(key, b"original", content_type="application/pdf", metadata={"doc-id": "d1"})
+    assert first is not None and first.sha256 == hashlib.sha256(b"original").hexdigest()
+    assert store.put_if_absent(key, b"original", content_type="application/pdf", metadata={"doc-id": "d2"}) is None
+    assert store.versions(key) == [first.version_id]
+    assert store.metadata(key)["doc-id"] == "d1"
+
+
+def test_concurrent_writers_of_one_key_make_exactly_one_version(store, key):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: store.put_if_absent(
+            key, b"same bytes", content_type="text/plain", metadata={"doc-id": f"d{i}"}), range(8)))
+    assert sum(r is not None for r in results) == 1
+    assert len(store.versions(key)) == 1
+
+
+def test_put_if_absent_of_a_large_stream_falls_back_to_a_checked_multipart_upload(store, key, tmp_path):
+    path = tmp_path / "large.bin"
+    path.write_bytes(os.urandom(6 * 1024 * 1024))
+    with path.open("rb") as fh:
+        ref = store.put_if_absent(key, fh, content_type="application/octet-stream")
+    assert ref.size_bytes == path.stat().st_size
+    with path.open("rb") as fh:
+        assert store.put_if_absent(key, fh, content_type="application/octet-stream") is None
+    assert len(store.versions(key)) == 1
