@@ -244,6 +244,7 @@ class EsignSettings(_Section):
     # (Dropbox Sign ~3 days, Acrobat Sign 72 h); older deliveries are refused as stale replays.
     max_event_age_s: dict[str, int] = {"docusign": 15 * 86400, "dropbox_sign": 4 * 86400, "acrobat_sign": 4 * 86400}
     timeout_s: float = 30.0
+    max_webhook_bytes: int = 10 * 1024 * 1024   # larger bodies get 413 (Connect can include documents)
     docusign: EsignProviderSettings = EsignProviderSettings(
         base_url="https://demo.docusign.net/restapi", oauth_base="https://account-d.docusign.com",
         webhook_keys=[SecretStr("inkstream-local-docusign-connect-key")])
