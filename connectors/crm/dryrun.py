@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -105,7 +106,7 @@ class DryRunConnector:
 
     dry_run = True
 
-    def __init__(self, crm: str, build: "callable") -> None:
+    def __init__(self, crm: str, build: Callable[[httpx.Client], CrmConnector]) -> None:
         self.name = crm
         self._recorded: list[RecordedRequest] = []
         responder = _Responder(crm)

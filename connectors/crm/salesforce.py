@@ -27,12 +27,12 @@ from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
-__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD"]
+__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "soql_literal"]
 
 IDEMPOTENCY_FIELD = "Inkstream_Idempotency_Key__c"
 
 
-def _soql_literal(value: str) -> str:
+def soql_literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -84,7 +84,7 @@ class SalesforceConnector:
         marker = _marker(command, attachment)
         parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
         found = self.query(f"SELECT Id, ContentDocumentId FROM ContentVersion "
-                           f"WHERE {IDEMPOTENCY_FIELD} = {_soql_literal(marker)}")
+                           f"WHERE {IDEMPOTENCY_FIELD} = {soql_literal(marker)}")
         if found:
             version_id, document_id, status = found[0]["Id"], found[0]["ContentDocumentId"], "unchanged"
         else:
@@ -96,7 +96,7 @@ class SalesforceConnector:
             resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files, idempotent=False)
             version_id, status = resp.json()["id"], "created"
             document_id = self.query(f"SELECT ContentDocumentId FROM ContentVersion "
-                                     f"WHERE Id = {_soql_literal(version_id)}")[0]["ContentDocumentId"]
+                                     f"WHERE Id = {soql_literal(version_id)}")[0]["ContentDocumentId"]
         for link in command.get("links", []):
             linked = self._record_id(link["object"], link["external_id_field"], link["external_id"])
             self._link(document_id, linked)
@@ -131,12 +131,12 @@ class SalesforceConnector:
     def _adopt(self, obj: str, field: str, value: str, match: dict[str, str]) -> None:
         """Give an existing record found by e-mail/domain our external id, so the upsert
         updates it instead of creating a duplicate."""
-        if self.query(f"SELECT Id FROM {obj} WHERE {field} = {_soql_literal(value)} LIMIT 1"):
+        if self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"):
             return
         if "email" in match and obj in ("Contact", "Lead"):
-            where = f"Email = {_soql_literal(match['email'])}"
+            where = f"Email = {soql_literal(match['email'])}"
         elif "domain" in match and obj == "Account":
-            where = f"Website LIKE {_soql_literal('%' + match['domain'])}"
+            where = f"Website LIKE {soql_literal('%' + match['domain'])}"
         else:
             return
         found = self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 2")
@@ -145,8 +145,8 @@ class SalesforceConnector:
                               headers={"Content-Type": "application/json"})
 
     def _link(self, document_id: str, entity_id: str) -> None:
-        if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {_soql_literal(document_id)}"
-                      f" AND LinkedEntityId = {_soql_literal(entity_id)}"):
+        if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {soql_literal(document_id)}"
+                      f" AND LinkedEntityId = {soql_literal(entity_id)}"):
             return
         self.http.request("POST", f"{self.base}/sobjects/ContentDocumentLink", idempotent=False,
                           json={"ContentDocumentId": document_id, "LinkedEntityId": entity_id,
@@ -156,25 +156,8 @@ class SalesforceConnector:
     # --- setup ----------------------------------------------------------------------------
 
     def ensure_custom_fields(self, fields: list[CustomField]) -> list[SetupResult]:
-        results = []
-        for f in fields:
-            full = f"{f.object}.{f.name}"
-            if self.http.request("GET", f"{self.base}/tooling/query/", params={
-                    "q": f"SELECT Id FROM CustomField WHERE TableEnumOrId = {_soql_literal(f.object)} "
-                         f"AND DeveloperName = {_soql_literal(f.name.removesuffix('__c'))}"}).json().get("records"):
-                results.append(SetupResult(f.object, f.name, "exists"))
-                continue
-            metadata: dict[str, Any] = {"label": f.label, "type": {"text": "Text", "email": "Email",
-                                                                   "datetime": "DateTime"}[f.type]}
-            if f.type == "text":
-                metadata["length"] = 255
-            if f.unique:
-                metadata.update(externalId=True, unique=True, caseSensitive=False)
-            self.http.request("POST", f"{self.base}/tooling/sobjects/CustomField",
-                              json={"FullName": full, "Metadata": metadata},
-                              headers={"Content-Type": "application/json"})
-            results.append(SetupResult(f.object, f.name, "created"))
-        return results
+        from connectors.crm.salesforce_setup import ensure_fields
+        return ensure_fields(self, fields)
 
 
 def _marker(command: dict, attachment: Attachment) -> str:

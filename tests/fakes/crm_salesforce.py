@@ -28,7 +28,8 @@ from fakes.crm_http import Script, SpecViolation, parse_multipart
 __all__ = ["FakeSalesforce"]
 
 SPEC_DIR = Path(__file__).parent / "specs" / "salesforce"
-_PREFIX = {"Account": "001", "Contact": "003", "Opportunity": "006", "Contract": "800", "Task": "00T",
+_PREFIX = {"PermissionSet": "0PS", "FieldPermissions": "01k", "PermissionSetAssignment": "0Pa",
+           "Account": "001", "Contact": "003", "Opportunity": "006", "Contract": "800", "Task": "00T",
            "ContentVersion": "068", "ContentDocument": "069", "ContentDocumentLink": "06A", "CustomField": "00N"}
 
 

@@ -194,7 +194,14 @@ def test_setup_creates_custom_fields_once(sf, fake):
     assert {r.result for r in run_setup(sf)} == {"exists"}
     names = {(r["TableEnumOrId"], r["DeveloperName"]) for r in fake.tooling.values()}
     assert ("Opportunity", "Inkstream_Signature_Status") in names and ("Account", "Inkstream_Key") in names
-    assert len(names) == len(first)
+    assert len(names) == len(first) - 1
+    # field-level security: one permission set, edit rights on every field, assigned once
+    (ps,) = fake.records["PermissionSet"].values()
+    granted = {p["Field"] for p in fake.records["FieldPermissions"].values()
+               if p["ParentId"] == ps["Id"] and p["PermissionsEdit"]}
+    assert "Opportunity.Inkstream_Document_Id__c" in granted and "Task.Inkstream_Idempotency_Key__c" in granted
+    (assignment,) = fake.records["PermissionSetAssignment"].values()
+    assert assignment["AssigneeId"] == "005XX" and assignment["PermissionSetId"] == ps["Id"]
 
 
 def test_lost_upload_response_is_not_resent_blindly_and_the_retry_finds_it(sf, fake):
