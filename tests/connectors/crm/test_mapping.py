@@ -141,3 +141,26 @@ def test_every_custom_field_a_shipped_mapping_writes_is_created_by_crm_setup(pat
     written = {(spec.object, name) for spec in mapping.objects.values()
                for name in [spec.external_id.field, *spec.fields] if custom(name)}
     assert written and written <= created
+
+
+def test_crm_setup_cli_creates_hubspot_properties_then_reports_them_as_existing(monkeypatch):
+    import httpx
+
+    from fakes.crm_hubspot import FakeHubSpot
+    fake = FakeHubSpot(with_inkstream_properties=False)
+    real_client = httpx.Client
+    monkeypatch.setattr(httpx, "Client", lambda **kw: real_client(transport=fake.transport, **kw))
+    monkeypatch.setenv("INKSTREAM_CRM__HUBSPOT__ACCESS_TOKEN", fake.private_app_token)
+    first = _cli("crm", "setup", "--crm", "hubspot")
+    assert first.exit_code == 0, first.output
+    assert "inkstream_document_id" in first.output and "created" in first.output
+    second = _cli("crm", "setup", "--crm", "hubspot")
+    assert second.exit_code == 0 and "created" not in second.output and "exists" in second.output
+    assert fake.properties["deals"]["inkstream_document_id"] is True
+
+
+def test_crm_setup_cli_without_credentials_says_what_to_set(monkeypatch):
+    for var in ("INKSTREAM_CRM__ZOHO__CLIENT_ID", "INKSTREAM_CRM__ZOHO__CLIENT_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    result = _cli("crm", "setup", "--crm", "zoho")
+    assert result.exit_code == 1 and "INKSTREAM_CRM__ZOHO__CLIENT_ID" in result.output.replace("\n", "")
