@@ -26,6 +26,7 @@ from inkstream.errors import CrmPermanentError
 __all__ = ["ZohoConnector", "criteria_value"]
 
 _TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
+_MATCH_FIELDS = {"email": "Email", "domain": "Website"}
 
 
 def criteria_value(value: str) -> str:
@@ -63,8 +64,12 @@ class ZohoConnector:
             if link.get("relationship"):
                 record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
                                                                   link["external_id"])}
+        # Zoho checks duplicate_check_fields in order: our key first, then the match
+        # (e-mail, website domain), so an existing record is adopted instead of duplicated.
+        checks = [field] + [f for kind, f in _MATCH_FIELDS.items()
+                            if kind in command.get("match", {}) and f in record and f != field]
         resp = self.http.request("POST", f"{self.base}/{module}/upsert",
-                                 json={"data": [record], "duplicate_check_fields": [field]})
+                                 json={"data": [record], "duplicate_check_fields": checks})
         result = self._first(resp, f"upsert {module}")
         return ApplyResult("created" if result.get("action") == "insert" else "updated", result["details"]["id"])
 

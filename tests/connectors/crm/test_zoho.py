@@ -159,3 +159,13 @@ def test_lost_attachment_response_is_not_resent_blindly_and_the_retry_finds_it(z
     assert zoho.apply(attach, attachment_for(attach)).status == "unchanged"
     (deal,) = fake.records["Deals"].values()
     assert len(fake.attachments[deal["id"]]) == 1
+
+
+def test_existing_account_with_the_same_website_is_adopted(zoho, fake):
+    fake.records["Accounts"]["42"] = {"id": "42", "Account_Name": "ACME (old)", "Website": "acme.example"}
+    apply_all(zoho, planned("zoho"))
+    assert list(fake.records["Accounts"]) == ["42"]
+    assert fake.records["Accounts"]["42"]["Inkstream_Key"] == "acme.example"
+    upsert = next(r for r in fake.requests if r.url.path.endswith("/Accounts/upsert"))
+    import json
+    assert json.loads(upsert.content)["duplicate_check_fields"] == ["Inkstream_Key", "Website"]
