@@ -22,7 +22,7 @@ from ops.grafana.dashboards import DASHBOARD_DIR, DATASOURCE, build
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "ops/prometheus/rules/inkstream.yml"
 RULE_TESTS = ROOT / "ops/prometheus/tests/inkstream_test.yml"
-PROVISIONING = ROOT / "ops/grafana/provisioning"
+GRAFANA = ROOT / "ops/grafana"  # mounted at /etc/grafana/provisioning by docker-compose.yml
 # Debian's `prometheus` package ships promtool; without it these tests fail, never skip.
 PROMTOOL = shutil.which("promtool") or "promtool"
 
@@ -158,10 +158,14 @@ def test_committed_dashboards_are_what_the_generator_builds():
 def test_dashboards_cover_pipeline_ocr_and_connectors_on_the_provisioned_datasource():
     titles = {json.loads(p.read_text())["title"] for p in DASHBOARD_DIR.glob("*.json")}
     assert titles == {"inkstream / pipeline overview", "inkstream / OCR", "inkstream / connectors"}
-    [source] = yaml.safe_load((PROVISIONING / "datasources/inkstream.yaml").read_text())["datasources"]
+    [source] = yaml.safe_load((GRAFANA / "datasources/inkstream.yaml").read_text())["datasources"]
     assert source["uid"] == DATASOURCE["uid"] and source["type"] == "prometheus"
     for path in DASHBOARD_DIR.glob("*.json"):
         for panel in json.loads(path.read_text())["panels"]:
             assert panel["datasource"] == DATASOURCE and panel["targets"], panel["title"]
-    [provider] = yaml.safe_load((PROVISIONING / "dashboards/inkstream.yaml").read_text())["providers"]
-    assert provider["type"] == "file" and provider["options"]["path"]
+    [provider] = yaml.safe_load((GRAFANA / "dashboards/inkstream.yaml").read_text())["providers"]
+    # Grafana sees ops/grafana as /etc/grafana/provisioning (docker-compose.yml): the
+    # provider must point at the folder that holds the JSON.
+    assert provider["type"] == "file" and provider["options"]["path"] == "/etc/grafana/provisioning/dashboards"
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "./ops/grafana:/etc/grafana/provisioning:ro" in compose["services"]["grafana"]["volumes"]
