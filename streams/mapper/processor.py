@@ -30,7 +30,10 @@ def make_handler(mapping: Mapping, *, esign_provider: str):
     def handle(record: dict, ctx: Context) -> Iterator[Emit]:
         if record.get("status") not in ACTIONABLE:
             raise SkipRecord(f"status {record.get('status')!r} is not accepted/approved")
-        for command in plan_commands(record, mapping, esign_provider=esign_provider):
+        commands = plan_commands(record, mapping, esign_provider=esign_provider)
+        if not commands:  # counted and visible as skipped, never a silent drop
+            raise SkipRecord(f"mapping {mapping.version} writes nothing for doc_type {record.get('doc_type')!r}")
+        for command in commands:
             yield Emit("crm.commands", command)
     return handle
 

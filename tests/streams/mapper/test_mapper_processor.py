@@ -114,3 +114,10 @@ def test_handler_works_with_an_in_memory_mapping():
     ops = [(c["operation"], c["object"]) for c in run.on("crm.commands")]
     assert ("upsert", "Contact") not in ops and ("request_signature", "Opportunity") not in ops
     assert ("upsert", "Opportunity") in ops
+
+
+def test_document_of_unknown_type_is_skipped_with_a_reason():
+    rec = {**validated_contract("doc-8"), "doc_type": "unknown"}
+    run = run_processor(_proc(), [("fields.validated", rec)])
+    assert run.emitted == [] and run.dead == []
+    assert run.skipped == ["mapping salesforce-2026.11.1 writes nothing for doc_type 'unknown'"]
