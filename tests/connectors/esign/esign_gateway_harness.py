@@ -1,4 +1,4 @@
-"""Gateway fixtures: settings with known webhook secrets, a fixed clock, and a
+"""Gateway test harness: settings with known webhook secrets, a fixed clock, and a
 publisher that records what the gateway would commit (each record encoded with the real
 Avro codec, so a record that does not match its schema fails the test)."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -81,8 +80,3 @@ def make_gateway(settings, *, publisher=None, book=None) -> Gateway:
     book = book if book is not None else EnvelopeBook()
     app = create_app(settings, publisher=publisher, book=book, clock=lambda: NOW)
     return Gateway(TestClient(app), publisher, book, settings)
-
-
-@pytest.fixture
-def gateway(base_settings) -> Gateway:
-    return make_gateway(gateway_settings(base_settings))

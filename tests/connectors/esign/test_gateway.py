@@ -8,7 +8,7 @@ import hashlib
 import json
 
 import pytest
-from conftest import KEYS, NOW, PROVIDERS, make_gateway  # tests/connectors/esign/conftest.py
+from esign_gateway_harness import KEYS, NOW, PROVIDERS, make_gateway  # tests/connectors/esign/esign_gateway_harness.py
 
 from connectors.esign.simulate import SimSigner, build_request
 from connectors.esign.state import initial_state
@@ -242,7 +242,7 @@ def test_metrics_endpoint_exposes_verification_failures_without_pii(gateway):
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(base_settings):
-    from conftest import gateway_settings
+    from esign_gateway_harness import gateway_settings
 
     settings = gateway_settings(base_settings)
     settings = settings.model_copy(update={"esign": settings.esign.model_copy(update={"max_webhook_bytes": 100})})

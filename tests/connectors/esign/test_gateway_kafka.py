@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import KEYS, NOW, gateway_settings
+from esign_gateway_harness import KEYS, NOW, gateway_settings
 from fastapi.testclient import TestClient
 
 from connectors.esign.gateway import create_app

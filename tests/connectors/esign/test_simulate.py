@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROVIDERS, make_gateway
+from esign_gateway_harness import PROVIDERS, make_gateway
 from typer.testing import CliRunner
 
 from connectors.esign.commands import run_simulation
@@ -12,7 +12,7 @@ from connectors.esign.simulate import SEQUENCES, SimSigner
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_simulation_drives_the_sequence_to_completed_with_signer_info(base_settings, provider):
-    from conftest import NOW, gateway_settings
+    from esign_gateway_harness import NOW, gateway_settings
 
     settings = gateway_settings(base_settings)
     gateway = make_gateway(settings)

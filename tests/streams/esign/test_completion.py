@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import signature_command
+from esign_flow_harness import signature_command
 
 from connectors.esign.state import EnvelopeBook
 from connectors.objectstore import ObjectRef

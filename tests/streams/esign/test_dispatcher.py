@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import signature_command
+from esign_flow_harness import signature_command
 
 from connectors.esign.providers import build_provider
 from connectors.esign.simulated import SimulatedProvider
