@@ -85,6 +85,8 @@ def _print_status(rows) -> None:
     for r in rows:
         table.add_row(r.name, r.address, str(r.pid or "-"), f"{r.rss_mb:.0f}" if r.rss_mb else "-",
                       "[green]healthy[/]" if r.healthy else "[red]down[/]", r.detail)
+    total = sum(r.rss_mb or 0 for r in rows)
+    table.caption = f"resident memory of the stack processes: {total:.0f} MB"
     # Wide enough that addresses are not cut when the output is not a terminal (CI logs).
     Console(width=max(120, int(os.environ.get("COLUMNS", "0") or 0))).print(table)
 

@@ -79,6 +79,9 @@ def start(layout: Layout, settings: Settings) -> int:
     proc = managed(layout)
     pid = process.running_pid(proc)
     if pid:
+        # Already running: pick up a changed template or rules without a restart.
+        render(layout, settings)
+        _reload(settings)
         return pid
     binary = process.require_tool("prometheus")
     p = settings.prometheus
@@ -90,6 +93,16 @@ def start(layout: Layout, settings: Settings) -> int:
             f"--web.listen-address={p.host}:{p.port}", "--storage.tsdb.retention.time=7d",
             "--web.enable-lifecycle", "--log.level=warn"]
     return process.start_detached(proc, argv)
+
+
+def _reload(settings: Settings) -> None:
+    import httpx
+
+    p = settings.prometheus
+    try:
+        httpx.post(f"http://{p.host}:{p.port}/-/reload", timeout=5)
+    except httpx.HTTPError:
+        pass  # not answering yet; it reads the file when it does
 
 
 def healthy(settings: Settings) -> bool:

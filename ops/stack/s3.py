@@ -11,6 +11,7 @@ layout cannot do without.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def provision(layout: Layout) -> bool:
             f"building versitygw {VERSITYGW} with `go install` failed (needs the Go module proxy "
             f"and Go 1.22+; `go version` says: {_go_version(go)}):\n{(result.stdout + result.stderr)[-1500:]}"
         )
+    # The build cache (hundreds of MB) is only needed to rebuild; the binary is what we keep.
+    shutil.rmtree(layout.cache / "go" / "build", ignore_errors=True)
     return True
 
 
