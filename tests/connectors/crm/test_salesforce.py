@@ -116,7 +116,10 @@ def test_5xx_storm_is_retried_a_bounded_number_of_times_then_retryable(sf, fake,
     assert not isinstance(exc.value, CrmPermanentError) and exc.value.status == 503
     api_calls = [r for r in fake.requests if "/services/data/" in r.url.path]
     assert len(api_calls) == 4 and len(slept) == 3
-    assert slept == sorted(slept) or max(slept) <= 0.8  # backoff grows, capped and jittered
+    # exponential from 0.1 s with equal jitter: attempt n waits in [ceiling/2, ceiling]
+    for n, wait in enumerate(slept, start=1):
+        ceiling = 0.1 * 2 ** (n - 1)
+        assert ceiling / 2 <= wait <= ceiling
 
 
 def test_400_is_permanent_and_carries_the_vendor_body(sf, fake):
