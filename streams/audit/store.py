@@ -25,7 +25,7 @@ from typing import Any, Protocol, Sequence
 from inkstream.errors import ConfigError, ConnectorError
 from inkstream.settings import Settings
 
-__all__ = ["Reader", "ClickHouse", "connect", "apply_ddl", "chdb_path"]
+__all__ = ["Reader", "ClickHouse", "connect", "apply_ddl", "chdb_path", "opened_chdb_data_dir"]
 
 _CHDB_OPEN: dict[str, Any] = {}   # path -> bootstrap client; chDB allows one path per process
 _LOCK = threading.RLock()
@@ -41,6 +41,12 @@ class Reader(Protocol):
 
 def chdb_path(settings: Settings) -> Path:
     return (Path(settings.data_dir) / "clickhouse").resolve()
+
+
+def opened_chdb_data_dir() -> Path | None:
+    """The data dir whose chDB this process already opened (a process can open only one):
+    tests that need chDB in-process reuse it instead of failing on a second directory."""
+    return Path(next(iter(_CHDB_OPEN))).parent if _CHDB_OPEN else None
 
 
 class ClickHouse:

@@ -8,12 +8,13 @@ import uuid
 import pytest
 
 from inkstream.settings import Settings
-from streams.audit.store import ClickHouse, connect
+from streams.audit.store import ClickHouse, connect, opened_chdb_data_dir
 
 
 @pytest.fixture(scope="session")
 def chdb_dir(tmp_path_factory) -> str:
-    return str(tmp_path_factory.mktemp("inkstream-data"))
+    # Another area's test may have opened chDB in this process first: share its directory.
+    return str(opened_chdb_data_dir() or tmp_path_factory.mktemp("inkstream-data"))
 
 
 @pytest.fixture
