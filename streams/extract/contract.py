@@ -61,7 +61,7 @@ def _take(name: str, cand: Candidate | None) -> FieldValue:
 
 
 def _effective_date(layout: Layout, _date) -> FieldValue:
-    cand = (find_labelled(layout, r"Effective\s+Date|Commencement\s+Date|Start\s+Date", DATE, _date, "label")
+    cand = (find_labelled(layout, r"Effective\s*Date|Commencement\s*Date|Start\s*Date", DATE, _date, "label")
             or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")
             or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'"))
@@ -75,8 +75,8 @@ def _term(layout: Layout) -> FieldValue:
 
 
 def _amount(layout: Layout) -> Candidate | None:
-    labels = (r"Total\s+Contract\s+Value|Contract\s+Value|Total\s+Value|Total\s+Fees|Total\s+Amount"
-              r"|Contract\s+Amount|Contract\s+Price")
+    labels = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
+              r"|Contract\s*Amount|Contract\s*Price")
     return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label")
             or find_pattern(layout, r"(?:total\s+(?:sum|amount|fees?|price|consideration)|sum|fees?|amount)\s+of\b"
                                     rf"[^()\d$€£]{{0,200}}?[(\s]\s*(?P<v>{_STRICT_AMOUNT})",
@@ -114,9 +114,9 @@ def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[F
         for label, parser, how in labels:
             name = name or _block_value(layout, block, label, parser, how)
         email = _block_value(layout, block, r"E-?mail(?:\s+Address)?", normalize_email, "signature block 'Email:'")
-    name = name or find_labelled(layout, r"Signatory|Signer|Signed\s+by|Authori[sz]ed\s+Signatory",
+    name = name or find_labelled(layout, r"Signatory|Signer|Signed\s*by|Authori[sz]ed\s*Signatory",
                                  _TO_EOL, normalize_name, "label")
-    email = email or find_labelled(layout, r"(?:Signatory|Signer)\s+E-?mail|E-?mail", EMAIL, normalize_email, "label")
+    email = email or find_labelled(layout, r"(?:Signatory|Signer)\s*E-?mail|E-?mail", EMAIL, normalize_email, "label")
     name_f = _take("signer_name", name)
     if name_f.normalized and not re.search(r"[A-Za-z]{2}", name_f.normalized):
         name_f = missing_field("signer_name", f"not a name: {name_f.value!r}")

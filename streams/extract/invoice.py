@@ -26,7 +26,7 @@ __all__ = ["REQUIRED", "extract_invoice"]
 REQUIRED = ("invoice_number", "invoice_date", "due_date", "total_amount", "currency", "customer")
 
 _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{2,24}"
-_TOTAL_LABEL = r"(?<![Ss]ub)(?<![Ss]ub-)(?:Total\s+Due|Amount\s+Due|Balance\s+Due|Grand\s+Total|Invoice\s+Total|Total(?:\s+\((?:USD|EUR|GBP)\))?)"
+_TOTAL_LABEL = r"(?<![Ss]ub)(?<![Ss]ub-)(?:Total\s*Due|Amount\s*Due|Balance\s*Due|Grand\s*Total|Invoice\s*Total|Total(?:\s*\((?:USD|EUR|GBP)\))?)"
 _ITEM_AMOUNT = r"(?:US\$|\$|€|£)?\s?\d[\d,.]*\d(?:\s?(?:€|EUR|USD|GBP))?"
 _ITEM_ROW = re.compile(rf"^(?P<desc>.*?[A-Za-z].*?)\s+(?P<qty>\d+(?:[.,]\d+)?)\s+(?P<unit>{_ITEM_AMOUNT})\s+(?P<amount>{_ITEM_AMOUNT})\s*$")
 
@@ -40,10 +40,10 @@ def _invoice_number(raw: str) -> Parsed:
 
 def extract_invoice(layout: Layout, rules: RuleSet, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict]]:
     date = partial(normalize_date, locale=locale)
-    number = find_labelled(layout, r"Invoice\s*(?:No\.?|Number|#|Nr\.?)|Invoice\s+ID", _INVOICE_NO, _invoice_number, "label")
-    inv_date = (find_labelled(layout, r"Invoice\s+Date|Date\s+of\s+Invoice|Issue\s+Date|Date\s+Issued", DATE, date, "label")
+    number = find_labelled(layout, r"Invoice\s*(?:No\.?|Number|#|Nr\.?)|Invoice\s*ID", _INVOICE_NO, _invoice_number, "label")
+    inv_date = (find_labelled(layout, r"Invoice\s*Date|Date\s+of\s+Invoice|Issue\s*Date|Date\s*Issued", DATE, date, "label")
                 or find_labelled(layout, r"(?<![Dd]ue )(?<![Dd]ue)\bDate", DATE, date, "label 'Date'"))
-    due = find_labelled(layout, r"Due\s+Date|Payment\s+Due(?:\s+Date)?|Due\s+(?:by|on)", DATE, date, "label")
+    due = find_labelled(layout, r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)", DATE, date, "label")
     total = find_labelled(layout, _TOTAL_LABEL, AMOUNT, normalize_amount, "label")
     fields = {
         "invoice_number": _take("invoice_number", number),
@@ -76,7 +76,7 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldValue:
 
 
 def _customer(layout: Layout) -> FieldValue:
-    labels = r"Bill(?:ed)?\s+To|Customer|Client|Sold\s+To"
+    labels = r"Bill(?:ed)?\s*To|Customer|Client|Sold\s*To"
     cand = find_pattern(layout, rf"(?:{labels})\s*:\s*(?P<v>[^\n]+?)(?=\s{{2,}}|\n|$)", normalize_name, "label")
     if cand is None:  # "Bill To:" alone, the name on the next line in the same column
         cand = find_below(layout, labels, normalize_name, "label (below)", max_rows=1)

@@ -110,7 +110,8 @@ def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
 
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
                     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD"}
-_CURRENCY_RE = re.compile(r"US\$|\$|€|£|\b(?:USD|EUR|GBP|euros?|dollars)\b", re.I)
+# Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
+_CURRENCY_RE = re.compile(r"US\$|\$|€|£|(?<![A-Za-z])(?:USD|EUR|GBP|euros?|dollars)(?![A-Za-z])", re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")
 

@@ -180,3 +180,9 @@ def test_normalisers_never_crash_on_arbitrary_text(text):
         parsed = fn(text)
         assert parsed.normalized is None or isinstance(parsed.normalized, str)
         assert 0.0 <= parsed.quality <= 1.0
+
+
+def test_a_currency_code_touching_the_digits_is_still_found():
+    parsed = normalize_amount("GBP214,064.50")
+    assert (parsed.normalized, parsed.currency) == ("214064.50", "GBP")
+    assert normalize_currency("EUROPE").normalized is None  # a code inside a longer word is not one
