@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_gateway_kafka import _read_all
+from test_webhook_gateway_kafka import _read_all
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[3]
