@@ -211,8 +211,9 @@ def check_text(text: str) -> tuple[Mapping | None, list[Issue]]:
     if not isinstance(data, dict):
         return None, [Issue((), "a mapping file holds a YAML mapping at the top level", 1)]
     mapping, issues = _validate(data)
-    if mapping is not None:
-        issues = lint(mapping)
+    # Field names and transforms are checked even when the structure is wrong, so one run
+    # of `mapping check` lists every problem.
+    issues = lint(mapping) if mapping is not None else issues + _raw_issues(data)
     return mapping, [Issue(i.path, i.message, _line_for(lines, i.path)) for i in issues]
 
 
@@ -227,7 +228,7 @@ def check_file(path: str | Path) -> list[str]:
         _, issues = check_text(text)
     except MappingError as exc:
         return [f"{path}:{exc}"]
-    return [issue.format(str(path)) for issue in issues]
+    return [issue.format(str(path)) for issue in sorted(issues, key=lambda i: i.line or 0)]
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -241,6 +242,27 @@ def load_mapping(path: str | Path) -> Mapping:
 
 
 # --- semantic checks ----------------------------------------------------------------------
+
+def _raw_issues(data: dict) -> list[Issue]:
+    """Source names and transforms of a mapping that failed structural validation."""
+    issues: list[Issue] = []
+    objects = data.get("objects") if isinstance(data.get("objects"), dict) else {}
+    for role, spec in objects.items():
+        if not isinstance(spec, dict):
+            continue
+        specs = [(("external_id",), spec.get("external_id"))]
+        fields = spec.get("fields") if isinstance(spec.get("fields"), dict) else {}
+        specs += [(("fields", name), f) for name, f in fields.items()]
+        for sub, raw in specs:
+            if not isinstance(raw, dict):
+                continue
+            try:
+                probe = _Sourced.model_validate({k: raw[k] for k in ("from", "transform") if k in raw})
+            except ValidationError:
+                continue  # already reported by the structural pass
+            issues += _check_sources(probe, ("objects", role) + sub)
+    return issues
+
 
 def _template_names(template: str) -> list[str]:
     try:

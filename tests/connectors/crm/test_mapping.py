@@ -164,3 +164,12 @@ def test_crm_setup_cli_without_credentials_says_what_to_set(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     result = _cli("crm", "setup", "--crm", "zoho")
     assert result.exit_code == 1 and "INKSTREAM_CRM__ZOHO__CLIENT_ID" in result.output.replace("\n", "")
+
+
+def test_structural_and_field_name_problems_are_reported_together(tmp_path):
+    text = GOOD.replace("    external_id: {field: Key__c, from: company_key}\n", "").replace(
+        "{from: company_name}", "{from: company_nmae, transform: shout}")
+    problems = check_file(_write(tmp_path, text))
+    assert any("missing external id" in p for p in problems)
+    assert any("unknown field name 'company_nmae'" in p for p in problems)
+    assert any("unknown transform 'shout'" in p for p in problems)
