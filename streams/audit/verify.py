@@ -30,7 +30,7 @@ __all__ = ["verify", "VerifyReport", "CHAIN_COLUMNS", "read_chain"]
 CHAIN_COLUMNS = ("doc_id, seq, event_id, topic, partition, offset, "
                  "toUnixTimestamp64Milli(occurred_at) AS occurred_at_ms, producer, payload, payload_sha256, "
                  "prev_hash, hash")
-_PAGE = 1000
+_PAGE = 500  # rows per request: payloads (OCR pages) can be tens of kB each
 _FILE_TOPICS = {"documents.ingested": "original", "documents.ingested.priority": "original",
                 "esign.events": "signed"}
 
@@ -65,8 +65,9 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
     report = VerifyReport()
     claims: dict[tuple, _FileClaim] = {}
     seen: set[str] = set()
-    for group in _batched(_chains(reader, doc_id), 200):
-        heads = _heads(reader, [chain for chain, _ in group])  # one query per 200 chains
+    group_size = min(200, getattr(reader, "limit", 200))
+    for group in _batched(_chains(reader, doc_id), group_size):
+        heads = _heads(reader, [chain for chain, _ in group])  # one query per group of chains
         for chain, rows in group:
             report.chains += 1
             report.rows += len(rows)
@@ -105,12 +106,13 @@ def _chains(reader: Reader, doc_id: str | None) -> Iterator[tuple[str, list[dict
     """Yield (chain, rows) one chain at a time, reading audit_events page by page."""
     current, rows = None, []
     after = ("", -1, "")
+    page_size = min(_PAGE, getattr(reader, "limit", _PAGE))  # never ask for more than the reader returns
     only = "AND doc_id = {only:String}" if doc_id is not None else ""
     while True:
         cols, page = reader.query(
             f"SELECT {CHAIN_COLUMNS} FROM audit_events "
             "WHERE (doc_id, seq, hash) > ({d:String}, {s:Int64}, {h:String}) " + only +
-            f" ORDER BY doc_id, seq, hash LIMIT {_PAGE}",
+            f" ORDER BY doc_id, seq, hash LIMIT {page_size}",
             {"d": after[0], "s": after[1], "h": after[2], **({"only": doc_id} if doc_id is not None else {})})
         for values in page:
             row = dict(zip(cols, values))
@@ -121,7 +123,7 @@ def _chains(reader: Reader, doc_id: str | None) -> Iterator[tuple[str, list[dict
                 rows = []
             current = row["doc_id"]
             rows.append(row)
-        if len(page) < _PAGE:
+        if len(page) < page_size:
             break
         last = dict(zip(cols, page[-1]))
         after = (last["doc_id"], int(last["seq"]), last["hash"])

@@ -3,6 +3,7 @@ process) and get a fresh database each, so they never see each other's rows."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -30,3 +31,13 @@ def audit_settings(base_settings: Settings, chdb_dir: str) -> Settings:
 @pytest.fixture
 def store(audit_settings: Settings) -> ClickHouse:
     return connect(audit_settings)
+
+
+@pytest.fixture
+def env(audit_settings: Settings, monkeypatch) -> dict[str, str]:
+    """Environment under which `inkstream` (CliRunner or a subprocess) sees this test's store."""
+    monkeypatch.setenv("INKSTREAM_DATA_DIR", str(audit_settings.data_dir))
+    monkeypatch.setenv("INKSTREAM_CLICKHOUSE__DATABASE", audit_settings.clickhouse.database)
+    monkeypatch.setenv("INKSTREAM_AUDIT__QUERY_ROW_LIMIT", "5")
+    monkeypatch.delenv("CLICKHOUSE_URL", raising=False)
+    return {**os.environ}

@@ -69,3 +69,21 @@ def test_certificate_pdf_is_a_readable_pdf_with_the_hashes(store, signed_doc, tm
 def test_a_document_without_trail_has_no_certificate(store):
     with pytest.raises(InkstreamError, match="no audit trail"):
         build_certificate(_Direct(store, 10_000), "nope")
+
+
+def test_the_certificate_command_prints_json_and_writes_the_pdf(store, signed_doc, env, tmp_path):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from streams.audit.commands import register
+
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["audit", "certificate", "c1", "--no-files", "--pdf", str(tmp_path / "c.pdf")],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    cert = json.loads(result.stdout)
+    assert cert["doc_id"] == "c1" and cert["signed"]["sha256"] == signed_doc[1]["sha256"]
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")

@@ -37,15 +37,6 @@ def server(store, query_settings):
     srv.stop()
 
 
-@pytest.fixture
-def env(query_settings, monkeypatch):
-    monkeypatch.setenv("INKSTREAM_DATA_DIR", str(query_settings.data_dir))
-    monkeypatch.setenv("INKSTREAM_CLICKHOUSE__DATABASE", query_settings.clickhouse.database)
-    monkeypatch.setenv("INKSTREAM_AUDIT__QUERY_ROW_LIMIT", "5")
-    monkeypatch.delenv("CLICKHOUSE_URL", raising=False)
-    return {**os.environ}
-
-
 def test_the_running_sink_is_found_and_answers_parameterised_selects(server, query_settings):
     reader = open_reader(query_settings)
     assert isinstance(reader, QueryClient)

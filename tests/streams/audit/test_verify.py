@@ -108,13 +108,12 @@ def test_a_forged_row_appended_to_a_chain_is_reported(store, reader):
     assert _kinds(verify(reader, None)) == [("d1", 6, "edited")]
 
 
-def test_verify_reads_chains_across_pages(store, reader, monkeypatch):
-    import streams.audit.verify as v
-    monkeypatch.setattr(v, "_PAGE", 3)
-    _load(store, docs=("a", "b", "c"))
+def test_verify_reads_chains_across_pages_of_a_row_limited_reader(store):
+    reader = _Direct(store, 3)  # fewer rows per request than one chain holds, fewer heads than chains
+    _load(store, docs=("a", "b", "c", "d"))
     _mutate(store, "ALTER TABLE audit_events DELETE WHERE doc_id = 'b' AND seq = 4")
     report = verify(reader, None)
-    assert report.chains == 3 and report.rows == 14
+    assert report.chains == 4 and report.rows == 19
     assert _kinds(report) == [("b", 4, "deleted")]
 
 
@@ -138,3 +137,21 @@ def test_a_changed_or_deleted_file_in_the_object_store_is_reported(store, reader
     assert _kinds(report) == [("d1", 2, "file_changed"), ("d2", 1, "file_missing")]
     changed = next(p for p in report.problems if p.kind == "file_changed")
     assert changed.expected == signed.sha256 and changed.found != signed.sha256 and "signed" in changed.detail
+
+
+def test_the_verify_command_lists_findings_and_exits_non_zero(store, env):
+    import typer
+    from typer.testing import CliRunner
+
+    from streams.audit.commands import register
+
+    _load(store)
+    app = typer.Typer()
+    register(app)
+    ok = CliRunner().invoke(app, ["audit", "verify", "--no-files"], env=env)
+    assert ok.exit_code == 0 and "intact" in ok.output
+    _mutate(store, "ALTER TABLE audit_events DELETE WHERE doc_id = 'd2' AND seq = 2")
+    bad = CliRunner().invoke(app, ["audit", "verify", "--no-files", "--json"], env=env)
+    assert bad.exit_code == 1
+    import json
+    assert [(p["doc_id"], p["seq"], p["kind"]) for p in json.loads(bad.output)["problems"]] == [("d2", 2, "deleted")]
