@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from html import escape
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -87,7 +88,9 @@ class HubSpotConnector:
         if existing:
             return ApplyResult("unchanged", existing)
         fields = command.get("fields", {})
-        body = f"<p>{fields.get('title') or ''}</p><p>{fields.get('body') or ''}</p><p>inkstream ref: {marker}</p>"
+        # hs_note_body is HTML; document text (a counterparty's name) must not become markup.
+        body = (f"<p>{escape(fields.get('title') or '')}</p><p>{escape(fields.get('body') or '')}</p>"
+                f"<p>inkstream ref: {marker}</p>")
         properties = {"hs_timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock())),
                       "hs_note_body": body}
         if attachment is not None:

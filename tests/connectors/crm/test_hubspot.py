@@ -180,3 +180,11 @@ def test_lost_note_response_is_not_resent_blindly_and_the_retry_finds_it(hs, fak
     assert not isinstance(exc.value, CrmPermanentError)
     assert hs.apply(timeline).status == "unchanged"
     assert len(fake.objects["notes"]) == 1
+
+
+def test_document_text_in_a_note_is_escaped_not_markup(hs, fake):
+    commands = planned("hubspot")
+    commands[4]["fields"]["title"] = "<img src=x onerror=alert(1)> Ltd"
+    apply_all(hs, commands)
+    bodies = [n["properties"]["hs_note_body"] for n in fake.objects["notes"].values()]
+    assert all("<img" not in b for b in bodies) and any("&lt;img" in b for b in bodies)
