@@ -134,6 +134,17 @@ class DryRunConnector:
         raise ConfigError("crm setup needs credentials; the dry run has none")
 
 
+def _zoho_api_domain(accounts_url: str) -> str:
+    """accounts.zoho.eu -> www.zohoapis.eu (live runs take api_domain from the token answer)."""
+    url = httpx.URL(accounts_url)
+    host = url.host
+    if host == "accounts.zohocloud.ca":
+        host = "www.zohoapis.ca"
+    elif host.startswith("accounts.zoho."):
+        host = "www.zohoapis." + host.removeprefix("accounts.zoho.")
+    return str(url.copy_with(host=host, path="/")).rstrip("/")
+
+
 def dry_run_connector(settings: Settings, crm: str) -> DryRunConnector:
     vendor = getattr(settings.crm, crm)
     policy = RetryPolicy(max_attempts=1)
@@ -151,7 +162,7 @@ def dry_run_connector(settings: Settings, crm: str) -> DryRunConnector:
         from connectors.crm.zoho import ZohoConnector
         http = VendorHttp(crm, client, StaticToken(_DRY_TOKEN, scheme="Zoho-oauthtoken"), policy=policy)
         accounts = (vendor.auth_url or "https://accounts.zoho.com").rstrip("/")
-        domain = vendor.base_url or accounts.replace("://accounts.", "://www.zohoapis.")
+        domain = vendor.base_url or _zoho_api_domain(accounts)
         return ZohoConnector(http, api_domain=domain, api_version=vendor.api_version or "8")
 
     return DryRunConnector(crm, build)
