@@ -40,7 +40,7 @@ class Outcome:
 
 class HotFolder:
     def __init__(self, root: Path, ingest_one: Callable[[CapturedDocument], IngestResult], *,
-                 stable_s: float = 2.0, source_ref: str | None = None,
+                 stable_s: float = 2.0, source_ref: str | None = None, source: str = "folder",
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.root = root
         self.done, self.failed, self.processing = root / "done", root / "failed", root / ".processing"
@@ -49,6 +49,7 @@ class HotFolder:
         self._ingest_one = ingest_one
         self._stable_s = stable_s
         self._source_ref = source_ref or root.name
+        self._source = source
         self._clock = clock
         self._seen: dict[str, tuple[int, int, float]] = {}  # name -> (size, mtime_ns, since)
         self._recover()
@@ -70,7 +71,7 @@ class HotFolder:
                 continue
             if now - seen[2] < self._stable_s:
                 continue
-            outcome = self._take(Path(entry.path))
+            outcome = self.take(Path(entry.path))
             if outcome is not None:
                 outcomes.append(outcome)
         for gone in set(self._seen) - present:
@@ -83,7 +84,9 @@ class HotFolder:
                 log.info("hot folder: %s %s %s", o.name, o.status, o.detail)
             stop.wait(interval_s)
 
-    def _take(self, path: Path) -> Outcome | None:
+    def take(self, path: Path) -> Outcome | None:
+        """Claim and ingest ``path`` now (the FTP endpoint calls this once a STOR has
+        completed, so no stability wait is needed); None if it is locked or gone."""
         if not _lockable(path):
             return None  # a writer still holds it
         claimed = self.processing / path.name
@@ -97,7 +100,7 @@ class HotFolder:
     def _ingest(self, claimed: Path) -> Outcome:
         name = claimed.name
         try:
-            result = self._ingest_one(CapturedDocument(source="folder", source_ref=self._source_ref,
+            result = self._ingest_one(CapturedDocument(source=self._source, source_ref=self._source_ref,
                                                        filename=name, path=claimed))
         except CaptureError as exc:
             target = _unique(self.failed / name)
