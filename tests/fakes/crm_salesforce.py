@@ -48,6 +48,20 @@ def _templates() -> list[tuple[re.Pattern, set[str], dict[str, str]]]:
     return out
 
 
+_SIGNATURE = {"Inkstream_Document_Id__c", "Inkstream_Signature_Status__c", "Inkstream_Signed_At__c",
+              "Inkstream_Signer__c", "Inkstream_Audit_Hash__c"}
+# Fields of the objects inkstream writes (standard ones + what `crm setup` creates), so a
+# mapping with a typo gets Salesforce's INVALID_FIELD, and creates check required fields.
+_FIELDS = {
+    "Account": {"Name", "Website", "Inkstream_Key__c"},
+    "Contact": {"FirstName", "LastName", "Email", "AccountId", "Inkstream_Email__c"},
+    "Opportunity": {"Name", "CloseDate", "Amount", "CurrencyIsoCode", "StageName", "Type", "AccountId"} | _SIGNATURE,
+    "Contract": {"StartDate", "ContractTerm", "Status", "AccountId"} | _SIGNATURE,
+    "Task": {"WhatId", "Subject", "Description", "Status", "Priority", "Inkstream_Idempotency_Key__c"},
+}
+_REQUIRED = {"Account": {"Name"}, "Contact": {"LastName"}, "Opportunity": {"Name", "StageName", "CloseDate"},
+             "Contract": {"AccountId", "StartDate"}, "Task": set()}
+
 _SOQL = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?(?: LIMIT (?P<limit>\d+))?$")
 _COND = re.compile(r"(\w+) (=|LIKE) (null|'(?:[^'\\]|\\.)*')")
 
@@ -194,12 +208,27 @@ class FakeSalesforce:
             return body
         if len(found) > 1:
             return httpx.Response(300, json=[f"/services/data/v{self.api_version}/sobjects/{obj}/{r['Id']}" for r in found])
+        invalid = self._invalid(obj, {**body, field: value}, creating=not found)
+        if invalid is not None:
+            return invalid
         if found:
             found[0].update(body)
             return httpx.Response(200, json={"id": found[0]["Id"], "success": True, "errors": [], "created": False})
         record = {"Id": self.new_id(obj), field: value, **body}
         self.records.setdefault(obj, {})[record["Id"]] = record
         return httpx.Response(201, json={"id": record["Id"], "success": True, "errors": [], "created": True})
+
+    def _invalid(self, obj: str, body: dict, *, creating: bool) -> httpx.Response | None:
+        known = _FIELDS.get(obj)
+        if known is None:
+            return None
+        unknown = sorted(set(body) - known)
+        if unknown:
+            return self._error(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+        missing = sorted(_REQUIRED[obj] - set(body)) if creating else []
+        if missing:
+            return self._error(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]")
+        return None
 
     def _update(self, obj: str, record_id: str, request: httpx.Request) -> httpx.Response:
         record = self.records.get(obj, {}).get(record_id)

@@ -217,3 +217,12 @@ def test_lost_upload_response_is_not_resent_blindly_and_the_retry_finds_it(sf, f
     assert not isinstance(exc.value, CrmPermanentError)
     assert sf.apply(attach, attachment_for(attach)).status == "unchanged"  # the command-level retry
     assert len(fake.records["ContentVersion"]) == 1
+
+
+def test_a_field_the_org_does_not_have_is_salesforces_invalid_field(sf, fake):
+    cmd = planned("salesforce")[2]
+    cmd["fields"]["Colour__c"] = "red"
+    apply_all(sf, planned("salesforce")[:1])
+    with pytest.raises(CrmPermanentError) as exc:
+        sf.apply(cmd)
+    assert exc.value.status == 400 and "INVALID_FIELD" in exc.value.body and "Colour__c" in exc.value.body
