@@ -51,3 +51,32 @@ def signature_command(doc_id: str, ref, *, target: str = "docusign", auth: str |
         "idempotency_key": hashlib.sha256(f"{doc_id}|request_signature|Opportunity|v1".encode()).hexdigest(),
         "mapping_version": "v1", "depends_on": [], "links": [],
     }
+
+
+def read_topic(settings, topic: str) -> list[tuple[str | None, dict]]:
+    """Every committed record of logical ``topic`` now (read_committed, from the start)."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    from schemas.codec import decode
+
+    name = settings.topics.name(topic)
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"t-{uuid.uuid4().hex}",
+                         "isolation.level": "read_committed", "enable.auto.commit": False})
+    try:
+        tps = [TopicPartition(name, p, 0) for p in consumer.list_topics(name, timeout=10).topics[name].partitions]
+        consumer.assign(tps)
+        try:
+            ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
+        except KafkaException:  # a topic created a moment ago has no leader yet: nothing to read
+            return []
+        out, idle = [], 0
+        while idle < 10 and any(consumer.position([TopicPartition(name, p)])[0].offset < end
+                                for p, end in ends.items() if end > 0):
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                idle += 1
+                continue
+            out.append((msg.key().decode() if msg.key() else None, decode(msg.value())))
+        return out
+    finally:
+        consumer.close()
