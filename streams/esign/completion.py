@@ -10,7 +10,8 @@ content-addressed key and stores nothing new), then emit
 - ``esign.events`` ``stored`` with ``signed`` set, so the audit trail holds the hash.
 
 On ``declined``/``voided``/``expired``: only ``update_signature_status``. Other events
-are skipped. Sink processor (at-least-once): every output is idempotent (content-addressed
+are skipped, and so is a final event that contradicts the envelope's terminal state in
+``esign.envelopes`` (terminal states stick, so a late ``voided`` never un-signs a deal). Sink processor (at-least-once): every output is idempotent (content-addressed
 object, commands keyed on doc/operation/hash).
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from connectors.esign import EsignProvider
-from connectors.esign.state import EnvelopeBook
+from connectors.esign.state import TERMINAL, EnvelopeBook
 from connectors.objectstore import ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.crm_fields import crm_command, signature_fields
@@ -42,11 +43,14 @@ def make_completion(settings, *, providers: Callable[[str], EsignProvider], stor
     def handle(event: dict, ctx: Context) -> Iterator[Emit]:
         if event.get("event_type") not in _FINAL or event.get("signed"):
             raise SkipRecord("not a final envelope event")
-        state = book.get(event["envelope_id"])
-        if state is None and refresh is not None:
+        if refresh is not None:
+            # Final events are rare (one or two per envelope), so always catch up: the gateway
+            # wrote this event's state in the same transaction, so the state is now current.
             refresh()
-            state = book.get(event["envelope_id"])
-        state = state or {}
+        state = book.get(event["envelope_id"]) or {}
+        if state.get("status") in TERMINAL and state["status"] != event["event_type"]:
+            # A terminal state sticks: a 'voided' after 'completed' must not un-sign the CRM record.
+            raise SkipRecord(f"envelope is already {state['status']}")
         crm = state.get("crm_target") or settings.esign.crm_target
         names = signature_fields(crm)
         status_fields = {names["status"]: _FINAL[event["event_type"]]}

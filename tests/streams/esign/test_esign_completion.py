@@ -106,3 +106,11 @@ def test_a_download_that_is_not_a_pdf_goes_to_the_dlq(settings, store, sent):
     run = run_processor(make_completion(settings, providers=lambda n: Broken(), store=store, book=book),
                         [("esign.events", _completed(doc_id, envelope_id))])
     assert run.dead and "not a PDF" in run.dead[0]["error"] and run.on("crm.commands") == []
+
+
+def test_a_late_voided_after_completed_does_not_unsign_the_crm_record(settings, store, sent):
+    doc_id, envelope_id, book, client = sent
+    book.apply({**book.get(envelope_id), "status": "completed"})  # what the gateway recorded
+    run = run_processor(make_completion(settings, providers=lambda n: client, store=store, book=book),
+                        [("esign.events", _completed(doc_id, envelope_id, "voided"))])
+    assert run.emitted == [] and run.skipped == ["envelope is already completed"]
