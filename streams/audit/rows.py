@@ -17,16 +17,25 @@ from typing import Any, Callable, Iterator
 
 from streams.audit.chain import canonical_json, sha256_hex
 
-__all__ = ["rows_for", "ts", "strip_prefix"]
+__all__ = ["rows_for", "dlq_rows", "ts", "clamp_ms", "strip_prefix"]
 
 Row = dict[str, Any]
 
 
+# DateTime64's range; a producer bug must not make a row unwritable (it would block the batch).
+_MIN_MS, _MAX_MS = -2_208_988_800_000, 10_413_791_999_999  # 1900-01-01 .. 2299-12-31
+
+
+def clamp_ms(ms: int) -> int:
+    """``ms`` within DateTime64's range (what ClickHouse will store, hence what is hashed)."""
+    return min(max(int(ms), _MIN_MS), _MAX_MS)
+
+
 def ts(ms: int | None) -> dt.datetime | None:
-    """Avro timestamp-millis → aware UTC datetime (DateTime64(3, 'UTC'))."""
+    """Avro timestamp-millis → aware UTC datetime (DateTime64(3, 'UTC')), clamped to its range."""
     if ms is None:
         return None
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(clamp_ms(ms) / 1000, tz=dt.timezone.utc)
 
 
 def strip_prefix(topic: str, prefix: str) -> str:

@@ -22,19 +22,27 @@ worker (chDB allows one process per directory anyway).
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from clickhouse_connect.driver.exceptions import DataError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from inkstream.errors import ConnectorError
+
 from streams.audit.chain import GENESIS, canonical_json, link
-from streams.audit.rows import dlq_rows, rows_for, strip_prefix, ts
+from streams.audit.rows import clamp_ms, dlq_rows, rows_for, strip_prefix, ts
 from streams.audit.store import ClickHouse
 
 __all__ = ["AuditSink", "AuditMetrics", "chain_id", "AUDIT_COLUMNS"]
 
+log = logging.getLogger("inkstream.audit")
+
+# Raised while serialising rows on the client: the data is wrong, retrying cannot help.
+_BAD_ROW = (DataError, TypeError, ValueError, OverflowError)
 AUDIT_COLUMNS = ("doc_id", "seq", "event_id", "topic", "partition", "offset", "occurred_at", "producer",
                  "payload", "payload_sha256", "prev_hash", "hash")
 _MAX_CACHED_HEADS = 200_000
@@ -46,6 +54,7 @@ class AuditMetrics:
     duplicates: Counter
     flush_seconds: Histogram
     flush_failures: Counter
+    analytics_skipped: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> "AuditMetrics":
@@ -61,6 +70,9 @@ class AuditMetrics:
             flush_failures=Counter("inkstream_audit_flush_failures_total",
                                    "Batches the audit sink failed to write (retried by the runtime).",
                                    registry=registry),
+            analytics_skipped=Counter("inkstream_audit_analytics_skipped_total",
+                                      "Records chained in audit_events whose analytics rows could not be built "
+                                      "or written (bad data, never retried).", ("table",), registry=registry),
         )
 
 
@@ -149,7 +161,7 @@ class AuditSink:
             heads[chain] = (row["seq"], row["hash"])
             links.append(row)
         for table, rows in sorted(tables.items()):
-            self._insert(table, rows)
+            self._insert_analytics(table, rows)
         self._insert("audit_events", [{**r, "occurred_at": ts(r.pop("occurred_at_ms"))} for r in links],
                      AUDIT_COLUMNS)
         touched = {r["doc_id"] for r in links}
@@ -191,15 +203,40 @@ class AuditSink:
         producer = p.record.get("producer")
         producer_name = producer.get("name", "") if isinstance(producer, dict) else (p.record.get("processor") or "")
         return link(prev, doc_id=chain, seq=seq, event_id=event_id, topic=p.topic, partition=p.partition,
-                    offset=p.offset, occurred_at_ms=int(p.record.get("occurred_at") or 0),
-                    producer=producer_name, payload=canonical_json(p.record))
+                    offset=p.offset, occurred_at_ms=clamp_ms(p.record.get("occurred_at") or 0),
+                    producer=str(producer_name), payload=canonical_json(p.record))
 
     def _analytics(self, chain: str, event_id: str, p: _Pending) -> list[tuple[str, dict]]:
         record = {**p.record, "event_id": event_id}
-        if p.topic.endswith(".dlq"):
-            doc_id = "" if chain.startswith("~") else chain
-            return list(dlq_rows(record, p.topic, self._prefix, self._decode, doc_id))
-        return rows_for(strip_prefix(p.topic, self._prefix), record)
+        try:
+            if p.topic.endswith(".dlq"):
+                doc_id = "" if chain.startswith("~") else chain
+                return list(dlq_rows(record, p.topic, self._prefix, self._decode, doc_id))
+            return rows_for(strip_prefix(p.topic, self._prefix), record)
+        except Exception as exc:  # noqa: BLE001 - the record is still chained with its full payload
+            self._skipped("(building)", event_id, exc)
+            return []
+
+    def _insert_analytics(self, table: str, rows: list[dict]) -> None:
+        """Insert; if the rows cannot be serialised, insert them one by one and skip the
+        bad ones (a poison row must not block the batch forever). Transient errors raise."""
+        try:
+            return self._insert(table, rows)
+        except ConnectorError as exc:
+            if not isinstance(exc.__cause__, _BAD_ROW):
+                raise
+        for row in rows:
+            try:
+                self._insert(table, [row])
+            except ConnectorError as exc:
+                if not isinstance(exc.__cause__, _BAD_ROW):
+                    raise
+                self._skipped(table, row.get("event_id", "?"), exc)
+
+    def _skipped(self, table: str, event_id: str, exc: Exception) -> None:
+        log.warning("audit: no %s row for event %s: %s", table, event_id, str(exc)[:200])
+        if self._metrics:
+            self._metrics.analytics_skipped.labels(table).inc()
 
     def _insert(self, table: str, rows: list[dict], columns: tuple[str, ...] | None = None) -> None:
         if not rows:

@@ -132,3 +132,31 @@ def test_a_failed_flush_raises_and_the_retried_batch_chains_cleanly(store):
     chain = _chain(store, "d1")
     assert [r["seq"] for r in chain] == [1, 2, 3]
     assert check_chain("d1", chain) == []
+
+
+class _Ctx:
+    def __init__(self, topic: str, offset: int) -> None:
+        self.topic, self.partition, self.offset, self.key = topic, 0, offset, None
+
+
+def test_a_record_the_analytics_tables_cannot_hold_is_still_chained_and_does_not_block(store):
+    from prometheus_client import CollectorRegistry
+
+    from streams.audit.sink import AuditMetrics
+
+    registry = CollectorRegistry()
+    sink = AuditSink(lambda: store, metrics=AuditMetrics.create(registry))
+    bad = s.validated("d1")
+    bad["fields"][0]["name"] = None                       # non-nullable column: the row cannot be written
+    worse = {**s.ocr("d1"), "pages": [{"lines": [{"confidence": "n/a"}]}]}  # rows cannot even be built
+    far = {**s.status("d1", "ocr"), "occurred_at": 10**17}  # beyond DateTime64: clamped, not fatal
+    for i, (topic, rec) in enumerate([("documents.ingested", s.ingested("d1")), ("fields.validated", bad),
+                                      ("ocr.results", worse), ("documents.status", far)]):
+        sink.add(rec, _Ctx(topic, i))
+    sink.flush()
+    assert [r["seq"] for r in _chain(store, "d1")] == [1, 2, 3, 4]
+    assert check_chain("d1", _chain(store, "d1")) == []
+    assert store.query("SELECT name FROM fields ORDER BY name")[1] == [("total_amount",)]
+    assert store.query("SELECT count() FROM status_changes")[1] == [(1,)]
+    assert registry.get_sample_value("inkstream_audit_analytics_skipped_total", {"table": "fields"}) == 1
+    assert registry.get_sample_value("inkstream_audit_analytics_skipped_total", {"table": "(building)"}) == 1
