@@ -21,8 +21,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
