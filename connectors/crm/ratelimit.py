@@ -53,7 +53,17 @@ class TokenBucket:
             self._sleep(wait)
 
     def observe(self, response: httpx.Response) -> None:
-        return None
+        """HubSpot says how many calls are left in its window
+        (``X-HubSpot-RateLimit-Remaining`` / ``-Interval-Milliseconds``); when another
+        client of the same app used them up, wait out the window instead of hitting 429."""
+        remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
+        interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        if remaining is None or interval is None or not remaining.lstrip("-").isdigit() or not interval.isdigit():
+            return
+        if int(remaining) <= 0:
+            with self._lock:
+                until = self._clock() + int(interval) / 1000.0
+                self._spent = deque([until - self.period_s] * self.capacity)
 
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")

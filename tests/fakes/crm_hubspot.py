@@ -88,7 +88,12 @@ class FakeHubSpot:
             self.rate_limited += 1
             return httpx.Response(429, json={"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                                              "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"})
-        return self.script.next(request, self._route) or self._route(request)
+        resp = self.script.next(request, self._route) or self._route(request)
+        if self._limit is not None:  # documented response headers of the rolling limit
+            resp.headers["X-HubSpot-RateLimit-Max"] = str(self._limit)
+            resp.headers["X-HubSpot-RateLimit-Remaining"] = str(self._limit - len(self._window))
+            resp.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = "10000"
+        return resp
 
     def _over_limit(self) -> bool:
         if self._limit is None:

@@ -51,3 +51,18 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
     later = formatdate(time.time() + 30, usegmt=True)
     assert 25 <= parse_retry_after(later) <= 31
+
+
+def test_bucket_waits_out_the_window_when_hubspot_reports_none_remaining():
+    now, slept = [100.0], []
+    bucket = TokenBucket(100, 10.0, clock=lambda: now[0], sleep=slept.append)
+    bucket.acquire()
+    bucket.observe(httpx.Response(200, headers={"X-HubSpot-RateLimit-Remaining": "0",
+                                                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}))
+    bucket.acquire()
+    assert slept == [pytest.approx(10.0)]
+    bucket.observe(httpx.Response(200, headers={"X-HubSpot-RateLimit-Remaining": "57",
+                                                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}))
+    now[0] += 10.0
+    bucket.acquire()
+    assert len(slept) == 1
