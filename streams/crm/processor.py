@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 
 from connectors.crm import Attachment, CrmConnector
 from connectors.objectstore import ObjectRef
-from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
+from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited, ObjectStoreError
 from inkstream.settings import Settings
 from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
@@ -85,7 +85,10 @@ class CrmSink:
         if not command.get("file") or command["operation"] != "attach_file":
             return None
         ref = ObjectRef.from_record(command["file"])
-        data = self.fetch(ref)
+        try:
+            data = self.fetch(ref)
+        except ObjectStoreError as exc:  # S3 unreachable is worth retrying; bounded, then DLQ
+            raise Retryable(f"cannot read {ref.key} from the object store: {exc}") from exc
         digest = hashlib.sha256(data).hexdigest()
         if digest != ref.sha256:
             self._fail(command)

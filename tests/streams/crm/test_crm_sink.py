@@ -151,3 +151,14 @@ def test_command_without_external_id_is_dead_lettered_with_the_reason(sf_proc, s
     command = {**_commands("salesforce")[2], "external_id": None}
     run = run_processor(sf_proc, [("crm.commands", command)])
     assert "names no external id" in run.dead[0]["error"] and sf_fake.requests == []
+
+
+def test_object_store_outage_is_retried_then_dead_lettered(sf_proc, sf_fake):
+    from inkstream.errors import ObjectStoreError
+
+    def down(ref):
+        raise ObjectStoreError("connection refused")
+    commands = _commands("salesforce")
+    run = run_processor(_proc(sf_proc.handle.__self__.connector, fetch=down), [("crm.commands", commands[4])])
+    (dead,) = run.dead
+    assert dead["error_type"] == "Retryable" and dead["attempts"] == 3 and "object store" in dead["error"]
