@@ -69,6 +69,11 @@ def test_a_truncated_pdf_is_refused_as_corrupt():
     assert refusal(data[: len(data) // 2]) == "corrupt"
 
 
+def test_a_pdf_whose_page_tree_is_broken_opens_but_is_refused_as_corrupt():
+    broken = make_pdf().replace(b"/Kids", b"/Kidz")  # same length: xref offsets stay valid
+    assert refusal(broken) == "corrupt"
+
+
 def test_a_pdf_header_followed_by_garbage_is_corrupt():
     assert refusal(b"%PDF-1.7\n" + b"\x00garbage" * 50) == "corrupt"
 
