@@ -76,58 +76,77 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
                registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
     registry = registry or CollectorRegistry()
     intake = Intake(publisher=publisher, book=book, metrics=GatewayMetrics.create(registry), refresh=refresh)
-    esign = settings.esign
+    hooks = _Webhooks(settings, intake, clock)
     app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake, app.state.registry = intake, registry
+    app.middleware("http")(hooks.limit_body)
+    app.add_api_route("/webhooks/docusign", hooks.docusign, methods=["POST"])
+    app.add_api_route("/webhooks/dropbox-sign", hooks.dropbox_sign, methods=["POST"])
+    app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_verify, methods=["GET"])
+    app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_sign, methods=["POST"])
+    app.add_api_route("/webhooks/standard", hooks.standard, methods=["POST"])
 
-    async def handle(provider: str, request: Request, body: bytes, step, ok) -> Response:
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok", "envelopes": len(book)}
+
+    return app
+
+
+class _Webhooks:
+    """One method per endpoint; each verifies exactly as its vendor specifies, then hands
+    the parsed event to :class:`Intake`."""
+
+    def __init__(self, settings, intake: Intake, clock: Callable[[], float]) -> None:
+        self._settings, self._esign, self._intake, self._clock = settings, settings.esign, intake, clock
+
+    async def _handle(self, provider: str, request: Request, body: bytes, step, ok) -> Response:
         """``step()`` verifies and parses (raising to refuse); ``ok(outcome)`` builds the reply."""
         try:
             event: ProviderEvent = await step()
-            check_event_age(provider, event.provider_time, now=clock(), max_age_s=esign.max_event_age_s.get(provider))
+            check_event_age(provider, event.provider_time, now=self._clock(),
+                            max_age_s=self._esign.max_event_age_s.get(provider))
         except WebhookVerificationError as exc:
-            return await _refuse(provider, exc.reason, 401, request, body)
+            return await self._refuse(provider, exc.reason, 401, request, body)
         except (_Malformed, EsignError) as exc:
             log.info("malformed %s webhook: %s", provider, exc)
-            return await _refuse(provider, "malformed", 400, request, body)
+            return await self._refuse(provider, "malformed", 400, request, body)
         try:
-            outcome = await run_in_threadpool(intake.accept, event, body)
+            outcome = await run_in_threadpool(self._intake.accept, event, body)
         except ConnectorError:
             log.exception("could not publish a %s webhook", provider)
             return JSONResponse({"error": "unavailable"}, status_code=503, headers={"Retry-After": "30"})
         return ok(outcome)
 
-    async def _refuse(provider: str, reason: str, status: int, request: Request, body: bytes) -> Response:
-        await run_in_threadpool(intake.reject, provider, reason, body=body, path=request.url.path,
+    async def _refuse(self, provider: str, reason: str, status: int, request: Request, body: bytes) -> Response:
+        await run_in_threadpool(self._intake.reject, provider, reason, body=body, path=request.url.path,
                                 remote_addr=request.client.host if request.client else None,
                                 header_names=list(request.headers.keys()))
-        error = "unverified" if status == 401 else "malformed"
+        error = {401: "unverified", 413: "too_large"}.get(status, "malformed")
         return JSONResponse({"error": error, "reason": reason}, status_code=status)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
+    async def limit_body(self, request: Request, call_next) -> Response:
         # Refuse before reading: a webhook endpoint is open to the internet.
         length = request.headers.get("content-length")
         if request.url.path.startswith("/webhooks/") and length and length.isdigit() \
-                and int(length) > esign.max_webhook_bytes:
+                and int(length) > self._esign.max_webhook_bytes:
             provider = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
-            await run_in_threadpool(intake.reject, provider, "too_large", body=b"", path=request.url.path,
-                                    remote_addr=request.client.host if request.client else None,
-                                    header_names=list(request.headers.keys()))
-            return JSONResponse({"error": "too_large", "reason": "too_large"}, status_code=413)
+            return await self._refuse(provider, "too_large", 413, request, b"")
         return await call_next(request)
 
-    @app.post("/webhooks/docusign")
-    async def docusign(request: Request) -> Response:
+    async def docusign(self, request: Request) -> Response:
         body = await request.body()
 
         async def step() -> ProviderEvent:
-            verify_docusign(body, request.headers, [k.encode() for k in webhook_keys(settings, "docusign")])
+            verify_docusign(body, request.headers, [k.encode() for k in webhook_keys(self._settings, "docusign")])
             return parse_docusign(_json(body))
-        return await handle("docusign", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
+        return await self._handle("docusign", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
 
-    @app.post("/webhooks/dropbox-sign")
-    async def dropbox_sign(request: Request) -> Response:
+    async def dropbox_sign(self, request: Request) -> Response:
         body = await request.body()
 
         async def step() -> ProviderEvent:
@@ -139,51 +158,42 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
             if part is None:
                 raise WebhookVerificationError("no json part", provider="dropbox_sign", reason="missing_signature")
             payload = _json(part if isinstance(part, str) else await part.read())
-            verify_dropbox_sign(payload.get("event") or {}, [k.encode() for k in webhook_keys(settings, "dropbox_sign")])
+            keys = [k.encode() for k in webhook_keys(self._settings, "dropbox_sign")]
+            verify_dropbox_sign(payload.get("event") or {}, keys)
             return parse_dropbox_sign(payload)
-        return await handle("dropbox_sign", request, body, step,
-                            lambda outcome: PlainTextResponse(DROPBOX_SIGN_REPLY))
+        return await self._handle("dropbox_sign", request, body, step,
+                                  lambda outcome: PlainTextResponse(DROPBOX_SIGN_REPLY))
 
+    @staticmethod
     def _acrobat_echo(client_id: str, **extra) -> JSONResponse:
         return JSONResponse({"xAdobeSignClientId": client_id, **extra}, headers={"X-AdobeSign-ClientId": client_id})
 
-    @app.get("/webhooks/acrobat-sign")
-    async def acrobat_verify(request: Request) -> Response:
+    async def acrobat_verify(self, request: Request) -> Response:
         try:
-            client_id = verify_acrobat_client_id(request.headers.get("x-adobesign-clientid"), esign.acrobat_sign.client_ids)
+            client_id = verify_acrobat_client_id(request.headers.get("x-adobesign-clientid"),
+                                                 self._esign.acrobat_sign.client_ids)
         except WebhookVerificationError as exc:
-            return await _refuse("acrobat_sign", exc.reason, 401, request, b"")
-        return _acrobat_echo(client_id)
+            return await self._refuse("acrobat_sign", exc.reason, 401, request, b"")
+        return self._acrobat_echo(client_id)
 
-    @app.post("/webhooks/acrobat-sign")
-    async def acrobat_sign(request: Request) -> Response:
+    async def acrobat_sign(self, request: Request) -> Response:
         body = await request.body()
         client_id = request.headers.get("x-adobesign-clientid") or ""
 
         async def step() -> ProviderEvent:
-            verify_acrobat_client_id(client_id, esign.acrobat_sign.client_ids)
+            verify_acrobat_client_id(client_id, self._esign.acrobat_sign.client_ids)
             return parse_acrobat_sign(_json(body))
-        return await handle("acrobat_sign", request, body, step, lambda outcome: _acrobat_echo(client_id, status=outcome))
+        return await self._handle("acrobat_sign", request, body, step,
+                                  lambda outcome: self._acrobat_echo(client_id, status=outcome))
 
-    @app.post("/webhooks/standard")
-    async def standard(request: Request) -> Response:
+    async def standard(self, request: Request) -> Response:
         body = await request.body()
 
         async def step() -> ProviderEvent:
-            verify_standard(body, request.headers, webhook_keys(settings, "standard"), now=clock(),
-                            tolerance_s=esign.replay_window_s)
+            verify_standard(body, request.headers, webhook_keys(self._settings, "standard"), now=self._clock(),
+                            tolerance_s=self._esign.replay_window_s)
             return parse_standard(_json(body), request.headers["webhook-id"])
-        return await handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
-
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/healthz")
-    async def healthz() -> dict:
-        return {"status": "ok", "envelopes": len(book)}
-
-    return app
+        return await self._handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
 
 
 _LOCAL_DEFAULT_MARK = "inkstream-local"
