@@ -75,7 +75,8 @@ def make_completion(settings, *, providers: Callable[[str], EsignProvider], stor
             "provider_event": "inkstream.signed_file_stored", "provider_event_id": f"stored:{ref['sha256']}",
             "provider_time": None, "signer": event.get("signer"), "signed": ref, "payload_sha256": ref["sha256"]})
 
-    return Processor(name="esign.complete", inputs=("esign.events",), handle=handle, sink=True)
+    # stage: documents.status shows the signature stage closed (or failed, with the DLQ reason).
+    return Processor(name="esign.complete", inputs=("esign.events",), handle=handle, sink=True, stage="signature")
 
 
 def _iso(ms: int | None) -> str | None:

@@ -63,6 +63,7 @@ def test_completed_envelope_stores_the_signed_pdf_with_its_hash_next_to_the_unto
     assert status["operation"] == "update_signature_status" and status["depends_on"] == [attach["idempotency_key"]]
     assert status["fields"] == {"Inkstream_Signature_Status__c": "signed", "Inkstream_Signed_At__c": "2025-11-24T16:00:00Z",
                                 "Inkstream_Signer__c": "ada@acme.example", "Inkstream_Audit_Hash__c": sha}
+    assert [(s["doc_id"], s["stage"], s["status"]) for s in run.statuses] == [(doc_id, "signature", "done")]
 
 
 def test_redelivered_completion_stores_no_second_version_and_repeats_the_same_keys(settings, store, sent):
