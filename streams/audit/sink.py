@@ -148,9 +148,9 @@ class AuditSink:
         fresh = [(c, e, p) for c, e, p in items if e not in known]
         if self._metrics and len(batch) > len(fresh):
             self._metrics.duplicates.inc(len(batch) - len(fresh))
-        if not fresh:
-            return
-        heads = self._load_heads(sorted({c for c, _, _ in fresh}))
+        # Heads of every chain in the batch, not only the fresh ones: a redelivery after a
+        # flush that died between the audit_events and audit_chain_heads inserts repairs them.
+        heads = self._load_heads(chains)
         tables: dict[str, list[dict]] = {}
         links: list[dict] = []
         for chain, event_id, pending in fresh:
@@ -164,7 +164,7 @@ class AuditSink:
             self._insert_analytics(table, rows)
         self._insert("audit_events", [{**r, "occurred_at": ts(r.pop("occurred_at_ms"))} for r in links],
                      AUDIT_COLUMNS)
-        touched = {r["doc_id"] for r in links}
+        touched = {c for c in chains if c in heads}
         self._insert("audit_chain_heads", [{"doc_id": c, "seq": heads[c][0], "hash": heads[c][1]} for c in sorted(touched)])
         if len(self._heads) > _MAX_CACHED_HEADS:
             self._heads.clear()
