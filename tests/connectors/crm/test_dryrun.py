@@ -8,7 +8,7 @@ import httpx
 
 from connectors.crm.dryrun import redact_headers
 from connectors.crm.factory import build_connector
-from helpers import apply_all, planned
+from crm_helpers import apply_all, planned
 from inkstream.settings import load_settings
 
 
@@ -16,7 +16,7 @@ def _recorded(crm: str, **vendor) -> list:
     connector = build_connector(load_settings(crm={crm: vendor} if vendor else {}), crm, client=httpx.Client())
     out = []
     for command in planned(crm):
-        from helpers import attachment_for
+        from crm_helpers import attachment_for
         connector.apply(command, attachment_for(command))
         out += connector.take()
     return out

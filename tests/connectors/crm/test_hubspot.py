@@ -13,7 +13,7 @@ from connectors.crm.vendor_http import RetryPolicy, VendorHttp
 from connectors.crm.oauth import StaticToken
 from connectors.crm.ratelimit import TokenBucket
 from fakes.crm_hubspot import FakeHubSpot
-from helpers import apply_all, planned
+from crm_helpers import apply_all, planned
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
 
 

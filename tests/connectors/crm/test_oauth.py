@@ -8,7 +8,7 @@ import pytest
 from connectors.crm.factory import build_connector, is_dry_run
 from connectors.crm.oauth import OAuthToken
 from fakes.crm_zoho import FakeZoho
-from helpers import planned
+from crm_helpers import planned
 from inkstream.errors import ConfigError, CrmAuthError
 from inkstream.settings import load_settings
 

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.crm.factory import build_connector
 from fakes.crm_salesforce import FakeSalesforce
-from helpers import apply_all, attachment_for, planned
+from crm_helpers import apply_all, attachment_for, planned
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
 
 

@@ -10,7 +10,7 @@ import pytest
 from connectors.crm.factory import build_connector
 from connectors.crm.zoho import criteria_value
 from fakes.crm_zoho import FakeZoho
-from helpers import apply_all, planned
+from crm_helpers import apply_all, planned
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
 
 
@@ -114,7 +114,7 @@ def test_invalid_field_is_permanent_with_zohos_body(zoho, fake):
 
 def test_attachment_for_a_missing_deal_is_permanent(zoho, fake):
     attach = next(c for c in planned("zoho") if c["operation"] == "attach_file")
-    from helpers import attachment_for
+    from crm_helpers import attachment_for
     with pytest.raises(CrmPermanentError) as exc:
         zoho.apply(attach, attachment_for(attach))
     assert exc.value.status == 404
@@ -149,7 +149,7 @@ def test_search_criteria_values_are_escaped():
 
 
 def test_lost_attachment_response_is_not_resent_blindly_and_the_retry_finds_it(zoho, fake):
-    from helpers import attachment_for
+    from crm_helpers import attachment_for
     commands = planned("zoho")
     apply_all(zoho, commands[:3])
     attach = commands[3]
