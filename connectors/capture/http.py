@@ -28,6 +28,7 @@ from connectors.capture.ingest import IngestMetrics, ingest
 from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
 from inkstream.errors import CaptureError, ConnectorError
+from streams.records import now_ms
 
 __all__ = ["create_app", "HTTP_STATUS"]
 
@@ -112,52 +113,17 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
                             headers=exc.headers)
 
     def key_with(scope: str):
-        # async: a dict lookup and one hash, not worth a threadpool hop per request
-        async def check(x_api_key: str | None = Depends(_api_key_header),
-                  bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> ApiKey:
-            presented = x_api_key or (bearer.credentials if bearer else None)
-            if not presented:
-                raise _Refused(401, "unauthenticated", "send an API key in X-API-Key",
-                               {"WWW-Authenticate": "Bearer"})
-            entry = deps["keys"].verify(presented)
-            if entry is None:
-                raise _Refused(401, "unauthenticated", "unknown or revoked API key",
-                               {"WWW-Authenticate": "Bearer"})
-            if not entry.allows(scope):
-                raise _Refused(403, "forbidden", f"this key may not {scope}")
-            return entry
-        return check
+        return _key_checker(deps, scope)
 
     @app.post("/v1/documents", status_code=201, response_model=Accepted, openapi_extra=_UPLOAD_SCHEMA,
               responses={c: {"model": Refusal} for c in (401, 403, 413, 415, 422, 503)})
     async def upload(request: Request, key: ApiKey = Depends(key_with("ingest"))) -> Accepted:
         """Store one document and announce it on ``documents.ingested``."""
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > max_bytes + _MULTIPART_OVERHEAD:
-            raise _Refused(413, "too_large", f"the upload is over the limit of {max_bytes} bytes")
-        try:
-            form = await read_form(request.headers.get("content-type"), request.stream(),
-                                   tmp_dir=tmp_dir, file_field="file", max_bytes=max_bytes)
-        except CaptureError as exc:
-            raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
-        try:
-            doc = _document(form, key)
-            result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
-                                             settings=settings, metrics=deps["metrics"], wait=False)
-            # Answer only once Kafka acknowledged, without holding a worker thread meanwhile.
-            await asyncio.wait_for(asyncio.wrap_future(result.delivered), _DELIVERY_TIMEOUT_S)
-        except CaptureError as exc:
-            raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
-        except (ConnectorError, TimeoutError) as exc:
-            raise _Refused(503, "unavailable", f"storage or Kafka unavailable, retry: {exc}",
-                           {"Retry-After": "5"}) from exc
-        finally:
-            if form.file_path is not None:
-                form.file_path.unlink(missing_ok=True)
+        result = await _store_upload(request, key, deps, settings, tmp_dir, max_bytes)
         if deps["status"] is not None:
             deps["status"].observe({"doc_id": result.doc_id, "stage": "ingested", "detail": None,
                                     "status": "duplicate" if result.duplicate else "stored",
-                                    "occurred_at": _now_ms()})
+                                    "occurred_at": now_ms()})
         return Accepted(doc_id=result.doc_id, sha256=result.sha256, duplicate=result.duplicate,
                         duplicate_of=result.duplicate_of, topic=result.topic)
 
@@ -176,6 +142,54 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
         return {"ok": True}
 
     return app
+
+
+def _key_checker(deps: dict, scope: str):
+    """A FastAPI dependency: the caller's live key, allowed ``scope``; else 401/403.
+    Async on purpose: a dict lookup and one hash are not worth a threadpool hop."""
+
+    async def check(x_api_key: str | None = Depends(_api_key_header),
+                    bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> ApiKey:
+        presented = x_api_key or (bearer.credentials if bearer else None)
+        if not presented:
+            raise _Refused(401, "unauthenticated", "send an API key in X-API-Key",
+                           {"WWW-Authenticate": "Bearer"})
+        entry = deps["keys"].verify(presented)
+        if entry is None:
+            raise _Refused(401, "unauthenticated", "unknown or revoked API key",
+                           {"WWW-Authenticate": "Bearer"})
+        if not entry.allows(scope):
+            raise _Refused(403, "forbidden", f"this key may not {scope}")
+        return entry
+
+    return check
+
+
+async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp_dir: Path, max_bytes: int):
+    """Stream the form to a temp file, ingest it, and wait for Kafka's acknowledgement."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes + _MULTIPART_OVERHEAD:
+        raise _Refused(413, "too_large", f"the upload is over the limit of {max_bytes} bytes")
+    try:
+        form = await read_form(request.headers.get("content-type"), request.stream(),
+                               tmp_dir=tmp_dir, file_field="file", max_bytes=max_bytes)
+    except CaptureError as exc:
+        raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
+    try:
+        doc = _document(form, key)
+        result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
+                                         settings=settings, metrics=deps["metrics"], wait=False)
+        # Answer only once Kafka acknowledged, without holding a worker thread meanwhile.
+        await asyncio.wait_for(asyncio.wrap_future(result.delivered), _DELIVERY_TIMEOUT_S)
+        return result
+    except CaptureError as exc:
+        raise _Refused(HTTP_STATUS.get(exc.reason, 422), exc.reason, str(exc)) from exc
+    except (ConnectorError, TimeoutError) as exc:
+        raise _Refused(503, "unavailable", f"storage or Kafka unavailable, retry: {exc}",
+                       {"Retry-After": "5"}) from exc
+    finally:
+        if form.file_path is not None:
+            form.file_path.unlink(missing_ok=True)
 
 
 def _document(form, key: ApiKey) -> CapturedDocument:
@@ -211,8 +225,3 @@ def _build_missing(settings, deps: dict) -> list:
         closers.append(deps["status"].stop)
     return closers
 
-
-def _now_ms() -> int:
-    import time
-
-    return int(time.time() * 1000)

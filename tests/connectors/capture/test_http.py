@@ -169,3 +169,18 @@ def test_metrics_are_served_without_pii(api, key):
     text = api.get("/metrics/").text
     assert 'inkstream_ingest_documents_total{outcome="ingested",source="http"} 1.0' in text
     assert "jane" not in text
+
+
+def test_an_unreachable_store_is_a_503_with_retry_after(settings, sink, keys):
+    from inkstream.errors import ObjectStoreError
+
+    class DownStore:
+        def put_if_absent(self, *a, **kw):
+            raise ObjectStoreError("put originals/..: connection refused")
+
+    app = create_app(settings, store=DownStore(), producer=sink, keys=keys,
+                     status=StatusView("unit.documents.status"), registry=CollectorRegistry())
+    with TestClient(app) as client:
+        resp = upload(client, {"X-API-Key": keys.create("s")[1]}, make_pdf("Down"))
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    assert resp.json()["reason"] == "unavailable" and sink.records == []

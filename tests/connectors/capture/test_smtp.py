@@ -123,3 +123,19 @@ def test_the_same_mail_sent_twice_is_flagged_duplicate_without_a_second_copy(smt
     first, second = sink.decoded("documents.ingested")
     assert second["duplicate_of"] == first["doc_id"]
     assert sum(len(v) for v in memstore.versions.values()) == 1
+
+
+def test_a_storage_outage_answers_451_so_the_sender_retries(tmp_path, sink):
+    from inkstream.errors import ConnectorError
+
+    def down(doc):
+        raise ConnectorError("S3 unreachable")
+
+    port = free_port()
+    controller = start_smtp(CaptureHandler(down, inline_min_bytes=2000), host="127.0.0.1", port=port,
+                            max_bytes=300_000)
+    try:
+        code, reply = send(port, mail((make_pdf("Outage"), "application", "pdf", "o.pdf")))
+    finally:
+        controller.stop()
+    assert code == 451 and b"try again later" in reply
