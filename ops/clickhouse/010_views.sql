@@ -112,3 +112,19 @@ SELECT
 FROM dlq_events FINAL
 GROUP BY dlq_topic, processor, error_type
 ORDER BY records DESC;
+
+-- OCR quality by day, engine and device: what the models read and how sure they were.
+CREATE OR REPLACE VIEW v_ocr_quality AS
+SELECT
+    toDate(occurred_at)                                        AS day,
+    engine,
+    device,
+    count()                                                    AS documents,
+    sum(pages)                                                 AS pages,
+    sum(text_layer_pages)                                      AS text_layer_pages,
+    round(sum(mean_confidence * lines) / nullIf(sum(lines), 0), 4) AS mean_line_confidence,
+    round(sum(low_confidence_lines) / nullIf(sum(lines), 0), 4)    AS low_confidence_share,
+    quantileExactInclusive(0.5)(duration_ms)                   AS p50_ms_per_document
+FROM ocr_quality FINAL
+GROUP BY day, engine, device
+ORDER BY day, engine, device;

@@ -99,3 +99,14 @@ def test_crm_sync_failures_by_day_and_target(loaded):
 def test_views_count_no_redelivered_duplicate(loaded):
     _, rows = loaded.query("SELECT count() FROM audit_events")
     assert rows[0][0] == len(_records()) + 3
+
+
+def test_ocr_quality_by_day_engine_and_device(store):
+    lines = {"o1": (0.99, 0.5, 0.9), "o2": (0.8,)}
+    records = [("ocr.results", s.ocr(d, at=JAN, confidences=c)) for d, c in lines.items()]
+    run_processor(Processor(name="audit", inputs=("x",), batch_sink=AuditSink(lambda: store)), records)
+    _, rows = store.query("SELECT day, engine, device, documents, pages, mean_line_confidence, "
+                          "low_confidence_share FROM v_ocr_quality")
+    every = [c for cs in lines.values() for c in cs]
+    assert rows == [(dt.date(2026, 1, 1), "rapidocr", "cpu", 2, 2, pytest.approx(sum(every) / len(every), abs=1e-4),
+                     pytest.approx(sum(c < 0.8 for c in every) / len(every), abs=1e-4))]
