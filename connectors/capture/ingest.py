@@ -13,13 +13,16 @@
    by ``doc_id``, through an idempotent producer.
 
 Guarantee: at-least-once. The object is written before the record, so a record never
-points at missing bytes; a crash between the two leaves an orphan object whose next
-upload is reported as a duplicate of a doc_id no record names (harmless, visible).
+points at missing bytes. If Kafka refuses the record, the object just created is
+removed again, so the sender's retry stores it afresh. Only a crash between the two
+steps leaves an orphan, whose next upload is then reported as a duplicate of a doc_id
+no record names (visible in the object's metadata; documented weakness).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -36,7 +39,7 @@ from streams.records import envelope
 __all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
            "original_key"]
 
-_CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
 _DELIVERY_TIMEOUT_S = 30.0
 
 
@@ -56,12 +59,16 @@ class DedupeStore(ObjectStore, Protocol):
     - ``put_if_absent`` MUST store nothing and return None when ``key`` exists, and
       SHOULD be atomic (two writers of one key: one version, one None).
     - ``stat`` returns the latest version's ref and user metadata, or None.
+    - ``discard`` removes one version, and only that one.
     """
 
     def put_if_absent(self, key: str, data, *, content_type: str,
                       metadata: dict[str, str] | None = None) -> ObjectRef | None: ...
 
     def stat(self, key: str) -> tuple[ObjectRef, dict[str, str]] | None: ...
+
+    def discard(self, ref: ObjectRef) -> None:
+        """Remove exactly ``ref.version_id`` (undo a put whose announcement failed)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
     """
     started = time.perf_counter()
     try:
-        result = _ingest(doc, store, producer, settings, wait)
+        result = _ingest(doc, store, producer, settings)
     except CaptureError as exc:
         if metrics:
             metrics.documents.labels(doc.source, "refused").inc()
@@ -125,15 +132,31 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
         if metrics:
             metrics.documents.labels(doc.source, "error").inc()
         raise
-    if metrics:
-        metrics.documents.labels(doc.source, "duplicate" if result.duplicate else "ingested").inc()
-        metrics.bytes.labels(doc.source).inc(result.original.size_bytes)
-        metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
+    result.delivered.add_done_callback(lambda fut: _settle(fut, doc, result, store, metrics, started))
+    if wait:
+        _wait(result.delivered)
     return result
 
 
-def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings,
-            wait: bool) -> IngestResult:
+def _settle(delivered: Future, doc: CapturedDocument, result: IngestResult, store, metrics, started: float) -> None:
+    """Once Kafka answered: count the outcome, and if the record was lost, remove the
+    object this call created, so that a retry stores it again instead of reporting a
+    duplicate of a document no record announces."""
+    failed = delivered.exception() is not None
+    if failed and not result.duplicate:
+        try:
+            store.discard(result.original)
+        except Exception:  # best effort: the orphan is then visible as a duplicate_of without record
+            log.warning("could not remove %s after a failed delivery", result.original.key)
+    if metrics:
+        outcome = "error" if failed else "duplicate" if result.duplicate else "ingested"
+        metrics.documents.labels(doc.source, outcome).inc()
+        if not failed:
+            metrics.bytes.labels(doc.source).inc(result.original.size_bytes)
+            metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
+
+
+def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings) -> IngestResult:
     cap = settings.capture
     checked = intake.check(doc.path if doc.path is not None else doc.data, doc.filename,
                            max_bytes=cap.max_bytes, max_image_pixels=cap.max_image_pixels)
@@ -159,8 +182,6 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
               "stage": "ingested", "status": "duplicate" if duplicate else "stored",
               "detail": f"duplicate of {duplicate_of}" if duplicate else None}
     delivered = _send_both(producer, settings, topic, doc_id, record, status)
-    if wait:
-        _wait(delivered)
     return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
                         original=ref, topic=settings.topics.name(topic), delivered=delivered)
 

@@ -143,6 +143,13 @@ class S3ObjectStore:
         return ObjectRef(bucket=self.bucket, key=key, version_id=result.version_id, sha256=digest,
                          size_bytes=len(body), content_type=content_type)
 
+    def discard(self, ref: ObjectRef) -> None:
+        """Delete exactly ``ref``'s version (never the whole key's history)."""
+        if not ref.version_id:
+            raise ObjectStoreError(f"discard {ref.key}: refusing to delete without a version id")
+        with _converted(f"discard {ref.key}"):
+            self._client.remove_object(ref.bucket, ref.key, version_id=ref.version_id)
+
     def get(self, ref: ObjectRef) -> bytes:
         with _converted(f"get {ref.key}"):
             response = self._client.get_object(ref.bucket, ref.key, version_id=ref.version_id)

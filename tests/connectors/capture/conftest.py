@@ -26,7 +26,7 @@ class MemoryStore:
         from connectors.objectstore import ObjectRef
 
         body = data if isinstance(data, bytes) else data.read()
-        version = f"v{sum(len(v) for v in self.versions.values()) + 1}"
+        version = f"v{len(self.versions.get(key, [])) + 1}"
         self.versions.setdefault(key, []).append((body, dict(metadata or {}), content_type))
         return ObjectRef("mem", key, version, hashlib.sha256(body).hexdigest(), len(body), content_type)
 
@@ -46,6 +46,12 @@ class MemoryStore:
         ref = ObjectRef("mem", key, f"v{len(self.versions[key])}", hashlib.sha256(body).hexdigest(),
                         len(body), ctype)
         return ref, meta
+
+    def discard(self, ref):
+        versions = self.versions[ref.key]
+        versions.pop(int(ref.version_id[1:]) - 1)
+        if not versions:
+            del self.versions[ref.key]
 
     def exists(self, key):
         found = self.stat(key)

@@ -114,16 +114,23 @@ def test_metrics_count_ingested_duplicates_and_bytes_by_source(memstore, sink, s
     assert get("inkstream_ingest_seconds_count", {"source": "cli"}) == 2
 
 
-def test_a_kafka_delivery_failure_is_raised_not_swallowed(memstore, settings):
+def test_a_kafka_delivery_failure_is_raised_and_the_stored_object_undone(memstore, sink, settings):
     class FailingSink:
         def send(self, topic, key, value):
             fut: Future = Future()
             fut.set_exception(RuntimeError("broker gone"))
             return fut
 
+    data = make_pdf("F")
     with pytest.raises(ConnectorError, match="broker gone"):
-        ingest(CapturedDocument(source="cli", filename="f.pdf", data=make_pdf("F")),
+        ingest(CapturedDocument(source="cli", filename="f.pdf", data=data),
                store=memstore, producer=FailingSink(), settings=settings)
+    # The object it had stored is removed again, so the sender's retry is not a
+    # "duplicate" of a document that no record announced.
+    assert memstore.versions == {}
+    retry = ingest(CapturedDocument(source="cli", filename="f.pdf", data=data),
+                   store=memstore, producer=sink, settings=settings)
+    assert retry.duplicate is False and sink.decoded("documents.ingested")[0]["duplicate_of"] is None
 
 
 def test_an_unknown_priority_is_refused_before_anything_happens():

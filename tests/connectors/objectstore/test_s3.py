@@ -104,3 +104,11 @@ def test_put_if_absent_of_a_large_stream_falls_back_to_a_checked_multipart_uploa
     with path.open("rb") as fh:
         assert store.put_if_absent(key, fh, content_type="application/octet-stream") is None
     assert len(store.versions(key)) == 1
+
+
+def test_discard_removes_one_version_and_keeps_the_others(store, key):
+    first = store.put(key, b"one", content_type="text/plain")
+    second = store.put(key, b"two", content_type="text/plain")
+    store.discard(second)
+    assert store.versions(key) == [first.version_id]
+    assert store.get(first) == b"one"
