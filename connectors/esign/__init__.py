@@ -81,6 +81,10 @@ class EsignProvider(Protocol):
       Dropbox Sign ``metadata.doc_id``), and returns the provider's envelope id. An auth
       option the provider does not offer raises ``EsignError`` (never silently dropped).
     - ``download_signed(envelope_id)`` returns the bytes of the combined signed PDF.
+    - MAY offer ``find_envelope(request) -> CreatedEnvelope | None``: the envelope already
+      created for this request (by idempotency key or doc id), which the dispatcher asks
+      before creating; this closes the crash window between "created at the provider" and
+      "recorded in esign.envelopes" where the vendor API can search.
     - HTTP goes through the ``httpx.Client`` given to the constructor (tests pass a
       ``MockTransport``). Errors are converted where they enter: 429 → ``CrmRateLimited``-like
       ``EsignRateLimited`` with ``retry_after``; 5xx/transport → ``EsignTransient``; other

@@ -25,6 +25,9 @@ from inkstream.errors import EsignError
 
 __all__ = ["AcrobatSign", "agreement_info"]
 
+# Agreements that no longer count: a new request for the document may be sent.
+_DEAD = frozenset({"CANCELLED", "EXPIRED"})
+
 
 class AcrobatSign:
     name = "acrobat_sign"
@@ -42,6 +45,13 @@ class AcrobatSign:
         response = call(self._client, self.name, "POST", f"{self._base}/agreements", headers=self._auth,
                         json=agreement_info(request, transient_id))
         return CreatedEnvelope(self.name, response.json()["id"], "sent")
+
+    def find_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope | None:
+        """A live agreement already created for this document (``GET /agreements?externalId=``)."""
+        response = call(self._client, self.name, "GET", f"{self._base}/agreements", headers=self._auth,
+                        params={"externalId": request.doc_id})
+        live = [a for a in response.json().get("userAgreementList") or [] if a.get("status") not in _DEAD]
+        return CreatedEnvelope(self.name, live[0]["id"], "sent") if live else None
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/agreements/{envelope_id}/combinedDocument",

@@ -36,6 +36,7 @@ __all__ = ["DocuSign", "jwt_assertion", "DOC_ID_FIELD", "IDEMPOTENCY_FIELD"]
 DOC_ID_FIELD = "doc_id"
 IDEMPOTENCY_FIELD = "inkstream_idempotency_key"
 _JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_LOOKBACK_S = 90 * 86400  # how far back find_envelope looks (DocuSign requires a from_date)
 
 
 def _b64url(data: bytes) -> str:
@@ -102,6 +103,16 @@ class DocuSign:
                         json=definition, headers=self._bearer())
         summary = response.json()
         return CreatedEnvelope(self.name, summary["envelopeId"], summary.get("status", "sent"))
+
+    def find_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope | None:
+        """An envelope already created for ``request.idempotency_key`` (searched by the text
+        custom field, ``GET .../envelopes?custom_field=...``), so that a command redelivered
+        after a crash between create and record does not send a second envelope."""
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock() - _LOOKBACK_S))
+        response = call(self._client, self.name, "GET", f"{self._base}/envelopes", headers=self._bearer(), params={
+            "from_date": since, "status": "any", "custom_field": f"{IDEMPOTENCY_FIELD}={request.idempotency_key}"})
+        envelopes = response.json().get("envelopes") or []
+        return CreatedEnvelope(self.name, envelopes[0]["envelopeId"], envelopes[0].get("status", "sent")) if envelopes else None
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/envelopes/{envelope_id}/documents/combined",

@@ -12,6 +12,10 @@ check; ``object``/``external_id_field``/``external_id`` = the CRM record to upda
 ``target`` names the provider (``docusign``, ``acrobat-sign``, ``dropbox-sign``); a
 provider with no credentials is replaced by the local SIMULATED provider.
 
+Before creating, a provider that can search (DocuSign by custom field, Acrobat Sign by
+external id) is asked for an envelope already made for the command: that covers a crash
+after the provider call but before the state was recorded.
+
 Provider errors: 429 → Backpressure(retry_after); 5xx/transport → Retryable (bounded,
 then DLQ); any other refusal → DLQ with the vendor's error body.
 """
@@ -57,8 +61,9 @@ def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], stor
             raise EsignError("request_signature without a file")
         request = envelope_request(command, store.get(ObjectRef.from_record(command["file"])))
         provider = providers(command.get("target") or settings.esign.provider)
+        find = getattr(provider, "find_envelope", None)
         try:
-            created = provider.create_envelope(request)
+            created = (find(request) if find is not None else None) or provider.create_envelope(request)
         except EsignRateLimited as exc:
             raise Backpressure(exc.retry_after, reason=f"{provider.name} rate limit") from exc
         except EsignTransient as exc:

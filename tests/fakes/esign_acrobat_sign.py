@@ -6,6 +6,7 @@ Built from ``shared/specs/acrobat-sign/rest-v6/transientDocuments.json`` and
   201 ``TransientDocumentResponse``;
 - ``POST /api/rest/v6/agreements`` — ``AgreementInfo`` validated strictly against the model;
   201 ``AgreementCreationResponse`` ``{"id"}``; 400 ``{"code", "message"}`` otherwise;
+- ``GET /api/rest/v6/agreements?externalId=`` — ``UserAgreements`` (``userAgreementList``);
 - ``GET /api/rest/v6/agreements/{agreementId}/combinedDocument`` — ``application/pdf``.
 """
 
@@ -57,6 +58,12 @@ class FakeAcrobatSign:
             agreement_id = f"CBJCHBCAABAA{uuid.uuid4().hex}"
             self.agreements[agreement_id] = body
             return httpx.Response(201, json={"id": agreement_id})
+        if request.method == "GET" and path == "/api/rest/v6/agreements":
+            external_id = request.url.params.get("externalId")
+            found = [{"id": aid, "status": "OUT_FOR_SIGNATURE", "name": body["name"], "esign": True}
+                     for aid, body in self.agreements.items()
+                     if external_id is None or body.get("externalId", {}).get("id") == external_id]
+            return httpx.Response(200, json={"userAgreementList": found, "page": {}})
         prefix, suffix = "/api/rest/v6/agreements/", "/combinedDocument"
         if request.method == "GET" and path.startswith(prefix) and path.endswith(suffix):
             agreement_id = path[len(prefix):-len(suffix)]

@@ -6,6 +6,8 @@ Built from ``shared/specs/docusign/esignature.rest.swagger-v2.1.json``:
   ``errorDetails`` shape (``errorCode``, ``message``) when invalid;
 - ``GET /restapi/v2.1/accounts/{accountId}/envelopes/{envelopeId}/documents/combined`` —
   ``application/pdf``; 404 for an unknown envelope;
+- ``GET /restapi/v2.1/accounts/{accountId}/envelopes`` — listStatusChanges; query names
+  checked against the swagger, ``custom_field=name=value`` filters on text custom fields;
 - ``POST /oauth/token`` — the JWT grant (DocuSign "JSON Web Token (JWT) Grant" guide): the
   assertion's RS256 signature is checked with the configured public key.
 ``fail_next`` queues statuses (429 with ``Retry-After``, 500) for the next API calls.
@@ -14,15 +16,24 @@ Built from ``shared/specs/docusign/esignature.rest.swagger-v2.1.json``:
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 
 import httpx
 
 from connectors.esign.simulated import signed_pdf
-from fakes.esign_specs import docusign_errors
+from fakes.esign_specs import SPECS, docusign_errors
 
 __all__ = ["FakeDocuSign"]
+
+
+@functools.lru_cache(maxsize=1)
+def _list_parameters() -> frozenset[str]:
+    """Query parameter names of ``GET /v2.1/accounts/{accountId}/envelopes`` in the swagger."""
+    spec = json.loads((SPECS / "docusign" / "esignature.rest.swagger-v2.1.json").read_text())
+    op = spec["paths"]["/v2.1/accounts/{accountId}/envelopes"]["get"]
+    return frozenset(p["name"] for p in op["parameters"] if p["in"] == "query")
 
 
 class FakeDocuSign:
@@ -34,6 +45,7 @@ class FakeDocuSign:
         self.requests: list[httpx.Request] = []
         self.token_grants = 0
         self.fail_next: list[int] = []
+        self.searches = 0
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -52,6 +64,8 @@ class FakeDocuSign:
         base = f"/restapi/v2.1/accounts/{self.account_id}/envelopes"
         if request.method == "POST" and path == base:
             return self._create(request)
+        if request.method == "GET" and path == base:
+            return self._list(request)
         if request.method == "GET" and path.startswith(base + "/") and path.endswith("/documents/combined"):
             envelope_id = path[len(base) + 1:-len("/documents/combined")]
             if envelope_id not in self.envelopes:
@@ -73,6 +87,20 @@ class FakeDocuSign:
         return httpx.Response(201, json={"envelopeId": envelope_id, "status": "sent",
                                          "statusDateTime": "2026-11-25T20:00:00.0000000Z",
                                          "uri": f"/envelopes/{envelope_id}"})
+
+    def _list(self, request: httpx.Request) -> httpx.Response:
+        """``GET .../envelopes`` (listStatusChanges): query names checked against the swagger."""
+        params = dict(request.url.params)
+        unknown = set(params) - _list_parameters()
+        if unknown or "from_date" not in params:
+            return httpx.Response(400, json={"errorCode": "INVALID_REQUEST_PARAMETER",
+                                             "message": f"unknown {sorted(unknown)} or from_date missing"})
+        name, _, value = params.get("custom_field", "").partition("=")
+        found = [{"envelopeId": eid, "status": "sent"} for eid, body in self.envelopes.items()
+                 if not name or any(f["name"] == name and f["value"] == value
+                                    for f in body.get("customFields", {}).get("textCustomFields", []))]
+        self.searches += 1
+        return httpx.Response(200, json={"envelopes": found, "resultSetSize": str(len(found))})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         from urllib.parse import parse_qs

@@ -187,3 +187,22 @@ def test_configured_credentials_select_the_real_provider_and_none_select_the_sim
     fake = FakeDocuSign()
     real = build_provider(configured, "docusign", httpx.Client(transport=fake.transport()))
     assert real.create_envelope(_request()).envelope_id in fake.envelopes
+
+
+def test_docusign_finds_the_envelope_already_created_for_an_idempotency_key():
+    fake = FakeDocuSign()
+    client = _docusign(fake)
+    assert client.find_envelope(_request()) is None
+    created = client.create_envelope(_request())
+    assert client.find_envelope(_request()).envelope_id == created.envelope_id
+    other = EnvelopeRequest(doc_id="doc-43", idempotency_key="key-43", title="t", pdf=PDF,
+                            recipients=(Recipient("B", "b@x.example"),))
+    assert client.find_envelope(other) is None
+
+
+def test_acrobat_sign_finds_a_live_agreement_for_the_document():
+    fake = FakeAcrobatSign()
+    client = AcrobatSign(httpx.Client(transport=fake.transport()), base_url="https://x", access_token=fake.token)
+    assert client.find_envelope(_request()) is None
+    created = client.create_envelope(_request())
+    assert client.find_envelope(_request()).envelope_id == created.envelope_id

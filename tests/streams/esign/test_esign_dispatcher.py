@@ -80,3 +80,13 @@ def test_without_credentials_the_dispatcher_uses_the_simulated_provider(settings
     [state] = run.on("esign.envelopes")
     assert state["provider"] == "simulated" and state["envelope_id"].startswith("sim-")
     assert provider.created[0].pdf == original[1]
+
+
+def test_a_crash_between_create_and_record_does_not_send_a_second_envelope(settings, store, original, docusign):
+    """The envelope exists at DocuSign but its state never reached esign.envelopes."""
+    fake, client = docusign
+    command = signature_command("doc-crash", original[0])
+    run_processor(_dispatcher(settings, store, client), [("crm.commands", command)])  # state lost with the process
+    again = run_processor(_dispatcher(settings, store, client), [("crm.commands", command)])
+    [state] = again.on("esign.envelopes")
+    assert len(fake.envelopes) == 1 and state["envelope_id"] in fake.envelopes and fake.searches == 2
