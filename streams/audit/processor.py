@@ -12,6 +12,7 @@ chDB has one owner; a second worker fails at start with a clear message.
 
 from __future__ import annotations
 
+import atexit
 import logging
 
 from prometheus_client import CollectorRegistry
@@ -55,12 +56,15 @@ def factory(settings: Settings) -> Processor:
 
 
 def _register_scrape(settings: Settings, port: int) -> None:
-    """The sink's own metrics live on the query port: tell the local Prometheus."""
+    """The sink's own metrics live on the query port: tell the local Prometheus, and take
+    the target back on a graceful exit (a killed sink stays a target, so it alerts)."""
     try:
-        from ops.stack.prometheus import register_target
+        from ops.stack.prometheus import register_target, unregister_target
     except ImportError:
         return
     try:
         register_target(settings, "audit-sink", port)
     except Exception as exc:  # noqa: BLE001 - monitoring never stops the sink
         log.warning("could not register the audit sink with Prometheus: %s", exc)
+        return
+    atexit.register(unregister_target, settings, "audit-sink", port)

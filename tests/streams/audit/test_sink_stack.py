@@ -18,6 +18,7 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
+from ops.stack.prometheus import targets
 from ops.stack.topics import ensure_topics
 from schemas.codec import Codec
 from streams.audit.query import running_endpoint
@@ -71,6 +72,10 @@ def _rows(settings) -> int:
     return reader.query("SELECT count() FROM audit_events")[1][0][0]
 
 
+def _sink_targets(settings) -> list[str]:
+    return [t for group in targets(settings) if group["labels"]["job"] == "audit-sink" for t in group["targets"]]
+
+
 @pytest.fixture
 def stack_settings(settings, tmp_path):
     s_ = settings.model_copy(update={"data_dir": tmp_path})
@@ -118,6 +123,9 @@ def test_sink_survives_kill_9_and_redelivery_with_an_intact_chain(stack_settings
         skipped = next(float(line.split()[-1]) for line in metrics.splitlines()
                        if line.startswith("inkstream_audit_duplicates_total "))
         assert skipped >= half
+        # Prometheus scrapes the sink's own metrics on the query port.
+        scraped = f"127.0.0.1:{reader.base_url.rsplit(':', 1)[1]}"
+        assert scraped in _sink_targets(settings)
 
         # `inkstream audit verify` from another process goes through the running sink.
         exe = Path(sys.executable).with_name("inkstream")
@@ -128,3 +136,5 @@ def test_sink_survives_kill_9_and_redelivery_with_an_intact_chain(stack_settings
         sink.send_signal(signal.SIGTERM)
         assert sink.wait(30) == 0
     assert running_endpoint(settings) is None  # the discovery file went with it
+    # A graceful stop takes the scrape target back (no "down" alert); the killed sink's stays.
+    assert scraped not in _sink_targets(settings) and len(_sink_targets(settings)) == 1
