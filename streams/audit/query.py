@@ -135,7 +135,8 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"error": "not found"})
             if not secrets.compare_digest(self.headers.get("Authorization", ""), f"Bearer {server.token}"):
                 return self._send(401, {"error": "missing or wrong bearer token (see audit-query.json)"})
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or ""
+            length = int(declared) if declared.isdigit() else 0
             if length <= 0 or length > _MAX_BODY:
                 return self._send(400, {"error": f"body must be 1..{_MAX_BODY} bytes of JSON"})
             try:

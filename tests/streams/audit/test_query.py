@@ -58,9 +58,14 @@ def test_writes_are_refused_before_reaching_clickhouse(server, query_settings, s
         open_reader(query_settings).query(sql)
 
 
-def test_clickhouse_itself_refuses_a_select_that_tries_to_lift_readonly(server, query_settings):
+@pytest.mark.parametrize("sql", [
+    "SELECT count() FROM audit_events SETTINGS readonly = 0",
+    "SELECT * FROM file('/etc/passwd', 'LineAsString')",             # the sink host's files
+    "SELECT * FROM url('http://127.0.0.1:9090/metrics', 'LineAsString')",  # requests from the sink
+])
+def test_clickhouse_itself_refuses_what_readonly_forbids(server, query_settings, sql):
     with pytest.raises(ConnectorError, match="422.*(readonly|READONLY)"):
-        open_reader(query_settings).query("SELECT count() FROM audit_events SETTINGS readonly = 0")
+        open_reader(query_settings).query(sql)
     assert open_reader(query_settings).query("SELECT count() FROM audit_events")[1] == [(8,)]
 
 
