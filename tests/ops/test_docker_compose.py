@@ -9,8 +9,6 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from connectors.capture.listeners import LISTENERS
-from streams.registry import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,6 +69,9 @@ def test_host_ports_are_unique_and_bound_to_loopback(compose):
 
 
 def test_inkstream_commands_name_registered_processors_and_listeners(compose):
+    from connectors.capture.listeners import LISTENERS
+    from streams.registry import PROCESSORS
+
     assert (ROOT / compose["x-inkstream"]["build"] / "Dockerfile").exists()
     for name, svc in compose["services"].items():
         if svc.get("image") != "inkstream:local":
