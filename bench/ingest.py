@@ -113,22 +113,63 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree(pid: int) -> list[int]:
+    """pid and its descendants (uvicorn's worker processes)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [pid], [pid]
+    while frontier:
+        children = [c for c, p in parents.items() if p in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 def rss_mb(pid: int) -> float:
+    """Resident memory of the process and its workers."""
     if not Path(f"/proc/{pid}/status").exists():
         raise SystemExit(f"process {pid} is gone")
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    total = 0.0
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
+def own_cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_s(pid: int) -> float:
+    total = 0.0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class ApiProcess:
     """`inkstream listen api` in its own process, as in production."""
 
-    def __init__(self, settings, data_dir: Path) -> None:
+    def __init__(self, settings, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port()
         env = {**os.environ, "INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_HTTP__PORT": str(self.port),
-               "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix}
+               "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix, "INKSTREAM_CAPTURE__API_WORKERS": str(workers)}
         self.log = data_dir / "api.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/inkstream"), "listen", "api"], env=env, cwd=ROOT,
@@ -151,11 +192,6 @@ class ApiProcess:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def http_path(files: list[Path], api: ApiProcess, key: str, jobs: int) -> tuple[float, list[float], float]:
@@ -192,7 +228,8 @@ def http_path(files: list[Path], api: ApiProcess, key: str, jobs: int) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="files per path")
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 4], help="concurrency levels")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 8], help="concurrency levels")
+    parser.add_argument("--api-workers", type=int, default=1, help="upload API processes (capture.api_workers)")
     args = parser.parse_args()
 
     from connectors.capture.apikeys import ApiKeyStore
@@ -205,17 +242,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="inkstream-bench-"))
     data_dir = work / "data"
     key = ApiKeyStore(data_dir / "capture" / "apikeys.json").create("bench")[1]
-    api = ApiProcess(settings, data_dir)
+    api = ApiProcess(settings, data_dir, workers=args.api_workers)
     idle_rss = rss_mb(api.proc.pid)
     rows = []
     try:
         for jobs in args.jobs:
             sets = {name: make_files(work / f"{name}-{jobs}", args.n, f"{name}{jobs}")
                     for name in ("bare", "cli", "http")}
+            cpu = [own_cpu_s()]
             bare = bare_loop(sets["bare"], settings, jobs)
+            cpu.append(own_cpu_s())
             cli = cli_path(sets["cli"], settings, jobs)
+            cpu.append(own_cpu_s())
             http, samples, cpu_ms = http_path(sets["http"], api, key, jobs)
-            rows.append((jobs, bare, cli, http, max(samples), samples[-1], cpu_ms))
+            cpu.append(own_cpu_s())
+            per_doc = [(b - a) * 1000 / args.n for a, b in zip(cpu, cpu[1:])]
+            rows.append((jobs, bare, cli, http, max(samples), samples[-1], cpu_ms, per_doc))
         large = [make_large_pdf(work / f"large-{i}.pdf", 20) for i in range(4)]
         _, large_samples, _ = http_path(large, api, key, 1)
     except BaseException:
@@ -224,12 +266,16 @@ def main() -> None:
     finally:
         api.stop()
     size = (work / f"bare-{args.jobs[0]}").iterdir().__next__().stat().st_size
-    print(f"\ningestion: {args.n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}")
+    print(f"\ningestion: {args.n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}, "
+          f"{args.api_workers} API process(es), {os.cpu_count()} cores")
     print(f"{'jobs':>4} {'bare docs/s':>12} {'CLI docs/s':>11} {'CLI ratio':>9} {'HTTP docs/s':>12} "
           f"{'HTTP ratio':>10} {'API CPU ms/doc':>14} {'API RSS peak MB':>16} {'API RSS end MB':>15}")
-    for jobs, bare, cli, http, peak, end, cpu_ms in rows:
+    for jobs, bare, cli, http, peak, end, cpu_ms, _ in rows:
         print(f"{jobs:>4} {bare:>12.0f} {cli:>11.0f} {cli / bare:>9.2f} {http:>12.0f} {http / bare:>10.2f} "
               f"{cpu_ms:>14.1f} {peak:>16.0f} {end:>15.0f}")
+    print("Python CPU ms per document (this process; the API's own is above):")
+    for jobs, *_, (bare_cpu, cli_cpu, client_cpu) in rows:
+        print(f"  jobs {jobs}: bare loop {bare_cpu:.1f}, CLI path {cli_cpu:.1f}, HTTP client {client_cpu:.1f}")
     print(f"API RSS idle: {idle_rss:.0f} MB; while taking 4 PDFs of {large[0].stat().st_size / 2**20:.0f} MB "
           f"one after another: peak {max(large_samples):.0f} MB (files stream to disk and S3 in parts)")
     print("goal for ratios: >= 0.70")

@@ -146,6 +146,7 @@ class CaptureSettings(_Section):
     max_bytes: int = 50 * 1024 * 1024          # any single file, every source
     max_image_pixels: int = 89_478_485         # Pillow's default bomb threshold
     apikeys_file: Path | None = None           # default <data_dir>/capture/apikeys.json
+    api_workers: int = 1                       # upload API processes (uvicorn workers); 0 = one per core
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_max_bytes: int = 60 * 1024 * 1024     # whole message (base64 grows attachments ~4/3)

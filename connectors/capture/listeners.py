@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 
-__all__ = ["LISTENERS", "Capture", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_smtp"]
+__all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_smtp"]
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,33 @@ def _stop_event() -> threading.Event:
     return stop
 
 
+def api_app():
+    """App factory for uvicorn's worker processes: each reads the same settings (env and
+    inkstream.yaml) and builds its own producer, S3 client and status view."""
+    from connectors.capture.http import create_app
+    from inkstream.settings import load_settings
+
+    return create_app(load_settings())
+
+
 def serve_api(settings, metrics_port: int | None = None) -> int:
+    """The upload API; ``capture.api_workers`` processes share the port (0 = one per core).
+    /metrics is served by the app itself (per process)."""
+    import os
+
     import uvicorn
 
-    from connectors.capture.http import create_app
-
     http = settings.http
+    workers = settings.capture.api_workers or os.cpu_count() or 1
     ssl = {"ssl_certfile": str(http.tls_cert), "ssl_keyfile": str(http.tls_key)} if http.tls_cert else {}
-    uvicorn.run(create_app(settings), host=http.host, port=http.port, log_level="info",
-                timeout_graceful_shutdown=10, **ssl)
+    if workers == 1:
+        from connectors.capture.http import create_app
+
+        app, extra = create_app(settings), {}
+    else:
+        app, extra = "connectors.capture.listeners:api_app", {"factory": True, "workers": workers}
+    uvicorn.run(app, host=http.host, port=http.port, log_level="info", timeout_graceful_shutdown=10,
+                **ssl, **extra)
     return 0
 
 
