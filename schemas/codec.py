@@ -129,6 +129,7 @@ class Codec:
         if not self._current:
             raise SchemaError(f"no *.avsc schemas under {schema_dir}")
         self._by_name = {s.name: s for s in self._current.values()}
+        self._by_topic: dict[str, _Schema] = {}
         self._by_fp: dict[bytes, _Schema] = {}
         history = Path(history_dir) if history_dir else Path(schema_dir) / "history"
         for path in sorted(history.glob("*/v*.avsc")) if history.exists() else []:
@@ -147,10 +148,13 @@ class Codec:
 
     def schema(self, topic: str) -> dict:
         """The current schema (JSON dict, logical types kept) for a topic name."""
-        return self._current[logical_topic(topic, self.topics)].raw
+        return self._schema_for(topic).raw
 
     def _schema_for(self, topic: str) -> _Schema:
-        return self._current[logical_topic(topic, self.topics)]
+        schema = self._by_topic.get(topic)
+        if schema is None:  # resolve once per topic name: this is on every record's path
+            schema = self._by_topic[topic] = self._current[logical_topic(topic, self.topics)]
+        return schema
 
     # -- encode ----------------------------------------------------------------
     def encode(self, topic: str, record: dict) -> bytes:

@@ -22,7 +22,7 @@ __all__ = ["Incoming", "Produced", "Outcome", "Runner", "dead_letter", "status_r
 _MAX_REASON = 2000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     """A consumed record as the runtime sees it (raw topic name, i.e. with prefix)."""
 
@@ -36,7 +36,7 @@ class Incoming:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Produced:
     """A record ready to produce: physical topic, key and encoded value."""
 
@@ -45,7 +45,7 @@ class Produced:
     value: bytes
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What happened to one record. ``kind``: ok | skipped | dead | backpressure."""
 
@@ -107,8 +107,16 @@ class Runner:
 
     def __init__(self, proc: Processor, codec: Codec, topic_name: Callable[[str], str],
                  settings=None, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.proc, self.codec, self.topic_name = proc, codec, topic_name
+        self.proc, self.codec, self._topic_name = proc, codec, topic_name
         self.settings, self.sleep = settings, sleep
+        self._topics: dict[str, str] = {}
+
+    def topic_name(self, logical: str) -> str:
+        """Physical name of a logical topic (cached: it is on every output's path)."""
+        name = self._topics.get(logical)
+        if name is None:
+            name = self._topics[logical] = self._topic_name(logical)
+        return name
 
     def execute(self, msg: Incoming) -> Outcome:
         try:
@@ -148,12 +156,11 @@ class Runner:
                 raise TypeError(f"handle() must yield Emit, got {type(emit).__name__}")
             topic = self.topic_name(emit.topic)
             produced.append(Produced(topic, _key_bytes(emit.resolved_key), self.codec.encode(topic, emit.value)))
-        produced += self._statuses(emits, record)
+        if self.proc.stage:
+            produced += self._statuses(emits, record)
         return Outcome("ok", produced=produced, emits=emits, attempts=attempt)
 
     def _statuses(self, emits: list[Emit], record: dict) -> list[Produced]:
-        if not self.proc.stage:
-            return []
         topic = self.topic_name("documents.status")
         seen: dict[str, None] = {}
         for emit in emits:

@@ -8,7 +8,7 @@ idempotent with a ``transactional.id`` that is stable per worker
 (``<prefix>inkstream-<processor>-<index>``), so a restarted worker fences its
 predecessor and aborts whatever it left open. A batch is bounded by
 ``Processor.batch_max_records`` and ``batch_max_seconds`` (waiting for records) and by
-``batch_max_seconds`` again for processing; unprocessed records of a cut batch are
+``batch_max_processing_s`` for processing; unprocessed records of a cut batch are
 rewound (seek) and read again by the next batch.
 
 At-least-once (``sink=True`` / ``batch_sink``): the producer is flushed, the batch sink
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -71,6 +72,7 @@ class Worker:
         self._resume_at: float | None = None
         self._next_lag = 0.0
         self._delivery_errors: list[str] = []
+        self._counts: Counter[tuple[str, str]] = Counter()
         base = {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, **(kafka_config or {})}
         self.consumer = Consumer({
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
@@ -148,7 +150,7 @@ class Worker:
     def _process_batch(self, msgs: list[Message]) -> None:
         offsets: dict[tuple[str, int], int] = {}
         done = 0
-        deadline = time.monotonic() + max(self.proc.batch_max_seconds, 0.05)
+        deadline = time.monotonic() + self.proc.batch_max_processing_s
         self._begin()
         try:
             for msg in msgs:
@@ -161,21 +163,26 @@ class Worker:
                 self._produce(outcome.produced)
                 offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
                 done += 1
+            self.producer.poll(0)  # serve delivery reports once per batch
             if done < len(msgs):
                 self._rewind(msgs[done:])
             self._checkpoint(offsets)
         except _AbortBatch:
             self._rewind(msgs)
+        finally:
+            self._flush_counts()
 
     def _execute(self, msg: Message) -> Outcome:
-        logical = self._logical.get(msg.topic(), msg.topic())
+        topic = msg.topic()
+        logical = self._logical.get(topic, topic)
         ts_type, ts = msg.timestamp()
-        incoming = Incoming(msg.topic(), logical, msg.partition(), msg.offset(), msg.key(), msg.value(),
-                            ts if ts_type else None, dict(msg.headers() or ()))
+        headers = msg.headers()
+        incoming = Incoming(topic, logical, msg.partition(), msg.offset(), msg.key(), msg.value(),
+                            ts if ts_type else None, dict(headers) if headers else {})
         started = time.perf_counter()
         outcome = self.runner.execute(incoming)
         self.metrics.processing_seconds(logical).observe(time.perf_counter() - started)
-        self.metrics.records_in(logical).inc()
+        self._counts[("in", logical)] += 1
         if outcome.attempts > 1:
             self.metrics.retries(logical).inc(outcome.attempts - 1)
         if outcome.kind == "dead":
@@ -188,8 +195,14 @@ class Worker:
         elif outcome.kind == "backpressure":
             self.metrics.backpressure().inc()
         for emit in outcome.emits:
-            self.metrics.records_out(emit.topic).inc()
+            self._counts[("out", emit.topic)] += 1
         return outcome
+
+    def _flush_counts(self) -> None:
+        """Add the batch's in/out counts to the metrics (one locked update per topic)."""
+        for (direction, topic), count in self._counts.items():
+            (self.metrics.records_in if direction == "in" else self.metrics.records_out)(topic).inc(count)
+        self._counts.clear()
 
     # -- producing and checkpoints --------------------------------------------
     def _produce(self, produced: Iterable[Produced]) -> None:
@@ -203,7 +216,6 @@ class Worker:
                 except KafkaException as exc:
                     self._fail_txn(exc)
                     raise _AbortBatch() from exc
-        self.producer.poll(0)
 
     def _begin(self) -> None:
         if self.exactly_once:

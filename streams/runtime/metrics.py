@@ -10,7 +10,7 @@ derived from record contents (no PII, bounded cardinality).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -33,6 +33,15 @@ class Metrics:
     _transactions: Counter
     _seconds: Histogram
     _lag: Gauge
+    # labels() takes a lock and builds a tuple each call; the hot path caches the children.
+    _children: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _child(self, metric, *labels: str):
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(self.processor, *labels)
+        return child
 
     @classmethod
     def create(cls, registry: CollectorRegistry, *, processor: str) -> "Metrics":
@@ -58,31 +67,31 @@ class Metrics:
         )
 
     def records_in(self, topic: str) -> Counter:
-        return self._in.labels(self.processor, topic)
+        return self._child(self._in, topic)
 
     def records_out(self, topic: str) -> Counter:
-        return self._out.labels(self.processor, topic)
+        return self._child(self._out, topic)
 
     def errors(self, topic: str, error_type: str) -> Counter:
-        return self._errors.labels(self.processor, topic, error_type)
+        return self._child(self._errors, topic, error_type)
 
     def dlq(self, topic: str) -> Counter:
-        return self._dlq.labels(self.processor, topic)
+        return self._child(self._dlq, topic)
 
     def skipped(self, topic: str) -> Counter:
-        return self._skipped.labels(self.processor, topic)
+        return self._child(self._skipped, topic)
 
     def retries(self, topic: str) -> Counter:
-        return self._retries.labels(self.processor, topic)
+        return self._child(self._retries, topic)
 
     def backpressure(self) -> Counter:
-        return self._backpressure.labels(self.processor)
+        return self._child(self._backpressure)
 
     def checkpoint(self, result: str) -> Counter:
-        return self._transactions.labels(self.processor, result)
+        return self._child(self._transactions, result)
 
     def processing_seconds(self, topic: str) -> Histogram:
-        return self._seconds.labels(self.processor, topic)
+        return self._child(self._seconds, topic)
 
     def lag(self, topic: str, partition: int) -> Gauge:
-        return self._lag.labels(self.processor, topic, str(partition))
+        return self._child(self._lag, topic, str(partition))
