@@ -270,7 +270,9 @@ class PaddleOcrEngine:
         import rapidocr
 
         # paddlex writes its cache under ~ unless told otherwise
-        os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(cache_dir or Path(os.environ.get("TMPDIR", "/tmp")) / "inkstream-pdx"))
+        if cache_dir is not None:
+            os.environ["PADDLE_PDX_CACHE_HOME"] = str(cache_dir)
+        os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / "inkstream-pdx"))
         os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
         root = Path(rapidocr.__file__).parent / "models"
         det_dir, rec_dir = _paddle_model_dirs(root, Path(os.environ["PADDLE_PDX_CACHE_HOME"]))

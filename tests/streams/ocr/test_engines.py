@@ -85,3 +85,13 @@ def test_opencv_is_the_pinned_5x_headless_build():
     pinned = re.search(r'"opencv-python-headless==([\d.]+)"', pyproject).group(1)
     assert cv2.__version__.startswith("5.")
     assert pinned.startswith(cv2.__version__)  # 5.0.0 from 5.0.0.93: no other cv2 won the install
+
+
+def test_paddleocr_reads_the_page_from_local_models_when_its_extra_is_installed(contract_top, tmp_path):
+    pytest.importorskip("paddleocr", reason="optional extra 'paddle' (a separate environment: it brings OpenCV 4.10)")
+    from streams.ocr.engines import PaddleOcrEngine
+
+    engine = PaddleOcrEngine(threads=1, cache_dir=tmp_path)
+    text = "\n".join(ln.text for ln in engine.read(contract_top))
+    for key in KEY_STRINGS:
+        assert key in text
