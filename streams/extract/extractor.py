@@ -72,7 +72,7 @@ def _check_name_shape(f: FieldValue) -> None:
     if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text_layer":
         return
     for token in f.normalized.split():
-        if re.search(r"[a-z]{2,}[A-Z]", token) and not re.match(r"^(?:Mac|Mc)[A-Z][a-z]+$", token):
+        if re.search(r"[a-z]{2,}[A-Z][a-z]", token) and not re.match(r"^(?:Mac|Mc)[A-Z][a-z]+$", token):
             penalise(f, f"{token!r} looks like two words run together", 0.85)
             return
     m = re.search(r"\b([A-Za-z]{3,})\.\s+\S", f.normalized)

@@ -19,12 +19,13 @@ __all__ = [
     "find_labelled", "sub_box",
 ]
 
-_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-DATE = (r"(?:\d{4}-\d{1,2}-\d{1,2}"
-        rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+day\s+of\s+{_MONTH},?\s+\d{{4}}"
-        rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-        rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
-        r"|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
+_MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+# Spaces OCR may drop are optional (see normalize.py); digits must not run on.
+DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
+        rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s+of\s+{_MONTH},?\s*\d{{4}}"
+        rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)\d{{4}}"
+        rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH},?\s*\d{{4}}"
+        r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"

@@ -53,16 +53,19 @@ MONTHS = {
          ("december", "dec")], start=1)
     for name in names
 }
-_MONTH_RE = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY_RE = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR_RE = r"(?P<year>\d{4})"
+# OCR drops the space between a number and a word ("25November 2026", "October8, 2026"),
+# so spaces there are optional; letters must not touch the month ("sumMARy").
+_MONTH_RE = r"(?<![A-Za-z])(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+_DAY_RE = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR_RE = r"(?P<year>\d{4})(?!\d)"
+_DAY_YEAR_SEP = r"(?:,\s*|\s+)"
 
 # Order matters: the most specific forms first.
 _DATE_FORMS = [
-    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),  # ISO 8601
-    re.compile(rf"(?:the\s+)?{_DAY_RE}\s+day\s+of\s+{_MONTH_RE},?\s+{_YEAR_RE}", re.I),
-    re.compile(rf"{_MONTH_RE}\s+{_DAY_RE},?\s+{_YEAR_RE}", re.I),
-    re.compile(rf"{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE},?\s+{_YEAR_RE}", re.I),
+    re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
+    re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s+of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
+    re.compile(rf"{_MONTH_RE}\s*{_DAY_RE}{_DAY_YEAR_SEP}{_YEAR_RE}", re.I),
+    re.compile(rf"{_DAY_RE}\s*(?:of\s+)?{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
 ]
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
 

@@ -186,3 +186,16 @@ def test_a_currency_code_touching_the_digits_is_still_found():
     parsed = normalize_amount("GBP214,064.50")
     assert (parsed.normalized, parsed.currency) == ("214064.50", "GBP")
     assert normalize_currency("EUROPE").normalized is None  # a code inside a longer word is not one
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("25November 2026", "2026-11-25"), ("October8, 2026", "2026-10-08"), ("October 8,2026", "2026-10-08"),
+    ("Mar.3, 2026", "2026-03-03"),
+])
+def test_dates_whose_spaces_ocr_dropped_are_still_read(text, iso):
+    assert normalize_date(text).normalized == iso
+
+
+def test_month_names_inside_other_words_are_not_months():
+    assert normalize_date("Summary 5, 2026").normalized is None
+    assert normalize_date("Maybe 3 2026").normalized is None
