@@ -23,7 +23,9 @@ $(VENV)/.installed: pyproject.toml
 		{ echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	# compat: the repository root goes on sys.path, so pytest's tests/<pkg> folders (which
+	# mirror the package names) can never shadow the real packages.
+	$(BIN)/pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
 system-deps:
