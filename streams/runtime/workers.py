@@ -30,19 +30,32 @@ log = logging.getLogger("inkstream.runtime")
 _RESTART_PAUSE_S = 2.0
 
 
-def _register_target(settings: Any, name: str, port: int) -> None:
-    """Tell the local Prometheus about this worker when the stack module provides it."""
+def _prometheus_module():
     try:
-        prometheus = importlib.import_module("ops.stack.prometheus")
+        return importlib.import_module("ops.stack.prometheus")
     except ModuleNotFoundError:
-        return
-    register = getattr(prometheus, "register_target", None)
-    if register is None:
-        return
+        return None
+
+
+def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
+    """Tell the local Prometheus about this worker when the stack module provides it."""
+    prometheus = _prometheus_module()
+    if prometheus is None or not hasattr(prometheus, "register_target"):
+        return False
     try:
-        register(settings, name, port)
+        prometheus.register_target(settings, name, port, labels={"worker": str(index)})
+        return True
     except Exception as exc:  # noqa: BLE001 - monitoring must never stop a worker
         log.warning("could not register %s with Prometheus: %s", name, exc)
+        return False
+
+
+def _unregister_target(settings: Any, name: str, port: int) -> None:
+    prometheus = _prometheus_module()
+    try:
+        prometheus.unregister_target(settings, name, port)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not unregister %s from Prometheus: %s", name, exc)
 
 
 def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
@@ -51,11 +64,11 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
     registry = CollectorRegistry()
     metrics = Metrics.create(registry, processor=proc.name)
     health = Health()
-    server = None
+    server, registered = None, False
     if metrics_port is not None:
         server = HealthServer(registry, health, metrics_port).start()
         log.info("%s[%d]: /metrics and /healthz on 127.0.0.1:%d", proc.name, index, server.port)
-        _register_target(settings, f"{proc.name}-{index}", server.port)
+        registered = _register_target(settings, proc.name, index, server.port)
     worker = Worker(proc, settings, index=index, metrics=metrics, health=health, exactly_once=exactly_once)
     if handle_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -64,6 +77,8 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
         worker.run()
     finally:
         if server is not None:
+            if registered:
+                _unregister_target(settings, proc.name, server.port)
             server.stop()
 
 
