@@ -51,6 +51,8 @@ def register(app: typer.Typer) -> None:
     def verify_cmd(
         doc: str | None = typer.Option(None, "--doc", help="Only this document's chain."),
         files: bool = typer.Option(True, "--files/--no-files", help="Also hash every original and signed file in S3."),
+        kafka: bool = typer.Option(False, "--kafka", help="Also compare every row with the Kafka record it came "
+                                   "from (catches a re-hashed, rewritten chain; needs the broker)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
         """Recompute every hash chain and check stored files; exit 1 on any finding."""
@@ -59,15 +61,17 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from streams.audit.verify import verify
+        from streams.audit.verify import kafka_verifier, verify
 
         settings = _settings()
-        report = verify(_reader(settings), _objects(settings, files), doc_id=doc)
+        report = verify(_reader(settings), _objects(settings, files), doc_id=doc,
+                        kafka=kafka_verifier(settings) if kafka else None)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:
             console = Console()
-            console.print(f"chains {report.chains}, rows {report.rows}, files {report.files}: "
+            via_kafka = f", Kafka records {report.kafka_checked} ({report.kafka_unavailable} past retention)" if kafka else ""
+            console.print(f"chains {report.chains}, rows {report.rows}, files {report.files}{via_kafka}: "
                           + ("[green]intact[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"))
             if not report.ok:
                 table = Table("document", "seq", "finding", "detail", "expected", "found")

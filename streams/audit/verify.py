@@ -25,7 +25,7 @@ from inkstream.errors import InkstreamError
 from streams.audit.chain import Problem, check_chain
 from streams.audit.store import Reader
 
-__all__ = ["verify", "VerifyReport", "CHAIN_COLUMNS", "read_chain"]
+__all__ = ["verify", "kafka_verifier", "VerifyReport", "CHAIN_COLUMNS", "read_chain"]
 
 CHAIN_COLUMNS = ("doc_id, seq, event_id, topic, partition, offset, "
                  "toUnixTimestamp64Milli(occurred_at) AS occurred_at_ms, producer, payload, payload_sha256, "
@@ -41,6 +41,8 @@ class VerifyReport:
     rows: int = 0
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    kafka_checked: int = 0
+    kafka_unavailable: int = 0
 
     @property
     def ok(self) -> bool:
@@ -48,6 +50,7 @@ class VerifyReport:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "chains": self.chains, "rows": self.rows, "files": self.files,
+                "kafka_checked": self.kafka_checked, "kafka_unavailable": self.kafka_unavailable,
                 "problems": [p.to_dict() for p in self.problems]}
 
 
@@ -60,9 +63,12 @@ class _FileClaim:
 
 
 def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = None,
-           progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Check the chains (all, or ``doc_id``'s) and, when ``objects`` is given, the files."""
+           progress: Callable[[int], None] | None = None, kafka: Callable | None = None) -> VerifyReport:
+    """Check the chains (all, or ``doc_id``'s), the files when ``objects`` is given, and
+    every row against the Kafka record it came from when ``kafka`` is given (a callable
+    ``(refs, reader) -> (problems, KafkaCheck)``, see ``kafka_verifier``)."""
     report = VerifyReport()
+    refs: list = []
     claims: dict[tuple, _FileClaim] = {}
     seen: set[str] = set()
     group_size = min(200, getattr(reader, "limit", 200))
@@ -74,6 +80,8 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
             found = check_chain(chain, rows, heads.get(chain))
             report.problems += found
             seen.add(chain)
+            if kafka is not None:
+                refs += [_kafka_ref(r) for r in rows]
             for claim in _file_claims(chain, rows, found):
                 claims.setdefault((claim.ref.bucket, claim.ref.key, claim.ref.version_id, claim.ref.sha256), claim)
             if progress:
@@ -83,7 +91,27 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
         for claim in claims.values():
             report.files += 1
             report.problems += _check_file(objects, claim)
+    if kafka is not None:
+        found, stats = kafka(refs, reader)
+        report.problems += found
+        report.kafka_checked, report.kafka_unavailable = stats.checked, stats.unavailable
     return report
+
+
+def kafka_verifier(settings) -> Callable:
+    """The ``kafka=`` argument of :func:`verify` for these settings (codec, topic prefix)."""
+    from schemas.codec import Codec
+    from streams.audit.kafka_check import check_against_kafka
+
+    decode = Codec.from_settings(settings).decode
+    return lambda refs, reader: check_against_kafka(refs, reader, settings, decode)
+
+
+def _kafka_ref(row: dict):
+    from streams.audit.kafka_check import KafkaRef
+
+    return KafkaRef(row["doc_id"], row["seq"], row["event_id"], row["topic"], row["partition"], row["offset"],
+                    row["payload_sha256"])
 
 
 def _batched(items: Iterator, size: int) -> Iterator[list]:

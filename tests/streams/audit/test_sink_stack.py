@@ -4,6 +4,7 @@ while it runs, other processes read chDB through it."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -127,14 +128,58 @@ def test_sink_survives_kill_9_and_redelivery_with_an_intact_chain(stack_settings
         scraped = f"127.0.0.1:{reader.base_url.rsplit(':', 1)[1]}"
         assert scraped in _sink_targets(settings)
 
-        # `inkstream audit verify` from another process goes through the running sink.
-        exe = Path(sys.executable).with_name("inkstream")
-        out = subprocess.run([str(exe), "audit", "verify", "--no-files"], env=env, capture_output=True, text=True,
-                             timeout=120)
-        assert out.returncode == 0 and "intact" in out.stdout, out.stdout + out.stderr
+        # `inkstream audit verify` from another process goes through the running sink;
+        # --kafka re-reads every row's record from the broker and finds them equal.
+        out = _inkstream(env, "audit", "verify", "--no-files", "--kafka", "--json")
+        assert out.returncode == 0, out.stdout + out.stderr
+        checked = json.loads(out.stdout)
+        assert checked["kafka_checked"] + checked["kafka_unavailable"] == expected and checked["kafka_checked"] > half
     finally:
         sink.send_signal(signal.SIGTERM)
         assert sink.wait(30) == 0
     assert running_endpoint(settings) is None  # the discovery file went with it
     # A graceful stop takes the scrape target back (no "down" alert); the killed sink's stays.
     assert scraped not in _sink_targets(settings) and len(_sink_targets(settings)) == 1
+
+
+    # Someone with write access rewrites an amount and re-hashes the whole chain: the chain
+    # alone cannot tell, the Kafka log can.
+    subprocess.run([sys.executable, "-c", _REWRITE, "doc-0003"], env=env, check=True, timeout=120)
+    assert _inkstream(env, "audit", "verify", "--no-files").returncode == 0
+    out = _inkstream(env, "audit", "verify", "--no-files", "--kafka", "--json")
+    assert out.returncode == 1
+    [problem] = json.loads(out.stdout)["problems"]
+    assert (problem["doc_id"], problem["kind"]) == ("doc-0003", "differs_from_kafka")
+    assert problem["detail"].startswith("fields.validated[") and "differs from the Kafka record in fields[" in problem["detail"]
+
+
+_REWRITE = """
+import sys
+from inkstream.settings import load_settings
+from streams.audit.chain import GENESIS, link
+from streams.audit.rows import ts
+from streams.audit.store import connect
+doc = sys.argv[1]
+st = connect(load_settings())
+_, rows = st.query("SELECT doc_id, seq, event_id, topic, partition, offset, toUnixTimestamp64Milli(occurred_at),"
+                   " producer, payload FROM audit_events WHERE doc_id = {d:String} ORDER BY seq", {"d": doc})
+for table in ("audit_events", "audit_chain_heads"):
+    st.command(f"ALTER TABLE {table} DELETE WHERE doc_id = '{doc}' SETTINGS mutations_sync = 2")
+prev, new = GENESIS, []
+for d, seq, e, t, p, o, ms, prod, payload in rows:
+    if t == "fields.validated":
+        payload = payload.replace('"1000.00"', '"9000.00"')
+    row = link(prev, doc_id=d, seq=seq, event_id=e, topic=t, partition=p, offset=o, occurred_at_ms=ms,
+               producer=prod, payload=payload)
+    prev = row["hash"]
+    row["occurred_at"] = ts(row.pop("occurred_at_ms"))
+    new.append(row)
+cols = list(new[0])
+st.insert("audit_events", [[r[c] for c in cols] for r in new], cols)
+st.insert("audit_chain_heads", [[doc, new[-1]["seq"], new[-1]["hash"]]], ["doc_id", "seq", "hash"])
+"""
+
+
+def _inkstream(env, *args) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("inkstream")
+    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=180)
