@@ -56,7 +56,7 @@ def extract_invoice(layout: Layout, rules: RuleSet, *, locale: str | None = None
     if due is None and rules.due_from_net_terms:
         fields["due_date"] = _due_from_terms(layout, fields["invoice_date"])
     items = _line_items(layout)
-    _check_items(items, fields["total_amount"], fields["currency"])
+    _check_items(items, fields["total_amount"], fields["currency"], _tax(layout))
     _check_dates(fields["invoice_date"], fields["due_date"])
     return list(fields.values()), [it["record"] for it in items]
 
@@ -134,15 +134,22 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def _check_items(items: list[dict], total: FieldValue, currency: FieldValue) -> None:
+def _tax(layout: Layout) -> Decimal:
+    """Tax/VAT printed between the items and the total (0 when there is none)."""
+    cand = find_pattern(layout, rf"\b(?:Tax|VAT|Sales\s*Tax|GST)\b[^\n]{{0,20}}?(?P<v>{AMOUNT})\s*$",
+                        normalize_amount, "label", flags=re.I | re.M)
+    return Decimal(cand.parsed.normalized) if cand and cand.parsed.normalized else Decimal(0)
+
+
+def _check_items(items: list[dict], total: FieldValue, currency: FieldValue, tax: Decimal = Decimal(0)) -> None:
     if not items or total.normalized is None:
         return
     amounts = [it["record"]["amount"] for it in items]
     if None in amounts or not all(it["consistent"] for it in items):
         penalise(total, "a line item's quantity × unit price does not match its amount", 0.9)
         return
-    if sum(Decimal(a) for a in amounts) == Decimal(total.normalized):
-        boost(total, f"{len(items)} line items add up to the total")
+    if sum(Decimal(a) for a in amounts) + tax == Decimal(total.normalized):
+        boost(total, f"{len(items)} line items{' and tax' if tax else ''} add up to the total")
         boost(currency, "line items add up to the total")
         for it in items:
             rec = it["record"]

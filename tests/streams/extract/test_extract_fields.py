@@ -226,3 +226,14 @@ def test_a_full_stop_ocr_invented_in_a_company_name_sends_it_to_review(customer,
 def test_names_from_a_digital_text_layer_are_taken_as_written():
     texts = [t.replace("Name: Jane Doe", "Name: JaneDoe") for t in CONTRACT_PROSE]
     assert fields_of(run(rows(texts, conf=1.0), source="text_layer"))["signer_name"]["status"] == "accept"
+
+
+def test_line_items_plus_the_printed_tax_add_up_to_the_total():
+    lines = invoice_lines(ITEMS, "$7,780.22")
+    total_row = lines[-1]
+    tax_row = line("VAT 19%  1,242.22", row=int((total_row["box"]["y0"] - 100) // 44), x=900)
+    total_row["box"] = {**total_row["box"], "y0": total_row["box"]["y0"] + 44, "y1": total_row["box"]["y1"] + 44}
+    lines.insert(-1, tax_row)
+    total = fields_of(run(lines))["total_amount"]
+    assert total["normalized"] == "7780.22"
+    assert total["status"] == "accept" and "and tax add up" in total["reason"]
