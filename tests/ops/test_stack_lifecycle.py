@@ -132,3 +132,24 @@ def test_down_never_signals_a_process_whose_pid_was_reused(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.stack
+def test_external_services_are_used_without_starting_local_processes(tmp_path, base_settings):
+    prefix = f"ext{uuid.uuid4().hex[:8]}."
+    env = {"INKSTREAM_DATA_DIR": str(tmp_path / "data"), "INKSTREAM_PROMETHEUS__ENABLED": "false",
+           "KAFKA_BOOTSTRAP_SERVERS": base_settings.kafka.bootstrap, "S3_ENDPOINT": base_settings.s3.url,
+           "INKSTREAM_TOPICS__PREFIX": prefix}
+    result = cli("up", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / "data" / "run").exists() or not list((tmp_path / "data" / "run").iterdir())
+    assert "external" in result.stdout
+    # Topics were still created on the external cluster, under the configured prefix.
+    from confluent_kafka.admin import AdminClient
+
+    topics = AdminClient({"bootstrap.servers": base_settings.kafka.bootstrap}).list_topics(timeout=10).topics
+    assert f"{prefix}documents.ingested.dlq" in topics
+
+    dead = {**env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    status = cli("status", env=dead)
+    assert status.returncode == 1 and "external: not answering" in status.stdout
