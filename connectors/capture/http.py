@@ -193,7 +193,7 @@ async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp
 
 
 def _document(form, key: ApiKey) -> CapturedDocument:
-    if form.file_path is None:
+    if form.filename is None:
         raise CaptureError("the form has no 'file' part", reason="missing_file")
     raw_meta = form.fields.get("metadata")
     try:
@@ -203,6 +203,7 @@ def _document(form, key: ApiKey) -> CapturedDocument:
     if not isinstance(metadata, dict):
         raise CaptureError("metadata must be a JSON object", reason="invalid_metadata")
     return CapturedDocument(source="http", filename=form.filename or "upload", path=form.file_path,
+                            data=form.file_data if form.file_path is None else None,
                             source_ref=key.source_ref, priority=form.fields.get("priority") or "normal",
                             crm_ref=form.fields.get("crm_ref") or None, metadata=metadata,
                             trace=None)
