@@ -18,7 +18,7 @@ from inkstream.settings import Settings
 from ops.stack import process
 from ops.stack.layout import Layout
 
-__all__ = ["TEMPLATE", "register_target", "unregister_target", "targets", "start", "healthy", "managed"]
+__all__ = ["TEMPLATE", "register_target", "unregister_target", "prune_targets", "targets", "start", "healthy", "managed"]
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "prometheus" / "prometheus.yml"
 RULES_DIR = TEMPLATE.parent / "rules"
@@ -50,6 +50,23 @@ def unregister_target(settings: Settings, job: str, port: int) -> None:
     _target_file(settings, job, port).unlink(missing_ok=True)
 
 
+def prune_targets(settings: Settings) -> list[Path]:
+    """Remove target files of local processes that no longer listen (killed, crashed), so
+    Prometheus does not report dead workers forever. Returns the removed files."""
+    removed = []
+    for f in Layout.of(settings).prometheus_targets.glob("*.json"):
+        try:
+            groups = json.loads(f.read_text())
+            addrs = [t.rsplit(":", 1) for g in groups for t in g["targets"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        local = [(h, int(p)) for h, p in addrs if h in ("127.0.0.1", "localhost")]
+        if local and len(local) == len(addrs) and not any(process.port_open(h, p) for h, p in local):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
+
+
 def targets(settings: Settings) -> list[dict]:
     """Every registered target group (what Prometheus will read)."""
     out: list[dict] = []
@@ -78,6 +95,7 @@ def render(layout: Layout, settings: Settings) -> Path:
 def start(layout: Layout, settings: Settings) -> int:
     proc = managed(layout)
     pid = process.running_pid(proc)
+    prune_targets(settings)
     if pid:
         # Already running: pick up a changed template or rules without a restart.
         render(layout, settings)

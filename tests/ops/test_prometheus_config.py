@@ -46,3 +46,20 @@ def test_promtool_accepts_the_rendered_config_and_the_target_files(settings):
 def test_register_target_refuses_a_job_name_that_could_escape_the_directory(settings):
     with pytest.raises(ValueError):
         prometheus.register_target(settings, "../etc/passwd", 9000)
+
+
+def test_prune_targets_drops_only_processes_that_stopped_listening(settings):
+    import socket
+
+    with socket.socket() as alive:
+        alive.bind(("127.0.0.1", 0))
+        alive.listen()
+        live_port = alive.getsockname()[1]
+        with socket.socket() as gone:
+            gone.bind(("127.0.0.1", 0))
+            dead_port = gone.getsockname()[1]  # bound, never listening: nothing answers there
+        live = prometheus.register_target(settings, "ocr-0", live_port)
+        dead = prometheus.register_target(settings, "ocr-1", dead_port)
+        remote = prometheus.register_target(settings, "crm-0", 9400, host="crm")
+        assert prometheus.prune_targets(settings) == [dead]
+        assert live.exists() and remote.exists() and not dead.exists()
