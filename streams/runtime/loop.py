@@ -331,9 +331,12 @@ class Worker:
         now = time.monotonic()
         if now < self._next_lag:
             return
-        self._next_lag = now + _LAG_EVERY_S
         assignment = self.consumer.assignment()
-        for tp in self.consumer.position(assignment) if assignment else []:
+        if not assignment:
+            return  # report as soon as partitions arrive, then every _LAG_EVERY_S
+        self._next_lag = now + _LAG_EVERY_S
+        for tp in self.consumer.position(assignment):
             _, high = self.consumer.get_watermark_offsets(tp, cached=True)
-            if high >= 0 and tp.offset >= 0:
-                self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(max(0, high - tp.offset))
+            if high >= 0:
+                position = tp.offset if tp.offset >= 0 else 0  # nothing consumed yet
+                self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(max(0, high - position))

@@ -62,7 +62,7 @@ class Metrics:
                                   ("processor", "result")),
             _seconds=Histogram("inkstream_processing_seconds", "Time in handle() per record, retries included.",
                                ("processor", "topic"), buckets=_SECONDS_BUCKETS, registry=registry),
-            _lag=Gauge("inkstream_consumer_lag", "High watermark minus committed position.",
+            _lag=Gauge("inkstream_consumer_lag", "High watermark minus the consumer position (records not yet read).",
                        ("processor", "topic", "partition"), registry=registry),
         )
 

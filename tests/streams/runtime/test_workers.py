@@ -54,6 +54,16 @@ def wait_assigned(port: int, workers: int, timeout: float = 90) -> None:
     raise AssertionError("workers did not all get partitions")
 
 
+def wait_for_sample(port: int, prefix: str, timeout: float = 20) -> str:
+    """The /metrics text once it holds a ``prefix`` sample (lag is sampled every few seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        if prefix in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.5)
+
+
 def test_unknown_processor_is_refused_with_the_known_names() -> None:
     result = subprocess.run([*INKSTREAM, "run", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "passthrough" in result.stderr
@@ -88,7 +98,7 @@ def test_two_worker_processes_share_the_work_serve_metrics_and_stop_on_sigterm(s
         for worker in (0, 1):
             health = httpx.get(f"http://127.0.0.1:{port + worker}/healthz", timeout=5)
             assert health.status_code == 200 and health.json()["state"] in ("running", "paused")
-            metrics = httpx.get(f"http://127.0.0.1:{port + worker}/metrics", timeout=5).text
+            metrics = wait_for_sample(port + worker, "inkstream_consumer_lag{")
             handled.append(sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                                if line.startswith("inkstream_records_in_total{")))
             assert "inkstream_consumer_lag{" in metrics and "inkstream_processing_seconds_bucket{" in metrics
