@@ -251,6 +251,12 @@ def make_invoice(seed: int) -> GenDoc:
     page.text(company, size=11, dy=18)
     page.text(f"{rng.randint(1, 999)} Commerce Way, Springfield", size=10, dy=32)
     _items_table(page, items, currency)
+    # A separate stream, so adding tax did not change the other documents of a seed.
+    if random.Random(seed * 7919).random() < 0.35:
+        subtotal, tax = total, round(total * 0.2)
+        total += tax
+        page.text(f"Subtotal: {subtotal / 100:,.2f}", x=330, size=10, dy=20)
+        page.text(f"VAT 20%: {tax / 100:,.2f}", x=330, size=10, dy=24)
     total_text = write_amount(rng, total, currency)
     page.text(f"Total Due: {total_text}", x=330, size=12, bold=True, dy=34)
     page.text("Payment terms: Net 30. Please quote the invoice number with your payment.", size=9, dy=20)
