@@ -113,3 +113,17 @@ def test_prometheus_scrapes_each_processor_on_the_port_it_serves_metrics_on(comp
         host, port = target.split(":")
         cmd = services[host]["command"]
         assert cmd[cmd.index("--metrics-port") + 1] == port
+
+
+def test_the_dockerfile_copies_only_paths_that_exist_and_installs_the_package():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    copies = [line.split()[1:-1] for line in lines if line.startswith("COPY ")]
+    assert copies
+    for sources in copies:
+        for src in sources:
+            assert (ROOT / src).exists(), f"Dockerfile copies missing {src}"
+    copied = {src for sources in copies for src in sources}
+    # Every top-level package the wheel needs is copied in before `pip install .`.
+    assert {"pyproject.toml", "inkstream", "streams", "schemas", "connectors", "ops"} <= copied
+    assert any(line.startswith("RUN pip install .") for line in lines)
+    assert 'ENTRYPOINT ["inkstream"]' in lines
