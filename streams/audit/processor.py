@@ -17,6 +17,7 @@ import logging
 
 from prometheus_client import CollectorRegistry
 
+from inkstream.errors import ConfigError
 from inkstream.settings import Settings
 from streams.audit.query import QueryServer
 from streams.audit.sink import AuditMetrics, AuditSink
@@ -43,7 +44,11 @@ def factory(settings: Settings) -> Processor:
 
     store = connect(settings)  # fails here, clearly, if another process holds chDB
     registry = CollectorRegistry()
-    server = QueryServer(store, settings, registry).start()
+    try:
+        server = QueryServer(store, settings, registry).start()
+    except OSError as exc:
+        raise ConfigError(f"audit query endpoint cannot bind {settings.audit.query_host}:{settings.audit.query_port} "
+                          f"({exc.strerror}); set INKSTREAM_AUDIT__QUERY_PORT to a free port, or 0 for any") from exc
     log.info("audit: ClickHouse %s; read-only query endpoint on %s:%d",
              "server" if settings.clickhouse.url else "chDB (embedded)", settings.audit.query_host, server.port)
     _register_scrape(settings, server.port)

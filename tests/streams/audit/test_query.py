@@ -115,3 +115,18 @@ def test_a_stale_discovery_file_from_a_killed_sink_is_ignored(store, query_setti
         assert not isinstance(open_reader(query_settings), QueryClient)
     finally:
         path.unlink()
+
+
+def test_a_sink_whose_query_port_is_taken_says_which_setting_to_change(store, query_settings):
+    import socket
+
+    from inkstream.errors import ConfigError
+    from streams.audit.processor import factory
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = query_settings.model_copy(update={"audit": query_settings.audit.model_copy(update={"query_port": port})})
+        with pytest.raises(ConfigError, match="INKSTREAM_AUDIT__QUERY_PORT"):
+            factory(busy)
