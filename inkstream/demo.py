@@ -1,0 +1,63 @@
+"""``inkstream demo``: the whole pipeline on the embedded defaults, with no credentials.
+
+Brings the local stack up if it is down, starts every processor as a real process,
+ingests the sample contracts and invoices in ``samples/`` (scanned and digital), plays
+the reviewer for the document that lands in review (or leaves it to you with
+``--review-by-hand``), drives the e-sign webhooks a provider would send, and prints what
+happened to each document, then proves the audit chain.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+
+__all__ = ["register", "PROCESSES"]
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+# name -> (argv after `inkstream`, health port). Ports sit away from the stack's.
+PROCESSES = {
+    "ocr": (["run", "ocr", "--metrics-port", "9411"], 9411),
+    "extract": (["run", "extract", "--metrics-port", "9412"], 9412),
+    "map": (["run", "map", "--metrics-port", "9413"], 9413),
+    "crm": (["run", "crm", "--metrics-port", "9414"], 9414),
+    "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9415"], 9415),
+    "esign.complete": (["run", "esign.complete", "--metrics-port", "9416"], 9416),
+    "audit": (["run", "audit", "--metrics-port", "9417"], 9417),
+    "webhooks": (["webhooks", "--port", "8082"], 8082),
+    "review": (["run", "review"], 8081),
+}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        samples: Path = typer.Option(SAMPLES, "--samples", help="Folder of PDFs (and labels.json)."),
+        review_by_hand: bool = typer.Option(False, "--review-by-hand",
+                                            help="Wait for you to decide in the review page instead."),
+        keep_running: bool = typer.Option(False, "--keep-running", help="Leave the processors running."),
+        timeout: float = typer.Option(900, "--timeout", help="Seconds to wait for every document."),
+    ) -> None:
+        """Run the whole pipeline on the sample documents and show what happened."""
+        from rich.console import Console
+
+        from inkstream.demo_run import DemoRun
+        from inkstream.errors import InkstreamError
+        from inkstream.settings import load_settings
+
+        console = Console()
+        try:
+            ok = DemoRun(load_settings(), console, samples=samples, review_by_hand=review_by_hand,
+                         keep_running=keep_running, timeout=timeout).run()
+        except InkstreamError as exc:
+            console.print(f"[red]demo failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        raise typer.Exit(0 if ok else 1)
+
+
+def labels(samples: Path) -> dict:
+    path = samples / "labels.json"
+    return json.loads(path.read_text()) if path.exists() else {}

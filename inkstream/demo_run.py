@@ -1,0 +1,222 @@
+"""The steps of ``inkstream demo`` (see inkstream/demo.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from inkstream.demo import PROCESSES, labels
+from inkstream.errors import StackError
+from inkstream.settings import Settings
+from inkstream.supervise import Supervisor
+from inkstream.tracker import DocView, Tracker
+
+__all__ = ["DemoRun"]
+
+_SIM_WEBHOOKS = "standard"   # the simulated provider's webhooks use the Standard Webhooks format
+_KEY_FIELDS = {"contract": ("counterparty", "total_amount", "currency", "effective_date"),
+               "invoice": ("customer", "invoice_number", "total_amount", "currency")}
+
+
+class DemoRun:
+    def __init__(self, settings: Settings, console: Console, *, samples: Path, review_by_hand: bool,
+                 keep_running: bool, timeout: float) -> None:
+        self.settings, self.console = settings, console
+        self.samples, self.labels = samples, labels(samples)
+        self.review_by_hand, self.keep_running, self.timeout = review_by_hand, keep_running, timeout
+        self.docs: dict[str, str] = {}          # doc_id -> file name
+        self.reviewed: set[str] = set()
+        self.simulated: set[str] = set()
+
+    # -- steps -------------------------------------------------------------------------
+    def run(self) -> bool:
+        self._stack()
+        from schemas.codec import Codec
+
+        self.codec = Codec.from_settings(self.settings)
+        log_dir = Path(self.settings.data_dir) / "logs" / "demo"
+        with Supervisor(log_dir) as sup:
+            for name, (argv, port) in PROCESSES.items():
+                sup.add(name, argv, port=port)
+            with self.console.status("starting the processors…"):
+                sup.start_all()
+                sup.wait_healthy(timeout=180)
+            self.console.print(f"[green]✓[/green] {len(PROCESSES)} processes running (logs: {log_dir})")
+            tracker = Tracker(self.settings, self.codec, since_ms=int(time.time() * 1000) - 1000)
+            try:
+                self._ingest()
+                done = self._follow(tracker)
+                audit = self._audit()
+                self._report(tracker, audit)
+            finally:
+                tracker.close()
+            if self.keep_running:
+                self.console.print("processors keep running; press Ctrl-C to stop them")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+        return done and audit.ok
+
+    def _stack(self) -> None:
+        from ops.stack import stack
+        from ops.stack.topics import ensure_topics
+
+        if not all(c.healthy for c in stack.status(self.settings)):
+            with self.console.status("starting the local stack (Kafka, S3, Prometheus)…"):
+                stack.up(self.settings, log=lambda msg: self.console.log(msg))
+        ensure_topics(self.settings)
+        self.console.print("[green]✓[/green] stack up: Kafka, S3, Prometheus, chDB")
+
+    def _ingest(self) -> None:
+        from connectors.capture.document import CapturedDocument
+        from connectors.capture.listeners import Capture
+
+        files = sorted(p for p in self.samples.iterdir() if p.suffix.lower() in (".pdf", ".png", ".jpg", ".tif"))
+        if not files:
+            raise StackError(f"no sample documents in {self.samples}")
+        capture = Capture(self.settings, client_id="inkstream-demo")
+        try:
+            with self._progress() as bar:
+                task = bar.add_task("ingest", total=len(files))
+                for path in files:
+                    result = capture.ingest_one(CapturedDocument(source="cli", filename=path.name, path=path,
+                                                                 source_ref="demo"))
+                    self.docs[result.doc_id] = path.name
+                    bar.advance(task)
+        finally:
+            capture.close()
+
+    def _follow(self, tracker: Tracker) -> bool:
+        from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader
+
+        book = EnvelopeBook()
+        envelopes = KafkaEnvelopeReader(self.settings, book)
+        deadline = time.monotonic() + self.timeout
+        stages = ("read", "extracted", "decided", "in CRM", "finished")
+        try:
+            with self._progress() as bar:
+                tasks = {s: bar.add_task(s, total=len(self.docs)) for s in stages}
+                while time.monotonic() < deadline:
+                    tracker.poll(1.0)
+                    envelopes.catch_up(timeout_s=2)
+                    counts = dict.fromkeys(stages, 0)
+                    for doc_id in self.docs:
+                        view = tracker.view(doc_id)
+                        self._act(view, book)
+                        for stage, reached in zip(stages, self._progress_of(view)):
+                            counts[stage] += reached
+                    for stage, n in counts.items():
+                        bar.update(tasks[stage], completed=n)
+                    if counts["finished"] == len(self.docs):
+                        return True
+        finally:
+            envelopes.close()
+        self.console.print(f"[red]timed out after {self.timeout:.0f}s[/red]")
+        return False
+
+    def _act(self, view: DocView, book) -> None:
+        """Play the reviewer and the e-sign provider where the document waits for them."""
+        if view.decision == "review" and view.doc_id not in self.reviewed:
+            self.reviewed.add(view.doc_id)
+            if self.review_by_hand:
+                self.console.print(f"review needed: http://{self.settings.review.host}:{self.settings.review.port}"
+                                   f"/review/docs/{view.doc_id}")
+            else:
+                self._review(view)
+        envelopes = book.for_doc(view.doc_id)
+        if envelopes and view.doc_id not in self.simulated:
+            self.simulated.add(view.doc_id)
+            self._sign(view.doc_id, envelopes[0]["envelope_id"])
+
+    def _review(self, view: DocView) -> None:
+        """Correct the fields the extractor was unsure of from the samples' labels, and approve."""
+        from streams.review.decision import decide
+        from streams.review.follower import KafkaPublisher
+
+        record = view.latest_fields
+        truth = self.labels.get(self.docs[view.doc_id], {}).get("fields", {})
+        fixes = {f["name"]: truth[f["name"]] for f in record["fields"]
+                 if f["status"] != "accept" and f["name"] in truth}
+        publisher = KafkaPublisher(self.settings, self.codec)
+        publisher.publish(decide(record, reviewer="demo-reviewer", decision="approved", corrections=fixes,
+                                 comment="approved by inkstream demo"))
+        self.console.print(f"reviewed {self.docs[view.doc_id]}: corrected {', '.join(fixes) or 'nothing'}")
+
+    def _sign(self, doc_id: str, envelope_id: str) -> None:
+        from connectors.esign.commands import run_simulation
+        from connectors.esign.simulate import SEQUENCES, SimSigner
+
+        rows = run_simulation(self.settings, provider=_SIM_WEBHOOKS, doc_id=doc_id,
+                              url=f"http://127.0.0.1:{PROCESSES['webhooks'][1]}", envelope_id=envelope_id,
+                              events=list(SEQUENCES[_SIM_WEBHOOKS]), key=None,
+                              signer=SimSigner("Dana Signer", "dana.signer@example.com", auth_method="email"))
+        refused = [(step, status) for step, status, _ in rows if status >= 300]
+        if refused:
+            self.console.print(f"[red]webhooks refused for {doc_id}: {refused}[/red]")
+
+    @staticmethod
+    def _progress_of(view: DocView) -> tuple[bool, ...]:
+        decided = view.decision in ("accepted", "approved", "rejected")
+        needs_signature = any(c["operation"] == "request_signature" for c in view.commands.values())
+        signed = any(c["operation"] == "update_signature_status" for c in view.commands.values())
+        finished = bool(view.dead) or view.decision == "rejected" or (
+            decided and bool(view.commands) and (signed or not needs_signature))
+        return (view.ocr is not None or bool(view.dead), bool(view.fields), decided,
+                bool(view.commands), finished)
+
+    def _audit(self):
+        """Wait for the audit sink to store the run, then verify its chains and files."""
+        from connectors.objectstore.s3 import S3ObjectStore
+        from streams.audit.query import open_reader
+        from streams.audit.verify import verify
+
+        reader = open_reader(self.settings)
+        ids = list(self.docs)
+        last, stable_since = -1, time.monotonic()
+        with self.console.status("waiting for the audit sink…"):
+            while time.monotonic() - stable_since < 4:
+                _, rows = reader.query("SELECT count() FROM audit_events WHERE doc_id IN {ids:Array(String)}",
+                                       {"ids": ids})
+                count = rows[0][0]
+                if count != last:
+                    last, stable_since = count, time.monotonic()
+                time.sleep(1)
+        report = verify(reader, S3ObjectStore.from_settings(self.settings, ensure_bucket=False))
+        return report
+
+    def _report(self, tracker: Tracker, audit) -> None:
+        table = Table(title="What happened to each document", show_lines=True)
+        for column in ("document", "type", "status", "key fields", "CRM commands", "signature"):
+            table.add_column(column)
+        for doc_id, name in self.docs.items():
+            view = tracker.view(doc_id)
+            record = view.latest_fields or {}
+            fields = {f["name"]: f for f in record.get("fields", [])}
+            shown = "\n".join(f"{n}: {fields[n]['normalized']} ({fields[n]['status']})"
+                              for n in _KEY_FIELDS.get(record.get("doc_type"), ()) if n in fields)
+            status = record.get("status", "failed" if view.dead else "pending")
+            if record.get("review"):
+                status += f" by {record['review']['reviewer']}"
+            ops = view.operations()
+            commands = f"{len(ops)}: " + ", ".join(sorted(set(ops))) if ops else "-"
+            signed = view.signed
+            signature = f"signed, sha256 {signed['sha256'][:12]}…" if signed else (
+                "requested" if "request_signature" in ops else "-")
+            if view.dead:
+                signature = f"DLQ: {view.dead[-1]['error'][:60]}"
+            table.add_row(f"{name}\n{doc_id}", record.get("doc_type", "?"), status, shown or "-", commands, signature)
+        self.console.print(table)
+        verdict = "[green]intact[/green]" if audit.ok else f"[red]{len(audit.problems)} problem(s)[/red]"
+        self.console.print(f"audit trail: {audit.chains} chains, {audit.rows} rows, {audit.files} files checked: {verdict}")
+        for problem in audit.problems[:10]:
+            self.console.print(f"  [red]{problem}[/red]")
+
+    def _progress(self) -> Progress:
+        return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=self.console, transient=False)
