@@ -207,16 +207,6 @@ class CrmSettings(_Section):
     zoho: CrmVendorSettings = CrmVendorSettings(auth_url="https://accounts.zoho.com", api_version="8")
 
 
-class AuditSettings(_Section):
-    """The audit sink (the only ClickHouse writer) and its localhost query endpoint."""
-
-    batch_max_records: int = 5000      # flush when this many records are buffered...
-    batch_max_seconds: float = 1.0     # ...or when the oldest buffered record is this old
-    query_host: str = "127.0.0.1"      # the sink's read-only SQL endpoint (chDB has one owner)
-    query_port: int = 8124             # 0 = any free port (written to <data_dir>/audit-query.json)
-    query_row_limit: int = 10_000
-
-
 class EsignProviderSettings(_Section):
     """Endpoint and credentials of one e-sign provider. Secrets are SecretStr (never logged);
     with no credentials the dispatcher uses the local *simulated* provider."""
