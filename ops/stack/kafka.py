@@ -71,6 +71,19 @@ logger.request.name = kafka.request.logger
 logger.request.level = WARN
 """
 
+# Kafka's command-line tools (StorageTool, console consumer...): warnings to stderr only,
+# never into the broker's log file.
+_TOOLS_LOG4J2 = """status = error
+name = inkstream-kafka-tools
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.err.ref = err
+"""
+
 _SERVER = """# Written by `inkstream up` from inkstream settings; edits are overwritten.
 process.roles=broker,controller
 node.id=1
@@ -142,11 +155,15 @@ def provision(layout: Layout, settings: Settings) -> bool:
     return True
 
 
-def java_argv(layout: Layout, settings: Settings, main: str, *args: str, heap_mb: int = 256) -> list[str]:
+def java_argv(layout: Layout, settings: Settings, main: str, *args: str, heap_mb: int = 256,
+              log_config: str = "tools-log4j2.properties") -> list[str]:
     """``java`` running ``main`` from the Kafka lib dir (broker, StorageTool, console tools)."""
+    conf = layout.conf / "kafka" / log_config
+    if not conf.exists():
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text(_TOOLS_LOG4J2)
     return [process.require_tool("java"), f"-Xmx{heap_mb}m", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={layout.conf / 'kafka' / 'log4j2.properties'}",
-            "-cp", classpath(layout, settings), main, *args]
+            f"-Dlog4j2.configurationFile={conf}", "-cp", classpath(layout, settings), main, *args]
 
 
 def _write_config(layout: Layout, settings: Settings) -> Path:
@@ -157,6 +174,7 @@ def _write_config(layout: Layout, settings: Settings) -> Path:
     server.write_text(_SERVER.format(host=k.host, port=k.port, cport=k.controller_port,
                                      data=layout.data / "kafka"))
     (conf / "log4j2.properties").write_text(_LOG4J2.format(log=layout.logs / "kafka.log"))
+    (conf / "tools-log4j2.properties").write_text(_TOOLS_LOG4J2)
     return server
 
 
@@ -184,7 +202,7 @@ def start(layout: Layout, settings: Settings) -> int:
     process.require_port_free("Kafka controller", k.host, k.controller_port, "INKSTREAM_KAFKA__CONTROLLER_PORT")
     server = _write_config(layout, settings)
     _format_once(layout, settings, server)
-    argv = java_argv(layout, settings, "kafka.Kafka", str(server))
+    argv = java_argv(layout, settings, "kafka.Kafka", str(server), log_config="log4j2.properties")
     heap = f"-Xmx{k.heap_mb}m"
     argv[1:2] = [f"-Xms{k.heap_mb}m", heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                  "-XX:+ExitOnOutOfMemoryError", f"-Dkafka.logs.dir={layout.logs}"]
