@@ -13,6 +13,7 @@ def register(app: typer.Typer) -> None:
         processor: str = typer.Argument(..., help="Registered processor name (streams/registry.py)."),
         workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (consumer-group members)."),
         metrics_port: int = typer.Option(0, "--metrics-port", help="First /metrics+/healthz port (worker i: P+i); 0 = any free port."),
+        port: int = typer.Option(None, "--port", help="Listening port of a service (webhooks, review)."),
         no_transactions: bool = typer.Option(False, "--no-transactions", hidden=True,
                                              help="At-least-once instead of exactly-once (tests and benchmarks only)."),
     ) -> None:
@@ -23,15 +24,19 @@ def register(app: typer.Typer) -> None:
         from inkstream.settings import load_settings
         from streams.registry import PROCESSORS
         from streams.runtime.workers import run_workers
+        from streams.services import SERVICES, run_service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        if processor not in PROCESSORS:
-            raise typer.BadParameter(f"unknown processor {processor!r}; known: {', '.join(sorted(PROCESSORS))}")
+        if processor not in PROCESSORS and processor not in SERVICES:
+            known = ", ".join(sorted([*PROCESSORS, *SERVICES]))
+            raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}")
         try:
             settings = load_settings()
         except ConfigError as exc:
             typer.echo(f"inkstream run: {exc}", err=True)
             raise typer.Exit(2) from exc
+        if processor in SERVICES:
+            raise typer.Exit(run_service(processor, settings, port=port, metrics_port=metrics_port or None))
         code = run_workers(processor, settings, workers=workers, metrics_port=metrics_port,
                            exactly_once=False if no_transactions else None)
         raise typer.Exit(code)

@@ -41,6 +41,7 @@ class ReviewDeps:
     publish: Callable[[dict], None]                 # fields.validated decision records
     record_action: Callable[[Reviewer, str, str, dict], None]  # (who, action, doc_id, detail)
     reread_page: Callable[[bytes, str, int], list[dict]] | None = None  # re-run OCR on a page
+    registry: object | None = None                  # prometheus CollectorRegistry for /metrics
 
 
 def _session_key(settings: Settings) -> str:
@@ -85,6 +86,11 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
             raise HTTPException(404, f"no document {doc_id} in review")
         return record
 
+    if deps.registry is not None:
+        from prometheus_client import make_asgi_app
+
+        app.mount("/metrics", make_asgi_app(registry=deps.registry))
+
     @app.get("/healthz")
     def healthz() -> dict:
         return {"status": "ok", "pending": len(deps.queue.pending())}
@@ -97,6 +103,8 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
     def login(request: Request, username: str = Form(...), password: str = Form(...)):
         who = deps.reviewers.check_password(username, password)
         if who is None:
+            # Audited without the typed name: people type passwords into the user field.
+            deps.record_action(Reviewer("-", "none"), "login_failed", "", {})
             return _TEMPLATES.TemplateResponse(request, "login.html", {"error": "Wrong user name or password."},
                                                status_code=401)
         deps.record_action(who, "login", "", {})
@@ -136,7 +144,10 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
         if deps.reread_page is None:
             raise HTTPException(501, "no OCR engine configured for this review server")
         ref = ObjectRef.from_record(record_or_404(doc_id)["original"])
-        lines = deps.reread_page(deps.store.get(ref), ref.content_type, page)
+        try:
+            lines = deps.reread_page(deps.store.get(ref), ref.content_type, page)
+        except IndexError:
+            raise HTTPException(404, f"page {page} does not exist")
         deps.record_action(who, "reread_page", doc_id, {"page": str(page)})
         return JSONResponse({"page": page, "lines": lines})
 

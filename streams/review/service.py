@@ -15,17 +15,22 @@ def reviewers_path(settings: Settings) -> Path:
 
 
 def _reread(settings: Settings):
-    """Re-run OCR on one page with the configured engine (loaded on first use)."""
-    engine = None
+    """Re-run OCR on one page with the configured engine, ignoring any text layer (the
+    reviewer asks because the first reading is in doubt). Models load on first use."""
+    reader = None
 
     def reread(data: bytes, content_type: str, page: int) -> list[dict]:
-        nonlocal engine
-        from streams.ocr.document import read_document  # heavy: onnxruntime, OpenCV
-        from streams.ocr.engines import create_engine
+        nonlocal reader
+        from streams.ocr.raster import iter_pages  # heavy: onnxruntime, OpenCV
+        from streams.ocr.reader import DocumentReader
 
-        engine = engine or create_engine(settings)
-        pages = read_document(data, content_type, engine=engine, settings=settings, only_page=page)
-        return [{"text": l["text"], "confidence": l["confidence"], "box": l["box"]} for l in pages[0]["lines"]]
+        reader = reader or DocumentReader.from_settings(settings.ocr)
+        for raster in iter_pages(data, dpi=settings.ocr.dpi, max_pages=settings.ocr.max_pages,
+                                 use_text_layer=False):
+            if raster.number == page:
+                lines = reader.read_page(raster)["lines"]
+                return [{"text": l["text"], "confidence": l["confidence"], "box": l["box"]} for l in lines]
+        raise IndexError(page)
 
     return reread
 
@@ -39,13 +44,23 @@ def build(settings: Settings):
     from streams.review.queue import ReviewQueue
     from streams.review.users import Reviewers
 
+    from prometheus_client import CollectorRegistry, Counter
+
     codec = Codec.from_settings(settings)
     queue = ReviewQueue()
     follower = QueueFollower(settings, queue, codec)
     publisher = KafkaPublisher(settings, codec)
+    registry = CollectorRegistry()
+    actions = Counter("inkstream_review_actions_total", "Reviewer actions by kind (login, login_failed, "
+                      "approved, rejected, reread_page).", ["action"], registry=registry)
+
+    def record_action(who, action: str, doc_id: str, detail: dict) -> None:
+        actions.labels(action).inc()
+        publisher.record_action(who, action, doc_id, detail)
+
     deps = ReviewDeps(queue=queue, reviewers=Reviewers(reviewers_path(settings)),
                       store=S3ObjectStore.from_settings(settings), publish=publisher.publish,
-                      record_action=publisher.record_action, reread_page=_reread(settings))
+                      record_action=record_action, reread_page=_reread(settings), registry=registry)
     return create_app(settings, deps), follower
 
 

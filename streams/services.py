@@ -1,0 +1,31 @@
+"""Long-running services that are not Kafka processors but start the same way,
+``inkstream run <name> [--port P]``: capture listeners, the webhook gateway, the review
+page. ``name -> "module:function"``; imported only when asked.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from connectors.capture.listeners import LISTENERS
+
+__all__ = ["SERVICES", "run_service"]
+
+SERVICES: dict[str, str] = {
+    **LISTENERS,                                      # api, smtp, imap, folder, ftp
+    "webhooks": "connectors.esign.gateway:serve",
+    "review": "streams.review.service:serve",
+}
+
+
+def run_service(name: str, settings, *, port: int | None = None, metrics_port: int | None = None) -> int:
+    """Run service ``name`` until SIGTERM; returns its exit code."""
+    module_name, _, attr = SERVICES[name].partition(":")
+    serve = getattr(importlib.import_module(module_name), attr)
+    if name in LISTENERS:  # their ports are capture settings; /metrics on its own port
+        return serve(settings, metrics_port=metrics_port) or 0
+    if name == "webhooks":
+        serve(settings, port=port or settings.esign.webhooks_port)
+    else:
+        serve(settings, port=port)
+    return 0
