@@ -38,6 +38,7 @@ log = logging.getLogger("inkstream.runtime")
 
 _LAG_EVERY_S = 5.0
 _TXN_TIMEOUT_S = 30.0
+_COMMIT_ATTEMPTS = 5
 
 
 def group_id(settings, proc: Processor) -> str:
@@ -113,7 +114,10 @@ class Worker:
 
     def _close(self) -> None:
         if self._in_txn:
-            self._abort()
+            try:
+                self._abort()
+            except KafkaException as exc:  # fenced/fatal: the broker aborts it on timeout anyway
+                log.warning("%s: could not abort the open transaction: %s", self.proc.name, exc)
         try:
             self.consumer.close()  # leaves the group now, so the partitions move at once
         finally:
@@ -233,12 +237,13 @@ class Worker:
         try:
             if tps:
                 self.producer.send_offsets_to_transaction(tps, self.consumer.consumer_group_metadata(), _TXN_TIMEOUT_S)
-            while True:
+            for attempt in range(_COMMIT_ATTEMPTS):
                 try:
                     self.producer.commit_transaction(_TXN_TIMEOUT_S)
                     break
                 except KafkaException as exc:
-                    if not exc.args[0].retriable():
+                    # Retriable (e.g. a timeout): the same commit may be retried, per librdkafka.
+                    if not exc.args[0].retriable() or attempt == _COMMIT_ATTEMPTS - 1:
                         raise
             self._in_txn = False
             self.metrics.checkpoint("committed").inc()

@@ -94,17 +94,18 @@ def test_stage_writes_one_status_per_output_in_the_same_transaction(topics) -> N
 
 
 def test_two_workers_joining_mid_run_rebalance_without_losing_or_doubling_output(topics) -> None:
-    records = ingested(1500)
+    records = ingested(3000)
     produce(topics, IN, records)
 
     def slow(record, ctx):
-        time.sleep(0.002)
+        time.sleep(0.003)
         yield from relay(record, ctx)
     proc = Processor(name="pair", inputs=(IN,), handle=slow, batch_max_records=50, batch_max_seconds=0.2)
     first = Running(Worker(proc, topics, index=0))
     wait_for(lambda: sum(outputs(topics).values()) > 100, interval=0.2)
     second = Running(Worker(proc, topics, index=1))  # rebalance while the first is mid-batch
-    wait_for(lambda: second.worker.consumer.assignment())
+    wait_for(lambda: second.worker.consumer.assignment(), interval=0.1)
+    assert sum(outputs(topics).values()) < len(records), "the rebalance should happen mid-run"
     wait_for(lambda: set(outputs(topics)) >= expected_ids(records))
     handled = (first.worker.metrics.records_in(IN)._value.get(), second.worker.metrics.records_in(IN)._value.get())
     first.stop()
