@@ -92,7 +92,7 @@ def field_from(name: str, cand: Candidate) -> FieldValue:
     if cand.source_confidence < 0.9:
         reasons.append(f"OCR confidence {cand.source_confidence:.2f}")
     return FieldValue(name, cand.raw, parsed.normalized, conf, cand.span.page, cand.box or cand.span.box,
-                      reasons, force_review=parsed.ambiguous, source=cand.source)
+                      reasons, force_review=parsed.ambiguous, checked=parsed.confirmed, source=cand.source)
 
 
 def missing_field(name: str, reason: str = "not found") -> FieldValue:

@@ -37,6 +37,7 @@ class Parsed:
     reason: str | None = None
     ambiguous: bool = False
     currency: str | None = None  # amounts only: ISO 4217 code found beside the number
+    confirmed: bool = False  # the text says it twice ("twelve (12) months") and both agree
 
     @property
     def ok(self) -> bool:
@@ -250,10 +251,11 @@ def normalize_term(text: str) -> Parsed:
         factor = 12 if m["unit"].lower().startswith("year") else 1
         if digits is not None and from_words is not None and from_words != int(digits):
             return Parsed(None, 0.3, f"term words and digits disagree: {m[0]!r}", ambiguous=True)
-        quality = 1.0 if (digits is not None and from_words is not None) or digits is not None else 0.95
+        both = digits is not None and from_words is not None
+        quality = 1.0 if digits is not None else 0.95
         if n <= 0:
             return Parsed(None, 0.0, f"zero term: {m[0]!r}")
-        return Parsed(str(n * factor), quality)
+        return Parsed(str(n * factor), quality, "term in words and digits agree" if both else None, confirmed=both)
     return _NONE
 
 

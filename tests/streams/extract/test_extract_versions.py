@@ -86,3 +86,10 @@ def test_rules_2_lifts_a_doubtful_signer_name_that_the_email_spells_the_same():
     two = {f["name"]: f for f in extract(record, ExtractionSettings(), version="rules-2")["fields"]}
     assert one["signer_name"]["status"] == "review"
     assert two["signer_name"]["status"] == "accept" and "matches the e-mail" in two["signer_name"]["reason"]
+
+
+def test_rules_2_counts_a_term_written_in_words_and_digits_as_cross_checked():
+    lines = rows(CONTRACT_PROSE, conf=0.95)
+    two = {f["name"]: f for f in extract(ocr_result([page(lines)]), ExtractionSettings(), version="rules-2")["fields"]}
+    assert two["term_months"]["normalized"] == "12" and two["term_months"]["status"] == "accept"
+    assert two["effective_date"]["status"] == "review"  # no second reading of the date
