@@ -8,8 +8,11 @@ under load. Needs the running stack (`inkstream up`).
 
 Every path gets its own, never-seen files (same sizes), so none is short-cut by
 duplicate detection. Each path runs at the same concurrency as its baseline, so the
-ratio shows what capture adds (validation, hashing, the dedupe lookup, the status
-record, HTTP), not a difference in parallelism.
+ratio shows what capture adds (validation, hashing, the conditional PUT, the status
+record, HTTP), not a difference in parallelism. The three paths run interleaved in
+chunks (``--rounds``), so a busy neighbour on a shared machine slows them alike.
+The API runs as its own process (`inkstream listen api`); its CPU and resident memory
+(whole process tree) are read from /proc.
 """
 
 from __future__ import annotations
@@ -62,17 +65,11 @@ def make_large_pdf(path: Path, megabytes: int) -> Path:
     return path
 
 
-def bare_loop(files: list[Path], settings, jobs: int) -> float:
-    """PUT each file's bytes and produce one record per file; nothing else."""
-    from connectors.capture.sink import KafkaRecordSink
+def bare_loop(files: list[Path], store, sink, topic: str, jobs: int) -> float:
+    """PUT each file's bytes and produce one record per file; nothing else. Returns seconds."""
     from connectors.objectstore import ObjectRef
-    from connectors.objectstore.s3 import S3ObjectStore
     from schemas.codec import encode
     from streams.records import envelope
-
-    store = S3ObjectStore.from_settings(settings)
-    sink = KafkaRecordSink.from_settings(settings, client_id="bench-bare")
-    topic = settings.topics.name("documents.ingested")
 
     def one(path: Path):
         data = path.read_bytes()
@@ -92,19 +89,18 @@ def bare_loop(files: list[Path], settings, jobs: int) -> float:
         futures = list(pool.map(one, files))
     for f in futures:
         f.result(timeout=60)
-    elapsed = time.perf_counter() - start
-    sink.close()
-    return len(files) / elapsed
+    return time.perf_counter() - start
 
 
-def cli_path(files: list[Path], settings, jobs: int) -> float:
+def cli_path(files: list[Path], settings, store, producer, jobs: int) -> float:
+    """``inkstream ingest``'s code path (validation, hashing, dedupe, two records). Seconds."""
     from connectors.capture.batch import ingest_paths
 
     start = time.perf_counter()
-    summary = ingest_paths(files, settings, jobs=jobs)
+    summary = ingest_paths(files, settings, jobs=jobs, store=store, producer=producer)
     elapsed = time.perf_counter() - start
     assert len(summary.ingested) == len(files), (len(summary.ingested), summary.refused[:3], summary.failed[:3])
-    return len(files) / elapsed
+    return elapsed
 
 
 def free_port() -> int:
@@ -194,48 +190,78 @@ class ApiProcess:
             self.proc.kill()
 
 
-def http_path(files: list[Path], api: ApiProcess, key: str, jobs: int) -> tuple[float, list[float], float]:
-    """Upload each file as a client would (multipart, one request per file), ``jobs`` at
-    once. urllib3 rather than httpx: the uploader is not what is measured, and on a
-    shared 2-core box a heavier client takes CPU from the server under test."""
-    import json
+class Uploader:
+    """Uploads each file as a client would (multipart, one request per file). urllib3
+    rather than httpx: the uploader is not what is measured, and on a shared 2-core box
+    a heavier client takes CPU from the server under test."""
 
-    import urllib3
+    def __init__(self, api: ApiProcess, key: str, jobs: int) -> None:
+        import urllib3
 
-    samples: list[float] = []
-    done = threading.Event()
+        self.url, self.key, self.jobs = f"http://127.0.0.1:{api.port}/v1/documents", key, jobs
+        self.pool = urllib3.PoolManager(maxsize=jobs, timeout=60)
 
-    def sample():
-        while not done.is_set():
-            samples.append(rss_mb(api.proc.pid))
-            done.wait(0.2)
+    def one(self, path: Path) -> None:
+        import json
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    url = f"http://127.0.0.1:{api.port}/v1/documents"
-    pool_manager = urllib3.PoolManager(maxsize=jobs, timeout=60)
-
-    def one(path: Path) -> None:
-        resp = pool_manager.request("POST", url, headers={"X-API-Key": key},
-                                    fields={"file": (path.name, path.read_bytes(), "application/pdf")})
+        resp = self.pool.request("POST", self.url, headers={"X-API-Key": self.key},
+                                 fields={"file": (path.name, path.read_bytes(), "application/pdf")})
         assert resp.status == 201, resp.data[:500]
         assert json.loads(resp.data)["duplicate"] is False
 
-    start, cpu0 = time.perf_counter(), cpu_s(api.proc.pid)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, files))
-    elapsed = time.perf_counter() - start
-    cpu_ms = (cpu_s(api.proc.pid) - cpu0) * 1000 / len(files)
-    done.set()
-    sampler.join()
-    pool_manager.clear()
-    return len(files) / elapsed, samples, cpu_ms
+    def run(self, files: list[Path]) -> float:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            list(pool.map(self.one, files))
+        return time.perf_counter() - start
+
+
+class RssSampler:
+    """Samples the API's resident memory every 0.2 s while running."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples, self._done = pid, [], threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            self.samples.append(rss_mb(self.pid))
+            self._done.wait(0.2)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def interleaved(sets: dict[str, list[Path]], runners: dict, rounds: int, api_pid: int) -> dict:
+    """Run the paths in alternating chunks (order rotated each round), so load from the
+    neighbours of a shared machine falls on every path alike. Returns per path the
+    seconds and this process's CPU seconds; plus the API's CPU seconds for HTTP."""
+    names = list(runners)
+    totals = {n: {"s": 0.0, "cpu": 0.0} for n in names}
+    api_cpu = 0.0
+    size = len(next(iter(sets.values()))) // rounds
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            chunk = sets[name][r * size:(r + 1) * size]
+            cpu0, api0 = own_cpu_s(), cpu_s(api_pid)
+            totals[name]["s"] += runners[name](chunk)
+            totals[name]["cpu"] += own_cpu_s() - cpu0
+            if name == "http":
+                api_cpu += cpu_s(api_pid) - api0
+    totals["http"]["api_cpu"] = api_cpu
+    return totals
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="files per path")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 8], help="concurrency levels")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved chunks per path")
     parser.add_argument("--api-workers", type=int, default=1, help="upload API processes (capture.api_workers)")
     args = parser.parse_args()
 
@@ -252,42 +278,50 @@ def main() -> None:
     api = ApiProcess(settings, data_dir, workers=args.api_workers)
     idle_rss = rss_mb(api.proc.pid)
     rows = []
+    from connectors.capture.sink import KafkaRecordSink
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    store = S3ObjectStore.from_settings(settings)
+    bare_sink = KafkaRecordSink.from_settings(settings, client_id="bench-bare")
+    cli_sink = KafkaRecordSink.from_settings(settings, client_id="bench-cli")
+    topic = settings.topics.name("documents.ingested")
+    n = args.n - args.n % args.rounds
     try:
-        for jobs in args.jobs:
-            sets = {name: make_files(work / f"{name}-{jobs}", args.n, f"{name}{jobs}")
-                    for name in ("bare", "cli", "http", "bare2")}
-            cpu = [own_cpu_s()]
-            bare = bare_loop(sets["bare"], settings, jobs)
-            cpu.append(own_cpu_s())
-            cli = cli_path(sets["cli"], settings, jobs)
-            cpu.append(own_cpu_s())
-            http, samples, cpu_ms = http_path(sets["http"], api, key, jobs)
-            cpu.append(own_cpu_s())
-            # The baseline runs first and last; the better of the two is the reference, so
-            # neither warm-up nor a busy neighbour flatters the paths under test.
-            bare = max(bare, bare_loop(sets["bare2"], settings, jobs))
-            per_doc = [(b - a) * 1000 / args.n for a, b in zip(cpu, cpu[1:])]
-            rows.append((jobs, bare, cli, http, max(samples), samples[-1], cpu_ms, per_doc))
-        large = [make_large_pdf(work / f"large-{i}.pdf", 20) for i in range(4)]
-        _, large_samples, _ = http_path(large, api, key, 1)
+        with RssSampler(api.proc.pid) as rss:
+            for jobs in args.jobs:
+                sets = {name: make_files(work / f"{name}-{jobs}", n, f"{name}{jobs}") for name in ("bare", "cli", "http")}
+                uploader = Uploader(api, key, jobs)
+                runners = {"bare": lambda f, j=jobs: bare_loop(f, store, bare_sink, topic, j),
+                           "cli": lambda f, j=jobs: cli_path(f, settings, store, cli_sink, j),
+                           "http": uploader.run}
+                t = interleaved(sets, runners, args.rounds, api.proc.pid)
+                rows.append((jobs, *(n / t[k]["s"] for k in ("bare", "cli", "http")),
+                             t["http"]["api_cpu"] * 1000 / n, [t[k]["cpu"] * 1000 / n for k in ("bare", "cli", "http")]))
+            under_load = list(rss.samples)
+        with RssSampler(api.proc.pid) as large_rss:
+            large = [make_large_pdf(work / f"large-{i}.pdf", 20) for i in range(4)]
+            Uploader(api, key, 1).run(large)
     except BaseException:
         print((data_dir / "api.log").read_text()[-3000:], file=sys.stderr)
         raise
     finally:
         api.stop()
+        bare_sink.close()
+        cli_sink.close()
     size = next((work / f"bare-{args.jobs[0]}").iterdir()).stat().st_size
-    print(f"\ningestion: {args.n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}, "
+    print(f"\ningestion: {n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}, "
           f"{args.api_workers} API process(es), {os.cpu_count()} cores")
     print(f"{'jobs':>4} {'bare docs/s':>12} {'CLI docs/s':>11} {'CLI ratio':>9} {'HTTP docs/s':>12} "
-          f"{'HTTP ratio':>10} {'API CPU ms/doc':>14} {'API RSS peak MB':>16} {'API RSS end MB':>15}")
-    for jobs, bare, cli, http, peak, end, cpu_ms, _ in rows:
+          f"{'HTTP ratio':>10} {'API CPU ms/doc':>14}")
+    for jobs, bare, cli, http, api_cpu, _ in rows:
         print(f"{jobs:>4} {bare:>12.0f} {cli:>11.0f} {cli / bare:>9.2f} {http:>12.0f} {http / bare:>10.2f} "
-              f"{cpu_ms:>14.1f} {peak:>16.0f} {end:>15.0f}")
-    print("Python CPU ms per document (this process; the API's own is above):")
+              f"{api_cpu:>14.1f}")
+    print("CPU ms per document in this process (bare loop / CLI path / HTTP uploader):")
     for jobs, *_, (bare_cpu, cli_cpu, client_cpu) in rows:
-        print(f"  jobs {jobs}: bare loop {bare_cpu:.1f}, CLI path {cli_cpu:.1f}, HTTP client {client_cpu:.1f}")
-    print(f"API RSS idle: {idle_rss:.0f} MB; while taking 4 PDFs of {large[0].stat().st_size / 2**20:.0f} MB "
-          f"one after another: peak {max(large_samples):.0f} MB (files stream to disk and S3 in parts)")
+        print(f"  jobs {jobs}: {bare_cpu:.1f} / {cli_cpu:.1f} / {client_cpu:.1f}")
+    print(f"API resident memory: idle {idle_rss:.0f} MB; during the runs above peak {max(under_load):.0f} MB, "
+          f"at the end {under_load[-1]:.0f} MB; while taking 4 PDFs of {large[0].stat().st_size / 2**20:.0f} MB "
+          f"one after another peak {max(large_rss.samples):.0f} MB (files stream to disk and S3 in parts)")
     print("goal for ratios: >= 0.70")
 
 
