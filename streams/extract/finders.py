@@ -75,7 +75,7 @@ def find_pattern(layout: Layout, pattern: str, parser: Callable[[str], Parsed], 
     """First match of ``pattern`` (value in group ``v``) whose value parses."""
     for m in re.finditer(pattern, layout.text, flags):
         start, end = m.span(group)
-        raw = m[group].strip()
+        raw = re.sub(r"\s*\n\s*", " ", m[group].strip())  # a value wrapped across lines reads as one
         parsed = parser(raw)
         if parsed.ok or parsed.ambiguous:
             span = layout.span(start, end)
