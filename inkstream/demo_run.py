@@ -93,34 +93,26 @@ class DemoRun:
             capture.close()
 
     def _follow(self, tracker: Tracker) -> bool:
-        from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader
-
-        book = EnvelopeBook()
-        envelopes = KafkaEnvelopeReader(self.settings, book)
         deadline = time.monotonic() + self.timeout
         stages = ("read", "extracted", "decided", "in CRM", "finished")
-        try:
-            with self._progress() as bar:
-                tasks = {s: bar.add_task(s, total=len(self.docs)) for s in stages}
-                while time.monotonic() < deadline:
-                    tracker.poll(1.0)
-                    envelopes.catch_up(timeout_s=2)
-                    counts = dict.fromkeys(stages, 0)
-                    for doc_id in self.docs:
-                        view = tracker.view(doc_id)
-                        self._act(view, book)
-                        for stage, reached in zip(stages, self._progress_of(view)):
-                            counts[stage] += reached
-                    for stage, n in counts.items():
-                        bar.update(tasks[stage], completed=n)
-                    if counts["finished"] == len(self.docs):
-                        return True
-        finally:
-            envelopes.close()
+        with self._progress() as bar:
+            tasks = {s: bar.add_task(s, total=len(self.docs)) for s in stages}
+            while time.monotonic() < deadline:
+                tracker.poll(1.0)
+                counts = dict.fromkeys(stages, 0)
+                for doc_id in self.docs:
+                    view = tracker.view(doc_id)
+                    self._act(view)
+                    for stage, reached in zip(stages, self._progress_of(view)):
+                        counts[stage] += reached
+                for stage, n in counts.items():
+                    bar.update(tasks[stage], completed=n)
+                if counts["finished"] == len(self.docs):
+                    return True
         self.console.print(f"[red]timed out after {self.timeout:.0f}s[/red]")
         return False
 
-    def _act(self, view: DocView, book) -> None:
+    def _act(self, view: DocView) -> None:
         """Play the reviewer and the e-sign provider where the document waits for them."""
         if view.decision == "review" and view.doc_id not in self.reviewed:
             self.reviewed.add(view.doc_id)
@@ -129,10 +121,9 @@ class DemoRun:
                                    f"/review/docs/{view.doc_id}")
             else:
                 self._review(view)
-        envelopes = book.for_doc(view.doc_id)
-        if envelopes and view.doc_id not in self.simulated:
+        if view.envelopes and view.doc_id not in self.simulated:
             self.simulated.add(view.doc_id)
-            self._sign(view.doc_id, envelopes[0]["envelope_id"])
+            self._sign(view.doc_id, next(iter(view.envelopes)))
 
     def _review(self, view: DocView) -> None:
         """Correct the fields the extractor was unsure of from the samples' labels, and approve."""

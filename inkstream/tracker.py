@@ -17,7 +17,7 @@ from schemas.codec import Codec
 __all__ = ["DocView", "Tracker", "TOPICS"]
 
 TOPICS = ("documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated",
-          "crm.commands", "esign.events", "documents.status", "documents.ingested.dlq",
+          "crm.commands", "esign.events", "esign.envelopes", "documents.status", "documents.ingested.dlq",
           "ocr.results.dlq", "fields.validated.dlq", "crm.commands.dlq", "esign.events.dlq")
 
 
@@ -29,6 +29,7 @@ class DocView:
     fields: list[dict] = field(default_factory=list)        # every fields.validated record, in order
     commands: dict[str, dict] = field(default_factory=dict)  # idempotency_key -> command
     esign: list[dict] = field(default_factory=list)
+    envelopes: dict[str, dict] = field(default_factory=dict)  # envelope_id -> latest state
     status: list[dict] = field(default_factory=list)
     dead: list[dict] = field(default_factory=list)
 
@@ -109,6 +110,8 @@ class Tracker:
             view.commands[record["idempotency_key"]] = record
         elif topic == "esign.events":
             view.esign.append(record)
+        elif topic == "esign.envelopes":
+            view.envelopes[record["envelope_id"]] = record
         elif topic == "documents.status":
             view.status.append(record)
 

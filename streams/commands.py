@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         from streams.services import SERVICES, run_service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        # httpx logs every request URL at INFO; CRM URLs can carry external ids (e-mails).
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         if processor not in PROCESSORS and processor not in SERVICES:
             known = ", ".join(sorted([*PROCESSORS, *SERVICES]))
             raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}")

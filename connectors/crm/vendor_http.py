@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 import httpx
 
@@ -122,5 +123,8 @@ class VendorHttp:
 
 
 def _path(url: str) -> str:
-    """Scheme, host and path only: query strings may carry search values."""
-    return str(httpx.URL(url).copy_with(query=None))
+    """Scheme, host and path only: query strings may carry search values, and a path
+    segment that is an e-mail (a contact upserted by e-mail) is personal data."""
+    parsed = httpx.URL(url)
+    segments = ["<email>" if "@" in unquote(seg) else seg for seg in parsed.raw_path.decode().split("?")[0].split("/")]
+    return f"{parsed.scheme}://{parsed.netloc.decode()}{'/'.join(segments)}"
