@@ -7,9 +7,9 @@ outputs, the DLQ records, the documents.status records and the consumed offsets
 idempotent with a ``transactional.id`` that is stable per worker
 (``<prefix>inkstream-<processor>-<index>``), so a restarted worker fences its
 predecessor and aborts whatever it left open. A batch is bounded by
-``Processor.batch_max_records`` and ``batch_max_seconds`` (waiting for records) and by
-``batch_max_processing_s`` for processing; unprocessed records of a cut batch are
-rewound (seek) and read again by the next batch.
+``Processor.batch_max_records`` and ``batch_max_seconds`` (waiting for records plus
+processing them); records of a batch cut by the time bound are carried into the next
+transaction, and on an abort or a backpressure pause the partitions are rewound (seek).
 
 At-least-once (``sink=True`` / ``batch_sink``): the producer is flushed, the batch sink
 flushed, then the offsets committed synchronously; a crash in between repeats the batch.
@@ -39,6 +39,7 @@ log = logging.getLogger("inkstream.runtime")
 _LAG_EVERY_S = 5.0
 _TXN_TIMEOUT_S = 30.0
 _COMMIT_ATTEMPTS = 5
+_MAX_WAIT_S = 0.5  # longest wait for a full batch; beyond it, process what came
 
 
 def group_id(settings, proc: Processor) -> str:
@@ -74,6 +75,7 @@ class Worker:
         self._next_lag = 0.0
         self._delivery_errors: list[str] = []
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._backlog: list[Message] = []
         base = {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, **(kafka_config or {})}
         self.consumer = Consumer({
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
@@ -129,8 +131,12 @@ class Worker:
         """Consume one batch (or wait out a backpressure pause) and checkpoint it."""
         if self._resume_at is not None and self._paused():
             return
+        if self._backlog:  # the rest of a batch cut by its time bound
+            msgs, self._backlog = self._backlog, []
+            self._process_batch(msgs)
+            return
         generation = self._generation
-        msgs = self.consumer.consume(self.proc.batch_max_records, self.proc.batch_max_seconds)
+        msgs = self.consumer.consume(self.proc.batch_max_records, min(self.proc.batch_max_seconds, _MAX_WAIT_S))
         self.health.beat("running", len(self.consumer.assignment()))
         msgs = [m for m in msgs if self._usable(m)]
         if generation != self._generation and msgs:
@@ -153,8 +159,8 @@ class Worker:
 
     def _process_batch(self, msgs: list[Message]) -> None:
         offsets: dict[tuple[str, int], int] = {}
-        done = 0
-        deadline = time.monotonic() + self.proc.batch_max_processing_s
+        done, paused = 0, False
+        deadline = time.monotonic() + self.proc.batch_max_seconds
         self._begin()
         try:
             for msg in msgs:
@@ -163,15 +169,19 @@ class Worker:
                 outcome = self._execute(msg)
                 if outcome.kind == "backpressure":
                     self._pause(outcome.retry_after)
+                    paused = True
                     break
                 self._produce(outcome.produced)
                 offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
                 done += 1
             self.producer.poll(0)  # serve delivery reports once per batch
-            if done < len(msgs):
+            if paused:
                 self._rewind(msgs[done:])
+            elif done < len(msgs) and not self._stop.is_set():
+                self._backlog = msgs[done:]  # already fetched: no seek, next transaction
             self._checkpoint(offsets)
         except _AbortBatch:
+            self._backlog = []
             self._rewind(msgs)
         finally:
             self._flush_counts()
@@ -298,6 +308,7 @@ class Worker:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._generation += 1
+        self._backlog = []  # the next owner reads them from the committed offsets
         if self._in_txn:  # never committed after losing the partitions: the new owner redoes them
             self._abort()
         for tp in partitions:

@@ -140,13 +140,12 @@ class Processor:
     max_attempts: int = 3
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
-    # Checkpoint (transaction) bounds, whichever comes first. Each transaction costs two
-    # broker round trips (offsets, commit), so batches are what make exactly-once cheap.
+    # Checkpoint (transaction) bounds, whichever comes first: records per transaction, and
+    # seconds of processing (records still unprocessed then are carried into the next
+    # transaction); waiting for a full batch takes at most min(batch_max_seconds, 0.5 s).
+    # Each transaction costs two broker round trips: batches make exactly-once cheap.
     batch_max_records: int = 1000
     batch_max_seconds: float = 0.5
-    # A batch still being processed after this long is cut (the rest is read again by the
-    # next transaction): bounds a transaction's length for slow processors such as OCR.
-    batch_max_processing_s: float = 5.0
     version: str | None = None
 
     def __post_init__(self) -> None:

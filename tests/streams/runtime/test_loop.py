@@ -21,11 +21,18 @@ pytestmark = pytest.mark.stack
 IN, OUT = "documents.ingested", "documents.ingested.priority"
 
 
+_RUNNING: list["Running"] = []
+
+
 @pytest.fixture
 def topics(settings):
     require_broker(settings)
     names = create_topics(settings, {IN: 3, OUT: 3, f"{IN}.dlq": 1, "documents.status": 3})
     yield settings
+    for running in _RUNNING:  # a failed assertion must not leave workers polling
+        running.worker.stop()
+        running.thread.join(30)
+    _RUNNING.clear()
     delete_topics(settings, names)
 
 
@@ -36,6 +43,7 @@ class Running:
         self.worker, self.error = worker, None
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+        _RUNNING.append(self)
 
     def _run(self) -> None:
         try:
@@ -96,23 +104,30 @@ def test_stage_writes_one_status_per_output_in_the_same_transaction(topics) -> N
 def test_two_workers_joining_mid_run_rebalance_without_losing_or_doubling_output(topics) -> None:
     records = ingested(3000)
     produce(topics, IN, records)
+    joined = threading.Event()
+    handled = Counter()
 
-    def slow(record, ctx):
-        time.sleep(0.003)
+    def gated(record, ctx):
+        # Past 1000 records, wait (as flow control, so the worker keeps polling and can
+        # rebalance) until the second worker holds partitions: the join lands mid-run.
+        if sum(handled.values()) >= 1000 and not joined.is_set():
+            raise Backpressure(retry_after=0.2, reason="waiting for the second worker")
+        handled[threading.current_thread().name] += 1
+        time.sleep(0.001)
         yield from relay(record, ctx)
-    proc = Processor(name="pair", inputs=(IN,), handle=slow, batch_max_records=50, batch_max_seconds=0.2)
+    proc = Processor(name="pair", inputs=(IN,), handle=gated, batch_max_records=100, batch_max_seconds=0.2)
     first = Running(Worker(proc, topics, index=0))
-    wait_for(lambda: sum(outputs(topics).values()) > 100, interval=0.2)
-    second = Running(Worker(proc, topics, index=1))  # rebalance while the first is mid-batch
+    wait_for(lambda: sum(handled.values()) >= 1000, interval=0.1)
+    second = Running(Worker(proc, topics, index=1))
     wait_for(lambda: second.worker.consumer.assignment(), interval=0.1)
-    assert sum(outputs(topics).values()) < len(records), "the rebalance should happen mid-run"
+    joined.set()
+    assert sum(outputs(topics).values()) < len(records), "the rebalance happened mid-run"
     wait_for(lambda: set(outputs(topics)) >= expected_ids(records))
-    handled = (first.worker.metrics.records_in(IN)._value.get(), second.worker.metrics.records_in(IN)._value.get())
     first.stop()
     second.stop()
     result = outputs(topics)
     assert set(result) == expected_ids(records) and max(result.values()) == 1
-    assert all(count > 0 for count in handled), f"both workers should have worked: {handled}"
+    assert len(handled) == 2 and min(handled.values()) > 0, f"both workers should have worked: {handled}"
 
 
 def test_backpressure_pauses_consumption_and_retries_the_same_record(topics) -> None:
