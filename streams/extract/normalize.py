@@ -64,7 +64,7 @@ _DAY_YEAR_SEP = r"(?:,\s*|\s+)"
 # Order matters: the most specific forms first.
 _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
-    re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s+of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
+    re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s*of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
     re.compile(rf"{_MONTH_RE}\s*{_DAY_RE}{_DAY_YEAR_SEP}{_YEAR_RE}", re.I),
     re.compile(rf"{_DAY_RE}\s*(?:of\s+)?{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
 ]

@@ -190,7 +190,7 @@ def test_a_currency_code_touching_the_digits_is_still_found():
 
 @pytest.mark.parametrize("text, iso", [
     ("25November 2026", "2026-11-25"), ("October8, 2026", "2026-10-08"), ("October 8,2026", "2026-10-08"),
-    ("Mar.3, 2026", "2026-03-03"),
+    ("Mar.3, 2026", "2026-03-03"), ("the 2nd dayof September, 2026", "2026-09-02"),
 ])
 def test_dates_whose_spaces_ocr_dropped_are_still_read(text, iso):
     assert normalize_date(text).normalized == iso
