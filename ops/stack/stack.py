@@ -37,24 +37,20 @@ def _say(log: Callable[[str], None] | None, msg: str) -> None:
 
 
 def _wait_healthy(name: str, check: Callable[[], bool], proc: process.Managed, pid: int) -> None:
+    died = False
+
     def ready() -> bool:
-        if process.running_pid(proc) != pid:
-            raise _Died()
-        return check()
+        nonlocal died
+        died = process.running_pid(proc) != pid
+        return died or check()  # a dead process ends the wait at once
 
-    try:
-        ok = process.wait_until(ready, UP_TIMEOUT_S, interval=0.5)
-    except _Died:
-        ok = False
+    ok = process.wait_until(ready, UP_TIMEOUT_S, interval=0.5) and not died
     if not ok:
-        alive = process.running_pid(proc) == pid
-        tail = _tail(proc.log_file)
-        raise StackError(f"{name} {'did not become healthy in time' if alive else 'exited while starting'}; "
-                         f"see {proc.log_file}:\n{tail}")
-
-
-class _Died(Exception):
-    pass
+        # Kafka's own log (log4j2) says more than its stdout; show whichever has the story.
+        log = next((f for f in (proc.log_file.with_name(f"{proc.name}.log"), proc.log_file)
+                    if f.exists() and f.stat().st_size), proc.log_file)
+        raise StackError(f"{name} {'exited while starting' if died else 'did not become healthy in time'}; "
+                         f"see {log}:\n{_tail(log)}")
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import socket
+import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from inkstream.errors import StackError
 from inkstream.settings import load_settings
-from ops.stack import process, s3
+from ops.stack import process, s3, stack
 from stack_helpers import cli
 
 
@@ -153,3 +154,18 @@ def test_external_services_are_used_without_starting_local_processes(tmp_path, b
     dead = {**env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
     status = cli("status", env=dead)
     assert status.returncode == 1 and "external: not answering" in status.stdout
+
+
+@pytest.mark.stack
+def test_a_broker_that_dies_while_starting_is_reported_with_its_log(side_stack_env):
+    env = {**side_stack_env, "INKSTREAM_KAFKA__HEAP_MB": "1"}  # the JVM refuses a 1 MB heap
+    started = time.monotonic()
+    try:
+        result = cli("up", env=env)
+        assert result.returncode == 2
+        assert "Kafka exited while starting" in result.stderr
+        assert "heap" in result.stderr.lower() and "kafka.stdout.log" in result.stderr
+        # Reported as soon as it dies, not after the start timeout.
+        assert time.monotonic() - started < stack.UP_TIMEOUT_S / 2
+    finally:
+        cli("down", env=env)
