@@ -1,15 +1,30 @@
 """The processor runtime: processors are plain functions, the runtime owns Kafka.
 
-Public contract::
+Writing a processor::
 
     from streams.runtime import Processor, Emit, Context, SkipRecord, Backpressure, Retryable
-    Processor(name="ocr", inputs=("documents.ingested",), handle=fn, stage="ocr")
-    # fn(record: dict, ctx: Context) -> Iterable[Emit]
 
-    from streams.runtime.testing import run_processor   # no broker
+    def ocr(record: dict, ctx: Context):          # record: decoded Avro (int ms, str uuids)
+        if record["duplicate_of"]:
+            raise SkipRecord("duplicate")          # consumed, counted, nothing produced
+        yield Emit("ocr.results", {...})           # logical topic; key defaults to doc_id
 
-``streams.runtime.loop.run(proc, settings)`` runs one worker against Kafka;
-``streams.runtime.workers.run_workers`` runs N of them (``inkstream run <name> --workers N``).
+    def factory(settings) -> Processor:            # listed in streams/registry.py
+        return Processor(name="ocr", inputs=("documents.ingested",), handle=ocr, stage="ocr")
+
+Testing it without a broker (same decode/handle/encode/DLQ code as production)::
+
+    from streams.runtime.testing import run_processor
+    run = run_processor(factory(settings), [("documents.ingested", record)])
+    run.emitted, run.dead, run.statuses, run.skipped
+
+Running it: ``inkstream run ocr --workers 4 --metrics-port 9400`` (``/metrics``, ``/healthz``).
+
+Guarantees: Kafka→Kafka processors are exactly-once (one transaction per batch holds the
+outputs, DLQ records, documents.status records and consumed offsets); ``sink=True`` and
+``batch_sink=`` processors are at-least-once (offsets committed after the side effect).
+Failures: ``Retryable`` is retried ``max_attempts`` times with backoff, ``Backpressure``
+pauses the partitions, anything else goes to ``<input>.dlq`` with the original bytes.
 """
 
 from streams.runtime.processor import (
