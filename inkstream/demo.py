@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
         from inkstream.settings import load_settings
 
         console = Console()
+        if not console.is_terminal:  # logs and CI: wide enough for the report table
+            console = Console(width=160)
         try:
             ok = DemoRun(load_settings(), console, samples=samples, review_by_hand=review_by_hand,
                          keep_running=keep_running, timeout=timeout).run()

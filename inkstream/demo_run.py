@@ -182,31 +182,40 @@ class DemoRun:
         return report
 
     def _report(self, tracker: Tracker, audit) -> None:
-        table = Table(title="What happened to each document", show_lines=True)
-        for column in ("document", "type", "status", "key fields", "CRM commands", "signature"):
-            table.add_column(column)
+        table = Table(title="What happened to each document")
+        for column in ("document", "type", "outcome", "party", "amount", "fields right", "CRM commands",
+                       "signature"):
+            table.add_column(column, overflow="fold")
         for doc_id, name in self.docs.items():
             view = tracker.view(doc_id)
             record = view.latest_fields or {}
-            fields = {f["name"]: f for f in record.get("fields", [])}
-            shown = "\n".join(f"{n}: {fields[n]['normalized']} ({fields[n]['status']})"
-                              for n in _KEY_FIELDS.get(record.get("doc_type"), ()) if n in fields)
-            status = record.get("status", "failed" if view.dead else "pending")
+            fields = {f["name"]: f.get("normalized") for f in record.get("fields", [])}
+            outcome = record.get("status", "failed" if view.dead else "pending")
             if record.get("review"):
-                status += f" by {record['review']['reviewer']}"
+                outcome += f" by {record['review']['reviewer']}"
+            truth = self.labels.get(name, {}).get("fields", {})
+            right = sum(fields.get(k) == v for k, v in truth.items())
             ops = view.operations()
-            commands = f"{len(ops)}: " + ", ".join(sorted(set(ops))) if ops else "-"
             signed = view.signed
-            signature = f"signed, sha256 {signed['sha256'][:12]}…" if signed else (
+            signature = f"signed {signed['sha256'][:10]}…" if signed else (
                 "requested" if "request_signature" in ops else "-")
             if view.dead:
                 signature = f"DLQ: {view.dead[-1]['error'][:60]}"
-            table.add_row(f"{name}\n{doc_id}", record.get("doc_type", "?"), status, shown or "-", commands, signature)
+            table.add_row(
+                f"{name}\n…{doc_id[-8:]}", record.get("doc_type", "?"), outcome,
+                fields.get("counterparty") or fields.get("customer") or "-",
+                f"{fields.get('total_amount') or '?'} {fields.get('currency') or ''}",
+                f"{right}/{len(truth)}" if truth else "-",
+                f"{len(ops)} ({', '.join(sorted(set(ops)))})" if ops else "-", signature)
         self.console.print(table)
         verdict = "[green]intact[/green]" if audit.ok else f"[red]{len(audit.problems)} problem(s)[/red]"
-        self.console.print(f"audit trail: {audit.chains} chains, {audit.rows} rows, {audit.files} files checked: {verdict}")
+        self.console.print(f"audit trail: {audit.chains} chains, {audit.rows} rows, {audit.files} files "
+                           f"re-hashed in S3: {verdict}")
         for problem in audit.problems[:10]:
             self.console.print(f"  [red]{problem}[/red]")
+        self.console.print("try: inkstream query \"SELECT * FROM v_contract_value_by_month\" · "
+                           "inkstream audit certificate <doc id> · review page: "
+                           f"http://{self.settings.review.host}:{self.settings.review.port}/review")
 
     def _progress(self) -> Progress:
         return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),

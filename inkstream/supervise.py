@@ -20,6 +20,10 @@ from inkstream.errors import StackError
 __all__ = ["Child", "Supervisor"]
 
 
+def _raise_exit(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @dataclass
 class Child:
     name: str
@@ -49,7 +53,11 @@ class Supervisor:
         return child
 
     def start(self, name: str) -> None:
+        from ops.stack.process import require_port_free
+
         child = self.children[name]
+        # A leftover process on the port would answer our health checks for the new child.
+        require_port_free(name, "127.0.0.1", child.port, f"{name} port")
         log = open(self.log_dir / f"{name}.log", "ab")
         child.proc = subprocess.Popen(
             [sys.executable, "-m", "inkstream", *child.args], stdout=log, stderr=subprocess.STDOUT,
@@ -110,6 +118,8 @@ class Supervisor:
                 child.proc.wait(5)
 
     def __enter__(self) -> "Supervisor":
+        # SIGTERM must stop the children too (they run in their own sessions).
+        signal.signal(signal.SIGTERM, _raise_exit)
         return self
 
     def __exit__(self, *exc) -> None:
