@@ -302,7 +302,8 @@ class Worker:
     # -- rebalances, pauses, rewinds -------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._generation += 1
-        if self._resume_at is not None:
+        if self._resume_at is not None:  # still in a backpressure pause: stay paused
+            consumer.assign(partitions)  # (the library would assign after this callback)
             consumer.pause(partitions)
         log.info("%s[%d]: assigned %d partitions", self.proc.name, self.index, len(partitions))
 
