@@ -101,3 +101,11 @@ def test_unknown_registry_id_and_unreachable_registry_are_schema_errors(registry
     offline = Codec(registry=SchemaRegistry("http://127.0.0.1:9", client=httpx.Client(timeout=1)))
     with pytest.raises(SchemaError, match="unreachable"):
         offline.encode(TOPIC, status())
+
+
+def test_settings_with_a_registry_url_switch_writing_to_confluent_framing(registry, base_settings) -> None:
+    settings = base_settings.model_copy(update={"kafka": base_settings.kafka.model_copy(
+        update={"schema_registry_url": registry.url})})
+    with_registry = Codec.from_settings(settings, client=httpx.Client())
+    assert with_registry.encode(TOPIC, status())[:1] == b"\x00"
+    assert Codec.from_settings(base_settings).encode(TOPIC, status())[:2] == b"\xc3\x01"
