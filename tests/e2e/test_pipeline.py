@@ -1,0 +1,192 @@
+"""The whole pipeline as real processes on the real stack (Kafka, S3, chDB), one document
+at a time through the paths users take:
+
+- a scanned contract whose amount is blurred lands in review; a reviewer fixes the amount
+  in headless Chromium and approves; the approved record follows on fields.validated;
+- the approved contract becomes CRM commands (dry run) and an envelope; the provider's
+  webhooks (signed, Standard Webhooks) complete it; the signed PDF is stored next to the
+  original with its hash; the final CRM commands follow; the audit chain verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from inkstream.settings import load_settings
+from inkstream.supervise import Supervisor
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+BLURRED = "contract-scanned-blurred-amount.pdf"
+PORTS = {"review": 9581, "webhooks": 9582, "audit_query": 9583}
+PROCESSORS = ("ocr", "extract", "map", "crm", "esign.dispatch", "esign.complete", "audit")
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("e2e")
+    prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
+           "INKSTREAM_REVIEW__PORT": str(PORTS["review"]), "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
+           "INKSTREAM_AUDIT__QUERY_PORT": str(PORTS["audit_query"])}
+    settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
+                             review={"port": PORTS["review"]}, esign={"webhooks_port": PORTS["webhooks"]},
+                             audit={"query_port": PORTS["audit_query"]})
+    from ops.stack.topics import ensure_topics
+    from streams.review.service import reviewers_path
+    from streams.review.users import Reviewers
+
+    ensure_topics(settings)
+    Reviewers(reviewers_path(settings)).add_user("rita", "a long enough password", role="reviewer")
+    sup = Supervisor(data_dir / "logs", env=env)
+    for i, name in enumerate(PROCESSORS):
+        sup.add(name, ["run", name, "--metrics-port", str(9560 + i)], port=9560 + i)
+    sup.add("webhooks", ["run", "webhooks", "--port", str(PORTS["webhooks"])], port=PORTS["webhooks"])
+    sup.add("review", ["run", "review", "--port", str(PORTS["review"])], port=PORTS["review"])
+    sup.start_all()
+    try:
+        sup.wait_healthy(timeout=240)
+        yield settings, sup
+    finally:
+        sup.stop_all()
+
+
+@pytest.fixture(scope="module")
+def tracker(pipeline):
+    from inkstream.tracker import Tracker
+    from schemas.codec import Codec
+
+    settings, _ = pipeline
+    t = Tracker(settings, Codec.from_settings(settings), since_ms=0)
+    yield t
+    t.close()
+
+
+def wait_for(tracker, condition, what: str, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tracker.poll(1.0)
+        value = condition()
+        if value:
+            return value
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def blurred_contract(pipeline):
+    from connectors.capture.document import CapturedDocument
+    from connectors.capture.listeners import Capture
+
+    settings, _ = pipeline
+    capture = Capture(settings, client_id="e2e")
+    try:
+        # Fresh bytes (a comment appended after %%EOF) so the object is not a duplicate of
+        # what other runs stored; PDF readers ignore the trailer comment.
+        data = (SAMPLES / BLURRED).read_bytes() + f"\n% e2e {uuid.uuid4()}\n".encode()
+        result = capture.ingest_one(CapturedDocument(source="http", filename=BLURRED, data=data))
+    finally:
+        capture.close()
+    return result.doc_id, hashlib.sha256(data).hexdigest()
+
+
+def test_blurred_amount_goes_to_review_and_the_browser_fix_is_approved(pipeline, tracker, blurred_contract):
+    from playwright.sync_api import sync_playwright
+
+    settings, _ = pipeline
+    doc_id, _ = blurred_contract
+    view = tracker.view(doc_id)
+    wait_for(tracker, lambda: view.decision == "review", "the contract to land in review")
+    amount = next(f for f in view.latest_fields["fields"] if f["name"] == "total_amount")
+    assert amount["status"] != "accept"
+    truth = json.loads((SAMPLES / "labels.json").read_text())[BLURRED]["fields"]["total_amount"]
+
+    base = f"http://127.0.0.1:{PORTS['review']}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto(f"{base}/review/login")
+        page.fill("input[name=username]", "rita")
+        page.fill("input[name=password]", "a long enough password")
+        page.click("button[type=submit]")
+        # The follower may take a moment to read the record the tracker already saw.
+        for _ in range(30):
+            if page.locator(f"a[href='/review/docs/{doc_id}']").count():
+                break
+            page.wait_for_timeout(1000)
+            page.reload()
+        page.click(f"a[href='/review/docs/{doc_id}']")
+        page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+        page.fill("#field-total_amount", truth)
+        page.click("button.approve")
+        assert "recorded" in page.inner_text(".flash")
+        browser.close()
+
+    approved = wait_for(tracker, lambda: view.decision == "approved" and view.latest_fields, "the approved record")
+    assert approved["review"]["reviewer"] == "rita"
+    fixed = next(f for f in approved["fields"] if f["name"] == "total_amount")
+    assert (fixed["normalized"], fixed["status"]) == (truth, "accept")
+    assert approved["trace"] == view.ingested["trace"]
+
+
+def test_approved_contract_is_signed_stored_and_synced(pipeline, tracker, blurred_contract):
+    from connectors.esign.commands import run_simulation
+    from connectors.esign.simulate import SEQUENCES, SimSigner
+    from connectors.objectstore import ObjectRef
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    settings, _ = pipeline
+    doc_id, original_sha = blurred_contract
+    view = tracker.view(doc_id)
+    wait_for(tracker, lambda: view.decision == "approved", "the approval (previous test)")
+    wait_for(tracker, lambda: view.envelopes, "an envelope for the approved contract")
+    ops = view.operations()
+    assert {"upsert", "attach_file", "request_signature"} <= set(ops)
+    assert all(c["mapping_version"] for c in view.commands.values())
+
+    rows = run_simulation(settings, provider="standard", doc_id=doc_id,
+                          url=f"http://127.0.0.1:{PORTS['webhooks']}", envelope_id=next(iter(view.envelopes)),
+                          events=list(SEQUENCES["standard"]), key=None,
+                          signer=SimSigner("Rita Signer", "rita.signer@example.com", auth_method="email"))
+    assert [status for _, status, _ in rows] == [200] * len(rows)
+
+    wait_for(tracker, lambda: view.signed and "update_signature_status" in view.operations(),
+             "the signed PDF and the signature-status command", timeout=180)
+    signed = ObjectRef.from_record(view.signed)
+    store = S3ObjectStore.from_settings(settings)
+    assert hashlib.sha256(store.get(signed)).hexdigest() == signed.sha256
+    assert signed.key == f"signed/{doc_id}/{signed.sha256}.pdf"
+    original = ObjectRef.from_record(view.ingested["original"])
+    assert hashlib.sha256(store.get(original)).hexdigest() == original_sha  # never overwritten
+    completed = [e for e in view.esign if e["event_type"] == "completed"]
+    assert len(completed) == 1 and completed[0]["signer"]["email"] == "rita.signer@example.com"
+
+
+def test_audit_chain_of_the_document_verifies(pipeline, tracker, blurred_contract):
+    from connectors.objectstore.s3 import S3ObjectStore
+    from streams.audit.query import open_reader
+    from streams.audit.verify import verify
+
+    settings, _ = pipeline
+    doc_id, _ = blurred_contract
+    view = tracker.view(doc_id)
+    wait_for(tracker, lambda: view.signed, "the signed PDF (previous test)")
+    reader = open_reader(settings)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the sink flushes at most every second
+        _, rows = reader.query("SELECT countIf(topic LIKE '%esign.events') FROM audit_events "
+                               "WHERE doc_id = {d:String}", {"d": doc_id})
+        if rows[0][0] >= 5:
+            break
+        time.sleep(1)
+    report = verify(reader, S3ObjectStore.from_settings(settings), doc_id=doc_id)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.rows >= 10 and report.files >= 2  # original and signed PDF re-hashed
