@@ -17,7 +17,6 @@ from inkstream.tracker import DocView, Tracker
 
 __all__ = ["DemoRun"]
 
-_SIM_WEBHOOKS = "standard"   # the simulated provider's webhooks use the Standard Webhooks format
 _KEY_FIELDS = {"contract": ("counterparty", "total_amount", "currency", "effective_date"),
                "invoice": ("customer", "invoice_number", "total_amount", "currency")}
 
@@ -127,27 +126,18 @@ class DemoRun:
 
     def _review(self, view: DocView) -> None:
         """Correct the fields the extractor was unsure of from the samples' labels, and approve."""
-        from streams.review.decision import decide
+        from inkstream.actors import approve_with_labels
         from streams.review.follower import KafkaPublisher
 
-        record = view.latest_fields
         truth = self.labels.get(self.docs[view.doc_id], {}).get("fields", {})
-        fixes = {f["name"]: truth[f["name"]] for f in record["fields"]
-                 if f["status"] != "accept" and f["name"] in truth}
-        publisher = KafkaPublisher(self.settings, self.codec)
-        publisher.publish(decide(record, reviewer="demo-reviewer", decision="approved", corrections=fixes,
-                                 comment="approved by inkstream demo"))
-        self.console.print(f"reviewed {self.docs[view.doc_id]}: corrected {', '.join(fixes) or 'nothing'}")
+        fixed = approve_with_labels(KafkaPublisher(self.settings, self.codec), view.latest_fields, truth,
+                                    reviewer="demo-reviewer")
+        self.console.print(f"reviewed {self.docs[view.doc_id]}: corrected {', '.join(fixed) or 'nothing'}")
 
     def _sign(self, doc_id: str, envelope_id: str) -> None:
-        from connectors.esign.commands import run_simulation
-        from connectors.esign.simulate import SEQUENCES, SimSigner
+        from inkstream.actors import sign_envelope
 
-        rows = run_simulation(self.settings, provider=_SIM_WEBHOOKS, doc_id=doc_id,
-                              url=f"http://127.0.0.1:{PROCESSES['webhooks'][1]}", envelope_id=envelope_id,
-                              events=list(SEQUENCES[_SIM_WEBHOOKS]), key=None,
-                              signer=SimSigner("Dana Signer", "dana.signer@example.com", auth_method="email"))
-        refused = [(step, status) for step, status, _ in rows if status >= 300]
+        refused = sign_envelope(self.settings, doc_id, envelope_id, port=PROCESSES["webhooks"][1])
         if refused:
             self.console.print(f"[red]webhooks refused for {doc_id}: {refused}[/red]")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, TopicPartition
@@ -59,6 +59,8 @@ class Tracker:
                  topics: tuple[str, ...] = TOPICS) -> None:
         self.settings, self.codec = settings, codec
         self.docs: dict[str, DocView] = defaultdict(lambda: DocView(""))
+        # How often each record identity was read: more than once is a duplicate.
+        self.seen: Counter[tuple[str, str]] = Counter()
         self.since_ms = since_ms if since_ms is not None else int(time.time() * 1000)
         self._logical = {settings.topics.name(t): t for t in topics}
         self._consumer = Consumer({
@@ -100,6 +102,9 @@ class Tracker:
             self.view(doc_id).dead.append(record)
             return
         view = self.view(record["doc_id"])
+        identity = _identity(topic, record)
+        if identity is not None:
+            self.seen[(topic, identity)] += 1
         if topic.startswith("documents.ingested"):
             view.ingested = record
         elif topic == "ocr.results":
@@ -115,5 +120,27 @@ class Tracker:
         elif topic == "documents.status":
             view.status.append(record)
 
+    def duplicates(self) -> dict[str, int]:
+        """Per topic, how many record identities were read more than once."""
+        out: Counter[str] = Counter()
+        for (topic, _), n in self.seen.items():
+            if n > 1:
+                out[topic] += 1
+        return dict(out)
+
     def close(self) -> None:
         self._consumer.close()
+
+
+def _identity(topic: str, record: dict) -> str | None:
+    """What must be unique on each topic when every hop is exactly-once."""
+    if topic == "ocr.results":
+        return record["doc_id"]
+    if topic == "fields.validated":
+        # one extraction per document, one decision per review
+        return f"{record['doc_id']}/{record['producer']['name']}/{record['status']}"
+    if topic == "crm.commands":
+        return record["idempotency_key"]
+    if topic == "esign.events":
+        return f"{record['provider_event_id']}/{record['event_type']}"
+    return None
