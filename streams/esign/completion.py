@@ -106,24 +106,7 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
 
 def factory(settings) -> Processor:
     """``inkstream run esign.complete``."""
-    import httpx
+    from streams.esign.wiring import wire
 
-    from connectors.esign import provider_name
-    from connectors.esign.providers import build_provider
-    from connectors.esign.state import KafkaEnvelopeReader
-    from connectors.objectstore.s3 import S3ObjectStore
-
-    book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
-    reader = KafkaEnvelopeReader(settings, book)
-    reader.catch_up(timeout_s=60)
-    client = httpx.Client(timeout=settings.esign.timeout_s)
-    cache: dict[str, EsignProvider] = {}
-
-    def providers(name: str) -> EsignProvider:
-        name = provider_name(name)
-        if name not in cache:
-            cache[name] = build_provider(settings, name, client)
-        return cache[name]
-
-    return make_completion(settings, providers=providers, store=S3ObjectStore.from_settings(settings), book=book,
-                           refresh=lambda: reader.catch_up(timeout_s=5))
+    w = wire(settings)
+    return make_completion(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

@@ -82,23 +82,7 @@ def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], stor
 
 def factory(settings) -> Processor:
     """``inkstream run esign.dispatch``: Kafka-materialised envelope state, S3, real or simulated providers."""
-    import httpx
+    from streams.esign.wiring import wire
 
-    from connectors.esign.providers import build_provider
-    from connectors.esign.state import KafkaEnvelopeReader
-    from connectors.objectstore.s3 import S3ObjectStore
-
-    book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
-    reader = KafkaEnvelopeReader(settings, book)
-    reader.catch_up(timeout_s=60)
-    client = httpx.Client(timeout=settings.esign.timeout_s)
-    cache: dict[str, EsignProvider] = {}
-
-    def providers(name: str) -> EsignProvider:
-        name = provider_name(name)
-        if name not in cache:
-            cache[name] = build_provider(settings, name, client)
-        return cache[name]
-
-    return make_dispatcher(settings, providers=providers, store=S3ObjectStore.from_settings(settings), book=book,
-                           refresh=lambda: reader.catch_up(timeout_s=5))
+    w = wire(settings)
+    return make_dispatcher(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

@@ -1,0 +1,44 @@
+"""What both e-sign processors are built from: the envelope state materialised from
+Kafka, one HTTP client, providers built on first use, and the object store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from connectors.esign import EsignProvider, provider_name
+from connectors.esign.state import EnvelopeBook
+from connectors.objectstore import ObjectStore
+
+__all__ = ["EsignWiring", "wire"]
+
+
+@dataclass(frozen=True)
+class EsignWiring:
+    providers: Callable[[str], EsignProvider]
+    store: ObjectStore
+    book: EnvelopeBook
+    refresh: Callable[[], object]
+
+
+def wire(settings) -> EsignWiring:
+    import httpx
+
+    from connectors.esign.providers import build_provider
+    from connectors.esign.state import KafkaEnvelopeReader
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
+    reader = KafkaEnvelopeReader(settings, book)
+    reader.catch_up(timeout_s=60)
+    client = httpx.Client(timeout=settings.esign.timeout_s)
+    cache: dict[str, EsignProvider] = {}
+
+    def providers(name: str) -> EsignProvider:
+        name = provider_name(name)
+        if name not in cache:
+            cache[name] = build_provider(settings, name, client)
+        return cache[name]
+
+    return EsignWiring(providers=providers, store=S3ObjectStore.from_settings(settings), book=book,
+                       refresh=lambda: reader.catch_up(timeout_s=5))
