@@ -10,7 +10,6 @@ happened to each document, then proves the audit chain.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import typer

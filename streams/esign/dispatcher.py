@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from connectors.esign import EnvelopeRequest, EsignProvider, Recipient, provider_name
+from connectors.esign import EnvelopeRequest, EsignProvider, Recipient
 from connectors.esign.state import TOPIC as ENVELOPES, EnvelopeBook, initial_state
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient

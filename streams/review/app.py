@@ -8,7 +8,6 @@ audit trail; every decision is handed to ``publish`` as a new fields.validated r
 
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
