@@ -7,7 +7,6 @@ JPEG-compressed. ``cer`` scores an OCR result against the truth.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np

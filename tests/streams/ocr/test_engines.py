@@ -100,3 +100,12 @@ def test_paddleocr_reads_the_page_from_local_models_when_its_extra_is_installed(
     text = "\n".join(ln.text for ln in engine.read(contract_top))
     for key in KEY_STRINGS:
         assert key in text
+
+
+def test_a_session_that_fell_back_to_cpu_is_refused_when_cuda_was_asked(reader):
+    from streams.ocr.engines import _assert_on_device
+
+    cpu_session = reader.engine._det.session.session  # a real onnxruntime session on the CPU
+    _assert_on_device([cpu_session], "cpu")
+    with pytest.raises(OcrError, match="session runs on.*CPUExecutionProvider"):
+        _assert_on_device([cpu_session], "cuda:0")
