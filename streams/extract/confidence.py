@@ -62,13 +62,12 @@ class FieldValue:
     status: str = "review"
 
     def decide(self, thresholds: Thresholds) -> "FieldValue":
-        if self.normalized is None and not self.force_review:
-            # Not found or unreadable: a person can type it in; nothing wrong was read.
-            self.status = "review" if self.value is None else thresholds.status(self.confidence, self.name)
+        if self.normalized is None or self.force_review:
+            # Not found, unreadable or ambiguous: nothing wrong can be accepted, and a person
+            # can read the page and type the value in.
+            self.status = "review"
         else:
             self.status = thresholds.status(self.confidence, self.name)
-        if self.force_review:
-            self.status = "review"
         return self
 
     def record(self) -> dict:

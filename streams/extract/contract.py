@@ -77,10 +77,12 @@ def _term(layout: Layout) -> FieldValue:
 def _amount(layout: Layout) -> Candidate | None:
     labels = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
               r"|Contract\s*Amount|Contract\s*Price")
-    return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label")
+    unreadable: list[Candidate] = []
+    return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label", unparsed=unreadable)
             or find_pattern(layout, r"(?:total\s+(?:sum|amount|fees?|price|consideration)|sum|fees?|amount)\s+of\b"
                                     rf"[^()\d$€£]{{0,200}}?[(\s]\s*(?P<v>{_STRICT_AMOUNT})",
-                            normalize_amount, "prose 'total sum of'", flags=re.I | re.S))
+                            normalize_amount, "prose 'total sum of'", flags=re.I | re.S)
+            or (unreadable[0] if unreadable else None))
 
 
 def _currency(layout: Layout, amount: Candidate | None) -> FieldValue:

@@ -27,7 +27,8 @@ DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH},?\s*\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
-_NUM = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Digits may not run on either side: "214.06450" must not be read as "214.064".
+_NUM = r"(?<!\d)(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|[.,]\d)"
 AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"
 TERM = r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*(?:months?|years?)|\d{1,3}\s*(?:months?|years?)|[A-Za-z\-]{3,20}\s+(?:months?|years?))"
 EMAIL = r"[\w.+'-]+\s?@\s?[\w-]+(?:\.[\w-]+)+"
@@ -71,16 +72,20 @@ def sub_box(layout: Layout, start: int, end: int, span: Span) -> dict | None:
 
 
 def find_pattern(layout: Layout, pattern: str, parser: Callable[[str], Parsed], how: str,
-                 *, flags: int = re.I, group: str = "v") -> Candidate | None:
-    """First match of ``pattern`` (value in group ``v``) whose value parses."""
+                 *, flags: int = re.I, group: str = "v", unparsed: list | None = None) -> Candidate | None:
+    """First match of ``pattern`` (value in group ``v``) whose value parses; the first one
+    that did not parse is appended to ``unparsed`` so a reviewer can still see it."""
     for m in re.finditer(pattern, layout.text, flags):
         start, end = m.span(group)
         raw = re.sub(r"\s*\n\s*", " ", m[group].strip())  # a value wrapped across lines reads as one
         parsed = parser(raw)
+        span = layout.span(start, end)
+        cand = Candidate(raw, span, parsed, how, sub_box(layout, start, end, span),
+                         layout.sources.get(span.page or 0, "ocr"))
         if parsed.ok or parsed.ambiguous:
-            span = layout.span(start, end)
-            return Candidate(raw, span, parsed, how, sub_box(layout, start, end, span),
-                             layout.sources.get(span.page or 0, "ocr"))
+            return cand
+        if unparsed is not None and not unparsed and raw:
+            unparsed.append(cand)
     return None
 
 
@@ -104,10 +109,17 @@ def find_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how:
 
 
 def find_labelled(layout: Layout, label: str, value: str, parser: Callable[[str], Parsed],
-                  how: str) -> Candidate | None:
+                  how: str, *, unparsed: list | None = None) -> Candidate | None:
     """``Label: value`` on one row (same box or the next box right), else the value below."""
     pattern = rf"(?:{label})\s*[:#\-]?\s*(?P<v>{value})"
-    return find_pattern(layout, pattern, parser, how) or find_below(layout, label, parser, how + " (below)")
+    found = (find_pattern(layout, pattern, parser, how, unparsed=unparsed)
+             or find_below(layout, label, parser, how + " (below)"))
+    if found is None and unparsed is not None and not unparsed:
+        # Keep whatever stands after "Label:" for the reviewer; the caller decides whether
+        # other rules come first.
+        find_pattern(layout, rf"(?:{label})\s*:[ \t]*(?P<v>\S[^\n]*?)(?=\s{{2,}}|\n|$)", parser, how,
+                     unparsed=unparsed)
+    return found
 
 
 def _overlap(a: Line, b: Line) -> float:

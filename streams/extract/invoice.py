@@ -44,7 +44,9 @@ def extract_invoice(layout: Layout, rules: RuleSet, *, locale: str | None = None
     inv_date = (find_labelled(layout, r"Invoice\s*Date|Date\s+of\s+Invoice|Issue\s*Date|Date\s*Issued", DATE, date, "label")
                 or find_labelled(layout, r"(?<![Dd]ue )(?<![Dd]ue)\bDate", DATE, date, "label 'Date'"))
     due = find_labelled(layout, r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)", DATE, date, "label")
-    total = find_labelled(layout, _TOTAL_LABEL, AMOUNT, normalize_amount, "label")
+    unreadable: list[Candidate] = []
+    total = find_labelled(layout, _TOTAL_LABEL, AMOUNT, normalize_amount, "label", unparsed=unreadable)
+    total = total or (unreadable[0] if unreadable else None)
     fields = {
         "invoice_number": _take("invoice_number", number),
         "invoice_date": _take("invoice_date", inv_date),

@@ -237,3 +237,12 @@ def test_line_items_plus_the_printed_tax_add_up_to_the_total():
     total = fields_of(run(lines))["total_amount"]
     assert total["normalized"] == "7780.22"
     assert total["status"] == "accept" and "and tax add up" in total["reason"]
+
+
+def test_an_amount_ocr_garbled_into_an_impossible_number_is_shown_for_review_not_truncated():
+    lines = [line("CONTRACT SUMMARY", row=0), line("This Agreement is governed by the parties hereto.", row=1),
+             line("Total Contract Value: GBP214.06450", row=2), line("Term: 2 years", row=3)]
+    f = fields_of(run(lines))["total_amount"]
+    assert f["value"] == "GBP214.06450"
+    assert f["normalized"] is None  # not 214064.00: digits never run on past a match
+    assert f["status"] == "review" and "unreadable" in f["reason"]
