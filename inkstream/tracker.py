@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, TopicPartition
 
+from inkstream.kafka_config import client_config
 from inkstream.settings import Settings
 from schemas.codec import Codec
 
@@ -63,11 +64,10 @@ class Tracker:
         self.seen: Counter[tuple[str, str]] = Counter()
         self.since_ms = since_ms if since_ms is not None else int(time.time() * 1000)
         self._logical = {settings.topics.name(t): t for t in topics}
-        self._consumer = Consumer({
-            **settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
+        self._consumer = Consumer(client_config(settings, **{
             "group.id": f"inkstream.tracker.{uuid.uuid4().hex}", "enable.auto.commit": False,
             "isolation.level": "read_committed", "auto.offset.reset": "earliest",
-        })
+        }))
         self._consumer.subscribe(list(self._logical), on_assign=self._seek_to_start)
 
     def _seek_to_start(self, consumer, partitions) -> None:

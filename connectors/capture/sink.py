@@ -18,7 +18,9 @@ __all__ = ["KafkaRecordSink", "kafka_config"]
 
 def kafka_config(settings, **extra: str) -> dict:
     """Client properties for ``settings.kafka`` (security settings ride in ``client``)."""
-    return {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, **extra}
+    from inkstream.kafka_config import client_config
+
+    return client_config(settings, **extra)
 
 
 class KafkaRecordSink:

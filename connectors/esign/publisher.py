@@ -10,6 +10,7 @@ import uuid
 from typing import Protocol
 
 from inkstream.errors import ConnectorError
+from inkstream.kafka_config import client_config
 
 __all__ = ["Publisher", "KafkaPublisher", "Record"]
 
@@ -32,11 +33,10 @@ class KafkaPublisher:
 
         self._codec = codec or Codec.from_settings(settings)
         self._topics = settings.topics
-        self._producer = Producer({
-            **settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
+        self._producer = Producer(client_config(settings, **{
             "enable.idempotence": True,
             "transactional.id": transactional_id or f"inkstream-webhooks-{uuid.uuid4().hex[:12]}",
-        })
+        }))
         self._producer.init_transactions(30)
         self._lock = threading.Lock()
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.esign.events import ProviderEvent
 from streams.records import envelope, now_ms
+from inkstream.kafka_config import client_config
 
 __all__ = ["advance", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
 
@@ -108,11 +109,10 @@ class KafkaEnvelopeReader:
         self._codec = codec or default_codec()
         self._book = book
         self._topic = settings.topics.name(TOPIC)
-        self._consumer = Consumer({
-            **settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
+        self._consumer = Consumer(client_config(settings, **{
             "group.id": f"inkstream-envelopes-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
             "isolation.level": "read_committed", "auto.offset.reset": "earliest",
-        })
+        }))
         metadata = self._consumer.list_topics(self._topic, timeout=10)
         partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
         self._partitions = [TopicPartition(self._topic, p, 0) for p in sorted(partitions)]

@@ -19,6 +19,7 @@ from inkstream.errors import StackError
 from inkstream.settings import Settings
 from ops.stack import process
 from ops.stack.layout import Layout
+from inkstream.kafka_config import client_config
 
 __all__ = ["provision", "start", "healthy", "managed", "classpath", "java_argv"]
 
@@ -214,7 +215,7 @@ def healthy(settings: Settings, timeout: float = 5.0) -> bool:
     from confluent_kafka.admin import AdminClient
 
     # log_level 0: a probe of a stopped broker must not print librdkafka connect errors.
-    conf = {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, "log_level": 0}
+    conf = client_config(settings, log_level=0)
     try:
         meta = AdminClient(conf).list_topics(timeout=timeout)
     except Exception:

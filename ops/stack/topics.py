@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings, TopicConfig
+from inkstream.kafka_config import client_config
 
 __all__ = ["MISSION_TOPICS", "PRIORITY_TOPIC", "planned_topics", "ensure_topics"]
 
@@ -47,7 +48,7 @@ def ensure_topics(settings: Settings, admin=None, *, timeout: float = 30.0) -> d
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-    admin = admin or AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
+    admin = admin or AdminClient(client_config(settings))
     plan = {settings.topics.name(n): cfg for n, cfg in planned_topics(settings).items()}
     try:
         existing = set(admin.list_topics(timeout=timeout).topics)

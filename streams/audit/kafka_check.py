@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from inkstream.kafka_config import client_config
 from streams.audit.chain import Problem, canonical_json, sha256_hex
 from streams.audit.store import Reader
 
@@ -57,9 +58,9 @@ def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Any, dec
     from confluent_kafka import Consumer, TopicPartition
 
     factory = consumer_factory or Consumer
-    consumer = factory({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client,
+    consumer = factory(client_config(settings, **{
                         "group.id": f"inkstream-audit-verify-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
-                        "isolation.level": "read_committed", "enable.partition.eof": True})
+                        "isolation.level": "read_committed", "enable.partition.eof": True}))
     compacted = _compacted_topics(settings)
     stats, problems = KafkaCheck(), []
     wanted: dict[tuple[str, int], dict[int, KafkaRef]] = defaultdict(dict)

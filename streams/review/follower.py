@@ -13,6 +13,7 @@ import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 
+from inkstream.kafka_config import client_config
 from inkstream.settings import Settings
 from schemas.codec import Codec
 from streams.records import envelope
@@ -31,11 +32,10 @@ class QueueFollower(threading.Thread):
         self.queue, self.codec = queue, codec
         self.caught_up = threading.Event()
         self._stop = threading.Event()
-        self._consumer = Consumer({
-            **settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
+        self._consumer = Consumer(client_config(settings, **{
             "group.id": f"inkstream.review.{uuid.uuid4().hex}", "enable.auto.commit": False,
             "isolation.level": "read_committed", "auto.offset.reset": "earliest",
-        })
+        }))
 
     def run(self) -> None:
         self._consumer.subscribe([self.topic], on_assign=self._from_beginning)
@@ -84,8 +84,8 @@ class KafkaPublisher:
 
     def __init__(self, settings: Settings, codec: Codec) -> None:
         self.settings, self.codec = settings, codec
-        self._producer = Producer({**settings.kafka.client, "bootstrap.servers": settings.kafka.bootstrap,
-                                   "enable.idempotence": True})
+        self._producer = Producer(client_config(settings, **{
+            "enable.idempotence": True}))
 
     def _send(self, topic: str, key: str, record: dict) -> None:
         self._producer.produce(self.settings.topics.name(topic), key=key.encode(),

@@ -31,6 +31,7 @@ from streams.runtime.execute import Incoming, Outcome, Produced, Runner
 from streams.runtime.health import Health
 from streams.runtime.metrics import Metrics
 from streams.runtime.processor import Processor
+from inkstream.kafka_config import client_config
 
 __all__ = ["Worker", "group_id", "transactional_id"]
 
@@ -76,7 +77,7 @@ class Worker:
         self._delivery_errors: list[str] = []
         self._counts: Counter[tuple[str, str]] = Counter()
         self._backlog: list[Message] = []
-        base = {"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client, **(kafka_config or {})}
+        base = client_config(settings, **(kafka_config or {}))
         self.consumer = Consumer({
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
