@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from extract_records import CONTRACT_PROSE, INVOICE, invoice_lines, line, ocr_result, page, rows
 
 from inkstream.settings import ExtractionSettings
@@ -246,3 +249,19 @@ def test_an_amount_ocr_garbled_into_an_impossible_number_is_shown_for_review_not
     assert f["value"] == "GBP214.06450"
     assert f["normalized"] is None  # not 214064.00: digits never run on past a match
     assert f["status"] == "review" and "unreadable" in f["reason"]
+
+_WORDS = st.sampled_from(["Invoice", "Date:", "Due", "Total", "Agreement", "CLIENT:", "Name:", "Email:", "$", "€",
+                          "12", "03/04/2026", "March", "3,", "2026", "Qty", "Description", "By:", "term", "of",
+                          "(12)", "months", "a@b.co", "48.250,00", "Bill To:", "VAT", "Net 30"])
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(_WORDS | st.text(max_size=8), max_size=8), st.floats(0, 1),
+                          st.integers(0, 30), st.integers(0, 1400)), max_size=30))
+def test_extraction_never_crashes_and_never_accepts_what_it_could_not_normalise(cells):
+    lines = [line(" ".join(words), row=r, x=float(x), conf=c) for words, c, r, x in cells]
+    result = run(lines)
+    assert result["status"] in {"accepted", "review", "rejected"}
+    for f in result["fields"]:
+        assert f["status"] != "accept" or f["normalized"] is not None
+        assert 0.0 <= f["confidence"] <= 1.0
