@@ -130,6 +130,8 @@ class HttpSettings(_Section):
     max_upload_bytes: int = 50 * 1024 * 1024
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # No certificate with require_tls = the HTTP services refuse to start (inkstream/tls.py).
+    require_tls: bool = False
 
 
 class ReviewSettings(_Section):

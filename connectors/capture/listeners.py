@@ -72,9 +72,11 @@ def serve_api(settings, metrics_port: int | None = None) -> int:
 
     import uvicorn
 
+    from inkstream.tls import uvicorn_tls_options
+
     http = settings.http
     workers = settings.capture.api_workers or os.cpu_count() or 1
-    ssl = {"ssl_certfile": str(http.tls_cert), "ssl_keyfile": str(http.tls_key)} if http.tls_cert else {}
+    ssl = uvicorn_tls_options(http)  # before the app: a bad TLS setting fails fast
     if workers == 1:
         from connectors.capture.http import create_app
 

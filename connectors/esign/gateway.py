@@ -216,6 +216,9 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     from connectors.esign.publisher import KafkaPublisher
     from connectors.esign.state import KafkaEnvelopeReader
 
+    from inkstream.tls import uvicorn_tls_options
+
+    tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
     _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     reader = KafkaEnvelopeReader(settings, book)
@@ -225,7 +228,7 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
                                                           f"{socket.gethostname()}-{port}")
     app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5))
     try:
-        uvicorn.run(app, host=host or settings.http.host, port=port, log_level="info")
+        uvicorn.run(app, host=host or settings.http.host, port=port, log_level="info", **tls)
     finally:
         publisher.close()
         reader.close()

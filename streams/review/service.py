@@ -67,11 +67,11 @@ def build(settings: Settings):
 def serve(settings: Settings, *, port: int | None = None) -> None:
     import uvicorn
 
+    from inkstream.tls import uvicorn_tls_options
+
+    tls = uvicorn_tls_options(settings.http)  # before the follower starts: fail fast
     app, follower = build(settings)
     follower.start()
-    tls = {}
-    if settings.http.tls_cert and settings.http.tls_key:
-        tls = {"ssl_certfile": str(settings.http.tls_cert), "ssl_keyfile": str(settings.http.tls_key)}
     try:
         uvicorn.run(app, host=settings.review.host, port=port or settings.review.port, log_level="info", **tls)
     finally:
