@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 
 from connectors.crm import CRM_NAMES, CrmConnector
+from connectors.crm.metrics import CrmMetrics
 from connectors.crm.vendor_http import RetryPolicy, VendorHttp
 from connectors.crm.oauth import OAuthToken, StaticToken, TokenSource
 from connectors.crm.ratelimit import SalesforceGovernor, TokenBucket
@@ -40,9 +41,10 @@ def _oauth(client: httpx.Client, vendor: CrmVendorSettings, token_url: str, sche
 
 
 def build_connector(settings: Settings, crm: str, *, client: httpx.Client, dry_run: bool | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> CrmConnector:
+                    sleep: Callable[[float], None] = time.sleep, metrics: CrmMetrics | None = None) -> CrmConnector:
     """A live connector for ``crm`` over ``client``, or (dry run) the same connector over a
-    recording transport that sends nothing: see connectors.crm.dryrun."""
+    recording transport that sends nothing: see connectors.crm.dryrun. ``metrics`` counts
+    live requests and rate-limit waits (a dry run sends none, so it counts none)."""
     if crm not in CRM_NAMES:
         raise ConfigError(f"unknown CRM {crm!r}; known: {', '.join(CRM_NAMES)}")
     dry = is_dry_run(settings, crm) if dry_run is None else dry_run
@@ -55,32 +57,35 @@ def build_connector(settings: Settings, crm: str, *, client: httpx.Client, dry_r
         raise ConfigError(f"no credentials for {crm}: set INKSTREAM_CRM__{crm.upper()}__CLIENT_ID and "
                           f"..._CLIENT_SECRET (+ _REFRESH_TOKEN), or ..._ACCESS_TOKEN (HubSpot), or *_FILE")
     policy = RetryPolicy(max_attempts=cfg.max_attempts, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s)
-    return _live(crm, vendor, client, policy, sleep)
+    return _live(crm, vendor, client, policy, sleep, metrics)
 
 
 def _live(crm: str, vendor: CrmVendorSettings, client: httpx.Client, policy: RetryPolicy,
-          sleep: Callable[[float], None]) -> CrmConnector:
+          sleep: Callable[[float], None], metrics: CrmMetrics | None = None) -> CrmConnector:
+    # Every sleep of a pacer is a rate-limit wait; VendorHttp records its own Retry-After waits.
+    paced = metrics.timed_sleep(crm, sleep) if metrics is not None else sleep
     auth: TokenSource
     if crm == "salesforce":
         from connectors.crm.salesforce import SalesforceConnector
         token_host = (vendor.auth_url or "https://login.salesforce.com").rstrip("/")
         auth = _oauth(client, vendor, f"{token_host}/services/oauth2/token")
         instance = vendor.base_url or (lambda: _instance_url(auth))
-        http = VendorHttp("salesforce", client, auth, policy=policy, pacer=SalesforceGovernor(sleep=sleep), sleep=sleep)
+        http = VendorHttp("salesforce", client, auth, policy=policy, pacer=SalesforceGovernor(sleep=paced), sleep=sleep,
+                           metrics=metrics)
         return SalesforceConnector(http, instance_url=instance, api_version=vendor.api_version or "62.0")
     if crm == "hubspot":
         from connectors.crm.hubspot import HubSpotConnector
         static = vendor.secret("access_token")
         host = (vendor.auth_url or "https://api.hubapi.com").rstrip("/")
         auth = StaticToken(static) if static else _oauth(client, vendor, f"{host}/oauth/v1/token", default_ttl_s=1800)
-        pacer = TokenBucket(vendor.requests_per_10s or 100, 10.0, sleep=sleep)
-        http = VendorHttp("hubspot", client, auth, policy=policy, pacer=pacer, sleep=sleep)
+        pacer = TokenBucket(vendor.requests_per_10s or 100, 10.0, sleep=paced)
+        http = VendorHttp("hubspot", client, auth, policy=policy, pacer=pacer, sleep=sleep, metrics=metrics)
         return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com")
     from connectors.crm.zoho import ZohoConnector
     accounts = (vendor.auth_url or "https://accounts.zoho.com").rstrip("/")
     auth = _oauth(client, vendor, f"{accounts}/oauth/v2/token", scheme="Zoho-oauthtoken")
     api_domain = vendor.base_url or (lambda: _api_domain(auth))
-    http = VendorHttp("zoho", client, auth, policy=policy, sleep=sleep)
+    http = VendorHttp("zoho", client, auth, policy=policy, sleep=sleep, metrics=metrics)
     return ZohoConnector(http, api_domain=api_domain, api_version=vendor.api_version or "8")
 
 

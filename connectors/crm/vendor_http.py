@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import httpx
 
+from connectors.crm.metrics import CrmMetrics
 from connectors.crm.oauth import TokenSource
 from connectors.crm.ratelimit import parse_retry_after
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
@@ -61,9 +62,14 @@ class VendorHttp:
 
     def __init__(self, vendor: str, client: httpx.Client, auth: TokenSource, *,
                  policy: RetryPolicy = RetryPolicy(), pacer: Pacer | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random) -> None:
+                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
+                 metrics: CrmMetrics | None = None) -> None:
         self.vendor, self.client, self.auth, self.policy = vendor, client, auth, policy
-        self.pacer, self._sleep, self._rng = pacer, sleep, rng
+        self.pacer, self._sleep, self._rng, self.metrics = pacer, sleep, rng, metrics
+
+    def _count(self, status: int | None) -> None:
+        if self.metrics is not None:
+            self.metrics.response(self.vendor, status)
 
     def request(self, method: str, url: str, *, idempotent: bool = True, **kwargs: Any) -> httpx.Response:
         """``idempotent=False`` (a file upload, a note): a 5xx or a lost connection is not
@@ -80,12 +86,14 @@ class VendorHttp:
             try:
                 resp = self.client.request(method, url, **kwargs)
             except httpx.TransportError as exc:
+                self._count(None)
                 self._retry_or_raise(attempt if idempotent else self.policy.max_attempts,
                                      f"{method} {_path(url)}: {type(exc).__name__}", None, None)
                 continue
             if self.pacer is not None:
                 self.pacer.observe(resp)
             status = resp.status_code
+            self._count(status)
             log.info("%s %s %s -> %s (attempt %d)", self.vendor, method, _path(url), status, attempt)
             if status < 400:
                 return resp
@@ -112,6 +120,8 @@ class VendorHttp:
         if wait > self.policy.max_inline_wait_s or attempt >= self.policy.max_attempts:
             raise CrmRateLimited(f"{self.vendor} {method} {_path(url)}: 429", retry_after=wait, body=body)
         log.warning("%s rate limited on %s %s; waiting %.2fs", self.vendor, method, _path(url), wait)
+        if self.metrics is not None:
+            self.metrics.waited(self.vendor, wait)
         self._sleep(wait)
 
     def _retry_or_raise(self, attempt: int, what: str, status: int | None, body: str | None) -> None:

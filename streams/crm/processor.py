@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from connectors.crm import Attachment, CrmConnector
+from connectors.crm.metrics import CrmMetrics
 from connectors.objectstore import ObjectRef
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited, ObjectStoreError
 from inkstream.settings import Settings
@@ -37,8 +38,9 @@ _MAX_FAILED = 10_000
 
 
 class CrmSink:
-    def __init__(self, connector: CrmConnector, fetch: Callable[[ObjectRef], bytes]) -> None:
-        self.connector, self.fetch = connector, fetch
+    def __init__(self, connector: CrmConnector, fetch: Callable[[ObjectRef], bytes], *,
+                 metrics: CrmMetrics | None = None) -> None:
+        self.connector, self.fetch, self.metrics = connector, fetch, metrics
         # Idempotency keys that failed permanently (bounded; oldest forgotten first).
         self.failed: OrderedDict[str, None] = OrderedDict()
 
@@ -56,6 +58,8 @@ class CrmSink:
         try:
             result = self.connector.apply(command, attachment)
         except CrmRateLimited as exc:
+            if self.metrics is not None:  # the partition pause is a rate-limit wait too
+                self.metrics.waited(self.connector.name, exc.retry_after)
             raise Backpressure(exc.retry_after, reason=str(exc)) from exc
         except (CrmPermanentError, CrmAuthError) as exc:
             self._fail(command)
@@ -112,13 +116,16 @@ class CrmSink:
 
 def factory(settings: Settings) -> Processor:
     import httpx
+    from prometheus_client import CollectorRegistry
 
     from connectors.crm.factory import build_connector
     from connectors.objectstore.s3 import S3ObjectStore
 
+    registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
+    metrics = CrmMetrics.create(registry)
     client = httpx.Client(timeout=settings.crm.timeout_s)
-    connector = build_connector(settings, settings.crm.crm, client=client)
+    connector = build_connector(settings, settings.crm.crm, client=client, metrics=metrics)
     store = S3ObjectStore.from_settings(settings)
-    sink = CrmSink(connector, fetch=store.get)
+    sink = CrmSink(connector, fetch=store.get, metrics=metrics)
     return Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm",
-                     max_attempts=3, retry_backoff_s=1.0, retry_backoff_max_s=30.0)
+                     max_attempts=3, retry_backoff_s=1.0, retry_backoff_max_s=30.0, registry=registry)

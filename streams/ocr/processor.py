@@ -50,10 +50,11 @@ class OcrHandler:
     """``handle(record, ctx)`` for the processor; ``store`` and ``reader`` are built lazily
     from ``settings`` unless passed in (tests pass a fake store)."""
 
-    def __init__(self, settings, *, store=None, reader=None) -> None:
+    def __init__(self, settings, *, store=None, reader=None, metrics=None) -> None:
         self.settings = settings
         self._store = store
         self._reader = reader
+        self.metrics = metrics  # OcrMetrics, or None
 
     @property
     def store(self):
@@ -86,6 +87,8 @@ class OcrHandler:
         data = self.fetch(ref)
         reader = self.reader
         pages = reader.read(data)
+        if self.metrics is not None:
+            self.metrics.document(pages, seconds=time.perf_counter() - started)
         out = {
             **envelope(record["doc_id"], producer="ocr", trace=record["trace"]),
             "source": record["source"],
@@ -112,9 +115,14 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
     # A transaction per document on the priority lane (latency); the bulk lane commits up
     # to 8 documents or 20 s of work at once (fewer commits, same exactly-once).
     batch = (8, 20.0) if lane == "bulk" else (1, 0.05)
+    from prometheus_client import CollectorRegistry
+
+    from streams.ocr.metrics import OcrMetrics
+
+    registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
     return Processor(name=name, inputs=LANES[lane], stage="ocr",
-                     handle=OcrHandler(settings, store=store, reader=reader),
-                     batch_max_records=batch[0], batch_max_seconds=batch[1])
+                     handle=OcrHandler(settings, store=store, reader=reader, metrics=OcrMetrics.create(registry)),
+                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry)
 
 
 def factory(settings, *, store=None, reader=None) -> Processor:

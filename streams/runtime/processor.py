@@ -129,6 +129,9 @@ class Processor:
     - ``stage="ocr"``: for every output ``doc_id`` the runtime also writes a
       ``documents.status`` record (stage, status ``done``), in the same transaction; a
       DLQ-routed record gets status ``failed``.
+    - ``registry``: a prometheus ``CollectorRegistry`` holding the processor's own
+      metrics (``OcrMetrics.create(registry)``...); the worker registers its runtime
+      metrics on it too and serves it on ``/metrics``. None: the worker makes one.
     """
 
     name: str
@@ -147,6 +150,7 @@ class Processor:
     batch_max_records: int = 1000
     batch_max_seconds: float = 0.5
     version: str | None = None
+    registry: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.inputs, str):

@@ -61,7 +61,8 @@ def _unregister_target(settings: Any, name: str, port: int) -> None:
 def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
           exactly_once: bool | None = None, handle_signals: bool = True) -> None:
     """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises)."""
-    registry = CollectorRegistry()
+    # The processor's own collectors (if its factory made any) share the worker's /metrics.
+    registry = proc.registry if proc.registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry, processor=proc.name)
     health = Health()
     server, registered = None, False
@@ -83,8 +84,10 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
 
 
 def _child(name: str, settings: Any, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
+    from inkstream.redact import install_log_redaction
     from streams.registry import load_processor
 
+    install_log_redaction()  # a spawned child starts without the parent's record factory
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
     serve(load_processor(name, settings), settings, index=index, metrics_port=metrics_port,
           exactly_once=exactly_once)

@@ -89,3 +89,21 @@ def test_the_registry_builds_the_ocr_processors(settings):
 
     assert load_processor("ocr.priority", settings).inputs == (INPUT_PRIORITY,)
     assert load_processor("ocr", settings).stage == "ocr"
+
+
+def test_pages_and_seconds_per_page_are_exported_on_the_processors_registry(settings, reader, memstore):
+    scan = render_pdf_page(text_pdf([contract_lines(0)[:4]]), 0, DPI)
+    typed = ingested(memstore, text_pdf([["Typed page one: Schedule A, data processing services"],
+                                               ["Typed page two: Schedule B, service levels and credits"]]), doc_id="doc-typed", key="originals/aa/t")
+    mixed = ingested(memstore, mixed_pdf([scan, ["Typed annex: Schedule A, data processing services"]], DPI), doc_id="doc-mixed", key="originals/aa/m")
+    proc = factory(settings, store=memstore, reader=reader)
+    run = run_processor(proc, [(INPUT_BULK, typed), (INPUT_BULK, mixed)])
+    assert run.dead == []
+    value = proc.registry.get_sample_value
+    assert value("inkstream_ocr_pages_total", {"text_source": "text_layer"}) == 3
+    assert value("inkstream_ocr_pages_total", {"text_source": "ocr"}) == 1
+    # the all-text document's pages are timed as text layer, the scanned one's as OCR
+    assert value("inkstream_ocr_page_seconds_count", {"text_source": "text_layer"}) == 2
+    assert value("inkstream_ocr_page_seconds_count", {"text_source": "ocr"}) == 2
+    assert value("inkstream_ocr_page_seconds_sum", {"text_source": "ocr"}) > value(
+        "inkstream_ocr_page_seconds_sum", {"text_source": "text_layer"})
