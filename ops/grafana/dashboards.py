@@ -91,6 +91,11 @@ def _ocr() -> dict:
              "{{processor}} {{topic}}")]),
         _panel("OCR retries per second", [
             (f"sum by (processor) (rate(inkstream_retries_total{ocr}[{RATE}]))", "{{processor}}")], unit="ops"),
+        _panel("Pages read per second, by text source", [
+            (f"sum by (text_source) (rate(inkstream_ocr_pages_total[{RATE}]))", "{{text_source}}")], unit="ops",
+               description="text_layer: a digital page read from its text; ocr: a scanned page recognised."),
+        _panel("Seconds per page", _quantiles("inkstream_ocr_page_seconds", "text_source"), unit="s",
+               description="A document's read time divided by its pages, by its slowest text source."),
     ])
 
 
@@ -120,6 +125,14 @@ def _connectors() -> dict:
         _panel("CRM commands sent to the DLQ (last hour)", [
             (f"sum by (processor) (increase(inkstream_dlq_records_total{crm}[1h]))", "{{processor}}")]),
         _panel("CRM command latency", _quantiles("inkstream_processing_seconds", "processor", crm), unit="s"),
+        _panel("CRM API requests by outcome", [
+            (f"sum by (crm, outcome) (rate(inkstream_crm_requests_total[{RATE}]))", "{{crm}} {{outcome}}")],
+            unit="reqps"),
+        _panel("CRM time spent waiting on rate limits", [
+            (f"sum by (crm) (rate(inkstream_crm_rate_limit_wait_seconds_sum[{RATE}]))", "{{crm}}")],
+            unit="percentunit", description="Seconds waited per second: client-side pacing, Retry-After, "
+                                            "partition pauses."),
+        _panel("CRM rate-limit wait length", _quantiles("inkstream_crm_rate_limit_wait_seconds", "crm"), unit="s"),
     ])
 
 
