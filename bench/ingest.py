@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -257,6 +258,23 @@ def interleaved(sets: dict[str, list[Path]], runners: dict, rounds: int, api_pid
     return totals
 
 
+def cleanup(store, work: Path) -> int:
+    """Remove every object version this run stored (bench files are not documents)."""
+    from minio.deleteobjects import DeleteObject
+
+    keys = {f"bench/bare/{p.name}" for p in work.glob("bare*/*.pdf")}
+    keys |= {f"originals/{h[:2]}/{h}" for h in
+             (hashlib.sha256(p.read_bytes()).hexdigest() for p in work.glob("*/*.pdf") if not p.parent.name.startswith("bare"))}
+    keys |= {f"originals/{h[:2]}/{h}" for h in (hashlib.sha256(p.read_bytes()).hexdigest() for p in work.glob("large-*.pdf"))}
+    client = store._client
+    # Two listings (not one per key): the bench's bare keys and the content-addressed originals.
+    targets = [DeleteObject(o.object_name, o.version_id) for prefix in ("bench/bare/", "originals/")
+               for o in client.list_objects(store.bucket, prefix=prefix, recursive=True, include_version=True)
+               if o.object_name in keys]
+    errors = list(client.remove_objects(store.bucket, iter(targets)))
+    return len(targets) - len(errors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="files per path")
@@ -290,6 +308,7 @@ def main() -> None:
         with RssSampler(api.proc.pid) as rss:
             for jobs in args.jobs:
                 sets = {name: make_files(work / f"{name}-{jobs}", n, f"{name}{jobs}") for name in ("bare", "cli", "http")}
+                size = sets["bare"][0].stat().st_size
                 uploader = Uploader(api, key, jobs)
                 runners = {"bare": lambda f, j=jobs: bare_loop(f, store, bare_sink, topic, j),
                            "cli": lambda f, j=jobs: cli_path(f, settings, store, cli_sink, j),
@@ -300,6 +319,7 @@ def main() -> None:
             under_load = list(rss.samples)
         with RssSampler(api.proc.pid) as large_rss:
             large = [make_large_pdf(work / f"large-{i}.pdf", 20) for i in range(4)]
+            large_mb = large[0].stat().st_size / 2**20
             Uploader(api, key, 1).run(large)
     except BaseException:
         print((data_dir / "api.log").read_text()[-3000:], file=sys.stderr)
@@ -308,7 +328,9 @@ def main() -> None:
         api.stop()
         bare_sink.close()
         cli_sink.close()
-    size = next((work / f"bare-{args.jobs[0]}").iterdir()).stat().st_size
+        removed = cleanup(store, work)
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"(removed the {removed} object versions and the files this run made)", file=sys.stderr)
     print(f"\ningestion: {n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}, "
           f"{args.api_workers} API process(es), {os.cpu_count()} cores")
     print(f"{'jobs':>4} {'bare docs/s':>12} {'CLI docs/s':>11} {'CLI ratio':>9} {'HTTP docs/s':>12} "
@@ -320,7 +342,7 @@ def main() -> None:
     for jobs, *_, (bare_cpu, cli_cpu, client_cpu) in rows:
         print(f"  jobs {jobs}: {bare_cpu:.1f} / {cli_cpu:.1f} / {client_cpu:.1f}")
     print(f"API resident memory: idle {idle_rss:.0f} MB; during the runs above peak {max(under_load):.0f} MB, "
-          f"at the end {under_load[-1]:.0f} MB; while taking 4 PDFs of {large[0].stat().st_size / 2**20:.0f} MB "
+          f"at the end {under_load[-1]:.0f} MB; while taking 4 PDFs of {large_mb:.0f} MB "
           f"one after another peak {max(large_rss.samples):.0f} MB (files stream to disk and S3 in parts)")
     print("goal for ratios: >= 0.70")
 
