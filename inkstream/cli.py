@@ -41,5 +41,8 @@ def _register_all() -> None:
 
 
 def main() -> None:
+    from inkstream.redact import install_log_redaction
+
+    install_log_redaction()  # before any command logs: no personal data in any log line
     _register_all()
     app()

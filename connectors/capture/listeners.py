@@ -60,8 +60,10 @@ def api_app():
     """App factory for uvicorn's worker processes: each reads the same settings (env and
     inkstream.yaml) and builds its own producer, S3 client and status view."""
     from connectors.capture.http import create_app
+    from inkstream.redact import install_log_redaction
     from inkstream.settings import load_settings
 
+    install_log_redaction()  # uvicorn spawns its workers: the CLI's hook is not inherited
     return create_app(load_settings())
 
 
