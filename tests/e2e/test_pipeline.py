@@ -190,3 +190,27 @@ def test_audit_chain_of_the_document_verifies(pipeline, tracker, blurred_contrac
     report = verify(reader, S3ObjectStore.from_settings(settings), doc_id=doc_id)
     assert report.ok, [str(p) for p in report.problems]
     assert report.rows >= 10 and report.files >= 2  # original and signed PDF re-hashed
+
+
+def test_no_log_of_the_run_carries_the_documents_personal_data(pipeline, tracker, blurred_contract):
+    """Last in the module: every process's log of the whole run (OCR text, extracted
+    fields, CRM commands, envelope, webhooks, review) holds none of the document's names
+    and e-mail addresses, nor the signer's (SECURITY.md, "Personal data in logs")."""
+    import re
+
+    settings, _ = pipeline
+    view = tracker.view(blurred_contract[0])
+    wait_for(tracker, lambda: view.signed, "the signed PDF (previous tests)")
+    fields = json.loads((SAMPLES / "labels.json").read_text())[BLURRED]["fields"]
+    personal = {fields[k] for k in ("counterparty", "signer_name", "signer_email", "customer") if fields.get(k)}
+    personal |= {"Rita Signer", "rita.signer@example.com"}  # the signer of the e-sign step
+    assert len(personal) >= 3
+    logs = sorted(p for p in (Path(settings.data_dir) / "logs").rglob("*") if p.is_file())
+    assert {p.stem for p in logs} >= {"ocr", "extract", "crm", "webhooks", "review"}, logs
+    email = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    leaks = []
+    for path in logs:
+        text = path.read_text(errors="replace")
+        leaks += [f"{path.name}: {value!r}" for value in personal if value.lower() in text.lower()]
+        leaks += [f"{path.name}: e-mail {m!r}" for m in email.findall(text)]
+    assert not leaks, leaks
