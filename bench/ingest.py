@@ -11,7 +11,7 @@ duplicate detection. Each path runs at the same concurrency as its baseline, so 
 ratio shows what capture adds (validation, hashing, the conditional PUT, the status
 record, HTTP), not a difference in parallelism. The three paths run interleaved in
 chunks (``--rounds``), so a busy neighbour on a shared machine slows them alike.
-The API runs as its own process (`inkstream listen api`); its CPU and resident memory
+The API runs as its own process (`inkstream run api`); its CPU and resident memory
 (whole process tree) are read from /proc.
 """
 
@@ -161,7 +161,7 @@ def cpu_s(pid: int) -> float:
 
 
 class ApiProcess:
-    """`inkstream listen api` in its own process, as in production."""
+    """`inkstream run api` in its own process, as in production."""
 
     def __init__(self, settings, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port()
@@ -169,7 +169,7 @@ class ApiProcess:
                "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix, "INKSTREAM_CAPTURE__API_WORKERS": str(workers)}
         self.log = data_dir / "api.log"
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/inkstream"), "listen", "api"], env=env, cwd=ROOT,
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/inkstream"), "run", "api"], env=env, cwd=ROOT,
                                      stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         import httpx
 

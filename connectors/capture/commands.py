@@ -1,5 +1,6 @@
-"""Capture commands: ``inkstream ingest PATH...``, ``inkstream apikey create|revoke|list``,
-``inkstream listen api|smtp|imap|folder|ftp``. Heavy imports live inside the commands."""
+"""Capture commands: ``inkstream ingest PATH...`` and ``inkstream apikey create|revoke|list``.
+The listeners (``LISTENERS``) start with ``inkstream run api|smtp|imap|folder|ftp``.
+Heavy imports live inside the commands."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def register(app: typer.Typer) -> None:
     keys.command("revoke")(apikey_revoke)
     keys.command("list")(apikey_list)
     app.add_typer(keys, name="apikey")
-    app.command("listen")(listen_command)
+    # Listeners start with `inkstream run api|smtp|imap|folder|ftp` (streams.services
+    # reads LISTENERS), like the stream processors.
 
 
 def ingest_command(
@@ -96,18 +98,3 @@ def apikey_list() -> None:
         table.add_row(k.id, k.source, ",".join(k.scopes), when(k.created_at), when(k.last_used_at),
                       "revoked" if k.revoked_at else "live")
     Console().print(table)
-
-
-def listen_command(name: str = typer.Argument(..., help=f"One of: {', '.join(LISTENERS)}."),
-                   metrics_port: int = typer.Option(None, help="Serve /metrics on this port (not api).")) -> None:
-    """Run a capture listener until SIGTERM."""
-    import importlib
-    import logging
-
-    from inkstream.settings import load_settings
-
-    if name not in LISTENERS:
-        raise typer.BadParameter(f"unknown listener {name!r}; known: {', '.join(LISTENERS)}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    module, func = LISTENERS[name].split(":")
-    raise typer.Exit(getattr(importlib.import_module(module), func)(load_settings(), metrics_port=metrics_port))
