@@ -9,14 +9,16 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md inkstream.yaml ./
+COPY pyproject.toml README.md inkstream.yaml requirements.lock ./
+# Hash-checked dependencies first (SECURITY.md, supply chain), then the package alone.
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY inkstream inkstream
 COPY streams streams
 COPY schemas schemas
 COPY connectors connectors
 COPY ops ops
 COPY mappings mappings
-RUN pip install .
+RUN pip install . --no-deps
 
 RUN useradd --create-home --uid 10001 inkstream && mkdir -p /data && chown inkstream /data
 USER inkstream
