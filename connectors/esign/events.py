@@ -14,6 +14,7 @@ Provider event ids (the idempotency key for redeliveries):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,6 +61,41 @@ class ProviderEvent:
     signer: dict | None = None
 
 
+def _shape_checked(provider: str):
+    """A payload of the wrong shape (a string where an object belongs, a list for an id)
+    is the sender's error: EsignError (→ 400 and a DLQ record), never a 500. Checked on
+    the way in (AttributeError/TypeError from the walk) and on the way out (field types
+    the esign.events schema needs)."""
+    def wrap(parse):
+        @functools.wraps(parse)
+        def checked(*args, **kwargs) -> ProviderEvent:
+            try:
+                event = parse(*args, **kwargs)
+            except EsignError:
+                raise
+            except (AttributeError, TypeError, KeyError, ValueError, IndexError, OverflowError) as exc:
+                raise EsignError(f"{provider} webhook payload has an unexpected shape ({type(exc).__name__})") from exc
+            _check_types(provider, event)
+            return event
+        return checked
+    return wrap
+
+
+def _check_types(provider: str, event: ProviderEvent) -> None:
+    strings = {"envelope_id": event.envelope_id, "provider_event": event.provider_event,
+               "provider_event_id": event.provider_event_id}
+    bad = [name for name, value in strings.items() if not isinstance(value, str)]
+    bad += [name for name in ("doc_id",) if event.doc_id is not None and not isinstance(event.doc_id, str)]
+    if event.provider_time is not None and not (isinstance(event.provider_time, int)
+                                                and -2**63 <= event.provider_time < 2**63):
+        bad.append("provider_time")
+    for key, value in (event.signer or {}).items():
+        if value is not None and not isinstance(value, int if key == "signed_at" else str):
+            bad.append(f"signer.{key}")
+    if bad:
+        raise EsignError(f"{provider} webhook payload has fields of the wrong type: {', '.join(bad)}")
+
+
 def iso_ms(value: Any) -> int | None:
     """ISO 8601 (DocuSign's 7 fractional digits included) → epoch ms; junk → None."""
     if not isinstance(value, str) or not value:
@@ -86,6 +122,7 @@ def _signer(name=None, email=None, ip=None, user_agent=None, auth_method=None, s
     return signer if any(v is not None for v in signer.values()) else None
 
 
+@_shape_checked("docusign")
 def parse_docusign(payload: dict) -> ProviderEvent:
     event = _need(payload.get("event"), "event", "docusign")
     data = payload.get("data") or {}
@@ -113,6 +150,7 @@ def parse_docusign(payload: dict) -> ProviderEvent:
                          f"{envelope_id}:{event}:{recipient_id}:{generated}", iso_ms(generated), doc_id, signer)
 
 
+@_shape_checked("dropbox_sign")
 def parse_dropbox_sign(payload: dict) -> ProviderEvent:
     event = payload.get("event") or {}
     event_type = _need(event.get("event_type"), "event.event_type", "dropbox_sign")
@@ -139,6 +177,7 @@ def parse_dropbox_sign(payload: dict) -> ProviderEvent:
                          str(doc_id) if doc_id else None, signer)
 
 
+@_shape_checked("acrobat_sign")
 def parse_acrobat_sign(payload: dict) -> ProviderEvent:
     event = _need(payload.get("event"), "event", "acrobat_sign")
     notification_id = _need(payload.get("webhookNotificationId"), "webhookNotificationId", "acrobat_sign")
@@ -158,6 +197,7 @@ def parse_acrobat_sign(payload: dict) -> ProviderEvent:
     return ProviderEvent("acrobat_sign", envelope_id, lifecycle, event, notification_id, when, doc_id, signer)
 
 
+@_shape_checked("standard")
 def parse_standard(payload: dict, webhook_id: str) -> ProviderEvent:
     """Standard Webhooks payload ``{"type": "envelope.<lifecycle>", "timestamp", "data": {...}}``."""
     type_ = _need(payload.get("type"), "type", "standard")

@@ -62,6 +62,8 @@ def dropbox_sign_event_hash(api_key: bytes, event_time: str, event_type: str) ->
 
 def verify_dropbox_sign(event: Mapping, keys: Sequence[bytes]) -> None:
     """``event`` is the callback's ``event`` object (``EventCallbackRequestEvent``)."""
+    if not isinstance(event, Mapping):  # a forged body with "event": "..." is unsigned, not a crash
+        event = {}
     presented, time_, type_ = event.get("event_hash"), event.get("event_time"), event.get("event_type")
     if not all(isinstance(v, str) and v for v in (presented, time_, type_)):
         raise WebhookVerificationError("event_hash, event_time or event_type missing",
