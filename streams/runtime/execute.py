@@ -67,10 +67,20 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+# Records the runtime writes on its own get ids derived from the input's position, so a
+# sink that redelivers after a crash writes the same ids again and readers dedupe them.
+_RUNTIME_NAMESPACE = uuid.UUID("5b0c7a52-3f0e-4d4a-9a43-6a8f3e1c2d10")
+
+
+def _derived_id(proc: Processor, msg: Incoming, *parts: str) -> str:
+    name = "/".join((proc.name, msg.topic, str(msg.partition), str(msg.offset), *parts))
+    return str(uuid.uuid5(_RUNTIME_NAMESPACE, name))
+
+
 def dead_letter(proc: Processor, msg: Incoming, exc: BaseException, attempts: int) -> dict:
     """The DeadLetter record (schemas/dlq.avsc) for ``msg``, keeping its original bytes."""
     return {
-        "event_id": str(uuid.uuid4()),
+        "event_id": _derived_id(proc, msg, "dlq"),
         "occurred_at": _now_ms(),
         "processor": proc.name,
         "topic": msg.topic,
