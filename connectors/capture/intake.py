@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,9 @@ def _check_image(source: Path | bytes, filename: str, max_pixels: int) -> int:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise CaptureError(f"{filename}: {exc}", reason="decompression_bomb") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    # Pillow's TIFF reader raises TypeError/KeyError/IndexError on damaged tags (found by
+    # tests/connectors/capture/test_capture_fuzz.py): still just a damaged file.
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError,
+            IndexError, struct.error) as exc:
         raise CaptureError(f"{filename}: the image is damaged and cannot be read ({exc})",
                            reason="corrupt") from exc
