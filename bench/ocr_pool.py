@@ -146,6 +146,19 @@ def ingested(ref: dict, priority: str) -> dict:
             "crm_ref": None, "email": None, "metadata": {}}
 
 
+def _drop_topics(settings) -> None:
+    """Delete this run's prefixed topics (the bench leaves nothing on the shared broker)."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
+    mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(settings.topics.prefix)]
+    for future in admin.delete_topics(mine).values() if mine else ():
+        try:
+            future.result(30)
+        except Exception:  # noqa: BLE001 - cleanup only
+            pass
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=24, help="one-page documents per throughput run")
@@ -240,6 +253,7 @@ def main() -> None:
     left = sum(1 for r in backlog if r["doc_id"] not in kafka.seen)
     lane_rss_end = lanes.rss()
     lanes.stop()
+    _drop_topics(settings)
 
     table = Table(title=f"OCR pool on {os.cpu_count()} cores ({settings.ocr.engine}, {workers} workers)")
     table.add_column("measure")
