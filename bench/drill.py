@@ -34,7 +34,7 @@ SAMPLES = ROOT / "samples"
 # Digital samples: their text layer spares OCR time, so the drill exercises the pipeline.
 DOCS = ("contract-digital.pdf", "invoice-digital.pdf")
 KILLABLE = ("ocr", "extract", "map", "crm", "esign.dispatch", "esign.complete", "audit", "webhooks")
-BASE_PORT = 9640
+BASE_PORT = 9600
 
 
 def main() -> int:
@@ -42,7 +42,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="inkstream-drill-"))
     prefix = f"drill{uuid.uuid4().hex[:8]}."
-    webhooks_port, query_port = BASE_PORT + 20, BASE_PORT + 21
+    webhooks_port, query_port = BASE_PORT + 90, BASE_PORT + 91
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
            "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(webhooks_port), "INKSTREAM_AUDIT__QUERY_PORT": str(query_port)}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
@@ -55,8 +55,8 @@ def main() -> int:
     codec = Codec.from_settings(settings)
     labels = json.loads((SAMPLES / "labels.json").read_text())
     sup = Supervisor(data_dir / "logs", env=env)
-    for i, name in enumerate(KILLABLE[:-1]):
-        sup.add(name, ["run", name, "--metrics-port", str(BASE_PORT + i)], port=BASE_PORT + i)
+    for i, name in enumerate(KILLABLE[:-1]):  # 10 ports each: a processor may run one worker per core
+        sup.add(name, ["run", name, "--metrics-port", str(BASE_PORT + 10 * i)], port=BASE_PORT + 10 * i)
     sup.add("webhooks", ["run", "webhooks", "--port", str(webhooks_port)], port=webhooks_port)
     kills: Counter[str] = Counter()
     broker_restarts = 0

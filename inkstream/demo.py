@@ -19,14 +19,14 @@ __all__ = ["register", "PROCESSES"]
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # name -> (argv after `inkstream`, health port). Ports sit away from the stack's.
 PROCESSES = {
-    "ocr": (["run", "ocr", "--metrics-port", "9411"], 9411),
-    "extract": (["run", "extract", "--metrics-port", "9412"], 9412),
-    "map": (["run", "map", "--metrics-port", "9413"], 9413),
-    "crm": (["run", "crm", "--metrics-port", "9414"], 9414),
-    "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9415"], 9415),
-    "esign.complete": (["run", "esign.complete", "--metrics-port", "9416"], 9416),
-    "audit": (["run", "audit", "--metrics-port", "9417"], 9417),
-    "webhooks": (["webhooks", "--port", "8082"], 8082),
+    "ocr": (["run", "ocr", "--metrics-port", "9410"], 9410),   # one worker per core: 9410, 9411...
+    "extract": (["run", "extract", "--metrics-port", "9420"], 9420),
+    "map": (["run", "map", "--metrics-port", "9421"], 9421),
+    "crm": (["run", "crm", "--metrics-port", "9422"], 9422),
+    "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9423"], 9423),
+    "esign.complete": (["run", "esign.complete", "--metrics-port", "9424"], 9424),
+    "audit": (["run", "audit", "--metrics-port", "9425"], 9425),
+    "webhooks": (["run", "webhooks", "--port", "8082"], 8082),
     "review": (["run", "review"], 8081),
 }
 

@@ -11,7 +11,8 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         processor: str = typer.Argument(..., help="Registered processor name (streams/registry.py)."),
-        workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (consumer-group members)."),
+        workers: int = typer.Option(None, "--workers", "-w", min=1,
+                                    help="Worker processes (consumer-group members); default 1, OCR: ocr.workers (0 = one per core)."),
         metrics_port: int = typer.Option(0, "--metrics-port", help="First /metrics+/healthz port (worker i: P+i); 0 = any free port."),
         port: int = typer.Option(None, "--port", help="Listening port of a service (webhooks, review)."),
         no_transactions: bool = typer.Option(False, "--no-transactions", hidden=True,
@@ -19,6 +20,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a processor until SIGTERM (graceful: the open batch is committed or aborted)."""
         import logging
+        import os
 
         from inkstream.errors import ConfigError
         from inkstream.settings import load_settings
@@ -39,6 +41,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from exc
         if processor in SERVICES:
             raise typer.Exit(run_service(processor, settings, port=port, metrics_port=metrics_port or None))
+        if workers is None:
+            workers = (settings.ocr.workers or os.cpu_count() or 1) if processor.startswith("ocr") else 1
         code = run_workers(processor, settings, workers=workers, metrics_port=metrics_port,
                            exactly_once=False if no_transactions else None)
         raise typer.Exit(code)

@@ -47,8 +47,8 @@ def pipeline(tmp_path_factory):
     ensure_topics(settings)
     Reviewers(reviewers_path(settings)).add_user("rita", "a long enough password", role="reviewer")
     sup = Supervisor(data_dir / "logs", env=env)
-    for i, name in enumerate(PROCESSORS):
-        sup.add(name, ["run", name, "--metrics-port", str(9560 + i)], port=9560 + i)
+    for i, name in enumerate(PROCESSORS):  # 10 ports each: a processor may run one worker per core
+        sup.add(name, ["run", name, "--metrics-port", str(9500 + 10 * i)], port=9500 + 10 * i)
     sup.add("webhooks", ["run", "webhooks", "--port", str(PORTS["webhooks"])], port=PORTS["webhooks"])
     sup.add("review", ["run", "review", "--port", str(PORTS["review"])], port=PORTS["review"])
     sup.start_all()
