@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
@@ -31,22 +32,40 @@ class MailDocuments:
 def parse_mail(raw: bytes) -> EmailMessage:
     """Parse leniently (mail in the wild is messy); raise ValueError if it is not mail."""
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    if not any(msg.get(h) for h in ("From", "Message-ID", "Subject", "Content-Type")):
+    if not any(_header(msg, h) for h in ("From", "Message-ID", "Subject", "Content-Type")):
         raise ValueError("no mail headers (From, Subject, Message-ID, Content-Type) found")
     return msg
 
 
+# What the stdlib's (lazy) header parser raises on hostile headers, e.g. From: "a<" (found
+# by tests/connectors/capture/test_capture_fuzz.py).
+_HEADER_ERRORS = (IndexError, ValueError, TypeError, AttributeError, LookupError, MessageError)
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    """The header's parsed value, or its raw text when the parser chokes on it."""
+    try:
+        return str(msg.get(name, ""))
+    except _HEADER_ERRORS:
+        raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+        return str(raw).replace("\r", " ").replace("\n", " ").strip()
+
+
 def documents_from_mail(msg: EmailMessage, *, source: str, source_ref: str | None,
                         envelope_sender: str | None, inline_min_bytes: int) -> MailDocuments:
-    sender = parseaddr(str(msg.get("From", "")))[1] or (envelope_sender or "")
-    origin = EmailOrigin(sender=sender, subject=str(msg.get("Subject", "")),
-                         message_id=str(msg.get("Message-ID", "")).strip() or f"<generated-{uuid.uuid4().hex}>")
+    sender = parseaddr(_header(msg, "From"))[1] or (envelope_sender or "")
+    origin = EmailOrigin(sender=sender, subject=_header(msg, "Subject"),
+                         message_id=_header(msg, "Message-ID").strip() or f"<generated-{uuid.uuid4().hex}>")
     docs, skipped = [], []
     for index, part in enumerate(msg.walk()):
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
-        filename = part.get_filename() or ""
+        try:
+            ctype = part.get_content_type()
+            filename = part.get_filename() or ""
+        except _HEADER_ERRORS:  # a part header the parser chokes on: that part is unreadable
+            skipped.append(f"part {index}: unreadable part headers")
+            continue
         is_pdf = ctype == "application/pdf" or filename.lower().endswith(".pdf")
         is_image = ctype.startswith("image/") or filename.lower().endswith(_DOC_EXTENSIONS[1:])
         if not (is_pdf or is_image or (ctype == "application/octet-stream"
