@@ -1,5 +1,5 @@
 # The inkstream processors and HTTP apps (one image; the command picks the process):
-#   docker run inkstream run ocr      docker run inkstream listen api
+#   docker run inkstream run ocr      docker run inkstream run api
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 OMP_NUM_THREADS=1

@@ -1,5 +1,5 @@
-"""CLI: ``inkstream simulate esign`` and ``inkstream webhooks`` (the gateway; also reachable
-as ``inkstream run webhooks`` where the runtime's ``run`` routes it here)."""
+"""CLI: ``inkstream simulate esign``. The gateway itself runs as ``inkstream run webhooks``
+(streams/services.py)."""
 
 from __future__ import annotations
 
@@ -91,15 +91,3 @@ def register(app: typer.Typer) -> None:
         Console().print(table)
         if any(status >= 300 for _, status, _ in rows):
             raise typer.Exit(1)
-
-    @app.command("webhooks")
-    def webhooks(port: int = typer.Option(None, "--port", help="Default: esign.webhooks_port (8082).")) -> None:
-        """Run the e-sign webhook gateway (DocuSign, Dropbox Sign, Acrobat Sign, Standard Webhooks)."""
-        import logging
-
-        from connectors.esign.gateway import serve
-        from inkstream.settings import load_settings
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        settings = load_settings()
-        serve(settings, port=port or settings.esign.webhooks_port)

@@ -69,7 +69,7 @@ def test_host_ports_are_unique_and_bound_to_loopback(compose):
 
 
 def test_inkstream_commands_name_registered_processors_and_listeners(compose):
-    from connectors.capture.listeners import LISTENERS
+    from streams.services import SERVICES
     from streams.registry import PROCESSORS
 
     assert (ROOT / compose["x-inkstream"]["build"] / "Dockerfile").exists()
@@ -78,11 +78,9 @@ def test_inkstream_commands_name_registered_processors_and_listeners(compose):
             continue
         cmd = svc["command"]
         if cmd[0] == "run":
-            assert cmd[1] in PROCESSORS, f"{name} runs unknown processor {cmd[1]}"
-        elif cmd[0] == "listen":
-            assert cmd[1] in LISTENERS
+            assert cmd[1] in PROCESSORS or cmd[1] in SERVICES, f"{name} runs unknown processor {cmd[1]}"
         else:
-            assert cmd[0] in {"up", "webhooks"}, cmd
+            assert cmd[0] == "up", cmd
 
 
 def test_service_urls_point_at_services_and_their_listening_ports(compose):
@@ -105,14 +103,23 @@ def test_prometheus_scrapes_each_processor_on_the_port_it_serves_metrics_on(comp
     mounts = dict(v.split(":")[:2] for v in services["prometheus"]["volumes"] if v.startswith("./"))
     config_src = next(src for src, dst in mounts.items() if dst == "/etc/prometheus/prometheus.yml")
     config = yaml.safe_load((ROOT / config_src).read_text())
-    targets = [t for job in config["scrape_configs"] if job["job_name"] == "inkstream"
-               for group in job["static_configs"] for t in group["targets"]]
-    running = {name for name, svc in services.items() if svc.get("command", [None])[0] == "run"}
-    assert {t.split(":")[0] for t in targets} == running
-    for target in targets:
+    from streams.services import SERVICES
+
+    def job(name):
+        return [t for j in config["scrape_configs"] if j["job_name"] == name
+                for group in j["static_configs"] for t in group["targets"]]
+    runs = {name: svc["command"] for name, svc in services.items() if svc.get("command", [None])[0] == "run"}
+    processors = {name for name, cmd in runs.items() if cmd[1] not in SERVICES}
+    assert {t.split(":")[0] for t in job("inkstream")} == processors
+    for target in job("inkstream"):
         host, port = target.split(":")
         cmd = services[host]["command"]
         assert cmd[cmd.index("--metrics-port") + 1] == port
+    # Services (upload API, webhook gateway) serve /metrics on their listening port.
+    assert {t.split(":")[0] for t in job("inkstream-services")} == set(runs) - processors
+    for target in job("inkstream-services"):
+        host, port = target.split(":")
+        assert any(p.endswith(f":{port}") for p in services[host].get("ports", [])) or port in runs[host]
 
 
 def test_the_dockerfile_copies_only_paths_that_exist_and_installs_the_package():

@@ -1,4 +1,4 @@
-"""``inkstream webhooks --port N`` as a real process, driven by ``inkstream simulate esign``,
+"""``inkstream run webhooks --port N`` as a real process, driven by ``inkstream simulate esign``,
 on the real broker, with the local development secrets on both sides."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_gateway_process_turns_a_simulated_docusign_sequence_into_esign_events(s
     ensure_topics(settings)
     port = _free_port()
     env = {**os.environ, "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix}
-    gateway = subprocess.Popen([*INKSTREAM, "webhooks", "--port", str(port)], cwd=ROOT, env=env,
+    gateway = subprocess.Popen([*INKSTREAM, "run", "webhooks", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

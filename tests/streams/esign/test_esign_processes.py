@@ -1,5 +1,5 @@
 """The e-sign path as separate processes on the real stack, with no vendor credentials
-(the SIMULATED provider): ``inkstream run esign.dispatch``, ``inkstream webhooks``,
+(the SIMULATED provider): ``inkstream run esign.dispatch``, ``inkstream run webhooks``,
 ``inkstream simulate esign`` and ``inkstream run esign.complete``."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_signature_request_to_stored_signed_pdf_across_processes(settings, store
     port = _free_port()
     procs = [subprocess.Popen([*INKSTREAM, *args], cwd=ROOT, env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for args in (["run", "esign.dispatch"], ["run", "esign.complete"], ["webhooks", "--port", str(port)])]
+             for args in (["run", "esign.dispatch"], ["run", "esign.complete"], ["run", "webhooks", "--port", str(port)])]
     try:
         doc_id = f"doc-{uuid.uuid4().hex[:8]}"
         producer = Producer({"bootstrap.servers": settings.kafka.bootstrap})
