@@ -16,7 +16,7 @@ over time (committed offsets vs read_committed end offsets), and the resident me
 every pipeline and stack process at the end against the 6 GB goal.
 
 Needs the local stack (``inkstream up``); uses its own topic prefix, data directory and
-ports 9700-9721, so it runs beside the demo, the drill and the tests. Every figure
+ports 9700-9791, so it runs beside the demo, the drill and the tests. Every figure
 comes from one run on a shared 2-core machine: compare them with each other, not with
 another run.
 """
@@ -70,7 +70,7 @@ def main() -> int:
     args = _args()
     data_dir = Path(tempfile.mkdtemp(prefix="inkstream-load-"))
     prefix = f"load{uuid.uuid4().hex[:8]}."
-    webhooks_port, query_port = BASE_PORT + 20, BASE_PORT + 21
+    webhooks_port, query_port = BASE_PORT + 90, BASE_PORT + 91
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix, "OMP_NUM_THREADS": "1",
            "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(webhooks_port), "INKSTREAM_AUDIT__QUERY_PORT": str(query_port)}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
@@ -82,8 +82,9 @@ def main() -> int:
     ensure_topics(settings)
     codec = Codec.from_settings(settings)
     sup = Supervisor(data_dir / "logs", env=env)
-    for i, name in enumerate(PROCESSORS):
-        sup.add(name, ["run", name, "--metrics-port", str(BASE_PORT + i)], port=BASE_PORT + i)
+    for i, name in enumerate(PROCESSORS):  # 10 ports each: OCR runs one worker per core (port + index)
+        workers = ["--workers", str(args.ocr_workers)] if name == "ocr" and args.ocr_workers else []
+        sup.add(name, ["run", name, "--metrics-port", str(BASE_PORT + 10 * i), *workers], port=BASE_PORT + 10 * i)
     sup.add("webhooks", ["run", "webhooks", "--port", str(webhooks_port)], port=webhooks_port)
     t0 = time.monotonic()
     with sup:
@@ -382,6 +383,8 @@ def _args():
     parser.add_argument("--rates", type=_floats, default=[4, 8, 16, 24, 32], help="digital phases, documents/s")
     parser.add_argument("--mixed-rates", type=_floats, default=[0.25, 0.5, 1, 2], help="mixed phases, documents/s")
     parser.add_argument("--scanned-every", type=int, default=4, help="mixed: one scanned document in N")
+    parser.add_argument("--ocr-workers", type=int, default=0,
+                        help="OCR worker processes (0: the project's default, ocr.workers / one per core)")
     parser.add_argument("--phase-s", type=float, default=60)
     parser.add_argument("--drain-s", type=float, default=90)
     parser.add_argument("--sample-s", type=float, default=5)
