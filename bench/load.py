@@ -100,6 +100,8 @@ def main() -> int:
             memory = _memory(sup)
         finally:
             run.close()
+    if not args.keep_topics:
+        _drop_topics(settings)
     _report(run, memory, args)
     print(f"logs and data: {data_dir}")
     return 0
@@ -244,6 +246,19 @@ class LagSampler:
                 for name, tps in committed.items()}
 
 
+def _drop_topics(settings) -> None:
+    """Delete this run's prefixed topics: the bench leaves nothing on the shared broker."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
+    mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(settings.topics.prefix)]
+    for future in admin.delete_topics(mine).values() if mine else ():
+        try:
+            future.result(30)
+        except Exception:  # noqa: BLE001 - cleanup only
+            pass
+
+
 def _mixed(scanned_every: int) -> tuple[str, ...]:
     """One scanned document (rotating through the scanned samples) in ``scanned_every``."""
     out: list[str] = []
@@ -385,6 +400,7 @@ def _args():
     parser.add_argument("--scanned-every", type=int, default=4, help="mixed: one scanned document in N")
     parser.add_argument("--ocr-workers", type=int, default=0,
                         help="OCR worker processes (0: the project's default, ocr.workers / one per core)")
+    parser.add_argument("--keep-topics", action="store_true", help="leave this run's topics on the broker")
     parser.add_argument("--phase-s", type=float, default=60)
     parser.add_argument("--drain-s", type=float, default=90)
     parser.add_argument("--sample-s", type=float, default=5)
