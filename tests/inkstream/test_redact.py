@@ -79,7 +79,13 @@ def test_redaction_is_idempotent_and_total(text):
 
 
 @pytest.fixture
-def log_lines():
+def log_lines(monkeypatch):
+    """The hook installed for this test only: it is process-wide, and other tests' caplog
+    assertions must see their records as logged."""
+    import inkstream.redact
+
+    monkeypatch.setattr(inkstream.redact, "_installed", False)
+    original = logging.getLogRecordFactory()
     install_log_redaction()
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -88,7 +94,10 @@ def log_lines():
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    yield logger, stream
+    try:
+        yield logger, stream
+    finally:
+        logging.setLogRecordFactory(original)
 
 
 def test_the_log_hook_redacts_arguments_and_tracebacks(log_lines):
