@@ -112,6 +112,9 @@ class KafkaEnvelopeReader:
         self._consumer = Consumer(client_config(settings, **{
             "group.id": f"inkstream-envelopes-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
             "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+            # Offset look-ups share the broker connection with fetches: a long-polling fetch
+            # (500 ms by default) would hold every look-up of catch_up() behind it.
+            "fetch.wait.max.ms": 10,
         }))
         metadata = self._consumer.list_topics(self._topic, timeout=10)
         partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
