@@ -53,10 +53,12 @@ class Supervisor:
         return child
 
     def start(self, name: str) -> None:
-        from ops.stack.process import require_port_free
+        from ops.stack.process import port_open, require_port_free, wait_until
 
         child = self.children[name]
-        # A leftover process on the port would answer our health checks for the new child.
+        # A leftover process on the port would answer our health checks for the new child;
+        # the workers of one just killed need a moment to be reaped.
+        wait_until(lambda: not port_open("127.0.0.1", child.port), 15)
         require_port_free(name, "127.0.0.1", child.port, f"{name} port")
         log = open(self.log_dir / f"{name}.log", "ab")
         child.proc = subprocess.Popen(
