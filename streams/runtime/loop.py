@@ -39,6 +39,11 @@ log = logging.getLogger("inkstream.runtime")
 
 _LAG_EVERY_S = 5.0
 _TXN_TIMEOUT_S = 30.0
+_COMMIT_ATTEMPTS = 10
+# Errors an offset commit meets while the group coordinator moves (broker restart).
+_COORDINATOR_MOVES = {KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
+                      KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.REQUEST_TIMED_OUT,
+                      KafkaError._TRANSPORT, KafkaError._TIMED_OUT}
 _COMMIT_ATTEMPTS = 5
 _MAX_WAIT_S = 0.5  # longest wait for a full batch; beyond it, process what came
 
@@ -293,8 +298,24 @@ class Worker:
             time.sleep(self.proc.retry_backoff_s)
             raise _AbortBatch() from exc
         if tps:
-            self.consumer.commit(offsets=tps, asynchronous=False)
+            self._commit_offsets(tps)
         self.metrics.checkpoint("committed").inc()
+
+    def _commit_offsets(self, tps: list[TopicPartition]) -> None:
+        """Commit, riding out a broker restart or coordinator move (retriable errors); if it
+        still fails, repeat the batch: the sink is at-least-once and dedupes on event_id."""
+        for attempt in range(1, _COMMIT_ATTEMPTS + 1):
+            try:
+                self.consumer.commit(offsets=tps, asynchronous=False)
+                return
+            except KafkaException as exc:
+                error = exc.args[0]
+                if not error.retriable() and error.code() not in _COORDINATOR_MOVES:
+                    raise
+                log.warning("%s: offset commit failed (%s), attempt %d", self.proc.name, error.str(), attempt)
+                time.sleep(min(0.5 * attempt, 5.0))
+        self.metrics.checkpoint("failed").inc()
+        raise _AbortBatch()
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is not None:
