@@ -60,8 +60,9 @@ class Tracker:
                  topics: tuple[str, ...] = TOPICS) -> None:
         self.settings, self.codec = settings, codec
         self.docs: dict[str, DocView] = defaultdict(lambda: DocView(""))
-        # How often each record identity was read: more than once is a duplicate.
-        self.seen: Counter[tuple[str, str]] = Counter()
+        # Where each record identity was found: two offsets for one identity is a duplicate
+        # (the same offset read twice, e.g. after a rebalance re-seek, is not).
+        self.seen: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
         self.since_ms = since_ms if since_ms is not None else int(time.time() * 1000)
         self._logical = {settings.topics.name(t): t for t in topics}
         self._consumer = Consumer(client_config(settings, **{
@@ -92,11 +93,11 @@ class Tracker:
                 record = self.codec.decode(msg.value())
             except Exception:
                 continue
-            self._apply(topic, record, msg.key())
+            self._apply(topic, record, msg.key(), (msg.partition(), msg.offset()))
             applied += 1
         return applied
 
-    def _apply(self, topic: str, record: dict, key: bytes | None) -> None:
+    def _apply(self, topic: str, record: dict, key: bytes | None, position: tuple[int, int] = (0, 0)) -> None:
         if topic.endswith(".dlq"):
             doc_id = (key or b"").decode(errors="replace")
             self.view(doc_id).dead.append(record)
@@ -104,7 +105,7 @@ class Tracker:
         view = self.view(record["doc_id"])
         identity = _identity(topic, record)
         if identity is not None:
-            self.seen[(topic, identity)] += 1
+            self.seen[(f"{topic} from {record['producer']['name']}", identity)].add(position)
         if topic.startswith("documents.ingested"):
             view.ingested = record
         elif topic == "ocr.results":
@@ -121,10 +122,10 @@ class Tracker:
             view.status.append(record)
 
     def duplicates(self) -> dict[str, int]:
-        """Per topic, how many record identities were read more than once."""
+        """Per topic and producer, how many record identities sit at more than one offset."""
         out: Counter[str] = Counter()
-        for (topic, _), n in self.seen.items():
-            if n > 1:
+        for (topic, _), positions in self.seen.items():
+            if len(positions) > 1:
                 out[topic] += 1
         return dict(out)
 
