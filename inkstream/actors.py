@@ -23,11 +23,17 @@ def approve_with_labels(publisher, record: dict, truth: dict[str, str], *, revie
 def sign_envelope(settings: Settings, doc_id: str, envelope_id: str, *, port: int,
                   signer: tuple[str, str] = ("Dana Signer", "dana.signer@example.com")) -> list[tuple[str, int]]:
     """Send the simulated provider's webhook sequence (Standard Webhooks, signed with the
-    configured secret) to the gateway on ``port``; returns the refused (step, status)."""
+    configured secret) to the gateway on ``port``; returns the refused (step, status), empty
+    when every delivery was accepted."""
+    import httpx
+
     from connectors.esign.commands import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
 
-    rows = run_simulation(settings, provider="standard", doc_id=doc_id, url=f"http://127.0.0.1:{port}",
-                          envelope_id=envelope_id, events=list(SEQUENCES["standard"]), key=None,
-                          signer=SimSigner(*signer, auth_method="email"))
+    try:
+        rows = run_simulation(settings, provider="standard", doc_id=doc_id, url=f"http://127.0.0.1:{port}",
+                              envelope_id=envelope_id, events=list(SEQUENCES["standard"]), key=None,
+                              signer=SimSigner(*signer, auth_method="email"))
+    except httpx.TransportError as exc:  # the gateway went away mid-sequence: a provider retries
+        return [(f"transport: {type(exc).__name__}", 0)]
     return [(step, status) for step, status, _ in rows if status >= 300]
