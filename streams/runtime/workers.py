@@ -97,8 +97,17 @@ def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int
                 exactly_once: bool | None = None) -> int:
     """Run ``workers`` processes of registered processor ``name``; returns the exit code."""
     if workers <= 1:
-        _child(name, settings, 0, metrics_port, exactly_once)
-        return 0
+        # A fatal client error (a fenced static member or producer) ends that consumer and
+        # producer, not the processor: start them afresh, as the multi-worker parent does.
+        from confluent_kafka import KafkaException
+
+        while True:
+            try:
+                _child(name, settings, 0, metrics_port, exactly_once)
+                return 0
+            except KafkaException as exc:
+                log.error("%s: fatal Kafka error (%s); starting again in %.0fs", name, exc, _RESTART_PAUSE_S)
+                time.sleep(_RESTART_PAUSE_S)
     ctx = multiprocessing.get_context("spawn")
     stopping = False
 
