@@ -25,6 +25,9 @@ _COMMAND_MODULES = [
     "connectors.crm.commands",    # crm setup, mapping check
     "connectors.esign.commands",  # simulate esign
     "streams.audit.commands",     # audit verify|certificate, query
+    "ops.retention.commands",     # retention apply|report
+    "inkstream.crypto.commands",  # keys list|rotate
+    "streams.privacy.commands",   # subject export|erase
     "inkstream.demo",             # demo
 ]
 
