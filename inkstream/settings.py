@@ -167,6 +167,11 @@ class CaptureSettings(_Section):
     ftp_port: int = 2121
     ftp_user: str = "scanner"
     ftp_password: str | None = None
+    # SMTP STARTTLS and explicit FTPS (inkstream/tls.py::capture_tls). Unset: http's
+    # certificate and http.require_tls. Required = no mail/login before the upgrade.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    require_tls: bool | None = None
 
 
 class CrmVendorSettings(_Section):
@@ -259,6 +264,22 @@ class AuditSettings(_Section):
     query_row_limit: int = 10_000
 
 
+class CryptoSettings(_Section):
+    """Encryption at rest (``inkstream/crypto``): key ring, per-document keys, what is sealed."""
+
+    keyring_file: Path | None = None           # default <data_dir>/keys/keyring.json (0600)
+    document_keys_dir: Path | None = None      # default <data_dir>/keys/documents
+    key_cache_seconds: float = 30.0            # a destroyed key stops working everywhere within this
+    encrypt_objects: bool = True               # originals and signed files sealed before upload
+    encrypt_records: bool = True               # personal-data topics sealed with the document's key
+
+    def keyring_path(self, data_dir: Path) -> Path:
+        return self.keyring_file or Path(data_dir) / "keys" / "keyring.json"
+
+    def document_keys_path(self, data_dir: Path) -> Path:
+        return self.document_keys_dir or Path(data_dir) / "keys" / "documents"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -278,6 +299,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     crm: CrmSettings = CrmSettings()
     esign: EsignSettings = EsignSettings()
+    crypto: CryptoSettings = CryptoSettings()
 
     @classmethod
     def settings_customise_sources(
