@@ -13,11 +13,12 @@ False
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from inkstream.errors import ConfigError
@@ -280,6 +281,43 @@ class CryptoSettings(_Section):
         return self.document_keys_dir or Path(data_dir) / "keys" / "documents"
 
 
+class DocRetention(_Section):
+    """How long one document type's data is kept, in days (None = until erased by hand)."""
+
+    originals_days: int | None = Field(None, ge=1)   # S3 originals/ (every version)
+    signed_days: int | None = Field(None, ge=1)      # S3 signed/ (every version)
+    fields_days: int | None = Field(None, ge=1)      # ClickHouse fields and extractions rows
+    # OCR text lives in the ocr.results topic: its retention_ms (topics.topics, the one
+    # source for Kafka) must not outlive the shortest of these; the report flags it if it does.
+    ocr_text_days: int | None = Field(None, ge=1)
+
+
+class RetentionSettings(_Section):
+    """Per document type retention, applied by ``inkstream retention apply`` (ops/retention)."""
+
+    doc_types: dict[str, DocRetention] = {
+        "contract": DocRetention(originals_days=3650, signed_days=3650, fields_days=3650, ocr_text_days=30),
+        "invoice": DocRetention(originals_days=3650, signed_days=3650, fields_days=3650, ocr_text_days=30),
+    }
+    default: DocRetention = DocRetention(originals_days=365, signed_days=365, fields_days=365, ocr_text_days=30)
+    # ClickHouse tables without a doc_type column: table -> days (absent = no TTL).
+    tables: dict[str, int] = {"crm_dryrun": 90, "webhook_rejections": 90, "dlq_events": 90}
+    # auto: S3 lifecycle rules where the server has them, else `apply` deletes expired versions itself.
+    s3_mode: str = Field("auto", pattern="^(auto|lifecycle|sweep)$")
+
+    @field_validator("doc_types")
+    @classmethod
+    def _names(cls, value: dict[str, DocRetention]) -> dict[str, DocRetention]:
+        # The names go into ClickHouse TTL expressions and S3 tags: plain identifiers only.
+        for name in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+                raise ValueError(f"retention.doc_types: {name!r} is not a lower-case identifier")
+        return value
+
+    def for_type(self, doc_type: str | None) -> DocRetention:
+        return self.doc_types.get(doc_type or "", self.default)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -300,6 +338,7 @@ class Settings(BaseSettings):
     crm: CrmSettings = CrmSettings()
     esign: EsignSettings = EsignSettings()
     crypto: CryptoSettings = CryptoSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(
