@@ -92,12 +92,15 @@ def serve_api(settings, metrics_port: int | None = None) -> int:
 
 def serve_smtp(settings, metrics_port: int | None = None) -> int:
     from connectors.capture.smtp import CaptureHandler, start_smtp
+    from inkstream.tls import capture_tls
 
     cap = settings.capture
+    tls = capture_tls(settings)  # before Kafka/S3: a bad TLS setting fails fast
     capture = Capture(settings, client_id="inkstream-capture-smtp", metrics_port=metrics_port)
     controller = start_smtp(CaptureHandler(capture.ingest_one, inline_min_bytes=cap.inline_min_bytes),
-                            host=cap.smtp_host, port=cap.smtp_port, max_bytes=cap.smtp_max_bytes)
-    log.info("SMTP capture listening on %s:%s", cap.smtp_host, cap.smtp_port)
+                            host=cap.smtp_host, port=cap.smtp_port, max_bytes=cap.smtp_max_bytes, tls=tls)
+    log.info("SMTP capture listening on %s:%s (%s)", cap.smtp_host, cap.smtp_port,
+             "plaintext" if tls is None else "STARTTLS required" if tls.required else "STARTTLS offered")
     _stop_event().wait()
     controller.stop()
     capture.close()

@@ -7,7 +7,10 @@ Each accepted message's PDF/image attachments go through ``ingest``. Replies:
 - ``554 5.6.0`` the data is not a mail message at all;
 - ``552`` over the size limit (aiosmtpd's ``data_size_limit``);
 - ``451 4.3.0`` S3 or Kafka unavailable: the sender's MTA retries later, and whatever
-  was already stored comes back as a duplicate, so a retry never loses or doubles data.
+  was already stored comes back as a duplicate, so a retry never loses or doubles data;
+- ``530`` TLS is required (``capture.require_tls``) and the client has not sent STARTTLS.
+
+With a certificate (``inkstream.tls.capture_tls``) the listener offers STARTTLS, TLS 1.2+.
 
 A handler error is turned into a reply; it never takes the listener down.
 """
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.capture.mail import documents_from_mail, parse_mail
 from inkstream.errors import CaptureError, ConnectorError
+from inkstream.tls import ListenerTls, server_context
 
 __all__ = ["CaptureHandler", "start_smtp"]
 
@@ -71,13 +75,17 @@ class CaptureHandler:
         return _one_line(f"250 2.0.0 Accepted {len(accepted)} document(s): {ids}{note}")
 
 
-def start_smtp(handler: CaptureHandler, *, host: str, port: int, max_bytes: int):
+def start_smtp(handler: CaptureHandler, *, host: str, port: int, max_bytes: int, tls: ListenerTls | None = None):
     """Start the endpoint in a background thread; returns the aiosmtpd ``Controller``
-    (``.stop()`` it). Binds ``host`` only (127.0.0.1 by default)."""
+    (``.stop()`` it). Binds ``host`` only (127.0.0.1 by default). ``tls``: offer STARTTLS,
+    and with ``tls.required`` answer everything but EHLO/HELO/NOOP/QUIT/STARTTLS with 530
+    until the client has upgraded (RFC 3207), so no mail crosses the network in clear."""
     from aiosmtpd.controller import Controller
 
-    controller = Controller(handler, hostname=host, port=port, data_size_limit=max_bytes,
-                            server_kwargs={"enable_SMTPUTF8": True})
+    server_kwargs = {"enable_SMTPUTF8": True}
+    if tls is not None:
+        server_kwargs.update(tls_context=server_context(tls.cert, tls.key), require_starttls=tls.required)
+    controller = Controller(handler, hostname=host, port=port, data_size_limit=max_bytes, server_kwargs=server_kwargs)
     controller.start()
     return controller
 
