@@ -93,7 +93,8 @@ def test_starttls_refuses_a_client_that_offers_only_tls_1_1(smtp_tls_required, c
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let the client even try 1.1
     with smtplib.SMTP("127.0.0.1", smtp_tls_required, timeout=10) as client:
         client.ehlo()
-        with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION"):  # the server's alert, not the client's
+        # asyncio drops the handshake without an alert: the client sees EOF, not a 1.1 session
+        with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION|EOF"):
             client.starttls(context=ctx)
 
 
