@@ -182,6 +182,21 @@ CREATE TABLE IF NOT EXISTS webhook_rejections
 ENGINE = ReplacingMergeTree
 ORDER BY (provider, event_id);
 
+-- Administrative actions (topic admin.actions): who did what to which key or user.
+-- Opaque ids only (key ids, user names, email-sha256:...), never a secret or an e-mail.
+CREATE TABLE IF NOT EXISTS admin_actions
+(
+    event_id        String,
+    occurred_at     DateTime64(3, 'UTC'),
+    actor           String,
+    action          LowCardinality(String),
+    target          String,
+    detail          String,
+    producer        LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (action, event_id);
+
 -- Every state change of every document (documents.status is compacted in Kafka; here
 -- the whole history stays).
 CREATE TABLE IF NOT EXISTS status_changes

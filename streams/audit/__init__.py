@@ -7,7 +7,7 @@ Pieces (one module each):
 - ``chain``       the per-document hash chain and its checker.
 - ``rows``        decoded records → analytics rows (documents, ocr_quality, extractions,
                   fields, signatures, crm_syncs, crm_dryrun, dlq_events,
-                  webhook_rejections, status_changes).
+                  webhook_rejections, admin_actions, status_changes).
 - ``sink``        ``AuditSink``, the runtime ``BatchSink``: at-least-once, deduplicated on
                   ``event_id``.
 - ``processor``   ``inkstream run audit`` (registered in ``streams/registry.py``).

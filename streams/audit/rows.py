@@ -152,6 +152,15 @@ def _webhook_rejected(record: dict, _: str) -> Iterator[tuple[str, Row]]:
     }
 
 
+def _admin_action(record: dict, _: str) -> Iterator[tuple[str, Row]]:
+    # schemas/admin.actions.avsc: opaque ids only (inkstream/admin_audit.py scrubs e-mails).
+    yield "admin_actions", {
+        "event_id": record["event_id"], "occurred_at": ts(record.get("occurred_at") or 0),
+        "actor": record.get("actor", ""), "action": record.get("action", ""), "target": record.get("target", ""),
+        "detail": canonical_json(record.get("detail") or {}), "producer": _producer(record),
+    }
+
+
 def dlq_rows(record: dict, dlq_topic: str, prefix: str, decode: Callable[[bytes], dict] | None,
              doc_id: str) -> Iterator[tuple[str, Row]]:
     value = record.get("value") or b""
@@ -190,6 +199,7 @@ _BY_TOPIC: dict[str, Callable[[dict, str], Iterator[tuple[str, Row]]]] = {
     "documents.status": _status,
     "crm.dryrun": _dryrun,
     "webhooks.rejected": _webhook_rejected,
+    "admin.actions": _admin_action,
 }
 
 

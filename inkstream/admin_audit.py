@@ -1,0 +1,145 @@
+"""Audit every administrative action on the ``admin.actions`` topic, before it counts.
+
+``record_admin_action`` publishes one ``schemas/admin.actions.avsc`` record and blocks
+until Kafka has acknowledged it. If Kafka cannot take it (unreachable, refused, timed out)
+it raises :class:`AdminAuditError` and the caller must not go on: an admin action that
+cannot be audited does not happen silently. Callers therefore audit *first* and act
+second where the action can be refused (a refused record then leaves no trace of an
+action that did not take place), or act and audit where the action must exist to be
+named (a new key's id); in the latter case a failure is reported to the operator.
+
+No personal data goes into the record: every e-mail address found in the actor, target
+or detail values is replaced by ``email-sha256:<hex>`` (:func:`opaque_email`), so a
+caller that passes one by mistake still writes an opaque id. Secrets are the callers'
+business: they pass key ids and user names, never keys, tokens or passwords.
+
+>>> opaque_email("Ana@Example.com") == opaque_email("ana@example.com")
+True
+>>> _scrub("reset for ana@example.com")[:23]
+'reset for email-sha256:'
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import re
+import threading
+from typing import Any
+
+from inkstream.errors import InkstreamError
+
+__all__ = ["TOPIC", "AdminAuditError", "record_admin_action", "opaque_email", "os_actor"]
+
+TOPIC = "admin.actions"
+# How long an admin action waits for the broker's acknowledgement before it is refused.
+_DELIVERY_TIMEOUT_S = 10.0
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+_producers: dict[tuple, Any] = {}
+_known_topics: set[str] = set()
+_lock = threading.Lock()
+
+
+class AdminAuditError(InkstreamError):
+    """The audit record of an admin action could not be delivered; the action must not proceed."""
+
+
+def opaque_email(email: str) -> str:
+    """An e-mail address as an opaque, stable id (case-insensitive)."""
+    return "email-sha256:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def os_actor() -> str:
+    """The actor of a CLI action: the operating-system user running it."""
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no passwd entry (containers): still an actor
+        return "os:unknown"
+
+
+def _scrub(value: str) -> str:
+    return _EMAIL.sub(lambda m: opaque_email(m.group(0)), value)
+
+
+def _config(settings: Any) -> dict[str, Any]:
+    from inkstream.kafka_config import client_config
+
+    return client_config(settings, **{
+        "enable.idempotence": True, "acks": "all",
+        # A message that cannot be delivered fails within the wait below, rather than
+        # being retried in the background and appearing after the action was refused.
+        "message.timeout.ms": int(_DELIVERY_TIMEOUT_S * 1000)})
+
+
+def _producer(config: dict[str, Any]) -> Any:
+    """One idempotent producer per Kafka configuration, reused across actions."""
+    from confluent_kafka import Producer
+
+    key = tuple(sorted((k, str(v)) for k, v in config.items()))
+    with _lock:
+        if key not in _producers:
+            _producers[key] = Producer(config)
+        return _producers[key]
+
+
+def _forget(config: dict[str, Any]) -> None:
+    """Drop a producer that failed, so a dead broker's client does not linger and retry."""
+    with _lock:
+        _producers.pop(tuple(sorted((k, str(v)) for k, v in config.items())), None)
+
+
+def _check_topic(producer: Any, topic: str) -> None:
+    """Fail at once, saying how to fix it, when the topic is missing (the broker does not
+    auto-create topics, so a produce would only time out)."""
+    if topic in _known_topics:
+        return
+    meta = producer.list_topics(topic, timeout=_DELIVERY_TIMEOUT_S).topics.get(topic)
+    if meta is None or meta.error is not None:
+        raise AdminAuditError(f"admin actions cannot be audited: topic {topic} does not exist "
+                              f"({meta.error if meta else 'no metadata'}); `inkstream up` creates it")
+    _known_topics.add(topic)
+
+
+def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
+                        detail: dict[str, str] | None = None) -> None:
+    """Publish one admin action to ``admin.actions`` and wait for the broker's ack.
+
+    Raises :class:`AdminAuditError` when it is not delivered (the caller must then not
+    carry out, or must report, the action) and ``ValueError`` on an empty actor/action.
+    """
+    from schemas.codec import Codec
+    from streams.records import envelope
+
+    if not actor or not action:
+        raise ValueError("an admin action needs an actor and an action")
+    record = {**envelope("", producer="admin"), "actor": _scrub(actor), "action": action,
+              "target": _scrub(target), "detail": {k: _scrub(str(v)) for k, v in (detail or {}).items()}}
+    value = Codec.from_settings(settings).encode(TOPIC, record)
+    topic = settings.topics.name(TOPIC)
+    config = _config(settings)
+    try:
+        _deliver(_producer(config), topic, record["target"], value, action, settings.kafka.bootstrap)
+    except AdminAuditError:
+        _forget(config)
+        raise
+
+
+def _deliver(producer: Any, topic: str, key: str, value: bytes, action: str, bootstrap: str) -> None:
+    outcome: list[Any] = []
+    try:
+        _check_topic(producer, topic)
+        producer.produce(topic, key=key.encode() or None, value=value,
+                         on_delivery=lambda err, _msg: outcome.append(err))
+        producer.flush(_DELIVERY_TIMEOUT_S + 5)
+    except AdminAuditError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - BufferError, KafkaException...: all mean "not audited"
+        raise AdminAuditError(f"admin action {action!r} refused: its audit record could not be sent to "
+                              f"{topic} at {bootstrap} ({type(exc).__name__}: {exc})") from exc
+    if not outcome:
+        raise AdminAuditError(f"admin action {action!r} refused: Kafka at {bootstrap} did not "
+                              f"acknowledge its audit record on {topic} within {_DELIVERY_TIMEOUT_S:.0f} s")
+    if outcome[0] is not None:
+        raise AdminAuditError(f"admin action {action!r} refused: its audit record was not delivered to "
+                              f"{topic}: {outcome[0]}")
