@@ -142,7 +142,9 @@ def serve_imap(settings, metrics_port: int | None = None) -> int:
 
 def serve_ftp(settings, metrics_port: int | None = None) -> int:
     from connectors.capture.ftp import serve_ftp as run_ftp
+    from inkstream.tls import capture_tls
 
+    capture_tls(settings)  # before Kafka/S3: a bad TLS setting fails fast
     capture = Capture(settings, client_id="inkstream-capture-ftp", metrics_port=metrics_port)
     try:
         return run_ftp(settings, capture.ingest_one)

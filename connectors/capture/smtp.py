@@ -82,10 +82,10 @@ def start_smtp(handler: CaptureHandler, *, host: str, port: int, max_bytes: int,
     until the client has upgraded (RFC 3207), so no mail crosses the network in clear."""
     from aiosmtpd.controller import Controller
 
-    server_kwargs = {"enable_SMTPUTF8": True}
-    if tls is not None:
-        server_kwargs.update(tls_context=server_context(tls.cert, tls.key), require_starttls=tls.required)
-    controller = Controller(handler, hostname=host, port=port, data_size_limit=max_bytes, server_kwargs=server_kwargs)
+    smtp_kwargs = {} if tls is None else {"tls_context": server_context(tls.cert, tls.key),
+                                          "require_starttls": tls.required}
+    controller = Controller(handler, hostname=host, port=port, data_size_limit=max_bytes, enable_SMTPUTF8=True,
+                            **smtp_kwargs)
     controller.start()
     return controller
 

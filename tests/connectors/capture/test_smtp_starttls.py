@@ -86,12 +86,25 @@ def test_a_client_that_does_not_trust_the_ca_refuses_the_certificate(smtp_tls_re
             client.starttls(context=ssl.create_default_context(cafile=str(other_ca)))
 
 
-def test_starttls_refuses_a_client_that_offers_only_tls_1_1(smtp_tls_required, certs):
-    ctx = ssl.create_default_context(cafile=str(certs[0]))
+def test_starttls_refuses_a_client_that_offers_only_tls_1_1(tmp_path, certs, memstore, sink):
+    _, cert, key = certs
+    port, controller = _listener(tmp_path, memstore, sink, {"tls_cert": cert, "tls_key": key, "require_tls": True})
+    # An OpenSSL build whose defaults still allow 1.1: only the context's own floor refuses it.
+    tls_context = controller.SMTP_kwargs["tls_context"]
+    assert tls_context.minimum_version == ssl.TLSVersion.TLSv1_2
+    tls_context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        _offer_only_tls_1_1(port, certs[0])
+    finally:
+        controller.stop()
+
+
+def _offer_only_tls_1_1(port, ca):
+    ctx = ssl.create_default_context(cafile=str(ca))
     ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
     ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let the client even try 1.1
-    with smtplib.SMTP("127.0.0.1", smtp_tls_required, timeout=10) as client:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         client.ehlo()
         # asyncio drops the handshake without an alert: the client sees EOF, not a 1.1 session
         with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION|EOF"):
