@@ -4,6 +4,8 @@
     ├── ConfigError                 bad or missing settings; says which and how to fix it
     ├── StackError                  a local stack component cannot be provisioned or started
     ├── SchemaError                 a record does not match its Avro schema / cannot be decoded
+    │   └── RecordErased            a sealed record of an erased document (its key was destroyed);
+    │                               readers skip it, ``doc_id`` says which document
     ├── CaptureError                a captured file is refused (empty, wrong type, too big, encrypted...)
     ├── OcrError                    a document cannot be rasterised or read
     ├── ExtractionError
@@ -26,7 +28,7 @@ Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backp
 from __future__ import annotations
 
 __all__ = [
-    "InkstreamError", "ConfigError", "StackError", "SchemaError", "CaptureError", "OcrError",
+    "InkstreamError", "ConfigError", "StackError", "SchemaError", "RecordErased", "CaptureError", "OcrError",
     "ExtractionError", "MappingError", "ConnectorError", "ObjectStoreError", "CrmError",
     "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "EsignTransient", "EsignRateLimited", "WebhookVerificationError",
 ]
@@ -46,6 +48,15 @@ class StackError(InkstreamError):
 
 class SchemaError(InkstreamError):
     pass
+
+
+class RecordErased(SchemaError):
+    """A record sealed with a document key that was destroyed (crypto-shredding): the
+    bytes stay on the topic, their content is gone. Not a fault: readers skip it."""
+
+    def __init__(self, doc_id: str, message: str | None = None) -> None:
+        super().__init__(message or f"record of document {doc_id} was erased (its key was destroyed)")
+        self.doc_id = doc_id
 
 
 class CaptureError(InkstreamError):
