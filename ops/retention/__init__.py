@@ -1,0 +1,3 @@
+"""Retention per document type: Kafka topic retention, ClickHouse TTLs and S3 expiry,
+applied by ``inkstream retention apply`` and compared with the servers by
+``inkstream retention report`` (``ops.retention.commands``)."""
