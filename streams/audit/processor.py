@@ -43,6 +43,7 @@ def factory(settings: Settings) -> Processor:
     from schemas.codec import Codec
 
     store = connect(settings)  # fails here, clearly, if another process holds chDB
+    _apply_retention(settings, store)
     registry = CollectorRegistry()
     try:
         server = QueryServer(store, settings, registry).start()
@@ -58,6 +59,19 @@ def factory(settings: Settings) -> Processor:
     return Processor(name="audit", inputs=audit_topics(settings), batch_sink=sink,
                      batch_max_records=settings.audit.batch_max_records,
                      batch_max_seconds=settings.audit.batch_max_seconds)
+
+
+def _apply_retention(settings: Settings, store) -> None:
+    """The sink is chDB's one writer, so it sets the retention TTLs (``ops.retention``) at
+    start; a failure is logged and shows as drift in ``inkstream retention report``."""
+    from ops.retention.clickhouse import apply
+
+    try:
+        for item in apply(settings, store):
+            if item.state == "changed":
+                log.info("audit: retention TTL of %s set to %s", item.target, item.configured)
+    except Exception as exc:  # noqa: BLE001 - retention drift is reported, it does not stop the audit trail
+        log.error("audit: could not apply the retention TTLs: %s", exc)
 
 
 def _register_scrape(settings: Settings, port: int) -> None:
