@@ -4,7 +4,10 @@ A key looks like ``ink_<id>_<secret>``: the id finds the entry, the secret (256 
 bits) is only ever shown once, at creation. The file keeps ``sha256(key)``: for a
 high-entropy random key a fast hash is as safe as a slow one (nothing to brute-force)
 and costs microseconds per request. Each key names the *source* it speaks for (it
-becomes ``source_ref`` in records: ``key:<id>``) and its scopes (``ingest``, ``read``).
+becomes ``source_ref`` in records: ``<source>/<id>``; a request cannot name another
+source) and its scopes: ``ingest`` (upload), ``read`` (document status), ``admin`` (manage
+keys on ``/v1/admin/apikeys``; never granted unless asked for). ``last_used_at`` is kept
+in memory on every use and written at most once a minute and at shutdown.
 
 >>> import tempfile, pathlib
 >>> keys = ApiKeyStore(pathlib.Path(tempfile.mkdtemp()) / "apikeys.json")
@@ -27,12 +30,14 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from inkstream.errors import ConfigError
 
-__all__ = ["ApiKey", "ApiKeyStore", "SCOPES"]
+__all__ = ["ApiKey", "ApiKeyStore", "SCOPES", "DEFAULT_SCOPES"]
 
-SCOPES = ("ingest", "read")
+SCOPES = ("ingest", "read", "admin")
+DEFAULT_SCOPES = ("ingest", "read")  # admin only when asked for: least privilege
 _PREFIX = "ink_"
 _LAST_USED_FLUSH_S = 60.0  # last-used is informational: write it at most once a minute
 
@@ -71,7 +76,10 @@ class ApiKeyStore:
     def from_settings(cls, settings) -> "ApiKeyStore":
         return cls(settings.capture.apikeys_file or Path(settings.data_dir) / "capture" / "apikeys.json")
 
-    def create(self, source: str, *, scopes: tuple[str, ...] = SCOPES) -> tuple[ApiKey, str]:
+    def create(self, source: str, *, scopes: tuple[str, ...] = DEFAULT_SCOPES,
+               before_save: Callable[[ApiKey], None] | None = None) -> tuple[ApiKey, str]:
+        """A new key and its secret. ``before_save`` (the admin audit) runs with the new
+        entry before it is written, outside the lock; if it raises, no key exists."""
         unknown = set(scopes) - set(SCOPES)
         if unknown or not scopes:
             raise ConfigError(f"scopes must be some of {SCOPES}, got {sorted(scopes)}")
@@ -81,6 +89,8 @@ class ApiKeyStore:
         secret = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         entry = ApiKey(id=key_id, source=source, scopes=tuple(scopes), sha256=_digest(secret),
                        created_at=time.time())
+        if before_save is not None:
+            before_save(entry)
         with self._lock:
             self._reload()
             self._keys[key_id] = entry
@@ -96,6 +106,11 @@ class ApiKeyStore:
             self._keys[key_id] = replace(entry, revoked_at=time.time())
             self._write()
             return True
+
+    def get(self, key_id: str) -> ApiKey | None:
+        with self._lock:
+            self._reload()
+            return self._keys.get(key_id)
 
     def list(self) -> list[ApiKey]:
         with self._lock:
@@ -139,9 +154,10 @@ class ApiKeyStore:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{self.path} is not a valid API key file: {exc}") from exc
         on_disk = {k["id"]: ApiKey(**{**k, "scopes": tuple(k["scopes"])}) for k in raw.get("keys", [])}
-        for key_id, mine in self._keys.items():  # keep unsaved last-used times
-            if key_id in on_disk and mine.last_used_at and not on_disk[key_id].last_used_at:
-                on_disk[key_id] = replace(on_disk[key_id], last_used_at=mine.last_used_at)
+        for key_id, mine in self._keys.items():  # keep unsaved (newer) last-used times
+            theirs = on_disk.get(key_id)
+            if theirs is not None and (mine.last_used_at or 0) > (theirs.last_used_at or 0):
+                on_disk[key_id] = replace(theirs, last_used_at=mine.last_used_at)
         self._keys = on_disk
         self._mtime = mtime
 

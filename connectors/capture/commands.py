@@ -1,9 +1,11 @@
-"""Capture commands: ``inkstream ingest PATH...`` and ``inkstream apikey create|revoke|list``.
+"""Capture commands: ``inkstream ingest PATH...`` and ``inkstream apikey create|revoke|list``
+(create and revoke are audited on ``admin.actions`` as the OS user, or refused).
 The listeners (``LISTENERS``) start with ``inkstream run api|smtp|imap|folder|ftp``.
 Heavy imports live inside the commands."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -59,25 +61,49 @@ def ingest_command(
 
 
 def apikey_create(source: str = typer.Argument(..., help="Who the key speaks for, e.g. crm-button."),
-                  scope: list[str] = typer.Option(["ingest", "read"], help="ingest and/or read.")) -> None:
+                  scope: list[str] = typer.Option(["ingest", "read"],
+                                                  help="ingest, read and/or admin (key management).")) -> None:
     """Create a key; the secret is printed once and never stored."""
+    from connectors.capture.apikey_admin import create_key
     from connectors.capture.apikeys import ApiKeyStore
+    from inkstream.admin_audit import os_actor
     from inkstream.settings import load_settings
 
-    entry, secret = ApiKeyStore.from_settings(load_settings()).create(source, scopes=tuple(scope))
+    settings = load_settings()
+    with _audit_errors():
+        entry, secret = create_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(),
+                                   source=source, scopes=tuple(scope))
     typer.echo(f"id: {entry.id}\nsource: {entry.source}\nscopes: {','.join(entry.scopes)}\nkey: {secret}")
     typer.echo("Store the key now: only its hash is kept.", err=True)
 
 
 def apikey_revoke(key_id: str = typer.Argument(..., help="The key's id (see `inkstream apikey list`).")) -> None:
     """Revoke a key; a running API refuses it from its next request."""
+    from connectors.capture.apikey_admin import revoke_key
     from connectors.capture.apikeys import ApiKeyStore
+    from inkstream.admin_audit import os_actor
     from inkstream.settings import load_settings
 
-    if not ApiKeyStore.from_settings(load_settings()).revoke(key_id):
+    settings = load_settings()
+    with _audit_errors():
+        revoked = revoke_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(), key_id=key_id)
+    if not revoked:
         typer.echo(f"no live key {key_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
+
+
+@contextmanager
+def _audit_errors():
+    """An unaudited admin action is not done: say so in one line, exit 1 (no traceback)."""
+    from inkstream.admin_audit import AdminAuditError
+    from inkstream.errors import ConfigError
+
+    try:
+        yield
+    except (AdminAuditError, ConfigError) as exc:
+        typer.echo(f"inkstream apikey: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def apikey_list() -> None:

@@ -1,8 +1,9 @@
-"""The upload API (FastAPI): ``POST /v1/documents``, ``GET /v1/documents/{id}``.
+"""The upload API (FastAPI): ``POST /v1/documents``, ``GET /v1/documents/{id}``, and key
+management for ``admin`` keys (``/v1/admin/apikeys``, audited: ``apikey_admin``).
 
 Authenticated by API keys (``X-API-Key`` or ``Authorization: Bearer``), stored hashed
 (``apikeys``). Every refusal is a 4xx with a JSON body ``{"reason": code, "detail": text}``:
-401 no/unknown/revoked key, 403 key lacks the scope, 413 too large, 415 not a supported
+401 no/unknown/revoked key, 403 key lacks the scope (ingest, read or admin), 413 too large, 415 not a supported
 type, 422 unreadable (empty, encrypted, corrupt, bomb, bad metadata), 503 when S3 or
 Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
 
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from connectors.capture.apikey_admin import register_admin_routes
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
@@ -136,6 +138,9 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
             raise _Refused(404, "not_found", f"no document {doc_id} (or not seen yet)")
         return Status(doc_id=doc_id, stage=record["stage"], status=record["status"],
                       detail=record.get("detail"), updated_at=record["occurred_at"])
+
+    register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
+                          refused=_Refused)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

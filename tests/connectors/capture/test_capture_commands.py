@@ -23,7 +23,12 @@ def cli(monkeypatch, tmp_path):
     return lambda *args: runner.invoke(app, list(args))
 
 
-def test_a_created_key_works_is_listed_without_its_secret_and_can_be_revoked(cli, tmp_path):
+@pytest.mark.stack  # create and revoke are audited on admin.actions (test_apikey_admin.py)
+def test_a_created_key_works_is_listed_without_its_secret_and_can_be_revoked(cli, tmp_path, monkeypatch, settings):
+    from tests.inkstream.admin_audit_kafka import create_admin_topic
+
+    monkeypatch.setenv("INKSTREAM_TOPICS__PREFIX", settings.topics.prefix)
+    create_admin_topic(settings)
     created = cli("apikey", "create", "scanner-2", "--scope", "ingest")
     assert created.exit_code == 0, created.output
     secret = re.search(r"key: (ink_\S+)", created.output).group(1)
@@ -40,8 +45,8 @@ def test_a_created_key_works_is_listed_without_its_secret_and_can_be_revoked(cli
 
 
 def test_an_unknown_scope_is_refused(cli):
-    result = cli("apikey", "create", "x", "--scope", "admin")
-    assert result.exit_code != 0
+    result = cli("apikey", "create", "x", "--scope", "superuser")
+    assert result.exit_code == 1 and "scopes must be some of" in result.output
 
 
 def test_folders_are_walked_and_hidden_files_left_out(tmp_path):
