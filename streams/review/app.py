@@ -4,6 +4,8 @@ Reviewers log in with a password (session cookie signed with a per-install key,
 SameSite=Strict so another site cannot post decisions) or present a bearer token set by
 an authenticating reverse proxy. Every action is handed to ``record_action`` for the
 audit trail; every decision is handed to ``publish`` as a new fields.validated record.
+Reviewer management (``/review/admin/...``, ``streams.review.admin``) is for the ``admin``
+role only (403 otherwise) and each admin action goes to ``admin.actions`` first.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from connectors.objectstore import ObjectRef, ObjectStore
+from inkstream.admin_audit import record_admin_action
 from inkstream.errors import ExtractionError
 from inkstream.settings import Settings
+from streams.review.admin import register_admin_routes
 from streams.review.decision import decide
 from streams.review.pages import render_page
 from streams.review.queue import ReviewQueue
@@ -41,6 +45,8 @@ class ReviewDeps:
     record_action: Callable[[Reviewer, str, str, dict], None]  # (who, action, doc_id, detail)
     reread_page: Callable[[bytes, str, int], list[dict]] | None = None  # re-run OCR on a page
     registry: object | None = None                  # prometheus CollectorRegistry for /metrics
+    # (actor, action, target, detail) for admin actions; default: admin.actions on Kafka.
+    record_admin: Callable[[str, str, str, dict], None] | None = None
 
 
 def _session_key(settings: Settings) -> str:
@@ -50,6 +56,12 @@ def _session_key(settings: Settings) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _admin_audit(settings: Settings) -> Callable[[str, str, str, dict], None]:
+    def record(actor: str, action: str, target: str, detail: dict) -> None:
+        record_admin_action(settings, actor=actor, action=action, target=target, detail=detail)
+    return record
 
 
 def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
@@ -84,6 +96,9 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
         if record is None:
             raise HTTPException(404, f"no document {doc_id} in review")
         return record
+
+    register_admin_routes(app, reviewers=deps.reviewers, record_admin=deps.record_admin or _admin_audit(settings),
+                          reviewer=reviewer)
 
     if deps.registry is not None:
         from prometheus_client import make_asgi_app

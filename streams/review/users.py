@@ -1,5 +1,8 @@
 """Reviewers: local users with scrypt-hashed passwords, and bearer tokens for a reverse
 proxy that authenticates users itself. Both stored hashed in one JSON file (mode 0600).
+Roles: ``reviewer`` decides documents; ``admin`` also manages reviewers (``streams.review.admin``).
+Changes take a ``before_save`` hook, run after validation and before the write, so the
+admin audit can refuse a change that it cannot record.
 
 >>> import tempfile, pathlib
 >>> r = Reviewers(pathlib.Path(tempfile.mkdtemp()) / "users.json")
@@ -18,6 +21,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from inkstream.errors import ConfigError
 
@@ -60,22 +64,30 @@ class Reviewers:
         os.chmod(tmp, 0o600)
         tmp.replace(self.path)
 
-    def add_user(self, name: str, password: str, *, role: str = "reviewer") -> None:
+    def add_user(self, name: str, password: str, *, role: str = "reviewer",
+                 before_save: Callable[[], None] | None = None) -> None:
         if role not in ROLES:
             raise ConfigError(f"role must be one of {ROLES}")
         if len(password) < 8:
             raise ConfigError("a reviewer password needs at least 8 characters")
+        _check_name(name)
         salt = secrets.token_bytes(16)
+        hashed = _scrypt(password, salt)
+        if before_save is not None:
+            before_save()
         with self._lock:
             data = self._load()
-            data["users"][name] = {"salt": salt.hex(), "hash": _scrypt(password, salt), "role": role}
+            data["users"][name] = {"salt": salt.hex(), "hash": hashed, "role": role}
             self._save(data)
 
-    def add_token(self, name: str, *, role: str = "reviewer") -> str:
+    def add_token(self, name: str, *, role: str = "reviewer", before_save: Callable[[], None] | None = None) -> str:
         """Create a bearer token for ``name``; only its SHA-256 is stored. Returns the token."""
         if role not in ROLES:
             raise ConfigError(f"role must be one of {ROLES}")
+        _check_name(name)
         token = secrets.token_urlsafe(32)
+        if before_save is not None:
+            before_save()
         with self._lock:
             data = self._load()
             data["tokens"][hashlib.sha256(token.encode()).hexdigest()] = {"user": name, "role": role}
@@ -98,3 +110,34 @@ class Reviewers:
     def role_of(self, name: str) -> str | None:
         user = self._load()["users"].get(name)
         return user["role"] if user else None
+
+    def list_users(self) -> list[dict]:
+        """Every name with a password or a token: its role(s) and token count (no hashes)."""
+        data = self._load()
+        out: dict[str, dict] = {n: {"name": n, "role": u["role"], "password": True, "tokens": 0}
+                                for n, u in data["users"].items()}
+        for entry in data["tokens"].values():
+            row = out.setdefault(entry["user"], {"name": entry["user"], "role": entry["role"],
+                                                 "password": False, "tokens": 0})
+            row["tokens"] += 1
+        return sorted(out.values(), key=lambda r: r["name"])
+
+    def remove_user(self, name: str, *, before_save: Callable[[], None] | None = None) -> bool:
+        """Remove ``name``'s password and every token of theirs; access ends at once (the
+        session cookie is checked against this file on every request). False: unknown."""
+        if not any(r["name"] == name for r in self.list_users()):
+            return False
+        if before_save is not None:
+            before_save()
+        with self._lock:
+            data = self._load()
+            data["users"].pop(name, None)
+            data["tokens"] = {h: e for h, e in data["tokens"].items() if e["user"] != name}
+            self._save(data)
+        return True
+
+
+def _check_name(name: str) -> None:
+    # A login, not free text: it is written to the audit trail as the target of admin actions.
+    if not name or len(name) > 100 or not name.isprintable() or name != name.strip():
+        raise ConfigError("a reviewer name must be 1-100 printable characters without surrounding spaces")
