@@ -169,7 +169,7 @@ def _restart_broker(settings) -> None:
 
 
 def _audit(settings, names):
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from streams.audit.query import open_reader
     from streams.audit.verify import verify
 
@@ -180,7 +180,7 @@ def _audit(settings, names):
         if count != last:
             last, stable = count, time.monotonic()
         time.sleep(1)
-    return verify(reader, S3ObjectStore.from_settings(settings, ensure_bucket=False))
+    return verify(reader, open_store(settings, ensure_bucket=False))
 
 
 if __name__ == "__main__":

@@ -167,7 +167,7 @@ def main() -> None:
     ap.add_argument("--probes", type=int, default=3, help="priority documents per latency scenario")
     args = ap.parse_args()
 
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from inkstream.settings import load_settings
     from ops.stack.topics import ensure_topics
     from streams.ocr.testpages import sample_pages, scanned_pdf
@@ -177,7 +177,7 @@ def main() -> None:
     settings = load_settings()
     settings = settings.model_copy(update={"topics": settings.topics.model_copy(update={"prefix": prefix})})
     ensure_topics(settings)
-    store = S3ObjectStore.from_settings(settings)
+    store = open_store(settings)
 
     pages = sample_pages()
     docs = [scanned_pdf([pages[i % len(pages)].image], 200) for i in range(args.pages)]

@@ -153,7 +153,7 @@ class DemoRun:
 
     def _audit(self):
         """Wait for the audit sink to store the run, then verify its chains and files."""
-        from connectors.objectstore.s3 import S3ObjectStore
+        from connectors.objectstore import open_store
         from streams.audit.query import open_reader
         from streams.audit.verify import verify
 
@@ -168,7 +168,7 @@ class DemoRun:
                 if count != last:
                     last, stable_since = count, time.monotonic()
                 time.sleep(1)
-        report = verify(reader, S3ObjectStore.from_settings(self.settings, ensure_bucket=False))
+        report = verify(reader, open_store(self.settings, ensure_bucket=False))
         return report
 
     def _report(self, tracker: Tracker, audit) -> None:

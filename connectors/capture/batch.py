@@ -33,9 +33,9 @@ def ingest_paths(files: list[Path], settings, *, priority: str = "normal", sourc
     """Ingest ``files``; builds the real S3 store and Kafka producer unless passed in."""
     owned = producer is None
     if store is None:
-        from connectors.objectstore.s3 import S3ObjectStore
+        from connectors.objectstore import open_store
 
-        store = S3ObjectStore.from_settings(settings)
+        store = open_store(settings)
     if producer is None:
         from connectors.capture.sink import KafkaRecordSink
 

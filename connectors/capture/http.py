@@ -218,9 +218,9 @@ def _build_missing(settings, deps: dict) -> list:
     """Build the real clients for what the caller did not pass; return their closers."""
     closers = []
     if deps["store"] is None:
-        from connectors.objectstore.s3 import S3ObjectStore
+        from connectors.objectstore import open_store
 
-        deps["store"] = S3ObjectStore.from_settings(settings)
+        deps["store"] = open_store(settings)
     if deps["producer"] is None:
         from connectors.capture.sink import KafkaRecordSink
 

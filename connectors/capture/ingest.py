@@ -54,7 +54,8 @@ class RecordSink(Protocol):
 
 class DedupeStore(ObjectStore, Protocol):
     """An ``ObjectStore`` that can also store-unless-present and return an object's user
-    metadata (the first document's ``doc-id`` lives there). ``S3ObjectStore`` implements it.
+    metadata (the first document's ``doc-id`` lives there). ``S3ObjectStore`` and
+    ``SealedObjectStore`` (what ``open_store`` returns) implement it.
 
     - ``put_if_absent`` MUST store nothing and return None when ``key`` exists, and
       SHOULD be atomic (two writers of one key: one version, one None).

@@ -34,11 +34,11 @@ class Capture:
 
         from connectors.capture.ingest import IngestMetrics, ingest
         from connectors.capture.sink import KafkaRecordSink
-        from connectors.objectstore.s3 import S3ObjectStore
+        from connectors.objectstore import open_store
 
         self.registry = CollectorRegistry()
         self.metrics = IngestMetrics.create(self.registry)
-        self.store = S3ObjectStore.from_settings(settings)
+        self.store = open_store(settings)
         self.producer = KafkaRecordSink.from_settings(settings, client_id=client_id)
         self.ingest_one = functools.partial(ingest, store=self.store, producer=self.producer,
                                             settings=settings, metrics=self.metrics)

@@ -39,9 +39,9 @@ def _reader(settings):
 def _objects(settings, enabled: bool):
     if not enabled:
         return None
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
 
-    return S3ObjectStore.from_settings(settings, ensure_bucket=False)
+    return open_store(settings, ensure_bucket=False)
 
 
 def register(app: typer.Typer) -> None:

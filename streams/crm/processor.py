@@ -119,13 +119,13 @@ def factory(settings: Settings) -> Processor:
     from prometheus_client import CollectorRegistry
 
     from connectors.crm.factory import build_connector
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
 
     registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
     metrics = CrmMetrics.create(registry)
     client = httpx.Client(timeout=settings.crm.timeout_s)
     connector = build_connector(settings, settings.crm.crm, client=client, metrics=metrics)
-    store = S3ObjectStore.from_settings(settings)
+    store = open_store(settings)
     sink = CrmSink(connector, fetch=store.get, metrics=metrics)
     return Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm",
                      max_attempts=3, retry_backoff_s=1.0, retry_backoff_max_s=30.0, registry=registry)

@@ -26,7 +26,7 @@ def wire(settings) -> EsignWiring:
 
     from connectors.esign.providers import build_provider
     from connectors.esign.state import KafkaEnvelopeReader
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
 
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     reader = KafkaEnvelopeReader(settings, book)
@@ -40,5 +40,5 @@ def wire(settings) -> EsignWiring:
             cache[name] = build_provider(settings, name, client)
         return cache[name]
 
-    return EsignWiring(providers=providers, store=S3ObjectStore.from_settings(settings), book=book,
+    return EsignWiring(providers=providers, store=open_store(settings), book=book,
                        refresh=lambda: reader.catch_up(timeout_s=5))

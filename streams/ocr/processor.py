@@ -59,9 +59,9 @@ class OcrHandler:
     @property
     def store(self):
         if self._store is None:
-            from connectors.objectstore.s3 import S3ObjectStore
+            from connectors.objectstore import open_store
 
-            self._store = S3ObjectStore.from_settings(self.settings, ensure_bucket=False)
+            self._store = open_store(self.settings, ensure_bucket=False)
         return self._store
 
     @property

@@ -37,7 +37,7 @@ def _reread(settings: Settings):
 
 def build(settings: Settings):
     """Return (app, follower) wired to the real stack."""
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from schemas.codec import Codec
     from streams.review.app import ReviewDeps, create_app
     from streams.review.follower import KafkaPublisher, QueueFollower
@@ -59,7 +59,7 @@ def build(settings: Settings):
         publisher.record_action(who, action, doc_id, detail)
 
     deps = ReviewDeps(queue=queue, reviewers=Reviewers(reviewers_path(settings)),
-                      store=S3ObjectStore.from_settings(settings), publish=publisher.publish,
+                      store=open_store(settings), publish=publisher.publish,
                       record_action=record_action, reread_page=_reread(settings), registry=registry)
     return create_app(settings, deps), follower
 

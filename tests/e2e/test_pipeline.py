@@ -140,8 +140,7 @@ def test_blurred_amount_goes_to_review_and_the_browser_fix_is_approved(pipeline,
 def test_approved_contract_is_signed_stored_and_synced(pipeline, tracker, blurred_contract):
     from connectors.esign.commands import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
-    from connectors.objectstore import ObjectRef
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import ObjectRef, open_store
 
     settings, _ = pipeline
     doc_id, original_sha = blurred_contract
@@ -161,7 +160,7 @@ def test_approved_contract_is_signed_stored_and_synced(pipeline, tracker, blurre
     wait_for(tracker, lambda: view.signed and "update_signature_status" in view.operations(),
              "the signed PDF and the signature-status command", timeout=180)
     signed = ObjectRef.from_record(view.signed)
-    store = S3ObjectStore.from_settings(settings)
+    store = open_store(settings)
     assert hashlib.sha256(store.get(signed)).hexdigest() == signed.sha256
     assert signed.key == f"signed/{doc_id}/{signed.sha256}.pdf"
     original = ObjectRef.from_record(view.ingested["original"])
@@ -171,7 +170,7 @@ def test_approved_contract_is_signed_stored_and_synced(pipeline, tracker, blurre
 
 
 def test_audit_chain_of_the_document_verifies(pipeline, tracker, blurred_contract):
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from streams.audit.query import open_reader
     from streams.audit.verify import verify
 
@@ -187,7 +186,7 @@ def test_audit_chain_of_the_document_verifies(pipeline, tracker, blurred_contrac
         if rows[0][0] >= 5:
             break
         time.sleep(1)
-    report = verify(reader, S3ObjectStore.from_settings(settings), doc_id=doc_id)
+    report = verify(reader, open_store(settings), doc_id=doc_id)
     assert report.ok, [str(p) for p in report.problems]
     assert report.rows >= 10 and report.files >= 2  # original and signed PDF re-hashed
 

@@ -26,8 +26,7 @@ from connectors.capture.sink import KafkaRecordSink, kafka_config
 from connectors.capture.smtp import CaptureHandler, start_smtp
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
-from connectors.objectstore import ObjectRef
-from connectors.objectstore.s3 import S3ObjectStore
+from connectors.objectstore import ObjectRef, open_store
 from schemas.codec import decode
 
 pytestmark = pytest.mark.stack
@@ -42,7 +41,7 @@ def stack(base_settings, tmp_path_factory):
         "data_dir": tmp_path_factory.mktemp("data"),
         "topics": base_settings.topics.model_copy(update={"prefix": prefix})})
     ensure_topics(settings)
-    store = S3ObjectStore.from_settings(settings)
+    store = open_store(settings)
     producer = KafkaRecordSink.from_settings(settings)
     yield settings, store, producer
     producer.close()

@@ -119,9 +119,9 @@ def test_verify_reads_chains_across_pages_of_a_row_limited_reader(store):
 
 @pytest.mark.stack
 def test_a_changed_or_deleted_file_in_the_object_store_is_reported(store, reader, settings):
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
 
-    objects = S3ObjectStore.from_settings(settings)
+    objects = open_store(settings)
     prefix = f"tests/audit/{uuid.uuid4().hex}"
     originals = {d: objects.put(f"{prefix}/{d}", f"%PDF original {d}".encode(), content_type="application/pdf")
                  for d in ("d1", "d2", "d3")}
@@ -132,7 +132,8 @@ def test_a_changed_or_deleted_file_in_the_object_store_is_reported(store, reader
     assert verify(reader, objects).ok and verify(reader, objects).files == 4
 
     objects.put(signed.key, b"%PDF signed d1, amended", content_type="application/pdf")  # a new version
-    objects._client.remove_object(objects.bucket, originals["d2"].key, version_id=originals["d2"].version_id)
+    raw = getattr(objects, "inner", objects)  # the S3 store under the sealing
+    raw._client.remove_object(objects.bucket, originals["d2"].key, version_id=originals["d2"].version_id)
     report = verify(reader, objects)
     assert _kinds(report) == [("d1", 2, "file_changed"), ("d2", 1, "file_missing")]
     changed = next(p for p in report.problems if p.kind == "file_changed")

@@ -83,12 +83,12 @@ def _run_until(proc, settings, done):
 
 
 def test_approved_contract_flows_to_recorded_crm_requests(stack_settings):
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from streams.crm.processor import factory as crm_factory
     from streams.mapper.processor import factory as map_factory
 
     s = stack_settings
-    store = S3ObjectStore.from_settings(s)
+    store = open_store(s)
     digest = hashlib.sha256(PDF).hexdigest()
     ref = store.put(f"originals/{digest[:2]}/{digest}", PDF, content_type="application/pdf")
     doc_id = f"doc-{uuid.uuid4().hex[:8]}"

@@ -10,14 +10,14 @@ import httpx
 import pytest
 
 from connectors.esign.docusign import DocuSign
-from connectors.objectstore.s3 import S3ObjectStore
+from connectors.objectstore import open_store
 from fakes.esign_docusign import FakeDocuSign
 from streams.records import envelope
 
 
 @pytest.fixture
-def store(settings) -> S3ObjectStore:
-    return S3ObjectStore.from_settings(settings)
+def store(settings):
+    return open_store(settings)
 
 
 @pytest.fixture

@@ -68,13 +68,13 @@ def _read(settings, topic, expect, timeout):
 def test_documents_on_both_lanes_come_out_as_ocr_results_and_a_tampered_one_in_the_dlq(stack_settings, reader):
     from confluent_kafka import Producer
 
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
     from schemas.codec import decode, encode
     from streams.ocr.processor import factory
     from streams.runtime.loop import Worker
 
     s = stack_settings
-    store = S3ObjectStore.from_settings(s)
+    store = open_store(s)
     nonce = uuid.uuid4().hex[:6].upper()
     scan = render_pdf_page(text_pdf([contract_lines(0)[:6] + [f"Reference {nonce}"]]), 0, DPI)
     scanned, typed = mixed_pdf([scan], DPI), text_pdf([[f"Typed invoice INV-{nonce}, total due EUR 11,516.82"]])
