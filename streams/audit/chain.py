@@ -27,9 +27,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
-__all__ = ["GENESIS", "canonical_json", "content_hash", "link", "check_chain", "Problem", "sha256_hex"]
+__all__ = ["GENESIS", "ERASED_PAYLOAD", "canonical_json", "content_hash", "link", "check_chain", "Problem",
+           "sha256_hex"]
 
 GENESIS = "0" * 64
+# What a payload becomes when its document is erased (streams/audit/erasure.py). The row
+# keeps its payload_sha256, which the link hash covers, so the chain still verifies.
+ERASED_PAYLOAD = '{"$erased":"data-subject request"}'
 _COVERED = ("doc_id", "seq", "event_id", "topic", "partition", "offset", "occurred_at_ms", "producer",
             "payload_sha256")
 
@@ -85,9 +89,13 @@ class Problem:
         return f"{where}: {self.kind}: {self.detail}{tail}"
 
 
-def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None = None) -> list[Problem]:
+def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None = None, *,
+                erased_before: int | None = None) -> list[Problem]:
     """Verify one chain. ``rows`` in any order; ``head`` is the (seq, hash) the sink last
-    recorded for this chain in ``audit_chain_heads``, to catch deleted tail rows."""
+    recorded for this chain in ``audit_chain_heads``, to catch deleted tail rows.
+    ``erased_before``: seq of the chain's (intact) erasure link; a row before it whose
+    payload is ``ERASED_PAYLOAD`` is erased, not edited. Anywhere else the marker is an
+    edit like any other, so forging it cannot hide tampering."""
     ordered = sorted(rows, key=lambda r: (r["seq"], r["hash"]))
     max_seq = ordered[-1]["seq"] if ordered else 0
     problems: list[Problem] = []
@@ -102,7 +110,8 @@ def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None 
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}..{seq - 1}"
             problems.append(Problem(doc_id, expected_seq, "deleted", f"row(s) seq {missing} missing",
                                     expected=str(expected_seq), found=str(seq)))
-        found = _check_row(doc_id, row, prev, max_seq, gap=seq > expected_seq or moved)
+        found = _check_row(doc_id, row, prev, max_seq, gap=seq > expected_seq or moved,
+                           erased=erased_before is not None and seq < erased_before)
         # A moved row breaks its successor's link too; the move already says why.
         moved = any(p.kind == "reordered" for p in found)
         problems += found
@@ -119,11 +128,12 @@ def check_chain(doc_id: str, rows: Iterable[dict], head: tuple[int, str] | None 
     return problems
 
 
-def _check_row(doc_id: str, row: dict, prev: dict | None, max_seq: int, *, gap: bool) -> list[Problem]:
+def _check_row(doc_id: str, row: dict, prev: dict | None, max_seq: int, *, gap: bool,
+               erased: bool = False) -> list[Problem]:
     seq = row["seq"]
     out: list[Problem] = []
     payload_hash = sha256_hex(row["payload"])
-    if payload_hash != row["payload_sha256"]:
+    if payload_hash != row["payload_sha256"] and not (erased and row["payload"] == ERASED_PAYLOAD):
         out.append(Problem(doc_id, seq, "payload_edited", f"payload of event {row['event_id']} was changed",
                            expected=row["payload_sha256"], found=payload_hash))
     recomputed = content_hash(row["prev_hash"], row)

@@ -33,7 +33,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from inkstream.errors import ConnectorError
 
-from streams.audit.chain import GENESIS, canonical_json, link
+from streams.audit.chain import ERASED_PAYLOAD, GENESIS, canonical_json, link
+from streams.audit.erasure import ERASURE_TOPIC, blank_documents, erased_documents
 from streams.audit.rows import clamp_ms, dlq_rows, rows_for, strip_prefix, ts
 from streams.audit.store import ClickHouse
 
@@ -113,6 +114,7 @@ class AuditSink:
         self._metrics = metrics
         self._buffer: list[_Pending] = []
         self._heads: dict[str, tuple[int, str]] = {}
+        self._erased: set[str] | None = None  # documents with an applied erasure (this sink applies them all)
 
     @property
     def store(self) -> ClickHouse:
@@ -151,13 +153,19 @@ class AuditSink:
         # Heads of every chain in the batch, not only the fresh ones: a redelivery after a
         # flush that died between the audit_events and audit_chain_heads inserts repairs them.
         heads = self._load_heads(chains)
+        # Erasures of the whole batch, duplicates included: a batch replayed after a crash
+        # between its links and the blanking applies the blanking again.
+        erasing = {(c, e): p for c, e, p in items if self._is_erasure(p) and not c.startswith("~")}
+        erased = self._erased_among(chains) | {c for c, _ in erasing}
         tables: dict[str, list[dict]] = {}
         links: list[dict] = []
         for chain, event_id, pending in fresh:
-            for table, row in self._analytics(chain, event_id, pending):
+            # A record of an erased document is chained (never dropped) but not readable.
+            blank = chain in erased and not self._is_erasure(pending)
+            for table, row in ([] if blank else self._analytics(chain, event_id, pending)):
                 tables.setdefault(table, []).append(row)
             seq, prev = heads.get(chain, (0, GENESIS))
-            row = self._link(chain, seq + 1, prev, event_id, pending)
+            row = self._link(chain, seq + 1, prev, event_id, pending, erased=blank)
             heads[chain] = (row["seq"], row["hash"])
             links.append(row)
         for table, rows in sorted(tables.items()):
@@ -169,6 +177,30 @@ class AuditSink:
         if len(self._heads) > _MAX_CACHED_HEADS:
             self._heads.clear()
         self._heads.update({c: heads[c] for c in touched})
+        if erasing:
+            self._apply_erasures(erasing)
+
+    # -- erasures (streams/audit/erasure.py) ----------------------------------------------
+
+    def _is_erasure(self, p: _Pending) -> bool:
+        return strip_prefix(p.topic, self._prefix) == ERASURE_TOPIC
+
+    def _erased_among(self, chains: list[str]) -> set[str]:
+        if self._erased is None:
+            self._erased = erased_documents(self.store)
+        return {c for c in chains if c in self._erased}
+
+    def _apply_erasures(self, erasing: dict[tuple[str, str], _Pending]) -> None:
+        docs = sorted({c for c, _ in erasing})
+        blanked = blank_documents(self.store, docs)
+        self._insert("erasures", [
+            {"doc_id": c, "event_id": e, "request_id": str(p.record.get("request_id") or ""),
+             "erased_at": ts(p.record.get("occurred_at") or 0), "rows_blanked": blanked.get(c, 0)}
+            for (c, e), p in sorted(erasing.items(), key=lambda kv: kv[0])])
+        if self._erased is not None:
+            self._erased.update(docs)
+        log.info("audit: erasure applied to %d document(s), %d earlier payload(s) blanked",
+                 len(docs), sum(blanked.values()))
 
     def _unique(self, batch: list[_Pending]) -> list[tuple[str, str, _Pending]]:
         seen: set[str] = set()
@@ -199,12 +231,12 @@ class AuditSink:
             heads.update({doc: (int(seq), h) for doc, seq, h in rows})
         return heads
 
-    def _link(self, chain: str, seq: int, prev: str, event_id: str, p: _Pending) -> dict:
+    def _link(self, chain: str, seq: int, prev: str, event_id: str, p: _Pending, *, erased: bool = False) -> dict:
         producer = p.record.get("producer")
         producer_name = producer.get("name", "") if isinstance(producer, dict) else (p.record.get("processor") or "")
         return link(prev, doc_id=chain, seq=seq, event_id=event_id, topic=p.topic, partition=p.partition,
                     offset=p.offset, occurred_at_ms=clamp_ms(p.record.get("occurred_at") or 0),
-                    producer=str(producer_name), payload=canonical_json(p.record))
+                    producer=str(producer_name), payload=ERASED_PAYLOAD if erased else canonical_json(p.record))
 
     def _analytics(self, chain: str, event_id: str, p: _Pending) -> list[tuple[str, dict]]:
         record = {**p.record, "event_id": event_id}

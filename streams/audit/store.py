@@ -65,10 +65,11 @@ class ClickHouse:
                 raise ConnectorError(f"ClickHouse query failed: {_first_line(exc)}") from exc
         return list(result.column_names), list(result.result_rows)
 
-    def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+    def command(self, sql: str, params: dict[str, Any] | None = None,
+                settings: dict[str, Any] | None = None) -> None:
         with _LOCK:
             try:
-                self.client.command(sql, parameters=params or None)
+                self.client.command(sql, parameters=params or None, settings=settings or None)
             except Exception as exc:
                 raise ConnectorError(f"ClickHouse command failed: {_first_line(exc)}") from exc
 

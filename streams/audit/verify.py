@@ -8,6 +8,12 @@ tables are not trusted for this, the chain is. Each file is then read from the o
 store: the recorded version must hash to the recorded SHA-256, and the key's latest
 version must too (a new version put over a signed PDF is reported).
 
+Erasures (``streams/audit/erasure.py``): in a chain holding an intact ``privacy.erasures``
+link, rows before it whose payload is the erasure marker are counted as ``erased_rows``
+(their ``payload_sha256``, covered by the links, still verifies the chain); a marker
+anywhere else is a ``payload_edited`` finding. Files the erasure link lists as deleted are
+``erased_files`` when another chain still names them, not ``file_missing``.
+
 >>> report = verify(reader, objects)                      # doctest: +SKIP
 >>> report.ok, [str(p) for p in report.problems]          # doctest: +SKIP
 (False, ['doc-7 seq 3: edited: columns of event ... were changed (expected ..., found ...)'])
@@ -22,7 +28,7 @@ from dataclasses import dataclass, field
 
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import InkstreamError
-from streams.audit.chain import Problem, check_chain
+from streams.audit.chain import ERASED_PAYLOAD, Problem, check_chain, sha256_hex
 from streams.audit.store import Reader
 
 __all__ = ["verify", "kafka_verifier", "VerifyReport", "CHAIN_COLUMNS", "read_chain"]
@@ -43,6 +49,8 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
     kafka_checked: int = 0
     kafka_unavailable: int = 0
+    erased_rows: int = 0     # payloads blanked by a data-subject erasure (chain intact)
+    erased_files: int = 0    # files deleted by an erasure (not "missing")
 
     @property
     def ok(self) -> bool:
@@ -50,6 +58,7 @@ class VerifyReport:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "chains": self.chains, "rows": self.rows, "files": self.files,
+                "erased_rows": self.erased_rows, "erased_files": self.erased_files,
                 "kafka_checked": self.kafka_checked, "kafka_unavailable": self.kafka_unavailable,
                 "problems": [p.to_dict() for p in self.problems]}
 
@@ -71,14 +80,20 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
     refs: list = []
     claims: dict[tuple, _FileClaim] = {}
     seen: set[str] = set()
+    erased_keys: set[str] = set()
     group_size = min(200, getattr(reader, "limit", 200))
     for group in _batched(_chains(reader, doc_id), group_size):
         heads = _heads(reader, [chain for chain, _ in group])  # one query per group of chains
         for chain, rows in group:
             report.chains += 1
             report.rows += len(rows)
-            found = check_chain(chain, rows, heads.get(chain))
+            erasure_seq, keys = _erasure_link(rows)
+            found = check_chain(chain, rows, heads.get(chain), erased_before=erasure_seq)
             report.problems += found
+            erased_keys |= keys
+            if erasure_seq is not None:
+                report.erased_rows += sum(1 for r in rows if r["seq"] < erasure_seq and r["payload"] == ERASED_PAYLOAD
+                                          and sha256_hex(r["payload"]) != r["payload_sha256"])
             seen.add(chain)
             if kafka is not None:
                 refs += [_kafka_ref(r) for r in rows]
@@ -90,7 +105,11 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
     if objects is not None:
         for claim in claims.values():
             report.files += 1
-            report.problems += _check_file(objects, claim)
+            found = _check_file(objects, claim)
+            if claim.ref.key in erased_keys and all(p.kind == "file_missing" for p in found) and found:
+                report.erased_files += 1  # the same bytes named by a chain that was not erased
+                continue
+            report.problems += found
     if kafka is not None:
         found, stats = kafka(refs, reader)
         report.problems += found
@@ -173,6 +192,22 @@ def _vanished_chains(reader: Reader, doc_id: str | None, seen: set[str]) -> list
                            {"only": doc_id} if doc_id is not None else {})
     return [Problem(d, 1, "deleted", f"every row of the chain is gone (the sink recorded {int(s)} rows)",
                     expected=str(int(s)), found="0") for d, s in rows if d not in seen]
+
+
+def _erasure_link(rows: list[dict]) -> tuple[int | None, set[str]]:
+    """The seq of the chain's last intact erasure link (``privacy.erasures``, payload
+    untouched) and the object keys it says were deleted."""
+    seq, keys = None, set()
+    for row in rows:
+        if row["topic"] != "privacy.erasures" or sha256_hex(row["payload"]) != row["payload_sha256"]:
+            continue
+        try:
+            objects = json.loads(row["payload"]).get("objects") or []
+        except ValueError:
+            continue
+        seq = max(seq or 0, row["seq"])
+        keys |= {o["key"] for o in objects if isinstance(o, dict) and isinstance(o.get("key"), str)}
+    return seq, keys
 
 
 def _file_claims(chain: str, rows: list[dict], problems: list[Problem]) -> Iterator[_FileClaim]:

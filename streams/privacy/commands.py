@@ -1,0 +1,149 @@
+"""``inkstream subject export|erase``: data-subject requests (see ``streams/privacy``).
+
+Both are admin actions recorded on ``admin.actions`` before they run (target: an opaque
+request id, never the e-mail), and refused (exit 1) when that record cannot be written.
+Nothing they print or log names the person: counts and ids only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["register", "kafka_sender"]
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"inkstream subject: {exc}", err=True)
+    raise typer.Exit(1) from exc
+
+
+def _context():
+    from inkstream.admin_audit import os_actor, record_admin_action
+    from inkstream.errors import InkstreamError
+    from inkstream.settings import load_settings
+    from streams.audit.query import open_reader
+
+    try:
+        settings = load_settings()
+        reader = open_reader(settings)
+    except InkstreamError as exc:
+        _fail(exc)
+    actor = os_actor()
+
+    def audit(*, action: str, target: str, detail: dict | None = None) -> None:
+        record_admin_action(settings, actor=actor, action=action, target=target, detail=detail)
+
+    return settings, reader, actor, audit
+
+
+def _object_store(settings):
+    """The store that reads files back as they were captured (decrypting sealed ones)."""
+    try:
+        from connectors.objectstore import open_store
+    except ImportError:  # before sealed objects: the plain store
+        from connectors.objectstore.s3 import S3ObjectStore
+
+        return S3ObjectStore.from_settings(settings, ensure_bucket=False)
+    return open_store(settings, ensure_bucket=False)
+
+
+def kafka_sender(settings):
+    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
+    raises ``ConnectorError`` unless every record was acknowledged."""
+    from confluent_kafka import Producer
+
+    from inkstream.errors import ConnectorError
+    from inkstream.kafka_config import client_config
+    from schemas.codec import Codec
+    from streams.privacy.erase import TOPIC
+
+    producer = Producer(client_config(settings, **{"enable.idempotence": True, "acks": "all",
+                                                   "message.timeout.ms": 15000}))
+    codec = Codec.from_settings(settings)
+    topic = settings.topics.name(TOPIC)
+    errors: list = []
+    sent: list[int] = []
+
+    def send(doc_id: str, record: dict) -> None:
+        producer.produce(topic, key=doc_id.encode(), value=codec.encode(topic, record),
+                         on_delivery=lambda err, _msg: (errors if err is not None else sent).append(err or 1))
+
+    def flush() -> None:
+        left = producer.flush(20)
+        if left or errors:
+            raise ConnectorError(f"{len(errors) + left} erasure record(s) not acknowledged by Kafka on {topic}: "
+                                 f"{errors[0] if errors else 'timed out'}; run the command again")
+
+    return send, flush
+
+
+def register(app: typer.Typer) -> None:
+    subject = typer.Typer(help="Data-subject requests: export or erase everything about a person (by e-mail).",
+                          no_args_is_help=True)
+
+    @subject.command("export")
+    def export_cmd(
+        email: str = typer.Argument(..., help="The person's e-mail address (case-insensitive)."),
+        out: Path = typer.Option(..., "--out", help="New folder for manifest.json and the files (made 0700)."),
+        files: bool = typer.Option(True, "--files/--no-files", help="Also copy the original and signed files."),
+    ) -> None:
+        """Every document, field, event and file about a person, into a folder."""
+        from inkstream.admin_audit import AdminAuditError
+        from inkstream.errors import InkstreamError
+        from streams.privacy.export import export_subject
+
+        settings, reader, actor, audit = _context()
+        try:
+            objects = _object_store(settings) if files else None
+            report = export_subject(email, out, reader=reader, objects=objects, audit=audit, actor=actor)
+        except (InkstreamError, AdminAuditError, ValueError) as exc:
+            _fail(exc)
+        typer.echo(f"request {report.request_id}: {report.documents} document(s), {report.fields} field value(s), "
+                   f"{report.events} event(s), {report.files} file(s) ({report.files_unavailable} unavailable) "
+                   f"-> {report.manifest}")
+
+    @subject.command("erase")
+    def erase_cmd(
+        email: str = typer.Argument(..., help="The person's e-mail address (case-insensitive)."),
+        yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+        wait: float = typer.Option(120.0, "--wait", help="Seconds to wait for the audit sink to apply it."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    ) -> None:
+        """Crypto-shred every document carrying the address: keys destroyed, S3 versions
+        deleted, ClickHouse rows blanked by the audit sink. Irreversible."""
+        import json
+
+        from connectors.objectstore.s3 import S3ObjectStore
+        from inkstream.admin_audit import AdminAuditError
+        from inkstream.crypto import DocumentKeys
+        from inkstream.errors import InkstreamError
+        from streams.audit.query import QueryClient
+        from streams.privacy.erase import erase_subject
+
+        if not yes:
+            typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)
+        settings, reader, actor, audit = _context()
+        # Without a running sink nobody applies the records now: they wait on the topic.
+        wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
+        try:
+            send, flush = kafka_sender(settings)
+            report = erase_subject(email, reader=reader, keys=DocumentKeys.from_settings(settings),
+                                   s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
+                                   flush=flush, audit=audit, actor=actor, wait_s=wait_s)
+        except (InkstreamError, AdminAuditError, ValueError) as exc:
+            _fail(exc)
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), indent=2))
+        else:
+            typer.echo(f"request {report.request_id}: {report.documents} document(s); keys destroyed "
+                       f"{report.keys_destroyed}; S3 versions deleted {report.object_versions_deleted}; "
+                       f"erasure records {report.records_sent}, applied by the audit sink {report.applied} "
+                       f"({report.payloads_blanked} audit payload(s) blanked)")
+            if report.pending:
+                typer.echo(f"{len(report.pending)} document(s) not yet applied by the audit sink (is `inkstream run "
+                           "audit` running?): they are applied when it consumes privacy.erasures", err=True)
+        raise typer.Exit(0 if report.complete else 3)
+
+    app.add_typer(subject, name="subject")
