@@ -13,6 +13,11 @@ transaction, and on an abort or a backpressure pause the partitions are rewound 
 
 At-least-once (``sink=True`` / ``batch_sink``): the producer is flushed, the batch sink
 flushed, then the offsets committed synchronously; a crash in between repeats the batch.
+
+Every wait on the producer is bounded. One that runs out (a producer stuck without an
+idempotence PID after a broker restart) or a fatal producer error replaces the producer
+with a new instance (``producer.RenewableProducer``) and repeats the batch; only a fenced
+transactional producer (another instance owns the transactional.id) stops the worker.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from streams.runtime.execute import Incoming, Outcome, Produced, Runner
 from streams.runtime.health import Health
 from streams.runtime.metrics import Metrics
 from streams.runtime.processor import Processor
+from streams.runtime.producer import RenewableProducer, fenced, needs_renewal
 from inkstream.kafka_config import client_config
 
 __all__ = ["Worker", "group_id", "transactional_id"]
@@ -39,12 +45,15 @@ log = logging.getLogger("inkstream.runtime")
 
 _LAG_EVERY_S = 5.0
 _TXN_TIMEOUT_S = 30.0
-_COMMIT_ATTEMPTS = 10
 # Errors an offset commit meets while the group coordinator moves (broker restart).
 _COORDINATOR_MOVES = {KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
                       KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.REQUEST_TIMED_OUT,
                       KafkaError._TRANSPORT, KafkaError._TIMED_OUT}
 _COMMIT_ATTEMPTS = 5
+# Longest an at-least-once checkpoint waits for its records to be delivered. Beyond it the
+# producer is deemed stuck (librdkafka would otherwise wait message.timeout.ms, 5 min, and
+# an instance that lost its PID never recovers) and is replaced; the batch repeats.
+_FLUSH_TIMEOUT_S = 30.0
 _MAX_WAIT_S = 0.5  # longest wait for a full batch; beyond it, process what came
 
 
@@ -98,7 +107,13 @@ class Worker:
         if self.exactly_once:
             producer_config |= {"transactional.id": transactional_id(settings, proc, index),
                                 "transaction.timeout.ms": int(_TXN_TIMEOUT_S * 1000 * 2)}
-        self.producer = Producer(producer_config)
+        self._producer = RenewableProducer(
+            producer_config, transactional=self.exactly_once, name=f"{proc.name}[{index}]",
+            on_renew=lambda reason: self.metrics.producer_renewals(reason).inc(), txn_timeout_s=_TXN_TIMEOUT_S)
+
+    @property
+    def producer(self) -> Producer:
+        return self._producer.producer
 
     # -- lifecycle -------------------------------------------------------------
     def stop(self) -> None:
@@ -106,8 +121,7 @@ class Worker:
         self._stop.set()
 
     def run(self) -> None:
-        if self.exactly_once:
-            self.producer.init_transactions(_TXN_TIMEOUT_S)  # fences a predecessor, aborts its txn
+        self._producer.start()  # transactional: fences a predecessor, aborts its open txn
         self.consumer.subscribe(list(self._logical), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke, on_lost=self._on_revoke)
         self.health.beat("running")
@@ -167,8 +181,8 @@ class Worker:
         offsets: dict[tuple[str, int], int] = {}
         done, paused = 0, False
         deadline = time.monotonic() + self.proc.batch_max_seconds
-        self._begin()
         try:
+            self._begin()
             for msg in msgs:
                 if done and (self._stop.is_set() or time.monotonic() > deadline):
                     break
@@ -239,7 +253,11 @@ class Worker:
 
     def _begin(self) -> None:
         if self.exactly_once:
-            self.producer.begin_transaction()
+            try:
+                self.producer.begin_transaction()
+            except KafkaException as exc:  # a producer turned fatal while idle
+                self._fail_txn(exc)
+                raise _AbortBatch() from exc
             self._in_txn = True
 
     def _checkpoint(self, offsets: dict[tuple[str, int], int]) -> None:
@@ -268,13 +286,37 @@ class Worker:
             raise _AbortBatch() from exc
 
     def _fail_txn(self, exc: KafkaException) -> None:
+        """A produce/transaction call failed: abort (abortable error), renew the producer
+        (fatal error, or an abort that fails too) or stop the worker (fenced). The caller
+        repeats the batch."""
         error: KafkaError = exc.args[0]
-        if error.fatal() or not self.exactly_once:
+        if self.exactly_once and fenced(error):
             self.metrics.checkpoint("fatal").inc()
-            raise exc  # e.g. fenced by a newer instance with our transactional.id: stop this one
+            raise exc  # a newer instance holds our transactional.id: this one must stop
+        if needs_renewal(error):
+            self._in_txn = False  # the new instance's init_transactions aborts the open one
+            self.metrics.checkpoint("aborted" if self.exactly_once else "failed").inc()
+            self._renew("fatal")
+            return
+        if not self.exactly_once:
+            self.metrics.checkpoint("fatal").inc()
+            raise exc  # e.g. a record the broker refuses for good: not a producer state
         log.warning("%s: aborting transaction: %s", self.proc.name, error)
-        self._abort()
+        self._abort_or_renew()
         self.metrics.checkpoint("aborted").inc()
+
+    def _abort_or_renew(self) -> None:
+        try:
+            self._abort()
+        except KafkaException as exc:
+            if fenced(exc.args[0]):
+                self.metrics.checkpoint("fatal").inc()
+                raise
+            self._renew("abort_failed")  # e.g. the abort timed out behind a broker restart
+
+    def _renew(self, reason: str) -> None:
+        self._producer.renew(reason)
+        self._delivery_errors.clear()  # the old instance's purged records: the batch repeats
 
     def _abort(self) -> None:
         try:
@@ -283,7 +325,13 @@ class Worker:
             self._in_txn = False
 
     def _commit_at_least_once(self, tps: list[TopicPartition]) -> None:
-        self.producer.flush()
+        undelivered = self.producer.flush(_FLUSH_TIMEOUT_S)
+        if undelivered:
+            self.metrics.checkpoint("failed").inc()
+            log.warning("%s: %d records not delivered within %.0fs; renewing the producer and repeating the batch",
+                        self.proc.name, undelivered, _FLUSH_TIMEOUT_S)
+            self._renew("flush_timeout")
+            raise _AbortBatch()
         if self._delivery_errors:
             errors, self._delivery_errors = self._delivery_errors, []
             self.metrics.checkpoint("failed").inc()
@@ -333,7 +381,7 @@ class Worker:
         self._generation += 1
         self._backlog = []  # the next owner reads them from the committed offsets
         if self._in_txn:  # never committed after losing the partitions: the new owner redoes them
-            self._abort()
+            self._abort_or_renew()
         for tp in partitions:
             self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(0)
 

@@ -31,6 +31,7 @@ class Metrics:
     _retries: Counter
     _backpressure: Counter
     _transactions: Counter
+    _renewals: Counter
     _seconds: Histogram
     _lag: Gauge
     # labels() takes a lock and builds a tuple each call; the hot path caches the children.
@@ -60,6 +61,9 @@ class Metrics:
             _backpressure=counter("inkstream_backpressure_total", "Backpressure pauses.", ("processor",)),
             _transactions=counter("inkstream_checkpoints_total", "Checkpoints (transactions / commits) by result.",
                                   ("processor", "result")),
+            _renewals=counter("inkstream_producer_renewals_total",
+                              "Producers replaced by a new instance (stuck after a broker restart, or fatal), by reason.",
+                              ("processor", "reason")),
             _seconds=Histogram("inkstream_processing_seconds", "Time in handle() per record, retries included.",
                                ("processor", "topic"), buckets=_SECONDS_BUCKETS, registry=registry),
             _lag=Gauge("inkstream_consumer_lag", "High watermark minus the consumer position (records not yet read).",
@@ -89,6 +93,9 @@ class Metrics:
 
     def checkpoint(self, result: str) -> Counter:
         return self._child(self._transactions, result)
+
+    def producer_renewals(self, reason: str) -> Counter:
+        return self._child(self._renewals, reason)
 
     def processing_seconds(self, topic: str) -> Histogram:
         return self._child(self._seconds, topic)
