@@ -60,5 +60,24 @@ def register(app: typer.Typer) -> None:
             table.add_row(r.object, r.field, r.result)
         console.print(table)
 
+    @crm_app.command("consent-url")
+    def consent(crm: str = typer.Option(..., "--crm", help="salesforce, hubspot or zoho"),
+                redirect_uri: str = typer.Option(..., help="The redirect URI registered with the app."),
+                setup: bool = typer.Option(False, help="The one-off scopes of `crm setup` instead."),
+                client_id: str = typer.Option(None, help="Default: crm.<crm>.client_id.")) -> None:
+        """Print the consent URL asking for exactly inkstream's least-privilege scopes (SECURITY.md)."""
+        import secrets
+
+        from connectors.consent import consent_url
+        from inkstream.errors import InkstreamError
+        from inkstream.settings import load_settings
+
+        try:
+            typer.echo(consent_url(load_settings(), crm, redirect_uri=redirect_uri, state=secrets.token_urlsafe(16),
+                                   client_id=client_id, setup=setup))
+        except InkstreamError as exc:
+            typer.echo(f"crm consent-url: {exc}", err=True)
+            raise typer.Exit(1) from None
+
     app.add_typer(mapping_app, name="mapping")
     app.add_typer(crm_app, name="crm")

@@ -14,7 +14,8 @@ Follows ``shared/specs/docusign/esignature.rest.swagger-v2.1.json`` (docusign/Op
 - OAuth: a configured access token, or the JWT grant (``grant_type=urn:ietf:params:oauth:
   grant-type:jwt-bearer`` at ``{oauth_base}/oauth/token``, RS256 assertion with
   ``iss`` integration key, ``sub`` user id, ``aud`` account server host,
-  ``scope: "signature impersonation"``), cached until shortly before expiry.
+  ``scope: "signature impersonation"``, from ``connectors.access_scopes``), cached until
+  shortly before expiry.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 import httpx
 
+from connectors.access_scopes import ESIGN_SCOPES
 from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
 from connectors.esign.httpcall import call
 from inkstream.errors import ConfigError, EsignError
@@ -52,7 +54,7 @@ def jwt_assertion(*, integration_key: str, user_id: str, audience: str, private_
     issued = int(now if now is not None else time.time())
     header = {"alg": "RS256", "typ": "JWT"}
     claims = {"iss": integration_key, "sub": user_id, "aud": audience, "iat": issued,
-              "exp": issued + lifetime_s, "scope": "signature impersonation"}
+              "exp": issued + lifetime_s, "scope": " ".join(ESIGN_SCOPES["docusign"])}
     signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
