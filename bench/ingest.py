@@ -5,6 +5,11 @@ under load. Needs the running stack (`inkstream up`).
 
     .venv/bin/python bench/ingest.py            # 2,000 files per path
     .venv/bin/python bench/ingest.py --n 300    # quick
+    .venv/bin/python bench/ingest.py --n 300 --jobs 8 --sealing   # + cost of sealing originals
+
+The CLI and HTTP paths store through ``open_store`` (sealed when ``crypto.encrypt_objects``,
+the default); the bare loop PUTs the plain bytes. ``--sealing`` adds the CLI path with the
+unsealed store and prints sealed / unsealed throughput, for small files and for 20 MB ones.
 
 Every path gets its own, never-seen files (same sizes), so none is short-cut by
 duplicate detection. Each path runs at the same concurrency as its baseline, so the
@@ -258,6 +263,18 @@ def interleaved(sets: dict[str, list[Path]], runners: dict, rounds: int, api_pid
     return totals
 
 
+def large_sealing(work: Path, settings, store, raw, sink, count: int = 3) -> tuple[float, float]:
+    """(MB per file, sealed / unsealed throughput) for large originals through the CLI path,
+    interleaved one file at a time; sealing is in memory, so this is where it costs most."""
+    files = {name: [make_large_pdf(work / f"large-{name}-{i}.pdf", 20) for i in range(count)]
+             for name in ("sealed", "plain")}
+    seconds = {"sealed": 0.0, "plain": 0.0}
+    for i in range(count):
+        for name in (("sealed", "plain") if i % 2 == 0 else ("plain", "sealed")):
+            seconds[name] += cli_path([files[name][i]], settings, store if name == "sealed" else raw, sink, 1)
+    return files["sealed"][0].stat().st_size / 2**20, seconds["plain"] / seconds["sealed"]
+
+
 def cleanup(store, work: Path) -> int:
     """Remove every object version this run stored (bench files are not documents)."""
     from minio.deleteobjects import DeleteObject
@@ -281,6 +298,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 8], help="concurrency levels")
     parser.add_argument("--rounds", type=int, default=10, help="interleaved chunks per path")
     parser.add_argument("--api-workers", type=int, default=1, help="upload API processes (capture.api_workers)")
+    parser.add_argument("--sealing", action="store_true",
+                        help="also run the CLI path unsealed and print the cost of sealing originals")
     args = parser.parse_args()
 
     from connectors.capture.apikeys import ApiKeyStore
@@ -295,11 +314,13 @@ def main() -> None:
     key = ApiKeyStore(data_dir / "capture" / "apikeys.json").create("bench")[1]
     api = ApiProcess(settings, data_dir, workers=args.api_workers)
     idle_rss = rss_mb(api.proc.pid)
-    rows = []
+    rows, sealed_rows, sealed_large = [], [], None
     from connectors.capture.sink import KafkaRecordSink
-    from connectors.objectstore.s3 import S3ObjectStore
+    from connectors.objectstore import open_store
 
-    store = S3ObjectStore.from_settings(settings)
+    store = open_store(settings)  # what capture uses: sealed unless crypto.encrypt_objects is off
+    raw = getattr(store, "inner", store)  # the plain S3ObjectStore under it
+    sealing = args.sealing and raw is not store
     bare_sink = KafkaRecordSink.from_settings(settings, client_id="bench-bare")
     cli_sink = KafkaRecordSink.from_settings(settings, client_id="bench-cli")
     topic = settings.topics.name("documents.ingested")
@@ -307,13 +328,19 @@ def main() -> None:
     try:
         with RssSampler(api.proc.pid) as rss:
             for jobs in args.jobs:
-                sets = {name: make_files(work / f"{name}-{jobs}", n, f"{name}{jobs}") for name in ("bare", "cli", "http")}
+                names = ("bare", "cli", "http") + (("plain",) if sealing else ())
+                sets = {name: make_files(work / f"{name}-{jobs}", n, f"{name}{jobs}") for name in names}
                 size = sets["bare"][0].stat().st_size
                 uploader = Uploader(api, key, jobs)
-                runners = {"bare": lambda f, j=jobs: bare_loop(f, store, bare_sink, topic, j),
+                runners = {"bare": lambda f, j=jobs: bare_loop(f, raw, bare_sink, topic, j),
                            "cli": lambda f, j=jobs: cli_path(f, settings, store, cli_sink, j),
                            "http": uploader.run}
+                if sealing:
+                    runners["plain"] = lambda f, j=jobs: cli_path(f, settings, raw, cli_sink, j)
                 t = interleaved(sets, runners, args.rounds, api.proc.pid)
+                if sealing:
+                    sealed_rows.append((jobs, t["plain"]["s"] / t["cli"]["s"],
+                                        (t["cli"]["cpu"] - t["plain"]["cpu"]) * 1000 / n))
                 rows.append((jobs, *(n / t[k]["s"] for k in ("bare", "cli", "http")),
                              t["http"]["api_cpu"] * 1000 / n, [t[k]["cpu"] * 1000 / n for k in ("bare", "cli", "http")]))
             under_load = list(rss.samples)
@@ -321,6 +348,8 @@ def main() -> None:
             large = [make_large_pdf(work / f"large-{i}.pdf", 20) for i in range(4)]
             large_mb = large[0].stat().st_size / 2**20
             Uploader(api, key, 1).run(large)
+        if sealing:
+            sealed_large = large_sealing(work, settings, store, raw, cli_sink)
     except BaseException:
         print((data_dir / "api.log").read_text()[-3000:], file=sys.stderr)
         raise
@@ -328,7 +357,7 @@ def main() -> None:
         api.stop()
         bare_sink.close()
         cli_sink.close()
-        removed = cleanup(store, work)
+        removed = cleanup(raw, work)
         shutil.rmtree(work, ignore_errors=True)
         print(f"(removed the {removed} object versions and the files this run made)", file=sys.stderr)
     print(f"\ningestion: {n} PDFs of ~{size} B per path, S3 {settings.s3.url}, Kafka {settings.kafka.bootstrap}, "
@@ -343,7 +372,15 @@ def main() -> None:
         print(f"  jobs {jobs}: {bare_cpu:.1f} / {cli_cpu:.1f} / {client_cpu:.1f}")
     print(f"API resident memory: idle {idle_rss:.0f} MB; during the runs above peak {max(under_load):.0f} MB, "
           f"at the end {under_load[-1]:.0f} MB; while taking 4 PDFs of {large_mb:.0f} MB "
-          f"one after another peak {max(large_rss.samples):.0f} MB (files stream to disk and S3 in parts)")
+          f"one after another peak {max(large_rss.samples):.0f} MB (files stream to disk, "
+          + ("then are sealed in memory: about twice a file's size while it is stored)" if raw is not store
+             else "and to S3 in parts)"))
+    for jobs, ratio, extra_cpu in sealed_rows:
+        print(f"sealing originals, jobs {jobs}: CLI throughput sealed / unsealed = {ratio:.2f} "
+              f"(+{extra_cpu:.2f} CPU ms per document)")
+    if sealed_large:
+        print(f"sealing originals, {sealed_large[0]:.0f} MB files one at a time: "
+              f"sealed / unsealed = {sealed_large[1]:.2f}")
     print("goal for ratios: >= 0.70")
 
 
