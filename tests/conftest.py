@@ -30,3 +30,25 @@ def settings(base_settings: Settings) -> Settings:
     return base_settings.model_copy(
         update={"topics": base_settings.topics.model_copy(update={"prefix": prefix})}
     )
+
+
+@pytest.fixture
+def kafka_topics():
+    """``kafka_topics(settings, topics)`` creates the test's prefixed topics on the dev broker
+    (``{topic: partitions}`` or names, one partition each) and deletes them after the test.
+    Fails the test with what to do when the broker is not running."""
+    from topic_admin import create_topics, delete_topics
+
+    made: list[tuple[Settings, list[str]]] = []
+
+    def create(settings: Settings, topics) -> list[str]:
+        try:
+            names = create_topics(settings, topics)
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"Kafka not reachable at {settings.kafka.bootstrap} ({exc}): run `inkstream up`")
+        made.append((settings, names))
+        return names
+
+    yield create
+    for settings, names in made:
+        delete_topics(settings, names)
