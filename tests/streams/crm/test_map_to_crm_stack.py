@@ -20,29 +20,11 @@ TOPICS = ["fields.validated", "crm.commands", "crm.dryrun", "documents.status",
           "fields.validated.dlq", "crm.commands.dlq"]
 
 
-def _admin(settings):
-    from confluent_kafka.admin import AdminClient
-    return AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
-
-
 @pytest.fixture
-def stack_settings(settings):
-    from confluent_kafka.admin import NewTopic
+def stack_settings(settings, kafka_topics):
     s = settings.model_copy(update={"crm": settings.crm.model_copy(update={"crm": "salesforce", "dry_run": True})})
-    admin = _admin(s)
-    try:
-        futures = admin.create_topics([NewTopic(s.topics.name(t), num_partitions=1, replication_factor=1)
-                                       for t in TOPICS], request_timeout=15)
-        for f in futures.values():
-            f.result(30)
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"Kafka not reachable at {s.kafka.bootstrap} ({exc}): run `inkstream up`")
-    yield s
-    for f in admin.delete_topics([s.topics.name(t) for t in TOPICS]).values():
-        try:
-            f.result(30)
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
+    kafka_topics(s, TOPICS)
+    return s
 
 
 def _produce(settings, topic, records):

@@ -16,25 +16,11 @@ TOPICS = ["ocr.results", "fields.validated", "documents.status", "ocr.results.dl
 
 
 @pytest.fixture
-def stack_settings(settings):
-    from confluent_kafka.admin import AdminClient, NewTopic
-
+def stack_settings(settings, kafka_topics):
     s = settings.model_copy(update={"extraction": settings.extraction.model_copy(
         update={"candidate_version": "rules-2", "candidate_share": 0.5})})
-    admin = AdminClient({"bootstrap.servers": s.kafka.bootstrap, **s.kafka.client})
-    try:
-        futures = admin.create_topics([NewTopic(s.topics.name(t), num_partitions=1, replication_factor=1)
-                                       for t in TOPICS], request_timeout=15)
-        for f in futures.values():
-            f.result(30)
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"Kafka not reachable at {s.kafka.bootstrap} ({exc}): run `inkstream up`")
-    yield s
-    for f in admin.delete_topics([s.topics.name(t) for t in TOPICS]).values():
-        try:
-            f.result(30)
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
+    kafka_topics(s, TOPICS)
+    return s
 
 
 def _produce(settings, topic, values):

@@ -21,23 +21,10 @@ TOPICS = ["documents.ingested", "documents.ingested.priority", "ocr.results", "d
 
 
 @pytest.fixture
-def stack_settings(settings, ocr_settings):
-    from confluent_kafka.admin import AdminClient, NewTopic
-
+def stack_settings(settings, ocr_settings, kafka_topics):
     s = settings.model_copy(update={"ocr": ocr_settings})
-    admin = AdminClient({"bootstrap.servers": s.kafka.bootstrap, **s.kafka.client})
-    try:
-        for f in admin.create_topics([NewTopic(s.topics.name(t), num_partitions=1, replication_factor=1)
-                                      for t in TOPICS], request_timeout=15).values():
-            f.result(30)
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"Kafka not reachable at {s.kafka.bootstrap} ({exc}): run `inkstream up`")
-    yield s
-    for f in admin.delete_topics([s.topics.name(t) for t in TOPICS]).values():
-        try:
-            f.result(30)
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
+    kafka_topics(s, TOPICS)
+    return s
 
 
 def _record(ref: dict, priority: str) -> dict:

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
 
 from schemas.codec import encode
 from streams.records import envelope
@@ -21,30 +21,6 @@ def require_broker(settings) -> None:
         sock.settimeout(2)
         if sock.connect_ex((host, int(port))) != 0:
             raise AssertionError(f"Kafka is not reachable at {settings.kafka.bootstrap}: run `inkstream up` first")
-
-
-def _admin(settings) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
-
-
-def create_topics(settings, partitions: dict[str, int]) -> list[str]:
-    """Create logical topics (prefixed) with the given partition counts; returns the names."""
-    names = [settings.topics.name(t) for t in partitions]
-    admin = _admin(settings)  # must outlive the futures
-    futures = admin.create_topics(
-        [NewTopic(settings.topics.name(t), num_partitions=n, replication_factor=1) for t, n in partitions.items()])
-    for future in futures.values():
-        future.result(30)
-    return names
-
-
-def delete_topics(settings, names: list[str]) -> None:
-    admin = _admin(settings)
-    for future in admin.delete_topics(names).values():
-        try:
-            future.result(30)
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
 
 
 def ingested(n: int, *, poison_every: int = 0) -> list[dict]:
