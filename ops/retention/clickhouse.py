@@ -1,6 +1,10 @@
 """ClickHouse TTLs: per document type on the tables that have a ``doc_type`` column,
 per table (``retention.tables``) on the other analytics tables.
 
+``fields`` (the values, personal data) expire after the type's ``fields_days``;
+``extractions`` (type and status, no values) live as long as the type's longest retention,
+because S3 expiry finds a file's type through them.
+
 The audit trail (``audit_events``, ``audit_chain_heads``) never gets a TTL: a deleted link
 is exactly what ``inkstream audit verify`` must flag, so the chain keeps every row (the OCR
 text inside ``ocr.results`` payloads included; see the report's note). Rows expire when
@@ -17,12 +21,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from inkstream.settings import Settings
+from inkstream.settings import DocRetention, Settings
 from ops.retention.policy import Item
 
 __all__ = ["DOC_TYPE_TABLES", "KEPT_TABLES", "desired", "actual", "report", "apply", "parse_ttl"]
 
-DOC_TYPE_TABLES = ("extractions", "fields")   # have doc_type: per document type fields_days
+# Have doc_type: fields per fields_days; extractions (the type decision) as long as the type's longest.
+DOC_TYPE_TABLES = ("extractions", "fields")
 KEPT_TABLES = ("audit_events", "audit_chain_heads")  # the hash chain: never expires
 _TIME_COLUMN = {"documents": "ingested_at"}   # others: occurred_at
 _TTL = re.compile(r"\sTTL\s(.*?)(?:\sSETTINGS\s|$)", re.S)
@@ -40,14 +45,42 @@ def ttl_for(settings: Settings, table: str) -> str | None:
     r = settings.retention
     column = _TIME_COLUMN.get(table, "occurred_at")
     if table in DOC_TYPE_TABLES:
-        rules = [_rule(column, p.fields_days, f"doc_type = '{name}'")
-                 for name, p in sorted(r.doc_types.items()) if p.fields_days is not None]
-        if r.default.fields_days is not None:
+        days = _fields_days if table == "fields" else _decision_days
+        rules = [_rule(column, days(p), f"doc_type = '{name}'")
+                 for name, p in sorted(r.doc_types.items()) if days(p) is not None]
+        if days(r.default) is not None:
             named = ", ".join(f"'{n}'" for n in sorted(r.doc_types))
-            rules.append(_rule(column, r.default.fields_days, f"doc_type NOT IN ({named})" if named else None))
+            rules.append(_rule(column, days(r.default), f"doc_type NOT IN ({named})" if named else None))
         return ", ".join(rules) or None
     days = r.tables.get(table)
     return _rule(column, days) if days is not None else None
+
+
+def _fields_days(p: DocRetention) -> int | None:
+    return p.fields_days
+
+
+def _decision_days(p: DocRetention) -> int | None:
+    """``extractions`` holds the document type S3 expiry looks up (no field values), so it
+    lives as long as the longest of the type's retentions."""
+    values = [p.fields_days, p.originals_days, p.signed_days]
+    return None if None in values else max(values)
+
+
+def _lookup_conflicts(settings: Settings) -> dict[str, str]:
+    """``documents``/``signatures`` rows map S3 keys to documents: a shorter TTL than the
+    files they name would leave files of unknown type (the default retention)."""
+    r = settings.retention
+    out = {}
+    for table, field in (("documents", "originals_days"), ("signatures", "signed_days")):
+        days = r.tables.get(table)
+        if days is None:
+            continue
+        longest = [getattr(p, field) for p in (r.default, *r.doc_types.values())]
+        if None in longest or days < max(longest):
+            out[table] = (f"S3 expiry finds a file's type through this table: keep it at least as long as the "
+                          f"longest {field} ({'forever' if None in longest else f'{max(longest)}d'})")
+    return out
 
 
 def parse_ttl(engine_full: str) -> str | None:
@@ -85,6 +118,7 @@ def desired(settings: Settings, tables: list[str]) -> dict[str, str | None]:
 def report(settings: Settings, reader: Any) -> list[Item]:
     have = actual(reader)
     want = desired(settings, sorted(have))
+    conflicts = _lookup_conflicts(settings)
     out = []
     for table in sorted(have):
         if table in KEPT_TABLES:
@@ -93,7 +127,9 @@ def report(settings: Settings, reader: Any) -> list[Item]:
             out.append(Item("clickhouse", table, "kept", _human(have[table]), state, note))
             continue
         state = "ok" if have[table] == want[table] else "drift"
-        out.append(Item("clickhouse", table, _human(want[table]), _human(have[table]), state))
+        if table in conflicts:
+            state = "conflict"
+        out.append(Item("clickhouse", table, _human(want[table]), _human(have[table]), state, conflicts.get(table, "")))
     for table in sorted(set(settings.retention.tables) - set(have)):
         out.append(Item("clickhouse", table, _human(ttl_for(settings, table)), "-", "missing",
                         "retention.tables names a table the database does not have"))

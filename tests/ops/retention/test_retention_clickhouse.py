@@ -23,8 +23,9 @@ def _states(items) -> dict[str, str]:
 
 
 def test_apply_sets_per_type_ttl_and_rows_expire(rsettings, rstore):
-    s = _with(rsettings, doc_types={"contract": DocRetention(fields_days=3650), "invoice": DocRetention(fields_days=30)},
-              default=DocRetention(fields_days=10), tables={"crm_dryrun": 90})
+    s = _with(rsettings, doc_types={"contract": DocRetention(fields_days=3650, originals_days=3650, signed_days=3650),
+                                    "invoice": DocRetention(fields_days=30, originals_days=2555, signed_days=2555)},
+              default=DocRetention(fields_days=10, originals_days=365, signed_days=None), tables={"crm_dryrun": 90})
     assert _states(clickhouse.report(s, rstore))["fields"] == "drift"
 
     changed = _states(clickhouse.apply(s, rstore))
@@ -32,6 +33,10 @@ def test_apply_sets_per_type_ttl_and_rows_expire(rsettings, rstore):
     assert changed["audit_events"] == "unchanged" and changed["documents"] == "unchanged"
     assert "toIntervalDay(30) WHERE doc_type = 'invoice'" in _engine(rstore, "fields")
     assert "doc_type NOT IN ('contract', 'invoice')" in _engine(rstore, "fields")
+    # extractions (the type S3 expiry looks up) last as long as the type's files; the
+    # default type keeps signed files forever, so its decisions get no rule.
+    assert "toIntervalDay(2555) WHERE doc_type = 'invoice'" in _engine(rstore, "extractions")
+    assert "NOT IN" not in _engine(rstore, "extractions")
     assert " TTL " not in _engine(rstore, "audit_events")  # the hash chain keeps every link
     assert all(i.state == "ok" for i in clickhouse.report(s, rstore))
     assert all(i.state == "unchanged" for i in clickhouse.apply(s, rstore))  # idempotent

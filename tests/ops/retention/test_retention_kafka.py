@@ -4,6 +4,8 @@ flags a content topic that outlives the per-type policy."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from inkstream.kafka_config import client_config
@@ -21,6 +23,17 @@ def _admin(settings):
     return AdminClient(client_config(settings))
 
 
+def _eventually(check, timeout: float = 15.0):
+    """Topic creation and config changes reach the broker's metadata a moment after the
+    admin call returns (KRaft metadata log): wait for them, as an operator would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
 def _create(admin, topics: dict[str, dict[str, str]]) -> None:
     from confluent_kafka.admin import NewTopic
 
@@ -28,6 +41,7 @@ def _create(admin, topics: dict[str, dict[str, str]]) -> None:
                                    for n, c in topics.items()], request_timeout=30)
     for fut in futures.values():
         fut.result()
+    assert _eventually(lambda: set(topics) <= set(admin.list_topics(timeout=10).topics))
 
 
 def _retention_ms(admin, topic: str) -> str:
@@ -65,8 +79,8 @@ def test_apply_sets_retention_ms_and_is_idempotent(topics):
 
     done = {i.target: i.state for i in kafka.apply(s, admin)}
     assert done[ocr] == done[status] == "changed"
-    assert _retention_ms(admin, ocr) == str(DAY_MS)
-    assert _retention_ms(admin, status) == "-1"  # compacted state: latest value per key kept
+    assert _eventually(lambda: _retention_ms(admin, ocr) == str(DAY_MS))
+    assert _eventually(lambda: _retention_ms(admin, status) == "-1")  # compacted: latest value per key kept
 
     after = {i.target: i for i in kafka.report(s, admin)}
     assert after[ocr].state == after[status].state == "ok"
@@ -83,7 +97,7 @@ def test_content_topic_longer_than_policy_is_a_conflict(topics):
     fits = s.model_copy(update={"retention": s.retention.model_copy(update={
         "doc_types": {"invoice": DocRetention(ocr_text_days=3)}})})
     kafka.apply(fits, admin)
-    assert {i.target: i.state for i in kafka.report(fits, admin)}[ocr] == "ok"
+    assert _eventually(lambda: {i.target: i.state for i in kafka.report(fits, admin)}[ocr] == "ok")
     s_topics = s.topics.model_copy(update={"topics": {**s.topics.topics, "ocr.results": TopicConfig(retention_ms=5 * DAY_MS)}})
     too_long = fits.model_copy(update={"topics": s_topics})
     row = {i.target: i for i in kafka.report(too_long, admin)}[ocr]
