@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
@@ -52,16 +53,9 @@ class HubSpotConnector:
         self.http, self.base, self._clock = http, base_url.rstrip("/"), clock
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
-        op = command["operation"]
-        if op in ("upsert", "update_signature_status"):
-            return self.upsert(command)
-        if op == "attach_file":
-            if attachment is None:
-                raise CrmPermanentError("attach_file without file bytes")
-            return self.note(command, attachment)
-        if op == "timeline_event":
-            return self.note(command, None)
-        raise CrmPermanentError(f"hubspot cannot apply operation {op!r}")
+        # A file and a timeline event are both a note (the file attached, or none).
+        return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.note,
+                        timeline=lambda c: self.note(c, None))
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
@@ -50,16 +51,8 @@ class SalesforceConnector:
     # --- operations -----------------------------------------------------------------------
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
-        op = command["operation"]
-        if op in ("upsert", "update_signature_status"):
-            return self.upsert(command)
-        if op == "attach_file":
-            if attachment is None:
-                raise CrmPermanentError("attach_file without file bytes")
-            return self.attach(command, attachment)
-        if op == "timeline_event":
-            return self.timeline(command)
-        raise CrmPermanentError(f"salesforce cannot apply operation {op!r}")
+        return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.attach,
+                        timeline=self.timeline)
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
@@ -46,16 +47,8 @@ class ZohoConnector:
         return f"{domain.rstrip('/')}/crm/v{self.api_version}"
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
-        op = command["operation"]
-        if op in ("upsert", "update_signature_status"):
-            return self.upsert(command)
-        if op == "attach_file":
-            if attachment is None:
-                raise CrmPermanentError("attach_file without file bytes")
-            return self.attach(command, attachment)
-        if op == "timeline_event":
-            return self.note(command)
-        raise CrmPermanentError(f"zoho cannot apply operation {op!r}")
+        return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.attach,
+                        timeline=self.note)
 
     def upsert(self, command: dict) -> ApplyResult:
         module, field, value = command["object"], command["external_id_field"], command["external_id"]
