@@ -15,11 +15,12 @@ import os
 import struct
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.crypto.keyring import KeyProvider, KeyUnavailable
 
-__all__ = ["MAGIC", "seal", "unseal", "is_sealed", "kek_id_of"]
+__all__ = ["MAGIC", "seal", "StreamSealer", "unseal", "is_sealed", "kek_id_of"]
 
 MAGIC = b"INKE1"
 _NONCE = 12
@@ -33,6 +34,28 @@ def seal(provider: KeyProvider, plaintext: bytes, *, context: str) -> bytes:
     body = AESGCM(data_key).encrypt(nonce, plaintext, context.encode())
     return b"".join((MAGIC, struct.pack(">B", len(kid)), kid, struct.pack(">H", len(wrapped)), wrapped,
                      nonce, body))
+
+
+class StreamSealer:
+    """``seal`` piece by piece, never holding the plaintext whole: ``header``, then
+    ``update(chunk)`` for each chunk, then ``finalize()``. Concatenated they are exactly
+    ``seal``'s layout, so ``unseal`` opens them. ``kek_id`` is known before any data."""
+
+    def __init__(self, provider: KeyProvider, *, context: str) -> None:
+        data_key = AESGCM.generate_key(bit_length=256)
+        self.kek_id, wrapped = provider.wrap(data_key, context=context)
+        kid = self.kek_id.encode()
+        nonce = os.urandom(_NONCE)
+        self.header = b"".join((MAGIC, struct.pack(">B", len(kid)), kid, struct.pack(">H", len(wrapped)),
+                                wrapped, nonce))
+        self._encryptor = Cipher(algorithms.AES(data_key), modes.GCM(nonce)).encryptor()
+        self._encryptor.authenticate_additional_data(context.encode())
+
+    def update(self, chunk: bytes) -> bytes:
+        return self._encryptor.update(chunk)
+
+    def finalize(self) -> bytes:
+        return self._encryptor.finalize() + self._encryptor.tag  # AESGCM.encrypt's layout: ciphertext | tag
 
 
 def is_sealed(blob: bytes) -> bool:
