@@ -265,7 +265,7 @@ def interleaved(sets: dict[str, list[Path]], runners: dict, rounds: int, api_pid
 
 def large_sealing(work: Path, settings, store, raw, sink, count: int = 3) -> tuple[float, float]:
     """(MB per file, sealed / unsealed throughput) for large originals through the CLI path,
-    interleaved one file at a time; sealing is in memory, so this is where it costs most."""
+    interleaved one file at a time (sealed: hashed, then encrypted in parts as uploaded)."""
     files = {name: [make_large_pdf(work / f"large-{name}-{i}.pdf", 20) for i in range(count)]
              for name in ("sealed", "plain")}
     seconds = {"sealed": 0.0, "plain": 0.0}
@@ -373,8 +373,7 @@ def main() -> None:
     print(f"API resident memory: idle {idle_rss:.0f} MB; during the runs above peak {max(under_load):.0f} MB, "
           f"at the end {under_load[-1]:.0f} MB; while taking 4 PDFs of {large_mb:.0f} MB "
           f"one after another peak {max(large_rss.samples):.0f} MB (files stream to disk, "
-          + ("then are sealed in memory: about twice a file's size while it is stored)" if raw is not store
-             else "and to S3 in parts)"))
+          + ("then are sealed as they go to S3 in parts)" if raw is not store else "and to S3 in parts)"))
     for jobs, ratio, extra_cpu in sealed_rows:
         print(f"sealing originals, jobs {jobs}: CLI throughput sealed / unsealed = {ratio:.2f} "
               f"(+{extra_cpu:.2f} CPU ms per document)")

@@ -21,20 +21,28 @@ rule that ``sha256`` is the digest of the bytes on the server (the envelope) —
 on upload as before — and adds ``plaintext-sha256`` / ``plaintext-size``.
 
 ``get`` still reads objects stored before encryption was turned on (no envelope header:
-returned as they are), so no migration is needed. Sealing works in memory: a file (at
-most ``capture.max_bytes``, 50 MB by default) is read whole and its envelope built
-beside it, so an upload holds about twice its size while it is stored. Unsealed mode
+returned as they are), so no migration is needed.
+
+Memory: up to 5 MB (the wrapped store's single, atomic conditional PUT) an object is
+sealed in memory. A larger seekable stream (the usual upload: a spooled file) is read
+twice instead: once to hash it (the digest must be in the metadata, which S3 fixes when
+the upload starts), then sealed chunk by chunk as the multipart upload reads it; if the
+second read does not hash the same, the version is removed and the put fails. Such
+objects carry no ``sha256`` of the envelope (not known until the end). ``get`` holds
+the envelope and the plaintext (about twice the file) while it decrypts; files are at
+most ``capture.max_bytes`` (50 MB by default). Unsealed mode
 (``crypto.encrypt_objects: false``) is the plain streaming ``S3ObjectStore``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import BinaryIO
 
 from connectors.objectstore import ObjectRef
 from inkstream.crypto import KeyProvider, is_sealed, seal, unseal
-from inkstream.crypto.envelope import kek_id_of
+from inkstream.crypto.envelope import StreamSealer, kek_id_of
 from inkstream.crypto.keyring import KeyUnavailable
 from inkstream.errors import ObjectStoreError
 
@@ -44,6 +52,8 @@ KEK_ID = "kek-id"                      # x-amz-meta-kek-id
 PLAINTEXT_SHA256 = "plaintext-sha256"  # digest of the document (the content address)
 PLAINTEXT_SIZE = "plaintext-size"
 _INTERNAL = (PLAINTEXT_SHA256, PLAINTEXT_SIZE)
+_STREAM_ABOVE = 5 * 1024 * 1024  # the wrapped store's single-PUT size: below it, in memory and atomic
+_CHUNK = 1024 * 1024
 
 
 class SealedObjectStore:
@@ -63,12 +73,17 @@ class SealedObjectStore:
     # -- writing --------------------------------------------------------------------------
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str,
             metadata: dict[str, str] | None = None) -> ObjectRef:
+        if _stream_length(data) > _STREAM_ABOVE:
+            return self._put_streamed(self.inner.put, key, data, content_type, metadata)
         blob, plain, meta = self._seal(key, data, metadata)
         ref = self.inner.put(key, blob, content_type=content_type, metadata=meta)
         return self._plain_ref(ref, plain)
 
     def put_if_absent(self, key: str, data: bytes | BinaryIO, *, content_type: str,
                       metadata: dict[str, str] | None = None) -> ObjectRef | None:
+        if _stream_length(data) > _STREAM_ABOVE:
+            # the wrapped store's own path for large bodies (HEAD, then multipart)
+            return self._put_streamed(self.inner.put_if_absent, key, data, content_type, metadata)
         blob, plain, meta = self._seal(key, data, metadata)
         ref = self.inner.put_if_absent(key, blob, content_type=content_type, metadata=meta)
         return None if ref is None else self._plain_ref(ref, plain)
@@ -129,6 +144,76 @@ class SealedObjectStore:
                      "sha256": hashlib.sha256(blob).hexdigest()})
         return blob, (digest, len(plaintext)), meta
 
+    def _put_streamed(self, put, key: str, stream: BinaryIO, content_type: str,
+                      metadata: dict[str, str] | None) -> ObjectRef | None:
+        start = stream.tell()
+        digest, size = hashlib.sha256(), 0
+        while chunk := stream.read(_CHUNK):  # first pass: the address goes into the metadata
+            digest.update(chunk)
+            size += len(chunk)
+        stream.seek(start)
+        meta = dict(metadata or {})
+        claimed = meta.pop("sha256", None)
+        if claimed and claimed != digest.hexdigest():
+            raise ObjectStoreError(f"put {key}: bytes changed before uploading "
+                                   f"(expected sha256 {claimed}, read {digest.hexdigest()})")
+        sealer = StreamSealer(self.provider, context=key)
+        meta.update({KEK_ID: sealer.kek_id, PLAINTEXT_SHA256: digest.hexdigest(), PLAINTEXT_SIZE: str(size)})
+        reader = _SealingReader(stream, sealer)
+        ref = put(key, reader, content_type=content_type, metadata=meta)
+        if ref is None:
+            return None
+        sent = reader.sha256.hexdigest()
+        if (sent, reader.size) != (digest.hexdigest(), size):
+            self.inner.discard(ref)  # never leave bytes under an address they do not match
+            raise ObjectStoreError(f"put {key}: bytes changed while uploading "
+                                   f"(expected sha256 {digest.hexdigest()}, sent {sent})")
+        return self._plain_ref(ref, (sent, size))
+
     @staticmethod
     def _plain_ref(ref: ObjectRef, plain: tuple[str, int]) -> ObjectRef:
         return ObjectRef(ref.bucket, ref.key, ref.version_id, plain[0], plain[1], ref.content_type)
+
+
+class _SealingReader(io.RawIOBase):
+    """Reads plaintext from ``source`` and hands out its envelope; hashes what it read.
+    Not seekable, so the wrapped store uploads it in parts of unknown total length."""
+
+    def __init__(self, source: BinaryIO, sealer: StreamSealer) -> None:
+        self._source, self._sealer = source, sealer
+        self._buffer = bytearray(sealer.header)
+        self._done = False
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        while not self._done and (n is None or n < 0 or len(self._buffer) < n):
+            chunk = self._source.read(_CHUNK)
+            if chunk:
+                self.sha256.update(chunk)
+                self.size += len(chunk)
+                self._buffer += self._sealer.update(chunk)
+            else:
+                self._buffer += self._sealer.finalize()
+                self._done = True
+        take = len(self._buffer) if n is None or n < 0 else min(n, len(self._buffer))
+        out = bytes(self._buffer[:take])
+        del self._buffer[:take]
+        return out
+
+
+def _stream_length(data) -> int:
+    """Bytes left in a seekable stream; 0 for bytes and for streams that cannot seek
+    (those are sealed in memory)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return 0
+    try:
+        pos = data.tell()
+        end = data.seek(0, io.SEEK_END)
+        data.seek(pos)
+        return end - pos
+    except (OSError, AttributeError, ValueError):
+        return 0

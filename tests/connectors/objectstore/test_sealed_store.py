@@ -144,13 +144,46 @@ def test_put_if_absent_stores_once_and_refuses_bytes_that_do_not_match_their_add
     assert store.exists(key) is None
 
 
-def test_a_large_stream_is_sealed_and_reads_back(store, key, tmp_path):
+def test_a_large_stream_is_sealed_in_parts_and_reads_back(store, key, tmp_path):
     path = tmp_path / "big.pdf"
-    path.write_bytes(b"%PDF-" + b"\x00scan" * (1024 * 1024 + 3))  # above the single-PUT size
+    path.write_bytes(b"%PDF-" + b"\x00scan" * (1024 * 1024 + 3) + b"MSA-2026-04000")  # above the single-PUT size
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with path.open("rb") as fh:
-        ref = store.put_if_absent(key, fh, content_type="application/pdf")
-    assert ref.size_bytes == path.stat().st_size and ref.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert is_sealed(raw_bytes(store, key)) and store.get(ref) == path.read_bytes()
+        ref = store.put_if_absent(key, fh, content_type="application/pdf", metadata={"sha256": sha})
+    with path.open("rb") as fh:
+        assert store.put_if_absent(key, fh, content_type="application/pdf", metadata={"sha256": sha}) is None
+    assert ref.size_bytes == path.stat().st_size and ref.sha256 == sha
+    stored = raw_bytes(store, key)
+    assert is_sealed(stored) and b"MSA-2026-04000" not in stored and len(stored) > ref.size_bytes
+    assert store.get(ref) == path.read_bytes() and store.stat(key)[0] == ref
+    meta = store.inner._client.stat_object(store.bucket, key).metadata
+    assert meta["x-amz-meta-kek-id"] == kek_id_of(stored) and "x-amz-meta-sha256" not in meta
+    with path.open("rb") as fh:  # put (a new version) takes the same path
+        again = store.put(key, fh, content_type="application/pdf")
+    assert again.version_id != ref.version_id and store.get(again) == path.read_bytes()
+
+
+class _RewrittenWhileUploading(io.BytesIO):
+    """A file someone rewrites once it has been read to the end (the hashing pass)."""
+
+    changed = False
+
+    def read(self, n=-1):
+        chunk = super().read(n)
+        if not chunk and not self.changed:
+            self.changed = True
+            view = self.getbuffer()
+            view[len(view) // 2] ^= 0xFF
+            view.release()
+        return chunk
+
+
+def test_a_large_file_that_changes_during_the_upload_is_not_left_stored(store, key):
+    body = b"%PDF-" + b"scan" * (2 * 1024 * 1024)
+    with pytest.raises(ObjectStoreError, match="bytes changed while uploading"):
+        store.put_if_absent(key, _RewrittenWhileUploading(body), content_type="application/pdf",
+                            metadata={"sha256": hashlib.sha256(body).hexdigest()})
+    assert store.exists(key) is None and store.versions(key) == []
 
 
 def test_the_audit_verify_checks_files_through_the_sealed_store(store, key):
