@@ -29,8 +29,8 @@ class Item:
     state: str
     note: str = ""
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, str | bool]:
+        return {**asdict(self), "drift": self.drift}
 
     @property
     def drift(self) -> bool:
