@@ -10,6 +10,8 @@ Pieces (one module each):
                   webhook_rejections, admin_actions, status_changes).
 - ``sink``        ``AuditSink``, the runtime ``BatchSink``: at-least-once, deduplicated on
                   ``event_id``.
+- ``erasure``     data-subject erasures (``privacy.erasures``): personal columns and earlier
+                  payloads of an erased document blanked, the chain still verifying.
 - ``processor``   ``inkstream run audit`` (registered in ``streams/registry.py``).
 - ``query``       the sink's read-only SQL endpoint and ``open_reader``.
 - ``verify``      ``inkstream audit verify``; ``certificate``: ``inkstream audit certificate``.

@@ -16,6 +16,10 @@ offsets. A crash between ``flush`` and the commit redelivers the batch; then:
   inserts succeeded, and a failed flush forgets the heads of the chains it touched (they
   are read again from ``audit_events``), then raises so the runtime retries the batch.
 
+Erasures: a ``privacy.erasures`` record is chained, then the document's personal columns
+and earlier payloads are blanked in the same flush (``streams.audit.erasure``); later
+records of an erased document are chained with the erasure marker as their payload.
+
 One writer per chain: chains are per ``doc_id`` across topics, so the sink runs as one
 worker (chDB allows one process per directory anyway).
 """

@@ -146,3 +146,20 @@ def test_without_an_intact_erasure_link_the_markers_are_tampering(store, reader)
     # Without an intact erasure link, every blanked row is an edit again; the late row
     # (seq 8, chained with the marker as its payload) is intact.
     assert kinds == [(seq, "payload_edited") for seq in range(1, 8)]
+
+
+def test_verify_against_kafka_skips_only_the_erased_rows(store, reader):
+    _run(store, _pipeline("d1") + _pipeline("d2"))
+    _run(store, [("privacy.erasures", erasure("d1"))])
+    _run(store, [("crm.commands", s.command("d1"))])  # late: chained with the marker
+    asked = []
+
+    def kafka(refs, _reader):
+        asked.extend(refs)
+        return [], type("Stats", (), {"checked": len(refs), "unavailable": 0})()
+
+    report = verify(reader, None, kafka=kafka)
+    assert report.ok
+    # d2 whole; of d1 only the erasure link, whose record names no one and still opens.
+    assert sorted((r.doc_id, r.topic) for r in asked if r.doc_id == "d1") == [("d1", "privacy.erasures")]
+    assert len([r for r in asked if r.doc_id == "d2"]) == 6
