@@ -36,7 +36,7 @@ def bucket(rsettings):
     c.make_bucket(rsettings.s3.bucket)
     c.set_bucket_versioning(rsettings.s3.bucket, VersioningConfig(ENABLED))
     yield c
-    for obj in c.list_objects(rsettings.s3.bucket, recursive=True, include_version=True):
+    for obj in list(c.list_objects(rsettings.s3.bucket, recursive=True, include_version=True)):
         c.remove_object(rsettings.s3.bucket, obj.object_name, version_id=obj.version_id)
     c.remove_bucket(rsettings.s3.bucket)
 
@@ -157,3 +157,14 @@ def test_noncurrent_version_expires_from_its_successors_write():
     assert [v.version_id for v in _expired(marker, 10, NOW)] == ["v1", "m"]
     assert _expired(marker, 30, NOW) == []  # noncurrent for 20 d only, though written 100 d ago
     assert _expired(versions, None, NOW) == []
+
+
+def test_a_version_listed_twice_at_a_page_boundary_counts_once(rsettings, rstore, bucket):
+    """versitygw repeats the entry at the 1000-version page boundary of ListObjectVersions."""
+    s = _policy(rsettings)
+    keys = [f"originals/{i % 16:02x}/{i:064x}" for i in range(1001)]
+    for key in keys:
+        _put(bucket, s.s3.bucket, key, b"x")
+    expiries = s3.plan(s, bucket, rstore, NOW + dt.timedelta(days=2))
+    assert sorted(e.key for e in expiries) == sorted(keys)
+    assert sum(len(e.expired) for e in expiries) == 1001
