@@ -71,7 +71,9 @@ def register(app: typer.Typer) -> None:
         else:
             console = Console()
             via_kafka = f", Kafka records {report.kafka_checked} ({report.kafka_unavailable} past retention)" if kafka else ""
-            console.print(f"chains {report.chains}, rows {report.rows}, files {report.files}{via_kafka}: "
+            erased = (f", erased by data-subject requests: rows {report.erased_rows}, files {report.erased_files}"
+                      if report.erased_rows or report.erased_files else "")
+            console.print(f"chains {report.chains}, rows {report.rows}, files {report.files}{via_kafka}{erased}: "
                           + ("[green]intact[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"))
             if not report.ok:
                 table = Table("document", "seq", "finding", "detail", "expected", "found")

@@ -163,3 +163,22 @@ def test_verify_against_kafka_skips_only_the_erased_rows(store, reader):
     # d2 whole; of d1 only the erasure link, whose record names no one and still opens.
     assert sorted((r.doc_id, r.topic) for r in asked if r.doc_id == "d1") == [("d1", "privacy.erasures")]
     assert len([r for r in asked if r.doc_id == "d2"]) == 6
+
+
+def test_the_verify_command_reports_erased_rows_as_intact(store, env):
+    import typer
+    from typer.testing import CliRunner
+
+    from streams.audit.commands import register
+    from streams.privacy.commands import register as register_subject
+
+    _run(store, _pipeline("d1"))
+    _run(store, [("privacy.erasures", erasure("d1"))])
+    app = typer.Typer()
+    register(app)
+    register_subject(app)
+    ok = CliRunner().invoke(app, ["audit", "verify", "--no-files"], env=env)
+    assert ok.exit_code == 0 and "intact" in ok.output and "rows 6, files 0" in ok.output, ok.output
+    # A request with no address is refused plainly, before anything is touched.
+    bad = CliRunner().invoke(app, ["subject", "erase", "Ada Lovelace", "--yes"], env=env)
+    assert bad.exit_code == 1 and "not an e-mail address" in bad.output and "Traceback" not in bad.output
