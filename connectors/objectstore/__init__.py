@@ -42,9 +42,10 @@ class ObjectStore(Protocol):
     """Contract every object store MUST keep.
 
     - ``put`` stores bytes under ``key`` in the configured (versioned) bucket and returns a
-      ref whose ``sha256`` was computed over exactly the bytes stored; it never overwrites
-      silently: a second put of the same key makes a new version.
-    - ``get`` returns the bytes of exactly ``ref.version_id`` when set.
+      ref whose ``sha256`` and ``size_bytes`` were computed over exactly the bytes given (a
+      sealing store keeps an envelope of them on the server; the ref still describes the
+      document); it never overwrites silently: a second put of the same key makes a new version.
+    - ``get`` returns the bytes of exactly ``ref.version_id`` when set (opened, if sealed).
     - ``exists`` tells whether ``key`` is present (latest version).
     - errors are raised as ``inkstream.errors.ObjectStoreError``.
     """
