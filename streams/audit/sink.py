@@ -51,6 +51,7 @@ _BAD_ROW = (DataError, TypeError, ValueError, OverflowError)
 AUDIT_COLUMNS = ("doc_id", "seq", "event_id", "topic", "partition", "offset", "occurred_at", "producer",
                  "payload", "payload_sha256", "prev_hash", "hash")
 _MAX_CACHED_HEADS = 200_000
+_UNREADABLE = "$erased"  # marks a record the runtime handed over unopened (see AuditSink.erased)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,16 @@ class AuditSink:
     def add(self, record: dict, ctx) -> None:
         self._buffer.append(_Pending(ctx.topic, ctx.partition, ctx.offset, ctx.key, record))
 
+    def erased(self, doc_id: str, ctx) -> None:
+        """A record the runtime could not open because its document was erased (its key
+        was destroyed, ``RecordErased``): chained with the erasure marker as its payload,
+        never dropped. Its event id is derived from where it was read, so a redelivery is
+        recognised like any other."""
+        event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ctx.topic}/{ctx.partition}/{ctx.offset}"))
+        record = {"event_id": event_id, "doc_id": doc_id, "occurred_at": getattr(ctx, "timestamp_ms", None) or 0,
+                  _UNREADABLE: True}
+        self._buffer.append(_Pending(ctx.topic, ctx.partition, ctx.offset, None, record))
+
     def flush(self) -> None:
         batch, self._buffer = self._buffer, []
         if not batch:
@@ -165,7 +176,7 @@ class AuditSink:
         links: list[dict] = []
         for chain, event_id, pending in fresh:
             # A record of an erased document is chained (never dropped) but not readable.
-            blank = chain in erased and not self._is_erasure(pending)
+            blank = (chain in erased or pending.record.get(_UNREADABLE) is True) and not self._is_erasure(pending)
             for table, row in ([] if blank else self._analytics(chain, event_id, pending)):
                 tables.setdefault(table, []).append(row)
             seq, prev = heads.get(chain, (0, GENESIS))

@@ -182,3 +182,25 @@ def test_the_verify_command_reports_erased_rows_as_intact(store, env):
     # A request with no address is refused plainly, before anything is touched.
     bad = CliRunner().invoke(app, ["subject", "erase", "Ada Lovelace", "--yes"], env=env)
     assert bad.exit_code == 1 and "not an e-mail address" in bad.output and "Traceback" not in bad.output
+
+
+def test_a_record_the_runtime_could_not_open_is_chained_with_the_marker(store, reader):
+    """The runtime hands the sink a record sealed with a destroyed key (``RecordErased``)
+    through ``AuditSink.erased``: it becomes a link, also before the erasure link arrives,
+    and its redelivery is recognised."""
+    from types import SimpleNamespace
+
+    _run(store, _pipeline("d1"))
+    sink = AuditSink(lambda: store, decode=default_codec().decode)
+    at = SimpleNamespace(topic="fields.validated", partition=3, offset=41, timestamp_ms=1_767_225_600_000)
+    sink.erased("d1", at)
+    sink.flush()
+    sink.erased("d1", at)  # redelivered after a crash
+    sink.flush()
+    _, rows = store.query("SELECT seq, topic, offset, payload FROM audit_events WHERE doc_id = 'd1' ORDER BY seq")
+    assert [r[:3] for r in rows[6:]] == [(7, "fields.validated", 41)] and rows[6][3] == ERASED_PAYLOAD
+    assert store.query("SELECT count() FROM fields WHERE doc_id = 'd1'")[1][0][0] == 3  # no analytics rows
+    assert verify(reader, None).ok
+    _run(store, [("privacy.erasures", erasure("d1"))])
+    report = verify(reader, None)
+    assert report.ok and report.erased_rows == 6
