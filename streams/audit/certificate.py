@@ -21,7 +21,7 @@ from connectors.objectstore import ObjectStore
 from inkstream.errors import InkstreamError
 from streams.audit.chain import canonical_json, check_chain, sha256_hex
 from streams.audit.store import Reader
-from streams.audit.verify import _check_file, _FileClaim, _heads, read_chain
+from streams.audit.verify import _check_file, _erasure_link, _FileClaim, _heads, read_chain
 
 __all__ = ["build_certificate", "render_pdf"]
 
@@ -38,7 +38,8 @@ def build_certificate(reader: Reader, doc_id: str, objects: ObjectStore | None =
     rows = read_chain(reader, doc_id)
     if not rows:
         raise InkstreamError(f"no audit trail for document {doc_id!r}")
-    problems = check_chain(doc_id, rows, _heads(reader, [doc_id]).get(doc_id))
+    erasure_seq, _ = _erasure_link(rows)  # erased payloads before an erasure link are not edits
+    problems = check_chain(doc_id, rows, _heads(reader, [doc_id]).get(doc_id), erased_before=erasure_seq)
     events = [(r, json.loads(r["payload"])) for r in rows]
     document = _document(events)
     signed, signers = _signatures(events)
@@ -59,6 +60,8 @@ def build_certificate(reader: Reader, doc_id: str, objects: ObjectStore | None =
                         "verified": not problems, "files_checked": objects is not None,
                         "problems": [str(p) for p in problems]},
     }
+    if erasure_seq is not None:  # a data-subject request erased the document's personal data
+        cert["erased"] = True
     cert["certificate_sha256"] = sha256_hex(canonical_json(cert))
     return cert
 

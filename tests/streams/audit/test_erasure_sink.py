@@ -4,6 +4,8 @@ blanked, the chain still verifies, and a forged erasure marker does not hide tam
 
 from __future__ import annotations
 
+import json
+
 import audit_samples as s
 import pytest
 
@@ -204,3 +206,14 @@ def test_a_record_the_runtime_could_not_open_is_chained_with_the_marker(store, r
     _run(store, [("privacy.erasures", erasure("d1"))])
     report = verify(reader, None)
     assert report.ok and report.erased_rows == 6
+
+
+def test_the_certificate_of_an_erased_document_still_verifies_and_names_no_one(store, reader):
+    from streams.audit.certificate import build_certificate
+
+    _run(store, _pipeline("d1"))
+    _run(store, [("privacy.erasures", erasure("d1"))])
+    cert = build_certificate(reader, "d1")
+    assert cert["audit_chain"]["verified"] and cert["erased"] is True
+    assert cert["signers"] == [] and cert["document"]["filename"] is None
+    assert not any(v.lower() in json.dumps(cert).lower() for v in PERSONAL)
