@@ -62,31 +62,31 @@ def _scrub(value: str) -> str:
     return _EMAIL.sub(lambda m: opaque_email(m.group(0)), value)
 
 
-def _config(settings: Any) -> dict[str, Any]:
-    from inkstream.kafka_config import client_config
-
-    return client_config(settings, **{
-        "enable.idempotence": True, "acks": "all",
-        # A message that cannot be delivered fails within the wait below, rather than
-        # being retried in the background and appearing after the action was refused.
-        "message.timeout.ms": int(_DELIVERY_TIMEOUT_S * 1000)})
+_PRODUCER_PROPS = {
+    "enable.idempotence": True, "acks": "all",
+    # A message that cannot be delivered fails within the wait below, rather than
+    # being retried in the background and appearing after the action was refused.
+    "message.timeout.ms": int(_DELIVERY_TIMEOUT_S * 1000)}
 
 
-def _producer(config: dict[str, Any]) -> Any:
+def _producer(settings: Any) -> tuple[tuple, Any]:
     """One idempotent producer per Kafka configuration, reused across actions."""
     from confluent_kafka import Producer
 
+    from inkstream.kafka_config import client_config
+
+    config = client_config(settings, **_PRODUCER_PROPS)
     key = tuple(sorted((k, str(v)) for k, v in config.items()))
     with _lock:
         if key not in _producers:
             _producers[key] = Producer(config)
-        return _producers[key]
+        return key, _producers[key]
 
 
-def _forget(config: dict[str, Any]) -> None:
+def _forget(key: tuple) -> None:
     """Drop a producer that failed, so a dead broker's client does not linger and retry."""
     with _lock:
-        _producers.pop(tuple(sorted((k, str(v)) for k, v in config.items())), None)
+        _producers.pop(key, None)
 
 
 def _check_topic(producer: Any, topic: str) -> None:
@@ -117,11 +117,11 @@ def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
               "target": _scrub(target), "detail": {k: _scrub(str(v)) for k, v in (detail or {}).items()}}
     value = Codec.from_settings(settings).encode(TOPIC, record)
     topic = settings.topics.name(TOPIC)
-    config = _config(settings)
+    key, producer = _producer(settings)
     try:
-        _deliver(_producer(config), topic, record["target"], value, action, settings.kafka.bootstrap)
+        _deliver(producer, topic, record["target"], value, action, settings.kafka.bootstrap)
     except AdminAuditError:
-        _forget(config)
+        _forget(key)
         raise
 
 
