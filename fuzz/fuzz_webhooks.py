@@ -42,10 +42,8 @@ METRICS = GatewayMetrics.create(CollectorRegistry())
 # Unsigned mode verifies against keys that sign nothing in the corpus: a pass is a forgery.
 SECRET = {"docusign": "never-in-the-corpus", "dropbox_sign": "never-in-the-corpus",
           "acrobat_sign": "never-in-the-corpus", "standard": "whsec_bmV2ZXItaW4tdGhlLWNvcnB1cy1zZWNyZXQ="}
-
-
-# Avro only: sealing records with a document's key (schemas/sealing.py) is a separate
-# step, with key files on disk; here the question is whether the record fits its schema.
+# Avro only (no sealing with document keys, which needs a key store on disk): the question
+# here is whether every record the gateway publishes fits its topic's schema.
 CODEC = Codec()
 
 
@@ -56,6 +54,7 @@ class EncodingPublisher:
     def publish(self, records) -> None:
         for topic, _key, value in records:
             CODEC.encode(topic, value)
+
 
 MAX_AGE = EsignSettings().max_event_age_s  # the gateway's default replay windows
 PARSE = {"docusign": events.parse_docusign, "dropbox_sign": events.parse_dropbox_sign,
