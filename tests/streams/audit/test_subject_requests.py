@@ -226,3 +226,25 @@ def test_erasure_of_a_shared_original_is_not_a_missing_file(store, reader, s3, k
     result = verify(reader, s3)
     assert result.ok, [str(p) for p in result.problems]
     assert result.erased_files == 1
+
+
+def test_a_request_that_cannot_be_audited_touches_nothing(store, reader, s3, keys, tmp_path):
+    from inkstream.admin_audit import AdminAuditError
+
+    d = _ids("na")
+    mine, files = _document(s3, d["field"], email=EMAIL)
+    keys.key(d["field"])
+    _sink(store, mine)
+
+    def refuse(**_kw):
+        raise AdminAuditError("Kafka did not acknowledge the audit record")
+
+    with pytest.raises(AdminAuditError):
+        export_subject(EMAIL, tmp_path / "out", reader=reader, objects=s3, audit=refuse, actor="os:test")
+    assert not (tmp_path / "out").exists()
+    sent = []
+    with pytest.raises(AdminAuditError):
+        erase_subject(EMAIL, reader=reader, keys=keys, s3=s3, send=lambda *a: sent.append(a), flush=lambda: None,
+                      audit=refuse, actor="os:test")
+    assert not keys.is_destroyed(d["field"]) and sent == []
+    assert len(s3.versions(files["original"].key)) == 2 and s3.exists(files["signed"].key) is not None
