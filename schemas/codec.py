@@ -19,6 +19,14 @@ True
 Topic → schema: ``<name>.avsc``; ``<topic>.dlq`` → ``dlq.avsc``;
 ``documents.ingested.priority`` → ``documents.ingested.avsc``; a topic prefix
 (``settings.topics.prefix``) is stripped by matching the longest known suffix.
+
+Sealing (``schemas.sealing``): a codec with ``seal=True`` encrypts the records of the
+personal-data topics with their document's key (``C5 01`` framing around either wire
+format); ``decode`` opens them transparently and raises ``RecordErased`` once the
+document's key was destroyed. ``Codec.from_settings`` and ``default_codec()`` seal when
+``crypto.encrypt_records`` is on (the default), with the key store of the settings; a
+codec without keys of its own seals with the process's installed key store and opens
+with any key store the process holds (``schemas.sealing.ProcessKeys``).
 """
 
 from __future__ import annotations
@@ -36,10 +44,11 @@ from fastavro.schema import to_parsing_canonical_form
 
 from inkstream.errors import SchemaError
 from schemas.registry import SchemaRegistry
+from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, seal, unseal
 
 __all__ = [
-    "Codec", "encode", "decode", "default_codec", "fingerprint64", "schema_for_topic",
-    "logical_topic", "SINGLE_OBJECT_MAGIC", "CONFLUENT_MAGIC",
+    "Codec", "encode", "decode", "default_codec", "install_default_codec", "codec_for", "fingerprint64",
+    "schema_for_topic", "logical_topic", "SINGLE_OBJECT_MAGIC", "CONFLUENT_MAGIC", "SEALED_MAGIC",
 ]
 
 SCHEMA_DIR = Path(__file__).resolve().parent
@@ -120,11 +129,15 @@ class Codec:
 
     ``registry`` (a :class:`schemas.registry.SchemaRegistry`) switches writing to the
     Confluent wire format; reading accepts both formats either way (Confluent bytes
-    need a registry to resolve their id)."""
+    need a registry to resolve their id). ``seal=True`` seals the personal-data topics'
+    records with ``keys`` (a ``DocumentKeys``; None: the process's key stores,
+    ``schemas.sealing.ProcessKeys``)."""
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path | None = None,
-                 registry: SchemaRegistry | None = None) -> None:
+                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False) -> None:
         self.registry = registry
+        self.keys, self.seal = keys, seal
+        self._sealed: dict[str, str | None] = {}  # topic name -> logical topic if sealed
         self._current: dict[str, _Schema] = {p.stem: _load(p) for p in sorted(Path(schema_dir).glob("*.avsc"))}
         if not self._current:
             raise SchemaError(f"no *.avsc schemas under {schema_dir}")
@@ -156,9 +169,32 @@ class Codec:
             schema = self._by_topic[topic] = self._current[logical_topic(topic, self.topics)]
         return schema
 
+    def _sealed_topic(self, topic: str) -> str | None:
+        """The logical topic when ``topic``'s records are sealed, else None (cached)."""
+        try:
+            return self._sealed[topic]
+        except KeyError:
+            logical = logical_topic(topic, self.topics)
+            self._sealed[topic] = logical if logical in SEALED_TOPICS else None
+            return self._sealed[topic]
+
+    def _keys(self):
+        return self.keys if self.keys is not None else PROCESS_KEYS
+
     # -- encode ----------------------------------------------------------------
     def encode(self, topic: str, record: dict) -> bytes:
-        """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field."""
+        """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field.
+        Sealed with the document's key for a personal-data topic when ``seal`` is on
+        (``RecordErased`` if that document was erased)."""
+        data = self._encode(topic, record)
+        if self.seal:
+            logical = self._sealed_topic(topic)
+            doc_id = record.get("doc_id") if logical else None
+            if doc_id and isinstance(doc_id, str):  # records of no document are not sealed
+                return seal(self._keys(), logical, doc_id, data)
+        return data
+
+    def _encode(self, topic: str, record: dict) -> bytes:
         schema = self._schema_for(topic)
         buf = io.BytesIO()
         if self.registry is not None:
@@ -181,11 +217,19 @@ class Codec:
             return self._ids[subject]
 
     # -- decode ----------------------------------------------------------------
-    def decode(self, data: bytes) -> dict:
-        """Read either wire format into the current reader schema of the same record name."""
+    def decode(self, data: bytes, topic: str | None = None) -> dict:
+        """Read either wire format into the current reader schema of the same record name.
+
+        A sealed record is opened first (``RecordErased`` if its document was erased);
+        ``topic``, the topic it was read from, must then be the one it was sealed for."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise SchemaError(f"expected bytes, got {type(data).__name__}")
         data = bytes(data)
+        if data[:2] == SEALED_MAGIC:
+            expected = logical_topic(topic, self.topics) if topic else None
+            data = unseal(self._keys(), data, expected)
+            if data[:2] == SEALED_MAGIC:
+                raise SchemaError("sealed record inside a sealed record")
         if data[:2] == SINGLE_OBJECT_MAGIC and len(data) >= 10:
             writer = self._by_fp.get(data[2:10])
             if writer is None:
@@ -231,22 +275,59 @@ class Codec:
 
     @classmethod
     def from_settings(cls, settings: Any, *, client: Any = None) -> "Codec":
-        """Codec for ``settings``: Confluent framing when ``kafka.schema_registry_url`` is set."""
+        """Codec for ``settings``: Confluent framing when ``kafka.schema_registry_url`` is set;
+        personal-data topics sealed with the settings' key store if ``crypto.encrypt_records``."""
         url = settings.kafka.schema_registry_url
-        return cls(registry=SchemaRegistry(url, client=client) if url else None)
+        return cls(registry=SchemaRegistry(url, client=client) if url else None,
+                   keys=document_keys(settings), seal=settings.crypto.encrypt_records)
 
 
 _default: Codec | None = None
 _default_lock = threading.Lock()
+_by_settings: dict[tuple, Codec] = {}
 
 
 def default_codec() -> Codec:
-    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding)."""
+    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding), sealing as
+    the installed settings say (``install_default_codec``), else as ``load_settings()`` does."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = Codec()
+            from inkstream.settings import load_settings
+
+            _default = _single_object(load_settings())
         return _default
+
+
+def _single_object(settings: Any) -> Codec:
+    from schemas.sealing import install_document_keys
+
+    install_document_keys(settings)
+    return Codec(seal=settings.crypto.encrypt_records)  # keys: the process's (PROCESS_KEYS)
+
+
+def install_default_codec(settings: Any) -> Codec:
+    """Make ``settings`` the process's: the module-level ``encode``/``decode`` and every
+    codec without keys of its own use its key store. Called once at a process's edge
+    (the CLI's commands, a spawned worker, an API worker)."""
+    global _default
+    codec = _single_object(settings)
+    with _default_lock:
+        _default = codec
+    return codec
+
+
+def codec_for(settings: Any) -> Codec:
+    """``Codec.from_settings(settings)``, made once per process for the same registry and
+    key store (building a codec parses every schema: not something to do per record)."""
+    c = settings.crypto
+    key = (settings.kafka.schema_registry_url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
+           str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records)
+    with _default_lock:
+        codec = _by_settings.get(key)
+        if codec is None:
+            codec = _by_settings[key] = Codec.from_settings(settings)
+        return codec
 
 
 def schema_for_topic(topic: str) -> dict:
@@ -258,6 +339,7 @@ def encode(topic: str, record: dict) -> bytes:
     return default_codec().encode(topic, record)
 
 
-def decode(data: bytes) -> dict:
-    """``default_codec().decode``: reads single-object encoding (and cached Confluent ids)."""
-    return default_codec().decode(data)
+def decode(data: bytes, topic: str | None = None) -> dict:
+    """``default_codec().decode``: reads single-object encoding (and cached Confluent ids),
+    sealed or not."""
+    return default_codec().decode(data, topic)

@@ -41,7 +41,7 @@ def test_decoded_records_use_plain_types_for_timestamps_and_uuids() -> None:
 
 
 def test_single_object_encoding_header_is_c301_and_little_endian_crc64_fingerprint() -> None:
-    data = encode("documents.status", status())
+    data = Codec().encode("documents.status", status())  # unsealed: the framing itself
     canonical = default_codec()._current["documents.status"].canonical
     assert data[:2] == b"\xc3\x01"
     assert data[2:10] == struct.pack("<Q", fingerprint64(canonical.encode()))
@@ -94,7 +94,7 @@ def test_garbage_bytes_are_a_schema_error(data: bytes) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_truncated_or_extended_records_are_a_schema_error(data) -> None:
-    encoded = encode("documents.status", status())
+    encoded = Codec().encode("documents.status", status())  # unsealed (sealed: test_record_sealing.py)
     cut = data.draw(st.integers(1, len(encoded) - 1))
     with pytest.raises(SchemaError):
         decode(encoded[:cut])

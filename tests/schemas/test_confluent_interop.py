@@ -104,8 +104,11 @@ def test_unknown_registry_id_and_unreachable_registry_are_schema_errors(registry
 
 
 def test_settings_with_a_registry_url_switch_writing_to_confluent_framing(registry, base_settings) -> None:
-    settings = base_settings.model_copy(update={"kafka": base_settings.kafka.model_copy(
+    # Unsealed, to see the framing (sealing wraps either one: tests/schemas/test_record_sealing.py).
+    unsealed = base_settings.model_copy(update={"crypto": base_settings.crypto.model_copy(
+        update={"encrypt_records": False})})
+    settings = unsealed.model_copy(update={"kafka": base_settings.kafka.model_copy(
         update={"schema_registry_url": registry.url})})
     with_registry = Codec.from_settings(settings, client=httpx.Client())
     assert with_registry.encode(TOPIC, status())[:1] == b"\x00"
-    assert Codec.from_settings(base_settings).encode(TOPIC, status())[:2] == b"\xc3\x01"
+    assert Codec.from_settings(unsealed).encode(TOPIC, status())[:2] == b"\xc3\x01"
