@@ -2,6 +2,11 @@
 
 Shared by the Kafka loop and by :func:`streams.runtime.testing.run_processor`, so unit
 tests exercise exactly the code that runs against the broker. Nothing here touches Kafka.
+
+A record of an erased document (sealed with a destroyed key, ``RecordErased``) is
+consumed and skipped: outcome ``erased``, no DLQ record, no status, nothing produced
+(an output about an erased document cannot be written either). A batch sink that wants
+to know (the audit sink keeps its chain positions) defines ``erased(doc_id, ctx)``.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from inkstream import __version__
-from inkstream.errors import SchemaError
+from inkstream.errors import RecordErased, SchemaError
 from schemas.codec import Codec
 from streams.runtime.processor import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
@@ -47,7 +52,7 @@ class Produced:
 
 @dataclass(slots=True)
 class Outcome:
-    """What happened to one record. ``kind``: ok | skipped | dead | backpressure."""
+    """What happened to one record. ``kind``: ok | skipped | erased | dead | backpressure."""
 
     kind: str
     produced: list[Produced] = field(default_factory=list)
@@ -56,6 +61,7 @@ class Outcome:
     retry_after: float = 0.0
     reason: str = ""
     error_type: str = ""
+    doc_id: str | None = None  # set for ``erased`` (an id, never content)
 
 
 def dlq_topic(topic: str) -> str:
@@ -130,9 +136,18 @@ class Runner:
 
     def execute(self, msg: Incoming) -> Outcome:
         try:
+            return self._execute(msg)
+        except RecordErased as exc:
+            self._tell_sink_erased(exc.doc_id, msg)
+            return Outcome("erased", reason=f"document {exc.doc_id} was erased", doc_id=exc.doc_id)
+
+    def _execute(self, msg: Incoming) -> Outcome:
+        try:
             if msg.value is None:
                 raise SchemaError("record has no value (tombstone)")
-            record = self.codec.decode(msg.value)
+            record = self.codec.decode(msg.value, msg.topic)
+        except RecordErased:
+            raise
         except SchemaError as exc:
             return self._dead(msg, exc, 1, None)
         ctx = Context(processor=self.proc.name, topic=msg.logical_topic, partition=msg.partition,
@@ -147,6 +162,8 @@ class Runner:
                 return Outcome("skipped", attempts=attempt, reason=exc.reason)
             except Backpressure as exc:
                 return Outcome("backpressure", attempts=attempt, retry_after=exc.retry_after, reason=exc.reason)
+            except RecordErased:
+                raise  # erased while in hand: its outputs cannot be sealed any more
             except Retryable as exc:
                 if attempt >= self.proc.max_attempts:
                     return self._dead(msg, exc, attempt, record)
@@ -181,6 +198,12 @@ class Runner:
         return [Produced(topic, _key_bytes(d), self.codec.encode(
             topic, status_record(self.proc, d, trace, "done", None))) for d in seen]
 
+    def _tell_sink_erased(self, doc_id: str, msg: Incoming) -> None:
+        erased = getattr(self.proc.batch_sink, "erased", None)
+        if erased is not None:
+            erased(doc_id, Context(processor=self.proc.name, topic=msg.logical_topic, partition=msg.partition,
+                                   offset=msg.offset, timestamp_ms=msg.timestamp_ms, settings=self.settings))
+
     def _dead(self, msg: Incoming, exc: BaseException, attempts: int, record: dict | None) -> Outcome:
         topic = dlq_topic(msg.topic)
         produced = [Produced(topic, msg.key, self.codec.encode(topic, dead_letter(self.proc, msg, exc, attempts)))]
@@ -188,8 +211,11 @@ class Runner:
         if self.proc.stage and isinstance(doc_id, str):
             status_topic = self.topic_name("documents.status")
             detail = f"{type(exc).__name__}: {str(exc)[:200]}"
-            produced.append(Produced(status_topic, _key_bytes(doc_id), self.codec.encode(
-                status_topic, status_record(self.proc, doc_id, record.get("trace"), "failed", detail))))
+            try:
+                produced.append(Produced(status_topic, _key_bytes(doc_id), self.codec.encode(
+                    status_topic, status_record(self.proc, doc_id, record.get("trace"), "failed", detail))))
+            except RecordErased:
+                pass  # erased meanwhile: the DLQ record (original bytes) is all that is kept
         return Outcome("dead", produced=produced, attempts=attempts,
                        reason=str(exc)[:_MAX_REASON], error_type=type(exc).__name__)
 

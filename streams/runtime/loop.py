@@ -226,6 +226,11 @@ class Worker:
                         msg.offset(), outcome.error_type, outcome.reason[:200])
         elif outcome.kind == "skipped":
             self.metrics.skipped(logical).inc()
+        elif outcome.kind == "erased":
+            # The document's key was destroyed: consumed, not an error. Logged by id only.
+            self.metrics.erased(logical).inc()
+            log.info("%s: %s[%d]@%d skipped: document %s was erased", self.proc.name, msg.topic(),
+                     msg.partition(), msg.offset(), outcome.doc_id)
         elif outcome.kind == "backpressure":
             self.metrics.backpressure().inc()
         for emit in outcome.emits:

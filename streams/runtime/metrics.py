@@ -28,6 +28,7 @@ class Metrics:
     _errors: Counter
     _dlq: Counter
     _skipped: Counter
+    _erased: Counter
     _retries: Counter
     _backpressure: Counter
     _transactions: Counter
@@ -57,6 +58,8 @@ class Metrics:
                             ("processor", "topic", "error_type")),
             _dlq=counter("inkstream_dlq_records_total", "Records routed to a DLQ topic."),
             _skipped=counter("inkstream_skipped_total", "Records skipped by SkipRecord."),
+            _erased=counter("inkstream_records_erased_total",
+                            "Records skipped because their document was erased (key destroyed)."),
             _retries=counter("inkstream_retries_total", "Retryable attempts beyond the first."),
             _backpressure=counter("inkstream_backpressure_total", "Backpressure pauses.", ("processor",)),
             _transactions=counter("inkstream_checkpoints_total", "Checkpoints (transactions / commits) by result.",
@@ -84,6 +87,9 @@ class Metrics:
 
     def skipped(self, topic: str) -> Counter:
         return self._child(self._skipped, topic)
+
+    def erased(self, topic: str) -> Counter:
+        return self._child(self._erased, topic)
 
     def retries(self, topic: str) -> Counter:
         return self._child(self._retries, topic)

@@ -36,7 +36,8 @@ _MAX_BACKPRESSURE = 100
 class TestRun:
     """What a processor did. ``emitted``: decoded outputs (excluding documents.status
     records the runtime adds for ``stage=``; those are in ``statuses``); ``dead``:
-    DeadLetter records; ``skipped``: reasons; ``backpressure``: each retry_after asked."""
+    DeadLetter records; ``skipped``: reasons; ``erased``: doc ids of records skipped because
+    their document was erased; ``backpressure``: each retry_after asked."""
 
     __test__ = False  # not a pytest test class
 
@@ -44,6 +45,7 @@ class TestRun:
     dead: list[dict] = field(default_factory=list)
     statuses: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
     backpressure: list[float] = field(default_factory=list)
     retries_slept: list[float] = field(default_factory=list)
     flushes: int = 0
@@ -92,9 +94,11 @@ def _until_not_backpressure(runner: Runner, msg: Incoming, run: TestRun) -> Outc
 def _collect(run: TestRun, codec: Codec, outcome: Outcome) -> None:
     if outcome.kind == "skipped":
         run.skipped.append(outcome.reason)
+    elif outcome.kind == "erased":
+        run.erased.append(outcome.doc_id)
     # Runner puts the processor's own emits first, then DLQ / documents.status records.
     for index, produced in enumerate(outcome.produced):
-        value = codec.decode(produced.value)
+        value = codec.decode(produced.value, produced.topic)
         if index < len(outcome.emits):
             key = produced.key.decode() if produced.key is not None else None
             run.emitted.append(Emit(outcome.emits[index].topic, value, key))

@@ -85,9 +85,11 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
 
 def _child(name: str, settings: Any, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
     from inkstream.redact import install_log_redaction
+    from schemas.codec import install_default_codec
     from streams.registry import load_processor
 
     install_log_redaction()  # a spawned child starts without the parent's record factory
+    install_default_codec(settings)  # module-level encode/decode: this deployment's key store
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
     serve(load_processor(name, settings), settings, index=index, metrics_port=metrics_port,
           exactly_once=exactly_once)

@@ -9,7 +9,7 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
 
-from schemas.codec import encode
+from schemas.codec import codec_for
 from streams.records import envelope
 
 __all__ = ["require_broker", "create_topics", "delete_topics", "ingested", "produce", "read_all"]
@@ -40,8 +40,9 @@ def ingested(n: int, *, poison_every: int = 0) -> list[dict]:
 def produce(settings, topic: str, values: list[bytes | dict], *, keys: list[str | None] | None = None) -> None:
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "linger.ms": 20, **settings.kafka.client})
     physical = settings.topics.name(topic)
+    codec = codec_for(settings)  # the key store the workers of these settings read with
     for i, value in enumerate(values):
-        data = value if isinstance(value, bytes) else encode(physical, value)
+        data = value if isinstance(value, bytes) else codec.encode(physical, value)
         key = keys[i] if keys else (value.get("doc_id") if isinstance(value, dict) else str(uuid.uuid4()))
         while True:
             try:

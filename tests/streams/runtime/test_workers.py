@@ -17,7 +17,7 @@ import httpx
 import pytest
 from kafka_helpers import create_topics, delete_topics, ingested, produce, read_all, require_broker
 
-from schemas.codec import decode
+from schemas.codec import codec_for
 from streams.runtime.examples import OUTPUT_NAMESPACE
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,6 +72,9 @@ def test_unknown_processor_is_refused_with_the_known_names() -> None:
 @pytest.mark.stack
 def test_two_worker_processes_share_the_work_serve_metrics_and_stop_on_sigterm(settings, tmp_path) -> None:
     require_broker(settings)
+    # One deployment: the workers' data dir (so their sealing key store) is this test's too.
+    settings = settings.model_copy(update={"data_dir": tmp_path})
+    decode = codec_for(settings).decode
     names = create_topics(settings, {"documents.ingested": 4, "documents.ingested.priority": 4,
                                      "documents.ingested.dlq": 1})
     port = free_ports(2)
