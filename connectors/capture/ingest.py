@@ -198,10 +198,12 @@ def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplica
 
 
 def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: dict, status: dict) -> Future:
-    from schemas.codec import encode
+    from schemas.codec import codec_for
 
     # The codec maps the (prefixed) topic to its schema; the priority lane shares
-    # documents.ingested's schema.
+    # documents.ingested's schema. It seals with these settings' key store: the one the
+    # processors of this deployment open the records with.
+    encode = codec_for(settings).encode
     ingested, status_topic = settings.topics.name(topic), settings.topics.name("documents.status")
     first = producer.send(ingested, doc_id, encode(ingested, record))
     second = producer.send(status_topic, doc_id, encode(status_topic, status))

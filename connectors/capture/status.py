@@ -64,6 +64,7 @@ class StatusView:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        from inkstream.errors import RecordErased
         from schemas.codec import decode
 
         consumer = self._consumer_factory()
@@ -83,8 +84,11 @@ class StatusView:
                             self._latest.pop(key, None)
                     continue
                 try:
-                    self.observe(decode(msg.value()))
+                    self.observe(decode(msg.value(), msg.topic()))
                     self.records_read += 1
+                except RecordErased as exc:  # its subject was erased: the document is gone
+                    with self._lock:
+                        self._latest.pop(exc.doc_id, None)
                 except Exception as exc:  # one bad record must not blind the whole view
                     log.warning("status view: undecodable record at %s/%s: %s",
                                 msg.partition(), msg.offset(), exc)

@@ -5,16 +5,19 @@ all (a crash in between cannot produce the event twice nor lose the dedupe id)."
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from typing import Protocol
 
-from inkstream.errors import ConnectorError
+from inkstream.errors import ConnectorError, RecordErased
 from inkstream.kafka_config import client_config
 
 __all__ = ["Publisher", "KafkaPublisher", "Record"]
 
 Record = tuple[str, str | None, dict]  # (logical topic, key, value)
+
+log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
@@ -43,12 +46,23 @@ class KafkaPublisher:
     def publish(self, records: list[Record]) -> None:
         from confluent_kafka import KafkaException
 
+        # Encoded before the transaction opens: a record that cannot be encoded must not
+        # leave it open. Records about an erased document are not written (nothing new is
+        # kept about an erased subject); the vendor still gets its 2xx.
+        encoded = []
+        for topic, key, value in records:
+            try:
+                encoded.append((self._topics.name(topic), key.encode() if key else None,
+                                self._codec.encode(topic, value)))
+            except RecordErased as exc:
+                log.info("webhook record for erased document %s not written", exc.doc_id)
+        if not encoded:
+            return
         with self._lock:
             try:
                 self._producer.begin_transaction()
-                for topic, key, value in records:
-                    self._producer.produce(self._topics.name(topic), key=key.encode() if key else None,
-                                           value=self._codec.encode(topic, value))
+                for topic, key, value in encoded:
+                    self._producer.produce(topic, key=key, value=value)
                 self._producer.commit_transaction(30)
             except KafkaException as exc:
                 try:

@@ -21,6 +21,7 @@ from typing import Any
 from connectors.esign.events import ProviderEvent
 from streams.records import envelope, now_ms
 from inkstream.kafka_config import client_config
+from inkstream.errors import RecordErased
 
 __all__ = ["advance", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
 
@@ -71,6 +72,14 @@ class EnvelopeBook:
     def get(self, envelope_id: str) -> dict | None:
         with self._lock:
             return self._by_envelope.get(envelope_id)
+
+    def forget(self, doc_id: str) -> None:
+        """Drop every envelope of an erased document (its records no longer decode)."""
+        with self._lock:
+            for envelope_id in [e for e, s in self._by_envelope.items() if s["doc_id"] == doc_id]:
+                record = self._by_envelope.pop(envelope_id)
+                if record.get("idempotency_key"):
+                    self._by_idempotency.pop(record["idempotency_key"], None)
 
     def by_idempotency_key(self, key: str) -> dict | None:
         with self._lock:
@@ -141,7 +150,12 @@ class KafkaEnvelopeReader:
                 if msg.error():
                     continue
                 key = msg.key().decode() if msg.key() else None
-                self._book.apply(self._codec.decode(msg.value()) if msg.value() is not None else None, key=key)
+                try:
+                    record = self._codec.decode(msg.value(), msg.topic()) if msg.value() is not None else None
+                except RecordErased as exc:  # the document's subject was erased: so is its envelope
+                    self._book.forget(exc.doc_id)
+                else:
+                    self._book.apply(record, key=key)
                 count += 1
                 if msg.offset() + 1 >= ends[msg.partition()]:
                     done.add(msg.partition())

@@ -13,6 +13,7 @@ import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 
+from inkstream.errors import RecordErased
 from inkstream.kafka_config import client_config
 from inkstream.settings import Settings
 from schemas.codec import Codec
@@ -49,7 +50,9 @@ class QueueFollower(threading.Thread):
                     log.warning("review follower: %s", msg.error())
                     continue
                 try:
-                    self.queue.apply(self.codec.decode(msg.value()))
+                    self.queue.apply(self.codec.decode(msg.value(), msg.topic()))
+                except RecordErased as exc:  # the subject was erased: so is the document's review
+                    self.queue.forget(exc.doc_id)
                 except Exception as exc:  # a poison record is the extractor's DLQ's business
                     log.warning("review follower skipped offset %s: %s", msg.offset(), type(exc).__name__)
         finally:

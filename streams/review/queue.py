@@ -29,6 +29,11 @@ class ReviewQueue:
         with self._lock:
             return self._latest.get(doc_id)
 
+    def forget(self, doc_id: str) -> None:
+        """Drop an erased document (its records no longer decode)."""
+        with self._lock:
+            self._latest.pop(doc_id, None)
+
     def pending(self) -> list[dict]:
         """Documents waiting for a reviewer, oldest first."""
         with self._lock:
