@@ -1,0 +1,118 @@
+"""What sealing personal-data records costs the codec: encode + decode with sealing vs without.
+
+Records: a real ``ocr.results`` (a sample PDF read by the configured OCR engine, as the
+OCR processor builds it), a ``documents.ingested`` from e-mail, a ``documents.status``.
+For each, ``encode`` then ``decode`` in a loop, plain vs sealed with a warm key cache
+(the steady state of a processor), in alternating rounds; then the once-per-document
+costs: sealing the first record of a new document (its key is made: wrapped, written,
+fsynced) and opening one in a process that has not cached the key yet (read + unwrap).
+Prints ratios to the plain codec (timings depend on the machine; ratios less so).
+
+    .venv/bin/python bench/record_sealing.py --rounds 5 [--pdf samples/contract-scanned.pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from inkstream.crypto.datakeys import DocumentKeys  # noqa: E402
+from inkstream.crypto.keyring import LocalKeyRing  # noqa: E402
+from schemas.codec import Codec  # noqa: E402
+from streams.records import envelope  # noqa: E402
+
+
+def ocr_result(pdf: Path, doc_id: str) -> dict:
+    from inkstream.settings import load_settings
+    from streams.ocr.reader import DocumentReader
+
+    reader = DocumentReader.from_settings(load_settings().ocr)
+    data = pdf.read_bytes()
+    started = time.perf_counter()
+    pages = reader.read(data)
+    sha = hashlib.sha256(data).hexdigest()
+    return {**envelope(doc_id, producer="ocr"), "source": "email",
+            "original": {"bucket": "inkstream", "key": f"originals/{sha[:2]}/{sha}", "version_id": None,
+                         "sha256": sha, "size_bytes": len(data), "content_type": "application/pdf"},
+            "priority": "normal", "crm_ref": None, "engine": reader.engine_record(), "pages": pages,
+            "duration_ms": int((time.perf_counter() - started) * 1000)}
+
+
+def ingested(doc_id: str) -> dict:
+    return {**envelope(doc_id, producer="capture.email"), "source": "email", "source_ref": "<m1@example.org>",
+            "filename": "Rahul_Mehta_contract.pdf",
+            "original": {"bucket": "inkstream", "key": "originals/ab/" + "ab" * 32, "version_id": None,
+                         "sha256": "ab" * 32, "size_bytes": 48213, "content_type": "application/pdf"},
+            "duplicate_of": None, "priority": "normal", "crm_ref": None,
+            "email": {"sender": "rahul.mehta@umbrella-logistics.fr", "subject": "Signed contract, Rahul Mehta",
+                      "message_id": "<m1@example.org>"},
+            "metadata": {"channel": "sales"}}
+
+
+def status(doc_id: str) -> dict:
+    return {**envelope(doc_id, producer="ocr"), "stage": "ocr", "status": "done", "detail": None}
+
+
+def _loop(codec: Codec, topic: str, record: dict, n: int) -> float:
+    started = time.perf_counter()
+    for _ in range(n):
+        codec.decode(codec.encode(topic, record), topic)
+    return (time.perf_counter() - started) / n
+
+
+def _new_doc() -> str:
+    return f"{int(time.time() * 1000):012x}-{uuid.uuid4().hex[:20]}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pdf", type=Path, default=ROOT / "samples" / "contract-digital.pdf")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cold", type=int, default=200, help="new documents for the once-per-document costs")
+    args = parser.parse_args()
+    store = Path(tempfile.mkdtemp(prefix="inkstream-bench-keys-"))
+    ring = LocalKeyRing(store / "keyring.json")
+    plain = Codec()
+    sealed = Codec(keys=DocumentKeys(store / "documents", ring), seal=True)
+    doc = _new_doc()
+    samples = {"ocr.results": ocr_result(args.pdf, doc), "documents.ingested": ingested(doc),
+               "documents.status": status(doc)}
+    print(f"sample PDF: {args.pdf.name}; {args.rounds} alternating rounds, medians; key store {store}")
+    for topic, record in samples.items():
+        size = len(plain.encode(topic, record))
+        overhead = len(sealed.encode(topic, record)) - size
+        n = max(200, min(20_000, 2_000_000 // size))
+        _loop(sealed, topic, record, 50)  # the key is made and cached
+        ratios = []
+        for _ in range(args.rounds):
+            base = _loop(plain, topic, record, n)
+            ratios.append(_loop(sealed, topic, record, n) / base)
+        print(f"{topic:<20} {size:>7} B (+{overhead} B sealed): encode+decode sealed / plain = "
+              f"{statistics.median(ratios):.2f}  (rounds {', '.join(f'{r:.2f}' for r in ratios)})")
+    # Once per document: its first sealed record makes the key; a process's first read unwraps it.
+    topic, docs = "documents.ingested", [_new_doc() for _ in range(args.cold)]
+    base = _loop(plain, topic, ingested(docs[0]), args.cold * 5) / 2  # ~ one encode or one decode
+    started = time.perf_counter()
+    first = [sealed.encode(topic, ingested(d)) for d in docs]
+    make = (time.perf_counter() - started) / len(docs)
+    fresh = DocumentKeys(store / "documents", LocalKeyRing(store / "keyring.json"))
+    reader = Codec(keys=fresh)
+    started = time.perf_counter()
+    for data in first:
+        reader.decode(data, topic)
+    cold_read = (time.perf_counter() - started) / len(docs)
+    print(f"first record of a new document (key made, fsynced) / plain encode : {make / base:.1f}")
+    print(f"first read of a document in a process (key read, unwrapped) / plain decode : {cold_read / base:.1f}")
+
+
+if __name__ == "__main__":
+    main()
