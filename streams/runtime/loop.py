@@ -109,7 +109,8 @@ class Worker:
                                 "transaction.timeout.ms": int(_TXN_TIMEOUT_S * 1000 * 2)}
         self._producer = RenewableProducer(
             producer_config, transactional=self.exactly_once, name=f"{proc.name}[{index}]",
-            on_renew=lambda reason: self.metrics.producer_renewals(reason).inc(), txn_timeout_s=_TXN_TIMEOUT_S)
+            on_renew=lambda reason: self.metrics.producer_renewals(reason).inc(), txn_timeout_s=_TXN_TIMEOUT_S,
+            factory=lambda conf: Producer(conf))
 
     @property
     def producer(self) -> Producer:

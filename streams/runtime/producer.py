@@ -55,10 +55,12 @@ class RenewableProducer:
 
     def __init__(self, config: dict, *, transactional: bool, name: str,
                  on_renew: Callable[[str], None] | None = None, txn_timeout_s: float = 30.0,
-                 factory: Callable[[dict], Producer] | None = None) -> None:
+                 factory: Callable[[dict], Producer]) -> None:
+        # The caller makes the producer (``Producer`` over a ``client_config`` it built, so
+        # every renewed instance keeps the SASL/SSL settings; tests pass fakes).
         self._config, self._transactional, self._name = dict(config), transactional, name
         self._on_renew, self._txn_timeout_s = on_renew, txn_timeout_s
-        self._factory = factory or (lambda conf: Producer(conf))  # looked up per call: tests swap it
+        self._factory = factory
         self.producer = self._factory(self._config)
         self.renewals = 0
 
