@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.admin_audit import record_admin_action
-from inkstream.errors import ExtractionError
+from inkstream.errors import ExtractionError, RecordErased
 from inkstream.settings import Settings
 from streams.review.admin import register_admin_routes
 from streams.review.decision import decide
@@ -177,7 +177,11 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
                          corrections=corrections, comment=str(form.get("comment", "")) or None)
         except ExtractionError as exc:
             raise HTTPException(422, str(exc))
-        deps.publish(out)
+        try:
+            deps.publish(out)
+        except RecordErased:  # erased since the queue read it: nothing more is written about it
+            deps.queue.forget(doc_id)
+            raise HTTPException(410, f"document {doc_id} was erased") from None
         deps.queue.apply(out)  # leave the queue now; the follower reads the same record back
         deps.record_action(who, out["status"], doc_id,
                            {"changed": ",".join(c["field"] for c in out["review"]["changes"])})
