@@ -32,7 +32,7 @@ class QueueFollower(threading.Thread):
         self.topic = settings.topics.name("fields.validated")
         self.queue, self.codec = queue, codec
         self.caught_up = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()  # not _stop: Thread.join() calls its own _stop()
         self._consumer = Consumer(client_config(settings, **{
             "group.id": f"inkstream.review.{uuid.uuid4().hex}", "enable.auto.commit": False,
             "isolation.level": "read_committed", "auto.offset.reset": "earliest",
@@ -41,7 +41,7 @@ class QueueFollower(threading.Thread):
     def run(self) -> None:
         self._consumer.subscribe([self.topic], on_assign=self._from_beginning)
         try:
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 msg = self._consumer.poll(0.5)
                 if msg is None:
                     self._check_caught_up()
@@ -79,7 +79,7 @@ class QueueFollower(threading.Thread):
             self.caught_up.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
 
 class KafkaPublisher:
