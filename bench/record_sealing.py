@@ -9,6 +9,13 @@ fsynced) and opening one in a process that has not cached the key yet (read + un
 Prints ratios to the plain codec (timings depend on the machine; ratios less so).
 
     .venv/bin/python bench/record_sealing.py --rounds 5 [--pdf samples/contract-scanned.pdf]
+
+Through the runtime on the broker, compare the CPU per record of two runs of
+``bench/runtime_passthrough.py`` (every record there is a document the worker has not
+seen: the once-per-document key read is in every record's cost)::
+
+    INKSTREAM_CRYPTO__ENCRYPT_RECORDS=false .venv/bin/python bench/runtime_passthrough.py --records 5000
+    INKSTREAM_CRYPTO__ENCRYPT_RECORDS=true  .venv/bin/python bench/runtime_passthrough.py --records 5000
 """
 
 from __future__ import annotations
