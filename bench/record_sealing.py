@@ -11,8 +11,9 @@ Prints ratios to the plain codec (timings depend on the machine; ratios less so)
     .venv/bin/python bench/record_sealing.py --rounds 5 [--pdf samples/contract-scanned.pdf]
 
 Through the runtime on the broker, compare the CPU per record of two runs of
-``bench/runtime_passthrough.py`` (every record there is a document the worker has not
-seen: the once-per-document key read is in every record's cost)::
+``bench/runtime_passthrough.py`` (5000 documents, one record each; keys cached while the
+input was written expire after ``crypto.key_cache_seconds``, so later rounds also pay the
+once-per-document key read, as a processor does for each new document)::
 
     INKSTREAM_CRYPTO__ENCRYPT_RECORDS=false .venv/bin/python bench/runtime_passthrough.py --records 5000
     INKSTREAM_CRYPTO__ENCRYPT_RECORDS=true  .venv/bin/python bench/runtime_passthrough.py --records 5000
