@@ -36,7 +36,8 @@ from streams.runtime import Processor
 from streams.runtime.examples import relay
 from streams.runtime.loop import Worker
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "streams" / "runtime"))
+_TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(_TESTS / "streams" / "runtime"), str(_TESTS)]  # kafka_helpers imports tests/topic_admin
 from kafka_helpers import ingested  # noqa: E402 - the same record builder as the tests
 
 PARTITIONS = 3
