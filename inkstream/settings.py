@@ -131,6 +131,9 @@ class HttpSettings(_Section):
     max_upload_bytes: int = 50 * 1024 * 1024
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # CA (PEM) that signed tls_cert: what Prometheus and the health checks verify our
+    # listeners against; default tls_cert itself (a self-signed certificate).
+    tls_ca: Path | None = None
     # No certificate with require_tls = the HTTP services refuse to start (inkstream/tls.py).
     require_tls: bool = False
 
