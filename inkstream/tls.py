@@ -6,20 +6,29 @@ the floor (1.3 is negotiated whenever the client offers it). ``http.require_tls`
 a missing certificate a start-up error instead of a silent plaintext listener, for
 deployments where a proxy in front is not trusted to terminate TLS. The capture
 listeners use ``capture.tls_cert``/``tls_key``/``require_tls``, each falling back to the
-``http`` one (``capture_tls``). Every server context is made here, with the same floor.
+``http`` one (``capture_tls``). The small stdlib servers (each worker's ``/metrics`` +
+``/healthz``, the audit sink's query endpoint, the capture listeners' ``/metrics``) use
+``http``'s certificate through ``http_server_context`` and :class:`HTTPSServer`; their
+clients (Prometheus, the supervisor, the audit reader) verify against ``client_ca``.
+Every server context is made here, with the same floor.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from inkstream.errors import ConfigError
 
-__all__ = ["MINIMUM_VERSION", "ListenerTls", "capture_tls", "openssl_server_context", "server_context",
-           "tls12_context", "uvicorn_tls_options"]
+__all__ = ["MINIMUM_VERSION", "HTTPSServer", "ListenerTls", "capture_tls", "client_ca", "client_context",
+           "http_server_context", "openssl_server_context", "server_context", "tls12_context",
+           "uvicorn_tls_options"]
+
+_HANDSHAKE_TIMEOUT_S = 10.0
 
 MINIMUM_VERSION = ssl.TLSVersion.TLSv1_2
 
@@ -66,6 +75,62 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(cert), str(key))
     return _harden(ctx)
+
+
+def http_server_context(http: Any) -> ssl.SSLContext | None:
+    """The context for a stdlib HTTP listener from ``http``'s certificate, or None for
+    plaintext; ``require_tls`` without a certificate is a start-up error."""
+    files = _tls_files(http.tls_cert, http.tls_key, require=getattr(http, "require_tls", False), section="http")
+    return None if files is None else server_context(*files)
+
+
+def client_ca(http: Any) -> Path | None:
+    """The CA a local client verifies our listeners against (``tls_ca``, else the
+    certificate itself), or None when they serve plaintext."""
+    if not http.tls_cert:
+        return None
+    return Path(http.tls_ca or http.tls_cert)
+
+
+def client_context(http: Any) -> ssl.SSLContext | None:
+    """A verifying client context (TLS 1.2 floor) for our own listeners, or None for plaintext."""
+    ca = client_ca(http)
+    if ca is None:
+        return None
+    ctx = ssl.create_default_context(cafile=str(ca))
+    ctx.minimum_version = MINIMUM_VERSION
+    return ctx
+
+
+class HTTPSServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` that speaks TLS when given a context (plaintext with None).
+
+    The handshake runs in the request's own thread with a timeout, not in ``accept``: a
+    client that connects and says nothing (or speaks plaintext) cannot stall the listener.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Any, context: ssl.SSLContext | None = None) -> None:
+        self.context = context
+        super().__init__(address, handler)
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.context is None else "https"
+
+    def finish_request(self, request: socket.socket, client_address: Any) -> None:
+        if self.context is None:
+            return super().finish_request(request, client_address)
+        request.settimeout(_HANDSHAKE_TIMEOUT_S)
+        try:
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # not TLS, or a refused version: no answer, shutdown_request closes it
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
 
 
 def openssl_server_context(cert: Path, key: Path):
