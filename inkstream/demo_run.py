@@ -38,7 +38,9 @@ class DemoRun:
 
         self.codec = Codec.from_settings(self.settings)
         log_dir = Path(self.settings.data_dir) / "logs" / "demo"
-        with Supervisor(log_dir) as sup:
+        from inkstream.tls import client_ca
+
+        with Supervisor(log_dir, tls_ca=client_ca(self.settings.http)) as sup:
             for name, (argv, port) in PROCESSES.items():
                 sup.add(name, argv, port=port)
             with self.console.status("starting the processors…"):
@@ -116,7 +118,7 @@ class DemoRun:
         if view.decision == "review" and view.doc_id not in self.reviewed:
             self.reviewed.add(view.doc_id)
             if self.review_by_hand:
-                self.console.print(f"review needed: http://{self.settings.review.host}:{self.settings.review.port}"
+                self.console.print(f"review needed: {'https' if self.settings.http.tls_cert else 'http'}://{self.settings.review.host}:{self.settings.review.port}"
                                    f"/review/docs/{view.doc_id}")
             else:
                 self._review(view)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -41,11 +42,15 @@ class Child:
 class Supervisor:
     """Children of one pipeline run, with logs under ``log_dir`` (one file per child)."""
 
-    def __init__(self, log_dir: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, log_dir: Path, *, env: dict[str, str] | None = None, tls_ca: Path | None = None) -> None:
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, **(env or {})}
         self.children: dict[str, Child] = {}
+        # The children serve /healthz over HTTPS when http.tls_cert is set (inkstream/tls.py);
+        # tls_ca (inkstream.tls.client_ca) is then what their certificate is verified against.
+        self._scheme = "https" if tls_ca else "http"
+        self._verify = ssl.create_default_context(cafile=str(tls_ca)) if tls_ca else True
 
     def add(self, name: str, args: list[str], *, port: int, env: dict[str, str] | None = None) -> Child:
         child = Child(name, args, port, env or {})
@@ -75,7 +80,8 @@ class Supervisor:
         if not child.alive:
             return False
         try:
-            return httpx.get(f"http://127.0.0.1:{child.port}/healthz", timeout=1).status_code == 200
+            return httpx.get(f"{self._scheme}://127.0.0.1:{child.port}/healthz", timeout=1,
+                             verify=self._verify).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from string import Template
 
 from inkstream.settings import Settings
+from inkstream.tls import client_ca
 from ops.stack import process
 from ops.stack.layout import Layout
 
@@ -88,8 +89,18 @@ def render(layout: Layout, settings: Settings) -> Path:
     layout.prometheus_targets.mkdir(parents=True, exist_ok=True)
     p = settings.prometheus
     conf.write_text(Template(TEMPLATE.read_text()).substitute(
-        targets_dir=str(layout.prometheus_targets), rules_dir=str(RULES_DIR), self=f"{p.host}:{p.port}"))
+        targets_dir=str(layout.prometheus_targets), rules_dir=str(RULES_DIR), self=f"{p.host}:{p.port}",
+        **_scrape_tls(settings)))
     return conf
+
+
+def _scrape_tls(settings: Settings) -> dict[str, str]:
+    """The inkstream job's scheme and tls_config (JSON is YAML) from ``http.tls_cert``: the
+    processors' /metrics follow that setting (inkstream/tls.py), so must the scrape."""
+    ca = client_ca(settings.http)
+    if ca is None:
+        return {"scheme": "http", "tls_config": "{}"}
+    return {"scheme": "https", "tls_config": json.dumps({"ca_file": str(ca.resolve()), "min_version": "TLS12"})}
 
 
 def start(layout: Layout, settings: Settings) -> int:

@@ -2,17 +2,21 @@
 
 ``/healthz`` answers 200 with JSON while the worker's loop has made progress within
 ``stale_after`` seconds (it polls at least every second even when idle), else 503.
-Binds 127.0.0.1 unless told otherwise.
+Binds 127.0.0.1 unless told otherwise. Given an SSL context (``inkstream.tls.
+http_server_context``: ``http.tls_cert``/``tls_key``, TLS 1.2 floor) it serves HTTPS only.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from inkstream.tls import HTTPSServer
 
 __all__ = ["Health", "HealthServer"]
 
@@ -40,13 +44,15 @@ class Health:
 
 
 class HealthServer:
-    """Serves a registry and a :class:`Health` on ``host:port`` (port 0 = any free)."""
+    """Serves a registry and a :class:`Health` on ``host:port`` (port 0 = any free);
+    HTTPS when ``tls`` is a server context."""
 
-    def __init__(self, registry: CollectorRegistry, health: Health, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, registry: CollectorRegistry, health: Health, port: int, host: str = "127.0.0.1",
+                 tls: ssl.SSLContext | None = None) -> None:
         handler = _handler(registry, health)
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = HTTPSServer((host, port), handler, tls)
         self.port = self._server.server_address[1]
+        self.scheme = self._server.scheme
         self._thread = threading.Thread(target=self._server.serve_forever, name="inkstream-health", daemon=True)
 
     def start(self) -> "HealthServer":

@@ -18,6 +18,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from inkstream.tls import http_server_context
+
 from streams.runtime.health import Health, HealthServer
 from streams.runtime.loop import Worker
 from streams.runtime.metrics import Metrics
@@ -67,8 +69,11 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
     health = Health()
     server, registered = None, False
     if metrics_port is not None:
-        server = HealthServer(registry, health, metrics_port).start()
-        log.info("%s[%d]: /metrics and /healthz on 127.0.0.1:%d", proc.name, index, server.port)
+        # http.tls_cert/tls_key: the same certificate and TLS 1.2 floor as the HTTP services;
+        # http.require_tls without one raises ConfigError here, before any Kafka work.
+        tls = http_server_context(settings.http)
+        server = HealthServer(registry, health, metrics_port, tls=tls).start()
+        log.info("%s[%d]: /metrics and /healthz on %s://127.0.0.1:%d", proc.name, index, server.scheme, server.port)
         registered = _register_target(settings, proc.name, index, server.port)
     worker = Worker(proc, settings, index=index, metrics=metrics, health=health, exactly_once=exactly_once)
     if handle_signals:
@@ -110,6 +115,8 @@ def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int
             except KafkaException as exc:
                 log.error("%s: fatal Kafka error (%s); starting again in %.0fs", name, exc, _RESTART_PAUSE_S)
                 time.sleep(_RESTART_PAUSE_S)
+    if metrics_port is not None:
+        http_server_context(settings.http)  # a bad or required-but-missing certificate: fail here, not N times
     ctx = multiprocessing.get_context("spawn")
     stopping = False
 
