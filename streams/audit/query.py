@@ -12,7 +12,10 @@ audit`` runs, that process is the sink, so it also serves a small read-only SQL 
   ``readonly=1`` (writes, DDL and SETTINGS changes are refused by the engine itself), and
   returns at most ``limit`` rows (capped by ``settings.audit.query_row_limit``) with
   ``truncated`` set when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
-  own metrics; the runtime's are on the worker's port).
+  own metrics; the runtime's are on the worker's port). HTTPS only when ``http.tls_cert``
+  is set (inkstream/tls.py: TLS 1.2 floor; ``http.require_tls`` without one refuses to
+  start); the discovery file then says ``"scheme": "https"`` and readers verify against
+  ``http.tls_ca`` (default: the certificate).
 
 ``open_reader(settings)`` picks, in order: the configured ClickHouse server; the running
 sink's endpoint (discovery file, pid alive, ``/healthz`` answers); chDB opened directly in
@@ -30,7 +33,7 @@ import re
 import secrets
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from inkstream.errors import ConnectorError
 from inkstream.settings import Settings
+from inkstream.tls import HTTPSServer, client_context, http_server_context
 from streams.audit.store import ClickHouse, Reader, connect
 
 __all__ = ["QueryServer", "QueryClient", "open_reader", "running_endpoint", "run_readonly", "discovery_file",
@@ -89,8 +93,9 @@ class QueryServer:
         self.store, self.settings = store, settings
         self.registry = registry or CollectorRegistry()
         self.token = secrets.token_urlsafe(24)
-        self._server = ThreadingHTTPServer((settings.audit.query_host, settings.audit.query_port), _handler(self))
-        self._server.daemon_threads = True
+        # The bearer token and the rows (names, amounts) cross this socket: TLS when configured.
+        self._server = HTTPSServer((settings.audit.query_host, settings.audit.query_port), _handler(self),
+                                   http_server_context(settings.http))
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="audit-query", daemon=True)
         self._file = discovery_file(settings)
@@ -101,7 +106,7 @@ class QueryServer:
         fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump({"pid": os.getpid(), "host": self.settings.audit.query_host, "port": self.port,
-                       "token": self.token}, fh)
+                       "scheme": self._server.scheme, "token": self.token}, fh)
         atexit.register(self.stop)
         return self
 
@@ -225,8 +230,10 @@ def running_endpoint(settings: Settings, http_client: Any | None = None) -> Quer
         os.kill(int(info["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no sink, or a stale file from one that was killed -9
-    client = http_client or httpx.Client(timeout=httpx.Timeout(120.0, connect=2.0))
-    base = f"http://{info['host']}:{info['port']}"
+    scheme = "https" if info.get("scheme") == "https" else "http"
+    verify = (client_context(settings.http) or True) if scheme == "https" else True
+    client = http_client or httpx.Client(timeout=httpx.Timeout(120.0, connect=2.0), verify=verify)
+    base = f"{scheme}://{info['host']}:{info['port']}"
     try:
         if client.get(f"{base}/healthz").status_code != 200:
             return None
