@@ -12,7 +12,8 @@ import logging
 import signal
 import threading
 
-__all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_smtp"]
+__all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_metrics",
+           "serve_smtp"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class Capture:
     ``ingest_one(doc)``; ``close()`` flushes the producer."""
 
     def __init__(self, settings, *, client_id: str, metrics_port: int | None = None) -> None:
-        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client import CollectorRegistry
 
         from connectors.capture.ingest import IngestMetrics, ingest
         from connectors.capture.sink import KafkaRecordSink
@@ -38,15 +39,32 @@ class Capture:
 
         self.registry = CollectorRegistry()
         self.metrics = IngestMetrics.create(self.registry)
+        # First: a bad or required-but-missing certificate fails before Kafka and S3 are touched.
+        self.metrics_server = None if metrics_port is None else serve_metrics(settings, self.registry, metrics_port)
         self.store = open_store(settings)
         self.producer = KafkaRecordSink.from_settings(settings, client_id=client_id)
         self.ingest_one = functools.partial(ingest, store=self.store, producer=self.producer,
                                             settings=settings, metrics=self.metrics)
-        if metrics_port is not None:
-            start_http_server(metrics_port, addr="127.0.0.1", registry=self.registry)
 
     def close(self) -> None:
         self.producer.close()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
+            self.metrics_server.server_close()
+
+
+def serve_metrics(settings, registry, port: int):
+    """``/metrics`` of ``registry`` on 127.0.0.1:``port`` in a daemon thread; HTTPS with
+    ``http.tls_cert`` (TLS 1.2 floor), and ``http.require_tls`` without one refuses to start,
+    like every other HTTP endpoint (inkstream/tls.py). Returns the server (``.scheme``,
+    ``server_address``)."""
+    from prometheus_client import MetricsHandler
+
+    from inkstream.tls import HTTPSServer, http_server_context
+
+    server = HTTPSServer(("127.0.0.1", port), MetricsHandler.factory(registry), http_server_context(settings.http))
+    threading.Thread(target=server.serve_forever, name="capture-metrics", daemon=True).start()
+    return server
 
 
 def _stop_event() -> threading.Event:
