@@ -2,7 +2,9 @@
 management for ``admin`` keys (``/v1/admin/apikeys``, audited: ``apikey_admin``).
 
 Authenticated by API keys (``X-API-Key`` or ``Authorization: Bearer``), stored hashed
-(``apikeys``). Every refusal is a 4xx with a JSON body ``{"reason": code, "detail": text}``:
+(``apikeys``). A ``read`` key sees the status of its own source's uploads only (any
+other id is the same 404 as an unknown one); with ``admin`` too, of every document.
+Every refusal is a 4xx with a JSON body ``{"reason": code, "detail": text}``:
 401 no/unknown/revoked key, 403 key lacks the scope (ingest, read or admin), 413 too large, 415 not a supported
 type, 422 unreadable (empty, encrypted, corrupt, bomb, bad metadata), 503 when S3 or
 Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
@@ -123,6 +125,7 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
         """Store one document and announce it on ``documents.ingested``."""
         result = await _store_upload(request, key, deps, settings, tmp_dir, max_bytes)
         if deps["status"] is not None:
+            deps["status"].observe_owner(result.doc_id, "http", key.source_ref)
             deps["status"].observe({"doc_id": result.doc_id, "stage": "ingested", "detail": None,
                                     "status": "duplicate" if result.duplicate else "stored",
                                     "occurred_at": now_ms()})
@@ -132,9 +135,12 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     @app.get("/v1/documents/{doc_id}", response_model=Status,
              responses={c: {"model": Refusal} for c in (401, 403, 404)})
     def document_status(doc_id: str, key: ApiKey = Depends(key_with("read"))) -> Status:
-        """The document's latest stage through the pipeline (from ``documents.status``)."""
-        record = deps["status"].get(doc_id) if deps["status"] is not None else None
-        if record is None:
+        """The document's latest stage through the pipeline (from ``documents.status``).
+        Only documents uploaded with a key of the caller's source; an ``admin`` key reads any."""
+        view = deps["status"]
+        record = view.get(doc_id) if view is not None else None
+        # Another source's document answers exactly like an unknown id: no probing.
+        if record is None or not (key.allows("admin") or _owned_by(key, view.owner(doc_id))):
             raise _Refused(404, "not_found", f"no document {doc_id} (or not seen yet)")
         return Status(doc_id=doc_id, stage=record["stage"], status=record["status"],
                       detail=record.get("detail"), updated_at=record["occurred_at"])
@@ -147,6 +153,18 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
         return {"ok": True}
 
     return app
+
+
+def _owned_by(key: ApiKey, owner: tuple[str, str | None] | None) -> bool:
+    """Whether ``key`` speaks for the source that uploaded the document. A key speaks for
+    its *source* (``apikeys``: ``source_ref`` is ``<source>/<key id>``), so every key of
+    that source — a rotated one too — reads its documents; a key of another source does
+    not. Documents of an unknown owner, or not captured over HTTP (hot folder, mail,
+    FTP, CLI), are left to ``admin`` keys: fail closed."""
+    if owner is None or not key.source:
+        return False
+    source, source_ref = owner
+    return source == "http" and bool(source_ref) and source_ref.rsplit("/", 1)[0] == key.source
 
 
 def _key_checker(deps: dict, scope: str):

@@ -1,10 +1,16 @@
 """``StatusView``: the latest ``documents.status`` record per doc_id, materialised in
 the API process by a background consumer thread (the compacted topic is the truth;
-this is a read model rebuilt from offset 0 at every start)."""
+this is a read model rebuilt from offset 0 at every start).
+
+It also learns each document's owner — ``(source, source_ref)`` from its
+``documents.ingested`` record (either lane) — so the API can answer a key only about
+its own source's documents. Only the two short strings are kept per document (interned:
+a deployment has few sources), never the record."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import uuid
 
@@ -14,13 +20,20 @@ log = logging.getLogger(__name__)
 
 
 class StatusView:
-    """Thread-safe map doc_id -> latest status record. ``observe`` lets the process that
-    wrote a record see it before the consumer reads it back (read-your-writes)."""
+    """Thread-safe maps doc_id -> latest status record and doc_id -> owner. ``observe``
+    and ``observe_owner`` let the process that wrote a record see it before the consumer
+    reads it back (read-your-writes). ``owner_topics``: the ``documents.ingested`` lanes
+    (physical names) to learn owners from; ``decode``: the codec's (sealed records open
+    with the deployment's keys), by default the process's."""
 
-    def __init__(self, topic: str, consumer_factory=None) -> None:
+    def __init__(self, topic: str, consumer_factory=None, *, owner_topics: tuple[str, ...] = (),
+                 decode=None) -> None:
         self.topic = topic
+        self.owner_topics = tuple(owner_topics)
         self._consumer_factory = consumer_factory
+        self._decode = decode
         self._latest: dict[str, dict] = {}
+        self._owners: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -39,11 +52,27 @@ class StatusView:
                 "auto.offset.reset": "earliest", "enable.auto.commit": "false",
                 "isolation.level": "read_committed"}))
 
-        return cls(settings.topics.name("documents.status"), factory)
+        from connectors.capture.ingest import ingested_topic
+        from schemas.codec import codec_for
+
+        lanes = tuple(dict.fromkeys(settings.topics.name(ingested_topic(p)) for p in ("high", "normal")))
+        return cls(settings.topics.name("documents.status"), factory, owner_topics=lanes,
+                   decode=codec_for(settings).decode)
 
     def get(self, doc_id: str) -> dict | None:
         with self._lock:
             return self._latest.get(doc_id)
+
+    def owner(self, doc_id: str) -> tuple[str, str | None] | None:
+        """``(source, source_ref)`` of the document's ingested record, or None when not
+        (yet) seen, erased, or older than ``documents.ingested``'s retention."""
+        with self._lock:
+            return self._owners.get(doc_id)
+
+    def observe_owner(self, doc_id: str, source: str, source_ref: str | None) -> None:
+        owner = (sys.intern(source), sys.intern(source_ref) if source_ref else None)
+        with self._lock:
+            self._owners[doc_id] = owner
 
     def observe(self, record: dict) -> None:
         with self._lock:
@@ -65,10 +94,11 @@ class StatusView:
 
     def _run(self) -> None:
         from inkstream.errors import RecordErased
-        from schemas.codec import decode
+        from schemas.codec import decode as process_decode
 
+        decode = self._decode or process_decode
         consumer = self._consumer_factory()
-        consumer.subscribe([self.topic])
+        consumer.subscribe([self.topic, *self.owner_topics])
         try:
             while not self._stop.is_set():
                 msg = consumer.poll(0.5)
@@ -78,6 +108,9 @@ class StatusView:
                     log.warning("status view: %s", msg.error())
                     continue
                 key = msg.key().decode() if msg.key() else None
+                if msg.topic() in self.owner_topics:
+                    self._learn_owner(msg, decode)
+                    continue
                 if msg.value() is None:  # tombstone: the document's status was deleted
                     if key:
                         with self._lock:
@@ -94,3 +127,20 @@ class StatusView:
                                 msg.partition(), msg.offset(), exc)
         finally:
             consumer.close()
+
+    def _learn_owner(self, msg, decode) -> None:
+        from inkstream.errors import RecordErased
+
+        if msg.value() is None:
+            return
+        try:
+            record = decode(msg.value(), msg.topic())
+        except RecordErased as exc:  # erased: nobody but an admin reads it any more
+            with self._lock:
+                self._owners.pop(exc.doc_id, None)
+            return
+        except Exception as exc:  # unreadable: its status stays admin-only (fail closed)
+            log.warning("status view: undecodable ingested record at %s/%s: %s",
+                        msg.partition(), msg.offset(), exc)
+            return
+        self.observe_owner(record["doc_id"], record["source"], record.get("source_ref"))
