@@ -29,11 +29,16 @@ def sign_envelope(settings: Settings, doc_id: str, envelope_id: str, *, port: in
 
     from connectors.esign.commands import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
+    from inkstream.tls import client_context
 
+    # With http.tls_cert the gateway serves HTTPS only: verify it against http.tls_ca.
+    tls = client_context(settings.http)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
-        rows = run_simulation(settings, provider="standard", doc_id=doc_id, url=f"http://127.0.0.1:{port}",
+        rows = run_simulation(settings, provider="standard", doc_id=doc_id, url=url,
                               envelope_id=envelope_id, events=list(SEQUENCES["standard"]), key=None,
-                              signer=SimSigner(*signer, auth_method="email"))
+                              signer=SimSigner(*signer, auth_method="email"),
+                              client=httpx.Client(timeout=30, verify=tls or True))
     except httpx.TransportError as exc:  # the gateway went away mid-sequence: a provider retries
         return [(f"transport: {type(exc).__name__}", 0)]
     return [(step, status) for step, status, _ in rows if status >= 300]
