@@ -27,29 +27,39 @@ def secure_settings():
     return load_settings(kafka={"bootstrap_servers": "broker.example:9094", "client": SECURE})
 
 
+# Every module that builds a client, imported BEFORE the classes are patched: a module
+# first imported under the patch would bind the recorder at import and keep it for the
+# rest of the session (monkeypatch only restores what it set).
+_CLIENT_MODULES = (
+    "connectors.capture.sink", "connectors.capture.status", "connectors.esign.publisher",
+    "connectors.esign.state", "inkstream.tracker", "ops.stack.kafka", "ops.stack.topics",
+    "streams.audit.kafka_check", "streams.review.follower", "streams.runtime", "streams.runtime.loop",
+    "streams.runtime.producer", "inkstream.admin_audit",
+)
+
+
 @pytest.fixture
 def built(monkeypatch):
+    import importlib
+    import sys
+
+    import confluent_kafka
+    import confluent_kafka.admin
+
+    for name in _CLIENT_MODULES:
+        importlib.import_module(name)
     configs: list[dict] = []
 
     def recorder(conf, *args, **kwargs):
         configs.append(dict(conf))
         raise _Built
 
-    import confluent_kafka
-    import confluent_kafka.admin
-
-    for target in (confluent_kafka, confluent_kafka.admin):
-        for name in ("Producer", "Consumer", "AdminClient"):
-            if hasattr(target, name):
-                monkeypatch.setattr(target, name, recorder)
-    # Modules that imported the classes at module level.
-    import inkstream.tracker
-    import streams.review.follower
-    import streams.runtime.loop
-
-    for module in (streams.runtime.loop, streams.review.follower, inkstream.tracker):
-        for name in ("Producer", "Consumer"):
-            if hasattr(module, name):
+    real = {name: getattr(confluent_kafka, name) for name in ("Producer", "Consumer")}
+    real["AdminClient"] = confluent_kafka.admin.AdminClient
+    # The classes themselves, and every module that imported them at module level.
+    for module in list(sys.modules.values()):
+        for name, cls in real.items():
+            if getattr(module, "__dict__", {}).get(name) is cls:
                 monkeypatch.setattr(module, name, recorder)
     return configs
 
