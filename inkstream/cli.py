@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "settings_or_exit"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Scanned and e-mailed contracts and invoices to CRM records and signed agreements.")
@@ -41,6 +41,19 @@ def _register_all() -> None:
                 continue  # area not built yet
             raise
         module.register(app)
+
+
+def settings_or_exit(**overrides):
+    """The settings for a command; a configuration error ends it with exit code 2 and the
+    reason, never a traceback."""
+    from inkstream.errors import ConfigError
+    from inkstream.settings import load_settings
+
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        typer.echo(f"inkstream: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def main() -> None:

@@ -12,18 +12,9 @@ from __future__ import annotations
 
 import typer
 
+from inkstream.cli import settings_or_exit
+
 __all__ = ["register"]
-
-
-def _settings():
-    from inkstream.errors import ConfigError
-    from inkstream.settings import load_settings
-
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(f"inkstream: {exc}", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _ring(settings):
@@ -46,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
         from inkstream.errors import InkstreamError
 
-        settings = _settings()
+        settings = settings_or_exit()
         path = settings.crypto.keyring_path(settings.data_dir)
         if not path.exists():
             typer.echo(f"no key ring at {path} yet: it is created when something is first encrypted")
@@ -73,7 +64,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.admin_audit import os_actor, record_admin_action
         from inkstream.errors import InkstreamError
 
-        settings = _settings()
+        settings = settings_or_exit()
         try:
             ring = _ring(settings)
             previous = ring.current

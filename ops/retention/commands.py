@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import typer
 
+from inkstream.cli import settings_or_exit
+
 __all__ = ["register"]
 
 _STORES = "kafka,clickhouse,s3"
-
-
-def _settings():
-    from inkstream.errors import ConfigError
-    from inkstream.settings import load_settings
-
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(f"inkstream: {exc}", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _stores(value: str) -> tuple[str, ...]:
@@ -63,7 +54,7 @@ def register(app: typer.Typer) -> None:
         """Policy configured vs what each server has (drift, conflicts, expired versions)."""
         from ops.retention.runner import report_all
 
-        items = report_all(_settings(), _stores(stores))
+        items = report_all(settings_or_exit(), _stores(stores))
         _print(items, "retention report", as_json)
         if check and any(i.drift for i in items):
             raise typer.Exit(1)
@@ -78,7 +69,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from ops.retention.runner import apply_all
 
-        settings = _settings()
+        settings = settings_or_exit()
         names = _stores(stores)
         if not dry_run:
             from inkstream.admin_audit import os_actor, record_admin_action

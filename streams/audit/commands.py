@@ -11,18 +11,9 @@ from pathlib import Path
 
 import typer
 
+from inkstream.cli import settings_or_exit
+
 __all__ = ["register"]
-
-
-def _settings():
-    from inkstream.errors import ConfigError
-    from inkstream.settings import load_settings
-
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(f"inkstream: {exc}", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _reader(settings):
@@ -63,7 +54,7 @@ def register(app: typer.Typer) -> None:
 
         from streams.audit.verify import kafka_verifier, verify
 
-        settings = _settings()
+        settings = settings_or_exit()
         report = verify(_reader(settings), _objects(settings, files), doc_id=doc,
                         kafka=kafka_verifier(settings) if kafka else None)
         if as_json:
@@ -94,7 +85,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from streams.audit.certificate import build_certificate, render_pdf
 
-        settings = _settings()
+        settings = settings_or_exit()
         try:
             cert = build_certificate(_reader(settings), doc_id, _objects(settings, files))
         except InkstreamError as exc:
@@ -124,7 +115,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from streams.audit.query import ReadOnlyViolation
 
-        settings = _settings()
+        settings = settings_or_exit()
         params = {}
         for item in param:
             name, sep, value = item.partition("=")
