@@ -25,6 +25,7 @@ import getpass
 import hashlib
 import re
 import threading
+import time
 from typing import Any
 
 from inkstream.errors import InkstreamError
@@ -34,6 +35,7 @@ __all__ = ["TOPIC", "AdminAuditError", "record_admin_action", "opaque_email", "o
 TOPIC = "admin.actions"
 # How long an admin action waits for the broker's acknowledgement before it is refused.
 _DELIVERY_TIMEOUT_S = 10.0
+_TOPIC_WAIT_S = 5.0  # metadata of a topic created just before
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 _producers: dict[tuple, Any] = {}
@@ -94,7 +96,14 @@ def _check_topic(producer: Any, topic: str) -> None:
     auto-create topics, so a produce would only time out)."""
     if topic in _known_topics:
         return
-    meta = producer.list_topics(topic, timeout=_DELIVERY_TIMEOUT_S).topics.get(topic)
+    # A topic created a moment ago can still be unknown to the broker's metadata: ask again
+    # for a few seconds before calling it missing.
+    deadline = time.monotonic() + _TOPIC_WAIT_S
+    while True:
+        meta = producer.list_topics(topic, timeout=_DELIVERY_TIMEOUT_S).topics.get(topic)
+        if (meta is not None and meta.error is None) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
     if meta is None or meta.error is not None:
         raise AdminAuditError(f"admin actions cannot be audited: topic {topic} does not exist "
                               f"({meta.error if meta else 'no metadata'}); `inkstream up` creates it")

@@ -18,6 +18,19 @@ if os.environ.get("CI"):
 from inkstream.settings import Settings, load_settings
 
 
+@pytest.fixture(autouse=True)
+def _process_codec_restored():
+    """A test that installs a process-wide codec (another data dir's key store, as a spawned
+    worker or the CLI does) must not leave it to the tests after it: they would seal with
+    keys their processors cannot find."""
+    import schemas.codec as codec
+    import schemas.sealing as sealing
+
+    before = codec._default, sealing._default
+    yield
+    codec._default, sealing._default = before
+
+
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     return load_settings()
