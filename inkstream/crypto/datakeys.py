@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import re
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +26,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from inkstream.crypto.keyring import KeyProvider, KeyUnavailable, key_provider
+from inkstream.crypto.keyring import KeyProvider, KeyUnavailable, key_provider, publish_private_json
 from inkstream.errors import InkstreamError
 
 __all__ = ["DocumentKeys", "KeyDestroyed"]
@@ -134,18 +133,8 @@ class DocumentKeys:
         kek_id, wrapped = self.provider.wrap(AESGCM.generate_key(bit_length=256), context=f"document:{doc_id}")
         stored = {"kek_id": kek_id, "wrapped": base64.b64encode(wrapped).decode()}
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(stored, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)  # first writer wins; a racing process reads the winner's key
-        except FileExistsError:
-            stored = _read(path) or stored
-        finally:
-            os.unlink(tmp)
+        if not publish_private_json(path, stored, replace=False):
+            stored = _read(path) or stored  # a racing process made it first: use the winner's key
         if path.with_suffix(".erased").exists():  # erased while we made it
             path.unlink(missing_ok=True)
             raise KeyDestroyed(f"the key of document {doc_id} was destroyed")

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.errors import ConfigError, InkstreamError
 
-__all__ = ["KeyProvider", "LocalKeyRing", "key_provider", "KeyUnavailable"]
+__all__ = ["KeyProvider", "LocalKeyRing", "key_provider", "KeyUnavailable", "publish_private_json"]
 
 _NONCE = 12
 
@@ -100,7 +100,7 @@ class LocalKeyRing:
             kek_id = _new_id()
             ring["keys"][kek_id] = _new_key()
             ring["current"] = kek_id
-            _write_atomically(self.path, ring)
+            publish_private_json(self.path, ring, replace=True)
             self._loaded = None
             return kek_id
 
@@ -127,18 +127,7 @@ class LocalKeyRing:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         kek_id = _new_id()
         ring = {"current": kek_id, "keys": {kek_id: _new_key()}}
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(ring, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, self.path)  # fails if another process created it first: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
+        publish_private_json(self.path, ring, replace=False)  # another process's ring wins a race
 
 
 def key_provider(settings) -> KeyProvider:
@@ -159,11 +148,23 @@ def _new_key() -> dict:
             "material": base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()}
 
 
-def _write_atomically(path: Path, data: dict) -> None:
+def publish_private_json(path: Path, data: dict, *, replace: bool) -> bool:
+    """Write ``data`` to ``path`` (mode 0600) all at once: a reader sees the old file or the
+    whole new one. ``replace=False`` publishes only if ``path`` does not exist yet (the
+    first writer wins; False when another process got there first)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    if replace:
+        os.replace(tmp, path)
+        return True
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
