@@ -6,10 +6,11 @@ from a light module that imports its heavy dependencies only inside the command,
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 
 import typer
 
-__all__ = ["app", "main", "settings_or_exit"]
+__all__ = ["app", "main", "settings_or_exit", "admin_action_errors"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Scanned and e-mailed contracts and invoices to CRM records and signed agreements.")
@@ -54,6 +55,20 @@ def settings_or_exit(**overrides):
     except ConfigError as exc:
         typer.echo(f"inkstream: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def admin_action_errors(command: str):
+    """An admin action that could not be audited (``AdminAuditError``) or configured is not
+    done: one line on stderr naming the command, exit 1, no traceback."""
+    from inkstream.admin_audit import AdminAuditError
+    from inkstream.errors import ConfigError
+
+    try:
+        yield
+    except (AdminAuditError, ConfigError) as exc:
+        typer.echo(f"inkstream {command}: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:

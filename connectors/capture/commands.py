@@ -5,12 +5,12 @@ Heavy imports live inside the commands."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from connectors.capture.listeners import LISTENERS
+from inkstream.cli import admin_action_errors
 
 __all__ = ["LISTENERS", "register", "expand_paths"]
 
@@ -70,7 +70,7 @@ def apikey_create(source: str = typer.Argument(..., help="Who the key speaks for
     from inkstream.settings import load_settings
 
     settings = load_settings()
-    with _audit_errors():
+    with admin_action_errors("apikey"):
         entry, secret = create_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(),
                                    source=source, scopes=tuple(scope))
     typer.echo(f"id: {entry.id}\nsource: {entry.source}\nscopes: {','.join(entry.scopes)}\nkey: {secret}")
@@ -85,25 +85,12 @@ def apikey_revoke(key_id: str = typer.Argument(..., help="The key's id (see `ink
     from inkstream.settings import load_settings
 
     settings = load_settings()
-    with _audit_errors():
+    with admin_action_errors("apikey"):
         revoked = revoke_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(), key_id=key_id)
     if not revoked:
         typer.echo(f"no live key {key_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
-
-
-@contextmanager
-def _audit_errors():
-    """An unaudited admin action is not done: say so in one line, exit 1 (no traceback)."""
-    from inkstream.admin_audit import AdminAuditError
-    from inkstream.errors import ConfigError
-
-    try:
-        yield
-    except (AdminAuditError, ConfigError) as exc:
-        typer.echo(f"inkstream apikey: {exc}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def apikey_list() -> None:

@@ -6,24 +6,11 @@ user before it is saved, and refused (exit 1, nothing changed) if it cannot be r
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import typer
 
+from inkstream.cli import admin_action_errors
+
 __all__ = ["register"]
-
-
-@contextmanager
-def _admin_action():
-    """An unaudited admin action is not done: one line on stderr, exit 1, no traceback."""
-    from inkstream.admin_audit import AdminAuditError
-    from inkstream.errors import ConfigError
-
-    try:
-        yield
-    except (AdminAuditError, ConfigError) as exc:
-        typer.echo(f"inkstream reviewer: {exc}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _context():
@@ -49,7 +36,7 @@ def register(app: typer.Typer) -> None:
                                          envvar="INKSTREAM_REVIEWER_PASSWORD")) -> None:
         """Create or reset a reviewer with a password (stored as a scrypt hash). Audited."""
         reviewers, audit = _context()
-        with _admin_action():
+        with admin_action_errors("reviewer"):
             reviewers.add_user(name, password, role=role, before_save=audit("reviewer.add", name, {"role": role}))
         typer.echo(f"reviewer {name} ({role}) saved")
 
@@ -57,14 +44,14 @@ def register(app: typer.Typer) -> None:
     def token(name: str, role: str = typer.Option("reviewer", help="reviewer or admin")) -> None:
         """Create a bearer token for a reverse proxy that authenticates NAME; printed once. Audited."""
         reviewers, audit = _context()
-        with _admin_action():
+        with admin_action_errors("reviewer"):
             typer.echo(reviewers.add_token(name, role=role, before_save=audit("reviewer.token", name, {"role": role})))
 
     @reviewer.command("remove")
     def remove(name: str) -> None:
         """Remove NAME's password and tokens; their access ends at once. Audited."""
         reviewers, audit = _context()
-        with _admin_action():
+        with admin_action_errors("reviewer"):
             if not reviewers.remove_user(name, before_save=audit("reviewer.remove", name)):
                 typer.echo(f"no reviewer {name}", err=True)
                 raise typer.Exit(1)
