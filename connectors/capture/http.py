@@ -29,6 +29,7 @@ from connectors.capture.apikey_admin import register_admin_routes
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
+from connectors.capture.mobile import mount_mobile_capture
 from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
 from inkstream.errors import CaptureError, ConnectorError
@@ -147,6 +148,7 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
 
     register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
                           refused=_Refused)
+    mount_mobile_capture(app)  # the phone page, same origin as the uploads it makes
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
