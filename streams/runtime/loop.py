@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
@@ -74,7 +74,12 @@ class Worker:
 
     def __init__(self, proc: Processor, settings, *, index: int = 0, codec: Codec | None = None,
                  metrics: Metrics | None = None, health: Health | None = None,
-                 exactly_once: bool | None = None, kafka_config: dict | None = None) -> None:
+                 exactly_once: bool | None = None, kafka_config: dict | None = None,
+                 consumer: Consumer | None = None,
+                 producer_factory: Callable[[dict], Producer] | None = None) -> None:
+        """``consumer`` replaces confluent-kafka's Consumer and ``producer_factory(config)``
+        builds each producer (renewals too) instead of ``Producer``: tests pass
+        ``streams.runtime.memory``'s to run the loop's logic without a broker."""
         self.proc, self.settings, self.index = proc, settings, index
         # exactly_once=False turns transactions off for a transactional processor (tests/bench only).
         self.exactly_once = proc.transactional if exactly_once is None else (exactly_once and proc.transactional)
@@ -92,7 +97,7 @@ class Worker:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._backlog: list[Message] = []
         base = client_config(settings, **(kafka_config or {}))
-        self.consumer = Consumer({
+        consumer_config = {
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
             "isolation.level": "read_committed", "enable.partition.eof": False,
@@ -100,7 +105,8 @@ class Worker:
             # Static membership: a restarted worker (same index) takes its partitions back at
             # once instead of waiting for the dead member's session to time out.
             "group.instance.id": transactional_id(settings, proc, index),
-        })
+        }
+        self.consumer = consumer if consumer is not None else Consumer(consumer_config)
         producer_config = {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
                            "client.id": f"inkstream-{proc.name}-{index}",
                            "on_delivery": self._on_delivery, "delivery.report.only.error": True}
@@ -110,7 +116,7 @@ class Worker:
         self._producer = RenewableProducer(
             producer_config, transactional=self.exactly_once, name=f"{proc.name}[{index}]",
             on_renew=lambda reason: self.metrics.producer_renewals(reason).inc(), txn_timeout_s=_TXN_TIMEOUT_S,
-            factory=lambda conf: Producer(conf))
+            factory=producer_factory or Producer)
 
     @property
     def producer(self) -> Producer:
@@ -121,11 +127,16 @@ class Worker:
         """Ask the loop to finish the record in hand, commit what is done, and close."""
         self._stop.set()
 
-    def run(self) -> None:
+    def start(self) -> None:
+        """Join the group and make the producer ready; ``run()`` does it first. Tests call
+        it, then ``step()`` as often as they like."""
         self._producer.start()  # transactional: fences a predecessor, aborts its open txn
         self.consumer.subscribe(list(self._logical), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke, on_lost=self._on_revoke)
         self.health.beat("running")
+
+    def run(self) -> None:
+        self.start()
         try:
             while not self._stop.is_set():
                 self.step()
