@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # Go lives in /usr/local/go on the project's machines; the S3 server is built with it.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test up down status venv system-deps
+.PHONY: demo test unit up down status venv system-deps
 
 demo: venv system-deps up
 	$(BIN)/inkstream demo
@@ -30,6 +30,11 @@ $(VENV)/.installed: pyproject.toml
 
 system-deps:
 	@bash ops/stack/system-deps.sh
+
+# The tests that need no running stack (no Kafka, S3 or Prometheus): minutes, not a
+# quarter of an hour; no `inkstream up`. Chromium still comes from system-deps.
+unit: venv system-deps
+	$(BIN)/pytest -m "not stack" $(PYTEST_ARGS)
 
 # `up` only when the stack is not already healthy (a running stack is left alone).
 up: venv
