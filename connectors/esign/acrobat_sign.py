@@ -10,6 +10,9 @@ Follows ``shared/specs/acrobat-sign/rest-v6/*.json`` (adobe/acrobat-sign, Swagge
   ``externalId.id`` = doc_id (v6's ``AgreementInfo`` has no merge-field property, so the
   external id is the link webhooks carry back in ``agreement.externalId``),
   ``state: IN_PROCESS``; → ``AgreementCreationResponse`` ``{"id"}``;
+- ``GET /api/rest/v6/agreements/{agreementId}`` → ``AgreementInfo`` (``status``: SIGNED,
+  APPROVED, ..., OUT_FOR_SIGNATURE, CANCELLED, EXPIRED; ``externalId.id``): what a
+  notification is confirmed against, since it carries only the (non-secret) client id;
 - ``GET /api/rest/v6/agreements/{agreementId}/combinedDocument`` → ``application/pdf``.
 
 Auth: ``Authorization: Bearer <OAuth access token>`` on every call.
@@ -19,14 +22,20 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import EsignError
 
 __all__ = ["AcrobatSign", "agreement_info"]
 
 # Agreements that no longer count: a new request for the document may be sent.
 _DEAD = frozenset({"CANCELLED", "EXPIRED"})
+# AgreementInfo.status (v6 enum) → the lifecycle events it proves. v6 reports a rejected and
+# a recalled agreement both as CANCELLED; every "done" status of a workflow is completion.
+_CONFIRMS = {
+    "SIGNED": {"completed"}, "APPROVED": {"completed"}, "ACCEPTED": {"completed"}, "DELIVERED": {"completed"},
+    "FORM_FILLED": {"completed"}, "CANCELLED": {"declined", "voided"}, "EXPIRED": {"expired"},
+}
 
 
 class AcrobatSign:
@@ -52,6 +61,14 @@ class AcrobatSign:
                         params={"externalId": request.doc_id})
         live = [a for a in response.json().get("userAgreementList") or [] if a.get("status") not in _DEAD]
         return CreatedEnvelope(self.name, live[0]["id"], "sent") if live else None
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/agreements/{path_segment(envelope_id)}",
+                        headers=self._auth)
+        agreement = response.json()
+        status = str(agreement.get("status") or "")
+        return ProviderStatus(status, frozenset(_CONFIRMS.get(status, set())),
+                              (agreement.get("externalId") or {}).get("id") or None)
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/agreements/{envelope_id}/combinedDocument",

@@ -6,6 +6,9 @@ Follows ``shared/specs/docusign/esignature.rest.swagger-v2.1.json`` (docusign/Op
   as ``documents[].documentBase64``, ``customFields.textCustomFields`` holding ``doc_id``
   (and the command's idempotency key) so Connect events link back, ``status: "sent"``;
   201 returns an ``envelopeSummary`` (``envelopeId``).
+- ``GET /v2.1/accounts/{accountId}/envelopes/{envelopeId}?include=custom_fields`` → the
+  ``envelope`` (``status``: completed, declined, voided, sent, delivered, ...; the ``doc_id``
+  text custom field): what a Connect event is confirmed against;
 - ``GET /v2.1/accounts/{accountId}/envelopes/{envelopeId}/documents/combined`` →
   ``application/pdf`` (every document merged, signed).
 - Recipient authentication on ``signer``: ``accessCode``; SMS
@@ -29,8 +32,8 @@ from collections.abc import Callable
 import httpx
 
 from connectors.access_scopes import ESIGN_SCOPES
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import ConfigError, EsignError
 
 __all__ = ["DocuSign", "jwt_assertion", "DOC_ID_FIELD", "IDEMPOTENCY_FIELD"]
@@ -115,6 +118,17 @@ class DocuSign:
             "from_date": since, "status": "any", "custom_field": f"{IDEMPOTENCY_FIELD}={request.idempotency_key}"})
         envelopes = response.json().get("envelopes") or []
         return CreatedEnvelope(self.name, envelopes[0]["envelopeId"], envelopes[0].get("status", "sent")) if envelopes else None
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/envelopes/{path_segment(envelope_id)}",
+                        headers=self._bearer(), params={"include": "custom_fields"})
+        envelope = response.json()
+        status = str(envelope.get("status") or "")
+        fields = (envelope.get("customFields") or {}).get("textCustomFields") or []
+        doc_id = next((f.get("value") for f in fields if f.get("name") == DOC_ID_FIELD and f.get("value")), None)
+        # DocuSign has no "expired" envelope status: an expired envelope is voided by DocuSign.
+        confirms = {"completed": {"completed"}, "declined": {"declined"}, "voided": {"voided", "expired"}}.get(status, set())
+        return ProviderStatus(status, frozenset(confirms), doc_id)
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/envelopes/{envelope_id}/documents/combined",

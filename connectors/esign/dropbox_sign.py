@@ -8,6 +8,10 @@ Follows ``shared/specs/dropbox-sign/openapi.yaml`` (hellosign/hellosign-openapi)
   ``metadata[doc_id]``); signers may have ``pin`` (access code) and
   ``sms_phone_number`` with ``sms_phone_number_type: authentication``;
   → ``SignatureRequestGetResponse`` (``signature_request.signature_request_id``).
+- ``GET /signature_request/{signature_request_id}`` → ``SignatureRequestGetResponse``
+  (``is_complete``, ``is_declined``, ``expires_at``, ``metadata.doc_id``); a cancelled request
+  answers 410 ("the resource has been deleted", ``POST /signature_request/cancel``): what a
+  callback is confirmed against, since its ``event_hash`` covers only time and type;
 - ``GET /signature_request/files/{signature_request_id}?file_type=pdf`` → the signed PDF;
   409 while the files are still being prepared (retry).
 
@@ -18,8 +22,10 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+import time
+
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import EsignError
 
 __all__ = ["DropboxSign", "send_form"]
@@ -40,6 +46,24 @@ class DropboxSign:
                         data=send_form(request, test_mode=self._test_mode),
                         files={"files[0]": (request.file_name, request.pdf, "application/pdf")})
         return CreatedEnvelope(self.name, response.json()["signature_request"]["signature_request_id"], "sent")
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/signature_request/{path_segment(envelope_id)}",
+                        auth=self._auth, gone=(410,))
+        if response.status_code == 410:
+            return ProviderStatus("canceled", frozenset({"voided"}))
+        request = response.json().get("signature_request") or {}
+        doc_id = (request.get("metadata") or {}).get("doc_id")
+        expires = request.get("expires_at")
+        if request.get("is_complete") is True:
+            status, confirms = "complete", {"completed"}
+        elif request.get("is_declined") is True:
+            status, confirms = "declined", {"declined"}
+        elif isinstance(expires, int) and expires < time.time():
+            status, confirms = "expired", {"expired"}
+        else:
+            status, confirms = "awaiting_signature", set()
+        return ProviderStatus(status, frozenset(confirms), str(doc_id) if doc_id else None)
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/signature_request/files/{envelope_id}",

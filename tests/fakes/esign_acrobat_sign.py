@@ -7,6 +7,9 @@ Built from ``shared/specs/acrobat-sign/rest-v6/transientDocuments.json`` and
 - ``POST /api/rest/v6/agreements`` — ``AgreementInfo`` validated strictly against the model;
   201 ``AgreementCreationResponse`` ``{"id"}``; 400 ``{"code", "message"}`` otherwise;
 - ``GET /api/rest/v6/agreements?externalId=`` — ``UserAgreements`` (``userAgreementList``);
+- ``GET /api/rest/v6/agreements/{agreementId}`` — the ``AgreementInfo`` (validated against the
+  model before it is served) with ``status`` from ``self.status`` (``OUT_FOR_SIGNATURE`` until
+  a test sets ``SIGNED``, ``CANCELLED``, ``EXPIRED`` ...); 404 ``INVALID_AGREEMENT_ID``;
 - ``GET /api/rest/v6/agreements/{agreementId}/combinedDocument`` — ``application/pdf``.
 """
 
@@ -29,6 +32,7 @@ class FakeAcrobatSign:
         self.transient: dict[str, bytes] = {}
         self.agreements: dict[str, dict] = {}
         self.fail_next: list[int] = []
+        self.status: dict[str, str] = {}  # agreement id -> AgreementInfo.status
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -71,4 +75,13 @@ class FakeAcrobatSign:
                 return httpx.Response(404, json={"code": "INVALID_AGREEMENT_ID", "message": "no such agreement"})
             return httpx.Response(200, content=signed_pdf(agreement_id, provider="acrobat_sign"),
                                   headers={"Content-Type": "application/pdf"})
+        if request.method == "GET" and path.startswith(prefix) and "/" not in path[len(prefix):]:
+            agreement_id = path[len(prefix):]
+            if agreement_id not in self.agreements:
+                return httpx.Response(404, json={"code": "INVALID_AGREEMENT_ID", "message": "no such agreement"})
+            info = {**self.agreements[agreement_id], "id": agreement_id,
+                    "status": self.status.get(agreement_id, "OUT_FOR_SIGNATURE")}
+            errors = acrobat_sign_errors("AgreementInfo", info)
+            assert not errors, errors  # the fake itself must answer in the vendor's shape
+            return httpx.Response(200, json=info)
         return httpx.Response(404, json={"code": "NOT_FOUND", "message": path})
