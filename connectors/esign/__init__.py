@@ -18,9 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from connectors.esign.layout import Tab
+
 __all__ = [
     "AUTH_METHODS", "PROVIDERS", "EsignProvider", "Recipient", "EnvelopeRequest", "CreatedEnvelope",
-    "ProviderStatus", "provider_name",
+    "ProviderStatus", "Tab", "provider_name",
 ]
 
 # Recipient authentication options inkstream understands; each provider maps the ones it
@@ -61,6 +63,9 @@ class EnvelopeRequest:
     recipients: tuple[Recipient, ...]
     message: str = ""
     file_name: str = "document.pdf"
+    # Where each signer signs and dates, and the locked pre-filled values
+    # (connectors.esign.layout.place_tabs); empty: one box per signer at a fixed spot.
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True)

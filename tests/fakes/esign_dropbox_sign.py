@@ -61,6 +61,13 @@ class FakeDropboxSign:
             for signer in body.get("signers", []):
                 if "order" in signer:
                     signer["order"] = int(signer["order"])
+            # Bracket-notation form values are text; the schema types them (integer, boolean).
+            for field in body.get("form_fields_per_document", []):
+                for key in ("document_index", "page", "x", "y", "width", "height"):
+                    if key in field:
+                        field[key] = int(field[key])
+                if "required" in field:
+                    field["required"] = field["required"] in ("1", "true")
             body["files"] = [name for name in files if name.startswith("files[")]
             errors = dropbox_sign_errors("SignatureRequestSendRequest", body)
             if errors or not body["files"]:
