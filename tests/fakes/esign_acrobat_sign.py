@@ -99,15 +99,23 @@ class FakeAcrobatSign:
         return httpx.Response(404, json={"code": "NOT_FOUND", "message": path})
 
     def _sets(self, agreement_id: str) -> list[dict]:
-        return [{"id": f"{agreement_id[-8:]}-set{i}", "memberInfos": [{"email": m["email"], "id": f"m{i}{j}"}
-                                                                     for j, m in enumerate(p["memberInfos"])],
+        return [{"id": f"{agreement_id[-8:]}-set{i}",
+                 "memberInfos": [{"email": m["email"], "id": f"m{i}{j}",
+                                  "securityOption": m.get("securityOption") or {"authenticationMethod": "NONE"}}
+                                 for j, m in enumerate(p["memberInfos"])],
                  "order": p["order"], "role": p["role"]}
                 for i, p in enumerate(self.agreements[agreement_id]["participantSetsInfo"])]
 
     def _agreement_part(self, request: httpx.Request, agreement_id: str, leaf: str) -> httpx.Response:
         bad = lambda msg: httpx.Response(400, json={"code": "INVALID_ARGUMENTS", "message": msg})  # noqa: E731
         if request.method == "GET" and leaf == "members":
-            return httpx.Response(200, json={"participantSets": self._sets(agreement_id)})
+            members = {"participantSets": self._sets(agreement_id), "ccsInfo": [], "nextParticipantSets": [],
+                       "sharesInfo": [], "senderInfo": {"company": "inkstream", "email": "sender@inkstream.example",
+                                                        "name": "Sender", "participantId": "sender-1", "self": True,
+                                                        "status": "WAITING_FOR_OTHERS"}}
+            errors = acrobat_sign_errors("MembersInfo", members)
+            assert not errors, errors  # the fake itself must answer in the vendor's shape
+            return httpx.Response(200, json=members)
         if request.method == "PUT" and leaf == "formFields":
             body = json.loads(request.content)
             errors = acrobat_sign_errors("FormFieldPutInfo", body)
