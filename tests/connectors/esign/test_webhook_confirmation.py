@@ -192,3 +192,19 @@ def test_a_webhook_envelope_id_never_becomes_another_url_path(live_settings, ven
     response = gateway.post(body)
     assert response.status_code == 401 and _produced(gateway) == []
     assert json.loads(response.content)["reason"] == "unconfirmed"
+
+
+def test_the_gateway_confirms_with_a_provider_only_where_its_api_credentials_are_set(base_settings):
+    from pydantic import SecretStr
+
+    from connectors.esign.gateway import confirming_providers
+
+    esign = base_settings.esign
+    settings = base_settings.model_copy(update={"esign": esign.model_copy(update={
+        "dropbox_sign": esign.dropbox_sign.model_copy(update={"api_key": SecretStr(KEYS["dropbox_sign"])}),
+        "acrobat_sign": esign.acrobat_sign.model_copy(update={"access_token": None}),
+        "docusign": esign.docusign.model_copy(update={"account_id": None, "access_token": None}),
+    })})
+    providers = confirming_providers(settings, client=httpx.Client(transport=FakeDropboxSign(api_key=KEYS["dropbox_sign"]).transport()))
+    assert isinstance(providers("dropbox-sign"), DropboxSign)
+    assert providers("acrobat_sign") is None and providers("docusign") is None  # never the simulation
