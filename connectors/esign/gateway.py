@@ -50,7 +50,8 @@ from connectors.esign.verify import (
 )
 from inkstream.errors import ConnectorError, EsignError, EsignRateLimited, EsignTransient, WebhookVerificationError
 
-__all__ = ["create_app", "serve", "webhook_keys", "confirming_providers", "DROPBOX_SIGN_REPLY"]
+__all__ = ["create_app", "serve", "webhook_keys", "confirming_providers", "check_standard_secrets",
+           "DROPBOX_SIGN_REPLY"]
 
 log = logging.getLogger(__name__)
 DROPBOX_SIGN_REPLY = "Hello API Event Received"
@@ -234,6 +235,20 @@ def _warn_local_secrets(settings) -> None:
         log.warning("acrobat_sign webhooks accept the LOCAL DEVELOPMENT client id: set esign.acrobat_sign.client_ids")
 
 
+def check_standard_secrets(settings) -> None:
+    """Refuse to start with a Standard Webhooks secret no reference library accepts (the
+    request-time check would only ever answer 401 not_configured)."""
+    from connectors.esign.verify import standard_secret_bytes
+    from inkstream.errors import ConfigError
+
+    for number, secret in enumerate(webhook_keys(settings, "standard"), start=1):
+        try:
+            standard_secret_bytes(secret)
+        except ValueError as exc:
+            raise ConfigError(f"esign.standard.webhook_keys[{number}] is not a Standard Webhooks secret "
+                              f"(whsec_ + base64, padded or not): {exc}") from None
+
+
 def confirming_providers(settings, client=None) -> Callable[[str], EsignProvider | None]:
     """The providers' API clients the gateway confirms final events with (built on first
     use; None for a provider without credentials)."""
@@ -263,6 +278,7 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     from inkstream.tls import uvicorn_tls_options
 
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
+    check_standard_secrets(settings)
     _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     reader = KafkaEnvelopeReader(settings, book)
