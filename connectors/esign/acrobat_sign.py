@@ -33,6 +33,8 @@ __all__ = ["AcrobatSign", "agreement_info", "form_field"]
 
 # Agreements that no longer count: a new request for the document may be sent.
 _DEAD = frozenset({"CANCELLED", "EXPIRED"})
+# UserAgreement.status of an agreement still being authored (not sent to anyone yet).
+_AUTHORING = frozenset({"WAITING_FOR_AUTHORING", "AUTHORING", "DRAFT"})
 # AgreementInfo.status (v6 enum) → the lifecycle events it proves. v6 reports a rejected and
 # a recalled agreement both as CANCELLED; every "done" status of a workflow is completion.
 _CONFIRMS = {
@@ -78,7 +80,12 @@ class AcrobatSign:
         response = call(self._client, self.name, "GET", f"{self._base}/agreements", headers=self._auth,
                         params={"externalId": request.doc_id})
         live = [a for a in response.json().get("userAgreementList") or [] if a.get("status") not in _DEAD]
-        return CreatedEnvelope(self.name, live[0]["id"], "sent") if live else None
+        if not live:
+            return None
+        if request.tabs and live[0].get("status") in _AUTHORING:
+            # Created, but the process stopped before its fields were placed: finish it.
+            self._place_fields(live[0]["id"], request)
+        return CreatedEnvelope(self.name, live[0]["id"], "sent")
 
     def envelope_status(self, envelope_id: str) -> ProviderStatus:
         response = call(self._client, self.name, "GET", f"{self._base}/agreements/{path_segment(envelope_id)}",

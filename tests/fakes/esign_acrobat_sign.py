@@ -71,7 +71,8 @@ class FakeAcrobatSign:
             return httpx.Response(201, json={"id": agreement_id})
         if request.method == "GET" and path == "/api/rest/v6/agreements":
             external_id = request.url.params.get("externalId")
-            found = [{"id": aid, "status": "OUT_FOR_SIGNATURE", "name": body["name"], "esign": True}
+            found = [{"id": aid, "name": body["name"], "esign": True,
+                      "status": {"AUTHORING": "WAITING_FOR_AUTHORING"}.get(self.status.get(aid, ""), "OUT_FOR_SIGNATURE")}
                      for aid, body in self.agreements.items()
                      if external_id is None or body.get("externalId", {}).get("id") == external_id]
             return httpx.Response(200, json={"userAgreementList": found, "page": {}})

@@ -218,3 +218,26 @@ def test_docusign_id_verification_without_a_workflow_id_is_a_clear_error():
     with pytest.raises(EsignError, match="idv_workflow_id"):
         client.create_envelope(_request(Recipient("C", "c@acme.example", auth="idv")))
     assert fake.envelopes == {}
+
+
+def test_an_acrobat_agreement_left_in_authoring_by_a_crash_is_finished_not_resent():
+    fake = FakeAcrobatSign()
+    crash = {"armed": True}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if crash["armed"] and request.url.path.endswith("/members"):
+            crash["armed"] = False
+            raise httpx.ConnectError("the process died here")
+        return fake.handle(request)
+
+    client = AcrobatSign(httpx.Client(transport=httpx.MockTransport(handle)), base_url="https://api.na1.adobesign.com",
+                         access_token=fake.token)
+    request = _request(CLIENT, VENDOR)
+    with pytest.raises(EsignError):
+        client.create_envelope(request)
+    [agreement_id] = fake.agreements
+    assert fake.status[agreement_id] == "AUTHORING"
+    # The redelivered command asks before creating (as the dispatcher does): the same agreement, now sent.
+    found = client.find_envelope(request)
+    assert found.envelope_id == agreement_id and len(fake.agreements) == 1
+    assert fake.status[agreement_id] == "OUT_FOR_SIGNATURE" and len(fake.form_fields[agreement_id]) == 5
