@@ -33,7 +33,7 @@ from connectors.esign.events import ProviderEvent
 from connectors.esign.state import TERMINAL, EnvelopeBook
 from inkstream.errors import EsignTransient, WebhookVerificationError
 
-__all__ = ["Confirmer", "NOT_CONFIRMED_WITH_AN_API"]
+__all__ = ["Confirmer", "NOT_CONFIRMED_WITH_AN_API", "confirming_providers"]
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +86,22 @@ class Confirmer:
         if source not in self._warned:
             self._warned.add(source)
             log.warning("SIMULATION mode: %s final events are NOT confirmed with the provider (no credentials)", source)
+
+
+def confirming_providers(settings, client=None) -> Callable[[str], EsignProvider | None]:
+    """The providers' API clients the gateway confirms final events with (built on first
+    use; None for a provider without API credentials, never the simulation)."""
+    import httpx
+
+    from connectors.esign import provider_name
+    from connectors.esign.providers import build_provider, has_credentials
+
+    http = client or httpx.Client(timeout=settings.esign.timeout_s)
+    cache: dict[str, EsignProvider | None] = {}
+
+    def providers(name: str) -> EsignProvider | None:
+        name = provider_name(name)
+        if name not in cache:
+            cache[name] = build_provider(settings, name, http) if has_credentials(settings, name) else None
+        return cache[name]
+    return providers

@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from connectors.esign import EsignProvider
-from connectors.esign.confirm import Confirmer
+from connectors.esign.confirm import Confirmer, confirming_providers
 from connectors.esign.events import (
     ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
 )
@@ -46,12 +46,13 @@ from connectors.esign.metrics import GatewayMetrics
 from connectors.esign.publisher import Publisher
 from connectors.esign.state import EnvelopeBook
 from connectors.esign.verify import (
-    check_event_age, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign, verify_standard,
+    check_event_age, check_standard_secrets, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign,
+    verify_standard,
 )
-from inkstream.errors import ConnectorError, EsignError, EsignRateLimited, EsignTransient, WebhookVerificationError
+from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
+from inkstream.errors import EsignRateLimited, EsignTransient  # provider look-ups (confirm.py)
 
-__all__ = ["create_app", "serve", "webhook_keys", "confirming_providers", "check_standard_secrets",
-           "DROPBOX_SIGN_REPLY"]
+__all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
 
 log = logging.getLogger(__name__)
 DROPBOX_SIGN_REPLY = "Hello API Event Received"
@@ -235,39 +236,6 @@ def _warn_local_secrets(settings) -> None:
         log.warning("acrobat_sign webhooks accept the LOCAL DEVELOPMENT client id: set esign.acrobat_sign.client_ids")
 
 
-def check_standard_secrets(settings) -> None:
-    """Refuse to start with a Standard Webhooks secret no reference library accepts (the
-    request-time check would only ever answer 401 not_configured)."""
-    from connectors.esign.verify import standard_secret_bytes
-    from inkstream.errors import ConfigError
-
-    for number, secret in enumerate(webhook_keys(settings, "standard"), start=1):
-        try:
-            standard_secret_bytes(secret)
-        except ValueError as exc:
-            raise ConfigError(f"esign.standard.webhook_keys[{number}] is not a Standard Webhooks secret "
-                              f"(whsec_ + base64, padded or not): {exc}") from None
-
-
-def confirming_providers(settings, client=None) -> Callable[[str], EsignProvider | None]:
-    """The providers' API clients the gateway confirms final events with (built on first
-    use; None for a provider without credentials)."""
-    import httpx
-
-    from connectors.esign import provider_name
-    from connectors.esign.providers import build_provider, has_credentials
-
-    http = client or httpx.Client(timeout=settings.esign.timeout_s)
-    cache: dict[str, EsignProvider | None] = {}
-
-    def providers(name: str) -> EsignProvider | None:
-        name = provider_name(name)
-        if name not in cache:
-            cache[name] = build_provider(settings, name, http) if has_credentials(settings, name) else None
-        return cache[name]
-    return providers
-
-
 def serve(settings, *, port: int, host: str | None = None) -> None:
     """Materialise ``esign.envelopes``, then serve until SIGTERM/SIGINT."""
     import uvicorn
@@ -278,9 +246,9 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     from inkstream.tls import uvicorn_tls_options
 
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
-    check_standard_secrets(settings)
     _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
+    check_standard_secrets(webhook_keys(settings, "standard"))  # before Kafka: fail fast
     reader = KafkaEnvelopeReader(settings, book)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
     # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.

@@ -26,7 +26,7 @@ from inkstream.errors import WebhookVerificationError
 __all__ = [
     "verify_docusign", "docusign_signature", "verify_dropbox_sign", "dropbox_sign_event_hash",
     "verify_acrobat_client_id", "verify_standard", "standard_signature", "standard_secret_bytes",
-    "check_event_age",
+    "check_event_age", "check_standard_secrets",
 ]
 
 _MAX_DOCUSIGN_HEADERS = 100
@@ -96,6 +96,19 @@ def standard_secret_bytes(secret: str) -> bytes:
     if not key:
         raise ValueError("a Standard Webhooks secret may not be empty")
     return key
+
+
+def check_standard_secrets(secrets: Sequence[str]) -> None:
+    """ConfigError naming the first configured secret no reference library accepts (at start:
+    at request time such a secret only ever answers 401 not_configured)."""
+    from inkstream.errors import ConfigError
+
+    for number, secret in enumerate(secrets, start=1):
+        try:
+            standard_secret_bytes(secret)
+        except ValueError as exc:
+            raise ConfigError(f"esign.standard.webhook_keys[{number}] is not a Standard Webhooks secret "
+                              f"(whsec_ + base64, padded or not): {exc}") from None
 
 
 def standard_signature(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:

@@ -197,7 +197,7 @@ def test_a_webhook_envelope_id_never_becomes_another_url_path(live_settings, ven
 def test_the_gateway_confirms_with_a_provider_only_where_its_api_credentials_are_set(base_settings):
     from pydantic import SecretStr
 
-    from connectors.esign.gateway import confirming_providers
+    from connectors.esign.confirm import confirming_providers
 
     esign = base_settings.esign
     settings = base_settings.model_copy(update={"esign": esign.model_copy(update={

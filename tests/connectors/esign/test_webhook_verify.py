@@ -135,13 +135,15 @@ def test_a_secret_no_library_accepts_is_refused_as_not_configured_not_a_crash(se
 def test_the_gateway_refuses_to_start_with_a_secret_no_library_accepts(base_settings):
     from pydantic import SecretStr
 
-    from connectors.esign.gateway import check_standard_secrets
+    from connectors.esign.gateway import webhook_keys
+    from connectors.esign.verify import check_standard_secrets
     from inkstream.errors import ConfigError
 
     def with_keys(*keys):
         esign = base_settings.esign
-        return base_settings.model_copy(update={"esign": esign.model_copy(update={
+        settings = base_settings.model_copy(update={"esign": esign.model_copy(update={
             "standard": esign.standard.model_copy(update={"webhook_keys": [SecretStr(k) for k in keys]})})})
+        return webhook_keys(settings, "standard")  # what serve() checks before it starts
 
     check_standard_secrets(with_keys(SW_SECRET, SW_SECRET.removeprefix("whsec_").rstrip("=")))
     with pytest.raises(ConfigError, match=r"webhook_keys\[2\]"):
