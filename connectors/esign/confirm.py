@@ -95,6 +95,7 @@ def confirming_providers(settings, client=None) -> Callable[[str], EsignProvider
 
     from connectors.esign import provider_name
     from connectors.esign.providers import build_provider, has_credentials
+    from connectors.esign.simulated import SimulatedProvider
 
     http = client or httpx.Client(timeout=settings.esign.timeout_s)
     cache: dict[str, EsignProvider | None] = {}
@@ -102,6 +103,8 @@ def confirming_providers(settings, client=None) -> Callable[[str], EsignProvider
     def providers(name: str) -> EsignProvider | None:
         name = provider_name(name)
         if name not in cache:
-            cache[name] = build_provider(settings, name, http) if has_credentials(settings, name) else None
+            built = build_provider(settings, name, http) if has_credentials(settings, name) else None
+            # In the simulation mode the builder answers with the simulation: nothing to ask.
+            cache[name] = None if isinstance(built, SimulatedProvider) else built
         return cache[name]
     return providers

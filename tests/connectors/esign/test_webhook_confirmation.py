@@ -201,6 +201,7 @@ def test_the_gateway_confirms_with_a_provider_only_where_its_api_credentials_are
 
     esign = base_settings.esign
     settings = base_settings.model_copy(update={"esign": esign.model_copy(update={
+        "provider": "dropbox_sign",
         "dropbox_sign": esign.dropbox_sign.model_copy(update={"api_key": SecretStr(KEYS["dropbox_sign"])}),
         "acrobat_sign": esign.acrobat_sign.model_copy(update={"access_token": None}),
         "docusign": esign.docusign.model_copy(update={"account_id": None, "access_token": None}),
@@ -208,3 +209,7 @@ def test_the_gateway_confirms_with_a_provider_only_where_its_api_credentials_are
     providers = confirming_providers(settings, client=httpx.Client(transport=FakeDropboxSign(api_key=KEYS["dropbox_sign"]).transport()))
     assert isinstance(providers("dropbox-sign"), DropboxSign)
     assert providers("acrobat_sign") is None and providers("docusign") is None  # never the simulation
+    simulation = settings.model_copy(update={"esign": settings.esign.model_copy(update={"provider": "simulated"})})
+    from connectors.esign.simulated import SimulatedProvider
+
+    assert not isinstance(confirming_providers(simulation)("dropbox_sign"), SimulatedProvider)
