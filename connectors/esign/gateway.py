@@ -36,13 +36,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from connectors.esign import EsignProvider
-from connectors.esign.confirm import Confirmer, confirming_providers
 from connectors.esign.events import (
     ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
 )
 from connectors.esign.intake import Intake
 from connectors.esign.metrics import GatewayMetrics
+from connectors.esign import EsignProvider
+from connectors.esign.confirm import Confirmer, confirming_providers
 from connectors.esign.publisher import Publisher
 from connectors.esign.state import EnvelopeBook
 from connectors.esign.verify import (
