@@ -229,6 +229,7 @@ class EsignProviderSettings(_Section):
     user_id: str | None = None                # DocuSign JWT grant: impersonated user
     private_key_file: Path | None = None      # DocuSign JWT grant: RSA key (PEM)
     oauth_base: str | None = None             # DocuSign account server
+    idv_workflow_id: str | None = None        # DocuSign: the account's ID verification workflow (auth: idv)
     api_key: SecretStr | None = None          # Dropbox Sign API key (also its webhook key)
     # Webhook verification. The defaults are local development values (like the S3 secret):
     # override them in production; the gateway warns at start while they are in use.

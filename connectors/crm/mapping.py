@@ -24,7 +24,7 @@ from connectors.crm.transforms import apply_transforms, check_arg
 from inkstream.errors import MappingError
 
 __all__ = [
-    "CANONICAL_FIELDS", "DERIVED_FIELDS", "Mapping", "ObjectSpec", "FieldSpec", "Issue",
+    "CANONICAL_FIELDS", "DERIVED_FIELDS", "Mapping", "ObjectSpec", "FieldSpec", "Issue", "SignatureRequestSpec",
     "load_mapping", "check_file", "lint", "render_fields", "render_template", "source_value",
 ]
 
@@ -118,13 +118,35 @@ class ActionSpec(_Model):
     body: str | None = None
 
 
+class SignerSpec(_Model):
+    """One signer of ``request_signature`` (name/email/phone: from, const or template)."""
+
+    name: FieldSpec = FieldSpec(**{"from": "signer_name"})
+    email: FieldSpec = FieldSpec(**{"from": "signer_email"})
+    phone: FieldSpec | None = None
+    routing_order: int = Field(1, ge=1)
+    anchor: str | None = None   # text this signer's signature goes beside (default: request's anchors)
+
+
+class PrefillSpec(_Sourced):
+    anchor: str | None = None   # text the pre-filled value goes beside (default: the tab label)
+
+
+# Envelope options, read by streams.esign.request_plan; auth per document type.
+class SignatureRequestSpec(ActionSpec):
+    signers: list[SignerSpec] = Field(default_factory=lambda: [SignerSpec()], min_length=1)
+    auth: dict[Literal["contract", "invoice"], Literal["email", "sms", "phone", "kba", "idv"]] = {}
+    prefill: dict[str, PrefillSpec] = {}
+    anchors: list[str] = ["Signature", "Signed by", "Unterschrift", "Signature du client"]
+
+
 class Mapping(_Model):
     version: str = Field(min_length=1)
     crm: Literal["salesforce", "hubspot", "zoho"]
     objects: dict[str, ObjectSpec]
     attach_file: ActionSpec | None = None
     timeline_event: ActionSpec | None = None
-    request_signature: ActionSpec | None = None
+    request_signature: SignatureRequestSpec | None = None
 
     def upsert_order(self) -> list[str]:
         """Roles ordered so that every link target comes first."""
@@ -330,6 +352,15 @@ def lint(mapping: Mapping) -> list[Issue]:
             issues.append(Issue((action, "to"), f"unknown object role {spec.to!r}"))
         issues += _check_template(spec.title, (action, "title"))
         issues += _check_template(spec.body, (action, "body"))
+    signing = mapping.request_signature
+    for i, signer in enumerate(signing.signers if signing else []):
+        for part in ("name", "email", "phone"):
+            fspec = getattr(signer, part)
+            if fspec is not None:
+                path = ("request_signature", "signers", i, part)
+                issues += _check_sources(fspec, path) + _check_template(fspec.template, path + ("template",))
+    for label, pspec in (signing.prefill if signing else {}).items():
+        issues += _check_sources(pspec, ("request_signature", "prefill", label))
     return issues
 
 

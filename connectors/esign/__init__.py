@@ -18,9 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from connectors.esign.layout import Tab
+
 __all__ = [
     "AUTH_METHODS", "PROVIDERS", "EsignProvider", "Recipient", "EnvelopeRequest", "CreatedEnvelope",
-    "provider_name",
+    "ProviderStatus", "Tab", "provider_name",
 ]
 
 # Recipient authentication options inkstream understands; each provider maps the ones it
@@ -61,6 +63,9 @@ class EnvelopeRequest:
     recipients: tuple[Recipient, ...]
     message: str = ""
     file_name: str = "document.pdf"
+    # Where each signer signs and dates, and the locked pre-filled values
+    # (connectors.esign.layout.place_tabs); empty: one box per signer at a fixed spot.
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,20 @@ class CreatedEnvelope:
     provider: str
     envelope_id: str
     status: str = "sent"
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """What the provider's own API says about an envelope (never what a webhook claims).
+
+    ``confirms``: the lifecycle event types this state proves (a completed DocuSign envelope
+    proves ``completed``; an Acrobat Sign ``CANCELLED`` agreement proves ``declined`` or
+    ``voided``, which v6 does not tell apart); ``doc_id``: the document id the envelope
+    carries in the provider's metadata; ``status``: the vendor's own word, for logs."""
+
+    status: str
+    confirms: frozenset[str]
+    doc_id: str | None = None
 
 
 @runtime_checkable
@@ -81,6 +100,9 @@ class EsignProvider(Protocol):
       Dropbox Sign ``metadata.doc_id``), and returns the provider's envelope id. An auth
       option the provider does not offer raises ``EsignError`` (never silently dropped).
     - ``download_signed(envelope_id)`` returns the bytes of the combined signed PDF.
+    - ``envelope_status(envelope_id)`` asks the provider's API for the envelope's current
+      state (:class:`ProviderStatus`); the gateway confirms every final webhook with it
+      before the envelope state changes, so a forged or replayed callback completes nothing.
     - MAY offer ``find_envelope(request) -> CreatedEnvelope | None``: the envelope already
       created for this request (by idempotency key or doc id), which the dispatcher asks
       before creating; this closes the crash window between "created at the provider" and
@@ -97,3 +119,5 @@ class EsignProvider(Protocol):
     def create_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope: ...
 
     def download_signed(self, envelope_id: str) -> bytes: ...
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus: ...

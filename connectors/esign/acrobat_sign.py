@@ -9,7 +9,13 @@ Follows ``shared/specs/acrobat-sign/rest-v6/*.json`` (adobe/acrobat-sign, Swagge
   ``securityOption.authenticationMethod`` NONE / PASSWORD / PHONE / KBA),
   ``externalId.id`` = doc_id (v6's ``AgreementInfo`` has no merge-field property, so the
   external id is the link webhooks carry back in ``agreement.externalId``),
-  ``state: IN_PROCESS``; → ``AgreementCreationResponse`` ``{"id"}``;
+  ``state: IN_PROCESS``; → ``AgreementCreationResponse`` ``{"id"}``; with layout tabs the
+  agreement is created in ``AUTHORING``, then ``GET .../members`` (participant set ids),
+  ``PUT .../formFields`` (``FormFieldPutInfo``: SIGNATURE, SIGNATURE_DATE and read-only
+  pre-filled DATA fields at ``FormFieldLocation``s) and ``PUT .../state`` ``IN_PROCESS``;
+- ``GET /api/rest/v6/agreements/{agreementId}`` → ``AgreementInfo`` (``status``: SIGNED,
+  APPROVED, ..., OUT_FOR_SIGNATURE, CANCELLED, EXPIRED; ``externalId.id``): what a
+  notification is confirmed against, since it carries only the (non-secret) client id;
 - ``GET /api/rest/v6/agreements/{agreementId}/combinedDocument`` → ``application/pdf``.
 
 Auth: ``Authorization: Bearer <OAuth access token>`` on every call.
@@ -19,14 +25,22 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient, Tab
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import EsignError
 
-__all__ = ["AcrobatSign", "agreement_info"]
+__all__ = ["AcrobatSign", "agreement_info", "form_field"]
 
 # Agreements that no longer count: a new request for the document may be sent.
 _DEAD = frozenset({"CANCELLED", "EXPIRED"})
+# UserAgreement.status of an agreement still being authored (not sent to anyone yet).
+_AUTHORING = frozenset({"WAITING_FOR_AUTHORING", "AUTHORING", "DRAFT"})
+# AgreementInfo.status (v6 enum) → the lifecycle events it proves. v6 reports a rejected and
+# a recalled agreement both as CANCELLED; every "done" status of a workflow is completion.
+_CONFIRMS = {
+    "SIGNED": {"completed"}, "APPROVED": {"completed"}, "ACCEPTED": {"completed"}, "DELIVERED": {"completed"},
+    "FORM_FILLED": {"completed"}, "CANCELLED": {"declined", "voided"}, "EXPIRED": {"expired"},
+}
 
 
 class AcrobatSign:
@@ -44,14 +58,42 @@ class AcrobatSign:
         transient_id = upload.json()["transientDocumentId"]
         response = call(self._client, self.name, "POST", f"{self._base}/agreements", headers=self._auth,
                         json=agreement_info(request, transient_id))
-        return CreatedEnvelope(self.name, response.json()["id"], "sent")
+        agreement_id = response.json()["id"]
+        if request.tabs:
+            self._place_fields(agreement_id, request)
+        return CreatedEnvelope(self.name, agreement_id, "sent")
+
+    def _place_fields(self, agreement_id: str, request: EnvelopeRequest) -> None:
+        """An agreement created in AUTHORING gets its form fields, then goes out (IN_PROCESS)."""
+        members = call(self._client, self.name, "GET", f"{self._base}/agreements/{agreement_id}/members",
+                       headers=self._auth).json()
+        sets = sorted(members.get("participantSets") or [], key=lambda p: p.get("order", 0))
+        by_email = {(m.get("email") or "").lower(): p["id"] for p in sets for m in p.get("memberInfos") or []}
+        assignees = [by_email.get(r.email.lower()) for r in request.recipients]
+        call(self._client, self.name, "PUT", f"{self._base}/agreements/{agreement_id}/formFields", headers=self._auth,
+             json={"fields": [form_field(tab, index, assignees) for index, tab in enumerate(request.tabs)]})
+        call(self._client, self.name, "PUT", f"{self._base}/agreements/{agreement_id}/state", headers=self._auth,
+             json={"state": "IN_PROCESS"})
 
     def find_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope | None:
         """A live agreement already created for this document (``GET /agreements?externalId=``)."""
         response = call(self._client, self.name, "GET", f"{self._base}/agreements", headers=self._auth,
                         params={"externalId": request.doc_id})
         live = [a for a in response.json().get("userAgreementList") or [] if a.get("status") not in _DEAD]
-        return CreatedEnvelope(self.name, live[0]["id"], "sent") if live else None
+        if not live:
+            return None
+        if request.tabs and live[0].get("status") in _AUTHORING:
+            # Created, but the process stopped before its fields were placed: finish it.
+            self._place_fields(live[0]["id"], request)
+        return CreatedEnvelope(self.name, live[0]["id"], "sent")
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/agreements/{path_segment(envelope_id)}",
+                        headers=self._auth)
+        agreement = response.json()
+        status = str(agreement.get("status") or "")
+        return ProviderStatus(status, frozenset(_CONFIRMS.get(status, set())),
+                              (agreement.get("externalId") or {}).get("id") or None)
 
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/agreements/{envelope_id}/combinedDocument",
@@ -70,9 +112,27 @@ def agreement_info(request: EnvelopeRequest, transient_id: str) -> dict:
             for r in request.recipients
         ],
         "signatureType": "ESIGN",
-        "state": "IN_PROCESS",
+        # With tabs, fields are placed before it goes out (AUTHORING → formFields → IN_PROCESS).
+        "state": "AUTHORING" if request.tabs else "IN_PROCESS",
         "externalId": {"id": request.doc_id},
     }
+
+
+def form_field(tab: Tab, index: int, assignees: list[str | None]) -> dict:
+    """A v6 ``FormField`` for a layout tab. ``FormFieldLocation.top`` counts from the page's
+    bottom (the spec's wording), the layout's ``y`` from its top."""
+    location = {"pageNumber": tab.page, "left": round(tab.x, 1), "top": round(tab.page_height - tab.y, 1),
+                "width": round(tab.width, 1), "height": round(tab.height, 1)}
+    field = {"name": tab.label or f"inkstream_{tab.kind}_{index}", "locations": [location]}
+    if tab.kind == "text":
+        return {**field, "inputType": "TEXT_FIELD", "contentType": "DATA", "defaultValue": tab.value or "",
+                "readOnly": True, "required": False, "assignee": "NOBODY"}
+    assignee = assignees[tab.recipient] if tab.recipient < len(assignees) else None
+    if assignee is None:
+        raise EsignError("acrobat_sign: the agreement has no participant set for a signer of this request")
+    if tab.kind == "signature":
+        return {**field, "inputType": "SIGNATURE", "contentType": "SIGNATURE", "required": True, "assignee": assignee}
+    return {**field, "inputType": "TEXT_FIELD", "contentType": "SIGNATURE_DATE", "readOnly": True, "assignee": assignee}
 
 
 def _member(recipient: Recipient) -> dict:
@@ -90,8 +150,9 @@ def _member(recipient: Recipient) -> dict:
         return {**member, "securityOption": {"authenticationMethod": "PHONE", "phoneInfo": _phone_info(recipient.phone)}}
     if auth == "kba":
         return {**member, "securityOption": {"authenticationMethod": "KBA"}}
-    raise EsignError(f"acrobat_sign: recipient authentication {auth!r} is not offered here "
-                     "(supported: email, access_code, sms/phone, kba)")
+    raise EsignError(f"acrobat_sign: recipient authentication {auth!r} is not offered by REST v6 "
+                     "(ParticipantSecurityOption: NONE, PASSWORD, PHONE, KBA, WEB_IDENTITY, ADOBE_SIGN; "
+                     "supported: email, access_code, sms/phone, kba)")
 
 
 def _phone_info(phone: str) -> dict:

@@ -6,9 +6,17 @@ Follows ``shared/specs/docusign/esignature.rest.swagger-v2.1.json`` (docusign/Op
   as ``documents[].documentBase64``, ``customFields.textCustomFields`` holding ``doc_id``
   (and the command's idempotency key) so Connect events link back, ``status: "sent"``;
   201 returns an ``envelopeSummary`` (``envelopeId``).
+- ``GET /v2.1/accounts/{accountId}/envelopes/{envelopeId}?include=custom_fields`` → the
+  ``envelope`` (``status``: completed, declined, voided, sent, delivered, ...; the ``doc_id``
+  text custom field): what a Connect event is confirmed against;
 - ``GET /v2.1/accounts/{accountId}/envelopes/{envelopeId}/documents/combined`` →
   ``application/pdf`` (every document merged, signed).
-- Recipient authentication on ``signer``: ``accessCode``; SMS
+- Tabs per signer (``signHereTabs``, ``dateSignedTabs``, locked pre-filled ``textTabs``),
+  placed by ``anchorString`` + offsets when the anchor text is unique in the document, else
+  by ``pageNumber``/``xPosition``/``yPosition`` (connectors.esign.layout); ``routingOrder``
+  per signer.
+- Recipient authentication on ``signer``: ``accessCode``; ID verification
+  (``identityVerification.workflowId``, the account's IDV workflow); SMS
   (``idCheckConfigurationName: "SMS Auth $"`` + ``smsAuthentication.senderProvidedNumbers``);
   phone (``"Phone Auth $"`` + ``phoneAuthentication``); KBA (``"ID Check $"``).
 - OAuth: a configured access token, or the JWT grant (``grant_type=urn:ietf:params:oauth:
@@ -29,8 +37,8 @@ from collections.abc import Callable
 import httpx
 
 from connectors.access_scopes import ESIGN_SCOPES
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient, Tab
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import ConfigError, EsignError
 
 __all__ = ["DocuSign", "jwt_assertion", "DOC_ID_FIELD", "IDEMPOTENCY_FIELD"]
@@ -69,7 +77,8 @@ class DocuSign:
     def __init__(self, client: httpx.Client, *, base_url: str, account_id: str,
                  access_token: str | None = None, oauth_base: str | None = None,
                  integration_key: str | None = None, user_id: str | None = None,
-                 private_key_pem: bytes | None = None, clock: Callable[[], float] = time.time) -> None:
+                 private_key_pem: bytes | None = None, clock: Callable[[], float] = time.time,
+                 idv_workflow_id: str | None = None) -> None:
         if not access_token and not (oauth_base and integration_key and user_id and private_key_pem):
             raise ConfigError("DocuSign needs esign.docusign.access_token or the JWT grant settings "
                               "(oauth_base, integration_key, user_id, private_key_file)")
@@ -78,6 +87,7 @@ class DocuSign:
         self._static_token = access_token
         self._jwt = (oauth_base, integration_key, user_id, private_key_pem)
         self._clock = clock
+        self._idv_workflow_id = idv_workflow_id
         self._token: tuple[str, float] | None = None
         self._lock = threading.Lock()
 
@@ -100,7 +110,7 @@ class DocuSign:
         return body["access_token"], self._clock() + float(body.get("expires_in", 3600)) - 60
 
     def create_envelope(self, request: EnvelopeRequest) -> CreatedEnvelope:
-        definition = envelope_definition(request)
+        definition = envelope_definition(request, idv_workflow_id=self._idv_workflow_id)
         response = call(self._client, self.name, "POST", f"{self._base}/envelopes",
                         json=definition, headers=self._bearer())
         summary = response.json()
@@ -116,13 +126,24 @@ class DocuSign:
         envelopes = response.json().get("envelopes") or []
         return CreatedEnvelope(self.name, envelopes[0]["envelopeId"], envelopes[0].get("status", "sent")) if envelopes else None
 
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/envelopes/{path_segment(envelope_id)}",
+                        headers=self._bearer(), params={"include": "custom_fields"})
+        envelope = response.json()
+        status = str(envelope.get("status") or "")
+        fields = (envelope.get("customFields") or {}).get("textCustomFields") or []
+        doc_id = next((f.get("value") for f in fields if f.get("name") == DOC_ID_FIELD and f.get("value")), None)
+        # DocuSign has no "expired" envelope status: an expired envelope is voided by DocuSign.
+        confirms = {"completed": {"completed"}, "declined": {"declined"}, "voided": {"voided", "expired"}}.get(status, set())
+        return ProviderStatus(status, frozenset(confirms), doc_id)
+
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/envelopes/{envelope_id}/documents/combined",
                         headers={**self._bearer(), "Accept": "application/pdf"})
         return response.content
 
 
-def envelope_definition(request: EnvelopeRequest) -> dict:
+def envelope_definition(request: EnvelopeRequest, *, idv_workflow_id: str | None = None) -> dict:
     """The ``envelopeDefinition`` body for ``request`` (validated against the swagger in tests)."""
     return {
         "emailSubject": request.title[:100],  # DocuSign caps the subject at 100 characters
@@ -136,16 +157,43 @@ def envelope_definition(request: EnvelopeRequest) -> dict:
             {"name": DOC_ID_FIELD, "value": request.doc_id, "show": "false", "required": "false"},
             {"name": IDEMPOTENCY_FIELD, "value": request.idempotency_key, "show": "false", "required": "false"},
         ]},
-        "recipients": {"signers": [_signer(r, i) for i, r in enumerate(request.recipients, start=1)]},
+        "recipients": {"signers": [_signer(r, i, request.tabs, idv_workflow_id=idv_workflow_id)
+                                   for i, r in enumerate(request.recipients, start=1)]},
     }
 
 
-def _signer(recipient: Recipient, number: int) -> dict:
+def _position(tab: Tab) -> dict:
+    """A tab's place: by its anchor text when that text is unique in the document (DocuSign
+    finds it itself), else by page and position (DocuSign's pixels are points at 72 dpi)."""
+    where = {"documentId": "1", "tabLabel": tab.label or f"inkstream_{tab.kind}_{tab.recipient + 1}"}
+    if tab.anchor:
+        return {**where, "anchorString": tab.anchor, "anchorUnits": "pixels", "anchorIgnoreIfNotPresent": "false",
+                "anchorXOffset": str(round(tab.anchor_dx)), "anchorYOffset": str(round(tab.anchor_dy))}
+    return {**where, "pageNumber": str(tab.page), "xPosition": str(round(tab.x)), "yPosition": str(round(tab.y))}
+
+
+def _tabs(tabs: tuple[Tab, ...], index: int, number: int) -> dict:
+    mine = [t for t in tabs if t.recipient == index]
+    if not tabs:  # no layout known: one box per signer at a fixed spot on page 1
+        return {"signHereTabs": [{"documentId": "1", "pageNumber": "1", "xPosition": "72",
+                                  "yPosition": str(600 + 40 * (number - 1))}]}
+    out: dict[str, list] = {}
+    for tab in mine:
+        if tab.kind == "signature":
+            out.setdefault("signHereTabs", []).append(_position(tab))
+        elif tab.kind == "date":
+            out.setdefault("dateSignedTabs", []).append(_position(tab))
+        else:
+            out.setdefault("textTabs", []).append({
+                **_position(tab), "value": tab.value or "", "locked": "true", "required": "false",
+                "width": str(round(tab.width)), "height": str(round(tab.height))})
+    return out
+
+
+def _signer(recipient: Recipient, number: int, tabs: tuple[Tab, ...] = (), *, idv_workflow_id: str | None = None) -> dict:
     signer = {
         "email": recipient.email, "name": recipient.name, "recipientId": str(number),
-        "routingOrder": str(recipient.routing_order),
-        "tabs": {"signHereTabs": [{"documentId": "1", "pageNumber": "1", "xPosition": "72",
-                                   "yPosition": str(600 + 40 * (number - 1))}]},
+        "routingOrder": str(recipient.routing_order), "tabs": _tabs(tabs, number - 1, number),
     }
     auth = recipient.auth
     if auth == "email":
@@ -163,8 +211,14 @@ def _signer(recipient: Recipient, number: int) -> dict:
                 "phoneAuthentication": {"recipMayProvideNumber": "false", "senderProvidedNumbers": [recipient.phone]}}
     if auth == "kba":
         return {**signer, "idCheckConfigurationName": "ID Check $"}
+    if auth == "idv":
+        # ID verification runs an account-specific IDV workflow (recipientIdentityVerification).
+        if not idv_workflow_id:
+            raise EsignError("docusign: authentication 'idv' needs esign.docusign.idv_workflow_id "
+                             "(the account's identity verification workflow id)")
+        return {**signer, "identityVerification": {"workflowId": idv_workflow_id}}
     raise EsignError(f"docusign: recipient authentication {auth!r} is not offered here "
-                     "(supported: email, access_code, sms, phone, kba)")
+                     "(supported: email, access_code, sms, phone, kba, idv)")
 
 
 def _need(value: str | None, what: str, auth: str) -> None:

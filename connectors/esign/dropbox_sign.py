@@ -6,8 +6,14 @@ Follows ``shared/specs/dropbox-sign/openapi.yaml`` (hellosign/hellosign-openapi)
   ``multipart/form-data`` (the file travels as ``files[0]``; nested values in the
   bracket notation of the API reference: ``signers[0][email_address]``,
   ``metadata[doc_id]``); signers may have ``pin`` (access code) and
-  ``sms_phone_number`` with ``sms_phone_number_type: authentication``;
+  ``sms_phone_number`` with ``sms_phone_number_type: authentication``; ``order`` = routing
+  order; tabs as ``form_fields_per_document`` (``signature``, ``date_signed`` at the layout's
+  coordinates, ``text-merge`` pre-filled by ``custom_fields`` of the same name);
   → ``SignatureRequestGetResponse`` (``signature_request.signature_request_id``).
+- ``GET /signature_request/{signature_request_id}`` → ``SignatureRequestGetResponse``
+  (``is_complete``, ``is_declined``, ``expires_at``, ``metadata.doc_id``); a cancelled request
+  answers 410 ("the resource has been deleted", ``POST /signature_request/cancel``): what a
+  callback is confirmed against, since its ``event_hash`` covers only time and type;
 - ``GET /signature_request/files/{signature_request_id}?file_type=pdf`` → the signed PDF;
   409 while the files are still being prepared (retry).
 
@@ -18,11 +24,16 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, Recipient
-from connectors.esign.httpcall import call
+import time
+
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
+from connectors.esign.httpcall import call, path_segment
 from inkstream.errors import EsignError
 
 __all__ = ["DropboxSign", "send_form"]
+
+# layout tab kind → SubFormFieldsPerDocument* type (the ``type`` discriminator)
+_FIELD_TYPES = {"signature": "signature", "date": "date_signed", "text": "text-merge"}
 
 
 class DropboxSign:
@@ -41,6 +52,24 @@ class DropboxSign:
                         files={"files[0]": (request.file_name, request.pdf, "application/pdf")})
         return CreatedEnvelope(self.name, response.json()["signature_request"]["signature_request_id"], "sent")
 
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        response = call(self._client, self.name, "GET", f"{self._base}/signature_request/{path_segment(envelope_id)}",
+                        auth=self._auth, gone=(410,))
+        if response.status_code == 410:
+            return ProviderStatus("canceled", frozenset({"voided"}))
+        request = response.json().get("signature_request") or {}
+        doc_id = (request.get("metadata") or {}).get("doc_id")
+        expires = request.get("expires_at")
+        if request.get("is_complete") is True:
+            status, confirms = "complete", {"completed"}
+        elif request.get("is_declined") is True:
+            status, confirms = "declined", {"declined"}
+        elif isinstance(expires, int) and expires < time.time():
+            status, confirms = "expired", {"expired"}
+        else:
+            status, confirms = "awaiting_signature", set()
+        return ProviderStatus(status, frozenset(confirms), str(doc_id) if doc_id else None)
+
     def download_signed(self, envelope_id: str) -> bytes:
         response = call(self._client, self.name, "GET", f"{self._base}/signature_request/files/{envelope_id}",
                         params={"file_type": "pdf"}, auth=self._auth, not_ready=(409,))
@@ -58,6 +87,19 @@ def send_form(request: EnvelopeRequest, *, test_mode: bool = False) -> dict[str,
     for index, recipient in enumerate(request.recipients):
         for key, value in _signer(recipient).items():
             form[f"signers[{index}][{key}]"] = value
+    merged = 0
+    for index, tab in enumerate(request.tabs):
+        field = {"document_index": "0", "api_id": f"inkstream_{tab.kind}_{index}", "name": tab.label or tab.kind,
+                 "type": _FIELD_TYPES[tab.kind], "page": str(tab.page), "x": str(round(tab.x)), "y": str(round(tab.y)),
+                 "width": str(round(tab.width)), "height": str(round(tab.height)),
+                 "required": "0" if tab.kind == "text" else "1", "signer": str(tab.recipient)}
+        for key, value in field.items():
+            form[f"form_fields_per_document[{index}][{key}]"] = value
+        if tab.kind == "text":
+            # A merge field is pre-filled by the custom field of the same name.
+            form[f"custom_fields[{merged}][name]"] = field["api_id"]
+            form[f"custom_fields[{merged}][value]"] = tab.value or ""
+            merged += 1
     return form
 
 
@@ -75,5 +117,5 @@ def _signer(recipient: Recipient) -> dict[str, str]:
             raise EsignError("dropbox_sign: authentication 'sms' needs the recipient's phone")
         return {**signer, "sms_phone_number": recipient.phone.replace(" ", ""),
                 "sms_phone_number_type": "authentication"}
-    raise EsignError(f"dropbox_sign: recipient authentication {auth!r} is not offered "
-                     "(supported: email, access_code, sms)")
+    raise EsignError(f"dropbox_sign: recipient authentication {auth!r} is not offered by the Dropbox Sign API "
+                     "(signers offer only pin and sms_phone_number; supported: email, access_code, sms)")

@@ -13,6 +13,10 @@ Runs behind a TLS-terminating proxy in production; binds 127.0.0.1 by default.
 ``GET /metrics``, ``GET /healthz``
 ====================================  ==============================================
 
+Final events (completed, declined, voided, expired) are confirmed with the provider's API
+first (:mod:`connectors.esign.confirm`): contradicted → 401 reason ``unconfirmed``;
+provider unreachable → 503 + Retry-After (the vendor redelivers).
+
 Unverified → 401 ``{"error": "unverified", "reason": ...}``, counted in
 ``inkstream_webhook_verification_failures_total{provider,reason}``, audited on
 ``webhooks.rejected``, nothing on ``esign.events``. A verified but unreadable body → 400
@@ -37,12 +41,16 @@ from connectors.esign.events import (
 )
 from connectors.esign.intake import Intake
 from connectors.esign.metrics import GatewayMetrics
+from connectors.esign import EsignProvider
+from connectors.esign.confirm import Confirmer, confirming_providers
 from connectors.esign.publisher import Publisher
 from connectors.esign.state import EnvelopeBook
 from connectors.esign.verify import (
-    check_event_age, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign, verify_standard,
+    check_event_age, check_standard_secrets, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign,
+    verify_standard,
 )
 from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
+from inkstream.errors import EsignRateLimited, EsignTransient  # provider look-ups (confirm.py)
 
 __all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
 
@@ -73,10 +81,15 @@ def _json(data: bytes | str) -> dict:
 
 
 def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: Callable[[], object] | None = None,
-               registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
+               registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time,
+               providers: Callable[[str], EsignProvider | None] = lambda name: None) -> FastAPI:
+    """``providers(name)``: the provider's API client that final events are confirmed with,
+    None where no credentials are set (then only the simulation mode lets them through)."""
     registry = registry or CollectorRegistry()
     intake = Intake(publisher=publisher, book=book, metrics=GatewayMetrics.create(registry), refresh=refresh)
-    hooks = _Webhooks(settings, intake, clock)
+    confirmer = Confirmer(providers=providers, book=book, refresh=refresh,
+                          simulation=settings.esign.provider == "simulated")
+    hooks = _Webhooks(settings, intake, confirmer, clock)
     app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake, app.state.registry = intake, registry
     app.middleware("http")(hooks.limit_body)
@@ -101,8 +114,9 @@ class _Webhooks:
     """One method per endpoint; each verifies exactly as its vendor specifies, then hands
     the parsed event to :class:`Intake`."""
 
-    def __init__(self, settings, intake: Intake, clock: Callable[[], float]) -> None:
+    def __init__(self, settings, intake: Intake, confirmer: Confirmer, clock: Callable[[], float]) -> None:
         self._settings, self._esign, self._intake, self._clock = settings, settings.esign, intake, clock
+        self._confirmer = confirmer
 
     async def _handle(self, provider: str, request: Request, body: bytes, step, ok) -> Response:
         """``step()`` verifies and parses (raising to refuse); ``ok(outcome)`` builds the reply."""
@@ -115,6 +129,19 @@ class _Webhooks:
         except (_Malformed, EsignError) as exc:
             log.info("malformed %s webhook: %s", provider, exc)
             return await self._refuse(provider, "malformed", 400, request, body)
+        try:
+            event = await run_in_threadpool(self._confirmer.confirm, event)
+        except WebhookVerificationError as exc:
+            log.warning("%s webhook not confirmed by the provider: %s", provider, exc)
+            return await self._refuse(provider, exc.reason, 401, request, body)
+        except EsignTransient as exc:
+            log.warning("could not confirm a %s webhook with the provider: %s", provider, exc)
+            wait = int(exc.retry_after) + 1 if isinstance(exc, EsignRateLimited) else 30
+            return JSONResponse({"error": "unavailable", "reason": "provider_unreachable"}, status_code=503,
+                                headers={"Retry-After": str(wait)})
+        except EsignError as exc:  # the provider refused the look-up (404: no such envelope there)
+            log.warning("%s webhook names an envelope the provider does not confirm: %s", provider, exc)
+            return await self._refuse(provider, "unconfirmed", 401, request, body)
         try:
             outcome = await run_in_threadpool(self._intake.accept, event, body)
         except ConnectorError:
@@ -221,12 +248,14 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
     _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
+    check_standard_secrets(webhook_keys(settings, "standard"))  # before Kafka: fail fast
     reader = KafkaEnvelopeReader(settings, book)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
     # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.
     publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
                                                           f"{socket.gethostname()}-{port}")
-    app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5))
+    app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5),
+                     providers=confirming_providers(settings))
     try:
         uvicorn.run(app, host=host or settings.http.host, port=port, log_level="info", **tls)
     finally:

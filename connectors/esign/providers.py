@@ -46,7 +46,7 @@ def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
         return DocuSign(client, base_url=section.base_url, account_id=section.account_id,
                         access_token=section.access_token.get_secret_value() if section.access_token else None,
                         oauth_base=section.oauth_base, integration_key=section.integration_key,
-                        user_id=section.user_id, private_key_pem=pem)
+                        user_id=section.user_id, private_key_pem=pem, idv_workflow_id=section.idv_workflow_id)
     if name == "acrobat_sign":
         from connectors.esign.acrobat_sign import AcrobatSign
         return AcrobatSign(client, base_url=section.base_url, access_token=section.access_token.get_secret_value())

@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus
+from inkstream.errors import EsignError
 
 __all__ = ["SimulatedProvider", "signed_pdf"]
 
@@ -51,3 +52,8 @@ class SimulatedProvider:
 
     def download_signed(self, envelope_id: str) -> bytes:
         return signed_pdf(envelope_id)
+
+    def envelope_status(self, envelope_id: str) -> ProviderStatus:
+        # A simulation keeps no envelope anywhere: there is nothing to confirm against. The
+        # gateway never asks it (connectors.esign.confirm decides what simulated envelopes get).
+        raise EsignError("the SIMULATED provider has no envelope state to confirm an event with")

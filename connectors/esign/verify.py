@@ -26,7 +26,7 @@ from inkstream.errors import WebhookVerificationError
 __all__ = [
     "verify_docusign", "docusign_signature", "verify_dropbox_sign", "dropbox_sign_event_hash",
     "verify_acrobat_client_id", "verify_standard", "standard_signature", "standard_secret_bytes",
-    "check_event_age",
+    "check_event_age", "check_standard_secrets",
 ]
 
 _MAX_DOCUSIGN_HEADERS = 100
@@ -84,12 +84,31 @@ def verify_acrobat_client_id(client_id: str | None, allowed: Sequence[str]) -> s
 
 
 def standard_secret_bytes(secret: str) -> bytes:
-    """``whsec_<base64>`` → key bytes (the prefix is optional, as in the reference libraries)."""
+    """``whsec_<base64>`` → key bytes, decoded exactly as the reference library
+    (``standardwebhooks.Webhook``) does: the prefix is optional and the base64 may be
+    unpadded. An empty or undecodable secret is a configuration error (ValueError)."""
     raw = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
     try:
-        return base64.b64decode(raw, validate=True)
-    except binascii.Error as exc:
+        # The library appends "==" and lets b64decode skip the surplus padding.
+        key = base64.b64decode(raw + "==")
+    except (binascii.Error, ValueError) as exc:
         raise ValueError("a Standard Webhooks secret must be whsec_ + base64") from exc
+    if not key:
+        raise ValueError("a Standard Webhooks secret may not be empty")
+    return key
+
+
+def check_standard_secrets(secrets: Sequence[str]) -> None:
+    """ConfigError naming the first configured secret no reference library accepts (at start:
+    at request time such a secret only ever answers 401 not_configured)."""
+    from inkstream.errors import ConfigError
+
+    for number, secret in enumerate(secrets, start=1):
+        try:
+            standard_secret_bytes(secret)
+        except ValueError as exc:
+            raise ConfigError(f"esign.standard.webhook_keys[{number}] is not a Standard Webhooks secret "
+                              f"(whsec_ + base64, padded or not): {exc}") from None
 
 
 def standard_signature(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:
@@ -116,7 +135,16 @@ def verify_standard(body: bytes, headers: Mapping[str, str], secrets: Sequence[s
         raise WebhookVerificationError("no secret configured", provider="standard", reason="not_configured")
     # Only v1 entries count; other versions are ignored as the specification says.
     presented = [part for part in signature.split(" ") if part.startswith("v1,")]
-    expected = [standard_signature(s, msg_id, stamp, body) for s in secrets]
+    expected = []
+    for secret in secrets:
+        try:
+            expected.append(standard_signature(secret, msg_id, stamp, body))
+        except ValueError:
+            # A secret no reference library accepts either: never a 500; the other keys
+            # still count, and with none usable the request is refused as not configured.
+            continue
+    if not expected:
+        raise WebhookVerificationError("no usable secret configured", provider="standard", reason="not_configured")
     if not presented or not _any_equal(expected, presented):
         raise WebhookVerificationError("no v1 signature matches", provider="standard", reason="bad_signature")
 

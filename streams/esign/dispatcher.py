@@ -7,7 +7,9 @@ key, so a redelivered command creates no second envelope.
 
 Command fields used (as the mapper writes them): ``fields.title``, ``signer_name``,
 ``signer_email``, optional ``signer_auth`` (email, sms, phone, kba) and ``signer_phone``,
-``crm`` (the CRM that gets the signed file), ``file_name``; ``file`` = the original's claim
+``crm`` (the CRM that gets the signed file), ``file_name``, and ``esign_plan`` (signers with
+routing order and auth, pre-filled values, anchors: :mod:`streams.esign.request_plan`;
+tabs placed by :mod:`connectors.esign.layout`); ``file`` = the original's claim
 check; ``object``/``external_id_field``/``external_id`` = the CRM record to update later.
 ``target`` names the provider (``docusign``, ``acrobat-sign``, ``dropbox-sign``); a
 provider with no credentials is replaced by the local SIMULATED provider.
@@ -25,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from connectors.esign import EnvelopeRequest, EsignProvider, Recipient
+from connectors.esign.layout import place_tabs
 from connectors.esign.state import TOPIC as ENVELOPES, EnvelopeBook, initial_state
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
+from streams.esign.request_plan import read_plan
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
 __all__ = ["make_dispatcher", "factory", "envelope_request"]
@@ -35,15 +39,27 @@ __all__ = ["make_dispatcher", "factory", "envelope_request"]
 
 def envelope_request(command: dict, pdf: bytes) -> EnvelopeRequest:
     fields = command.get("fields") or {}
-    email = fields.get("signer_email")
-    if not email:
-        raise EsignError("request_signature without fields.signer_email")
-    recipient = Recipient(name=fields.get("signer_name") or email, email=email,
-                          auth=fields.get("signer_auth") or "email", phone=fields.get("signer_phone"))
+    plan = read_plan(fields)
+    tabs: tuple = ()
+    if plan is not None:
+        # Several signers, routing order and auth from the mapping; tabs from the layout.
+        recipients = tuple(Recipient(name=s.get("name") or s["email"], email=s["email"], auth=s.get("auth") or "email",
+                                     phone=s.get("phone"), routing_order=int(s.get("routing_order") or 1))
+                           for s in plan["signers"])
+        tabs = place_tabs(pdf, signer_anchors=[s.get("anchor") for s in plan["signers"]],
+                          anchors=[str(a) for a in plan.get("anchors") or []],
+                          prefill=[(str(p["label"]), str(p["value"]), str(p.get("anchor") or p["label"]))
+                                   for p in plan.get("prefill") or []])
+    else:
+        email = fields.get("signer_email")
+        if not email:
+            raise EsignError("request_signature without fields.signer_email")
+        recipients = (Recipient(name=fields.get("signer_name") or email, email=email,
+                                auth=fields.get("signer_auth") or "email", phone=fields.get("signer_phone")),)
     return EnvelopeRequest(doc_id=command["doc_id"], idempotency_key=command["idempotency_key"],
                            title=fields.get("title") or f"Please sign {command['doc_id']}", pdf=pdf,
-                           recipients=(recipient,), message=fields.get("body") or "",
-                           file_name=fields.get("file_name") or f"{command['doc_id']}.pdf")
+                           recipients=recipients, message=fields.get("body") or "",
+                           file_name=fields.get("file_name") or f"{command['doc_id']}.pdf", tabs=tabs)
 
 
 def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from connectors.crm.mapping import Mapping, ObjectSpec, render_fields, render_template, source_value
+from streams.esign.request_plan import signature_plan
 from streams.records import envelope
 
 __all__ = ["document_values", "plan_commands", "idempotency_key", "FREEMAIL_DOMAINS"]
@@ -120,6 +121,7 @@ def plan_commands(record: dict, mapping: Mapping, *, esign_provider: str) -> lis
                 continue  # nobody to ask; the review page shows the contract as unsigned
             fields.update(signer_name=values.get("signer_name"), signer_email=values["signer_email"],
                           crm=mapping.crm)
+            fields.update(signature_plan(spec, values, doc_type))  # e-sign's (streams/esign/request_plan.py)
         if action in ("attach_file", "request_signature"):
             fields.update(_file_fields(record, title))
         commands.append(_command(

@@ -4,6 +4,11 @@ Built from ``shared/specs/docusign/esignature.rest.swagger-v2.1.json``:
 - ``POST /restapi/v2.1/accounts/{accountId}/envelopes`` — body validated (strictly) against
   ``definitions/envelopeDefinition``; 201 with an ``envelopeSummary``; 400 with DocuSign's
   ``errorDetails`` shape (``errorCode``, ``message``) when invalid;
+- ``GET /restapi/v2.1/accounts/{accountId}/envelopes/{envelopeId}?include=custom_fields`` — the
+  ``envelope`` (validated against ``definitions/envelope`` before it is served): ``status``
+  from ``self.status`` (``sent`` until a test says ``completed``/``declined``/``voided``),
+  the text custom fields the envelope was created with; ``include`` values checked against
+  the operation's description; 404 ``ENVELOPE_DOES_NOT_EXIST``;
 - ``GET /restapi/v2.1/accounts/{accountId}/envelopes/{envelopeId}/documents/combined`` —
   ``application/pdf``; 404 for an unknown envelope;
 - ``GET /restapi/v2.1/accounts/{accountId}/envelopes`` — listStatusChanges; query names
@@ -29,10 +34,14 @@ __all__ = ["FakeDocuSign"]
 
 
 @functools.lru_cache(maxsize=1)
+def _spec() -> dict:
+    return json.loads((SPECS / "docusign" / "esignature.rest.swagger-v2.1.json").read_text())
+
+
+@functools.lru_cache(maxsize=1)
 def _list_parameters() -> frozenset[str]:
     """Query parameter names of ``GET /v2.1/accounts/{accountId}/envelopes`` in the swagger."""
-    spec = json.loads((SPECS / "docusign" / "esignature.rest.swagger-v2.1.json").read_text())
-    op = spec["paths"]["/v2.1/accounts/{accountId}/envelopes"]["get"]
+    op = _spec()["paths"]["/v2.1/accounts/{accountId}/envelopes"]["get"]
     return frozenset(p["name"] for p in op["parameters"] if p["in"] == "query")
 
 
@@ -46,6 +55,7 @@ class FakeDocuSign:
         self.token_grants = 0
         self.fail_next: list[int] = []
         self.searches = 0
+        self.status: dict[str, str] = {}  # envelope id -> DocuSign envelope status
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -72,7 +82,29 @@ class FakeDocuSign:
                 return httpx.Response(404, json={"errorCode": "ENVELOPE_DOES_NOT_EXIST", "message": "no such envelope"})
             return httpx.Response(200, content=signed_pdf(envelope_id, provider="docusign"),
                                   headers={"Content-Type": "application/pdf"})
+        if request.method == "GET" and path.startswith(base + "/") and "/" not in path[len(base) + 1:]:
+            return self._get(path[len(base) + 1:], request)
         return httpx.Response(404, json={"errorCode": "RESOURCE_NOT_FOUND", "message": path})
+
+    def _get(self, envelope_id: str, request: httpx.Request) -> httpx.Response:
+        """``Envelopes::get``: query names from the swagger; ``include`` values from its text."""
+        params = dict(request.url.params)
+        op = _spec()["paths"]["/v2.1/accounts/{accountId}/envelopes/{envelopeId}"]["get"]
+        names = {p["name"] for p in op["parameters"] if p["in"] == "query"}
+        include_doc = next(p["description"] for p in op["parameters"] if p["name"] == "include")
+        bad = set(params) - names or {v for v in params.get("include", "").split(",") if v and f"`{v}`" not in include_doc}
+        if bad:
+            return httpx.Response(400, json={"errorCode": "INVALID_REQUEST_PARAMETER", "message": str(sorted(bad))})
+        if envelope_id not in self.envelopes:
+            return httpx.Response(404, json={"errorCode": "ENVELOPE_DOES_NOT_EXIST", "message": "no such envelope"})
+        body = self.envelopes[envelope_id]
+        envelope = {"envelopeId": envelope_id, "status": self.status.get(envelope_id, "sent"),
+                    "emailSubject": body.get("emailSubject", ""), "statusChangedDateTime": "2026-11-25T20:00:00.0000000Z"}
+        if "custom_fields" in params.get("include", "").split(","):
+            envelope["customFields"] = body.get("customFields", {})
+        errors = docusign_errors("envelope", envelope)
+        assert not errors, errors  # the fake itself must answer in the vendor's shape
+        return httpx.Response(200, json=envelope)
 
     def _create(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)

@@ -73,7 +73,9 @@ def dropbox_sign_errors(schema: str, body: dict) -> list[str]:
 
 
 _PRIMITIVES = {"string": "string", "integer": "integer", "boolean": "boolean", "number": "number",
-               "date": "string", "date-time": "string", "object": "object"}
+               "date": "string", "date-time": "string", "object": "object",
+               # Swagger 1.2 names its numeric formats as types (FormFieldLocation: double)
+               "double": "number", "float": "number", "int": "integer", "long": "integer"}
 
 
 def _swagger12_property(prop: dict) -> dict:

@@ -75,8 +75,9 @@ class Gateway:
         return make_gateway(self.settings, publisher=self.publisher, book=book)
 
 
-def make_gateway(settings, *, publisher=None, book=None) -> Gateway:
+def make_gateway(settings, *, publisher=None, book=None, providers=None) -> Gateway:
     publisher = publisher or RecordingPublisher()
     book = book if book is not None else EnvelopeBook()
-    app = create_app(settings, publisher=publisher, book=book, clock=lambda: NOW)
+    app = create_app(settings, publisher=publisher, book=book, clock=lambda: NOW,
+                     **({"providers": providers} if providers is not None else {}))
     return Gateway(TestClient(app), publisher, book, settings)
