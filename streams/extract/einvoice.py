@@ -273,3 +273,47 @@ def compare(inv: EInvoice, visual: list[dict]) -> list[dict]:
 
 def _fold(s: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", s.casefold()).split())
+
+
+# A picture that disagrees with its XML on these is a document to look at (a PDF whose visible
+# total differs from its data is a known fraud and error pattern); other differences are reported.
+_MUST_AGREE = ("invoice_number", "total_amount", "currency")
+
+
+def merge(result: dict, inv: EInvoice) -> dict:
+    """The extraction of a document that carries an e-invoice: the XML's values win.
+
+    ``result`` is the visual extraction (``extract()``'s dict; for a plain XML file it has no
+    fields). Fields the XML gives come from it (exact, ``accept``, ``source: e-invoice``),
+    keeping the visual page and box where the picture agrees so the review page can point at it;
+    visual fields the XML lacks are kept as they were. ``einvoice_checks`` lists every
+    disagreement; one on an accepted visual reading of the number, total or currency sends the
+    document to review with the reason on the field.
+    """
+    visual = [dict(f) for f in result.get("fields") or []]
+    disagreements = compare(inv, [f for f in visual if f.get("status") != "reject"])
+    differs = {d["field"]: d for d in disagreements}
+    by_name = {f["name"]: f for f in visual}
+    fields = []
+    for f in einvoice_fields(inv):
+        seen = by_name.pop(f["name"], None)
+        if seen is not None and f["name"] not in differs:
+            f["page"], f["box"] = seen.get("page"), seen.get("box")
+            f["reason"] = "e-invoice XML; the page agrees"
+        elif f["name"] in differs:
+            f["reason"] = f"e-invoice XML; the page shows {differs[f['name']]['visual']!r}"
+        else:
+            f["reason"] = "e-invoice XML"
+        fields.append(f)
+    fields.extend(by_name.values())
+    blocking = [d for d in disagreements if d["field"] in _MUST_AGREE
+                and next((v for v in visual if v["name"] == d["field"]), {}).get("status") == "accept"]
+    for f in fields:
+        if any(d["field"] == f["name"] for d in blocking):
+            f["status"] = "review"
+    status = "review" if blocking else "accepted"
+    return {**result, "doc_type": inv.doc_type, "status": status, "fields": fields,
+            "line_items": ([{**li, "confidence": 1.0, "page": None, "box": None} for li in inv.line_items]
+                           or result.get("line_items") or []),
+            "einvoice": {"syntax": inv.syntax, "profile": inv.profile, "xml_name": inv.xml_name},
+            "einvoice_checks": disagreements}
