@@ -113,7 +113,8 @@ def _read(reader, name: str, data: bytes, cache: Path | None) -> list[dict]:
     if path is not None and path.exists():
         return json.loads(path.read_text())
     pages = reader().read(data)
-    if path is not None:
+    # Only OCR output is kept: text layers re-read in milliseconds, so a reader change shows.
+    if path is not None and any(p.get("text_source") == "ocr" for p in pages):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(pages))
     return pages
