@@ -317,3 +317,43 @@ def merge(result: dict, inv: EInvoice) -> dict:
                            or result.get("line_items") or []),
             "einvoice": {"syntax": inv.syntax, "profile": inv.profile, "xml_name": inv.xml_name},
             "einvoice_checks": disagreements}
+
+
+def for_ocr_record(data: bytes) -> dict | None:
+    """The ``einvoice`` value of an ``ocr.results`` record for these document bytes.
+
+    A plain XML file must be an invoice (raises EInvoiceError otherwise: capture already
+    refuses other XML, so this is a DLQ case). A PDF without an attachment gives None; a PDF
+    whose attachment cannot be read gives the error and no fields (its pages are still read).
+    """
+    if looks_like_xml(data):
+        inv = read_xml(data)
+    elif data[:1024].find(b"%PDF-") >= 0:
+        try:
+            inv = from_pdf(data)
+        except EInvoiceError as exc:
+            return {"syntax": "", "profile": "", "doc_type": "invoice", "xml_name": "", "fields": {},
+                    "line_items": [], "error": str(exc)[:500]}
+    else:
+        return None
+    if inv is None:
+        return None
+    return {"syntax": inv.syntax, "profile": inv.profile, "doc_type": inv.doc_type, "xml_name": inv.xml_name,
+            "fields": dict(inv.fields), "line_items": list(inv.line_items), "error": None}
+
+
+def from_record(value: dict | None) -> EInvoice | None:
+    """The EInvoice carried by an ``ocr.results`` record (None when absent or unreadable)."""
+    if not value or value.get("error") or not value.get("fields"):
+        return None
+    return EInvoice(value["syntax"], value.get("profile") or "", value["doc_type"], dict(value["fields"]),
+                    [dict(li) for li in value.get("line_items") or []], value.get("xml_name") or "")
+
+
+def extract_document(ocr_record: dict, extraction, *, version: str | None = None) -> dict:
+    """Visual extraction, then the e-invoice's exact values over it when the record has one."""
+    from streams.extract.extractor import extract
+
+    result = extract(ocr_record, extraction, version=version)
+    inv = from_record(ocr_record.get("einvoice"))
+    return merge(result, inv) if inv is not None else result
