@@ -69,7 +69,7 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict
 def _check_name_shape(f: FieldValue) -> None:
     """OCR drops spaces ("RahulMehta") and invents full stops ("Fabrikam. GmbH") at high
     confidence; names have no checksum, so a name of an odd shape is not auto-accepted."""
-    if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text_layer":
+    if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text":
         return
     for token in f.normalized.split():
         if re.search(r"[a-z]{2,}[A-Z][a-z]", token) and not re.match(r"^(?:Mac|Mc)[A-Z][a-z]+$", token):
@@ -98,7 +98,7 @@ def _check_signer_against_email(values: list[FieldValue]) -> None:
 
 def _cap_unchecked(f: FieldValue, rules: RuleSet, thresholds: Thresholds) -> None:
     """rules-2: an OCR-read digit value below the cap, with no strong cross-check, goes to review."""
-    if (rules.unchecked_digits_cap and f.name in DIGIT_FIELDS and f.source != "text_layer"
+    if (rules.unchecked_digits_cap and f.name in DIGIT_FIELDS and f.source != "text"
             and not f.checked and f.normalized is not None):
         source_conf = f.confidence
         if source_conf < rules.unchecked_digits_cap:

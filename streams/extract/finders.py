@@ -44,7 +44,7 @@ class Candidate:
     parsed: Parsed
     how: str  # which rule found it, for the reviewer's "why"
     box: dict | None = None
-    source: str = "ocr"  # "text_layer" when the page was read exactly from a digital PDF
+    source: str = "ocr"  # "text" when the page was read exactly from a digital PDF's text layer
 
     @property
     def source_confidence(self) -> float:

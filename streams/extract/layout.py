@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Line", "Span", "Layout", "union_box"]
+__all__ = ["Line", "Span", "Layout", "union_box", "field_source", "FIELD_SOURCES"]
+
+# Where a field's value was read (Field.source in fields.validated): a PDF text layer,
+# OCR, an e-invoice's XML, or the sender memory of reviewed documents.
+FIELD_SOURCES = ("text", "ocr", "e-invoice", "memory")
+
+
+def field_source(text_source: str | None) -> str:
+    """A page's ``text_source`` (ocr.results) → the field source a value read from it has."""
+    return "text" if text_source == "text_layer" else "ocr"
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class Layout:
                 placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
-        sources = {p["number"]: p.get("text_source") or "ocr" for p in record.get("pages") or []}
+        sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
         layout = cls(lines=lines, rows=rows, sources=sources)
         layout._join()
         return layout

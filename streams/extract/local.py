@@ -22,8 +22,9 @@ def extract_pages(doc_id: str, pages: list[dict], extraction, *, version: str | 
 
 
 def cli_view(result: dict) -> dict:
-    """The documented ``--json`` shape: fields keyed by name, six keys each."""
-    keys = ("value", "normalized", "confidence", "status", "page", "box")
+    """The documented ``--json`` shape: fields keyed by name, seven keys each (``source``:
+    text, ocr, e-invoice or memory)."""
+    keys = ("value", "normalized", "confidence", "status", "page", "box", "source")
     return {"doc_type": result["doc_type"], "status": result["status"],
             "fields": {f["name"]: {k: f[k] for k in keys} for f in result["fields"]},
             "line_items": result["line_items"]}
