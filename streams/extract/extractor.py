@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.extract import contract, invoice
-from streams.extract.classify import classify
+from streams.extract import contract, invoice, multilingual
+from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
@@ -34,20 +34,26 @@ class Extraction:
     version: str
     fields: list[dict]
     line_items: list[dict]
+    reason: str | None = None
+    sender: dict | None = None
 
     def as_dict(self) -> dict:
         return {"doc_type": self.doc_type, "status": self.status, "extractor_version": self.version,
-                "fields": self.fields, "line_items": self.line_items}
+                "fields": self.fields, "line_items": self.line_items, "reason": self.reason,
+                "sender": self.sender}
 
 
-def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict:
-    """Classify, extract, cross-check and route; ``version`` overrides the A/B choice."""
+def extract(ocr_record: dict, extraction, *, version: str | None = None, memory=None) -> dict:
+    """Classify, extract, cross-check and route; ``version`` overrides the A/B choice.
+    ``memory``: a :class:`streams.extract.memory.SenderMemory` for versions that read it."""
     chosen = version or route_for_settings(ocr_record.get("doc_id", ""), extraction)
     rules = ruleset(chosen)
     thresholds = Thresholds.from_settings(extraction)
     layout = Layout.from_ocr(ocr_record)
     # Day-first or month-first for numeric dates like 03/04/2026; unset = never guess.
     locale = extraction.date_locale
+    if rules.multilingual:
+        return _extract_multilingual(ocr_record, layout, rules, thresholds, locale, memory)
     doc_type = classify(layout.text)
     items: list[dict] = []
     if doc_type == "contract":
@@ -64,6 +70,54 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict
         f.decide(thresholds)
     status = document_status(values, required) if doc_type != "unknown" else "review"
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items).as_dict()
+
+
+def _narrow(ocr_record: dict) -> bool:
+    pages = ocr_record.get("pages") or []
+    return bool(pages) and all(p.get("width") and p.get("height") and p["width"] < 0.55 * p["height"]
+                               for p in pages)
+
+
+def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thresholds: Thresholds,
+                          locale: str | None, memory) -> dict:
+    """rules-3 and memory-1: any of the seven languages, six document types."""
+    title = "\n".join(layout.row_text(r) for r in layout.rows[:8])
+    doc_type, why = classify_document(layout.text, title=title, narrow=_narrow(ocr_record))
+    items: list[dict] = []
+    values: list[FieldValue] = []
+    required: tuple[str, ...] = ()
+    if doc_type in ("invoice", "credit_note"):
+        values, items, _ = multilingual.extract_invoice(layout, locale=locale)
+        required = multilingual.INVOICE_REQUIRED
+    elif doc_type == "receipt":
+        values, items, _ = multilingual.extract_receipt(layout, locale=locale)
+        required = multilingual.RECEIPT_REQUIRED
+    elif doc_type == "contract":
+        values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
+        _check_signer_against_email(values)
+    sender = None
+    if memory is not None and rules.sender_memory and doc_type not in ("other", "unknown"):
+        from streams.extract.memory import fingerprint
+
+        sender = fingerprint(layout, values)
+        values = memory.apply(sender, doc_type, layout, values)
+    for f in values:
+        _check_name_shape(f)
+        _cap_unchecked(f, rules, thresholds)
+        f.decide(thresholds)
+    if doc_type in ("other", "unknown"):
+        status, reason = "review", f"document type {doc_type}: {why}"
+    else:
+        status = document_status(values, required)
+        reason = None if status == "accepted" else _doc_reason(values, required)
+    return Extraction(doc_type, status, rules.version, [f.record() for f in values], items, reason,
+                      sender).as_dict()
+
+
+def _doc_reason(values: list[FieldValue], required: tuple[str, ...]) -> str:
+    held = [f"{f.name} ({f.reasons[-1] if f.reasons else f.status})" for f in values
+            if f.name in required and f.status != "accept"]
+    return "required fields not accepted: " + "; ".join(held) if held else "no required field"
 
 
 def _check_name_shape(f: FieldValue) -> None:
