@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from streams.extract.finders import AMOUNT, Candidate
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.lexicon import LABELS
+from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible"]
@@ -28,6 +28,8 @@ _ROLE_ORDER = ("total_strong", "subtotal", "tax", "total_plain")
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.
 _AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
+_ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
+VAT_ID_RE = re.compile(VAT_ID)
 _TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
                            r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
 _RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
@@ -75,6 +77,8 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             hit = _role_of(ln.text)
             if not hit:
                 continue
+            if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
+                continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
             role, m = hit
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
             same_row = _amounts_in(layout, [ln] + row[i + 1:], label_end_x)
@@ -166,15 +170,19 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     # Several tax rows (7% and 19%) add up; the same tax printed twice counts once.
     tax_values = list(dict.fromkeys(a.value for a in taxes))
     tax = sum(tax_values, Decimal(0)) if taxes else None
+    # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
+    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])))
     choice = TotalChoice(None, subtotal=sub, tax=tax, tax_rows=tuple(taxes))
     candidates = strong + plain
     if not candidates:
         return choice
     # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
     for a in candidates:
-        if sub is not None and tax is not None and sub.value + tax == a.value and tax_rate_plausible(sub.value, tax):
-            choice.total, choice.checked = a, f"subtotal {sub.value} + tax {tax} = total"
-            return choice
+        for t in tax_options:
+            if sub is not None and sub.value + t == a.value and tax_rate_plausible(sub.value, t):
+                choice.total, choice.checked, choice.tax = a, f"subtotal {sub.value} + tax {t} = total", t
+                choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
+                return choice
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"

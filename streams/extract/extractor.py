@@ -87,7 +87,7 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     values: list[FieldValue] = []
     required: tuple[str, ...] = ()
     if doc_type in ("invoice", "credit_note"):
-        values, items, _ = multilingual.extract_invoice(layout, locale=locale)
+        values, items, _ = multilingual.extract_invoice(layout, locale=locale, credit=doc_type == "credit_note")
         required = multilingual.INVOICE_REQUIRED
     elif doc_type == "receipt":
         values, items, _ = multilingual.extract_receipt(layout, locale=locale)

@@ -26,9 +26,18 @@ LABELS: dict[str, str] = {
         r"|N[°ºo]\.?\s*(?:de\s+)?factura|N[úu]mero\s+(?:de\s+)?factura|Factura\s*(?:N[°ºo]\.?|n[úu]m\.?|n[úu]mero)"
         r"|Numero\s+(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
         r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"),
+    # A credit note's own number (it also prints the number of the invoice it corrects).
+    "credit_number": (
+        r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
+        r"|Rechnungskorrektur\s*Nr\.?|Korrektur-?\s*Nr\.?|N[°ºo]\.?\s*d'avoir|Avoir\s*(?:N[°ºo]\.?|num[ée]ro)"
+        r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
+        r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
     "invoice_date": (
         r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date"
-        r"|Rechnungsdatum|Ausstellungsdatum|Belegdatum|Gutschriftsdatum"
+        # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
+        r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
+        r"(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|dated|du|van|del|z\s+dnia)"
+        r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
         r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
         r"|Data\s+wystawienia"),
@@ -69,7 +78,7 @@ LABELS: dict[str, str] = {
 }
 
 # A label never spans a line break ("FACTURA" title + "Nº" on the next line is not a label).
-LABELS = {name: rx.replace(r"\s", r"[ \t]") for name, rx in LABELS.items()}
+LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
 
 # Document types: cue → weight. A title word ("Rechnung" alone at the top) counts double.
 TYPE_CUES: dict[str, dict[str, float]] = {

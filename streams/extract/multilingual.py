@@ -33,7 +33,9 @@ RECEIPT_REQUIRED = ("receipt_date", "total_amount", "currency")
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
 _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
-_SAME_ROW = r"[ \t]*(?:[:#.\-][ \t]*)?"
+_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
+           r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
+_SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
 
 
 def date_locale(text: str, configured: str | None) -> tuple[str | None, str | None, str | None]:
@@ -65,7 +67,7 @@ def _invoice_number(raw: str) -> Parsed:
 
 def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label") -> Candidate | None:
     """Label then value on one row, or the value in the cell below a label standing alone."""
-    return (find_pattern(layout, rf"(?:{label})\b{_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{value})", parser, how, flags=re.I | re.M)
+    return (find_pattern(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how, flags=re.I | re.M)
             or find_below(layout, label, parser, how + " (below)", max_rows=1))
 
 
@@ -165,9 +167,9 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     choice = choose_total(amounts, items_sum, _largest(layout))
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
-    tax_src = choice.tax_rows[0] if len(choice.tax_rows) == 1 else None
-    tax = _amount_field("tax_amount", tax_src)
-    if choice.tax is not None and len(choice.tax_rows) > 1:
+    one_value = len({a.value for a in choice.tax_rows}) == 1
+    tax = _amount_field("tax_amount", choice.tax_rows[0] if one_value else None)
+    if choice.tax is not None and not one_value:
         tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),
                          choice.tax_rows[0].cand.span.page, choice.tax_rows[0].cand.box,
                          [f"sum of {len(choice.tax_rows)} tax rows"], source=choice.tax_rows[0].cand.source)
@@ -265,6 +267,22 @@ def _iban_ok(code: str) -> bool:
     return int(digits) % 97 == 1
 
 
+def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> FieldValue:
+    """A PDF producer may cut "RE-20201121/508" into boxes "RE-20" and "201121/508": a value
+    ending where its box ends, with the next box on the row right against it, may run on."""
+    if cand is None or len(cand.span.lines) != 1:
+        return f
+    ln = cand.span.lines[0]
+    if not ln.text.rstrip().endswith(cand.raw):
+        return f
+    row = layout.rows[ln.row]
+    nxt = [x for x in row if x.box["x0"] >= ln.box["x1"] - 1]
+    if nxt and nxt[0].box["x0"] - ln.box["x1"] < 0.6 * ln.height and re.match(r"[\w/\-.]", nxt[0].text):
+        f.force_review = True
+        f.reasons.append(f"may run on into the next text box {nxt[0].text[:20]!r}")
+    return f
+
+
 def _supplier(layout: Layout) -> FieldValue:
     """The first line of letters at the top of page 1 that is not a title or a label."""
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
@@ -282,18 +300,23 @@ def _supplier(layout: Layout) -> FieldValue:
     return missing_field("supplier")
 
 
-def extract_invoice(layout: Layout, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict], dict]:
+def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False
+                    ) -> tuple[list[FieldValue], list[dict], dict]:
     """Invoice or credit note fields, line items, and what was learnt (language, country)."""
     loc, lang, country = date_locale(layout.text, locale)
     date, date_re = _dates(layout, loc)
-    number = _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
+    number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
+              or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
+              or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
+                              _invoice_number, "the number after the title", flags=re.I | re.M))
     inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
-                or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})\b{_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
+                or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
     due = _labelled(layout, LABELS["due_date"], date_re, date)
     items, items_sum = _items(layout)
-    fields = {"invoice_number": _take("invoice_number", number), "invoice_date": _take("invoice_date", inv_date),
+    fields = {"invoice_number": _run_on_checked(layout, _take("invoice_number", number), number),
+              "invoice_date": _take("invoice_date", inv_date),
               "due_date": _take("due_date", due)}
     fields |= _total_fields(layout, items_sum, country)
     fields |= _parties(layout)

@@ -149,3 +149,25 @@ def test_document_types_are_told_apart_in_other_languages(text, kind):
 def test_older_versions_are_unchanged_by_rules_3():
     result = run(layout(GERMAN), version="rules-1")
     assert result["doc_type"] == "unknown"
+
+
+def test_a_value_cut_by_the_pdf_producer_into_two_boxes_is_not_accepted():
+    rows = [[("INVOICE", 120)], [("Invoice # RE-20", 120), ("201121/508", 120 + 12 * 15 + 2)],
+            [("Total Due", 900), ("$108.00", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "RE-20" and f["invoice_number"]["status"] == "review"
+
+
+def test_a_credit_note_reads_its_own_number_not_the_corrected_invoices():
+    rows = [[("GUTSCHRIFT", 120)], [("Rechnungs-Nr: R8765", 120)], [("Gutschrift-Nr: GS-0001", 120)],
+            [("Datum: 16.09.2026", 120)], [("Gesamtbetrag", 900), ("-50,00 EUR", 1200)]]
+    result = run(layout(rows))
+    assert result["doc_type"] == "credit_note"
+    assert fields_of(result)["invoice_number"]["normalized"] == "GS-0001"
+
+
+def test_the_date_after_the_documents_own_number_is_its_date_not_the_order_date():
+    rows = [[("Handelsrechnung\u00a0Nr.\u00a0471102\u00a0vom\u00a005.03.2018", 120)],
+            [("Rechnung gemäß Bestellung vom 01.03.2018.", 120)], [("Zwischensumme 10,00 EUR", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("471102", "2018-03-05")
