@@ -95,13 +95,15 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     elif doc_type == "contract":
         values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
         _check_signer_against_email(values)
-    sender = None
-    if memory is not None and rules.sender_memory and doc_type not in ("other", "unknown"):
-        from streams.extract.memory import fingerprint
+    from streams.extract.memory import anchor_label, fingerprint
 
-        sender = fingerprint(layout, values)
+    sender = fingerprint(layout, values) if doc_type not in ("other", "unknown") else None
+    if memory is not None and rules.sender_memory and sender:
         values = memory.apply(sender, doc_type, layout, values)
     for f in values:
+        size = layout.page_sizes.get(f.page or 0)
+        if f.box is not None and size:
+            f.anchor = {"label": anchor_label(layout, f), "page_width": size[0], "page_height": size[1]}
         _check_name_shape(f)
         _cap_unchecked(f, rules, thresholds)
         f.decide(thresholds)

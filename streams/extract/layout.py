@@ -72,7 +72,8 @@ class Layout:
     rows: list[list[Line]] = field(default_factory=list)
     text: str = ""
     _owner: list[int] = field(default_factory=list)  # line index owning each char of text
-    sources: dict[int, str] = field(default_factory=dict)  # page number → text_source
+    sources: dict[int, str] = field(default_factory=dict)  # page number → field source
+    page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)  # page number → (width, height)
 
     @classmethod
     def from_ocr(cls, record: dict) -> "Layout":
@@ -85,7 +86,9 @@ class Layout:
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
-        layout = cls(lines=lines, rows=rows, sources=sources)
+        sizes = {p["number"]: (float(p["width"]), float(p["height"])) for p in record.get("pages") or []
+                 if p.get("width") and p.get("height")}
+        layout = cls(lines=lines, rows=rows, sources=sources, page_sizes=sizes)
         layout._join()
         return layout
 

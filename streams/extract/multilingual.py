@@ -185,7 +185,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
         why = choice.doubt or ("no arithmetic confirms the total" if choice.total else None)
         if choice.doubt:
             penalise(total, choice.doubt, 0.8)
-            total.force_review = True
+            total.force_review = total.contradicted = True
         elif choice.total is not None and choice.total.cand.source != "text":
             _cap(total, NAME_CAP, "read by OCR and no arithmetic confirms the total")
         elif why and choice.total is not None:
@@ -278,7 +278,7 @@ def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> Fi
     row = layout.rows[ln.row]
     nxt = [x for x in row if x.box["x0"] >= ln.box["x1"] - 1]
     if nxt and nxt[0].box["x0"] - ln.box["x1"] < 0.6 * ln.height and re.match(r"[\w/\-.]", nxt[0].text):
-        f.force_review = True
+        f.force_review = f.contradicted = True
         f.reasons.append(f"may run on into the next text box {nxt[0].text[:20]!r}")
     return f
 
@@ -323,7 +323,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     inv, due_f = fields["invoice_date"], fields["due_date"]
     if inv.normalized and due_f.normalized and due_f.normalized < inv.normalized:
         penalise(due_f, f"due date {due_f.normalized} is before the invoice date {inv.normalized}", 0.7)
-        due_f.force_review = True
+        due_f.force_review = due_f.contradicted = True
     return list(fields.values()), items, {"language": lang, "country": country}
 
 
