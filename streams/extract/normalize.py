@@ -258,7 +258,8 @@ def words_to_number(text: str) -> int | None:
 _NUMBER_WORD = r"\b(?:" + "|".join(sorted(list(_WORD_VALUES) + list(_SCALES), key=len, reverse=True)) + r")\b"
 _TERM_RE = re.compile(
     rf"(?P<words>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)?\s*(?:\(\s*(?P<paren>\d{{1,3}})\s*\)|(?P<digits>\d{{1,3}}))?"
-    r"\s*(?P<unit>months?|years?)\b", re.I)
+    r"\s*(?P<unit>months?|years?|Monate[n]?|Jahre[n]?|mois|ans?|années?|maanden|jaar|meses|años|mesi|anni"
+    r"|miesi[ęa]c[ey]?|miesięcy|lat[a]?)(?![^\W\d_])", re.I)
 
 
 def normalize_term(text: str) -> Parsed:
@@ -269,7 +270,7 @@ def normalize_term(text: str) -> Parsed:
         if digits is None and from_words is None:
             continue
         n = int(digits) if digits is not None else from_words
-        factor = 12 if m["unit"].lower().startswith("year") else 1
+        factor = 12 if re.match(r"year|jahr|an|jaar|año|anni|lat", m["unit"].lower()) else 1
         if digits is not None and from_words is not None and from_words != int(digits):
             return Parsed(None, 0.3, f"term words and digits disagree: {m[0]!r}", ambiguous=True)
         both = digits is not None and from_words is not None

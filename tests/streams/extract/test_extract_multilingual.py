@@ -171,3 +171,41 @@ def test_the_date_after_the_documents_own_number_is_its_date_not_the_order_date(
             [("Rechnung gemäß Bestellung vom 01.03.2018.", 120)], [("Zwischensumme 10,00 EUR", 120)]]
     f = fields_of(run(layout(rows)))
     assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("471102", "2018-03-05")
+
+
+CONTRACT = ["MASTER SERVICES AGREEMENT",
+            "This Agreement is made by and between Fabrikam LLC and Contoso Ltd (\"Client\").",
+            "Effective Date: March 1, 2026",
+            "{term}",
+            "{fees}",
+            "This Agreement shall be governed by the laws of the State of New York.",
+            "IN WITNESS WHEREOF the parties have signed this Agreement.",
+            "CLIENT", "Name: Jane Doe", "Email: jane.doe@contoso.com"]
+
+
+@pytest.mark.parametrize("term, months", [
+    ("This Agreement runs for twelve (12) months from the Effective Date.", "12"),
+    ("The Services will be provided for a period of 24 months.", "24"),
+    ("The initial term is two (2) years, renewing automatically.", "24"),
+    ("This Agreement remains in effect until February 28, 2027.", "12"),
+])
+def test_contract_terms_phrased_in_many_ways_become_months(term, months):
+    texts = [t.format(term=term, fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
+    result = run(layout([[(t, 120)] for t in texts]))
+    f = fields_of(result)
+    assert result["doc_type"] == "contract"
+    assert f["term_months"]["normalized"] == months
+    assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == ("62646.33", "USD")
+
+
+def test_an_end_date_that_is_not_a_whole_number_of_months_goes_to_review():
+    texts = [t.format(term="This Agreement remains in effect until February 10, 2027.", fees="") for t in CONTRACT]
+    f = fields_of(run(layout([[(t, 120)] for t in texts])))
+    assert f["term_months"]["status"] == "review"
+
+
+def test_rules_2_does_not_read_the_new_phrasings():
+    texts = [t.format(term="This Agreement runs for twelve (12) months.",
+                      fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
+    f = fields_of(run(layout([[(t, 120)] for t in texts]), version="rules-2"))
+    assert f["term_months"]["normalized"] is None and f["total_amount"]["normalized"] is None
