@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -106,7 +107,10 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
         m = form.search(text)
         if m:
             month = m["month"]
-            month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
+            # re.I matches "ſept" (long s) and "K" (Kelvin sign) too: look up their plain forms.
+            month_no = int(month) if month.isdigit() else MONTHS.get(unicodedata.normalize("NFKC", month).lower())
+            if month_no is None:
+                continue
             iso = _iso(int(m["year"]), month_no, int(m["day"]))
             if iso:
                 return Parsed(iso, 1.0)
