@@ -115,6 +115,13 @@ def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
 def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
     """Item rows: quantity × unit price = amount somewhere in the row, between a table
     header (description + quantity words in any language) and the first total row."""
+    from streams.extract.invoice import _line_items
+
+    english = _line_items(layout)  # "Description  Qty  Unit Price  Amount" tables, as rules-1/2 read them
+    if english:
+        records = [it["record"] for it in english]
+        ok = all(it["consistent"] for it in english) and None not in [r["amount"] for r in records]
+        return records, (sum((Decimal(r["amount"]) for r in records), Decimal(0)) if ok else None)
     header = re.compile(r"\b(?:Description|Beschreibung|Bezeichnung|Artikel|Leistung|D[ée]signation|Omschrijving|"
                         r"Descripci[óo]n|Concepto|Descrizione|Nazwa|Item|Product|Produkt|Produit|Artikel)\b", re.I)
     qty_word = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Cant\.?|Quantit[àa]|Q\.t[àa]|Ilo[śs][ćc]|Hours|Units)\b", re.I)
@@ -130,7 +137,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
             continue
         if stop.search(text):
             break
-        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,])\d[\d.,' ]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])", text)]
+        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,])\d[\d.,']*\d(?![\w])|(?<![\w.,])\d(?![\w.,])", text)]
         values = [Decimal(p.normalized) for p in nums if p.ok]
         if len(values) < 2:
             continue
@@ -198,7 +205,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
 
 def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue, list[Line]]:
     """A party block: the name right of its label or on the next row in its column."""
-    label_re = re.compile(rf"^\s*(?:{label})\b\s*[:]?\s*(?P<v>.*)$", re.I)
+    label_re = re.compile(rf"^\s*(?:{label})\b\s*(?P<colon>:?)\s*(?P<v>.*)$", re.I)
     for ln in layout.lines:
         m = label_re.match(ln.text)
         if not m:
@@ -206,6 +213,8 @@ def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue,
         block = [x for x in layout.lines if x.page == ln.page and ln.row <= x.row <= ln.row + rows
                  and x.box["x1"] > ln.box["x0"] - 2 * ln.height and x.box["x0"] < ln.box["x0"] + 12 * ln.height]
         raw, src = m["v"].strip(), ln
+        if raw.startswith("/") or raw.endswith(":"):  # "Käufer/Leistungsempfänger:": still the label
+            raw = ""
         if not re.search(r"[^\W\d_]{2}", raw):
             right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
             nxt = [x for x in block if x.row > ln.row]
@@ -215,14 +224,38 @@ def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue,
         if src is not None and parsed.ok and re.search(r"[^\W\d_]{2}", raw):
             cand = Candidate(raw, Span(raw, (src,)), parsed, f"label {ln.text.strip()[:30]!r}", src.box,
                              layout.sources.get(src.page, "ocr"))
-            return field_from("", cand), block
+            f = field_from("", cand)
+            doubt = _not_plainly_a_name(raw, bool(m["colon"]))
+            if doubt:
+                # The first line of a block may be a department, a salutation, a customer
+                # number or the next label; only a person (or the sender memory) can tell.
+                _cap(f, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
+            return f, block
     return missing_field(""), []
+
+
+_SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
+_NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
+                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
+                             re.I)
+
+
+def _not_plainly_a_name(raw: str, explicit_label: bool) -> str | None:
+    """Why a party name read beside or under its label is not certain (None = it is)."""
+    if not explicit_label:
+        return "label without a colon (it may be running text)"
+    if re.search(r"\d", raw):
+        return "digits in a name (a customer number or an address line)"
+    if _NOT_NAME_WORDS.search(raw) or re.search(LABELS["customer"] + "|" + LABELS["supplier"], raw, re.I):
+        return "the words of a label, not a name"
+    if _SALUTATION.match(raw.strip()) or len(re.findall(r"[^\W\d_]{2,}", raw)) < 1:
+        return "a salutation or a fragment, not a whole name"
+    return None
 
 
 def _parties(layout: Layout) -> dict[str, FieldValue]:
     customer, block = _block_after(layout, LABELS["customer"])
     customer.name = "customer"
-    _cap(customer, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
     supplier = _supplier(layout)
     block_ids = {id(x) for x in block}
     vats: list[tuple[str, Line, re.Match]] = []
