@@ -350,10 +350,11 @@ def from_record(value: dict | None) -> EInvoice | None:
                     [dict(li) for li in value.get("line_items") or []], value.get("xml_name") or "")
 
 
-def extract_document(ocr_record: dict, extraction, *, version: str | None = None) -> dict:
-    """Visual extraction, then the e-invoice's exact values over it when the record has one."""
+def extract_document(ocr_record: dict, extraction, *, version: str | None = None, **options) -> dict:
+    """Visual extraction (``extract``, with its options such as ``memory``), then the
+    e-invoice's exact values over it when the record has one."""
     from streams.extract.extractor import extract
 
-    result = extract(ocr_record, extraction, version=version)
+    result = extract(ocr_record, extraction, version=version, **options)
     inv = from_record(ocr_record.get("einvoice"))
     return merge(result, inv) if inv is not None else result
