@@ -86,8 +86,8 @@ def _parse(data: bytes):
         raise EInvoiceError(f"not well-formed XML: {exc}") from exc
 
 
-def _text(node, path: str, ns: dict) -> str | None:
-    found = node.xpath(path, namespaces=ns)
+def _text(node, path: str, ns: dict, **variables) -> str | None:
+    found = node.xpath(path, namespaces=ns, **variables)  # values as XPath variables, never spliced in
     for item in found:
         value = (item if isinstance(item, str) else (item.text or "")).strip()
         if value:
@@ -99,8 +99,17 @@ def _amount(raw: str | None) -> str | None:
     if raw is None:
         return None
     try:
-        return f"{Decimal(raw).quantize(Decimal('0.01')):f}"
-    except InvalidOperation:
+        value = Decimal(raw)
+        return f"{value.quantize(Decimal('0.01')):f}" if value.is_finite() else None
+    except (InvalidOperation, ValueError):  # not a number, or too large to hold
+        return None
+
+
+def _quantity(raw: str | None) -> str | None:
+    try:
+        value = None if raw is None else Decimal(raw)
+        return f"{value.normalize():f}" if value is not None and value.is_finite() else None
+    except (InvalidOperation, ValueError):
         return None
 
 
@@ -134,7 +143,7 @@ def _cii(root, ns: dict, v1: bool) -> EInvoice:
     seller, buyer = f"{agreement}/ram:SellerTradeParty", f"{agreement}/ram:BuyerTradeParty"
     currency = _text(root, f"{settlement}/ram:InvoiceCurrencyCode", ns)
     # The tax total is given once per currency; the invoice currency's one is BT-110.
-    tax = _text(root, f"{summation}/ram:TaxTotalAmount[@currencyID='{currency}']", ns) if currency else None
+    tax = _text(root, f"{summation}/ram:TaxTotalAmount[@currencyID=$cur]", ns, cur=currency) if currency else None
     fields = {
         "invoice_number": _text(root, f"{head}/ram:ID", ns),
         "invoice_date": _date(_text(root, f"{head}/ram:IssueDateTime/udt:DateTimeString", ns)),
@@ -158,7 +167,7 @@ def _cii(root, ns: dict, v1: bool) -> EInvoice:
     for li in root.xpath(line_path, namespaces=ns):
         qty = _text(li, ".//ram:BilledQuantity", ns)
         items.append({"description": _text(li, "ram:SpecifiedTradeProduct/ram:Name", ns) or "",
-                      "quantity": None if qty is None else f"{Decimal(qty).normalize():f}",
+                      "quantity": _quantity(qty),
                       "unit_price": _amount(_text(li, ".//ram:NetPriceProductTradePrice/ram:ChargeAmount", ns)),
                       "amount": _amount(_text(li, ".//ram:LineTotalAmount", ns))})
     return _done("zugferd1" if v1 else "cii", profile, code, fields, items)
@@ -177,7 +186,7 @@ def _ubl(root, ns: dict, credit: bool) -> EInvoice:
         "currency": currency,
         "total_amount": _amount(_text(root, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", ns)),
         "subtotal_amount": _amount(_text(root, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount", ns)),
-        "tax_amount": _amount(_text(root, f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{currency}']", ns)
+        "tax_amount": _amount(_text(root, "cac:TaxTotal/cbc:TaxAmount[@currencyID=$cur]", ns, cur=currency)
                               if currency else _text(root, "cac:TaxTotal/cbc:TaxAmount", ns)),
         "amount_due": _amount(_text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount", ns)),
         "supplier": _text(root, f"{supplier}/" + name.format(p=supplier), ns),
@@ -192,7 +201,7 @@ def _ubl(root, ns: dict, credit: bool) -> EInvoice:
     for li in root.xpath(line_tag, namespaces=ns):
         qty = _text(li, qty_tag, ns)
         items.append({"description": _text(li, "cac:Item/cbc:Name", ns) or "",
-                      "quantity": None if qty is None else f"{Decimal(qty).normalize():f}",
+                      "quantity": _quantity(qty),
                       "unit_price": _amount(_text(li, "cac:Price/cbc:PriceAmount", ns)),
                       "amount": _amount(_text(li, "cbc:LineExtensionAmount", ns))})
     return _done("ubl", profile, code or ("381" if credit else "380"), fields, items)
