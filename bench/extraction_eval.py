@@ -368,7 +368,8 @@ def main() -> int:
                         "or 0 when --dir or --corpus is given")
     parser.add_argument("--seed", type=int, default=2000)
     parser.add_argument("--dir", type=Path, help="evaluate PDFs + labels.json in this folder instead")
-    parser.add_argument("--versions", default=f"rules-1,rules-2,{EINVOICE}")
+    parser.add_argument("--versions", help="comma-separated; default every rules version without sender "
+                        f"memory (streams/extract/versions.py) and {EINVOICE} on top of the last one")
     parser.add_argument("--corpus", type=Path, action="append",
                         help="a labelled real-document folder with truth.json (repeatable), e.g. tests/corpus/zugferd")
     parser.add_argument("--render", type=int, default=0, help="also OCR the first N corpus PDFs as page images")
@@ -380,7 +381,12 @@ def main() -> int:
 
     from inkstream.settings import load_settings
 
-    versions = args.versions.split(",")
+    if args.versions:
+        versions = args.versions.split(",")
+    else:
+        from streams.extract.versions import RULESETS
+
+        versions = [v for v, r in RULESETS.items() if not getattr(r, "sender_memory", False)] + [EINVOICE]
     docs = _documents(args)
     return report(evaluate(docs, versions, load_settings(), args.cache), versions, args.details, args.json)
 

@@ -82,7 +82,7 @@ def _parse(data: bytes):
                              remove_comments=True)
     try:
         return etree.fromstring(data.lstrip(b"\xef\xbb\xbf \t\r\n"), parser)
-    except etree.XMLSyntaxError as exc:
+    except (etree.LxmlError, ValueError) as exc:  # syntax, encoding and parser errors alike
         raise EInvoiceError(f"not well-formed XML: {exc}") from exc
 
 
