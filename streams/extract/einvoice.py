@@ -207,7 +207,14 @@ def _ubl(root, ns: dict, credit: bool) -> EInvoice:
     return _done("ubl", profile, code or ("381" if credit else "380"), fields, items)
 
 
+def _compact(raw: str | None) -> str | None:
+    """IBANs and VAT ids without the spaces printed for reading: DE88 2008 ... → DE882008..."""
+    return re.sub(r"\s+", "", raw).upper() if raw else raw
+
+
 def _done(syntax: str, profile: str, code: str, fields: dict, items: list[dict]) -> EInvoice:
+    for k in ("iban", "supplier_vat_id", "customer_vat_id"):
+        fields[k] = _compact(fields.get(k))
     kept = {k: v for k, v in fields.items() if v}
     if not kept.get("invoice_number") and not kept.get("total_amount"):
         raise EInvoiceError(f"{syntax} XML without an invoice number or a total")
@@ -273,7 +280,12 @@ def compare(inv: EInvoice, visual: list[dict]) -> list[dict]:
         got = f.get("normalized")
         if want is None or got is None:
             continue
-        same = _fold(want) == _fold(got) if f["name"] in ("customer", "supplier") else want == got
+        if f["name"] in ("customer", "supplier"):
+            same = _fold(want) == _fold(got)
+        elif f["name"] in ("iban", "supplier_vat_id", "customer_vat_id"):
+            same = _compact(want) == _compact(got)
+        else:
+            same = want == got
         if not same:
             out.append({"field": f["name"], "e_invoice": want, "visual": got,
                         "page": f.get("page"), "box": f.get("box")})
