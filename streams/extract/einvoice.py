@@ -247,6 +247,8 @@ def from_pdf(data: bytes) -> EInvoice | None:
     e-invoice; silently falling back to the picture would hide that)."""
     import logging
 
+    if not _has_attachments(data):
+        return None  # most PDFs: no second parser (pypdf, inside factur-x) runs over them
     from facturx import get_xml_from_pdf
 
     # factur-x logs the whole XML at INFO level; keep invoice contents out of the logs.
@@ -259,6 +261,20 @@ def from_pdf(data: bytes) -> EInvoice | None:
     if not xml:
         return None
     return read_xml(xml, xml_name=name or "")
+
+
+def _has_attachments(data: bytes) -> bool:
+    """Whether the PDF has embedded files, asked of PDFium (which reads every page anyway)."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return False
+    try:
+        return doc.count_attachments() > 0
+    finally:
+        doc.close()
 
 
 def einvoice_fields(inv: EInvoice) -> list[dict]:
