@@ -195,6 +195,9 @@ def label_for(name: str, data: bytes) -> dict:
 def cmd_subset(args) -> int:
     manifest = json.loads(MANIFEST.read_text())["files"]
     SUBSET_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in SUBSET_DIR.glob("*.*"):  # files dropped from SUBSET go, LICENSE and SOURCE.md stay
+        if stale.suffix in (".pdf", ".xml"):
+            stale.unlink()
     truth, unprinted = {}, []
     for name in SUBSET:
         data = _source_bytes(args.src, name)

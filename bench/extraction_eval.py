@@ -163,7 +163,7 @@ def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> 
             inv = _einvoice(data) if label.get("degradation") != "rendered" else None
             base, base_s = results[visual[-1]] if visual else (
                 extract_pages(name, pages, settings.extraction), 0.0)
-            results[EINVOICE] = (merge(base, inv) if inv else base, base_s + time.perf_counter() - t0)
+            results[EINVOICE] = (merge(base, inv, pages) if inv else base, base_s + time.perf_counter() - t0)
         for v in versions:
             result, extract_s = results[v]
             want_fields = label["fields"]

@@ -317,18 +317,27 @@ def _fold(s: str) -> str:
 _MUST_AGREE = ("invoice_number", "total_amount", "currency")
 
 
-def merge(result: dict, inv: EInvoice) -> dict:
+def merge(result: dict, inv: EInvoice, pages: list[dict] | None = None) -> dict:
     """The extraction of a document that carries an e-invoice: the XML's values win.
 
     ``result`` is the visual extraction (``extract()``'s dict; for a plain XML file it has no
     fields). Fields the XML gives come from it (exact, ``accept``, ``source: e-invoice``),
     keeping the visual page and box where the picture agrees so the review page can point at it;
     visual fields the XML lacks are kept as they were. ``einvoice_checks`` lists every
-    disagreement; one on an accepted visual reading of the number, total or currency sends the
-    document to review with the reason on the field.
+    disagreement: a visual value that differs, and (with ``pages``) an XML number or total that
+    the page does not print at all, in any usual spelling. A disagreement on an accepted visual
+    reading of the number, total or currency, or a number or total missing from an exact text
+    layer, sends the document to review with the reason on the field.
     """
     visual = [dict(f) for f in result.get("fields") or []]
     disagreements = compare(inv, [f for f in visual if f.get("status") != "reject"])
+    statuses = {f["name"]: f.get("status") for f in visual}
+    blocking = {d["field"] for d in disagreements if d["field"] in _MUST_AGREE and statuses.get(d["field"]) == "accept"}
+    for d in _unprinted(inv, pages or []):
+        if d.pop("exact"):  # an exact text layer that never prints the XML's value: look at it
+            blocking.add(d["field"])
+        if d["field"] not in {x["field"] for x in disagreements}:
+            disagreements.append(d)
     differs = {d["field"]: d for d in disagreements}
     by_name = {f["name"]: f for f in visual}
     fields = []
@@ -338,22 +347,50 @@ def merge(result: dict, inv: EInvoice) -> dict:
             f["page"], f["box"] = seen.get("page"), seen.get("box")
             f["reason"] = "e-invoice XML; the page agrees"
         elif f["name"] in differs:
-            f["reason"] = f"e-invoice XML; the page shows {differs[f['name']]['visual']!r}"
+            shown = differs[f["name"]]["visual"]
+            f["reason"] = (f"e-invoice XML; the page shows {shown!r}" if shown is not None
+                           else "e-invoice XML; not printed on the page")
         else:
             f["reason"] = "e-invoice XML"
+        if f["name"] in blocking:
+            f["status"] = "review"
         fields.append(f)
     fields.extend(by_name.values())
-    blocking = [d for d in disagreements if d["field"] in _MUST_AGREE
-                and next((v for v in visual if v["name"] == d["field"]), {}).get("status") == "accept"]
-    for f in fields:
-        if any(d["field"] == f["name"] for d in blocking):
-            f["status"] = "review"
-    status = "review" if blocking else "accepted"
-    return {**result, "doc_type": inv.doc_type, "status": status, "fields": fields,
+    return {**result, "doc_type": inv.doc_type, "status": "review" if blocking else "accepted", "fields": fields,
             "line_items": ([{**li, "confidence": 1.0, "page": None, "box": None} for li in inv.line_items]
                            or result.get("line_items") or []),
             "einvoice": {"syntax": inv.syntax, "profile": inv.profile, "xml_name": inv.xml_name},
             "einvoice_checks": disagreements}
+
+
+def _spellings(amount: str) -> set[str]:
+    """How a page may print an amount, without spaces: 1021.91 → 1.021,91, 1,021.91, 1'021.91 ..."""
+    whole, _, cents = amount.lstrip("-").partition(".")
+    grouped = f"{int(whole):,}"
+    forms = {f"{whole}.{cents}", f"{whole},{cents}"}
+    for sep in (",", ".", "'", ""):
+        g = grouped.replace(",", sep)
+        forms |= {f"{g}.{cents}", f"{g},{cents}"} if sep not in (".", ",") else {f"{g}{',' if sep == '.' else '.'}{cents}"}
+    return forms
+
+
+def _unprinted(inv: EInvoice, pages: list[dict]) -> list[dict]:
+    """The XML's invoice number and total, looked for in the page text (spaces ignored)."""
+    texts = [(p, "".join("".join(ln.get("text", "").split()) for ln in p.get("lines") or [])) for p in pages]
+    texts = [(p, t) for p, t in texts if t]
+    if not texts:
+        return []  # nothing printed to compare with (a plain XML file, or an unreadable scan)
+    exact = all(p.get("text_source") == "text_layer" for p, _ in texts)
+    page_text = "".join(t for _, t in texts)
+    out = []
+    number, total = inv.fields.get("invoice_number"), inv.fields.get("total_amount")
+    if number and "".join(number.split()) not in page_text:
+        out.append({"field": "invoice_number", "e_invoice": number, "visual": None, "page": None, "box": None,
+                    "exact": exact})
+    if total and not any(form in page_text for form in _spellings(total)):
+        out.append({"field": "total_amount", "e_invoice": total, "visual": None, "page": None, "box": None,
+                    "exact": exact})
+    return out
 
 
 def for_ocr_record(data: bytes) -> dict | None:
@@ -394,4 +431,4 @@ def extract_document(ocr_record: dict, extraction, *, version: str | None = None
 
     result = extract(ocr_record, extraction, version=version, **options)
     inv = from_record(ocr_record.get("einvoice"))
-    return merge(result, inv) if inv is not None else result
+    return merge(result, inv, ocr_record.get("pages")) if inv is not None else result

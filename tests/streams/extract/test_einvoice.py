@@ -141,6 +141,35 @@ def test_the_xml_wins_and_a_page_that_disagrees_on_the_total_goes_to_review():
     assert compare(inv, _visual(customer="MA JOLIE BOUTIQUE")["fields"]) == []  # names compared case-folded
 
 
+def _text_pages(data: bytes) -> list[dict]:
+    from streams.ocr.raster import iter_pages
+
+    return [{"number": p.number, "text_source": "text_layer",
+             "lines": [{"text": r.text, "confidence": 1.0, "box": dict(zip(("x0", "y0", "x1", "y1"), r.box))}
+                       for r in p.text_runs]} for p in iter_pages(data, dpi=150, max_pages=5)]
+
+
+def test_a_page_that_never_prints_the_xmls_number_or_total_goes_to_review():
+    """The @gp sample pairs a GnuAccounting page (RE-20190121/507, 571,04 €) with another
+    invoice's XML (FA-2017-0010, 671.15): whatever the visual rules read, the exact text layer
+    shows neither value, so the document is not accepted on the XML's word."""
+    data = (CORPUS / "ZUGFeRDv2__correct__PHP_gpFacturX__sample_inofficial_20190125_atgp_factur-x_v_1_0.pdf").read_bytes()
+    result = merge(_visual(), from_pdf(data), _text_pages(data))
+    assert result["status"] == "review"
+    by = {f["name"]: f for f in result["fields"]}
+    assert by["invoice_number"]["status"] == by["total_amount"]["status"] == "review"
+    assert by["total_amount"]["reason"] == "e-invoice XML; not printed on the page"
+    assert {d["field"] for d in result["einvoice_checks"]} == {"invoice_number", "total_amount"}
+    # the same check on a genuine Factur-X page: both printed ("671,15 €"), accepted
+    genuine = (CORPUS / "ZUGFeRDv2__correct__FNFE-factur-x-examples__Facture_FR_BASICWL.pdf").read_bytes()
+    ok = merge(_visual(), from_pdf(genuine), _text_pages(genuine))
+    assert ok["status"] == "accepted" and ok["einvoice_checks"] == []
+    # an OCR'd page is only reported, never held: OCR misses characters
+    ocr_pages = [{**p, "text_source": "ocr"} for p in _text_pages(data)]
+    reported = merge(_visual(), from_pdf(data), ocr_pages)
+    assert reported["status"] == "accepted" and len(reported["einvoice_checks"]) == 2
+
+
 def test_a_plain_xml_invoice_extracts_with_no_pages():
     from inkstream.settings import ExtractionSettings
 
