@@ -83,7 +83,8 @@ def test_the_extract_command_prints_the_documented_json_shape():
     assert doc["doc_type"] == "invoice"
     assert set(doc["fields"]) == set(LABELS["invoice-digital.pdf"]["fields"])
     for field in doc["fields"].values():
-        assert set(field) == {"value", "normalized", "confidence", "status", "page", "box"}
+        assert set(field) == {"value", "normalized", "confidence", "status", "page", "box", "source"}
+        assert field["source"] == "text"  # invoice-digital.pdf has a text layer
     assert doc["fields"]["total_amount"]["normalized"] == LABELS["invoice-digital.pdf"]["fields"]["total_amount"]
     assert len(doc["line_items"]) == len(LABELS["invoice-digital.pdf"]["line_items"])
 

@@ -1,0 +1,117 @@
+"""Sender memory: a reviewer's approval teaches where a sender puts its fields; the next
+document from that sender is read from there (extractor memory-1)."""
+
+from __future__ import annotations
+
+import json
+
+from inkstream.settings import ExtractionSettings
+from schemas.codec import decode, encode
+from streams.extract import extract
+from streams.extract.memory import SenderMemory, learner, memory_record
+from streams.review.decision import decide
+from tests.streams.extract.extract_records import line, ocr_result, page
+
+
+def invoice(number: str, date: str, total: str, *, supplier="Northwind Supplies Ltd", shift: float = 0.0) -> dict:
+    cells = [[(supplier, 120)], [("billing@northwind-supplies.example", 120)], [("INVOICE", 120)],
+             [("Invoice No:", 120), (number, 600)], [("Invoice Date:", 120), (date, 600)],
+             [("Bill To:", 120), ("Contoso Ltd", 600)],
+             [("Subtotal", 900), (f"${float(total) / 1.1:,.2f}", 1200)],
+             [("Tax", 900), (f"${float(total) - round(float(total) / 1.1, 2):,.2f}", 1200)],
+             [("Total Due", 900), (f"${float(total):,.2f}", 1200)]]
+    lines = [line(t, row=r, x=x + shift, conf=1.0) for r, row in enumerate(cells) for t, x in row]
+    return ocr_result([page(lines, source="text_layer")], doc_id=f"doc-{abs(hash(number)) % 10**8}")
+
+
+def fields_of(result):
+    return {f["name"]: f for f in result["fields"]}
+
+
+def validated(ocr, result):
+    from streams.extract.processor import validated_record
+
+    return validated_record(ocr, result)
+
+
+def first_reviewed(memory):
+    first = invoice("NW-1001", "03/04/2026", "110.00")
+    result = extract(first, ExtractionSettings(), version="memory-1", memory=memory)
+    assert result["status"] == "review"  # 03/04/2026 from an English invoice: April 3 or March 4?
+    assert fields_of(result)["invoice_date"]["normalized"] is None
+    record = validated(first, result)
+    approved = decide(record, reviewer="ana", decision="approved",
+                      corrections={"invoice_date": "2026-04-03"})
+    return record, approved
+
+
+def test_the_second_invoice_of_a_sender_is_read_from_memory_and_accepted():
+    memory = SenderMemory()
+    record, approved = first_reviewed(memory)
+    learnt = memory_record(approved)
+    assert learnt and learnt["sender"] == record["sender"] and learnt["sender"].startswith("mail:")
+    # No values on the memory topic: places, labels and hashes only.
+    blob = json.dumps(learnt)
+    assert "NW-1001" not in blob and "Northwind" not in blob and "110.00" not in blob
+    memory.learn(decode(encode("extract.memory", learnt)))
+
+    second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
+                     memory=memory)
+    f = fields_of(second)
+    assert f["invoice_date"]["normalized"] == "2026-06-05"  # day first, as the reviewer's date proved
+    assert (f["invoice_date"]["source"], f["invoice_date"]["status"]) == ("memory", "accept")
+    assert second["status"] == "accepted"
+    # The supplier's name, unconfirmable the first time, agrees with the memory's place and value.
+    assert f["supplier"]["normalized"] == "Northwind Supplies Ltd" and f["supplier"]["status"] == "accept"
+
+
+def test_without_memory_the_same_second_invoice_goes_to_review():
+    second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
+                     memory=SenderMemory())
+    assert second["status"] == "review"
+
+
+def test_memory_never_overrides_a_value_a_cross_check_contradicted():
+    memory = SenderMemory()
+    _, approved = first_reviewed(memory)
+    memory.learn(memory_record(approved))
+    doc = invoice("NW-1003", "05/06/2026", "220.00")
+    for ln in doc["pages"][0]["lines"]:
+        if ln["text"] == "$220.00":
+            ln["text"] = "$230.00"  # subtotal + tax no longer make the total
+    f = fields_of(extract(doc, ExtractionSettings(), version="memory-1", memory=memory))
+    assert f["total_amount"]["status"] == "review"
+
+
+def test_a_corrected_value_not_printed_at_its_box_teaches_no_place():
+    memory = SenderMemory()
+    record, _ = first_reviewed(memory)
+    wrong = decide(record, reviewer="ana", decision="approved", corrections={"invoice_number": "XX-9"})
+    learnt = memory_record(wrong)
+    assert "invoice_number" not in {p["name"] for p in learnt["fields"]}
+
+
+def test_a_rejected_document_teaches_nothing():
+    record, _ = first_reviewed(SenderMemory())
+    assert memory_record(decide(record, reviewer="ana", decision="rejected")) is None
+
+
+def test_the_learner_emits_to_the_compacted_topic_keyed_by_sender_and_type():
+    from streams.runtime.processor import Context
+
+    _, approved = first_reviewed(SenderMemory())
+    proc = learner()
+    ctx = Context.__new__(Context)
+    out = list(proc.handle(approved, ctx))
+    assert len(out) == 1 and out[0].topic == "extract.memory"
+    assert out[0].key == f"{approved['sender']}|invoice"
+
+
+def test_a_different_sender_gets_no_memory():
+    memory = SenderMemory()
+    _, approved = first_reviewed(memory)
+    memory.learn(memory_record(approved))
+    other = invoice("X-1", "05/06/2026", "220.00", supplier="Fabrikam Tools")
+    for ln in other["pages"][0]["lines"]:
+        ln["text"] = ln["text"].replace("northwind-supplies", "fabrikam")
+    assert extract(other, ExtractionSettings(), version="memory-1", memory=memory)["status"] == "review"
