@@ -266,6 +266,8 @@ class AuditSettings(_Section):
     query_host: str = "127.0.0.1"      # the sink's read-only SQL endpoint (chDB has one owner)
     query_port: int = 8124             # 0 = any free port (written to <data_dir>/audit-query.json)
     query_row_limit: int = 10_000
+    query_max_memory_mb: int = Field(1024, ge=16)   # per analyst statement (ClickHouse max_memory_usage)
+    query_max_seconds: float = Field(30.0, gt=0)    # per analyst statement (max_execution_time)
 
 
 class CryptoSettings(_Section):
