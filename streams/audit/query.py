@@ -16,7 +16,9 @@ audit`` runs, that process is the sink, so it also serves a small read-only SQL 
   own metrics; the runtime's are on the worker's port). HTTPS only when ``http.tls_cert``
   is set (inkstream/tls.py: TLS 1.2 floor; ``http.require_tls`` without one refuses to
   start); the discovery file then says ``"scheme": "https"`` and readers verify against
-  ``http.tls_ca`` (default: the certificate).
+  ``http.tls_ca`` (default: the certificate);
+- ``/`` and ``/ping`` answer ClickHouse's HTTP protocol for analysts' tools
+  (``streams.audit.clickhouse_http``; users from ``inkstream analyst add``).
 
 ``open_reader(settings)`` picks, in order: the configured ClickHouse server; the running
 sink's endpoint (discovery file, pid alive, ``/healthz`` answers); chDB opened directly in
@@ -34,6 +36,7 @@ import secrets
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from inkstream.errors import ConnectorError
 from inkstream.settings import Settings
 from inkstream.tls import HTTPSServer, client_context, http_server_context
+from streams.audit.analysts import Analysts, analysts_path
+from streams.audit.clickhouse_http import ClickHouseHttp, Reply
 from streams.audit.sql_guard import ReadOnlyViolation, caps, check_statement
 from streams.audit.store import ClickHouse, Reader, connect
 
@@ -93,6 +98,7 @@ class QueryServer:
         self.store, self.settings = store, settings
         self.registry = registry or CollectorRegistry()
         self.token = secrets.token_urlsafe(24)
+        self.clickhouse = ClickHouseHttp(settings, Analysts(analysts_path(settings)))
         # The bearer token and the rows (names, amounts) cross this socket: TLS when configured.
         self._server = HTTPSServer((settings.audit.query_host, settings.audit.query_port), _handler(self),
                                    http_server_context(settings.http))
@@ -129,6 +135,11 @@ class QueryServer:
 def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
+            url = urlsplit(self.path)
+            if url.path == "/ping":
+                return self._reply(server.clickhouse.ping())
+            if url.path == "/":
+                return self._reply(server.clickhouse.handle(url.query, self.headers, b""))
             if self.path == "/healthz":
                 self._send(200, {"status": "ok", "pid": os.getpid()})
             elif self.path == "/metrics":
@@ -137,6 +148,9 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "not found"})
 
         def do_POST(self) -> None:  # noqa: N802
+            url = urlsplit(self.path)
+            if url.path == "/":
+                return self._clickhouse_post(url.query)
             if self.path != "/query":
                 return self._send(404, {"error": "not found"})
             # http.server decodes headers as latin-1; compare bytes, since compare_digest
@@ -155,6 +169,23 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"error": str(exc)})
             except ConnectorError as exc:
                 self._send(422, {"error": str(exc)})
+
+        def _clickhouse_post(self, query: str) -> None:
+            if self.headers.get("Transfer-Encoding"):
+                return self._raw(411, b"send the query with a Content-Length\n", "text/plain")
+            declared = self.headers.get("Content-Length") or "0"
+            length = int(declared) if declared.isdigit() else -1
+            if not 0 <= length <= _MAX_BODY:
+                return self._raw(413, f"the query must be 0..{_MAX_BODY} bytes\n".encode(), "text/plain")
+            self._reply(server.clickhouse.handle(query, self.headers, self.rfile.read(length)))
+
+        def _reply(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
 
         def _send(self, status: int, body: dict) -> None:
             self._raw(status, json.dumps(body).encode(), "application/json")

@@ -28,7 +28,7 @@ from typing import Any
 
 from inkstream.errors import ConnectorError
 
-__all__ = ["ReadOnlyViolation", "check_statement", "caps", "statement_kind_ok"]
+__all__ = ["ReadOnlyViolation", "check_statement", "caps", "output_format", "statement_kind_ok"]
 
 _ALLOWED = re.compile(r"^\s*(\(\s*)*(select|with|show|describe|desc|explain|exists)\b", re.IGNORECASE)
 # Table functions that only generate values in memory; everything else reaches a file, a
@@ -44,6 +44,7 @@ _HOST_FUNCTIONS = frozenset({
 })
 _FUNCTION = re.compile(r"^( *)Function (\S+)")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|\"(?:[^\"\\]|\\.)*\"")
+_FORMAT = re.compile(r"\bFORMAT\s+(\w+)\s*$", re.IGNORECASE)
 _OUTFILE = re.compile(r"\bINTO\s+OUTFILE\b", re.IGNORECASE)
 
 
@@ -56,8 +57,9 @@ def statement_kind_ok(sql: str) -> bool:
     return bool(_ALLOWED.match(sql)) and ";" not in sql.strip().rstrip(";")
 
 
-def check_statement(store: Any, sql: str, params: dict | None = None) -> None:
-    """Raise ``ReadOnlyViolation`` unless ``sql`` is a read that stays inside the store.
+def check_statement(store: Any, sql: str, params: dict | None = None) -> str:
+    """Raise ``ReadOnlyViolation`` unless ``sql`` is a read that stays inside the store;
+    return the engine's single-line form of it (``output_format`` reads its FORMAT).
 
     ``store`` is a ``streams.audit.store.ClickHouse``: the tree comes from the same engine
     that would run the statement, so what we check is what it would execute."""
@@ -70,8 +72,16 @@ def check_statement(store: Any, sql: str, params: dict | None = None) -> None:
     except ConnectorError as exc:
         raise ReadOnlyViolation(f"ClickHouse refused to parse the statement: {exc}") from exc
     _check_tree([str(r[0]) for r in tree])
-    if _OUTFILE.search(_QUOTED.sub("''", str(formatted[0][0]))):
+    canonical = str(formatted[0][0])
+    if _OUTFILE.search(_QUOTED.sub("''", canonical)):
         raise ReadOnlyViolation("INTO OUTFILE is not allowed: results come back over the connection only")
+    return canonical
+
+
+def output_format(canonical: str) -> str | None:
+    """The statement's own ``FORMAT x`` (from ``check_statement``'s canonical text), if any."""
+    match = _FORMAT.search(_QUOTED.sub("''", canonical))
+    return match.group(1) if match else None
 
 
 def _check_tree(lines: list[str]) -> None:
@@ -96,5 +106,6 @@ def _check_tree(lines: list[str]) -> None:
 def caps(*, row_limit: int, max_memory: int, max_seconds: float) -> dict[str, Any]:
     """Settings every analyst statement runs under; ``readonly=1`` stops the statement's
     own SETTINGS clause from lifting them."""
-    return {"readonly": 1, "max_memory_usage": max_memory, "max_execution_time": max_seconds,
-            "max_result_rows": row_limit, "result_overflow_mode": "break"}
+    # readonly LAST: chDB applies the settings in order, and readonly refuses the ones after it
+    return {"max_memory_usage": max_memory, "max_execution_time": max_seconds,
+            "max_result_rows": row_limit, "result_overflow_mode": "break", "readonly": 1}
