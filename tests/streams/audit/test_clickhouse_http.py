@@ -130,3 +130,28 @@ def test_analysts_file_is_private_and_holds_no_secret(served):
     _, settings, secret = served
     path = analysts_path(settings)
     assert oct(path.stat().st_mode & 0o777) == "0o600" and secret not in path.read_text()
+
+
+@pytest.mark.stack
+def test_inkstream_analyst_add_is_audited_and_its_secret_works(store, audit_settings, monkeypatch):
+    import typer
+    from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
+    from typer.testing import CliRunner
+
+    from schemas.codec import decode
+    from streams.audit.analyst_commands import register
+
+    create_admin_topic(audit_settings)
+    env = {"INKSTREAM_DATA_DIR": str(audit_settings.data_dir), "INKSTREAM_TOPICS__PREFIX": audit_settings.topics.prefix,
+           "INKSTREAM_CLICKHOUSE__DATABASE": audit_settings.clickhouse.database}
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["analyst", "add", "bi.tool"], env=env)
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.splitlines()[0]
+    assert Analysts(analysts_path(audit_settings)).check("bi.tool", secret)
+    assert "bi.tool" in CliRunner().invoke(app, ["analyst", "list"], env=env).stdout
+    assert CliRunner().invoke(app, ["analyst", "remove", "bi.tool"], env=env).exit_code == 0
+    actions = [(decode(v)["action"], decode(v)["target"]) for _, v in read_admin_actions(audit_settings)]
+    assert actions == [("analyst.add", "bi.tool"), ("analyst.remove", "bi.tool")]
+    assert not Analysts(analysts_path(audit_settings)).check("bi.tool", secret)
