@@ -270,6 +270,18 @@ class AuditSettings(_Section):
     query_max_seconds: float = Field(30.0, gt=0)    # per analyst statement (max_execution_time)
 
 
+class WebhooksOutSettings(_Section):
+    """Outbound webhooks to integrators (``connectors/webhooks_out``)."""
+
+    max_attempts: int = Field(8, ge=1)          # then webhooks.deliveries.dlq
+    backoff_s: float = Field(5.0, gt=0)         # attempt n waits backoff_s * 2**(n-1)...
+    backoff_max_s: float = Field(3600.0, gt=0)  # ...at most this
+    timeout_s: float = Field(10.0, gt=0)        # per POST
+    allow_http: bool = False                    # plain-http receiver URLs (tests, local dev)
+    allow_private: bool = False                 # receivers on loopback/private addresses (tests)
+    subscriptions_file: Path | None = None      # default <data_dir>/webhooks/subscriptions.json (0600)
+
+
 class CryptoSettings(_Section):
     """Encryption at rest (``inkstream/crypto``): key ring, per-document keys, what is sealed."""
 
@@ -338,6 +350,7 @@ class Settings(BaseSettings):
     extraction: ExtractionSettings = ExtractionSettings()
     http: HttpSettings = HttpSettings()
     audit: AuditSettings = AuditSettings()
+    webhooks_out: WebhooksOutSettings = WebhooksOutSettings()
     capture: CaptureSettings = CaptureSettings()
     review: ReviewSettings = ReviewSettings()
     crm: CrmSettings = CrmSettings()

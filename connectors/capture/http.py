@@ -26,6 +26,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 
 from connectors.capture.apikey_admin import register_admin_routes
+from connectors.webhooks_out.routes import register_webhook_routes
+from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
@@ -147,6 +149,9 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
 
     register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
                           refused=_Refused)
+    subscriptions = Subscriptions(subscriptions_path(settings))
+    register_webhook_routes(app, settings=settings, subscriptions=lambda: subscriptions, key_with=key_with,
+                            refused=_Refused)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
