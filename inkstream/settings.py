@@ -83,6 +83,16 @@ class PrometheusSettings(_Section):
     port: int = 9090
 
 
+class AlertmanagerSettings(_Section):
+    """The local Alertmanager (``ops/stack/alertmanager.py``); Prometheus sends it alerts."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9097          # 9093 is Kafka's controller, 9094 Alertmanager's (disabled) cluster port
+    webhook_url: str = ""     # the local receiver's webhook (empty: alerts listed, not sent)
+    group_wait: str = "10s"
+
+
 class TopicConfig(_Section):
     partitions: int = 6
     replication_factor: int = 1
@@ -345,6 +355,7 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()
