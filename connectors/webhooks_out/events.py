@@ -8,7 +8,9 @@ never extracted values, names or e-mail addresses.
 
 Who gets what: a document's owner is the source of the API key that uploaded it (learned
 from its ``documents.ingested`` record, kept in a small SQLite map beside the
-subscriptions); ``subscriptions.matching`` does the rest.
+subscriptions); ``subscriptions.matching`` does the rest. Topics are not ordered with
+each other: an event handled before its document's ingested record (a fan-out lagging on
+``documents.ingested`` only) reaches the all-documents (admin) subscriptions only.
 
 >>> [t for t, _ in events_of("fields.validated", {"doc_id": "d", "status": "review", "doc_type": "invoice"})]
 ['document.needs_review']
