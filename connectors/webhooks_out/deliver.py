@@ -23,7 +23,8 @@ import uuid
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
-from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
+from connectors.webhooks_out import WebhookError
+from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path
 from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor
 
@@ -70,9 +71,14 @@ def deliverer(subs: Subscriptions, client: Any, cfg: Any, codec: Any,
         started = time.monotonic()
         status, error = None, None
         try:
+            # Again at send time: a name that resolved to a public address when subscribed
+            # may point inside now (DNS rebinding).
+            check_url(sub.url, allow_http=cfg.allow_http, allow_private=cfg.allow_private)
             resp = client.post(sub.url, content=job["payload"].encode(), headers=headers,
                                timeout=cfg.timeout_s, follow_redirects=False)
             status = resp.status_code
+        except WebhookError as exc:
+            error = f"refused: {exc}"[:200]
         except Exception as exc:  # httpx.HTTPError and friends: the receiver is unreachable
             error = type(exc).__name__
         took = int((time.monotonic() - started) * 1000)

@@ -247,3 +247,20 @@ def test_a_job_before_its_time_pauses_and_a_deleted_subscription_drops_it(wsetti
     subs.delete("crm-a", sub.id)
     run = run_processor(proc, [("webhooks.deliveries", job)])
     assert [e["outcome"] for e in run.on("webhooks.log")] == ["dropped"] and sent == []
+
+
+def test_a_receiver_that_now_resolves_to_a_private_address_is_not_called(wsettings):
+    strict = wsettings.webhooks_out.model_copy(update={"allow_private": False})
+    subs = Subscriptions(subscriptions_path(wsettings))
+    sub = subs.create("crm-a", "http://localhost:9/rebound", ["document.read"], all_documents=False)
+    job = {**{k: v for k, v in s.ingested("d-8").items() if k in ("event_id", "doc_id", "occurred_at", "producer",
+                                                                  "trace")},
+           "webhook_id": "msg_z", "subscription_id": sub.id, "event_type": "document.read", "payload": "{}",
+           "attempt": 1, "not_before": 0}
+    sent = []
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200)))
+    proc = Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), sink=True,
+                     handle=deliverer(subs, client, strict, default_codec()))
+    run = run_processor(proc, [("webhooks.deliveries", job)])
+    [entry] = run.on("webhooks.log")
+    assert sent == [] and entry["outcome"] == "retry" and "private" in entry["error"]
