@@ -84,7 +84,8 @@ class PrometheusSettings(_Section):
 
 
 class AlertmanagerSettings(_Section):
-    """The local Alertmanager (``ops/stack/alertmanager.py``); Prometheus sends it alerts."""
+    """The local Alertmanager (``ops/stack/alertmanager.py``), run with the local Prometheus
+    (both ``enabled``), which sends it alerts."""
 
     enabled: bool = True
     host: str = "127.0.0.1"

@@ -113,7 +113,7 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
     if not s.external:
         plan.append(("S3 server", s3.managed(layout), s.host, s.port, "INKSTREAM_S3__PORT",
                      lambda: s3.start(layout, settings), lambda: s3.healthy(settings) or _bucket(settings)))
-    if settings.alertmanager.enabled:   # before Prometheus, which sends to it
+    if p.enabled and settings.alertmanager.enabled:   # with the local Prometheus, started before it
         a = settings.alertmanager
         plan.append(("Alertmanager", alertmanager.managed(layout), a.host, a.port, "INKSTREAM_ALERTMANAGER__PORT",
                      lambda: alertmanager.start(layout, settings), lambda: alertmanager.healthy(settings)))
@@ -167,7 +167,7 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
-    if settings.alertmanager.enabled:
+    if settings.prometheus.enabled and settings.alertmanager.enabled:
         out.append(local("alertmanager", alertmanager.address(settings), alertmanager.managed(layout),
                          lambda: alertmanager.healthy(settings)))
     out.append(_clickhouse(settings, layout))
