@@ -96,7 +96,8 @@ def fanout(subs: Subscriptions, owners: Owners):
         for event_type, data, sub in targets:
             body = json.dumps({"type": event_type, "timestamp": at.isoformat().replace("+00:00", "Z"), "data": data},
                               separators=(",", ":"), sort_keys=True)
-            webhook_id = "msg_" + hashlib.sha256(f"{sub.id}/{record['event_id']}/{event_type}".encode()).hexdigest()[:32]
+            seed = f"{sub.id}/{record['event_id']}/{event_type}".encode()
+            webhook_id = "msg_" + hashlib.sha256(seed).hexdigest()[:32]
             job = {**envelope(record["doc_id"], producer="webhooks.fanout", trace=record.get("trace")),
                    "webhook_id": webhook_id, "subscription_id": sub.id, "event_type": event_type,
                    "payload": body, "attempt": 1, "not_before": 0}

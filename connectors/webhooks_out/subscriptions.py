@@ -49,7 +49,8 @@ class Subscription:
 
 
 def subscriptions_path(settings) -> Path:
-    return settings.webhooks_out.subscriptions_file or Path(settings.data_dir).resolve() / "webhooks" / "subscriptions.json"
+    default = Path(settings.data_dir).resolve() / "webhooks" / "subscriptions.json"
+    return settings.webhooks_out.subscriptions_file or default
 
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str:

@@ -11,8 +11,9 @@ audit`` runs, that process is the sink, so it also serves a small read-only SQL 
   must start with SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS, passes ``sql_guard`` (no
   file/URL/S3/remote/executable functions, no INTO OUTFILE: checked on the engine's own
   parse tree) and runs under ``readonly=1`` with a memory and a time cap
-  (``settings.audit.query_max_memory_mb``, ``query_max_seconds``), and returns at most ``limit`` rows (capped by ``settings.audit.query_row_limit``) with
-  ``truncated`` set when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
+  (``settings.audit.query_max_memory_mb``, ``query_max_seconds``), and returns at most
+  ``limit`` rows (capped by ``settings.audit.query_row_limit``) with ``truncated`` set
+  when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
   own metrics; the runtime's are on the worker's port). HTTPS only when ``http.tls_cert``
   is set (inkstream/tls.py: TLS 1.2 floor; ``http.require_tls`` without one refuses to
   start); the discovery file then says ``"scheme": "https"`` and readers verify against

@@ -89,9 +89,10 @@ def test_a_firing_rule_reaches_the_receiver(base_settings, tmp_path):
     rules.write_text(yaml.safe_dump({"groups": [{"name": "test", "interval": "1s", "rules": [
         {"alert": "InkstreamTestAlwaysFiring", "expr": "vector(1)", "labels": {"severity": "critical"},
          "annotations": {"summary": "fires at once"}}]}]}))
+    target = f"127.0.0.1:{settings.alertmanager.port}"
     (tmp_path / "prom.yml").write_text(yaml.safe_dump({
         "global": {"evaluation_interval": "1s"}, "rule_files": [str(rules)],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{settings.alertmanager.port}"]}]}]}}))
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [target]}]}]}}))
     try:
         alertmanager.start(layout, settings)
         assert process.wait_until(lambda: alertmanager.healthy(settings), 60, interval=0.5), \
