@@ -26,6 +26,8 @@ PROCESSES = {
     "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9423"], 9423),
     "esign.complete": (["run", "esign.complete", "--metrics-port", "9424"], 9424),
     "audit": (["run", "audit", "--metrics-port", "9425"], 9425),
+    "webhooks.fanout": (["run", "webhooks.fanout", "--metrics-port", "9426"], 9426),   # outbound webhooks
+    "webhooks.deliver": (["run", "webhooks.deliver", "--metrics-port", "9427"], 9427),
     "webhooks": (["run", "webhooks", "--port", "8082"], 8082),
     "review": (["run", "review"], 8081),
 }

@@ -83,6 +83,17 @@ class PrometheusSettings(_Section):
     port: int = 9090
 
 
+class AlertmanagerSettings(_Section):
+    """The local Alertmanager (``ops/stack/alertmanager.py``), run with the local Prometheus
+    (both ``enabled``), which sends it alerts."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9097          # 9093 is Kafka's controller, 9094 Alertmanager's (disabled) cluster port
+    webhook_url: str = ""     # the local receiver's webhook (empty: alerts listed, not sent)
+    group_wait: str = "10s"
+
+
 class TopicConfig(_Section):
     partitions: int = 6
     replication_factor: int = 1
@@ -267,6 +278,20 @@ class AuditSettings(_Section):
     query_host: str = "127.0.0.1"      # the sink's read-only SQL endpoint (chDB has one owner)
     query_port: int = 8124             # 0 = any free port (written to <data_dir>/audit-query.json)
     query_row_limit: int = 10_000
+    query_max_memory_mb: int = Field(1024, ge=16)   # per analyst statement (ClickHouse max_memory_usage)
+    query_max_seconds: float = Field(30.0, gt=0)    # per analyst statement (max_execution_time)
+
+
+class WebhooksOutSettings(_Section):
+    """Outbound webhooks to integrators (``connectors/webhooks_out``)."""
+
+    max_attempts: int = Field(8, ge=1)          # then webhooks.deliveries.dlq
+    backoff_s: float = Field(5.0, gt=0)         # attempt n waits backoff_s * 2**(n-1)...
+    backoff_max_s: float = Field(3600.0, gt=0)  # ...at most this
+    timeout_s: float = Field(10.0, gt=0)        # per POST
+    allow_http: bool = False                    # plain-http receiver URLs (tests, local dev)
+    allow_private: bool = False                 # receivers on loopback/private addresses (tests)
+    subscriptions_file: Path | None = None      # default <data_dir>/webhooks/subscriptions.json (0600)
 
 
 class CryptoSettings(_Section):
@@ -332,11 +357,13 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     http: HttpSettings = HttpSettings()
     audit: AuditSettings = AuditSettings()
+    webhooks_out: WebhooksOutSettings = WebhooksOutSettings()
     capture: CaptureSettings = CaptureSettings()
     review: ReviewSettings = ReviewSettings()
     crm: CrmSettings = CrmSettings()

@@ -26,6 +26,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 
 from connectors.capture.apikey_admin import register_admin_routes
+from connectors.capture.subject_api import SubjectRequests, privacy_runners, register_subject_routes
+from connectors.webhooks_out.routes import register_webhook_routes
+from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
@@ -84,7 +87,7 @@ _UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-
 
 
 def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
-               status: StatusView | None = None, registry=None) -> FastAPI:
+               status: StatusView | None = None, registry=None, subject_requests=None) -> FastAPI:
     """Everything external is passed in; what is left out is built from ``settings``
     (the real S3 store, Kafka producer and status consumer) when the app starts."""
     from contextlib import asynccontextmanager
@@ -149,6 +152,13 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
                           refused=_Refused)
     mount_mobile_capture(app)  # the phone page, same origin as the uploads it makes
+    subscriptions = Subscriptions(subscriptions_path(settings))
+    subjects = subject_requests or SubjectRequests(Path(settings.data_dir) / "subject-requests",
+                                                   *privacy_runners(settings))
+    register_subject_routes(app, settings=settings, requests=lambda: subjects, admin_key=key_with("admin"),
+                            refused=_Refused)
+    register_webhook_routes(app, settings=settings, subscriptions=lambda: subscriptions, key_with=key_with,
+                            refused=_Refused)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

@@ -90,6 +90,8 @@ def render(layout: Layout, settings: Settings) -> Path:
     p = settings.prometheus
     conf.write_text(Template(TEMPLATE.read_text()).substitute(
         targets_dir=str(layout.prometheus_targets), rules_dir=str(RULES_DIR), self=f"{p.host}:{p.port}",
+        alertmanagers=json.dumps([f"{settings.alertmanager.host}:{settings.alertmanager.port}"]
+                                 if settings.alertmanager.enabled else []),
         **_scrape_tls(settings)))
     return conf
 

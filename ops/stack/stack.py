@@ -13,10 +13,10 @@ from typing import Callable
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from ops.stack import kafka, process, prometheus, s3
+from ops.stack import alertmanager, kafka, process, prometheus, s3
 from ops.stack.layout import Layout
 
-__all__ = ["ComponentStatus", "up", "down", "status", "UP_TIMEOUT_S"]
+__all__ = ["ComponentStatus", "up", "down", "status", "clickhouse_http", "UP_TIMEOUT_S"]
 
 UP_TIMEOUT_S = 180.0
 
@@ -113,6 +113,10 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
     if not s.external:
         plan.append(("S3 server", s3.managed(layout), s.host, s.port, "INKSTREAM_S3__PORT",
                      lambda: s3.start(layout, settings), lambda: s3.healthy(settings) or _bucket(settings)))
+    if p.enabled and settings.alertmanager.enabled:   # with the local Prometheus, started before it
+        a = settings.alertmanager
+        plan.append(("Alertmanager", alertmanager.managed(layout), a.host, a.port, "INKSTREAM_ALERTMANAGER__PORT",
+                     lambda: alertmanager.start(layout, settings), lambda: alertmanager.healthy(settings)))
     if p.enabled:
         plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
                      lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
@@ -126,10 +130,10 @@ def _bucket(settings: Settings) -> bool:
 
 
 def down(settings: Settings, timeout: float = 30.0) -> list[str]:
-    """Stop what ``up`` started (by pid), Prometheus and S3 first, Kafka last. Data stays."""
+    """Stop what ``up`` started (by pid), Prometheus, Alertmanager and S3 first, Kafka last. Data stays."""
     layout = Layout.of(settings)
     stopped = []
-    for proc in (prometheus.managed(layout), s3.managed(layout), kafka.managed(layout)):
+    for proc in (prometheus.managed(layout), alertmanager.managed(layout), s3.managed(layout), kafka.managed(layout)):
         if process.stop(proc, timeout=timeout):
             stopped.append(proc.name)
     return stopped
@@ -163,8 +167,36 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
+    if settings.prometheus.enabled and settings.alertmanager.enabled:
+        out.append(local("alertmanager", alertmanager.address(settings), alertmanager.managed(layout),
+                         lambda: alertmanager.healthy(settings)))
     out.append(_clickhouse(settings, layout))
     return out
+
+
+def clickhouse_http(settings: Settings) -> ComponentStatus:
+    """The audit sink's ClickHouse HTTP interface for analysts (``streams/audit/clickhouse_http.py``).
+    Not part of the stack's health: it runs while ``inkstream run audit`` does."""
+    import json
+
+    import httpx
+
+    from streams.audit.query import discovery_file
+
+    a = settings.audit
+    try:
+        info = json.loads(discovery_file(settings).read_text())
+        address = f"{info.get('scheme', 'http')}://{info['host']}:{info['port']}"
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ComponentStatus("clickhouse-http", f"http://{a.query_host}:{a.query_port}", None, False,
+                               "no audit sink running (`inkstream run audit`)")
+    try:
+        ok = httpx.get(f"{address}/ping", timeout=3, verify=False).text == "Ok.\n"  # noqa: S501 - a liveness ping
+    except httpx.HTTPError:
+        ok = False
+    return ComponentStatus("clickhouse-http", address, pid if ok else None, ok,
+                           "audit sink; users: `inkstream analyst add`" if ok else "audit sink not answering")
 
 
 def _clickhouse(settings: Settings, layout: Layout) -> ComponentStatus:
