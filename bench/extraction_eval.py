@@ -6,6 +6,8 @@ by side on the same OCR output, per document source.
     # real documents (the committed ZUGFeRD subset), text layers and XML; --render N also
     # renders the first N PDFs to page images and OCRs them against the same truth:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --render 4
+    # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
     .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
