@@ -15,6 +15,12 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
+# The tests are local development: the shipped webhook keys and local S3 pair are accepted
+# and e-sign is the simulation unless a test configures a provider (inkstream/fail_closed.py).
+# Set in the environment so the processes a test spawns run in the same mode.
+os.environ.setdefault("INKSTREAM_ENVIRONMENT", "development")
+os.environ.setdefault("INKSTREAM_ESIGN__PROVIDER", "simulated")
+
 from inkstream.settings import Settings, load_settings
 
 

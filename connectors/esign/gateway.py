@@ -196,19 +196,6 @@ class _Webhooks:
         return await self._handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
 
 
-_LOCAL_DEFAULT_MARK = "inkstream-local"
-
-
-def _warn_local_secrets(settings) -> None:
-    for provider in ("docusign", "dropbox_sign", "standard"):
-        keys = webhook_keys(settings, provider)
-        if any(_LOCAL_DEFAULT_MARK in k or k.startswith("whsec_aW5rc3RyZWFtLWxvY2Fs") for k in keys):
-            log.warning("%s webhooks are verified with the LOCAL DEVELOPMENT secret: set esign.%s.webhook_keys",
-                        provider, provider)
-    if any(_LOCAL_DEFAULT_MARK in c for c in settings.esign.acrobat_sign.client_ids):
-        log.warning("acrobat_sign webhooks accept the LOCAL DEVELOPMENT client id: set esign.acrobat_sign.client_ids")
-
-
 def serve(settings, *, port: int, host: str | None = None) -> None:
     """Materialise ``esign.envelopes``, then serve until SIGTERM/SIGINT."""
     import uvicorn
@@ -218,8 +205,10 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
 
     from inkstream.tls import uvicorn_tls_options
 
+    from inkstream.fail_closed import require_startable
+
+    require_startable(settings, "webhooks")  # shipped webhook keys: refused outside development
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
-    _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     reader = KafkaEnvelopeReader(settings, book)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))

@@ -27,6 +27,7 @@ from inkstream.settings import Settings
 from streams.review.admin import register_admin_routes
 from streams.review.decision import decide
 from streams.review.pages import render_page
+from inkstream.secure_files import read_or_create_private
 from streams.review.queue import ReviewQueue
 from streams.review.users import Reviewer, Reviewers
 
@@ -51,11 +52,8 @@ class ReviewDeps:
 
 def _session_key(settings: Settings) -> str:
     path = Path(settings.data_dir) / "review" / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    # 0600 from the first byte (never a world-readable moment before a chmod).
+    return read_or_create_private(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def _admin_audit(settings: Settings) -> Callable[[str, str, str, dict], None]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from inkstream.errors import ConfigError
+from inkstream.secure_files import write_private
 
 __all__ = ["Reviewer", "Reviewers", "ROLES"]
 
@@ -58,11 +58,8 @@ class Reviewers:
         return json.loads(self.path.read_text())
 
     def _save(self, data: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        os.chmod(tmp, 0o600)
-        tmp.replace(self.path)
+        # A fresh 0600 temp file, then rename: password hashes are never readable by others.
+        write_private(self.path, json.dumps(data, indent=2).encode())
 
     def add_user(self, name: str, password: str, *, role: str = "reviewer",
                  before_save: Callable[[], None] | None = None) -> None:
