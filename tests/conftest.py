@@ -24,6 +24,24 @@ os.environ.setdefault("INKSTREAM_ESIGN__PROVIDER", "simulated")
 from inkstream.settings import Settings, load_settings
 
 
+def _stack_s3_credentials_to_env() -> None:
+    """Tests give processes data dirs of their own but share the running stack's S3 server:
+    its generated credentials (``inkstream up`` on a new data dir) go to every client by
+    environment. A stack provisioned before generated credentials has none: the fixed pair."""
+    import json
+
+    from inkstream.fail_closed import s3_credentials_file
+
+    path = s3_credentials_file(load_settings())
+    if path.exists() and "INKSTREAM_S3__SECRET_KEY" not in os.environ:
+        pair = json.loads(path.read_text())
+        os.environ["INKSTREAM_S3__ACCESS_KEY"] = pair["access_key"]
+        os.environ["INKSTREAM_S3__SECRET_KEY"] = pair["secret_key"]
+
+
+_stack_s3_credentials_to_env()
+
+
 @pytest.fixture(autouse=True)
 def _process_codec_restored():
     """A test that installs a process-wide codec (another data dir's key store, as a spawned

@@ -22,6 +22,8 @@ def prod(tmp_path, monkeypatch):
     """Production settings on a data dir of their own (no generated S3 credentials yet)."""
     monkeypatch.setenv("INKSTREAM_ENVIRONMENT", "production")
     monkeypatch.delenv("INKSTREAM_ESIGN__PROVIDER", raising=False)
+    for var in ("INKSTREAM_S3__ACCESS_KEY", "INKSTREAM_S3__SECRET_KEY"):  # tests/conftest.py's stack pair
+        monkeypatch.delenv(var, raising=False)
 
     def make(**overrides):
         return load_settings(**{"data_dir": str(tmp_path / "data"), **overrides})
@@ -121,7 +123,8 @@ def test_esign_simulation_only_when_configured(prod):
 def test_the_demo_modes_let_every_demo_process_start(tmp_path, monkeypatch):
     from inkstream.demo import DEMO_MODES, PROCESSES
 
-    monkeypatch.delenv("INKSTREAM_ESIGN__PROVIDER", raising=False)
+    for var in ("INKSTREAM_ESIGN__PROVIDER", "INKSTREAM_S3__ACCESS_KEY", "INKSTREAM_S3__SECRET_KEY"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("INKSTREAM_ENVIRONMENT", "production")
     with pytest.raises(ConfigError):
         require_startable(load_settings(data_dir=str(tmp_path)), "crm")
