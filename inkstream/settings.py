@@ -147,6 +147,7 @@ class ReviewSettings(_Section):
     # Reviewers and bearer tokens (hashed), default <data_dir>/review/users.json.
     users_file: Path | None = None
     session_max_age_s: int = 8 * 3600
+    max_body_bytes: int = 1024 * 1024      # forms and corrections; larger bodies get 413 while read
 
 
 class CaptureSettings(_Section):

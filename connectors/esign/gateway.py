@@ -42,6 +42,7 @@ from connectors.esign.state import EnvelopeBook
 from connectors.esign.verify import (
     check_event_age, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign, verify_standard,
 )
+from inkstream.body_limit import BodyLimit
 from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
 
 __all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
@@ -79,7 +80,8 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
     hooks = _Webhooks(settings, intake, clock)
     app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake, app.state.registry = intake, registry
-    app.middleware("http")(hooks.limit_body)
+    # Counted while reading, chunked or not (inkstream/body_limit.py): the endpoint is public.
+    app.add_middleware(BodyLimit, limit=settings.esign.max_webhook_bytes, on_refuse=hooks.too_large)
     app.add_api_route("/webhooks/docusign", hooks.docusign, methods=["POST"])
     app.add_api_route("/webhooks/dropbox-sign", hooks.dropbox_sign, methods=["POST"])
     app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_verify, methods=["GET"])
@@ -129,14 +131,12 @@ class _Webhooks:
         error = {401: "unverified", 413: "too_large"}.get(status, "malformed")
         return JSONResponse({"error": error, "reason": reason}, status_code=status)
 
-    async def limit_body(self, request: Request, call_next) -> Response:
-        # Refuse before reading: a webhook endpoint is open to the internet.
-        length = request.headers.get("content-length")
-        if request.url.path.startswith("/webhooks/") and length and length.isdigit() \
-                and int(length) > self._esign.max_webhook_bytes:
+    async def too_large(self, scope) -> None:
+        """BodyLimit refused a body: recorded like every other refusal."""
+        request = Request(scope)
+        if request.url.path.startswith("/webhooks/"):
             provider = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
-            return await self._refuse(provider, "too_large", 413, request, b"")
-        return await call_next(request)
+            await self._refuse(provider, "too_large", 413, request, b"")
 
     async def docusign(self, request: Request) -> Response:
         body = await request.body()

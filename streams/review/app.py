@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.admin_audit import record_admin_action
+from inkstream.body_limit import BodyLimit
 from inkstream.errors import ExtractionError, RecordErased
 from inkstream.settings import Settings
 from streams.review.admin import register_admin_routes
@@ -64,6 +65,8 @@ def _admin_audit(settings: Settings) -> Callable[[str, str, str, dict], None]:
 
 def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
     app = FastAPI(title="inkstream review", docs_url=None, redoc_url=None)
+    # Counted while reading, chunked or not (inkstream/body_limit.py).
+    app.add_middleware(BodyLimit, limit=settings.review.max_body_bytes)
     signer = URLSafeTimedSerializer(_session_key(settings), salt="review-session")
     max_age = settings.review.session_max_age_s
 
