@@ -108,6 +108,12 @@ class Reviewers:
         user = self._load()["users"].get(name)
         return user["role"] if user else None
 
+    def credential_of(self, name: str) -> str | None:
+        """Changes whenever ``name``'s password (new salt) or role changes; None = no password
+        login. Sessions opened with an older value are over (streams/review/sessions.py)."""
+        user = self._load()["users"].get(name)
+        return f"{user['salt']}:{user['role']}" if user else None
+
     def list_users(self) -> list[dict]:
         """Every name with a password or a token: its role(s) and token count (no hashes)."""
         data = self._load()

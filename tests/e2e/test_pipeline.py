@@ -124,7 +124,11 @@ def test_blurred_amount_goes_to_review_and_the_browser_fix_is_approved(pipeline,
             page.wait_for_timeout(1000)
             page.reload()
         page.click(f"a[href='/review/docs/{doc_id}']")
-        page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+        img = page.locator("figure.page img").first  # polled: the page's CSP forbids eval'd waits
+        for _ in range(300):
+            if img.evaluate("i => i.naturalWidth") > 0:
+                break
+            page.wait_for_timeout(100)
         page.fill("#field-total_amount", truth)
         page.click("button.approve")
         assert "recorded" in page.inner_text(".flash")

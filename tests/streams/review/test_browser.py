@@ -51,7 +51,12 @@ def test_reviewer_corrects_the_amount_in_the_browser_and_approves(review, served
     page.click("button[type=submit]")
     page.click(f"a[href='/review/docs/{review.record['doc_id']}']")
     # The page image loads and the amount's box is drawn over it.
-    page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+    # (Polled from here: the page's CSP forbids the string eval wait_for_function uses.)
+    img = page.locator("figure.page img").first
+    deadline = time.monotonic() + 30
+    while img.evaluate("i => i.naturalWidth") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert img.evaluate("i => i.naturalWidth") > 0
     assert page.locator("#box-total_amount").count() == 1
     page.focus("#field-total_amount")
     assert "active" in page.get_attribute("#box-total_amount", "class")
