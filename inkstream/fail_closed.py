@@ -25,7 +25,7 @@ from pathlib import Path
 from inkstream.errors import ConfigError
 from inkstream.secure_files import create_private
 
-__all__ = ["LEGACY_S3", "s3_credentials", "s3_credentials_file", "provision_s3_credentials",
+__all__ = ["LEGACY_S3", "s3_credentials", "s3_credentials_file", "provision_s3_credentials", "stack_s3_env",
            "shipped_secrets", "require_startable"]
 
 # The fixed pair of stacks provisioned before generated credentials (and of old compose files).
@@ -71,6 +71,16 @@ def provision_s3_credentials(settings, *, fresh: bool) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+def stack_s3_env(settings) -> dict[str, str]:
+    """``INKSTREAM_S3__*`` for processes that get a data directory of their own but use this
+    stack's S3 server (tests, benchmarks): its generated pair; {} when there is none."""
+    s3 = settings.s3
+    if s3.external or s3.access_key or s3.secret_key or not s3_credentials_file(settings).exists():
+        return {}
+    access_key, secret_key = s3_credentials(settings)
+    return {"INKSTREAM_S3__ACCESS_KEY": access_key, "INKSTREAM_S3__SECRET_KEY": secret_key}
 
 
 def _shipped_esign() -> dict[str, set[str]]:

@@ -28,15 +28,10 @@ def _stack_s3_credentials_to_env() -> None:
     """Tests give processes data dirs of their own but share the running stack's S3 server:
     its generated credentials (``inkstream up`` on a new data dir) go to every client by
     environment. A stack provisioned before generated credentials has none: the fixed pair."""
-    import json
+    from inkstream.fail_closed import stack_s3_env
 
-    from inkstream.fail_closed import s3_credentials_file
-
-    path = s3_credentials_file(load_settings())
-    if path.exists() and "INKSTREAM_S3__SECRET_KEY" not in os.environ:
-        pair = json.loads(path.read_text())
-        os.environ["INKSTREAM_S3__ACCESS_KEY"] = pair["access_key"]
-        os.environ["INKSTREAM_S3__SECRET_KEY"] = pair["secret_key"]
+    for var, value in stack_s3_env(load_settings()).items():
+        os.environ.setdefault(var, value)
 
 
 _stack_s3_credentials_to_env()

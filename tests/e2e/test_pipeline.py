@@ -35,6 +35,7 @@ def pipeline(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
+           "INKSTREAM_CRM__DRY_RUN": "true",  # explicit, as in the demo (no CRM credentials here)
            "INKSTREAM_REVIEW__PORT": str(PORTS["review"]), "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
            "INKSTREAM_AUDIT__QUERY_PORT": str(PORTS["audit_query"])}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
