@@ -19,6 +19,7 @@ is never broken by an upgrade; development accepts it, production refuses it.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from inkstream.secure_files import create_private
 
 __all__ = ["LEGACY_S3", "s3_credentials", "s3_credentials_file", "provision_s3_credentials", "stack_s3_env",
            "shipped_secrets", "require_startable"]
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 # The fixed pair of stacks provisioned before generated credentials (and of old compose files).
 LEGACY_S3 = ("inkstream", "inkstream-local-secret")
@@ -138,10 +142,13 @@ def _mode_problems(settings, service: str) -> list[str]:
 def require_startable(settings, service: str) -> None:
     """ConfigError naming every setting to set, or nothing."""
     problems = _mode_problems(settings, service)
-    if settings.environment != "development":
-        shipped = shipped_secrets(settings, service)
-        if shipped:
-            problems.append("shipped development secrets in use (public in the repository); set "
-                            + "; ".join(shipped) + " — or environment: development for local work")
+    shipped = shipped_secrets(settings, service)
+    if shipped and settings.environment != "development":
+        problems.append("shipped development secrets in use (public in the repository); set "
+                        + "; ".join(shipped) + " — or environment: development for local work")
+    elif shipped and service not in _warned:
+        _warned.add(service)
+        log.warning("%s uses LOCAL DEVELOPMENT secrets (accepted: environment is development): %s",
+                    service, "; ".join(shipped))
     if problems:
         raise ConfigError(f"{service} will not start: " + " | ".join(problems))
