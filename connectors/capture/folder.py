@@ -111,7 +111,10 @@ class HotFolder:
                 os.close(fd)
         except CaptureError as exc:
             target = _unique(self.failed / name)
-            claimed.rename(target)
+            try:
+                claimed.rename(target)
+            except FileNotFoundError:  # removed meanwhile (a racing writer): nothing left to file
+                return Outcome(name, "refused", exc.reason)
             target.with_name(target.name + ".reason.txt").write_text(f"{exc.reason}: {exc}\n")
             return Outcome(name, "refused", exc.reason)
         except ConnectorError as exc:
