@@ -10,6 +10,7 @@ happened to each document, then proves the audit chain.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -33,6 +34,10 @@ PROCESSES = {
 }
 
 
+DEMO_MODES = {"INKSTREAM_ENVIRONMENT": "development", "INKSTREAM_CRM__DRY_RUN": "true",
+              "INKSTREAM_ESIGN__PROVIDER": "simulated"}
+
+
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
@@ -49,6 +54,10 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from inkstream.settings import load_settings
 
+        # The demo is explicitly local: development secrets, a CRM dry run, simulated e-sign;
+        # set in the environment so every process it starts runs in the same modes.
+        for var, value in DEMO_MODES.items():
+            os.environ.setdefault(var, value)
         console = Console()
         if not console.is_terminal:  # logs and CI: wide enough for the report table
             console = Console(width=160)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -54,8 +54,11 @@ class S3Settings(_Section):
     endpoint: str | None = Field(None, description="External S3 endpoint URL; unset = the local server.")
     host: str = "127.0.0.1"
     port: int = 7070
-    access_key: str = "inkstream"
-    secret_key: str = "inkstream-local-secret"
+    # Unset: the credentials `inkstream up` generated into <data_dir>/conf/s3-credentials.json
+    # (0600), else the fixed ones of a stack provisioned before that (development only):
+    # inkstream/fail_closed.py::s3_credentials.
+    access_key: str | None = None
+    secret_key: SecretStr | None = None
     region: str = "us-east-1"
     bucket: str = "inkstream"
 
@@ -155,6 +158,7 @@ class ReviewSettings(_Section):
     # Reviewers and bearer tokens (hashed), default <data_dir>/review/users.json.
     users_file: Path | None = None
     session_max_age_s: int = 8 * 3600
+    max_body_bytes: int = 1024 * 1024      # forms and corrections; larger bodies get 413 while read
 
 
 class CaptureSettings(_Section):
@@ -217,7 +221,9 @@ class CrmVendorSettings(_Section):
 class CrmSettings(_Section):
     crm: str = "salesforce"                 # the CRM the mapper targets (mappings/<crm>.yaml)
     mapping_file: Path | None = None
-    dry_run: bool | None = None             # None: dry run unless the CRM has credentials
+    # true: record what would be sent, send nothing (the demo). Otherwise the CRM needs
+    # credentials: `run crm` without them stops with the setting to set (never a silent dry run).
+    dry_run: bool | None = None
     esign_provider: str = "docusign"        # target of request_signature commands
     max_attempts: int = 5                   # per HTTP call, for 429/5xx
     backoff_base_s: float = 0.5
@@ -231,7 +237,8 @@ class CrmSettings(_Section):
 
 class EsignProviderSettings(_Section):
     """Endpoint and credentials of one e-sign provider. Secrets are SecretStr (never logged);
-    with no credentials the dispatcher uses the local *simulated* provider."""
+    with no credentials the e-sign processors refuse to start unless ``esign.provider`` is
+    ``simulated`` (the demo)."""
 
     base_url: str | None = None
     account_id: str | None = None             # DocuSign account id
@@ -242,14 +249,16 @@ class EsignProviderSettings(_Section):
     oauth_base: str | None = None             # DocuSign account server
     idv_workflow_id: str | None = None        # DocuSign: the account's ID verification workflow (auth: idv)
     api_key: SecretStr | None = None          # Dropbox Sign API key (also its webhook key)
-    # Webhook verification. The defaults are local development values (like the S3 secret):
-    # override them in production; the gateway warns at start while they are in use.
+    # Webhook verification. The defaults are shipped development values: outside
+    # environment=development the gateway refuses to start with them (inkstream/fail_closed.py).
     webhook_keys: list[SecretStr] = []        # DocuSign Connect HMAC keys / Standard Webhooks whsec_ secrets
     client_ids: list[str] = []                # Acrobat Sign: client ids whose notifications are accepted
 
 
 class EsignSettings(_Section):
-    provider: str = "simulated"               # docusign | acrobat_sign | dropbox_sign | simulated
+    # docusign | acrobat_sign | dropbox_sign; `simulated` = every provider is the local
+    # simulation (the demo sets it; never chosen for lack of credentials).
+    provider: str = "docusign"
     webhooks_port: int = 8082                 # `inkstream run webhooks` (behind a TLS proxy in production)
     crm_target: str = "dryrun"                # CRM that gets the signed file when the command names none
     replay_window_s: int = 300                # Standard Webhooks timestamp tolerance (reference libs: 5 min)
@@ -353,6 +362,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path(".inkstream")
+    # development: shipped secrets (webhook keys, the fixed local S3 key) are accepted; the
+    # demo and the tests set it. Anything else refuses them at start (inkstream/fail_closed.py).
+    environment: Literal["development", "production"] = "production"
     kafka: KafkaSettings = KafkaSettings()
     s3: S3Settings = S3Settings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()

@@ -35,6 +35,7 @@ from connectors.capture.ingest import IngestMetrics, ingest
 from connectors.capture.mobile import mount_mobile_capture
 from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
+from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
 from streams.records import now_ms
 
@@ -114,6 +115,8 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     app = FastAPI(title="inkstream upload API", version="1", lifespan=lifespan,
                   description="Upload scanned or digital contracts and invoices; follow their status.")
     app.mount("/metrics", make_asgi_app(registry))
+    # Counted while reading, chunked or not (inkstream/body_limit.py); read_form also caps the file.
+    app.add_middleware(BodyLimit, limit=max_bytes + _MULTIPART_OVERHEAD)
 
     @app.exception_handler(_Refused)
     async def refused(_request, exc: _Refused):
@@ -202,9 +205,6 @@ def _key_checker(deps: dict, scope: str):
 
 async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp_dir: Path, max_bytes: int):
     """Stream the form to a temp file, ingest it, and wait for Kafka's acknowledgement."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > max_bytes + _MULTIPART_OVERHEAD:
-        raise _Refused(413, "too_large", f"the upload is over the limit of {max_bytes} bytes")
     try:
         form = await read_form(request.headers.get("content-type"), request.stream(),
                                tmp_dir=tmp_dir, file_field="file", max_bytes=max_bytes)

@@ -93,6 +93,14 @@ def up(settings: Settings, log: Callable[[str], None] | None = None) -> dict[str
         if created:
             _say(log, f"topics: created {len(created)}")
         timings["bucket+topics"] = time.monotonic() - t
+        if not settings.s3.external:
+            from inkstream.fail_closed import LEGACY_S3, s3_credentials, s3_credentials_file
+
+            if s3_credentials(settings) == LEGACY_S3:  # provisioned before generated credentials
+                _say(log, "s3: this data dir keeps the fixed development key pair (accepted only with "
+                          "environment: development); a new data dir gets a generated one")
+            elif s3_credentials_file(settings).exists():
+                _say(log, f"s3: credentials in {s3_credentials_file(settings)} (0600)")
     except OSError as exc:
         if process.is_disk_full(exc):
             raise StackError(f"disk full while starting the stack under {layout.root}: {exc}. "

@@ -44,6 +44,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from inkstream.errors import ConnectorError
+from inkstream.secure_files import write_private
 from inkstream.settings import Settings
 from inkstream.tls import HTTPSServer, client_context, http_server_context
 from streams.audit.analysts import Analysts, analysts_path
@@ -109,11 +110,10 @@ class QueryServer:
 
     def start(self) -> "QueryServer":
         self._thread.start()
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"pid": os.getpid(), "host": self.settings.audit.query_host, "port": self.port,
-                       "scheme": self._server.scheme, "token": self.token}, fh)
+        # A new 0600 file each start: a stale file with a wider mode is replaced, never reused.
+        write_private(self._file, json.dumps({"pid": os.getpid(), "host": self.settings.audit.query_host,
+                                              "port": self.port, "scheme": self._server.scheme,
+                                              "token": self.token}).encode())
         atexit.register(self.stop)
         return self
 

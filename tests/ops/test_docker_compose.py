@@ -134,3 +134,36 @@ def test_the_dockerfile_copies_only_paths_that_exist_and_installs_the_package():
     assert {"pyproject.toml", "inkstream", "streams", "schemas", "connectors", "ops"} <= copied
     assert any(line.startswith("RUN pip install .") for line in lines)
     assert 'ENTRYPOINT ["inkstream"]' in lines
+
+
+def test_compose_passwords_come_from_the_env_file_one_per_service(compose, tmp_path):
+    """Issue 12 item 1: no password in the compose file, none shared between services."""
+    import os
+    import re
+    import stat
+
+    from ops.stack.compose_env import write
+
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "inkstream-local-secret" not in text
+    services = compose["services"]
+    secrets_of = {"minio": services["minio"]["environment"]["MINIO_ROOT_PASSWORD"],
+                  "clickhouse": services["clickhouse"]["environment"]["CLICKHOUSE_PASSWORD"],
+                  "grafana": services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]}
+    names = {svc: re.fullmatch(r"\$\{(\w+):\?.+\}", value).group(1) for svc, value in secrets_of.items()}
+    assert len(set(names.values())) == 3  # distinct variables: no shared password
+    example = ROOT / ".env.example"
+    listed = dict(line.split("=", 1) for line in example.read_text().splitlines() if "=" in line and not line.startswith("#"))
+    assert all(listed[name] == "" for name in names.values())  # no committed password
+    old = os.umask(0o022)
+    try:
+        assert write(example, tmp_path / ".env") and not write(example, tmp_path / ".env")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+    values = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if "=" in line
+                  and not line.startswith("#"))
+    generated = [values[name] for name in names.values()]
+    assert len(set(generated)) == 3 and all(len(v) >= 24 for v in generated)
+    env = compose["x-inkstream"]["environment"]
+    assert env["INKSTREAM_S3__SECRET_KEY"] == "${%s}" % names["minio"] and env["INKSTREAM_ENVIRONMENT"] == "production"

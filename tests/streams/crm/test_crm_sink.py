@@ -112,7 +112,7 @@ def test_file_whose_bytes_do_not_match_the_claim_check_is_refused(sf_proc, sf_fa
 
 
 def test_dry_run_records_exact_requests_with_secrets_redacted():
-    settings = load_settings(crm={"crm": "hubspot"})  # no credentials: dry run
+    settings = load_settings(crm={"crm": "hubspot", "dry_run": True})
     connector = build_connector(settings, "hubspot", client=httpx.Client())
     run = run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
     assert run.dead == []
@@ -132,7 +132,7 @@ def test_dry_run_records_exact_requests_with_secrets_redacted():
 
 def test_dry_run_sends_nothing_to_a_real_crm():
     fake = FakeHubSpot()
-    settings = load_settings(crm={"crm": "hubspot"})
+    settings = load_settings(crm={"crm": "hubspot", "dry_run": True})
     connector = build_connector(settings, "hubspot", client=httpx.Client(transport=fake.transport))
     run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
     assert fake.requests == []
@@ -142,7 +142,7 @@ def test_dry_run_takes_commands_addressed_to_dryrun_and_live_skips_them(sf_proc)
     command = {**_commands("salesforce")[0], "target": "dryrun"}
     live = run_processor(sf_proc, [("crm.commands", command)])
     assert live.skipped and live.emitted == []
-    dry = build_connector(load_settings(crm={"crm": "salesforce"}), "salesforce", client=httpx.Client())
+    dry = build_connector(load_settings(crm={"crm": "salesforce", "dry_run": True}), "salesforce", client=httpx.Client())
     run = run_processor(_proc(dry), [("crm.commands", command)])
     assert run.on("crm.dryrun") and run.dead == []
 

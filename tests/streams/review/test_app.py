@@ -1,8 +1,9 @@
 from fastapi.testclient import TestClient
+from tests.streams.review.review_login import login as _login
 
 
 def login(client, password="correct horse battery"):
-    return client.post("/review/login", data={"username": "ana", "password": password}, follow_redirects=False)
+    return _login(client, "ana", password)
 
 
 def test_pages_refuse_anonymous_visitors(review):
