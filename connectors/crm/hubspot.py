@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.matching import DEAL_RULES, NeedsReview, is_record_id, one_or_review, pick_open_deal
 from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
@@ -36,6 +37,8 @@ __all__ = ["HubSpotConnector", "NOTE_TO"]
 # HUBSPOT_DEFINED association type ids from a note to a record (Associations v4 docs).
 NOTE_TO = {"deals": 214, "contacts": 202, "companies": 190}
 _GROUP = {"deals": "dealinformation", "contacts": "contactinformation", "companies": "companyinformation"}
+# The default pipeline's closed stages (HubSpot "Pipelines" docs: dealstage internal values).
+_CLOSED_STAGES = {"closedwon", "closedlost"}
 _TYPES = {"text": ("string", "text"), "email": ("string", "text"), "datetime": ("datetime", "date")}
 
 
@@ -59,9 +62,21 @@ class HubSpotConnector:
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]
-        if "domain" in command.get("match", {}) and obj == "companies":
-            self._adopt_company(field, value, command["match"]["domain"])
+        match = command.get("match") or {}
         properties = {k: _prop(v) for k, v in command.get("fields", {}).items() if v is not None}
+        if is_record_id(self.name, field):
+            target: str | None = self._id_of(obj, field, value)
+        elif obj == "companies":
+            self._adopt_company(field, value, match)
+            target = None
+        else:
+            target = self._open_deal(obj, command) if set(DEAL_RULES) & set(match) and not self._has_key(
+                obj, field, value) else None
+        if target is not None:
+            # A named (crm_ref) or matched record: updated by its id, keeping its own key.
+            self.http.request("PATCH", f"{self.base}/crm/v3/objects/{obj}/{target}", json={"properties": properties})
+            self._associate_links(obj, target, command)
+            return ApplyResult("updated", target, "matched")
         resp = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/upsert", json={
             "inputs": [{"idProperty": field, "id": value, "properties": properties}]})
         data = resp.json()
@@ -69,14 +84,17 @@ class HubSpotConnector:
             raise CrmPermanentError(f"hubspot upsert {obj} {field}={value!r} failed", status=resp.status_code,
                                     body=resp.text[:4000])
         result = data["results"][0]
+        self._associate_links(obj, result["id"], command)
+        return ApplyResult("created" if result.get("new") else "updated", result["id"])
+
+    def _associate_links(self, obj: str, record_id: str, command: dict) -> None:
         for link in command.get("links", []):
             other = self._id_of(link["object"], link["external_id_field"], link["external_id"])
-            self._associate(obj, result["id"], link["object"], other)
-        return ApplyResult("created" if result.get("new") else "updated", result["id"])
+            self._associate(obj, record_id, link["object"], other)
 
     def note(self, command: dict, attachment: Attachment | None) -> ApplyResult:
         obj = command["object"]
-        parent = self._id_of(obj, command["external_id_field"], command["external_id"])
+        parent = self._parent_id(command)
         marker = command["idempotency_key"] + (f":{attachment.sha256[:16]}" if attachment else "")
         existing = self._note_with(obj, parent, marker)
         if existing:
@@ -103,22 +121,75 @@ class HubSpotConnector:
     # --- helpers --------------------------------------------------------------------------
 
     def _id_of(self, obj: str, field: str, value: str) -> str:
-        resp = self.http.request("GET", f"{self.base}/crm/v3/objects/{obj}/{quote(str(value), safe='')}",
-                                 params={"idProperty": field})
+        # hs_object_id is the record id itself: read without idProperty.
+        params = {} if is_record_id(self.name, field) else {"idProperty": field}
+        try:
+            resp = self.http.request("GET", f"{self.base}/crm/v3/objects/{obj}/{quote(str(value), safe='')}",
+                                     params=params)
+        except CrmPermanentError as exc:
+            if exc.status == 404 and is_record_id(self.name, field):  # a crm_ref naming nothing
+                raise NeedsReview(f"{obj} {value!r} (crm_ref) does not exist", candidates=0) from exc
+            raise
         return resp.json()["id"]
+
+    def _has_key(self, obj: str, field: str, value: str) -> bool:
+        try:
+            self._id_of(obj, field, value)
+        except CrmPermanentError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def _parent_id(self, command: dict) -> str:
+        """By its key, else (a deal matched to another document's) by the same rules again."""
+        obj, field, value = command["object"], command["external_id_field"], command["external_id"]
+        try:
+            return self._id_of(obj, field, value)
+        except CrmPermanentError as exc:
+            if exc.status != 404 or is_record_id(self.name, field) or not set(DEAL_RULES) & set(command["match"]):
+                raise
+            found = self._open_deal(obj, command)
+            if found is None:
+                raise
+            return found
+
+    def _open_deal(self, obj: str, command: dict) -> str | None:
+        """The one open deal of the document's company with the same amount (else name):
+        the company's deal associations (v4), then a batch read of their properties."""
+        match = command["match"]
+        if "account_id" not in match:
+            return None
+        company = self._id_of(match["account_object"], match["account_id_field"], match["account_id"])
+        assoc = self.http.request("GET", f"{self.base}/crm/v4/objects/companies/{company}/associations/{obj}").json()
+        ids = [str(r["toObjectId"]) for r in assoc.get("results", [])]
+        rows = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/read", json={
+            "properties": ["dealname", "amount", "dealstage"], "inputs": [{"id": i} for i in ids]}).json() if ids else {}
+        open_deals = [(r["id"], r["properties"].get("dealname"), r["properties"].get("amount"))
+                      for r in rows.get("results", []) if r["properties"].get("dealstage") not in _CLOSED_STAGES]
+        return pick_open_deal(f"open {obj} of the company", open_deals, match)
 
     def _associate(self, from_obj: str, from_id: str, to_obj: str, to_id: str) -> None:
         self.http.request("PUT", f"{self.base}/crm/v4/objects/{from_obj}/{from_id}/associations/default/{to_obj}/{to_id}")
 
-    def _adopt_company(self, field: str, value: str, domain: str) -> None:
-        """An existing company with the same domain gets our key, instead of a duplicate."""
-        search = self.http.request("POST", f"{self.base}/crm/v3/objects/companies/search", json={
-            "filterGroups": [{"filters": [{"propertyName": "domain", "operator": "EQ", "value": domain}]}],
-            "properties": ["domain", field], "limit": 2}).json()
-        results = search.get("results", [])
-        if len(results) == 1 and not results[0].get("properties", {}).get(field):
-            self.http.request("PATCH", f"{self.base}/crm/v3/objects/companies/{results[0]['id']}",
-                              json={"properties": {field: value}})
+    def _adopt_company(self, field: str, value: str, match: dict) -> None:
+        """An existing company with the same domain (else name) gets our key, instead of a
+        duplicate; several candidates go to review."""
+        if not match or self._has_key("companies", field, value):
+            return
+        for kind, prop in (("domain", "domain"), ("name", "name")):
+            if kind not in match:
+                continue
+            search = self.http.request("POST", f"{self.base}/crm/v3/objects/companies/search", json={
+                "filterGroups": [{"filters": [{"propertyName": prop, "operator": "EQ", "value": match[kind]}]}],
+                "properties": [prop, field], "limit": 3}).json()
+            free = [r["id"] for r in search.get("results", []) if not r.get("properties", {}).get(field)]
+            if free:
+                adopted = one_or_review(f"companies by {kind}", free, match)
+                self.http.request("PATCH", f"{self.base}/crm/v3/objects/companies/{adopted}",
+                                  json={"properties": {field: value}})
+                return
+        one_or_review("companies", [], match)
 
     def _note_with(self, obj: str, parent: str, marker: str) -> str | None:
         assoc = self.http.request("GET", f"{self.base}/crm/v4/objects/{obj}/{parent}/associations/notes").json()

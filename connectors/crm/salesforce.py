@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
+                                     pick_open_deal)
 from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
@@ -56,12 +58,17 @@ class SalesforceConnector:
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]
-        if command.get("match"):
-            self._adopt(obj, field, value, command["match"])
         body: dict[str, Any] = {k: v for k, v in command.get("fields", {}).items() if k != field}
         for link in command.get("links", []):
             if link.get("relationship"):
                 body[link["relationship"]] = {link["external_id_field"]: link["external_id"]}
+        target = value if is_record_id(self.name, field) else self._resolve(obj, field, value, command)
+        if target is not None:
+            # A named (crm_ref) or matched record: updated by its Id, keeping its own key.
+            self._record_id(obj, "Id", target)
+            self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{quote(target, safe='')}", json=body,
+                              headers={"Content-Type": "application/json"})
+            return ApplyResult("updated", target, "matched")
         resp = self.http.request("PATCH", self._ext_url(obj, field, value), json=body,
                                  headers={"Content-Type": "application/json"})
         if resp.status_code == 300:
@@ -73,7 +80,7 @@ class SalesforceConnector:
 
     def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
         marker = _marker(command, attachment)
-        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        parent_id = self._parent_id(command)
         found = self.query(f"SELECT Id, ContentDocumentId FROM ContentVersion "
                            f"WHERE {IDEMPOTENCY_FIELD} = {soql_literal(marker)}")
         if found:
@@ -94,7 +101,7 @@ class SalesforceConnector:
         return ApplyResult(status, version_id, f"ContentDocument {document_id}")
 
     def timeline(self, command: dict) -> ApplyResult:
-        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        parent_id = self._parent_id(command)
         fields = command.get("fields", {})
         body = {"WhatId": parent_id, "Subject": (fields.get("title") or "inkstream")[:255],
                 "Description": fields.get("body") or "", "Status": "Completed", "Priority": "Normal"}
@@ -113,27 +120,72 @@ class SalesforceConnector:
         return f"{self.base}/sobjects/{obj}/{field}/{quote(str(value), safe='')}"
 
     def _record_id(self, obj: str, field: str, value: str) -> str:
-        resp = self.http.request("GET", self._ext_url(obj, field, value), params={"fields": "Id"})
+        url = f"{self.base}/sobjects/{obj}/{quote(value, safe='')}" if field == "Id" else self._ext_url(obj, field, value)
+        try:
+            resp = self.http.request("GET", url, params={"fields": "Id"})
+        except CrmPermanentError as exc:
+            if field == "Id" and exc.status == 404:  # a crm_ref naming nothing: a person decides
+                raise NeedsReview(f"{obj} {value!r} (crm_ref) does not exist", candidates=0) from exc
+            raise
         if resp.status_code == 300:
             raise CrmPermanentError(f"{obj}.{field}={value!r} matches several records", status=300,
                                     body=resp.text[:4000])
         return resp.json()["Id"]
 
-    def _adopt(self, obj: str, field: str, value: str, match: dict[str, str]) -> None:
-        """Give an existing record found by e-mail/domain our external id, so the upsert
-        updates it instead of creating a duplicate."""
-        if self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"):
-            return
+    def _parent_id(self, command: dict) -> str:
+        """The record a file/task/status goes on: by its key, else (a deal this document
+        was matched to, which keeps the first document's key) by the same rules again."""
+        obj, field, value = command["object"], command["external_id_field"], command["external_id"]
+        try:
+            return self._record_id(obj, field, value)
+        except CrmPermanentError as exc:
+            if exc.status != 404 or is_record_id(self.name, field) or not set(DEAL_RULES) & set(command["match"]):
+                raise
+            found = self._open_deal(obj, command)
+            if found is None:
+                raise
+            return found
+
+    def _has_key(self, obj: str, field: str, value: str) -> bool:
+        return bool(self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"))
+
+    def _resolve(self, obj: str, field: str, value: str, command: dict) -> str | None:
+        """The Id of an existing deal this document belongs to (updated, not re-keyed);
+        None to upsert by key. Accounts/contacts found by domain, name or e-mail are
+        adopted: given our key, so this and later documents upsert onto them."""
+        match = command.get("match") or {}
+        if not match or self._has_key(obj, field, value):
+            return None
+        if set(DEAL_RULES) & set(match) and obj != ACCOUNT_OBJECT[self.name]:
+            return self._open_deal(obj, command)
+        rules = []
         if "email" in match and obj in ("Contact", "Lead"):
-            where = f"Email = {soql_literal(match['email'])}"
-        elif "domain" in match and obj == "Account":
-            where = f"Website LIKE {soql_literal('%' + match['domain'])}"
-        else:
-            return
-        found = self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 2")
-        if len(found) == 1:  # ambiguous matches are left alone: a wrong merge is worse
-            self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{found[0]['Id']}", json={field: value},
-                              headers={"Content-Type": "application/json"})
+            rules.append(f"Email = {soql_literal(match['email'])}")
+        if obj == "Account":
+            if "domain" in match:
+                rules.append(f"Website LIKE {soql_literal('%' + match['domain'])}")
+            if "name" in match:
+                rules.append(f"Name = {soql_literal(match['name'])}")
+        for where in rules:
+            found = [r["Id"] for r in self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 3")]
+            if found:
+                adopted = one_or_review(f"{obj} by {where.split()[0]}", found, match)
+                self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{adopted}", json={field: value},
+                                  headers={"Content-Type": "application/json"})
+                return None
+        if rules:  # a miss: create, unless the mapping says on_miss: review
+            one_or_review(f"{obj} by {', '.join(r.split()[0] for r in rules)}", [], match)
+        return None
+
+    def _open_deal(self, obj: str, command: dict) -> str | None:
+        match = command["match"]
+        if "account_id" not in match:
+            return None
+        account_id = self._record_id(match["account_object"], match["account_id_field"], match["account_id"])
+        rows = self.query(f"SELECT Id, Name, Amount FROM {obj} WHERE AccountId = {soql_literal(account_id)} "
+                          f"AND IsClosed = false")
+        return pick_open_deal(f"open {obj} of the account", ((r["Id"], r.get("Name"), r.get("Amount")) for r in rows),
+                              command["match"])
 
     def _link(self, document_id: str, entity_id: str) -> None:
         if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {soql_literal(document_id)}"

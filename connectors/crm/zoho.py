@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
@@ -27,7 +28,8 @@ from inkstream.errors import CrmPermanentError
 __all__ = ["ZohoConnector", "criteria_value"]
 
 _TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
-_MATCH_FIELDS = {"email": "Email", "domain": "Website"}
+_MATCH_FIELDS = {"Contacts": {"email": "Email"}, "Leads": {"email": "Email"},
+                 "Accounts": {"domain": "Website", "name": "Account_Name"}}
 
 
 def criteria_value(value: str) -> str:
@@ -52,23 +54,81 @@ class ZohoConnector:
 
     def upsert(self, command: dict) -> ApplyResult:
         module, field, value = command["object"], command["external_id_field"], command["external_id"]
+        match = command.get("match") or {}
         record: dict[str, Any] = {**command.get("fields", {}), field: value}
         for link in command.get("links", []):
             if link.get("relationship"):
                 record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
                                                                   link["external_id"])}
+        target = self._by_id(module, value) if is_record_id(self.name, field) else None
+        if target is None and set(DEAL_RULES) & set(match) and module != ACCOUNT_OBJECT[self.name] \
+                and not self._has_key(module, field, value):
+            target = self._open_deal(module, command)
+        if target is not None:
+            # A named (crm_ref) or matched record: "Update Records" by id, keeping its own key.
+            record.pop(field, None)
+            resp = self.http.request("PUT", f"{self.base}/{module}", json={"data": [{**record, "id": target}]})
+            self._first(resp, f"update {module}")
+            return ApplyResult("updated", target, "matched")
         # Zoho checks duplicate_check_fields in order: our key first, then the match
-        # (e-mail, website domain), so an existing record is adopted instead of duplicated.
-        checks = [field] + [f for kind, f in _MATCH_FIELDS.items()
-                            if kind in command.get("match", {}) and f in record and f != field]
+        # (e-mail, website domain, account name), so an existing record is adopted instead
+        # of duplicated.
+        checks = [field] + [f for kind, f in _MATCH_FIELDS.get(module, {}).items()
+                            if kind in match and f in record and f != field]
         resp = self.http.request("POST", f"{self.base}/{module}/upsert",
                                  json={"data": [record], "duplicate_check_fields": checks})
         result = self._first(resp, f"upsert {module}")
         return ApplyResult("created" if result.get("action") == "insert" else "updated", result["details"]["id"])
 
+    def _by_id(self, module: str, record_id: str) -> str:
+        """The record a crm_ref names ("Get Records" by id; 204 when there is none)."""
+        try:
+            resp = self.http.request("GET", f"{self.base}/{module}/{record_id}")
+        except CrmPermanentError as exc:
+            raise NeedsReview(f"{module} {record_id!r} (crm_ref) does not exist", candidates=0) from exc
+        if resp.status_code == 204 or not resp.content or not resp.json().get("data"):
+            raise NeedsReview(f"{module} {record_id!r} (crm_ref) does not exist", candidates=0)
+        return resp.json()["data"][0]["id"]
+
+    def _has_key(self, module: str, field: str, value: str) -> bool:
+        try:
+            self._id_of(module, field, value)
+        except CrmPermanentError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def _open_deal(self, module: str, command: dict) -> str | None:
+        """The one open deal of the account with the same amount (else name), read from
+        the account's related list ("Get Related Records": /Accounts/{id}/Deals)."""
+        match = command["match"]
+        if "account_id" not in match:
+            return None
+        account = self._id_of(match["account_object"], match["account_id_field"], match["account_id"])
+        rows = self._list(f"{self.base}/{match['account_object']}/{account}/{module}", "id,Deal_Name,Amount,Stage")
+        open_deals = [(r["id"], r.get("Deal_Name"), r.get("Amount")) for r in rows
+                      if not str(r.get("Stage") or "").startswith("Closed")]
+        return pick_open_deal(f"open {module} of the account", open_deals, match)
+
+    def _parent_id(self, command: dict) -> str:
+        """By its key, else (a deal matched to another document's) by the same rules again."""
+        module, field, value = command["object"], command["external_id_field"], command["external_id"]
+        if is_record_id(self.name, field):
+            return self._by_id(module, value)
+        try:
+            return self._id_of(module, field, value)
+        except CrmPermanentError as exc:
+            if exc.status != 404 or not set(DEAL_RULES) & set(command.get("match") or {}):
+                raise
+            found = self._open_deal(module, command)
+            if found is None:
+                raise
+            return found
+
     def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
         module = command["object"]
-        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        parent = self._parent_id(command)
         # Zoho attachments have no custom fields: the key travels in the file name.
         tag = f"{command['idempotency_key'][:12]}{attachment.sha256[:8]}"
         name = PurePosixPath(attachment.file_name)
@@ -84,7 +144,7 @@ class ZohoConnector:
 
     def note(self, command: dict) -> ApplyResult:
         module = command["object"]
-        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        parent = self._parent_id(command)
         url = f"{self.base}/{module}/{parent}/Notes"
         marker = f"inkstream ref: {command['idempotency_key']}"
         for item in self._list(url, "id,Note_Title,Note_Content"):

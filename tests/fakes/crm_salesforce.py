@@ -3,7 +3,8 @@
 Follows, and validates each request against:
 - Salesforce REST API Developer Guide: "Insert, Update, or Upsert a Record Using an
   External ID" (PATCH .../sobjects/{Obj}/{ExtField}/{value}: 201/200, 300 on several
-  matches, 404 NOT_FOUND), "Insert or Update Blob Data" (ContentVersion multipart with
+  matches, 404 NOT_FOUND), "SObject Rows" (GET/PATCH .../sobjects/{Obj}/{Id}; ``IsClosed``
+  of an Opportunity derived from its stage), "Insert or Update Blob Data" (ContentVersion multipart with
   parts ``entity_content`` + ``VersionData``), "Query", "Status Codes and Error Responses"
   (``[{"message", "errorCode"}]``), and the ``Sforce-Limit-Info`` response header;
 - the CC0 request templates of forcedotcom/postman-salesforce-apis copied under
@@ -63,7 +64,7 @@ _REQUIRED = {"Account": {"Name"}, "Contact": {"LastName"}, "Opportunity": {"Name
              "Contract": {"AccountId", "StartDate"}, "Task": set()}
 
 _SOQL = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?(?: LIMIT (?P<limit>\d+))?$")
-_COND = re.compile(r"(\w+) (=|LIKE) (null|'(?:[^'\\]|\\.)*')")
+_COND = re.compile(r"(\w+) (=|LIKE) (null|true|false|'(?:[^'\\]|\\.)*')")
 
 
 class FakeSalesforce:
@@ -145,6 +146,8 @@ class FakeSalesforce:
                 return self._create(parts[1], request)
             if len(parts) == 3 and request.method == "PATCH":
                 return self._update(parts[1], parts[2], request)
+            if len(parts) == 3 and request.method == "GET":
+                return self._get(parts[1], parts[2])
             if len(parts) == 4:
                 return self._by_external_id(request, parts[1], parts[2], unquote(parts[3]))
         raise SpecViolation(f"fake does not implement {request.method} {request.url.path}")
@@ -234,8 +237,28 @@ class FakeSalesforce:
         record = self.records.get(obj, {}).get(record_id)
         if record is None:
             return self._error(404, "NOT_FOUND", "The requested resource does not exist")
-        record.update(json.loads(request.content))
+        body = self._resolve_relationships(json.loads(request.content))
+        if isinstance(body, httpx.Response):
+            return body
+        invalid = self._invalid(obj, body, creating=False)
+        if invalid is not None:
+            return invalid
+        record.update(body)
         return httpx.Response(204)
+
+    def _get(self, obj: str, record_id: str) -> httpx.Response:
+        """SObject Rows GET: the record (or 404 NOT_FOUND)."""
+        record = self.records.get(obj, {}).get(record_id)
+        if record is None:
+            return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+        return httpx.Response(200, json={"attributes": {"type": obj}, **self._view(obj, record)})
+
+    @staticmethod
+    def _view(obj: str, record: dict) -> dict:
+        # Opportunity.IsClosed is derived by Salesforce from the stage (Closed Won / Closed Lost).
+        if obj == "Opportunity":
+            return {**record, "IsClosed": str(record.get("StageName", "")).startswith("Closed")}
+        return record
 
     def _create(self, obj: str, request: httpx.Request) -> httpx.Response:
         if obj == "ContentVersion":
@@ -281,7 +304,7 @@ class FakeSalesforce:
         if not m:
             return self._error(400, "MALFORMED_QUERY", f"unexpected token in {soql!r}")
         fields = [f.strip() for f in m["fields"].split(",")]
-        rows = list((self.tooling if tooling else self.records.get(m["obj"], {})).values())
+        rows = [self._view(m["obj"], r) for r in (self.tooling if tooling else self.records.get(m["obj"], {})).values()]
         if tooling:
             rows = [r for r in rows if m["obj"] == "CustomField"]
         for cond in (m["where"] or "").split(" AND ") if m["where"] else []:
@@ -289,7 +312,8 @@ class FakeSalesforce:
             if not c:
                 return self._error(400, "MALFORMED_QUERY", f"cannot parse condition {cond!r}")
             name, op, raw = c.groups()
-            literal = None if raw == "null" else re.sub(r"\\(.)", r"\1", raw[1:-1])
+            literal = {"null": None, "true": True, "false": False}.get(raw) if raw[0] != "'" else re.sub(
+                r"\\(.)", r"\1", raw[1:-1])
             if op == "=":
                 rows = [r for r in rows if r.get(name) == literal]
             else:

@@ -8,7 +8,9 @@ Built from Zoho CRM's API documentation (its OpenAPI files carry no licence to c
 - "Upsert Records": ``POST /crm/v8/{module}/upsert`` with ``data`` (≤100) and
   ``duplicate_check_fields``; per-record ``code``/``status``/``details.id``/``action``;
   ``MANDATORY_NOT_FOUND``, ``INVALID_DATA``; lookups as ``{"id": ...}``;
-- "Search Records" (``criteria=(Field:equals:value)``, 204 when none);
+- "Search Records" (``criteria=(Field:equals:value)``, 204 when none); "Get Records" by id
+  (``GET /{module}/{id}``), "Update Records" (``PUT /{module}``, ``data[].id``), "Get Related
+  Records" (``GET /{module}/{id}/{related}?fields=``, 204 when none);
 - "Attachments" (multipart ``file``), "Notes" (related list), "Fields Metadata" /
   "Create Custom Fields" (``/settings/fields?module=``, API name from the label).
 """
@@ -107,6 +109,13 @@ class FakeZoho:
             return self._upsert(module, json.loads(request.content))
         if parts[1:] == ["search"] and m == "GET":
             return self._search(module, request.url.params.get("criteria", ""))
+        if parts[1:] == [] and m == "PUT":
+            return self._update(module, json.loads(request.content))
+        if len(parts) == 2 and m == "GET":
+            record = self.records[module].get(parts[1])
+            return httpx.Response(200, json={"data": [record]}) if record else httpx.Response(204)
+        if len(parts) == 3 and parts[1] in self.records[module] and parts[2] in self.records and m == "GET":
+            return self._related(module, parts[1], parts[2], request)
         if len(parts) == 3 and parts[1] in self.records[module]:
             if parts[2] == "Attachments":
                 return self._attachments(module, parts[1], request)
@@ -148,6 +157,33 @@ class FakeZoho:
                             "action": action, "details": {"id": found["id"], "Modified_Time": "2026-11-25T10:00:00+01:00"},
                             "message": "record added" if action == "insert" else "record updated", "status": "success"})
         return httpx.Response(200 if all(r["action"] == "update" for r in results) else 201, json={"data": results})
+
+    def _update(self, module: str, body: dict) -> httpx.Response:
+        """"Update Records": PUT /{module} with data[] (≤100), each with its record ``id``."""
+        data = body.get("data")
+        if not isinstance(data, list) or not 1 <= len(data) <= 100:
+            raise SpecViolation("update takes 1..100 records in data")
+        results = []
+        for record in data:
+            found = self.records[module].get(record.get("id"))
+            if found is None:
+                results.append({"code": "INVALID_DATA", "details": {"api_name": "id"}, "message": "the id given seems to be invalid",
+                                "status": "error"})
+                continue
+            unknown = [k for k in record if k != "id" and k not in self.fields[module]]
+            if unknown:
+                return self._record_error(400, "INVALID_DATA", "invalid data", {"api_name": unknown[0]})
+            found.update(record)
+            results.append({"code": "SUCCESS", "details": {"id": found["id"]}, "message": "record updated",
+                            "status": "success"})
+        return httpx.Response(200, json={"data": results})
+
+    def _related(self, module: str, rid: str, related: str, request: httpx.Request) -> httpx.Response:
+        """"Get Related Records": records of ``related`` whose lookup points at ``rid``."""
+        self._require_fields_param(request)
+        rows = [r for r in self.records[related].values()
+                if any(isinstance(v, dict) and v.get("id") == rid for v in r.values())]
+        return httpx.Response(200, json={"data": rows, "info": {"count": len(rows)}}) if rows else httpx.Response(204)
 
     def _search(self, module: str, criteria: str) -> httpx.Response:
         c = _CRITERIA.fullmatch(criteria)
