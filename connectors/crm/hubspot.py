@@ -30,7 +30,7 @@ from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import DEAL_RULES, NeedsReview, is_record_id, one_or_review, pick_open_deal
 from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
-from inkstream.errors import CrmPermanentError
+from inkstream.errors import CrmError, CrmPermanentError
 
 __all__ = ["HubSpotConnector", "NOTE_TO"]
 
@@ -91,6 +91,38 @@ class HubSpotConnector:
         for link in command.get("links", []):
             other = self._id_of(link["object"], link["external_id_field"], link["external_id"])
             self._associate(obj, record_id, link["object"], other)
+
+    def upsert_many(self, commands: list[dict]) -> dict[str, ApplyResult | CrmError]:
+        """Commands of one object and idProperty in one ``batch/upsert`` (≤100 inputs), their
+        links in one v4 ``batch/associate/default`` per linked type (bulk lane)."""
+        obj, field = commands[0]["object"], commands[0]["external_id_field"]
+        last = {c["external_id"]: c for c in commands}  # one input per key: HubSpot refuses duplicates
+        resp = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/upsert", json={"inputs": [
+            {"idProperty": field, "id": key, "properties": {k: _prop(v) for k, v in c.get("fields", {}).items()
+                                                             if v is not None}} for key, c in last.items()]})
+        data = resp.json()
+        ids = {r["properties"].get(field): (r["id"], bool(r.get("new"))) for r in data.get("results", [])}
+        out: dict[str, ApplyResult | CrmError] = {}
+        for c in commands:
+            got = ids.get(c["external_id"])
+            out[c["idempotency_key"]] = (ApplyResult("created" if got[1] else "updated", got[0]) if got else
+                                         CrmPermanentError(f"hubspot batch upsert {obj}: no result for a record",
+                                                           status=resp.status_code, body=resp.text[:4000]))
+        pairs: dict[tuple[str, str], dict[str, set[str]]] = {}
+        for c in commands:
+            for link in c.get("links", []):
+                pairs.setdefault((link["object"], link["external_id_field"]), {}).setdefault(
+                    link["external_id"], set()).add(c["external_id"])
+        for (to_obj, to_field), wanted in pairs.items():
+            found = self.http.request("POST", f"{self.base}/crm/v3/objects/{to_obj}/batch/read", json={
+                "idProperty": to_field, "properties": [to_field], "inputs": [{"id": k} for k in wanted]}).json()
+            to_ids = {r["properties"].get(to_field): r["id"] for r in found.get("results", [])}
+            inputs = [{"from": {"id": ids[key][0]}, "to": {"id": to_ids[to_key]}}
+                      for to_key, keys in wanted.items() if to_key in to_ids for key in keys if key in ids]
+            if inputs:
+                self.http.request("POST", f"{self.base}/crm/v4/associations/{obj}/{to_obj}/batch/associate/default",
+                                  json={"inputs": inputs})
+        return out
 
     def note(self, command: dict, attachment: Attachment | None) -> ApplyResult:
         obj = command["object"]

@@ -23,7 +23,7 @@ from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
 from connectors.crm.vendor_http import VendorHttp
-from inkstream.errors import CrmPermanentError
+from inkstream.errors import CrmError, CrmPermanentError
 
 __all__ = ["ZohoConnector", "criteria_value"]
 
@@ -79,6 +79,44 @@ class ZohoConnector:
                                  json={"data": [record], "duplicate_check_fields": checks})
         result = self._first(resp, f"upsert {module}")
         return ApplyResult("created" if result.get("action") == "insert" else "updated", result["details"]["id"])
+
+    def upsert_many(self, commands: list[dict]) -> dict[str, ApplyResult | CrmError]:
+        """Commands of one module in one ``upsert`` (≤100 records, bulk lane); lookups are
+        resolved once per distinct parent."""
+        module, field = commands[0]["object"], commands[0]["external_id_field"]
+        parents: dict[tuple[str, str, str], str] = {}
+        last: dict[str, dict] = {}
+        out: dict[str, ApplyResult | CrmError] = {}
+        for c in commands:
+            record: dict[str, Any] = {**c.get("fields", {}), field: c["external_id"]}
+            try:
+                for link in c.get("links", []):
+                    if link.get("relationship"):
+                        ref = (link["object"], link["external_id_field"], link["external_id"])
+                        if ref not in parents:
+                            parents[ref] = self._id_of(*ref)
+                        record[link["relationship"]] = {"id": parents[ref]}
+            except CrmPermanentError as exc:
+                out[c["idempotency_key"]] = exc
+                continue
+            last[c["external_id"]] = record
+        if not last:
+            return out
+        match = commands[0].get("match") or {}
+        checks = [field] + [f for kind, f in _MATCH_FIELDS.get(module, {}).items() if kind in match and f != field]
+        resp = self.http.request("POST", f"{self.base}/{module}/upsert",
+                                 json={"data": list(last.values()), "duplicate_check_fields": checks})
+        results = dict(zip(last, resp.json().get("data") or []))
+        for c in commands:
+            if c["idempotency_key"] in out:
+                continue
+            r = results.get(c["external_id"]) or {}
+            out[c["idempotency_key"]] = (
+                ApplyResult("created" if r.get("action") == "insert" else "updated", r["details"]["id"])
+                if r.get("status") == "success" else
+                CrmPermanentError(f"zoho upsert {module} failed: {r.get('code')}", status=resp.status_code,
+                                  body=str(r)[:4000]))
+        return out
 
     def _by_id(self, module: str, record_id: str) -> str:
         """The record a crm_ref names ("Get Records" by id; 204 when there is none)."""

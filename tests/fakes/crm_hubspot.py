@@ -6,6 +6,8 @@ Built from HubSpot's developer documentation (its OpenAPI files may not be copie
   results with ``new``), read by ``idProperty``, search, batch read, 404 ``OBJECT_NOT_FOUND``,
   400 ``VALIDATION_ERROR`` / ``PROPERTY_DOESNT_EXIST``;
 - Associations v4: "Associate records (default)" ``PUT .../associations/default/{to}/{id}``,
+  and in batch ``POST /crm/v4/associations/{from}/{to}/batch/associate/default``; batch read
+  by ``idProperty`` (``POST /crm/v3/objects/{type}/batch/read``, ≤100 inputs),
   list ``GET /crm/v4/objects/{type}/{id}/associations/{toType}``;
 - Files v3: "Upload file" (multipart ``file``, ``options`` JSON with ``access``, ``folderPath``
   or ``folderId``); Engagements: notes (``hs_timestamp`` required, ``hs_attachment_ids``);
@@ -144,6 +146,8 @@ class FakeHubSpot:
                 return self._read(t, unquote(parts[4]), request.url.params.get("idProperty"))
             if len(parts) == 5 and m == "PATCH":
                 return self._patch(t, parts[4], body)
+        if parts[:3] == ["crm", "v4", "associations"] and parts[5:] == ["batch", "associate", "default"] and m == "POST":
+            return self._batch_associate(parts[3], parts[4], body)
         if parts[:3] == ["crm", "v4", "objects"]:
             if len(parts) == 9 and parts[5:7] == ["associations", "default"] and m == "PUT":
                 return self._associate(parts[3], parts[4], parts[7], parts[8])
@@ -214,7 +218,13 @@ class FakeHubSpot:
         return httpx.Response(200, json={"total": len(rows), "results": rows})
 
     def _batch_read(self, t: str, body: dict) -> httpx.Response:
-        rows = [self.objects[t][i["id"]] for i in body["inputs"] if i["id"] in self.objects[t]]
+        prop = body.get("idProperty")
+        if prop and not self.properties[t].get(prop):
+            return self._err(400, "VALIDATION_ERROR", f"{prop} is not a unique property of {t}")
+        if len(body["inputs"]) > 100:
+            raise SpecViolation("batch read takes at most 100 inputs")
+        found = (self._find(t, prop, i["id"]) if prop else self.objects[t].get(i["id"]) for i in body["inputs"])
+        rows = [r for r in found if r is not None]
         return httpx.Response(200, json={"status": "COMPLETE", "results": rows})
 
     def _associate(self, ft: str, fid: str, tt: str, tid: str) -> httpx.Response:
@@ -224,6 +234,17 @@ class FakeHubSpot:
         return httpx.Response(200, json={"status": "COMPLETE", "results": [
             {"from": {"id": fid}, "to": {"id": tid}, "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
                                                                          "associationTypeId": 1}}]})
+
+    def _batch_associate(self, ft: str, tt: str, body: dict) -> httpx.Response:
+        """Associations v4 "Create default associations" in batch: inputs[].from.id / to.id."""
+        if not 1 <= len(body.get("inputs", [])) <= 100:
+            raise SpecViolation("batch associate takes 1..100 inputs")
+        for item in body["inputs"]:
+            fid, tid = item["from"]["id"], item["to"]["id"]
+            if fid not in self.objects.get(ft, {}) or tid not in self.objects.get(tt, {}):
+                return self._err(400, "VALIDATION_ERROR", "one of the records does not exist")
+            self.associations |= {(ft, fid, tt, tid), (tt, tid, ft, fid)}
+        return httpx.Response(200, json={"status": "COMPLETE", "results": []})
 
     def _list_associations(self, ft: str, fid: str, tt: str) -> httpx.Response:
         ids = sorted(int(a[3]) for a in self.associations if a[:3] == (ft, fid, tt))

@@ -15,6 +15,8 @@ Follows, and validates each request against:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import secrets
@@ -63,8 +65,13 @@ _FIELDS = {
 _REQUIRED = {"Account": {"Name"}, "Contact": {"LastName"}, "Opportunity": {"Name", "StageName", "CloseDate"},
              "Contract": {"AccountId", "StartDate"}, "Task": set()}
 
+# Resources whose requests are checked against the developer guides (no CC0 template):
+# Bulk API 2.0 ingest jobs and sObject Collections upsert/update.
+_DOC_ONLY = re.compile(r"/jobs/ingest/?(?:[^/]+/?(?:batches|successfulResults/?|failedResults/?)?)?|"
+                       r"/composite/sobjects(?:/\w+/\w+)?/?")
 _SOQL = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?(?: LIMIT (?P<limit>\d+))?$")
-_COND = re.compile(r"(\w+) (=|LIKE) (null|true|false|'(?:[^'\\]|\\.)*')")
+_COND = re.compile(r"(\w+) (=|LIKE|IN) (null|true|false|'(?:[^'\\]|\\.)*'|\((?:'(?:[^'\\]|\\.)*'(?:, )?)+\))")
+_IN_ITEM = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
 class FakeSalesforce:
@@ -83,6 +90,8 @@ class FakeSalesforce:
         self.script = Script()
         self._ids = count(1)
         self._templates = _templates()
+        self.jobs: dict[str, dict] = {}
+        self.polls_before_complete = 1   # a job answers InProgress this many times first
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -118,6 +127,8 @@ class FakeSalesforce:
         base = f"/services/data/v{self.api_version}"
         if not path.startswith(base + "/"):
             raise SpecViolation(f"path {path} is not under {base}")
+        if _DOC_ONLY.fullmatch(path[len(base):]):
+            return self._validate_documented(request, path[len(base):])
         checked = path.replace("/tooling/", "/", 1)  # Tooling API mirrors the REST resources
         for pattern, methods, headers in self._templates:
             if pattern.fullmatch(checked):
@@ -132,8 +143,27 @@ class FakeSalesforce:
                 return
         raise SpecViolation(f"{request.method} {path} matches no Salesforce request template")
 
+    def _validate_documented(self, request: httpx.Request, path: str) -> None:
+        """Bulk API 2.0 and collection upserts have no request template in the CC0 set:
+        checked against the developer guides' documented methods and content types."""
+        wanted = {("POST", "jobs"): "application/json", ("PUT", "batches"): "text/csv",
+                  ("PATCH", "jobs"): "application/json", ("PATCH", "composite"): "application/json"}
+        kind = "batches" if path.endswith("/batches") else path.strip("/").split("/")[0]
+        ctype = wanted.get((request.method, kind))
+        if request.method in ("POST", "PUT", "PATCH"):
+            if ctype is None:
+                raise SpecViolation(f"{request.method} {path}: not a documented Bulk API 2.0 / collections request")
+            if not request.headers.get("content-type", "").startswith(ctype):
+                raise SpecViolation(f"{request.method} {path}: Content-Type must be {ctype}")
+        elif request.method != "GET":
+            raise SpecViolation(f"{request.method} {path}: not documented")
+
     def _route(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.split(f"/services/data/v{self.api_version}/", 1)[1].strip("/").split("/")
+        if parts[:2] == ["jobs", "ingest"]:
+            return self._ingest(request, parts[2:])
+        if parts[:2] == ["composite", "sobjects"]:
+            return self._collection(request, parts[2:])
         tooling = parts[0] == "tooling"
         if tooling:
             parts = parts[1:]
@@ -312,6 +342,10 @@ class FakeSalesforce:
             if not c:
                 return self._error(400, "MALFORMED_QUERY", f"cannot parse condition {cond!r}")
             name, op, raw = c.groups()
+            if op == "IN":
+                wanted = {re.sub(r"\\(.)", r"\1", v) for v in _IN_ITEM.findall(raw)}
+                rows = [r for r in rows if r.get(name) in wanted]
+                continue
             literal = {"null": None, "true": True, "false": False}.get(raw) if raw[0] != "'" else re.sub(
                 r"\\(.)", r"\1", raw[1:-1])
             if op == "=":
@@ -336,3 +370,130 @@ class FakeSalesforce:
         fid = self.new_id("CustomField")
         self.tooling[fid] = {"Id": fid, "TableEnumOrId": obj, "DeveloperName": developer, "Metadata": body["Metadata"]}
         return httpx.Response(201, json={"id": fid, "success": True, "errors": []})
+
+    # --- Bulk API 2.0 ingest jobs -----------------------------------------------------------
+
+    def _ingest(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
+        m = request.method
+        if not parts and m == "POST":
+            spec = json.loads(request.content)
+            if spec.get("contentType", "CSV") != "CSV" or spec.get("operation") not in ("insert", "upsert", "update"):
+                raise SpecViolation(f"ingest job spec: {spec}")
+            if spec["operation"] == "upsert" and not spec.get("externalIdFieldName"):
+                raise SpecViolation("an upsert job names its externalIdFieldName")
+            job_id = f"750{next(self._ids):012d}AAA"
+            self.jobs[job_id] = {"id": job_id, "state": "Open", "object": spec["object"], "operation": spec["operation"],
+                                 "externalIdFieldName": spec.get("externalIdFieldName"), "csv": [], "polls": 0,
+                                 "lineEnding": spec.get("lineEnding", "LF"), "ok": [], "failed": []}
+            return httpx.Response(200, json=self._job_info(self.jobs[job_id]))
+        job = self.jobs.get(parts[0]) if parts else None
+        if job is None:
+            return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+        rest = parts[1:]
+        if rest == ["batches"] and m == "PUT":
+            if job["state"] != "Open":
+                return self._error(409, "INVALIDJOBSTATE", f"Job is in {job['state']} state")
+            job["csv"].append(request.content.decode())
+            return httpx.Response(201)
+        if not rest and m == "PATCH":
+            state = json.loads(request.content).get("state")
+            if state == "UploadComplete" and job["state"] == "Open":
+                job["state"] = "UploadComplete"
+            elif state == "Aborted":
+                job["state"] = "Aborted"
+            else:
+                return self._error(400, "INVALIDJOBSTATE", f"cannot go from {job['state']} to {state}")
+            return httpx.Response(200, json=self._job_info(job))
+        if not rest and m == "GET":
+            if job["state"] in ("UploadComplete", "InProgress"):
+                job["polls"] += 1
+                if job["polls"] > self.polls_before_complete:
+                    self._run_job(job)
+                else:
+                    job["state"] = "InProgress"
+            return httpx.Response(200, json=self._job_info(job))
+        if rest in (["successfulResults"], ["failedResults"]) and m == "GET":
+            if job["state"] != "JobComplete":
+                return self._error(400, "INVALIDJOBSTATE", "results are available when the job is complete")
+            rows = job["ok"] if rest == ["successfulResults"] else job["failed"]
+            head = ["sf__Id", "sf__Created"] if rest == ["successfulResults"] else ["sf__Id", "sf__Error"]
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(head + job["columns"])
+            for extra, rec in rows:
+                w.writerow(extra + [rec.get(c, "") for c in job["columns"]])
+            return httpx.Response(200, text=buf.getvalue(), headers={"Content-Type": "text/csv"})
+        raise SpecViolation(f"not a Bulk API 2.0 request: {m} {request.url.path}")
+
+    def _job_info(self, job: dict) -> dict:
+        return {"id": job["id"], "operation": job["operation"], "object": job["object"], "state": job["state"],
+                "externalIdFieldName": job["externalIdFieldName"], "contentType": "CSV", "apiVersion": float(self.api_version),
+                "lineEnding": job["lineEnding"], "numberRecordsProcessed": len(job["ok"]) + len(job["failed"]),
+                "numberRecordsFailed": len(job["failed"]),
+                "contentUrl": f"services/data/v{self.api_version}/jobs/ingest/{job['id']}/batches"}
+
+    def _run_job(self, job: dict) -> None:
+        job["columns"] = []
+        for text in job["csv"]:
+            reader = csv.DictReader(io.StringIO(text))
+            job["columns"] = job["columns"] or list(reader.fieldnames or [])
+            seen = set()
+            key = job["externalIdFieldName"] if job["operation"] == "upsert" else "Id"
+            for rec in reader:
+                if rec.get(key) in seen:
+                    job["failed"].append((["", f"DUPLICATE_VALUE:Duplicate external id specified: {rec.get(key)}"], rec))
+                    continue
+                seen.add(rec.get(key))
+                body: dict = {}
+                for col, value in rec.items():
+                    if col == key or value == "":
+                        continue
+                    value = None if value == "#N/A" else value
+                    if "." in col:  # relationship by the parent's external id
+                        rel, field = col.split(".", 1)
+                        body[rel] = {field: value}
+                    else:
+                        body[col] = value
+                url = (f"{self.instance_url}/services/data/v{self.api_version}/sobjects/{job['object']}/{key}/{rec[key]}"
+                       if job["operation"] == "upsert" else
+                       f"{self.instance_url}/services/data/v{self.api_version}/sobjects/{job['object']}/{rec['Id']}")
+                sub = httpx.Request("PATCH", url, json=body)
+                resp = (self._by_external_id(sub, job["object"], key, rec[key]) if job["operation"] == "upsert"
+                        else self._update(job["object"], rec["Id"], sub))
+                if resp.status_code < 300:
+                    rid = resp.json()["id"] if resp.content else rec["Id"]
+                    job["ok"].append(([rid, "true" if resp.status_code == 201 else "false"], rec))
+                else:
+                    err = resp.json()[0] if resp.content else {"errorCode": str(resp.status_code), "message": ""}
+                    job["failed"].append((["", f"{err['errorCode']}:{err['message']}"], rec))
+        job["state"] = "JobComplete"
+
+    # --- sObject Collections -----------------------------------------------------------------
+
+    def _collection(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
+        body = json.loads(request.content)
+        records = body.get("records")
+        if request.method != "PATCH" or not isinstance(records, list) or not 1 <= len(records) <= 200:
+            raise SpecViolation("sObject Collections upsert/update: PATCH with 1..200 records")
+        results = []
+        for rec in records:
+            obj = (rec.get("attributes") or {}).get("type")
+            if not obj or (parts and obj != parts[0]):
+                raise SpecViolation("each collection record names its attributes.type (the URL's object)")
+            fields = {k: v for k, v in rec.items() if k != "attributes"}
+            if parts:  # upsert by external id
+                field = parts[1]
+                value = fields.pop(field)
+                sub = httpx.Request("PATCH", f"{self.instance_url}/x", json=fields)
+                resp = self._by_external_id(sub, obj, field, value)
+            else:
+                rid = fields.pop("Id")
+                resp = self._update(obj, rid, httpx.Request("PATCH", f"{self.instance_url}/x", json=fields))
+            if resp.status_code < 300:
+                results.append({"id": resp.json()["id"] if resp.content else rid, "success": True, "errors": [],
+                                "created": resp.status_code == 201})
+            else:
+                err = resp.json()[0]
+                results.append({"id": None, "success": False, "errors": [
+                    {"statusCode": err["errorCode"], "message": err["message"], "fields": []}]})
+        return httpx.Response(200, json=results)
