@@ -49,7 +49,7 @@ class FakeHubSpot:
     def __init__(self, *, private_app_token: str = "pat-na1-11111111-2222-3333-4444-555555555555",
                  client_id: str = "hs-client", client_secret: str = "hs-secret-value",
                  refresh_token: str = "hs-refresh-value", with_inkstream_properties: bool = True,
-                 limit_per_10s: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 limit_per_10s: int | None = None, daily_limit: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.base = "https://api.hubapi.com"
         self.private_app_token = private_app_token
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
@@ -66,6 +66,7 @@ class FakeHubSpot:
         self.script = Script()
         self.rate_limited = 0
         self._limit, self._clock, self._window = limit_per_10s, clock, deque()
+        self.daily_limit, self.daily_used = daily_limit, 0
         self._ids = count(1001)
 
     @property
@@ -95,6 +96,12 @@ class FakeHubSpot:
             resp.headers["X-HubSpot-RateLimit-Max"] = str(self._limit)
             resp.headers["X-HubSpot-RateLimit-Remaining"] = str(self._limit - len(self._window))
             resp.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = "10000"
+        if self.daily_limit is not None and auth[7:] == self.private_app_token:
+            # Daily headers come with private-app calls only (changelog 2018-11-06 and the
+            # OAuth note: "OAuth authenticated calls will not include X-HubSpot-RateLimit-Daily").
+            self.daily_used += 1
+            resp.headers["X-HubSpot-RateLimit-Daily"] = str(self.daily_limit)
+            resp.headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, self.daily_limit - self.daily_used))
         return resp
 
     def _over_limit(self) -> bool:
