@@ -24,6 +24,7 @@ from typing import Any
 
 from connectors.crm import ApplyResult
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
+from connectors.crm.signature import split_fields
 from connectors.crm.salesforce_bulk import BULK_MIN_ROWS, BulkRow, SalesforceBatch
 from inkstream.errors import CrmError, CrmPermanentError
 
@@ -73,7 +74,7 @@ class _SalesforceLane:
     def _row(c: dict, key: str | None = None) -> BulkRow:
         field = c["external_id_field"]
         return BulkRow(ref=c["idempotency_key"], key=key or c["external_id"],
-                       fields={k: v for k, v in (c.get("fields") or {}).items() if k != field},
+                       fields={k: v for k, v in split_fields(c.get("fields"))[0].items() if k != field},
                        relationships={l["relationship"]: (l["external_id_field"], l["external_id"])
                                       for l in c.get("links", []) if l.get("relationship")})
 

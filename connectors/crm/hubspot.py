@@ -13,6 +13,10 @@ Follows HubSpot's developer documentation:
 - limits: a per-10-second burst limit per app (client-side TokenBucket) and 429 with or
   without ``Retry-After``.
 
+Timeline events (Timeline API v3, ``POST /crm/v3/timeline/events`` from the app's event
+templates, ``crm.hubspot.timeline_templates``) tell sent, viewed, signed, completed and
+declined on the deal; their ``id`` comes from the command's key, so a replay is a 409.
+
 Notes are not idempotent in HubSpot, so the note body carries ``inkstream ref: <key>`` and
 the deal's associated notes are read before one is created.
 """
@@ -29,6 +33,7 @@ from urllib.parse import quote
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import DEAL_RULES, NeedsReview, is_record_id, one_or_review, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.signature import split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmError, CrmPermanentError
 
@@ -52,18 +57,47 @@ class HubSpotConnector:
     name = "hubspot"
 
     def __init__(self, http: VendorHttp, *, base_url: str = "https://api.hubapi.com",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, timeline_templates: dict[str, str] | None = None) -> None:
         self.http, self.base, self._clock = http, base_url.rstrip("/"), clock
+        self.templates = dict(timeline_templates or {})
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
-        # A file and a timeline event are both a note (the file attached, or none).
+        # A file is a note with the file attached; a timeline event is an app timeline event
+        # when the app has a template for it, else a note.
         return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.note,
-                        timeline=lambda c: self.note(c, None))
+                        timeline=self.timeline)
+
+    def timeline(self, command: dict) -> ApplyResult:
+        event = (command.get("fields") or {}).get("event")
+        if event in self.templates:
+            parent = self._parent_id(command)
+            _, signature = split_fields(command.get("fields"))
+            return self._timeline_event(command, event, parent, signature)
+        return self.note(command, None)
+
+    def _timeline_event(self, command: dict, event: str, object_id: str, signature: dict) -> ApplyResult:
+        """Timeline API v3 ``POST /crm/v3/timeline/events`` from the app's event template;
+        the event ``id`` is derived from the command's key, so a replay is refused (409) and
+        counted as already done."""
+        tokens = {k: str(v) for k, v in signature.items()
+                  if k in ("name", "email", "ip", "user_agent", "envelope_id", "provider", "sha256") and v}
+        body: dict[str, Any] = {"eventTemplateId": self.templates[event], "objectId": object_id,
+                                "id": f"inkstream-{event}-{command['idempotency_key'][:32]}", "tokens": tokens}
+        if signature.get("signed_at"):
+            body["timestamp"] = signature["signed_at"]
+        try:
+            resp = self.http.request("POST", f"{self.base}/crm/v3/timeline/events", json=body)
+        except CrmPermanentError as exc:
+            if exc.status == 409:
+                return ApplyResult("unchanged", body["id"], f"timeline {event}")
+            raise
+        return ApplyResult("created", resp.json().get("id", body["id"]), f"timeline {event}")
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]
         match = command.get("match") or {}
-        properties = {k: _prop(v) for k, v in command.get("fields", {}).items() if v is not None}
+        own, signature = split_fields(command.get("fields"))
+        properties = {k: _prop(v) for k, v in own.items() if v is not None}
         if is_record_id(self.name, field):
             target: str | None = self._id_of(obj, field, value)
         elif obj == "companies":
@@ -76,6 +110,7 @@ class HubSpotConnector:
             # A named (crm_ref) or matched record: updated by its id, keeping its own key.
             self.http.request("PATCH", f"{self.base}/crm/v3/objects/{obj}/{target}", json={"properties": properties})
             self._associate_links(obj, target, command)
+            self._signature_events(command, target, own, signature)
             return ApplyResult("updated", target, "matched")
         resp = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/upsert", json={
             "inputs": [{"idProperty": field, "id": value, "properties": properties}]})
@@ -85,7 +120,19 @@ class HubSpotConnector:
                                     body=resp.text[:4000])
         result = data["results"][0]
         self._associate_links(obj, result["id"], command)
+        self._signature_events(command, result["id"], own, signature)
         return ApplyResult("created" if result.get("new") else "updated", result["id"])
+
+    def _signature_events(self, command: dict, object_id: str, own: dict, signature: dict) -> None:
+        """A signature status on a deal is also told on its timeline: ``signed`` (per signer,
+        with IP, user agent and hash) and ``completed``, or ``declined``."""
+        if command["operation"] != "update_signature_status":
+            return
+        status = own.get("inkstream_signature_status")
+        events = {"signed": ["signed", "completed"], "declined": ["declined"]}.get(status, [])
+        for event in events:
+            if event in self.templates:
+                self._timeline_event(command, event, object_id, signature)
 
     def _associate_links(self, obj: str, record_id: str, command: dict) -> None:
         for link in command.get("links", []):
@@ -98,7 +145,7 @@ class HubSpotConnector:
         obj, field = commands[0]["object"], commands[0]["external_id_field"]
         last = {c["external_id"]: c for c in commands}  # one input per key: HubSpot refuses duplicates
         resp = self.http.request("POST", f"{self.base}/crm/v3/objects/{obj}/batch/upsert", json={"inputs": [
-            {"idProperty": field, "id": key, "properties": {k: _prop(v) for k, v in c.get("fields", {}).items()
+            {"idProperty": field, "id": key, "properties": {k: _prop(v) for k, v in split_fields(c.get("fields"))[0].items()
                                                              if v is not None}} for key, c in last.items()]})
         data = resp.json()
         ids = {r["properties"].get(field): (r["id"], bool(r.get("new"))) for r in data.get("results", [])}

@@ -7,7 +7,10 @@ Follows the Salesforce REST API Developer Guide (request templates in
   parent's external id (``{"Account": {"Inkstream_Key__c": "acme.example"}}``);
 - files: multipart ``POST /sobjects/ContentVersion`` (parts ``entity_content`` JSON and
   ``VersionData``) with ``FirstPublishLocationId``, then ``ContentDocumentLink`` per extra
-  record; the idempotency key is stored in ``Inkstream_Idempotency_Key__c`` and looked up
+  record; a signed PDF (``version_of``) is inserted with the original's ``ContentDocumentId``
+  and ``IsMajorVersion=true``: version 2 of the same document, keeping its links;
+- signatures: an ``Inkstream_Signature__c`` record (signer, e-mail, IP, user agent,
+  signed-at, signed SHA-256, envelope id) upserted by external id, looked up to the deal; the idempotency key is stored in ``Inkstream_Idempotency_Key__c`` and looked up
   first, so a replayed attach uploads nothing;
 - timeline: a completed Task upserted by the same key;
 - custom fields: Tooling API ``POST /tooling/sobjects/CustomField``;
@@ -16,6 +19,7 @@ Follows the Salesforce REST API Developer Guide (request templates in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +29,22 @@ from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
                                      pick_open_deal)
 from connectors.crm.operations import dispatch
+from connectors.crm.signature import VERSION_OF, split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
-__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "soql_literal"]
+__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "DOCUMENT_FIELD", "SIGNATURE_OBJECT", "SIGNATURE_KEY",
+           "SIGNATURE_FIELDS", "soql_literal"]
 
 IDEMPOTENCY_FIELD = "Inkstream_Idempotency_Key__c"
+DOCUMENT_FIELD = "Inkstream_Document_Id__c"   # on ContentVersion: whose document a file is
+# The signature custom object `inkstream crm setup` creates, and its fields by signature key.
+SIGNATURE_OBJECT = "Inkstream_Signature__c"
+SIGNATURE_KEY = "Inkstream_Signature_Key__c"
+SIGNATURE_FIELDS = {"name": "Signer_Name__c", "email": "Signer_Email__c", "ip": "Signer_IP__c",
+                    "user_agent": "Signer_User_Agent__c", "auth_method": "Auth_Method__c",
+                    "signed_at": "Signed_At__c", "sha256": "Signed_SHA256__c", "envelope_id": "Envelope_Id__c",
+                    "provider": "Provider__c", "doc_id": "Document_Id__c"}
 
 
 def soql_literal(value: str) -> str:
@@ -58,7 +72,8 @@ class SalesforceConnector:
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]
-        body: dict[str, Any] = {k: v for k, v in command.get("fields", {}).items() if k != field}
+        own, signature = split_fields(command.get("fields"))
+        body: dict[str, Any] = {k: v for k, v in own.items() if k != field}
         for link in command.get("links", []):
             if link.get("relationship"):
                 body[link["relationship"]] = {link["external_id_field"]: link["external_id"]}
@@ -68,6 +83,8 @@ class SalesforceConnector:
             self._record_id(obj, "Id", target)
             self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{quote(target, safe='')}", json=body,
                               headers={"Content-Type": "application/json"})
+            if signature:
+                self._signature_record(command, signature, target)
             return ApplyResult("updated", target, "matched")
         resp = self.http.request("PATCH", self._ext_url(obj, field, value), json=body,
                                  headers={"Content-Type": "application/json"})
@@ -76,6 +93,8 @@ class SalesforceConnector:
                                     status=300, body=resp.text[:4000])
         data = resp.json() if resp.content else {}
         created = resp.status_code == 201 or bool(data.get("created"))
+        if signature:
+            self._signature_record(command, signature, data.get("id") or self._record_id(obj, field, value))
         return ApplyResult("created" if created else "updated", data.get("id"))
 
     def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
@@ -87,18 +106,50 @@ class SalesforceConnector:
             version_id, document_id, status = found[0]["Id"], found[0]["ContentDocumentId"], "unchanged"
         else:
             entity = {"Title": command["fields"].get("title") or attachment.file_name,
-                      "PathOnClient": attachment.file_name, "FirstPublishLocationId": parent_id,
-                      IDEMPOTENCY_FIELD: marker}
+                      "PathOnClient": attachment.file_name, IDEMPOTENCY_FIELD: marker,
+                      DOCUMENT_FIELD: command["doc_id"]}
+            original = self._document_of(command["fields"].get(VERSION_OF))
+            if original:
+                # The signed PDF is the next major version of the original's ContentDocument
+                # (Salesforce: insert a ContentVersion with ContentDocumentId; the links stay).
+                entity.update(ContentDocumentId=original, IsMajorVersion=True, ReasonForChange="signed")
+            else:
+                entity["FirstPublishLocationId"] = parent_id
             files = {"entity_content": (None, json.dumps(entity), "application/json"),
                      "VersionData": (attachment.file_name, attachment.data, "application/octet-stream")}
             resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files, idempotent=False)
             version_id, status = resp.json()["id"], "created"
             document_id = self.query(f"SELECT ContentDocumentId FROM ContentVersion "
                                      f"WHERE Id = {soql_literal(version_id)}")[0]["ContentDocumentId"]
+        self._link(document_id, parent_id)  # a new version's document may live elsewhere first
         for link in command.get("links", []):
             linked = self._record_id(link["object"], link["external_id_field"], link["external_id"])
             self._link(document_id, linked)
         return ApplyResult(status, version_id, f"ContentDocument {document_id}")
+
+    def _document_of(self, doc_id: str | None) -> str | None:
+        """The ContentDocument holding ``doc_id``'s original (any of its versions names it)."""
+        if not doc_id:
+            return None
+        found = self.query(f"SELECT ContentDocumentId FROM ContentVersion WHERE {DOCUMENT_FIELD} = "
+                           f"{soql_literal(doc_id)} LIMIT 1")
+        return found[0]["ContentDocumentId"] if found else None
+
+    def _signature_record(self, command: dict, sig: dict, parent_id: str) -> None:
+        """One ``Inkstream_Signature__c`` per signer and envelope (``inkstream crm setup``
+        creates the object), upserted by a key derived from provider, envelope and signer,
+        looked up to the signed record, with the signed document linked to it."""
+        key = hashlib.sha256("|".join(str(sig.get(k) or "") for k in ("provider", "envelope_id", "email", "doc_id"))
+                             .encode()).hexdigest()[:40]
+        body = {SIGNATURE_FIELDS[k]: (str(v)[:255] if isinstance(v, str) else v)
+                for k, v in sig.items() if k in SIGNATURE_FIELDS}
+        body[f"{command['object']}__c"] = parent_id
+        resp = self.http.request("PATCH", self._ext_url(SIGNATURE_OBJECT, SIGNATURE_KEY, key), json=body,
+                                 headers={"Content-Type": "application/json"})
+        record_id = (resp.json() if resp.content else {}).get("id") or self._record_id(SIGNATURE_OBJECT, SIGNATURE_KEY, key)
+        document = self._document_of(sig.get("doc_id") or command["doc_id"])
+        if document:
+            self._link(document, record_id)
 
     def timeline(self, command: dict) -> ApplyResult:
         parent_id = self._parent_id(command)

@@ -10,7 +10,11 @@ Follows Zoho CRM's API documentation:
   ``GET /{Module}/search?criteria=(Field:equals:value)`` (204 when nothing matches);
 - attachments: multipart ``POST /{Module}/{id}/Attachments`` (``file``); notes:
   ``POST /{Module}/{id}/Notes``; both listed first so a replay adds nothing;
-- fields: ``POST /settings/fields?module=`` (Zoho derives the API name from the label).
+- fields: ``POST /settings/fields?module=`` (Zoho derives the API name from the label);
+- a file over the attachment limit is not uploaded: the deal's ``Inkstream_File_Link``
+  field gets its object-store address (``PUT /{Module}``, "Update Records");
+- a signature's signer name, IP, user agent and envelope id go into the deal's
+  ``Inkstream_Signer_*`` fields with the status update.
 """
 
 from __future__ import annotations
@@ -22,12 +26,21 @@ from typing import Any
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.signature import split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmError, CrmPermanentError
 
 __all__ = ["ZohoConnector", "criteria_value"]
 
 _TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
+# "Upload an Attachment": files up to 100 MB (shared/FACTS.md); larger ones get a link field.
+ATTACHMENT_LIMIT = 100 * 1024 * 1024
+FILE_LINK_FIELD = "Inkstream_File_Link"
+# Zoho keeps a signature in fields of the deal (`inkstream crm setup` creates them); the
+# signer's e-mail, signed-at and hash already have the Inkstream_Signer/_Signed_At/_Audit_Hash fields.
+SIGNATURE_FIELDS = {"name": "Inkstream_Signer_Name", "ip": "Inkstream_Signer_IP",
+                    "user_agent": "Inkstream_Signer_User_Agent", "envelope_id": "Inkstream_Envelope_Id",
+                    "provider": "Inkstream_Esign_Provider"}
 _MATCH_FIELDS = {"Contacts": {"email": "Email"}, "Leads": {"email": "Email"},
                  "Accounts": {"domain": "Website", "name": "Account_Name"}}
 
@@ -40,8 +53,10 @@ def criteria_value(value: str) -> str:
 class ZohoConnector:
     name = "zoho"
 
-    def __init__(self, http: VendorHttp, *, api_domain: str | Callable[[], str], api_version: str = "8") -> None:
+    def __init__(self, http: VendorHttp, *, api_domain: str | Callable[[], str], api_version: str = "8",
+                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
         self.http, self._api_domain, self.api_version = http, api_domain, api_version.lstrip("v")
+        self.attachment_limit = attachment_limit
 
     @property
     def base(self) -> str:
@@ -49,13 +64,18 @@ class ZohoConnector:
         return f"{domain.rstrip('/')}/crm/v{self.api_version}"
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
+        if command["operation"] == "attach_file" and self.too_big(command):
+            return self.link_file(command)
         return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.attach,
                         timeline=self.note)
 
     def upsert(self, command: dict) -> ApplyResult:
         module, field, value = command["object"], command["external_id_field"], command["external_id"]
         match = command.get("match") or {}
-        record: dict[str, Any] = {**command.get("fields", {}), field: value}
+        own, signature = split_fields(command.get("fields"))
+        # The signature's own facts go into the deal's signature fields (`crm setup`).
+        record: dict[str, Any] = {**own, **{SIGNATURE_FIELDS[k]: (str(v)[:255] if isinstance(v, str) else v)
+                                            for k, v in signature.items() if k in SIGNATURE_FIELDS}, field: value}
         for link in command.get("links", []):
             if link.get("relationship"):
                 record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
@@ -88,7 +108,7 @@ class ZohoConnector:
         last: dict[str, dict] = {}
         out: dict[str, ApplyResult | CrmError] = {}
         for c in commands:
-            record: dict[str, Any] = {**c.get("fields", {}), field: c["external_id"]}
+            record: dict[str, Any] = {**split_fields(c.get("fields"))[0], field: c["external_id"]}
             try:
                 for link in c.get("links", []):
                     if link.get("relationship"):
@@ -179,6 +199,22 @@ class ZohoConnector:
         resp = self.http.request("POST", url, idempotent=False,
                                  files={"file": (file_name, attachment.data, attachment.content_type)})
         return ApplyResult("created", self._first(resp, "attachment")["details"]["id"])
+
+    def too_big(self, command: dict) -> bool:
+        """Over Zoho's attachment size limit: the file stays in the object store."""
+        return int((command.get("file") or {}).get("size_bytes") or 0) > self.attachment_limit
+
+    def link_file(self, command: dict) -> ApplyResult:
+        """Point the deal's ``Inkstream_File_Link`` field at the object-store copy (the claim
+        check: bucket, key, version, hash), instead of an upload Zoho would refuse."""
+        module = command["object"]
+        parent = self._parent_id(command)
+        ref = command["file"]
+        link = f"s3://{ref['bucket']}/{ref['key']}" + (f"?versionId={ref['version_id']}" if ref.get("version_id") else "")
+        resp = self.http.request("PUT", f"{self.base}/{module}", json={"data": [
+            {"id": parent, FILE_LINK_FIELD: link[:255], "Inkstream_Audit_Hash": ref["sha256"]}]})
+        self._first(resp, f"file link on {module}")
+        return ApplyResult("updated", parent, f"{FILE_LINK_FIELD} (file of {ref['size_bytes']} bytes over the limit)")
 
     def note(self, command: dict) -> ApplyResult:
         module = command["object"]

@@ -112,6 +112,9 @@ class CrmSink:
     def _attachment(self, command: dict) -> Attachment | None:
         if not command.get("file") or command["operation"] != "attach_file":
             return None
+        too_big = getattr(self.connector, "too_big", None)
+        if too_big is not None and too_big(command):
+            return None  # the connector links the object-store copy instead (Zoho's size limit)
         ref = ObjectRef.from_record(command["file"])
         try:
             data = self.fetch(ref)

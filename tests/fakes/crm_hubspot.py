@@ -11,6 +11,8 @@ Built from HubSpot's developer documentation (its OpenAPI files may not be copie
   list ``GET /crm/v4/objects/{type}/{id}/associations/{toType}``;
 - Files v3: "Upload file" (multipart ``file``, ``options`` JSON with ``access``, ``folderPath``
   or ``folderId``); Engagements: notes (``hs_timestamp`` required, ``hs_attachment_ids``);
+- Timeline API v3: "Create a single event" (``POST /crm/v3/timeline/events``: eventTemplateId,
+  objectId, tokens of the template, id unique per template -> 409 on reuse);
 - Properties v3: create (409 ``OBJECT_ALREADY_EXISTS`` when it exists);
 - OAuth ``POST /oauth/v1/token`` (refresh_token grant) and private-app bearer tokens;
 - API usage guidelines: per-10-second limit, 429 ``RATE_LIMIT`` / ``TEN_SECONDLY_ROLLING``.
@@ -60,6 +62,9 @@ class FakeHubSpot:
         self.objects: dict[str, dict[str, dict]] = {t: {} for t in self.properties}
         self.associations: set[tuple[str, str, str, str]] = set()
         self.files: dict[str, dict] = {}
+        # Timeline API v3: the app's event templates (id -> objectType, token names) and events.
+        self.timeline_templates: dict[str, dict] = {}
+        self.timeline_events: dict[str, dict] = {}
         self.requests: list[httpx.Request] = []
         self.tokens: set[str] = {private_app_token}
         self.token_requests = 0
@@ -162,6 +167,8 @@ class FakeHubSpot:
                 return self._list_associations(parts[3], parts[4], parts[6])
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4 and m == "POST":
             return self._create_property(parts[3], body)
+        if parts == ["crm", "v3", "timeline", "events"] and m == "POST":
+            return self._timeline_event(body)
         if parts == ["files", "v3", "files"] and m == "POST":
             return self._upload(request)
         raise SpecViolation(f"not a documented HubSpot endpoint: {m} {request.url.path}")
@@ -279,6 +286,32 @@ class FakeHubSpot:
                                   (to_type, assoc["to"]["id"], "notes", note["id"])}
         self.objects["notes"][note["id"]] = note
         return httpx.Response(201, json=note)
+
+    def add_timeline_template(self, object_type: str, tokens: list[str]) -> str:
+        """What ``POST /crm/v3/timeline/{appId}/event-templates`` (developer key) creates."""
+        tid = str(next(self._ids))
+        self.timeline_templates[tid] = {"objectType": object_type, "tokens": set(tokens)}
+        return tid
+
+    def _timeline_event(self, body: dict) -> httpx.Response:
+        """Timeline API v3 "Create a single event": eventTemplateId, objectId (or email/utk),
+        tokens declared by the template, optional id (unique per template: 409 when reused)."""
+        template = self.timeline_templates.get(str(body.get("eventTemplateId")))
+        if template is None:
+            return self._err(404, "OBJECT_NOT_FOUND", "event template not found")
+        if str(body.get("objectId")) not in self.objects[template["objectType"]]:
+            return self._err(400, "VALIDATION_ERROR", "objectId does not exist")
+        unknown = set(body.get("tokens", {})) - template["tokens"]
+        if unknown:
+            return self._err(400, "VALIDATION_ERROR", f"tokens not in the template: {sorted(unknown)}")
+        if any(not isinstance(v, str) for v in body.get("tokens", {}).values()):
+            raise SpecViolation("timeline tokens are sent as strings")
+        eid = body.get("id") or str(next(self._ids))
+        key = (body["eventTemplateId"], eid)
+        if key in {(e["eventTemplateId"], e["id"]) for e in self.timeline_events.values()}:
+            return self._err(409, "CONFLICT", f"event {eid} already exists")
+        self.timeline_events[eid] = {**body, "id": eid}
+        return httpx.Response(201, json={**body, "id": eid, "objectType": template["objectType"].upper()})
 
     def _create_property(self, t: str, body: dict) -> httpx.Response:
         for key in ("name", "label", "type", "fieldType", "groupName"):

@@ -10,7 +10,12 @@ Follows, and validates each request against:
 - the CC0 request templates of forcedotcom/postman-salesforce-apis copied under
   ``tests/fakes/specs/salesforce`` (URL template, method, headers);
 - OAuth 2.0 Refresh Token / Client Credentials flows (``POST /services/oauth2/token``);
-- Tooling API Developer Guide: CustomField (``/tooling/sobjects/CustomField``, ``/tooling/query/``).
+- Tooling API Developer Guide: CustomField (``/tooling/sobjects/CustomField``, ``/tooling/query/``),
+  CustomObject (``/tooling/sobjects/CustomObject``: label, pluralLabel, nameField,
+  deploymentStatus, sharingModel); records of a custom object exist only once it and its
+  fields were created (else 404 / INVALID_FIELD); a lookup takes the Id of its referenceTo;
+- ContentVersion versions: a new ContentVersion with ``ContentDocumentId`` is the next
+  VersionNumber of that document (``IsLatest`` moves; FirstPublishLocationId not allowed).
 """
 
 from __future__ import annotations
@@ -69,6 +74,9 @@ _REQUIRED = {"Account": {"Name"}, "Contact": {"LastName"}, "Opportunity": {"Name
 # Bulk API 2.0 ingest jobs and sObject Collections upsert/update.
 _DOC_ONLY = re.compile(r"/jobs/ingest/?(?:[^/]+/?(?:batches|successfulResults/?|failedResults/?)?)?|"
                        r"/composite/sobjects(?:/\w+/\w+)?/?")
+# ContentVersion fields inkstream sets (standard + what `crm setup` creates).
+_CONTENT_VERSION_FIELDS = {"Title", "PathOnClient", "FirstPublishLocationId", "ContentDocumentId", "IsMajorVersion",
+                           "ReasonForChange", "Inkstream_Idempotency_Key__c", "Inkstream_Document_Id__c"}
 _SOQL = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?(?: LIMIT (?P<limit>\d+))?$")
 _COND = re.compile(r"(\w+) (=|LIKE|IN) (null|true|false|'(?:[^'\\]|\\.)*'|\((?:'(?:[^'\\]|\\.)*'(?:, )?)+\))")
 _IN_ITEM = re.compile(r"'((?:[^'\\]|\\.)*)'")
@@ -83,6 +91,7 @@ class FakeSalesforce:
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
         self.records: dict[str, dict[str, dict]] = {}
         self.tooling: dict[str, dict] = {}
+        self.tooling_objects: dict[str, dict] = {}   # CustomObject (Tooling API)
         self.requests: list[httpx.Request] = []
         self.tokens: set[str] = set()
         self.token_requests = 0
@@ -171,7 +180,7 @@ class FakeSalesforce:
             return self._query(request.url.params["q"], tooling)
         if parts[0] == "sobjects":
             if tooling:
-                return self._custom_field(request)
+                return self._custom_object(request) if parts[1] == "CustomObject" else self._custom_field(request)
             if len(parts) == 2 and request.method == "POST":
                 return self._create(parts[1], request)
             if len(parts) == 3 and request.method == "PATCH":
@@ -251,7 +260,21 @@ class FakeSalesforce:
         self.records.setdefault(obj, {})[record["Id"]] = record
         return httpx.Response(201, json={"id": record["Id"], "success": True, "errors": [], "created": True})
 
+    def _custom_fields_of(self, obj: str) -> dict[str, dict]:
+        return {f"{r['DeveloperName']}__c": r["Metadata"] for r in self.tooling.values() if r["TableEnumOrId"] == obj}
+
     def _invalid(self, obj: str, body: dict, *, creating: bool) -> httpx.Response | None:
+        if obj.endswith("__c"):  # a custom object: exists only once created, with its fields
+            if obj.removesuffix("__c") not in {o["DeveloperName"] for o in self.tooling_objects.values()}:
+                return self._error(404, "NOT_FOUND", f"sObject type '{obj}' is not supported.")
+            fields = self._custom_fields_of(obj)
+            for name, value in body.items():
+                if name not in fields:
+                    return self._error(400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj}")
+                target = fields[name].get("referenceTo")
+                if target and value not in self.records.get(target, {}):
+                    return self._error(400, "FIELD_INTEGRITY_EXCEPTION", f"{name}: id value of incorrect type")
+            return None
         known = _FIELDS.get(obj)
         if known is None:
             return None
@@ -316,12 +339,29 @@ class FakeSalesforce:
         filename, _, data = parts["VersionData"]
         if not filename or not entity.get("PathOnClient"):
             raise SpecViolation("VersionData needs a filename and entity_content a PathOnClient")
+        unknown = sorted(set(entity) - _CONTENT_VERSION_FIELDS)
+        if unknown:
+            return self._error(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type ContentVersion")
         parent = entity.get("FirstPublishLocationId")
         if parent and not any(parent in recs for recs in self.records.values()):
             return self._error(400, "FIELD_INTEGRITY_EXCEPTION", "First Publish Location ID: id value of incorrect type")
-        doc_id = self.new_id("ContentDocument")
-        version = {"Id": self.new_id("ContentVersion"), "ContentDocumentId": doc_id, "VersionData": data, **entity}
-        self.records.setdefault("ContentVersion", {})[version["Id"]] = version
+        versions = self.records.setdefault("ContentVersion", {})
+        doc_id = entity.get("ContentDocumentId")
+        if doc_id:  # a new version of an existing document ("Insert or Update Blob Data")
+            if parent:
+                return self._error(400, "FIELD_INTEGRITY_EXCEPTION",
+                                   "FirstPublishLocationId cannot be set on a new version of an existing document")
+            previous = [v for v in versions.values() if v["ContentDocumentId"] == doc_id]
+            if not previous:
+                return self._error(400, "FIELD_INTEGRITY_EXCEPTION", "Content Document ID: id value of incorrect type")
+            for v in previous:
+                v["IsLatest"] = False
+            number = len(previous) + 1
+        else:
+            doc_id, number = self.new_id("ContentDocument"), 1
+        version = {"Id": self.new_id("ContentVersion"), "VersionData": data, "VersionNumber": str(number),
+                   "IsLatest": True, "IsMajorVersion": False, **entity, "ContentDocumentId": doc_id}
+        versions[version["Id"]] = version
         if parent:  # Salesforce links the document to its first publish location itself
             link = {"Id": self.new_id("ContentDocumentLink"), "ContentDocumentId": doc_id, "LinkedEntityId": parent}
             self.records.setdefault("ContentDocumentLink", {})[link["Id"]] = link
@@ -334,9 +374,9 @@ class FakeSalesforce:
         if not m:
             return self._error(400, "MALFORMED_QUERY", f"unexpected token in {soql!r}")
         fields = [f.strip() for f in m["fields"].split(",")]
-        rows = [self._view(m["obj"], r) for r in (self.tooling if tooling else self.records.get(m["obj"], {})).values()]
-        if tooling:
-            rows = [r for r in rows if m["obj"] == "CustomField"]
+        source = ((self.tooling_objects if m["obj"] == "CustomObject" else self.tooling) if tooling
+                  else self.records.get(m["obj"], {}))
+        rows = [self._view(m["obj"], r) for r in source.values()]
         for cond in (m["where"] or "").split(" AND ") if m["where"] else []:
             c = _COND.fullmatch(cond.strip())
             if not c:
@@ -497,3 +537,19 @@ class FakeSalesforce:
                 results.append({"id": None, "success": False, "errors": [
                     {"statusCode": err["errorCode"], "message": err["message"], "fields": []}]})
         return httpx.Response(200, json=results)
+
+    # --- Tooling API: CustomObject ------------------------------------------------------------
+
+    def _custom_object(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        name, meta = body.get("FullName", ""), body.get("Metadata") or {}
+        if not name.endswith("__c") or not {"label", "pluralLabel", "nameField", "deploymentStatus",
+                                             "sharingModel"} <= set(meta):
+            raise SpecViolation(f"CustomObject needs FullName Name__c and Metadata label, pluralLabel, nameField, "
+                                f"deploymentStatus, sharingModel: {body}")
+        developer = name.removesuffix("__c")
+        if any(o["DeveloperName"] == developer for o in self.tooling_objects.values()):
+            return self._error(400, "DUPLICATE_DEVELOPER_NAME", f"There is already an object named {developer}.")
+        oid = f"01I{next(self._ids):012d}AAA"
+        self.tooling_objects[oid] = {"Id": oid, "DeveloperName": developer, "Metadata": meta}
+        return httpx.Response(201, json={"id": oid, "success": True, "errors": []})

@@ -36,7 +36,8 @@ _FIELDS = {
 }
 _CUSTOM = {"Accounts": {"Inkstream_Key"},
            "Deals": {"Inkstream_Document_Id", "Inkstream_Signature_Status", "Inkstream_Signed_At",
-                     "Inkstream_Signer", "Inkstream_Audit_Hash"}}
+                     "Inkstream_Signer", "Inkstream_Audit_Hash", "Inkstream_Signer_Name", "Inkstream_Signer_IP",
+                     "Inkstream_Signer_User_Agent", "Inkstream_Envelope_Id", "Inkstream_Esign_Provider", "Inkstream_File_Link"}}
 _MANDATORY = {"Accounts": {"Account_Name"}, "Contacts": {"Last_Name"}, "Deals": {"Deal_Name", "Stage"}}
 _LOOKUPS = {"Contacts": {"Account_Name": "Accounts"},
             "Deals": {"Account_Name": "Accounts", "Contact_Name": "Contacts"}}
