@@ -13,6 +13,8 @@ Built from HubSpot's developer documentation (its OpenAPI files may not be copie
   or ``folderId``); Engagements: notes (``hs_timestamp`` required, ``hs_attachment_ids``);
 - Timeline API v3: "Create a single event" (``POST /crm/v3/timeline/events``: eventTemplateId,
   objectId, tokens of the template, id unique per template -> 409 on reuse);
+- Files v3 "Get signed URL" (``GET /files/v3/files/{id}/signed-url``: url on the file CDN,
+  fetched without the API token);
 - Properties v3: create (409 ``OBJECT_ALREADY_EXISTS`` when it exists);
 - OAuth ``POST /oauth/v1/token`` (refresh_token grant) and private-app bearer tokens;
 - API usage guidelines: per-10-second limit, 429 ``RATE_LIMIT`` / ``TEN_SECONDLY_ROLLING``.
@@ -65,6 +67,7 @@ class FakeHubSpot:
         # Timeline API v3: the app's event templates (id -> objectType, token names) and events.
         self.timeline_templates: dict[str, dict] = {}
         self.timeline_events: dict[str, dict] = {}
+        self.cdn_host, self._signed = "f.hubspotusercontent-na1.net", {}
         self.requests: list[httpx.Request] = []
         self.tokens: set[str] = {private_app_token}
         self.token_requests = 0
@@ -84,6 +87,13 @@ class FakeHubSpot:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.url.host == self.cdn_host:  # a signed file URL: no bearer token, a token in the URL
+            if "authorization" in request.headers:
+                raise SpecViolation("the signed file URL is fetched without the API token")
+            fid = request.url.path.rsplit("/", 1)[-1]
+            if request.url.params.get("token") != self._signed.get(fid):
+                return httpx.Response(403)
+            return httpx.Response(200, content=self.files[fid]["data"], headers={"Content-Type": "application/pdf"})
         if not str(request.url).startswith(self.base):
             raise SpecViolation(f"request to unknown host {request.url}")
         if request.url.path == "/oauth/v1/token":
@@ -169,6 +179,14 @@ class FakeHubSpot:
             return self._create_property(parts[3], body)
         if parts == ["crm", "v3", "timeline", "events"] and m == "POST":
             return self._timeline_event(body)
+        if parts[:3] == ["files", "v3", "files"] and parts[4:] == ["signed-url"] and m == "GET":
+            fid = parts[3]
+            if fid not in self.files:
+                return self._err(404, "OBJECT_NOT_FOUND", "file not found")
+            self._signed[fid] = secrets.token_urlsafe(12)
+            return httpx.Response(200, json={"url": f"https://{self.cdn_host}/signed/{fid}?token={self._signed[fid]}",
+                                             "name": self.files[fid]["name"], "extension": "pdf", "type": "DOCUMENT",
+                                             "size": len(self.files[fid]["data"]), "expiresAt": "2026-11-25T00:05:00Z"})
         if parts == ["files", "v3", "files"] and m == "POST":
             return self._upload(request)
         raise SpecViolation(f"not a documented HubSpot endpoint: {m} {request.url.path}")

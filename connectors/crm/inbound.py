@@ -1,0 +1,225 @@
+"""CRM-started requests: a sales rep asks for a signature from the CRM and the pipeline acts.
+
+``crm_router(settings, publisher=..., reject=...)`` is a FastAPI router mounted on the
+webhook gateway app (connectors/esign/gateway.py, one ``include_router`` line):
+
+``POST /webhooks/crm/hubspot``  HubSpot Webhooks API (app subscriptions), signature v3
+
+HubSpot (developer docs, "Validating requests", v3): ``X-HubSpot-Signature-v3`` is the
+base64 HMAC-SHA256, keyed by the app's client secret, of ``method + URI + body +
+timestamp`` where the timestamp is ``X-HubSpot-Request-Timestamp`` (ms) and URI is the full
+URL HubSpot called with its URL-encoded characters decoded; requests older than 5 minutes
+are refused. The body is a JSON array of events (``eventId``, ``subscriptionType``,
+``objectId``, ``propertyName``, ``propertyValue``, ``occurredAt``, ``attemptNumber``).
+
+What acts: ``deal.propertyChange`` of ``inkstream_signature_status`` to ``requested`` (a
+button or a workflow in HubSpot sets it). The deal's contact and its latest attached
+file are read through the CRM API, the file is stored as an original (claim check), and a
+``crm.commands`` ``request_signature`` goes to the e-sign dispatcher, keyed on the HubSpot
+``eventId``: a redelivered event makes the same command, and the dispatcher creates one
+envelope per command key. Other events are acknowledged (200) and ignored.
+
+Refused (401 ``unverified``: bad or missing signature, stale timestamp; 400 ``malformed``)
+requests are counted and audited on ``webhooks.rejected`` like the e-sign webhooks.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, WebhookVerificationError
+from streams.records import envelope
+
+__all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "TRIGGER_PROPERTY",
+           "TRIGGER_VALUE", "MAX_AGE_S"]
+
+log = logging.getLogger(__name__)
+
+MAX_AGE_S = 300                                   # HubSpot: reject timestamps older than 5 minutes
+TRIGGER_PROPERTY = "inkstream_signature_status"
+TRIGGER_VALUE = "requested"
+MAPPING_VERSION = "crm-inbound-1"
+_SEEN_MAX = 10_000
+
+
+def hubspot_v3_signature(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:
+    signed = method.upper().encode() + unquote(uri).encode() + body + timestamp.encode()
+    return base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
+
+
+def verify_hubspot_v3(method: str, uri: str, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], *,
+                      now: float, max_age_s: float = MAX_AGE_S) -> None:
+    """Raise WebhookVerificationError (reason: missing_signature, stale, bad_signature, no_key)."""
+    given, stamp = headers.get("x-hubspot-signature-v3"), headers.get("x-hubspot-request-timestamp")
+    if not given or not stamp:
+        raise WebhookVerificationError("no v3 signature", provider="hubspot", reason="missing_signature")
+    try:
+        age = now - int(stamp) / 1000
+    except ValueError:
+        raise WebhookVerificationError("timestamp is not a number", provider="hubspot", reason="stale") from None
+    if abs(age) > max_age_s:
+        raise WebhookVerificationError(f"timestamp {age:.0f}s away", provider="hubspot", reason="stale")
+    if not secrets:
+        raise WebhookVerificationError("no client secret configured", provider="hubspot", reason="no_key")
+    ok = False
+    for secret in secrets:  # compare with every key (rotation) without stopping early
+        ok |= hmac.compare_digest(hubspot_v3_signature(secret, method, uri, body, stamp).encode(), given.encode())
+    if not ok:
+        raise WebhookVerificationError("v3 signature does not match", provider="hubspot", reason="bad_signature")
+
+
+class HubSpotStarter:
+    """Turns a deal into a ``request_signature`` command: its first contact signs its latest
+    attached file (Associations v4, CRM objects v3, Files v3 signed URL)."""
+
+    def __init__(self, connector, store, *, esign_provider: str) -> None:
+        self.hs, self.store, self.esign_provider = connector, store, esign_provider
+
+    def _get(self, path: str, **params) -> dict:
+        return self.hs.http.request("GET", f"{self.hs.base}{path}", params=params).json()
+
+    def __call__(self, deal_id: str, event_id: str) -> dict:
+        from connectors.capture.ingest import original_key
+
+        deal = self._get(f"/crm/v3/objects/deals/{deal_id}", properties="dealname,inkstream_document_id")
+        props = deal.get("properties") or {}
+        contacts = [str(r["toObjectId"]) for r in self._get(f"/crm/v4/objects/deals/{deal_id}/associations/contacts")
+                    .get("results", [])]
+        if not contacts:
+            raise CrmError(f"deal {deal_id} has no contact to sign", status=422)
+        contact = (self._get(f"/crm/v3/objects/contacts/{contacts[0]}", properties="email,firstname,lastname")
+                   .get("properties") or {})
+        if not contact.get("email"):
+            raise CrmError(f"the contact of deal {deal_id} has no e-mail", status=422)
+        pdf, file_name = self._latest_file(deal_id)
+        sha = hashlib.sha256(pdf).hexdigest()
+        key = original_key(sha)
+        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
+                                                       metadata={"sha256": sha, "source": "crm.hubspot"})
+        doc_id = props.get("inkstream_document_id") or f"hubspot-deal-{deal_id}"
+        name = " ".join(p for p in (contact.get("firstname"), contact.get("lastname")) if p) or None
+        command_key = hashlib.sha256(f"hubspot|deals|{deal_id}|request_signature|{event_id}".encode()).hexdigest()
+        return {
+            **envelope(doc_id, producer="crm.inbound"),
+            "target": self.esign_provider, "operation": "request_signature", "object": "deals",
+            "external_id_field": "hs_object_id", "external_id": str(deal_id),
+            "fields": {"title": f"Please sign: {props.get('dealname') or file_name}", "signer_name": name,
+                       "signer_email": contact["email"], "crm": "hubspot", "file_name": file_name},
+            "file": ref.to_record(), "match": {}, "idempotency_key": command_key,
+            "mapping_version": MAPPING_VERSION, "depends_on": [], "links": [],
+        }
+
+    def _latest_file(self, deal_id: str) -> tuple[bytes, str]:
+        notes = [str(r["toObjectId"]) for r in self._get(f"/crm/v4/objects/deals/{deal_id}/associations/notes")
+                 .get("results", [])]
+        rows = self.hs.http.request("POST", f"{self.hs.base}/crm/v3/objects/notes/batch/read", json={
+            "properties": ["hs_attachment_ids", "hs_timestamp"], "inputs": [{"id": n} for n in notes]}).json() \
+            if notes else {}
+        with_files = sorted((r for r in rows.get("results", []) if (r.get("properties") or {}).get("hs_attachment_ids")),
+                            key=lambda r: r["properties"].get("hs_timestamp") or "")
+        if not with_files:
+            raise CrmError(f"deal {deal_id} has no attached file to sign", status=422)
+        file_id = with_files[-1]["properties"]["hs_attachment_ids"].split(";")[-1]
+        meta = self._get(f"/files/v3/files/{file_id}/signed-url")
+        # The signed URL is on HubSpot's file CDN: fetched without our bearer token.
+        resp = self.hs.http.client.get(meta["url"])
+        if resp.status_code != 200 or not resp.content.startswith(b"%PDF-"):
+            raise CrmError(f"file {file_id} of deal {deal_id} is not a PDF (HTTP {resp.status_code})", status=422)
+        return resp.content, meta.get("name") or f"deal-{deal_id}.pdf"
+
+
+def _public_uri(request: Request) -> str:
+    """The URL HubSpot called: behind the TLS proxy, its scheme and host (signature input)."""
+    proto = request.headers.get("x-forwarded-proto") or request.url.scheme
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{proto}://{host}{request.url.path}{query}"
+
+
+def crm_router(settings, *, publisher, reject: Callable[..., None],
+               starter: Callable[[str, str], dict] | None = None, clock: Callable[[], float] = time.time) -> APIRouter:
+    """``reject(provider, reason, body=, path=, remote_addr=, header_names=)``: the gateway's
+    audit of refused webhooks. ``starter``: default, a HubSpotStarter over the configured
+    HubSpot connector and object store (built on first use)."""
+    router = APIRouter()
+    seen: OrderedDict[str, None] = OrderedDict()  # eventIds already acted on (HubSpot retries)
+    lazy: dict[str, Callable[[str, str], dict]] = {}
+
+    def start(deal_id: str, event_id: str) -> dict:
+        if starter is not None:
+            return starter(deal_id, event_id)
+        if "hubspot" not in lazy:
+            import httpx
+
+            from connectors.crm.factory import build_connector
+            from connectors.objectstore import open_store
+            client = httpx.Client(timeout=settings.crm.timeout_s)
+            lazy["hubspot"] = HubSpotStarter(build_connector(settings, "hubspot", client=client, dry_run=False),
+                                             open_store(settings), esign_provider=settings.crm.esign_provider)
+        return lazy["hubspot"](deal_id, event_id)
+
+    async def refuse(reason: str, status: int, request: Request, body: bytes) -> Response:
+        await run_in_threadpool(reject, "hubspot", reason, body=body, path=request.url.path,
+                                remote_addr=request.client.host if request.client else None,
+                                header_names=list(request.headers.keys()))
+        return JSONResponse({"error": "unverified" if status == 401 else "malformed", "reason": reason},
+                            status_code=status)
+
+    @router.post("/webhooks/crm/hubspot")
+    async def hubspot(request: Request) -> Response:
+        body = await request.body()
+        secret = settings.crm.hubspot.secret("client_secret")
+        try:
+            verify_hubspot_v3(request.method, _public_uri(request), body, request.headers,
+                              [secret] if secret else [], now=clock())
+        except WebhookVerificationError as exc:
+            return await refuse(exc.reason, 401, request, body)
+        try:
+            events = json.loads(body)
+            if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+                raise ValueError("not an array of events")
+        except ValueError:
+            return await refuse("malformed", 400, request, body)
+        started, refused = [], []
+        for event in events:
+            if (event.get("subscriptionType") != "deal.propertyChange" or event.get("propertyName") != TRIGGER_PROPERTY
+                    or event.get("propertyValue") != TRIGGER_VALUE or "objectId" not in event):
+                continue
+            event_id = str(event.get("eventId"))
+            if event_id in seen:
+                continue
+            try:
+                command = await run_in_threadpool(start, str(event["objectId"]), event_id)
+                await run_in_threadpool(publisher.publish, [("crm.commands", command["doc_id"], command)])
+            except CrmError as exc:
+                if exc.status == 422 or isinstance(exc, CrmPermanentError):
+                    # Nothing to sign (no contact, no file): said to HubSpot, which does not
+                    # retry a 4xx, and shown in its webhook log.
+                    refused.append({"eventId": event_id, "reason": str(exc)})
+                    continue
+                log.warning("could not start a signature for a HubSpot deal: %s", exc)
+                return JSONResponse({"error": "unavailable"}, status_code=503)  # HubSpot retries
+            except ConnectorError as exc:
+                log.warning("could not publish a CRM-started signature request: %s", exc)
+                return JSONResponse({"error": "unavailable"}, status_code=503)
+            seen[event_id] = None
+            while len(seen) > _SEEN_MAX:
+                seen.popitem(last=False)
+            started.append(command["idempotency_key"][:12])
+        if refused:
+            return JSONResponse({"started": started, "refused": refused}, status_code=422)
+        return JSONResponse({"started": started})
+
+    return router
