@@ -179,3 +179,21 @@ def test_a_tie_goes_to_review_and_its_dependents_wait_without_a_duplicate_or_a_d
         "upsert Opportunity", "attach_file Opportunity", "timeline_event Opportunity"]
     assert {s["status"] for s in review} == {"needs_match"} and "2 records match" in review[0]["detail"]
     assert len(sf_fake.records["ContentVersion"]) == 1  # doc-2's file went nowhere
+
+
+def test_a_file_over_zohos_attachment_limit_is_linked_not_fetched_or_uploaded():
+    from fakes.crm_zoho import FakeZoho
+    fake = FakeZoho(dc="eu")
+    settings = load_settings(crm={"crm": "zoho", "zoho": {"auth_url": fake.accounts, "client_id": fake.client_id,
+                                                          "client_secret": fake.client_secret,
+                                                          "refresh_token": fake.refresh_token}})
+    connector = build_connector(settings, "zoho", client=httpx.Client(transport=fake.transport), sleep=lambda s: None)
+    commands = [c for c in _commands("zoho") if c["target"] == "zoho"]
+    attach = next(c for c in commands if c["operation"] == "attach_file")
+    attach["file"] = {**attach["file"], "size_bytes": 101 * 1024 * 1024}
+    fetched = []
+    run = run_processor(_proc(connector, fetch=lambda ref: fetched.append(ref) or PDF),
+                        [("crm.commands", c) for c in commands])
+    assert run.dead == [] and fetched == []  # 101 MB never read from the object store
+    (deal,) = fake.records["Deals"].values()
+    assert deal["Inkstream_File_Link"].startswith("s3://inkstream/originals/") and not fake.attachments.get(deal["id"])
