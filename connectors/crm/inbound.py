@@ -4,6 +4,14 @@
 webhook gateway app (connectors/esign/gateway.py, one ``include_router`` line):
 
 ``POST /webhooks/crm/hubspot``  HubSpot Webhooks API (app subscriptions), signature v3
+``POST /webhooks/crm/zoho``     Zoho CRM Notifications (``actions/watch`` channel), token
+
+Zoho ("Notifications API"): no signature; the channel's ``token`` (≤50 characters, set in
+``crm.zoho.notify_token``) returns in every body and is compared in constant time, and the
+body's ``server_time`` must be within 5 minutes. An ``update`` of a deal whose
+``Inkstream_Signature_Status`` is ``requested`` starts a signature of its latest attachment
+by its ``Contact_Name``, keyed on the deal's ``Modified_Time`` (a repeated notification of
+one edit makes the same command).
 
 HubSpot (developer docs, "Validating requests", v3): ``X-HubSpot-Signature-v3`` is the
 base64 HMAC-SHA256, keyed by the app's client secret, of ``method + URI + body +
@@ -42,7 +50,8 @@ from fastapi.responses import JSONResponse, Response
 from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, WebhookVerificationError
 from streams.records import envelope
 
-__all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "TRIGGER_PROPERTY",
+__all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "ZohoStarter",
+           "verify_zoho_notification", "TRIGGER_PROPERTY",
            "TRIGGER_VALUE", "MAX_AGE_S"]
 
 log = logging.getLogger(__name__)
@@ -140,6 +149,83 @@ class HubSpotStarter:
         return resp.content, meta.get("name") or f"deal-{deal_id}.pdf"
 
 
+class ZohoStarter:
+    """A Zoho deal whose ``Inkstream_Signature_Status`` is ``requested`` becomes a
+    ``request_signature`` for its contact (``Contact_Name``) and latest attachment ("Get
+    Records", "Get Related Records" Attachments, "Download an Attachment")."""
+
+    def __init__(self, connector, store, *, esign_provider: str) -> None:
+        self.zoho, self.store, self.esign_provider = connector, store, esign_provider
+
+    def _record(self, module: str, rid: str) -> dict:
+        resp = self.zoho.http.request("GET", f"{self.zoho.base}/{module}/{rid}")
+        rows = resp.json().get("data", []) if resp.status_code == 200 and resp.content else []
+        if not rows:
+            raise CrmError(f"zoho {module} {rid} not found", status=422)
+        return rows[0]
+
+    def __call__(self, deal_id: str, notification_id: str) -> dict | None:
+        from connectors.capture.ingest import original_key
+
+        deal = self._record("Deals", deal_id)
+        if deal.get("Inkstream_Signature_Status") != TRIGGER_VALUE:
+            return None  # another edit of the deal: nothing asked
+        contact_id = (deal.get("Contact_Name") or {}).get("id")
+        if not contact_id:
+            raise CrmError(f"deal {deal_id} has no contact to sign", status=422)
+        contact = self._record("Contacts", contact_id)
+        if not contact.get("Email"):
+            raise CrmError(f"the contact of deal {deal_id} has no e-mail", status=422)
+        files = sorted(self.zoho._list(f"{self.zoho.base}/Deals/{deal_id}/Attachments", "id,File_Name,Created_Time"),
+                       key=lambda a: a.get("Created_Time") or "")
+        if not files:
+            raise CrmError(f"deal {deal_id} has no attached file to sign", status=422)
+        latest = files[-1]
+        pdf = self.zoho.http.request("GET", f"{self.zoho.base}/Deals/{deal_id}/Attachments/{latest['id']}").content
+        if not pdf.startswith(b"%PDF-"):
+            raise CrmError(f"attachment {latest['id']} of deal {deal_id} is not a PDF", status=422)
+        sha = hashlib.sha256(pdf).hexdigest()
+        key = original_key(sha)
+        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
+                                                       metadata={"sha256": sha, "source": "crm.zoho"})
+        # Keyed on the deal's state, not the notification: Zoho may notify one edit twice.
+        command_key = hashlib.sha256(f"zoho|Deals|{deal_id}|request_signature|{deal.get('Modified_Time')}"
+                                     .encode()).hexdigest()
+        name = " ".join(p for p in (contact.get("First_Name"), contact.get("Last_Name")) if p) or None
+        return {
+            **envelope(deal.get("Inkstream_Document_Id") or f"zoho-deal-{deal_id}", producer="crm.inbound"),
+            "target": self.esign_provider, "operation": "request_signature", "object": "Deals",
+            "external_id_field": "id", "external_id": str(deal_id),
+            "fields": {"title": f"Please sign: {deal.get('Deal_Name') or latest.get('File_Name')}",
+                       "signer_name": name, "signer_email": contact["Email"], "crm": "zoho",
+                       "file_name": latest.get("File_Name") or f"deal-{deal_id}.pdf"},
+            "file": ref.to_record(), "match": {}, "idempotency_key": command_key,
+            "mapping_version": MAPPING_VERSION, "depends_on": [], "links": [],
+        }
+
+
+def verify_zoho_notification(payload: dict, tokens: Sequence[str], *, now: float, max_age_s: float = MAX_AGE_S) -> None:
+    """Zoho "Notifications" carry no signature: the ``token`` set when the channel was
+    enabled (``POST /actions/watch``) comes back in every body; ``server_time`` (ms) bounds
+    a replay."""
+    given = payload.get("token")
+    if not isinstance(given, str) or not given:
+        raise WebhookVerificationError("no token", provider="zoho", reason="missing_signature")
+    if not tokens:
+        raise WebhookVerificationError("no notification token configured", provider="zoho", reason="no_key")
+    ok = False
+    for token in tokens:
+        ok |= hmac.compare_digest(token.encode(), given.encode())
+    if not ok:
+        raise WebhookVerificationError("token does not match", provider="zoho", reason="bad_signature")
+    try:
+        age = now - int(payload.get("server_time")) / 1000
+    except (TypeError, ValueError):
+        raise WebhookVerificationError("no server_time", provider="zoho", reason="stale") from None
+    if abs(age) > max_age_s:
+        raise WebhookVerificationError(f"server_time {age:.0f}s away", provider="zoho", reason="stale")
+
+
 def _public_uri(request: Request) -> str:
     """The URL HubSpot called: behind the TLS proxy, its scheme and host (signature input)."""
     proto = request.headers.get("x-forwarded-proto") or request.url.scheme
@@ -149,7 +235,8 @@ def _public_uri(request: Request) -> str:
 
 
 def crm_router(settings, *, publisher, reject: Callable[..., None],
-               starter: Callable[[str, str], dict] | None = None, clock: Callable[[], float] = time.time) -> APIRouter:
+               starter: Callable[[str, str], dict] | None = None, clock: Callable[[], float] = time.time,
+               zoho_starter: Callable[[str, str], dict | None] | None = None) -> APIRouter:
     """``reject(provider, reason, body=, path=, remote_addr=, header_names=)``: the gateway's
     audit of refused webhooks. ``starter``: default, a HubSpotStarter over the configured
     HubSpot connector and object store (built on first use)."""
@@ -170,8 +257,21 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
                                              open_store(settings), esign_provider=settings.crm.esign_provider)
         return lazy["hubspot"](deal_id, event_id)
 
-    async def refuse(reason: str, status: int, request: Request, body: bytes) -> Response:
-        await run_in_threadpool(reject, "hubspot", reason, body=body, path=request.url.path,
+    def start_zoho(deal_id: str, notification_id: str) -> dict | None:
+        if zoho_starter is not None:
+            return zoho_starter(deal_id, notification_id)
+        if "zoho" not in lazy:
+            import httpx
+
+            from connectors.crm.factory import build_connector
+            from connectors.objectstore import open_store
+            client = httpx.Client(timeout=settings.crm.timeout_s)
+            lazy["zoho"] = ZohoStarter(build_connector(settings, "zoho", client=client, dry_run=False),
+                                       open_store(settings), esign_provider=settings.crm.esign_provider)
+        return lazy["zoho"](deal_id, notification_id)
+
+    async def refuse(reason: str, status: int, request: Request, body: bytes, provider: str = "hubspot") -> Response:
+        await run_in_threadpool(reject, provider, reason, body=body, path=request.url.path,
                                 remote_addr=request.client.host if request.client else None,
                                 header_names=list(request.headers.keys()))
         return JSONResponse({"error": "unverified" if status == 401 else "malformed", "reason": reason},
@@ -217,6 +317,41 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
             seen[event_id] = None
             while len(seen) > _SEEN_MAX:
                 seen.popitem(last=False)
+            started.append(command["idempotency_key"][:12])
+        if refused:
+            return JSONResponse({"started": started, "refused": refused}, status_code=422)
+        return JSONResponse({"started": started})
+
+    @router.post("/webhooks/crm/zoho")
+    async def zoho(request: Request) -> Response:
+        body = await request.body()
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return await refuse("malformed", 400, request, body, "zoho")
+        token = settings.crm.zoho.secret("notify_token")
+        try:
+            verify_zoho_notification(payload, [token] if token else [], now=clock())
+        except WebhookVerificationError as exc:
+            return await refuse(exc.reason, 401, request, body, "zoho")
+        if payload.get("module") != "Deals" or payload.get("operation") not in ("update", "insert"):
+            return JSONResponse({"started": []})
+        started, refused = [], []
+        for deal_id in payload.get("ids") or []:
+            try:
+                command = await run_in_threadpool(start_zoho, str(deal_id), str(payload.get("server_time")))
+                if command is None:
+                    continue
+                await run_in_threadpool(publisher.publish, [("crm.commands", command["doc_id"], command)])
+            except CrmError as exc:
+                if exc.status == 422 or isinstance(exc, CrmPermanentError):
+                    refused.append({"id": str(deal_id), "reason": str(exc)})
+                    continue
+                return JSONResponse({"error": "unavailable"}, status_code=503)
+            except ConnectorError:
+                return JSONResponse({"error": "unavailable"}, status_code=503)
             started.append(command["idempotency_key"][:12])
         if refused:
             return JSONResponse({"started": started, "refused": refused}, status_code=422)

@@ -193,3 +193,79 @@ def test_the_gateway_app_serves_the_crm_router_and_refuses_a_forged_hubspot_call
     (audit,) = gw.publisher.on("webhooks.rejected")
     assert (audit["provider"], audit["reason"]) == ("hubspot", "bad_signature")
     assert gw.metric("inkstream_webhook_verification_failures_total", provider="hubspot", reason="bad_signature") == 1
+
+
+# --- Zoho Notifications (token in the body) --------------------------------------------------
+
+ZOHO_TOKEN = "inkstream-zoho-channel-token-0001"
+
+
+@pytest.fixture
+def zoho_deal():
+    from fakes.crm_zoho import FakeZoho
+    fake = FakeZoho(dc="eu")
+    settings = load_settings(crm={"zoho": {"auth_url": fake.accounts, "client_id": fake.client_id,
+                                           "client_secret": fake.client_secret, "refresh_token": fake.refresh_token}})
+    zoho = build_connector(settings, "zoho", client=httpx.Client(transport=fake.transport), dry_run=False,
+                           sleep=lambda s: None)
+    contact = zoho.apply({"operation": "upsert", "object": "Contacts", "external_id_field": "Email",
+                          "external_id": "ada@acme.example", "fields": {"First_Name": "Ada", "Last_Name": "Lovelace"},
+                          "links": [], "match": {}})
+    deal = zoho.apply({"operation": "upsert", "object": "Deals", "external_id_field": "Inkstream_Document_Id",
+                       "external_id": "doc-z9", "fields": {"Deal_Name": "Acme renewal", "Stage": "Negotiation/Review"},
+                       "links": [{"object": "Contacts", "external_id_field": "Email", "external_id": "ada@acme.example",
+                                  "relationship": "Contact_Name"}], "match": {}})
+    from connectors.crm import Attachment
+    zoho.apply({"operation": "attach_file", "object": "Deals", "external_id_field": "Inkstream_Document_Id",
+                "external_id": "doc-z9", "idempotency_key": "z" * 64, "fields": {}, "links": [], "match": {}},
+               Attachment(CONTRACT, "acme-renewal.pdf", "application/pdf", hashlib.sha256(CONTRACT).hexdigest()))
+    return fake, zoho, deal.crm_id, contact.crm_id
+
+
+def _zoho_app(zoho, store, publisher, rejected):
+    from connectors.crm.inbound import ZohoStarter
+    settings = load_settings(crm={"zoho": {"notify_token": ZOHO_TOKEN}})
+    app = FastAPI()
+    app.include_router(crm_router(settings, publisher=publisher, clock=lambda: NOW,
+                                  zoho_starter=ZohoStarter(zoho, store, esign_provider="simulated"),
+                                  reject=lambda provider, reason, **kw: rejected.append((provider, reason))))
+    return TestClient(app)
+
+
+def _notification(deal_id: str, *, token: str = ZOHO_TOKEN, server_time: float = NOW) -> bytes:
+    return json.dumps({"server_time": int(server_time * 1000), "query_params": {}, "module": "Deals",
+                       "resource_uri": "https://www.zohoapis.eu/crm/v8/Deals", "ids": [deal_id], "operation": "update",
+                       "channel_id": "1000000068001", "token": token}).encode()
+
+
+def test_zoho_notification_with_its_token_starts_a_signature_when_the_deal_asks(zoho_deal):
+    fake, zoho, deal_id, _ = zoho_deal
+    store, publisher, rejected = MemoryStore(), RecordingPublisher(), []
+    client = _zoho_app(zoho, store, publisher, rejected)
+    # an edit that does not ask for a signature: acknowledged, nothing started
+    assert client.post("/webhooks/crm/zoho", content=_notification(deal_id)).json() == {"started": []}
+    fake.records["Deals"][deal_id]["Inkstream_Signature_Status"] = "requested"
+    fake.records["Deals"][deal_id]["Modified_Time"] = "2026-11-25T11:00:00+01:00"
+    for _ in range(2):  # Zoho notifying the same edit twice makes the same command
+        resp = client.post("/webhooks/crm/zoho", content=_notification(deal_id))
+        assert resp.status_code == 200 and len(resp.json()["started"]) == 1
+    first, second = publisher.on("crm.commands")
+    assert first["idempotency_key"] == second["idempotency_key"]
+    assert (first["operation"], first["external_id_field"], first["external_id"], first["doc_id"]) == (
+        "request_signature", "id", deal_id, "doc-z9")
+    assert first["fields"]["signer_email"] == "ada@acme.example" and first["fields"]["crm"] == "zoho"
+    assert store.objects[first["file"]["key"]] == CONTRACT and rejected == []
+
+
+@pytest.mark.parametrize("case,reason", [("wrong_token", "bad_signature"), ("no_token", "missing_signature"),
+                                         ("stale", "stale")])
+def test_zoho_notification_without_the_token_or_stale_is_refused(zoho_deal, case, reason):
+    fake, zoho, deal_id, _ = zoho_deal
+    fake.records["Deals"][deal_id]["Inkstream_Signature_Status"] = "requested"
+    store, publisher, rejected = MemoryStore(), RecordingPublisher(), []
+    client = _zoho_app(zoho, store, publisher, rejected)
+    body = {"wrong_token": _notification(deal_id, token="guessed-token"),
+            "no_token": _notification(deal_id, token=""),
+            "stale": _notification(deal_id, server_time=NOW - 600)}[case]
+    resp = client.post("/webhooks/crm/zoho", content=body)
+    assert resp.status_code == 401 and rejected == [("zoho", reason)] and publisher.on("crm.commands") == []
