@@ -120,7 +120,7 @@ def test_document_of_unknown_type_is_skipped_with_a_reason():
     rec = {**validated_contract("doc-8"), "doc_type": "unknown"}
     run = run_processor(_proc(), [("fields.validated", rec)])
     assert run.emitted == [] and run.dead == []
-    assert run.skipped == ["mapping salesforce-2026.11.1 writes nothing for doc_type 'unknown'"]
+    assert run.skipped == ["mapping salesforce-2026.12.1 writes nothing for doc_type 'unknown'"]
 
 
 def test_deal_carries_the_matching_rules_and_its_account_and_dependents_carry_them_too():
