@@ -5,6 +5,15 @@ webhook gateway app (connectors/esign/gateway.py, one ``include_router`` line):
 
 ``POST /webhooks/crm/hubspot``  HubSpot Webhooks API (app subscriptions), signature v3
 ``POST /webhooks/crm/zoho``     Zoho CRM Notifications (``actions/watch`` channel), token
+``POST /webhooks/crm/salesforce?token=``  Salesforce outbound messages (workflow / flow action)
+
+Salesforce ("Outbound Messaging", its WSDL): a SOAP ``notifications`` body with
+``OrganizationId`` and ``Notification`` elements (``Id``, ``sObject`` fields); the
+listener answers ``<Ack>true</Ack>`` or Salesforce resends. Messages are not signed: the
+endpoint URL carries a secret ``token`` (``crm.salesforce.notify_token``), the body's
+OrganizationId must be ``crm.salesforce.organization_id``, and the proxy should also check
+Salesforce's client certificate. An Opportunity whose ``Inkstream_Signature_Status__c`` is
+``requested`` starts a signature of its latest file by its primary contact role.
 
 Zoho ("Notifications API"): no signature; the channel's ``token`` (≤50 characters, set in
 ``crm.zoho.notify_token``) returns in every body and is compared in constant time, and the
@@ -51,7 +60,8 @@ from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, Webhoo
 from streams.records import envelope
 
 __all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "ZohoStarter",
-           "verify_zoho_notification", "TRIGGER_PROPERTY",
+           "verify_zoho_notification", "SalesforceStarter", "parse_outbound_message", "SOAP_ACK",
+           "TRIGGER_PROPERTY",
            "TRIGGER_VALUE", "MAX_AGE_S"]
 
 log = logging.getLogger(__name__)
@@ -204,6 +214,95 @@ class ZohoStarter:
         }
 
 
+_OM_NS = "http://soap.sforce.com/2005/09/outbound"
+_SF_NS = "urn:sobject.enterprise.soap.sforce.com"
+_SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP_ACK = (f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{_SOAP_NS}"><soapenv:Body>'
+            f'<notificationsResponse xmlns="{_OM_NS}"><Ack>true</Ack></notificationsResponse>'
+            '</soapenv:Body></soapenv:Envelope>')
+
+
+def parse_outbound_message(body: bytes) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+    """(OrganizationId, [(notification Id, sObject fields)]) of a Salesforce outbound message
+    (the ``notifications`` element of the SOAP body, as the outbound message WSDL defines)."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise ValueError("not an outbound message") from exc
+    note = root.find(f"{{{_SOAP_NS}}}Body/{{{_OM_NS}}}notifications")
+    if note is None:
+        raise ValueError("no notifications element")
+    org = (note.findtext(f"{{{_OM_NS}}}OrganizationId") or "").strip()
+    out = []
+    for n in note.findall(f"{{{_OM_NS}}}Notification"):
+        obj = n.find(f"{{{_OM_NS}}}sObject")
+        fields = {el.tag.split("}", 1)[1]: (el.text or "") for el in (obj if obj is not None else [])}
+        out.append(((n.findtext(f"{{{_OM_NS}}}Id") or "").strip(), fields))
+    return org, out
+
+
+class SalesforceStarter:
+    """An Opportunity whose ``Inkstream_Signature_Status__c`` is ``requested`` becomes a
+    ``request_signature`` for its primary contact role and the latest version of its
+    latest file (SOQL on OpportunityContactRole, ContentDocumentLink, ContentVersion; blob
+    ``GET /sobjects/ContentVersion/{id}/VersionData``)."""
+
+    def __init__(self, connector, store, *, esign_provider: str) -> None:
+        self.sf, self.store, self.esign_provider = connector, store, esign_provider
+
+    def __call__(self, opp_id: str, notification_id: str) -> dict | None:
+        from connectors.capture.ingest import original_key
+        from connectors.crm.salesforce import soql_literal
+
+        q = self.sf.query
+        opp = q(f"SELECT Id, Name, Inkstream_Document_Id__c, Inkstream_Signature_Status__c FROM Opportunity "
+                f"WHERE Id = {soql_literal(opp_id)}")
+        if not opp:
+            raise CrmError(f"Opportunity {opp_id} not found", status=422)
+        if opp[0].get("Inkstream_Signature_Status__c") != TRIGGER_VALUE:
+            return None
+        roles = q(f"SELECT ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId = {soql_literal(opp_id)}")
+        roles.sort(key=lambda r: not r.get("IsPrimary"))
+        if not roles:
+            raise CrmError(f"Opportunity {opp_id} has no contact role to sign", status=422)
+        contact = q(f"SELECT Email, FirstName, LastName FROM Contact WHERE Id = {soql_literal(roles[0]['ContactId'])}")
+        if not contact or not contact[0].get("Email"):
+            raise CrmError(f"the contact of Opportunity {opp_id} has no e-mail", status=422)
+        docs = [r["ContentDocumentId"] for r in q(f"SELECT ContentDocumentId FROM ContentDocumentLink "
+                                                  f"WHERE LinkedEntityId = {soql_literal(opp_id)}")]
+        versions = [v for d in docs for v in q(f"SELECT Id, Title, PathOnClient FROM ContentVersion "
+                                               f"WHERE ContentDocumentId = {soql_literal(d)} AND IsLatest = true")]
+        if not versions:
+            raise CrmError(f"Opportunity {opp_id} has no file to sign", status=422)
+        latest = versions[-1]
+        pdf = self.sf.http.request("GET", f"{self.sf.base}/sobjects/ContentVersion/{latest['Id']}/VersionData").content
+        if not pdf.startswith(b"%PDF-"):
+            raise CrmError(f"ContentVersion {latest['Id']} is not a PDF", status=422)
+        sha = hashlib.sha256(pdf).hexdigest()
+        key = original_key(sha)
+        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
+                                                       metadata={"sha256": sha, "source": "crm.salesforce"})
+        name = " ".join(p for p in (contact[0].get("FirstName"), contact[0].get("LastName")) if p) or None
+        # Keyed on the outbound message's notification id: Salesforce resends the same id
+        # until it gets the Ack.
+        command_key = hashlib.sha256(f"salesforce|Opportunity|{opp_id}|request_signature|{notification_id}"
+                                     .encode()).hexdigest()
+        return {
+            **envelope(opp[0].get("Inkstream_Document_Id__c") or f"salesforce-opportunity-{opp_id}",
+                       producer="crm.inbound"),
+            "target": self.esign_provider, "operation": "request_signature", "object": "Opportunity",
+            "external_id_field": "Id", "external_id": opp_id,
+            "fields": {"title": f"Please sign: {opp[0].get('Name') or latest.get('Title')}", "signer_name": name,
+                       "signer_email": contact[0]["Email"], "crm": "salesforce",
+                       "file_name": latest.get("PathOnClient") or f"{opp_id}.pdf"},
+            "file": ref.to_record(), "match": {}, "idempotency_key": command_key,
+            "mapping_version": MAPPING_VERSION, "depends_on": [], "links": [],
+        }
+
+
 def verify_zoho_notification(payload: dict, tokens: Sequence[str], *, now: float, max_age_s: float = MAX_AGE_S) -> None:
     """Zoho "Notifications" carry no signature: the ``token`` set when the channel was
     enabled (``POST /actions/watch``) comes back in every body; ``server_time`` (ms) bounds
@@ -236,7 +335,8 @@ def _public_uri(request: Request) -> str:
 
 def crm_router(settings, *, publisher, reject: Callable[..., None],
                starter: Callable[[str, str], dict] | None = None, clock: Callable[[], float] = time.time,
-               zoho_starter: Callable[[str, str], dict | None] | None = None) -> APIRouter:
+               zoho_starter: Callable[[str, str], dict | None] | None = None,
+               salesforce_starter: Callable[[str, str], dict | None] | None = None) -> APIRouter:
     """``reject(provider, reason, body=, path=, remote_addr=, header_names=)``: the gateway's
     audit of refused webhooks. ``starter``: default, a HubSpotStarter over the configured
     HubSpot connector and object store (built on first use)."""
@@ -269,6 +369,19 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
             lazy["zoho"] = ZohoStarter(build_connector(settings, "zoho", client=client, dry_run=False),
                                        open_store(settings), esign_provider=settings.crm.esign_provider)
         return lazy["zoho"](deal_id, notification_id)
+
+    def start_salesforce(opp_id: str, notification_id: str) -> dict | None:
+        if salesforce_starter is not None:
+            return salesforce_starter(opp_id, notification_id)
+        if "salesforce" not in lazy:
+            import httpx
+
+            from connectors.crm.factory import build_connector
+            from connectors.objectstore import open_store
+            client = httpx.Client(timeout=settings.crm.timeout_s)
+            lazy["salesforce"] = SalesforceStarter(build_connector(settings, "salesforce", client=client, dry_run=False),
+                                                   open_store(settings), esign_provider=settings.crm.esign_provider)
+        return lazy["salesforce"](opp_id, notification_id)
 
     async def refuse(reason: str, status: int, request: Request, body: bytes, provider: str = "hubspot") -> Response:
         await run_in_threadpool(reject, provider, reason, body=body, path=request.url.path,
@@ -356,5 +469,39 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
         if refused:
             return JSONResponse({"started": started, "refused": refused}, status_code=422)
         return JSONResponse({"started": started})
+
+    @router.post("/webhooks/crm/salesforce")
+    async def salesforce(request: Request) -> Response:
+        body = await request.body()
+        sf = settings.crm.salesforce
+        token, org = sf.secret("notify_token"), (sf.organization_id or "")
+        given = request.query_params.get("token") or ""
+        # Outbound messages are not signed: a secret token in the endpoint URL (constant-time)
+        # and the org id in the body; Salesforce's client certificate / IP ranges at the proxy.
+        if not token or not org:
+            return await refuse("no_key", 401, request, body, "salesforce")
+        if not hmac.compare_digest(token.encode(), given.encode()):
+            return await refuse("bad_signature" if given else "missing_signature", 401, request, body, "salesforce")
+        try:
+            org_id, notifications = parse_outbound_message(body)
+        except ValueError:
+            return await refuse("malformed", 400, request, body, "salesforce")
+        if org_id[:15] != org[:15]:  # 15- or 18-character forms of one org id
+            return await refuse("bad_signature", 401, request, body, "salesforce")
+        for notification_id, fields in notifications:
+            if not fields.get("Id"):
+                continue
+            try:
+                command = await run_in_threadpool(start_salesforce, fields["Id"], notification_id)
+                if command is not None:
+                    await run_in_threadpool(publisher.publish, [("crm.commands", command["doc_id"], command)])
+            except CrmError as exc:
+                if exc.status == 422 or isinstance(exc, CrmPermanentError):
+                    log.warning("salesforce outbound message not acted on: %s", exc)
+                    continue  # acknowledged: Salesforce would resend it for 24 hours otherwise
+                return Response(status_code=503)
+            except ConnectorError:
+                return Response(status_code=503)  # no Ack: Salesforce resends
+        return Response(SOAP_ACK, media_type="text/xml")
 
     return router

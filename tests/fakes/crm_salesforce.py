@@ -14,6 +14,9 @@ Follows, and validates each request against:
   CustomObject (``/tooling/sobjects/CustomObject``: label, pluralLabel, nameField,
   deploymentStatus, sharingModel); records of a custom object exist only once it and its
   fields were created (else 404 / INVALID_FIELD); a lookup takes the Id of its referenceTo;
+- blob retrieve (``GET /sobjects/ContentVersion/{id}/VersionData``, template
+  ``sobject_blob_retrieve.json``); outbound messages are built by the tests from the
+  Outbound Messaging WSDL's ``notifications`` element;
 - ContentVersion versions: a new ContentVersion with ``ContentDocumentId`` is the next
   VersionNumber of that document (``IsLatest`` moves; FirstPublishLocationId not allowed).
 """
@@ -187,6 +190,12 @@ class FakeSalesforce:
                 return self._update(parts[1], parts[2], request)
             if len(parts) == 3 and request.method == "GET":
                 return self._get(parts[1], parts[2])
+            if len(parts) == 4 and request.method == "GET" and parts[1] == "ContentVersion" and parts[3] == "VersionData":
+                version = self.records.get("ContentVersion", {}).get(parts[2])
+                if version is None:
+                    return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+                return httpx.Response(200, content=version["VersionData"],
+                                      headers={"Content-Type": "application/octetstream"})
             if len(parts) == 4:
                 return self._by_external_id(request, parts[1], parts[2], unquote(parts[3]))
         raise SpecViolation(f"fake does not implement {request.method} {request.url.path}")

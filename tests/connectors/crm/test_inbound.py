@@ -269,3 +269,101 @@ def test_zoho_notification_without_the_token_or_stale_is_refused(zoho_deal, case
             "stale": _notification(deal_id, server_time=NOW - 600)}[case]
     resp = client.post("/webhooks/crm/zoho", content=body)
     assert resp.status_code == 401 and rejected == [("zoho", reason)] and publisher.on("crm.commands") == []
+
+
+# --- Salesforce outbound messages (SOAP, token in the URL, org id in the body) -------------
+
+ORG = "00DXX0000001gPLAAY"
+SF_TOKEN = "sf-outbound-url-token-0001"
+
+
+def _outbound(opp_id: str, *, org: str = ORG, notification: str = "04l5g000001AbCdAAK") -> bytes:
+    # The notifications element of the Outbound Messaging WSDL (http://soap.sforce.com/2005/09/outbound).
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>{org}</OrganizationId>
+   <ActionId>04k5g000000XyZaAAK</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://acme.my.salesforce.com/services/Soap/c/62.0/00DXX0000001gPL</EnterpriseUrl>
+   <PartnerUrl>https://acme.my.salesforce.com/services/Soap/u/62.0/00DXX0000001gPL</PartnerUrl>
+   <Notification>
+    <Id>{notification}</Id>
+    <sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>{opp_id}</sf:Id>
+     <sf:Inkstream_Signature_Status__c>requested</sf:Inkstream_Signature_Status__c>
+    </sObject>
+   </Notification>
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>""".encode()
+
+
+@pytest.fixture
+def salesforce_opportunity():
+    from connectors.crm.setup import run_setup
+    from crm_helpers import apply_all, planned
+    from fakes.crm_salesforce import FakeSalesforce
+    fake = FakeSalesforce()
+    settings = load_settings(crm={"salesforce": {"auth_url": fake.login_url, "client_id": fake.client_id,
+                                                 "client_secret": fake.client_secret,
+                                                 "refresh_token": fake.refresh_token}})
+    sf = build_connector(settings, "salesforce", client=httpx.Client(transport=fake.transport), dry_run=False,
+                         sleep=lambda s: None)
+    run_setup(sf)
+    commands = planned("salesforce", "doc-sf9")
+    from connectors.crm import Attachment
+    for c in commands:
+        sf.apply(c, Attachment(CONTRACT, "contract.pdf", "application/pdf", hashlib.sha256(CONTRACT).hexdigest())
+                 if c["operation"] == "attach_file" else None)
+    (opp,) = fake.records["Opportunity"].values()
+    (contact,) = fake.records["Contact"].values()
+    role = {"Id": fake.new_id("OpportunityContactRole"), "OpportunityId": opp["Id"], "ContactId": contact["Id"],
+            "IsPrimary": True}
+    fake.records.setdefault("OpportunityContactRole", {})[role["Id"]] = role
+    opp["Inkstream_Signature_Status__c"] = "requested"
+    return fake, sf, opp["Id"]
+
+
+def _sf_app(sf, store, publisher, rejected):
+    from connectors.crm.inbound import SalesforceStarter
+    settings = load_settings(crm={"salesforce": {"notify_token": SF_TOKEN, "organization_id": ORG}})
+    app = FastAPI()
+    app.include_router(crm_router(settings, publisher=publisher, clock=lambda: NOW,
+                                  salesforce_starter=SalesforceStarter(sf, store, esign_provider="simulated"),
+                                  reject=lambda provider, reason, **kw: rejected.append((provider, reason))))
+    return TestClient(app)
+
+
+def test_salesforce_outbound_message_starts_a_signature_and_is_acknowledged(salesforce_opportunity):
+    from connectors.crm.inbound import SOAP_ACK
+    fake, sf, opp_id = salesforce_opportunity
+    store, publisher, rejected = MemoryStore(), RecordingPublisher(), []
+    client = _sf_app(sf, store, publisher, rejected)
+    for _ in range(2):  # Salesforce resends a message until it is acknowledged: the same command
+        resp = client.post(f"/webhooks/crm/salesforce?token={SF_TOKEN}", content=_outbound(opp_id),
+                           headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
+        assert resp.status_code == 200 and resp.text == SOAP_ACK
+    first, second = publisher.on("crm.commands")
+    assert first["idempotency_key"] == second["idempotency_key"]
+    assert (first["operation"], first["object"], first["external_id_field"], first["external_id"], first["doc_id"]) == (
+        "request_signature", "Opportunity", "Id", opp_id, "doc-sf9")
+    assert first["fields"]["signer_email"] == "ada@acme.example" and store.objects[first["file"]["key"]] == CONTRACT
+
+
+@pytest.mark.parametrize("case,reason", [("no_token", "missing_signature"), ("wrong_token", "bad_signature"),
+                                         ("other_org", "bad_signature"), ("not_xml", "malformed")])
+def test_salesforce_outbound_message_without_the_url_token_or_from_another_org_is_refused(
+        salesforce_opportunity, case, reason):
+    fake, sf, opp_id = salesforce_opportunity
+    store, publisher, rejected = MemoryStore(), RecordingPublisher(), []
+    client = _sf_app(sf, store, publisher, rejected)
+    url = {"no_token": "/webhooks/crm/salesforce", "wrong_token": "/webhooks/crm/salesforce?token=guess"}.get(
+        case, f"/webhooks/crm/salesforce?token={SF_TOKEN}")
+    body = {"other_org": _outbound(opp_id, org="00DYY0000009zzzAAA"),
+            "not_xml": b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>"}.get(case, _outbound(opp_id))
+    resp = client.post(url, content=body, headers={"Content-Type": "text/xml"})
+    assert resp.status_code in (400, 401) and rejected == [("salesforce", reason)]
+    assert publisher.on("crm.commands") == []
