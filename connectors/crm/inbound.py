@@ -325,6 +325,16 @@ def verify_zoho_notification(payload: dict, tokens: Sequence[str], *, now: float
         raise WebhookVerificationError(f"server_time {age:.0f}s away", provider="zoho", reason="stale")
 
 
+def _live(build_connector, settings, crm: str, client):
+    """The CRM connector a CRM-started request reads through; unconfigured, a 503 (the
+    vendor retries) and a log line saying what to set, never a 500."""
+    from inkstream.errors import ConfigError
+    try:
+        return build_connector(settings, crm, client=client, dry_run=False)
+    except ConfigError as exc:
+        raise CrmError(f"{crm} is not configured for CRM-started requests: {exc}", status=503) from exc
+
+
 def _public_uri(request: Request) -> str:
     """The URL HubSpot called: behind the TLS proxy, its scheme and host (signature input)."""
     proto = request.headers.get("x-forwarded-proto") or request.url.scheme
@@ -353,7 +363,7 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
             from connectors.crm.factory import build_connector
             from connectors.objectstore import open_store
             client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["hubspot"] = HubSpotStarter(build_connector(settings, "hubspot", client=client, dry_run=False),
+            lazy["hubspot"] = HubSpotStarter(_live(build_connector, settings, "hubspot", client),
                                              open_store(settings), esign_provider=settings.crm.esign_provider)
         return lazy["hubspot"](deal_id, event_id)
 
@@ -366,7 +376,7 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
             from connectors.crm.factory import build_connector
             from connectors.objectstore import open_store
             client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["zoho"] = ZohoStarter(build_connector(settings, "zoho", client=client, dry_run=False),
+            lazy["zoho"] = ZohoStarter(_live(build_connector, settings, "zoho", client),
                                        open_store(settings), esign_provider=settings.crm.esign_provider)
         return lazy["zoho"](deal_id, notification_id)
 
@@ -379,7 +389,7 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
             from connectors.crm.factory import build_connector
             from connectors.objectstore import open_store
             client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["salesforce"] = SalesforceStarter(build_connector(settings, "salesforce", client=client, dry_run=False),
+            lazy["salesforce"] = SalesforceStarter(_live(build_connector, settings, "salesforce", client),
                                                    open_store(settings), esign_provider=settings.crm.esign_provider)
         return lazy["salesforce"](opp_id, notification_id)
 

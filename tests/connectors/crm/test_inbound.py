@@ -367,3 +367,15 @@ def test_salesforce_outbound_message_without_the_url_token_or_from_another_org_i
     resp = client.post(url, content=body, headers={"Content-Type": "text/xml"})
     assert resp.status_code in (400, 401) and rejected == [("salesforce", reason)]
     assert publisher.on("crm.commands") == []
+
+
+def test_a_verified_request_without_crm_credentials_is_a_503_not_a_crash():
+    settings = load_settings(crm={"hubspot": {"client_secret": SECRET}})  # secret to verify, no API token
+    publisher, rejected = RecordingPublisher(), []
+    app = FastAPI()
+    app.include_router(crm_router(settings, publisher=publisher, clock=lambda: NOW,
+                                  reject=lambda provider, reason, **kw: rejected.append((provider, reason))))
+    client = TestClient(app, base_url="http://gateway.internal")
+    body = json.dumps([_event("42")]).encode()
+    resp = client.post("/webhooks/crm/hubspot", content=body, headers=_signed(body))
+    assert resp.status_code == 503 and publisher.on("crm.commands") == [] and rejected == []
