@@ -100,6 +100,8 @@ class HubSpotConnector:
         properties = {k: _prop(v) for k, v in own.items() if v is not None}
         if is_record_id(self.name, field):
             target: str | None = self._id_of(obj, field, value)
+        elif command["operation"] == "update_signature_status":
+            target = self._parent_id(command)  # a status updates its deal, never creates one
         elif obj == "companies":
             self._adopt_company(field, value, match)
             target = None

@@ -77,7 +77,12 @@ class SalesforceConnector:
         for link in command.get("links", []):
             if link.get("relationship"):
                 body[link["relationship"]] = {link["external_id_field"]: link["external_id"]}
-        target = value if is_record_id(self.name, field) else self._resolve(obj, field, value, command)
+        if is_record_id(self.name, field):
+            target = value
+        elif command["operation"] == "update_signature_status":
+            target = self._parent_id(command)  # a status updates its record, never creates one
+        else:
+            target = self._resolve(obj, field, value, command)
         if target is not None:
             # A named (crm_ref) or matched record: updated by its Id, keeping its own key.
             self._record_id(obj, "Id", target)
@@ -190,12 +195,24 @@ class SalesforceConnector:
         try:
             return self._record_id(obj, field, value)
         except CrmPermanentError as exc:
-            if exc.status != 404 or is_record_id(self.name, field) or not set(DEAL_RULES) & set(command["match"]):
+            if exc.status != 404 or is_record_id(self.name, field):
                 raise
-            found = self._open_deal(obj, command)
+            found = (self._open_deal(obj, command) if set(DEAL_RULES) & set(command.get("match") or {})
+                     else self._where_filed(obj, command["doc_id"]))
             if found is None:
                 raise
             return found
+
+    def _where_filed(self, obj: str, doc_id: str) -> str | None:
+        """The record this document's file was first published on: where a command born
+        later (the e-sign status, with only the document's key) finds a deal the document
+        was matched to."""
+        rows = self.query(f"SELECT FirstPublishLocationId FROM ContentVersion WHERE {DOCUMENT_FIELD} = "
+                          f"{soql_literal(doc_id)} LIMIT 1")
+        location = rows[0].get("FirstPublishLocationId") if rows else None
+        if location and self.query(f"SELECT Id FROM {obj} WHERE Id = {soql_literal(location)}"):
+            return location
+        return None
 
     def _has_key(self, obj: str, field: str, value: str) -> bool:
         return bool(self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"))

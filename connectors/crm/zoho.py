@@ -81,6 +81,8 @@ class ZohoConnector:
                 record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
                                                                   link["external_id"])}
         target = self._by_id(module, value) if is_record_id(self.name, field) else None
+        if target is None and command["operation"] == "update_signature_status":
+            target = self._parent_id(command)  # a status updates its deal, never creates one
         if target is None and set(DEAL_RULES) & set(match) and module != ACCOUNT_OBJECT[self.name] \
                 and not self._has_key(module, field, value):
             target = self._open_deal(module, command)

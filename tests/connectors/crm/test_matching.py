@@ -163,3 +163,38 @@ def test_crm_ref_naming_no_record_goes_to_review(crm, crm_settings):
     with pytest.raises(NeedsReview):
         connector.apply(deal_cmd)
     assert len(deals(fake)) == 0
+
+
+@pytest.mark.parametrize("crm", sorted(CRMS))
+def test_the_signature_status_of_a_matched_document_never_creates_a_deal(crm, crm_settings):
+    from streams.esign.crm_fields import crm_command, signature_fields
+    build, deals, _, _ = CRMS[crm]
+    fake, connector = build(crm_settings)
+    if crm == "salesforce":
+        from connectors.crm.setup import run_setup
+        run_setup(connector)
+    apply_all(connector, planned(crm, "doc-1"))
+    apply_all(connector, planned(crm, "doc-2"))  # matched onto doc-1's deal
+    (deal_id,) = deals(fake)
+    request = next(c for c in plan_commands_for(crm, "doc-2") if c["operation"] == "request_signature")
+    state = {"crm_object": request["object"], "crm_external_id_field": request["external_id_field"],
+             "crm_external_id": request["external_id"]}  # what the e-sign dispatcher keeps: doc-2's key
+    names = signature_fields(crm)
+    status = crm_command(state, {"doc_id": "doc-2", "trace": "t"}, operation="update_signature_status", crm=crm,
+                         discriminator="declined", fields={names["status"]: "declined"})
+    if crm == "salesforce":  # found where doc-2's file was filed: the matched deal
+        assert connector.apply(status).crm_id == deal_id
+        assert deals(fake)[deal_id][names["status"]] == "declined"
+    else:  # no file location to follow: refused, and still no second deal
+        from inkstream.errors import CrmPermanentError
+        with pytest.raises(CrmPermanentError):
+            connector.apply(status)
+    assert len(deals(fake)) == 1
+
+
+def plan_commands_for(crm: str, doc_id: str) -> list[dict]:
+    from connectors.crm.mapping import load_mapping
+    from crm_helpers import MAPPINGS
+    from fakes.crm_records import validated_contract
+    from streams.mapper.plan import plan_commands
+    return plan_commands(validated_contract(doc_id), load_mapping(MAPPINGS / f"{crm}.yaml"), esign_provider="docusign")
