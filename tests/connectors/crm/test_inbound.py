@@ -154,7 +154,7 @@ def test_forged_or_stale_webhooks_are_refused_audited_and_start_nothing(hubspot_
     assert [r for r in fake.requests if "/files/" in r.url.path] == []  # nothing was fetched either
 
 
-def test_other_events_are_acknowledged_without_acting_and_a_deal_without_file_is_a_422(hubspot_deal):
+def test_other_events_are_acknowledged_without_acting_and_a_deal_with_nobody_to_sign_is_a_422(hubspot_deal):
     fake, hs, deal_id = hubspot_deal
     store, publisher, rejected = MemoryStore(), RecordingPublisher(), []
     client = _router_app(hs, store, publisher, rejected)
