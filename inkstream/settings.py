@@ -208,6 +208,14 @@ class CrmVendorSettings(_Section):
     access_token: SecretStr | None = None   # HubSpot private-app token
     access_token_file: Path | None = None
     requests_per_10s: int | None = None     # HubSpot burst limit of the app's tier
+    # HubSpot timeline event template ids of the app, per e-sign event (sent, viewed, signed,
+    # completed, declined); an event without a template stays a note.
+    timeline_templates: dict[str, str] = {}
+    # Inbound CRM webhooks (connectors/crm/inbound.py): Zoho notification token; Salesforce
+    # outbound-message URL token and the org id the messages must name.
+    notify_token: SecretStr | None = None
+    notify_token_file: Path | None = None
+    organization_id: str | None = None
 
     def secret(self, name: str) -> str | None:
         """The secret ``name`` from the setting or its file; never logged."""

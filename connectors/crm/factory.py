@@ -80,7 +80,8 @@ def _live(crm: str, vendor: CrmVendorSettings, client: httpx.Client, policy: Ret
         auth = StaticToken(static) if static else _oauth(client, vendor, f"{host}/oauth/v1/token", default_ttl_s=1800)
         pacer = TokenBucket(vendor.requests_per_10s or 100, 10.0, sleep=paced)
         http = VendorHttp("hubspot", client, auth, policy=policy, pacer=pacer, sleep=sleep, metrics=metrics)
-        return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com")
+        return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com",
+                                timeline_templates=vendor.timeline_templates)
     from connectors.crm.zoho import ZohoConnector
     accounts = (vendor.auth_url or "https://accounts.zoho.com").rstrip("/")
     auth = _oauth(client, vendor, f"{accounts}/oauth/v2/token", scheme="Zoho-oauthtoken")

@@ -36,6 +36,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from connectors.crm.inbound import crm_router
 from connectors.esign.events import (
     ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
 )
@@ -100,6 +101,7 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
     app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_verify, methods=["GET"])
     app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_sign, methods=["POST"])
     app.add_api_route("/webhooks/standard", hooks.standard, methods=["POST"])
+    app.include_router(crm_router(settings, publisher=publisher, reject=intake.reject, clock=clock))  # CRM-started (crm)
 
     @app.get("/metrics")
     async def metrics() -> Response:
