@@ -76,7 +76,7 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 _UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG or TIFF"},
+        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG, TIFF or XML e-invoice (CII or UBL)"},
         "crm_ref": {"type": "string", "description": "CRM record to link the document to"},
         "priority": {"type": "string", "enum": ["high", "normal", "bulk"], "default": "normal"},
         "metadata": {"type": "string", "description": "JSON object of string keys and values"}}}}}}}

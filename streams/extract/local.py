@@ -25,6 +25,9 @@ def cli_view(result: dict) -> dict:
     """The documented ``--json`` shape: fields keyed by name, seven keys each (``source``:
     text, ocr, e-invoice or memory)."""
     keys = ("value", "normalized", "confidence", "status", "page", "box", "source")
-    return {"doc_type": result["doc_type"], "status": result["status"],
-            "fields": {f["name"]: {k: f[k] for k in keys} for f in result["fields"]},
+    view = {"doc_type": result["doc_type"], "status": result["status"],
+            "fields": {f["name"]: {k: f[k] for k in keys if k in f} for f in result["fields"]},
             "line_items": result["line_items"]}
+    if result.get("einvoice_checks"):  # where the printed page disagrees with its e-invoice XML
+        view["einvoice_checks"] = result["einvoice_checks"]
+    return view

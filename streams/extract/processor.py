@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from inkstream import __version__
 from inkstream.errors import ExtractionError
-from streams.extract.extractor import extract
+from streams.extract.einvoice import extract_document
 from streams.extract.versions import ruleset
 from streams.records import envelope
 from streams.runtime import Context, Emit, Processor
@@ -50,7 +50,7 @@ def make_handler(extraction_settings, memory=None):
     def handle(record: dict, ctx: Context) -> Iterator[Emit]:
         if not isinstance(record.get("pages"), list):
             raise ExtractionError("ocr.results record without a pages array")
-        result = extract(record, extraction_settings, memory=memory)
+        result = extract_document(record, extraction_settings, memory=memory)  # e-invoice values over the visual reading
         yield Emit(OUTPUT, validated_record(record, result))
     return handle
 

@@ -28,6 +28,7 @@ class PageLimitExceeded(OcrError):
 class TextRun:
     text: str
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page pixels, top-left origin
+    words: tuple = ()  # ((text, box), ...) in reading order (streams/ocr/textlayer.py)
 
 
 @dataclass(frozen=True)
@@ -123,45 +124,21 @@ def _pdf_pages(data: bytes, dpi: int, max_pages: int, use_text_layer: bool) -> I
 
 
 def _text_runs(page, scale: float) -> tuple[TextRun, ...] | None:
-    """The page's text as line runs with boxes, or None when it has no real text layer.
+    """The page's text as lines of words with boxes, in reading order, or None when it has no
+    real text layer. Built from character boxes (``textlayer``), whatever objects the
+    producer drew the text with."""
+    from streams.ocr.textlayer import read_text_layer
 
-    PDFium's text rectangles are runs of characters on one line in PDF user space
-    (origin bottom-left, unrotated); they are mapped into the rendered page's pixels."""
     tp = page.get_textpage()
     try:
         whole = tp.get_text_range()
         if sum(ch.isalnum() for ch in whole) < _MIN_TEXT_CHARS:
             return None
-        w, h = page.get_size()
-        rot = page.get_rotation() % 360
-        runs = []
-        for k in range(tp.count_rects()):
-            left, bottom, right, top = tp.get_rect(k)
-            # exact text: inner spacing kept (column layouts), line breaks and the ends trimmed
-            text = tp.get_text_bounded(left, bottom, right, top).replace("\r\n", " ").replace("\n", " ").strip()
-            if not text:
-                continue
-            runs.append(TextRun(text, _to_pixels((left, bottom, right, top), w, h, rot, scale)))
-        runs.sort(key=lambda r: (round(r.box[1] / 4), r.box[0]))
-        return tuple(runs) or None
+        lines = read_text_layer(page, tp, scale)
+        runs = tuple(TextRun(ln.text, ln.box, tuple((wd.text, wd.box) for wd in ln.words)) for ln in lines)
+        return runs or None
     finally:
         tp.close()
-
-
-def _to_pixels(rect, w: float, h: float, rot: int, scale: float) -> tuple[float, float, float, float]:
-    """PDF user space (bottom-left origin, before /Rotate) -> rendered pixels (top-left)."""
-    left, bottom, right, top = rect
-    # unrotated page size: w/h from get_size are after rotation
-    uw, uh = (h, w) if rot in (90, 270) else (w, h)
-    if rot == 0:
-        x0, y0, x1, y1 = left, uh - top, right, uh - bottom
-    elif rot == 90:   # clockwise: user x -> down, user y -> right
-        x0, y0, x1, y1 = bottom, left, top, right
-    elif rot == 180:
-        x0, y0, x1, y1 = uw - right, bottom, uw - left, top
-    else:             # 270
-        x0, y0, x1, y1 = uh - top, uw - right, uh - bottom, uw - left
-    return (round(x0 * scale, 1), round(y0 * scale, 1), round(x1 * scale, 1), round(y1 * scale, 1))
 
 
 def _image_pages(data: bytes, dpi: int, max_pages: int) -> Iterator[RasterPage]:

@@ -19,6 +19,10 @@ __all__ = ["DocumentReader", "line_record", "reread_lines"]
 _PAD = 4  # pixels around a line box when it is cut out again for a second reading
 
 
+def _box(b) -> dict:
+    return {k: round(float(v), 1) for k, v in zip(("x0", "y0", "x1", "y1"), b)}
+
+
 def line_record(line: Line, threshold: float) -> dict:
     confidence = round(float(line.confidence), 4)  # the flag agrees with the value recorded
     return {
@@ -111,8 +115,9 @@ class DocumentReader:
             return {
                 "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
                 "text_source": "text_layer", "rotation": 0, "skew": 0.0,
-                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False, "words": [],
-                           "box": dict(zip(("x0", "y0", "x1", "y1"), r.box))} for r in page.text_runs],
+                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
+                           "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
+                           "box": _box(r.box)} for r in page.text_runs],
             }
         return self.read_image(page.image, page.number, page.dpi)
 
