@@ -125,7 +125,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
     header = re.compile(r"\b(?:Description|Beschreibung|Bezeichnung|Artikel|Leistung|D[ée]signation|Omschrijving|"
                         r"Descripci[óo]n|Concepto|Descrizione|Nazwa|Item|Product|Produkt|Produit|Artikel)\b", re.I)
     qty_word = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Cant\.?|Quantit[àa]|Q\.t[àa]|Ilo[śs][ćc]|Hours|Units)\b", re.I)
-    stop = re.compile(rf"(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_plain']})", re.I)
+    stop = re.compile(rf"(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']})", re.I)
     items: list[dict] = []
     in_table = False
     for row in layout.rows:
@@ -391,7 +391,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
 
 def _receipt_items(layout: Layout) -> Decimal | None:
     """Sum of the rows above the first total row that end in one amount (a till's items)."""
-    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
+    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
     total, seen = Decimal(0), 0
     for row in layout.rows:
         text = layout.row_text(row)
