@@ -2,8 +2,8 @@
 
 Commercial intake tools learn a supplier's layout from the first corrected document;
 so does inkstream. When a reviewer approves a document (correcting fields or not), the
-``extract-memory`` processor turns the decision into one record per (sender, doc type)
-on the compacted topic ``extract.memory``: for each field, the page, its box relative
+``extract-memory`` processor turns the decision into records on the compacted topic
+``extract.memory``, one per (sender, doc type, field): the page, the field's box relative
 to the page, the label printed beside it, a SHA-256 of its value (never the value:
 the memory holds no names, ids or amounts) and, for dates, the day/month order the
 reviewer's value proves. Every extract worker follows the topic from the beginning
@@ -121,16 +121,21 @@ class SenderMemory:
             return (sender, doc_type) in self._places
 
     def learn(self, record: dict) -> None:
-        """Apply one ``extract.memory`` record (the latest per key wins, as on the topic)."""
+        """Apply one ``extract.memory`` record: its fields replace those fields' places (the
+        topic is keyed per field, so compaction keeps the latest place of every field)."""
         places = {f["name"]: Place(f["name"], f["page"], f["box"], f.get("label"), f.get("value_sha256"),
                                    f.get("date_order")) for f in record.get("fields") or []}
+        key = (record["sender"], record["doc_type"])
         with self._lock:
-            self._places[(record["sender"], record["doc_type"])] = places
-            self._from[(record["sender"], record["doc_type"])] = record.get("doc_id", "")
+            self._places.setdefault(key, {}).update(places)
+            self._from[key] = record.get("doc_id", "")
 
-    def forget(self, sender: str, doc_type: str) -> None:
+    def forget(self, sender: str, doc_type: str, field: str | None = None) -> None:
         with self._lock:
-            self._places.pop((sender, doc_type), None)
+            if field is None:
+                self._places.pop((sender, doc_type), None)
+            else:
+                self._places.get((sender, doc_type), {}).pop(field, None)
 
     def apply(self, sender: str | None, doc_type: str, layout: Layout, values: list[FieldValue]) -> list[FieldValue]:
         with self._lock:
@@ -286,8 +291,13 @@ def learner(settings=None):
 
     def handle(record: dict, ctx) -> Iterator[Emit]:
         out = memory_record(record) if record.get("review") else None
-        if out is not None:
-            yield Emit(TOPIC, out, key=f"{out['sender']}|{out['doc_type']}")
+        if out is None:
+            return
+        # One record per field, keyed "<sender>|<doc_type>|<field>": compaction keeps the
+        # latest place of each field, and a later review that teaches only some fields
+        # does not erase the others.
+        for place in out["fields"]:
+            yield Emit(TOPIC, {**out, "fields": [place]}, key=f"{out['sender']}|{out['doc_type']}|{place['name']}")
 
     return Processor(name="extract-memory", inputs=("fields.validated",), handle=handle, version="memory-1")
 
@@ -324,9 +334,9 @@ class MemoryFollower(threading.Thread):
                 if msg.error():
                     log.warning("memory follower: %s", msg.error())
                     continue
-                if msg.value() is None:  # a tombstone: that sender's memory was erased
-                    sender, _, doc_type = (msg.key() or b"").decode().rpartition("|")
-                    self.memory.forget(sender, doc_type)
+                if msg.value() is None:  # a tombstone: that place was erased
+                    sender, doc_type, field = ((msg.key() or b"").decode().split("|") + ["", ""])[:3]
+                    self.memory.forget(sender, doc_type, field or None)
                     continue
                 try:
                     self.memory.learn(self.codec.decode(msg.value(), msg.topic()))

@@ -103,8 +103,20 @@ def test_the_learner_emits_to_the_compacted_topic_keyed_by_sender_and_type():
     proc = learner()
     ctx = Context.__new__(Context)
     out = list(proc.handle(approved, ctx))
-    assert len(out) == 1 and out[0].topic == "extract.memory"
-    assert out[0].key == f"{approved['sender']}|invoice"
+    assert {o.topic for o in out} == {"extract.memory"} and len(out) >= 3
+    assert all(o.key == f"{approved['sender']}|invoice|{o.value['fields'][0]['name']}" for o in out)
+    assert "invoice_date" in {o.value["fields"][0]["name"] for o in out}
+
+
+def test_a_later_review_teaching_one_field_keeps_the_other_places():
+    memory = SenderMemory()
+    _, approved = first_reviewed(memory)
+    learnt = memory_record(approved)
+    memory.learn(learnt)
+    memory.learn({**learnt, "doc_id": "later", "fields": [p for p in learnt["fields"] if p["name"] == "supplier"]})
+    second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
+                     memory=memory)
+    assert fields_of(second)["invoice_date"]["source"] == "memory"
 
 
 def test_a_different_sender_gets_no_memory():
