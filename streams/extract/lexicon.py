@@ -45,7 +45,11 @@ LABELS: dict[str, str] = {
     "due_date": (
         r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|\s+am|\s+bis)?|Zahlbar\s+bis"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"),
+        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
+        r"|(?:Zahlbar|Payable|Due|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
+        r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
     # The amount to pay: strongest labels first.
     # The invoice's total (tax included), then what is left to pay (after a prepayment the
     # two differ; total_amount is the first).

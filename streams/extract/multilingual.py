@@ -90,6 +90,9 @@ def _currency(layout: Layout, total: Amount | None, country: str | None) -> Fiel
         f = field_from("currency", total.cand)
         f.normalized, f.value = total.cand.parsed.currency, total.cand.parsed.currency
         return f
+    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
+    if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
+        return field_from("currency", labelled)
     codes = {normalize_currency(m[0]).normalized for m in re.finditer(
         r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)}
     codes.discard(None)
@@ -371,7 +374,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
         if p.ok:
             dates.append((p.normalized, m))
     if dates:
-        iso, m = dates[0]
+        _, m = dates[0]
         span = layout.span(*m.span())
         receipt_date = field_from("receipt_date", Candidate(m[0], span, date(m[0]), "the date printed", span.box,
                                                             layout.sources.get(span.page or 0, "ocr")))

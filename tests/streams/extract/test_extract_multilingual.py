@@ -221,3 +221,12 @@ def test_rules_2_does_not_read_the_new_phrasings():
                       fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
     f = fields_of(run(layout([[(t, 120)] for t in texts]), version="rules-2"))
     assert f["term_months"]["normalized"] is None and f["total_amount"]["normalized"] is None
+
+
+def test_the_due_date_in_payment_terms_and_a_labelled_currency_are_read():
+    no_codes = [[(t.replace(" EUR", ""), x) for t, x in r] for r in GERMAN[:-1]]
+    rows = no_codes + [[("Zahlbar innerhalb 30 Tagen netto bis 04.05.2026, 3% Skonto bis 13.04.2026", 120)],
+                       [("Rechnungswährung: EUR   Umrechnung in USD auf Anfrage", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert f["due_date"]["normalized"] == "2026-05-04"
+    assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "accept"
