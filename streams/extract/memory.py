@@ -4,8 +4,9 @@ Commercial intake tools learn a supplier's layout from the first corrected docum
 so does inkstream. When a reviewer approves a document (correcting fields or not), the
 ``extract-memory`` processor turns the decision into records on the compacted topic
 ``extract.memory``, one per (sender, doc type, field): the page, the field's box relative
-to the page, the label printed beside it, a SHA-256 of its value (never the value:
-the memory holds no names, ids or amounts) and, for dates, the day/month order the
+to the page, the label printed beside it, for the sender's own identifiers (name, VAT id,
+IBAN, currency) a SHA-256 of the value (never a value, nor a hash of a customer's name or
+an amount) and, for dates, the day/month order the
 reviewer's value proves. Every extract worker follows the topic from the beginning
 (:class:`MemoryFollower`), so all of them read with the same memory.
 
@@ -57,6 +58,12 @@ _FREEMAIL = {"gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail
 
 def _h(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# A sender's own identifiers repeat on every document: "the same value as last time" is a
+# check for them. Other values (customers, amounts, numbers) change and are not kept, not
+# even hashed.
+SENDER_CONSTANTS = {"supplier", "supplier_vat_id", "iban", "currency", "merchant"}
 
 
 def value_hash(name: str, normalized: str) -> str:
@@ -274,7 +281,8 @@ def memory_record(decision: dict) -> dict | None:
         w, h = anchor["page_width"], anchor["page_height"]
         places.append({"name": f["name"], "page": f["page"],
                        "box": {"x0": box["x0"] / w, "y0": box["y0"] / h, "x1": box["x1"] / w, "y1": box["y1"] / h},
-                       "label": anchor.get("label"), "value_sha256": value_hash(f["name"], new), "date_order": order})
+                       "label": anchor.get("label"), "date_order": order,
+                       "value_sha256": value_hash(f["name"], new) if f["name"] in SENDER_CONSTANTS else None})
     if not places:
         return None
     from streams.records import envelope

@@ -53,6 +53,8 @@ def test_the_second_invoice_of_a_sender_is_read_from_memory_and_accepted():
     # No values on the memory topic: places, labels and hashes only.
     blob = json.dumps(learnt)
     assert "NW-1001" not in blob and "Northwind" not in blob and "110.00" not in blob
+    hashed = {p["name"] for p in learnt["fields"] if p["value_sha256"]}
+    assert hashed and hashed <= {"supplier", "supplier_vat_id", "iban", "currency"}
     memory.learn(decode(encode("extract.memory", learnt)))
 
     second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
