@@ -2,7 +2,8 @@
 
 Each document is extracted with ``memory-1``; when it lands in review, a reviewer
 corrects every labelled field to its truth and approves, and the approval becomes a
-memory record (exactly what ``inkstream run extract-memory`` does with a real one). The
+memory record (what ``inkstream run extract-memory`` does with a real one, the document's
+pages at hand). The
 table compares rules-3 (no memory) with memory-1 on the same documents: fields accepted
 right and wrong, documents accepted whole, and how many of memory-1's documents came
 from a sender it had seen.
@@ -28,6 +29,7 @@ def main() -> int:
 
     from inkstream.settings import ExtractionSettings, load_settings
     from streams.extract.extractor import extract
+    from streams.extract.layout import Layout
     from streams.extract.memory import SenderMemory, memory_record
     from streams.extract.processor import validated_record
     from streams.ocr.reader import DocumentReader
@@ -70,7 +72,7 @@ def main() -> int:
             fields = {f["name"] for f in result["fields"]}
             fixes = {k: v for k, v in want.items() if k in fields and v is not None}
             learnt = memory_record(decide(validated_record(record, result), reviewer="bench",
-                                          decision="approved", corrections=fixes))
+                                          decision="approved", corrections=fixes), Layout.from_ocr(record))
             if learnt:
                 memory.learn(learnt)
     table = Table(title=f"sender memory on {args.corpus} (documents in name order)")
