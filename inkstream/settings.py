@@ -133,7 +133,7 @@ class ExtractionSettings(_Section):
     accept: float = 0.90
     review: float = 0.60
     per_field: dict[str, dict[str, float]] = {}
-    version: str = "rules-1"
+    version: str = "rules-3"  # rules-1, rules-2 (English only), rules-3 (seven languages), memory-1 (+ sender memory)
     candidate_version: str | None = None
     candidate_share: float = 0.0
     date_locale: str | None = None  # US = month first, EU = day first for 03/04/2026; unset = review
