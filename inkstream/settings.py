@@ -113,6 +113,13 @@ class OcrSettings(_Section):
     reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
     reread_engine: str | None = None  # second opinion for doubtful lines; None = same engine's rec at 1.5x
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
+    # Hostile files (SECURITY.md): a page over max_page_pixels is rendered at the dpi that
+    # fits (the page records why); an image frame declaring more than max_image_pixels is
+    # refused before decoding; OCR workers and the review server run under a data-segment
+    # ceiling of memory_limit_mb (RLIMIT_DATA; 0 = none).
+    max_page_pixels: int = 25_000_000
+    max_image_pixels: int = 89_478_485
+    memory_limit_mb: int = 2048
 
 
 class ExtractionSettings(_Section):
