@@ -328,6 +328,50 @@ class RetentionSettings(_Section):
         return self.doc_types.get(doc_type or "", self.default)
 
 
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def _hostname_instance_id() -> str:
+    """This host's name, cut to what a Kafka id and a Prometheus label value take well."""
+    import socket
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname().split(".")[0]).strip("-._")
+    return (name or "host")[:63]
+
+
+class InstanceSettings(_Section):
+    """Who this process is among many hosts (issue 13): ``id`` goes into every transactional
+    id, consumer group member id (``group.instance.id``, ``client.id``) and Prometheus
+    target label; ``bind`` is the listen address of each worker's /metrics + /healthz;
+    ``advertise`` the address Prometheus is told to scrape (default: ``bind``, or the
+    hostname when ``bind`` is a wildcard)."""
+
+    id: str | None = None  # default: the hostname; set it when two instances share a host
+    bind: str = "127.0.0.1"
+    advertise: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, v: str | None) -> str | None:
+        if v is not None and not _INSTANCE_ID.fullmatch(v):
+            raise ValueError("instance.id: 1-63 of A-Z a-z 0-9 . _ - (it is part of Kafka ids and labels)")
+        return v
+
+    @property
+    def name(self) -> str:
+        return self.id or _hostname_instance_id()
+
+    @property
+    def advertised(self) -> str:
+        if self.advertise:
+            return self.advertise
+        if self.bind in ("0.0.0.0", "::", ""):
+            import socket
+
+            return socket.gethostname()
+        return self.bind
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -349,6 +393,7 @@ class Settings(BaseSettings):
     esign: EsignSettings = EsignSettings()
     crypto: CryptoSettings = CryptoSettings()
     retention: RetentionSettings = RetentionSettings()
+    instance: InstanceSettings = InstanceSettings()
 
     @classmethod
     def settings_customise_sources(
