@@ -132,3 +132,17 @@ def test_one_processor_on_two_instances_with_the_same_index_both_progress_unfenc
         assert all(w.error is None for w in workers)
     finally:
         delete_topics(settings, names)
+
+
+def test_the_capture_metrics_listener_binds_the_instance_address(tmp_path):
+    from prometheus_client import CollectorRegistry
+
+    from connectors.capture.listeners import serve_metrics
+
+    settings = load_settings(data_dir=tmp_path).model_copy(update={"instance": InstanceSettings(bind="0.0.0.0")})
+    server = serve_metrics(settings, CollectorRegistry(), 0)
+    try:
+        assert server.server_address[0] == "0.0.0.0"
+    finally:
+        server.shutdown()
+        server.server_close()
