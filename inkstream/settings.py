@@ -111,7 +111,8 @@ class OcrSettings(_Section):
     threads: int = 1  # onnxruntime intra-op threads per worker process (workers x threads <= cores)
     preprocess: bool = True  # page orientation (0/90/180/270) + deskew before reading
     reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
-    reread_engine: str | None = None  # second opinion for doubtful lines; None = same engine's rec at 1.5x
+    reread_engine: str | None = None  # second opinion for doubtful lines ("rapidocr:small"); None = same rec at 1.5x
+    det_side: int = 0  # rapidocr: detect on the page scaled to this longer side (0 = full page)
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
     # Hostile files (SECURITY.md): a page over max_page_pixels is rendered at the dpi that
     # fits (the page records why); an image frame declaring more than max_image_pixels is

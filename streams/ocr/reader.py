@@ -79,6 +79,7 @@ class DocumentReader:
         second = None
         if ocr_settings.reread_below > 0:
             name = ocr_settings.reread_engine
+            # "rapidocr:small" beside a tiny rapidocr: the cascade (a second, larger recogniser)
             second = engine if not name or name == engine.name else load_engine(ocr_settings, engine=name)
         return cls(engine, ocr_settings, orienter, second)
 
