@@ -52,31 +52,42 @@ def _engine(spec: str):
     return load_engine(OcrSettings(engine=name, model=model or "small", threads=1))
 
 
-# (label, OcrSettings overrides, rapidocr engine extras). The first row is the baseline
-# (the default before issue 13: full-page detection, small models, same-rec re-read).
+# (label, OcrSettings overrides, rapidocr engine extras). Unnamed settings keep their
+# defaults (re-read of lines < 0.90 by the same recogniser at 1.5x). The first row is the
+# baseline: the default before issue 13 (full-page detection, small models, no arena).
 OPTIONS = [
-    ("small, full-page det (old default)", {"model": "small", "det_side": 0, "reread_engine": None}, {}),
-    ("small, det on page scaled to 960", {"model": "small", "det_side": 960, "reread_engine": None}, {}),
-    ("small, det 960, rec batch 16", {"model": "small", "det_side": 960, "reread_engine": None}, {"rec_batch": 16}),
-    ("small, det 960, ORT memory arena", {"model": "small", "det_side": 960, "reread_engine": None},
-     {"mem_arena": True}),
-    ("tiny det + small rec, det 960", {"model": "tiny-det", "det_side": 960, "reread_engine": None}, {}),
-    ("tiny, full-page det", {"model": "tiny", "det_side": 0, "reread_engine": None}, {}),
-    ("tiny, det 960", {"model": "tiny", "det_side": 960, "reread_engine": None}, {}),
+    ("small, full-page det (old default)", {"model": "small", "det_side": 0, "mem_arena": False}, {}),
+    ("small, det on page scaled to 960", {"model": "small", "det_side": 960, "mem_arena": False}, {}),
+    ("small, det 960, rec batch 16", {"model": "small", "det_side": 960, "mem_arena": False}, {"rec_batch": 16}),
+    ("small, det 960, ORT memory arena", {"model": "small", "det_side": 960, "mem_arena": True}, {}),
+    ("tiny det + small rec, det 960", {"model": "tiny-det", "det_side": 960, "mem_arena": False}, {}),
+    ("tiny, full-page det", {"model": "tiny", "det_side": 0, "mem_arena": False}, {}),
+    ("tiny, det 960", {"model": "tiny", "det_side": 960, "mem_arena": False}, {}),
     ("tiny, det 960, re-read < 0.9 by small rec (cascade)",
-     {"model": "tiny", "det_side": 960, "reread_engine": "rapidocr:small"}, {}),
+     {"model": "tiny", "det_side": 960, "mem_arena": False, "reread_engine": "rapidocr:small"}, {}),
+    ("tiny, det 960, ORT memory arena", {"model": "tiny", "det_side": 960, "mem_arena": True}, {}),
+    ("tiny, det 1280, ORT memory arena", {"model": "tiny", "det_side": 1280, "mem_arena": True}, {}),
+    ("tiny, det 960, arena, cascade < 0.97",
+     {"model": "tiny", "det_side": 960, "mem_arena": True, "reread_engine": "rapidocr:small", "reread_below": 0.97}, {}),
+    ("tiny, det 960, arena, cascade < 0.99",
+     {"model": "tiny", "det_side": 960, "mem_arena": True, "reread_engine": "rapidocr:small", "reread_below": 0.99}, {}),
 ]
 
 
-def options(pages) -> None:
-    """The ``--options`` table (see the module doc)."""
+_ENGINE_DEFAULTS: dict = {}  # engine extras the default path uses (none: all in OcrSettings)
+
+
+def options(pages, rows: list[int] | None = None) -> None:
+    """The ``--options`` table (see the module doc); ``rows``: indexes into OPTIONS (the
+    first, the old default, is always run: the ratios are to it)."""
     from streams.ocr.reader import DocumentReader
 
     default = OcrSettings()
     readers = []
-    for label, over, extra in OPTIONS:
+    chosen_rows = [OPTIONS[0]] + [OPTIONS[i] for i in (rows or range(1, len(OPTIONS))) if i != 0]
+    for label, over, extra in chosen_rows:
         ocr = OcrSettings(**{**default.model_dump(), "threads": 1, **over})
-        engine = RapidOcrEngine(threads=1, model=ocr.model, det_side=ocr.det_side, **extra)
+        engine = RapidOcrEngine(threads=1, model=ocr.model, det_side=ocr.det_side, mem_arena=ocr.mem_arena, **extra)
         readers.append((label, ocr, DocumentReader.from_settings(ocr, engine=engine)))
     readers[0][2].read_image(pages[0].image)  # warm-up (first-run allocations) outside the timing
     cpu = [0.0] * len(readers)
@@ -100,7 +111,8 @@ def options(pages) -> None:
     chosen = OcrSettings()
     for k, (label, ocr, _) in enumerate(readers):
         cers = [cer(p.truth, lines) for p, lines in zip(pages, texts[k])]
-        is_default = all(getattr(chosen, f) == getattr(ocr, f) for f in OPTIONS[k][1]) and not OPTIONS[k][2]
+        over, extra = chosen_rows[k][1], chosen_rows[k][2]
+        is_default = all(getattr(chosen, f) == getattr(ocr, f) for f in over) and extra == _ENGINE_DEFAULTS
         table.add_row(label, f"{cpu[k] / n:.2f}", f"{cpu[k] / cpu[0]:.2f}", f"{wall[k] / n:.2f}",
                       f"{wall[k] / wall[0]:.2f}", f"{100 * sum(cers) / n:.2f}%", f"{100 * max(cers):.2f}%",
                       "yes" if is_default else "")
@@ -114,10 +126,11 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=0, help="only the first N pages (quick runs)")
     ap.add_argument("--no-raw", action="store_true", help="skip the runs without preprocessing")
     ap.add_argument("--options", action="store_true", help="the default CPU path's speed options, side by side")
+    ap.add_argument("--rows", default="", help="with --options: only these OPTIONS indexes (e.g. 6,8,9)")
     args = ap.parse_args()
     pages = sample_pages()[: args.pages or None]
     if args.options:
-        options(pages)
+        options(pages, [int(r) for r in args.rows.split(",")] if args.rows else None)
         return
     orienter = Orienter(threads=1)
     t = time.perf_counter()

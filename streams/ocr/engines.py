@@ -399,4 +399,4 @@ def load_engine(ocr_settings, *, engine: str | None = None) -> OcrEngine:
     except KeyError:
         raise ConfigError(f"ocr.engine={name!r}: choose one of {sorted(ENGINES)}") from None
     return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=model or ocr_settings.model,
-                det_side=ocr_settings.det_side)
+                det_side=ocr_settings.det_side, mem_arena=ocr_settings.mem_arena)
