@@ -109,11 +109,6 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
         raise ConfigError(f"ocr.lane={lane!r}: choose one of {sorted(LANES)}")
     name = "ocr" if lane == "all" else f"ocr.{lane}"
     if reader is None:
-        # A real worker process (tests pass their reader): cap its memory before the
-        # first hostile page can reach it (streams/ocr/limits.py).
-        from streams.ocr.limits import apply_memory_limit
-
-        apply_memory_limit(settings.ocr.memory_limit_mb)
         # Load the models now, in the worker process: a bad device or a missing model
         # fails at start-up, and the first document does not pay for the load.
         reader = _shared_reader(settings.ocr)
@@ -127,7 +122,8 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
     registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
     return Processor(name=name, inputs=LANES[lane], stage="ocr",
                      handle=OcrHandler(settings, store=store, reader=reader, metrics=OcrMetrics.create(registry)),
-                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry)
+                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry,
+                     memory_limit_mb=settings.ocr.memory_limit_mb)  # hostile pages: SECURITY.md
 
 
 def factory(settings, *, store=None, reader=None) -> Processor:

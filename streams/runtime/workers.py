@@ -110,8 +110,12 @@ def _child(name: str, settings: Any, index: int, metrics_port: int | None, exact
     install_log_redaction()  # a spawned child starts without the parent's record factory
     install_default_codec(settings)  # module-level encode/decode: this deployment's key store
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
-    serve(load_processor(name, settings), settings, index=index, metrics_port=metrics_port,
-          exactly_once=exactly_once)
+    proc = load_processor(name, settings)
+    if proc.memory_limit_mb:
+        from streams.ocr.limits import apply_memory_limit
+
+        apply_memory_limit(proc.memory_limit_mb)
+    serve(proc, settings, index=index, metrics_port=metrics_port, exactly_once=exactly_once)
 
 
 def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int | None = 0,

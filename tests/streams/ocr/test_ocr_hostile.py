@@ -150,3 +150,20 @@ def test_inkstream_ocr_downscales_the_7200_pt_page_and_refuses_the_40000_px_png_
     proc, peak = _ocr_cli(png, tmp_path)
     assert proc.returncode == 2 and "refused before decoding" in proc.stderr
     assert peak < 1536 * 1024
+
+
+def test_an_ocr_worker_process_applies_its_memory_ceiling_and_importers_do_not(settings, memstore, reader):
+    from streams.ocr.processor import factory
+
+    before = current_limit_mb()
+    proc = factory(settings, store=memstore, reader=reader)
+    assert proc.memory_limit_mb == settings.ocr.memory_limit_mb == 2048
+    assert current_limit_mb() == before  # building the processor (tests, tools) changes nothing
+    code = ("from inkstream.settings import load_settings\n"
+            "from streams.ocr.limits import current_limit_mb\n"
+            "from streams.runtime import workers\n"
+            "workers.serve = lambda *a, **k: print('LIMIT', current_limit_mb())\n"
+            "workers._child('ocr', load_settings(), 0, None, None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": os.getcwd(), "INKSTREAM_OCR__MEMORY_LIMIT_MB": "1536"})
+    assert "LIMIT 1536" in out.stdout, out.stderr[-2000:]
