@@ -1,0 +1,177 @@
+"""Contract parties, signers and the effective date as US/UK contracts write them.
+
+- Parties are named once, in the opening clause: "by and between A, a Delaware corporation
+  ("Company"), and B, Inc., a Nevada corporation (the "Sponsor")". Each party is followed by
+  its defined term in brackets (or "referred to as "X""); the counterparty is the second one.
+- The signer is in the signature block after "IN WITNESS WHEREOF": the party's name as a
+  heading, then "By: /s/ Jane Doe", "Name: Jane Doe", "Jane Doe, President". Blocks sit side
+  by side, so a line belongs to a party by its column under that party's heading. Two lines
+  of the block naming the same person (the signature and the printed name) cross-check it.
+- "executed on DATE ... to be effective DATE2": the effective date is when it takes effect.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extract.finders import DATE, Candidate, find_pattern
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.normalize import Parsed, normalize_email, normalize_name
+
+__all__ = ["looks_like_person", "effective_phrase", "preamble_counterparty", "signature_block_signer"]
+
+# Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
+_PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "la", "le", "da", "di", "du", "dos", "bin", "al", "ter"}
+# Capitalised words that are not part of a person's name where contracts print them.
+_NOT_NAME = {"agreement", "party", "parties", "company", "inc", "llc", "ltd", "corp", "corporation", "limited",
+             "president", "vice", "chief", "executive", "officer", "ceo", "cfo", "coo", "svp", "evp", "vp",
+             "director", "manager", "secretary", "treasurer", "title", "name", "date", "signature", "by",
+             "print", "printed", "witness", "the", "this", "both", "either", "each", "all", "counsel",
+             "representative", "authorized", "sales", "member", "partner", "owner", "general", "senior"}
+_GIVEN = r"[A-Z\u00c0-\u00de](?:[a-z\u00df-\u00ff]+|[a-z\u00df-\u00ff]*'[A-Z][a-z\u00df-\u00ff]+)(?:-[A-Z][a-z\u00df-\u00ff]+)?"
+_PERSON = rf"{_GIVEN}(?:\s+(?:[A-Z]\.|{_GIVEN}|(?:{'|'.join(sorted(_PARTICLES))})\s+{_GIVEN})){{1,3}}"
+
+
+def looks_like_person(name: str | None) -> bool:
+    """Given and family name, capitalised (initials and particles allowed); never a phrase."""
+    if not name:
+        return False
+    tokens = name.replace(",", " ").split()
+    if not 2 <= len(tokens) <= 5 or re.search(r"\d|[;:!?()\"“”/]|\.\s*$(?<![A-Z]\.)", name):
+        return False
+    capitalised = 0
+    for t in tokens:
+        bare = t.strip(".,").lower()
+        if bare in _NOT_NAME:
+            return False
+        if t[0].isupper():
+            capitalised += 1
+        elif bare not in _PARTICLES:
+            return False
+    return capitalised >= 2
+
+
+def effective_phrase(layout: Layout, parser) -> Candidate | None:
+    """"to be effective DATE", "made effective as of DATE", "entered into effective DATE",
+    "shall be effective as of DATE": the date the contract takes effect, not when it was signed."""
+    return find_pattern(layout, rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
+                        "prose 'effective (as of) DATE'")
+
+
+_DEFINED = r"(?:\(\s*(?:the\s+|hereinafter\s+(?:collectively\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])"
+_ORG = r"[A-Z0-9][\w&.'/\-]*(?:,?\s(?:[A-Z0-9&][\w&.'/\-]*))*"
+
+
+def preamble_counterparty(layout: Layout) -> Candidate | None:
+    """The second party of "between A (...) and B, a ... corporation ("B-term")"."""
+    head = layout.text[:4000]
+    m = re.search(r"\bbetween\s+", head, re.I)
+    if not m:
+        return None
+    flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
+    for p in re.finditer(rf"[,;)\"”]?\s+and\s+(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+        raw = re.sub(r"\s*,\s*$", "", p["v"]).strip()
+        raw = re.sub(r"\.{2,}$", ".", raw)
+        # "Kingdom Connect, Inc., a Corporation" stops at ", a": the name runs while words are capitalised.
+        if not raw or raw.split()[0].lower() in {"the"} and len(raw.split()) == 1:
+            continue
+        parsed = normalize_name(raw)
+        if not parsed.ok:
+            continue
+        start = layout.text.find(raw.split()[0], m.end())
+        span = layout.span(start, start + len(raw)) if start >= 0 else Span(raw, ())
+        return Candidate(raw, span, parsed, "opening clause 'between A (...) and B (\"...\")'", span.box,
+                         layout.sources.get(span.page or 0, "ocr"))
+    return None
+
+
+_SIG_START = re.compile(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED", re.I)
+_LEGAL = {"inc", "incorporated", "corp", "corporation", "ltd", "limited", "llc", "llp", "co", "company", "the",
+          "group", "holdings", "and", "com"}
+
+
+def _key(counterparty: str) -> str | None:
+    words = [w for w in re.findall(r"[a-z0-9]+", counterparty.lower()) if w not in _LEGAL and len(w) >= 3]
+    return words[0] if words else None
+
+
+def _columns(row: list[Line], head: Line) -> tuple[float, float]:
+    """The x-range of ``head``'s column: from its left edge to the next heading on its row."""
+    xs = sorted(ln.box["x0"] for ln in row)
+    pad = 3 * head.height
+    lo = head.box["x0"] - pad if head.box["x0"] != xs[0] else float("-inf")
+    nxt = [x for x in xs if x > head.box["x0"]]
+    return lo, (nxt[0] - pad if nxt else float("inf"))
+
+
+def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]]:
+    inside = [ln for ln in row if lo <= ln.box["x0"] < hi]
+    return " ".join(ln.text.strip() for ln in inside), inside
+
+
+_READINGS = (
+    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
+    ("signature block 'Name:'", re.compile(rf"^(?:Print(?:ed)?\s+)?Name\s*:\s*(?P<n>{_PERSON})", re.I)),
+    ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
+    ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})\s*$")),
+)
+
+
+def _person(raw: str) -> str:
+    """Drop title words a name line runs into ("Rick Bailey President")."""
+    out: list[str] = []
+    for t in raw.split():
+        if t.strip(".,").lower() in _NOT_NAME:
+            break
+        out.append(t)
+    return " ".join(out)
+
+
+def signature_block_signer(layout: Layout, counterparty: str | None
+                           ) -> tuple[Candidate | None, int, Candidate | None]:
+    """(name, how many lines of the block agree on it, e-mail) under the counterparty's heading."""
+    key = _key(counterparty) if counterparty else None
+    if key is None:
+        return None, 0, None
+    starts = [i for i, row in enumerate(layout.rows) if _SIG_START.search(layout.row_text(row))]
+    first = starts[-1] if starts else max(0, len(layout.rows) - 40)
+    word = re.compile(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", re.I)
+    for r in range(first, len(layout.rows)):
+        row = layout.rows[r]
+        heads = [ln for ln in row if word.search(ln.text)]
+        if not heads:
+            continue
+        head = heads[0]
+        lo, hi = _columns(row, head)
+        found: dict[str, list[tuple[str, Line]]] = {}
+        email = None
+        order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
+        for rr in order:
+            if rr < first or layout.rows[rr][0].page != head.page:
+                continue
+            text, lines = _column_text(layout.rows[rr], lo, hi)
+            if not lines:
+                continue
+            m = re.search(r"E-?mail(?:\s+Address)?\s*:\s*(?P<e>\S+@\S+)", text, re.I)
+            if m and email is None and normalize_email(m["e"]).ok:
+                email = Candidate(m["e"], Span(m["e"], tuple(lines)), normalize_email(m["e"]),
+                                  "signature block 'Email:'", lines[0].box, layout.sources.get(head.page, "ocr"))
+            for how, rx in _READINGS:
+                if rx is _READINGS[3][1] and rr < r:
+                    continue  # a bare name above the heading may be the other party's
+                hit = rx.match(text)
+                if hit:
+                    name = _person(hit["n"])
+                    if looks_like_person(name):
+                        found.setdefault(name, []).append((how, lines[0]))
+                    break
+        if not found:
+            continue
+        name, seen = max(found.items(), key=lambda kv: len(kv[1]))
+        how, line = seen[0]
+        parsed = normalize_name(name)
+        if not parsed.ok:
+            parsed = Parsed(name, True)
+        cand = Candidate(name, Span(name, (line,)), parsed, how, line.box, layout.sources.get(line.page, "ocr"))
+        return cand, len(seen) if len(found) == 1 else 0, email
+    return None, 0, None
