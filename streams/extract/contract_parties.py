@@ -29,7 +29,7 @@ _NOT_NAME = {"agreement", "party", "parties", "company", "inc", "llc", "ltd", "c
              "print", "printed", "witness", "the", "this", "both", "either", "each", "all", "counsel",
              "representative", "authorized", "sales", "member", "partner", "owner", "general", "senior"}
 _GIVEN = r"[A-Z\u00c0-\u00de](?:[a-z\u00df-\u00ff]+|[a-z\u00df-\u00ff]*'[A-Z][a-z\u00df-\u00ff]+)(?:-[A-Z][a-z\u00df-\u00ff]+)?"
-_PERSON = rf"{_GIVEN}(?:\s+(?:[A-Z]\.|{_GIVEN}|(?:{'|'.join(sorted(_PARTICLES))})\s+{_GIVEN})){{1,3}}"
+_PERSON = rf"{_GIVEN}(?:\s+(?:[A-Z]\.|{_GIVEN}|(?:(?:{'|'.join(sorted(_PARTICLES))})\s+)+{_GIVEN})){{1,3}}"
 
 
 def looks_like_person(name: str | None) -> bool:
@@ -111,7 +111,7 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
 
 _READINGS = (
     ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
-    ("signature block 'Name:'", re.compile(rf"^(?:Print(?:ed)?\s+)?Name\s*:\s*(?P<n>{_PERSON})", re.I)),
+    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
     ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
     ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})\s*$")),
 )
