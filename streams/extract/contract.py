@@ -14,7 +14,7 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_parties import (
-    effective_phrase, looks_like_person, preamble_counterparty, signature_block_signer,
+    effective_phrase, looks_like_person, preamble_counterparty, signature_block_signer, term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
 from streams.extract.layout import Layout, Line, Span
@@ -50,6 +50,8 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
     if rules.multilingual:
         if fields["term_months"].normalized is None:
             fields["term_months"] = _term_phrased(layout, fields["effective_date"], locale)
+        if fields["term_months"].normalized is None:
+            fields["term_months"] = _take("term_months", term_phrase(layout))
         if fields["effective_date"].normalized is None:
             fields["effective_date"] = _take("effective_date", find_pattern(
                 layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
@@ -81,7 +83,9 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
             or (effective if rules.multilingual else None)
             or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")
-            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'"))
+            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
+            or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
+                             "prose 'made on this DATE'") if rules.multilingual else None))
     f = _take("effective_date", cand)
     # "executed on the 5th ... to be effective January 1": the signing date is not the effective one.
     if f.normalized and effective and effective.parsed.normalized != f.normalized:

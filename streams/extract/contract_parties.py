@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 
-from streams.extract.finders import DATE, Candidate, find_pattern
+from streams.extract.finders import DATE, TERM, Candidate, find_pattern
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.normalize import Parsed, normalize_email, normalize_name
+from streams.extract.normalize import Parsed, normalize_email, normalize_name, normalize_term
 
-__all__ = ["looks_like_person", "effective_phrase", "preamble_counterparty", "signature_block_signer"]
+__all__ = ["looks_like_person", "effective_phrase", "preamble_counterparty", "signature_block_signer",
+           "term_phrase"]
 
 # Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
 _PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "la", "le", "da", "di", "du", "dos", "bin", "al", "ter"}
@@ -56,6 +57,16 @@ def effective_phrase(layout: Layout, parser) -> Candidate | None:
     "shall be effective as of DATE": the date the contract takes effect, not when it was signed."""
     return find_pattern(layout, rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
                         "prose 'effective (as of) DATE'")
+
+
+def term_phrase(layout: Layout) -> Candidate | None:
+    """"the term of this Agreement shall be three years", "shall remain in effect until one (1)
+    year after the Effective Date": a duration counted from the start."""
+    return (find_pattern(layout, rf"\bterm\s+of\s+this\s+(?:Agreement|Contract)\s+(?:shall|will)\s+be\s+(?:for\s+)?"
+                                 rf"(?:a\s+period\s+of\s+)?(?P<v>{TERM})", normalize_term, "prose 'the term ... shall be'")
+            or find_pattern(layout, rf"\buntil\s+(?:the\s+date\s+)?(?P<v>{TERM})\s+(?:subsequent\s+to|after|following|from)"
+                                    r"\s+the\s+(?:Effective|Commencement|Start)\s+Date", normalize_term,
+                            "prose 'until N years after the Effective Date'"))
 
 
 _DEFINED = r"(?:\(\s*(?:the\s+|hereinafter\s+(?:collectively\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])"
@@ -109,11 +120,16 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
     return " ".join(ln.text.strip() for ln in inside), inside
 
 
+_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+_ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|plc|LLP)\b\.?(?!\w)", re.I)
+
+_TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
+
 _READINGS = (
     ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
     ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
     ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
-    ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})\s*$")),
+    ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})(?:\s*$|\s+(?={_TITLE}))")),
 )
 
 
@@ -138,7 +154,8 @@ def signature_block_signer(layout: Layout, counterparty: str | None
     word = re.compile(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", re.I)
     for r in range(first, len(layout.rows)):
         row = layout.rows[r]
-        heads = [ln for ln in row if word.search(ln.text)]
+        # A heading is a short line ("ACME, INC.", "Representative of Acme"), not a sentence naming the party.
+        heads = [ln for ln in row if word.search(ln.text) and len(ln.text.split()) <= 8]
         if not heads:
             continue
         head = heads[0]
@@ -146,12 +163,19 @@ def signature_block_signer(layout: Layout, counterparty: str | None
         found: dict[str, list[tuple[str, Line]]] = {}
         email = None
         order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
+        signed_below, ended = 0, False
         for rr in order:
-            if rr < first or layout.rows[rr][0].page != head.page:
+            if rr < first or layout.rows[rr][0].page != head.page or (ended and rr > r):
                 continue
             text, lines = _column_text(layout.rows[rr], lo, hi)
             if not lines:
                 continue
+            if rr > r:
+                # The next party's block starts under this one: its company line or a second "By:".
+                if signed_below and (_ORG_LINE.search(text) or _SIGN_LINE.match(text)):
+                    ended = True
+                    continue
+                signed_below += bool(_SIGN_LINE.match(text))
             m = re.search(r"E-?mail(?:\s+Address)?\s*:\s*(?P<e>\S+@\S+)", text, re.I)
             if m and email is None and normalize_email(m["e"]).ok:
                 email = Candidate(m["e"], Span(m["e"], tuple(lines)), normalize_email(m["e"]),

@@ -130,3 +130,29 @@ def test_the_signer_e_mail_in_the_counterpartys_column_is_read_and_matches_the_n
     assert f["signer_name"]["normalized"] == "Maria Cruz"
     assert f["signer_email"]["normalized"] == "maria.cruz@bluefin.com"
     assert f["signer_email"]["status"] == "accept"
+
+
+def test_a_block_stacked_under_the_counterpartys_is_not_read_as_its_signer():
+    sig = rows(PREAMBLE) + [line(t, row=len(PREAMBLE) + i) for i, t in enumerate([
+        "Bluefin Analytics, Inc.", "By: /s/ Priya Raman", "Name: Priya Raman", "Title: Vice President",
+        "Northwind Traders, LLC", "By: /s/ Oskar Lindqvist", "Name: Oskar Lindqvist"])]
+    f = run(sig)
+    assert f["signer_name"]["normalized"] == "Priya Raman"
+    assert f["signer_name"]["status"] == "accept"  # Oskar's lines belong to the next block
+
+
+@pytest.mark.parametrize("sentence, months", [
+    ("Unless terminated earlier, the term of this Agreement shall be three years from the Effective Date.", "36"),
+    ("This Agreement shall remain in full force and effect until two (2) years after the Effective Date.", "24"),
+])
+def test_term_phrasings_of_us_contracts(sentence, months):
+    text = PREAMBLE[:5] + [sentence]
+    assert run(rows(text))["term_months"]["normalized"] == months
+
+
+def test_made_on_this_day_is_the_date_it_is_made():
+    text = ["HOSTING AGREEMENT", "This Agreement is made on this 4th day of August 2021 by and between",
+            "Alder Web Services, Inc. (\"Provider\") and Quarry Lane Foods, Inc., a Corporation (\"QLF\")."]
+    f = run(rows(text))
+    assert f["effective_date"]["normalized"] == "2021-08-04"
+    assert f["counterparty"]["normalized"] == "Quarry Lane Foods, Inc."
