@@ -14,7 +14,7 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_parties import (
-    effective_phrase, looks_like_person, preamble_counterparty, signature_block_signer, term_phrase,
+    effective_phrase, looks_like_prose, preamble_counterparty, signature_block_signer, term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
 from streams.extract.layout import Layout, Line, Span
@@ -226,7 +226,7 @@ def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[F
     email = email or find_labelled(layout, r"(?:Signatory|Signer)\s*E-?mail|E-?mail", EMAIL, normalize_email, "label")
     name_f = _take("signer_name", name)
     # "signed by both parties. This Agreement": a label word in prose is not a signature line.
-    if name_f.normalized and not looks_like_person(name_f.normalized):
+    if name_f.normalized and looks_like_prose(name_f.normalized):
         name_f = missing_field("signer_name", f"not a person's name: {name_f.value!r}")
     return name_f, _take("signer_email", email)
 

@@ -18,7 +18,7 @@ from streams.extract.finders import DATE, TERM, Candidate, find_pattern
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.normalize import Parsed, normalize_email, normalize_name, normalize_term
 
-__all__ = ["looks_like_person", "effective_phrase", "preamble_counterparty", "signature_block_signer",
+__all__ = ["looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
            "term_phrase"]
 
 # Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
@@ -50,6 +50,17 @@ def looks_like_person(name: str | None) -> bool:
         elif bare not in _PARTICLES:
             return False
     return capitalised >= 2
+
+
+def looks_like_prose(text: str) -> bool:
+    """Words of a sentence ("both parties. This Agreement", "the Parties."), not a name that OCR
+    may have misread ("JaneDoe" stays: a reviewer can correct it)."""
+    tokens = text.replace(",", " ").split()
+    if len(tokens) > 5 or re.search(r"[a-z]{2}\.(?:\s|$)", text):
+        return True
+    return any(t.strip(".,").lower() in {"the", "this", "both", "either", "each", "all", "party", "parties",
+                                         "agreement", "hereto", "whom", "any"}
+               or (t[0].islower() and t.strip(".,").lower() not in _PARTICLES) for t in tokens)
 
 
 def effective_phrase(layout: Layout, parser) -> Candidate | None:

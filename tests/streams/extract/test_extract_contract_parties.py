@@ -6,7 +6,7 @@ import pytest
 from extract_records import line, ocr_result, page, rows
 
 from inkstream.settings import ExtractionSettings
-from streams.extract.contract_parties import looks_like_person
+from streams.extract.contract_parties import looks_like_person, looks_like_prose
 from streams.extract.extractor import extract
 
 PREAMBLE = [
@@ -156,3 +156,10 @@ def test_made_on_this_day_is_the_date_it_is_made():
     f = run(rows(text))
     assert f["effective_date"]["normalized"] == "2021-08-04"
     assert f["counterparty"]["normalized"] == "Quarry Lane Foods, Inc."
+
+
+@pytest.mark.parametrize("text", ["both parties. This Agreement", "the Parties.", "authorized representatives of both",
+                                  "the party against whom any waiver is sought"])
+def test_sentence_words_read_as_prose_but_a_glued_ocr_name_does_not(text):
+    assert looks_like_prose(text)
+    assert not looks_like_prose("JaneDoe") and not looks_like_prose("Maria de la Cruz")
