@@ -14,7 +14,8 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_parties import (
-    effective_phrase, looks_like_prose, preamble_counterparty, signature_block_signer, term_phrase,
+    effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
+    term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
 from streams.extract.layout import Layout, Line, Span
@@ -56,7 +57,7 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
             fields["effective_date"] = _take("effective_date", find_pattern(
                 layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
                                                                                  dots_day_first=True), "label"))
-    amount = _amount(layout) or (_fees_phrased(layout) if rules.multilingual else None)
+    amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
     fields["counterparty"] = _counterparty(layout, rules)

@@ -16,10 +16,12 @@ import re
 
 from streams.extract.finders import DATE, TERM, Candidate, find_pattern
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.normalize import Parsed, normalize_email, normalize_name, normalize_term
+from streams.extract.normalize import (
+    Parsed, normalize_amount, normalize_email, normalize_name, normalize_term, words_to_number,
+)
 
 __all__ = ["looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
-           "term_phrase"]
+           "term_phrase", "fee_in_words_and_digits"]
 
 # Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
 _PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "la", "le", "da", "di", "du", "dos", "bin", "al", "ter"}
@@ -68,6 +70,28 @@ def effective_phrase(layout: Layout, parser) -> Candidate | None:
     "shall be effective as of DATE": the date the contract takes effect, not when it was signed."""
     return find_pattern(layout, rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
                         "prose 'effective (as of) DATE'")
+
+
+_WORDS_FEE = re.compile(
+    r"\b(?:payment|compensation|fee|sum)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?:U\.?S\.?\s+)?Dollars\s*\(\s*(?P<v>\$\s?\d[\d,]*(?:\.\d{2})?)\s*\)")
+
+
+def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
+    """"payment of Fifty Thousand and NO/100 Dollars ($50,000)": the words and the digits are two
+    readings of one amount; only when they agree is it taken (and then it is cross-checked)."""
+    for m in _WORDS_FEE.finditer(layout.text):
+        parsed = normalize_amount(m["v"])
+        number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
+        if not parsed.ok or number is None or number != int(float(parsed.normalized)):
+            continue
+        start, end = m.span("v")
+        span = layout.span(start, end)
+        agreed = Parsed(parsed.normalized, 1.0, "the amount in words agrees with the digits",
+                        currency=parsed.currency, confirmed=True)
+        return Candidate(m["v"], span, agreed, "prose 'payment of WORDS Dollars ($N)'", span.box,
+                         layout.sources.get(span.page or 0, "ocr"))
+    return None
 
 
 def term_phrase(layout: Layout) -> Candidate | None:

@@ -163,3 +163,16 @@ def test_made_on_this_day_is_the_date_it_is_made():
 def test_sentence_words_read_as_prose_but_a_glued_ocr_name_does_not(text):
     assert looks_like_prose(text)
     assert not looks_like_prose("JaneDoe") and not looks_like_prose("Maria de la Cruz")
+
+
+@pytest.mark.parametrize("words, amount, found", [
+    ("Seventy-Five Thousand and NO/100 Dollars", "$75,000", "75000.00"),
+    ("Seventy Thousand Dollars", "$75,000", None),  # the two readings disagree: neither is taken
+])
+def test_a_fee_written_in_words_and_digits_is_taken_only_when_both_agree(words, amount, found):
+    text = PREAMBLE[:5] + [f"Licensee shall make a payment of {words} ({amount}) to Licensor within ten days."]
+    f = run(rows(text))
+    assert f["total_amount"]["normalized"] == found
+    if found:
+        assert f["currency"]["normalized"] == "USD"
+        assert f["total_amount"]["status"] == "accept"
