@@ -68,7 +68,10 @@ def looks_like_prose(text: str) -> bool:
 def effective_phrase(layout: Layout, parser) -> Candidate | None:
     """"to be effective DATE", "made effective as of DATE", "entered into effective DATE",
     "shall be effective as of DATE": the date the contract takes effect, not when it was signed."""
-    return find_pattern(layout, rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
+    # Only the agreement itself taking effect ("to be", "shall be", "made", "entered into"), not
+    # "the new price is effective from ...".
+    return find_pattern(layout, rf"\b(?:to\s+be|shall\s+be|made|entered\s+into|becomes?)\s+effective\s+"
+                                rf"(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
                         "prose 'effective (as of) DATE'")
 
 

@@ -176,3 +176,8 @@ def test_a_fee_written_in_words_and_digits_is_taken_only_when_both_agree(words, 
     if found:
         assert f["currency"]["normalized"] == "USD"
         assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_price_change_effective_later_is_not_the_agreements_effective_date():
+    text = PREAMBLE[:5] + ["The revised rate card is effective from January 1, 2025."]
+    assert run(rows(text))["effective_date"]["normalized"] == "2024-06-03"
