@@ -20,13 +20,17 @@ Topic → schema: ``<name>.avsc``; ``<topic>.dlq`` → ``dlq.avsc``;
 ``documents.ingested.priority`` → ``documents.ingested.avsc``; a topic prefix
 (``settings.topics.prefix``) is stripped by matching the longest known suffix.
 
-Sealing (``schemas.sealing``): a codec with ``seal=True`` encrypts the records of the
-personal-data topics with their document's key (``C5 01`` framing around either wire
-format); ``decode`` opens them transparently and raises ``RecordErased`` once the
-document's key was destroyed. ``Codec.from_settings`` and ``default_codec()`` seal when
-``crypto.encrypt_records`` is on (the default), with the key store of the settings; a
-codec without keys of its own seals with the process's installed key store and opens
-with any key store the process holds (``schemas.sealing.ProcessKeys``).
+Personal data (``schemas.field_encryption``): a codec with ``seal=True`` encrypts the
+fields tagged ``"confluent:tags": ["PII"]`` of the personal-data topics' records with
+their document's key, in place (base64 ciphertext in the same string field), so the
+record stays plain Avro of the same schema that any Avro reader reads, personal values
+excepted. ``decode`` opens them transparently and raises ``RecordErased`` once the
+document's key was destroyed (``erased="mark"`` shows the rest of the record with
+``ERASED`` in place of its personal values). Records sealed whole by earlier releases
+(``schemas.sealing``, ``C5 01`` framing) still decode. ``Codec.from_settings`` and
+``default_codec()`` encrypt when ``crypto.encrypt_records`` is on (the default), with the
+key store of the settings; a codec without keys of its own uses the process's installed
+key store and opens with any key store the process holds (``schemas.sealing.ProcessKeys``).
 """
 
 from __future__ import annotations
@@ -42,9 +46,12 @@ from typing import Any
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
 
-from inkstream.errors import SchemaError
+from inkstream.crypto.datakeys import KeyDestroyed
+from inkstream.crypto.keyring import KeyUnavailable
+from inkstream.errors import RecordErased, SchemaError
+from schemas.field_encryption import FieldPlan, compile_plan
 from schemas.registry import SchemaRegistry
-from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, seal, unseal
+from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
 
 __all__ = [
     "Codec", "encode", "decode", "default_codec", "install_default_codec", "codec_for", "fingerprint64",
@@ -142,6 +149,9 @@ class Codec:
         if not self._current:
             raise SchemaError(f"no *.avsc schemas under {schema_dir}")
         self._by_name = {s.name: s for s in self._current.values()}
+        # Record name -> plan of its tagged fields (personal-data topics only).
+        self._plans: dict[str, FieldPlan | None] = {
+            s.name: compile_plan(s.raw) if topic in SEALED_TOPICS else None for topic, s in self._current.items()}
         self._by_topic: dict[str, _Schema] = {}
         self._by_fp: dict[bytes, _Schema] = {}
         history = Path(history_dir) if history_dir else Path(schema_dir) / "history"
@@ -184,15 +194,26 @@ class Codec:
     # -- encode ----------------------------------------------------------------
     def encode(self, topic: str, record: dict) -> bytes:
         """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field.
-        Sealed with the document's key for a personal-data topic when ``seal`` is on
-        (``RecordErased`` if that document was erased)."""
-        data = self._encode(topic, record)
-        if self.seal:
-            logical = self._sealed_topic(topic)
-            doc_id = record.get("doc_id") if logical else None
-            if doc_id and isinstance(doc_id, str):  # records of no document are not sealed
-                return seal(self._keys(), logical, doc_id, data)
-        return data
+        A personal-data topic's tagged fields are encrypted with the document's key when
+        ``seal`` is on (``RecordErased`` if that document was erased: nothing new is
+        written about it)."""
+        if self.seal and self._sealed_topic(topic):
+            doc_id = record.get("doc_id")
+            if doc_id and isinstance(doc_id, str):  # records of no document carry no one's data
+                key = self._key(doc_id, create=True)
+                plan = self._plans.get(self._schema_for(topic).name)
+                if plan is not None:
+                    record = plan.encrypt(record, key, doc_id)
+        return self._encode(topic, record)
+
+    def _key(self, doc_id: str, *, create: bool) -> bytes | None:
+        """The document's data key (None: it has none here); ``RecordErased`` once destroyed."""
+        try:
+            return self._keys().key(key_id(doc_id), create=create)
+        except KeyDestroyed as exc:
+            raise RecordErased(doc_id, f"document {doc_id} was erased") from exc
+        except KeyUnavailable as exc:
+            raise SchemaError(f"no usable key for document {doc_id}: {exc}") from exc
 
     def _encode(self, topic: str, record: dict) -> bytes:
         schema = self._schema_for(topic)
@@ -217,15 +238,23 @@ class Codec:
             return self._ids[subject]
 
     # -- decode ----------------------------------------------------------------
-    def decode(self, data: bytes, topic: str | None = None) -> dict:
+    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict:
         """Read either wire format into the current reader schema of the same record name.
 
-        A sealed record is opened first (``RecordErased`` if its document was erased);
-        ``topic``, the topic it was read from, must then be the one it was sealed for."""
+        Encrypted personal fields are opened with the document's key: once it was
+        destroyed, ``RecordErased`` (``erased="raise"``, what processors want: nothing is
+        done about an erased document) or the record with ``ERASED`` in place of each
+        personal value (``erased="mark"``, for readers that show what is left). A record
+        sealed whole (earlier releases) is opened first; ``topic``, the topic it was read
+        from, must then be the one it was sealed for, and it has nothing left to show
+        once erased (``RecordErased`` either way)."""
+        if erased not in ("raise", "mark"):
+            raise ValueError(f"erased must be 'raise' or 'mark', not {erased!r}")
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise SchemaError(f"expected bytes, got {type(data).__name__}")
         data = bytes(data)
-        if data[:2] == SEALED_MAGIC:
+        sealed = data[:2] == SEALED_MAGIC
+        if sealed:
             expected = logical_topic(topic, self.topics) if topic else None
             data = unseal(self._keys(), data, expected)
             if data[:2] == SEALED_MAGIC:
@@ -244,7 +273,25 @@ class Codec:
         reader = self._by_name.get(writer.name)
         if reader is None:
             raise SchemaError(f"writer schema {writer.name} has no current reader schema")
-        return self._read(data, body, writer, reader)
+        record = self._read(data, body, writer, reader)
+        plan = None if sealed else self._plans.get(reader.name)
+        doc_id = record.get("doc_id")
+        if plan is not None and isinstance(doc_id, str) and doc_id:
+            # Every record of an erased document is erased, even one with no personal value
+            # in it: readers forget the document on RecordErased, as they did with sealing.
+            try:
+                key = self._key(doc_id, create=False)
+            except RecordErased:
+                if erased == "raise":
+                    raise
+                return plan.decrypt(record, doc_id, lambda: None)
+            record = plan.decrypt(record, doc_id, lambda: key if key is not None else self._no_key(doc_id))
+        return record
+
+    @staticmethod
+    def _no_key(doc_id: str) -> bytes:
+        raise SchemaError(f"personal fields of document {doc_id} are encrypted and it has no data key "
+                          "here (another key store?)")
 
     def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
         fo = io.BytesIO(data)
