@@ -83,6 +83,21 @@ class PrometheusSettings(_Section):
     port: int = 9090
 
 
+class RegistrySettings(_Section):
+    """The local stack's schema registry (Confluent API, ``ops/stack/registry.py``). While it
+    answers, codecs write the Confluent wire format; ``kafka.schema_registry_url`` names
+    another registry instead."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8085
+    compatibility: str = "FULL"  # backward and forward, as schemas/history demands
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
 class TopicConfig(_Section):
     partitions: int = 6
     replication_factor: int = 1
@@ -331,6 +346,7 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
+    registry: RegistrySettings = RegistrySettings()
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()

@@ -50,7 +50,7 @@ from inkstream.crypto.datakeys import KeyDestroyed
 from inkstream.crypto.keyring import KeyUnavailable
 from inkstream.errors import RecordErased, SchemaError
 from schemas.field_encryption import FieldPlan, compile_plan
-from schemas.registry import SchemaRegistry
+from schemas.registry import SchemaRegistry, registry_answers
 from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
 
 __all__ = [
@@ -321,12 +321,26 @@ class Codec:
             return self._by_id.setdefault(schema_id, schema)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, client: Any = None) -> "Codec":
-        """Codec for ``settings``: Confluent framing when ``kafka.schema_registry_url`` is set;
-        personal-data topics sealed with the settings' key store if ``crypto.encrypt_records``."""
-        url = settings.kafka.schema_registry_url
-        return cls(registry=SchemaRegistry(url, client=client) if url else None,
-                   keys=document_keys(settings), seal=settings.crypto.encrypt_records)
+    def from_settings(cls, settings: Any) -> "Codec":
+        """Codec for ``settings``: Confluent framing with ``kafka.schema_registry_url``, or with
+        the stack's own registry (``registry.enabled``) while it answers, else single-object
+        encoding; personal fields encrypted with the settings' key store if
+        ``crypto.encrypt_records``."""
+        return cls(registry=registry_for(settings), keys=document_keys(settings),
+                   seal=settings.crypto.encrypt_records)
+
+
+def registry_for(settings: Any) -> SchemaRegistry | None:
+    """The registry a codec of ``settings`` writes through: the configured one, or the
+    stack's while it answers (a stack without one, or a test without the stack, writes
+    single-object encoding, which every inkstream reader reads too)."""
+    url = settings.kafka.schema_registry_url
+    if url:
+        return SchemaRegistry(url)
+    local = getattr(settings, "registry", None)
+    if local is not None and local.enabled and registry_answers(local.url):
+        return SchemaRegistry(local.url)
+    return None
 
 
 _default: Codec | None = None
@@ -368,7 +382,7 @@ def codec_for(settings: Any) -> Codec:
     """``Codec.from_settings(settings)``, made once per process for the same registry and
     key store (building a codec parses every schema: not something to do per record)."""
     c = settings.crypto
-    key = (settings.kafka.schema_registry_url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
+    key = (settings.kafka.schema_registry_url, settings.registry.enabled and settings.registry.url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
            str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records)
     with _default_lock:
         codec = _by_settings.get(key)

@@ -13,7 +13,7 @@ from typing import Callable
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from ops.stack import kafka, process, prometheus, s3
+from ops.stack import kafka, process, prometheus, registry, s3
 from ops.stack.layout import Layout
 
 __all__ = ["ComponentStatus", "up", "down", "status", "UP_TIMEOUT_S"]
@@ -116,6 +116,10 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
     if p.enabled:
         plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
                      lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
+    r = settings.registry
+    if r.enabled:
+        plan.append(("Schema registry", registry.managed(layout), r.host, r.port, "INKSTREAM_REGISTRY__PORT",
+                     lambda: registry.start(layout, settings), lambda: registry.healthy(settings)))
     return plan
 
 
@@ -129,7 +133,7 @@ def down(settings: Settings, timeout: float = 30.0) -> list[str]:
     """Stop what ``up`` started (by pid), Prometheus and S3 first, Kafka last. Data stays."""
     layout = Layout.of(settings)
     stopped = []
-    for proc in (prometheus.managed(layout), s3.managed(layout), kafka.managed(layout)):
+    for proc in (registry.managed(layout), prometheus.managed(layout), s3.managed(layout), kafka.managed(layout)):
         if process.stop(proc, timeout=timeout):
             stopped.append(proc.name)
     return stopped
@@ -163,6 +167,9 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
+    if settings.registry.enabled:
+        out.append(local("registry", settings.registry.url, registry.managed(layout),
+                         lambda: registry.healthy(settings)))
     out.append(_clickhouse(settings, layout))
     return out
 

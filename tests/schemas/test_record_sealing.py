@@ -15,7 +15,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -262,14 +261,14 @@ def test_sealed_confluent_framing_still_decodes(sealed_settings) -> None:
         s = sealed_settings.model_copy(update={"kafka": sealed_settings.kafka.model_copy(
             update={"schema_registry_url": server.url})})
         doc = _doc()
-        plain = Codec(registry=SchemaRegistry(server.url, client=httpx.Client())).encode("t1.esign.events",
+        plain = Codec(registry=SchemaRegistry(server.url)).encode("t1.esign.events",
                                                                                           signed_event(doc))
         data = seal(document_keys(s), "esign.events", doc, plain)
         assert data[:2] == SEALED_MAGIC and SIGNER_EMAIL.encode() not in data
         inner = document_keys(s).decrypt(doc, data[data.index(doc.encode()) + len(doc):],
                                          aad=b"inkstream-record\x00esign.events\x00" + doc.encode())
         assert inner[:1] == CONFLUENT_MAGIC
-        reader = Codec(registry=SchemaRegistry(server.url, client=httpx.Client()), keys=document_keys(s))
+        reader = Codec(registry=SchemaRegistry(server.url), keys=document_keys(s))
         assert reader.decode(data, "t1.esign.events")["signer"]["email"] == SIGNER_EMAIL
         document_keys(s).destroy(doc)
         with pytest.raises(RecordErased):
