@@ -141,8 +141,12 @@ class Codec:
     ``schemas.sealing.ProcessKeys``)."""
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path | None = None,
-                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False) -> None:
+                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False,
+                 confluent: bool | None = None) -> None:
         self.registry = registry
+        # Write the Confluent wire format (default: whenever there is a registry); reading
+        # resolves Confluent ids through ``registry`` either way.
+        self.confluent = registry is not None if confluent is None else (confluent and registry is not None)
         self.keys, self.seal = keys, seal
         self._sealed: dict[str, str | None] = {}  # topic name -> logical topic if sealed
         self._current: dict[str, _Schema] = {p.stem: _load(p) for p in sorted(Path(schema_dir).glob("*.avsc"))}
@@ -218,7 +222,7 @@ class Codec:
     def _encode(self, topic: str, record: dict) -> bytes:
         schema = self._schema_for(topic)
         buf = io.BytesIO()
-        if self.registry is not None:
+        if self.confluent:
             buf.write(CONFLUENT_MAGIC + struct.pack(">I", self._registry_id(topic, schema)))
         else:
             buf.write(SINGLE_OBJECT_MAGIC + schema.fingerprint_bytes)
@@ -326,21 +330,24 @@ class Codec:
         the stack's own registry (``registry.enabled``) while it answers, else single-object
         encoding; personal fields encrypted with the settings' key store if
         ``crypto.encrypt_records``."""
-        return cls(registry=registry_for(settings), keys=document_keys(settings),
+        registry, confluent = registry_for(settings)
+        return cls(registry=registry, confluent=confluent, keys=document_keys(settings),
                    seal=settings.crypto.encrypt_records)
 
 
-def registry_for(settings: Any) -> SchemaRegistry | None:
-    """The registry a codec of ``settings`` writes through: the configured one, or the
-    stack's while it answers (a stack without one, or a test without the stack, writes
-    single-object encoding, which every inkstream reader reads too)."""
+def registry_for(settings: Any) -> tuple[SchemaRegistry | None, bool]:
+    """The registry of ``settings`` and whether to write the Confluent wire format through
+    it: always with ``kafka.schema_registry_url``; with the stack's own registry
+    (``registry.enabled``) while it answers (a stack without one, or a test without the
+    stack, writes single-object encoding, which every inkstream reader reads too; Confluent
+    ids are resolved through it either way)."""
     url = settings.kafka.schema_registry_url
     if url:
-        return SchemaRegistry(url)
+        return SchemaRegistry(url), True
     local = getattr(settings, "registry", None)
-    if local is not None and local.enabled and registry_answers(local.url):
-        return SchemaRegistry(local.url)
-    return None
+    if local is None or not local.enabled:
+        return None, False
+    return SchemaRegistry(local.url), registry_answers(local.url)
 
 
 _default: Codec | None = None
@@ -349,22 +356,24 @@ _by_settings: dict[tuple, Codec] = {}
 
 
 def default_codec() -> Codec:
-    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding), sealing as
+    """The process-wide codec over ``schemas/*.avsc`` (Confluent framing while the registry answers, else single-object), encrypting as
     the installed settings say (``install_default_codec``), else as ``load_settings()`` does."""
     global _default
     with _default_lock:
         if _default is None:
             from inkstream.settings import load_settings
 
-            _default = _single_object(load_settings())
+            _default = _process_codec(load_settings())
         return _default
 
 
-def _single_object(settings: Any) -> Codec:
+def _process_codec(settings: Any) -> Codec:
     from schemas.sealing import install_document_keys
 
     install_document_keys(settings)
-    return Codec(seal=settings.crypto.encrypt_records)  # keys: the process's (PROCESS_KEYS)
+    registry, confluent = registry_for(settings)
+    return Codec(registry=registry, confluent=confluent,  # keys: the process's (PROCESS_KEYS)
+                 seal=settings.crypto.encrypt_records)
 
 
 def install_default_codec(settings: Any) -> Codec:
@@ -372,7 +381,7 @@ def install_default_codec(settings: Any) -> Codec:
     codec without keys of its own use its key store. Called once at a process's edge
     (the CLI's commands, a spawned worker, an API worker)."""
     global _default
-    codec = _single_object(settings)
+    codec = _process_codec(settings)
     with _default_lock:
         _default = codec
     return codec
@@ -396,7 +405,7 @@ def schema_for_topic(topic: str) -> dict:
 
 
 def encode(topic: str, record: dict) -> bytes:
-    """``default_codec().encode``: single-object encoding for ``topic``'s current schema."""
+    """``default_codec().encode``: ``topic``'s current schema, framed as the process's codec says."""
     return default_codec().encode(topic, record)
 
 

@@ -96,11 +96,20 @@ def test_settings_write_confluent_framing_while_the_stacks_registry_answers(base
     up = base_settings.model_copy(update={
         "registry": base_settings.registry.model_copy(update={"port": port}),
         "kafka": base_settings.kafka.model_copy(update={"schema_registry_url": None})})
-    assert registry_for(up).url == registry_url
+    registry, confluent = registry_for(up)
+    assert registry.url == registry_url and confluent
+    assert Codec.from_settings(up).encode("documents.status", _status())[:1] == b"\x00"
     down = up.model_copy(update={"registry": up.registry.model_copy(update={"port": _free_port()})})
-    assert registry_for(down) is None  # single-object encoding, which every inkstream reader reads
+    assert registry_for(down)[1] is False  # single-object encoding, which every inkstream reader reads
+    assert Codec.from_settings(down).encode("documents.status", _status())[:2] == b"\xc3\x01"
     off = up.model_copy(update={"registry": up.registry.model_copy(update={"enabled": False})})
-    assert registry_for(off) is None
+    assert registry_for(off) == (None, False)
+
+
+def _status() -> dict:
+    from streams.records import envelope
+
+    return {**envelope("", producer="t"), "stage": "ocr", "status": "done", "detail": None}
 
 
 @pytest.mark.stack
