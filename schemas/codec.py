@@ -281,21 +281,33 @@ class Codec:
         plan = None if sealed else self._plans.get(reader.name)
         doc_id = record.get("doc_id")
         if plan is not None and isinstance(doc_id, str) and doc_id:
-            # Every record of an erased document is erased, even one with no personal value
-            # in it: readers forget the document on RecordErased, as they did with sealing.
+            record = self._open_fields(plan, record, doc_id, erased)
+        return record
+
+    def _open_fields(self, plan: FieldPlan, record: dict, doc_id: str, erased: str) -> dict:
+        asked: list[bool] = []
+
+        def key_for() -> bytes | None:  # only called when the record holds an encrypted value
+            asked.append(True)
             try:
                 key = self._key(doc_id, create=False)
             except RecordErased:
-                if erased == "raise":
-                    raise
-                return plan.decrypt(record, doc_id, lambda: None)
-            record = plan.decrypt(record, doc_id, lambda: key if key is not None else self._no_key(doc_id))
-        return record
+                if erased == "mark":
+                    return None
+                raise
+            if key is None:
+                raise SchemaError(f"personal fields of document {doc_id} are encrypted and it has no data key "
+                                  "here (another key store?)")
+            return key
 
-    @staticmethod
-    def _no_key(doc_id: str) -> bytes:
-        raise SchemaError(f"personal fields of document {doc_id} are encrypted and it has no data key "
-                          "here (another key store?)")
+        record = plan.decrypt(record, doc_id, key_for)
+        # Every record of an erased document is erased, even one whose values were written in
+        # clear: readers forget the document on RecordErased, as they did with sealing.
+        if not asked and self._keys().is_destroyed(key_id(doc_id)):
+            if erased == "raise":
+                raise RecordErased(doc_id)
+            record = plan.erase(record)
+        return record
 
     def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
         fo = io.BytesIO(data)
@@ -356,7 +368,7 @@ _by_settings: dict[tuple, Codec] = {}
 
 
 def default_codec() -> Codec:
-    """The process-wide codec over ``schemas/*.avsc`` (Confluent framing while the registry answers, else single-object), encrypting as
+    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding; Confluent ids resolved through the registry), encrypting as
     the installed settings say (``install_default_codec``), else as ``load_settings()`` does."""
     global _default
     with _default_lock:
@@ -371,8 +383,8 @@ def _process_codec(settings: Any) -> Codec:
     from schemas.sealing import install_document_keys
 
     install_document_keys(settings)
-    registry, confluent = registry_for(settings)
-    return Codec(registry=registry, confluent=confluent,  # keys: the process's (PROCESS_KEYS)
+    registry, _ = registry_for(settings)  # reads Confluent ids; writes single-object encoding
+    return Codec(registry=registry, confluent=False,  # keys: the process's (PROCESS_KEYS)
                  seal=settings.crypto.encrypt_records)
 
 
@@ -405,7 +417,7 @@ def schema_for_topic(topic: str) -> dict:
 
 
 def encode(topic: str, record: dict) -> bytes:
-    """``default_codec().encode``: ``topic``'s current schema, framed as the process's codec says."""
+    """``default_codec().encode``: single-object encoding for ``topic``'s current schema."""
     return default_codec().encode(topic, record)
 
 

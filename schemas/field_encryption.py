@@ -212,6 +212,10 @@ class FieldPlan:
 
         return _apply(self.plan, record, open_, copy=False)
 
+    def erase(self, record: dict) -> dict:
+        """``record`` with ``ERASED`` in place of every personal value (in place)."""
+        return _apply(self.plan, record, lambda value, leaf: None if value is None else ERASED, copy=False)
+
     def has_encrypted_value(self, record: dict) -> bool:
         found: list[bool] = []
 

@@ -160,6 +160,9 @@ class ProcessKeys:
                 return found
         return stores[0].key(doc_id, create=create)
 
+    def is_destroyed(self, doc_id: str) -> bool:
+        return any(keys.is_destroyed(doc_id) for keys in self._stores())
+
     def encrypt(self, doc_id: str, plaintext: bytes, *, aad: bytes = b"") -> bytes:
         stores = self._stores()
         if len(stores) > 1 and stores[0].key(doc_id, create=False) is None:

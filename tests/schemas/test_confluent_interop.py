@@ -110,4 +110,5 @@ def test_settings_with_a_registry_url_switch_writing_to_confluent_framing(regist
         update={"schema_registry_url": registry.url})})
     with_registry = Codec.from_settings(settings)
     assert with_registry.encode(TOPIC, status())[:1] == b"\x00"
-    assert Codec.from_settings(unsealed).encode(TOPIC, status())[:2] == b"\xc3\x01"
+    no_registry = unsealed.model_copy(update={"registry": unsealed.registry.model_copy(update={"enabled": False})})
+    assert Codec.from_settings(no_registry).encode(TOPIC, status())[:2] == b"\xc3\x01"
