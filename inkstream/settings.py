@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -291,6 +291,15 @@ class CryptoSettings(_Section):
     key_cache_seconds: float = 30.0            # a destroyed key stops working everywhere within this
     encrypt_objects: bool = True               # originals and signed files sealed before upload
     encrypt_records: bool = True               # personal-data topics sealed with the document's key
+    # Key service across hosts (inkstream/crypto/keytopic.py, vault.py): "kafka" keeps wrapped
+    # document keys and erasures in a compacted topic every process follows; "vault" wraps them
+    # with Vault/OpenBao transit (token from INKSTREAM_CRYPTO__VAULT_TOKEN, never in a file).
+    key_store: Literal["files", "kafka"] = "files"
+    key_topic: str = "keys.documents"
+    kms: Literal["local", "vault"] = "local"
+    vault_url: str | None = None
+    vault_token: str | None = Field(None, repr=False)
+    vault_key: str = "inkstream"
 
     def keyring_path(self, data_dir: Path) -> Path:
         return self.keyring_file or Path(data_dir) / "keys" / "keyring.json"

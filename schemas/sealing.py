@@ -200,6 +200,17 @@ def document_keys(settings: Any) -> DocumentKeys:
     from inkstream.crypto.keyring import key_provider
 
     c = settings.crypto
+    if c.key_store == "kafka":  # shared by every host: wrapped keys and erasures in a compacted topic
+        from inkstream.crypto.keytopic import KafkaDocumentKeys
+
+        topic = settings.topics.name(c.key_topic)
+        where = ("kafka", settings.kafka.bootstrap, topic, c.kms, c.vault_url)
+        with _lock:
+            keys = _stores.get(where)
+            if keys is None:
+                keys = _stores[where] = KafkaDocumentKeys(settings.kafka.bootstrap, topic, key_provider(settings),
+                                                          client=settings.kafka.client)
+            return keys
     directory = Path(c.document_keys_path(settings.data_dir)).absolute()
     where = (str(directory), str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds)
     with _lock:

@@ -137,3 +137,66 @@ def _delete(settings, topic: str) -> None:
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
     for future in admin.delete_topics([topic]).values():
         future.exception(30)
+
+
+_OTHER_HOST = """
+import json, sys, time
+from inkstream.settings import load_settings
+from inkstream.errors import RecordErased
+from schemas.codec import Codec
+args = json.loads(sys.argv[1])
+s = load_settings(data_dir=args["data_dir"], topics={"prefix": args["prefix"]},
+                  crypto={"key_store": "kafka", "kms": "vault", "vault_url": args["vault"], "vault_token": args["token"]})
+codec = Codec.from_settings(s)
+data = bytes.fromhex(args["data"])
+print(json.dumps({"email": codec.decode(data)["signer"]["email"]}), flush=True)
+sys.stdin.readline()  # the other host erases the document now
+started = time.monotonic()
+while time.monotonic() - started < 10:
+    try:
+        codec.decode(data)
+    except RecordErased:
+        print(json.dumps({"erased_after_s": round(time.monotonic() - started, 2)}), flush=True)
+        break
+    time.sleep(0.05)
+else:
+    print(json.dumps({"erased_after_s": None}), flush=True)
+"""
+
+
+@pytest.mark.stack
+def test_settings_build_the_shared_key_service_and_another_process_follows_it(settings, vault, tmp_path) -> None:
+    """Two processes with their own data dirs (two hosts) sharing only Kafka and Vault."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from schemas.sealing import document_keys
+
+    shared = settings.model_copy(update={"data_dir": tmp_path / "host-a", "crypto": settings.crypto.model_copy(
+        update={"key_store": "kafka", "kms": "vault", "vault_url": vault.url, "vault_token": vault.token})})
+    keys = document_keys(shared)
+    try:
+        doc = _doc()
+        data = Codec.from_settings(shared).encode("esign.events", signed(doc))
+        args = {"data_dir": str(tmp_path / "host-b"), "prefix": settings.topics.prefix, "vault": vault.url,
+                "token": vault.token, "data": data.hex()}
+        other = subprocess.Popen([sys.executable, "-c", _OTHER_HOST, json.dumps(args)], text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 cwd=Path(__file__).resolve().parents[2], env=os.environ)
+        try:
+            assert json.loads(other.stdout.readline() or "{}") == {"email": "rahul@example.org"}, other.stderr.read()
+            assert keys.destroy(doc)
+            other.stdin.write("\n")
+            other.stdin.flush()
+            after = json.loads(other.stdout.readline())["erased_after_s"]
+            assert after is not None and after < 5
+        finally:
+            other.kill()
+            other.wait(10)
+        assert not (tmp_path / "host-a" / "keys").exists()  # nothing on the host's disk
+    finally:
+        keys.close()
+        _delete(settings, shared.topics.name("keys.documents"))
