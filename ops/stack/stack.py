@@ -117,7 +117,7 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
         plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
                      lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
     r = settings.registry
-    if r.enabled:
+    if r.enabled and not k.schema_registry_url:  # SCHEMA_REGISTRY_URL names an external one
         plan.append(("Schema registry", registry.managed(layout), r.host, r.port, "INKSTREAM_REGISTRY__PORT",
                      lambda: registry.start(layout, settings), lambda: registry.healthy(settings)))
     return plan
@@ -167,7 +167,13 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
-    if settings.registry.enabled:
+    if settings.kafka.schema_registry_url:
+        from schemas.registry import registry_answers
+
+        ok = registry_answers(settings.kafka.schema_registry_url, timeout=3)
+        out.append(ComponentStatus("registry", settings.kafka.schema_registry_url, None, ok,
+                                   "external" if ok else "external: not answering"))
+    elif settings.registry.enabled:
         out.append(local("registry", settings.registry.url, registry.managed(layout),
                          lambda: registry.healthy(settings)))
     out.append(_clickhouse(settings, layout))
