@@ -23,11 +23,11 @@ pytestmark = pytest.mark.stack
 
 def test_status_shows_every_component_healthy_and_exits_zero(base_settings):
     rows = {r.name: r for r in stack.status(base_settings)}
-    assert set(rows) == {"kafka", "s3", "prometheus", "clickhouse"}
+    assert set(rows) == {"kafka", "s3", "prometheus", "registry", "clickhouse"}
     assert all(r.healthy for r in rows.values()), rows
     result = cli("status")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("healthy") == 4
+    assert result.stdout.count("healthy") == 5
 
 
 def test_ensure_topics_creates_every_topic_with_the_configured_partitions_and_cleanup_policy(settings):
