@@ -105,13 +105,18 @@ class KafkaDocumentKeys(DocumentKeys):
         """Wait until the follower applied everything written to the topic before now."""
         from confluent_kafka import TopicPartition
 
-        try:
-            with self._meta_lock:
-                _low, high = self._meta.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=timeout,
-                                                              cached=False)
-        except Exception as exc:  # KafkaException: broker unreachable
-            raise KeyUnavailable(f"key topic {self.topic}: cannot read its end offset: {exc}") from exc
-        self._wait_for(high, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self._meta_lock:
+                    _low, high = self._meta.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=timeout,
+                                                                  cached=False)
+                break
+            except Exception as exc:  # KafkaException: a just-created topic's metadata, or no broker
+                if time.monotonic() > deadline:
+                    raise KeyUnavailable(f"key topic {self.topic}: cannot read its end offset: {exc}") from exc
+                time.sleep(0.2)
+        self._wait_for(high, max(1.0, deadline - time.monotonic()))
 
     def _wait_for(self, offset: int, timeout: float) -> None:
         with self._cond:

@@ -198,5 +198,8 @@ def test_settings_build_the_shared_key_service_and_another_process_follows_it(se
             other.wait(10)
         assert not (tmp_path / "host-a" / "keys").exists()  # nothing on the host's disk
     finally:
-        keys.close()
+        import schemas.sealing as sealing
+
+        keys.close()  # and out of the process's key stores: later tests' codecs must not ask it
+        sealing._stores = {k: v for k, v in sealing._stores.items() if v is not keys}
         _delete(settings, shared.topics.name("keys.documents"))
