@@ -97,6 +97,21 @@ class AlertmanagerSettings(_Section):
     group_wait: str = "10s"
 
 
+class RegistrySettings(_Section):
+    """The local stack's schema registry (Confluent API, ``ops/stack/registry.py``). While it
+    answers, codecs write the Confluent wire format; ``kafka.schema_registry_url`` names
+    another registry instead."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8085
+    compatibility: str = "FULL"  # backward and forward, as schemas/history demands
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
 class TopicConfig(_Section):
     partitions: int = 6
     replication_factor: int = 1
@@ -331,6 +346,15 @@ class CryptoSettings(_Section):
     key_cache_seconds: float = 30.0            # a destroyed key stops working everywhere within this
     encrypt_objects: bool = True               # originals and signed files sealed before upload
     encrypt_records: bool = True               # personal-data topics sealed with the document's key
+    # Key service across hosts (inkstream/crypto/keytopic.py, vault.py): "kafka" keeps wrapped
+    # document keys and erasures in a compacted topic every process follows; "vault" wraps them
+    # with Vault/OpenBao transit (token from INKSTREAM_CRYPTO__VAULT_TOKEN, never in a file).
+    key_store: Literal["files", "kafka"] = "files"
+    key_topic: str = "keys.documents"
+    kms: Literal["local", "vault"] = "local"
+    vault_url: str | None = None
+    vault_token: str | None = Field(None, repr=False)
+    vault_key: str = "inkstream"
 
     def keyring_path(self, data_dir: Path) -> Path:
         return self.keyring_file or Path(data_dir) / "keys" / "keyring.json"
@@ -434,6 +458,9 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+
+    registry: RegistrySettings = RegistrySettings()
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()

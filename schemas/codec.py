@@ -20,13 +20,17 @@ Topic → schema: ``<name>.avsc``; ``<topic>.dlq`` → ``dlq.avsc``;
 ``documents.ingested.priority`` → ``documents.ingested.avsc``; a topic prefix
 (``settings.topics.prefix``) is stripped by matching the longest known suffix.
 
-Sealing (``schemas.sealing``): a codec with ``seal=True`` encrypts the records of the
-personal-data topics with their document's key (``C5 01`` framing around either wire
-format); ``decode`` opens them transparently and raises ``RecordErased`` once the
-document's key was destroyed. ``Codec.from_settings`` and ``default_codec()`` seal when
-``crypto.encrypt_records`` is on (the default), with the key store of the settings; a
-codec without keys of its own seals with the process's installed key store and opens
-with any key store the process holds (``schemas.sealing.ProcessKeys``).
+Personal data (``schemas.field_encryption``): a codec with ``seal=True`` encrypts the
+fields tagged ``"confluent:tags": ["PII"]`` of the personal-data topics' records with
+their document's key, in place (base64 ciphertext in the same string field), so the
+record stays plain Avro of the same schema that any Avro reader reads, personal values
+excepted. ``decode`` opens them transparently and raises ``RecordErased`` once the
+document's key was destroyed (``erased="mark"`` shows the rest of the record with
+``ERASED`` in place of its personal values). Records sealed whole by earlier releases
+(``schemas.sealing``, ``C5 01`` framing) still decode. ``Codec.from_settings`` and
+``default_codec()`` encrypt when ``crypto.encrypt_records`` is on (the default), with the
+key store of the settings; a codec without keys of its own uses the process's installed
+key store and opens with any key store the process holds (``schemas.sealing.ProcessKeys``).
 """
 
 from __future__ import annotations
@@ -42,9 +46,12 @@ from typing import Any
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
 
-from inkstream.errors import SchemaError
-from schemas.registry import SchemaRegistry
-from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, seal, unseal
+from inkstream.crypto.datakeys import KeyDestroyed
+from inkstream.crypto.keyring import KeyUnavailable
+from inkstream.errors import RecordErased, SchemaError
+from schemas.field_encryption import FieldPlan, compile_plan
+from schemas.registry import SchemaRegistry, registry_answers
+from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
 
 __all__ = [
     "Codec", "encode", "decode", "default_codec", "install_default_codec", "codec_for", "fingerprint64",
@@ -134,14 +141,21 @@ class Codec:
     ``schemas.sealing.ProcessKeys``)."""
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path | None = None,
-                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False) -> None:
+                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False,
+                 confluent: bool | None = None) -> None:
         self.registry = registry
+        # Write the Confluent wire format (default: whenever there is a registry); reading
+        # resolves Confluent ids through ``registry`` either way.
+        self.confluent = registry is not None if confluent is None else (confluent and registry is not None)
         self.keys, self.seal = keys, seal
         self._sealed: dict[str, str | None] = {}  # topic name -> logical topic if sealed
         self._current: dict[str, _Schema] = {p.stem: _load(p) for p in sorted(Path(schema_dir).glob("*.avsc"))}
         if not self._current:
             raise SchemaError(f"no *.avsc schemas under {schema_dir}")
         self._by_name = {s.name: s for s in self._current.values()}
+        # Record name -> plan of its tagged fields (personal-data topics only).
+        self._plans: dict[str, FieldPlan | None] = {
+            s.name: compile_plan(s.raw) if topic in SEALED_TOPICS else None for topic, s in self._current.items()}
         self._by_topic: dict[str, _Schema] = {}
         self._by_fp: dict[bytes, _Schema] = {}
         history = Path(history_dir) if history_dir else Path(schema_dir) / "history"
@@ -184,20 +198,31 @@ class Codec:
     # -- encode ----------------------------------------------------------------
     def encode(self, topic: str, record: dict) -> bytes:
         """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field.
-        Sealed with the document's key for a personal-data topic when ``seal`` is on
-        (``RecordErased`` if that document was erased)."""
-        data = self._encode(topic, record)
-        if self.seal:
-            logical = self._sealed_topic(topic)
-            doc_id = record.get("doc_id") if logical else None
-            if doc_id and isinstance(doc_id, str):  # records of no document are not sealed
-                return seal(self._keys(), logical, doc_id, data)
-        return data
+        A personal-data topic's tagged fields are encrypted with the document's key when
+        ``seal`` is on (``RecordErased`` if that document was erased: nothing new is
+        written about it)."""
+        if self.seal and self._sealed_topic(topic):
+            doc_id = record.get("doc_id")
+            if doc_id and isinstance(doc_id, str):  # records of no document carry no one's data
+                key = self._key(doc_id, create=True)
+                plan = self._plans.get(self._schema_for(topic).name)
+                if plan is not None:
+                    record = plan.encrypt(record, key, doc_id)
+        return self._encode(topic, record)
+
+    def _key(self, doc_id: str, *, create: bool) -> bytes | None:
+        """The document's data key (None: it has none here); ``RecordErased`` once destroyed."""
+        try:
+            return self._keys().key(key_id(doc_id), create=create)
+        except KeyDestroyed as exc:
+            raise RecordErased(doc_id, f"document {doc_id} was erased") from exc
+        except KeyUnavailable as exc:
+            raise SchemaError(f"no usable key for document {doc_id}: {exc}") from exc
 
     def _encode(self, topic: str, record: dict) -> bytes:
         schema = self._schema_for(topic)
         buf = io.BytesIO()
-        if self.registry is not None:
+        if self.confluent:
             buf.write(CONFLUENT_MAGIC + struct.pack(">I", self._registry_id(topic, schema)))
         else:
             buf.write(SINGLE_OBJECT_MAGIC + schema.fingerprint_bytes)
@@ -217,15 +242,23 @@ class Codec:
             return self._ids[subject]
 
     # -- decode ----------------------------------------------------------------
-    def decode(self, data: bytes, topic: str | None = None) -> dict:
+    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict:
         """Read either wire format into the current reader schema of the same record name.
 
-        A sealed record is opened first (``RecordErased`` if its document was erased);
-        ``topic``, the topic it was read from, must then be the one it was sealed for."""
+        Encrypted personal fields are opened with the document's key: once it was
+        destroyed, ``RecordErased`` (``erased="raise"``, what processors want: nothing is
+        done about an erased document) or the record with ``ERASED`` in place of each
+        personal value (``erased="mark"``, for readers that show what is left). A record
+        sealed whole (earlier releases) is opened first; ``topic``, the topic it was read
+        from, must then be the one it was sealed for, and it has nothing left to show
+        once erased (``RecordErased`` either way)."""
+        if erased not in ("raise", "mark"):
+            raise ValueError(f"erased must be 'raise' or 'mark', not {erased!r}")
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise SchemaError(f"expected bytes, got {type(data).__name__}")
         data = bytes(data)
-        if data[:2] == SEALED_MAGIC:
+        sealed = data[:2] == SEALED_MAGIC
+        if sealed:
             expected = logical_topic(topic, self.topics) if topic else None
             data = unseal(self._keys(), data, expected)
             if data[:2] == SEALED_MAGIC:
@@ -244,7 +277,37 @@ class Codec:
         reader = self._by_name.get(writer.name)
         if reader is None:
             raise SchemaError(f"writer schema {writer.name} has no current reader schema")
-        return self._read(data, body, writer, reader)
+        record = self._read(data, body, writer, reader)
+        plan = None if sealed else self._plans.get(reader.name)
+        doc_id = record.get("doc_id")
+        if plan is not None and isinstance(doc_id, str) and doc_id:
+            record = self._open_fields(plan, record, doc_id, erased)
+        return record
+
+    def _open_fields(self, plan: FieldPlan, record: dict, doc_id: str, erased: str) -> dict:
+        asked: list[bool] = []
+
+        def key_for() -> bytes | None:  # only called when the record holds an encrypted value
+            asked.append(True)
+            try:
+                key = self._key(doc_id, create=False)
+            except RecordErased:
+                if erased == "mark":
+                    return None
+                raise
+            if key is None:
+                raise SchemaError(f"personal fields of document {doc_id} are encrypted and it has no data key "
+                                  "here (another key store?)")
+            return key
+
+        record = plan.decrypt(record, doc_id, key_for)
+        # Every record of an erased document is erased, even one whose values were written in
+        # clear: readers forget the document on RecordErased, as they did with sealing.
+        if not asked and self._keys().is_destroyed(key_id(doc_id)):
+            if erased == "raise":
+                raise RecordErased(doc_id)
+            record = plan.erase(record)
+        return record
 
     def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
         fo = io.BytesIO(data)
@@ -274,12 +337,29 @@ class Codec:
             return self._by_id.setdefault(schema_id, schema)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, client: Any = None) -> "Codec":
-        """Codec for ``settings``: Confluent framing when ``kafka.schema_registry_url`` is set;
-        personal-data topics sealed with the settings' key store if ``crypto.encrypt_records``."""
-        url = settings.kafka.schema_registry_url
-        return cls(registry=SchemaRegistry(url, client=client) if url else None,
-                   keys=document_keys(settings), seal=settings.crypto.encrypt_records)
+    def from_settings(cls, settings: Any) -> "Codec":
+        """Codec for ``settings``: Confluent framing with ``kafka.schema_registry_url``, or with
+        the stack's own registry (``registry.enabled``) while it answers, else single-object
+        encoding; personal fields encrypted with the settings' key store if
+        ``crypto.encrypt_records``."""
+        registry, confluent = registry_for(settings)
+        return cls(registry=registry, confluent=confluent, keys=document_keys(settings),
+                   seal=settings.crypto.encrypt_records)
+
+
+def registry_for(settings: Any) -> tuple[SchemaRegistry | None, bool]:
+    """The registry of ``settings`` and whether to write the Confluent wire format through
+    it: always with ``kafka.schema_registry_url``; with the stack's own registry
+    (``registry.enabled``) while it answers (a stack without one, or a test without the
+    stack, writes single-object encoding, which every inkstream reader reads too; Confluent
+    ids are resolved through it either way)."""
+    url = settings.kafka.schema_registry_url
+    if url:
+        return SchemaRegistry(url), True
+    local = getattr(settings, "registry", None)
+    if local is None or not local.enabled:
+        return None, False
+    return SchemaRegistry(local.url), registry_answers(local.url)
 
 
 _default: Codec | None = None
@@ -288,22 +368,24 @@ _by_settings: dict[tuple, Codec] = {}
 
 
 def default_codec() -> Codec:
-    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding), sealing as
+    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding; Confluent ids resolved through the registry), encrypting as
     the installed settings say (``install_default_codec``), else as ``load_settings()`` does."""
     global _default
     with _default_lock:
         if _default is None:
             from inkstream.settings import load_settings
 
-            _default = _single_object(load_settings())
+            _default = _process_codec(load_settings())
         return _default
 
 
-def _single_object(settings: Any) -> Codec:
+def _process_codec(settings: Any) -> Codec:
     from schemas.sealing import install_document_keys
 
     install_document_keys(settings)
-    return Codec(seal=settings.crypto.encrypt_records)  # keys: the process's (PROCESS_KEYS)
+    registry, _ = registry_for(settings)  # reads Confluent ids; writes single-object encoding
+    return Codec(registry=registry, confluent=False,  # keys: the process's (PROCESS_KEYS)
+                 seal=settings.crypto.encrypt_records)
 
 
 def install_default_codec(settings: Any) -> Codec:
@@ -311,7 +393,7 @@ def install_default_codec(settings: Any) -> Codec:
     codec without keys of its own use its key store. Called once at a process's edge
     (the CLI's commands, a spawned worker, an API worker)."""
     global _default
-    codec = _single_object(settings)
+    codec = _process_codec(settings)
     with _default_lock:
         _default = codec
     return codec
@@ -321,7 +403,7 @@ def codec_for(settings: Any) -> Codec:
     """``Codec.from_settings(settings)``, made once per process for the same registry and
     key store (building a codec parses every schema: not something to do per record)."""
     c = settings.crypto
-    key = (settings.kafka.schema_registry_url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
+    key = (settings.kafka.schema_registry_url, settings.registry.enabled and settings.registry.url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
            str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records)
     with _default_lock:
         codec = _by_settings.get(key)

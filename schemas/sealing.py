@@ -1,4 +1,9 @@
-"""Record sealing: the personal-data topics are encrypted with their document's own key.
+"""Record sealing (earlier releases): whole records encrypted with their document's key.
+
+Records are now written with their personal fields encrypted in place
+(``schemas.field_encryption``), a plain Avro record any reader reads; sealed records
+already on the topics still decode (``unseal``), and this module still says which topics
+carry personal data (``SEALED_TOPICS``) and holds the process's key stores.
 
 A sealed record is the whole Avro record (either wire format, header included) encrypted
 with AES-256-GCM under the data key of its document (``inkstream.crypto.datakeys``)::
@@ -13,9 +18,8 @@ themselves, their offsets and the audit hash chain over them stay as they were
 (crypto-shredding). Only what carries personal data is sealed; the list and the reasons
 are here, in one place (``SEALED_TOPICS``, ``NOT_SEALED``).
 
-Sealed topics need inkstream's codec: a plain Avro or Confluent deserializer sees a
-record it does not know (magic ``C5 01``). ``crypto.encrypt_records: false`` turns
-sealing off for writing; sealed records already written still decode.
+Sealed records need inkstream's codec: a plain Avro or Confluent deserializer sees a
+record it does not know (magic ``C5 01``); that is why they are no longer written.
 """
 
 from __future__ import annotations
@@ -151,6 +155,18 @@ class ProcessKeys:
         with _lock:
             return [first, *(k for k in _stores.values() if k is not first)]
 
+    def key(self, doc_id: str, *, create: bool = True) -> bytes | None:
+        """The document's key from the store that has it (made in the installed one)."""
+        stores = self._stores()
+        for keys in stores[1:] if len(stores) > 1 and stores[0].key(doc_id, create=False) is None else []:
+            found = keys.key(doc_id, create=False)
+            if found is not None:
+                return found
+        return stores[0].key(doc_id, create=create)
+
+    def is_destroyed(self, doc_id: str) -> bool:
+        return any(keys.is_destroyed(doc_id) for keys in self._stores())
+
     def encrypt(self, doc_id: str, plaintext: bytes, *, aad: bytes = b"") -> bytes:
         stores = self._stores()
         if len(stores) > 1 and stores[0].key(doc_id, create=False) is None:
@@ -188,6 +204,17 @@ def document_keys(settings: Any) -> DocumentKeys:
     from inkstream.crypto.keyring import key_provider
 
     c = settings.crypto
+    if c.key_store == "kafka":  # shared by every host: wrapped keys and erasures in a compacted topic
+        from inkstream.crypto.keytopic import KafkaDocumentKeys
+
+        topic = settings.topics.name(c.key_topic)
+        where = ("kafka", settings.kafka.bootstrap, topic, c.kms, c.vault_url)
+        with _lock:
+            keys = _stores.get(where)
+            if keys is None:
+                keys = _stores[where] = KafkaDocumentKeys(settings.kafka.bootstrap, topic, key_provider(settings),
+                                                          client=settings.kafka.client)
+            return keys
     directory = Path(c.document_keys_path(settings.data_dir)).absolute()
     where = (str(directory), str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds)
     with _lock:

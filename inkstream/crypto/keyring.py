@@ -131,8 +131,16 @@ class LocalKeyRing:
 
 
 def key_provider(settings) -> KeyProvider:
-    """The configured provider: the local key ring at ``crypto.keyring_file``."""
-    return LocalKeyRing(settings.crypto.keyring_path(settings.data_dir))
+    """The configured provider: Vault transit (``crypto.kms: vault``) or the local key ring
+    at ``crypto.keyring_file``."""
+    c = settings.crypto
+    if c.kms == "vault":
+        if not (c.vault_url and c.vault_token):
+            raise ConfigError("crypto.kms is vault: set crypto.vault_url and INKSTREAM_CRYPTO__VAULT_TOKEN")
+        from inkstream.crypto.vault import VaultTransit
+
+        return VaultTransit(c.vault_url, c.vault_token, c.vault_key)
+    return LocalKeyRing(c.keyring_path(settings.data_dir))
 
 
 def _material(ring: dict, kek_id: str) -> bytes:

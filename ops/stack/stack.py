@@ -13,7 +13,7 @@ from typing import Callable
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from ops.stack import alertmanager, kafka, process, prometheus, s3
+from ops.stack import alertmanager, kafka, process, prometheus, registry, s3
 from ops.stack.layout import Layout
 
 __all__ = ["ComponentStatus", "up", "down", "status", "clickhouse_http", "UP_TIMEOUT_S"]
@@ -128,6 +128,10 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
     if p.enabled:
         plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
                      lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
+    r = settings.registry
+    if r.enabled and not k.schema_registry_url:  # SCHEMA_REGISTRY_URL names an external one
+        plan.append(("Schema registry", registry.managed(layout), r.host, r.port, "INKSTREAM_REGISTRY__PORT",
+                     lambda: registry.start(layout, settings), lambda: registry.healthy(settings)))
     return plan
 
 
@@ -141,7 +145,8 @@ def down(settings: Settings, timeout: float = 30.0) -> list[str]:
     """Stop what ``up`` started (by pid), Prometheus, Alertmanager and S3 first, Kafka last. Data stays."""
     layout = Layout.of(settings)
     stopped = []
-    for proc in (prometheus.managed(layout), alertmanager.managed(layout), s3.managed(layout), kafka.managed(layout)):
+    for proc in (registry.managed(layout), prometheus.managed(layout), alertmanager.managed(layout), s3.managed(layout),
+                 kafka.managed(layout)):
         if process.stop(proc, timeout=timeout):
             stopped.append(proc.name)
     return stopped
@@ -175,6 +180,15 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
+    if settings.kafka.schema_registry_url:
+        from schemas.registry import registry_answers
+
+        ok = registry_answers(settings.kafka.schema_registry_url, timeout=3)
+        out.append(ComponentStatus("registry", settings.kafka.schema_registry_url, None, ok,
+                                   "external" if ok else "external: not answering"))
+    elif settings.registry.enabled:
+        out.append(local("registry", settings.registry.url, registry.managed(layout),
+                         lambda: registry.healthy(settings)))
     if settings.prometheus.enabled and settings.alertmanager.enabled:
         out.append(local("alertmanager", alertmanager.address(settings), alertmanager.managed(layout),
                          lambda: alertmanager.healthy(settings)))

@@ -106,7 +106,7 @@ def test_unknown_fingerprint_and_confluent_bytes_without_registry_are_explained(
     with pytest.raises(SchemaError, match="unknown schema fingerprint"):
         decode(b"\xc3\x01" + b"\x01" * 8 + b"\x00")
     with pytest.raises(SchemaError, match="no schema registry configured"):
-        decode(b"\x00\x00\x00\x00\x07" + b"\x02")
+        Codec().decode(b"\x00\x00\x00\x00\x07" + b"\x02")
     with pytest.raises(SchemaError, match="expected bytes"):
         decode("text")  # type: ignore[arg-type]
 

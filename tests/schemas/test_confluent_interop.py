@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import uuid
 
-import httpx
 import pytest
 from avro_strategies import records_for
 from confluent_registry import ConfluentRegistry
@@ -57,13 +56,13 @@ def test_bytes_from_confluent_avro_serializer_decode_with_our_codec(registry) ->
     record = status()
     data = serializer(record, ctx)
     assert data[0] == 0
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     assert ours.decode(data) == record
     assert ("GET", f"/schemas/ids/{int.from_bytes(data[1:5], 'big')}") in registry.requests
 
 
 def test_our_confluent_framed_bytes_decode_with_confluent_avro_deserializer(registry) -> None:
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     record = status()
     data = ours.encode(TOPIC, record)
     assert data[0] == 0 and f"{TOPIC}-value" in registry.subjects
@@ -72,7 +71,7 @@ def test_our_confluent_framed_bytes_decode_with_confluent_avro_deserializer(regi
 
 
 def test_registry_ids_are_cached_per_subject(registry) -> None:
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     for _ in range(5):
         ours.encode(TOPIC, status())
     assert registry.requests.count(("POST", f"/subjects/{TOPIC}-value/versions")) == 1
@@ -83,22 +82,22 @@ def test_registry_ids_are_cached_per_subject(registry) -> None:
 def test_generated_records_cross_both_ways(registry, record: dict) -> None:
     topic = "t9.fields.validated"
     serializer, deserializer, ctx = _confluent(registry, topic)
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     assert ours.decode(serializer(record, ctx)) == record
     assert _plain(deserializer(ours.encode(topic, record), ctx)) == record
 
 
 def test_a_codec_with_a_registry_still_reads_single_object_bytes(registry) -> None:
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     record = status()
     assert ours.decode(default_codec().encode(TOPIC, record)) == record
 
 
 def test_unknown_registry_id_and_unreachable_registry_are_schema_errors(registry) -> None:
-    ours = Codec(registry=SchemaRegistry(registry.url, client=httpx.Client()))
+    ours = Codec(registry=SchemaRegistry(registry.url))
     with pytest.raises(SchemaError, match="404"):
         ours.decode(b"\x00\x00\x00\x03\xe7\x02")
-    offline = Codec(registry=SchemaRegistry("http://127.0.0.1:9", client=httpx.Client(timeout=1)))
+    offline = Codec(registry=SchemaRegistry("http://127.0.0.1:9", timeout=1))
     with pytest.raises(SchemaError, match="unreachable"):
         offline.encode(TOPIC, status())
 
@@ -109,6 +108,7 @@ def test_settings_with_a_registry_url_switch_writing_to_confluent_framing(regist
         update={"encrypt_records": False})})
     settings = unsealed.model_copy(update={"kafka": base_settings.kafka.model_copy(
         update={"schema_registry_url": registry.url})})
-    with_registry = Codec.from_settings(settings, client=httpx.Client())
+    with_registry = Codec.from_settings(settings)
     assert with_registry.encode(TOPIC, status())[:1] == b"\x00"
-    assert Codec.from_settings(unsealed).encode(TOPIC, status())[:2] == b"\xc3\x01"
+    no_registry = unsealed.model_copy(update={"registry": unsealed.registry.model_copy(update={"enabled": False})})
+    assert Codec.from_settings(no_registry).encode(TOPIC, status())[:2] == b"\xc3\x01"
