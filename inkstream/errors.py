@@ -4,22 +4,33 @@
     ├── ConfigError                 bad or missing settings; says which and how to fix it
     ├── StackError                  a local stack component cannot be provisioned or started
     ├── SchemaError                 a record does not match its Avro schema / cannot be decoded
-    │   └── RecordErased            a sealed record of an erased document (its key was destroyed);
-    │                               readers skip it, ``doc_id`` says which document
+    │   └── IncompatibleSchema      a schema change breaks the previous released version
+    ├── RecordErased                a record of an erased document (its key was destroyed): not a
+    │                               fault, readers skip it; ``doc_id`` says which document
+    ├── KeyUnavailable              a wrapped key cannot be unwrapped (unknown KEK, altered wrapping)
+    ├── KeyDestroyed                the document's key was destroyed: its data is gone
+    ├── AdminAuditError             an admin action could not be audited: it must not proceed
+    ├── ReadOnlyViolation           an analyst's statement is not a plain read (400 with the reason)
     ├── CaptureError                a captured file is refused (empty, wrong type, too big, encrypted...)
     ├── OcrError                    a document cannot be rasterised or read
+    │   ├── PageLimitExceeded       more pages than ``ocr.max_pages``
+    │   └── ImageTooLarge           an image declares more pixels than ``ocr.max_image_pixels``
     ├── ExtractionError
+    │   └── EInvoiceError           XML that is not an invoice we can read
     ├── MappingError                a mapping file is invalid or cannot be applied
     └── ConnectorError              something outside inkstream failed
         ├── ObjectStoreError
         ├── CrmError
         │   ├── CrmAuthError        401 after a token refresh: permanent
         │   ├── CrmPermanentError   400/404/...: permanent, goes to the DLQ with the vendor's body
+        │   │   └── NeedsReview     no single CRM record fits: the document goes to review
         │   └── CrmRateLimited      429 or a quota close to its limit: retry after `retry_after`
-        └── EsignError              a provider refused a request (body = vendor's error)
-            ├── EsignTransient      5xx / transport / not ready: retry
-            │   └── EsignRateLimited  429: retry after `retry_after`
-            └── WebhookVerificationError
+        ├── EsignError              a provider refused a request (body = vendor's error)
+        │   ├── EsignTransient      5xx / transport / not ready: retry
+        │   │   └── EsignRateLimited  429: retry after `retry_after`
+        │   └── WebhookVerificationError
+        └── WebhookError            an outbound webhook subscription or delivery that cannot be done
+            └── DeliveryFailed      out of attempts: to ``webhooks.deliveries.dlq``
 
 Foreign errors are converted where they enter inkstream (``raise CrmError(...) from exc``).
 Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backpressure).
@@ -28,6 +39,15 @@ Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backp
 from __future__ import annotations
 
 __all__ = [
+    "DeliveryFailed",
+    "WebhookError",
+    "ImageTooLarge",
+    "PageLimitExceeded",
+    "ReadOnlyViolation",
+    "EInvoiceError",
+    "IncompatibleSchema",
+    "KeyDestroyed",
+    "KeyUnavailable",
     "InkstreamError", "ConfigError", "StackError", "SchemaError", "RecordErased", "CaptureError", "OcrError",
     "ExtractionError", "MappingError", "ConnectorError", "ObjectStoreError", "CrmError",
     "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "EsignTransient", "EsignRateLimited", "WebhookVerificationError",
@@ -50,7 +70,7 @@ class SchemaError(InkstreamError):
     pass
 
 
-class RecordErased(SchemaError):
+class RecordErased(InkstreamError):
     """A record sealed with a document key that was destroyed (crypto-shredding): the
     bytes stay on the topic, their content is gone. Not a fault: readers skip it."""
 
@@ -131,3 +151,39 @@ class WebhookVerificationError(EsignError):
         super().__init__(message)
         self.provider = provider
         self.reason = reason
+
+
+class KeyUnavailable(InkstreamError):
+    """A wrapped key cannot be unwrapped: its KEK is unknown or the wrapping was altered."""
+
+
+class KeyDestroyed(InkstreamError):
+    """The document's key was destroyed (its subject was erased): its data is gone."""
+
+
+class IncompatibleSchema(SchemaError):
+    pass
+
+
+class EInvoiceError(ExtractionError):
+    """The XML is not an invoice we can read (reason in the message); goes to review / DLQ."""
+
+
+class ReadOnlyViolation(InkstreamError):
+    """The statement is not a plain read; refused before it runs (HTTP 400 with this reason)."""
+
+
+class PageLimitExceeded(OcrError):
+    """The document has more pages than ``ocr.max_pages``; goes to the DLQ with this reason."""
+
+
+class ImageTooLarge(OcrError):
+    """An image frame declares more pixels than ``ocr.max_image_pixels``; refused undecoded."""
+
+
+class WebhookError(ConnectorError):
+    """A subscription request or a delivery that cannot be done as asked."""
+
+
+class DeliveryFailed(WebhookError):
+    """A job that ran out of attempts: the runtime routes it to ``webhooks.deliveries.dlq``."""

@@ -19,6 +19,8 @@ t: a record written with the previous release cannot be read with the current sc
 
 from __future__ import annotations
 
+from inkstream.errors import IncompatibleSchema  # noqa: F401 - defined in the one error tree
+
 import io
 import json
 from pathlib import Path
@@ -32,10 +34,6 @@ __all__ = ["IncompatibleSchema", "releases", "latest_release", "check_record", "
 
 _HINT = ("Add new fields with a default, never remove or rename a field without a default, "
          "and never change a field's type (see schemas/history/README.md).")
-
-
-class IncompatibleSchema(SchemaError):
-    pass
 
 
 def releases(topic: str, history_dir: Path = HISTORY_DIR) -> list[Path]:

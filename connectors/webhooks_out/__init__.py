@@ -13,6 +13,8 @@
 Errors: ``WebhookError(ConnectorError)``; ``DeliveryFailed`` marks a job that ran out of tries.
 """
 
+from inkstream.errors import DeliveryFailed  # noqa: F401 - defined in the one error tree
+from inkstream.errors import WebhookError  # noqa: F401 - defined in the one error tree
 from inkstream.errors import ConnectorError
 
 __all__ = ["WebhookError", "DeliveryFailed", "EVENT_TYPES"]
@@ -21,9 +23,3 @@ EVENT_TYPES = ("document.ingested", "document.read", "document.needs_review", "d
                "crm.synced", "esign.completed", "document.failed")
 
 
-class WebhookError(ConnectorError):
-    """A subscription request or a delivery that cannot be done as asked."""
-
-
-class DeliveryFailed(WebhookError):
-    """A job that ran out of attempts: the runtime routes it to ``webhooks.deliveries.dlq``."""

@@ -14,6 +14,8 @@ host (or a shared volume); a database or KMS-backed store implements the same me
 
 from __future__ import annotations
 
+from inkstream.errors import KeyDestroyed  # noqa: F401 - defined in the one error tree
+
 import base64
 import json
 import os
@@ -34,10 +36,6 @@ __all__ = ["DocumentKeys", "KeyDestroyed"]
 _ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _NONCE = 12
 _CACHE_MAX = 10_000
-
-
-class KeyDestroyed(InkstreamError):
-    """The document's key was destroyed (its subject was erased): its data is gone."""
 
 
 class DocumentKeys:

@@ -12,6 +12,8 @@ Retiring a KEK for good means re-wrapping what it wrapped first (not done automa
 
 from __future__ import annotations
 
+from inkstream.errors import KeyUnavailable  # noqa: F401 - defined in the one error tree
+
 import base64
 import datetime as dt
 import fcntl
@@ -30,10 +32,6 @@ from inkstream.errors import ConfigError, InkstreamError
 __all__ = ["KeyProvider", "LocalKeyRing", "key_provider", "KeyUnavailable", "publish_private_json"]
 
 _NONCE = 12
-
-
-class KeyUnavailable(InkstreamError):
-    """A wrapped key cannot be unwrapped: its KEK is unknown or the wrapping was altered."""
 
 
 @runtime_checkable

@@ -166,7 +166,7 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
             try:
                 body = json.loads(self.rfile.read(length))
                 self._send(200, server.answer(body))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, ReadOnlyViolation) as exc:
                 self._send(400, {"error": str(exc)})
             except ConnectorError as exc:
                 self._send(422, {"error": str(exc)})

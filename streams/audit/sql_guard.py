@@ -23,6 +23,8 @@ a row cap that the statement cannot lift (readonly refuses SETTINGS changes).
 
 from __future__ import annotations
 
+from inkstream.errors import ReadOnlyViolation  # noqa: F401 - defined in the one error tree
+
 import re
 from typing import Any
 
@@ -46,10 +48,6 @@ _FUNCTION = re.compile(r"^( *)Function (\S+)")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|\"(?:[^\"\\]|\\.)*\"")
 _FORMAT = re.compile(r"\bFORMAT\s+(\w+)\s*$", re.IGNORECASE)
 _OUTFILE = re.compile(r"\bINTO\s+OUTFILE\b", re.IGNORECASE)
-
-
-class ReadOnlyViolation(ValueError):
-    """The statement is not a plain read; refused before it runs (HTTP 400 with this reason)."""
 
 
 def statement_kind_ok(sql: str) -> bool:

@@ -24,6 +24,8 @@ number, BT-2 issue date, BT-9 due date, BT-5 currency, BT-112 total with VAT, ..
 
 from __future__ import annotations
 
+from inkstream.errors import EInvoiceError  # noqa: F401 - defined in the one error tree
+
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,10 +54,6 @@ _CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2
 
 # UNTDID 1001 document type codes that are credit notes (381 credit note, 261/262/396/532 variants).
 _CREDIT_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
-
-
-class EInvoiceError(ValueError):
-    """The XML is not an invoice we can read (reason in the message); goes to review / DLQ."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ decoded at a smaller size; a JPEG can, and is, through the decoder's draft mode)
 
 from __future__ import annotations
 
+from inkstream.errors import ImageTooLarge  # noqa: F401 - defined in the one error tree
+from inkstream.errors import PageLimitExceeded  # noqa: F401 - defined in the one error tree
+
 import io
 import math
 import warnings
@@ -29,14 +32,6 @@ __all__ = ["RasterPage", "TextRun", "sniff", "page_count", "iter_pages", "PageLi
            "PixelBudget", "pdf_scale", "open_image_checked", "fit_frame", "DEFAULT_BUDGET"]
 
 _MIN_TEXT_CHARS = 20  # fewer alphanumerics than this is a stray label on a scan, not a text layer
-
-
-class PageLimitExceeded(OcrError):
-    """The document has more pages than ``ocr.max_pages``; goes to the DLQ with this reason."""
-
-
-class ImageTooLarge(OcrError):
-    """An image frame declares more pixels than ``ocr.max_image_pixels``; refused undecoded."""
 
 
 @dataclass(frozen=True)

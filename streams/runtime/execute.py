@@ -146,8 +146,6 @@ class Runner:
             if msg.value is None:
                 raise SchemaError("record has no value (tombstone)")
             record = self.codec.decode(msg.value, msg.topic)
-        except RecordErased:
-            raise
         except SchemaError as exc:
             return self._dead(msg, exc, 1, None)
         ctx = Context(processor=self.proc.name, topic=msg.logical_topic, partition=msg.partition,
