@@ -28,7 +28,7 @@ pauses the partitions, anything else goes to ``<input>.dlq`` with the original b
 """
 
 from streams.runtime.processor import (
-    Backpressure, BatchSink, Context, Emit, Handler, Processor, Retryable, SkipRecord,
+    Backpressure, BatchSink, Context, Emit, Handler, Processor, Refused, Retryable, SkipRecord,
 )
 
-__all__ = ["Processor", "Emit", "Context", "SkipRecord", "Backpressure", "Retryable", "BatchSink", "Handler"]
+__all__ = ["Processor", "Emit", "Context", "SkipRecord", "Backpressure", "Retryable", "BatchSink", "Refused", "Handler"]
