@@ -134,11 +134,22 @@ def test_hubspot_backlog_uses_batch_upserts_through_the_processor():
     assert Counter(s["status"] for s in run.on("documents.status")) == Counter({"created": 150})
 
 
-def test_the_lane_is_a_setting_and_record_stays_the_default():
-    assert load_settings().crm.lane == "record"
-    assert load_settings(crm={"lane": "bulk"}).crm.lane == "bulk"
+def test_the_lane_is_a_setting_and_record_stays_the_default(tmp_path):
+    from streams.crm.processor import factory
+    record = factory(load_settings(data_dir=tmp_path, crm={"dry_run": True}))
+    assert record.handle is not None and record.batch_sink is None  # one command at a time
+    bulk = factory(load_settings(data_dir=tmp_path, crm={"dry_run": True, "lane": "bulk", "bulk_min_rows": 50}))
+    assert isinstance(bulk.batch_sink, CrmBatchSink) and bulk.batch_sink.bulk_min_rows == 50
+    assert bulk.name == record.name == "crm"  # one consumer group: switching lanes resumes at the committed offsets
     with pytest.raises(Exception):
         load_settings(crm={"lane": "fast"})
+    # The dry run on the bulk lane records each request; the runtime adds the crm/done status.
+    commands = [c for c in _backlog("salesforce", 2) if c["operation"] in ("upsert", "timeline_event")]
+    run = run_processor(bulk, [(IN, c) for c in commands])
+    assert {r["command_event_id"] for r in run.on("crm.dryrun")} == {c["event_id"] for c in commands}
+    assert run.dead == []
+    assert sorted((s["doc_id"], s["stage"], s["status"]) for s in run.statuses) == [
+        ("doc-0", "crm", "done"), ("doc-1", "crm", "done")]
 
 
 def test_the_worker_loop_delivers_the_bulk_lanes_statuses_and_dead_letters_before_committing(tmp_path):
