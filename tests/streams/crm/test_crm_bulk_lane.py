@@ -7,6 +7,7 @@ Kafka loop (run_processor), and through the worker loop on the in-memory broker.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 
 import httpx
@@ -132,6 +133,28 @@ def test_hubspot_backlog_uses_batch_upserts_through_the_processor():
     assert len(batches) == 2 and run.dead == []  # 150 contacts: 100 + 50 inputs
     assert not [r for r in fake.requests if r.method in ("PATCH", "POST") and r.url.path.endswith("/contacts")]
     assert Counter(s["status"] for s in run.on("documents.status")) == Counter({"created": 150})
+
+
+def test_a_hubspot_batch_refused_for_one_bad_input_is_written_one_by_one_and_the_bad_one_dead_lettered():
+    fake = FakeHubSpot()
+    connector = build_connector(load_settings(crm={"hubspot": {"access_token": fake.private_app_token}}), "hubspot",
+                                client=httpx.Client(transport=fake.transport), dry_run=False, sleep=lambda s: None)
+    commands = [c for c in _backlog("hubspot", 150) if c["operation"] == "upsert"
+                and c["object"] in ("companies", "contacts")]
+    bad = [c for c in commands if c["object"] == "contacts"][3]
+    bad["fields"] = {**bad["fields"], "no_such_property": "x"}
+    run = run_processor(_bulk_proc(connector, bulk_min_rows=2000), [(IN, c) for c in commands])
+    sizes = [len(json.loads(r.content)["inputs"]) for r in fake.requests
+             if r.url.path.endswith("/contacts/batch/upsert")]
+    # The batch of 100 holding the bad input is refused whole; its 100 go one by one (the
+    # record path's one-input upsert), the other batch of 50 is written as one.
+    assert sizes == [100, 50] + [1] * 100
+    (dead,) = run.dead
+    assert dead["offset"] == commands.index(bad) and "PROPERTY_DOESNT_EXIST" in dead["error"]
+    assert "no_such_property" in dead["error"]
+    assert len(fake.objects["contacts"]) == 149 and len(fake.objects["companies"]) == 150
+    assert sorted(s["doc_id"] for s in run.on("documents.status")) == sorted(c["doc_id"] for c in commands
+                                                                             if c is not bad)
 
 
 def test_the_lane_is_a_setting_and_record_stays_the_default(tmp_path):
