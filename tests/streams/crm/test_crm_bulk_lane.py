@@ -18,6 +18,7 @@ from connectors.crm.mapping import load_mapping
 from fakes.crm_hubspot import FakeHubSpot
 from fakes.crm_records import validated_contract
 from fakes.crm_salesforce import FakeSalesforce
+from inkstream.errors import ConfigError
 from inkstream.settings import load_settings
 from schemas.codec import Codec
 from streams.crm.batch import CrmBatchSink
@@ -164,7 +165,7 @@ def test_the_lane_is_a_setting_and_record_stays_the_default(tmp_path):
     bulk = factory(load_settings(data_dir=tmp_path, crm={"dry_run": True, "lane": "bulk", "bulk_min_rows": 50}))
     assert isinstance(bulk.batch_sink, CrmBatchSink) and bulk.batch_sink.bulk_min_rows == 50
     assert bulk.name == record.name == "crm"  # one consumer group: switching lanes resumes at the committed offsets
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigError, match="lane"):
         load_settings(crm={"lane": "fast"})
     # The dry run on the bulk lane records each request; the runtime adds the crm/done status.
     commands = [c for c in _backlog("salesforce", 2) if c["operation"] in ("upsert", "timeline_event")]
