@@ -4,7 +4,7 @@ code (run_processor): ``crm.lane: record`` (one command at a time) vs ``crm.lane
 batch sink: Bulk API 2.0 jobs / sObject Collections at each checkpoint). Every command of the
 mapper counts (upserts, file, timeline event). Prints calls, not time.
 
-    python bench/crm_lanes.py --docs 200 --checkpoint 10000
+    python bench/crm_lanes.py --docs 200 --checkpoint 10000 [--lanes bulk]
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--checkpoint", type=int, default=10_000, help="commands per checkpoint (bulk lane)")
+    parser.add_argument("--lanes", default="record,bulk", help="which lanes, comma-separated")
     args = parser.parse_args()
     commands = _backlog("salesforce", args.docs)
     records = [(IN, c) for c in commands]
-    for lane in ("record", "bulk"):
+    for lane in args.lanes.split(","):
         fake = FakeSalesforce(daily_limit=10_000_000)
         sink = CrmSink(_salesforce(fake), fetch=lambda ref: PDF)
         if lane == "record":
@@ -44,7 +45,7 @@ def main() -> None:
         statuses = Counter(s["status"] for s in run.on("documents.status"))
         print(f"{lane:6} lane: {args.docs} documents, {len(commands)} commands -> {fake.api_used} API calls "
               f"({fake.api_used / args.docs:.1f} per document), {len(fake.jobs)} ingest jobs, "
-              f"{sum(statuses.values())} statuses, {len(run.dead)} dead")
+              f"{sum(statuses.values())} statuses, {len(run.dead)} dead", flush=True)
 
 
 if __name__ == "__main__":
