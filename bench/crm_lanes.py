@@ -4,7 +4,7 @@ code (run_processor): ``crm.lane: record`` (one command at a time) vs ``crm.lane
 batch sink: Bulk API 2.0 jobs / sObject Collections at each checkpoint). Every command of the
 mapper counts (upserts, file, timeline event). Prints calls, not time.
 
-    python bench/crm_lanes.py --docs 200 --checkpoint 10000 [--lanes bulk]
+    python bench/crm_lanes.py --docs 200 --checkpoint 20000 [--lanes bulk]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=200)
-    parser.add_argument("--checkpoint", type=int, default=10_000, help="commands per checkpoint (bulk lane)")
+    parser.add_argument("--checkpoint", type=int, default=20_000, help="commands per checkpoint (bulk lane)")
     parser.add_argument("--lanes", default="record,bulk", help="which lanes, comma-separated")
     args = parser.parse_args()
     commands = _backlog("salesforce", args.docs)

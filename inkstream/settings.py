@@ -242,7 +242,7 @@ class CrmSettings(_Section):
     # of one object, sObject Collections below.
     lane: Literal["record", "bulk"] = "record"
     bulk_min_rows: int = Field(2000, ge=1)
-    bulk_max_records: int = Field(10_000, ge=1)   # commands per checkpoint
+    bulk_max_records: int = Field(20_000, ge=1)   # commands per checkpoint (~7 per document)
     bulk_max_seconds: float = Field(30.0, gt=0)   # processing bound of a checkpoint
     salesforce: CrmVendorSettings = CrmVendorSettings(auth_url="https://login.salesforce.com", api_version="62.0")
     hubspot: CrmVendorSettings = CrmVendorSettings(base_url="https://api.hubapi.com",
