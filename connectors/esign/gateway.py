@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 from collections.abc import Callable
 
@@ -244,7 +243,7 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
     # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.
     publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
-                                                          f"{socket.gethostname()}-{port}")
+                                                          f"{settings.instance.name}-{port}")
     app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5),
                      providers=confirming_providers(settings))
     try:

@@ -24,7 +24,11 @@ from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible"]
 
-_ROLE_ORDER = ("total_strong", "subtotal", "tax", "total_plain")
+_ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
+_NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
+_EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|hors|zonder|sin|senza|bez)\s+(?:USt|MwSt|VAT|tax|TVA|BTW|IVA|"
+                        r"taxes|podatku)\b\.?|\b(?:Total|Montant)\s+HT\b|\bnetto\b", re.I)
+_TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|Importo|Kwota|Amount", re.I)
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.
 _AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
@@ -37,13 +41,18 @@ _RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
 @dataclass(frozen=True)
 class Amount:
-    role: str  # total_strong, subtotal, tax, total_plain
+    role: str  # total_strong, total_due, subtotal, tax, total_plain
     value: Decimal
     cand: Candidate
     rate: Decimal | None = None  # the tax rate printed on a tax row
 
 
 def _role_of(text: str) -> tuple[str, re.Match] | None:
+    if _NOT_TOTAL.search(text):
+        return None  # "Gesamtbetrag der Abschläge", "SARL au capital de 120 000,00"
+    m = _EXCLUDING.search(text)
+    if m:
+        return "subtotal", m  # "Rechnungssumme ohne USt.", "Total excl. VAT": before tax, whatever the noun
     for role in _ROLE_ORDER:
         m = _ROLE_RE[role].search(text)
         if m:
@@ -91,6 +100,8 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             below = [x for x in layout.lines if x.page == ln.page and ln.row < x.row <= ln.row + 1]
             under = _amounts_in(layout, below, 0)
             for r2, m2 in _all_roles(ln.text):
+                if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
+                    continue  # a "USt." column header over the items is each item's rate or net amount
                 pick = _under(ln, m2, under)
                 if pick is not None:
                     src, am, parsed = pick
@@ -164,14 +175,21 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     """The total by label strength and arithmetic; see the module docstring."""
     subs = [a for a in amounts if a.role == "subtotal"]
     taxes = [a for a in amounts if a.role == "tax"]
-    strong = [a for a in amounts if a.role == "total_strong"]
+    grand = [a for a in amounts if a.role == "total_strong"]
+    due = [a for a in amounts if a.role == "total_due"]
+    strong = grand + due
     plain = [a for a in amounts if a.role == "total_plain"]
     sub = subs[0] if subs else None
     # Several tax rows (7% and 19%) add up; the same tax printed twice counts once.
     tax_values = list(dict.fromkeys(a.value for a in taxes))
     tax = sum(tax_values, Decimal(0)) if taxes else None
     # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
+    # The two rate rows without the total-of-taxes row is the usual layout.
     tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])))
+    if len(tax_values) > 2:
+        for skip in tax_values:
+            rest = [t for t in tax_values if t != skip]
+            tax_options.append(sum(rest, Decimal(0)))
     choice = TotalChoice(None, subtotal=sub, tax=tax, tax_rows=tuple(taxes))
     candidates = strong + plain
     if not candidates:
@@ -187,19 +205,21 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
             return choice
-    pool = strong or plain
-    choice.total = pool[-1]  # the amount to pay is printed last
+    # The invoice total; what is left to pay only when no total is printed.
+    pool = grand or due or plain
+    choice.total = pool[-1]
     values = {a.value for a in pool}
+    plausible_tax = [t for t in tax_values if t < choice.total.value]
     if len(values) > 1:
         choice.doubt = "total labels disagree: " + ", ".join(sorted(str(v) for v in values))
-    elif sub is not None and tax and choice.total.value == sub.value:
+    elif sub is not None and plausible_tax and choice.total.value == sub.value:
         choice.doubt = "the total equals the subtotal before tax"
     elif sub is not None and choice.total.value < sub.value:
         choice.doubt = f"the total is below the subtotal {sub.value}"
-    elif tax is not None and choice.total.value == tax:
+    elif taxes and not plausible_tax and choice.total.value in tax_values and choice.total.value != 0:
         choice.doubt = "the total equals the tax"
-    elif sub is not None and tax is not None:
-        choice.doubt = f"subtotal {sub.value} + tax {tax} != total {choice.total.value}"
+    elif sub is not None and plausible_tax:
+        choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
     elif not strong:
         choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
     elif largest is not None and choice.total.value < largest:

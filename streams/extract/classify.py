@@ -68,7 +68,14 @@ def classify_document(text: str, *, title: str | None = None, narrow: bool = Fal
     s = _weighted(text, title)
     if narrow:
         s["receipt"] += 2
-    # A credit note is an invoice that says so: its cues outrank the invoice words it shares.
+    # A credit note is an invoice that says so in its title: its cues outrank the invoice
+    # words it shares. "Gutschrift" in running text ("the credit will be...") does not, nor
+    # does a self-billed invoice ("Gutschrift (selbst ausgestellte Rechnung)", autofacturation).
+    titled = any(re.search(cue, title, re.I) for cue in TYPE_CUES["credit_note"])
+    if re.search(r"selbst\s*ausgestellte\s+Rechnung|self-?billed|autofactur|autofactura|autofattura|samofaktur", text, re.I):
+        titled = False
+    if not titled:
+        s["credit_note"] = 0
     if s["credit_note"] >= 3:
         s["credit_note"] += s["invoice"]
         s["invoice"] = 0

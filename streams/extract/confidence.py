@@ -58,7 +58,7 @@ class FieldValue:
     reasons: list[str] = field(default_factory=list)
     force_review: bool = False  # ambiguous: never auto-accepted, never auto-rejected
     checked: bool = False  # a strong cross-check confirmed it
-    source: str = "ocr"  # layout.FIELD_SOURCES: text, ocr, e-invoice or memory
+    source: str | None = "ocr"  # layout.FIELD_SOURCES: text, ocr, e-invoice or memory; None = not found
     status: str = "review"
     # A cross-check failed (arithmetic, dates in the wrong order, a value cut across boxes):
     # no other reading, the sender memory included, may make it acceptable.
@@ -99,7 +99,7 @@ def field_from(name: str, cand: Candidate) -> FieldValue:
 
 
 def missing_field(name: str, reason: str = "not found") -> FieldValue:
-    return FieldValue(name, None, None, 0.0, reasons=[reason])
+    return FieldValue(name, None, None, 0.0, reasons=[reason], source=None)  # read from nowhere
 
 
 def boost(f: FieldValue | None, why: str) -> None:

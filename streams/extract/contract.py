@@ -13,6 +13,10 @@ import re
 from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
+from streams.extract.contract_parties import (
+    effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
+    term_phrase,
+)
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.normalize import (
@@ -41,21 +45,25 @@ _LEGAL_SUFFIXES = {"inc", "incorporated", "corp", "corporation", "ltd", "limited
 
 def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = None) -> list[FieldValue]:
     fields = {
-        "effective_date": _effective_date(layout, partial(normalize_date, locale=locale)),
+        "effective_date": _effective_date(layout, partial(normalize_date, locale=locale), rules),
         "term_months": _term(layout),
     }
     if rules.multilingual:
         if fields["term_months"].normalized is None:
             fields["term_months"] = _term_phrased(layout, fields["effective_date"], locale)
+        if fields["term_months"].normalized is None:
+            fields["term_months"] = _take("term_months", term_phrase(layout))
         if fields["effective_date"].normalized is None:
             fields["effective_date"] = _take("effective_date", find_pattern(
                 layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
                                                                                  dots_day_first=True), "label"))
-    amount = _amount(layout) or (_fees_phrased(layout) if rules.multilingual else None)
+    amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
-    fields["counterparty"] = _counterparty(layout)
+    fields["counterparty"] = _counterparty(layout, rules)
     name, email = _signer(layout, rules, fields["counterparty"].normalized)
+    if rules.multilingual:
+        name, email = _signer_from_block(layout, fields["counterparty"], name, email)
     fields["signer_name"], fields["signer_email"] = name, email
     if rules.amount_words_check and amount is not None:
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
@@ -69,12 +77,22 @@ def _take(name: str, cand: Candidate | None) -> FieldValue:
     return field_from(name, cand) if cand else missing_field(name)
 
 
-def _effective_date(layout: Layout, _date) -> FieldValue:
-    cand = (find_labelled(layout, r"Effective\s*Date|Commencement\s*Date|Start\s*Date", DATE, _date, "label")
+def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
+    label = find_labelled(layout, r"Effective\s*Date|Commencement\s*Date|Start\s*Date", DATE, _date, "label")
+    effective = effective_phrase(layout, _date)
+    cand = (label
+            or (effective if rules.multilingual else None)
             or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")
-            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'"))
-    return _take("effective_date", cand)
+            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
+            or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
+                             "prose 'made on this DATE'") if rules.multilingual else None))
+    f = _take("effective_date", cand)
+    # "executed on the 5th ... to be effective January 1": the signing date is not the effective one.
+    if f.normalized and effective and effective.parsed.normalized != f.normalized:
+        f.force_review = True
+        f.reasons.append(f"the text also says effective {effective.raw!r}")
+    return f
 
 
 def _term(layout: Layout) -> FieldValue:
@@ -153,14 +171,44 @@ def _currency(layout: Layout, amount: Candidate | None) -> FieldValue:
     return _take("currency", cand)
 
 
-def _counterparty(layout: Layout) -> FieldValue:
+def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     cand = (find_pattern(layout, rf"\b{_PARTY_WORDS}(?:\s+Name)?\s*:\s*(?P<v>{_TO_EOL})", normalize_name, "label")
             or find_pattern(layout, rf"\band\s+(?P<v>{NAME}?)\s*(?:,[^()\"\n]{{0,80}})?\(\s*(?:the\s+)?[\"']?{_PARTY_WORDS}",
                             normalize_name, "prose 'and X (\"Client\")'", flags=re.S))
-    f = _take("counterparty", cand)
+    opening = preamble_counterparty(layout) if rules.multilingual and cand is None else None
+    f = _take("counterparty", cand or opening)
     if f.normalized:
         f.normalized = f.normalized.rstrip(", ").strip()
+    if opening is not None:
+        # Found by sentence shape alone; the signature block naming it is the cross-check.
+        f.force_review = True
+        f.reasons.append("no label: the party's name is not confirmed by a signature block yet")
     return f
+
+
+def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, email: FieldValue
+                       ) -> tuple[FieldValue, FieldValue]:
+    """rules-3: the counterparty's column of the signature block; two lines agreeing confirm it."""
+    cand, agreeing, mail = signature_block_signer(layout, party.normalized)
+    if cand is None:
+        return name, email
+    if name.normalized is not None:  # the labelled reading stays; the block may confirm it
+        if name.normalized == cand.parsed.normalized:
+            boost(name, "the counterparty's signature block names the same person")
+        return name, email
+    if party.force_review and party.reasons[-1].startswith("no label"):
+        party.reasons.pop()
+        party.force_review = False
+        boost(party, "its signature block names it")
+    f = field_from("signer_name", cand)
+    if agreeing >= 2:
+        boost(f, f"{agreeing} lines of the signature block name the same person")
+    else:
+        f.force_review = True
+        f.reasons.append("one reading in the signature block, no second line confirms it")
+    if mail is not None and email.normalized is None:
+        email = field_from("signer_email", mail)
+    return f, email
 
 
 def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[FieldValue, FieldValue]:
@@ -178,8 +226,9 @@ def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[F
                                  _TO_EOL, normalize_name, "label")
     email = email or find_labelled(layout, r"(?:Signatory|Signer)\s*E-?mail|E-?mail", EMAIL, normalize_email, "label")
     name_f = _take("signer_name", name)
-    if name_f.normalized and not re.search(r"[A-Za-z]{2}", name_f.normalized):
-        name_f = missing_field("signer_name", f"not a name: {name_f.value!r}")
+    # "signed by both parties. This Agreement": a label word in prose is not a signature line.
+    if name_f.normalized and looks_like_prose(name_f.normalized):
+        name_f = missing_field("signer_name", f"not a person's name: {name_f.value!r}")
     return name_f, _take("signer_email", email)
 
 

@@ -45,19 +45,33 @@ LABELS: dict[str, str] = {
     "due_date": (
         r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|\s+am|\s+bis)?|Zahlbar\s+bis"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"),
+        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
+        r"|(?:Zahlbar|Payable|Due|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
+        r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
     # The amount to pay: strongest labels first.
+    # The invoice's total (tax included), then what is left to pay (after a prepayment the
+    # two differ; total_amount is the first).
     "total_strong": (
-        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Grand\s*Total|Invoice\s*Total|Total\s*Amount\s*Due|Amount\s+Payable"
-        r"|Total\s*\(?incl\.?[^\n]{0,12}?\)?|Gesamtbetrag|Rechnungsbetrag|Endbetrag|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?|Bruttobetrag|Gesamt\s*brutto|Summe\s*brutto|Brutto"
-        r"|Total\s+TTC|Montant\s+TTC|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer"
-        r"|Te\s+betalen|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?|Totaal\s+te\s+betalen"
-        r"|Importe\s+total|Total\s+(?:a\s+pagar|factura)|Total\s+con\s+IVA"
-        r"|Totale\s+(?:fattura|documento|da\s+pagare|complessivo)|Importo\s+totale|Netto\s+a\s+pagare"
-        r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
+        r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
+        r"|Gesamtbetrag|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
+        r"|Total\s+TTC|Montant\s+TTC|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
+        r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
+        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
+    "total_due": (
+        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
+        r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
+        r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare"
+        r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
+    # Rows that carry a total-like word but are not the invoice total.
+    "not_total": (
+        r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
+        r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|Paid\b|Prepaid|Anzahlung|Vorauszahlung"
+        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
-        r"Sub-?\s*total|Net\s+(?:amount|total)|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
+        r"Sub-?\s*total|Net\s+(?:amount|total)|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
         r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"

@@ -2,10 +2,11 @@
 
 Commercial intake tools learn a supplier's layout from the first corrected document;
 so does inkstream. When a reviewer approves a document (correcting fields or not), the
-``extract-memory`` processor turns the decision into one record per (sender, doc type)
-on the compacted topic ``extract.memory``: for each field, the page, its box relative
-to the page, the label printed beside it, a SHA-256 of its value (never the value:
-the memory holds no names, ids or amounts) and, for dates, the day/month order the
+``extract-memory`` processor turns the decision into records on the compacted topic
+``extract.memory``, one per (sender, doc type, field): the page, the field's box relative
+to the page, the label printed beside it, for the sender's own identifiers (name, VAT id,
+IBAN, currency) a SHA-256 of the value (never a value, nor a hash of a customer's name or
+an amount) and, for dates, the day/month order the
 reviewer's value proves. Every extract worker follows the topic from the beginning
 (:class:`MemoryFollower`), so all of them read with the same memory.
 
@@ -57,6 +58,12 @@ _FREEMAIL = {"gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail
 
 def _h(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# A sender's own identifiers repeat on every document: "the same value as last time" is a
+# check for them. Other values (customers, amounts, numbers) change and are not kept, not
+# even hashed.
+SENDER_CONSTANTS = {"supplier", "supplier_vat_id", "iban", "currency", "merchant"}
 
 
 def value_hash(name: str, normalized: str) -> str:
@@ -121,16 +128,21 @@ class SenderMemory:
             return (sender, doc_type) in self._places
 
     def learn(self, record: dict) -> None:
-        """Apply one ``extract.memory`` record (the latest per key wins, as on the topic)."""
+        """Apply one ``extract.memory`` record: its fields replace those fields' places (the
+        topic is keyed per field, so compaction keeps the latest place of every field)."""
         places = {f["name"]: Place(f["name"], f["page"], f["box"], f.get("label"), f.get("value_sha256"),
                                    f.get("date_order")) for f in record.get("fields") or []}
+        key = (record["sender"], record["doc_type"])
         with self._lock:
-            self._places[(record["sender"], record["doc_type"])] = places
-            self._from[(record["sender"], record["doc_type"])] = record.get("doc_id", "")
+            self._places.setdefault(key, {}).update(places)
+            self._from[key] = record.get("doc_id", "")
 
-    def forget(self, sender: str, doc_type: str) -> None:
+    def forget(self, sender: str, doc_type: str, field: str | None = None) -> None:
         with self._lock:
-            self._places.pop((sender, doc_type), None)
+            if field is None:
+                self._places.pop((sender, doc_type), None)
+            else:
+                self._places.get((sender, doc_type), {}).pop(field, None)
 
     def apply(self, sender: str | None, doc_type: str, layout: Layout, values: list[FieldValue]) -> list[FieldValue]:
         with self._lock:
@@ -248,9 +260,38 @@ def _date_order(raw: str | None, new: str) -> str | None:
     return None
 
 
-def memory_record(decision: dict) -> dict | None:
+def _locate(layout: Layout, name: str, new: str) -> tuple[dict, dict, str | None] | None:
+    """Where the value a reviewer typed is printed: (field dict with value/page/box, anchor,
+    date order). Only a place with a label beside or above it, and only if the document
+    prints the value in one labelled place (two = which one is unknown)."""
+    found = []
+    for order in ((None, "dmy", "mdy") if name.endswith("_date") else (None,)):
+        parse, pattern = _parser(name, order)
+        for ln in layout.lines:
+            for m in re.finditer(pattern, ln.text, re.I):
+                raw = m[0].strip(" :")
+                if not raw or parse(raw).normalized != new:
+                    continue
+                w = (ln.box["x1"] - ln.box["x0"]) / max(len(ln.text), 1)
+                box = {"x0": ln.box["x0"] + w * m.start(), "y0": ln.box["y0"], "x1": ln.box["x0"] + w * m.end(),
+                       "y1": ln.box["y1"]}
+                probe = FieldValue(name, raw, new, 1.0, ln.page, box)
+                label = anchor_label(layout, probe)
+                size = layout.page_sizes.get(ln.page)
+                if label and size:
+                    found.append(({"name": name, "value": raw, "normalized": new, "page": ln.page, "box": box},
+                                  {"label": label, "page_width": size[0], "page_height": size[1]}, order))
+        if found:
+            break
+    places = {(f["page"], round(f["box"]["y0"]), a["label"]) for f, a, _ in found}
+    return found[0] if len(places) == 1 else None
+
+
+def memory_record(decision: dict, layout: Layout | None = None) -> dict | None:
     """A reviewer's approved ``fields.validated`` record → an ``extract.memory`` record,
-    or None when there is nothing to learn (no sender, not approved, no located field)."""
+    or None when there is nothing to learn (no sender, not approved, no located field).
+    With the document's ``layout`` a value the extractor never located (or located at the
+    wrong place) is found where the document prints it."""
     review = decision.get("review") or {}
     if decision.get("status") != "approved" or not decision.get("sender") or review.get("decision") != "approved":
         return None
@@ -258,10 +299,16 @@ def memory_record(decision: dict) -> dict | None:
     places = []
     for f in decision["fields"]:
         new, anchor, box = f.get("normalized"), f.get("anchor"), f.get("box")
+        order = None
+        if new is not None and layout is not None and (f["name"] in changed or box is None):
+            located = _locate(layout, f["name"], new)
+            if located is not None:
+                f, anchor, order = located
+                box = f["box"]
         if new is None or not anchor or box is None or f.get("page") is None:
             continue
-        parse, _ = _parser(f["name"], None)
-        order = _date_order(f.get("value"), new) if f["name"].endswith("_date") else None
+        if order is None and f["name"].endswith("_date"):
+            order = _date_order(f.get("value"), new)
         parse, _ = _parser(f["name"], order)
         # A corrected value learns its place only if the text there says what the reviewer typed.
         if f["name"] in changed and parse(f.get("value") or "").normalized != new:
@@ -269,7 +316,8 @@ def memory_record(decision: dict) -> dict | None:
         w, h = anchor["page_width"], anchor["page_height"]
         places.append({"name": f["name"], "page": f["page"],
                        "box": {"x0": box["x0"] / w, "y0": box["y0"] / h, "x1": box["x1"] / w, "y1": box["y1"] / h},
-                       "label": anchor.get("label"), "value_sha256": value_hash(f["name"], new), "date_order": order})
+                       "label": anchor.get("label"), "date_order": order,
+                       "value_sha256": value_hash(f["name"], new) if f["name"] in SENDER_CONSTANTS else None})
     if not places:
         return None
     from streams.records import envelope
@@ -280,16 +328,62 @@ def memory_record(decision: dict) -> dict | None:
             "fields": places}
 
 
+class LayoutCache:
+    """The pages of documents waiting for a reviewer, so a correction can be located.
+
+    ``ocr.results`` arrives first, then the extractor's verdict on ``fields.validated``:
+    accepted documents are dropped at once, those in review are kept (at most ``size``,
+    oldest out) until their decision. In memory only: after a restart a decision on an
+    older document learns from the boxes in the record alone."""
+
+    def __init__(self, size: int = 2000) -> None:
+        from collections import OrderedDict
+
+        self.size, self._pages = size, OrderedDict()
+
+    def offer(self, doc_id: str, pages: list) -> None:
+        self._pages[doc_id] = pages
+        self._pages.move_to_end(doc_id)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+    def verdict(self, record: dict) -> Layout | None:
+        """The layout of a decided document (and forget it); None for anything else."""
+        doc_id = record.get("doc_id")
+        if record.get("review"):
+            pages = self._pages.pop(doc_id, None)
+            return Layout.from_ocr({"pages": pages}) if pages else None
+        if record.get("status") != "review":
+            self._pages.pop(doc_id, None)
+        return None
+
+
 def learner(settings=None):
-    """``inkstream run extract-memory``: reviewers' decisions on fields.validated → extract.memory."""
+    """``inkstream run extract-memory``: reviewers' decisions on fields.validated → extract.memory.
+
+    It reads ``ocr.results`` too (same key, same partition count, so the same worker sees
+    a document's pages and its decision) to locate values the extractor never found."""
     from streams.runtime import Emit, Processor
 
-    def handle(record: dict, ctx) -> Iterator[Emit]:
-        out = memory_record(record) if record.get("review") else None
-        if out is not None:
-            yield Emit(TOPIC, out, key=f"{out['sender']}|{out['doc_type']}")
+    cache = LayoutCache()
 
-    return Processor(name="extract-memory", inputs=("fields.validated",), handle=handle, version="memory-1")
+    def handle(record: dict, ctx) -> Iterator[Emit]:
+        if ctx.topic == "ocr.results":
+            if isinstance(record.get("pages"), list) and record["pages"]:
+                cache.offer(record["doc_id"], record["pages"])
+            return
+        layout = cache.verdict(record)
+        out = memory_record(record, layout) if record.get("review") else None
+        if out is None:
+            return
+        # One record per field, keyed "<sender>|<doc_type>|<field>": compaction keeps the
+        # latest place of each field, and a later review that teaches only some fields
+        # does not erase the others.
+        for place in out["fields"]:
+            yield Emit(TOPIC, {**out, "fields": [place]}, key=f"{out['sender']}|{out['doc_type']}|{place['name']}")
+
+    return Processor(name="extract-memory", inputs=("ocr.results", "fields.validated"), handle=handle,
+                     version="memory-1")
 
 
 class MemoryFollower(threading.Thread):
@@ -324,9 +418,9 @@ class MemoryFollower(threading.Thread):
                 if msg.error():
                     log.warning("memory follower: %s", msg.error())
                     continue
-                if msg.value() is None:  # a tombstone: that sender's memory was erased
-                    sender, _, doc_type = (msg.key() or b"").decode().rpartition("|")
-                    self.memory.forget(sender, doc_type)
+                if msg.value() is None:  # a tombstone: that place was erased
+                    sender, doc_type, field = ((msg.key() or b"").decode().split("|") + ["", ""])[:3]
+                    self.memory.forget(sender, doc_type, field or None)
                     continue
                 try:
                     self.memory.learn(self.codec.decode(msg.value(), msg.topic()))

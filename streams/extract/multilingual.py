@@ -90,6 +90,9 @@ def _currency(layout: Layout, total: Amount | None, country: str | None) -> Fiel
         f = field_from("currency", total.cand)
         f.normalized, f.value = total.cand.parsed.currency, total.cand.parsed.currency
         return f
+    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
+    if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
+        return field_from("currency", labelled)
     codes = {normalize_currency(m[0]).normalized for m in re.finditer(
         r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)}
     codes.discard(None)
@@ -125,7 +128,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
     header = re.compile(r"\b(?:Description|Beschreibung|Bezeichnung|Artikel|Leistung|D[ée]signation|Omschrijving|"
                         r"Descripci[óo]n|Concepto|Descrizione|Nazwa|Item|Product|Produkt|Produit|Artikel)\b", re.I)
     qty_word = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Cant\.?|Quantit[àa]|Q\.t[àa]|Ilo[śs][ćc]|Hours|Units)\b", re.I)
-    stop = re.compile(rf"(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_plain']})", re.I)
+    stop = re.compile(rf"(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']})", re.I)
     items: list[dict] = []
     in_table = False
     for row in layout.rows:
@@ -371,7 +374,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
         if p.ok:
             dates.append((p.normalized, m))
     if dates:
-        iso, m = dates[0]
+        _, m = dates[0]
         span = layout.span(*m.span())
         receipt_date = field_from("receipt_date", Candidate(m[0], span, date(m[0]), "the date printed", span.box,
                                                             layout.sources.get(span.page or 0, "ocr")))
@@ -391,7 +394,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
 
 def _receipt_items(layout: Layout) -> Decimal | None:
     """Sum of the rows above the first total row that end in one amount (a till's items)."""
-    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
+    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
     total, seen = Decimal(0), 0
     for row in layout.rows:
         text = layout.row_text(row)

@@ -25,11 +25,13 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from inkstream.settings import load_settings
         from streams.extract.einvoice import for_ocr_record, looks_like_xml
+        from streams.ocr.limits import apply_memory_limit
         from streams.ocr.reader import DocumentReader
 
         settings = load_settings()
         overrides = {k: v for k, v in (("engine", engine), ("device", device), ("dpi", dpi)) if v is not None}
         ocr = settings.ocr.model_copy(update=overrides)
+        apply_memory_limit(ocr.memory_limit_mb)  # the same ceiling as an OCR worker
         try:
             started = time.perf_counter()
             reader = DocumentReader.from_settings(ocr)
@@ -64,6 +66,8 @@ def _print(result: dict) -> None:
                             f"skew {page['skew']}°)", show_lines=False)
         table.add_column("conf", justify="right")
         table.add_column("text")
+        if page.get("downscaled"):
+            console.print(f"[yellow]downscaled:[/] {page['downscaled']}")
         for line in page["lines"]:
             style = "red" if line["low_confidence"] else ""
             table.add_row(f"{line['confidence']:.2f}", line["text"], style=style)

@@ -134,7 +134,8 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
     registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
     return Processor(name=name, inputs=LANES[lane], stage="ocr",
                      handle=OcrHandler(settings, store=store, reader=reader, metrics=OcrMetrics.create(registry)),
-                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry)
+                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry,
+                     memory_limit_mb=settings.ocr.memory_limit_mb)  # hostile pages: SECURITY.md
 
 
 def factory(settings, *, store=None, reader=None) -> Processor:

@@ -12,7 +12,7 @@ import numpy as np
 
 from streams.ocr.engines import Line, OcrEngine, load_engine
 from streams.ocr.preprocess import Orienter, Prepared, prepare
-from streams.ocr.raster import RasterPage, iter_pages
+from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
 
 __all__ = ["DocumentReader", "line_record", "reread_lines"]
 
@@ -83,6 +83,7 @@ class DocumentReader:
         second = None
         if ocr_settings.reread_below > 0:
             name = ocr_settings.reread_engine
+            # "rapidocr:small" beside a tiny rapidocr: the cascade (a second, larger recogniser)
             second = engine if not name or name == engine.name else load_engine(ocr_settings, engine=name)
         return cls(engine, ocr_settings, orienter, second)
 
@@ -95,7 +96,8 @@ class DocumentReader:
             models += [f"{self.reread_engine.name}:{m}" for m in self.reread_engine.models if "_rec_" in m]
         return {"name": e.name, "version": e.version, "models": models, "device": e.device}
 
-    def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None) -> dict:
+    def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None,
+                   downscaled: str | None = None) -> dict:
         """One bitmap page -> a ``Page`` record (text_source ``ocr``)."""
         prepared = prepare(image, self.orienter) if self.ocr.preprocess else Prepared(image, 0, 0.0)
         img = prepared.image
@@ -108,6 +110,7 @@ class DocumentReader:
             "dpi": int(dpi or self.ocr.dpi), "text_source": "ocr",
             "rotation": prepared.rotation, "skew": float(prepared.skew),
             "lines": [line_record(ln, self.ocr.low_confidence) for ln in lines],
+            "downscaled": downscaled,
         }
 
     def read_page(self, page: RasterPage) -> dict:
@@ -118,9 +121,11 @@ class DocumentReader:
                 "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
                            "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
                            "box": _box(r.box)} for r in page.text_runs],
+                "downscaled": page.downscaled,
             }
-        return self.read_image(page.image, page.number, page.dpi)
+        return self.read_image(page.image, page.number, page.dpi, page.downscaled)
 
     def read(self, data: bytes) -> list[dict]:
         """Every page of a PDF or image, in order. Raises OcrError (PageLimitExceeded...)."""
-        return [self.read_page(p) for p in iter_pages(data, dpi=self.ocr.dpi, max_pages=self.ocr.max_pages)]
+        return [self.read_page(p) for p in iter_pages(data, dpi=self.ocr.dpi, max_pages=self.ocr.max_pages,
+                                                      budget=PixelBudget.from_settings(self.ocr))]

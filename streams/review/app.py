@@ -27,11 +27,11 @@ import hmac
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.admin_audit import record_admin_action
 from inkstream.body_limit import BodyLimit
-from inkstream.errors import ExtractionError, RecordErased
+from inkstream.errors import ExtractionError, OcrError, RecordErased
 from inkstream.settings import Settings
 from streams.review.admin import register_admin_routes
 from streams.review.decision import decide
-from streams.review.pages import render_page
+from streams.review.pages import PixelBudget, render_page
 from inkstream.secure_files import read_or_create_private
 from streams.review.guard import UNSAFE_METHODS, ReviewGuard
 from streams.review.queue import ReviewQueue
@@ -188,9 +188,12 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
     def page_image(doc_id: str, page: int, who: Reviewer = Depends(reviewer)):
         ref = ObjectRef.from_record(record_or_404(doc_id)["original"])
         try:
-            png = render_page(deps.store.get(ref), ref.content_type, page, settings.ocr.dpi)
+            png = render_page(deps.store.get(ref), ref.content_type, page, settings.ocr.dpi,
+                              PixelBudget.from_settings(settings.ocr))
         except IndexError:
             raise HTTPException(404, f"page {page} does not exist")
+        except OcrError as exc:  # over the pixel budget or undecodable: say why, never a 500
+            raise HTTPException(422, str(exc))
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @app.post("/review/docs/{doc_id}/pages/{page}/ocr")
@@ -202,6 +205,8 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
             lines = deps.reread_page(deps.store.get(ref), ref.content_type, page)
         except IndexError:
             raise HTTPException(404, f"page {page} does not exist")
+        except OcrError as exc:
+            raise HTTPException(422, str(exc))
         deps.record_action(who, "reread_page", doc_id, {"page": str(page)})
         return JSONResponse({"page": page, "lines": lines})
 

@@ -53,6 +53,8 @@ def test_the_second_invoice_of_a_sender_is_read_from_memory_and_accepted():
     # No values on the memory topic: places, labels and hashes only.
     blob = json.dumps(learnt)
     assert "NW-1001" not in blob and "Northwind" not in blob and "110.00" not in blob
+    hashed = {p["name"] for p in learnt["fields"] if p["value_sha256"]}
+    assert hashed and hashed <= {"supplier", "supplier_vat_id", "iban", "currency"}
     memory.learn(decode(encode("extract.memory", learnt)))
 
     second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
@@ -97,14 +99,23 @@ def test_a_rejected_document_teaches_nothing():
 
 
 def test_the_learner_emits_to_the_compacted_topic_keyed_by_sender_and_type():
-    from streams.runtime.processor import Context
-
     _, approved = first_reviewed(SenderMemory())
     proc = learner()
-    ctx = Context.__new__(Context)
-    out = list(proc.handle(approved, ctx))
-    assert len(out) == 1 and out[0].topic == "extract.memory"
-    assert out[0].key == f"{approved['sender']}|invoice"
+    out = list(proc.handle(approved, _ctx("fields.validated")))
+    assert {o.topic for o in out} == {"extract.memory"} and len(out) >= 3
+    assert all(o.key == f"{approved['sender']}|invoice|{o.value['fields'][0]['name']}" for o in out)
+    assert "invoice_date" in {o.value["fields"][0]["name"] for o in out}
+
+
+def test_a_later_review_teaching_one_field_keeps_the_other_places():
+    memory = SenderMemory()
+    _, approved = first_reviewed(memory)
+    learnt = memory_record(approved)
+    memory.learn(learnt)
+    memory.learn({**learnt, "doc_id": "later", "fields": [p for p in learnt["fields"] if p["name"] == "supplier"]})
+    second = extract(invoice("NW-1002", "05/06/2026", "220.00"), ExtractionSettings(), version="memory-1",
+                     memory=memory)
+    assert fields_of(second)["invoice_date"]["source"] == "memory"
 
 
 def test_a_different_sender_gets_no_memory():
@@ -115,3 +126,53 @@ def test_a_different_sender_gets_no_memory():
     for ln in other["pages"][0]["lines"]:
         ln["text"] = ln["text"].replace("northwind-supplies", "fabrikam")
     assert extract(other, ExtractionSettings(), version="memory-1", memory=memory)["status"] == "review"
+
+
+def _ctx(topic):
+    from streams.runtime.processor import Context
+
+    return Context(processor="extract-memory", topic=topic)
+
+
+def test_a_value_the_rules_never_found_is_learnt_where_the_reviewer_says_it_is():
+    """'Our ref.' is no invoice-number label the rules know: the first document needs a
+    reviewer; the learner finds the typed number on the page, next to its label, and the
+    second document's number is read from there."""
+    def with_ref(doc, number):
+        for ln in doc["pages"][0]["lines"]:
+            if ln["text"] == "Invoice No:":
+                ln["text"] = "Our ref."
+        return doc
+
+    first = with_ref(invoice("NW-3001", "2026-04-03", "110.00"), "NW-3001")
+    result = extract(first, ExtractionSettings(), version="memory-1", memory=SenderMemory())
+    assert fields_of(result)["invoice_number"]["normalized"] is None and result["status"] == "review"
+    record = validated(first, result)
+    approved = decide(record, reviewer="ana", decision="approved", corrections={"invoice_number": "NW-3001"})
+
+    proc = learner()
+    assert list(proc.handle(first, _ctx("ocr.results"))) == []
+    assert list(proc.handle(record, _ctx("fields.validated"))) == []  # the extractor's verdict: review
+    out = list(proc.handle(approved, _ctx("fields.validated")))
+    places = {o.value["fields"][0]["name"]: o.value["fields"][0] for o in out}
+    assert places["invoice_number"]["label"] == "Our ref."
+
+    memory = SenderMemory()
+    for o in out:
+        memory.learn(o.value)
+    second = extract(with_ref(invoice("NW-3002", "2026-05-06", "220.00"), "NW-3002"), ExtractionSettings(),
+                     version="memory-1", memory=memory)
+    f = fields_of(second)["invoice_number"]
+    assert (f["normalized"], f["source"], f["status"]) == ("NW-3002", "memory", "accept")
+    assert second["status"] == "accepted"
+
+
+def test_without_the_pages_a_value_never_located_is_not_learnt():
+    first = invoice("NW-3001", "2026-04-03", "110.00")
+    for ln in first["pages"][0]["lines"]:
+        if ln["text"] == "Invoice No:":
+            ln["text"] = "Our ref."
+    result = extract(first, ExtractionSettings(), version="memory-1", memory=SenderMemory())
+    approved = decide(validated(first, result), reviewer="ana", decision="approved",
+                      corrections={"invoice_number": "NW-3001"})
+    assert "invoice_number" not in {p["name"] for p in memory_record(approved)["fields"]}

@@ -49,8 +49,20 @@ def test_a_german_invoice_is_read_checked_and_accepted_whole():
     assert f["total_amount"]["status"] == "accept" and "subtotal 100.00 + tax 19.00" in f["total_amount"]["reason"]
     assert result["status"] == "accepted"
     assert all(x["source"] == "text" for x in result["fields"] if x["normalized"])
-    # Names have no second reading: a person or the sender memory confirms them.
-    assert f["customer"]["normalized"] == "Beispiel AG" and f["customer"]["status"] == "review"
+    # "Kunde: Beispiel AG": an explicit label and plainly a name.
+    assert f["customer"]["normalized"] == "Beispiel AG" and f["customer"]["status"] == "accept"
+    # The first line at the top has no label: a person or the sender memory confirms it.
+    assert f["supplier"]["normalized"] == "Muster GmbH" and f["supplier"]["status"] == "review"
+
+
+@pytest.mark.parametrize("label, below", [("Käufer/Leistungsempfänger:", "Nummer : GE2020211"),
+                                          ("Rechnungsempfänger", "Warenempfänger"), ("Kunde:", "Herrn"),
+                                          ("Customer VAT Number", "ESA12345674")])
+def test_a_line_under_a_party_label_that_is_not_plainly_a_name_is_not_accepted(label, below):
+    rows = [r for r in GERMAN if not r[0][0].startswith("Kunde")]
+    rows = rows[:4] + [[(label, 120)], [(below, 120)]] + rows[4:]
+    f = fields_of(run(layout(rows)))
+    assert f["customer"]["status"] != "accept"
 
 
 def test_subtotal_and_tax_rows_are_never_the_total():
@@ -209,3 +221,12 @@ def test_rules_2_does_not_read_the_new_phrasings():
                       fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
     f = fields_of(run(layout([[(t, 120)] for t in texts]), version="rules-2"))
     assert f["term_months"]["normalized"] is None and f["total_amount"]["normalized"] is None
+
+
+def test_the_due_date_in_payment_terms_and_a_labelled_currency_are_read():
+    no_codes = [[(t.replace(" EUR", ""), x) for t, x in r] for r in GERMAN[:-1]]
+    rows = no_codes + [[("Zahlbar innerhalb 30 Tagen netto bis 04.05.2026, 3% Skonto bis 13.04.2026", 120)],
+                       [("Rechnungswährung: EUR   Umrechnung in USD auf Anfrage", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert f["due_date"]["normalized"] == "2026-05-04"
+    assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "accept"

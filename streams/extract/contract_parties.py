@@ -1,0 +1,239 @@
+"""Contract parties, signers and the effective date as US/UK contracts write them.
+
+- Parties are named once, in the opening clause: "by and between A, a Delaware corporation
+  ("Company"), and B, Inc., a Nevada corporation (the "Sponsor")". Each party is followed by
+  its defined term in brackets (or "referred to as "X""); the counterparty is the second one.
+- The signer is in the signature block after "IN WITNESS WHEREOF": the party's name as a
+  heading, then "By: /s/ Jane Doe", "Name: Jane Doe", "Jane Doe, President". Blocks sit side
+  by side, so a line belongs to a party by its column under that party's heading. Two lines
+  of the block naming the same person (the signature and the printed name) cross-check it.
+- "executed on DATE ... to be effective DATE2": the effective date is when it takes effect.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extract.finders import DATE, TERM, Candidate, find_pattern
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.normalize import (
+    Parsed, normalize_amount, normalize_email, normalize_name, normalize_term, words_to_number,
+)
+
+__all__ = ["looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
+           "term_phrase", "fee_in_words_and_digits"]
+
+# Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
+_PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "la", "le", "da", "di", "du", "dos", "bin", "al", "ter"}
+# Capitalised words that are not part of a person's name where contracts print them.
+_NOT_NAME = {"agreement", "party", "parties", "company", "inc", "llc", "ltd", "corp", "corporation", "limited",
+             "president", "vice", "chief", "executive", "officer", "ceo", "cfo", "coo", "svp", "evp", "vp",
+             "director", "manager", "secretary", "treasurer", "title", "name", "date", "signature", "by",
+             "print", "printed", "witness", "the", "this", "both", "either", "each", "all", "counsel",
+             "representative", "authorized", "sales", "member", "partner", "owner", "general", "senior"}
+_GIVEN = r"[A-Z\u00c0-\u00de](?:[a-z\u00df-\u00ff]+|[a-z\u00df-\u00ff]*'[A-Z][a-z\u00df-\u00ff]+)(?:-[A-Z][a-z\u00df-\u00ff]+)?"
+_PERSON = rf"{_GIVEN}(?:\s+(?:[A-Z]\.|{_GIVEN}|(?:(?:{'|'.join(sorted(_PARTICLES))})\s+)+{_GIVEN})){{1,3}}"
+
+
+def looks_like_person(name: str | None) -> bool:
+    """Given and family name, capitalised (initials and particles allowed); never a phrase."""
+    if not name:
+        return False
+    tokens = name.replace(",", " ").split()
+    if not 2 <= len(tokens) <= 5 or re.search(r"\d|[;:!?()\"“”/]|\.\s*$(?<![A-Z]\.)", name):
+        return False
+    capitalised = 0
+    for t in tokens:
+        bare = t.strip(".,").lower()
+        if bare in _NOT_NAME:
+            return False
+        if t[0].isupper():
+            capitalised += 1
+        elif bare not in _PARTICLES:
+            return False
+    return capitalised >= 2
+
+
+def looks_like_prose(text: str) -> bool:
+    """Words of a sentence ("both parties. This Agreement", "the Parties."), not a name that OCR
+    may have misread ("JaneDoe" stays: a reviewer can correct it)."""
+    tokens = text.replace(",", " ").split()
+    if len(tokens) > 5 or re.search(r"[a-z]{2}\.(?:\s|$)", text):
+        return True
+    return any(t.strip(".,").lower() in {"the", "this", "both", "either", "each", "all", "party", "parties",
+                                         "agreement", "hereto", "whom", "any"}
+               or (t[0].islower() and t.strip(".,").lower() not in _PARTICLES) for t in tokens)
+
+
+def effective_phrase(layout: Layout, parser) -> Candidate | None:
+    """"to be effective DATE", "made effective as of DATE", "entered into effective DATE",
+    "shall be effective as of DATE": the date the contract takes effect, not when it was signed."""
+    # Only the agreement itself taking effect ("to be", "shall be", "made", "entered into"), not
+    # "the new price is effective from ...".
+    return find_pattern(layout, rf"\b(?:to\s+be|shall\s+be|made|entered\s+into|becomes?)\s+effective\s+"
+                                rf"(?:as\s+of\s+|on\s+|from\s+)?(?:this\s+)?_*(?P<v>{DATE})", parser,
+                        "prose 'effective (as of) DATE'")
+
+
+_WORDS_FEE = re.compile(
+    r"\b(?:payment|compensation|fee|sum)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?:U\.?S\.?\s+)?Dollars\s*\(\s*(?P<v>\$\s?\d[\d,]*(?:\.\d{2})?)\s*\)")
+
+
+def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
+    """"payment of Fifty Thousand and NO/100 Dollars ($50,000)": the words and the digits are two
+    readings of one amount; only when they agree is it taken (and then it is cross-checked)."""
+    for m in _WORDS_FEE.finditer(layout.text):
+        parsed = normalize_amount(m["v"])
+        number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
+        if not parsed.ok or number is None or number != int(float(parsed.normalized)):
+            continue
+        start, end = m.span("v")
+        span = layout.span(start, end)
+        agreed = Parsed(parsed.normalized, 1.0, "the amount in words agrees with the digits",
+                        currency=parsed.currency, confirmed=True)
+        return Candidate(m["v"], span, agreed, "prose 'payment of WORDS Dollars ($N)'", span.box,
+                         layout.sources.get(span.page or 0, "ocr"))
+    return None
+
+
+def term_phrase(layout: Layout) -> Candidate | None:
+    """"the term of this Agreement shall be three years", "shall remain in effect until one (1)
+    year after the Effective Date": a duration counted from the start."""
+    return (find_pattern(layout, rf"\bterm\s+of\s+this\s+(?:Agreement|Contract)\s+(?:shall|will)\s+be\s+(?:for\s+)?"
+                                 rf"(?:a\s+period\s+of\s+)?(?P<v>{TERM})", normalize_term, "prose 'the term ... shall be'")
+            or find_pattern(layout, rf"\buntil\s+(?:the\s+date\s+)?(?P<v>{TERM})\s+(?:subsequent\s+to|after|following|from)"
+                                    r"\s+the\s+(?:Effective|Commencement|Start)\s+Date", normalize_term,
+                            "prose 'until N years after the Effective Date'"))
+
+
+_DEFINED = r"(?:\(\s*(?:the\s+|hereinafter\s+(?:collectively\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])"
+_ORG = r"[A-Z0-9][\w&.'/\-]*(?:,?\s(?:[A-Z0-9&][\w&.'/\-]*))*"
+
+
+def preamble_counterparty(layout: Layout) -> Candidate | None:
+    """The second party of "between A (...) and B, a ... corporation ("B-term")"."""
+    head = layout.text[:4000]
+    m = re.search(r"\bbetween\s+", head, re.I)
+    if not m:
+        return None
+    flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
+    for p in re.finditer(rf"[,;)\"”]?\s+and\s+(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+        raw = re.sub(r"\s*,\s*$", "", p["v"]).strip()
+        raw = re.sub(r"\.{2,}$", ".", raw)
+        # "Kingdom Connect, Inc., a Corporation" stops at ", a": the name runs while words are capitalised.
+        if not raw or raw.split()[0].lower() in {"the"} and len(raw.split()) == 1:
+            continue
+        parsed = normalize_name(raw)
+        if not parsed.ok:
+            continue
+        start = layout.text.find(raw.split()[0], m.end())
+        span = layout.span(start, start + len(raw)) if start >= 0 else Span(raw, ())
+        return Candidate(raw, span, parsed, "opening clause 'between A (...) and B (\"...\")'", span.box,
+                         layout.sources.get(span.page or 0, "ocr"))
+    return None
+
+
+_SIG_START = re.compile(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED", re.I)
+_LEGAL = {"inc", "incorporated", "corp", "corporation", "ltd", "limited", "llc", "llp", "co", "company", "the",
+          "group", "holdings", "and", "com"}
+
+
+def _key(counterparty: str) -> str | None:
+    words = [w for w in re.findall(r"[a-z0-9]+", counterparty.lower()) if w not in _LEGAL and len(w) >= 3]
+    return words[0] if words else None
+
+
+def _columns(row: list[Line], head: Line) -> tuple[float, float]:
+    """The x-range of ``head``'s column: from its left edge to the next heading on its row."""
+    xs = sorted(ln.box["x0"] for ln in row)
+    pad = 3 * head.height
+    lo = head.box["x0"] - pad if head.box["x0"] != xs[0] else float("-inf")
+    nxt = [x for x in xs if x > head.box["x0"]]
+    return lo, (nxt[0] - pad if nxt else float("inf"))
+
+
+def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]]:
+    inside = [ln for ln in row if lo <= ln.box["x0"] < hi]
+    return " ".join(ln.text.strip() for ln in inside), inside
+
+
+_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+_ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|plc|LLP)\b\.?(?!\w)", re.I)
+
+_TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
+
+_READINGS = (
+    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
+    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
+    ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
+    ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})(?:\s*$|\s+(?={_TITLE}))")),
+)
+
+
+def _person(raw: str) -> str:
+    """Drop title words a name line runs into ("Rick Bailey President")."""
+    out: list[str] = []
+    for t in raw.split():
+        if t.strip(".,").lower() in _NOT_NAME:
+            break
+        out.append(t)
+    return " ".join(out)
+
+
+def signature_block_signer(layout: Layout, counterparty: str | None
+                           ) -> tuple[Candidate | None, int, Candidate | None]:
+    """(name, how many lines of the block agree on it, e-mail) under the counterparty's heading."""
+    key = _key(counterparty) if counterparty else None
+    if key is None:
+        return None, 0, None
+    starts = [i for i, row in enumerate(layout.rows) if _SIG_START.search(layout.row_text(row))]
+    first = starts[-1] if starts else max(0, len(layout.rows) - 40)
+    word = re.compile(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", re.I)
+    for r in range(first, len(layout.rows)):
+        row = layout.rows[r]
+        # A heading is a short line ("ACME, INC.", "Representative of Acme"), not a sentence naming the party.
+        heads = [ln for ln in row if word.search(ln.text) and len(ln.text.split()) <= 8]
+        if not heads:
+            continue
+        head = heads[0]
+        lo, hi = _columns(row, head)
+        found: dict[str, list[tuple[str, Line]]] = {}
+        email = None
+        order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
+        signed_below, ended = 0, False
+        for rr in order:
+            if rr < first or layout.rows[rr][0].page != head.page or (ended and rr > r):
+                continue
+            text, lines = _column_text(layout.rows[rr], lo, hi)
+            if not lines:
+                continue
+            if rr > r:
+                # The next party's block starts under this one: its company line or a second "By:".
+                if signed_below and (_ORG_LINE.search(text) or _SIGN_LINE.match(text)):
+                    ended = True
+                    continue
+                signed_below += bool(_SIGN_LINE.match(text))
+            m = re.search(r"E-?mail(?:\s+Address)?\s*:\s*(?P<e>\S+@\S+)", text, re.I)
+            if m and email is None and normalize_email(m["e"]).ok:
+                email = Candidate(m["e"], Span(m["e"], tuple(lines)), normalize_email(m["e"]),
+                                  "signature block 'Email:'", lines[0].box, layout.sources.get(head.page, "ocr"))
+            for how, rx in _READINGS:
+                if rx is _READINGS[3][1] and rr < r:
+                    continue  # a bare name above the heading may be the other party's
+                hit = rx.match(text)
+                if hit:
+                    name = _person(hit["n"])
+                    if looks_like_person(name):
+                        found.setdefault(name, []).append((how, lines[0]))
+                    break
+        if not found:
+            continue
+        name, seen = max(found.items(), key=lambda kv: len(kv[1]))
+        how, line = seen[0]
+        parsed = normalize_name(name)
+        if not parsed.ok:
+            parsed = Parsed(name, True)
+        cand = Candidate(name, Span(name, (line,)), parsed, how, line.box, layout.sources.get(line.page, "ocr"))
+        return cand, len(seen) if len(found) == 1 else 0, email
+    return None, 0, None

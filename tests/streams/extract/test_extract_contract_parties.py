@@ -1,0 +1,183 @@
+"""Contract parties, signers and effective dates as US contracts write them (contract_parties.py)."""
+
+from __future__ import annotations
+
+import pytest
+from extract_records import line, ocr_result, page, rows
+
+from inkstream.settings import ExtractionSettings
+from streams.extract.contract_parties import looks_like_person, looks_like_prose
+from streams.extract.extractor import extract
+
+PREAMBLE = [
+    "LICENSE AND SERVICES AGREEMENT",
+    "This License and Services Agreement (the \"Agreement\") is made as of the 3rd day of June 2024,",
+    "by and between Northwind Traders, LLC, an Ohio limited liability company (\"Licensor\"),",
+    "and Bluefin Analytics, Inc., a Delaware corporation with offices at 12 Harbor Road,",
+    "Portland, ME 04101 (the \"Licensee\").",
+    "1. Term. This Agreement shall remain in force for a period of two (2) years.",
+    "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date first above written.",
+]
+
+
+def two_columns(left: list[str], right: list[str], *, start: int) -> list[dict]:
+    """A signature page: the first party's block on the left, the second's on the right."""
+    out = []
+    for i, (a, b) in enumerate(zip(left, right)):
+        if a:
+            out.append(line(a, row=start + i, x=120.0))
+        if b:
+            out.append(line(b, row=start + i, x=900.0))
+    return out
+
+
+SIGNATURES = two_columns(
+    ["NORTHWIND TRADERS, LLC", "By: /s/ Oskar Lindqvist", "Name: Oskar Lindqvist", "Title: Managing Member"],
+    ["BLUEFIN ANALYTICS, INC.", "By: /s/ Maria de la Cruz", "Name: Maria de la Cruz", "Title: Chief Executive Officer"],
+    start=len(PREAMBLE))
+
+
+def run(lines, version="rules-3"):
+    result = extract(ocr_result([page(lines, source="text")]), ExtractionSettings(), version=version)
+    return {f["name"]: f for f in result["fields"]}
+
+
+@pytest.mark.parametrize("name", ["Jane Doe", "Keith E. Gleasman", "Maria de la Cruz", "Anne-Marie O'Neil",
+                                  "José Álvarez"])
+def test_a_person_name_looks_like_one(name):
+    assert looks_like_person(name)
+
+
+@pytest.mark.parametrize("text", ["both parties. This Agreement", "the Parties.", "authorized representatives of both",
+                                  "the party against whom any waiver is sought", "Acme Corporation", "Jane",
+                                  "Chief Executive Officer", "Title: CEO"])
+def test_a_sentence_fragment_or_a_company_is_not_a_person(text):
+    assert not looks_like_person(text)
+
+
+def test_the_counterparty_is_the_second_party_of_the_opening_clause_and_its_block_names_the_signer():
+    f = run(rows(PREAMBLE) + SIGNATURES)
+    assert f["counterparty"]["normalized"] == "Bluefin Analytics, Inc."
+    assert f["signer_name"]["normalized"] == "Maria de la Cruz"  # the right-hand column, not the left
+    # "/s/" and "Name:" agree, and the block's heading names the party: both cross-checked.
+    assert f["signer_name"]["status"] == "accept"
+    assert f["counterparty"]["status"] == "accept"
+    assert f["term_months"]["normalized"] == "24"
+
+
+def test_a_party_named_with_referred_to_as_is_found_too():
+    text = ["THIS AGREEMENT made this 2nd day of March, 2023, between Granite Peak Outfitters, LLC, a Colorado",
+            "limited liability company, referred to in this Agreement as \"Company\", and Larkspur Media, Inc., a",
+            "Utah corporation, referred to in this Agreement as \"Sponsor\"."]
+    assert run(rows(text))["counterparty"]["normalized"] == "Larkspur Media, Inc."
+
+
+def test_a_counterparty_with_no_signature_block_to_confirm_it_goes_to_review():
+    f = run(rows(PREAMBLE[:5]))
+    assert f["counterparty"]["normalized"] == "Bluefin Analytics, Inc."
+    assert f["counterparty"]["status"] == "review"
+
+
+def test_a_signer_read_from_one_line_only_goes_to_review():
+    sig = two_columns(["FOR NORTHWIND:", "Signature", "Oskar Lindqvist, Managing Member"],
+                      ["FOR BLUEFIN:", "Signature", "Maria de la Cruz, President"], start=len(PREAMBLE))
+    f = run(rows(PREAMBLE) + sig)
+    assert f["signer_name"]["normalized"] == "Maria de la Cruz"
+    assert f["signer_name"]["status"] == "review"
+
+
+@pytest.mark.parametrize("version", ["rules-1", "rules-2", "rules-3"])
+def test_signed_by_in_a_sentence_is_never_a_signer(version):
+    text = PREAMBLE[:5] + ["Changes to this Agreement must be in writing and signed by both parties. This Agreement",
+                           "is governed by the laws of the State of Maine."]
+    f = run(rows(text), version)
+    assert f["signer_name"]["normalized"] is None
+    assert f["signer_name"]["status"] != "accept"
+
+
+def test_the_effective_date_wins_over_the_signing_date():
+    text = ["SPONSORSHIP AGREEMENT",
+            "THIS AGREEMENT made this 9th day of November, 2022, between Red Mesa Events, LLC (\"Company\") and",
+            "Copperline Foods, Inc. (\"Sponsor\").",
+            "Signed in two counterparts on the 9th day of November, 2022, to be effective January 1, 2023."]
+    f = run(rows(text))
+    assert f["effective_date"]["normalized"] == "2023-01-01"
+
+
+@pytest.mark.parametrize("version", ["rules-1", "rules-2"])
+def test_older_versions_send_a_signing_date_contradicted_by_an_effective_date_to_review(version):
+    text = PREAMBLE + ["Executed in two counterparts to be effective July 1, 2024."]
+    f = run(rows(text), version)
+    assert f["effective_date"]["normalized"] == "2024-06-03"
+    assert f["effective_date"]["status"] == "review"
+
+
+def test_made_effective_as_of_beats_an_undated_execution_line():
+    text = ["ENDORSEMENT AGREEMENT (the \"Agreement\") is dated as of this ____ day of ______, 2021, but made",
+            "effective as of March 15, 2021 (\"Effective Date\") between Sunbeam Labs LLC (\"Sunbeam\") and",
+            "Dana Whitfield (\"Talent\"), an individual."]
+    f = run(rows(text))
+    assert f["effective_date"]["normalized"] == "2021-03-15"
+    assert f["counterparty"]["normalized"] == "Dana Whitfield"
+
+
+def test_the_signer_e_mail_in_the_counterpartys_column_is_read_and_matches_the_name():
+    sig = two_columns(["Company Name: Northwind Traders, LLC", "Email Address: ol@northwind.example",
+                       "Print Name: Oskar Lindqvist", "Signature: /s/ Oskar Lindqvist"],
+                      ["Licensee Name: Bluefin Analytics, Inc.", "Email Address: maria.cruz@bluefin.com",
+                       "Print Name: Maria Cruz", "Signature: /s/ Maria Cruz"], start=len(PREAMBLE))
+    f = run(rows(PREAMBLE) + sig)
+    assert f["signer_name"]["normalized"] == "Maria Cruz"
+    assert f["signer_email"]["normalized"] == "maria.cruz@bluefin.com"
+    assert f["signer_email"]["status"] == "accept"
+
+
+def test_a_block_stacked_under_the_counterpartys_is_not_read_as_its_signer():
+    sig = rows(PREAMBLE) + [line(t, row=len(PREAMBLE) + i) for i, t in enumerate([
+        "Bluefin Analytics, Inc.", "By: /s/ Priya Raman", "Name: Priya Raman", "Title: Vice President",
+        "Northwind Traders, LLC", "By: /s/ Oskar Lindqvist", "Name: Oskar Lindqvist"])]
+    f = run(sig)
+    assert f["signer_name"]["normalized"] == "Priya Raman"
+    assert f["signer_name"]["status"] == "accept"  # Oskar's lines belong to the next block
+
+
+@pytest.mark.parametrize("sentence, months", [
+    ("Unless terminated earlier, the term of this Agreement shall be three years from the Effective Date.", "36"),
+    ("This Agreement shall remain in full force and effect until two (2) years after the Effective Date.", "24"),
+])
+def test_term_phrasings_of_us_contracts(sentence, months):
+    text = PREAMBLE[:5] + [sentence]
+    assert run(rows(text))["term_months"]["normalized"] == months
+
+
+def test_made_on_this_day_is_the_date_it_is_made():
+    text = ["HOSTING AGREEMENT", "This Agreement is made on this 4th day of August 2021 by and between",
+            "Alder Web Services, Inc. (\"Provider\") and Quarry Lane Foods, Inc., a Corporation (\"QLF\")."]
+    f = run(rows(text))
+    assert f["effective_date"]["normalized"] == "2021-08-04"
+    assert f["counterparty"]["normalized"] == "Quarry Lane Foods, Inc."
+
+
+@pytest.mark.parametrize("text", ["both parties. This Agreement", "the Parties.", "authorized representatives of both",
+                                  "the party against whom any waiver is sought"])
+def test_sentence_words_read_as_prose_but_a_glued_ocr_name_does_not(text):
+    assert looks_like_prose(text)
+    assert not looks_like_prose("JaneDoe") and not looks_like_prose("Maria de la Cruz")
+
+
+@pytest.mark.parametrize("words, amount, found", [
+    ("Seventy-Five Thousand and NO/100 Dollars", "$75,000", "75000.00"),
+    ("Seventy Thousand Dollars", "$75,000", None),  # the two readings disagree: neither is taken
+])
+def test_a_fee_written_in_words_and_digits_is_taken_only_when_both_agree(words, amount, found):
+    text = PREAMBLE[:5] + [f"Licensee shall make a payment of {words} ({amount}) to Licensor within ten days."]
+    f = run(rows(text))
+    assert f["total_amount"]["normalized"] == found
+    if found:
+        assert f["currency"]["normalized"] == "USD"
+        assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_price_change_effective_later_is_not_the_agreements_effective_date():
+    text = PREAMBLE[:5] + ["The revised rate card is effective from January 1, 2025."]
+    assert run(rows(text))["effective_date"]["normalized"] == "2024-06-03"
