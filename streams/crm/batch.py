@@ -35,7 +35,8 @@ __all__ = ["CrmBatchSink"]
 
 log = logging.getLogger("inkstream.crm")
 
-_MAX_RATE_WAIT_S = 30.0  # longest a flush waits out a 429 before the batch repeats
+_MAX_RATE_WAIT_S = 30.0  # longest a flush waits out one 429
+_MAX_RATE_WAITS = 5       # 429s waited out for one command before the whole batch repeats
 
 
 class CrmBatchSink:
@@ -103,18 +104,24 @@ class CrmBatchSink:
         return out
 
     def _one(self, command: dict, ctx: Context) -> list[Emit | Refused]:
-        """The record path, with the runtime's bounded retries; failures become Refused."""
-        for attempt in range(1, self.max_attempts + 1):
+        """The record path, with the runtime's bounded retries; failures become Refused. A
+        rate limit here is waited out for this command (the batch's upserts are written
+        already: repeating them would spend the quota again), a few times, then the batch repeats."""
+        attempt, waits = 1, 0
+        while True:
             try:
                 return list(self.sink.handle(command, ctx))
             except SkipRecord:
                 return []
-            except Backpressure:
-                raise  # a rate limit: the whole batch waits and repeats
+            except Backpressure as exc:
+                waits += 1
+                if waits > _MAX_RATE_WAITS:
+                    raise
+                self.sleep(min(exc.retry_after, _MAX_RATE_WAIT_S))
             except Retryable as exc:
-                if attempt == self.max_attempts:
+                if attempt >= self.max_attempts:
                     return [Refused(ctx, exc)]
                 self.sleep(min(2.0 ** (attempt - 1), 30.0))
+                attempt += 1
             except Exception as exc:  # noqa: BLE001 - a refused command goes to the DLQ with its reason
                 return [Refused(ctx, exc)]
-        return []

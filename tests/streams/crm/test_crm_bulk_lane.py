@@ -124,6 +124,21 @@ def test_a_small_batch_uses_sobject_collections_and_a_rerun_changes_nothing():
     assert again.dead == [] and len(again.on("documents.status")) == 12
 
 
+def test_a_rate_limit_on_the_record_path_is_waited_out_without_writing_the_batch_again():
+    fake = FakeSalesforce()
+    commands = [c for c in _backlog("salesforce", 3) if c["operation"] in ("upsert", "timeline_event")]
+    task = next(c for c in commands if c["operation"] == "timeline_event")
+    # The connector's own retries (crm.max_attempts 3) all meet 429: it raises CrmRateLimited.
+    fake.script.fail(3, 429, headers={"Retry-After": "7"}, json=[{"errorCode": "REQUEST_LIMIT_EXCEEDED",
+                     "message": "slow down"}], path_suffix=task["idempotency_key"])
+    waited: list[float] = []
+    sink = CrmBatchSink(CrmSink(_salesforce(fake), fetch=lambda ref: PDF), sleep=waited.append)
+    run = run_processor(Processor(name="crm", inputs=(IN,), batch_sink=sink, stage="crm"), [(IN, c) for c in commands])
+    assert 7.0 in waited and run.dead == []
+    assert _calls(fake)["collection"] == 4  # the upserts were written once, not again after the 429
+    assert len(run.on("documents.status")) == len(commands)
+
+
 def test_hubspot_backlog_uses_batch_upserts_through_the_processor():
     fake = FakeHubSpot()
     connector = build_connector(load_settings(crm={"hubspot": {"access_token": fake.private_app_token}}), "hubspot",
