@@ -264,6 +264,13 @@ class CrmSettings(_Section):
     backoff_base_s: float = 0.5
     backoff_max_s: float = 20.0
     timeout_s: float = 30.0
+    # record: one command at a time (latency); bulk: a checkpoint's upserts through the batch
+    # APIs (backlogs; streams/crm/batch.py). Salesforce Bulk API 2.0 from bulk_min_rows rows
+    # of one object, sObject Collections below.
+    lane: Literal["record", "bulk"] = "record"
+    bulk_min_rows: int = Field(2000, ge=1)
+    bulk_max_records: int = Field(20_000, ge=1)   # commands per checkpoint (~7 per document)
+    bulk_max_seconds: float = Field(30.0, gt=0)   # processing bound of a checkpoint
     salesforce: CrmVendorSettings = CrmVendorSettings(auth_url="https://login.salesforce.com", api_version="62.0")
     hubspot: CrmVendorSettings = CrmVendorSettings(base_url="https://api.hubapi.com",
                                                    auth_url="https://api.hubapi.com", requests_per_10s=100)

@@ -175,7 +175,13 @@ def _chunked(connector, commands: list[dict]) -> dict[str, Outcome]:
                   or (connector.name == "hubspot" and obj == "companies" and c.get("match"))]
         batched = [c for c in group if c not in single]
         for start in range(0, len(batched), size):
-            out.update(connector.upsert_many(batched[start:start + size]))
+            chunk = batched[start:start + size]
+            try:
+                out.update(connector.upsert_many(chunk))
+            except CrmPermanentError:
+                # One bad input fails a HubSpot batch as a whole (400): the one-record path
+                # writes the others and names the one the vendor refuses.
+                single = chunk + single
         for c in single:  # matching needs lookups per record: the one-record path
             try:
                 out[c["idempotency_key"]] = connector.apply(c)

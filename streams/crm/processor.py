@@ -15,6 +15,10 @@ the command's external id / idempotency key, so the replay changes nothing.
 - ``CrmRateLimited`` -> ``Backpressure(retry_after)``: the runtime pauses the partition.
 - ``CrmPermanentError``/``CrmAuthError`` -> DLQ with the vendor's error body;
   other ``CrmError`` (5xx storm, network) -> ``Retryable`` (bounded, then DLQ).
+- Lanes (``crm.lane``): ``record`` (default) applies each command as it comes, for the
+  latency of single documents; ``bulk`` (streams/crm/batch.py) collects a checkpoint's
+  commands and writes their upserts with the vendors' batch APIs (Bulk API 2.0, HubSpot and
+  Zoho batch upserts), for backlogs.
 - Outcome: a ``documents.status`` record (stage ``crm``, status created/updated/unchanged,
   detail: operation, object, CRM id) per applied command; in dry-run mode one
   ``crm.dryrun`` record per HTTP request that would have been sent (the runtime then
@@ -27,7 +31,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
-from connectors.crm import Attachment, CrmConnector
+from connectors.crm import ApplyResult, Attachment, CrmConnector
 from connectors.crm.matching import NeedsReview
 from connectors.crm.metrics import CrmMetrics
 from connectors.objectstore import ObjectRef
@@ -36,9 +40,16 @@ from inkstream.settings import Settings
 from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
-__all__ = ["CrmSink", "factory"]
+__all__ = ["CrmSink", "factory", "status_emit"]
 
 _MAX_FAILED = 10_000
+
+
+def status_emit(command: dict, result: ApplyResult) -> Emit:
+    """The ``documents.status`` (stage ``crm``) of an applied command, on either lane."""
+    detail = f"{command['operation']} {command['object']} {result.crm_id or ''} {result.detail}".strip()
+    return Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
+                                     "stage": "crm", "status": result.status, "detail": detail[:500]})
 
 
 class CrmSink:
@@ -86,9 +97,7 @@ class CrmSink:
             # Dry run: the recordings are the outcome; the runtime adds the crm/done status.
             yield from recordings
             return
-        detail = f"{command['operation']} {command['object']} {result.crm_id or ''} {result.detail}".strip()
-        yield Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
-                                        "stage": "crm", "status": result.status, "detail": detail[:500]})
+        yield status_emit(command, result)
 
     def _review(self, command: dict, why: str) -> Iterator[Emit]:
         self.held[command["idempotency_key"]] = None
@@ -154,5 +163,12 @@ def factory(settings: Settings) -> Processor:
     connector = build_connector(settings, settings.crm.crm, client=client, metrics=metrics)
     store = open_store(settings)
     sink = CrmSink(connector, fetch=store.get, metrics=metrics)
+    if settings.crm.lane == "bulk":  # a backlog: the batch APIs at each checkpoint (streams/crm/batch.py)
+        from streams.crm.batch import CrmBatchSink
+        return Processor(name="crm", inputs=("crm.commands",), stage="crm",
+                         batch_sink=CrmBatchSink(sink, bulk_min_rows=settings.crm.bulk_min_rows),
+                         batch_max_records=settings.crm.bulk_max_records,
+                         batch_max_seconds=settings.crm.bulk_max_seconds,
+                         retry_backoff_s=1.0, registry=registry)
     return Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm",
                      max_attempts=3, retry_backoff_s=1.0, retry_backoff_max_s=30.0, registry=registry)

@@ -23,12 +23,14 @@ Running it: ``inkstream run ocr --workers 4 --metrics-port 9400`` (``/metrics``,
 Guarantees: Kafka→Kafka processors are exactly-once (one transaction per batch holds the
 outputs, DLQ records, documents.status records and consumed offsets); ``sink=True`` and
 ``batch_sink=`` processors are at-least-once (offsets committed after the side effect).
+A ``batch_sink``'s ``flush()`` may hand back ``Emit`` and ``Refused`` records (statuses, a row
+the vendor refused): they are produced and delivered before the offsets are committed.
 Failures: ``Retryable`` is retried ``max_attempts`` times with backoff, ``Backpressure``
 pauses the partitions, anything else goes to ``<input>.dlq`` with the original bytes.
 """
 
 from streams.runtime.processor import (
-    Backpressure, BatchSink, Context, Emit, Handler, Processor, Retryable, SkipRecord,
+    Backpressure, BatchSink, Context, Emit, Handler, Processor, Refused, Retryable, SkipRecord,
 )
 
-__all__ = ["Processor", "Emit", "Context", "SkipRecord", "Backpressure", "Retryable", "BatchSink", "Handler"]
+__all__ = ["Processor", "Emit", "Context", "SkipRecord", "Backpressure", "Retryable", "BatchSink", "Refused", "Handler"]

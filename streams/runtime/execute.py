@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from inkstream import __version__
 from inkstream.errors import RecordErased, SchemaError
 from schemas.codec import Codec
-from streams.runtime.processor import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+from streams.runtime.processor import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
 
 __all__ = ["Incoming", "Produced", "Outcome", "Runner", "dead_letter", "status_record", "dlq_topic"]
 
@@ -126,6 +126,9 @@ class Runner:
         self.proc, self.codec, self._topic_name = proc, codec, topic_name
         self.settings, self.sleep = settings, sleep
         self._topics: dict[str, str] = {}
+        # Batch sink: the records added since the last flush, by position, so a row the
+        # flush refuses gets its DeadLetter with the original bytes.
+        self._added: dict[tuple[str, int, int], tuple[Incoming, dict]] = {}
 
     def topic_name(self, logical: str) -> str:
         """Physical name of a logical topic (cached: it is on every output's path)."""
@@ -142,6 +145,7 @@ class Runner:
             return Outcome("erased", reason=f"document {exc.doc_id} was erased", doc_id=exc.doc_id)
 
     def _execute(self, msg: Incoming) -> Outcome:
+        self._msg = msg
         try:
             if msg.value is None:
                 raise SchemaError("record has no value (tombstone)")
@@ -173,17 +177,45 @@ class Runner:
     def _attempt(self, record: dict, ctx: Context, attempt: int) -> Outcome:
         if self.proc.batch_sink is not None:
             self.proc.batch_sink.add(record, ctx)
+            self._added[(ctx.topic, ctx.partition, ctx.offset)] = (self._msg, record)
             return Outcome("ok", attempts=attempt)
         emits = list(self.proc.handle(record, ctx) or ())
+        return Outcome("ok", produced=self._encode(emits, record), emits=emits, attempts=attempt)
+
+    def _encode(self, emits: list[Emit], record: dict | None, *, statuses: bool = True) -> list[Produced]:
         produced = []
         for emit in emits:
             if not isinstance(emit, Emit):
                 raise TypeError(f"handle() must yield Emit, got {type(emit).__name__}")
             topic = self.topic_name(emit.topic)
             produced.append(Produced(topic, _key_bytes(emit.resolved_key), self.codec.encode(topic, emit.value)))
-        if self.proc.stage:
+        if self.proc.stage and statuses:
             produced += self._statuses(emits, record)
-        return Outcome("ok", produced=produced, emits=emits, attempts=attempt)
+        return produced
+
+    def flush_sink(self) -> Outcome:
+        """Flush the batch sink; its Emits and Refused rows as one Outcome to produce before
+        the offsets are committed (emits first, then status and DLQ records). An exception
+        from ``flush()`` propagates: the caller repeats the batch."""
+        added, self._added = self._added, {}
+        items = list(self.proc.batch_sink.flush() or ())
+        emits = [i for i in items if not isinstance(i, Refused)]
+        produced = self._encode(emits, None, statuses=False)
+        if self.proc.stage:  # a ``done`` status per document, with its first emit's trace
+            first: dict[str, Emit] = {}
+            for emit in emits:
+                if emit.topic != "documents.status" and isinstance(emit.value.get("doc_id"), str):
+                    first.setdefault(emit.value["doc_id"], emit)
+            for emit in first.values():
+                produced += self._statuses([emit], emit.value)
+        for item in items:
+            if isinstance(item, Refused):
+                position = (item.ctx.topic, item.ctx.partition, item.ctx.offset)
+                if position not in added:
+                    raise ValueError(f"flush() refused {position}, which was not added since the last flush")
+                msg, record = added[position]
+                produced += self._dead(msg, item.error, 1, record).produced
+        return Outcome("ok", produced=produced, emits=emits, attempts=1)
 
     def _statuses(self, emits: list[Emit], record: dict) -> list[Produced]:
         topic = self.topic_name("documents.status")

@@ -12,7 +12,8 @@ processing them); records of a batch cut by the time bound are carried into the 
 transaction, and on an abort or a backpressure pause the partitions are rewound (seek).
 
 At-least-once (``sink=True`` / ``batch_sink``): the producer is flushed, the batch sink
-flushed, then the offsets committed synchronously; a crash in between repeats the batch.
+flushed, the records its flush returned (statuses, DLQ records of refused rows) produced
+and delivered, then the offsets committed synchronously; a crash in between repeats the batch.
 
 Every wait on the producer is bounded. One that runs out (a producer stuck without an
 idempotence PID after a broker restart) or a fatal producer error replaces the producer
@@ -348,6 +349,25 @@ class Worker:
             self._in_txn = False
 
     def _commit_at_least_once(self, tps: list[TopicPartition]) -> None:
+        self._deliver()
+        if self.proc.batch_sink is not None:
+            try:
+                flushed = self.runner.flush_sink()
+            except Exception as exc:  # noqa: BLE001 - the sink's failure is retried, never swallowed
+                self.metrics.checkpoint("failed").inc()
+                log.warning("%s: sink flush failed, repeating the batch: %s", self.proc.name, exc)
+                time.sleep(self.proc.retry_backoff_s)
+                raise _AbortBatch() from exc
+            if flushed.produced:  # the flush's records are delivered before the offsets move
+                self._count_flushed(flushed)
+                self._produce(flushed.produced)
+                self._deliver()
+        if tps:
+            self._commit_offsets(tps)
+        self.metrics.checkpoint("committed").inc()
+
+    def _deliver(self) -> None:
+        """Wait until every record produced so far is delivered, or repeat the batch."""
         undelivered = self.producer.flush(_FLUSH_TIMEOUT_S)
         if undelivered:
             self.metrics.checkpoint("failed").inc()
@@ -360,17 +380,15 @@ class Worker:
             self.metrics.checkpoint("failed").inc()
             log.warning("%s: %d deliveries failed (%s); repeating the batch", self.proc.name, len(errors), errors[0])
             raise _AbortBatch()
-        try:
-            if self.proc.batch_sink is not None:
-                self.proc.batch_sink.flush()
-        except Exception as exc:  # noqa: BLE001 - the sink's failure is retried, never swallowed
-            self.metrics.checkpoint("failed").inc()
-            log.warning("%s: sink flush failed, repeating the batch: %s", self.proc.name, exc)
-            time.sleep(self.proc.retry_backoff_s)
-            raise _AbortBatch() from exc
-        if tps:
-            self._commit_offsets(tps)
-        self.metrics.checkpoint("committed").inc()
+
+    def _count_flushed(self, flushed: Outcome) -> None:
+        for emit in flushed.emits:
+            self._counts[("out", emit.topic)] += 1
+        for item in flushed.produced:
+            if item.topic.endswith(".dlq"):
+                logical = self._logical.get(item.topic[:-len(".dlq")], "?")
+                self.metrics.dlq(logical).inc()
+                self.metrics.errors(logical, "Refused").inc()
 
     def _commit_offsets(self, tps: list[TopicPartition]) -> None:
         """Commit, riding out a broker restart or coordinator move (retriable errors); if it

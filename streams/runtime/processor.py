@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
-    "Emit", "Context", "Processor", "Handler", "BatchSink",
+    "Emit", "Context", "Processor", "Handler", "BatchSink", "Refused",
     "SkipRecord", "Backpressure", "Retryable",
 ]
 
@@ -95,6 +95,17 @@ class Context:
 Handler = Callable[[dict, Context], "Iterable[Emit] | None"]
 
 
+@dataclass(frozen=True)
+class Refused:
+    """What a batch sink's ``flush()`` returns for one added record it refused for good
+    (the vendor rejected that row): ``ctx`` is the Context ``add`` received. The runtime
+    writes the record's DeadLetter (original bytes, ``error``'s type and message) and, with
+    ``stage=``, a ``failed`` documents.status, like a record ``handle`` failed on."""
+
+    ctx: Context
+    error: BaseException
+
+
 @runtime_checkable
 class BatchSink(Protocol):
     """A batching side-effect sink (e.g. the audit sink writing ClickHouse).
@@ -109,11 +120,18 @@ class BatchSink(Protocol):
     rows dedupes on ``event_id`` (every inkstream record carries a unique one), e.g. a
     ReplacingMergeTree keyed on ``event_id`` or an insert that skips known ids.
     ``add`` may raise SkipRecord; any other exception from ``add`` sends that record to
-    the DLQ (a poison record must not block the sink)."""
+    the DLQ (a poison record must not block the sink).
+
+    ``flush()`` may return what the batch produced: :class:`Emit` records (status records,
+    outputs) and :class:`Refused` records (rows refused for good: their DLQ records). The
+    runtime produces them and waits for their delivery *before* it commits the offsets, so
+    they are at-least-once too (a crash after the flush repeats the batch and its records;
+    status records carry fresh event ids, readers take the latest per document). If
+    producing them fails, the whole batch repeats, flush included."""
 
     def add(self, record: dict, ctx: Context) -> None: ...
 
-    def flush(self) -> None: ...
+    def flush(self) -> "Iterable[Emit | Refused] | None": ...
 
 
 @dataclass(frozen=True)

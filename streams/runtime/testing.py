@@ -74,12 +74,19 @@ def run_processor(proc: Processor, records: list[tuple], *, settings: Any = None
         _collect(run, codec, outcome)
         pending += 1
         if proc.batch_sink is not None and pending >= proc.batch_max_records:
-            proc.batch_sink.flush()
-            run.flushes, pending = run.flushes + 1, 0
+            _flush(runner, run, codec)
+            pending = 0
     if proc.batch_sink is not None and pending:
-        proc.batch_sink.flush()
-        run.flushes += 1
+        _flush(runner, run, codec)
     return run
+
+
+def _flush(runner: Runner, run: TestRun, codec: Codec) -> None:
+    """The loop's checkpoint: the sink's flush and the records it hands back."""
+    outcome = runner.flush_sink()
+    run.flushes += 1
+    run.outcomes.append(outcome)
+    _collect(run, codec, outcome)
 
 
 def _until_not_backpressure(runner: Runner, msg: Incoming, run: TestRun) -> Outcome:

@@ -14,7 +14,8 @@ from kafka_helpers import ingested
 
 from inkstream.settings import load_settings
 from schemas.codec import Codec
-from streams.runtime import Backpressure, Processor
+from streams.records import envelope
+from streams.runtime import Backpressure, Emit, Processor, Refused
 from streams.runtime.examples import OUTPUT_NAMESPACE, relay
 from streams.runtime.loop import Worker, group_id
 from streams.runtime.memory import MemoryBroker, MemoryConsumer, MemoryProducer
@@ -184,6 +185,69 @@ def test_an_at_least_once_sink_commits_offsets_only_after_a_successful_flush(set
     h.drain()
     assert sorted(sink.flushed) == sorted(r["doc_id"] for r in records)
     assert h.worker.metrics.checkpoint("failed")._value.get() == 1
+
+
+class WritingSink:
+    """Writes each batch at flush (a vendor's batch API); refuses the rows named poison.pdf
+    (the vendor's per-row error) and hands back a status record per written row."""
+
+    def __init__(self) -> None:
+        self.pending: dict = {}
+        self.written: list[str] = []
+
+    def add(self, record, ctx) -> None:
+        self.pending[(ctx.topic, ctx.partition, ctx.offset)] = (record, ctx)
+
+    def flush(self):
+        batch, self.pending = self.pending, {}
+        for record, ctx in batch.values():
+            if record["filename"] == "poison.pdf":
+                yield Refused(ctx, ValueError(f"INVALID_FIELD: {record['doc_id']} refused by the vendor"))
+                continue
+            self.written.append(record["doc_id"])
+            yield Emit("documents.status", {**envelope(record["doc_id"], producer="t"), "stage": "sink",
+                                            "status": "written", "detail": None})
+
+
+def statuses(h: Harness) -> Counter:
+    return Counter((v["doc_id"], v["status"]) for v in (
+        CODEC.decode(m.value()) for m in h.broker.committed_records(h.settings.topics.name("documents.status"))))
+
+
+def test_a_batch_sinks_flush_records_are_delivered_before_the_offsets_are_committed(settings):
+    records = ingested(12, poison_every=4)
+    sink = WritingSink()
+    proc = Processor(name="sink", inputs=(IN,), batch_sink=sink, stage="sink", retry_backoff_s=0.0)
+    h = started(Harness(settings, proc, records, partitions=1))
+    seen_at_commit: list[int] = []
+    commit = h.consumer.commit
+    h.consumer.commit = lambda **kw: (seen_at_commit.append(sum(statuses(h).values())), commit(**kw))[1]
+    h.drain()
+    good = [r["doc_id"] for r in records if r["filename"] != "poison.pdf"]
+    poison = [r for r in records if r["filename"] == "poison.pdf"]
+    assert sorted(sink.written) == sorted(good)
+    # Every status of the batch was in the log when its offsets moved.
+    assert seen_at_commit and seen_at_commit[-1] == len(records)
+    assert statuses(h) == Counter({**{(d, "written"): 1 for d in good}, **{(r["doc_id"], "failed"): 1 for r in poison}})
+    dead = h.dead()
+    assert [d["value"] for d in dead] == [CODEC.encode(IN, r) for r in poison]  # the original bytes
+    assert all("INVALID_FIELD" in d["error"] and d["error_type"] == "ValueError" for d in dead)
+    assert h.worker.metrics.dlq(IN)._value.get() == len(poison)
+
+
+def test_a_failure_producing_the_flush_records_repeats_the_batch_before_any_commit(settings):
+    records = ingested(6, poison_every=3)
+    sink = WritingSink()
+    proc = Processor(name="sink", inputs=(IN,), batch_sink=sink, stage="sink", retry_backoff_s=0.0)
+    h = started(Harness(settings, proc, records, partitions=1))
+    h.producers[0].fail_next("produce", KafkaError(KafkaError._INCONSISTENT, "sequence gap", fatal=True))
+    h.worker.step()
+    assert h.committed_offsets() == 0 and len(h.producers) == 2  # renewed, nothing committed
+    h.drain()
+    good = [r["doc_id"] for r in records if r["filename"] != "poison.pdf"]
+    assert sorted(sink.written) == sorted(good * 2)  # at-least-once: the batch was written again
+    assert {d for d, s in statuses(h)} == {r["doc_id"] for r in records}  # nothing lost
+    assert len(h.dead()) >= 2 and {d["offset"] for d in h.dead()} == {2, 5}
 
 
 def test_a_rebalance_hands_the_uncommitted_rest_to_the_next_owner_without_doubles(settings):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from kafka_helpers import ingested
 
-from schemas.codec import decode, encode
+from schemas.codec import decode, default_codec, encode
 from streams.records import envelope
-from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+from streams.runtime import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
 from streams.runtime.testing import run_processor
 
 IN = "documents.status"
@@ -139,6 +139,35 @@ def test_batch_sink_gets_every_record_and_is_flushed_per_batch() -> None:
     run = run_processor(proc, [(IN, status(f"d{i}")) for i in range(5)])
     assert sink.written == [["d0", "d1"], ["d3"], ["d4"]] and run.flushes == 3
     assert [d["error_type"] for d in run.dead] == ["ValueError"]
+
+
+class RefusingSink:
+    """Hands back a status per written record and refuses d1 at flush."""
+
+    def __init__(self) -> None:
+        self.buffer: list = []
+
+    def add(self, record, ctx) -> None:
+        self.buffer.append((record, ctx))
+
+    def flush(self):
+        batch, self.buffer = self.buffer, []
+        for record, ctx in batch:
+            if record["doc_id"] == "d1":
+                yield Refused(ctx, ValueError("DUPLICATE_VALUE: refused by the vendor"))
+            else:
+                yield Emit("documents.status", {**envelope(record["doc_id"], producer="t"), "stage": "crm",
+                                                "status": "created", "detail": None})
+
+
+def test_a_batch_sinks_flush_records_come_back_as_statuses_and_dead_letters() -> None:
+    proc = Processor(name="bulk", inputs=(IN,), batch_sink=RefusingSink(), stage="crm", batch_max_records=2)
+    records = [(IN, status(f"d{i}")) for i in range(3)]
+    run = run_processor(proc, records)
+    assert [(s["doc_id"], s["status"]) for s in run.on("documents.status")] == [("d0", "created"), ("d2", "created")]
+    assert [(d["offset"], d["error_type"]) for d in run.dead] == [(1, "ValueError")]
+    assert "DUPLICATE_VALUE" in run.dead[0]["error"] and default_codec().decode(run.dead[0]["value"], IN) == records[1][1]
+    assert [(s["doc_id"], s["status"]) for s in run.statuses] == [("d1", "failed")]
 
 
 @pytest.mark.parametrize("kwargs", [dict(inputs=()), dict(handle=None), dict(max_attempts=0)])
