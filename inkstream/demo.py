@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["register", "PROCESSES", "DEMO_MODES", "DEMO_EXTRACTOR"]
+__all__ = ["register", "PROCESSES"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # name -> (argv after `inkstream`, health port). Ports sit away from the stack's.
@@ -36,9 +36,6 @@ PROCESSES = {
 
 DEMO_MODES = {"INKSTREAM_ENVIRONMENT": "development", "INKSTREAM_CRM__DRY_RUN": "true",
               "INKSTREAM_ESIGN__PROVIDER": "simulated"}
-# The multilingual rules (issue 11): the samples include a German invoice, which rules-1 (the
-# production default) classifies `unknown`; on the six English samples rules-3 reads the same.
-DEMO_EXTRACTOR = {"INKSTREAM_EXTRACTION__VERSION": "rules-3"}
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +56,7 @@ def register(app: typer.Typer) -> None:
 
         # The demo is explicitly local: development secrets, a CRM dry run, simulated e-sign;
         # set in the environment so every process it starts runs in the same modes.
-        for var, value in {**DEMO_MODES, **DEMO_EXTRACTOR}.items():
+        for var, value in DEMO_MODES.items():
             os.environ.setdefault(var, value)
         console = Console()
         if not console.is_terminal:  # logs and CI: wide enough for the report table
