@@ -1,5 +1,6 @@
-"""The review page shows the document types issue 11 added (credit note, receipt, other,
-unknown) and an e-invoice's fields, whose values come from its XML and have no box."""
+"""The review page lists and opens the document types issue 11 added (credit note, receipt,
+other, unknown) and shows an e-invoice's fields, whose values come from its XML and have no box
+(test_app.py checks the document page of a credit note)."""
 
 from __future__ import annotations
 
@@ -34,13 +35,14 @@ def test_a_document_of_each_new_type_is_listed_and_opened_with_its_type(review, 
     review.queue.apply(record)
     client = TestClient(review.app)
     assert login(client).status_code == 303
+    shown = doc_type.replace("_", " ")  # "credit note"
     listing = client.get("/review", headers={"accept": "text/html"}).text
     row = listing[listing.index(record["doc_id"]):]
     row = row[:row.index("</tr>")]
-    assert f"<td>{doc_type}</td>" in row and "total_amount" in row
+    assert f"<td>{shown}</td>" in row and "total_amount" in row
     page = client.get(f"/review/docs/{record['doc_id']}")
     assert page.status_code == 200
-    assert f"<strong>{doc_type}</strong>" in page.text
+    assert f"<strong>{shown}</strong>" in page.text
 
 
 def test_an_e_invoice_whose_page_disagrees_shows_the_xml_values_and_the_reason(review):
@@ -62,4 +64,4 @@ def test_an_e_invoice_whose_page_disagrees_shows_the_xml_values_and_the_reason(r
     assert "the page shows &#39;7833.70&#39;" in html
     assert 'name="field.iban" value="DE89370400440532013000"' in html
     assert 'id="box-iban"' not in html  # an XML value has no place on the page to draw
-    assert "e-invoice" in html
+    assert "read (e-invoice)" in html  # where the value was read
