@@ -216,6 +216,9 @@ class DemoRun:
 
 
 def _sources(record: dict) -> str:
-    """Where the fields' values came from, most first: "e-invoice 13", "text 11, ocr 1"."""
-    counts = Counter(f.get("source") or "?" for f in record.get("fields") or [] if f.get("normalized") is not None)
+    """Where the fields' values came from, most first: "e-invoice 13", "text 11, ocr 1".
+    A value with no source after a review is the reviewer's."""
+    unsourced = "reviewer" if record.get("review") else "?"
+    counts = Counter(f.get("source") or unsourced for f in record.get("fields") or []
+                     if f.get("normalized") is not None)
     return ", ".join(f"{source} {n}" for source, n in counts.most_common()) or "-"

@@ -9,3 +9,5 @@ def test_sources_counts_fields_with_a_value_by_source_most_first():
     assert _sources({"fields": fields}) == "e-invoice 2, text 1"
     assert _sources({"fields": []}) == "-"
     assert _sources({}) == "-"
+    typed = [{"normalized": "42625.00", "source": None}, {"normalized": "EUR", "source": "ocr"}]
+    assert _sources({"fields": typed, "review": {"reviewer": "ana"}}) == "reviewer 1, ocr 1"
