@@ -354,6 +354,8 @@ def generate_set(count: int, seed: int = 1000, scanned_share: float = 0.6) -> li
 
 def demo_samples() -> dict[str, GenDoc]:
     """The small set shipped in ``samples/`` (file name -> document)."""
+    from bench.docgen_intl import make_facturx, make_rechnung  # the e-invoice and the German invoice
+
     return {
         "contract-digital.pdf": make_contract(7),
         "contract-scanned.pdf": scan(make_contract(4), "skew1.2", 4),
@@ -361,6 +363,8 @@ def demo_samples() -> dict[str, GenDoc]:
         "invoice-scanned.pdf": scan(make_invoice(12), "skew-0.8+jpeg", 12),
         "invoice-scanned-rotated.pdf": scan(make_invoice(14), "rot90", 14),
         "contract-scanned-blurred-amount.pdf": blur_value(make_contract(2), "Total Contract Value:"),
+        "invoice-facturx.pdf": make_facturx(),
+        "rechnung-digital.pdf": make_rechnung(),
     }
 
 

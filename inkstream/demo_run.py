@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -175,8 +176,8 @@ class DemoRun:
 
     def _report(self, tracker: Tracker, audit) -> None:
         table = Table(title="What happened to each document")
-        for column in ("document", "type", "outcome", "party", "amount", "fields right", "CRM commands",
-                       "signature"):
+        for column in ("document", "type", "read from", "outcome", "party", "amount", "fields right",
+                       "CRM commands", "signature"):
             table.add_column(column, overflow="fold")
         for doc_id, name in self.docs.items():
             view = tracker.view(doc_id)
@@ -194,7 +195,7 @@ class DemoRun:
             if view.dead:
                 signature = f"DLQ: {view.dead[-1]['error'][:60]}"
             table.add_row(
-                f"{name}\n…{doc_id[-8:]}", record.get("doc_type", "?"), outcome,
+                f"{name}\n…{doc_id[-8:]}", record.get("doc_type", "?"), _sources(record), outcome,
                 fields.get("counterparty") or fields.get("customer") or "-",
                 f"{fields.get('total_amount') or '?'} {fields.get('currency') or ''}",
                 f"{right}/{len(truth)}" if truth else "-",
@@ -212,3 +213,12 @@ class DemoRun:
     def _progress(self) -> Progress:
         return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=self.console, transient=False)
+
+
+def _sources(record: dict) -> str:
+    """Where the fields' values came from, most first: "e-invoice 13", "text 11, ocr 1".
+    A value with no source after a review is the reviewer's."""
+    unsourced = "reviewer" if record.get("review") else "?"
+    counts = Counter(f.get("source") or unsourced for f in record.get("fields") or []
+                     if f.get("normalized") is not None)
+    return ", ".join(f"{source} {n}" for source, n in counts.most_common()) or "-"
