@@ -212,8 +212,7 @@ def document_keys(settings: Any) -> DocumentKeys:
         with _lock:
             keys = _stores.get(where)
             if keys is None:
-                keys = _stores[where] = KafkaDocumentKeys(settings.kafka.bootstrap, topic, key_provider(settings),
-                                                          client=settings.kafka.client)
+                keys = _stores[where] = KafkaDocumentKeys(settings, topic, key_provider(settings))
             return keys
     directory = Path(c.document_keys_path(settings.data_dir)).absolute()
     where = (str(directory), str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds)

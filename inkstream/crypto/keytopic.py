@@ -47,14 +47,15 @@ class KafkaDocumentKeys(DocumentKeys):
 
     One instance per process (it runs one follower thread); ``close()`` stops it."""
 
-    def __init__(self, bootstrap: str, topic: str, provider: KeyProvider, *, client: dict | None = None,
-                 ready_timeout: float = 30.0) -> None:
+    def __init__(self, settings, topic: str, provider: KeyProvider, *, ready_timeout: float = 30.0) -> None:
         from confluent_kafka import Consumer, Producer
+
+        from inkstream.kafka_config import client_config
 
         self.provider, self.topic = provider, topic
         self.cache_seconds = float("inf")  # an erasure evicts at once; nothing to time out
-        self._conf = {"bootstrap.servers": bootstrap, **(client or {})}
-        _ensure_topic(self._conf, topic)
+        self._conf = client_config(settings)  # the cluster's security settings, like every client
+        _ensure_topic(settings, topic)
         self._producer = Producer({**self._conf, "enable.idempotence": True, "acks": "all"})
         self._consumer = Consumer({**self._conf, "group.id": f"inkstream-keys-{uuid.uuid4().hex}",
                                    "enable.auto.commit": False, "auto.offset.reset": "earliest"})
@@ -192,11 +193,13 @@ class KafkaDocumentKeys(DocumentKeys):
             self._meta.close()
 
 
-def _ensure_topic(conf: dict, topic: str) -> None:
+def _ensure_topic(settings, topic: str) -> None:
     """The key topic exists, compacted, one partition (one order for every document)."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient(conf)
+    from inkstream.kafka_config import client_config
+
+    admin = AdminClient(client_config(settings))
     if topic in admin.list_topics(timeout=10).topics:
         return
     futures = admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1, config=TOPIC_CONFIG)])

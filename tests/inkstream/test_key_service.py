@@ -68,10 +68,8 @@ def test_vault_is_a_drop_in_key_provider_for_document_keys(vault, tmp_path) -> N
 @pytest.mark.stack
 def test_two_hosts_share_keys_and_an_erasure_reaches_the_other_within_seconds(settings, vault) -> None:
     topic = settings.topics.name("keys.documents")
-    host_a = KafkaDocumentKeys(settings.kafka.bootstrap, topic, VaultTransit(vault.url, vault.token),
-                               client=settings.kafka.client)
-    host_b = KafkaDocumentKeys(settings.kafka.bootstrap, topic, VaultTransit(vault.url, vault.token),
-                               client=settings.kafka.client)
+    host_a = KafkaDocumentKeys(settings, topic, VaultTransit(vault.url, vault.token))
+    host_b = KafkaDocumentKeys(settings, topic, VaultTransit(vault.url, vault.token))
     try:
         writer, reader = Codec(keys=host_a, seal=True), Codec(keys=host_b)
         doc, kept = _doc(), _doc()
@@ -91,8 +89,7 @@ def test_two_hosts_share_keys_and_an_erasure_reaches_the_other_within_seconds(se
         with pytest.raises(RecordErased):
             writer.encode("esign.events", signed(doc))
         # A third process started later learns the erasure from the topic, and the key of the other.
-        late = KafkaDocumentKeys(settings.kafka.bootstrap, topic, VaultTransit(vault.url, vault.token),
-                                 client=settings.kafka.client)
+        late = KafkaDocumentKeys(settings, topic, VaultTransit(vault.url, vault.token))
         try:
             with pytest.raises(KeyDestroyed):
                 late.key(doc, create=False)
@@ -108,8 +105,7 @@ def test_two_hosts_share_keys_and_an_erasure_reaches_the_other_within_seconds(se
 @pytest.mark.stack
 def test_two_hosts_racing_to_make_a_documents_key_agree_on_one(settings, vault) -> None:
     topic = settings.topics.name("keys.documents")
-    hosts = [KafkaDocumentKeys(settings.kafka.bootstrap, topic, VaultTransit(vault.url, vault.token),
-                               client=settings.kafka.client) for _ in range(2)]
+    hosts = [KafkaDocumentKeys(settings, topic, VaultTransit(vault.url, vault.token)) for _ in range(2)]
     try:
         for _ in range(3):
             doc, got = _doc(), [None, None]
