@@ -64,7 +64,7 @@ def install_log_redaction() -> None:
         record = base(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string: logging reports it later, unredacted args dropped
+        except Exception:  # noqa: BLE001 - a bad format string: logging reports it later, unredacted args dropped
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import fastavro
 
-from inkstream.errors import SchemaError
 from schemas.codec import HISTORY_DIR, SCHEMA_DIR, _plain
 
 __all__ = ["IncompatibleSchema", "releases", "latest_release", "check_record", "resolve"]

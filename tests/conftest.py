@@ -21,7 +21,7 @@ if os.environ.get("CI"):
 os.environ.setdefault("INKSTREAM_ENVIRONMENT", "development")
 os.environ.setdefault("INKSTREAM_ESIGN__PROVIDER", "simulated")
 
-from inkstream.settings import Settings, load_settings
+from inkstream.settings import Settings, load_settings  # noqa: E402 - after the environment above
 
 
 def _stack_s3_credentials_to_env() -> None:

@@ -65,7 +65,7 @@ def ingest_paths(files: list[Path], settings, *, priority: str = "normal", sourc
         for path, result in pending:
             try:
                 result.delivered.result(timeout=60)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any delivery failure is reported per file
                 summary.failed.append((str(path), f"not acknowledged by Kafka: {exc}"))
                 continue
             if result.duplicate:

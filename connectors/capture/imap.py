@@ -73,7 +73,7 @@ class ImapPoller:
         finally:
             try:
                 conn.logout()
-            except Exception:  # the connection may already be gone; nothing to clean up
+            except Exception:  # noqa: BLE001 - the connection may already be gone; nothing to clean up
                 pass
 
     def run(self, stop: threading.Event, interval_s: float = 60.0) -> None:
@@ -84,7 +84,7 @@ class ImapPoller:
                     log.info("IMAP: handled %d new message(s) in %s", handled, self.mailbox)
             except (ConnectorError, OSError) as exc:
                 log.warning("IMAP poll failed, retrying in %.0f s: %s", interval_s, exc)
-            except Exception as exc:  # imaplib.IMAP4.error and friends: keep polling
+            except Exception as exc:  # noqa: BLE001 - imaplib.IMAP4.error and friends: keep polling
                 log.warning("IMAP error, retrying in %.0f s: %s", interval_s, exc)
             stop.wait(interval_s)
 
@@ -95,7 +95,7 @@ class ImapPoller:
         try:
             found = documents_from_mail(parse_mail(data[0][1]), source="imap", source_ref=self._source_ref,
                                         envelope_sender=None, inline_min_bytes=self._inline_min)
-        except Exception as exc:  # malformed mail: note it and move on, never block the mailbox
+        except Exception as exc:  # noqa: BLE001 - malformed mail: note it and move on, never block the mailbox
             log.warning("IMAP: UID %s is not readable mail (%s); skipped", uid, exc)
             return
         for doc in found.documents:

@@ -147,7 +147,7 @@ def _settle(delivered: Future, doc: CapturedDocument, result: IngestResult, stor
     if failed and not result.duplicate:
         try:
             store.discard(result.original)
-        except Exception:  # best effort: the orphan is then visible as a duplicate_of without record
+        except Exception:  # noqa: BLE001 - best effort: the orphan is then visible as a duplicate_of without record
             log.warning("could not remove %s after a failed delivery", result.original.key)
     if metrics:
         outcome = "error" if failed else "duplicate" if result.duplicate else "ingested"

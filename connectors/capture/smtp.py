@@ -54,7 +54,7 @@ class CaptureHandler:
                                         envelope_sender=envelope.mail_from, inline_min_bytes=self._inline_min)
         except CaptureError as exc:
             return f"550 5.6.0 {_one_line(str(exc))}"
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any unreadable message is a 554, never a crashed listener
             return f"554 5.6.0 Not a readable mail message: {_one_line(str(exc))}"
         if not found.documents:
             return "550 5.6.0 No PDF or image attachment found"

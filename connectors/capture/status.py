@@ -122,7 +122,7 @@ class StatusView:
                 except RecordErased as exc:  # its subject was erased: the document is gone
                     with self._lock:
                         self._latest.pop(exc.doc_id, None)
-                except Exception as exc:  # one bad record must not blind the whole view
+                except Exception as exc:  # noqa: BLE001 - one bad record must not blind the whole view
                     log.warning("status view: undecodable record at %s/%s: %s",
                                 msg.partition(), msg.offset(), exc)
         finally:
@@ -139,7 +139,7 @@ class StatusView:
             with self._lock:
                 self._owners.pop(exc.doc_id, None)
             return
-        except Exception as exc:  # unreadable: its status stays admin-only (fail closed)
+        except Exception as exc:  # noqa: BLE001 - unreadable: its status stays admin-only (fail closed)
             log.warning("status view: undecodable ingested record at %s/%s: %s",
                         msg.partition(), msg.offset(), exc)
             return

@@ -14,7 +14,6 @@ seconds). Audited like the CLI: the privacy functions record ``subject.export`` 
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import threading

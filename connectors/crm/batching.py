@@ -75,8 +75,8 @@ class _SalesforceLane:
         field = c["external_id_field"]
         return BulkRow(ref=c["idempotency_key"], key=key or c["external_id"],
                        fields={k: v for k, v in split_fields(c.get("fields"))[0].items() if k != field},
-                       relationships={l["relationship"]: (l["external_id_field"], l["external_id"])
-                                      for l in c.get("links", []) if l.get("relationship")})
+                       relationships={link["relationship"]: (link["external_id_field"], link["external_id"])
+                                      for link in c.get("links", []) if link.get("relationship")})
 
     def _write(self, obj: str, field: str, rows: list[BulkRow], operation: str = "upsert") -> dict[str, Outcome]:
         # One row per key (a job refuses a key twice); every command of that key shares its outcome.

@@ -300,7 +300,7 @@ def _template_names(template: str) -> list[str]:
 def _check_sources(spec: _Sourced, path: tuple) -> list[Issue]:
     issues = [Issue(path + ("from",), f"unknown field name {s!r} (known: {', '.join(sorted(KNOWN_SOURCES))})")
               for s in spec.sources if s not in KNOWN_SOURCES]
-    for i, (name, arg) in enumerate(spec.transform):
+    for name, arg in spec.transform:
         why = check_arg(name, arg)
         if why:
             issues.append(Issue(path + ("transform",), why))
@@ -341,8 +341,8 @@ def lint(mapping: Mapping) -> list[Issue]:
             if src not in KNOWN_SOURCES:
                 issues.append(Issue(base + ("match", kind), f"unknown field name {src!r}"))
         if "amount" in spec.match and not any(
-                mapping.objects[l.to].object == ACCOUNT_OBJECT[mapping.crm]
-                for l in spec.links if l.to in mapping.objects):
+                mapping.objects[link.to].object == ACCOUNT_OBJECT[mapping.crm]
+                for link in spec.links if link.to in mapping.objects):
             issues.append(Issue(base + ("match", "amount"),
                                 f"an amount rule looks for open deals of an account: link this object to "
                                 f"a {ACCOUNT_OBJECT[mapping.crm]} role"))

@@ -48,7 +48,7 @@ def _known_envelope(settings, doc_id: str) -> str | None:
             reader.catch_up(timeout_s=10)
         finally:
             reader.close()
-    except Exception:  # no broker: the simulation still works with a fresh envelope id
+    except Exception:  # noqa: BLE001 - no broker: the simulation still works with a fresh envelope id
         return None
     matches = book.for_doc(doc_id)
     return max(matches, key=lambda s: s["occurred_at"])["envelope_id"] if matches else None

@@ -15,7 +15,6 @@ Errors: ``WebhookError(ConnectorError)``; ``DeliveryFailed`` marks a job that ra
 
 from inkstream.errors import DeliveryFailed  # noqa: F401 - defined in the one error tree
 from inkstream.errors import WebhookError  # noqa: F401 - defined in the one error tree
-from inkstream.errors import ConnectorError
 
 __all__ = ["WebhookError", "DeliveryFailed", "EVENT_TYPES"]
 

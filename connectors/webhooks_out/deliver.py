@@ -79,7 +79,7 @@ def deliverer(subs: Subscriptions, client: Any, cfg: Any, codec: Any,
             status = resp.status_code
         except WebhookError as exc:
             error = f"refused: {exc}"[:200]
-        except Exception as exc:  # httpx.HTTPError and friends: the receiver is unreachable
+        except Exception as exc:  # noqa: BLE001 - httpx.HTTPError and friends: the receiver is unreachable
             error = type(exc).__name__
         took = int((time.monotonic() - started) * 1000)
         if status is not None and 200 <= status < 300:

@@ -29,7 +29,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.crypto.keyring import KeyProvider, KeyUnavailable, key_provider, publish_private_json
-from inkstream.errors import InkstreamError
 
 __all__ = ["DocumentKeys", "KeyDestroyed"]
 

@@ -27,7 +27,7 @@ from typing import Protocol, runtime_checkable
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from inkstream.errors import ConfigError, InkstreamError
+from inkstream.errors import ConfigError
 
 __all__ = ["KeyProvider", "LocalKeyRing", "key_provider", "KeyUnavailable", "publish_private_json"]
 

@@ -10,7 +10,6 @@ printed so a stale one shows (SECURITY.md, "Supply chain").
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -103,7 +103,7 @@ def wait_until(check, timeout: float, *, interval: float = 0.25) -> bool:
         try:
             if check():
                 return True
-        except Exception:  # a probe failing is the same as "not yet"
+        except Exception:  # noqa: BLE001 - a probe failing is the same as "not yet"
             pass
         if time.monotonic() >= deadline:
             return False

@@ -143,7 +143,7 @@ def _canonical(schema: str) -> str:
     try:
         parsed = json.loads(schema)
         fastavro.parse_schema(parsed, _write_hint=False)
-    except Exception as exc:  # JSONDecodeError, SchemaParseException, KeyError, TypeError
+    except Exception as exc:  # noqa: BLE001 - JSONDecodeError, SchemaParseException, KeyError, TypeError
         raise RegistryError(422, 42201, f"Invalid schema: {type(exc).__name__}: {exc}") from None
     return json.dumps(parsed, separators=(",", ":"))
 

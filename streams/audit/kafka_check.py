@@ -77,7 +77,7 @@ def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Any, dec
         if pending:
             consumer.assign([TopicPartition(t, p, min(offsets)) for (t, p), offsets in pending.items()])
             problems += _read_back(consumer, pending, reader, decode, stats)
-        for (physical, _), left in pending.items():
+        for _topic_partition, left in pending.items():
             for ref in left.values():
                 if ref.topic in compacted:
                     stats.unavailable += 1  # compaction removed an older value of the key

@@ -50,7 +50,7 @@ from inkstream.tls import HTTPSServer, client_context, http_server_context
 from streams.audit.analysts import Analysts, analysts_path
 from streams.audit.clickhouse_http import ClickHouseHttp, Reply
 from streams.audit.sql_guard import ReadOnlyViolation, caps, check_statement
-from streams.audit.store import ClickHouse, Reader, connect
+from streams.audit.store import ClickHouse, connect
 
 __all__ = ["QueryServer", "QueryClient", "open_reader", "running_endpoint", "run_readonly", "discovery_file",
            "ReadOnlyViolation"]

@@ -253,7 +253,7 @@ def from_pdf(data: bytes) -> EInvoice | None:
     logging.getLogger("factur-x").setLevel(logging.WARNING)
     try:
         name, xml = get_xml_from_pdf(data, check_xsd=False)
-    except Exception as exc:  # pypdf raises many types on broken PDFs; the visual path still reads it
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken PDFs; the visual path still reads it
         logging.getLogger(__name__).debug("no e-invoice attachment: %s", type(exc).__name__)
         return None
     if not xml:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import AMOUNT, DATE, Candidate, find_below, find_labelled, find_pattern
-from streams.extract.layout import Layout, Line, Span, union_box
+from streams.extract.layout import Layout, Line, union_box
 from streams.extract.normalize import (
     Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name,
 )

@@ -424,7 +424,7 @@ class MemoryFollower(threading.Thread):
                     continue
                 try:
                     self.memory.learn(self.codec.decode(msg.value(), msg.topic()))
-                except Exception as exc:  # a bad record must not stop every extract worker
+                except Exception as exc:  # noqa: BLE001 - a bad record must not stop every extract worker
                     log.warning("memory follower skipped offset %s: %s", msg.offset(), type(exc).__name__)
         finally:
             self._consumer.close()

@@ -78,9 +78,9 @@ def _upsert(record: dict, mapping: Mapping, role: str, spec: ObjectSpec, values:
     ext = source_value(spec.external_id, values)
     if ext is None:
         return None  # nothing to upsert on (no e-mail for a contact, no company for an account)
-    links = [{"object": done[l.to]["object"], "external_id_field": done[l.to]["external_id_field"],
-              "external_id": done[l.to]["external_id"], "relationship": l.relationship}
-             for l in spec.links if l.to in done]
+    links = [{"object": done[link.to]["object"], "external_id_field": done[link.to]["external_id_field"],
+              "external_id": done[link.to]["external_id"], "relationship": link.relationship}
+             for link in spec.links if link.to in done]
     field, match = spec.external_id.field, {kind: str(values[src]) for kind, src in spec.match.items() if src in values}
     if "crm_ref" in match:
         # The capture client named the record: address it by the CRM's own id, so every
@@ -89,8 +89,8 @@ def _upsert(record: dict, mapping: Mapping, role: str, spec: ObjectSpec, values:
     else:
         if match and spec.on_miss == "review":
             match["on_miss"] = "review"
-        account = next((done[l.to] for l in spec.links
-                        if l.to in done and done[l.to]["object"] == ACCOUNT_OBJECT[mapping.crm]), None)
+        account = next((done[link.to] for link in spec.links
+                        if link.to in done and done[link.to]["object"] == ACCOUNT_OBJECT[mapping.crm]), None)
         if account is not None and set(DEAL_RULES) & set(match):
             # The deal rules look among this account's open deals (connectors/crm/matching.py).
             match.update(account_object=account["object"], account_id_field=account["external_id_field"],
@@ -99,7 +99,7 @@ def _upsert(record: dict, mapping: Mapping, role: str, spec: ObjectSpec, values:
         record, mapping, target=mapping.crm, operation="upsert", obj=spec.object,
         external_id_field=field, external_id=str(ext),
         fields=render_fields(spec, values), links=links, match=match,
-        depends_on=[done[l.to]["idempotency_key"] for l in spec.links if l.to in done],
+        depends_on=[done[link.to]["idempotency_key"] for link in spec.links if link.to in done],
     )
 
 

@@ -191,9 +191,9 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
             png = render_page(deps.store.get(ref), ref.content_type, page, settings.ocr.dpi,
                               PixelBudget.from_settings(settings.ocr))
         except IndexError:
-            raise HTTPException(404, f"page {page} does not exist")
+            raise HTTPException(404, f"page {page} does not exist") from None
         except OcrError as exc:  # over the pixel budget or undecodable: say why, never a 500
-            raise HTTPException(422, str(exc))
+            raise HTTPException(422, str(exc)) from exc
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @app.post("/review/docs/{doc_id}/pages/{page}/ocr")
@@ -204,9 +204,9 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
         try:
             lines = deps.reread_page(deps.store.get(ref), ref.content_type, page)
         except IndexError:
-            raise HTTPException(404, f"page {page} does not exist")
+            raise HTTPException(404, f"page {page} does not exist") from None
         except OcrError as exc:
-            raise HTTPException(422, str(exc))
+            raise HTTPException(422, str(exc)) from exc
         deps.record_action(who, "reread_page", doc_id, {"page": str(page)})
         return JSONResponse({"page": page, "lines": lines})
 
@@ -221,7 +221,7 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
             out = decide(record, reviewer=who.name, decision=str(form.get("decision", "")),
                          corrections=corrections, comment=str(form.get("comment", "")) or None)
         except ExtractionError as exc:
-            raise HTTPException(422, str(exc))
+            raise HTTPException(422, str(exc)) from exc
         try:
             deps.publish(out)
         except RecordErased:  # erased since the queue read it: nothing more is written about it

@@ -53,7 +53,7 @@ class QueueFollower(threading.Thread):
                     self.queue.apply(self.codec.decode(msg.value(), msg.topic()))
                 except RecordErased as exc:  # the subject was erased: so is the document's review
                     self.queue.forget(exc.doc_id)
-                except Exception as exc:  # a poison record is the extractor's DLQ's business
+                except Exception as exc:  # noqa: BLE001 - a poison record is the extractor's DLQ's business
                     log.warning("review follower skipped offset %s: %s", msg.offset(), type(exc).__name__)
         finally:
             self._consumer.close()

@@ -29,7 +29,7 @@ def _reread(settings: Settings):
                                  use_text_layer=False, budget=PixelBudget.from_settings(settings.ocr)):
             if raster.number == page:
                 lines = reader.read_page(raster)["lines"]
-                return [{"text": l["text"], "confidence": l["confidence"], "box": l["box"]} for l in lines]
+                return [{"text": ln["text"], "confidence": ln["confidence"], "box": ln["box"]} for ln in lines]
         raise IndexError(page)
 
     return reread

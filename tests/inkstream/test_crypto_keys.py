@@ -58,7 +58,7 @@ def _rotate(path):
 
 def test_concurrent_rotations_keep_every_key(tmp_path):
     path = tmp_path / "keyring.json"
-    LocalKeyRing(path).current
+    assert LocalKeyRing(path).current  # the ring exists before the racing rotations
     with mp.get_context("spawn").Pool(4) as pool:
         made = pool.map(_rotate, [path] * 8)
     kept = {k for k, _, _ in LocalKeyRing(path).keys()}

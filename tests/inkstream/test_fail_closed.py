@@ -131,5 +131,5 @@ def test_the_demo_modes_let_every_demo_process_start(tmp_path, monkeypatch):
     for var, value in DEMO_MODES.items():
         monkeypatch.setenv(var, value)
     settings = load_settings(data_dir=str(tmp_path))
-    for name, (argv, _port) in PROCESSES.items():
+    for argv, _port in PROCESSES.values():
         require_startable(settings, argv[1])

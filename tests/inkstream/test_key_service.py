@@ -111,7 +111,7 @@ def test_two_hosts_racing_to_make_a_documents_key_agree_on_one(settings, vault) 
             doc, got = _doc(), [None, None]
             barrier = threading.Barrier(2)
 
-            def make(i: int) -> None:
+            def make(i: int, barrier=barrier, got=got, doc=doc) -> None:
                 barrier.wait()
                 got[i] = hosts[i].key(doc)
 

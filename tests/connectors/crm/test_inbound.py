@@ -304,7 +304,7 @@ def _outbound(opp_id: str, *, org: str = ORG, notification: str = "04l5g000001Ab
 @pytest.fixture
 def salesforce_opportunity():
     from connectors.crm.setup import run_setup
-    from crm_helpers import apply_all, planned
+    from crm_helpers import planned
     from fakes.crm_salesforce import FakeSalesforce
     fake = FakeSalesforce()
     settings = load_settings(crm={"salesforce": {"auth_url": fake.login_url, "client_id": fake.client_id,

@@ -41,7 +41,7 @@ def test_contract_commands_create_linked_records_file_and_task(sf, fake):
     assert _one(fake, "Contract")["AccountId"] == account["Id"]
     version = _one(fake, "ContentVersion")
     assert version["FirstPublishLocationId"] == opp["Id"] and version["VersionData"].startswith(b"%PDF")
-    linked = {l["LinkedEntityId"] for l in fake.records["ContentDocumentLink"].values()}
+    linked = {link["LinkedEntityId"] for link in fake.records["ContentDocumentLink"].values()}
     assert linked == {opp["Id"], account["Id"]}
     assert _one(fake, "Task")["WhatId"] == opp["Id"]
     # instance_url came from the token response; one token for the whole run

@@ -100,8 +100,8 @@ def test_signed_pdf_is_version_2_of_the_originals_document_and_the_signature_rec
         "Ada Lovelace", "ada@acme.example", "env-0001")
     assert record["Signed_At__c"] == "2026-11-18T11:06:40Z" and record["Opportunity__c"] == opp["Id"]
     # the document is linked to every related record: the deal, its account and the signature record
-    linked = {l["LinkedEntityId"] for l in fake.records["ContentDocumentLink"].values()
-              if l["ContentDocumentId"] == original["ContentDocumentId"]}
+    linked = {link["LinkedEntityId"] for link in fake.records["ContentDocumentLink"].values()
+              if link["ContentDocumentId"] == original["ContentDocumentId"]}
     assert linked == {opp["Id"], account["Id"], record["Id"]}
 
     # a redelivery of both: no third version, no second signature record

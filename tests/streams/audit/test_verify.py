@@ -84,11 +84,11 @@ def test_swapped_rows_are_reported_as_reordered(store, reader):
     # seq is part of the sort key (no UPDATE possible): an attacker deletes and re-inserts.
     cols = ("doc_id, seq, event_id, topic, partition, offset, occurred_at, producer, payload, payload_sha256, "
             "prev_hash, hash, recorded_at")
-    store.command(f"CREATE TABLE swap AS audit_events")
+    store.command("CREATE TABLE swap AS audit_events")
     store.command(f"INSERT INTO swap SELECT {cols} FROM audit_events WHERE doc_id = 'd1' AND seq IN (2, 3)")
     _mutate(store, "ALTER TABLE audit_events DELETE WHERE doc_id = 'd1' AND seq IN (2, 3)")
-    store.command(f"INSERT INTO audit_events SELECT doc_id, 5 - seq, event_id, topic, partition, offset, occurred_at,"
-                  f" producer, payload, payload_sha256, prev_hash, hash, recorded_at FROM swap")
+    store.command("INSERT INTO audit_events SELECT doc_id, 5 - seq, event_id, topic, partition, offset, occurred_at,"
+                  " producer, payload, payload_sha256, prev_hash, hash, recorded_at FROM swap")
     report = verify(reader, None)
     assert _kinds(report) == [("d1", 2, "reordered"), ("d1", 3, "reordered")]
     assert "chained at seq 3 and now sits at seq 2" in str(report.problems[0])
