@@ -39,6 +39,7 @@ Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backp
 from __future__ import annotations
 
 __all__ = [
+    "NeedsReview",
     "DeliveryFailed",
     "WebhookError",
     "ImageTooLarge",
@@ -187,3 +188,12 @@ class WebhookError(ConnectorError):
 
 class DeliveryFailed(WebhookError):
     """A job that ran out of attempts: the runtime routes it to ``webhooks.deliveries.dlq``."""
+
+
+class NeedsReview(CrmPermanentError):
+    """No single record fits (a tie, or a miss where the mapping says ``on_miss: review``).
+    Not written anywhere: the sink routes the document to review instead."""
+
+    def __init__(self, message: str, *, candidates: int) -> None:
+        super().__init__(message, status=300 if candidates > 1 else 404)
+        self.candidates = candidates

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from inkstream.errors import CrmPermanentError
+from inkstream.errors import NeedsReview  # defined in the one error tree (inkstream/errors.py)
 
 __all__ = ["NeedsReview", "RECORD_ID_FIELD", "ACCOUNT_OBJECT", "DEAL_RULES", "pick_open_deal", "one_or_review",
            "is_record_id"]
@@ -29,15 +29,6 @@ RECORD_ID_FIELD = {"salesforce": "Id", "hubspot": "hs_object_id", "zoho": "id"}
 # The object a deal's ``amount``/``name`` rules look under.
 ACCOUNT_OBJECT = {"salesforce": "Account", "hubspot": "companies", "zoho": "Accounts"}
 DEAL_RULES = ("amount", "name")
-
-
-class NeedsReview(CrmPermanentError):
-    """No single record fits (a tie, or a miss where the mapping says ``on_miss: review``).
-    Not written anywhere: the sink routes the document to review instead."""
-
-    def __init__(self, message: str, *, candidates: int) -> None:
-        super().__init__(message, status=300 if candidates > 1 else 404)
-        self.candidates = candidates
 
 
 def is_record_id(crm: str, field: str | None) -> bool:
