@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -322,6 +322,16 @@ class RetentionSettings(_Section):
         return self.doc_types.get(doc_type or "", self.default)
 
 
+class StateSettings(_Section):
+    """Where API keys, reviewers and review sessions live. ``file``: the data dir (one host,
+    no broker needed to read them). ``kafka``: the compacted ``topic`` every instance follows
+    (N hosts behind a load balancer; inkstream/shared_table.py)."""
+
+    backend: Literal["file", "kafka"] = "file"
+    topic: str = "admin.state"
+    max_staleness_s: float = 30.0  # follower out of touch with Kafka this long: refuse (fail closed)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -343,6 +353,7 @@ class Settings(BaseSettings):
     esign: EsignSettings = EsignSettings()
     crypto: CryptoSettings = CryptoSettings()
     retention: RetentionSettings = RetentionSettings()
+    state: StateSettings = StateSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -89,6 +89,10 @@ class SharedTable:
         with self._lock:
             return list(self._items.items())
 
+    @property
+    def max_staleness_s(self) -> float:
+        return self._max_staleness
+
     def fresh(self) -> bool:
         """True while the follower reached the broker within ``max_staleness_s``."""
         return time.monotonic() - self._fresh_at <= self._max_staleness
@@ -97,6 +101,25 @@ class SharedTable:
     def put(self, key: str, value: dict) -> None:
         self._produce(key, json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
         self._apply(key, value)
+
+    def put_nowait(self, key: str, value: dict) -> None:
+        """For informational values (last use): sent in the background, never waited for;
+        a failure is logged, not raised."""
+        from confluent_kafka import KafkaException
+
+        self._apply(key, value)
+        if self._producer is None:
+            return
+
+        def delivered(err, _msg) -> None:
+            if err is not None:
+                log.warning("shared table %s: %s%s not written: %s", self.topic, self._prefix, key, err)
+        try:
+            self._producer.produce(self.topic, key=(self._prefix + key).encode(), on_delivery=delivered,
+                                   value=json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
+            self._producer.poll(0)
+        except (KafkaException, BufferError) as exc:
+            log.warning("shared table %s: %s%s not written: %s", self.topic, self._prefix, key, exc)
 
     def delete(self, key: str) -> None:
         self._produce(key, None)

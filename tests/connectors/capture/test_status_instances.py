@@ -83,7 +83,7 @@ def test_a_later_stage_reaches_every_instance(two_apis):
     producer.send(topic, doc_id, encode(topic, {**envelope(doc_id, producer="ocr"), "stage": "ocr",
                                                 "status": "done", "detail": "1 page"})).result(10)
     for api in (a, b):
-        body = _until(lambda: api.get(f"/v1/documents/{doc_id}", headers=creds["b"]).json(),
+        body = _until(lambda api=api: api.get(f"/v1/documents/{doc_id}", headers=creds["b"]).json(),
                       lambda j: j.get("stage") == "ocr")
         assert (body["stage"], body["status"]) == ("ocr", "done")
         assert api.get(f"/v1/documents/{doc_id}", headers=creds["a"]).status_code == 404
