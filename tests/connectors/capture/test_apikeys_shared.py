@@ -45,7 +45,7 @@ def hosts(settings, tmp_path, kafka_topics):
 
     def host(name: str):
         s = base.model_copy(update={"data_dir": tmp_path / f"host-{name}"})
-        store = ApiKeyStore.from_settings(s)
+        store = SharedApiKeyStore.from_settings(s)  # ApiKeyStore.from_settings once harden lands
         made.append(store)
         return s, store
 
