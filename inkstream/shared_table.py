@@ -76,6 +76,10 @@ class SharedTable:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fresh_at = 0.0
+        self._partitions: list[int] = []
+        self._applied: dict[int, int] = {}  # partition -> next offset the follower will apply
+        self._offsets = None  # a consumer for sync()'s end-offset look-ups
+        self._offsets_lock = threading.Lock()
         self._producer = None
         self._consumer = None
         self.topic = settings.topics.name(topic)
@@ -161,7 +165,8 @@ class SharedTable:
                 time.sleep(0.2)
         if not partitions:
             raise ConnectorError(f"shared state topic {self.topic} has no partitions")
-        tps = [TopicPartition(self.topic, p, 0) for p in sorted(partitions)]
+        self._partitions = sorted(partitions)
+        tps = [TopicPartition(self.topic, p, 0) for p in self._partitions]
         self._consumer.assign(tps)
         ends = {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
         while any(self._position(p) < end for p, end in ends.items()):
@@ -173,12 +178,37 @@ class SharedTable:
         self._thread.start()
         return self
 
+    def sync(self, timeout_s: float = 1.0) -> bool:
+        """Wait until the follower has applied everything committed before this call (a key
+        just written on another instance); False when that took longer than ``timeout_s``."""
+        from confluent_kafka import KafkaException, TopicPartition
+
+        deadline = time.monotonic() + timeout_s
+        with self._offsets_lock:
+            if self._offsets is None:  # its own handle: the follower's is busy polling
+                from confluent_kafka import Consumer
+
+                self._offsets = Consumer(client_config(self._settings, **{
+                    "group.id": f"inkstream-state-{uuid.uuid4().hex[:12]}", "enable.auto.commit": False}))
+            try:
+                ends = {p: self._offsets.get_watermark_offsets(TopicPartition(self.topic, p), timeout=timeout_s,
+                                                               cached=False)[1] for p in self._partitions}
+            except KafkaException:
+                return False
+        while any(self._applied.get(p, 0) < end for p, end in ends.items()):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._consumer is not None:
             self._consumer.close()
+        if self._offsets is not None:
+            self._offsets.close()
         if self._producer is not None:
             self._producer.flush(5)
 
@@ -205,6 +235,12 @@ class SharedTable:
         msg = self._consumer.poll(timeout)
         if msg is None or msg.error():
             return
+        try:
+            self._handle(msg)
+        finally:
+            self._applied[msg.partition()] = msg.offset() + 1
+
+    def _handle(self, msg) -> None:
         key = msg.key().decode() if msg.key() else ""
         if not key.startswith(self._prefix):
             return

@@ -70,3 +70,10 @@ def test_merge_keeps_what_a_stale_write_would_undo(tables):
     b.put("key", {"revoked": None, "used": 2})  # B had not seen the revocation yet
     _until(lambda: a.get("key") == {"revoked": 123.0, "used": 2})
     assert b.get("key")["revoked"] == 123.0 or _until(lambda: b.get("key")["revoked"] == 123.0) < 5
+
+
+def test_sync_waits_until_a_write_made_elsewhere_is_applied(tables):
+    a, b = tables(), tables()
+    for n in range(20):
+        a.put(f"s{n}", {"n": n})
+        assert b.sync(5) and b.get(f"s{n}") == {"n": n}  # at once after sync, no polling
