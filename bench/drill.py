@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -44,6 +45,11 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="inkstream-drill-"))
     prefix = f"drill{uuid.uuid4().hex[:8]}."
     webhooks_port, query_port = BASE_PORT + 90, BASE_PORT + 91
+    # As the demo: development secrets, CRM dry run, simulated e-sign; the stack's S3 pair.
+    from inkstream.demo import DEMO_MODES
+    from inkstream.fail_closed import stack_s3_env
+
+    os.environ.update({**DEMO_MODES, **stack_s3_env(load_settings())})
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
            "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(webhooks_port), "INKSTREAM_AUDIT__QUERY_PORT": str(query_port)}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},

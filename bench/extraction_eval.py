@@ -1,9 +1,25 @@
-"""Extraction evaluation: OCR + extraction over a generated labelled set, every rules
-version side by side on the same OCR output.
+"""Extraction evaluation: OCR + extraction over labelled sets, every extractor version side
+by side on the same OCR output, per document source.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/extraction_eval.py --count 48
     .venv/bin/python bench/extraction_eval.py --dir samples      # the committed demo set
+    # real documents (the committed ZUGFeRD subset), text layers and XML; --render N also
+    # renders the first N PDFs to page images and OCRs them against the same truth:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --render 4
+    # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
+    # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
+    .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
+
+Sources: ``samples`` (--dir), ``synthetic`` (the generator, --count), each --corpus folder
+by name (PDF text layers and plain XML files) and ``NAME-rendered`` (--render: the same PDFs
+as page images, no text layer, no XML). Versions: the rules versions (--versions) and
+``e-invoice``: the pipeline's e-invoice step on top of the last rules version (the XML's values
+where a document carries one, scored against the XML's own values; the visual reading
+elsewhere). The summary table gives, per source and version: field accuracy, precision of
+``accept``, documents accepted whole (and of those, all fields right), review rate and seconds
+per document; the calibration table bins field confidence against accuracy.
 
 Prints per-field precision and recall, the routing table (correct & accepted, correct &
 review, correct & rejected, wrong & accepted, wrong & caught by review/reject, missing)
@@ -46,82 +62,224 @@ def _item_key(item: dict) -> tuple:
     return ("".join(item["description"].split()), item["quantity"], item["unit_price"], item["amount"])
 
 
-def _documents(args) -> list[tuple[str, bytes, dict]]:
+EINVOICE = "e-invoice"
+
+
+def _render_to_tiff(pdf: bytes, dpi: int) -> bytes:
+    """A PDF's pages as a multi-page TIFF: the same document with no text layer and no XML."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        images = [doc[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(doc))]
+    finally:
+        doc.close()
+    out = io.BytesIO()
+    images[0].save(out, format="TIFF", save_all=True, append_images=images[1:], dpi=(dpi, dpi),
+                   compression="tiff_lzw")
+    return out.getvalue()
+
+
+def _documents(args) -> list[tuple[str, str, bytes, dict]]:
+    """(source, name, bytes, label) for every document of every requested source."""
+    out: list[tuple[str, str, bytes, dict]] = []
     if args.dir:
         labels = json.loads((args.dir / "labels.json").read_text())
-        return [(name, (args.dir / name).read_bytes(), lab) for name, lab in sorted(labels.items())]
-    docs = docgen.generate_set(args.count, args.seed)
-    return [(d.name, d.pdf, {"doc_type": d.kind, "fields": d.labels, "line_items": d.line_items,
-                             "scanned": d.scanned, "degradation": d.degradation}) for d in docs]
+        out += [(args.dir.name, name, (args.dir / name).read_bytes(), lab) for name, lab in sorted(labels.items())]
+    count = args.count if args.count is not None else (0 if args.dir or args.corpus else 48)
+    for d in docgen.generate_set(count, args.seed) if count else []:
+        out.append(("synthetic", d.name, d.pdf, {"doc_type": d.kind, "fields": d.labels, "line_items": d.line_items,
+                                                 "scanned": d.scanned, "degradation": d.degradation}))
+    for folder in args.corpus or []:
+        truth = json.loads((folder / "truth.json").read_text())
+        names = sorted(truth)
+        out += [(folder.name, n, (folder / n).read_bytes(), truth[n]) for n in names]
+        pdfs = [n for n in names if n.endswith(".pdf")][: args.render]
+        for n in pdfs:
+            label = {**truth[n], "scanned": True, "degradation": "rendered", "xml_fields": None}
+            out.append((f"{folder.name}-rendered", n, _render_to_tiff((folder / n).read_bytes(), args.render_dpi), label))
+    return out
 
 
 def _read(reader, name: str, data: bytes, cache: Path | None) -> list[dict]:
     """OCR pages, cached by content hash when ``cache`` is set (re-running rules is then instant)."""
     import hashlib
 
+    from streams.extract.einvoice import looks_like_xml
+
+    if looks_like_xml(data):
+        return []  # a plain XML invoice: a document without pages
     path = cache / f"{hashlib.sha256(data).hexdigest()[:20]}.json" if cache else None
     if path is not None and path.exists():
         return json.loads(path.read_text())
     pages = reader().read(data)
-    if path is not None:
+    # Only OCR output is kept: text layers re-read in milliseconds, so a reader change shows.
+    if path is not None and any(p.get("text_source") == "ocr" for p in pages):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(pages))
     return pages
 
 
+def _einvoice(data: bytes):
+    from streams.extract.einvoice import EInvoiceError, from_pdf, looks_like_xml, read_xml
+
+    try:
+        return read_xml(data) if looks_like_xml(data) else from_pdf(data) if data[:5] == b"%PDF-" else None
+    except EInvoiceError:
+        return None
+
+
+def _new_stats() -> dict:
+    return {"routes": defaultdict(Counter), "docs": Counter(), "clean": Counter(), "items": Counter(),
+            "types": Counter(), "wrong_accepted": [], "details": [], "whole_right": 0, "n": 0,
+            "extract_s": 0.0, "read_s": 0.0, "conf": [], "checks": 0}
+
+
 def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> dict:
+    """Per source and version: routes per field, document outcomes, timings, (confidence, right) pairs."""
     from functools import cache as once
 
+    from streams.extract.einvoice import merge
     from streams.extract.local import extract_pages
     from streams.ocr.reader import DocumentReader
 
     reader = once(lambda: DocumentReader.from_settings(settings.ocr))
-    stats = {v: {"routes": defaultdict(Counter), "docs": Counter(), "clean": Counter(), "items": Counter(),
-                 "types": Counter(), "wrong_accepted": [], "details": []} for v in versions}
+    visual = [v for v in versions if v != EINVOICE]
+    stats: dict[str, dict[str, dict]] = defaultdict(lambda: {v: _new_stats() for v in versions})
     ocr_s = 0.0
-    for n, (name, data, label) in enumerate(docs, start=1):
+    for n, (source, name, data, label) in enumerate(docs, start=1):
         started = time.perf_counter()
         pages = _read(reader, name, data, cache)
-        ocr_s += time.perf_counter() - started
-        print(f"[{n}/{len(docs)}] {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        read_s = time.perf_counter() - started
+        ocr_s += read_s
+        print(f"[{n}/{len(docs)}] {source}/{name}: {read_s:.1f} s", file=sys.stderr, flush=True)
         clean = not label.get("scanned") or label.get("degradation") == "clean"
+        results = {}
+        for v in visual:
+            t0 = time.perf_counter()
+            results[v] = (extract_pages(name, pages, settings.extraction, version=v), time.perf_counter() - t0)
+        if EINVOICE in versions:
+            t0 = time.perf_counter()
+            inv = _einvoice(data) if label.get("degradation") != "rendered" else None
+            base, base_s = results[visual[-1]] if visual else (
+                extract_pages(name, pages, settings.extraction), 0.0)
+            results[EINVOICE] = (merge(base, inv, pages) if inv else base, base_s + time.perf_counter() - t0)
         for v in versions:
-            st = stats[v]
-            result = extract_pages(name, pages, settings.extraction, version=v)
-            got = {f["name"]: f for f in result["fields"]}
-            st["types"]["right" if result["doc_type"] == label["doc_type"] else "wrong"] += 1
-            st["docs"][result["status"]] += 1
-            for field, want in label["fields"].items():
-                route = _route(want, got.get(field))
-                st["routes"][field][route] += 1
-                if route == "wrong & accepted":
-                    st["wrong_accepted"].append((name, field, want, got[field]["normalized"]))
-                if route != "correct & accepted":
-                    g = got.get(field) or {}
-                    st["details"].append((name, field, route, want, g.get("value"), g.get("confidence"), g.get("reason")))
-                if clean:
-                    st["clean"]["correct" if route.startswith("correct") else "other"] += 1
-            # Numbers exactly; descriptions without spaces (OCR drops them: "CRM connector,annual").
-            want_items = {_item_key(i) for i in label.get("line_items", [])}
-            got_items = {_item_key(i) for i in result["line_items"]}
-            st["items"]["labelled"] += len(want_items)
-            st["items"]["found"] += len(got_items)
-            st["items"]["correct"] += len(want_items & got_items)
+            result, extract_s = results[v]
+            want_fields = label["fields"]
+            if v == EINVOICE and result.get("einvoice") and label.get("xml_fields"):
+                want_fields = {k: label["xml_fields"][k] for k in label["fields"] if k in label["xml_fields"]}
+            _score(stats[source][v], name, label, want_fields, result, clean, read_s, extract_s)
     return {"stats": stats, "ocr_s": ocr_s, "n": len(docs)}
+
+
+def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, clean: bool,
+           read_s: float, extract_s: float) -> None:
+    got = {f["name"]: f for f in result["fields"]}
+    st["n"] += 1
+    st["read_s"] += read_s
+    st["extract_s"] += extract_s
+    st["checks"] += len(result.get("einvoice_checks") or [])
+    st["types"]["right" if result["doc_type"] == label["doc_type"] else "wrong"] += 1
+    st["docs"][result["status"]] += 1
+    all_right = True
+    for field, want in want_fields.items():
+        route = _route(want, got.get(field))
+        st["routes"][field][route] += 1
+        all_right &= route == "correct & accepted"
+        g = got.get(field) or {}
+        if g.get("normalized") is not None:
+            st["conf"].append((float(g["confidence"]), g["normalized"] == want, g["status"] == "accept"))
+        if route == "wrong & accepted":
+            st["wrong_accepted"].append((name, field, want, got[field]["normalized"]))
+        if route != "correct & accepted":
+            st["details"].append((name, field, route, want, g.get("value"), g.get("confidence"), g.get("reason")))
+        if clean:
+            st["clean"]["correct" if route.startswith("correct") else "other"] += 1
+    if result["status"] == "accepted" and all_right:
+        st["whole_right"] += 1
+    # Numbers exactly; descriptions without spaces (OCR drops them: "CRM connector,annual").
+    want_items = {_item_key(i) for i in label.get("line_items", [])}
+    got_items = {_item_key(i) for i in result["line_items"]}
+    st["items"]["labelled"] += len(want_items)
+    st["items"]["found"] += len(got_items)
+    st["items"]["correct"] += len(want_items & got_items)
+
+
+def _merged(per_version: list[dict]) -> dict:
+    """Sum several sources' stats of one version (the old all-documents tables)."""
+    out = _new_stats()
+    for st in per_version:
+        for f, c in st["routes"].items():
+            out["routes"][f].update(c)
+        for k in ("docs", "clean", "items", "types"):
+            out[k].update(st[k])
+        for k in ("wrong_accepted", "details", "conf"):
+            out[k] += st[k]
+        for k in ("whole_right", "n", "extract_s", "read_s", "checks"):
+            out[k] += st[k]
+    return out
 
 
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "–"
 
 
-def report(result: dict, versions: list[str], details: bool = False) -> int:
-    from rich.console import Console
+BINS = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001]
+
+
+def summary_rows(stats: dict, versions: list[str]) -> list[dict]:
+    """One row per (source, version): the figures the issue asks for, also written by --json."""
+    rows = []
+    for source, per_version in stats.items():
+        for v in versions:
+            st = per_version[v]
+            r = Counter()
+            for c in st["routes"].values():
+                r.update(c)
+            labelled = sum(r.values())
+            correct = sum(n for k, n in r.items() if k.startswith("correct"))
+            accepted = r["correct & accepted"] + r["wrong & accepted"]
+            rows.append({"source": source, "version": v, "documents": st["n"], "fields": labelled,
+                         "field_accuracy": correct / labelled if labelled else None,
+                         "accepted_fields": accepted,
+                         "accept_precision": r["correct & accepted"] / accepted if accepted else None,
+                         "wrong_accepted": r["wrong & accepted"],
+                         "docs_accepted": st["docs"]["accepted"], "docs_accepted_all_right": st["whole_right"],
+                         "review_rate": st["docs"]["review"] / st["n"] if st["n"] else None,
+                         "seconds_per_doc": (st["read_s"] + st["extract_s"]) / st["n"] if st["n"] else None,
+                         "doc_type_right": st["types"]["right"], "einvoice_disagreements": st["checks"]})
+    return rows
+
+
+def calibration_rows(stats: dict, versions: list[str]) -> list[dict]:
+    """Confidence bins vs accuracy per version, over every source (fields that have a value)."""
+    rows = []
+    for v in versions:
+        pairs = [p for per_version in stats.values() for p in per_version[v]["conf"]]
+        for lo, hi in zip(BINS, BINS[1:]):
+            inside = [p for p in pairs if lo <= p[0] < hi]
+            right = sum(1 for p in inside if p[1])
+            acc = [p for p in inside if p[2]]
+            rows.append({"version": v, "low": lo, "high": min(hi, 1.0), "n": len(inside),
+                         "accuracy": right / len(inside) if inside else None, "accepted": len(acc),
+                         "accepted_right": sum(1 for p in acc if p[1])})
+    return rows
+
+
+def _f(x, pct=True) -> str:
+    if x is None:
+        return "–"
+    return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
+
+
+def _print_tables(console, title: str, st_by_version: dict, versions: list[str], n: int) -> None:
     from rich.table import Table
 
-    console = Console(width=200)
-    stats = result["stats"]
-    fields = sorted({f for v in versions for f in stats[v]["routes"]})
-    prf = Table(title=f"Per-field precision / recall ({result['n']} documents)")
+    fields = sorted({f for v in versions for f in st_by_version[v]["routes"]})
+    prf = Table(title=f"{title}: per-field precision / recall ({n} documents)")
     prf.add_column("field")
     for v in versions:
         prf.add_column(f"{v} precision", justify="right")
@@ -130,58 +288,109 @@ def report(result: dict, versions: list[str], details: bool = False) -> int:
     for f in fields:
         row = [f]
         for v in versions:
-            r = stats[v]["routes"][f]
-            correct = sum(n for k, n in r.items() if k.startswith("correct"))
-            predicted = sum(n for k, n in r.items() if k != "missing")
+            r = st_by_version[v]["routes"][f]
+            correct = sum(k for key, k in r.items() if key.startswith("correct"))
+            predicted = sum(k for key, k in r.items() if key != "missing")
             total = sum(r.values())
             row += [_pct(correct, predicted), _pct(correct, total), _pct(r["correct & accepted"], total)]
         prf.add_row(*row)
     console.print(prf)
 
-    routing = Table(title="Routing table (fields)")
+    routing = Table(title=f"{title}: routing table (fields)")
     routing.add_column("route")
     for v in versions:
         routing.add_column(v, justify="right")
     for route in ROUTES:
-        routing.add_row(route, *[str(sum(stats[v]["routes"][f][route] for f in fields)) for v in versions])
+        routing.add_row(route, *[str(sum(st_by_version[v]["routes"][f][route] for f in fields)) for v in versions])
     routing.add_row("documents accepted / review / rejected",
-                    *[f"{stats[v]['docs']['accepted']} / {stats[v]['docs']['review']} / {stats[v]['docs']['rejected']}"
-                      for v in versions])
-    routing.add_row("doc type right", *[f"{stats[v]['types']['right']}/{result['n']}" for v in versions])
+                    *[f"{st_by_version[v]['docs']['accepted']} / {st_by_version[v]['docs']['review']} / "
+                      f"{st_by_version[v]['docs']['rejected']}" for v in versions])
+    routing.add_row("doc type right", *[f"{st_by_version[v]['types']['right']}/{n}" for v in versions])
     routing.add_row("fields correct on clean pages",
-                    *[_pct(stats[v]["clean"]["correct"], sum(stats[v]["clean"].values())) for v in versions])
-    routing.add_row("line items right (found / labelled)",
-                    *[f"{stats[v]['items']['correct']} ({stats[v]['items']['found']} / {stats[v]['items']['labelled']})"
+                    *[_pct(st_by_version[v]["clean"]["correct"], sum(st_by_version[v]["clean"].values()))
                       for v in versions])
+    routing.add_row("line items right (found / labelled)",
+                    *[f"{st_by_version[v]['items']['correct']} ({st_by_version[v]['items']['found']} / "
+                      f"{st_by_version[v]['items']['labelled']})" for v in versions])
     console.print(routing)
-    console.print(f"OCR time: {result['ocr_s']:.0f} s for {result['n']} documents (extraction time is negligible)")
+
+
+def report(result: dict, versions: list[str], details: bool = False, json_out: Path | None = None) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=200)
+    stats = result["stats"]
+    for source, per_version in stats.items():
+        n = per_version[versions[0]]["n"]
+        _print_tables(console, source, per_version, versions, n)
+
+    summary = summary_rows(stats, versions)
+    table = Table(title="Summary per document source and extractor version")
+    for col in ("source", "version", "docs", "field accuracy", "accept precision", "wrong accepted",
+                "accepted whole (all right)", "review rate", "s/doc", "doc type right", "XML≠page"):
+        table.add_column(col, justify="left" if col in ("source", "version") else "right")
+    for r in summary:
+        table.add_row(r["source"], r["version"], str(r["documents"]), _f(r["field_accuracy"]),
+                      _f(r["accept_precision"]) + f" ({r['accepted_fields']})", str(r["wrong_accepted"]),
+                      f"{r['docs_accepted']} ({r['docs_accepted_all_right']})", _f(r["review_rate"]),
+                      _f(r["seconds_per_doc"], pct=False), f"{r['doc_type_right']}/{r['documents']}",
+                      str(r["einvoice_disagreements"]) if r["version"] == EINVOICE else "")
+    console.print(table)
+
+    calibration = calibration_rows(stats, versions)
+    cal = Table(title="Calibration: field confidence vs accuracy (every source, fields with a value)")
+    for col in ("version", "confidence", "fields", "accuracy", "accepted", "accepted right"):
+        cal.add_column(col, justify="left" if col == "version" else "right")
+    for r in calibration:
+        if r["n"]:
+            cal.add_row(r["version"], f"[{r['low']:.2f}, {r['high']:.2f}{']' if r['high'] == 1.0 else ')'}",
+                        str(r["n"]), _f(r["accuracy"]), str(r["accepted"]), str(r["accepted_right"]))
+    console.print(cal)
+    console.print(f"read time (text layer / OCR): {result['ocr_s']:.0f} s for {result['n']} documents")
+    if json_out is not None:
+        json_out.write_text(json.dumps({"summary": summary, "calibration": calibration}, indent=1))
     if details:
-        for v in versions:
-            for row in result["stats"][v]["details"]:
-                console.print(f"{v}: " + " | ".join(map(str, row)), highlight=False)
+        for per_version in stats.values():
+            for v in versions:
+                for row in per_version[v]["details"]:
+                    console.print(f"{v}: " + " | ".join(map(str, row)), highlight=False)
     failed = 0
-    for v in versions:
-        for name, field, want, got in stats[v]["wrong_accepted"]:
-            console.print(f"[red]{v}: wrong value auto-accepted[/] {name} {field}: want {want!r}, got {got!r}")
-            failed = 1
+    for source, per_version in stats.items():
+        for v in versions:
+            for name, field, want, got in per_version[v]["wrong_accepted"]:
+                console.print(f"[red]{v}: wrong value auto-accepted[/] {source}/{name} {field}: want {want!r}, got {got!r}")
+                failed = 1
     return failed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Extraction evaluation over a labelled set.")
-    parser.add_argument("--count", type=int, default=48, help="documents to generate (half contracts)")
+    parser.add_argument("--count", type=int, help="documents to generate (half contracts); default 48, "
+                        "or 0 when --dir or --corpus is given")
     parser.add_argument("--seed", type=int, default=2000)
     parser.add_argument("--dir", type=Path, help="evaluate PDFs + labels.json in this folder instead")
-    parser.add_argument("--versions", default="rules-1,rules-2")
+    parser.add_argument("--versions", help="comma-separated; default every rules version without sender "
+                        f"memory (streams/extract/versions.py) and {EINVOICE} on top of the last one")
+    parser.add_argument("--corpus", type=Path, action="append",
+                        help="a labelled real-document folder with truth.json (repeatable), e.g. tests/corpus/zugferd")
+    parser.add_argument("--render", type=int, default=0, help="also OCR the first N corpus PDFs as page images")
+    parser.add_argument("--render-dpi", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="write the summary and calibration tables here")
     parser.add_argument("--details", action="store_true", help="list every field not correct & accepted")
     parser.add_argument("--cache", type=Path, help="keep OCR output here (keyed by file hash) to re-run rules fast")
     args = parser.parse_args()
 
     from inkstream.settings import load_settings
 
-    versions = args.versions.split(",")
+    if args.versions:
+        versions = args.versions.split(",")
+    else:
+        from streams.extract.versions import RULESETS
+
+        versions = [v for v, r in RULESETS.items() if not getattr(r, "sender_memory", False)] + [EINVOICE]
     docs = _documents(args)
-    return report(evaluate(docs, versions, load_settings(), args.cache), versions, args.details)
+    return report(evaluate(docs, versions, load_settings(), args.cache), versions, args.details, args.json)
 
 
 if __name__ == "__main__":

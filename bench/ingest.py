@@ -170,7 +170,12 @@ class ApiProcess:
 
     def __init__(self, settings, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port()
-        env = {**os.environ, "INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_HTTP__PORT": str(self.port),
+        from inkstream.fail_closed import stack_s3_env
+        from inkstream.settings import load_settings
+
+        # Its own data dir, the stack's S3 server: that server's generated pair.
+        env = {**os.environ, **stack_s3_env(load_settings()), "INKSTREAM_DATA_DIR": str(data_dir),
+               "INKSTREAM_HTTP__PORT": str(self.port),
                "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix, "INKSTREAM_CAPTURE__API_WORKERS": str(workers)}
         self.log = data_dir / "api.log"
         data_dir.mkdir(parents=True, exist_ok=True)

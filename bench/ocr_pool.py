@@ -1,6 +1,11 @@
 """OCR pool throughput, priority-lane latency and worker memory, on the running stack.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_pool.py [--pages 24] [--workers 0] [--backlog 1000]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_pool.py --scaling 1,2,4 --pages 8   (no stack needed)
+
+``--scaling``: pages/s per core of W direct worker processes (default OCR settings, one
+thread each) for each W, one after the other on the same pages: pages/s over
+min(W, cores), and pages per CPU second (the load-independent figure on a shared machine).
 
 1. Direct: W processes (W = cores), each with its own DocumentReader, read an even share
    of the same one-page scanned PDFs from memory -> pages/s (models loaded before timing).
@@ -159,13 +164,41 @@ def _drop_topics(settings) -> None:
             pass
 
 
+def scaling(n_pages: int, counts: list[int]) -> None:
+    from inkstream.settings import load_settings
+    from streams.ocr.testpages import sample_pages, scanned_pdf
+
+    ocr = load_settings().ocr
+    pages = sample_pages()
+    docs = [scanned_pdf([pages[i % len(pages)].image], 200) for i in range(n_pages)]
+    cores = os.cpu_count() or 1
+    load0 = os.getloadavg()[0]
+    rows = []
+    for w in counts:
+        per_s, cpu_per_page = direct_pages_per_s(ocr, docs, w)
+        rows.append((w, per_s, per_s / min(w, cores), 1 / cpu_per_page))
+    load = (load0 + os.getloadavg()[0]) / 2
+    table = Table(title=f"OCR pages/s per core: {n_pages} one-page scans (200 dpi), engine {ocr.engine} "
+                        f"model {ocr.model} det_side {ocr.det_side}, reread<{ocr.reread_below} via "
+                        f"{ocr.reread_engine or 'its own rec'}; {cores} cores, load average {load:.1f}")
+    for col in ("workers", "pages/s", "pages/s per core", "pages per CPU second"):
+        table.add_column(col, justify="right")
+    for w, per_s, per_core, per_cpu in rows:
+        table.add_row(str(w), f"{per_s:.3f}", f"{per_core:.3f}", f"{per_cpu:.3f}")
+    console.print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=24, help="one-page documents per throughput run")
     ap.add_argument("--workers", type=int, default=0, help="0 = cores")
     ap.add_argument("--backlog", type=int, default=1000, help="bulk documents queued before the priority ones")
     ap.add_argument("--probes", type=int, default=3, help="priority documents per latency scenario")
+    ap.add_argument("--scaling", default="", help="e.g. 1,2,4: direct workers only, pages/s per core")
     args = ap.parse_args()
+    if args.scaling:
+        scaling(args.pages, [int(w) for w in args.scaling.split(",")])
+        return
 
     from connectors.objectstore import open_store
     from inkstream.settings import load_settings

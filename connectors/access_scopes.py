@@ -63,9 +63,10 @@ def crm_scopes(crm: str, objects: Iterable[str], *, setup: bool = False) -> tupl
     if crm == "hubspot":
         if setup:  # POST /crm/v3/properties/{objectType}
             return tuple(f"crm.schemas.{o}.write" for o in objs)
-        # Notes need the contacts scopes (HubSpot's notes API), files v3 needs `files`.
+        # Notes need the contacts scopes (HubSpot's notes API), files v3 needs `files`,
+        # the signature's timeline events (Timeline API v3) need `timeline`.
         out = {f"crm.objects.{o}.{op}" for o in objs + ["contacts"] for op in ("read", "write")}
-        return tuple(sorted(out | {"files"}))
+        return tuple(sorted(out | {"files", "timeline"}))
     if crm == "zoho":
         if setup:  # GET and POST /settings/fields
             return ("ZohoCRM.settings.fields.ALL",)

@@ -26,6 +26,7 @@ _COMMAND_MODULES = [
     "connectors.crm.commands",    # crm setup, mapping check
     "connectors.esign.commands",  # simulate esign
     "streams.audit.commands",     # audit verify|certificate, query
+    "streams.audit.analyst_commands",  # analyst add|remove|list (ClickHouse HTTP users)
     "ops.retention.commands",     # retention apply|report
     "inkstream.crypto.commands",  # keys list|rotate
     "streams.privacy.commands",   # subject export|erase

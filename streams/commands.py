@@ -34,8 +34,11 @@ def register(app: typer.Typer) -> None:
         if processor not in PROCESSORS and processor not in SERVICES:
             known = ", ".join(sorted([*PROCESSORS, *SERVICES]))
             raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}")
+        from inkstream.fail_closed import require_startable
+
         try:
             settings = load_settings()
+            require_startable(settings, processor)
         except ConfigError as exc:
             typer.echo(f"inkstream run: {exc}", err=True)
             raise typer.Exit(2) from exc

@@ -19,10 +19,13 @@ PROCESSORS: dict[str, str] = {
     "ocr.priority": "streams.ocr.processor:priority_factory",  # documents.ingested.priority only
     "ocr.bulk": "streams.ocr.processor:bulk_factory",  # documents.ingested only
     "extract": "streams.extract.processor:factory",
+    "extract-memory": "streams.extract.memory:learner",  # reviewers' decisions -> extract.memory
     "map": "streams.mapper.processor:factory",
     "crm": "streams.crm.processor:factory",
     "esign.dispatch": "streams.esign.dispatcher:factory",  # request_signature -> envelope
     "esign.complete": "streams.esign.completion:factory",  # completed -> signed PDF stored, CRM commands
+    "webhooks.fanout": "connectors.webhooks_out.events:factory",  # pipeline records -> webhook jobs
+    "webhooks.deliver": "connectors.webhooks_out.deliver:factory",  # signed POSTs, retries, DLQ
 }
 
 

@@ -15,7 +15,26 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
+# The tests are local development: the shipped webhook keys and local S3 pair are accepted
+# and e-sign is the simulation unless a test configures a provider (inkstream/fail_closed.py).
+# Set in the environment so the processes a test spawns run in the same mode.
+os.environ.setdefault("INKSTREAM_ENVIRONMENT", "development")
+os.environ.setdefault("INKSTREAM_ESIGN__PROVIDER", "simulated")
+
 from inkstream.settings import Settings, load_settings
+
+
+def _stack_s3_credentials_to_env() -> None:
+    """Tests give processes data dirs of their own but share the running stack's S3 server:
+    its generated credentials (``inkstream up`` on a new data dir) go to every client by
+    environment. A stack provisioned before generated credentials has none: the fixed pair."""
+    from inkstream.fail_closed import stack_s3_env
+
+    for var, value in stack_s3_env(load_settings()).items():
+        os.environ.setdefault(var, value)
+
+
+_stack_s3_credentials_to_env()
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from inkstream.errors import ConfigError
+from inkstream.secure_files import write_private
 
 __all__ = ["ApiKey", "ApiKeyStore", "SCOPES", "DEFAULT_SCOPES"]
 
@@ -162,12 +162,8 @@ class ApiKeyStore:
         self._mtime = mtime
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"keys": [asdict(k) for k in self._keys.values()]}, fh, indent=1)
-        os.replace(tmp, self.path)
+        # A fresh O_EXCL 0600 temp file: a stale or planted .tmp with a wider mode is never reused.
+        write_private(self.path, json.dumps({"keys": [asdict(k) for k in self._keys.values()]}, indent=1).encode())
         self._mtime = self.path.stat().st_mtime_ns
         self._last_flush = time.monotonic()
         self._dirty = False

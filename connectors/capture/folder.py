@@ -13,9 +13,11 @@ are down it goes back to the inbox and is retried on a later scan.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -100,11 +102,19 @@ class HotFolder:
     def _ingest(self, claimed: Path) -> Outcome:
         name = claimed.name
         try:
-            result = self._ingest_one(CapturedDocument(source=self._source, source_ref=self._source_ref,
-                                                       filename=name, path=claimed))
+            fd = _open_regular(claimed)
+            try:
+                # Every later read goes to the inode checked here, whatever the name points to by then.
+                result = self._ingest_one(CapturedDocument(source=self._source, source_ref=self._source_ref,
+                                                           filename=name, path=Path(f"/proc/self/fd/{fd}")))
+            finally:
+                os.close(fd)
         except CaptureError as exc:
             target = _unique(self.failed / name)
-            claimed.rename(target)
+            try:
+                claimed.rename(target)
+            except FileNotFoundError:  # removed meanwhile (a racing writer): nothing left to file
+                return Outcome(name, "refused", exc.reason)
             target.with_name(target.name + ".reason.txt").write_text(f"{exc.reason}: {exc}\n")
             return Outcome(name, "refused", exc.reason)
         except ConnectorError as exc:
@@ -121,11 +131,33 @@ class HotFolder:
             leftover.rename(_unique(self.root / leftover.name))
 
 
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor on ``path`` itself: never through a symlink swapped in after the scan
+    (O_NOFOLLOW), and only a plain file with one name (fstat after open: no FIFO or device,
+    no hard link to a file the scanner account may not hand out)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CaptureError("the inbox entry is a symbolic link", reason="not_a_regular_file") from exc
+        raise CaptureError(f"cannot open the file: {exc.strerror}", reason="unreadable") from exc
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        kind = "a hard link" if stat.S_ISREG(st.st_mode) else "not a regular file"
+        raise CaptureError(f"the inbox entry is {kind}", reason="not_a_regular_file")
+    return fd
+
+
 def _lockable(path: Path) -> bool:
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        # A link swapped in after the scan: claim it, so that it is refused with a reason.
+        return exc.errno == errno.ELOOP
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(fd, fcntl.LOCK_UN)

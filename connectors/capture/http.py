@@ -26,12 +26,16 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 
 from connectors.capture.apikey_admin import register_admin_routes
+from connectors.capture.subject_api import SubjectRequests, privacy_runners, register_subject_routes
+from connectors.webhooks_out.routes import register_webhook_routes
+from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
 from connectors.capture.mobile import mount_mobile_capture
 from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
+from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
 from streams.records import now_ms
 
@@ -77,14 +81,14 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 _UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG or TIFF"},
+        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG, TIFF or XML e-invoice (CII or UBL)"},
         "crm_ref": {"type": "string", "description": "CRM record to link the document to"},
         "priority": {"type": "string", "enum": ["high", "normal", "bulk"], "default": "normal"},
         "metadata": {"type": "string", "description": "JSON object of string keys and values"}}}}}}}
 
 
 def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
-               status: StatusView | None = None, registry=None) -> FastAPI:
+               status: StatusView | None = None, registry=None, subject_requests=None) -> FastAPI:
     """Everything external is passed in; what is left out is built from ``settings``
     (the real S3 store, Kafka producer and status consumer) when the app starts."""
     from contextlib import asynccontextmanager
@@ -111,6 +115,8 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     app = FastAPI(title="inkstream upload API", version="1", lifespan=lifespan,
                   description="Upload scanned or digital contracts and invoices; follow their status.")
     app.mount("/metrics", make_asgi_app(registry))
+    # Counted while reading, chunked or not (inkstream/body_limit.py); read_form also caps the file.
+    app.add_middleware(BodyLimit, limit=max_bytes + _MULTIPART_OVERHEAD)
 
     @app.exception_handler(_Refused)
     async def refused(_request, exc: _Refused):
@@ -149,6 +155,13 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
                           refused=_Refused)
     mount_mobile_capture(app)  # the phone page, same origin as the uploads it makes
+    subscriptions = Subscriptions(subscriptions_path(settings))
+    subjects = subject_requests or SubjectRequests(Path(settings.data_dir) / "subject-requests",
+                                                   *privacy_runners(settings))
+    register_subject_routes(app, settings=settings, requests=lambda: subjects, admin_key=key_with("admin"),
+                            refused=_Refused)
+    register_webhook_routes(app, settings=settings, subscriptions=lambda: subscriptions, key_with=key_with,
+                            refused=_Refused)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
@@ -192,9 +205,6 @@ def _key_checker(deps: dict, scope: str):
 
 async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp_dir: Path, max_bytes: int):
     """Stream the form to a temp file, ingest it, and wait for Kafka's acknowledgement."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > max_bytes + _MULTIPART_OVERHEAD:
-        raise _Refused(413, "too_large", f"the upload is over the limit of {max_bytes} bytes")
     try:
         form = await read_form(request.headers.get("content-type"), request.stream(),
                                tmp_dir=tmp_dir, file_field="file", max_bytes=max_bytes)

@@ -1,6 +1,7 @@
 """Intake validation: decide from the bytes (never the name) whether a file is acceptable.
 
-Accepted: PDF, PNG, JPEG, TIFF. Every refusal is a ``CaptureError`` whose ``reason`` is
+Accepted: PDF, PNG, JPEG, TIFF, and XML e-invoices (XRechnung / Peppol BIS / Factur-X XML:
+UN/CEFACT CII or OASIS UBL; documents without pages). Every refusal is a ``CaptureError`` whose ``reason`` is
 one of ``REASONS`` (a stable code for metrics, HTTP bodies, SMTP replies and reason
 files) and whose message says what was wrong in words a sender understands.
 
@@ -25,14 +26,14 @@ __all__ = ["Checked", "REASONS", "SUPPORTED_TYPES", "check", "sniff"]
 REASONS = {
     "empty": "the file has no bytes",
     "too_large": "the file is over the size limit",
-    "unsupported_type": "the content is not a PDF, PNG, JPEG or TIFF",
+    "unsupported_type": "the content is not a PDF, PNG, JPEG, TIFF or XML e-invoice",
     "type_mismatch": "the name says PDF but the content is something else",
     "encrypted": "the PDF needs a password to open",
     "corrupt": "the file is damaged and cannot be read",
     "decompression_bomb": "the image has more pixels than allowed",
 }
 
-SUPPORTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
+SUPPORTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "application/xml")
 _PDF_SEARCH = 1024  # the PDF spec tolerates junk before the header; readers look this far
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -60,6 +61,10 @@ def sniff(head: bytes) -> str | None:
             return ctype
     if b"%PDF-" in head[:_PDF_SEARCH]:
         return "application/pdf"
+    from streams.extract.einvoice import looks_like_xml
+
+    if looks_like_xml(head):
+        return "application/xml"  # an e-invoice if ``check`` can read it as one
     return None
 
 
@@ -77,10 +82,12 @@ def check(source: Path | bytes, filename: str, *, max_bytes: int, max_image_pixe
         if filename.lower().endswith(".pdf"):
             raise CaptureError(f"{filename}: named .pdf but the content is not a PDF "
                                f"(starts with {head[:8]!r})", reason="type_mismatch")
-        raise CaptureError(f"{filename}: not a PDF, PNG, JPEG or TIFF (starts with {head[:8]!r})",
+        raise CaptureError(f"{filename}: not a PDF, PNG, JPEG, TIFF or XML e-invoice (starts with {head[:8]!r})",
                            reason="unsupported_type")
     if ctype == "application/pdf":
         pages = _check_pdf(source, filename)
+    elif ctype == "application/xml":
+        pages = _check_xml(source, filename)
     else:
         pages = _check_image(source, filename, max_image_pixels)
     return Checked(content_type=ctype, size=size, pages=pages)
@@ -119,6 +126,21 @@ def _check_pdf(source: Path | bytes, filename: str) -> int:
         return pages
     finally:
         pdf.close()
+
+
+def _check_xml(source: Path | bytes, filename: str) -> int:
+    """An XML file is accepted only as an invoice we can read (CII, ZUGFeRD 1, UBL); it has
+    no pages. Parsed without DTDs, entities or network (``einvoice._parse``)."""
+    from streams.extract.einvoice import EInvoiceError, read_xml
+
+    data = source.read_bytes() if isinstance(source, Path) else bytes(source)  # size checked above
+    try:
+        read_xml(data)
+    except EInvoiceError as exc:
+        reason = "corrupt" if "well-formed" in str(exc) else "unsupported_type"
+        raise CaptureError(f"{filename}: XML that is not a readable e-invoice (CII or UBL): {exc}",
+                           reason=reason) from exc
+    return 0
 
 
 def _check_image(source: Path | bytes, filename: str, max_pixels: int) -> int:

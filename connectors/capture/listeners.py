@@ -54,7 +54,7 @@ class Capture:
 
 
 def serve_metrics(settings, registry, port: int):
-    """``/metrics`` of ``registry`` on 127.0.0.1:``port`` in a daemon thread; HTTPS with
+    """``/metrics`` of ``registry`` on ``instance.bind`` (127.0.0.1 by default):``port`` in a daemon thread; HTTPS with
     ``http.tls_cert`` (TLS 1.2 floor), and ``http.require_tls`` without one refuses to start,
     like every other HTTP endpoint (inkstream/tls.py). Returns the server (``.scheme``,
     ``server_address``)."""
@@ -62,7 +62,8 @@ def serve_metrics(settings, registry, port: int):
 
     from inkstream.tls import HTTPSServer, http_server_context
 
-    server = HTTPSServer(("127.0.0.1", port), MetricsHandler.factory(registry), http_server_context(settings.http))
+    server = HTTPSServer((settings.instance.bind, port), MetricsHandler.factory(registry),
+                         http_server_context(settings.http))
     threading.Thread(target=server.serve_forever, name="capture-metrics", daemon=True).start()
     return server
 

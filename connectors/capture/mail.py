@@ -20,6 +20,7 @@ from connectors.capture.document import CapturedDocument, EmailOrigin
 __all__ = ["MailDocuments", "documents_from_mail", "parse_mail"]
 
 _DOC_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+_XML_TYPES = ("application/xml", "text/xml")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,10 @@ def documents_from_mail(msg: EmailMessage, *, source: str, source_ref: str | Non
             continue
         is_pdf = ctype == "application/pdf" or filename.lower().endswith(".pdf")
         is_image = ctype.startswith("image/") or filename.lower().endswith(_DOC_EXTENSIONS[1:])
-        if not (is_pdf or is_image or (ctype == "application/octet-stream"
-                                       and filename.lower().endswith(_DOC_EXTENSIONS))):
+        # an XRechnung / Peppol invoice is an XML attachment; intake refuses XML that is no invoice
+        is_xml = ctype in _XML_TYPES or filename.lower().endswith(".xml")
+        if not (is_pdf or is_image or is_xml or (ctype == "application/octet-stream"
+                                                 and filename.lower().endswith(_DOC_EXTENSIONS))):
             continue  # the body text, HTML, calendar invites...
         payload = part.get_payload(decode=True) or b""
         if is_image and not is_pdf and len(payload) < inline_min_bytes:

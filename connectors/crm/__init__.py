@@ -39,8 +39,9 @@ class CustomField:
     object: str
     name: str
     label: str
-    type: str = "text"          # text, datetime, email
+    type: str = "text"          # text, datetime, email, lookup
     unique: bool = False
+    reference: str | None = None  # lookup: the object it points at
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Build the configured connector from settings: credentials decide live or dry run.
+"""Build the configured connector from settings: live, or a dry run when ``crm.dry_run: true``
+(never chosen for lack of credentials: those stop the service, inkstream/fail_closed.py).
 
 One place knows every vendor (STYLE: plug-ins registered in one place).
 """
@@ -26,10 +27,8 @@ def has_credentials(vendor: CrmVendorSettings) -> bool:
 
 
 def is_dry_run(settings: Settings, crm: str | None = None) -> bool:
-    """Explicit ``crm.dry_run`` wins; otherwise a dry run when the CRM has no credentials."""
-    if settings.crm.dry_run is not None:
-        return settings.crm.dry_run
-    return not has_credentials(getattr(settings.crm, crm or settings.crm.crm))
+    """A dry run only when configured (``crm.dry_run: true``); ``crm`` kept for callers."""
+    return settings.crm.dry_run is True
 
 
 def _oauth(client: httpx.Client, vendor: CrmVendorSettings, token_url: str, scheme: str = "Bearer",
@@ -55,7 +54,8 @@ def build_connector(settings: Settings, crm: str, *, client: httpx.Client, dry_r
     vendor: CrmVendorSettings = getattr(cfg, crm)
     if not has_credentials(vendor):
         raise ConfigError(f"no credentials for {crm}: set INKSTREAM_CRM__{crm.upper()}__CLIENT_ID and "
-                          f"..._CLIENT_SECRET (+ _REFRESH_TOKEN), or ..._ACCESS_TOKEN (HubSpot), or *_FILE")
+                          f"..._CLIENT_SECRET (+ _REFRESH_TOKEN), or ..._ACCESS_TOKEN (HubSpot), or *_FILE; "
+                          f"or crm.dry_run: true to record what would be sent")
     policy = RetryPolicy(max_attempts=cfg.max_attempts, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s)
     return _live(crm, vendor, client, policy, sleep, metrics)
 
@@ -80,7 +80,8 @@ def _live(crm: str, vendor: CrmVendorSettings, client: httpx.Client, policy: Ret
         auth = StaticToken(static) if static else _oauth(client, vendor, f"{host}/oauth/v1/token", default_ttl_s=1800)
         pacer = TokenBucket(vendor.requests_per_10s or 100, 10.0, sleep=paced)
         http = VendorHttp("hubspot", client, auth, policy=policy, pacer=pacer, sleep=sleep, metrics=metrics)
-        return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com")
+        return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com",
+                                timeline_templates=vendor.timeline_templates)
     from connectors.crm.zoho import ZohoConnector
     accounts = (vendor.auth_url or "https://accounts.zoho.com").rstrip("/")
     auth = _oauth(client, vendor, f"{accounts}/oauth/v2/token", scheme="Zoho-oauthtoken")

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connectors.crm.matching import ACCOUNT_OBJECT
 from connectors.crm.transforms import apply_transforms, check_arg
 from inkstream.errors import MappingError
 
@@ -106,7 +107,10 @@ class ObjectSpec(_Model):
     object: str
     doc_types: list[Literal["contract", "invoice"]] = list(DOC_TYPES)
     external_id: ExternalId
-    match: dict[Literal["email", "domain"], str] = {}
+    # How a document finds an existing record (connectors/crm/matching.py); ties and, with
+    # on_miss: review, misses go to review instead of creating a record.
+    match: dict[Literal["crm_ref", "email", "domain", "name", "amount"], str] = {}
+    on_miss: Literal["create", "review"] = "create"
     links: list[Link] = []
     fields: dict[str, FieldSpec] = {}
 
@@ -336,6 +340,12 @@ def lint(mapping: Mapping) -> list[Issue]:
         for kind, src in spec.match.items():
             if src not in KNOWN_SOURCES:
                 issues.append(Issue(base + ("match", kind), f"unknown field name {src!r}"))
+        if "amount" in spec.match and not any(
+                mapping.objects[l.to].object == ACCOUNT_OBJECT[mapping.crm]
+                for l in spec.links if l.to in mapping.objects):
+            issues.append(Issue(base + ("match", "amount"),
+                                f"an amount rule looks for open deals of an account: link this object to "
+                                f"a {ACCOUNT_OBJECT[mapping.crm]} role"))
         for i, link in enumerate(spec.links):
             if link.to not in mapping.objects:
                 issues.append(Issue(base + ("links", i, "to"), f"link to unknown object role {link.to!r}"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["CrmMetrics", "outcome"]
 
@@ -37,6 +37,9 @@ def outcome(status: int | None) -> str:
 class CrmMetrics:
     requests: Counter
     rate_limit_wait: Histogram
+    review: Counter
+    quota_used: Gauge
+    quota_limit: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> "CrmMetrics":
@@ -48,6 +51,15 @@ class CrmMetrics:
                                       "Waits imposed by CRM rate limits: client-side pacing, Retry-After slept "
                                       "inline, and partition pauses (Backpressure).",
                                       ["crm"], buckets=_WAIT_BUCKETS, registry=registry),
+            review=Counter("inkstream_crm_match_review_total",
+                           "Commands routed to review because no single CRM record fits (tie or miss).",
+                           ["crm", "object"], registry=registry),
+            quota_used=Gauge("inkstream_crm_api_quota_used",
+                             "API calls used in the vendor's daily quota window, as the vendor reports it "
+                             "(Sforce-Limit-Info, X-HubSpot-DailyRatelimit-*, X-RATELIMIT-*).", ["crm"],
+                             registry=registry),
+            quota_limit=Gauge("inkstream_crm_api_quota_limit",
+                              "The vendor's daily API call limit, as it reports it.", ["crm"], registry=registry),
         )
 
     def response(self, crm: str, status: int | None) -> None:
@@ -56,6 +68,13 @@ class CrmMetrics:
     def waited(self, crm: str, seconds: float) -> None:
         if seconds > 0:
             self.rate_limit_wait.labels(crm).observe(seconds)
+
+    def routed_to_review(self, crm: str, obj: str) -> None:
+        self.review.labels(crm, obj).inc()
+
+    def quota(self, crm: str, used: int, limit: int) -> None:
+        self.quota_used.labels(crm).set(used)
+        self.quota_limit.labels(crm).set(limit)
 
     def timed_sleep(self, crm: str, sleep: Callable[[float], None]) -> Callable[[float], None]:
         """``sleep`` that also records each wait (for a pacer, whose every sleep is a rate-limit wait)."""

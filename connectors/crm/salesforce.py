@@ -7,7 +7,10 @@ Follows the Salesforce REST API Developer Guide (request templates in
   parent's external id (``{"Account": {"Inkstream_Key__c": "acme.example"}}``);
 - files: multipart ``POST /sobjects/ContentVersion`` (parts ``entity_content`` JSON and
   ``VersionData``) with ``FirstPublishLocationId``, then ``ContentDocumentLink`` per extra
-  record; the idempotency key is stored in ``Inkstream_Idempotency_Key__c`` and looked up
+  record; a signed PDF (``version_of``) is inserted with the original's ``ContentDocumentId``
+  and ``IsMajorVersion=true``: version 2 of the same document, keeping its links;
+- signatures: an ``Inkstream_Signature__c`` record (signer, e-mail, IP, user agent,
+  signed-at, signed SHA-256, envelope id) upserted by external id, looked up to the deal; the idempotency key is stored in ``Inkstream_Idempotency_Key__c`` and looked up
   first, so a replayed attach uploads nothing;
 - timeline: a completed Task upserted by the same key;
 - custom fields: Tooling API ``POST /tooling/sobjects/CustomField``;
@@ -16,19 +19,32 @@ Follows the Salesforce REST API Developer Guide (request templates in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
+                                     pick_open_deal)
 from connectors.crm.operations import dispatch
+from connectors.crm.signature import VERSION_OF, split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
 
-__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "soql_literal"]
+__all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "DOCUMENT_FIELD", "SIGNATURE_OBJECT", "SIGNATURE_KEY",
+           "SIGNATURE_FIELDS", "soql_literal"]
 
 IDEMPOTENCY_FIELD = "Inkstream_Idempotency_Key__c"
+DOCUMENT_FIELD = "Inkstream_Document_Id__c"   # on ContentVersion: whose document a file is
+# The signature custom object `inkstream crm setup` creates, and its fields by signature key.
+SIGNATURE_OBJECT = "Inkstream_Signature__c"
+SIGNATURE_KEY = "Inkstream_Signature_Key__c"
+SIGNATURE_FIELDS = {"name": "Signer_Name__c", "email": "Signer_Email__c", "ip": "Signer_IP__c",
+                    "user_agent": "Signer_User_Agent__c", "auth_method": "Auth_Method__c",
+                    "signed_at": "Signed_At__c", "sha256": "Signed_SHA256__c", "envelope_id": "Envelope_Id__c",
+                    "provider": "Provider__c", "doc_id": "Document_Id__c"}
 
 
 def soql_literal(value: str) -> str:
@@ -56,12 +72,25 @@ class SalesforceConnector:
 
     def upsert(self, command: dict) -> ApplyResult:
         obj, field, value = command["object"], command["external_id_field"], command["external_id"]
-        if command.get("match"):
-            self._adopt(obj, field, value, command["match"])
-        body: dict[str, Any] = {k: v for k, v in command.get("fields", {}).items() if k != field}
+        own, signature = split_fields(command.get("fields"))
+        body: dict[str, Any] = {k: v for k, v in own.items() if k != field}
         for link in command.get("links", []):
             if link.get("relationship"):
                 body[link["relationship"]] = {link["external_id_field"]: link["external_id"]}
+        if is_record_id(self.name, field):
+            target = value
+        elif command["operation"] == "update_signature_status":
+            target = self._parent_id(command)  # a status updates its record, never creates one
+        else:
+            target = self._resolve(obj, field, value, command)
+        if target is not None:
+            # A named (crm_ref) or matched record: updated by its Id, keeping its own key.
+            self._record_id(obj, "Id", target)
+            self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{quote(target, safe='')}", json=body,
+                              headers={"Content-Type": "application/json"})
+            if signature:
+                self._signature_record(command, signature, target)
+            return ApplyResult("updated", target, "matched")
         resp = self.http.request("PATCH", self._ext_url(obj, field, value), json=body,
                                  headers={"Content-Type": "application/json"})
         if resp.status_code == 300:
@@ -69,32 +98,66 @@ class SalesforceConnector:
                                     status=300, body=resp.text[:4000])
         data = resp.json() if resp.content else {}
         created = resp.status_code == 201 or bool(data.get("created"))
+        if signature:
+            self._signature_record(command, signature, data.get("id") or self._record_id(obj, field, value))
         return ApplyResult("created" if created else "updated", data.get("id"))
 
     def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
         marker = _marker(command, attachment)
-        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        parent_id = self._parent_id(command)
         found = self.query(f"SELECT Id, ContentDocumentId FROM ContentVersion "
                            f"WHERE {IDEMPOTENCY_FIELD} = {soql_literal(marker)}")
         if found:
             version_id, document_id, status = found[0]["Id"], found[0]["ContentDocumentId"], "unchanged"
         else:
             entity = {"Title": command["fields"].get("title") or attachment.file_name,
-                      "PathOnClient": attachment.file_name, "FirstPublishLocationId": parent_id,
-                      IDEMPOTENCY_FIELD: marker}
+                      "PathOnClient": attachment.file_name, IDEMPOTENCY_FIELD: marker,
+                      DOCUMENT_FIELD: command["doc_id"]}
+            original = self._document_of(command["fields"].get(VERSION_OF))
+            if original:
+                # The signed PDF is the next major version of the original's ContentDocument
+                # (Salesforce: insert a ContentVersion with ContentDocumentId; the links stay).
+                entity.update(ContentDocumentId=original, IsMajorVersion=True, ReasonForChange="signed")
+            else:
+                entity["FirstPublishLocationId"] = parent_id
             files = {"entity_content": (None, json.dumps(entity), "application/json"),
                      "VersionData": (attachment.file_name, attachment.data, "application/octet-stream")}
             resp = self.http.request("POST", f"{self.base}/sobjects/ContentVersion", files=files, idempotent=False)
             version_id, status = resp.json()["id"], "created"
             document_id = self.query(f"SELECT ContentDocumentId FROM ContentVersion "
                                      f"WHERE Id = {soql_literal(version_id)}")[0]["ContentDocumentId"]
+        self._link(document_id, parent_id)  # a new version's document may live elsewhere first
         for link in command.get("links", []):
             linked = self._record_id(link["object"], link["external_id_field"], link["external_id"])
             self._link(document_id, linked)
         return ApplyResult(status, version_id, f"ContentDocument {document_id}")
 
+    def _document_of(self, doc_id: str | None) -> str | None:
+        """The ContentDocument holding ``doc_id``'s original (any of its versions names it)."""
+        if not doc_id:
+            return None
+        found = self.query(f"SELECT ContentDocumentId FROM ContentVersion WHERE {DOCUMENT_FIELD} = "
+                           f"{soql_literal(doc_id)} LIMIT 1")
+        return found[0]["ContentDocumentId"] if found else None
+
+    def _signature_record(self, command: dict, sig: dict, parent_id: str) -> None:
+        """One ``Inkstream_Signature__c`` per signer and envelope (``inkstream crm setup``
+        creates the object), upserted by a key derived from provider, envelope and signer,
+        looked up to the signed record, with the signed document linked to it."""
+        key = hashlib.sha256("|".join(str(sig.get(k) or "") for k in ("provider", "envelope_id", "email", "doc_id"))
+                             .encode()).hexdigest()[:40]
+        body = {SIGNATURE_FIELDS[k]: (str(v)[:255] if isinstance(v, str) else v)
+                for k, v in sig.items() if k in SIGNATURE_FIELDS}
+        body[f"{command['object']}__c"] = parent_id
+        resp = self.http.request("PATCH", self._ext_url(SIGNATURE_OBJECT, SIGNATURE_KEY, key), json=body,
+                                 headers={"Content-Type": "application/json"})
+        record_id = (resp.json() if resp.content else {}).get("id") or self._record_id(SIGNATURE_OBJECT, SIGNATURE_KEY, key)
+        document = self._document_of(sig.get("doc_id") or command["doc_id"])
+        if document:
+            self._link(document, record_id)
+
     def timeline(self, command: dict) -> ApplyResult:
-        parent_id = self._record_id(command["object"], command["external_id_field"], command["external_id"])
+        parent_id = self._parent_id(command)
         fields = command.get("fields", {})
         body = {"WhatId": parent_id, "Subject": (fields.get("title") or "inkstream")[:255],
                 "Description": fields.get("body") or "", "Status": "Completed", "Priority": "Normal"}
@@ -113,27 +176,84 @@ class SalesforceConnector:
         return f"{self.base}/sobjects/{obj}/{field}/{quote(str(value), safe='')}"
 
     def _record_id(self, obj: str, field: str, value: str) -> str:
-        resp = self.http.request("GET", self._ext_url(obj, field, value), params={"fields": "Id"})
+        url = f"{self.base}/sobjects/{obj}/{quote(value, safe='')}" if field == "Id" else self._ext_url(obj, field, value)
+        try:
+            resp = self.http.request("GET", url, params={"fields": "Id"})
+        except CrmPermanentError as exc:
+            if field == "Id" and exc.status == 404:  # a crm_ref naming nothing: a person decides
+                raise NeedsReview(f"{obj} {value!r} (crm_ref) does not exist", candidates=0) from exc
+            raise
         if resp.status_code == 300:
             raise CrmPermanentError(f"{obj}.{field}={value!r} matches several records", status=300,
                                     body=resp.text[:4000])
         return resp.json()["Id"]
 
-    def _adopt(self, obj: str, field: str, value: str, match: dict[str, str]) -> None:
-        """Give an existing record found by e-mail/domain our external id, so the upsert
-        updates it instead of creating a duplicate."""
-        if self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"):
-            return
+    def _parent_id(self, command: dict) -> str:
+        """The record a file/task/status goes on: by its key, else (a deal this document
+        was matched to, which keeps the first document's key) by the same rules again."""
+        obj, field, value = command["object"], command["external_id_field"], command["external_id"]
+        try:
+            return self._record_id(obj, field, value)
+        except CrmPermanentError as exc:
+            if exc.status != 404 or is_record_id(self.name, field):
+                raise
+            found = (self._open_deal(obj, command) if set(DEAL_RULES) & set(command.get("match") or {})
+                     else self._where_filed(obj, command["doc_id"]))
+            if found is None:
+                raise
+            return found
+
+    def _where_filed(self, obj: str, doc_id: str) -> str | None:
+        """The record this document's file was first published on: where a command born
+        later (the e-sign status, with only the document's key) finds a deal the document
+        was matched to."""
+        rows = self.query(f"SELECT FirstPublishLocationId FROM ContentVersion WHERE {DOCUMENT_FIELD} = "
+                          f"{soql_literal(doc_id)} LIMIT 1")
+        location = rows[0].get("FirstPublishLocationId") if rows else None
+        if location and self.query(f"SELECT Id FROM {obj} WHERE Id = {soql_literal(location)}"):
+            return location
+        return None
+
+    def _has_key(self, obj: str, field: str, value: str) -> bool:
+        return bool(self.query(f"SELECT Id FROM {obj} WHERE {field} = {soql_literal(value)} LIMIT 1"))
+
+    def _resolve(self, obj: str, field: str, value: str, command: dict) -> str | None:
+        """The Id of an existing deal this document belongs to (updated, not re-keyed);
+        None to upsert by key. Accounts/contacts found by domain, name or e-mail are
+        adopted: given our key, so this and later documents upsert onto them."""
+        match = command.get("match") or {}
+        if not match or self._has_key(obj, field, value):
+            return None
+        if set(DEAL_RULES) & set(match) and obj != ACCOUNT_OBJECT[self.name]:
+            return self._open_deal(obj, command)
+        rules = []
         if "email" in match and obj in ("Contact", "Lead"):
-            where = f"Email = {soql_literal(match['email'])}"
-        elif "domain" in match and obj == "Account":
-            where = f"Website LIKE {soql_literal('%' + match['domain'])}"
-        else:
-            return
-        found = self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 2")
-        if len(found) == 1:  # ambiguous matches are left alone: a wrong merge is worse
-            self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{found[0]['Id']}", json={field: value},
-                              headers={"Content-Type": "application/json"})
+            rules.append(f"Email = {soql_literal(match['email'])}")
+        if obj == "Account":
+            if "domain" in match:
+                rules.append(f"Website LIKE {soql_literal('%' + match['domain'])}")
+            if "name" in match:
+                rules.append(f"Name = {soql_literal(match['name'])}")
+        for where in rules:
+            found = [r["Id"] for r in self.query(f"SELECT Id FROM {obj} WHERE {where} AND {field} = null LIMIT 3")]
+            if found:
+                adopted = one_or_review(f"{obj} by {where.split()[0]}", found, match)
+                self.http.request("PATCH", f"{self.base}/sobjects/{obj}/{adopted}", json={field: value},
+                                  headers={"Content-Type": "application/json"})
+                return None
+        if rules:  # a miss: create, unless the mapping says on_miss: review
+            one_or_review(f"{obj} by {', '.join(r.split()[0] for r in rules)}", [], match)
+        return None
+
+    def _open_deal(self, obj: str, command: dict) -> str | None:
+        match = command["match"]
+        if "account_id" not in match:
+            return None
+        account_id = self._record_id(match["account_object"], match["account_id_field"], match["account_id"])
+        rows = self.query(f"SELECT Id, Name, Amount FROM {obj} WHERE AccountId = {soql_literal(account_id)} "
+                          f"AND IsClosed = false")
+        return pick_open_deal(f"open {obj} of the account", ((r["Id"], r.get("Name"), r.get("Amount")) for r in rows),
+                              command["match"])
 
     def _link(self, document_id: str, entity_id: str) -> None:
         if self.query(f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {soql_literal(document_id)}"

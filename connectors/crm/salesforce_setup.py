@@ -21,11 +21,18 @@ __all__ = ["ensure_fields", "PERMISSION_SET"]
 
 PERMISSION_SET = "Inkstream_Integration"
 _TYPES = {"text": "Text", "email": "Email", "datetime": "DateTime"}
+# A custom object's records are secured by object permissions too.
+_OBJECT_PERMISSIONS = ("PermissionsRead", "PermissionsCreate", "PermissionsEdit")
 # Activity fields are secured per activity object.
 _FLS_OBJECTS = {"Activity": ("Task", "Event")}
 
 
 def _metadata(f: CustomField) -> dict[str, Any]:
+    if f.type == "lookup":
+        # A lookup that empties itself when the record it points at is deleted.
+        return {"label": f.label, "type": "Lookup", "referenceTo": f.reference, "deleteConstraint": "SetNull",
+                "relationshipName": f"Inkstream_Signatures_{f.reference}",
+                "relationshipLabel": "inkstream signatures"}
     metadata: dict[str, Any] = {"label": f.label, "type": _TYPES[f.type]}
     if f.type == "text":
         metadata["length"] = 255
@@ -72,9 +79,25 @@ def _assign(sf: "SalesforceConnector", ps_id: str) -> str:
     return "created"
 
 
+def _ensure_object(sf: "SalesforceConnector", obj: str) -> SetupResult:
+    """A custom object (Tooling API ``CustomObject``), deployed, with an auto-number name."""
+    from connectors.crm.salesforce import soql_literal
+    developer = obj.removesuffix("__c")
+    query = f"SELECT Id FROM CustomObject WHERE DeveloperName = {soql_literal(developer)}"
+    if sf.http.request("GET", f"{sf.base}/tooling/query/", params={"q": query}).json().get("records"):
+        return SetupResult(obj, "(object)", "exists")
+    label = developer.replace("_", " ")
+    sf.http.request("POST", f"{sf.base}/tooling/sobjects/CustomObject", headers={"Content-Type": "application/json"},
+                    json={"FullName": obj, "Metadata": {
+                        "label": label, "pluralLabel": f"{label}s", "deploymentStatus": "Deployed",
+                        "sharingModel": "ReadWrite",
+                        "nameField": {"type": "AutoNumber", "label": "Signature", "displayFormat": "SIG-{000000}"}}})
+    return SetupResult(obj, "(object)", "created")
+
+
 def ensure_fields(sf: "SalesforceConnector", fields: list[CustomField]) -> list[SetupResult]:
     from connectors.crm.salesforce import soql_literal
-    results = []
+    results = [_ensure_object(sf, obj) for obj in dict.fromkeys(f.object for f in fields if f.object.endswith("__c"))]
     for f in fields:
         query = (f"SELECT Id FROM CustomField WHERE TableEnumOrId = {soql_literal(f.object)} "
                  f"AND DeveloperName = {soql_literal(f.name.removesuffix('__c'))}")
@@ -86,6 +109,11 @@ def ensure_fields(sf: "SalesforceConnector", fields: list[CustomField]) -> list[
                         headers={"Content-Type": "application/json"})
         results.append(SetupResult(f.object, f.name, "created"))
     ps_id = _permission_set(sf)
+    for obj in dict.fromkeys(f.object for f in fields if f.object.endswith("__c")):
+        if not sf.query(f"SELECT Id FROM ObjectPermissions WHERE ParentId = {soql_literal(ps_id)} "
+                        f"AND SobjectType = {soql_literal(obj)}"):
+            _create(sf, "ObjectPermissions", {"ParentId": ps_id, "SobjectType": obj,
+                                              **dict.fromkeys(_OBJECT_PERMISSIONS, True)})
     for f in fields:
         _grant(sf, ps_id, f)
     results.append(SetupResult("PermissionSetAssignment", PERMISSION_SET, _assign(sf, ps_id)))

@@ -26,6 +26,23 @@ def _salesforce() -> list[CustomField]:
     for obj in ("Opportunity", "Contract"):
         fields.append(CustomField(obj, "Inkstream_Document_Id__c", "inkstream document id", unique=True))
         fields += [CustomField(obj, f"Inkstream_{n}__c", label, t) for n, label, t in _SIGNATURE]
+    # Whose document a file is: the signed PDF becomes the next version of that document.
+    fields.append(CustomField("ContentVersion", "Inkstream_Document_Id__c", "inkstream document id"))
+    return fields + _salesforce_signature()
+
+
+def _salesforce_signature() -> list[CustomField]:
+    """The signature custom object (created with its first field), one record per signer."""
+    from connectors.crm.salesforce import SIGNATURE_FIELDS, SIGNATURE_KEY, SIGNATURE_OBJECT
+    labels = {"name": "Signer name", "email": "Signer e-mail", "ip": "Signer IP address",
+              "user_agent": "Signer user agent", "auth_method": "Authentication", "signed_at": "Signed at",
+              "sha256": "Signed SHA-256", "envelope_id": "Envelope id", "provider": "E-sign provider",
+              "doc_id": "inkstream document id"}
+    fields = [CustomField(SIGNATURE_OBJECT, SIGNATURE_KEY, "inkstream signature key", unique=True)]
+    fields += [CustomField(SIGNATURE_OBJECT, name, labels[k], {"email": "email", "signed_at": "datetime"}.get(k, "text"))
+               for k, name in SIGNATURE_FIELDS.items()]
+    fields += [CustomField(SIGNATURE_OBJECT, f"{obj}__c", obj, "lookup", reference=obj)
+               for obj in ("Opportunity", "Contract")]
     return fields
 
 
@@ -40,6 +57,9 @@ def _zoho() -> list[CustomField]:
     fields = [CustomField("Accounts", "Inkstream_Key", "inkstream company key", unique=True),
               CustomField("Deals", "Inkstream_Document_Id", "inkstream document id", unique=True)]
     fields += [CustomField("Deals", f"Inkstream_{n}", label, t) for n, label, t in _SIGNATURE]
+    from connectors.crm.zoho import SIGNATURE_FIELDS
+    fields += [CustomField("Deals", name, f"inkstream {k.replace('_', ' ')}") for k, name in SIGNATURE_FIELDS.items()]
+    fields.append(CustomField("Deals", "Inkstream_File_Link", "inkstream file link"))
     return fields
 
 

@@ -21,6 +21,7 @@ import httpx
 
 from connectors.crm.metrics import CrmMetrics
 from connectors.crm.oauth import TokenSource
+from connectors.crm.quota import daily_quota
 from connectors.crm.ratelimit import parse_retry_after
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited
 
@@ -94,6 +95,10 @@ class VendorHttp:
                 self.pacer.observe(resp)
             status = resp.status_code
             self._count(status)
+            if self.metrics is not None:
+                quota = daily_quota(self.vendor, resp.headers)
+                if quota is not None:
+                    self.metrics.quota(self.vendor, *quota)
             log.info("%s %s %s -> %s (attempt %d)", self.vendor, method, _path(url), status, attempt)
             if status < 400:
                 return resp

@@ -10,7 +10,11 @@ Follows Zoho CRM's API documentation:
   ``GET /{Module}/search?criteria=(Field:equals:value)`` (204 when nothing matches);
 - attachments: multipart ``POST /{Module}/{id}/Attachments`` (``file``); notes:
   ``POST /{Module}/{id}/Notes``; both listed first so a replay adds nothing;
-- fields: ``POST /settings/fields?module=`` (Zoho derives the API name from the label).
+- fields: ``POST /settings/fields?module=`` (Zoho derives the API name from the label);
+- a file over the attachment limit is not uploaded: the deal's ``Inkstream_File_Link``
+  field gets its object-store address (``PUT /{Module}``, "Update Records");
+- a signature's signer name, IP, user agent and envelope id go into the deal's
+  ``Inkstream_Signer_*`` fields with the status update.
 """
 
 from __future__ import annotations
@@ -20,14 +24,25 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
+from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.signature import split_fields
 from connectors.crm.vendor_http import VendorHttp
-from inkstream.errors import CrmPermanentError
+from inkstream.errors import CrmError, CrmPermanentError
 
 __all__ = ["ZohoConnector", "criteria_value"]
 
 _TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
-_MATCH_FIELDS = {"email": "Email", "domain": "Website"}
+# "Upload an Attachment": files up to 100 MB (shared/FACTS.md); larger ones get a link field.
+ATTACHMENT_LIMIT = 100 * 1024 * 1024
+FILE_LINK_FIELD = "Inkstream_File_Link"
+# Zoho keeps a signature in fields of the deal (`inkstream crm setup` creates them); the
+# signer's e-mail, signed-at and hash already have the Inkstream_Signer/_Signed_At/_Audit_Hash fields.
+SIGNATURE_FIELDS = {"name": "Inkstream_Signer_Name", "ip": "Inkstream_Signer_IP",
+                    "user_agent": "Inkstream_Signer_User_Agent", "envelope_id": "Inkstream_Envelope_Id",
+                    "provider": "Inkstream_Esign_Provider"}
+_MATCH_FIELDS = {"Contacts": {"email": "Email"}, "Leads": {"email": "Email"},
+                 "Accounts": {"domain": "Website", "name": "Account_Name"}}
 
 
 def criteria_value(value: str) -> str:
@@ -38,8 +53,10 @@ def criteria_value(value: str) -> str:
 class ZohoConnector:
     name = "zoho"
 
-    def __init__(self, http: VendorHttp, *, api_domain: str | Callable[[], str], api_version: str = "8") -> None:
+    def __init__(self, http: VendorHttp, *, api_domain: str | Callable[[], str], api_version: str = "8",
+                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
         self.http, self._api_domain, self.api_version = http, api_domain, api_version.lstrip("v")
+        self.attachment_limit = attachment_limit
 
     @property
     def base(self) -> str:
@@ -47,28 +64,131 @@ class ZohoConnector:
         return f"{domain.rstrip('/')}/crm/v{self.api_version}"
 
     def apply(self, command: dict, attachment: Attachment | None = None) -> ApplyResult:
+        if command["operation"] == "attach_file" and self.too_big(command):
+            return self.link_file(command)
         return dispatch(self.name, command, attachment, upsert=self.upsert, attach=self.attach,
                         timeline=self.note)
 
     def upsert(self, command: dict) -> ApplyResult:
         module, field, value = command["object"], command["external_id_field"], command["external_id"]
-        record: dict[str, Any] = {**command.get("fields", {}), field: value}
+        match = command.get("match") or {}
+        own, signature = split_fields(command.get("fields"))
+        # The signature's own facts go into the deal's signature fields (`crm setup`).
+        record: dict[str, Any] = {**own, **{SIGNATURE_FIELDS[k]: (str(v)[:255] if isinstance(v, str) else v)
+                                            for k, v in signature.items() if k in SIGNATURE_FIELDS}, field: value}
         for link in command.get("links", []):
             if link.get("relationship"):
                 record[link["relationship"]] = {"id": self._id_of(link["object"], link["external_id_field"],
                                                                   link["external_id"])}
+        target = self._by_id(module, value) if is_record_id(self.name, field) else None
+        if target is None and command["operation"] == "update_signature_status":
+            target = self._parent_id(command)  # a status updates its deal, never creates one
+        if target is None and set(DEAL_RULES) & set(match) and module != ACCOUNT_OBJECT[self.name] \
+                and not self._has_key(module, field, value):
+            target = self._open_deal(module, command)
+        if target is not None:
+            # A named (crm_ref) or matched record: "Update Records" by id, keeping its own key.
+            record.pop(field, None)
+            resp = self.http.request("PUT", f"{self.base}/{module}", json={"data": [{**record, "id": target}]})
+            self._first(resp, f"update {module}")
+            return ApplyResult("updated", target, "matched")
         # Zoho checks duplicate_check_fields in order: our key first, then the match
-        # (e-mail, website domain), so an existing record is adopted instead of duplicated.
-        checks = [field] + [f for kind, f in _MATCH_FIELDS.items()
-                            if kind in command.get("match", {}) and f in record and f != field]
+        # (e-mail, website domain, account name), so an existing record is adopted instead
+        # of duplicated.
+        checks = [field] + [f for kind, f in _MATCH_FIELDS.get(module, {}).items()
+                            if kind in match and f in record and f != field]
         resp = self.http.request("POST", f"{self.base}/{module}/upsert",
                                  json={"data": [record], "duplicate_check_fields": checks})
         result = self._first(resp, f"upsert {module}")
         return ApplyResult("created" if result.get("action") == "insert" else "updated", result["details"]["id"])
 
+    def upsert_many(self, commands: list[dict]) -> dict[str, ApplyResult | CrmError]:
+        """Commands of one module in one ``upsert`` (≤100 records, bulk lane); lookups are
+        resolved once per distinct parent."""
+        module, field = commands[0]["object"], commands[0]["external_id_field"]
+        parents: dict[tuple[str, str, str], str] = {}
+        last: dict[str, dict] = {}
+        out: dict[str, ApplyResult | CrmError] = {}
+        for c in commands:
+            record: dict[str, Any] = {**split_fields(c.get("fields"))[0], field: c["external_id"]}
+            try:
+                for link in c.get("links", []):
+                    if link.get("relationship"):
+                        ref = (link["object"], link["external_id_field"], link["external_id"])
+                        if ref not in parents:
+                            parents[ref] = self._id_of(*ref)
+                        record[link["relationship"]] = {"id": parents[ref]}
+            except CrmPermanentError as exc:
+                out[c["idempotency_key"]] = exc
+                continue
+            last[c["external_id"]] = record
+        if not last:
+            return out
+        match = commands[0].get("match") or {}
+        checks = [field] + [f for kind, f in _MATCH_FIELDS.get(module, {}).items() if kind in match and f != field]
+        resp = self.http.request("POST", f"{self.base}/{module}/upsert",
+                                 json={"data": list(last.values()), "duplicate_check_fields": checks})
+        results = dict(zip(last, resp.json().get("data") or []))
+        for c in commands:
+            if c["idempotency_key"] in out:
+                continue
+            r = results.get(c["external_id"]) or {}
+            out[c["idempotency_key"]] = (
+                ApplyResult("created" if r.get("action") == "insert" else "updated", r["details"]["id"])
+                if r.get("status") == "success" else
+                CrmPermanentError(f"zoho upsert {module} failed: {r.get('code')}", status=resp.status_code,
+                                  body=str(r)[:4000]))
+        return out
+
+    def _by_id(self, module: str, record_id: str) -> str:
+        """The record a crm_ref names ("Get Records" by id; 204 when there is none)."""
+        try:
+            resp = self.http.request("GET", f"{self.base}/{module}/{record_id}")
+        except CrmPermanentError as exc:
+            raise NeedsReview(f"{module} {record_id!r} (crm_ref) does not exist", candidates=0) from exc
+        if resp.status_code == 204 or not resp.content or not resp.json().get("data"):
+            raise NeedsReview(f"{module} {record_id!r} (crm_ref) does not exist", candidates=0)
+        return resp.json()["data"][0]["id"]
+
+    def _has_key(self, module: str, field: str, value: str) -> bool:
+        try:
+            self._id_of(module, field, value)
+        except CrmPermanentError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def _open_deal(self, module: str, command: dict) -> str | None:
+        """The one open deal of the account with the same amount (else name), read from
+        the account's related list ("Get Related Records": /Accounts/{id}/Deals)."""
+        match = command["match"]
+        if "account_id" not in match:
+            return None
+        account = self._id_of(match["account_object"], match["account_id_field"], match["account_id"])
+        rows = self._list(f"{self.base}/{match['account_object']}/{account}/{module}", "id,Deal_Name,Amount,Stage")
+        open_deals = [(r["id"], r.get("Deal_Name"), r.get("Amount")) for r in rows
+                      if not str(r.get("Stage") or "").startswith("Closed")]
+        return pick_open_deal(f"open {module} of the account", open_deals, match)
+
+    def _parent_id(self, command: dict) -> str:
+        """By its key, else (a deal matched to another document's) by the same rules again."""
+        module, field, value = command["object"], command["external_id_field"], command["external_id"]
+        if is_record_id(self.name, field):
+            return self._by_id(module, value)
+        try:
+            return self._id_of(module, field, value)
+        except CrmPermanentError as exc:
+            if exc.status != 404 or not set(DEAL_RULES) & set(command.get("match") or {}):
+                raise
+            found = self._open_deal(module, command)
+            if found is None:
+                raise
+            return found
+
     def attach(self, command: dict, attachment: Attachment) -> ApplyResult:
         module = command["object"]
-        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        parent = self._parent_id(command)
         # Zoho attachments have no custom fields: the key travels in the file name.
         tag = f"{command['idempotency_key'][:12]}{attachment.sha256[:8]}"
         name = PurePosixPath(attachment.file_name)
@@ -82,9 +202,25 @@ class ZohoConnector:
                                  files={"file": (file_name, attachment.data, attachment.content_type)})
         return ApplyResult("created", self._first(resp, "attachment")["details"]["id"])
 
+    def too_big(self, command: dict) -> bool:
+        """Over Zoho's attachment size limit: the file stays in the object store."""
+        return int((command.get("file") or {}).get("size_bytes") or 0) > self.attachment_limit
+
+    def link_file(self, command: dict) -> ApplyResult:
+        """Point the deal's ``Inkstream_File_Link`` field at the object-store copy (the claim
+        check: bucket, key, version, hash), instead of an upload Zoho would refuse."""
+        module = command["object"]
+        parent = self._parent_id(command)
+        ref = command["file"]
+        link = f"s3://{ref['bucket']}/{ref['key']}" + (f"?versionId={ref['version_id']}" if ref.get("version_id") else "")
+        resp = self.http.request("PUT", f"{self.base}/{module}", json={"data": [
+            {"id": parent, FILE_LINK_FIELD: link[:255], "Inkstream_Audit_Hash": ref["sha256"]}]})
+        self._first(resp, f"file link on {module}")
+        return ApplyResult("updated", parent, f"{FILE_LINK_FIELD} (file of {ref['size_bytes']} bytes over the limit)")
+
     def note(self, command: dict) -> ApplyResult:
         module = command["object"]
-        parent = self._id_of(module, command["external_id_field"], command["external_id"])
+        parent = self._parent_id(command)
         url = f"{self.base}/{module}/{parent}/Notes"
         marker = f"inkstream ref: {command['idempotency_key']}"
         for item in self._list(url, "id,Note_Title,Note_Content"):

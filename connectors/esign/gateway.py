@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 from collections.abc import Callable
 
@@ -36,6 +35,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from connectors.crm.inbound import crm_router
 from connectors.esign.events import (
     ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
 )
@@ -49,6 +49,7 @@ from connectors.esign.verify import (
     check_event_age, check_standard_secrets, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign,
     verify_standard,
 )
+from inkstream.body_limit import BodyLimit
 from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
 from inkstream.errors import EsignRateLimited, EsignTransient  # provider look-ups (confirm.py)
 
@@ -92,12 +93,14 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
     hooks = _Webhooks(settings, intake, confirmer, clock)
     app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake, app.state.registry = intake, registry
-    app.middleware("http")(hooks.limit_body)
+    # Counted while reading, chunked or not (inkstream/body_limit.py): the endpoint is public.
+    app.add_middleware(BodyLimit, limit=settings.esign.max_webhook_bytes, on_refuse=hooks.too_large)
     app.add_api_route("/webhooks/docusign", hooks.docusign, methods=["POST"])
     app.add_api_route("/webhooks/dropbox-sign", hooks.dropbox_sign, methods=["POST"])
     app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_verify, methods=["GET"])
     app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_sign, methods=["POST"])
     app.add_api_route("/webhooks/standard", hooks.standard, methods=["POST"])
+    app.include_router(crm_router(settings, publisher=publisher, reject=intake.reject, clock=clock))  # CRM-started (crm)
 
     @app.get("/metrics")
     async def metrics() -> Response:
@@ -156,14 +159,12 @@ class _Webhooks:
         error = {401: "unverified", 413: "too_large"}.get(status, "malformed")
         return JSONResponse({"error": error, "reason": reason}, status_code=status)
 
-    async def limit_body(self, request: Request, call_next) -> Response:
-        # Refuse before reading: a webhook endpoint is open to the internet.
-        length = request.headers.get("content-length")
-        if request.url.path.startswith("/webhooks/") and length and length.isdigit() \
-                and int(length) > self._esign.max_webhook_bytes:
+    async def too_large(self, scope) -> None:
+        """BodyLimit refused a body: recorded like every other refusal."""
+        request = Request(scope)
+        if request.url.path.startswith("/webhooks/"):
             provider = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
-            return await self._refuse(provider, "too_large", 413, request, b"")
-        return await call_next(request)
+            await self._refuse(provider, "too_large", 413, request, b"")
 
     async def docusign(self, request: Request) -> Response:
         body = await request.body()
@@ -223,19 +224,6 @@ class _Webhooks:
         return await self._handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
 
 
-_LOCAL_DEFAULT_MARK = "inkstream-local"
-
-
-def _warn_local_secrets(settings) -> None:
-    for provider in ("docusign", "dropbox_sign", "standard"):
-        keys = webhook_keys(settings, provider)
-        if any(_LOCAL_DEFAULT_MARK in k or k.startswith("whsec_aW5rc3RyZWFtLWxvY2Fs") for k in keys):
-            log.warning("%s webhooks are verified with the LOCAL DEVELOPMENT secret: set esign.%s.webhook_keys",
-                        provider, provider)
-    if any(_LOCAL_DEFAULT_MARK in c for c in settings.esign.acrobat_sign.client_ids):
-        log.warning("acrobat_sign webhooks accept the LOCAL DEVELOPMENT client id: set esign.acrobat_sign.client_ids")
-
-
 def serve(settings, *, port: int, host: str | None = None) -> None:
     """Materialise ``esign.envelopes``, then serve until SIGTERM/SIGINT."""
     import uvicorn
@@ -245,15 +233,17 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
 
     from inkstream.tls import uvicorn_tls_options
 
+    from inkstream.fail_closed import require_startable
+
+    require_startable(settings, "webhooks")  # shipped webhook keys: refused outside development
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
-    _warn_local_secrets(settings)
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
     check_standard_secrets(webhook_keys(settings, "standard"))  # before Kafka: fail fast
     reader = KafkaEnvelopeReader(settings, book)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
     # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.
     publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
-                                                          f"{socket.gethostname()}-{port}")
+                                                          f"{settings.instance.name}-{port}")
     app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5),
                      providers=confirming_providers(settings))
     try:

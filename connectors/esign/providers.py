@@ -1,5 +1,6 @@
-"""Choose the provider for a name from settings: a real one when its credentials are set,
-otherwise the local simulation (said loudly in the log, once)."""
+"""Choose the provider for a name from settings: the real one with its credentials, the local
+simulation when it is named or configured (``esign.provider: simulated``, the demo); a real
+provider without credentials is a ConfigError, never a silent simulation."""
 
 from __future__ import annotations
 
@@ -34,11 +35,14 @@ def has_credentials(settings, name: str) -> bool:
 def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
     """The provider ``name`` (docusign, acrobat_sign, dropbox_sign, simulated, standard)."""
     name = provider_name(name)
-    if not has_credentials(settings, name):
+    if name == "simulated" or provider_name(settings.esign.provider) == "simulated":
         if name not in _warned:
             _warned.add(name)
-            log.warning("e-sign provider %s has no credentials: using the local SIMULATED provider", name)
+            log.warning("esign.provider is simulated: %s envelopes are SIMULATED locally", name)
         return SimulatedProvider()
+    if not has_credentials(settings, name):
+        raise ConfigError(f"the e-sign provider {name} has no credentials: set esign.{name}.* "
+                          f"(INKSTREAM_ESIGN__{name.upper()}__...), or esign.provider: simulated")
     section = getattr(settings.esign, name)
     if name == "docusign":
         from connectors.esign.docusign import DocuSign

@@ -60,8 +60,11 @@ class S3ObjectStore:
     def from_settings(cls, settings, *, ensure_bucket: bool = True) -> "S3ObjectStore":
         from minio import Minio
 
+        from inkstream.fail_closed import s3_credentials
+
         url = urlsplit(settings.s3.url)
-        client = Minio(url.netloc, access_key=settings.s3.access_key, secret_key=settings.s3.secret_key,
+        access_key, secret_key = s3_credentials(settings)
+        client = Minio(url.netloc, access_key=access_key, secret_key=secret_key,
                        secure=url.scheme == "https", region=settings.s3.region)
         store = cls(client, settings.s3.bucket)
         if ensure_bucket:

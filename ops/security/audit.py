@@ -1,21 +1,22 @@
-"""``python -m ops.security.audit``: pip-audit over ``requirements.lock`` with an allow-list.
+"""``python -m ops.security.audit``: ``requirements.lock`` against the committed advisory
+snapshot (``ops/security/advisories.json``, the PyPA advisory database pinned by commit:
+``ops/security/advisories.py``), offline, with an allow-list.
 
-Exit 0: no advisory, or only allow-listed ones. Exit 1: a new advisory (or an allow-list
-entry without a reason). When pip-audit's vulnerability service (the PyPI JSON API)
-cannot be reached, which is the case on machines that only see a package index, every
-dependency comes back "could not be audited": that is reported as SKIPPED, loudly, and
-is not a pass and not a failure (SECURITY.md, "Supply chain").
+Exit 0: no advisory, or only allow-listed ones. Exit 1: a locked version inside an
+affected range (or an allow-list entry without a reason). Nothing depends on reaching an
+advisory service, so every locked package is checked on every run; the snapshot's date is
+printed so a stale one shows (SECURITY.md, "Supply chain").
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Verdict", "judge", "load_allowlist", "main"]
+from ops.security.advisories import SNAPSHOT, check_lock, load_snapshot
+
+__all__ = ["Verdict", "judge", "load_allowlist", "audit", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
@@ -24,8 +25,7 @@ ALLOWLIST = ROOT / ".ci" / "pip-audit-allowlist.txt"
 
 @dataclass(frozen=True)
 class Verdict:
-    code: int  # 0 pass, 1 fail, 0 with skipped=True: could not audit
-    skipped: bool
+    code: int  # 0 pass, 1 fail
     lines: tuple[str, ...]
 
 
@@ -44,15 +44,10 @@ def load_allowlist(path: Path) -> dict[str, str]:
 
 
 def judge(report: dict, allowed: dict[str, str]) -> Verdict:
-    """The CI verdict for one pip-audit JSON report."""
-    deps = report.get("dependencies", [])
-    skipped = [d for d in deps if d.get("skip_reason")]
-    audited = [d for d in deps if not d.get("skip_reason")]
-    if deps and not audited:
-        return Verdict(0, True, (f"SKIPPED: pip-audit could not reach its vulnerability service for any of "
-                                 f"the {len(deps)} locked packages ({skipped[0]['skip_reason']}). "
-                                 "Nothing was audited; run `python -m ops.security.audit` where "
-                                 "https://pypi.org/pypi/<name>/<version>/json is reachable.",))
+    """The CI verdict for one report (pip-audit's JSON shape: ``dependencies`` with ``vulns``)."""
+    audited = report.get("dependencies", [])
+    if not audited:
+        return Verdict(1, ("no locked packages found: nothing was audited",))
     lines, new = [], 0
     for dep in audited:
         for vuln in dep.get("vulns", []):
@@ -64,26 +59,31 @@ def judge(report: dict, allowed: dict[str, str]) -> Verdict:
                 new += 1
                 fix = ", ".join(vuln.get("fix_versions", [])) or "no fix yet"
                 lines.append(f"NEW ADVISORY {dep['name']} {dep['version']} {vuln['id']} (fixed in: {fix})")
-    lines += [f"not audited: {d['name']}: {d['skip_reason']}" for d in skipped]
     lines.append(f"{len(audited)} packages audited, {new} new advisories")
-    return Verdict(1 if new else 0, False, tuple(lines))
+    return Verdict(1 if new else 0, tuple(lines))
 
 
-def main() -> int:
+def audit(lock: Path = LOCK, snapshot: Path = SNAPSHOT, allowlist: Path = ALLOWLIST) -> Verdict:
+    """``lock`` checked against ``snapshot``, offline."""
     try:
-        allowed = load_allowlist(ALLOWLIST)
+        allowed = load_allowlist(allowlist)
     except ValueError as exc:
-        print(f"pip-audit allow-list: {exc}", file=sys.stderr)
-        return 1
-    cmd = [sys.executable, "-m", "pip_audit", "--disable-pip", "--require-hashes", "-r", str(LOCK),
-           "--format", "json", "--progress-spinner", "off"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        print(f"pip-audit failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}", file=sys.stderr)
-        return 1
-    verdict = judge(report, allowed)
+        return Verdict(1, (f"advisory allow-list: {exc}",))
+    snap = load_snapshot(snapshot)
+    verdict = judge(check_lock(lock.read_text(), snap), allowed)
+    source = (f"advisories: {snap['source']} at {snap['commit'][:12]} of {snap['date'][:10]} "
+              f"({len(snap['advisories'])} advisories, offline snapshot)")
+    return Verdict(verdict.code, (source, *verdict.lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check a lock file against the advisory snapshot.")
+    parser.add_argument("--lock", type=Path, default=LOCK)
+    parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+    args = parser.parse_args(argv)
+    verdict = audit(args.lock, args.snapshot)
     print("\n".join(verdict.lines))
     return verdict.code
 

@@ -61,16 +61,28 @@ def down(data_dir: Optional[Path] = _DATA_DIR,
     typer.echo(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
 
 
-def status(data_dir: Optional[Path] = _DATA_DIR) -> None:
-    """Each component, its address, pid and health. Exits 1 if one is down."""
+def status(data_dir: Optional[Path] = _DATA_DIR,
+           as_json: bool = typer.Option(False, "--json", help="Print the components as JSON (for scripts).")) -> None:
+    """Each component, its address, pid and health. Exits 1 if one is down (the audit
+    sink's ClickHouse HTTP interface is shown but runs only with `inkstream run audit`)."""
+    import json
+    from dataclasses import asdict
+
     from inkstream.errors import InkstreamError
     from ops.stack import stack
 
     try:
-        rows = stack.status(_settings(data_dir))
+        settings = _settings(data_dir)
+        rows = stack.status(settings)
+        extra = [stack.clickhouse_http(settings)]
     except InkstreamError as exc:
         _fail(exc)
-    _print_status(rows)
+    if as_json:
+        typer.echo(json.dumps({"healthy": all(r.healthy for r in rows), "data_dir": str(settings.data_dir),
+                               "components": [{**asdict(r), "required": True} for r in rows]
+                               + [{**asdict(r), "required": False} for r in extra]}, indent=2))
+    else:
+        _print_status(rows + extra)
     if not all(r.healthy for r in rows):
         raise typer.Exit(1)
 

@@ -145,6 +145,8 @@ _TOOL_HINTS = {
     "go": "Go builds the S3 server (versitygw) from the Go module proxy: "
           "apt-get install -y golang-go (1.22+) or put a Go toolchain on PATH",
     "prometheus": "Prometheus comes from Debian: apt-get install -y prometheus",
+    "prometheus-alertmanager": "Alertmanager comes from Debian: apt-get install -y prometheus-alertmanager "
+                               "(ops/stack/system-deps.sh)",
 }
 
 

@@ -29,7 +29,8 @@ _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
 def _target_file(settings: Settings, job: str, port: int) -> Path:
     if not _JOB.match(job):
         raise ValueError(f"job name {job!r} must match {_JOB.pattern}")
-    return Layout.of(settings).prometheus_targets / f"{job}-{int(port)}.json"
+    # the instance id in the name: hosts sharing one target directory never overwrite each other
+    return Layout.of(settings).prometheus_targets / f"{job}-{settings.instance.name}-{int(port)}.json"
 
 
 def register_target(settings: Settings, job: str, port: int, *, host: str = "127.0.0.1",
@@ -90,6 +91,8 @@ def render(layout: Layout, settings: Settings) -> Path:
     p = settings.prometheus
     conf.write_text(Template(TEMPLATE.read_text()).substitute(
         targets_dir=str(layout.prometheus_targets), rules_dir=str(RULES_DIR), self=f"{p.host}:{p.port}",
+        alertmanagers=json.dumps([f"{settings.alertmanager.host}:{settings.alertmanager.port}"]
+                                 if settings.alertmanager.enabled else []),
         **_scrape_tls(settings)))
     return conf
 

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from inkstream.errors import StackError
+from inkstream.fail_closed import provision_s3_credentials, s3_credentials
 from inkstream.settings import Settings
 from ops.stack import process
 from ops.stack.layout import Layout
@@ -82,10 +83,14 @@ def start(layout: Layout, settings: Settings) -> int:
     s3 = settings.s3
     process.require_port_free("S3 server", s3.host, s3.port, "INKSTREAM_S3__PORT")
     objects, versions = layout.data / "s3" / "objects", layout.data / "s3" / "versions"
+    # A new data directory gets random credentials (0600); one provisioned before keeps the
+    # fixed pair its clients already use (inkstream/fail_closed.py).
+    provision_s3_credentials(settings, fresh=not objects.exists())
     objects.mkdir(parents=True, exist_ok=True)
     versions.mkdir(parents=True, exist_ok=True)
+    access_key, secret_key = s3_credentials(settings)
     # Credentials go through the environment, not argv, so `ps` does not show the secret.
-    env = {**os.environ, "ROOT_ACCESS_KEY_ID": s3.access_key, "ROOT_SECRET_ACCESS_KEY": s3.secret_key}
+    env = {**os.environ, "ROOT_ACCESS_KEY_ID": access_key, "ROOT_SECRET_ACCESS_KEY": secret_key}
     argv = [str(_binary(layout)), "--port", f"{s3.host}:{s3.port}", "--region", s3.region, "--quiet",
             "posix", "--versioning-dir", str(versions), str(objects)]
     return process.start_detached(proc, argv, env=env)
@@ -100,7 +105,8 @@ def client(settings: Settings, *, probe: bool = False):
 
     url = urlparse(settings.s3.url)
     http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=5), retries=False) if probe else None
-    return Minio(url.netloc, access_key=settings.s3.access_key, secret_key=settings.s3.secret_key,
+    access_key, secret_key = s3_credentials(settings)
+    return Minio(url.netloc, access_key=access_key, secret_key=secret_key,
                  secure=url.scheme == "https", region=settings.s3.region, http_client=http)
 
 

@@ -13,10 +13,10 @@ from typing import Callable
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from ops.stack import kafka, process, prometheus, s3
+from ops.stack import alertmanager, kafka, process, prometheus, s3
 from ops.stack.layout import Layout
 
-__all__ = ["ComponentStatus", "up", "down", "status", "UP_TIMEOUT_S"]
+__all__ = ["ComponentStatus", "up", "down", "status", "clickhouse_http", "UP_TIMEOUT_S"]
 
 UP_TIMEOUT_S = 180.0
 
@@ -93,6 +93,14 @@ def up(settings: Settings, log: Callable[[str], None] | None = None) -> dict[str
         if created:
             _say(log, f"topics: created {len(created)}")
         timings["bucket+topics"] = time.monotonic() - t
+        if not settings.s3.external:
+            from inkstream.fail_closed import LEGACY_S3, s3_credentials, s3_credentials_file
+
+            if s3_credentials(settings) == LEGACY_S3:  # provisioned before generated credentials
+                _say(log, "s3: this data dir keeps the fixed development key pair (accepted only with "
+                          "environment: development); a new data dir gets a generated one")
+            elif s3_credentials_file(settings).exists():
+                _say(log, f"s3: credentials in {s3_credentials_file(settings)} (0600)")
     except OSError as exc:
         if process.is_disk_full(exc):
             raise StackError(f"disk full while starting the stack under {layout.root}: {exc}. "
@@ -113,6 +121,10 @@ def _plan(layout: Layout, settings: Settings) -> list[tuple]:
     if not s.external:
         plan.append(("S3 server", s3.managed(layout), s.host, s.port, "INKSTREAM_S3__PORT",
                      lambda: s3.start(layout, settings), lambda: s3.healthy(settings) or _bucket(settings)))
+    if p.enabled and settings.alertmanager.enabled:   # with the local Prometheus, started before it
+        a = settings.alertmanager
+        plan.append(("Alertmanager", alertmanager.managed(layout), a.host, a.port, "INKSTREAM_ALERTMANAGER__PORT",
+                     lambda: alertmanager.start(layout, settings), lambda: alertmanager.healthy(settings)))
     if p.enabled:
         plan.append(("Prometheus", prometheus.managed(layout), p.host, p.port, "INKSTREAM_PROMETHEUS__PORT",
                      lambda: prometheus.start(layout, settings), lambda: prometheus.healthy(settings)))
@@ -126,10 +138,10 @@ def _bucket(settings: Settings) -> bool:
 
 
 def down(settings: Settings, timeout: float = 30.0) -> list[str]:
-    """Stop what ``up`` started (by pid), Prometheus and S3 first, Kafka last. Data stays."""
+    """Stop what ``up`` started (by pid), Prometheus, Alertmanager and S3 first, Kafka last. Data stays."""
     layout = Layout.of(settings)
     stopped = []
-    for proc in (prometheus.managed(layout), s3.managed(layout), kafka.managed(layout)):
+    for proc in (prometheus.managed(layout), alertmanager.managed(layout), s3.managed(layout), kafka.managed(layout)):
         if process.stop(proc, timeout=timeout):
             stopped.append(proc.name)
     return stopped
@@ -163,8 +175,36 @@ def status(settings: Settings) -> list[ComponentStatus]:
         p = settings.prometheus
         out.append(local("prometheus", f"http://{p.host}:{p.port}", prometheus.managed(layout),
                          lambda: prometheus.healthy(settings)))
+    if settings.prometheus.enabled and settings.alertmanager.enabled:
+        out.append(local("alertmanager", alertmanager.address(settings), alertmanager.managed(layout),
+                         lambda: alertmanager.healthy(settings)))
     out.append(_clickhouse(settings, layout))
     return out
+
+
+def clickhouse_http(settings: Settings) -> ComponentStatus:
+    """The audit sink's ClickHouse HTTP interface for analysts (``streams/audit/clickhouse_http.py``).
+    Not part of the stack's health: it runs while ``inkstream run audit`` does."""
+    import json
+
+    import httpx
+
+    from streams.audit.query import discovery_file
+
+    a = settings.audit
+    try:
+        info = json.loads(discovery_file(settings).read_text())
+        address = f"{info.get('scheme', 'http')}://{info['host']}:{info['port']}"
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ComponentStatus("clickhouse-http", f"http://{a.query_host}:{a.query_port}", None, False,
+                               "no audit sink running (`inkstream run audit`)")
+    try:
+        ok = httpx.get(f"{address}/ping", timeout=3, verify=False).text == "Ok.\n"  # noqa: S501 - a liveness ping
+    except httpx.HTTPError:
+        ok = False
+    return ComponentStatus("clickhouse-http", address, pid if ok else None, ok,
+                           "audit sink; users: `inkstream analyst add`" if ok else "audit sink not answering")
 
 
 def _clickhouse(settings: Settings, layout: Layout) -> ComponentStatus:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the stack and the tests need, installed only when missing:
-# Prometheus (the local metrics server), Chromium + chromedriver (browser tests, PDF
+# Prometheus (the local metrics server) and Alertmanager (with amtool), Chromium + chromedriver (browser tests, PDF
 # rendering), and Java 17 / Maven (Kafka) where a machine lacks them.
 # Go (to build the S3 server) must be 1.22+, newer than Debian 12's golang-go: we use
 # the toolchain on PATH or in /usr/local/go and say so if there is none.
@@ -9,6 +9,8 @@ set -euo pipefail
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
@@ -21,8 +23,8 @@ if ((${#need[@]})); then
         exit 1
     fi
     echo "installing: ${need[*]}"
-    # The prometheus package would start its own service on :9090 where init scripts run;
-    # `inkstream up` runs Prometheus itself, so forbid service starts during the install.
+    # The prometheus packages would start their own services on :9090/:9093 where init
+    # scripts run; `inkstream up` runs them itself, so forbid service starts during the install.
     guard=""
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d

@@ -8,14 +8,18 @@ audit`` runs, that process is the sink, so it also serves a small read-only SQL 
   port and a random bearer token, removed on exit;
 - ``POST /query`` ``{"sql", "params", "limit"}`` runs one parameterised statement
   (``{name:Type}`` placeholders, bound by ClickHouse, never by string formatting) that
-  must start with SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS, under ClickHouse's
-  ``readonly=1`` (writes, DDL and SETTINGS changes are refused by the engine itself), and
-  returns at most ``limit`` rows (capped by ``settings.audit.query_row_limit``) with
-  ``truncated`` set when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
+  must start with SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS, passes ``sql_guard`` (no
+  file/URL/S3/remote/executable functions, no INTO OUTFILE: checked on the engine's own
+  parse tree) and runs under ``readonly=1`` with a memory and a time cap
+  (``settings.audit.query_max_memory_mb``, ``query_max_seconds``), and returns at most
+  ``limit`` rows (capped by ``settings.audit.query_row_limit``) with ``truncated`` set
+  when there were more; ``GET /healthz``; ``GET /metrics`` (the sink's
   own metrics; the runtime's are on the worker's port). HTTPS only when ``http.tls_cert``
   is set (inkstream/tls.py: TLS 1.2 floor; ``http.require_tls`` without one refuses to
   start); the discovery file then says ``"scheme": "https"`` and readers verify against
-  ``http.tls_ca`` (default: the certificate).
+  ``http.tls_ca`` (default: the certificate);
+- ``/`` and ``/ping`` answer ClickHouse's HTTP protocol for analysts' tools
+  (``streams.audit.clickhouse_http``; users from ``inkstream analyst add``).
 
 ``open_reader(settings)`` picks, in order: the configured ClickHouse server; the running
 sink's endpoint (discovery file, pid alive, ``/healthz`` answers); chDB opened directly in
@@ -29,42 +33,45 @@ import datetime as dt
 import decimal
 import json
 import os
-import re
 import secrets
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from inkstream.errors import ConnectorError
+from inkstream.secure_files import write_private
 from inkstream.settings import Settings
 from inkstream.tls import HTTPSServer, client_context, http_server_context
+from streams.audit.analysts import Analysts, analysts_path
+from streams.audit.clickhouse_http import ClickHouseHttp, Reply
+from streams.audit.sql_guard import ReadOnlyViolation, caps, check_statement
 from streams.audit.store import ClickHouse, Reader, connect
 
 __all__ = ["QueryServer", "QueryClient", "open_reader", "running_endpoint", "run_readonly", "discovery_file",
            "ReadOnlyViolation"]
 
-_ALLOWED = re.compile(r"^\s*(\(\s*)*(select|with|show|describe|desc|explain|exists)\b", re.IGNORECASE)
 _MAX_BODY = 1 << 20
-
-
-class ReadOnlyViolation(ValueError):
-    """The statement is not a read; refused before it reaches ClickHouse."""
 
 
 def discovery_file(settings: Settings) -> Path:
     return Path(settings.data_dir).resolve() / "audit-query.json"
 
 
-def run_readonly(store: ClickHouse, sql: str, params: dict | None, limit: int) -> dict:
-    """One read-only statement, at most ``limit`` rows, JSON-ready."""
-    if not _ALLOWED.match(sql) or ";" in sql.strip().rstrip(";"):
-        raise ReadOnlyViolation("only one SELECT/WITH/SHOW/DESCRIBE/EXPLAIN/EXISTS statement is allowed")
-    settings = {"readonly": 1, "max_result_rows": limit + 1, "result_overflow_mode": "break",
-                "max_execution_time": 60}
+def run_readonly(store: ClickHouse, sql: str, params: dict | None, limit: int,
+                 audit: Any | None = None) -> dict:
+    """One read-only statement (``sql_guard``), at most ``limit`` rows, JSON-ready.
+    ``audit`` is ``settings.audit`` (memory and time caps); None: its defaults."""
+    from inkstream.settings import AuditSettings
+
+    audit = audit or AuditSettings()
+    check_statement(store, sql, params)
+    settings = caps(row_limit=limit + 1, max_memory=audit.query_max_memory_mb << 20,
+                    max_seconds=audit.query_max_seconds)
     columns, rows = store.query(sql.strip().rstrip(";"), params or {}, settings=settings)
     return {"columns": columns, "rows": [[_jsonable(v) for v in r] for r in rows[:limit]],
             "truncated": len(rows) > limit}
@@ -93,6 +100,7 @@ class QueryServer:
         self.store, self.settings = store, settings
         self.registry = registry or CollectorRegistry()
         self.token = secrets.token_urlsafe(24)
+        self.clickhouse = ClickHouseHttp(settings, Analysts(analysts_path(settings)))
         # The bearer token and the rows (names, amounts) cross this socket: TLS when configured.
         self._server = HTTPSServer((settings.audit.query_host, settings.audit.query_port), _handler(self),
                                    http_server_context(settings.http))
@@ -102,11 +110,10 @@ class QueryServer:
 
     def start(self) -> "QueryServer":
         self._thread.start()
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"pid": os.getpid(), "host": self.settings.audit.query_host, "port": self.port,
-                       "scheme": self._server.scheme, "token": self.token}, fh)
+        # A new 0600 file each start: a stale file with a wider mode is replaced, never reused.
+        write_private(self._file, json.dumps({"pid": os.getpid(), "host": self.settings.audit.query_host,
+                                              "port": self.port, "scheme": self._server.scheme,
+                                              "token": self.token}).encode())
         atexit.register(self.stop)
         return self
 
@@ -122,12 +129,18 @@ class QueryServer:
 
     def answer(self, body: dict) -> dict:
         limit = min(int(body.get("limit") or self.settings.audit.query_row_limit), self.settings.audit.query_row_limit)
-        return run_readonly(self.store, str(body.get("sql", "")), body.get("params") or {}, max(limit, 1))
+        return run_readonly(self.store, str(body.get("sql", "")), body.get("params") or {}, max(limit, 1),
+                            self.settings.audit)
 
 
 def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
+            url = urlsplit(self.path)
+            if url.path == "/ping":
+                return self._reply(server.clickhouse.ping())
+            if url.path == "/":
+                return self._reply(server.clickhouse.handle(url.query, self.headers, b""))
             if self.path == "/healthz":
                 self._send(200, {"status": "ok", "pid": os.getpid()})
             elif self.path == "/metrics":
@@ -136,9 +149,15 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "not found"})
 
         def do_POST(self) -> None:  # noqa: N802
+            url = urlsplit(self.path)
+            if url.path == "/":
+                return self._clickhouse_post(url.query)
             if self.path != "/query":
                 return self._send(404, {"error": "not found"})
-            if not secrets.compare_digest(self.headers.get("Authorization", ""), f"Bearer {server.token}"):
+            # http.server decodes headers as latin-1; compare bytes, since compare_digest
+            # raises TypeError on a non-ASCII str (it dropped the connection).
+            sent = self.headers.get("Authorization", "").encode("latin-1", "replace")
+            if not secrets.compare_digest(sent, f"Bearer {server.token}".encode()):
                 return self._send(401, {"error": "missing or wrong bearer token (see audit-query.json)"})
             declared = self.headers.get("Content-Length") or ""
             length = int(declared) if declared.isdigit() else 0
@@ -151,6 +170,23 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"error": str(exc)})
             except ConnectorError as exc:
                 self._send(422, {"error": str(exc)})
+
+        def _clickhouse_post(self, query: str) -> None:
+            if self.headers.get("Transfer-Encoding"):
+                return self._raw(411, b"send the query with a Content-Length\n", "text/plain")
+            declared = self.headers.get("Content-Length") or "0"
+            length = int(declared) if declared.isdigit() else -1
+            if not 0 <= length <= _MAX_BODY:
+                return self._raw(413, f"the query must be 0..{_MAX_BODY} bytes\n".encode(), "text/plain")
+            self._reply(server.clickhouse.handle(query, self.headers, self.rfile.read(length)))
+
+        def _reply(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
 
         def _send(self, status: int, body: dict) -> None:
             self._raw(status, json.dumps(body).encode(), "application/json")
@@ -191,14 +227,14 @@ class QueryClient:
 class _Direct:
     """``Reader`` over a store opened in this process; reads are read-only here too."""
 
-    def __init__(self, store: ClickHouse, limit: int) -> None:
-        self.store, self.limit = store, limit
+    def __init__(self, store: ClickHouse, limit: int, audit: Any | None = None) -> None:
+        self.store, self.limit, self.audit = store, limit, audit
 
     def query(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
-        return _complete(run_readonly(self.store, sql, params, self.limit), self.limit)
+        return _complete(run_readonly(self.store, sql, params, self.limit, self.audit), self.limit)
 
     def query_json(self, sql: str, params: dict | None, limit: int) -> dict:
-        return run_readonly(self.store, sql, params, limit)
+        return run_readonly(self.store, sql, params, limit, self.audit)
 
 
 def _complete(body: dict, limit: int) -> tuple[list[str], list[tuple]]:
@@ -213,11 +249,11 @@ def open_reader(settings: Settings, *, http_client: Any | None = None) -> "Query
     """The reader to use from a CLI process (see the module docstring for the order)."""
     limit = settings.audit.query_row_limit
     if settings.clickhouse.url:
-        return _Direct(connect(settings, ddl=False), limit)
+        return _Direct(connect(settings, ddl=False), limit, settings.audit)
     endpoint = running_endpoint(settings, http_client)
     if endpoint is not None:
         return endpoint
-    return _Direct(connect(settings), limit)
+    return _Direct(connect(settings), limit, settings.audit)
 
 
 def running_endpoint(settings: Settings, http_client: Any | None = None) -> QueryClient | None:

@@ -152,6 +152,18 @@ def _webhook_rejected(record: dict, _: str) -> Iterator[tuple[str, Row]]:
     }
 
 
+def _webhook_delivery(record: dict, _: str) -> Iterator[tuple[str, Row]]:
+    # schemas/webhooks.log.avsc: one outbound webhook attempt (connectors/webhooks_out/deliver.py).
+    yield "webhook_deliveries", {
+        "event_id": record["event_id"], "doc_id": record.get("doc_id", ""),
+        "occurred_at": ts(record.get("occurred_at") or 0), "webhook_id": record.get("webhook_id", ""),
+        "subscription_id": record.get("subscription_id", ""), "event_type": record.get("event_type", ""),
+        "attempt": record.get("attempt", 0), "outcome": record.get("outcome", ""),
+        "status_code": record.get("status_code"), "error": record.get("error"),
+        "duration_ms": record.get("duration_ms", 0), "target_host": record.get("target_host", ""),
+    }
+
+
 def _admin_action(record: dict, _: str) -> Iterator[tuple[str, Row]]:
     # schemas/admin.actions.avsc: opaque ids only (inkstream/admin_audit.py scrubs e-mails).
     yield "admin_actions", {
@@ -200,6 +212,7 @@ _BY_TOPIC: dict[str, Callable[[dict, str], Iterator[tuple[str, Row]]]] = {
     "crm.dryrun": _dryrun,
     "webhooks.rejected": _webhook_rejected,
     "admin.actions": _admin_action,
+    "webhooks.log": _webhook_delivery,
 }
 
 

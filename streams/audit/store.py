@@ -25,7 +25,7 @@ from typing import Any, Protocol, Sequence
 from inkstream.errors import ConfigError, ConnectorError
 from inkstream.settings import Settings
 
-__all__ = ["Reader", "ClickHouse", "connect", "apply_ddl", "chdb_path", "opened_chdb_data_dir"]
+__all__ = ["Reader", "ClickHouse", "connect", "readonly_session", "apply_ddl", "chdb_path", "opened_chdb_data_dir"]
 
 _CHDB_OPEN: dict[str, Any] = {}   # path -> bootstrap client; chDB allows one path per process
 _LOCK = threading.RLock()
@@ -65,6 +65,16 @@ class ClickHouse:
                 raise ConnectorError(f"ClickHouse query failed: {_first_line(exc)}") from exc
         return list(result.column_names), list(result.result_rows)
 
+    def raw(self, sql: str, params: dict[str, Any] | None, settings: dict[str, Any],
+            fmt: str | None) -> bytes:
+        """The engine's own bytes in ``fmt`` (None: the statement's FORMAT or TabSeparated);
+        what the ClickHouse HTTP interface (``streams.audit.clickhouse_http``) answers with."""
+        with _LOCK:
+            try:
+                return self.client.raw_query(sql, parameters=params or None, settings=settings, fmt=fmt)
+            except Exception as exc:
+                raise ConnectorError(f"ClickHouse query failed: {_first_line(exc)}") from exc
+
     def command(self, sql: str, params: dict[str, Any] | None = None,
                 settings: dict[str, Any] | None = None) -> None:
         with _LOCK:
@@ -103,6 +113,36 @@ def connect(settings: Settings, *, ddl: bool = True) -> ClickHouse:
     if ddl:
         apply_ddl(store)
     return store
+
+
+def readonly_session(settings: Settings, limits: dict[str, Any]) -> ClickHouse:
+    """A second client on the store whose session is read-only, with ``limits`` for good.
+
+    Why a second client: clickhouse-connect's chDB ``raw_query`` applies per-call settings
+    with SET and restores them afterwards, but once ``readonly=1`` is SET the restore is
+    refused, so the shared session would stay read-only and the sink could no longer
+    write (measured, clickhouse-connect 1.12). chDB gives each client its own session:
+    this one is SET once (``limits`` in order, ``readonly`` last) and stays so. Against a
+    server the limits ride on every request instead. The store must already be open here
+    (``connect``)."""
+    import clickhouse_connect
+
+    database = settings.clickhouse.database
+    with _LOCK:
+        try:
+            if settings.clickhouse.url:
+                client = clickhouse_connect.get_client(dsn=settings.clickhouse.url, database=database,
+                                                       settings=limits)
+            else:
+                client = _open_chdb(chdb_path(settings), database, create=False)
+                for name, value in limits.items():
+                    literal = f"'{value}'" if isinstance(value, str) else repr(value)
+                    client.command(f"SET {name} = {literal}")
+        except ConnectorError:
+            raise
+        except Exception as exc:
+            raise ConnectorError(f"cannot open a read-only session on the audit store: {_first_line(exc)}") from exc
+    return ClickHouse(client, database)
 
 
 def _open_chdb(path: Path, database: str, *, create: bool) -> Any:

@@ -9,6 +9,9 @@ the command's external id / idempotency key, so the replay changes nothing.
 - ``depends_on``: commands of one document arrive in order on one partition; a command
   whose dependency failed permanently here is refused (to the DLQ) instead of creating
   an orphan (a file on a deal that was never written).
+- ``NeedsReview`` (connectors/crm/matching.py: several records fit, or none and the mapping
+  says ``on_miss: review``) -> a ``documents.status`` stage ``review``, status
+  ``needs_match``; nothing is written and the document's later commands wait with it.
 - ``CrmRateLimited`` -> ``Backpressure(retry_after)``: the runtime pauses the partition.
 - ``CrmPermanentError``/``CrmAuthError`` -> DLQ with the vendor's error body;
   other ``CrmError`` (5xx storm, network) -> ``Retryable`` (bounded, then DLQ).
@@ -25,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from connectors.crm import Attachment, CrmConnector
+from connectors.crm.matching import NeedsReview
 from connectors.crm.metrics import CrmMetrics
 from connectors.objectstore import ObjectRef
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited, ObjectStoreError
@@ -43,6 +47,8 @@ class CrmSink:
         self.connector, self.fetch, self.metrics = connector, fetch, metrics
         # Idempotency keys that failed permanently (bounded; oldest forgotten first).
         self.failed: OrderedDict[str, None] = OrderedDict()
+        # Keys routed to review (no single CRM record fits); their dependents wait too.
+        self.held: OrderedDict[str, None] = OrderedDict()
 
     def handle(self, command: dict, ctx: Context) -> Iterator[Emit]:
         if not self._mine(command.get("target")):
@@ -50,6 +56,10 @@ class CrmSink:
         if not command.get("external_id_field") or not command.get("external_id"):
             self._fail(command)
             raise CrmPermanentError(f"{command['operation']} {command['object']}: the command names no external id")
+        waiting = [k for k in command.get("depends_on", []) if k in self.held]
+        if waiting:  # its record is waiting for a person to pick it: so is this command
+            yield from self._review(command, f"waits for {waiting[0][:12]}, held for review")
+            return
         blocked = [k for k in command.get("depends_on", []) if k in self.failed]
         if blocked:
             self._fail(command)
@@ -61,6 +71,10 @@ class CrmSink:
             if self.metrics is not None:  # the partition pause is a rate-limit wait too
                 self.metrics.waited(self.connector.name, exc.retry_after)
             raise Backpressure(exc.retry_after, reason=str(exc)) from exc
+        except NeedsReview as exc:
+            # A tie or a miss the mapping will not create: never a duplicate, a person decides.
+            yield from self._review(command, str(exc))
+            return
         except (CrmPermanentError, CrmAuthError) as exc:
             self._fail(command)
             # The DLQ keeps str(exc): put the vendor's (secret-free) answer in it.
@@ -76,6 +90,16 @@ class CrmSink:
         yield Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
                                         "stage": "crm", "status": result.status, "detail": detail[:500]})
 
+    def _review(self, command: dict, why: str) -> Iterator[Emit]:
+        self.held[command["idempotency_key"]] = None
+        while len(self.held) > _MAX_FAILED:
+            self.held.popitem(last=False)
+        if self.metrics is not None:
+            self.metrics.routed_to_review(self.connector.name, command["object"])
+        yield Emit("documents.status", {**envelope(command["doc_id"], producer="crm", trace=command.get("trace")),
+                                        "stage": "review", "status": "needs_match",
+                                        "detail": f"{command['operation']} {command['object']}: {why}"[:500]})
+
     def _mine(self, target: str | None) -> bool:
         # "dryrun" is a valid target (schemas/crm.commands.avsc): the dry run takes it.
         return target == self.connector.name or (target == "dryrun" and getattr(self.connector, "dry_run", False))
@@ -88,6 +112,9 @@ class CrmSink:
     def _attachment(self, command: dict) -> Attachment | None:
         if not command.get("file") or command["operation"] != "attach_file":
             return None
+        too_big = getattr(self.connector, "too_big", None)
+        if too_big is not None and too_big(command):
+            return None  # the connector links the object-store copy instead (Zoho's size limit)
         ref = ObjectRef.from_record(command["file"])
         try:
             data = self.fetch(ref)

@@ -3,11 +3,15 @@
     layout.py      OCR lines in reading order (rows, joined text) with a way back to boxes
     normalize.py   pure normalisers: dates, amounts + currency, e-mails, names, terms
     finders.py     value patterns; labelled values beside or below their labels
-    classify.py    contract / invoice / unknown
+    classify.py    contract / invoice / unknown (rules-1/2); + credit_note, receipt, other (rules-3)
+    lexicon.py     labels and type cues in EN, DE, FR, NL, ES, IT, PL; language and VAT country
     contract.py    contract fields and their cross-checks
-    invoice.py     invoice fields, line items and their cross-checks
+    invoice.py     invoice fields, line items and their cross-checks (rules-1/2, English)
+    multilingual.py  rules-3 invoices, credit notes and receipts in seven languages
+    amounts.py     amounts by role (total, amount due, subtotal, tax) and the arithmetic between them
+    memory.py      sender memory: learnt from reviewers (extract.memory), read by memory-1
     confidence.py  OCR confidence × parse quality, cross-checks, thresholds → status
-    versions.py    rule versions (rules-1, rules-2) and the deterministic A/B split
+    versions.py    rule versions (rules-1, rules-2, rules-3, memory-1) and the deterministic A/B split
     extractor.py   one OCR record → doc_type, status, fields, line_items
     processor.py   ``inkstream run extract``; local.py + commands.py: ``inkstream extract FILE``
 

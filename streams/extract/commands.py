@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract_file(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                    help="PDF or image; or the JSON that `inkstream ocr FILE --json` printed"),
+                                    help="PDF, image or XML e-invoice (CII/UBL); or the JSON that `inkstream ocr FILE --json` printed"),
         as_json: bool = typer.Option(False, "--json", help="Print {doc_type, status, fields, line_items} as JSON."),
         version: str = typer.Option(None, "--rules", help="Rules version (default: extraction.version)."),
     ) -> None:
@@ -22,24 +22,34 @@ def register(app: typer.Typer) -> None:
 
         from inkstream.errors import InkstreamError
         from inkstream.settings import load_settings
-        from streams.extract.local import cli_view, extract_pages
+        from streams.extract.einvoice import extract_document, for_ocr_record, looks_like_xml
+        from streams.extract.local import cli_view
 
         settings = load_settings()
         try:
             if file.suffix.lower() == ".json":
-                pages = json.loads(file.read_text())["pages"]
+                record = json.loads(file.read_text())
+                result = extract_document({"doc_id": file.name, "pages": record["pages"],
+                                           "einvoice": record.get("einvoice")}, settings.extraction, version=version)
             else:
-                from streams.ocr.reader import DocumentReader
-
-                pages = DocumentReader.from_settings(settings.ocr).read(file.read_bytes())
-            result = extract_pages(file.name, pages, settings.extraction, version=version)
-        except (InkstreamError, ValueError, KeyError) as exc:
+                data = file.read_bytes()
+                einvoice = for_ocr_record(data)  # Factur-X/ZUGFeRD attachment, or an XML invoice itself
+                pages = [] if looks_like_xml(data) else _reader(settings).read(data)
+                result = extract_document({"doc_id": file.name, "pages": pages, "einvoice": einvoice},
+                                          settings.extraction, version=version)
+        except (InkstreamError, ValueError, KeyError) as exc:  # EInvoiceError is a ValueError
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         if as_json:
             typer.echo(json.dumps(cli_view(result), ensure_ascii=False, indent=1))
             return
         _print(file, result)
+
+
+def _reader(settings):
+    from streams.ocr.reader import DocumentReader
+
+    return DocumentReader.from_settings(settings.ocr)
 
 
 def _print(file: Path, result: dict) -> None:
@@ -65,3 +75,6 @@ def _print(file: Path, result: dict) -> None:
             items.add_row(it["description"], it["quantity"] or "", it["unit_price"] or "", it["amount"] or "",
                           f"{it['confidence']:.2f}")
         console.print(items)
+    for d in result.get("einvoice_checks") or []:
+        console.print(f"[yellow]the page disagrees with the e-invoice XML[/] on {d['field']}: "
+                      f"XML {d['e_invoice']!r}, page {d['visual']!r}")

@@ -58,8 +58,12 @@ class FieldValue:
     reasons: list[str] = field(default_factory=list)
     force_review: bool = False  # ambiguous: never auto-accepted, never auto-rejected
     checked: bool = False  # a strong cross-check confirmed it
-    source: str = "ocr"  # text_source of the page it came from
+    source: str | None = "ocr"  # layout.FIELD_SOURCES: text, ocr, e-invoice or memory; None = not found
     status: str = "review"
+    # A cross-check failed (arithmetic, dates in the wrong order, a value cut across boxes):
+    # no other reading, the sender memory included, may make it acceptable.
+    contradicted: bool = False
+    anchor: dict | None = None  # {"label", "page_width", "page_height"} for the sender memory
 
     def decide(self, thresholds: Thresholds) -> "FieldValue":
         if self.normalized is None or self.force_review:
@@ -74,7 +78,7 @@ class FieldValue:
         return {"name": self.name, "value": self.value, "normalized": self.normalized,
                 "confidence": round(float(self.confidence), 4), "status": self.status,
                 "page": self.page, "box": _round_box(self.box),
-                "reason": "; ".join(self.reasons) or None}
+                "reason": "; ".join(self.reasons) or None, "source": self.source, "anchor": self.anchor}
 
 
 def _round_box(box: dict | None) -> dict | None:
@@ -95,7 +99,7 @@ def field_from(name: str, cand: Candidate) -> FieldValue:
 
 
 def missing_field(name: str, reason: str = "not found") -> FieldValue:
-    return FieldValue(name, None, None, 0.0, reasons=[reason])
+    return FieldValue(name, None, None, 0.0, reasons=[reason], source=None)  # read from nowhere
 
 
 def boost(f: FieldValue | None, why: str) -> None:

@@ -30,6 +30,8 @@ _CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
 # In prose a bare "30" is days or a clause number: an amount needs a currency or cents.
 _STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f ]*\d|\d[\d,.\u00a0\u202f ]*[.,]\d{{2}}(?:\s?{_CUR})?"
                   rf"|\d[\d,.\u00a0 ]*\d\s?{_CUR})")
+_TERM_ML = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
+            r"(?:months?|years?|Monate[n]?|Jahre[n]?|mois|ans?|années?|maanden|jaar|meses|años|mesi|anni|miesi[ęa]c[ey]?|miesięcy|lat[a]?)")
 _TO_EOL = r"[^\n]+?(?=\s{2,}|\n|$)"
 _PARTY_WORDS = r"(?:Client|Customer|Counterparty|Buyer|Purchaser|Licensee)"
 _SIG_HEADING = re.compile(r"^\s*(?:CLIENT|CUSTOMER|COUNTERPARTY|BUYER|LICENSEE)\b")
@@ -42,7 +44,14 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
         "effective_date": _effective_date(layout, partial(normalize_date, locale=locale)),
         "term_months": _term(layout),
     }
-    amount = _amount(layout)
+    if rules.multilingual:
+        if fields["term_months"].normalized is None:
+            fields["term_months"] = _term_phrased(layout, fields["effective_date"], locale)
+        if fields["effective_date"].normalized is None:
+            fields["effective_date"] = _take("effective_date", find_pattern(
+                layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
+                                                                                 dots_day_first=True), "label"))
+    amount = _amount(layout) or (_fees_phrased(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
     fields["counterparty"] = _counterparty(layout)
@@ -72,6 +81,55 @@ def _term(layout: Layout) -> FieldValue:
     cand = (find_pattern(layout, rf"\b(?:term|period|duration)\s+of\s+(?P<v>{TERM})", normalize_term, "prose 'term of'")
             or find_labelled(layout, r"(?:Initial\s+)?Term(?:\s+of\s+Agreement)?\s*:", TERM, normalize_term, "label"))
     return _take("term_months", cand)
+
+
+# rules-3: how else contracts say how long they run and what they cost.
+_RUNS = (r"\b(?:runs?|continues?|shall\s+(?:run|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))|remains?\s+in\s+"
+         r"(?:full\s+)?(?:force|effect)|is\s+valid|be\s+valid)\s+for\s+(?:a\s+(?:period|term)\s+of\s+)?"
+         r"|\bfor\s+an?\s+(?:initial\s+)?(?:period|term)\s+of\s+|\binitial\s+term\s+(?:of|is|shall\s+be)\s+"
+         r"|\b(?:Vertrags)?[Ll]aufzeit\s+(?:von|beträgt|:)?\s*|\bdurée\s+(?:de|est\s+de|:)\s*|\blooptijd\s+(?:van|:)?\s*"
+         r"|\bduración\s+(?:de|:)\s*|\bdurata\s+(?:di|:)\s*|\bna\s+okres\s+|\bokres\s+")
+_UNTIL = (r"\b(?:until|through|ending\s+on|expires?\s+on|terminates?\s+on|bis\s+(?:zum|einschließlich)|"
+          r"jusqu'(?:au|à)|tot\s+en\s+met|hasta\s+el|fino\s+al|do\s+dnia)\s+")
+_EFFECTIVE_ML = (r"Effective\s*Date|Inkrafttreten|Vertragsbeginn|Beginn|Date\s+d'effet|Date\s+d'entrée\s+en\s+vigueur"
+                 r"|Ingangsdatum|Fecha\s+de\s+(?:entrada\s+en\s+vigor|inicio)|Data\s+di\s+decorrenza|Data\s+(?:wejścia|rozpoczęcia)")
+_FEES = (r"\btotal\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
+         r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
+         r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
+         r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"
+         r"|\btotale\s+(?:bedrag|prijs|vergoeding)\s+(?:bedraagt|van|:)\s*|\b(?:importe|precio)\s+total\s+(?:es\s+de|de|:)\s*"
+         r"|\bcorrispettivo\s+(?:totale|complessivo)\s+(?:è\s+(?:di|pari\s+a)|di|:)\s*|\bwynagrodzenie\s+(?:łączne\s+)?(?:wynosi|:)\s*")
+
+
+def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> FieldValue:
+    cand = find_pattern(layout, rf"(?:{_RUNS})(?P<v>{_TERM_ML})", normalize_term, "prose 'runs for / period of'")
+    if cand:
+        return field_from("term_months", cand)
+    until = find_pattern(layout, rf"(?:{_UNTIL})(?P<v>{DATE})", partial(normalize_date, locale=locale, dots_day_first=True),
+                         "prose 'until DATE'")
+    if until is None or effective.normalized is None:
+        return missing_field("term_months")
+    import datetime as dt
+
+    start, end = dt.date.fromisoformat(effective.normalized), dt.date.fromisoformat(until.parsed.normalized)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    # "from 1 March 2026 until 28 February 2027" is twelve months; so is "until 1 March 2027".
+    whole = (end + dt.timedelta(days=1)).day == start.day or end.day == start.day
+    if (end + dt.timedelta(days=1)).day == start.day and end.day != start.day:
+        months += 1
+    f = field_from("term_months", until)
+    f.normalized = str(months) if months > 0 else None
+    f.reasons.append(f"months from the effective date {effective.normalized} to {end.isoformat()}")
+    f.confidence = min(f.confidence, effective.confidence) * 0.95
+    if not whole or months <= 0:
+        f.force_review = True
+        f.reasons.append("not a whole number of months")
+    return f
+
+
+def _fees_phrased(layout: Layout) -> Candidate | None:
+    return find_pattern(layout, rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT})", normalize_amount,
+                        "prose 'total fees payable ... are'", flags=re.I | re.S)
 
 
 def _amount(layout: Layout) -> Candidate | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.extract import contract, invoice
-from streams.extract.classify import classify
+from streams.extract import contract, invoice, multilingual
+from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
@@ -34,20 +34,26 @@ class Extraction:
     version: str
     fields: list[dict]
     line_items: list[dict]
+    reason: str | None = None
+    sender: dict | None = None
 
     def as_dict(self) -> dict:
         return {"doc_type": self.doc_type, "status": self.status, "extractor_version": self.version,
-                "fields": self.fields, "line_items": self.line_items}
+                "fields": self.fields, "line_items": self.line_items, "reason": self.reason,
+                "sender": self.sender}
 
 
-def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict:
-    """Classify, extract, cross-check and route; ``version`` overrides the A/B choice."""
+def extract(ocr_record: dict, extraction, *, version: str | None = None, memory=None) -> dict:
+    """Classify, extract, cross-check and route; ``version`` overrides the A/B choice.
+    ``memory``: a :class:`streams.extract.memory.SenderMemory` for versions that read it."""
     chosen = version or route_for_settings(ocr_record.get("doc_id", ""), extraction)
     rules = ruleset(chosen)
     thresholds = Thresholds.from_settings(extraction)
     layout = Layout.from_ocr(ocr_record)
     # Day-first or month-first for numeric dates like 03/04/2026; unset = never guess.
     locale = extraction.date_locale
+    if rules.multilingual:
+        return _extract_multilingual(ocr_record, layout, rules, thresholds, locale, memory)
     doc_type = classify(layout.text)
     items: list[dict] = []
     if doc_type == "contract":
@@ -66,10 +72,60 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None) -> dict
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items).as_dict()
 
 
+def _narrow(ocr_record: dict) -> bool:
+    pages = ocr_record.get("pages") or []
+    return bool(pages) and all(p.get("width") and p.get("height") and p["width"] < 0.55 * p["height"]
+                               for p in pages)
+
+
+def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thresholds: Thresholds,
+                          locale: str | None, memory) -> dict:
+    """rules-3 and memory-1: any of the seven languages, six document types."""
+    title = "\n".join(layout.row_text(r) for r in layout.rows[:8])
+    doc_type, why = classify_document(layout.text, title=title, narrow=_narrow(ocr_record))
+    items: list[dict] = []
+    values: list[FieldValue] = []
+    required: tuple[str, ...] = ()
+    if doc_type in ("invoice", "credit_note"):
+        values, items, _ = multilingual.extract_invoice(layout, locale=locale, credit=doc_type == "credit_note")
+        required = multilingual.INVOICE_REQUIRED
+    elif doc_type == "receipt":
+        values, items, _ = multilingual.extract_receipt(layout, locale=locale)
+        required = multilingual.RECEIPT_REQUIRED
+    elif doc_type == "contract":
+        values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
+        _check_signer_against_email(values)
+    from streams.extract.memory import anchor_label, fingerprint
+
+    sender = fingerprint(layout, values) if doc_type not in ("other", "unknown") else None
+    if memory is not None and rules.sender_memory and sender:
+        values = memory.apply(sender, doc_type, layout, values)
+    for f in values:
+        size = layout.page_sizes.get(f.page or 0)
+        if f.box is not None and size:
+            f.anchor = {"label": anchor_label(layout, f), "page_width": size[0], "page_height": size[1]}
+        _check_name_shape(f)
+        _cap_unchecked(f, rules, thresholds)
+        f.decide(thresholds)
+    if doc_type in ("other", "unknown"):
+        status, reason = "review", f"document type {doc_type}: {why}"
+    else:
+        status = document_status(values, required)
+        reason = None if status == "accepted" else _doc_reason(values, required)
+    return Extraction(doc_type, status, rules.version, [f.record() for f in values], items, reason,
+                      sender).as_dict()
+
+
+def _doc_reason(values: list[FieldValue], required: tuple[str, ...]) -> str:
+    held = [f"{f.name} ({f.reasons[-1] if f.reasons else f.status})" for f in values
+            if f.name in required and f.status != "accept"]
+    return "required fields not accepted: " + "; ".join(held) if held else "no required field"
+
+
 def _check_name_shape(f: FieldValue) -> None:
     """OCR drops spaces ("RahulMehta") and invents full stops ("Fabrikam. GmbH") at high
     confidence; names have no checksum, so a name of an odd shape is not auto-accepted."""
-    if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text_layer":
+    if f.name not in NAME_FIELDS or f.normalized is None or f.source == "text":
         return
     for token in f.normalized.split():
         if re.search(r"[a-z]{2,}[A-Z][a-z]", token) and not re.match(r"^(?:Mac|Mc)[A-Z][a-z]+$", token):
@@ -98,7 +154,7 @@ def _check_signer_against_email(values: list[FieldValue]) -> None:
 
 def _cap_unchecked(f: FieldValue, rules: RuleSet, thresholds: Thresholds) -> None:
     """rules-2: an OCR-read digit value below the cap, with no strong cross-check, goes to review."""
-    if (rules.unchecked_digits_cap and f.name in DIGIT_FIELDS and f.source != "text_layer"
+    if (rules.unchecked_digits_cap and f.name in DIGIT_FIELDS and f.source != "text"
             and not f.checked and f.normalized is not None):
         source_conf = f.confidence
         if source_conf < rules.unchecked_digits_cap:

@@ -24,7 +24,7 @@ _MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
 DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s*of\s+{_MONTH},?\s*\d{{4}}"
         rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)\d{{4}}"
-        rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH},?\s*\d{{4}}"
+        rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
@@ -44,7 +44,7 @@ class Candidate:
     parsed: Parsed
     how: str  # which rule found it, for the reviewer's "why"
     box: dict | None = None
-    source: str = "ocr"  # "text_layer" when the page was read exactly from a digital PDF
+    source: str = "ocr"  # "text" when the page was read exactly from a digital PDF's text layer
 
     @property
     def source_confidence(self) -> float:

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Line", "Span", "Layout", "union_box"]
+__all__ = ["Line", "Span", "Layout", "union_box", "field_source", "FIELD_SOURCES"]
+
+# Where a field's value was read (Field.source in fields.validated): a PDF text layer,
+# OCR, an e-invoice's XML, or the sender memory of reviewed documents.
+FIELD_SOURCES = ("text", "ocr", "e-invoice", "memory")
+
+
+def field_source(text_source: str | None) -> str:
+    """A page's ``text_source`` (ocr.results) → the field source a value read from it has."""
+    return "text" if text_source == "text_layer" else "ocr"
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,8 @@ class Layout:
     rows: list[list[Line]] = field(default_factory=list)
     text: str = ""
     _owner: list[int] = field(default_factory=list)  # line index owning each char of text
-    sources: dict[int, str] = field(default_factory=dict)  # page number → text_source
+    sources: dict[int, str] = field(default_factory=dict)  # page number → field source
+    page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)  # page number → (width, height)
 
     @classmethod
     def from_ocr(cls, record: dict) -> "Layout":
@@ -75,8 +85,10 @@ class Layout:
                 placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
-        sources = {p["number"]: p.get("text_source") or "ocr" for p in record.get("pages") or []}
-        layout = cls(lines=lines, rows=rows, sources=sources)
+        sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
+        sizes = {p["number"]: (float(p["width"]), float(p["height"])) for p in record.get("pages") or []
+                 if p.get("width") and p.get("height")}
+        layout = cls(lines=lines, rows=rows, sources=sources, page_sizes=sizes)
         layout._join()
         return layout
 

@@ -22,8 +22,12 @@ def extract_pages(doc_id: str, pages: list[dict], extraction, *, version: str | 
 
 
 def cli_view(result: dict) -> dict:
-    """The documented ``--json`` shape: fields keyed by name, six keys each."""
-    keys = ("value", "normalized", "confidence", "status", "page", "box")
-    return {"doc_type": result["doc_type"], "status": result["status"],
-            "fields": {f["name"]: {k: f[k] for k in keys} for f in result["fields"]},
+    """The documented ``--json`` shape: fields keyed by name, seven keys each (``source``:
+    text, ocr, e-invoice or memory)."""
+    keys = ("value", "normalized", "confidence", "status", "page", "box", "source")
+    view = {"doc_type": result["doc_type"], "status": result["status"],
+            "fields": {f["name"]: {k: f.get(k) for k in keys} for f in result["fields"]},
             "line_items": result["line_items"]}
+    if result.get("einvoice_checks"):  # where the printed page disagrees with its e-invoice XML
+        view["einvoice_checks"] = result["einvoice_checks"]
+    return view

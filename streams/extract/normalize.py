@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -53,11 +54,27 @@ MONTHS = {
          ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
          ("december", "dec")], start=1)
     for name in names
+} | {  # DE, FR, NL, ES, IT, PL (Polish dates use the genitive: "3 marca 2026")
+    name: i for i, names in enumerate(
+        [("januar", "jänner", "janvier", "januari", "enero", "gennaio", "stycznia", "styczeń", "ene", "gen", "janv"),
+         ("februar", "février", "fevrier", "februari", "febrero", "febbraio", "lutego", "luty", "févr", "fevr"),
+         ("märz", "maerz", "mars", "maart", "marzo", "marca", "marzec", "mrz", "mär", "mrt"),
+         ("avril", "abril", "aprile", "kwietnia", "kwiecień", "avr", "abr"),
+         ("mai", "mei", "mayo", "maggio", "maja", "maj", "mag"),
+         ("juni", "juin", "junio", "giugno", "czerwca", "czerwiec", "giu"),
+         ("juli", "juillet", "julio", "luglio", "lipca", "lipiec", "juil", "lug"),
+         ("août", "aout", "augustus", "agosto", "sierpnia", "sierpień", "ago"),
+         ("septembre", "septiembre", "setiembre", "settembre", "września", "wrzesień", "set"),
+         ("oktober", "octobre", "octubre", "ottobre", "października", "październik", "okt", "ott"),
+         ("novembre", "noviembre", "listopada", "listopad"),
+         ("dezember", "décembre", "decembre", "diciembre", "dicembre", "grudnia", "grudzień", "dez", "déc", "dic")],
+        start=1)
+    for name in names
 }
 # OCR drops the space between a number and a word ("25November 2026", "October8, 2026"),
 # so spaces there are optional; letters must not touch the month ("sumMARy").
 _MONTH_RE = r"(?<![A-Za-z])(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
-_DAY_RE = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY_RE = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.)?"
 _YEAR_RE = r"(?P<year>\d{4})(?!\d)"
 _DAY_YEAR_SEP = r"(?:,\s*|\s+)"
 
@@ -66,7 +83,7 @@ _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
     re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s*of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
     re.compile(rf"{_MONTH_RE}\s*{_DAY_RE}{_DAY_YEAR_SEP}{_YEAR_RE}", re.I),
-    re.compile(rf"{_DAY_RE}\s*(?:of\s+)?{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
+    re.compile(rf"{_DAY_RE}\s*(?:of\s+|de\s+)?{_MONTH_RE},?\s*(?:de\s+)?{_YEAR_RE}", re.I),
 ]
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
 
@@ -78,7 +95,7 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
+def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool = False) -> Parsed:
     """Any of the date forms contracts use → ``YYYY-MM-DD``.
 
     Numeric dates (``03/03/2026``, ``3.4.2026``) are read day-first or month-first only
@@ -90,7 +107,10 @@ def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
         m = form.search(text)
         if m:
             month = m["month"]
-            month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
+            # re.I matches "ſept" (long s) and "K" (Kelvin sign) too: look up their plain forms.
+            month_no = int(month) if month.isdigit() else MONTHS.get(unicodedata.normalize("NFKC", month).lower())
+            if month_no is None:
+                continue
             iso = _iso(int(m["year"]), month_no, int(m["day"]))
             if iso:
                 return Parsed(iso, 1.0)
@@ -100,6 +120,9 @@ def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
         return _NONE
     a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
     mdy, dmy = _iso(year, a, b), _iso(year, b, a)
+    if dots_day_first and m["sep"] == "." and dmy:
+        # 03.04.2026 is German, Dutch, Polish...: month-first dates are not written with dots.
+        return Parsed(dmy, 1.0)
     if mdy and dmy and mdy != dmy:
         if locale and locale.upper() == "US":
             return Parsed(mdy, 0.95, "numeric date read month-first (locale US)")
@@ -113,9 +136,11 @@ def normalize_date(text: str, *, locale: str | None = None) -> Parsed:
 
 
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
-                    "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD"}
+                    "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD",
+                    "chf": "CHF", "pln": "PLN", "zł": "PLN", "zl": "PLN", "sek": "SEK", "dkk": "DKK",
+                    "nok": "NOK", "czk": "CZK", "kč": "CZK"}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
-_CURRENCY_RE = re.compile(r"US\$|\$|€|£|(?<![A-Za-z])(?:USD|EUR|GBP|euros?|dollars)(?![A-Za-z])", re.I)
+_CURRENCY_RE = re.compile(r"US\$|\$|€|£|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars)(?![A-Za-z])", re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")
 
@@ -237,7 +262,8 @@ def words_to_number(text: str) -> int | None:
 _NUMBER_WORD = r"\b(?:" + "|".join(sorted(list(_WORD_VALUES) + list(_SCALES), key=len, reverse=True)) + r")\b"
 _TERM_RE = re.compile(
     rf"(?P<words>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)?\s*(?:\(\s*(?P<paren>\d{{1,3}})\s*\)|(?P<digits>\d{{1,3}}))?"
-    r"\s*(?P<unit>months?|years?)\b", re.I)
+    r"\s*(?P<unit>months?|years?|Monate[n]?|Jahre[n]?|mois|ans?|années?|maanden|jaar|meses|años|mesi|anni"
+    r"|miesi[ęa]c[ey]?|miesięcy|lat[a]?)(?![^\W\d_])", re.I)
 
 
 def normalize_term(text: str) -> Parsed:
@@ -248,7 +274,7 @@ def normalize_term(text: str) -> Parsed:
         if digits is None and from_words is None:
             continue
         n = int(digits) if digits is not None else from_words
-        factor = 12 if m["unit"].lower().startswith("year") else 1
+        factor = 12 if re.match(r"year|jahr|an|jaar|año|anni|lat", m["unit"].lower()) else 1
         if digits is not None and from_words is not None and from_words != int(digits):
             return Parsed(None, 0.3, f"term words and digits disagree: {m[0]!r}", ambiguous=True)
         both = digits is not None and from_words is not None

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from inkstream import __version__
 from inkstream.errors import ExtractionError
-from streams.extract.extractor import extract
+from streams.extract.einvoice import extract_document
 from streams.extract.versions import ruleset
 from streams.records import envelope
 from streams.runtime import Context, Emit, Processor
@@ -41,14 +41,17 @@ def validated_record(ocr_record: dict, result: dict) -> dict:
         "fields": result["fields"],
         "line_items": result["line_items"],
         "review": None,
+        "sender": result.get("sender"),
+        "reason": result.get("reason"),
     }
 
 
-def make_handler(extraction_settings):
+def make_handler(extraction_settings, memory=None):
     def handle(record: dict, ctx: Context) -> Iterator[Emit]:
         if not isinstance(record.get("pages"), list):
             raise ExtractionError("ocr.results record without a pages array")
-        result = extract(record, extraction_settings)
+        # e-invoice values over the visual reading when the document carries one
+        result = extract_document(record, extraction_settings, memory=memory)
         yield Emit(OUTPUT, validated_record(record, result))
     return handle
 
@@ -61,7 +64,14 @@ def factory(settings) -> Processor:
         ruleset(extraction.candidate_version)
     version = extraction.version + (f"/{extraction.candidate_version}@{extraction.candidate_share:g}"
                                     if extraction.candidate_version else "")
+    memory = None
+    if any(v and ruleset(v).sender_memory for v in (extraction.version, extraction.candidate_version)):
+        from streams.extract.memory import MemoryFollower, SenderMemory
+
+        # Every extract worker follows the whole compacted topic: the same memory everywhere.
+        memory = SenderMemory()
+        MemoryFollower(settings, memory).start()
     return Processor(name="extract", inputs=("ocr.results",), stage="extracted",
-                     handle=make_handler(extraction), version=version)
+                     handle=make_handler(extraction, memory), version=version)
 
 

@@ -40,6 +40,13 @@ class RuleSet:
     unchecked_digits_cap: float = 0.0
     # rules-2: "Jane Doe" and jane.doe@… agreeing is a strong check on both.
     signer_matches_email: bool = False
+    # rules-3: invoice, credit_note, receipt, contract, other from cues in EN, DE, FR, NL,
+    # ES, IT, PL and the page shape; labels in those languages; totals by role and
+    # arithmetic (multilingual.py, amounts.py); contract terms and fees in more phrasings.
+    multilingual: bool = False
+    # memory-1: fields a reviewer corrected are read next time from where that sender
+    # put them (memory.py).
+    sender_memory: bool = False
 
 
 RULESETS: dict[str, RuleSet] = {
@@ -47,6 +54,12 @@ RULESETS: dict[str, RuleSet] = {
     "rules-2": RuleSet("rules-2", amount_words_check=True, signer_by_line=True,
                        due_from_net_terms=True, unchecked_digits_cap=0.97,
                        signer_matches_email=True),
+    "rules-3": RuleSet("rules-3", amount_words_check=True, signer_by_line=True,
+                       due_from_net_terms=True, unchecked_digits_cap=0.97,
+                       signer_matches_email=True, multilingual=True),
+    "memory-1": RuleSet("memory-1", amount_words_check=True, signer_by_line=True,
+                        due_from_net_terms=True, unchecked_digits_cap=0.97,
+                        signer_matches_email=True, multilingual=True, sender_memory=True),
 }
 
 

@@ -14,6 +14,7 @@ import mimetypes
 import re
 from typing import Any
 
+from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, RECORD_ID_FIELD
 from connectors.crm.mapping import Mapping, ObjectSpec, render_fields, render_template, source_value
 from streams.esign.request_plan import signature_plan
 from streams.records import envelope
@@ -80,11 +81,24 @@ def _upsert(record: dict, mapping: Mapping, role: str, spec: ObjectSpec, values:
     links = [{"object": done[l.to]["object"], "external_id_field": done[l.to]["external_id_field"],
               "external_id": done[l.to]["external_id"], "relationship": l.relationship}
              for l in spec.links if l.to in done]
+    field, match = spec.external_id.field, {kind: str(values[src]) for kind, src in spec.match.items() if src in values}
+    if "crm_ref" in match:
+        # The capture client named the record: address it by the CRM's own id, so every
+        # later command of this document (file, timeline, signature status) finds it too.
+        field, ext, match = RECORD_ID_FIELD[mapping.crm], match["crm_ref"], {}
+    else:
+        if match and spec.on_miss == "review":
+            match["on_miss"] = "review"
+        account = next((done[l.to] for l in spec.links
+                        if l.to in done and done[l.to]["object"] == ACCOUNT_OBJECT[mapping.crm]), None)
+        if account is not None and set(DEAL_RULES) & set(match):
+            # The deal rules look among this account's open deals (connectors/crm/matching.py).
+            match.update(account_object=account["object"], account_id_field=account["external_id_field"],
+                         account_id=account["external_id"])
     return _command(
         record, mapping, target=mapping.crm, operation="upsert", obj=spec.object,
-        external_id_field=spec.external_id.field, external_id=str(ext),
-        fields=render_fields(spec, values), links=links,
-        match={kind: str(values[src]) for kind, src in spec.match.items() if src in values},
+        external_id_field=field, external_id=str(ext),
+        fields=render_fields(spec, values), links=links, match=match,
         depends_on=[done[l.to]["idempotency_key"] for l in spec.links if l.to in done],
     )
 
@@ -132,6 +146,9 @@ def plan_commands(record: dict, mapping: Mapping, *, esign_provider: str) -> lis
             # The file is also linked to the deal's account/company (ContentDocumentLink,
             # note association); the e-sign provider does not need them.
             links=parent["links"] if action == "attach_file" else [],
+            # A deal matched by rules keeps another document's key: the parent is found
+            # again by the same rules (connectors/crm/matching.py).
+            match=parent["match"],
             depends_on=[parent["idempotency_key"]],
         ))
     return commands

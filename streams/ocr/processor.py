@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from connectors.objectstore import ObjectRef
 from inkstream.errors import ObjectStoreError, OcrError
+from streams.extract.einvoice import EInvoiceError, for_ocr_record, looks_like_xml
 from streams.records import envelope
 from streams.runtime import Context, Emit, Processor, Retryable
 
@@ -86,7 +87,9 @@ class OcrHandler:
         ref = ObjectRef.from_record(record["original"])
         data = self.fetch(ref)
         reader = self.reader
-        pages = reader.read(data)
+        einvoice = _einvoice(data)
+        # A plain XML invoice is a document without pages: nothing to render or read.
+        pages = [] if looks_like_xml(data) else reader.read(data)
         if self.metrics is not None:
             self.metrics.document(pages, seconds=time.perf_counter() - started)
         out = {
@@ -97,9 +100,18 @@ class OcrHandler:
             "crm_ref": record.get("crm_ref"),
             "engine": reader.engine_record(),
             "pages": pages,
+            "einvoice": einvoice,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
         yield Emit(OUTPUT, out)
+
+
+def _einvoice(data: bytes) -> dict | None:
+    """The e-invoice the document carries (Factur-X/ZUGFeRD attachment, or the file itself)."""
+    try:
+        return for_ocr_record(data)
+    except EInvoiceError as exc:  # an XML file that is no invoice: the DLQ, with the reason
+        raise OcrError(f"XML document is not a readable e-invoice: {exc}") from exc
 
 
 def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
@@ -122,7 +134,8 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
     registry = CollectorRegistry()  # served by the worker on /metrics (Processor.registry)
     return Processor(name=name, inputs=LANES[lane], stage="ocr",
                      handle=OcrHandler(settings, store=store, reader=reader, metrics=OcrMetrics.create(registry)),
-                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry)
+                     batch_max_records=batch[0], batch_max_seconds=batch[1], registry=registry,
+                     memory_limit_mb=settings.ocr.memory_limit_mb)  # hostile pages: SECURITY.md
 
 
 def factory(settings, *, store=None, reader=None) -> Processor:

@@ -12,11 +12,15 @@ import numpy as np
 
 from streams.ocr.engines import Line, OcrEngine, load_engine
 from streams.ocr.preprocess import Orienter, Prepared, prepare
-from streams.ocr.raster import RasterPage, iter_pages
+from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
 
 __all__ = ["DocumentReader", "line_record", "reread_lines"]
 
 _PAD = 4  # pixels around a line box when it is cut out again for a second reading
+
+
+def _box(b) -> dict:
+    return {k: round(float(v), 1) for k, v in zip(("x0", "y0", "x1", "y1"), b)}
 
 
 def line_record(line: Line, threshold: float) -> dict:
@@ -79,6 +83,7 @@ class DocumentReader:
         second = None
         if ocr_settings.reread_below > 0:
             name = ocr_settings.reread_engine
+            # "rapidocr:small" beside a tiny rapidocr: the cascade (a second, larger recogniser)
             second = engine if not name or name == engine.name else load_engine(ocr_settings, engine=name)
         return cls(engine, ocr_settings, orienter, second)
 
@@ -91,7 +96,8 @@ class DocumentReader:
             models += [f"{self.reread_engine.name}:{m}" for m in self.reread_engine.models if "_rec_" in m]
         return {"name": e.name, "version": e.version, "models": models, "device": e.device}
 
-    def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None) -> dict:
+    def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None,
+                   downscaled: str | None = None) -> dict:
         """One bitmap page -> a ``Page`` record (text_source ``ocr``)."""
         prepared = prepare(image, self.orienter) if self.ocr.preprocess else Prepared(image, 0, 0.0)
         img = prepared.image
@@ -104,6 +110,7 @@ class DocumentReader:
             "dpi": int(dpi or self.ocr.dpi), "text_source": "ocr",
             "rotation": prepared.rotation, "skew": float(prepared.skew),
             "lines": [line_record(ln, self.ocr.low_confidence) for ln in lines],
+            "downscaled": downscaled,
         }
 
     def read_page(self, page: RasterPage) -> dict:
@@ -111,11 +118,14 @@ class DocumentReader:
             return {
                 "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
                 "text_source": "text_layer", "rotation": 0, "skew": 0.0,
-                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False, "words": [],
-                           "box": dict(zip(("x0", "y0", "x1", "y1"), r.box))} for r in page.text_runs],
+                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
+                           "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
+                           "box": _box(r.box)} for r in page.text_runs],
+                "downscaled": page.downscaled,
             }
-        return self.read_image(page.image, page.number, page.dpi)
+        return self.read_image(page.image, page.number, page.dpi, page.downscaled)
 
     def read(self, data: bytes) -> list[dict]:
         """Every page of a PDF or image, in order. Raises OcrError (PageLimitExceeded...)."""
-        return [self.read_page(p) for p in iter_pages(data, dpi=self.ocr.dpi, max_pages=self.ocr.max_pages)]
+        return [self.read_page(p) for p in iter_pages(data, dpi=self.ocr.dpi, max_pages=self.ocr.max_pages,
+                                                      budget=PixelBudget.from_settings(self.ocr))]

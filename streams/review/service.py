@@ -21,12 +21,12 @@ def _reread(settings: Settings):
 
     def reread(data: bytes, content_type: str, page: int) -> list[dict]:
         nonlocal reader
-        from streams.ocr.raster import iter_pages  # heavy: onnxruntime, OpenCV
+        from streams.ocr.raster import PixelBudget, iter_pages  # heavy: onnxruntime, OpenCV
         from streams.ocr.reader import DocumentReader
 
         reader = reader or DocumentReader.from_settings(settings.ocr)
         for raster in iter_pages(data, dpi=settings.ocr.dpi, max_pages=settings.ocr.max_pages,
-                                 use_text_layer=False):
+                                 use_text_layer=False, budget=PixelBudget.from_settings(settings.ocr)):
             if raster.number == page:
                 lines = reader.read_page(raster)["lines"]
                 return [{"text": l["text"], "confidence": l["confidence"], "box": l["box"]} for l in lines]
@@ -70,6 +70,9 @@ def serve(settings: Settings, *, port: int | None = None) -> None:
     from inkstream.tls import uvicorn_tls_options
 
     tls = uvicorn_tls_options(settings.http)  # before the follower starts: fail fast
+    from streams.ocr.limits import apply_memory_limit
+
+    apply_memory_limit(settings.ocr.memory_limit_mb)  # it renders and re-reads untrusted pages
     app, follower = build(settings)
     follower.start()
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from inkstream.errors import ConfigError
+from inkstream.secure_files import write_private
 
 __all__ = ["Reviewer", "Reviewers", "ROLES"]
 
@@ -58,11 +58,8 @@ class Reviewers:
         return json.loads(self.path.read_text())
 
     def _save(self, data: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        os.chmod(tmp, 0o600)
-        tmp.replace(self.path)
+        # A fresh 0600 temp file, then rename: password hashes are never readable by others.
+        write_private(self.path, json.dumps(data, indent=2).encode())
 
     def add_user(self, name: str, password: str, *, role: str = "reviewer",
                  before_save: Callable[[], None] | None = None) -> None:
@@ -110,6 +107,12 @@ class Reviewers:
     def role_of(self, name: str) -> str | None:
         user = self._load()["users"].get(name)
         return user["role"] if user else None
+
+    def credential_of(self, name: str) -> str | None:
+        """Changes whenever ``name``'s password (new salt) or role changes; None = no password
+        login. Sessions opened with an older value are over (streams/review/sessions.py)."""
+        user = self._load()["users"].get(name)
+        return f"{user['salt']}:{user['role']}" if user else None
 
     def list_users(self) -> list[dict]:
         """Every name with a password or a token: its role(s) and token count (no hashes)."""

@@ -39,7 +39,7 @@ from streams.runtime.processor import Processor
 from streams.runtime.producer import RenewableProducer, fenced, needs_renewal
 from inkstream.kafka_config import client_config
 
-__all__ = ["Worker", "group_id", "transactional_id"]
+__all__ = ["Worker", "group_id", "transactional_id", "client_id"]
 
 log = logging.getLogger("inkstream.runtime")
 
@@ -62,7 +62,13 @@ def group_id(settings, proc: Processor) -> str:
 
 
 def transactional_id(settings, proc: Processor, index: int) -> str:
-    return f"{settings.topics.prefix}inkstream-{proc.name}-{index}"
+    """``<prefix>inkstream-<processor>-<instance>-<index>``: unique per host and worker, and
+    the same after a restart (so the restarted worker fences its own zombie, not a peer)."""
+    return f"{settings.topics.prefix}inkstream-{proc.name}-{settings.instance.name}-{index}"
+
+
+def client_id(settings, proc: Processor, index: int) -> str:
+    return f"inkstream-{proc.name}-{settings.instance.name}-{index}"
 
 
 class _AbortBatch(Exception):
@@ -101,14 +107,14 @@ class Worker:
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
             "isolation.level": "read_committed", "enable.partition.eof": False,
-            "client.id": f"inkstream-{proc.name}-{index}",
+            "client.id": client_id(settings, proc, index),
             # Static membership: a restarted worker (same index) takes its partitions back at
             # once instead of waiting for the dead member's session to time out.
             "group.instance.id": transactional_id(settings, proc, index),
         }
         self.consumer = consumer if consumer is not None else Consumer(consumer_config)
         producer_config = {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
-                           "client.id": f"inkstream-{proc.name}-{index}",
+                           "client.id": client_id(settings, proc, index),
                            "on_delivery": self._on_delivery, "delivery.report.only.error": True}
         if self.exactly_once:
             producer_config |= {"transactional.id": transactional_id(settings, proc, index),

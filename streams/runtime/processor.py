@@ -151,6 +151,9 @@ class Processor:
     batch_max_seconds: float = 0.5
     version: str | None = None
     registry: Any = field(default=None, compare=False, repr=False)
+    # Data-segment ceiling (MiB) the worker process sets for itself before its first record
+    # (streams/ocr/limits.py); 0 = none. Only worker processes apply it, never an importer.
+    memory_limit_mb: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.inputs, str):

@@ -40,12 +40,15 @@ def _prometheus_module():
 
 
 def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
-    """Tell the local Prometheus about this worker when the stack module provides it."""
+    """Tell the local Prometheus about this worker when the stack module provides it: the
+    address it advertises and its instance id as a target label (so every series scraped
+    from it carries ``instance_id``)."""
     prometheus = _prometheus_module()
     if prometheus is None or not hasattr(prometheus, "register_target"):
         return False
     try:
-        prometheus.register_target(settings, name, port, labels={"worker": str(index)})
+        prometheus.register_target(settings, name, port, host=settings.instance.advertised,
+                                   labels={"worker": str(index), "instance_id": settings.instance.name})
         return True
     except Exception as exc:  # noqa: BLE001 - monitoring must never stop a worker
         log.warning("could not register %s with Prometheus: %s", name, exc)
@@ -60,20 +63,31 @@ def _unregister_target(settings: Any, name: str, port: int) -> None:
         log.warning("could not unregister %s from Prometheus: %s", name, exc)
 
 
+def _instance_info(registry: CollectorRegistry, processor: str, instance: str, index: int) -> None:
+    """``inkstream_worker_info{processor, instance_id, worker} 1``: which host and worker a
+    scrape came from, also where Prometheus has no file_sd label (compose, static configs)."""
+    from prometheus_client import Gauge
+
+    Gauge("inkstream_worker_info", "This worker's processor, instance id and index (always 1).",
+          ["processor", "instance_id", "worker"], registry=registry).labels(processor, instance, str(index)).set(1)
+
+
 def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
           exactly_once: bool | None = None, handle_signals: bool = True) -> None:
     """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises)."""
     # The processor's own collectors (if its factory made any) share the worker's /metrics.
     registry = proc.registry if proc.registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry, processor=proc.name)
+    _instance_info(registry, proc.name, settings.instance.name, index)
     health = Health()
     server, registered = None, False
     if metrics_port is not None:
         # http.tls_cert/tls_key: the same certificate and TLS 1.2 floor as the HTTP services;
         # http.require_tls without one raises ConfigError here, before any Kafka work.
         tls = http_server_context(settings.http)
-        server = HealthServer(registry, health, metrics_port, tls=tls).start()
-        log.info("%s[%d]: /metrics and /healthz on %s://127.0.0.1:%d", proc.name, index, server.scheme, server.port)
+        server = HealthServer(registry, health, metrics_port, host=settings.instance.bind, tls=tls).start()
+        log.info("%s[%d]: /metrics and /healthz on %s://%s:%d", proc.name, index, server.scheme,
+                 settings.instance.bind, server.port)
         registered = _register_target(settings, proc.name, index, server.port)
     worker = Worker(proc, settings, index=index, metrics=metrics, health=health, exactly_once=exactly_once)
     if handle_signals:
@@ -96,8 +110,12 @@ def _child(name: str, settings: Any, index: int, metrics_port: int | None, exact
     install_log_redaction()  # a spawned child starts without the parent's record factory
     install_default_codec(settings)  # module-level encode/decode: this deployment's key store
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
-    serve(load_processor(name, settings), settings, index=index, metrics_port=metrics_port,
-          exactly_once=exactly_once)
+    proc = load_processor(name, settings)
+    if proc.memory_limit_mb:
+        from streams.ocr.limits import apply_memory_limit
+
+        apply_memory_limit(proc.memory_limit_mb)
+    serve(proc, settings, index=index, metrics_port=metrics_port, exactly_once=exactly_once)
 
 
 def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int | None = 0,

@@ -35,6 +35,7 @@ def pipeline(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
+           "INKSTREAM_CRM__DRY_RUN": "true",  # explicit, as in the demo (no CRM credentials here)
            "INKSTREAM_REVIEW__PORT": str(PORTS["review"]), "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
            "INKSTREAM_AUDIT__QUERY_PORT": str(PORTS["audit_query"])}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
@@ -124,7 +125,11 @@ def test_blurred_amount_goes_to_review_and_the_browser_fix_is_approved(pipeline,
             page.wait_for_timeout(1000)
             page.reload()
         page.click(f"a[href='/review/docs/{doc_id}']")
-        page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+        img = page.locator("figure.page img").first  # polled: the page's CSP forbids eval'd waits
+        for _ in range(300):
+            if img.evaluate("i => i.naturalWidth") > 0:
+                break
+            page.wait_for_timeout(100)
         page.fill("#field-total_amount", truth)
         page.click("button.approve")
         assert "recorded" in page.inner_text(".flash")

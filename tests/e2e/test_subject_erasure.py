@@ -45,6 +45,7 @@ def stack(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e-erasure")
     prefix = f"e2ex{uuid.uuid4().hex[:8]}."
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
+           "INKSTREAM_CRM__DRY_RUN": "true",  # explicit, as in the demo (no CRM credentials here)
            "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
            "INKSTREAM_AUDIT__QUERY_PORT": str(PORTS["audit_query"])}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},

@@ -6,9 +6,15 @@ Built from HubSpot's developer documentation (its OpenAPI files may not be copie
   results with ``new``), read by ``idProperty``, search, batch read, 404 ``OBJECT_NOT_FOUND``,
   400 ``VALIDATION_ERROR`` / ``PROPERTY_DOESNT_EXIST``;
 - Associations v4: "Associate records (default)" ``PUT .../associations/default/{to}/{id}``,
+  and in batch ``POST /crm/v4/associations/{from}/{to}/batch/associate/default``; batch read
+  by ``idProperty`` (``POST /crm/v3/objects/{type}/batch/read``, ≤100 inputs),
   list ``GET /crm/v4/objects/{type}/{id}/associations/{toType}``;
 - Files v3: "Upload file" (multipart ``file``, ``options`` JSON with ``access``, ``folderPath``
   or ``folderId``); Engagements: notes (``hs_timestamp`` required, ``hs_attachment_ids``);
+- Timeline API v3: "Create a single event" (``POST /crm/v3/timeline/events``: eventTemplateId,
+  objectId, tokens of the template, id unique per template -> 409 on reuse);
+- Files v3 "Get signed URL" (``GET /files/v3/files/{id}/signed-url``: url on the file CDN,
+  fetched without the API token);
 - Properties v3: create (409 ``OBJECT_ALREADY_EXISTS`` when it exists);
 - OAuth ``POST /oauth/v1/token`` (refresh_token grant) and private-app bearer tokens;
 - API usage guidelines: per-10-second limit, 429 ``RATE_LIMIT`` / ``TEN_SECONDLY_ROLLING``.
@@ -47,7 +53,7 @@ class FakeHubSpot:
     def __init__(self, *, private_app_token: str = "pat-na1-11111111-2222-3333-4444-555555555555",
                  client_id: str = "hs-client", client_secret: str = "hs-secret-value",
                  refresh_token: str = "hs-refresh-value", with_inkstream_properties: bool = True,
-                 limit_per_10s: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 limit_per_10s: int | None = None, daily_limit: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.base = "https://api.hubapi.com"
         self.private_app_token = private_app_token
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
@@ -58,12 +64,17 @@ class FakeHubSpot:
         self.objects: dict[str, dict[str, dict]] = {t: {} for t in self.properties}
         self.associations: set[tuple[str, str, str, str]] = set()
         self.files: dict[str, dict] = {}
+        # Timeline API v3: the app's event templates (id -> objectType, token names) and events.
+        self.timeline_templates: dict[str, dict] = {}
+        self.timeline_events: dict[str, dict] = {}
+        self.cdn_host, self._signed = "f.hubspotusercontent-na1.net", {}
         self.requests: list[httpx.Request] = []
         self.tokens: set[str] = {private_app_token}
         self.token_requests = 0
         self.script = Script()
         self.rate_limited = 0
         self._limit, self._clock, self._window = limit_per_10s, clock, deque()
+        self.daily_limit, self.daily_used = daily_limit, 0
         self._ids = count(1001)
 
     @property
@@ -76,6 +87,13 @@ class FakeHubSpot:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.url.host == self.cdn_host:  # a signed file URL: no bearer token, a token in the URL
+            if "authorization" in request.headers:
+                raise SpecViolation("the signed file URL is fetched without the API token")
+            fid = request.url.path.rsplit("/", 1)[-1]
+            if request.url.params.get("token") != self._signed.get(fid):
+                return httpx.Response(403)
+            return httpx.Response(200, content=self.files[fid]["data"], headers={"Content-Type": "application/pdf"})
         if not str(request.url).startswith(self.base):
             raise SpecViolation(f"request to unknown host {request.url}")
         if request.url.path == "/oauth/v1/token":
@@ -93,6 +111,12 @@ class FakeHubSpot:
             resp.headers["X-HubSpot-RateLimit-Max"] = str(self._limit)
             resp.headers["X-HubSpot-RateLimit-Remaining"] = str(self._limit - len(self._window))
             resp.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = "10000"
+        if self.daily_limit is not None and auth[7:] == self.private_app_token:
+            # Daily headers come with private-app calls only (changelog 2018-11-06 and the
+            # OAuth note: "OAuth authenticated calls will not include X-HubSpot-RateLimit-Daily").
+            self.daily_used += 1
+            resp.headers["X-HubSpot-RateLimit-Daily"] = str(self.daily_limit)
+            resp.headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, self.daily_limit - self.daily_used))
         return resp
 
     def _over_limit(self) -> bool:
@@ -144,6 +168,8 @@ class FakeHubSpot:
                 return self._read(t, unquote(parts[4]), request.url.params.get("idProperty"))
             if len(parts) == 5 and m == "PATCH":
                 return self._patch(t, parts[4], body)
+        if parts[:3] == ["crm", "v4", "associations"] and parts[5:] == ["batch", "associate", "default"] and m == "POST":
+            return self._batch_associate(parts[3], parts[4], body)
         if parts[:3] == ["crm", "v4", "objects"]:
             if len(parts) == 9 and parts[5:7] == ["associations", "default"] and m == "PUT":
                 return self._associate(parts[3], parts[4], parts[7], parts[8])
@@ -151,6 +177,16 @@ class FakeHubSpot:
                 return self._list_associations(parts[3], parts[4], parts[6])
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4 and m == "POST":
             return self._create_property(parts[3], body)
+        if parts == ["crm", "v3", "timeline", "events"] and m == "POST":
+            return self._timeline_event(body)
+        if parts[:3] == ["files", "v3", "files"] and parts[4:] == ["signed-url"] and m == "GET":
+            fid = parts[3]
+            if fid not in self.files:
+                return self._err(404, "OBJECT_NOT_FOUND", "file not found")
+            self._signed[fid] = secrets.token_urlsafe(12)
+            return httpx.Response(200, json={"url": f"https://{self.cdn_host}/signed/{fid}?token={self._signed[fid]}",
+                                             "name": self.files[fid]["name"], "extension": "pdf", "type": "DOCUMENT",
+                                             "size": len(self.files[fid]["data"]), "expiresAt": "2026-11-25T00:05:00Z"})
         if parts == ["files", "v3", "files"] and m == "POST":
             return self._upload(request)
         raise SpecViolation(f"not a documented HubSpot endpoint: {m} {request.url.path}")
@@ -214,7 +250,13 @@ class FakeHubSpot:
         return httpx.Response(200, json={"total": len(rows), "results": rows})
 
     def _batch_read(self, t: str, body: dict) -> httpx.Response:
-        rows = [self.objects[t][i["id"]] for i in body["inputs"] if i["id"] in self.objects[t]]
+        prop = body.get("idProperty")
+        if prop and not self.properties[t].get(prop):
+            return self._err(400, "VALIDATION_ERROR", f"{prop} is not a unique property of {t}")
+        if len(body["inputs"]) > 100:
+            raise SpecViolation("batch read takes at most 100 inputs")
+        found = (self._find(t, prop, i["id"]) if prop else self.objects[t].get(i["id"]) for i in body["inputs"])
+        rows = [r for r in found if r is not None]
         return httpx.Response(200, json={"status": "COMPLETE", "results": rows})
 
     def _associate(self, ft: str, fid: str, tt: str, tid: str) -> httpx.Response:
@@ -224,6 +266,17 @@ class FakeHubSpot:
         return httpx.Response(200, json={"status": "COMPLETE", "results": [
             {"from": {"id": fid}, "to": {"id": tid}, "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
                                                                          "associationTypeId": 1}}]})
+
+    def _batch_associate(self, ft: str, tt: str, body: dict) -> httpx.Response:
+        """Associations v4 "Create default associations" in batch: inputs[].from.id / to.id."""
+        if not 1 <= len(body.get("inputs", [])) <= 100:
+            raise SpecViolation("batch associate takes 1..100 inputs")
+        for item in body["inputs"]:
+            fid, tid = item["from"]["id"], item["to"]["id"]
+            if fid not in self.objects.get(ft, {}) or tid not in self.objects.get(tt, {}):
+                return self._err(400, "VALIDATION_ERROR", "one of the records does not exist")
+            self.associations |= {(ft, fid, tt, tid), (tt, tid, ft, fid)}
+        return httpx.Response(200, json={"status": "COMPLETE", "results": []})
 
     def _list_associations(self, ft: str, fid: str, tt: str) -> httpx.Response:
         ids = sorted(int(a[3]) for a in self.associations if a[:3] == (ft, fid, tt))
@@ -251,6 +304,32 @@ class FakeHubSpot:
                                   (to_type, assoc["to"]["id"], "notes", note["id"])}
         self.objects["notes"][note["id"]] = note
         return httpx.Response(201, json=note)
+
+    def add_timeline_template(self, object_type: str, tokens: list[str]) -> str:
+        """What ``POST /crm/v3/timeline/{appId}/event-templates`` (developer key) creates."""
+        tid = str(next(self._ids))
+        self.timeline_templates[tid] = {"objectType": object_type, "tokens": set(tokens)}
+        return tid
+
+    def _timeline_event(self, body: dict) -> httpx.Response:
+        """Timeline API v3 "Create a single event": eventTemplateId, objectId (or email/utk),
+        tokens declared by the template, optional id (unique per template: 409 when reused)."""
+        template = self.timeline_templates.get(str(body.get("eventTemplateId")))
+        if template is None:
+            return self._err(404, "OBJECT_NOT_FOUND", "event template not found")
+        if str(body.get("objectId")) not in self.objects[template["objectType"]]:
+            return self._err(400, "VALIDATION_ERROR", "objectId does not exist")
+        unknown = set(body.get("tokens", {})) - template["tokens"]
+        if unknown:
+            return self._err(400, "VALIDATION_ERROR", f"tokens not in the template: {sorted(unknown)}")
+        if any(not isinstance(v, str) for v in body.get("tokens", {}).values()):
+            raise SpecViolation("timeline tokens are sent as strings")
+        eid = body.get("id") or str(next(self._ids))
+        key = (body["eventTemplateId"], eid)
+        if key in {(e["eventTemplateId"], e["id"]) for e in self.timeline_events.values()}:
+            return self._err(409, "CONFLICT", f"event {eid} already exists")
+        self.timeline_events[eid] = {**body, "id": eid}
+        return httpx.Response(201, json={**body, "id": eid, "objectType": template["objectType"].upper()})
 
     def _create_property(self, t: str, body: dict) -> httpx.Response:
         for key in ("name", "label", "type", "fieldType", "groupName"):

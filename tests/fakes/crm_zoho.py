@@ -8,8 +8,10 @@ Built from Zoho CRM's API documentation (its OpenAPI files carry no licence to c
 - "Upsert Records": ``POST /crm/v8/{module}/upsert`` with ``data`` (≤100) and
   ``duplicate_check_fields``; per-record ``code``/``status``/``details.id``/``action``;
   ``MANDATORY_NOT_FOUND``, ``INVALID_DATA``; lookups as ``{"id": ...}``;
-- "Search Records" (``criteria=(Field:equals:value)``, 204 when none);
-- "Attachments" (multipart ``file``), "Notes" (related list), "Fields Metadata" /
+- "Search Records" (``criteria=(Field:equals:value)``, 204 when none); "Get Records" by id
+  (``GET /{module}/{id}``), "Update Records" (``PUT /{module}``, ``data[].id``), "Get Related
+  Records" (``GET /{module}/{id}/{related}?fields=``, 204 when none);
+- "Attachments" (multipart ``file``; "Download an Attachment" ``GET .../Attachments/{id}``), "Notes" (related list), "Fields Metadata" /
   "Create Custom Fields" (``/settings/fields?module=``, API name from the label).
 """
 
@@ -34,7 +36,8 @@ _FIELDS = {
 }
 _CUSTOM = {"Accounts": {"Inkstream_Key"},
            "Deals": {"Inkstream_Document_Id", "Inkstream_Signature_Status", "Inkstream_Signed_At",
-                     "Inkstream_Signer", "Inkstream_Audit_Hash"}}
+                     "Inkstream_Signer", "Inkstream_Audit_Hash", "Inkstream_Signer_Name", "Inkstream_Signer_IP",
+                     "Inkstream_Signer_User_Agent", "Inkstream_Envelope_Id", "Inkstream_Esign_Provider", "Inkstream_File_Link"}}
 _MANDATORY = {"Accounts": {"Account_Name"}, "Contacts": {"Last_Name"}, "Deals": {"Deal_Name", "Stage"}}
 _LOOKUPS = {"Contacts": {"Account_Name": "Accounts"},
             "Deals": {"Account_Name": "Accounts", "Contact_Name": "Contacts"}}
@@ -50,12 +53,14 @@ class FakeZoho:
         self.fields = {m: set(f) | (_CUSTOM.get(m, set()) if with_inkstream_fields else set()) for m, f in _FIELDS.items()}
         self.records: dict[str, dict[str, dict]] = {m: {} for m in _FIELDS}
         self.attachments: dict[str, list[dict]] = {}
+        self.attachment_data: dict[str, bytes] = {}
         self.notes: dict[str, list[dict]] = {}
         self.requests: list[httpx.Request] = []
         self.tokens: set[str] = set()
         self.token_requests = 0
         self.script = Script()
         self._ids = count(5725767000000400001)
+        self._edits = 0
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -107,11 +112,24 @@ class FakeZoho:
             return self._upsert(module, json.loads(request.content))
         if parts[1:] == ["search"] and m == "GET":
             return self._search(module, request.url.params.get("criteria", ""))
+        if parts[1:] == [] and m == "PUT":
+            return self._update(module, json.loads(request.content))
+        if len(parts) == 2 and m == "GET":
+            record = self.records[module].get(parts[1])
+            return httpx.Response(200, json={"data": [record]}) if record else httpx.Response(204)
+        if len(parts) == 3 and parts[1] in self.records[module] and parts[2] in self.records and m == "GET":
+            return self._related(module, parts[1], parts[2], request)
         if len(parts) == 3 and parts[1] in self.records[module]:
             if parts[2] == "Attachments":
                 return self._attachments(module, parts[1], request)
             if parts[2] == "Notes":
                 return self._notes(module, parts[1], request)
+        if len(parts) == 4 and parts[2] == "Attachments" and m == "GET":  # "Download an Attachment"
+            data = self.attachment_data.get(parts[3])
+            if data is None or not any(a["id"] == parts[3] for a in self.attachments.get(parts[1], [])):
+                return httpx.Response(400, json={"code": "INVALID_DATA", "details": {"id": parts[3]},
+                                                 "message": "the related id given seems to be invalid", "status": "error"})
+            return httpx.Response(200, content=data, headers={"Content-Type": "application/octet-stream"})
         if len(parts) == 3:
             return httpx.Response(400, json={"code": "INVALID_DATA", "details": {"id": parts[1]}, "message": "the related id given seems to be invalid", "status": "error"})
         raise SpecViolation(f"not a documented Zoho endpoint: {m} {request.url.path}")
@@ -143,11 +161,48 @@ class FakeZoho:
                 action = "insert"
             else:
                 action = "update"
-            found.update(record)
+            self._apply(found, record)
             results.append({"code": "SUCCESS", "duplicate_field": checks[0] if action == "update" else None,
                             "action": action, "details": {"id": found["id"], "Modified_Time": "2026-11-25T10:00:00+01:00"},
                             "message": "record added" if action == "insert" else "record updated", "status": "success"})
         return httpx.Response(200 if all(r["action"] == "update" for r in results) else 201, json={"data": results})
+
+    def _apply(self, found: dict, record: dict) -> None:
+        # Modified_Time moves when a value changes (an identical replay leaves the record as it was).
+        if any(found.get(k) != v for k, v in record.items()):
+            found.update(record)
+            found["Modified_Time"] = self._modified()
+
+    def _modified(self) -> str:
+        self._edits += 1
+        return f"2026-11-25T{10 + self._edits // 3600:02d}:{self._edits // 60 % 60:02d}:{self._edits % 60:02d}+01:00"
+
+    def _update(self, module: str, body: dict) -> httpx.Response:
+        """"Update Records": PUT /{module} with data[] (≤100), each with its record ``id``."""
+        data = body.get("data")
+        if not isinstance(data, list) or not 1 <= len(data) <= 100:
+            raise SpecViolation("update takes 1..100 records in data")
+        results = []
+        for record in data:
+            found = self.records[module].get(record.get("id"))
+            if found is None:
+                results.append({"code": "INVALID_DATA", "details": {"api_name": "id"}, "message": "the id given seems to be invalid",
+                                "status": "error"})
+                continue
+            unknown = [k for k in record if k != "id" and k not in self.fields[module]]
+            if unknown:
+                return self._record_error(400, "INVALID_DATA", "invalid data", {"api_name": unknown[0]})
+            self._apply(found, record)
+            results.append({"code": "SUCCESS", "details": {"id": found["id"]}, "message": "record updated",
+                            "status": "success"})
+        return httpx.Response(200, json={"data": results})
+
+    def _related(self, module: str, rid: str, related: str, request: httpx.Request) -> httpx.Response:
+        """"Get Related Records": records of ``related`` whose lookup points at ``rid``."""
+        self._require_fields_param(request)
+        rows = [r for r in self.records[related].values()
+                if any(isinstance(v, dict) and v.get("id") == rid for v in r.values())]
+        return httpx.Response(200, json={"data": rows, "info": {"count": len(rows)}}) if rows else httpx.Response(204)
 
     def _search(self, module: str, criteria: str) -> httpx.Response:
         c = _CRITERIA.fullmatch(criteria)
@@ -171,7 +226,9 @@ class FakeZoho:
         parts = parse_multipart(request)
         if list(parts) != ["file"] or not parts["file"][0]:
             raise SpecViolation("attachments upload one multipart part named 'file' with a filename")
-        item = {"id": str(next(self._ids)), "File_Name": parts["file"][0], "Size": str(len(parts["file"][2]))}
+        item = {"id": str(next(self._ids)), "File_Name": parts["file"][0], "Size": str(len(parts["file"][2])),
+                "Created_Time": f"2026-11-25T10:{len(items):02d}:00+01:00"}
+        self.attachment_data[item["id"]] = parts["file"][2]
         items.append(item)
         return httpx.Response(200, json={"data": [{"code": "SUCCESS", "details": {"id": item["id"]},
                                                    "message": "attachment uploaded successfully", "status": "success"}]})

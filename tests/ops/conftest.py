@@ -27,4 +27,5 @@ def side_stack_env(tmp_path: Path, base_settings: Settings) -> dict[str, str]:
         "INKSTREAM_KAFKA__CONTROLLER_PORT": str(free_port()),
         "INKSTREAM_S3__PORT": str(free_port()),
         "INKSTREAM_PROMETHEUS__PORT": str(free_port()),
+        "INKSTREAM_ALERTMANAGER__PORT": str(free_port()),
     }

@@ -23,11 +23,25 @@ pytestmark = pytest.mark.stack
 
 def test_status_shows_every_component_healthy_and_exits_zero(base_settings):
     rows = {r.name: r for r in stack.status(base_settings)}
-    assert set(rows) == {"kafka", "s3", "prometheus", "clickhouse"}
+    assert set(rows) == {"kafka", "s3", "prometheus", "alertmanager", "clickhouse"}
     assert all(r.healthy for r in rows.values()), rows
     result = cli("status")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("healthy") == 4
+    assert result.stdout.count("healthy") >= 5   # + the audit sink's ClickHouse HTTP row when it runs
+
+
+def test_status_json_gives_every_component_its_address(base_settings):
+    result = cli("status", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    body = json.loads(result.stdout)
+    parts = {c["name"]: c for c in body["components"]}
+    assert body["healthy"] is True and {"kafka", "s3", "prometheus", "alertmanager", "clickhouse",
+                                        "clickhouse-http"} <= set(parts)
+    assert parts["kafka"]["address"] == base_settings.kafka.bootstrap
+    assert parts["alertmanager"]["address"] == f"http://127.0.0.1:{base_settings.alertmanager.port}"
+    assert httpx.get(f"{parts['alertmanager']['address']}/-/ready", timeout=5).status_code == 200
+    assert httpx.get(f"{parts['prometheus']['address']}/api/v1/alertmanagers", timeout=5).json()["data"][
+        "activeAlertmanagers"], "Prometheus does not send to the local Alertmanager"
 
 
 def test_ensure_topics_creates_every_topic_with_the_configured_partitions_and_cleanup_policy(settings):

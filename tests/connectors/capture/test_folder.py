@@ -112,3 +112,36 @@ def test_partial_uploads_and_hidden_files_are_ignored(folder, clock, sink):
     (folder.root / "scan.pdf.part").write_bytes(make_pdf("Part"))
     (folder.root / ".hidden.pdf").write_bytes(make_pdf("Hidden"))
     assert settle(folder, clock) == []
+
+
+def _swap_after_scan(folder, make_evil):
+    """take() runs with the inbox entry replaced between the scan and the open."""
+    real_take = folder.take
+
+    def take(path):
+        path.unlink()
+        make_evil(path)
+        return real_take(path)
+    folder.take = take
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "fifo"])
+def test_an_entry_swapped_after_the_scan_is_refused_not_followed(folder, clock, sink, memstore, tmp_path, kind):
+    """Issue 12 item 9: a symlink (or hard link, or FIFO) swapped in after the scan is
+    refused with a reason; the file it points to is never read or stored."""
+    import os
+
+    secret = tmp_path / "outside" / "keyring.pdf"
+    secret.parent.mkdir()
+    secret.write_bytes(make_pdf("Secret outside the inbox"))
+    make = {"symlink": lambda p: p.symlink_to(secret), "hardlink": lambda p: os.link(secret, p),
+            "fifo": lambda p: os.mkfifo(p)}[kind]
+    (folder.root / "scan.pdf").write_bytes(make_pdf("Harmless scan"))
+    folder.scan_once()
+    clock.now += 2.5
+    _swap_after_scan(folder, make)
+    [outcome] = folder.scan_once()
+    assert (outcome.status, outcome.detail) == ("refused", "not_a_regular_file")
+    assert sink.records == [] and memstore.versions == {}
+    assert (folder.failed / "scan.pdf.reason.txt").read_text().startswith("not_a_regular_file")
+    assert secret.read_bytes().startswith(b"%PDF")  # untouched, still outside

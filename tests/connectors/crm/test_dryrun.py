@@ -13,7 +13,8 @@ from inkstream.settings import load_settings
 
 
 def _recorded(crm: str, **vendor) -> list:
-    connector = build_connector(load_settings(crm={crm: vendor} if vendor else {}), crm, client=httpx.Client())
+    connector = build_connector(load_settings(crm={crm: vendor, "dry_run": True} if vendor else {"dry_run": True}),
+                                crm, client=httpx.Client())
     out = []
     for command in planned(crm):
         from crm_helpers import attachment_for
@@ -49,7 +50,7 @@ def test_secret_headers_are_redacted():
 
 
 def test_dry_run_apply_reports_dry_run_status():
-    connector = build_connector(load_settings(), "hubspot", client=httpx.Client())
+    connector = build_connector(load_settings(crm={"dry_run": True}), "hubspot", client=httpx.Client())
     results = apply_all(connector, planned("hubspot"))
     assert {r.status for r in results} == {"dry_run"}
 

@@ -56,11 +56,13 @@ def test_secrets_can_come_from_files(tmp_path, crm_settings):
     assert zoho.apply(planned("zoho")[0]).status == "created"
 
 
-def test_no_credentials_means_dry_run_unless_forced(crm_settings):
-    assert is_dry_run(crm_settings(), "salesforce")
+def test_dry_run_only_when_configured_and_no_credentials_is_an_error(crm_settings):
+    # Issue 15 item 7: never a silent dry run for lack of credentials.
+    assert is_dry_run(crm_settings(dry_run=True), "salesforce")
+    assert not is_dry_run(crm_settings(), "salesforce")
     assert not is_dry_run(crm_settings(dry_run=False), "salesforce")
-    with pytest.raises(ConfigError, match="no credentials for salesforce"):
-        build_connector(crm_settings(), "salesforce", client=httpx.Client(), dry_run=False)
+    with pytest.raises(ConfigError, match="no credentials for salesforce.*crm.dry_run: true"):
+        build_connector(crm_settings(), "salesforce", client=httpx.Client())
 
 
 def test_refresh_grant_without_refresh_token_is_a_config_error():

@@ -69,7 +69,8 @@ def test_applying_every_command_twice_changes_nothing(zoho, fake):
 def test_existing_contact_with_the_same_email_is_updated_not_duplicated(zoho, fake):
     apply_all(zoho, planned("zoho", doc_id="doc-a"))
     apply_all(zoho, planned("zoho", doc_id="doc-b"))
-    assert len(fake.records["Contacts"]) == 1 and len(fake.records["Deals"]) == 2
+    # the second document of the same customer also finds the open deal (test_matching.py)
+    assert len(fake.records["Contacts"]) == 1 and len(fake.records["Deals"]) == 1
 
 
 def test_expired_token_is_refreshed_at_the_accounts_host(zoho, fake):
@@ -168,4 +169,4 @@ def test_existing_account_with_the_same_website_is_adopted(zoho, fake):
     assert fake.records["Accounts"]["42"]["Inkstream_Key"] == "acme.example"
     upsert = next(r for r in fake.requests if r.url.path.endswith("/Accounts/upsert"))
     import json
-    assert json.loads(upsert.content)["duplicate_check_fields"] == ["Inkstream_Key", "Website"]
+    assert json.loads(upsert.content)["duplicate_check_fields"] == ["Inkstream_Key", "Website", "Account_Name"]

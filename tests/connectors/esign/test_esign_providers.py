@@ -13,7 +13,7 @@ from connectors.esign.acrobat_sign import AcrobatSign
 from connectors.esign.docusign import DocuSign
 from connectors.esign.dropbox_sign import DropboxSign
 from connectors.esign.simulated import SimulatedProvider, signed_pdf
-from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
+from inkstream.errors import ConfigError, EsignError, EsignRateLimited, EsignTransient
 from fakes.esign_acrobat_sign import FakeAcrobatSign
 from fakes.esign_docusign import FakeDocuSign
 from fakes.esign_dropbox_sign import FakeDropboxSign
@@ -169,13 +169,14 @@ def test_wrong_credentials_are_a_permanent_error():
     assert "401" in str(refused.value) and "wrong" not in str(refused.value)
 
 
-def test_configured_credentials_select_the_real_provider_and_none_select_the_simulation(base_settings):
+def test_configured_credentials_select_the_real_provider_and_only_simulated_selects_the_simulation(base_settings):
     from pydantic import SecretStr
 
     from connectors.esign.providers import build_provider
 
     esign = base_settings.esign
-    configured = base_settings.model_copy(update={"esign": esign.model_copy(update={
+    assert esign.provider == "simulated"  # tests/conftest.py: the explicit simulation mode
+    configured = base_settings.model_copy(update={"esign": esign.model_copy(update={"provider": "docusign",
         "docusign": esign.docusign.model_copy(update={"account_id": "acct-1", "access_token": SecretStr("ds-token")}),
         "dropbox_sign": esign.dropbox_sign.model_copy(update={"api_key": SecretStr("k")}),
         "acrobat_sign": esign.acrobat_sign.model_copy(update={"access_token": SecretStr("t")})})})
@@ -184,6 +185,10 @@ def test_configured_credentials_select_the_real_provider_and_none_select_the_sim
     assert kinds == {"docusign": "DocuSign", "dropbox-sign": "DropboxSign", "acrobat-sign": "AcrobatSign",
                      "simulated": "SimulatedProvider"}
     assert isinstance(build_provider(base_settings, "docusign", httpx.Client()), SimulatedProvider)
+    # Issue 15 item 7: no credentials and no simulation configured = a clear error, not a simulation.
+    live_mode = base_settings.model_copy(update={"esign": esign.model_copy(update={"provider": "docusign"})})
+    with pytest.raises(ConfigError, match="docusign has no credentials.*esign.provider: simulated"):
+        build_provider(live_mode, "docusign", httpx.Client())
     fake = FakeDocuSign()
     real = build_provider(configured, "docusign", httpx.Client(transport=fake.transport()))
     assert real.create_envelope(_request()).envelope_id in fake.envelopes

@@ -112,13 +112,14 @@ def test_file_whose_bytes_do_not_match_the_claim_check_is_refused(sf_proc, sf_fa
 
 
 def test_dry_run_records_exact_requests_with_secrets_redacted():
-    settings = load_settings(crm={"crm": "hubspot"})  # no credentials: dry run
+    settings = load_settings(crm={"crm": "hubspot", "dry_run": True})
     connector = build_connector(settings, "hubspot", client=httpx.Client())
     run = run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
     assert run.dead == []
     recorded = run.on("crm.dryrun")
     first = recorded[0]
-    assert first["method"] == "POST" and first["crm"] == "hubspot" and first["sequence"] == 0
+    # the first request looks the company up by its key (matching), then it is upserted
+    assert first["method"] == "GET" and first["crm"] == "hubspot" and first["sequence"] == 0
     upsert = next(r for r in recorded if r["url"] == "https://api.hubapi.com/crm/v3/objects/deals/batch/upsert")
     body = json.loads(upsert["body"])
     assert body["inputs"][0]["idProperty"] == "inkstream_document_id" and body["inputs"][0]["id"] == "doc-1"
@@ -132,7 +133,7 @@ def test_dry_run_records_exact_requests_with_secrets_redacted():
 
 def test_dry_run_sends_nothing_to_a_real_crm():
     fake = FakeHubSpot()
-    settings = load_settings(crm={"crm": "hubspot"})
+    settings = load_settings(crm={"crm": "hubspot", "dry_run": True})
     connector = build_connector(settings, "hubspot", client=httpx.Client(transport=fake.transport))
     run_processor(_proc(connector), [("crm.commands", c) for c in _commands("hubspot")])
     assert fake.requests == []
@@ -142,7 +143,7 @@ def test_dry_run_takes_commands_addressed_to_dryrun_and_live_skips_them(sf_proc)
     command = {**_commands("salesforce")[0], "target": "dryrun"}
     live = run_processor(sf_proc, [("crm.commands", command)])
     assert live.skipped and live.emitted == []
-    dry = build_connector(load_settings(crm={"crm": "salesforce"}), "salesforce", client=httpx.Client())
+    dry = build_connector(load_settings(crm={"crm": "salesforce", "dry_run": True}), "salesforce", client=httpx.Client())
     run = run_processor(_proc(dry), [("crm.commands", command)])
     assert run.on("crm.dryrun") and run.dead == []
 
@@ -162,3 +163,37 @@ def test_object_store_outage_is_retried_then_dead_lettered(sf_proc, sf_fake):
     run = run_processor(_proc(sf_proc.handle.__self__.connector, fetch=down), [("crm.commands", commands[4])])
     (dead,) = run.dead
     assert dead["error_type"] == "Retryable" and dead["attempts"] == 3 and "object store" in dead["error"]
+
+
+def test_a_tie_goes_to_review_and_its_dependents_wait_without_a_duplicate_or_a_dlq(sf_proc, sf_fake):
+    run_processor(sf_proc, [("crm.commands", c) for c in _commands("salesforce", "doc-1")])
+    # Someone creates a second open Opportunity of the same account with the same amount.
+    (opp,) = sf_fake.records["Opportunity"].values()
+    twin = {**opp, "Id": sf_fake.new_id("Opportunity"), "Inkstream_Document_Id__c": "manual"}
+    sf_fake.records["Opportunity"][twin["Id"]] = twin
+    run = run_processor(sf_proc, [("crm.commands", c) for c in _commands("salesforce", "doc-2")])
+    assert run.dead == [] and len(sf_fake.records["Opportunity"]) == 2
+    review = [s for s in run.on("documents.status") if s["stage"] == "review"]
+    # the deal, then its file and its task wait with it
+    assert [s["detail"].split(":")[0] for s in review] == [
+        "upsert Opportunity", "attach_file Opportunity", "timeline_event Opportunity"]
+    assert {s["status"] for s in review} == {"needs_match"} and "2 records match" in review[0]["detail"]
+    assert len(sf_fake.records["ContentVersion"]) == 1  # doc-2's file went nowhere
+
+
+def test_a_file_over_zohos_attachment_limit_is_linked_not_fetched_or_uploaded():
+    from fakes.crm_zoho import FakeZoho
+    fake = FakeZoho(dc="eu")
+    settings = load_settings(crm={"crm": "zoho", "zoho": {"auth_url": fake.accounts, "client_id": fake.client_id,
+                                                          "client_secret": fake.client_secret,
+                                                          "refresh_token": fake.refresh_token}})
+    connector = build_connector(settings, "zoho", client=httpx.Client(transport=fake.transport), sleep=lambda s: None)
+    commands = [c for c in _commands("zoho") if c["target"] == "zoho"]
+    attach = next(c for c in commands if c["operation"] == "attach_file")
+    attach["file"] = {**attach["file"], "size_bytes": 101 * 1024 * 1024}
+    fetched = []
+    run = run_processor(_proc(connector, fetch=lambda ref: fetched.append(ref) or PDF),
+                        [("crm.commands", c) for c in commands])
+    assert run.dead == [] and fetched == []  # 101 MB never read from the object store
+    (deal,) = fake.records["Deals"].values()
+    assert deal["Inkstream_File_Link"].startswith("s3://inkstream/originals/") and not fake.attachments.get(deal["id"])

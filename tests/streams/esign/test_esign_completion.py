@@ -61,8 +61,11 @@ def test_completed_envelope_stores_the_signed_pdf_with_its_hash_next_to_the_unto
         ("attach_file", "salesforce", "Opportunity", doc_id)
     assert attach["file"] == stored and attach["trace"] == f"trace-{doc_id}"
     assert status["operation"] == "update_signature_status" and status["depends_on"] == [attach["idempotency_key"]]
-    assert status["fields"] == {"Inkstream_Signature_Status__c": "signed", "Inkstream_Signed_At__c": "2025-11-24T16:00:00Z",
-                                "Inkstream_Signer__c": "ada@acme.example", "Inkstream_Audit_Hash__c": sha}
+    own = {k: v for k, v in status["fields"].items() if not k.startswith("signature.")}
+    assert own == {"Inkstream_Signature_Status__c": "signed", "Inkstream_Signed_At__c": "2025-11-24T16:00:00Z",
+                   "Inkstream_Signer__c": "ada@acme.example", "Inkstream_Audit_Hash__c": sha}
+    # the signature record's facts (streams/esign/crm_fields.py): hash and envelope with the signer's
+    assert (status["fields"]["signature.sha256"], status["fields"]["signature.envelope_id"]) == (sha, envelope_id)
     assert [(s["doc_id"], s["stage"], s["status"]) for s in run.statuses] == [(doc_id, "signature", "done")]
 
 

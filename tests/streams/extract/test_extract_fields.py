@@ -195,6 +195,7 @@ def test_default_thresholds_route_at_ninety_and_sixty_percent(conf, status):
 def test_digital_pages_read_from_the_text_layer_are_trusted_exactly():
     result = run(rows(CONTRACT_PROSE, conf=1.0), source="text_layer", version="rules-2")
     assert all(f["confidence"] == 1.0 for f in result["fields"])
+    assert {f["source"] for f in result["fields"]} == {"text"}
     assert result["status"] == "accepted"
 
 
@@ -265,3 +266,8 @@ def test_extraction_never_crashes_and_never_accepts_what_it_could_not_normalise(
     for f in result["fields"]:
         assert f["status"] != "accept" or f["normalized"] is not None
         assert 0.0 <= f["confidence"] <= 1.0
+
+
+def test_every_field_says_where_it_was_read():
+    f = fields_of(run(rows(CONTRACT_PROSE)))
+    assert {v["source"] for v in f.values()} == {"ocr"}

@@ -17,8 +17,8 @@ def test_an_ocr_result_becomes_one_validated_fields_record_with_its_version():
     [out] = run.on("fields.validated")
     assert out["doc_id"] == "doc-42" and out["trace"] == record["trace"]
     assert out["original"] == record["original"]
-    assert (out["doc_type"], out["status"], out["extractor_version"]) == ("contract", "accepted", "rules-1")
-    assert out["producer"]["name"] == "extract" and out["producer"]["version"].endswith("+rules-1")
+    assert (out["doc_type"], out["status"], out["extractor_version"]) == ("contract", "accepted", "rules-3")
+    assert out["producer"]["name"] == "extract" and out["producer"]["version"].endswith("+rules-3")
     assert {f["name"]: f["normalized"] for f in out["fields"]}["total_amount"] == "48250.00"
     assert out["review"] is None
     assert [(s["doc_id"], s["stage"]) for s in run.statuses] == [("doc-42", "extracted")]
@@ -38,7 +38,7 @@ def test_the_candidate_share_routes_documents_and_each_record_says_which_rules_r
     inputs = [("ocr.results", ocr_result([page(rows(CONTRACT_PROSE))], doc_id=f"doc-{i}")) for i in range(30)]
     run = run_processor(factory(settings), inputs)
     versions = [o["extractor_version"] for o in run.on("fields.validated")]
-    assert set(versions) == {"rules-1", "rules-2"}
+    assert set(versions) == {"rules-3", "rules-2"}
     again = [o["extractor_version"] for o in run_processor(factory(settings), inputs).on("fields.validated")]
     assert versions == again
 

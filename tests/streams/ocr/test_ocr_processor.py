@@ -34,7 +34,7 @@ def test_a_scanned_pdf_becomes_one_ocr_result_with_engine_and_key_strings(settin
     assert (out["doc_id"], out["trace"], out["crm_ref"], out["priority"]) == ("doc-1", rec["trace"], "006Dn000001", "high")
     assert out["original"] == rec["original"] and out["producer"]["name"] == "ocr"
     assert out["engine"]["name"] == "rapidocr" and out["engine"]["device"] == "cpu"
-    assert "PP-OCRv6_rec_small" in out["engine"]["models"]
+    assert "PP-OCRv6_rec_tiny" in out["engine"]["models"]  # the default model (ocr.model)
     text = "\n".join(ln["text"] for ln in out["pages"][0]["lines"])
     assert "MSA-2026-04000" in text and "EUR 48,750.00" in text
     assert [p["text_source"] for p in out["pages"]] == ["ocr", "text_layer"]

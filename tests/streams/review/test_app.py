@@ -1,8 +1,9 @@
 from fastapi.testclient import TestClient
+from tests.streams.review.review_login import login as _login
 
 
 def login(client, password="correct horse battery"):
-    return client.post("/review/login", data={"username": "ana", "password": password}, follow_redirects=False)
+    return _login(client, "ana", password)
 
 
 def test_pages_refuse_anonymous_visitors(review):
@@ -86,3 +87,13 @@ def test_rerun_ocr_on_a_page_is_recorded(review):
     r = client.post(f"/review/docs/{review.record['doc_id']}/pages/1/ocr")
     assert r.json()["lines"][0]["text"] == "USD 48,250.00"
     assert ("ana", "reread_page", review.record["doc_id"]) in review.actions
+
+
+def test_an_unknown_document_shows_why_it_is_waiting_and_where_values_were_read(review):
+    review.record.update({"doc_type": "credit_note", "reason": "required fields not accepted: total_amount"})
+    review.record["fields"][0]["source"] = "memory"
+    client = TestClient(review.app)
+    login(client)
+    html = client.get(f"/review/docs/{review.record['doc_id']}").text
+    assert "credit note" in html and "Why it is here: required fields not accepted: total_amount" in html
+    assert "read (memory)" in html

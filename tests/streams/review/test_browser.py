@@ -51,7 +51,12 @@ def test_reviewer_corrects_the_amount_in_the_browser_and_approves(review, served
     page.click("button[type=submit]")
     page.click(f"a[href='/review/docs/{review.record['doc_id']}']")
     # The page image loads and the amount's box is drawn over it.
-    page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+    # (Polled from here: the page's CSP forbids the string eval wait_for_function uses.)
+    img = page.locator("figure.page img").first
+    deadline = time.monotonic() + 30
+    while img.evaluate("i => i.naturalWidth") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert img.evaluate("i => i.naturalWidth") > 0
     assert page.locator("#box-total_amount").count() == 1
     page.focus("#field-total_amount")
     assert "active" in page.get_attribute("#box-total_amount", "class")
@@ -61,3 +66,30 @@ def test_reviewer_corrects_the_amount_in_the_browser_and_approves(review, served
     [out] = review.published
     assert out["status"] == "approved"
     assert out["review"]["changes"] == [{"field": "total_amount", "old": None, "new": "48250.00"}]
+
+
+def test_the_pages_script_and_logout_work_under_the_csp_and_csrf_checks(review, served, page):
+    """The page's own script (nonce) posts with the session's CSRF token; an injected inline
+    script is blocked by the CSP; the logout button ends the session on the server."""
+    blocked = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(f"{served}/review/login")
+    page.fill("input[name=username]", "ana")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.goto(f"{served}/review/docs/{review.record['doc_id']}")
+    page.click("button.reread")
+    out = page.locator("pre.reread-out").first
+    deadline = time.monotonic() + 20
+    while "USD 48,250.00" not in out.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "0.99  USD 48,250.00" in out.inner_text()
+    assert review.actions[-1][1] == "reread_page"
+    # What an XSS would try: an inline script without the nonce does not run.
+    page.evaluate("""() => { const s = document.createElement('script');
+                             s.textContent = "document.title = 'pwned'"; document.body.appendChild(s); }""")
+    assert page.title() != "pwned" and any("Content Security Policy" in m for m in blocked)
+    page.click("header button")  # Log out
+    assert page.url.endswith("/review/login")
+    page.goto(f"{served}/review")
+    assert page.url.endswith("/review/login")

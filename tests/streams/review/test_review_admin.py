@@ -17,6 +17,7 @@ from streams.review.queue import ReviewQueue
 from streams.review.users import Reviewers
 from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
 from tests.streams.review.conftest import MemoryStore, review_record
+from tests.streams.review.review_login import login
 
 pytestmark = pytest.mark.stack
 PASSWORD = "correct horse battery"
@@ -50,8 +51,7 @@ def _app(settings, reviewers):
 
 def _logged_in(app, name: str) -> TestClient:
     client = TestClient(app)
-    assert client.post("/review/login", data={"username": name, "password": PASSWORD},
-                       follow_redirects=False).status_code == 303
+    assert login(client, name, PASSWORD).status_code == 303
     return client
 
 
@@ -82,8 +82,7 @@ def test_an_admin_adds_a_reviewer_who_can_then_log_in_and_it_is_audited(audited,
     admin = _logged_in(app, "root")
     resp = admin.post("/review/admin/users", data={"name": "bob", "password": "another long password"})
     assert resp.status_code == 201 and resp.json() == {"name": "bob", "role": "reviewer"}
-    assert TestClient(app).post("/review/login", data={"username": "bob", "password": "another long password"},
-                                follow_redirects=False).status_code == 303
+    assert login(TestClient(app), "bob", "another long password").status_code == 303
     [(record, raw)] = _actions(audited)
     assert (record["actor"], record["action"], record["target"], record["detail"]) == (
         "reviewer:root", "reviewer.add", "bob", {"role": "reviewer"})

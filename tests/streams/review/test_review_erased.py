@@ -12,6 +12,7 @@ from schemas.sealing import document_keys
 from streams.records import envelope
 from streams.review import ReviewQueue, Reviewers
 from streams.review.app import ReviewDeps, create_app
+from tests.streams.review.review_login import login
 
 
 def test_a_decision_on_an_erased_document_is_gone_not_a_server_error(base_settings, tmp_path) -> None:
@@ -34,7 +35,7 @@ def test_a_decision_on_an_erased_document_is_gone_not_a_server_error(base_settin
                       publish=lambda out: written.append(codec.encode("fields.validated", out)),
                       record_action=lambda *a: None, reread_page=None)
     client = TestClient(create_app(settings, deps))
-    client.post("/review/login", data={"username": "ana", "password": "correct horse battery"})
+    login(client)
     document_keys(settings).destroy(doc_id)  # the subject is erased while the page is open
     r = client.post(f"/review/docs/{doc_id}/decision", data={"decision": "rejected"})
     assert r.status_code == 410 and "erased" in r.json()["detail"]

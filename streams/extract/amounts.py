@@ -1,0 +1,227 @@
+"""Amounts by role: the total, the subtotal, the tax lines, each read from the row of its
+label (in any language of :mod:`streams.extract.lexicon`), then the total chosen by
+arithmetic.
+
+The rules that keep a wrong total from being accepted:
+- a row labelled subtotal / net or tax is never a total candidate, however it is worded;
+- the total is *checked* (a strong cross-check) when subtotal + tax = total or the line
+  items (+ tax) = total; only a checked total, or a unique strongly labelled total that
+  is the largest amount on the page read from a text layer, may be accepted;
+- two total labels with different amounts, a total equal to the subtotal while tax is
+  printed, or a total below the subtotal send it to review with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from streams.extract.finders import AMOUNT, Candidate
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.lexicon import LABELS, VAT_ID
+from streams.extract.normalize import Parsed, normalize_amount
+
+__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible"]
+
+_ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
+_NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
+_EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|hors|zonder|sin|senza|bez)\s+(?:USt|MwSt|VAT|tax|TVA|BTW|IVA|"
+                        r"taxes|podatku)\b\.?|\b(?:Total|Montant)\s+HT\b|\bnetto\b", re.I)
+_TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|Importo|Kwota|Amount", re.I)
+_ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
+# An amount: not a percentage, not part of a date, an id or a longer number.
+_AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
+_ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
+VAT_ID_RE = re.compile(VAT_ID)
+_TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
+                           r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
+_RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+
+
+@dataclass(frozen=True)
+class Amount:
+    role: str  # total_strong, total_due, subtotal, tax, total_plain
+    value: Decimal
+    cand: Candidate
+    rate: Decimal | None = None  # the tax rate printed on a tax row
+
+
+def _role_of(text: str) -> tuple[str, re.Match] | None:
+    if _NOT_TOTAL.search(text):
+        return None  # "Gesamtbetrag der Abschläge", "SARL au capital de 120 000,00"
+    m = _EXCLUDING.search(text)
+    if m:
+        return "subtotal", m  # "Rechnungssumme ohne USt.", "Total excl. VAT": before tax, whatever the noun
+    for role in _ROLE_ORDER:
+        m = _ROLE_RE[role].search(text)
+        if m:
+            return role, m
+    return None
+
+
+def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple[Line, re.Match, Parsed]]:
+    out = []
+    for ln in lines:
+        for m in _AMOUNT_RE.finditer(ln.text):
+            if ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.start() / max(len(ln.text), 1) < after_x - 1:
+                continue
+            raw = m["v"].strip()
+            if not re.search(r"[.,]\d{2}\b|[$€£]|EUR|USD|GBP|CHF|PLN|zł", raw):
+                continue  # a bare "3" on a total row is a count, not money
+            parsed = normalize_amount(raw)
+            if parsed.ok:
+                out.append((ln, m, parsed))
+    return out
+
+
+def labelled_amounts(layout: Layout) -> list[Amount]:
+    """Every amount on a labelled row, right of its label; or, for a label alone in its
+    cell, the amount below it in the same column."""
+    found: list[Amount] = []
+    for row in layout.rows:
+        if _TABLE_HEADER.search(layout.row_text(row)):
+            continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
+        for i, ln in enumerate(row):
+            hit = _role_of(ln.text)
+            if not hit:
+                continue
+            if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
+                continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
+            role, m = hit
+            label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
+            same_row = _amounts_in(layout, [ln] + row[i + 1:], label_end_x)
+            if same_row:
+                src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
+                found.append(_make(layout, role, src, am, parsed, ln.text))
+                break
+            # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
+            # amounts: each label takes the amount under its own words.
+            below = [x for x in layout.lines if x.page == ln.page and ln.row < x.row <= ln.row + 1]
+            under = _amounts_in(layout, below, 0)
+            for r2, m2 in _all_roles(ln.text):
+                if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
+                    continue  # a "USt." column header over the items is each item's rate or net amount
+                pick = _under(ln, m2, under)
+                if pick is not None:
+                    src, am, parsed = pick
+                    found.append(_make(layout, r2, src, am, parsed, ln.text[m2.start():m2.end()], how="label (below)"))
+            break
+    return found
+
+
+def _all_roles(text: str) -> list[tuple[str, re.Match]]:
+    """Every label in a header line, the stronger role where two overlap."""
+    taken: list[tuple[str, re.Match]] = []
+    for role in _ROLE_ORDER:
+        for m in _ROLE_RE[role].finditer(text):
+            if all(m.end() <= t.start() or m.start() >= t.end() for _, t in taken):
+                taken.append((role, m))
+    return taken
+
+
+def _x_of(ln: Line, start: int, end: int) -> tuple[float, float]:
+    w = (ln.box["x1"] - ln.box["x0"]) / max(len(ln.text), 1)
+    return ln.box["x0"] + w * start, ln.box["x0"] + w * end
+
+
+def _under(ln: Line, m: re.Match, amounts: list) -> tuple | None:
+    """The amount whose centre lies nearest the label's centre, within the label's width
+    (+ one label width of slack: numbers are right-aligned under left-aligned headers)."""
+    lx0, lx1 = _x_of(ln, m.start(), m.end())
+    centre, width = (lx0 + lx1) / 2, lx1 - lx0
+    best, best_d = None, None
+    for src, am, parsed in amounts:
+        ax0, ax1 = _x_of(src, am.start("v"), am.end("v"))
+        d = abs((ax0 + ax1) / 2 - centre)
+        if d <= width and (best_d is None or d < best_d):
+            best, best_d = (src, am, parsed), d
+    return best
+
+
+def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, label_text: str,
+          how: str = "label") -> Amount:
+    n = max(len(ln.text), 1)
+    w = ln.box["x1"] - ln.box["x0"]
+    box = {"x0": ln.box["x0"] + w * m.start("v") / n, "y0": ln.box["y0"],
+           "x1": ln.box["x0"] + w * m.end("v") / n, "y1": ln.box["y1"]}
+    # The currency may stand apart from the number ("EUR  119,00", or a column header).
+    cur = parsed.currency or normalize_amount(ln.text).currency
+    if cur and not parsed.currency:
+        parsed = Parsed(parsed.normalized, parsed.quality, parsed.reason, currency=cur)
+    cand = Candidate(m["v"].strip(), Span(m["v"], (ln,)), parsed, f"{how} {label_text.strip()[:40]!r}", box,
+                     layout.sources.get(ln.page, "ocr"))
+    rate = _RATE_RE.search(label_text) if role == "tax" else None
+    return Amount(role, Decimal(parsed.normalized), cand,
+                  Decimal(rate[1].replace(",", ".")) if rate else None)
+
+
+def tax_rate_plausible(subtotal: Decimal, tax: Decimal) -> bool:
+    """A tax between 0 and 27% of the subtotal (the highest EU standard rate)."""
+    return subtotal > 0 and Decimal(0) <= tax <= subtotal * Decimal("0.27")
+
+
+@dataclass
+class TotalChoice:
+    total: Amount | None
+    checked: str | None = None  # the arithmetic that confirmed it
+    doubt: str | None = None  # why it must not be accepted
+    subtotal: Amount | None = None
+    tax: Decimal | None = None
+    tax_rows: tuple[Amount, ...] = ()
+
+
+def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None) -> TotalChoice:
+    """The total by label strength and arithmetic; see the module docstring."""
+    subs = [a for a in amounts if a.role == "subtotal"]
+    taxes = [a for a in amounts if a.role == "tax"]
+    grand = [a for a in amounts if a.role == "total_strong"]
+    due = [a for a in amounts if a.role == "total_due"]
+    strong = grand + due
+    plain = [a for a in amounts if a.role == "total_plain"]
+    sub = subs[0] if subs else None
+    # Several tax rows (7% and 19%) add up; the same tax printed twice counts once.
+    tax_values = list(dict.fromkeys(a.value for a in taxes))
+    tax = sum(tax_values, Decimal(0)) if taxes else None
+    # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
+    # The two rate rows without the total-of-taxes row is the usual layout.
+    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])))
+    if len(tax_values) > 2:
+        for skip in tax_values:
+            rest = [t for t in tax_values if t != skip]
+            tax_options.append(sum(rest, Decimal(0)))
+    choice = TotalChoice(None, subtotal=sub, tax=tax, tax_rows=tuple(taxes))
+    candidates = strong + plain
+    if not candidates:
+        return choice
+    # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
+    for a in candidates:
+        for t in tax_options:
+            if sub is not None and sub.value + t == a.value and tax_rate_plausible(sub.value, t):
+                choice.total, choice.checked, choice.tax = a, f"subtotal {sub.value} + tax {t} = total", t
+                choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
+                return choice
+        if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):
+            plus = f" + tax {tax}" if tax and a.value != items_sum else ""
+            choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
+            return choice
+    # The invoice total; what is left to pay only when no total is printed.
+    pool = grand or due or plain
+    choice.total = pool[-1]
+    values = {a.value for a in pool}
+    plausible_tax = [t for t in tax_values if t < choice.total.value]
+    if len(values) > 1:
+        choice.doubt = "total labels disagree: " + ", ".join(sorted(str(v) for v in values))
+    elif sub is not None and plausible_tax and choice.total.value == sub.value:
+        choice.doubt = "the total equals the subtotal before tax"
+    elif sub is not None and choice.total.value < sub.value:
+        choice.doubt = f"the total is below the subtotal {sub.value}"
+    elif taxes and not plausible_tax and choice.total.value in tax_values and choice.total.value != 0:
+        choice.doubt = "the total equals the tax"
+    elif sub is not None and plausible_tax:
+        choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
+    elif not strong:
+        choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
+    elif largest is not None and choice.total.value < largest:
+        choice.doubt = f"a larger amount ({largest}) is printed elsewhere"
+    return choice

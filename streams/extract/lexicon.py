@@ -1,0 +1,183 @@
+"""Words documents are written in: labels of fields, cues of document types, and the
+language and country a document is from (EN, DE, FR, NL, ES, IT, PL).
+
+Regex fragments, matched case-insensitively. Label lists put the longer, more specific
+labels first so "Total TTC" wins over "Total" and "Rechnungsdatum" over "Datum".
+
+>>> language_of("Rechnung Nr. 42 vom 01.02.2026, zahlbar bis 15.02.2026, Betrag netto und brutto")
+'de'
+>>> country_of("TVA intracommunautaire FR40303265045")
+'FR'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "DAY_FIRST_LANGUAGES",
+           "COUNTRY_CURRENCY", "VAT_ID", "IBAN"]
+
+LABELS: dict[str, str] = {
+    "invoice_number": (
+        r"Invoice\s*(?:No\.?|Number|Nr\.?|#|ID)|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
+        r"|Rechnungs-?\s*(?:nummer|nr\.?)|Rechnung\s*(?:Nr\.?|Nummer)|Re\.?-?\s*Nr\.?|Gutschrifts-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
+        r"|N[°ºo]\.?\s*(?:de\s+)?facture|Num[ée]ro\s+(?:de\s+)?facture|Facture\s*(?:N[°ºo]\.?|num[ée]ro)|N[°ºo]\s*d'avoir"
+        r"|Factuur\s*(?:nummer|nr\.?)|Factuurnummer|Creditnota\s*(?:nummer|nr\.?)"
+        r"|N[°ºo]\.?\s*(?:de\s+)?factura|N[úu]mero\s+(?:de\s+)?factura|Factura\s*(?:N[°ºo]\.?|n[úu]m\.?|n[úu]mero)"
+        r"|Numero\s+(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
+        r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"),
+    # A credit note's own number (it also prints the number of the invoice it corrects).
+    "credit_number": (
+        r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
+        r"|Rechnungskorrektur\s*Nr\.?|Korrektur-?\s*Nr\.?|N[°ºo]\.?\s*d'avoir|Avoir\s*(?:N[°ºo]\.?|num[ée]ro)"
+        r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
+        r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
+    "invoice_date": (
+        r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date"
+        # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
+        r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
+        r"(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|dated|du|van|del|z\s+dnia)"
+        r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
+        r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
+        r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
+        r"|Data\s+wystawienia"),
+    "invoice_date_plain": r"(?<![\w ])Date|Datum|Fecha|Data",
+    "due_date": (
+        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|\s+am|\s+bis)?|Zahlbar\s+bis"
+        r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
+        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
+        r"|(?:Zahlbar|Payable|Due|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
+        r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
+    # The amount to pay: strongest labels first.
+    # The invoice's total (tax included), then what is left to pay (after a prepayment the
+    # two differ; total_amount is the first).
+    "total_strong": (
+        r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
+        r"|Gesamtbetrag|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
+        r"|Total\s+TTC|Montant\s+TTC|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
+        r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
+        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
+    "total_due": (
+        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
+        r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
+        r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare"
+        r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
+    # Rows that carry a total-like word but are not the invoice total.
+    "not_total": (
+        r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
+        r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|Paid\b|Prepaid|Anzahlung|Vorauszahlung"
+        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"),
+    "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
+    "subtotal": (
+        r"Sub-?\s*total|Net\s+(?:amount|total)|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
+        r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
+        r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
+        r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"
+        r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
+        r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"),
+    "tax": (
+        r"(?:Sales\s+)?Tax|VAT|GST|HST|USt\.?|MwSt\.?|Mehrwertsteuer|Umsatzsteuer|TVA|BTW|IVA|Kwota\s+VAT|Podatek"),
+    "customer": (
+        r"Bill(?:ed)?\s*To|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
+        r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
+        r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
+        r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
+        r"|Nabywca|Odbiorca"),
+    "supplier": (
+        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungssteller|Fournisseur|Vendeur|Leverancier"
+        r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
+    "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
+}
+
+# A label never spans a line break ("FACTURA" title + "Nº" on the next line is not a label).
+LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
+
+# Document types: cue → weight. A title word ("Rechnung" alone at the top) counts double.
+TYPE_CUES: dict[str, dict[str, float]] = {
+    "invoice": {
+        r"\binvoice\b": 2, r"\brechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
+        r"\bfattura\b": 2, r"\bfaktura\b": 2,
+        r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
+        r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,
+        r"\b(?:sub-?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
+        r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|ilo[śs][ćc])\b": 1,
+        r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|cena\s+jedn)": 1,
+        r"\b(?:vat|ust|mwst|tva|btw|iva)\b": 1,
+        r"\biban\b": 1,
+        r"\b(?:payment\s+terms|zahlungsbedingungen|conditions\s+de\s+paiement|betalingsvoorwaarden|forma\s+de\s+pago|condizioni\s+di\s+pagamento|spos[óo]b\s+p[łl]atno[śs]ci)\b": 1,
+    },
+    "credit_note": {
+        r"\bcredit\s*note\b": 3, r"\bgutschrift\b": 3, r"\brechnungskorrektur\b": 3, r"\bavoir\b": 3,
+        r"\bcreditnota\b": 3, r"\bcreditfactuur\b": 3, r"\bnota\s+de\s+cr[ée]dito\b": 3,
+        r"\bfactura\s+rectificativa\b": 3, r"\bnota\s+di\s+credito\b": 3, r"\bfaktura\s+koryguj[ąa]ca\b": 3,
+    },
+    "receipt": {
+        r"\breceipt\b": 2, r"\bkassenbon\b|\bkassenbeleg\b|\bquittung\b": 2, r"\bticket\s+de\s+caisse\b|\bre[çc]u\b": 2,
+        r"\bkassabon\b|\bkasbon\b": 2, r"\brecibo\b|\bticket\b": 2, r"\bscontrino\b|\bricevuta\b": 2, r"\bparagon\b": 2,
+        r"\b(?:change|r[üu]ckgeld|rendu|wisselgeld|cambio|resto|reszta)\b": 1,
+        r"\b(?:cash|bar|esp[èe]ces|contant|efectivo|contanti|got[óo]wka)\b": 1,
+        r"\b(?:card|visa|mastercard|ec-?karte|girocard|carte\s+bancaire|pin|tarjeta|carta|karta)\b": 1,
+        r"\b(?:thank\s+you|vielen\s+dank|merci|bedankt|gracias|grazie|dzi[ęe]kujemy)\b": 1,
+        r"\b(?:cashier|kassierer|caissier|kassa|cajero|cassiere|kasjer|terminal)\b": 1,
+    },
+    "contract": {
+        r"\bagreement\b": 2, r"\bcontract\b": 2, r"\bvertrag\b|\bvereinbarung\b": 2, r"\bcontrat\b": 2,
+        r"\bovereenkomst\b": 2, r"\bcontrato\b|\bacuerdo\b": 2, r"\bcontratto\b|\baccordo\b": 2, r"\bumowa\b": 2,
+        r"\b(?:effective\s+date|inkrafttreten|date\s+d'effet|ingangsdatum|fecha\s+de\s+entrada|data\s+di\s+decorrenza)": 1,
+        r"\b(?:parties|parteien|partijen|partes|parti|strony)\b": 1,
+        r"\b(?:hereby|hereto|hereof|hiermit|par\s+la\s+pr[ée]sente|hierbij|por\s+la\s+presente|con\s+la\s+presente|niniejsz)": 1,
+        r"\bin\s+witness\s+whereof\b": 1,
+        r"\b(?:signature|signatory|unterschrift|handtekening|firma|podpis)\b": 1,
+        r"\b(?:by\s+and\s+between|zwischen|entre|tussen|tra|mi[ęe]dzy)\b": 1,
+        r"\b(?:governing\s+law|anwendbares\s+recht|droit\s+applicable|toepasselijk\s+recht|ley\s+aplicable|legge\s+applicabile|prawo\s+w[łl]a[śs]ciwe)\b": 1,
+        r"\b(?:term|laufzeit|dur[ée]e|looptijd|duraci[óo]n|durata|okres)\b": 1,
+    },
+}
+
+# Stop words and frequent document words per language, for a language vote.
+_LANG_WORDS = {
+    "en": r"the|and|of|to|invoice|total|date|due|amount|payment|for|with|this",
+    "de": r"der|die|das|und|mit|für|rechnung|datum|gesamt|betrag|zahlbar|bitte|vom|nicht|summe|netto|brutto",
+    "fr": r"le|la|les|et|des|du|pour|facture|montant|date|total|avec|une|paiement|échéance",
+    "nl": r"de|het|een|en|van|voor|factuur|datum|bedrag|totaal|betaling|te|met",
+    "es": r"el|la|los|las|y|de|del|para|factura|fecha|importe|total|con|pago",
+    "it": r"il|lo|la|gli|le|e|di|del|della|per|fattura|data|importo|totale|con|pagamento",
+    "pl": r"i|w|z|na|do|dla|faktura|data|kwota|razem|zapłaty|sprzedawca|nabywca|netto|brutto",
+}
+_LANG_RE = {lang: re.compile(rf"\b(?:{words})\b", re.I) for lang, words in _LANG_WORDS.items()}
+
+DAY_FIRST_LANGUAGES = {"de", "fr", "nl", "es", "it", "pl"}
+
+# EU VAT ids (and GB, CH): two-letter prefix, then the national format.
+VAT_ID = (r"\b(?:ATU\d{8}|BE[01]\d{9}|DE\d{9}|DK\d{8}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-HJ-NP-Z0-9]{2}\d{9}"
+          r"|GB\d{9}(?:\d{3})?|IE\d{7}[A-W][A-I]?|IT\d{11}|LU\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|SE\d{12}"
+          r"|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3}|CZ\d{8,10}|AT\s?U\d{8})\b")
+IBAN = r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"
+
+COUNTRY_CURRENCY = {
+    "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
+    "IE": "EUR", "FI": "EUR", "PT": "EUR", "PL": "PLN", "GB": "GBP", "CH": "CHF", "SE": "SEK", "DK": "DKK",
+    "CZ": "CZK",
+}
+
+
+def language_of(text: str) -> str | None:
+    """The language whose common words occur most (None for too little text)."""
+    counts = {lang: len(rx.findall(text)) for lang, rx in _LANG_RE.items()}
+    best = max(counts, key=counts.get)
+    ranked = sorted(counts.values(), reverse=True)
+    if ranked[0] < 3 or ranked[0] < ranked[1] * 1.2:
+        return None
+    return best
+
+
+def country_of(text: str) -> str | None:
+    """The country of the first VAT id (or, failing that, IBAN) printed."""
+    m = re.search(VAT_ID, text.replace("\u00a0", " "))
+    if m:
+        prefix = m[0][:2]
+        return "CH" if prefix == "CH" else ("AT" if prefix == "AT" else prefix)
+    m = re.search(IBAN, text)
+    return m[0][:2] if m and m[0][:2] in COUNTRY_CURRENCY else None

@@ -1,0 +1,407 @@
+"""rules-3: invoices, credit notes and receipts in English, German, French, Dutch,
+Spanish, Italian and Polish.
+
+Labels come from :mod:`streams.extract.lexicon` and pair with their value on the same
+row (right of the label, same text box or the next) or in the cell below; never across
+a line break in running text (that is how an address became an invoice number).
+Amounts go through :mod:`streams.extract.amounts`. Day/month order of numeric dates
+follows the document's language and VAT country; an English document from nowhere in
+particular leaves 03/04/2026 to a reviewer.
+
+Names (supplier, customer, merchant) have no checksum and no second reading, so they
+are capped below ``accept``; the sender memory (memory.py) is how they become trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import partial
+
+from streams.extract.amounts import Amount, choose_total, labelled_amounts
+from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
+from streams.extract.finders import DATE, Candidate, find_below, find_pattern
+from streams.extract.layout import Layout, Line, Span, union_box
+from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
+from streams.extract.normalize import Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
+
+__all__ = ["INVOICE_REQUIRED", "RECEIPT_REQUIRED", "extract_invoice", "extract_receipt", "date_locale",
+           "NAME_CAP"]
+
+INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency")
+RECEIPT_REQUIRED = ("receipt_date", "total_amount", "currency")
+NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
+
+_INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
+_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
+           r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
+_SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
+
+
+def date_locale(text: str, configured: str | None) -> tuple[str | None, str | None, str | None]:
+    """(locale for numeric dates, language, country): the setting wins, then the document."""
+    lang, country = language_of(text), country_of(text)
+    if configured:
+        return configured, lang, country
+    if lang in DAY_FIRST_LANGUAGES:
+        return "EU", lang, country
+    # English is written month-first in the US and by many exporters elsewhere (a French
+    # company's English invoice dated 11/03/2017 meant November): only GB/IE say day-first.
+    if lang == "en":
+        return ("EU" if country in ("GB", "IE") else None), lang, country
+    if country and country != "US":
+        return "EU", lang, country
+    return None, lang, country
+
+
+def _invoice_number(raw: str) -> Parsed:
+    raw = raw.strip().rstrip(".")
+    if not re.search(r"\d", raw):
+        return Parsed(None, 0.0, "no digits in invoice number")
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{2}", raw):
+        return Parsed(None, 0.0, f"{raw!r} is a date or an amount, not an invoice number")
+    if re.fullmatch(VAT_ID, raw) or re.fullmatch(IBAN, raw):
+        return Parsed(None, 0.0, f"{raw!r} is a VAT id or IBAN")
+    return Parsed(raw.upper(), 1.0)
+
+
+def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label") -> Candidate | None:
+    """Label then value on one row, or the value in the cell below a label standing alone."""
+    return (find_pattern(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how, flags=re.I | re.M)
+            or find_below(layout, label, parser, how + " (below)", max_rows=1))
+
+
+def _take(name: str, cand: Candidate | None, reason: str = "not found") -> FieldValue:
+    return field_from(name, cand) if cand else missing_field(name, reason)
+
+
+def _cap(f: FieldValue, cap: float, why: str) -> None:
+    if f.normalized is not None and f.confidence > cap:
+        f.confidence = cap
+        f.reasons.append(why)
+
+
+def _amount_field(name: str, a: Amount | None) -> FieldValue:
+    return field_from(name, a.cand) if a else missing_field(name)
+
+
+def _currency(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
+    if total is not None and total.cand.parsed.currency:
+        f = field_from("currency", total.cand)
+        f.normalized, f.value = total.cand.parsed.currency, total.cand.parsed.currency
+        return f
+    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
+    if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
+        return field_from("currency", labelled)
+    codes = {normalize_currency(m[0]).normalized for m in re.finditer(
+        r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)}
+    codes.discard(None)
+    if len(codes) == 1:
+        code = codes.pop()
+        m = re.search(r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
+        span = layout.span(*m.span())
+        return FieldValue("currency", m[0], code, span.confidence, span.page, span.box,
+                          ["the only currency printed on the document"], source=layout.sources.get(span.page or 0, "ocr"))
+    if len(codes) > 1:
+        return missing_field("currency", f"several currencies printed: {sorted(codes)}")
+    if country in COUNTRY_CURRENCY:
+        f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
+                       reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id/IBAN"])
+        return f
+    return missing_field("currency", "no currency printed and no country to infer it from")
+
+
+def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
+    return partial(normalize_date, locale=locale, dots_day_first=True), DATE
+
+
+def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
+    """Item rows: quantity × unit price = amount somewhere in the row, between a table
+    header (description + quantity words in any language) and the first total row."""
+    from streams.extract.invoice import _line_items
+
+    english = _line_items(layout)  # "Description  Qty  Unit Price  Amount" tables, as rules-1/2 read them
+    if english:
+        records = [it["record"] for it in english]
+        ok = all(it["consistent"] for it in english) and None not in [r["amount"] for r in records]
+        return records, (sum((Decimal(r["amount"]) for r in records), Decimal(0)) if ok else None)
+    header = re.compile(r"\b(?:Description|Beschreibung|Bezeichnung|Artikel|Leistung|D[ée]signation|Omschrijving|"
+                        r"Descripci[óo]n|Concepto|Descrizione|Nazwa|Item|Product|Produkt|Produit|Artikel)\b", re.I)
+    qty_word = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Cant\.?|Quantit[àa]|Q\.t[àa]|Ilo[śs][ćc]|Hours|Units)\b", re.I)
+    stop = re.compile(rf"(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']})", re.I)
+    items: list[dict] = []
+    in_table = False
+    for row in layout.rows:
+        text = layout.row_text(row)
+        if header.search(text) and qty_word.search(text):
+            in_table = True
+            continue
+        if not in_table:
+            continue
+        if stop.search(text):
+            break
+        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,])\d[\d.,']*\d(?![\w])|(?<![\w.,])\d(?![\w.,])", text)]
+        values = [Decimal(p.normalized) for p in nums if p.ok]
+        if len(values) < 2:
+            continue
+        amount = values[-1]
+        hit = next(((q, u) for i, q in enumerate(values[:-1]) for u in values[i + 1:-1]
+                    if q > 0 and (q * u).quantize(Decimal("0.01")) == amount), None)
+        conf = min(ln.confidence for ln in row)
+        items.append({"description": re.split(r"\s{2,}|\s\d", text.strip())[0][:200] or text[:200],
+                      "quantity": None if hit is None else f"{hit[0].normalize():f}",
+                      "unit_price": None if hit is None else f"{hit[1]:.2f}", "amount": f"{amount:.2f}",
+                      "confidence": round(conf if hit else conf * 0.7, 4), "page": row[0].page,
+                      "box": {k: round(v, 1) for k, v in union_box([ln.box for ln in row]).items()},
+                      "_ok": hit is not None})
+    if items and all(it["_ok"] for it in items):
+        total = sum((Decimal(it["amount"]) for it in items), Decimal(0))
+    else:
+        total = None
+    for it in items:
+        it.pop("_ok")
+    return items, total
+
+
+def _largest(layout: Layout) -> Decimal | None:
+    values = []
+    for m in re.finditer(r"(?<![\w/.,-])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", layout.text):
+        p = normalize_amount(m[0])
+        if p.ok:
+            values.append(Decimal(p.normalized))
+    return max(values, default=None)
+
+
+def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
+    amounts = labelled_amounts(layout)
+    choice = choose_total(amounts, items_sum, _largest(layout))
+    total = _amount_field("total_amount", choice.total)
+    subtotal = _amount_field("subtotal_amount", choice.subtotal)
+    one_value = len({a.value for a in choice.tax_rows}) == 1
+    tax = _amount_field("tax_amount", choice.tax_rows[0] if one_value else None)
+    if choice.tax is not None and not one_value:
+        tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),
+                         choice.tax_rows[0].cand.span.page, choice.tax_rows[0].cand.box,
+                         [f"sum of {len(choice.tax_rows)} tax rows"], source=choice.tax_rows[0].cand.source)
+    currency = _currency(layout, choice.total, country)
+    if choice.checked:
+        boost(total, choice.checked)
+        if "subtotal" in choice.checked:
+            boost(subtotal, choice.checked)
+            boost(tax, choice.checked)
+        if currency.normalized and currency.value:
+            boost(currency, "the amount it belongs to is confirmed")
+    else:
+        why = choice.doubt or ("no arithmetic confirms the total" if choice.total else None)
+        if choice.doubt:
+            penalise(total, choice.doubt, 0.8)
+            total.force_review = total.contradicted = True
+        elif choice.total is not None and choice.total.cand.source != "text":
+            _cap(total, NAME_CAP, "read by OCR and no arithmetic confirms the total")
+        elif why and choice.total is not None:
+            total.reasons.append("the only strongly labelled total and the largest amount printed")
+        # Subtotal and tax are only as sure as the arithmetic that ties them to the total.
+        _cap(subtotal, NAME_CAP, "not confirmed by subtotal + tax = total")
+        _cap(tax, NAME_CAP, "not confirmed by subtotal + tax = total")
+    return {"total_amount": total, "subtotal_amount": subtotal, "tax_amount": tax, "currency": currency}
+
+
+def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue, list[Line]]:
+    """A party block: the name right of its label or on the next row in its column."""
+    label_re = re.compile(rf"^\s*(?:{label})\b\s*(?P<colon>:?)\s*(?P<v>.*)$", re.I)
+    for ln in layout.lines:
+        m = label_re.match(ln.text)
+        if not m:
+            continue
+        block = [x for x in layout.lines if x.page == ln.page and ln.row <= x.row <= ln.row + rows
+                 and x.box["x1"] > ln.box["x0"] - 2 * ln.height and x.box["x0"] < ln.box["x0"] + 12 * ln.height]
+        raw, src = m["v"].strip(), ln
+        if raw.startswith("/") or raw.endswith(":"):  # "Käufer/Leistungsempfänger:": still the label
+            raw = ""
+        if not re.search(r"[^\W\d_]{2}", raw):
+            right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
+            nxt = [x for x in block if x.row > ln.row]
+            src = right[0] if right else (nxt[0] if nxt else None)
+            raw = src.text.strip() if src else ""
+        parsed = normalize_name(raw)
+        if src is not None and parsed.ok and re.search(r"[^\W\d_]{2}", raw):
+            cand = Candidate(raw, Span(raw, (src,)), parsed, f"label {ln.text.strip()[:30]!r}", src.box,
+                             layout.sources.get(src.page, "ocr"))
+            f = field_from("", cand)
+            doubt = _not_plainly_a_name(raw, bool(m["colon"]))
+            if doubt:
+                # The first line of a block may be a department, a salutation, a customer
+                # number or the next label; only a person (or the sender memory) can tell.
+                _cap(f, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
+            return f, block
+    return missing_field(""), []
+
+
+_SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
+_NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
+                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
+                             re.I)
+
+
+def _not_plainly_a_name(raw: str, explicit_label: bool) -> str | None:
+    """Why a party name read beside or under its label is not certain (None = it is)."""
+    if not explicit_label:
+        return "label without a colon (it may be running text)"
+    if re.search(r"\d", raw):
+        return "digits in a name (a customer number or an address line)"
+    if _NOT_NAME_WORDS.search(raw) or re.search(LABELS["customer"] + "|" + LABELS["supplier"], raw, re.I):
+        return "the words of a label, not a name"
+    if _SALUTATION.match(raw.strip()) or len(re.findall(r"[^\W\d_]{2,}", raw)) < 1:
+        return "a salutation or a fragment, not a whole name"
+    return None
+
+
+def _parties(layout: Layout) -> dict[str, FieldValue]:
+    customer, block = _block_after(layout, LABELS["customer"])
+    customer.name = "customer"
+    supplier = _supplier(layout)
+    block_ids = {id(x) for x in block}
+    vats: list[tuple[str, Line, re.Match]] = []
+    for ln in layout.lines:
+        for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
+            vats.append((re.sub(r"[\s.\-]", "", m[0]), ln, m))
+    mine = [v for v in vats if id(v[1]) not in block_ids
+            and not re.search(r"\b(?:your|ihre|votre|uw|su|vostra|customer|kunde|client|klant|cliente|nabywc)", v[1].text, re.I)]
+    theirs = [v for v in vats if v not in mine]
+    out = {"supplier": supplier, "customer": customer,
+           "supplier_vat_id": _id_field(layout, "supplier_vat_id", mine, "VAT id outside the customer block"),
+           "customer_vat_id": _id_field(layout, "customer_vat_id", theirs, "VAT id in the customer block")}
+    ibans = []
+    for ln in layout.lines:
+        for m in re.finditer(IBAN, ln.text):
+            code = re.sub(r"\s", "", m[0])
+            if _iban_ok(code):
+                ibans.append((code, ln, m))
+    out["iban"] = _id_field(layout, "iban", ibans, "IBAN with a valid mod-97 check digit", checked=True)
+    return out
+
+
+def _id_field(layout: Layout, name: str, found: list, how: str, *, checked: bool = False) -> FieldValue:
+    if not found:
+        return missing_field(name)
+    code, ln, m = found[0]
+    f = FieldValue(name, m[0], code, ln.confidence, ln.page, ln.box, [how], source=layout.sources.get(ln.page, "ocr"))
+    distinct = sorted({c for c, _, _ in found})
+    if len(distinct) > 1:
+        f.reasons.append(f"several printed: {', '.join(distinct)}")
+        f.force_review = True
+    elif checked:
+        f.checked = True
+    return f
+
+
+def _iban_ok(code: str) -> bool:
+    if not 15 <= len(code) <= 34:
+        return False
+    moved = code[4:] + code[:4]
+    digits = "".join(str(int(ch, 36)) for ch in moved)
+    return int(digits) % 97 == 1
+
+
+def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> FieldValue:
+    """A PDF producer may cut "RE-20201121/508" into boxes "RE-20" and "201121/508": a value
+    ending where its box ends, with the next box on the row right against it, may run on."""
+    if cand is None or len(cand.span.lines) != 1:
+        return f
+    ln = cand.span.lines[0]
+    if not ln.text.rstrip().endswith(cand.raw):
+        return f
+    row = layout.rows[ln.row]
+    nxt = [x for x in row if x.box["x0"] >= ln.box["x1"] - 1]
+    if nxt and nxt[0].box["x0"] - ln.box["x1"] < 0.6 * ln.height and re.match(r"[\w/\-.]", nxt[0].text):
+        f.force_review = f.contradicted = True
+        f.reasons.append(f"may run on into the next text box {nxt[0].text[:20]!r}")
+    return f
+
+
+def _supplier(layout: Layout) -> FieldValue:
+    """The first line of letters at the top of page 1 that is not a title or a label."""
+    skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
+                      rf"receipt|page|seite|{LABELS['customer']})\b", re.I)
+    for ln in layout.lines[:8]:
+        if ln.page != layout.lines[0].page:
+            break
+        if skip.match(ln.text) or not re.search(r"[^\W\d_]{3}", ln.text):
+            continue
+        f = field_from("supplier", Candidate(ln.text.strip(), Span(ln.text, (ln,)), normalize_name(ln.text),
+                                             "first line at the top of the page", ln.box,
+                                             layout.sources.get(ln.page, "ocr")))
+        _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
+        return f
+    return missing_field("supplier")
+
+
+def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False
+                    ) -> tuple[list[FieldValue], list[dict], dict]:
+    """Invoice or credit note fields, line items, and what was learnt (language, country)."""
+    loc, lang, country = date_locale(layout.text, locale)
+    date, date_re = _dates(layout, loc)
+    number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
+              or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
+              or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
+                              _invoice_number, "the number after the title", flags=re.I | re.M))
+    inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
+                or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
+                                date, "label 'Date'", flags=re.I | re.M)
+                or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
+    due = _labelled(layout, LABELS["due_date"], date_re, date)
+    items, items_sum = _items(layout)
+    fields = {"invoice_number": _run_on_checked(layout, _take("invoice_number", number), number),
+              "invoice_date": _take("invoice_date", inv_date),
+              "due_date": _take("due_date", due)}
+    fields |= _total_fields(layout, items_sum, country)
+    fields |= _parties(layout)
+    inv, due_f = fields["invoice_date"], fields["due_date"]
+    if inv.normalized and due_f.normalized and due_f.normalized < inv.normalized:
+        penalise(due_f, f"due date {due_f.normalized} is before the invoice date {inv.normalized}", 0.7)
+        due_f.force_review = due_f.contradicted = True
+    return list(fields.values()), items, {"language": lang, "country": country}
+
+
+def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict], dict]:
+    """Receipts: merchant, date, total, tax, currency. The total is checked by the sold
+    items adding up to it, or cash given minus change."""
+    loc, lang, country = date_locale(layout.text, locale)
+    date, date_re = _dates(layout, loc)
+    dates = []
+    for m in re.finditer(date_re, layout.text, re.I):
+        p = date(m[0])
+        if p.ok:
+            dates.append((p.normalized, m))
+    if dates:
+        _, m = dates[0]
+        span = layout.span(*m.span())
+        receipt_date = field_from("receipt_date", Candidate(m[0], span, date(m[0]), "the date printed", span.box,
+                                                            layout.sources.get(span.page or 0, "ocr")))
+        if len({d for d, _ in dates}) > 1:
+            receipt_date.force_review = True
+            receipt_date.reasons.append("several dates printed")
+    else:
+        receipt_date = missing_field("receipt_date")
+    merchant = _supplier(layout)
+    merchant.name = "merchant"
+    items_sum = _receipt_items(layout)
+    fields = {"merchant": merchant, "receipt_date": receipt_date}
+    fields |= _total_fields(layout, items_sum, country)
+    fields.pop("subtotal_amount")
+    return list(fields.values()), [], {"language": lang, "country": country}
+
+
+def _receipt_items(layout: Layout) -> Decimal | None:
+    """Sum of the rows above the first total row that end in one amount (a till's items)."""
+    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
+    total, seen = Decimal(0), 0
+    for row in layout.rows:
+        text = layout.row_text(row)
+        if stop.search(text):
+            return total if seen >= 1 else None
+        m = re.search(r"[^\W\d_]{2}.*?\s(-?\d{1,5}[.,]\d{2})\s*(?:[A-Z]|\d)?\s*$", text)
+        if m and not re.search(LABELS["tax"], text, re.I):
+            total += Decimal(m[1].replace(",", "."))
+            seen += 1
+    return None

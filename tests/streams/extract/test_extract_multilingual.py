@@ -1,0 +1,232 @@
+"""rules-3: documents in seven languages, totals by role and arithmetic, receipts, and
+an unknown type that goes to review with its reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from inkstream.settings import ExtractionSettings
+from streams.extract import extract
+from streams.extract.classify import classify_document
+from tests.streams.extract.extract_records import line, ocr_result, page
+
+
+def run(lines, *, version="rules-3", source="text_layer", width=1700, height=2200, **settings):
+    pg = page(lines, source=source)
+    pg["width"], pg["height"] = width, height
+    return extract(ocr_result([pg]), ExtractionSettings(**settings), version=version)
+
+
+def fields_of(result):
+    return {f["name"]: f for f in result["fields"]}
+
+
+def layout(rows: list[list[tuple[str, float]]], conf: float = 1.0) -> list[dict]:
+    return [line(text, row=r, x=x, conf=conf) for r, cells in enumerate(rows) for text, x in cells]
+
+
+GERMAN = [[("Muster GmbH", 120)], [("RECHNUNG", 120)],
+          [("Rechnungsnummer:", 120), ("RE-2026-0042", 700)],
+          [("Rechnungsdatum:", 120), ("03.04.2026", 700)],
+          [("Kunde:", 120), ("Beispiel AG", 700)],
+          [("Beschreibung", 120), ("Menge", 700), ("Einzelpreis", 900), ("Gesamt", 1200)],
+          [("Beratung", 120), ("2", 700), ("50,00", 900), ("100,00", 1200)],
+          [("Nettobetrag", 900), ("100,00 EUR", 1200)],
+          [("MwSt 19%", 900), ("19,00 EUR", 1200)],
+          [("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
+          [("USt-IdNr. DE123456789  IBAN DE89 3704 0044 0532 0130 00", 120)]]
+
+
+def test_a_german_invoice_is_read_checked_and_accepted_whole():
+    result = run(layout(GERMAN))
+    f = fields_of(result)
+    assert result["doc_type"] == "invoice"
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "total_amount", "currency",
+                                             "subtotal_amount", "tax_amount", "supplier_vat_id", "iban")} == {
+        "invoice_number": "RE-2026-0042", "invoice_date": "2026-04-03", "total_amount": "119.00",
+        "currency": "EUR", "subtotal_amount": "100.00", "tax_amount": "19.00",
+        "supplier_vat_id": "DE123456789", "iban": "DE89370400440532013000"}
+    assert f["total_amount"]["status"] == "accept" and "subtotal 100.00 + tax 19.00" in f["total_amount"]["reason"]
+    assert result["status"] == "accepted"
+    assert all(x["source"] == "text" for x in result["fields"] if x["normalized"])
+    # "Kunde: Beispiel AG": an explicit label and plainly a name.
+    assert f["customer"]["normalized"] == "Beispiel AG" and f["customer"]["status"] == "accept"
+    # The first line at the top has no label: a person or the sender memory confirms it.
+    assert f["supplier"]["normalized"] == "Muster GmbH" and f["supplier"]["status"] == "review"
+
+
+@pytest.mark.parametrize("label, below", [("Käufer/Leistungsempfänger:", "Nummer : GE2020211"),
+                                          ("Rechnungsempfänger", "Warenempfänger"), ("Kunde:", "Herrn"),
+                                          ("Customer VAT Number", "ESA12345674")])
+def test_a_line_under_a_party_label_that_is_not_plainly_a_name_is_not_accepted(label, below):
+    rows = [r for r in GERMAN if not r[0][0].startswith("Kunde")]
+    rows = rows[:4] + [[(label, 120)], [(below, 120)]] + rows[4:]
+    f = fields_of(run(layout(rows)))
+    assert f["customer"]["status"] != "accept"
+
+
+def test_subtotal_and_tax_rows_are_never_the_total():
+    rows = [r for r in GERMAN if not r[0][0].startswith("Gesamtbetrag")]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] is None and f["total_amount"]["status"] == "review"
+
+
+def test_a_total_the_arithmetic_contradicts_goes_to_review():
+    rows = [r if not r[0][0].startswith("Gesamtbetrag") else [("Gesamtbetrag", 900), ("129,00 EUR", 1200)]
+            for r in GERMAN]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "129.00"
+    assert f["total_amount"]["status"] == "review" and "!= total" in f["total_amount"]["reason"]
+
+
+def test_a_header_row_of_labels_gives_each_label_the_amount_under_it():
+    rows = GERMAN[:7] + [[("Warenwert   Nettobetrag   MwSt-Betrag   Endbetrag", 100)],
+                         [("100,00      100,00        19,00         119,00", 100)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"]) == ("119.00", "19.00")
+    assert f["total_amount"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("title, number_label, total_label, kind", [
+    ("FACTURE", "N° de facture :", "Total TTC", "invoice"),
+    ("FACTUUR", "Factuurnummer:", "Te betalen", "invoice"),
+    ("FACTURA", "Nº factura:", "Importe total", "invoice"),
+    ("FATTURA", "Numero fattura:", "Totale documento", "invoice"),
+    ("FAKTURA VAT", "Numer faktury:", "Razem do zapłaty", "invoice"),
+    ("AVOIR", "N° d'avoir :", "Total TTC", "credit_note"),
+    ("GUTSCHRIFT", "Gutschriftsnummer:", "Gesamtbetrag", "credit_note"),
+])
+def test_invoices_in_other_languages_are_classified_and_read(title, number_label, total_label, kind):
+    rows = [[(title, 120)], [(number_label, 120), ("A-77", 700)], [("Date: 2026-05-06", 120)],
+            [("IBAN FR76 3000 6000 0112 3456 7890 189", 120)],
+            [("Sub-total", 900), ("200,00 €", 1200)], [("TVA / VAT / IVA", 900), ("40,00 €", 1200)],
+            [(total_label, 900), ("240,00 €", 1200)]]
+    result = run(layout(rows))
+    f = fields_of(result)
+    assert result["doc_type"] == kind
+    assert f["invoice_number"]["normalized"] == "A-77"
+    assert f["total_amount"]["normalized"] == "240.00" and f["total_amount"]["status"] == "accept"
+    assert f["currency"]["normalized"] == "EUR"
+
+
+def test_an_english_numeric_date_from_nowhere_in_particular_goes_to_review():
+    rows = [[("INVOICE", 120)], [("Invoice No: 1001", 120)], [("Invoice Date: 03/04/2026", 120)],
+            [("Subtotal", 900), ("$100.00", 1200)], [("Tax", 900), ("$8.00", 1200)],
+            [("Total Due", 900), ("$108.00", 1200)], [("Bill To: Globex", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] is None and f["invoice_date"]["status"] == "review"
+    assert "ambiguous" in f["invoice_date"]["reason"]
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_an_address_on_the_next_line_is_not_an_invoice_number():
+    rows = [[("INVOICE", 120)], [("Invoice Number", 120)], [("42 Warehouse Road", 600)],
+            [("Total Due", 900), ("$108.00", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["status"] != "accept"
+
+
+def test_a_narrow_till_receipt_yields_merchant_date_total_and_tax():
+    rows = [[("BÄCKEREI SONNE", 20)], [("Kassenbon", 20)], [("12.03.2026 08:14", 20)],
+            [("Brötchen   1,20", 20)], [("Kaffee   2,80", 20)], [("SUMME EUR   4,00", 20)],
+            [("MwSt 7%   0,26", 20)], [("BAR   5,00", 20)], [("Rückgeld   1,00", 20)], [("Vielen Dank", 20)]]
+    result = run(layout(rows, conf=0.99), source="ocr", width=600, height=1600)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["receipt_date"]["normalized"] == "2026-03-12"
+    assert f["total_amount"]["normalized"] == "4.00" and f["total_amount"]["status"] == "accept"
+    assert f["currency"]["normalized"] == "EUR" and f["merchant"]["normalized"] == "BÄCKEREI SONNE"
+    assert f["tax_amount"]["normalized"] == "0.26"
+    assert all(x["source"] == "ocr" for x in result["fields"] if x["normalized"])
+
+
+def test_an_unknown_document_goes_to_review_with_its_reason():
+    result = run(layout([[("Hello there, see you on Monday.", 120)]]))
+    assert (result["doc_type"], result["status"]) == ("unknown", "review")
+    assert "too few cues" in result["reason"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("SERVICES AGREEMENT\nThis Agreement is made by and between the parties. Term: 12 months. Signature", "contract"),
+    ("DIENSTLEISTUNGSVERTRAG\nDieser Vertrag wird zwischen den Parteien geschlossen. Laufzeit 12 Monate. Unterschrift", "contract"),
+    ("CONTRAT DE SERVICES\nLe présent contrat entre les parties. Durée: 12 mois. Signature", "contract"),
+    ("UMOWA\nNiniejsza umowa zawarta między stronami. Okres 12 miesięcy. Podpis", "contract"),
+    ("SCONTRINO\nTotale 12,00\nContanti 20,00\nResto 8,00\nGrazie", "receipt"),
+    ("TICKET DE CAISSE\nTotal 12,00\nEspèces 20,00\nRendu 8,00\nMerci", "receipt"),
+])
+def test_document_types_are_told_apart_in_other_languages(text, kind):
+    assert classify_document(text)[0] == kind
+
+
+def test_older_versions_are_unchanged_by_rules_3():
+    result = run(layout(GERMAN), version="rules-1")
+    assert result["doc_type"] == "unknown"
+
+
+def test_a_value_cut_by_the_pdf_producer_into_two_boxes_is_not_accepted():
+    rows = [[("INVOICE", 120)], [("Invoice # RE-20", 120), ("201121/508", 120 + 12 * 15 + 2)],
+            [("Total Due", 900), ("$108.00", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "RE-20" and f["invoice_number"]["status"] == "review"
+
+
+def test_a_credit_note_reads_its_own_number_not_the_corrected_invoices():
+    rows = [[("GUTSCHRIFT", 120)], [("Rechnungs-Nr: R8765", 120)], [("Gutschrift-Nr: GS-0001", 120)],
+            [("Datum: 16.09.2026", 120)], [("Gesamtbetrag", 900), ("-50,00 EUR", 1200)]]
+    result = run(layout(rows))
+    assert result["doc_type"] == "credit_note"
+    assert fields_of(result)["invoice_number"]["normalized"] == "GS-0001"
+
+
+def test_the_date_after_the_documents_own_number_is_its_date_not_the_order_date():
+    rows = [[("Handelsrechnung\u00a0Nr.\u00a0471102\u00a0vom\u00a005.03.2018", 120)],
+            [("Rechnung gemäß Bestellung vom 01.03.2018.", 120)], [("Zwischensumme 10,00 EUR", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("471102", "2018-03-05")
+
+
+CONTRACT = ["MASTER SERVICES AGREEMENT",
+            "This Agreement is made by and between Fabrikam LLC and Contoso Ltd (\"Client\").",
+            "Effective Date: March 1, 2026",
+            "{term}",
+            "{fees}",
+            "This Agreement shall be governed by the laws of the State of New York.",
+            "IN WITNESS WHEREOF the parties have signed this Agreement.",
+            "CLIENT", "Name: Jane Doe", "Email: jane.doe@contoso.com"]
+
+
+@pytest.mark.parametrize("term, months", [
+    ("This Agreement runs for twelve (12) months from the Effective Date.", "12"),
+    ("The Services will be provided for a period of 24 months.", "24"),
+    ("The initial term is two (2) years, renewing automatically.", "24"),
+    ("This Agreement remains in effect until February 28, 2027.", "12"),
+])
+def test_contract_terms_phrased_in_many_ways_become_months(term, months):
+    texts = [t.format(term=term, fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
+    result = run(layout([[(t, 120)] for t in texts]))
+    f = fields_of(result)
+    assert result["doc_type"] == "contract"
+    assert f["term_months"]["normalized"] == months
+    assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == ("62646.33", "USD")
+
+
+def test_an_end_date_that_is_not_a_whole_number_of_months_goes_to_review():
+    texts = [t.format(term="This Agreement remains in effect until February 10, 2027.", fees="") for t in CONTRACT]
+    f = fields_of(run(layout([[(t, 120)] for t in texts])))
+    assert f["term_months"]["status"] == "review"
+
+
+def test_rules_2_does_not_read_the_new_phrasings():
+    texts = [t.format(term="This Agreement runs for twelve (12) months.",
+                      fees="The total fees payable under this Agreement are $62,646.33.") for t in CONTRACT]
+    f = fields_of(run(layout([[(t, 120)] for t in texts]), version="rules-2"))
+    assert f["term_months"]["normalized"] is None and f["total_amount"]["normalized"] is None
+
+
+def test_the_due_date_in_payment_terms_and_a_labelled_currency_are_read():
+    no_codes = [[(t.replace(" EUR", ""), x) for t, x in r] for r in GERMAN[:-1]]
+    rows = no_codes + [[("Zahlbar innerhalb 30 Tagen netto bis 04.05.2026, 3% Skonto bis 13.04.2026", 120)],
+                       [("Rechnungswährung: EUR   Umrechnung in USD auf Anfrage", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert f["due_date"]["normalized"] == "2026-05-04"
+    assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "accept"

@@ -1,0 +1,47 @@
+"""bench/extraction_eval.py on the committed corpus: the tables it prints are computed right
+(plain XML invoices: no OCR, runs in a second on a fresh clone)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS = ROOT / "tests" / "corpus" / "zugferd"
+
+
+def _bench():
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("extraction_eval", ROOT / "bench" / "extraction_eval.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bench_scores_sources_and_versions_and_bins_confidence(tmp_path):
+    from inkstream.settings import load_settings
+
+    bench = _bench()
+    args = argparse.Namespace(dir=None, count=0, seed=1, corpus=[CORPUS], render=0, render_dpi=100)
+    docs = [d for d in bench._documents(args) if d[1].endswith(".xml")]
+    assert len(docs) == 6 and {d[0] for d in docs} == {"zugferd"}
+    versions = ["rules-1", bench.EINVOICE]
+    result = bench.evaluate(docs, versions, load_settings())
+    rows = {r["version"]: r for r in bench.summary_rows(result["stats"], versions)}
+    # A document without pages has nothing to read for the visual rules: all to review, nothing wrong.
+    visual = rows["rules-1"]
+    assert (visual["documents"], visual["field_accuracy"], visual["accepted_fields"]) == (6, 0.0, 0)
+    assert visual["review_rate"] == 1.0 and visual["docs_accepted"] == 0
+    labelled = sum(len(label["fields"]) for _, _, _, label in docs)
+    exact = rows[bench.EINVOICE]
+    assert exact["fields"] == labelled and exact["field_accuracy"] == 1.0 and exact["accept_precision"] == 1.0
+    assert (exact["docs_accepted"], exact["docs_accepted_all_right"], exact["review_rate"]) == (6, 6, 0.0)
+    cal = [r for r in bench.calibration_rows(result["stats"], versions) if r["n"]]
+    assert cal == [{"version": bench.EINVOICE, "low": 0.99, "high": 1.0, "n": labelled, "accuracy": 1.0,
+                    "accepted": labelled, "accepted_right": labelled}]
+    out = tmp_path / "eval.json"
+    assert bench.report(result, versions, json_out=out) == 0  # no wrong value accepted
+    assert json.loads(out.read_text())["summary"][1]["version"] == bench.EINVOICE
