@@ -45,7 +45,7 @@ def hosts(settings, tmp_path, kafka_topics):
 
     def host(name: str):
         s = base.model_copy(update={"data_dir": tmp_path / f"host-{name}"})
-        store = SharedApiKeyStore.from_settings(s)  # ApiKeyStore.from_settings once harden lands
+        store = ApiKeyStore.from_settings(s)
         made.append(store)
         return s, store
 
