@@ -21,6 +21,7 @@ compacted topic keeps the join after compaction too.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -33,6 +34,7 @@ from inkstream.errors import RecordErased
 
 __all__ = ["advance", "merge", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
 
+log = logging.getLogger(__name__)
 TOPIC = "esign.envelopes"
 TERMINAL = frozenset({"completed", "declined", "voided", "expired"})
 _RANK = {"created": 0, "sent": 1, "delivered": 2, "viewed": 3, "signed": 4, "completed": 5}
@@ -176,6 +178,8 @@ class KafkaEnvelopeReader:
             "fetch.wait.max.ms": 10,
         }))
         self._partitions: list = []
+        self._admin = None  # for end offsets (_latest_offsets), made on first use
+        self._admin_config = client_config(settings)
         self._assign()
         self._lock = threading.Lock()
 
@@ -202,7 +206,10 @@ class KafkaEnvelopeReader:
             done = {p for p, end in ends.items() if self._position(p) >= end}
             count = 0
             while len(done) < len(ends) and time.monotonic() < deadline:
-                msg = self._consumer.poll(0.2)
+                # Short: a transaction's commit marker is no message, so a long poll would sit
+                # out its whole timeout before the position moves past it (each gateway event
+                # catches up twice when instances share the topic).
+                msg = self._consumer.poll(0.01)
                 if msg is None:
                     done |= {p for p, end in ends.items() if self._position(p) >= end}
                     continue
@@ -227,14 +234,31 @@ class KafkaEnvelopeReader:
                     KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_PARTITION}
         while True:
             try:
-                return {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
-                        for tp in self._partitions}
+                return self._latest_offsets()
             except KafkaException as exc:
                 # A topic created a moment ago has no leader yet: retriable until the deadline.
                 error = exc.args[0]
                 if not (error.retriable() or error.code() in settling) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.2)
+
+    def _latest_offsets(self) -> dict[int, int]:
+        """One ListOffsets request for every partition (per-partition watermarks cost a round
+        trip each, twice per webhook when gateway instances share the topic)."""
+        from confluent_kafka import IsolationLevel
+        from confluent_kafka.admin import AdminClient, OffsetSpec
+
+        if self._admin is None:
+            self._admin = AdminClient(self._admin_config)
+        futures = self._admin.list_offsets({tp: OffsetSpec.latest() for tp in self._partitions},
+                                           isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=5)
+        try:
+            return {tp.partition: future.result().offset for tp, future in futures.items()}
+        except Exception as exc:  # noqa: BLE001 - e.g. a partition without a leader yet
+            log.info("ListOffsets on %s failed (%s): asking partition by partition", self._topic, exc)
+            # The high watermark: past an open transaction, catch_up then waits for its end.
+            return {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
+                    for tp in self._partitions}
 
     def _position(self, partition: int) -> int:
         pos = self._consumer.position([self._tp(self._topic, partition)])[0].offset
