@@ -179,7 +179,7 @@ class KafkaEnvelopeReader:
         }))
         self._partitions: list = []
         self._admin = None  # for end offsets (_latest_offsets), made on first use
-        self._admin_config = client_config(settings)
+        self._settings = settings
         self._assign()
         self._lock = threading.Lock()
 
@@ -249,7 +249,7 @@ class KafkaEnvelopeReader:
         from confluent_kafka.admin import AdminClient, OffsetSpec
 
         if self._admin is None:
-            self._admin = AdminClient(self._admin_config)
+            self._admin = AdminClient(client_config(self._settings))
         futures = self._admin.list_offsets({tp: OffsetSpec.latest() for tp in self._partitions},
                                            isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=5)
         try:
