@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import MemoryStore, review_record
+from tests.streams.review.conftest import MemoryStore, review_record
 from fastapi.testclient import TestClient
-from review_login import PASSWORD, login
+from tests.streams.review.review_login import PASSWORD, login
 
 from inkstream.admin_audit import record_admin_action
 from schemas.codec import decode
