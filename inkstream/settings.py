@@ -451,6 +451,16 @@ class InstanceSettings(_Section):
         return self.bind
 
 
+class StateSettings(_Section):
+    """Where API keys, reviewers and review sessions live. ``file``: the data dir (one host,
+    no broker needed to read them). ``kafka``: the compacted ``topic`` every instance follows
+    (N hosts behind a load balancer; inkstream/shared_table.py)."""
+
+    backend: Literal["file", "kafka"] = "file"
+    topic: str = "admin.state"
+    max_staleness_s: float = 30.0  # follower out of touch with Kafka this long: refuse (fail closed)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -481,6 +491,7 @@ class Settings(BaseSettings):
     crypto: CryptoSettings = CryptoSettings()
     retention: RetentionSettings = RetentionSettings()
     instance: InstanceSettings = InstanceSettings()
+    state: StateSettings = StateSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -74,6 +74,9 @@ class ApiKeyStore:
 
     @classmethod
     def from_settings(cls, settings) -> "ApiKeyStore":
+        if settings.state.backend == "kafka":  # N instances: connectors/capture/apikeys_shared.py
+            from connectors.capture.apikeys_shared import SharedApiKeyStore
+            return SharedApiKeyStore(settings)
         return cls(settings.capture.apikeys_file or Path(settings.data_dir) / "capture" / "apikeys.json")
 
     def create(self, source: str, *, scopes: tuple[str, ...] = DEFAULT_SCOPES,

@@ -3,7 +3,9 @@
 ``create_app(settings, publisher=..., book=...)`` builds the FastAPI app;
 ``serve(settings, port)`` wires Kafka (transactional publisher, ``esign.envelopes``
 materialised before the first request) and runs it (``inkstream run webhooks --port N``).
-Runs behind a TLS-terminating proxy in production; binds 127.0.0.1 by default.
+Runs behind a TLS-terminating proxy in production; binds 127.0.0.1 by default. Runs as N
+instances behind any load balancer: all they share is Kafka (seen event ids and envelope
+states on ``esign.envelopes``; :mod:`connectors.esign.intake`).
 
 ====================================  ==============================================
 ``POST /webhooks/docusign``           Connect JSON, ``X-DocuSign-Signature-1..N``

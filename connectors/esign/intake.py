@@ -4,6 +4,15 @@
 record plus the envelope's next state, published together; a provider event id already
 in the envelope state is acknowledged and ignored. ``reject`` counts and audits a
 refused request (``webhooks.rejected``) without any secret, signature or body.
+
+Several gateway instances behind one load balancer share nothing but Kafka: the seen ids
+live in the envelope state on the compacted ``esign.envelopes`` (committed in the same
+transaction as the event), so ``accept`` catches up with that topic before every check (a
+redelivery to another instance is found there), and after its own write (when another
+instance wrote the same envelope in between, it writes the merged state back: see
+:mod:`connectors.esign.state`). Two instances handling the SAME delivery at the same
+moment can both produce it; both records then carry the same ``event_id`` (derived from
+provider, envelope and provider event id), the idempotency key every consumer dedupes on.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ __all__ = ["Intake", "EVENTS", "REJECTED"]
 log = logging.getLogger(__name__)
 EVENTS = "esign.events"
 REJECTED = "webhooks.rejected"
+_EVENT_IDS = uuid.UUID("6f1c1a52-0b7e-4c55-9d53-3c0f2f1e6a01")  # namespace of esign.events ids
 
 
 class Intake:
@@ -44,10 +54,9 @@ class Intake:
         if event.event_type is None:
             return self._count(event, "ignored")
         with self._lock:
+            if self._refresh is not None:
+                self._refresh()  # another instance (or the dispatcher) may have written since
             state = self._book.get(event.envelope_id)
-            if state is None and self._refresh is not None:
-                self._refresh()  # created by the dispatcher after this process started?
-                state = self._book.get(event.envelope_id)
             if state is not None and event.provider_event_id in state.get("seen_event_ids", []):
                 return self._count(event, "duplicate")
             # The stored doc id wins over the payload's: Dropbox Sign's event_hash does not
@@ -63,7 +72,26 @@ class Intake:
             record = _esign_event(event, doc_id, body, state)
             self._publisher.publish([(EVENTS, doc_id, record), (ENVELOPES, event.envelope_id, new_state)])
             self._book.apply(new_state)
+            self._write_back_if_behind(event.envelope_id)
             return self._count(event, "produced")
+
+    def _write_back_if_behind(self, envelope_id: str) -> None:
+        """Read our own write back; if another instance wrote this envelope from a state that
+        did not hold ours (or we from one without theirs), write the merged state once."""
+        if self._refresh is None:
+            return
+        self._refresh()
+        if not self._book.behind(envelope_id):
+            return
+        merged = {**self._book.get(envelope_id), "event_id": str(uuid.uuid4()), "occurred_at": now_ms()}
+        try:
+            self._publisher.publish([(ENVELOPES, envelope_id, merged)])
+        except ConnectorError:
+            # The event is committed; the next event for this envelope (any instance) starts
+            # from the merged view and heals the topic, so the vendor still gets its 2xx.
+            log.exception("could not write back the merged state of envelope %s", envelope_id)
+            return
+        self._book.apply(merged)
 
     def reject(self, provider: str, reason: str, *, body: bytes, path: str, remote_addr: str | None,
                header_names: list[str]) -> None:
@@ -88,6 +116,8 @@ def _esign_event(event: ProviderEvent, doc_id: str, body: bytes, state: dict | N
         signer["auth_method"] = state.get("auth_method")  # what was requested, when the vendor does not say
     return {
         **envelope(doc_id, producer="esign.gateway", trace=state["trace"] if state else None),
+        # The same delivery gets the same id on every instance (the idempotency key downstream).
+        "event_id": str(uuid.uuid5(_EVENT_IDS, f"{event.provider}/{event.envelope_id}/{event.provider_event_id}")),
         "provider": event.provider, "envelope_id": event.envelope_id, "event_type": event.event_type,
         "provider_event": event.provider_event, "provider_event_id": event.provider_event_id,
         "provider_time": event.provider_time, "signer": signer, "signed": None,

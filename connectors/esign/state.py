@@ -7,12 +7,21 @@ completed, so a ``delivered`` that arrives after ``completed`` changes nothing. 
 state also remembers the provider event ids already produced (bounded), which is what
 makes a redelivery survive a gateway restart: the ids come back with the topic.
 
+Several gateway instances write the same key. :meth:`EnvelopeBook.apply` therefore MERGES
+a record into what it knows (:func:`merge`: status by :func:`advance`, seen ids as a union,
+a field's value never replaced by a null) instead of replacing it, so the view does not
+depend on which of two concurrent writes landed last; and it notes an envelope whose last
+record on the topic is behind that merged view (:meth:`EnvelopeBook.behind`), which the
+gateway that commits last writes back (one record that carries both writes), so the
+compacted topic keeps the join after compaction too.
+
 >>> advance("completed", "delivered"), advance("sent", "viewed"), advance("viewed", "sent")
 ('completed', 'viewed', 'viewed')
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -23,8 +32,9 @@ from streams.records import envelope, now_ms
 from inkstream.kafka_config import client_config
 from inkstream.errors import RecordErased
 
-__all__ = ["advance", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
+__all__ = ["advance", "merge", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
 
+log = logging.getLogger(__name__)
 TOPIC = "esign.envelopes"
 TERMINAL = frozenset({"completed", "declined", "voided", "expired"})
 _RANK = {"created": 0, "sent": 1, "delivered": 2, "viewed": 3, "signed": 4, "completed": 5}
@@ -36,6 +46,33 @@ def advance(current: str | None, incoming: str) -> str:
     if incoming in TERMINAL or current is None:
         return incoming
     return incoming if _RANK.get(incoming, -1) > _RANK.get(current, -1) else current
+
+
+def merge(current: dict | None, incoming: dict, *, max_seen: int = 200) -> dict:
+    """The join of two states of one envelope, whichever was written first: the newer
+    record's fields, except that the status only advances, the seen ids are the union
+    (bounded, oldest dropped) and a known value is never replaced by a null.
+
+    >>> a = {"status": "completed", "seen_event_ids": ["e2"], "crm_object": "Deal"}
+    >>> b = {"status": "viewed", "seen_event_ids": ["e1"], "crm_object": None}
+    >>> m = merge(a, b); (m["status"], m["seen_event_ids"], m["crm_object"])
+    ('completed', ['e2', 'e1'], 'Deal')
+    """
+    if current is None:
+        return incoming
+    merged = {**current, **{k: v for k, v in incoming.items() if v is not None}}
+    merged["status"] = advance(current.get("status"), incoming.get("status") or current.get("status"))
+    seen = list(dict.fromkeys([*current.get("seen_event_ids", []), *incoming.get("seen_event_ids", [])]))
+    merged["seen_event_ids"] = seen[-max_seen:]
+    times = [t for t in (current.get("last_event_at"), incoming.get("last_event_at")) if t is not None]
+    merged["last_event_at"] = max(times) if times else None
+    return merged
+
+
+def _covers(record: dict, view: dict) -> bool:
+    """True when ``record`` already says everything the merged ``view`` does (no write-back needed)."""
+    return record.get("status") == view.get("status") \
+        and set(view.get("seen_event_ids", [])) <= set(record.get("seen_event_ids", []))
 
 
 def initial_state(*, doc_id: str, provider: str, envelope_id: str, trace: str | None = None,
@@ -56,6 +93,7 @@ class EnvelopeBook:
     def __init__(self, *, max_seen: int = 200) -> None:
         self._by_envelope: dict[str, dict] = {}
         self._by_idempotency: dict[str, str] = {}
+        self._behind: set[str] = set()  # envelopes whose last record is behind the merged view
         self._max_seen = max_seen
         self._lock = threading.RLock()
 
@@ -64,10 +102,23 @@ class EnvelopeBook:
             if record is None:  # a tombstone
                 if key:
                     self._by_envelope.pop(key, None)
+                    self._behind.discard(key)
                 return
-            self._by_envelope[record["envelope_id"]] = record
+            envelope_id = record["envelope_id"]
+            view = merge(self._by_envelope.get(envelope_id), record, max_seen=self._max_seen)
+            self._by_envelope[envelope_id] = view
+            if _covers(record, view):
+                self._behind.discard(envelope_id)
+            else:
+                self._behind.add(envelope_id)
             if record.get("idempotency_key"):
                 self._by_idempotency[record["idempotency_key"]] = record["envelope_id"]
+
+    def behind(self, envelope_id: str) -> bool:
+        """True when the last record applied for ``envelope_id`` says less than the merged
+        view (another instance's write landed after it was computed, or before it)."""
+        with self._lock:
+            return envelope_id in self._behind
 
     def get(self, envelope_id: str) -> dict | None:
         with self._lock:
@@ -78,6 +129,7 @@ class EnvelopeBook:
         with self._lock:
             for envelope_id in [e for e, s in self._by_envelope.items() if s["doc_id"] == doc_id]:
                 record = self._by_envelope.pop(envelope_id)
+                self._behind.discard(envelope_id)
                 if record.get("idempotency_key"):
                     self._by_idempotency.pop(record["idempotency_key"], None)
 
@@ -125,16 +177,27 @@ class KafkaEnvelopeReader:
             # (500 ms by default) would hold every look-up of catch_up() behind it.
             "fetch.wait.max.ms": 10,
         }))
+        self._partitions: list = []
+        self._admin = None  # for end offsets (_latest_offsets), made on first use
+        self._settings = settings
+        self._assign()
+        self._lock = threading.Lock()
+
+    def _assign(self) -> None:
+        # A topic created a moment ago (or after this process started) can still be missing
+        # from the metadata: then catch_up() asks again rather than never reading it.
         metadata = self._consumer.list_topics(self._topic, timeout=10)
-        partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
-        self._partitions = [TopicPartition(self._topic, p, 0) for p in sorted(partitions)]
+        topic = metadata.topics.get(self._topic)
+        partitions = topic.partitions if topic is not None and topic.error is None else {}
+        self._partitions = [self._tp(self._topic, p, 0) for p in sorted(partitions)]
         if self._partitions:
             self._consumer.assign(self._partitions)
-        self._lock = threading.Lock()
 
     def catch_up(self, timeout_s: float = 10.0) -> int:
         """Apply every record up to the end offsets seen now; returns how many were read."""
         with self._lock:
+            if not self._partitions:
+                self._assign()
             deadline = time.monotonic() + timeout_s
             ends = self._end_offsets(deadline)
             # Watermarks are one round trip per partition; on a loaded host they can use up
@@ -143,7 +206,10 @@ class KafkaEnvelopeReader:
             done = {p for p, end in ends.items() if self._position(p) >= end}
             count = 0
             while len(done) < len(ends) and time.monotonic() < deadline:
-                msg = self._consumer.poll(0.2)
+                # Short: a transaction's commit marker is no message, so a long poll would sit
+                # out its whole timeout before the position moves past it (each gateway event
+                # catches up twice when instances share the topic).
+                msg = self._consumer.poll(0.01)
                 if msg is None:
                     done |= {p for p, end in ends.items() if self._position(p) >= end}
                     continue
@@ -168,14 +234,31 @@ class KafkaEnvelopeReader:
                     KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_PARTITION}
         while True:
             try:
-                return {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
-                        for tp in self._partitions}
+                return self._latest_offsets()
             except KafkaException as exc:
                 # A topic created a moment ago has no leader yet: retriable until the deadline.
                 error = exc.args[0]
                 if not (error.retriable() or error.code() in settling) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.2)
+
+    def _latest_offsets(self) -> dict[int, int]:
+        """One ListOffsets request for every partition (per-partition watermarks cost a round
+        trip each, twice per webhook when gateway instances share the topic)."""
+        from confluent_kafka import IsolationLevel
+        from confluent_kafka.admin import AdminClient, OffsetSpec
+
+        if self._admin is None:
+            self._admin = AdminClient(client_config(self._settings))
+        futures = self._admin.list_offsets({tp: OffsetSpec.latest() for tp in self._partitions},
+                                           isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=5)
+        try:
+            return {tp.partition: future.result().offset for tp, future in futures.items()}
+        except Exception as exc:  # noqa: BLE001 - e.g. a partition without a leader yet
+            log.info("ListOffsets on %s failed (%s): asking partition by partition", self._topic, exc)
+            # The high watermark: past an open transaction, catch_up then waits for its end.
+            return {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)[1]
+                    for tp in self._partitions}
 
     def _position(self, partition: int) -> int:
         pos = self._consumer.position([self._tp(self._topic, partition)])[0].offset

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 import hashlib
@@ -100,7 +101,8 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
         if auth.lower().startswith("bearer "):  # not ambient: a browser never adds it by itself
             who = deps.reviewers.check_token(auth[7:].strip())
         else:
-            session = sessions.get(request.cookies.get(_COOKIE))
+            # In the threadpool: a shared session store may wait briefly for Kafka (shared.py).
+            session = await run_in_threadpool(sessions.get, request.cookies.get(_COOKIE))
             role = deps.reviewers.role_of(session.name) if session else None
             who = Reviewer(session.name, role) if role else None
             if who is not None:

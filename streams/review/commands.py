@@ -16,15 +16,14 @@ __all__ = ["register"]
 def _context():
     from inkstream.admin_audit import os_actor, record_admin_action
     from inkstream.settings import load_settings
-    from streams.review.service import reviewers_path
-    from streams.review.users import Reviewers
+    from streams.review.shared import open_reviewers
 
     settings = load_settings()
 
     def audit(action: str, target: str, detail: dict | None = None):
         return lambda: record_admin_action(settings, actor=os_actor(), action=action, target=target, detail=detail)
 
-    return Reviewers(reviewers_path(settings)), audit
+    return open_reviewers(settings), audit
 
 
 def register(app: typer.Typer) -> None:

@@ -42,7 +42,7 @@ def build(settings: Settings):
     from streams.review.app import ReviewDeps, create_app
     from streams.review.follower import KafkaPublisher, QueueFollower
     from streams.review.queue import ReviewQueue
-    from streams.review.users import Reviewers
+    from streams.review.shared import open_reviewers, open_session_store
 
     from prometheus_client import CollectorRegistry, Counter
 
@@ -58,7 +58,8 @@ def build(settings: Settings):
         actions.labels(action).inc()
         publisher.record_action(who, action, doc_id, detail)
 
-    deps = ReviewDeps(queue=queue, reviewers=Reviewers(reviewers_path(settings)),
+    # One host: the reviewers file and in-memory sessions; N hosts: both on Kafka (shared.py).
+    deps = ReviewDeps(queue=queue, reviewers=open_reviewers(settings), session_store=open_session_store(settings),
                       store=open_store(settings), publish=publisher.publish,
                       record_action=record_action, reread_page=_reread(settings), registry=registry)
     return create_app(settings, deps), follower

@@ -34,3 +34,22 @@ def test_book_finds_an_envelope_by_the_commands_idempotency_key_and_bounds_seen_
     assert book.get("e")["seen_event_ids"] == []  # next_state does not mutate the book
     book.apply(None, key="e")  # a tombstone
     assert book.get("e") is None
+
+
+def test_two_instances_writes_merge_the_same_whichever_lands_last():
+    created = initial_state(doc_id="d", provider="docusign", envelope_id="e", crm_object="Deal")
+    book = EnvelopeBook()
+    done = book.next_state(created, ProviderEvent("docusign", "e", "completed", "envelope-completed", "id-c"), "d")
+    viewed = {**book.next_state(created, ProviderEvent("docusign", "e", "viewed", "recipient-viewed", "id-v"), "d"),
+              "crm_object": None}
+    for order in ([created, done, viewed], [created, viewed, done]):
+        book = EnvelopeBook()
+        for record in order:
+            book.apply(record)
+        state = book.get("e")
+        assert state["status"] == "completed" and set(state["seen_event_ids"]) == {"id-c", "id-v"}
+        assert state["crm_object"] == "Deal"
+        # Both were computed from "created": whichever landed last lacks the other's id.
+        assert book.behind("e")
+        book.apply({**state, "event_id": "write-back"})
+        assert not book.behind("e")
