@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from inkstream.errors import InkstreamError
+from inkstream.errors import AdminAuditError  # defined in the one error tree (inkstream/errors.py)
 
 __all__ = ["TOPIC", "AdminAuditError", "record_admin_action", "opaque_email", "os_actor"]
 
@@ -41,10 +41,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z
 _producers: dict[tuple, Any] = {}
 _known_topics: set[str] = set()
 _lock = threading.Lock()
-
-
-class AdminAuditError(InkstreamError):
-    """The audit record of an admin action could not be delivered; the action must not proceed."""
 
 
 def opaque_email(email: str) -> str:

@@ -39,6 +39,7 @@ Control flow that is not failure lives in ``streams.runtime`` (SkipRecord, Backp
 from __future__ import annotations
 
 __all__ = [
+    "AdminAuditError",
     "NeedsReview",
     "DeliveryFailed",
     "WebhookError",
@@ -197,3 +198,7 @@ class NeedsReview(CrmPermanentError):
     def __init__(self, message: str, *, candidates: int) -> None:
         super().__init__(message, status=300 if candidates > 1 else 404)
         self.candidates = candidates
+
+
+class AdminAuditError(InkstreamError):
+    """The audit record of an admin action could not be delivered; the action must not proceed."""
