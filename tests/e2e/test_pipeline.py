@@ -195,6 +195,54 @@ def test_audit_chain_of_the_document_verifies(pipeline, tracker, blurred_contrac
     assert report.rows >= 10 and report.files >= 2  # original and signed PDF re-hashed
 
 
+def test_a_stock_avro_consumer_reads_every_mission_topic_the_pipeline_wrote(pipeline, tracker, blurred_contract):
+    """Issue 14: after a real run, confluent-kafka's own DeserializingConsumer with the stock
+    AvroDeserializer and the stack's registry reads every record the processors wrote on the
+    five mission topics (no inkstream code on the reading side); the document's personal
+    values come out as ciphertext, its ids and statuses in clear."""
+    from confluent_kafka import DeserializingConsumer
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+    from schemas.field_encryption import is_encrypted_value
+
+    settings, _ = pipeline
+    doc_id, _ = blurred_contract
+    view = tracker.view(doc_id)
+    wait_for(tracker, lambda: view.signed and "update_signature_status" in view.operations(),
+             "the signed contract (previous tests)", timeout=180)
+    mission = ("documents.ingested", "ocr.results", "fields.validated", "esign.events", "crm.commands")
+    names = {settings.topics.name(t): t for t in mission}
+    consumer = DeserializingConsumer({
+        "bootstrap.servers": settings.kafka.bootstrap, "group.id": f"stock-{uuid.uuid4()}",
+        "auto.offset.reset": "earliest", "enable.auto.commit": False, "isolation.level": "read_committed",
+        **settings.kafka.client,
+        "value.deserializer": AvroDeserializer(SchemaRegistryClient({"url": settings.registry.url}))})
+    seen: dict[str, list[dict]] = {t: [] for t in mission}
+    try:
+        consumer.subscribe(list(names))
+        deadline, quiet = time.monotonic() + 90, 0
+        while time.monotonic() < deadline and (not all(seen.values()) or quiet < 10):
+            msg = consumer.poll(0.5)  # raises on any record the stock deserializer cannot read
+            if msg is None or msg.error() is not None:
+                quiet += 1
+                continue
+            quiet = 0
+            seen[names[msg.topic()]].append(msg.value())
+    finally:
+        consumer.close()
+    assert all(seen.values()), {t: len(v) for t, v in seen.items()}
+    mine = {t: [r for r in rows if r["doc_id"] == doc_id] for t, rows in seen.items()}
+    assert all(mine.values()), {t: len(v) for t, v in mine.items()}
+    assert mine["fields.validated"][-1]["status"] == "approved"
+    assert any(r["event_type"] == "completed" for r in mine["esign.events"])
+    completed = next(r for r in mine["esign.events"] if r["event_type"] == "completed")
+    assert is_encrypted_value(completed["signer"]["email"])  # personal: ciphertext, not the address
+    text = mine["ocr.results"][0]["pages"][0]["lines"][0]["text"]
+    assert is_encrypted_value(text)
+    assert "rita.signer@example.com" not in json.dumps(seen, default=str)
+
+
 def test_no_log_of_the_run_carries_the_documents_personal_data(pipeline, tracker, blurred_contract):
     """Last in the module: every process's log of the whole run (OCR text, extracted
     fields, CRM commands, envelope, webhooks, review) holds none of the document's names
