@@ -26,6 +26,13 @@ def run_service(name: str, settings, *, port: int | None = None, metrics_port: i
         return serve(settings, metrics_port=metrics_port) or 0
     if name == "webhooks":
         serve(settings, port=port or settings.esign.webhooks_port)
-    else:
-        serve(settings, port=port)
+        return 0
+    if name == "review":
+        # The review server renders and re-reads untrusted pages: the OCR workers' memory
+        # ceiling, for the whole process. Set here, at the process's edge, not in serve(),
+        # which tests and embedders call inside processes of their own.
+        from streams.ocr.limits import apply_memory_limit
+
+        apply_memory_limit(settings.ocr.memory_limit_mb)
+    serve(settings, port=port)
     return 0

@@ -71,9 +71,6 @@ def serve(settings: Settings, *, port: int | None = None) -> None:
     from inkstream.tls import uvicorn_tls_options
 
     tls = uvicorn_tls_options(settings.http)  # before the follower starts: fail fast
-    from streams.ocr.limits import apply_memory_limit
-
-    apply_memory_limit(settings.ocr.memory_limit_mb)  # it renders and re-reads untrusted pages
     app, follower = build(settings)
     follower.start()
     try:

@@ -167,3 +167,22 @@ def test_an_ocr_worker_process_applies_its_memory_ceiling_and_importers_do_not(s
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": os.getcwd(), "INKSTREAM_OCR__MEMORY_LIMIT_MB": "1536"})
     assert "LIMIT 1536" in out.stdout, out.stderr[-2000:]
+
+
+def test_the_review_process_applies_the_ceiling_and_serving_it_in_process_does_not():
+    """`inkstream run review` (run_service) lowers its own RLIMIT_DATA; the review app's
+    serve(), which tests call inside their own process, leaves the caller's limit alone."""
+    code = ("from inkstream.settings import load_settings\n"
+            "from streams.ocr.limits import current_limit_mb\n"
+            "import streams.review.service as review\n"
+            "from streams.services import run_service\n"
+            "review.serve = lambda *a, **k: print('LIMIT', current_limit_mb())\n"
+            "run_service('review', load_settings())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": os.getcwd(), "INKSTREAM_OCR__MEMORY_LIMIT_MB": "1536"})
+    assert "LIMIT 1536" in out.stdout, out.stderr[-2000:]
+    import inspect
+
+    import streams.review.service as review
+
+    assert "apply_memory_limit" not in inspect.getsource(review.serve)
