@@ -83,7 +83,9 @@ def test_api_keys_file(creations, tmp_path, base_settings):
 def test_generated_s3_credentials(creations, tmp_path, base_settings, monkeypatch):
     from inkstream.fail_closed import provision_s3_credentials
 
-    assert provision_s3_credentials(base_settings.model_copy(update={"data_dir": tmp_path}), fresh=True)
+    # No pair configured (the test run's environment carries the stack's own, when it has one).
+    unset = base_settings.s3.model_copy(update={"access_key": None, "secret_key": None})
+    assert provision_s3_credentials(base_settings.model_copy(update={"data_dir": tmp_path, "s3": unset}), fresh=True)
     _all_private(creations, tmp_path, "conf/s3-credentials.json")
 
 
