@@ -4,6 +4,7 @@ on the same topics (what two hosts would run)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -74,6 +75,14 @@ def _dispatch(settings, envelope_id: str, doc_id: str) -> None:
     pub.close()
 
 
+def _until_seen(inst: Instance, envelope_id: str, timeout: float = 20.0) -> None:
+    """The dispatcher's record reaches the instance (a catch-up right after the commit may
+    end before a loaded broker serves it)."""
+    deadline = time.monotonic() + timeout
+    while inst.book.get(envelope_id) is None and time.monotonic() < deadline:
+        inst.reader.catch_up(timeout_s=5)
+
+
 def _last_states(settings) -> dict[str, dict]:
     return {key: value for key, value in _read_all(settings, "esign.envelopes")}
 
@@ -86,6 +95,7 @@ def test_a_webhook_redelivered_to_another_instance_produces_one_event(instances)
     settings, start = instances
     a, b = start(), start()  # both started before the envelope exists
     _dispatch(settings, "env-i1", "doc-i1")
+    _until_seen(a, "env-i1")
     sent, done = _docusign("sent", "env-i1", NOW - 10), _docusign("completed", "env-i1", NOW)
     assert a.post(sent).json() == {"status": "produced"}
     assert a.post(done).json() == {"status": "produced"}
@@ -101,6 +111,7 @@ def test_out_of_order_delivery_across_instances_keeps_the_terminal_state(instanc
     settings, start = instances
     a, b = start(), start()
     _dispatch(settings, "env-i2", "doc-i2")
+    _until_seen(a, "env-i2")
     assert a.post(_docusign("completed", "env-i2", NOW)).json() == {"status": "produced"}
     # An older "delivered" reaches the other instance after the completion.
     assert b.post(_docusign("delivered", "env-i2", NOW - 30)).json() == {"status": "produced"}
@@ -112,7 +123,7 @@ def test_concurrent_writes_from_two_instances_are_merged_back_into_the_topic(ins
     settings, start = instances
     a, b = start(), start()
     _dispatch(settings, "env-i3", "doc-i3")
-    b.reader.catch_up()
+    _until_seen(b, "env-i3")
     assert b.book.get("env-i3")["status"] == "created"
     # B's catch-up before its check runs just before A's completion commits: B decides from
     # a state without it (the race two hosts really have), then reads its own write back.
@@ -133,7 +144,7 @@ def test_the_same_delivery_racing_on_two_instances_carries_one_event_id(instance
     settings, start = instances
     a, b = start(), start()
     _dispatch(settings, "env-i4", "doc-i4")
-    b.reader.catch_up()
+    _until_seen(b, "env-i4")
     assert b.book.get("env-i4")["status"] == "created"
     b.skip_refreshes = 1  # both instances check before either has committed
     done = _docusign("completed", "env-i4", NOW)
