@@ -8,19 +8,37 @@ lost, and ``audit verify`` must pass.
 Needs the local stack (`inkstream up`). Uses its own topic prefix and data directory, so it
 never touches the demo's data. Restarting the broker disturbs anything else using it:
 ``--no-broker-restart`` skips that step. Exits 1 when anything was lost or duplicated.
+
+``--hosts 2`` runs two "hosts" on this machine (issue 13): two data dirs, two process
+trees (a Supervisor each, instance ids host-a and host-b, their own ports), sharing only
+Kafka, S3 and the key service (wrapped document keys and erasures in the compacted key
+topic, ``crypto.key_store: kafka``; the KEK behind a Vault transit API, the fake of
+``tests/fakes/vault_transit.py`` served by the drill; admin state ``state.backend: kafka``).
+The audit sink (chDB, one process per directory) runs on host A only. Mid-run host B's
+whole process tree is killed -9; host A's members take its partitions over (same consumer
+groups, other instance ids); B starts again later (``--no-host-restart`` keeps it down).
+At the end a subject erasure made with host A's settings must reach host B's key store::
+
+    .venv/bin/python bench/drill.py --hosts 2 --docs 300
+
+No network namespace per host: the broker advertises 127.0.0.1, which a namespace with
+its own address cannot reach without rewiring the stack's listeners.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,69 +57,138 @@ BASE_PORT = 9600
 EXACTLY_ONCE = ("ocr", "extract", "map")  # transactional processors
 
 
+@dataclass
+class Host:
+    """One "host" of the drill: its data dir, settings and process tree."""
+    name: str
+    data_dir: Path
+    env: dict[str, str]
+    settings: object
+    sup: Supervisor
+    webhooks_port: int
+    killable: tuple[str, ...]
+    down_since: float | None = None
+
+
+def _host(name: str, index: int, data_dir: Path, prefix: str, shared_env: dict[str, str], *, audit: bool) -> Host:
+    """A host's settings and Supervisor: ports ``BASE_PORT + 100 * index`` onwards."""
+    base = BASE_PORT + 100 * index
+    webhooks_port, query_port = base + 90, base + 91
+    env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
+           "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(webhooks_port), "INKSTREAM_AUDIT__QUERY_PORT": str(query_port),
+           **shared_env}
+    if shared_env:
+        env["INKSTREAM_INSTANCE__ID"] = name
+    saved = {var: os.environ.get(var) for var in env}
+    os.environ.update(env)  # load_settings reads the env: the host's settings, as its processes see them
+    try:
+        settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
+                                 esign={"webhooks_port": webhooks_port}, audit={"query_port": query_port})
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+    killable = KILLABLE if audit else tuple(k for k in KILLABLE if k != "audit")
+    sup = Supervisor(data_dir / "logs", env=env)
+    for i, proc in enumerate(KILLABLE[:-1]):  # 10 ports each: a processor may run one worker per core
+        if proc in killable:
+            sup.add(proc, ["run", proc, "--metrics-port", str(base + 10 * i)], port=base + 10 * i)
+    sup.add("webhooks", ["run", "webhooks", "--port", str(webhooks_port)], port=webhooks_port)
+    return Host(name, data_dir, env, settings, sup, webhooks_port, killable)
+
+
 def main() -> int:
     args = _args()
+    if args.observe_erasure:
+        return _observe_erasure(args.observe_erasure)
     rng = random.Random(args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="inkstream-drill-"))
     prefix = f"drill{uuid.uuid4().hex[:8]}."
-    webhooks_port, query_port = BASE_PORT + 90, BASE_PORT + 91
     # As the demo: development secrets, CRM dry run, simulated e-sign; the stack's S3 pair.
     from inkstream.demo import DEMO_MODES
     from inkstream.fail_closed import stack_s3_env
 
     os.environ.update({**DEMO_MODES, **stack_s3_env(load_settings())})
-    env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
-           "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(webhooks_port), "INKSTREAM_AUDIT__QUERY_PORT": str(query_port)}
-    settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
-                             esign={"webhooks_port": webhooks_port}, audit={"query_port": query_port})
+    with contextlib.ExitStack() as stack:
+        if args.hosts == 1:
+            hosts = [_host("host", 0, data_dir, prefix, {}, audit=True)]
+        else:
+            vault = stack.enter_context(_key_service())
+            shared = {"INKSTREAM_CRYPTO__KEY_STORE": "kafka", "INKSTREAM_CRYPTO__KMS": "vault",
+                      "INKSTREAM_CRYPTO__VAULT_URL": vault.url, "INKSTREAM_CRYPTO__VAULT_TOKEN": vault.token,
+                      "INKSTREAM_STATE__BACKEND": "kafka"}
+            hosts = [_host(f"host-{chr(97 + i)}", i, data_dir / f"host-{chr(97 + i)}", prefix, shared, audit=i == 0)
+                     for i in range(args.hosts)]
+            os.environ.update(hosts[0].env)  # this process is a client on host A (capture, review, e-sign)
+        return _drill(args, rng, hosts, data_dir, stack)
+
+
+def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: contextlib.ExitStack) -> int:
     from ops.stack.topics import ensure_topics
     from schemas.codec import Codec
     from streams.review.follower import KafkaPublisher
 
+    home = hosts[0]  # runs the audit sink; this process ingests, reviews and signs as a client of it
+    settings = home.settings
     ensure_topics(settings)
     codec = Codec.from_settings(settings)
     labels = json.loads((SAMPLES / "labels.json").read_text())
-    sup = Supervisor(data_dir / "logs", env=env)
-    for i, name in enumerate(KILLABLE[:-1]):  # 10 ports each: a processor may run one worker per core
-        sup.add(name, ["run", name, "--metrics-port", str(BASE_PORT + 10 * i)], port=BASE_PORT + 10 * i)
-    sup.add("webhooks", ["run", "webhooks", "--port", str(webhooks_port)], port=webhooks_port)
     kills: Counter[str] = Counter()
-    broker_restarts = 0
+    broker_restarts = host_kills = host_restarts = 0
+    victim_host = hosts[-1] if len(hosts) > 1 else None
     started = time.monotonic()
-    with sup:
-        sup.start_all()
-        sup.wait_healthy(timeout=240)
-        tracker = Tracker(settings, codec, since_ms=0)
-        names = _ingest(settings, args.docs)
-        print(f"ingested {len(names)} documents in {time.monotonic() - started:.0f}s; drilling…", flush=True)
-        publisher = KafkaPublisher(settings, codec)
-        reviewed, signed = set(), set()
-        next_kill = time.monotonic() + args.kill_every * rng.uniform(0.3, 1.0)
-        deadline = time.monotonic() + args.timeout
-        while time.monotonic() < deadline:
-            tracker.poll(1.0)
-            finished = 0
-            for doc_id, name in names.items():
-                view = tracker.view(doc_id)
-                if view.decision == "review" and doc_id not in reviewed:
-                    approve_with_labels(publisher, view.latest_fields, labels[name]["fields"], reviewer="drill")
-                    reviewed.add(doc_id)
-                if view.envelopes and doc_id not in signed and sup.healthy("webhooks"):
-                    if not sign_envelope(settings, doc_id, next(iter(view.envelopes)), port=webhooks_port):
-                        signed.add(doc_id)  # refused (gateway or broker down): sent again later
-                finished += _finished(view)
-            if finished == len(names):
-                break
-            if time.monotonic() >= next_kill:
-                victim = rng.choice(KILLABLE)
-                sup.restart(victim)
-                kills[victim] += 1
-                next_kill = time.monotonic() + args.kill_every * rng.uniform(0.5, 1.5)
-            if args.broker_restart and not broker_restarts and finished >= len(names) * 0.4:
-                _restart_broker(settings)
-                broker_restarts += 1
-        elapsed = time.monotonic() - started
-        audit = _audit(settings, names)
+    for host in hosts:
+        stack.enter_context(host.sup)
+        host.sup.start_all()
+    for host in hosts:
+        host.sup.wait_healthy(timeout=240)
+    tracker = Tracker(settings, codec, since_ms=0)
+    names = _ingest(settings, args.docs)
+    print(f"ingested {len(names)} documents in {time.monotonic() - started:.0f}s; drilling…", flush=True)
+    publisher = KafkaPublisher(settings, codec)
+    reviewed, signed = set(), set()
+    next_kill = time.monotonic() + args.kill_every * rng.uniform(0.3, 1.0)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        tracker.poll(1.0)
+        finished = 0
+        gateways = [h for h in hosts if h.down_since is None and h.sup.healthy("webhooks")]
+        for doc_id, name in names.items():
+            view = tracker.view(doc_id)
+            if view.decision == "review" and doc_id not in reviewed:
+                approve_with_labels(publisher, view.latest_fields, labels[name]["fields"], reviewer="drill")
+                reviewed.add(doc_id)
+            if view.envelopes and doc_id not in signed and gateways:
+                port = rng.choice(gateways).webhooks_port if len(hosts) > 1 else home.webhooks_port
+                if not sign_envelope(settings, doc_id, next(iter(view.envelopes)), port=port):
+                    signed.add(doc_id)  # refused (gateway or broker down): sent again later
+            finished += _finished(view)
+        if finished == len(names):
+            break
+        if time.monotonic() >= next_kill:
+            up = [h for h in hosts if h.down_since is None]
+            host = rng.choice(up) if len(hosts) > 1 else home
+            victim = rng.choice(host.killable)
+            host.sup.restart(victim)
+            kills[f"{host.name}:{victim}" if len(hosts) > 1 else victim] += 1
+            next_kill = time.monotonic() + args.kill_every * rng.uniform(0.5, 1.5)
+        if victim_host is not None and not host_kills and finished >= len(names) * 0.2:
+            _kill_host(victim_host)
+            host_kills += 1
+        elif (victim_host is not None and victim_host.down_since is not None and args.host_restart
+              and time.monotonic() - victim_host.down_since >= args.host_down):
+            print(f"starting {victim_host.name} again…", flush=True)
+            victim_host.sup.start_all()
+            victim_host.down_since = None
+            host_restarts += 1
+        if args.broker_restart and not broker_restarts and finished >= len(names) * 0.4:
+            _restart_broker(settings)
+            broker_restarts += 1
+    elapsed = time.monotonic() - started
+    audit = _audit(settings, names)
+    erasure = _erasure_across_hosts(home, hosts[1], names, labels) if len(hosts) > 1 else None
     lost = [d for d in names if not _finished(tracker.view(d))]
     found = tracker.duplicates()
     # Kafka->Kafka hops are exactly-once: any duplicate there is a bug. Sinks with side
@@ -111,6 +198,10 @@ def main() -> int:
     redelivered = {k: n for k, n in found.items() if k not in duplicates}
     outcomes = Counter(tracker.view(d).decision for d in names)
     tracker.close()
+    if len(hosts) > 1:
+        print(f"hosts: {', '.join(h.name for h in hosts)} (instance ids), sharing Kafka, S3 and the key service; "
+              f"audit sink on {home.name}")
+        print(f"host kills (-9, whole process tree): {host_kills} ({victim_host.name}); restarted: {host_restarts}")
     print(f"documents: {len(names)} in {elapsed:.0f}s, outcomes {dict(outcomes)}")
     print(f"kills (-9): {sum(kills.values())} {dict(kills)}; broker restarts: {broker_restarts}")
     print(f"duplicates found: {sum(duplicates.values())} {duplicates} (exactly-once hops)")
@@ -120,8 +211,120 @@ def main() -> int:
           f"{audit.files} files)")
     for problem in audit.problems[:10]:
         print(f"  {problem}")
+    if erasure is not None:
+        print(f"erasure reached every host: {'yes' if erasure[0] else 'no'} ({erasure[1]})")
     print(f"logs and data: {data_dir}")
-    return 0 if audit.ok and not lost and not duplicates else 1
+    return 0 if audit.ok and not lost and not duplicates and (erasure is None or erasure[0]) else 1
+
+
+def _key_service():
+    """The key service both hosts reach over HTTP: a Vault transit API (the fake built from
+    Vault's published API, ``tests/fakes/vault_transit.py``; no Vault installs here)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fakes.vault_transit import FakeVault
+
+    return FakeVault(token=f"s.drill-{uuid.uuid4().hex}")
+
+
+def _kill_host(host: Host) -> None:
+    """SIGKILL every process of the host at once (each child leads its own process group:
+    its workers die with it), then reap them."""
+    print(f"killing {host.name}'s whole process tree (-9)…", flush=True)
+    alive = [c for c in host.sup.children.values() if c.alive]
+    for child in alive:
+        os.killpg(child.proc.pid, signal.SIGKILL)
+    for child in alive:
+        child.proc.wait(30)
+    host.down_since = time.monotonic()
+
+
+def _erasure_across_hosts(home: Host, other: Host, names: dict[str, str], labels: dict) -> tuple[bool, str]:
+    """Erase a data subject with ``home``'s settings (the ``inkstream subject erase`` logic)
+    while a process with ``other``'s settings (its own data dir) watches its key store;
+    the erasure reached it when its store reports the document erased and a record of the
+    document no longer decodes there (RecordErased)."""
+    import subprocess
+
+    from inkstream.admin_audit import record_admin_action
+    from schemas.sealing import document_keys
+    from connectors.objectstore.s3 import S3ObjectStore
+    from streams.audit.query import open_reader
+    from streams.privacy.commands import kafka_sender
+    from streams.privacy.erase import erase_subject
+
+    contract = next((d for d, n in names.items() if labels[n]["fields"].get("signer_email")), None)
+    if contract is None:
+        return False, "no document carries a signer e-mail"
+    email = labels[names[contract]]["fields"]["signer_email"]
+    watcher = subprocess.Popen([sys.executable, __file__, "--observe-erasure", contract], stdout=subprocess.PIPE,
+                               text=True, env={**os.environ, **other.env})
+    try:
+        ready = watcher.stdout.readline().strip()
+        if ready != "ready":
+            return False, f"{other.name}'s watcher did not start: {ready or watcher.wait(30)}"
+        settings = home.settings
+        send, flush = kafka_sender(settings)
+        started = time.monotonic()
+        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
+                               s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send, flush=flush,
+                               audit=lambda **kw: record_admin_action(settings, actor="drill", **kw), actor="drill",
+                               wait_s=60)
+        took = time.monotonic() - started
+        try:
+            seen = watcher.communicate(timeout=10)[0].strip()
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            return False, f"{other.name} still reads the document 10 s after the erasure ({took:.1f}s)"
+        detail = (f"{report.documents} document(s), {report.keys_destroyed} keys destroyed on {home.name} in "
+                  f"{took:.1f}s; {other.name}: {seen}")
+        return seen.startswith("erased") and report.documents > 0, detail
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+
+
+def _observe_erasure(doc_id: str) -> int:
+    """Run with another host's env: read one personal-data record of ``doc_id`` with that
+    host's key store, say ``ready``, wait until the store reports the document erased,
+    then check that the same record no longer decodes."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from inkstream.errors import RecordErased
+    from inkstream.kafka_config import client_config
+    from schemas.codec import Codec
+    from schemas.sealing import document_keys, key_id
+
+    settings = load_settings()
+    keys = document_keys(settings)
+    codec = Codec.from_settings(settings)
+    topic = settings.topics.name("fields.validated")
+    consumer = Consumer(client_config(settings, **{"group.id": f"drill-watch-{uuid.uuid4().hex}",
+                                                   "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
+    parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, 0) for p in parts])
+    raw, deadline = None, time.monotonic() + 60
+    while raw is None and time.monotonic() < deadline:
+        msg = consumer.poll(1.0)
+        if msg is not None and msg.error() is None and msg.value() and codec.decode(msg.value(), topic).get(
+                "doc_id") == doc_id:
+            raw = msg.value()
+    consumer.close()
+    if raw is None:
+        print(f"no {topic} record of the document", flush=True)
+        return 1
+    print("ready", flush=True)  # it decodes here: a key made on the other host, unwrapped here
+    started = time.monotonic()
+    while not keys.is_destroyed(key_id(doc_id)):
+        time.sleep(0.02)
+    seen = time.monotonic() - started
+    try:
+        codec.decode(raw, topic)
+    except RecordErased:
+        print(f"erased: key store saw it {seen:.2f}s after the watch began; its record raises RecordErased",
+              flush=True)
+        return 0
+    print("key store says erased but the record still decodes", flush=True)
+    return 1
 
 
 def _args():
@@ -131,6 +334,10 @@ def _args():
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-broker-restart", dest="broker_restart", action="store_false")
+    parser.add_argument("--hosts", type=int, choices=(1, 2), default=1, help="hosts sharing Kafka, S3, keys")
+    parser.add_argument("--host-down", type=float, default=30.0, help="seconds the killed host stays down")
+    parser.add_argument("--no-host-restart", dest="host_restart", action="store_false")
+    parser.add_argument("--observe-erasure", metavar="DOC_ID", help=argparse.SUPPRESS)  # the other host's watcher
     return parser.parse_args()
 
 
