@@ -138,6 +138,8 @@ def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: c
     kills: Counter[str] = Counter()
     broker_restarts = host_kills = host_restarts = 0
     victim_host = hosts[-1] if len(hosts) > 1 else None
+    groups: dict | None = {}  # the killed host's consumer groups, until the others hold them all
+    takeover, next_look = "not seen", 0.0
     started = time.monotonic()
     for host in hosts:
         stack.enter_context(host.sup)
@@ -175,9 +177,19 @@ def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: c
             kills[f"{host.name}:{victim}" if len(hosts) > 1 else victim] += 1
             next_kill = time.monotonic() + args.kill_every * rng.uniform(0.5, 1.5)
         if victim_host is not None and not host_kills and finished >= len(names) * 0.2:
+            groups = _groups_of(settings, victim_host.name)
             _kill_host(victim_host)
             host_kills += 1
-        elif (victim_host is not None and victim_host.down_since is not None and args.host_restart
+        if groups and victim_host.down_since is not None and time.monotonic() >= next_look:
+            next_look = time.monotonic() + 2
+            owners = _groups_of(settings, None)
+            if owners is not None and all(owners.get(g) and victim_host.name not in owners[g] for g in groups):
+                takeover = (f"{'+'.join(sorted({o for g in groups for o in owners[g]}))} held every partition of "
+                            f"{victim_host.name}'s {len(groups)} consumer groups "
+                            f"{time.monotonic() - victim_host.down_since:.0f}s after the kill")
+                print(takeover, flush=True)
+                groups = {}
+        if (victim_host is not None and victim_host.down_since is not None and args.host_restart
               and time.monotonic() - victim_host.down_since >= args.host_down):
             print(f"starting {victim_host.name} again…", flush=True)
             victim_host.sup.start_all()
@@ -204,7 +216,8 @@ def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: c
     if len(hosts) > 1:
         print(f"hosts: {', '.join(h.name for h in hosts)} (instance ids), sharing Kafka, S3 and the key service; "
               f"audit sink on {home.name}")
-        print(f"host kills (-9, whole process tree): {host_kills} ({victim_host.name}); restarted: {host_restarts}")
+        print(f"host kills (-9, whole process tree): {host_kills} ({victim_host.name}); restarted: {host_restarts}; "
+              f"takeover: {takeover}")
     print(f"documents: {len(names)} in {elapsed:.0f}s, outcomes {dict(outcomes)}")
     print(f"kills (-9): {sum(kills.values())} {dict(kills)}; broker restarts: {broker_restarts}")
     print(f"duplicates found: {sum(duplicates.values())} {duplicates} (exactly-once hops)")
@@ -239,6 +252,42 @@ def _kill_host(host: Host) -> None:
     for child in alive:
         child.proc.wait(30)
     host.down_since = time.monotonic()
+
+
+_ADMIN: list = []
+
+
+def _groups_of(settings, host: str | None) -> dict[str, set[str]] | None:
+    """The pipeline's consumer groups -> the hosts (instance ids) of the members holding
+    partitions; with ``host``, only the groups where that host holds some. None when the
+    broker does not answer (it may be restarting)."""
+    from confluent_kafka.admin import AdminClient
+
+    from inkstream.kafka_config import client_config
+
+    if not _ADMIN:
+        _ADMIN.append(AdminClient(client_config(settings)))
+    admin = _ADMIN[0]
+    mine = f"{settings.topics.prefix}inkstream-"
+    try:
+        listed = admin.list_consumer_groups(request_timeout=5).result()
+        names = [g.group_id for g in listed.valid if g.group_id.startswith(mine)]
+        owners: dict[str, set[str]] = {}
+        for gid, future in admin.describe_consumer_groups(names, request_timeout=5).items() if names else ():
+            # group.instance.id is <prefix>inkstream-<processor>-<instance>-<index> (streams/runtime/loop.py)
+            owners[gid] = {_instance_of(m.group_instance_id or m.client_id or "", gid) for m in future.result().members
+                           if m.assignment and m.assignment.topic_partitions}
+    except Exception:  # noqa: BLE001 - KafkaException while the broker is away
+        return None
+    if host is None:
+        return owners
+    return {g: o for g, o in owners.items() if host in o}
+
+
+def _instance_of(member: str, group: str) -> str:
+    """``host-b`` from ``<group>-host-b-0`` (the index after the last dash)."""
+    rest = member[len(group) + 1:] if member.startswith(group + "-") else member
+    return rest.rsplit("-", 1)[0]
 
 
 def _erasure_across_hosts(home: Host, other: Host, names: dict[str, str], labels: dict) -> tuple[bool, str]:
@@ -357,7 +406,8 @@ def _args():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-broker-restart", dest="broker_restart", action="store_false")
     parser.add_argument("--hosts", type=int, choices=(1, 2), default=1, help="hosts sharing Kafka, S3, keys")
-    parser.add_argument("--host-down", type=float, default=30.0, help="seconds the killed host stays down")
+    parser.add_argument("--host-down", type=float, default=60.0,
+                        help="seconds the killed host stays down (past the 45 s session timeout: the other takes over)")
     parser.add_argument("--no-host-restart", dest="host_restart", action="store_false")
     parser.add_argument("--observe-erasure", metavar="DOC_ID", help=argparse.SUPPRESS)  # the other host's watcher
     return parser.parse_args()
