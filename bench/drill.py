@@ -291,18 +291,11 @@ def _instance_of(member: str, group: str) -> str:
 
 
 def _erasure_across_hosts(home: Host, other: Host, names: dict[str, str], labels: dict) -> tuple[bool, str]:
-    """Erase a data subject with ``home``'s settings (the ``inkstream subject erase`` logic)
-    while a process with ``other``'s settings (its own data dir) watches its key store;
-    the erasure reached it when its store reports the document erased and a record of the
-    document no longer decodes there (RecordErased)."""
+    """``inkstream subject erase EMAIL`` run with ``home``'s settings while a process with
+    ``other``'s settings (its own data dir) watches its key store; the erasure reached it
+    when that store reports the document erased and a record of the document no longer
+    decodes there (RecordErased), within seconds of the erasure record's time."""
     import subprocess
-
-    from inkstream.admin_audit import record_admin_action
-    from connectors.objectstore.s3 import S3ObjectStore
-    from schemas.sealing import document_keys, key_id
-    from streams.audit.query import open_reader
-    from streams.privacy.commands import kafka_sender
-    from streams.privacy.erase import erase_subject
 
     contract = next((d for d, n in names.items() if labels[n]["fields"].get("signer_email")), None)
     if contract is None:
@@ -314,46 +307,30 @@ def _erasure_across_hosts(home: Host, other: Host, names: dict[str, str], labels
         ready = watcher.stdout.readline().strip()
         if ready != "ready":
             return False, f"{other.name}'s watcher did not start: {ready or watcher.wait(30)}"
-        settings = home.settings
-        send, flush = kafka_sender(settings)
-        keys = _Timed(document_keys(settings), key_id(contract))
         started = time.monotonic()
-        report = erase_subject(email, reader=open_reader(settings), keys=keys,
-                               s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send, flush=flush,
-                               audit=lambda **kw: record_admin_action(settings, actor="drill", **kw), actor="drill",
-                               wait_s=60)
+        erase = subprocess.run([sys.executable, "-m", "inkstream", "subject", "erase", email, "--yes", "--json",
+                                "--wait", "60"], capture_output=True, text=True, env={**os.environ, **home.env},
+                               timeout=300)
         took = time.monotonic() - started
+        if erase.returncode not in (0, 3):  # 3: not yet applied by the audit sink (still on its topic)
+            return False, f"subject erase on {home.name} failed ({erase.returncode}): {erase.stderr.strip()[-300:]}"
+        report = json.loads(erase.stdout)
         try:
-            seen = watcher.communicate(timeout=10)[0].split()
+            seen = watcher.communicate(timeout=10)[0].strip()
         except subprocess.TimeoutExpired:
             watcher.kill()
             return False, f"{other.name} still reads the document 10 s after the erasure ({took:.1f}s)"
-        if len(seen) != 2 or seen[1] != "RecordErased" or keys.at is None:
-            return False, f"{other.name}: {' '.join(seen) or 'no answer'}"
-        lag = max(0.0, float(seen[0]) - keys.at)
-        return report.documents > 0 and lag < 10, (
-            f"{report.documents} document(s) erased on {home.name}, {report.keys_destroyed} keys destroyed, "
-            f"{report.applied} applied by the audit sink, in {took:.1f}s; {other.name}'s key store saw the erasure "
-            f"{lag:.2f}s after {home.name} destroyed the key, and the record raises RecordErased there")
+        lag = seen.split()[0] if seen.endswith("RecordErased") else None
+        detail = (f"subject erase on {home.name}: {report['documents']} document(s), {report['keys_destroyed']} "
+                  f"keys destroyed, {report['applied_by_audit_sink']} applied by the audit sink, {took:.1f}s; ")
+        if lag is None:
+            return False, detail + f"{other.name}: {seen or 'no answer'}"
+        return report["keys_destroyed"] > 0 and float(lag) < 10, detail + (
+            f"{other.name}'s key store saw it {lag}s after the erasure record was written; the record raises "
+            "RecordErased there")
     finally:
         if watcher.poll() is None:
             watcher.kill()
-
-
-class _Timed:
-    """A key store that notes when one document's key was destroyed (wall clock)."""
-
-    def __init__(self, keys, kid: str) -> None:
-        self.keys, self.kid, self.at = keys, kid, None
-
-    def destroy(self, kid: str) -> bool:
-        existed = self.keys.destroy(kid)
-        if kid == self.kid:
-            self.at = time.time()
-        return existed
-
-    def __getattr__(self, name: str):
-        return getattr(self.keys, name)
 
 
 def _observe_erasure(doc_id: str) -> int:
@@ -389,13 +366,38 @@ def _observe_erasure(doc_id: str) -> int:
     while not keys.is_destroyed(key_id(doc_id)):
         time.sleep(0.02)
     seen = time.time()
+    lag = seen - _erased_at(settings, key_id(doc_id))
     try:
         codec.decode(raw, topic)
     except RecordErased:
-        print(f"{seen:.3f} RecordErased", flush=True)
+        print(f"{lag:.2f} RecordErased", flush=True)
         return 0
-    print(f"{seen:.3f} still-decodes", flush=True)
+    print(f"{lag:.2f} still-decodes", flush=True)
     return 1
+
+
+def _erased_at(settings, kid: str) -> float:
+    """When the erasure record of key id ``kid`` was written to the key topic (its broker
+    timestamp, seconds)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from inkstream.kafka_config import client_config
+
+    topic = settings.topics.name(settings.crypto.key_topic)
+    consumer = Consumer(client_config(settings, **{"group.id": f"drill-watch-{uuid.uuid4().hex}",
+                                                   "enable.auto.commit": False}))
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    at, deadline = None, time.monotonic() + 30
+    try:
+        while at is None and time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is not None and msg.error() is None and msg.key() == kid.encode() and b'"erased"' in msg.value():
+                at = msg.timestamp()[1] / 1000
+    finally:
+        consumer.close()
+    if at is None:
+        raise SystemExit(f"no erasure record of {kid} on {topic}")
+    return at
 
 
 def _args():
