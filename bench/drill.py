@@ -110,7 +110,8 @@ def main() -> int:
     from inkstream.demo import DEMO_MODES
     from inkstream.fail_closed import stack_s3_env
 
-    os.environ.update({**DEMO_MODES, **stack_s3_env(load_settings())})
+    stack_settings = load_settings()  # the stack's own data dir (the broker's pid and logs), before any host's env
+    os.environ.update({**DEMO_MODES, **stack_s3_env(stack_settings)})
     with contextlib.ExitStack() as stack:
         if args.hosts == 1:
             hosts = [_host("host", 0, data_dir, prefix, {}, audit=True)]
@@ -122,10 +123,11 @@ def main() -> int:
             hosts = [_host(f"host-{chr(97 + i)}", i, data_dir / f"host-{chr(97 + i)}", prefix, shared, audit=i == 0)
                      for i in range(args.hosts)]
             os.environ.update(hosts[0].env)  # this process is a client on host A (capture, review, e-sign)
-        return _drill(args, rng, hosts, data_dir, stack)
+        return _drill(args, rng, hosts, data_dir, stack, stack_settings)
 
 
-def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: contextlib.ExitStack) -> int:
+def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: contextlib.ExitStack,
+           stack_settings) -> int:
     from ops.stack.topics import ensure_topics
     from schemas.codec import Codec
     from streams.review.follower import KafkaPublisher
@@ -196,7 +198,7 @@ def _drill(args, rng: random.Random, hosts: list[Host], data_dir: Path, stack: c
             victim_host.down_since = None
             host_restarts += 1
         if args.broker_restart and not broker_restarts and finished >= len(names) * 0.4:
-            _restart_broker(settings)
+            _restart_broker(stack_settings)
             broker_restarts += 1
     elapsed = time.monotonic() - started
     audit = _audit(settings, names)
@@ -448,12 +450,12 @@ def _finished(view) -> bool:
     return "request_signature" not in ops or "update_signature_status" in ops
 
 
-def _restart_broker(settings) -> None:
-    """Stop the local broker gracefully and start it again (same data)."""
+def _restart_broker(stack_settings) -> None:
+    """Stop the local broker gracefully and start it again (same data). ``stack_settings``:
+    the stack's own (its data dir holds the broker's pid and logs), not a drill host's."""
     from ops.stack import kafka, process
     from ops.stack.layout import Layout
 
-    stack_settings = load_settings()  # the stack's own data dir holds the broker's pid and logs
     layout = Layout.of(stack_settings)
     print("restarting the broker…", flush=True)
     process.stop(kafka.managed(layout), timeout=60)
