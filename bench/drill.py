@@ -311,12 +311,20 @@ def _erasure_across_hosts(home: Host, other: Host, names: dict[str, str], labels
         if ready != "ready":
             return False, f"{other.name}'s watcher did not start: {ready or watcher.wait(30)}"
         started = time.monotonic()
-        erase = subprocess.run([sys.executable, "-m", "inkstream", "subject", "erase", email, "--yes", "--json",
-                                "--wait", "60"], capture_output=True, text=True, env={**os.environ, **home.env},
-                               timeout=300)
+        refused = []
+        for _ in range(3):  # idempotent; exit 1 when it found no reader (the sink's endpoint) this time
+            erase = subprocess.run([sys.executable, "-m", "inkstream", "subject", "erase", email, "--yes", "--json",
+                                    "--wait", "60"], capture_output=True, text=True, env={**os.environ, **home.env},
+                                   timeout=300)
+            if erase.returncode in (0, 3):  # 3: not yet applied by the audit sink (still on its topic)
+                break
+            refused.append(erase.stderr.strip().splitlines()[-1][-200:] if erase.stderr.strip() else "no message")
+            time.sleep(5)
         took = time.monotonic() - started
-        if erase.returncode not in (0, 3):  # 3: not yet applied by the audit sink (still on its topic)
-            return False, f"subject erase on {home.name} failed ({erase.returncode}): {erase.stderr.strip()[-300:]}"
+        if erase.returncode not in (0, 3):
+            return False, f"subject erase on {home.name} failed ({erase.returncode}) 3 times: {refused[-1]}"
+        if refused:
+            print(f"subject erase refused {len(refused)} time(s) before it ran: {refused[0]}", flush=True)
         report = json.loads(erase.stdout)
         try:
             seen = watcher.communicate(timeout=10)[0].strip()
