@@ -66,7 +66,14 @@ def install_log_redaction() -> None:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format string: logging reports it later, unredacted args dropped
             message = str(record.msg)
-        record.msg, record.args = redact(message), None
+            record.args = None
+        if isinstance(record.args, tuple) and record.args and isinstance(record.msg, str):
+            # Formatters that read the arguments themselves (uvicorn's access log unpacks
+            # the five of a request line) keep them, each redacted.
+            record.msg = redact(record.msg)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        else:
+            record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         if record.stack_info:

@@ -404,7 +404,9 @@ def codec_for(settings: Any) -> Codec:
     key store (building a codec parses every schema: not something to do per record)."""
     c = settings.crypto
     key = (settings.kafka.schema_registry_url, settings.registry.enabled and settings.registry.url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
-           str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records)
+           str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records,
+           # the shared key service: same data dir, other store (files vs the key topic, local vs Vault)
+           c.key_store, c.kms, c.vault_url, settings.kafka.bootstrap, settings.topics.name(c.key_topic))
     with _default_lock:
         codec = _by_settings.get(key)
         if codec is None:

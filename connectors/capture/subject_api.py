@@ -118,13 +118,13 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
 
     def run_erase(email: str, audit, actor: str) -> dict:
         from connectors.objectstore.s3 import S3ObjectStore
-        from inkstream.crypto import DocumentKeys
+        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from streams.audit.query import open_reader
         from streams.privacy.commands import kafka_sender
         from streams.privacy.erase import erase_subject
 
         send, flush = kafka_sender(settings)
-        report = erase_subject(email, reader=open_reader(settings), keys=DocumentKeys.from_settings(settings),
+        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
                                s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
                                flush=flush, audit=audit, actor=actor)
         return report.to_dict()

@@ -27,6 +27,7 @@ from streams.runtime import Processor
 __all__ = ["factory", "audit_topics"]
 
 log = logging.getLogger("inkstream.audit")
+_endpoints: list[QueryServer] = []  # this process's query endpoint
 
 def audit_topics(settings: Settings) -> tuple[str, ...]:
     """Every logical topic the stack creates (``ops.stack.topics.planned_topics``: the
@@ -45,8 +46,11 @@ def factory(settings: Settings) -> Processor:
     store = connect(settings)  # fails here, clearly, if another process holds chDB
     _apply_retention(settings, store)
     registry = CollectorRegistry()
+    while _endpoints:  # started again in this process (a fatal Kafka error): the old endpoint holds the port
+        _endpoints.pop().stop()
     try:
         server = QueryServer(store, settings, registry).start()
+        _endpoints.append(server)
     except OSError as exc:
         raise ConfigError(f"audit query endpoint cannot bind {settings.audit.query_host}:{settings.audit.query_port} "
                           f"({exc.strerror}); set INKSTREAM_AUDIT__QUERY_PORT to a free port, or 0 for any") from exc

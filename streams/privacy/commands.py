@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
 
         from connectors.objectstore.s3 import S3ObjectStore
         from inkstream.admin_audit import AdminAuditError
-        from inkstream.crypto import DocumentKeys
+        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from inkstream.errors import InkstreamError
         from streams.audit.query import QueryClient
         from streams.privacy.erase import erase_subject
@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
         try:
             send, flush = kafka_sender(settings)
-            report = erase_subject(email, reader=reader, keys=DocumentKeys.from_settings(settings),
+            report = erase_subject(email, reader=reader, keys=document_keys(settings),
                                    s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
                                    flush=flush, audit=audit, actor=actor, wait_s=wait_s)
         except (InkstreamError, AdminAuditError, ValueError) as exc:

@@ -123,3 +123,18 @@ def test_the_log_hook_covers_loggers_created_by_third_parties(log_lines):
     uv.warning('127.0.0.1:5000 - "GET /v1/status?email=tom.obrien@globex.com HTTP/1.1" 404')
     uv.removeHandler(handler)
     assert "tom.obrien@globex.com" not in stream.getvalue() and "email=<email>" in stream.getvalue()
+
+
+def test_uvicorns_access_formatter_still_formats_a_redacted_request_line(log_lines):
+    from uvicorn.logging import AccessFormatter
+
+    _, stream = log_lines
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    uv = logging.getLogger("uvicorn.access.redact-format-test")
+    uv.setLevel(logging.INFO)
+    uv.addHandler(handler)
+    uv.propagate = False
+    uv.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/v1/status?email=tom.obrien@globex.com", "1.1", 404)
+    uv.removeHandler(handler)
+    assert '127.0.0.1:5000 - "GET /v1/status?email=<email> HTTP/1.1" 404' in stream.getvalue()
