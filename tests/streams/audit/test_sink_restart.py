@@ -21,9 +21,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_sink_started_again_in_its_process_takes_its_fixed_query_port_back(tmp_path):
+def test_the_sink_started_again_in_its_process_takes_its_fixed_query_port_back(chdb_dir):
+    # chdb_dir (conftest): chDB opens one directory per process, shared by every audit test.
     port = _free_port()
-    settings = load_settings(data_dir=str(tmp_path), environment="development", audit={"query_port": port},
+    settings = load_settings(data_dir=chdb_dir, environment="development", audit={"query_port": port},
                              registry={"enabled": False})
     try:
         processor.factory(settings)
