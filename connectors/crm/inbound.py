@@ -354,44 +354,28 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
     seen: OrderedDict[str, None] = OrderedDict()  # eventIds already acted on (HubSpot retries)
     lazy: dict[str, Callable[[str, str], dict]] = {}
 
-    def start(deal_id: str, event_id: str) -> dict:
-        if starter is not None:
-            return starter(deal_id, event_id)
-        if "hubspot" not in lazy:
+    def live(crm: str, starter_class) -> Callable[[str, str], dict | None]:
+        """The CRM's starter over its configured connector and the object store, built on
+        first use (the gateway serves other routes without CRM credentials)."""
+        if crm not in lazy:
             import httpx
 
             from connectors.crm.factory import build_connector
             from connectors.objectstore import open_store
             client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["hubspot"] = HubSpotStarter(_live(build_connector, settings, "hubspot", client),
-                                             open_store(settings), esign_provider=settings.crm.esign_provider)
-        return lazy["hubspot"](deal_id, event_id)
+            lazy[crm] = starter_class(_live(build_connector, settings, crm, client),
+                                      open_store(settings), esign_provider=settings.crm.esign_provider)
+        return lazy[crm]
+
+    def start(deal_id: str, event_id: str) -> dict:
+        return (starter if starter is not None else live("hubspot", HubSpotStarter))(deal_id, event_id)
 
     def start_zoho(deal_id: str, notification_id: str) -> dict | None:
-        if zoho_starter is not None:
-            return zoho_starter(deal_id, notification_id)
-        if "zoho" not in lazy:
-            import httpx
-
-            from connectors.crm.factory import build_connector
-            from connectors.objectstore import open_store
-            client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["zoho"] = ZohoStarter(_live(build_connector, settings, "zoho", client),
-                                       open_store(settings), esign_provider=settings.crm.esign_provider)
-        return lazy["zoho"](deal_id, notification_id)
+        return (zoho_starter if zoho_starter is not None else live("zoho", ZohoStarter))(deal_id, notification_id)
 
     def start_salesforce(opp_id: str, notification_id: str) -> dict | None:
-        if salesforce_starter is not None:
-            return salesforce_starter(opp_id, notification_id)
-        if "salesforce" not in lazy:
-            import httpx
-
-            from connectors.crm.factory import build_connector
-            from connectors.objectstore import open_store
-            client = httpx.Client(timeout=settings.crm.timeout_s)
-            lazy["salesforce"] = SalesforceStarter(_live(build_connector, settings, "salesforce", client),
-                                                   open_store(settings), esign_provider=settings.crm.esign_provider)
-        return lazy["salesforce"](opp_id, notification_id)
+        starter_ = salesforce_starter if salesforce_starter is not None else live("salesforce", SalesforceStarter)
+        return starter_(opp_id, notification_id)
 
     async def refuse(reason: str, status: int, request: Request, body: bytes, provider: str = "hubspot") -> Response:
         await run_in_threadpool(reject, provider, reason, body=body, path=request.url.path,
