@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # Go lives in /usr/local/go on the project's machines; the S3 server is built with it.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test unit up down status venv system-deps
+.PHONY: demo test unit lint types up down status venv system-deps
 
 demo: venv system-deps up
 	$(BIN)/inkstream demo
@@ -35,6 +35,14 @@ system-deps:
 # quarter of an hour; no `inkstream up`. Chromium still comes from system-deps.
 unit: venv system-deps
 	$(BIN)/pytest -m "not stack" $(PYTEST_ARGS)
+
+# Static checks, no stack and no Debian packages: ruff ([tool.ruff]) and mypy ([tool.mypy],
+# strict on inkstream/, schemas/, streams/runtime/), both configured in pyproject.toml.
+lint: venv
+	$(BIN)/ruff check .
+
+types: venv
+	$(BIN)/mypy
 
 # `up` only when the stack is not already healthy (a running stack is left alone).
 up: venv
