@@ -10,11 +10,17 @@ rest of the body is never read, so memory stays bounded by the limit plus one ch
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 __all__ = ["BodyLimit", "BodyTooLarge"]
 
-Scope = dict
+# ASGI's three types (the spec's names), as Starlette spells them.
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 OnRefuse = Callable[[Scope], Awaitable[None]]
 
 
@@ -25,25 +31,27 @@ class BodyTooLarge(Exception):
 class BodyLimit:
     """ASGI middleware: ``limit(scope)`` bytes per request (None = no body limit for it)."""
 
-    def __init__(self, app, *, limit: int | Callable[[Scope], int | None],
+    def __init__(self, app: ASGIApp, *, limit: int | Callable[[Scope], int | None],
                  on_refuse: OnRefuse | None = None) -> None:
         self.app = app
-        self._limit = limit if callable(limit) else (lambda _scope: limit)
+        self._limit: Callable[[Scope], int | None] = limit if callable(limit) else (lambda _scope: limit)
         self._on_refuse = on_refuse
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self._limit(scope) if scope["type"] == "http" else None
         if limit is None:
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            return await self._refuse(scope, send, limit)
+            await self._refuse(scope, send, limit)
+            return
 
         received = 0
         tripped = False
         started = False
 
-        async def counted_receive():
+        async def counted_receive() -> Message:
             nonlocal received, tripped
             if tripped:
                 raise BodyTooLarge(f"body over {limit} bytes")
@@ -55,7 +63,7 @@ class BodyLimit:
                     raise BodyTooLarge(f"body over {limit} bytes")
             return message
 
-        async def guarded_send(message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
             if tripped:  # the app answered its failed read: the 413 replaces that answer
                 return
@@ -71,7 +79,7 @@ class BodyLimit:
         if tripped and not started:
             await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope, send, limit: int) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         if self._on_refuse is not None:
             await self._on_refuse(scope)
         body = json.dumps({"error": "too_large", "reason": "too_large",
@@ -82,7 +90,7 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def _content_length(scope) -> int | None:
+def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             text = value.decode("latin-1").strip()

@@ -22,9 +22,13 @@ import json
 import logging
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inkstream.errors import ConfigError
 from inkstream.secure_files import create_private
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["LEGACY_S3", "s3_credentials", "s3_credentials_file", "provision_s3_credentials", "stack_s3_env",
            "shipped_secrets", "require_startable"]
@@ -40,11 +44,11 @@ _NO_S3 = {"webhooks", "passthrough"}
 _ESIGN = {"esign.dispatch", "esign.complete"}
 
 
-def s3_credentials_file(settings) -> Path:
+def s3_credentials_file(settings: Settings) -> Path:
     return Path(settings.data_dir).expanduser() / "conf" / "s3-credentials.json"
 
 
-def s3_credentials(settings) -> tuple[str, str]:
+def s3_credentials(settings: Settings) -> tuple[str, str]:
     """(access key, secret key): explicit settings, else the generated local pair, else the
     legacy fixed pair (refused outside development by ``require_startable``)."""
     s3 = settings.s3
@@ -62,7 +66,7 @@ def s3_credentials(settings) -> tuple[str, str]:
     return LEGACY_S3
 
 
-def provision_s3_credentials(settings, *, fresh: bool) -> bool:
+def provision_s3_credentials(settings: Settings, *, fresh: bool) -> bool:
     """Generate the local S3 server's credentials (0600) when the data directory is new
     (``fresh``) and none are configured. True when it wrote them."""
     s3 = settings.s3
@@ -77,7 +81,7 @@ def provision_s3_credentials(settings, *, fresh: bool) -> bool:
     return True
 
 
-def stack_s3_env(settings) -> dict[str, str]:
+def stack_s3_env(settings: Settings) -> dict[str, str]:
     """``INKSTREAM_S3__*`` for processes that get a data directory of their own but use this
     stack's S3 server (tests, benchmarks): its generated pair; {} when there is none."""
     s3 = settings.s3
@@ -99,7 +103,7 @@ def _shipped_esign() -> dict[str, set[str]]:
     }
 
 
-def shipped_secrets(settings, service: str) -> list[str]:
+def shipped_secrets(settings: Settings, service: str) -> list[str]:
     """The settings for which ``service`` would use a value shipped in this repository."""
     found: list[str] = []
     if service not in _NO_S3 and s3_credentials(settings) == LEGACY_S3:
@@ -118,7 +122,7 @@ def shipped_secrets(settings, service: str) -> list[str]:
     return found
 
 
-def _mode_problems(settings, service: str) -> list[str]:
+def _mode_problems(settings: Settings, service: str) -> list[str]:
     problems: list[str] = []
     if service == "crm" and settings.crm.dry_run is not True:
         from connectors.crm.factory import has_credentials
@@ -130,16 +134,16 @@ def _mode_problems(settings, service: str) -> list[str]:
                             f"or crm.dry_run: true to record what would be sent")
     if service in _ESIGN and settings.esign.provider != "simulated":
         from connectors.esign import provider_name
-        from connectors.esign.providers import has_credentials
+        from connectors.esign.providers import has_credentials as esign_has_credentials
 
         for name in sorted({provider_name(settings.esign.provider), provider_name(settings.crm.esign_provider)}):
-            if name != "simulated" and not has_credentials(settings, name):
+            if name != "simulated" and not esign_has_credentials(settings, name):
                 problems.append(f"the e-sign provider {name} has no credentials: set esign.{name}.* "
                                 f"(INKSTREAM_ESIGN__{name.upper()}__...), or esign.provider: simulated")
     return problems
 
 
-def require_startable(settings, service: str) -> None:
+def require_startable(settings: Settings, service: str) -> None:
     """ConfigError naming every setting to set, or nothing."""
     problems = _mode_problems(settings, service)
     shipped = shipped_secrets(settings, service)

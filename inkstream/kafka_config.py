@@ -9,12 +9,15 @@ Producer, Consumer and AdminClient the code builds takes its configuration from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["client_config"]
 
 
-def client_config(settings: Any, **extra: Any) -> dict[str, Any]:
+def client_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     """``bootstrap.servers`` + ``settings.kafka.client`` + the caller's own properties.
 
     The caller's properties (group.id, transactional.id, ...) win over ``client`` except

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 __all__ = ["install_log_redaction", "redact", "PLACEHOLDERS"]
 
 # Not inside a longer word/identifier: a uuid's or a digest's digits are not a number.
 _L, _R = r"(?<![\w@.+\-])", r"(?![\w@\-])"
-_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("<email>", re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)),
     # ISO 13616: country, 2 check digits, 11-30 alphanumerics, optionally in groups of 4.
     ("<iban>", re.compile(_L + r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?" + _R)),
@@ -42,7 +43,7 @@ def redact(text: str) -> str:
     return text
 
 
-def _keep_url_prefix(match: re.Match) -> str:
+def _keep_url_prefix(match: re.Match[str]) -> str:
     """``/status?email=a@b.c`` -> ``/status?email=<email>``: the URL around an address stays
     readable; an address that is all such characters goes whole."""
     local = match.group().split("@", 1)[0]
@@ -60,7 +61,7 @@ def install_log_redaction() -> None:
         return
     base = logging.getLogRecordFactory()
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
         try:
             message = record.getMessage()

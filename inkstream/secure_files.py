@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["create_private", "write_private", "read_or_create_private"]
@@ -46,7 +47,7 @@ def write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def read_or_create_private(path: Path, make: callable) -> bytes:
+def read_or_create_private(path: Path, make: Callable[[], bytes]) -> bytes:
     """The file's bytes; created 0600 with ``make()`` when absent (racing creators agree)."""
     path = Path(path)
     if not path.exists():

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from inkstream.errors import ConfigError
@@ -246,10 +247,10 @@ class CrmVendorSettings(_Section):
 
     def secret(self, name: str) -> str | None:
         """The secret ``name`` from the setting or its file; never logged."""
-        value = getattr(self, name)
+        value: SecretStr | None = getattr(self, name)
         if value is not None:
             return value.get_secret_value()
-        path = getattr(self, f"{name}_file")
+        path: Path | None = getattr(self, f"{name}_file")
         return path.read_text().strip() if path is not None else None
 
 
@@ -495,7 +496,12 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _YamlSource(settings_cls))
 
@@ -517,7 +523,7 @@ class _YamlSource(PydanticBaseSettingsSource):
             raise ConfigError(f"{path} must hold a mapping at the top level")
         return data
 
-    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__ sources
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused by __call__ sources
         return None, field_name, False
 
 

@@ -32,20 +32,27 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from inkstream.errors import ConnectorError
 from inkstream.kafka_config import client_config
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, KafkaError, Message, Producer
+
+    from inkstream.settings import Settings
 
 __all__ = ["SharedTable", "ensure_state_topic"]
 
 log = logging.getLogger(__name__)
 
-Merge = Callable[[dict | None, dict], dict]
+JsonObject = dict[str, Any]
+Merge = Callable[[JsonObject | None, JsonObject], JsonObject]
 
 
-def ensure_state_topic(settings, topic: str, *, partitions: int = 1) -> str:
+def ensure_state_topic(settings: Settings, topic: str, *, partitions: int = 1) -> str:
     """Create the (compacted) topic if it is missing; returns its physical name."""
     from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # re-exported from cimpl, not in admin's __all__
 
     name = settings.topics.name(topic)
     admin = AdminClient(client_config(settings))
@@ -65,31 +72,31 @@ class SharedTable:
     """``SharedTable(settings, "admin.state", prefix="apikey/").start()``; then ``get``,
     ``items``, ``put``, ``delete``. Thread-safe."""
 
-    def __init__(self, settings, topic: str, *, prefix: str, merge: Merge | None = None,
+    def __init__(self, settings: Settings, topic: str, *, prefix: str, merge: Merge | None = None,
                  max_staleness_s: float = 30.0, on_change: Callable[[str], None] | None = None) -> None:
         self._settings, self._logical, self._prefix = settings, topic, prefix
         self._merge = merge
         self._max_staleness = max_staleness_s
         self._on_change = on_change
-        self._items: dict[str, dict] = {}
+        self._items: dict[str, JsonObject] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fresh_at = 0.0
         self._partitions: list[int] = []
         self._applied: dict[int, int] = {}  # partition -> next offset the follower will apply
-        self._offsets = None  # a consumer for sync()'s end-offset look-ups
+        self._offsets: Consumer | None = None  # a consumer for sync()'s end-offset look-ups
         self._offsets_lock = threading.Lock()
-        self._producer = None
-        self._consumer = None
+        self._producer: Producer | None = None
+        self._consumer: Consumer | None = None
         self.topic = settings.topics.name(topic)
 
     # -- reads -------------------------------------------------------------------------
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str) -> JsonObject | None:
         with self._lock:
             return self._items.get(key)
 
-    def items(self) -> list[tuple[str, dict]]:
+    def items(self) -> list[tuple[str, JsonObject]]:
         with self._lock:
             return list(self._items.items())
 
@@ -102,11 +109,11 @@ class SharedTable:
         return time.monotonic() - self._fresh_at <= self._max_staleness
 
     # -- writes ------------------------------------------------------------------------
-    def put(self, key: str, value: dict) -> None:
+    def put(self, key: str, value: JsonObject) -> None:
         self._produce(key, json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
         self._apply(key, value)
 
-    def put_nowait(self, key: str, value: dict) -> None:
+    def put_nowait(self, key: str, value: JsonObject) -> None:
         """For informational values (last use): sent in the background, never waited for;
         a failure is logged, not raised."""
         from confluent_kafka import KafkaException
@@ -115,7 +122,7 @@ class SharedTable:
         if self._producer is None:
             return
 
-        def delivered(err, _msg) -> None:
+        def delivered(err: KafkaError | None, _msg: Message) -> None:
             if err is not None:
                 log.warning("shared table %s: %s%s not written: %s", self.topic, self._prefix, key, err)
         try:
@@ -134,7 +141,7 @@ class SharedTable:
 
         if self._producer is None:
             raise ConnectorError("the shared table is not started")
-        done: list = []
+        done: list[KafkaError | None] = []
         try:
             self._producer.produce(self.topic, key=(self._prefix + key).encode(), value=value,
                                    on_delivery=lambda err, _msg: done.append(err))
@@ -153,13 +160,13 @@ class SharedTable:
         ensure_state_topic(self._settings, self._logical)
         self._producer = Producer(client_config(self._settings, **{
             "enable.idempotence": True, "acks": "all", "linger.ms": 0}))
-        self._consumer = Consumer(client_config(self._settings, **{
+        self._consumer = consumer = Consumer(client_config(self._settings, **{
             "group.id": f"inkstream-state-{uuid.uuid4().hex[:12]}", "enable.auto.commit": False,
             "auto.offset.reset": "earliest", "fetch.wait.max.ms": 100}))
         deadline = time.monotonic() + timeout_s
-        partitions: dict = {}
+        partitions: dict[int, Any] = {}
         while not partitions and time.monotonic() < deadline:  # a topic created a moment ago
-            meta = self._consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
+            meta = consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
             partitions = meta.partitions if meta is not None and meta.error is None else {}
             if not partitions:
                 time.sleep(0.2)
@@ -167,8 +174,8 @@ class SharedTable:
             raise ConnectorError(f"shared state topic {self.topic} has no partitions")
         self._partitions = sorted(partitions)
         tps = [TopicPartition(self.topic, p, 0) for p in self._partitions]
-        self._consumer.assign(tps)
-        ends = {tp.partition: self._consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
+        consumer.assign(tps)
+        ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
         while any(self._position(p) < end for p, end in ends.items()):
             if time.monotonic() > deadline:
                 raise ConnectorError(f"could not read {self.topic} to its end in {timeout_s:.0f} s")
@@ -190,8 +197,9 @@ class SharedTable:
 
                 self._offsets = Consumer(client_config(self._settings, **{
                     "group.id": f"inkstream-state-{uuid.uuid4().hex[:12]}", "enable.auto.commit": False}))
+            offsets = self._offsets
             try:
-                ends = {p: self._offsets.get_watermark_offsets(TopicPartition(self.topic, p), timeout=timeout_s,
+                ends = {p: offsets.get_watermark_offsets(TopicPartition(self.topic, p), timeout=timeout_s,
                                                                cached=False)[1] for p in self._partitions}
             except KafkaException:
                 return False
@@ -215,8 +223,13 @@ class SharedTable:
     def _position(self, partition: int) -> int:
         from confluent_kafka import TopicPartition
 
-        offset = self._consumer.position([TopicPartition(self.topic, partition)])[0].offset
+        offset: int = self._follower().position([TopicPartition(self.topic, partition)])[0].offset
         return max(offset, 0)
+
+    def _follower(self) -> Consumer:
+        if self._consumer is None:
+            raise ConnectorError("the shared table is not started")
+        return self._consumer
 
     def _follow(self) -> None:
         last_check = 0.0
@@ -225,33 +238,36 @@ class SharedTable:
                 self._poll_once(0.2)
                 if time.monotonic() - last_check > 1.0:  # a quiet topic says nothing: ask the broker
                     last_check = time.monotonic()
-                    self._consumer.list_topics(self.topic, timeout=2)
+                    self._follower().list_topics(self.topic, timeout=2)
                     self._fresh_at = time.monotonic()
             except Exception:  # noqa: BLE001 - keep following; fresh() turns False meanwhile
                 log.exception("shared table %s: follower error", self.topic)
                 time.sleep(1.0)
 
     def _poll_once(self, timeout: float) -> None:
-        msg = self._consumer.poll(timeout)
+        msg = self._follower().poll(timeout)
         if msg is None or msg.error():
             return
         try:
             self._handle(msg)
         finally:
-            self._applied[msg.partition()] = msg.offset() + 1
+            partition, offset = msg.partition(), msg.offset()
+            if partition is not None and offset is not None:  # always set on a consumed record
+                self._applied[partition] = offset + 1
 
-    def _handle(self, msg) -> None:
-        key = msg.key().decode() if msg.key() else ""
+    def _handle(self, msg: Message) -> None:
+        raw_key, raw = msg.key(), msg.value()
+        key = raw_key.decode() if raw_key else ""
         if not key.startswith(self._prefix):
             return
         try:
-            value = json.loads(msg.value()) if msg.value() is not None else None
+            value = json.loads(raw) if raw is not None else None
         except ValueError:
             log.warning("shared table %s: unreadable value at %s/%s ignored", self.topic, msg.partition(), msg.offset())
             return
         self._apply(key[len(self._prefix):], value)
 
-    def _apply(self, key: str, value: dict | None) -> None:
+    def _apply(self, key: str, value: JsonObject | None) -> None:
         with self._lock:
             if value is None:
                 self._items.pop(key, None)

@@ -20,9 +20,15 @@ import ssl
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from inkstream.errors import ConfigError
+
+if TYPE_CHECKING:
+    from OpenSSL import SSL
+
+    from inkstream.settings import HttpSettings, Settings
 
 __all__ = ["MINIMUM_VERSION", "HTTPSServer", "ListenerTls", "capture_tls", "client_ca", "client_context",
            "http_server_context", "openssl_server_context", "server_context", "tls12_context",
@@ -33,9 +39,9 @@ _HANDSHAKE_TIMEOUT_S = 10.0
 MINIMUM_VERSION = ssl.TLSVersion.TLSv1_2
 
 
-def uvicorn_tls_options(http: Any) -> dict[str, Any]:
+def uvicorn_tls_options(http: HttpSettings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run``/``uvicorn.Config``: {} for plaintext."""
-    files = _tls_files(http.tls_cert, http.tls_key, require=getattr(http, "require_tls", False), section="http")
+    files = _tls_files(http.tls_cert, http.tls_key, require=http.require_tls, section="http")
     if files is None:
         return {}
     cert, key = files
@@ -43,7 +49,7 @@ def uvicorn_tls_options(http: Any) -> dict[str, Any]:
     return {"ssl_certfile": str(cert), "ssl_keyfile": str(key), "ssl_context_factory": tls12_context}
 
 
-def tls12_context(_config: Any, default_factory) -> ssl.SSLContext:
+def tls12_context(_config: Any, default_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
     """uvicorn's context (certificate loaded) with TLS 1.0/1.1 refused whatever the
     OpenSSL build's defaults are."""
     return _harden(default_factory())
@@ -58,7 +64,7 @@ class ListenerTls:
     required: bool
 
 
-def capture_tls(settings: Any) -> ListenerTls | None:
+def capture_tls(settings: Settings) -> ListenerTls | None:
     """TLS for the SMTP and FTP listeners, or None for plaintext. ``capture.tls_cert``/
     ``tls_key`` default to ``http``'s (one certificate for the host), ``capture.require_tls``
     to ``http.require_tls``; required without a certificate is a start-up error."""
@@ -77,14 +83,14 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     return _harden(ctx)
 
 
-def http_server_context(http: Any) -> ssl.SSLContext | None:
+def http_server_context(http: HttpSettings) -> ssl.SSLContext | None:
     """The context for a stdlib HTTP listener from ``http``'s certificate, or None for
     plaintext; ``require_tls`` without a certificate is a start-up error."""
-    files = _tls_files(http.tls_cert, http.tls_key, require=getattr(http, "require_tls", False), section="http")
+    files = _tls_files(http.tls_cert, http.tls_key, require=http.require_tls, section="http")
     return None if files is None else server_context(*files)
 
 
-def client_ca(http: Any) -> Path | None:
+def client_ca(http: HttpSettings) -> Path | None:
     """The CA a local client verifies our listeners against (``tls_ca``, else the
     certificate itself), or None when they serve plaintext."""
     if not http.tls_cert:
@@ -92,7 +98,7 @@ def client_ca(http: Any) -> Path | None:
     return Path(http.tls_ca or http.tls_cert)
 
 
-def client_context(http: Any) -> ssl.SSLContext | None:
+def client_context(http: HttpSettings) -> ssl.SSLContext | None:
     """A verifying client context (TLS 1.2 floor) for our own listeners, or None for plaintext."""
     ca = client_ca(http)
     if ca is None:
@@ -119,9 +125,10 @@ class HTTPSServer(ThreadingHTTPServer):
     def scheme(self) -> str:
         return "http" if self.context is None else "https"
 
-    def finish_request(self, request: socket.socket, client_address: Any) -> None:
-        if self.context is None:
-            return super().finish_request(request, client_address)
+    def finish_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        if self.context is None or not isinstance(request, socket.socket):  # a stream server: always a socket
+            super().finish_request(request, client_address)
+            return
         request.settimeout(_HANDSHAKE_TIMEOUT_S)
         try:
             tls = self.context.wrap_socket(request, server_side=True)
@@ -133,7 +140,7 @@ class HTTPSServer(ThreadingHTTPServer):
             tls.close()
 
 
-def openssl_server_context(cert: Path, key: Path):
+def openssl_server_context(cert: Path, key: Path) -> SSL.Context:
     """The same server context in pyOpenSSL, which pyftpdlib's FTPS handler needs."""
     from OpenSSL import SSL
 
@@ -155,7 +162,7 @@ def _harden(ctx: ssl.SSLContext) -> ssl.SSLContext:
 def _tls_files(cert: Path | None, key: Path | None, *, require: bool, section: str) -> tuple[Path, Path] | None:
     if bool(cert) != bool(key):
         raise ConfigError(f"{section}.tls_cert and {section}.tls_key go together (set both or neither)")
-    if not cert:
+    if not cert or not key:  # both unset (set apart was refused above)
         if require:
             raise ConfigError(f"require_tls is set but {section}.tls_cert/{section}.tls_key are not: "
                               "refusing to serve plaintext")
