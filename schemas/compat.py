@@ -19,6 +19,7 @@ t: a record written with the previous release cannot be read with the current sc
 
 from __future__ import annotations
 
+from typing import Any
 from inkstream.errors import IncompatibleSchema  # noqa: F401 - defined in the one error tree
 
 import io
@@ -40,26 +41,29 @@ def releases(topic: str, history_dir: Path = HISTORY_DIR) -> list[Path]:
     return sorted((history_dir / topic).glob("v*.avsc"), key=lambda p: int(p.stem[1:]))
 
 
-def latest_release(topic: str, history_dir: Path = HISTORY_DIR) -> dict | None:
+def latest_release(topic: str, history_dir: Path = HISTORY_DIR) -> dict[str, Any] | None:
     found = releases(topic, history_dir)
     return json.loads(found[-1].read_text()) if found else None
 
 
-def current(topic: str, schema_dir: Path = SCHEMA_DIR) -> dict:
-    return json.loads((schema_dir / f"{topic}.avsc").read_text())
+def current(topic: str, schema_dir: Path = SCHEMA_DIR) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((schema_dir / f"{topic}.avsc").read_text())
+    return schema
 
 
-def resolve(writer: dict, reader: dict, record: dict) -> dict:
+def resolve(writer: dict[str, Any], reader: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     """Write ``record`` with ``writer`` and read it back with ``reader`` (Avro resolution)."""
     writer_parsed = fastavro.parse_schema(_plain(writer))
     reader_parsed = fastavro.parse_schema(_plain(reader))
     buf = io.BytesIO()
     fastavro.schemaless_writer(buf, writer_parsed, record)
     buf.seek(0)
-    return fastavro.schemaless_reader(buf, writer_parsed, reader_parsed)
+    out = fastavro.schemaless_reader(buf, writer_parsed, reader_parsed)
+    assert isinstance(out, dict)  # a record schema reads back a record
+    return out
 
 
-def check_record(topic: str, previous: dict, new: dict, record: dict, *, written_with: str = "previous") -> dict:
+def check_record(topic: str, previous: dict[str, Any], new: dict[str, Any], record: dict[str, Any], *, written_with: str = "previous") -> dict[str, Any]:
     """Resolve ``record`` (valid for the schema named by ``written_with``) across the pair.
 
     Raises :class:`IncompatibleSchema` with the direction, fastavro's reason and the fix."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import functools
 import os
 from typing import Any, Callable
 
@@ -65,12 +66,14 @@ class _Nested:
         self.plan, self.depth = plan, depth
 
 
-def _branches(schema: Any) -> list:
+def _branches(schema: Any) -> list[Any]:
     return schema if isinstance(schema, list) else [schema]
 
 
 def _type_name(schema: Any) -> str:
-    return schema if isinstance(schema, str) else schema.get("type") if isinstance(schema, dict) else "union"
+    if isinstance(schema, str):
+        return schema
+    return str(schema.get("type")) if isinstance(schema, dict) else "union"
 
 
 def _leaf_depth(schema: Any, where: str) -> str:
@@ -109,7 +112,7 @@ def _compile(schema: Any, path: str, named: dict[str, Any]) -> tuple[Any, str] |
     return None
 
 
-def _record(schema: dict, path: str, named: dict[str, Any]) -> dict[str, Any]:
+def _record(schema: dict[str, Any], path: str, named: dict[str, Any]) -> dict[str, Any]:
     plan: dict[str, Any] = {}
     for field in schema["fields"]:
         where = f"{path}.{field['name']}" if path else field["name"]
@@ -126,18 +129,18 @@ def _record(schema: dict, path: str, named: dict[str, Any]) -> dict[str, Any]:
     return plan
 
 
-def compile_plan(schema: dict) -> "FieldPlan | None":
+def compile_plan(schema: dict[str, Any]) -> "FieldPlan | None":
     """The encryption plan of a record schema (JSON dict), None when nothing is tagged."""
     plan = _record(schema, "", {})
     return FieldPlan(schema["name"], plan) if plan else None
 
 
-def tagged_paths(schema: dict) -> list[str]:
+def tagged_paths(schema: dict[str, Any]) -> list[str]:
     """Paths of the tagged fields, e.g. ``pages[].lines[].text`` (for docs and tests)."""
     plan = compile_plan(schema)
     out: list[str] = []
 
-    def walk(p: dict) -> None:
+    def walk(p: dict[str, Any]) -> None:
         for node in p.values():
             out.append(node.path) if isinstance(node, _Leaf) else walk(node.plan)
     if plan:
@@ -167,7 +170,7 @@ class FieldPlan:
         return self._label + leaf.aad + b"\x00" + doc_id.encode()
 
     # -- encrypt ---------------------------------------------------------------------------
-    def encrypt(self, record: dict, key: bytes, doc_id: str) -> dict:
+    def encrypt(self, record: dict[str, Any], key: bytes, doc_id: str) -> dict[str, Any]:
         """A copy of ``record`` with every tagged value encrypted under ``key``."""
         aes = AESGCM(key)
 
@@ -184,7 +187,7 @@ class FieldPlan:
         return _apply(self.plan, record, seal, copy=True)
 
     # -- decrypt ---------------------------------------------------------------------------
-    def decrypt(self, record: dict, doc_id: str, key_for: Callable[[], bytes | None]) -> dict:
+    def decrypt(self, record: dict[str, Any], doc_id: str, key_for: Callable[[], bytes | None]) -> dict[str, Any]:
         """``record`` with its encrypted values opened (in place). ``key_for()`` gives the
         document's key, None once it was destroyed (values become ``ERASED``); it is only
         called when the record holds an encrypted value. Values in clear (written before
@@ -212,11 +215,11 @@ class FieldPlan:
 
         return _apply(self.plan, record, open_, copy=False)
 
-    def erase(self, record: dict) -> dict:
+    def erase(self, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` with ``ERASED`` in place of every personal value (in place)."""
         return _apply(self.plan, record, lambda value, leaf: None if value is None else ERASED, copy=False)
 
-    def has_encrypted_value(self, record: dict) -> bool:
+    def has_encrypted_value(self, record: dict[str, Any]) -> bool:
         found: list[bool] = []
 
         def probe(value: Any, leaf: _Leaf) -> Any:
@@ -238,14 +241,21 @@ def _over(depth: str, value: Any, fn: Callable[[Any], Any]) -> Any:
     return fn(value)
 
 
-def _apply(plan: dict[str, Any], record: dict, fn: Callable[[Any, _Leaf], Any], *, copy: bool) -> dict:
+def _leaf(fn: Callable[[Any, _Leaf], Any], leaf: _Leaf, value: Any) -> Any:
+    return fn(value, leaf)
+
+
+def _nested(plan: dict[str, Any], fn: Callable[[Any, _Leaf], Any], copy: bool, value: Any) -> Any:
+    return _apply(plan, value, fn, copy=copy) if isinstance(value, dict) else value
+
+
+def _apply(plan: dict[str, Any], record: dict[str, Any], fn: Callable[[Any, _Leaf], Any], *, copy: bool) -> dict[str, Any]:
     out = dict(record) if copy else record
     for name, node in plan.items():
         if name not in out:
             continue  # fastavro fills it with the schema's default; a default is never personal
         if isinstance(node, _Leaf):
-            out[name] = _over(node.depth, out[name], lambda v, leaf=node: fn(v, leaf))
+            out[name] = _over(node.depth, out[name], functools.partial(_leaf, fn, node))
         else:
-            out[name] = _over(node.depth, out[name],
-                              lambda v, sub=node.plan: _apply(sub, v, fn, copy=copy) if isinstance(v, dict) else v)
+            out[name] = _over(node.depth, out[name], functools.partial(_nested, node.plan, fn, copy))
     return out

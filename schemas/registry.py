@@ -9,12 +9,17 @@ with the registry's own message (HTTP status, Confluent ``error_code``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from inkstream.errors import SchemaError
 
 __all__ = ["SchemaRegistry", "registry_answers"]
+
+_T = TypeVar("_T")
 
 
 class SchemaRegistry:
@@ -31,9 +36,12 @@ class SchemaRegistry:
 
     def schema_by_id(self, schema_id: int) -> str:
         """The schema text registered under ``schema_id``."""
-        return self._call(f"schema id {schema_id}", lambda: self._client.get_schema(schema_id).schema_str)
+        text = self._call(f"schema id {schema_id}", lambda: self._client.get_schema(schema_id).schema_str)
+        if text is None:  # a registry answering without the schema text
+            raise SchemaError(f"schema registry {self.url}: schema id {schema_id} came without its schema")
+        return text
 
-    def _call(self, what: str, fn):
+    def _call(self, what: str, fn: Callable[[], _T]) -> _T:
         try:
             return fn()
         except SchemaRegistryError as exc:

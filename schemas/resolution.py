@@ -21,7 +21,7 @@ _PROMOTIONS = {("int", "long"), ("int", "float"), ("int", "double"), ("long", "f
 _PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 
 
-def _named(schema: Any, names: dict[str, dict], namespace: str = "") -> None:
+def _named(schema: Any, names: dict[str, dict[str, Any]], namespace: str = "") -> None:
     """Collect named types (records, enums, fixed) by short and full name."""
     if isinstance(schema, list):
         for s in schema:
@@ -40,7 +40,7 @@ def _named(schema: Any, names: dict[str, dict], namespace: str = "") -> None:
             _named(schema["values"], names, namespace)
 
 
-def _kind(schema: Any, names: dict[str, dict]) -> tuple[str, Any]:
+def _kind(schema: Any, names: dict[str, dict[str, Any]]) -> tuple[str, Any]:
     if isinstance(schema, list):
         return "union", schema
     if isinstance(schema, str):
@@ -52,7 +52,7 @@ def _kind(schema: Any, names: dict[str, dict]) -> tuple[str, Any]:
     return kind, schema
 
 
-def _check(reader: Any, writer: Any, rn: dict, wn: dict, where: str, seen: set, out: list[str]) -> None:
+def _check(reader: Any, writer: Any, rn: dict[str, Any], wn: dict[str, Any], where: str, seen: set[Any], out: list[str]) -> None:
     rk, r = _kind(reader, rn)
     wk, w = _kind(writer, wn)
     if wk == "union":  # every branch the writer may have used must be readable
@@ -97,7 +97,7 @@ def _check(reader: Any, writer: Any, rn: dict, wn: dict, where: str, seen: set, 
         _check(r["values"], w["values"], rn, wn, f"{where}{{}}", seen, out)
 
 
-def _readable(reader: Any, writer: Any, rn: dict, wn: dict, seen: set) -> bool:
+def _readable(reader: Any, writer: Any, rn: dict[str, Any], wn: dict[str, Any], seen: set[Any]) -> bool:
     out: list[str] = []
     _check(reader, writer, rn, wn, "", set(seen), out)
     return not out
@@ -105,8 +105,8 @@ def _readable(reader: Any, writer: Any, rn: dict, wn: dict, seen: set) -> bool:
 
 def incompatibilities(*, reader: Any, writer: Any) -> list[str]:
     """Why ``reader`` cannot read data written with ``writer`` (empty: it can)."""
-    rn: dict[str, dict] = {}
-    wn: dict[str, dict] = {}
+    rn: dict[str, dict[str, Any]] = {}
+    wn: dict[str, dict[str, Any]] = {}
     _named(reader, rn)
     _named(writer, wn)
     out: list[str] = []

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from streams.runtime.processor import Context, Emit, Processor
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["passthrough", "relay", "OUTPUT_NAMESPACE"]
 
 OUTPUT_NAMESPACE = uuid.UUID("6f1c2a52-3f0e-4c1b-9a55-2b1d6f0c9e11")
 
 
-def relay(record: dict, ctx: Context) -> Iterator[Emit]:
+def relay(record: dict[str, Any], ctx: Context) -> Iterator[Emit]:
     if record["filename"].startswith("poison"):
         raise ValueError(f"refusing poison record at {ctx.topic}[{ctx.partition}]@{ctx.offset}")
     yield Emit("documents.ingested.priority", {
@@ -28,6 +32,6 @@ def relay(record: dict, ctx: Context) -> Iterator[Emit]:
     })
 
 
-def passthrough(settings=None) -> Processor:
+def passthrough(settings: Settings | None = None) -> Processor:
     """Factory (``streams/registry.py`` entry ``passthrough``)."""
     return Processor(name="passthrough", inputs=("documents.ingested",), handle=relay)

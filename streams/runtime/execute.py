@@ -15,11 +15,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from inkstream import __version__
 from inkstream.errors import RecordErased, SchemaError
 from schemas.codec import Codec
 from streams.runtime.processor import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Incoming", "Produced", "Outcome", "Runner", "dead_letter", "status_record", "dlq_topic"]
 
@@ -83,7 +87,7 @@ def _derived_id(proc: Processor, msg: Incoming, *parts: str) -> str:
     return str(uuid.uuid5(_RUNTIME_NAMESPACE, name))
 
 
-def dead_letter(proc: Processor, msg: Incoming, exc: BaseException, attempts: int) -> dict:
+def dead_letter(proc: Processor, msg: Incoming, exc: BaseException, attempts: int) -> dict[str, Any]:
     """The DeadLetter record (schemas/dlq.avsc) for ``msg``, keeping its original bytes."""
     return {
         "event_id": _derived_id(proc, msg, "dlq"),
@@ -100,7 +104,7 @@ def dead_letter(proc: Processor, msg: Incoming, exc: BaseException, attempts: in
     }
 
 
-def status_record(proc: Processor, doc_id: str, trace: str | None, status: str, detail: str | None) -> dict:
+def status_record(proc: Processor, doc_id: str, trace: str | None, status: str, detail: str | None) -> dict[str, Any]:
     """A documents.status record for ``doc_id`` at ``proc.stage``."""
     return {
         "event_id": str(uuid.uuid4()),
@@ -122,13 +126,13 @@ class Runner:
     """Holds what ``execute`` needs; one per processor instance."""
 
     def __init__(self, proc: Processor, codec: Codec, topic_name: Callable[[str], str],
-                 settings=None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 settings: Settings | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.proc, self.codec, self._topic_name = proc, codec, topic_name
         self.settings, self.sleep = settings, sleep
         self._topics: dict[str, str] = {}
         # Batch sink: the records added since the last flush, by position, so a row the
         # flush refuses gets its DeadLetter with the original bytes.
-        self._added: dict[tuple[str, int, int], tuple[Incoming, dict]] = {}
+        self._added: dict[tuple[str, int, int], tuple[Incoming, dict[str, Any]]] = {}
 
     def topic_name(self, logical: str) -> str:
         """Physical name of a logical topic (cached: it is on every output's path)."""
@@ -174,15 +178,17 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - every other failure becomes a DLQ record
                 return self._dead(msg, exc, attempt, record)
 
-    def _attempt(self, record: dict, ctx: Context, attempt: int) -> Outcome:
+    def _attempt(self, record: dict[str, Any], ctx: Context, attempt: int) -> Outcome:
         if self.proc.batch_sink is not None:
             self.proc.batch_sink.add(record, ctx)
             self._added[(ctx.topic, ctx.partition, ctx.offset)] = (self._msg, record)
             return Outcome("ok", attempts=attempt)
-        emits = list(self.proc.handle(record, ctx) or ())
+        handle = self.proc.handle
+        assert handle is not None  # Processor.__post_init__ refuses neither handle= nor batch_sink=
+        emits = list(handle(record, ctx) or ())
         return Outcome("ok", produced=self._encode(emits, record), emits=emits, attempts=attempt)
 
-    def _encode(self, emits: list[Emit], record: dict | None, *, statuses: bool = True) -> list[Produced]:
+    def _encode(self, emits: list[Emit], record: dict[str, Any] | None, *, statuses: bool = True) -> list[Produced]:
         produced = []
         for emit in emits:
             if not isinstance(emit, Emit):
@@ -197,8 +203,11 @@ class Runner:
         """Flush the batch sink; its Emits and Refused rows as one Outcome to produce before
         the offsets are committed (emits first, then status and DLQ records). An exception
         from ``flush()`` propagates: the caller repeats the batch."""
+        sink = self.proc.batch_sink
+        if sink is None:
+            raise ValueError(f"processor {self.proc.name!r} has no batch sink to flush")
         added, self._added = self._added, {}
-        items = list(self.proc.batch_sink.flush() or ())
+        items = list(sink.flush() or ())
         emits = [i for i in items if not isinstance(i, Refused)]
         produced = self._encode(emits, None, statuses=False)
         if self.proc.stage:  # a ``done`` status per document, with its first emit's trace
@@ -217,7 +226,7 @@ class Runner:
                 produced += self._dead(msg, item.error, 1, record).produced
         return Outcome("ok", produced=produced, emits=emits, attempts=1)
 
-    def _statuses(self, emits: list[Emit], record: dict) -> list[Produced]:
+    def _statuses(self, emits: list[Emit], record: dict[str, Any] | None) -> list[Produced]:
         topic = self.topic_name("documents.status")
         seen: dict[str, None] = {}
         for emit in emits:
@@ -234,7 +243,7 @@ class Runner:
             erased(doc_id, Context(processor=self.proc.name, topic=msg.logical_topic, partition=msg.partition,
                                    offset=msg.offset, timestamp_ms=msg.timestamp_ms, settings=self.settings))
 
-    def _dead(self, msg: Incoming, exc: BaseException, attempts: int, record: dict | None) -> Outcome:
+    def _dead(self, msg: Incoming, exc: BaseException, attempts: int, record: dict[str, Any] | None) -> Outcome:
         topic = dlq_topic(msg.topic)
         produced = [Produced(topic, msg.key, self.codec.encode(topic, dead_letter(self.proc, msg, exc, attempts)))]
         doc_id = record.get("doc_id") if isinstance(record, dict) else None
@@ -243,7 +252,7 @@ class Runner:
             detail = f"{type(exc).__name__}: {str(exc)[:200]}"
             try:
                 produced.append(Produced(status_topic, _key_bytes(doc_id), self.codec.encode(
-                    status_topic, status_record(self.proc, doc_id, record.get("trace"), "failed", detail))))
+                    status_topic, status_record(self.proc, doc_id, record.get("trace") if record else None, "failed", detail))))
             except RecordErased:
                 pass  # erased meanwhile: the DLQ record (original bytes) is all that is kept
         return Outcome("dead", produced=produced, attempts=attempts,

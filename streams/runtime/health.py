@@ -13,6 +13,7 @@ import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -36,7 +37,7 @@ class Health:
         if assigned is not None:
             self.assigned = assigned
 
-    def report(self) -> tuple[bool, dict]:
+    def report(self) -> tuple[bool, dict[str, Any]]:
         age = time.monotonic() - self.last_beat
         ok = age < self.stale_after and self.state not in ("failed", "stopped")
         return ok, {"status": "ok" if ok else "unhealthy", "state": self.state,
@@ -83,7 +84,7 @@ def _handler(registry: CollectorRegistry, health: Health) -> type[BaseHTTPReques
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args) -> None:  # scrapes every few seconds: keep logs quiet
+        def log_message(self, *args: Any) -> None:  # scrapes every few seconds: keep logs quiet
             pass
 
     return Handler

@@ -28,17 +28,22 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from schemas.codec import Codec
 from streams.runtime.execute import Incoming, Outcome, Produced, Runner
 from streams.runtime.health import Health
 from streams.runtime.metrics import Metrics
+from streams.runtime.ports import ConsumerPort, ProducerPort, Record
 from streams.runtime.processor import Processor
 from streams.runtime.producer import RenewableProducer, fenced, needs_renewal
 from inkstream.kafka_config import client_config
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Worker", "group_id", "transactional_id", "client_id"]
 
@@ -58,17 +63,17 @@ _FLUSH_TIMEOUT_S = 30.0
 _MAX_WAIT_S = 0.5  # longest wait for a full batch; beyond it, process what came
 
 
-def group_id(settings, proc: Processor) -> str:
+def group_id(settings: Settings, proc: Processor) -> str:
     return f"{settings.topics.prefix}inkstream-{proc.name}"
 
 
-def transactional_id(settings, proc: Processor, index: int) -> str:
+def transactional_id(settings: Settings, proc: Processor, index: int) -> str:
     """``<prefix>inkstream-<processor>-<instance>-<index>``: unique per host and worker, and
     the same after a restart (so the restarted worker fences its own zombie, not a peer)."""
     return f"{settings.topics.prefix}inkstream-{proc.name}-{settings.instance.name}-{index}"
 
 
-def client_id(settings, proc: Processor, index: int) -> str:
+def client_id(settings: Settings, proc: Processor, index: int) -> str:
     return f"inkstream-{proc.name}-{settings.instance.name}-{index}"
 
 
@@ -79,11 +84,11 @@ class _AbortBatch(Exception):
 class Worker:
     """One consumer-group member running one processor. ``run()`` until ``stop()``."""
 
-    def __init__(self, proc: Processor, settings, *, index: int = 0, codec: Codec | None = None,
+    def __init__(self, proc: Processor, settings: Settings, *, index: int = 0, codec: Codec | None = None,
                  metrics: Metrics | None = None, health: Health | None = None,
-                 exactly_once: bool | None = None, kafka_config: dict | None = None,
-                 consumer: Consumer | None = None,
-                 producer_factory: Callable[[dict], Producer] | None = None) -> None:
+                 exactly_once: bool | None = None, kafka_config: dict[str, Any] | None = None,
+                 consumer: ConsumerPort | None = None,
+                 producer_factory: Callable[[dict[str, Any]], ProducerPort] | None = None) -> None:
         """``consumer`` replaces confluent-kafka's Consumer and ``producer_factory(config)``
         builds each producer (renewals too) instead of ``Producer``: tests pass
         ``streams.runtime.memory``'s to run the loop's logic without a broker."""
@@ -102,7 +107,7 @@ class Worker:
         self._next_lag = 0.0
         self._delivery_errors: list[str] = []
         self._counts: Counter[tuple[str, str]] = Counter()
-        self._backlog: list[Message] = []
+        self._backlog: list[Record] = []
         base = client_config(settings, **(kafka_config or {}))
         consumer_config = {
             **base, "group.id": group_id(settings, proc), "enable.auto.commit": False,
@@ -113,7 +118,7 @@ class Worker:
             # once instead of waiting for the dead member's session to time out.
             "group.instance.id": transactional_id(settings, proc, index),
         }
-        self.consumer = consumer if consumer is not None else Consumer(consumer_config)
+        self.consumer: ConsumerPort = consumer if consumer is not None else Consumer(consumer_config)
         producer_config = {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
                            "client.id": client_id(settings, proc, index),
                            "on_delivery": self._on_delivery, "delivery.report.only.error": True}
@@ -126,7 +131,7 @@ class Worker:
             factory=producer_factory or Producer)
 
     @property
-    def producer(self) -> Producer:
+    def producer(self) -> ProducerPort:
         return self._producer.producer
 
     # -- lifecycle -------------------------------------------------------------
@@ -175,9 +180,9 @@ class Worker:
             self._process_batch(msgs)
             return
         generation = self._generation
-        msgs = self.consumer.consume(self.proc.batch_max_records, min(self.proc.batch_max_seconds, _MAX_WAIT_S))
+        fetched = self.consumer.consume(self.proc.batch_max_records, min(self.proc.batch_max_seconds, _MAX_WAIT_S))
         self.health.beat("running", len(self.consumer.assignment()))
-        msgs = [m for m in msgs if self._usable(m)]
+        msgs = [m for m in fetched if self._usable(m)]
         if generation != self._generation and msgs:
             self._rewind_committed(msgs)  # fetched across a rebalance: read again under the new one
             return
@@ -186,6 +191,8 @@ class Worker:
         self._maybe_report_lag()
 
     def _paused(self) -> bool:
+        if self._resume_at is None:
+            return False
         remaining = self._resume_at - time.monotonic()
         if remaining > 0:
             for msg in self.consumer.consume(1, min(remaining, 0.5)):  # serves heartbeats/rebalances
@@ -196,7 +203,7 @@ class Worker:
         self._resume_at = None
         return False
 
-    def _process_batch(self, msgs: list[Message]) -> None:
+    def _process_batch(self, msgs: list[Record]) -> None:
         offsets: dict[tuple[str, int], int] = {}
         done, paused = 0, False
         deadline = time.monotonic() + self.proc.batch_max_seconds
@@ -211,7 +218,8 @@ class Worker:
                     paused = True
                     break
                 self._produce(outcome.produced)
-                offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
+                topic, partition, offset = _where(msg)
+                offsets[(topic, partition)] = offset + 1
                 done += 1
             self.producer.poll(0)  # serve delivery reports once per batch
             if paused:
@@ -225,12 +233,12 @@ class Worker:
         finally:
             self._flush_counts()
 
-    def _execute(self, msg: Message) -> Outcome:
-        topic = msg.topic()
+    def _execute(self, msg: Record) -> Outcome:
+        topic, partition, offset = _where(msg)
         logical = self._logical.get(topic, topic)
         ts_type, ts = msg.timestamp()
         headers = msg.headers()
-        incoming = Incoming(topic, logical, msg.partition(), msg.offset(), msg.key(), msg.value(),
+        incoming = Incoming(topic, logical, partition, offset, msg.key(), msg.value(),
                             ts if ts_type else None, dict(headers) if headers else {})
         started = time.perf_counter()
         outcome = self.runner.execute(incoming)
@@ -406,19 +414,19 @@ class Worker:
         self.metrics.checkpoint("failed").inc()
         raise _AbortBatch()
 
-    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+    def _on_delivery(self, err: KafkaError | None, msg: Record) -> None:
         if err is not None:
             self._delivery_errors.append(f"{msg.topic()}: {err}")
 
     # -- rebalances, pauses, rewinds -------------------------------------------
-    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+    def _on_assign(self, consumer: ConsumerPort, partitions: list[TopicPartition]) -> None:
         self._generation += 1
         if self._resume_at is not None:  # still in a backpressure pause: stay paused
             consumer.assign(partitions)  # (the library would assign after this callback)
             consumer.pause(partitions)
         log.info("%s[%d]: assigned %d partitions", self.proc.name, self.index, len(partitions))
 
-    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+    def _on_revoke(self, consumer: ConsumerPort, partitions: list[TopicPartition]) -> None:
         self._generation += 1
         self._backlog = []  # the next owner reads them from the committed offsets
         if self._in_txn:  # never committed after losing the partitions: the new owner redoes them
@@ -430,23 +438,24 @@ class Worker:
         self._resume_at = time.monotonic() + seconds
         self.consumer.pause(self.consumer.assignment())
 
-    def _rewind(self, msgs: list[Message]) -> None:
+    def _rewind(self, msgs: list[Record]) -> None:
         """Seek each partition back to its first message in ``msgs`` (read them again)."""
         first: dict[tuple[str, int], int] = {}
         for msg in msgs:
-            first.setdefault((msg.topic(), msg.partition()), msg.offset())
+            topic, partition, offset = _where(msg)
+            first.setdefault((topic, partition), offset)
         assigned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
         for (topic, partition), offset in first.items():
             if (topic, partition) in assigned:
                 self.consumer.seek(TopicPartition(topic, partition, offset))
 
-    def _rewind_committed(self, msgs: list[Message]) -> None:
+    def _rewind_committed(self, msgs: list[Record]) -> None:
         assigned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
-        tps = [TopicPartition(t, p) for t, p in {(m.topic(), m.partition()) for m in msgs} if (t, p) in assigned]
+        tps = [TopicPartition(t, p) for t, p, _ in {_where(m) for m in msgs} if (t, p) in assigned]
         for tp in self.consumer.committed(tps, timeout=10) if tps else []:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else -2))
 
-    def _usable(self, msg: Message) -> bool:
+    def _usable(self, msg: Record) -> bool:
         error = msg.error()
         if error is None:
             return True
@@ -468,3 +477,12 @@ class Worker:
             if high >= 0:
                 position = tp.offset if tp.offset >= 0 else 0  # nothing consumed yet
                 self.metrics.lag(self._logical.get(tp.topic, tp.topic), tp.partition).set(max(0, high - position))
+
+
+def _where(msg: Record) -> tuple[str, int, int]:
+    """A consumed record's topic, partition and offset (set on every record the loop keeps:
+    ``_usable`` dropped the error events, the only messages without them)."""
+    topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+    if topic is None or partition is None or offset is None:
+        raise KafkaException(KafkaError(KafkaError._BAD_MSG, "a consumed record without topic/partition/offset"))
+    return topic, partition, offset

@@ -25,8 +25,11 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
+
+from streams.runtime.ports import RebalanceCallback
 
 __all__ = ["MemoryBroker", "MemoryConsumer", "MemoryProducer", "MemoryMessage"]
 
@@ -40,7 +43,7 @@ class MemoryMessage:
     _offset: int
     _key: bytes | None
     _value: bytes | None
-    _headers: list | None = None
+    _headers: list[Any] | None = None
     _timestamp: int = 0
     _state: str = "committed"  # "open" while its transaction is; "aborted" is never delivered
     _error: KafkaError | None = None
@@ -50,7 +53,7 @@ class MemoryMessage:
     def offset(self) -> int: return self._offset
     def key(self) -> bytes | None: return self._key
     def value(self) -> bytes | None: return self._value
-    def headers(self) -> list | None: return self._headers
+    def headers(self) -> list[Any] | None: return self._headers
     def timestamp(self) -> tuple[int, int]: return (1, self._timestamp)
     def error(self) -> KafkaError | None: return self._error
 
@@ -88,17 +91,18 @@ class MemoryConsumer:
     every partition) revokes the current assignment and assigns the new one, through the
     same callbacks librdkafka would call from ``consume``."""
 
-    def __init__(self, broker: MemoryBroker, config: dict) -> None:
+    def __init__(self, broker: MemoryBroker, config: dict[str, Any]) -> None:
         self.broker, self.group = broker, config.get("group.id", "group")
         self._assigned: list[TopicPartition] = []
         self._position: dict[tuple[str, int], int] = {}
         self._paused: set[tuple[str, int]] = set()
-        self._callbacks: dict = {}
+        self._callbacks: dict[str, RebalanceCallback | None] = {}
         self._pending_rebalance: list[TopicPartition] | None = None
         self.closed = False
 
     # -- group membership ------------------------------------------------------
-    def subscribe(self, topics, on_assign=None, on_revoke=None, on_lost=None) -> None:
+    def subscribe(self, topics: list[str], on_assign: RebalanceCallback | None = None,
+                  on_revoke: RebalanceCallback | None = None, on_lost: RebalanceCallback | None = None) -> None:
         self._callbacks = {"assign": on_assign, "revoke": on_revoke}
         self._pending_rebalance = self.broker.topic_partitions(list(topics))
 
@@ -107,12 +111,13 @@ class MemoryConsumer:
         self._pending_rebalance = list(partitions)
 
     def _apply_rebalance(self) -> None:
-        new, self._pending_rebalance = self._pending_rebalance, None
-        if self._assigned and self._callbacks.get("revoke"):
-            self._callbacks["revoke"](self, list(self._assigned))
+        new, self._pending_rebalance = self._pending_rebalance or [], None
+        revoke, assign = self._callbacks.get("revoke"), self._callbacks.get("assign")
+        if self._assigned and revoke:
+            revoke(self, list(self._assigned))
         self._assigned, self._position, self._paused = [], {}, set()
-        if self._callbacks.get("assign"):
-            self._callbacks["assign"](self, new)
+        if assign:
+            assign(self, new)
         if not self._assigned:  # the callback did not assign itself: the library does
             self.assign(new)
 
@@ -144,34 +149,35 @@ class MemoryConsumer:
                     out.append(msg)
         return out
 
-    def pause(self, partitions) -> None:
+    def pause(self, partitions: list[TopicPartition]) -> None:
         self._paused |= {(tp.topic, tp.partition) for tp in partitions}
 
-    def resume(self, partitions) -> None:
+    def resume(self, partitions: list[TopicPartition]) -> None:
         self._paused -= {(tp.topic, tp.partition) for tp in partitions}
 
-    def seek(self, tp: TopicPartition) -> None:
-        self._position[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else 0
+    def seek(self, partition: TopicPartition) -> None:
+        self._position[(partition.topic, partition.partition)] = partition.offset if partition.offset >= 0 else 0
 
-    def position(self, partitions) -> list[TopicPartition]:
+    def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
         return [TopicPartition(tp.topic, tp.partition, self._position.get((tp.topic, tp.partition), -1001))
                 for tp in partitions]
 
-    def get_watermark_offsets(self, tp: TopicPartition, timeout=None, cached=False) -> tuple[int, int]:
-        return 0, len(self.broker.logs[(tp.topic, tp.partition)])
+    def get_watermark_offsets(self, partition: TopicPartition, timeout: float = -1,
+                              cached: bool = False) -> tuple[int, int]:
+        return 0, len(self.broker.logs[(partition.topic, partition.partition)])
 
     # -- offsets ------------------------------------------------------------------
-    def commit(self, offsets=None, asynchronous=True) -> None:
+    def commit(self, *, offsets: list[TopicPartition] | None = None, asynchronous: bool = True) -> None:
         for tp in offsets or []:
             self.broker.offsets[self.group][(tp.topic, tp.partition)] = tp.offset
 
-    def committed(self, partitions, timeout=None) -> list[TopicPartition]:
+    def committed(self, partitions: list[TopicPartition], timeout: float = -1) -> list[TopicPartition]:
         group = self.broker.offsets[self.group]
         return [TopicPartition(tp.topic, tp.partition, group.get((tp.topic, tp.partition), -1001))
                 for tp in partitions]
 
     def consumer_group_metadata(self) -> str:
-        return self.group
+        return str(self.group)
 
     def close(self) -> None:
         self.closed = True
@@ -182,7 +188,7 @@ class MemoryProducer:
     call of ``method`` (``produce``, ``commit_transaction``, ``begin_transaction``,
     ``send_offsets_to_transaction``, ``flush``) raise ``KafkaException(error)``."""
 
-    def __init__(self, broker: MemoryBroker, config: dict) -> None:
+    def __init__(self, broker: MemoryBroker, config: dict[str, Any]) -> None:
         self.broker, self.config = broker, config
         self.transactional = "transactional.id" in config
         self._txn: list[MemoryMessage] | None = None
@@ -201,7 +207,7 @@ class MemoryProducer:
         if self._faults[method]:
             raise KafkaException(self._faults[method].pop(0))
 
-    def init_transactions(self, timeout=None) -> None:
+    def init_transactions(self, timeout: float = -1) -> None:
         """Take the transactional.id: the previous owner is fenced and its open
         transaction aborted, as the transaction coordinator does."""
         self._maybe_fail("init_transactions")
@@ -217,17 +223,20 @@ class MemoryProducer:
         self._maybe_fail("begin_transaction")
         self._txn, self._txn_offsets = [], []
 
-    def produce(self, topic, value=None, key=None, **_) -> None:
+    def produce(self, topic: str, value: str | bytes | None = None, key: str | bytes | None = None,
+                **_: Any) -> None:
         self._maybe_fail("produce")
+        value, key = _as_bytes(value), _as_bytes(key)  # librdkafka encodes a str as UTF-8
         msg = self.broker.append(topic, value, key=key, state="committed" if self._txn is None else "open")
         if self._txn is not None:
             self._txn.append(msg)
 
-    def send_offsets_to_transaction(self, offsets, group_metadata, timeout=None) -> None:
+    def send_offsets_to_transaction(self, positions: list[TopicPartition], group_metadata: Any,
+                                    timeout: float = -1) -> None:
         self._maybe_fail("send_offsets_to_transaction")
-        self._txn_offsets.append((group_metadata, list(offsets)))
+        self._txn_offsets.append((group_metadata, list(positions)))
 
-    def commit_transaction(self, timeout=None) -> None:
+    def commit_transaction(self, timeout: float = -1) -> None:
         self._maybe_fail("commit_transaction")
         for msg in self._txn or []:
             msg._state = "committed"
@@ -236,21 +245,25 @@ class MemoryProducer:
                 self.broker.offsets[group][(tp.topic, tp.partition)] = tp.offset
         self._txn, self._txn_offsets = None, []
 
-    def abort_transaction(self, timeout=None) -> None:
+    def abort_transaction(self, timeout: float = -1) -> None:
         self._maybe_fail("abort_transaction")
         for msg in self._txn or []:
             msg._state = "aborted"  # keeps its offset; read_committed consumers skip it
         self._txn, self._txn_offsets = None, []
 
-    def poll(self, timeout=None) -> int:
+    def poll(self, timeout: float = -1) -> int:
         return 0
 
-    def flush(self, timeout=None) -> int:
+    def flush(self, timeout: float = -1) -> int:
         self._maybe_fail("flush")
         return 0
 
-    def purge(self, **_) -> None:
+    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
         pass
 
-    def close(self, timeout=None) -> None:
+    def close(self, timeout: float = -1) -> None:
         self.closed = True
+
+
+def _as_bytes(data: str | bytes | None) -> bytes | None:
+    return data.encode() if isinstance(data, str) else data

@@ -11,11 +11,13 @@ derived from record contents (no PII, bounded cardinality).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
 
+_Metric = TypeVar("_Metric", Counter, Gauge, Histogram)
 _SECONDS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -36,11 +38,11 @@ class Metrics:
     _seconds: Histogram
     _lag: Gauge
     # labels() takes a lock and builds a tuple each call; the hot path caches the children.
-    _children: dict = field(default_factory=dict, compare=False, repr=False)
+    _children: dict[tuple[int, tuple[str, ...]], Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def _child(self, metric, *labels: str):
+    def _child(self, metric: _Metric, *labels: str) -> _Metric:
         key = (id(metric), labels)
-        child = self._children.get(key)
+        child: _Metric | None = self._children.get(key)
         if child is None:
             child = self._children[key] = metric.labels(self.processor, *labels)
         return child

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = [
     "Emit", "Context", "Processor", "Handler", "BatchSink", "Refused",
@@ -64,7 +67,7 @@ class Emit:
     ``key`` defaults to ``value["doc_id"]``."""
 
     topic: str
-    value: dict
+    value: dict[str, Any]
     key: str | None = None
 
     @property
@@ -89,10 +92,10 @@ class Context:
     timestamp_ms: int | None = None
     headers: dict[str, bytes] = field(default_factory=dict)
     attempt: int = 1
-    settings: Any = None
+    settings: Settings | None = None
 
 
-Handler = Callable[[dict, Context], "Iterable[Emit] | None"]
+Handler = Callable[[dict[str, Any], Context], "Iterable[Emit] | None"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ class BatchSink(Protocol):
     status records carry fresh event ids, readers take the latest per document). If
     producing them fails, the whole batch repeats, flush included."""
 
-    def add(self, record: dict, ctx: Context) -> None: ...
+    def add(self, record: dict[str, Any], ctx: Context) -> None: ...
 
     def flush(self) -> "Iterable[Emit | Refused] | None": ...
 
@@ -189,4 +192,4 @@ class Processor:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (exponential, capped)."""
-        return min(self.retry_backoff_max_s, self.retry_backoff_s * (2 ** (attempt - 1)))
+        return min(self.retry_backoff_max_s, self.retry_backoff_s * 2.0 ** (attempt - 1))

@@ -23,8 +23,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException
+
+from streams.runtime.ports import ProducerPort
 
 __all__ = ["RenewableProducer", "fenced", "needs_renewal"]
 
@@ -47,15 +50,15 @@ def needs_renewal(error: KafkaError) -> bool:
 
 
 class RenewableProducer:
-    """Holds the current ``Producer``; ``renew(reason)`` swaps it for a fresh one.
+    """Holds the current producer (``confluent_kafka.Producer`` or a test's); ``renew(reason)`` swaps it for a fresh one.
 
     ``on_renew(reason)`` is called once per renewal (the worker counts it in a metric);
     ``reason`` is a short fixed word (``flush_timeout``, ``fatal``, ``init_failed``,
     ``abort_failed``), never record data."""
 
-    def __init__(self, config: dict, *, transactional: bool, name: str,
+    def __init__(self, config: dict[str, Any], *, transactional: bool, name: str,
                  on_renew: Callable[[str], None] | None = None, txn_timeout_s: float = 30.0,
-                 factory: Callable[[dict], Producer]) -> None:
+                 factory: Callable[[dict[str, Any]], ProducerPort]) -> None:
         # The caller makes the producer (``Producer`` over a ``client_config`` it built, so
         # every renewed instance keeps the SASL/SSL settings; tests pass fakes).
         self._config, self._transactional, self._name = dict(config), transactional, name
@@ -108,7 +111,7 @@ class RenewableProducer:
         self.producer = self._factory(self._config)
 
 
-def _close_quietly(producer: Producer) -> None:
+def _close_quietly(producer: ProducerPort) -> None:
     started = time.monotonic()
     try:
         producer.close()

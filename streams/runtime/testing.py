@@ -20,11 +20,14 @@ production (as a DLQ record, reported in ``.dead``). Retries do not sleep.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemas.codec import Codec, default_codec
 from streams.runtime.execute import Incoming, Outcome, Runner
 from streams.runtime.processor import Emit, Processor
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["run_processor", "TestRun"]
 
@@ -42,8 +45,8 @@ class TestRun:
     __test__ = False  # not a pytest test class
 
     emitted: list[Emit] = field(default_factory=list)
-    dead: list[dict] = field(default_factory=list)
-    statuses: list[dict] = field(default_factory=list)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     backpressure: list[float] = field(default_factory=list)
@@ -51,12 +54,12 @@ class TestRun:
     flushes: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def on(self, topic: str) -> list[dict]:
+    def on(self, topic: str) -> list[dict[str, Any]]:
         """Values emitted to logical ``topic``."""
         return [e.value for e in self.emitted if e.topic == topic]
 
 
-def run_processor(proc: Processor, records: list[tuple], *, settings: Any = None,
+def run_processor(proc: Processor, records: list[tuple[Any, ...]], *, settings: Settings | None = None,
                   codec: Codec | None = None) -> TestRun:
     """Feed ``records`` through ``proc`` in order: ``(logical_topic, dict | bytes)`` or
     ``(logical_topic, dict | bytes, key)``; the key defaults to a dict's ``doc_id``."""
@@ -65,7 +68,7 @@ def run_processor(proc: Processor, records: list[tuple], *, settings: Any = None
     runner = Runner(proc, codec, topic_name=lambda t: t, settings=settings, sleep=run.retries_slept.append)
     pending = 0
     for offset, (topic, value, *rest) in enumerate(records):
-        raw = value if isinstance(value, (bytes, bytearray)) or value is None else codec.encode(topic, value)
+        raw = bytes(value) if isinstance(value, (bytes, bytearray)) else None if value is None else codec.encode(topic, value)
         key = rest[0] if rest else (value.get("doc_id") if isinstance(value, dict) else None)
         msg = Incoming(topic=topic, logical_topic=topic, partition=0, offset=offset,
                        key=key.encode() if isinstance(key, str) else None, value=raw)
@@ -101,7 +104,7 @@ def _until_not_backpressure(runner: Runner, msg: Incoming, run: TestRun) -> Outc
 def _collect(run: TestRun, codec: Codec, outcome: Outcome) -> None:
     if outcome.kind == "skipped":
         run.skipped.append(outcome.reason)
-    elif outcome.kind == "erased":
+    elif outcome.kind == "erased" and outcome.doc_id is not None:  # always set for "erased"
         run.erased.append(outcome.doc_id)
     # Runner puts the processor's own emits first, then DLQ / documents.status records.
     for index, produced in enumerate(outcome.produced):

@@ -14,7 +14,9 @@ import logging
 import multiprocessing
 import signal
 import time
-from typing import Any
+from multiprocessing.context import SpawnProcess
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
@@ -25,6 +27,9 @@ from streams.runtime.loop import Worker
 from streams.runtime.metrics import Metrics
 from streams.runtime.processor import Processor
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["serve", "run_workers"]
 
 log = logging.getLogger("inkstream.runtime")
@@ -32,14 +37,14 @@ log = logging.getLogger("inkstream.runtime")
 _RESTART_PAUSE_S = 2.0
 
 
-def _prometheus_module():
+def _prometheus_module() -> ModuleType | None:
     try:
         return importlib.import_module("ops.stack.prometheus")
     except ModuleNotFoundError:
         return None
 
 
-def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
+def _register_target(settings: Settings, name: str, index: int, port: int) -> bool:
     """Tell the local Prometheus about this worker when the stack module provides it: the
     address it advertises and its instance id as a target label (so every series scraped
     from it carries ``instance_id``)."""
@@ -55,8 +60,10 @@ def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
         return False
 
 
-def _unregister_target(settings: Any, name: str, port: int) -> None:
+def _unregister_target(settings: Settings, name: str, port: int) -> None:
     prometheus = _prometheus_module()
+    if prometheus is None:
+        return
     try:
         prometheus.unregister_target(settings, name, port)
     except Exception as exc:  # noqa: BLE001
@@ -72,7 +79,7 @@ def _instance_info(registry: CollectorRegistry, processor: str, instance: str, i
           ["processor", "instance_id", "worker"], registry=registry).labels(processor, instance, str(index)).set(1)
 
 
-def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
+def serve(proc: Processor, settings: Settings, *, index: int = 0, metrics_port: int | None = 0,
           exactly_once: bool | None = None, handle_signals: bool = True) -> None:
     """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises)."""
     # The processor's own collectors (if its factory made any) share the worker's /metrics.
@@ -102,7 +109,7 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
             server.stop()
 
 
-def _child(name: str, settings: Any, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
+def _child(name: str, settings: Settings, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
     from inkstream.redact import install_log_redaction
     from schemas.codec import install_default_codec
     from streams.registry import load_processor
@@ -118,7 +125,7 @@ def _child(name: str, settings: Any, index: int, metrics_port: int | None, exact
     serve(proc, settings, index=index, metrics_port=metrics_port, exactly_once=exactly_once)
 
 
-def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int | None = 0,
+def run_workers(name: str, settings: Settings, *, workers: int = 1, metrics_port: int | None = 0,
                 exactly_once: bool | None = None) -> int:
     """Run ``workers`` processes of registered processor ``name``; returns the exit code."""
     if workers <= 1:
@@ -138,14 +145,14 @@ def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int
     ctx = multiprocessing.get_context("spawn")
     stopping = False
 
-    def start(index: int):
+    def start(index: int) -> SpawnProcess:
         port = metrics_port + index if metrics_port else metrics_port
         proc = ctx.Process(target=_child, args=(name, settings, index, port, exactly_once),
                            name=f"inkstream-{name}-{index}")
         proc.start()
         return proc
 
-    def on_signal(signum, _frame) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
         for child in children:
