@@ -13,15 +13,19 @@ An administrator opens the URL once, approves, and stores the resulting refresh 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from connectors.access_scopes import scopes_for
 from inkstream.errors import ConfigError
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["consent_url"]
 
 
-def consent_url(settings, provider: str, *, redirect_uri: str, state: str, client_id: str | None = None,
+def consent_url(settings: Settings, provider: str, *, redirect_uri: str, state: str, client_id: str | None = None,
                 setup: bool = False) -> str:
     """The provider's authorization URL for the scopes inkstream needs (``setup``: the
     one-off scopes of ``inkstream crm setup``)."""
@@ -53,7 +57,7 @@ def consent_url(settings, provider: str, *, redirect_uri: str, state: str, clien
     raise ConfigError(f"unknown provider {provider!r}")
 
 
-def _client_id(settings, provider: str) -> str | None:
+def _client_id(settings: Settings, provider: str) -> str | None:
     if provider in ("salesforce", "hubspot", "zoho"):
         return getattr(settings.crm, provider).client_id
     if provider == "docusign":

@@ -52,7 +52,7 @@ Merge = Callable[[JsonObject | None, JsonObject], JsonObject]
 def ensure_state_topic(settings: Settings, topic: str, *, partitions: int = 1) -> str:
     """Create the (compacted) topic if it is missing; returns its physical name."""
     from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # re-exported from cimpl, not in admin's __all__
+    from confluent_kafka.admin import AdminClient, NewTopic
 
     name = settings.topics.name(topic)
     admin = AdminClient(client_config(settings))

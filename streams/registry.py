@@ -6,9 +6,13 @@ dependencies (OCR models) costs nothing to the others. Add one line per processo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import importlib
 
 from inkstream.errors import ConfigError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["PROCESSORS", "load_processor"]
 
@@ -29,7 +33,7 @@ PROCESSORS: dict[str, str] = {
 }
 
 
-def load_processor(name: str, settings):
+def load_processor(name: str, settings: Settings):
     """Build processor ``name`` for ``settings``; ConfigError names the known ones."""
     try:
         target = PROCESSORS[name]

@@ -5,9 +5,13 @@ page. ``name -> "module:function"``; imported only when asked.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import importlib
 
 from connectors.capture.listeners import LISTENERS
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["SERVICES", "run_service"]
 
@@ -18,7 +22,7 @@ SERVICES: dict[str, str] = {
 }
 
 
-def run_service(name: str, settings, *, port: int | None = None, metrics_port: int | None = None) -> int:
+def run_service(name: str, settings: Settings, *, port: int | None = None, metrics_port: int | None = None) -> int:
     """Run service ``name`` until SIGTERM; returns its exit code."""
     module_name, _, attr = SERVICES[name].partition(":")
     serve = getattr(importlib.import_module(module_name), attr)

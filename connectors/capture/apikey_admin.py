@@ -10,7 +10,7 @@ looked at the key inventory); the CLI's ``list`` reads a file its user can read 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
@@ -19,10 +19,13 @@ from connectors.capture.apikeys import DEFAULT_SCOPES, ApiKey, ApiKeyStore
 from inkstream.admin_audit import AdminAuditError, record_admin_action
 from inkstream.errors import ConfigError
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["create_key", "revoke_key", "register_admin_routes"]
 
 
-def create_key(settings: Any, store: ApiKeyStore, *, actor: str, source: str,
+def create_key(settings: Settings, store: ApiKeyStore, *, actor: str, source: str,
                scopes: tuple[str, ...]) -> tuple[ApiKey, str]:
     """A new key, audited as ``apikey.create`` before it is saved."""
     def audit(entry: ApiKey) -> None:
@@ -32,7 +35,7 @@ def create_key(settings: Any, store: ApiKeyStore, *, actor: str, source: str,
     return store.create(source, scopes=scopes, before_save=audit)
 
 
-def revoke_key(settings: Any, store: ApiKeyStore, *, actor: str, key_id: str) -> bool:
+def revoke_key(settings: Settings, store: ApiKeyStore, *, actor: str, key_id: str) -> bool:
     """Revoke a live key, audited as ``apikey.revoke`` first. False: no such live key
     (nothing audited: nothing happened)."""
     entry = store.get(key_id)
@@ -72,7 +75,7 @@ class CreatedKey(KeyInfo):
     key: str = Field(..., description="The secret, shown this once; only its hash is kept.")
 
 
-def register_admin_routes(app: FastAPI, *, settings: Any, keys: Callable[[], ApiKeyStore],
+def register_admin_routes(app: FastAPI, *, settings: Settings, keys: Callable[[], ApiKeyStore],
                           admin_key: Callable, refused: Callable[[int, str, str], Exception]) -> None:
     """Add ``/v1/admin/apikeys`` to the upload API. ``admin_key`` is the dependency that
     yields the caller's key when it has the ``admin`` scope (401/403 otherwise)."""

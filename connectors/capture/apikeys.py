@@ -29,10 +29,13 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from inkstream.errors import ConfigError
 from inkstream.secure_files import write_private
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["ApiKey", "ApiKeyStore", "SCOPES", "DEFAULT_SCOPES"]
 
@@ -73,7 +76,7 @@ class ApiKeyStore:
         self._dirty = False
 
     @classmethod
-    def from_settings(cls, settings) -> "ApiKeyStore":
+    def from_settings(cls, settings: Settings) -> "ApiKeyStore":
         if settings.state.backend == "kafka":  # N instances: connectors/capture/apikeys_shared.py
             from connectors.capture.apikeys_shared import SharedApiKeyStore
             return SharedApiKeyStore(settings)

@@ -21,12 +21,16 @@ missing a revocation is not trusted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import logging
 import time
 from dataclasses import asdict
 
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from inkstream.shared_table import SharedTable
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["SharedApiKeyStore"]
 
@@ -41,7 +45,7 @@ def _sticky_revocation(current: dict | None, incoming: dict) -> dict:
 
 
 class SharedApiKeyStore(ApiKeyStore):
-    def __init__(self, settings, *, start_timeout_s: float = 30.0) -> None:
+    def __init__(self, settings: Settings, *, start_timeout_s: float = 30.0) -> None:
         super().__init__(path=None)  # type: ignore[arg-type]  # no file: the table is the store
         topic, staleness = settings.state.topic, settings.state.max_staleness_s
         self._version = 0
@@ -55,7 +59,7 @@ class SharedApiKeyStore(ApiKeyStore):
         self._stale_logged = 0.0
 
     @classmethod
-    def from_settings(cls, settings) -> "SharedApiKeyStore":
+    def from_settings(cls, settings: Settings) -> "SharedApiKeyStore":
         return cls(settings)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@ waiting per file, every delivery confirmed before the summary is printed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,9 @@ from pathlib import Path
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import ingest
 from inkstream.errors import CaptureError, ConnectorError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Summary", "ingest_paths", "print_summary"]
 
@@ -27,7 +31,7 @@ class Summary:
         return 2 if self.failed else 1 if self.refused else 0
 
 
-def ingest_paths(files: list[Path], settings, *, priority: str = "normal", source: str = "cli",
+def ingest_paths(files: list[Path], settings: Settings, *, priority: str = "normal", source: str = "cli",
                  crm_ref: str | None = None, jobs: int = 4, store=None, producer=None,
                  metrics=None, progress: bool = False) -> Summary:
     """Ingest ``files``; builds the real S3 store and Kafka producer unless passed in."""

@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from inkstream.errors import CaptureError
+
+if TYPE_CHECKING:
+    from connectors.objectstore import ObjectRef
 
 __all__ = ["CapturedDocument", "EmailOrigin", "IngestResult", "PRIORITIES", "SOURCES", "sanitize_filename"]
 
@@ -76,10 +79,10 @@ class CapturedDocument:
 
     def open(self) -> BinaryIO:
         """A fresh binary stream positioned at the start of the content."""
-        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data)
+        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data or b"")
 
     def size(self) -> int:
-        return self.path.stat().st_size if self.path is not None else len(self.data)
+        return self.path.stat().st_size if self.path is not None else len(self.data or b"")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,6 @@ class IngestResult:
     sha256: str
     duplicate: bool
     duplicate_of: str | None
-    original: object  # connectors.objectstore.ObjectRef
+    original: ObjectRef
     topic: str
-    delivered: Future | None = None
+    delivered: Future[None] | None = None

@@ -14,6 +14,7 @@ transfer without ``PROT P`` are refused (pyftpdlib's ``tls_control_required`` an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import logging
 import threading
 from collections.abc import Callable
@@ -23,6 +24,9 @@ from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.capture.folder import HotFolder
 from inkstream.errors import ConfigError
 from inkstream.tls import ListenerTls, capture_tls, openssl_server_context
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["build_ftp_server", "serve_ftp"]
 
@@ -69,7 +73,7 @@ def build_ftp_server(root: Path, ingest_one: Callable[[CapturedDocument], Ingest
     return server
 
 
-def serve_ftp(settings, ingest_one: Callable[[CapturedDocument], IngestResult]) -> int:
+def serve_ftp(settings: Settings, ingest_one: Callable[[CapturedDocument], IngestResult]) -> int:
     import signal
 
     cap = settings.capture

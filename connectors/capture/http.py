@@ -15,6 +15,7 @@ Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import asyncio
 import json
 from pathlib import Path
@@ -38,6 +39,9 @@ from connectors.capture.status import StatusView
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
 from streams.records import now_ms
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["create_app", "HTTP_STATUS"]
 
@@ -87,7 +91,7 @@ _UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-
         "metadata": {"type": "string", "description": "JSON object of string keys and values"}}}}}}}
 
 
-def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
+def create_app(settings: Settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
                status: StatusView | None = None, registry=None, subject_requests=None) -> FastAPI:
     """Everything external is passed in; what is left out is built from ``settings``
     (the real S3 store, Kafka producer and status consumer) when the app starts."""
@@ -203,7 +207,7 @@ def _key_checker(deps: dict, scope: str):
     return check
 
 
-async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp_dir: Path, max_bytes: int):
+async def _store_upload(request: Request, key: ApiKey, deps: dict, settings: Settings, tmp_dir: Path, max_bytes: int):
     """Stream the form to a temp file, ingest it, and wait for Kafka's acknowledgement."""
     try:
         form = await read_form(request.headers.get("content-type"), request.stream(),
@@ -244,7 +248,7 @@ def _document(form, key: ApiKey) -> CapturedDocument:
                             trace=None)
 
 
-def _build_missing(settings, deps: dict) -> list:
+def _build_missing(settings: Settings, deps: dict) -> list:
     """Build the real clients for what the caller did not pass; return their closers."""
     closers = []
     if deps["store"] is None:

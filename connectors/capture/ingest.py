@@ -28,13 +28,18 @@ import time
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 
 from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError
 from streams.records import envelope
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from inkstream.settings import Settings
 
 __all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
            "original_key"]
@@ -49,7 +54,7 @@ class RecordSink(Protocol):
     future that resolves when the record is durably acknowledged (or fails with the
     delivery error). ``KafkaRecordSink`` is the real one; tests use a list."""
 
-    def send(self, topic: str, key: str, value: bytes) -> Future: ...
+    def send(self, topic: str, key: str, value: bytes) -> Future[Any]: ...
 
 
 class DedupeStore(ObjectStore, Protocol):
@@ -63,7 +68,7 @@ class DedupeStore(ObjectStore, Protocol):
     - ``discard`` removes one version, and only that one.
     """
 
-    def put_if_absent(self, key: str, data, *, content_type: str,
+    def put_if_absent(self, key: str, data: BinaryIO, *, content_type: str,
                       metadata: dict[str, str] | None = None) -> ObjectRef | None: ...
 
     def stat(self, key: str) -> tuple[ObjectRef, dict[str, str]] | None: ...
@@ -76,13 +81,13 @@ class DedupeStore(ObjectStore, Protocol):
 class IngestMetrics:
     """Prometheus metrics of capture; labels carry the source and outcome only (no PII)."""
 
-    documents: object
-    refused: object
-    seconds: object
-    bytes: object
+    documents: Counter
+    refused: Counter
+    seconds: Histogram
+    bytes: Counter
 
     @classmethod
-    def create(cls, registry) -> "IngestMetrics":
+    def create(cls, registry: CollectorRegistry) -> "IngestMetrics":
         from prometheus_client import Counter, Histogram
 
         return cls(
@@ -112,7 +117,7 @@ def ingested_topic(priority: str) -> str:
     return "documents.ingested.priority" if priority == "high" else "documents.ingested"
 
 
-def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, settings,
+def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, settings: Settings,
            metrics: IngestMetrics | None = None, wait: bool = True) -> IngestResult:
     """Validate, store (or recognise as duplicate) and announce one captured document.
 
@@ -133,13 +138,16 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
         if metrics:
             metrics.documents.labels(doc.source, "error").inc()
         raise
-    result.delivered.add_done_callback(lambda fut: _settle(fut, doc, result, store, metrics, started))
+    delivered = result.delivered
+    assert delivered is not None  # _ingest always sets it
+    delivered.add_done_callback(lambda fut: _settle(fut, doc, result, store, metrics, started))
     if wait:
-        _wait(result.delivered)
+        _wait(delivered)
     return result
 
 
-def _settle(delivered: Future, doc: CapturedDocument, result: IngestResult, store, metrics, started: float) -> None:
+def _settle(delivered: Future[None], doc: CapturedDocument, result: IngestResult, store: DedupeStore,
+            metrics: IngestMetrics | None, started: float) -> None:
     """Once Kafka answered: count the outcome, and if the record was lost, remove the
     object this call created, so that a retry stores it again instead of reporting a
     duplicate of a document no record announces."""
@@ -157,9 +165,9 @@ def _settle(delivered: Future, doc: CapturedDocument, result: IngestResult, stor
             metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
 
 
-def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings) -> IngestResult:
+def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings: Settings) -> IngestResult:
     cap = settings.capture
-    checked = intake.check(doc.path if doc.path is not None else doc.data, doc.filename,
+    checked = intake.check(doc.path if doc.path is not None else doc.data or b"", doc.filename,
                            max_bytes=cap.max_bytes, max_image_pixels=cap.max_image_pixels)
     sha = _sha256(doc)
     key = original_key(sha)
@@ -169,7 +177,7 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
                                   metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
     duplicate = ref is None
     duplicate_of = None
-    if duplicate:
+    if ref is None:
         existing = store.stat(key)
         if existing is None:  # deleted between the two calls: a lifecycle rule, an operator
             raise ConnectorError(f"{key} vanished while being checked; retry")
@@ -187,7 +195,7 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
                         original=ref, topic=settings.topics.name(topic), delivered=delivered)
 
 
-def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict:
+def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict[str, Any]:
     return {
         **envelope(doc_id, producer=f"capture.{doc.source}", trace=doc.trace),
         "source": doc.source, "source_ref": doc.source_ref, "filename": doc.filename,
@@ -197,7 +205,8 @@ def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplica
     }
 
 
-def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: dict, status: dict) -> Future:
+def _send_both(producer: RecordSink, settings: Settings, topic: str, doc_id: str, record: dict[str, Any],
+               status: dict[str, Any]) -> Future[None]:
     from schemas.codec import codec_for
 
     # The codec maps the (prefixed) topic to its schema; the priority lane shares
@@ -207,16 +216,17 @@ def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: 
     ingested, status_topic = settings.topics.name(topic), settings.topics.name("documents.status")
     first = producer.send(ingested, doc_id, encode(ingested, record))
     second = producer.send(status_topic, doc_id, encode(status_topic, status))
-    both: Future = Future()
+    both: Future[None] = Future()
     pending = [2]
     lock = threading.Lock()
 
-    def done(fut: Future) -> None:
+    def done(fut: Future[Any]) -> None:
         with lock:
             if both.done():
                 return
-            if fut.exception() is not None:
-                both.set_exception(fut.exception())
+            error = fut.exception()
+            if error is not None:
+                both.set_exception(error)
                 return
             pending[0] -= 1
             if pending[0] == 0:
@@ -227,7 +237,7 @@ def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: 
     return both
 
 
-def _wait(delivered: Future) -> None:
+def _wait(delivered: Future[None]) -> None:
     try:
         delivered.result(timeout=_DELIVERY_TIMEOUT_S)
     except Exception as exc:
@@ -238,4 +248,4 @@ def _sha256(doc: CapturedDocument) -> str:
     if doc.data is not None:
         return hashlib.sha256(doc.data).hexdigest()
     with doc.open() as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # type: ignore[arg-type]  # a file or BytesIO: both have readinto

@@ -7,10 +7,14 @@ start them beside the stream processors without importing their dependencies ear
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import functools
 import logging
 import signal
 import threading
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_metrics",
            "serve_smtp"]
@@ -30,7 +34,7 @@ class Capture:
     """The real store, producer and metrics of one listener process, and its
     ``ingest_one(doc)``; ``close()`` flushes the producer."""
 
-    def __init__(self, settings, *, client_id: str, metrics_port: int | None = None) -> None:
+    def __init__(self, settings: Settings, *, client_id: str, metrics_port: int | None = None) -> None:
         from prometheus_client import CollectorRegistry
 
         from connectors.capture.ingest import IngestMetrics, ingest
@@ -53,7 +57,7 @@ class Capture:
             self.metrics_server.server_close()
 
 
-def serve_metrics(settings, registry, port: int):
+def serve_metrics(settings: Settings, registry, port: int):
     """``/metrics`` of ``registry`` on ``instance.bind`` (127.0.0.1 by default):``port`` in a daemon thread; HTTPS with
     ``http.tls_cert`` (TLS 1.2 floor), and ``http.require_tls`` without one refuses to start,
     like every other HTTP endpoint (inkstream/tls.py). Returns the server (``.scheme``,
@@ -86,7 +90,7 @@ def api_app():
     return create_app(load_settings())
 
 
-def serve_api(settings, metrics_port: int | None = None) -> int:
+def serve_api(settings: Settings, metrics_port: int | None = None) -> int:
     """The upload API; ``capture.api_workers`` processes share the port (0 = one per core).
     /metrics is served by the app itself (per process)."""
     import os
@@ -109,7 +113,7 @@ def serve_api(settings, metrics_port: int | None = None) -> int:
     return 0
 
 
-def serve_smtp(settings, metrics_port: int | None = None) -> int:
+def serve_smtp(settings: Settings, metrics_port: int | None = None) -> int:
     from connectors.capture.smtp import CaptureHandler, start_smtp
     from inkstream.tls import capture_tls
 
@@ -126,7 +130,7 @@ def serve_smtp(settings, metrics_port: int | None = None) -> int:
     return 0
 
 
-def serve_folder(settings, metrics_port: int | None = None) -> int:
+def serve_folder(settings: Settings, metrics_port: int | None = None) -> int:
     from pathlib import Path
 
     from connectors.capture.folder import HotFolder
@@ -141,7 +145,7 @@ def serve_folder(settings, metrics_port: int | None = None) -> int:
     return 0
 
 
-def serve_imap(settings, metrics_port: int | None = None) -> int:
+def serve_imap(settings: Settings, metrics_port: int | None = None) -> int:
     from pathlib import Path
 
     from connectors.capture.imap import ImapPoller, imap_connector
@@ -159,7 +163,7 @@ def serve_imap(settings, metrics_port: int | None = None) -> int:
     return 0
 
 
-def serve_ftp(settings, metrics_port: int | None = None) -> int:
+def serve_ftp(settings: Settings, metrics_port: int | None = None) -> int:
     from connectors.capture.ftp import serve_ftp as run_ftp
     from inkstream.tls import capture_tls
 

@@ -7,16 +7,20 @@ a future resolved by the delivery report, which a background thread polls for.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import threading
 import time
 from concurrent.futures import Future
 
 from inkstream.errors import ConnectorError
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["KafkaRecordSink", "kafka_config"]
 
 
-def kafka_config(settings, **extra: str) -> dict:
+def kafka_config(settings: Settings, **extra: str) -> dict:
     """Client properties for ``settings.kafka`` (security settings ride in ``client``)."""
     from inkstream.kafka_config import client_config
 
@@ -33,7 +37,7 @@ class KafkaRecordSink:
         self._poller.start()
 
     @classmethod
-    def from_settings(cls, settings, *, client_id: str = "inkstream-capture",
+    def from_settings(cls, settings: Settings, *, client_id: str = "inkstream-capture",
                       linger_ms: int = 5) -> "KafkaRecordSink":
         """``linger_ms``: batching delay; the HTTP API, which answers only after the
         acknowledgement, uses 1 ms so a lone upload is not held back."""

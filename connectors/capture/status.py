@@ -9,10 +9,14 @@ a deployment has few sources), never the record."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import logging
 import sys
 import threading
 import uuid
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["StatusView"]
 
@@ -40,7 +44,7 @@ class StatusView:
         self.records_read = 0
 
     @classmethod
-    def from_settings(cls, settings) -> "StatusView":
+    def from_settings(cls, settings: Settings) -> "StatusView":
         from confluent_kafka import Consumer
 
         from connectors.capture.sink import kafka_config

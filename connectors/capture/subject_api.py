@@ -20,11 +20,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["SubjectRequests", "register_subject_routes", "privacy_runners"]
 
@@ -103,7 +106,7 @@ class SubjectRequests:
         self._pool.shutdown(wait=True)
 
 
-def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
+def privacy_runners(settings: Settings) -> tuple[Runner, Runner]:
     """The production runners: ``streams.privacy`` with the same parts the CLI uses."""
 
     def run_export(email: str, out: Path, audit, actor: str) -> dict:
@@ -132,7 +135,7 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
     return run_export, run_erase
 
 
-def register_subject_routes(app: FastAPI, *, settings: Any, requests: Callable[[], SubjectRequests],
+def register_subject_routes(app: FastAPI, *, settings: Settings, requests: Callable[[], SubjectRequests],
                             admin_key: Callable, refused: Callable[..., Exception],
                             record: Callable[..., None] | None = None) -> None:
     """``record(settings, actor=, action=, target=, detail=)``: ``inkstream.admin_audit.record_admin_action``."""

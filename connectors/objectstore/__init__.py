@@ -9,7 +9,10 @@ the one way production code gets a store: sealed when ``crypto.encrypt_objects``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["ObjectRef", "ObjectStore", "open_store"]
 
@@ -58,7 +61,7 @@ class ObjectStore(Protocol):
     def exists(self, key: str) -> ObjectRef | None: ...
 
 
-def open_store(settings, *, ensure_bucket: bool = True):
+def open_store(settings: Settings, *, ensure_bucket: bool = True):
     """The configured store: ``S3ObjectStore``, wrapped by ``SealedObjectStore`` (keys
     from ``inkstream.crypto.key_provider``) when ``crypto.encrypt_objects`` is on.
     Imports lazily: this module stays light for the CLI."""

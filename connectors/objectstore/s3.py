@@ -17,11 +17,14 @@ import hashlib
 import io
 import os
 import threading
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 from connectors.objectstore import ObjectRef
 from inkstream.errors import ObjectStoreError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["S3ObjectStore"]
 
@@ -57,7 +60,7 @@ class S3ObjectStore:
         self.bucket = bucket
 
     @classmethod
-    def from_settings(cls, settings, *, ensure_bucket: bool = True) -> "S3ObjectStore":
+    def from_settings(cls, settings: Settings, *, ensure_bucket: bool = True) -> "S3ObjectStore":
         from minio import Minio
 
         from inkstream.fail_closed import s3_credentials

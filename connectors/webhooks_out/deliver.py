@@ -20,13 +20,16 @@ import hashlib
 import hmac
 import time
 import uuid
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from connectors.webhooks_out import WebhookError
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path
 from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["sign", "deliverer", "factory", "backoff"]
 
@@ -101,7 +104,7 @@ def deliverer(subs: Subscriptions, client: Any, cfg: Any, codec: Any,
     return handle
 
 
-def factory(settings) -> Processor:
+def factory(settings: Settings) -> Processor:
     import httpx
 
     from schemas.codec import Codec

@@ -24,11 +24,14 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from streams.records import envelope
 from streams.runtime import Context, Emit, Processor, SkipRecord
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["events_of", "Owners", "fanout", "factory", "INPUTS"]
 
@@ -106,7 +109,7 @@ def fanout(subs: Subscriptions, owners: Owners):
     return handle
 
 
-def factory(settings) -> Processor:
+def factory(settings: Settings) -> Processor:
     path = subscriptions_path(settings)
     return Processor(name="webhooks.fanout", inputs=INPUTS,
                      handle=fanout(Subscriptions(path), Owners(path.with_name("owners.sqlite"))))

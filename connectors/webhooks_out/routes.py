@@ -4,13 +4,16 @@ key: every document). Mounted by ``connectors.capture.http.create_app`` (one lin
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from fastapi import Depends, FastAPI, Response
 from pydantic import BaseModel, Field
 
 from connectors.webhooks_out import EVENT_TYPES, WebhookError
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["register_webhook_routes"]
 
@@ -37,7 +40,7 @@ class SubscriptionList(BaseModel):
     subscriptions: list[SubscriptionInfo]
 
 
-def register_webhook_routes(app: FastAPI, *, settings: Any, subscriptions: Callable[[], Subscriptions],
+def register_webhook_routes(app: FastAPI, *, settings: Settings, subscriptions: Callable[[], Subscriptions],
                             key_with: Callable[[str], Callable], refused: Callable[[int, str, str], Exception]) -> None:
     errors = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 422)}
     cfg = settings.webhooks_out

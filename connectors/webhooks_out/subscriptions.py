@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import base64
 import ipaddress
 import json
@@ -28,6 +29,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from connectors.webhooks_out import EVENT_TYPES, WebhookError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Subscription", "Subscriptions", "subscriptions_path", "check_url"]
 
@@ -48,7 +52,7 @@ class Subscription:
                 "created_at": self.created_at}
 
 
-def subscriptions_path(settings) -> Path:
+def subscriptions_path(settings: Settings) -> Path:
     default = Path(settings.data_dir).resolve() / "webhooks" / "subscriptions.json"
     return settings.webhooks_out.subscriptions_file or default
 

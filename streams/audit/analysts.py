@@ -23,9 +23,12 @@ import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from inkstream.errors import ConfigError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Analysts", "analysts_path"]
 
@@ -35,7 +38,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _CACHE_SECONDS = 60.0
 
 
-def analysts_path(settings) -> Path:
+def analysts_path(settings: Settings) -> Path:
     return Path(settings.data_dir).resolve() / "analysts.json"
 
 

@@ -22,11 +22,14 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from inkstream.kafka_config import client_config
 from streams.audit.chain import Problem, canonical_json, sha256_hex
 from streams.audit.store import Reader
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["KafkaRef", "KafkaCheck", "check_against_kafka"]
 
@@ -51,7 +54,7 @@ class KafkaCheck:
     unavailable: int = 0
 
 
-def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Any, decode: Callable[[bytes], dict],
+def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Settings, decode: Callable[[bytes], dict],
                         consumer_factory: Callable[[dict], Any] | None = None) -> tuple[list[Problem], KafkaCheck]:
     """Read every referenced record back (all partitions assigned at once, each from its
     lowest wanted offset) and compare; see the module docstring."""
@@ -89,7 +92,7 @@ def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Any, dec
     return problems, stats
 
 
-def _compacted_topics(settings: Any) -> set[str]:
+def _compacted_topics(settings: Settings) -> set[str]:
     from ops.stack.topics import planned_topics
 
     return {name for name, cfg in planned_topics(settings).items() if "compact" in cfg.cleanup_policy}

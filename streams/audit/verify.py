@@ -22,6 +22,7 @@ skips erased rows (their records are ciphertext whose key was destroyed).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -31,6 +32,9 @@ from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import InkstreamError
 from streams.audit.chain import ERASED_PAYLOAD, Problem, check_chain, sha256_hex
 from streams.audit.store import Reader
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["verify", "kafka_verifier", "VerifyReport", "CHAIN_COLUMNS", "read_chain"]
 
@@ -121,7 +125,7 @@ def verify(reader: Reader, objects: ObjectStore | None, *, doc_id: str | None = 
     return report
 
 
-def kafka_verifier(settings) -> Callable:
+def kafka_verifier(settings: Settings) -> Callable:
     """The ``kafka=`` argument of :func:`verify` for these settings (codec, topic prefix)."""
     from schemas.codec import Codec
     from streams.audit.kafka_check import check_against_kafka

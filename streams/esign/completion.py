@@ -17,6 +17,7 @@ object, commands keyed on doc/operation/hash).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -29,6 +30,9 @@ from streams.esign.crm_fields import crm_command, signature_fields
 from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["make_completion", "factory", "signed_key"]
 
 _FINAL = {"completed": "signed", "declined": "declined", "voided": "voided", "expired": "expired"}
@@ -38,7 +42,7 @@ def signed_key(doc_id: str, sha256: str) -> str:
     return f"signed/{doc_id}/{sha256}.pdf"
 
 
-def make_completion(settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,
+def make_completion(settings: Settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,
                     book: EnvelopeBook, refresh: Callable[[], object] | None = None) -> Processor:
     def handle(event: dict, ctx: Context) -> Iterator[Emit]:
         if event.get("event_type") not in _FINAL or event.get("signed"):
@@ -104,7 +108,7 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
     return ref.to_record()
 
 
-def factory(settings) -> Processor:
+def factory(settings: Settings) -> Processor:
     """``inkstream run esign.complete``."""
     from streams.esign.wiring import wire
 

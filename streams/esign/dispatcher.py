@@ -24,6 +24,7 @@ then DLQ); any other refusal → DLQ with the vendor's error body.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from collections.abc import Callable, Iterator
 
 from connectors.esign import EnvelopeRequest, EsignProvider, Recipient
@@ -33,6 +34,9 @@ from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.request_plan import read_plan
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["make_dispatcher", "factory", "envelope_request"]
 
@@ -62,7 +66,7 @@ def envelope_request(command: dict, pdf: bytes) -> EnvelopeRequest:
                            file_name=fields.get("file_name") or f"{command['doc_id']}.pdf", tabs=tabs)
 
 
-def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,
+def make_dispatcher(settings: Settings, *, providers: Callable[[str], EsignProvider], store: ObjectStore,
                     book: EnvelopeBook, refresh: Callable[[], object] | None = None) -> Processor:
     def handle(command: dict, ctx: Context) -> Iterator[Emit]:
         if command.get("operation") != "request_signature":
@@ -96,7 +100,7 @@ def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], stor
     return Processor(name="esign.dispatch", inputs=("crm.commands",), handle=handle, sink=True)
 
 
-def factory(settings) -> Processor:
+def factory(settings: Settings) -> Processor:
     """``inkstream run esign.dispatch``: Kafka-materialised envelope state, S3, real or simulated providers."""
     from streams.esign.wiring import wire
 

@@ -4,11 +4,14 @@ Kafka, one HTTP client, providers built on first use, and the object store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from connectors.esign import EsignProvider, provider_name
 from connectors.esign.state import EnvelopeBook
 from connectors.objectstore import ObjectStore
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["EsignWiring", "wire"]
 
@@ -21,7 +24,7 @@ class EsignWiring:
     refresh: Callable[[], object]
 
 
-def wire(settings) -> EsignWiring:
+def wire(settings: Settings) -> EsignWiring:
     import httpx
 
     from connectors.esign.providers import build_provider

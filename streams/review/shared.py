@@ -23,17 +23,20 @@ or the Kafka backend.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from inkstream.shared_table import SharedTable
 from streams.review.sessions import MemorySessionStore, Session, SessionStore
 from streams.review.users import Reviewers
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["SharedReviewers", "KafkaSessionStore", "open_reviewers", "open_session_store"]
 
 
 class SharedReviewers(Reviewers):
-    def __init__(self, settings, *, start_timeout_s: float = 30.0) -> None:
+    def __init__(self, settings: Settings, *, start_timeout_s: float = 30.0) -> None:
         super().__init__(path=None)  # type: ignore[arg-type]  # no file: the table is the store
         topic = settings.state.topic
         self._users = SharedTable(settings, topic, prefix="reviewer/").start(start_timeout_s)
@@ -59,7 +62,7 @@ class SharedReviewers(Reviewers):
 class KafkaSessionStore:
     """The ``SessionStore`` contract over the shared table (keys are already SHA-256 digests)."""
 
-    def __init__(self, settings, *, start_timeout_s: float = 30.0, miss_wait_s: float = 0.5) -> None:
+    def __init__(self, settings: Settings, *, start_timeout_s: float = 30.0, miss_wait_s: float = 0.5) -> None:
         self._table = SharedTable(settings, settings.state.topic, prefix="session/").start(start_timeout_s)
         self._miss_wait = miss_wait_s
         self._waiting = threading.Lock()  # single flight for the miss wait
@@ -92,7 +95,7 @@ class KafkaSessionStore:
         return len(gone)
 
 
-def open_reviewers(settings) -> Reviewers:
+def open_reviewers(settings: Settings) -> Reviewers:
     if settings.state.backend == "kafka":
         return SharedReviewers(settings)
     from streams.review.service import reviewers_path
@@ -100,5 +103,5 @@ def open_reviewers(settings) -> Reviewers:
     return Reviewers(reviewers_path(settings))
 
 
-def open_session_store(settings) -> SessionStore:
+def open_session_store(settings: Settings) -> SessionStore:
     return KafkaSessionStore(settings) if settings.state.backend == "kafka" else MemorySessionStore()
