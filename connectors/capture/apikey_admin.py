@@ -79,7 +79,7 @@ def register_admin_routes(app: FastAPI, *, settings: Settings, keys: Callable[[]
                           admin_key: Callable, refused: Callable[[int, str, str], Exception]) -> None:
     """Add ``/v1/admin/apikeys`` to the upload API. ``admin_key`` is the dependency that
     yields the caller's key when it has the ``admin`` scope (401/403 otherwise)."""
-    errors = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 422, 503)}
+    errors: dict[int | str, dict[str, Any]] = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 422, 503)}
 
     def audited(fn: Callable[[], Any]) -> Any:
         try:
@@ -110,4 +110,7 @@ def register_admin_routes(app: FastAPI, *, settings: Settings, keys: Callable[[]
         """Revoke a key; it is refused from its next request on."""
         if not audited(lambda: revoke_key(settings, keys(), actor=f"apikey:{caller.id}", key_id=key_id)):
             raise refused(404, "not_found", f"no live key {key_id}")
-        return KeyInfo.of(keys().get(key_id))
+        revoked = keys().get(key_id)
+        if revoked is None:  # revoked keys are kept: only a concurrent purge removes one
+            raise refused(404, "not_found", f"no live key {key_id}")
+        return KeyInfo.of(revoked)

@@ -15,10 +15,11 @@ Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -183,7 +184,7 @@ def _owned_by(key: ApiKey, owner: tuple[str, str | None] | None) -> bool:
     if owner is None or not key.source:
         return False
     source, source_ref = owner
-    return source == "http" and bool(source_ref) and source_ref.rsplit("/", 1)[0] == key.source
+    return source == "http" and source_ref is not None and source_ref.rsplit("/", 1)[0] == key.source
 
 
 def _key_checker(deps: dict, scope: str):
@@ -219,6 +220,7 @@ async def _store_upload(request: Request, key: ApiKey, deps: dict, settings: Set
         result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
                                          settings=settings, metrics=deps["metrics"], wait=False)
         # Answer only once Kafka acknowledged, without holding a worker thread meanwhile.
+        assert result.delivered is not None  # ingest() sets it
         await asyncio.wait_for(asyncio.wrap_future(result.delivered), _DELIVERY_TIMEOUT_S)
         return result
     except CaptureError as exc:
@@ -250,7 +252,7 @@ def _document(form, key: ApiKey) -> CapturedDocument:
 
 def _build_missing(settings: Settings, deps: dict) -> list:
     """Build the real clients for what the caller did not pass; return their closers."""
-    closers = []
+    closers: list[Callable[[], None]] = []
     if deps["store"] is None:
         from connectors.objectstore import open_store
 
@@ -258,10 +260,11 @@ def _build_missing(settings: Settings, deps: dict) -> list:
     if deps["producer"] is None:
         from connectors.capture.sink import KafkaRecordSink
 
-        deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http", linger_ms=1)
-        closers.append(deps["producer"].close)
+        producer = deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http",
+                                                                    linger_ms=1)
+        closers.append(producer.close)
     if deps["status"] is None:
-        deps["status"] = StatusView.from_settings(settings).start()
-        closers.append(deps["status"].stop)
+        status = deps["status"] = StatusView.from_settings(settings).start()
+        closers.append(status.stop)
     return closers
 

@@ -14,37 +14,42 @@ If S3 or Kafka are down, the poll stops before that message and retries it next 
 
 from __future__ import annotations
 
+import imaplib
 import json
 import logging
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.capture.mail import documents_from_mail, parse_mail
 from inkstream.errors import CaptureError, ConnectorError
+
+if TYPE_CHECKING:
+    from inkstream.settings import CaptureSettings
 
 __all__ = ["ImapPoller", "imap_connector"]
 
 log = logging.getLogger(__name__)
 
 
-def imap_connector(cap) -> Callable[[], object]:
+def imap_connector(cap: CaptureSettings) -> Callable[[], imaplib.IMAP4]:
     """A function that opens a logged-in ``imaplib`` connection from capture settings."""
-    import imaplib
 
-    def connect():
+    def connect() -> imaplib.IMAP4:
         cls = imaplib.IMAP4_SSL if cap.imap_ssl else imaplib.IMAP4
-        conn = cls(cap.imap_host, cap.imap_port)
-        conn.login(cap.imap_user, cap.imap_password or "")
+        # serve_imap refuses to start without imap_host and imap_user
+        conn = cls(cap.imap_host or "", cap.imap_port)
+        conn.login(cap.imap_user or "", cap.imap_password or "")
         return conn
 
     return connect
 
 
 class ImapPoller:
-    def __init__(self, connect: Callable[[], object], ingest_one: Callable[[CapturedDocument], IngestResult],
+    def __init__(self, connect: Callable[[], imaplib.IMAP4], ingest_one: Callable[[CapturedDocument], IngestResult],
                  *, mailbox: str, state_path: Path, inline_min_bytes: int, source_ref: str) -> None:
         self._connect, self._ingest_one = connect, ingest_one
         self.mailbox, self.state_path = mailbox, state_path
@@ -61,7 +66,7 @@ class ImapPoller:
             state = self._load()
             if state.get("uidvalidity") != validity:
                 state = {"uidvalidity": validity, "last_uid": 0}
-            status, data = conn.uid("SEARCH", None, f"UID {state['last_uid'] + 1}:*")
+            status, data = conn.uid("SEARCH", None, f"UID {state['last_uid'] + 1}:*")  # type: ignore[arg-type]  # charset None: imaplib sends none (typeshed says str)
             if status != "OK":
                 raise ConnectorError(f"IMAP: UID SEARCH failed: {data}")
             uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > state["last_uid"])
@@ -88,7 +93,7 @@ class ImapPoller:
                 log.warning("IMAP error, retrying in %.0f s: %s", interval_s, exc)
             stop.wait(interval_s)
 
-    def _handle(self, conn, uid: int) -> None:
+    def _handle(self, conn: imaplib.IMAP4, uid: int) -> None:
         status, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
         if status != "OK" or not data or not isinstance(data[0], tuple):
             raise ConnectorError(f"IMAP: cannot fetch UID {uid}: {status}")

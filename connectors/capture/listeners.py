@@ -7,13 +7,15 @@ start them beside the stream processors without importing their dependencies ear
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 import functools
 import logging
 import signal
 import threading
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from inkstream.settings import Settings
 
 __all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_metrics",
@@ -102,6 +104,8 @@ def serve_api(settings: Settings, metrics_port: int | None = None) -> int:
     http = settings.http
     workers = settings.capture.api_workers or os.cpu_count() or 1
     ssl = uvicorn_tls_options(http)  # before the app: a bad TLS setting fails fast
+    app: FastAPI | str
+    extra: dict[str, Any]
     if workers == 1:
         from connectors.capture.http import create_app
 

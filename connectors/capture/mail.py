@@ -74,7 +74,8 @@ def documents_from_mail(msg: EmailMessage, *, source: str, source_ref: str | Non
         if not (is_pdf or is_image or is_xml or (ctype == "application/octet-stream"
                                                  and filename.lower().endswith(_DOC_EXTENSIONS))):
             continue  # the body text, HTML, calendar invites...
-        payload = part.get_payload(decode=True) or b""
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""  # decode=True: bytes, or None for a multipart
         if is_image and not is_pdf and len(payload) < inline_min_bytes:
             skipped.append(f"part {index}: {ctype} of {len(payload)} bytes (inline image or logo)")
             continue

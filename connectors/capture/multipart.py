@@ -13,10 +13,14 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
 
 from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 
 from inkstream.errors import CaptureError
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 __all__ = ["Form", "read_form"]
 
@@ -44,7 +48,7 @@ class _Reader:
         self._header_value = b""
         self._headers: dict[bytes, bytes] = {}
         self._part_name: str | None = None
-        self._sink = None
+        self._sink: IO[bytes] | None = None
         self._buffer = bytearray()
         self._size = 0
 
@@ -128,10 +132,11 @@ async def read_form(content_type: str | None, body: AsyncIterator[bytes], *, tmp
     if ctype != b"multipart/form-data" or not boundary:
         raise CaptureError("send multipart/form-data with a 'file' part", reason="invalid_form")
     reader = _Reader(tmp_dir, file_field, max_bytes, spool_bytes)
-    parser = MultipartParser(boundary, callbacks={
+    callbacks = cast("MultipartCallbacks", {
         name: getattr(reader, name) for name in (
             "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
             "on_headers_finished", "on_part_data", "on_part_end", "on_end")})
+    parser = MultipartParser(boundary, callbacks=callbacks)
     try:
         async for chunk in body:
             parser.write(chunk)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.capture.mail import documents_from_mail, parse_mail
@@ -82,7 +83,7 @@ def start_smtp(handler: CaptureHandler, *, host: str, port: int, max_bytes: int,
     until the client has upgraded (RFC 3207), so no mail crosses the network in clear."""
     from aiosmtpd.controller import Controller
 
-    smtp_kwargs = {} if tls is None else {"tls_context": server_context(tls.cert, tls.key),
+    smtp_kwargs: dict[str, Any] = {} if tls is None else {"tls_context": server_context(tls.cert, tls.key),
                                           "require_starttls": tls.required}
     controller = Controller(handler, hostname=host, port=port, data_size_limit=max_bytes, enable_SMTPUTF8=True,
                             **smtp_kwargs)

@@ -140,8 +140,9 @@ def register_subject_routes(app: FastAPI, *, settings: Settings, requests: Calla
                             record: Callable[..., None] | None = None) -> None:
     """``record(settings, actor=, action=, target=, detail=)``: ``inkstream.admin_audit.record_admin_action``."""
     if record is None:
-        from inkstream.admin_audit import record_admin_action as record
-    errors = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 409, 422, 503)}
+        from inkstream.admin_audit import record_admin_action
+        record = record_admin_action
+    errors: dict[int | str, dict[str, Any]] = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 409, 422, 503)}
 
     def auditor(actor: str) -> Callable[..., None]:
         return lambda *, action, target, detail=None: record(settings, actor=actor, action=action, target=target,

@@ -4,7 +4,7 @@ key: every document). Mounted by ``connectors.capture.http.create_app`` (one lin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fastapi import Depends, FastAPI, Response
 from pydantic import BaseModel, Field
@@ -42,7 +42,7 @@ class SubscriptionList(BaseModel):
 
 def register_webhook_routes(app: FastAPI, *, settings: Settings, subscriptions: Callable[[], Subscriptions],
                             key_with: Callable[[str], Callable], refused: Callable[[int, str, str], Exception]) -> None:
-    errors = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 422)}
+    errors: dict[int | str, dict[str, Any]] = {c: {"description": "refused; body {reason, detail}"} for c in (401, 403, 404, 422)}
     cfg = settings.webhooks_out
 
     @app.post("/v1/webhooks", status_code=201, response_model=CreatedSubscription, responses=errors,
