@@ -72,9 +72,9 @@ def crm_scopes(crm: str, objects: Iterable[str], *, setup: bool = False) -> tupl
             return ("ZohoCRM.settings.fields.ALL",)
         # search (READ) and upsert (WRITE) per module; notes and attachments are read
         # (idempotency: an existing one is adopted) and created, never deleted.
-        out = [f"ZohoCRM.modules.{o}.{op}" for o in objs for op in ("READ", "WRITE")]
-        out += [f"ZohoCRM.modules.{m}.{op}" for m in ("notes", "attachments") for op in ("READ", "CREATE")]
-        return tuple(out)
+        zoho = [f"ZohoCRM.modules.{o}.{op}" for o in objs for op in ("READ", "WRITE")]
+        zoho += [f"ZohoCRM.modules.{m}.{op}" for m in ("notes", "attachments") for op in ("READ", "CREATE")]
+        return tuple(zoho)
     raise ConfigError(f"unknown CRM {crm!r}")
 
 

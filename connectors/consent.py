@@ -13,8 +13,8 @@ An administrator opens the URL once, approves, and stores the resulting refresh 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
+from typing import TYPE_CHECKING
 
 from connectors.access_scopes import scopes_for
 from inkstream.errors import ConfigError

@@ -6,8 +6,8 @@ dependencies (OCR models) costs nothing to the others. Add one line per processo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import importlib
+from typing import TYPE_CHECKING
 
 from inkstream.errors import ConfigError
 

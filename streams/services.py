@@ -5,8 +5,8 @@ page. ``name -> "module:function"``; imported only when asked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import importlib
+from typing import TYPE_CHECKING
 
 from connectors.capture.listeners import LISTENERS
 

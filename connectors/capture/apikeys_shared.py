@@ -21,10 +21,10 @@ missing a revocation is not trusted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import logging
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from inkstream.shared_table import SharedTable

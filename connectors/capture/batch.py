@@ -3,11 +3,11 @@ waiting per file, every delivery confirmed before the summary is printed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import ingest

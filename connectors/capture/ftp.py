@@ -14,11 +14,11 @@ transfer without ``PROT P`` are refused (pyftpdlib's ``tls_control_required`` an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.capture.folder import HotFolder

@@ -7,11 +7,11 @@ start them beside the stream processors without importing their dependencies ear
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 import functools
 import logging
 import signal
 import threading
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -7,10 +7,10 @@ a future resolved by the delivery report, which a background thread polls for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import threading
 import time
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from inkstream.errors import ConnectorError
 

@@ -9,11 +9,11 @@ a deployment has few sources), never the record."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import logging
 import sys
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from inkstream.settings import Settings

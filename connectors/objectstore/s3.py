@@ -17,7 +17,8 @@ import hashlib
 import io
 import os
 import threading
-from typing import TYPE_CHECKING, BinaryIO
+from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO, Literal
 from urllib.parse import urlsplit
 
 from connectors.objectstore import ObjectRef
@@ -223,7 +224,8 @@ class _converted:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if exc is None or isinstance(exc, ObjectStoreError):
             return False
         if isinstance(exc, Exception):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from typing import BinaryIO
 
 from connectors.objectstore import ObjectRef
@@ -73,15 +74,18 @@ class SealedObjectStore:
     # -- writing --------------------------------------------------------------------------
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str,
             metadata: dict[str, str] | None = None) -> ObjectRef:
-        if _stream_length(data) > _STREAM_ABOVE:
-            return self._put_streamed(self.inner.put, key, data, content_type, metadata)
+        if not isinstance(data, bytes) and _stream_length(data) > _STREAM_ABOVE:
+            streamed = self._put_streamed(self.inner.put, key, data, content_type, metadata)
+            if streamed is None:  # inner.put always answers a ref; only put_if_absent may not
+                raise ObjectStoreError(f"put {key}: the store answered no reference")
+            return streamed
         blob, plain, meta = self._seal(key, data, metadata)
         ref = self.inner.put(key, blob, content_type=content_type, metadata=meta)
         return self._plain_ref(ref, plain)
 
     def put_if_absent(self, key: str, data: bytes | BinaryIO, *, content_type: str,
                       metadata: dict[str, str] | None = None) -> ObjectRef | None:
-        if _stream_length(data) > _STREAM_ABOVE:
+        if not isinstance(data, bytes) and _stream_length(data) > _STREAM_ABOVE:
             # the wrapped store's own path for large bodies (HEAD, then multipart)
             return self._put_streamed(self.inner.put_if_absent, key, data, content_type, metadata)
         blob, plain, meta = self._seal(key, data, metadata)
@@ -144,7 +148,7 @@ class SealedObjectStore:
                      "sha256": hashlib.sha256(blob).hexdigest()})
         return blob, (digest, len(plaintext)), meta
 
-    def _put_streamed(self, put, key: str, stream: BinaryIO, content_type: str,
+    def _put_streamed(self, put: Callable[..., ObjectRef | None], key: str, stream: BinaryIO, content_type: str,
                       metadata: dict[str, str] | None) -> ObjectRef | None:
         start = stream.tell()
         digest, size = hashlib.sha256(), 0

@@ -20,8 +20,8 @@ import hashlib
 import hmac
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from connectors.webhooks_out import WebhookError
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path

@@ -50,7 +50,7 @@ def events_of(topic: str, record: dict) -> list[tuple[str, dict]]:
         status = record.get("status")
         data = {**doc, "doc_type": record.get("doc_type"), "status": status}
         kind = {"review": "document.needs_review", "accepted": "document.accepted", "approved": "document.accepted",
-                "rejected": "document.failed"}.get(status)
+                "rejected": "document.failed"}.get(status or "")
         return [(kind, data)] if kind else []
     if topic == "esign.events" and record.get("event_type") == "completed":
         return [("esign.completed", {**doc, "provider": record.get("provider"),

@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import builtins
 import base64
 import ipaddress
 import json
@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from connectors.webhooks_out import EVENT_TYPES, WebhookError
 
@@ -134,7 +135,7 @@ class Subscriptions:
             self._save(data)
         return True
 
-    def matching(self, event_type: str, doc_owner: str | None) -> list[Subscription]:
+    def matching(self, event_type: str, doc_owner: str | None) -> builtins.list[Subscription]:  # list: the method
         """Subscriptions that receive ``event_type`` for a document of ``doc_owner`` (the
         source of the API key that uploaded it; None: not uploaded over the API)."""
         return [s for s in self.list() if event_type in s.events

@@ -14,7 +14,7 @@ def ddl_statements() -> list[tuple[str, str]]:
     """``(file name, statement)`` pairs in order. Statements end with ``;`` at a line end;
     the files hold no string literal that contains one."""
     out: list[tuple[str, str]] = []
-    files = sorted(p for p in resources.files(__name__).iterdir() if p.name.endswith(".sql"))
+    files = sorted((p for p in resources.files(__name__).iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     for path in files:
         text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("--"))
         for stmt in text.split(";\n"):

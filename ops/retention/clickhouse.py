@@ -45,15 +45,16 @@ def ttl_for(settings: Settings, table: str) -> str | None:
     r = settings.retention
     column = _TIME_COLUMN.get(table, "occurred_at")
     if table in DOC_TYPE_TABLES:
-        days = _fields_days if table == "fields" else _decision_days
-        rules = [_rule(column, days(p), f"doc_type = '{name}'")
-                 for name, p in sorted(r.doc_types.items()) if days(p) is not None]
-        if days(r.default) is not None:
+        days_of = _fields_days if table == "fields" else _decision_days
+        rules = [_rule(column, days, f"doc_type = '{name}'")
+                 for name, p in sorted(r.doc_types.items()) if (days := days_of(p)) is not None]
+        default_days = days_of(r.default)
+        if default_days is not None:
             named = ", ".join(f"'{n}'" for n in sorted(r.doc_types))
-            rules.append(_rule(column, days(r.default), f"doc_type NOT IN ({named})" if named else None))
+            rules.append(_rule(column, default_days, f"doc_type NOT IN ({named})" if named else None))
         return ", ".join(rules) or None
-    days = r.tables.get(table)
-    return _rule(column, days) if days is not None else None
+    table_days = r.tables.get(table)
+    return _rule(column, table_days) if table_days is not None else None
 
 
 def _fields_days(p: DocRetention) -> int | None:
@@ -64,7 +65,8 @@ def _decision_days(p: DocRetention) -> int | None:
     """``extractions`` holds the document type S3 expiry looks up (no field values), so it
     lives as long as the longest of the type's retentions."""
     values = [p.fields_days, p.originals_days, p.signed_days]
-    return None if None in values else max(values)
+    known = [v for v in values if v is not None]
+    return max(known) if len(known) == len(values) else None
 
 
 def _lookup_conflicts(settings: Settings) -> dict[str, str]:
@@ -99,7 +101,7 @@ def _human(ttl: str | None) -> str:
             return ttl
         where = m.group(2) or ""
         label = ("other types" if "NOT IN" in where else
-                 (re.search(r"'([^']*)'", where).group(1) if where else "all rows"))
+                 (_quoted(where) if where else "all rows"))
         parts.append(f"{label} {m.group(1)}d")
     return ", ".join(parts)
 
@@ -150,3 +152,9 @@ def apply(settings: Settings, store: Any, *, dry_run: bool = False) -> list[Item
             store.command(f"ALTER TABLE `{table}` MODIFY TTL {want}" if want else f"ALTER TABLE `{table}` REMOVE TTL")
         out.append(Item("clickhouse", table, configured, _human(have[table]), "would change" if dry_run else "changed"))
     return out
+
+
+def _quoted(where: str) -> str:
+    """The doc type a rule's ``doc_type = '<name>'`` condition names."""
+    m = re.search(r"'([^']*)'", where)
+    return m.group(1) if m else where

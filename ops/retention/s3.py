@@ -112,10 +112,11 @@ def doc_types(reader: Any, prefix: str, keys: list[str]) -> dict[str, set[str]]:
 
 def _versions(client: Any, bucket: str, prefix: str) -> Iterator[tuple[str, list[Version]]]:
     """(key, its versions newest first, as the server lists them)."""
-    current_key, versions = None, []
+    current_key: str | None = None
+    versions: list[Version] = []
     for obj in client.list_objects(bucket, prefix=prefix, recursive=True, include_version=True):
         v = Version(obj.object_name, obj.version_id, obj.last_modified, bool(obj.is_delete_marker))
-        if v.key != current_key and versions:
+        if current_key is not None and v.key != current_key and versions:
             yield current_key, versions
             versions = []
         current_key = v.key
@@ -123,7 +124,7 @@ def _versions(client: Any, bucket: str, prefix: str) -> Iterator[tuple[str, list
         # a version seen already is not a newer one of its own.
         if all(x.version_id != v.version_id for x in versions):
             versions.append(v)
-    if versions:
+    if current_key is not None and versions:
         yield current_key, versions
 
 

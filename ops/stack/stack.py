@@ -227,13 +227,13 @@ def _clickhouse(settings: Settings, layout: Layout) -> ComponentStatus:
         import httpx
         from urllib.parse import urlparse
 
-        u = urlparse(ch.url)
+        u = urlparse(ch.url or "")
         ping = f"{'https' if u.scheme == 'https' else 'http'}://{u.hostname}:{u.port or 8123}/ping"
         try:
             ok = httpx.get(ping, timeout=3).status_code == 200
         except httpx.HTTPError:
             ok = False
-        return ComponentStatus("clickhouse", ch.url, None, ok, "external" if ok else f"external: {ping} not answering")
+        return ComponentStatus("clickhouse", ch.url or "", None, ok, "external" if ok else f"external: {ping} not answering")
     # chDB is embedded: no process; healthy means its directory is there and writable.
     d = layout.chdb
     import os

@@ -76,7 +76,8 @@ def _document(events: list[tuple[dict, dict]]) -> dict | None:
 
 
 def _signatures(events: list[tuple[dict, dict]]) -> tuple[dict | None, list[dict]]:
-    signed, signers = None, {}
+    signed: dict[str, Any] | None = None
+    signers: dict[str, dict[str, Any]] = {}
     for row, p in events:
         if row["topic"] != "esign.events":
             continue

@@ -148,7 +148,7 @@ def _compare(ref: KafkaRef, value: bytes | None, reader: Reader, decode) -> list
                     found=ref.payload_sha256)]
 
 
-_DEFAULTISH = (None, [], {}, "", 0, False)
+_DEFAULTISH: tuple[Any, ...] = (None, [], {}, "", 0, False)
 
 
 def _diff(stored: Any, now: Any, path: str) -> list[str]:

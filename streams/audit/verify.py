@@ -22,11 +22,11 @@ skips erased rows (their records are ciphertext whose key was destroyed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import InkstreamError
@@ -159,7 +159,8 @@ def read_chain(reader: Reader, doc_id: str) -> list[dict]:
 
 def _chains(reader: Reader, doc_id: str | None) -> Iterator[tuple[str, list[dict]]]:
     """Yield (chain, rows) one chain at a time, reading audit_events page by page."""
-    current, rows = None, []
+    current: str | None = None
+    rows: list[dict[str, Any]] = []
     after = ("", -1, "")
     page_size = min(_PAGE, getattr(reader, "limit", _PAGE))  # never ask for more than the reader returns
     only = "AND doc_id = {only:String}" if doc_id is not None else ""
@@ -173,7 +174,7 @@ def _chains(reader: Reader, doc_id: str | None) -> Iterator[tuple[str, list[dict
             row = dict(zip(cols, values))
             row["seq"], row["partition"], row["offset"] = int(row["seq"]), int(row["partition"]), int(row["offset"])
             row["occurred_at_ms"] = int(row["occurred_at_ms"])
-            if row["doc_id"] != current and rows:
+            if current is not None and row["doc_id"] != current and rows:
                 yield current, rows
                 rows = []
             current = row["doc_id"]
@@ -182,7 +183,7 @@ def _chains(reader: Reader, doc_id: str | None) -> Iterator[tuple[str, list[dict
             break
         last = dict(zip(cols, page[-1]))
         after = (last["doc_id"], int(last["seq"]), last["hash"])
-    if rows:
+    if current is not None and rows:
         yield current, rows
 
 

@@ -17,10 +17,10 @@ object, commands keyed on doc/operation/hash).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from connectors.esign import EsignProvider
 from connectors.esign.state import TERMINAL, EnvelopeBook
@@ -57,7 +57,7 @@ def make_completion(settings: Settings, *, providers: Callable[[str], EsignProvi
             raise SkipRecord(f"envelope is already {state['status']}")
         crm = state.get("crm_target") or settings.esign.crm_target
         names = signature_fields(crm)
-        status_fields = {names["status"]: _FINAL[event["event_type"]]}
+        status_fields: dict[str, Any] = {names["status"]: _FINAL[event["event_type"]]}
         if event["event_type"] != "completed":
             yield Emit("crm.commands", crm_command(state, event, operation="update_signature_status", crm=crm,
                                                    discriminator=event["event_type"], fields=status_fields))

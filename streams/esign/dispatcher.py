@@ -24,8 +24,8 @@ then DLQ); any other refusal → DLQ with the vendor's error body.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from connectors.esign import EnvelopeRequest, EsignProvider, Recipient
 from connectors.esign.layout import place_tabs

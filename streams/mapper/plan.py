@@ -81,7 +81,8 @@ def _upsert(record: dict, mapping: Mapping, role: str, spec: ObjectSpec, values:
     links = [{"object": done[link.to]["object"], "external_id_field": done[link.to]["external_id_field"],
               "external_id": done[link.to]["external_id"], "relationship": link.relationship}
              for link in spec.links if link.to in done]
-    field, match = spec.external_id.field, {kind: str(values[src]) for kind, src in spec.match.items() if src in values}
+    field = spec.external_id.field
+    match: dict[str, str] = {kind: str(values[src]) for kind, src in spec.match.items() if src in values}
     if "crm_ref" in match:
         # The capture client named the record: address it by the CRM's own id, so every
         # later command of this document (file, timeline, signature status) finds it too.

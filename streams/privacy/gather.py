@@ -55,7 +55,7 @@ def gather(reader: Reader, doc_id: str) -> DocumentData:
                             "payload": payload})
         role = FILE_ROLES.get(row["topic"])
         ref = payload.get(role) if role and isinstance(payload, dict) else None
-        if isinstance(ref, dict) and ref.get("key"):
+        if role and isinstance(ref, dict) and ref.get("key"):
             try:
                 obj = ObjectRef.from_record(ref)
             except (KeyError, TypeError):

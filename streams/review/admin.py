@@ -9,7 +9,7 @@ user. Targets are reviewer logins (an e-mail login is written as its SHA-256).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from fastapi import Depends, FastAPI, Form, HTTPException
 from fastapi.responses import JSONResponse
@@ -25,7 +25,7 @@ RecordAdmin = Callable[[str, str, str, dict], None]
 
 
 def register_admin_routes(app: FastAPI, *, reviewers: Reviewers, record_admin: RecordAdmin,
-                          reviewer: Callable[..., Reviewer]) -> None:
+                          reviewer: Callable[..., Reviewer | Awaitable[Reviewer]]) -> None:
     def admin(who: Reviewer = Depends(reviewer)) -> Reviewer:
         if not who.is_admin:
             raise HTTPException(403, "only an admin may manage reviewers")

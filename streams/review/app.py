@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,6 +39,9 @@ from streams.review.queue import ReviewQueue
 from streams.review.sessions import MemorySessionStore, Sessions, SessionStore
 from streams.review.users import Reviewer, Reviewers
 
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
 __all__ = ["create_app", "ReviewDeps"]
 
 _COOKIE = "inkstream_review"
@@ -55,7 +58,7 @@ class ReviewDeps:
     publish: Callable[[dict], None]                 # fields.validated decision records
     record_action: Callable[[Reviewer, str, str, dict], None]  # (who, action, doc_id, detail)
     reread_page: Callable[[bytes, str, int], list[dict]] | None = None  # re-run OCR on a page
-    registry: object | None = None                  # prometheus CollectorRegistry for /metrics
+    registry: CollectorRegistry | None = None       # for /metrics
     # (actor, action, target, detail) for admin actions; default: admin.actions on Kafka.
     record_admin: Callable[[str, str, str, dict], None] | None = None
     # Where sessions live (one process: memory; several hosts: a shared store).
@@ -104,8 +107,8 @@ def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:
             # In the threadpool: a shared session store may wait briefly for Kafka (shared.py).
             session = await run_in_threadpool(sessions.get, request.cookies.get(_COOKIE))
             role = deps.reviewers.role_of(session.name) if session else None
-            who = Reviewer(session.name, role) if role else None
-            if who is not None:
+            who = Reviewer(session.name, role) if session and role else None
+            if who is not None and session is not None:
                 request.state.csrf_token = session.csrf
                 if request.method in UNSAFE_METHODS and \
                         not hmac.compare_digest(await presented_csrf(request), session.csrf):

@@ -50,7 +50,7 @@ class QueueFollower(threading.Thread):
                     log.warning("review follower: %s", msg.error())
                     continue
                 try:
-                    self.queue.apply(self.codec.decode(msg.value(), msg.topic()))
+                    self.queue.apply(self.codec.decode(msg.value() or b"", msg.topic()))  # a tombstone fails to decode
                 except RecordErased as exc:  # the subject was erased: so is the document's review
                     self.queue.forget(exc.doc_id)
                 except Exception as exc:  # noqa: BLE001 - a poison record is the extractor's DLQ's business

@@ -28,7 +28,8 @@ def render_page(data: bytes, content_type: str, page: int, dpi: int, budget: Pix
             if not 1 <= page <= len(pdf):
                 raise IndexError(page)
             p = pdf[page - 1]
-            scale, _ = pdf_scale(*p.get_size(), dpi, budget)
+            width, height = p.get_size()
+            scale, _ = pdf_scale(width, height, dpi, budget)
             image = Image.fromarray(render_pdf_page(p, scale, page)[:, :, ::-1])
         finally:
             pdf.close()
