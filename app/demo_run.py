@@ -133,7 +133,7 @@ class DemoRun:
         from streams.review.follower import KafkaPublisher
 
         truth = self.labels.get(self.docs[view.doc_id], {}).get("fields", {})
-        fixed = approve_with_labels(KafkaPublisher(self.settings, self.codec), view.latest_fields, truth,
+        fixed = approve_with_labels(KafkaPublisher(self.settings, self.codec), view.latest_fields or {}, truth,
                                     reviewer="demo-reviewer")
         self.console.print(f"reviewed {self.docs[view.doc_id]}: corrected {', '.join(fixed) or 'nothing'}")
 

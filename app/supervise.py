@@ -101,7 +101,7 @@ class Supervisor:
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         child = self.children[name]
-        if child.alive:
+        if child.alive and child.proc is not None:
             os.killpg(child.proc.pid, sig)
             child.proc.wait(30)
 
@@ -113,7 +113,7 @@ class Supervisor:
     def stop_all(self, timeout: float = 20) -> None:
         """SIGTERM everyone (graceful shutdown), then SIGKILL what is left."""
         for child in self.children.values():
-            if child.alive:
+            if child.alive and child.proc is not None:
                 os.killpg(child.proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for child in self.children.values():

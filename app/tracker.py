@@ -40,7 +40,8 @@ class DocView:
 
     @property
     def decision(self) -> str | None:
-        return self.latest_fields["status"] if self.fields else None
+        latest = self.latest_fields
+        return latest["status"] if latest is not None else None
 
     def has_event(self, event_type: str) -> bool:
         return any(e["event_type"] == event_type for e in self.esign)
@@ -88,12 +89,14 @@ class Tracker:
             msg = self._consumer.poll(max(0.05, deadline - time.monotonic()))
             if msg is None or msg.error():
                 continue
-            topic = self._logical.get(msg.topic())
+            topic = self._logical.get(msg.topic() or "")
+            if topic is None:  # only the subscribed topics arrive
+                continue
             try:
-                record = self.codec.decode(msg.value())
+                record = self.codec.decode(msg.value() or b"")
             except Exception:  # noqa: BLE001 - a record the tracker cannot read is not one it waits for
                 continue
-            self._apply(topic, record, msg.key(), (msg.partition(), msg.offset()))
+            self._apply(topic, record, msg.key(), (msg.partition() or 0, msg.offset() or 0))
             applied += 1
         return applied
 

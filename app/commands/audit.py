@@ -8,15 +8,19 @@ chDB directly; with ``CLICKHOUSE_URL`` they talk to the server.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli import settings_or_exit
 
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
+
 __all__ = ["register"]
 
 
-def _reader(settings):
+def _reader(settings: Settings):
     from inkstream.errors import InkstreamError
     from streams.audit.query import open_reader
 
@@ -27,7 +31,7 @@ def _reader(settings):
         raise typer.Exit(2) from exc
 
 
-def _objects(settings, enabled: bool):
+def _objects(settings: Settings, enabled: bool):
     if not enabled:
         return None
     from connectors.objectstore import open_store

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import typer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["register", "run_simulation"]
 
 _KEY_HELP = "Secret to sign with (default: the configured one for that provider)."
 
 
-def run_simulation(settings, *, provider: str, doc_id: str, url: str, envelope_id: str | None,
+def run_simulation(settings: Settings, *, provider: str, doc_id: str, url: str, envelope_id: str | None,
                    events: list[str], key: str | None, signer, client=None,
                    start: float | None = None) -> list[tuple[str, int, str]]:
     """Send ``events`` for one envelope to a running gateway; returns (event, status, body) rows."""
@@ -37,7 +41,7 @@ def run_simulation(settings, *, provider: str, doc_id: str, url: str, envelope_i
     return rows
 
 
-def _known_envelope(settings, doc_id: str) -> str | None:
+def _known_envelope(settings: Settings, doc_id: str) -> str | None:
     """The newest envelope esign.envelopes knows for ``doc_id`` (None without Kafka)."""
     try:
         from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader

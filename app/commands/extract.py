@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["register"]
 
@@ -46,7 +50,7 @@ def register(app: typer.Typer) -> None:
         _print(file, result)
 
 
-def _reader(settings):
+def _reader(settings: Settings):
     from streams.ocr.reader import DocumentReader
 
     return DocumentReader.from_settings(settings.ocr)

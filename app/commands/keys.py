@@ -11,13 +11,17 @@ second; if the audit record cannot be delivered the command says so and exits 1.
 from __future__ import annotations
 
 import typer
+from typing import TYPE_CHECKING
 
 from app.cli import settings_or_exit
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["register"]
 
 
-def _ring(settings):
+def _ring(settings: Settings):
     from inkstream.crypto import key_provider
 
     ring = key_provider(settings)

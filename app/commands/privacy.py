@@ -8,8 +8,12 @@ Nothing they print or log names the person: counts and ids only.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["register", "kafka_sender"]
 
@@ -38,7 +42,7 @@ def _context():
     return settings, reader, actor, audit
 
 
-def _object_store(settings):
+def _object_store(settings: Settings):
     """The store that reads files back as they were captured (decrypting sealed ones)."""
     try:
         from connectors.objectstore import open_store
@@ -49,10 +53,10 @@ def _object_store(settings):
     return open_store(settings, ensure_bucket=False)
 
 
-def kafka_sender(settings):
+def kafka_sender(settings: Settings):
     """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
     raises ``ConnectorError`` unless every record was acknowledged."""
-    from confluent_kafka import Producer
+    from confluent_kafka import KafkaError, Message, Producer
 
     from inkstream.errors import ConnectorError
     from inkstream.kafka_config import client_config
@@ -63,12 +67,17 @@ def kafka_sender(settings):
                                                    "message.timeout.ms": 15000}))
     codec = Codec.from_settings(settings)
     topic = settings.topics.name(TOPIC)
-    errors: list = []
+    errors: list[KafkaError] = []
     sent: list[int] = []
 
+    def delivered(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            errors.append(err)
+        else:
+            sent.append(1)
+
     def send(doc_id: str, record: dict) -> None:
-        producer.produce(topic, key=doc_id.encode(), value=codec.encode(topic, record),
-                         on_delivery=lambda err, _msg: (errors if err is not None else sent).append(err or 1))
+        producer.produce(topic, key=doc_id.encode(), value=codec.encode(topic, record), on_delivery=delivered)
 
     def flush() -> None:
         left = producer.flush(20)
