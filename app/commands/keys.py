@@ -10,8 +10,9 @@ second; if the audit record cannot be delivered the command says so and exits 1.
 
 from __future__ import annotations
 
-import typer
 from typing import TYPE_CHECKING
+
+import typer
 
 from app.cli import settings_or_exit
 
