@@ -25,11 +25,11 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from streams.runtime.ports import RebalanceCallback
+from streams.runtime.ports import ConsumerPort, ProducerPort, RebalanceCallback
 
 __all__ = ["MemoryBroker", "MemoryConsumer", "MemoryProducer", "MemoryMessage"]
 
@@ -267,3 +267,8 @@ class MemoryProducer:
 
 def _as_bytes(data: str | bytes | None) -> bytes | None:
     return data.encode() if isinstance(data, str) else data
+
+
+if TYPE_CHECKING:  # mypy checks here that the in-memory pair is what the worker loop takes
+    _consumer: ConsumerPort = MemoryConsumer(MemoryBroker({}), {})
+    _producer: ProducerPort = MemoryProducer(MemoryBroker({}), {})
