@@ -43,7 +43,7 @@ def _value(spec: FieldSpec | None, values: dict[str, Any]) -> str | None:
 
 def signature_plan(spec: SignatureRequestSpec, values: dict[str, Any], doc_type: str | None) -> dict[str, str]:
     """``{"esign_plan": json}``; signers without an e-mail are left out (nobody to ask)."""
-    auth = spec.auth.get(doc_type, "email") if doc_type in ("contract", "invoice") else "email"  # type: ignore[call-overload]  # narrowed to the keys' Literal by the test
+    auth = spec.auth.get(doc_type, "email") if doc_type in ("contract", "invoice") else "email"  # type: ignore[call-overload]  # one of the Literal keys after the `in` test (mypy does not narrow a str by it)
     signers = []
     for signer in spec.signers:
         email = _value(signer.email, values)
