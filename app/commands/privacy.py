@@ -8,14 +8,10 @@ Nothing they print or log names the person: counts and ids only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from inkstream.settings import Settings
-
-__all__ = ["register", "kafka_sender"]
+__all__ = ["register"]
 
 
 def _fail(exc: Exception) -> None:
@@ -42,52 +38,6 @@ def _context():
     return settings, reader, actor, audit
 
 
-def _object_store(settings: Settings):
-    """The store that reads files back as they were captured (decrypting sealed ones)."""
-    try:
-        from connectors.objectstore import open_store
-    except ImportError:  # before sealed objects: the plain store
-        from connectors.objectstore.s3 import S3ObjectStore
-
-        return S3ObjectStore.from_settings(settings, ensure_bucket=False)
-    return open_store(settings, ensure_bucket=False)
-
-
-def kafka_sender(settings: Settings):
-    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
-    raises ``ConnectorError`` unless every record was acknowledged."""
-    from confluent_kafka import KafkaError, Message, Producer
-
-    from inkstream.errors import ConnectorError
-    from inkstream.kafka_config import client_config
-    from schemas.codec import Codec
-    from streams.privacy.erase import TOPIC
-
-    producer = Producer(client_config(settings, **{"enable.idempotence": True, "acks": "all",
-                                                   "message.timeout.ms": 15000}))
-    codec = Codec.from_settings(settings)
-    topic = settings.topics.name(TOPIC)
-    errors: list[KafkaError] = []
-    sent: list[int] = []
-
-    def delivered(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            errors.append(err)
-        else:
-            sent.append(1)
-
-    def send(doc_id: str, record: dict) -> None:
-        producer.produce(topic, key=doc_id.encode(), value=codec.encode(topic, record), on_delivery=delivered)
-
-    def flush() -> None:
-        left = producer.flush(20)
-        if left or errors:
-            raise ConnectorError(f"{len(errors) + left} erasure record(s) not acknowledged by Kafka on {topic}: "
-                                 f"{errors[0] if errors else 'timed out'}; run the command again")
-
-    return send, flush
-
-
 def register(app: typer.Typer) -> None:
     subject = typer.Typer(help="Data-subject requests: export or erase everything about a person (by e-mail).",
                           no_args_is_help=True)
@@ -102,10 +52,11 @@ def register(app: typer.Typer) -> None:
         from inkstream.admin_audit import AdminAuditError
         from inkstream.errors import InkstreamError
         from streams.privacy.export import export_subject
+        from streams.privacy.wiring import object_store
 
         settings, reader, actor, audit = _context()
         try:
-            objects = _object_store(settings) if files else None
+            objects = object_store(settings) if files else None
             report = export_subject(email, out, reader=reader, objects=objects, audit=audit, actor=actor)
         except (InkstreamError, AdminAuditError, ValueError) as exc:
             _fail(exc)
@@ -130,6 +81,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from streams.audit.query import QueryClient
         from streams.privacy.erase import erase_subject
+        from streams.privacy.wiring import kafka_sender
 
         if not yes:
             typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)

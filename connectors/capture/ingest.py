@@ -34,7 +34,7 @@ from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError
-from streams.records import envelope
+from schemas.records import envelope
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Histogram

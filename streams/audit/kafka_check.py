@@ -93,7 +93,7 @@ def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Settings
 
 
 def _compacted_topics(settings: Settings) -> set[str]:
-    from ops.stack.topics import planned_topics
+    from inkstream.topic_plan import planned_topics
 
     return {name for name, cfg in planned_topics(settings).items() if "compact" in cfg.cleanup_policy}
 

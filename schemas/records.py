@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from inkstream import __version__
 
@@ -14,7 +15,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def envelope(doc_id: str, *, producer: str, trace: str | None = None, version: str = __version__) -> dict:
+def envelope(doc_id: str, *, producer: str, trace: str | None = None, version: str = __version__) -> dict[str, Any]:
     """The five fields every record starts with; ``trace`` defaults to a new id (ingestion)."""
     return {
         "event_id": str(uuid.uuid4()),
