@@ -32,7 +32,7 @@ from inkstream.shared_table import SharedTable
 if TYPE_CHECKING:
     from inkstream.settings import Settings
 
-__all__ = ["SharedApiKeyStore"]
+__all__ = ["SharedApiKeyStore", "open_key_store"]
 
 log = logging.getLogger(__name__)
 _ENTRY_FIELDS = ("id", "source", "scopes", "sha256", "created_at", "revoked_at")
@@ -108,3 +108,11 @@ class SharedApiKeyStore(ApiKeyStore):
                 self._used.put_nowait(key_id, {"last_used_at": entry.last_used_at})
         self._last_flush = time.monotonic()
         self._dirty = False
+
+
+def open_key_store(settings: Settings) -> ApiKeyStore:
+    """The configured store: this shared one with ``state.backend: kafka`` (N instances),
+    else the host's file (``ApiKeyStore.from_settings``)."""
+    if settings.state.backend == "kafka":
+        return SharedApiKeyStore(settings)
+    return ApiKeyStore.from_settings(settings)

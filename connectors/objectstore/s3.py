@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Literal
 from urllib.parse import urlsplit
 
-from connectors.objectstore import ObjectRef
+from connectors.objectstore.ref import ObjectRef
 from inkstream.errors import ObjectStoreError
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable
 
 from inkstream.shared_table import SharedTable
 from streams.review.sessions import MemorySessionStore, Session, SessionStore
-from streams.review.users import Reviewers
+from streams.review.users import Reviewers, reviewers_path
 
 if TYPE_CHECKING:
     from inkstream.settings import Settings
@@ -98,8 +98,6 @@ class KafkaSessionStore:
 def open_reviewers(settings: Settings) -> Reviewers:
     if settings.state.backend == "kafka":
         return SharedReviewers(settings)
-    from streams.review.service import reviewers_path
-
     return Reviewers(reviewers_path(settings))
 
 
