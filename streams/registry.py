@@ -1,4 +1,6 @@
-"""Every runnable processor: ``name -> "module:factory"``, ``factory(settings) -> Processor``.
+"""Every runnable processor: ``name -> "module:factory"``, ``factory(settings) -> Processor``,
+or ``factory(settings, *, codec) -> Processor`` for a processor that reads or writes records
+besides its inputs and outputs (it gets the worker's one codec: one key store per process).
 
 ``inkstream run <name>`` imports the factory only when asked, so a processor with heavy
 dependencies (OCR models) costs nothing to the others. Add one line per processor.
@@ -7,6 +9,7 @@ dependencies (OCR models) costs nothing to the others. Add one line per processo
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from inkstream.errors import ConfigError
 
@@ -29,12 +32,15 @@ PROCESSORS: dict[str, str] = {
 }
 
 
-def load_processor(name: str, settings):
-    """Build processor ``name`` for ``settings``; ConfigError names the known ones."""
+def load_processor(name: str, settings, codec):
+    """Build processor ``name`` for ``settings`` (with ``codec`` when its factory takes one);
+    ConfigError names the known ones."""
     try:
         target = PROCESSORS[name]
     except KeyError:
         raise ConfigError(f"unknown processor {name!r}; known: {', '.join(sorted(PROCESSORS))}") from None
     module_name, _, attr = target.partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
+    if "codec" in inspect.signature(factory).parameters:
+        return factory(settings, codec=codec)
     return factory(settings)

@@ -20,11 +20,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["SubjectRequests", "register_subject_routes", "privacy_runners"]
 
@@ -103,8 +106,9 @@ class SubjectRequests:
         self._pool.shutdown(wait=True)
 
 
-def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
-    """The production runners: ``streams.privacy`` with the same parts the CLI uses."""
+def privacy_runners(settings: Any, codec: Codec) -> tuple[Runner, Runner]:
+    """The production runners: ``streams.privacy`` with the same parts the CLI uses, and
+    the app's codec (its key store destroys the keys; its encoder writes the erasures)."""
 
     def run_export(email: str, out: Path, audit, actor: str) -> dict:
         from streams.audit.query import open_reader
@@ -118,13 +122,12 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
 
     def run_erase(email: str, audit, actor: str) -> dict:
         from connectors.objectstore.s3 import S3ObjectStore
-        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from streams.audit.query import open_reader
         from streams.privacy.commands import kafka_sender
         from streams.privacy.erase import erase_subject
 
-        send, flush = kafka_sender(settings)
-        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
+        send, flush = kafka_sender(settings, codec)
+        report = erase_subject(email, reader=open_reader(settings), keys=codec.keys,
                                s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
                                flush=flush, audit=audit, actor=actor)
         return report.to_dict()

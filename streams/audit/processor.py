@@ -23,6 +23,10 @@ from streams.audit.query import QueryServer
 from streams.audit.sink import AuditMetrics, AuditSink
 from streams.audit.store import connect
 from streams.runtime import Processor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["factory", "audit_topics"]
 
@@ -40,9 +44,7 @@ def audit_topics(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted(planned_topics(settings)))
 
 
-def factory(settings: Settings) -> Processor:
-    from schemas.codec import Codec
-
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     store = connect(settings)  # fails here, clearly, if another process holds chDB
     _apply_retention(settings, store)
     registry = CollectorRegistry()
@@ -57,7 +59,6 @@ def factory(settings: Settings) -> Processor:
     log.info("audit: ClickHouse %s; read-only query endpoint on %s:%d",
              "server" if settings.clickhouse.url else "chDB (embedded)", settings.audit.query_host, server.port)
     _register_scrape(settings, server.port)
-    codec = Codec.from_settings(settings)
     sink = AuditSink(lambda: store, prefix=settings.topics.prefix, decode=codec.decode,
                      metrics=AuditMetrics.create(registry))
     return Processor(name="audit", inputs=audit_topics(settings), batch_sink=sink,

@@ -49,19 +49,18 @@ def _object_store(settings):
     return open_store(settings, ensure_bucket=False)
 
 
-def kafka_sender(settings):
-    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
-    raises ``ConnectorError`` unless every record was acknowledged."""
+def kafka_sender(settings, codec):
+    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all, records
+    encoded with ``codec`` (the caller's); flush raises ``ConnectorError`` unless every
+    record was acknowledged."""
     from confluent_kafka import Producer
 
     from inkstream.errors import ConnectorError
     from inkstream.kafka_config import client_config
-    from schemas.codec import Codec
     from streams.privacy.erase import TOPIC
 
     producer = Producer(client_config(settings, **{"enable.idempotence": True, "acks": "all",
                                                    "message.timeout.ms": 15000}))
-    codec = Codec.from_settings(settings)
     topic = settings.topics.name(TOPIC)
     errors: list = []
     sent: list[int] = []
@@ -117,8 +116,8 @@ def register(app: typer.Typer) -> None:
 
         from connectors.objectstore.s3 import S3ObjectStore
         from inkstream.admin_audit import AdminAuditError
-        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from inkstream.errors import InkstreamError
+        from schemas.codec import Codec
         from streams.audit.query import QueryClient
         from streams.privacy.erase import erase_subject
 
@@ -128,8 +127,9 @@ def register(app: typer.Typer) -> None:
         # Without a running sink nobody applies the records now: they wait on the topic.
         wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
         try:
-            send, flush = kafka_sender(settings)
-            report = erase_subject(email, reader=reader, keys=document_keys(settings),
+            codec = Codec.from_settings(settings)  # this command's one key store: destroys, and encodes
+            send, flush = kafka_sender(settings, codec)
+            report = erase_subject(email, reader=reader, keys=codec.keys,
                                    s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
                                    flush=flush, audit=audit, actor=actor, wait_s=wait_s)
         except (InkstreamError, AdminAuditError, ValueError) as exc:

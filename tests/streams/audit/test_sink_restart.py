@@ -13,6 +13,7 @@ import httpx
 from inkstream.settings import load_settings
 from streams.audit import processor
 from streams.audit.query import discovery_file, running_endpoint
+from schemas.codec import Codec
 
 
 def _free_port() -> int:
@@ -27,9 +28,9 @@ def test_the_sink_started_again_in_its_process_takes_its_fixed_query_port_back(c
     settings = load_settings(data_dir=chdb_dir, environment="development", audit={"query_port": port},
                              registry={"enabled": False})
     try:
-        processor.factory(settings)
+        processor.factory(settings, codec=Codec())
         first = json.loads(discovery_file(settings).read_text())["token"]
-        processor.factory(settings)  # what run_workers does after a fatal Kafka error
+        processor.factory(settings, codec=Codec())  # what run_workers does after a fatal Kafka error
         info = json.loads(discovery_file(settings).read_text())
         assert info["port"] == port and info["pid"] == os.getpid() and info["token"] != first
         endpoint = running_endpoint(settings)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from inkstream.admin_audit import opaque_email, os_actor
-from schemas.codec import decode
+from session_codec import decode
 from streams.review import commands
 from streams.review.app import ReviewDeps, create_app
 from streams.review.queue import ReviewQueue
