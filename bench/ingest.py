@@ -74,7 +74,7 @@ def make_large_pdf(path: Path, megabytes: int) -> Path:
 def bare_loop(files: list[Path], store, sink, topic: str, jobs: int, codec) -> float:
     """PUT each file's bytes and produce one record per file; nothing else. Returns seconds."""
     from connectors.objectstore import ObjectRef
-    from streams.records import envelope
+    from schemas.records import envelope
 
     def one(path: Path):
         data = path.read_bytes()

@@ -83,7 +83,7 @@ class AdminAudit:
 
         Raises :class:`AdminAuditError` when it is not delivered (the caller must then not
         carry out, or must report, the action) and ``ValueError`` on an empty actor/action."""
-        from streams.records import envelope
+        from schemas.records import envelope
 
         if not actor or not action:
             raise ValueError("an admin action needs an actor and an action")

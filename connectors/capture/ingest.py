@@ -35,7 +35,7 @@ from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError
 from schemas.codec import Codec
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
            "original_key"]

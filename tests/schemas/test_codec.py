@@ -13,9 +13,9 @@ from fastavro.schema import fingerprint as fastavro_fingerprint
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inkstream.errors import SchemaError
+from schemas.records import envelope
 from schemas.codec import SCHEMA_DIR, Codec, fingerprint64, logical_topic
 from session_codec import decode, encode, session_codec
-from streams.records import envelope
 
 TOPICS = sorted(session_codec().topics)
 

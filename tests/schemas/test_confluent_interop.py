@@ -19,7 +19,7 @@ from inkstream.errors import SchemaError
 from schemas.codec import Codec
 from session_codec import session_codec
 from schemas.registry import SchemaRegistry
-from streams.records import envelope
+from schemas.records import envelope
 
 TOPIC = "t9.documents.status"
 

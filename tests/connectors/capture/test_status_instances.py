@@ -18,8 +18,8 @@ from connectors.capture.sink import KafkaRecordSink
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
+from schemas.records import envelope
 from session_codec import encode
-from streams.records import envelope
 from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack

@@ -8,7 +8,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from schemas.codec import Codec
-from streams.records import envelope
+from schemas.records import envelope
 from streams.review import ReviewQueue, Reviewers
 from streams.review.app import ReviewDeps, create_app
 from tests.streams.review.review_login import login

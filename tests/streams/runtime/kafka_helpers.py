@@ -9,8 +9,8 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
 
+from schemas.records import envelope
 from schemas.codec import Codec
-from streams.records import envelope
 
 __all__ = ["require_broker", "create_topics", "delete_topics", "ingested", "produce", "read_all"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from kafka_helpers import ingested
 
+from schemas.records import envelope
 from session_codec import decode, encode, session_codec
-from streams.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
 from streams.runtime.testing import run_processor
 
