@@ -87,6 +87,8 @@ def serve(proc: Processor, settings: Any, *, codec: Codec, index: int = 0, metri
     try:
         worker.run()
     finally:
+        if proc.close is not None:
+            proc.close()
         if server is not None:
             if registered:
                 _unregister_target(settings, proc.name, server.port)
