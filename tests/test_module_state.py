@@ -14,7 +14,8 @@ module for "the process". This test reads every module of the production package
 
 What is allowed, and why (each category is immutable, or the same for every caller):
 
-- constants: an UPPER_CASE name (``_PRIVATE`` too) bound to a literal container that no
+- constants: an UPPER_CASE name (``_PRIVATE`` too) bound to a literal container (or to
+  what a function of the same module computes at import from constants) that no
   module ever mutates (no item assignment, ``del``, augmented assignment or mutating
   method call on that name anywhere in the packages), and ``__all__``. A constant table
   is a pure function of nothing; a lower-case ``_cache = {}`` is never a constant;
@@ -198,10 +199,13 @@ def _is_constant_name(name: str) -> bool:
     return name == "__all__" or (name.strip("_").isupper() and any(c.isalpha() for c in name))
 
 
-def _judge(name: str, value: ast.expr, mutated: set[str], immutable: set[str]) -> str | None:
-    """Why ``name = value`` is process-wide state, or None when it is not."""
+def _judge(name: str, value: ast.expr, mutated: set[str], immutable: set[str],
+           local: frozenset[str] = frozenset()) -> str | None:
+    """Why ``name = value`` is process-wide state, or None when it is not. ``local``: the
+    module's own functions; a constant computed by one at import is judged as a literal."""
     callee = _callee(value)
-    container = isinstance(value, MUTABLE_LITERALS) or callee in MUTABLE_CONTAINERS
+    container = (isinstance(value, MUTABLE_LITERALS) or callee in MUTABLE_CONTAINERS
+                 or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and callee in local))
     if callee in STATEFUL:
         return f"{callee}() at import: state shared by everything in the process"
     if container:
@@ -225,8 +229,9 @@ def findings() -> list[Finding]:
             if isinstance(node, ast.Global):
                 found.append(Finding(module, node.lineno, ", ".join(node.names),
                                      "`global`: a module variable rebound at run time"))
+        local = frozenset(n.name for n in _top_level(tree.body) if isinstance(n, ast.FunctionDef))
         for name, value, line in _assignments(tree.body):
-            why = _judge(name, value, mutated, immutable)
+            why = _judge(name, value, mutated, immutable, local)
             if why:
                 found.append(Finding(module, line, name, why))
         for cls in (n for n in _top_level(tree.body) if isinstance(n, ast.ClassDef)):
@@ -267,12 +272,17 @@ def test_the_check_sees_a_module_level_cache_a_global_a_lock_and_a_mutable_class
         "class Registry:\n"
         "    items = []\n"
         "SINGLETON = Registry()\n"
+        "def _table():\n"
+        "    return {'b': 2}\n"
+        "COMPUTED = _table()\n"
+        "_computed = _table()\n"
     )
     tree = ast.parse(source)
     mutated, immutable = _mutated_names([tree]), _immutable_classes([tree])
-    judged = {name for name, value, _ in _assignments(tree.body) if _judge(name, value, mutated, immutable)}
+    local = frozenset(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+    judged = {name for name, value, _ in _assignments(tree.body) if _judge(name, value, mutated, immutable, local)}
     classes = {f"{c.name}.{name}" for c in tree.body if isinstance(c, ast.ClassDef)
                for name, value, _ in _assignments(c.body) if _judge(name, value, mutated, immutable)}
     globals_ = {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
-    assert judged == {"_cache", "_seen", "_LOCK", "_GROWN", "SINGLETON"}
+    assert judged == {"_cache", "_seen", "_LOCK", "_GROWN", "SINGLETON", "_computed"}
     assert classes == {"Registry.items"} and globals_ == {"_default"}
