@@ -34,7 +34,7 @@ def test_the_pipeline_is_every_production_processor_but_the_ocr_lanes():
     assert set(PIPELINE) | OCR_LANES == set(PROCESSORS)
 
 
-def test_the_example_processor_is_not_in_production(base_settings):
+def test_the_example_processor_is_not_in_production(base_settings, codec):
     assert "passthrough" in EXAMPLES and "passthrough" not in PROCESSORS and "passthrough" not in PIPELINE
     production = base_settings.model_copy(update={"environment": "production"})
     development = base_settings.model_copy(update={"environment": "development"})
@@ -42,8 +42,8 @@ def test_the_example_processor_is_not_in_production(base_settings):
     from inkstream.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown processor 'passthrough'"):
-        load_processor("passthrough", production)
-    assert load_processor("passthrough", development).name == "passthrough"
+        load_processor("passthrough", production, codec)
+    assert load_processor("passthrough", development, codec).name == "passthrough"
 
 
 def test_the_demo_runs_the_pipeline_and_the_services_it_talks_to():
