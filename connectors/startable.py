@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["require_startable"]
 
 log = logging.getLogger("inkstream.fail_closed")  # the name its warnings always had
-_warned: set[str] = set()
 _ESIGN = {"esign.dispatch", "esign.complete"}
 
 
@@ -49,8 +48,7 @@ def require_startable(settings: Settings, service: str) -> None:
     if shipped and settings.environment != "development":
         problems.append("shipped development secrets in use (public in the repository); set "
                         + "; ".join(shipped) + " — or environment: development for local work")
-    elif shipped and service not in _warned:
-        _warned.add(service)
+    elif shipped:  # called once, where the process starts
         log.warning("%s uses LOCAL DEVELOPMENT secrets (accepted: environment is development): %s",
                     service, "; ".join(shipped))
     if problems:

@@ -31,6 +31,9 @@ from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
 if TYPE_CHECKING:
+    from schemas.codec import Codec
+
+if TYPE_CHECKING:
     from inkstream.settings import Settings
 
 __all__ = ["make_completion", "factory", "signed_key"]
@@ -108,9 +111,9 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
     return ref.to_record()
 
 
-def factory(settings: Settings) -> Processor:
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     """``inkstream run esign.complete``."""
     from streams.esign.wiring import wire
 
-    w = wire(settings)
+    w = wire(settings, codec)
     return make_completion(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

@@ -36,6 +36,9 @@ from streams.esign.request_plan import read_plan
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
 if TYPE_CHECKING:
+    from schemas.codec import Codec
+
+if TYPE_CHECKING:
     from inkstream.settings import Settings
 
 __all__ = ["make_dispatcher", "factory", "envelope_request"]
@@ -100,9 +103,9 @@ def make_dispatcher(settings: Settings, *, providers: Callable[[str], EsignProvi
     return Processor(name="esign.dispatch", inputs=("crm.commands",), handle=handle, sink=True)
 
 
-def factory(settings: Settings) -> Processor:
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     """``inkstream run esign.dispatch``: Kafka-materialised envelope state, S3, real or simulated providers."""
     from streams.esign.wiring import wire
 
-    w = wire(settings)
+    w = wire(settings, codec)
     return make_dispatcher(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

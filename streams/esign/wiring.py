@@ -12,6 +12,7 @@ from connectors.objectstore import ObjectStore
 
 if TYPE_CHECKING:
     from inkstream.settings import Settings
+    from schemas.codec import Codec
 
 __all__ = ["EsignWiring", "wire"]
 
@@ -24,7 +25,7 @@ class EsignWiring:
     refresh: Callable[[], object]
 
 
-def wire(settings: Settings) -> EsignWiring:
+def wire(settings: Settings, codec: Codec) -> EsignWiring:
     import httpx
 
     from connectors.esign.providers import build_provider
@@ -32,7 +33,7 @@ def wire(settings: Settings) -> EsignWiring:
     from connectors.objectstore import open_store
 
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
-    reader = KafkaEnvelopeReader(settings, book)
+    reader = KafkaEnvelopeReader(settings, book, codec=codec)
     reader.catch_up(timeout_s=60)
     client = httpx.Client(timeout=settings.esign.timeout_s)
     cache: dict[str, EsignProvider] = {}

@@ -30,6 +30,7 @@ from streams.runtime import Backpressure, Context, Emit, Processor
 
 if TYPE_CHECKING:
     from inkstream.settings import Settings
+    from schemas.codec import Codec
 
 __all__ = ["sign", "deliverer", "factory", "backoff"]
 
@@ -104,13 +105,10 @@ def deliverer(subs: Subscriptions, client: Any, cfg: Any, codec: Any,
     return handle
 
 
-def factory(settings: Settings) -> Processor:
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     import httpx
 
-    from schemas.codec import Codec
-
     client = httpx.Client(timeout=settings.webhooks_out.timeout_s)
-    handle = deliverer(Subscriptions(subscriptions_path(settings)), client, settings.webhooks_out,
-                       Codec.from_settings(settings))
+    handle = deliverer(Subscriptions(subscriptions_path(settings)), client, settings.webhooks_out, codec)
     return Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), handle=handle, sink=True,
                      max_attempts=1)
