@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from inkstream.errors import AdminAuditError  # defined in the one error tree (inkstream/errors.py)
 
 if TYPE_CHECKING:
+    from inkstream.settings import Settings
     from schemas.codec import Codec
 
 __all__ = ["TOPIC", "AdminAudit", "AdminAuditError", "record_admin_action", "opaque_email", "os_actor"]
@@ -72,7 +73,7 @@ class AdminAudit:
     idempotent producer, made on first use and dropped after a failure (a dead broker's
     client does not linger and retry), and the codec of the process's edge."""
 
-    def __init__(self, settings: Any, codec: Codec) -> None:
+    def __init__(self, settings: Settings, codec: Codec) -> None:
         self.settings, self.codec = settings, codec
         self._producer: Any = None
         self._topic_known = False
@@ -111,7 +112,7 @@ class AdminAudit:
         return self._producer
 
 
-def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
+def record_admin_action(settings: Settings, *, actor: str, action: str, target: str,
                         detail: dict[str, str] | None = None, codec: Codec | None = None) -> None:
     """One admin action of a one-shot process (a CLI command is its own edge): an
     :class:`AdminAudit` for this action alone, with ``codec`` or one built from ``settings``.

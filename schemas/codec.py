@@ -46,7 +46,7 @@ import struct
 import threading
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
@@ -57,6 +57,9 @@ from inkstream.errors import RecordErased, SchemaError
 from schemas.field_encryption import FieldPlan, compile_plan
 from schemas.registry import SchemaRegistry, registry_answers
 from schemas.sealing import SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = [
     "Codec", "registry_for", "fingerprint64", "logical_topic",
@@ -107,14 +110,17 @@ def _plain(schema: Any) -> Any:
 class _Schema:
     """One parsed schema: its JSON, the plain parsed form, canonical form and fingerprint."""
 
-    def __init__(self, raw: dict, origin: str) -> None:
+    def __init__(self, raw: dict[str, Any], origin: str) -> None:
         self.raw = raw
         self.origin = origin
         self.json = json.dumps(raw)
         try:
-            self.parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
+            parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
         except Exception as exc:  # fastavro raises SchemaParseException, KeyError, ...
             raise SchemaError(f"{origin}: not a valid Avro schema: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise SchemaError(f"{origin}: a topic's schema must be a record")
+        self.parsed: dict[str, Any] = parsed
         self.name = self.parsed["name"]
         self.canonical = to_parsing_canonical_form(self.parsed)
         self.fingerprint = fingerprint64(self.canonical.encode())
@@ -183,7 +189,7 @@ class Codec:
     def topics(self) -> set[str]:
         return set(self._current)
 
-    def schema(self, topic: str) -> dict:
+    def schema(self, topic: str) -> dict[str, Any]:
         """The current schema (JSON dict, logical types kept) for a topic name."""
         return self._schema_for(topic).raw
 
@@ -209,7 +215,7 @@ class Codec:
         return self.keys
 
     # -- encode ----------------------------------------------------------------
-    def encode(self, topic: str, record: dict) -> bytes:
+    def encode(self, topic: str, record: dict[str, Any]) -> bytes:
         """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field.
         A personal-data topic's tagged fields are encrypted with the document's key when
         ``seal`` is on (``RecordErased`` if that document was erased: nothing new is
@@ -219,7 +225,7 @@ class Codec:
             if doc_id and isinstance(doc_id, str):  # records of no document carry no one's data
                 key = self._key(doc_id, create=True)
                 plan = self._plans.get(self._schema_for(topic).name)
-                if plan is not None:
+                if plan is not None and key is not None:  # create=True: a key is made if missing
                     record = plan.encrypt(record, key, doc_id)
         return self._encode(topic, record)
 
@@ -232,7 +238,7 @@ class Codec:
         except KeyUnavailable as exc:
             raise SchemaError(f"no usable key for document {doc_id}: {exc}") from exc
 
-    def _encode(self, topic: str, record: dict) -> bytes:
+    def _encode(self, topic: str, record: dict[str, Any]) -> bytes:
         schema = self._schema_for(topic)
         buf = io.BytesIO()
         if self.confluent:
@@ -249,13 +255,15 @@ class Codec:
         subject = f"{topic}-value"
         with self._lock:
             if subject not in self._ids:
+                if self.registry is None:  # the caller checked: a codec without a registry never asks
+                    raise SchemaError(f"no schema registry to register {subject} with")
                 schema_id = self.registry.register(subject, schema.json)
                 self._ids[subject] = schema_id
                 self._by_id.setdefault(schema_id, schema)
             return self._ids[subject]
 
     # -- decode ----------------------------------------------------------------
-    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict:
+    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict[str, Any]:
         """Read either wire format into the current reader schema of the same record name.
 
         Encrypted personal fields are opened with the document's key: once it was
@@ -297,7 +305,7 @@ class Codec:
             record = self._open_fields(plan, record, doc_id, erased)
         return record
 
-    def _open_fields(self, plan: FieldPlan, record: dict, doc_id: str, erased: str) -> dict:
+    def _open_fields(self, plan: FieldPlan, record: dict[str, Any], doc_id: str, erased: str) -> dict[str, Any]:
         asked: list[bool] = []
 
         def key_for() -> bytes | None:  # only called when the record holds an encrypted value
@@ -323,7 +331,7 @@ class Codec:
             record = plan.erase(record)
         return record
 
-    def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
+    def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict[str, Any]:
         fo = io.BytesIO(data)
         fo.seek(start)
         try:
@@ -333,6 +341,8 @@ class Codec:
             raise SchemaError(f"cannot decode {writer.name}: {type(exc).__name__}: {exc}") from exc
         if fo.tell() != len(data):
             raise SchemaError(f"cannot decode {writer.name}: {len(data) - fo.tell()} trailing bytes")
+        if not isinstance(record, dict):
+            raise SchemaError(f"cannot decode {writer.name}: not a record")
         return record
 
     def _writer_by_id(self, schema_id: int) -> _Schema:
@@ -351,7 +361,7 @@ class Codec:
             return self._by_id.setdefault(schema_id, schema)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, keys: DocumentKeys | None = None) -> "Codec":
+    def from_settings(cls, settings: Settings, *, keys: DocumentKeys | None = None) -> "Codec":
         """Codec for ``settings``: Confluent framing with ``kafka.schema_registry_url``, or with
         the stack's own registry (``registry.enabled``) while it answers, else single-object
         encoding; personal fields encrypted with the settings' key store (``keys``, or a new
@@ -362,7 +372,7 @@ class Codec:
                    seal=settings.crypto.encrypt_records)
 
 
-def registry_for(settings: Any) -> tuple[SchemaRegistry | None, bool]:
+def registry_for(settings: Settings) -> tuple[SchemaRegistry | None, bool]:
     """The registry of ``settings`` and whether to write the Confluent wire format through
     it: always with ``kafka.schema_registry_url``; with the stack's own registry
     (``registry.enabled``) while it answers (a stack without one, or a test without the

@@ -28,11 +28,14 @@ import hashlib
 import re
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from inkstream.crypto.datakeys import DocumentKeys, KeyDestroyed
 from inkstream.crypto.keyring import KeyUnavailable
 from inkstream.errors import RecordErased, SchemaError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["SEALED_MAGIC", "SEALED_TOPICS", "NOT_SEALED", "seal", "unseal", "sealed_doc_id", "key_id",
            "document_keys"]
@@ -134,7 +137,7 @@ def unseal(keys: DocumentKeys, data: bytes, topic: str | None = None) -> bytes:
 
 
 # -- the key store of a deployment ---------------------------------------------------------
-def document_keys(settings: Any) -> DocumentKeys:
+def document_keys(settings: Settings) -> DocumentKeys:
     """A new DocumentKeys for ``settings``' key store (absolute paths: a process that changes
     directory still finds the same keys). Built once at a process's edge (the worker, a web
     app, a CLI command) and passed down with its codec (``Codec.keys``): every part of the

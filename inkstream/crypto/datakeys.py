@@ -24,11 +24,15 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.crypto.keyring import KeyProvider, KeyUnavailable, key_provider, publish_private_json
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["DocumentKeys", "KeyDestroyed"]
 
@@ -46,7 +50,7 @@ class DocumentKeys:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings) -> "DocumentKeys":
+    def from_settings(cls, settings: Settings) -> "DocumentKeys":
         c = settings.crypto
         return cls(c.document_keys_path(settings.data_dir), key_provider(settings),
                    cache_seconds=c.key_cache_seconds)
@@ -105,6 +109,8 @@ class DocumentKeys:
     def encrypt(self, doc_id: str, plaintext: bytes, *, aad: bytes = b"") -> bytes:
         """``nonce | ciphertext+tag`` under the document's key (made if missing)."""
         key = self.key(doc_id, create=True)
+        if key is None:  # create=True makes one; None only when it exists nowhere
+            raise KeyUnavailable(f"no key for document {doc_id}")
         nonce = os.urandom(_NONCE)
         return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
@@ -126,7 +132,7 @@ class DocumentKeys:
             raise KeyUnavailable(f"not a valid document id for a key: {doc_id!r}")
         return self.directory / doc_id[:2] / f"{doc_id}.key"
 
-    def _create(self, doc_id: str, path: Path) -> dict:
+    def _create(self, doc_id: str, path: Path) -> dict[str, Any]:
         kek_id, wrapped = self.provider.wrap(AESGCM.generate_key(bit_length=256), context=f"document:{doc_id}")
         stored = {"kek_id": kek_id, "wrapped": base64.b64encode(wrapped).decode()}
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -138,9 +144,10 @@ class DocumentKeys:
         return stored
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
+        stored: dict[str, Any] = json.loads(path.read_text())
+        return stored
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

@@ -22,12 +22,15 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.errors import ConfigError
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["KeyProvider", "LocalKeyRing", "key_provider", "KeyUnavailable", "publish_private_json"]
 
@@ -54,7 +57,7 @@ class LocalKeyRing:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._loaded: tuple[float, dict] | None = None
+        self._loaded: tuple[float, dict[str, Any]] | None = None
 
     # -- the KeyProvider contract -------------------------------------------------------
     def wrap(self, data_key: bytes, *, context: str) -> tuple[str, bytes]:
@@ -79,7 +82,8 @@ class LocalKeyRing:
     # -- administration -----------------------------------------------------------------
     @property
     def current(self) -> str:
-        return self._ring()["current"]
+        current: str = self._ring()["current"]
+        return current
 
     def keys(self) -> list[tuple[str, str, bool]]:
         """``(kek_id, created, is_current)`` for every KEK, oldest first."""
@@ -102,7 +106,7 @@ class LocalKeyRing:
             self._loaded = None
             return kek_id
 
-    def _ring(self, reload: bool = False) -> dict:
+    def _ring(self, reload: bool = False) -> dict[str, Any]:
         with self._lock:
             if self._loaded is not None and not reload:
                 mtime, ring = self._loaded
@@ -114,12 +118,12 @@ class LocalKeyRing:
             if not self.path.exists():
                 self._create()
             try:
-                ring = json.loads(self.path.read_text())
-                ring["keys"][ring["current"]]
+                read: dict[str, Any] = json.loads(self.path.read_text())
+                read["keys"][read["current"]]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise ConfigError(f"key file {self.path} is unreadable or malformed: {exc}") from exc
-            self._loaded = (self.path.stat().st_mtime, ring)
-            return ring
+            self._loaded = (self.path.stat().st_mtime, read)
+            return read
 
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -128,7 +132,7 @@ class LocalKeyRing:
         publish_private_json(self.path, ring, replace=False)  # another process's ring wins a race
 
 
-def key_provider(settings) -> KeyProvider:
+def key_provider(settings: Settings) -> KeyProvider:
     """The configured provider: Vault transit (``crypto.kms: vault``) or the local key ring
     at ``crypto.keyring_file``."""
     c = settings.crypto
@@ -141,7 +145,7 @@ def key_provider(settings) -> KeyProvider:
     return LocalKeyRing(c.keyring_path(settings.data_dir))
 
 
-def _material(ring: dict, kek_id: str) -> bytes:
+def _material(ring: dict[str, Any], kek_id: str) -> bytes:
     return base64.b64decode(ring["keys"][kek_id]["material"])
 
 
@@ -149,12 +153,12 @@ def _new_id() -> str:
     return f"k-{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(3)}"
 
 
-def _new_key() -> dict:
+def _new_key() -> dict[str, Any]:
     return {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "material": base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()}
 
 
-def publish_private_json(path: Path, data: dict, *, replace: bool) -> bool:
+def publish_private_json(path: Path, data: dict[str, Any], *, replace: bool) -> bool:
     """Write ``data`` to ``path`` (mode 0600) all at once: a reader sees the old file or the
     whole new one. ``replace=False`` publishes only if ``path`` does not exist yet (the
     first writer wins; False when another process got there first)."""

@@ -29,11 +29,16 @@ import json
 import threading
 import time
 import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inkstream.crypto.datakeys import DocumentKeys, KeyDestroyed
 from inkstream.crypto.keyring import KeyProvider, KeyUnavailable
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["KafkaDocumentKeys", "TOPIC_CONFIG"]
 
@@ -47,7 +52,7 @@ class KafkaDocumentKeys(DocumentKeys):
 
     One instance per process (it runs one follower thread); ``close()`` stops it."""
 
-    def __init__(self, settings, topic: str, provider: KeyProvider, *, ready_timeout: float = 30.0) -> None:
+    def __init__(self, settings: Settings, topic: str, provider: KeyProvider, *, ready_timeout: float = 30.0) -> None:
         from confluent_kafka import Consumer, Producer
 
         from inkstream.kafka_config import client_config
@@ -63,7 +68,7 @@ class KafkaDocumentKeys(DocumentKeys):
         self._meta = Consumer({**self._conf, "group.id": f"inkstream-keys-meta-{uuid.uuid4().hex}",
                                "enable.auto.commit": False})
         self._meta_lock = threading.Lock()
-        self._stored: dict[str, dict] = {}  # key id -> first key record
+        self._stored: dict[str, dict[str, Any]] = {}  # key id -> first key record
         self._erased: set[str] = set()
         self._plain: dict[str, bytes] = {}  # unwrapped keys, evicted by erasure records
         self._position = 0  # next offset the follower will apply
@@ -83,7 +88,9 @@ class KafkaDocumentKeys(DocumentKeys):
                 msg = self._consumer.poll(0.1)
                 if msg is None or msg.error() is not None:
                     continue
-                self._apply(msg.key().decode(), msg.value(), msg.offset())
+                raw_key, offset = msg.key(), msg.offset()
+                if offset is not None:  # set on every consumed record
+                    self._apply(raw_key.decode() if raw_key else "", msg.value(), offset)
         finally:
             self._consumer.close()
 
@@ -124,14 +131,15 @@ class KafkaDocumentKeys(DocumentKeys):
             if not self._cond.wait_for(lambda: self._position >= offset, timeout):
                 raise KeyUnavailable(f"key topic {self.topic} not read up to offset {offset} in {timeout:.0f}s")
 
-    def _write(self, key_id: str, record: dict) -> int:
-        done: dict = {}
+    def _write(self, key_id: str, record: dict[str, Any]) -> int:
+        done: dict[str, Any] = {}
         self._producer.produce(self.topic, json.dumps(record).encode(), key_id.encode(), partition=0,
                                on_delivery=lambda err, msg: done.update(err=err, msg=msg))
         self._producer.flush(30)
         if done.get("err") is not None or "msg" not in done:
             raise KeyUnavailable(f"key topic {self.topic}: write failed: {done.get('err')}")
-        return done["msg"].offset()
+        offset: int = done["msg"].offset()
+        return offset
 
     # -- DocumentKeys --------------------------------------------------------------------------
     def key(self, doc_id: str, *, create: bool = True) -> bytes | None:
@@ -162,7 +170,7 @@ class KafkaDocumentKeys(DocumentKeys):
                 self._plain.pop(next(iter(self._plain)))
         return key
 
-    def _create(self, doc_id: str) -> dict:
+    def _create(self, doc_id: str, path: Path | None = None) -> dict[str, Any]:  # no file: the topic holds it
         kek_id, wrapped = self.provider.wrap(AESGCM.generate_key(bit_length=256), context=f"document:{doc_id}")
         mine = {"kek_id": kek_id, "wrapped": base64.b64encode(wrapped).decode(), "at": int(time.time() * 1000)}
         self._wait_for(self._write(doc_id, mine) + 1, 30)
@@ -193,7 +201,7 @@ class KafkaDocumentKeys(DocumentKeys):
             self._meta.close()
 
 
-def _ensure_topic(settings, topic: str) -> None:
+def _ensure_topic(settings: Settings, topic: str) -> None:
     """The key topic exists, compacted, one partition (one order for every document)."""
     from confluent_kafka.admin import AdminClient, NewTopic
 

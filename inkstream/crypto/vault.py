@@ -11,6 +11,7 @@ nothing re-written: old versions still decrypt.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from inkstream.errors import KeyUnavailable
@@ -23,7 +24,7 @@ class VaultTransit:
     """``KeyProvider`` over Vault transit; ``key`` is created (derived) on first use."""
 
     def __init__(self, url: str, token: str, key: str = "inkstream", *, mount: str = "transit",
-                 client: Any = None, timeout: float = 10.0) -> None:
+                 client: Any = None, timeout: int = 10) -> None:
         import hvac
 
         self.key, self.mount = key, mount
@@ -34,7 +35,7 @@ class VaultTransit:
     def kek_id(self) -> str:
         return f"vault:{self.key}"
 
-    def _transit(self):
+    def _transit(self) -> Any:  # hvac's Transit engine: its answers are JSON (dicts)
         return self.client.secrets.transit
 
     def _ensure(self) -> None:
@@ -72,11 +73,13 @@ class VaultTransit:
         self._call("rotate", lambda: self._transit().rotate_key(self.key, mount_point=self.mount))
         return self.current
 
-    def _read(self) -> dict:
+    def _read(self) -> dict[str, Any]:
         self._ensure()
-        return self._call("read key", lambda: self._transit().read_key(self.key, mount_point=self.mount))["data"]
+        data: dict[str, Any] = self._call("read key", lambda: self._transit().read_key(
+            self.key, mount_point=self.mount))["data"]
+        return data
 
-    def _call(self, what: str, fn, *, unwrap: bool = False):
+    def _call(self, what: str, fn: Callable[[], Any], *, unwrap: bool = False) -> Any:
         import hvac.exceptions as errors
         import requests
 
