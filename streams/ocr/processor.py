@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from streams.ocr.reader import DocumentReader
+    from inkstream.settings import Settings
 
 __all__ = ["factory", "priority_factory", "bulk_factory", "OcrHandler", "LANES", "INPUT_PRIORITY", "INPUT_BULK"]
 
@@ -40,7 +41,7 @@ class OcrHandler:
     DocumentReader); ``store`` is built lazily from ``settings`` unless passed in (tests
     pass a fake store)."""
 
-    def __init__(self, settings, *, reader: DocumentReader, store=None, metrics=None) -> None:
+    def __init__(self, settings: Settings, *, reader: DocumentReader, store=None, metrics=None) -> None:
         self.settings = settings
         self._store = store
         self._reader = reader
@@ -101,7 +102,7 @@ def _einvoice(data: bytes) -> dict | None:
         raise OcrError(f"XML document is not a readable e-invoice: {exc}") from exc
 
 
-def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
+def _build(settings: Settings, lane: str, *, store=None, reader=None) -> Processor:
     if lane not in LANES:
         from inkstream.errors import ConfigError
 
@@ -127,16 +128,16 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
                      memory_limit_mb=settings.ocr.memory_limit_mb)  # hostile pages: SECURITY.md
 
 
-def factory(settings, *, store=None, reader=None) -> Processor:
+def factory(settings: Settings, *, store=None, reader=None) -> Processor:
     """``inkstream run ocr``: the lanes named by ``settings.ocr.lane`` (default both)."""
     return _build(settings, settings.ocr.lane, store=store, reader=reader)
 
 
-def priority_factory(settings, *, store=None, reader=None) -> Processor:
+def priority_factory(settings: Settings, *, store=None, reader=None) -> Processor:
     """``inkstream run ocr.priority``: dedicated workers for high-priority documents."""
     return _build(settings, "priority", store=store, reader=reader)
 
 
-def bulk_factory(settings, *, store=None, reader=None) -> Processor:
+def bulk_factory(settings: Settings, *, store=None, reader=None) -> Processor:
     """``inkstream run ocr.bulk``: the bulk lane only."""
     return _build(settings, "bulk", store=store, reader=reader)

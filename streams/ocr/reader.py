@@ -7,12 +7,16 @@ The reader holds the loaded models; build it once per worker process.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from streams.ocr.engines import Line, OcrEngine, load_engine
 from streams.ocr.preprocess import Orienter, Prepared, prepare
 from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
+
+if TYPE_CHECKING:
+    from inkstream.settings import OcrSettings
 
 __all__ = ["DocumentReader", "line_record", "reread_lines"]
 
@@ -72,12 +76,12 @@ class DocumentReader:
     """Loaded engine(s) plus the OCR settings; ``read(data)`` gives the record's pages."""
 
     engine: OcrEngine
-    ocr: object  # inkstream.settings.OcrSettings
+    ocr: OcrSettings
     orienter: Orienter | None = None
     reread_engine: OcrEngine | None = None
 
     @classmethod
-    def from_settings(cls, ocr_settings, *, engine: OcrEngine | None = None) -> "DocumentReader":
+    def from_settings(cls, ocr_settings: OcrSettings, *, engine: OcrEngine | None = None) -> "DocumentReader":
         engine = engine or load_engine(ocr_settings)
         orienter = Orienter(threads=ocr_settings.threads) if ocr_settings.preprocess else None
         second = None
@@ -120,7 +124,7 @@ class DocumentReader:
                 "text_source": "text_layer", "rotation": 0, "skew": 0.0,
                 "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
                            "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
-                           "box": _box(r.box)} for r in page.text_runs],
+                           "box": _box(r.box)} for r in page.text_runs or ()],
                 "downscaled": page.downscaled,
             }
         return self.read_image(page.image, page.number, page.dpi, page.downscaled)

@@ -135,7 +135,10 @@ def degrade(img: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.nd
         return cv2.GaussianBlur(img, (0, 0), 1.4), 0, 0.0
     if kind == "jpeg":
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 20])
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR), 0, 0.0
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise ValueError("JPEG round trip of a test page failed")
+        return decoded, 0, 0.0
     if kind == "clean":
         return img, 0, 0.0
     raise ValueError(f"unknown degradation {kind!r}")
