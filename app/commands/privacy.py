@@ -119,14 +119,12 @@ def register(app: typer.Typer) -> None:
         from inkstream.admin_audit import AdminAuditError
         from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from inkstream.errors import InkstreamError
-        from streams.audit.query import QueryClient
-        from streams.privacy.erase import erase_subject
+        from streams.privacy.erase import erase_subject, sink_wait_s
 
         if not yes:
             typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)
         settings, reader, actor, audit = _context()
-        # Without a running sink nobody applies the records now: they wait on the topic.
-        wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
+        wait_s = sink_wait_s(settings, reader, wait)
         try:
             send, flush = kafka_sender(settings)
             report = erase_subject(email, reader=reader, keys=document_keys(settings),

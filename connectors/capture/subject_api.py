@@ -121,12 +121,13 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
         from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from streams.audit.query import open_reader
         from app.commands.privacy import kafka_sender
-        from streams.privacy.erase import erase_subject
+        from streams.privacy.erase import erase_subject, sink_wait_s
 
         send, flush = kafka_sender(settings)
-        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
+        reader = open_reader(settings)
+        report = erase_subject(email, reader=reader, keys=document_keys(settings),
                                s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
-                               flush=flush, audit=audit, actor=actor)
+                               flush=flush, audit=audit, actor=actor, wait_s=sink_wait_s(settings, reader, 120.0))
         return report.to_dict()
 
     return run_export, run_erase

@@ -59,6 +59,7 @@ def demo(tmp_path_factory):
 
 def test_every_demo_document_gets_its_webhooks_signed_and_verified_by_the_official_library(demo):
     run, ok, report = demo
+    print(report)   # the demo's own table (pytest -s)
     labels = json.loads((SAMPLES / "labels.json").read_text())
     assert ok, report
     assert "all signatures verified; 0 duplicate webhook-id(s)" in report, report
