@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from connectors.webhooks_out import EVENT_TYPES
@@ -32,9 +33,9 @@ __all__ = ["DemoWebhooks", "expected_events", "SHORT"]
 
 OWNER = "inkstream-demo"
 # Short names for the report's cells.
-SHORT = {"document.ingested": "ingested", "document.read": "read", "document.needs_review": "needs_review",
+SHORT = MappingProxyType({"document.ingested": "ingested", "document.read": "read", "document.needs_review": "needs_review",
          "document.accepted": "accepted", "crm.synced": "crm.synced", "esign.completed": "esign.completed",
-         "document.failed": "failed"}
+         "document.failed": "failed"})
 
 
 def expected_events(view: DocView) -> set[str]:

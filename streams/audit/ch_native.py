@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import struct
+from types import MappingProxyType
 
 from inkstream.errors import SchemaError
 
@@ -29,12 +30,12 @@ __all__ = ["upgrade", "CUSTOM_SERIALIZATION"]
 
 CUSTOM_SERIALIZATION = 54454   # DBMS_MIN_REVISION_WITH_CUSTOM_SERIALIZATION
 _BLOCK_INFO = b"\x01\x00\x02" + struct.pack("<i", -1) + b"\x00"
-_FIXED = {"UInt8": 1, "Int8": 1, "Bool": 1, "UInt16": 2, "Int16": 2, "Date": 2, "BFloat16": 2,
+_FIXED = MappingProxyType({"UInt8": 1, "Int8": 1, "Bool": 1, "UInt16": 2, "Int16": 2, "Date": 2, "BFloat16": 2,
           "UInt32": 4, "Int32": 4, "Float32": 4, "Date32": 4, "DateTime": 4, "IPv4": 4, "Time": 4,
           "UInt64": 8, "Int64": 8, "Float64": 8, "DateTime64": 8, "Time64": 8, "Interval": 8,
           "UInt128": 16, "Int128": 16, "UUID": 16, "IPv6": 16, "UInt256": 32, "Int256": 32,
           "Decimal32": 4, "Decimal64": 8, "Decimal128": 16, "Decimal256": 32, "Enum8": 1, "Enum16": 2,
-          "Nothing": 1}
+          "Nothing": 1})
 _NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(.*)", re.S)
 
 
