@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from connectors.webhooks_out import EVENT_TYPES
-from connectors.webhooks_out.events import events_of
+from streams.webhooks.fanout import events_of
 from connectors.webhooks_out.receiver import Delivery, LocalReceiver
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path
 

@@ -15,8 +15,8 @@ import tests.streams.audit.audit_samples as s
 from app.demo_webhooks import DemoWebhooks, expected_events
 from app.tracker import DocView
 from connectors.webhooks_out import EVENT_TYPES, WebhookError
-from connectors.webhooks_out.deliver import deliverer, sign
-from connectors.webhooks_out.events import INPUTS, Owners, fanout
+from streams.webhooks.deliver import deliverer, sign
+from streams.webhooks.fanout import INPUTS, Owners, fanout
 from connectors.webhooks_out.receiver import LocalReceiver
 from connectors.webhooks_out.subscriptions import subscriptions_path
 from schemas.codec import default_codec

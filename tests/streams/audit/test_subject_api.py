@@ -142,7 +142,7 @@ def test_an_api_erasure_leaves_the_end_state_the_cli_erasure_leaves(store, audit
     from typer.testing import CliRunner
 
     from app.commands.privacy import register
-    from connectors.capture.subject_api import privacy_runners
+    from streams.privacy.wiring import privacy_runners
     from inkstream.crypto import KeyDestroyed
     from schemas.sealing import document_keys
     from streams.audit.verify import read_chain, verify
