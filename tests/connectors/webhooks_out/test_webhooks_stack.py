@@ -20,7 +20,7 @@ from tests.connectors.webhooks_out.test_webhooks_out import Receiver, _pipeline
 
 pytestmark = pytest.mark.stack
 
-TOPICS = ["documents.ingested", "ocr.results", "fields.validated", "esign.events", "documents.status",
+TOPICS = ["documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated", "esign.events", "documents.status",
           "webhooks.deliveries", "webhooks.log", "webhooks.deliveries.dlq"]
 
 
