@@ -97,7 +97,10 @@ def test_the_official_jdbc_driver_counts_events_and_runs_a_dashboard_panel(serve
                 "SELECT count() FROM audit_events", _expand(_panels()[PANEL])])
     lines = out.splitlines()
     assert lines[0].startswith("server\tClickHouse\t"), lines[0]
-    count, panel = "\n".join(lines[1:]).split("\n--\n", 1)
+    # DBeaver's navigator: the tables and views, and a table's columns (DatabaseMetaData)
+    assert {"audit_events", "documents", "v_contract_value_by_month"} <= set(lines[1].split("\t")[1:]), lines[1]
+    assert lines[2].split("\t")[1:4] == ["doc_id", "seq", "event_id"], lines[2]
+    count, panel = "\n".join(lines[3:]).split("\n--\n", 1)
     assert count == str(EVENTS)
     assert _panel_rows([row.split("\t") for row in panel.strip().removesuffix("--").strip().splitlines()]) == PANEL_ROWS
 
@@ -120,9 +123,12 @@ def test_clickhouse_go_over_http_counts_events_and_runs_a_dashboard_panel(served
 
     srv, settings, secret = served
     out = _run([str(go_client), f"127.0.0.1:{srv.port}", "tool", secret, settings.clickhouse.database,
-                "SELECT count() FROM audit_events", _expand(_panels()[PANEL])], env={"CH_COMPRESS": compress})
-    count, panel = (json.loads(line) for line in out.splitlines())
-    assert count == [[str(EVENTS)]]
+                "SELECT count() FROM audit_events", _expand(_panels()[PANEL]),
+                # what the data source's query builder asks to list tables
+                "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'v_contract%'"],
+               env={"CH_COMPRESS": compress})
+    count, panel, tables = (json.loads(line) for line in out.splitlines())
+    assert count == [[str(EVENTS)]] and tables == [["v_contract_value_by_month"]]
     assert _panel_rows(panel) == PANEL_ROWS
 
 

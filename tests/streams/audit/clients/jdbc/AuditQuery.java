@@ -4,7 +4,8 @@
 // Used by tests/streams/audit/test_third_party_clients.py.
 //
 // usage: AuditQuery JDBC_URL USER PASSWORD QUERY...
-// Prints the server's product name and version (DBeaver shows them on connect), then
+// Prints the server's product name and version (DBeaver shows them on connect), the
+// tables and audit_events' columns as its navigator lists them (DatabaseMetaData), then
 // each query's rows as one line of tab-separated values per row, then "--" per query.
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -26,6 +27,17 @@ public class AuditQuery {
         try (Connection conn = DriverManager.getConnection(args[0], props)) {
             DatabaseMetaData meta = conn.getMetaData();
             System.out.println("server\t" + meta.getDatabaseProductName() + "\t" + meta.getDatabaseProductVersion());
+            // DBeaver's navigator lists the tables and a table's columns through these
+            StringBuilder tables = new StringBuilder("tables");
+            try (ResultSet rs = meta.getTables(null, conn.getSchema(), "%", null)) {
+                while (rs.next()) tables.append('\t').append(rs.getString("TABLE_NAME"));
+            }
+            System.out.println(tables);
+            StringBuilder columns = new StringBuilder("columns");
+            try (ResultSet rs = meta.getColumns(null, conn.getSchema(), "audit_events", "%")) {
+                while (rs.next()) columns.append('\t').append(rs.getString("COLUMN_NAME"));
+            }
+            System.out.println(columns);
             for (int q = 3; q < args.length; q++) {
                 try (Statement stmt = conn.createStatement(); ResultSet rs = stmt.executeQuery(args[q])) {
                     ResultSetMetaData cols = rs.getMetaData();
