@@ -75,7 +75,7 @@ def go_client(tmp_path_factory) -> Path:
     go = _tool("go", _GO)
     binary = tmp_path_factory.mktemp("goclient") / "client"
     result = subprocess.run([go, "build", "-o", str(binary), "."], cwd=CLIENTS / "golang", capture_output=True,
-                            text=True, timeout=900, env={**os.environ, "GOFLAGS": "-mod=readonly"})
+                            text=True, timeout=900, env={**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false"})
     assert result.returncode == 0, f"go build failed:\n{result.stdout}{result.stderr}"
     return binary
 
