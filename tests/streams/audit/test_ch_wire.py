@@ -28,11 +28,10 @@ def test_blocks_round_trip_over_several_blocks_and_refuse_a_flipped_byte():
         unframe(framed[:20])
 
 
-def test_native_upgrade_walks_low_cardinality_arrays_and_refuses_unknown_state():
-    import chdb
-
-    native = chdb.query("SELECT [toLowCardinality(toString(number))] AS x, number AS n FROM numbers(2)",
-                        "Native").bytes()
+def test_native_upgrade_walks_low_cardinality_arrays_and_refuses_unknown_state(store):
+    # the audit tests' one chDB (chDB opens one path per process)
+    native = store.raw("SELECT [toLowCardinality(toString(number))] AS x, number AS n FROM numbers(2)",
+                       None, {}, "Native")
     out = upgrade(native, 54460)
     assert out.startswith(b"\x01\x00\x02\xff\xff\xff\xff\x00") and out.endswith(
         b"\x01n\x06UInt64\x00" + (0).to_bytes(8, "little") + (1).to_bytes(8, "little"))
