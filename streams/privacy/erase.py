@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from connectors.objectstore import ObjectRef
 from inkstream.errors import ConnectorError, InkstreamError
@@ -33,6 +33,9 @@ from streams.audit.store import Reader
 from streams.privacy.gather import gather
 from streams.privacy.subject import find_documents, new_request_id, normalize_email
 from schemas.records import envelope
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["EraseReport", "erase_subject", "delete_all_versions", "sink_wait_s", "TOPIC"]
 
@@ -61,7 +64,7 @@ class EraseReport:
                 "pending": self.pending, "complete": self.complete}
 
 
-def sink_wait_s(settings: Any, reader: Reader, wait_s: float) -> float:
+def sink_wait_s(settings: Settings, reader: Reader, wait_s: float) -> float:
     """How long an erasure waits for the audit sink to apply its records: ``wait_s`` when a
     running sink (its query endpoint) or a ClickHouse server will; 0 when the reader is this
     process's own chDB, which no sink writes now (the records wait on the topic for it).
