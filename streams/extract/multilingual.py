@@ -18,6 +18,7 @@ import re
 from decimal import Decimal
 from functools import partial
 
+from streams.extract.address import customer_name
 from streams.extract.amounts import Amount, choose_total, labelled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_below, find_pattern
@@ -206,37 +207,6 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     return {"total_amount": total, "subtotal_amount": subtotal, "tax_amount": tax, "currency": currency}
 
 
-def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue, list[Line]]:
-    """A party block: the name right of its label or on the next row in its column."""
-    label_re = re.compile(rf"^\s*(?:{label})\b\s*(?P<colon>:?)\s*(?P<v>.*)$", re.I)
-    for ln in layout.lines:
-        m = label_re.match(ln.text)
-        if not m:
-            continue
-        block = [x for x in layout.lines if x.page == ln.page and ln.row <= x.row <= ln.row + rows
-                 and x.box["x1"] > ln.box["x0"] - 2 * ln.height and x.box["x0"] < ln.box["x0"] + 12 * ln.height]
-        raw, src = m["v"].strip(), ln
-        if raw.startswith("/") or raw.endswith(":"):  # "Käufer/Leistungsempfänger:": still the label
-            raw = ""
-        if not re.search(r"[^\W\d_]{2}", raw):
-            right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
-            nxt = [x for x in block if x.row > ln.row]
-            src = right[0] if right else (nxt[0] if nxt else None)
-            raw = src.text.strip() if src else ""
-        parsed = normalize_name(raw)
-        if src is not None and parsed.ok and re.search(r"[^\W\d_]{2}", raw):
-            cand = Candidate(raw, Span(raw, (src,)), parsed, f"label {ln.text.strip()[:30]!r}", src.box,
-                             layout.sources.get(src.page, "ocr"))
-            f = field_from("", cand)
-            doubt = _not_plainly_a_name(raw, bool(m["colon"]))
-            if doubt:
-                # The first line of a block may be a department, a salutation, a customer
-                # number or the next label; only a person (or the sender memory) can tell.
-                _cap(f, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
-            return f, block
-    return missing_field(""), []
-
-
 _SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
 _NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
                              r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
@@ -256,9 +226,29 @@ def _not_plainly_a_name(raw: str, explicit_label: bool) -> str | None:
     return None
 
 
+def _customer(layout: Layout) -> tuple[FieldValue, list[Line]]:
+    """The customer's name from its labelled block or the envelope window (address.py)."""
+    party, agree = customer_name(layout)
+    if party is None:
+        return missing_field("customer", "no labelled block and no address window with a name"), []
+    src = party.line
+    cand = Candidate(party.name, Span(party.name, (src,)), normalize_name(party.name), party.how, src.box,
+                     layout.sources.get(src.page, "ocr"))
+    customer = field_from("customer", cand)
+    if agree and party.address and customer.source == "text":
+        # Two layout readings name the same party and an address follows: accept-worthy.
+        boost(customer, "two address blocks agree on the name")
+    elif not party.explicit:
+        _cap(customer, NAME_CAP, "a name read once: confirmed by a reviewer or the sender memory")
+    else:
+        doubt = _not_plainly_a_name(party.name, True)
+        if doubt:
+            _cap(customer, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
+    return customer, list(party.block)
+
+
 def _parties(layout: Layout) -> dict[str, FieldValue]:
-    customer, block = _block_after(layout, LABELS["customer"])
-    customer.name = "customer"
+    customer, block = _customer(layout)
     supplier = _supplier(layout)
     block_ids = {id(x) for x in block}
     vats: list[tuple[str, Line, re.Match]] = []

@@ -27,7 +27,7 @@ def test_the_bench_scores_sources_and_versions_and_bins_confidence(tmp_path):
     bench = _bench()
     args = argparse.Namespace(dir=None, count=0, seed=1, corpus=[CORPUS], render=0, render_dpi=100)
     docs = [d for d in bench._documents(args) if d[1].endswith(".xml")]
-    assert len(docs) == 6 and {d[0] for d in docs} == {"zugferd"}
+    assert len(docs) == 6 and {d[0] for d in docs} == {"zugferd-xml"}
     versions = ["rules-1", bench.EINVOICE]
     result = bench.evaluate(docs, versions, load_settings())
     rows = {r["version"]: r for r in bench.summary_rows(result["stats"], versions)}
