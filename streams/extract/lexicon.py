@@ -60,7 +60,7 @@ LABELS: dict[str, str] = {
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
         r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
     "total_due": (
-        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
+        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
         r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare"
         r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
@@ -68,7 +68,10 @@ LABELS: dict[str, str] = {
     "not_total": (
         r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
         r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|Paid\b|Prepaid|Anzahlung|Vorauszahlung"
-        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"),
+        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"
+        # unit prices and freight: a price per piece or a delivery charge is never the total
+        r"|(?:Brutto|Netto|Einzel|Stück)preis|Unit\s*price|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario"
+        r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
         r"Sub-?\s*total|Net\s+(?:amount|total)|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"

@@ -165,11 +165,16 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
 
 
 def _largest(layout: Layout) -> Decimal | None:
+    """The largest amount printed, leaving out rows that are not money owed (share capital)."""
     values = []
-    for m in re.finditer(r"(?<![\w/.,-])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", layout.text):
-        p = normalize_amount(m[0])
-        if p.ok:
-            values.append(Decimal(p.normalized))
+    not_total = re.compile(LABELS["not_total"], re.I)
+    for line in layout.lines:
+        if not_total.search(line.text):
+            continue
+        for m in re.finditer(r"(?<![\w/.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", line.text):
+            p = normalize_amount(m[0])
+            if p.ok:
+                values.append(Decimal(p.normalized))
     return max(values, default=None)
 
 
@@ -345,6 +350,16 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
               "invoice_date": _take("invoice_date", inv_date),
               "due_date": _take("due_date", due)}
     fields |= _total_fields(layout, items_sum, country)
+    # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
+    # keeps its printed sign; only a credit note proper states its amounts positive.
+    head = "\n".join(ln.text for ln in layout.lines[:15])
+    if credit and not re.search(r"korrektur|rectificativ|koryguj|correct(?:ive|ed|ion)", head, re.I):
+        for name in ("total_amount", "subtotal_amount", "tax_amount"):
+            f = fields[name]
+            if f.normalized and f.normalized.startswith("-"):
+                # EN 16931 states a credit note's amounts positive: the type carries the sign.
+                f.normalized = f.normalized[1:]
+                f.reasons.append("a credit note's amount, stated positive")
     fields |= _parties(layout)
     inv, due_f = fields["invoice_date"], fields["due_date"]
     if inv.normalized and due_f.normalized and due_f.normalized < inv.normalized:
