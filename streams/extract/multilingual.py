@@ -61,7 +61,7 @@ def _invoice_number(raw: str) -> Parsed:
         return Parsed(None, 0.0, "no digits in invoice number")
     if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{2}", raw):
         return Parsed(None, 0.0, f"{raw!r} is a date or an amount, not an invoice number")
-    if re.fullmatch(VAT_ID, raw) or re.fullmatch(IBAN, raw):
+    if re.fullmatch(VAT_ID, raw) or (re.fullmatch(IBAN, raw) and _iban_ok(re.sub(r"\s", "", raw))):
         return Parsed(None, 0.0, f"{raw!r} is a VAT id or IBAN")
     return Parsed(raw.upper(), 1.0)
 
@@ -339,7 +339,12 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
               or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
               or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
-                              _invoice_number, "the number after the title", flags=re.I | re.M))
+                              _invoice_number, "the number after the title", flags=re.I | re.M)
+              # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9":
+              # a title word, a few words, then a number word on the title's own line.
+              or find_pattern(layout, rf"^[ \t]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
+                                      rf"\.?[ \t]*[:#]?[ \t]*(?P<v>{_INVOICE_NO})",
+                              _invoice_number, "the number on the title line", flags=re.I | re.M))
     inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)

@@ -57,3 +57,19 @@ def test_share_capital_in_the_letterhead_does_not_make_the_total_doubtful():
             [("Total TTC", 820), ("671,15 €", 1430)]]
     t, _ = total(rows)
     assert t["normalized"] == "671.15" and "larger amount" not in (t["reason"] or "")
+
+
+def test_an_invoice_number_shaped_like_an_iban_but_failing_mod_97_is_a_number():
+    rows = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Beleg-Nr", 1018), (": KR87654321012", 1275)],
+            [("Beleg-Datum", 1018), (": 06.08.2013", 1275)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "KR87654321012"
+
+
+def test_the_number_on_the_title_line_after_a_parenthesis_and_a_remit_until_due_date():
+    rows = [[("Muster GmbH", 120)], [("Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", 140)],
+            [("vom 05.03.2018", 140)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
+            [("Please remit until 2018-04-04.", 140)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "471102"
+    assert f["due_date"]["normalized"] == "2018-04-04"
