@@ -14,7 +14,7 @@ from streams.audit.chain import ERASED_PAYLOAD
 from streams.audit.query import _Direct
 from streams.audit.sink import AuditSink
 from streams.audit.verify import verify
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
 
@@ -171,8 +171,8 @@ def test_the_verify_command_reports_erased_rows_as_intact(store, env):
     import typer
     from typer.testing import CliRunner
 
-    from streams.audit.commands import register
-    from streams.privacy.commands import register as register_subject
+    from app.commands.audit import register
+    from app.commands.privacy import register as register_subject
 
     _run(store, _pipeline("d1"))
     _run(store, [("privacy.erasures", erasure("d1"))])

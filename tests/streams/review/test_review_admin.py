@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from inkstream.admin_audit import opaque_email, os_actor
 from schemas.codec import decode
-from streams.review import commands
+from app.commands import review as commands
 from streams.review.app import ReviewDeps, create_app
 from streams.review.queue import ReviewQueue
 from streams.review.users import Reviewers
@@ -32,7 +32,7 @@ def audited(settings, tmp_path):
 
 @pytest.fixture
 def reviewers(audited):
-    from streams.review.service import reviewers_path
+    from streams.review.users import reviewers_path
 
     r = Reviewers(reviewers_path(audited))
     r.add_user("ana", PASSWORD, role="reviewer")
