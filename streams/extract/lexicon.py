@@ -43,7 +43,9 @@ LABELS: dict[str, str] = {
         r"|Data\s+wystawienia"),
     "invoice_date_plain": r"(?<![\w ])Date|Datum|Fecha|Data",
     "due_date": (
-        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|\s+am|\s+bis)?|Zahlbar\s+bis"
+        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        # SEPA direct debit: the day the amount is taken is the day it is due
+        r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
         r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by

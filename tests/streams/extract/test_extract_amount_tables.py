@@ -73,3 +73,19 @@ def test_the_number_on_the_title_line_after_a_parenthesis_and_a_remit_until_due_
     f = fields_of(run(layout(rows)))
     assert f["invoice_number"]["normalized"] == "471102"
     assert f["due_date"]["normalized"] == "2018-04-04"
+
+
+def test_fullwidth_punctuation_from_the_ocr_model_reads_as_ascii():
+    rows = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Beleg-Nr", 1018), ("：R-77", 1275)],
+            [("Beleg-Datum", 1018), ("：06.08.2013", 1275)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] == "2013-08-06" and f["invoice_number"]["normalized"] == "R-77"
+
+
+def test_a_faelligkeit_column_and_a_sepa_debit_date_are_due_dates():
+    rows = HEAD + [[("Beschreibung", 141), ("Fälligkeit", 1081)], [("29.11.2018", 1082)],
+                   [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2018-11-29"
+    rows = HEAD + [[("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
+                   [("Der Betrag in Höhe von EUR 119,00 wird am 20.03.2014 von Ihrem Konto eingezogen.", 114)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2014-03-20"
