@@ -6,6 +6,9 @@ by side on the same OCR output, per document source.
     # real documents (the committed ZUGFeRD subset), text layers and XML; --render N also
     # renders the first N PDFs to page images and OCRs them against the same truth:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --render 4
+    # real corpora are split dev/test by a hash of the file name (rows NAME-dev, NAME-test; plain
+    # XML invoices NAME-xml); --scans N also OCRs N PDFs as noisy, slightly turned 200-dpi scans:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --scans 8 --cache /tmp/ocr-cache
     # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
