@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import LABELS
 
-__all__ = ["PartyName", "customer_name", "return_address_sender", "is_id_line"]
+__all__ = ["PartyName", "customer_name", "supplier_name", "return_address_sender", "is_id_line"]
 
 # Lines in a party block that are not its name: identifiers, contact data, tax ids.
 _ID_LINE = re.compile(
@@ -239,3 +239,28 @@ def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
     if not agree and labelled is not None:
         agree = sum(1 for ln in layout.lines if _norm(ln.text) == _norm(first.name)) >= 2 and first.address
     return first, agree
+
+
+_SEPARATED = re.compile(r"\s[|●•·–-]\s|[|●•·]")
+
+
+def supplier_name(layout: Layout) -> PartyName | None:
+    """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
+    "Seller"), else the first part of a one-line letterhead or return address on page 1
+    ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt")."""
+    for ln in layout.lines:
+        if _SUPPLIER.match(ln.text.strip()):
+            party = _party(_column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
+            if party is not None:
+                return party
+    first_page = layout.lines[0].page if layout.lines else None
+    for row in layout.rows:
+        if row[0].page != first_page:
+            break
+        text = layout.row_text(row)
+        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
+            name = _SEPARATED.split(row[0].text)[0].strip(" ,")
+            if _letters(name) and not is_id_line(name):
+                return PartyName(name, row[0], "the first part of the letterhead or return address line",
+                                 tuple(row), True)
+    return None

@@ -91,7 +91,7 @@ LABELS: dict[str, str] = {
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
         r"|Nabywca|Odbiorca"),
     "supplier": (
-        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungssteller|Fournisseur|Vendeur|Leverancier"
+        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }

@@ -18,7 +18,7 @@ import re
 from decimal import Decimal
 from functools import partial
 
-from streams.extract.address import customer_name
+from streams.extract.address import customer_name, supplier_name
 from streams.extract.amounts import Amount, choose_total, labelled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_below, find_pattern
@@ -315,7 +315,15 @@ def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> Fi
 
 
 def _supplier(layout: Layout) -> FieldValue:
-    """The first line of letters at the top of page 1 that is not a title or a label."""
+    """The seller's labelled block or letterhead line (address.py); else the first line of
+    letters at the top of page 1 that is not a title or a label."""
+    party = supplier_name(layout)
+    if party is not None:
+        src = party.line
+        f = field_from("supplier", Candidate(party.name, Span(party.name, (src,)), normalize_name(party.name),
+                                             party.how, src.box, layout.sources.get(src.page, "ocr")))
+        _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
+        return f
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
                       rf"receipt|page|seite|{LABELS['customer']})\b", re.I)
     for ln in layout.lines[:8]:

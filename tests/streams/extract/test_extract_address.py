@@ -53,3 +53,16 @@ def test_two_blocks_that_agree_on_the_name_are_accepted_and_disagreeing_ones_are
              [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)], *TAIL]
     f = customer(other)
     assert f["normalized"] == "Kunden AG" and f["status"] == "review"
+
+
+def test_the_supplier_is_the_name_in_its_labelled_block_or_the_first_part_of_the_return_address():
+    rows = [[("Lieferant", 112), ("Käufer", 584)], [("GLN 4333741000005 Lief-Nr: 549910", 113), ("GLN 4304171000002", 585)],
+            [("MUSTERLIEFERANT GMBH", 112), ("MUSTER-KUNDE GMBH", 584)], [("BAHNHOFSTRASSE 99", 112), ("KUNDENWEG 88", 585)],
+            [("99199 MUSTERHAUSEN", 114), ("40235 DUESSELDORF", 586)], *TAIL]
+    f = fields_of(run(layout(rows)))
+    assert f["supplier"]["normalized"] == "MUSTERLIEFERANT GMBH" and f["supplier"]["status"] == "review"
+    assert f["customer"]["normalized"] == "MUSTER-KUNDE GMBH"
+    rows = [[("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt", 120)],
+            [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)], *TAIL]
+    f = fields_of(run(layout(rows)))
+    assert f["supplier"]["normalized"] == "Acme GmbH" and f["supplier"]["status"] == "review"
