@@ -15,7 +15,6 @@ from inkstream.errors import ConfigError
 __all__ = ["build_provider", "has_credentials"]
 
 log = logging.getLogger(__name__)
-_warned: set[str] = set()
 
 
 def has_credentials(settings, name: str) -> bool:
@@ -36,9 +35,8 @@ def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
     """The provider ``name`` (docusign, acrobat_sign, dropbox_sign, simulated, standard)."""
     name = provider_name(name)
     if name == "simulated" or provider_name(settings.esign.provider) == "simulated":
-        if name not in _warned:
-            _warned.add(name)
-            log.warning("esign.provider is simulated: %s envelopes are SIMULATED locally", name)
+        # Built once per provider and process (streams.esign.wiring and the gateway keep it).
+        log.warning("esign.provider is simulated: %s envelopes are SIMULATED locally", name)
         return SimulatedProvider()
     if not has_credentials(settings, name):
         raise ConfigError(f"the e-sign provider {name} has no credentials: set esign.{name}.* "
