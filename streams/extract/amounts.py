@@ -72,7 +72,7 @@ def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple
             if not re.search(r"[.,]\d{2}\b|[$€£]|EUR|USD|GBP|CHF|PLN|zł", raw):
                 continue  # a bare "3" on a total row is a count, not money
             parsed = normalize_amount(raw)
-            if parsed.ok and m["neg"] and Decimal(parsed.normalized) != 0:
+            if parsed.ok and m["neg"] and parsed.normalized is not None and Decimal(parsed.normalized) != 0:
                 parsed = replace(parsed, normalized=f"-{parsed.normalized}")
             if parsed.ok:
                 out.append((ln, m, parsed))
@@ -185,6 +185,7 @@ def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, labe
     cand = Candidate(m["v"].strip(), Span(m["v"], (ln,)), parsed, f"{how} {label_text.strip()[:40]!r}", box,
                      layout.sources.get(ln.page, "ocr"))
     rate = _RATE_RE.search(label_text) if role == "tax" else None
+    assert parsed.normalized is not None  # callers pass amounts that parsed (ok)
     return Amount(role, Decimal(parsed.normalized), cand,
                   Decimal(rate[1].replace(",", ".")) if rate else None)
 

@@ -43,8 +43,8 @@ def scores(text: str) -> dict[str, int]:
 
 def classify(text: str) -> str:
     s = scores(text)
-    best = max(s, key=s.get)
-    other = min(s, key=s.get)
+    best = max(s, key=lambda kind: s[kind])
+    other = min(s, key=lambda kind: s[kind])
     if s[best] >= 2 and s[best] >= s[other] + 2:
         return best
     return "unknown"

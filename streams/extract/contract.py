@@ -125,7 +125,7 @@ def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> 
         return field_from("term_months", cand)
     until = find_pattern(layout, rf"(?:{_UNTIL})(?P<v>{DATE})", partial(normalize_date, locale=locale, dots_day_first=True),
                          "prose 'until DATE'")
-    if until is None or effective.normalized is None:
+    if until is None or effective.normalized is None or until.parsed.normalized is None:
         return missing_field("term_months")
     import datetime as dt
 

@@ -86,7 +86,7 @@ def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
     for m in _WORDS_FEE.finditer(layout.text):
         parsed = normalize_amount(m["v"])
         number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
-        if not parsed.ok or number is None or number != int(float(parsed.normalized)):
+        if not parsed.ok or parsed.normalized is None or number is None or number != int(float(parsed.normalized)):
             continue
         start, end = m.span("v")
         span = layout.span(start, end)

@@ -401,6 +401,7 @@ def for_ocr_record(data: bytes) -> dict | None:
     refuses other XML, so this is a DLQ case). A PDF without an attachment gives None; a PDF
     whose attachment cannot be read gives the error and no fields (its pages are still read).
     """
+    inv: EInvoice | None
     if looks_like_xml(data):
         inv = read_xml(data)
     elif data[:1024].find(b"%PDF-") >= 0:

@@ -35,7 +35,7 @@ class Extraction:
     fields: list[dict]
     line_items: list[dict]
     reason: str | None = None
-    sender: dict | None = None
+    sender: str | None = None  # the sender fingerprint (streams.extract.memory)
 
     def as_dict(self) -> dict:
         return {"doc_type": self.doc_type, "status": self.status, "extractor_version": self.version,
@@ -56,6 +56,7 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None, memory=
         return _extract_multilingual(ocr_record, layout, rules, thresholds, locale, memory)
     doc_type = classify(layout.text)
     items: list[dict] = []
+    required: tuple[str, ...]
     if doc_type == "contract":
         values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
     elif doc_type == "invoice":
@@ -107,6 +108,7 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
         _check_name_shape(f)
         _cap_unchecked(f, rules, thresholds)
         f.decide(thresholds)
+    reason: str | None
     if doc_type in ("other", "unknown"):
         status, reason = "review", f"document type {doc_type}: {why}"
     else:

@@ -119,13 +119,13 @@ def _line_items(layout: Layout) -> list[dict]:
 def _item(m: re.Match, row: list[Line]) -> dict:
     qty, unit, amount = (_decimal(m["qty"]), normalize_amount(m["unit"]), normalize_amount(m["amount"]))
     conf = min(ln.confidence for ln in row)
-    consistent = None not in (qty, unit.normalized, amount.normalized) and \
+    consistent = qty is not None and unit.normalized is not None and amount.normalized is not None and \
         (qty * Decimal(unit.normalized)).quantize(Decimal("0.01")) == Decimal(amount.normalized)
     if not consistent:
         conf *= 0.7
     record = {"description": m["desc"].strip(), "quantity": None if qty is None else f"{qty.normalize():f}",
               "unit_price": unit.normalized, "amount": amount.normalized, "confidence": round(conf, 4),
-              "page": row[0].page, "box": {k: round(v, 1) for k, v in union_box([ln.box for ln in row]).items()}}
+              "page": row[0].page, "box": {k: round(v, 1) for k, v in (union_box([ln.box for ln in row]) or {}).items()}}
     return {"record": record, "consistent": consistent}
 
 

@@ -171,7 +171,7 @@ COUNTRY_CURRENCY = {
 def language_of(text: str) -> str | None:
     """The language whose common words occur most (None for too little text)."""
     counts = {lang: len(rx.findall(text)) for lang, rx in _LANG_RE.items()}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda lang: counts[lang])
     ranked = sorted(counts.values(), reverse=True)
     if ranked[0] < 3 or ranked[0] < ranked[1] * 1.2:
         return None

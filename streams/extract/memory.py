@@ -47,10 +47,11 @@ from streams.extract.lexicon import IBAN, VAT_ID
 from streams.extract.normalize import (
     Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name,
 )
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from schemas.codec import Codec
+    from inkstream.settings import Settings
 
 __all__ = ["SenderMemory", "fingerprint", "memory_record", "MemoryFollower", "learner", "TOPIC"]
 
@@ -123,8 +124,8 @@ class SenderMemory:
     """(sender, doc_type) → where each field is. Thread-safe: the follower writes it."""
 
     def __init__(self) -> None:
-        self._places: dict[tuple[str, str], dict[str, Place]] = {}
-        self._from: dict[tuple[str, str], str] = {}
+        self._places: dict[tuple[str | None, str], dict[str, Place]] = {}
+        self._from: dict[tuple[str | None, str], str] = {}
         self._lock = threading.Lock()
 
     def known(self, sender: str | None, doc_type: str) -> bool:
@@ -163,7 +164,8 @@ class SenderMemory:
             why = f"sender memory (learnt from reviewed document {learnt_from})"
             mem = FieldValue(name, read[0], read[1].normalized, read[2].confidence, read[2].page, read[2].box,
                              [f"read where {why} says"], source="memory")
-            same_as_before = place.value_sha256 and value_hash(name, mem.normalized) == place.value_sha256
+            same_as_before = place.value_sha256 and mem.normalized is not None and \
+                value_hash(name, mem.normalized) == place.value_sha256
             rules = by_name.get(name)
             if rules is not None and rules.normalized is not None and rules.normalized == mem.normalized:
                 boost(rules, f"{why} agrees")
@@ -268,7 +270,7 @@ def _locate(layout: Layout, name: str, new: str) -> tuple[dict, dict, str | None
     """Where the value a reviewer typed is printed: (field dict with value/page/box, anchor,
     date order). Only a place with a label beside or above it, and only if the document
     prints the value in one labelled place (two = which one is unknown)."""
-    found = []
+    found: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
     for order in ((None, "dmy", "mdy") if name.endswith("_date") else (None,)):
         parse, pattern = _parser(name, order)
         for ln in layout.lines:
@@ -343,7 +345,8 @@ class LayoutCache:
     def __init__(self, size: int = 2000) -> None:
         from collections import OrderedDict
 
-        self.size, self._pages = size, OrderedDict()
+        self.size = size
+        self._pages: OrderedDict[Any, Any] = OrderedDict()
 
     def offer(self, doc_id: str, pages: list) -> None:
         self._pages[doc_id] = pages
@@ -362,7 +365,7 @@ class LayoutCache:
         return None
 
 
-def learner(settings=None):
+def learner(settings: Settings | None = None):
     """``inkstream run extract-memory``: reviewers' decisions on fields.validated → extract.memory.
 
     It reads ``ocr.results`` too (same key, same partition count, so the same worker sees
@@ -393,7 +396,7 @@ def learner(settings=None):
 class MemoryFollower(threading.Thread):
     """Keeps a :class:`SenderMemory` current from ``extract.memory`` (replayed from the start)."""
 
-    def __init__(self, settings, memory: SenderMemory, codec: Codec) -> None:
+    def __init__(self, settings: Settings, memory: SenderMemory, codec: Codec) -> None:
         super().__init__(name="extract-memory-follower", daemon=True)
         from confluent_kafka import Consumer
 
@@ -426,7 +429,7 @@ class MemoryFollower(threading.Thread):
                     self.memory.forget(sender, doc_type, field or None)
                     continue
                 try:
-                    self.memory.learn(self.codec.decode(msg.value(), msg.topic()))
+                    self.memory.learn(self.codec.decode(msg.value() or b"", msg.topic()))  # a tombstone fails to decode
                 except Exception as exc:  # noqa: BLE001 - a bad record must not stop every extract worker
                     log.warning("memory follower skipped offset %s: %s", msg.offset(), type(exc).__name__)
         finally:

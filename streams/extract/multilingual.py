@@ -94,12 +94,13 @@ def _currency(layout: Layout, total: Amount | None, country: str | None) -> Fiel
     labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
     if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
         return field_from("currency", labelled)
-    codes = {normalize_currency(m[0]).normalized for m in re.finditer(
-        r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)}
-    codes.discard(None)
+    codes = {code for m in re.finditer(
+        r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
+        if (code := normalize_currency(m[0]).normalized) is not None}
     if len(codes) == 1:
         code = codes.pop()
         m = re.search(r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
+        assert m is not None  # the same pattern found the code above
         span = layout.span(*m.span())
         return FieldValue("currency", m[0], code, span.confidence, span.page, span.box,
                           ["the only currency printed on the document"], source=layout.sources.get(span.page or 0, "ocr"))
@@ -142,7 +143,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
         if stop.search(text):
             break
         nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,])\d[\d.,']*\d(?![\w])|(?<![\w.,])\d(?![\w.,])", text)]
-        values = [Decimal(p.normalized) for p in nums if p.ok]
+        values = [Decimal(p.normalized) for p in nums if p.ok and p.normalized is not None]
         if len(values) < 2:
             continue
         amount = values[-1]
@@ -153,7 +154,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
                       "quantity": None if hit is None else f"{hit[0].normalize():f}",
                       "unit_price": None if hit is None else f"{hit[1]:.2f}", "amount": f"{amount:.2f}",
                       "confidence": round(conf if hit else conf * 0.7, 4), "page": row[0].page,
-                      "box": {k: round(v, 1) for k, v in union_box([ln.box for ln in row]).items()},
+                      "box": {k: round(v, 1) for k, v in (union_box([ln.box for ln in row]) or {}).items()},
                       "_ok": hit is not None})
     if items and all(it["_ok"] for it in items):
         total = sum((Decimal(it["amount"]) for it in items), Decimal(0))
@@ -173,7 +174,7 @@ def _largest(layout: Layout) -> Decimal | None:
             continue
         for m in re.finditer(r"(?<![\w/.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", line.text):
             p = normalize_amount(m[0])
-            if p.ok:
+            if p.ok and p.normalized is not None:
                 values.append(Decimal(p.normalized))
     return max(values, default=None)
 

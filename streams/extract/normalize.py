@@ -188,8 +188,8 @@ def normalize_amount(text: str) -> Parsed:
     candidates = [m for m in _NUMBER_RE.finditer(text) if any(ch.isdigit() for ch in m[0])]
     if not candidates:
         return _NONE
-    if currency.ok:  # the number nearest to the currency mark is the amount
-        mark = _CURRENCY_RE.search(text)
+    mark = _CURRENCY_RE.search(text) if currency.ok else None
+    if mark is not None:  # the number nearest to the currency mark is the amount
         candidates.sort(key=lambda m: min(abs(m.start() - mark.end()), abs(mark.start() - m.end())))
     raw = candidates[0][0].strip(" \u00a0\u202f\u2009")
     split = _split_number(raw)
@@ -274,6 +274,8 @@ def normalize_term(text: str) -> Parsed:
         if digits is None and from_words is None:
             continue
         n = int(digits) if digits is not None else from_words
+        if n is None:  # one of the two is set (checked above)
+            continue
         factor = 12 if re.match(r"year|jahr|an|jaar|año|anni|lat", m["unit"].lower()) else 1
         if digits is not None and from_words is not None and from_words != int(digits):
             return Parsed(None, 0.3, f"term words and digits disagree: {m[0]!r}", ambiguous=True)

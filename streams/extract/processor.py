@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from schemas.codec import Codec
+    from inkstream.settings import Settings
 
 __all__ = ["factory", "make_handler", "validated_record"]
 
@@ -60,7 +61,7 @@ def make_handler(extraction_settings, memory=None):
     return handle
 
 
-def factory(settings, *, codec: Codec) -> Processor:
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     extraction = settings.extraction
     # Unknown versions stop the processor at start, not each record at the DLQ.
     ruleset(extraction.version)
