@@ -6,14 +6,14 @@ One source of truth: the consent URLs (``connectors.consent``) and DocuSign's JW
 fails when the code, the document or (for Acrobat Sign and Dropbox Sign) the vendor's
 own API specification drift apart.
 
-Each vendor states its scopes in its own object (``CrmVendor.scopes``, ``EsignVendor.scopes``);
-this module is where they are asked for. CRM scopes follow the objects of the mapping in use: a record scope per mapped object,
-never a whole-CRM scope. ``setup`` scopes are only for ``inkstream crm setup`` (custom
+Each vendor states its scopes in its own object (``CrmVendor.scopes``,
+``EsignVendor.scopes``); this module is where they are asked for. CRM scopes follow the
+objects of the mapping in use: a record scope per mapped object, never a whole-CRM scope. ``setup`` scopes are only for ``inkstream crm setup`` (custom
 fields), run once by an administrator with a separate, short-lived consent; the
 pipeline's own token never holds them.
 
 >>> crm_scopes("hubspot", ["companies"])
-('crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'files')
+('crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'files', 'timeline')
 >>> crm_scopes("zoho", ["Accounts"], setup=True)
 ('ZohoCRM.settings.fields.ALL',)
 """
@@ -41,6 +41,8 @@ def mapped_objects(crm: str, mapping_file: Path | None = None) -> list[str]:
     from connectors.crm.mapping import check_text
 
     path = mapping_file or CRMS.get(crm).shipped_mapping or _ROOT / "mappings" / f"{crm}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no mapping for {crm}; name the one in use (crm.mapping_file)")
     mapping, issues = check_text(path.read_text())
     if mapping is None:
         raise ConfigError(f"{path}: invalid mapping ({len(issues)} issues); `inkstream mapping check {path}`")
@@ -52,10 +54,10 @@ def crm_scopes(crm: str, objects: Iterable[str], *, setup: bool = False) -> tupl
     return CRMS.get(crm).scopes(list(objects), setup)
 
 
-def scopes_for(provider: str, *, setup: bool = False) -> tuple[str, ...]:
-    """Scopes of a CRM (for its shipped mapping) or an e-sign provider."""
+def scopes_for(provider: str, *, setup: bool = False, mapping_file: Path | None = None) -> tuple[str, ...]:
+    """Scopes of a CRM (for ``mapping_file``, default its shipped mapping) or an e-sign provider."""
     if provider in ESIGN:
         if setup:
             raise ConfigError(f"{provider} has no setup step")
         return ESIGN.get(provider).scopes
-    return crm_scopes(provider, mapped_objects(provider), setup=setup)
+    return crm_scopes(provider, mapped_objects(provider, mapping_file), setup=setup)

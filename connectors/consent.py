@@ -26,7 +26,9 @@ def consent_url(settings, provider: str, *, redirect_uri: str, state: str, clien
                 setup: bool = False) -> str:
     """The provider's authorization URL for the scopes inkstream needs (``setup``: the
     one-off scopes of ``inkstream crm setup``)."""
-    scopes = scopes_for(provider, setup=setup)
+    # A CRM's scopes follow the mapping in use when it is the configured CRM's.
+    mapping_file = settings.crm.mapping_file if provider == settings.crm.crm else None
+    scopes = scopes_for(provider, setup=setup, mapping_file=mapping_file)
     if not scopes:
         raise ConfigError(f"{provider} is authorised with an API key: there is no consent step or scope")
     client_id = client_id or _client_id(settings, provider)
