@@ -30,6 +30,8 @@ def has_credentials(settings, name: str) -> bool:
 def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
     """The provider ``name`` (a registered one, or ``simulated``)."""
     name = provider_name(name)
+    if name != SIMULATED:
+        ESIGN.get(name)  # an unknown name is a ConfigError, in the simulation mode too
     if name == SIMULATED or provider_name(settings.esign.provider) == SIMULATED:
         if name not in _warned:
             _warned.add(name)
