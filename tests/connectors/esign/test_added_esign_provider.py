@@ -16,7 +16,7 @@ from esign_gateway_harness import NOW, make_gateway
 
 from connectors.access_scopes import scopes_for
 from connectors.consent import consent_url
-from connectors.esign.commands import run_simulation
+from app.commands.esign import run_simulation
 from connectors.esign.confirm import confirming_providers
 from connectors.esign.providers import build_provider
 from connectors.esign.registry import ESIGN
