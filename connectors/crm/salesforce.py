@@ -34,6 +34,7 @@ from connectors.crm.operations import dispatch
 from connectors.crm.ratelimit import SalesforceGovernor
 from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.signature import VERSION_OF, split_fields
+from connectors.crm.soql import soql_literal
 from connectors.crm.vendor import CrmVendor, Wiring, token_extra
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
@@ -51,10 +52,6 @@ SIGNATURE_FIELDS = {"name": "Signer_Name__c", "email": "Signer_Email__c", "ip": 
                     "user_agent": "Signer_User_Agent__c", "auth_method": "Auth_Method__c",
                     "signed_at": "Signed_At__c", "sha256": "Signed_SHA256__c", "envelope_id": "Envelope_Id__c",
                     "provider": "Provider__c", "doc_id": "Document_Id__c"}
-
-
-def soql_literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class SalesforceConnector:

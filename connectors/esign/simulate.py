@@ -12,10 +12,10 @@ part), Acrobat Sign ``webhook-payloads/*.json``, Standard Webhooks spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from connectors.esign.registry import ESIGN
+from connectors.esign.vendor import SimRequest, SimSigner
 
 __all__ = ["SimSigner", "SimRequest", "build_request", "SEQUENCES", "PATHS", "provider_event_name", "sim_iso"]
 
@@ -26,23 +26,6 @@ SEQUENCES = ESIGN.view("sequence")
 
 def provider_event_name(provider: str, step: str) -> str:
     return ESIGN.get(provider).event_names[step]
-
-
-@dataclass(frozen=True)
-class SimSigner:
-    name: str = "Ada Lovelace"
-    email: str = "ada@example.com"
-    ip: str = "203.0.113.7"           # TEST-NET-3: documentation address
-    user_agent: str = "Mozilla/5.0 (inkstream simulate)"
-    auth_method: str = "email"
-
-
-@dataclass(frozen=True)
-class SimRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    content: bytes = field(repr=False)
 
 
 def sim_iso(at: float, digits: int = 7) -> str:

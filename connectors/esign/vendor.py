@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
     from connectors.esign import EsignProvider
     from connectors.esign.events import ProviderEvent
-    from connectors.esign.simulate import SimRequest, SimSigner
 
-__all__ = ["EsignVendor", "Inbound", "MalformedWebhook", "json_object", "json_reply", "secret_values"]
+__all__ = ["EsignVendor", "Inbound", "MalformedWebhook", "SimRequest", "SimSigner", "json_object", "json_reply",
+           "secret_values"]
 
 
 class MalformedWebhook(Exception):
@@ -53,6 +53,23 @@ def json_reply(outcome: str | None, inbound: "Inbound") -> "Response":
 def secret_values(section: EsignProviderSettings) -> list[str]:
     """The configured ``webhook_keys`` as plain strings (most providers' webhook secrets)."""
     return [k.get_secret_value() for k in section.webhook_keys]
+
+
+@dataclass(frozen=True)
+class SimSigner:
+    name: str = "Ada Lovelace"
+    email: str = "ada@example.com"
+    ip: str = "203.0.113.7"           # TEST-NET-3: documentation address
+    user_agent: str = "Mozilla/5.0 (inkstream simulate)"
+    auth_method: str = "email"
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    content: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,7 +115,7 @@ class EsignVendor:
     route: str
     verify: Callable[[Inbound], Awaitable[dict]]
     parse: Callable[[dict, Inbound], "ProviderEvent"]
-    simulate: Callable[..., "SimRequest"]
+    simulate: Callable[..., SimRequest]
     webhook_keys: Callable[[EsignProviderSettings], list[str]] = secret_values
     reply: Callable[[str | None, Inbound], "Response"] = json_reply
     challenge: bool = False
@@ -118,5 +135,5 @@ class EsignVendor:
         return self.build is not None
 
     def simulate_request(self, step: str, *, envelope_id: str, doc_id: str | None, key: str, at: float,
-                         signer: "SimSigner", event_id: str | None = None) -> "SimRequest":
+                         signer: SimSigner, event_id: str | None = None) -> SimRequest:
         return self.simulate(step, envelope_id, doc_id, key, at, signer, event_id)
