@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from connectors.crm.registry import CRMS
 from connectors.crm.signature import SIGNATURE_PREFIX, VERSION_OF
 
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["SIGNATURE_FIELDS", "SIGNATURE_RECORD", "VERSION_OF", "signature_fields", "signature_record",
            "crm_command", "MAPPING_VERSION"]
