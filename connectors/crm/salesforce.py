@@ -30,6 +30,7 @@ import httpx
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
                                      pick_open_deal)
+from connectors.crm.soql import soql_literal  # also the name batching and inbound import
 from connectors.crm.operations import dispatch
 from connectors.crm.ratelimit import SalesforceGovernor
 from connectors.crm.setup import SIGNATURE_STATUS

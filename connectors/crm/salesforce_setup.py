@@ -10,11 +10,13 @@ response ends in the user id). Each step looks before it creates: safe to run tw
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from connectors.crm import CustomField, SetupResult
 from connectors.crm.soql import soql_literal
-from connectors.crm.vendor_http import VendorHttp
+
+if TYPE_CHECKING:
+    from connectors.crm.salesforce import SalesforceConnector
 
 __all__ = ["ensure_fields", "PERMISSION_SET"]
 
@@ -24,17 +26,6 @@ _TYPES = {"text": "Text", "email": "Email", "datetime": "DateTime"}
 _OBJECT_PERMISSIONS = ("PermissionsRead", "PermissionsCreate", "PermissionsEdit")
 # Activity fields are secured per activity object.
 _FLS_OBJECTS = {"Activity": ("Task", "Event")}
-
-
-class _Org(Protocol):
-    """What setup needs of the Salesforce connector (which calls it, so it is not imported)."""
-
-    http: VendorHttp
-
-    @property
-    def base(self) -> str: ...
-
-    def query(self, soql: str) -> list[dict]: ...
 
 
 def _metadata(f: CustomField) -> dict[str, Any]:
@@ -51,20 +42,20 @@ def _metadata(f: CustomField) -> dict[str, Any]:
     return metadata
 
 
-def _create(sf: _Org, obj: str, body: dict) -> str:
+def _create(sf: "SalesforceConnector", obj: str, body: dict) -> str:
     resp = sf.http.request("POST", f"{sf.base}/sobjects/{obj}", json=body,
                            headers={"Content-Type": "application/json"})
     return resp.json()["id"]
 
 
-def _permission_set(sf: _Org) -> str:
+def _permission_set(sf: "SalesforceConnector") -> str:
     found = sf.query(f"SELECT Id FROM PermissionSet WHERE Name = {soql_literal(PERMISSION_SET)}")
     if found:
         return found[0]["Id"]
     return _create(sf, "PermissionSet", {"Name": PERMISSION_SET, "Label": "inkstream integration"})
 
 
-def _grant(sf: _Org, ps_id: str, f: CustomField) -> None:
+def _grant(sf: "SalesforceConnector", ps_id: str, f: CustomField) -> None:
     for obj in _FLS_OBJECTS.get(f.object, (f.object,)):
         field = f"{obj}.{f.name}"
         if sf.query(f"SELECT Id FROM FieldPermissions WHERE ParentId = {soql_literal(ps_id)} "
@@ -74,7 +65,7 @@ def _grant(sf: _Org, ps_id: str, f: CustomField) -> None:
                                          "PermissionsRead": True, "PermissionsEdit": True})
 
 
-def _assign(sf: _Org, ps_id: str) -> str:
+def _assign(sf: "SalesforceConnector", ps_id: str) -> str:
     identity = (getattr(sf.http.auth, "extra", {}) or {}).get("id", "")
     user_id = identity.rstrip("/").rsplit("/", 1)[-1] if identity else ""
     if not user_id.startswith("005"):
@@ -86,7 +77,7 @@ def _assign(sf: _Org, ps_id: str) -> str:
     return "created"
 
 
-def _ensure_object(sf: _Org, obj: str) -> SetupResult:
+def _ensure_object(sf: "SalesforceConnector", obj: str) -> SetupResult:
     """A custom object (Tooling API ``CustomObject``), deployed, with an auto-number name."""
     developer = obj.removesuffix("__c")
     query = f"SELECT Id FROM CustomObject WHERE DeveloperName = {soql_literal(developer)}"
@@ -101,7 +92,7 @@ def _ensure_object(sf: _Org, obj: str) -> SetupResult:
     return SetupResult(obj, "(object)", "created")
 
 
-def ensure_fields(sf: _Org, fields: list[CustomField]) -> list[SetupResult]:
+def ensure_fields(sf: "SalesforceConnector", fields: list[CustomField]) -> list[SetupResult]:
     results = [_ensure_object(sf, obj) for obj in dict.fromkeys(f.object for f in fields if f.object.endswith("__c"))]
     for f in fields:
         query = (f"SELECT Id FROM CustomField WHERE TableEnumOrId = {soql_literal(f.object)} "

@@ -1,4 +1,4 @@
-"""SOQL string literals (Salesforce SOQL and SOSL Reference, "Quoted String Escape Sequences")."""
+"""SOQL string literals, shared by the Salesforce connector and its setup (Tooling API)."""
 
 from __future__ import annotations
 
