@@ -35,7 +35,6 @@ from connectors.crm.operations import dispatch
 from connectors.crm.ratelimit import SalesforceGovernor
 from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.signature import VERSION_OF, split_fields
-from connectors.crm.soql import soql_literal
 from connectors.crm.vendor import CrmVendor, Wiring, token_extra
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError

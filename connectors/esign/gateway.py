@@ -51,10 +51,9 @@ from inkstream.body_limit import BodyLimit
 from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
 from inkstream.errors import EsignRateLimited, EsignTransient  # provider look-ups (confirm.py)
 
-__all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
+__all__ = ["create_app", "serve", "webhook_keys"]
 
 log = logging.getLogger(__name__)
-DROPBOX_SIGN_REPLY = "Hello API Event Received"  # kept for callers; the provider's own: dropbox_sign.REPLY
 _Malformed = MalformedWebhook
 _json = json_object
 

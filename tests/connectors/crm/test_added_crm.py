@@ -181,3 +181,12 @@ def test_settings_of_the_added_crm_are_validated_with_its_model(tinycrm, mapping
     assert section.client_id == TinyCrmApi.client_id and section.base_url == "https://api.tinycrm.test"
     with pytest.raises(ConfigError, match="invalid settings crm.tinycrm"):
         vendor_settings(_settings(mapping_file, tinycrm={"no_such_setting": 1}), "tinycrm")
+
+
+def test_the_crm_service_checks_the_added_crms_credentials_before_it_starts(tinycrm, mapping_file):
+    from connectors.startable import require_startable
+
+    require_startable(_settings(mapping_file, dry_run=False).model_copy(update={"environment": "development"}), "crm")
+    without = load_settings(environment="development", crm={"crm": "tinycrm", "dry_run": False, "tinycrm": {}})
+    with pytest.raises(ConfigError, match="the CRM tinycrm has no credentials"):
+        require_startable(without, "crm")
