@@ -108,7 +108,7 @@ class _Webhooks:
         try:
             event: ProviderEvent = await step()
             check_event_age(provider, event.provider_time, now=self._clock(),
-                            max_age_s=self._esign.max_event_age_s.get(provider))
+                            max_age_s=self._esign.max_event_age_s.get(provider, ESIGN.get(provider).max_event_age_s))
         except WebhookVerificationError as exc:
             return await self._refuse(provider, exc.reason, 401, request, body)
         except (MalformedWebhook, EsignError) as exc:

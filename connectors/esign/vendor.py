@@ -107,7 +107,8 @@ class EsignVendor:
     - ``simulate(step, envelope_id, doc_id, key, at, signer, event_id)``: a signed delivery
       for ``inkstream simulate esign``; ``sequence``: its usual lifecycle; ``event_names``:
       the vendor's event for each lifecycle step;
-    - ``check_settings(section)``: ConfigError for settings that could never verify (at start).
+    - ``check_settings(section)``: ConfigError for settings that could never verify (at start);
+    - ``max_event_age_s``: older signed events are refused as replays (settings may override).
     """
 
     name: str
@@ -127,6 +128,9 @@ class EsignVendor:
     has_credentials: Callable[[EsignProviderSettings], bool] = lambda section: False
     build: Callable[[EsignProviderSettings, "httpx.Client"], "EsignProvider"] | None = None
     check_settings: Callable[[EsignProviderSettings], None] = lambda section: None
+    # Oldest signed event accepted (the vendor's retry horizon + a margin), unless
+    # esign.max_event_age_s names the provider; None: no limit (a sender that signs a timestamp).
+    max_event_age_s: int | None = None
     settings_model: type[EsignProviderSettings] = EsignProviderSettings
     settings_defaults: Mapping[str, Any] = field(default_factory=dict)
 

@@ -80,6 +80,15 @@ def test_a_forged_delivery_is_refused_by_the_added_providers_verification(tinysi
     assert response.status_code == 401 and json.loads(response.content)["reason"] == "missing_signature"
 
 
+def test_a_replay_older_than_the_added_providers_retry_horizon_is_refused(tinysign, api):
+    gateway = _gateway(_settings(), api)
+    stale = build_request("tinysign", "signed", envelope_id="env-1", doc_id="doc-9", key=KEY,
+                          at=NOW - TINY_SIGN.max_event_age_s - 60)
+    response = gateway.post(stale)
+    assert response.status_code == 401 and json.loads(response.content)["reason"] == "stale_timestamp"
+    assert gateway.publisher.on("esign.events") == []
+
+
 def test_final_events_are_confirmed_with_the_added_providers_api(tinysign, api):
     gateway = _gateway(_settings(), api)
     api.envelopes["env-1"] = {"status": "sent", "doc": "doc-9"}

@@ -140,4 +140,4 @@ TINY_SIGN = EsignVendor(
     has_credentials=lambda section: section.access_token is not None,
     build=lambda section, client: TinySign(client, base_url=section.base_url or BASE,
                                            token=section.access_token.get_secret_value()),
-    settings_defaults={"base_url": BASE})
+    max_event_age_s=3 * 86400, settings_defaults={"base_url": BASE})
