@@ -35,6 +35,7 @@ import httpx
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import DEAL_RULES, NeedsReview, is_record_id, one_or_review, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import limit_and_remaining
 from connectors.crm.ratelimit import TokenBucket
 from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.vendor import CrmVendor, Wiring
@@ -365,4 +366,6 @@ HUBSPOT = CrmVendor(
                       "signer": "inkstream_signer", "hash": "inkstream_audit_hash"},
     account_object="companies", record_id_field="hs_object_id",
     external_id_ok=lambda f: f.islower() and " " not in f,
-    connect=_connect, dry_run_answer=_dry_run_answer)
+    connect=_connect, dry_run_answer=_dry_run_answer,
+    # Private-app tokens only; OAuth calls have no daily limit and carry neither header.
+    daily_quota=limit_and_remaining("X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining"))

@@ -32,6 +32,7 @@ from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is
                                      pick_open_deal)
 from connectors.crm.soql import soql_literal  # also the name batching and inbound import
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import salesforce_quota
 from connectors.crm.ratelimit import SalesforceGovernor
 from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.signature import VERSION_OF, split_fields
@@ -349,4 +350,4 @@ SALESFORCE = CrmVendor(
     account_object="Account", record_id_field="Id",
     # Salesforce upserts only on Id or a field marked External ID, which are custom (__c).
     external_id_ok=lambda f: f == "Id" or f.endswith("__c"),
-    connect=_connect, dry_run_answer=_dry_run_answer)
+    connect=_connect, dry_run_answer=_dry_run_answer, daily_quota=salesforce_quota)

@@ -109,6 +109,8 @@ class CrmVendor:
     external_id_ok: Callable[[str], bool]
     connect: Callable[[CrmVendorSettings, Wiring], CrmConnector]
     dry_run_answer: Callable[[httpx.Request, str], httpx.Response]
+    # (used, limit) of the daily API quota from a response's headers (connectors/crm/quota.py).
+    daily_quota: Callable[[Mapping[str, str]], tuple[int, int] | None] = lambda headers: None
     shipped_mapping: Path | None = None     # default mappings/<name>.yaml: what its scopes cover
     settings_model: type[CrmVendorSettings] = CrmVendorSettings
     settings_defaults: Mapping[str, Any] = field(default_factory=dict)

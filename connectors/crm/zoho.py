@@ -29,6 +29,7 @@ import httpx
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import limit_and_remaining
 from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.vendor import CrmVendor, Wiring, token_extra
 from inkstream.settings import CrmVendorSettings
@@ -359,4 +360,5 @@ ZOHO = CrmVendor(
                       "signer": "Inkstream_Signer", "hash": "Inkstream_Audit_Hash"},
     account_object="Accounts", record_id_field="id",
     external_id_ok=lambda f: " " not in f,
-    connect=_connect, dry_run_answer=_dry_run_answer)
+    connect=_connect, dry_run_answer=_dry_run_answer,
+    daily_quota=limit_and_remaining("X-RATELIMIT-LIMIT", "X-RATELIMIT-REMAINING"))

@@ -12,11 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from connectors.access_scopes import crm_scopes, scopes_for
 from connectors.consent import consent_url
 from connectors.crm.factory import build_connector
 from connectors.crm.mapping import check_file, load_mapping
+from connectors.crm.metrics import CrmMetrics
 from connectors.crm.registry import CRMS, vendor_settings
 from connectors.crm.setup import run_setup
 from fakes.crm_records import validated_contract
@@ -94,8 +96,9 @@ def test_mapping_to_commands_to_the_added_crms_connector_end_to_end(tinycrm, map
     deal_cmd = commands[1]
     assert deal_cmd["match"]["account_object"] == "accounts"
 
+    registry = CollectorRegistry()
     connector = build_connector(settings, "tinycrm", client=httpx.Client(transport=api.transport),
-                                sleep=lambda s: None)
+                                sleep=lambda s: None, metrics=CrmMetrics.create(registry))
     sink = CrmSink(connector, fetch=lambda ref: PDF)
     proc = Processor(name="crm", inputs=("crm.commands",), handle=sink.handle, sink=True, stage="crm")
     run = run_processor(proc, [("crm.commands", c) for c in commands])
@@ -107,6 +110,9 @@ def test_mapping_to_commands_to_the_added_crms_connector_end_to_end(tinycrm, map
     assert deal["fields"]["title"] == "Acme GmbH contract" and deal["links"] == ["accounts:acme.example"]
     assert [a["sha256"] for a in api.attachments] == [hashlib.sha256(PDF).hexdigest()]
     assert [n["body"] for n in api.notes] == ["Document doc-t1"]
+    # The daily quota as TinyCRM's object reads it from its answers.
+    assert registry.get_sample_value("inkstream_crm_api_quota_used", {"crm": "tinycrm"}) == len(api.requests)
+    assert registry.get_sample_value("inkstream_crm_api_quota_limit", {"crm": "tinycrm"}) == 1000
 
     # Replayed: nothing new in TinyCRM (upserts by external id, files and notes by key).
     again = run_processor(proc, [("crm.commands", c) for c in commands])

@@ -11,6 +11,7 @@ served in memory by :class:`TinyCrmApi` (an ``httpx.MockTransport`` handler):
 - ``GET /v1/attachments?key=K`` → ``{"items": [...]}``; ``POST /v1/attachments`` (JSON with the
   file's base64) → 201 ``{"id"}``; the same for ``/v1/notes`` (idempotent by key);
 - ``POST /v1/fields`` ``{"object", "name", "type", "unique"}`` → 201, or 409 when it exists;
+- every answer carries ``X-Tiny-Quota: <calls today>/<daily limit>``;
 - every call but the token needs ``Authorization: Bearer <token>`` (401 otherwise).
 """
 
@@ -108,6 +109,11 @@ class TinyCrmApi:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        response = self._answer(request)
+        response.headers["X-Tiny-Quota"] = f"{len(self.requests)}/1000"  # calls today / daily limit
+        return response
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if request.url.host == httpx.URL(AUTH).host and path == "/oauth/token":
             form = parse_qs(request.content.decode())
@@ -176,4 +182,5 @@ TINY_CRM = CrmVendor(
     account_object="accounts", record_id_field="tiny_id",
     external_id_ok=lambda field: field.startswith("ink_") or field == "tiny_id",
     connect=_connect, dry_run_answer=_dry_run_answer,
+    daily_quota=lambda headers: tuple(map(int, headers["X-Tiny-Quota"].split("/"))) if "X-Tiny-Quota" in headers else None,
     settings_defaults={"base_url": BASE, "auth_url": AUTH})
