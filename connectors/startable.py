@@ -13,7 +13,6 @@ from inkstream.fail_closed import shipped_secrets
 __all__ = ["require_startable"]
 
 log = logging.getLogger("inkstream.fail_closed")  # the name its warnings always had
-_warned: set[str] = set()
 _ESIGN = {"esign.dispatch", "esign.complete"}
 
 
@@ -46,8 +45,7 @@ def require_startable(settings, service: str) -> None:
     if shipped and settings.environment != "development":
         problems.append("shipped development secrets in use (public in the repository); set "
                         + "; ".join(shipped) + " — or environment: development for local work")
-    elif shipped and service not in _warned:
-        _warned.add(service)
+    elif shipped:  # called once, where the process starts
         log.warning("%s uses LOCAL DEVELOPMENT secrets (accepted: environment is development): %s",
                     service, "; ".join(shipped))
     if problems:

@@ -41,9 +41,10 @@ def _known_envelope(settings, doc_id: str) -> str | None:
     """The newest envelope esign.envelopes knows for ``doc_id`` (None without Kafka)."""
     try:
         from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader
+        from schemas.codec import Codec
 
         book = EnvelopeBook()
-        reader = KafkaEnvelopeReader(settings, book)
+        reader = KafkaEnvelopeReader(settings, book, codec=Codec.from_settings(settings))
         try:
             reader.catch_up(timeout_s=10)
         finally:

@@ -185,6 +185,7 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
 
     from connectors.esign.publisher import KafkaPublisher
     from connectors.esign.state import KafkaEnvelopeReader
+    from schemas.codec import Codec
 
     from inkstream.tls import uvicorn_tls_options
 
@@ -196,10 +197,11 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     check_settings(settings)  # before Kafka: fail fast
     for vendor in ESIGN:  # e.g. a Standard Webhooks secret no library accepts
         vendor.check_settings(esign_settings(settings, vendor.name))
-    reader = KafkaEnvelopeReader(settings, book)
+    codec = Codec.from_settings(settings)  # the gateway's one codec: reads envelopes, writes events
+    reader = KafkaEnvelopeReader(settings, book, codec=codec)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))
     # Stable per host and port: a restarted gateway fences its own zombie, never a sibling.
-    publisher = KafkaPublisher(settings, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
+    publisher = KafkaPublisher(settings, codec=codec, transactional_id=f"inkstream-webhooks-{settings.topics.prefix}"
                                                           f"{settings.instance.name}-{port}")
     app = create_app(settings, publisher=publisher, book=book, refresh=lambda: reader.catch_up(timeout_s=5),
                      providers=confirming_providers(settings))

@@ -17,7 +17,6 @@ from inkstream.errors import ConfigError
 __all__ = ["build_provider", "has_credentials"]
 
 log = logging.getLogger(__name__)
-_warned: set[str] = set()
 
 
 def has_credentials(settings, name: str) -> bool:
@@ -33,9 +32,8 @@ def build_provider(settings, name: str, client: httpx.Client) -> EsignProvider:
     if name != SIMULATED:
         ESIGN.get(name)  # an unknown name is a ConfigError, in the simulation mode too
     if name == SIMULATED or provider_name(settings.esign.provider) == SIMULATED:
-        if name not in _warned:
-            _warned.add(name)
-            log.warning("esign.provider is simulated: %s envelopes are SIMULATED locally", name)
+        # Built once per provider and process (streams.esign.wiring and the gateway keep it).
+        log.warning("esign.provider is simulated: %s envelopes are SIMULATED locally", name)
         return SimulatedProvider()
     vendor = ESIGN.get(name)
     if vendor.build is None:

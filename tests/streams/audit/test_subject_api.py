@@ -16,7 +16,7 @@ from connectors.capture.http import create_app
 from connectors.capture.subject_api import SubjectRequests
 from connectors.objectstore.s3 import S3ObjectStore
 from inkstream.crypto import DocumentKeys, LocalKeyRing
-from schemas.codec import decode
+from session_codec import decode
 from streams.audit.query import _Direct
 from streams.privacy.erase import erase_subject
 from streams.privacy.export import export_subject
