@@ -25,12 +25,13 @@ from pathlib import Path
 
 from connectors.crm.registry import CRMS
 from connectors.esign.registry import ESIGN
+from connectors.registry import AttributeView
 from inkstream.errors import ConfigError
 
 __all__ = ["ESIGN_SCOPES", "crm_scopes", "mapped_objects", "scopes_for"]
 
 # E-sign providers: what the connector's calls need, nothing more (EsignVendor.scopes).
-ESIGN_SCOPES = ESIGN.view("scopes")
+ESIGN_SCOPES = AttributeView(ESIGN, "scopes")
 
 _ROOT = Path(__file__).resolve().parents[1]
 

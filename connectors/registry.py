@@ -6,8 +6,10 @@ client). Every consumer (factory, dry run, setup, mapping validation, scopes, co
 the webhook gateway, verification, simulation, settings checks) asks the registry, never
 a name of its own, so adding a vendor is one module plus one line here.
 
-Tests add a vendor of their own with :meth:`Registry.registered` (a context manager that
-removes it again); production code never registers at run time.
+The entries are fixed at import. Tests add a vendor of their own with
+:meth:`Registry.registered` (a context manager that removes it again): the one way a
+registry changes, and production code never does it (tests/test_module_state.py lists the
+two registries as its argued exceptions).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from inkstream.errors import ConfigError
@@ -35,7 +38,7 @@ class Registry(Generic[V]):
 
     def __init__(self, kind: str, entries: dict[str, str]) -> None:
         self.kind = kind
-        self._entries: dict[str, str | V] = dict(entries)
+        self._entries: dict[str, str | V] = dict(entries)   # changed only by registered()
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._entries)
@@ -51,18 +54,14 @@ class Registry(Generic[V]):
         entry = self._entries.get(name)
         if entry is None:
             raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(self._entries)}")
-        if isinstance(entry, str):
-            module, _, attr = entry.partition(":")
-            vendor = getattr(importlib.import_module(module), attr)
-            if vendor.name != name:
-                raise ConfigError(f"{entry} describes {vendor.name!r}, registered as {name!r}")
-            # Loading is a pure function of the entry: keeping the object is a cache.
-            self._entries[name] = entry = vendor
-        return entry
-
-    def view(self, attribute: str) -> "AttributeView":
-        """A read-only mapping name → ``vendor.<attribute>``, always current."""
-        return AttributeView(self, attribute)
+        if not isinstance(entry, str):
+            return entry
+        # Imported on first use (sys.modules keeps the module), looked up every time.
+        module, _, attr = entry.partition(":")
+        vendor = getattr(importlib.import_module(module), attr)
+        if vendor.name != name:
+            raise ConfigError(f"{entry} describes {vendor.name!r}, registered as {name!r}")
+        return vendor
 
     @contextmanager
     def registered(self, vendor: V) -> Iterator[V]:
@@ -76,19 +75,21 @@ class Registry(Generic[V]):
             del self._entries[vendor.name]
 
 
+@dataclass(frozen=True, eq=False)   # equality as a Mapping's, not the fields'
 class AttributeView(Mapping):
-    """name → one attribute of each registered vendor (for callers that index by name)."""
+    """A read-only mapping name → one attribute of each registered vendor, always current
+    (for callers that index by name: ``AttributeView(CRMS, "account_object")``)."""
 
-    def __init__(self, registry: Registry, attribute: str) -> None:
-        self._registry, self._attribute = registry, attribute
+    registry: Registry
+    attribute: str
 
     def __getitem__(self, name: str):
-        if name not in self._registry:
+        if name not in self.registry:
             raise KeyError(name)
-        return getattr(self._registry.get(name), self._attribute)
+        return getattr(self.registry.get(name), self.attribute)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._registry.names())
+        return iter(self.registry.names())
 
     def __len__(self) -> int:
-        return len(self._registry.names())
+        return len(self.registry.names())

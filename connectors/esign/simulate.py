@@ -15,13 +15,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from connectors.esign.registry import ESIGN
+from connectors.registry import AttributeView
 from connectors.esign.vendor import SimRequest, SimSigner
 
 __all__ = ["SimSigner", "SimRequest", "build_request", "SEQUENCES", "PATHS", "provider_event_name", "sim_iso"]
 
 # provider → its webhook route / its usual lifecycle, as each provider's object says.
-PATHS = ESIGN.view("route")
-SEQUENCES = ESIGN.view("sequence")
+PATHS = AttributeView(ESIGN, "route")
+SEQUENCES = AttributeView(ESIGN, "sequence")
 
 
 def provider_event_name(provider: str, step: str) -> str:

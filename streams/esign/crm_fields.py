@@ -7,6 +7,7 @@ import hashlib
 from datetime import datetime, timezone
 
 from connectors.crm.registry import CRMS
+from connectors.registry import AttributeView
 from connectors.crm.signature import SIGNATURE_PREFIX, VERSION_OF
 
 from schemas.records import envelope
@@ -18,7 +19,7 @@ __all__ = ["SIGNATURE_FIELDS", "SIGNATURE_RECORD", "VERSION_OF", "signature_fiel
 MAPPING_VERSION = "esign-1"
 
 # Each CRM names them in its own object (CrmVendor.signature_fields).
-SIGNATURE_FIELDS = CRMS.view("signature_fields")
+SIGNATURE_FIELDS = AttributeView(CRMS, "signature_fields")
 # A target that is no registered CRM (esign.crm_target: dryrun) records Salesforce's names.
 _RECORDED_AS = "salesforce"
 
