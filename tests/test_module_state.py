@@ -61,7 +61,7 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "pop", 
 KINDS = {
     "compile", "getLogger",  # compiled regexes; loggers
     "frozenset", "tuple", "MappingProxyType", "UUID", "datetime", "date", "Path", "with_name",
-    "Decimal", "timedelta",  # immutable values
+    "Decimal", "timedelta", "Struct",  # immutable values (a struct.Struct is a compiled format)
     "Option", "Argument", "Typer", "APIKeyHeader", "HTTPBearer", "Jinja2Templates",  # framework declarations
     "TypeVar", "ParamSpec", "NewType", "namedtuple",  # typing constructs
     "field", "Field", "PrivateAttr",  # dataclass/pydantic field declarations: a value per instance

@@ -58,7 +58,7 @@ def test_the_upload_api_process_runs_subject_requests_with_the_privacy_runners(t
         calls.append(("erase", email, actor))
         return {"complete": True}
 
-    monkeypatch.setattr(wiring, "privacy_runners", lambda s: (run_export, run_erase))
+    monkeypatch.setattr(wiring, "privacy_runners", lambda s, codec: (run_export, run_erase))
     settings = _settings(tmp_path)
     admin = _admin(settings)
     client = TestClient(build_app(settings))
