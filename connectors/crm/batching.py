@@ -108,7 +108,9 @@ class _SalesforceLane:
         out: dict[str, Outcome] = {}
         pending = list(commands)
         while pending:
-            wave, later, seen = [], [], set()
+            wave: list[dict[str, Any]] = []
+            later: list[dict[str, Any]] = []
+            seen: set[str] = set()
             for c in pending:
                 (later if c["match"]["account_id"] in seen else wave).append(c)
                 seen.add(c["match"]["account_id"])
@@ -116,7 +118,8 @@ class _SalesforceLane:
             deals = self._open_deals(obj, sorted(set(accounts.values())))
             # Documents whose own deal exists already (a replay) upsert onto it by their key.
             keyed = self._keyed(obj, field, [c["external_id"] for c in wave])
-            creates, updates = [], []
+            creates: list[dict[str, Any]] = []
+            updates: list[tuple[dict[str, Any], str]] = []
             for c in wave:
                 account = accounts.get(c["match"]["account_id"])
                 if account is None:
@@ -130,7 +133,10 @@ class _SalesforceLane:
                 except NeedsReview as exc:
                     out[c["idempotency_key"]] = exc
                     continue
-                (updates if target else creates).append((c, target) if target else c)
+                if target:
+                    updates.append((c, target))
+                else:
+                    creates.append(c)
             if creates:
                 out.update(self._write(obj, field, [self._row(c) for c in creates]))
             if updates:

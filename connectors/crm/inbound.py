@@ -42,6 +42,7 @@ requests are counted and audited on ``webhooks.rejected`` like the e-sign webhoo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import base64
 import hashlib
 import hmac
@@ -58,6 +59,9 @@ from fastapi.responses import JSONResponse, Response
 
 from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, WebhookVerificationError
 from schemas.records import envelope
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "ZohoStarter",
            "verify_zoho_notification", "SalesforceStarter", "parse_outbound_message", "SOAP_ACK",
@@ -318,14 +322,14 @@ def verify_zoho_notification(payload: dict, tokens: Sequence[str], *, now: float
     if not ok:
         raise WebhookVerificationError("token does not match", provider="zoho", reason="bad_signature")
     try:
-        age = now - int(payload.get("server_time")) / 1000
-    except (TypeError, ValueError):
+        age = now - int(payload["server_time"]) / 1000
+    except (KeyError, TypeError, ValueError):
         raise WebhookVerificationError("no server_time", provider="zoho", reason="stale") from None
     if abs(age) > max_age_s:
         raise WebhookVerificationError(f"server_time {age:.0f}s away", provider="zoho", reason="stale")
 
 
-def _live(build_connector, settings, crm: str, client):
+def _live(build_connector, settings: Settings, crm: str, client):
     """The CRM connector a CRM-started request reads through; unconfigured, a 503 (the
     vendor retries) and a log line saying what to set, never a 500."""
     from inkstream.errors import ConfigError
@@ -343,7 +347,7 @@ def _public_uri(request: Request) -> str:
     return f"{proto}://{host}{request.url.path}{query}"
 
 
-def crm_router(settings, *, publisher, reject: Callable[..., None],
+def crm_router(settings: Settings, *, publisher, reject: Callable[..., None],
                starter: Callable[[str, str], dict] | None = None, clock: Callable[[], float] = time.time,
                zoho_starter: Callable[[str, str], dict | None] | None = None,
                salesforce_starter: Callable[[str, str], dict | None] | None = None) -> APIRouter:
@@ -354,7 +358,7 @@ def crm_router(settings, *, publisher, reject: Callable[..., None],
     seen: OrderedDict[str, None] = OrderedDict()  # eventIds already acted on (HubSpot retries)
     lazy: dict[str, Callable[[str, str], dict]] = {}
 
-    def live(crm: str, starter_class) -> Callable[[str, str], dict | None]:
+    def live(crm: str, starter_class) -> Callable[[str, str], dict]:
         """The CRM's starter over its configured connector and the object store, built on
         first use (the gateway serves other routes without CRM credentials)."""
         if crm not in lazy:

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.crm.matching import ACCOUNT_OBJECT
+from connectors.crm.registry import CRMS
 from connectors.crm.transforms import apply_transforms, check_arg
 from inkstream.errors import MappingError
 
@@ -29,7 +30,8 @@ __all__ = [
     "load_mapping", "check_file", "lint", "render_fields", "render_template", "source_value",
 ]
 
-CANONICAL_FIELDS: dict[str, frozenset[str]] = {
+DocType = Literal["contract", "invoice"]
+CANONICAL_FIELDS: dict[DocType, frozenset[str]] = {
     "contract": frozenset({"effective_date", "term_months", "total_amount", "currency",
                            "counterparty", "signer_name", "signer_email"}),
     "invoice": frozenset({"invoice_number", "invoice_date", "due_date", "total_amount",
@@ -146,11 +148,18 @@ class SignatureRequestSpec(ActionSpec):
 
 class Mapping(_Model):
     version: str = Field(min_length=1)
-    crm: Literal["salesforce", "hubspot", "zoho"]
+    crm: str                                # a registered CRM (connectors/crm/registry.py)
     objects: dict[str, ObjectSpec]
     attach_file: ActionSpec | None = None
     timeline_event: ActionSpec | None = None
     request_signature: SignatureRequestSpec | None = None
+
+    @field_validator("crm")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in CRMS:
+            raise ValueError(f"unknown CRM {value!r} (known: {', '.join(CRMS.names())})")
+        return value
 
     def upsert_order(self) -> list[str]:
         """Roles ordered so that every link target comes first."""
@@ -272,12 +281,14 @@ def load_mapping(path: str | Path) -> Mapping:
 def _raw_issues(data: dict) -> list[Issue]:
     """Source names and transforms of a mapping that failed structural validation."""
     issues: list[Issue] = []
-    objects = data.get("objects") if isinstance(data.get("objects"), dict) else {}
+    raw_objects = data.get("objects")
+    objects: dict[str, Any] = raw_objects if isinstance(raw_objects, dict) else {}
     for role, spec in objects.items():
         if not isinstance(spec, dict):
             continue
-        specs = [(("external_id",), spec.get("external_id"))]
-        fields = spec.get("fields") if isinstance(spec.get("fields"), dict) else {}
+        specs: list[tuple[tuple[str, ...], Any]] = [(("external_id",), spec.get("external_id"))]
+        raw_fields = spec.get("fields")
+        fields: dict[str, Any] = raw_fields if isinstance(raw_fields, dict) else {}
         specs += [(("fields", name), f) for name, f in fields.items()]
         for sub, raw in specs:
             if not isinstance(raw, dict):
@@ -317,14 +328,6 @@ def _check_template(template: str | None, path: tuple) -> list[Issue]:
     return [Issue(path, f"unknown field name {n!r} in template") for n in names if n not in KNOWN_SOURCES]
 
 
-_EXTERNAL_ID_RULES = {
-    # Salesforce upserts only on Id or a field marked External ID, which are custom (__c).
-    "salesforce": lambda f: f == "Id" or f.endswith("__c"),
-    "hubspot": lambda f: f.islower() and " " not in f,
-    "zoho": lambda f: " " not in f,
-}
-
-
 def lint(mapping: Mapping) -> list[Issue]:
     """Problems a schema cannot see; empty when the mapping can be applied."""
     issues: list[Issue] = []
@@ -334,7 +337,7 @@ def lint(mapping: Mapping) -> list[Issue]:
         base = ("objects", role)
         ext = spec.external_id
         issues += _check_sources(ext, base + ("external_id",))
-        if not _EXTERNAL_ID_RULES[mapping.crm](ext.field):
+        if not CRMS.get(mapping.crm).external_id_ok(ext.field):
             issues.append(Issue(base + ("external_id", "field"),
                                 f"{ext.field!r} cannot be an external id field in {mapping.crm}"))
         for kind, src in spec.match.items():

@@ -127,7 +127,9 @@ class SalesforceBatch:
 
     def _chunks(self, obj: str, key_field: str, rows: list[BulkRow]) -> list[list[BulkRow]]:
         # One job per upload under the size limit; a normal backlog is one job.
-        chunks, current, size = [], [], 0
+        chunks: list[list[BulkRow]] = []
+        current: list[BulkRow] = []
+        size = 0
         for row in rows:
             row_size = len(self._csv(key_field, [row]).encode())
             if current and size + row_size > _CSV_MAX_BYTES:

@@ -107,14 +107,14 @@ def check_arg(name: str, arg: Any) -> str | None:
         return f"transform {name!r} takes no argument"
     if not isinstance(arg, expected):
         return f"transform {name!r} takes a {expected.__name__} argument, got {arg!r}"
-    if name == "date":
+    if name == "date" and isinstance(arg, str):  # the isinstance check above: a str
         try:
             date(2001, 2, 3).strftime(arg)
         except ValueError as exc:
             return f"bad date format {arg!r}: {exc}"
         if "%" not in arg:
             return f"date format {arg!r} has no % directive"
-    if name == "picklist":
+    if name == "picklist" and isinstance(arg, dict):  # the isinstance check above: a dict
         if not isinstance(arg.get("values"), dict):
             return "picklist needs 'values: {canonical: crm value}'"
         extra = set(arg) - {"values", "default"}

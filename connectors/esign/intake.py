@@ -83,7 +83,7 @@ class Intake:
         self._refresh()
         if not self._book.behind(envelope_id):
             return
-        merged = {**self._book.get(envelope_id), "event_id": str(uuid.uuid4()), "occurred_at": now_ms()}
+        merged = {**(self._book.get(envelope_id) or {}), "event_id": str(uuid.uuid4()), "occurred_at": now_ms()}
         try:
             self._publisher.publish([(ENVELOPES, envelope_id, merged)])
         except ConnectorError:

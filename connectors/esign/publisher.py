@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from inkstream.errors import ConnectorError, RecordErased
 from inkstream.kafka_config import client_config
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from schemas.codec import Codec
+    from inkstream.settings import Settings
 
 __all__ = ["Publisher", "KafkaPublisher", "Record"]
 
@@ -33,7 +33,7 @@ class Publisher(Protocol):
 
 
 class KafkaPublisher:
-    def __init__(self, settings, *, codec: Codec, transactional_id: str | None = None) -> None:
+    def __init__(self, settings: Settings, *, codec: Codec, transactional_id: str | None = None) -> None:
         from confluent_kafka import Producer
 
         self._codec = codec
@@ -51,7 +51,7 @@ class KafkaPublisher:
         # Encoded before the transaction opens: a record that cannot be encoded must not
         # leave it open. Records about an erased document are not written (nothing new is
         # kept about an erased subject); the vendor still gets its 2xx.
-        encoded = []
+        encoded: list[tuple[str, bytes | None, bytes]] = []
         for topic, key, value in records:
             try:
                 encoded.append((self._topics.name(topic), key.encode() if key else None,
@@ -63,8 +63,8 @@ class KafkaPublisher:
         with self._lock:
             try:
                 self._producer.begin_transaction()
-                for topic, key, value in encoded:
-                    self._producer.produce(topic, key=key, value=value)
+                for physical, raw_key, blob in encoded:
+                    self._producer.produce(physical, key=raw_key, value=blob)
                 self._producer.commit_transaction(30)
             except KafkaException as exc:
                 try:

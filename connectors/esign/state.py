@@ -25,15 +25,17 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.esign.events import ProviderEvent
 from schemas.records import envelope, now_ms
 from inkstream.kafka_config import client_config
 from inkstream.errors import RecordErased
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
+
+    from inkstream.settings import Settings
     from schemas.codec import Codec
 
 __all__ = ["advance", "merge", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
@@ -65,7 +67,7 @@ def merge(current: dict | None, incoming: dict, *, max_seen: int = 200) -> dict:
     if current is None:
         return incoming
     merged = {**current, **{k: v for k, v in incoming.items() if v is not None}}
-    merged["status"] = advance(current.get("status"), incoming.get("status") or current.get("status"))
+    merged["status"] = advance(current.get("status"), incoming.get("status") or current.get("status") or "")
     seen = list(dict.fromkeys([*current.get("seen_event_ids", []), *incoming.get("seen_event_ids", [])]))
     merged["seen_event_ids"] = seen[-max_seen:]
     times = [t for t in (current.get("last_event_at"), incoming.get("last_event_at")) if t is not None]
@@ -156,7 +158,7 @@ class EnvelopeBook:
         seen = [*base.get("seen_event_ids", []), event.provider_event_id][-self._max_seen:]
         return {**base, "event_id": str(uuid.uuid4()), "occurred_at": now_ms(),
                 "producer": {**base["producer"], "name": "esign.gateway"},
-                "status": advance(current["status"] if current else None, event.event_type),
+                "status": advance(current["status"] if current else None, event.event_type or ""),
                 "seen_event_ids": seen, "last_event_at": event.provider_time or now_ms()}
 
 
@@ -165,7 +167,7 @@ class KafkaEnvelopeReader:
     later catches up to the current end on demand (an envelope created by the dispatcher
     after this process started). Read-committed, no consumer group offsets."""
 
-    def __init__(self, settings, book: EnvelopeBook, *, codec: Codec) -> None:
+    def __init__(self, settings: Settings, book: EnvelopeBook, *, codec: Codec) -> None:
         from confluent_kafka import Consumer, TopicPartition
 
         self._tp = TopicPartition
@@ -180,7 +182,7 @@ class KafkaEnvelopeReader:
             "fetch.wait.max.ms": 10,
         }))
         self._partitions: list = []
-        self._admin = None  # for end offsets (_latest_offsets), made on first use
+        self._admin: AdminClient | None = None  # for end offsets (_latest_offsets), made on first use
         self._settings = settings
         self._assign()
         self._lock = threading.Lock()
@@ -217,16 +219,18 @@ class KafkaEnvelopeReader:
                     continue
                 if msg.error():
                     continue
-                key = msg.key().decode() if msg.key() else None
+                raw_key, value = msg.key(), msg.value()
+                key = raw_key.decode() if raw_key else None
                 try:
-                    record = self._codec.decode(msg.value(), msg.topic()) if msg.value() is not None else None
+                    record = self._codec.decode(value, msg.topic()) if value is not None else None
                 except RecordErased as exc:  # the document's subject was erased: so is its envelope
                     self._book.forget(exc.doc_id)
                 else:
                     self._book.apply(record, key=key)
                 count += 1
-                if msg.offset() + 1 >= ends[msg.partition()]:
-                    done.add(msg.partition())
+                partition, offset = msg.partition(), msg.offset()
+                if partition is not None and offset is not None and offset + 1 >= ends[partition]:
+                    done.add(partition)
             return count
 
     def _end_offsets(self, deadline: float) -> dict[int, int]:
@@ -252,7 +256,8 @@ class KafkaEnvelopeReader:
 
         if self._admin is None:
             self._admin = AdminClient(client_config(self._settings))
-        futures = self._admin.list_offsets({tp: OffsetSpec.latest() for tp in self._partitions},
+        admin = self._admin
+        futures = admin.list_offsets({tp: OffsetSpec.latest() for tp in self._partitions},
                                            isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=5)
         try:
             return {tp.partition: future.result().offset for tp, future in futures.items()}

@@ -65,7 +65,8 @@ def verify_dropbox_sign(event: Mapping, keys: Sequence[bytes]) -> None:
     if not isinstance(event, Mapping):  # a forged body with "event": "..." is unsigned, not a crash
         event = {}
     presented, time_, type_ = event.get("event_hash"), event.get("event_time"), event.get("event_type")
-    if not all(isinstance(v, str) and v for v in (presented, time_, type_)):
+    if not (isinstance(presented, str) and isinstance(time_, str) and isinstance(type_, str)
+            and presented and time_ and type_):
         raise WebhookVerificationError("event_hash, event_time or event_type missing",
                                        provider="dropbox_sign", reason="missing_signature")
     if not keys:
