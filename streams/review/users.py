@@ -20,10 +20,13 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from inkstream.errors import ConfigError
 from inkstream.secure_files import write_private
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["Reviewer", "Reviewers", "ROLES", "reviewers_path"]
 
@@ -146,6 +149,6 @@ def _check_name(name: str) -> None:
         raise ConfigError("a reviewer name must be 1-100 printable characters without surrounding spaces")
 
 
-def reviewers_path(settings) -> Path:
+def reviewers_path(settings: Settings) -> Path:
     """The reviewers file of this host (``state.backend: file``)."""
     return settings.review.users_file or Path(settings.data_dir) / "review" / "users.json"
