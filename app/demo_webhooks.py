@@ -50,7 +50,7 @@ class DemoWebhooks:
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         cfg = settings.webhooks_out
         self.receiver = LocalReceiver() if url is None else None
-        target = url or self.receiver.url   # type: ignore[union-attr]
+        target = url if url is not None else self.receiver.url if self.receiver is not None else ""
         check_url(target, allow_http=cfg.allow_http, allow_private=cfg.allow_private)
         self.subs = Subscriptions(subscriptions_path(settings))
         self.sub = self.subs.create(OWNER, target, list(EVENT_TYPES), all_documents=True, created_by=OWNER)

@@ -78,5 +78,5 @@ def install_log_redaction() -> None:
             record.stack_info = redact(record.stack_info)
         return record
 
-    factory.inkstream_redacts = True  # type: ignore[attr-defined]
+    factory.inkstream_redacts = True  # type: ignore[attr-defined]  # a mark on the function: installed already
     logging.setLogRecordFactory(factory)
