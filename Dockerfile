@@ -17,6 +17,7 @@ COPY streams streams
 COPY schemas schemas
 COPY connectors connectors
 COPY ops ops
+COPY app app
 COPY mappings mappings
 RUN pip install . --no-deps
 

@@ -44,10 +44,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inkstream.actors import approve_with_labels, sign_envelope  # noqa: E402
+from app.actors import approve_with_labels, sign_envelope  # noqa: E402
 from inkstream.settings import load_settings  # noqa: E402
-from inkstream.supervise import Supervisor  # noqa: E402
-from inkstream.tracker import Tracker  # noqa: E402
+from app.supervise import Supervisor  # noqa: E402
+from app.tracker import Tracker  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 # Digital samples: their text layer spares OCR time, so the drill exercises the pipeline.
@@ -107,7 +107,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="inkstream-drill-"))
     prefix = f"drill{uuid.uuid4().hex[:8]}."
     # As the demo: development secrets, CRM dry run, simulated e-sign; the stack's S3 pair.
-    from inkstream.demo import DEMO_MODES
+    from app.demo import DEMO_MODES
     from inkstream.fail_closed import stack_s3_env
 
     stack_settings = load_settings()  # the stack's own data dir (the broker's pid and logs), before any host's env

@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inkstream.settings import load_settings  # noqa: E402
-from inkstream.supervise import Supervisor  # noqa: E402
-from inkstream.tracker import Tracker  # noqa: E402
+from app.supervise import Supervisor  # noqa: E402
+from app.tracker import Tracker  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 DIGITAL = ("contract-digital.pdf", "invoice-digital.pdf")
@@ -72,7 +72,7 @@ def main() -> int:
     prefix = f"load{uuid.uuid4().hex[:8]}."
     webhooks_port, query_port = BASE_PORT + 90, BASE_PORT + 91
     # As the demo: development secrets, CRM dry run, simulated e-sign; the stack's S3 pair.
-    from inkstream.demo import DEMO_MODES
+    from app.demo import DEMO_MODES
     from inkstream.fail_closed import stack_s3_env
 
     os.environ.update({**DEMO_MODES, **stack_s3_env(load_settings())})
@@ -187,7 +187,7 @@ class Run:
         now = time.monotonic()
         for doc_id, view in list(self.tracker.docs.items()):
             if view.decision == "review" and doc_id not in self.reviewed:
-                from inkstream.actors import approve_with_labels
+                from app.actors import approve_with_labels
 
                 # A reviewer approves at once (as in the drill): its documents are counted
                 # apart in the latency figures.

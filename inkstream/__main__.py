@@ -1,3 +1,3 @@
-from inkstream.cli import main
+from app.cli import main
 
 main()

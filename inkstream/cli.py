@@ -1,80 +1,9 @@
-"""The ``inkstream`` command. Each area registers its own commands (``register(app)``)
-from a light module that imports its heavy dependencies only inside the command, so
-``inkstream status`` starts in a fraction of a second.
-"""
-
-from __future__ import annotations
-
-import importlib
-from contextlib import contextmanager
-
-import typer
-
-__all__ = ["app", "main", "settings_or_exit", "admin_action_errors"]
-
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Scanned and e-mailed contracts and invoices to CRM records and signed agreements.")
-
-# Modules that define ``register(app: typer.Typer) -> None``; each owns its commands.
-_COMMAND_MODULES = [
-    "ops.stack.commands",         # up, down, status
-    "streams.commands",           # run <processor>
-    "connectors.capture.commands",  # ingest
-    "streams.ocr.commands",       # ocr FILE
-    "streams.extract.commands",   # extract FILE
-    "streams.review.commands",    # reviewer add|token
-    "connectors.crm.commands",    # crm setup, mapping check
-    "connectors.esign.commands",  # simulate esign
-    "streams.audit.commands",     # audit verify|certificate, query
-    "streams.audit.analyst_commands",  # analyst add|remove|list (ClickHouse HTTP users)
-    "ops.retention.commands",     # retention apply|report
-    "inkstream.crypto.commands",  # keys list|rotate
-    "streams.privacy.commands",   # subject export|erase
-    "inkstream.demo",             # demo
-]
-
-
-def _register_all() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # area not built yet
-            raise
-        module.register(app)
-
-
-def settings_or_exit(**overrides):
-    """The settings for a command; a configuration error ends it with exit code 2 and the
-    reason, never a traceback."""
-    from inkstream.errors import ConfigError
-    from inkstream.settings import load_settings
-
-    try:
-        return load_settings(**overrides)
-    except ConfigError as exc:
-        typer.echo(f"inkstream: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def admin_action_errors(command: str):
-    """An admin action that could not be audited (``AdminAuditError``) or configured is not
-    done: one line on stderr naming the command, exit 1, no traceback."""
-    from inkstream.admin_audit import AdminAuditError
-    from inkstream.errors import ConfigError
-
-    try:
-        yield
-    except (AdminAuditError, ConfigError) as exc:
-        typer.echo(f"inkstream {command}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+"""Entry shim only: console scripts installed before the app moved to ``app/`` still
+import ``inkstream.cli:main``. ``pip install -e .`` writes them anew (``app.cli:main``);
+after that this file can go. Nothing else may import it (tests/test_layers.py)."""
 
 
 def main() -> None:
-    from inkstream.redact import install_log_redaction
+    from app.cli import main as run
 
-    install_log_redaction()  # before any command logs: no personal data in any log line
-    _register_all()
-    app()
+    run()

@@ -108,7 +108,7 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
 
     def run_export(email: str, out: Path, audit, actor: str) -> dict:
         from streams.audit.query import open_reader
-        from streams.privacy.commands import _object_store
+        from app.commands.privacy import _object_store
         from streams.privacy.export import export_subject
 
         report = export_subject(email, out, reader=open_reader(settings), objects=_object_store(settings),
@@ -120,7 +120,7 @@ def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
         from connectors.objectstore.s3 import S3ObjectStore
         from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from streams.audit.query import open_reader
-        from streams.privacy.commands import kafka_sender
+        from app.commands.privacy import kafka_sender
         from streams.privacy.erase import erase_subject
 
         send, flush = kafka_sender(settings)

@@ -13,4 +13,4 @@ import os
 # before any onnxruntime environment exists (the flag is latched at initialisation).
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-__all__ = ["engines", "preprocess", "raster", "reader", "processor", "commands", "testpages"]
+__all__ = ["engines", "preprocess", "raster", "reader", "processor", "testpages"]

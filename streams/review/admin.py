@@ -3,7 +3,7 @@
 Only a reviewer with the ``admin`` role gets here; a plain reviewer gets 403. Every
 admin action is recorded on ``admin.actions`` (``inkstream.admin_audit``) *before* it is
 saved, as ``reviewer:<login>``; if it cannot be recorded the change is not made (503).
-The ``inkstream reviewer`` commands (``streams.review.commands``) do the same as the OS
+The ``inkstream reviewer`` commands (``app.commands.review``) do the same as the OS
 user. Targets are reviewer logins (an e-mail login is written as its SHA-256).
 """
 

@@ -181,7 +181,7 @@ def test_crm_record_scopes_name_only_the_objects_the_mapping_writes(crm, object_
 def test_inkstream_crm_consent_url_prints_the_documented_scopes(monkeypatch):
     import typer
 
-    from connectors.crm import commands
+    from app.commands import crm as commands
 
     monkeypatch.setenv("INKSTREAM_CRM__HUBSPOT__CLIENT_ID", "hub-client")
     app = typer.Typer()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from inkstream.settings import load_settings
-from inkstream.supervise import Supervisor
+from app.supervise import Supervisor
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -61,7 +61,7 @@ def pipeline(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tracker(pipeline):
-    from inkstream.tracker import Tracker
+    from app.tracker import Tracker
     from schemas.codec import Codec
 
     settings, _ = pipeline
@@ -142,7 +142,7 @@ def test_blurred_amount_goes_to_review_and_the_browser_fix_is_approved(pipeline,
 
 
 def test_approved_contract_is_signed_stored_and_synced(pipeline, tracker, blurred_contract):
-    from connectors.esign.commands import run_simulation
+    from app.commands.esign import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
     from connectors.objectstore import ObjectRef, open_store
 

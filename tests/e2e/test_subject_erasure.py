@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from inkstream.settings import load_settings
-from inkstream.supervise import Supervisor
+from app.supervise import Supervisor
 from test_pipeline import wait_for
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
@@ -88,9 +88,9 @@ def signed_contract(stack):
     """The contract, through to its signed PDF and the audit trail of all of it."""
     from connectors.capture.document import CapturedDocument
     from connectors.capture.listeners import Capture
-    from connectors.esign.commands import run_simulation
+    from app.commands.esign import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
-    from inkstream.tracker import Tracker
+    from app.tracker import Tracker
     from schemas.codec import Codec
     from streams.audit.query import open_reader
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import inkstream.errors as errors
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("connectors", "inkstream", "ops", "schemas", "streams")
+PACKAGES = ("app", "connectors", "inkstream", "ops", "schemas", "streams")
 
 
 def test_no_inkstream_error_is_defined_outside_the_tree_module():

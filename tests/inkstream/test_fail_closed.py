@@ -59,7 +59,7 @@ def test_the_gateway_refuses_to_start_with_the_shipped_webhook_secrets(prod):
 def test_inkstream_run_names_the_setting_and_exits_2(prod, monkeypatch):
     import typer
 
-    from streams.commands import register
+    from app.commands.run import register
 
     app = typer.Typer()
     register(app)
@@ -121,7 +121,7 @@ def test_esign_simulation_only_when_configured(prod):
 
 
 def test_the_demo_modes_let_every_demo_process_start(tmp_path, monkeypatch):
-    from inkstream.demo import DEMO_MODES, PROCESSES
+    from app.demo import DEMO_MODES, PROCESSES
 
     for var in ("INKSTREAM_ESIGN__PROVIDER", "INKSTREAM_S3__ACCESS_KEY", "INKSTREAM_S3__SECRET_KEY"):
         monkeypatch.delenv(var, raising=False)

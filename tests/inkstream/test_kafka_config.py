@@ -32,7 +32,7 @@ def secure_settings():
 # rest of the session (monkeypatch only restores what it set).
 _CLIENT_MODULES = (
     "connectors.capture.sink", "connectors.capture.status", "connectors.esign.publisher",
-    "connectors.esign.state", "inkstream.tracker", "ops.stack.kafka", "ops.stack.topics",
+    "connectors.esign.state", "app.tracker", "ops.stack.kafka", "ops.stack.topics",
     "streams.audit.kafka_check", "streams.review.follower", "streams.runtime", "streams.runtime.loop",
     "streams.runtime.producer", "inkstream.admin_audit",
 )
@@ -70,7 +70,7 @@ def _client_builders(settings):
     from connectors.capture.status import StatusView
     from connectors.esign.publisher import KafkaPublisher as EsignPublisher
     from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader
-    from inkstream.tracker import Tracker
+    from app.tracker import Tracker
     from ops.stack.kafka import healthy
     from ops.stack.topics import ensure_topics
     from streams.audit.kafka_check import check_against_kafka

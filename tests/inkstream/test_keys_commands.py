@@ -10,7 +10,7 @@ from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_act
 from typer.testing import CliRunner
 
 from inkstream.crypto import LocalKeyRing, seal, unseal
-from inkstream.crypto import commands
+from app.commands import keys as commands
 from schemas.codec import decode
 
 

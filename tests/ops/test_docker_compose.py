@@ -137,7 +137,7 @@ def test_the_dockerfile_copies_only_paths_that_exist_and_installs_the_package():
             assert (ROOT / src).exists(), f"Dockerfile copies missing {src}"
     copied = {src for sources in copies for src in sources}
     # Every top-level package the wheel needs is copied in before `pip install .`.
-    assert {"pyproject.toml", "inkstream", "streams", "schemas", "connectors", "ops"} <= copied
+    assert {"pyproject.toml", "inkstream", "streams", "schemas", "connectors", "ops", "app"} <= copied
     assert any(line.startswith("RUN pip install .") for line in lines)
     assert 'ENTRYPOINT ["inkstream"]' in lines
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from connectors.capture import commands
+from app.commands import capture as commands
 from connectors.capture.apikeys import ApiKeyStore
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from connectors.capture import commands
+from app.commands import capture as commands
 from connectors.capture.apikeys import ApiKeyStore
 from connectors.capture.testing import make_pdf
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from connectors.crm.commands import register
+from app.commands.crm import register
 from connectors.crm.mapping import check_file, load_mapping, render_fields
 from connectors.crm.transforms import apply_transforms
 from inkstream.errors import MappingError

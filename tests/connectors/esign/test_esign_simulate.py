@@ -6,7 +6,7 @@ import pytest
 from esign_gateway_harness import PROVIDERS, make_gateway
 from typer.testing import CliRunner
 
-from connectors.esign.commands import run_simulation
+from app.commands.esign import run_simulation
 from connectors.esign.simulate import SEQUENCES, SimSigner
 
 
@@ -31,7 +31,7 @@ def test_simulation_drives_the_sequence_to_completed_with_signer_info(base_setti
 def test_simulate_command_refuses_an_unknown_provider():
     import typer
 
-    from connectors.esign.commands import register
+    from app.commands.esign import register
 
     app = typer.Typer()
     register(app)

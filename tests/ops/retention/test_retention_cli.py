@@ -10,7 +10,7 @@ import typer
 from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
 from typer.testing import CliRunner
 
-from ops.retention import commands
+from app.commands import retention as commands
 from schemas.codec import decode
 
 pytestmark = pytest.mark.stack

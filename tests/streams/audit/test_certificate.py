@@ -77,7 +77,7 @@ def test_the_certificate_command_prints_json_and_writes_the_pdf(store, signed_do
     import typer
     from typer.testing import CliRunner
 
-    from streams.audit.commands import register
+    from app.commands.audit import register
 
     app = typer.Typer()
     register(app)

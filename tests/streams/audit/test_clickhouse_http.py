@@ -139,7 +139,7 @@ def test_inkstream_analyst_add_is_audited_and_its_secret_works(store, audit_sett
     from typer.testing import CliRunner
 
     from schemas.codec import decode
-    from streams.audit.analyst_commands import register
+    from app.commands.analysts import register
 
     create_admin_topic(audit_settings)
     env = {"INKSTREAM_DATA_DIR": str(audit_settings.data_dir), "INKSTREAM_TOPICS__PREFIX": audit_settings.topics.prefix,

@@ -171,8 +171,8 @@ def test_the_verify_command_reports_erased_rows_as_intact(store, env):
     import typer
     from typer.testing import CliRunner
 
-    from streams.audit.commands import register
-    from streams.privacy.commands import register as register_subject
+    from app.commands.audit import register
+    from app.commands.privacy import register as register_subject
 
     _run(store, _pipeline("d1"))
     _run(store, [("privacy.erasures", erasure("d1"))])

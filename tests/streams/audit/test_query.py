@@ -14,7 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from inkstream.errors import ConnectorError
-from streams.audit.commands import register
+from app.commands.audit import register
 from streams.audit.query import QueryClient, QueryServer, discovery_file, open_reader
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor

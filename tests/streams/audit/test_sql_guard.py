@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from inkstream.errors import ConnectorError
-from streams.audit.commands import register
+from app.commands.audit import register
 from streams.audit.query import QueryServer, open_reader, run_readonly
 from streams.audit.sink import AuditSink
 from streams.audit.sql_guard import ReadOnlyViolation

@@ -144,7 +144,7 @@ def test_the_verify_command_lists_findings_and_exits_non_zero(store, env):
     import typer
     from typer.testing import CliRunner
 
-    from streams.audit.commands import register
+    from app.commands.audit import register
 
     _load(store)
     app = typer.Typer()

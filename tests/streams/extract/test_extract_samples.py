@@ -71,7 +71,7 @@ def test_the_scanned_contract_with_a_blurred_amount_lands_in_review(extracted):
 
 
 def test_the_extract_command_prints_the_documented_json_shape():
-    from streams.extract.commands import register
+    from app.commands.extract import register
 
     app = typer.Typer()
     register(app)
@@ -91,7 +91,7 @@ def test_the_extract_command_prints_the_documented_json_shape():
 
 
 def test_the_extract_command_refuses_a_file_that_is_not_a_document(tmp_path):
-    from streams.extract.commands import register
+    from app.commands.extract import register
 
     bad = tmp_path / "notes.txt"
     bad.write_text("hello")

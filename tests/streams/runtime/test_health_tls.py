@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from inkstream.errors import ConfigError
 from inkstream.settings import load_settings
-from inkstream.supervise import Supervisor
+from app.supervise import Supervisor
 from inkstream.tls import client_ca, http_server_context
 from streams.runtime.examples import passthrough
 from streams.runtime.health import Health, HealthServer

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from connectors.capture.listeners import LISTENERS
-from inkstream.cli import admin_action_errors
+from app.cli import admin_action_errors
 
 __all__ = ["LISTENERS", "register", "expand_paths"]
 

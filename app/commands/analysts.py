@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from inkstream.cli import admin_action_errors, settings_or_exit
+from app.cli import admin_action_errors, settings_or_exit
 
 __all__ = ["register"]
 

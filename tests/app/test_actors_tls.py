@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from inkstream.actors import sign_envelope
+from app.actors import sign_envelope
 from inkstream.settings import load_settings
 from inkstream.tls import HTTPSServer, http_server_context
 from tests.inkstream.tls_certs import make_certificates

@@ -1,6 +1,6 @@
 """The demo table's "read from" column: where a document's fields came from, most first."""
 
-from inkstream.demo_run import _sources
+from app.demo_run import _sources
 
 
 def test_sources_counts_fields_with_a_value_by_source_most_first():

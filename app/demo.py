@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         """Run the whole pipeline on the sample documents and show what happened."""
         from rich.console import Console
 
-        from inkstream.demo_run import DemoRun
+        from app.demo_run import DemoRun
         from inkstream.errors import InkstreamError
         from inkstream.settings import load_settings
 

@@ -1,4 +1,4 @@
-"""The steps of ``inkstream demo`` (see inkstream/demo.py)."""
+"""The steps of ``inkstream demo`` (see app/demo.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from inkstream.demo import PROCESSES, labels
+from app.demo import PROCESSES, labels
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from inkstream.supervise import Supervisor
-from inkstream.tracker import DocView, Tracker
+from app.supervise import Supervisor
+from app.tracker import DocView, Tracker
 
 __all__ = ["DemoRun"]
 
@@ -129,7 +129,7 @@ class DemoRun:
 
     def _review(self, view: DocView) -> None:
         """Correct the fields the extractor was unsure of from the samples' labels, and approve."""
-        from inkstream.actors import approve_with_labels
+        from app.actors import approve_with_labels
         from streams.review.follower import KafkaPublisher
 
         truth = self.labels.get(self.docs[view.doc_id], {}).get("fields", {})
@@ -138,7 +138,7 @@ class DemoRun:
         self.console.print(f"reviewed {self.docs[view.doc_id]}: corrected {', '.join(fixed) or 'nothing'}")
 
     def _sign(self, doc_id: str, envelope_id: str) -> None:
-        from inkstream.actors import sign_envelope
+        from app.actors import sign_envelope
 
         refused = sign_envelope(self.settings, doc_id, envelope_id, port=PROCESSES["webhooks"][1])
         if refused:

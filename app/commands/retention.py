@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from inkstream.cli import settings_or_exit
+from app.cli import settings_or_exit
 
 __all__ = ["register"]
 

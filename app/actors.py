@@ -27,7 +27,7 @@ def sign_envelope(settings: Settings, doc_id: str, envelope_id: str, *, port: in
     when every delivery was accepted."""
     import httpx
 
-    from connectors.esign.commands import run_simulation
+    from app.commands.esign import run_simulation
     from connectors.esign.simulate import SEQUENCES, SimSigner
     from inkstream.tls import client_context
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from inkstream.cli import admin_action_errors
+from app.cli import admin_action_errors
 
 __all__ = ["register"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from inkstream.cli import settings_or_exit
+from app.cli import settings_or_exit
 
 __all__ = ["register"]
 
