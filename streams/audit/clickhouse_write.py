@@ -35,7 +35,9 @@ from streams.audit.store import ClickHouse
 __all__ = ["WRITER_SETTINGS", "Insert", "parse_insert", "check_command", "run_insert"]
 
 # Settings a writer may send with a statement (the sink's erasures wait for their mutation).
-WRITER_SETTINGS = frozenset({"mutations_sync", "insert_deduplicate"})
+WRITER_SETTINGS = frozenset({"mutations_sync", "insert_deduplicate",
+                             # limits a reader puts on itself (streams.audit.query.run_readonly)
+                             "max_memory_usage", "max_execution_time", "max_result_rows", "result_overflow_mode"})
 # Format settings clickhouse_connect sends with every statement once it sees a writable
 # session (they change how data is parsed or printed, never what may run).
 WRITER_SETTING_PREFIXES = ("input_format_", "output_format_", "date_time_", "cast_string_to_")

@@ -52,9 +52,12 @@ def opened_chdb_data_dir() -> Path | None:
 class ClickHouse:
     """A clickhouse-connect client on the configured database, with a process-wide lock."""
 
-    def __init__(self, client: Any, database: str, lock: Any = None) -> None:
+    def __init__(self, client: Any, database: str, lock: Any = None, *, shared: bool = False) -> None:
         self.client = client
         self.database = database
+        # A server (``settings.clickhouse.url``) may have other writers: sink instances on
+        # other hosts. The sink then trusts nothing it remembers between flushes.
+        self.shared = shared
         # chDB clients share the process-wide lock (one engine); a server's client has its
         # own: holding the chDB lock across an HTTP call deadlocks when that server is this
         # process's own HTTP interface (tests, or a sink writing to its peer in-process).
@@ -122,7 +125,7 @@ def connect(settings: Settings, *, ddl: bool = True) -> ClickHouse:
             client = clickhouse_connect.get_client(dsn=settings.clickhouse.url, database=database)
         except Exception as exc:
             raise ConnectorError(f"cannot reach ClickHouse at the configured url: {_first_line(exc)}") from exc
-        store = ClickHouse(client, database, threading.RLock())
+        store = ClickHouse(client, database, threading.RLock(), shared=True)
     else:
         with _LOCK:
             client = _open_chdb(chdb_path(settings), database, create=ddl)
