@@ -75,7 +75,7 @@ def bare_loop(files: list[Path], store, sink, topic: str, jobs: int) -> float:
     """PUT each file's bytes and produce one record per file; nothing else. Returns seconds."""
     from connectors.objectstore import ObjectRef
     from schemas.codec import encode
-    from streams.records import envelope
+    from schemas.records import envelope
 
     def one(path: Path):
         data = path.read_bytes()

@@ -144,7 +144,7 @@ class Kafka:
 
 
 def ingested(ref: dict, priority: str) -> dict:
-    from streams.records import envelope
+    from schemas.records import envelope
 
     return {**envelope(f"bench-{uuid.uuid4().hex[:12]}", producer="bench"), "source": "cli", "source_ref": None,
             "filename": "scan.pdf", "original": ref, "duplicate_of": None, "priority": priority,

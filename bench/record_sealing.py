@@ -40,7 +40,7 @@ from inkstream.crypto.datakeys import DocumentKeys  # noqa: E402
 from inkstream.crypto.keyring import LocalKeyRing  # noqa: E402
 from schemas.codec import Codec  # noqa: E402
 from schemas.sealing import seal  # noqa: E402
-from streams.records import envelope  # noqa: E402
+from schemas.records import envelope  # noqa: E402
 
 
 def ocr_result(pdf: Path, doc_id: str) -> dict:

@@ -114,7 +114,7 @@ def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
     carry out, or must report, the action) and ``ValueError`` on an empty actor/action.
     """
     from schemas.codec import Codec
-    from streams.records import envelope
+    from schemas.records import envelope
 
     if not actor or not action:
         raise ValueError("an admin action needs an actor and an action")

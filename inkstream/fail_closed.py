@@ -19,7 +19,6 @@ is never broken by an upgrade; development accepts it, production refuses it.
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from pathlib import Path
 
@@ -27,17 +26,13 @@ from inkstream.errors import ConfigError
 from inkstream.secure_files import create_private
 
 __all__ = ["LEGACY_S3", "s3_credentials", "s3_credentials_file", "provision_s3_credentials", "stack_s3_env",
-           "shipped_secrets", "require_startable"]
-
-log = logging.getLogger(__name__)
-_warned: set[str] = set()
+           "shipped_secrets"]
 
 # The fixed pair of stacks provisioned before generated credentials (and of old compose files).
 LEGACY_S3 = ("inkstream", "inkstream-local-secret")
 
 # Services that do not touch the object store (the gateway only verifies and publishes).
 _NO_S3 = {"webhooks", "passthrough"}
-_ESIGN = {"esign.dispatch", "esign.complete"}
 
 
 def s3_credentials_file(settings) -> Path:
@@ -46,7 +41,7 @@ def s3_credentials_file(settings) -> Path:
 
 def s3_credentials(settings) -> tuple[str, str]:
     """(access key, secret key): explicit settings, else the generated local pair, else the
-    legacy fixed pair (refused outside development by ``require_startable``)."""
+    legacy fixed pair (refused outside development by ``connectors.startable.require_startable``)."""
     s3 = settings.s3
     if s3.access_key and s3.secret_key:
         return s3.access_key, s3.secret_key.get_secret_value()
@@ -116,39 +111,3 @@ def shipped_secrets(settings, service: str) -> list[str]:
             if configured[name] & shipped:
                 found.append(name)
     return found
-
-
-def _mode_problems(settings, service: str) -> list[str]:
-    problems: list[str] = []
-    if service == "crm" and settings.crm.dry_run is not True:
-        from connectors.crm.factory import has_credentials
-
-        crm = settings.crm.crm
-        if not has_credentials(getattr(settings.crm, crm)):
-            problems.append(f"the CRM {crm} has no credentials: set crm.{crm}.client_id + client_secret "
-                            f"(+ refresh_token) or access_token (INKSTREAM_CRM__{crm.upper()}__...), "
-                            f"or crm.dry_run: true to record what would be sent")
-    if service in _ESIGN and settings.esign.provider != "simulated":
-        from connectors.esign import provider_name
-        from connectors.esign.providers import has_credentials
-
-        for name in sorted({provider_name(settings.esign.provider), provider_name(settings.crm.esign_provider)}):
-            if name != "simulated" and not has_credentials(settings, name):
-                problems.append(f"the e-sign provider {name} has no credentials: set esign.{name}.* "
-                                f"(INKSTREAM_ESIGN__{name.upper()}__...), or esign.provider: simulated")
-    return problems
-
-
-def require_startable(settings, service: str) -> None:
-    """ConfigError naming every setting to set, or nothing."""
-    problems = _mode_problems(settings, service)
-    shipped = shipped_secrets(settings, service)
-    if shipped and settings.environment != "development":
-        problems.append("shipped development secrets in use (public in the repository); set "
-                        + "; ".join(shipped) + " — or environment: development for local work")
-    elif shipped and service not in _warned:
-        _warned.add(service)
-        log.warning("%s uses LOCAL DEVELOPMENT secrets (accepted: environment is development): %s",
-                    service, "; ".join(shipped))
-    if problems:
-        raise ConfigError(f"{service} will not start: " + " | ".join(problems))

@@ -11,7 +11,7 @@ of the same record name (Avro schema resolution), so old bytes read as today's r
 Decoded records use plain types (timestamps as int ms, uuids as str), so
 ``decode(encode(topic, r)) == r`` for a complete record:
 
->>> from streams.records import envelope
+>>> from schemas.records import envelope
 >>> r = {**envelope("doc-1", producer="doctest"), "stage": "ocr", "status": "done", "detail": None}
 >>> decode(encode("documents.status", r)) == r
 True

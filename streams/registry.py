@@ -24,8 +24,8 @@ PROCESSORS: dict[str, str] = {
     "crm": "streams.crm.processor:factory",
     "esign.dispatch": "streams.esign.dispatcher:factory",  # request_signature -> envelope
     "esign.complete": "streams.esign.completion:factory",  # completed -> signed PDF stored, CRM commands
-    "webhooks.fanout": "connectors.webhooks_out.events:factory",  # pipeline records -> webhook jobs
-    "webhooks.deliver": "connectors.webhooks_out.deliver:factory",  # signed POSTs, retries, DLQ
+    "webhooks.fanout": "streams.webhooks.fanout:factory",  # pipeline records -> webhook jobs
+    "webhooks.deliver": "streams.webhooks.deliver:factory",  # signed POSTs, retries, DLQ
 }
 
 

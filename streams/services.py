@@ -9,10 +9,13 @@ import importlib
 
 from connectors.capture.listeners import LISTENERS
 
-__all__ = ["SERVICES", "run_service"]
+__all__ = ["CAPTURE", "SERVICES", "run_service"]
+
+# Capture's listeners; the upload API is put together one layer up (streams.upload_api).
+CAPTURE: dict[str, str] = {"api": "streams.upload_api:serve", **LISTENERS}  # api, smtp, imap, folder, ftp
 
 SERVICES: dict[str, str] = {
-    **LISTENERS,                                      # api, smtp, imap, folder, ftp
+    **CAPTURE,
     "webhooks": "connectors.esign.gateway:serve",
     "review": "streams.review.service:serve",
 }
@@ -22,7 +25,7 @@ def run_service(name: str, settings, *, port: int | None = None, metrics_port: i
     """Run service ``name`` until SIGTERM; returns its exit code."""
     module_name, _, attr = SERVICES[name].partition(":")
     serve = getattr(importlib.import_module(module_name), attr)
-    if name in LISTENERS:  # their ports are capture settings; /metrics on its own port
+    if name in CAPTURE:  # their ports are capture settings; /metrics on its own port
         return serve(settings, metrics_port=metrics_port) or 0
     if name == "webhooks":
         serve(settings, port=port or settings.esign.webhooks_port)

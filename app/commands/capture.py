@@ -1,6 +1,6 @@
 """Capture commands: ``inkstream ingest PATH...`` and ``inkstream apikey create|revoke|list``
 (create and revoke are audited on ``admin.actions`` as the OS user, or refused).
-The listeners (``LISTENERS``) start with ``inkstream run api|smtp|imap|folder|ftp``.
+The listeners (``streams.services.CAPTURE``) start with ``inkstream run api|smtp|imap|folder|ftp``.
 Heavy imports live inside the commands."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from pathlib import Path
 
 import typer
 
-from connectors.capture.listeners import LISTENERS
 from app.cli import admin_action_errors
 
-__all__ = ["LISTENERS", "register", "expand_paths"]
+__all__ = ["register", "expand_paths"]
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -34,8 +33,8 @@ def register(app: typer.Typer) -> None:
     keys.command("revoke")(apikey_revoke)
     keys.command("list")(apikey_list)
     app.add_typer(keys, name="apikey")
-    # Listeners start with `inkstream run api|smtp|imap|folder|ftp` (streams.services
-    # reads LISTENERS), like the stream processors.
+    # Listeners start with `inkstream run api|smtp|imap|folder|ftp` (streams.services.CAPTURE),
+    # like the stream processors.
 
 
 def ingest_command(

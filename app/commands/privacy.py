@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["register", "kafka_sender"]
+__all__ = ["register"]
 
 
 def _fail(exc: Exception) -> None:
@@ -38,47 +38,6 @@ def _context():
     return settings, reader, actor, audit
 
 
-def _object_store(settings):
-    """The store that reads files back as they were captured (decrypting sealed ones)."""
-    try:
-        from connectors.objectstore import open_store
-    except ImportError:  # before sealed objects: the plain store
-        from connectors.objectstore.s3 import S3ObjectStore
-
-        return S3ObjectStore.from_settings(settings, ensure_bucket=False)
-    return open_store(settings, ensure_bucket=False)
-
-
-def kafka_sender(settings):
-    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
-    raises ``ConnectorError`` unless every record was acknowledged."""
-    from confluent_kafka import Producer
-
-    from inkstream.errors import ConnectorError
-    from inkstream.kafka_config import client_config
-    from schemas.codec import Codec
-    from streams.privacy.erase import TOPIC
-
-    producer = Producer(client_config(settings, **{"enable.idempotence": True, "acks": "all",
-                                                   "message.timeout.ms": 15000}))
-    codec = Codec.from_settings(settings)
-    topic = settings.topics.name(TOPIC)
-    errors: list = []
-    sent: list[int] = []
-
-    def send(doc_id: str, record: dict) -> None:
-        producer.produce(topic, key=doc_id.encode(), value=codec.encode(topic, record),
-                         on_delivery=lambda err, _msg: (errors if err is not None else sent).append(err or 1))
-
-    def flush() -> None:
-        left = producer.flush(20)
-        if left or errors:
-            raise ConnectorError(f"{len(errors) + left} erasure record(s) not acknowledged by Kafka on {topic}: "
-                                 f"{errors[0] if errors else 'timed out'}; run the command again")
-
-    return send, flush
-
-
 def register(app: typer.Typer) -> None:
     subject = typer.Typer(help="Data-subject requests: export or erase everything about a person (by e-mail).",
                           no_args_is_help=True)
@@ -93,10 +52,11 @@ def register(app: typer.Typer) -> None:
         from inkstream.admin_audit import AdminAuditError
         from inkstream.errors import InkstreamError
         from streams.privacy.export import export_subject
+        from streams.privacy.wiring import object_store
 
         settings, reader, actor, audit = _context()
         try:
-            objects = _object_store(settings) if files else None
+            objects = object_store(settings) if files else None
             report = export_subject(email, out, reader=reader, objects=objects, audit=audit, actor=actor)
         except (InkstreamError, AdminAuditError, ValueError) as exc:
             _fail(exc)
@@ -121,6 +81,7 @@ def register(app: typer.Typer) -> None:
         from inkstream.errors import InkstreamError
         from streams.audit.query import QueryClient
         from streams.privacy.erase import erase_subject
+        from streams.privacy.wiring import kafka_sender
 
         if not yes:
             typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)

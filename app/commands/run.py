@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         if processor not in PROCESSORS and processor not in SERVICES:
             known = ", ".join(sorted([*PROCESSORS, *SERVICES]))
             raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}")
-        from inkstream.fail_closed import require_startable
+        from connectors.startable import require_startable
 
         try:
             settings = load_settings()

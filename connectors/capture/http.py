@@ -26,7 +26,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 
 from connectors.capture.apikey_admin import register_admin_routes
-from connectors.capture.subject_api import SubjectRequests, privacy_runners, register_subject_routes
+from connectors.capture.subject_api import SubjectRequests, not_wired, register_subject_routes
 from connectors.webhooks_out.routes import register_webhook_routes
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
@@ -37,7 +37,7 @@ from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
-from streams.records import now_ms
+from schemas.records import now_ms
 
 __all__ = ["create_app", "HTTP_STATUS"]
 
@@ -157,7 +157,7 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
     mount_mobile_capture(app)  # the phone page, same origin as the uploads it makes
     subscriptions = Subscriptions(subscriptions_path(settings))
     subjects = subject_requests or SubjectRequests(Path(settings.data_dir) / "subject-requests",
-                                                   *privacy_runners(settings))
+                                                   not_wired, not_wired)
     register_subject_routes(app, settings=settings, requests=lambda: subjects, admin_key=key_with("admin"),
                             refused=_Refused)
     register_webhook_routes(app, settings=settings, subscriptions=lambda: subscriptions, key_with=key_with,

@@ -34,7 +34,7 @@ from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
            "original_key"]

@@ -12,13 +12,12 @@ import logging
 import signal
 import threading
 
-__all__ = ["LISTENERS", "Capture", "api_app", "serve_api", "serve_folder", "serve_ftp", "serve_imap", "serve_metrics",
+__all__ = ["LISTENERS", "Capture", "serve_folder", "serve_ftp", "serve_imap", "serve_metrics",
            "serve_smtp"]
 
 log = logging.getLogger(__name__)
 
 LISTENERS = {
-    "api": "connectors.capture.listeners:serve_api",
     "smtp": "connectors.capture.listeners:serve_smtp",
     "imap": "connectors.capture.listeners:serve_imap",
     "folder": "connectors.capture.listeners:serve_folder",
@@ -73,40 +72,6 @@ def _stop_event() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
-
-
-def api_app():
-    """App factory for uvicorn's worker processes: each reads the same settings (env and
-    inkstream.yaml) and builds its own producer, S3 client and status view."""
-    from connectors.capture.http import create_app
-    from inkstream.redact import install_log_redaction
-    from inkstream.settings import load_settings
-
-    install_log_redaction()  # uvicorn spawns its workers: the CLI's hook is not inherited
-    return create_app(load_settings())
-
-
-def serve_api(settings, metrics_port: int | None = None) -> int:
-    """The upload API; ``capture.api_workers`` processes share the port (0 = one per core).
-    /metrics is served by the app itself (per process)."""
-    import os
-
-    import uvicorn
-
-    from inkstream.tls import uvicorn_tls_options
-
-    http = settings.http
-    workers = settings.capture.api_workers or os.cpu_count() or 1
-    ssl = uvicorn_tls_options(http)  # before the app: a bad TLS setting fails fast
-    if workers == 1:
-        from connectors.capture.http import create_app
-
-        app, extra = create_app(settings), {}
-    else:
-        app, extra = "connectors.capture.listeners:api_app", {"factory": True, "workers": workers}
-    uvicorn.run(app, host=http.host, port=http.port, log_level="info", timeout_graceful_shutdown=10,
-                **ssl, **extra)
-    return 0
 
 
 def serve_smtp(settings, metrics_port: int | None = None) -> int:

@@ -26,7 +26,9 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-__all__ = ["SubjectRequests", "register_subject_routes", "privacy_runners"]
+from inkstream.errors import ConfigError
+
+__all__ = ["SubjectRequests", "register_subject_routes", "not_wired"]
 
 # run_export(email, out_dir, audit, actor) -> report dict; run_erase(email, audit, actor) -> report dict
 Runner = Callable[..., dict]
@@ -48,6 +50,13 @@ class RequestStatus(BaseModel):
     finished_at: float | None = None
     result: dict | None = None
     error: str | None = None
+
+
+def not_wired(*_args: Any, **_kwargs: Any) -> dict:
+    """The runner of an app built without ``streams.privacy`` (``create_app`` in tests and
+    embedders): the request ends ``failed`` with this reason. ``inkstream run api``
+    (``streams.upload_api``) passes the real runners."""
+    raise ConfigError("subject requests are not wired into this app; they run in `inkstream run api`")
 
 
 class SubjectRequests:
@@ -101,35 +110,6 @@ class SubjectRequests:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-def privacy_runners(settings: Any) -> tuple[Runner, Runner]:
-    """The production runners: ``streams.privacy`` with the same parts the CLI uses."""
-
-    def run_export(email: str, out: Path, audit, actor: str) -> dict:
-        from streams.audit.query import open_reader
-        from app.commands.privacy import _object_store
-        from streams.privacy.export import export_subject
-
-        report = export_subject(email, out, reader=open_reader(settings), objects=_object_store(settings),
-                                audit=audit, actor=actor)
-        return {"request_id": report.request_id, "documents": report.documents, "events": report.events,
-                "fields": report.fields, "files": report.files, "files_unavailable": report.files_unavailable}
-
-    def run_erase(email: str, audit, actor: str) -> dict:
-        from connectors.objectstore.s3 import S3ObjectStore
-        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
-        from streams.audit.query import open_reader
-        from app.commands.privacy import kafka_sender
-        from streams.privacy.erase import erase_subject
-
-        send, flush = kafka_sender(settings)
-        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
-                               s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
-                               flush=flush, audit=audit, actor=actor)
-        return report.to_dict()
-
-    return run_export, run_erase
 
 
 def register_subject_routes(app: FastAPI, *, settings: Any, requests: Callable[[], SubjectRequests],

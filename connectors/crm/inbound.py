@@ -57,7 +57,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, WebhookVerificationError
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["crm_router", "verify_hubspot_v3", "hubspot_v3_signature", "HubSpotStarter", "ZohoStarter",
            "verify_zoho_notification", "SalesforceStarter", "parse_outbound_message", "SOAP_ACK",

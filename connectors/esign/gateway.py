@@ -235,7 +235,7 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
 
     from inkstream.tls import uvicorn_tls_options
 
-    from inkstream.fail_closed import require_startable
+    from connectors.startable import require_startable
 
     require_startable(settings, "webhooks")  # shipped webhook keys: refused outside development
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast

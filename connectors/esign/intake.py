@@ -28,7 +28,7 @@ from connectors.esign.metrics import GatewayMetrics
 from connectors.esign.publisher import Publisher
 from connectors.esign.state import TOPIC as ENVELOPES, EnvelopeBook
 from inkstream.errors import ConnectorError
-from streams.records import envelope, now_ms
+from schemas.records import envelope, now_ms
 
 __all__ = ["Intake", "EVENTS", "REJECTED"]
 

@@ -28,7 +28,7 @@ import uuid
 from typing import Any
 
 from connectors.esign.events import ProviderEvent
-from streams.records import envelope, now_ms
+from schemas.records import envelope, now_ms
 from inkstream.kafka_config import client_config
 from inkstream.errors import RecordErased
 

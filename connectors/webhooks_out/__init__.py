@@ -2,13 +2,8 @@
 
 - ``subscriptions``  per-API-key subscriptions (URL, event types, a ``whsec_`` secret) in a
                      0600 JSON file; the ``/v1/webhooks`` routes (``routes``) manage them.
-- ``events``         processor ``webhooks.fanout``: pipeline records → events → one job per
-                     matching subscription on ``webhooks.deliveries`` (exactly-once).
-- ``deliver``        processor ``webhooks.deliver``: signs and POSTs each job; a failure is
-                     re-produced on ``webhooks.deliveries`` with ``attempt + 1`` and a
-                     backoff ``not_before``; after ``webhooks_out.max_attempts`` the job
-                     goes to ``webhooks.deliveries.dlq``; every attempt is one
-                     ``webhooks.log`` record (ClickHouse ``webhook_deliveries``).
+- the processors that fan records out and deliver them are ``streams.webhooks``
+  (``fanout``, ``deliver``): they run on the stream runtime, a layer above connectors.
 
 Errors: ``WebhookError(ConnectorError)``; ``DeliveryFailed`` marks a job that ran out of tries.
 """

@@ -27,9 +27,9 @@ _CONTENT = {"ocr.results": "ocr_text_days", "fields.validated": "fields_days"}
 
 def desired(settings: Settings) -> dict[str, dict[str, str]]:
     """Full topic name -> the retention configs ``inkstream up`` gives it."""
-    from ops.stack.topics import _configs, planned_topics  # the same computation as topic creation
+    from inkstream.topic_plan import planned_topics, topic_configs  # the same computation as topic creation
 
-    return {settings.topics.name(logical): {k: v for k, v in _configs(cfg).items() if k in _KEYS}
+    return {settings.topics.name(logical): {k: v for k, v in topic_configs(cfg).items() if k in _KEYS}
             for logical, cfg in planned_topics(settings).items()}
 
 

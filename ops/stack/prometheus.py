@@ -1,16 +1,14 @@
 """Prometheus from Debian's package, run as our own process (not the systemd unit) with
 the config rendered from ``ops/prometheus/prometheus.yml``.
 
-Processors become scrape targets with :func:`register_target`: one file_sd JSON file per
-(job, port) under ``<data_dir>/conf/prometheus/targets``. The ``job`` label is the
-processor name; no document data ever goes into a label.
+Processors become scrape targets with ``streams.runtime.scrape_targets.register_target``:
+one file_sd JSON file per (job, port) under ``<data_dir>/conf/prometheus/targets``;
+:func:`prune_targets` removes those of local processes that died.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 from pathlib import Path
 from string import Template
 
@@ -19,39 +17,10 @@ from inkstream.tls import client_ca
 from ops.stack import process
 from ops.stack.layout import Layout
 
-__all__ = ["TEMPLATE", "register_target", "unregister_target", "prune_targets", "targets", "start", "healthy", "managed"]
+__all__ = ["TEMPLATE", "prune_targets", "start", "healthy", "managed"]
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "prometheus" / "prometheus.yml"
 RULES_DIR = TEMPLATE.parent / "rules"
-_JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
-
-
-def _target_file(settings: Settings, job: str, port: int) -> Path:
-    if not _JOB.match(job):
-        raise ValueError(f"job name {job!r} must match {_JOB.pattern}")
-    # the instance id in the name: hosts sharing one target directory never overwrite each other
-    return Layout.of(settings).prometheus_targets / f"{job}-{settings.instance.name}-{int(port)}.json"
-
-
-def register_target(settings: Settings, job: str, port: int, *, host: str = "127.0.0.1",
-                    labels: dict[str, str] | None = None) -> Path:
-    """Tell Prometheus to scrape ``host:port/metrics`` as ``job``; returns the target file.
-
-    Written atomically (rename), because Prometheus may read the directory at any time.
-    """
-    path = _target_file(settings, job, port)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = [{"targets": [f"{host}:{int(port)}"], "labels": {"job": job, **(labels or {})}}]
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(body, indent=2) + "\n")
-    tmp.replace(path)
-    return path
-
-
-def unregister_target(settings: Settings, job: str, port: int) -> None:
-    _target_file(settings, job, port).unlink(missing_ok=True)
-
-
 def prune_targets(settings: Settings) -> list[Path]:
     """Remove target files of local processes that no longer listen (killed, crashed), so
     Prometheus does not report dead workers forever. Returns the removed files."""
@@ -67,17 +36,6 @@ def prune_targets(settings: Settings) -> list[Path]:
             f.unlink(missing_ok=True)
             removed.append(f)
     return removed
-
-
-def targets(settings: Settings) -> list[dict]:
-    """Every registered target group (what Prometheus will read)."""
-    out: list[dict] = []
-    for f in sorted(Layout.of(settings).prometheus_targets.glob("*.json")):
-        try:
-            out.extend(json.loads(f.read_text()))
-        except (OSError, json.JSONDecodeError):
-            continue
-    return out
 
 
 def managed(layout: Layout) -> process.Managed:

@@ -10,38 +10,11 @@ file's values (retention and cleanup policy can change, partitions only grow by 
 from __future__ import annotations
 
 from inkstream.errors import StackError
-from inkstream.settings import Settings, TopicConfig
 from inkstream.kafka_config import client_config
+from inkstream.settings import Settings
+from inkstream.topic_plan import planned_topics, topic_configs
 
-__all__ = ["MISSION_TOPICS", "PRIORITY_TOPIC", "planned_topics", "ensure_topics"]
-
-# The five topics the pipeline moves documents through; each gets a `.dlq` twin.
-MISSION_TOPICS = ("documents.ingested", "ocr.results", "fields.validated", "esign.events", "crm.commands")
-PRIORITY_TOPIC = "documents.ingested.priority"
-
-
-def _configs(cfg: TopicConfig) -> dict[str, str]:
-    out = {"cleanup.policy": cfg.cleanup_policy}
-    # retention_ms None means "keep forever" (-1), the right thing for compacted state.
-    out["retention.ms"] = str(cfg.retention_ms if cfg.retention_ms is not None else -1)
-    out.update(cfg.config)
-    return out
-
-
-def planned_topics(settings: Settings) -> dict[str, TopicConfig]:
-    """Logical topic name -> its config, before the prefix is applied."""
-    configured = dict(settings.topics.topics)
-    plan: dict[str, TopicConfig] = {}
-    for name in MISSION_TOPICS:
-        plan[name] = configured.get(name, TopicConfig())
-    plan.update(configured)
-    plan.setdefault(PRIORITY_TOPIC, plan["documents.ingested"])
-    # Every consumed topic needs a DLQ (the runtime routes failures to `<input>.dlq`), so
-    # the twins cover the configured extras (documents.status, crm.dryrun...) as well.
-    for name in [n for n in plan if not n.endswith(".dlq")]:
-        plan.setdefault(f"{name}.dlq", settings.topics.dlq)
-    return plan
-
+__all__ = ["ensure_topics"]
 
 def ensure_topics(settings: Settings, admin=None, *, timeout: float = 30.0) -> dict[str, str]:
     """Create missing topics and align configs. Returns ``{full_name: "created"|"exists"}``."""
@@ -57,7 +30,7 @@ def ensure_topics(settings: Settings, admin=None, *, timeout: float = 30.0) -> d
                          "Run `inkstream up` (or set KAFKA_BOOTSTRAP_SERVERS).") from exc
     result: dict[str, str] = {}
     new = [NewTopic(name, num_partitions=cfg.partitions, replication_factor=cfg.replication_factor,
-                    config=_configs(cfg)) for name, cfg in plan.items() if name not in existing]
+                    config=topic_configs(cfg)) for name, cfg in plan.items() if name not in existing]
     if new:
         for name, fut in admin.create_topics(new, request_timeout=timeout).items():
             try:
@@ -73,7 +46,7 @@ def ensure_topics(settings: Settings, admin=None, *, timeout: float = 30.0) -> d
         from confluent_kafka.admin import AlterConfigOpType, ConfigEntry
 
         resources = [ConfigResource("TOPIC", name, incremental_configs=[
-            ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in _configs(plan[name]).items()
+            ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in topic_configs(plan[name]).items()
         ]) for name in old]
         for res, fut in admin.incremental_alter_configs(resources).items():
             try:

@@ -90,7 +90,7 @@ def check_against_kafka(refs: list[KafkaRef], reader: Reader, settings: Any, dec
 
 
 def _compacted_topics(settings: Any) -> set[str]:
-    from ops.stack.topics import planned_topics
+    from inkstream.topic_plan import planned_topics
 
     return {name for name, cfg in planned_topics(settings).items() if "compact" in cfg.cleanup_policy}
 

@@ -33,12 +33,12 @@ log = logging.getLogger("inkstream.audit")
 _endpoints: list[QueryServer] = []  # this process's query endpoint
 
 def audit_topics(settings: Settings) -> tuple[str, ...]:
-    """Every logical topic the stack creates (``ops.stack.topics.planned_topics``: the
+    """Every logical topic the stack creates (``inkstream.topic_plan.planned_topics``: the
     mission topics, the priority lane, everything in ``inkstream.yaml`` such as
     documents.status, crm.dryrun, review.actions, webhooks.rejected, and the ``.dlq`` twin
     of each). Subscribing only to topics that exist keeps the consumer free of
     unknown-topic errors; a new topic is audited once it is listed in ``inkstream.yaml``."""
-    from ops.stack.topics import planned_topics
+    from inkstream.topic_plan import planned_topics
 
     return tuple(sorted(planned_topics(settings)))
 
@@ -102,10 +102,8 @@ def _apply_retention(settings: Settings, store) -> None:
 def _register_scrape(settings: Settings, port: int) -> None:
     """The sink's own metrics live on the query port: tell the local Prometheus, and take
     the target back on a graceful exit (a killed sink stays a target, so it alerts)."""
-    try:
-        from ops.stack.prometheus import register_target, unregister_target
-    except ImportError:
-        return
+    from streams.runtime.scrape_targets import register_target, unregister_target
+
     try:
         register_target(settings, "audit-sink", port)
     except Exception as exc:  # noqa: BLE001 - monitoring never stops the sink

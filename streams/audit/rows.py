@@ -153,7 +153,7 @@ def _webhook_rejected(record: dict, _: str) -> Iterator[tuple[str, Row]]:
 
 
 def _webhook_delivery(record: dict, _: str) -> Iterator[tuple[str, Row]]:
-    # schemas/webhooks.log.avsc: one outbound webhook attempt (connectors/webhooks_out/deliver.py).
+    # schemas/webhooks.log.avsc: one outbound webhook attempt (streams/webhooks/deliver.py).
     yield "webhook_deliveries", {
         "event_id": record["event_id"], "doc_id": record.get("doc_id", ""),
         "occurred_at": ts(record.get("occurred_at") or 0), "webhook_id": record.get("webhook_id", ""),

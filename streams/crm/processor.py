@@ -37,7 +37,7 @@ from connectors.crm.metrics import CrmMetrics
 from connectors.objectstore import ObjectRef
 from inkstream.errors import CrmAuthError, CrmError, CrmPermanentError, CrmRateLimited, ObjectStoreError
 from inkstream.settings import Settings
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
 __all__ = ["CrmSink", "factory", "status_emit"]

@@ -26,7 +26,7 @@ from connectors.esign.state import TERMINAL, EnvelopeBook
 from connectors.objectstore import ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.crm_fields import crm_command, signature_fields
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
 
 __all__ = ["make_completion", "factory", "signed_key"]

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from connectors.crm.signature import SIGNATURE_PREFIX, VERSION_OF
 
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["SIGNATURE_FIELDS", "SIGNATURE_RECORD", "VERSION_OF", "signature_fields", "signature_record",
            "crm_command", "MAPPING_VERSION"]

@@ -320,7 +320,7 @@ def memory_record(decision: dict, layout: Layout | None = None) -> dict | None:
                        "value_sha256": value_hash(f["name"], new) if f["name"] in SENDER_CONSTANTS else None})
     if not places:
         return None
-    from streams.records import envelope
+    from schemas.records import envelope
 
     env = envelope(decision["doc_id"], producer="extract-memory", trace=decision.get("trace"))
     return {"event_id": env["event_id"], "occurred_at": env["occurred_at"], "producer": env["producer"],

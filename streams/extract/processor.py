@@ -18,7 +18,7 @@ from inkstream import __version__
 from inkstream.errors import ExtractionError
 from streams.extract.einvoice import extract_document
 from streams.extract.versions import ruleset
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Context, Emit, Processor
 
 __all__ = ["factory", "make_handler", "validated_record"]

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, RECORD_ID_FIELD
 from connectors.crm.mapping import Mapping, ObjectSpec, render_fields, render_template, source_value
 from streams.esign.request_plan import signature_plan
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["document_values", "plan_commands", "idempotency_key", "FREEMAIL_DOMAINS"]
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from connectors.objectstore import ObjectRef
 from inkstream.errors import ObjectStoreError, OcrError
 from streams.extract.einvoice import EInvoiceError, for_ocr_record, looks_like_xml
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Context, Emit, Processor, Retryable
 
 __all__ = ["factory", "priority_factory", "bulk_factory", "OcrHandler", "LANES", "INPUT_PRIORITY", "INPUT_BULK"]

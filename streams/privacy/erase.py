@@ -32,7 +32,7 @@ from inkstream.errors import ConnectorError, InkstreamError
 from streams.audit.store import Reader
 from streams.privacy.gather import gather
 from streams.privacy.subject import find_documents, new_request_id, normalize_email
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["EraseReport", "erase_subject", "delete_all_versions", "TOPIC"]
 

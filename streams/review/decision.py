@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 
 from inkstream.errors import ExtractionError
-from streams.records import envelope, now_ms
+from schemas.records import envelope, now_ms
 
 __all__ = ["decide", "DECISIONS"]
 

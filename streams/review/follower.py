@@ -17,7 +17,7 @@ from inkstream.errors import RecordErased
 from inkstream.kafka_config import client_config
 from inkstream.settings import Settings
 from schemas.codec import Codec
-from streams.records import envelope
+from schemas.records import envelope
 from streams.review.queue import ReviewQueue
 from streams.review.users import Reviewer
 

@@ -2,7 +2,7 @@
 Kafka loop, with records given as a list and outputs collected in lists.
 
 >>> from streams.runtime import Emit, Processor
->>> from streams.records import envelope
+>>> from schemas.records import envelope
 >>> def done(record, ctx):
 ...     yield Emit("documents.status", {**envelope(record["doc_id"], producer="t"),
 ...                                     "stage": "x", "status": "ok", "detail": None})

@@ -9,7 +9,6 @@ forwards the signal and waits. A child that dies unexpectedly is restarted after
 
 from __future__ import annotations
 
-import importlib
 import logging
 import multiprocessing
 import signal
@@ -24,6 +23,7 @@ from streams.runtime.health import Health, HealthServer
 from streams.runtime.loop import Worker
 from streams.runtime.metrics import Metrics
 from streams.runtime.processor import Processor
+from streams.runtime.scrape_targets import register_target, unregister_target
 
 __all__ = ["serve", "run_workers"]
 
@@ -32,22 +32,11 @@ log = logging.getLogger("inkstream.runtime")
 _RESTART_PAUSE_S = 2.0
 
 
-def _prometheus_module():
-    try:
-        return importlib.import_module("ops.stack.prometheus")
-    except ModuleNotFoundError:
-        return None
-
-
 def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
-    """Tell the local Prometheus about this worker when the stack module provides it: the
-    address it advertises and its instance id as a target label (so every series scraped
-    from it carries ``instance_id``)."""
-    prometheus = _prometheus_module()
-    if prometheus is None or not hasattr(prometheus, "register_target"):
-        return False
+    """Tell the local Prometheus about this worker: the address it advertises and its
+    instance id as a target label (so every series scraped from it carries ``instance_id``)."""
     try:
-        prometheus.register_target(settings, name, port, host=settings.instance.advertised,
+        register_target(settings, name, port, host=settings.instance.advertised,
                                    labels={"worker": str(index), "instance_id": settings.instance.name})
         return True
     except Exception as exc:  # noqa: BLE001 - monitoring must never stop a worker
@@ -56,9 +45,8 @@ def _register_target(settings: Any, name: str, index: int, port: int) -> bool:
 
 
 def _unregister_target(settings: Any, name: str, port: int) -> None:
-    prometheus = _prometheus_module()
     try:
-        prometheus.unregister_target(settings, name, port)
+        unregister_target(settings, name, port)
     except Exception as exc:  # noqa: BLE001
         log.warning("could not unregister %s from Prometheus: %s", name, exc)
 

@@ -234,7 +234,7 @@ def _topic_records(settings, doc_id: str, values: list[str]) -> tuple[dict[str, 
 
     from inkstream.errors import RecordErased
     from inkstream.kafka_config import client_config
-    from ops.stack.topics import planned_topics
+    from inkstream.topic_plan import planned_topics
     from schemas.codec import Codec
 
     # A key store without a cache: this process decoded the document's records (tracker)

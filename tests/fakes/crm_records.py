@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["validated_contract", "validated_invoice", "ORIGINAL"]
 

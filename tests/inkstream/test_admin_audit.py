@@ -54,7 +54,7 @@ def test_a_missing_topic_refuses_the_action_and_says_how_to_fix_it(settings):
 
 
 def test_admin_actions_is_created_by_the_stack_and_read_by_the_audit_sink(base_settings):
-    from ops.stack.topics import planned_topics
+    from inkstream.topic_plan import planned_topics
     from streams.audit.processor import audit_topics
 
     assert {"admin.actions", "admin.actions.dlq"} <= set(planned_topics(base_settings))

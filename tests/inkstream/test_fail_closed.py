@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from connectors.startable import require_startable
 from inkstream.errors import ConfigError
-from inkstream.fail_closed import (LEGACY_S3, provision_s3_credentials, require_startable, s3_credentials,
-                                   s3_credentials_file)
+from inkstream.fail_closed import LEGACY_S3, provision_s3_credentials, s3_credentials, s3_credentials_file
 from inkstream.settings import load_settings
 
 

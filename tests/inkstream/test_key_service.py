@@ -18,7 +18,7 @@ from inkstream.crypto.keytopic import KafkaDocumentKeys
 from inkstream.crypto.vault import VaultTransit
 from inkstream.errors import ConfigError, RecordErased
 from schemas.codec import Codec
-from streams.records import envelope
+from schemas.records import envelope
 
 
 @pytest.fixture

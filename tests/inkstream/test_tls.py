@@ -35,9 +35,9 @@ class _Stub:
 def _serve(service: str, settings, monkeypatch) -> None:
     """Run the service's ``serve`` with its Kafka/S3 parts stubbed (uvicorn.run is recorded)."""
     if service == "api":
-        from connectors.capture.listeners import serve_api
+        from streams.upload_api import serve
 
-        serve_api(settings)
+        serve(settings)
     elif service == "review":
         import streams.review.service as review
 

@@ -14,6 +14,7 @@ import yaml
 from inkstream.settings import load_settings
 from ops.stack import prometheus
 from ops.stack.layout import Layout
+from streams.runtime import scrape_targets
 from tests.inkstream.tls_certs import make_certificates
 
 
@@ -45,6 +46,6 @@ def test_promtool_accepts_the_rendered_config_with_and_without_tls(tmp_path, tls
     http = {"tls_cert": cert, "tls_key": key, "tls_ca": ca} if tls else {}
     settings = load_settings(data_dir=tmp_path / "data", http=http)
     conf = prometheus.render(Layout.of(settings), settings)
-    prometheus.register_target(settings, "ocr", 9313)
+    scrape_targets.register_target(settings, "ocr", 9313)
     result = subprocess.run(["promtool", "check", "config", str(conf)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -14,8 +14,9 @@ import pytest
 
 from ops.stack import kafka, s3, stack
 from ops.stack.layout import Layout
-from ops.stack.prometheus import register_target, unregister_target
-from ops.stack.topics import MISSION_TOPICS, PRIORITY_TOPIC, ensure_topics, planned_topics
+from streams.runtime.scrape_targets import register_target, unregister_target
+from inkstream.topic_plan import MISSION_TOPICS, PRIORITY_TOPIC, planned_topics
+from ops.stack.topics import ensure_topics
 from stack_helpers import cli, free_port
 
 pytestmark = pytest.mark.stack

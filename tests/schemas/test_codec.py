@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inkstream.errors import SchemaError
 from schemas.codec import SCHEMA_DIR, Codec, decode, default_codec, encode, fingerprint64, logical_topic
-from streams.records import envelope
+from schemas.records import envelope
 
 TOPICS = sorted(default_codec().topics)
 

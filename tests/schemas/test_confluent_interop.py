@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from inkstream.errors import SchemaError
 from schemas.codec import Codec, default_codec
 from schemas.registry import SchemaRegistry
-from streams.records import envelope
+from schemas.records import envelope
 
 TOPIC = "t9.documents.status"
 

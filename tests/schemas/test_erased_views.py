@@ -13,7 +13,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from schemas.codec import Codec
 from schemas.sealing import document_keys
-from streams.records import envelope
+from schemas.records import envelope
 
 pytestmark = pytest.mark.stack
 

@@ -23,7 +23,7 @@ from inkstream.errors import RecordErased, SchemaError
 from schemas.codec import SINGLE_OBJECT_MAGIC, Codec, _plain
 from schemas.field_encryption import ERASED, FIELD_MAGIC, compile_plan, is_encrypted_value, tagged_paths
 from schemas.sealing import NOT_SEALED, SEALED_TOPICS
-from streams.records import envelope
+from schemas.records import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 

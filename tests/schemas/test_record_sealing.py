@@ -26,7 +26,7 @@ from inkstream.errors import RecordErased, SchemaError
 from schemas.codec import CONFLUENT_MAGIC, SEALED_MAGIC, Codec, registry_for
 from schemas.registry import SchemaRegistry
 from schemas.sealing import NOT_SEALED, SEALED_TOPICS, document_keys, key_id, seal, sealed_doc_id
-from streams.records import envelope
+from schemas.records import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDER, SIGNER_EMAIL, NAME = "jane.roe@example.org", "rahul.mehta@umbrella-logistics.fr", "Rahul Mehta"

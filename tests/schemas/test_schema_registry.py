@@ -107,7 +107,7 @@ def test_settings_write_confluent_framing_while_the_stacks_registry_answers(base
 
 
 def _status() -> dict:
-    from streams.records import envelope
+    from schemas.records import envelope
 
     return {**envelope("", producer="t"), "stage": "ocr", "status": "done", "detail": None}
 

@@ -62,7 +62,10 @@ def test_folders_are_walked_and_hidden_files_left_out(tmp_path):
 def test_every_listener_resolves_to_a_serve_function():
     import importlib
 
-    for name, target in commands.LISTENERS.items():
+    from streams.services import CAPTURE
+
+    assert set(CAPTURE) == {"api", "smtp", "imap", "folder", "ftp"}
+    for name, target in CAPTURE.items():
         module, func = target.split(":")
         assert callable(getattr(importlib.import_module(module), func)), name
 

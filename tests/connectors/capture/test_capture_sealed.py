@@ -36,7 +36,7 @@ def _create_topics(settings, *logical: str) -> None:
 def test_an_upload_is_stored_sealed_and_ocr_reads_the_document(settings, tmp_path):
     from streams.ocr.processor import INPUT_BULK, factory
     from streams.ocr.reader import DocumentReader
-    from streams.records import envelope
+    from schemas.records import envelope
     from streams.runtime.testing import run_processor
 
     crypto = settings.crypto.model_copy(update={"keyring_file": tmp_path / "keyring.json", "encrypt_objects": True})

@@ -160,7 +160,7 @@ def test_status_is_materialised_from_the_compacted_topic(stack, api):
                       files={"file": ("s.pdf", make_pdf(f"Status {uuid.uuid4()}"), "application/pdf")}).json()["doc_id"]
     # A later stage written by another process (the OCR pool) reaches the API through Kafka.
     from schemas.codec import encode
-    from streams.records import envelope
+    from schemas.records import envelope
 
     topic = settings.topics.name("documents.status")
     producer.send(topic, doc_id, encode(topic, {**envelope(doc_id, producer="ocr"), "stage": "ocr",

@@ -1,4 +1,4 @@
-"""The upload API over TLS, served by uvicorn exactly as ``serve_api`` configures it:
+"""The upload API over TLS, served by uvicorn exactly as ``streams.upload_api.serve`` configures it:
 HTTPS with the deployment's CA works, TLS 1.1 and plaintext HTTP on the port do not."""
 
 from __future__ import annotations

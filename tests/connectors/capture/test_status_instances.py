@@ -19,7 +19,7 @@ from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
 from schemas.codec import encode
-from streams.records import envelope
+from schemas.records import envelope
 
 pytestmark = pytest.mark.stack
 

@@ -18,8 +18,8 @@ import tests.streams.audit.audit_samples as s
 from connectors.capture.apikeys import ApiKeyStore
 from connectors.capture.http import create_app
 from connectors.webhooks_out import EVENT_TYPES
-from connectors.webhooks_out.deliver import deliverer
-from connectors.webhooks_out.events import INPUTS, Owners, fanout
+from streams.webhooks.deliver import deliverer
+from streams.webhooks.fanout import INPUTS, Owners, fanout
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from schemas.codec import default_codec
 from streams.runtime import Processor

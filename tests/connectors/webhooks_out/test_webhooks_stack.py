@@ -11,9 +11,9 @@ import uuid
 import pytest
 
 from connectors.webhooks_out import EVENT_TYPES
-from connectors.webhooks_out.deliver import factory as deliver_factory
-from connectors.webhooks_out.events import Owners
-from connectors.webhooks_out.events import factory as fanout_factory
+from streams.webhooks.deliver import factory as deliver_factory
+from streams.webhooks.fanout import Owners
+from streams.webhooks.fanout import factory as fanout_factory
 from ops.stack.process import wait_until as process_wait
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from tests.connectors.webhooks_out.test_webhooks_out import Receiver, _pipeline
@@ -85,7 +85,7 @@ def test_a_subscriber_gets_every_event_signed_once_with_a_retry_through_the_topi
     try:
         mine, other = _pipeline(doc, "crm-a"), _pipeline(f"{doc}-other", "crm-b")
         # As in the pipeline, a document's ingested record comes before its later events
-        # (the fan-out learns the owner from it; see connectors/webhooks_out/events.py).
+        # (the fan-out learns the owner from it; see streams/webhooks/fanout.py).
         _produce(wstack, mine[:1] + other[:1])
         owners = Owners(subscriptions_path(wstack).with_name("owners.sqlite"))
         assert process_wait(lambda: owners.get(doc) == "crm-a", 60)

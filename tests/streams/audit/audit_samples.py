@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from streams.records import envelope
+from schemas.records import envelope
 
 DAY_MS = 86_400_000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z

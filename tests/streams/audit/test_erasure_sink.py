@@ -14,7 +14,7 @@ from streams.audit.chain import ERASED_PAYLOAD
 from streams.audit.query import _Direct
 from streams.audit.sink import AuditSink
 from streams.audit.verify import verify
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
 

@@ -19,7 +19,7 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
-from ops.stack.prometheus import targets
+from streams.runtime.scrape_targets import targets
 from ops.stack.topics import ensure_topics
 from schemas.codec import Codec
 from streams.audit.query import running_endpoint

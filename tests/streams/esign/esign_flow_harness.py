@@ -12,7 +12,7 @@ import pytest
 from connectors.esign.docusign import DocuSign
 from connectors.objectstore import open_store
 from fakes.esign_docusign import FakeDocuSign
-from streams.records import envelope
+from schemas.records import envelope
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from connectors.esign.state import EnvelopeBook
 from connectors.objectstore import ObjectRef
 from streams.esign.completion import make_completion, signed_key
 from streams.esign.dispatcher import make_dispatcher
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime.testing import run_processor
 
 pytestmark = pytest.mark.stack

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.records import envelope
+from schemas.records import envelope
 
 CHAR_W, ROW_H, LINE_H = 12.0, 44.0, 30.0
 

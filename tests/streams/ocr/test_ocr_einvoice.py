@@ -11,7 +11,7 @@ import pytest
 from inkstream.settings import load_settings
 from streams.extract.processor import factory as extract_factory
 from streams.ocr.processor import INPUT_BULK, factory
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime.testing import run_processor
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "zugferd"

@@ -7,7 +7,7 @@ import pytest
 from inkstream.settings import load_settings
 from streams.ocr.processor import INPUT_BULK, INPUT_PRIORITY, bulk_factory, factory, priority_factory
 from streams.ocr.testpages import contract_lines, mixed_pdf, render_pdf_page, text_pdf
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime.testing import run_processor
 
 DPI = 150  # the dpi of the ocr_settings fixture (conftest.py)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from streams.ocr.testpages import contract_lines, mixed_pdf, render_pdf_page, text_pdf
-from streams.records import envelope
+from schemas.records import envelope
 
 pytestmark = pytest.mark.stack
 

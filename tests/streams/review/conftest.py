@@ -9,7 +9,7 @@ import pytest
 from fpdf import FPDF
 
 from connectors.objectstore import ObjectRef
-from streams.records import envelope
+from schemas.records import envelope
 from streams.review import ReviewQueue, Reviewers
 from streams.review.app import ReviewDeps, create_app
 

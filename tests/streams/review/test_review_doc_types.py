@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from streams.extract.einvoice import from_pdf, merge
-from streams.records import envelope
+from schemas.records import envelope
 from tests.streams.review.review_login import login
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from schemas.codec import Codec
 from schemas.sealing import document_keys
-from streams.records import envelope
+from schemas.records import envelope
 from streams.review import ReviewQueue, Reviewers
 from streams.review.app import ReviewDeps, create_app
 from tests.streams.review.review_login import login

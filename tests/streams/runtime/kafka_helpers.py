@@ -10,7 +10,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
 
 from schemas.codec import codec_for
-from streams.records import envelope
+from schemas.records import envelope
 
 __all__ = ["require_broker", "create_topics", "delete_topics", "ingested", "produce", "read_all"]
 

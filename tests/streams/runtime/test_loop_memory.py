@@ -14,7 +14,7 @@ from kafka_helpers import ingested
 
 from inkstream.settings import load_settings
 from schemas.codec import Codec
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Backpressure, Emit, Processor, Refused
 from streams.runtime.examples import OUTPUT_NAMESPACE, relay
 from streams.runtime.loop import Worker, group_id

@@ -6,7 +6,7 @@ import pytest
 from kafka_helpers import ingested
 
 from schemas.codec import decode, default_codec, encode
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
 from streams.runtime.testing import run_processor
 

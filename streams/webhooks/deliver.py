@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from connectors.webhooks_out import WebhookError
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor
 
 __all__ = ["sign", "deliverer", "factory", "backoff"]

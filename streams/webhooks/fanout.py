@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
-from streams.records import envelope
+from schemas.records import envelope
 from streams.runtime import Context, Emit, Processor, SkipRecord
 
 __all__ = ["events_of", "Owners", "fanout", "factory", "INPUTS"]
