@@ -60,6 +60,28 @@ _PLACEHOLDER = re.compile(r"\{(\w+):([^{}]+)\}")
 _UNESCAPE = {"\\": "\\", "'": "'", '"': '"', "`": "`", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
 
 
+def _form_fields(content_type: str, body: bytes) -> dict[str, str] | None:
+    """The fields of a ``multipart/form-data`` request: ClickHouse's HTTP interface takes
+    ``query`` and ``param_<name>`` there, and clickhouse_connect sends them so when the
+    URL would be too long (many ids bound to one ``Array`` parameter)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    try:
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+                                                      + body)
+        if not message.is_multipart():
+            return None
+        fields = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name:
+                fields[str(name)] = part.get_payload(decode=True).decode("utf-8")
+        return fields
+    except (ValueError, UnicodeError, TypeError, AttributeError):
+        return None
+
+
 def _decompress(body: bytes, encoding: str) -> bytes:
     """A request body's ``Content-Encoding`` (the ones ClickHouse's HTTP interface takes
     and clickhouse_connect sends: lz4 frame by default, zstd, gzip, deflate)."""
@@ -150,6 +172,11 @@ class ClickHouseHttp:
             params = dict(parse_qsl(query_string, keep_blank_values=True, errors="strict"))
         except (ValueError, UnicodeDecodeError):
             return _error(400, 27, "CANNOT_PARSE_INPUT", "the URL parameters are not valid UTF-8")
+        if (headers.get("Content-Type") or "").lower().startswith("multipart/form-data"):
+            form = _form_fields(headers.get("Content-Type") or "", body)
+            if form is None:
+                return _error(400, 27, "CANNOT_PARSE_INPUT", "the multipart/form-data body cannot be read")
+            params, body = {**params, **form}, b""
         user, role = self._authenticate(params, headers)
         if user is None:
             return _error(401, 516, "AUTHENTICATION_FAILED",

@@ -34,6 +34,7 @@ def server(store, audit_settings):
     srv = QueryServer(store, settings).start()
     url = f"http://sink:{secret}@127.0.0.1:{srv.port}/{settings.clickhouse.database}"
     remote = settings.model_copy(update={"clickhouse": settings.clickhouse.model_copy(update={"url": url})})
+    connect(remote)   # the DDL over HTTP, once; the sinks below open without it (fewer round trips)
     yield SimpleNamespace(srv=srv, settings=settings, remote=remote, url=url, secret=secret)
     srv.stop()
     writers.remove("sink")
@@ -114,17 +115,17 @@ def test_the_same_sql_gives_the_same_rows_on_chdb_and_over_http(server, store, a
 def test_two_instances_one_killed_mid_run_take_over_and_replay_without_duplicates(server, store):
     log = _log(docs=24)
     total = sum(len(v) for v in log.values())
-    a = AuditSink(lambda: connect(server.remote))   # instance "a" owns partitions 0, 1
-    b = AuditSink(lambda: connect(server.remote))   # instance "b" owns partitions 2, 3
+    a = AuditSink(lambda: connect(server.remote, ddl=False))   # instance "a" owns partitions 0, 1
+    b = AuditSink(lambda: connect(server.remote, ddl=False))   # instance "b" owns partitions 2, 3
     committed_a = _feed(a, log, (0, 1), {}, upto=9)      # a flushed and committed up to here
     _feed(a, log, (0, 1), committed_a, upto=17)          # ... flushed more, then died before its commit
     committed_b = _feed(b, log, (2, 3), {}, upto=12)
     # rebalance: b owns every partition and reads a's from a's last commit (a replay of
     # what a wrote but never committed), then its own onward
-    c = AuditSink(lambda: connect(server.remote))   # b's worker after the rebalance: a fresh sink
+    c = AuditSink(lambda: connect(server.remote, ddl=False))   # b's worker after the rebalance: a fresh sink
     _feed(c, log, (0, 1, 2, 3), {**committed_a, **committed_b})
     # and a full replay (offsets reset), batched differently: nothing new may appear
-    _feed(AuditSink(lambda: connect(server.remote)), log, (3, 2, 1, 0), {}, batch=5)
+    _feed(AuditSink(lambda: connect(server.remote, ddl=False)), log, (3, 2, 1, 0), {}, batch=5)
 
     assert store.query("SELECT count(), uniqExact(event_id) FROM audit_events")[1] == [(total, total)]
     assert store.query("SELECT count() FROM (SELECT doc_id, seq FROM audit_events GROUP BY doc_id, seq "
@@ -144,7 +145,7 @@ def test_a_chain_continues_where_its_previous_owner_left_it(server, store):
     """Ownership moves back and forth: each owner reads the head from the server, never
     from what it remembered when it last owned the partition."""
     d = "doc-moving"
-    first, second = AuditSink(lambda: connect(server.remote)), AuditSink(lambda: connect(server.remote))
+    first, second = AuditSink(lambda: connect(server.remote, ddl=False)), AuditSink(lambda: connect(server.remote, ddl=False))
     for i, sink in enumerate((first, second, first, second)):
         sink.add(s.status(d, f"stage{i}"), _ctx("documents.status", 0, i, d))
         sink.flush()
@@ -204,7 +205,7 @@ def test_the_cli_with_clickhouse_url_verifies_and_queries_over_the_server(server
 
     from app.commands.audit import register
 
-    sink = AuditSink(lambda: connect(server.remote))
+    sink = AuditSink(lambda: connect(server.remote, ddl=False))
     for offset, d in enumerate(("d1", "d2", "d3")):
         sink.add(s.ingested(d), _ctx("documents.ingested", 0, offset, d))
     sink.flush()
@@ -220,3 +221,21 @@ def test_the_cli_with_clickhouse_url_verifies_and_queries_over_the_server(server
     wrong = CliRunner().invoke(app, ["audit", "verify", "--no-files"],
                                env={**with_url, "CLICKHOUSE_URL": server.url.replace(server.secret, "nope")})
     assert wrong.exit_code != 0 and "AUTHENTICATION_FAILED" in (wrong.output + str(wrong.exception))
+
+
+def test_a_big_batch_whose_ids_go_as_a_multipart_form_is_written_once(server, store, monkeypatch):
+    """Many chains in one flush: clickhouse_connect moves the bound ids from the URL into a
+    multipart/form-data body (as ClickHouse's HTTP interface allows); the server reads it."""
+    from streams.audit import clickhouse_http
+
+    forms = []
+    real = clickhouse_http._form_fields
+    monkeypatch.setattr(clickhouse_http, "_form_fields", lambda *a: forms.append(1) or real(*a))
+    sink = AuditSink(lambda: connect(server.remote, ddl=False))
+    records = [s.status(f"bulk-{i:03d}-{uuid.uuid4().hex}", "ocr") for i in range(120)]
+    for _ in range(2):      # the same batch again: every id is known
+        for offset, rec in enumerate(records):
+            sink.add(rec, _ctx("documents.status", 0, offset, rec["doc_id"]))
+        sink.flush()
+    assert forms, "the ids went as a form"
+    assert store.query("SELECT count(), uniqExact(doc_id) FROM audit_events")[1] == [(120, 120)]
