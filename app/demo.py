@@ -9,30 +9,14 @@ happened to each document, then proves the audit chain.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import typer
 
-__all__ = ["register", "PROCESSES"]
+__all__ = ["register", "DEMO_MODES", "SAMPLES"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-# name -> (argv after `inkstream`, health port). Ports sit away from the stack's.
-PROCESSES = {
-    "ocr": (["run", "ocr", "--metrics-port", "9410"], 9410),   # one worker per core: 9410, 9411...
-    "extract": (["run", "extract", "--metrics-port", "9420"], 9420),
-    "map": (["run", "map", "--metrics-port", "9421"], 9421),
-    "crm": (["run", "crm", "--metrics-port", "9422"], 9422),
-    "esign.dispatch": (["run", "esign.dispatch", "--metrics-port", "9423"], 9423),
-    "esign.complete": (["run", "esign.complete", "--metrics-port", "9424"], 9424),
-    "audit": (["run", "audit", "--metrics-port", "9425"], 9425),
-    "webhooks.fanout": (["run", "webhooks.fanout", "--metrics-port", "9426"], 9426),   # outbound webhooks
-    "webhooks.deliver": (["run", "webhooks.deliver", "--metrics-port", "9427"], 9427),
-    "webhooks": (["run", "webhooks", "--port", "8082"], 8082),
-    "review": (["run", "review"], 8081),
-}
-
 
 DEMO_MODES = {"INKSTREAM_ENVIRONMENT": "development", "INKSTREAM_CRM__DRY_RUN": "true",
               "INKSTREAM_ESIGN__PROVIDER": "simulated"}
@@ -68,8 +52,3 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]demo failed:[/red] {exc}")
             raise typer.Exit(1) from exc
         raise typer.Exit(0 if ok else 1)
-
-
-def labels(samples: Path) -> dict:
-    path = samples / "labels.json"
-    return json.loads(path.read_text()) if path.exists() else {}

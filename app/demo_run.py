@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.demo import PROCESSES, labels
+from app.demo_processes import PROCESSES
 from inkstream.errors import StackError
 from inkstream.settings import Settings
 from app.supervise import Supervisor
@@ -222,3 +223,8 @@ def _sources(record: dict) -> str:
     counts = Counter(f.get("source") or unsourced for f in record.get("fields") or []
                      if f.get("normalized") is not None)
     return ", ".join(f"{source} {n}" for source, n in counts.most_common()) or "-"
+
+
+def labels(samples: Path) -> dict:
+    path = samples / "labels.json"
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "streams" /
 def main() -> None:
     from fakes.crm_salesforce import FakeSalesforce
     from streams.crm.batch import CrmBatchSink
-    from streams.crm.processor import CrmSink
+    from streams.crm.sink import CrmSink
     from streams.runtime import Processor
     from streams.runtime.testing import run_processor
     from test_crm_bulk_lane import IN, PDF, _backlog, _salesforce

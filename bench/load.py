@@ -39,12 +39,16 @@ sys.path.insert(0, str(ROOT))
 from inkstream.settings import load_settings  # noqa: E402
 from app.supervise import Supervisor  # noqa: E402
 from app.tracker import Tracker  # noqa: E402
+from streams.registry import PIPELINE  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 DIGITAL = ("contract-digital.pdf", "invoice-digital.pdf")
 SCANNED = ("contract-scanned.pdf", "invoice-scanned.pdf", "invoice-scanned-rotated.pdf",
            "contract-scanned-blurred-amount.pdf")
-PROCESSORS = ("ocr", "extract", "map", "crm", "esign.dispatch", "esign.complete", "audit")
+# The deployment's processes (streams.registry.PIPELINE) minus those off the measured path
+# (ingestion -> crm.commands, e-sign, audit): outbound webhooks and the sender memory.
+OFF_PATH = ("webhooks.fanout", "webhooks.deliver", "extract-memory")
+PROCESSORS = tuple(name for name in PIPELINE if name not in OFF_PATH)
 BASE_PORT = 9700
 GOAL_MB = 6 * 1024
 

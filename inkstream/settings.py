@@ -98,7 +98,7 @@ class AlertmanagerSettings(_Section):
 
 
 class RegistrySettings(_Section):
-    """The local stack's schema registry (Confluent API, ``ops/stack/registry.py``). While it
+    """The local stack's schema registry (Confluent API, ``ops/stack/schema_registry.py``). While it
     answers, codecs write the Confluent wire format; ``kafka.schema_registry_url`` names
     another registry instead."""
 

@@ -1,5 +1,5 @@
 """The codec's schema registry: confluent-kafka's own ``SchemaRegistryClient`` (Confluent's
-Schema Registry REST API; the local stack serves it, ``ops/stack/registry.py``).
+Schema Registry REST API; the local stack serves it, ``ops/stack/schema_registry.py``).
 
 Two calls are all the codec needs: register a topic's current schema under
 ``<topic>-value`` (idempotent; the registry refuses an incompatible one with 409) and

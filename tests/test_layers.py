@@ -9,8 +9,9 @@ The layers, bottom to top (docs/design.md, "Layers"):
       <- ops (local stack, Prometheus, Grafana, security audit)
       <- app (the ``inkstream`` command and the demo)
 
-Every import counts: module level, inside functions, under ``TYPE_CHECKING``, and
-``importlib.import_module("literal")``, so a lazy import cannot hide an upward edge.
+Every import counts for the layers: module level, inside functions, under ``TYPE_CHECKING``,
+and ``importlib.import_module("literal")``, so a lazy import cannot hide an upward edge. For
+cycles every import that runs counts (function level too), type-only ones do not.
 Read from the source with ``ast``; nothing is imported.
 """
 
@@ -64,11 +65,26 @@ def repo_modules(root: Path = ROOT, packages: Iterable[str] = PACKAGES) -> dict[
     return {module_name(p, root): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))}
 
 
-def imports(name: str, path: Path, known: set[str] | dict[str, Path]) -> Iterator[tuple[str, int]]:
+def _type_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:`` (never run)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return out
+
+
+def imports(name: str, path: Path, known: set[str] | dict[str, Path], *,
+            type_only: bool = True) -> Iterator[tuple[str, int]]:
     """``(imported module, line)`` for every import in the file; ``from a import b`` names
-    ``a.b`` when that is a module, else ``a``."""
+    ``a.b`` when that is a module, else ``a``. ``type_only=False`` leaves out the imports
+    under ``if TYPE_CHECKING:``."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    skip = set() if type_only else _type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
@@ -112,9 +128,11 @@ def upward_imports(modules: dict[str, Path], layers=LAYERS, entry_points=ENTRY_P
 
 
 def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Who imports whom when the code runs: a type-only import (``if TYPE_CHECKING:``) runs
+    never and orders nothing, so it is no edge here (the layer check still sees it)."""
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
-        for target, _ in imports(name, path, modules):
+        for target, _ in imports(name, path, modules, type_only=False):
             if target in modules and target != name:
                 graph[name].add(target)
     return graph
@@ -200,24 +218,27 @@ def _write(root: Path, files: dict[str, str]) -> dict[str, Path]:
     return repo_modules(root, ("low", "high"))
 
 
-def test_the_checks_catch_an_upward_import_even_inside_a_function(tmp_path):
+def test_the_checks_catch_an_upward_import_inside_a_function_or_for_types_only(tmp_path):
     modules = _write(tmp_path, {
         "low/__init__.py": "",
         "low/core.py": "def f():\n    from high.app import run\n    return run\n",
         "high/__init__.py": "",
+        "low/typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from high import app\n",
         "high/app.py": "import importlib\nfrom low import core\nrun = importlib.import_module('low.core')\n",
     })
     layers = (("low",), ("high",))
     found = upward_imports(modules, layers, {})
-    assert len(found) == 1 and "low.core (low) imports high.app (high)" in found[0]
+    assert len(found) == 2, found
+    assert "low.core (low) imports high.app (high)" in found[0] and "low.typed (low) imports high.app" in found[1]
 
 
-def test_the_checks_catch_a_cycle_through_a_lazy_and_a_relative_import(tmp_path):
+def test_the_checks_catch_a_cycle_through_a_lazy_and_a_relative_import_but_not_a_type_only_one(tmp_path):
     modules = _write(tmp_path, {
         "low/__init__.py": "",
         "low/a.py": "from .b import thing\n",
         "low/b.py": "thing = 1\ndef f():\n    import low.c\n",
         "low/c.py": "from low import a\n",
-        "low/d.py": "from low import a, b\n",
+        "low/d.py": "from low import a, b\nimport low.e\n",
+        "low/e.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from low.d import x\n",
     })
     assert cycles(import_graph(modules)) == [["low.a", "low.b", "low.c"]]

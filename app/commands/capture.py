@@ -64,13 +64,13 @@ def apikey_create(source: str = typer.Argument(..., help="Who the key speaks for
                                                   help="ingest, read and/or admin (key management).")) -> None:
     """Create a key; the secret is printed once and never stored."""
     from connectors.capture.apikey_admin import create_key
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
     from inkstream.admin_audit import os_actor
     from inkstream.settings import load_settings
 
     settings = load_settings()
     with admin_action_errors("apikey"):
-        entry, secret = create_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(),
+        entry, secret = create_key(settings, open_key_store(settings), actor=os_actor(),
                                    source=source, scopes=tuple(scope))
     typer.echo(f"id: {entry.id}\nsource: {entry.source}\nscopes: {','.join(entry.scopes)}\nkey: {secret}")
     typer.echo("Store the key now: only its hash is kept.", err=True)
@@ -79,13 +79,13 @@ def apikey_create(source: str = typer.Argument(..., help="Who the key speaks for
 def apikey_revoke(key_id: str = typer.Argument(..., help="The key's id (see `inkstream apikey list`).")) -> None:
     """Revoke a key; a running API refuses it from its next request."""
     from connectors.capture.apikey_admin import revoke_key
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
     from inkstream.admin_audit import os_actor
     from inkstream.settings import load_settings
 
     settings = load_settings()
     with admin_action_errors("apikey"):
-        revoked = revoke_key(settings, ApiKeyStore.from_settings(settings), actor=os_actor(), key_id=key_id)
+        revoked = revoke_key(settings, open_key_store(settings), actor=os_actor(), key_id=key_id)
     if not revoked:
         typer.echo(f"no live key {key_id}", err=True)
         raise typer.Exit(1)
@@ -99,14 +99,14 @@ def apikey_list() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
     from inkstream.settings import load_settings
 
     def when(ts):
         return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
     table = Table("id", "source", "scopes", "created", "last used", "state")
-    for k in ApiKeyStore.from_settings(load_settings()).list():
+    for k in open_key_store(load_settings()).list():
         table.add_row(k.id, k.source, ",".join(k.scopes), when(k.created_at), when(k.last_used_at),
                       "revoked" if k.revoked_at else "live")
     Console().print(table)

@@ -24,20 +24,23 @@ def register(app: typer.Typer) -> None:
 
         from inkstream.errors import ConfigError
         from inkstream.settings import load_settings
-        from streams.registry import PROCESSORS
+        from streams.registry import EXAMPLES, PROCESSORS, runnable
         from streams.runtime.workers import run_workers
         from streams.services import SERVICES, run_service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         # httpx logs every request URL at INFO; CRM URLs can carry external ids (e-mails).
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        if processor not in PROCESSORS and processor not in SERVICES:
+        if processor not in PROCESSORS and processor not in SERVICES and processor not in EXAMPLES:
             known = ", ".join(sorted([*PROCESSORS, *SERVICES]))
-            raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}")
+            raise typer.BadParameter(f"unknown processor {processor!r}; known: {known}; "
+                                     f"examples (environment: development): {', '.join(sorted(EXAMPLES))}")
         from connectors.startable import require_startable
 
         try:
             settings = load_settings()
+            if processor not in SERVICES and processor not in runnable(settings):
+                raise ConfigError(f"{processor} is an example processor: it runs with environment: development only")
             require_startable(settings, processor)
         except ConfigError as exc:
             typer.echo(f"inkstream run: {exc}", err=True)

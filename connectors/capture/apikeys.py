@@ -74,9 +74,8 @@ class ApiKeyStore:
 
     @classmethod
     def from_settings(cls, settings) -> "ApiKeyStore":
-        if settings.state.backend == "kafka":  # N instances: connectors/capture/apikeys_shared.py
-            from connectors.capture.apikeys_shared import SharedApiKeyStore
-            return SharedApiKeyStore(settings)
+        """The file store of this host; ``apikeys_shared.open_key_store`` picks it or the
+        Kafka-shared one by ``state.backend``."""
         return cls(settings.capture.apikeys_file or Path(settings.data_dir) / "capture" / "apikeys.json")
 
     def create(self, source: str, *, scopes: tuple[str, ...] = DEFAULT_SCOPES,

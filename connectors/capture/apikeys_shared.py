@@ -28,7 +28,7 @@ from dataclasses import asdict
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
 from inkstream.shared_table import SharedTable
 
-__all__ = ["SharedApiKeyStore"]
+__all__ = ["SharedApiKeyStore", "open_key_store"]
 
 log = logging.getLogger(__name__)
 _ENTRY_FIELDS = ("id", "source", "scopes", "sha256", "created_at", "revoked_at")
@@ -104,3 +104,11 @@ class SharedApiKeyStore(ApiKeyStore):
                 self._used.put_nowait(key_id, {"last_used_at": entry.last_used_at})
         self._last_flush = time.monotonic()
         self._dirty = False
+
+
+def open_key_store(settings) -> ApiKeyStore:
+    """The configured store: this shared one with ``state.backend: kafka`` (N instances),
+    else the host's file (``ApiKeyStore.from_settings``)."""
+    if settings.state.backend == "kafka":
+        return SharedApiKeyStore(settings)
+    return ApiKeyStore.from_settings(settings)

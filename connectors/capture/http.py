@@ -30,6 +30,7 @@ from connectors.capture.subject_api import SubjectRequests, not_wired, register_
 from connectors.webhooks_out.routes import register_webhook_routes
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from connectors.capture.apikeys import ApiKey, ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.document import CapturedDocument
 from connectors.capture.ingest import IngestMetrics, ingest
 from connectors.capture.mobile import mount_mobile_capture
@@ -97,7 +98,7 @@ def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None 
 
     registry = registry if registry is not None else CollectorRegistry()
     deps = {"store": store, "producer": producer, "status": status,
-            "keys": keys or ApiKeyStore.from_settings(settings),
+            "keys": keys or open_key_store(settings),
             "metrics": IngestMetrics.create(registry)}
     tmp_dir = Path(settings.data_dir) / "capture" / "uploads"
     max_bytes = min(settings.capture.max_bytes, settings.http.max_upload_bytes)

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
                                      pick_open_deal)
+from connectors.crm.soql import soql_literal  # also the name batching and inbound import
 from connectors.crm.operations import dispatch
 from connectors.crm.signature import VERSION_OF, split_fields
 from connectors.crm.vendor_http import VendorHttp
@@ -45,10 +46,6 @@ SIGNATURE_FIELDS = {"name": "Signer_Name__c", "email": "Signer_Email__c", "ip": 
                     "user_agent": "Signer_User_Agent__c", "auth_method": "Auth_Method__c",
                     "signed_at": "Signed_At__c", "sha256": "Signed_SHA256__c", "envelope_id": "Envelope_Id__c",
                     "provider": "Provider__c", "doc_id": "Document_Id__c"}
-
-
-def soql_literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class SalesforceConnector:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectors.crm import CustomField, SetupResult
+from connectors.crm.soql import soql_literal
 
 if TYPE_CHECKING:
     from connectors.crm.salesforce import SalesforceConnector
@@ -48,7 +49,6 @@ def _create(sf: "SalesforceConnector", obj: str, body: dict) -> str:
 
 
 def _permission_set(sf: "SalesforceConnector") -> str:
-    from connectors.crm.salesforce import soql_literal
     found = sf.query(f"SELECT Id FROM PermissionSet WHERE Name = {soql_literal(PERMISSION_SET)}")
     if found:
         return found[0]["Id"]
@@ -56,7 +56,6 @@ def _permission_set(sf: "SalesforceConnector") -> str:
 
 
 def _grant(sf: "SalesforceConnector", ps_id: str, f: CustomField) -> None:
-    from connectors.crm.salesforce import soql_literal
     for obj in _FLS_OBJECTS.get(f.object, (f.object,)):
         field = f"{obj}.{f.name}"
         if sf.query(f"SELECT Id FROM FieldPermissions WHERE ParentId = {soql_literal(ps_id)} "
@@ -67,7 +66,6 @@ def _grant(sf: "SalesforceConnector", ps_id: str, f: CustomField) -> None:
 
 
 def _assign(sf: "SalesforceConnector", ps_id: str) -> str:
-    from connectors.crm.salesforce import soql_literal
     identity = (getattr(sf.http.auth, "extra", {}) or {}).get("id", "")
     user_id = identity.rstrip("/").rsplit("/", 1)[-1] if identity else ""
     if not user_id.startswith("005"):
@@ -81,7 +79,6 @@ def _assign(sf: "SalesforceConnector", ps_id: str) -> str:
 
 def _ensure_object(sf: "SalesforceConnector", obj: str) -> SetupResult:
     """A custom object (Tooling API ``CustomObject``), deployed, with an auto-number name."""
-    from connectors.crm.salesforce import soql_literal
     developer = obj.removesuffix("__c")
     query = f"SELECT Id FROM CustomObject WHERE DeveloperName = {soql_literal(developer)}"
     if sf.http.request("GET", f"{sf.base}/tooling/query/", params={"q": query}).json().get("records"):
@@ -96,7 +93,6 @@ def _ensure_object(sf: "SalesforceConnector", obj: str) -> SetupResult:
 
 
 def ensure_fields(sf: "SalesforceConnector", fields: list[CustomField]) -> list[SetupResult]:
-    from connectors.crm.salesforce import soql_literal
     results = [_ensure_object(sf, obj) for obj in dict.fromkeys(f.object for f in fields if f.object.endswith("__c"))]
     for f in fields:
         query = (f"SELECT Id FROM CustomField WHERE TableEnumOrId = {soql_literal(f.object)} "

@@ -20,7 +20,7 @@ import threading
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from connectors.objectstore import ObjectRef
+from connectors.objectstore.ref import ObjectRef
 from inkstream.errors import ObjectStoreError
 
 __all__ = ["S3ObjectStore"]

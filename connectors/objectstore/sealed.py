@@ -40,7 +40,7 @@ import hashlib
 import io
 from typing import BinaryIO
 
-from connectors.objectstore import ObjectRef
+from connectors.objectstore.ref import ObjectRef
 from inkstream.crypto import KeyProvider, is_sealed, seal, unseal
 from inkstream.crypto.envelope import StreamSealer, kek_id_of
 from inkstream.crypto.keyring import KeyUnavailable

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from inkstream.crypto.keyring import KeyUnavailable
+from inkstream.errors import KeyUnavailable
 from inkstream.errors import ConfigError
 
 __all__ = ["VaultTransit"]

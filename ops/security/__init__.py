@@ -1,1 +1,1 @@
-"""Supply-chain checks run by CI (``python -m ops.security.audit``)."""
+"""Supply-chain checks run by CI (``python -m ops.security.lock_check``)."""

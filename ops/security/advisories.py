@@ -11,7 +11,7 @@ Refresh (where GitHub can be reached), then commit the result:
     python -m ops.security.advisories refresh --commit <sha of pypa/advisory-database>
     python -m ops.security.advisories refresh --repo /path/to/a/clone --commit <sha>
 
-``python -m ops.security.audit`` reads the snapshot; a locked version inside an affected
+``python -m ops.security.lock_check`` reads the snapshot; a locked version inside an affected
 range fails CI.
 """
 

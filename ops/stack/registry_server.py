@@ -2,7 +2,7 @@
 confluent-kafka's ``SchemaRegistryClient``, ``AvroSerializer`` and ``AvroDeserializer``
 use, and the compatibility API), served by inkstream because no Confluent-compatible
 server installs here from the package registries (Apicurio Registry's Maven artifacts do
-not resolve from Maven Central; Karapace is not on PyPI: see ``ops/stack/registry.py``).
+not resolve from Maven Central; Karapace is not on PyPI: see ``ops/stack/schema_registry.py``).
 
 Follows Confluent's "Schema Registry API Reference"
 (docs.confluent.io/platform/current/schema-registry/develop/api.html):

@@ -13,7 +13,8 @@ from typing import Callable
 
 from inkstream.errors import StackError
 from inkstream.settings import Settings
-from ops.stack import alertmanager, kafka, process, prometheus, registry, s3
+from ops.stack import alertmanager, kafka, process, prometheus, s3
+from ops.stack import schema_registry as registry
 from ops.stack.layout import Layout
 
 __all__ = ["ComponentStatus", "up", "down", "status", "clickhouse_http", "UP_TIMEOUT_S"]

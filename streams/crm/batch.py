@@ -28,7 +28,7 @@ from connectors.crm.batching import apply_upserts
 from connectors.crm.matching import NeedsReview
 from connectors.crm.salesforce_bulk import BULK_MIN_ROWS
 from inkstream.errors import CrmAuthError, CrmPermanentError, CrmRateLimited
-from streams.crm.processor import CrmSink, status_emit
+from streams.crm.sink import CrmSink, status_emit
 from streams.runtime import Backpressure, Context, Emit, Refused, Retryable, SkipRecord
 
 __all__ = ["CrmBatchSink"]

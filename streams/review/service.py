@@ -3,15 +3,10 @@ store, the OCR engine for page re-reads. ``inkstream run review`` calls :func:`s
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from inkstream.settings import Settings
 
-__all__ = ["build", "serve", "reviewers_path"]
-
-
-def reviewers_path(settings: Settings) -> Path:
-    return settings.review.users_file or Path(settings.data_dir) / "review" / "users.json"
+__all__ = ["build", "serve"]
 
 
 def _reread(settings: Settings):

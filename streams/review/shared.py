@@ -27,7 +27,7 @@ from typing import Callable
 
 from inkstream.shared_table import SharedTable
 from streams.review.sessions import MemorySessionStore, Session, SessionStore
-from streams.review.users import Reviewers
+from streams.review.users import Reviewers, reviewers_path
 
 __all__ = ["SharedReviewers", "KafkaSessionStore", "open_reviewers", "open_session_store"]
 
@@ -95,8 +95,6 @@ class KafkaSessionStore:
 def open_reviewers(settings) -> Reviewers:
     if settings.state.backend == "kafka":
         return SharedReviewers(settings)
-    from streams.review.service import reviewers_path
-
     return Reviewers(reviewers_path(settings))
 
 

@@ -25,7 +25,7 @@ from typing import Callable
 from inkstream.errors import ConfigError
 from inkstream.secure_files import write_private
 
-__all__ = ["Reviewer", "Reviewers", "ROLES"]
+__all__ = ["Reviewer", "Reviewers", "ROLES", "reviewers_path"]
 
 ROLES = ("reviewer", "admin")
 # OWASP's scrypt floor (N=2^17, r=8, p=1) costs 128 MiB per check; 2^15 keeps a login
@@ -144,3 +144,8 @@ def _check_name(name: str) -> None:
     # A login, not free text: it is written to the audit trail as the target of admin actions.
     if not name or len(name) > 100 or not name.isprintable() or name != name.strip():
         raise ConfigError("a reviewer name must be 1-100 printable characters without surrounding spaces")
+
+
+def reviewers_path(settings) -> Path:
+    """The reviewers file of this host (``state.backend: file``)."""
+    return settings.review.users_file or Path(settings.data_dir) / "review" / "users.json"

@@ -41,7 +41,7 @@ def pipeline(tmp_path_factory):
                              review={"port": PORTS["review"]}, esign={"webhooks_port": PORTS["webhooks"]},
                              audit={"query_port": PORTS["audit_query"]})
     from ops.stack.topics import ensure_topics
-    from streams.review.service import reviewers_path
+    from streams.review.users import reviewers_path
     from streams.review.users import Reviewers
 
     ensure_topics(settings)

@@ -110,12 +110,12 @@ def test_the_webhook_gateway_refuses_a_chunked_body_over_its_limit(base_settings
 def test_the_upload_api_refuses_a_chunked_body_over_its_limit(tmp_path, base_settings):
     from prometheus_client import CollectorRegistry
 
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
     from connectors.capture.http import create_app
 
     settings = base_settings.model_copy(update={
         "data_dir": tmp_path, "capture": base_settings.capture.model_copy(update={"max_bytes": 1024 * 1024})})
-    keys = ApiKeyStore.from_settings(settings)
+    keys = open_key_store(settings)
     secret = keys.create("scanner")[1]
     app = create_app(settings, store=object(), producer=object(), keys=keys, registry=CollectorRegistry())
     # Form fields under read_form's per-field cap, without end: only the body limit stops them.

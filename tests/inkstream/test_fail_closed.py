@@ -121,7 +121,8 @@ def test_esign_simulation_only_when_configured(prod):
 
 
 def test_the_demo_modes_let_every_demo_process_start(tmp_path, monkeypatch):
-    from app.demo import DEMO_MODES, PROCESSES
+    from app.demo import DEMO_MODES
+    from app.demo_processes import PROCESSES
 
     for var in ("INKSTREAM_ESIGN__PROVIDER", "INKSTREAM_S3__ACCESS_KEY", "INKSTREAM_S3__SECRET_KEY"):
         monkeypatch.delenv(var, raising=False)

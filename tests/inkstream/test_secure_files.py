@@ -71,9 +71,9 @@ def test_reviewers_file_and_its_temp_file(creations, tmp_path):
 
 
 def test_api_keys_file(creations, tmp_path, base_settings):
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
 
-    store = ApiKeyStore.from_settings(base_settings.model_copy(update={"data_dir": tmp_path}))
+    store = open_key_store(base_settings.model_copy(update={"data_dir": tmp_path}))
     store.create("scanner")
     store.flush()
     _all_private(creations, tmp_path)

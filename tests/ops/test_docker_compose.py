@@ -175,24 +175,18 @@ def test_compose_passwords_come_from_the_env_file_one_per_service(compose, tmp_p
     assert env["INKSTREAM_S3__SECRET_KEY"] == "${%s}" % names["minio"] and env["INKSTREAM_ENVIRONMENT"] == "production"
 
 
-# Processors the compose file need not run: the example, and the two single-lane variants
-# of ``ocr`` (compose runs ``ocr``, which consumes both lanes).
-NOT_IN_COMPOSE = {"passthrough": "example processor", "ocr.priority": "lane of ocr", "ocr.bulk": "lane of ocr"}
-
-
 def _runs(compose) -> dict[str, list[str]]:
     return {name: svc["command"] for name, svc in compose["services"].items()
             if svc.get("command", [None])[0] == "run"}
 
 
-def test_compose_runs_every_registered_processor_and_nothing_unregistered(compose):
-    from streams.registry import PROCESSORS
+def test_compose_runs_the_pipeline_and_nothing_unregistered(compose):
+    from streams.registry import PIPELINE
     from streams.services import SERVICES
 
     ran = {cmd[1] for cmd in _runs(compose).values() if cmd[1] not in SERVICES}
-    assert ran | set(NOT_IN_COMPOSE) == set(PROCESSORS), (
-        f"registered but not in compose: {set(PROCESSORS) - ran - set(NOT_IN_COMPOSE)}; "
-        f"in compose but not registered: {ran - set(PROCESSORS)}")
+    assert ran == set(PIPELINE), (f"in streams.registry.PIPELINE but not in compose: {set(PIPELINE) - ran}; "
+                                  f"in compose but not in PIPELINE: {ran - set(PIPELINE)}")
 
 
 def test_processors_scale_out_without_fixed_names_or_host_ports(compose):

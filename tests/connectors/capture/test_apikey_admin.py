@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from app.commands import capture as commands
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
@@ -35,7 +35,7 @@ def audited(settings, tmp_path):
 
 @pytest.fixture
 def keys(audited):
-    return ApiKeyStore.from_settings(audited)
+    return open_key_store(audited)
 
 
 def _client(settings, memstore, sink, keys) -> TestClient:

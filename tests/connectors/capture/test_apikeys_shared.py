@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from connectors.capture.apikey_admin import create_key, revoke_key
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.apikeys_shared import SharedApiKeyStore
 from connectors.capture.http import create_app
 from connectors.capture.sink import KafkaRecordSink
@@ -45,7 +45,7 @@ def hosts(settings, tmp_path, kafka_topics):
 
     def host(name: str):
         s = base.model_copy(update={"data_dir": tmp_path / f"host-{name}"})
-        store = ApiKeyStore.from_settings(s)
+        store = open_key_store(s)
         made.append(store)
         return s, store
 

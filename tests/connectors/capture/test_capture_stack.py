@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.batch import ingest_paths
 from connectors.capture.folder import HotFolder
 from connectors.capture.http import create_app
@@ -125,7 +125,7 @@ def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, tmp_path):
 @pytest.fixture
 def api(stack):
     settings, store, producer = stack
-    keys = ApiKeyStore.from_settings(settings)
+    keys = open_key_store(settings)
     status = StatusView.from_settings(settings).start()
     app = create_app(settings, store=store, producer=producer, keys=keys, status=status,
                      registry=CollectorRegistry())

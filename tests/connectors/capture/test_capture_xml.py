@@ -85,13 +85,13 @@ def test_the_http_upload_accepts_an_xml_invoice_and_refuses_other_xml(memstore, 
     from fastapi.testclient import TestClient
     from prometheus_client import CollectorRegistry
 
-    from connectors.capture.apikeys import ApiKeyStore
+    from connectors.capture.apikeys_shared import open_key_store
     from connectors.capture.http import create_app
     from connectors.capture.status import StatusView
 
     s = load_settings(data_dir=tmp_path)
     s = s.model_copy(update={"topics": s.topics.model_copy(update={"prefix": "unit."})})
-    keys = ApiKeyStore.from_settings(s)
+    keys = open_key_store(s)
     headers = {"X-API-Key": keys.create("erp")[1]}
     app = create_app(s, store=memstore, producer=sink, keys=keys, status=StatusView("unit.documents.status"),
                      registry=CollectorRegistry())

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf, make_png, png_bomb
@@ -26,7 +27,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def keys(settings):
-    return ApiKeyStore.from_settings(settings)
+    return open_key_store(settings)
 
 
 @pytest.fixture

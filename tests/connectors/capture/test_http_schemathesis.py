@@ -7,7 +7,7 @@ from __future__ import annotations
 import schemathesis
 from prometheus_client import CollectorRegistry
 
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView
 from inkstream.settings import load_settings
@@ -15,7 +15,7 @@ from tests.connectors.openapi_fuzz import fuzz_every_operation
 
 def test_no_generated_request_to_the_upload_api_gets_a_5xx_or_a_stack_trace(tmp_path, memstore, sink):
     s = load_settings(data_dir=tmp_path, topics={"prefix": "unit."}, capture={"max_bytes": 200_000})
-    keys = ApiKeyStore.from_settings(s)
+    keys = open_key_store(s)
     app = create_app(s, store=memstore, producer=sink, keys=keys, status=StatusView("unit.documents.status"),
                      registry=CollectorRegistry())
     key = keys.create("fuzz", scopes=("ingest", "read"))[1]

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from prometheus_client import CollectorRegistry
 
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
@@ -33,7 +33,7 @@ def https_api(tmp_path, certs, memstore, sink):
     ca, cert, key = certs
     settings = load_settings(data_dir=tmp_path, topics={"prefix": "unit."},
                              http={"tls_cert": cert, "tls_key": key, "require_tls": True})
-    keys = ApiKeyStore.from_settings(settings)
+    keys = open_key_store(settings)
     app = create_app(settings, store=memstore, producer=sink, keys=keys,
                      status=StatusView("unit.documents.status"), registry=CollectorRegistry())
     sock = socket.socket()

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.document import CapturedDocument
 from connectors.capture.http import create_app
 from connectors.capture.ingest import ingest
@@ -40,7 +40,7 @@ def stack(settings, tmp_path, kafka_topics):
 
 @pytest.fixture
 def keys(stack):
-    store = ApiKeyStore.from_settings(stack[0])
+    store = open_key_store(stack[0])
     return {name: {"X-API-Key": store.create(source, scopes=scopes)[1]} for name, source, scopes in (
         ("a", "crm-a", ("ingest", "read")), ("a_rotated", "crm-a", ("read",)),
         ("b", "crm-b", ("ingest", "read")), ("admin", "ops", ("read", "admin")))}
@@ -48,7 +48,7 @@ def keys(stack):
 
 def _api(stack, view: StatusView) -> TestClient:
     settings, store, producer = stack
-    return TestClient(create_app(settings, store=store, producer=producer, keys=ApiKeyStore.from_settings(settings),
+    return TestClient(create_app(settings, store=store, producer=producer, keys=open_key_store(settings),
                                  status=view, registry=CollectorRegistry()))
 
 

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 import tests.streams.audit.audit_samples as s
-from connectors.capture.apikeys import ApiKeyStore
+from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.webhooks_out import EVENT_TYPES
 from streams.webhooks.deliver import deliverer
@@ -36,11 +36,11 @@ def wsettings(base_settings, tmp_path):
 
 @pytest.fixture
 def api(wsettings):
-    keys = ApiKeyStore.from_settings(wsettings)
+    keys = open_key_store(wsettings)
     headers = {name: {"X-API-Key": keys.create(source, scopes=scopes)[1]} for name, source, scopes in (
         ("a", "crm-a", ("ingest", "read")), ("a2", "crm-a", ("read",)), ("b", "crm-b", ("read",)),
         ("ingest_only", "crm-c", ("ingest",)), ("admin", "ops", ("read", "admin")))}
-    app = create_app(wsettings, store=object(), producer=object(), keys=ApiKeyStore.from_settings(wsettings),
+    app = create_app(wsettings, store=object(), producer=object(), keys=open_key_store(wsettings),
                      status=None, registry=CollectorRegistry())
     return TestClient(app), headers
 
@@ -112,7 +112,7 @@ def test_bad_subscriptions_are_refused_with_a_reason(api, wsettings):
     strict = wsettings.model_copy(update={"webhooks_out": wsettings.webhooks_out.model_copy(
         update={"allow_http": False, "allow_private": False})})
     strict_app = TestClient(create_app(strict, store=object(), producer=object(),
-                                       keys=ApiKeyStore.from_settings(wsettings), status=None,
+                                       keys=open_key_store(wsettings), status=None,
                                        registry=CollectorRegistry()))
     for url, reason in (("http://hooks.example.com/x", "https"), ("https://127.0.0.1/x", "private"),
                         ("https://10.1.2.3/x", "private"), ("https://u:p@hooks.example.com/x", "credentials")):

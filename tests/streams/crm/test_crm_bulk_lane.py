@@ -22,7 +22,7 @@ from inkstream.errors import ConfigError
 from inkstream.settings import load_settings
 from schemas.codec import Codec
 from streams.crm.batch import CrmBatchSink
-from streams.crm.processor import CrmSink
+from streams.crm.sink import CrmSink
 from streams.mapper.plan import plan_commands
 from streams.mapper.processor import MAPPINGS_DIR
 from streams.runtime import Processor

@@ -15,7 +15,7 @@ from connectors.crm.metrics import CrmMetrics
 from fakes.crm_records import validated_contract
 from fakes.crm_salesforce import FakeSalesforce
 from inkstream.settings import load_settings
-from streams.crm.processor import CrmSink
+from streams.crm.sink import CrmSink
 from streams.mapper.plan import plan_commands
 from streams.mapper.processor import MAPPINGS_DIR
 from streams.runtime import Processor

@@ -32,7 +32,7 @@ def audited(settings, tmp_path):
 
 @pytest.fixture
 def reviewers(audited):
-    from streams.review.service import reviewers_path
+    from streams.review.users import reviewers_path
 
     r = Reviewers(reviewers_path(audited))
     r.add_user("ana", PASSWORD, role="reviewer")

@@ -12,7 +12,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from ops.security.audit import ALLOWLIST, LOCK, judge, load_allowlist
+from ops.security.lock_check import ALLOWLIST, LOCK, judge, load_allowlist
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +67,7 @@ FIXTURE = ROOT / "tests" / "ops" / "fixtures" / "vulnerable-requirements.lock"
 
 
 def test_a_known_vulnerable_pin_fails_the_offline_audit(capsys):
-    from ops.security.audit import main
+    from ops.security.lock_check import main
 
     assert main(["--lock", str(FIXTURE)]) == 1
     out = capsys.readouterr().out
@@ -78,7 +78,7 @@ def test_a_known_vulnerable_pin_fails_the_offline_audit(capsys):
 
 
 def test_the_committed_lock_passes_and_every_locked_package_is_checked(capsys):
-    from ops.security.audit import main
+    from ops.security.lock_check import main
 
     assert main([]) == 0
     assert f"{len(_locked())} packages audited, 0 new advisories" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""``python -m ops.security.audit``: ``requirements.lock`` against the committed advisory
+"""``python -m ops.security.lock_check``: ``requirements.lock`` against the committed advisory
 snapshot (``ops/security/advisories.json``, the PyPA advisory database pinned by commit:
 ``ops/security/advisories.py``), offline, with an allow-list.
 
