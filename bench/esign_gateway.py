@@ -27,11 +27,12 @@ KEYS = {"docusign": "bench-connect-key", "dropbox_sign": "bench-api-key", "acrob
 
 
 class Memory:
-    def publish(self, records) -> None:
-        from schemas.codec import encode
+    def __init__(self, codec) -> None:
+        self.codec = codec
 
+    def publish(self, records) -> None:
         for topic, _, value in records:
-            encode(topic, value)  # same encoding cost as the Kafka path
+            self.codec.encode(topic, value)  # same encoding cost as the Kafka path
 
 
 def _settings():
@@ -63,7 +64,7 @@ def _serve(app):
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-def _run(settings, provider: str, publisher, n: int, *, shared: bool = False) -> float:
+def _run(settings, provider: str, publisher, n: int, *, codec, shared: bool = False) -> float:
     """``shared``: as one of N instances, catching up with esign.envelopes around each event."""
     import httpx
 
@@ -71,7 +72,7 @@ def _run(settings, provider: str, publisher, n: int, *, shared: bool = False) ->
     if shared:
         from connectors.esign.state import KafkaEnvelopeReader
 
-        reader = KafkaEnvelopeReader(settings, book)
+        reader = KafkaEnvelopeReader(settings, book, codec=codec)
         reader.catch_up()
         refresh = lambda: reader.catch_up(timeout_s=5)  # noqa: E731 - as gateway.serve() wires it
     server, thread, url = _serve(create_app(settings, publisher=publisher, book=book, refresh=refresh))
@@ -98,16 +99,19 @@ def main() -> None:
     parser.add_argument("--no-kafka", action="store_true")
     args = parser.parse_args()
     settings = _settings()
-    rates = {f"{p} (memory)": _run(settings, p, Memory(), args.events) for p in KEYS}
+    from schemas.codec import Codec
+
+    codec = Codec.from_settings(settings)  # one per process, as the gateway builds it
+    rates = {f"{p} (memory)": _run(settings, p, Memory(codec), args.events, codec=codec) for p in KEYS}
     if not args.no_kafka:
         from connectors.esign.publisher import KafkaPublisher
         from ops.stack.topics import ensure_topics
 
         ensure_topics(settings)
-        publisher = KafkaPublisher(settings)
-        rates["docusign (Kafka, transactional)"] = _run(settings, "docusign", publisher, args.events)
+        publisher = KafkaPublisher(settings, codec=codec)
+        rates["docusign (Kafka, transactional)"] = _run(settings, "docusign", publisher, args.events, codec=codec)
         rates["docusign (Kafka, N-instance catch-up)"] = _run(settings, "docusign", publisher, args.events,
-                                                              shared=True)
+                                                              codec=codec, shared=True)
         publisher.close()
     base = rates["docusign (memory)"]
     print(f"{'run':40} {'events/s':>10} {'vs docusign memory':>20}")

@@ -71,10 +71,9 @@ def make_large_pdf(path: Path, megabytes: int) -> Path:
     return path
 
 
-def bare_loop(files: list[Path], store, sink, topic: str, jobs: int) -> float:
+def bare_loop(files: list[Path], store, sink, topic: str, jobs: int, codec) -> float:
     """PUT each file's bytes and produce one record per file; nothing else. Returns seconds."""
     from connectors.objectstore import ObjectRef
-    from schemas.codec import encode
     from schemas.records import envelope
 
     def one(path: Path):
@@ -88,7 +87,7 @@ def bare_loop(files: list[Path], store, sink, topic: str, jobs: int) -> float:
         record = {**envelope(key, producer="bench"), "source": "cli", "source_ref": None,
                   "filename": path.name, "original": ref.to_record(), "duplicate_of": None,
                   "priority": "normal", "crm_ref": None, "email": None, "metadata": {}}
-        return sink.send(topic, key, encode(topic, record))
+        return sink.send(topic, key, codec.encode(topic, record))
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -98,12 +97,12 @@ def bare_loop(files: list[Path], store, sink, topic: str, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def cli_path(files: list[Path], settings, store, producer, jobs: int) -> float:
+def cli_path(files: list[Path], settings, store, producer, jobs: int, codec) -> float:
     """``inkstream ingest``'s code path (validation, hashing, dedupe, two records). Seconds."""
     from connectors.capture.batch import ingest_paths
 
     start = time.perf_counter()
-    summary = ingest_paths(files, settings, jobs=jobs, store=store, producer=producer)
+    summary = ingest_paths(files, settings, jobs=jobs, store=store, producer=producer, codec=codec)
     elapsed = time.perf_counter() - start
     assert len(summary.ingested) == len(files), (len(summary.ingested), summary.refused[:3], summary.failed[:3])
     return elapsed
@@ -268,7 +267,7 @@ def interleaved(sets: dict[str, list[Path]], runners: dict, rounds: int, api_pid
     return totals
 
 
-def large_sealing(work: Path, settings, store, raw, sink, count: int = 3) -> tuple[float, float]:
+def large_sealing(work: Path, settings, store, raw, sink, codec, count: int = 3) -> tuple[float, float]:
     """(MB per file, sealed / unsealed throughput) for large originals through the CLI path,
     interleaved one file at a time (sealed: hashed, then encrypted in parts as uploaded)."""
     files = {name: [make_large_pdf(work / f"large-{name}-{i}.pdf", 20) for i in range(count)]
@@ -276,7 +275,7 @@ def large_sealing(work: Path, settings, store, raw, sink, count: int = 3) -> tup
     seconds = {"sealed": 0.0, "plain": 0.0}
     for i in range(count):
         for name in (("sealed", "plain") if i % 2 == 0 else ("plain", "sealed")):
-            seconds[name] += cli_path([files[name][i]], settings, store if name == "sealed" else raw, sink, 1)
+            seconds[name] += cli_path([files[name][i]], settings, store if name == "sealed" else raw, sink, 1, codec)
     return files["sealed"][0].stat().st_size / 2**20, seconds["plain"] / seconds["sealed"]
 
 
@@ -329,6 +328,9 @@ def main() -> None:
     bare_sink = KafkaRecordSink.from_settings(settings, client_id="bench-bare")
     cli_sink = KafkaRecordSink.from_settings(settings, client_id="bench-cli")
     topic = settings.topics.name("documents.ingested")
+    from schemas.codec import Codec
+
+    codec = Codec.from_settings(settings)  # one per process, as `inkstream ingest` builds it
     n = args.n - args.n % args.rounds
     try:
         with RssSampler(api.proc.pid) as rss:
@@ -337,11 +339,11 @@ def main() -> None:
                 sets = {name: make_files(work / f"{name}-{jobs}", n, f"{name}{jobs}") for name in names}
                 size = sets["bare"][0].stat().st_size
                 uploader = Uploader(api, key, jobs)
-                runners = {"bare": lambda f, j=jobs: bare_loop(f, raw, bare_sink, topic, j),
-                           "cli": lambda f, j=jobs: cli_path(f, settings, store, cli_sink, j),
+                runners = {"bare": lambda f, j=jobs: bare_loop(f, raw, bare_sink, topic, j, codec),
+                           "cli": lambda f, j=jobs: cli_path(f, settings, store, cli_sink, j, codec),
                            "http": uploader.run}
                 if sealing:
-                    runners["plain"] = lambda f, j=jobs: cli_path(f, settings, raw, cli_sink, j)
+                    runners["plain"] = lambda f, j=jobs: cli_path(f, settings, raw, cli_sink, j, codec)
                 t = interleaved(sets, runners, args.rounds, api.proc.pid)
                 if sealing:
                     sealed_rows.append((jobs, t["plain"]["s"] / t["cli"]["s"],
@@ -354,7 +356,7 @@ def main() -> None:
             large_mb = large[0].stat().st_size / 2**20
             Uploader(api, key, 1).run(large)
         if sealing:
-            sealed_large = large_sealing(work, settings, store, raw, cli_sink)
+            sealed_large = large_sealing(work, settings, store, raw, cli_sink, codec)
     except BaseException:
         print((data_dir / "api.log").read_text()[-3000:], file=sys.stderr)
         raise

@@ -84,11 +84,13 @@ def direct_pages_per_s(ocr_settings, docs: list[bytes], workers: int) -> tuple[f
 def _serve(name: str, settings, index: int) -> None:
     import logging
 
+    from schemas.codec import Codec
     from streams.registry import load_processor
     from streams.runtime.workers import serve
 
     logging.basicConfig(level=logging.WARNING)
-    serve(load_processor(name, settings), settings, index=index, metrics_port=None)
+    codec = Codec.from_settings(settings)  # the worker's edge, as streams.runtime.workers builds it
+    serve(load_processor(name, settings, codec), settings, codec=codec, index=index, metrics_port=None)
 
 
 class Pool:

@@ -31,7 +31,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from inkstream.settings import load_settings
-from schemas.codec import default_codec, encode
+from schemas.codec import Codec
 from streams.runtime import Processor
 from streams.runtime.examples import relay
 from streams.runtime.loop import Worker
@@ -56,11 +56,11 @@ def _topics(settings, names: list[str], create: bool) -> None:
                 raise
 
 
-def _fill(settings, n: int) -> None:
+def _fill(settings, n: int, codec: Codec) -> None:
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "linger.ms": 20})
     topic = settings.topics.name("documents.ingested")
     for record in ingested(n):
-        value = encode(topic, record)
+        value = codec.encode(topic, record)
         while True:
             try:
                 producer.produce(topic, value, record["doc_id"].encode())
@@ -70,7 +70,7 @@ def _fill(settings, n: int) -> None:
     producer.flush(60)
 
 
-def bare_loop(settings, n: int, *, avro: bool) -> float:
+def bare_loop(settings, n: int, *, avro: bool, codec: Codec) -> float:
     """A hand-written consume→produce loop; ``avro`` adds the decode/relay/encode a real
     processor must do, so the comparison isolates what the runtime itself costs."""
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"bare-{uuid.uuid4()}",
@@ -79,7 +79,6 @@ def bare_loop(settings, n: int, *, avro: bool) -> float:
                          "enable.idempotence": True})
     out = settings.topics.name("bench.bare")
     schema_topic = settings.topics.name("documents.ingested.priority")
-    codec = default_codec()
     consumer.subscribe([settings.topics.name("documents.ingested")])
     seen, started = 0, None
     while seen < n:
@@ -109,7 +108,7 @@ def bare_loop(settings, n: int, *, avro: bool) -> float:
     return n / elapsed
 
 
-def runtime_loop(settings, n: int) -> float:
+def runtime_loop(settings, n: int, *, codec: Codec) -> float:
     first: list[float] = []
     seen = [0]
     all_handled = threading.Event()
@@ -124,7 +123,7 @@ def runtime_loop(settings, n: int) -> float:
             all_handled.set()
 
     proc = Processor(name=f"bench-{uuid.uuid4().hex[:6]}", inputs=("documents.ingested",), handle=timed_relay)
-    worker = Worker(proc, settings)
+    worker = Worker(proc, settings, codec=codec)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     all_handled.wait()  # no polling from this thread while the worker runs
@@ -149,11 +148,12 @@ def _measure(loop, settings, n: int, **kwargs) -> tuple[float, float]:
     return rate, (_cpu_seconds() - cpu) / n * 1e6
 
 
-def _round(settings, n: int) -> dict[str, tuple[float, float]]:
-    # Adjacent measurements share the machine's load of the moment (it is shared).
-    return {"raw": _measure(bare_loop, settings, n, avro=False),
-            "bare": _measure(bare_loop, settings, n, avro=True),
-            "runtime": _measure(runtime_loop, settings, n)}
+def _round(settings, n: int, codec: Codec) -> dict[str, tuple[float, float]]:
+    # Adjacent measurements share the machine's load of the moment (it is shared); every
+    # loop encodes with the same codec, as one worker process does.
+    return {"raw": _measure(bare_loop, settings, n, avro=False, codec=codec),
+            "bare": _measure(bare_loop, settings, n, avro=True, codec=codec),
+            "runtime": _measure(runtime_loop, settings, n, codec=codec)}
 
 
 def main() -> None:
@@ -165,8 +165,9 @@ def main() -> None:
     names = ["documents.ingested", "bench.bare", "documents.ingested.priority"]
     _topics(settings, names, create=True)
     try:
-        _fill(settings, args.records)
-        rounds = [_round(settings, args.records) for _ in range(args.rounds)]
+        codec = Codec.from_settings(settings)
+        _fill(settings, args.records, codec)
+        rounds = [_round(settings, args.records, codec) for _ in range(args.rounds)]
         print(f"records: {args.records} per loop, {args.rounds} alternating rounds, {PARTITIONS} partitions, "
               f"broker {settings.kafka.bootstrap}")
         for label, key in (("bare loop, raw bytes (no decode/encode)", "raw"),

@@ -13,7 +13,6 @@ from inkstream.fail_closed import shipped_secrets
 __all__ = ["require_startable"]
 
 log = logging.getLogger("inkstream.fail_closed")  # the name its warnings always had
-_warned: set[str] = set()
 _ESIGN = {"esign.dispatch", "esign.complete"}
 
 
@@ -21,9 +20,10 @@ def _mode_problems(settings, service: str) -> list[str]:
     problems: list[str] = []
     if service == "crm" and settings.crm.dry_run is not True:
         from connectors.crm.factory import has_credentials
+        from connectors.crm.registry import vendor_settings
 
         crm = settings.crm.crm
-        if not has_credentials(getattr(settings.crm, crm)):
+        if not has_credentials(vendor_settings(settings, crm)):  # crm.<name>, declared or a registered vendor's
             problems.append(f"the CRM {crm} has no credentials: set crm.{crm}.client_id + client_secret "
                             f"(+ refresh_token) or access_token (INKSTREAM_CRM__{crm.upper()}__...), "
                             f"or crm.dry_run: true to record what would be sent")
@@ -45,8 +45,7 @@ def require_startable(settings, service: str) -> None:
     if shipped and settings.environment != "development":
         problems.append("shipped development secrets in use (public in the repository); set "
                         + "; ".join(shipped) + " — or environment: development for local work")
-    elif shipped and service not in _warned:
-        _warned.add(service)
+    elif shipped:  # called once, where the process starts
         log.warning("%s uses LOCAL DEVELOPMENT secrets (accepted: environment is development): %s",
                     service, "; ".join(shipped))
     if problems:

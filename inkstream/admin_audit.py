@@ -26,11 +26,14 @@ import hashlib
 import re
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inkstream.errors import AdminAuditError  # defined in the one error tree (inkstream/errors.py)
 
-__all__ = ["TOPIC", "AdminAuditError", "record_admin_action", "opaque_email", "os_actor"]
+if TYPE_CHECKING:
+    from schemas.codec import Codec
+
+__all__ = ["TOPIC", "AdminAudit", "AdminAuditError", "record_admin_action", "opaque_email", "os_actor"]
 
 TOPIC = "admin.actions"
 # How long an admin action waits for the broker's acknowledgement before it is refused.
@@ -38,9 +41,6 @@ _DELIVERY_TIMEOUT_S = 10.0
 _TOPIC_WAIT_S = 5.0  # metadata of a topic created just before
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
-_producers: dict[tuple, Any] = {}
-_known_topics: set[str] = set()
-_lock = threading.Lock()
 
 
 def opaque_email(email: str) -> str:
@@ -60,38 +60,74 @@ def _scrub(value: str) -> str:
     return _EMAIL.sub(lambda m: opaque_email(m.group(0)), value)
 
 
-_PRODUCER_PROPS = {
-    "enable.idempotence": True, "acks": "all",
-    # A message that cannot be delivered fails within the wait below, rather than
-    # being retried in the background and appearing after the action was refused.
-    "message.timeout.ms": int(_DELIVERY_TIMEOUT_S * 1000)}
+def _producer_props() -> dict[str, Any]:
+    return {"enable.idempotence": True, "acks": "all",
+            # A message that cannot be delivered fails within the wait below, rather than
+            # being retried in the background and appearing after the action was refused.
+            "message.timeout.ms": int(_DELIVERY_TIMEOUT_S * 1000)}
 
 
-def _producer(settings: Any) -> tuple[tuple, Any]:
-    """One idempotent producer per Kafka configuration, reused across actions."""
-    from confluent_kafka import Producer
+class AdminAudit:
+    """The admin-action publisher of one process (a web app holds one for its lifetime): one
+    idempotent producer, made on first use and dropped after a failure (a dead broker's
+    client does not linger and retry), and the codec of the process's edge."""
 
-    from inkstream.kafka_config import client_config
+    def __init__(self, settings: Any, codec: Codec) -> None:
+        self.settings, self.codec = settings, codec
+        self._producer: Any = None
+        self._topic_known = False
+        self._lock = threading.Lock()
 
-    config = client_config(settings, **_PRODUCER_PROPS)
-    key = tuple(sorted((k, str(v)) for k, v in config.items()))
-    with _lock:
-        if key not in _producers:
-            _producers[key] = Producer(config)
-        return key, _producers[key]
+    def record(self, *, actor: str, action: str, target: str, detail: dict[str, str] | None = None) -> None:
+        """Publish one admin action to ``admin.actions`` and wait for the broker's ack.
+
+        Raises :class:`AdminAuditError` when it is not delivered (the caller must then not
+        carry out, or must report, the action) and ``ValueError`` on an empty actor/action."""
+        from schemas.records import envelope
+
+        if not actor or not action:
+            raise ValueError("an admin action needs an actor and an action")
+        record = {**envelope("", producer="admin"), "actor": _scrub(actor), "action": action,
+                  "target": _scrub(target), "detail": {k: _scrub(str(v)) for k, v in (detail or {}).items()}}
+        value = self.codec.encode(TOPIC, record)
+        topic = self.settings.topics.name(TOPIC)
+        with self._lock:  # one action at a time: the ack waited for is this action's
+            producer = self._open()
+            try:
+                _deliver(producer, topic, record["target"], value, action, self.settings.kafka.bootstrap,
+                         check_topic=not self._topic_known)
+                self._topic_known = True
+            except AdminAuditError:
+                self._producer = None
+                raise
+
+    def _open(self) -> Any:
+        if self._producer is None:
+            from confluent_kafka import Producer
+
+            from inkstream.kafka_config import client_config
+
+            self._producer = Producer(client_config(self.settings, **_producer_props()))
+        return self._producer
 
 
-def _forget(key: tuple) -> None:
-    """Drop a producer that failed, so a dead broker's client does not linger and retry."""
-    with _lock:
-        _producers.pop(key, None)
+def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
+                        detail: dict[str, str] | None = None, codec: Codec | None = None) -> None:
+    """One admin action of a one-shot process (a CLI command is its own edge): an
+    :class:`AdminAudit` for this action alone, with ``codec`` or one built from ``settings``.
+    Raises as :meth:`AdminAudit.record` does."""
+    if not actor or not action:
+        raise ValueError("an admin action needs an actor and an action")
+    if codec is None:
+        from schemas.codec import Codec
+
+        codec = Codec.from_settings(settings)
+    AdminAudit(settings, codec).record(actor=actor, action=action, target=target, detail=detail)
 
 
 def _check_topic(producer: Any, topic: str) -> None:
     """Fail at once, saying how to fix it, when the topic is missing (the broker does not
     auto-create topics, so a produce would only time out)."""
-    if topic in _known_topics:
-        return
     # A topic created a moment ago can still be unknown to the broker's metadata: ask again
     # for a few seconds before calling it missing.
     deadline = time.monotonic() + _TOPIC_WAIT_S
@@ -103,37 +139,14 @@ def _check_topic(producer: Any, topic: str) -> None:
     if meta is None or meta.error is not None:
         raise AdminAuditError(f"admin actions cannot be audited: topic {topic} does not exist "
                               f"({meta.error if meta else 'no metadata'}); `inkstream up` creates it")
-    _known_topics.add(topic)
 
 
-def record_admin_action(settings: Any, *, actor: str, action: str, target: str,
-                        detail: dict[str, str] | None = None) -> None:
-    """Publish one admin action to ``admin.actions`` and wait for the broker's ack.
-
-    Raises :class:`AdminAuditError` when it is not delivered (the caller must then not
-    carry out, or must report, the action) and ``ValueError`` on an empty actor/action.
-    """
-    from schemas.codec import Codec
-    from schemas.records import envelope
-
-    if not actor or not action:
-        raise ValueError("an admin action needs an actor and an action")
-    record = {**envelope("", producer="admin"), "actor": _scrub(actor), "action": action,
-              "target": _scrub(target), "detail": {k: _scrub(str(v)) for k, v in (detail or {}).items()}}
-    value = Codec.from_settings(settings).encode(TOPIC, record)
-    topic = settings.topics.name(TOPIC)
-    key, producer = _producer(settings)
-    try:
-        _deliver(producer, topic, record["target"], value, action, settings.kafka.bootstrap)
-    except AdminAuditError:
-        _forget(key)
-        raise
-
-
-def _deliver(producer: Any, topic: str, key: str, value: bytes, action: str, bootstrap: str) -> None:
+def _deliver(producer: Any, topic: str, key: str, value: bytes, action: str, bootstrap: str, *,
+             check_topic: bool) -> None:
     outcome: list[Any] = []
     try:
-        _check_topic(producer, topic)
+        if check_topic:
+            _check_topic(producer, topic)
         producer.produce(topic, key=key.encode() or None, value=value,
                          on_delivery=lambda err, _msg: outcome.append(err))
         producer.flush(_DELIVERY_TIMEOUT_S + 5)

@@ -50,15 +50,12 @@ def _keep_url_prefix(match: re.Match) -> str:
     return (local[:cut] if cut < len(local) else "") + "<email>"
 
 
-_installed = False
-
-
 def install_log_redaction() -> None:
-    """Redact every log record created from now on in this process (idempotent)."""
-    global _installed
-    if _installed:
-        return
+    """Redact every log record created from now on in this process (idempotent: the
+    logging module's record factory says whether it already is ours)."""
     base = logging.getLogRecordFactory()
+    if getattr(base, "inkstream_redacts", False):
+        return
 
     def factory(*args, **kwargs) -> logging.LogRecord:
         record = base(*args, **kwargs)
@@ -80,5 +77,5 @@ def install_log_redaction() -> None:
             record.stack_info = redact(record.stack_info)
         return record
 
+    factory.inkstream_redacts = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
-    _installed = True

@@ -12,8 +12,9 @@ Decoded records use plain types (timestamps as int ms, uuids as str), so
 ``decode(encode(topic, r)) == r`` for a complete record:
 
 >>> from schemas.records import envelope
+>>> codec = Codec()
 >>> r = {**envelope("doc-1", producer="doctest"), "stage": "ocr", "status": "done", "detail": None}
->>> decode(encode("documents.status", r)) == r
+>>> codec.decode(codec.encode("documents.status", r)) == r
 True
 
 Topic → schema: ``<name>.avsc``; ``<topic>.dlq`` → ``dlq.avsc``;
@@ -27,10 +28,13 @@ record stays plain Avro of the same schema that any Avro reader reads, personal 
 excepted. ``decode`` opens them transparently and raises ``RecordErased`` once the
 document's key was destroyed (``erased="mark"`` shows the rest of the record with
 ``ERASED`` in place of its personal values). Records sealed whole by earlier releases
-(``schemas.sealing``, ``C5 01`` framing) still decode. ``Codec.from_settings`` and
-``default_codec()`` encrypt when ``crypto.encrypt_records`` is on (the default), with the
-key store of the settings; a codec without keys of its own uses the process's installed
-key store and opens with any key store the process holds (``schemas.sealing.ProcessKeys``).
+(``schemas.sealing``, ``C5 01`` framing) still decode. ``Codec.from_settings`` encrypts
+when ``crypto.encrypt_records`` is on (the default), with the key store of the settings.
+
+A process builds one codec at its edge (the worker, a web app, a CLI command) and passes
+it down; there is no process-wide default. A codec without a key store (``Codec()``)
+reads and writes records in clear and refuses records whose personal fields it would
+have to open.
 """
 
 from __future__ import annotations
@@ -41,21 +45,22 @@ import json
 import struct
 import threading
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
 
-from inkstream.crypto.datakeys import KeyDestroyed
+from inkstream.crypto.datakeys import DocumentKeys, KeyDestroyed
 from inkstream.crypto.keyring import KeyUnavailable
 from inkstream.errors import RecordErased, SchemaError
 from schemas.field_encryption import FieldPlan, compile_plan
 from schemas.registry import SchemaRegistry, registry_answers
-from schemas.sealing import PROCESS_KEYS, SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
+from schemas.sealing import SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
 
 __all__ = [
-    "Codec", "encode", "decode", "default_codec", "install_default_codec", "codec_for", "fingerprint64",
-    "schema_for_topic", "logical_topic", "SINGLE_OBJECT_MAGIC", "CONFLUENT_MAGIC", "SEALED_MAGIC",
+    "Codec", "registry_for", "fingerprint64", "logical_topic",
+    "SINGLE_OBJECT_MAGIC", "CONFLUENT_MAGIC", "SEALED_MAGIC",
 ]
 
 SCHEMA_DIR = Path(__file__).resolve().parent
@@ -63,17 +68,21 @@ HISTORY_DIR = SCHEMA_DIR / "history"
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
 # Topics that share another topic's schema (priority lane; every DLQ twin).
-_ALIASES = {"documents.ingested.priority": "documents.ingested"}
+_ALIASES = MappingProxyType({"documents.ingested.priority": "documents.ingested"})
 _DLQ_SUFFIX = ".dlq"
 
 # CRC-64-AVRO, exactly as in the Avro specification ("Schema Fingerprints").
 _EMPTY64 = 0xC15D213AA4D7A795
-_FP_TABLE = []
-for _i in range(256):
-    _fp = _i
+
+
+def _fp_entry(byte: int) -> int:
+    fp = byte
     for _ in range(8):
-        _fp = (_fp >> 1) ^ (_EMPTY64 & -(_fp & 1))
-    _FP_TABLE.append(_fp)
+        fp = (fp >> 1) ^ (_EMPTY64 & -(fp & 1))
+    return fp
+
+
+_FP_TABLE = tuple(_fp_entry(i) for i in range(256))
 
 
 def fingerprint64(data: bytes) -> int:
@@ -136,13 +145,14 @@ class Codec:
 
     ``registry`` (a :class:`schemas.registry.SchemaRegistry`) switches writing to the
     Confluent wire format; reading accepts both formats either way (Confluent bytes
-    need a registry to resolve their id). ``seal=True`` seals the personal-data topics'
-    records with ``keys`` (a ``DocumentKeys``; None: the process's key stores,
-    ``schemas.sealing.ProcessKeys``)."""
+    need a registry to resolve their id). ``keys`` (a ``DocumentKeys``) opens encrypted
+    personal fields; ``seal=True`` also encrypts them on write (it needs ``keys``)."""
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR, history_dir: Path | None = None,
-                 registry: SchemaRegistry | None = None, *, keys=None, seal: bool = False,
-                 confluent: bool | None = None) -> None:
+                 registry: SchemaRegistry | None = None, *, keys: DocumentKeys | None = None,
+                 seal: bool = False, confluent: bool | None = None) -> None:
+        if seal and keys is None:
+            raise ValueError("a codec that seals personal fields needs a key store (keys=)")
         self.registry = registry
         # Write the Confluent wire format (default: whenever there is a registry); reading
         # resolves Confluent ids through ``registry`` either way.
@@ -192,8 +202,11 @@ class Codec:
             self._sealed[topic] = logical if logical in SEALED_TOPICS else None
             return self._sealed[topic]
 
-    def _keys(self):
-        return self.keys if self.keys is not None else PROCESS_KEYS
+    def _keys(self) -> DocumentKeys:
+        if self.keys is None:
+            raise SchemaError("record with encrypted personal data, and this codec has no key store "
+                              "(build it with Codec.from_settings or keys=)")
+        return self.keys
 
     # -- encode ----------------------------------------------------------------
     def encode(self, topic: str, record: dict) -> bytes:
@@ -302,8 +315,9 @@ class Codec:
 
         record = plan.decrypt(record, doc_id, key_for)
         # Every record of an erased document is erased, even one whose values were written in
-        # clear: readers forget the document on RecordErased, as they did with sealing.
-        if not asked and self._keys().is_destroyed(key_id(doc_id)):
+        # clear: readers forget the document on RecordErased, as they did with sealing. A codec
+        # without a key store knows of no erasure: it reads records written in clear as they are.
+        if not asked and self.keys is not None and self.keys.is_destroyed(key_id(doc_id)):
             if erased == "raise":
                 raise RecordErased(doc_id)
             record = plan.erase(record)
@@ -337,13 +351,14 @@ class Codec:
             return self._by_id.setdefault(schema_id, schema)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Codec":
+    def from_settings(cls, settings: Any, *, keys: DocumentKeys | None = None) -> "Codec":
         """Codec for ``settings``: Confluent framing with ``kafka.schema_registry_url``, or with
         the stack's own registry (``registry.enabled``) while it answers, else single-object
-        encoding; personal fields encrypted with the settings' key store if
-        ``crypto.encrypt_records``."""
+        encoding; personal fields encrypted with the settings' key store (``keys``, or a new
+        one: ``schemas.sealing.document_keys``) if ``crypto.encrypt_records``. Parses every
+        schema: build it once per process, at its edge, and pass it down."""
         registry, confluent = registry_for(settings)
-        return cls(registry=registry, confluent=confluent, keys=document_keys(settings),
+        return cls(registry=registry, confluent=confluent, keys=keys or document_keys(settings),
                    seal=settings.crypto.encrypt_records)
 
 
@@ -360,70 +375,3 @@ def registry_for(settings: Any) -> tuple[SchemaRegistry | None, bool]:
     if local is None or not local.enabled:
         return None, False
     return SchemaRegistry(local.url), registry_answers(local.url)
-
-
-_default: Codec | None = None
-_default_lock = threading.Lock()
-_by_settings: dict[tuple, Codec] = {}
-
-
-def default_codec() -> Codec:
-    """The process-wide codec over ``schemas/*.avsc`` (single-object encoding; Confluent ids resolved through the registry), encrypting as
-    the installed settings say (``install_default_codec``), else as ``load_settings()`` does."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from inkstream.settings import load_settings
-
-            _default = _process_codec(load_settings())
-        return _default
-
-
-def _process_codec(settings: Any) -> Codec:
-    from schemas.sealing import install_document_keys
-
-    install_document_keys(settings)
-    registry, _ = registry_for(settings)  # reads Confluent ids; writes single-object encoding
-    return Codec(registry=registry, confluent=False,  # keys: the process's (PROCESS_KEYS)
-                 seal=settings.crypto.encrypt_records)
-
-
-def install_default_codec(settings: Any) -> Codec:
-    """Make ``settings`` the process's: the module-level ``encode``/``decode`` and every
-    codec without keys of its own use its key store. Called once at a process's edge
-    (the CLI's commands, a spawned worker, an API worker)."""
-    global _default
-    codec = _process_codec(settings)
-    with _default_lock:
-        _default = codec
-    return codec
-
-
-def codec_for(settings: Any) -> Codec:
-    """``Codec.from_settings(settings)``, made once per process for the same registry and
-    key store (building a codec parses every schema: not something to do per record)."""
-    c = settings.crypto
-    key = (settings.kafka.schema_registry_url, settings.registry.enabled and settings.registry.url, str(Path(c.document_keys_path(settings.data_dir)).absolute()),
-           str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds, c.encrypt_records,
-           # the shared key service: same data dir, other store (files vs the key topic, local vs Vault)
-           c.key_store, c.kms, c.vault_url, settings.kafka.bootstrap, settings.topics.name(c.key_topic))
-    with _default_lock:
-        codec = _by_settings.get(key)
-        if codec is None:
-            codec = _by_settings[key] = Codec.from_settings(settings)
-        return codec
-
-
-def schema_for_topic(topic: str) -> dict:
-    return default_codec().schema(topic)
-
-
-def encode(topic: str, record: dict) -> bytes:
-    """``default_codec().encode``: single-object encoding for ``topic``'s current schema."""
-    return default_codec().encode(topic, record)
-
-
-def decode(data: bytes, topic: str | None = None) -> dict:
-    """``default_codec().decode``: reads single-object encoding (and cached Confluent ids),
-    sealed or not."""
-    return default_codec().decode(data, topic)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from inkstream.crypto.keyring import KeyUnavailable
 from inkstream.errors import RecordErased, SchemaError
 
 __all__ = ["SEALED_MAGIC", "SEALED_TOPICS", "NOT_SEALED", "seal", "unseal", "sealed_doc_id", "key_id",
-           "document_keys", "default_document_keys", "install_document_keys", "PROCESS_KEYS", "ProcessKeys"]
+           "document_keys"]
 
 SEALED_MAGIC = b"\xc5\x01"  # neither single-object (C3 01) nor Confluent (00) framing
 
@@ -134,117 +133,21 @@ def unseal(keys: DocumentKeys, data: bytes, topic: str | None = None) -> bytes:
         raise SchemaError(f"sealed record of {written_for!r}{where} does not open: {exc}") from exc
 
 
-# -- one DocumentKeys per key store and process -------------------------------------------
-# Every codec of a process shares it, so a destroy() done through it is seen at once by
-# all of them (other processes see it within crypto.key_cache_seconds).
-_stores: dict[tuple, DocumentKeys] = {}
-_default: DocumentKeys | None = None
-_lock = threading.Lock()
-
-
-class ProcessKeys:
-    """The keys of a codec built without settings (the module-level ``encode``/``decode``).
-
-    A process serving one deployment holds one key store, and this is it. A process that
-    holds several (a test, a tool bridging deployments) seals with the store that already
-    has the document's key, else the installed one, and opens with whichever store's key
-    authenticates the record: one document, one key, wherever it was made."""
-
-    def _stores(self) -> list[DocumentKeys]:
-        first = default_document_keys()
-        with _lock:
-            return [first, *(k for k in _stores.values() if k is not first)]
-
-    def key(self, doc_id: str, *, create: bool = True) -> bytes | None:
-        """The document's key from the store that has it (made in the installed one)."""
-        stores = self._stores()
-        for keys in stores[1:] if len(stores) > 1 and stores[0].key(doc_id, create=False) is None else []:
-            found = keys.key(doc_id, create=False)
-            if found is not None:
-                return found
-        return stores[0].key(doc_id, create=create)
-
-    def is_destroyed(self, doc_id: str) -> bool:
-        return any(keys.is_destroyed(doc_id) for keys in self._stores())
-
-    def encrypt(self, doc_id: str, plaintext: bytes, *, aad: bytes = b"") -> bytes:
-        stores = self._stores()
-        if len(stores) > 1 and stores[0].key(doc_id, create=False) is None:
-            for keys in stores[1:]:
-                if keys.key(doc_id, create=False) is not None:
-                    return keys.encrypt(doc_id, plaintext, aad=aad)
-        return stores[0].encrypt(doc_id, plaintext, aad=aad)
-
-    def decrypt(self, doc_id: str, blob: bytes, *, aad: bytes = b"") -> bytes:
-        stores = self._stores()
-        if len(stores) == 1:
-            return stores[0].decrypt(doc_id, blob, aad=aad)
-        failure: Exception | None = None
-        destroyed: KeyDestroyed | None = None
-        for keys in stores:
-            try:
-                if keys.key(doc_id, create=False) is None:
-                    continue
-                return keys.decrypt(doc_id, blob, aad=aad)
-            except KeyDestroyed as exc:
-                destroyed = destroyed or exc
-            except KeyUnavailable as exc:
-                failure = failure or exc
-        if destroyed is not None:
-            raise destroyed
-        raise failure or KeyUnavailable(f"document {doc_id} has no data key")
-
-
-PROCESS_KEYS = ProcessKeys()
-
-
+# -- the key store of a deployment ---------------------------------------------------------
 def document_keys(settings: Any) -> DocumentKeys:
-    """The process's DocumentKeys for ``settings``' key store (absolute paths: a process
-    that changes directory still finds the same keys)."""
+    """A new DocumentKeys for ``settings``' key store (absolute paths: a process that changes
+    directory still finds the same keys). Built once at a process's edge (the worker, a web
+    app, a CLI command) and passed down with its codec (``Codec.keys``): every part of the
+    process then shares it, so a ``destroy()`` done through it is seen at once by all of
+    them (other processes see it within ``crypto.key_cache_seconds``)."""
     from inkstream.crypto.keyring import key_provider
 
     c = settings.crypto
     if c.key_store == "kafka":  # shared by every host: wrapped keys and erasures in a compacted topic
         from inkstream.crypto.keytopic import KafkaDocumentKeys
 
-        topic = settings.topics.name(c.key_topic)
-        where = ("kafka", settings.kafka.bootstrap, topic, c.kms, c.vault_url)
-        with _lock:
-            keys = _stores.get(where)
-            if keys is None:
-                keys = _stores[where] = KafkaDocumentKeys(settings, topic, key_provider(settings))
-            return keys
+        return KafkaDocumentKeys(settings, settings.topics.name(c.key_topic), key_provider(settings))
     directory = Path(c.document_keys_path(settings.data_dir)).absolute()
-    where = (str(directory), str(Path(c.keyring_path(settings.data_dir)).absolute()), c.key_cache_seconds)
-    with _lock:
-        keys = _stores.get(where)
-        if keys is None:
-            abs_settings = settings.model_copy(update={"crypto": c.model_copy(
-                update={"keyring_file": Path(where[1])})})
-            keys = _stores[where] = DocumentKeys(directory, key_provider(abs_settings),
-                                                 cache_seconds=c.key_cache_seconds)
-        return keys
-
-
-def install_document_keys(settings: Any) -> DocumentKeys:
-    """Make ``settings``' key store the one codecs without their own keys read with."""
-    global _default
-    keys = document_keys(settings)
-    with _lock:
-        _default = keys
-    return keys
-
-
-def default_document_keys() -> DocumentKeys:
-    """The installed key store, or the one of ``load_settings()`` (env and inkstream.yaml)."""
-    global _default
-    with _lock:
-        if _default is not None:
-            return _default
-    from inkstream.settings import load_settings
-
-    keys = document_keys(load_settings())
-    with _lock:
-        if _default is None:
-            _default = keys
-        return _default
+    keyring = Path(c.keyring_path(settings.data_dir)).absolute()
+    abs_settings = settings.model_copy(update={"crypto": c.model_copy(update={"keyring_file": keyring})})
+    return DocumentKeys(directory, key_provider(abs_settings), cache_seconds=c.key_cache_seconds)

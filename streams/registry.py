@@ -1,4 +1,6 @@
-"""Every production processor: ``name -> "module:factory"``, ``factory(settings) -> Processor``,
+"""Every production processor: ``name -> "module:factory"``, ``factory(settings) -> Processor``
+(or ``factory(settings, *, codec) -> Processor`` for a processor that reads or writes records
+besides its inputs and outputs: it gets the worker's one codec, one key store per process),
 and ``PIPELINE``, the processes one deployment runs: ``docker-compose.yml``, its Prometheus
 config and ``inkstream demo`` are built from or checked against it
 (``tests/ops/test_process_list.py``).
@@ -11,6 +13,7 @@ name to ``PIPELINE`` if a deployment runs it.
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from inkstream.errors import ConfigError
 
@@ -50,8 +53,9 @@ def runnable(settings) -> dict[str, str]:
     return {**PROCESSORS, **EXAMPLES} if settings.environment == "development" else PROCESSORS
 
 
-def load_processor(name: str, settings):
-    """Build processor ``name`` for ``settings``; ConfigError names the known ones."""
+def load_processor(name: str, settings, codec):
+    """Build processor ``name`` for ``settings`` (with ``codec`` when its factory takes one);
+    ConfigError names the known ones."""
     known = runnable(settings)
     try:
         target = known[name]
@@ -59,4 +63,6 @@ def load_processor(name: str, settings):
         raise ConfigError(f"unknown processor {name!r}; known: {', '.join(sorted(known))}") from None
     module_name, _, attr = target.partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
+    if "codec" in inspect.signature(factory).parameters:
+        return factory(settings, codec=codec)
     return factory(settings)

@@ -15,10 +15,12 @@ def build_app(settings):
     """The app with every route live: capture's, and the subject requests' runners."""
     from connectors.capture.http import create_app
     from connectors.capture.subject_api import SubjectRequests
+    from schemas.codec import Codec
     from streams.privacy.wiring import privacy_runners
 
-    subjects = SubjectRequests(Path(settings.data_dir) / "subject-requests", *privacy_runners(settings))
-    return create_app(settings, subject_requests=subjects)
+    codec = Codec.from_settings(settings)  # the API process's one codec: uploads, status view, erasures
+    subjects = SubjectRequests(Path(settings.data_dir) / "subject-requests", *privacy_runners(settings, codec))
+    return create_app(settings, subject_requests=subjects, codec=codec)
 
 
 def app_factory():

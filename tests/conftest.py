@@ -37,22 +37,18 @@ def _stack_s3_credentials_to_env() -> None:
 _stack_s3_credentials_to_env()
 
 
-@pytest.fixture(autouse=True)
-def _process_codec_restored():
-    """A test that installs a process-wide codec (another data dir's key store, as a spawned
-    worker or the CLI does) must not leave it to the tests after it: they would seal with
-    keys their processors cannot find."""
-    import schemas.codec as codec
-    import schemas.sealing as sealing
-
-    before = codec._default, sealing._default
-    yield
-    codec._default, sealing._default = before
-
-
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     return load_settings()
+
+
+@pytest.fixture(scope="session")
+def codec():
+    """The codec of the tests' settings (their data dir's key store), as a process's edge
+    builds it: what tests encode their input records with and decode outputs with."""
+    from session_codec import session_codec
+
+    return session_codec()
 
 
 @pytest.fixture

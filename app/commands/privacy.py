@@ -77,20 +77,19 @@ def register(app: typer.Typer) -> None:
 
         from connectors.objectstore.s3 import S3ObjectStore
         from inkstream.admin_audit import AdminAuditError
-        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from inkstream.errors import InkstreamError
-        from streams.audit.query import QueryClient
-        from streams.privacy.erase import erase_subject
+        from schemas.codec import Codec
+        from streams.privacy.erase import erase_subject, sink_wait_s
         from streams.privacy.wiring import kafka_sender
 
         if not yes:
             typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)
         settings, reader, actor, audit = _context()
-        # Without a running sink nobody applies the records now: they wait on the topic.
-        wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
+        wait_s = sink_wait_s(settings, reader, wait)
         try:
-            send, flush = kafka_sender(settings)
-            report = erase_subject(email, reader=reader, keys=document_keys(settings),
+            codec = Codec.from_settings(settings)  # this command's one key store: destroys, and encodes
+            send, flush = kafka_sender(settings, codec)
+            report = erase_subject(email, reader=reader, keys=codec.keys,
                                    s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
                                    flush=flush, audit=audit, actor=actor, wait_s=wait_s)
         except (InkstreamError, AdminAuditError, ValueError) as exc:

@@ -29,9 +29,14 @@ class Summary:
 
 def ingest_paths(files: list[Path], settings, *, priority: str = "normal", source: str = "cli",
                  crm_ref: str | None = None, jobs: int = 4, store=None, producer=None,
-                 metrics=None, progress: bool = False) -> Summary:
-    """Ingest ``files``; builds the real S3 store and Kafka producer unless passed in."""
+                 codec=None, metrics=None, progress: bool = False) -> Summary:
+    """Ingest ``files``; builds the real S3 store, Kafka producer and codec (this command
+    is its process's edge) unless passed in."""
     owned = producer is None
+    if codec is None:
+        from schemas.codec import Codec
+
+        codec = Codec.from_settings(settings)
     if store is None:
         from connectors.objectstore import open_store
 
@@ -47,7 +52,7 @@ def ingest_paths(files: list[Path], settings, *, priority: str = "normal", sourc
         try:
             doc = CapturedDocument(source=source, filename=path.name, path=path, priority=priority,
                                    crm_ref=crm_ref, source_ref="cli")
-            return path, ingest(doc, store=store, producer=producer, settings=settings,
+            return path, ingest(doc, store=store, producer=producer, settings=settings, codec=codec,
                                 metrics=metrics, wait=False), None
         except (CaptureError, ConnectorError, OSError) as exc:
             return path, None, exc

@@ -38,6 +38,7 @@ from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
+from schemas.codec import Codec
 from schemas.records import now_ms
 
 __all__ = ["create_app", "HTTP_STATUS"]
@@ -89,15 +90,19 @@ _UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-
 
 
 def create_app(settings, *, store=None, producer=None, keys: ApiKeyStore | None = None,
-               status: StatusView | None = None, registry=None, subject_requests=None) -> FastAPI:
+               status: StatusView | None = None, registry=None, subject_requests=None,
+               codec: Codec | None = None) -> FastAPI:
     """Everything external is passed in; what is left out is built from ``settings``
-    (the real S3 store, Kafka producer and status consumer) when the app starts."""
+    (the real S3 store, Kafka producer and status consumer) when the app starts. The app
+    is its process's edge: it builds the one codec (and with it the key store) the
+    uploads, the status view and subject erasures share, unless one is passed in."""
     from contextlib import asynccontextmanager
 
     from prometheus_client import CollectorRegistry, make_asgi_app
 
     registry = registry if registry is not None else CollectorRegistry()
-    deps = {"store": store, "producer": producer, "status": status,
+    codec = codec or Codec.from_settings(settings)
+    deps = {"store": store, "producer": producer, "status": status, "codec": codec,
             "keys": keys or open_key_store(settings),
             "metrics": IngestMetrics.create(registry)}
     tmp_dir = Path(settings.data_dir) / "capture" / "uploads"
@@ -214,7 +219,8 @@ async def _store_upload(request: Request, key: ApiKey, deps: dict, settings, tmp
     try:
         doc = _document(form, key)
         result = await run_in_threadpool(ingest, doc, store=deps["store"], producer=deps["producer"],
-                                         settings=settings, metrics=deps["metrics"], wait=False)
+                                         settings=settings, codec=deps["codec"], metrics=deps["metrics"],
+                                         wait=False)
         # Answer only once Kafka acknowledged, without holding a worker thread meanwhile.
         await asyncio.wait_for(asyncio.wrap_future(result.delivered), _DELIVERY_TIMEOUT_S)
         return result
@@ -258,7 +264,7 @@ def _build_missing(settings, deps: dict) -> list:
         deps["producer"] = KafkaRecordSink.from_settings(settings, client_id="inkstream-capture-http", linger_ms=1)
         closers.append(deps["producer"].close)
     if deps["status"] is None:
-        deps["status"] = StatusView.from_settings(settings).start()
+        deps["status"] = StatusView.from_settings(settings, deps["codec"]).start()
         closers.append(deps["status"].stop)
     return closers
 

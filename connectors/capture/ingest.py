@@ -1,6 +1,6 @@
 """The one ingest function every capture source calls.
 
-``ingest(doc, store=..., producer=..., settings=...)``:
+``ingest(doc, store=..., producer=..., settings=..., codec=...)``:
 
 1. validates the file (``intake.check``: real type by magic bytes, size, encryption,
    corruption, decompression bombs) and refuses with ``CaptureError(reason=...)``;
@@ -34,6 +34,7 @@ from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError
+from schemas.codec import Codec
 from schemas.records import envelope
 
 __all__ = ["DedupeStore", "IngestMetrics", "RecordSink", "ingest", "ingested_topic", "new_doc_id",
@@ -112,7 +113,7 @@ def ingested_topic(priority: str) -> str:
     return "documents.ingested.priority" if priority == "high" else "documents.ingested"
 
 
-def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, settings,
+def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, settings, codec: Codec,
            metrics: IngestMetrics | None = None, wait: bool = True) -> IngestResult:
     """Validate, store (or recognise as duplicate) and announce one captured document.
 
@@ -123,7 +124,7 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
     """
     started = time.perf_counter()
     try:
-        result = _ingest(doc, store, producer, settings)
+        result = _ingest(doc, store, producer, settings, codec)
     except CaptureError as exc:
         if metrics:
             metrics.documents.labels(doc.source, "refused").inc()
@@ -157,7 +158,7 @@ def _settle(delivered: Future, doc: CapturedDocument, result: IngestResult, stor
             metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
 
 
-def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings) -> IngestResult:
+def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, settings, codec: Codec) -> IngestResult:
     cap = settings.capture
     checked = intake.check(doc.path if doc.path is not None else doc.data, doc.filename,
                            max_bytes=cap.max_bytes, max_image_pixels=cap.max_image_pixels)
@@ -182,7 +183,7 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
     status = {**envelope(doc_id, producer=record["producer"]["name"], trace=record["trace"]),
               "stage": "ingested", "status": "duplicate" if duplicate else "stored",
               "detail": f"duplicate of {duplicate_of}" if duplicate else None}
-    delivered = _send_both(producer, settings, topic, doc_id, record, status)
+    delivered = _send_both(producer, settings, codec, topic, doc_id, record, status)
     return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
                         original=ref, topic=settings.topics.name(topic), delivered=delivered)
 
@@ -197,13 +198,12 @@ def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplica
     }
 
 
-def _send_both(producer: RecordSink, settings, topic: str, doc_id: str, record: dict, status: dict) -> Future:
-    from schemas.codec import codec_for
-
+def _send_both(producer: RecordSink, settings, codec: Codec, topic: str, doc_id: str, record: dict,
+               status: dict) -> Future:
     # The codec maps the (prefixed) topic to its schema; the priority lane shares
-    # documents.ingested's schema. It seals with these settings' key store: the one the
-    # processors of this deployment open the records with.
-    encode = codec_for(settings).encode
+    # documents.ingested's schema. It seals with the deployment's key store (the caller's
+    # edge built it from these settings): the one its processors open the records with.
+    encode = codec.encode
     ingested, status_topic = settings.topics.name(topic), settings.topics.name("documents.status")
     first = producer.send(ingested, doc_id, encode(ingested, record))
     second = producer.send(status_topic, doc_id, encode(status_topic, status))

@@ -35,6 +35,7 @@ class Capture:
         from connectors.capture.ingest import IngestMetrics, ingest
         from connectors.capture.sink import KafkaRecordSink
         from connectors.objectstore import open_store
+        from schemas.codec import Codec
 
         self.registry = CollectorRegistry()
         self.metrics = IngestMetrics.create(self.registry)
@@ -42,8 +43,9 @@ class Capture:
         self.metrics_server = None if metrics_port is None else serve_metrics(settings, self.registry, metrics_port)
         self.store = open_store(settings)
         self.producer = KafkaRecordSink.from_settings(settings, client_id=client_id)
+        self.codec = Codec.from_settings(settings)  # the listener process's one codec and key store
         self.ingest_one = functools.partial(ingest, store=self.store, producer=self.producer,
-                                            settings=settings, metrics=self.metrics)
+                                            settings=settings, codec=self.codec, metrics=self.metrics)
 
     def close(self) -> None:
         self.producer.close()

@@ -13,6 +13,10 @@ import logging
 import sys
 import threading
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["StatusView"]
 
@@ -24,7 +28,7 @@ class StatusView:
     and ``observe_owner`` let the process that wrote a record see it before the consumer
     reads it back (read-your-writes). ``owner_topics``: the ``documents.ingested`` lanes
     (physical names) to learn owners from; ``decode``: the codec's (sealed records open
-    with the deployment's keys), by default the process's."""
+    with the deployment's keys); a view that consumes (``consumer_factory``) needs it."""
 
     def __init__(self, topic: str, consumer_factory=None, *, owner_topics: tuple[str, ...] = (),
                  decode=None) -> None:
@@ -40,7 +44,7 @@ class StatusView:
         self.records_read = 0
 
     @classmethod
-    def from_settings(cls, settings) -> "StatusView":
+    def from_settings(cls, settings, codec: Codec) -> "StatusView":
         from confluent_kafka import Consumer
 
         from connectors.capture.sink import kafka_config
@@ -53,11 +57,10 @@ class StatusView:
                 "isolation.level": "read_committed"}))
 
         from connectors.capture.ingest import ingested_topic
-        from schemas.codec import codec_for
 
         lanes = tuple(dict.fromkeys(settings.topics.name(ingested_topic(p)) for p in ("high", "normal")))
         return cls(settings.topics.name("documents.status"), factory, owner_topics=lanes,
-                   decode=codec_for(settings).decode)
+                   decode=codec.decode)
 
     def get(self, doc_id: str) -> dict | None:
         with self._lock:
@@ -83,6 +86,8 @@ class StatusView:
     def start(self) -> "StatusView":
         if self._consumer_factory is None:
             return self
+        if self._decode is None:
+            raise ValueError("a status view that consumes records needs decode= (its codec's)")
         self._thread = threading.Thread(target=self._run, name="capture-status-view", daemon=True)
         self._thread.start()
         return self
@@ -94,9 +99,8 @@ class StatusView:
 
     def _run(self) -> None:
         from inkstream.errors import RecordErased
-        from schemas.codec import decode as process_decode
 
-        decode = self._decode or process_decode
+        decode = self._decode
         consumer = self._consumer_factory()
         consumer.subscribe([self.topic, *self.owner_topics])
         try:

@@ -11,6 +11,10 @@ import io
 import struct
 import zlib
 from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["ListSink", "make_image", "make_pdf", "make_png", "png_bomb"]
 
@@ -56,10 +60,12 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
 
 
 class ListSink:
-    """A ``RecordSink`` that keeps (topic, key, value) in a list and acknowledges at once."""
+    """A ``RecordSink`` that keeps (topic, key, value) in a list and acknowledges at once;
+    ``decoded`` reads them back with ``codec`` (the one the records were encoded with)."""
 
-    def __init__(self) -> None:
+    def __init__(self, codec: Codec | None = None) -> None:
         self.records: list[tuple[str, str, bytes]] = []
+        self.codec = codec
 
     def send(self, topic: str, key: str, value: bytes) -> Future:
         self.records.append((topic, key, value))
@@ -67,7 +73,7 @@ class ListSink:
         fut.set_result(None)
         return fut
 
-    def decoded(self, topic_suffix: str) -> list[dict]:
-        from schemas.codec import decode
-
-        return [decode(v) for t, _k, v in self.records if t.endswith(topic_suffix)]
+    def decoded(self, topic_suffix: str) -> list[dict[str, Any]]:
+        if self.codec is None:
+            raise ValueError("ListSink(codec) decodes what it holds; this one was built without a codec")
+        return [self.codec.decode(v) for t, _k, v in self.records if t.endswith(topic_suffix)]

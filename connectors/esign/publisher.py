@@ -12,6 +12,10 @@ from typing import Protocol
 
 from inkstream.errors import ConnectorError, RecordErased
 from inkstream.kafka_config import client_config
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["Publisher", "KafkaPublisher", "Record"]
 
@@ -29,12 +33,10 @@ class Publisher(Protocol):
 
 
 class KafkaPublisher:
-    def __init__(self, settings, *, codec=None, transactional_id: str | None = None) -> None:
+    def __init__(self, settings, *, codec: Codec, transactional_id: str | None = None) -> None:
         from confluent_kafka import Producer
 
-        from schemas.codec import Codec
-
-        self._codec = codec or Codec.from_settings(settings)
+        self._codec = codec
         self._topics = settings.topics
         self._producer = Producer(client_config(settings, **{
             "enable.idempotence": True,

@@ -31,6 +31,10 @@ from connectors.esign.events import ProviderEvent
 from schemas.records import envelope, now_ms
 from inkstream.kafka_config import client_config
 from inkstream.errors import RecordErased
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["advance", "merge", "TERMINAL", "EnvelopeBook", "KafkaEnvelopeReader", "initial_state", "TOPIC"]
 
@@ -161,13 +165,11 @@ class KafkaEnvelopeReader:
     later catches up to the current end on demand (an envelope created by the dispatcher
     after this process started). Read-committed, no consumer group offsets."""
 
-    def __init__(self, settings, book: EnvelopeBook, *, codec=None) -> None:
+    def __init__(self, settings, book: EnvelopeBook, *, codec: Codec) -> None:
         from confluent_kafka import Consumer, TopicPartition
 
-        from schemas.codec import default_codec
-
         self._tp = TopicPartition
-        self._codec = codec or default_codec()
+        self._codec = codec  # the process's (its key store opens the sealed envelope records)
         self._book = book
         self._topic = settings.topics.name(TOPIC)
         self._consumer = Consumer(client_config(settings, **{

@@ -28,7 +28,6 @@ __all__ = ["S3ObjectStore"]
 _PART_SIZE = 16 * 1024 * 1024  # multipart chunk when the length is unknown
 _META_PREFIX = "x-amz-meta-"
 _CONDITIONAL_MAX = 5 * 1024 * 1024  # single-PUT size (minio's minimum part size)
-_fallback_lock = threading.Lock()
 
 
 class _HashingReader(io.RawIOBase):
@@ -53,6 +52,9 @@ class S3ObjectStore:
     """Versioned-bucket object store. Errors surface as ``ObjectStoreError``."""
 
     def __init__(self, client, bucket: str) -> None:
+        # Serialises this store's stat-then-put fallback (objects too large for one
+        # conditional PUT); a process holds one store, built at its edge.
+        self._fallback_lock = threading.Lock()
         self._client = client
         self.bucket = bucket
 
@@ -121,7 +123,7 @@ class S3ObjectStore:
         stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
         length = _remaining_length(stream)
         if length is None or length > _CONDITIONAL_MAX:
-            with _fallback_lock:
+            with self._fallback_lock:
                 if self.stat(key) is not None:
                     return None
                 return self.put(key, stream, content_type=content_type, metadata=metadata)

@@ -26,11 +26,14 @@ from streams.audit.query import QueryServer
 from streams.audit.sink import AuditMetrics, AuditSink
 from streams.audit.store import connect
 from streams.runtime import Processor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["factory", "audit_topics"]
 
 log = logging.getLogger("inkstream.audit")
-_endpoints: list[QueryServer] = []  # this process's query endpoint
 
 def audit_topics(settings: Settings) -> tuple[str, ...]:
     """Every logical topic the stack creates (``inkstream.topic_plan.planned_topics``: the
@@ -43,17 +46,12 @@ def audit_topics(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted(planned_topics(settings)))
 
 
-def factory(settings: Settings) -> Processor:
-    from schemas.codec import Codec
-
+def factory(settings: Settings, *, codec: Codec) -> Processor:
     store = connect(settings)  # fails here, clearly, if another process holds chDB
     _apply_retention(settings, store)
     registry = CollectorRegistry()
-    while _endpoints:  # started again in this process (a fatal Kafka error): the old endpoint holds the port
-        _endpoints.pop().stop()
     try:
         server = QueryServer(store, settings, registry).start()
-        _endpoints.append(server)
     except OSError as exc:
         raise ConfigError(f"audit query endpoint cannot bind {settings.audit.query_host}:{settings.audit.query_port} "
                           f"({exc.strerror}); set INKSTREAM_AUDIT__QUERY_PORT to a free port, or 0 for any") from exc
@@ -62,12 +60,12 @@ def factory(settings: Settings) -> Processor:
     _register_scrape(settings, server.port)
     if settings.clickhouse.url:
         _check_ownership(settings)
-    codec = Codec.from_settings(settings)
     sink = AuditSink(lambda: store, prefix=settings.topics.prefix, decode=codec.decode,
                      metrics=AuditMetrics.create(registry))
     return Processor(name="audit", inputs=audit_topics(settings), batch_sink=sink,
                      batch_max_records=settings.audit.batch_max_records,
-                     batch_max_seconds=settings.audit.batch_max_seconds)
+                     batch_max_seconds=settings.audit.batch_max_seconds,
+                     close=server.stop)  # the worker stops it: a restart in this process binds again
 
 
 def _check_ownership(settings: Settings) -> None:

@@ -28,6 +28,10 @@ from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.crm_fields import crm_command, signature_fields
 from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["make_completion", "factory", "signed_key"]
 
@@ -104,9 +108,9 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
     return ref.to_record()
 
 
-def factory(settings) -> Processor:
+def factory(settings, *, codec: Codec) -> Processor:
     """``inkstream run esign.complete``."""
     from streams.esign.wiring import wire
 
-    w = wire(settings)
+    w = wire(settings, codec)
     return make_completion(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

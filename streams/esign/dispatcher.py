@@ -33,6 +33,10 @@ from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.request_plan import read_plan
 from streams.runtime import Backpressure, Context, Emit, Processor, Retryable, SkipRecord
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["make_dispatcher", "factory", "envelope_request"]
 
@@ -96,9 +100,9 @@ def make_dispatcher(settings, *, providers: Callable[[str], EsignProvider], stor
     return Processor(name="esign.dispatch", inputs=("crm.commands",), handle=handle, sink=True)
 
 
-def factory(settings) -> Processor:
+def factory(settings, *, codec: Codec) -> Processor:
     """``inkstream run esign.dispatch``: Kafka-materialised envelope state, S3, real or simulated providers."""
     from streams.esign.wiring import wire
 
-    w = wire(settings)
+    w = wire(settings, codec)
     return make_dispatcher(settings, providers=w.providers, store=w.store, book=w.book, refresh=w.refresh)

@@ -9,6 +9,10 @@ from typing import Callable
 from connectors.esign import EsignProvider, provider_name
 from connectors.esign.state import EnvelopeBook
 from connectors.objectstore import ObjectStore
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["EsignWiring", "wire"]
 
@@ -21,7 +25,7 @@ class EsignWiring:
     refresh: Callable[[], object]
 
 
-def wire(settings) -> EsignWiring:
+def wire(settings, codec: Codec) -> EsignWiring:
     import httpx
 
     from connectors.esign.providers import build_provider
@@ -29,7 +33,7 @@ def wire(settings) -> EsignWiring:
     from connectors.objectstore import open_store
 
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
-    reader = KafkaEnvelopeReader(settings, book)
+    reader = KafkaEnvelopeReader(settings, book, codec=codec)
     reader.catch_up(timeout_s=60)
     client = httpx.Client(timeout=settings.esign.timeout_s)
     cache: dict[str, EsignProvider] = {}

@@ -47,6 +47,10 @@ from streams.extract.lexicon import IBAN, VAT_ID
 from streams.extract.normalize import (
     Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name,
 )
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["SenderMemory", "fingerprint", "memory_record", "MemoryFollower", "learner", "TOPIC"]
 
@@ -389,14 +393,13 @@ def learner(settings=None):
 class MemoryFollower(threading.Thread):
     """Keeps a :class:`SenderMemory` current from ``extract.memory`` (replayed from the start)."""
 
-    def __init__(self, settings, memory: SenderMemory, codec=None) -> None:
+    def __init__(self, settings, memory: SenderMemory, codec: Codec) -> None:
         super().__init__(name="extract-memory-follower", daemon=True)
         from confluent_kafka import Consumer
 
         from inkstream.kafka_config import client_config
-        from schemas.codec import default_codec
 
-        self.memory, self.codec = memory, codec or default_codec()
+        self.memory, self.codec = memory, codec
         self.topic = settings.topics.name(TOPIC)
         self.caught_up = threading.Event()
         self._stopping = threading.Event()

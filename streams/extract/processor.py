@@ -20,6 +20,10 @@ from streams.extract.einvoice import extract_document
 from streams.extract.versions import ruleset
 from schemas.records import envelope
 from streams.runtime import Context, Emit, Processor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["factory", "make_handler", "validated_record"]
 
@@ -56,7 +60,7 @@ def make_handler(extraction_settings, memory=None):
     return handle
 
 
-def factory(settings) -> Processor:
+def factory(settings, *, codec: Codec) -> Processor:
     extraction = settings.extraction
     # Unknown versions stop the processor at start, not each record at the DLQ.
     ruleset(extraction.version)
@@ -70,7 +74,7 @@ def factory(settings) -> Processor:
 
         # Every extract worker follows the whole compacted topic: the same memory everywhere.
         memory = SenderMemory()
-        MemoryFollower(settings, memory).start()
+        MemoryFollower(settings, memory, codec).start()
     return Processor(name="extract", inputs=("ocr.results",), stage="extracted",
                      handle=make_handler(extraction, memory), version=version)
 

@@ -15,7 +15,6 @@ documents per transaction (throughput).
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 
@@ -24,6 +23,10 @@ from inkstream.errors import ObjectStoreError, OcrError
 from streams.extract.einvoice import EInvoiceError, for_ocr_record, looks_like_xml
 from schemas.records import envelope
 from streams.runtime import Context, Emit, Processor, Retryable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.ocr.reader import DocumentReader
 
 __all__ = ["factory", "priority_factory", "bulk_factory", "OcrHandler", "LANES", "INPUT_PRIORITY", "INPUT_BULK"]
 
@@ -32,26 +35,12 @@ INPUT_BULK = "documents.ingested"
 OUTPUT = "ocr.results"
 LANES = {"all": (INPUT_PRIORITY, INPUT_BULK), "priority": (INPUT_PRIORITY,), "bulk": (INPUT_BULK,)}
 
-_readers: dict = {}
-_lock = threading.Lock()
-
-
-def _shared_reader(ocr_settings):
-    """One DocumentReader per process and OCR configuration."""
-    from streams.ocr.reader import DocumentReader
-
-    with _lock:
-        reader = _readers.get(ocr_settings)
-        if reader is None:
-            reader = _readers[ocr_settings] = DocumentReader.from_settings(ocr_settings)
-        return reader
-
-
 class OcrHandler:
-    """``handle(record, ctx)`` for the processor; ``store`` and ``reader`` are built lazily
-    from ``settings`` unless passed in (tests pass a fake store)."""
+    """``handle(record, ctx)`` for the processor, reading with ``reader`` (the worker's one
+    DocumentReader); ``store`` is built lazily from ``settings`` unless passed in (tests
+    pass a fake store)."""
 
-    def __init__(self, settings, *, store=None, reader=None, metrics=None) -> None:
+    def __init__(self, settings, *, reader: DocumentReader, store=None, metrics=None) -> None:
         self.settings = settings
         self._store = store
         self._reader = reader
@@ -66,9 +55,7 @@ class OcrHandler:
         return self._store
 
     @property
-    def reader(self):
-        if self._reader is None:
-            self._reader = _shared_reader(self.settings.ocr)
+    def reader(self) -> DocumentReader:
         return self._reader
 
     def fetch(self, ref: ObjectRef) -> bytes:
@@ -121,9 +108,11 @@ def _build(settings, lane: str, *, store=None, reader=None) -> Processor:
         raise ConfigError(f"ocr.lane={lane!r}: choose one of {sorted(LANES)}")
     name = "ocr" if lane == "all" else f"ocr.{lane}"
     if reader is None:
-        # Load the models now, in the worker process: a bad device or a missing model
-        # fails at start-up, and the first document does not pay for the load.
-        reader = _shared_reader(settings.ocr)
+        # The worker's edge: load the models now, in the worker process, once (a bad device
+        # or a missing model fails at start-up; the first document does not pay for the load).
+        from streams.ocr.reader import DocumentReader
+
+        reader = DocumentReader.from_settings(settings.ocr)
     # A transaction per document on the priority lane (latency); the bulk lane commits up
     # to 8 documents or 20 s of work at once (fewer commits, same exactly-once).
     batch = (8, 20.0) if lane == "bulk" else (1, 0.05)

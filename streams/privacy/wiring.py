@@ -6,7 +6,10 @@ export|erase`` (``app.commands.privacy``) and the upload API's subject routes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["object_store", "kafka_sender", "privacy_runners"]
 
@@ -22,19 +25,18 @@ def object_store(settings):
     return open_store(settings, ensure_bucket=False)
 
 
-def kafka_sender(settings):
-    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all; flush
-    raises ``ConnectorError`` unless every record was acknowledged."""
+def kafka_sender(settings, codec: Codec):
+    """``(send, flush)`` for ``privacy.erasures``: an idempotent producer, acks=all, records
+    encoded with ``codec`` (the caller's edge's); flush raises ``ConnectorError`` unless
+    every record was acknowledged."""
     from confluent_kafka import Producer
 
     from inkstream.errors import ConnectorError
     from inkstream.kafka_config import client_config
-    from schemas.codec import Codec
     from streams.privacy.erase import TOPIC
 
     producer = Producer(client_config(settings, **{"enable.idempotence": True, "acks": "all",
                                                    "message.timeout.ms": 15000}))
-    codec = Codec.from_settings(settings)
     topic = settings.topics.name(TOPIC)
     errors: list = []
     sent: list[int] = []
@@ -52,8 +54,9 @@ def kafka_sender(settings):
     return send, flush
 
 
-def privacy_runners(settings: Any) -> tuple[Callable[..., dict], Callable[..., dict]]:
-    """The production runners: ``streams.privacy`` with the same parts the CLI uses."""
+def privacy_runners(settings: Any, codec: Codec) -> tuple[Callable[..., dict], Callable[..., dict]]:
+    """The production runners: ``streams.privacy`` with the same parts the CLI uses, and
+    the API process's codec (its key store destroys the keys; it encodes the erasures)."""
 
     def run_export(email: str, out: Path, audit, actor: str) -> dict:
         from streams.audit.query import open_reader
@@ -67,14 +70,14 @@ def privacy_runners(settings: Any) -> tuple[Callable[..., dict], Callable[..., d
 
     def run_erase(email: str, audit, actor: str) -> dict:
         from connectors.objectstore.s3 import S3ObjectStore
-        from schemas.sealing import document_keys  # the configured store: files, or the shared key topic
         from streams.audit.query import open_reader
-        from streams.privacy.erase import erase_subject
+        from streams.privacy.erase import erase_subject, sink_wait_s
 
-        send, flush = kafka_sender(settings)
-        report = erase_subject(email, reader=open_reader(settings), keys=document_keys(settings),
+        send, flush = kafka_sender(settings, codec)
+        reader = open_reader(settings)
+        report = erase_subject(email, reader=reader, keys=codec.keys,
                                s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
-                               flush=flush, audit=audit, actor=actor)
+                               flush=flush, audit=audit, actor=actor, wait_s=sink_wait_s(settings, reader, 120.0))
         return report.to_dict()
 
     return run_export, run_erase

@@ -26,7 +26,7 @@ import hashlib
 import hmac
 
 from connectors.objectstore import ObjectRef, ObjectStore
-from inkstream.admin_audit import record_admin_action
+from inkstream.admin_audit import AdminAudit
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import ExtractionError, OcrError, RecordErased
 from inkstream.settings import Settings
@@ -68,10 +68,18 @@ def _session_key(settings: Settings) -> str:
     return read_or_create_private(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
-def _admin_audit(settings: Settings) -> Callable[[str, str, str, dict], None]:
+def admin_recorder(audit: AdminAudit) -> Callable[[str, str, str, dict], None]:
+    """``ReviewDeps.record_admin`` publishing through the app's one :class:`AdminAudit`."""
     def record(actor: str, action: str, target: str, detail: dict) -> None:
-        record_admin_action(settings, actor=actor, action=action, target=target, detail=detail)
+        audit.record(actor=actor, action=action, target=target, detail=detail)
     return record
+
+
+def _admin_audit(settings: Settings) -> Callable[[str, str, str, dict], None]:
+    """An app built without ``record_admin`` (tests) publishes with a codec of its own."""
+    from schemas.codec import Codec
+
+    return admin_recorder(AdminAudit(settings, Codec.from_settings(settings)))
 
 
 def create_app(settings: Settings, deps: ReviewDeps) -> FastAPI:

@@ -34,7 +34,8 @@ def build(settings: Settings):
     """Return (app, follower) wired to the real stack."""
     from connectors.objectstore import open_store
     from schemas.codec import Codec
-    from streams.review.app import ReviewDeps, create_app
+    from inkstream.admin_audit import AdminAudit
+    from streams.review.app import ReviewDeps, admin_recorder, create_app
     from streams.review.follower import KafkaPublisher, QueueFollower
     from streams.review.queue import ReviewQueue
     from streams.review.shared import open_reviewers, open_session_store
@@ -56,7 +57,8 @@ def build(settings: Settings):
     # One host: the reviewers file and in-memory sessions; N hosts: both on Kafka (shared.py).
     deps = ReviewDeps(queue=queue, reviewers=open_reviewers(settings), session_store=open_session_store(settings),
                       store=open_store(settings), publish=publisher.publish,
-                      record_action=record_action, reread_page=_reread(settings), registry=registry)
+                      record_action=record_action, reread_page=_reread(settings), registry=registry,
+                      record_admin=admin_recorder(AdminAudit(settings, codec)))
     return create_app(settings, deps), follower
 
 

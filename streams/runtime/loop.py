@@ -79,7 +79,7 @@ class _AbortBatch(Exception):
 class Worker:
     """One consumer-group member running one processor. ``run()`` until ``stop()``."""
 
-    def __init__(self, proc: Processor, settings, *, index: int = 0, codec: Codec | None = None,
+    def __init__(self, proc: Processor, settings, *, codec: Codec, index: int = 0,
                  metrics: Metrics | None = None, health: Health | None = None,
                  exactly_once: bool | None = None, kafka_config: dict | None = None,
                  consumer: Consumer | None = None,
@@ -90,7 +90,7 @@ class Worker:
         self.proc, self.settings, self.index = proc, settings, index
         # exactly_once=False turns transactions off for a transactional processor (tests/bench only).
         self.exactly_once = proc.transactional if exactly_once is None else (exactly_once and proc.transactional)
-        self.codec = codec or Codec.from_settings(settings)
+        self.codec = codec  # the process's one codec, built at its edge (workers._child)
         self.metrics = metrics or Metrics.create(CollectorRegistry(), processor=proc.name)
         self.health = health or Health()
         self.runner = Runner(proc, self.codec, settings.topics.name, settings)

@@ -172,6 +172,10 @@ class Processor:
     # Data-segment ceiling (MiB) the worker process sets for itself before its first record
     # (streams/ocr/limits.py); 0 = none. Only worker processes apply it, never an importer.
     memory_limit_mb: int = 0
+    # What the processor holds beyond its worker (the audit sink's query endpoint), released
+    # when the worker stops: a processor built again in the same process (after a fatal
+    # Kafka error) finds its port free.
+    close: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.inputs, str):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.codec import Codec, default_codec
+from schemas.codec import Codec
 from streams.runtime.execute import Incoming, Outcome, Runner
 from streams.runtime.processor import Emit, Processor
 
@@ -59,8 +59,10 @@ class TestRun:
 def run_processor(proc: Processor, records: list[tuple], *, settings: Any = None,
                   codec: Codec | None = None) -> TestRun:
     """Feed ``records`` through ``proc`` in order: ``(logical_topic, dict | bytes)`` or
-    ``(logical_topic, dict | bytes, key)``; the key defaults to a dict's ``doc_id``."""
-    codec = codec or default_codec()
+    ``(logical_topic, dict | bytes, key)``; the key defaults to a dict's ``doc_id``.
+    ``codec``: the one the records are encoded and decoded with; by default one without a
+    key store (records in clear: pass ``Codec.from_settings(settings)`` to test sealing)."""
+    codec = codec or Codec()
     run = TestRun()
     runner = Runner(proc, codec, topic_name=lambda t: t, settings=settings, sleep=run.retries_slept.append)
     pending = 0

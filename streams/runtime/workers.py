@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from inkstream.tls import http_server_context
+from schemas.codec import Codec
 
 from streams.runtime.health import Health, HealthServer
 from streams.runtime.loop import Worker
@@ -60,9 +61,10 @@ def _instance_info(registry: CollectorRegistry, processor: str, instance: str, i
           ["processor", "instance_id", "worker"], registry=registry).labels(processor, instance, str(index)).set(1)
 
 
-def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int | None = 0,
+def serve(proc: Processor, settings: Any, *, codec: Codec, index: int = 0, metrics_port: int | None = 0,
           exactly_once: bool | None = None, handle_signals: bool = True) -> None:
-    """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises)."""
+    """Run one worker until SIGTERM/SIGINT (or a fatal Kafka error, which raises), with the
+    process's one ``codec`` (the one its processor was built with)."""
     # The processor's own collectors (if its factory made any) share the worker's /metrics.
     registry = proc.registry if proc.registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry, processor=proc.name)
@@ -77,13 +79,16 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
         log.info("%s[%d]: /metrics and /healthz on %s://%s:%d", proc.name, index, server.scheme,
                  settings.instance.bind, server.port)
         registered = _register_target(settings, proc.name, index, server.port)
-    worker = Worker(proc, settings, index=index, metrics=metrics, health=health, exactly_once=exactly_once)
+    worker = Worker(proc, settings, codec=codec, index=index, metrics=metrics, health=health,
+                    exactly_once=exactly_once)
     if handle_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stop())
     try:
         worker.run()
     finally:
+        if proc.close is not None:
+            proc.close()
         if server is not None:
             if registered:
                 _unregister_target(settings, proc.name, server.port)
@@ -92,18 +97,18 @@ def serve(proc: Processor, settings: Any, *, index: int = 0, metrics_port: int |
 
 def _child(name: str, settings: Any, index: int, metrics_port: int | None, exactly_once: bool | None) -> None:
     from inkstream.redact import install_log_redaction
-    from schemas.codec import install_default_codec
     from streams.registry import load_processor
 
     install_log_redaction()  # a spawned child starts without the parent's record factory
-    install_default_codec(settings)  # module-level encode/decode: this deployment's key store
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[{index}] %(levelname)s %(message)s")
-    proc = load_processor(name, settings)
+    # The worker's edge: its one codec (and key store), shared by the loop and the processor.
+    codec = Codec.from_settings(settings)
+    proc = load_processor(name, settings, codec)
     if proc.memory_limit_mb:
         from streams.ocr.limits import apply_memory_limit
 
         apply_memory_limit(proc.memory_limit_mb)
-    serve(proc, settings, index=index, metrics_port=metrics_port, exactly_once=exactly_once)
+    serve(proc, settings, codec=codec, index=index, metrics_port=metrics_port, exactly_once=exactly_once)
 
 
 def run_workers(name: str, settings: Any, *, workers: int = 1, metrics_port: int | None = 0,

@@ -27,6 +27,10 @@ from connectors.webhooks_out import WebhookError
 from connectors.webhooks_out.subscriptions import Subscriptions, check_url, subscriptions_path
 from schemas.records import envelope
 from streams.runtime import Backpressure, Context, Emit, Processor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.codec import Codec
 
 __all__ = ["sign", "deliverer", "factory", "backoff"]
 
@@ -101,13 +105,10 @@ def deliverer(subs: Subscriptions, client: Any, cfg: Any, codec: Any,
     return handle
 
 
-def factory(settings) -> Processor:
+def factory(settings, *, codec: Codec) -> Processor:
     import httpx
 
-    from schemas.codec import Codec
-
     client = httpx.Client(timeout=settings.webhooks_out.timeout_s)
-    handle = deliverer(Subscriptions(subscriptions_path(settings)), client, settings.webhooks_out,
-                       Codec.from_settings(settings))
+    handle = deliverer(Subscriptions(subscriptions_path(settings)), client, settings.webhooks_out, codec)
     return Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), handle=handle, sink=True,
                      max_attempts=1)

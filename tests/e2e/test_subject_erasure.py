@@ -50,11 +50,6 @@ def stack(tmp_path_factory):
            "INKSTREAM_AUDIT__QUERY_PORT": str(PORTS["audit_query"])}
     settings = load_settings(data_dir=str(data_dir), topics={"prefix": prefix},
                              esign={"webhooks_port": PORTS["webhooks"]}, audit={"query_port": PORTS["audit_query"]})
-    import schemas.codec
-    import schemas.sealing
-
-    before = schemas.codec._default, schemas.sealing._default  # restored for the modules after this one
-    _install_codec(settings)
     from ops.stack.topics import ensure_topics
 
     ensure_topics(settings)
@@ -68,14 +63,6 @@ def stack(tmp_path_factory):
         yield settings, {**os.environ, **env}
     finally:
         sup.stop_all()
-        schemas.codec._default, schemas.sealing._default = before
-
-
-def _install_codec(settings) -> None:
-    """This process encodes (capture) and decodes (tracker) with the run's key store."""
-    from schemas.codec import install_default_codec
-
-    install_default_codec(settings)
 
 
 def _cli(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

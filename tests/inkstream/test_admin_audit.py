@@ -7,7 +7,7 @@ from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_act
 
 import inkstream.admin_audit as admin_audit
 from inkstream.admin_audit import AdminAuditError, opaque_email, record_admin_action
-from schemas.codec import decode
+from session_codec import decode
 
 
 @pytest.mark.stack

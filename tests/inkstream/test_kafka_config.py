@@ -12,6 +12,8 @@ import pytest
 
 from inkstream.kafka_config import client_config
 from inkstream.settings import load_settings
+from session_codec import session_codec
+from schemas.codec import Codec
 
 ROOT = Path(__file__).resolve().parents[2]
 SECURE = {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "inkstream",
@@ -82,13 +84,13 @@ def _client_builders(settings):
     proc = Processor(name="probe", inputs=("documents.ingested",), handle=lambda record, ctx: ())
     return {
         "capture producer": lambda: KafkaRecordSink.from_settings(settings),
-        "capture status consumer": lambda: StatusView.from_settings(settings)._consumer_factory(),
+        "capture status consumer": lambda: StatusView.from_settings(settings, Codec())._consumer_factory(),
         "esign webhook producer": lambda: EsignPublisher(settings, codec=object()),
         "esign envelope reader": lambda: KafkaEnvelopeReader(settings, EnvelopeBook(), codec=object()),
         "review follower": lambda: QueueFollower(settings, queue=None, codec=None),
         "review publisher": lambda: ReviewPublisher(settings, codec=None),
         "tracker": lambda: Tracker(settings, codec=None),
-        "runtime worker": lambda: Worker(proc, settings),
+        "runtime worker": lambda: Worker(proc, settings, codec=session_codec()),
         "stack health probe": lambda: healthy(settings),
         "topic admin": lambda: ensure_topics(settings),
         "audit kafka check": lambda: check_against_kafka([], None, settings, decode=None),

@@ -169,14 +169,13 @@ def test_settings_build_the_shared_key_service_and_another_process_follows_it(se
     import sys
     from pathlib import Path
 
-    from schemas.sealing import document_keys
-
     shared = settings.model_copy(update={"data_dir": tmp_path / "host-a", "crypto": settings.crypto.model_copy(
         update={"key_store": "kafka", "kms": "vault", "vault_url": vault.url, "vault_token": vault.token})})
-    keys = document_keys(shared)
+    codec = Codec.from_settings(shared)  # this host's one codec and key store
+    keys = codec.keys
     try:
         doc = _doc()
-        data = Codec.from_settings(shared).encode("esign.events", signed(doc))
+        data = codec.encode("esign.events", signed(doc))
         args = {"data_dir": str(tmp_path / "host-b"), "prefix": settings.topics.prefix, "vault": vault.url,
                 "token": vault.token, "data": data.hex()}
         other = subprocess.Popen([sys.executable, "-c", _OTHER_HOST, json.dumps(args)], text=True,
@@ -194,8 +193,5 @@ def test_settings_build_the_shared_key_service_and_another_process_follows_it(se
             other.wait(10)
         assert not (tmp_path / "host-a" / "keys").exists()  # nothing on the host's disk
     finally:
-        import schemas.sealing as sealing
-
-        keys.close()  # and out of the process's key stores: later tests' codecs must not ask it
-        sealing._stores = {k: v for k, v in sealing._stores.items() if v is not keys}
+        keys.close()
         _delete(settings, shared.topics.name("keys.documents"))

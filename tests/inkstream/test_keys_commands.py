@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from inkstream.crypto import LocalKeyRing, seal, unseal
 from app.commands import keys as commands
-from schemas.codec import decode
+from session_codec import decode
 
 
 @pytest.fixture

@@ -82,9 +82,6 @@ def test_redaction_is_idempotent_and_total(text):
 def log_lines(monkeypatch):
     """The hook installed for this test only: it is process-wide, and other tests' caplog
     assertions must see their records as logged."""
-    import inkstream.redact
-
-    monkeypatch.setattr(inkstream.redact, "_installed", False)
     original = logging.getLogRecordFactory()
     install_log_redaction()
     stream = io.StringIO()

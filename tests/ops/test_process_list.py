@@ -1,7 +1,8 @@
 """One list of processes (issue 16 item 4): ``streams.registry.PIPELINE`` is what a deployment
 runs. docker-compose.yml and its Prometheus config are checked against it
 (tests/ops/test_docker_compose.py); here: the registry itself, ``inkstream demo`` (built
-from it), bench/load.py (built from it) and bench/drill.py (checked: its names exist).
+from it), bench/load.py (built from it), bench/drill.py and the end-to-end tests (checked:
+the processes they start exist).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def test_the_pipeline_is_every_production_processor_but_the_ocr_lanes():
     assert set(PIPELINE) | OCR_LANES == set(PROCESSORS)
 
 
-def test_the_example_processor_is_not_in_production(base_settings):
+def test_the_example_processor_is_not_in_production(base_settings, codec):
     assert "passthrough" in EXAMPLES and "passthrough" not in PROCESSORS and "passthrough" not in PIPELINE
     production = base_settings.model_copy(update={"environment": "production"})
     development = base_settings.model_copy(update={"environment": "development"})
@@ -41,8 +42,8 @@ def test_the_example_processor_is_not_in_production(base_settings):
     from inkstream.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown processor 'passthrough'"):
-        load_processor("passthrough", production)
-    assert load_processor("passthrough", development).name == "passthrough"
+        load_processor("passthrough", production, codec)
+    assert load_processor("passthrough", development, codec).name == "passthrough"
 
 
 def test_the_demo_runs_the_pipeline_and_the_services_it_talks_to():
@@ -75,3 +76,9 @@ def test_the_drill_names_only_processes_that_exist():
     exactly_once = _literal(drill, "EXACTLY_ONCE")
     assert set(killable) <= set(PIPELINE) | set(SERVICES), set(killable) - set(PIPELINE) - set(SERVICES)
     assert set(exactly_once) <= set(killable) & set(PIPELINE)
+
+
+@pytest.mark.parametrize("script", ["tests/e2e/test_pipeline.py", "tests/e2e/test_subject_erasure.py"])
+def test_the_end_to_end_tests_run_only_pipeline_processes(script):
+    processors = _literal(ROOT / script, "PROCESSORS")
+    assert set(processors) <= set(PIPELINE), set(processors) - set(PIPELINE)

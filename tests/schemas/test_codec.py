@@ -13,10 +13,11 @@ from fastavro.schema import fingerprint as fastavro_fingerprint
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inkstream.errors import SchemaError
-from schemas.codec import SCHEMA_DIR, Codec, decode, default_codec, encode, fingerprint64, logical_topic
 from schemas.records import envelope
+from schemas.codec import SCHEMA_DIR, Codec, fingerprint64, logical_topic
+from session_codec import decode, encode, session_codec
 
-TOPICS = sorted(default_codec().topics)
+TOPICS = sorted(session_codec().topics)
 
 
 def status(doc_id: str = "doc-1") -> dict:
@@ -26,7 +27,7 @@ def status(doc_id: str = "doc-1") -> dict:
 @pytest.mark.parametrize("topic", TOPICS)
 def test_every_topic_round_trips_generated_records(topic: str) -> None:
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(records_for(default_codec().schema(topic)))
+    @given(records_for(session_codec().schema(topic)))
     def round_trip(record: dict) -> None:
         assert decode(encode(topic, record)) == record
 
@@ -42,7 +43,7 @@ def test_decoded_records_use_plain_types_for_timestamps_and_uuids() -> None:
 
 def test_single_object_encoding_header_is_c301_and_little_endian_crc64_fingerprint() -> None:
     data = Codec().encode("documents.status", status())  # unsealed: the framing itself
-    canonical = default_codec()._current["documents.status"].canonical
+    canonical = session_codec()._current["documents.status"].canonical
     assert data[:2] == b"\xc3\x01"
     assert data[2:10] == struct.pack("<Q", fingerprint64(canonical.encode()))
     # fastavro's independent CRC-64-AVRO gives the same 8 bytes (its hex is the LE byte order).
@@ -62,7 +63,7 @@ def test_crc64_avro_matches_the_specification_vector_for_int() -> None:
     ("fields.validated", "fields.validated"),
 ])
 def test_topic_names_map_to_schemas_with_prefix_priority_lane_and_dlq(topic: str, schema: str) -> None:
-    assert logical_topic(topic, default_codec().topics) == schema
+    assert logical_topic(topic, session_codec().topics) == schema
 
 
 def test_unknown_topic_is_a_schema_error_naming_it() -> None:

@@ -16,7 +16,8 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from hypothesis import HealthCheck, given, settings
 
 from inkstream.errors import SchemaError
-from schemas.codec import Codec, default_codec
+from schemas.codec import Codec
+from session_codec import session_codec
 from schemas.registry import SchemaRegistry
 from schemas.records import envelope
 
@@ -46,7 +47,7 @@ def _plain(value):
 
 def _confluent(registry: ConfluentRegistry, topic: str):
     client = SchemaRegistryClient({"url": registry.url})
-    schema = json.dumps(default_codec().schema(topic))
+    schema = json.dumps(session_codec().schema(topic))
     return (AvroSerializer(client, schema, conf={"auto.register.schemas": True}),
             AvroDeserializer(client), SerializationContext(topic, MessageField.VALUE))
 
@@ -78,7 +79,7 @@ def test_registry_ids_are_cached_per_subject(registry) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(records_for(default_codec().schema("fields.validated")))
+@given(records_for(session_codec().schema("fields.validated")))
 def test_generated_records_cross_both_ways(registry, record: dict) -> None:
     topic = "t9.fields.validated"
     serializer, deserializer, ctx = _confluent(registry, topic)
@@ -88,9 +89,9 @@ def test_generated_records_cross_both_ways(registry, record: dict) -> None:
 
 
 def test_a_codec_with_a_registry_still_reads_single_object_bytes(registry) -> None:
-    ours = Codec(registry=SchemaRegistry(registry.url))
+    ours = Codec(registry=SchemaRegistry(registry.url), keys=session_codec().keys)
     record = status()
-    assert ours.decode(default_codec().encode(TOPIC, record)) == record
+    assert ours.decode(session_codec().encode(TOPIC, record)) == record
 
 
 def test_unknown_registry_id_and_unreachable_registry_are_schema_errors(registry) -> None:

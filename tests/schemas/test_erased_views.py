@@ -102,13 +102,14 @@ def test_the_upload_apis_status_view_forgets_an_erased_document(sealed) -> None:
     status = lambda d, stage: {**envelope(d, producer=stage), "stage": stage,  # noqa: E731
                                "status": "done", "detail": None}
     _produce(sealed, "documents.status", [(erased, status(erased, "ocr"))])
-    in_flight = Codec.from_settings(sealed).encode("documents.status", status(erased, "extract"))
+    codec = Codec.from_settings(sealed)  # the API process's one codec
+    in_flight = codec.encode("documents.status", status(erased, "extract"))
     view = StatusView(sealed.topics.name("documents.status"), lambda: Consumer({
         "bootstrap.servers": sealed.kafka.bootstrap, "group.id": f"v-{uuid.uuid4()}",
-        "auto.offset.reset": "earliest", **sealed.kafka.client})).start()
+        "auto.offset.reset": "earliest", **sealed.kafka.client}), decode=codec.decode).start()
     try:
         _wait(lambda: view.get(erased) is not None)
-        document_keys(sealed).destroy(erased)
+        codec.keys.destroy(erased)
         # A later stage written before the erasure, read after it: it no longer opens.
         producer = Producer({"bootstrap.servers": sealed.kafka.bootstrap, **sealed.kafka.client})
         producer.produce(sealed.topics.name("documents.status"), in_flight, erased.encode())

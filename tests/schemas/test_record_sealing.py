@@ -138,10 +138,10 @@ def test_destroying_a_documents_key_erases_its_records_and_only_its(sealed_setti
     codec = Codec.from_settings(sealed_settings)
     erased, kept = _doc(), _doc()
     gone = [codec.encode("ocr.results", ocr_result(erased)), codec.encode("documents.status", _status(erased)),
-            seal(document_keys(sealed_settings), "ocr.results", erased, Codec().encode("ocr.results", ocr_result(erased)))]
+            seal(codec.keys, "ocr.results", erased, Codec().encode("ocr.results", ocr_result(erased)))]
     stays = codec.encode("ocr.results", ocr_result(kept))
     plain = Codec().encode("ocr.results", ocr_result(erased))  # written before sealing was on
-    assert document_keys(sealed_settings).destroy(erased)
+    assert codec.keys.destroy(erased)
     for data in gone:
         with pytest.raises(RecordErased) as caught:
             codec.decode(data)
@@ -253,7 +253,7 @@ def test_doc_ids_a_key_file_cannot_be_named_after_are_sealed_under_a_hash(sealed
     assert key_id(odd).startswith("h-") and key_id("abc-1") == "abc-1"
     data = codec.encode("ocr.results", ocr_result(odd))
     assert codec.decode(data)["doc_id"] == odd
-    document_keys(sealed_settings).destroy(key_id(odd))
+    codec.keys.destroy(key_id(odd))
     with pytest.raises(RecordErased):
         codec.decode(data)
 
@@ -263,32 +263,37 @@ def test_sealed_confluent_framing_still_decodes(sealed_settings) -> None:
         s = sealed_settings.model_copy(update={"kafka": sealed_settings.kafka.model_copy(
             update={"schema_registry_url": server.url})})
         doc = _doc()
+        keys = document_keys(s)  # one key store, as one process holds
         plain = Codec(registry=SchemaRegistry(server.url)).encode("t1.esign.events",
                                                                                           signed_event(doc))
-        data = seal(document_keys(s), "esign.events", doc, plain)
+        data = seal(keys, "esign.events", doc, plain)
         assert data[:2] == SEALED_MAGIC and SIGNER_EMAIL.encode() not in data
-        inner = document_keys(s).decrypt(doc, data[data.index(doc.encode()) + len(doc):],
+        inner = keys.decrypt(doc, data[data.index(doc.encode()) + len(doc):],
                                          aad=b"inkstream-record\x00esign.events\x00" + doc.encode())
         assert inner[:1] == CONFLUENT_MAGIC
-        reader = Codec(registry=SchemaRegistry(server.url), keys=document_keys(s))
+        reader = Codec(registry=SchemaRegistry(server.url), keys=keys)
         assert reader.decode(data, "t1.esign.events")["signer"]["email"] == SIGNER_EMAIL
-        document_keys(s).destroy(doc)
+        keys.destroy(doc)
         with pytest.raises(RecordErased):
             reader.decode(data)
 
 
-def test_module_level_decode_opens_records_of_any_key_store_the_process_holds(sealed_settings) -> None:
-    """The module functions (no settings) read what a settings-built codec of this process
-    sealed, and write a document's records under the key it already has."""
-    from schemas.codec import decode, encode
-
+def test_a_codec_opens_with_its_own_key_store_and_one_without_refuses_sealed_records(sealed_settings) -> None:
+    """No process-wide key store: a codec opens with the keys it was built with, and a
+    destroy through them is seen at once; one without keys says what it lacks."""
+    codec = Codec.from_settings(sealed_settings)
     doc = _doc()
-    data = Codec.from_settings(sealed_settings).encode("ocr.results", ocr_result(doc))
-    assert decode(data)["doc_id"] == doc
-    old = seal(document_keys(sealed_settings), "ocr.results", doc, Codec().encode("ocr.results", ocr_result(doc)))
-    assert decode(old)["pages"][0]["lines"][0]["text"] == TEXT
-    more = encode("documents.status", _status(doc))  # same document: same key, same store
-    document_keys(sealed_settings).destroy(doc)
-    for sealed in (data, more, old):
+    data = codec.encode("ocr.results", ocr_result(doc))
+    old = seal(codec.keys, "ocr.results", doc, Codec().encode("ocr.results", ocr_result(doc)))
+    assert codec.decode(old)["pages"][0]["lines"][0]["text"] == TEXT
+    keyless = Codec(registry=codec.registry)
+    with pytest.raises(SchemaError, match="no key store"):
+        keyless.decode(data)
+    with pytest.raises(SchemaError, match="no key store"):
+        keyless.decode(old)
+    with pytest.raises(ValueError, match="needs a key store"):
+        Codec(seal=True)
+    codec.keys.destroy(doc)
+    for sealed in (data, old):
         with pytest.raises(RecordErased):
-            decode(sealed)
+            codec.decode(sealed)

@@ -18,11 +18,11 @@ def test_every_registered_processor_names_an_importable_factory(name: str) -> No
     assert callable(getattr(importlib.import_module(module), attr)), PROCESSORS[name]
 
 
-def test_load_processor_builds_the_passthrough_example_in_development(base_settings) -> None:
-    proc = load_processor("passthrough", base_settings.model_copy(update={"environment": "development"}))
+def test_load_processor_builds_the_passthrough_example_in_development(base_settings, codec) -> None:
+    proc = load_processor("passthrough", base_settings.model_copy(update={"environment": "development"}), codec)
     assert isinstance(proc, Processor) and proc.inputs == ("documents.ingested",) and proc.transactional
 
 
-def test_unknown_processor_is_a_config_error_listing_the_known_ones(base_settings) -> None:
+def test_unknown_processor_is_a_config_error_listing_the_known_ones(base_settings, codec) -> None:
     with pytest.raises(ConfigError, match="extract-memory"):
-        load_processor("nope", base_settings)
+        load_processor("nope", base_settings, codec)

@@ -8,8 +8,9 @@ from connectors.capture.testing import ListSink
 
 
 @pytest.fixture
-def sink() -> ListSink:
-    return ListSink()
+def sink(codec) -> ListSink:
+    """Records as the tests' codec encodes them (ingest is given ``sink.codec``)."""
+    return ListSink(codec)
 
 
 class MemoryStore:

@@ -19,7 +19,7 @@ from connectors.capture.apikeys_shared import open_key_store
 from connectors.capture.http import create_app
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
-from schemas.codec import decode
+from session_codec import decode
 from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
 
 pytestmark = pytest.mark.stack
@@ -39,7 +39,7 @@ def keys(audited):
 
 
 def _client(settings, memstore, sink, keys) -> TestClient:
-    app = create_app(settings, store=memstore, producer=sink, keys=keys,
+    app = create_app(settings, store=memstore, producer=sink, codec=sink.codec, keys=keys,
                      status=StatusView(settings.topics.name("documents.status")), registry=CollectorRegistry())
     return TestClient(app)
 

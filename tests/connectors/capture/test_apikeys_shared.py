@@ -18,8 +18,9 @@ from connectors.capture.sink import KafkaRecordSink
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
-from schemas.codec import decode
+from session_codec import decode
 from tests.inkstream.admin_audit_kafka import read_admin_actions
+from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
@@ -95,7 +96,7 @@ def test_an_upload_with_a_key_made_on_host_a_is_taken_by_host_b_and_read_back_on
     header = {"X-API-Key": secret}
     apps, closers = [], []
     for s, keys in ((sa, a), (sb, b)):
-        producer, view = KafkaRecordSink.from_settings(s), StatusView.from_settings(s).start()
+        producer, view = KafkaRecordSink.from_settings(s), StatusView.from_settings(s, Codec.from_settings(s)).start()
         closers += [view.stop, producer.close]
         apps.append(TestClient(create_app(s, store=open_store(s), producer=producer, keys=keys, status=view,
                                           registry=CollectorRegistry())))

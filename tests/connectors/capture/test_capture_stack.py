@@ -27,7 +27,8 @@ from connectors.capture.smtp import CaptureHandler, start_smtp
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import ObjectRef, open_store
-from schemas.codec import decode
+from session_codec import decode
+from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
@@ -74,10 +75,10 @@ def assert_stored(store, record, data: bytes) -> None:
     assert store.get(ObjectRef.from_record(record["original"])) == data
 
 
-def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack):
+def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack, codec):
     settings, store, producer = stack
     data = make_pdf(f"Mailed {uuid.uuid4()}")
-    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings)
+    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings, codec=codec)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -99,10 +100,10 @@ def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack):
     assert_stored(store, record, data)
 
 
-def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, tmp_path):
+def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, codec, tmp_path):
     settings, store, producer = stack
     data = make_pdf(f"Dropped {uuid.uuid4()}")
-    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings)
+    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings, codec=codec)
     folder = HotFolder(tmp_path / "scans", ingest_one, stable_s=0.3)
     stop = threading.Event()
     runner = threading.Thread(target=folder.run, args=(stop, 0.1))
@@ -126,7 +127,7 @@ def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, tmp_path):
 def api(stack):
     settings, store, producer = stack
     keys = open_key_store(settings)
-    status = StatusView.from_settings(settings).start()
+    status = StatusView.from_settings(settings, Codec.from_settings(settings)).start()
     app = create_app(settings, store=store, producer=producer, keys=keys, status=status,
                      registry=CollectorRegistry())
     with TestClient(app) as client:
@@ -159,8 +160,8 @@ def test_status_is_materialised_from_the_compacted_topic(stack, api):
     doc_id = api.post("/v1/documents", headers=api.key,
                       files={"file": ("s.pdf", make_pdf(f"Status {uuid.uuid4()}"), "application/pdf")}).json()["doc_id"]
     # A later stage written by another process (the OCR pool) reaches the API through Kafka.
-    from schemas.codec import encode
     from schemas.records import envelope
+    from session_codec import encode
 
     topic = settings.topics.name("documents.status")
     producer.send(topic, doc_id, encode(topic, {**envelope(doc_id, producer="ocr"), "stage": "ocr",

@@ -76,7 +76,7 @@ def settings():
 @pytest.mark.parametrize("source", ["folder", "ftp", "email", "cli"])
 def test_every_source_ingests_an_xml_invoice_with_its_content_type(source, memstore, sink, settings):
     result = ingest(CapturedDocument(source=source, filename="invoice.xml", data=CII),
-                    store=memstore, producer=sink, settings=settings)
+                    store=memstore, producer=sink, codec=sink.codec, settings=settings)
     [record] = sink.decoded("documents.ingested")
     assert record["doc_id"] == result.doc_id and record["original"]["content_type"] == "application/xml"
 
@@ -93,7 +93,7 @@ def test_the_http_upload_accepts_an_xml_invoice_and_refuses_other_xml(memstore, 
     s = s.model_copy(update={"topics": s.topics.model_copy(update={"prefix": "unit."})})
     keys = open_key_store(s)
     headers = {"X-API-Key": keys.create("erp")[1]}
-    app = create_app(s, store=memstore, producer=sink, keys=keys, status=StatusView("unit.documents.status"),
+    app = create_app(s, store=memstore, producer=sink, codec=sink.codec, keys=keys, status=StatusView("unit.documents.status"),
                      registry=CollectorRegistry())
     with TestClient(app) as api:
         ok = api.post("/v1/documents", headers=headers, files={"file": ("r.xml", UBL, "application/xml")})

@@ -30,7 +30,7 @@ def clock():
 @pytest.fixture
 def folder(tmp_path, memstore, sink, clock):
     settings = load_settings(data_dir=tmp_path / "data")
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     return HotFolder(tmp_path / "inbox", ingest_one, stable_s=2.0, clock=clock)
 
 

@@ -30,7 +30,7 @@ def eventually(path, timeout: float = 10.0) -> bool:
 @pytest.fixture
 def ftp(tmp_path, memstore, sink):
     settings = load_settings(data_dir=tmp_path)
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     server = build_ftp_server(tmp_path / "ftp", ingest_one, host="127.0.0.1", port=0,
                               user="scanner", password="s3cret")
     thread = threading.Thread(target=server.serve_forever, kwargs={"handle_exit": False}, daemon=True)

@@ -32,7 +32,7 @@ def certs(tmp_path_factory):
 
 def _server(tmp_path, memstore, sink, capture: dict):
     settings = load_settings(data_dir=tmp_path, capture=capture)
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     server = build_ftp_server(tmp_path / "ftp", ingest_one, host="127.0.0.1", port=0, user="scanner",
                               password="s3cret", tls=capture_tls(settings))
     threading.Thread(target=server.serve_forever, kwargs={"handle_exit": False}, daemon=True).start()

@@ -33,7 +33,7 @@ def keys(settings):
 @pytest.fixture
 def api(settings, memstore, sink, keys):
     status = StatusView("unit.documents.status")
-    app = create_app(settings, store=memstore, producer=sink, keys=keys, status=status,
+    app = create_app(settings, store=memstore, producer=sink, codec=sink.codec, keys=keys, status=status,
                      registry=CollectorRegistry())
     with TestClient(app) as client:
         client.status_view = status
@@ -180,7 +180,7 @@ def test_an_unreachable_store_is_a_503_with_retry_after(settings, sink, keys):
         def put_if_absent(self, *a, **kw):
             raise ObjectStoreError("put originals/..: connection refused")
 
-    app = create_app(settings, store=DownStore(), producer=sink, keys=keys,
+    app = create_app(settings, store=DownStore(), producer=sink, codec=sink.codec, keys=keys,
                      status=StatusView("unit.documents.status"), registry=CollectorRegistry())
     with TestClient(app) as client:
         resp = upload(client, {"X-API-Key": keys.create("s")[1]}, make_pdf("Down"))

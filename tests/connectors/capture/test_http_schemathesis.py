@@ -16,7 +16,7 @@ from tests.connectors.openapi_fuzz import fuzz_every_operation
 def test_no_generated_request_to_the_upload_api_gets_a_5xx_or_a_stack_trace(tmp_path, memstore, sink):
     s = load_settings(data_dir=tmp_path, topics={"prefix": "unit."}, capture={"max_bytes": 200_000})
     keys = open_key_store(s)
-    app = create_app(s, store=memstore, producer=sink, keys=keys, status=StatusView("unit.documents.status"),
+    app = create_app(s, store=memstore, producer=sink, codec=sink.codec, keys=keys, status=StatusView("unit.documents.status"),
                      registry=CollectorRegistry())
     key = keys.create("fuzz", scopes=("ingest", "read"))[1]
     seen = fuzz_every_operation(schemathesis.openapi.from_asgi("/openapi.json", app), ({"X-API-Key": key}, {}))

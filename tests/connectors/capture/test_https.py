@@ -34,7 +34,7 @@ def https_api(tmp_path, certs, memstore, sink):
     settings = load_settings(data_dir=tmp_path, topics={"prefix": "unit."},
                              http={"tls_cert": cert, "tls_key": key, "require_tls": True})
     keys = open_key_store(settings)
-    app = create_app(settings, store=memstore, producer=sink, keys=keys,
+    app = create_app(settings, store=memstore, producer=sink, codec=sink.codec, keys=keys,
                      status=StatusView("unit.documents.status"), registry=CollectorRegistry())
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

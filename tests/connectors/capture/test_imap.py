@@ -94,7 +94,7 @@ def mail(n: int) -> bytes:
 @pytest.fixture
 def poller_for(imap_server, memstore, sink, tmp_path):
     settings = load_settings(data_dir=tmp_path)
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
 
     def connect():
         conn = imaplib.IMAP4("127.0.0.1", imap_server.server_address[1])

@@ -27,7 +27,7 @@ def test_a_new_document_is_stored_content_addressed_and_announced_once(memstore,
     sha = hashlib.sha256(data).hexdigest()
     doc = CapturedDocument(source="http", filename="acme.pdf", data=data, crm_ref="006XYZ",
                            metadata={"batch": "7"}, source_ref="key:ab12")
-    result = ingest(doc, store=memstore, producer=sink, settings=settings)
+    result = ingest(doc, store=memstore, producer=sink, codec=sink.codec, settings=settings)
 
     assert (result.sha256, result.duplicate, result.duplicate_of) == (sha, False, None)
     assert list(memstore.versions) == [f"originals/{sha[:2]}/{sha}"] == [original_key(sha)]
@@ -47,11 +47,11 @@ def test_a_new_document_is_stored_content_addressed_and_announced_once(memstore,
 def test_the_same_bytes_twice_are_a_duplicate_pointing_at_the_first_document(memstore, sink, settings):
     data = make_pdf("Same")
     first = ingest(CapturedDocument(source="cli", filename="a.pdf", data=data),
-                   store=memstore, producer=sink, settings=settings)
+                   store=memstore, producer=sink, codec=sink.codec, settings=settings)
     second = ingest(CapturedDocument(source="email", filename="b.pdf", data=data),
-                    store=memstore, producer=sink, settings=settings)
+                    store=memstore, producer=sink, codec=sink.codec, settings=settings)
     third = ingest(CapturedDocument(source="folder", filename="c.pdf", data=data),
-                   store=memstore, producer=sink, settings=settings)
+                   store=memstore, producer=sink, codec=sink.codec, settings=settings)
 
     assert len(memstore.versions[original_key(first.sha256)]) == 1  # no second copy
     assert second.duplicate and second.duplicate_of == first.doc_id and second.doc_id != first.doc_id
@@ -64,7 +64,7 @@ def test_the_same_bytes_twice_are_a_duplicate_pointing_at_the_first_document(mem
 
 def test_high_priority_documents_travel_their_own_lane(memstore, sink, settings):
     doc = CapturedDocument(source="http", filename="urgent.pdf", data=make_pdf("Urgent"), priority="high")
-    result = ingest(doc, store=memstore, producer=sink, settings=settings)
+    result = ingest(doc, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     assert result.topic == "unit.documents.ingested.priority"
     assert sink.records[0][0] == "unit.documents.ingested.priority"
     assert sink.decoded("documents.ingested.priority")[0]["priority"] == "high"
@@ -73,7 +73,7 @@ def test_high_priority_documents_travel_their_own_lane(memstore, sink, settings)
 def test_an_emailed_document_keeps_sender_subject_and_message_id(memstore, sink, settings):
     origin = EmailOrigin(sender="mfp@acme.test", subject="Scan 12", message_id="<m1@acme.test>")
     ingest(CapturedDocument(source="email", filename="scan.pdf", data=make_pdf("Mail"), email=origin),
-           store=memstore, producer=sink, settings=settings)
+           store=memstore, producer=sink, codec=sink.codec, settings=settings)
     assert sink.decoded("documents.ingested")[0]["email"] == origin.to_record()
 
 
@@ -81,7 +81,7 @@ def test_a_file_on_disk_is_hashed_and_stored_from_the_file(tmp_path: Path, memst
     path = tmp_path / "big.pdf"
     path.write_bytes(make_pdf("Disk", pages=20))
     result = ingest(CapturedDocument(source="cli", filename=path.name, path=path),
-                    store=memstore, producer=sink, settings=settings)
+                    store=memstore, producer=sink, codec=sink.codec, settings=settings)
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert memstore.versions[original_key(result.sha256)][0][0] == path.read_bytes()
 
@@ -91,7 +91,7 @@ def test_a_refused_file_stores_nothing_produces_nothing_and_is_counted(memstore,
     metrics = IngestMetrics.create(registry)
     with pytest.raises(CaptureError) as err:
         ingest(CapturedDocument(source="http", filename="x.pdf", data=b"not a pdf at all"),
-               store=memstore, producer=sink, settings=settings, metrics=metrics)
+               store=memstore, producer=sink, codec=sink.codec, settings=settings, metrics=metrics)
     assert err.value.reason == "type_mismatch"
     assert memstore.versions == {} and sink.records == []
     assert registry.get_sample_value("inkstream_ingest_documents_total",
@@ -106,7 +106,7 @@ def test_metrics_count_ingested_duplicates_and_bytes_by_source(memstore, sink, s
     data = make_pdf("Metrics")
     for _ in range(2):
         ingest(CapturedDocument(source="cli", filename="m.pdf", data=data),
-               store=memstore, producer=sink, settings=settings, metrics=metrics)
+               store=memstore, producer=sink, codec=sink.codec, settings=settings, metrics=metrics)
     get = registry.get_sample_value
     assert get("inkstream_ingest_documents_total", {"source": "cli", "outcome": "ingested"}) == 1
     assert get("inkstream_ingest_documents_total", {"source": "cli", "outcome": "duplicate"}) == 1
@@ -124,12 +124,12 @@ def test_a_kafka_delivery_failure_is_raised_and_the_stored_object_undone(memstor
     data = make_pdf("F")
     with pytest.raises(ConnectorError, match="broker gone"):
         ingest(CapturedDocument(source="cli", filename="f.pdf", data=data),
-               store=memstore, producer=FailingSink(), settings=settings)
+               store=memstore, producer=FailingSink(), settings=settings, codec=sink.codec)
     # The object it had stored is removed again, so the sender's retry is not a
     # "duplicate" of a document that no record announced.
     assert memstore.versions == {}
     retry = ingest(CapturedDocument(source="cli", filename="f.pdf", data=data),
-                   store=memstore, producer=sink, settings=settings)
+                   store=memstore, producer=sink, codec=sink.codec, settings=settings)
     assert retry.duplicate is False and sink.decoded("documents.ingested")[0]["duplicate_of"] is None
 
 

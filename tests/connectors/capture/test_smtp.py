@@ -25,7 +25,7 @@ def free_port() -> int:
 @pytest.fixture
 def smtp(memstore, sink, tmp_path):
     settings = load_settings(data_dir=tmp_path)
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     port = free_port()
     controller = start_smtp(CaptureHandler(ingest_one, inline_min_bytes=2000), host="127.0.0.1",
                             port=port, max_bytes=300_000)

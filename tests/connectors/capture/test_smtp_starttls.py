@@ -27,7 +27,7 @@ def certs(tmp_path_factory):
 
 def _listener(tmp_path, memstore, sink, capture: dict):
     settings = load_settings(data_dir=tmp_path, capture=capture)
-    ingest_one = functools.partial(ingest, store=memstore, producer=sink, settings=settings)
+    ingest_one = functools.partial(ingest, store=memstore, producer=sink, codec=sink.codec, settings=settings)
     port = free_port()
     controller = start_smtp(CaptureHandler(ingest_one, inline_min_bytes=2000), host="127.0.0.1", port=port,
                             max_bytes=300_000, tls=capture_tls(settings))

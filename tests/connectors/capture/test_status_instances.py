@@ -18,8 +18,9 @@ from connectors.capture.sink import KafkaRecordSink
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
-from schemas.codec import encode
 from schemas.records import envelope
+from session_codec import encode
+from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
@@ -37,7 +38,7 @@ def two_apis(settings, tmp_path, kafka_topics):
     made, clients = [], []
     for host in ("a", "b"):
         s = base.model_copy(update={"data_dir": tmp_path / f"host-{host}"})
-        producer, view = KafkaRecordSink.from_settings(s), StatusView.from_settings(s).start()
+        producer, view = KafkaRecordSink.from_settings(s), StatusView.from_settings(s, Codec.from_settings(s)).start()
         made.append((producer, view))
         clients.append(TestClient(create_app(s, store=open_store(s), producer=producer, keys=keys, status=view,
                                              registry=CollectorRegistry())))

@@ -20,6 +20,7 @@ from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
 from schemas.sealing import document_keys
+from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
@@ -97,7 +98,7 @@ def _assert_scoped(api, keys, a_docs: list[str], b_docs: list[str]) -> None:
 
 
 def test_a_read_key_sees_its_own_sources_documents_and_another_sources_are_the_unknown_id_404(stack, keys):
-    view = StatusView.from_settings(stack[0]).start()
+    view = StatusView.from_settings(stack[0], Codec.from_settings(stack[0])).start()
     try:
         with _api(stack, view) as api:
             a_docs = [_upload(api, keys["a"]), _upload(api, keys["a"], "high")]
@@ -116,7 +117,7 @@ def test_a_status_view_rebuilt_from_the_topics_enforces_the_same_scoping(stack, 
         b_docs = [_upload(api, keys["b"], "high")]
 
     # A new process's view: all it knows comes from reading the three topics from offset 0.
-    rebuilt = StatusView.from_settings(settings).start()
+    rebuilt = StatusView.from_settings(settings, Codec.from_settings(settings)).start()
     try:
         _wait(lambda: all(rebuilt.get(d) and rebuilt.owner(d) for d in a_docs + b_docs))
         assert {rebuilt.owner(d)[1].split("/")[0] for d in a_docs} == {"crm-a"}
@@ -134,10 +135,10 @@ def test_documents_of_other_capture_sources_or_erased_ones_are_admin_only(stack,
     # A hot-folder document whose source_ref happens to look like crm-a's: not crm-a's upload.
     folder = ingest(CapturedDocument(source="folder", filename="f.pdf", data=make_pdf(f"F {uuid.uuid4()}"),
                                      source_ref="crm-a/dropped"), store=store, producer=producer,
-                    settings=settings).doc_id
+                    settings=settings, codec=Codec.from_settings(settings)).doc_id
     document_keys(settings).destroy(erased)
 
-    rebuilt = StatusView.from_settings(settings).start()
+    rebuilt = StatusView.from_settings(settings, Codec.from_settings(settings)).start()
     try:
         _wait(lambda: rebuilt.owner(folder) is not None and rebuilt.owner(kept) is not None)
         assert rebuilt.owner(erased) is None  # its ingested record no longer opens: forgotten
@@ -154,7 +155,7 @@ def test_the_view_keeps_only_the_owner_strings_not_the_ingested_records(stack, k
     settings, *_ = stack
     with _api(stack, StatusView(settings.topics.name("documents.status"))) as api:
         doc_id = _upload(api, keys["a"])
-    rebuilt = StatusView.from_settings(settings).start()
+    rebuilt = StatusView.from_settings(settings, Codec.from_settings(settings)).start()
     try:
         _wait(lambda: rebuilt.owner(doc_id) is not None)
         owner = rebuilt.owner(doc_id)

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from connectors.esign.gateway import create_app
 from connectors.esign.state import EnvelopeBook
 from inkstream.errors import ConnectorError
-from schemas.codec import decode, encode
+from session_codec import decode, encode
 
 NOW = 1_764_000_000.0  # 2025-11-24T16:00:00Z
 KEYS = {

@@ -17,6 +17,7 @@ from connectors.esign.gateway import create_app
 from connectors.esign.publisher import KafkaPublisher
 from connectors.esign.simulate import build_request
 from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader, initial_state
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -53,10 +54,10 @@ def instances(settings, kafka_topics):
 
     def start() -> Instance:
         book = EnvelopeBook()
-        reader = KafkaEnvelopeReader(settings, book)
+        reader = KafkaEnvelopeReader(settings, book, codec=session_codec())
         reader.catch_up()
         inst = Instance(None, book, reader,  # type: ignore[arg-type]
-                        KafkaPublisher(settings, transactional_id=f"test-webhooks-{uuid.uuid4().hex}"))
+                        KafkaPublisher(settings, codec=session_codec(), transactional_id=f"test-webhooks-{uuid.uuid4().hex}"))
         inst.client = TestClient(create_app(settings, publisher=inst.publisher, book=book, refresh=inst.refresh,
                                             clock=lambda: NOW))
         made.append(inst)
@@ -69,7 +70,7 @@ def instances(settings, kafka_topics):
 
 def _dispatch(settings, envelope_id: str, doc_id: str) -> None:
     """The dispatcher (a third process) records the envelope, as it does on creating it."""
-    pub = KafkaPublisher(settings, transactional_id=f"test-dispatch-{uuid.uuid4().hex}")
+    pub = KafkaPublisher(settings, codec=session_codec(), transactional_id=f"test-dispatch-{uuid.uuid4().hex}")
     pub.publish([("esign.envelopes", envelope_id, initial_state(doc_id=doc_id, provider="docusign",
                                                                 envelope_id=envelope_id, trace=f"trace-{doc_id}"))])
     pub.close()

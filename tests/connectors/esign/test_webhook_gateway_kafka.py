@@ -13,7 +13,8 @@ from connectors.esign.gateway import create_app
 from connectors.esign.publisher import KafkaPublisher
 from connectors.esign.simulate import build_request
 from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader, initial_state
-from schemas.codec import decode
+from session_codec import decode
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -53,9 +54,9 @@ def kafka_settings(settings):
 
 def _gateway(settings):
     book = EnvelopeBook()
-    reader = KafkaEnvelopeReader(settings, book)
+    reader = KafkaEnvelopeReader(settings, book, codec=session_codec())
     reader.catch_up()
-    publisher = KafkaPublisher(settings, transactional_id=f"test-webhooks-{uuid.uuid4().hex}")
+    publisher = KafkaPublisher(settings, codec=session_codec(), transactional_id=f"test-webhooks-{uuid.uuid4().hex}")
     app = create_app(settings, publisher=publisher, book=book, refresh=reader.catch_up, clock=lambda: NOW)
     return TestClient(app), book, reader, publisher
 
@@ -85,7 +86,7 @@ def test_events_survive_a_restart_and_a_replay_is_still_ignored(kafka_settings):
 def test_an_envelope_created_after_start_is_found_by_catching_up(kafka_settings):
     client, book, reader, publisher = _gateway(kafka_settings)
     # The dispatcher (another process) records a new envelope after the gateway started.
-    other = KafkaPublisher(kafka_settings, transactional_id=f"test-dispatch-{uuid.uuid4().hex}")
+    other = KafkaPublisher(kafka_settings, codec=session_codec(), transactional_id=f"test-dispatch-{uuid.uuid4().hex}")
     other.publish([("esign.envelopes", "env-k2", initial_state(doc_id="doc-k2", provider="acrobat_sign",
                                                                envelope_id="env-k2", trace="trace-k2"))])
     req = build_request("acrobat_sign", "signed", envelope_id="env-k2", doc_id=None, key=KEYS["acrobat_sign"], at=NOW)

@@ -21,7 +21,7 @@ from connectors.webhooks_out import EVENT_TYPES
 from streams.webhooks.deliver import deliverer
 from streams.webhooks.fanout import INPUTS, Owners, fanout
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
-from schemas.codec import default_codec
+from session_codec import session_codec
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
 
@@ -171,7 +171,7 @@ def test_every_event_is_delivered_signed_and_verified_by_the_official_library(ws
         jobs = run_processor(Processor(name="webhooks.fanout", inputs=INPUTS, handle=fanout(subs, owners)),
                              _pipeline("d-1", "crm-a")).on("webhooks.deliveries")
         with httpx.Client() as client:
-            handle = deliverer(subs, client, wsettings.webhooks_out, default_codec())
+            handle = deliverer(subs, client, wsettings.webhooks_out, session_codec())
             run = run_processor(Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), handle=handle,
                                           sink=True, max_attempts=1), [("webhooks.deliveries", j) for j in jobs])
         assert receiver.refused == []
@@ -183,7 +183,7 @@ def test_every_event_is_delivered_signed_and_verified_by_the_official_library(ws
         holder["secret"] = subs.create("x", receiver.url, ["document.read"], all_documents=False).secret
         with httpx.Client() as client:
             run_processor(Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), sink=True,
-                                    handle=deliverer(subs, client, wsettings.webhooks_out, default_codec())),
+                                    handle=deliverer(subs, client, wsettings.webhooks_out, session_codec())),
                           [("webhooks.deliveries", jobs[0])])
         assert len(receiver.refused) == 1
     finally:
@@ -203,7 +203,7 @@ def test_failures_are_requeued_with_backoff_then_dead_lettered(wsettings):
         job = {k: job[k] for k in ("event_id", "doc_id", "occurred_at", "producer", "trace", "webhook_id",
                                    "subscription_id", "event_type", "payload", "attempt", "not_before")}
         with httpx.Client() as client:
-            handle = deliverer(subs, client, wsettings.webhooks_out, default_codec(), now=lambda: clock[0])
+            handle = deliverer(subs, client, wsettings.webhooks_out, session_codec(), now=lambda: clock[0])
             proc = Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), handle=handle, sink=True)
             first = run_processor(proc, [("webhooks.deliveries", job)])
             [retry] = first.on("webhooks.deliveries")
@@ -219,7 +219,7 @@ def test_failures_are_requeued_with_backoff_then_dead_lettered(wsettings):
         assert last.on("webhooks.deliveries") == []
         [dead] = last.on("webhooks.deliveries.dlq")
         assert dead["attempts"] == 3 and "HTTP 503" in dead["error"]
-        assert default_codec().decode(dead["value"], "webhooks.deliveries")["webhook_id"] == "msg_x"
+        assert session_codec().decode(dead["value"], "webhooks.deliveries")["webhook_id"] == "msg_x"
         assert [e["outcome"] for e in last.on("webhooks.log")] == ["dead"]
         assert receiver.verified == []
     finally:
@@ -238,11 +238,11 @@ def test_a_job_before_its_time_pauses_and_a_deleted_subscription_drops_it(wsetti
     from streams.runtime.execute import Incoming as Msg
     from streams.runtime.execute import Runner
 
-    handle = deliverer(subs, client, wsettings.webhooks_out, default_codec(), now=lambda: 1_000_000.0)
+    handle = deliverer(subs, client, wsettings.webhooks_out, session_codec(), now=lambda: 1_000_000.0)
     proc = Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), handle=handle, sink=True)
-    runner = Runner(proc, default_codec(), topic_name=lambda t: t)   # one call, to see the pause itself
+    runner = Runner(proc, session_codec(), topic_name=lambda t: t)   # one call, to see the pause itself
     outcome = runner.execute(Msg(topic="webhooks.deliveries", logical_topic="webhooks.deliveries", partition=0,
-                                 offset=0, key=b"d-7", value=default_codec().encode("webhooks.deliveries", job)))
+                                 offset=0, key=b"d-7", value=session_codec().encode("webhooks.deliveries", job)))
     assert outcome.kind == "backpressure" and 0 < outcome.retry_after <= 30 and sent == []
     subs.delete("crm-a", sub.id)
     run = run_processor(proc, [("webhooks.deliveries", job)])
@@ -260,7 +260,7 @@ def test_a_receiver_that_now_resolves_to_a_private_address_is_not_called(wsettin
     sent = []
     client = httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200)))
     proc = Processor(name="webhooks.deliver", inputs=("webhooks.deliveries",), sink=True,
-                     handle=deliverer(subs, client, strict, default_codec()))
+                     handle=deliverer(subs, client, strict, session_codec()))
     run = run_processor(proc, [("webhooks.deliveries", job)])
     [entry] = run.on("webhooks.log")
     assert sent == [] and entry["outcome"] == "retry" and "private" in entry["error"]

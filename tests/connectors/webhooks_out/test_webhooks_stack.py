@@ -17,10 +17,11 @@ from streams.webhooks.fanout import factory as fanout_factory
 from ops.stack.process import wait_until as process_wait
 from connectors.webhooks_out.subscriptions import Subscriptions, subscriptions_path
 from tests.connectors.webhooks_out.test_webhooks_out import Receiver, _pipeline
+from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
-TOPICS = ["documents.ingested", "ocr.results", "fields.validated", "esign.events", "documents.status",
+TOPICS = ["documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated", "esign.events", "documents.status",
           "webhooks.deliveries", "webhooks.log", "webhooks.deliveries.dlq"]
 
 
@@ -67,7 +68,8 @@ def _read(settings, topic, timeout=10.0):
 def _workers(settings, procs):
     from streams.runtime.loop import Worker
 
-    workers = [Worker(p, settings) for p in procs]
+    codec = Codec.from_settings(settings)  # one per process, as a worker builds it
+    workers = [Worker(p, settings, codec=codec) for p in procs]
     threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
     for t in threads:
         t.start()
@@ -81,7 +83,7 @@ def test_a_subscriber_gets_every_event_signed_once_with_a_retry_through_the_topi
     sub = subs.create("crm-a", receiver.url, list(EVENT_TYPES), all_documents=False)
     holder["secret"] = sub.secret
     doc = f"wh-{uuid.uuid4().hex[:8]}"
-    workers, threads = _workers(wstack, [fanout_factory(wstack), deliver_factory(wstack)])
+    workers, threads = _workers(wstack, [fanout_factory(wstack), deliver_factory(wstack, codec=Codec.from_settings(wstack))])
     try:
         mine, other = _pipeline(doc, "crm-a"), _pipeline(f"{doc}-other", "crm-b")
         # As in the pipeline, a document's ingested record comes before its later events

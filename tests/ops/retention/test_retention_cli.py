@@ -11,7 +11,7 @@ from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_act
 from typer.testing import CliRunner
 
 from app.commands import retention as commands
-from schemas.codec import decode
+from session_codec import decode
 
 pytestmark = pytest.mark.stack
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from inkstream.admin_audit import record_admin_action
-from schemas.codec import default_codec
+from session_codec import session_codec
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
@@ -21,7 +21,7 @@ def test_admin_actions_are_stored_and_chained(store, settings):
                         detail={"scopes": "admin"})
     record_admin_action(settings, actor="apikey:k_abc", action="apikey.revoke", target="k_old")
     raw = read_admin_actions(settings)
-    sink = AuditSink(lambda: store, decode=default_codec().decode)
+    sink = AuditSink(lambda: store, decode=session_codec().decode)
     proc = Processor(name="audit", inputs=("admin.actions",), batch_sink=sink)
     assert run_processor(proc, [("admin.actions", value, key.decode()) for key, value in raw]).dead == []
     assert store.query("SELECT actor, action, target, detail FROM admin_actions FINAL ORDER BY action")[1] == [

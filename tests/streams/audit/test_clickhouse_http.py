@@ -138,8 +138,8 @@ def test_inkstream_analyst_add_is_audited_and_its_secret_works(store, audit_sett
     from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
     from typer.testing import CliRunner
 
-    from schemas.codec import decode
     from app.commands.analysts import register
+    from session_codec import decode
 
     create_admin_topic(audit_settings)
     env = {"INKSTREAM_DATA_DIR": str(audit_settings.data_dir), "INKSTREAM_TOPICS__PREFIX": audit_settings.topics.prefix,

@@ -9,7 +9,6 @@ import json
 import audit_samples as s
 import pytest
 
-from schemas.codec import default_codec
 from streams.audit.chain import ERASED_PAYLOAD
 from streams.audit.query import _Direct
 from streams.audit.sink import AuditSink
@@ -17,12 +16,13 @@ from streams.audit.verify import verify
 from schemas.records import envelope
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
+from session_codec import session_codec
 
 PERSONAL = ("Ada Lovelace", "ada@example.com", "203.0.113.7")
 
 
 def _run(store, records, batch: int = 100) -> None:
-    sink = AuditSink(lambda: store, decode=default_codec().decode)
+    sink = AuditSink(lambda: store, decode=session_codec().decode)
     run = run_processor(Processor(name="audit", inputs=("x",), batch_sink=sink, batch_max_records=batch), records)
     assert run.dead == []
 
@@ -193,7 +193,7 @@ def test_a_record_the_runtime_could_not_open_is_chained_with_the_marker(store, r
     from types import SimpleNamespace
 
     _run(store, _pipeline("d1"))
-    sink = AuditSink(lambda: store, decode=default_codec().decode)
+    sink = AuditSink(lambda: store, decode=session_codec().decode)
     at = SimpleNamespace(topic="fields.validated", partition=3, offset=41, timestamp_ms=1_767_225_600_000)
     sink.erased("d1", at)
     sink.flush()

@@ -52,9 +52,9 @@ def _records() -> list[tuple[str, dict]]:
 
 @pytest.fixture
 def grafana(store, audit_settings):
-    from schemas.codec import default_codec
+    from session_codec import session_codec
 
-    codec = default_codec()
+    codec = session_codec()
     run_processor(Processor(name="audit", inputs=("x",), batch_sink=AuditSink(lambda: store, decode=codec.decode)),
                   _records())
     settings = audit_settings.model_copy(update={"audit": audit_settings.audit.model_copy(update={"query_port": 0})})

@@ -19,6 +19,7 @@ from streams.audit.query import QueryClient, QueryServer, discovery_file, open_r
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
+from schemas.codec import Codec
 
 
 @pytest.fixture
@@ -129,4 +130,4 @@ def test_a_sink_whose_query_port_is_taken_says_which_setting_to_change(store, qu
         port = taken.getsockname()[1]
         busy = query_settings.model_copy(update={"audit": query_settings.audit.model_copy(update={"query_port": port})})
         with pytest.raises(ConfigError, match="INKSTREAM_AUDIT__QUERY_PORT"):
-            factory(busy)
+            factory(busy, codec=Codec())

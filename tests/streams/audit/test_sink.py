@@ -5,15 +5,15 @@ from __future__ import annotations
 import audit_samples as s
 import pytest
 
-from schemas.codec import default_codec
 from streams.audit.chain import GENESIS, check_chain
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
+from session_codec import session_codec
 
 
 def _proc(store, batch: int = 100, **kw) -> tuple[Processor, AuditSink]:
-    sink = AuditSink(lambda: store, decode=default_codec().decode, **kw)
+    sink = AuditSink(lambda: store, decode=session_codec().decode, **kw)
     return Processor(name="audit", inputs=("documents.ingested",), batch_sink=sink, batch_max_records=batch), sink
 
 
@@ -75,7 +75,7 @@ def test_analytics_rows_land_in_their_tables(store):
                ("esign.events", s.esign("d9", "completed", signed=s.obj("signed/d9/x.pdf", b"signed"))),
                ("crm.commands", s.command("d9")), ("documents.status", s.status("d9", "ocr")),
                ("crm.dryrun", s.dryrun("d9")), ("webhooks.rejected", s.rejected("dropbox_sign", "stale_timestamp")),
-               ("crm.commands.dlq", s.dead("t.crm.commands", default_codec().encode("crm.commands", dead_cmd),
+               ("crm.commands.dlq", s.dead("t.crm.commands", session_codec().encode("crm.commands", dead_cmd),
                                            key=b"d9", error="400 INVALID_FIELD"))]
     proc, _ = _proc(store, prefix="t.")
     assert run_processor(proc, records).dead == []

@@ -13,6 +13,7 @@ import httpx
 from inkstream.settings import load_settings
 from streams.audit import processor
 from streams.audit.query import discovery_file, running_endpoint
+from schemas.codec import Codec
 
 
 def _free_port() -> int:
@@ -26,10 +27,12 @@ def test_the_sink_started_again_in_its_process_takes_its_fixed_query_port_back(c
     port = _free_port()
     settings = load_settings(data_dir=chdb_dir, environment="development", audit={"query_port": port},
                              registry={"enabled": False})
+    started = []
     try:
-        processor.factory(settings)
+        started.append(processor.factory(settings, codec=Codec()))
         first = json.loads(discovery_file(settings).read_text())["token"]
-        processor.factory(settings)  # what run_workers does after a fatal Kafka error
+        started[0].close()  # what its worker does when it stops (serve's finally), a fatal Kafka error too
+        started.append(processor.factory(settings, codec=Codec()))  # what run_workers does next
         info = json.loads(discovery_file(settings).read_text())
         assert info["port"] == port and info["pid"] == os.getpid() and info["token"] != first
         endpoint = running_endpoint(settings)
@@ -37,5 +40,4 @@ def test_the_sink_started_again_in_its_process_takes_its_fixed_query_port_back(c
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["pid"] == os.getpid()
         assert [list(row) for row in endpoint.query("SELECT 1")[1]] == [[1]]
     finally:
-        while processor._endpoints:
-            processor._endpoints.pop().stop()
+        started[-1].close()

@@ -9,10 +9,10 @@ from decimal import Decimal
 import audit_samples as s
 import pytest
 
-from schemas.codec import default_codec
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
+from session_codec import session_codec
 
 D = s.DAY_MS
 JAN, FEB = s.T0, s.T0 + 31 * D
@@ -45,7 +45,7 @@ def _records() -> list[tuple[str, dict]]:
 @pytest.fixture
 def loaded(store):
     records = _records()
-    codec = default_codec()
+    codec = session_codec()
     failed_cmd = codec.encode("crm.commands", s.command("c1", target="hubspot"))
     records += [
         ("crm.commands", s.command("c1")),

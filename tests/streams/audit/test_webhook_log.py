@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import audit_samples as s
 
-from schemas.codec import default_codec
 from streams.audit.sink import AuditSink
 from streams.runtime import Processor
 from streams.runtime.testing import run_processor
+from session_codec import session_codec
 
 
 def _log(doc_id: str, attempt: int, outcome: str, status: int | None) -> dict:
@@ -21,7 +21,7 @@ def _log(doc_id: str, attempt: int, outcome: str, status: int | None) -> dict:
 
 def test_each_attempt_is_a_row_of_webhook_deliveries(store):
     records = [("webhooks.log", _log("d1", 1, "retry", 503)), ("webhooks.log", _log("d1", 2, "delivered", 204))]
-    codec = default_codec()
+    codec = session_codec()
     sink = AuditSink(lambda: store, decode=codec.decode)
     run_processor(Processor(name="audit", inputs=("x",), batch_sink=sink), records)
     run_processor(Processor(name="audit", inputs=("x",), batch_sink=AuditSink(lambda: store, decode=codec.decode)),

@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from fakes.crm_records import validated_contract
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -29,7 +30,7 @@ def stack_settings(settings, kafka_topics):
 
 def _produce(settings, topic, records):
     from confluent_kafka import Producer
-    from schemas.codec import encode
+    from session_codec import encode
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
     for r in records:
         producer.produce(settings.topics.name(topic), encode(topic, r), r["doc_id"].encode())
@@ -38,7 +39,7 @@ def _produce(settings, topic, records):
 
 def _read(settings, topic, expect, timeout=60.0):
     from confluent_kafka import Consumer
-    from schemas.codec import decode
+    from session_codec import decode
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"r-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
                          "enable.auto.commit": False, **settings.kafka.client})
@@ -54,7 +55,7 @@ def _read(settings, topic, expect, timeout=60.0):
 
 def _run_until(proc, settings, done):
     from streams.runtime.loop import Worker
-    worker = Worker(proc, settings)
+    worker = Worker(proc, settings, codec=session_codec())
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

@@ -57,7 +57,7 @@ def read_topic(settings, topic: str) -> list[tuple[str | None, dict]]:
     """Every committed record of logical ``topic`` now (read_committed, from the start)."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-    from schemas.codec import decode
+    from session_codec import decode
 
     name = settings.topics.name(topic)
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"t-{uuid.uuid4().hex}",

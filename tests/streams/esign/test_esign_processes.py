@@ -45,7 +45,7 @@ def test_signature_request_to_stored_signed_pdf_across_processes(settings, store
     from confluent_kafka import Producer
 
     from ops.stack.topics import ensure_topics
-    from schemas.codec import encode
+    from session_codec import encode
 
     ensure_topics(settings)
     env = {**os.environ, "INKSTREAM_TOPICS__PREFIX": settings.topics.prefix}

@@ -15,7 +15,7 @@ from connectors.esign.simulate import SEQUENCES, build_request
 from connectors.esign.state import EnvelopeBook
 from connectors.objectstore import ObjectRef
 from fakes.crm_records import validated_contract
-from schemas.codec import decode, encode
+from session_codec import decode, encode
 from streams.esign.completion import make_completion
 from streams.esign.dispatcher import make_dispatcher
 from streams.mapper.processor import factory as mapper_factory

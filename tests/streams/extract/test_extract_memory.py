@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from inkstream.settings import ExtractionSettings
-from schemas.codec import decode, encode
+from session_codec import decode, encode
 from streams.extract import extract
 from streams.extract.memory import SenderMemory, learner, memory_record
 from streams.review.decision import decide

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from extract_records import ocr_result  # noqa: F401 (path set up like the other stack tests)
 from test_extract_memory import invoice
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -22,7 +23,7 @@ TOPICS = ["ocr.results", "fields.validated", "documents.status", "ocr.results.dl
 def _produce(settings, topic, value, key):
     from confluent_kafka import Producer
 
-    from schemas.codec import encode
+    from session_codec import encode
 
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
     producer.produce(settings.topics.name(topic), encode(topic, value), key.encode())
@@ -32,7 +33,7 @@ def _produce(settings, topic, value, key):
 def _read_until(settings, topic, done, timeout=60.0):
     from confluent_kafka import Consumer
 
-    from schemas.codec import decode
+    from session_codec import decode
 
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"r-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
@@ -55,7 +56,7 @@ def test_the_second_invoice_of_a_new_supplier_is_accepted_without_review(setting
 
     s = settings.model_copy(update={"extraction": settings.extraction.model_copy(update={"version": "memory-1"})})
     kafka_topics(s, TOPICS)
-    workers = [Worker(factory(s), s), Worker(learner(s), s)]
+    workers = [Worker(factory(s, codec=session_codec()), s, codec=session_codec()), Worker(learner(s), s, codec=session_codec())]
     threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
     for t in threads:
         t.start()

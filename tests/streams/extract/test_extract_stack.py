@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from extract_records import CONTRACT_PROSE, ocr_result, page, rows
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -26,7 +27,7 @@ def stack_settings(settings, kafka_topics):
 def _produce(settings, topic, values):
     from confluent_kafka import Producer
 
-    from schemas.codec import encode
+    from session_codec import encode
 
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, **settings.kafka.client})
     for v in values:
@@ -38,7 +39,7 @@ def _produce(settings, topic, values):
 def _read(settings, topic, expect, timeout=60.0):
     from confluent_kafka import Consumer
 
-    from schemas.codec import decode
+    from session_codec import decode
 
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"r-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
@@ -60,7 +61,7 @@ def test_ocr_results_become_validated_fields_on_the_broker(stack_settings):
     s = stack_settings
     records = [ocr_result([page(rows(CONTRACT_PROSE))], doc_id=f"doc-{uuid.uuid4().hex[:8]}") for _ in range(12)]
     _produce(s, "ocr.results", records[:6] + [b"not avro"] + records[6:])
-    worker = Worker(factory(s), s)
+    worker = Worker(factory(s, codec=session_codec()), s, codec=session_codec())
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

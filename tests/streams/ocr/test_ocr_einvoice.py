@@ -13,6 +13,7 @@ from streams.extract.processor import factory as extract_factory
 from streams.ocr.processor import INPUT_BULK, factory
 from schemas.records import envelope
 from streams.runtime.testing import run_processor
+from schemas.codec import Codec
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "zugferd"
 
@@ -34,7 +35,7 @@ def _through(settings, reader, memstore, data: bytes, content_type: str):
                         [(INPUT_BULK, ingested(memstore, data, content_type))])
     assert run.dead == []
     [ocr] = run.on("ocr.results")
-    [validated] = run_processor(extract_factory(settings), [("ocr.results", ocr)]).on("fields.validated")
+    [validated] = run_processor(extract_factory(settings, codec=Codec()), [("ocr.results", ocr)]).on("fields.validated")
     return ocr, validated
 
 

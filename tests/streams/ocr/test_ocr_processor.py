@@ -84,11 +84,11 @@ def test_lanes_have_their_own_inputs_names_and_batching(settings, reader, memsto
     assert factory(lane, store=memstore, reader=reader).inputs == (INPUT_PRIORITY,)
 
 
-def test_the_registry_builds_the_ocr_processors(settings):
+def test_the_registry_builds_the_ocr_processors(settings, codec):
     from streams.registry import load_processor
 
-    assert load_processor("ocr.priority", settings).inputs == (INPUT_PRIORITY,)
-    assert load_processor("ocr", settings).stage == "ocr"
+    assert load_processor("ocr.priority", settings, codec).inputs == (INPUT_PRIORITY,)
+    assert load_processor("ocr", settings, codec).stage == "ocr"
 
 
 def test_pages_and_seconds_per_page_are_exported_on_the_processors_registry(settings, reader, memstore):

@@ -12,6 +12,7 @@ import pytest
 
 from streams.ocr.testpages import contract_lines, mixed_pdf, render_pdf_page, text_pdf
 from schemas.records import envelope
+from session_codec import session_codec
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +37,7 @@ def _record(ref: dict, priority: str) -> dict:
 def _read(settings, topic, expect, timeout):
     from confluent_kafka import Consumer
 
-    from schemas.codec import decode
+    from session_codec import decode
 
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": f"r-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
@@ -56,7 +57,7 @@ def test_documents_on_both_lanes_come_out_as_ocr_results_and_a_tampered_one_in_t
     from confluent_kafka import Producer
 
     from connectors.objectstore import open_store
-    from schemas.codec import decode, encode
+    from session_codec import decode, encode
     from streams.ocr.processor import factory
     from streams.runtime.loop import Worker
 
@@ -79,7 +80,7 @@ def test_documents_on_both_lanes_come_out_as_ocr_results_and_a_tampered_one_in_t
         producer.produce(s.topics.name(topic), encode(topic, rec), rec["doc_id"].encode())
     assert producer.flush(30) == 0
 
-    worker = Worker(factory(s, reader=reader), s)
+    worker = Worker(factory(s, reader=reader), s, codec=session_codec())
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

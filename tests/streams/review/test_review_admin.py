@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from inkstream.admin_audit import opaque_email, os_actor
-from schemas.codec import decode
 from app.commands import review as commands
+from session_codec import decode
 from streams.review.app import ReviewDeps, create_app
 from streams.review.queue import ReviewQueue
 from streams.review.users import Reviewers

@@ -8,7 +8,6 @@ import uuid
 from fastapi.testclient import TestClient
 
 from schemas.codec import Codec
-from schemas.sealing import document_keys
 from schemas.records import envelope
 from streams.review import ReviewQueue, Reviewers
 from streams.review.app import ReviewDeps, create_app
@@ -36,7 +35,7 @@ def test_a_decision_on_an_erased_document_is_gone_not_a_server_error(base_settin
                       record_action=lambda *a: None, reread_page=None)
     client = TestClient(create_app(settings, deps))
     login(client)
-    document_keys(settings).destroy(doc_id)  # the subject is erased while the page is open
+    codec.keys.destroy(doc_id)  # the subject is erased while the page is open (the app's key store)
     r = client.post(f"/review/docs/{doc_id}/decision", data={"decision": "rejected"})
     assert r.status_code == 410 and "erased" in r.json()["detail"]
     assert written == [] and queue.get(doc_id) is None

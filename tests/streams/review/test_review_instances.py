@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.streams.review.review_login import PASSWORD, login
 
 from inkstream.admin_audit import record_admin_action
-from schemas.codec import decode
+from session_codec import decode
 from streams.review.app import ReviewDeps, create_app
 from streams.review.queue import ReviewQueue
 from streams.review.shared import KafkaSessionStore, SharedReviewers, open_reviewers, open_session_store

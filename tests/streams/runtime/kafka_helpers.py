@@ -9,8 +9,8 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
 
-from schemas.codec import codec_for
 from schemas.records import envelope
+from schemas.codec import Codec
 
 __all__ = ["require_broker", "create_topics", "delete_topics", "ingested", "produce", "read_all"]
 
@@ -37,10 +37,11 @@ def ingested(n: int, *, poison_every: int = 0) -> list[dict]:
     return out
 
 
-def produce(settings, topic: str, values: list[bytes | dict], *, keys: list[str | None] | None = None) -> None:
+def produce(settings, topic: str, values: list[bytes | dict], *, keys: list[str | None] | None = None,
+            codec: Codec | None = None) -> None:
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "linger.ms": 20, **settings.kafka.client})
     physical = settings.topics.name(topic)
-    codec = codec_for(settings)  # the key store the workers of these settings read with
+    codec = codec or Codec.from_settings(settings)  # the key store the workers of these settings read with
     for i, value in enumerate(values):
         data = value if isinstance(value, bytes) else codec.encode(physical, value)
         key = keys[i] if keys else (value.get("doc_id") if isinstance(value, dict) else str(uuid.uuid4()))

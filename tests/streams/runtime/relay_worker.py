@@ -12,6 +12,7 @@ import os
 import time
 
 from inkstream.settings import load_settings
+from schemas.codec import Codec
 from streams.runtime import Processor
 from streams.runtime.examples import relay
 from streams.runtime.workers import serve
@@ -28,4 +29,6 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
     proc = Processor(name="relay", inputs=("documents.ingested",), handle=slow_relay,
                      batch_max_records=50, batch_max_seconds=0.2)
-    serve(proc, load_settings(), exactly_once=os.environ.get("RELAY_EXACTLY_ONCE", "1") == "1", metrics_port=None)
+    settings = load_settings()
+    serve(proc, settings, codec=Codec.from_settings(settings),
+          exactly_once=os.environ.get("RELAY_EXACTLY_ONCE", "1") == "1", metrics_port=None)

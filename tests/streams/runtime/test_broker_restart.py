@@ -17,7 +17,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from kafka_helpers import create_topics, ingested, produce, read_all
 from private_kafka import PrivateBroker
 
-from schemas.codec import decode
+from session_codec import decode, session_codec
 from streams.runtime import Processor, loop
 from streams.runtime.examples import OUTPUT_NAMESPACE, relay
 from streams.runtime.loop import Worker, group_id
@@ -77,7 +77,7 @@ def test_a_sink_rides_out_a_broker_restart_mid_batch_by_renewing_its_producer(ka
         yield from relay(record, ctx)
 
     proc = Processor(name="sink", inputs=(IN,), handle=gated, sink=True)
-    worker = Worker(proc, broker)
+    worker = Worker(proc, broker, codec=session_codec())
     failure: list[BaseException] = []
 
     def run():
@@ -119,7 +119,7 @@ def test_an_exactly_once_processor_keeps_each_output_once_across_a_broker_restar
         yield from relay(record, ctx)
 
     proc = Processor(name="relay", inputs=(IN,), handle=gated)
-    worker = Worker(proc, broker)
+    worker = Worker(proc, broker, codec=session_codec())
     failure: list[BaseException] = []
 
     def run():

@@ -13,7 +13,6 @@ import pytest
 from kafka_helpers import create_topics, delete_topics, ingested, produce, read_all, require_broker
 
 from schemas.codec import Codec
-from schemas.sealing import document_keys
 from streams.runtime import Emit, Processor
 from streams.runtime.examples import OUTPUT_NAMESPACE, relay
 from streams.runtime.loop import Worker
@@ -52,11 +51,12 @@ def test_a_worker_skips_erased_records_and_keeps_processing(sealed, caplog) -> N
     try:
         records = _records(6)
         erased = {records[1]["doc_id"], records[4]["doc_id"]}
-        produce(sealed, IN, records)
+        codec = Codec.from_settings(sealed)  # the worker's: the test destroys through its key store
+        produce(sealed, IN, records, codec=codec)
         for doc_id in erased:
-            assert document_keys(sealed).destroy(doc_id)
+            assert codec.keys.destroy(doc_id)
         proc = Processor(name="relay", inputs=(IN,), handle=relay, stage="relay")
-        worker = Worker(proc, sealed)
+        worker = Worker(proc, sealed, codec=codec)
         thread = threading.Thread(target=worker.run, daemon=True)
         with caplog.at_level(logging.INFO, logger="inkstream.runtime"):
             thread.start()
@@ -67,7 +67,6 @@ def test_a_worker_skips_erased_records_and_keeps_processing(sealed, caplog) -> N
                 worker.stop()
                 thread.join(60)
         assert not thread.is_alive()
-        codec = Codec.from_settings(sealed)
         out = [codec.decode(m.value(), m.topic()) for m in read_all(sealed, OUT)]
         assert {r["event_id"] for r in out} == {
             str(uuid.uuid5(OUTPUT_NAMESPACE, r["event_id"])) for r in records if r["doc_id"] not in erased}
@@ -89,7 +88,7 @@ def test_a_document_erased_while_in_hand_writes_nothing_about_it(sealed) -> None
 
     def erase_then_relay(record, ctx):
         if record["doc_id"] == first["doc_id"]:
-            document_keys(sealed).destroy(record["doc_id"])
+            codec.keys.destroy(record["doc_id"])
         yield from relay(record, ctx)
 
     proc = Processor(name="relay", inputs=(IN,), handle=erase_then_relay, stage="relay")
@@ -118,7 +117,7 @@ def test_a_batch_sink_is_told_which_document_was_erased_and_where(sealed) -> Non
 
     sink = Sink()
     raw = [codec.encode(IN, r) for r in records]
-    document_keys(sealed).destroy(records[0]["doc_id"])
+    codec.keys.destroy(records[0]["doc_id"])
     run = run_processor(Processor(name="sink", inputs=(IN,), batch_sink=sink), [(IN, b) for b in raw], codec=codec)
     assert sink.erased_at == [(records[0]["doc_id"], IN, 0)]
     assert sink.added == [r["doc_id"] for r in records[1:]]
@@ -140,7 +139,7 @@ def test_an_unreadable_sealed_record_is_still_a_dlq_record(sealed, tmp_path) -> 
 def test_emits_for_other_documents_are_unaffected(sealed) -> None:
     codec = Codec.from_settings(sealed)
     a, b = _records(2)
-    document_keys(sealed).destroy(a["doc_id"])
+    codec.keys.destroy(a["doc_id"])
 
     def fan_out(record, ctx):  # one input, outputs about two documents, one of them erased
         yield from relay(record, ctx)

@@ -18,7 +18,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from kafka_helpers import create_topics, delete_topics, ingested, produce, read_all, require_broker
 
-from schemas.codec import decode
+from session_codec import decode
 from streams.runtime.examples import OUTPUT_NAMESPACE
 
 WORKER = Path(__file__).with_name("relay_worker.py")

@@ -20,6 +20,7 @@ from inkstream.errors import ConfigError
 from inkstream.settings import load_settings
 from app.supervise import Supervisor
 from inkstream.tls import client_ca, http_server_context
+from schemas.codec import Codec
 from streams.runtime.examples import passthrough
 from streams.runtime.health import Health, HealthServer
 from streams.runtime.metrics import Metrics
@@ -120,7 +121,7 @@ def test_without_a_certificate_the_health_server_stays_plaintext(tmp_path):
 def test_require_tls_without_a_certificate_refuses_to_start_a_worker(tmp_path):
     settings = load_settings(data_dir=tmp_path, http={"require_tls": True})
     with pytest.raises(ConfigError, match="require_tls"):
-        serve(passthrough(), settings, metrics_port=0, handle_signals=False)
+        serve(passthrough(), settings, codec=Codec(), metrics_port=0, handle_signals=False)
     with pytest.raises(ConfigError, match="require_tls"):
         run_workers("passthrough", settings, workers=2, metrics_port=0)
     # The refusal is the metrics listener's: a worker without one has nothing to refuse.

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import ValidationError
 
 from inkstream.settings import InstanceSettings, load_settings
-from schemas.codec import decode
+from session_codec import decode, session_codec
 from streams.runtime import Processor
 from streams.runtime.examples import relay
 from streams.runtime.health import Health, HealthServer
@@ -116,7 +116,7 @@ def test_one_processor_on_two_instances_with_the_same_index_both_progress_unfenc
                      batch_max_records=50, batch_max_seconds=0.2)
     a, b = _as(settings, "host-a"), _as(settings, "host-b")
     try:
-        workers = [_Running(Worker(proc, a, index=0)), _Running(Worker(proc, b, index=0))]
+        workers = [_Running(Worker(proc, a, codec=session_codec(), index=0)), _Running(Worker(proc, b, codec=session_codec(), index=0))]
         workers[0].thread.name, workers[1].thread.name = "host-a", "host-b"
         time.sleep(8)  # both join the group and share the 4 partitions
         records = ingested(800)

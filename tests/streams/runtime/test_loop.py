@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from kafka_helpers import create_topics, delete_topics, ingested, produce, read_all, require_broker
 
-from schemas.codec import decode
+from session_codec import decode, session_codec
 from streams.runtime import Backpressure, Emit, Processor
 from streams.runtime.examples import OUTPUT_NAMESPACE, relay
 from streams.runtime.loop import Worker, group_id
@@ -90,7 +90,7 @@ def test_stage_writes_one_status_per_output_in_the_same_transaction(topics) -> N
     records = ingested(200, poison_every=100)
     produce(topics, IN, records)
     proc = Processor(name="staged", inputs=(IN,), handle=relay, stage="relay")
-    running = Running(Worker(proc, topics))
+    running = Running(Worker(proc, topics, codec=session_codec()))
     wait_for(lambda: len(outputs(topics)) == 198)
     running.stop()
     statuses = [decode(m.value()) for m in read_all(topics, "documents.status")]
@@ -116,9 +116,9 @@ def test_two_workers_joining_mid_run_rebalance_without_losing_or_doubling_output
         time.sleep(0.001)
         yield from relay(record, ctx)
     proc = Processor(name="pair", inputs=(IN,), handle=gated, batch_max_records=100, batch_max_seconds=0.2)
-    first = Running(Worker(proc, topics, index=0))
+    first = Running(Worker(proc, topics, codec=session_codec(), index=0))
     wait_for(lambda: sum(handled.values()) >= 1000, interval=0.1)
-    second = Running(Worker(proc, topics, index=1))
+    second = Running(Worker(proc, topics, codec=session_codec(), index=1))
     wait_for(lambda: second.worker.consumer.assignment(), interval=0.1)
     joined.set()
     assert sum(outputs(topics).values()) < len(records), "the rebalance happened mid-run"
@@ -141,7 +141,7 @@ def test_backpressure_pauses_consumption_and_retries_the_same_record(topics) -> 
             raise Backpressure(retry_after=1.0, reason="429 from the CRM")
         yield from relay(record, ctx)
     proc = Processor(name="limited", inputs=(IN,), handle=rate_limited, max_attempts=1)
-    running = Running(Worker(proc, topics))
+    running = Running(Worker(proc, topics, codec=session_codec()))
     wait_for(lambda: len(outputs(topics)) == 20)
     running.stop()
     assert set(outputs(topics)) == expected_ids(records)
@@ -161,7 +161,7 @@ def test_sink_processor_commits_offsets_after_handle_returned(topics) -> None:
         handled.append(record["doc_id"])
         return ()
     proc = Processor(name="sink", inputs=(IN,), handle=side_effect, sink=True)
-    running = Running(Worker(proc, topics))
+    running = Running(Worker(proc, topics, codec=session_codec()))
     wait_for(lambda: committed_offsets(topics, proc) == 30)
     running.stop()
     assert sorted(handled) == sorted(r["doc_id"] for r in records)
@@ -191,7 +191,7 @@ def test_batch_sink_flush_failure_is_retried_and_offsets_wait_for_success(topics
     produce(topics, IN, records)
     sink = FlakySink()
     proc = Processor(name="audit-like", inputs=(IN,), batch_sink=sink, retry_backoff_s=0.1)
-    running = Running(Worker(proc, topics))
+    running = Running(Worker(proc, topics, codec=session_codec()))
     wait_for(lambda: committed_offsets(topics, proc) == 40)
     running.stop()
     assert sink.failures == 0
@@ -208,7 +208,7 @@ def test_emit_to_a_topic_without_schema_goes_to_the_dlq_and_the_worker_keeps_goi
             yield Emit("no.such.topic", record)
         else:
             yield from relay(record, ctx)
-    running = Running(Worker(Processor(name="misrouted", inputs=(IN,), handle=misrouted), topics))
+    running = Running(Worker(Processor(name="misrouted", inputs=(IN,), handle=misrouted), topics, codec=session_codec()))
     wait_for(lambda: len(outputs(topics)) == 9)
     wait_for(lambda: len(read_all(topics, f"{IN}.dlq")) == 1)
     running.stop()

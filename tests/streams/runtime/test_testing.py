@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from kafka_helpers import ingested
 
-from schemas.codec import decode, default_codec, encode
 from schemas.records import envelope
+from session_codec import decode, encode, session_codec
 from streams.runtime import Backpressure, Context, Emit, Processor, Refused, Retryable, SkipRecord
 from streams.runtime.testing import run_processor
 
@@ -166,7 +166,7 @@ def test_a_batch_sinks_flush_records_come_back_as_statuses_and_dead_letters() ->
     run = run_processor(proc, records)
     assert [(s["doc_id"], s["status"]) for s in run.on("documents.status")] == [("d0", "created"), ("d2", "created")]
     assert [(d["offset"], d["error_type"]) for d in run.dead] == [(1, "ValueError")]
-    assert "DUPLICATE_VALUE" in run.dead[0]["error"] and default_codec().decode(run.dead[0]["value"], IN) == records[1][1]
+    assert "DUPLICATE_VALUE" in run.dead[0]["error"] and session_codec().decode(run.dead[0]["value"], IN) == records[1][1]
     assert [(s["doc_id"], s["status"]) for s in run.statuses] == [("d1", "failed")]
 
 

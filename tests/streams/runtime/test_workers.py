@@ -17,7 +17,7 @@ import httpx
 import pytest
 from kafka_helpers import create_topics, delete_topics, ingested, produce, read_all, require_broker
 
-from schemas.codec import codec_for
+from schemas.codec import Codec
 from streams.runtime.examples import OUTPUT_NAMESPACE
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -74,7 +74,7 @@ def test_two_worker_processes_share_the_work_serve_metrics_and_stop_on_sigterm(s
     require_broker(settings)
     # One deployment: the workers' data dir (so their sealing key store) is this test's too.
     settings = settings.model_copy(update={"data_dir": tmp_path})
-    decode = codec_for(settings).decode
+    decode = Codec.from_settings(settings).decode
     names = create_topics(settings, {"documents.ingested": 4, "documents.ingested.priority": 4,
                                      "documents.ingested.dlq": 1})
     port = free_ports(2)
