@@ -34,12 +34,12 @@ class Crash(BaseException):
     """The instance dies: after its flush reached the server, before its offsets were committed."""
 
 
-def _instance(settings, name: str, remote) -> tuple[Worker, AuditMetrics]:
+def _instance(settings, name: str, remote, codec: Codec) -> tuple[Worker, AuditMetrics]:
     metrics = AuditMetrics.create(CollectorRegistry())
     mine = settings.model_copy(update={"instance": settings.instance.model_copy(update={"id": name})})
     sink = AuditSink(lambda: connect(remote), metrics=metrics)
     proc = Processor(name="audit", inputs=TOPICS, batch_sink=sink, batch_max_records=5, batch_max_seconds=0.5)
-    return Worker(proc, mine, index=0, kafka_config=FAST_GROUP), metrics
+    return Worker(proc, mine, index=0, codec=codec, kafka_config=FAST_GROUP), metrics
 
 
 def test_two_instances_on_one_server_one_dies_the_other_takes_over(store, audit_settings):
@@ -60,8 +60,8 @@ def test_two_instances_on_one_server_one_dies_the_other_takes_over(store, audit_
     assert producer.flush(30) == 0
     total = DOCS * len(TOPICS)
     count = lambda: store.query("SELECT count() FROM audit_events")[1][0][0]  # noqa: E731
-    a, _ = _instance(settings, "host-a", remote)
-    b, b_metrics = _instance(settings, "host-b", remote)
+    a, _ = _instance(settings, "host-a", remote, codec)
+    b, b_metrics = _instance(settings, "host-b", remote, codec)
     try:
         a.start()
         b.start()
