@@ -107,15 +107,18 @@ def _plain(schema: Any) -> Any:
 class _Schema:
     """One parsed schema: its JSON, the plain parsed form, canonical form and fingerprint."""
 
-    def __init__(self, raw: dict, origin: str) -> None:
+    def __init__(self, raw: dict[str, Any], origin: str) -> None:
         self.raw = raw
         self.origin = origin
         self.json = json.dumps(raw)
         try:
-            self.parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
+            parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
         except Exception as exc:  # fastavro raises SchemaParseException, KeyError, ...
             raise SchemaError(f"{origin}: not a valid Avro schema: {exc}") from exc
-        self.name = self.parsed["name"]
+        if not isinstance(parsed, dict) or parsed.get("type") != "record":
+            raise SchemaError(f"{origin}: not an Avro record schema")
+        self.parsed: dict[str, Any] = parsed
+        self.name: str = self.parsed["name"]
         self.canonical = to_parsing_canonical_form(self.parsed)
         self.fingerprint = fingerprint64(self.canonical.encode())
         self.fingerprint_bytes = struct.pack("<Q", self.fingerprint)
@@ -183,7 +186,7 @@ class Codec:
     def topics(self) -> set[str]:
         return set(self._current)
 
-    def schema(self, topic: str) -> dict:
+    def schema(self, topic: str) -> dict[str, Any]:
         """The current schema (JSON dict, logical types kept) for a topic name."""
         return self._schema_for(topic).raw
 
@@ -209,7 +212,7 @@ class Codec:
         return self.keys
 
     # -- encode ----------------------------------------------------------------
-    def encode(self, topic: str, record: dict) -> bytes:
+    def encode(self, topic: str, record: dict[str, Any]) -> bytes:
         """Serialise ``record`` for ``topic``; raises SchemaError naming the bad field.
         A personal-data topic's tagged fields are encrypted with the document's key when
         ``seal`` is on (``RecordErased`` if that document was erased: nothing new is
@@ -219,7 +222,7 @@ class Codec:
             if doc_id and isinstance(doc_id, str):  # records of no document carry no one's data
                 key = self._key(doc_id, create=True)
                 plan = self._plans.get(self._schema_for(topic).name)
-                if plan is not None:
+                if plan is not None and key is not None:  # create=True: a key, or RecordErased
                     record = plan.encrypt(record, key, doc_id)
         return self._encode(topic, record)
 
@@ -232,7 +235,7 @@ class Codec:
         except KeyUnavailable as exc:
             raise SchemaError(f"no usable key for document {doc_id}: {exc}") from exc
 
-    def _encode(self, topic: str, record: dict) -> bytes:
+    def _encode(self, topic: str, record: dict[str, Any]) -> bytes:
         schema = self._schema_for(topic)
         buf = io.BytesIO()
         if self.confluent:
@@ -249,13 +252,15 @@ class Codec:
         subject = f"{topic}-value"
         with self._lock:
             if subject not in self._ids:
+                if self.registry is None:  # confluent is only on with a registry
+                    raise SchemaError(f"cannot write the Confluent wire format for {topic!r} without a registry")
                 schema_id = self.registry.register(subject, schema.json)
                 self._ids[subject] = schema_id
                 self._by_id.setdefault(schema_id, schema)
             return self._ids[subject]
 
     # -- decode ----------------------------------------------------------------
-    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict:
+    def decode(self, data: bytes, topic: str | None = None, *, erased: str = "raise") -> dict[str, Any]:
         """Read either wire format into the current reader schema of the same record name.
 
         Encrypted personal fields are opened with the document's key: once it was
@@ -297,7 +302,7 @@ class Codec:
             record = self._open_fields(plan, record, doc_id, erased)
         return record
 
-    def _open_fields(self, plan: FieldPlan, record: dict, doc_id: str, erased: str) -> dict:
+    def _open_fields(self, plan: FieldPlan, record: dict[str, Any], doc_id: str, erased: str) -> dict[str, Any]:
         asked: list[bool] = []
 
         def key_for() -> bytes | None:  # only called when the record holds an encrypted value
@@ -323,7 +328,7 @@ class Codec:
             record = plan.erase(record)
         return record
 
-    def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict:
+    def _read(self, data: bytes, start: int, writer: _Schema, reader: _Schema) -> dict[str, Any]:
         fo = io.BytesIO(data)
         fo.seek(start)
         try:
@@ -333,6 +338,8 @@ class Codec:
             raise SchemaError(f"cannot decode {writer.name}: {type(exc).__name__}: {exc}") from exc
         if fo.tell() != len(data):
             raise SchemaError(f"cannot decode {writer.name}: {len(data) - fo.tell()} trailing bytes")
+        if not isinstance(record, dict):  # every inkstream schema is a record
+            raise SchemaError(f"cannot decode {writer.name}: not a record")
         return record
 
     def _writer_by_id(self, schema_id: int) -> _Schema:
