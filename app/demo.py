@@ -19,7 +19,9 @@ __all__ = ["register", "DEMO_MODES", "SAMPLES"]
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 DEMO_MODES = {"INKSTREAM_ENVIRONMENT": "development", "INKSTREAM_CRM__DRY_RUN": "true",
-              "INKSTREAM_ESIGN__PROVIDER": "simulated"}
+              "INKSTREAM_ESIGN__PROVIDER": "simulated",
+              # the demo's webhook receiver listens on http://127.0.0.1 (app/demo_webhooks.py)
+              "INKSTREAM_WEBHOOKS_OUT__ALLOW_HTTP": "true", "INKSTREAM_WEBHOOKS_OUT__ALLOW_PRIVATE": "true"}
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +32,9 @@ def register(app: typer.Typer) -> None:
                                             help="Wait for you to decide in the review page instead."),
         keep_running: bool = typer.Option(False, "--keep-running", help="Leave the processors running."),
         timeout: float = typer.Option(900, "--timeout", help="Seconds to wait for every document."),
+        webhook_receiver: str = typer.Option(None, "--webhook-receiver", metavar="URL",
+                                             help="Send the outbound webhooks to your receiver instead of "
+                                                  "the demo's own (the secret is printed)."),
     ) -> None:
         """Run the whole pipeline on the sample documents and show what happened."""
         from rich.console import Console
@@ -47,7 +52,7 @@ def register(app: typer.Typer) -> None:
             console = Console(width=160)
         try:
             ok = DemoRun(load_settings(), console, samples=samples, review_by_hand=review_by_hand,
-                         keep_running=keep_running, timeout=timeout).run()
+                         keep_running=keep_running, timeout=timeout, webhook_receiver=webhook_receiver).run()
         except InkstreamError as exc:
             console.print(f"[red]demo failed:[/red] {exc}")
             raise typer.Exit(1) from exc

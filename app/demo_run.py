@@ -25,13 +25,14 @@ _KEY_FIELDS = {"contract": ("counterparty", "total_amount", "currency", "effecti
 
 class DemoRun:
     def __init__(self, settings: Settings, console: Console, *, samples: Path, review_by_hand: bool,
-                 keep_running: bool, timeout: float) -> None:
+                 keep_running: bool, timeout: float, webhook_receiver: str | None = None) -> None:
         self.settings, self.console = settings, console
         self.samples, self.labels = samples, labels(samples)
         self.review_by_hand, self.keep_running, self.timeout = review_by_hand, keep_running, timeout
         self.docs: dict[str, str] = {}          # doc_id -> file name
         self.reviewed: set[str] = set()
         self.simulated: set[str] = set()
+        self.webhook_receiver = webhook_receiver
 
     # -- steps -------------------------------------------------------------------------
     def run(self) -> bool:
@@ -42,7 +43,12 @@ class DemoRun:
         log_dir = Path(self.settings.data_dir) / "logs" / "demo"
         from inkstream.tls import client_ca
 
-        with Supervisor(log_dir, tls_ca=client_ca(self.settings.http)) as sup:
+        from app.demo_webhooks import DemoWebhooks
+
+        # subscribed before the processors start (every event of the run reaches it), and
+        # deleted after they stop, --keep-running's Ctrl-C included
+        with DemoWebhooks(self.settings, self.webhook_receiver) as self.webhooks, \
+                Supervisor(log_dir, tls_ca=client_ca(self.settings.http)) as sup:
             for name, (argv, port) in PROCESSES.items():
                 sup.add(name, argv, port=port)
             with self.console.status("starting the processors…"):
@@ -53,8 +59,10 @@ class DemoRun:
             try:
                 self._ingest()
                 done = self._follow(tracker)
+                with self.console.status("waiting for the outbound webhooks…"):
+                    self.webhooks.wait([tracker.view(d) for d in self.docs])
                 audit = self._audit()
-                self._report(tracker, audit)
+                hooks_ok = self._report(tracker, audit)
             finally:
                 tracker.close()
             if self.keep_running:
@@ -64,7 +72,7 @@ class DemoRun:
                         time.sleep(3600)
                 except KeyboardInterrupt:
                     pass
-        return done and audit.ok
+        return done and audit.ok and hooks_ok
 
     def _stack(self) -> None:
         from ops.stack import stack
@@ -175,10 +183,10 @@ class DemoRun:
         report = verify(reader, open_store(self.settings, ensure_bucket=False))
         return report
 
-    def _report(self, tracker: Tracker, audit) -> None:
+    def _report(self, tracker: Tracker, audit) -> bool:
         table = Table(title="What happened to each document")
         for column in ("document", "type", "read from", "outcome", "party", "amount", "fields right",
-                       "CRM commands", "signature"):
+                       "CRM commands", "signature", "webhooks received"):
             table.add_column(column, overflow="fold")
         for doc_id, name in self.docs.items():
             view = tracker.view(doc_id)
@@ -200,8 +208,11 @@ class DemoRun:
                 fields.get("counterparty") or fields.get("customer") or "-",
                 f"{fields.get('total_amount') or '?'} {fields.get('currency') or ''}",
                 f"{right}/{len(truth)}" if truth else "-",
-                f"{len(ops)} ({', '.join(sorted(set(ops)))})" if ops else "-", signature)
+                f"{len(ops)} ({', '.join(sorted(set(ops)))})" if ops else "-", signature, self.webhooks.cell(view))
         self.console.print(table)
+        hooks_ok, hooks_line = self.webhooks.summary(list(self.docs))
+        hooks_ok = hooks_ok and not any(self.webhooks.missing(tracker.view(d)) for d in self.docs)
+        self.console.print(hooks_line, style="green" if hooks_ok else "red", markup=False)
         verdict = "[green]intact[/green]" if audit.ok else f"[red]{len(audit.problems)} problem(s)[/red]"
         self.console.print(f"audit trail: {audit.chains} chains, {audit.rows} rows, {audit.files} files "
                            f"re-hashed in S3: {verdict}")
@@ -210,6 +221,7 @@ class DemoRun:
         self.console.print("try: inkstream query \"SELECT * FROM v_contract_value_by_month\" · "
                            "inkstream audit certificate <doc id> · review page: "
                            f"http://{self.settings.review.host}:{self.settings.review.port}/review")
+        return hooks_ok
 
     def _progress(self) -> Progress:
         return Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),

@@ -1,5 +1,6 @@
 """Consent (authorization-code) URLs that ask each provider for exactly the least-privilege
-scopes of ``connectors.access_scopes``: the one place inkstream requests CRM and e-sign
+scopes of ``connectors.access_scopes``, at the address each vendor's object names
+(``authorize_url``): the one place inkstream requests CRM and e-sign
 scopes (DocuSign's JWT grant names the same scopes in its assertion).
 
 An administrator opens the URL once, approves, and stores the resulting refresh token
@@ -13,9 +14,9 @@ An administrator opens the URL once, approves, and stores the resulting refresh 
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
-
 from connectors.access_scopes import scopes_for
+from connectors.crm.registry import CRMS, vendor_settings
+from connectors.esign.registry import ESIGN, esign_settings
 from inkstream.errors import ConfigError
 
 __all__ = ["consent_url"]
@@ -25,37 +26,21 @@ def consent_url(settings, provider: str, *, redirect_uri: str, state: str, clien
                 setup: bool = False) -> str:
     """The provider's authorization URL for the scopes inkstream needs (``setup``: the
     one-off scopes of ``inkstream crm setup``)."""
-    scopes = scopes_for(provider, setup=setup)
+    # A CRM's scopes follow the mapping in use when it is the configured CRM's.
+    mapping_file = settings.crm.mapping_file if provider == settings.crm.crm else None
+    scopes = scopes_for(provider, setup=setup, mapping_file=mapping_file)
     if not scopes:
         raise ConfigError(f"{provider} is authorised with an API key: there is no consent step or scope")
     client_id = client_id or _client_id(settings, provider)
     if not client_id:
         raise ConfigError(f"{provider}: no OAuth client id configured; pass one")
     common = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": state}
-    if provider == "salesforce":
-        host = (settings.crm.salesforce.auth_url or "https://login.salesforce.com").rstrip("/")
-        return f"{host}/services/oauth2/authorize?" + urlencode({**common, "scope": " ".join(scopes)})
-    if provider == "hubspot":
-        return "https://app.hubspot.com/oauth/authorize?" + urlencode({**common, "scope": " ".join(scopes)})
-    if provider == "zoho":
-        host = (settings.crm.zoho.auth_url or "https://accounts.zoho.com").rstrip("/")
-        # Zoho separates scopes with commas; offline access is how a refresh token is issued.
-        return f"{host}/oauth/v2/auth?" + urlencode({**common, "scope": ",".join(scopes),
-                                                     "access_type": "offline", "prompt": "consent"})
-    if provider == "docusign":
-        host = (settings.esign.docusign.oauth_base or "https://account.docusign.com").rstrip("/")
-        return f"{host}/oauth/auth?" + urlencode({**common, "scope": " ".join(scopes)})
-    if provider == "acrobat_sign":
-        # The consent page lives on the API host's "secure." twin (api.na1 -> secure.na1).
-        api = urlsplit(settings.esign.acrobat_sign.base_url or "https://api.na1.adobesign.com").hostname or ""
-        host = "secure." + api.split(".", 1)[1] if api.startswith("api.") else api
-        return f"https://{host}/public/oauth/v2?" + urlencode({**common, "scope": " ".join(scopes)})
-    raise ConfigError(f"unknown provider {provider!r}")
+    if provider in CRMS:
+        return CRMS.get(provider).authorize_url(vendor_settings(settings, provider), common, scopes)
+    return ESIGN.get(provider).authorize_url(esign_settings(settings, provider), common, scopes)
 
 
 def _client_id(settings, provider: str) -> str | None:
-    if provider in ("salesforce", "hubspot", "zoho"):
-        return getattr(settings.crm, provider).client_id
-    if provider == "docusign":
-        return settings.esign.docusign.integration_key
-    return None
+    if provider in CRMS:
+        return vendor_settings(settings, provider).client_id
+    return ESIGN.get(provider).oauth_client_id(esign_settings(settings, provider))

@@ -20,9 +20,10 @@ def _mode_problems(settings, service: str) -> list[str]:
     problems: list[str] = []
     if service == "crm" and settings.crm.dry_run is not True:
         from connectors.crm.factory import has_credentials
+        from connectors.crm.registry import vendor_settings
 
         crm = settings.crm.crm
-        if not has_credentials(getattr(settings.crm, crm)):
+        if not has_credentials(vendor_settings(settings, crm)):  # crm.<name>, declared or a registered vendor's
             problems.append(f"the CRM {crm} has no credentials: set crm.{crm}.client_id + client_secret "
                             f"(+ refresh_token) or access_token (INKSTREAM_CRM__{crm.upper()}__...), "
                             f"or crm.dry_run: true to record what would be sent")

@@ -254,6 +254,10 @@ class CrmVendorSettings(_Section):
 
 
 class CrmSettings(_Section):
+    # A CRM registered without a section here (connectors/crm/registry.py) is configured as
+    # crm.<name>; connectors.crm.registry.check_settings refuses keys that name no CRM.
+    model_config = ConfigDict(frozen=True, extra="allow")
+
     crm: str = "salesforce"                 # the CRM the mapper targets (mappings/<crm>.yaml)
     mapping_file: Path | None = None
     # true: record what would be sent, send nothing (the demo). Otherwise the CRM needs
@@ -298,6 +302,10 @@ class EsignProviderSettings(_Section):
 
 
 class EsignSettings(_Section):
+    # A provider registered without a section here (connectors/esign/registry.py) is configured
+    # as esign.<name>; connectors.esign.registry.check_settings refuses keys that name none.
+    model_config = ConfigDict(frozen=True, extra="allow")
+
     # docusign | acrobat_sign | dropbox_sign; `simulated` = every provider is the local
     # simulation (the demo sets it; never chosen for lack of credentials).
     provider: str = "docusign"

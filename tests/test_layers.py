@@ -40,9 +40,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 PACKAGES = tuple(sorted({prefix.split(".")[0] for layer in LAYERS for prefix in layer}))
 
-# The only upward imports: ``python -m inkstream`` and console scripts installed before the
-# app moved out of ``inkstream/`` start the app; nothing imports these two modules.
-ENTRY_POINTS = {"inkstream.__main__": {"app.cli"}, "inkstream.cli": {"app.cli"}}
+# The only upward import: ``python -m inkstream`` starts the app; nothing imports it.
+ENTRY_POINTS = {"inkstream.__main__": {"app.cli"}}
 
 
 # Known upward edges, each with its reason; the test fails when one disappears, so the list

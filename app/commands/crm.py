@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
                    f"objects: {', '.join(s.object for s in mapping.objects.values())})")
 
     @crm_app.command("setup")
-    def setup(crm: str = typer.Option(..., "--crm", help="salesforce, hubspot or zoho")) -> None:
+    def setup(crm: str = typer.Option(..., "--crm", help="a registered CRM (connectors/crm/registry.py), e.g. salesforce")) -> None:
         """Create the custom fields/properties inkstream writes; safe to run twice."""
         import httpx
         from rich.console import Console
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
     @crm_app.command("consent-url")
-    def consent(crm: str = typer.Option(..., "--crm", help="salesforce, hubspot or zoho"),
+    def consent(crm: str = typer.Option(..., "--crm", help="a registered CRM (connectors/crm/registry.py), e.g. salesforce"),
                 redirect_uri: str = typer.Option(..., help="The redirect URI registered with the app."),
                 setup: bool = typer.Option(False, help="The one-off scopes of `crm setup` instead."),
                 client_id: str = typer.Option(None, help="Default: crm.<crm>.client_id.")) -> None:

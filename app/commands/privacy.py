@@ -79,15 +79,13 @@ def register(app: typer.Typer) -> None:
         from inkstream.admin_audit import AdminAuditError
         from inkstream.errors import InkstreamError
         from schemas.codec import Codec
-        from streams.audit.query import QueryClient
-        from streams.privacy.erase import erase_subject
+        from streams.privacy.erase import erase_subject, sink_wait_s
         from streams.privacy.wiring import kafka_sender
 
         if not yes:
             typer.confirm("Erase every document carrying this address, irreversibly?", abort=True)
         settings, reader, actor, audit = _context()
-        # Without a running sink nobody applies the records now: they wait on the topic.
-        wait_s = wait if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
+        wait_s = sink_wait_s(settings, reader, wait)
         try:
             codec = Codec.from_settings(settings)  # this command's one key store: destroys, and encodes
             send, flush = kafka_sender(settings, codec)

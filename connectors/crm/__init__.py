@@ -1,4 +1,4 @@
-"""CRM connectors: one Protocol, three vendors (Salesforce, HubSpot, Zoho) and a dry run.
+"""CRM connectors: one Protocol, one module per vendor (registry.py lists them) and a dry run.
 
 Kept free of heavy imports: the CLI imports this package at start.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["CrmConnector", "Attachment", "ApplyResult", "CustomField", "SetupResult", "CRM_NAMES"]
+__all__ = ["CrmConnector", "Attachment", "ApplyResult", "CustomField", "SetupResult"]
 
-CRM_NAMES = ("salesforce", "hubspot", "zoho")
+# Which CRMs exist: connectors/crm/registry.py (one line per vendor module).
 
 
 @dataclass(frozen=True)

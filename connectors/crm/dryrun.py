@@ -22,15 +22,15 @@ from itertools import count
 import httpx
 
 from connectors.crm import ApplyResult, Attachment, CrmConnector, CustomField, SetupResult
-from connectors.crm.oauth import StaticToken
-from connectors.crm.vendor_http import RetryPolicy, VendorHttp
+from connectors.crm.registry import CRMS, vendor_settings
+from connectors.crm.vendor import Wiring
+from connectors.crm.vendor_http import RetryPolicy
 from inkstream.errors import ConfigError
 from inkstream.settings import Settings
 
 __all__ = ["RecordedRequest", "DryRunConnector", "dry_run_connector", "redact_headers"]
 
 _SECRET_HEADERS = ("authorization", "cookie", "x-api-key", "proxy-authorization")
-_DRY_TOKEN = "dry-run-token"
 
 
 @dataclass(frozen=True)
@@ -68,48 +68,20 @@ def _body_text(request: httpx.Request) -> str | None:
     return content.decode("utf-8", errors="replace")
 
 
-class _Responder:
-    """Plausible success answers, shaped like each vendor's, so the connector proceeds."""
-
-    def __init__(self, crm: str) -> None:
-        self.crm, self._ids = crm, count(1)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        rid = f"DRYRUN-{next(self._ids)}"
-        path, method = request.url.path, request.method
-        if self.crm == "salesforce":
-            if path.endswith("/query/"):
-                q = request.url.params.get("q", "")
-                if " WHERE Id = " in q:  # reading back what we "created"
-                    fields = [f.strip() for f in q[len("SELECT "):q.index(" FROM ")].split(",")]
-                    return httpx.Response(200, json={"records": [{f: f"DRYRUN-{f}" for f in fields}]})
-                return httpx.Response(200, json={"totalSize": 0, "done": True, "records": []})
-            if method == "GET":
-                return httpx.Response(200, json={"Id": rid})
-            return httpx.Response(201, json={"id": rid, "success": True, "errors": [], "created": True})
-        if self.crm == "hubspot":
-            if path.endswith("/batch/upsert"):
-                return httpx.Response(200, json={"status": "COMPLETE", "results": [{"id": rid, "new": True}]})
-            if path.endswith("/search") or "/associations/" in path and method == "GET":
-                return httpx.Response(200, json={"total": 0, "results": []})
-            return httpx.Response(200 if method in ("GET", "PUT") else 201, json={"id": rid})
-        if path.endswith("/search"):
-            return httpx.Response(200, json={"data": [{"id": rid}]})
-        if method == "GET":
-            return httpx.Response(204)
-        return httpx.Response(201, json={"data": [{"code": "SUCCESS", "status": "success", "action": "insert",
-                                                   "details": {"id": rid}}]})
-
-
 class DryRunConnector:
     """Applies commands through ``inner`` over a recording transport; see ``take()``."""
 
     dry_run = True
 
-    def __init__(self, crm: str, build: Callable[[httpx.Client], CrmConnector]) -> None:
+    def __init__(self, crm: str, build: Callable[[httpx.Client], CrmConnector],
+                 answer: Callable[[httpx.Request, str], httpx.Response]) -> None:
         self.name = crm
         self._recorded: list[RecordedRequest] = []
-        responder = _Responder(crm)
+        ids = count(1)
+
+        def responder(request: httpx.Request) -> httpx.Response:
+            # Plausible success answers, shaped like the vendor's, so the connector proceeds.
+            return answer(request, f"DRYRUN-{next(ids)}")
 
         def record(request: httpx.Request) -> httpx.Response:
             body = request.content or None
@@ -134,35 +106,9 @@ class DryRunConnector:
         raise ConfigError("crm setup needs credentials; the dry run has none")
 
 
-def _zoho_api_domain(accounts_url: str) -> str:
-    """accounts.zoho.eu -> www.zohoapis.eu (live runs take api_domain from the token answer)."""
-    url = httpx.URL(accounts_url)
-    host = url.host
-    if host == "accounts.zohocloud.ca":
-        host = "www.zohoapis.ca"
-    elif host.startswith("accounts.zoho."):
-        host = "www.zohoapis." + host.removeprefix("accounts.zoho.")
-    return str(url.copy_with(host=host, path="/")).rstrip("/")
-
-
 def dry_run_connector(settings: Settings, crm: str) -> DryRunConnector:
-    vendor = getattr(settings.crm, crm)
-    policy = RetryPolicy(max_attempts=1)
-
-    def build(client: httpx.Client) -> CrmConnector:
-        if crm == "salesforce":
-            from connectors.crm.salesforce import SalesforceConnector
-            http = VendorHttp(crm, client, StaticToken(_DRY_TOKEN), policy=policy)
-            return SalesforceConnector(http, instance_url=vendor.base_url or "https://your-domain.my.salesforce.com",
-                                       api_version=vendor.api_version or "62.0")
-        if crm == "hubspot":
-            from connectors.crm.hubspot import HubSpotConnector
-            http = VendorHttp(crm, client, StaticToken(_DRY_TOKEN), policy=policy)
-            return HubSpotConnector(http, base_url=vendor.base_url or "https://api.hubapi.com")
-        from connectors.crm.zoho import ZohoConnector
-        http = VendorHttp(crm, client, StaticToken(_DRY_TOKEN, scheme="Zoho-oauthtoken"), policy=policy)
-        accounts = (vendor.auth_url or "https://accounts.zoho.com").rstrip("/")
-        domain = vendor.base_url or _zoho_api_domain(accounts)
-        return ZohoConnector(http, api_domain=domain, api_version=vendor.api_version or "8")
-
-    return DryRunConnector(crm, build)
+    """The vendor's own connector (``CrmVendor.connect``, as live) over the recording client."""
+    vendor = CRMS.get(crm)
+    section = vendor_settings(settings, crm)
+    return DryRunConnector(crm, lambda client: vendor.connect(
+        section, Wiring(crm, client, RetryPolicy(max_attempts=1), dry_run=True)), vendor.dry_run_answer)

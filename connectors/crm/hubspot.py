@@ -28,16 +28,23 @@ import time
 from html import escape
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+
+import httpx
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import DEAL_RULES, NeedsReview, is_record_id, one_or_review, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import limit_and_remaining
+from connectors.crm.ratelimit import TokenBucket
+from connectors.crm.setup import SIGNATURE_STATUS
+from connectors.crm.vendor import CrmVendor, Wiring
+from inkstream.settings import CrmVendorSettings
 from connectors.crm.signature import split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmError, CrmPermanentError
 
-__all__ = ["HubSpotConnector", "NOTE_TO"]
+__all__ = ["HubSpotConnector", "NOTE_TO", "HUBSPOT"]
 
 # HUBSPOT_DEFINED association type ids from a note to a record (Associations v4 docs).
 NOTE_TO = {"deals": 214, "contacts": 202, "companies": 190}
@@ -307,3 +314,58 @@ class HubSpotConnector:
                     raise
                 results.append(SetupResult(f.object, f.name, "exists"))
         return results
+
+
+# --- the vendor, as inkstream's registry sees it (connectors/crm/registry.py) ---------------
+
+def _token_url(section: CrmVendorSettings) -> str:
+    return (section.auth_url or "https://api.hubapi.com").rstrip("/") + "/oauth/v1/token"
+
+
+def _scopes(objects: list[str], setup: bool) -> tuple[str, ...]:
+    objs = sorted({o.lower() for o in objects})
+    if setup:  # POST /crm/v3/properties/{objectType}
+        return tuple(f"crm.schemas.{o}.write" for o in objs)
+    # Notes need the contacts scopes (HubSpot's notes API), files v3 needs `files`,
+    # the signature's timeline events (Timeline API v3) need `timeline`.
+    out = {f"crm.objects.{o}.{op}" for o in objs + ["contacts"] for op in ("read", "write")}
+    return tuple(sorted(out | {"files", "timeline"}))
+
+
+def _authorize_url(section: CrmVendorSettings, params: dict[str, str], scopes: tuple[str, ...]) -> str:
+    return "https://app.hubspot.com/oauth/authorize?" + urlencode({**params, "scope": " ".join(scopes)})
+
+
+def _custom_fields() -> list[CustomField]:
+    fields = [CustomField("companies", "inkstream_company_key", "inkstream company key", unique=True),
+              CustomField("deals", "inkstream_document_id", "inkstream document id", unique=True)]
+    fields += [CustomField("deals", f"inkstream_{n.lower()}", label, t) for n, label, t in SIGNATURE_STATUS]
+    return fields
+
+
+def _connect(section: CrmVendorSettings, wiring: Wiring) -> HubSpotConnector:
+    auth = wiring.token(section, _token_url(section), default_ttl_s=1800, static=section.secret("access_token"))
+    http = wiring.http(auth, lambda sleep: TokenBucket(section.requests_per_10s or 100, 10.0, sleep=sleep))
+    return HubSpotConnector(http, base_url=section.base_url or "https://api.hubapi.com",
+                            timeline_templates=section.timeline_templates)
+
+
+def _dry_run_answer(request: httpx.Request, rid: str) -> httpx.Response:
+    path, method = request.url.path, request.method
+    if path.endswith("/batch/upsert"):
+        return httpx.Response(200, json={"status": "COMPLETE", "results": [{"id": rid, "new": True}]})
+    if path.endswith("/search") or "/associations/" in path and method == "GET":
+        return httpx.Response(200, json={"total": 0, "results": []})
+    return httpx.Response(200 if method in ("GET", "PUT") else 201, json={"id": rid})
+
+
+HUBSPOT = CrmVendor(
+    name="hubspot", label="HubSpot", token_url=_token_url, scopes=_scopes, authorize_url=_authorize_url,
+    custom_fields=_custom_fields,
+    signature_fields={"status": "inkstream_signature_status", "signed_at": "inkstream_signed_at",
+                      "signer": "inkstream_signer", "hash": "inkstream_audit_hash"},
+    account_object="companies", record_id_field="hs_object_id",
+    external_id_ok=lambda f: f.islower() and " " not in f,
+    connect=_connect, dry_run_answer=_dry_run_answer,
+    # Private-app tokens only; OAuth calls have no daily limit and carry neither header.
+    daily_quota=limit_and_remaining("X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining"))

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.crm.matching import ACCOUNT_OBJECT
+from connectors.crm.registry import CRMS
 from connectors.crm.transforms import apply_transforms, check_arg
 from inkstream.errors import MappingError
 
@@ -146,11 +147,18 @@ class SignatureRequestSpec(ActionSpec):
 
 class Mapping(_Model):
     version: str = Field(min_length=1)
-    crm: Literal["salesforce", "hubspot", "zoho"]
+    crm: str                                # a registered CRM (connectors/crm/registry.py)
     objects: dict[str, ObjectSpec]
     attach_file: ActionSpec | None = None
     timeline_event: ActionSpec | None = None
     request_signature: SignatureRequestSpec | None = None
+
+    @field_validator("crm")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in CRMS:
+            raise ValueError(f"unknown CRM {value!r} (known: {', '.join(CRMS.names())})")
+        return value
 
     def upsert_order(self) -> list[str]:
         """Roles ordered so that every link target comes first."""
@@ -317,14 +325,6 @@ def _check_template(template: str | None, path: tuple) -> list[Issue]:
     return [Issue(path, f"unknown field name {n!r} in template") for n in names if n not in KNOWN_SOURCES]
 
 
-_EXTERNAL_ID_RULES = {
-    # Salesforce upserts only on Id or a field marked External ID, which are custom (__c).
-    "salesforce": lambda f: f == "Id" or f.endswith("__c"),
-    "hubspot": lambda f: f.islower() and " " not in f,
-    "zoho": lambda f: " " not in f,
-}
-
-
 def lint(mapping: Mapping) -> list[Issue]:
     """Problems a schema cannot see; empty when the mapping can be applied."""
     issues: list[Issue] = []
@@ -334,7 +334,7 @@ def lint(mapping: Mapping) -> list[Issue]:
         base = ("objects", role)
         ext = spec.external_id
         issues += _check_sources(ext, base + ("external_id",))
-        if not _EXTERNAL_ID_RULES[mapping.crm](ext.field):
+        if not CRMS.get(mapping.crm).external_id_ok(ext.field):
             issues.append(Issue(base + ("external_id", "field"),
                                 f"{ext.field!r} cannot be an external id field in {mapping.crm}"))
         for kind, src in spec.match.items():

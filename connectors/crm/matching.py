@@ -19,15 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from connectors.crm.registry import CRMS
+from connectors.registry import AttributeView
 from inkstream.errors import NeedsReview  # defined in the one error tree (inkstream/errors.py)
 
 __all__ = ["NeedsReview", "RECORD_ID_FIELD", "ACCOUNT_OBJECT", "DEAL_RULES", "pick_open_deal", "one_or_review",
            "is_record_id"]
 
 # The field that *is* the record id, per CRM: a crm_ref is addressed through it.
-RECORD_ID_FIELD = {"salesforce": "Id", "hubspot": "hs_object_id", "zoho": "id"}
+RECORD_ID_FIELD = AttributeView(CRMS, "record_id_field")
 # The object a deal's ``amount``/``name`` rules look under.
-ACCOUNT_OBJECT = {"salesforce": "Account", "hubspot": "companies", "zoho": "Accounts"}
+ACCOUNT_OBJECT = AttributeView(CRMS, "account_object")
 DEAL_RULES = ("amount", "name")
 
 

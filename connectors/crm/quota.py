@@ -1,4 +1,5 @@
-"""The vendor's daily API quota, as each reports it in its response headers, for the
+"""The vendor's daily API quota, as each reports it in its response headers (each vendor's
+object names its reader, ``CrmVendor.daily_quota``, built from the helpers here), for the
 ``inkstream_crm_api_quota_used`` / ``..._limit`` gauges and the alert before the limit
 (ops/prometheus/rules/inkstream.yml: InkstreamCrmDailyQuota*).
 
@@ -14,11 +15,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-__all__ = ["daily_quota"]
+__all__ = ["daily_quota", "salesforce_quota", "limit_and_remaining"]
 
 _SF = re.compile(r"api-usage=(\d+)/(\d+)")
+Quota = Callable[[Mapping[str, str]], "tuple[int, int] | None"]
 
 
 def _int(value: str | None) -> int | None:
@@ -28,16 +30,24 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def salesforce_quota(headers: Mapping[str, str]) -> tuple[int, int] | None:
+    m = _SF.search(headers.get("Sforce-Limit-Info", ""))
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def limit_and_remaining(limit_header: str, remaining_header: str) -> Quota:
+    """A vendor that reports its daily limit and what remains of it in two headers."""
+    def quota(headers: Mapping[str, str]) -> tuple[int, int] | None:
+        limit, remaining = _int(headers.get(limit_header)), _int(headers.get(remaining_header))
+        if limit is None or remaining is None or limit <= 0:
+            return None
+        return max(0, limit - remaining), limit
+    return quota
+
+
 def daily_quota(vendor: str, headers: Mapping[str, str]) -> tuple[int, int] | None:
-    """(used, limit) from one response's headers; None when the response says nothing."""
-    if vendor == "salesforce":
-        m = _SF.search(headers.get("Sforce-Limit-Info", ""))
-        return (int(m[1]), int(m[2])) if m else None
-    names = {"hubspot": ("X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining"),
-             "zoho": ("X-RATELIMIT-LIMIT", "X-RATELIMIT-REMAINING")}.get(vendor)
-    if names is None:
-        return None
-    limit, remaining = _int(headers.get(names[0])), _int(headers.get(names[1]))
-    if limit is None or remaining is None or limit <= 0:
-        return None
-    return max(0, limit - remaining), limit
+    """(used, limit) from one response's headers, read as the vendor's object says
+    (``CrmVendor.daily_quota``); None when the response says nothing."""
+    from connectors.crm.registry import CRMS
+
+    return CRMS.get(vendor).daily_quota(headers) if vendor in CRMS else None

@@ -23,19 +23,26 @@ import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+
+import httpx
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import (ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, one_or_review,
                                      pick_open_deal)
 from connectors.crm.soql import soql_literal  # also the name batching and inbound import
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import salesforce_quota
+from connectors.crm.ratelimit import SalesforceGovernor
+from connectors.crm.setup import SIGNATURE_STATUS
 from connectors.crm.signature import VERSION_OF, split_fields
+from connectors.crm.vendor import CrmVendor, Wiring, token_extra
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmPermanentError
+from inkstream.settings import CrmVendorSettings
 
 __all__ = ["SalesforceConnector", "IDEMPOTENCY_FIELD", "DOCUMENT_FIELD", "SIGNATURE_OBJECT", "SIGNATURE_KEY",
-           "SIGNATURE_FIELDS", "soql_literal"]
+           "SIGNATURE_FIELDS", "soql_literal", "SALESFORCE"]
 
 IDEMPOTENCY_FIELD = "Inkstream_Idempotency_Key__c"
 DOCUMENT_FIELD = "Inkstream_Document_Id__c"   # on ContentVersion: whose document a file is
@@ -273,3 +280,74 @@ def _marker(command: dict, attachment: Attachment) -> str:
     # computed the same way is a different file and must not be taken for a replay.
     return f"{command['idempotency_key'][:40]}:{attachment.sha256[:16]}"
 
+
+
+# --- the vendor, as inkstream's registry sees it (connectors/crm/registry.py) ---------------
+
+def _token_url(section: CrmVendorSettings) -> str:
+    return (section.auth_url or "https://login.salesforce.com").rstrip("/") + "/services/oauth2/token"
+
+
+def _scopes(objects: list[str], setup: bool) -> tuple[str, ...]:
+    # Salesforce scopes are not per object: `api` (REST API as the integration user,
+    # whose permission set limits the objects) and `refresh_token` (offline access).
+    return ("api",) if setup else ("api", "refresh_token")
+
+
+def _authorize_url(section: CrmVendorSettings, params: dict[str, str], scopes: tuple[str, ...]) -> str:
+    host = (section.auth_url or "https://login.salesforce.com").rstrip("/")
+    return f"{host}/services/oauth2/authorize?" + urlencode({**params, "scope": " ".join(scopes)})
+
+
+def _custom_fields() -> list[CustomField]:
+    fields = [CustomField("Account", "Inkstream_Key__c", "inkstream company key", unique=True),
+              CustomField("Contact", "Inkstream_Email__c", "inkstream e-mail key", unique=True),
+              CustomField("ContentVersion", IDEMPOTENCY_FIELD, "inkstream idempotency key", unique=True),
+              CustomField("Activity", IDEMPOTENCY_FIELD, "inkstream idempotency key", unique=True)]
+    for obj in ("Opportunity", "Contract"):
+        fields.append(CustomField(obj, DOCUMENT_FIELD, "inkstream document id", unique=True))
+        fields += [CustomField(obj, f"Inkstream_{n}__c", label, t) for n, label, t in SIGNATURE_STATUS]
+    # Whose document a file is: the signed PDF becomes the next version of that document.
+    fields.append(CustomField("ContentVersion", DOCUMENT_FIELD, "inkstream document id"))
+    # The signature custom object (created with its first field), one record per signer.
+    labels = {"name": "Signer name", "email": "Signer e-mail", "ip": "Signer IP address",
+              "user_agent": "Signer user agent", "auth_method": "Authentication", "signed_at": "Signed at",
+              "sha256": "Signed SHA-256", "envelope_id": "Envelope id", "provider": "E-sign provider",
+              "doc_id": "inkstream document id"}
+    fields.append(CustomField(SIGNATURE_OBJECT, SIGNATURE_KEY, "inkstream signature key", unique=True))
+    fields += [CustomField(SIGNATURE_OBJECT, name, labels[k], {"email": "email", "signed_at": "datetime"}.get(k, "text"))
+               for k, name in SIGNATURE_FIELDS.items()]
+    fields += [CustomField(SIGNATURE_OBJECT, f"{obj}__c", obj, "lookup", reference=obj)
+               for obj in ("Opportunity", "Contract")]
+    return fields
+
+
+def _connect(section: CrmVendorSettings, wiring: Wiring) -> SalesforceConnector:
+    auth = wiring.token(section, _token_url(section))
+    instance: str | Callable[[], str] = section.base_url or (
+        "https://your-domain.my.salesforce.com" if wiring.dry_run else (lambda: token_extra(auth, "instance_url")))
+    return SalesforceConnector(wiring.http(auth, lambda sleep: SalesforceGovernor(sleep=sleep)),
+                               instance_url=instance, api_version=section.api_version or "62.0")
+
+
+def _dry_run_answer(request: httpx.Request, rid: str) -> httpx.Response:
+    if request.url.path.endswith("/query/"):
+        q = request.url.params.get("q", "")
+        if " WHERE Id = " in q:  # reading back what we "created"
+            fields = [f.strip() for f in q[len("SELECT "):q.index(" FROM ")].split(",")]
+            return httpx.Response(200, json={"records": [{f: f"DRYRUN-{f}" for f in fields}]})
+        return httpx.Response(200, json={"totalSize": 0, "done": True, "records": []})
+    if request.method == "GET":
+        return httpx.Response(200, json={"Id": rid})
+    return httpx.Response(201, json={"id": rid, "success": True, "errors": [], "created": True})
+
+
+SALESFORCE = CrmVendor(
+    name="salesforce", label="Salesforce", token_url=_token_url, scopes=_scopes, authorize_url=_authorize_url,
+    custom_fields=_custom_fields,
+    signature_fields={"status": "Inkstream_Signature_Status__c", "signed_at": "Inkstream_Signed_At__c",
+                      "signer": "Inkstream_Signer__c", "hash": "Inkstream_Audit_Hash__c"},
+    account_object="Account", record_id_field="Id",
+    # Salesforce upserts only on Id or a field marked External ID, which are custom (__c).
+    external_id_ok=lambda f: f == "Id" or f.endswith("__c"),
+    connect=_connect, dry_run_answer=_dry_run_answer, daily_quota=salesforce_quota)

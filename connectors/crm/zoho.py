@@ -22,15 +22,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
+
+import httpx
 
 from connectors.crm import ApplyResult, Attachment, CustomField, SetupResult
 from connectors.crm.matching import ACCOUNT_OBJECT, DEAL_RULES, NeedsReview, is_record_id, pick_open_deal
 from connectors.crm.operations import dispatch
+from connectors.crm.quota import limit_and_remaining
+from connectors.crm.setup import SIGNATURE_STATUS
+from connectors.crm.vendor import CrmVendor, Wiring, token_extra
+from inkstream.settings import CrmVendorSettings
 from connectors.crm.signature import split_fields
 from connectors.crm.vendor_http import VendorHttp
 from inkstream.errors import CrmError, CrmPermanentError
 
-__all__ = ["ZohoConnector", "criteria_value"]
+__all__ = ["ZohoConnector", "criteria_value", "api_domain_of", "ZOHO"]
 
 _TYPES = {"text": "text", "email": "email", "datetime": "datetime"}
 # "Upload an Attachment": files up to 100 MB (shared/FACTS.md); larger ones get a link field.
@@ -281,3 +288,77 @@ class ZohoConnector:
             known[f.object].add(f.name)
             results.append(SetupResult(f.object, f.name, "created"))
         return results
+
+
+# --- the vendor, as inkstream's registry sees it (connectors/crm/registry.py) ---------------
+
+def _accounts(section: CrmVendorSettings) -> str:
+    return (section.auth_url or "https://accounts.zoho.com").rstrip("/")
+
+
+def _token_url(section: CrmVendorSettings) -> str:
+    return _accounts(section) + "/oauth/v2/token"
+
+
+def _scopes(objects: list[str], setup: bool) -> tuple[str, ...]:
+    if setup:  # GET and POST /settings/fields
+        return ("ZohoCRM.settings.fields.ALL",)
+    # search (READ) and upsert (WRITE) per module; notes and attachments are read
+    # (idempotency: an existing one is adopted) and created, never deleted.
+    out = [f"ZohoCRM.modules.{o}.{op}" for o in sorted({o.lower() for o in objects}) for op in ("READ", "WRITE")]
+    out += [f"ZohoCRM.modules.{m}.{op}" for m in ("notes", "attachments") for op in ("READ", "CREATE")]
+    return tuple(out)
+
+
+def _authorize_url(section: CrmVendorSettings, params: dict[str, str], scopes: tuple[str, ...]) -> str:
+    # Zoho separates scopes with commas; offline access is how a refresh token is issued.
+    return f"{_accounts(section)}/oauth/v2/auth?" + urlencode({**params, "scope": ",".join(scopes),
+                                                              "access_type": "offline", "prompt": "consent"})
+
+
+def _custom_fields() -> list[CustomField]:
+    fields = [CustomField("Accounts", "Inkstream_Key", "inkstream company key", unique=True),
+              CustomField("Deals", "Inkstream_Document_Id", "inkstream document id", unique=True)]
+    fields += [CustomField("Deals", f"Inkstream_{n}", label, t) for n, label, t in SIGNATURE_STATUS]
+    fields += [CustomField("Deals", name, f"inkstream {k.replace('_', ' ')}") for k, name in SIGNATURE_FIELDS.items()]
+    fields.append(CustomField("Deals", FILE_LINK_FIELD, "inkstream file link"))
+    return fields
+
+
+def api_domain_of(accounts_url: str) -> str:
+    """accounts.zoho.eu -> www.zohoapis.eu (live runs take api_domain from the token answer)."""
+    url = httpx.URL(accounts_url)
+    host = url.host
+    if host == "accounts.zohocloud.ca":
+        host = "www.zohoapis.ca"
+    elif host.startswith("accounts.zoho."):
+        host = "www.zohoapis." + host.removeprefix("accounts.zoho.")
+    return str(url.copy_with(host=host, path="/")).rstrip("/")
+
+
+def _connect(section: CrmVendorSettings, wiring: Wiring) -> ZohoConnector:
+    auth = wiring.token(section, _token_url(section), scheme="Zoho-oauthtoken")
+    # The data centre that issued the token names the API host (www.zohoapis.eu, ...).
+    domain: str | Callable[[], str] = section.base_url or (
+        api_domain_of(_accounts(section)) if wiring.dry_run else (lambda: token_extra(auth, "api_domain")))
+    return ZohoConnector(wiring.http(auth), api_domain=domain, api_version=section.api_version or "8")
+
+
+def _dry_run_answer(request: httpx.Request, rid: str) -> httpx.Response:
+    if request.url.path.endswith("/search"):
+        return httpx.Response(200, json={"data": [{"id": rid}]})
+    if request.method == "GET":
+        return httpx.Response(204)
+    return httpx.Response(201, json={"data": [{"code": "SUCCESS", "status": "success", "action": "insert",
+                                               "details": {"id": rid}}]})
+
+
+ZOHO = CrmVendor(
+    name="zoho", label="Zoho CRM", token_url=_token_url, scopes=_scopes, authorize_url=_authorize_url,
+    custom_fields=_custom_fields,
+    signature_fields={"status": "Inkstream_Signature_Status", "signed_at": "Inkstream_Signed_At",
+                      "signer": "Inkstream_Signer", "hash": "Inkstream_Audit_Hash"},
+    account_object="Accounts", record_id_field="id",
+    external_id_ok=lambda f: " " not in f,
+    connect=_connect, dry_run_answer=_dry_run_answer,
+    daily_quota=limit_and_remaining("X-RATELIMIT-LIMIT", "X-RATELIMIT-REMAINING"))

@@ -1,7 +1,8 @@
 """E-sign: providers behind one Protocol, webhook verification, the webhook gateway and
 envelope state.
 
-Plug-in point: :class:`EsignProvider`. Implementations (each following the vendor's
+Plug-in point: one :class:`~connectors.esign.vendor.EsignVendor` per provider, listed in
+``connectors/esign/registry.py``; its API client keeps :class:`EsignProvider`. Implementations (each following the vendor's
 published API, named in its module docstring):
 
 - ``connectors.esign.docusign.DocuSign`` — eSignature REST v2.1 envelopes;
@@ -21,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from connectors.esign.layout import Tab
 
 __all__ = [
-    "AUTH_METHODS", "PROVIDERS", "EsignProvider", "Recipient", "EnvelopeRequest", "CreatedEnvelope",
+    "AUTH_METHODS", "EsignProvider", "Recipient", "EnvelopeRequest", "CreatedEnvelope",
     "ProviderStatus", "Tab", "provider_name",
 ]
 
@@ -29,8 +30,8 @@ __all__ = [
 # offers and refuses (EsignError) the ones it does not, rather than silently sending less.
 AUTH_METHODS = ("email", "access_code", "sms", "phone", "kba", "idv")
 
-# Canonical provider names as they appear in records (esign.events.provider).
-PROVIDERS = ("docusign", "acrobat_sign", "dropbox_sign", "standard", "simulated")
+# Provider names as they appear in records (esign.events.provider): the registered ones
+# (connectors/esign/registry.py) and ``simulated``.
 
 
 def provider_name(name: str) -> str:
@@ -93,7 +94,7 @@ class ProviderStatus:
 class EsignProvider(Protocol):
     """Contract every e-sign provider MUST keep.
 
-    - ``name`` is one of :data:`PROVIDERS`.
+    - ``name`` is a registered provider's name (connectors/esign/registry.py) or ``simulated``.
     - ``create_envelope(request)`` sends ``request.pdf`` for signature to every recipient
       with its authentication option, carrying ``request.doc_id`` in the provider's
       metadata (DocuSign text custom field ``doc_id``, Acrobat Sign ``externalId``,

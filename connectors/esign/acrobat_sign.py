@@ -23,13 +23,23 @@ Auth: ``Authorization: Bearer <OAuth access token>`` on every call.
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlencode, urlsplit
+
 import httpx
 
 from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient, Tab
+from connectors.esign.events import parse_acrobat_sign
 from connectors.esign.httpcall import call, path_segment
+from connectors.esign.simulate import SimRequest
+from connectors.esign.vendor import EsignVendor, Inbound, json_object
+from connectors.esign.verify import verify_acrobat_client_id
 from inkstream.errors import EsignError
+from inkstream.settings import EsignProviderSettings
 
-__all__ = ["AcrobatSign", "agreement_info", "form_field"]
+__all__ = ["AcrobatSign", "agreement_info", "form_field", "ACROBAT_SIGN"]
 
 # Agreements that no longer count: a new request for the document may be sent.
 _DEAD = frozenset({"CANCELLED", "EXPIRED"})
@@ -160,3 +170,68 @@ def _phone_info(phone: str) -> dict:
     # E.164 number is sent whole (Acrobat Sign then applies the account's default country).
     code, _, number = phone.partition(" ")
     return {"countryCode": code, "phone": number} if number else {"phone": phone}
+
+
+# --- the provider, as inkstream's registry sees it (connectors/esign/registry.py) -----------
+
+_EVENT_NAMES = {"sent": "AGREEMENT_CREATED", "delivered": "AGREEMENT_ACTION_REQUESTED",
+                "viewed": "AGREEMENT_EMAIL_VIEWED", "signed": "AGREEMENT_ACTION_COMPLETED",
+                "completed": "AGREEMENT_WORKFLOW_COMPLETED", "declined": "AGREEMENT_REJECTED",
+                "voided": "AGREEMENT_RECALLED", "expired": "AGREEMENT_EXPIRED"}
+
+
+def _authorize_url(section: EsignProviderSettings, params: dict[str, str], scopes: tuple[str, ...]) -> str:
+    # The consent page lives on the API host's "secure." twin (api.na1 -> secure.na1).
+    api = urlsplit(section.base_url or "https://api.na1.adobesign.com").hostname or ""
+    host = "secure." + api.split(".", 1)[1] if api.startswith("api.") else api
+    return f"https://{host}/public/oauth/v2?" + urlencode({**params, "scope": " ".join(scopes)})
+
+
+def _client_id(inbound: Inbound) -> str:
+    return inbound.headers.get("x-adobesign-clientid") or ""
+
+
+async def _verify(inbound: Inbound) -> dict:
+    # No payload signature: the notification must name a configured client id (echoed back).
+    verify_acrobat_client_id(_client_id(inbound), inbound.keys)
+    return json_object(inbound.body) if inbound.request.method == "POST" else {}
+
+
+def _reply(outcome: str | None, inbound: Inbound):
+    from fastapi.responses import JSONResponse
+
+    client_id = _client_id(inbound)
+    extra = {} if outcome is None else {"status": outcome}
+    return JSONResponse({"xAdobeSignClientId": client_id, **extra}, headers={"X-AdobeSign-ClientId": client_id})
+
+
+def _simulate(step, envelope_id, doc_id, key, at, signer, event_id) -> SimRequest:
+    route = ACROBAT_SIGN.route
+    body = {
+        "webhookId": "CBJCHBCAABAA-inkstream-sim", "webhookName": "inkstream", "webhookScope": "ACCOUNT",
+        "webhookNotificationId": event_id or str(uuid.uuid4()),
+        "webhookUrlInfo": {"url": route}, "event": _EVENT_NAMES[step],
+        "eventDate": datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventResourceType": "agreement", "participantRole": "SIGNER",
+        "participantUserEmail": signer.email, "actingUserEmail": signer.email, "actingUserIpAddress": signer.ip,
+        "agreement": {"id": envelope_id, "name": "Please sign", "status": "SIGNED" if step == "completed" else "OUT_FOR_SIGNATURE",
+                      **({"externalId": {"id": doc_id}} if doc_id else {}),
+                      "participantSetsInfo": {"participantSets": [{"memberInfos": [
+                          {"email": signer.email, "name": signer.name, "status": "ACTIVE"}], "order": "1", "role": "SIGNER"}]}},
+    }
+    return SimRequest("POST", route, {"content-type": "application/json", "x-adobesign-clientid": key},
+                      json.dumps(body).encode())
+
+
+ACROBAT_SIGN = EsignVendor(
+    name="acrobat_sign", label="Acrobat Sign", route="/webhooks/acrobat-sign",
+    # POST /transientDocuments and /agreements need agreement_write; GET /agreements and
+    # .../combinedDocument need agreement_read (shared/specs/acrobat-sign/rest-v6);
+    # `:self` limits both to agreements the integration user sent.
+    scopes=("agreement_read:self", "agreement_write:self"), authorize_url=_authorize_url,
+    has_credentials=lambda s: s.access_token is not None,
+    build=lambda s, client: AcrobatSign(client, base_url=s.base_url, access_token=s.access_token.get_secret_value()),
+    # Acrobat Sign verifies intent with a GET that must echo the client id (webhook setup).
+    webhook_keys=lambda s: list(s.client_ids), verify=_verify, challenge=True,
+    parse=lambda payload, inbound: parse_acrobat_sign(payload), reply=_reply,
+    simulate=_simulate, event_names=_EVENT_NAMES)

@@ -16,8 +16,8 @@ Outcomes: confirmed → the event goes on (with the provider's doc id); contradi
 produced); provider unreachable, rate limited or without API credentials → ``EsignTransient``
 (503 + Retry-After: the vendor redelivers; retry, never drop).
 
-Not confirmed with an API, on purpose: Standard Webhooks events (the HMAC covers the whole
-body, id and timestamp, and a generic sender has no status API), and envelopes created by
+Not confirmed with an API, on purpose: events of a sender without an API (its object has no
+``build``: Standard Webhooks, whose HMAC covers the whole body, id and timestamp), and envelopes created by
 the local SIMULATION (provider ``simulated`` in the state). Providers without credentials
 are let through only in the explicit simulation mode (``esign.provider: simulated``).
 """
@@ -30,15 +30,14 @@ from collections.abc import Callable
 
 from connectors.esign import EsignProvider, ProviderStatus
 from connectors.esign.events import ProviderEvent
+from connectors.esign.registry import ESIGN, SIMULATED
 from connectors.esign.state import TERMINAL, EnvelopeBook
 from inkstream.errors import EsignTransient, WebhookVerificationError
 
-__all__ = ["Confirmer", "NOT_CONFIRMED_WITH_AN_API", "confirming_providers"]
+__all__ = ["Confirmer", "confirming_providers"]
 
 log = logging.getLogger(__name__)
 
-# Event sources whose final events are not checked against a provider API (see above).
-NOT_CONFIRMED_WITH_AN_API = frozenset({"standard", "simulated"})
 
 
 class Confirmer:
@@ -61,7 +60,7 @@ class Confirmer:
             self._refresh()
             state = self._book.get(event.envelope_id)
         source = state["provider"] if state else event.provider
-        if source in NOT_CONFIRMED_WITH_AN_API:
+        if source == SIMULATED or (source in ESIGN and not ESIGN.get(source).confirmed_with_api):
             return event
         provider = self._providers(source)
         if provider is None:

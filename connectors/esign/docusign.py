@@ -22,7 +22,7 @@ Follows ``shared/specs/docusign/esignature.rest.swagger-v2.1.json`` (docusign/Op
 - OAuth: a configured access token, or the JWT grant (``grant_type=urn:ietf:params:oauth:
   grant-type:jwt-bearer`` at ``{oauth_base}/oauth/token``, RS256 assertion with
   ``iss`` integration key, ``sub`` user id, ``aud`` account server host,
-  ``scope: "signature impersonation"``, from ``connectors.access_scopes``), cached until
+  ``scope: "signature impersonation"``, ``DOCUSIGN.scopes`` below), cached until
   shortly before expiry.
 """
 
@@ -33,15 +33,20 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import httpx
 
-from connectors.access_scopes import ESIGN_SCOPES
 from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient, Tab
+from connectors.esign.events import parse_docusign
 from connectors.esign.httpcall import call, path_segment
+from connectors.esign.simulate import SimRequest, sim_iso
+from connectors.esign.vendor import EsignVendor, Inbound, json_object
+from connectors.esign.verify import docusign_signature, verify_docusign
 from inkstream.errors import ConfigError, EsignError
+from inkstream.settings import EsignProviderSettings
 
-__all__ = ["DocuSign", "jwt_assertion", "DOC_ID_FIELD", "IDEMPOTENCY_FIELD"]
+__all__ = ["DocuSign", "jwt_assertion", "DOC_ID_FIELD", "IDEMPOTENCY_FIELD", "DOCUSIGN"]
 
 DOC_ID_FIELD = "doc_id"
 IDEMPOTENCY_FIELD = "inkstream_idempotency_key"
@@ -62,7 +67,7 @@ def jwt_assertion(*, integration_key: str, user_id: str, audience: str, private_
     issued = int(now if now is not None else time.time())
     header = {"alg": "RS256", "typ": "JWT"}
     claims = {"iss": integration_key, "sub": user_id, "aud": audience, "iat": issued,
-              "exp": issued + lifetime_s, "scope": " ".join(ESIGN_SCOPES["docusign"])}
+              "exp": issued + lifetime_s, "scope": " ".join(DOCUSIGN.scopes)}
     signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -224,3 +229,65 @@ def _signer(recipient: Recipient, number: int, tabs: tuple[Tab, ...] = (), *, id
 def _need(value: str | None, what: str, auth: str) -> None:
     if not value:
         raise EsignError(f"docusign: authentication {auth!r} needs the recipient's {what}")
+
+
+# --- the provider, as inkstream's registry sees it (connectors/esign/registry.py) -----------
+
+# DocuSign's event for each lifecycle step (Connect event names).
+_EVENT_NAMES = {"sent": "envelope-sent", "delivered": "envelope-delivered", "viewed": "recipient-delivered",
+                "signed": "recipient-completed", "completed": "envelope-completed",
+                "declined": "envelope-declined", "voided": "envelope-voided"}
+
+
+def _build(section: EsignProviderSettings, client: httpx.Client) -> DocuSign:
+    pem = section.private_key_file.read_bytes() if section.private_key_file else None
+    return DocuSign(client, base_url=section.base_url, account_id=section.account_id,
+                    access_token=section.access_token.get_secret_value() if section.access_token else None,
+                    oauth_base=section.oauth_base, integration_key=section.integration_key,
+                    user_id=section.user_id, private_key_pem=pem, idv_workflow_id=section.idv_workflow_id)
+
+
+def _authorize_url(section: EsignProviderSettings, params: dict[str, str], scopes: tuple[str, ...]) -> str:
+    host = (section.oauth_base or "https://account.docusign.com").rstrip("/")
+    return f"{host}/oauth/auth?" + urlencode({**params, "scope": " ".join(scopes)})
+
+
+async def _verify(inbound: Inbound) -> dict:
+    verify_docusign(inbound.body, inbound.headers, [k.encode() for k in inbound.keys])
+    return json_object(inbound.body)
+
+
+def _simulate(step, envelope_id, doc_id, key, at, signer, event_id) -> SimRequest:
+    done = step in ("signed", "completed")
+    summary = {
+        "envelopeId": envelope_id, "status": step if step != "signed" else "sent", "emailSubject": "Please sign",
+        "customFields": {"textCustomFields": [{"name": "doc_id", "value": doc_id, "show": "false"}] if doc_id else []},
+        "recipients": {"signers": [{
+            "name": signer.name, "email": signer.email, "recipientId": "1", "routingOrder": "1",
+            "status": "completed" if done else step, "signedDateTime": sim_iso(at) if done else None,
+            **({"recipientAuthenticationStatus": {"smsAuthResult": {"status": "Passed", "eventTimestamp": sim_iso(at)}}}
+               if signer.auth_method == "sms" else {}),
+        }]},
+    }
+    body = {"event": _EVENT_NAMES[step], "apiVersion": "v2.1",
+            "uri": f"/restapi/v2.1/accounts/00000000-0000-0000-0000-000000000000/envelopes/{envelope_id}",
+            "retryCount": 0, "configurationId": 10000001,
+            "generatedDateTime": sim_iso(at),
+            "data": {"accountId": "00000000-0000-0000-0000-000000000000", "envelopeId": envelope_id,
+                     **({"recipientId": "1"} if step in ("viewed", "signed") else {}),
+                     "envelopeSummary": summary}}
+    content = json.dumps(body).encode()
+    return SimRequest("POST", DOCUSIGN.route, {
+        "content-type": "application/json",
+        "x-docusign-signature-1": docusign_signature(key.encode(), content)}, content)
+
+
+DOCUSIGN = EsignVendor(
+    name="docusign", label="DocuSign", route="/webhooks/docusign",
+    # JWT grant: `signature` for the eSignature REST API, `impersonation` to act as the
+    # integration user without them present (DocuSign "Authentication scopes").
+    scopes=("signature", "impersonation"), authorize_url=_authorize_url,
+    oauth_client_id=lambda section: section.integration_key,
+    has_credentials=lambda s: bool(s.account_id and (s.access_token or s.private_key_file)), build=_build,
+    verify=_verify, parse=lambda payload, inbound: parse_docusign(payload),
+    simulate=_simulate, event_names=_EVENT_NAMES)

@@ -22,15 +22,22 @@ Auth: HTTP basic with the API key as user name and an empty password (securitySc
 
 from __future__ import annotations
 
-import httpx
-
+import hashlib
+import json
 import time
 
-from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
-from connectors.esign.httpcall import call, path_segment
-from inkstream.errors import EsignError
+import httpx
 
-__all__ = ["DropboxSign", "send_form"]
+from connectors.esign import CreatedEnvelope, EnvelopeRequest, ProviderStatus, Recipient
+from connectors.esign.events import parse_dropbox_sign
+from connectors.esign.httpcall import call, path_segment
+from connectors.esign.simulate import SimRequest
+from connectors.esign.vendor import EsignVendor, Inbound, MalformedWebhook, json_object, secret_values
+from connectors.esign.verify import dropbox_sign_event_hash, verify_dropbox_sign
+from inkstream.errors import EsignError, WebhookVerificationError
+from inkstream.settings import EsignProviderSettings
+
+__all__ = ["DropboxSign", "send_form", "DROPBOX_SIGN", "REPLY"]
 
 # layout tab kind → SubFormFieldsPerDocument* type (the ``type`` discriminator)
 _FIELD_TYPES = {"signature": "signature", "date": "date_signed", "text": "text-merge"}
@@ -119,3 +126,71 @@ def _signer(recipient: Recipient) -> dict[str, str]:
                 "sms_phone_number_type": "authentication"}
     raise EsignError(f"dropbox_sign: recipient authentication {auth!r} is not offered by the Dropbox Sign API "
                      "(signers offer only pin and sms_phone_number; supported: email, access_code, sms)")
+
+
+# --- the provider, as inkstream's registry sees it (connectors/esign/registry.py) -----------
+
+# The reply the Dropbox Sign callback expects, or it retries (Events and callbacks walkthrough).
+REPLY = "Hello API Event Received"
+_EVENT_NAMES = {"sent": "signature_request_sent", "delivered": "signature_request_viewed",
+                "viewed": "signature_request_viewed", "signed": "signature_request_signed",
+                "completed": "signature_request_all_signed", "declined": "signature_request_declined",
+                "voided": "signature_request_canceled", "expired": "signature_request_expired"}
+
+
+def _webhook_keys(section: EsignProviderSettings) -> list[str]:
+    # The callback's event_hash is keyed with the API key when one is set.
+    return [section.api_key.get_secret_value()] if section.api_key is not None else secret_values(section)
+
+
+async def _verify(inbound: Inbound) -> dict:
+    try:
+        form = await inbound.request.form()
+    except Exception as exc:  # python-multipart refuses a broken body
+        raise MalformedWebhook("body is not a form") from exc
+    part = form.get("json")
+    if part is None:
+        raise WebhookVerificationError("no json part", provider="dropbox_sign", reason="missing_signature")
+    payload = json_object(part if isinstance(part, str) else await part.read())
+    verify_dropbox_sign(payload.get("event") or {}, [k.encode() for k in inbound.keys])
+    return payload
+
+
+def _reply(outcome: str | None, inbound: Inbound):
+    from fastapi.responses import PlainTextResponse
+
+    return PlainTextResponse(REPLY)
+
+
+def _simulate(step, envelope_id, doc_id, key, at, signer, event_id) -> SimRequest:
+    event_type = _EVENT_NAMES[step]
+    event_time = str(int(at))
+    signature_id = hashlib.sha1(f"{envelope_id}:{signer.email}".encode()).hexdigest()[:32]
+    done = step in ("signed", "completed")
+    payload = {
+        "event": {"event_time": event_time, "event_type": event_type,
+                  "event_hash": dropbox_sign_event_hash(key.encode(), event_time, event_type),
+                  "event_metadata": {"related_signature_id": signature_id if step in ("viewed", "signed", "delivered") else None,
+                                     "reported_for_account_id": "63522885f9261e2b04eea043933ee7313eb674fd"}},
+        "signature_request": {
+            "signature_request_id": envelope_id, "title": "Please sign", "is_complete": step == "completed",
+            "metadata": {"doc_id": doc_id} if doc_id else {},
+            "signatures": [{"signature_id": signature_id, "signer_email_address": signer.email,
+                            "signer_name": signer.name, "order": 0,
+                            "status_code": "signed" if done else "awaiting_signature",
+                            "signed_at": int(at) if done else None, "has_pin": signer.auth_method == "access_code",
+                            "has_sms_auth": signer.auth_method == "sms"}]},
+    }
+    route = DROPBOX_SIGN.route
+    request = httpx.Request("POST", "http://x" + route, files={"json": (None, json.dumps(payload))})
+    return SimRequest("POST", route, {"content-type": request.headers["content-type"]}, request.read())
+
+
+DROPBOX_SIGN = EsignVendor(
+    name="dropbox_sign", label="Dropbox Sign", route="/webhooks/dropbox-sign",
+    # An API key (HTTP basic) cannot be scoped: no OAuth scopes are requested at all.
+    scopes=(),
+    has_credentials=lambda s: s.api_key is not None,
+    build=lambda s, client: DropboxSign(client, base_url=s.base_url, api_key=s.api_key.get_secret_value()),
+    webhook_keys=_webhook_keys, verify=_verify, parse=lambda payload, inbound: parse_dropbox_sign(payload),
+    reply=_reply, simulate=_simulate, sequence=("sent", "viewed", "signed", "completed"), event_names=_EVENT_NAMES)

@@ -7,13 +7,13 @@ Runs behind a TLS-terminating proxy in production; binds 127.0.0.1 by default. R
 instances behind any load balancer: all they share is Kafka (seen event ids and envelope
 states on ``esign.envelopes``; :mod:`connectors.esign.intake`).
 
-====================================  ==============================================
-``POST /webhooks/docusign``           Connect JSON, ``X-DocuSign-Signature-1..N``
-``POST /webhooks/dropbox-sign``       multipart ``json`` part; replies ``Hello API Event Received``
-``GET|POST /webhooks/acrobat-sign``   ``X-AdobeSign-ClientId`` checked and echoed (header + JSON)
-``POST /webhooks/standard``           Standard Webhooks v1
-``GET /metrics``, ``GET /healthz``
-====================================  ==============================================
+One ``POST`` route per registered provider (``EsignVendor.route``, connectors/esign/registry.py):
+DocuSign ``/webhooks/docusign`` (Connect JSON, ``X-DocuSign-Signature-1..N``), Dropbox Sign
+``/webhooks/dropbox-sign`` (multipart ``json`` part; replies ``Hello API Event Received``),
+Acrobat Sign ``/webhooks/acrobat-sign`` (also ``GET``: ``X-AdobeSign-ClientId`` checked and
+echoed), Standard Webhooks ``/webhooks/standard``; plus ``GET /metrics``, ``GET /healthz``.
+Each provider's object verifies, parses and answers its own deliveries; the gateway
+knows none by name.
 
 Final events (completed, declined, voided, expired) are confirmed with the provider's API
 first (:mod:`connectors.esign.confirm`): contradicted → 401 reason ``unconfirmed``;
@@ -27,60 +27,40 @@ Unverified → 401 ``{"error": "unverified", "reason": ...}``, counted in
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from connectors.crm.inbound import crm_router
-from connectors.esign.events import (
-    ProviderEvent, parse_acrobat_sign, parse_docusign, parse_dropbox_sign, parse_standard,
-)
-from connectors.esign.intake import Intake
-from connectors.esign.metrics import GatewayMetrics
 from connectors.esign import EsignProvider
 from connectors.esign.confirm import Confirmer, confirming_providers
+from connectors.esign.events import ProviderEvent
+from connectors.esign.intake import Intake
+from connectors.esign.metrics import GatewayMetrics
 from connectors.esign.publisher import Publisher
+from connectors.esign.registry import ESIGN, SIMULATED, check_settings, esign_settings
 from connectors.esign.state import EnvelopeBook
-from connectors.esign.verify import (
-    check_event_age, check_standard_secrets, verify_acrobat_client_id, verify_docusign, verify_dropbox_sign,
-    verify_standard,
-)
+from connectors.esign.vendor import EsignVendor, Inbound, MalformedWebhook, json_object
+from connectors.esign.verify import check_event_age
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import ConnectorError, EsignError, WebhookVerificationError
 from inkstream.errors import EsignRateLimited, EsignTransient  # provider look-ups (confirm.py)
 
-__all__ = ["create_app", "serve", "webhook_keys", "DROPBOX_SIGN_REPLY"]
+__all__ = ["create_app", "serve", "webhook_keys"]
 
 log = logging.getLogger(__name__)
-DROPBOX_SIGN_REPLY = "Hello API Event Received"
+_Malformed = MalformedWebhook
+_json = json_object
 
 
 def webhook_keys(settings, provider: str) -> list[str]:
-    """The secrets that verify ``provider``'s webhooks (Dropbox Sign: the API key when set)."""
-    section = getattr(settings.esign, provider)
-    if provider == "dropbox_sign" and section.api_key is not None:
-        return [section.api_key.get_secret_value()]
-    return [k.get_secret_value() for k in section.webhook_keys]
-
-
-class _Malformed(Exception):
-    pass
-
-
-def _json(data: bytes | str) -> dict:
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _Malformed("body is not JSON") from exc
-    if not isinstance(value, dict):
-        raise _Malformed("body is not a JSON object")
-    return value
+    """The values that verify ``provider``'s webhooks (``EsignVendor.webhook_keys``)."""
+    return ESIGN.get(provider).webhook_keys(esign_settings(settings, provider))
 
 
 def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: Callable[[], object] | None = None,
@@ -88,20 +68,20 @@ def create_app(settings, *, publisher: Publisher, book: EnvelopeBook, refresh: C
                providers: Callable[[str], EsignProvider | None] = lambda name: None) -> FastAPI:
     """``providers(name)``: the provider's API client that final events are confirmed with,
     None where no credentials are set (then only the simulation mode lets them through)."""
+    check_settings(settings)
     registry = registry or CollectorRegistry()
     intake = Intake(publisher=publisher, book=book, metrics=GatewayMetrics.create(registry), refresh=refresh)
     confirmer = Confirmer(providers=providers, book=book, refresh=refresh,
-                          simulation=settings.esign.provider == "simulated")
+                          simulation=settings.esign.provider == SIMULATED)
     hooks = _Webhooks(settings, intake, confirmer, clock)
     app = FastAPI(title="inkstream webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake, app.state.registry = intake, registry
     # Counted while reading, chunked or not (inkstream/body_limit.py): the endpoint is public.
     app.add_middleware(BodyLimit, limit=settings.esign.max_webhook_bytes, on_refuse=hooks.too_large)
-    app.add_api_route("/webhooks/docusign", hooks.docusign, methods=["POST"])
-    app.add_api_route("/webhooks/dropbox-sign", hooks.dropbox_sign, methods=["POST"])
-    app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_verify, methods=["GET"])
-    app.add_api_route("/webhooks/acrobat-sign", hooks.acrobat_sign, methods=["POST"])
-    app.add_api_route("/webhooks/standard", hooks.standard, methods=["POST"])
+    for vendor in ESIGN:
+        app.add_api_route(vendor.route, hooks.endpoint(vendor), methods=["POST"])
+        if vendor.challenge:
+            app.add_api_route(vendor.route, hooks.challenge(vendor), methods=["GET"])
     app.include_router(crm_router(settings, publisher=publisher, reject=intake.reject, clock=clock))  # CRM-started (crm)
 
     @app.get("/metrics")
@@ -128,10 +108,10 @@ class _Webhooks:
         try:
             event: ProviderEvent = await step()
             check_event_age(provider, event.provider_time, now=self._clock(),
-                            max_age_s=self._esign.max_event_age_s.get(provider))
+                            max_age_s=self._esign.max_event_age_s.get(provider, ESIGN.get(provider).max_event_age_s))
         except WebhookVerificationError as exc:
             return await self._refuse(provider, exc.reason, 401, request, body)
-        except (_Malformed, EsignError) as exc:
+        except (MalformedWebhook, EsignError) as exc:
             log.info("malformed %s webhook: %s", provider, exc)
             return await self._refuse(provider, "malformed", 400, request, body)
         try:
@@ -164,66 +144,39 @@ class _Webhooks:
     async def too_large(self, scope) -> None:
         """BodyLimit refused a body: recorded like every other refusal."""
         request = Request(scope)
-        if request.url.path.startswith("/webhooks/"):
-            provider = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
+        path = request.url.path
+        if path.startswith("/webhooks/"):
+            # A provider's route names it; the CRM-started routes (connectors/crm/inbound.py) by their tail.
+            provider = next((v.name for v in ESIGN if v.route == path), path.rsplit("/", 1)[-1].replace("-", "_"))
             await self._refuse(provider, "too_large", 413, request, b"")
 
-    async def docusign(self, request: Request) -> Response:
-        body = await request.body()
+    async def _inbound(self, vendor: EsignVendor, request: Request, body: bytes) -> Inbound:
+        keys = vendor.webhook_keys(esign_settings(self._settings, vendor.name))
+        return Inbound(request, body, keys, self._clock(), self._esign.replay_window_s)
 
-        async def step() -> ProviderEvent:
-            verify_docusign(body, request.headers, [k.encode() for k in webhook_keys(self._settings, "docusign")])
-            return parse_docusign(_json(body))
-        return await self._handle("docusign", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
+    def endpoint(self, vendor: EsignVendor):
+        """POST ``vendor.route``: the provider verifies and parses; the gateway does the rest."""
+        async def receive(request: Request) -> Response:
+            body = await request.body()
+            inbound = await self._inbound(vendor, request, body)
 
-    async def dropbox_sign(self, request: Request) -> Response:
-        body = await request.body()
+            async def step() -> ProviderEvent:
+                return vendor.parse(await vendor.verify(inbound), inbound)
+            return await self._handle(vendor.name, request, body, step, lambda outcome: vendor.reply(outcome, inbound))
+        receive.__name__ = f"{vendor.name}_webhook"
+        return receive
 
-        async def step() -> ProviderEvent:
+    def challenge(self, vendor: EsignVendor):
+        """GET ``vendor.route``: the provider's subscription check (Acrobat Sign's intent verification)."""
+        async def answer(request: Request) -> Response:
+            inbound = await self._inbound(vendor, request, b"")
             try:
-                form = await request.form()
-            except Exception as exc:  # python-multipart refuses a broken body
-                raise _Malformed("body is not a form") from exc
-            part = form.get("json")
-            if part is None:
-                raise WebhookVerificationError("no json part", provider="dropbox_sign", reason="missing_signature")
-            payload = _json(part if isinstance(part, str) else await part.read())
-            keys = [k.encode() for k in webhook_keys(self._settings, "dropbox_sign")]
-            verify_dropbox_sign(payload.get("event") or {}, keys)
-            return parse_dropbox_sign(payload)
-        return await self._handle("dropbox_sign", request, body, step,
-                                  lambda outcome: PlainTextResponse(DROPBOX_SIGN_REPLY))
-
-    @staticmethod
-    def _acrobat_echo(client_id: str, **extra) -> JSONResponse:
-        return JSONResponse({"xAdobeSignClientId": client_id, **extra}, headers={"X-AdobeSign-ClientId": client_id})
-
-    async def acrobat_verify(self, request: Request) -> Response:
-        try:
-            client_id = verify_acrobat_client_id(request.headers.get("x-adobesign-clientid"),
-                                                 self._esign.acrobat_sign.client_ids)
-        except WebhookVerificationError as exc:
-            return await self._refuse("acrobat_sign", exc.reason, 401, request, b"")
-        return self._acrobat_echo(client_id)
-
-    async def acrobat_sign(self, request: Request) -> Response:
-        body = await request.body()
-        client_id = request.headers.get("x-adobesign-clientid") or ""
-
-        async def step() -> ProviderEvent:
-            verify_acrobat_client_id(client_id, self._esign.acrobat_sign.client_ids)
-            return parse_acrobat_sign(_json(body))
-        return await self._handle("acrobat_sign", request, body, step,
-                                  lambda outcome: self._acrobat_echo(client_id, status=outcome))
-
-    async def standard(self, request: Request) -> Response:
-        body = await request.body()
-
-        async def step() -> ProviderEvent:
-            verify_standard(body, request.headers, webhook_keys(self._settings, "standard"), now=self._clock(),
-                            tolerance_s=self._esign.replay_window_s)
-            return parse_standard(_json(body), request.headers["webhook-id"])
-        return await self._handle("standard", request, body, step, lambda outcome: JSONResponse({"status": outcome}))
+                await vendor.verify(inbound)
+            except WebhookVerificationError as exc:
+                return await self._refuse(vendor.name, exc.reason, 401, request, b"")
+            return vendor.reply(None, inbound)
+        answer.__name__ = f"{vendor.name}_challenge"
+        return answer
 
 
 def serve(settings, *, port: int, host: str | None = None) -> None:
@@ -241,7 +194,9 @@ def serve(settings, *, port: int, host: str | None = None) -> None:
     require_startable(settings, "webhooks")  # shipped webhook keys: refused outside development
     tls = uvicorn_tls_options(settings.http)  # before Kafka: a bad TLS setting fails fast
     book = EnvelopeBook(max_seen=settings.esign.seen_ids_per_envelope)
-    check_standard_secrets(webhook_keys(settings, "standard"))  # before Kafka: fail fast
+    check_settings(settings)  # before Kafka: fail fast
+    for vendor in ESIGN:  # e.g. a Standard Webhooks secret no library accepts
+        vendor.check_settings(esign_settings(settings, vendor.name))
     codec = Codec.from_settings(settings)  # the gateway's one codec: reads envelopes, writes events
     reader = KafkaEnvelopeReader(settings, book, codec=codec)
     log.info("materialised %d envelope states from esign.envelopes", reader.catch_up(timeout_s=60))

@@ -15,6 +15,8 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
+# the JDK's compiler: tests run ClickHouse's JDBC driver from a single-file Java program
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v ss >/dev/null || need+=(iproute2)
 
 if ((${#need[@]})); then

@@ -11,7 +11,8 @@ clickhouse.com/docs/interfaces/http:
   else TabSeparated; ``database`` (only the audit database); ``param_<name>`` values for
   ``{name:Type}`` placeholders; settings as URL parameters (output-format settings only:
   every cap is ours, see ``sql_guard.caps``); protocol parameters (``session_id``,
-  ``query_id``, ``compress`` …) accepted and ignored;
+  ``query_id`` …) accepted and ignored, but ``compress=1`` / ``decompress=1`` frame the
+  answer / read the body as ClickHouse's LZ4 blocks (``streams.audit.ch_compression``);
 - credentials as basic auth, ``X-ClickHouse-User``/``X-ClickHouse-Key`` or the ``user``/
   ``password`` URL parameters, checked against the analysts' file
   (``streams.audit.analysts``, ``inkstream analyst add``);
@@ -30,8 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
-from inkstream.errors import ConnectorError
+from inkstream.errors import ConnectorError, SchemaError
 from streams.audit.analysts import Analysts
+from streams.audit.ch_compression import frame, unframe
+from streams.audit.ch_native import upgrade
 from streams.audit.sql_guard import ReadOnlyViolation, caps, check_statement, output_format
 from streams.audit.store import ClickHouse, readonly_session
 
@@ -42,7 +45,13 @@ _PROTOCOL = frozenset({"session_id", "session_timeout", "session_check", "query_
                        "quota_key", "wait_end_of_query", "buffer_size", "client_protocol_version", "role",
                        "enable_http_compression", "send_progress_in_http_headers",
                        "http_headers_progress_interval_ms", "http_zlib_compression_level", "readonly",
-                       "add_http_cors_header", "cancel_http_readonly_queries_on_client_close"})
+                       "add_http_cors_header", "cancel_http_readonly_queries_on_client_close",
+                       "network_compression_method"})
+# Limits a driver derives from its own deadline (clickhouse-go sends max_execution_time on
+# every query when its context has one, Grafana's data source always does): accepted, and
+# never lifting ours, since the session's cap (audit.query_max_seconds) stays in force; the
+# client enforces its shorter deadline itself.
+_CLIENT_DEADLINES = frozenset({"max_execution_time"})
 _CODE = re.compile(r"Code: (\d+)")
 _CONTENT_TYPES = {"json": "application/json; charset=UTF-8", "csv": "text/csv; charset=UTF-8",
                   "tabseparated": "text/tab-separated-values; charset=UTF-8",
@@ -89,6 +98,14 @@ class ClickHouseHttp:
         if database and database != self.settings.clickhouse.database:
             return _error(404, 81, "UNKNOWN_DATABASE", f"database {database} is not served here; "
                           f"analysts read {self.settings.clickhouse.database}")
+        if params.get("network_compression_method", "lz4").lower() != "lz4":
+            return _error(400, 271, "UNKNOWN_COMPRESSION_METHOD",
+                          "compressed blocks are served in LZ4 only (network_compression_method=LZ4)")
+        if params.get("decompress") == "1":   # the body in ClickHouse's compressed blocks
+            try:
+                body = unframe(body)
+            except SchemaError as exc:
+                return _error(400, 271, "CANNOT_DECOMPRESS", str(exc))
         try:
             sql = "\n".join(p for p in (params.get("query", ""), body.decode("utf-8")) if p.strip())
         except UnicodeDecodeError:
@@ -99,6 +116,11 @@ class ClickHouseHttp:
         for name, value in params.items():
             if name.startswith("param_"):
                 binds[name[6:]] = value
+            elif name in _CLIENT_DEADLINES:
+                try:
+                    float(value)
+                except ValueError:
+                    return _error(400, 27, "CANNOT_PARSE_INPUT", f"{name}={value!r} is not a number")
             elif name not in ("query", "database", "default_format", "user", "password") and name not in _PROTOCOL:
                 return _error(400, 164, "READONLY", f"Cannot modify '{name}' setting in readonly mode")
         try:
@@ -118,6 +140,13 @@ class ClickHouseHttp:
         content_type = next((v for k, v in _CONTENT_TYPES.items() if kind.startswith(k)), "application/octet-stream")
         summary = {"read_rows": "0", "read_bytes": "0", "written_rows": "0", "written_bytes": "0",
                    "total_rows_to_read": "0", "result_rows": "0", "result_bytes": str(len(data))}
+        if final.lower() == "native" and params.get("client_protocol_version", "0").isdigit():
+            try:   # clickhouse-go decodes Native at the revision it names
+                data = upgrade(data, int(params.get("client_protocol_version", "0")))
+            except SchemaError as exc:
+                return _error(400, 50, "UNKNOWN_TYPE", str(exc))
+        if params.get("compress") == "1":    # the official Java and Go clients ask for LZ4 blocks
+            data = frame(data)
         return Reply(200, data, {"Content-Type": content_type, "X-ClickHouse-Format": final,
                                  "X-ClickHouse-Timezone": "UTC", "X-ClickHouse-Server-Display-Name": "inkstream-audit",
                                  "X-ClickHouse-Query-Id": params.get("query_id") or str(uuid.uuid4()),

@@ -1,4 +1,4 @@
-"""Names of the signature fields inkstream writes in each CRM (created by
+"""Names of the signature fields inkstream writes in each CRM (named by each CRM's vendor object, created by
 ``inkstream crm setup``), and the commands that carry them."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
+from connectors.crm.registry import CRMS
+from connectors.registry import AttributeView
 from connectors.crm.signature import SIGNATURE_PREFIX, VERSION_OF
 
 from schemas.records import envelope
@@ -16,19 +18,15 @@ __all__ = ["SIGNATURE_FIELDS", "SIGNATURE_RECORD", "VERSION_OF", "signature_fiel
 # Commands born from e-sign events, not from a mapping file; the CRM side dedupes on the key.
 MAPPING_VERSION = "esign-1"
 
-SIGNATURE_FIELDS = {
-    "salesforce": {"status": "Inkstream_Signature_Status__c", "signed_at": "Inkstream_Signed_At__c",
-                   "signer": "Inkstream_Signer__c", "hash": "Inkstream_Audit_Hash__c"},
-    "hubspot": {"status": "inkstream_signature_status", "signed_at": "inkstream_signed_at",
-                "signer": "inkstream_signer", "hash": "inkstream_audit_hash"},
-    "zoho": {"status": "Inkstream_Signature_Status", "signed_at": "Inkstream_Signed_At",
-             "signer": "Inkstream_Signer", "hash": "Inkstream_Audit_Hash"},
-}
+# Each CRM names them in its own object (CrmVendor.signature_fields).
+SIGNATURE_FIELDS = AttributeView(CRMS, "signature_fields")
+# A target that is no registered CRM (esign.crm_target: dryrun) records Salesforce's names.
+_RECORDED_AS = "salesforce"
 
 
 def signature_fields(crm: str) -> dict[str, str]:
     """Field names for ``crm``; the dry-run target records Salesforce's names."""
-    return SIGNATURE_FIELDS.get(crm, SIGNATURE_FIELDS["salesforce"])
+    return dict(CRMS.get(crm if crm in CRMS else _RECORDED_AS).signature_fields)
 
 
 # Keys of a command's ``fields`` that are not fields of the CRM record: "signature.*"

@@ -14,7 +14,7 @@ The rules that keep a wrong total from being accepted:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from streams.extract.finders import AMOUNT, Candidate
@@ -31,11 +31,13 @@ _EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|hors|zonder|sin|se
 _TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|Importo|Kwota|Amount", re.I)
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.
-_AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
+# A minus right before it is the amount's sign (credit notes, corrections: "Bruttosumme  -8,79").
+_AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
 _ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
 VAT_ID_RE = re.compile(VAT_ID)
 _TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
                            r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
+_OWN_LABEL = re.compile(r"[^\W\d_]{3,}[^:]*:")
 _RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
 
@@ -70,6 +72,8 @@ def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple
             if not re.search(r"[.,]\d{2}\b|[$€£]|EUR|USD|GBP|CHF|PLN|zł", raw):
                 continue  # a bare "3" on a total row is a count, not money
             parsed = normalize_amount(raw)
+            if parsed.ok and m["neg"] and Decimal(parsed.normalized) != 0:
+                parsed = replace(parsed, normalized=f"-{parsed.normalized}")
             if parsed.ok:
                 out.append((ln, m, parsed))
     return out
@@ -90,24 +94,51 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
             role, m = hit
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
-            same_row = _amounts_in(layout, [ln] + row[i + 1:], label_end_x)
+            # Boxes further right that carry their own label ("Artikelrabatt: -2,50") are
+            # another field's; a row that names a discount or a charge is not a total's.
+            rest = [x for x in row[i + 1:] if not _OWN_LABEL.search(x.text)]
+            same_row = [] if _NOT_TOTAL.search(layout.row_text(row)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
                 found.append(_make(layout, role, src, am, parsed, ln.text))
                 break
             # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
-            # amounts: each label takes the amount under its own words.
-            below = [x for x in layout.lines if x.page == ln.page and ln.row < x.row <= ln.row + 1]
-            under = _amounts_in(layout, below, 0)
-            for r2, m2 in _all_roles(ln.text):
-                if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
-                    continue  # a "USt." column header over the items is each item's rate or net amount
-                pick = _under(ln, m2, under)
-                if pick is not None:
-                    src, am, parsed = pick
-                    found.append(_make(layout, r2, src, am, parsed, ln.text[m2.start():m2.end()], how="label (below)"))
+            # amounts: each label takes the amount under its own words. Headers split
+            # into one box per label are read box by box.
+            if _amounts_in(layout, row, 0):
+                break  # amounts on the row itself: not a header of columns
+            heads = [x for x in row[i:] if _role_of(x.text)]
+            for head in heads:
+                found.extend(_column_under(layout, head))
             break
     return found
+
+
+def _column_under(layout: Layout, ln: Line) -> list[Amount]:
+    """The amounts under each label of a header line. Several rows under it (one per tax
+    rate, then their sum): the last row when it is the sum of the rows above, else the first."""
+    out: list[Amount] = []
+    rows = [[x for x in layout.lines if x.page == ln.page and x.row == r] for r in range(ln.row + 1, ln.row + 7)]
+    for r2, m2 in _all_roles(ln.text):
+        if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
+            continue  # a "USt." column header over the items is each item's rate or net amount
+        picks = []
+        for lines in rows:
+            pick = _under(ln, m2, _amounts_in(layout, lines, 0)) if lines else None
+            if pick is None:
+                break
+            picks.append(pick)
+        if not picks:
+            continue
+        label = ln.text[m2.start():m2.end()]
+        values = [Decimal(p[2].normalized) for p in picks]
+        if len(picks) >= 3 and sum(values[:-1], Decimal(0)) == values[-1]:
+            src, am, parsed = picks[-1]
+            out.append(_make(layout, r2, src, am, parsed, label, how="label (column sum)"))
+        else:
+            src, am, parsed = picks[0]
+            out.append(_make(layout, r2, src, am, parsed, label, how="label (below)"))
+    return out
 
 
 def _all_roles(text: str) -> list[tuple[str, re.Match]]:
@@ -121,6 +152,8 @@ def _all_roles(text: str) -> list[tuple[str, re.Match]]:
 
 
 def _x_of(ln: Line, start: int, end: int) -> tuple[float, float]:
+    if len(_all_roles(ln.text)) == 1:  # a label in its own box: the box is its extent
+        return ln.box["x0"], ln.box["x1"]
     w = (ln.box["x1"] - ln.box["x0"]) / max(len(ln.text), 1)
     return ln.box["x0"] + w * start, ln.box["x0"] + w * end
 
@@ -157,7 +190,10 @@ def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, labe
 
 
 def tax_rate_plausible(subtotal: Decimal, tax: Decimal) -> bool:
-    """A tax between 0 and 27% of the subtotal (the highest EU standard rate)."""
+    """A tax between 0 and 27% of the subtotal (the highest EU standard rate), of the same
+    sign (a credit note's negative subtotal has a negative tax)."""
+    if subtotal < 0:
+        subtotal, tax = -subtotal, -tax
     return subtotal > 0 and Decimal(0) <= tax <= subtotal * Decimal("0.27")
 
 
@@ -197,10 +233,12 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
     for a in candidates:
         for t in tax_options:
-            if sub is not None and sub.value + t == a.value and tax_rate_plausible(sub.value, t):
-                choice.total, choice.checked, choice.tax = a, f"subtotal {sub.value} + tax {t} = total", t
-                choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
-                return choice
+            for s in subs:  # "Warenwert" before a discount, "Nettobetrag" after it
+                if s.value + t == a.value and tax_rate_plausible(s.value, t):
+                    choice.total, choice.checked, choice.tax = a, f"subtotal {s.value} + tax {t} = total", t
+                    choice.subtotal = s
+                    choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
+                    return choice
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
@@ -214,7 +252,7 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         choice.doubt = "total labels disagree: " + ", ".join(sorted(str(v) for v in values))
     elif sub is not None and plausible_tax and choice.total.value == sub.value:
         choice.doubt = "the total equals the subtotal before tax"
-    elif sub is not None and choice.total.value < sub.value:
+    elif sub is not None and abs(choice.total.value) < abs(sub.value):
         choice.doubt = f"the total is below the subtotal {sub.value}"
     elif taxes and not plausible_tax and choice.total.value in tax_values and choice.total.value != 0:
         choice.doubt = "the total equals the tax"
@@ -222,6 +260,6 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
     elif not strong:
         choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
-    elif largest is not None and choice.total.value < largest:
+    elif largest is not None and 0 < choice.total.value < largest:
         choice.doubt = f"a larger amount ({largest}) is printed elsewhere"
     return choice

@@ -186,6 +186,22 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     return f
 
 
+def _printed_longer(layout: Layout, name: str) -> str | None:
+    """The name as printed somewhere with more words of a name after it (", Inc.", "Solution")."""
+    if not name or re.search(r"\b(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|LLP|L\.P|LP|GmbH|AG|S\.A|SA|plc|N\.V|B\.V)\.?$",
+                             name, re.I):
+        return None  # a name that ends in its legal form is whole
+    flat = re.sub(r"\s+", " ", layout.text)
+    for m in re.finditer(rf"(?<![\w]){re.escape(name)}(,?\s)([A-Z][\w&.'-]*)", flat):
+        if m[2].rstrip(".") not in _SENTENCE_WORDS:
+            return m[0]
+    return None
+
+
+_SENTENCE_WORDS = {"The", "This", "That", "These", "In", "As", "Whereas", "Now", "By", "And", "Each", "Any", "All",
+                   "If", "For", "Such", "It", "Its", "On", "At", "To", "With", "Under", "Upon", "A", "An", "Agreement"}
+
+
 def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, email: FieldValue
                        ) -> tuple[FieldValue, FieldValue]:
     """rules-3: the counterparty's column of the signature block; two lines agreeing confirm it."""
@@ -197,9 +213,15 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
             boost(name, "the counterparty's signature block names the same person")
         return name, email
     if party.force_review and party.reasons[-1].startswith("no label"):
-        party.reasons.pop()
-        party.force_review = False
-        boost(party, "its signature block names it")
+        longer = _printed_longer(layout, party.normalized or "")
+        if longer:
+            # The block matched on the first word; the document prints a longer name
+            # ("Affinity Group" cut at a line break of "Affinity Group, Inc."): not confirmed.
+            party.reasons.append(f"printed elsewhere as the longer {longer!r}")
+        else:
+            party.reasons.pop()
+            party.force_review = False
+            boost(party, "its signature block names it")
     f = field_from("signer_name", cand)
     if agreeing >= 2:
         boost(f, f"{agreeing} lines of the signature block name the same person")

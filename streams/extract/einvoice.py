@@ -159,7 +159,10 @@ def _cii(root, ns: dict, v1: bool) -> EInvoice:
                             "ram:PayeePartyCreditorFinancialAccount/ram:IBANID", ns),
     }
     code = _text(root, f"{head}/ram:TypeCode", ns) or "380"
-    profile = _text(root, "rsm:SpecifiedExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", ns) or ""
+    # ZUGFeRD 1 names the context "SpecifiedExchangedDocumentContext"; CII D16B (ZUGFeRD 2,
+    # Factur-X, XRechnung) "ExchangedDocumentContext".
+    context = "rsm:SpecifiedExchangedDocumentContext" if v1 else "rsm:ExchangedDocumentContext"
+    profile = _text(root, f"{context}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", ns) or ""
     items = []
     line_path = f"{trade}/ram:IncludedSupplyChainTradeLineItem"
     for li in root.xpath(line_path, namespaces=ns):

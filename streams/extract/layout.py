@@ -124,9 +124,15 @@ class Layout:
         return "  ".join(ln.text for ln in row)
 
 
+# OCR models trained on CJK text read a colon or a digit as its fullwidth form (U+FF01-FF5E:
+# "：06.08.2013"); the ASCII character is what every label and value pattern expects.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
     """Rows = lines whose vertical centres fall within half a line height of each other."""
-    lines = [Line(str(r.get("text") or ""), float(r.get("confidence") or 0.0), page_no, dict(r["box"]))
+    lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
+                  dict(r["box"]))
              for r in raw_lines if str(r.get("text") or "").strip()]
     lines.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
     rows: list[list[Line]] = []

@@ -43,11 +43,13 @@ LABELS: dict[str, str] = {
         r"|Data\s+wystawienia"),
     "invoice_date_plain": r"(?<![\w ])Date|Datum|Fecha|Data",
     "due_date": (
-        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|\s+am|\s+bis)?|Zahlbar\s+bis"
+        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        # SEPA direct debit: the day the amount is taken is the day it is due
+        r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
         r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
-        r"|(?:Zahlbar|Payable|Due|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        r"|(?:Zahlbar|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
         r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
     # The amount to pay: strongest labels first.
@@ -60,7 +62,7 @@ LABELS: dict[str, str] = {
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
         r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
     "total_due": (
-        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
+        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
         r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare"
         r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
@@ -68,7 +70,10 @@ LABELS: dict[str, str] = {
     "not_total": (
         r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
         r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|Paid\b|Prepaid|Anzahlung|Vorauszahlung"
-        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"),
+        r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"
+        # unit prices and freight: a price per piece or a delivery charge is never the total
+        r"|(?:Brutto|Netto|Einzel|Stück)preis|Unit\s*price|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario"
+        r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
         r"Sub-?\s*total|Net\s+(?:amount|total)|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
@@ -86,7 +91,7 @@ LABELS: dict[str, str] = {
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
         r"|Nabywca|Odbiorca"),
     "supplier": (
-        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungssteller|Fournisseur|Vendeur|Leverancier"
+        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }
@@ -97,7 +102,7 @@ LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
 # Document types: cue → weight. A title word ("Rechnung" alone at the top) counts double.
 TYPE_CUES: dict[str, dict[str, float]] = {
     "invoice": {
-        r"\binvoice\b": 2, r"\brechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
+        r"\binvoice\b": 2, r"\b[^\W\d_]*rechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
         r"\bfattura\b": 2, r"\bfaktura\b": 2,
         r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
         r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,

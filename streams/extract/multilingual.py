@@ -18,6 +18,7 @@ import re
 from decimal import Decimal
 from functools import partial
 
+from streams.extract.address import customer_name, supplier_name
 from streams.extract.amounts import Amount, choose_total, labelled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_below, find_pattern
@@ -60,7 +61,7 @@ def _invoice_number(raw: str) -> Parsed:
         return Parsed(None, 0.0, "no digits in invoice number")
     if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{2}", raw):
         return Parsed(None, 0.0, f"{raw!r} is a date or an amount, not an invoice number")
-    if re.fullmatch(VAT_ID, raw) or re.fullmatch(IBAN, raw):
+    if re.fullmatch(VAT_ID, raw) or (re.fullmatch(IBAN, raw) and _iban_ok(re.sub(r"\s", "", raw))):
         return Parsed(None, 0.0, f"{raw!r} is a VAT id or IBAN")
     return Parsed(raw.upper(), 1.0)
 
@@ -164,11 +165,16 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
 
 
 def _largest(layout: Layout) -> Decimal | None:
+    """The largest amount printed, leaving out rows that are not money owed (share capital)."""
     values = []
-    for m in re.finditer(r"(?<![\w/.,-])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", layout.text):
-        p = normalize_amount(m[0])
-        if p.ok:
-            values.append(Decimal(p.normalized))
+    not_total = re.compile(LABELS["not_total"], re.I)
+    for line in layout.lines:
+        if not_total.search(line.text):
+            continue
+        for m in re.finditer(r"(?<![\w/.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", line.text):
+            p = normalize_amount(m[0])
+            if p.ok:
+                values.append(Decimal(p.normalized))
     return max(values, default=None)
 
 
@@ -206,37 +212,6 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     return {"total_amount": total, "subtotal_amount": subtotal, "tax_amount": tax, "currency": currency}
 
 
-def _block_after(layout: Layout, label: str, rows: int = 3) -> tuple[FieldValue, list[Line]]:
-    """A party block: the name right of its label or on the next row in its column."""
-    label_re = re.compile(rf"^\s*(?:{label})\b\s*(?P<colon>:?)\s*(?P<v>.*)$", re.I)
-    for ln in layout.lines:
-        m = label_re.match(ln.text)
-        if not m:
-            continue
-        block = [x for x in layout.lines if x.page == ln.page and ln.row <= x.row <= ln.row + rows
-                 and x.box["x1"] > ln.box["x0"] - 2 * ln.height and x.box["x0"] < ln.box["x0"] + 12 * ln.height]
-        raw, src = m["v"].strip(), ln
-        if raw.startswith("/") or raw.endswith(":"):  # "Käufer/Leistungsempfänger:": still the label
-            raw = ""
-        if not re.search(r"[^\W\d_]{2}", raw):
-            right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
-            nxt = [x for x in block if x.row > ln.row]
-            src = right[0] if right else (nxt[0] if nxt else None)
-            raw = src.text.strip() if src else ""
-        parsed = normalize_name(raw)
-        if src is not None and parsed.ok and re.search(r"[^\W\d_]{2}", raw):
-            cand = Candidate(raw, Span(raw, (src,)), parsed, f"label {ln.text.strip()[:30]!r}", src.box,
-                             layout.sources.get(src.page, "ocr"))
-            f = field_from("", cand)
-            doubt = _not_plainly_a_name(raw, bool(m["colon"]))
-            if doubt:
-                # The first line of a block may be a department, a salutation, a customer
-                # number or the next label; only a person (or the sender memory) can tell.
-                _cap(f, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
-            return f, block
-    return missing_field(""), []
-
-
 _SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
 _NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
                              r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
@@ -256,9 +231,29 @@ def _not_plainly_a_name(raw: str, explicit_label: bool) -> str | None:
     return None
 
 
+def _customer(layout: Layout) -> tuple[FieldValue, list[Line]]:
+    """The customer's name from its labelled block or the envelope window (address.py)."""
+    party, agree = customer_name(layout)
+    if party is None:
+        return missing_field("customer", "no labelled block and no address window with a name"), []
+    src = party.line
+    cand = Candidate(party.name, Span(party.name, (src,)), normalize_name(party.name), party.how, src.box,
+                     layout.sources.get(src.page, "ocr"))
+    customer = field_from("customer", cand)
+    if agree and party.address and customer.source == "text":
+        # Two layout readings name the same party and an address follows: accept-worthy.
+        boost(customer, "two address blocks agree on the name")
+    elif not party.explicit:
+        _cap(customer, NAME_CAP, "a name read once: confirmed by a reviewer or the sender memory")
+    else:
+        doubt = _not_plainly_a_name(party.name, True)
+        if doubt:
+            _cap(customer, NAME_CAP, f"{doubt}: confirmed by a reviewer or the sender memory")
+    return customer, list(party.block)
+
+
 def _parties(layout: Layout) -> dict[str, FieldValue]:
-    customer, block = _block_after(layout, LABELS["customer"])
-    customer.name = "customer"
+    customer, block = _customer(layout)
     supplier = _supplier(layout)
     block_ids = {id(x) for x in block}
     vats: list[tuple[str, Line, re.Match]] = []
@@ -320,7 +315,15 @@ def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> Fi
 
 
 def _supplier(layout: Layout) -> FieldValue:
-    """The first line of letters at the top of page 1 that is not a title or a label."""
+    """The seller's labelled block or letterhead line (address.py); else the first line of
+    letters at the top of page 1 that is not a title or a label."""
+    party = supplier_name(layout)
+    if party is not None:
+        src = party.line
+        f = field_from("supplier", Candidate(party.name, Span(party.name, (src,)), normalize_name(party.name),
+                                             party.how, src.box, layout.sources.get(src.page, "ocr")))
+        _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
+        return f
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
                       rf"receipt|page|seite|{LABELS['customer']})\b", re.I)
     for ln in layout.lines[:8]:
@@ -344,7 +347,12 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
               or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
               or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
-                              _invoice_number, "the number after the title", flags=re.I | re.M))
+                              _invoice_number, "the number after the title", flags=re.I | re.M)
+              # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9":
+              # a title word, a few words, then a number word on the title's own line.
+              or find_pattern(layout, rf"^[ \t]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
+                                      rf"\.?[ \t]*[:#]?[ \t]*(?P<v>{_INVOICE_NO})",
+                              _invoice_number, "the number on the title line", flags=re.I | re.M))
     inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
@@ -355,6 +363,16 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
               "invoice_date": _take("invoice_date", inv_date),
               "due_date": _take("due_date", due)}
     fields |= _total_fields(layout, items_sum, country)
+    # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
+    # keeps its printed sign; only a credit note proper states its amounts positive.
+    head = "\n".join(ln.text for ln in layout.lines[:15])
+    if credit and not re.search(r"korrektur|rectificativ|koryguj|correct(?:ive|ed|ion)", head, re.I):
+        for name in ("total_amount", "subtotal_amount", "tax_amount"):
+            f = fields[name]
+            if f.normalized and f.normalized.startswith("-"):
+                # EN 16931 states a credit note's amounts positive: the type carries the sign.
+                f.normalized = f.normalized[1:]
+                f.reasons.append("a credit note's amount, stated positive")
     fields |= _parties(layout)
     inv, due_f = fields["invoice_date"], fields["due_date"]
     if inv.normalized and due_f.normalized and due_f.normalized < inv.normalized:

@@ -34,7 +34,7 @@ from streams.privacy.gather import gather
 from streams.privacy.subject import find_documents, new_request_id, normalize_email
 from schemas.records import envelope
 
-__all__ = ["EraseReport", "erase_subject", "delete_all_versions", "TOPIC"]
+__all__ = ["EraseReport", "erase_subject", "delete_all_versions", "sink_wait_s", "TOPIC"]
 
 TOPIC = "privacy.erasures"
 
@@ -59,6 +59,16 @@ class EraseReport:
                 "object_versions_deleted": self.object_versions_deleted, "records_sent": self.records_sent,
                 "applied_by_audit_sink": self.applied, "audit_payloads_blanked": self.payloads_blanked,
                 "pending": self.pending, "complete": self.complete}
+
+
+def sink_wait_s(settings: Any, reader: Reader, wait_s: float) -> float:
+    """How long an erasure waits for the audit sink to apply its records: ``wait_s`` when a
+    running sink (its query endpoint) or a ClickHouse server will; 0 when the reader is this
+    process's own chDB, which no sink writes now (the records wait on the topic for it).
+    One rule for ``inkstream subject erase`` and ``POST /v1/subjects/erase``."""
+    from streams.audit.query import QueryClient
+
+    return wait_s if isinstance(reader, QueryClient) or settings.clickhouse.url else 0.0
 
 
 def erase_subject(email: str, *, reader: Reader, keys, s3, send: Callable[[str, dict], None],

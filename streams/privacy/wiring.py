@@ -71,12 +71,13 @@ def privacy_runners(settings: Any, codec: Codec) -> tuple[Callable[..., dict], C
     def run_erase(email: str, audit, actor: str) -> dict:
         from connectors.objectstore.s3 import S3ObjectStore
         from streams.audit.query import open_reader
-        from streams.privacy.erase import erase_subject
+        from streams.privacy.erase import erase_subject, sink_wait_s
 
         send, flush = kafka_sender(settings, codec)
-        report = erase_subject(email, reader=open_reader(settings), keys=codec.keys,
+        reader = open_reader(settings)
+        report = erase_subject(email, reader=reader, keys=codec.keys,
                                s3=S3ObjectStore.from_settings(settings, ensure_bucket=False), send=send,
-                               flush=flush, audit=audit, actor=actor)
+                               flush=flush, audit=audit, actor=actor, wait_s=sink_wait_s(settings, reader, 120.0))
         return report.to_dict()
 
     return run_export, run_erase

@@ -11,25 +11,28 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inkstream.settings import Settings
 
 __all__ = ["targets_dir", "register_target", "unregister_target", "targets"]
 
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
 
 
-def targets_dir(settings: Any) -> Path:
+def targets_dir(settings: Settings) -> Path:
     return Path(settings.data_dir).expanduser().resolve() / "conf" / "prometheus" / "targets"
 
 
-def _target_file(settings: Any, job: str, port: int) -> Path:
+def _target_file(settings: Settings, job: str, port: int) -> Path:
     if not _JOB.match(job):
         raise ValueError(f"job name {job!r} must match {_JOB.pattern}")
     # the instance id in the name: hosts sharing one target directory never overwrite each other
     return targets_dir(settings) / f"{job}-{settings.instance.name}-{int(port)}.json"
 
 
-def register_target(settings: Any, job: str, port: int, *, host: str = "127.0.0.1",
+def register_target(settings: Settings, job: str, port: int, *, host: str = "127.0.0.1",
                     labels: dict[str, str] | None = None) -> Path:
     """Tell Prometheus to scrape ``host:port/metrics`` as ``job``; returns the target file.
 
@@ -44,13 +47,13 @@ def register_target(settings: Any, job: str, port: int, *, host: str = "127.0.0.
     return path
 
 
-def unregister_target(settings: Any, job: str, port: int) -> None:
+def unregister_target(settings: Settings, job: str, port: int) -> None:
     _target_file(settings, job, port).unlink(missing_ok=True)
 
 
-def targets(settings: Any) -> list[dict]:
+def targets(settings: Settings) -> list[dict[str, Any]]:
     """Every registered target group (what Prometheus will read)."""
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for f in sorted(targets_dir(settings).glob("*.json")):
         try:
             out.extend(json.loads(f.read_text()))

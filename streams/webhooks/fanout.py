@@ -32,13 +32,15 @@ from streams.runtime import Context, Emit, Processor, SkipRecord
 
 __all__ = ["events_of", "Owners", "fanout", "factory", "INPUTS"]
 
-INPUTS = ("documents.ingested", "ocr.results", "fields.validated", "esign.events", "documents.status")
+# Both ingest lanes: a high-priority upload is a document like any other to its integrator.
+INPUTS = ("documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated", "esign.events",
+          "documents.status")
 
 
 def events_of(topic: str, record: dict) -> list[tuple[str, dict]]:
     """The integrator events one pipeline record stands for (usually zero or one)."""
     doc = {"doc_id": record["doc_id"]}
-    if topic == "documents.ingested":
+    if topic in ("documents.ingested", "documents.ingested.priority"):
         return [("document.ingested", {**doc, "source": record.get("source"),
                                        "duplicate_of": record.get("duplicate_of")})]
     if topic == "ocr.results":

@@ -25,7 +25,7 @@ def _depends(service: dict) -> list[str]:
 
 def test_the_topology_has_every_component_and_processor(compose):
     services = set(compose["services"])
-    assert {"kafka", "minio", "clickhouse", "prometheus", "grafana", "init", "api", "webhooks"} <= services
+    assert {"kafka", "minio", "clickhouse", "prometheus", "grafana", "init", "api", "webhooks", "registry"} <= services
     assert {"ocr", "extract", "map", "crm", "audit"} <= services
     assert "KAFKA_PROCESS_ROLES" in compose["services"]["kafka"]["environment"]  # KRaft, no ZooKeeper
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
@@ -74,7 +74,7 @@ def test_inkstream_commands_name_registered_processors_and_listeners(compose):
 
     assert (ROOT / compose["x-inkstream"]["build"] / "Dockerfile").exists()
     for name, svc in compose["services"].items():
-        if svc.get("image") != "inkstream:local":
+        if svc.get("image") != "inkstream:local" or "entrypoint" in svc:   # registry: not `inkstream`
             continue
         cmd = svc["command"]
         if cmd[0] == "run":
@@ -240,3 +240,36 @@ def test_promtool_accepts_the_compose_prometheus_config(tmp_path):
     result = subprocess.run([shutil.which("promtool") or "promtool", "check", "config", "--syntax-only", str(conf)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_registry_service_runs_the_stacks_registry_server_and_every_process_gets_its_url(compose, monkeypatch):
+    """The schema registry `inkstream up` runs (ops/stack/registry_server.py) is a compose
+    service too; the processors' SCHEMA_REGISTRY_URL names it on the port it listens on, and
+    inkstream reads that variable as ``kafka.schema_registry_url``."""
+    from inkstream.settings import RegistrySettings, load_settings
+    from ops.stack.registry_server import LEVELS
+
+    services = compose["services"]
+    registry = services["registry"]
+    assert registry["image"] == "inkstream:local" and registry["build"] == "."
+    entry = registry["entrypoint"]
+    assert entry[:2] == ["python", "-m"] and (ROOT / (entry[2].replace(".", "/") + ".py")).exists()
+    assert entry[2] == "ops.stack.registry_server"
+    args = dict(zip(registry["command"][::2], registry["command"][1::2]))
+    assert args["--host"] == "0.0.0.0" and args["--compatibility"] in LEVELS
+    assert args["--compatibility"] == RegistrySettings().compatibility   # FULL, as locally
+    # its state lives in its own named volume, mounted where --store writes
+    [volume] = registry["volumes"]
+    name, mount = volume.split(":")
+    assert name in compose["volumes"] and args["--store"].startswith(mount.rstrip("/") + "/")
+    url = urlparse(compose["x-inkstream"]["environment"]["SCHEMA_REGISTRY_URL"])
+    assert url.hostname == "registry" and str(url.port) == args["--port"]
+    assert f":{args['--port']}/" in " ".join(registry["healthcheck"]["test"])
+    assert any(p.endswith(f":{args['--port']}") for p in registry["ports"])   # stock consumers on the host
+    # the processors start after `init`, which waits for a healthy registry: no record is
+    # written before the registry answers (codecs write the Confluent wire format while it does)
+    assert services["init"]["depends_on"]["registry"]["condition"] == "service_healthy"
+    for svc_name in _runs(compose):
+        assert "init" in _depends(services[svc_name]), f"{svc_name} may start before the registry"
+    monkeypatch.setenv("SCHEMA_REGISTRY_URL", compose["x-inkstream"]["environment"]["SCHEMA_REGISTRY_URL"])
+    assert load_settings().kafka.schema_registry_url == "http://registry:8085"

@@ -1,7 +1,8 @@
 """One list of processes (issue 16 item 4): ``streams.registry.PIPELINE`` is what a deployment
 runs. docker-compose.yml and its Prometheus config are checked against it
 (tests/ops/test_docker_compose.py); here: the registry itself, ``inkstream demo`` (built
-from it), bench/load.py (built from it) and bench/drill.py (checked: its names exist).
+from it), bench/load.py (built from it), bench/drill.py and the end-to-end tests (checked:
+the processes they start exist).
 """
 
 from __future__ import annotations
@@ -75,3 +76,9 @@ def test_the_drill_names_only_processes_that_exist():
     exactly_once = _literal(drill, "EXACTLY_ONCE")
     assert set(killable) <= set(PIPELINE) | set(SERVICES), set(killable) - set(PIPELINE) - set(SERVICES)
     assert set(exactly_once) <= set(killable) & set(PIPELINE)
+
+
+@pytest.mark.parametrize("script", ["tests/e2e/test_pipeline.py", "tests/e2e/test_subject_erasure.py"])
+def test_the_end_to_end_tests_run_only_pipeline_processes(script):
+    processors = _literal(ROOT / script, "PROCESSORS")
+    assert set(processors) <= set(PIPELINE), set(processors) - set(PIPELINE)

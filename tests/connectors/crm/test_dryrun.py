@@ -56,7 +56,7 @@ def test_dry_run_apply_reports_dry_run_status():
 
 
 def test_zoho_accounts_hosts_map_to_their_api_domains():
-    from connectors.crm.dryrun import _zoho_api_domain
+    from connectors.crm.zoho import api_domain_of as _zoho_api_domain
     assert _zoho_api_domain("https://accounts.zoho.com") == "https://www.zohoapis.com"
     assert _zoho_api_domain("https://accounts.zoho.com.cn") == "https://www.zohoapis.com.cn"
     assert _zoho_api_domain("https://accounts.zohocloud.ca") == "https://www.zohoapis.ca"

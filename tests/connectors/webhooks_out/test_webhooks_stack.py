@@ -21,7 +21,7 @@ from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
 
-TOPICS = ["documents.ingested", "ocr.results", "fields.validated", "esign.events", "documents.status",
+TOPICS = ["documents.ingested", "documents.ingested.priority", "ocr.results", "fields.validated", "esign.events", "documents.status",
           "webhooks.deliveries", "webhooks.log", "webhooks.deliveries.dlq"]
 
 

@@ -56,6 +56,17 @@ def test_the_xml_total_and_number_are_what_the_page_prints(name):
     assert any(form in printed for form in _german(inv.fields["total_amount"])), inv.fields["total_amount"]
 
 
+def test_every_syntax_reports_its_profile_cii_d16b_included():
+    """ZUGFeRD 1 and CII D16B name the context element differently; both give the guideline id."""
+    profiles = {n: _read(n).profile for n in TRUTH}
+    assert all(profiles.values()), [n for n, p in profiles.items() if not p]
+    assert profiles == {n: TRUTH[n]["profile"] for n in TRUTH}
+    assert profiles["ZUGFeRDv2__correct__FNFE-factur-x-examples__Facture_FR_BASICWL.pdf"] == "urn:factur-x.eu:1p0:basicwl"
+    assert profiles["XML-Rechnung__CII__XRECHNUNG_Einfach.cii.xml"].endswith("urn:xeinkauf.de:kosit:xrechnung_3.0")
+    assert profiles["ZUGFeRDv1__correct__Intarsys__ZUGFeRD_1p0_BASIC_Einfach.pdf"] == \
+        "urn:ferd:CrossIndustryDocument:invoice:1p0:basic"
+
+
 def test_the_three_syntaxes_and_credit_notes():
     assert _read("ZUGFeRDv1__correct__Intarsys__ZUGFeRD_1p0_BASIC_Einfach.pdf").syntax == "zugferd1"
     fr = _read("ZUGFeRDv2__correct__FNFE-factur-x-examples__Facture_FR_BASICWL.pdf")

@@ -181,3 +181,14 @@ def test_a_fee_written_in_words_and_digits_is_taken_only_when_both_agree(words, 
 def test_a_price_change_effective_later_is_not_the_agreements_effective_date():
     text = PREAMBLE[:5] + ["The revised rate card is effective from January 1, 2025."]
     assert run(rows(text))["effective_date"]["normalized"] == "2024-06-03"
+
+
+def test_a_counterparty_cut_short_where_the_page_prints_it_longer_is_not_confirmed_by_its_block():
+    """OCR may cut "Affinity Group, Inc." at a line break; the block heading matches on the
+    first word only, so a name printed longer elsewhere stays in review."""
+    preamble = [PREAMBLE[0], PREAMBLE[1], PREAMBLE[2],
+                "and Bluefin Analytics (\"Sponsor\").",
+                "Payments go to Bluefin Analytics Group, Portland, ME 04101.", *PREAMBLE[5:]]
+    f = run(rows(preamble) + SIGNATURES)
+    assert f["counterparty"]["normalized"] == "Bluefin Analytics"
+    assert f["counterparty"]["status"] == "review" and "longer" in f["counterparty"]["reason"]

@@ -27,7 +27,7 @@ def test_the_bench_scores_sources_and_versions_and_bins_confidence(tmp_path):
     bench = _bench()
     args = argparse.Namespace(dir=None, count=0, seed=1, corpus=[CORPUS], render=0, render_dpi=100)
     docs = [d for d in bench._documents(args) if d[1].endswith(".xml")]
-    assert len(docs) == 6 and {d[0] for d in docs} == {"zugferd"}
+    assert len(docs) == 6 and {d[0] for d in docs} == {"zugferd-xml"}
     versions = ["rules-1", bench.EINVOICE]
     result = bench.evaluate(docs, versions, load_settings())
     rows = {r["version"]: r for r in bench.summary_rows(result["stats"], versions)}
@@ -45,3 +45,20 @@ def test_the_bench_scores_sources_and_versions_and_bins_confidence(tmp_path):
     out = tmp_path / "eval.json"
     assert bench.report(result, versions, json_out=out) == 0  # no wrong value accepted
     assert json.loads(out.read_text())["summary"][1]["version"] == bench.EINVOICE
+
+
+def test_real_corpora_split_into_fixed_dev_and_test_halves_and_scans_are_images_of_both():
+    bench = _bench()
+    args = argparse.Namespace(dir=None, count=0, seed=1, corpus=[CORPUS], render=0, render_dpi=60, scans=2)
+    docs = bench._documents(args)
+    sources = {d[0] for d in docs}
+    assert sources == {"zugferd-xml", "zugferd-dev", "zugferd-test", "zugferd-dev-scans", "zugferd-test-scans"}
+    # The split is a function of the name alone: the same file is in the same half on every machine.
+    assert bench.half_of("ZUGFeRDv1__correct__Intarsys__ZUGFeRD_1p0_BASIC_Einfach.pdf") == "test"
+    assert bench.half_of("ZUGFeRDv1__correct__Konik__acme_invoice-42_ZUGFeRD.pdf") == "dev"
+    halves = {d[1]: d[0] for d in docs if d[0] in ("zugferd-dev", "zugferd-test")}
+    assert 10 <= sum(v == "zugferd-test" for v in halves.values()) <= 20
+    scans = [d for d in docs if d[0].endswith("-scans")]
+    assert len(scans) == 2 and all(d[2][:4] in (b"II*\x00", b"MM\x00*") for d in scans)  # TIFF, no text layer
+    assert all(d[3]["xml_fields"] is None and d[3]["scanned"] for d in scans)
+    assert {halves[d[1]] + "-scans" for d in scans} == {d[0] for d in scans}

@@ -1,0 +1,266 @@
+"""Address blocks: the customer's name from the block under its label or in the envelope
+window, and the supplier's name from the one-line return address above that window.
+
+Layout conventions that hold across the seven languages (DIN 5008, NF Z 11-001, the
+window envelopes of every EU post):
+- a labelled party block ("Rechnungsempfänger", "Bill to", "Client", "Nabywca") lists
+  identifiers (customer number, GLN, department) and then the name, street and
+  ``postcode city`` lines, left-aligned under the label;
+- an unlabelled block in the top half of page 1 that ends in a ``postcode city`` line is
+  the recipient in the envelope window; a small-font line right above it, with its parts
+  separated by ``|``, ``●`` or ``-``, is the sender's return address;
+- a block under a supplier or delivery label ("Verkäufer", "Ship to", "Adresse de
+  livraison") is not the customer's billing address.
+
+Names have no checksum: the customer is accepted only when two readings agree (the
+labelled block and the window block, or the same name heading two address blocks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from streams.extract.layout import Layout, Line
+from streams.extract.lexicon import LABELS
+
+__all__ = ["PartyName", "customer_name", "supplier_name", "return_address_sender", "is_id_line"]
+
+# Lines in a party block that are not its name: identifiers, contact data, tax ids.
+_ID_LINE = re.compile(
+    r"\b(?:GLN|GTIN|ILN|EAN|Nummer|Nr|No|Number|N[°º]|ID|Id|Kunden-?nr|Kd\.?-?Nr|Abteilung|Department|Dept"
+    r"|Tel|Telefon|Phone|Fax|Mobile?|E-?Mail|USt|UID|VAT|TVA|BTW|IVA|NIP|SIRET|SIREN|Steuer-?nummer|St\.?-?Nr"
+    r"|Ref|Reference|Referenz|R[ée]f[ée]rence)\b|www\.|https?:|@|^\s*[:#]", re.I)
+_SALUTATION_ONLY = re.compile(r"^\s*(?:Herrn?|Frau|Firma|An|To|Attn\.?|z\.\s*Hd\.?(?:\s*v\.)?|Mr\.?|Mrs\.?|Ms\.?|Miss|M\.|Mme|Mlle"
+                              r"|Monsieur|Madame|Dhr\.?|Mevr\.?|Sr\.?|Sra\.?|Sig\.?|Sig\.ra|Pan|Pani)\s*$", re.I)
+# "12345 Stadt", "D-12345 Stadt", "88802Spielkreis", "00-950 Warszawa", "1012 AB Amsterdam",
+# "London SW1A 1AA", "Springfield, IL 62704".
+POSTCODE_LINE = re.compile(
+    r"^\s*(?:[A-Z]{1,2}[- ]?)?\d{4,5}\s*[^\W\d_]|^\s*\d{2}-\d{3}\s+[^\W\d_]|^\s*\d{4}\s?[A-Z]{2}\s+[^\W\d_]"
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\s*$|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\s*$")
+_SEPARATORS = re.compile(r"\s[|●•·–]\s|\s[|●•·]|[|●•·]\s|\s-\s.*\s-\s")
+_DELIVERY = re.compile(
+    r"^\s*(?:Ship(?:ped)?\s+to|Deliver(?:y|ed)?\s+(?:to|address)|Lieferadresse|Lieferanschrift|Warenempf[äa]nger"
+    r"|Adresse\s+de\s+livraison|Livr[ée]\s+[àa]|Afleveradres|Leveringsadres|Direcci[óo]n\s+de\s+entrega"
+    r"|Indirizzo\s+di\s+consegna|Adres\s+dostawy)\b", re.I)
+_SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I)
+_CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})\b(?P<rest>.*)$", re.I)
+
+
+@dataclass(frozen=True)
+class PartyName:
+    name: str
+    line: Line
+    how: str  # which reading found it
+    block: tuple[Line, ...]  # the lines of its block (a VAT id in them is the customer's)
+    address: bool  # a postcode line follows the name in its block
+    explicit: bool = False  # "Label: Name", or the first line under a "Label:" line
+
+
+def is_id_line(text: str) -> bool:
+    return bool(_ID_LINE.search(text)) or len(re.findall(r"\d", text)) > len(re.findall(r"[^\W\d_]", text))
+
+
+def _letters(text: str) -> bool:
+    return bool(re.search(r"[^\W\d_]{2}", text))
+
+
+def _column_below(layout: Layout, top: Line, rows: int = 9) -> list[Line]:
+    """Lines left-aligned with ``top`` in the rows under it, until a gap of blank rows."""
+    out: list[Line] = []
+    last_y = top.box["y1"]
+    h = top.height
+    for ln in layout.lines:
+        if ln.page != top.page or not top.row < ln.row <= top.row + rows:
+            continue
+        if not -1.5 * h <= ln.box["x0"] - top.box["x0"] <= 4 * h:
+            continue  # a block is left-aligned with its label, or indented under it
+        if ln.box["y0"] - last_y > 2.6 * h:
+            break
+        out.append(ln)
+        last_y = ln.box["y1"]
+    return out
+
+
+def _name_in(block: list[Line]) -> tuple[Line, int] | None:
+    """The block's first line that is a name: not an identifier, not a bare salutation,
+    not the postcode line, not a label."""
+    for i, ln in enumerate(block):
+        text = ln.text.strip()
+        if text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text):
+            return None  # the next block's label: this one had no name
+        if _SALUTATION_ONLY.match(text) or is_id_line(text) or not _letters(text):
+            continue
+        if POSTCODE_LINE.search(text):
+            return None
+        return ln, i
+    return None
+
+
+def _party(block: list[Line], how: str, colon: bool = False) -> PartyName | None:
+    hit = _name_in(block)
+    if hit is None:
+        return None
+    ln, i = hit
+    has_address = any(POSTCODE_LINE.search(x.text) for x in block[i + 1:])
+    return PartyName(ln.text.strip(), ln, how, tuple(block), has_address, explicit=colon and i == 0)
+
+
+def _labelled(layout: Layout) -> PartyName | None:
+    """The name right of a customer label (after a colon) or first in the block under it."""
+    for ln in layout.lines:
+        m = _CUSTOMER.match(ln.text)
+        if not m:
+            continue
+        rest = m["rest"]
+        if rest.lstrip().startswith("/"):  # "Käufer/Leistungsempfänger:": one label
+            rest = rest.split(":", 1)[1] if ":" in rest else ""
+        colon = rest.lstrip().startswith(":")
+        rest = rest.strip().lstrip(":").strip()
+        if rest.endswith(":"):
+            continue  # "Facture à régler par virement sur le compte :": another label
+        if rest and not _letters(rest):
+            continue  # "Customer: 2", "Kunde 12345": a customer number, not an address block
+        if rest and not colon:
+            continue  # "Facture à régler par virement": a label word in running text
+        if rest and not is_id_line(rest):
+            return PartyName(rest, ln, f"right of the label {m['label']!r}", (ln,), False, explicit=True)
+        label_colon = ln.text.rstrip().endswith(":")
+        right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
+        if label_colon and right and _letters(right[0].text) and not right[0].text.rstrip().endswith(":") \
+                and not is_id_line(right[0].text):
+            # "Kunde:  Beispiel AG" as two boxes on one row (a form's label and value cells)
+            return PartyName(right[0].text.strip(), right[0], f"right of the label {m['label']!r}",
+                             (ln, right[0]), False, explicit=True)
+        party = _party(_column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
+        if party is not None:
+            return party
+    return None
+
+
+def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
+    """Unlabelled blocks in the top half of page 1 that end in a postcode line, with the
+    line just above each (a label, a return address, or nothing)."""
+    if not layout.lines:
+        return []
+    page = layout.lines[0].page
+    height = layout.page_sizes.get(page, (0, 0))[1] or max(ln.box["y1"] for ln in layout.lines if ln.page == page)
+    lines = [ln for ln in layout.lines if ln.page == page]
+    out = []
+    for p in lines:
+        if (p.box["y0"] > 0.5 * height or not POSTCODE_LINE.search(p.text)
+                or _SEPARATORS.search(layout.row_text(layout.rows[p.row]))):
+            continue
+        block = [p]
+        above = None
+        for ln in sorted((x for x in lines if x.box["y1"] <= p.box["y0"] + 1), key=lambda x: -x.box["y0"]):
+            dx = ln.box["x0"] - p.box["x0"]
+            if not -4 * p.height <= dx <= 1.5 * p.height:
+                continue
+            if block[0].box["y0"] - ln.box["y1"] > 2.6 * p.height:
+                break
+            text = ln.text.strip()
+            if dx < -1.5 * p.height or (_SEPARATORS.search(layout.row_text(layout.rows[ln.row])) or text.endswith(":")
+                    or _DELIVERY.match(text) or _SUPPLIER.match(text) or _CUSTOMER.match(text)):
+                above = ln
+                break
+            block.insert(0, ln)
+            if len(block) > 6:
+                break
+        out.append((block, above))
+    return out
+
+
+def return_address_sender(layout: Layout) -> Line | None:
+    """The one-line return address over the envelope window ("Acme GmbH | Street 1 | City")."""
+    for _block, above in _window_blocks(layout):
+        if above is not None and _SEPARATORS.search(above.text) and re.search(r"\d{4,5}", above.text):
+            return above
+    return None
+
+
+def _window(layout: Layout, supplier_names: set[str]) -> list[PartyName]:
+    found = []
+    for block, above in _window_blocks(layout):
+        if above is not None and (_SUPPLIER.match(above.text.strip()) or _CUSTOMER.match(above.text.strip())):
+            continue  # a labelled block: the seller's (or the labelled reading has it)
+        party = _party(block, "the address block in the envelope window")
+        if party is None or _norm(party.name) in supplier_names:
+            continue
+        delivery = above is not None and bool(_DELIVERY.match(above.text.strip()))
+        found.append((delivery, party.line.box["y0"], party.line.box["x0"], party))
+    return [p for *_, p in sorted(found, key=lambda t: t[:3])]
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\W+", " ", name).strip().casefold()
+
+
+def _sender_names(layout: Layout) -> set[str]:
+    """Names the supplier prints of itself: the return address's first part, and the
+    first row of page 1 (the letterhead)."""
+    names = set()
+    ret = return_address_sender(layout)
+    if ret is not None:
+        names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", ret.text)[0]))
+    first_page = layout.lines[0].page if layout.lines else None
+    for row in layout.rows:
+        if row[0].page != first_page:
+            break
+        text = layout.row_text(row)
+        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
+            names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", row[0].text)[0]))  # a return address row
+    for row in layout.rows[:1]:
+        for ln in row:
+            names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", ln.text)[0]))
+    # Every line right above a supplier label's block is the seller's, too.
+    for ln in layout.lines:
+        if _SUPPLIER.match(ln.text.strip()):
+            hit = _name_in(_column_below(layout, ln))
+            if hit is not None:
+                names.add(_norm(hit[0].text))
+    names.discard("")
+    return names
+
+
+def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
+    """(the customer's name, whether a second reading agrees)."""
+    supplier_names = _sender_names(layout)
+    labelled = _labelled(layout)
+    if labelled is not None and _norm(labelled.name) in supplier_names:
+        labelled = None
+    windows = _window(layout, supplier_names)
+    first = labelled or (windows[0] if windows else None)
+    if first is None:
+        return None, False
+    others = [w for w in windows if w.line is not first.line]
+    agree = any(_norm(w.name) == _norm(first.name) for w in others)
+    # A labelled block read twice (billing and delivery) under the same name also agrees.
+    if not agree and labelled is not None:
+        agree = sum(1 for ln in layout.lines if _norm(ln.text) == _norm(first.name)) >= 2 and first.address
+    return first, agree
+
+
+_SEPARATED = re.compile(r"\s[|●•·–-]\s|[|●•·]")
+
+
+def supplier_name(layout: Layout) -> PartyName | None:
+    """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
+    "Seller"), else the first part of a one-line letterhead or return address on page 1
+    ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt")."""
+    for ln in layout.lines:
+        if _SUPPLIER.match(ln.text.strip()):
+            party = _party(_column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
+            if party is not None:
+                return party
+    first_page = layout.lines[0].page if layout.lines else None
+    for row in layout.rows:
+        if row[0].page != first_page:
+            break
+        text = layout.row_text(row)
+        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
+            name = _SEPARATED.split(row[0].text)[0].strip(" ,")
+            if _letters(name) and not is_id_line(name):
+                return PartyName(name, row[0], "the first part of the letterhead or return address line",
+                                 tuple(row), True)
+    return None

@@ -1,0 +1,68 @@
+"""rules-3 party names from address blocks (streams/extract/address.py): the customer from
+the block under its label or in the envelope window, never the seller's own block; a name
+read once goes to review, two readings that agree may be accepted."""
+
+from __future__ import annotations
+
+from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
+
+TAIL = [[("RECHNUNG", 900)], [("Rechnungsnummer:", 900), ("RE-7", 1300)],
+        [("Rechnungsdatum:", 900), ("03.04.2026", 1300)],
+        [("Nettobetrag", 900), ("100,00 EUR", 1300)], [("MwSt 19%", 900), ("19,00 EUR", 1300)],
+        [("Gesamtbetrag", 900), ("119,00 EUR", 1300)]]
+
+
+def customer(rows):
+    return fields_of(run(layout(rows)))["customer"]
+
+
+def test_the_window_block_under_a_return_address_names_the_customer_after_a_salutation():
+    rows = [[("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt", 120)],
+            [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)],
+            *TAIL]
+    f = customer(rows)
+    assert f["normalized"] == "Karl Muster" and f["status"] == "review"
+    assert "envelope window" in f["reason"]
+
+
+def test_the_labelled_block_skips_identifiers_and_the_sellers_block_is_not_the_customer():
+    rows = [[("Verkäufer:", 120)], [("Lieferant GmbH", 120)], [("Lieferantenstraße 20", 120)], [("80333 München", 120)],
+            [("Käufer/Leistungsempfänger:", 120)], [("Nummer", 120), (": GE2020211", 400)],
+            [("Globale Nummer: 4000001987658 (GTIN)", 120)], [("Kunden AG Mitte", 120)],
+            [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)], *TAIL]
+    f = customer(rows)
+    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "review"  # read once
+
+
+def test_a_customer_number_and_a_label_word_in_running_text_are_not_address_blocks():
+    rows = [[("Customer: 2", 120)], [("Your order AB321", 120)],
+            [("Facture à régler par virement sur le compte suivant :", 120)], [("IBAN FR76 3000", 120)], *TAIL]
+    f = customer(rows)
+    assert f["normalized"] not in ("Your order AB321", "régler par virement sur le compte suivant :")
+
+
+def test_two_blocks_that_agree_on_the_name_are_accepted_and_disagreeing_ones_are_not():
+    same = [[("Rechnungsempfänger", 120), ("Warenempfänger", 800)],
+            [("Kunden AG", 120), ("Kunden AG", 800)], [("Kundenweg 8", 120), ("Hauptstraße 44", 800)],
+            [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)], *TAIL]
+    f = customer(same)
+    assert f["normalized"] == "Kunden AG" and f["status"] == "accept"
+    assert "agree" in f["reason"]
+    other = [[("Rechnungsempfänger", 120), ("Warenempfänger", 800)],
+             [("Kunden AG", 120), ("Muster-Markt", 800)], [("Kundenweg 8", 120), ("Hauptstraße 44", 800)],
+             [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)], *TAIL]
+    f = customer(other)
+    assert f["normalized"] == "Kunden AG" and f["status"] == "review"
+
+
+def test_the_supplier_is_the_name_in_its_labelled_block_or_the_first_part_of_the_return_address():
+    rows = [[("Lieferant", 112), ("Käufer", 584)], [("GLN 4333741000005 Lief-Nr: 549910", 113), ("GLN 4304171000002", 585)],
+            [("MUSTERLIEFERANT GMBH", 112), ("MUSTER-KUNDE GMBH", 584)], [("BAHNHOFSTRASSE 99", 112), ("KUNDENWEG 88", 585)],
+            [("99199 MUSTERHAUSEN", 114), ("40235 DUESSELDORF", 586)], *TAIL]
+    f = fields_of(run(layout(rows)))
+    assert f["supplier"]["normalized"] == "MUSTERLIEFERANT GMBH" and f["supplier"]["status"] == "review"
+    assert f["customer"]["normalized"] == "MUSTER-KUNDE GMBH"
+    rows = [[("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt", 120)],
+            [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)], *TAIL]
+    f = fields_of(run(layout(rows)))
+    assert f["supplier"]["normalized"] == "Acme GmbH" and f["supplier"]["status"] == "review"

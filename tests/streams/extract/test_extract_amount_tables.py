@@ -1,0 +1,91 @@
+"""rules-3 amounts on layouts real invoices use: a tax summary table whose last row sums
+the rates, negative amounts of a corrective invoice, a credit note stated positive, and
+rows that look like totals but are a unit price, a discount, freight or share capital."""
+
+from __future__ import annotations
+
+from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
+
+HEAD = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer:", 120), ("RE-9", 700)],
+        [("Rechnungsdatum:", 120), ("03.04.2026", 700)]]
+
+
+def total(rows):
+    f = fields_of(run(layout(HEAD + rows)))
+    return f["total_amount"], f
+
+
+def test_a_tax_summary_table_takes_the_sum_row_of_each_column_and_is_checked():
+    rows = [[("Warenwert", 140), ("Zu-/Abschlag", 290), ("Nettobetrag", 940), ("MwSt-Betrag", 1140), ("Endbetrag", 1460)],
+            [("326,50", 180), ("-8,10", 340), ("321,40", 994), ("61,07", 1208), ("382,47", 1500)],
+            [("130,70", 180), ("-3,11", 340), ("127,59", 994), ("8,93", 1221), ("136,52", 1500)],
+            [("457,20", 180), ("-11,21", 327), ("448,99", 993), ("70,00", 1206), ("518,99", 1500)]]
+    t, f = total(rows)
+    assert t["normalized"] == "518.99" and t["status"] == "accept"
+    assert "subtotal 448.99 + tax 70.00" in t["reason"] and "column sum" in t["reason"]
+    assert f["subtotal_amount"]["normalized"] == "448.99" and f["tax_amount"]["normalized"] == "70.00"
+
+
+def test_a_unit_price_a_discount_and_freight_are_never_the_total():
+    rows = [[("Bruttopreis: 1,5000 €", 312), ("Artikelgesamtrabatt: -2,50 €", 658)],
+            [("Rechnungsrabatt 1:", 112), ("Basisbetrag: 280,00, MwSt.-% 19,0, Rabattbetrag:", 380), ("-5,60", 1127)],
+            [("Transportkosten", 113), ("MwSt.-% 19,0, Frachtbetrag:", 738), ("3,00", 1140)],
+            [("Nettobetrag", 900), ("100,00 EUR", 1200)], [("MwSt 19%", 900), ("19,00 EUR", 1200)],
+            [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    t, f = total(rows)
+    assert t["normalized"] == "119.00" and t["status"] == "accept"
+    assert f["tax_amount"]["normalized"] == "19.00"
+
+
+def test_a_corrective_invoice_keeps_its_minus_and_a_credit_note_is_stated_positive():
+    amounts = [[("Rechnungssumme ohne USt.", 820), ("-7,67", 1430)], [("USt. 19%", 820), ("-1,12", 1430)],
+               [("Bruttosumme", 820), ("-8,79", 1430)]]
+    rows = [[("Muster GmbH", 120)], [("RECHNUNGSKORREKTUR", 120)], [("Rechnungsnummer:", 120), ("RK-1", 700)],
+            [("Rechnungsdatum:", 120), ("03.04.2026", 700)]] + amounts
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "-8.79" and f["total_amount"]["status"] == "accept"
+    rows = [[("Au bon moulin SARL", 120)], [("AVOIR", 120)], [("N° d'avoir :", 120), ("AV-5", 700)],
+            [("Date de facture", 120), ("16/11/2017", 700)],
+            [("Total HT", 820), ("-218,48 €", 1430)], [("TVA 20%", 820), ("-14,99 €", 1430)],
+            [("Total TTC", 820), ("-233,47 €", 1430)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "233.47" and "stated positive" in f["total_amount"]["reason"]
+
+
+def test_share_capital_in_the_letterhead_does_not_make_the_total_doubtful():
+    rows = [[("TVA : FR11999999998 - SARL au capital de 120 000,00 €", 300)],
+            [("Total TTC", 820), ("671,15 €", 1430)]]
+    t, _ = total(rows)
+    assert t["normalized"] == "671.15" and "larger amount" not in (t["reason"] or "")
+
+
+def test_an_invoice_number_shaped_like_an_iban_but_failing_mod_97_is_a_number():
+    rows = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Beleg-Nr", 1018), (": KR87654321012", 1275)],
+            [("Beleg-Datum", 1018), (": 06.08.2013", 1275)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "KR87654321012"
+
+
+def test_the_number_on_the_title_line_after_a_parenthesis_and_a_remit_until_due_date():
+    rows = [[("Muster GmbH", 120)], [("Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", 140)],
+            [("vom 05.03.2018", 140)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
+            [("Please remit until 2018-04-04.", 140)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "471102"
+    assert f["due_date"]["normalized"] == "2018-04-04"
+
+
+def test_fullwidth_punctuation_from_the_ocr_model_reads_as_ascii():
+    rows = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Beleg-Nr", 1018), ("：R-77", 1275)],
+            [("Beleg-Datum", 1018), ("：06.08.2013", 1275)], [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] == "2013-08-06" and f["invoice_number"]["normalized"] == "R-77"
+
+
+def test_a_faelligkeit_column_and_a_sepa_debit_date_are_due_dates():
+    rows = HEAD + [[("Beschreibung", 141), ("Fälligkeit", 1081)], [("29.11.2018", 1082)],
+                   [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2018-11-29"
+    rows = HEAD + [[("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
+                   [("Der Betrag in Höhe von EUR 119,00 wird am 20.03.2014 von Ihrem Konto eingezogen.", 114)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2014-03-20"
