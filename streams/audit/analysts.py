@@ -27,7 +27,7 @@ from typing import Callable
 
 from inkstream.errors import ConfigError
 
-__all__ = ["Analysts", "analysts_path"]
+__all__ = ["Analysts", "analysts_path", "writers_path"]
 
 # Same cost as the reviewers' passwords (streams/review/users.py): ~50 ms, 32 MiB.
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
@@ -37,6 +37,13 @@ _CACHE_SECONDS = 60.0
 
 def analysts_path(settings) -> Path:
     return Path(settings.data_dir).resolve() / "analysts.json"
+
+
+def writers_path(settings) -> Path:
+    """The audit sinks' own users of the HTTP interface (the write side, for sink
+    instances whose ``CLICKHOUSE_URL`` points at this one): same format, separate file,
+    so no analyst can ever be given write access by a typo."""
+    return Path(settings.data_dir).resolve() / "audit-writers.json"
 
 
 def _scrypt(secret: str, salt: bytes) -> str:

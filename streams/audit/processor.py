@@ -6,8 +6,11 @@ It consumes every inkstream topic, DLQs included, and hands each record to
 ``batch_max_seconds``). The factory runs in the worker process and opens the store there
 at once, so that process owns chDB from the start and serves the read-only query
 endpoint (``streams.audit.query``) that ``inkstream query`` and ``inkstream audit verify``
-use while it runs. Run it with one worker: chains are per ``doc_id`` across topics and
-chDB has one owner; a second worker fails at start with a clear message.
+use while it runs. On chDB run it with one worker: chains are per ``doc_id`` across
+topics and chDB has one owner; a second worker fails at start with a clear message. With
+``CLICKHOUSE_URL`` run as many instances as you like (``streams.audit.sink``: partition
+ownership); the start checks that the audited topics are co-partitioned
+(``streams.audit.ownership``) and says which are not.
 """
 
 from __future__ import annotations
@@ -55,12 +58,30 @@ def factory(settings: Settings, *, codec: Codec) -> Processor:
     log.info("audit: ClickHouse %s; read-only query endpoint on %s:%d",
              "server" if settings.clickhouse.url else "chDB (embedded)", settings.audit.query_host, server.port)
     _register_scrape(settings, server.port)
+    if settings.clickhouse.url:
+        _check_ownership(settings)
     sink = AuditSink(lambda: store, prefix=settings.topics.prefix, decode=codec.decode,
                      metrics=AuditMetrics.create(registry))
     return Processor(name="audit", inputs=audit_topics(settings), batch_sink=sink,
                      batch_max_records=settings.audit.batch_max_records,
                      batch_max_seconds=settings.audit.batch_max_seconds,
                      close=server.stop)  # the worker stops it: a restart in this process binds again
+
+
+def _check_ownership(settings: Settings) -> None:
+    """Several instances against one server need co-partitioned inputs; say so loudly
+    (one instance is still correct, so this never stops the sink)."""
+    from streams.audit.ownership import misaligned, partition_counts
+
+    try:
+        bad = misaligned(partition_counts(settings, audit_topics(settings)))
+    except Exception as exc:  # noqa: BLE001 - a metadata hiccup must not stop the audit trail
+        log.warning("audit: could not read the topics' partition counts: %s", exc)
+        return
+    if bad:
+        log.error("audit: topics %s have another partition count than the rest: run ONE audit instance against "
+                  "this ClickHouse server, or give them the same count (several instances would write the chains "
+                  "of the documents seen on them from two members)", ", ".join(f"{t} ({n})" for t, n in bad.items()))
 
 
 def _apply_retention(settings: Settings, store) -> None:

@@ -47,7 +47,7 @@ from inkstream.errors import ConnectorError
 from inkstream.secure_files import write_private
 from inkstream.settings import Settings
 from inkstream.tls import HTTPSServer, client_context, http_server_context
-from streams.audit.analysts import Analysts, analysts_path
+from streams.audit.analysts import Analysts, analysts_path, writers_path
 from streams.audit.clickhouse_http import ClickHouseHttp, Reply
 from streams.audit.sql_guard import ReadOnlyViolation, caps, check_statement
 from streams.audit.store import ClickHouse, connect
@@ -56,6 +56,7 @@ __all__ = ["QueryServer", "QueryClient", "open_reader", "running_endpoint", "run
            "ReadOnlyViolation"]
 
 _MAX_BODY = 1 << 20
+_MAX_WRITE_BODY = 64 << 20  # a writer's INSERT carries a batch of rows (OCR payloads are tens of kB each)
 
 
 def discovery_file(settings: Settings) -> Path:
@@ -100,7 +101,8 @@ class QueryServer:
         self.store, self.settings = store, settings
         self.registry = registry or CollectorRegistry()
         self.token = secrets.token_urlsafe(24)
-        self.clickhouse = ClickHouseHttp(settings, Analysts(analysts_path(settings)))
+        self.clickhouse = ClickHouseHttp(settings, Analysts(analysts_path(settings)),
+                                         writers=Analysts(writers_path(settings)), store=store)
         # The bearer token and the rows (names, amounts) cross this socket: TLS when configured.
         self._server = HTTPSServer((settings.audit.query_host, settings.audit.query_port), _handler(self),
                                    http_server_context(settings.http))
@@ -172,12 +174,20 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
                 self._send(422, {"error": str(exc)})
 
         def _clickhouse_post(self, query: str) -> None:
+            # Only an authenticated writer may send a big (or chunked) body: its INSERTs.
+            limit = _MAX_WRITE_BODY if server.clickhouse.is_writer(query, self.headers) else _MAX_BODY
+            if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked" and limit == _MAX_WRITE_BODY:
+                body = _read_chunked(self.rfile, limit)
+                if body is None:
+                    return self._raw(413, f"the body must be a valid chunked stream of at most {limit} bytes\n".encode(),
+                                     "text/plain")
+                return self._reply(server.clickhouse.handle(query, self.headers, body))
             if self.headers.get("Transfer-Encoding"):
                 return self._raw(411, b"send the query with a Content-Length\n", "text/plain")
             declared = self.headers.get("Content-Length") or "0"
             length = int(declared) if declared.isdigit() else -1
-            if not 0 <= length <= _MAX_BODY:
-                return self._raw(413, f"the query must be 0..{_MAX_BODY} bytes\n".encode(), "text/plain")
+            if not 0 <= length <= limit:
+                return self._raw(413, f"the query must be 0..{limit} bytes\n".encode(), "text/plain")
             self._reply(server.clickhouse.handle(query, self.headers, self.rfile.read(length)))
 
         def _reply(self, reply: Reply) -> None:
@@ -202,6 +212,26 @@ def _handler(server: QueryServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def _read_chunked(stream, limit: int) -> bytes | None:
+    """An HTTP/1.1 chunked body (RFC 9112 §7.1), or None when it is malformed or over ``limit``."""
+    out = bytearray()
+    while True:
+        line = stream.readline(1026)
+        try:
+            size = int(line.split(b";", 1)[0].strip() or b"x", 16)
+        except ValueError:
+            return None
+        if size == 0:
+            while stream.readline(1026) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return bytes(out)
+        if size < 0 or len(out) + size > limit:
+            return None
+        out += stream.read(size)
+        if stream.readline(3) not in (b"\r\n", b"\n"):
+            return None
 
 
 class QueryClient:

@@ -20,8 +20,28 @@ Erasures: a ``privacy.erasures`` record is chained, then the document's personal
 and earlier payloads are blanked in the same flush (``streams.audit.erasure``); later
 records of an erased document are chained with the erasure marker as their payload.
 
-One writer per chain: chains are per ``doc_id`` across topics, so the sink runs as one
-worker (chDB allows one process per directory anyway).
+One writer per chain. On chDB (the single-host default) the sink is one worker: chDB
+allows one process per directory. With ``CLICKHOUSE_URL`` several instances (one consumer
+group, each its own ``instance.id``) write to one server, and a chain still has one writer
+at a time by **partition ownership**:
+
+- a document's records are keyed by its doc_id, so with the same partition count on
+  every audited topic (*co-partitioned*, the rule Kafka Streams enforces for joins) they
+  sit in the same partition number everywhere, and the range assignor (librdkafka's
+  default, which the runtime keeps) gives partition *p* of every topic to one member;
+  ``streams.audit.ownership`` checks the layout at start. A record without a doc_id
+  chains per partition (``~<topic>`` for partition 0, ``~<topic>/<p>`` beyond), so it
+  has one writer too;
+- the instance that takes a partition over reads each chain's head from the server:
+  against a server the sink keeps no head or erasure state between flushes (one
+  ``GROUP BY doc_id`` over the batch's chains per flush), so a chain continues where
+  its previous owner, dead or alive, left it;
+- a replay after a crash or a rebalance is the redelivery above: the event ids are
+  looked up on the server before chaining (check-then-insert under ownership), so
+  ``audit_events`` gets no duplicate and stays a plain MergeTree whose every row
+  ``audit verify`` sees. Why not ReplacingMergeTree on ``event_id`` for the chain too:
+  two links of one event would be merged away only eventually, so until a merge a
+  count or a verify would see both, and a merge would leave a hole in the seq order.
 """
 
 from __future__ import annotations
@@ -91,9 +111,11 @@ class _Pending:
     record: dict
 
 
-def chain_id(topic: str, record: dict, key: str | None) -> str:
+def chain_id(topic: str, record: dict, key: str | None, partition: int = 0) -> str:
     """The chain a record belongs to: its doc_id; for a DLQ record the original key (the
-    doc_id everywhere documents are the subject); else ``~<topic>``."""
+    doc_id everywhere documents are the subject); else ``~<topic>`` for partition 0 and
+    ``~<topic>/<partition>`` beyond (one partition has one owner: one writer per chain
+    when several sink instances share a server)."""
     doc_id = record.get("doc_id")
     if isinstance(doc_id, str) and doc_id:
         return doc_id
@@ -103,7 +125,7 @@ def chain_id(topic: str, record: dict, key: str | None) -> str:
             return bytes(original).decode("utf-8", errors="replace")
         if key:
             return key
-    return f"~{topic}"
+    return f"~{topic}" if not partition else f"~{topic}/{partition}"
 
 
 class AuditSink:
@@ -149,7 +171,7 @@ class AuditSink:
             self._write(batch)
         except Exception:
             for pending in batch:
-                self._heads.pop(chain_id(pending.topic, pending.record, pending.key), None)
+                self._heads.pop(chain_id(pending.topic, pending.record, pending.key, pending.partition), None)
             if self._metrics:
                 self._metrics.flush_failures.inc()
             raise
@@ -201,6 +223,8 @@ class AuditSink:
         return strip_prefix(p.topic, self._prefix) == ERASURE_TOPIC
 
     def _erased_among(self, chains: list[str]) -> set[str]:
+        if getattr(self.store, "shared", False):  # another instance may have applied an erasure since
+            return erased_documents(self.store, [c for c in chains if not c.startswith("~")]) if chains else set()
         if self._erased is None:
             self._erased = erased_documents(self.store)
         return {c for c in chains if c in self._erased}
@@ -226,7 +250,7 @@ class AuditSink:
             if event_id in seen:
                 continue
             seen.add(event_id)
-            out.append((chain_id(pending.topic, pending.record, pending.key), event_id, pending))
+            out.append((chain_id(pending.topic, pending.record, pending.key, pending.partition), event_id, pending))
         return out
 
     def _known_event_ids(self, chains: list[str], event_ids: list[str]) -> set[str]:
@@ -237,6 +261,8 @@ class AuditSink:
         return {r[0] for r in rows}
 
     def _load_heads(self, chains: list[str]) -> dict[str, tuple[int, str]]:
+        if getattr(self.store, "shared", False):  # the chain may have moved on under another owner since we last wrote it
+            self._heads.clear()
         heads = {c: self._heads[c] for c in chains if c in self._heads}
         missing = [c for c in chains if c not in heads]
         if missing:

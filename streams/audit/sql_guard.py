@@ -30,7 +30,7 @@ from typing import Any
 
 from inkstream.errors import ConnectorError
 
-__all__ = ["ReadOnlyViolation", "check_statement", "caps", "output_format", "statement_kind_ok"]
+__all__ = ["ReadOnlyViolation", "check_statement", "caps", "output_format", "statement_kind_ok", "check_tree"]
 
 _ALLOWED = re.compile(r"^\s*(\(\s*)*(select|with|show|describe|desc|explain|exists)\b", re.IGNORECASE)
 # Table functions that only generate values in memory; everything else reaches a file, a
@@ -69,7 +69,7 @@ def check_statement(store: Any, sql: str, params: dict | None = None) -> str:
         _, formatted = store.query("SELECT formatQuerySingleLine({q:String})", {"q": body}, settings={"readonly": 1})
     except ConnectorError as exc:
         raise ReadOnlyViolation(f"ClickHouse refused to parse the statement: {exc}") from exc
-    _check_tree([str(r[0]) for r in tree])
+    check_tree([str(r[0]) for r in tree])
     canonical = str(formatted[0][0])
     if _OUTFILE.search(_QUOTED.sub("''", canonical)):
         raise ReadOnlyViolation("INTO OUTFILE is not allowed: results come back over the connection only")
@@ -82,7 +82,9 @@ def output_format(canonical: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _check_tree(lines: list[str]) -> None:
+def check_tree(lines: list[str]) -> None:
+    """Refuse host functions anywhere and table functions other than generators in FROM
+    (``EXPLAIN AST`` lines of any statement)."""
     parents: list[tuple[int, str]] = []   # (indent, node text) of the current ancestors
     for line in lines:
         indent = len(line) - len(line.lstrip(" "))

@@ -52,13 +52,20 @@ def opened_chdb_data_dir() -> Path | None:
 class ClickHouse:
     """A clickhouse-connect client on the configured database, with a process-wide lock."""
 
-    def __init__(self, client: Any, database: str) -> None:
+    def __init__(self, client: Any, database: str, lock: Any = None, *, shared: bool = False) -> None:
         self.client = client
         self.database = database
+        # A server (``settings.clickhouse.url``) may have other writers: sink instances on
+        # other hosts. The sink then trusts nothing it remembers between flushes.
+        self.shared = shared
+        # chDB clients share the process-wide lock (one engine); a server's client has its
+        # own: holding the chDB lock across an HTTP call deadlocks when that server is this
+        # process's own HTTP interface (tests, or a sink writing to its peer in-process).
+        self._lock = lock if lock is not None else _LOCK
 
     def query(self, sql: str, params: dict[str, Any] | None = None,
               settings: dict[str, Any] | None = None) -> tuple[list[str], list[tuple]]:
-        with _LOCK:
+        with self._lock:
             try:
                 result = self.client.query(sql, parameters=params or {}, settings=settings or {})
             except Exception as exc:
@@ -69,7 +76,7 @@ class ClickHouse:
             fmt: str | None) -> bytes:
         """The engine's own bytes in ``fmt`` (None: the statement's FORMAT or TabSeparated);
         what the ClickHouse HTTP interface (``streams.audit.clickhouse_http``) answers with."""
-        with _LOCK:
+        with self._lock:
             try:
                 return self.client.raw_query(sql, parameters=params or None, settings=settings, fmt=fmt)
             except Exception as exc:
@@ -77,16 +84,28 @@ class ClickHouse:
 
     def command(self, sql: str, params: dict[str, Any] | None = None,
                 settings: dict[str, Any] | None = None) -> None:
-        with _LOCK:
+        with self._lock:
             try:
                 self.client.command(sql, parameters=params or None, settings=settings or None)
             except Exception as exc:
                 raise ConnectorError(f"ClickHouse command failed: {_first_line(exc)}") from exc
 
+    def raw_insert(self, table: str, columns: Sequence[str] | None, data: bytes, fmt: str,
+                   settings: dict[str, Any] | None = None) -> int:
+        """Insert ``data`` already serialised in ``fmt`` (what a client sent the HTTP
+        interface's write side); returns the rows written."""
+        with self._lock:
+            try:
+                summary = self.client.raw_insert(table, list(columns) if columns else None, data,
+                                                 settings=settings or None, fmt=fmt)
+            except Exception as exc:
+                raise ConnectorError(f"ClickHouse insert into {table} failed: {_first_line(exc)}") from exc
+        return int(getattr(summary, "written_rows", 0) or 0)
+
     def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
         if not rows:
             return
-        with _LOCK:
+        with self._lock:
             try:
                 self.client.insert(table, list(rows), column_names=list(columns))
             except Exception as exc:
@@ -98,18 +117,19 @@ def connect(settings: Settings, *, ddl: bool = True) -> ClickHouse:
     import clickhouse_connect
 
     database = settings.clickhouse.database
-    with _LOCK:
-        if settings.clickhouse.url:
-            try:
-                boot = clickhouse_connect.get_client(dsn=settings.clickhouse.url)
-                if ddl:
-                    boot.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
-                client = clickhouse_connect.get_client(dsn=settings.clickhouse.url, database=database)
-            except Exception as exc:
-                raise ConnectorError(f"cannot reach ClickHouse at the configured url: {_first_line(exc)}") from exc
-        else:
+    if settings.clickhouse.url:
+        try:
+            boot = clickhouse_connect.get_client(dsn=settings.clickhouse.url)
+            if ddl:
+                boot.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            client = clickhouse_connect.get_client(dsn=settings.clickhouse.url, database=database)
+        except Exception as exc:
+            raise ConnectorError(f"cannot reach ClickHouse at the configured url: {_first_line(exc)}") from exc
+        store = ClickHouse(client, database, threading.RLock(), shared=True)
+    else:
+        with _LOCK:
             client = _open_chdb(chdb_path(settings), database, create=ddl)
-    store = ClickHouse(client, database)
+        store = ClickHouse(client, database)
     if ddl:
         apply_ddl(store)
     return store
@@ -142,7 +162,7 @@ def readonly_session(settings: Settings, limits: dict[str, Any]) -> ClickHouse:
             raise
         except Exception as exc:
             raise ConnectorError(f"cannot open a read-only session on the audit store: {_first_line(exc)}") from exc
-    return ClickHouse(client, database)
+    return ClickHouse(client, database, threading.RLock() if settings.clickhouse.url else None)
 
 
 def _open_chdb(path: Path, database: str, *, create: bool) -> Any:

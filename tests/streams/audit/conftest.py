@@ -39,5 +39,7 @@ def env(audit_settings: Settings, monkeypatch) -> dict[str, str]:
     monkeypatch.setenv("INKSTREAM_DATA_DIR", str(audit_settings.data_dir))
     monkeypatch.setenv("INKSTREAM_CLICKHOUSE__DATABASE", audit_settings.clickhouse.database)
     monkeypatch.setenv("INKSTREAM_AUDIT__QUERY_ROW_LIMIT", "5")
+    # A developer's own CLICKHOUSE_URL must not leak in; the server path is run on purpose,
+    # over inkstream's own HTTP interface, in test_clickhouse_server_path.py and test_server_path_stack.py.
     monkeypatch.delenv("CLICKHOUSE_URL", raising=False)
     return {**os.environ}
