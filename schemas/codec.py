@@ -46,7 +46,7 @@ import struct
 import threading
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
@@ -57,9 +57,6 @@ from inkstream.errors import RecordErased, SchemaError
 from schemas.field_encryption import FieldPlan, compile_plan
 from schemas.registry import SchemaRegistry, registry_answers
 from schemas.sealing import SEALED_MAGIC, SEALED_TOPICS, document_keys, key_id, unseal
-
-if TYPE_CHECKING:
-    from inkstream.settings import Settings
 
 __all__ = [
     "Codec", "registry_for", "fingerprint64", "logical_topic",
@@ -118,10 +115,10 @@ class _Schema:
             parsed = fastavro.parse_schema(_plain(copy.deepcopy(raw)))
         except Exception as exc:  # fastavro raises SchemaParseException, KeyError, ...
             raise SchemaError(f"{origin}: not a valid Avro schema: {exc}") from exc
-        if not isinstance(parsed, dict):
-            raise SchemaError(f"{origin}: a topic's schema must be a record")
+        if not isinstance(parsed, dict) or parsed.get("type") != "record":
+            raise SchemaError(f"{origin}: not an Avro record schema")
         self.parsed: dict[str, Any] = parsed
-        self.name = self.parsed["name"]
+        self.name: str = self.parsed["name"]
         self.canonical = to_parsing_canonical_form(self.parsed)
         self.fingerprint = fingerprint64(self.canonical.encode())
         self.fingerprint_bytes = struct.pack("<Q", self.fingerprint)
@@ -225,7 +222,7 @@ class Codec:
             if doc_id and isinstance(doc_id, str):  # records of no document carry no one's data
                 key = self._key(doc_id, create=True)
                 plan = self._plans.get(self._schema_for(topic).name)
-                if plan is not None and key is not None:  # create=True: a key is made if missing
+                if plan is not None and key is not None:  # create=True: a key, or RecordErased
                     record = plan.encrypt(record, key, doc_id)
         return self._encode(topic, record)
 
@@ -255,8 +252,8 @@ class Codec:
         subject = f"{topic}-value"
         with self._lock:
             if subject not in self._ids:
-                if self.registry is None:  # the caller checked: a codec without a registry never asks
-                    raise SchemaError(f"no schema registry to register {subject} with")
+                if self.registry is None:  # confluent is only on with a registry
+                    raise SchemaError(f"cannot write the Confluent wire format for {topic!r} without a registry")
                 schema_id = self.registry.register(subject, schema.json)
                 self._ids[subject] = schema_id
                 self._by_id.setdefault(schema_id, schema)
@@ -341,7 +338,7 @@ class Codec:
             raise SchemaError(f"cannot decode {writer.name}: {type(exc).__name__}: {exc}") from exc
         if fo.tell() != len(data):
             raise SchemaError(f"cannot decode {writer.name}: {len(data) - fo.tell()} trailing bytes")
-        if not isinstance(record, dict):
+        if not isinstance(record, dict):  # every inkstream schema is a record
             raise SchemaError(f"cannot decode {writer.name}: not a record")
         return record
 
@@ -361,7 +358,7 @@ class Codec:
             return self._by_id.setdefault(schema_id, schema)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, keys: DocumentKeys | None = None) -> "Codec":
+    def from_settings(cls, settings: Any, *, keys: DocumentKeys | None = None) -> "Codec":
         """Codec for ``settings``: Confluent framing with ``kafka.schema_registry_url``, or with
         the stack's own registry (``registry.enabled``) while it answers, else single-object
         encoding; personal fields encrypted with the settings' key store (``keys``, or a new
@@ -372,7 +369,7 @@ class Codec:
                    seal=settings.crypto.encrypt_records)
 
 
-def registry_for(settings: Settings) -> tuple[SchemaRegistry | None, bool]:
+def registry_for(settings: Any) -> tuple[SchemaRegistry | None, bool]:
     """The registry of ``settings`` and whether to write the Confluent wire format through
     it: always with ``kafka.schema_registry_url``; with the stack's own registry
     (``registry.enabled``) while it answers (a stack without one, or a test without the

@@ -16,6 +16,7 @@ Kafka are down (retry). OpenAPI at ``/openapi.json``, docs at ``/docs``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,7 @@ from connectors.capture.ingest import IngestMetrics, ingest
 from connectors.capture.mobile import mount_mobile_capture
 from connectors.capture.multipart import read_form
 from connectors.capture.status import StatusView
+from inkstream.admin_audit import record_admin_action
 from inkstream.body_limit import BodyLimit
 from inkstream.errors import CaptureError, ConnectorError
 from schemas.codec import Codec
@@ -164,13 +166,13 @@ def create_app(settings: Settings, *, store=None, producer=None, keys: ApiKeySto
                       detail=record.get("detail"), updated_at=record["occurred_at"])
 
     register_admin_routes(app, settings=settings, keys=lambda: deps["keys"], admin_key=key_with("admin"),
-                          refused=_Refused)
+                          refused=_Refused, codec=codec)
     mount_mobile_capture(app)  # the phone page, same origin as the uploads it makes
     subscriptions = Subscriptions(subscriptions_path(settings))
     subjects = subject_requests or SubjectRequests(Path(settings.data_dir) / "subject-requests",
                                                    not_wired, not_wired)
     register_subject_routes(app, settings=settings, requests=lambda: subjects, admin_key=key_with("admin"),
-                            refused=_Refused)
+                            refused=_Refused, record=functools.partial(record_admin_action, codec=codec))
     register_webhook_routes(app, settings=settings, subscriptions=lambda: subscriptions, key_with=key_with,
                             refused=_Refused)
 

@@ -27,7 +27,6 @@ from connectors.capture.smtp import CaptureHandler, start_smtp
 from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import ObjectRef, open_store
-from session_codec import decode
 from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
@@ -54,13 +53,14 @@ def read_records(settings, logical: str, want: int, *, where=lambda r: True, tim
     consumer = Consumer(kafka_config(settings, **{"group.id": f"test-{uuid.uuid4().hex}",
                                                   "auto.offset.reset": "earliest"}))
     consumer.subscribe([settings.topics.name(logical)])
+    codec = Codec.from_settings(settings)  # the stack's data dir: the key store its writers sealed with
     found, deadline = [], time.monotonic() + timeout
     try:
         while len(found) < want and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is None or msg.error():
                 continue
-            record = decode(msg.value())
+            record = codec.decode(msg.value())
             assert msg.key().decode() == record["doc_id"]
             if where(record):
                 found.append(record)
@@ -75,10 +75,11 @@ def assert_stored(store, record, data: bytes) -> None:
     assert store.get(ObjectRef.from_record(record["original"])) == data
 
 
-def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack, codec):
+def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack):
     settings, store, producer = stack
     data = make_pdf(f"Mailed {uuid.uuid4()}")
-    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings, codec=codec)
+    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings,
+                                   codec=Codec.from_settings(settings))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -100,10 +101,11 @@ def test_a_pdf_emailed_to_the_smtp_endpoint_becomes_one_record(stack, codec):
     assert_stored(store, record, data)
 
 
-def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, codec, tmp_path):
+def test_a_file_dropped_into_the_hot_folder_becomes_one_record(stack, tmp_path):
     settings, store, producer = stack
     data = make_pdf(f"Dropped {uuid.uuid4()}")
-    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings, codec=codec)
+    ingest_one = functools.partial(ingest, store=store, producer=producer, settings=settings,
+                                   codec=Codec.from_settings(settings))
     folder = HotFolder(tmp_path / "scans", ingest_one, stable_s=0.3)
     stop = threading.Event()
     runner = threading.Thread(target=folder.run, args=(stop, 0.1))
@@ -161,9 +163,9 @@ def test_status_is_materialised_from_the_compacted_topic(stack, api):
                       files={"file": ("s.pdf", make_pdf(f"Status {uuid.uuid4()}"), "application/pdf")}).json()["doc_id"]
     # A later stage written by another process (the OCR pool) reaches the API through Kafka.
     from schemas.records import envelope
-    from session_codec import encode
 
     topic = settings.topics.name("documents.status")
+    encode = Codec.from_settings(settings).encode  # that process shares this deployment's key store
     producer.send(topic, doc_id, encode(topic, {**envelope(doc_id, producer="ocr"), "stage": "ocr",
                                                 "status": "done", "detail": "2 pages"})).result(10)
     deadline = time.monotonic() + 20

@@ -19,7 +19,6 @@ from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import open_store
 from schemas.records import envelope
-from session_codec import encode
 from schemas.codec import Codec
 
 pytestmark = pytest.mark.stack
@@ -81,6 +80,7 @@ def test_a_later_stage_reaches_every_instance(two_apis):
     doc_id = b.post("/v1/documents", headers=creds["b"],
                     files={"file": ("s.pdf", make_pdf(f"Stage {uuid.uuid4()}"), "application/pdf")}).json()["doc_id"]
     topic = settings.topics.name("documents.status")
+    encode = Codec.from_settings(settings).encode  # the OCR pool's: the deployment's shared key store
     producer.send(topic, doc_id, encode(topic, {**envelope(doc_id, producer="ocr"), "stage": "ocr",
                                                 "status": "done", "detail": "1 page"})).result(10)
     for api in (a, b):

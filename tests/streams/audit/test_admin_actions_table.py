@@ -21,9 +21,10 @@ def test_admin_actions_are_stored_and_chained(store, settings):
                         detail={"scopes": "admin"})
     record_admin_action(settings, actor="apikey:k_abc", action="apikey.revoke", target="k_old")
     raw = read_admin_actions(settings)
-    sink = AuditSink(lambda: store, decode=session_codec().decode)
+    codec = session_codec()  # reads the registry's Confluent ids the admin records were written with
+    sink = AuditSink(lambda: store, decode=codec.decode)
     proc = Processor(name="audit", inputs=("admin.actions",), batch_sink=sink)
-    assert run_processor(proc, [("admin.actions", value, key.decode()) for key, value in raw]).dead == []
+    assert run_processor(proc, [("admin.actions", value, key.decode()) for key, value in raw], codec=codec).dead == []
     assert store.query("SELECT actor, action, target, detail FROM admin_actions FINAL ORDER BY action")[1] == [
         ("os:ops", "apikey.create", "k_abc", '{"scopes":"admin"}'), ("apikey:k_abc", "apikey.revoke", "k_old", "{}")]
     assert store.query("SELECT seq FROM audit_events WHERE doc_id = '~admin.actions' ORDER BY seq")[1] == [(1,), (2,)]
