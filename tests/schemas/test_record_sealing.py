@@ -86,6 +86,7 @@ def test_every_schema_is_either_sealed_or_left_readable_with_a_reason() -> None:
     assert not set(SEALED_TOPICS) & set(NOT_SEALED)
 
 
+@pytest.mark.stack
 def test_sealed_bytes_on_the_topic_hold_no_personal_data_and_decode_back(sealed_settings) -> None:
     """Sealed as earlier releases did, produced to real Kafka; the raw bytes read back are
     scanned and still decode with today's codec."""
