@@ -19,6 +19,7 @@ labelled block and the window block, or the same name heading two address blocks
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streams.extract.layout import Layout, Line
@@ -192,6 +193,20 @@ def _window(layout: Layout, supplier_names: set[str]) -> list[PartyName]:
     return [p for *_, p in sorted(found, key=lambda t: t[:3])]
 
 
+_SEPARATED = re.compile(r"\s[|●•·–-]\s|[|●•·]")
+
+
+def _separated_rows(layout: Layout) -> Iterator[list[Line]]:
+    """Rows of page 1 printed as "name | street | 12345 town": a letterhead or return address."""
+    first_page = layout.lines[0].page if layout.lines else None
+    for row in layout.rows:
+        if row[0].page != first_page:
+            return
+        text = layout.row_text(row)
+        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
+            yield row
+
+
 def _norm(name: str) -> str:
     return re.sub(r"\W+", " ", name).strip().casefold()
 
@@ -202,17 +217,12 @@ def _sender_names(layout: Layout) -> set[str]:
     names = set()
     ret = return_address_sender(layout)
     if ret is not None:
-        names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", ret.text)[0]))
-    first_page = layout.lines[0].page if layout.lines else None
-    for row in layout.rows:
-        if row[0].page != first_page:
-            break
-        text = layout.row_text(row)
-        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
-            names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", row[0].text)[0]))  # a return address row
+        names.add(_norm(_SEPARATED.split(ret.text)[0]))
+    for row in _separated_rows(layout):
+        names.add(_norm(_SEPARATED.split(row[0].text)[0]))  # a return address row
     for row in layout.rows[:1]:
         for ln in row:
-            names.add(_norm(re.split(r"\s[|●•·–-]\s|[|●•·]", ln.text)[0]))
+            names.add(_norm(_SEPARATED.split(ln.text)[0]))
     # Every line right above a supplier label's block is the seller's, too.
     for ln in layout.lines:
         if _SUPPLIER.match(ln.text.strip()):
@@ -241,9 +251,6 @@ def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
     return first, agree
 
 
-_SEPARATED = re.compile(r"\s[|●•·–-]\s|[|●•·]")
-
-
 def supplier_name(layout: Layout) -> PartyName | None:
     """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
     "Seller"), else the first part of a one-line letterhead or return address on page 1
@@ -253,14 +260,9 @@ def supplier_name(layout: Layout) -> PartyName | None:
             party = _party(_column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
             if party is not None:
                 return party
-    first_page = layout.lines[0].page if layout.lines else None
-    for row in layout.rows:
-        if row[0].page != first_page:
-            break
-        text = layout.row_text(row)
-        if len(re.findall(r"[|●•·]|\s[-–]\s", text)) >= 2 and re.search(r"\d{4,5}", text):
-            name = _SEPARATED.split(row[0].text)[0].strip(" ,")
-            if _letters(name) and not is_id_line(name):
-                return PartyName(name, row[0], "the first part of the letterhead or return address line",
-                                 tuple(row), True)
+    for row in _separated_rows(layout):
+        name = _SEPARATED.split(row[0].text)[0].strip(" ,")
+        if _letters(name) and not is_id_line(name):
+            return PartyName(name, row[0], "the first part of the letterhead or return address line",
+                             tuple(row), True)
     return None
