@@ -3,22 +3,14 @@ seconds; deletes travel as tombstones; a new instance starts from the whole tabl
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from inkstream.shared_table import SharedTable
 
+from tests.polling import until
+
 pytestmark = pytest.mark.stack
-
-
-def _until(predicate, timeout: float = 10.0) -> float:
-    """Seconds until ``predicate()`` held; fails after ``timeout``."""
-    start = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - start < timeout, "not seen in time"
-        time.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.fixture
@@ -40,10 +32,10 @@ def test_a_write_on_one_instance_reaches_another_and_a_delete_follows(tables):
     a, b = tables(), tables()
     a.put("k1", {"n": 1})
     assert a.get("k1") == {"n": 1}  # read-your-writes at once
-    took = _until(lambda: b.get("k1") == {"n": 1})
+    took = until(lambda: b.get("k1") == {"n": 1})
     assert took < 5
     b.delete("k1")
-    _until(lambda: a.get("k1") is None)
+    until(lambda: a.get("k1") is None)
     assert a.fresh() and b.fresh()
 
 
@@ -65,11 +57,11 @@ def test_merge_keeps_what_a_stale_write_would_undo(tables):
 
     a, b = tables(merge=sticky), tables(merge=sticky)
     a.put("key", {"revoked": None, "used": 1})
-    _until(lambda: b.get("key") is not None)
+    until(lambda: b.get("key") is not None)
     a.put("key", {"revoked": 123.0, "used": 1})
     b.put("key", {"revoked": None, "used": 2})  # B had not seen the revocation yet
-    _until(lambda: a.get("key") == {"revoked": 123.0, "used": 2})
-    assert b.get("key")["revoked"] == 123.0 or _until(lambda: b.get("key")["revoked"] == 123.0) < 5
+    until(lambda: a.get("key") == {"revoked": 123.0, "used": 2})
+    assert b.get("key")["revoked"] == 123.0 or until(lambda: b.get("key")["revoked"] == 123.0) < 5
 
 
 def test_sync_waits_until_a_write_made_elsewhere_is_applied(tables):

@@ -3,7 +3,6 @@ stores (two hosts: data dirs of their own, one broker), every change audited fir
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -22,15 +21,9 @@ from session_codec import decode
 from tests.inkstream.admin_audit_kafka import read_admin_actions
 from schemas.codec import Codec
 
+from tests.polling import until
+
 pytestmark = pytest.mark.stack
-
-
-def _until(predicate, timeout: float = 10.0) -> float:
-    start = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - start < timeout, "not seen in time"
-        time.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.fixture
@@ -62,13 +55,13 @@ def test_a_key_created_on_one_host_verifies_on_another_and_a_revocation_follows(
     assert isinstance(a, SharedApiKeyStore) and not (sa.data_dir / "capture" / "apikeys.json").exists()
     entry, secret = create_key(sa, a, actor="os:test", source="crm-a", scopes=("ingest", "read"))
     assert a.verify(secret).source == "crm-a"  # at once where it was made
-    reached = _until(lambda: b.verify(secret) is not None)
+    reached = until(lambda: b.verify(secret) is not None)
     assert b.verify(secret).source_ref == f"crm-a/{entry.id}" and reached < 5
     assert b.verify(secret[:-1] + ("x" if secret[-1] != "x" else "y")) is None  # the hash still decides
 
     assert revoke_key(sb, b, actor="os:test", key_id=entry.id)  # revoked on the OTHER host
     assert b.verify(secret) is None
-    stopped = _until(lambda: a.verify(secret) is None)
+    stopped = until(lambda: a.verify(secret) is None)
     assert stopped < 5
     actions = [decode(v) for _, v in read_admin_actions(sa)]
     assert [(r["action"], r["target"]) for r in actions] == [("apikey.create", entry.id), ("apikey.revoke", entry.id)]
@@ -79,12 +72,12 @@ def test_a_key_created_on_one_host_verifies_on_another_and_a_revocation_follows(
 def test_a_stale_last_use_write_never_brings_a_revoked_key_back(hosts):
     (sa, a), (_, b) = hosts("a"), hosts("b")
     entry, secret = create_key(sa, a, actor="os:test", source="crm-a", scopes=("ingest",))
-    _until(lambda: b.verify(secret) is not None)
+    until(lambda: b.verify(secret) is not None)
     revoke_key(sa, a, actor="os:test", key_id=entry.id)
     b._last_flush = 0.0  # B's next use writes its last-use time (as once a minute)
     b.verify(secret)
     b.flush()
-    _until(lambda: b.verify(secret) is None)
+    until(lambda: b.verify(secret) is None)
     (_, c) = hosts("c")  # a host started afterwards reads the whole table
     assert c.verify(secret) is None and c.get(entry.id).revoked_at is not None
     assert c.get(entry.id).last_used_at is not None  # the use was recorded, apart from the entry
@@ -102,12 +95,12 @@ def test_an_upload_with_a_key_made_on_host_a_is_taken_by_host_b_and_read_back_on
                                           registry=CollectorRegistry())))
     try:
         with apps[0] as api_a, apps[1] as api_b:
-            _until(lambda: b.verify(secret) is not None)
+            until(lambda: b.verify(secret) is not None)
             resp = api_b.post("/v1/documents", headers=header,
                               files={"file": ("c.pdf", make_pdf(f"Shared key {uuid.uuid4()}"), "application/pdf")})
             assert resp.status_code == 201, resp.text
             doc_id = resp.json()["doc_id"]
-            _until(lambda: api_a.get(f"/v1/documents/{doc_id}", headers=header).status_code == 200, 20)
+            until(lambda: api_a.get(f"/v1/documents/{doc_id}", headers=header).status_code == 200, 20)
     finally:
         for close in closers:
             close()

@@ -4,7 +4,6 @@ browser's cookie goes to whichever instance the load balancer picks."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from tests.streams.review.conftest import MemoryStore, review_record
@@ -18,15 +17,9 @@ from streams.review.queue import ReviewQueue
 from streams.review.shared import KafkaSessionStore, SharedReviewers, open_reviewers, open_session_store
 from tests.inkstream.admin_audit_kafka import read_admin_actions
 
+from tests.polling import until
+
 pytestmark = pytest.mark.stack
-
-
-def _until(predicate, timeout: float = 10.0) -> float:
-    start = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - start < timeout, "not seen in time"
-        time.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.fixture
@@ -68,7 +61,7 @@ def test_a_reviewer_added_on_one_host_logs_in_on_another_and_the_session_works_e
     [(_, raw)] = read_admin_actions(sa)  # audited before it was written
     assert decode(raw)["action"] == "reviewer.add"
     assert "hash" in ra._users.get("ana") and PASSWORD not in str(ra._users.items())
-    _until(lambda: rb.role_of("ana") == "reviewer")
+    until(lambda: rb.role_of("ana") == "reviewer")
     assert login(b).status_code == 303  # logs in on B
     # The very next page of that browser, served by A: the session made on B is found there.
     assert _as_browser_on(b, a).get("/review", headers={"accept": "text/html"}).status_code == 200
@@ -77,7 +70,7 @@ def test_a_reviewer_added_on_one_host_logs_in_on_another_and_the_session_works_e
 def test_logout_on_one_host_ends_the_session_on_the_other(hosts):
     (_, ra, a), (_, rb, b) = hosts("a"), hosts("b")
     ra.add_user("ana", PASSWORD)
-    _until(lambda: rb.role_of("ana") is not None)
+    until(lambda: rb.role_of("ana") is not None)
     assert login(a).status_code == 303
     cookies, token = dict(a.cookies), a.headers["X-CSRF-Token"]
     assert _as_browser_on(a, b).get("/review").status_code == 200
@@ -85,17 +78,17 @@ def test_logout_on_one_host_ends_the_session_on_the_other(hosts):
     # The same cookie replayed on B (a stolen copy, or a tab still open there).
     b.cookies = cookies
     b.headers["X-CSRF-Token"] = token
-    took = _until(lambda: b.get("/review").status_code == 401)
+    took = until(lambda: b.get("/review").status_code == 401)
     assert took < 5
 
 
 def test_a_password_change_on_one_host_ends_sessions_on_every_host(hosts):
     (_, ra, a), (_, rb, b) = hosts("a"), hosts("b")
     ra.add_user("ana", PASSWORD)
-    _until(lambda: rb.role_of("ana") is not None)
+    until(lambda: rb.role_of("ana") is not None)
     assert login(b).status_code == 303
     assert b.get("/review").status_code == 200
     rb.add_user("ana", "a brand new passphrase")  # changed on B
-    _until(lambda: _as_browser_on(b, a).get("/review").status_code == 401)
+    until(lambda: _as_browser_on(b, a).get("/review").status_code == 401)
     assert b.get("/review").status_code == 401
     assert login(a, password=PASSWORD).status_code == 401  # the old password is gone on A too
