@@ -14,7 +14,6 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/streams/audit"))
@@ -38,15 +37,6 @@ class _Drop:
         pass
 
 
-def _records(docs: int) -> list[tuple[str, dict]]:
-    out = []
-    for i in range(docs):
-        d = f"bench-{uuid.uuid4().hex[:8]}-{i}"
-        out += [("documents.ingested", s.ingested(d)), ("ocr.results", s.ocr(d)), ("fields.validated", s.validated(d)),
-                ("crm.commands", s.command(d)), ("documents.status", s.status(d, "crm"))]
-    return out
-
-
 def _timed(sink, records, batch: int) -> float:
     started = time.perf_counter()
     run_processor(Processor(name="audit", inputs=("x",), batch_sink=sink, batch_max_records=batch), records)
@@ -58,16 +48,16 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=400)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        base = _timed(_Drop(), _records(args.docs), 1000)
+        base = _timed(_Drop(), s.pipeline_records(args.docs), 1000)
         n = args.docs * 5
         print(f"{'variant':28} {'records/s':>10} {'vs decode-only':>15}")
         print(f"{'decode only (no sink)':28} {n / base:10.0f} {1.0:15.2f}")
         # Warm-up: clickhouse-connect imports pandas on the first insert (~2 s, once per process).
         warm = connect(load_settings(data_dir=tmp, clickhouse={"database": "bench_warmup"}))
-        _timed(AuditSink(lambda: warm), _records(2), 100)
+        _timed(AuditSink(lambda: warm), s.pipeline_records(2), 100)
         for batch in (100, 1000, 5000):
             store = connect(load_settings(data_dir=tmp, clickhouse={"database": f"bench_{batch}"}))
-            secs = _timed(AuditSink(lambda st=store: st), _records(args.docs), batch)
+            secs = _timed(AuditSink(lambda st=store: st), s.pipeline_records(args.docs), batch)
             print(f"{f'audit sink, batch {batch}':28} {n / secs:10.0f} {base / secs:15.2f}")
         started = time.perf_counter()
         report = verify(_Direct(store, 10_000), None)

@@ -15,7 +15,6 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/streams/audit"))
@@ -30,15 +29,6 @@ from streams.audit.store import connect  # noqa: E402
 from streams.audit.verify import verify  # noqa: E402
 from streams.runtime import Processor  # noqa: E402
 from streams.runtime.testing import run_processor  # noqa: E402
-
-
-def _records(docs: int) -> list[tuple[str, dict]]:
-    out = []
-    for i in range(docs):
-        d = f"bench-{uuid.uuid4().hex[:8]}-{i}"
-        out += [("documents.ingested", s.ingested(d)), ("ocr.results", s.ocr(d)), ("fields.validated", s.validated(d)),
-                ("crm.commands", s.command(d)), ("documents.status", s.status(d, "crm"))]
-    return out
 
 
 def _run(store, records, batch: int) -> tuple[float, float]:
@@ -73,7 +63,7 @@ def main() -> None:
         results: dict[str, tuple[float, float]] = {}
         for _ in range(args.rounds):   # alternate, fresh documents each time: warm-up hits both alike
             for name, store in (("chdb", local), ("http", remote)):
-                records = _records(args.docs)
+                records = s.pipeline_records(args.docs)
                 wrote, verified = _run(store, records, args.batch)
                 best = results.get(name, (0.0, 0.0))
                 results[name] = (max(best[0], wrote), max(best[1], verified))

@@ -98,3 +98,14 @@ def rejected(provider: str = "docusign", reason: str = "bad_signature", *, at: i
     return {**_env("", "esign.gateway", at), "provider": provider, "reason": reason, "path": f"/webhooks/{provider}",
             "remote_addr": "198.51.100.9", "payload_sha256": "ab" * 32, "size_bytes": 321,
             "header_names": ["content-type", "x-docusign-signature-1"]}
+
+
+def pipeline_records(docs: int) -> list[tuple[str, dict]]:
+    """(topic, record) for ``docs`` new documents, each through ingest, OCR, extraction, CRM
+    and its status: what the audit benches feed the sink."""
+    out = []
+    for i in range(docs):
+        d = f"bench-{uuid.uuid4().hex[:8]}-{i}"
+        out += [("documents.ingested", ingested(d)), ("ocr.results", ocr(d)), ("fields.validated", validated(d)),
+                ("crm.commands", command(d)), ("documents.status", status(d, "crm"))]
+    return out
