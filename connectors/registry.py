@@ -18,11 +18,13 @@ import importlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from inkstream.errors import ConfigError
 
-__all__ = ["Registry", "Named", "AttributeView"]
+__all__ = ["Registry", "Named", "AttributeView", "vendor_section"]
 
 
 class Named(Protocol):
@@ -31,6 +33,21 @@ class Named(Protocol):
 
 
 V = TypeVar("V", bound=Named)
+M = TypeVar("M", bound=BaseModel)
+
+
+def vendor_section(where: str, model: type[M], defaults: Mapping[str, Any], section: object) -> M:
+    """A vendor's settings section ``where`` (e.g. ``crm.hubspot``): the section declared in
+    inkstream/settings.py as it is, or (a vendor without one) the mapping given in config/env
+    validated with the vendor's own model over its defaults."""
+    if isinstance(section, model):
+        return section
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a mapping of settings")
+    try:
+        return model.model_validate({**defaults, **(section or {})})
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings {where}: {exc}") from exc
 
 
 class Registry(Generic[V]):

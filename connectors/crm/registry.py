@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.registry import Registry
+from connectors.registry import Registry, vendor_section
 from inkstream.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,15 +33,8 @@ def vendor_settings(settings: Settings, name: str) -> CrmVendorSettings:
     """``crm.<name>``: the section declared in inkstream/settings.py, or (a vendor without
     one) the section given in config/env validated with the vendor's own model."""
     vendor = CRMS.get(name)
-    section = getattr(settings.crm, name, None)
-    if isinstance(section, vendor.settings_model):
-        return section
-    if section is not None and not isinstance(section, dict):
-        raise ConfigError(f"crm.{name} must be a mapping of settings")
-    try:
-        return vendor.settings_model.model_validate({**vendor.settings_defaults, **(section or {})})
-    except ValueError as exc:
-        raise ConfigError(f"invalid settings crm.{name}: {exc}") from exc
+    return vendor_section(f"crm.{name}", vendor.settings_model, vendor.settings_defaults,
+                          getattr(settings.crm, name, None))
 
 
 def check_settings(settings: Settings) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.registry import Registry
+from connectors.registry import Registry, vendor_section
 from inkstream.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -38,15 +38,8 @@ def esign_settings(settings: Settings, name: str) -> EsignProviderSettings:
     """``esign.<name>``: the section declared in inkstream/settings.py, or (a provider without
     one) the section given in config/env validated with the provider's own model."""
     vendor = ESIGN.get(name)
-    section = getattr(settings.esign, name, None)
-    if isinstance(section, vendor.settings_model):
-        return section
-    if section is not None and not isinstance(section, dict):
-        raise ConfigError(f"esign.{name} must be a mapping of settings")
-    try:
-        return vendor.settings_model.model_validate({**vendor.settings_defaults, **(section or {})})
-    except ValueError as exc:
-        raise ConfigError(f"invalid settings esign.{name}: {exc}") from exc
+    return vendor_section(f"esign.{name}", vendor.settings_model, vendor.settings_defaults,
+                          getattr(settings.esign, name, None))
 
 
 def check_settings(settings: Settings) -> None:
