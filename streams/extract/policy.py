@@ -1,0 +1,83 @@
+"""When a document is accepted whole: the document-status policy of an AP intake.
+
+What accounts-payable intake systems do (straight-through processing): an invoice posts
+without a person when every field needed to post it is read and confirmed, and nothing the
+system shows is in doubt. A field the document does not print is not a doubt, unless the
+page says it is there. Three kinds of fields:
+
+- **required**: must be found and accepted, whatever the page shows (an invoice without a
+  readable total, number, date or currency cannot be posted): invoice and credit note
+  ``invoice_number``, ``invoice_date``, ``total_amount``, ``currency``; receipt
+  ``receipt_date``, ``total_amount``, ``currency``; contract as ``contract.REQUIRED``.
+- **when printed**: optional, because many documents do not print them, but when the document
+  prints one it must be accepted: ``due_date`` (an invoice "due immediately" or with no terms
+  has none; the payment terms of the vendor master apply), ``customer`` (the buyer: which of
+  our companies is billed). Found but not accepted → review. Not found → review only when the
+  page shows the field's label (a "Due date" / "Fällig" / "Échéance" label, a "Bill to" /
+  "Rechnungsempfänger" label), because then the value is there and was not read.
+- **informational**: everything else (supplier name, VAT ids, IBAN, subtotal, tax). Shown with
+  their own status for the person who posts; they never hold a document by themselves. The
+  vendor is matched downstream against the vendor master (VAT id, IBAN, name).
+
+A document whose type is ``other`` or ``unknown`` always goes to review with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extract.confidence import FieldValue, document_status
+from streams.extract.layout import Layout
+from streams.extract.lexicon import LABELS
+
+__all__ = ["WHEN_PRINTED", "decide_document", "label_printed"]
+
+WHEN_PRINTED: dict[str, tuple[str, ...]] = {
+    "invoice": ("due_date", "customer"),
+    "credit_note": ("customer",),
+}
+
+# The label that says a field is printed. A due date's label must be one that takes a date
+# ("Due date", "Fällig am", "Zahlbar bis"), not "fällig" in "sofort fällig" / "due upon receipt".
+_LABEL_OF = {
+    "due_date": re.compile(rf"(?<![^\W_])(?:{LABELS['due_date']})(?![^\W_])[ \t]*:?[ \t]*(?:\d|$)", re.I | re.M),
+    "customer": re.compile(rf"^[ \t]*(?:{LABELS['customer']})(?![^\W_])[ \t]*:?[ \t]*$", re.I | re.M),
+}
+
+
+def label_printed(layout: Layout, name: str) -> bool:
+    """Whether the page shows the field's label with a value slot (a date after it, or the
+    label alone on its line with the value under it)."""
+    rx = _LABEL_OF.get(name)
+    return bool(rx and rx.search(layout.text))
+
+
+def decide_document(doc_type: str, values: list[FieldValue], required: tuple[str, ...],
+                    layout: Layout) -> tuple[str, str | None]:
+    """(status, reason) of a typed document whose fields have been decided."""
+    by_name = {f.name: f for f in values}
+    held: list[str] = []
+    for name in required:
+        f = by_name.get(name)
+        if f is None or f.status != "accept":
+            held.append(f"{name} ({_why(f)})")
+    for name in WHEN_PRINTED.get(doc_type, ()):
+        f = by_name.get(name)
+        if f is None or name in required:
+            continue
+        if f.normalized is not None and f.status != "accept":
+            held.append(f"{name} ({_why(f)})")
+        elif f.normalized is None and label_printed(layout, name):
+            held.append(f"{name} (its label is printed but no value was read)")
+    status = document_status(values, required)
+    if status == "accepted" and held:
+        status = "review"
+    if status == "accepted":
+        return status, None
+    return status, ("required fields not accepted: " + "; ".join(held)) if held else "no required field"
+
+
+def _why(f: FieldValue | None) -> str:
+    if f is None:
+        return "not extracted"
+    return f.reasons[-1] if f.reasons else f.status
