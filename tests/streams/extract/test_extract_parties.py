@@ -153,3 +153,35 @@ def test_a_missing_total_always_holds_the_document():
     result = doc(rows)
     assert fields_of(result)["total_amount"]["normalized"] is None
     assert result["status"] == "review" and "total_amount" in result["reason"]
+
+
+def _contract(extra: list[str] = (), sig_extra: tuple[str, str] = ("", "")):
+    from extract_records import ocr_result, page, rows
+
+    from inkstream.settings import ExtractionSettings
+    from streams.extract.extractor import extract
+    from tests.streams.extract.test_extract_contract_parties import PREAMBLE, two_columns
+
+    sig = two_columns(
+        ["NORTHWIND TRADERS, LLC", "By: /s/ Oskar Lindqvist", "Name: Oskar Lindqvist", "Title: Managing Member",
+         sig_extra[0]],
+        ["BLUEFIN ANALYTICS, INC.", "By: /s/ Maria de la Cruz", "Name: Maria de la Cruz",
+         "Title: Chief Executive Officer", sig_extra[1]], start=len(PREAMBLE) + len(extra))
+    lines = rows([*PREAMBLE[:-1], *extra, PREAMBLE[-1]]) + sig
+    return extract(ocr_result([page(lines, source="text")]), ExtractionSettings(), version="rules-3")
+
+
+def test_a_contract_with_no_fee_and_no_signer_email_printed_is_accepted_whole():
+    result = _contract()
+    f = fields_of(result)
+    assert f["total_amount"]["normalized"] is None and f["signer_email"]["normalized"] is None
+    assert result["status"] == "accepted", result["reason"]
+
+
+def test_a_contract_that_prints_a_fee_or_an_email_slot_that_was_not_read_is_held():
+    # A fee the rules do not take as the contract's value ("per unit"): the amount is printed, so a person reads it.
+    fee = _contract(["2. Payment. Compensation: USD 7 per unit shipped."])
+    assert fields_of(fee)["total_amount"]["normalized"] is None
+    assert fee["status"] == "review" and "total_amount" in fee["reason"]
+    slot = _contract(sig_extra=("Email:", "Email:"))
+    assert slot["status"] == "review" and "signer_email (its label is printed" in slot["reason"]
