@@ -208,7 +208,7 @@ def _einvoice(data: bytes):
 def _new_stats() -> dict:
     return {"routes": defaultdict(Counter), "docs": Counter(), "clean": Counter(), "items": Counter(),
             "types": Counter(), "wrong_accepted": [], "details": [], "whole_right": 0, "n": 0,
-            "extract_s": 0.0, "read_s": 0.0, "conf": [], "checks": 0}
+            "extract_s": 0.0, "read_s": 0.0, "conf": [], "checks": 0, "parties": defaultdict(Counter)}
 
 
 def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> dict:
@@ -282,12 +282,31 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
             st["clean"]["correct" if route.startswith("correct") or route == "absent & not found" else "other"] += 1
     if result["status"] == "accepted" and all_right:
         st["whole_right"] += 1
+    _score_parties(st, label, got)
     # Numbers exactly; descriptions without spaces (OCR drops them: "CRM connector,annual").
     want_items = {_item_key(i) for i in label.get("line_items", [])}
     got_items = {_item_key(i) for i in result["line_items"]}
     st["items"]["labelled"] += len(want_items)
     st["items"]["found"] += len(got_items)
     st["items"]["correct"] += len(want_items & got_items)
+
+
+PARTY_FIELDS = ("supplier", "supplier_vat_id", "customer_vat_id", "iban")
+
+
+def _score_parties(st: dict, label: dict, got: dict) -> None:
+    """The informational party fields against the e-invoice's own seller and buyer data
+    (``more_fields``), outside field accuracy: they hold no document (streams/extract/policy.py),
+    but an accepted one must still be right. Pages that print other values than their XML
+    (``printed_differs``) are left out: there the XML is another invoice's."""
+    more = label.get("more_fields")
+    if more is None or label.get("printed_differs"):
+        return
+    for field in PARTY_FIELDS:
+        g = got.get(field)
+        if field not in more and (g is None or g.get("normalized") is None):
+            continue
+        st["parties"][field][_route(more.get(field), g, "supplier" if field == "supplier" else field)] += 1
 
 
 def _merged(per_version: list[dict]) -> dict:
@@ -429,6 +448,19 @@ def report(result: dict, versions: list[str], details: bool = False, json_out: P
             cal.add_row(r["version"], f"[{r['low']:.2f}, {r['high']:.2f}{']' if r['high'] == 1.0 else ')'}",
                         str(r["n"]), _f(r["accuracy"]), str(r["accepted"]), str(r["accepted_right"]))
     console.print(cal)
+    parties = Table(title="Party fields vs the e-invoice's seller/buyer data (informational: not in field accuracy)")
+    for col in ("source", "version", "field", "accepted right", "accepted wrong", "review right", "review wrong",
+                "missing", "no truth"):
+        parties.add_column(col, justify="left" if col in ("source", "version", "field") else "right")
+    for source, per_version in stats.items():
+        for v in versions:
+            for field in PARTY_FIELDS:
+                r = per_version[v]["parties"].get(field)
+                if r:
+                    parties.add_row(source, v, field, str(r["correct & accepted"]), str(r["wrong & accepted"]),
+                                    str(r["correct & review"]), str(r["wrong & review/reject"]), str(r["missing"]),
+                                    str(r["found, no truth"] + r["absent & not found"]))
+    console.print(parties)
     console.print(f"read time (text layer / OCR): {result['ocr_s']:.0f} s for {result['n']} documents")
     if json_out is not None:
         json_out.write_text(json.dumps({"summary": summary, "calibration": calibration}, indent=1))

@@ -76,3 +76,21 @@ def test_a_field_the_document_lacks_is_right_when_not_found_and_names_compare_wi
     assert bench._route("Herrn Max Mustermann", got, "customer") == "correct & accepted"
     assert bench._route("Herrn Max Mustermann", got, "invoice_number") == "wrong & accepted"
     assert bench._route("Moritz Mustermann", got, "customer") == "wrong & accepted"
+
+
+def test_party_fields_are_scored_against_the_xml_outside_field_accuracy_and_skip_pages_that_differ():
+    bench = _bench()
+    st = bench._new_stats()
+    label = {"more_fields": {"supplier": "Lieferant GmbH", "iban": "DE02120300000000202051"}, "printed_differs": []}
+    got = {"supplier": {"normalized": "Lieferant GmbH", "status": "accept"},
+           "iban": {"normalized": "DE02120300000000202051", "status": "review"},
+           "supplier_vat_id": {"normalized": "DE136695976", "status": "accept"}}
+    bench._score_parties(st, label, got)
+    assert st["parties"]["supplier"]["correct & accepted"] == 1
+    assert st["parties"]["iban"]["correct & review"] == 1
+    assert st["parties"]["supplier_vat_id"]["found, no truth"] == 1
+    got["supplier"]["normalized"] = "Seller Inc."
+    bench._score_parties(st, label, got)
+    assert st["parties"]["supplier"]["wrong & accepted"] == 1
+    bench._score_parties(st, {**label, "printed_differs": ["customer"]}, got)  # another invoice's XML: not scored
+    assert sum(st["parties"]["supplier"].values()) == 2
