@@ -3,7 +3,7 @@ their checksums.
 
 A name has no checksum, so a name read from one place is a guess about *which line* is
 the party (on a text layer the characters themselves are exact; on OCR they are not, and
-an OCR'd name is never accepted here). A customer name is accepted when its block is a
+an OCR'd name is accepted only when the same characters were recognised in two places). A customer name is accepted when its block is a
 postal address (the name line is followed directly by a street or postcode line, with no
 second name-like line between them, so "which line is the name" has one answer) and a
 second, independent reading says the same:
@@ -182,11 +182,23 @@ def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | No
     return None
 
 
+def _read_twice(layout: Layout, name: str) -> bool:
+    """The same characters recognised in two places (two independent OCR readings)."""
+    return len({(ln.page, round(ln.box["y0"]), round(ln.box["x0"])) for ln in layout.lines
+                if canonical_name(ln.text) == name}) >= 2
+
+
 def _confirm_customer(layout: Layout, f: FieldValue) -> None:
-    if f.normalized is None or f.source != "text" or f.contradicted or f.force_review:
+    if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
         return
     party, agree = customer_name(layout)
     if party is None or canonical_name(party.name) != canonical_name(f.normalized):
+        return
+    if f.source == "ocr":
+        # OCR may misread a letter at any confidence: only the same name read identically in
+        # two blocks (billing and delivery) confirms its characters as well as its line.
+        if agree and _read_twice(layout, canonical_name(f.normalized)) and _customer_reading(layout, party, agree):
+            _confirmed(f, "two address blocks agree on the name, read identically by OCR")
         return
     why = _customer_reading(layout, party, agree)
     if why is not None:
@@ -199,7 +211,7 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
 
 def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None) -> None:
     """The seller's name printed twice (letterhead/seller block and footer/register line)."""
-    if f.normalized is None or f.source != "text" or f.contradicted or f.force_review:
+    if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
         return
     name = canonical_name(f.normalized)
     if not name or _name_doubt(name) or not legal_form(name):
@@ -213,7 +225,8 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
         return
     far = [ln for ln in again if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height]
     if far:
-        _confirmed(f, "the same company name is printed twice on the document")
+        _confirmed(f, "the same company name is printed twice on the document" +
+                   (", read identically by OCR" if f.source == "ocr" else ""))
 
 
 def _confirmed(f: FieldValue, why: str) -> None:

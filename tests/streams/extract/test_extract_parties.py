@@ -185,3 +185,15 @@ def test_a_contract_that_prints_a_fee_or_an_email_slot_that_was_not_read_is_held
     assert fee["status"] == "review" and "total_amount" in fee["reason"]
     slot = _contract(sig_extra=("Email:", "Email:"))
     assert slot["status"] == "review" and "signer_email (its label is printed" in slot["reason"]
+
+
+def test_an_ocr_name_is_accepted_only_when_two_blocks_read_the_same_characters():
+    def rows(left, right):
+        return [[("Rechnungsempfänger", 120), ("Warenempfänger", 800)], [(left, 120), (right, 800)],
+                [("Kundenweg 8", 120), ("Hauptstraße 44", 800)], [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)],
+                *TAIL]
+    f = fields_of(doc(rows("MUSTER-KUNDE GMBH", "MUSTER-KUNDE GMBH"), source="ocr"))["customer"]
+    assert f["status"] == "accept" and "read identically by OCR" in f["reason"]
+    # One reading lost the hyphen: the blocks agree on the words, not on the characters.
+    f = fields_of(doc(rows("MUSTER-KUNDE GMBH", "MUSTER KUNDE GMBH"), source="ocr"))["customer"]
+    assert f["status"] == "review"
