@@ -256,12 +256,26 @@ def _check_vat(f: FieldValue) -> None:
         f.reasons.append("check digits do not match (a misprint, a misread or a sample id)")
 
 
+def _letterhead_name(f: FieldValue) -> None:
+    """A letterhead printed as one text box, "Fabrikam GmbH Industriestrasse 12, 70173 Stuttgart
+    VAT DE123456789": the name ends with its legal form, the address follows."""
+    if not f.normalized:
+        return
+    m = _LEGAL_FORM.search(f.normalized) or (_LEGAL_FORM_CAPS.search(f.normalized) if f.normalized.isupper() else None)
+    rest = f.normalized[m.end():] if m else ""
+    if m and re.search(r"\d", rest) and re.search(r"[^\W\d_]{2}", f.normalized[:m.start()]):
+        f.normalized = f.normalized[:m.end()].strip(" ,;:·|-")
+        f.reasons.append("the name up to its legal form (an address follows on the line)")
+
+
 def cross_check(layout: Layout, values: list[FieldValue]) -> None:
     """Confirm or doubt the party fields of an invoice, credit note or receipt in place."""
     by_name = {f.name: f for f in values}
     for name in ("customer", "supplier", "merchant"):
         if name in by_name:
             _canonical(by_name[name])
+    if "supplier" in by_name:
+        _letterhead_name(by_name["supplier"])
     if "customer" in by_name:
         _confirm_customer(layout, by_name["customer"])
     if "supplier" in by_name:

@@ -197,3 +197,11 @@ def test_an_ocr_name_is_accepted_only_when_two_blocks_read_the_same_characters()
     # One reading lost the hyphen: the blocks agree on the words, not on the characters.
     f = fields_of(doc(rows("MUSTER-KUNDE GMBH", "MUSTER KUNDE GMBH"), source="ocr"))["customer"]
     assert f["status"] == "review"
+
+
+def test_a_one_box_letterhead_gives_the_name_up_to_its_legal_form():
+    rows = [[("Fabrikam GmbH Industriestrasse 12, 70173 Stuttgart VAT DE123456789", 120)], *TAIL]
+    f = fields_of(doc(rows))["supplier"]
+    assert f["normalized"] == "Fabrikam GmbH" and f["status"] == "review"  # read once
+    rows = [[("Maison Dupont SARL", 120)], *TAIL]
+    assert fields_of(doc(rows))["supplier"]["normalized"] == "Maison Dupont SARL"
