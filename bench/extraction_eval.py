@@ -282,7 +282,7 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
             st["clean"]["correct" if route.startswith("correct") or route == "absent & not found" else "other"] += 1
     if result["status"] == "accepted" and all_right:
         st["whole_right"] += 1
-    _score_parties(st, label, got)
+    _score_parties(st, name, label, got)
     # Numbers exactly; descriptions without spaces (OCR drops them: "CRM connector,annual").
     want_items = {_item_key(i) for i in label.get("line_items", [])}
     got_items = {_item_key(i) for i in result["line_items"]}
@@ -294,7 +294,7 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
 PARTY_FIELDS = ("supplier", "supplier_vat_id", "customer_vat_id", "iban")
 
 
-def _score_parties(st: dict, label: dict, got: dict) -> None:
+def _score_parties(st: dict, name: str, label: dict, got: dict) -> None:
     """The informational party fields against the e-invoice's own seller and buyer data
     (``more_fields``), outside field accuracy: they hold no document (streams/extract/policy.py),
     but an accepted one must still be right. Pages that print other values than their XML
@@ -306,7 +306,10 @@ def _score_parties(st: dict, label: dict, got: dict) -> None:
         g = got.get(field)
         if field not in more and (g is None or g.get("normalized") is None):
             continue
-        st["parties"][field][_route(more.get(field), g, "supplier" if field == "supplier" else field)] += 1
+        route = _route(more.get(field), g, field)
+        st["parties"][field][route] += 1
+        if route == "wrong & accepted":  # a gate like the scored fields: no wrong value accepted
+            st["wrong_accepted"].append((name, field, more[field], g["normalized"]))
 
 
 def _merged(per_version: list[dict]) -> dict:

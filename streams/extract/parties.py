@@ -15,8 +15,10 @@ second, independent reading says the same:
 - an e-mail address or web site in the block whose domain spells the name.
 
 A supplier name is accepted when the same name (with its legal form) is printed a second time
-away from its first reading (letterhead and footer, the seller block and the register line)
-and it is not the customer's name.
+away from its first reading (letterhead and footer, the seller block and the register line, the
+bank account's holder) and it is not the customer's name. A web domain spelling the name is not
+enough for the supplier: it says the words, not the legal form (the XML of the FNFE samples names
+"Au bon moulin" where the letterhead prints "Au bon moulin SARL").
 
 Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of a name: they
 are dropped from the normalized value, and :func:`canonical_name` is the one form names are
@@ -63,6 +65,11 @@ STREET_LINE = re.compile(
     r"^\s*[^\W\d_][^\d\n]{1,40}?\s\d{1,5}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?\s*(?:,.*)?$"
     r"|^\s*\d{1,5}\s?[a-zA-Z]?,?\s+(?:(?:bis|ter)\s+)?[^\W\d_]{2,}[^\n]*$"
     r"|^\s*(?:Postfach|P\.?\s?O\.?\s*Box|BP|Apartado|Casella\s+postale|Skrytka\s+pocztowa|Postbus)\b", re.I)
+# "Kontoinhaber: Lieferant GmbH", "Account holder: Acme Ltd", "Titulaire du compte : ..."
+_ACCOUNT_HOLDER = re.compile(
+    r"(?:Kontoinhaber(?:in)?|Account\s+(?:holder|name)|Beneficiary|Titulaire(?:\s+du\s+compte)?|Rekeninghouder"
+    r"|Ten\s+name\s+van|Titular(?:\s+de\s+la\s+cuenta)?|Intestat(?:ario|o\s+a)|Beneficiario|W[łl]a[śs]ciciel\s+rachunku"
+    r"|Odbiorca)[ \t]*:?[ \t]*(?P<name>[^\n]+?)[ \t]*(?:$|\s{2,})", re.I | re.M)
 _DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|(?:www\.|https?://)([\w-]+(?:\.[\w-]+)+)", re.I)
 _NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|fax"
                          r"|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura"
@@ -217,6 +224,10 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
     if not name or _name_doubt(name) or not legal_form(name):
         return
     if customer is not None and customer.normalized and canonical_name(customer.normalized) == name:
+        return
+    holder = _ACCOUNT_HOLDER.search(layout.text)
+    if holder and canonical_name(holder["name"]) == name:
+        _confirmed(f, "the bank account's holder is the same company")
         return
     first = (f.page, round(f.box["y0"]) if f.box else None)
     again = [ln for ln in layout.lines if canonical_name(ln.text) == name

@@ -205,3 +205,13 @@ def test_a_one_box_letterhead_gives_the_name_up_to_its_legal_form():
     assert f["normalized"] == "Fabrikam GmbH" and f["status"] == "review"  # read once
     rows = [[("Maison Dupont SARL", 120)], *TAIL]
     assert fields_of(doc(rows))["supplier"]["normalized"] == "Maison Dupont SARL"
+
+
+def test_the_account_holder_confirms_the_supplier_a_web_domain_does_not():
+    seller = [[("Verkäufer:", 120)], [("Nordlicht Möbel GmbH", 120)], [("Fjordweg 3", 120)], [("24103 Kiel", 120)]]
+    f = fields_of(doc([*seller, *TAIL, [("Kontoinhaber: Nordlicht Möbel GmbH", 120)]]))["supplier"]
+    assert f["status"] == "accept" and "account's holder" in f["reason"]
+    # The domain spells the words, not the legal form the truth may or may not carry.
+    assert fields_of(doc([*seller, *TAIL, [("www.nordlicht-moebel.de", 120)]]))["supplier"]["status"] == "review"
+    f = fields_of(doc([*seller, *TAIL, [("Kontoinhaber: Südlicht Möbel GmbH", 120)]]))
+    assert f["supplier"]["status"] == "review"

@@ -85,12 +85,13 @@ def test_party_fields_are_scored_against_the_xml_outside_field_accuracy_and_skip
     got = {"supplier": {"normalized": "Lieferant GmbH", "status": "accept"},
            "iban": {"normalized": "DE02120300000000202051", "status": "review"},
            "supplier_vat_id": {"normalized": "DE136695976", "status": "accept"}}
-    bench._score_parties(st, label, got)
+    bench._score_parties(st, "a.pdf", label, got)
     assert st["parties"]["supplier"]["correct & accepted"] == 1
     assert st["parties"]["iban"]["correct & review"] == 1
     assert st["parties"]["supplier_vat_id"]["found, no truth"] == 1
     got["supplier"]["normalized"] = "Seller Inc."
-    bench._score_parties(st, label, got)
+    bench._score_parties(st, "a.pdf", label, got)
     assert st["parties"]["supplier"]["wrong & accepted"] == 1
-    bench._score_parties(st, {**label, "printed_differs": ["customer"]}, got)  # another invoice's XML: not scored
+    assert st["wrong_accepted"] == [("a.pdf", "supplier", "Lieferant GmbH", "Seller Inc.")]  # fails the gate
+    bench._score_parties(st, "a.pdf", {**label, "printed_differs": ["customer"]}, got)  # another invoice's XML: not scored
     assert sum(st["parties"]["supplier"].values()) == 2
