@@ -51,7 +51,7 @@ ROUTES = ["correct & accepted", "correct & review", "correct & rejected", "wrong
           "wrong & review/reject", "missing", "absent & not found", "found, no truth"]
 # Party names compare without salutations (streams.extract.parties.canonical_name): some
 # producers' XML writes "Herrn Max Mustermann" as the buyer's name, others do not.
-NAME_FIELDS = {"customer", "supplier", "merchant", "counterparty"}
+NAME_FIELDS = {"customer", "supplier", "counterparty"}
 
 
 def _route(want: str | None, got: dict | None, field: str = "") -> str:

@@ -55,7 +55,7 @@ _LEGAL_FORMS = (r"GmbH(?:\s*&\s*Co\.?\s*(?:KG|OHG)(?:aA)?)?|gGmbH|mbH|AG|KGaA|KG
                 r"|S\.L\.U?\.?|SLU?|S\.A\.U\.?|S\.Coop\.?"
                 r"|S\.r\.l\.?|Srl|SRL|S\.p\.A\.?|SpA|S\.n\.c\.?|S\.a\.s\.?|S\.c\.a\.r\.l\.?"
                 r"|Sp\.\s?z\s?o\.\s?o\.?|S\.A\.|Sp\.\s?j\.?|Sp\.\s?k\.?"
-                r"|AB|A/S|ApS|AS|ASA|Oy|Oyj|GesmbH|Ges\.m\.b\.H\.")
+                r"|AB|A/S|ApS|AS|ASA|Oy|Oyj|GesmbH|Ges\.m\.b\.H\.|Sdn\.?\s?Bhd\.?|Bhd\.?|Pte\.?\s?Ltd\.?|Pty\.?\s?Ltd\.?")
 _LEGAL_FORM = re.compile(rf"(?<![^\W_])(?:{_LEGAL_FORMS})(?![^\W_])")
 _LEGAL_FORM_CAPS = re.compile(rf"(?<![^\W_])(?:{_LEGAL_FORMS})(?![^\W_])", re.I)  # "MUSTER-KUNDE GMBH"
 
@@ -282,9 +282,9 @@ def _letterhead_name(f: FieldValue) -> None:
 def cross_check(layout: Layout, values: list[FieldValue]) -> None:
     """Confirm or doubt the party fields of an invoice, credit note or receipt in place."""
     by_name = {f.name: f for f in values}
-    for name in ("customer", "supplier", "merchant"):
-        if name in by_name:
-            _canonical(by_name[name])
+    if "customer" in by_name:
+        # Only the addressee carries a salutation; a shop or a seller may be named "Mr. D.I.Y.".
+        _canonical(by_name["customer"])
     if "supplier" in by_name:
         _letterhead_name(by_name["supplier"])
     if "customer" in by_name:

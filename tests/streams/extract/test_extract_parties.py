@@ -215,3 +215,8 @@ def test_the_account_holder_confirms_the_supplier_a_web_domain_does_not():
     assert fields_of(doc([*seller, *TAIL, [("www.nordlicht-moebel.de", 120)]]))["supplier"]["status"] == "review"
     f = fields_of(doc([*seller, *TAIL, [("Kontoinhaber: Südlicht Möbel GmbH", 120)]]))
     assert f["supplier"]["status"] == "review"
+
+
+def test_a_seller_named_like_a_salutation_keeps_its_name():
+    rows = [[("MR. D.I.Y. (M) SDN BHD", 120)], [("Lot 1851-A, Jalan KPB 6, 43300 Seri Kembangan", 120)], *TAIL]
+    assert fields_of(doc(rows))["supplier"]["normalized"].startswith("MR. D.I.Y.")
