@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.extract import contract, invoice, multilingual, parties
+from streams.extract import contract, invoice, multilingual
 from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
+from streams.extract import parties
 from streams.extract.policy import decide_document
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
 
