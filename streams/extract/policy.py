@@ -50,8 +50,15 @@ _FEE = re.compile(
     r"|Verg[üu]tung|Honorar|Preis|Entgelt|Betrag|r[ée]mun[ée]ration|prix|montant|vergoeding|prijs|bedrag"
     r"|honorarios?|precio|importe|compenso|corrispettivo|prezzo|importo|wynagrodzeni[ea]|cen[ay]|kwot[ay])\b"
     r"[^\n]{0,80}?(?:US\$|\$|€|£|\b(?:USD|EUR|GBP|CHF|PLN)\b)\s?\d", re.I)
+# A due date in a sentence: "Bitte überweisen Sie den Betrag bis zum 03.10.2018", "please pay
+# by 3 October 2018", "à régler avant le 03/10/2018": a payment word, then "by/until" and a date.
+_DUE_SENTENCE = re.compile(
+    r"(?:[üu]berweis|zahl|bezahl|pay|paiement|pa(?:y|i)ment|r[ée]gl|vers|betal|pag|p[łl]at|remit)[^\W\d_]*"
+    r"[^\n]{0,60}?\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|before|no\s+later\s+than|avant\s+le|au\s+plus\s+tard\s+le"
+    r"|v[óo][óo]r|uiterlijk|antes\s+del?|entro\s+il|do(?:\s+dnia)?)\s+(?:\d|(?:the\s+)?\d)", re.I)
 _LABEL_OF = {
-    "due_date": re.compile(rf"(?<![^\W_])(?:{LABELS['due_date']})(?![^\W_])[ \t]*:?[ \t]*(?:\d|$)", re.I | re.M),
+    "due_date": re.compile(rf"(?<![^\W_])(?:{LABELS['due_date']})(?![^\W_])[ \t]*:?[ \t]*(?:\d|$)|{_DUE_SENTENCE.pattern}",
+                           re.I | re.M),
     "customer": re.compile(rf"^[ \t]*(?:{LABELS['customer']})(?![^\W_])[ \t]*:?[ \t]*$", re.I | re.M),
     # A contract's fee: a money amount printed after a word of payment (an invoice's total is
     # required anyway, so this only decides for contracts).

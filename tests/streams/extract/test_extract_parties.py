@@ -220,3 +220,18 @@ def test_the_account_holder_confirms_the_supplier_a_web_domain_does_not():
 def test_a_seller_named_like_a_salutation_keeps_its_name():
     rows = [[("MR. D.I.Y. (M) SDN BHD", 120)], [("Lot 1851-A, Jalan KPB 6, 43300 Seri Kembangan", 120)], *TAIL]
     assert fields_of(doc(rows))["supplier"]["normalized"].startswith("MR. D.I.Y.")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Bitte überweisen Sie den Betrag bis zum 3.10.2018 auf unser Konto.",
+    "Please pay by 3 October 2018.", "Paiement à effectuer avant le 03/10/2018.",
+    "Gelieve te betalen uiterlijk 03-10-2018.",
+])
+def test_a_due_date_in_a_sentence_is_a_sign_of_one(sentence):
+    from streams.extract.layout import Layout
+    from streams.extract.policy import label_printed
+    from tests.streams.extract.extract_records import ocr_result, page
+
+    assert label_printed(Layout.from_ocr(ocr_result([page(layout([[(sentence, 120)]]))])), "due_date")
+    none = Layout.from_ocr(ocr_result([page(layout([[("Die Rechnung ist sofort fällig. Vielen Dank!", 120)]]))]))
+    assert not label_printed(none, "due_date")
