@@ -161,6 +161,28 @@ def _domain_spells(layout: Layout, block: tuple[Line, ...], name: str) -> bool:
     return False
 
 
+# The letter's salutation repeats the addressee's family name: "Sehr geehrter Herr Mustermann,",
+# "Dear Ms Smith,", "Madame Dupont,", "Geachte heer De Vries,", "Gentile Sig.ra Rossi,".
+_GREETING = re.compile(
+    r"^\s*(?:(?:Sehr\s+geehrte[rs]?|Guten\s+Tag|Liebe[rs]?|Dear|Hello|Ch[èe]re?|Geachte|Beste|Estimad[oa]|Gentile"
+    r"|Egregi[oa]|Car[oa]|Szanown[ya])\s+(?:(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|Dr|Prof|M|Mme|Mlle|Monsieur|Madame|heer"
+    r"|mevrouw|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Dott|Dott\.ssa)\.?\s+)+|(?:Monsieur|Madame|Mademoiselle)\s+)"
+    r"(?P<name>[^\W\d_][^\W\d_'\-]*(?:[\s\-][^\W\d_][^\W\d_'\-]*){0,2})\s*[,!]\s*$", re.I)
+
+
+def _greeted(layout: Layout, name: str) -> bool:
+    """A person (no legal form, two to four words) whose family name the salutation repeats."""
+    words = name.split()
+    if legal_form(name) or not 2 <= len(words) <= 4:
+        return False
+    for ln in layout.lines:
+        m = _GREETING.match(ln.text)
+        said = m["name"].casefold().split() if m else []
+        if said and said != [words[0].casefold()] and [w.casefold() for w in words[-len(said):]] == said:
+            return True
+    return False
+
+
 def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | None:
     """Why the customer's name is confirmed by a second reading, or None."""
     form = legal_form(party.name)
@@ -182,6 +204,8 @@ def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | No
             return "the addressee line of the envelope window, under the sender's return address"
     if _domain_spells(layout, party.block, party.name):
         return "the e-mail or web domain in its block spells the name"
+    if _greeted(layout, party.name):
+        return "the letter's salutation names the same person"
     if party.explicit and not same_line and _address_after(layout, party.line, company=False, direct=True):
         # "Bill To:" / name / street: the label names the block, the street right under the
         # name says which line of it is the name.

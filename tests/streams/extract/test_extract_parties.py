@@ -235,3 +235,15 @@ def test_a_due_date_in_a_sentence_is_a_sign_of_one(sentence):
     assert label_printed(Layout.from_ocr(ocr_result([page(layout([[(sentence, 120)]]))])), "due_date")
     none = Layout.from_ocr(ocr_result([page(layout([[("Die Rechnung ist sofort fällig. Vielen Dank!", 120)]]))]))
     assert not label_printed(none, "due_date")
+
+
+@pytest.mark.parametrize("greeting, ok", [
+    ("Sehr geehrter Herr Mustermann,", True), ("Dear Mr Mustermann,", True), ("Monsieur Mustermann,", True),
+    ("Sehr geehrte Damen und Herren,", False), ("Sehr geehrter Herr Muster,", False), ("Hallo Max,", False),
+    ("Sehr geehrter Herr Mann,", False),
+])
+def test_the_letters_salutation_confirms_a_persons_name(greeting, ok):
+    rows = [[("Rechnungsempfänger", 120)], [("Herrn Max Mustermann", 120)], [("Musterweg 1", 120)],
+            [("12345 Musterstadt", 120)], [(greeting, 120)], *TAIL]
+    f = fields_of(doc(rows))["customer"]
+    assert f["normalized"] == "Max Mustermann" and (f["status"] == "accept") is ok
