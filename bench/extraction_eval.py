@@ -263,6 +263,28 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
     st["items"]["labelled"] += len(want_items)
     st["items"]["found"] += len(got_items)
     st["items"]["correct"] += len(want_items & got_items)
+    st["items"]["close"] += _items_close(label.get("line_items", []), result["line_items"])
+
+
+def _items_close(want: list[dict], got: list[dict]) -> int:
+    """Items whose numbers are exact and whose printed description begins with the labelled
+    one (case and spaces aside): a page prints "Schweinesteak aus Deutschland" where the
+    e-invoice's item name is "Schweinesteak". Each item found counts once."""
+    def desc(item: dict) -> str:
+        return "".join((item.get("description") or "").split()).casefold()
+
+    left = list(got)
+    hits = 0
+    for w in want:
+        if not w.get("description") or w.get("amount") is None:
+            continue
+        for g in left:
+            if (g.get("quantity"), g.get("unit_price"), g.get("amount")) == (w["quantity"], w["unit_price"], w["amount"]) \
+                    and desc(g).startswith(desc(w)):
+                left.remove(g)
+                hits += 1
+                break
+    return hits
 
 
 def _merged(per_version: list[dict]) -> dict:
@@ -369,6 +391,8 @@ def _print_tables(console, title: str, st_by_version: dict, versions: list[str],
     routing.add_row("line items right (found / labelled)",
                     *[f"{st_by_version[v]['items']['correct']} ({st_by_version[v]['items']['found']} / "
                       f"{st_by_version[v]['items']['labelled']})" for v in versions])
+    routing.add_row("line items close (numbers exact, description begins alike)",
+                    *[f"{st_by_version[v]['items']['close']} / {st_by_version[v]['items']['labelled']}" for v in versions])
     console.print(routing)
 
 
