@@ -71,11 +71,12 @@ _STOP = re.compile(r"(?<![\w])(?:\w*summen?|Sub-?total|Total\w*|Totaal|Totale|Ra
                    r"|Rechnungsbetrag|Endbetrag|Gesamtbetrag|Montant\s+(?:total|HT|TTC|net)|Net\s+amount"
                    r"|Steueraufschl\w*|Zahlungsbedingungen|Payment\s+terms|Conditions\s+de\s+paiement|Importe\s+total"
                    r"|Imponibile|Base\s+imponible)(?!\w)", re.I)
-_DISCOUNT_ROW = re.compile(r"(?<!\w)(?:abzgl\.?|Rabatt\w*|Nachlass\w*|Discount|Remise|Korting|Descuento|Sconto|Rabat"
+_DISCOUNT_ROW = re.compile(r"(?<!\w)(?:abzgl\.?|Abschlag|Rabatt\w*|Nachlass\w*|Discount|Remise|Korting|Descuento|Sconto|Rabat"
                            r"|Allowance)(?!\w)", re.I)
 _CURRENCY = r"€|\$|£|EUR|USD|GBP|CHF|PLN|zł"
 _NUMBER = re.compile(rf"^(?:{_CURRENCY})?(?P<n>[-−]?\s?\d[\d.,' ]*)(?:{_CURRENCY})?$")
-_UNIT_WORD = re.compile(rf"^(?:{_CURRENCY}|%|[A-Za-zÄÖÜäöüéè²³]{{1,6}}\.?(?:\(s\))?|€/\w+\.?)$")
+# A unit after a quantity ("Stk.", "kg", "Unit(s)", "€/Std."); not "x" of "3 x 20", which is text.
+_UNIT_WORD = re.compile(rf"^(?:{_CURRENCY}|%|(?![xX]$)[A-Za-zÄÖÜäöüéè²³]{{1,6}}\.?(?:\(s\))?|€/\w+\.?)$")
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,13 @@ def _columns(rows: list[list[Line]]) -> list[Column]:
     return sorted(cols, key=lambda c: c.x0)
 
 
+def _overlaps(tok: Token, cols: list[Column]) -> str | None:
+    """The role of the column the word stands under (None: under no label)."""
+    over = [(min(c.x1, tok.x1) - max(c.x0, tok.x0), c) for c in cols]
+    width, col = max(over, key=lambda o: o[0])
+    return col.role if width > 0 else None
+
+
 def _column_of(tok: Token, cols: list[Column]) -> Column:
     overlap = [(min(c.x1, tok.x1) - max(c.x0, tok.x0), c) for c in cols]
     best = max(overlap, key=lambda o: o[0])
@@ -295,7 +303,7 @@ def _split_row(row: list[Line], cols: list[Column], decimal: str) -> tuple[list[
             # standing in another column is cut off; "3 x 20" inside the text stays text.
             cut = len(toks)
             for k in range(1, len(toks)):
-                if _parse_number(toks[k].text, decimal) and _column_of(toks[k], cols).role != "description" and \
+                if _parse_number(toks[k].text, decimal) and _overlaps(toks[k], cols) not in (None, "description") and \
                         all(_parse_number(t.text, decimal) or _UNIT_WORD.match(t.text) for t in toks[k:]):
                     cut = k
                     break
@@ -333,7 +341,10 @@ def _triple(values: list[_Value]) -> tuple[_Value, _Value, _Value, Decimal] | No
                 if u is a or u is q:
                     continue
                 for r in rates:
-                    if abs(q.value * u.value * (1 - r / 100) - a.value) > Decimal("0.0051"):
+                    product = q.value * u.value * (1 - r / 100)
+                    # A credit note may print its amounts negative beside positive quantities.
+                    if abs(product - a.value) > Decimal("0.0051") and \
+                            not (a.value < 0 < product and abs(product + a.value) <= Decimal("0.0051")):
                         continue
                     score = 2 * (a.col.role == "amount") + 2 * (u.col.role == "unit_price") + \
                         2 * (q.col.role == "quantity") + (a is rightmost) + (q.tok.x0 < u.tok.x0) - (r != 0)
@@ -344,8 +355,8 @@ def _triple(values: list[_Value]) -> tuple[_Value, _Value, _Value, Decimal] | No
 
 def _code_like(toks: list[Token]) -> bool:
     """An article number or GTIN alone ("ZS997", "1805"), not a description."""
-    return len(toks) == 1 and bool(re.fullmatch(r"[A-Z0-9][A-Z0-9\-./]*", toks[0].text)) and \
-        bool(re.search(r"\d", toks[0].text))
+    text = toks[0].text if len(toks) == 1 else ""
+    return any(c.isdigit() for c in text) and not any(c.islower() for c in text)
 
 
 def _two(d: Decimal) -> str:
@@ -377,7 +388,7 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
             desc, values = _split_row(row, cols, decimal)
             hit = _triple(values)
             amount_col = [v for v in values if v.col.role == "amount" and not v.percent and v.decimals == 2]
-            near = last_y1 is not None and row[0].box["y0"] - last_y1 <= 2.2 * lh
+            near = last_y1 is not None and row[0].box["y0"] - last_y1 <= 2.5 * lh
             if hit is None and _is_anchor(row, decimal):
                 pass  # the header again, on a later page
             elif hit is not None:
@@ -390,17 +401,22 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
                 items.append(it)
                 last_y1 = max(ln.box["y1"] for ln in row)
             elif _STOP.search(text):
-                return items, (p, r)
-            elif items and near and amount_col and amount_col[-1].value < 0 and _DISCOUNT_ROW.search(text) and \
-                    not [v for v in values if v.col.role == "quantity" and not v.percent]:
-                it = items[-1]  # the allowance of the item above: its net amount and price
-                it.amount += amount_col[-1].value
-                if it.quantity:
-                    it.unit = it.amount / it.quantity
-                it.tokens.append(amount_col[-1].tok)
-                it.open = False
-                last_y1 = max(ln.box["y1"] for ln in row)
-            elif amount_col and (desc or any(v.col.role == "quantity" for v in values)):
+                return items, (p, r)  # the totals block
+            elif _DISCOUNT_ROW.search(text):
+                # The allowance of the item above, when that item's amount is still its gross
+                # quantity × price: its net amount and price. Printed after a net amount, it is
+                # already counted; either way the row is not an item of its own.
+                it = items[-1] if items else None
+                if it is not None and near and it.consistent and not it.notes and amount_col and \
+                        amount_col[-1].value < 0 and not [v for v in values if v.col.role == "quantity" and not v.percent]:
+                    it.amount += amount_col[-1].value
+                    if it.quantity:
+                        it.unit = it.amount / it.quantity
+                    it.tokens.append(amount_col[-1].tok)
+                    it.notes.append(f"allowance {amount_col[-1].value}")
+                    it.open = False
+                    last_y1 = max(ln.box["y1"] for ln in row)
+            elif amount_col and ":" not in text and (desc or any(v.col.role == "quantity" for v in values)):
                 qty = next((v.value for v in values if v.col.role == "quantity" and not v.percent), None)
                 unit = next((v.value for v in values if v.col.role == "unit_price" and not v.percent), None)
                 item_desc = [] if _code_like(desc) else desc
@@ -409,12 +425,12 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
                 last_y1 = max(ln.box["y1"] for ln in row)
             elif items and items[-1].open and near and desc:
                 words = [t.text for t in desc]
+                last_y1 = max(ln.box["y1"] for ln in row)
                 if any(":" in w for w in words):
                     items[-1].open = False  # "GTIN: 4012345001235", "Verpackung : Flasche"
                 else:
                     items[-1].desc.extend(words)
                     items[-1].tokens.extend(desc)
-                    last_y1 = max(ln.box["y1"] for ln in row)
             elif items and not near:
                 items[-1].open = False
             r += 1
@@ -453,6 +469,12 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
         r += 1
     if not found:
         return None
+    if items and all(it.amount < 0 and (it.quantity is None or it.quantity > 0) for it in items):
+        # A credit note printing every amount negative beside positive quantities: EN 16931
+        # states a credit note's amounts positive (its type carries the sign). A corrective
+        # invoice prints the quantities negative too and keeps its signs.
+        for it in items:
+            it.amount = -it.amount
     records = [_record(it) for it in items]
     total = sum((it.amount for it in items), Decimal(0)) if items else None
     return records, total
