@@ -44,6 +44,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout, Line, union_box
+from streams.extract.lexicon import LABELS
 
 __all__ = ["ROLE_LABELS", "table_items", "check_items_sum"]
 
@@ -71,6 +72,8 @@ _STOP = re.compile(r"(?<![\w])(?:\w*summen?|Sub-?total|Total\w*|Totaal|Totale|Ra
                    r"|Rechnungsbetrag|Endbetrag|Gesamtbetrag|Montant\s+(?:total|HT|TTC|net)|Net\s+amount"
                    r"|Steueraufschl\w*|Zahlungsbedingungen|Payment\s+terms|Conditions\s+de\s+paiement|Importe\s+total"
                    r"|Imponibile|Base\s+imponible)(?!\w)", re.I)
+# ... and the subtotal and total labels of every language the amounts are read with.
+_TOTALS = re.compile(rf"(?<!\w)(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_due']})(?!\w)", re.I)
 _DISCOUNT_ROW = re.compile(r"(?<!\w)(?:abzgl\.?|Abschlag|Rabatt\w*|Nachlass\w*|Discount|Remise|Korting|Descuento|Sconto|Rabat"
                            r"|Allowance)(?!\w)", re.I)
 _CURRENCY = r"€|\$|£|EUR|USD|GBP|CHF|PLN|zł"
@@ -400,7 +403,7 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
                     it.notes.append(f"{rate}% discount")
                 items.append(it)
                 last_y1 = max(ln.box["y1"] for ln in row)
-            elif _STOP.search(text):
+            elif _STOP.search(text) or _TOTALS.search(text):
                 return items, (p, r)  # the totals block
             elif _DISCOUNT_ROW.search(text):
                 # The allowance of the item above, when that item's amount is still its gross
@@ -476,7 +479,9 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
         for it in items:
             it.amount = -it.amount
     records = [_record(it) for it in items]
-    total = sum((it.amount for it in items), Decimal(0)) if items else None
+    # The sum is a cross-check only when arithmetic confirms some item: rows read from
+    # column positions alone could be the totals block itself.
+    total = sum((it.amount for it in items), Decimal(0)) if any(it.consistent for it in items) else None
     return records, total
 
 

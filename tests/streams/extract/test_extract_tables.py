@@ -209,3 +209,10 @@ def test_items_adding_up_to_the_subtotal_confirm_it():
     assert "line items add up to it" in subtotal["reason"]
     assert subtotal["status"] == "accept"
     assert all(i["confidence"] > 0.9 for i in result["line_items"])
+
+
+def test_rows_no_arithmetic_confirms_are_items_but_give_no_sum_to_check_totals_against():
+    items, total = items_of(page(1, *GERMAN_HEADER, cell("Transport", 120, 140), cell("Pauschal", 600, 140),
+                                 cell("120,00", 740, 140), cell("120,00", 900, 140)))
+    assert items == [("Transport", None, "120.00", "120.00")]
+    assert total is None
