@@ -190,9 +190,16 @@ def _label_like(row: list[Line], decimal: str) -> bool:
     return not _has_number(row, decimal) and all(len(ln.text) <= 40 and ":" not in ln.text for ln in row)
 
 
+def _is_header(rows: list[list[Line]], decimal: str) -> bool:
+    """Labels of two kinds or more, one a quantity or a price, over one or several stacked
+    rows (OCR may misread one label of a row: "Preisl"; its neighbour row still counts)."""
+    roles = set().union(*(_roles_in(ln.text) for row in rows for ln in row)) & _TABLE_ROLES
+    return len(roles) >= 2 and bool(roles & {"quantity", "unit_price"}) and \
+        all(_label_like(row, decimal) for row in rows)
+
+
 def _is_anchor(row: list[Line], decimal: str) -> bool:
-    roles = set().union(*(_roles_in(ln.text) for ln in row)) & _TABLE_ROLES
-    return len(roles) >= 2 and bool(roles & {"quantity", "unit_price"}) and _label_like(row, decimal)
+    return _is_header([row], decimal)
 
 
 def _band(rows: list[list[Line]], i: int, decimal: str) -> tuple[int, int]:
@@ -357,9 +364,9 @@ def _triple(values: list[_Value]) -> tuple[_Value, _Value, _Value, Decimal] | No
 
 
 def _code_like(toks: list[Token]) -> bool:
-    """An article number or GTIN alone ("ZS997", "1805"), not a description."""
+    """An article number or GTIN alone ("ZS997", "1805"; OCR may read "zS997"), not a description."""
     text = toks[0].text if len(toks) == 1 else ""
-    return any(c.isdigit() for c in text) and not any(c.islower() for c in text)
+    return sum(c.isdigit() for c in text) >= 2 and sum(c.islower() for c in text) <= 1
 
 
 def _two(d: Decimal) -> str:
@@ -461,11 +468,11 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
         if r >= len(rows):
             p, r = p + 1, 0
             continue
-        if not _is_anchor(rows[r], decimal):
+        lo, hi = _band(rows, r, decimal) if _label_like(rows[r], decimal) else (r, r)
+        if not _roles_in(" ".join(ln.text for ln in rows[r])) & _TABLE_ROLES or not _is_header(rows[lo:hi + 1], decimal):
             r += 1
             continue
         found = True
-        lo, hi = _band(rows, r, decimal)
         cols = _columns(rows[lo:hi + 1])
         got, (p, r) = _read_table(pages, (p, hi + 1), cols, decimal)
         items += got

@@ -216,3 +216,12 @@ def test_rows_no_arithmetic_confirms_are_items_but_give_no_sum_to_check_totals_a
                                  cell("120,00", 740, 140), cell("120,00", 900, 140)))
     assert items == [("Transport", None, "120.00", "120.00")]
     assert total is None
+
+
+def test_a_header_stacked_over_two_rows_is_found_when_ocr_garbles_one_label():
+    header = (cell("Menge", 600, 80), cell("Preisl", 720, 80),  # "Preis/" read as "Preisl"
+              cell("Artikelbeschreibung", 120, 105), cell("Einheit", 720, 105), cell("Betrag", 900, 105))
+    # The article number alone on the item row, as OCR reads it ("zS997"), the name below it.
+    items, _ = items_of(page(1, *header, cell("zS997", 120, 150), cell("20", 620, 150), cell("9,90", 740, 150),
+                             cell("198,00", 900, 150), cell("Trennblätter A4", 120, 175)))
+    assert items == [("Trennblätter A4", "20", "9.90", "198.00")]
