@@ -329,7 +329,9 @@ def summary_rows(stats: dict, versions: list[str]) -> list[dict]:
                          "docs_accepted": st["docs"]["accepted"], "docs_accepted_all_right": st["whole_right"],
                          "review_rate": st["docs"]["review"] / st["n"] if st["n"] else None,
                          "seconds_per_doc": (st["read_s"] + st["extract_s"]) / st["n"] if st["n"] else None,
-                         "doc_type_right": st["types"]["right"], "einvoice_disagreements": st["checks"]})
+                         "doc_type_right": st["types"]["right"], "einvoice_disagreements": st["checks"],
+                         "line_items_labelled": st["items"]["labelled"], "line_items_right": st["items"]["correct"],
+                         "line_items_close": st["items"]["close"]})
     return rows
 
 
@@ -409,14 +411,16 @@ def report(result: dict, versions: list[str], details: bool = False, json_out: P
     summary = summary_rows(stats, versions)
     table = Table(title="Summary per document source and extractor version")
     for col in ("source", "version", "docs", "field accuracy", "accept precision", "wrong accepted",
-                "accepted whole (all right)", "review rate", "s/doc", "doc type right", "XML≠page"):
+                "accepted whole (all right)", "review rate", "s/doc", "doc type right", "XML≠page",
+                "line items right / close / labelled"):
         table.add_column(col, justify="left" if col in ("source", "version") else "right")
     for r in summary:
         table.add_row(r["source"], r["version"], str(r["documents"]), _f(r["field_accuracy"]),
                       _f(r["accept_precision"]) + f" ({r['accepted_fields']})", str(r["wrong_accepted"]),
                       f"{r['docs_accepted']} ({r['docs_accepted_all_right']})", _f(r["review_rate"]),
                       _f(r["seconds_per_doc"], pct=False), f"{r['doc_type_right']}/{r['documents']}",
-                      str(r["einvoice_disagreements"]) if r["version"] == EINVOICE else "")
+                      str(r["einvoice_disagreements"]) if r["version"] == EINVOICE else "",
+                      f"{r['line_items_right']} / {r['line_items_close']} / {r['line_items_labelled']}")
     console.print(table)
 
     calibration = calibration_rows(stats, versions)

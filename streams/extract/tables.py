@@ -468,8 +468,11 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
         if r >= len(rows):
             p, r = p + 1, 0
             continue
-        lo, hi = _band(rows, r, decimal) if _label_like(rows[r], decimal) else (r, r)
-        if not _roles_in(" ".join(ln.text for ln in rows[r])) & _TABLE_ROLES or not _is_header(rows[lo:hi + 1], decimal):
+        if not _roles_in(" ".join(ln.text for ln in rows[r])) & _TABLE_ROLES or not _label_like(rows[r], decimal):
+            r += 1
+            continue
+        lo, hi = _band(rows, r, decimal)
+        if not _is_header(rows[lo:hi + 1], decimal):
             r += 1
             continue
         found = True

@@ -225,3 +225,12 @@ def test_a_header_stacked_over_two_rows_is_found_when_ocr_garbles_one_label():
     items, _ = items_of(page(1, *header, cell("zS997", 120, 150), cell("20", 620, 150), cell("9,90", 740, 150),
                              cell("198,00", 900, 150), cell("Trennblätter A4", 120, 175)))
     assert items == [("Trennblätter A4", "20", "9.90", "198.00")]
+
+
+def test_the_module_docstring_example_runs():
+    import doctest
+
+    import streams.extract.tables as tables
+
+    outcome = doctest.testmod(tables)
+    assert outcome.attempted > 0 and outcome.failed == 0
