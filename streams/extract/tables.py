@@ -452,8 +452,8 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
 
 def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
     """(line-item records, their sum) from every item table of the document; None when no
-    table header is found (the caller falls back to line-by-line reading). The sum is None
-    when an item has no amount."""
+    table header is found or no item under it (the caller falls back to line-by-line
+    reading). The sum is None when no item is confirmed by its arithmetic."""
     by_page: dict[int, list[Line]] = {}
     for ln in layout.lines:
         by_page.setdefault(ln.page, []).append(ln)
@@ -480,8 +480,8 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
         got, (p, r) = _read_table(pages, (p, hi + 1), cols, decimal)
         items += got
         r += 1
-    if not found:
-        return None
+    if not found or not items:
+        return None  # no table, or none read by columns: the line reader may still read it
     if items and all(it.amount < 0 and (it.quantity is None or it.quantity > 0) for it in items):
         # A credit note printing every amount negative beside positive quantities: EN 16931
         # states a credit note's amounts positive (its type carries the sign). A corrective

@@ -186,9 +186,11 @@ def test_a_rotated_margin_note_does_not_merge_rows():
     assert [i[0] for i in items] == ["Beratung", "Anfahrt"]
 
 
-def test_a_page_without_an_item_table_leaves_it_to_the_line_reader():
+def test_a_page_without_an_item_table_or_items_under_its_header_leaves_it_to_the_line_reader():
     assert table_items(Layout.from_ocr({"pages": [page(1, cell("Rechnung Nr. 42", 50, 50),
                                                           cell("Gesamtbetrag 119,00 EUR", 50, 100))]})) is None
+    assert table_items(Layout.from_ocr({"pages": [page(1, *GERMAN_HEADER, cell("Gesamtbetrag", 600, 200),
+                                                          cell("119,00", 900, 200))]})) is None
 
 
 def test_items_adding_up_to_the_subtotal_confirm_it():
