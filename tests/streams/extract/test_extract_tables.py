@@ -236,3 +236,14 @@ def test_the_module_docstring_example_runs():
 
     outcome = doctest.testmod(tables)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_an_amount_printed_a_line_below_its_quantity_and_price_completes_the_item():
+    items, total = items_of(page(1, *GERMAN_HEADER,
+                                 cell("1", 50, 140), cell("Miettage", 120, 140), cell("2 Tag(e)", 580, 140),
+                                 cell("86,5500", 740, 140), cell("173,10", 900, 162),
+                                 cell("Weitere Eigenschaften:", 120, 200),
+                                 cell("2", 50, 240), cell("Vollkasko", 120, 240), cell("2", 620, 240),
+                                 cell("23,1000", 740, 240), cell("46,20", 900, 262)))
+    assert items == [("Miettage", "2", "86.55", "173.10"), ("Vollkasko", "2", "23.10", "46.20")]
+    assert total == Decimal("219.30")
