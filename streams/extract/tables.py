@@ -396,17 +396,18 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
             text = "  ".join(ln.text for ln in row)
             lh = min(ln.height for ln in row)
             desc, values = _split_row(row, cols, decimal)
-            hit = _triple(values)
-            if hit is None and r + 1 < len(rows) and values:
+            if values and r + 1 < len(rows) and not any(v.col.role == "amount" and not v.percent for v in values):
                 # The amount cell may sit a line lower than the quantity and price (bottom-
-                # aligned, or wrapped): a next row of numbers alone completes this one.
+                # aligned, or wrapped): the next row's amount, when it carries no other number, is this row's.
                 below = rows[r + 1]
-                desc2, values2 = _split_row(below, cols, decimal)
-                if not desc2 and values2 and below[0].box["y0"] - max(ln.box["y1"] for ln in row) <= lh:
-                    hit = _triple(values + values2)
-                    if hit is not None:
-                        row = row + below
-                        r += 1
+                _, values2 = _split_row(below, cols, decimal)
+                money = [v for v in values2 if not v.percent]
+                if money and all(v.col.role == "amount" and v.decimals == 2 for v in money) and \
+                        below[0].box["y0"] - max(ln.box["y1"] for ln in row) <= lh:
+                    values = values + money[-1:]
+                    row = row + below
+                    r += 1
+            hit = _triple(values)
             amount_col = [v for v in values if v.col.role == "amount" and not v.percent and v.decimals == 2]
             near = last_y1 is not None and row[0].box["y0"] - last_y1 <= 2.5 * lh
             if hit is None and _is_anchor(row, decimal):

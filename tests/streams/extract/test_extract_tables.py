@@ -247,3 +247,12 @@ def test_an_amount_printed_a_line_below_its_quantity_and_price_completes_the_ite
                                  cell("23,1000", 740, 240), cell("46,20", 900, 262)))
     assert items == [("Miettage", "2", "86.55", "173.10"), ("Vollkasko", "2", "23.10", "46.20")]
     assert total == Decimal("219.30")
+
+
+def test_an_amount_a_line_below_beside_an_attribute_makes_an_item_the_arithmetic_cannot_confirm():
+    # No unit price printed (an intra-community delivery): quantity and amount, lower confidence.
+    items, total = items_of(page(1, *GERMAN_HEADER,
+                                 cell("1", 50, 140), cell("Stahlcoil", 120, 140), cell("10 Stk", 600, 140),
+                                 cell("Basismenge: 1 Stk", 120, 162), cell("1.000,00", 880, 162)))
+    assert items == [("Stahlcoil", "10", None, "1000.00")]
+    assert total is None
