@@ -325,7 +325,8 @@ def _split_row(row: list[Line], cols: list[Column], decimal: str) -> tuple[list[
                 desc.append(t)
                 continue
             parsed = _parse_number(t.text.rstrip("%"), decimal)
-            if parsed is None or col.role in ("pos", "description"):
+            # A running number ("Pos", "#", "Nr.") is an integer; "400,00" under "#" is a count.
+            if parsed is None or col.role == "description" or (col.role == "pos" and parsed[1] == 0):
                 continue
             nxt = toks[k + 1].text if k + 1 < len(toks) else ""
             values.append(_Value(t, col, parsed[0], parsed[1], t.text.endswith("%") or nxt == "%"))

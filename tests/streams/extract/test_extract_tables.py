@@ -256,3 +256,14 @@ def test_an_amount_a_line_below_beside_an_attribute_makes_an_item_the_arithmetic
                                  cell("Basismenge: 1 Stk", 120, 162), cell("1.000,00", 880, 162)))
     assert items == [("Stahlcoil", "10", None, "1000.00")]
     assert total is None
+
+
+def test_decimal_counts_under_a_number_sign_column_are_quantities_running_numbers_are_not():
+    header = (cell("#", 50, 100), cell("Produkt", 120, 100), cell("USt", 500, 100), cell("Einzelpreis", 620, 100),
+              cell("Summe", 900, 100))
+    items, _ = items_of(page(1, *header, cell("400,00", 30, 140), cell("Luftballon", 120, 140), cell("19%", 500, 140),
+                             cell("0,79 €", 640, 140), cell("316,00 €", 880, 140)))
+    assert items == [("Luftballon", "400", "0.79", "316.00")]
+    numbered, _ = items_of(page(1, *GERMAN_HEADER, cell("3", 50, 140), cell("Beratung", 120, 140),
+                                cell("80,00", 740, 140), cell("240,00", 900, 140)))
+    assert numbered == [("Beratung", None, "80.00", "240.00")]  # "3" is the position, not 3 × 80
