@@ -76,8 +76,8 @@ _STOP = re.compile(r"(?<![\w])(?:\w*summen?|Sub-?total|Total\w*|Totaal|Totale|Ra
 _TOTALS = re.compile(rf"(?<!\w)(?:{LABELS['subtotal']}|{LABELS['total_strong']}|{LABELS['total_due']})(?!\w)", re.I)
 _DISCOUNT_ROW = re.compile(r"(?<!\w)(?:abzgl\.?|Abschlag|Rabatt\w*|Nachlass\w*|Discount|Remise|Korting|Descuento|Sconto|Rabat"
                            r"|Allowance)(?!\w)", re.I)
-_CURRENCY = r"€|\$|£|EUR|USD|GBP|CHF|PLN|zł"
-_NUMBER = re.compile(rf"^(?:{_CURRENCY})?(?P<n>[-−]?\s?\d[\d.,' ]*)(?:{_CURRENCY})?$")
+_CURRENCY = r"US\$|€|\$|£|EUR|USD|GBP|CHF|PLN|zł"
+_NUMBER = re.compile(rf"^(?P<s>[-−])?(?:{_CURRENCY})?(?P<n>[-−]?\s?\d[\d.,' ]*)(?:{_CURRENCY})?$")
 # A unit after a quantity ("Stk.", "kg", "Unit(s)", "€/Std."); not "x" of "3 x 20", which is text.
 _UNIT_WORD = re.compile(rf"^(?:{_CURRENCY}|%|(?![xX]$)[A-Za-zÄÖÜäöüéè²³]{{1,6}}\.?(?:\(s\))?|€/\w+\.?)$")
 
@@ -110,10 +110,22 @@ def tokens_of(line: Line) -> list[Token]:
     """A line's words with boxes: the reader's word boxes, else spread over the line's box by characters."""
     b = line.box
     if line.words:
-        return [Token(t.strip(), wb["x0"], wb["x1"], wb["y0"], wb["y1"], line) for t, wb in line.words if t.strip()]
-    width = (b["x1"] - b["x0"]) / max(len(line.text), 1)
-    return [Token(m[0], b["x0"] + width * m.start(), b["x0"] + width * m.end(), b["y0"], b["y1"], line)
-            for m in re.finditer(r"\S+", line.text)]
+        toks = [Token(t.strip(), wb["x0"], wb["x1"], wb["y0"], wb["y1"], line) for t, wb in line.words if t.strip()]
+    else:
+        width = (b["x1"] - b["x0"]) / max(len(line.text), 1)
+        toks = [Token(m[0], b["x0"] + width * m.start(), b["x0"] + width * m.end(), b["y0"], b["y1"], line)
+                for m in re.finditer(r"\S+", line.text)]
+    # "1 234,56 €": a thousands space splits one number into two words; a space narrower
+    # than half the line's height between 1-3 digits and 3 digits (+ decimals) joins them.
+    out: list[Token] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if prev is not None and re.fullmatch(r"[-−]?(?:\d{1,3}\s)*\d{1,3}", prev.text) and \
+                re.fullmatch(r"\d{3}(?:[.,]\d{1,4})?(?:€|\$|£)?", t.text) and t.x0 - prev.x1 <= 0.5 * line.height:
+            out[-1] = Token(f"{prev.text} {t.text}", prev.x0, t.x1, min(prev.y0, t.y0), max(prev.y1, t.y1), line)
+        else:
+            out.append(t)
+    return out
 
 
 def _page_rows(lines: list[Line]) -> list[list[Line]]:
@@ -143,7 +155,8 @@ def _parse_number(text: str, decimal: str) -> tuple[Decimal, int] | None:
     m = _NUMBER.match(text.replace("\u00a0", "").strip())
     if not m:
         return None
-    raw = re.sub(r"[\s']", "", m["n"]).replace("−", "-")
+    raw = (m["s"] or "") + re.sub(r"[\s']", "", m["n"])
+    raw = raw.replace("−", "-")
     neg = raw.startswith("-")
     digits = raw.lstrip("-").rstrip(".,")
     if not digits or not digits[0].isdigit():

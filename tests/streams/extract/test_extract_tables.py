@@ -267,3 +267,15 @@ def test_decimal_counts_under_a_number_sign_column_are_quantities_running_number
     numbered, _ = items_of(page(1, *GERMAN_HEADER, cell("3", 50, 140), cell("Beratung", 120, 140),
                                 cell("80,00", 740, 140), cell("240,00", 900, 140)))
     assert numbered == [("Beratung", None, "80.00", "240.00")]  # "3" is the position, not 3 × 80
+
+
+def test_a_thousands_space_and_a_sign_before_the_currency_keep_the_number_whole():
+    header = (cell("Désignation", 120, 100), cell("Qté", 560, 100), cell("Prix unitaire", 660, 100),
+              cell("Montant HT", 900, 100))
+    items, total = items_of(page(1, *header,
+                                 cell("Serveur", 120, 140), cell("2", 580, 140), cell("617,28 €", 680, 140),
+                                 cell("1 234,56 €", 880, 140),
+                                 cell("Remboursement", 120, 170), cell("1", 580, 170), cell("-€20,00", 680, 170),
+                                 cell("-€20,00", 900, 170)))
+    assert items == [("Serveur", "2", "617.28", "1234.56"), ("Remboursement", "1", "-20.00", "-20.00")]
+    assert total == Decimal("1214.56")
