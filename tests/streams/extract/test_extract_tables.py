@@ -279,3 +279,22 @@ def test_a_thousands_space_and_a_sign_before_the_currency_keep_the_number_whole(
                                  cell("-€20,00", 900, 170)))
     assert items == [("Serveur", "2", "617.28", "1234.56"), ("Remboursement", "1", "-20.00", "-20.00")]
     assert total == Decimal("1214.56")
+
+
+def test_the_bench_counts_an_item_close_when_its_numbers_match_and_its_description_begins_alike():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    sys.path.insert(0, str(root / "bench"))
+    spec = importlib.util.spec_from_file_location("extraction_eval", root / "bench" / "extraction_eval.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    want = [{"description": "Schweinesteak", "quantity": "5", "unit_price": "5.50", "amount": "27.50"},
+            {"description": "Pfand", "quantity": "20", "unit_price": "2.77", "amount": "55.46"},
+            {"description": "", "quantity": None, "unit_price": None, "amount": None}]
+    got = [{"description": "Schweinesteak aus Deutschland", "quantity": "5", "unit_price": "5.50", "amount": "27.50"},
+           {"description": "Pfand", "quantity": "20", "unit_price": "2.77", "amount": "55.47"}]
+    assert bench._items_close(want, got) == 1
+    assert bench._items_close(want + want[:1], got) == 1  # each item found counts once
