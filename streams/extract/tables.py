@@ -128,26 +128,34 @@ def tokens_of(line: Line) -> list[Token]:
     return out
 
 
-def _page_rows(lines: list[Line]) -> list[list[Line]]:
-    """Rows of one page's lines by vertical centre, without rotated text (a margin note
-    running up the page would join rows far apart)."""
-    heights = sorted(ln.height for ln in lines)
-    median = heights[len(heights) // 2] if heights else 1.0
-    flat = [ln for ln in lines if not (ln.height > 2.5 * median and ln.height > ln.box["x1"] - ln.box["x0"])]
-    flat.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
-    rows: list[list[Line]] = []
-    for ln in flat:
-        centre = (ln.box["y0"] + ln.box["y1"]) / 2
-        if rows:
-            last = rows[-1]
-            last_centre = sum((x.box["y0"] + x.box["y1"]) / 2 for x in last) / len(last)
-            if abs(centre - last_centre) < 0.5 * min(ln.height, last[0].height):
-                last.append(ln)
-                continue
-        rows.append([ln])
-    for row in rows:
-        row.sort(key=lambda ln: ln.box["x0"])
-    return rows
+def _page_rows(layout: Layout) -> list[list[list[Line]]]:
+    """The layout's rows, page by page, in its reading order and grouping (layout.py levels
+    them), without rotated text: a margin note running up the page is dropped, and a row it
+    pulled out of place goes back where its other lines' centre puts it."""
+    by_page: dict[int, list[list[Line]]] = {}
+    for row in layout.rows:
+        by_page.setdefault(row[0].page, []).append(row)
+    pages = []
+    for number in sorted(by_page):
+        rows = by_page[number]
+        heights = sorted(ln.height for row in rows for ln in row)
+        median = heights[len(heights) // 2]
+        kept: list[list[Line]] = []
+        moved: list[list[Line]] = []
+        for row in rows:
+            flat = [ln for ln in row if not (ln.height > 2.5 * median and ln.height > ln.box["x1"] - ln.box["x0"])]
+            if flat:
+                (moved if len(flat) < len(row) else kept).append(flat)
+        for row in moved:
+            centre = _centre_y(row)
+            at = next((k for k, other in enumerate(kept) if _centre_y(other) > centre), len(kept))
+            kept.insert(at, row)
+        pages.append(kept)
+    return pages
+
+
+def _centre_y(row: list[Line]) -> float:
+    return sum((ln.box["y0"] + ln.box["y1"]) / 2 for ln in row) / len(row)
 
 
 def _parse_number(text: str, decimal: str) -> tuple[Decimal, int] | None:
@@ -479,10 +487,7 @@ def table_items(layout: Layout) -> tuple[list[dict], Decimal | None] | None:
     """(line-item records, their sum) from every item table of the document; None when no
     table header is found or no item under it (the caller falls back to line-by-line
     reading). The sum is None when no item is confirmed by its arithmetic."""
-    by_page: dict[int, list[Line]] = {}
-    for ln in layout.lines:
-        by_page.setdefault(ln.page, []).append(ln)
-    pages = [_page_rows(by_page[n]) for n in sorted(by_page)]
+    pages = _page_rows(layout)
     decimal = _decimal_mark(layout.lines)
     items: list[_Item] = []
     found = False
