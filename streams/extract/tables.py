@@ -405,6 +405,30 @@ def _record(it: _Item) -> dict:
             "box": {k: round(v, 1) for k, v in box.items()}}
 
 
+def _amount_below(rows: list[list[Line]], r: int, values: list[_Value], cols: list[Column], decimal: str
+                  ) -> _Value | None:
+    """The amount cell may sit a line lower than the quantity and price (bottom-aligned, or
+    wrapped): the next row's amount, when that row carries no other number, is this row's."""
+    if not values or r + 1 >= len(rows) or any(v.col.role == "amount" and not v.percent for v in values):
+        return None
+    row, below = rows[r], rows[r + 1]
+    money = [v for v in _split_row(below, cols, decimal)[1] if not v.percent]
+    if money and all(v.col.role == "amount" and v.decimals == 2 for v in money) and \
+            below[0].box["y0"] - max(ln.box["y1"] for ln in row) <= min(ln.height for ln in row):
+        return money[-1]
+    return None
+
+
+def _allow(it: _Item, allowance: _Value) -> None:
+    """A line allowance printed under a gross item: its net amount and net unit price."""
+    it.amount += allowance.value
+    if it.quantity:
+        it.unit = it.amount / it.quantity
+    it.tokens.append(allowance.tok)
+    it.notes.append(f"allowance {allowance.value}")
+    it.open = False
+
+
 def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: list[Column], decimal: str
                 ) -> tuple[list[_Item], tuple[int, int]]:
     """Items from the row after ``start`` (page index, row index) to the totals block."""
@@ -418,17 +442,9 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
             text = "  ".join(ln.text for ln in row)
             lh = min(ln.height for ln in row)
             desc, values = _split_row(row, cols, decimal)
-            if values and r + 1 < len(rows) and not any(v.col.role == "amount" and not v.percent for v in values):
-                # The amount cell may sit a line lower than the quantity and price (bottom-
-                # aligned, or wrapped): the next row's amount, when it carries no other number, is this row's.
-                below = rows[r + 1]
-                _, values2 = _split_row(below, cols, decimal)
-                money = [v for v in values2 if not v.percent]
-                if money and all(v.col.role == "amount" and v.decimals == 2 for v in money) and \
-                        below[0].box["y0"] - max(ln.box["y1"] for ln in row) <= lh:
-                    values = values + money[-1:]
-                    row = row + below
-                    r += 1
+            below = _amount_below(rows, r, values, cols, decimal)
+            if below is not None:
+                values, row, r = values + [below], row + rows[r + 1], r + 1
             hit = _triple(values)
             amount_col = [v for v in values if v.col.role == "amount" and not v.percent and v.decimals == 2]
             near = last_y1 is not None and row[0].box["y0"] - last_y1 <= 2.5 * lh
@@ -452,12 +468,7 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
                 it = items[-1] if items else None
                 if it is not None and near and it.consistent and not it.notes and amount_col and \
                         amount_col[-1].value < 0 and not [v for v in values if v.col.role == "quantity" and not v.percent]:
-                    it.amount += amount_col[-1].value
-                    if it.quantity:
-                        it.unit = it.amount / it.quantity
-                    it.tokens.append(amount_col[-1].tok)
-                    it.notes.append(f"allowance {amount_col[-1].value}")
-                    it.open = False
+                    _allow(it, amount_col[-1])
                     last_y1 = max(ln.box["y1"] for ln in row)
             elif amount_col and ":" not in text and (desc or any(v.col.role == "quantity" for v in values)):
                 qty = next((v.value for v in values if v.col.role == "quantity" and not v.percent), None)
