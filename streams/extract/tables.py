@@ -545,9 +545,11 @@ def check_items_sum(items: list[dict], items_sum: Decimal | None, fields: dict[s
     hit = False
     for name in ("subtotal_amount", "total_amount"):
         f = fields.get(name)
-        if f is not None and f.normalized is not None and not f.contradicted and Decimal(f.normalized) == items_sum:
+        if f is None or f.normalized is None or f.contradicted or Decimal(f.normalized) != items_sum:
+            continue
+        hit = True
+        if not any("line items" in r for r in f.reasons):  # amounts.choose_total may have counted them already
             boost(f, why)
-            hit = True
     if hit:
         for rec in items:
             rec["confidence"] = round(rec["confidence"] + (1 - rec["confidence"]) * 0.5, 4)

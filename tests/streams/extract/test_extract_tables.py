@@ -298,3 +298,14 @@ def test_the_bench_counts_an_item_close_when_its_numbers_match_and_its_descripti
            {"description": "Pfand", "quantity": "20", "unit_price": "2.77", "amount": "55.47"}]
     assert bench._items_close(want, got) == 1
     assert bench._items_close(want + want[:1], got) == 1  # each item found counts once
+
+
+def test_items_adding_up_to_the_total_count_once_as_its_check():
+    lines = [cell("Invoice", 50, 40), cell("Invoice No: INV-2024-17", 50, 70), cell("Invoice Date: 2024-05-03", 50, 95),
+             cell("Description", 120, 120), cell("Qty", 600, 120), cell("Unit price", 700, 120), cell("Amount", 900, 120),
+             cell("Consulting", 120, 150), cell("3", 620, 150), cell("80.00", 740, 150), cell("240.00", 900, 150),
+             cell("Total", 600, 220), cell("USD 240.00", 860, 220)]
+    result = extract_pages("t.pdf", [page(1, *lines)], ExtractionSettings(), version="rules-3")
+    total = {f["name"]: f for f in result["fields"]}["total_amount"]
+    assert total["normalized"] == "240.00"
+    assert total["reason"].count("line items") == 1
