@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import re
 
-from streams.extract.address import POSTCODE_LINE, PartyName, column_below, customer_name, is_id_line
+from streams.extract.address import POSTCODE_LINE, PartyName, column_below, customer_name, is_id_line, supplier_name
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout, Line
+from streams.extract.lexicon import VAT_ID
 
 NAME_CAP = 0.85  # below every accept threshold: a name read once needs a person or the sender memory
 
@@ -253,6 +254,9 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
     if holder and canonical_name(holder["name"]) == name:
         _confirmed(f, "the bank account's holder is the same company")
         return
+    if f.source == "text" and _seller_block_vat(layout, name):
+        _confirmed(f, "its labelled seller block carries a VAT id with valid check digits")
+        return
     first = (f.page, round(f.box["y0"]) if f.box else None)
     again = [ln for ln in layout.lines if canonical_name(ln.text) == name
              and (ln.page, round(ln.box["y0"])) != first]
@@ -262,6 +266,19 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
     if far:
         _confirmed(f, "the same company name is printed twice on the document" +
                    (", read identically by OCR" if f.source == "ocr" else ""))
+
+
+def _seller_block_vat(layout: Layout, name: str) -> bool:
+    """The name heads the block under a seller label ("Verkäufer:", "Seller") and that block
+    prints a VAT id whose check digits pass: the block is one company's identity."""
+    party = supplier_name(layout)
+    if party is None or not party.how.startswith("the block under the label") or canonical_name(party.name) != name:
+        return False
+    for ln in column_below(layout, party.line, rows=8):
+        for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
+            if vat_id_valid(re.sub(r"[\s.\-]", "", m[0])):
+                return True
+    return False
 
 
 def _confirmed(f: FieldValue, why: str) -> None:

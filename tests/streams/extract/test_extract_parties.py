@@ -247,3 +247,12 @@ def test_the_letters_salutation_confirms_a_persons_name(greeting, ok):
             [("12345 Musterstadt", 120)], [(greeting, 120)], *TAIL]
     f = fields_of(doc(rows))["customer"]
     assert f["normalized"] == "Max Mustermann" and (f["status"] == "accept") is ok
+
+
+def test_a_seller_block_with_a_valid_vat_id_confirms_the_supplier_a_specimen_id_does_not():
+    def seller(vat):
+        return [[("Verkäufer:", 120)], [("Nordlicht Möbel GmbH", 120)], [("Fjordweg 3", 120)], [("24103 Kiel", 120)],
+                [(f"USt-IdNr.: {vat}", 120)], *TAIL]
+    f = fields_of(doc(seller("DE136695976")))["supplier"]
+    assert f["status"] == "accept" and "valid check digits" in f["reason"]
+    assert fields_of(doc(seller("DE123456789")))["supplier"]["status"] == "review"
