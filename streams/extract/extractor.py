@@ -16,7 +16,7 @@ from streams.extract import contract, invoice, multilingual
 from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
-from streams.extract import parties
+from streams.extract import parties, terms
 from streams.extract.policy import decide_document
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
 
@@ -102,6 +102,7 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
 
     if doc_type in ("invoice", "credit_note", "receipt"):
         parties.cross_check(layout, values)  # names on two readings, VAT ids on check digits
+        terms.cross_check(layout, values)  # invoice date + the terms' days = due date
 
     sender = fingerprint(layout, values) if doc_type not in ("other", "unknown") else None
     if memory is not None and rules.sender_memory and sender:
