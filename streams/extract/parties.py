@@ -1,31 +1,37 @@
-"""Cross-checks of the parties: names accepted only on two readings, tax ids and IBANs on
-their checksums.
+"""Cross-checks of the parties: names accepted only on two readings, tax ids on their check
+digits.
 
-A name has no checksum, so a name read from one place is a guess about *which line* is
-the party (on a text layer the characters themselves are exact; on OCR they are not, and
-an OCR'd name is accepted only when the same characters were recognised in two places). A customer name is accepted when its block is a
-postal address (the name line is followed directly by a street or postcode line, with no
-second name-like line between them, so "which line is the name" has one answer) and a
-second, independent reading says the same:
+A name has no checksum, so a name read from one place is a guess about *which line* is the
+party. On a text layer the characters are exact; on OCR they are not, so an OCR'd name is
+accepted only when the same characters were recognised in two places.
+
+A customer name is accepted when its block is a postal address (a street or postcode line right
+under the name; under a company's name one contact person may sit between, so "which line is the
+name" has one answer) and a second, independent reading says the same:
 - the same name heads another block (billing and delivery address);
 - the name carries a company's legal form (GmbH, SAS, Ltd, B.V., S.L., S.r.l., Sp. z o.o. ...),
   so it is the company line, not a department or a contact person;
 - the block is the envelope window under the sender's one-line return address (DIN 5008,
   NF Z 11-001: the first line under the return address is the addressee);
-- an e-mail address or web site in the block whose domain spells the name.
+- an e-mail address or web site in the block whose domain spells the name;
+- the letter's salutation repeats a person's family name ("Sehr geehrter Herr Mustermann,");
+- the name is the first line under a "Label:" and its street is right under it.
+A name that multilingual.py accepted on its label alone, with none of these, goes back to review.
 
 A supplier name is accepted when the same name (with its legal form) is printed a second time
-away from its first reading (letterhead and footer, the seller block and the register line, the
-bank account's holder) and it is not the customer's name. A web domain spelling the name is not
-enough for the supplier: it says the words, not the legal form (the XML of the FNFE samples names
-"Au bon moulin" where the letterhead prints "Au bon moulin SARL").
+away from its first reading (letterhead and footer, the seller block and the register line), is
+the bank account's holder, or heads a labelled seller block that prints a VAT id with valid check
+digits; never when it is the customer's name. A web domain spelling the name is not enough for
+the supplier: it says the words, not the legal form (the XML of the FNFE samples names "Au bon
+moulin" where the letterhead prints "Au bon moulin SARL").
 
-Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of a name: they
-are dropped from the normalized value, and :func:`canonical_name` is the one form names are
-compared in (the bench compares the truth in it too: the XML of some producers writes
-"Herrn Max Mustermann" as the buyer's name, others leave the salutation on the line above).
+Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of the customer's
+name: they are dropped from its normalized value (not from a seller's or a shop's: "MR. D.I.Y."),
+and :func:`canonical_name` is the one form names are compared in (the bench compares the truth
+in it too: the XML of some producers writes "Herrn Max Mustermann" as the buyer's name, others
+leave the salutation on the line above).
 
-VAT ids are checked with python-stdnum (each EU country's published check digits: DE ISO 7064
+VAT ids are checked with python-stdnum (each country's published check digits: DE ISO 7064
 mod 11,10; FR the key; NL, IT Luhn, ES, BE mod 97, PL weights ...): a valid one is checked, an
 invalid one goes to review. IBANs pass mod 97 (ISO 13616) before they are found at all.
 """
