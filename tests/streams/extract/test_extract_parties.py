@@ -256,3 +256,18 @@ def test_a_seller_block_with_a_valid_vat_id_confirms_the_supplier_a_specimen_id_
     f = fields_of(doc(seller("DE136695976")))["supplier"]
     assert f["status"] == "accept" and "valid check digits" in f["reason"]
     assert fields_of(doc(seller("DE123456789")))["supplier"]["status"] == "review"
+
+
+@pytest.mark.parametrize("block, name, status", [
+    # DIN 5008: company, then the person it is for; the company is the customer
+    (["Firma", "Beispiel GmbH", "z. Hd. Herrn Müller", "Weg 2", "54321 Ort"], "Beispiel GmbH", "accept"),
+    # a department or a person above the company: which one is "the customer"? a person decides
+    (["Buchhaltung", "Beispiel GmbH", "Weg 2", "54321 Ort"], "Buchhaltung", "review"),
+    (["Max Mustermann", "Beispiel GmbH", "Weg 2", "54321 Ort"], "Max Mustermann", "review"),
+    (["Beispiel GmbH", "Muster AG", "Weg 2", "54321 Ort"], "Beispiel GmbH", "review"),
+    (["Karl Muster", "Uferstraße 113", "88045 Friedrichshafen"], "Karl Muster", "accept"),
+])
+def test_the_window_addressee_is_accepted_only_when_one_line_can_be_the_name(block, name, status):
+    rows = [*WINDOW, *[[(text, 120)] for text in block], *TAIL]
+    f = fields_of(doc(rows))["customer"]
+    assert (f["normalized"], f["status"]) == (name, status)
