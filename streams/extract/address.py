@@ -59,8 +59,14 @@ class PartyName:
     explicit: bool = False  # "Label: Name", or the first line under a "Label:" line
 
 
+# "Kundennummer: 4711", "Klantnummer 12", "Customer ID: C-4711": a label word and a code with digits.
+_CODE_LINE = re.compile(r"^\s*[^\W\d_][^:\n]{0,30}?(?:nummer|nr\.?|\b(?:no\.?|id|n[°º]|code|codice|número|numer))\s*[:.#]?\s*"
+                        r"[\w\-/.]*\d[\w\-/. ]*$|^\s*[^\W\d_][^:\n]{0,30}:\s*[A-Z]{0,4}[\-/]?\d[\w\-/.]*\s*$", re.I)
+
+
 def is_id_line(text: str) -> bool:
-    return bool(_ID_LINE.search(text)) or len(re.findall(r"\d", text)) > len(re.findall(r"[^\W\d_]", text))
+    return (bool(_ID_LINE.search(text) or _CODE_LINE.search(text))
+            or len(re.findall(r"\d", text)) > len(re.findall(r"[^\W\d_]", text)))
 
 
 def _letters(text: str) -> bool:

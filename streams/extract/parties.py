@@ -213,9 +213,11 @@ def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | No
         return "the e-mail or web domain in its block spells the name"
     if _greeted(layout, party.name):
         return "the letter's salutation names the same person"
-    if party.explicit and not same_line and _address_after(layout, party.line, company=False, direct=True):
-        # "Bill To:" / name / street: the label names the block, the street right under the
-        # name says which line of it is the name.
+    first_under_label = party.how.startswith("the block under the label") and bool(party.block) \
+        and party.block[0] is party.line
+    if (party.explicit or first_under_label) and _address_after(layout, party.line, company=False, direct=True):
+        # "Bill To:" (or "BILL TO" alone on its line) / name / street: the label names the block,
+        # the street right under the name says which line of it is the name.
         return "the first line under its label, with its street right under it"
     return None
 

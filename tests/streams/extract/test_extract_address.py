@@ -58,6 +58,7 @@ def test_two_blocks_that_agree_on_the_name_are_accepted_and_disagreeing_ones_are
     assert f["normalized"] == "Kunden AG" and f["status"] == "accept"
     assert "agree" in f["reason"]
     other = [[("Rechnungsempfänger", 120), ("Warenempfänger", 800)],
+             [("Kunden-Nr. 5", 120), ("Kunden-Nr. 5", 800)],
              [("Kunden Mitte", 120), ("Muster-Markt", 800)], [("Kundenweg 8", 120), ("Hauptstraße 44", 800)],
              [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)], *TAIL]
     f = customer(other)
@@ -75,3 +76,15 @@ def test_the_supplier_is_the_name_in_its_labelled_block_or_the_first_part_of_the
             [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)], *TAIL]
     f = fields_of(run(layout(rows)))
     assert f["supplier"]["normalized"] == "Acme GmbH" and f["supplier"]["status"] == "review"
+
+
+def test_a_customer_number_line_in_the_block_is_an_identifier_not_the_name():
+    from streams.extract.address import is_id_line
+
+    for code in ("Kundennummer: 4711", "Klantnummer 12", "Customer ID: C-4711", "Customer No. 12", "N° client : 4711"):
+        assert is_id_line(code), code
+    for name in ("Kunden AG Mitte", "Calle de Madrid 12", "Via Bruno 5", "Bahnstr. 42", "Attn: John Smith"):
+        assert not is_id_line(name), name
+    rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden AG Mitte", 120)],
+            [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)], *TAIL]
+    assert customer(rows)["normalized"] == "Kunden AG Mitte"

@@ -78,26 +78,27 @@ def test_a_name_with_no_address_under_it_or_read_by_ocr_stays_in_review():
 
 
 def test_the_email_domain_in_the_block_spelling_the_name_is_a_second_reading():
-    rows = [[("Bill to", 120)], [("Sagittarius Dental", 120)], [("12 Harbour Road", 120)],
+    rows = [[("Bill to", 120)], [("Customer ID: C-4711", 120)], [("Sagittarius Dental", 120)], [("12 Harbour Road", 120)],
             [("Springfield, IL 62704", 120)], [("accounts@sagittarius-dental.com", 120)], *TAIL]
     f = fields_of(doc(rows))["customer"]
     assert f["status"] == "accept" and "domain" in f["reason"]
-    rows[4] = [("accounts@example.com", 120)]
+    rows[5] = [("accounts@example.com", 120)]
     assert fields_of(doc(rows))["customer"]["status"] == "review"
 
 
 def test_a_salutation_printed_on_the_name_line_is_dropped_and_the_name_still_needs_a_second_reading():
-    rows = [[("Rechnungsempfänger", 120)], [("Herrn Max Mustermann", 120)], [("Musterweg 1", 120)],
-            [("12345 Musterstadt", 120)], *TAIL]
+    rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Herrn Max Mustermann", 120)],
+            [("Musterweg 1", 120)], [("12345 Musterstadt", 120)], *TAIL]
     f = fields_of(doc(rows))["customer"]
     assert f["normalized"] == "Max Mustermann" and f["value"] == "Herrn Max Mustermann"
-    assert f["status"] == "review"  # a person's name under a label word, no second reading
-    # "Label:" with the name first under it and its street right under the name: accepted.
-    rows[0] = [("Rechnungsempfänger:", 120)]
-    f = fields_of(doc(rows))["customer"]
-    assert f["normalized"] == "Max Mustermann" and f["status"] == "accept" and "street" in f["reason"]
-    rows.insert(2, [("Abteilung Einkauf", 120)])  # something between the name and its street: review
-    assert fields_of(doc(rows))["customer"]["status"] == "review"
+    assert f["status"] == "review"  # a person's name, not first under its label, no second reading
+    # The name first under its label (with or without a colon) and its street right under it: accepted.
+    for label in ("Rechnungsempfänger:", "Rechnungsempfänger"):
+        first = [[(label, 120)], *rows[2:]]
+        f = fields_of(doc(first))["customer"]
+        assert f["normalized"] == "Max Mustermann" and f["status"] == "accept" and "street" in f["reason"]
+    first.insert(2, [("Abteilung Einkauf", 120)])  # something between the name and its street: review
+    assert fields_of(doc(first))["customer"]["status"] == "review"
 
 
 def test_a_street_and_town_on_one_line_is_an_address():
@@ -243,8 +244,8 @@ def test_a_due_date_in_a_sentence_is_a_sign_of_one(sentence):
     ("Sehr geehrter Herr Mann,", False),
 ])
 def test_the_letters_salutation_confirms_a_persons_name(greeting, ok):
-    rows = [[("Rechnungsempfänger", 120)], [("Herrn Max Mustermann", 120)], [("Musterweg 1", 120)],
-            [("12345 Musterstadt", 120)], [(greeting, 120)], *TAIL]
+    rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Herrn Max Mustermann", 120)],
+            [("Musterweg 1", 120)], [("12345 Musterstadt", 120)], [(greeting, 120)], *TAIL]
     f = fields_of(doc(rows))["customer"]
     assert f["normalized"] == "Max Mustermann" and (f["status"] == "accept") is ok
 
