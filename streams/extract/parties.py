@@ -15,7 +15,7 @@ name" has one answer) and a second, independent reading says the same:
   NF Z 11-001: the first line under the return address is the addressee);
 - an e-mail address or web site in the block whose domain spells the name;
 - the letter's salutation repeats a person's family name ("Sehr geehrter Herr Mustermann,");
-- the name is the first line under a "Label:" and its street is right under it.
+- the name is the first line under its label ("Bill to:", "BILL TO") and its street is right under it.
 A name that multilingual.py accepted on its label alone, with none of these, goes back to review.
 
 A supplier name is accepted when the same name (with its legal form) is printed a second time
