@@ -64,4 +64,3 @@ def test_real_corpora_split_into_fixed_dev_and_test_halves_and_scans_are_images_
     assert len(scans) == 2 and all(d[2][:4] in (b"II*\x00", b"MM\x00*") for d in scans)  # TIFF, no text layer
     assert all(d[3]["xml_fields"] is None and d[3]["scanned"] for d in scans)
     assert {halves[d[1]] + "-scans" for d in scans} == {d[0] for d in scans}
-
