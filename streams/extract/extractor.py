@@ -118,7 +118,7 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     if doc_type in ("other", "unknown"):
         status, reason = "review", f"document type {doc_type}: {why}"
     else:
-        status, reason = decide_document(doc_type, values, required, layout)
+        status, reason = decide_document(doc_type, values, required, layout, thresholds.when_printed)
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items, reason,
                       sender).as_dict()
 

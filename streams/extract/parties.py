@@ -237,7 +237,7 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
     if f.source == "ocr":
         # OCR may misread a letter at any confidence: only the same name read identically in
         # two blocks (billing and delivery) confirms its characters as well as its line.
-        if agree and _read_twice(layout, canonical_name(f.normalized)) and _customer_reading(layout, party, agree):
+        if agree and _read_twice(layout, canonical_name(f.normalized) or "") and _customer_reading(layout, party, agree):
             _confirmed(f, "two address blocks agree on the name, read identically by OCR")
         return
     why = _customer_reading(layout, party, agree)

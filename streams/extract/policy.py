@@ -84,10 +84,11 @@ def label_printed(layout: Layout, name: str) -> bool:
 
 
 def decide_document(doc_type: str, values: list[FieldValue], required: tuple[str, ...],
-                    layout: Layout) -> tuple[str, str | None]:
-    """(status, reason) of a typed document whose fields have been decided."""
+                    layout: Layout, when_printed: dict[str, tuple[str, ...]] | None = None) -> tuple[str, str | None]:
+    """(status, reason) of a typed document whose fields have been decided; ``when_printed``
+    replaces :data:`WHEN_PRINTED` (the ``extraction.when_printed`` setting)."""
     by_name = {f.name: f for f in values}
-    optional = WHEN_PRINTED.get(doc_type, ())
+    optional = (WHEN_PRINTED if when_printed is None else when_printed).get(doc_type, ())
     required = tuple(n for n in required if n not in optional)
     held: list[str] = []
     for name in required:

@@ -37,7 +37,8 @@ _DISCOUNT = re.compile(r"Skonto|discount|escompte|korting|descuento|sconto|rabat
 
 def days_of_terms(text: str) -> int | None:
     """The net payment period in days, or None when none or several disagree."""
-    plain, net = set(), set()
+    plain: set[int] = set()
+    net: set[int] = set()
     for m in _TERMS.finditer(text):
         if m["net"]:
             net.add(int(m["net"]))

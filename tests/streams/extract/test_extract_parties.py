@@ -272,3 +272,9 @@ def test_the_window_addressee_is_accepted_only_when_one_line_can_be_the_name(blo
     rows = [*WINDOW, *[[(text, 120)] for text in block], *TAIL]
     f = fields_of(doc(rows))["customer"]
     assert (f["normalized"], f["status"]) == (name, status)
+
+
+def test_the_when_printed_setting_chooses_which_optional_fields_hold_an_invoice():
+    rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden Mitte", 120)], *_invoice(customer=False)]
+    assert doc(rows)["status"] == "review"  # the customer is printed and not confirmed
+    assert doc(rows, when_printed={"invoice": ["due_date"]})["status"] == "accepted"  # one company: no need
