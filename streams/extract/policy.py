@@ -43,8 +43,7 @@ WHEN_PRINTED: dict[str, tuple[str, ...]] = {
     "contract": ("total_amount", "currency", "signer_email"),
 }
 
-# The label that says a field is printed. A due date's label must be one that takes a date
-# ("Due date", "Fällig am", "Zahlbar bis"), not "fällig" in "sofort fällig" / "due upon receipt".
+# A contract's fee: a money amount printed after a word of payment.
 _FEE = re.compile(
     r"\b(?:fees?|price|payments?|pay|paid|payable|compensation|consideration|sum|amount|value|royalt(?:y|ies)"
     r"|Verg[üu]tung|Honorar|Preis|Entgelt|Betrag|r[ée]mun[ée]ration|prix|montant|vergoeding|prijs|bedrag"
@@ -53,15 +52,16 @@ _FEE = re.compile(
 # A due date in a sentence: "Bitte überweisen Sie den Betrag bis zum 03.10.2018", "please pay
 # by 3 October 2018", "à régler avant le 03/10/2018": a payment word, then "by/until" and a date.
 _DUE_SENTENCE = re.compile(
-    r"(?:[üu]berweis|zahl|bezahl|pay|paiement|pa(?:y|i)ment|r[ée]gl|vers|betal|pag|p[łl]at|remit)[^\W\d_]*"
+    r"(?:[üu]berweis|zahl|bezahl|pay|paiement|r[ée]gl|versement|betal|pag(?:a|o|ar|are|amento)\b|p[łl]at|remit)[^\W\d_]*"
     r"[^\n]{0,60}?\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|before|no\s+later\s+than|avant\s+le|au\s+plus\s+tard\s+le"
-    r"|v[óo][óo]r|uiterlijk|antes\s+del?|entro\s+il|do(?:\s+dnia)?)\s+(?:\d|(?:the\s+)?\d)", re.I)
+    r"|v[óo][óo]r|uiterlijk|antes\s+del?|entro\s+il|do(?:\s+dnia)?)\s+(?:the\s+)?\d", re.I)
+# The label that says a field is printed. A due date's label must be one that takes a date
+# ("Due date", "Fällig am", "Zahlbar bis"), not "fällig" in "sofort fällig" / "due upon receipt".
 _LABEL_OF = {
     "due_date": re.compile(rf"(?<![^\W_])(?:{LABELS['due_date']})(?![^\W_])[ \t]*:?[ \t]*(?:\d|$)|{_DUE_SENTENCE.pattern}",
                            re.I | re.M),
     "customer": re.compile(rf"^[ \t]*(?:{LABELS['customer']})(?![^\W_])[ \t]*:?[ \t]*$", re.I | re.M),
-    # A contract's fee: a money amount printed after a word of payment (an invoice's total is
-    # required anyway, so this only decides for contracts).
+    # (an invoice's total is required anyway, so this only decides for contracts)
     "total_amount": _FEE,
     "currency": _FEE,
     # "Email:" with nothing after it in a signature block: a slot left for an address that was not read.
