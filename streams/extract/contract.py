@@ -13,6 +13,7 @@ import re
 from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
+from streams.extract.contract_checks import check_effective, check_term, effective_readings, term_readings
 from streams.extract.contract_parties import (
     effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
@@ -57,6 +58,12 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
             fields["effective_date"] = _take("effective_date", find_pattern(
                 layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
                                                                                  dots_day_first=True), "label"))
+        # Every statement of the start and the term is read; disagreeing ones send the field to review.
+        fields["effective_date"] = check_effective(fields["effective_date"], effective_readings(layout.text, locale),
+                                                   layout.text)
+        set_aside: list = []
+        readings = term_readings(layout.text, fields["effective_date"].normalized, set_aside)
+        fields["term_months"] = check_term(fields["term_months"], readings, set_aside)
     amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
@@ -175,6 +182,8 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     cand = (find_pattern(layout, rf"\b{_PARTY_WORDS}(?:\s+Name)?\s*:\s*(?P<v>{_TO_EOL})", normalize_name, "label")
             or find_pattern(layout, rf"\band\s+(?P<v>{NAME}?)\s*(?:,[^()\"\n]{{0,80}})?\(\s*(?:the\s+)?[\"']?{_PARTY_WORDS}",
                             normalize_name, "prose 'and X (\"Client\")'", flags=re.S))
+    if rules.multilingual and cand is not None and not _looks_like_org(cand.parsed.normalized or ""):
+        cand = None  # "CLIENT: All Costs, Marketing, sales reports ...": a label word heading a clause
     opening = preamble_counterparty(layout) if rules.multilingual and cand is None else None
     f = _take("counterparty", cand or opening)
     if f.normalized:
@@ -186,13 +195,24 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     return f
 
 
+_NAME_PARTICLES = {"of", "and", "de", "du", "des", "la", "le", "van", "von", "der", "den", "di", "da", "for", "the", "&"}
+
+
+def _looks_like_org(name: str) -> bool:
+    """A party's name is capitalised words (and "of", "and", "de" ...); two lower-case words
+    besides those are a sentence."""
+    words = re.findall(r"[^\s,;]+", name)
+    lower = [w for w in words if w[0].islower() and w.lower() not in _NAME_PARTICLES and "@" not in w and "." not in w]
+    return bool(words) and len(lower) < 2 and len(words) <= 12
+
+
 def _printed_longer(layout: Layout, name: str) -> str | None:
     """The name as printed somewhere with more words of a name after it (", Inc.", "Solution")."""
     if not name or re.search(r"\b(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|LLP|L\.P|LP|GmbH|AG|S\.A|SA|plc|N\.V|B\.V)\.?$",
                              name, re.I):
         return None  # a name that ends in its legal form is whole
     flat = re.sub(r"\s+", " ", layout.text)
-    for m in re.finditer(rf"(?<![\w]){re.escape(name)}(,?\s)([A-Z][\w&.'-]*)", flat):
+    for m in re.finditer(rf"(?<![\w]){re.escape(name)}(,?\s|\s(?:of|for|de|du)\s(?:the\s)?)([A-Z][\w&.'-]*)", flat):
         if m[2].rstrip(".") not in _SENTENCE_WORDS:
             return m[0]
     return None

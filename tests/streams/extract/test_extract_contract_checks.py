@@ -1,0 +1,170 @@
+"""Contract term and effective date: every statement read, other periods and agreements set aside,
+disagreement sent to review (contract_checks.py, rules-3)."""
+
+from __future__ import annotations
+
+import pytest
+from extract_records import ocr_result, page, rows
+
+from inkstream.settings import ExtractionSettings
+from streams.extract.contract_checks import effective_readings, last_signature, term_readings, whole_months
+from streams.extract.extractor import extract
+
+OPENING = ['SPONSORSHIP AGREEMENT',
+           'This Sponsorship Agreement is made and entered into as of March 1, 2024, by and between',
+           'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Sponsor").']
+
+
+def run(lines, version="rules-3"):
+    result = extract(ocr_result([page(rows(lines), source="text_layer")]), ExtractionSettings(), version=version)
+    return {f["name"]: f for f in result["fields"]}
+
+
+def terms(text, effective=None):
+    return [r.value for r in term_readings(text, effective)]
+
+
+@pytest.mark.parametrize("text", [
+    "During the Term of this Agreement and for a period of one year thereafter, neither party shall solicit",
+    "the obligations of confidentiality survive for a period of five (5) years following termination",
+    "for a period of six (6) months following expiration or termination of this Agreement",
+    "either party may terminate on six (6) months' prior written notice",
+    "this Agreement will automatically be renewed for successive additional periods of one year",
+    "a warranty period of twelve (12) months",
+])
+def test_periods_that_are_not_the_agreements_term_are_set_aside(text):
+    assert terms(text) == []
+
+
+@pytest.mark.parametrize("text,months", [
+    ("The term of this Agreement shall be two (2) years from the Effective Date.", "24"),
+    ("This Agreement shall remain in full force and effect for a period of eighteen (18) months.", "18"),
+    ("The effective term is 12 months beginning March 1, 2005 and ending February 28, 2006.", "12"),
+    ("The Initial Term is thirty-six (36) months.", "36"),
+    ("the Company agrees to a one year engagement", "12"),
+    ("and have a term of five (5) years commencing as of the effective date hereof", "60"),
+    ("shall continue until one (1) year subsequent to the Effective Date", "12"),
+    ("The term shall commence on January 1, 2010 and extend through December 31, 2010.", "12"),
+])
+def test_the_agreements_own_term_is_read_in_many_phrasings(text, months):
+    assert months in terms(text)
+
+
+def test_until_a_date_counts_months_from_the_effective_date_but_not_an_extension():
+    text = ("This Agreement shall commence upon the Effective Date and continue until March 31, 2003. "
+            "The term of this Agreement will be automatically extended until December 31, 2004.")
+    assert terms(text, "2001-10-01") == ["18"]
+
+
+def test_whole_months_allow_the_day_before_and_nothing_else():
+    assert whole_months("2010-01-01", "2010-12-31") == 12
+    assert whole_months("1999-02-17", "2000-02-17") == 12
+    assert whole_months("2006-07-11", "2010-06-30") is None
+
+
+def test_a_term_in_words_and_digits_is_accepted():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be two (2) years from the Effective Date."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "accept")
+
+
+def test_a_term_in_words_only_stated_once_and_not_of_the_agreement_goes_to_review():
+    f = run(OPENING + ["1. Engagement. The Sponsor agrees to a two year engagement of the Celebrity."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "review")
+    assert "one statement of the term" in f["term_months"]["reason"]
+
+
+@pytest.mark.parametrize("sentence", ["1. Term. The term of this Agreement shall be two years.",
+                                      "1. This Agreement shall be for the term of two years.",
+                                      "1. Term. This Agreement runs for two years from the Effective Date."])
+def test_a_term_whose_sentence_names_this_agreement_or_its_start_is_accepted(sentence):
+    f = run(OPENING + [sentence])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "accept")
+
+
+def test_made_on_one_day_to_be_effective_on_another_takes_the_effective_one():
+    lines = ["SPONSORSHIP AGREEMENT", "THIS AGREEMENT made this 5th day of December, 2007, between",
+             'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Sponsor").',
+             "Executed in duplicate on the 5th day of December, 2007, to be effective January 1, 2008."]
+    f = run(lines)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2008-01-01", "accept")
+
+
+def test_a_term_whose_dates_agree_with_its_months_is_accepted():
+    f = run(OPENING + ["1. Term. The term of this Agreement is twelve months, beginning March 1, 2024 and",
+                       "ending February 28, 2025."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("12", "accept")
+
+
+def test_two_different_terms_go_to_review():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be three (3) years.",
+                       "2. This Agreement shall remain in effect for a period of one (1) year."])
+    assert f["term_months"]["status"] == "review"
+    assert "several terms" in f["term_months"]["reason"]
+
+
+def test_a_survival_period_is_not_taken_for_the_term():
+    f = run(OPENING + ["9. Confidentiality. During the Term and for a period of three (3) years thereafter,",
+                       "each party shall keep the other's information confidential."])
+    assert f["term_months"]["normalized"] is None
+
+
+def test_a_later_of_alternative_goes_to_review():
+    f = run(OPENING + ["1. This Agreement shall remain in effect for the later of five (5) years or",
+                       "the completion of the Services."])
+    assert f["term_months"]["status"] != "accept"
+
+
+@pytest.mark.parametrize("text", [
+    "WHEREAS, the Company and the Trust entered into a Split Dollar Agreement, dated as of December 5, 1995;",
+    "which was an integral part of the original LICENSE CONTRACT, made effective on 06 April 1998.",
+    'a Demand Note, dated as of December 5, 1995 (the "Demand Note")',
+    "Either party may give notice of termination effective on December 5, 1995.",
+])
+def test_dates_of_other_agreements_and_recitals_are_not_this_agreements(text):
+    assert effective_readings(text) == []
+
+
+def test_the_opening_witness_clause_and_label_are_readings_of_the_effective_date():
+    text = ("This Agreement is dated as of April 4, 2003 between A and B. ... IN WITNESS WHEREOF, the parties "
+            "have executed this Agreement as of this 4th day of April, 2003. Effective Date: April 4, 2003")
+    assert [r.value for r in effective_readings(text)] == ["2003-04-04"] * 3
+
+
+def test_an_effective_date_contradicted_by_the_start_of_the_term_goes_to_review():
+    f = run(OPENING + ["2. Term. The term of this Agreement will begin on April 1, 2024 and end on",
+                       "the first anniversary of the date of this Agreement."])
+    # The start of the term is when it takes effect; the dated opening clause said otherwise: review.
+    assert f["effective_date"]["normalized"] == "2024-04-01"
+    assert f["effective_date"]["status"] == "review"
+    assert "March 1, 2024" in f["effective_date"]["reason"]
+
+
+def test_an_effective_date_taken_from_a_recital_goes_to_review():
+    lines = ["AMENDMENT", "WHEREAS, the parties entered into a License Agreement, dated as of December 5, 1995;",
+             "NOW THEREFORE, this Amendment is executed as of April 4, 2003 by and between A Corp. and B Inc."]
+    f = run(lines)
+    assert f["effective_date"]["normalized"] != "1995-12-05" or f["effective_date"]["status"] == "review"
+
+
+def test_effective_on_the_last_signature_goes_to_review_with_its_reason():
+    assert last_signature("This Agreement is effective as of the date of the last signature below.")
+    f = run(OPENING + ["This Agreement shall be effective as of the date of the last signature below."])
+    assert f["effective_date"]["status"] == "review"
+    assert "last signature" in f["effective_date"]["reason"]
+
+
+def test_an_effective_date_stated_once_in_the_opening_clause_stays_acceptable():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be two (2) years."])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-03-01", "accept")
+
+
+def test_a_clause_headed_by_a_party_label_is_not_the_counterparty():
+    f = run(OPENING + ["(iv) COST AND EXPENSES FOR CLIENT: All Costs, Marketing, sales reports and office locations"])
+    assert f["counterparty"]["normalized"] != "All Costs, Marketing, sales reports and office locations"
+
+
+def test_an_effective_date_label_on_a_later_schedule_does_not_overrule_the_opening_clause():
+    text = ("This Agency Agreement is made as of March 29, 1999, by and between A Corp. and B Inc. "
+            + "The Agent shall use its best efforts. " * 120 + "EXHIBIT A PRICE LIST Effective Date: January 5, 1999")
+    readings = effective_readings(text)
+    assert {(r.value, r.kind) for r in readings} == {("1999-03-29", "made"), ("1999-01-05", "made")}
