@@ -60,7 +60,7 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
                                                                                  dots_day_first=True), "label"))
         # Every statement of the start and the term is read; disagreeing ones send the field to review.
         fields["effective_date"] = check_effective(fields["effective_date"], effective_readings(layout.text, locale),
-                                                   layout.text)
+                                                   layout.text, locale)
         set_aside: list = []
         readings = term_readings(layout.text, fields["effective_date"].normalized, set_aside)
         fields["term_months"] = check_term(fields["term_months"], readings, set_aside)

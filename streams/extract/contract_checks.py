@@ -19,8 +19,8 @@ from streams.extract.confidence import FieldValue, boost, missing_field
 from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
-__all__ = ["Reading", "check_effective", "check_term", "effective_readings", "last_signature", "term_readings",
-           "whole_months"]
+__all__ = ["Reading", "check_effective", "check_term", "effective_readings", "last_signature", "signed_dates",
+           "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
@@ -237,9 +237,48 @@ def last_signature(text: str) -> str | None:
     return re.sub(r"\s+", " ", m[0]) if m else None
 
 
-def check_effective(f: FieldValue, readings: list[Reading], text: str) -> FieldValue:
+_SIGNED_DATE = re.compile(rf"(?m)^\s*(?:Dated|Date|Date\s+signed|Signed\s+on)\s*:\s*(?P<v>{DATE})", re.I)
+_SET_FORTH_BELOW = re.compile(r"\bas\s+of\s+the\s+(?:date|day)\s+(?:set\s+forth|written|indicated|stated)\s+below\b", re.I)
+
+
+def signed_dates(text: str, locale: str | None = None) -> list[Reading]:
+    """``Dated: April 8, 2020`` / ``Date: June 29, 2009`` lines: when the parties signed."""
+    out = []
+    for m in _SIGNED_DATE.finditer(text):
+        parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+        if parsed.normalized and not parsed.ambiguous:
+            out.append(Reading(parsed.normalized, m["v"], m.start("v"), "signature date 'Dated:'"))
+    return out
+
+
+def _from_signatures(f: FieldValue, text: str, locale: str | None) -> FieldValue:
+    """No opening clause states a date: the dates the parties signed on. One date that the text
+    points to ("effective as of the date set forth below") or two signatures on the same day are
+    cross-checked; signatures on different days give the last one, for review."""
+    signed = signed_dates(text, locale)
+    if not signed:
+        return f
+    values = sorted({r.value for r in signed})
+    last = max(signed, key=lambda r: r.value)
+    out = FieldValue("effective_date", last.raw, last.value, 0.95, f.page, None, [f"found by {last.how}"],
+                     source=f.source or "text")
+    if len(values) > 1:
+        out.force_review = True
+        out.reasons.append(f"signed on different days ({', '.join(values)}): the last signature's date")
+    elif len(signed) >= 2 or _SET_FORTH_BELOW.search(text):
+        out.checked = True
+        boost(out, "the signature dates agree" if len(signed) >= 2 else "the text points to the date below")
+    else:
+        out.force_review = True
+        out.reasons.append("one signature date, no clause states when the agreement was made")
+    return out
+
+
+def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: str | None = None) -> FieldValue:
     """The effective date stays `accept`-able only when no statement about this agreement gives
     another date and it was not read from a recital or another agreement's date."""
+    if f.normalized is None and not readings and last_signature(text) is None:
+        return _from_signatures(f, text, locale)
     if f.normalized is None:
         if readings and last_signature(text) is None:
             first = readings[0]

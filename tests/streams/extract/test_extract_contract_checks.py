@@ -168,3 +168,26 @@ def test_an_effective_date_label_on_a_later_schedule_does_not_overrule_the_openi
             + "The Agent shall use its best efforts. " * 120 + "EXHIBIT A PRICE LIST Effective Date: January 5, 1999")
     readings = effective_readings(text)
     assert {(r.value, r.kind) for r in readings} == {("1999-03-29", "made"), ("1999-01-05", "made")}
+
+
+SIGNATURE_ONLY = ["JOINT FILING AGREEMENT",
+                  "The undersigned agree that the statement on Schedule 13D is filed on behalf of each of them.",
+                  "IN WITNESS WHEREOF, the undersigned have executed this agreement effective as of the date set forth below."]
+
+
+def test_with_no_opening_date_the_date_the_text_points_to_is_taken_and_accepted():
+    f = run(SIGNATURE_ONLY + ["Date: April 7, 2020", "BANK OF AMERICA CORPORATION", "By: /s/ Ally Pecarro"])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-04-07", "accept")
+
+
+def test_signatures_on_different_days_give_the_last_for_review():
+    lines = SIGNATURE_ONLY[:2] + ["Agreed:", "ConAgra Foods Canada Inc.", "Date: June 25, 2009", "Charity Tunes, Inc.",
+                                  "Date: June 29, 2009"]
+    f = run(lines)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2009-06-29", "review")
+    assert "different days" in f["effective_date"]["reason"]
+
+
+def test_one_signature_date_alone_goes_to_review():
+    f = run(SIGNATURE_ONLY[:2] + ["Dated: March 27, 2020.", "/s/ Shelby J. Butterfield"])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-03-27", "review")
