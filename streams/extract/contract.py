@@ -185,6 +185,8 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     if rules.multilingual and cand is not None and not _looks_like_org(cand.parsed.normalized or ""):
         cand = None  # "CLIENT: All Costs, Marketing, sales reports ...": a label word heading a clause
     opening = preamble_counterparty(layout) if rules.multilingual and cand is None else None
+    if opening is not None:
+        opening = _trimmed_party(opening)
     f = _take("counterparty", cand or opening)
     if f.normalized:
         f.normalized = f.normalized.rstrip(", ").strip()
@@ -193,6 +195,29 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
         f.force_review = True
         f.reasons.append("no label: the party's name is not confirmed by a signature block yet")
     return f
+
+
+_NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "the", "section", "article"}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _trimmed_party(cand: Candidate) -> Candidate | None:
+    """The opening clause's second party as a name: a recital word ("and WHEREAS") or a logo
+    caption is none; an address or date run on after it ("PLAN_B MEDIA AG Schaafenstr. 25 ...",
+    "... Co., Ltd. November 24, 2009") is cut off at its first number or month."""
+    name = cand.parsed.normalized or ""
+    words = name.split()
+    if not words or words[0].strip(",.").lower() in _NOT_A_PARTY:
+        return None
+    for i, w in enumerate(words[1:], start=1):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w[0].isdigit() or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
+                or re.search(r"(?:str|straße|strasse|street|st|avenue|ave|road|rd)\.?$", w, re.I) and nxt[:1].isdigit():
+            kept = " ".join(words[:i]).rstrip(", ")
+            parsed = normalize_name(kept)
+            return Candidate(kept, cand.span, parsed, cand.how, cand.box, cand.source) if parsed.ok else None
+    return cand
 
 
 _NAME_PARTICLES = {"of", "and", "de", "du", "des", "la", "le", "van", "von", "der", "den", "di", "da", "for", "the", "&"}

@@ -191,3 +191,26 @@ def test_signatures_on_different_days_give_the_last_for_review():
 def test_one_signature_date_alone_goes_to_review():
     f = run(SIGNATURE_ONLY[:2] + ["Dated: March 27, 2020.", "/s/ Shelby J. Butterfield"])
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-03-27", "review")
+
+
+@pytest.mark.parametrize("second,want", [
+    ("PLAN_B MEDIA AG Schaafenstr. 25 50676 Cologne Germany", "PLAN_B MEDIA AG"),
+    ("Beijing Tianying Network Technology Co., Ltd. November 24, 2009", "Beijing Tianying Network Technology Co., Ltd."),
+])
+def test_an_address_or_date_run_on_after_the_second_party_is_cut_off(second, want):
+    from streams.extract.contract import _trimmed_party
+    from streams.extract.finders import Candidate
+    from streams.extract.layout import Span
+    from streams.extract.normalize import normalize_name
+
+    cand = Candidate(second, Span(second, ()), normalize_name(second), "opening clause")
+    assert _trimmed_party(cand).parsed.normalized == want
+
+
+def test_a_recital_word_after_and_is_not_a_party():
+    from streams.extract.contract import _trimmed_party
+    from streams.extract.finders import Candidate
+    from streams.extract.layout import Span
+    from streams.extract.normalize import normalize_name
+
+    assert _trimmed_party(Candidate("WHEREAS", Span("WHEREAS", ()), normalize_name("WHEREAS"), "opening")) is None
