@@ -197,7 +197,7 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     return f
 
 
-_NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "the", "section", "article"}
+_NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
 
@@ -208,7 +208,7 @@ def _trimmed_party(cand: Candidate) -> Candidate | None:
     "... Co., Ltd. November 24, 2009") is cut off at its first number or month."""
     name = cand.parsed.normalized or ""
     words = name.split()
-    if not words or words[0].strip(",.").lower() in _NOT_A_PARTY:
+    if not words or words[0].strip(",.").lower() in _NOT_A_PARTY or name.lower() == "the":
         return None
     for i, w in enumerate(words[1:], start=1):
         nxt = words[i + 1] if i + 1 < len(words) else ""

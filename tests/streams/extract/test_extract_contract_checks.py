@@ -195,6 +195,7 @@ def test_one_signature_date_alone_goes_to_review():
 
 @pytest.mark.parametrize("second,want", [
     ("PLAN_B MEDIA AG Schaafenstr. 25 50676 Cologne Germany", "PLAN_B MEDIA AG"),
+    ("The Right Solution", "The Right Solution"),
     ("Beijing Tianying Network Technology Co., Ltd. November 24, 2009", "Beijing Tianying Network Technology Co., Ltd."),
 ])
 def test_an_address_or_date_run_on_after_the_second_party_is_cut_off(second, want):
