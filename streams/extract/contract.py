@@ -13,7 +13,7 @@ import re
 from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
-from streams.extract.contract_checks import check_effective, check_term, effective_readings, term_readings
+from streams.extract.contract_checks import check_effective, check_fee, check_term, effective_readings, term_readings
 from streams.extract.contract_parties import (
     effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
@@ -74,6 +74,13 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
     fields["signer_name"], fields["signer_email"] = name, email
     if rules.amount_words_check and amount is not None:
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
+    if rules.multilingual and amount is not None:
+        fields["total_amount"] = check_fee(fields["total_amount"], layout.text)
+        if fields["total_amount"].normalized is None:
+            fields["currency"] = missing_field("currency", "its amount is not the fee for the term")
+        elif fields["total_amount"].force_review and fields["currency"].normalized:
+            fields["currency"].force_review = True
+            fields["currency"].reasons.append("its amount is in review")
     party, mail = fields["counterparty"].normalized, email.normalized
     if party and mail and not domain_matches(mail, party):
         penalise(email, f"e-mail domain {mail.split('@')[1]!r} does not match counterparty {party!r}", 0.8)

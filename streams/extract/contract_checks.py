@@ -19,7 +19,7 @@ from streams.extract.confidence import FieldValue, boost, missing_field
 from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
-__all__ = ["Reading", "check_effective", "check_term", "effective_readings", "last_signature", "signed_dates",
+__all__ = ["Reading", "check_effective", "check_fee", "check_term", "effective_readings", "last_signature", "signed_dates",
            "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
@@ -317,4 +317,52 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
     agreeing = [r for r in readings if r.value == f.normalized]
     if len(agreeing) >= 2:
         boost(f, f"{len(agreeing)} statements of the date agree")
+    return f
+
+
+# ---- fees -------------------------------------------------------------------------------------
+# What an amount in a contract may be besides the fee for the term: a rate, a cap, a threshold.
+_RATE_AFTER = re.compile(
+    r"^[\s)]*(?:\([^)]{0,40}\)\s*)?(?:,\s*)?(?:(?:inclusive|exclusive)\s+of\s+\w+,?\s*)?(?:US\s*|USD\s*)?"
+    r"(?:per\b|each\b|a\s+(?:month|year|week|day|quarter)|an\s+hour|/\s*\w|monthly|annually|yearly|quarterly|weekly|"
+    r"hourly|per\s+annum|for\s+each|every)", re.I)
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:not\s+(?:to\s+)?exceed\w*|up\s+to|maximum|minimum|at\s+least|no\s+(?:more|less)\s+than|exceeds?|in\s+excess\s+of|"
+    r"limit\w*|cap\b|insurance|coverage|penalt\w*|liquidated|deductible|threshold|annual|monthly|yearly|quarterly|weekly|"
+    r"hourly|per\b|each|royalt\w*|commission\w*|bonus|deposit|advance|installment\w*)\b[^.;]{0,120}$", re.I)
+_TOTAL_BEFORE = re.compile(r"\b(?:total|aggregate|in\s+full|lump\s+sum|for\s+the\s+(?:initial\s+)?term|entire)\b[^.;]{0,100}$",
+                           re.I)
+
+_TOTAL_AFTER = re.compile(r"^[\s)]*(?:\([^)]{0,40}\)\s*)?,?\s*(?:for|during|over)\s+the\s+(?:initial\s+|entire\s+)?Term\b"
+                          r"|^[\s)]*(?:in\s+total|in\s+the\s+aggregate|in\s+full)\b", re.I)
+_FEE_BEFORE = re.compile(r"\b(?:fees?|compensation|consideration|price|sum|payment)\b[^.;]{0,80}$", re.I)
+
+
+def check_fee(f: FieldValue, text: str) -> FieldValue:
+    """A fee is `accept`-able only when cross-checked: its words and digits agree, or the
+    sentence calls it the total or the fee, or the same amount is printed twice; a rate
+    ("$1.00 per tonne"), a cap or a threshold ("not to exceed $5,000,000", "exceeds $100") is
+    not the fee at all and is dropped."""
+    if f.normalized is None or not f.value:
+        return f
+    at = text.find(f.value)
+    if at < 0:
+        return f
+    before = re.sub(r"\s+", " ", _sentence_before(text, at, 240))
+    after = re.sub(r"\s+", " ", text[at + len(f.value):at + len(f.value) + 80])
+    if _RATE_AFTER.match(after) or _LIMIT_BEFORE.search(before):
+        # Not the fee for the term: not taken (the contract states none a reader could type in).
+        return missing_field("total_amount", f"{f.value!r} is a rate, a limit or a periodic amount, not the fee for the term")
+    if f.checked:
+        return f
+    digits = re.sub(r"[^\d]", "", f.value)
+    printed = len(re.findall(rf"(?<![\d,.]){re.escape(f.value.strip())}(?![\d])", text)) if digits else 0
+    if _TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after) or printed >= 2:
+        boost(f, "the amount is printed twice" if printed >= 2 else "the sentence states the total")
+        return f
+    if _FEE_BEFORE.search(before):
+        f.reasons.append("the sentence names it the fee, with no rate or limit")
+        return f
+    f.force_review = True
+    f.reasons.append("one statement of an amount, not named the fee, the total or printed twice")
     return f

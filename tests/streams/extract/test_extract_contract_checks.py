@@ -215,3 +215,31 @@ def test_a_recital_word_after_and_is_not_a_party():
     from streams.extract.normalize import normalize_name
 
     assert _trimmed_party(Candidate("WHEREAS", Span("WHEREAS", ()), normalize_name("WHEREAS"), "opening")) is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "5.1 The Principal shall pay the Company a fee of $1.00 (one dollar), inclusive of VAT, per one net tonne of coal.",
+    "Commissions are only paid each month if the amount owing exceeds $100.00 US.",
+    "The Investor shall lend to the Borrowers an aggregate amount not to exceed $5,000,000.00 during the term.",
+    "The Company shall pay an annual consulting fee of $30,000.00, in equal quarterly installments.",
+    "Affiliate shall receive a fee of $35.00 per paid enrollment.",
+])
+def test_a_rate_a_cap_or_a_threshold_is_not_the_fee(sentence):
+    f = run(OPENING + [sentence])
+    assert f["total_amount"]["normalized"] is None
+    assert f["currency"]["normalized"] is None
+
+
+@pytest.mark.parametrize("sentence,amount", [
+    ("The Sponsor agrees to pay a total amount of US$400,000.00, payable in two parts.", "400000.00"),
+    ("Company shall pay a sponsorship fee in the amount of $750,000.00 for the term of this Agreement.", "750000.00"),
+    ("In consideration of the rights, Sponsor shall pay compensation in the amount of $150,000.00.", "150000.00"),
+])
+def test_a_fee_named_as_such_or_as_the_total_is_accepted(sentence, amount):
+    f = run(OPENING + [sentence])
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == (amount, "accept")
+
+
+def test_a_bare_amount_not_named_a_fee_goes_to_review():
+    f = run(OPENING + ["Sponsor will deliver banners in an amount of $12,500.00 to the venue."])
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12500.00", "review")
