@@ -238,6 +238,24 @@ def _looks_like_org(name: str) -> bool:
     return bool(words) and len(lower) < 2 and len(words) <= 12
 
 
+_FORMS = re.compile(r"\b(?:the|inc|incorporated|corp|corporation|co|company|ltd|limited|llc|l\.l\.c|lp|l\.p|plc|llp)\b\.?")
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", _FORMS.sub(" ", text.casefold().replace("&", "and")))
+
+
+def _named_in_full(layout: Layout, name: str) -> bool:
+    """A second reading of a party's name: the whole name (case, punctuation and legal form
+    aside) printed again on the signature pages, and it looks like a name at all."""
+    key = _squashed(name)
+    if len(re.sub(r"[^a-z]", "", key)) < 3 or not name[:1].isalpha() or not _looks_like_org(name):
+        return False
+    start = max((m.start() for m in re.finditer(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED",
+                                                 layout.text, re.I)), default=len(layout.text) * 2 // 3)
+    return key in _squashed(layout.text[start:])
+
+
 def _printed_longer(layout: Layout, name: str) -> str | None:
     """The name as printed somewhere with more words of a name after it (", Inc.", "Solution")."""
     if not name or re.search(r"\b(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|LLP|L\.P|LP|GmbH|AG|S\.A|SA|plc|N\.V|B\.V)\.?$",
@@ -270,6 +288,9 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
             # The block matched on the first word; the document prints a longer name
             # ("Affinity Group" cut at a line break of "Affinity Group, Inc."): not confirmed.
             party.reasons.append(f"printed elsewhere as the longer {longer!r}")
+        elif not _named_in_full(layout, party.normalized or ""):
+            # The block matched one distinctive word; the name itself is not printed there again.
+            party.reasons.append("the signature pages do not print the whole name")
         else:
             party.reasons.pop()
             party.force_review = False

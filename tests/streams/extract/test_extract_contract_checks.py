@@ -243,3 +243,15 @@ def test_a_fee_named_as_such_or_as_the_total_is_accepted(sentence, amount):
 def test_a_bare_amount_not_named_a_fee_goes_to_review():
     f = run(OPENING + ["Sponsor will deliver banners in an amount of $12,500.00 to the venue."])
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12500.00", "review")
+
+
+def test_a_counterparty_is_confirmed_only_when_the_signature_pages_print_its_whole_name():
+    from streams.extract.contract import _named_in_full
+    from streams.extract.layout import Layout
+
+    lines = OPENING + ["IN WITNESS WHEREOF, the parties have signed.", "NORTHWIND TRADERS, LLC",
+                       "BLUEFIN ANALYTICS INC.", "By: /s/ Maria de la Cruz"]
+    layout = Layout.from_ocr(ocr_result([page(rows(lines), source="text_layer")]))
+    assert _named_in_full(layout, "Bluefin Analytics, Inc.")
+    assert not _named_in_full(layout, "Bluefin Analytics Holdings, Inc.")  # one word matched is not the name
+    assert not _named_in_full(layout, "9062 Old Annapolis Road")
