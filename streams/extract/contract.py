@@ -201,6 +201,12 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
         # Found by sentence shape alone; the signature block naming it is the cross-check.
         f.force_review = True
         f.reasons.append("no label: the party's name is not confirmed by a signature block yet")
+    elif rules.multilingual and cand is not None and cand.how.startswith("prose") and f.normalized \
+            and not _named_in_full(layout, f.normalized):
+        # 'and X ("Client")' cuts the name where its words stop looking like a name ("Sphere" of
+        # "Sphere 3D Corp."): accepted only when the signature pages print the same name again.
+        f.force_review = True
+        f.reasons.append("the signature pages do not print this name again")
     return f
 
 

@@ -255,3 +255,13 @@ def test_a_counterparty_is_confirmed_only_when_the_signature_pages_print_its_who
     assert _named_in_full(layout, "Bluefin Analytics, Inc.")
     assert not _named_in_full(layout, "Bluefin Analytics Holdings, Inc.")  # one word matched is not the name
     assert not _named_in_full(layout, "9062 Old Annapolis Road")
+
+
+def test_a_prose_party_is_accepted_only_when_the_signature_pages_print_it_again():
+    lines = ["SERVICES AGREEMENT", 'This Agreement is entered into as of March 3, 2026 by Acme Holdings LLC',
+             'and Bluefin Analytics Inc. ("Client").']
+    signed = lines + ["IN WITNESS WHEREOF, the parties have signed.", "ACME HOLDINGS LLC", "BLUEFIN ANALYTICS INC."]
+    assert run(signed)["counterparty"]["status"] == "accept"
+    unsigned = lines + ["IN WITNESS WHEREOF, the parties have signed.", "ACME HOLDINGS LLC", "BLUEFIN INC."]
+    f = run(unsigned)["counterparty"]
+    assert f["status"] == "review" and "signature pages" in f["reason"]
