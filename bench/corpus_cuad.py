@@ -285,11 +285,11 @@ def cmd_wide(args) -> int:
     import csv
     import io
 
-    rows = {r["Filename"]: r for r in csv.DictReader(io.StringIO(_fetch_raw(args.src, CLAUSES).decode("utf-8")))}
     pinned = json.loads(WIDE_MANIFEST.read_text())["files"] if WIDE_MANIFEST.exists() and not args.pin else None
     if pinned is None and args.src is None:
         print("--pin (or a missing manifest) needs --src, a git mirror to list the PDFs from", file=sys.stderr)
         return 2
+    rows = {r["Filename"]: r for r in csv.DictReader(io.StringIO(_fetch_raw(args.src, CLAUSES).decode("utf-8")))}
     if pinned is None:  # maintainers: choose the short PDFs CUAD labelled, from a git mirror's listing
         subset = {p.rsplit("/", 1)[-1] for p in CONTRACTS}
         paths = sorted(p for p, size in _git_listing(args.src) if size <= WIDE_MAX_BYTES
