@@ -15,7 +15,7 @@ from functools import partial
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_checks import check_effective, check_fee, check_term, effective_readings, term_readings
 from streams.extract.contract_parties import (
-    effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
+    effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
@@ -288,7 +288,15 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
         if name.normalized == cand.parsed.normalized:
             boost(name, "the counterparty's signature block names the same person")
         return name, email
-    if party.force_review and party.reasons[-1].startswith("no label"):
+    # An individual party signs for himself: the opening clause and the signature are two
+    # readings of one name, each confirming the other.
+    himself = looks_like_person(party.normalized) and \
+        (party.normalized or "").casefold() == (cand.parsed.normalized or "").casefold()
+    if himself and party.force_review and party.reasons[-1].startswith("no label"):
+        party.reasons.pop()
+        party.force_review = False
+        boost(party, "the party signs the contract himself: the signature names the same person")
+    elif party.force_review and party.reasons[-1].startswith("no label"):
         longer = _printed_longer(layout, party.normalized or "")
         if longer:
             # The block matched on the first word; the document prints a longer name
@@ -304,6 +312,8 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     f = field_from("signer_name", cand)
     if agreeing >= 2:
         boost(f, f"{agreeing} lines of the signature block name the same person")
+    elif himself:
+        boost(f, "the opening clause names the same person as the party")
     else:
         f.force_review = True
         f.reasons.append("one reading in the signature block, no second line confirms it")

@@ -4,7 +4,7 @@ disagreement sent to review (contract_checks.py, rules-3)."""
 from __future__ import annotations
 
 import pytest
-from extract_records import ocr_result, page, rows
+from extract_records import line, ocr_result, page, rows
 
 from inkstream.settings import ExtractionSettings
 from streams.extract.contract_checks import effective_readings, last_signature, term_readings, whole_months
@@ -265,3 +265,17 @@ def test_a_prose_party_is_accepted_only_when_the_signature_pages_print_it_again(
     unsigned = lines + ["IN WITNESS WHEREOF, the parties have signed.", "ACME HOLDINGS LLC", "BLUEFIN INC."]
     f = run(unsigned)["counterparty"]
     assert f["status"] == "review" and "signature pages" in f["reason"]
+
+
+def test_an_individual_party_who_signs_himself_confirms_party_and_signer():
+    lines = ["ENDORSEMENT AGREEMENT",
+             'This Endorsement Agreement is made effective as of February 20, 2012 ("Effective Date"), by and between',
+             'Pharmagen Inc., a Nevada corporation ("Company"), and Paul Silas ("Celebrity"), an individual.',
+             "IN WITNESS WHEREOF, the parties have executed this Agreement."]
+    sig = [line("PHARMAGEN INC.", row=len(lines), x=120.0), line("PAUL SILAS", row=len(lines), x=900.0),
+           line("By: /s/ Mackie Barch", row=len(lines) + 1, x=120.0),
+           line("By: /s/ Paul Silas", row=len(lines) + 1, x=900.0)]
+    result = extract(ocr_result([page(rows(lines) + sig, source="text_layer")]), ExtractionSettings(), version="rules-3")
+    f = {x["name"]: x for x in result["fields"]}
+    assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("Paul Silas", "accept")
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Paul Silas", "accept")
