@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from streams.extract.confidence import FieldValue, boost, missing_field
@@ -146,7 +147,7 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
     return sorted(out, key=lambda r: r.start)
 
 
-def check_term(f: FieldValue, readings: list[Reading], set_aside: list[Reading] = ()) -> FieldValue:
+def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Reading] = ()) -> FieldValue:
     """Keep the term only where this agreement's statements agree with it: a value read from a
     survival or renewal period is replaced by the agreement's own; statements that disagree send
     it to review; one statement alone is accepted only when its words and digits agree."""
