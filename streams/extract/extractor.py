@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.extract import contract, invoice, multilingual
+from streams.extract import contract, invoice, multilingual, receipt
 from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
@@ -91,8 +91,8 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
         values, items, _ = multilingual.extract_invoice(layout, locale=locale, credit=doc_type == "credit_note")
         required = multilingual.INVOICE_REQUIRED
     elif doc_type == "receipt":
-        values, items, _ = multilingual.extract_receipt(layout, locale=locale)
-        required = multilingual.RECEIPT_REQUIRED
+        values, items, _ = receipt.extract_receipt(layout, locale=locale)
+        required = receipt.RECEIPT_REQUIRED
     elif doc_type == "contract":
         values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
         _check_signer_against_email(values)

@@ -1,0 +1,552 @@
+"""Shop receipts (rules-3 on): merchant, date, total, tax and currency from a till roll.
+
+A till receipt is a column of rows: the letterhead, the items, then a block of money rows
+(total, tax, rounding, what was tendered and the change) and a footer. Each money row is
+classed by its words in any of the languages we read (TOTAL / GRAND TOTAL / TOTAL INCL. GST /
+NETT TOTAL / Summe / zu zahlen / Total TTC ...; CASH / Bargeld / CHANGE / Rückgeld; ROUNDING;
+SUBTOTAL; GST / SST / VAT / MwSt), and the total is the amount on a total row that the other
+rows confirm by arithmetic:
+
+- the VAT table adds up to it (net + tax = gross per rate, the gross column sums to the total);
+- subtotal + tax (+ rounding) = total;
+- cash tendered - change = total; or the card/cash payment row prints the same amount;
+- the item rows above it add up to it; or a total before rounding + the rounding row = it.
+
+Confidence is honest: only a value some second reading confirms can reach ``accept``. A total
+no arithmetic confirms, a date printed once, and every merchant name stay below the accept
+threshold (names have no checksum; the sender memory is how they become trusted).
+Numeric dates are read day-first where the receipt says where it is from (RM / MYR / S$ / €
+/ £, GST or SST, Sdn Bhd, a European language, dots as separators); a 12/03/2018 from nowhere
+in particular goes to a reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from streams.extract.confidence import FieldValue, boost, field_from, missing_field
+from streams.extract.finders import Candidate
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.lexicon import country_of, language_of
+from streams.extract.normalize import Parsed, normalize_name
+
+__all__ = ["RECEIPT_REQUIRED", "extract_receipt", "classify_row", "parse_receipt_date", "receipt_currency",
+           "money_in", "day_first", "UNCHECKED_CAP"]
+
+RECEIPT_REQUIRED = ("receipt_date", "total_amount", "currency")
+UNCHECKED_CAP = 0.85  # below every accept threshold: a value nothing else on the receipt confirms
+
+# -- money ---------------------------------------------------------------------------------------
+
+_CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "USD", "usd": "USD", "€": "EUR",
+                   "eur": "EUR", "euro": "EUR", "£": "GBP", "gbp": "GBP", "chf": "CHF", "zł": "PLN", "pln": "PLN",
+                   "a$": "AUD", "aud": "AUD", "c$": "CAD", "cad": "CAD", "hk$": "HKD", "hkd": "HKD", "rp": "IDR",
+                   "idr": "IDR", "₹": "INR", "inr": "INR", "฿": "THB", "thb": "THB", "₱": "PHP", "php": "PHP",
+                   "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$"}
+_CUR = (r"RM|MYR|S\$|SGD|US\$|USD|A\$|AUD|C\$|CAD|HK\$|HKD|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
+        r"JPY|¥|SEK|DKK|NOK|CZK|\$")
+# An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
+# ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number).
+MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{_CUR})\s?)?(?P<minus2>-)?"
+                   r"(?P<num>\d{1,3}(?:[,.' ]\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   r"(?![\d%]|[.,]\d|\s?%)", re.I)
+
+
+def _decimal(num: str) -> Decimal:
+    """``1.234,56`` / ``1,234.56`` / ``12,50`` → Decimal: the last separator before two digits is the point."""
+    whole, cents = num[:-3], num[-2:]
+    return Decimal(re.sub(r"[^\d]", "", whole) or "0") + Decimal(cents) / 100
+
+
+def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
+    """Every amount in a row: (value, currency code or None, match); ``-1,20`` / ``1,20-`` negative."""
+    out = []
+    for m in MONEY.finditer(text):
+        value = _decimal(m["num"])
+        if m["minus"] or m["minus2"] or m["trail"]:
+            value = -value
+        cur = _CURRENCY_CODES.get((m["cur"] or "").lower()) if m["cur"] else None
+        out.append((value, cur, m))
+    return out
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+_W = r"(?<![^\W\d_])"  # a word start that also works before "€" and digits
+_ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for kind, rx in [
+    # Rows with a total-like word that are not money owed: counts, savings, points, deposits.
+    ("not_total", r"total\s*(?:qty|quantity|items?|pcs|units|savings?|saved|discount|points?)|no\.?\s*of\s+items"
+                  r"|anzahl|\bartikel\b|item\s*count|\bqty\b|you\s+saved|\bsavings?\b|\bpoints?\b|\bpunkte\b"
+                  r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
+    ("change", r"\b(?:change(?:\s+due)?|r[üu]ckgeld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
+    ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
+    ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
+                 r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
+                 r"|\bnet\s+(?:amount|sales)\b"),
+    ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
+              r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
+              r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
+              r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
+              r"|\btotal\b|jumlah"),
+    ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|paid|payment|received|visa|master\s*card|amex|credit"
+                 r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
+                 r"|tarjeta|contanti|got[óo]wka|e-?wallet|tunai|kad)\b"),
+    ("tax", r"\b(?:gst|sst|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|service\s+tax)\b"),
+]]
+# A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
+# the tax is included ("Total incl. GST") is the total.
+_INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto", re.I)
+_BANNER = re.compile(r"tax\s+invoice|invoice|receipt|kassenbon|quittung|beleg|simplified", re.I)
+_RATE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+
+
+def classify_row(words: str) -> str | None:
+    """The kind of money row from its words (amounts taken out): total, subtotal, tax, rounding,
+    tendered, change, not_total, or None for an item or anything else."""
+    hits = {kind for kind, rx in _ROW_CLASSES if rx.search(words)}
+    if not hits:
+        return None
+    for kind in ("not_total", "change", "rounding", "subtotal"):
+        if kind in hits:
+            return kind
+    if "total" in hits and "tax" in hits:
+        return "total" if _INCL.search(words) else "tax"
+    if "total" in hits and "tendered" in hits:
+        # "TOTAL PAID", "Total Cash": what was tendered, not the bill
+        return "tendered" if re.search(r"paid|cash|tender|card|bar", words, re.I) and not re.search(
+            r"total\s*(?:amount|payable|due|\(?incl)", words, re.I) else "total"
+    for kind in ("total", "tendered", "tax"):
+        if kind in hits:
+            return kind
+    return None
+
+
+@dataclass
+class MoneyRow:
+    index: int  # row index in the layout
+    kind: str | None
+    words: str
+    amounts: list[tuple[Decimal, str | None, Line]]
+    rate: Decimal | None  # a VAT rate printed on the row ("C 7,00%")
+
+    @property
+    def last(self) -> tuple[Decimal, str | None, Line] | None:
+        return self.amounts[-1] if self.amounts else None
+
+
+def _rows(layout: Layout) -> list[MoneyRow]:
+    out = []
+    for i, row in enumerate(layout.rows):
+        amounts: list[tuple[Decimal, str | None, Line]] = []
+        words = []
+        for ln in row:
+            found = money_in(ln.text)
+            amounts += [(v, c, ln) for v, c, _ in found]
+            words.append(MONEY.sub(" ", ln.text))
+        text = "  ".join(words)
+        rate_m = _RATE.search(text)
+        rate = Decimal(rate_m[1].replace(",", ".")) / 100 if rate_m else None
+        kind = classify_row(text)
+        if kind and _BANNER.search(text) and not amounts:
+            kind = None  # "TAX INVOICE", "Kassenbon": a title, not a money row
+        out.append(MoneyRow(i, kind, text, amounts, rate))
+    return out
+
+
+def _value_of(rows: list[MoneyRow], k: int) -> tuple[Decimal, str | None, Line] | None:
+    """A money row's amount: the rightmost on its row, or alone on the next row ("SUMME" / "EUR 9,90")."""
+    row = rows[k]
+    if row.last is not None:
+        return row.last
+    if k + 1 < len(rows):
+        nxt = rows[k + 1]
+        if nxt.kind is None and len(nxt.amounts) == 1 and not re.search(r"[^\W\d_]{4,}", nxt.words):
+            return nxt.amounts[0]
+    return None
+
+
+@dataclass
+class VatTable:
+    tax: Decimal
+    gross: Decimal | None  # sum of net + tax over the rates (None when a row has no net)
+    rows: list[MoneyRow]
+
+
+def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
+    """Rows with a rate and net/tax/gross amounts where tax = net × rate (to the cent, either
+    rounding) or net + tax = gross: the receipt's own VAT summary."""
+    found: list[tuple[MoneyRow, Decimal, Decimal]] = []
+    for row in rows:
+        if row.rate is None or row.rate <= 0 or row.rate > Decimal("0.3") or len(row.amounts) < 2:
+            continue
+        vals = [v for v, _, _ in row.amounts if v >= 0]
+        best = None
+        for net in vals:
+            for tax in vals:
+                if tax >= net:
+                    continue
+                by_rate = abs(net * row.rate - tax) <= Decimal("0.011") or abs(
+                    (net + tax) * row.rate / (1 + row.rate) - tax) <= Decimal("0.011")
+                if by_rate and (len(vals) < 3 or net + tax in vals):
+                    best = (net, tax)
+                    break
+            if best:
+                break
+        if best:
+            found.append((row, best[0], best[1]))
+    if not found:
+        return None
+    return VatTable(sum((t for _, _, t in found), Decimal(0)), sum((n + t for _, n, t in found), Decimal(0)),
+                    [r for r, _, _ in found])
+
+
+def _items_sum(rows: list[MoneyRow], stop: int) -> Decimal | None:
+    """Rows above the first money row that end in one amount: a till's item lines."""
+    total, seen = Decimal(0), 0
+    for row in rows[:stop]:
+        if row.kind is not None or len(row.amounts) != 1 or not re.search(r"[^\W\d_]{2}", row.words):
+            continue
+        if re.search(r"\d\s*[x×*]\s*\d|\b(?:x|@)\b", row.words, re.I):
+            return None  # "2,59 x 2": a quantity row; its price is not the line's amount
+        total += row.amounts[0][0]
+        seen += 1
+    return total if seen >= 2 else None
+
+
+# -- the total ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TotalChoice:
+    total: tuple[Decimal, str | None, Line] | None
+    checks: list[str]
+    doubt: str | None
+    tax: Decimal | None
+    tax_line: Line | None
+    tax_checked: bool
+
+
+def choose_total(rows: list[MoneyRow]) -> TotalChoice:
+    totals = [(k, v) for k, r in enumerate(rows) if r.kind == "total" and (v := _value_of(rows, k)) and v[0] > 0]
+    if not totals:
+        return TotalChoice(None, [], None, None, None, False)
+    first_money = min(k for k, _ in totals)
+    vat = _vat_table(rows)
+    # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
+    totals = [(k, v) for k, v in totals if not (vat and rows[k].rate is None and len(rows[k].amounts) >= 3
+                                                 and any(a[0] == vat.tax for a in rows[k].amounts))] or totals
+    vals = [(rows[k], v) for k, v in totals]
+    subtotals = [v[0] for k, r in enumerate(rows) if r.kind == "subtotal" and (v := _value_of(rows, k))]
+    tax_rows = [(v[0], v[2]) for k, r in enumerate(rows) if r.kind == "tax" and (v := _value_of(rows, k))
+                and v[0] >= 0 and not (vat and r in vat.rows)]
+    roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
+    tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and (v := _value_of(rows, k))]
+    change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and (v := _value_of(rows, k))]
+    items = _items_sum(rows, first_money)
+    tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
+
+    def checks_for(value: Decimal) -> list[str]:
+        why = []
+        if vat and vat.gross == value:
+            why.append("the VAT table's gross amounts add up to it")
+        for sub in subtotals:
+            if tax_sum is not None and sub + tax_sum == value:
+                why.append(f"subtotal {sub} + tax {tax_sum} = total")
+            for rnd in roundings:
+                if tax_sum is not None and sub + tax_sum + rnd == value:
+                    why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
+        for cash in tendered:
+            for back in change:
+                if back >= 0 and cash - back == value and cash > value:
+                    why.append(f"cash {cash} - change {back} = total")
+        if not change and value in tendered:
+            why.append("the payment row prints the same amount")
+        if items is not None and items == value:
+            why.append("the item rows add up to it")
+        for _, other in vals:
+            for rnd in roundings:
+                if rnd != 0 and other[0] + rnd == value:
+                    why.append(f"total {other[0]} + rounding {rnd} = total")
+        return why
+
+    scored = [(r, v, checks_for(v[0])) for r, v in vals]
+    confirmed = [s for s in scored if s[2]]
+    doubt = None
+    if confirmed:
+        # After rounding, what was paid: prefer a value the payment confirms, then the last one.
+        paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w for w in s[2])]
+        row, value, why = (paid or confirmed)[-1]
+        other = {s[1][0] for s in confirmed} - {value[0]}
+        if other and not roundings:
+            doubt = f"two totals are each confirmed: {sorted(map(str, other | {value[0]}))}"
+    else:
+        # No arithmetic: the largest amount on a total row (a total is never below its parts);
+        # a second, different total that no rounding row explains is a doubt.
+        row, value, why = max(scored, key=lambda s: (s[1][0], s[0].index))
+        distinct = {s[1][0] for s in scored}
+        if len(distinct) > 1 and not roundings:
+            doubt = f"total rows disagree: {sorted(map(str, distinct))}"
+        if tendered and all(t < value[0] for t in tendered) and not change:
+            doubt = f"the payment {max(tendered)} is less than the total {value[0]}"
+    tax_line = (vat.rows[0].last[2] if vat and vat.rows[0].last else (tax_rows[0][1] if tax_rows else None))
+    tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
+    return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked)
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+_MONTHS = {m: i + 1 for i, names in enumerate([
+    "jan january januar januari janvier enero gennaio januari stycznia", "feb february februar februari fevrier février febrero febbraio lutego",
+    "mar march märz maerz mac mars marzo marzo marca", "apr april avril abril aprile kwietnia",
+    "may mai mei mayo maggio maja", "jun june juni juin junio giugno czerwca",
+    "jul july juli julai juillet julio luglio lipca", "aug august ogos août aout agosto sierpnia",
+    "sep sept september septembre septiembre settembre września", "oct october oktober okt octobre octubre ottobre października",
+    "nov november novembre noviembre listopada", "dec december dezember dis disember décembre decembre diciembre dicembre grudnia"])
+    for m in names.split()}
+_MON = r"(?P<mon>[A-Za-zäéûłś]{3,10})\.?"
+_DATE_RES = [
+    ("iso", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
+    # "21.04.2015:52": a two-digit year glued to the time after it
+    ("glued", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})")),
+    ("numeric", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d]|[.,]\d)")),
+    ("dmy_name", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er)?[\s\-./]*{_MON}[\s\-./,]*(?P<y>(?:19|20)?\d{{2}})(?![\d:])", re.I)),
+    ("mdy_name", re.compile(rf"{_MON}[\s\-./]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[\s\-./]+(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I)),
+]
+_DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
+                         r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    if y < 100:
+        y += 2000
+    if not 1990 <= y <= 2099:
+        return None
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_receipt_date(raw: str, day_first_hint: bool | None) -> Parsed:
+    """One date as receipts print it → ISO. ``day_first_hint``: True (dd/mm), False (mm/dd) or
+    None (unknown: a date both ways valid and different is ambiguous)."""
+    for kind, rx in _DATE_RES:
+        m = rx.search(raw)
+        if not m:
+            continue
+        if kind == "iso":
+            iso = _iso(int(m["y"]), int(m["m"]), int(m["d"]))
+        elif kind in ("dmy_name", "mdy_name"):
+            month = _MONTHS.get(m["mon"].lower())
+            if month is None:
+                continue
+            iso = _iso(int(m["y"]), month, int(m["d"]))
+        else:
+            a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+            dmy, mdy = _iso(y, b, a), _iso(y, a, b)
+            if dmy and mdy and dmy != mdy:
+                if m["s"] == "." and day_first_hint is not False:
+                    return Parsed(dmy, 1.0)  # dots are a day-first convention (DE, NL, PL, ...)
+                if day_first_hint is None:
+                    return Parsed(None, 0.5, f"ambiguous date {m[0]!r}: {dmy} or {mdy}", ambiguous=True)
+                return Parsed(dmy if day_first_hint else mdy, 1.0,
+                              "numeric date read " + ("day-first" if day_first_hint else "month-first"))
+            iso = dmy or mdy
+        if iso:
+            return Parsed(iso, 1.0, "a two-digit year glued to the time" if kind == "glued" else None)
+        return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
+    return Parsed(None, 0.0, "no date")
+
+
+_DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\bGBP\b|\bGST\b|\bSST\b|\bSdn\.?\s*Bhd\b|\bS/B\b"
+                             r"|\bMalaysia\b|\bSingapore\b|\bPte\.?\s*Ltd\b|\bJalan\b|\bJln\b|\bTaman\b|\bVAT\b|\bABN\b", re.I)
+_MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
+
+
+def day_first(text: str, locale: str | None) -> bool | None:
+    """Whether 03/04/2026 is the 3rd of April here: the setting, then the receipt's cues."""
+    if locale:
+        return locale.upper() not in ("US", "MDY")
+    lang = language_of(text)
+    if lang and lang != "en":
+        return True
+    eu = bool(_DAY_FIRST_CUES.search(text)) or (country_of(text) not in (None, "US"))
+    us = bool(_MONTH_FIRST_CUES.search(text))
+    if eu and not us:
+        return True
+    if us and not eu:
+        return False
+    return None
+
+
+def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
+    cands: list[tuple[Parsed, Line, re.Match, bool, bool]] = []
+    for ln in layout.lines:
+        for kind, rx in _DATE_RES:
+            for m in rx.finditer(ln.text):
+                if any(c[1] is ln and c[2].start() <= m.start() < c[2].end() for c in cands):
+                    continue  # already read by an earlier form
+                p = parse_receipt_date(m[0] + (ln.text[m.end():m.end() + 6] if kind == "glued" else ""), hint)
+                if p.ok or p.ambiguous:
+                    before = ln.text[:m.start()]
+                    labelled = bool(_DATE_LABEL.search(before[-14:]))
+                    timed = bool(_TIME.search(ln.text[m.end():m.end() + 9]) or _TIME.search(before[-9:])
+                                 or kind == "glued")
+                    cands.append((p, ln, m, labelled, timed))
+    if not cands:
+        return missing_field("receipt_date", "no date printed")
+    # The till's stamp (a date with a time) or a labelled date is the receipt's date; a date in
+    # running text ("Produkte vom 28.01.2020") is not, when there is one of those.
+    preferred = [c for c in cands if c[3] or c[4]] or cands
+    values = {c[0].normalized for c in preferred if c[0].ok}
+    if not values:
+        p, ln, m, _, _ = preferred[0]
+        f = field_from("receipt_date", Candidate(m[0], Span(m[0], (ln,)), p, "the date printed", ln.box,
+                                                 layout.sources.get(ln.page, "ocr")))
+        f.force_review = True
+        return f
+    p, ln, m, labelled, timed = next(c for c in preferred if c[0].ok)
+    how = "a labelled date" if labelled else ("the till's date and time" if timed else "the only date printed")
+    f = field_from("receipt_date", Candidate(m[0], Span(m[0], (ln,)), p, how, ln.box, layout.sources.get(ln.page, "ocr")))
+    if len(values) > 1:
+        f.force_review = True
+        f.reasons.append(f"several dates printed: {sorted(values)}")
+    elif sum(1 for c in cands if c[0].normalized == p.normalized) >= 2:
+        boost(f, "printed twice, both readings agree")
+    else:
+        _cap(f, "printed once: nothing else on the receipt confirms the digits")
+    return f
+
+
+# -- currency, merchant -------------------------------------------------------------------------
+
+_SGD_CUES = re.compile(r"\bSingapore\b|\bS'pore\b|\bPte\.?\s*Ltd\b|\bUEN\b", re.I)
+_MYR_CUES = re.compile(r"\bSdn\.?\s*Bhd\b|\bS/B\b|\bMalaysia\b|\bSelangor\b|\bKuala\s+Lumpur\b|\bJohor\b|\bJalan\b|\bSST\b", re.I)
+
+
+def receipt_currency(text: str) -> tuple[str | None, str]:
+    """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
+    codes = [_CURRENCY_CODES[m["cur"].lower()] for m in MONEY.finditer(text) if m["cur"]]
+    # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
+    codes += [_CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
+                                                                 text, re.M)]
+    resolved = []
+    for c in codes:
+        if c == "$":
+            c = "SGD" if _SGD_CUES.search(text) else ("MYR" if _MYR_CUES.search(text) else "USD")
+        resolved.append(c)
+    if resolved:
+        best = max(set(resolved), key=resolved.count)
+        others = [c for c in resolved if c != best]
+        if len(others) * 3 <= resolved.count(best):  # a stray OCR "$" among many "EUR"
+            return best, f"{best} printed beside the amounts"
+        return None, f"several currencies printed: {sorted(set(resolved))}"
+    if _MYR_CUES.search(text):
+        return "MYR", "no symbol printed; a Malaysian receipt (Sdn Bhd / SST / address)"
+    if _SGD_CUES.search(text):
+        return "SGD", "no symbol printed; a Singapore receipt"
+    return None, "no currency printed"
+
+
+_COMPANY = re.compile(r"\b(?:Sdn\.?\s*Bhd|S/B|Bhd|Berhad|Enterprise|Trading|Pte\.?\s*Ltd|Ltd|Limited|LLC|Inc|Corp|GmbH|AG|KG"
+                      r"|OHG|e\.?\s?K|S\.?A\.?R\.?L|SARL|S\.?A\.?S|S\.?L\.?|S\.?p\.?A|S\.?r\.?l|B\.?V\.?|N\.?V\.?|Sp\.?\s*z\s*o\.?\s*o)\b\.?", re.I)
+_NOT_MERCHANT = re.compile(
+    r"tax\s+invoice|\binvoice\b|\breceipt\b|kassenbon|quittung|\bbeleg\b|cash\s+(?:bill|sale)|simplified|official"
+    r"|\b(?:tel|telefon|phone|fax|hp|mobile)\b|www\.|https?:|@|\b(?:gst|sst|vat|ust|mwst|steuer\w*|uid|tin|co\.?\s*reg|reg\.?\s*no|company\s+no)\b"
+    r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
+    r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
+    r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
+    rf"|^\s*\(?(?:{_CUR})\)?\s*$", re.I)  # a currency column header ("EUR") is no name
+
+
+def _merchant(layout: Layout) -> FieldValue:
+    """The letterhead: in the top rows, a line naming a company (Sdn Bhd, GmbH, Ltd ...) wins;
+    else the first line of letters that is no address, phone, banner, slogan or garbled logo."""
+    if not layout.rows:
+        return missing_field("merchant")
+    page = layout.rows[0][0].page
+    top = [ln for row in layout.rows[:12] for ln in row if ln.page == page]
+    height = layout.page_sizes.get(page, (0, 0))[1]
+    if height:
+        top = [ln for ln in top if ln.box["y0"] < 0.35 * height] or top[:6]
+
+    def plausible(ln: Line) -> bool:
+        letters = re.findall(r"[^\W\d_]", ln.text)
+        return (len(letters) >= 3 and len(letters) >= 0.5 * len(ln.text.replace(" ", "")) and ln.confidence >= 0.85
+                and not _NOT_MERCHANT.search(ln.text) and not money_in(ln.text))
+
+    chosen = next((ln for ln in top if _COMPANY.search(ln.text) and ln.confidence >= 0.85
+                   and not re.search(r"\b(?:tel|fax|www|gst|reg)\b", ln.text, re.I)), None)
+    how = "the company name in the letterhead"
+    if chosen is None:
+        # Slogans end in a full stop or a question mark; a name does not.
+        chosen = next((ln for ln in top if plausible(ln) and not re.search(r"[.!?]\s*$", ln.text.strip())), None)
+        how = "the first line of the letterhead"
+    if chosen is None:
+        return missing_field("merchant", "no readable name at the top (a logo?)")
+    name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", chosen.text.strip())  # "(81109-A)": a registration no.
+    f = field_from("merchant", Candidate(name, Span(name, (chosen,)), normalize_name(name), how, chosen.box,
+                                         layout.sources.get(chosen.page, "ocr")))
+    _cap(f, "a name: confirmed by a reviewer or the sender memory")
+    return f
+
+
+def _cap(f: FieldValue, why: str) -> None:
+    if f.normalized is not None and f.confidence > UNCHECKED_CAP:
+        f.confidence = UNCHECKED_CAP
+        f.reasons.append(why)
+
+
+def _money_field(name: str, layout: Layout, value: Decimal, line: Line, how: str) -> FieldValue:
+    raw = next((m[0] for v, _, m in money_in(line.text) if abs(v) == abs(value)), f"{value:.2f}")
+    return field_from(name, Candidate(raw.strip(), Span(raw, (line,)), Parsed(f"{value:.2f}", 1.0), how, line.box,
+                                      layout.sources.get(line.page, "ocr")))
+
+
+# -- the receipt --------------------------------------------------------------------------------
+
+
+def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict], dict]:
+    """(fields, line items, what was learnt): merchant, receipt_date, total_amount, tax_amount, currency."""
+    lang, country = language_of(layout.text), country_of(layout.text)
+    rows = _rows(layout)
+    choice = choose_total(rows)
+    if choice.total is not None:
+        value, cur, line = choice.total
+        total = _money_field("total_amount", layout, value, line, f"a total row ({rows[line.row].words.strip()[:30]!r})"
+                             if line.row < len(rows) else "a total row")
+        if choice.doubt:
+            total.force_review = total.contradicted = True
+            total.reasons.append(choice.doubt)
+        elif choice.checks:
+            boost(total, "; ".join(choice.checks))
+        else:
+            _cap(total, "no arithmetic on the receipt confirms the total")
+    else:
+        total = missing_field("total_amount", "no total row")
+    if choice.tax is not None and choice.tax_line is not None:
+        tax = _money_field("tax_amount", layout, choice.tax, choice.tax_line, "the tax rows")
+        if choice.tax_checked and not choice.doubt:
+            boost(tax, "the tax is part of the arithmetic that confirms the total")
+        else:
+            _cap(tax, "not confirmed by the total's arithmetic")
+    else:
+        tax = missing_field("tax_amount", "no tax row")
+    code, why = (choice.total[1], "printed beside the total") if choice.total and choice.total[1] else receipt_currency(layout.text)
+    if code:
+        currency = FieldValue("currency", code, code, 0.95 if "printed" in why else UNCHECKED_CAP, reasons=[why],
+                              source=layout.sources.get(layout.lines[0].page, "ocr") if layout.lines else "ocr")
+        if "printed" not in why:
+            currency.reasons.append("inferred, not printed")
+        elif total.checked:
+            boost(currency, "the amount it belongs to is confirmed")
+        else:
+            _cap(currency, "the amount it belongs to is not confirmed")
+    else:
+        currency = missing_field("currency", why)
+    fields = [_merchant(layout), _receipt_date(layout, day_first(layout.text, locale)), total, tax, currency]
+    return fields, [], {"language": lang, "country": country}
