@@ -58,7 +58,7 @@ MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{_CUR})\s?)?(?P<minu
 def _decimal(num: str) -> Decimal:
     """``1.234,56`` / ``1,234.56`` / ``12,50`` → Decimal: the last separator before two digits is the point."""
     whole, cents = num[:-3], num[-2:]
-    return Decimal(re.sub(r"[^\d]", "", whole) or "0") + Decimal(cents) / 100
+    return (Decimal(re.sub(r"[^\d]", "", whole) or "0") + Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
@@ -109,6 +109,8 @@ def classify_row(words: str) -> str | None:
     hits = {kind for kind, rx in _ROW_CLASSES if rx.search(words)}
     if not hits:
         return None
+    if "rounding" in hits and "total" in hits and re.search(r"total\s*(?:rounded|after\s+round)|round\w*\s+total", words, re.I):
+        return "total"  # "TOTAL ROUNDED", "Total after rounding": the rounded total itself
     for kind in ("not_total", "change", "rounding", "subtotal"):
         if kind in hits:
             return kind
@@ -469,7 +471,14 @@ def _merchant(layout: Layout) -> FieldValue:
     if not layout.rows:
         return missing_field("merchant")
     page = layout.rows[0][0].page
-    top = [ln for row in layout.rows[:12] for ln in row if ln.page == page]
+    # The letterhead ends where the money starts (the first row with an amount or a money word).
+    head = []
+    for row in layout.rows[:12]:
+        text = layout.row_text(row)
+        if row[0].page != page or money_in(text) or classify_row(MONEY.sub(" ", text)) in ("total", "tendered", "subtotal"):
+            break
+        head.append(row)
+    top = [ln for row in head for ln in row]
     height = layout.page_sizes.get(page, (0, 0))[1]
     if height:
         top = [ln for ln in top if ln.box["y0"] < 0.35 * height] or top[:6]

@@ -1,0 +1,222 @@
+"""Receipts (streams/extract/receipt.py): each till convention as a rule with its own test.
+
+The receipts here are made up in the shapes tills print (Malaysian GST/SST, Singapore, German,
+French, US); none is copied from a dataset.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from inkstream.settings import ExtractionSettings
+from streams.extract import extract
+from streams.extract.receipt import classify_row, day_first, money_in, parse_receipt_date, receipt_currency
+from tests.streams.extract.extract_records import line, ocr_result, page
+
+
+def run(rows: list[list[tuple[str, float]]], *, conf: float = 0.99, **settings) -> dict:
+    lines = [line(text, row=r, x=x, conf=conf) for r, cells in enumerate(rows) for text, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600  # a till roll
+    return extract(ocr_result([pg]), ExtractionSettings(**settings), version="rules-3")
+
+
+def fields_of(result: dict) -> dict:
+    return {f["name"]: f for f in result["fields"]}
+
+
+def receipt(*money_rows: tuple[str, str], head: list[str] | None = None, tail: list[str] | None = None):
+    head = head if head is not None else ["KEDAI RUNCIT MAJU JAYA SDN BHD (123456-X)", "NO 12, JALAN MAWAR 3",
+                                          "43000 KAJANG, SELANGOR", "TEL: 03-1234 5678", "GST REG NO: 001234567890",
+                                          "TAX INVOICE", "Date: 05/03/2018 14:22"]
+    rows = [[(t, 20)] for t in head]
+    rows += [[(words, 20), (amount, 420)] if amount else [(words, 20)] for words, amount in money_rows]
+    rows += [[(t, 20)] for t in (tail if tail is not None else ["THANK YOU, PLEASE COME AGAIN"])]
+    return rows
+
+
+MALAYSIAN = receipt(("MILO 1KG", "10.00 SR"), ("ROTI GARDENIA", "5.00 SR"), ("SUBTOTAL", "15.00"),
+                    ("GST 6%", "0.90"), ("TOTAL INCL. GST", "RM 15.90"), ("ROUNDING ADJ", "0.00"),
+                    ("CASH", "20.00"), ("CHANGE", "4.10"))
+
+
+# -- row words ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("words, kind", [
+    ("TOTAL", "total"), ("GRAND TOTAL", "total"), ("TOTAL INCL. GST", "total"), ("Total (Inclusive of GST)", "total"),
+    ("NETT TOTAL", "total"), ("TOTAL AMOUNT (RM)", "total"), ("Summe EUR", "total"), ("zu zahlen", "total"),
+    ("Total TTC", "total"), ("Totale", "total"), ("TOTAL ROUNDED", "total"),
+    ("CASH", "tendered"), ("Bargeld", "tendered"), ("GEGEBEN ec-Karte", "tendered"), ("VISA", "tendered"),
+    ("TOTAL PAID", "tendered"), ("Espèces", "tendered"),
+    ("CHANGE", "change"), ("Rückgeld", "change"), ("ZURÜCK", "change"), ("Rendu", "change"),
+    ("ROUNDING ADJ", "rounding"), ("Rounding", "rounding"), ("Rundung", "rounding"),
+    ("SUBTOTAL", "subtotal"), ("Sub Total", "subtotal"), ("Total Excl. GST", "subtotal"),
+    ("Total Sales (Excluding GST)", "subtotal"), ("Zwischensumme", "subtotal"), ("Total HT", "subtotal"),
+    ("GST 6%", "tax"), ("SST 10%", "tax"), ("Total GST", "tax"), ("MwSt Total", "tax"), ("VAT 20%", "tax"),
+    ("TOTAL QTY", "not_total"), ("Total Items", "not_total"), ("Anzahl Artikel", "not_total"),
+    ("Total Savings", "not_total"), ("MILO 1KG", None), ("Brötchen", None),
+])
+def test_money_rows_are_classed_by_their_words(words, kind):
+    assert classify_row(words) == kind
+
+
+@pytest.mark.parametrize("text, values", [
+    ("RM 12.50", [("12.50", "MYR")]), ("1.234,56", [("1234.56", None)]), ("1,234.56", [("1234.56", None)]),
+    ("-0.02", [("-0.02", None)]), ("0,02-", [("-0.02", None)]), ("S$ 3.20", [("3.20", "SGD")]),
+    ("€ 9,90", [("9.90", "EUR")]), ("2,59 x 2   5,18 A", [("2.59", None), ("5.18", None)]),
+    ("C 7,00%", []), ("02.03.20 09:48", []), ("0000545 003 034", []), ("GST REG NO: 001234567890", []),
+])
+def test_amounts_on_a_row(text, values):
+    assert [(f"{v:.2f}", c) for v, c, _ in money_in(text)] == values
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, hint, want", [
+    ("25/12/2018", None, "2018-12-25"),          # only one reading is a date
+    ("03/04/2018", True, "2018-04-03"), ("03/04/2018", False, "2018-03-04"),
+    ("03.04.18", None, "2018-04-03"),            # dots are day-first
+    ("21.04.2015:52", True, "2020-04-21"),      # a two-digit year glued to the time "15:52"
+    ("12 MAR 2018", None, "2018-03-12"), ("Mar 12, 2018", None, "2018-03-12"), ("12-Mar-18", None, "2018-03-12"),
+    ("2018-03-12", None, "2018-03-12"), ("31-12-2017", None, "2017-12-31"), ("15 Januari 2019", None, "2019-01-15"),
+    ("5. März 2020", None, "2020-03-05"),
+])
+def test_receipt_dates_in_their_common_forms(raw, hint, want):
+    assert parse_receipt_date(raw, hint).normalized == want
+
+
+def test_a_date_that_reads_both_ways_is_ambiguous_without_a_cue():
+    p = parse_receipt_date("03/04/2018", None)
+    assert p.normalized is None and p.ambiguous
+    assert parse_receipt_date("32/13/2018", True).normalized is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("TOTAL RM 10.00", True), ("GST REG NO 001234567890", True), ("ABC SDN BHD", True), ("S$ 4.50", True),
+    ("Summe EUR 4,00", True), ("Sales Tax 0.80\nSAN FRANCISCO, CA 94105", False), ("TOTAL $10.00", None),
+])
+def test_day_or_month_first_follows_the_receipts_country(text, want):
+    assert day_first(text, None) is want
+
+
+def test_the_date_locale_setting_wins():
+    assert day_first("TOTAL RM 10.00", "US") is False
+
+
+# -- currency -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, want", [
+    ("TOTAL RM 10.60", "MYR"), ("TOTAL MYR 10.60", "MYR"), ("ABC PTE LTD\nSINGAPORE 123456\nTOTAL $10.60", "SGD"),
+    ("TOTAL S$10.60", "SGD"), ("MAJU SDN BHD\nTOTAL 10.60", "MYR"), ("EUR\nSumme 4,00\nEUR 4,00\nEUR 5,00\n$", "EUR"),
+    ("TOTAL £10.60", "GBP"), ("Total TTC 10,60 €", "EUR"), ("TOTAL $10.60\nSales Tax 0.60", "USD"),
+])
+def test_currency_from_symbols_codes_and_country(text, want):
+    assert receipt_currency(text)[0] == want
+
+
+def test_two_currencies_printed_equally_are_not_guessed():
+    assert receipt_currency("TOTAL € 10,00\nTOTAL £ 9,00")[0] is None
+
+
+# -- whole receipts ---------------------------------------------------------------------------------
+
+def test_a_malaysian_gst_receipt_is_read_and_cross_checked():
+    result = run(MALAYSIAN)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "KEDAI RUNCIT MAJU JAYA SDN BHD"  # the company, not its reg. no.
+    assert f["merchant"]["status"] == "review"  # a name has no checksum
+    assert f["receipt_date"]["normalized"] == "2018-03-05"  # 05/03 read day-first: RM, GST, Sdn Bhd
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("15.90", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.90", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("MYR", "accept")
+
+
+def test_the_total_after_rounding_is_what_was_paid():
+    rows = receipt(("NASI LEMAK", "10.02"), ("TOTAL INCL. SST", "10.62"), ("ROUNDING ADJ", "-0.02"),
+                   ("NETT TOTAL", "10.60"), ("CASH", "50.00"), ("CHANGE", "39.40"))
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("10.60", "accept")
+
+
+def test_cash_tendered_change_and_subtotal_are_never_the_total():
+    rows = receipt(("KOPI O", "2.00"), ("TEH TARIK", "3.00"), ("SUBTOTAL", "5.00"), ("TOTAL", "5.00"),
+                   ("CASH", "100.00"), ("CHANGE", "95.00"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "5.00" and f["total_amount"]["status"] == "accept"
+    assert "cash 100.00 - change 95.00" in f["total_amount"]["reason"]
+    no_total = receipt(("KOPI O", "2.00"), ("CASH", "100.00"), ("CHANGE", "98.00"))
+    assert fields_of(run(no_total))["total_amount"]["normalized"] is None
+
+
+def test_a_total_nothing_confirms_is_left_for_review():
+    rows = receipt(("TOTAL", "RM 12.30"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "12.30" and f["total_amount"]["status"] == "review"
+    assert "no arithmetic" in f["total_amount"]["reason"]
+
+
+def test_two_total_rows_that_disagree_go_to_review():
+    rows = receipt(("TOTAL", "12.30"), ("GRAND TOTAL", "13.30"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "review" and "disagree" in f["total_amount"]["reason"]
+
+
+def test_a_german_vat_table_confirms_total_and_tax():
+    rows = receipt(("Emmentaler Stück", "2,59 A"), ("Bio Milch", "4,57 A"), ("zu zahlen", "7,16"),
+                   ("Bar", "10,00"), ("Rückgeld", "2,84"), ("MWST%   MWST   Netto   Brutto", ""),
+                   ("A 7%", "0,47   6,69   7,16"), ("Summe", "0,47   6,69   7,16"),
+                   head=["LIDL", "Warburger Straße 130", "33100 Paderborn", "EUR"],
+                   tail=["02.03.20 15:59", "Vielen Dank für Ihren Einkauf"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("7.16", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.47", "accept")
+    assert f["currency"]["normalized"] == "EUR"
+    assert f["merchant"]["normalized"] == "LIDL"  # the "EUR" column header is no name
+    assert f["receipt_date"]["normalized"] == "2020-03-02"
+
+
+def test_a_date_printed_twice_is_confirmed_once_is_not():
+    twice = receipt(("TOTAL", "RM 12.30"), tail=["05/03/2018 14:22", "THANK YOU"])
+    assert fields_of(run(twice))["receipt_date"]["status"] == "accept"
+    once = fields_of(run(receipt(("TOTAL", "RM 12.30"))))["receipt_date"]
+    assert once["normalized"] == "2018-03-05" and once["status"] == "review"
+
+
+def test_the_tills_date_stamp_wins_over_a_date_in_running_text():
+    rows = receipt(("TOTAL", "12,30"), head=["ROSSMANN", "27.02.2020 15:56 Kasse 02"],
+                   tail=["Aktion gültig für Produkte vom 28.01.2020 an"])
+    f = fields_of(run(rows))["receipt_date"]
+    assert f["normalized"] == "2020-02-27"
+
+
+def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
+    rows = receipt(("TOTAL", "12.30"), head=["CORNER DELI", "03/04/2018 10:15"])
+    f = fields_of(run(rows))["receipt_date"]
+    assert f["status"] == "review" and f["normalized"] is None
+
+
+@pytest.mark.parametrize("head, want", [
+    (["TAX INVOICE", "MAJU JAYA ENTERPRISE", "LOT 5, JALAN BESAR"], "MAJU JAYA ENTERPRISE"),
+    (["Es gibt immer was zu tun.", "HORNBACH Baumarkt AG", "Filiale 547"], "HORNBACH Baumarkt AG"),
+    (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
+    (["NO 3, JALAN IPOH", "TEL: 03-1111 2222", "KEDAI KOPI SEDAP"], "KEDAI KOPI SEDAP"),
+])
+def test_the_merchant_is_the_letterhead_not_a_banner_address_or_slogan(head, want):
+    f = fields_of(run(receipt(("TOTAL", "RM 12.30"), head=head)))
+    assert f["merchant"]["normalized"] == want
+
+
+def test_a_garbled_logo_is_not_taken_for_the_merchant():
+    rows = receipt(("TOTAL", "12,30"), head=["LópL", "Warburger Straße 130", "33100 Paderborn"])
+    lines = [line(t, row=r, x=x, conf=0.7 if r == 0 else 0.99) for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600
+    f = fields_of(extract(ocr_result([pg]), ExtractionSettings(), version="rules-3"))
+    assert f["merchant"]["normalized"] is None
+
+
+def test_amount_arithmetic_is_exact():
+    assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
