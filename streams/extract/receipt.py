@@ -30,7 +30,7 @@ from decimal import Decimal
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.lexicon import country_of, language_of
+from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
 from streams.extract.normalize import Parsed, normalize_name
 
 __all__ = ["RECEIPT_REQUIRED", "extract_receipt", "classify_row", "parse_receipt_date", "receipt_currency",
@@ -115,6 +115,8 @@ def classify_row(words: str) -> str | None:
         if kind in hits:
             return kind
     if "total" in hits and "tax" in hits:
+        if re.search(r"includ\w*\s+in\s+(?:the\s+)?total|enthalten", words, re.I):
+            return "tax"  # "GST 6% included in total", "enthaltene MwSt"
         return "total" if _INCL.search(words) else "tax"
     if "total" in hits and "tendered" in hits:
         # "TOTAL PAID", "Total Cash": what was tendered, not the bill
@@ -184,6 +186,8 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
     for row in rows:
         if row.rate is None or row.rate <= 0 or row.rate > Decimal("0.3") or len(row.amounts) < 2:
             continue
+        if re.search(r"disc\w*|rabatt|remise|descuento|sconto|off\b|promo|member", row.words, re.I):
+            continue  # "10% DISC 5.00 0.50": a discount, not a tax rate
         vals = [v for v, _, _ in row.amounts if v >= 0]
         best = None
         for net in vals:
@@ -261,9 +265,9 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
         for cash in tendered:
-            for back in change:
-                if back >= 0 and cash - back == value and cash > value:
-                    why.append(f"cash {cash} - change {back} = total")
+            for back in change:  # some tills print the change negative ("Rückgeld -2,84")
+                if cash - abs(back) == value and cash > value:
+                    why.append(f"cash {cash} - change {abs(back)} = total")
         if not change and value in tendered:
             why.append("the payment row prints the same amount")
         if items is not None and items == value:
@@ -449,6 +453,9 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
         return None, f"several currencies printed: {sorted(set(resolved))}"
     if _MYR_CUES.search(text):
         return "MYR", "no symbol printed; a Malaysian receipt (Sdn Bhd / SST / address)"
+    vat = re.search(r"\b(?:USt|UST|VAT|TVA|BTW|IVA|UID|NIF|P\.?\s?IVA)[\w\-. :]{0,14}?\b([A-Z]{2})\s?\d{3}\s?\d{3}\s?\d{3}", text)
+    if vat and vat[1] in COUNTRY_CURRENCY:
+        return COUNTRY_CURRENCY[vat[1]], f"no symbol printed; the {vat[1]} VAT id"
     if _SGD_CUES.search(text):
         return "SGD", "no symbol printed; a Singapore receipt"
     return None, "no currency printed"
@@ -463,6 +470,12 @@ _NOT_MERCHANT = re.compile(
     r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
     rf"|^\s*\(?(?:{_CUR})\)?\s*$", re.I)  # a currency column header ("EUR") is no name
+
+
+# A trade word on the line under a name completes it ("DELPHIN" / "APOTHEKE").
+_TRADE = re.compile(r"(?:APOTHEKE|PHARMACY|FARMASI|PHARMACIE|FARMACIA|APTEKA|RESTAURANT|RESTORAN|RISTORANTE|CAF[EÉ]|BAKERY"
+                    r"|B[ÄA]CKEREI|BOULANGERIE|BAKKERIJ|PANADER[IÍ]A|BISTRO|HOTEL|SUPERMARKET|MINIMARKET|MINI\s*MARKET"
+                    r"|KEDAI\s+\w+|STORE|SHOP|MART|MARKT|METZGEREI|BUCHHANDLUNG|TANKSTELLE)", re.I)
 
 
 def _merchant(layout: Layout) -> FieldValue:
@@ -498,6 +511,10 @@ def _merchant(layout: Layout) -> FieldValue:
     if chosen is None:
         return missing_field("merchant", "no readable name at the top (a logo?)")
     name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", chosen.text.strip())  # "(81109-A)": a registration no.
+    at = top.index(chosen)
+    if how.startswith("the first") and at + 1 < len(top) and _TRADE.fullmatch(top[at + 1].text.strip()) \
+            and top[at + 1].confidence >= 0.85:
+        name = f"{name} {top[at + 1].text.strip()}"  # "DELPHIN" / "APOTHEKE": a name set on two lines
     f = field_from("merchant", Candidate(name, Span(name, (chosen,)), normalize_name(name), how, chosen.box,
                                          layout.sources.get(chosen.page, "ocr")))
     _cap(f, "a name: confirmed by a reviewer or the sender memory")

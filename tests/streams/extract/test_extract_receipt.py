@@ -54,7 +54,7 @@ MALAYSIAN = receipt(("MILO 1KG", "10.00 SR"), ("ROTI GARDENIA", "5.00 SR"), ("SU
     ("ROUNDING ADJ", "rounding"), ("Rounding", "rounding"), ("Rundung", "rounding"),
     ("SUBTOTAL", "subtotal"), ("Sub Total", "subtotal"), ("Total Excl. GST", "subtotal"),
     ("Total Sales (Excluding GST)", "subtotal"), ("Zwischensumme", "subtotal"), ("Total HT", "subtotal"),
-    ("GST 6%", "tax"), ("SST 10%", "tax"), ("Total GST", "tax"), ("MwSt Total", "tax"), ("VAT 20%", "tax"),
+    ("GST 6%", "tax"), ("SST 10%", "tax"), ("GST 6% included in total", "tax"), ("Total GST", "tax"), ("MwSt Total", "tax"), ("VAT 20%", "tax"),
     ("TOTAL QTY", "not_total"), ("Total Items", "not_total"), ("Anzahl Artikel", "not_total"),
     ("Total Savings", "not_total"), ("MILO 1KG", None), ("Brötchen", None),
 ])
@@ -110,7 +110,7 @@ def test_the_date_locale_setting_wins():
 @pytest.mark.parametrize("text, want", [
     ("TOTAL RM 10.60", "MYR"), ("TOTAL MYR 10.60", "MYR"), ("ABC PTE LTD\nSINGAPORE 123456\nTOTAL $10.60", "SGD"),
     ("TOTAL S$10.60", "SGD"), ("MAJU SDN BHD\nTOTAL 10.60", "MYR"), ("EUR\nSumme 4,00\nEUR 4,00\nEUR 5,00\n$", "EUR"),
-    ("TOTAL £10.60", "GBP"), ("Total TTC 10,60 €", "EUR"), ("TOTAL $10.60\nSales Tax 0.60", "USD"),
+    ("TOTAL £10.60", "GBP"), ("Summe 59,96\nUSt-ID-Nr. DE 124981337", "EUR"), ("Total TTC 10,60 €", "EUR"), ("TOTAL $10.60\nSales Tax 0.60", "USD"),
 ])
 def test_currency_from_symbols_codes_and_country(text, want):
     assert receipt_currency(text)[0] == want
@@ -149,6 +149,17 @@ def test_cash_tendered_change_and_subtotal_are_never_the_total():
     assert "cash 100.00 - change 95.00" in f["total_amount"]["reason"]
     no_total = receipt(("KOPI O", "2.00"), ("CASH", "100.00"), ("CHANGE", "98.00"))
     assert fields_of(run(no_total))["total_amount"]["normalized"] is None
+
+
+def test_change_printed_negative_still_confirms_the_total():
+    rows = receipt(("zu zahlen", "7,16"), ("Bar", "10,00"), ("Rückgeld", "-2,84"), head=["LIDL", "EUR"])
+    assert fields_of(run(rows))["total_amount"]["status"] == "accept"
+
+
+def test_a_discount_with_a_percent_is_not_a_vat_row():
+    rows = receipt(("10% DISC", "5.00   0.50"), ("TOTAL", "RM 4.50"))
+    f = fields_of(run(rows))
+    assert f["tax_amount"]["normalized"] is None and f["total_amount"]["status"] == "review"
 
 
 def test_a_total_nothing_confirms_is_left_for_review():
@@ -202,6 +213,7 @@ def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
     (["TAX INVOICE", "MAJU JAYA ENTERPRISE", "LOT 5, JALAN BESAR"], "MAJU JAYA ENTERPRISE"),
     (["Es gibt immer was zu tun.", "HORNBACH Baumarkt AG", "Filiale 547"], "HORNBACH Baumarkt AG"),
     (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
+    (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
     (["NO 3, JALAN IPOH", "TEL: 03-1111 2222", "KEDAI KOPI SEDAP"], "KEDAI KOPI SEDAP"),
 ])
 def test_the_merchant_is_the_letterhead_not_a_banner_address_or_slogan(head, want):
