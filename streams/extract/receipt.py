@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from streams.extract.confidence import FieldValue, boost, field_from, missing_field
+from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
@@ -100,7 +100,7 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
 # the tax is included ("Total incl. GST") is the total.
 _INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto", re.I)
 _BANNER = re.compile(r"tax\s+invoice|invoice|receipt|kassenbon|quittung|beleg|simplified", re.I)
-_RATE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+_RATE = re.compile(r"(?<![\d,])(?<!\d\.)(\d{1,2}(?:[.,]\d{1,2})?)\s?%")  # "B.19%", "C 7,00%", "@6%"
 
 
 def classify_row(words: str) -> str | None:
@@ -297,6 +297,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             doubt = f"total rows disagree: {sorted(map(str, distinct))}"
         if tendered and all(t < value[0] for t in tendered) and not change:
             doubt = f"the payment {max(tendered)} is less than the total {value[0]}"
+        if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 and not doubt:
+            doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
     tax_line = (vat.rows[0].last[2] if vat and vat.rows[0].last else (tax_rows[0][1] if tax_rows else None))
     tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked)
@@ -547,7 +549,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
                              if line.row < len(rows) else "a total row")
         if choice.doubt:
             total.force_review = total.contradicted = True
-            total.reasons.append(choice.doubt)
+            penalise(total, choice.doubt, 0.8)
         elif choice.checks:
             boost(total, "; ".join(choice.checks))
         else:

@@ -189,6 +189,13 @@ def test_a_german_vat_table_confirms_total_and_tax():
     assert f["receipt_date"]["normalized"] == "2020-03-02"
 
 
+def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
+    rows = receipt(("SUMME EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"), ("E 7,0%", "0,68   9,79   10,47"),
+                   head=["real GmbH", "33100 Paderborn"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+
+
 def test_a_date_printed_twice_is_confirmed_once_is_not():
     twice = receipt(("TOTAL", "RM 12.30"), tail=["05/03/2018 14:22", "THANK YOU"])
     assert fields_of(run(twice))["receipt_date"]["status"] == "accept"
