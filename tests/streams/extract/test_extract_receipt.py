@@ -6,7 +6,9 @@ French, US); none is copied from a dataset.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -239,3 +241,33 @@ def test_a_garbled_logo_is_not_taken_for_the_merchant():
 
 def test_amount_arithmetic_is_exact():
     assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
+
+
+# -- real scans, real OCR (tests/corpus/receipts, dev half) -----------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "receipts"
+
+
+@pytest.fixture(scope="module")
+def read_scan():
+    from inkstream.settings import load_settings
+    from streams.extract.local import extract_pages
+    from streams.ocr.reader import DocumentReader
+
+    settings = load_settings()
+    reader = DocumentReader.from_settings(settings.ocr)
+    return lambda name: extract_pages(name, reader.read((CORPUS / name).read_bytes()), settings.extraction,
+                                      version="rules-3")
+
+
+def test_a_real_till_receipt_is_read_end_to_end_and_nothing_wrong_is_accepted(read_scan):
+    truth = json.loads((CORPUS / "truth.json").read_text())
+    name = "apotheke_23042020_01_01990.jpg"  # dev half; card payment, one VAT rate
+    result = read_scan(name)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    for field, want in truth[name]["fields"].items():
+        if f[field]["status"] == "accept":
+            assert f[field]["normalized"] == want, field
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("19.90", "accept")
+    assert f["tax_amount"]["normalized"] == "3.18" and f["receipt_date"]["normalized"] == "2020-04-23"
