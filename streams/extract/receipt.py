@@ -436,17 +436,20 @@ _SGD_CUES = re.compile(r"\bSingapore\b|\bS'pore\b|\bPte\.?\s*Ltd\b|\bUEN\b", re.
 _MYR_CUES = re.compile(r"\bSdn\.?\s*Bhd\b|\bS/B\b|\bMalaysia\b|\bSelangor\b|\bKuala\s+Lumpur\b|\bJohor\b|\bJalan\b|\bSST\b", re.I)
 
 
+def _dollar(code: str, text: str) -> str:
+    """A bare "$" is the dollar of the receipt's country (Singapore, else US)."""
+    if code != "$":
+        return code
+    return "SGD" if _SGD_CUES.search(text) else ("MYR" if _MYR_CUES.search(text) else "USD")
+
+
 def receipt_currency(text: str) -> tuple[str | None, str]:
     """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
     codes = [_CURRENCY_CODES[m["cur"].lower()] for m in MONEY.finditer(text) if m["cur"]]
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
     codes += [_CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
                                                                  text, re.M)]
-    resolved = []
-    for c in codes:
-        if c == "$":
-            c = "SGD" if _SGD_CUES.search(text) else ("MYR" if _MYR_CUES.search(text) else "USD")
-        resolved.append(c)
+    resolved = [_dollar(c, text) for c in codes]
     if resolved:
         best = max(set(resolved), key=resolved.count)
         others = [c for c in resolved if c != best]
@@ -564,7 +567,8 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
             _cap(tax, "not confirmed by the total's arithmetic")
     else:
         tax = missing_field("tax_amount", "no tax row")
-    code, why = (choice.total[1], "printed beside the total") if choice.total and choice.total[1] else receipt_currency(layout.text)
+    code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
+                 else receipt_currency(layout.text))
     if code:
         currency = FieldValue("currency", code, code, 0.95 if "printed" in why else UNCHECKED_CAP, reasons=[why],
                               source=layout.sources.get(layout.lines[0].page, "ocr") if layout.lines else "ocr")

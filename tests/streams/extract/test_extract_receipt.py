@@ -271,3 +271,62 @@ def test_a_real_till_receipt_is_read_end_to_end_and_nothing_wrong_is_accepted(re
             assert f[field]["normalized"] == want, field
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("19.90", "accept")
     assert f["tax_amount"]["normalized"] == "3.18" and f["receipt_date"]["normalized"] == "2020-04-23"
+
+
+# -- whole receipts in other countries' shapes (made up) ---------------------------------------------
+
+def _cells(*rows: str) -> list[list[tuple[str, float]]]:
+    """``"words | amount"`` → a row with the amount in the right-hand column."""
+    return [[(w.strip(), 20)] + ([(a.strip(), 420)] if a.strip() else []) for w, _, a in (r.partition("|") for r in rows)]
+
+
+def test_a_malaysian_tax_invoice_till_slip_with_a_gst_summary():
+    rows = _cells("SYARIKAT CAHAYA BARU SDN BHD", "(654321-K)", "LOT 7, JALAN PERUSAHAAN 2", "81200 JOHOR BAHRU",
+                  "GST ID : 000987654321", "TAX INVOICE", "Invoice No: CS10023", "Date: 14/01/2018  Time: 18:05",
+                  "Cashier: AMIRA", "KERTAS A4 80GSM | 23.58 SR", "PEN BIRU | 4.72 SR",
+                  "Total Qty: 2 |", "Total Sales (Excluding GST) | 28.30", "Discount | 0.00", "Total GST | 1.70",
+                  "Rounding | 0.00", "Total Amount (RM) | 30.00", "Cash | 50.00", "Change | 20.00",
+                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70",
+                  "Thank you. Please come again", "Goods sold are not returnable")
+    result = run(rows)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "SYARIKAT CAHAYA BARU SDN BHD"
+    assert f["receipt_date"]["normalized"] == "2018-01-14"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("30.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.70", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("MYR", "accept")
+
+
+def test_a_singapore_receipt_in_dollars():
+    rows = _cells("KOPI CORNER PTE LTD", "1 RAFFLES PLACE #01-02", "SINGAPORE 048616", "GST REG: 201912345K",
+                  "04/11/2019 12:31", "LATTE | 5.50", "CROISSANT | 4.20", "SUBTOTAL | 9.70", "GST 7% | 0.68",
+                  "TOTAL | $10.38", "VISA | 10.38", "THANK YOU")
+    f = fields_of(run(rows))
+    assert f["merchant"]["normalized"] == "KOPI CORNER PTE LTD"
+    assert f["receipt_date"]["normalized"] == "2019-11-04"  # day-first: Singapore
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("10.38", "accept")
+    assert f["currency"]["normalized"] == "SGD" and f["tax_amount"]["normalized"] == "0.68"
+
+
+def test_a_us_receipt_reads_its_date_month_first():
+    rows = _cells("CORNER HARDWARE", "12 MAIN ST", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM",
+                  "HAMMER | 12.99", "NAILS | 3.49", "SUBTOTAL | 16.48", "Sales Tax 6.25% | 1.03",
+                  "TOTAL | $17.51", "CASH | 20.00", "CHANGE | 2.49")
+    f = fields_of(run(rows))
+    assert f["receipt_date"]["normalized"] == "2019-03-04"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("17.51", "accept")
+    assert f["currency"]["normalized"] == "USD"
+
+
+def test_a_french_ticket_de_caisse():
+    rows = _cells("BOULANGERIE DU PORT", "3 rue de la Paix", "75002 PARIS", "Ticket de caisse", "Le 12/05/2021 à 08:41",
+                  "BAGUETTE | 1,10", "CROISSANT X2 | 2,40", "Total TTC | 3,50 €", "TVA 5,5% | 0,18",
+                  "Espèces | 5,00", "Rendu | 1,50", "Merci de votre visite")
+    result = run(rows)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "BOULANGERIE DU PORT"
+    assert f["receipt_date"]["normalized"] == "2021-05-12"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.50", "accept")
+    assert f["currency"]["normalized"] == "EUR" and f["tax_amount"]["normalized"] == "0.18"
