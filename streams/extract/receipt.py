@@ -273,12 +273,19 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         if items is not None and items == value:
             why.append("the item rows add up to it")
         for _, other in vals:
+            if tax_sum is not None and tax_sum > 0 and other[0] + tax_sum == value:
+                why.append(f"total before tax {other[0]} + tax {tax_sum} = total")
             for rnd in roundings:
                 if rnd != 0 and other[0] + rnd == value:
                     why.append(f"total {other[0]} + rounding {rnd} = total")
         return why
 
     scored = [(r, v, checks_for(v[0])) for r, v in vals]
+    # "TOTAL 28.30" before tax and "TOTAL AMOUNT 30.00" after it: the items confirm the first,
+    # but a total that tax turns into another printed total is not the one owed.
+    if tax_sum is not None and tax_sum > 0:
+        printed = {v[0] for _, v in vals}
+        scored = [(r, v, why) for r, v, why in scored if v[0] + tax_sum not in printed] or scored
     confirmed = [s for s in scored if s[2]]
     doubt = None
     if confirmed:

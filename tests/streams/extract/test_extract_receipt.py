@@ -171,6 +171,13 @@ def test_a_total_nothing_confirms_is_left_for_review():
     assert "no arithmetic" in f["total_amount"]["reason"]
 
 
+def test_a_total_before_tax_is_not_the_total_even_when_the_items_add_up_to_it():
+    rows = receipt(("KOPI O", "10.00"), ("TEH TARIK", "18.30"), ("TOTAL", "28.30"), ("GST 6%", "1.70"),
+                   ("TOTAL AMOUNT", "30.00"))
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("30.00", "accept")
+
+
 def test_two_total_rows_that_disagree_go_to_review():
     rows = receipt(("TOTAL", "12.30"), ("GRAND TOTAL", "13.30"))
     f = fields_of(run(rows))
