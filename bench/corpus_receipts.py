@@ -1,13 +1,15 @@
 """Real shop receipts (github.com/softmatic/vision-data, CC-BY-4.0) as a labelled set.
 
-26 cropped 300-dpi flatbed scans of German till receipts (ALDI, Lidl, real, Marktkauf, toom,
-HORNBACH, IKEA, ROLLER, ROSSMANN, a pharmacy), 2016-2020. The dataset names each file
+47 300-dpi flatbed scans of German till receipts, 2016-2020: 26 cropped to the receipt (folder A:
+ALDI, Lidl, real, Marktkauf, toom, HORNBACH, IKEA, ROLLER, ROSSMANN, a pharmacy) and 21 uncropped,
+the receipt somewhere on a white A4 page (folders B, C: also dm, Kaufland, MediaMarkt, Saturn,
+Thalia, two petrol stations). The dataset names each file
 ``MERCHANT_DDMMYYYY_ITEMS_TOTAL.jpg``: the date and total there are the authors' own labels;
 merchant (as printed at the top), tax (the sum of the printed VAT rows, checked by
 net + tax = gross and the rows adding up to the total) and currency were read by hand.
 No receipt of the ICDAR-2019 SROIE set is used anywhere (that set is held out).
 
-    # all 26 at the pinned commit, every file's SHA-256 checked, with a truth.json for them:
+    # all 47 at the pinned commit, every file's SHA-256 checked, with a truth.json for them:
     .venv/bin/python bench/corpus_receipts.py fetch --dest /tmp/receipts-all
     # (maintainers) the same from a git mirror of the repository instead of the network:
     .venv/bin/python bench/corpus_receipts.py fetch --dest /tmp/receipts-all --git-dir /path/to/vision-data.git
@@ -32,6 +34,29 @@ ROOT = Path(__file__).resolve().parents[1]
 REPO = "softmatic/vision-data"
 COMMIT = "9062febd225986dc567777015f11d3db3a363086"  # master of 2021-10-14
 FOLDER = "2D/Receipts/A"
+UNCROPPED = {  # the rest are in FOLDER
+    "aldi_16052020_15_01416.jpg": "2D/Receipts/C",
+    "aldi_19052020_10_01133.jpg": "2D/Receipts/C",
+    "dm_18052020_03_00355.jpg": "2D/Receipts/C",
+    "kaufland_14052020_04_01378.jpg": "2D/Receipts/C",
+    "lidl_12052020_09_02351.jpg": "2D/Receipts/B",
+    "marktkauf_04052020_11_03620.jpg": "2D/Receipts/B",
+    "marktkauf_06052020_13_02008.jpg": "2D/Receipts/B",
+    "marktkauf_15052020_15_02712.jpg": "2D/Receipts/B",
+    "marktkauf_18052020_12_02384.jpg": "2D/Receipts/C",
+    "mediamarkt_14052020_03900.jpg": "2D/Receipts/B",
+    "mediamarkt_19052020_01_22500.jpg": "2D/Receipts/C",
+    "mediamarkt_31012019_01_15500.jpg": "2D/Receipts/C",
+    "rossmann_20052020_03_01733.jpg": "2D/Receipts/C",
+    "saturn_08092017_112900.jpg": "2D/Receipts/C",
+    "saturn_11022020_02_11498.jpg": "2D/Receipts/C",
+    "saturn_15022020_01_05999.jpg": "2D/Receipts/C",
+    "saturn_20052020_02_09986.jpg": "2D/Receipts/C",
+    "tanke_07092018_01_03400.jpg": "2D/Receipts/C",
+    "tanke_07092018_01_03935.jpg": "2D/Receipts/C",
+    "thalia_06052020_01_04990.jpg": "2D/Receipts/B",
+    "toom_02052020_01_01999.jpg": "2D/Receipts/B",
+}
 SUBSET_DIR = ROOT / "tests" / "corpus" / "receipts"
 
 # name -> (SHA-256 of the unchanged file, merchant as printed, tax = sum of the VAT rows or None
@@ -63,6 +88,28 @@ RECEIPTS: dict[str, tuple[str, str, str | None]] = {
     "rossmann_27022020_01_00195.jpg": ("e4c098ed6101cc356ea4e3ff4470e61a209e70beec646605465275f3b36f35bb", "ROSSMANN", "0.31"),
     "toom_04042020_03_04877.jpg": ("4ab949345a4506c4165543e62d35cde5ddbd430eb2930b3afdcb2980b02db849", "toom Baumarkt GmbH", "7.79"),
     "toom_06042020_01_04999.jpg": ("8e56e5017abfcd1b14270439b2c0785c18f1aa80fbd5fd2e649b16e1ae9fb1ad", "toom Baumarkt GmbH", "7.98"),
+    # uncropped: the receipt on a whole A4 flatbed page (folders B and C)
+    "aldi_16052020_15_01416.jpg": ("e5ab7271fbe43397c22012be0b89de9b55d7ffd26930163b734d1174aa91697d", "ALDI", "1.63"),
+    "aldi_19052020_10_01133.jpg": ("50749fcddbc835fa2ee52dd23d84faccd3448718e3cd13affd231393fe970831", "ALDI", "0.72"),
+    "dm_18052020_03_00355.jpg": ("394cf4eb416688bb911d37a1582dfbcf23f490fefd97d836f68b0d0e952fc4ac", "dm-drogerie markt", "0.32"),
+    "kaufland_14052020_04_01378.jpg": ("f5ac6652afd4ca64b382aaaf10e3a8434add35676cab60c40e5ddc1362b7ce47", "Kaufland", "2.20"),
+    "lidl_12052020_09_02351.jpg": ("1333fdbe398838e001c9c589d99095c57c79266494753d5460d7b8c607f777f9", "LIDL", "2.84"),
+    "marktkauf_04052020_11_03620.jpg": ("c5851ff565f7531c1ca240a8dffbd7b3aff8a7b21a014c14ab0a6a07d24721dc", "Marktkauf", "3.01"),
+    "marktkauf_06052020_13_02008.jpg": ("0ff5f5eee83c93ada8904d86e3cadcf6a36d696993ab5bd9830c5ac6c085fb2e", "Marktkauf", "1.65"),
+    "marktkauf_15052020_15_02712.jpg": ("d2ce7b054644f2d5a5839a982d61c94c5181c2a998dba87c3e10cdac54c829db", "Marktkauf", "2.32"),
+    "marktkauf_18052020_12_02384.jpg": ("f9a6b59d76c1e78ddf40eb6fb8f49f3fffd048b77e62955139e661d97f1627af", "Marktkauf", "2.02"),
+    "mediamarkt_14052020_03900.jpg": ("9febfbde7a9c37829fcb81d7f137d925fa71d73ff849ce2329e793bf278e69ef", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", None),
+    "mediamarkt_19052020_01_22500.jpg": ("26814a2954480c8f2ea0e66922d263ffd548ec0505b075a18b21d6914f4e205f", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", "35.92"),
+    "mediamarkt_31012019_01_15500.jpg": ("6f1282432959a71503403076e09192485dbc7b09de8d79cb827ad62a4eebff7f", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", "24.75"),
+    "rossmann_20052020_03_01733.jpg": ("6a7745da233a5fb895c1283682dc92ea3dfb2266e7a040e119ac293a27cf94b4", "ROSSMANN", "2.59"),
+    "saturn_08092017_112900.jpg": ("678df71010f82449775c70180fa7020c1d06579228428c650460342c65b18746", "SATURN ELECTRO HANDELSGES.MBH", "180.26"),
+    "saturn_11022020_02_11498.jpg": ("110acb9681cca56a3e81702ccf66fd33c68a93fbe5a5142f6e5e3e9a61c1694e", "SATURN ELECTRO HANDELSGES.MBH", "18.36"),
+    "saturn_15022020_01_05999.jpg": ("77d064f47ac8e6085d133706ad07607012bc9d4ab7b2b600595a4bea75ba7be7", "SATURN ELECTRO HANDELSGES.MBH", "9.58"),
+    "saturn_20052020_02_09986.jpg": ("8663ee76d51b573ca8963a5dd862e36181c99f22f3c2e511fe60dd914b60e0b5", "SATURN ELECTRO HANDELSGES.MBH", "15.95"),
+    "tanke_07092018_01_03400.jpg": ("617c437285ed3c91c972cfd605e81418500aa7c82c520fb224bf7c00f833c4dd", "Westfalen Tankstelle", None),
+    "tanke_07092018_01_03935.jpg": ("961600ff49d0b922f1142869fb90e57aaab74359d3ee74dcafc2d455a79cdb1e", "AUTO SPREVES GmbH", "6.28"),
+    "thalia_06052020_01_04990.jpg": ("d3e70c9dfa41a52ed0034e9f2cefdabbd3bc8419f4f1b15359e80323cf1d3eac", "Thalia Bücher", "3.26"),
+    "toom_02052020_01_01999.jpg": ("57b41e067f170dbe5dc17ce669510240e90777d2560bcae7956933155392cddb", "toom Baumarkt GmbH", "3.19"),
 }
 # The committed subset: one or two of each merchant, 4.3 MB (the smallest scans first).
 SUBSET = ["aldi_02032020_19_02423.jpg", "aldi_18042020_11_00883.jpg", "apotheke_23042020_01_01990.jpg",
@@ -81,15 +128,19 @@ def _label(name: str) -> dict:
     if tax is not None:
         fields["tax_amount"] = tax
     return {"doc_type": "receipt", "fields": fields, "line_items": [], "language": "de", "country": "DE",
-            "scanned": True, "degradation": "scan",
-            "source": {"repo": REPO, "commit": COMMIT, "path": f"{FOLDER}/{name}", "sha256": digest}}
+            "scanned": True, "degradation": "scan" if name not in UNCROPPED else "uncropped scan",
+            "source": {"repo": REPO, "commit": COMMIT, "path": f"{_folder(name)}/{name}", "sha256": digest}}
+
+
+def _folder(name: str) -> str:
+    return UNCROPPED.get(name, FOLDER)
 
 
 def _get(name: str, git_dir: Path | None) -> bytes:
     if git_dir is not None:
-        return subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{COMMIT}:{FOLDER}/{name}"],
+        return subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{COMMIT}:{_folder(name)}/{name}"],
                               check=True, capture_output=True).stdout
-    url = f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{FOLDER}/{name}"
+    url = f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{_folder(name)}/{name}"
     with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - a pinned https URL
         return resp.read()
 

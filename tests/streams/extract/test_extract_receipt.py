@@ -287,6 +287,19 @@ def _cells(*rows: str) -> list[list[tuple[str, float]]]:
     return [[(w.strip(), 20)] + ([(a.strip(), 420)] if a.strip() else []) for w, _, a in (r.partition("|") for r in rows)]
 
 
+def test_a_receipt_scanned_on_a_whole_page_is_still_a_till_roll():
+    from streams.extract.extractor import _narrow
+
+    column = [line(f"ITEM {i}   1,00", row=i, x=1600) for i in range(30)]  # x 1600-1780 on a 1700-wide page
+    pg = page(column)
+    pg["width"], pg["height"] = 2552, 3508
+    assert _narrow({"pages": [pg]})
+    letter = [line("Dear Sir, " * 12, row=i, x=100) for i in range(30)]
+    wide = page(letter)
+    wide["width"], wide["height"] = 2552, 3508
+    assert not _narrow({"pages": [wide]})
+
+
 def test_a_malaysian_tax_invoice_till_slip_with_a_gst_summary():
     rows = _cells("SYARIKAT CAHAYA BARU SDN BHD", "(654321-K)", "LOT 7, JALAN PERUSAHAAN 2", "81200 JOHOR BAHRU",
                   "GST ID : 000987654321", "TAX INVOICE", "Invoice No: CS10023", "Date: 14/01/2018  Time: 18:05",
