@@ -473,7 +473,7 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
     return None, "no currency printed"
 
 
-_COMPANY = re.compile(r"\b(?:Sdn\.?\s*Bhd|S/B|Bhd|Berhad|Enterprise|Trading|Pte\.?\s*Ltd|Ltd|Limited|LLC|Inc|Corp|GmbH|AG|KG"
+_COMPANY = re.compile(r"(?:Ges\.?\s?m\.?\s?b\.?\s?H\b)|\b(?:Sdn\.?\s*Bhd|S/B|Bhd|Berhad|Enterprise|Trading|Pte\.?\s*Ltd|Ltd|Limited|LLC|Inc|Corp|GmbH|AG|KG"
                       r"|OHG|e\.?\s?K|S\.?A\.?R\.?L|SARL|S\.?A\.?S|S\.?L\.?|S\.?p\.?A|S\.?r\.?l|B\.?V\.?|N\.?V\.?|Sp\.?\s*z\s*o\.?\s*o)\b\.?", re.I)
 _NOT_MERCHANT = re.compile(
     r"tax\s+invoice|\binvoice\b|\breceipt\b|kassenbon|quittung|\bbeleg\b|cash\s+(?:bill|sale)|simplified|official"
@@ -524,6 +524,13 @@ def _merchant(layout: Layout) -> FieldValue:
         return missing_field("merchant", "no readable name at the top (a logo?)")
     name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", chosen.text.strip())  # "(81109-A)": a registration no.
     at = top.index(chosen)
+    if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
+        above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
+        if above.confidence >= 0.85 and not _NOT_MERCHANT.search(above.text) and re.search(r"[^\W\d_]{3}", above.text):
+            name = f"{above.text.strip()} {name}"
+    elif at + 1 < len(top) and _COMPANY.search(top[at + 1].text) and top[at + 1].confidence >= 0.85 and not re.search(
+            r"[^\W\d_]{2,}", _COMPANY.sub(" ", top[at + 1].text).replace("&", " ")):
+        name = f"{name} {top[at + 1].text.strip()}"  # "UNIHAKKA TRADING" over "SDN BHD"
     if how.startswith("the first") and at + 1 < len(top) and _TRADE.fullmatch(top[at + 1].text.strip()) \
             and top[at + 1].confidence >= 0.85:
         name = f"{name} {top[at + 1].text.strip()}"  # "DELPHIN" / "APOTHEKE": a name set on two lines

@@ -230,6 +230,9 @@ def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
     (["Es gibt immer was zu tun.", "HORNBACH Baumarkt AG", "Filiale 547"], "HORNBACH Baumarkt AG"),
     (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
     (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
+    (["UNIHAKKA TRADING", "SDN BHD", "NO 5, JALAN RIA"], "UNIHAKKA TRADING SDN BHD"),  # the legal form on its own line
+    (["SATURN", "SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32"], "SATURN ELECTRO HANDELSGES.MBH"),
+    (["QUICKBITE", "QB FOODS (M) BHD", "LOT 2, JALAN 1"], "QB FOODS (M) BHD"),  # brand over the company: the company
     (["NO 3, JALAN IPOH", "TEL: 03-1111 2222", "KEDAI KOPI SEDAP"], "KEDAI KOPI SEDAP"),
 ])
 def test_the_merchant_is_the_letterhead_not_a_banner_address_or_slogan(head, want):
