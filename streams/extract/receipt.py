@@ -64,6 +64,8 @@ def _decimal(num: str) -> Decimal:
 def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
     """Every amount in a row: (value, currency code or None, match); ``-1,20`` / ``1,20-`` negative."""
     out = []
+    # OCR runs a label into its amount ("TOTAL30.00", "RM12.50"): a word of 3+ letters is no digit's neighbour
+    text = re.sub(r"(?<=[A-Za-z]{3})(?=\d+[.,]\d{2}(?!\d))", " ", text)
     for m in MONEY.finditer(text):
         value = _decimal(m["num"])
         if m["minus"] or m["minus2"] or m["trail"]:
@@ -324,11 +326,12 @@ _MONTHS = {m: i + 1 for i, names in enumerate([
 _MON = r"(?P<mon>[A-Za-zäéûłś]{3,10})\.?"
 _DATE_RES = [
     ("iso", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
-    # "21.04.2015:52": a two-digit year glued to the time after it
+    # "25/12/201811:30", "21.04.2015:52": a four- or two-digit year glued to the time after it
+    ("glued4", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\d{1,2}:\d{2})")),
     ("glued", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})")),
     ("numeric", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d]|[.,]\d)")),
     ("dmy_name", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er)?[\s\-./]*{_MON}[\s\-./,]*(?P<y>(?:19|20)?\d{{2}})(?![\d:])", re.I)),
-    ("mdy_name", re.compile(rf"{_MON}[\s\-./]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[\s\-./]+(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I)),
+    ("mdy_name", re.compile(rf"{_MON}[\s\-./]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|[\s\-./]+)(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I)),
 ]
 _DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
                          r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
@@ -372,7 +375,7 @@ def parse_receipt_date(raw: str, day_first_hint: bool | None) -> Parsed:
                               "numeric date read " + ("day-first" if day_first_hint else "month-first"))
             iso = dmy or mdy
         if iso:
-            return Parsed(iso, 1.0, "a two-digit year glued to the time" if kind == "glued" else None)
+            return Parsed(iso, 1.0, "a year glued to the time" if kind.startswith("glued") else None)
         return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
     return Parsed(None, 0.0, "no date")
 
@@ -405,12 +408,12 @@ def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
             for m in rx.finditer(ln.text):
                 if any(c[1] is ln and c[2].start() <= m.start() < c[2].end() for c in cands):
                     continue  # already read by an earlier form
-                p = parse_receipt_date(m[0] + (ln.text[m.end():m.end() + 6] if kind == "glued" else ""), hint)
+                p = parse_receipt_date(m[0] + (ln.text[m.end():m.end() + 6] if kind.startswith("glued") else ""), hint)
                 if p.ok or p.ambiguous:
                     before = ln.text[:m.start()]
                     labelled = bool(_DATE_LABEL.search(before[-14:]))
                     timed = bool(_TIME.search(ln.text[m.end():m.end() + 9]) or _TIME.search(before[-9:])
-                                 or kind == "glued")
+                                 or kind.startswith("glued"))
                     cands.append((p, ln, m, labelled, timed))
     if not cands:
         return missing_field("receipt_date", "no date printed")

@@ -68,7 +68,7 @@ def test_money_rows_are_classed_by_their_words(words, kind):
     ("RM 12.50", [("12.50", "MYR")]), ("1.234,56", [("1234.56", None)]), ("1,234.56", [("1234.56", None)]),
     ("-0.02", [("-0.02", None)]), ("0,02-", [("-0.02", None)]), ("S$ 3.20", [("3.20", "SGD")]),
     ("€ 9,90", [("9.90", "EUR")]), ("2,59 x 2   5,18 A", [("2.59", None), ("5.18", None)]),
-    ("C 7,00%", []), ("02.03.20 09:48", []), ("0000545 003 034", []), ("GST REG NO: 001234567890", []),
+    ("TOTAL30.00", [("30.00", None)]), ("TOTAL:RM30.00", [("30.00", "MYR")]), ("C 7,00%", []), ("02.03.20 09:48", []), ("0000545 003 034", []), ("GST REG NO: 001234567890", []),
 ])
 def test_amounts_on_a_row(text, values):
     assert [(f"{v:.2f}", c) for v, c, _ in money_in(text)] == values
@@ -83,7 +83,8 @@ def test_amounts_on_a_row(text, values):
     ("21.04.2015:52", True, "2020-04-21"),      # a two-digit year glued to the time "15:52"
     ("12 MAR 2018", None, "2018-03-12"), ("Mar 12, 2018", None, "2018-03-12"), ("12-Mar-18", None, "2018-03-12"),
     ("2018-03-12", None, "2018-03-12"), ("31-12-2017", None, "2017-12-31"), ("15 Januari 2019", None, "2019-01-15"),
-    ("5. März 2020", None, "2020-03-05"),
+    ("5. März 2020", None, "2020-03-05"), ("Dec 25,2018", None, "2018-12-25"),
+    ("25/12/201811:30", True, "2018-12-25"),   # a four-digit year glued to the time
 ])
 def test_receipt_dates_in_their_common_forms(raw, hint, want):
     assert parse_receipt_date(raw, hint).normalized == want
