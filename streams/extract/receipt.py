@@ -401,6 +401,18 @@ def day_first(text: str, locale: str | None) -> bool | None:
     return None
 
 
+def _in_a_number(layout: Layout, iso: str, raw: str) -> bool:
+    """Is the date also the start of a receipt/transaction number ("CS20181225-0031",
+    "Bon 251218/0042")? That is a second reading of its digits."""
+    y, m, d = iso.split("-")
+    forms = {y + m + d, d + m + y}
+    short = {y[2:] + m + d, d + m + y[2:]}
+    for token in re.findall(r"(?<!\d)\d{6,20}(?!\d)", layout.text.replace(raw, " ")):
+        if any(token.startswith(f) for f in forms) or (len(token) <= 12 and any(token.startswith(f) for f in short)):
+            return True
+    return False
+
+
 def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
     cands: list[tuple[Parsed, Line, re.Match, bool, bool]] = []
     for ln in layout.lines:
@@ -435,6 +447,8 @@ def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
         f.reasons.append(f"several dates printed: {sorted(values)}")
     elif sum(1 for c in cands if c[0].normalized == p.normalized) >= 2:
         boost(f, "printed twice, both readings agree")
+    elif _in_a_number(layout, p.normalized, m[0]):
+        boost(f, "the receipt number carries the same date")
     else:
         _cap(f, "printed once: nothing else on the receipt confirms the digits")
     return f

@@ -213,6 +213,13 @@ def test_a_date_printed_twice_is_confirmed_once_is_not():
     assert once["normalized"] == "2018-03-05" and once["status"] == "review"
 
 
+def test_a_receipt_number_that_carries_the_date_confirms_it():
+    rows = receipt(("TOTAL", "RM 12.30"), tail=["Receipt No: CS20180305-0031"])
+    assert fields_of(run(rows))["receipt_date"]["status"] == "accept"
+    other = receipt(("TOTAL", "RM 12.30"), tail=["Receipt No: CS20180306-0031"])
+    assert fields_of(run(other))["receipt_date"]["status"] == "review"
+
+
 def test_the_tills_date_stamp_wins_over_a_date_in_running_text():
     rows = receipt(("TOTAL", "12,30"), head=["ROSSMANN", "27.02.2020 15:56 Kasse 02"],
                    tail=["Aktion gültig für Produkte vom 28.01.2020 an"])
