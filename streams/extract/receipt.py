@@ -297,6 +297,11 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         other = {s[1][0] for s in confirmed} - {value[0]}
         if other and not roundings:
             doubt = f"two totals are each confirmed: {sorted(map(str, other | {value[0]}))}"
+        # A different total printed further down (after a discount, a voucher) is what is owed:
+        # the one the arithmetic found may be the amount before it.
+        later = {s[1][0] for s in scored if s[0].index > row.index and s[1][0] != value[0] and not s[2]}
+        if later and not roundings and not doubt:
+            doubt = f"a later total row says {sorted(map(str, later))}"
     else:
         # No arithmetic: the largest amount on a total row (a total is never below its parts);
         # a second, different total that no rounding row explains is a doubt.
@@ -600,6 +605,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
         tax = missing_field("tax_amount", "no tax row")
     code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
                  else receipt_currency(layout.text))
+    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _MONTH_FIRST_CUES.search(layout.text)
     if code:
         currency = FieldValue("currency", code, code, 0.95 if "printed" in why else UNCHECKED_CAP, reasons=[why],
                               source=layout.sources.get(layout.lines[0].page, "ocr") if layout.lines else "ocr")
@@ -609,6 +615,9 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
             boost(currency, "the amount it belongs to is confirmed")
         else:
             _cap(currency, "the amount it belongs to is not confirmed")
+        if bare_dollar:  # US, Canadian, Australian ...: nothing on the receipt says which dollar
+            currency.force_review = True
+            currency.reasons.append("a bare $ and no country on the receipt")
     else:
         currency = missing_field("currency", why)
     fields = [_merchant(layout), _receipt_date(layout, day_first(layout.text, locale)), total, tax, currency]

@@ -179,6 +179,21 @@ def test_a_total_before_tax_is_not_the_total_even_when_the_items_add_up_to_it():
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("30.00", "accept")
 
 
+def test_a_total_after_a_discount_further_down_is_not_overruled_by_the_item_sum():
+    rows = receipt(("KOPI O", "10.00"), ("NASI GORENG", "20.00"), ("TOTAL", "30.00"), ("MEMBER DISCOUNT", "-3.00"),
+                   ("NETT TOTAL", "27.00"))
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "later total" in f["reason"]
+
+
+def test_a_bare_dollar_with_no_country_is_not_accepted():
+    rows = _cells("CORNER DELI", "14/07/2019 10:15", "BAGEL | 3.00", "COFFEE | 2.00", "TOTAL | $5.00",
+                  "CASH | 10.00", "CHANGE | 5.00")
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "accept"
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("USD", "review")
+
+
 def test_two_total_rows_that_disagree_go_to_review():
     rows = receipt(("TOTAL", "12.30"), ("GRAND TOTAL", "13.30"))
     f = fields_of(run(rows))
