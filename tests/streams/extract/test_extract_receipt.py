@@ -276,34 +276,44 @@ def test_amount_arithmetic_is_exact():
     assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
 
 
-# -- real scans, real OCR (tests/corpus/receipts, dev half) -----------------------------------------
+# -- real scans, real OCR (tests/corpus/receipts) ----------------------------------------------------
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "receipts"
 
 
 @pytest.fixture(scope="module")
-def read_scan():
+def scans() -> dict[str, dict]:
+    """Every committed receipt scan through the real OCR and rules-3 (about 20 s)."""
     from inkstream.settings import load_settings
     from streams.extract.local import extract_pages
     from streams.ocr.reader import DocumentReader
 
     settings = load_settings()
     reader = DocumentReader.from_settings(settings.ocr)
-    return lambda name: extract_pages(name, reader.read((CORPUS / name).read_bytes()), settings.extraction,
-                                      version="rules-3")
-
-
-def test_a_real_till_receipt_is_read_end_to_end_and_nothing_wrong_is_accepted(read_scan):
     truth = json.loads((CORPUS / "truth.json").read_text())
-    name = "apotheke_23042020_01_01990.jpg"  # dev half; card payment, one VAT rate
-    result = read_scan(name)
-    f = fields_of(result)
-    assert result["doc_type"] == "receipt"
-    for field, want in truth[name]["fields"].items():
-        if f[field]["status"] == "accept":
-            assert f[field]["normalized"] == want, field
+    return {name: extract_pages(name, reader.read((CORPUS / name).read_bytes()), settings.extraction, version="rules-3")
+            for name in sorted(truth)}
+
+
+def test_real_till_receipts_are_read_and_nothing_wrong_is_accepted(scans):
+    truth = json.loads((CORPUS / "truth.json").read_text())
+    right = total = 0
+    for name, result in scans.items():
+        assert result["doc_type"] == "receipt", name
+        f = fields_of(result)
+        for field, want in truth[name]["fields"].items():
+            total += 1
+            right += f[field]["normalized"] == want
+            if f[field]["status"] == "accept":
+                assert f[field]["normalized"] == want, (name, field)
+    assert right / total >= 0.75, f"{right}/{total} fields right"  # 81% when written; logos cost the merchant
+
+
+def test_a_real_pharmacy_slip_is_confirmed_by_its_vat_row(scans):
+    f = fields_of(scans["apotheke_23042020_01_01990.jpg"])  # card payment, one VAT rate
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("19.90", "accept")
-    assert f["tax_amount"]["normalized"] == "3.18" and f["receipt_date"]["normalized"] == "2020-04-23"
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.18", "accept")
+    assert f["receipt_date"]["normalized"] == "2020-04-23" and f["merchant"]["normalized"] == "DELPHIN APOTHEKE"
 
 
 # -- whole receipts in other countries' shapes (made up) ---------------------------------------------
