@@ -179,6 +179,7 @@ class VatTable:
     tax: Decimal
     gross: Decimal | None  # sum of net + tax over the rates (None when a row has no net)
     rows: list[MoneyRow]
+    first_tax: Decimal | None = None  # the first rate's tax amount
 
 
 def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
@@ -208,7 +209,18 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
     if not found:
         return None
     return VatTable(sum((t for _, _, t in found), Decimal(0)), sum((n + t for _, n, t in found), Decimal(0)),
-                    [r for r, _, _ in found])
+                    [r for r, _, _ in found], found[0][2])
+
+
+def _vat_line(rows: list[MoneyRow], vat: VatTable) -> Line:
+    """Where the tax is printed: the table's sum row if it prints the total tax, else the
+    first rate's tax amount."""
+    first = vat.rows[0].index
+    for row in rows[first:first + len(vat.rows) + 3]:
+        for value, _, ln in row.amounts:
+            if value == vat.tax and (row not in vat.rows or len(vat.rows) == 1):
+                return ln
+    return next((ln for value, _, ln in vat.rows[0].amounts if value == vat.first_tax), vat.rows[0].amounts[-1][2])
 
 
 def _items_sum(rows: list[MoneyRow], stop: int) -> Decimal | None:
@@ -235,6 +247,7 @@ class TotalChoice:
     tax: Decimal | None
     tax_line: Line | None
     tax_checked: bool
+    tax_how: str = "the tax row"
 
 
 def choose_total(rows: list[MoneyRow]) -> TotalChoice:
@@ -313,9 +326,11 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             doubt = f"the payment {max(tendered)} is less than the total {value[0]}"
         if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 and not doubt:
             doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
-    tax_line = (vat.rows[0].last[2] if vat and vat.rows[0].last else (tax_rows[0][1] if tax_rows else None))
+    tax_line = _vat_line(rows, vat) if vat else (tax_rows[0][1] if tax_rows else None)
     tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
-    return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked)
+    how = (f"the sum of the VAT table's {len(vat.rows)} rates" if vat and len(vat.rows) > 1 else
+           "the VAT table" if vat else "the tax row")
+    return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how)
 
 
 # -- dates ---------------------------------------------------------------------------------------
@@ -596,7 +611,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
     else:
         total = missing_field("total_amount", "no total row")
     if choice.tax is not None and choice.tax_line is not None:
-        tax = _money_field("tax_amount", layout, choice.tax, choice.tax_line, "the tax rows")
+        tax = _money_field("tax_amount", layout, choice.tax, choice.tax_line, choice.tax_how)
         if choice.tax_checked and not choice.doubt:
             boost(tax, "the tax is part of the arithmetic that confirms the total")
         else:
