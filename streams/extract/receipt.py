@@ -264,8 +264,9 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     tax_rows = [(v[0], v[2]) for k, r in enumerate(rows) if r.kind == "tax" and (v := _value_of(rows, k))
                 and v[0] >= 0 and not (vat and r in vat.rows)]
     roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
-    tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and (v := _value_of(rows, k))]
-    change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and (v := _value_of(rows, k))]
+    # Payment rows come after the bill ("SNACK BAR 5.00" above the total is an item, not cash).
+    tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
+    change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
     items = _items_sum(rows, first_money)
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
 

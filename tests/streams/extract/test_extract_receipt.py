@@ -165,6 +165,12 @@ def test_a_discount_with_a_percent_is_not_a_vat_row():
     assert f["tax_amount"]["normalized"] is None and f["total_amount"]["status"] == "review"
 
 
+def test_an_item_named_like_a_payment_is_no_payment():
+    rows = receipt(("CHOC BAR", "5.00"), ("GIFT CARD", "7.30"), ("TOTAL", "5.00"))
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review"
+
+
 def test_a_total_nothing_confirms_is_left_for_review():
     rows = receipt(("TOTAL", "RM 12.30"))
     f = fields_of(run(rows))
