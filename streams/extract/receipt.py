@@ -453,7 +453,7 @@ def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
     # The till's stamp (a date with a time) or a labelled date is the receipt's date; a date in
     # running text ("Produkte vom 28.01.2020") is not, when there is one of those.
     preferred = [c for c in cands if c[3] or c[4]] or cands
-    values = {c[0].normalized for c in preferred if c[0].ok}
+    values = {c[0].normalized for c in preferred if c[0].normalized is not None}
     if not values:
         p, ln, m, _, _ = preferred[0]
         f = field_from("receipt_date", Candidate(m[0], Span(m[0], (ln,)), p, "the date printed", ln.box,
@@ -468,7 +468,7 @@ def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
         f.reasons.append(f"several dates printed: {sorted(values)}")
     elif sum(1 for c in cands if c[0].normalized == p.normalized) >= 2:
         boost(f, "printed twice, both readings agree")
-    elif _in_a_number(layout, p.normalized, m[0]):
+    elif p.normalized is not None and _in_a_number(layout, p.normalized, m[0]):
         boost(f, "the receipt number carries the same date")
     else:
         _cap(f, "printed once: nothing else on the receipt confirms the digits")
