@@ -49,9 +49,10 @@ _CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": 
 _CUR = (r"RM|MYR|S\$|SGD|US\$|USD|A\$|AUD|C\$|CAD|HK\$|HKD|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
         r"JPY|¥|SEK|DKK|NOK|CZK|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
-# ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number).
+# ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands
+# separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{_CUR})\s?)?(?P<minus2>-)?"
-                   r"(?P<num>\d{1,3}(?:[,.' ]\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   r"(?P<num>\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)
 
 
