@@ -258,7 +258,7 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     first_money = min(k for k, _ in totals)
     vat = _vat_table(rows)
     # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
-    totals = [(k, v) for k, v in totals if not (vat and rows[k].rate is None and len(rows[k].amounts) >= 3
+    totals = [(k, v) for k, v in totals if not (vat and rows[k].rate is None and len(rows[k].amounts) >= 2
                                                  and any(a[0] == vat.tax for a in rows[k].amounts))] or totals
     vals = [(rows[k], v) for k, v in totals]
     subtotals = [v[0] for k, r in enumerate(rows) if r.kind == "subtotal" and (v := _value_of(rows, k))]

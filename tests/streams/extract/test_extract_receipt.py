@@ -348,7 +348,7 @@ def test_a_malaysian_tax_invoice_till_slip_with_a_gst_summary():
                   "Cashier: AMIRA", "KERTAS A4 80GSM | 23.58 SR", "PEN BIRU | 4.72 SR",
                   "Total Qty: 2 |", "Total Sales (Excluding GST) | 28.30", "Discount | 0.00", "Total GST | 1.70",
                   "Rounding | 0.00", "Total Amount (RM) | 30.00", "Cash | 50.00", "Change | 20.00",
-                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70",
+                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70",
                   "Thank you. Please come again", "Goods sold are not returnable")
     result = run(rows)
     f = fields_of(result)
