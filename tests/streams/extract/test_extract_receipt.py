@@ -392,3 +392,11 @@ def test_a_french_ticket_de_caisse():
     assert f["receipt_date"]["normalized"] == "2021-05-12"
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.50", "accept")
     assert f["currency"]["normalized"] == "EUR" and f["tax_amount"]["normalized"] == "0.18"
+
+
+def test_a_gst_summarys_total_row_is_not_a_second_total():
+    rows = _cells("SYARIKAT X SDN BHD", "Date: 14/01/2018 18:05", "A | 23.58 SR", "B | 4.72 SR",
+                  "Total Sales (Excluding GST) | 28.30", "Total GST | 1.70", "Total Amount (RM) | 30.00",
+                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70")
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("30.00", "accept")
