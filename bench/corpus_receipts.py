@@ -5,7 +5,7 @@ ALDI, Lidl, real, Marktkauf, toom, HORNBACH, IKEA, ROLLER, ROSSMANN, a pharmacy)
 the receipt somewhere on a white A4 page (folders B, C: also dm, Kaufland, MediaMarkt, Saturn,
 Thalia, two petrol stations). The dataset names each file
 ``MERCHANT_DDMMYYYY_ITEMS_TOTAL.jpg``: the date and total there are the authors' own labels;
-merchant (as printed at the top), tax (the sum of the printed VAT rows, checked by
+merchant (the name line as printed in plain text at the top, under any logo: "Marktkauf Lehr"), tax (the sum of the printed VAT rows, checked by
 net + tax = gross and the rows adding up to the total) and currency were read by hand.
 No receipt of the ICDAR-2019 SROIE set is used anywhere (that set is held out).
 
@@ -74,10 +74,10 @@ RECEIPTS: dict[str, tuple[str, str, str | None]] = {
     "lidl_11042020_08_01977.jpg": ("fff93b506beeafdbd8cd6afd43e8504894d89e081c7f4afed6d450698c574fa8", "LIDL", "2.33"),
     "lidl_21042020_09_01706.jpg": ("dfa0d9b4b14273ab36011c372fb13ec2185dda585ae8e92416c7f328991ada66", "LIDL", "1.70"),
     "lidl_30042020_08_01958.jpg": ("0585b58cce27eef221d595d969a1432f8970dbeb1d7e7475767c02bf686939b6", "LIDL", "1.91"),
-    "marktkauf_03042020_12_02881.jpg": ("d0db22d6222bf65cfef86ea7f31e7088c7c960d00ca8e17cb7291246685a9fba", "Marktkauf", "3.64"),
-    "marktkauf_08042020_15_02742.jpg": ("04eb23685ce3018ac239d514d2cd994c3f657c0eefe6e61e1d223018b60e5a9f", "Marktkauf", "2.01"),
-    "marktkauf_20042020_10_02690.jpg": ("6e84d21f477221823109185396a17eecccc02303998beb5bfa18dfa052fee69d", "Marktkauf", "3.40"),
-    "marktkauf_28022020_12_03198.jpg": ("8bb27403273b578063947fca1e3265f3bb85ac3eccd2e8351bda22fdc3002613", "Marktkauf", "4.35"),
+    "marktkauf_03042020_12_02881.jpg": ("d0db22d6222bf65cfef86ea7f31e7088c7c960d00ca8e17cb7291246685a9fba", "Marktkauf Lehr", "3.64"),
+    "marktkauf_08042020_15_02742.jpg": ("04eb23685ce3018ac239d514d2cd994c3f657c0eefe6e61e1d223018b60e5a9f", "Marktkauf Lehr", "2.01"),
+    "marktkauf_20042020_10_02690.jpg": ("6e84d21f477221823109185396a17eecccc02303998beb5bfa18dfa052fee69d", "Marktkauf Lehr", "3.40"),
+    "marktkauf_28022020_12_03198.jpg": ("8bb27403273b578063947fca1e3265f3bb85ac3eccd2e8351bda22fdc3002613", "Marktkauf Lehr", "4.35"),
     "real_15042020_04_01946.jpg": ("7db4798ed9dcab1af6223666f4e67d42879b5cc1dfc88e06f4a17d9446903a93", "real GmbH", "2.12"),
     "real_21042020_04_01207.jpg": ("2a1cf2c7baf311e15ae5b044bdd0da1ea0ff15af52f761562866d457b3c9686d", "real GmbH", "0.79"),
     "real_23032020_06_01662.jpg": ("d91425be8bb0a3761482a757bf5191a8df0c579cc514ee65127279148d9b766c", "real GmbH", "1.21"),
@@ -94,10 +94,10 @@ RECEIPTS: dict[str, tuple[str, str, str | None]] = {
     "dm_18052020_03_00355.jpg": ("394cf4eb416688bb911d37a1582dfbcf23f490fefd97d836f68b0d0e952fc4ac", "dm-drogerie markt", "0.32"),
     "kaufland_14052020_04_01378.jpg": ("f5ac6652afd4ca64b382aaaf10e3a8434add35676cab60c40e5ddc1362b7ce47", "Kaufland", "2.20"),
     "lidl_12052020_09_02351.jpg": ("1333fdbe398838e001c9c589d99095c57c79266494753d5460d7b8c607f777f9", "LIDL", "2.84"),
-    "marktkauf_04052020_11_03620.jpg": ("c5851ff565f7531c1ca240a8dffbd7b3aff8a7b21a014c14ab0a6a07d24721dc", "Marktkauf", "3.01"),
-    "marktkauf_06052020_13_02008.jpg": ("0ff5f5eee83c93ada8904d86e3cadcf6a36d696993ab5bd9830c5ac6c085fb2e", "Marktkauf", "1.65"),
-    "marktkauf_15052020_15_02712.jpg": ("d2ce7b054644f2d5a5839a982d61c94c5181c2a998dba87c3e10cdac54c829db", "Marktkauf", "2.32"),
-    "marktkauf_18052020_12_02384.jpg": ("f9a6b59d76c1e78ddf40eb6fb8f49f3fffd048b77e62955139e661d97f1627af", "Marktkauf", "2.02"),
+    "marktkauf_04052020_11_03620.jpg": ("c5851ff565f7531c1ca240a8dffbd7b3aff8a7b21a014c14ab0a6a07d24721dc", "Marktkauf Lehr", "3.01"),
+    "marktkauf_06052020_13_02008.jpg": ("0ff5f5eee83c93ada8904d86e3cadcf6a36d696993ab5bd9830c5ac6c085fb2e", "Marktkauf Lehr", "1.65"),
+    "marktkauf_15052020_15_02712.jpg": ("d2ce7b054644f2d5a5839a982d61c94c5181c2a998dba87c3e10cdac54c829db", "Marktkauf Lehr", "2.32"),
+    "marktkauf_18052020_12_02384.jpg": ("f9a6b59d76c1e78ddf40eb6fb8f49f3fffd048b77e62955139e661d97f1627af", "Marktkauf Lehr", "2.02"),
     "mediamarkt_14052020_03900.jpg": ("9febfbde7a9c37829fcb81d7f137d925fa71d73ff849ce2329e793bf278e69ef", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", None),
     "mediamarkt_19052020_01_22500.jpg": ("26814a2954480c8f2ea0e66922d263ffd548ec0505b075a18b21d6914f4e205f", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", "35.92"),
     "mediamarkt_31012019_01_15500.jpg": ("6f1282432959a71503403076e09192485dbc7b09de8d79cb827ad62a4eebff7f", "MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn", "24.75"),

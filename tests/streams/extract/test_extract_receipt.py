@@ -14,7 +14,7 @@ import pytest
 
 from inkstream.settings import ExtractionSettings
 from streams.extract import extract
-from streams.extract.receipt import classify_row, day_first, money_in, parse_receipt_date, receipt_currency
+from streams.extract.receipt import classify_row, clean_name, day_first, money_in, parse_receipt_date, receipt_currency
 from tests.streams.extract.extract_records import line, ocr_result, page
 
 
@@ -276,6 +276,87 @@ def test_a_garbled_logo_is_not_taken_for_the_merchant():
     pg["width"], pg["height"] = 600, 1600
     f = fields_of(extract(ocr_result([pg]), ExtractionSettings(), version="rules-3"))
     assert f["merchant"]["normalized"] is None
+
+
+@pytest.mark.parametrize("printed, want", [
+    ("t o o m  B a u m a r k t GmbH", "toom Baumarkt GmbH"),  # letter-spaced type
+    ("toom Baum ar_k t GmbH", "toom Baumarkt GmbH"),  # OCR's underscore for a wide gap
+    ("R@SSMANN", "ROSSMANN"), ("t o0m Baumar_k t GmbH", "toom Baumarkt GmbH"),  # an @ or 0 between letters is an O
+    ("KEDAI KOPI SEDAP", "KEDAI KOPI SEDAP"), ("CAFE A LA CARTE", "CAFE A LA CARTE"),  # plain names stay
+])
+def test_letter_spaced_and_misread_letterheads_are_joined(printed, want):
+    assert clean_name(printed) == want
+
+
+def _merchant_of(head: list[str], tail: list[str] | None = None) -> dict:
+    """The merchant of a till slip with this letterhead and footer (a German money block and
+    date so every slip is classed as a receipt)."""
+    rows = receipt(("SUMME", "EUR 12,30"), ("Bar", "20,00"), ("Rückgeld", "7,70"), head=head + ["02.03.2020 10:15"],
+                   tail=tail)
+    return fields_of(run(rows))["merchant"]
+
+
+def test_a_merchant_printed_again_in_the_footer_is_accepted():
+    f = _merchant_of(["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3"],
+                     ["THANK YOU FOR SHOPPING AT KEDAI RUNCIT MAJU JAYA"])
+    assert (f["normalized"], f["status"]) == ("KEDAI RUNCIT MAJU JAYA SDN BHD", "accept")
+
+
+def test_a_merchant_printed_once_stays_in_review():
+    f = _merchant_of(["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3"], ["THANK YOU, PLEASE COME AGAIN"])
+    assert (f["normalized"], f["status"]) == ("KEDAI RUNCIT MAJU JAYA SDN BHD", "review")
+
+
+def test_a_name_confirmed_only_in_part_stays_in_review():
+    # the web address confirms DELPHIN, not APOTHEKE
+    f = _merchant_of(["DELPHIN", "APOTHEKE", "Detmolder Straße 8", "www.delphin-apo.de"])
+    assert (f["normalized"], f["status"]) == ("DELPHIN APOTHEKE", "review")
+
+
+def test_the_line_printed_again_above_the_address_beats_the_slogan_and_a_service_logo():
+    head = ["FRISCHE EINKAUFEN/GENUSS ERLEBEN", "WUNSCHLOS GLÜCKLICH?", "www.lehr.honestly.de", "Honestly",
+            "Marktkauf Lehr", "Detmolder Str. 4", "33102 Paderborn", "www.marktkauf-1ehr de"]
+    f = _merchant_of(head)
+    assert (f["normalized"], f["status"]) == ("Marktkauf Lehr", "accept")  # the web address spells both words
+
+
+def test_a_name_whose_first_word_is_the_web_address_beats_the_slogan():
+    f = _merchant_of(["FRISCHE EINKAUFEN/GENUSS ERLEBEN", "Marktkauf Lehr", "Detmolder Str. 4", "www.marktkauf.de"])
+    assert (f["normalized"], f["status"]) == ("Marktkauf Lehr", "review")
+
+
+def test_a_garbled_logo_takes_the_spelling_printed_elsewhere_and_stays_in_review():
+    f = _merchant_of(["ALbDI", "Pohlweg 110", "33100 Paderborn"], ["Vielen Dank für Ihren Einkauf!",
+                                                                   "Aldi GmbH & Co. KG, Schloß Holte"])
+    assert (f["normalized"], f["status"]) == ("ALDI", "review")
+    f = _merchant_of(["ALDI", "Pohlweg 110"], ["Aldi GmbH & Co. KG, Schloß Holte"])
+    assert (f["normalized"], f["status"]) == ("ALDI", "accept")  # the logo and the footer agree
+
+
+def test_a_double_letter_wide_type_merged_is_restored_from_the_web_address():
+    f = _merchant_of(["ROLER", "Senefelder Straße 2"], ["www.roller.de", "Vielen Dank für Ihren Einkauf"])
+    assert (f["normalized"], f["status"]) == ("ROLLER", "review")
+
+
+def test_a_clean_word_is_not_respelt_by_another_line_or_a_different_domain():
+    assert _merchant_of(["Westfalen Tankstelle", "Detmolder Str. 112", "Tankstellen-Nr.: 00006:0187"])[
+        "normalized"] == "Westfalen Tankstelle"
+    assert _merchant_of(["ROSSMANN", "Pohlweg 110"], ["fossmann.de/"])["normalized"] == "ROSSMANN"
+
+
+def test_a_logo_word_over_the_full_name_gives_the_full_name_with_the_accent_ocr_added_dropped():
+    f = _merchant_of(["Thalia", "Thalía Bücher", "Westernstraße 2", "thalia.paderborn@thalia.de"])
+    assert (f["normalized"], f["status"]) == ("Thalia Bücher", "review")  # "Bücher" is printed once
+
+
+def test_a_name_printed_again_with_other_spacing_stays_in_review():
+    f = _merchant_of(["Kaufland", "Kauf land", "Bentelerstraße 4"], ["Ihr Kauf land-Team."])
+    assert f["status"] == "review" and f["normalized"] in ("Kaufland", "Kauf land")
+
+
+def test_a_short_name_is_never_confirmed_by_a_word_elsewhere():
+    f = _merchant_of(["dm-drogerie markt", "Pohlweg 110"], ["Öffnungszeiten auf dm.de"])
+    assert (f["normalized"], f["status"]) == ("dm-drogerie markt", "review")
 
 
 def test_amount_arithmetic_is_exact():
