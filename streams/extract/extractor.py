@@ -102,7 +102,7 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
         values, items, _ = multilingual.extract_invoice(layout, locale=locale, credit=doc_type == "credit_note")
         required = multilingual.INVOICE_REQUIRED
     elif doc_type == "receipt":
-        values, items, _ = receipt.extract_receipt(layout, locale=locale)
+        values, items, _ = receipt.extract_receipt(layout, locale=locale, agreed=receipt.agreed_lines(ocr_record))
         required = receipt.RECEIPT_REQUIRED
     elif doc_type == "contract":
         values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED

@@ -34,11 +34,31 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
 from streams.extract.normalize import Parsed, normalize_name
 
-__all__ = ["RECEIPT_REQUIRED", "extract_receipt", "classify_row", "parse_receipt_date", "receipt_currency",
+__all__ = ["RECEIPT_REQUIRED", "extract_receipt", "agreed_lines", "clean_name", "classify_row", "parse_receipt_date", "receipt_currency",
            "money_in", "day_first", "UNCHECKED_CAP"]
 
 RECEIPT_REQUIRED = ("receipt_date", "total_amount", "currency")
 UNCHECKED_CAP = 0.85  # below every accept threshold: a value nothing else on the receipt confirms
+
+# -- two OCR models --------------------------------------------------------------------------------
+
+LineKey = tuple[int, float, float, float, float]
+
+
+def _key(page: int, box: dict) -> LineKey:
+    return (page, *(round(float(box[k]), 1) for k in ("x0", "y0", "x1", "y1")))  # type: ignore[return-value]
+
+
+def agreed_lines(ocr_record: dict) -> frozenset[LineKey]:
+    """The lines of an ``ocr.results`` record that a second OCR model read the same
+    (``"agreed": true``, set by the reader's digit check): their digits are two readings."""
+    return frozenset(_key(int(p.get("number") or 1), ln["box"]) for p in ocr_record.get("pages") or []
+                     for ln in p.get("lines") or [] if ln.get("agreed") is True and ln.get("box"))
+
+
+def _read_twice(line: Line, agreed: frozenset[LineKey]) -> bool:
+    return bool(agreed) and _key(line.page, line.box) in agreed
+
 
 # -- money ---------------------------------------------------------------------------------------
 
@@ -250,6 +270,7 @@ class TotalChoice:
     tax_line: Line | None
     tax_checked: bool
     tax_how: str = "the tax row"
+    single: bool = False  # one total value on the slip, alone on its row, no rounding: only its digits in doubt
 
 
 def choose_total(rows: list[MoneyRow]) -> TotalChoice:
@@ -306,6 +327,7 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         scored = [(r, v, why) for r, v, why in scored if v[0] + tax_sum not in printed] or scored
     confirmed = [s for s in scored if s[2]]
     doubt = None
+    single = False
     if confirmed:
         # After rounding, what was paid: prefer a value the payment confirms, then the last one.
         paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w for w in s[2])]
@@ -323,6 +345,7 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         # a second, different total that no rounding row explains is a doubt.
         row, value, why = max(scored, key=lambda s: (s[1][0], s[0].index))
         distinct = {s[1][0] for s in scored}
+        single = len(distinct) == 1 and not roundings and len(row.amounts) <= 1
         if len(distinct) > 1 and not roundings:
             doubt = f"total rows disagree: {sorted(map(str, distinct))}"
         if tendered and all(t < value[0] for t in tendered) and not change:
@@ -333,7 +356,7 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     how = (f"the sum of the VAT table's {len(vat.rows)} rates" if vat and len(vat.rows) > 1 else
            "the VAT table" if vat else "the tax row")
-    return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how)
+    return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
 
 
 # -- dates ---------------------------------------------------------------------------------------
@@ -436,7 +459,7 @@ def _in_a_number(layout: Layout, iso: str, raw: str) -> bool:
     return False
 
 
-def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
+def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] = frozenset()) -> FieldValue:
     cands: list[tuple[Parsed, Line, re.Match, bool, bool]] = []
     for ln in layout.lines:
         for kind, rx in _DATE_RES:
@@ -472,6 +495,9 @@ def _receipt_date(layout: Layout, hint: bool | None) -> FieldValue:
         boost(f, "printed twice, both readings agree")
     elif p.normalized is not None and _in_a_number(layout, p.normalized, m[0]):
         boost(f, "the receipt number carries the same date")
+    elif (labelled or timed) and _read_twice(ln, agreed):
+        # the till's stamp or a labelled date, and a second OCR model read the same digits
+        boost(f, "two OCR models read the same date")
     else:
         _cap(f, "printed once: nothing else on the receipt confirms the digits")
     return f
@@ -696,12 +722,12 @@ def _merchant(layout: Layout) -> FieldValue:
     if chosen is None:
         # A line the slip prints again is the name, not the slogan over it ("FRISCHE EINKAUFEN");
         # the one set right above the address first (a feedback service's logo is printed again too).
-        again = [i for i, ln in enumerate(top) if plausible(ln) and elsewhere(ln)]
+        twice = [i for i, ln in enumerate(top) if plausible(ln) and elsewhere(ln)]
         partly = [i for i, ln in enumerate(top) if plausible(ln) and elsewhere(ln, whole=False)]
 
         def above_address(found: list[int]) -> list[int]:
             return [i for i in found if i + 1 < len(top) and _ADDRESS.search(top[i + 1].text)]
-        pick = above_address(again) or again or above_address(partly)
+        pick = above_address(twice) or twice or above_address(partly)
         chosen = top[pick[0]] if pick else None
         how = "the letterhead line printed again on the slip"
     if chosen is None:
@@ -775,8 +801,10 @@ def _money_field(name: str, layout: Layout, value: Decimal, line: Line, how: str
 # -- the receipt --------------------------------------------------------------------------------
 
 
-def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict], dict]:
-    """(fields, line items, what was learnt): merchant, receipt_date, total_amount, tax_amount, currency."""
+def extract_receipt(layout: Layout, *, locale: str | None = None,
+                    agreed: frozenset[LineKey] = frozenset()) -> tuple[list[FieldValue], list[dict], dict]:
+    """(fields, line items, what was learnt): merchant, receipt_date, total_amount, tax_amount, currency.
+    ``agreed``: the lines a second OCR model read the same (``agreed_lines``)."""
     lang, country = language_of(layout.text), country_of(layout.text)
     rows = _rows(layout)
     choice = choose_total(rows)
@@ -789,6 +817,9 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
             penalise(total, choice.doubt, 0.8)
         elif choice.checks:
             boost(total, "; ".join(choice.checks))
+        elif _read_twice(line, agreed) and choice.single:
+            # one total row, one amount on it, and two OCR models read the same digits
+            boost(total, "two OCR models read the same total")
         else:
             _cap(total, "no arithmetic on the receipt confirms the total")
     else:
@@ -818,5 +849,5 @@ def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[
             currency.reasons.append("a bare $ and no country on the receipt")
     else:
         currency = missing_field("currency", why)
-    fields = [_merchant(layout), _receipt_date(layout, day_first(layout.text, locale)), total, tax, currency]
+    fields = [_merchant(layout), _receipt_date(layout, day_first(layout.text, locale), agreed), total, tax, currency]
     return fields, [], {"language": lang, "country": country}

@@ -359,6 +359,44 @@ def test_a_short_name_is_never_confirmed_by_a_word_elsewhere():
     assert (f["normalized"], f["status"]) == ("dm-drogerie markt", "review")
 
 
+def _run_agreed(rows: list[list[tuple[str, float]]], agreed: set[str]) -> dict:
+    """Like ``run``, the lines whose text is in ``agreed`` flagged as read alike by a second OCR model."""
+    lines = [line(text, row=r, x=x) | {"agreed": text in agreed} for r, cells in enumerate(rows) for text, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600
+    return fields_of(extract(ocr_result([pg]), ExtractionSettings(), version="rules-3"))
+
+
+_ONCE = ["Westfalen Tankstelle", "Detmolder Str. 112", "33100 Paderborn", "07.09.2018 09:18"]
+
+
+def test_a_till_date_printed_once_that_two_ocr_models_read_alike_is_accepted():
+    rows = receipt(("Summe EUR", "39,35"), head=_ONCE)
+    assert _run_agreed(rows, set())["receipt_date"]["status"] == "review"  # printed once, one reading
+    f = _run_agreed(rows, {"07.09.2018 09:18"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-09-07", "accept")
+    assert "two OCR models" in f["reason"]
+
+
+def test_two_models_agreeing_on_a_date_in_running_text_is_no_check():
+    rows = receipt(("Summe EUR", "39,35"), head=["Westfalen Tankstelle", "33100 Paderborn",
+                                                 "Aktion gültig bis 07.09.2018"])
+    assert _run_agreed(rows, {"Aktion gültig bis 07.09.2018"})["receipt_date"]["status"] == "review"
+
+
+def test_a_lone_total_two_ocr_models_read_alike_is_accepted():
+    rows = receipt(("Summe EUR", "39,35"), head=_ONCE)
+    assert _run_agreed(rows, set())["total_amount"]["status"] == "review"  # no arithmetic, one reading
+    f = _run_agreed(rows, {"39,35"})
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("39.35", "accept")
+    assert f["currency"]["status"] == "accept"
+
+
+def test_two_models_agreeing_on_one_of_two_different_totals_is_no_check():
+    rows = receipt(("Summe EUR", "39,35"), ("Gesamtbetrag", "41,35"), head=_ONCE)
+    assert _run_agreed(rows, {"39,35", "41,35"})["total_amount"]["status"] == "review"
+
+
 def test_amount_arithmetic_is_exact():
     assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
 
