@@ -133,6 +133,10 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*\d{1,2}:\d{2}|\d{1,2}:\d{2}(?::\d{2})?\s+\d{1,2}[./-]\d{1,2}[./-]\d{2,4}": 1,
         r"\b(?:kasse|bon-?nr|bed\.?\s*nr|filiale|einkauf|anzahl\s+artikel|cash\s+bill|cash\s+sales?|official\s+receipt"
         r"|tunai|terima\s+kasih|please\s+come\s+again|goods\s+sold\s+are\s+not|gst\s+summary|counter|pax)\b": 1,
+        # the card terminal's slip printed under the bill, and its copy words
+        r"\b(?:trace-?\s?nr|terminal-?\s?id|genehmigungs-?\s?nr|vu-?\s?nr|ta-?\s?nr|approval\s+code"
+        r"|auth(?:orization)?\s+code|appr\s+code)\b": 1,
+        r"\b(?:kundenbeleg|h[äa]ndlerbeleg|kartenzahlung|barverkauf|customer\s+copy|merchant\s+copy)\b": 1,
     },
     "contract": {
         r"\bagreement\b": 2, r"\bcontract\b": 2, r"\bvertrag\b|\bvereinbarung\b": 2, r"\bcontrat\b": 2,

@@ -105,11 +105,11 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("not_total", r"total\s*(?:qty|quantity|items?|pcs|units|savings?|saved|discount|points?)|no\.?\s*of\s+items"
                   r"|anzahl|\bartikel\b|item\s*count|\bqty\b|you\s+saved|\bsavings?\b|\bpoints?\b|\bpunkte\b"
                   r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
-    ("change", r"\b(?:change(?:\s+due)?|r[üu]ckgeld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
+    ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
-                 r"|\bnet\s+(?:amount|sales)\b"),
+                 r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
               r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
@@ -178,10 +178,23 @@ def _rows(layout: Layout) -> list[MoneyRow]:
         rate_m = _RATE.search(text)
         rate = Decimal(rate_m[1].replace(",", ".")) / 100 if rate_m else None
         kind = classify_row(text)
+        if kind is None and amounts and _misread_total(text):
+            kind = "total"  # "Tatal EUR", "Gesanthetrag": the arithmetic still has to confirm it
         if kind and _BANNER.search(text) and not amounts:
             kind = None  # "TAX INVOICE", "Kassenbon": a title, not a money row
         out.append(MoneyRow(i, kind, text, amounts, rate))
     return out
+
+
+# Total words OCR misreads by a letter or two ("Tatal", "Gesanthetrag"): a row with an amount
+# and one of these, alone, is a total row; a total found by it is accepted only by arithmetic.
+_TOTAL_WORDS = {"total": 1, "summe": 1, "gesamtbetrag": 2, "endbetrag": 1, "montant": 1, "totaal": 1, "importe": 1,
+                "totale": 1, "jumlah": 1}
+
+
+def _misread_total(words: str) -> bool:
+    tokens = [t.lower() for t in re.findall(r"[^\W\d_]{5,}", words)]
+    return len(tokens) <= 2 and any(_distance(t, w) <= d for t in tokens for w, d in _TOTAL_WORDS.items())
 
 
 def _value_of(rows: list[MoneyRow], k: int) -> tuple[Decimal, str | None, Line] | None:
@@ -284,6 +297,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
                                                  and any(a[0] == vat.tax for a in rows[k].amounts))] or totals
     vals = [(rows[k], v) for k, v in totals]
     subtotals = [v[0] for k, r in enumerate(rows) if r.kind == "subtotal" and (v := _value_of(rows, k))]
+    # "NETTO 33,07 EUR  BRUTTO 39,35 EUR": the net is the row's first amount, the gross its last
+    subtotals += [r.amounts[0][0] for r in rows if r.kind == "subtotal" and len(r.amounts) == 2]
     tax_rows = [(v[0], v[2]) for k, r in enumerate(rows) if r.kind == "tax" and (v := _value_of(rows, k))
                 and v[0] >= 0 and not (vat and r in vat.rows)]
     roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
@@ -460,6 +475,7 @@ def _in_a_number(layout: Layout, iso: str, raw: str) -> bool:
 
 
 def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] = frozenset()) -> FieldValue:
+    row_of = {id(x): row for row in layout.rows for x in row}
     cands: list[tuple[Parsed, Line, re.Match, bool, bool]] = []
     for ln in layout.lines:
         for kind, rx in _DATE_RES:
@@ -469,7 +485,10 @@ def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] 
                 p = parse_receipt_date(m[0] + (ln.text[m.end():m.end() + 6] if kind.startswith("glued") else ""), hint)
                 if p.ok or p.ambiguous:
                     before = ln.text[:m.start()]
-                    labelled = bool(_DATE_LABEL.search(before[-14:]))
+                    # the label in its own box to the left on the same row ("Datum:" | "20.05.2020")
+                    left = " ".join(x.text for x in row_of.get(id(ln), ()) if x.box["x1"] <= ln.box["x0"])
+                    labelled = bool(_DATE_LABEL.search(before[-14:]) or (not before.strip() and re.search(
+                        rf"{_DATE_LABEL.pattern}\s*$", left, re.I)))
                     timed = bool(_TIME.search(ln.text[m.end():m.end() + 9]) or _TIME.search(before[-9:])
                                  or kind.startswith("glued"))
                     cands.append((p, ln, m, labelled, timed))

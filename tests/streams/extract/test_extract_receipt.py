@@ -397,6 +397,66 @@ def test_two_models_agreeing_on_one_of_two_different_totals_is_no_check():
     assert _run_agreed(rows, {"39,35", "41,35"})["total_amount"]["status"] == "review"
 
 
+_SATURN_HEAD = ["SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32", "33098 Paderborn", "TEL 05251/87180",
+                "FAX 05251/8718101", "173478 MSDXC ULT. 40GB", "588 GSM SPEICHER"]
+
+
+def test_a_net_goods_value_and_the_included_vat_confirm_the_total_and_the_tax():
+    rows = receipt(("Total EUR", "59,99"), ("incl. 19,00% Mwst(b)", "9,58"), ("Netto-Warenwert: (b)", "50,41"),
+                   head=_SATURN_HEAD + ["15.02.2020 15:08"], tail=[])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("59.99", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("9.58", "accept")
+
+
+def test_a_net_and_gross_row_gives_the_net_for_the_arithmetic():
+    rows = receipt(("26,97 Liter SAULENNUMMER 2", ""), ("*Super E5", "39,35 EUR"), ("EUROCARD 1", "39,35 EUR"),
+                   ("TOTAL", "39,35 EUR"), ("MWST 19,00% A", "6,28 EUR"),
+                   head=["AUTO SPREVES", "GmbH", "Friedrichshagener Straße 4", "12555 Berlin"],
+                   tail=["Unterschrift Kunde", "#41291 07.09.18 09:18 Frau Fuchs", "Vielen Dank und gute Fahrt"])
+    rows.insert(len(rows) - 2, [("NETTO", 20), ("33,07 EUR  BRUTTO", 200), ("39,35 EUR", 420)])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["status"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "accept", "6.28", "accept")
+
+
+def test_change_read_with_a_misread_letter_still_counts():
+    assert classify_row("Rüc<geld EUR") == "change"
+    rows = receipt(("Total EUR", "59,99"), ("Bar EUR", "100,00"), ("Rüc<geld EUR", "-40,01"),
+                   head=_SATURN_HEAD + ["15.02.2020 15:08"], tail=[])
+    assert fields_of(run(rows))["total_amount"]["status"] == "accept"  # cash - change = total
+
+
+@pytest.mark.parametrize("label", ["Tatal EUR", "Gesanthetrag"])
+def test_a_total_word_ocr_misread_by_a_letter_still_finds_the_total(label):
+    rows = receipt((label, "34,00 EUR"), ("Kartenzahlung", ""), ("Debit MasterCard", "34,00"),
+                   head=["Westfalen Tankstelle", "Detmolder Str. 112", "07.09.18 16:52"], tail=[])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("34.00", "accept")  # the card payment confirms it
+
+
+def test_a_misread_total_word_alone_is_never_accepted():
+    rows = receipt(("Tatal EUR", "34,00"), head=["Westfalen Tankstelle", "Detmolder Str. 112", "07.09.18 16:52"], tail=[])
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+def test_a_card_terminal_slip_under_the_bill_is_a_receipt_cue():
+    rows = [[(t, 20)] + ([(a, 420)] if a else []) for t, a in [
+        ("SATURN ELECTRO HANDELSGES.MBH", ""), ("Kamp 30-32", ""), ("33098 Paderborn", ""), ("TEL 05251/87180", ""),
+        ("FAX 05251/8718101", ""), ("2590562", "90,89 b"), ("LOGITECH", ""), ("910-005694 MX MASTER 3", ""),
+        ("3480 MAUS", ""), ("1895949(3 x 2,99)=", "8,97 b"), ("Total EUR", "99,86"),
+        ("Netto-Warenwert (b)", "83,91"), ("incl. 19,00% Mwst (b)", "15,95"), ("**K.nderbeleg **", ""),
+        ("Datum:", "20.05.2020"), ("Uhrzeit:", "14:57:42 Uhr"), ("Beleg-Nr.", "6968"), ("Trace-Nr.", "142251"),
+        ("Kartenzahlung", ""), ("girocard", "")]]
+    lines = [line(t, row=r, x=x) for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600  # a till roll: without the terminal's words, receipt 3 : invoice 2
+    result = extract(ocr_result([pg]), ExtractionSettings(), version="rules-3")
+    assert result["doc_type"] == "receipt", result["reason"]
+    f = fields_of(result)["receipt_date"]
+    assert f["normalized"] == "2020-05-20" and "labelled" in f["reason"]  # "Datum:" in its own box
+
+
 def test_amount_arithmetic_is_exact():
     assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
 
