@@ -51,13 +51,15 @@ def _key(page: int, box: dict) -> LineKey:
 
 def agreed_lines(ocr_record: dict) -> frozenset[LineKey]:
     """The lines of an ``ocr.results`` record that a second OCR model read the same
-    (``"agreed": true``, set by the reader's digit check): their digits are two readings."""
+    (``"agreed": true``, set by the reader's digit check on wip3/scans, the ocr.results line
+    field there): their digits are two readings."""
     return frozenset(_key(int(p.get("number") or 1), ln["box"]) for p in ocr_record.get("pages") or []
                      for ln in p.get("lines") or [] if ln.get("agreed") is True and ln.get("box"))
 
 
 def _read_twice(line: Line, agreed: frozenset[LineKey]) -> bool:
-    return bool(agreed) and _key(line.page, line.box) in agreed
+    # layout.Line.agreed where the layout carries it (wip3/scans), else the record's flags by box
+    return bool(getattr(line, "agreed", False)) or (bool(agreed) and _key(line.page, line.box) in agreed)
 
 
 # -- money ---------------------------------------------------------------------------------------
