@@ -457,6 +457,18 @@ def test_a_card_terminal_slip_under_the_bill_is_a_receipt_cue():
     assert f["normalized"] == "2020-05-20" and "labelled" in f["reason"]  # "Datum:" in its own box
 
 
+def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
+    rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
+    rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
+    assert fields_of(run(rows))["merchant"]["normalized"] == "KEDAI RUNCIT MAJU JAYA SDN BHD"
+
+
+def test_a_malaysian_till_date_two_models_read_alike_is_accepted_day_first():
+    rows = receipt(("TOTAL INCL. GST", "RM 12.30"))  # the default head: "Date: 05/03/2018 14:22", Sdn Bhd, GST
+    f = _run_agreed(rows, {"Date: 05/03/2018 14:22"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-03-05", "accept")
+
+
 def test_amount_arithmetic_is_exact():
     assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
 
