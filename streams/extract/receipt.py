@@ -362,7 +362,10 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         # a second, different total that no rounding row explains is a doubt.
         row, value, why = max(scored, key=lambda s: (s[1][0], s[0].index))
         distinct = {s[1][0] for s in scored}
-        single = len(distinct) == 1 and not roundings and len(row.amounts) <= 1
+        # Two models can agree on a misread (19,46 read 19,16 by both): their agreement counts only
+        # where the slip offers no arithmetic that could have caught it (which then failed).
+        single = (len(distinct) == 1 and not roundings and len(row.amounts) <= 1 and vat is None
+                  and not (tendered and change) and not (subtotals and tax_sum is not None) and items is None)
         if len(distinct) > 1 and not roundings:
             doubt = f"total rows disagree: {sorted(map(str, distinct))}"
         if tendered and all(t < value[0] for t in tendered) and not change:

@@ -457,6 +457,14 @@ def test_a_card_terminal_slip_under_the_bill_is_a_receipt_cue():
     assert f["normalized"] == "2020-05-20" and "labelled" in f["reason"]  # "Datum:" in its own box
 
 
+def test_two_models_agreeing_on_a_total_that_failed_the_slips_arithmetic_is_no_check():
+    # cash - change and the VAT table could have confirmed it and did not: both models misread alike
+    rows = receipt(("Summe EUR", "19,16"), ("Bar", "20,00"), ("Rückgeld", "0,54"), head=_ONCE)
+    assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
+    rows = receipt(("Summe EUR", "19,16"), ("A 7,0%", "9,35  0,65  10,00"), ("B 19,0%", "8,00  1,46  9,46"), head=_ONCE)
+    assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
+
+
 def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
     rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
     rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
