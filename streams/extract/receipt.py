@@ -746,8 +746,11 @@ def _merchant(layout: Layout) -> FieldValue:
     if chosen is None:
         # A line the slip prints again is the name, not the slogan over it ("FRISCHE EINKAUFEN");
         # the one set right above the address first (a feedback service's logo is printed again too).
-        twice = [i for i, ln in enumerate(top) if plausible(ln) and elsewhere(ln)]
-        partly = [i for i, ln in enumerate(top) if plausible(ln) and elsewhere(ln, whole=False)]
+        # the name comes before its address: a town printed again below it ("SELANGOR") is no name
+        first_address = next((i for i, ln in enumerate(top) if _ADDRESS.search(ln.text) or re.search(r"\b\d{5}\b", ln.text)),
+                             len(top))
+        twice = [i for i, ln in enumerate(top[:first_address]) if plausible(ln) and elsewhere(ln)]
+        partly = [i for i, ln in enumerate(top[:first_address]) if plausible(ln) and elsewhere(ln, whole=False)]
 
         def above_address(found: list[int]) -> list[int]:
             return [i for i in found if i + 1 < len(top) and _ADDRESS.search(top[i + 1].text)]

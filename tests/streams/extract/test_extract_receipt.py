@@ -465,6 +465,14 @@ def test_two_models_agreeing_on_a_total_that_failed_the_slips_arithmetic_is_no_c
     assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
 
 
+def test_a_town_printed_again_under_the_address_is_not_the_merchant():
+    rows = receipt(("TOTAL", "RM 12.30"), head=["RESTORAN WAN SHENG", "NO 2, JALAN TEMENGGUNG 19/9", "SELANGOR",
+                                                "Date: 05/03/2018 14:22"],
+                   tail=["BRANCH: SELANGOR", "THANK YOU, PLEASE COME AGAIN"])
+    f = fields_of(run(rows))["merchant"]
+    assert (f["normalized"], f["status"]) == ("RESTORAN WAN SHENG", "review")
+
+
 def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
     rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
     rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
