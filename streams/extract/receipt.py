@@ -625,9 +625,9 @@ def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
         if money_in(layout.row_text(row)):
             continue
         for ln in row:
-            if id(ln) in skip:
-                continue
-            out.append((ln.text, [clean_name(w) for w in re.findall(r"[^\W\d_]+", _fold(clean_name(ln.text)))]))
+            if id(ln) in skip or _ADDRESS.search(ln.text) or re.search(r"\b\d{4,5}\b", ln.text):
+                continue  # an address prints the town, not the name ("33102 Paderborn")
+            out.append((ln.text, _core(_name_part(ln.text))))
     for m in _DOMAIN.finditer(layout.text):
         # OCR reads a domain's l as 1 and its o as 0 ("marktkauf-1ehr.de")
         host = re.sub(r"(?<![0-9])1(?=[a-z])", "l", re.sub(r"(?<=[a-z])0(?=[a-z])", "o", _fold(m[1] or m[2])))
@@ -643,22 +643,31 @@ _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st
                       r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$", re.I)
 
 
+# A footer's words around a name: "Vielen Dank für Ihren Einkauf bei X", "Ihr X-Team",
+# "Thank you for shopping at X", "Welcome to X".
+_AROUND_NAME = re.compile(r"^.*?\b(?:einkauf|shopping|visit(?:ing)?|besuch|dining)\s+(?:bei|at|im|in|with)\b"
+                          r"|^\s*(?:ihr(?:e)?|your|welcome\s+to|willkommen\s+(?:bei|im)|bienvenue\s+chez)\b"
+                          r"|[-\s]team\b.*$", re.I)
+
+
+def _name_part(text: str) -> str:
+    """The name in a line that prints it again: before its legal form or a comma ("Aldi GmbH &
+    Co. KG, Schloß Holte" -> "Aldi"), without a footer's words around it."""
+    text = clean_name(text)
+    m = _COMPANY.search(text)
+    if m:
+        text = text[:m.start()]
+    return _AROUND_NAME.sub(" ", text.split(",")[0])
+
+
 def _printed_again(core: list[str], readings: list[tuple[str, list[str]]]) -> str | None:
-    """The other printing that spells the whole name (its words run together or apart:
-    "Kauf land", "MediaMarkt"), or None."""
+    """The other printing that is the whole name and nothing else (its words run together or
+    apart: "Kauf land", "MediaMarkt"; a domain's labels: marktkauf-lehr), or None. A line that
+    holds the name among other words ("KEDAI MAJU JAYA" for "MAJU") does not confirm it."""
     want = "".join(core)
     if len(want) < 4:
         return None
-    for text, words in readings:
-        for i in range(len(words)):
-            run = ""
-            for w in words[i:]:
-                run += w
-                if run == want:
-                    return text
-                if len(run) >= len(want):
-                    break
-    return None
+    return next((text for text, words in readings if "".join(words) == want), None)
 
 
 def _distance(a: str, b: str) -> int:

@@ -465,12 +465,23 @@ def test_two_models_agreeing_on_a_total_that_failed_the_slips_arithmetic_is_no_c
     assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
 
 
+def test_a_town_line_in_the_letterhead_is_not_confirmed_by_the_address():
+    f = _merchant_of(["DELPHIN", "APOTHEKE", "PADERBORN", "Alina Schunk", "Detmolder Straße 8", "33102 Paderborn"])
+    assert (f["normalized"], f["status"]) == ("DELPHIN APOTHEKE", "review")
+
+
 def test_a_town_printed_again_under_the_address_is_not_the_merchant():
     rows = receipt(("TOTAL", "RM 12.30"), head=["RESTORAN WAN SHENG", "NO 2, JALAN TEMENGGUNG 19/9", "SELANGOR",
                                                 "Date: 05/03/2018 14:22"],
                    tail=["BRANCH: SELANGOR", "THANK YOU, PLEASE COME AGAIN"])
     f = fields_of(run(rows))["merchant"]
     assert (f["normalized"], f["status"]) == ("RESTORAN WAN SHENG", "review")
+
+
+def test_a_logo_word_inside_a_longer_name_elsewhere_is_not_confirmed():
+    # "MAJU" over the address, "KEDAI MAJU JAYA" in the footer: the logo may be a part of the name
+    f = _merchant_of(["MAJU", "Pohlweg 110"], ["KEDAI MAJU JAYA"])
+    assert f["status"] == "review"
 
 
 def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
