@@ -119,8 +119,9 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
               r"|\btotal\b|jumlah"),
     ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|paid|payment|received|visa|master\s*card|amex|credit"
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
-                 r"|tarjeta|contanti|got[óo]wka|e-?wallet|tunai|kad)\b"),
-    ("tax", r"\b(?:gst|sst|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|service\s+tax)\b"),
+                 r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad)\b"),
+    # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
+    ("tax", r"\b(?:gst|sst|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.

@@ -484,6 +484,15 @@ def test_a_logo_word_inside_a_longer_name_elsewhere_is_not_confirmed():
     assert f["status"] == "review"
 
 
+@pytest.mark.parametrize("words, kind", [
+    ("SUMA PTU", "tax"), ("PTU A 23%", "tax"), ("SUMA PLN", "total"), ("Karta", "tendered"),  # Polish till
+    ("JUMLAH CUKAI", "tax"), ("JUMLAH BESAR", "total"),  # Malay
+    ("CONTANT", "tendered"), ("PINBETALING", "tendered"), ("TOTAAL", "total"),  # Dutch
+])
+def test_more_languages_money_rows(words, kind):
+    assert classify_row(words) == kind
+
+
 def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
     rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
     rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
