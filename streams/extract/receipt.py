@@ -557,8 +557,17 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
     if _MYR_CUES.search(text):
         return "MYR", "no symbol printed; a Malaysian receipt (Sdn Bhd / SST / address)"
     vat = re.search(r"\b(?:USt|UST|VAT|TVA|BTW|IVA|UID|NIF|P\.?\s?IVA)[\w\-. :]{0,14}?\b([A-Z]{2})\s?\d{3}\s?\d{3}\s?\d{3}", text)
+    from stdnum.eu import vat as eu_vat  # python-stdnum (locked): the id's own check digits
+
     if vat and vat[1] in COUNTRY_CURRENCY:
-        return COUNTRY_CURRENCY[vat[1]], f"no symbol printed; the {vat[1]} VAT id"
+        valid = eu_vat.is_valid(re.sub(r"[^A-Z0-9]", "", vat[0][vat.start(1) - vat.start():]))
+        return COUNTRY_CURRENCY[vat[1]], f"no symbol printed; the {vat[1]} VAT id" + (
+            " (its check digits hold)" if valid else "")
+
+    for m in re.finditer(r"(?<![A-Z0-9])([A-Z]{2})\s?(\d[\d ]{6,12}\d)(?![\d])", text):
+        number = m[1] + m[2].replace(" ", "")
+        if m[1] in COUNTRY_CURRENCY and eu_vat.is_valid(number):  # "DE213413740" printed bare
+            return COUNTRY_CURRENCY[m[1]], f"no symbol printed; the {m[1]} VAT id (its check digits hold)"
     if _SGD_CUES.search(text):
         return "SGD", "no symbol printed; a Singapore receipt"
     return None, "no currency printed"
@@ -873,9 +882,12 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
                  else receipt_currency(layout.text))
     bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _MONTH_FIRST_CUES.search(layout.text)
     if code:
-        currency = FieldValue("currency", code, code, 0.95 if "printed" in why else UNCHECKED_CAP, reasons=[why],
+        # A country that says its currency beyond doubt counts as printed: a VAT id whose check
+        # digits hold, a Malaysian company's address; a guess from fewer cues stays in review.
+        printed = not why.startswith("no symbol printed") or "check digits hold" in why or "Malaysian" in why
+        currency = FieldValue("currency", code, code, 0.95 if printed else UNCHECKED_CAP, reasons=[why],
                               source=layout.sources.get(layout.lines[0].page, "ocr") if layout.lines else "ocr")
-        if "printed" not in why:
+        if not printed:
             currency.reasons.append("inferred, not printed")
         elif total.checked:
             boost(currency, "the amount it belongs to is confirmed")

@@ -493,6 +493,21 @@ def test_more_languages_money_rows(words, kind):
     assert classify_row(words) == kind
 
 
+def test_a_bare_vat_id_whose_check_digits_hold_gives_the_currency_in_review():
+    code, why = receipt_currency("Kaufland\nBentelerstraße 4\nDE213413740\nSumme 12,30")
+    assert code == "EUR" and "VAT id" in why
+    assert receipt_currency("Kaufland\nDE213413741\nSumme 12,30")[0] is None  # check digits fail: no country
+
+
+@pytest.mark.parametrize("vat_id, status", [("DE213413740", "accept"), ("DE213413741", "review")])
+def test_a_currency_from_the_vat_id_is_accepted_only_when_its_check_digits_hold(vat_id, status):
+    rows = receipt(("Summe", "13,78"), ("Bar", "20,00"), ("Rückgeld", "6,22"),
+                   head=["Kaufland", "Bentelerstraße 4", "33104 Paderborn", f"USt-IdNr.: {vat_id}", "14.05.2020 17:35"])
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "accept"  # cash - change
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", status)
+
+
 def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
     rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
     rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
