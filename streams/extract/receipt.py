@@ -608,6 +608,9 @@ def clean_name(text: str) -> str:
     "toom Baumarkt GmbH"; a 0 or @ between letters is an O ("R@SSMANN", "t o0m")."""
     text = re.sub(r"(?<=[^\W\d_])[0@](?=[^\W\d_])", lambda m: "O" if m.string[m.start() - 1].isupper() else "o", text)
     tokens = text.replace("_", " ").split()
+    if len(tokens) == 2 and all(t.isalpha() and t.isupper() for t in tokens) and min(map(len, tokens)) == 1 \
+            and len("".join(tokens)) <= 5:
+        return "".join(tokens)  # a short logo word OCR split at one letter: "A LDI", "ALD I"
     singles = sum(1 for t in tokens if len(t) == 1 and t.isalpha() and t != "&")
     if singles < 2 and "_" not in text:
         return text.strip()

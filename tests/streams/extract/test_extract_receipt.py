@@ -282,7 +282,9 @@ def test_a_garbled_logo_is_not_taken_for_the_merchant():
     ("t o o m  B a u m a r k t GmbH", "toom Baumarkt GmbH"),  # letter-spaced type
     ("toom Baum ar_k t GmbH", "toom Baumarkt GmbH"),  # OCR's underscore for a wide gap
     ("R@SSMANN", "ROSSMANN"), ("t o0m Baumar_k t GmbH", "toom Baumarkt GmbH"),  # an @ or 0 between letters is an O
+    ("A LDI", "ALDI"), ("ALD I", "ALDI"),  # a short logo word split at one letter
     ("KEDAI KOPI SEDAP", "KEDAI KOPI SEDAP"), ("CAFE A LA CARTE", "CAFE A LA CARTE"),  # plain names stay
+    ("KEDAI A", "KEDAI A"), ("A & W", "A & W"),
 ])
 def test_letter_spaced_and_misread_letterheads_are_joined(printed, want):
     assert clean_name(printed) == want
