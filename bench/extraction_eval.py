@@ -9,6 +9,9 @@ by side on the same OCR output, per document source.
     # real corpora are split dev/test by a hash of the file name (rows NAME-dev, NAME-test; plain
     # XML invoices NAME-xml); --scans N also OCRs N PDFs as noisy, slightly turned 200-dpi scans:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --scans 8 --cache /tmp/ocr-cache
+    # real shop receipts (German till scans, CC-BY-4.0; bench/corpus_receipts.py fetches all 26),
+    # rows receipts-dev / receipts-test; images go through the OCR once with --cache:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/receipts --cache /tmp/ocr-cache
     # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
