@@ -129,19 +129,76 @@ class Layout:
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+_MAX_SLOPE = 0.27  # tan 15°: beyond this the words are not one tilted row but a column or noise
+
+
+def _centre(box: dict) -> tuple[float, float]:
+    return (box["x0"] + box["x1"]) / 2, (box["y0"] + box["y1"]) / 2
+
+
+def _line_slope(words: list[dict]) -> tuple[float, float] | None:
+    """(dy/dx of the word centres by least squares, their horizontal span), or None."""
+    pts = [_centre(w["box"]) for w in words if isinstance(w, dict) and w.get("box")]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    span = max(x for x, _ in pts) - min(x for x, _ in pts)
+    if sxx <= 0 or span <= 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx, span
+
+
+def page_slope(raw_lines: list[dict]) -> float:
+    """How far the page's rows climb or fall (dy per dx), from the word boxes OCR gives
+    inside each line: the length-weighted median over lines of several words. A page read
+    crooked (a photo deskew missed, a bent receipt) puts a label and its value, far apart
+    on one printed row, at different heights; this is what undoes it. 0 without words."""
+    fits = []
+    for r in raw_lines:
+        box = r.get("box") or {}
+        fit = _line_slope(r.get("words") or [])
+        if fit is None or not box:
+            continue
+        slope, span = fit
+        if abs(slope) <= _MAX_SLOPE and span >= 2 * max(box["y1"] - box["y0"] - abs(slope) * span, 1.0):
+            fits.append(fit)
+    if len(fits) < 3:
+        return 0.0
+    fits.sort()
+    half, run = sum(w for _, w in fits) / 2, 0.0
+    for slope, w in fits:
+        run += w
+        if run >= half:
+            return slope
+    return 0.0
+
+
 def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
-    """Rows = lines whose vertical centres fall within half a line height of each other."""
+    """Rows = lines whose vertical centres, levelled by the page's slope, fall within half a
+    line height of each other; a line's height is its box's less what the slope adds."""
+    kept = [r for r in raw_lines if str(r.get("text") or "").strip()]
+    slope = page_slope(kept)
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
                   dict(r["box"]))
-             for r in raw_lines if str(r.get("text") or "").strip()]
-    lines.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
+             for r in kept]
+
+    def level(ln: Line) -> float:  # the centre's height moved to x = 0 along the slope
+        x, y = _centre(ln.box)
+        return y - slope * x
+
+    def height(ln: Line) -> float:
+        return max(ln.height - abs(slope) * (ln.box["x1"] - ln.box["x0"]), 0.5 * ln.height, 1.0)
+
+    lines.sort(key=level)
     rows: list[list[Line]] = []
     for ln in lines:
-        centre = (ln.box["y0"] + ln.box["y1"]) / 2
+        centre = level(ln)
         if rows:
             last = rows[-1]
-            last_centre = sum((x.box["y0"] + x.box["y1"]) / 2 for x in last) / len(last)
-            if abs(centre - last_centre) < 0.5 * min(ln.height, last[0].height):
+            last_centre = sum(level(x) for x in last) / len(last)
+            if abs(centre - last_centre) < 0.5 * min(height(ln), height(last[0])):
                 last.append(ln)
                 continue
         rows.append([ln])

@@ -18,7 +18,7 @@ from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
 if TYPE_CHECKING:
     from inkstream.settings import OcrSettings
 
-__all__ = ["DocumentReader", "line_record", "reread_lines"]
+__all__ = ["DocumentReader", "line_record", "reread_lines", "text_layer_record"]
 
 _PAD = 4  # pixels around a line box when it is cut out again for a second reading
 
@@ -71,6 +71,18 @@ def reread_lines(img: np.ndarray, lines: list[Line], below: float, engine: OcrEn
     return out, replaced
 
 
+def text_layer_record(page: RasterPage) -> dict:
+    """A page with a real text layer -> its ``Page`` record (text_source ``text_layer``)."""
+    return {
+        "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
+        "text_source": "text_layer", "rotation": 0, "skew": 0.0,
+        "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
+                   "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
+                   "box": _box(r.box)} for r in page.text_runs or ()],
+        "downscaled": page.downscaled,
+    }
+
+
 @dataclass
 class DocumentReader:
     """Loaded engine(s) plus the OCR settings; ``read(data)`` gives the record's pages."""
@@ -103,7 +115,8 @@ class DocumentReader:
     def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None,
                    downscaled: str | None = None) -> dict:
         """One bitmap page -> a ``Page`` record (text_source ``ocr``)."""
-        prepared = prepare(image, self.orienter) if self.ocr.preprocess else Prepared(image, 0, 0.0)
+        prepared = (prepare(image, self.orienter, faint=self.ocr.enhance) if self.ocr.preprocess
+                    else Prepared(image, 0, 0.0))
         img = prepared.image
         lines = self.engine.read(img)
         if self.reread_engine is not None:
@@ -119,14 +132,7 @@ class DocumentReader:
 
     def read_page(self, page: RasterPage) -> dict:
         if page.image is None:
-            return {
-                "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
-                "text_source": "text_layer", "rotation": 0, "skew": 0.0,
-                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
-                           "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
-                           "box": _box(r.box)} for r in page.text_runs or ()],
-                "downscaled": page.downscaled,
-            }
+            return text_layer_record(page)
         return self.read_image(page.image, page.number, page.dpi, page.downscaled)
 
     def read(self, data: bytes) -> list[dict]:
