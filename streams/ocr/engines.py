@@ -19,7 +19,7 @@ import numpy as np
 from inkstream.errors import ConfigError, OcrError
 
 __all__ = ["Box", "Word", "Line", "OcrEngine", "ENGINES", "load_engine", "check_device",
-           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine", "parse_model", "det_longer_side"]
+           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine", "parse_model", "det_longer_side", "latin_char", "CHARSETS"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,35 @@ def parse_model(model: str) -> tuple[str, str]:
     return model, model
 
 
+def latin_char(ch: str) -> bool:
+    """Characters of the Latin-script languages inkstream reads (EN, DE, FR, NL, ES, IT, PL...):
+    ASCII, Latin-1, Latin Extended-A/B, typographic punctuation, currency signs, the
+    fullwidth ASCII forms (mapped to ASCII later) and the space."""
+    cp = ord(ch)
+    return (0x20 <= cp < 0x7F or 0xA0 <= cp <= 0x24F or 0x2010 <= cp <= 0x2044 or 0x20A0 <= cp <= 0x20CF
+            or cp in (0x2116, 0x2122) or 0xFF01 <= cp <= 0xFF5E or cp == 0x3000)
+
+
+class _CharsetDecode:
+    """rapidocr's CTC decoder told to ignore characters outside a script: their columns of
+    the model's per-step probabilities are zeroed, so a '%' the Chinese-trained model puts
+    second to '号' is read as '%', at the (lower) probability it gave '%' itself."""
+
+    def __init__(self, inner, allowed: Callable[[str], bool]) -> None:
+        self._inner = inner
+        chars = list(inner.character)
+        self._keep = np.array([i == 0 or allowed(c) for i, c in enumerate(chars)], dtype=np.float32)
+
+    def __call__(self, preds: np.ndarray, *args, **kwargs):
+        return self._inner(preds * self._keep[: preds.shape[-1]], *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+CHARSETS: dict[str, Callable[[str], bool] | None] = {"latin": latin_char, "all": None}
+
+
 class RapidOcrEngine:
     """rapidocr 3.10 + onnxruntime with PP-OCRv6 det/rec models from the installed wheels.
 
@@ -165,7 +194,9 @@ class RapidOcrEngine:
 
     def __init__(self, *, device: str = "cpu", threads: int = 1, line_cls: bool = False, model: str = "small",
                  det_side: int = 0, rec_batch: int = 6, mem_arena: bool = False, det_limit: str = "side",
-                 max_side: int = 2000, **_: object) -> None:
+                 max_side: int = 2000, charset: str = "all", **_: object) -> None:
+        if charset not in CHARSETS:
+            raise ConfigError(f"ocr.charset={charset!r}: use one of {sorted(CHARSETS)}")
         if det_limit not in ("side", "area"):
             raise ConfigError(f"ocr.det_limit={det_limit!r}: use 'side' or 'area'")
         gpu = check_device(device)
@@ -199,6 +230,9 @@ class RapidOcrEngine:
         except Exception as exc:
             raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
         _assert_on_device([self._det.session.session, self._rec.session.session], device)
+        allowed = CHARSETS[charset]
+        if allowed is not None:
+            self._rec.postprocess_op = _CharsetDecode(self._rec.postprocess_op, allowed)
         self._det_side, self._det_limit = det_side, det_limit
         self.version = _version("rapidocr")
         self.models: tuple[str, ...] = (f"PP-OCRv6_det_{det_size}", f"PP-OCRv6_rec_{rec_size}")
@@ -421,4 +455,4 @@ def load_engine(ocr_settings, *, engine: str | None = None) -> OcrEngine:
         raise ConfigError(f"ocr.engine={name!r}: choose one of {sorted(ENGINES)}") from None
     return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=model or ocr_settings.model,
                 det_side=ocr_settings.det_side, mem_arena=ocr_settings.mem_arena,
-                det_limit=ocr_settings.det_limit, max_side=ocr_settings.max_side)
+                det_limit=ocr_settings.det_limit, max_side=ocr_settings.max_side, charset=ocr_settings.charset)

@@ -51,8 +51,8 @@ def flatten(grey: np.ndarray, size: int = 15) -> np.ndarray:
     light, a dark table around a photographed receipt and grey thermal paper all become
     white, ink stays dark. ``size`` is the closing's width in pixels (> a stroke's width)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel).astype(np.float32)
-    bg = cv2.GaussianBlur(bg, (0, 0), size / 3)
+    closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel).astype(np.float32)
+    bg = cv2.GaussianBlur(closed, (0, 0), size / 3)
     return np.clip(grey.astype(np.float32) / np.maximum(bg, 1.0) * 255.0, 0, 255).astype(np.uint8)
 
 

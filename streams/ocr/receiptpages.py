@@ -54,7 +54,7 @@ def receipt_lines(seed: int = 0, items: int = 6) -> tuple[list[str], dict[str, s
              _row(f"RECEIPT NO: {int(rng.integers(1000, 99999))}", f"CASHIER: {int(rng.integers(1, 9))}"),
              "-" * _WIDTH]
     subtotal = Decimal(0)
-    for k in range(items):
+    for _ in range(items):
         name = _ITEMS[int(rng.integers(len(_ITEMS)))]
         qty = int(rng.integers(1, 4))
         price = Decimal(int(rng.integers(50, 2500))) / 100
@@ -113,8 +113,8 @@ def _thermal(img: np.ndarray, rng: np.random.Generator, fade: float) -> np.ndarr
     strength = fade * streaks * along
     paper = rng.uniform(225, 240)
     out = paper - (255.0 - grey) * strength * (paper / 255.0)
-    out = cv2.GaussianBlur(out, (0, 0), 0.7)
-    return out
+    soft: np.ndarray = cv2.GaussianBlur(out, (0, 0), 0.7)
+    return soft
 
 
 def _photo(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -131,7 +131,10 @@ def _photo(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 60])
     if not ok:
         raise ValueError("JPEG encoding of a test receipt failed")
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError("JPEG round trip of a test receipt failed")
+    return np.asarray(decoded)
 
 
 # name -> (dpi, items, fade, skew degrees, photo)
@@ -143,6 +146,7 @@ DEGRADATIONS: dict[str, tuple[int, int, float, float, bool]] = {
     "long": (200, 40, 0.6, 1.5, False),
     "faded-small-skew": (150, 12, 0.3, -2.5, False),
     "photo": (170, 8, 0.55, 3.0, True),
+    "hires-long": (300, 30, 0.6, 1.0, False),  # a 300 dpi scan of a long roll: over 2000 px tall
 }
 
 

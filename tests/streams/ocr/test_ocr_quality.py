@@ -27,7 +27,7 @@ def test_recall_is_order_free_and_digits_only_counts_numbers():
     ref = tokens("Total 12,50 EUR Datum 06.08.2013")
     assert token_recall(ref, tokens("06.08.2013 Datum Total 12,50 EUR")) == (5, 5)
     assert token_recall(ref, tokens("Total 12,5O EUR Datum 06.08.2013"), digits_only=True) == (1, 2)
-    assert tokens("Datum：06.08.2013") == ["Datum:06.08.2013"]  # fullwidth colon as OCR reads it
+    assert tokens("Datum：06.08.2013") == ["Datum:", "06.08.2013"] == tokens("Datum: 06.08.2013")
 
 
 def test_compare_pages_names_the_digit_words_ocr_lost():

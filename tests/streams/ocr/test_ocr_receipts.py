@@ -63,3 +63,40 @@ def test_a_photographed_receipt_pairs_each_amount_with_its_own_label(reader):
     for name in ("SUBTOTAL", "CASH", "CHANGE"):
         line = next(t for t in r.truth if t.startswith(name))
         assert "".join(line.split()) in rows, (line, sorted(rows))
+
+
+class _Second:
+    """A second recogniser with fixed answers (the real one is exercised end to end above)."""
+
+    name, version, models, device = "fake", "0", ("fake_rec_x",), "cpu"
+
+    def __init__(self, answers: list[tuple[str, float]]) -> None:
+        self.answers = answers
+        self.asked = 0
+
+    def read(self, image):
+        raise AssertionError("only recognize() is used")
+
+    def recognize(self, crops):
+        self.asked += len(crops)
+        return self.answers[: len(crops)]
+
+
+def test_digit_lines_read_twice_agreement_raises_the_score_disagreement_caps_it():
+    from streams.ocr.engines import Box, Line, Word
+    from streams.ocr.reader import cross_check_digits
+
+    img = np.full((100, 400, 3), 255, np.uint8)
+    w = (Word("TOTAL", 0.93, Box(10, 10, 60, 30)), Word("12.50", 0.93, Box(200, 10, 260, 30)))
+    lines = [Line("TOTAL 12.50", 0.93, Box(10, 10, 260, 30), w),   # agreed (spacing/width aside)
+             Line("TAX 64", 0.95, Box(10, 40, 100, 60)),             # the second model reads 6% better
+             Line("CASH 20.00", 0.96, Box(10, 70, 120, 90)),         # the second model is worse
+             Line("THANK YOU", 0.50, Box(10, 70, 120, 90)),          # no digits: not asked
+             Line("DATE 01/02/2025", 0.99, Box(10, 70, 120, 90))]    # sure already: not asked
+    second = _Second([("Total １２.５０", 0.99), ("TAX 6%", 0.98), ("CASH 28.00", 0.70)])
+    out, agreed, disagreed = cross_check_digits(img, lines, 0.97, second)
+    assert (agreed, disagreed, second.asked) == (1, 2, 3)
+    assert out[0].text == "TOTAL 12.50" and out[0].confidence == 0.99 and out[0].words == w
+    assert out[1].text == "TAX 6%" and out[1].confidence == 0.90
+    assert out[2].text == "CASH 20.00" and out[2].confidence == 0.90
+    assert out[3:] == lines[3:]
