@@ -68,13 +68,78 @@ def score(truth: list[str], keys: dict[str, str], page: dict) -> dict:
             "digit_lines": digit_lines}
 
 
+def real_score(label: dict, page: dict) -> dict:
+    """A labelled real receipt (tests/corpus/receipts/truth.json shape): are the printed total
+    and date on the OCR page, and how sure was OCR of the lines holding them?"""
+    import re
+
+    from streams.extract.layout import Layout
+
+    fields = label["fields"]
+    lines = Layout.from_ocr({"pages": [{**page, "number": 1}]}).lines
+    total = fields.get("total_amount")
+    y, m, d = (fields.get("receipt_date") or "--").split("-")
+    forms = [re.escape(total.replace(".", sep)) for sep in (",", ".")] if total else []
+    date_re = re.compile(rf"{d}\s*[./-]\s*{m}\s*[./-]\s*(?:{y}|{y[2:]})(?!\d)") if d else None
+    out = {}
+    for key, hit in (("total", lambda t: any(re.search(rf"(?<![\d,.]){f}(?!\d)", t) for f in forms)),
+                     ("date", lambda t: bool(date_re and date_re.search(t)))):
+        found = [ln.confidence for ln in lines if hit(ln.text)]
+        out[key] = max(found) if found else None
+    return out
+
+
+def real_main(folder: Path, names: list[str]) -> int:
+    """``--real DIR``: per labelled real receipt image, per variant: total and date found (and
+    the OCR score of the line holding them), CPU seconds."""
+    import json
+
+    import cv2
+    from rich.console import Console
+    from rich.table import Table
+
+    from inkstream.settings import load_settings
+    from streams.ocr.reader import DocumentReader
+
+    truth = json.loads((folder / "truth.json").read_text())
+    base = load_settings().ocr
+    readers = {v: DocumentReader.from_settings(base.model_copy(update=VARIANTS[v])) for v in names}
+    table = Table(title=f"Real receipts ({folder}): total / date found (OCR score of the line)")
+    for col in ("image", "px", *[f"{v[:28]}: total / date / CPU s" for v in names]):
+        table.add_column(col)
+    sums = {v: [0, 0, 0.0] for v in names}
+    for name in sorted(n for n in truth if (folder / n).exists() and not n.endswith(".pdf")):
+        img = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
+        row = [name[:30], f"{img.shape[1]}x{img.shape[0]}"]
+        for v in names:
+            t0 = time.process_time()
+            page = readers[v].read_image(img)
+            cpu = time.process_time() - t0
+            sc = real_score(truth[name], page)
+            sums[v][0] += sc["total"] is not None
+            sums[v][1] += sc["date"] is not None
+            sums[v][2] += cpu
+            row.append(" / ".join("-" if sc[k] is None else f"{sc[k]:.2f}" for k in ("total", "date")) + f" / {cpu:.1f}")
+        table.add_row(*row)
+        print(f"{name} done", file=sys.stderr, flush=True)
+    n = len(table.rows)
+    table.add_row("found", str(n), *[f"{t}/{n} / {d}/{n} / {c / max(1, n):.1f}" for t, d, c in sums.values()])
+    Console(width=220).print(table)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=1, help="receipts per kind of damage")
     parser.add_argument("--kinds", help="comma-separated kinds (streams/ocr/receiptpages.DEGRADATIONS)")
     parser.add_argument("--variants", help="comma-separated variant names (prefixes match); default all")
     parser.add_argument("--show", action="store_true", help="print each page's text under the default variant")
+    parser.add_argument("--real", type=Path, help="a folder of labelled real receipt images (truth.json), e.g. "
+                        "tests/corpus/receipts; reports total and date found per variant")
     args = parser.parse_args()
+    if args.real:
+        return real_main(args.real, [v for v in VARIANTS if not args.variants
+                                     or any(v.startswith(p) for p in args.variants.split(","))])
 
     from rich.console import Console
     from rich.table import Table

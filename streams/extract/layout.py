@@ -30,6 +30,7 @@ class Line:
     page: int
     box: dict  # {"x0","y0","x1","y1"} in page pixels
     row: int = 0  # row index on its page, reading order
+    words: tuple = ()  # ((text, box), ...) where the reader gave word boxes (tables.py reads columns from them)
 
     @property
     def height(self) -> float:
@@ -82,7 +83,7 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index) for ln in row]
+                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
@@ -181,7 +182,8 @@ def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
     kept = [r for r in raw_lines if str(r.get("text") or "").strip()]
     slope = page_slope(kept)
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
-                  dict(r["box"]))
+                  dict(r["box"]), words=tuple((str(w.get("text") or "").translate(_FULLWIDTH), dict(w["box"]))
+                                              for w in r.get("words") or [] if w.get("box")))
              for r in kept]
 
     def level(ln: Line) -> float:  # the centre's height moved to x = 0 along the slope
