@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=1, help="receipts per kind of damage")
     parser.add_argument("--kinds", help="comma-separated kinds (streams/ocr/receiptpages.DEGRADATIONS)")
     parser.add_argument("--variants", help="comma-separated variant names (prefixes match); default all")
+    parser.add_argument("--letters", type=int, default=0, help="also the first N letter pages of bench/ocr_engines.py")
     parser.add_argument("--show", action="store_true", help="print each page's text under the default variant")
     parser.add_argument("--real", type=Path, help="a folder of labelled real receipt images (truth.json), e.g. "
                         "tests/corpus/receipts; reports total and date found per variant")
@@ -153,10 +154,18 @@ def main() -> int:
     names = [v for v in VARIANTS if not args.variants or any(v.startswith(p) for p in args.variants.split(","))]
     readers = {v: DocumentReader.from_settings(base.model_copy(update=VARIANTS[v])) for v in names}
     kinds = args.kinds.split(",") if args.kinds else list(DEGRADATIONS)
+    letters = {}
+    if args.letters:  # the OCR bench's letter pages (streams/ocr/testpages.py), for the cost on invoices
+        from streams.ocr.receiptpages import Receipt
+        from streams.ocr.testpages import sample_pages
+
+        for p in sample_pages(200)[: args.letters]:
+            letters[f"letter-{p.name}"] = Receipt(p.name, p.image, p.truth, {}, p.skew)
+        kinds += list(letters)
     acc: dict[str, dict[str, dict]] = {v: defaultdict(lambda: defaultdict(float)) for v in names}
     for kind in kinds:
-        for seed in range(args.seeds):
-            r = receipt_page(kind, seed)
+        for seed in range(1 if kind in letters else args.seeds):
+            r = letters[kind] if kind in letters else receipt_page(kind, seed)
             for v in names:
                 t0 = time.process_time()
                 page = readers[v].read_image(r.image)
