@@ -31,6 +31,7 @@ class Line:
     box: dict  # {"x0","y0","x1","y1"} in page pixels
     row: int = 0  # row index on its page, reading order
     words: tuple = ()  # ((text, box), ...) where the reader gave word boxes (tables.py reads columns from them)
+    agreed: bool = False  # OCR read the line twice with two models and both gave these characters
 
     @property
     def height(self) -> float:
@@ -83,7 +84,7 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words) for ln in row]
+                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words, ln.agreed) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
@@ -183,7 +184,8 @@ def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
     slope = page_slope(kept)
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
                   dict(r["box"]), words=tuple((str(w.get("text") or "").translate(_FULLWIDTH), dict(w["box"]))
-                                              for w in r.get("words") or [] if w.get("box")))
+                                              for w in r.get("words") or [] if w.get("box")),
+                  agreed=bool(r.get("agreed")))
              for r in kept]
 
     def level(ln: Line) -> float:  # the centre's height moved to x = 0 along the slope

@@ -53,6 +53,7 @@ class Line:
     confidence: float
     box: Box
     words: tuple[Word, ...] = field(default=())
+    agreed: bool = False  # a second recogniser read the same characters (reader.cross_check_digits)
 
 
 @runtime_checkable

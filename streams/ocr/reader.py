@@ -36,6 +36,7 @@ def line_record(line: Line, threshold: float) -> dict:
         "confidence": confidence,
         "box": line.box.to_record(),
         "low_confidence": confidence < threshold,
+        "agreed": bool(line.agreed),
         "words": [{"text": w.text, "confidence": round(float(w.confidence), 4), "box": w.box.to_record()}
                   for w in line.words],
     }
@@ -98,7 +99,7 @@ def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine:
     for (i, _), (text, score) in zip(keep, engine.recognize([c for _, c in keep])):
         first = lines[i]
         if _squash(text) == _squash(first.text):
-            out[i] = Line(first.text, max(first.confidence, float(score)), first.box, first.words)
+            out[i] = Line(first.text, max(first.confidence, float(score)), first.box, first.words, agreed=True)
             agreed += 1
             continue
         disagreed += 1

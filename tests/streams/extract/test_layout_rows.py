@@ -54,3 +54,10 @@ def test_without_levelling_the_same_receipt_pairs_amounts_wrongly():
         ln["words"] = []
     rows = Layout.from_ocr(record).text.split("\n")
     assert "SUBTOTAL  239.43" not in rows
+
+
+def test_the_two_models_agreed_flag_reaches_the_layout_lines():
+    record = _receipt(0.0)
+    record["pages"][0]["lines"][2]["agreed"] = True  # the amount of the first row
+    lines = Layout.from_ocr(record).lines
+    assert [ln.text for ln in lines if ln.agreed] == ["239.43"]

@@ -96,7 +96,8 @@ def test_digit_lines_read_twice_agreement_raises_the_score_disagreement_caps_it(
     second = _Second([("Total １２.５０", 0.99), ("TAX 6%", 0.98), ("CASH 28.00", 0.70)])
     out, agreed, disagreed = cross_check_digits(img, lines, 0.97, second)
     assert (agreed, disagreed, second.asked) == (1, 2, 3)
-    assert out[0].text == "TOTAL 12.50" and out[0].confidence == 0.99 and out[0].words == w
+    assert out[0].text == "TOTAL 12.50" and out[0].confidence == 0.99 and out[0].words == w and out[0].agreed
+    assert not any(ln.agreed for ln in out[1:])
     assert out[1].text == "TAX 6%" and out[1].confidence == 0.90
     assert out[2].text == "CASH 20.00" and out[2].confidence == 0.90
     assert out[3:] == lines[3:]
