@@ -31,9 +31,10 @@ VARIANTS: dict[str, dict] = {
     "no enhance": {"enhance": False},
     "no digit check": {"digit_check_below": 0.0},
     "all characters": {"charset": "all"},
-    "det side (longer side <= 1280)": {"det_limit": "side"},
+    "det area (a letter page's pixels)": {"det_limit": "area"},
     "rapidocr shrinks pages > 2000 px": {"max_side": 2000},
-    "old det (longer side <= 1280, rapidocr shrinks pages > 2000 px)": {"det_limit": "side", "max_side": 2000},
+    "old (rapidocr shrinks pages > 2000 px, no enhance, all characters, no digit check)": {
+        "max_side": 2000, "enhance": False, "charset": "all", "digit_check_below": 0.0},
 }
 
 

@@ -147,9 +147,10 @@ class OcrSettings(_Section):
     reread_engine: str | None = None  # second opinion for doubtful lines ("rapidocr:small"); None = same rec at 1.5x
     det_side: int = 1280  # rapidocr: detect on the page scaled to this longer side (0 = full page)
     mem_arena: bool = True  # rapidocr: onnxruntime's CPU memory arena (allocations reused between pages)
-    # rapidocr detection budget: "area" = as many pixels as a letter page whose longer side is
-    # det_side (a long narrow receipt keeps its small print), "side" = the longer side <= det_side.
-    det_limit: str = "area"
+    # rapidocr detection budget: "side" = the longer side <= det_side; "area" = as many pixels as a
+    # letter page whose longer side is det_side (a till roll keeps its width). Measured on 47 real
+    # receipts and the synthetic ones (streams/ocr/NOTES.md): "area" no better, so "side" stays.
+    det_limit: str = "side"
     # rapidocr shrinks a whole page whose longer side passes this before det AND rec (its own
     # default 2000 shrank the small print of long receipts); 0 = never (max_page_pixels bounds pages).
     max_side: int = 0

@@ -32,7 +32,7 @@ def test_faint_print_is_darkened_and_good_print_left_alone():
     assert enhance(clean) is None
 
 
-def test_detection_budget_is_an_area_so_a_till_roll_keeps_its_width():
+def test_the_area_detection_budget_lets_a_till_roll_keep_its_width():
     assert det_longer_side(2200, 1700, 1280) == pytest.approx(1280, abs=2)  # a letter page: as before
     assert det_longer_side(2000, 600, 1280) == 2000  # a receipt roll under the budget: not shrunk
     long = det_longer_side(6000, 600, 1280)
