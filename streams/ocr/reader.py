@@ -75,6 +75,8 @@ def reread_lines(img: np.ndarray, lines: list[Line], below: float, engine: OcrEn
 
 
 _DIGIT = re.compile(r"\d")
+# a date's shape: read twice whatever its score, since the second reading is a date's only cross-check
+_DATE = re.compile(r"(?<!\d)\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}(?!\d)")
 _DISAGREE_CAP = 0.90  # two models read a line with digits differently: never above this (review)
 
 
@@ -85,13 +87,13 @@ def _squash(text: str) -> str:
 
 def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine: OcrEngine,
                        scale: float = 1.0) -> tuple[list[Line], int, int]:
-    """Lines with digits (amounts, dates, numbers) scoring under ``below`` are read again by a
-    second model. Agreement is a real cross-check: the line keeps its words and takes the
+    """Lines with digits (amounts, dates, numbers) scoring under ``below``, and every line
+    holding a date, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
     higher score. Disagreement is doubt: the higher-scoring reading is kept, capped at
     ``_DISAGREE_CAP`` so no field taken from it is accepted without review.
     Returns (lines, agreed, disagreed)."""
-    doubtful = [i for i, ln in enumerate(lines)
-                if ln.confidence < below and _DIGIT.search(ln.text) and ln.box.x1 - ln.box.x0 > 2]
+    doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2
+                and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text))]
     keep = [(i, c) for i in doubtful if (c := _crop(img, lines[i], scale)).size]
     if not keep:
         return lines, 0, 0
