@@ -36,7 +36,7 @@ LABELS: dict[str, str] = {
         r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
-        r"(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|dated|du|van|del|z\s+dnia)"
+        r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|dated|du|van|del|z\s+dnia)"
         r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
         r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"

@@ -21,7 +21,7 @@ from functools import partial
 from streams.extract.address import customer_name, supplier_name
 from streams.extract.amounts import Amount, choose_total, labelled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
-from streams.extract.finders import DATE, Candidate, find_below, find_pattern
+from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
 from streams.extract.normalize import Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
@@ -70,6 +70,50 @@ def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label"
     """Label then value on one row, or the value in the cell below a label standing alone."""
     return (find_pattern(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how, flags=re.I | re.M)
             or find_below(layout, label, parser, how + " (below)", max_rows=1))
+
+
+def _labelled_all(layout: Layout, label: str, value: str, parser, how: str = "label") -> list[Candidate]:
+    """Every reading of a label: on its row, then in the cell below (as :func:`_labelled`)."""
+    return (find_all(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how,
+                     flags=re.I | re.M)
+            + find_all_below(layout, label, parser, how + " (below)", max_rows=1))
+
+
+def _in_prose(cand: Candidate, label: str) -> bool:
+    """The value stands in a sentence ("Rechnung gemäß Bestellung Nr. 2018-471331 vom ...",
+    "... Kundennummer 35040727 und Belegnummer 2018092011804 angeben"): before its label,
+    or between a title word and its number word, its line has a word starting lower-case
+    (nouns and labels start upper-case in German and in forms; function words do not)."""
+    if len(cand.span.lines) != 1:
+        return False
+    text = cand.span.lines[0].text.replace("\u00a0", " ")
+    at = text.find(cand.raw)
+    before = text[:at] if at > 0 else ""
+    gap = re.match(rf".*(?:{_TITLES})\b([^\n]*?)(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|#)", before, re.I)
+    if gap and re.search(r"(?<![^\W\d_])[a-zß-ÿ][a-zß-ÿ]+\b", gap[1]):
+        return True  # "Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018"
+    before = re.sub(rf"(?:{label})(?:{_SAME_ROW})?\s*$", "", before, flags=re.I)
+    before = re.sub(r"(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)\.?[ \t]*[:#]?[ \t]*$", "", before, flags=re.I)
+    return bool(re.search(r"(?<![^\W\d_])[a-zß-ÿ][a-zß-ÿ]+\b", before))
+
+
+def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
+    """Two readings of one field in forms or title lines that differ: neither is accepted, a
+    person chooses (the sender memory may too). The same value printed twice is no conflict;
+    a value in a sentence counts only where no form or title gives one."""
+    values = sorted({c.parsed.normalized for c in readings if c.parsed.normalized is not None})
+    if f.normalized is not None and len(values) > 1:
+        f.force_review = True
+        f.reasons.append(f"{what} read differently where printed again: {', '.join(values[:4])}")
+    return f
+
+
+def _formal(readings: list[tuple[Candidate, str]]) -> list[Candidate]:
+    """Readings outside sentences first, those in sentences after; only the formal ones are
+    compared when there are any (:func:`_agree`)."""
+    formal = [c for c, label in readings if not _in_prose(c, label)]
+    prose = [c for c, label in readings if _in_prose(c, label)]
+    return formal or prose
 
 
 def _take(name: str, cand: Candidate | None, reason: str = "not found") -> FieldValue:
@@ -340,29 +384,53 @@ def _supplier(layout: Layout) -> FieldValue:
     return missing_field("supplier")
 
 
+# A label is a word of its own: "Ursprungsbeleg-Nr" (the corrected invoice) is not
+# "Beleg-Nr", "Ihre Nr." is not "Re-Nr.".
+_WORD_START = r"(?<![^\W\d_])"
+
+
+def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candidate]]:
+    """The document's own number and the readings to compare it with. Labels first (a credit
+    note's own number label before the invoice number it corrects), then the title line
+    ("Rechnung Nr. 42", "Gutschrift (...) Nr. 9"); a value in a sentence only when nothing
+    else gives one."""
+    readings: list[tuple[Candidate, str]] = []
+    for key in (("credit_number", "invoice_number") if credit else ("invoice_number",)):
+        label = _WORD_START + f"(?:{LABELS[key]})"
+        readings = [(c, label) for c in _labelled_all(layout, label, _INVOICE_NO, _invoice_number)]
+        if readings:
+            break
+    readings += [(c, _TITLES) for c in find_all(
+        layout, rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
+        _invoice_number, "the number after the title", flags=re.I | re.M)]
+    # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9": a title
+    # word, a few words, then a number word on the title's own line.
+    readings += [(c, rf"[^\W\d_]*(?:{_TITLES})") for c in find_all(
+        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
+                rf"\.?[ \t\u00a0]*[:#]?[ \t\u00a0]*(?P<v>{_INVOICE_NO})", _invoice_number, "the number on the title line",
+        flags=re.I | re.M)]
+    ranked = _formal(readings)
+    return (ranked[0] if ranked else None), ranked
+
+
 def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False
                     ) -> tuple[list[FieldValue], list[dict], dict]:
     """Invoice or credit note fields, line items, and what was learnt (language, country)."""
     loc, lang, country = date_locale(layout.text, locale)
     date, date_re = _dates(layout, loc)
-    number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
-              or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
-              or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
-                              _invoice_number, "the number after the title", flags=re.I | re.M)
-              # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9":
-              # a title word, a few words, then a number word on the title's own line.
-              or find_pattern(layout, rf"^[ \t]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
-                                      rf"\.?[ \t]*[:#]?[ \t]*(?P<v>{_INVOICE_NO})",
-                              _invoice_number, "the number on the title line", flags=re.I | re.M))
-    inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
+    number, numbers = _number(layout, credit)
+    inv_dates = _formal([(c, LABELS["invoice_date"]) for c in _labelled_all(layout, LABELS["invoice_date"], date_re, date)])
+    inv_date = (inv_dates[0] if inv_dates else None
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
-    due = _labelled(layout, LABELS["due_date"], date_re, date)
+    dues = _formal([(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
+    due = dues[0] if dues else None
     items, items_sum = _items(layout)
-    fields = {"invoice_number": _run_on_checked(layout, _take("invoice_number", number), number),
-              "invoice_date": _take("invoice_date", inv_date),
-              "due_date": _take("due_date", due)}
+    fields = {"invoice_number": _agree(_run_on_checked(layout, _take("invoice_number", number), number), numbers,
+                                       "the document's number"),
+              "invoice_date": _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
+              "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
     # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
     # keeps its printed sign; only a credit note proper states its amounts positive.

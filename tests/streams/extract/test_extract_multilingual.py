@@ -230,3 +230,44 @@ def test_the_due_date_in_payment_terms_and_a_labelled_currency_are_read():
     f = fields_of(run(layout(rows)))
     assert f["due_date"]["normalized"] == "2026-05-04"
     assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "accept"
+
+
+def test_a_number_label_inside_a_sentence_yields_to_the_title_line():
+    # "... Kundennummer 35040727 und Belegnummer 2018092011804 angeben": a reference in prose.
+    rows = [[("Handelsrechnung (380) Nr. E2018092011804 vom 20.09.2018", 120)],
+            [("Bei Schriftwechsel bitte Ihre Kundennummer 35040727 und Belegnummer 2018092011804 angeben", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "E2018092011804"
+    assert f["invoice_number"]["status"] == "accept"
+
+
+def test_an_order_reference_sentence_is_neither_the_number_nor_the_date():
+    rows = [[("Handelsrechnung Nr. 471102 vom 05.06.2018", 120)],
+            [("Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018.", 120)],
+            [("Rechnung gemäß Betriebskostenrechnung vom 21.11.2011.", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("471102", "2018-06-05")
+    assert f["invoice_number"]["status"] == f["invoice_date"]["status"] == "accept"
+
+
+def test_two_form_readings_of_a_field_that_differ_go_to_review():
+    rows = [[("Rechnung Nr. 471102 vom 13.11.2019", 120)],
+            [("Zahlbar innerhalb 30 Tagen netto bis 04.04.2020.", 120)],
+            [("Fälligkeit", 120), ("Teilzahlung", 700)], [("13.12.2017", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    due = fields_of(run(layout(rows)))["due_date"]
+    assert due["status"] == "review" and "read differently" in due["reason"]
+    # The same value printed twice is no conflict.
+    rows[3] = [("04.04.2020", 120)]
+    due = fields_of(run(layout(rows)))["due_date"]
+    assert due["normalized"] == "2020-04-04" and due["status"] == "accept"
+
+
+@pytest.mark.parametrize("other", ["Ursprungsbeleg-Nr : R87654321012345", "Ihre Nr. 4500012345"])
+def test_a_number_label_inside_a_longer_word_is_not_that_label(other):
+    rows = [[("RECHNUNG", 120)], [(other, 120)], [("Rechnungsnummer: RK21012345", 120)],
+            [("Datum: 16.09.2026", 120)], [("Gesamtbetrag", 900), ("50,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "RK21012345" and f["invoice_number"]["status"] == "accept"
