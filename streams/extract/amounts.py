@@ -92,6 +92,10 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 continue
             if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
                 continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
+            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2:
+                # "1  Übernachtung  158,88  1 Stk  7 % VAT (S)  158,88": an item's tax-rate
+                # column between its price and its amount; a tax row starts with its label.
+                continue
             role, m = hit
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
             # Boxes further right that carry their own label ("Artikelrabatt: -2,50") are

@@ -83,7 +83,8 @@ LABELS: dict[str, str] = {
         r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"),
     "tax": (
-        r"(?:Sales\s+)?Tax|VAT|GST|HST|USt\.?|MwSt\.?|Mehrwertsteuer|Umsatzsteuer|TVA|BTW|IVA|Kwota\s+VAT|Podatek"),
+        r"(?:Sales\s+)?Tax|VAT|GST|HST|USt\.?|MwSt\.?|Mehrwertsteuer|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA"
+        r"|Kwota\s+VAT|Podatek"),
     "customer": (
         r"Bill(?:ed)?\s*To|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"

@@ -89,3 +89,18 @@ def test_a_faelligkeit_column_and_a_sepa_debit_date_are_due_dates():
     rows = HEAD + [[("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
                    [("Der Betrag in Höhe von EUR 119,00 wird am 20.03.2014 von Ihrem Konto eingezogen.", 114)]]
     assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2014-03-20"
+
+
+def test_an_items_tax_rate_column_is_not_a_tax_row_and_a_tax_amount_label_is():
+    # Item rows print their rate between price and amount ("7 % VAT (S)"); the tax is the
+    # "Steuerbetrag" row of the totals block, and it closes subtotal + tax = total.
+    rows = [[("Pos Beschreibung", 120), ("Nettopreis", 600), ("Menge", 800), ("Steuer", 1000), ("Entgelt", 1300)],
+            [("1", 120), ("Übernachtung", 300), ("158,88", 600), ("1 Stk", 800), ("7 % VAT (S)", 1000), ("158,88", 1300)],
+            [("2", 120), ("Verpflegung", 300), ("55,21", 600), ("1 Stk", 800), ("19 % VAT (S)", 1000), ("55,21", 1300)],
+            [("Rechnungssumme ohne USt.", 800), ("214,09", 1300)],
+            [("Steuerbetrag", 800), ("21,61", 1300)],
+            [("Bruttosumme", 800), ("235,70 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
+        "214.09", "21.61", "235.70")
+    assert f["total_amount"]["status"] == f["tax_amount"]["status"] == "accept"
