@@ -36,7 +36,7 @@ LABELS: dict[str, str] = {
         r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
-        r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|dated|du|van|del|z\s+dnia)"
+        r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
         r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
         r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
@@ -49,7 +49,7 @@ LABELS: dict[str, str] = {
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
         r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
-        r"|(?:Zahlbar|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
         r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
     # The amount to pay: strongest labels first.
@@ -57,6 +57,8 @@ LABELS: dict[str, str] = {
     # two differ; total_amount is the first).
     "total_strong": (
         r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
+        # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
+        r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
         r"|Gesamtbetrag|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
         r"|Total\s+TTC|Montant\s+TTC|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"

@@ -406,7 +406,7 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
     # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9": a title
     # word, a few words, then a number word on the title's own line.
     readings += [(c, rf"[^\W\d_]*(?:{_TITLES})") for c in find_all(
-        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
+        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?:(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)|#)"
                 rf"\.?[ \t\u00a0]*[:#]?[ \t\u00a0]*(?P<v>{_INVOICE_NO})", _invoice_number, "the number on the title line",
         flags=re.I | re.M)]
     ranked = _formal(readings)

@@ -271,3 +271,15 @@ def test_a_number_label_inside_a_longer_word_is_not_that_label(other):
             [("Datum: 16.09.2026", 120)], [("Gesamtbetrag", 900), ("50,00 EUR", 1200)]]
     f = fields_of(run(layout(rows)))
     assert f["invoice_number"]["normalized"] == "RK21012345" and f["invoice_number"]["status"] == "accept"
+
+
+def test_a_hash_number_word_von_date_bitte_ueberweisen_and_summe_inkl_ust():
+    rows = [[("Rechnung # RE-20170509/505 von 09.05.2017", 120)],
+            [("Summe netto:", 900), ("496,00 €", 1200)], [("Zuzügl. USt:", 900), ("75,04 €", 1200)],
+            [("Bitte überweisen Sie bis zum 30.05.2017.", 120)],
+            [("Summe inkl. USt:", 900), ("571,04 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "due_date", "total_amount", "tax_amount")} == {
+        "invoice_number": "RE-20170509/505", "invoice_date": "2017-05-09", "due_date": "2017-05-30",
+        "total_amount": "571.04", "tax_amount": "75.04"}
+    assert f["total_amount"]["status"] == "accept" and "subtotal 496.00 + tax 75.04" in f["total_amount"]["reason"]
