@@ -26,7 +26,7 @@ DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)\d{{4}}"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
-_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+_CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
 _NUM = r"(?<!\d)(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|[.,]\d)"
 AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"

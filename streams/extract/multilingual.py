@@ -24,7 +24,7 @@ from streams.extract.confidence import FieldValue, boost, field_from, missing_fi
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
-from streams.extract.normalize import Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
+from streams.extract.normalize import CURRENCY_MARKS, Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
 
 __all__ = ["INVOICE_REQUIRED", "RECEIPT_REQUIRED", "extract_invoice", "extract_receipt", "date_locale",
            "NAME_CAP"]
@@ -130,20 +130,37 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
     return field_from(name, a.cand) if a else missing_field(name)
 
 
+# Countries that write their own dollar as a bare "$": there "$" is not the US dollar.
+_OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
+                           r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
+_US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+
+
 def _currency(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
+    """The total's currency, a labelled one, or the only one printed; a bare "$" on a
+    document from another dollar country (ABN, GST/HST, Canada ...) goes to review."""
+    f = _currency_reading(layout, total, country)
+    if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
+        other = _OTHER_DOLLAR.search(layout.text)
+        if other:
+            f.force_review = True
+            f.reasons.append(f"a bare '$' on a document that names {other[0]!r}: which dollar?")
+    return f
+
+
+def _currency_reading(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
     if total is not None and total.cand.parsed.currency:
         f = field_from("currency", total.cand)
         f.normalized, f.value = total.cand.parsed.currency, total.cand.parsed.currency
         return f
-    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
+    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł|₹", normalize_currency)
     if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
         return field_from("currency", labelled)
-    codes = {code for m in re.finditer(
-        r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
-        if (code := normalize_currency(m[0]).normalized) is not None}
+    codes = {code for m in re.finditer(CURRENCY_MARKS, layout.text, re.I)
+             if (code := normalize_currency(m[0]).normalized) is not None}
     if len(codes) == 1:
         code = codes.pop()
-        m = re.search(r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
+        m = re.search(CURRENCY_MARKS, layout.text, re.I)
         assert m is not None  # the same pattern found the code above
         span = layout.span(*m.span())
         return FieldValue("currency", m[0], code, span.confidence, span.page, span.box,

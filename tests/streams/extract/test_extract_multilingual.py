@@ -283,3 +283,14 @@ def test_a_hash_number_word_von_date_bitte_ueberweisen_and_summe_inkl_ust():
         "invoice_number": "RE-20170509/505", "invoice_date": "2017-05-09", "due_date": "2017-05-30",
         "total_amount": "571.04", "tax_amount": "75.04"}
     assert f["total_amount"]["status"] == "accept" and "subtotal 496.00 + tax 75.04" in f["total_amount"]["reason"]
+
+
+def test_a_bare_dollar_on_a_document_from_another_dollar_country_goes_to_review():
+    rows = [[("TAX INVOICE", 120)], [("ABN 51 824 753 556", 120)], [("Invoice No: 1001", 120)],
+            [("Invoice Date: 15 March 2024", 120)], [("Subtotal", 900), ("$100.00", 1200)],
+            [("GST", 900), ("$10.00", 1200)], [("Total", 900), ("$110.00", 1200)]]
+    cur = fields_of(run(layout(rows)))["currency"]
+    assert cur["normalized"] == "USD" and cur["status"] == "review" and "which dollar" in cur["reason"]
+    rows[1] = [("Seattle, WA 98109", 120)]
+    cur = fields_of(run(layout(rows)))["currency"]
+    assert cur["normalized"] == "USD" and cur["status"] == "accept"
