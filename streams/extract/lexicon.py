@@ -41,7 +41,9 @@ LABELS: dict[str, str] = {
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
         r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
         r"|Data\s+wystawienia"),
-    "invoice_date_plain": r"(?<![\w ])Date|Datum|Fecha|Data",
+    # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
+    # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
+    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data)",
     "due_date": (
         r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
         # SEPA direct debit: the day the amount is taken is the day it is due

@@ -294,3 +294,19 @@ def test_a_bare_dollar_on_a_document_from_another_dollar_country_goes_to_review(
     rows[1] = [("Seattle, WA 98109", 120)]
     cur = fields_of(run(layout(rows)))["currency"]
     assert cur["normalized"] == "USD" and cur["status"] == "accept"
+
+
+def test_a_date_label_in_a_column_beside_the_address_and_a_credit_note_titled_under_it():
+    rows = [[("Acme Ltd.", 700)],
+            [("Acme Ltd. • 42 Milky Way • 1234 Faraway", 160), ("Date:", 1053), ("24 Sep 2024", 1187)],
+            [("Globex Corp.", 160), ("Start of service:", 886), ("23 Apr 2024", 1187)],
+            [("142 Scorpio Drive", 160), ("Due Date:", 982), ("8 Oct 2024", 1186)],
+            [("80085 Springfield", 160)], [("Germany", 160)], [("Phone: +49 221 765", 1029)],
+            [("Credit note No. 1234567890", 593)],
+            [("Net Total", 900), ("-100.00 €", 1300)], [("Tax Total", 900), ("-19.00 €", 1300)],
+            [("Grand Total", 900), ("-119.00 €", 1300)]]
+    result = run(layout(rows))
+    f = fields_of(result)
+    assert result["doc_type"] == "credit_note"
+    assert (f["invoice_date"]["normalized"], f["due_date"]["normalized"]) == ("2024-09-24", "2024-10-08")
+    assert f["total_amount"]["normalized"] == "119.00" and f["total_amount"]["status"] == "accept"
