@@ -366,6 +366,12 @@ def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> Fi
     if cand is None or len(cand.span.lines) != 1:
         return f
     ln = cand.span.lines[0]
+    after = ln.text[ln.text.find(cand.raw) + len(cand.raw):] if cand.raw in ln.text else ""
+    if re.match(r" \d", after):
+        # "Invoice No: 12 345": a number written in groups may go on past the space.
+        f.force_review = True
+        f.reasons.append(f"may go on after a space: {after[:12]!r}")
+        return f
     if not ln.text.rstrip().endswith(cand.raw):
         return f
     row = layout.rows[ln.row]
@@ -418,7 +424,7 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
         if readings:
             break
     readings += [(c, _TITLES) for c in find_all(
-        layout, rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
+        layout, rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]*[:#]?[ \t\u00a0]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
         _invoice_number, "the number after the title", flags=re.I | re.M)]
     # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9": a title
     # word, a few words, then a number word on the title's own line.

@@ -310,3 +310,24 @@ def test_a_date_label_in_a_column_beside_the_address_and_a_credit_note_titled_un
     assert result["doc_type"] == "credit_note"
     assert (f["invoice_date"]["normalized"], f["due_date"]["normalized"]) == ("2024-09-24", "2024-10-08")
     assert f["total_amount"]["normalized"] == "119.00" and f["total_amount"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("rows, field, want", [
+    ([[("FACTURA: A-2024-117", 120)], [("Fecha de expedición: 15/03/2024", 120)],
+      [("Fecha límite de pago: 14/04/2024", 120)]], ("invoice_number", "invoice_date", "due_date"),
+     ("A-2024-117", "2024-03-15", "2024-04-14")),
+    ([[("Facture N° F-0042", 120)], [("Date de facturation : 05/06/2024", 120)],
+      [("Date limite de paiement : 05/07/2024", 120)], [("Montant total", 900), ("120,00 €", 1200)]],
+     ("invoice_number", "invoice_date", "due_date", "total_amount"), ("F-0042", "2024-06-05", "2024-07-05", "120.00")),
+    ([[("INVOICE", 120)], [("Invoice #: 7781", 120)], [("Billing Date: March 3, 2024", 120)],
+      [("Pay by: April 2, 2024", 120)]], ("invoice_number", "invoice_date", "due_date"), ("7781", "2024-03-03", "2024-04-02")),
+])
+def test_more_issue_due_and_number_labels_in_english_french_and_spanish(rows, field, want):
+    f = fields_of(run(layout(rows)))
+    assert tuple(f[k]["normalized"] for k in field) == want
+
+
+def test_an_invoice_number_followed_by_a_space_and_digits_is_not_accepted():
+    rows = [[("INVOICE", 120)], [("Invoice No: 12 345", 120)], [("Total Due", 900), ("$108.00", 1200)]]
+    number = fields_of(run(layout(rows)))["invoice_number"]
+    assert number["normalized"] == "12" and number["status"] == "review"
