@@ -100,17 +100,24 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
             # Boxes further right that carry their own label ("Artikelrabatt: -2,50") are
             # another field's; a row that names a discount or a charge is not a total's.
-            rest = [x for x in row[i + 1:] if not _OWN_LABEL.search(x.text)]
+            # A label's amounts stop at the next labelled box: "Taxe  Base  Montant  Total HT
+            # -218,48 €" (a tax table's header beside the net total) gives the amount to "Total HT".
+            rest = []
+            for x in row[i + 1:]:
+                if _role_of(x.text):
+                    break
+                if not _OWN_LABEL.search(x.text):
+                    rest.append(x)
             same_row = [] if _NOT_TOTAL.search(layout.row_text(row)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
                 found.append(_make(layout, role, src, am, parsed, ln.text))
-                break
+                continue
             # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
             # amounts: each label takes the amount under its own words. Headers split
             # into one box per label are read box by box.
             if _amounts_in(layout, row, 0):
-                break  # amounts on the row itself: not a header of columns
+                continue  # amounts on the row itself: they belong to a later label, not a column
             heads = [x for x in row[i:] if _role_of(x.text)]
             for head in heads:
                 found.extend(_column_under(layout, head))

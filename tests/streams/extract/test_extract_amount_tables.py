@@ -104,3 +104,18 @@ def test_an_items_tax_rate_column_is_not_a_tax_row_and_a_tax_amount_label_is():
     assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
         "214.09", "21.61", "235.70")
     assert f["total_amount"]["status"] == f["tax_amount"]["status"] == "accept"
+
+
+def test_a_label_takes_the_amounts_up_to_the_next_label_on_its_row():
+    # A tax table's header ("Taxe  Base  Montant") printed on the row of "Total HT -218,48 €":
+    # the amount is the net total's, not a tax.
+    rows = [[("AVOIR N° AV-2017-0005", 120)],
+            [("Taxe", 240), ("Base", 520), ("Montant", 700), ("Total HT", 1260), ("218,48 €", 1440)],
+            [("TVA collectée (vente) 20,0%", 95), ("20,48 €", 560), ("4,10 €", 770)],
+            [("Total taxes", 1230), ("14,99 €", 1460)],
+            [("TVA collectée (vente) 5,5%", 95), ("198,00 €", 550), ("10,89 €", 760)],
+            [("Total TTC", 1245), ("233,47 €", 1445)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
+        "218.48", "14.99", "233.47")
+    assert f["total_amount"]["status"] == "accept"
