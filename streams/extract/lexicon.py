@@ -171,7 +171,7 @@ IBAN = r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"
 COUNTRY_CURRENCY = {
     "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
     "IE": "EUR", "FI": "EUR", "PT": "EUR", "PL": "PLN", "GB": "GBP", "CH": "CHF", "SE": "SEK", "DK": "DKK",
-    "CZ": "CZK",
+    "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD",
 }
 
 
@@ -192,4 +192,21 @@ def country_of(text: str) -> str | None:
         prefix = m[0][:2]
         return "CH" if prefix == "CH" else ("AT" if prefix == "AT" else prefix)
     m = re.search(IBAN, text)
-    return m[0][:2] if m and m[0][:2] in COUNTRY_CURRENCY else None
+    if m and m[0][:2] in COUNTRY_CURRENCY:
+        return m[0][:2]
+    # No VAT id or IBAN: tax ids and postal addresses of countries outside the EU.
+    if _GSTIN.search(text):
+        return "IN"
+    if re.search(r"\bA\.?B\.?N\.?:?\s*\d{2}\s?\d{3}\s?\d{3}\s?\d{3}\b", text):
+        return "AU"
+    if _US_STATE_ZIP.search(text):
+        return "US"
+    return None
+
+
+# India's GST number (15 characters: state, PAN, entity, "Z", check).
+_GSTIN = re.compile(r"\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
+# "Seattle, WA 98109", "New York, NY 10001-2345": a US state code before a ZIP code.
+_US_STATE_ZIP = re.compile(
+    r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
+    r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s+\d{5}(?:-\d{4})?\b")

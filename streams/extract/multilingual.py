@@ -49,7 +49,10 @@ def date_locale(text: str, configured: str | None) -> tuple[str | None, str | No
     # English is written month-first in the US and by many exporters elsewhere (a French
     # company's English invoice dated 11/03/2017 meant November): only GB/IE say day-first.
     if lang == "en":
-        return ("EU" if country in ("GB", "IE") else None), lang, country
+        # US addresses write month first; GB, IE, India and Australia day first.
+        if country == "US":
+            return "US", lang, country
+        return ("EU" if country in ("GB", "IE", "IN", "AU") else None), lang, country
     if country and country != "US":
         return "EU", lang, country
     return None, lang, country
@@ -169,7 +172,7 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
         return missing_field("currency", f"several currencies printed: {sorted(codes)}")
     if country in COUNTRY_CURRENCY:
         f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
-                       reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id/IBAN"])
+                       reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id, IBAN, tax id or address"])
         return f
     return missing_field("currency", "no currency printed and no country to infer it from")
 

@@ -331,3 +331,16 @@ def test_an_invoice_number_followed_by_a_space_and_digits_is_not_accepted():
     rows = [[("INVOICE", 120)], [("Invoice No: 12 345", 120)], [("Total Due", 900), ("$108.00", 1200)]]
     number = fields_of(run(layout(rows)))["invoice_number"]
     assert number["normalized"] == "12" and number["status"] == "review"
+
+
+@pytest.mark.parametrize("where, iso", [("Seattle, WA 98109", "2017-05-02"),
+                                        ("GSTIN: 29ABCDE1234F1Z5", "2017-02-05"),
+                                        ("ABN 51 824 753 556", "2017-02-05"),
+                                        ("London", None)])
+def test_an_english_numeric_date_follows_the_country_the_address_or_tax_id_names(where, iso):
+    rows = [[("INVOICE", 120)], [("Acme Inc.", 120)], [(where, 120)], [("Invoice No: 1001", 120)],
+            [("Invoice Date: 05/02/2017", 120)], [("Total Due", 900), ("$10.00", 1200)]]
+    date = fields_of(run(layout(rows)))["invoice_date"]
+    assert date["normalized"] == iso
+    if iso is None:
+        assert date["status"] == "review"  # English from nowhere in particular: ambiguous
