@@ -280,6 +280,28 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
     st["items"]["labelled"] += len(want_items)
     st["items"]["found"] += len(got_items)
     st["items"]["correct"] += len(want_items & got_items)
+    st["items"]["close"] += _items_close(label.get("line_items", []), result["line_items"])
+
+
+def _items_close(want: list[dict], got: list[dict]) -> int:
+    """Items whose numbers are exact and whose printed description begins with the labelled
+    one (case and spaces aside): a page prints "Schweinesteak aus Deutschland" where the
+    e-invoice's item name is "Schweinesteak". Each item found counts once."""
+    def desc(item: dict) -> str:
+        return "".join((item.get("description") or "").split()).casefold()
+
+    left = list(got)
+    hits = 0
+    for w in want:
+        if not w.get("description") or w.get("amount") is None:
+            continue
+        for g in left:
+            if (g.get("quantity"), g.get("unit_price"), g.get("amount")) == (w["quantity"], w["unit_price"], w["amount"]) \
+                    and desc(g).startswith(desc(w)):
+                left.remove(g)
+                hits += 1
+                break
+    return hits
 
 
 def _merged(per_version: list[dict]) -> dict:
@@ -324,7 +346,9 @@ def summary_rows(stats: dict, versions: list[str]) -> list[dict]:
                          "docs_accepted": st["docs"]["accepted"], "docs_accepted_all_right": st["whole_right"],
                          "review_rate": st["docs"]["review"] / st["n"] if st["n"] else None,
                          "seconds_per_doc": (st["read_s"] + st["extract_s"]) / st["n"] if st["n"] else None,
-                         "doc_type_right": st["types"]["right"], "einvoice_disagreements": st["checks"]})
+                         "doc_type_right": st["types"]["right"], "einvoice_disagreements": st["checks"],
+                         "line_items_labelled": st["items"]["labelled"], "line_items_right": st["items"]["correct"],
+                         "line_items_close": st["items"]["close"]})
     return rows
 
 
@@ -386,6 +410,8 @@ def _print_tables(console, title: str, st_by_version: dict, versions: list[str],
     routing.add_row("line items right (found / labelled)",
                     *[f"{st_by_version[v]['items']['correct']} ({st_by_version[v]['items']['found']} / "
                       f"{st_by_version[v]['items']['labelled']})" for v in versions])
+    routing.add_row("line items close (numbers exact, description begins alike)",
+                    *[f"{st_by_version[v]['items']['close']} / {st_by_version[v]['items']['labelled']}" for v in versions])
     console.print(routing)
 
 
@@ -402,14 +428,16 @@ def report(result: dict, versions: list[str], details: bool = False, json_out: P
     summary = summary_rows(stats, versions)
     table = Table(title="Summary per document source and extractor version")
     for col in ("source", "version", "docs", "field accuracy", "accept precision", "wrong accepted",
-                "accepted whole (all right)", "review rate", "s/doc", "doc type right", "XML≠page"):
+                "accepted whole (all right)", "review rate", "s/doc", "doc type right", "XML≠page",
+                "line items right / close / labelled"):
         table.add_column(col, justify="left" if col in ("source", "version") else "right")
     for r in summary:
         table.add_row(r["source"], r["version"], str(r["documents"]), _f(r["field_accuracy"]),
                       _f(r["accept_precision"]) + f" ({r['accepted_fields']})", str(r["wrong_accepted"]),
                       f"{r['docs_accepted']} ({r['docs_accepted_all_right']})", _f(r["review_rate"]),
                       _f(r["seconds_per_doc"], pct=False), f"{r['doc_type_right']}/{r['documents']}",
-                      str(r["einvoice_disagreements"]) if r["version"] == EINVOICE else "")
+                      str(r["einvoice_disagreements"]) if r["version"] == EINVOICE else "",
+                      f"{r['line_items_right']} / {r['line_items_close']} / {r['line_items_labelled']}")
     console.print(table)
 
     calibration = calibration_rows(stats, versions)

@@ -30,6 +30,7 @@ class Line:
     page: int
     box: dict  # {"x0","y0","x1","y1"} in page pixels
     row: int = 0  # row index on its page, reading order
+    words: tuple = ()  # ((text, box), ...) where the reader gave word boxes (tables.py reads columns from them)
 
     @property
     def height(self) -> float:
@@ -82,7 +83,7 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index) for ln in row]
+                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
@@ -132,7 +133,8 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
     """Rows = lines whose vertical centres fall within half a line height of each other."""
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
-                  dict(r["box"]))
+                  dict(r["box"]), words=tuple((str(w.get("text") or "").translate(_FULLWIDTH), dict(w["box"]))
+                                              for w in r.get("words") or [] if w.get("box")))
              for r in raw_lines if str(r.get("text") or "").strip()]
     lines.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
     rows: list[list[Line]] = []

@@ -25,6 +25,7 @@ from streams.extract.finders import DATE, Candidate, find_all, find_all_below, f
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
 from streams.extract.normalize import CURRENCY_MARKS, Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
+from streams.extract.tables import check_items_sum, table_items
 
 __all__ = ["INVOICE_REQUIRED", "RECEIPT_REQUIRED", "extract_invoice", "extract_receipt", "date_locale",
            "NAME_CAP"]
@@ -452,12 +453,13 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
     dues = _formal([(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
     due = dues[0] if dues else None
-    items, items_sum = _items(layout)
+    items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
     fields = {"invoice_number": _agree(_run_on_checked(layout, _take("invoice_number", number), number), numbers,
                                        "the document's number"),
               "invoice_date": _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
+    check_items_sum(items, items_sum, fields)
     # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
     # keeps its printed sign; only a credit note proper states its amounts positive.
     head = "\n".join(ln.text for ln in layout.lines[:15])
