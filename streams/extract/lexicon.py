@@ -33,7 +33,7 @@ LABELS: dict[str, str] = {
         r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
         r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
     "invoice_date": (
-        r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
+        r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
         r"|Date\s+de\s+facturation|Fecha\s+(?:de\s+)?expedici[óo]n"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
@@ -82,7 +82,7 @@ LABELS: dict[str, str] = {
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
-        r"Sub-?\s*total|Net\s+(?:amount|total)|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
+        r"Sub-?\s*total|Net\s+(?:amount|total)|Untaxed\s+Amount|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
         r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"

@@ -179,7 +179,9 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
 
 
 def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
-    return partial(normalize_date, locale=locale, dots_day_first=True), DATE
+    # Invoices print two-digit years too ("Datum: 05.03.18", "Bill date 5/2/19").
+    short = r"(?<![\d.,/])(?:\d{1,2}/\d{1,2}/|\d{1,2}\.\d{1,2}\.)\d{2}(?![\d%]|[./,]\d)"
+    return partial(normalize_date, locale=locale, dots_day_first=True, short_years=True), rf"(?:{DATE}|{short})"
 
 
 def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:

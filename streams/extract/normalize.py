@@ -90,6 +90,8 @@ _DATE_FORMS = [
     re.compile(rf"{_DAY_RE}\s*(?:of\s+|de\s+)?{_MONTH_RE},?\s*(?:de\s+)?{_YEAR_RE}", re.I),
 ]
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
+# "05.03.18", "5/2/19": a two-digit year, only where the caller allows it (invoice dates).
+_SHORT_YEAR_DATE = re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2})(?![\d%]|[./,]\d)")
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -99,7 +101,8 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool = False) -> Parsed:
+def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool = False,
+                   short_years: bool = False) -> Parsed:
     """Any of the date forms contracts use → ``YYYY-MM-DD``.
 
     Numeric dates (``03/03/2026``, ``3.4.2026``) are read day-first or month-first only
@@ -119,10 +122,12 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
             if iso:
                 return Parsed(iso, 1.0)
             return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
-    m = _NUMERIC_DATE.search(text)
+    m = _NUMERIC_DATE.search(text) or (_SHORT_YEAR_DATE.search(text) if short_years else None)
     if not m:
         return _NONE
     a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
+    if len(m["year"]) == 2:
+        year += 2000 if year < 70 else 1900
     mdy, dmy = _iso(year, a, b), _iso(year, b, a)
     if dots_day_first and m["sep"] == "." and dmy:
         # 03.04.2026 is German, Dutch, Polish...: month-first dates are not written with dots.

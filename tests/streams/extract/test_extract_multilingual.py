@@ -344,3 +344,15 @@ def test_an_english_numeric_date_follows_the_country_the_address_or_tax_id_names
     assert date["normalized"] == iso
     if iso is None:
         assert date["status"] == "review"  # English from nowhere in particular: ambiguous
+
+
+def test_two_digit_years_and_an_untaxed_amount_on_an_odoo_like_invoice():
+    rows = [[("Invoice INV/2019/0042", 120)],
+            [("Invoice Date:", 120), ("Due Date:", 600)], [("05.03.19", 120), ("04.04.19", 600)],
+            [("Untaxed Amount", 900), ("100.00 €", 1200)], [("Tax 15%", 900), ("15.00 €", 1200)],
+            [("Total", 900), ("115.00 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "due_date", "subtotal_amount", "total_amount")} == {
+        "invoice_number": "INV/2019/0042", "invoice_date": "2019-03-05", "due_date": "2019-04-04",
+        "subtotal_amount": "100.00", "total_amount": "115.00"}
+    assert f["total_amount"]["status"] == "accept"
