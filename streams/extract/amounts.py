@@ -52,6 +52,9 @@ class Amount:
 def _role_of(text: str) -> tuple[str, re.Match] | None:
     if _NOT_TOTAL.search(text):
         return None  # "Gesamtbetrag der Abschläge", "SARL au capital de 120 000,00"
+    m = _ROLE_RE["total_due"].search(text)
+    if m:
+        return "total_due", m  # "Netto a pagare", "Net à payer": what is to be paid, not a net amount
     m = _EXCLUDING.search(text)
     if m:
         return "subtotal", m  # "Rechnungssumme ohne USt.", "Total excl. VAT": before tax, whatever the noun
@@ -228,12 +231,15 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     strong = grand + due
     plain = [a for a in amounts if a.role == "total_plain"]
     sub = subs[0] if subs else None
-    # Several tax rows (7% and 19%) add up; the same tax printed twice counts once.
-    tax_values = list(dict.fromkeys(a.value for a in taxes))
+    # Several tax rows (7% and 19%) add up; the same tax printed twice (same label, same
+    # amount) counts once; CGST 9% and SGST 9% are two taxes of the same amount.
+    per_label = list({(re.sub(r"\s+", " ", a.cand.how).lower(), a.value): a.value for a in taxes}.values())
+    tax_values = list(dict.fromkeys(per_label))
     tax = sum(tax_values, Decimal(0)) if taxes else None
     # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
     # The two rate rows without the total-of-taxes row is the usual layout.
-    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])))
+    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])
+                                     + ([sum(per_label, Decimal(0))] if len(per_label) > len(tax_values) else [])))
     if len(tax_values) > 2:
         for skip in tax_values:
             rest = [t for t in tax_values if t != skip]

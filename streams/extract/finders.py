@@ -23,7 +23,7 @@ _MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
 # Spaces OCR may drop are optional (see normalize.py); digits must not run on.
 DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s*of\s+{_MONTH},?\s*\d{{4}}"
-        rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)\d{{4}}"
+        rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,\s*|\s+)\d{{4}}"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"

@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
         r"|Date\s+de\s+facturation|Fecha\s+(?:de\s+)?expedici[óo]n"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
-        r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
+        r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º.]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
         r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
         r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
@@ -63,7 +63,7 @@ LABELS: dict[str, str] = {
         r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
         # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
         r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
-        r"|Gesamtbetrag|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
+        r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
         r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
@@ -82,15 +82,16 @@ LABELS: dict[str, str] = {
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
-        r"Sub-?\s*total|Net\s+(?:amount|total)|Untaxed\s+Amount|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
+        r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
         r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"
         r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"),
     "tax": (
-        r"(?:Sales\s+)?Tax|VAT|GST|HST|USt\.?|MwSt\.?|Mehrwertsteuer|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA"
-        r"|Kwota\s+VAT|Podatek"),
+        # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
+        r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
+        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|Kwota\s+VAT|Podatek)"),
     "customer": (
         r"Bill(?:ed)?\s*To|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"

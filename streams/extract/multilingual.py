@@ -181,7 +181,11 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
 def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
     # Invoices print two-digit years too ("Datum: 05.03.18", "Bill date 5/2/19").
     short = r"(?<![\d.,/])(?:\d{1,2}/\d{1,2}/|\d{1,2}\.\d{1,2}\.)\d{2}(?![\d%]|[./,]\d)"
-    return partial(normalize_date, locale=locale, dots_day_first=True, short_years=True), rf"(?:{DATE}|{short})"
+    # "2019/01/15", "2019.01.15" (year first) and "01-Jan-2019" (normalize.py reads both).
+    year_first = r"(?<![\d.,/])(?:19|20)\d{2}(?:/\d{1,2}/|\.\d{1,2}\.)\d{1,2}(?![\d.,/])"
+    day_mon = r"(?<!\d)\d{1,2}-[^\W\d_]{3,9}\.?-\d{4}(?!\d)"
+    return (partial(normalize_date, locale=locale, dots_day_first=True, short_years=True),
+            rf"(?:{DATE}|{year_first}|{day_mon}|{short})")
 
 
 def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
@@ -251,7 +255,8 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     choice = choose_total(amounts, items_sum, _largest(layout))
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
-    one_value = len({a.value for a in choice.tax_rows}) == 1
+    # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.
+    one_value = len({a.value for a in choice.tax_rows}) == 1 and choice.tax in (None, choice.tax_rows[0].value)
     tax = _amount_field("tax_amount", choice.tax_rows[0] if one_value else None)
     if choice.tax is not None and not one_value:
         tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),

@@ -76,7 +76,7 @@ MONTHS = {
 _MONTH_RE = r"(?<![A-Za-z])(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 _DAY_RE = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.)?"
 _YEAR_RE = r"(?P<year>\d{4})(?!\d)"
-_DAY_YEAR_SEP = r"(?:,\s*|\s+)"
+_DAY_YEAR_SEP = r"(?:\s*,\s*|\s+)"  # "May 2, 2017", "May 2 , 2017"
 
 # Order matters: the most specific forms first.
 _DATE_FORMS = [

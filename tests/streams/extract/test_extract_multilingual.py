@@ -356,3 +356,55 @@ def test_two_digit_years_and_an_untaxed_amount_on_an_odoo_like_invoice():
         "invoice_number": "INV/2019/0042", "invoice_date": "2019-03-05", "due_date": "2019-04-04",
         "subtotal_amount": "100.00", "total_amount": "115.00"}
     assert f["total_amount"]["status"] == "accept"
+
+
+# Layout conventions of other producers and countries, each read and checked by arithmetic.
+CONVENTIONS = {
+    "month day , year and a total due on a date": (
+        [[("Cloud Services Invoice", 120)], [("Invoice Number:", 900), ("123456789", 1200)],
+         [("Invoice Date:", 900), ("May 2 , 2017", 1200)], [("Seattle, WA 98109-5210", 120)],
+         [("TOTAL AMOUNT DUE ON May 2 , 2017", 120), ("$4.11", 1200)]],
+        {"invoice_date": "2017-05-02", "total_amount": "4.11", "currency": "USD"}),
+    "Gesamtsumme": (
+        [[("Rechnung", 120)], [("Rechnungsnummer: 2019-123", 120)], [("Summe netto", 900), ("10,00 €", 1200)],
+         [("zzgl. 19% MwSt", 900), ("1,90 €", 1200)], [("Gesamtsumme", 900), ("11,90 €", 1200)]],
+        {"total_amount": "11.90", "tax_amount": "1.90"}),
+    "Indian GST: taxable value, CGST + SGST of one amount": (
+        [[("Tax Invoice", 120)], [("Invoice No: FAABC12345", 120)], [("Invoice Date: 05-02-2019", 120)],
+         [("GSTIN: 29ABCDE1234F1Z5", 120)], [("Taxable Value", 900), ("1,000.00", 1200)],
+         [("CGST 9%", 900), ("90.00", 1200)], [("SGST 9%", 900), ("90.00", 1200)],
+         [("Grand Total", 900), ("₹ 1,180.00", 1200)]],
+        {"invoice_date": "2019-02-05", "subtotal_amount": "1000.00", "tax_amount": "180.00", "total_amount": "1180.00",
+         "currency": "INR"}),
+    "Italian 'Fattura n. X del DATE'": (
+        [[("Fattura n. 12/2019 del 15/01/2019", 120)], [("Imponibile", 900), ("100,00 €", 1200)],
+         [("IVA 22%", 900), ("22,00 €", 1200)], [("Totale documento", 900), ("122,00 €", 1200)]],
+        {"invoice_number": "12/2019", "invoice_date": "2019-01-15", "total_amount": "122.00"}),
+    "British 'Net' and 'VAT @ 20%'": (
+        [[("INVOICE", 120)], [("Invoice No. 2019-77", 120)], [("VAT Reg No: GB123456789", 120)],
+         [("Net", 900), ("£100.00", 1200)], [("VAT @ 20%", 900), ("£20.00", 1200)], [("Total", 900), ("£120.00", 1200)]],
+        {"subtotal_amount": "100.00", "tax_amount": "20.00", "total_amount": "120.00", "currency": "GBP"}),
+    "year-first and day-month-name dates": (
+        [[("INVOICE", 120)], [("Invoice No: 88", 120)], [("Invoice Date: 2019/01/15", 120)], [("Due Date: 14-Feb-2019", 120)],
+         [("Total Due", 900), ("€10.00", 1200)]],
+        {"invoice_date": "2019-01-15", "due_date": "2019-02-14"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVENTIONS))
+def test_layout_and_country_conventions_are_read_and_checked(name):
+    rows, want = CONVENTIONS[name]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in want} == want
+    for k in want:
+        if k in ("total_amount", "subtotal_amount", "tax_amount") and "subtotal_amount" in want:
+            assert f[k]["status"] == "accept", (k, f[k]["reason"])
+
+
+def test_private_limited_is_no_vat_and_netto_a_pagare_is_what_is_due():
+    rows = [[("FATTURA", 120)], [("Fattura n. 7", 120)], [("Private cloud hosting", 120), ("50,00 €", 1200)],
+            [("Imponibile", 900), ("100,00 €", 1200)], [("IVA 22%", 900), ("22,00 €", 1200)],
+            [("Netto a pagare", 900), ("122,00 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == ("22.00", "122.00")
+    assert f["total_amount"]["status"] == "accept"
