@@ -82,7 +82,8 @@ LABELS: dict[str, str] = {
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
     "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
     "subtotal": (
-        r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
+        # "Net" alone is the UK net amount; "Net weight", "Net 30 days" are not money
+        r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b(?!\s*(?:weight|wt\b|mass|\d))|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
         r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"

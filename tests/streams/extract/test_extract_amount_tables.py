@@ -119,3 +119,11 @@ def test_a_label_takes_the_amounts_up_to_the_next_label_on_its_row():
     assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
         "218.48", "14.99", "233.47")
     assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_net_weight_is_not_the_net_amount():
+    rows = [[("INVOICE", 120)], [("Invoice No. 5", 120)], [("Net weight", 900), ("12.50 kg", 1200)],
+            [("Net", 900), ("£100.00", 1200)], [("VAT @ 20%", 900), ("£20.00", 1200)], [("Total", 900), ("£120.00", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"]) == ("100.00", "120.00")
+    assert f["total_amount"]["status"] == "accept"
