@@ -127,3 +127,6 @@ def test_a_net_weight_is_not_the_net_amount():
     f = fields_of(run(layout(rows)))
     assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"]) == ("100.00", "120.00")
     assert f["total_amount"]["status"] == "accept"
+    # without a net amount printed, the weight is no subtotal (and does not put the total in doubt)
+    f = fields_of(run(layout([rows[0], rows[1], rows[2], [("Grand Total", 900), ("£120.00", 1200)]])))
+    assert f["subtotal_amount"]["normalized"] is None and f["total_amount"]["normalized"] == "120.00"
