@@ -262,7 +262,8 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
             return choice
     # The invoice total; what is left to pay only when no total is printed.
-    pool = grand or due or plain
+    # A balance of 0.00 is a paid invoice, not its total: the plain "Total" then is.
+    pool = grand or [a for a in due if a.value != 0] or plain or due
     choice.total = pool[-1]
     values = {a.value for a in pool}
     plausible_tax = [t for t in tax_values if t < choice.total.value]
@@ -276,8 +277,8 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         choice.doubt = "the total equals the tax"
     elif sub is not None and plausible_tax:
         choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
-    elif not strong:
+    elif choice.total.role == "total_plain":
         choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
-    elif largest is not None and 0 < choice.total.value < largest:
+    elif largest is not None and abs(choice.total.value) < largest:
         choice.doubt = f"a larger amount ({largest}) is printed elsewhere"
     return choice

@@ -130,3 +130,13 @@ def test_a_net_weight_is_not_the_net_amount():
     # without a net amount printed, the weight is no subtotal (and does not put the total in doubt)
     f = fields_of(run(layout([rows[0], rows[1], rows[2], [("Grand Total", 900), ("£120.00", 1200)]])))
     assert f["subtotal_amount"]["normalized"] is None and f["total_amount"]["normalized"] == "120.00"
+
+
+def test_a_balance_of_zero_on_a_paid_invoice_is_never_the_accepted_total():
+    rows = [[("INVOICE", 120)], [("Invoice #: 991", 120)], [("Total", 900), ("$100.00", 1200)],
+            [("Amount Paid", 900), ("$100.00", 1200)], [("Balance Due", 900), ("$0.00", 1200)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "100.00" and total["status"] == "review"
+    # no other total printed: the zero balance is read, but a larger amount stands elsewhere
+    total = fields_of(run(layout([rows[0], rows[1], rows[3], rows[4]])))["total_amount"]
+    assert total["normalized"] == "0.00" and total["status"] == "review"
