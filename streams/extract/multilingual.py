@@ -83,16 +83,23 @@ def _labelled_all(layout: Layout, label: str, value: str, parser, how: str = "la
             + find_all_below(layout, label, parser, how + " (below)", max_rows=1))
 
 
-def _in_prose(cand: Candidate, label: str) -> bool:
+def _in_prose(layout: Layout, cand: Candidate, label: str) -> bool:
     """The value stands in a sentence ("Rechnung gemäß Bestellung Nr. 2018-471331 vom ...",
     "... Kundennummer 35040727 und Belegnummer 2018092011804 angeben"): before its label,
     or between a title word and its number word, its line has a word starting lower-case
     (nouns and labels start upper-case in German and in forms; function words do not)."""
     if len(cand.span.lines) != 1:
         return False
-    text = cand.span.lines[0].text.replace("\u00a0", " ")
+    line = cand.span.lines[0]
+    text = line.text.replace("\u00a0", " ")
     at = text.find(cand.raw)
     before = text[:at] if at > 0 else ""
+    if cand.how.endswith("(below)"):
+        # the value under its label: the sentence, if any, is the label's line above
+        above = [x for x in layout.lines if x.page == line.page and line.row - 2 <= x.row < line.row
+                 and min(x.box["x1"], line.box["x1"]) > max(x.box["x0"], line.box["x0"])]
+        if above:
+            before = max(above, key=lambda x: x.row).text.replace("\u00a0", " ") + " "
     gap = re.match(rf".*(?:{_TITLES})\b([^\n]*?)(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|#)", before, re.I)
     if gap and re.search(r"(?<![^\W\d_])[a-zß-ÿ][a-zß-ÿ]+\b", gap[1]):
         return True  # "Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018"
@@ -112,11 +119,11 @@ def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
     return f
 
 
-def _formal(readings: list[tuple[Candidate, str]]) -> list[Candidate]:
+def _formal(layout: Layout, readings: list[tuple[Candidate, str]]) -> list[Candidate]:
     """Readings outside sentences first, those in sentences after; only the formal ones are
     compared when there are any (:func:`_agree`)."""
-    formal = [c for c, label in readings if not _in_prose(c, label)]
-    prose = [c for c, label in readings if _in_prose(c, label)]
+    formal = [c for c, label in readings if not _in_prose(layout, c, label)]
+    prose = [c for c, label in readings if _in_prose(layout, c, label)]
     return formal or prose
 
 
@@ -443,7 +450,7 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
         layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?:(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)|#)"
                 rf"\.?[ \t\u00a0]*[:#]?[ \t\u00a0]*(?P<v>{_INVOICE_NO})", _invoice_number, "the number on the title line",
         flags=re.I | re.M)]
-    ranked = _formal(readings)
+    ranked = _formal(layout, readings)
     return (ranked[0] if ranked else None), ranked
 
 
@@ -453,12 +460,12 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     loc, lang, country = date_locale(layout.text, locale)
     date, date_re = _dates(layout, loc)
     number, numbers = _number(layout, credit)
-    inv_dates = _formal([(c, LABELS["invoice_date"]) for c in _labelled_all(layout, LABELS["invoice_date"], date_re, date)])
+    inv_dates = _formal(layout, [(c, LABELS["invoice_date"]) for c in _labelled_all(layout, LABELS["invoice_date"], date_re, date)])
     inv_date = (inv_dates[0] if inv_dates else None
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
-    dues = _formal([(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
+    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
     fields = {"invoice_number": _agree(_run_on_checked(layout, _take("invoice_number", number), number), numbers,

@@ -408,3 +408,11 @@ def test_private_limited_is_no_vat_and_netto_a_pagare_is_what_is_due():
     f = fields_of(run(layout(rows)))
     assert (f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == ("22.00", "122.00")
     assert f["total_amount"]["status"] == "accept"
+
+
+def test_an_order_reference_sentence_whose_date_wraps_to_the_next_line_is_no_second_reading():
+    rows = [[("Rechnungsnummer", 1014), ("471102", 1494)], [("Rechnungsdatum", 1014), ("05.03.2014", 1444)],
+            [("Rechnung gemäß Bestellung Nr. 2014-471331 vom", 1014)], [("01.03.2014.", 1014)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    date = fields_of(run(layout(rows)))["invoice_date"]
+    assert date["normalized"] == "2014-03-05" and date["status"] == "accept"
