@@ -416,3 +416,16 @@ def test_an_order_reference_sentence_whose_date_wraps_to_the_next_line_is_no_sec
             [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
     date = fields_of(run(layout(rows)))["invoice_date"]
     assert date["normalized"] == "2014-03-05" and date["status"] == "accept"
+
+
+@pytest.mark.parametrize("title, date_row, total_row", [
+    ("FACTURE", "Facturée le 05/03/2019", ("Montant total TTC", "120,00 €")),
+    ("FACTURE", "Émise le 05/03/2019 pour la période de mars", ("Net à payer", "120,00 €")),
+    ("FATTURA", "Data documento: 05/03/2019", ("Totale documento", "120,00 €")),
+    ("INVOICE", "Issue Date: 5 March 2019", ("Amount to pay", "€120.00")),
+    ("FACTURA", "Fecha de expedición: 05/03/2019", ("Importe a pagar", "120,00 €")),
+])
+def test_issue_date_and_amount_to_pay_phrasings(title, date_row, total_row):
+    rows = [[(title, 120)], [("No. 2019-5", 120)], [(date_row, 120)], [(total_row[0], 900), (total_row[1], 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_date"]["normalized"], f["total_amount"]["normalized"]) == ("2019-03-05", "120.00")
