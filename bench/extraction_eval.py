@@ -52,13 +52,25 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import docgen  # noqa: E402
 
 ROUTES = ["correct & accepted", "correct & review", "correct & rejected", "wrong & accepted",
-          "wrong & review/reject", "missing"]
+          "wrong & review/reject", "missing", "absent & not found", "found, no truth"]
+# Party names compare without salutations (streams.extract.parties.canonical_name): some
+# producers' XML writes "Herrn Max Mustermann" as the buyer's name, others do not.
+NAME_FIELDS = {"customer", "supplier", "counterparty"}
 
 
-def _route(want: str, got: dict | None) -> str:
+def _route(want: str | None, got: dict | None, field: str = "") -> str:
+    if want is None:
+        # The document does not have the field (its truth says so): not finding it is right;
+        # a value found anyway cannot be scored (the truth may lack what the page prints).
+        return "absent & not found" if not got or got.get("normalized") is None else "found, no truth"
     if not got or got.get("normalized") is None:
         return "missing"
-    correct = got["normalized"] == want
+    if field in NAME_FIELDS:
+        from streams.extract.parties import canonical_name
+
+        correct = canonical_name(got["normalized"]) == canonical_name(want)
+    else:
+        correct = got["normalized"] == want
     status = got["status"]
     if correct:
         return {"accept": "correct & accepted", "review": "correct & review"}.get(status, "correct & rejected")
@@ -102,6 +114,13 @@ def _documents(args) -> list[tuple[str, str, bytes, dict]]:
     for folder in args.corpus or []:
         truth = json.loads((folder / "truth.json").read_text())
         names = sorted(truth)
+        # A field labelled on some documents of a type and not on another: that one lacks it
+        # (an invoice without a due date), and finding none there is right.
+        per_type: dict[str, set] = defaultdict(set)
+        for lab in truth.values():
+            per_type[lab["doc_type"]] |= set(lab["fields"])
+        truth = {n: {**lab, "absent_fields": sorted(per_type[lab["doc_type"]] - set(lab["fields"]))}
+                 for n, lab in truth.items()}
         out += [(corpus_source(folder.name, n), n, (folder / n).read_bytes(), truth[n]) for n in names]
         pdfs = [n for n in names if n.endswith(".pdf")]
         for n in pdfs[: args.render]:
@@ -206,7 +225,7 @@ def _einvoice(data: bytes):
 def _new_stats() -> dict:
     return {"routes": defaultdict(Counter), "docs": Counter(), "clean": Counter(), "items": Counter(),
             "types": Counter(), "wrong_accepted": [], "details": [], "whole_right": 0, "n": 0,
-            "extract_s": 0.0, "read_s": 0.0, "conf": [], "checks": 0}
+            "extract_s": 0.0, "read_s": 0.0, "conf": [], "checks": 0, "parties": defaultdict(Counter)}
 
 
 def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> dict:
@@ -252,6 +271,8 @@ def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> 
 def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, clean: bool,
            read_s: float, extract_s: float) -> None:
     got = {f["name"]: f for f in result["fields"]}
+    # Fields this source labels on other documents of the type but not on this one: absent.
+    want_fields = {**{f: None for f in label.get("absent_fields", ())}, **want_fields}
     st["n"] += 1
     st["read_s"] += read_s
     st["extract_s"] += extract_s
@@ -260,20 +281,25 @@ def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, cl
     st["docs"][result["status"]] += 1
     all_right = True
     for field, want in want_fields.items():
-        route = _route(want, got.get(field))
+        route = _route(want, got.get(field), field)
         st["routes"][field][route] += 1
-        all_right &= route == "correct & accepted"
+        if route == "found, no truth":
+            g = got[field]
+            st["details"].append((name, field, route, None, g.get("value"), g.get("confidence"), g.get("reason")))
+            continue
+        all_right &= route in ("correct & accepted", "absent & not found")
         g = got.get(field) or {}
-        if g.get("normalized") is not None:
-            st["conf"].append((float(g["confidence"]), g["normalized"] == want, g["status"] == "accept"))
+        if g.get("normalized") is not None and want is not None:
+            st["conf"].append((float(g["confidence"]), route.startswith("correct"), g["status"] == "accept"))
         if route == "wrong & accepted":
             st["wrong_accepted"].append((name, field, want, got[field]["normalized"]))
-        if route != "correct & accepted":
+        if route not in ("correct & accepted", "absent & not found"):
             st["details"].append((name, field, route, want, g.get("value"), g.get("confidence"), g.get("reason")))
         if clean:
-            st["clean"]["correct" if route.startswith("correct") else "other"] += 1
+            st["clean"]["correct" if route.startswith("correct") or route == "absent & not found" else "other"] += 1
     if result["status"] == "accepted" and all_right:
         st["whole_right"] += 1
+    _score_parties(st, name, label, got)
     # Numbers exactly; descriptions without spaces (OCR drops them: "CRM connector,annual").
     want_items = {_item_key(i) for i in label.get("line_items", [])}
     got_items = {_item_key(i) for i in result["line_items"]}
@@ -302,6 +328,27 @@ def _items_close(want: list[dict], got: list[dict]) -> int:
                 hits += 1
                 break
     return hits
+
+
+PARTY_FIELDS = ("supplier", "supplier_vat_id", "customer_vat_id", "iban")
+
+
+def _score_parties(st: dict, name: str, label: dict, got: dict) -> None:
+    """The informational party fields against the e-invoice's own seller and buyer data
+    (``more_fields``), outside field accuracy: they hold no document (streams/extract/policy.py),
+    but an accepted one must still be right. Pages that print other values than their XML
+    (``printed_differs``) are left out: there the XML is another invoice's."""
+    more = label.get("more_fields")
+    if more is None or label.get("printed_differs"):
+        return
+    for field in PARTY_FIELDS:
+        g = got.get(field)
+        if field not in more and (g is None or g.get("normalized") is None):
+            continue
+        route = _route(more.get(field), g, field)
+        st["parties"][field][route] += 1
+        if route == "wrong & accepted":  # a gate like the scored fields: no wrong value accepted
+            st["wrong_accepted"].append((name, field, more[field], g["normalized"]))
 
 
 def _merged(per_version: list[dict]) -> dict:
@@ -335,8 +382,8 @@ def summary_rows(stats: dict, versions: list[str]) -> list[dict]:
             r = Counter()
             for c in st["routes"].values():
                 r.update(c)
-            labelled = sum(r.values())
-            correct = sum(n for k, n in r.items() if k.startswith("correct"))
+            labelled = sum(n for k, n in r.items() if k != "found, no truth")
+            correct = sum(n for k, n in r.items() if k.startswith("correct") or k == "absent & not found")
             accepted = r["correct & accepted"] + r["wrong & accepted"]
             rows.append({"source": source, "version": v, "documents": st["n"], "fields": labelled,
                          "field_accuracy": correct / labelled if labelled else None,
@@ -388,8 +435,8 @@ def _print_tables(console, title: str, st_by_version: dict, versions: list[str],
         for v in versions:
             r = st_by_version[v]["routes"][f]
             correct = sum(k for key, k in r.items() if key.startswith("correct"))
-            predicted = sum(k for key, k in r.items() if key != "missing")
-            total = sum(r.values())
+            predicted = sum(k for key, k in r.items() if key not in ("missing", "absent & not found", "found, no truth"))
+            total = sum(k for key, k in r.items() if key not in ("absent & not found", "found, no truth"))
             row += [_pct(correct, predicted), _pct(correct, total), _pct(r["correct & accepted"], total)]
         prf.add_row(*row)
     console.print(prf)
@@ -449,6 +496,19 @@ def report(result: dict, versions: list[str], details: bool = False, json_out: P
             cal.add_row(r["version"], f"[{r['low']:.2f}, {r['high']:.2f}{']' if r['high'] == 1.0 else ')'}",
                         str(r["n"]), _f(r["accuracy"]), str(r["accepted"]), str(r["accepted_right"]))
     console.print(cal)
+    parties = Table(title="Party fields vs the e-invoice's seller/buyer data (informational: not in field accuracy)")
+    for col in ("source", "version", "field", "accepted right", "accepted wrong", "review right", "review wrong",
+                "missing", "no truth"):
+        parties.add_column(col, justify="left" if col in ("source", "version", "field") else "right")
+    for source, per_version in stats.items():
+        for v in versions:
+            for field in PARTY_FIELDS:
+                r = per_version[v]["parties"].get(field)
+                if r:
+                    parties.add_row(source, v, field, str(r["correct & accepted"]), str(r["wrong & accepted"]),
+                                    str(r["correct & review"]), str(r["wrong & review/reject"]), str(r["missing"]),
+                                    str(r["found, no truth"] + r["absent & not found"]))
+    console.print(parties)
     console.print(f"read time (text layer / OCR): {result['ocr_s']:.0f} s for {result['n']} documents")
     if json_out is not None:
         json_out.write_text(json.dumps({"summary": summary, "calibration": calibration}, indent=1))

@@ -165,6 +165,9 @@ class ExtractionSettings(_Section):
     candidate_version: str | None = None
     candidate_share: float = 0.0
     date_locale: str | None = None  # US = month first, EU = day first for 03/04/2026; unset = review
+    # Optional fields that hold a document when printed but not accepted, per type (streams/extract/
+    # policy.py); unset = its defaults. E.g. {invoice: [due_date]} for a buyer with one company.
+    when_printed: dict[str, list[str]] | None = None
 
 
 class HttpSettings(_Section):

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import LABELS
 
-__all__ = ["PartyName", "customer_name", "supplier_name", "return_address_sender", "is_id_line"]
+__all__ = ["PartyName", "customer_name", "supplier_name", "return_address_sender", "is_id_line", "column_below",
+           "POSTCODE_LINE"]
 
 # Lines in a party block that are not its name: identifiers, contact data, tax ids.
 _ID_LINE = re.compile(
@@ -58,16 +59,23 @@ class PartyName:
     explicit: bool = False  # "Label: Name", or the first line under a "Label:" line
 
 
+# "Kundennummer: 4711", "Klantnummer 12", "Customer ID: C-4711": a label word and a code with digits.
+_CODE_LINE = re.compile(r"^\s*[^\W\d_][^:\n]{0,30}?(?:nummer|nr\.?|\b(?:no\.?|id|n[°º]|code|codice|número|numer))\s*[:.#]?\s*"
+                        r"[\w\-/.]*\d[\w\-/. ]*$|^\s*[^\W\d_][^:\n]{0,30}:\s*[A-Z]{0,4}[\-/]?\d[\w\-/.]*\s*$", re.I)
+
+
 def is_id_line(text: str) -> bool:
-    return bool(_ID_LINE.search(text)) or len(re.findall(r"\d", text)) > len(re.findall(r"[^\W\d_]", text))
+    return (bool(_ID_LINE.search(text) or _CODE_LINE.search(text))
+            or len(re.findall(r"\d", text)) > len(re.findall(r"[^\W\d_]", text)))
 
 
 def _letters(text: str) -> bool:
     return bool(re.search(r"[^\W\d_]{2}", text))
 
 
-def _column_below(layout: Layout, top: Line, rows: int = 9) -> list[Line]:
-    """Lines left-aligned with ``top`` in the rows under it, until a gap of blank rows."""
+def column_below(layout: Layout, top: Line, rows: int = 9, gap: float = 2.6) -> list[Line]:
+    """Lines left-aligned with ``top`` in the rows under it, until a gap of blank rows
+    (``gap`` line heights)."""
     out: list[Line] = []
     last_y = top.box["y1"]
     h = top.height
@@ -76,7 +84,7 @@ def _column_below(layout: Layout, top: Line, rows: int = 9) -> list[Line]:
             continue
         if not -1.5 * h <= ln.box["x0"] - top.box["x0"] <= 4 * h:
             continue  # a block is left-aligned with its label, or indented under it
-        if ln.box["y0"] - last_y > 2.6 * h:
+        if ln.box["y0"] - last_y > gap * h:
             break
         out.append(ln)
         last_y = ln.box["y1"]
@@ -133,7 +141,7 @@ def _labelled(layout: Layout) -> PartyName | None:
             # "Kunde:  Beispiel AG" as two boxes on one row (a form's label and value cells)
             return PartyName(right[0].text.strip(), right[0], f"right of the label {m['label']!r}",
                              (ln, right[0]), False, explicit=True)
-        party = _party(_column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
+        party = _party(column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
         if party is not None:
             return party
     return None
@@ -175,7 +183,9 @@ def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
 def return_address_sender(layout: Layout) -> Line | None:
     """The one-line return address over the envelope window ("Acme GmbH | Street 1 | City")."""
     for _block, above in _window_blocks(layout):
-        if above is not None and _SEPARATORS.search(above.text) and re.search(r"\d{4,5}", above.text):
+        # A producer may cut the line into boxes ("Acme GmbH", "●", "Street 1", ...): read its row.
+        text = layout.row_text(layout.rows[above.row]) if above is not None else ""
+        if above is not None and _SEPARATORS.search(text) and re.search(r"\d{4,5}", text):
             return above
     return None
 
@@ -226,7 +236,7 @@ def _sender_names(layout: Layout) -> set[str]:
     # Every line right above a supplier label's block is the seller's, too.
     for ln in layout.lines:
         if _SUPPLIER.match(ln.text.strip()):
-            hit = _name_in(_column_below(layout, ln))
+            hit = _name_in(column_below(layout, ln))
             if hit is not None:
                 names.add(_norm(hit[0].text))
     names.discard("")
@@ -257,7 +267,7 @@ def supplier_name(layout: Layout) -> PartyName | None:
     ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt")."""
     for ln in layout.lines:
         if _SUPPLIER.match(ln.text.strip()):
-            party = _party(_column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
+            party = _party(column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
             if party is not None:
                 return party
     for row in _separated_rows(layout):

@@ -31,10 +31,14 @@ class Thresholds:
     accept: float = 0.90
     review: float = 0.60
     per_field: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Which optional fields hold a document when printed (streams/extract/policy.py); None = its defaults.
+    when_printed: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def from_settings(cls, extraction) -> "Thresholds":
-        return cls(extraction.accept, extraction.review, dict(extraction.per_field))
+        chosen = getattr(extraction, "when_printed", None)
+        return cls(extraction.accept, extraction.review, dict(extraction.per_field),
+                   None if chosen is None else {k: tuple(v) for k, v in chosen.items()})
 
     def status(self, confidence: float, name: str | None = None) -> str:
         own = self.per_field.get(name or "", {})

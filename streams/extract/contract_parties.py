@@ -107,7 +107,10 @@ def term_phrase(layout: Layout) -> Candidate | None:
                             "prose 'until N years after the Effective Date'"))
 
 
-_DEFINED = r"(?:\(\s*(?:the\s+|hereinafter\s+(?:collectively\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])"
+# The defined term after a party: '("Company")', '(the "Sponsor")', '(hereinafter "X")',
+# '(hereinafter referred to as "VET TECH")', '(referred to herein as "X")', ', referred to ... as "X"'.
+_DEFINED = (r"(?:\(\s*(?:the\s+|hereinafter,?\s+(?:collectively\s+)?(?:(?:referred\s+to|called|named|designated)\s+(?:as\s+)?)?"
+            r"(?:the\s+)?|(?:referred\s+to|called)\s+(?:herein\s+|hereafter\s+)?as\s+(?:the\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])")
 _ORG = r"[A-Z0-9][\w&.'/\-]*(?:,?\s(?:[A-Z0-9&][\w&.'/\-]*))*"
 
 

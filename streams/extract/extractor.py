@@ -16,6 +16,8 @@ from streams.extract import contract, invoice, multilingual
 from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
+from streams.extract import parties, terms
+from streams.extract.policy import decide_document
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
 
 __all__ = ["extract", "Extraction", "DIGIT_FIELDS", "NAME_FIELDS"]
@@ -98,6 +100,10 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
         _check_signer_against_email(values)
     from streams.extract.memory import anchor_label, fingerprint
 
+    if doc_type in ("invoice", "credit_note", "receipt"):
+        parties.cross_check(layout, values)  # names on two readings, VAT ids on check digits
+        terms.cross_check(layout, values)  # invoice date + the terms' days = due date
+
     sender = fingerprint(layout, values) if doc_type not in ("other", "unknown") else None
     if memory is not None and rules.sender_memory and sender:
         values = memory.apply(sender, doc_type, layout, values)
@@ -112,16 +118,9 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     if doc_type in ("other", "unknown"):
         status, reason = "review", f"document type {doc_type}: {why}"
     else:
-        status = document_status(values, required)
-        reason = None if status == "accepted" else _doc_reason(values, required)
+        status, reason = decide_document(doc_type, values, required, layout, thresholds.when_printed)
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items, reason,
                       sender).as_dict()
-
-
-def _doc_reason(values: list[FieldValue], required: tuple[str, ...]) -> str:
-    held = [f"{f.name} ({f.reasons[-1] if f.reasons else f.status})" for f in values
-            if f.name in required and f.status != "accept"]
-    return "required fields not accepted: " + "; ".join(held) if held else "no required field"
 
 
 def _check_name_shape(f: FieldValue) -> None:

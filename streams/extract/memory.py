@@ -77,8 +77,12 @@ def value_hash(name: str, normalized: str) -> str:
 
 def fingerprint(layout: Layout, values: list[FieldValue]) -> str | None:
     """vat:/mail:/layout: + 16 hex digits of SHA-256 (no plain identifier leaves here)."""
+    from streams.extract.parties import vat_id_valid
+
     vat = next((f.normalized for f in values if f.name == "supplier_vat_id" and f.normalized), None)
-    if vat:
+    # An id whose check digits fail is a misread or a specimen (DE123456789 heads the samples of
+    # many producers): two senders would share it, so the next reading decides instead.
+    if vat and vat_id_valid(vat) is not False:
         return "vat:" + _h(vat)
     for m in re.finditer(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", layout.text):
         domain = m[1].lower()

@@ -465,10 +465,10 @@ def _read_table(pages: list[list[list[Line]]], start: tuple[int, int], cols: lis
                 # The allowance of the item above, when that item's amount is still its gross
                 # quantity × price: its net amount and price. Printed after a net amount, it is
                 # already counted; either way the row is not an item of its own.
-                it = items[-1] if items else None
-                if it is not None and near and it.consistent and not it.notes and amount_col and \
+                above = items[-1] if items else None
+                if above is not None and near and above.consistent and not above.notes and amount_col and \
                         amount_col[-1].value < 0 and not [v for v in values if v.col.role == "quantity" and not v.percent]:
-                    _allow(it, amount_col[-1])
+                    _allow(above, amount_col[-1])
                     last_y1 = max(ln.box["y1"] for ln in row)
             elif amount_col and ":" not in text and (desc or any(v.col.role == "quantity" for v in values)):
                 qty = next((v.value for v in values if v.col.role == "quantity" and not v.percent), None)

@@ -1,6 +1,7 @@
 """rules-3 party names from address blocks (streams/extract/address.py): the customer from
 the block under its label or in the envelope window, never the seller's own block; a name
-read once goes to review, two readings that agree may be accepted."""
+read once goes to review, a second reading that agrees (streams/extract/parties.py) may
+accept it."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ def test_the_window_block_under_a_return_address_names_the_customer_after_a_salu
             [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)],
             *TAIL]
     f = customer(rows)
+    # The envelope layout under the sender's return address is the second reading.
+    assert f["normalized"] == "Karl Muster" and f["status"] == "accept"
+    assert "envelope window" in f["reason"] and "return address" in f["reason"]
+    # Without the return address line the window block is read once: review.
+    f = customer(rows[1:])
     assert f["normalized"] == "Karl Muster" and f["status"] == "review"
-    assert "envelope window" in f["reason"]
 
 
 def test_the_labelled_block_skips_identifiers_and_the_sellers_block_is_not_the_customer():
@@ -31,7 +36,11 @@ def test_the_labelled_block_skips_identifiers_and_the_sellers_block_is_not_the_c
             [("Globale Nummer: 4000001987658 (GTIN)", 120)], [("Kunden AG Mitte", 120)],
             [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)], *TAIL]
     f = customer(rows)
-    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "review"  # read once
+    # The first line of the labelled address block and a company's legal form: accepted.
+    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "accept"
+    assert "a company (AG)" in f["reason"]
+    rows[7] = [("Kunden Mitte", 120)]  # no legal form: the name is read once
+    assert customer(rows)["status"] == "review"
 
 
 def test_a_customer_number_and_a_label_word_in_running_text_are_not_address_blocks():
@@ -49,10 +58,11 @@ def test_two_blocks_that_agree_on_the_name_are_accepted_and_disagreeing_ones_are
     assert f["normalized"] == "Kunden AG" and f["status"] == "accept"
     assert "agree" in f["reason"]
     other = [[("Rechnungsempfänger", 120), ("Warenempfänger", 800)],
-             [("Kunden AG", 120), ("Muster-Markt", 800)], [("Kundenweg 8", 120), ("Hauptstraße 44", 800)],
+             [("Kunden-Nr. 5", 120), ("Kunden-Nr. 5", 800)],
+             [("Kunden Mitte", 120), ("Muster-Markt", 800)], [("Kundenweg 8", 120), ("Hauptstraße 44", 800)],
              [("40235 Düsseldorf", 120), ("31157 Sarstedt", 800)], *TAIL]
     f = customer(other)
-    assert f["normalized"] == "Kunden AG" and f["status"] == "review"
+    assert f["normalized"] == "Kunden Mitte" and f["status"] == "review"
 
 
 def test_the_supplier_is_the_name_in_its_labelled_block_or_the_first_part_of_the_return_address():
@@ -66,3 +76,15 @@ def test_the_supplier_is_the_name_in_its_labelled_block_or_the_first_part_of_the
             [("Herr", 120)], [("Karl Muster", 120)], [("Uferstraße 113", 120)], [("88045 Friedrichshafen", 120)], *TAIL]
     f = fields_of(run(layout(rows)))
     assert f["supplier"]["normalized"] == "Acme GmbH" and f["supplier"]["status"] == "review"
+
+
+def test_a_customer_number_line_in_the_block_is_an_identifier_not_the_name():
+    from streams.extract.address import is_id_line
+
+    for code in ("Kundennummer: 4711", "Klantnummer 12", "Customer ID: C-4711", "Customer No. 12", "N° client : 4711"):
+        assert is_id_line(code), code
+    for name in ("Kunden AG Mitte", "Calle de Madrid 12", "Via Bruno 5", "Bahnstr. 42", "Attn: John Smith"):
+        assert not is_id_line(name), name
+    rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden AG Mitte", 120)],
+            [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)], *TAIL]
+    assert customer(rows)["normalized"] == "Kunden AG Mitte"

@@ -192,3 +192,11 @@ def test_a_counterparty_cut_short_where_the_page_prints_it_longer_is_not_confirm
     f = run(rows(preamble) + SIGNATURES)
     assert f["counterparty"]["normalized"] == "Bluefin Analytics"
     assert f["counterparty"]["status"] == "review" and "longer" in f["counterparty"]["reason"]
+
+
+@pytest.mark.parametrize("defined", ['(hereinafter referred to as "VET TECH")', '(referred to herein as "VET TECH")',
+                                     '(hereinafter, "VET TECH")', '(hereinafter called the "Sponsor")'])
+def test_a_party_defined_in_brackets_with_hereinafter_or_referred_to_is_found(defined):
+    text = ["THIS AGREEMENT is made as of March 2, 2023 by and between Granite Peak Outfitters, LLC",
+            f"(hereinafter referred to as \"Company\"), and Vet Tech Partners, Inc. {defined}."]
+    assert run(rows(text))["counterparty"]["normalized"] == "Vet Tech Partners, Inc."

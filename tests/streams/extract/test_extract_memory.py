@@ -176,3 +176,20 @@ def test_without_the_pages_a_value_never_located_is_not_learnt():
     approved = decide(validated(first, result), reviewer="ana", decision="approved",
                       corrections={"invoice_number": "NW-3001"})
     assert "invoice_number" not in {p["name"] for p in memory_record(approved)["fields"]}
+
+
+def test_the_sender_is_its_vat_id_only_when_the_check_digits_pass():
+    from streams.extract.confidence import FieldValue
+    from streams.extract.layout import Layout
+    from streams.extract.memory import fingerprint
+
+    def sender(letterhead: str, vat: str) -> str | None:
+        lines = [line(t, row=r, x=120, conf=1.0) for r, t in enumerate([letterhead, "Musterstraße 1", "RECHNUNG"])]
+        layout = Layout.from_ocr(ocr_result([page(lines, source="text_layer")]))
+        return fingerprint(layout, [FieldValue("supplier_vat_id", vat, vat, 1.0)])
+
+    assert sender("Alpha Werkzeug GmbH", "DE136695976") == sender("Alpha Werkzeug GmbH Köln", "DE136695976")
+    assert sender("Alpha Werkzeug GmbH", "DE136695976").startswith("vat:")
+    # A specimen id many producers print: the letterhead tells the senders apart.
+    a, b = sender("Alpha Werkzeug GmbH", "DE123456789"), sender("Beta Textil AG", "DE123456789")
+    assert a.startswith("layout:") and a != b

@@ -33,11 +33,13 @@ def test_the_bench_scores_sources_and_versions_and_bins_confidence(tmp_path):
     rows = {r["version"]: r for r in bench.summary_rows(result["stats"], versions)}
     # A document without pages has nothing to read for the visual rules: all to review, nothing wrong.
     visual = rows["rules-1"]
-    assert (visual["documents"], visual["field_accuracy"], visual["accepted_fields"]) == (6, 0.0, 0)
+    # (the only fields right are the due dates that these invoices do not have and that were not found)
+    assert (visual["documents"], visual["field_accuracy"], visual["accepted_fields"]) == (6, 4 / 36, 0)
     assert visual["review_rate"] == 1.0 and visual["docs_accepted"] == 0
     labelled = sum(len(label["fields"]) for _, _, _, label in docs)
+    assert sum(len(label["absent_fields"]) for _, _, _, label in docs) == 4  # no due date on 4 of them
     exact = rows[bench.EINVOICE]
-    assert exact["fields"] == labelled and exact["field_accuracy"] == 1.0 and exact["accept_precision"] == 1.0
+    assert exact["fields"] == labelled + 4 and exact["field_accuracy"] == 1.0 and exact["accept_precision"] == 1.0
     assert (exact["docs_accepted"], exact["docs_accepted_all_right"], exact["review_rate"]) == (6, 6, 0.0)
     cal = [r for r in bench.calibration_rows(result["stats"], versions) if r["n"]]
     assert cal == [{"version": bench.EINVOICE, "low": 0.99, "high": 1.0, "n": labelled, "accuracy": 1.0,

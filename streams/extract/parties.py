@@ -1,0 +1,345 @@
+"""Cross-checks of the parties: names accepted only on two readings, tax ids on their check
+digits.
+
+A name has no checksum, so a name read from one place is a guess about *which line* is the
+party. On a text layer the characters are exact; on OCR they are not, so an OCR'd name is
+accepted only when the same characters were recognised in two places.
+
+A customer name is accepted when its block is a postal address (a street or postcode line right
+under the name; under a company's name one contact person may sit between, so "which line is the
+name" has one answer) and a second, independent reading says the same:
+- the same name heads another block (billing and delivery address);
+- the name carries a company's legal form (GmbH, SAS, Ltd, B.V., S.L., S.r.l., Sp. z o.o. ...),
+  so it is the company line, not a department or a contact person;
+- the block is the envelope window under the sender's one-line return address (DIN 5008,
+  NF Z 11-001: the first line under the return address is the addressee);
+- an e-mail address or web site in the block whose domain spells the name;
+- the letter's salutation repeats a person's family name ("Sehr geehrter Herr Mustermann,");
+- the name is the first line under its label ("Bill to:", "BILL TO") and its street is right under it.
+A name that multilingual.py accepted on its label alone, with none of these, goes back to review.
+
+A supplier name is accepted when the same name (with its legal form) is printed a second time
+away from its first reading (letterhead and footer, the seller block and the register line), is
+the bank account's holder, or heads a labelled seller block that prints a VAT id with valid check
+digits; never when it is the customer's name. A web domain spelling the name is not enough for
+the supplier: it says the words, not the legal form (the XML of the FNFE samples names "Au bon
+moulin" where the letterhead prints "Au bon moulin SARL").
+
+Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of the customer's
+name: they are dropped from its normalized value (not from a seller's or a shop's: "MR. D.I.Y."),
+and :func:`canonical_name` is the one form names are compared in (the bench compares the truth
+in it too: the XML of some producers writes "Herrn Max Mustermann" as the buyer's name, others
+leave the salutation on the line above).
+
+VAT ids are checked with python-stdnum (each country's published check digits: DE ISO 7064
+mod 11,10; FR the key; NL, IT Luhn, ES, BE mod 97, PL weights ...): a valid one is checked, an
+invalid one goes to review. IBANs pass mod 97 (ISO 13616) before they are found at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extract.address import POSTCODE_LINE, PartyName, column_below, customer_name, is_id_line, supplier_name
+from streams.extract.confidence import FieldValue, boost
+from streams.extract.layout import Layout, Line
+from streams.extract.lexicon import VAT_ID
+
+NAME_CAP = 0.85  # below every accept threshold: a name read once needs a person or the sender memory
+
+__all__ = ["canonical_name", "strip_salutation", "legal_form", "vat_id_valid", "cross_check", "STREET_LINE"]
+
+_SALUTATION = (r"(?:Herrn?|Frau|Firma|Fa\.|Mr|Mrs|Ms|Miss|Mx|Messrs|M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle"
+               r"|Dhr|Mevr|Mw|Mej|De\s+heer|Sr|Sra|Srta|Sig|Sig\.ra|Sig\.na|Spett\.le|Gent\.(?:mo|ma)"
+               r"|Pan|Pani|Attn|Attention|z\.\s*Hd\.?(?:\s*v\.)?)")
+_SALUTATION_PREFIX = re.compile(rf"^\s*{_SALUTATION}\.?\s+(?=\S)", re.I)
+
+# A company's legal form, as the last or an inner word of its name (case as printed, or all caps).
+_LEGAL_FORMS = (r"GmbH(?:\s*&\s*Co\.?\s*(?:KG|OHG)(?:aA)?)?|gGmbH|mbH|AG|KGaA|KG|OHG|SE|UG|e\.\s?K\.|e\.\s?V\.|GbR|PartG"
+                r"|SAS|SASU|SARL|EURL|SNC|SCI|SCOP|SA|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.|SE"
+                r"|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|LP|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|Co\.|Company"
+                r"|B\.V\.?|BV|N\.V\.?|NV|V\.O\.F\.?|VOF|BVBA|SPRL|SRL|CV"
+                r"|S\.L\.U?\.?|SLU?|S\.A\.U\.?|S\.Coop\.?"
+                r"|S\.r\.l\.?|Srl|SRL|S\.p\.A\.?|SpA|S\.n\.c\.?|S\.a\.s\.?|S\.c\.a\.r\.l\.?"
+                r"|Sp\.\s?z\s?o\.\s?o\.?|S\.A\.|Sp\.\s?j\.?|Sp\.\s?k\.?"
+                r"|AB|A/S|ApS|AS|ASA|Oy|Oyj|GesmbH|Ges\.m\.b\.H\.|Sdn\.?\s?Bhd\.?|Bhd\.?|Pte\.?\s?Ltd\.?|Pty\.?\s?Ltd\.?")
+_LEGAL_FORM = re.compile(rf"(?<![^\W_])(?:{_LEGAL_FORMS})(?![^\W_])")
+_LEGAL_FORM_CAPS = re.compile(rf"(?<![^\W_])(?:{_LEGAL_FORMS})(?![^\W_])", re.I)  # "MUSTER-KUNDE GMBH"
+
+# "Kundenstraße 15", "Bahnstr. 42", "Via Roma 10/B", "12 rue de la Paix", "221B Baker Street",
+# "Postfach 10 20 30", "P.O. Box 7", "BP 12", "ul. Marszałkowska 1".
+STREET_LINE = re.compile(
+    r"^\s*[^\W\d_][^\d\n]{1,40}?\s\d{1,5}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?\s*(?:,.*)?$"
+    r"|^\s*\d{1,5}\s?[a-zA-Z]?,?\s+(?:(?:bis|ter)\s+)?[^\W\d_]{2,}[^\n]*$"
+    r"|^\s*(?:Postfach|P\.?\s?O\.?\s*Box|BP|Apartado|Casella\s+postale|Skrytka\s+pocztowa|Postbus)\b", re.I)
+# "Kontoinhaber: Lieferant GmbH", "Account holder: Acme Ltd", "Titulaire du compte : ..."
+_ACCOUNT_HOLDER = re.compile(
+    r"(?:Kontoinhaber(?:in)?|Account\s+(?:holder|name)|Beneficiary|Titulaire(?:\s+du\s+compte)?|Rekeninghouder"
+    r"|Ten\s+name\s+van|Titular(?:\s+de\s+la\s+cuenta)?|Intestat(?:ario|o\s+a)|Beneficiario|W[łl]a[śs]ciciel\s+rachunku"
+    r"|Odbiorca)[ \t]*:?[ \t]*(?P<name>[^\n]+?)[ \t]*(?:$|\s{2,})", re.I | re.M)
+_DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|(?:www\.|https?://)([\w-]+(?:\.[\w-]+)+)", re.I)
+_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|fax"
+                         r"|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura"
+                         r"|total|summe|betrag)\b", re.I)
+
+
+def strip_salutation(name: str) -> str:
+    """ "Herrn Max Mustermann" -> "Max Mustermann"; "Firma Kunden AG" -> "Kunden AG"."""
+    out = name
+    while True:
+        stripped = _SALUTATION_PREFIX.sub("", out, count=1)
+        if stripped == out or not re.search(r"[^\W\d_]{2}", stripped):
+            return out.strip()
+        out = stripped
+
+
+def canonical_name(name: str | None) -> str | None:
+    """The one form party names are compared in: salutation dropped, spaces collapsed."""
+    if name is None:
+        return None
+    return re.sub(r"\s+", " ", strip_salutation(name)).strip(" ,;:")
+
+
+def legal_form(name: str) -> str | None:
+    m = _LEGAL_FORM.search(name) or (_LEGAL_FORM_CAPS.search(name) if name.isupper() else None)
+    return m[0] if m else None
+
+
+def vat_id_valid(code: str) -> bool | None:
+    """The VAT id's own check digits (python-stdnum's module of its country: EU members, GB,
+    CH); None for a country without a published check."""
+    from stdnum import get_cc_module
+    from stdnum.exceptions import ValidationError
+
+    cc = code[:2].lower()
+    module = get_cc_module("gr" if cc == "el" else cc, "vat") if re.fullmatch(r"[a-z]{2}", cc) else None
+    if module is None:
+        return None
+    try:
+        module.validate(code)
+        return True
+    except ValidationError:
+        return False
+
+
+def _name_doubt(name: str) -> str | None:
+    if re.search(r"\d", name):
+        return "digits in the name"
+    if _NAME_WORDS.search(name) or is_id_line(name):
+        return "the words of a label"
+    if len(re.findall(r"[^\W\d_]{2,}", name)) < 1 or len(name) > 80:
+        return "not the shape of a name"
+    return None
+
+
+def _address_after(layout: Layout, name_line: Line, *, company: bool, direct: bool = False) -> bool:
+    """The lines under the name are its postal address: a street or postcode line comes next
+    (identifier lines may sit between; under a company's name one contact person's line, as
+    DIN 5008 and every EU post put it). One blank line may separate the name from its street
+    (an empty second address line)."""
+    below = column_below(layout, name_line, rows=6, gap=3.6)
+    seen_street = contact = False
+    for ln in below[:1] if direct else below[:5]:
+        text = ln.text.strip()
+        if POSTCODE_LINE.search(text) or (STREET_LINE.search(text) and "," in text
+                                           and POSTCODE_LINE.search(text.split(",", 1)[1])):
+            return True  # "69876 Frankfurt", or "Hauptstraße 5, 80331 München" on one line
+        if STREET_LINE.search(text) and not seen_street:
+            seen_street = True
+            continue
+        if is_id_line(text) and not seen_street:
+            continue
+        if company and not contact and not seen_street and _name_doubt(text) is None and not legal_form(text):
+            contact = True
+            continue
+        return seen_street  # after the street: the town ("309 Commerce Way" / "Springfield"); before it a
+        # second name-like line (two companies, a department): which one is "the" name?
+    return seen_street
+
+
+def _domain_spells(layout: Layout, block: tuple[Line, ...], name: str) -> bool:
+    words = {w.casefold() for w in re.findall(r"[^\W\d_]{3,}", name) if not legal_form(w)}
+    for ln in block:
+        for m in _DOMAIN.finditer(ln.text):
+            host = (m[1] or m[2]).casefold().split(".")
+            labels = [re.sub(r"[^a-z0-9]", "", part) for part in host[:-1] if part not in ("www", "mail")]
+            if any(w in lab for w in words for lab in labels if len(w) >= 4):
+                return True
+    return False
+
+
+# The letter's salutation repeats the addressee's family name: "Sehr geehrter Herr Mustermann,",
+# "Dear Ms Smith,", "Madame Dupont,", "Geachte heer De Vries,", "Gentile Sig.ra Rossi,".
+_GREETING = re.compile(
+    r"^\s*(?:(?:Sehr\s+geehrte[rs]?|Guten\s+Tag|Liebe[rs]?|Dear|Hello|Ch[èe]re?|Geachte|Beste|Estimad[oa]|Gentile"
+    r"|Egregi[oa]|Car[oa]|Szanown[ya])\s+(?:(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|Dr|Prof|M|Mme|Mlle|Monsieur|Madame|heer"
+    r"|mevrouw|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Dott|Dott\.ssa)\.?\s+)+|(?:Monsieur|Madame|Mademoiselle)\s+)"
+    r"(?P<name>[^\W\d_][^\W\d_'\-]*(?:[\s\-][^\W\d_][^\W\d_'\-]*){0,2})\s*[,!]\s*$", re.I)
+
+
+def _greeted(layout: Layout, name: str) -> bool:
+    """A person (no legal form, two to four words) whose family name the salutation repeats."""
+    words = name.split()
+    if legal_form(name) or not 2 <= len(words) <= 4:
+        return False
+    for ln in layout.lines:
+        m = _GREETING.match(ln.text)
+        said = m["name"].casefold().split() if m else []
+        if said and said != [words[0].casefold()] and [w.casefold() for w in words[-len(said):]] == said:
+            return True
+    return False
+
+
+def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | None:
+    """Why the customer's name is confirmed by a second reading, or None."""
+    form = legal_form(party.name)
+    same_line = party.how.startswith("right of the label")  # "Kunde: Beispiel AG": delimited by its label
+    window = party.how.endswith("envelope window")
+    if _name_doubt(party.name) or not (same_line or window or party.how.startswith("the block under the label")):
+        return None
+    if not same_line and not _address_after(layout, party.line, company=bool(form)):
+        return None
+    if agree:
+        return "two address blocks agree on the name"
+    if form:
+        where = "name right of its label" if same_line else f"first line of the {'window' if window else 'labelled'} address block"
+        return f"the {where}, a company ({form})"
+    if window:
+        from streams.extract.address import return_address_sender
+
+        if return_address_sender(layout) is not None:
+            return "the addressee line of the envelope window, under the sender's return address"
+    if _domain_spells(layout, party.block, party.name):
+        return "the e-mail or web domain in its block spells the name"
+    if _greeted(layout, party.name):
+        return "the letter's salutation names the same person"
+    first_under_label = party.how.startswith("the block under the label") and bool(party.block) \
+        and party.block[0] is party.line
+    if (party.explicit or first_under_label) and _address_after(layout, party.line, company=False, direct=True):
+        # "Bill To:" (or "BILL TO" alone on its line) / name / street: the label names the block,
+        # the street right under the name says which line of it is the name.
+        return "the first line under its label, with its street right under it"
+    return None
+
+
+def _read_twice(layout: Layout, name: str) -> bool:
+    """The same characters recognised in two places (two independent OCR readings)."""
+    return len({(ln.page, round(ln.box["y0"]), round(ln.box["x0"])) for ln in layout.lines
+                if canonical_name(ln.text) == name}) >= 2
+
+
+def _confirm_customer(layout: Layout, f: FieldValue) -> None:
+    if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
+        return
+    party, agree = customer_name(layout)
+    if party is None or canonical_name(party.name) != canonical_name(f.normalized):
+        return
+    if f.source == "ocr":
+        # OCR may misread a letter at any confidence: only the same name read identically in
+        # two blocks (billing and delivery) confirms its characters as well as its line.
+        if agree and _read_twice(layout, canonical_name(f.normalized) or "") and _customer_reading(layout, party, agree):
+            _confirmed(f, "two address blocks agree on the name, read identically by OCR")
+        return
+    why = _customer_reading(layout, party, agree)
+    if why is not None:
+        _confirmed(f, why)
+    elif f.confidence > NAME_CAP and not f.checked:
+        # Read once, under its label: no second reading says this line is the customer.
+        f.confidence = NAME_CAP
+        f.reasons.append("a name read once, under its label: confirmed by a reviewer or the sender memory")
+
+
+def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None) -> None:
+    """The seller's name printed twice (letterhead/seller block and footer/register line)."""
+    if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
+        return
+    name = canonical_name(f.normalized)
+    if not name or _name_doubt(name) or not legal_form(name):
+        return
+    if customer is not None and customer.normalized and canonical_name(customer.normalized) == name:
+        return
+    holder = _ACCOUNT_HOLDER.search(layout.text)
+    if holder and canonical_name(holder["name"]) == name:
+        _confirmed(f, "the bank account's holder is the same company")
+        return
+    if f.source == "text" and _seller_block_vat(layout, name):
+        _confirmed(f, "its labelled seller block carries a VAT id with valid check digits")
+        return
+    first = (f.page, round(f.box["y0"]) if f.box else None)
+    again = [ln for ln in layout.lines if canonical_name(ln.text) == name
+             and (ln.page, round(ln.box["y0"])) != first]
+    if not again:
+        return
+    far = [ln for ln in again if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height]
+    if far:
+        _confirmed(f, "the same company name is printed twice on the document" +
+                   (", read identically by OCR" if f.source == "ocr" else ""))
+
+
+def _seller_block_vat(layout: Layout, name: str) -> bool:
+    """The name heads the block under a seller label ("Verkäufer:", "Seller") and that block
+    prints a VAT id whose check digits pass: the block is one company's identity."""
+    party = supplier_name(layout)
+    if party is None or not party.how.startswith("the block under the label") or canonical_name(party.name) != name:
+        return False
+    for ln in column_below(layout, party.line, rows=8):
+        for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
+            if vat_id_valid(re.sub(r"[\s.\-]", "", m[0])):
+                return True
+    return False
+
+
+def _confirmed(f: FieldValue, why: str) -> None:
+    """A second reading agrees: the cap "a name read once" no longer holds."""
+    f.reasons = [r for r in f.reasons if "confirmed by a reviewer or the sender memory" not in r]
+    f.confidence = max(f.confidence, NAME_CAP)
+    boost(f, why)
+
+
+def _canonical(f: FieldValue) -> None:
+    if f.normalized:
+        plain = canonical_name(f.normalized)
+        if plain and plain != f.normalized:
+            f.normalized = plain
+            f.reasons.append("salutation dropped")
+
+
+def _check_vat(f: FieldValue) -> None:
+    if f.normalized is None:
+        return
+    ok = vat_id_valid(f.normalized)
+    if ok is True and not f.force_review:
+        f.checked = True
+        f.reasons.append("check digits valid")
+    elif ok is False:
+        f.force_review = True
+        f.reasons.append("check digits do not match (a misprint, a misread or a sample id)")
+
+
+def _letterhead_name(f: FieldValue) -> None:
+    """A letterhead printed as one text box, "Fabrikam GmbH Industriestrasse 12, 70173 Stuttgart
+    VAT DE123456789": the name ends with its legal form, the address follows."""
+    if not f.normalized:
+        return
+    m = _LEGAL_FORM.search(f.normalized) or (_LEGAL_FORM_CAPS.search(f.normalized) if f.normalized.isupper() else None)
+    rest = f.normalized[m.end():] if m else ""
+    if m and re.search(r"\d", rest) and re.search(r"[^\W\d_]{2}", f.normalized[:m.start()]):
+        f.normalized = f.normalized[:m.end()].strip(" ,;:·|-")
+        f.reasons.append("the name up to its legal form (an address follows on the line)")
+
+
+def cross_check(layout: Layout, values: list[FieldValue]) -> None:
+    """Confirm or doubt the party fields of an invoice, credit note or receipt in place."""
+    by_name = {f.name: f for f in values}
+    if "customer" in by_name:
+        # Only the addressee carries a salutation; a shop or a seller may be named "Mr. D.I.Y.".
+        _canonical(by_name["customer"])
+    if "supplier" in by_name:
+        _letterhead_name(by_name["supplier"])
+    if "customer" in by_name:
+        _confirm_customer(layout, by_name["customer"])
+    if "supplier" in by_name:
+        _confirm_supplier(layout, by_name["supplier"], by_name.get("customer"))
+    for name in ("supplier_vat_id", "customer_vat_id"):
+        if name in by_name:
+            _check_vat(by_name[name])

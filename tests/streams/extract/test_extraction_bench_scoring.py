@@ -1,0 +1,36 @@
+"""The bench's scoring of absent fields, names and party fields (bench/extraction_eval.py)."""
+
+from __future__ import annotations
+
+from tests.streams.extract.test_extraction_bench import _bench
+
+
+def test_a_field_the_document_lacks_is_right_when_not_found_and_names_compare_without_salutations():
+    bench = _bench()
+    assert bench._route(None, None, "due_date") == "absent & not found"
+    assert bench._route(None, {"normalized": None, "status": "review"}, "due_date") == "absent & not found"
+    # The truth may lack what the page prints: a value found there is not scored either way.
+    assert bench._route(None, {"normalized": "2018-04-04", "status": "accept"}, "due_date") == "found, no truth"
+    got = {"normalized": "Max Mustermann", "status": "accept"}
+    assert bench._route("Herrn Max Mustermann", got, "customer") == "correct & accepted"
+    assert bench._route("Herrn Max Mustermann", got, "invoice_number") == "wrong & accepted"
+    assert bench._route("Moritz Mustermann", got, "customer") == "wrong & accepted"
+
+
+def test_party_fields_are_scored_against_the_xml_outside_field_accuracy_and_skip_pages_that_differ():
+    bench = _bench()
+    st = bench._new_stats()
+    label = {"more_fields": {"supplier": "Lieferant GmbH", "iban": "DE02120300000000202051"}, "printed_differs": []}
+    got = {"supplier": {"normalized": "Lieferant GmbH", "status": "accept"},
+           "iban": {"normalized": "DE02120300000000202051", "status": "review"},
+           "supplier_vat_id": {"normalized": "DE136695976", "status": "accept"}}
+    bench._score_parties(st, "a.pdf", label, got)
+    assert st["parties"]["supplier"]["correct & accepted"] == 1
+    assert st["parties"]["iban"]["correct & review"] == 1
+    assert st["parties"]["supplier_vat_id"]["found, no truth"] == 1
+    got["supplier"]["normalized"] = "Seller Inc."
+    bench._score_parties(st, "a.pdf", label, got)
+    assert st["parties"]["supplier"]["wrong & accepted"] == 1
+    assert st["wrong_accepted"] == [("a.pdf", "supplier", "Lieferant GmbH", "Seller Inc.")]  # fails the gate
+    bench._score_parties(st, "a.pdf", {**label, "printed_differs": ["customer"]}, got)  # another invoice's XML: not scored
+    assert sum(st["parties"]["supplier"].values()) == 2
