@@ -65,6 +65,16 @@ def _role_of(text: str) -> tuple[str, re.Match] | None:
     return None
 
 
+_SPACED = "letter-spaced label"
+
+
+def _unspaced(text: str) -> str:
+    """A label word a PDF producer split by a kerning gap ("Br uttosumme", "Ver käufer"):
+    a lower-case letter, one space, a lower-case letter, joined. Only where the text as
+    printed names no role; an amount found so is accepted only with arithmetic."""
+    return re.sub(r"(?<=[a-zäöüß]) (?=[a-zäöüß])", "", text)
+
+
 def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple[Line, re.Match, Parsed]]:
     out = []
     for ln in lines:
@@ -91,6 +101,9 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
         for i, ln in enumerate(row):
             hit = _role_of(ln.text)
+            spaced = False
+            if not hit and (joined := _unspaced(ln.text)) != ln.text:
+                hit, spaced = _role_of(joined), True  # "Br uttosumme": a producer's kerning gap
             if not hit:
                 continue
             if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
@@ -114,7 +127,7 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             same_row = [] if _NOT_TOTAL.search(layout.row_text(row)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
-                found.append(_make(layout, role, src, am, parsed, ln.text))
+                found.append(_make(layout, role, src, am, parsed, ln.text, how=_SPACED if spaced else "label"))
                 continue
             # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
             # amounts: each label takes the amount under its own words. Headers split
@@ -269,6 +282,8 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     plausible_tax = [t for t in tax_values if t < choice.total.value]
     if len(values) > 1:
         choice.doubt = "total labels disagree: " + ", ".join(sorted(str(v) for v in values))
+    elif choice.total.cand.how.startswith(_SPACED):
+        choice.doubt = "the total's label was read from letter-spaced text and no arithmetic confirms it"
     elif sub is not None and plausible_tax and choice.total.value == sub.value:
         choice.doubt = "the total equals the subtotal before tax"
     elif sub is not None and abs(choice.total.value) < abs(sub.value):

@@ -140,3 +140,16 @@ def test_a_balance_of_zero_on_a_paid_invoice_is_never_the_accepted_total():
     # no other total printed: the zero balance is read, but a larger amount stands elsewhere
     total = fields_of(run(layout([rows[0], rows[1], rows[3], rows[4]])))["total_amount"]
     assert total["normalized"] == "0.00" and total["status"] == "review"
+
+
+def test_a_letter_spaced_total_label_is_read_and_accepted_only_with_arithmetic():
+    # "Br uttosumme": the PDF producer's kerning gap splits the label word.
+    rows = [[("Rechnung Nr. 471102 vom 13.11.2019", 120)],
+            [("Rechnungssumme ohne USt.", 800), ("624,90", 1300)], [("Steuerbetrag", 800), ("46,25", 1300)],
+            [("Br uttosumme", 800), ("671,15", 1300)], [("Erhaltene Anzahlungen", 800), ("-201,00", 1300)],
+            [("Zahlbetrag", 800), ("470,15 EUR", 1300)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "671.15" and total["status"] == "accept"
+    # without the net and tax rows nothing confirms it: review
+    total = fields_of(run(layout([rows[0], [("Br uttosumme", 800), ("671,15 EUR", 1300)]])))["total_amount"]
+    assert total["normalized"] == "671.15" and total["status"] == "review"
