@@ -12,6 +12,10 @@ the contract extractor reads, by hand, from each PDF's text layer.
     .venv/bin/python bench/corpus_cuad.py subset                      # downloads raw files
     .venv/bin/python bench/corpus_cuad.py subset --src /path/to/law3027.git   # or a git mirror
 
+    # a wider set (not committed): the short CUAD PDFs with CUAD's own labels as truth
+    .venv/bin/python bench/corpus_cuad.py wide --dest /tmp/cuadwide [--src /path/to/law3027.git]
+    .venv/bin/python bench/extraction_eval.py --corpus /tmp/cuadwide --versions rules-3   # cuadwide-dev/-test
+
 Labelling rules (``SOURCE.md`` says the same):
 - ``effective_date``: the date the contract says it takes effect; where it names none, the date
   it is made/dated.
@@ -197,14 +201,144 @@ def cmd_subset(args) -> int:
     return 1 if bad else 0
 
 
+# ---- the wide set: CUAD's own labels (master_clauses.csv) normalised to our fields ----------------
+WIDE_MANIFEST = Path(__file__).with_name("cuad_wide_manifest.json")
+WIDE_MAX_BYTES = 100_000  # short contracts (≈1-8 pages): the bench stays minutes, not hours
+CLAUSES = "data/CUAD_v1/master_clauses.csv"
+_US_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\s*$")
+
+
+def cuad_date(answer: str) -> str | None:
+    """CUAD writes dates as ``M/D/YY`` or ``M/D/YYYY``; ``[]/[]/2000`` (a blank in the contract)
+    and anything else is no label."""
+    m = _US_DATE.match(answer or "")
+    if not m:
+        return None
+    month, day, year = int(m[1]), int(m[2]), int(m[3])
+    if year < 100:
+        year += 1900 if year > 30 else 2000
+    import datetime as dt
+
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def whole_months(start: str, end: str) -> int | None:
+    """Months from ``start`` to ``end`` when whole: the same day of the month, or the day before it
+    (1 Jan 2010 - 31 Dec 2010 is 12); else None."""
+    import datetime as dt
+
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    for day in (b, b + dt.timedelta(days=1)):
+        if day.day == a.day:
+            months = (day.year - a.year) * 12 + day.month - a.month
+            return months if months > 0 else None
+    return None
+
+
+def _party_name(answer: str) -> str:
+    """``Birch First Global Investments Inc. ("Company")`` -> the name before its defined term."""
+    name = re.split(r"\s*[(\[\"“]", answer.replace("\u00a0", " "), maxsplit=1)[0]
+    return re.sub(r"\s+", " ", name).strip(" ,;")
+
+
+def wide_label(row: dict) -> dict:
+    """Our fields from one row of CUAD's master_clauses.csv (the same rules as the hand labels:
+    the effective date, else the agreement date; the initial term from it to the expiration date
+    when whole months; the counterparty = the second of exactly two parties). Amount, currency
+    and signer are not among CUAD's categories: left unlabelled (unscored)."""
+    fields: dict[str, str] = {}
+    effective = cuad_date(row["Effective Date-Answer"]) or (
+        None if row["Effective Date-Answer"].strip() else cuad_date(row["Agreement Date-Answer"]))
+    if effective:
+        fields["effective_date"] = effective
+    end = cuad_date(row["Expiration Date-Answer"])
+    if effective and end:
+        months = whole_months(effective, end)
+        if months:
+            fields["term_months"] = str(months)
+    parties = [p for p in row["Parties-Answer"].split(";") if p.strip()]
+    if len(parties) == 2 and _party_name(parties[1]):
+        fields["counterparty"] = _party_name(parties[1])
+    return {
+        "doc_type": "contract", "fields": fields, "evidence": {}, "line_items": [], "scanned": False,
+        "degradation": "digital", "language": "en", "labelled_by": "CUAD v1 master_clauses.csv (normalised)",
+        "source": {"repo": REPO, "commit": COMMIT, "dataset": "CUAD v1 (CC BY 4.0)",
+                   "cuad": {k: row[k] for k in ("Parties-Answer", "Agreement Date-Answer", "Effective Date-Answer",
+                                                "Expiration Date-Answer", "Renewal Term-Answer")}},
+    }
+
+
+def _git_listing(src: Path) -> list[tuple[str, int]]:
+    out = subprocess.run(["git", f"--git-dir={src}", "ls-tree", "-r", "-l", COMMIT, BASE], check=True,
+                         capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        meta, path = line.split("\t", 1)
+        rows.append((path[len(BASE):], int(meta.split()[3])))
+    return rows
+
+
+def cmd_wide(args) -> int:
+    import csv
+    import io
+
+    pinned = json.loads(WIDE_MANIFEST.read_text())["files"] if WIDE_MANIFEST.exists() and not args.pin else None
+    if pinned is None and args.src is None:
+        print("--pin (or a missing manifest) needs --src, a git mirror to list the PDFs from", file=sys.stderr)
+        return 2
+    rows = {r["Filename"]: r for r in csv.DictReader(io.StringIO(_fetch_raw(args.src, CLAUSES).decode("utf-8")))}
+    if pinned is None:  # maintainers: choose the short PDFs CUAD labelled, from a git mirror's listing
+        subset = {p.rsplit("/", 1)[-1] for p in CONTRACTS}
+        paths = sorted(p for p, size in _git_listing(args.src) if size <= WIDE_MAX_BYTES
+                       and p.rsplit("/", 1)[-1] in rows and p.rsplit("/", 1)[-1] not in subset)
+    else:
+        paths = sorted(v["path"][len(BASE):] for v in pinned.values())
+    args.dest.mkdir(parents=True, exist_ok=True)
+    truth, hashes, bad = {}, {}, 0
+    for path in paths[: args.limit]:
+        data = _fetch(args.src, path)
+        name = local_name(path)
+        if pinned is not None and pinned[name]["sha256"] != _sha(data):
+            print(f"SHA-256 mismatch, not kept: {path}", file=sys.stderr)
+            bad += 1
+            continue
+        (args.dest / name).write_bytes(data)
+        hashes[name] = {"sha256": _sha(data), "size": len(data), "path": BASE + path}
+        truth[name] = wide_label(rows[path.rsplit("/", 1)[-1]])
+    (args.dest / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    if args.pin:
+        WIDE_MANIFEST.write_text(json.dumps({"repo": REPO, "commit": COMMIT, "license": "CC-BY-4.0 (CUAD v1)",
+                                             "files": hashes}, indent=1, sort_keys=True) + "\n")
+    print(f"{len(truth)} contracts -> {args.dest}")
+    return 1 if bad else 0
+
+
+def _fetch_raw(src: Path | None, name: str) -> bytes:
+    if src is not None:
+        return subprocess.run(["git", f"--git-dir={src}", "show", f"{COMMIT}:{name}"],
+                              check=True, capture_output=True).stdout
+    url = f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{urllib.parse.quote(name)}"
+    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - pinned https URL
+        return resp.read()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("subset", help="write tests/corpus/cuad/ (PDFs + truth.json) from the pinned commit")
     s.add_argument("--src", type=Path, help="a git mirror of the repository instead of raw downloads")
     s.add_argument("--pin", action="store_true", help="(maintainers) re-write manifest.json from what was read")
+    w = sub.add_parser("wide", help="fetch the short CUAD PDFs (pinned in cuad_wide_manifest.json) + truth.json "
+                                    "from CUAD's own labels into --dest (not committed)")
+    w.add_argument("--dest", type=Path, required=True)
+    w.add_argument("--src", type=Path, help="a git mirror of the repository instead of raw downloads")
+    w.add_argument("--limit", type=int, default=None, help="only the first N (by path)")
+    w.add_argument("--pin", action="store_true", help="(maintainers, needs --src) choose the files, write the manifest")
     args = parser.parse_args()
-    return cmd_subset(args)
+    return cmd_wide(args) if args.cmd == "wide" else cmd_subset(args)
 
 
 if __name__ == "__main__":

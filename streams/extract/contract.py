@@ -13,8 +13,9 @@ import re
 from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
+from streams.extract.contract_checks import check_effective, check_fee, check_term, effective_readings, term_readings
 from streams.extract.contract_parties import (
-    effective_phrase, fee_in_words_and_digits, looks_like_prose, preamble_counterparty, signature_block_signer,
+    effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
@@ -57,6 +58,12 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
             fields["effective_date"] = _take("effective_date", find_pattern(
                 layout, rf"(?:{_EFFECTIVE_ML})\s*[:\-]?\s*(?P<v>{DATE})", partial(normalize_date, locale=locale,
                                                                                  dots_day_first=True), "label"))
+        # Every statement of the start and the term is read; disagreeing ones send the field to review.
+        fields["effective_date"] = check_effective(fields["effective_date"], effective_readings(layout.text, locale),
+                                                   layout.text, locale)
+        set_aside: list = []
+        readings = term_readings(layout.text, fields["effective_date"].normalized, set_aside)
+        fields["term_months"] = check_term(fields["term_months"], readings, set_aside)
     amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
@@ -67,6 +74,13 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
     fields["signer_name"], fields["signer_email"] = name, email
     if rules.amount_words_check and amount is not None:
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
+    if rules.multilingual and amount is not None:
+        fields["total_amount"] = check_fee(fields["total_amount"], layout.text)
+        if fields["total_amount"].normalized is None:
+            fields["currency"] = missing_field("currency", "its amount is not the fee for the term")
+        elif fields["total_amount"].force_review and fields["currency"].normalized:
+            fields["currency"].force_review = True
+            fields["currency"].reasons.append("its amount is in review")
     party, mail = fields["counterparty"].normalized, email.normalized
     if party and mail and not domain_matches(mail, party):
         penalise(email, f"e-mail domain {mail.split('@')[1]!r} does not match counterparty {party!r}", 0.8)
@@ -175,7 +189,11 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
     cand = (find_pattern(layout, rf"\b{_PARTY_WORDS}(?:\s+Name)?\s*:\s*(?P<v>{_TO_EOL})", normalize_name, "label")
             or find_pattern(layout, rf"\band\s+(?P<v>{NAME}?)\s*(?:,[^()\"\n]{{0,80}})?\(\s*(?:the\s+)?[\"']?{_PARTY_WORDS}",
                             normalize_name, "prose 'and X (\"Client\")'", flags=re.S))
+    if rules.multilingual and cand is not None and not _looks_like_org(cand.parsed.normalized or ""):
+        cand = None  # "CLIENT: All Costs, Marketing, sales reports ...": a label word heading a clause
     opening = preamble_counterparty(layout) if rules.multilingual and cand is None else None
+    if opening is not None:
+        opening = _trimmed_party(opening)
     f = _take("counterparty", cand or opening)
     if f.normalized:
         f.normalized = f.normalized.rstrip(", ").strip()
@@ -183,7 +201,65 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
         # Found by sentence shape alone; the signature block naming it is the cross-check.
         f.force_review = True
         f.reasons.append("no label: the party's name is not confirmed by a signature block yet")
+    elif rules.multilingual and cand is not None and cand.how.startswith("prose") and f.normalized \
+            and not _named_in_full(layout, f.normalized):
+        # 'and X ("Client")' cuts the name where its words stop looking like a name ("Sphere" of
+        # "Sphere 3D Corp."): accepted only when the signature pages print the same name again.
+        f.force_review = True
+        f.reasons.append("the signature pages do not print this name again")
     return f
+
+
+_NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _trimmed_party(cand: Candidate) -> Candidate | None:
+    """The opening clause's second party as a name: a recital word ("and WHEREAS") or a logo
+    caption is none; an address or date run on after it ("PLAN_B MEDIA AG Schaafenstr. 25 ...",
+    "... Co., Ltd. November 24, 2009") is cut off at its first number or month."""
+    name = cand.parsed.normalized or ""
+    words = name.split()
+    if not words or words[0].strip(",.").lower() in _NOT_A_PARTY or name.lower() == "the":
+        return None
+    for i, w in enumerate(words[1:], start=1):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w[0].isdigit() or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
+                or re.search(r"(?:str|straße|strasse|street|st|avenue|ave|road|rd)\.?$", w, re.I) and nxt[:1].isdigit():
+            kept = " ".join(words[:i]).rstrip(", ")
+            parsed = normalize_name(kept)
+            return Candidate(kept, cand.span, parsed, cand.how, cand.box, cand.source) if parsed.ok else None
+    return cand
+
+
+_NAME_PARTICLES = {"of", "and", "de", "du", "des", "la", "le", "van", "von", "der", "den", "di", "da", "for", "the", "&"}
+
+
+def _looks_like_org(name: str) -> bool:
+    """A party's name is capitalised words (and "of", "and", "de" ...); two lower-case words
+    besides those are a sentence."""
+    words = re.findall(r"[^\s,;]+", name)
+    lower = [w for w in words if w[0].islower() and w.lower() not in _NAME_PARTICLES and "@" not in w and "." not in w]
+    return bool(words) and len(lower) < 2 and len(words) <= 12
+
+
+_FORMS = re.compile(r"\b(?:the|inc|incorporated|corp|corporation|co|company|ltd|limited|llc|l\.l\.c|lp|l\.p|plc|llp)\b\.?")
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", _FORMS.sub(" ", text.casefold().replace("&", "and")))
+
+
+def _named_in_full(layout: Layout, name: str) -> bool:
+    """A second reading of a party's name: the whole name (case, punctuation and legal form
+    aside) printed again on the signature pages, and it looks like a name at all."""
+    key = _squashed(name)
+    if len(re.sub(r"[^a-z]", "", key)) < 3 or not name[:1].isalpha() or not _looks_like_org(name):
+        return False
+    start = max((m.start() for m in re.finditer(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED",
+                                                 layout.text, re.I)), default=len(layout.text) * 2 // 3)
+    return key in _squashed(layout.text[start:])
 
 
 def _printed_longer(layout: Layout, name: str) -> str | None:
@@ -192,7 +268,7 @@ def _printed_longer(layout: Layout, name: str) -> str | None:
                              name, re.I):
         return None  # a name that ends in its legal form is whole
     flat = re.sub(r"\s+", " ", layout.text)
-    for m in re.finditer(rf"(?<![\w]){re.escape(name)}(,?\s)([A-Z][\w&.'-]*)", flat):
+    for m in re.finditer(rf"(?<![\w]){re.escape(name)}(,?\s|\s(?:of|for|de|du)\s(?:the\s)?)([A-Z][\w&.'-]*)", flat):
         if m[2].rstrip(".") not in _SENTENCE_WORDS:
             return m[0]
     return None
@@ -212,12 +288,23 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
         if name.normalized == cand.parsed.normalized:
             boost(name, "the counterparty's signature block names the same person")
         return name, email
-    if party.force_review and party.reasons[-1].startswith("no label"):
+    # An individual party signs for himself: the opening clause and the signature are two
+    # readings of one name, each confirming the other.
+    himself = looks_like_person(party.normalized) and \
+        (party.normalized or "").casefold() == (cand.parsed.normalized or "").casefold()
+    if himself and party.force_review and party.reasons[-1].startswith("no label"):
+        party.reasons.pop()
+        party.force_review = False
+        boost(party, "the party signs the contract himself: the signature names the same person")
+    elif party.force_review and party.reasons[-1].startswith("no label"):
         longer = _printed_longer(layout, party.normalized or "")
         if longer:
             # The block matched on the first word; the document prints a longer name
             # ("Affinity Group" cut at a line break of "Affinity Group, Inc."): not confirmed.
             party.reasons.append(f"printed elsewhere as the longer {longer!r}")
+        elif not _named_in_full(layout, party.normalized or ""):
+            # The block matched one distinctive word; the name itself is not printed there again.
+            party.reasons.append("the signature pages do not print the whole name")
         else:
             party.reasons.pop()
             party.force_review = False
@@ -225,6 +312,8 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     f = field_from("signer_name", cand)
     if agreeing >= 2:
         boost(f, f"{agreeing} lines of the signature block name the same person")
+    elif himself:
+        boost(f, "the opening clause names the same person as the party")
     else:
         f.force_review = True
         f.reasons.append("one reading in the signature block, no second line confirms it")

@@ -94,6 +94,9 @@ def test_truth_parses_and_labels_are_on_the_page(truth_path: Path):
         assert label["doc_type"] in DOC_TYPES, name
         assert isinstance(label["fields"], dict) and label["fields"], name
         assert label["source"]["repo"] and re.fullmatch(r"[0-9a-f]{40}", label["source"]["commit"]), name
+        if path.suffix in (".jpg", ".jpeg", ".png"):  # a scan: no text layer to quote
+            _check_image_label(path, label)
+            continue
         text = _text(path)
         evidence = label.get("evidence")
         if evidence is not None:  # labelled by hand: every field quotes the page
@@ -104,6 +107,20 @@ def test_truth_parses_and_labels_are_on_the_page(truth_path: Path):
         else:  # labelled from the e-invoice XML: the invoice number is printed on the document
             number = label["fields"].get("invoice_number")
             assert number and _norm(number) in text, f"{name}: invoice number {number!r} not in the document"
+
+
+def _check_image_label(path: Path, label: dict) -> None:
+    """Receipt scans (tests/corpus/receipts): the unchanged file, and the date and total that the
+    dataset's own file name states (``MERCHANT_DDMMYYYY_ITEMS_TOTAL.jpg``)."""
+    import hashlib
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == label["source"]["sha256"], f"{path.name}: changed bytes"
+    parts = path.stem.split("_")
+    day, cents = parts[1], int(parts[-1])
+    assert label["fields"]["receipt_date"] == f"{day[4:]}-{day[2:4]}-{day[:2]}", path.name
+    assert label["fields"]["total_amount"] == f"{cents // 100}.{cents % 100:02d}", path.name
+    if "tax_amount" in label["fields"]:
+        assert 0 < float(label["fields"]["tax_amount"]) < cents / 100 * 0.2, f"{path.name}: tax above 19% of the total"
 
 
 def test_evidence_check_catches_a_wrong_label():

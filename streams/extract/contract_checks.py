@@ -1,0 +1,369 @@
+"""Cross-checks of a contract's term and effective date (rules-3).
+
+A contract states its term and its start more than once, and states other periods and dates
+beside them: how long confidentiality survives ("for a period of one year thereafter"), how a
+renewal runs ("extended until December 31, 1999"), when an earlier agreement was dated ("a Split
+Dollar Agreement, dated as of December 5, 1995" in a WHEREAS recital). So every statement is read,
+those about other periods or other agreements are set aside, and a value may be accepted only
+when no remaining statement about this agreement says otherwise. Conventions of US/UK drafting,
+none keyed to one document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from streams.extract.confidence import FieldValue, boost, missing_field
+from streams.extract.finders import DATE
+from streams.extract.normalize import normalize_date, normalize_term
+
+__all__ = ["Reading", "check_effective", "check_fee", "check_term", "effective_readings", "last_signature", "signed_dates",
+           "term_readings", "whole_months"]
+
+_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
+           r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
+# A period that is not the agreement's own: what survives it, a renewal, a notice, a warranty.
+_AFTER_OTHER = re.compile(
+    r"^[\s,'’]*(?:\)\s*)?(?:thereafter|after\s+(?:which|that)|(?:following|after|from|beyond|upon)\s+(?:the\s+)?"
+    r"(?:date\s+of\s+)?(?:any\s+|such\s+|its\s+)?(?:expiration|expiry|termination|end|cessation)"
+    r"|(?:prior\s+|advance\s+|written\s+|'?s?\s*)*notice|(?:each|thereof)\b|prior\s+to|before\s+the\s+(?:end|expiration))",
+    re.I)
+_BEFORE_OTHER = re.compile(
+    r"(?:renew\w*|extend\w*|extension|successive|additional|surviv\w*|warrant\w*|notice|confidential\w*|"
+    r"solicit\w*|compet\w*|restrict\w*|thereafter|within|exclusiv\w*|guarantee\w*|retain\w*|records?|audit\w*|"
+    r"last|past|preceding|trial|probation\w*|grace)"
+    r"\b[^.;:]{0,60}$", re.I)
+_OTHER_AGREEMENT = re.compile(r"\b(?:original|prior|existing|previous|underlying|earlier)\b[^.;]{0,120}$", re.I)
+_DEFINES_OTHER = re.compile(r"^\s*,?\s*\(\s*(?:the\s+)?[\"“]\s*(?!Effective|Commencement|Agreement\b|Start)"
+                            r"[^\"”]{0,40}(?:Agreement|Contract|Note|Plan|License|Lease|Amendment)\s*[\"”]", re.I)
+_ANCHORED = re.compile(r"^[\s,]*(?:\)\s*)?(?:(?:commencing|beginning|starting|running|counted|effective)\s+)?(?:from|on|as\s+of|after)"
+                       r"\s+(?:and\s+after\s+)?(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date|Start\s+Date|date\s+(?:hereof|of\s+"
+                       r"this\s+(?:Agreement|Contract)|first\s+(?:above\s+)?written)|(?:full\s+)?execution\s+(?:hereof|of\s+this))",
+                       re.I)
+# "This Agreement shall be for the term of", "The term of this Agreement shall be": the sentence's
+# subject is the agreement itself, so the duration is its own.
+_AGREEMENT_RUNS = re.compile(r"\b(?:(?:the\s+)?term\s+of\s+)?this\s+(?:[A-Z][\w-]*\s+){0,3}(?:Agreement|Contract)\b"
+                             r"(?:\s*\([^)]{0,30}\))?\s+(?:shall|will|is)\b", re.I)
+_HEAD_CHARS = 3000  # the title, opening clause and first sections of a contract
+_HEDGED = re.compile(r"\b(?:later|earlier|sooner|longer|shorter|lesser|greater)\s+of\b", re.I)
+_WHEREAS = re.compile(r"\bWHEREAS\b[^.;]*$", re.I)
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: str  # normalized: months as a string, or an ISO date
+    raw: str
+    start: int  # offset in the layout's text
+    how: str
+    confirmed: bool = False  # words and digits agree, or two dates give it
+    hedged: bool = False  # "the later of (i) five years ... or (ii) ...": one of alternatives
+    kind: str = "made"  # effective dates: "made" (made, dated, signed) or "effective" (takes effect, begins)
+
+
+def whole_months(start: str, end: str) -> int | None:
+    """Months from ``start`` to ``end`` when whole: the same day of the month, or the day before
+    ("from January 1, 2010 through December 31, 2010" is 12); otherwise None."""
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    for day in (b, b + dt.timedelta(days=1)):
+        if day.day == a.day:
+            months = (day.year - a.year) * 12 + day.month - a.month
+            return months if months > 0 else None
+    return None
+
+
+def _sentence_before(text: str, at: int, width: int = 300) -> str:
+    """The words before ``at`` back to the start of their sentence (or clause number)."""
+    head = text[max(0, at - width):at]
+    cut = max(head.rfind(". "), head.rfind(".\n"), head.rfind(";"))
+    return head[cut + 1:] if cut >= 0 else head
+
+
+def _other_period(text: str, start: int, end: int) -> bool:
+    before = re.sub(r"\s+", " ", _sentence_before(text, start, 160))
+    after = re.sub(r"\s+", " ", text[end:end + 80])
+    return bool(_AFTER_OTHER.match(after) or _BEFORE_OTHER.search(before))
+
+
+_TERM_STATEMENTS = [
+    ("prose 'term of this Agreement shall be'",
+     rf"\bterm\s+of\s+this\s+(?:Agreement|Contract)\s+(?:shall|will|is)\s+(?:be\s+)?(?:for\s+)?(?:an?\s+(?:initial\s+)?"
+     rf"(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
+    ("label 'Term:'", rf"(?m)^\s*(?:Initial\s+)?(?:Contract\s+)?Term(?:\s+of\s+(?:the\s+)?Agreement)?\s*:\s*(?P<v>{_TERM_V})"),
+    ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
+                            rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
+    ("prose 'expires N years from the date hereof'",
+     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+)?(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
+     r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
+    ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),
+    ("prose 'runs / remains in effect for'",
+     rf"\b(?:run|continue|remain\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?|be\s+valid|be\s+effective|"
+     rf"be\s+in\s+effect|last)s?\s+for\s+(?:an?\s+(?:initial\s+)?(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
+    ("prose 'initial term'", rf"\binitial\s+term\s*(?:of|is|shall\s+be|will\s+be|:)\s*(?P<v>{_TERM_V})"),
+    ("prose 'a N-year term'", r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))"
+                              r"\s+(?:initial\s+)?(?:term|engagement)\b"),
+    ("prose 'until N years after the Effective Date'",
+     rf"\buntil\s+(?:the\s+(?:date|day)\s+(?:which\s+is\s+)?)?(?P<v>{_TERM_V})\s+(?:subsequent\s+to|after|following|from)"
+     r"\s+the\s+(?:Effective|Commencement|Start)\s+Date"),
+]
+
+
+def term_readings(text: str, effective: str | None, set_aside: list[Reading] | None = None) -> list[Reading]:
+    """Every statement of how long this agreement runs; other periods go to ``set_aside``."""
+    out: list[Reading] = []
+    for how, pattern in _TERM_STATEMENTS:
+        for m in re.finditer(pattern, text, re.I):
+            raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
+            parsed = normalize_term(raw)
+            if not parsed.ok or not parsed.normalized or parsed.ambiguous:
+                continue
+            if _other_period(text, m.start(), m.end()):
+                if set_aside is not None:
+                    set_aside.append(Reading(parsed.normalized, raw, m.start("v"), how))
+                continue
+            hedged = bool(_HEDGED.search(text[max(0, m.start("v") - 60):m.end("v")]))
+            # A label on a cover sheet ("Term: 24 months") or a duration counted from the
+            # agreement's own start ("two years from the Effective Date") names what it measures.
+            anchored = (how.startswith("label") or bool(_ANCHORED.match(text[m.end("v"):m.end("v") + 80]))
+                        or bool(_AGREEMENT_RUNS.search(_sentence_before(text, m.start("v"), 200))))
+            out.append(Reading(parsed.normalized, raw, m.start("v"), how, parsed.confirmed or anchored, hedged))
+    # "commence on January 1, 2010 and extend through December 31, 2010": two dates, whole months.
+    span = (rf"\b(?:commenc\w*|begin\w*|start\w*|effective)\s+(?:on\s+|as\s+of\s+)?(?P<a>{DATE})[^.;]{{0,80}}?"
+            rf"\b(?:through|until|to|(?:and\s+)?(?:end|expir|terminat)\w*\s+(?:on\s+)?)\s*(?P<b>{DATE})")
+    for m in re.finditer(span, text, re.I):
+        a, b = normalize_date(m["a"]).normalized, normalize_date(m["b"]).normalized
+        months = whole_months(a, b) if a and b else None
+        if months and not _other_period(text, m.start(), m.start()):
+            out.append(Reading(str(months), m[0], m.start(), "prose 'commence on DATE ... through DATE'", True))
+    if effective:
+        for m in re.finditer(rf"\b(?:until|through|expires?\s+on|terminates?\s+on|ending\s+on|end\s+on)\s+(?P<v>{DATE})",
+                             text, re.I):
+            end = normalize_date(m["v"]).normalized
+            months = whole_months(effective, end) if end else None
+            if months and not _other_period(text, m.start(), m.end()):
+                out.append(Reading(str(months), m["v"], m.start("v"), "prose 'until DATE' from the effective date"))
+    return sorted(out, key=lambda r: r.start)
+
+
+def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Reading] = ()) -> FieldValue:
+    """Keep the term only where this agreement's statements agree with it: a value read from a
+    survival or renewal period is replaced by the agreement's own; statements that disagree send
+    it to review; one statement alone is accepted only when its words and digits agree."""
+    values = sorted({r.value for r in readings}, key=int)
+    if f.normalized is not None and f.normalized not in values and not any(r.value == f.normalized for r in set_aside):
+        # Read by a rule these statements do not cover: kept, but never beside a disagreeing one.
+        if values:
+            f.force_review = True
+            f.reasons.append("the contract states several terms: "
+                             + ", ".join(f"{v} months" for v in sorted({f.normalized, *values}, key=int)))
+        return f
+    if f.normalized is None or f.normalized not in values:
+        if not readings:
+            return f if f.normalized is None else missing_field(
+                "term_months", f"{f.value!r} is another period (survival, renewal or notice)")
+        first = readings[0]
+        why = [f"found by {first.how}"] + ([] if f.normalized is None else
+                                           [f"{f.value!r} is another period (survival, renewal or notice)"])
+        f = FieldValue("term_months", first.raw, first.value, 0.95, f.page, None, why,
+                       checked=first.confirmed, source=f.source or "text")
+    if f.normalized is None:
+        return f
+    if len(values) > 1:
+        f.force_review = True
+        f.reasons.append("the contract states several terms: " + ", ".join(f"{v} months" for v in values))
+        return f
+    agreeing = [r for r in readings if r.value == f.normalized]
+    if any(r.hedged for r in agreeing):
+        f.force_review = True
+        f.reasons.append("the term is one of alternatives ('the later of ...')")
+        return f
+    if len({r.start for r in agreeing}) >= 2 or any(r.confirmed for r in agreeing) or f.checked:
+        if len(agreeing) >= 2:
+            boost(f, f"{len(agreeing)} statements of the term agree")
+    else:
+        f.force_review = True
+        f.reasons.append("one statement of the term, not confirmed by words and digits or a second statement")
+    return f
+
+
+_EFFECTIVE_STATEMENTS = [
+    ("opening 'made / entered into / dated as of'",
+     rf"\b(?:made|entered\s+into|dated|executed|concluded|signed)(?:\s+and\s+(?:entered\s+into|effective))?"
+     rf"(?:\s+(?:effective|to\s+be\s+effective))?\s*(?:as\s+of|on|at|effective|this|,)?\s*(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
+    ("'effective (as of) DATE'", rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+|date\s*:?\s*)?(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
+    ("label 'Effective Date:'", rf"\b(?:Effective|Commencement)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
+    ("'the term begins on DATE'", rf"\b(?:commenc\w*|begin\w*|start\w*)\s+(?:on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
+    ("witness clause 'executed ... as of DATE'",
+     rf"\bIN\s+WITNESS\s+WHEREOF[^.]{{0,160}}?\bas\s+of\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
+]
+
+
+def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
+    """Every statement of when this agreement was made or takes effect; dates of other
+    agreements (in recitals, "the original ... made effective on", `(the "Note")`) set aside."""
+    out: list[Reading] = []
+    for how, pattern in _EFFECTIVE_STATEMENTS:
+        for m in re.finditer(pattern, text, re.I):
+            before = _sentence_before(text, m.start(), 400)
+            if _WHEREAS.search(before) or _OTHER_AGREEMENT.search(before) or _DEFINES_OTHER.match(text[m.end():]):
+                continue
+            if how.startswith("'effective") and not re.search(
+                    r"\b(?:to\s+be|shall\s+be|become|becomes|made|entered\s+into)\s*$", text[max(0, m.start() - 30):m.start()],
+                    re.I) and not re.search(
+                    r"\b(?:Agreement|Contract|Amendment|Addendum|hereof|hereto|hereunder)\b", before + text[m.end():m.end() + 60],
+                    re.I):
+                continue  # "termination effective on DATE", "the new price is effective ...": not the contract's start
+            parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+            if parsed.normalized and not parsed.ambiguous:
+                kind = "effective" if re.search(r"effective|commenc|begin|start", m[0], re.I) and not \
+                    how.startswith("witness") else "made"
+                if how.startswith("label") and m.start() > _HEAD_CHARS:
+                    kind = "made"  # "Effective Date:" on a schedule or price list, pages after the contract's head
+                out.append(Reading(parsed.normalized, m["v"], m.start("v"), how, kind=kind))
+    return sorted(out, key=lambda r: r.start)
+
+
+_LAST_SIGNATURE = re.compile(
+    r"\beffective\s+(?:as\s+of\s+|on\s+|upon\s+)?(?:the\s+)?(?:date\s+(?:of\s+)?(?:the\s+)?)?(?:last|later|latest|final)\s+"
+    r"(?:signature|of\s+the\s+(?:dates?|signatures?)|date\s+of\s+(?:execution|signature))"
+    r"|\b(?:Effective\s+Date|effective)[^.;]{0,60}\bdate\s+(?:on\s+which|when)\s+[^.;]{0,60}\b(?:signed|executed)\b",
+    re.I)
+
+
+def last_signature(text: str) -> str | None:
+    """"effective as of the date of the last signature": the date lies in the signature block."""
+    m = _LAST_SIGNATURE.search(text)
+    return re.sub(r"\s+", " ", m[0]) if m else None
+
+
+_SIGNED_DATE = re.compile(rf"(?m)^\s*(?:Dated|Date|Date\s+signed|Signed\s+on)\s*:\s*(?P<v>{DATE})", re.I)
+_SET_FORTH_BELOW = re.compile(r"\bas\s+of\s+the\s+(?:date|day)\s+(?:set\s+forth|written|indicated|stated)\s+below\b", re.I)
+
+
+def signed_dates(text: str, locale: str | None = None) -> list[Reading]:
+    """``Dated: April 8, 2020`` / ``Date: June 29, 2009`` lines: when the parties signed."""
+    out = []
+    for m in _SIGNED_DATE.finditer(text):
+        parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+        if parsed.normalized and not parsed.ambiguous:
+            out.append(Reading(parsed.normalized, m["v"], m.start("v"), "signature date 'Dated:'"))
+    return out
+
+
+def _from_signatures(f: FieldValue, text: str, locale: str | None) -> FieldValue:
+    """No opening clause states a date: the dates the parties signed on. One date that the text
+    points to ("effective as of the date set forth below") or two signatures on the same day are
+    cross-checked; signatures on different days give the last one, for review."""
+    signed = signed_dates(text, locale)
+    if not signed:
+        return f
+    values = sorted({r.value for r in signed})
+    last = max(signed, key=lambda r: r.value)
+    out = FieldValue("effective_date", last.raw, last.value, 0.95, f.page, None, [f"found by {last.how}"],
+                     source=f.source or "text")
+    if len(values) > 1:
+        out.force_review = True
+        out.reasons.append(f"signed on different days ({', '.join(values)}): the last signature's date")
+    elif len(signed) >= 2 or _SET_FORTH_BELOW.search(text):
+        out.checked = True
+        boost(out, "the signature dates agree" if len(signed) >= 2 else "the text points to the date below")
+    else:
+        out.force_review = True
+        out.reasons.append("one signature date, no clause states when the agreement was made")
+    return out
+
+
+def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: str | None = None) -> FieldValue:
+    """The effective date stays `accept`-able only when no statement about this agreement gives
+    another date and it was not read from a recital or another agreement's date."""
+    if f.normalized is None and not readings and last_signature(text) is None:
+        return _from_signatures(f, text, locale)
+    if f.normalized is None:
+        if readings and last_signature(text) is None:
+            first = readings[0]
+            f = FieldValue("effective_date", first.raw, first.value, 0.9, f.page, None, [f"found by {first.how}"],
+                           source=f.source)
+            f.force_review = True
+            f.reasons.append("no opening clause or label states it")
+        return f
+    # A contract made on one day "to be effective" on another: the effective statements decide.
+    effective = [r for r in readings if r.kind == "effective"]
+    readings = effective or readings
+    values = {r.value for r in readings}
+    signed_last = last_signature(text)
+    if signed_last:
+        f.force_review = True
+        f.reasons.append(f"the contract says {signed_last!r}: the date is the last signature's")
+        return f
+    if f.normalized not in values:
+        if len(values) == 1 and effective:
+            first = readings[0]
+            was = f.value
+            f = FieldValue("effective_date", first.raw, first.value, f.confidence, f.page, None,
+                           [f"found by {first.how}"], source=f.source)
+            f.force_review = True
+            f.reasons.append(f"the contract was made or dated {was!r} and takes effect on this date")
+            return f
+        f.force_review = True
+        f.reasons.append("read from a recital or another agreement's date; this agreement's statements "
+                         + (f"say {', '.join(sorted(values))}" if values else "give no date"))
+        return f
+    others = sorted(values - {f.normalized})
+    if others:
+        f.force_review = True
+        f.reasons.append(f"the contract also states {', '.join(others)}")
+        return f
+    agreeing = [r for r in readings if r.value == f.normalized]
+    if len(agreeing) >= 2:
+        boost(f, f"{len(agreeing)} statements of the date agree")
+    return f
+
+
+# ---- fees -------------------------------------------------------------------------------------
+# What an amount in a contract may be besides the fee for the term: a rate, a cap, a threshold.
+_RATE_AFTER = re.compile(
+    r"^[\s)]*(?:\([^)]{0,40}\)\s*)?(?:,\s*)?(?:(?:inclusive|exclusive)\s+of\s+\w+,?\s*)?(?:US\s*|USD\s*)?"
+    r"(?:per\b|each\b|a\s+(?:month|year|week|day|quarter)|an\s+hour|/\s*\w|monthly|annually|yearly|quarterly|weekly|"
+    r"hourly|per\s+annum|for\s+each|every)", re.I)
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:not\s+(?:to\s+)?exceed\w*|up\s+to|maximum|minimum|at\s+least|no\s+(?:more|less)\s+than|exceeds?|in\s+excess\s+of|"
+    r"limit\w*|cap\b|insurance|coverage|penalt\w*|liquidated|deductible|threshold|annual|monthly|yearly|quarterly|weekly|"
+    r"hourly|per\b|each|royalt\w*|commission\w*|bonus|deposit|advance|installment\w*)\b[^.;]{0,120}$", re.I)
+_TOTAL_BEFORE = re.compile(r"\b(?:total|aggregate|in\s+full|lump\s+sum|for\s+the\s+(?:initial\s+)?term|entire)\b[^.;]{0,100}$",
+                           re.I)
+
+_TOTAL_AFTER = re.compile(r"^[\s)]*(?:\([^)]{0,40}\)\s*)?,?\s*(?:for|during|over)\s+the\s+(?:initial\s+|entire\s+)?Term\b"
+                          r"|^[\s)]*(?:in\s+total|in\s+the\s+aggregate|in\s+full)\b", re.I)
+_FEE_BEFORE = re.compile(r"\b(?:fees?|compensation|consideration|price|sum|payment)\b[^.;]{0,80}$", re.I)
+
+
+def check_fee(f: FieldValue, text: str) -> FieldValue:
+    """A fee is `accept`-able only when cross-checked: its words and digits agree, or the
+    sentence calls it the total or the fee, or the same amount is printed twice; a rate
+    ("$1.00 per tonne"), a cap or a threshold ("not to exceed $5,000,000", "exceeds $100") is
+    not the fee at all and is dropped."""
+    if f.normalized is None or not f.value:
+        return f
+    at = text.find(f.value)
+    if at < 0:
+        return f
+    before = re.sub(r"\s+", " ", _sentence_before(text, at, 240))
+    after = re.sub(r"\s+", " ", text[at + len(f.value):at + len(f.value) + 80])
+    if _RATE_AFTER.match(after) or _LIMIT_BEFORE.search(before):
+        # Not the fee for the term: not taken (the contract states none a reader could type in).
+        return missing_field("total_amount", f"{f.value!r} is a rate, a limit or a periodic amount, not the fee for the term")
+    if f.checked:
+        return f
+    digits = re.sub(r"[^\d]", "", f.value)
+    printed = len(re.findall(rf"(?<![\d,.]){re.escape(f.value.strip())}(?![\d])", text)) if digits else 0
+    if _TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after) or printed >= 2:
+        boost(f, "the amount is printed twice" if printed >= 2 else "the sentence states the total")
+        return f
+    if _FEE_BEFORE.search(before):
+        f.reasons.append("the sentence names it the fee, with no rate or limit")
+        return f
+    f.force_review = True
+    f.reasons.append("one statement of an amount, not named the fee, the total or printed twice")
+    return f

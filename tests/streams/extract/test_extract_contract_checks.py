@@ -1,0 +1,281 @@
+"""Contract term and effective date: every statement read, other periods and agreements set aside,
+disagreement sent to review (contract_checks.py, rules-3)."""
+
+from __future__ import annotations
+
+import pytest
+from extract_records import line, ocr_result, page, rows
+
+from inkstream.settings import ExtractionSettings
+from streams.extract.contract_checks import effective_readings, last_signature, term_readings, whole_months
+from streams.extract.extractor import extract
+
+OPENING = ['SPONSORSHIP AGREEMENT',
+           'This Sponsorship Agreement is made and entered into as of March 1, 2024, by and between',
+           'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Sponsor").']
+
+
+def run(lines, version="rules-3"):
+    result = extract(ocr_result([page(rows(lines), source="text_layer")]), ExtractionSettings(), version=version)
+    return {f["name"]: f for f in result["fields"]}
+
+
+def terms(text, effective=None):
+    return [r.value for r in term_readings(text, effective)]
+
+
+@pytest.mark.parametrize("text", [
+    "During the Term of this Agreement and for a period of one year thereafter, neither party shall solicit",
+    "the obligations of confidentiality survive for a period of five (5) years following termination",
+    "for a period of six (6) months following expiration or termination of this Agreement",
+    "either party may terminate on six (6) months' prior written notice",
+    "this Agreement will automatically be renewed for successive additional periods of one year",
+    "a warranty period of twelve (12) months",
+])
+def test_periods_that_are_not_the_agreements_term_are_set_aside(text):
+    assert terms(text) == []
+
+
+@pytest.mark.parametrize("text,months", [
+    ("The term of this Agreement shall be two (2) years from the Effective Date.", "24"),
+    ("This Agreement shall remain in full force and effect for a period of eighteen (18) months.", "18"),
+    ("The effective term is 12 months beginning March 1, 2005 and ending February 28, 2006.", "12"),
+    ("The Initial Term is thirty-six (36) months.", "36"),
+    ("the Company agrees to a one year engagement", "12"),
+    ("and have a term of five (5) years commencing as of the effective date hereof", "60"),
+    ("shall continue until one (1) year subsequent to the Effective Date", "12"),
+    ("The term shall commence on January 1, 2010 and extend through December 31, 2010.", "12"),
+])
+def test_the_agreements_own_term_is_read_in_many_phrasings(text, months):
+    assert months in terms(text)
+
+
+def test_until_a_date_counts_months_from_the_effective_date_but_not_an_extension():
+    text = ("This Agreement shall commence upon the Effective Date and continue until March 31, 2003. "
+            "The term of this Agreement will be automatically extended until December 31, 2004.")
+    assert terms(text, "2001-10-01") == ["18"]
+
+
+def test_whole_months_allow_the_day_before_and_nothing_else():
+    assert whole_months("2010-01-01", "2010-12-31") == 12
+    assert whole_months("1999-02-17", "2000-02-17") == 12
+    assert whole_months("2006-07-11", "2010-06-30") is None
+
+
+def test_a_term_in_words_and_digits_is_accepted():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be two (2) years from the Effective Date."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "accept")
+
+
+def test_a_term_in_words_only_stated_once_and_not_of_the_agreement_goes_to_review():
+    f = run(OPENING + ["1. Engagement. The Sponsor agrees to a two year engagement of the Celebrity."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "review")
+    assert "one statement of the term" in f["term_months"]["reason"]
+
+
+@pytest.mark.parametrize("sentence", ["1. Term. The term of this Agreement shall be two years.",
+                                      "1. This Agreement shall be for the term of two years.",
+                                      "1. Term. This Agreement runs for two years from the Effective Date."])
+def test_a_term_whose_sentence_names_this_agreement_or_its_start_is_accepted(sentence):
+    f = run(OPENING + [sentence])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("24", "accept")
+
+
+def test_made_on_one_day_to_be_effective_on_another_takes_the_effective_one():
+    lines = ["SPONSORSHIP AGREEMENT", "THIS AGREEMENT made this 5th day of December, 2007, between",
+             'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Sponsor").',
+             "Executed in duplicate on the 5th day of December, 2007, to be effective January 1, 2008."]
+    f = run(lines)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2008-01-01", "accept")
+
+
+def test_a_term_whose_dates_agree_with_its_months_is_accepted():
+    f = run(OPENING + ["1. Term. The term of this Agreement is twelve months, beginning March 1, 2024 and",
+                       "ending February 28, 2025."])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("12", "accept")
+
+
+def test_two_different_terms_go_to_review():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be three (3) years.",
+                       "2. This Agreement shall remain in effect for a period of one (1) year."])
+    assert f["term_months"]["status"] == "review"
+    assert "several terms" in f["term_months"]["reason"]
+
+
+def test_a_survival_period_is_not_taken_for_the_term():
+    f = run(OPENING + ["9. Confidentiality. During the Term and for a period of three (3) years thereafter,",
+                       "each party shall keep the other's information confidential."])
+    assert f["term_months"]["normalized"] is None
+
+
+def test_a_later_of_alternative_goes_to_review():
+    f = run(OPENING + ["1. This Agreement shall remain in effect for the later of five (5) years or",
+                       "the completion of the Services."])
+    assert f["term_months"]["status"] != "accept"
+
+
+@pytest.mark.parametrize("text", [
+    "WHEREAS, the Company and the Trust entered into a Split Dollar Agreement, dated as of December 5, 1995;",
+    "which was an integral part of the original LICENSE CONTRACT, made effective on 06 April 1998.",
+    'a Demand Note, dated as of December 5, 1995 (the "Demand Note")',
+    "Either party may give notice of termination effective on December 5, 1995.",
+])
+def test_dates_of_other_agreements_and_recitals_are_not_this_agreements(text):
+    assert effective_readings(text) == []
+
+
+def test_the_opening_witness_clause_and_label_are_readings_of_the_effective_date():
+    text = ("This Agreement is dated as of April 4, 2003 between A and B. ... IN WITNESS WHEREOF, the parties "
+            "have executed this Agreement as of this 4th day of April, 2003. Effective Date: April 4, 2003")
+    assert [r.value for r in effective_readings(text)] == ["2003-04-04"] * 3
+
+
+def test_an_effective_date_contradicted_by_the_start_of_the_term_goes_to_review():
+    f = run(OPENING + ["2. Term. The term of this Agreement will begin on April 1, 2024 and end on",
+                       "the first anniversary of the date of this Agreement."])
+    # The start of the term is when it takes effect; the dated opening clause said otherwise: review.
+    assert f["effective_date"]["normalized"] == "2024-04-01"
+    assert f["effective_date"]["status"] == "review"
+    assert "March 1, 2024" in f["effective_date"]["reason"]
+
+
+def test_an_effective_date_taken_from_a_recital_goes_to_review():
+    lines = ["AMENDMENT", "WHEREAS, the parties entered into a License Agreement, dated as of December 5, 1995;",
+             "NOW THEREFORE, this Amendment is executed as of April 4, 2003 by and between A Corp. and B Inc."]
+    f = run(lines)
+    assert f["effective_date"]["normalized"] != "1995-12-05" or f["effective_date"]["status"] == "review"
+
+
+def test_effective_on_the_last_signature_goes_to_review_with_its_reason():
+    assert last_signature("This Agreement is effective as of the date of the last signature below.")
+    f = run(OPENING + ["This Agreement shall be effective as of the date of the last signature below."])
+    assert f["effective_date"]["status"] == "review"
+    assert "last signature" in f["effective_date"]["reason"]
+
+
+def test_an_effective_date_stated_once_in_the_opening_clause_stays_acceptable():
+    f = run(OPENING + ["1. Term. The term of this Agreement shall be two (2) years."])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-03-01", "accept")
+
+
+def test_a_clause_headed_by_a_party_label_is_not_the_counterparty():
+    f = run(OPENING + ["(iv) COST AND EXPENSES FOR CLIENT: All Costs, Marketing, sales reports and office locations"])
+    assert f["counterparty"]["normalized"] != "All Costs, Marketing, sales reports and office locations"
+
+
+def test_an_effective_date_label_on_a_later_schedule_does_not_overrule_the_opening_clause():
+    text = ("This Agency Agreement is made as of March 29, 1999, by and between A Corp. and B Inc. "
+            + "The Agent shall use its best efforts. " * 120 + "EXHIBIT A PRICE LIST Effective Date: January 5, 1999")
+    readings = effective_readings(text)
+    assert {(r.value, r.kind) for r in readings} == {("1999-03-29", "made"), ("1999-01-05", "made")}
+
+
+SIGNATURE_ONLY = ["JOINT FILING AGREEMENT",
+                  "The undersigned agree that the statement on Schedule 13D is filed on behalf of each of them.",
+                  "IN WITNESS WHEREOF, the undersigned have executed this agreement effective as of the date set forth below."]
+
+
+def test_with_no_opening_date_the_date_the_text_points_to_is_taken_and_accepted():
+    f = run(SIGNATURE_ONLY + ["Date: April 7, 2020", "BANK OF AMERICA CORPORATION", "By: /s/ Ally Pecarro"])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-04-07", "accept")
+
+
+def test_signatures_on_different_days_give_the_last_for_review():
+    lines = SIGNATURE_ONLY[:2] + ["Agreed:", "ConAgra Foods Canada Inc.", "Date: June 25, 2009", "Charity Tunes, Inc.",
+                                  "Date: June 29, 2009"]
+    f = run(lines)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2009-06-29", "review")
+    assert "different days" in f["effective_date"]["reason"]
+
+
+def test_one_signature_date_alone_goes_to_review():
+    f = run(SIGNATURE_ONLY[:2] + ["Dated: March 27, 2020.", "/s/ Shelby J. Butterfield"])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-03-27", "review")
+
+
+@pytest.mark.parametrize("second,want", [
+    ("PLAN_B MEDIA AG Schaafenstr. 25 50676 Cologne Germany", "PLAN_B MEDIA AG"),
+    ("The Right Solution", "The Right Solution"),
+    ("Beijing Tianying Network Technology Co., Ltd. November 24, 2009", "Beijing Tianying Network Technology Co., Ltd."),
+])
+def test_an_address_or_date_run_on_after_the_second_party_is_cut_off(second, want):
+    from streams.extract.contract import _trimmed_party
+    from streams.extract.finders import Candidate
+    from streams.extract.layout import Span
+    from streams.extract.normalize import normalize_name
+
+    cand = Candidate(second, Span(second, ()), normalize_name(second), "opening clause")
+    assert _trimmed_party(cand).parsed.normalized == want
+
+
+def test_a_recital_word_after_and_is_not_a_party():
+    from streams.extract.contract import _trimmed_party
+    from streams.extract.finders import Candidate
+    from streams.extract.layout import Span
+    from streams.extract.normalize import normalize_name
+
+    assert _trimmed_party(Candidate("WHEREAS", Span("WHEREAS", ()), normalize_name("WHEREAS"), "opening")) is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "5.1 The Principal shall pay the Company a fee of $1.00 (one dollar), inclusive of VAT, per one net tonne of coal.",
+    "Commissions are only paid each month if the amount owing exceeds $100.00 US.",
+    "The Investor shall lend to the Borrowers an aggregate amount not to exceed $5,000,000.00 during the term.",
+    "The Company shall pay an annual consulting fee of $30,000.00, in equal quarterly installments.",
+    "Affiliate shall receive a fee of $35.00 per paid enrollment.",
+])
+def test_a_rate_a_cap_or_a_threshold_is_not_the_fee(sentence):
+    f = run(OPENING + [sentence])
+    assert f["total_amount"]["normalized"] is None
+    assert f["currency"]["normalized"] is None
+
+
+@pytest.mark.parametrize("sentence,amount", [
+    ("The Sponsor agrees to pay a total amount of US$400,000.00, payable in two parts.", "400000.00"),
+    ("Company shall pay a sponsorship fee in the amount of $750,000.00 for the term of this Agreement.", "750000.00"),
+    ("In consideration of the rights, Sponsor shall pay compensation in the amount of $150,000.00.", "150000.00"),
+])
+def test_a_fee_named_as_such_or_as_the_total_is_accepted(sentence, amount):
+    f = run(OPENING + [sentence])
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == (amount, "accept")
+
+
+def test_a_bare_amount_not_named_a_fee_goes_to_review():
+    f = run(OPENING + ["Sponsor will deliver banners in an amount of $12,500.00 to the venue."])
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12500.00", "review")
+
+
+def test_a_counterparty_is_confirmed_only_when_the_signature_pages_print_its_whole_name():
+    from streams.extract.contract import _named_in_full
+    from streams.extract.layout import Layout
+
+    lines = OPENING + ["IN WITNESS WHEREOF, the parties have signed.", "NORTHWIND TRADERS, LLC",
+                       "BLUEFIN ANALYTICS INC.", "By: /s/ Maria de la Cruz"]
+    layout = Layout.from_ocr(ocr_result([page(rows(lines), source="text_layer")]))
+    assert _named_in_full(layout, "Bluefin Analytics, Inc.")
+    assert not _named_in_full(layout, "Bluefin Analytics Holdings, Inc.")  # one word matched is not the name
+    assert not _named_in_full(layout, "9062 Old Annapolis Road")
+
+
+def test_a_prose_party_is_accepted_only_when_the_signature_pages_print_it_again():
+    lines = ["SERVICES AGREEMENT", 'This Agreement is entered into as of March 3, 2026 by Acme Holdings LLC',
+             'and Bluefin Analytics Inc. ("Client").']
+    signed = lines + ["IN WITNESS WHEREOF, the parties have signed.", "ACME HOLDINGS LLC", "BLUEFIN ANALYTICS INC."]
+    assert run(signed)["counterparty"]["status"] == "accept"
+    unsigned = lines + ["IN WITNESS WHEREOF, the parties have signed.", "ACME HOLDINGS LLC", "BLUEFIN INC."]
+    f = run(unsigned)["counterparty"]
+    assert f["status"] == "review" and "signature pages" in f["reason"]
+
+
+def test_an_individual_party_who_signs_himself_confirms_party_and_signer():
+    lines = ["ENDORSEMENT AGREEMENT",
+             'This Endorsement Agreement is made effective as of February 20, 2012 ("Effective Date"), by and between',
+             'Pharmagen Inc., a Nevada corporation ("Company"), and Paul Silas ("Celebrity"), an individual.',
+             "IN WITNESS WHEREOF, the parties have executed this Agreement."]
+    sig = [line("PHARMAGEN INC.", row=len(lines), x=120.0), line("PAUL SILAS", row=len(lines), x=900.0),
+           line("By: /s/ Mackie Barch", row=len(lines) + 1, x=120.0),
+           line("By: /s/ Paul Silas", row=len(lines) + 1, x=900.0)]
+    result = extract(ocr_result([page(rows(lines) + sig, source="text_layer")]), ExtractionSettings(), version="rules-3")
+    f = {x["name"]: x for x in result["fields"]}
+    assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("Paul Silas", "accept")
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Paul Silas", "accept")
