@@ -290,7 +290,6 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         return f
     # A contract made on one day "to be effective" on another: the effective statements decide.
     effective = [r for r in readings if r.kind == "effective"]
-    every = readings
     readings = effective or readings
     values = {r.value for r in readings}
     signed_last = last_signature(text)
@@ -316,12 +315,13 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         f.force_review = True
         f.reasons.append(f"the contract also states {', '.join(others)}")
         return f
-    # A later commencement ("shall commence on"), a signature date or the date the contract was
-    # made, where it differs, may be the date meant: only a date nothing else contradicts is accepted.
-    rivals = sorted(({r.value for r in every} | {r.value for r in other_start_dates(text, locale)}) - {f.normalized})
+    # A later commencement ("shall commence on") or a signature date, where it differs, may be the
+    # date meant: only a date nothing else contradicts is accepted. (The day it was made is no rival
+    # when the text says it takes effect on another: "made ... to be effective DATE".)
+    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized})
     if rivals:
         f.force_review = True
-        f.reasons.append(f"a commencement, signature or made date could be meant: {', '.join(rivals)}")
+        f.reasons.append(f"a commencement or signature date could be meant: {', '.join(rivals)}")
         return f
     if agreements_in(text) >= 2:
         f.force_review = True
