@@ -342,15 +342,22 @@ _COMMENCES = re.compile(
     rf"|(?P<x>{DATE})\s*\(\s*(?:the\s+)?[\"“]\s*(?:Commencement|Start|Launch|Operational)\s+Date\s*[\"”]", re.I)
 
 
+_ANY_DATE = re.compile(rf"(?P<v>{DATE})", re.I)
+_SIG_PAGE_CHARS = 1500  # the witness clause and the blocks under it, not the exhibits after them
+
+
 def other_start_dates(text: str, locale: str | None = None) -> list[Reading]:
     """Dates a reader may take for the start besides the opening clause's: the signature block's
-    ``Date:`` lines (side by side, so anywhere on a line) and a commencement ("the term shall
+    ``Date:`` lines (side by side, so anywhere on a line), any date printed on the signature
+    page (a date beside a signature is when that party signed), and a commencement ("the term shall
     commence on DATE", "DATE (the "Commencement Date")")."""
     marks = [m.start() for m in _SIG_PAGES.finditer(text)]
     out = []
-    for how, rx, start in (("signature date 'Date:'", _BLOCK_DATE, marks[-1] if marks else len(text) * 2 // 3),
-                           ("commencement 'shall commence on DATE'", _COMMENCES, 0)):
-        for m in rx.finditer(text, start):
+    sig = marks[-1] if marks else len(text) * 2 // 3
+    for how, rx, start, end in (("signature date 'Date:'", _BLOCK_DATE, sig, len(text)),
+                                ("a date on the signature page", _ANY_DATE, sig, sig + _SIG_PAGE_CHARS if marks else sig),
+                                ("commencement 'shall commence on DATE'", _COMMENCES, 0, len(text))):
+        for m in rx.finditer(text, start, end):
             raw = next(v for v in m.groupdict().values() if v)
             if how.startswith("commencement") and _other_period(text, m.start(), m.end()):
                 continue
@@ -424,7 +431,7 @@ def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed
                      None if printed_again else "the signature pages do not print the whole name again"]
     problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
                  "printed with a trade name after it ('d/b/a')"
-                 if re.search(re.escape(name) + _TRADE_NAME, flat, re.I) else None,
+                 if re.search(re.escape(name) + r"[^()]{0,120}?" + _TRADE_NAME, flat, re.I) else None,
                  "the document holds more than one agreement (an amendment beside it)" if agreements_in(text) >= 2 else None]
     found = [p for p in problems if p]
     if found:

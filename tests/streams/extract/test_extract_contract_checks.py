@@ -326,9 +326,11 @@ def test_a_person_who_signs_himself_needs_no_legal_form():
 
 def test_a_name_cut_before_its_trade_name_goes_to_review():
     from streams.extract.contract_checks import check_counterparty
-    text = 'between Acme LLC ("Company") and TIME LIFE, INC. d/b/a Time Life Music ("Licensee"). TIME LIFE, INC.'
-    f = check_counterparty(_party("TIME LIFE, INC."), text, opening="TIME LIFE, INC.", printed_again=True)
-    assert f.force_review and "d/b/a" in f.reasons[-1]
+    for text in ['between Acme LLC ("Company") and TIME LIFE, INC. d/b/a Time Life Music ("Licensee"). TIME LIFE, INC.',
+                 'between Acme LLC ("Company") and TIME LIFE, INC., a Delaware corporation d/b/a Time Life Music, with\n'
+                 'offices at 2000 Duke Street ("TL"). TIME LIFE, INC.']:
+        f = check_counterparty(_party("TIME LIFE, INC."), text, opening="TIME LIFE, INC.", printed_again=True)
+        assert f.force_review and "d/b/a" in f.reasons[-1]
 
 
 AMENDED = ['AMENDMENT TO DISTRIBUTOR AGREEMENT',
@@ -353,6 +355,7 @@ def test_a_document_holding_two_agreements_sends_party_and_date_to_review():
     "The term of this Agreement shall commence on April 1, 2024.",
     'Services start on April 1, 2024 (the "Commencement Date").',
     "IN WITNESS WHEREOF, the parties have signed.  Date: March 1, 2024  Date: March 24, 2024",
+    "IN WITNESS WHEREOF, the parties have signed.  /s/ Jane Doe  April 6, 2024",
 ])
 def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_date_differs(extra):
     assert run(OPENING)["effective_date"]["status"] == "accept"
