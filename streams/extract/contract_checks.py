@@ -343,6 +343,7 @@ _COMMENCES = re.compile(
 
 
 _ANY_DATE = re.compile(rf"(?P<v>{DATE})", re.I)
+_DATELINE = re.compile(rf"(?m)^[ \t]*(?:Dated:?\s*)?(?P<v>{DATE})[ \t]*$", re.I)
 _SIG_PAGE_CHARS = 1500  # the witness clause and the blocks under it, not the exhibits after them
 
 
@@ -356,6 +357,7 @@ def other_start_dates(text: str, locale: str | None = None) -> list[Reading]:
     sig = marks[-1] if marks else len(text) * 2 // 3
     for how, rx, start, end in (("signature date 'Date:'", _BLOCK_DATE, sig, len(text)),
                                 ("a date on the signature page", _ANY_DATE, sig, sig + _SIG_PAGE_CHARS if marks else sig),
+                                ("a dateline (a date alone on its line)", _DATELINE, 0, len(text)),
                                 ("commencement 'shall commence on DATE'", _COMMENCES, 0, len(text))):
         for m in rx.finditer(text, start, end):
             raw = next(v for v in m.groupdict().values() if v)
