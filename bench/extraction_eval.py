@@ -9,6 +9,9 @@ by side on the same OCR output, per document source.
     # real corpora are split dev/test by a hash of the file name (rows NAME-dev, NAME-test; plain
     # XML invoices NAME-xml); --scans N also OCRs N PDFs as noisy, slightly turned 200-dpi scans:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --scans 8 --cache /tmp/ocr-cache
+    # real shop receipts (German till scans, CC-BY-4.0; bench/corpus_receipts.py fetches all 26),
+    # rows receipts-dev / receipts-test; images go through the OCR once with --cache:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/receipts --cache /tmp/ocr-cache
     # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
@@ -126,7 +129,8 @@ def _documents(args) -> list[tuple[str, str, bytes, dict]]:
         halves = {h: [n for n in pdfs if half_of(n) == h] for h in ("dev", "test")}
         picked = [n for pair in zip(halves["dev"], halves["test"]) for n in pair][: getattr(args, "scans", 0)]
         for i, n in enumerate(picked):
-            label = {**truth[n], "scanned": True, "degradation": "scan", "xml_fields": None}
+            label = {**truth[n], "scanned": True, "degradation": "scan", "xml_fields": None,
+                     "reference_pdf": folder / n}  # its text layer: what OCR should have read
             out.append((f"{folder.name}-{half_of(n)}-scans", n, _scan_tiff((folder / n).read_bytes(), args.render_dpi, i),
                         label))
     return out
@@ -223,6 +227,7 @@ def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> 
     visual = [v for v in versions if v != EINVOICE]
     stats: dict[str, dict[str, dict]] = defaultdict(lambda: {v: _new_stats() for v in versions})
     ocr_s = 0.0
+    word_checks: list[tuple[str, str, float, list[dict]]] = []
     for n, (source, name, data, label) in enumerate(docs, start=1):
         started = time.perf_counter()
         pages = _read(reader, name, data, cache)
@@ -231,6 +236,8 @@ def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> 
         print(f"[{n}/{len(docs)}] {source}/{name}: {read_s:.1f} s", file=sys.stderr, flush=True)
         if label.get("scanned") and source.endswith("-scans"):
             print(f"  scan OCR: {read_s:.1f} s for {len(pages)} page(s)", file=sys.stderr, flush=True)
+        if label.get("reference_pdf"):
+            word_checks.append((source, name, read_s, _word_check(label["reference_pdf"], pages, settings.ocr)))
         clean = not label.get("scanned") or label.get("degradation") == "clean"
         results = {}
         for v in visual:
@@ -248,7 +255,52 @@ def evaluate(docs, versions: list[str], settings, cache: Path | None = None) -> 
             if v == EINVOICE and result.get("einvoice") and label.get("xml_fields"):
                 want_fields = {k: label["xml_fields"][k] for k in label["fields"] if k in label["xml_fields"]}
             _score(stats[source][v], name, label, want_fields, result, clean, read_s, extract_s)
-    return {"stats": stats, "ocr_s": ocr_s, "n": len(docs)}
+    return {"stats": stats, "ocr_s": ocr_s, "n": len(docs), "word_checks": word_checks}
+
+
+def _word_check(pdf_path: Path, pages: list[dict], ocr) -> list[dict]:
+    """Per OCR'd page: WER and word / digit-word recall against the PDF's own text layer."""
+    from streams.ocr.quality import compare_pages
+    from streams.ocr.raster import iter_pages
+    from streams.ocr.reader import text_layer_record
+
+    refs = {p.number: text_layer_record(p) for p in iter_pages(pdf_path.read_bytes(), dpi=ocr.dpi,
+                                                                 max_pages=ocr.max_pages) if p.image is None}
+    out = []
+    for page in pages:
+        ref = refs.get(page["number"])
+        if ref is not None and page.get("text_source") == "ocr":
+            out.append({"page": page["number"], **compare_pages(ref, page)})
+    return out
+
+
+def _print_word_checks(console, checks: list[tuple[str, str, float, list[dict]]]) -> None:
+    """The scan path's OCR against each PDF's text layer: where fields are lost before the rules."""
+    from rich.table import Table
+
+    if not checks:
+        return
+    table = Table(title="Scan OCR vs the PDF's text layer (per document)")
+    for col in ("source", "document", "pages", "s/page", "WER", "word recall", "digit-word recall", "missed digit words"):
+        table.add_column(col, justify="left" if col in ("source", "document", "missed digit words") else "right")
+    tot = Counter()
+    for source, name, read_s, pages in checks:
+        c = Counter()
+        for p in pages:
+            c.update({k: p[k] for k in ("found", "total", "digit_found", "digit_total")})
+            c["wer_x_words"] += p["wer"] * p["words"]
+            c["words"] += p["words"]
+        tot.update(c)
+        tot["pages"] += len(pages)
+        tot["read_s"] += read_s
+        missed = " ".join(w for p in pages for w in p["missed_digits"])[:60]
+        table.add_row(source, name[:48], str(len(pages)), f"{read_s / max(1, len(pages)):.1f}",
+                      _pct(round(c["wer_x_words"]), c["words"]), _pct(c["found"], c["total"]),
+                      _pct(c["digit_found"], c["digit_total"]), missed)
+    table.add_row("all", "", str(tot["pages"]), f"{tot['read_s'] / max(1, tot['pages']):.1f}",
+                  _pct(round(tot["wer_x_words"]), tot["words"]), _pct(tot["found"], tot["total"]),
+                  _pct(tot["digit_found"], tot["digit_total"]), "")
+    console.print(table)
 
 
 def _score(st: dict, name: str, label: dict, want_fields: dict, result: dict, clean: bool,
@@ -493,6 +545,7 @@ def report(result: dict, versions: list[str], details: bool = False, json_out: P
                                     str(r["found, no truth"] + r["absent & not found"]))
     console.print(parties)
     console.print(f"read time (text layer / OCR): {result['ocr_s']:.0f} s for {result['n']} documents")
+    _print_word_checks(console, result.get("word_checks") or [])
     if json_out is not None:
         json_out.write_text(json.dumps({"summary": summary, "calibration": calibration}, indent=1))
     if details:

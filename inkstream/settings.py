@@ -147,6 +147,21 @@ class OcrSettings(_Section):
     reread_engine: str | None = None  # second opinion for doubtful lines ("rapidocr:small"); None = same rec at 1.5x
     det_side: int = 1280  # rapidocr: detect on the page scaled to this longer side (0 = full page)
     mem_arena: bool = True  # rapidocr: onnxruntime's CPU memory arena (allocations reused between pages)
+    # rapidocr detection budget: "side" = the longer side <= det_side; "area" = as many pixels as a
+    # letter page whose longer side is det_side (a till roll keeps its width). Measured on 47 real
+    # receipts and the synthetic ones (streams/ocr/NOTES.md): "area" no better, so "side" stays.
+    det_limit: str = "side"
+    # rapidocr shrinks a whole page whose longer side passes this before det AND rec (its own
+    # default 2000 shrank the small print of long receipts); 0 = never (max_page_pixels bounds pages).
+    max_side: int = 0
+    enhance: bool = True  # preprocess: faint print (thermal paper, dim photos) flattened and darkened
+    # lines with digits scoring under digit_check_below are read again by digit_check_engine:
+    # agreement raises the score, disagreement caps it at 0.90 (review); 0 or None = off
+    digit_check_below: float = 0.97
+    digit_check_engine: str | None = "rapidocr:small"
+    # rapidocr: characters the recogniser may emit; "latin" (the seven languages' scripts) keeps
+    # the Chinese-trained models from reading '%' as '号'; "all" = the model's whole dictionary
+    charset: str = "latin"
     lane: str = "all"  # which ingest topics `run ocr` consumes: all | priority | bulk
     # Hostile files (SECURITY.md): a page over max_page_pixels is rendered at the dpi that
     # fits (the page records why); an image frame declaring more than max_image_pixels is

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.extract import contract, invoice, multilingual
+from streams.extract import contract, invoice, multilingual, receipt
 from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
@@ -76,9 +76,20 @@ def extract(ocr_record: dict, extraction, *, version: str | None = None, memory=
 
 
 def _narrow(ocr_record: dict) -> bool:
+    """A till roll: the page is narrow, or its text is one narrow column (a receipt scanned or
+    photographed on a larger background)."""
     pages = ocr_record.get("pages") or []
-    return bool(pages) and all(p.get("width") and p.get("height") and p["width"] < 0.55 * p["height"]
-                               for p in pages)
+    return bool(pages) and all((p.get("width") and p.get("height") and p["width"] < 0.55 * p["height"])
+                               or _narrow_column(p.get("lines") or []) for p in pages)
+
+
+def _narrow_column(lines: list[dict]) -> bool:
+    boxes = [ln["box"] for ln in lines if ln.get("box")]
+    if len(boxes) < 8:
+        return False
+    width = max(b["x1"] for b in boxes) - min(b["x0"] for b in boxes)
+    height = max(b["y1"] for b in boxes) - min(b["y0"] for b in boxes)
+    return width < 0.55 * height
 
 
 def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thresholds: Thresholds,
@@ -93,8 +104,8 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
         values, items, _ = multilingual.extract_invoice(layout, locale=locale, credit=doc_type == "credit_note")
         required = multilingual.INVOICE_REQUIRED
     elif doc_type == "receipt":
-        values, items, _ = multilingual.extract_receipt(layout, locale=locale)
-        required = multilingual.RECEIPT_REQUIRED
+        values, items, _ = receipt.extract_receipt(layout, locale=locale, agreed=receipt.agreed_lines(ocr_record))
+        required = receipt.RECEIPT_REQUIRED
     elif doc_type == "contract":
         values, required = contract.extract_contract(layout, rules, locale=locale), contract.REQUIRED
         _check_signer_against_email(values)

@@ -31,6 +31,7 @@ class Line:
     box: dict  # {"x0","y0","x1","y1"} in page pixels
     row: int = 0  # row index on its page, reading order
     words: tuple = ()  # ((text, box), ...) where the reader gave word boxes (tables.py reads columns from them)
+    agreed: bool = False  # OCR read the line twice with two models and both gave these characters
 
     @property
     def height(self) -> float:
@@ -83,7 +84,7 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words) for ln in row]
+                placed = [Line(ln.text, ln.confidence, ln.page, ln.box, r_index, ln.words, ln.agreed) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}
@@ -130,20 +131,78 @@ class Layout:
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+_MAX_SLOPE = 0.27  # tan 15°: beyond this the words are not one tilted row but a column or noise
+
+
+def _centre(box: dict) -> tuple[float, float]:
+    return (box["x0"] + box["x1"]) / 2, (box["y0"] + box["y1"]) / 2
+
+
+def _line_slope(words: list[dict]) -> tuple[float, float] | None:
+    """(dy/dx of the word centres by least squares, their horizontal span), or None."""
+    pts = [_centre(w["box"]) for w in words if isinstance(w, dict) and w.get("box")]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    span = max(x for x, _ in pts) - min(x for x, _ in pts)
+    if sxx <= 0 or span <= 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx, span
+
+
+def page_slope(raw_lines: list[dict]) -> float:
+    """How far the page's rows climb or fall (dy per dx), from the word boxes OCR gives
+    inside each line: the length-weighted median over lines of several words. A page read
+    crooked (a photo deskew missed, a bent receipt) puts a label and its value, far apart
+    on one printed row, at different heights; this is what undoes it. 0 without words."""
+    fits = []
+    for r in raw_lines:
+        box = r.get("box") or {}
+        fit = _line_slope(r.get("words") or [])
+        if fit is None or not box:
+            continue
+        slope, span = fit
+        if abs(slope) <= _MAX_SLOPE and span >= 2 * max(box["y1"] - box["y0"] - abs(slope) * span, 1.0):
+            fits.append(fit)
+    if len(fits) < 3:
+        return 0.0
+    fits.sort()
+    half, run = sum(w for _, w in fits) / 2, 0.0
+    for slope, w in fits:
+        run += w
+        if run >= half:
+            return slope
+    return 0.0
+
+
 def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
-    """Rows = lines whose vertical centres fall within half a line height of each other."""
+    """Rows = lines whose vertical centres, levelled by the page's slope, fall within half a
+    line height of each other; a line's height is its box's less what the slope adds."""
+    kept = [r for r in raw_lines if str(r.get("text") or "").strip()]
+    slope = page_slope(kept)
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
                   dict(r["box"]), words=tuple((str(w.get("text") or "").translate(_FULLWIDTH), dict(w["box"]))
-                                              for w in r.get("words") or [] if w.get("box")))
-             for r in raw_lines if str(r.get("text") or "").strip()]
-    lines.sort(key=lambda ln: (ln.box["y0"] + ln.box["y1"]) / 2)
+                                              for w in r.get("words") or [] if w.get("box")),
+                  agreed=bool(r.get("agreed")))
+             for r in kept]
+
+    def level(ln: Line) -> float:  # the centre's height moved to x = 0 along the slope
+        x, y = _centre(ln.box)
+        return y - slope * x
+
+    def height(ln: Line) -> float:
+        return max(ln.height - abs(slope) * (ln.box["x1"] - ln.box["x0"]), 0.5 * ln.height, 1.0)
+
+    lines.sort(key=level)
     rows: list[list[Line]] = []
     for ln in lines:
-        centre = (ln.box["y0"] + ln.box["y1"]) / 2
+        centre = level(ln)
         if rows:
             last = rows[-1]
-            last_centre = sum((x.box["y0"] + x.box["y1"]) / 2 for x in last) / len(last)
-            if abs(centre - last_centre) < 0.5 * min(ln.height, last[0].height):
+            last_centre = sum(level(x) for x in last) / len(last)
+            if abs(centre - last_centre) < 0.5 * min(height(ln), height(last[0])):
                 last.append(ln)
                 continue
         rows.append([ln])

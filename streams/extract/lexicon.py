@@ -126,6 +126,17 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:card|visa|mastercard|ec-?karte|girocard|carte\s+bancaire|pin|tarjeta|carta|karta)\b": 1,
         r"\b(?:thank\s+you|vielen\s+dank|merci|bedankt|gracias|grazie|dzi[ęe]kujemy)\b": 1,
         r"\b(?:cashier|kassierer|caissier|kassa|cajero|cassiere|kasjer|terminal)\b": 1,
+        # till conventions: the money block's words, the VAT code + rate rows ("A 7%", "C 19,00%"),
+        # the till's date-and-time stamp, the till/shop words and the counter's phrases
+        r"\b(?:summe|zu\s+zahlen|bargeld|gegeben|rounding(?:\s+adj\w*)?|rundung|tendered|total\s+qty)\b": 1,
+        r"(?m)^\s*[A-E]\s?\d{1,2}(?:[.,]\d{1,2})?\s?%": 1,
+        r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*\d{1,2}:\d{2}|\d{1,2}:\d{2}(?::\d{2})?\s+\d{1,2}[./-]\d{1,2}[./-]\d{2,4}": 1,
+        r"\b(?:kasse|bon-?nr|bed\.?\s*nr|filiale|einkauf|anzahl\s+artikel|cash\s+bill|cash\s+sales?|official\s+receipt"
+        r"|tunai|terima\s+kasih|please\s+come\s+again|goods\s+sold\s+are\s+not|gst\s+summary|counter|pax)\b": 1,
+        # the card terminal's slip printed under the bill, and its copy words
+        r"\b(?:trace-?\s?nr|terminal-?\s?id|genehmigungs-?\s?nr|vu-?\s?nr|ta-?\s?nr|approval\s+code"
+        r"|auth(?:orization)?\s+code|appr\s+code)\b": 1,
+        r"\b(?:kundenbeleg|h[äa]ndlerbeleg|kartenzahlung|barverkauf|customer\s+copy|merchant\s+copy)\b": 1,
     },
     "contract": {
         r"\bagreement\b": 2, r"\bcontract\b": 2, r"\bvertrag\b|\bvereinbarung\b": 2, r"\bcontrat\b": 2,

@@ -1,4 +1,4 @@
-"""rules-3: invoices, credit notes and receipts in English, German, French, Dutch,
+"""rules-3: invoices and credit notes in English, German, French, Dutch,
 Spanish, Italian and Polish.
 
 Labels come from :mod:`streams.extract.lexicon` and pair with their value on the same
@@ -27,11 +27,9 @@ from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN,
 from streams.extract.normalize import Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
 from streams.extract.tables import check_items_sum, table_items
 
-__all__ = ["INVOICE_REQUIRED", "RECEIPT_REQUIRED", "extract_invoice", "extract_receipt", "date_locale",
-           "NAME_CAP"]
+__all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
 
 INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency")
-RECEIPT_REQUIRED = ("receipt_date", "total_amount", "currency")
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
 _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
@@ -382,47 +380,3 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
         penalise(due_f, f"due date {due_f.normalized} is before the invoice date {inv.normalized}", 0.7)
         due_f.force_review = due_f.contradicted = True
     return list(fields.values()), items, {"language": lang, "country": country}
-
-
-def extract_receipt(layout: Layout, *, locale: str | None = None) -> tuple[list[FieldValue], list[dict], dict]:
-    """Receipts: merchant, date, total, tax, currency. The total is checked by the sold
-    items adding up to it, or cash given minus change."""
-    loc, lang, country = date_locale(layout.text, locale)
-    date, date_re = _dates(layout, loc)
-    dates = []
-    for m in re.finditer(date_re, layout.text, re.I):
-        p = date(m[0])
-        if p.ok:
-            dates.append((p.normalized, m))
-    if dates:
-        _, m = dates[0]
-        span = layout.span(*m.span())
-        receipt_date = field_from("receipt_date", Candidate(m[0], span, date(m[0]), "the date printed", span.box,
-                                                            layout.sources.get(span.page or 0, "ocr")))
-        if len({d for d, _ in dates}) > 1:
-            receipt_date.force_review = True
-            receipt_date.reasons.append("several dates printed")
-    else:
-        receipt_date = missing_field("receipt_date")
-    merchant = _supplier(layout)
-    merchant.name = "merchant"
-    items_sum = _receipt_items(layout)
-    fields = {"merchant": merchant, "receipt_date": receipt_date}
-    fields |= _total_fields(layout, items_sum, country)
-    fields.pop("subtotal_amount")
-    return list(fields.values()), [], {"language": lang, "country": country}
-
-
-def _receipt_items(layout: Layout) -> Decimal | None:
-    """Sum of the rows above the first total row that end in one amount (a till's items)."""
-    stop = re.compile(rf"(?:{LABELS['total_strong']}|{LABELS['total_due']}|{LABELS['total_plain']}|{LABELS['subtotal']})", re.I)
-    total, seen = Decimal(0), 0
-    for row in layout.rows:
-        text = layout.row_text(row)
-        if stop.search(text):
-            return total if seen >= 1 else None
-        m = re.search(r"[^\W\d_]{2}.*?\s(-?\d{1,5}[.,]\d{2})\s*(?:[A-Z]|\d)?\s*$", text)
-        if m and not re.search(LABELS["tax"], text, re.I):
-            total += Decimal(m[1].replace(",", "."))
-            seen += 1
-    return None

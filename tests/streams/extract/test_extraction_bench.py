@@ -64,3 +64,32 @@ def test_real_corpora_split_into_fixed_dev_and_test_halves_and_scans_are_images_
     assert len(scans) == 2 and all(d[2][:4] in (b"II*\x00", b"MM\x00*") for d in scans)  # TIFF, no text layer
     assert all(d[3]["xml_fields"] is None and d[3]["scanned"] for d in scans)
     assert {halves[d[1]] + "-scans" for d in scans} == {d[0] for d in scans}
+
+
+def test_the_scan_path_compares_ocr_words_with_the_pdfs_text_layer():
+    """--scans: each scanned page against its PDF's own text layer (no OCR needed here: a
+    text-layer page posing as OCR output, then one with an amount misread)."""
+    import copy
+
+    from rich.console import Console
+
+    from inkstream.settings import load_settings
+    from streams.ocr.raster import iter_pages
+    from streams.ocr.reader import text_layer_record
+
+    bench = _bench()
+    ocr = load_settings().ocr
+    pdf = next(p for p in sorted(CORPUS.glob("*.pdf")))
+    pages = [{**text_layer_record(p), "text_source": "ocr"} for p in iter_pages(pdf.read_bytes(), dpi=ocr.dpi,
+                                                                                max_pages=ocr.max_pages)]
+    same = bench._word_check(pdf, pages, ocr)
+    assert same and all(c["wer"] == 0 and c["found"] == c["total"] > 0 for c in same)
+    bad = copy.deepcopy(pages)
+    line = next(ln for ln in bad[0]["lines"] if any(ch.isdigit() for ch in ln["text"]))
+    word = next(w for w in line["text"].split() if any(ch.isdigit() for ch in w))
+    line["text"] = line["text"].replace(word, "X" * len(word), 1)
+    got = bench._word_check(pdf, bad, ocr)[0]
+    assert got["wer"] > 0 and word in got["missed_digits"] and got["digit_found"] < got["digit_total"]
+    console = Console(record=True, width=200)
+    bench._print_word_checks(console, [("zugferd-dev-scans", pdf.name, 2.0, [got])])
+    assert "digit-word recall" in console.export_text()

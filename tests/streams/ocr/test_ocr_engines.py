@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from inkstream.errors import OcrError
@@ -142,3 +143,19 @@ def test_a_reread_engine_may_name_a_model_the_cascade(ocr_settings):
     assert reader.engine.models == ("PP-OCRv6_det_tiny", "PP-OCRv6_rec_tiny")
     assert reader.reread_engine.models[1] == "PP-OCRv6_rec_small"
     assert "rapidocr:PP-OCRv6_rec_small" in reader.engine_record()["models"]
+
+
+def test_the_latin_charset_reads_the_best_latin_character_not_the_chinese_one():
+    from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+    from streams.ocr.engines import _CharsetDecode, latin_char
+
+    assert all(latin_char(c) for c in "Aé€ß%łŁ–’：№ ")
+    assert not any(latin_char(c) for c in "号区Жα")
+    inner = CTCLabelDecode(character=["6", "%", "号"])  # index 0 becomes the CTC blank
+    # three steps: '6', then '号' scored above '%', then blank
+    preds = np.array([[[0.05, 0.9, 0.03, 0.02], [0.05, 0.02, 0.33, 0.6], [0.9, 0.04, 0.03, 0.03]]], np.float32)
+    (plain,), _ = inner(preds)
+    (masked,), _ = _CharsetDecode(inner, latin_char)(preds)
+    assert plain[0] == "6号" and masked[0] == "6%"
+    assert masked[1] < plain[1]  # the score is what the model gave '%': lower, honest

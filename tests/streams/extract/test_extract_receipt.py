@@ -1,0 +1,646 @@
+"""Receipts (streams/extract/receipt.py): each till convention as a rule with its own test.
+
+The receipts here are made up in the shapes tills print (Malaysian GST/SST, Singapore, German,
+French, US); none is copied from a dataset.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from inkstream.settings import ExtractionSettings
+from streams.extract import extract
+from streams.extract.receipt import classify_row, clean_name, day_first, money_in, parse_receipt_date, receipt_currency
+from tests.streams.extract.extract_records import line, ocr_result, page
+
+
+def run(rows: list[list[tuple[str, float]]], *, conf: float = 0.99, **settings) -> dict:
+    lines = [line(text, row=r, x=x, conf=conf) for r, cells in enumerate(rows) for text, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600  # a till roll
+    return extract(ocr_result([pg]), ExtractionSettings(**settings), version="rules-3")
+
+
+def fields_of(result: dict) -> dict:
+    return {f["name"]: f for f in result["fields"]}
+
+
+def receipt(*money_rows: tuple[str, str], head: list[str] | None = None, tail: list[str] | None = None):
+    head = head if head is not None else ["KEDAI RUNCIT MAJU JAYA SDN BHD (123456-X)", "NO 12, JALAN MAWAR 3",
+                                          "43000 KAJANG, SELANGOR", "TEL: 03-1234 5678", "GST REG NO: 001234567890",
+                                          "TAX INVOICE", "Date: 05/03/2018 14:22"]
+    rows = [[(t, 20)] for t in head]
+    rows += [[(words, 20), (amount, 420)] if amount else [(words, 20)] for words, amount in money_rows]
+    rows += [[(t, 20)] for t in (tail if tail is not None else ["THANK YOU, PLEASE COME AGAIN"])]
+    return rows
+
+
+MALAYSIAN = receipt(("MILO 1KG", "10.00 SR"), ("ROTI GARDENIA", "5.00 SR"), ("SUBTOTAL", "15.00"),
+                    ("GST 6%", "0.90"), ("TOTAL INCL. GST", "RM 15.90"), ("ROUNDING ADJ", "0.00"),
+                    ("CASH", "20.00"), ("CHANGE", "4.10"))
+
+
+# -- row words ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("words, kind", [
+    ("TOTAL", "total"), ("GRAND TOTAL", "total"), ("TOTAL INCL. GST", "total"), ("Total (Inclusive of GST)", "total"),
+    ("NETT TOTAL", "total"), ("TOTAL AMOUNT (RM)", "total"), ("Summe EUR", "total"), ("zu zahlen", "total"),
+    ("Total TTC", "total"), ("Totale", "total"), ("TOTAL ROUNDED", "total"),
+    ("CASH", "tendered"), ("Bargeld", "tendered"), ("GEGEBEN ec-Karte", "tendered"), ("VISA", "tendered"),
+    ("TOTAL PAID", "tendered"), ("Espèces", "tendered"),
+    ("CHANGE", "change"), ("Rückgeld", "change"), ("ZURÜCK", "change"), ("Rendu", "change"),
+    ("ROUNDING ADJ", "rounding"), ("Rounding", "rounding"), ("Rundung", "rounding"),
+    ("SUBTOTAL", "subtotal"), ("Sub Total", "subtotal"), ("Total Excl. GST", "subtotal"),
+    ("Total Sales (Excluding GST)", "subtotal"), ("Zwischensumme", "subtotal"), ("Total HT", "subtotal"),
+    ("GST 6%", "tax"), ("SST 10%", "tax"), ("GST 6% included in total", "tax"), ("Total GST", "tax"), ("MwSt Total", "tax"), ("VAT 20%", "tax"),
+    ("TOTAL QTY", "not_total"), ("Total Items", "not_total"), ("Anzahl Artikel", "not_total"),
+    ("Total Savings", "not_total"), ("MILO 1KG", None), ("Brötchen", None),
+])
+def test_money_rows_are_classed_by_their_words(words, kind):
+    assert classify_row(words) == kind
+
+
+@pytest.mark.parametrize("text, values", [
+    ("RM 12.50", [("12.50", "MYR")]), ("1.234,56", [("1234.56", None)]), ("1,234.56", [("1234.56", None)]),
+    ("-0.02", [("-0.02", None)]), ("0,02-", [("-0.02", None)]), ("S$ 3.20", [("3.20", "SGD")]),
+    ("€ 9,90", [("9.90", "EUR")]), ("2,59 x 2   5,18 A", [("2.59", None), ("5.18", None)]),
+    ("TOTAL30.00", [("30.00", None)]), ("2 120.00", [("120.00", None)]), ("TOTAL:RM30.00", [("30.00", "MYR")]), ("C 7,00%", []), ("02.03.20 09:48", []), ("0000545 003 034", []), ("GST REG NO: 001234567890", []),
+])
+def test_amounts_on_a_row(text, values):
+    assert [(f"{v:.2f}", c) for v, c, _ in money_in(text)] == values
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, hint, want", [
+    ("25/12/2018", None, "2018-12-25"),          # only one reading is a date
+    ("03/04/2018", True, "2018-04-03"), ("03/04/2018", False, "2018-03-04"),
+    ("03.04.18", None, "2018-04-03"),            # dots are day-first
+    ("21.04.2015:52", True, "2020-04-21"),      # a two-digit year glued to the time "15:52"
+    ("12 MAR 2018", None, "2018-03-12"), ("Mar 12, 2018", None, "2018-03-12"), ("12-Mar-18", None, "2018-03-12"),
+    ("2018-03-12", None, "2018-03-12"), ("31-12-2017", None, "2017-12-31"), ("15 Januari 2019", None, "2019-01-15"),
+    ("5. März 2020", None, "2020-03-05"), ("Dec 25,2018", None, "2018-12-25"),
+    ("25/12/201811:30", True, "2018-12-25"),   # a four-digit year glued to the time
+])
+def test_receipt_dates_in_their_common_forms(raw, hint, want):
+    assert parse_receipt_date(raw, hint).normalized == want
+
+
+def test_a_date_that_reads_both_ways_is_ambiguous_without_a_cue():
+    p = parse_receipt_date("03/04/2018", None)
+    assert p.normalized is None and p.ambiguous
+    assert parse_receipt_date("32/13/2018", True).normalized is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("TOTAL RM 10.00", True), ("GST REG NO 001234567890", True), ("ABC SDN BHD", True), ("S$ 4.50", True),
+    ("Summe EUR 4,00", True), ("Sales Tax 0.80\nSAN FRANCISCO, CA 94105", False), ("TOTAL $10.00", None),
+])
+def test_day_or_month_first_follows_the_receipts_country(text, want):
+    assert day_first(text, None) is want
+
+
+def test_the_date_locale_setting_wins():
+    assert day_first("TOTAL RM 10.00", "US") is False
+
+
+# -- currency -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, want", [
+    ("TOTAL RM 10.60", "MYR"), ("TOTAL MYR 10.60", "MYR"), ("ABC PTE LTD\nSINGAPORE 123456\nTOTAL $10.60", "SGD"),
+    ("TOTAL S$10.60", "SGD"), ("MAJU SDN BHD\nTOTAL 10.60", "MYR"), ("EUR\nSumme 4,00\nEUR 4,00\nEUR 5,00\n$", "EUR"),
+    ("TOTAL £10.60", "GBP"), ("Summe 59,96\nUSt-ID-Nr. DE 124981337", "EUR"), ("Total TTC 10,60 €", "EUR"), ("TOTAL $10.60\nSales Tax 0.60", "USD"),
+])
+def test_currency_from_symbols_codes_and_country(text, want):
+    assert receipt_currency(text)[0] == want
+
+
+def test_two_currencies_printed_equally_are_not_guessed():
+    assert receipt_currency("TOTAL € 10,00\nTOTAL £ 9,00")[0] is None
+
+
+# -- whole receipts ---------------------------------------------------------------------------------
+
+def test_a_malaysian_gst_receipt_is_read_and_cross_checked():
+    result = run(MALAYSIAN)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "KEDAI RUNCIT MAJU JAYA SDN BHD"  # the company, not its reg. no.
+    assert f["merchant"]["status"] == "review"  # a name has no checksum
+    assert f["receipt_date"]["normalized"] == "2018-03-05"  # 05/03 read day-first: RM, GST, Sdn Bhd
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("15.90", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.90", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("MYR", "accept")
+
+
+def test_the_total_after_rounding_is_what_was_paid():
+    rows = receipt(("NASI LEMAK", "10.02"), ("TOTAL INCL. SST", "10.62"), ("ROUNDING ADJ", "-0.02"),
+                   ("NETT TOTAL", "10.60"), ("CASH", "50.00"), ("CHANGE", "39.40"))
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("10.60", "accept")
+
+
+def test_cash_tendered_change_and_subtotal_are_never_the_total():
+    rows = receipt(("KOPI O", "2.00"), ("TEH TARIK", "3.00"), ("SUBTOTAL", "5.00"), ("TOTAL", "5.00"),
+                   ("CASH", "100.00"), ("CHANGE", "95.00"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "5.00" and f["total_amount"]["status"] == "accept"
+    assert "cash 100.00 - change 95.00" in f["total_amount"]["reason"]
+    no_total = receipt(("KOPI O", "2.00"), ("CASH", "100.00"), ("CHANGE", "98.00"))
+    assert fields_of(run(no_total))["total_amount"]["normalized"] is None
+
+
+def test_change_printed_negative_still_confirms_the_total():
+    rows = receipt(("zu zahlen", "7,16"), ("Bar", "10,00"), ("Rückgeld", "-2,84"), head=["LIDL", "EUR"])
+    assert fields_of(run(rows))["total_amount"]["status"] == "accept"
+
+
+def test_a_discount_with_a_percent_is_not_a_vat_row():
+    rows = receipt(("10% DISC", "5.00   0.50"), ("TOTAL", "RM 4.50"))
+    f = fields_of(run(rows))
+    assert f["tax_amount"]["normalized"] is None and f["total_amount"]["status"] == "review"
+
+
+def test_an_item_named_like_a_payment_is_no_payment():
+    rows = receipt(("CHOC BAR", "5.00"), ("GIFT CARD", "7.30"), ("TOTAL", "5.00"))
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review"
+
+
+def test_a_total_nothing_confirms_is_left_for_review():
+    rows = receipt(("TOTAL", "RM 12.30"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "12.30" and f["total_amount"]["status"] == "review"
+    assert "no arithmetic" in f["total_amount"]["reason"]
+
+
+def test_a_total_before_tax_is_not_the_total_even_when_the_items_add_up_to_it():
+    rows = receipt(("KOPI O", "10.00"), ("TEH TARIK", "18.30"), ("TOTAL", "28.30"), ("GST 6%", "1.70"),
+                   ("TOTAL AMOUNT", "30.00"))
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("30.00", "accept")
+
+
+def test_a_total_after_a_discount_further_down_is_not_overruled_by_the_item_sum():
+    rows = receipt(("KOPI O", "10.00"), ("NASI GORENG", "20.00"), ("TOTAL", "30.00"), ("MEMBER DISCOUNT", "-3.00"),
+                   ("NETT TOTAL", "27.00"))
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "later total" in f["reason"]
+
+
+def test_a_bare_dollar_with_no_country_is_not_accepted():
+    rows = _cells("CORNER DELI", "14/07/2019 10:15", "BAGEL | 3.00", "COFFEE | 2.00", "TOTAL | $5.00",
+                  "CASH | 10.00", "CHANGE | 5.00")
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "accept"
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("USD", "review")
+
+
+def test_two_total_rows_that_disagree_go_to_review():
+    rows = receipt(("TOTAL", "12.30"), ("GRAND TOTAL", "13.30"))
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "review" and "disagree" in f["total_amount"]["reason"]
+
+
+def test_a_german_vat_table_confirms_total_and_tax():
+    rows = receipt(("Emmentaler Stück", "2,59 A"), ("Bio Milch", "4,57 A"), ("zu zahlen", "7,16"),
+                   ("Bar", "10,00"), ("Rückgeld", "2,84"), ("MWST%   MWST   Netto   Brutto", ""),
+                   ("A 7%", "0,47   6,69   7,16"), ("Summe", "0,47   6,69   7,16"),
+                   head=["LIDL", "Warburger Straße 130", "33100 Paderborn", "EUR"],
+                   tail=["02.03.20 15:59", "Vielen Dank für Ihren Einkauf"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("7.16", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.47", "accept")
+    assert f["currency"]["normalized"] == "EUR"
+    assert f["merchant"]["normalized"] == "LIDL"  # the "EUR" column header is no name
+    assert f["receipt_date"]["normalized"] == "2020-03-02"
+
+
+def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
+    rows = receipt(("SUMME EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"), ("E 7,0%", "0,68   9,79   10,47"),
+                   head=["real GmbH", "33100 Paderborn"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+
+
+def test_a_date_printed_twice_is_confirmed_once_is_not():
+    twice = receipt(("TOTAL", "RM 12.30"), tail=["05/03/2018 14:22", "THANK YOU"])
+    assert fields_of(run(twice))["receipt_date"]["status"] == "accept"
+    once = fields_of(run(receipt(("TOTAL", "RM 12.30"))))["receipt_date"]
+    assert once["normalized"] == "2018-03-05" and once["status"] == "review"
+
+
+def test_a_receipt_number_that_carries_the_date_confirms_it():
+    rows = receipt(("TOTAL", "RM 12.30"), tail=["Receipt No: CS20180305-0031"])
+    assert fields_of(run(rows))["receipt_date"]["status"] == "accept"
+    other = receipt(("TOTAL", "RM 12.30"), tail=["Receipt No: CS20180306-0031"])
+    assert fields_of(run(other))["receipt_date"]["status"] == "review"
+
+
+def test_the_tills_date_stamp_wins_over_a_date_in_running_text():
+    rows = receipt(("TOTAL", "12,30"), head=["ROSSMANN", "27.02.2020 15:56 Kasse 02"],
+                   tail=["Aktion gültig für Produkte vom 28.01.2020 an"])
+    f = fields_of(run(rows))["receipt_date"]
+    assert f["normalized"] == "2020-02-27"
+
+
+def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
+    rows = receipt(("TOTAL", "12.30"), head=["CORNER DELI", "03/04/2018 10:15"])
+    f = fields_of(run(rows))["receipt_date"]
+    assert f["status"] == "review" and f["normalized"] is None
+
+
+@pytest.mark.parametrize("head, want", [
+    (["TAX INVOICE", "MAJU JAYA ENTERPRISE", "LOT 5, JALAN BESAR"], "MAJU JAYA ENTERPRISE"),
+    (["Es gibt immer was zu tun.", "HORNBACH Baumarkt AG", "Filiale 547"], "HORNBACH Baumarkt AG"),
+    (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
+    (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
+    (["UNIHAKKA TRADING", "SDN BHD", "NO 5, JALAN RIA"], "UNIHAKKA TRADING SDN BHD"),  # the legal form on its own line
+    (["SATURN", "SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32"], "SATURN ELECTRO HANDELSGES.MBH"),
+    (["QUICKBITE", "QB FOODS (M) BHD", "LOT 2, JALAN 1"], "QB FOODS (M) BHD"),  # brand over the company: the company
+    (["NO 3, JALAN IPOH", "TEL: 03-1111 2222", "KEDAI KOPI SEDAP"], "KEDAI KOPI SEDAP"),
+])
+def test_the_merchant_is_the_letterhead_not_a_banner_address_or_slogan(head, want):
+    f = fields_of(run(receipt(("TOTAL", "RM 12.30"), head=head)))
+    assert f["merchant"]["normalized"] == want
+
+
+def test_a_garbled_logo_is_not_taken_for_the_merchant():
+    rows = receipt(("TOTAL", "12,30"), head=["LópL", "Warburger Straße 130", "33100 Paderborn"])
+    lines = [line(t, row=r, x=x, conf=0.7 if r == 0 else 0.99) for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600
+    f = fields_of(extract(ocr_result([pg]), ExtractionSettings(), version="rules-3"))
+    assert f["merchant"]["normalized"] is None
+
+
+@pytest.mark.parametrize("printed, want", [
+    ("t o o m  B a u m a r k t GmbH", "toom Baumarkt GmbH"),  # letter-spaced type
+    ("toom Baum ar_k t GmbH", "toom Baumarkt GmbH"),  # OCR's underscore for a wide gap
+    ("R@SSMANN", "ROSSMANN"), ("t o0m Baumar_k t GmbH", "toom Baumarkt GmbH"),  # an @ or 0 between letters is an O
+    ("A LDI", "ALDI"), ("ALD I", "ALDI"),  # a short logo word split at one letter
+    ("KEDAI KOPI SEDAP", "KEDAI KOPI SEDAP"), ("CAFE A LA CARTE", "CAFE A LA CARTE"),  # plain names stay
+    ("KEDAI A", "KEDAI A"), ("A & W", "A & W"),
+])
+def test_letter_spaced_and_misread_letterheads_are_joined(printed, want):
+    assert clean_name(printed) == want
+
+
+def _merchant_of(head: list[str], tail: list[str] | None = None) -> dict:
+    """The merchant of a till slip with this letterhead and footer (a German money block and
+    date so every slip is classed as a receipt)."""
+    rows = receipt(("SUMME", "EUR 12,30"), ("Bar", "20,00"), ("Rückgeld", "7,70"), head=head + ["02.03.2020 10:15"],
+                   tail=tail)
+    return fields_of(run(rows))["merchant"]
+
+
+def test_a_merchant_printed_again_in_the_footer_is_accepted():
+    f = _merchant_of(["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3"],
+                     ["THANK YOU FOR SHOPPING AT KEDAI RUNCIT MAJU JAYA"])
+    assert (f["normalized"], f["status"]) == ("KEDAI RUNCIT MAJU JAYA SDN BHD", "accept")
+
+
+def test_a_merchant_printed_once_stays_in_review():
+    f = _merchant_of(["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3"], ["THANK YOU, PLEASE COME AGAIN"])
+    assert (f["normalized"], f["status"]) == ("KEDAI RUNCIT MAJU JAYA SDN BHD", "review")
+
+
+def test_a_name_confirmed_only_in_part_stays_in_review():
+    # the web address confirms DELPHIN, not APOTHEKE
+    f = _merchant_of(["DELPHIN", "APOTHEKE", "Detmolder Straße 8", "www.delphin-apo.de"])
+    assert (f["normalized"], f["status"]) == ("DELPHIN APOTHEKE", "review")
+
+
+def test_the_line_printed_again_above_the_address_beats_the_slogan_and_a_service_logo():
+    head = ["FRISCHE EINKAUFEN/GENUSS ERLEBEN", "WUNSCHLOS GLÜCKLICH?", "www.lehr.honestly.de", "Honestly",
+            "Marktkauf Lehr", "Detmolder Str. 4", "33102 Paderborn", "www.marktkauf-1ehr de"]
+    f = _merchant_of(head)
+    assert (f["normalized"], f["status"]) == ("Marktkauf Lehr", "accept")  # the web address spells both words
+
+
+def test_a_name_whose_first_word_is_the_web_address_beats_the_slogan():
+    f = _merchant_of(["FRISCHE EINKAUFEN/GENUSS ERLEBEN", "Marktkauf Lehr", "Detmolder Str. 4", "www.marktkauf.de"])
+    assert (f["normalized"], f["status"]) == ("Marktkauf Lehr", "review")
+
+
+def test_a_garbled_logo_takes_the_spelling_printed_elsewhere_and_stays_in_review():
+    f = _merchant_of(["ALbDI", "Pohlweg 110", "33100 Paderborn"], ["Vielen Dank für Ihren Einkauf!",
+                                                                   "Aldi GmbH & Co. KG, Schloß Holte"])
+    assert (f["normalized"], f["status"]) == ("ALDI", "review")
+    f = _merchant_of(["ALDI", "Pohlweg 110"], ["Aldi GmbH & Co. KG, Schloß Holte"])
+    assert (f["normalized"], f["status"]) == ("ALDI", "accept")  # the logo and the footer agree
+
+
+def test_a_double_letter_wide_type_merged_is_restored_from_the_web_address():
+    f = _merchant_of(["ROLER", "Senefelder Straße 2"], ["www.roller.de", "Vielen Dank für Ihren Einkauf"])
+    assert (f["normalized"], f["status"]) == ("ROLLER", "review")
+
+
+def test_a_clean_word_is_not_respelt_by_another_line_or_a_different_domain():
+    assert _merchant_of(["Westfalen Tankstelle", "Detmolder Str. 112", "Tankstellen-Nr.: 00006:0187"])[
+        "normalized"] == "Westfalen Tankstelle"
+    assert _merchant_of(["ROSSMANN", "Pohlweg 110"], ["fossmann.de/"])["normalized"] == "ROSSMANN"
+
+
+def test_a_logo_word_over_the_full_name_gives_the_full_name_with_the_accent_ocr_added_dropped():
+    f = _merchant_of(["Thalia", "Thalía Bücher", "Westernstraße 2", "thalia.paderborn@thalia.de"])
+    assert (f["normalized"], f["status"]) == ("Thalia Bücher", "review")  # "Bücher" is printed once
+
+
+def test_a_name_printed_again_with_other_spacing_stays_in_review():
+    f = _merchant_of(["Kaufland", "Kauf land", "Bentelerstraße 4"], ["Ihr Kauf land-Team."])
+    assert f["status"] == "review" and f["normalized"] in ("Kaufland", "Kauf land")
+
+
+def test_a_short_name_is_never_confirmed_by_a_word_elsewhere():
+    f = _merchant_of(["dm-drogerie markt", "Pohlweg 110"], ["Öffnungszeiten auf dm.de"])
+    assert (f["normalized"], f["status"]) == ("dm-drogerie markt", "review")
+
+
+def _run_agreed(rows: list[list[tuple[str, float]]], agreed: set[str]) -> dict:
+    """Like ``run``, the lines whose text is in ``agreed`` flagged as read alike by a second OCR model."""
+    lines = [line(text, row=r, x=x) | {"agreed": text in agreed} for r, cells in enumerate(rows) for text, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600
+    return fields_of(extract(ocr_result([pg]), ExtractionSettings(), version="rules-3"))
+
+
+_ONCE = ["Westfalen Tankstelle", "Detmolder Str. 112", "33100 Paderborn", "07.09.2018 09:18"]
+
+
+def test_a_till_date_printed_once_that_two_ocr_models_read_alike_is_accepted():
+    rows = receipt(("Summe EUR", "39,35"), head=_ONCE)
+    assert _run_agreed(rows, set())["receipt_date"]["status"] == "review"  # printed once, one reading
+    f = _run_agreed(rows, {"07.09.2018 09:18"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-09-07", "accept")
+    assert "two OCR models" in f["reason"]
+
+
+def test_two_models_agreeing_on_a_date_in_running_text_is_no_check():
+    rows = receipt(("Summe EUR", "39,35"), head=["Westfalen Tankstelle", "33100 Paderborn",
+                                                 "Aktion gültig bis 07.09.2018"])
+    assert _run_agreed(rows, {"Aktion gültig bis 07.09.2018"})["receipt_date"]["status"] == "review"
+
+
+def test_a_lone_total_two_ocr_models_read_alike_is_accepted():
+    rows = receipt(("Summe EUR", "39,35"), head=_ONCE)
+    assert _run_agreed(rows, set())["total_amount"]["status"] == "review"  # no arithmetic, one reading
+    f = _run_agreed(rows, {"39,35"})
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("39.35", "accept")
+    assert f["currency"]["status"] == "accept"
+
+
+def test_two_models_agreeing_on_one_of_two_different_totals_is_no_check():
+    rows = receipt(("Summe EUR", "39,35"), ("Gesamtbetrag", "41,35"), head=_ONCE)
+    assert _run_agreed(rows, {"39,35", "41,35"})["total_amount"]["status"] == "review"
+
+
+_SATURN_HEAD = ["SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32", "33098 Paderborn", "TEL 05251/87180",
+                "FAX 05251/8718101", "173478 MSDXC ULT. 40GB", "588 GSM SPEICHER"]
+
+
+def test_a_net_goods_value_and_the_included_vat_confirm_the_total_and_the_tax():
+    rows = receipt(("Total EUR", "59,99"), ("incl. 19,00% Mwst(b)", "9,58"), ("Netto-Warenwert: (b)", "50,41"),
+                   head=_SATURN_HEAD + ["15.02.2020 15:08"], tail=[])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("59.99", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("9.58", "accept")
+
+
+def test_a_net_and_gross_row_gives_the_net_for_the_arithmetic():
+    rows = receipt(("26,97 Liter SAULENNUMMER 2", ""), ("*Super E5", "39,35 EUR"), ("EUROCARD 1", "39,35 EUR"),
+                   ("TOTAL", "39,35 EUR"), ("MWST 19,00% A", "6,28 EUR"),
+                   head=["AUTO SPREVES", "GmbH", "Friedrichshagener Straße 4", "12555 Berlin"],
+                   tail=["Unterschrift Kunde", "#41291 07.09.18 09:18 Frau Fuchs", "Vielen Dank und gute Fahrt"])
+    rows.insert(len(rows) - 2, [("NETTO", 20), ("33,07 EUR  BRUTTO", 200), ("39,35 EUR", 420)])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["status"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "accept", "6.28", "accept")
+
+
+def test_change_read_with_a_misread_letter_still_counts():
+    assert classify_row("Rüc<geld EUR") == "change"
+    rows = receipt(("Total EUR", "59,99"), ("Bar EUR", "100,00"), ("Rüc<geld EUR", "-40,01"),
+                   head=_SATURN_HEAD + ["15.02.2020 15:08"], tail=[])
+    assert fields_of(run(rows))["total_amount"]["status"] == "accept"  # cash - change = total
+
+
+@pytest.mark.parametrize("label", ["Tatal EUR", "Gesanthetrag"])
+def test_a_total_word_ocr_misread_by_a_letter_still_finds_the_total(label):
+    rows = receipt((label, "34,00 EUR"), ("Kartenzahlung", ""), ("Debit MasterCard", "34,00"),
+                   head=["Westfalen Tankstelle", "Detmolder Str. 112", "07.09.18 16:52"], tail=[])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("34.00", "accept")  # the card payment confirms it
+
+
+def test_a_misread_total_word_alone_is_never_accepted():
+    rows = receipt(("Tatal EUR", "34,00"), head=["Westfalen Tankstelle", "Detmolder Str. 112", "07.09.18 16:52"], tail=[])
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+def test_a_card_terminal_slip_under_the_bill_is_a_receipt_cue():
+    rows = [[(t, 20)] + ([(a, 420)] if a else []) for t, a in [
+        ("SATURN ELECTRO HANDELSGES.MBH", ""), ("Kamp 30-32", ""), ("33098 Paderborn", ""), ("TEL 05251/87180", ""),
+        ("FAX 05251/8718101", ""), ("2590562", "90,89 b"), ("LOGITECH", ""), ("910-005694 MX MASTER 3", ""),
+        ("3480 MAUS", ""), ("1895949(3 x 2,99)=", "8,97 b"), ("Total EUR", "99,86"),
+        ("Netto-Warenwert (b)", "83,91"), ("incl. 19,00% Mwst (b)", "15,95"), ("**K.nderbeleg **", ""),
+        ("Datum:", "20.05.2020"), ("Uhrzeit:", "14:57:42 Uhr"), ("Beleg-Nr.", "6968"), ("Trace-Nr.", "142251"),
+        ("Kartenzahlung", ""), ("girocard", "")]]
+    lines = [line(t, row=r, x=x) for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600  # a till roll: without the terminal's words, receipt 3 : invoice 2
+    result = extract(ocr_result([pg]), ExtractionSettings(), version="rules-3")
+    assert result["doc_type"] == "receipt", result["reason"]
+    f = fields_of(result)["receipt_date"]
+    assert f["normalized"] == "2020-05-20" and "labelled" in f["reason"]  # "Datum:" in its own box
+
+
+def test_two_models_agreeing_on_a_total_that_failed_the_slips_arithmetic_is_no_check():
+    # cash - change and the VAT table could have confirmed it and did not: both models misread alike
+    rows = receipt(("Summe EUR", "19,16"), ("Bar", "20,00"), ("Rückgeld", "0,54"), head=_ONCE)
+    assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
+    rows = receipt(("Summe EUR", "19,16"), ("A 7,0%", "9,35  0,65  10,00"), ("B 19,0%", "8,00  1,46  9,46"), head=_ONCE)
+    assert _run_agreed(rows, {"19,16"})["total_amount"]["status"] == "review"
+
+
+def test_a_town_line_in_the_letterhead_is_not_confirmed_by_the_address():
+    f = _merchant_of(["DELPHIN", "APOTHEKE", "PADERBORN", "Alina Schunk", "Detmolder Straße 8", "33102 Paderborn"])
+    assert (f["normalized"], f["status"]) == ("DELPHIN APOTHEKE", "review")
+
+
+def test_a_town_printed_again_under_the_address_is_not_the_merchant():
+    rows = receipt(("TOTAL", "RM 12.30"), head=["RESTORAN WAN SHENG", "NO 2, JALAN TEMENGGUNG 19/9", "SELANGOR",
+                                                "Date: 05/03/2018 14:22"],
+                   tail=["BRANCH: SELANGOR", "THANK YOU, PLEASE COME AGAIN"])
+    f = fields_of(run(rows))["merchant"]
+    assert (f["normalized"], f["status"]) == ("RESTORAN WAN SHENG", "review")
+
+
+def test_a_logo_word_inside_a_longer_name_elsewhere_is_not_confirmed():
+    # "MAJU" over the address, "KEDAI MAJU JAYA" in the footer: the logo may be a part of the name
+    f = _merchant_of(["MAJU", "Pohlweg 110"], ["KEDAI MAJU JAYA"])
+    assert f["status"] == "review"
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("SUMA PTU", "tax"), ("PTU A 23%", "tax"), ("SUMA PLN", "total"), ("Karta", "tendered"),  # Polish till
+    ("JUMLAH CUKAI", "tax"), ("JUMLAH BESAR", "total"),  # Malay
+    ("CONTANT", "tendered"), ("PINBETALING", "tendered"), ("TOTAAL", "total"),  # Dutch
+])
+def test_more_languages_money_rows(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_bare_vat_id_whose_check_digits_hold_gives_the_currency_in_review():
+    code, why = receipt_currency("Kaufland\nBentelerstraße 4\nDE213413740\nSumme 12,30")
+    assert code == "EUR" and "VAT id" in why
+    assert receipt_currency("Kaufland\nDE213413741\nSumme 12,30")[0] is None  # check digits fail: no country
+
+
+@pytest.mark.parametrize("vat_id, status", [("DE213413740", "accept"), ("DE213413741", "review")])
+def test_a_currency_from_the_vat_id_is_accepted_only_when_its_check_digits_hold(vat_id, status):
+    rows = receipt(("Summe", "13,78"), ("Bar", "20,00"), ("Rückgeld", "6,22"),
+                   head=["Kaufland", "Bentelerstraße 4", "33104 Paderborn", f"USt-IdNr.: {vat_id}", "14.05.2020 17:35"])
+    f = fields_of(run(rows))
+    assert f["total_amount"]["status"] == "accept"  # cash - change
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", status)
+
+
+def test_a_company_name_ocr_cut_into_two_boxes_on_its_row_is_read_whole():
+    rows = receipt(("TOTAL INCL. GST", "RM 12.30"))
+    rows[0] = [("KEDAI RUNCIT", 20), ("MAJU JAYA SDN BHD", 260), ("(123456-X)", 480)]
+    assert fields_of(run(rows))["merchant"]["normalized"] == "KEDAI RUNCIT MAJU JAYA SDN BHD"
+
+
+def test_a_malaysian_till_date_two_models_read_alike_is_accepted_day_first():
+    rows = receipt(("TOTAL INCL. GST", "RM 12.30"))  # the default head: "Date: 05/03/2018 14:22", Sdn Bhd, GST
+    f = _run_agreed(rows, {"Date: 05/03/2018 14:22"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-03-05", "accept")
+
+
+def test_amount_arithmetic_is_exact():
+    assert sum((v for v, _, _ in money_in("0,47  6,69")), Decimal(0)) == Decimal("7.16")
+
+
+# -- real scans, real OCR (tests/corpus/receipts) ----------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "receipts"
+
+
+@pytest.fixture(scope="module")
+def scans() -> dict[str, dict]:
+    """Every committed receipt scan through the real OCR and rules-3 (about 20 s)."""
+    from inkstream.settings import load_settings
+    from streams.extract.local import extract_pages
+    from streams.ocr.reader import DocumentReader
+
+    settings = load_settings()
+    reader = DocumentReader.from_settings(settings.ocr)
+    truth = json.loads((CORPUS / "truth.json").read_text())
+    return {name: extract_pages(name, reader.read((CORPUS / name).read_bytes()), settings.extraction, version="rules-3")
+            for name in sorted(truth)}
+
+
+def test_real_till_receipts_are_read_and_nothing_wrong_is_accepted(scans):
+    truth = json.loads((CORPUS / "truth.json").read_text())
+    right = total = 0
+    for name, result in scans.items():
+        assert result["doc_type"] == "receipt", name
+        f = fields_of(result)
+        for field, want in truth[name]["fields"].items():
+            total += 1
+            right += f[field]["normalized"] == want
+            if f[field]["status"] == "accept":
+                assert f[field]["normalized"] == want, (name, field)
+    assert right / total >= 0.75, f"{right}/{total} fields right"  # 81% when written; logos cost the merchant
+
+
+def test_a_real_pharmacy_slip_is_confirmed_by_its_vat_row(scans):
+    f = fields_of(scans["apotheke_23042020_01_01990.jpg"])  # card payment, one VAT rate
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("19.90", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.18", "accept")
+    assert f["receipt_date"]["normalized"] == "2020-04-23" and f["merchant"]["normalized"] == "DELPHIN APOTHEKE"
+
+
+# -- whole receipts in other countries' shapes (made up) ---------------------------------------------
+
+def _cells(*rows: str) -> list[list[tuple[str, float]]]:
+    """``"words | amount"`` → a row with the amount in the right-hand column."""
+    return [[(w.strip(), 20)] + ([(a.strip(), 420)] if a.strip() else []) for w, _, a in (r.partition("|") for r in rows)]
+
+
+def test_a_receipt_scanned_on_a_whole_page_is_still_a_till_roll():
+    from streams.extract.extractor import _narrow
+
+    column = [line(f"ITEM {i}   1,00", row=i, x=1600) for i in range(30)]  # x 1600-1780 on a 1700-wide page
+    pg = page(column)
+    pg["width"], pg["height"] = 2552, 3508
+    assert _narrow({"pages": [pg]})
+    letter = [line("Dear Sir, " * 12, row=i, x=100) for i in range(30)]
+    wide = page(letter)
+    wide["width"], wide["height"] = 2552, 3508
+    assert not _narrow({"pages": [wide]})
+
+
+def test_a_malaysian_tax_invoice_till_slip_with_a_gst_summary():
+    rows = _cells("SYARIKAT CAHAYA BARU SDN BHD", "(654321-K)", "LOT 7, JALAN PERUSAHAAN 2", "81200 JOHOR BAHRU",
+                  "GST ID : 000987654321", "TAX INVOICE", "Invoice No: CS10023", "Date: 14/01/2018  Time: 18:05",
+                  "Cashier: AMIRA", "KERTAS A4 80GSM | 23.58 SR", "PEN BIRU | 4.72 SR",
+                  "Total Qty: 2 |", "Total Sales (Excluding GST) | 28.30", "Discount | 0.00", "Total GST | 1.70",
+                  "Rounding | 0.00", "Total Amount (RM) | 30.00", "Cash | 50.00", "Change | 20.00",
+                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70",
+                  "Thank you. Please come again", "Goods sold are not returnable")
+    result = run(rows)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "SYARIKAT CAHAYA BARU SDN BHD"
+    assert f["receipt_date"]["normalized"] == "2018-01-14"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("30.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.70", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("MYR", "accept")
+
+
+def test_a_singapore_receipt_in_dollars():
+    rows = _cells("KOPI CORNER PTE LTD", "1 RAFFLES PLACE #01-02", "SINGAPORE 048616", "GST REG: 201912345K",
+                  "04/11/2019 12:31", "LATTE | 5.50", "CROISSANT | 4.20", "SUBTOTAL | 9.70", "GST 7% | 0.68",
+                  "TOTAL | $10.38", "VISA | 10.38", "THANK YOU")
+    f = fields_of(run(rows))
+    assert f["merchant"]["normalized"] == "KOPI CORNER PTE LTD"
+    assert f["receipt_date"]["normalized"] == "2019-11-04"  # day-first: Singapore
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("10.38", "accept")
+    assert f["currency"]["normalized"] == "SGD" and f["tax_amount"]["normalized"] == "0.68"
+
+
+def test_a_us_receipt_reads_its_date_month_first():
+    rows = _cells("CORNER HARDWARE", "12 MAIN ST", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM",
+                  "HAMMER | 12.99", "NAILS | 3.49", "SUBTOTAL | 16.48", "Sales Tax 6.25% | 1.03",
+                  "TOTAL | $17.51", "CASH | 20.00", "CHANGE | 2.49")
+    f = fields_of(run(rows))
+    assert f["receipt_date"]["normalized"] == "2019-03-04"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("17.51", "accept")
+    assert f["currency"]["normalized"] == "USD"
+
+
+def test_a_french_ticket_de_caisse():
+    rows = _cells("BOULANGERIE DU PORT", "3 rue de la Paix", "75002 PARIS", "Ticket de caisse", "Le 12/05/2021 à 08:41",
+                  "BAGUETTE | 1,10", "CROISSANT X2 | 2,40", "Total TTC | 3,50 €", "TVA 5,5% | 0,18",
+                  "Espèces | 5,00", "Rendu | 1,50", "Merci de votre visite")
+    result = run(rows)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert f["merchant"]["normalized"] == "BOULANGERIE DU PORT"
+    assert f["receipt_date"]["normalized"] == "2021-05-12"
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.50", "accept")
+    assert f["currency"]["normalized"] == "EUR" and f["tax_amount"]["normalized"] == "0.18"
+
+
+def test_a_gst_summarys_total_row_is_not_a_second_total():
+    rows = _cells("SYARIKAT X SDN BHD", "Date: 14/01/2018 18:05", "A | 23.58 SR", "B | 4.72 SR",
+                  "Total Sales (Excluding GST) | 28.30", "Total GST | 1.70", "Total Amount (RM) | 30.00",
+                  "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70")
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("30.00", "accept")
