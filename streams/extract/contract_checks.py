@@ -338,7 +338,7 @@ _BLOCK_DATE = re.compile(rf"(?<!\w)(?<!Effective )(?<!Commencement )(?<!Start )(
                          re.I)
 _COMMENCES = re.compile(
     rf"\b(?:shall|will|is\s+to)\s+(?:commence|begin|start)\s+(?:on|as\s+of|effective)\s+(?:the\s+)?(?P<v>{DATE})"
-    rf"|\bcommencing\s+(?:on\s+)?(?P<w>{DATE})"
+    rf"|\b(?:commencing|beginning|starting|(?:commence|begin|start)s)\s+(?:on\s+|as\s+of\s+)?(?P<w>{DATE})"
     rf"|(?P<x>{DATE})\s*\(\s*(?:the\s+)?[\"“]\s*(?:Commencement|Start|Launch|Operational)\s+Date\s*[\"”]", re.I)
 
 

@@ -357,6 +357,8 @@ def test_a_document_holding_two_agreements_sends_party_and_date_to_review():
     "IN WITNESS WHEREOF, the parties have signed.  Date: March 1, 2024  Date: March 24, 2024",
     "IN WITNESS WHEREOF, the parties have signed.  /s/ Jane Doe  April 6, 2024",
     "January 22, 2025",  # a dateline: the document is dated that day
+    "The Term begins April 1, 2024 and runs for one year.",
+    "for a period beginning April 1, 2024.",
 ])
 def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_date_differs(extra):
     assert run(OPENING)["effective_date"]["status"] == "accept"
