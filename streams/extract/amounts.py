@@ -22,7 +22,7 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
-__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible"]
+__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -138,7 +138,43 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             for head in heads:
                 found.extend(_column_under(layout, head))
             break
-    return found
+    return found + _header_row_totals(layout)
+
+
+# A row of field labels over one row of values ("Invoice Number | Invoice Date | Invoice Due
+# Date | Charges"): the money column's head is a word no total label is ("Charges", "Amount",
+# "Betrag", "Montant"), so it is read only beside the number and date heads of such a row.
+_FIELD_HEAD = re.compile(rf"^\s*(?:{LABELS['invoice_number']}|{LABELS['invoice_date']}|{LABELS['due_date']}"
+                         r"|(?:Invoice|Rechnungs|Factuur)?[ \t]*(?:Due[ \t]*)?Date|Datum|F[äa]lligkeit)\s*[:#]?\s*$", re.I)
+_MONEY_HEAD = re.compile(r"^\s*(?:(?:Total[ \t]+)?Charges|Amount|Total[ \t]+Amount|Betrag|Rechnungsbetrag|Montant"
+                         r"|Bedrag|Importe|Importo|Kwota)\s*:?\s*$", re.I)
+
+
+def _header_row_totals(layout: Layout) -> list[Amount]:
+    """The amount right under the money head of a header row of field labels; a plain total
+    (review) unless arithmetic confirms it (:func:`choose_total`)."""
+    out: list[Amount] = []
+    for row in layout.rows:
+        if sum(1 for x in row if _FIELD_HEAD.match(x.text)) < 2:
+            continue
+        cells = sorted(row, key=lambda x: x.box["x0"])
+        for i, head in enumerate(cells):
+            if not _MONEY_HEAD.match(head.text):
+                continue
+            # its column: left-aligned values start before the next head, right-aligned ones
+            # end after the previous head
+            right = cells[i + 1].box["x0"] if i + 1 < len(cells) else float("inf")
+            left = cells[i - 1].box["x1"] if i > 0 else float("-inf")
+            below = [x for x in layout.lines if x.page == head.page and x.row == head.row + 1]
+            picks = []
+            for src, am, parsed in _amounts_in(layout, below, 0):
+                ax0, ax1 = _x_of(src, am.start("v"), am.end("v"))
+                if head.box["x0"] - 1 <= ax0 < right or left < ax1 <= head.box["x1"] + 1:
+                    picks.append((src, am, parsed))
+            if len(picks) == 1:
+                src, am, parsed = picks[0]
+                out.append(_make(layout, "total_plain", src, am, parsed, head.text, how="label (header row)"))
+    return out
 
 
 def _column_under(layout: Layout, ln: Line) -> list[Amount]:
@@ -235,8 +271,26 @@ class TotalChoice:
     tax_rows: tuple[Amount, ...] = ()
 
 
-def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None) -> TotalChoice:
-    """The total by label strength and arithmetic; see the module docstring."""
+# Money already settled or carried over between an invoice's total and what is left to pay.
+_SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid|Payments?(?:\s+(?:received|made))?|Credits?(?:\s+applied)?"
+                      r"|Deposit|Prepaid|Previous\s+balance|Balance\s+forward|Less\s+payment|Anzahlung|Vorauszahlung"
+                      r"|bereits\s+(?:gezahlt|bezahlt)|Acompte|D[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|Voorschot|Reeds\s+betaald|Anticipo"
+                      r"|Pagado|Acconto|Gi[àa]\s+pagato|Zaliczka|Zap[łl]acono)(?![^\W\d_])", re.I)
+
+
+def settled_amounts(layout: Layout) -> list[Decimal]:
+    """Amounts on rows naming a payment, credit, deposit or previous balance."""
+    out = []
+    for row in layout.rows:
+        if _SETTLED.search(layout.row_text(row)):
+            out += [abs(Decimal(p.normalized)) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
+    return out
+
+
+def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None,
+                 settled: list[Decimal] | None = None) -> TotalChoice:
+    """The total by label strength and arithmetic; see the module docstring. ``settled``:
+    payments, credits and previous balances printed (:func:`settled_amounts`)."""
     subs = [a for a in amounts if a.role == "subtotal"]
     taxes = [a for a in amounts if a.role == "tax"]
     grand = [a for a in amounts if a.role == "total_strong"]
@@ -273,6 +327,20 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
+            return choice
+    # "Total 110.00 / Paid 20.00 / Balance Due 90.00" (or a previous balance added): the
+    # invoice's total is the "Total"; the payment or carried balance ties the two together.
+    owing = [a for a in due if a.value != 0]
+    if not grand and plain and owing and plain[-1].value != owing[-1].value:
+        t, d = plain[-1], owing[-1]
+        for x in settled or []:
+            if x and x not in (t.value, d.value) and d.value in (t.value - x, t.value + x):
+                sign = "-" if d.value < t.value else "+"
+                choice.total, choice.checked = t, f"total {t.value} {sign} {x} = balance due {d.value}"
+                return choice
+        if settled:
+            choice.total = t
+            choice.doubt = f"total {t.value} and balance due {d.value} differ by no payment printed"
             return choice
     # The invoice total; what is left to pay only when no total is printed.
     # A balance of 0.00 is a paid invoice, not its total: the plain "Total" then is.

@@ -46,7 +46,8 @@ LABELS: dict[str, str] = {
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
     "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data)",
     "due_date": (
-        r"Due\s*Date|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        # "DUE: 01/01/2025": "Due" alone only as a label with its colon, no word before it
+        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
@@ -115,10 +116,12 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\bfattura\b": 2, r"\bfaktura\b": 2,
         r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
         r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,
-        r"\b(?:sub-?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
+        r"\b(?:sub[-\s]?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
         r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|ilo[śs][ćc])\b": 1,
         r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|cena\s+jedn)": 1,
-        r"\b(?:vat|ust|mwst|tva|btw|iva)\b": 1,
+        # India's split GST (a till slip prints plain "GST"); what is left to pay on an account
+        r"\b(?:vat|ust|mwst|tva|btw|iva|[cis]gst)\b": 1,
+        r"\b(?:balance\s+due|amount\s+due)\b": 1,
         r"\biban\b": 1,
         r"\b(?:payment\s+terms|zahlungsbedingungen|conditions\s+de\s+paiement|betalingsvoorwaarden|forma\s+de\s+pago|condizioni\s+di\s+pagamento|spos[óo]b\s+p[łl]atno[śs]ci)\b": 1,
     },

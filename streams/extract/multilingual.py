@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import partial
 
 from streams.extract.address import customer_name, supplier_name
-from streams.extract.amounts import Amount, choose_total, labelled_amounts
+from streams.extract.amounts import Amount, choose_total, labelled_amounts, settled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
@@ -36,6 +36,8 @@ _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
 _TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
+# "Invoice No: #INV-0042": a number sign between the label's colon and the value
+_HASH = "(?:#[ \t\u00a0]*)?"
 
 
 def date_locale(text: str, configured: str | None) -> tuple[str | None, str | None, str | None]:
@@ -58,7 +60,8 @@ def date_locale(text: str, configured: str | None) -> tuple[str | None, str | No
 
 
 def _invoice_number(raw: str) -> Parsed:
-    raw = raw.strip().rstrip(".")
+    # "#INV03181", "# 23413561D": the number sign is the label's, not the number's
+    raw = re.sub(r"^#[ \t\u00a0]*", "", raw.strip()).rstrip(".")
     if not re.search(r"\d", raw):
         return Parsed(None, 0.0, "no digits in invoice number")
     if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{2}", raw):
@@ -70,13 +73,13 @@ def _invoice_number(raw: str) -> Parsed:
 
 def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label") -> Candidate | None:
     """Label then value on one row, or the value in the cell below a label standing alone."""
-    return (find_pattern(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how, flags=re.I | re.M)
+    return (find_pattern(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*{_HASH}(?P<v>{value})", parser, how, flags=re.I | re.M)
             or find_below(layout, label, parser, how + " (below)", max_rows=1))
 
 
 def _labelled_all(layout: Layout, label: str, value: str, parser, how: str = "label") -> list[Candidate]:
     """Every reading of a label: on its row, then in the cell below (as :func:`_labelled`)."""
-    return (find_all(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how,
+    return (find_all(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*{_HASH}(?P<v>{value})", parser, how,
                      flags=re.I | re.M)
             + find_all_below(layout, label, parser, how + " (below)", max_rows=1))
 
@@ -257,7 +260,7 @@ def _largest(layout: Layout) -> Decimal | None:
 
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
-    choice = choose_total(amounts, items_sum, _largest(layout))
+    choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
     # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.
@@ -442,14 +445,44 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
     readings += [(c, _TITLES) for c in find_all(
         layout, rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]*[:#]?[ \t\u00a0]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
         _invoice_number, "the number after the title", flags=re.I | re.M)]
+    # "Contoso Headquarters  INVOICE: INV-100": the title and its number in a box of their own
+    # beside another column (a colon or number sign says it is a label, not a sentence)
+    readings += [(c, _TITLES) for c in find_all(
+        layout, rf"(?<=\S[ \t\u00a0]{{2}})(?:{_TITLES})[ \t\u00a0]*[:#][ \t\u00a0]*(?P<v>{_INVOICE_NO})(?=[ \t\u00a0]{{2}}|[ \t\u00a0]*$)",
+        _invoice_number, "the number after the title", flags=re.I | re.M)]
+    readings += _hash_under_title(layout)
     # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9": a title
     # word, a few words, then a number word on the title's own line.
     readings += [(c, rf"[^\W\d_]*(?:{_TITLES})") for c in find_all(
-        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?:(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)|#)"
+        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b(?:[ \t\u00a0]*:)?[^\n:]{{0,40}}?(?:(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)|#)"
                 rf"\.?[ \t\u00a0]*[:#]?[ \t\u00a0]*(?P<v>{_INVOICE_NO})", _invoice_number, "the number on the title line",
         flags=re.I | re.M)]
     ranked = _formal(layout, readings)
     return (ranked[0] if ranked else None), ranked
+
+
+_TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|Steuer)?(?:{_TITLES})\s*$", re.I)
+_HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
+
+
+def _hash_under_title(layout: Layout) -> list[tuple[Candidate, str]]:
+    """"TAX INVOICE" with "# INV-000001" in the box right under it (or beside it on its row):
+    the number sign stands for the title's number word."""
+    out = []
+    for ln in layout.lines:
+        m = _HASH_NO.match(ln.text)
+        if not m:
+            continue
+        near = [x for x in layout.lines if x.page == ln.page and x is not ln and _TITLE_ALONE.match(x.text)
+                and ((ln.row - 2 <= x.row < ln.row and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"]))
+                     or (x.row == ln.row and 0 <= ln.box["x0"] - x.box["x1"] < 3 * ln.height))]
+        if not near:
+            continue
+        parsed = _invoice_number(m["v"])
+        if parsed.ok:
+            out.append((Candidate(m["v"], Span(ln.text, (ln,)), parsed, "'#' under the title", ln.box,
+                                  layout.sources.get(ln.page, "ocr")), _TITLES))
+    return out
 
 
 def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False

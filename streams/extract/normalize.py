@@ -152,12 +152,12 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
                     "a$": "AUD", "au$": "AUD", "aud": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD",
                     "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
                     "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN",
-                    "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
+                    "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "rupee": "INR", "rupees": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
                     "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB"}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
 CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
-                  r"|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars"
+                  r"|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars|rupees?"
                   # codes that are words too ("try", "ron") count in capitals only
                   r"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB))(?![A-Za-z])")
 _CURRENCY_RE = re.compile(CURRENCY_MARKS, re.I)
