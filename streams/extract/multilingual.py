@@ -24,7 +24,7 @@ from streams.extract.confidence import FieldValue, boost, field_from, missing_fi
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
-from streams.extract.normalize import CURRENCY_MARKS, Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
+from streams.extract.normalize import CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date, normalize_name
 from streams.extract.tables import check_items_sum, table_items
 
 __all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
@@ -258,9 +258,20 @@ def _largest(layout: Layout) -> Decimal | None:
     return max(values, default=None)
 
 
+def _in_words(layout: Layout) -> Decimal | None:
+    """The one amount the page writes in words (None for none, or two that differ)."""
+    found = {v for ln in layout.lines if (v := amount_in_words(ln.text)) is not None}
+    return found.pop() if len(found) == 1 else None
+
+
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
+    words = _in_words(layout)
+    if (choice.total is not None and not choice.checked and words == abs(choice.total.value)
+            and (choice.doubt is None or choice.doubt.startswith("only a plain"))):
+        # "Rupees Four Hundred Thirteen Only": the total read a second time, in words
+        choice.checked, choice.doubt = f"the amount in words ({words}) agrees", None
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
     # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "Parsed", "normalize_date", "normalize_amount", "normalize_currency", "normalize_email",
-    "normalize_name", "normalize_term", "normalize_text", "words_to_number", "MONTHS", "CURRENCY_MARKS",
+    "normalize_name", "normalize_term", "normalize_text", "words_to_number", "amount_in_words", "MONTHS", "CURRENCY_MARKS",
 ]
 
 
@@ -258,7 +258,9 @@ _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
           "eighteen", "nineteen"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+# lakh and crore: Indian English writes amounts in words with them ("One Lakh Twenty Thousand")
+_SCALES = {"hundred": 100, "thousand": 1_000, "lakh": 100_000, "lakhs": 100_000, "million": 1_000_000,
+           "crore": 10_000_000, "crores": 10_000_000}
 _WORD_VALUES = {w: i for i, w in enumerate(_UNITS)} | _TENS
 
 
@@ -282,6 +284,27 @@ def words_to_number(text: str) -> int | None:
 
 
 _NUMBER_WORD = r"\b(?:" + "|".join(sorted(list(_WORD_VALUES) + list(_SCALES), key=len, reverse=True)) + r")\b"
+_MONEY_WORD = r"(?:Rupees?|Rs\.?|INR|(?:US\s+)?Dollars?|USD|Euros?|EUR|Pounds?(?:\s+Sterling)?|GBP)"
+# "Rupees Four Hundred Thirteen Only", "USD One Thousand Two Hundred and 50/100 Only",
+# "Two Hundred Dollars and Fifty Cents": a currency word or "Only" says it is money.
+_IN_WORDS = re.compile(
+    rf"(?<![^\W\d_])(?P<pre>{_MONEY_WORD}\s+)?(?P<w>{_NUMBER_WORD}(?:[\s,-]+(?:and\s+)?{_NUMBER_WORD})*)"
+    rf"(?P<post>\s+{_MONEY_WORD})?(?:\s+and\s+(?:(?P<frac>\d{{1,2}})\s*/\s*100|(?P<cw>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)"
+    r"\s+(?:Paise|Cents?)))?(?P<only>\s+Only)?(?![^\W\d_])", re.I)
+
+
+def amount_in_words(text: str) -> Decimal | None:
+    """The amount a line writes in words ("Rupees Four Hundred Thirteen Only" → 413), or None
+    when the line holds no amount in words, or words without a currency word and "Only"."""
+    for m in _IN_WORDS.finditer(text):
+        if not ((m["pre"] or m["post"]) and (m["only"] or m["frac"] or m["cw"] or len(m["w"].split()) >= 2)):
+            continue
+        whole = words_to_number(m["w"])
+        cents = int(m["frac"]) if m["frac"] else (words_to_number(m["cw"]) if m["cw"] else 0)
+        if whole is None or cents is None or cents >= 100:
+            continue
+        return Decimal(whole) + Decimal(cents) / 100
+    return None
 _TERM_RE = re.compile(
     rf"(?P<words>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)?\s*(?:\(\s*(?P<paren>\d{{1,3}})\s*\)|(?P<digits>\d{{1,3}}))?"
     r"\s*(?P<unit>months?|years?|Monate[n]?|Jahre[n]?|mois|ans?|années?|maanden|jaar|meses|años|mesi|anni"

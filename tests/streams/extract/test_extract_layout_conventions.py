@@ -151,3 +151,31 @@ def test_total_paid_and_balance_due_confirm_each_other_or_go_to_review(paid, due
 
 def test_lakh_grouping_still_reads_with_rupees():
     assert normalize_amount("₹ 1,23,456.00").normalized == "123456.00"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Rupees Four Hundred Thirteen Only.", "413"),
+    ("Rupees One Lakh Twenty Three Thousand Four Hundred Fifty Six Only", "123456"),
+    ("USD One Thousand Two Hundred and 50/100 Only", "1200.5"),
+    ("Two Hundred Dollars and Fifty Cents", "200.5"),
+    ("Amount in words: Euros Ninety Nine Only", "99"),
+    ("This Agreement runs for twelve (12) months", None),
+    ("one year term", None),
+])
+def test_an_amount_written_in_words_is_read(text, want):
+    from streams.extract.normalize import amount_in_words
+
+    got = amount_in_words(text)
+    assert (None if got is None else f"{got.normalize():f}") == want
+
+
+@pytest.mark.parametrize("words, status", [("Rupees Eight Hundred Ninety Only", "accept"),
+                                           ("Rupees Eight Hundred Ninety Nine Only", "review")])
+def test_a_total_with_no_arithmetic_is_confirmed_by_the_same_amount_in_words(words, status):
+    rows = [[("INVOICE", 100)],
+            [("Invoice Number", 100), ("Invoice Date", 400), ("Charges", 1000)],
+            [("A-7", 100), ("2024-01-05", 400), ("₹ 890.00", 1000)],
+            [(words, 100)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "890.00" and f["total_amount"]["status"] == status
+    assert f["currency"]["normalized"] == "INR"
