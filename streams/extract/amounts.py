@@ -332,15 +332,15 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     # invoice's total is the "Total"; the payment or carried balance ties the two together.
     owing = [a for a in due if a.value != 0]
     if not grand and plain and owing and plain[-1].value != owing[-1].value:
-        t, d = plain[-1], owing[-1]
+        tot, bal = plain[-1], owing[-1]
         for x in settled or []:
-            if x and x not in (t.value, d.value) and d.value in (t.value - x, t.value + x):
-                sign = "-" if d.value < t.value else "+"
-                choice.total, choice.checked = t, f"total {t.value} {sign} {x} = balance due {d.value}"
+            if x and x not in (tot.value, bal.value) and bal.value in (tot.value - x, tot.value + x):
+                sign = "-" if bal.value < tot.value else "+"
+                choice.total, choice.checked = tot, f"total {tot.value} {sign} {x} = balance due {bal.value}"
                 return choice
         if settled:
-            choice.total = t
-            choice.doubt = f"total {t.value} and balance due {d.value} differ by no payment printed"
+            choice.total = tot
+            choice.doubt = f"total {tot.value} and balance due {bal.value} differ by no payment printed"
             return choice
     # The invoice total; what is left to pay only when no total is printed.
     # A balance of 0.00 is a paid invoice, not its total: the plain "Total" then is.
