@@ -165,13 +165,17 @@ def _header_row_totals(layout: Layout) -> list[Amount]:
             # end after the previous head
             right = cells[i + 1].box["x0"] if i + 1 < len(cells) else float("inf")
             left = cells[i - 1].box["x1"] if i > 0 else float("-inf")
-            below = [x for x in layout.lines if x.page == head.page and x.row == head.row + 1]
-            picks = []
-            for src, am, parsed in _amounts_in(layout, below, 0):
-                ax0, ax1 = _x_of(src, am.start("v"), am.end("v"))
-                if head.box["x0"] - 1 <= ax0 < right or left < ax1 <= head.box["x1"] + 1:
-                    picks.append((src, am, parsed))
-            if len(picks) == 1:
+            picks, more = [], []
+            for ahead, into in ((1, picks), (2, more)):
+                below = [x for x in layout.lines if x.page == head.page and x.row == head.row + ahead]
+                if ahead == 2 and any(_role_of(x.text) for x in below):
+                    break  # the totals block under the header's row, not a second row of it
+                for src, am, parsed in _amounts_in(layout, below, 0):
+                    ax0, ax1 = _x_of(src, am.start("v"), am.end("v"))
+                    if head.box["x0"] - 1 <= ax0 < right or left < ax1 <= head.box["x1"] + 1:
+                        into.append((src, am, parsed))
+            # one row of values; a column that goes on is a table (a statement's list of invoices)
+            if len(picks) == 1 and not more:
                 src, am, parsed = picks[0]
                 out.append(_make(layout, "total_plain", src, am, parsed, head.text, how="label (header row)"))
     return out

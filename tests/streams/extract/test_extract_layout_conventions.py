@@ -179,3 +179,12 @@ def test_a_total_with_no_arithmetic_is_confirmed_by_the_same_amount_in_words(wor
     f = fields_of(run(layout(rows)))
     assert f["total_amount"]["normalized"] == "890.00" and f["total_amount"]["status"] == status
     assert f["currency"]["normalized"] == "INR"
+
+
+def test_a_statement_listing_invoices_under_field_heads_gives_no_total():
+    rows = [[("STATEMENT OF ACCOUNT / INVOICE LIST", 100)],
+            [("Invoice Number", 100), ("Invoice Date", 400), ("Amount", 1000)],
+            [("A-7", 100), ("2024-01-05", 400), ("119.00 EUR", 1000)],
+            [("A-8", 100), ("2024-02-05", 400), ("80.00 EUR", 1000)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] is None
