@@ -165,7 +165,8 @@ def _header_row_totals(layout: Layout) -> list[Amount]:
             # end after the previous head
             right = cells[i + 1].box["x0"] if i + 1 < len(cells) else float("inf")
             left = cells[i - 1].box["x1"] if i > 0 else float("-inf")
-            picks, more = [], []
+            picks: list[tuple[Line, re.Match, Parsed]] = []
+            more: list[tuple[Line, re.Match, Parsed]] = []
             for ahead, into in ((1, picks), (2, more)):
                 below = [x for x in layout.lines if x.page == head.page and x.row == head.row + ahead]
                 if ahead == 2 and any(_role_of(x.text) for x in below):
