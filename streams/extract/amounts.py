@@ -347,6 +347,10 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             choice.total = tot
             choice.doubt = f"total {tot.value} and balance due {bal.value} differ by no payment printed"
             return choice
+        # no payment printed: which of the two is the invoice's total is a person's call
+        choice.total = bal
+        choice.doubt = f"'Total' {tot.value} and the amount due {bal.value} differ and nothing ties them"
+        return choice
     # The invoice total; what is left to pay only when no total is printed.
     # A balance of 0.00 is a paid invoice, not its total: the plain "Total" then is.
     pool = grand or [a for a in due if a.value != 0] or plain or due

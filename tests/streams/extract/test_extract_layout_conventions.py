@@ -188,3 +188,12 @@ def test_a_statement_listing_invoices_under_field_heads_gives_no_total():
             [("A-8", 100), ("2024-02-05", 400), ("80.00 EUR", 1000)]]
     f = fields_of(run(layout(rows)))
     assert f["total_amount"]["normalized"] is None
+
+
+@pytest.mark.parametrize("total_label, due_label", [("Total", "Balance Due"), ("Totaal", "Te betalen"),
+                                                    ("Total", "Montant à payer")])
+def test_a_larger_amount_due_than_the_total_with_nothing_between_goes_to_review(total_label, due_label):
+    rows = [[("INVOICE / FACTUUR / FACTURE", 100)], [("Invoice No: 42", 100)], [("Date: 2024-05-06", 100)],
+            [(total_label, 900), ("110.00 EUR", 1200)], [(due_label, 900), ("130.00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] in ("110.00", "130.00") and f["total_amount"]["status"] == "review"
