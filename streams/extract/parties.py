@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import re
 
-from streams.extract.address import POSTCODE_LINE, PartyName, column_below, customer_name, is_id_line, supplier_name
+from streams.extract.address import (POSTCODE_LINE, PartyName, column_below, customer_name, customer_rivals, is_id_line,
+                                     party_section, supplier_name)
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import VAT_ID
@@ -234,6 +235,13 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
     party, agree = customer_name(layout)
     if party is None or canonical_name(party.name) != canonical_name(f.normalized):
         return
+    if party_section(layout, party.line) == "seller":
+        _doubt(f, "its block is headed by a seller label: the seller is never the customer")
+        return
+    rivals = customer_rivals(layout, party.name)
+    if rivals:
+        _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
+        return
     if f.source == "ocr":
         # OCR may misread a letter at any confidence: only the same name read identically in
         # two blocks (billing and delivery) confirms its characters as well as its line.
@@ -287,6 +295,13 @@ def _seller_block_vat(layout: Layout, name: str) -> bool:
             if vat_id_valid(re.sub(r"[\s.\-]", "", m[0])):
                 return True
     return False
+
+
+def _doubt(f: FieldValue, why: str) -> None:
+    """Two readings say different things: the name goes to a person."""
+    f.force_review = True
+    f.confidence = min(f.confidence, NAME_CAP)
+    f.reasons.append(why)
 
 
 def _confirmed(f: FieldValue, why: str) -> None:
