@@ -329,6 +329,10 @@ def _check_vat(f: FieldValue) -> None:
     elif ok is False:
         f.force_review = True
         f.reasons.append("check digits do not match (a misprint, a misread or a sample id)")
+    elif f.source == "ocr" and not f.checked:
+        # No published check digits for its country: an OCR reading of it is one guess.
+        f.force_review = True
+        f.reasons.append("read by OCR and its country publishes no check digits")
 
 
 def _letterhead_name(f: FieldValue) -> None:
