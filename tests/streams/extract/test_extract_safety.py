@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from inkstream.settings import ExtractionSettings
 from streams.extract import extract
-from tests.streams.extract.extract_records import line, ocr_result, page
+from tests.streams.extract.extract_records import ocr_result, page
 from tests.streams.extract.test_extract_multilingual import GERMAN, fields_of, layout
 
 
