@@ -147,7 +147,8 @@ _OTHER_DOCUMENT = re.compile(
 def _later_page(layout: Layout, fields: dict[str, FieldValue], date_re: str) -> None:
     """The invoice's own fields are printed on its first page. A value read from a later page
     is not accepted when that page is another document (a ledger, a statement, terms), nor -
-    for the number and dates - when page 1 prints a value of that kind itself."""
+    for the number and the invoice date - when page 1 prints a value of that kind itself (a due
+    date in the payment terms on the last page is normal)."""
     if not layout.lines:
         return
     first = layout.lines[0].page
@@ -160,7 +161,7 @@ def _later_page(layout: Layout, fields: dict[str, FieldValue], date_re: str) -> 
         if _OTHER_DOCUMENT.search(page_text.get(f.page, "")):
             f.force_review = True
             f.reasons.append(f"read on page {f.page}, which reads as another document (a ledger, statement or terms)")
-        elif name in ("invoice_date", "due_date") and re.search(date_re, page_text.get(first, "")):
+        elif name == "invoice_date" and re.search(date_re, page_text.get(first, "")):
             f.force_review = True
             f.reasons.append(f"read on page {f.page} while page 1 prints a date of its own")
         elif name == "invoice_number" and re.search(rf"(?:{LABELS['invoice_number']})", page_text.get(first, ""), re.I):

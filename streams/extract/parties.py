@@ -238,7 +238,7 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
     if party_section(layout, party.line) == "seller":
         _doubt(f, "its block is headed by a seller label: the seller is never the customer")
         return
-    rivals = customer_rivals(layout, party.name)
+    rivals = [r for r in customer_rivals(layout, party.name) if not STREET_LINE.search(r) and _name_doubt(r) is None]
     if rivals:
         _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
         return
