@@ -78,6 +78,8 @@ _ACCOUNT_HOLDER = re.compile(
     r"(?:Kontoinhaber(?:in)?|Account\s+(?:holder|name)|Beneficiary|Titulaire(?:\s+du\s+compte)?|Rekeninghouder"
     r"|Ten\s+name\s+van|Titular(?:\s+de\s+la\s+cuenta)?|Intestat(?:ario|o\s+a)|Beneficiario|W[łl]a[śs]ciciel\s+rachunku"
     r"|Odbiorca)[ \t]*:?[ \t]*(?P<name>[^\n]+?)[ \t]*(?:$|\s{2,})", re.I | re.M)
+_CUSTOMER_NAME = re.compile(r"^[ \t]*(?:Customer|Client|Buyer|Kunden?|K[äa]ufer|Klant|Cliente|Nabywca)[ \t]*(?:name|-?name|nom|naam"
+                            r"|nombre|nome|nazwa)[ \t]*:[ \t]*(?P<name>[^\n]{2,80}?)[ \t]*$", re.I | re.M)
 _DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|(?:www\.|https?://)([\w-]+(?:\.[\w-]+)+)", re.I)
 _NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|fax"
                          r"|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura"
@@ -239,6 +241,10 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
         _doubt(f, "its block is headed by a seller label: the seller is never the customer")
         return
     rivals = [r for r in customer_rivals(layout, party.name) if not STREET_LINE.search(r) and _name_doubt(r) is None]
+    # "CUSTOMER NAME: Contoso Corp" printed beside a "Bill to:" block naming someone else.
+    rivals += [m["name"].strip() for m in _CUSTOMER_NAME.finditer(layout.text)
+               if _name_doubt(m["name"].strip()) is None
+               and (canonical_name(m["name"]) or "").casefold() != (canonical_name(party.name) or "").casefold()]
     if rivals:
         _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
         return

@@ -129,3 +129,12 @@ def test_two_different_addressees_send_the_customer_to_review():
     rows[4:4] = [[("Lieferadresse:", 900)]]
     f = customer(rows)
     assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "accept"
+
+
+def test_a_customer_name_label_naming_someone_else_sends_the_bill_to_block_to_review():
+    rows = [[("Bill to:", 120)], [("Kunden AG Mitte", 120)], [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)],
+            [("Customer Name: Beispiel Holding AG", 900)], *TAIL]
+    f = customer(rows)
+    assert f["status"] == "review" and "Beispiel Holding AG" in f["reason"]
+    rows[4] = [("Customer Name: Kunden AG Mitte", 900)]
+    assert customer(rows)["status"] == "accept"
