@@ -76,6 +76,7 @@ _CUR = (r"RM|MYR|S\$|SGD|US\$|USD|A\$|AUD|C\$|CAD|HK\$|HKD|EUR(?:O)?|€|£|GBP|
 # separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{_CUR})\s?)?(?P<minus2>-)?"
                    r"(?P<num>\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN)(?![^\W\d_]))?"  # "9,50 €", "6,00€": the sign after (FR, DE, PL)
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)
 
 
@@ -94,7 +95,8 @@ def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
         value = _decimal(m["num"])
         if m["minus"] or m["minus2"] or m["trail"]:
             value = -value
-        cur = _CURRENCY_CODES.get((m["cur"] or "").lower()) if m["cur"] else None
+        sign = m["cur"] or m["tcur"]
+        cur = _CURRENCY_CODES.get(sign.lower()) if sign else None
         out.append((value, cur, m))
     return out
 
@@ -107,6 +109,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("not_total", r"total\s*(?:qty|quantity|items?|pcs|units|savings?|saved|discount|points?)|no\.?\s*of\s+items"
                   r"|anzahl|\bartikel\b|item\s*count|\bqty\b|you\s+saved|\bsavings?\b|\bpoints?\b|\bpunkte\b"
                   r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
+    # a tip is added to the bill after tax (US / CA / restaurants everywhere): not part of the subtotal
+    ("tip", r"\b(?:tips?|gratuity|pourboire|trinkgeld|propina|mancia|fooi|napiwek)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
@@ -117,7 +121,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"),
-    ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|paid|payment|received|visa|master\s*card|amex|credit"
+    ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|bezahlt|paid|pay[ée]|payment|r[èe]glement|received|pagado|pagato"
+                 r"|betaald|zap[łl]acono|dibayar|visa|master\s*card|amex|credit"
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
@@ -138,7 +143,9 @@ def classify_row(words: str) -> str | None:
         return None
     if "rounding" in hits and "total" in hits and re.search(r"total\s*(?:rounded|after\s+round)|round\w*\s+total", words, re.I):
         return "total"  # "TOTAL ROUNDED", "Total after rounding": the rounded total itself
-    for kind in ("not_total", "change", "rounding", "subtotal"):
+    if "tip" in hits and "total" in hits and re.search(r"incl\w*|inkl\w*|with|avec|mit|after|plus", words, re.I):
+        return "total"  # "Total incl. tip", "Total with gratuity"
+    for kind in ("not_total", "change", "rounding", "tip", "subtotal"):
         if kind in hits:
             return kind
     if "total" in hits and "tax" in hits:
@@ -292,7 +299,7 @@ class TotalChoice:
 def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     totals = [(k, v) for k, r in enumerate(rows) if r.kind == "total" and (v := _value_of(rows, k)) and v[0] > 0]
     if not totals:
-        return TotalChoice(None, [], None, None, None, False)
+        return _paid_as_total(rows)
     first_money = min(k for k, _ in totals)
     vat = _vat_table(rows)
     # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
@@ -305,6 +312,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     tax_rows = [(v[0], v[2]) for k, r in enumerate(rows) if r.kind == "tax" and (v := _value_of(rows, k))
                 and v[0] >= 0 and not (vat and r in vat.rows)]
     roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
+    tips = [v[0] for k, r in enumerate(rows) if r.kind == "tip" and (v := _value_of(rows, k)) and v[0] >= 0]
+    tip = sum(tips, Decimal(0)) if tips else None
     # Payment rows come after the bill ("SNACK BAR 5.00" above the total is an item, not cash).
     tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
@@ -321,6 +330,10 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
+        if tip is not None:
+            for sub in subtotals:
+                if sub + (tax_sum or 0) + tip == value:
+                    why.append(f"subtotal {sub}" + (f" + tax {tax_sum}" if tax_sum is not None else "") + f" + tip {tip} = total")
         for cash in tendered:
             for back in change:  # some tills print the change negative ("Rückgeld -2,84")
                 if cash - abs(back) == value and cash > value:
@@ -335,6 +348,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if rnd != 0 and other[0] + rnd == value:
                     why.append(f"total {other[0]} + rounding {rnd} = total")
+            if tip and other[0] + tip == value:
+                why.append(f"total {other[0]} + tip {tip} = total")
         return why
 
     scored = [(r, v, checks_for(v[0])) for r, v in vals]
@@ -343,12 +358,15 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     if tax_sum is not None and tax_sum > 0:
         printed = {v[0] for _, v in vals}
         scored = [(r, v, why) for r, v, why in scored if v[0] + tax_sum not in printed] or scored
+    if tip:  # likewise the total before the tip, where the slip prints the one after it
+        printed = {v[0] for _, v in vals}
+        scored = [(r, v, why) for r, v, why in scored if v[0] + tip not in printed] or scored
     confirmed = [s for s in scored if s[2]]
     doubt = None
     single = False
     if confirmed:
         # After rounding, what was paid: prefer a value the payment confirms, then the last one.
-        paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w for w in s[2])]
+        paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w or "tip" in w for w in s[2])]
         row, value, why = (paid or confirmed)[-1]
         other = {s[1][0] for s in confirmed} - {value[0]}
         if other and not roundings:
@@ -380,6 +398,19 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
 
 
+def _paid_as_total(rows: list[MoneyRow]) -> TotalChoice:
+    """A slip with no total row ("Payé 9,50€" under the items, a "Total" column header): the
+    one payment amount is the total when the item rows above it add up to it and no change is
+    given back; anything else is no total."""
+    paid = [(k, v) for k, r in enumerate(rows) if r.kind == "tendered" and (v := _value_of(rows, k)) and v[0] > 0]
+    if len({v[0] for _, v in paid}) != 1 or any(r.kind == "change" for r in rows):
+        return TotalChoice(None, [], None, None, None, False)
+    k, value = paid[0]
+    if _items_sum(rows, k) != value[0]:
+        return TotalChoice(None, [], None, None, None, False)
+    return TotalChoice(value, ["no total row: the item rows add up to the amount paid"], None, None, None, False)
+
+
 # -- dates ---------------------------------------------------------------------------------------
 
 _MONTHS = {m: i + 1 for i, names in enumerate([
@@ -402,7 +433,8 @@ _DATE_RES = [
 ]
 _DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
                          r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
-_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+# "13:59", "12:22 PM", "12h42" (French tills)
+_TIME = re.compile(r"(?<!\d)\d{1,2}(?::\d{2}(?::\d{2})?|h\d{2})(?!\d)(?:\s?[AP]\.?M\b\.?)?", re.I)
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -449,7 +481,13 @@ def parse_receipt_date(raw: str, day_first_hint: bool | None) -> Parsed:
 
 _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\bGBP\b|\bGST\b|\bSST\b|\bSdn\.?\s*Bhd\b|\bS/B\b"
                              r"|\bMalaysia\b|\bSingapore\b|\bPte\.?\s*Ltd\b|\bJalan\b|\bJln\b|\bTaman\b|\bVAT\b|\bABN\b", re.I)
-_MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
+# US: a state code and ZIP ("WA 98052"), "City, ST" ending a line ("CHICAGO, IL"; DE left out: Germany),
+# a phone in the US dash form ("800-532-2918", "(425) 555-0100"), sales tax, USD.
+_US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK"
+              " OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+_MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
+                               rf"|[^\W\d_]{{3,}},\s?(?:{'|'.join(_US_STATES)})[ \t]*$"
+                               r"|(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])", re.M)
 
 
 def day_first(text: str, locale: str | None) -> bool | None:
@@ -495,8 +533,14 @@ def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] 
                     left = " ".join(x.text for x in row_of.get(id(ln), ()) if x.box["x1"] <= ln.box["x0"])
                     labelled = bool(_DATE_LABEL.search(before[-14:]) or (not before.strip() and re.search(
                         rf"{_DATE_LABEL.pattern}\s*$", left, re.I)))
+                    # the time in its own box beside the date ("12/07/2019" | "12:22 PM") counts too
+                    after = ln.text[m.end():].strip()
+                    right = sorted((x for x in row_of.get(id(ln), ()) if x.box["x0"] >= ln.box["x1"] - 1),
+                                   key=lambda x: x.box["x0"])
+                    beside = right[:1]  # the next box on the row, nothing between
                     timed = bool(_TIME.search(ln.text[m.end():m.end() + 9]) or _TIME.search(before[-9:])
-                                 or kind.startswith("glued"))
+                                 or kind.startswith("glued") or (not after and any(
+                                     _TIME.fullmatch(x.text.strip()) for x in beside)))
                     cands.append((p, ln, m, labelled, timed))
     if not cands:
         return missing_field("receipt_date", "no date printed")
@@ -543,7 +587,7 @@ def _dollar(code: str, text: str) -> str:
 
 def receipt_currency(text: str) -> tuple[str | None, str]:
     """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
-    codes = [_CURRENCY_CODES[m["cur"].lower()] for m in MONEY.finditer(text) if m["cur"]]
+    codes = [_CURRENCY_CODES[(m["cur"] or m["tcur"]).lower()] for m in MONEY.finditer(text) if m["cur"] or m["tcur"]]
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
     codes += [_CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
                                                                  text, re.M)]
@@ -653,7 +697,8 @@ def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
 _WEB = "web:"  # marks a reading taken from a web or e-mail address
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
                       r"|platz|allee|gasse|rue|via|calle|ul\.)|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b|\b\d{4,5}\s+[^\W\d_]{3,}"
-                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$", re.I)
+                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
+                      r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
 
 
 # A footer's words around a name: "Vielen Dank für Ihren Einkauf bei X", "Ihr X-Team",
@@ -751,7 +796,7 @@ def _merchant(layout: Layout) -> FieldValue:
     everything = _readings(layout, set())
 
     def plausible(ln: Line) -> bool:
-        text = clean_name(ln.text)
+        text = _before_address(clean_name(ln.text))
         letters = re.findall(r"[^\W\d_]", text)
         return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
                 and not _NOT_MERCHANT.search(text) and not money_in(text))
@@ -802,6 +847,7 @@ def _merchant(layout: Layout) -> FieldValue:
     lines = left + lines
     name = clean_name(" ".join(ln.text.strip() for ln in lines))
     name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", name)  # "(81109-A)": a registration no.
+    name = _before_address(name)
     if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
         above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
         if above.confidence >= 0.85 and not _NOT_MERCHANT.search(above.text) and re.search(r"[^\W\d_]{3}", above.text):
@@ -833,6 +879,15 @@ def _merchant(layout: Layout) -> FieldValue:
     else:
         _cap(f, "a name printed once: confirmed by a reviewer or the sender memory")
     return f
+
+
+def _before_address(name: str) -> str:
+    """"Maison X, Place de Gaulle", "Cafe Y, 12 High Street": the name, not where it is."""
+    head, comma, tail = name.partition(",")
+    if comma and re.search(r"[^\W\d_]{3}", head) and (_ADDRESS.search(tail) or _NOT_MERCHANT.search(tail)) \
+            and not _NOT_MERCHANT.search(head):
+        return head.strip()
+    return name
 
 
 def _cap(f: FieldValue, why: str) -> None:

@@ -644,3 +644,103 @@ def test_a_gst_summarys_total_row_is_not_a_second_total():
                   "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70")
     f = fields_of(run(rows))["total_amount"]
     assert (f["normalized"], f["status"]) == ("30.00", "accept")
+
+
+# -- vendor-sample conventions (US tills, French tickets; layouts made up here) ----------------------
+
+@pytest.mark.parametrize("text, values", [
+    ("6,00€", [("6.00", "EUR")]), ("Total 9,50 EUR", [("9.50", "EUR")]), ("Razem 12,50 zł", [("12.50", "PLN")]),
+    ("3,50 € A", [("3.50", "EUR")]), ("4,20 EURO", [("4.20", None)]),  # "EURO" after: no sign glued to a word
+])
+def test_a_currency_sign_after_the_amount(text, values):
+    assert [(f"{v:.2f}", c) for v, c, _ in money_in(text)] == values
+
+
+@pytest.mark.parametrize("text, want", [
+    ("MEGA MARKET\nCHICAGO, IL\nTOTAL $10.00", False),           # "City, ST" ends a line
+    ("Call us 800-532-2918\nTOTAL $10.00", False),               # a US phone's dash form
+    ("Tel (425) 555-0100\nTOTAL $10.00", False),
+    ("TEL: 03-1234 5678\nTOTAL RM 10.00", True),                 # a Malaysian phone is no US cue
+    ("Hauptstr. 5, Berlin, DE\nSumme € 4,00", True),             # DE is Germany, not Delaware
+    ("Apples, IN STOCK\nTOTAL $10.00", None),                    # a state code inside a line is no address
+])
+def test_us_city_state_and_phone_forms_mean_month_first(text, want):
+    assert day_first(text, None) is want
+
+
+def test_a_us_till_date_printed_twice_beside_its_time_is_read_month_first_and_accepted():
+    rows = [[("MEGA MART", 20)], [("800-555-2918", 20)], [("CHICAGO, IL", 20)],
+            [("TV 65", 20), ("$899.99", 420)], [("HDMI CABLE", 20), ("$19.99", 420)],
+            [("SUBTOTAL", 20), ("$919.98", 420)], [("TAX", 20), ("$59.80", 420)], [("TOTAL", 20), ("$979.78", 420)],
+            [("VISA", 20), ("$979.78", 420)], [("12/07/2019", 20), ("12:22 PM", 300)], [("CHANGE DUE", 20), ("0.00", 420)],
+            [("12/07/2019", 20), ("12:22 PM", 300)]]
+    f = fields_of(run(rows))
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2019-12-07", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("979.78", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("59.80", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("USD", "accept")  # a US city: the $ is USD
+
+
+def test_a_date_whose_time_is_in_the_next_box_is_the_tills_stamp():
+    head = ["Westfalen Tankstelle", "33100 Paderborn"]
+    rows = [[(t, 20)] for t in head] + [[("07.09.2018", 20), ("09:18", 300)], [("Summe EUR", 20), ("39,35", 420)]]
+    f = _run_agreed(rows, {"07.09.2018"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-09-07", "accept")
+    # the same date beside a price, not a time: no till stamp, one reading
+    rows[2] = [("07.09.2018", 20), ("1,50", 300)]
+    assert _run_agreed(rows, {"07.09.2018"})["receipt_date"]["status"] == "review"
+
+
+def test_a_french_ticket_with_its_time_written_12h42_and_a_paid_row_but_no_total_row():
+    rows = [[("Maison Dupont, Place de la Gare", 20)], [("REÇU", 300), ("11/12/2022", 400), ("12h42", 520)],
+            [("Description", 20), ("Total", 420)], [("Entrée plein tarif", 20), ("6,00€", 420)],
+            [("Entrée tarif réduit", 20), ("3,50€", 420)], [("Payé", 300), ("9,50€", 420)]]
+    f = _run_agreed(rows, {"11/12/2022"})
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2022-12-11", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("9.50", "accept")
+    assert "amount paid" in f["total_amount"]["reason"]
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", "accept")
+    assert f["merchant"]["normalized"] == "Maison Dupont"  # the name, not the square it is on
+
+
+def test_a_paid_row_the_items_do_not_add_up_to_is_no_total():
+    rows = [[("Café Rosa", 20)], [("Reçu", 20), ("11/12/2022 12h42", 300)], [("Café", 20), ("2,00€", 420)],
+            [("Croissant", 20), ("1,50€", 420)], [("Bezahlt", 300), ("5,00€", 420)]]
+    assert fields_of(run(rows))["total_amount"]["normalized"] is None
+    rows[-1] = [("Bezahlt", 300), ("3,50€", 420)]  # German: "Bezahlt" is the payment row
+    assert fields_of(run(rows))["total_amount"]["normalized"] == "3.50"
+
+
+@pytest.mark.parametrize("name, want", [
+    ("Maison Dupont, Place de la Gare", "Maison Dupont"), ("Cafe Rosa, 12 High Street", "Cafe Rosa"),
+    ("Bäckerei Kurz, Hauptstraße 3", "Bäckerei Kurz"), ("Müller, Schulz & Partner", "Müller, Schulz & Partner"),
+])
+def test_a_letterhead_that_prints_the_address_after_a_comma_gives_the_name(name, want):
+    assert _merchant_of([name])["normalized"] == want
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("TIP", "tip"), ("Tips", "tip"), ("Gratuity", "tip"), ("Trinkgeld", "tip"), ("Pourboire", "tip"),
+    ("Total incl. tip", "total"), ("Total with gratuity", "total"), ("Amount Paid", "tendered"),
+    ("Sales Tax", "tax"),
+])
+def test_tip_and_payment_rows(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_tip_added_after_tax_confirms_the_total_and_the_total_before_it_is_not_chosen():
+    head = ["CORNER DINER", "12 MAIN ST", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM"]
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Sales Tax | 3.20", "Tip | 8.00",
+                  "TOTAL | $51.20", "Amount Paid | 51.20")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("51.20", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.20", "accept")
+    # a total printed before the tip and one after it: the one after is owed, no doubt
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Tax | 3.20", "Total | 43.20",
+                  "Tip | 8.00", "TOTAL | $51.20", "Visa | 51.20")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("51.20", "accept")
+    # a tip that does not add up: review, never the pre-tip total accepted
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Tax | 3.20", "Tip | 8.00",
+                  "TOTAL | $52.20")
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
