@@ -192,6 +192,73 @@ def label_for(name: str, data: bytes) -> dict:
     }
 
 
+def full_set(src: Path, extra: tuple[str, ...] = ("subtotal_amount", "tax_amount")) -> tuple[list, dict]:
+    """Every PDF of a fetched copy (or git mirror) of the whole corpus with its truth read from
+    its embedded XML, for the bench (``--zugferd-src``); nothing is written to the repository.
+
+    Returns ``([(local_name, bytes, label), ...], skipped)``. A PDF is skipped when it carries no
+    readable invoice XML, when the XML's invoice number is not on its page (the XML belongs to
+    another invoice: the truth would be wrong), or when its printed text repeats one already taken
+    (the symtrax and XML-Rechnung/FX folders re-issue the intarsys samples). ``extra`` fields of
+    the XML (subtotal, tax) are scored too where the XML has them."""
+    manifest = json.loads(MANIFEST.read_text())["files"]
+    out, skipped, seen = [], {"no XML": [], "number not printed": [], "same page as another": []}, set()
+    for name in sorted(manifest):
+        if not name.endswith(".pdf"):
+            continue
+        try:
+            data = _source_bytes(src, name)
+        except (OSError, subprocess.CalledProcessError):
+            continue  # not in this copy (the mirror may lack the largest files)
+        try:
+            label = label_for(name, data)
+        except (SystemExit, Exception):  # noqa: BLE001 - no XML, or an XML the reader refuses
+            skipped["no XML"].append(name)
+            continue
+        text = _printed_text(data)
+        key = _sha(" ".join(text.split()).encode())
+        if key in seen:
+            skipped["same page as another"].append(name)
+            continue
+        seen.add(key)
+        if name not in PRINTED and label["fields"].get("invoice_number", "") not in text.replace("\t", ""):
+            skipped["number not printed"].append(name)
+            continue
+        if name not in PRINTED:
+            for k in extra:
+                if k in label["more_fields"]:
+                    label["fields"][k] = label["more_fields"][k]
+            # A value the page does not show (a demo page over another invoice's XML) is no
+            # truth for reading the page: it is left out, not scored.
+            flat = " ".join(text.replace("\u00a0", " ").split())
+            for k in [k for k, v in label["fields"].items() if not printed(k, v, flat)]:
+                label["fields"].pop(k)
+                label.setdefault("not_printed", []).append(k)
+        out.append((local_name(name), data, label))
+    return out, skipped
+
+
+def printed(field: str, value: str, text: str) -> bool:
+    """Whether an amount or date of the XML appears on the page in one of its usual forms
+    (amounts: 1.234,56 / 1,234.56 / 1234,56 / 1 234,56, sign dropped; dates: numeric day-first,
+    month-first or ISO, or day + month name + year in EN/DE/FR). Other fields: True."""
+    import re
+
+    if field.endswith("_amount"):
+        whole, _, frac = value.lstrip("-").partition(".")
+        groups = f"{int(whole):,}"
+        forms = {f"{whole},{frac}", f"{whole}.{frac}", f"{groups.replace(',', '.')},{frac}", f"{groups}.{frac}", f"{groups.replace(',', ' ')},{frac}", f"{groups.replace(',', ' ')}.{frac}"}
+        return any(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d])", text) for f in forms)
+    if field.endswith("_date"):
+        y, m, d = value.split("-")
+        rx = [rf"0?{int(d)}[./-]0?{int(m)}[./-](?:{y}|{y[2:]})", rf"0?{int(m)}/0?{int(d)}/(?:{y}|{y[2:]})", value]
+        names = {1: "jan|januar", 2: "feb|februar|f[ée]v", 3: "m[äa]r|mars", 4: "apr|avr", 5: "ma[iy]", 6: "jun|juin",
+                 7: "jul|juil", 8: "aug|ao[uû]t", 9: "sep", 10: "o[ck]t", 11: "nov", 12: "de[cz]|d[ée]c"}[int(m)]
+        rx += [rf"\b0?{int(d)}\.?\s*(?:{names})[a-zéû]*\.?,?\s*{y}", rf"\b(?:{names})[a-zéû]*\.?\s*0?{int(d)},?\s*{y}"]
+        return any(re.search(r, text, re.I) for r in rx)
+    return True
+
+
 def cmd_subset(args) -> int:
     manifest = json.loads(MANIFEST.read_text())["files"]
     SUBSET_DIR.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,10 @@ by side on the same OCR output, per document source.
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
     .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
+    # the whole ZUGFeRD corpus (fetched, not committed; truth from each PDF's XML), invoice fields only:
+    .venv/bin/python bench/corpus_zugferd.py fetch --dest /tmp/zugferd-corpus
+    .venv/bin/python bench/extraction_eval.py --zugferd-src /tmp/zugferd-corpus --versions rules-3 \
+        --fields invoice_number,invoice_date,due_date,total_amount,currency,subtotal_amount,tax_amount
 
 Sources: ``samples`` (--dir), ``synthetic`` (the generator, --count), each --corpus folder
 by name (PDF text layers and plain XML files) and ``NAME-rendered`` (--render: the same PDFs
@@ -106,7 +110,7 @@ def _documents(args) -> list[tuple[str, str, bytes, dict]]:
     if args.dir:
         labels = json.loads((args.dir / "labels.json").read_text())
         out += [(args.dir.name, name, (args.dir / name).read_bytes(), lab) for name, lab in sorted(labels.items())]
-    count = args.count if args.count is not None else (0 if args.dir or args.corpus else 48)
+    count = args.count if args.count is not None else (0 if args.dir or args.corpus or args.zugferd_src else 48)
     for d in docgen.generate_set(count, args.seed) if count else []:
         out.append(("synthetic", d.name, d.pdf, {"doc_type": d.kind, "fields": d.labels, "line_items": d.line_items,
                                                  "scanned": d.scanned, "degradation": d.degradation}))
@@ -133,7 +137,20 @@ def _documents(args) -> list[tuple[str, str, bytes, dict]]:
                      "reference_pdf": folder / n}  # its text layer: what OCR should have read
             out.append((f"{folder.name}-{half_of(n)}-scans", n, _scan_tiff((folder / n).read_bytes(), args.render_dpi, i),
                         label))
+    if getattr(args, "zugferd_src", None):
+        out += _zugferd_full(args.zugferd_src)
     return out
+
+
+def _zugferd_full(src: Path) -> list[tuple[str, str, bytes, dict]]:
+    """The whole ZUGFeRD corpus from a fetched copy, truth from each PDF's XML (rows
+    ``zugferd-full-dev`` / ``zugferd-full-test``, split by ``half_of`` like the subset)."""
+    import corpus_zugferd
+
+    docs, skipped = corpus_zugferd.full_set(src)
+    for why, names in skipped.items():
+        print(f"zugferd-full: {len(names)} skipped ({why})", file=sys.stderr)
+    return [(f"zugferd-full-{half_of(n)}", n, data, label) for n, data, label in docs]
 
 
 def half_of(name: str) -> str:
@@ -576,6 +593,9 @@ def main() -> int:
     parser.add_argument("--render-dpi", type=int, default=200)
     parser.add_argument("--scans", type=int, default=0, help="also OCR N corpus PDFs as scans (200 dpi, turned a "
                         "little, noisy), alternating the dev and test halves; one row per half")
+    parser.add_argument("--zugferd-src", type=Path, help="a fetched copy (bench/corpus_zugferd.py fetch) or git mirror "
+                        "of the whole ZUGFeRD corpus: every distinct PDF, truth from its XML, rows zugferd-full-dev/-test")
+    parser.add_argument("--fields", help="comma-separated: score only these fields (e.g. the invoice fields)")
     parser.add_argument("--json", type=Path, help="write the summary and calibration tables here")
     parser.add_argument("--details", action="store_true", help="list every field not correct & accepted")
     parser.add_argument("--cache", type=Path, help="keep OCR output here (keyed by file hash) to re-run rules fast")
@@ -590,6 +610,10 @@ def main() -> int:
 
         versions = [v for v, r in RULESETS.items() if not getattr(r, "sender_memory", False)] + [EINVOICE]
     docs = _documents(args)
+    if args.fields:
+        keep = set(args.fields.split(","))
+        docs = [(s, n, d, {**lab, "fields": {k: v for k, v in lab["fields"].items() if k in keep}})
+                for s, n, d, lab in docs]
     return report(evaluate(docs, versions, load_settings(), args.cache), versions, args.details, args.json)
 
 

@@ -52,6 +52,9 @@ class Amount:
 def _role_of(text: str) -> tuple[str, re.Match] | None:
     if _NOT_TOTAL.search(text):
         return None  # "Gesamtbetrag der Abschläge", "SARL au capital de 120 000,00"
+    m = _ROLE_RE["total_due"].search(text)
+    if m:
+        return "total_due", m  # "Netto a pagare", "Net à payer": what is to be paid, not a net amount
     m = _EXCLUDING.search(text)
     if m:
         return "subtotal", m  # "Rechnungssumme ohne USt.", "Total excl. VAT": before tax, whatever the noun
@@ -62,6 +65,16 @@ def _role_of(text: str) -> tuple[str, re.Match] | None:
     return None
 
 
+_SPACED = "letter-spaced label"
+
+
+def _unspaced(text: str) -> str:
+    """A label word a PDF producer split by a kerning gap ("Br uttosumme", "Ver käufer"):
+    a lower-case letter, one space, a lower-case letter, joined. Only where the text as
+    printed names no role; an amount found so is accepted only with arithmetic."""
+    return re.sub(r"(?<=[a-zäöüß]) (?=[a-zäöüß])", "", text)
+
+
 def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple[Line, re.Match, Parsed]]:
     out = []
     for ln in lines:
@@ -69,7 +82,7 @@ def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple
             if ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.start() / max(len(ln.text), 1) < after_x - 1:
                 continue
             raw = m["v"].strip()
-            if not re.search(r"[.,]\d{2}\b|[$€£]|EUR|USD|GBP|CHF|PLN|zł", raw):
+            if not re.search(r"[.,]\d{2}\b|[$€£₹]|EUR|USD|GBP|CHF|PLN|INR|zł", raw):
                 continue  # a bare "3" on a total row is a count, not money
             parsed = normalize_amount(raw)
             if parsed.ok and m["neg"] and parsed.normalized is not None and Decimal(parsed.normalized) != 0:
@@ -88,25 +101,39 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
         for i, ln in enumerate(row):
             hit = _role_of(ln.text)
+            spaced = False
+            if not hit and (joined := _unspaced(ln.text)) != ln.text:
+                hit, spaced = _role_of(joined), True  # "Br uttosumme": a producer's kerning gap
             if not hit:
                 continue
             if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
                 continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
+            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2:
+                # "1  Übernachtung  158,88  1 Stk  7 % VAT (S)  158,88": an item's tax-rate
+                # column between its price and its amount; a tax row starts with its label.
+                continue
             role, m = hit
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
             # Boxes further right that carry their own label ("Artikelrabatt: -2,50") are
             # another field's; a row that names a discount or a charge is not a total's.
-            rest = [x for x in row[i + 1:] if not _OWN_LABEL.search(x.text)]
+            # A label's amounts stop at the next labelled box: "Taxe  Base  Montant  Total HT
+            # -218,48 €" (a tax table's header beside the net total) gives the amount to "Total HT".
+            rest = []
+            for x in row[i + 1:]:
+                if _role_of(x.text):
+                    break
+                if not _OWN_LABEL.search(x.text):
+                    rest.append(x)
             same_row = [] if _NOT_TOTAL.search(layout.row_text(row)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
-                found.append(_make(layout, role, src, am, parsed, ln.text))
-                break
+                found.append(_make(layout, role, src, am, parsed, ln.text, how=_SPACED if spaced else "label"))
+                continue
             # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
             # amounts: each label takes the amount under its own words. Headers split
             # into one box per label are read box by box.
             if _amounts_in(layout, row, 0):
-                break  # amounts on the row itself: not a header of columns
+                continue  # amounts on the row itself: they belong to a later label, not a column
             heads = [x for x in row[i:] if _role_of(x.text)]
             for head in heads:
                 found.extend(_column_under(layout, head))
@@ -217,12 +244,15 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     strong = grand + due
     plain = [a for a in amounts if a.role == "total_plain"]
     sub = subs[0] if subs else None
-    # Several tax rows (7% and 19%) add up; the same tax printed twice counts once.
-    tax_values = list(dict.fromkeys(a.value for a in taxes))
+    # Several tax rows (7% and 19%) add up; the same tax printed twice (same label, same
+    # amount) counts once; CGST 9% and SGST 9% are two taxes of the same amount.
+    per_label = list({(re.sub(r"\s+", " ", a.cand.how).lower(), a.value): a.value for a in taxes}.values())
+    tax_values = list(dict.fromkeys(per_label))
     tax = sum(tax_values, Decimal(0)) if taxes else None
     # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
     # The two rate rows without the total-of-taxes row is the usual layout.
-    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])))
+    tax_options = list(dict.fromkeys(tax_values + ([tax] if tax is not None else [])
+                                     + ([sum(per_label, Decimal(0))] if len(per_label) > len(tax_values) else [])))
     if len(tax_values) > 2:
         for skip in tax_values:
             rest = [t for t in tax_values if t != skip]
@@ -245,12 +275,15 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
             return choice
     # The invoice total; what is left to pay only when no total is printed.
-    pool = grand or due or plain
+    # A balance of 0.00 is a paid invoice, not its total: the plain "Total" then is.
+    pool = grand or [a for a in due if a.value != 0] or plain or due
     choice.total = pool[-1]
     values = {a.value for a in pool}
     plausible_tax = [t for t in tax_values if t < choice.total.value]
     if len(values) > 1:
         choice.doubt = "total labels disagree: " + ", ".join(sorted(str(v) for v in values))
+    elif choice.total.cand.how.startswith(_SPACED):
+        choice.doubt = "the total's label was read from letter-spaced text and no arithmetic confirms it"
     elif sub is not None and plausible_tax and choice.total.value == sub.value:
         choice.doubt = "the total equals the subtotal before tax"
     elif sub is not None and abs(choice.total.value) < abs(sub.value):
@@ -259,8 +292,8 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         choice.doubt = "the total equals the tax"
     elif sub is not None and plausible_tax:
         choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
-    elif not strong:
+    elif choice.total.role == "total_plain":
         choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
-    elif largest is not None and 0 < choice.total.value < largest:
+    elif largest is not None and abs(choice.total.value) < largest:
         choice.doubt = f"a larger amount ({largest}) is printed elsewhere"
     return choice

@@ -50,6 +50,12 @@ def classify(text: str) -> str:
     return "unknown"
 
 
+_NUMBERED_TITLE = re.compile(
+    r"^\s*[^\W\d_]*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|creditnota"
+    r"|nota\s+de\s+cr[ée]dito|nota\s+di\s+credito|rechnungskorrektur)\b[^\n]{0,20}?"
+    r"(?<![^\W\d_])(?:No|Nr|N[°º]|Number|Nummer|n[úu]mero|numer)\b", re.I)
+
+
 def _weighted(text: str, title: str) -> dict[str, float]:
     out = {}
     for kind, cues in TYPE_CUES.items():
@@ -65,6 +71,9 @@ def classify_document(text: str, *, title: str | None = None, narrow: bool = Fal
     """(doc_type, reason). ``title``: the first rows (a type named there counts double);
     ``narrow``: the page is a till roll (width under 55% of height), a receipt cue."""
     title = title if title is not None else "\n".join(text.splitlines()[:6])
+    # "Credit note No. 42" under the address block is the heading too: a type word that starts
+    # its line and is followed by its number word, wherever the layout puts it.
+    title += "\n" + "\n".join(ln for ln in text.splitlines() if _NUMBERED_TITLE.match(ln))
     s = _weighted(text, title)
     if narrow:
         s["receipt"] += 2

@@ -13,7 +13,9 @@ import re
 from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
-from streams.extract.contract_checks import check_effective, check_fee, check_term, effective_readings, term_readings
+from streams.extract.contract_checks import (
+    check_counterparty, check_effective, check_fee, check_term, effective_readings, term_readings,
+)
 from streams.extract.contract_parties import (
     effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
@@ -71,6 +73,7 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
     name, email = _signer(layout, rules, fields["counterparty"].normalized)
     if rules.multilingual:
         name, email = _signer_from_block(layout, fields["counterparty"], name, email)
+        fields["counterparty"] = _cross_checked_party(layout, fields["counterparty"], name)
     fields["signer_name"], fields["signer_email"] = name, email
     if rules.amount_words_check and amount is not None:
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
@@ -208,6 +211,16 @@ def _counterparty(layout: Layout, rules: RuleSet) -> FieldValue:
         f.force_review = True
         f.reasons.append("the signature pages do not print this name again")
     return f
+
+
+def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) -> FieldValue:
+    """rules-3: the last gate before a counterparty may be accepted (contract_checks.check_counterparty)."""
+    name = party.normalized or ""
+    opening = preamble_counterparty(layout)
+    trimmed = _trimmed_party(opening) if opening is not None else None
+    himself = looks_like_person(name) and name.casefold() == (signer.normalized or "").casefold()
+    return check_counterparty(party, layout.text, opening=trimmed.parsed.normalized if trimmed else None,
+                              printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself)
 
 
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}

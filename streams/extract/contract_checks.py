@@ -20,8 +20,8 @@ from streams.extract.confidence import FieldValue, boost, missing_field
 from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
-__all__ = ["Reading", "check_effective", "check_fee", "check_term", "effective_readings", "last_signature", "signed_dates",
-           "term_readings", "whole_months"]
+__all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
+           "last_signature", "name_problem", "other_start_dates", "same_party", "signed_dates", "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
@@ -315,9 +315,130 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         f.force_review = True
         f.reasons.append(f"the contract also states {', '.join(others)}")
         return f
+    # A later commencement ("shall commence on") or a signature date, where it differs, may be the
+    # date meant: only a date nothing else contradicts is accepted. (The day it was made is no rival
+    # when the text says it takes effect on another: "made ... to be effective DATE".)
+    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized})
+    if rivals:
+        f.force_review = True
+        f.reasons.append(f"a commencement or signature date could be meant: {', '.join(rivals)}")
+        return f
+    if agreements_in(text) >= 2:
+        f.force_review = True
+        f.reasons.append("the document holds more than one agreement (an amendment beside it)")
+        return f
     agreeing = [r for r in readings if r.value == f.normalized]
     if len(agreeing) >= 2:
         boost(f, f"{len(agreeing)} statements of the date agree")
+    return f
+
+
+_SIG_PAGES = re.compile(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED", re.I)
+_BLOCK_DATE = re.compile(rf"(?<!\w)(?<!Effective )(?<!Commencement )(?<!Start )(?:Dated|Date|Date\s+signed|Signed\s+on)\s*:\s*_*(?P<v>{DATE})",
+                         re.I)
+_COMMENCES = re.compile(
+    rf"\b(?:shall|will|is\s+to)\s+(?:commence|begin|start)\s+(?:on|as\s+of|effective)\s+(?:the\s+)?(?P<v>{DATE})"
+    rf"|\b(?:commencing|beginning|starting|(?:commence|begin|start)s)\s+(?:on\s+|as\s+of\s+)?(?P<w>{DATE})"
+    rf"|(?P<x>{DATE})\s*\(\s*(?:the\s+)?[\"“]\s*(?:Commencement|Start|Launch|Operational)\s+Date\s*[\"”]", re.I)
+
+
+_ANY_DATE = re.compile(rf"(?P<v>{DATE})", re.I)
+_DATELINE = re.compile(rf"(?m)^[ \t]*(?:Dated:?\s*)?(?P<v>{DATE})[ \t]*$", re.I)
+_SIG_PAGE_CHARS = 1500  # the witness clause and the blocks under it, not the exhibits after them
+
+
+def other_start_dates(text: str, locale: str | None = None) -> list[Reading]:
+    """Dates a reader may take for the start besides the opening clause's: the signature block's
+    ``Date:`` lines (side by side, so anywhere on a line), any date printed on the signature
+    page (a date beside a signature is when that party signed), and a commencement ("the term shall
+    commence on DATE", "DATE (the "Commencement Date")")."""
+    marks = [m.start() for m in _SIG_PAGES.finditer(text)]
+    out = []
+    sig = marks[-1] if marks else len(text) * 2 // 3
+    for how, rx, start, end in (("signature date 'Date:'", _BLOCK_DATE, sig, len(text)),
+                                ("a date on the signature page", _ANY_DATE, sig, sig + _SIG_PAGE_CHARS if marks else sig),
+                                ("a dateline (a date alone on its line)", _DATELINE, 0, len(text)),
+                                ("commencement 'shall commence on DATE'", _COMMENCES, 0, len(text))):
+        for m in rx.finditer(text, start, end):
+            raw = next(v for v in m.groupdict().values() if v)
+            if how.startswith("commencement") and _other_period(text, m.start(), m.end()):
+                continue
+            parsed = normalize_date(re.sub(r"\s+", " ", raw), locale=locale)
+            if parsed.normalized and not parsed.ambiguous:
+                out.append(Reading(parsed.normalized, raw, m.start(), how))
+    return out
+
+
+_OPENING = re.compile(r"\b(?:made|entered\s+into|executed)\b[^.;]{0,300}?\bbetween\b[^;]{0,400}?\(\s*(?:the\s+)?[\"“]", re.I)
+
+
+def agreements_in(text: str) -> int:
+    """How many opening clauses ("... is entered into ... by and between A ("X") and B") the
+    document holds: an exhibit often files an amendment with the agreement it amends."""
+    return len(_OPENING.findall(text))
+
+
+# ---- counterparty -----------------------------------------------------------------------------
+_LEGAL_FORM = re.compile(
+    r"(?<![\w.])(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|PLC|GmbH|AG|KG|"
+    r"S\.?A|S\.?A\.?S|SARL|S\.?p\.?A|N\.?V|B\.?V|Pty|Pte|S\.?L|Oy|AB|AS|A/S|K\.?K)\.?(?![\w])", re.I)
+_ADDRESS = re.compile(r"\b(?:Road|Rd|Street|St|Avenue|Ave|Boulevard|Blvd|Suite|Floor|Parkway|Drive|Lane|P\.?\s?O\.?\s+Box)\b\.?",
+                      re.I)
+_TRADE_NAME = r",?\s*(?:d/b/a|d\.b\.a\.?|dba|doing\s+business\s+as|trading\s+as|t/a)\b"
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a party's name at all: one word under three letters ("a."), a
+    number or address ("9062 Old Annapolis Road"), the end of a sentence ("the Company.")."""
+    words = name.split()
+    if not words:
+        return "no name"
+    if len(words) == 1 and len(re.sub(r"[^A-Za-z]", "", name)) < 3:
+        return "one word under three letters is not a name"
+    if name[0].isdigit():
+        return "a name does not begin with a digit (an address or a number)"
+    last = words[-1]
+    if last.endswith(".") and not _LEGAL_FORM.fullmatch(last) and not re.fullmatch(r"(?:[A-Z]\.)+", last):
+        return "it ends a sentence"
+    if _ADDRESS.search(name) and re.search(r"\d", name) or re.search(r"\b\d{3,}\b", name):
+        return "an address or a number, not a name"
+    return None
+
+
+def _canon(name: str) -> str:
+    s = re.sub(r"\b(?:the|inc|incorporated|corp|corporation|co|company|ltd|limited|llc|l\.l\.c|lp|l\.p|plc|llp)\b\.?", " ",
+               name.casefold().replace("&", "and"))
+    return re.sub(r"[^a-z0-9]+", "", s)
+
+
+def same_party(a: str, b: str) -> bool:
+    """Two printings of one party's name (case, punctuation and legal form aside)."""
+    return bool(_canon(a)) and _canon(a) == _canon(b)
+
+
+def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed_again: bool,
+                       signs_himself: bool = False) -> FieldValue:
+    """A counterparty is `accept`-able only when it is a name at all, carries a legal form (or is
+    a person who signs himself), is printed whole again on the signature pages, agrees with the
+    party the opening clause defines, is not cut before a trade name ("X, Inc. d/b/a Y"), and
+    the document holds one agreement only."""
+    name = f.normalized
+    if not name or f.force_review:
+        return f
+    flat = re.sub(r"\s+", " ", text)
+    problems = [name_problem(name)]
+    if not signs_himself:
+        problems += ["no legal form (Inc., LLC, AG ...): a fragment or trade name is not told from a name"
+                     if not _LEGAL_FORM.search(name) else None,
+                     None if printed_again else "the signature pages do not print the whole name again"]
+    problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
+                 "printed with a trade name after it ('d/b/a')"
+                 if re.search(re.escape(name) + r"[^()]{0,120}?" + _TRADE_NAME, flat, re.I) else None,
+                 "the document holds more than one agreement (an amendment beside it)" if agreements_in(text) >= 2 else None]
+    found = [p for p in problems if p]
+    if found:
+        f.force_review = True
+        f.reasons.append(found[0])
     return f
 
 

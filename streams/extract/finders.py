@@ -16,17 +16,17 @@ from streams.extract.normalize import MONTHS, Parsed
 
 __all__ = [
     "Candidate", "DATE", "AMOUNT", "TERM", "EMAIL", "NAME", "find_pattern", "find_below",
-    "find_labelled", "sub_box",
+    "find_labelled", "sub_box", "find_all", "find_all_below",
 ]
 
 _MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 # Spaces OCR may drop are optional (see normalize.py); digits must not run on.
 DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s*of\s+{_MONTH},?\s*\d{{4}}"
-        rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)\d{{4}}"
+        rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,\s*|\s+)\d{{4}}"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
-_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+_CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
 _NUM = r"(?<!\d)(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|[.,]\d)"
 AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"
@@ -89,10 +89,27 @@ def find_pattern(layout: Layout, pattern: str, parser: Callable[[str], Parsed], 
     return None
 
 
-def find_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how: str,
-               *, max_rows: int = 2) -> Candidate | None:
-    """Label alone in its cell, value in the cell below it (column headers over values)."""
+def find_all(layout: Layout, pattern: str, parser: Callable[[str], Parsed], how: str,
+             *, flags: int = re.I, group: str = "v") -> list[Candidate]:
+    """Every match of ``pattern`` whose value parses, in reading order: a label printed
+    twice (page headers, a summary box, a sentence) gives a second reading to compare."""
+    out = []
+    for m in re.finditer(pattern, layout.text, flags):
+        start, end = m.span(group)
+        raw = re.sub(r"\s*\n\s*", " ", m[group].strip())
+        parsed = parser(raw)
+        if parsed.ok or parsed.ambiguous:
+            span = layout.span(start, end)
+            out.append(Candidate(raw, span, parsed, how, sub_box(layout, start, end, span),
+                                 layout.sources.get(span.page or 0, "ocr")))
+    return out
+
+
+def find_all_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how: str,
+                   *, max_rows: int = 2) -> list[Candidate]:
+    """For every label alone in its cell, the first value in the cell below it."""
     label_re = re.compile(rf"^\s*(?:{label})\s*[:#]?\s*$", re.I)
+    out = []
     for ln in layout.lines:
         if not label_re.match(ln.text):
             continue
@@ -103,9 +120,17 @@ def find_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how:
                 continue
             parsed = parser(x.text)
             if parsed.ok or parsed.ambiguous:
-                return Candidate(x.text.strip(), Span(x.text, (x,)), parsed, how, x.box,
-                                 layout.sources.get(x.page, "ocr"))
-    return None
+                out.append(Candidate(x.text.strip(), Span(x.text, (x,)), parsed, how, x.box,
+                                     layout.sources.get(x.page, "ocr")))
+                break
+    return out
+
+
+def find_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how: str,
+               *, max_rows: int = 2) -> Candidate | None:
+    """Label alone in its cell, value in the cell below it (column headers over values)."""
+    found = find_all_below(layout, label, parser, how, max_rows=max_rows)
+    return found[0] if found else None
 
 
 def find_labelled(layout: Layout, label: str, value: str, parser: Callable[[str], Parsed],

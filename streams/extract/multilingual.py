@@ -21,10 +21,10 @@ from functools import partial
 from streams.extract.address import customer_name, supplier_name
 from streams.extract.amounts import Amount, choose_total, labelled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
-from streams.extract.finders import DATE, Candidate, find_below, find_pattern
+from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
-from streams.extract.normalize import Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
+from streams.extract.normalize import CURRENCY_MARKS, Parsed, normalize_amount, normalize_currency, normalize_date, normalize_name
 from streams.extract.tables import check_items_sum, table_items
 
 __all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
@@ -48,7 +48,10 @@ def date_locale(text: str, configured: str | None) -> tuple[str | None, str | No
     # English is written month-first in the US and by many exporters elsewhere (a French
     # company's English invoice dated 11/03/2017 meant November): only GB/IE say day-first.
     if lang == "en":
-        return ("EU" if country in ("GB", "IE") else None), lang, country
+        # US addresses write month first; GB, IE, India and Australia day first.
+        if country == "US":
+            return "US", lang, country
+        return ("EU" if country in ("GB", "IE", "IN", "AU") else None), lang, country
     if country and country != "US":
         return "EU", lang, country
     return None, lang, country
@@ -71,6 +74,57 @@ def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label"
             or find_below(layout, label, parser, how + " (below)", max_rows=1))
 
 
+def _labelled_all(layout: Layout, label: str, value: str, parser, how: str = "label") -> list[Candidate]:
+    """Every reading of a label: on its row, then in the cell below (as :func:`_labelled`)."""
+    return (find_all(layout, rf"(?:{label})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t\u00a0]*(?P<v>{value})", parser, how,
+                     flags=re.I | re.M)
+            + find_all_below(layout, label, parser, how + " (below)", max_rows=1))
+
+
+def _in_prose(layout: Layout, cand: Candidate, label: str) -> bool:
+    """The value stands in a sentence ("Rechnung gemäß Bestellung Nr. 2018-471331 vom ...",
+    "... Kundennummer 35040727 und Belegnummer 2018092011804 angeben"): before its label,
+    or between a title word and its number word, its line has a word starting lower-case
+    (nouns and labels start upper-case in German and in forms; function words do not)."""
+    if len(cand.span.lines) != 1:
+        return False
+    line = cand.span.lines[0]
+    text = line.text.replace("\u00a0", " ")
+    at = text.find(cand.raw)
+    before = text[:at] if at > 0 else ""
+    if cand.how.endswith("(below)"):
+        # the value under its label: the sentence, if any, is the label's line above
+        above = [x for x in layout.lines if x.page == line.page and line.row - 2 <= x.row < line.row
+                 and min(x.box["x1"], line.box["x1"]) > max(x.box["x0"], line.box["x0"])]
+        if above:
+            before = max(above, key=lambda x: x.row).text.replace("\u00a0", " ") + " "
+    gap = re.match(rf".*(?:{_TITLES})\b([^\n]*?)(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|#)", before, re.I)
+    if gap and re.search(r"(?<![^\W\d_])[a-zß-ÿ][a-zß-ÿ]+\b", gap[1]):
+        return True  # "Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018"
+    before = re.sub(rf"(?:{label})(?:{_SAME_ROW})?\s*$", "", before, flags=re.I)
+    before = re.sub(r"(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)\.?[ \t]*[:#]?[ \t]*$", "", before, flags=re.I)
+    return bool(re.search(r"(?<![^\W\d_])[a-zß-ÿ][a-zß-ÿ]+\b", before))
+
+
+def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
+    """Two readings of one field in forms or title lines that differ: neither is accepted, a
+    person chooses (the sender memory may too). The same value printed twice is no conflict;
+    a value in a sentence counts only where no form or title gives one."""
+    values = sorted({c.parsed.normalized for c in readings if c.parsed.normalized is not None})
+    if f.normalized is not None and len(values) > 1:
+        f.force_review = True
+        f.reasons.append(f"{what} read differently where printed again: {', '.join(values[:4])}")
+    return f
+
+
+def _formal(layout: Layout, readings: list[tuple[Candidate, str]]) -> list[Candidate]:
+    """Readings outside sentences first, those in sentences after; only the formal ones are
+    compared when there are any (:func:`_agree`)."""
+    formal = [c for c, label in readings if not _in_prose(layout, c, label)]
+    prose = [c for c, label in readings if _in_prose(layout, c, label)]
+    return formal or prose
+
+
 def _take(name: str, cand: Candidate | None, reason: str = "not found") -> FieldValue:
     return field_from(name, cand) if cand else missing_field(name, reason)
 
@@ -85,20 +139,37 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
     return field_from(name, a.cand) if a else missing_field(name)
 
 
+# Countries that write their own dollar as a bare "$": there "$" is not the US dollar.
+_OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
+                           r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
+_US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+
+
 def _currency(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
+    """The total's currency, a labelled one, or the only one printed; a bare "$" on a
+    document from another dollar country (ABN, GST/HST, Canada ...) goes to review."""
+    f = _currency_reading(layout, total, country)
+    if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
+        other = _OTHER_DOLLAR.search(layout.text)
+        if other:
+            f.force_review = True
+            f.reasons.append(f"a bare '$' on a document that names {other[0]!r}: which dollar?")
+    return f
+
+
+def _currency_reading(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
     if total is not None and total.cand.parsed.currency:
         f = field_from("currency", total.cand)
         f.normalized, f.value = total.cand.parsed.currency, total.cand.parsed.currency
         return f
-    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł", normalize_currency)
+    labelled = _labelled(layout, LABELS["currency"], r"[A-Z]{3}\b|€|\$|£|zł|₹", normalize_currency)
     if labelled is not None:  # "Rechnungswährung: EUR", "Currency: GBP"
         return field_from("currency", labelled)
-    codes = {code for m in re.finditer(
-        r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
-        if (code := normalize_currency(m[0]).normalized) is not None}
+    codes = {code for m in re.finditer(CURRENCY_MARKS, layout.text, re.I)
+             if (code := normalize_currency(m[0]).normalized) is not None}
     if len(codes) == 1:
         code = codes.pop()
-        m = re.search(r"US\$|€|£|\$|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł)(?![A-Za-z])", layout.text)
+        m = re.search(CURRENCY_MARKS, layout.text, re.I)
         assert m is not None  # the same pattern found the code above
         span = layout.span(*m.span())
         return FieldValue("currency", m[0], code, span.confidence, span.page, span.box,
@@ -107,13 +178,19 @@ def _currency(layout: Layout, total: Amount | None, country: str | None) -> Fiel
         return missing_field("currency", f"several currencies printed: {sorted(codes)}")
     if country in COUNTRY_CURRENCY:
         f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
-                       reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id/IBAN"])
+                       reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id, IBAN, tax id or address"])
         return f
     return missing_field("currency", "no currency printed and no country to infer it from")
 
 
 def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
-    return partial(normalize_date, locale=locale, dots_day_first=True), DATE
+    # Invoices print two-digit years too ("Datum: 05.03.18", "Bill date 5/2/19").
+    short = r"(?<![\d.,/])(?:\d{1,2}/\d{1,2}/|\d{1,2}\.\d{1,2}\.)\d{2}(?![\d%]|[./,]\d)"
+    # "2019/01/15", "2019.01.15" (year first) and "01-Jan-2019" (normalize.py reads both).
+    year_first = r"(?<![\d.,/])(?:19|20)\d{2}(?:/\d{1,2}/|\.\d{1,2}\.)\d{1,2}(?![\d.,/])"
+    day_mon = r"(?<!\d)\d{1,2}-[^\W\d_]{3,9}\.?-\d{4}(?!\d)"
+    return (partial(normalize_date, locale=locale, dots_day_first=True, short_years=True),
+            rf"(?:{DATE}|{year_first}|{day_mon}|{short})")
 
 
 def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
@@ -183,7 +260,8 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     choice = choose_total(amounts, items_sum, _largest(layout))
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
-    one_value = len({a.value for a in choice.tax_rows}) == 1
+    # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.
+    one_value = len({a.value for a in choice.tax_rows}) == 1 and choice.tax in (None, choice.tax_rows[0].value)
     tax = _amount_field("tax_amount", choice.tax_rows[0] if one_value else None)
     if choice.tax is not None and not one_value:
         tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),
@@ -304,6 +382,12 @@ def _run_on_checked(layout: Layout, f: FieldValue, cand: Candidate | None) -> Fi
     if cand is None or len(cand.span.lines) != 1:
         return f
     ln = cand.span.lines[0]
+    after = ln.text[ln.text.find(cand.raw) + len(cand.raw):] if cand.raw in ln.text else ""
+    if re.match(r" \d", after):
+        # "Invoice No: 12 345": a number written in groups may go on past the space.
+        f.force_review = True
+        f.reasons.append(f"may go on after a space: {after[:12]!r}")
+        return f
     if not ln.text.rstrip().endswith(cand.raw):
         return f
     row = layout.rows[ln.row]
@@ -339,29 +423,53 @@ def _supplier(layout: Layout) -> FieldValue:
     return missing_field("supplier")
 
 
+# A label is a word of its own: "Ursprungsbeleg-Nr" (the corrected invoice) is not
+# "Beleg-Nr", "Ihre Nr." is not "Re-Nr.".
+_WORD_START = r"(?<![^\W\d_])"
+
+
+def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candidate]]:
+    """The document's own number and the readings to compare it with. Labels first (a credit
+    note's own number label before the invoice number it corrects), then the title line
+    ("Rechnung Nr. 42", "Gutschrift (...) Nr. 9"); a value in a sentence only when nothing
+    else gives one."""
+    readings: list[tuple[Candidate, str]] = []
+    for key in (("credit_number", "invoice_number") if credit else ("invoice_number",)):
+        label = _WORD_START + f"(?:{LABELS[key]})"
+        readings = [(c, label) for c in _labelled_all(layout, label, _INVOICE_NO, _invoice_number)]
+        if readings:
+            break
+    readings += [(c, _TITLES) for c in find_all(
+        layout, rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]*[:#]?[ \t\u00a0]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
+        _invoice_number, "the number after the title", flags=re.I | re.M)]
+    # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9": a title
+    # word, a few words, then a number word on the title's own line.
+    readings += [(c, rf"[^\W\d_]*(?:{_TITLES})") for c in find_all(
+        layout, rf"^[ \t\u00a0]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?:(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)|#)"
+                rf"\.?[ \t\u00a0]*[:#]?[ \t\u00a0]*(?P<v>{_INVOICE_NO})", _invoice_number, "the number on the title line",
+        flags=re.I | re.M)]
+    ranked = _formal(layout, readings)
+    return (ranked[0] if ranked else None), ranked
+
+
 def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False
                     ) -> tuple[list[FieldValue], list[dict], dict]:
     """Invoice or credit note fields, line items, and what was learnt (language, country)."""
     loc, lang, country = date_locale(layout.text, locale)
     date, date_re = _dates(layout, loc)
-    number = ((_labelled(layout, LABELS["credit_number"], _INVOICE_NO, _invoice_number) if credit else None)
-              or _labelled(layout, LABELS["invoice_number"], _INVOICE_NO, _invoice_number)
-              or find_pattern(layout, rf"^[ \t]*(?:{_TITLES})[ \t]+(?P<v>{_INVOICE_NO})(?![^\n]*\d{{1,2}}[./]\d)",
-                              _invoice_number, "the number after the title", flags=re.I | re.M)
-              # "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102", "Handelsrechnung Nr. 9":
-              # a title word, a few words, then a number word on the title's own line.
-              or find_pattern(layout, rf"^[ \t]*[^\W\d_]*(?:{_TITLES})\b[^\n:]{{0,40}}?(?<![^\W\d_])(?:Nr|No|N[°º]|Nummer|Number|n[úu]mero)"
-                                      rf"\.?[ \t]*[:#]?[ \t]*(?P<v>{_INVOICE_NO})",
-                              _invoice_number, "the number on the title line", flags=re.I | re.M))
-    inv_date = (_labelled(layout, LABELS["invoice_date"], date_re, date)
+    number, numbers = _number(layout, credit)
+    inv_dates = _formal(layout, [(c, LABELS["invoice_date"]) for c in _labelled_all(layout, LABELS["invoice_date"], date_re, date)])
+    inv_date = (inv_dates[0] if inv_dates else None
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
-    due = _labelled(layout, LABELS["due_date"], date_re, date)
+    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
+    due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
-    fields = {"invoice_number": _run_on_checked(layout, _take("invoice_number", number), number),
-              "invoice_date": _take("invoice_date", inv_date),
-              "due_date": _take("due_date", due)}
+    fields = {"invoice_number": _agree(_run_on_checked(layout, _take("invoice_number", number), number), numbers,
+                                       "the document's number"),
+              "invoice_date": _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
+              "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
     check_items_sum(items, items_sum, fields)
     # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)

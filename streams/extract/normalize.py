@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "Parsed", "normalize_date", "normalize_amount", "normalize_currency", "normalize_email",
-    "normalize_name", "normalize_term", "normalize_text", "words_to_number", "MONTHS",
+    "normalize_name", "normalize_term", "normalize_text", "words_to_number", "MONTHS", "CURRENCY_MARKS",
 ]
 
 
@@ -76,16 +76,22 @@ MONTHS = {
 _MONTH_RE = r"(?<![A-Za-z])(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 _DAY_RE = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.)?"
 _YEAR_RE = r"(?P<year>\d{4})(?!\d)"
-_DAY_YEAR_SEP = r"(?:,\s*|\s+)"
+_DAY_YEAR_SEP = r"(?:\s*,\s*|\s+)"  # "May 2, 2017", "May 2 , 2017"
 
 # Order matters: the most specific forms first.
 _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
+    # Year first is year-month-day in every convention ("2019/01/15", "2019.01.15" in CJK and HU forms).
+    re.compile(r"(?<![\d.,/])(?P<year>(?:19|20)\d{2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?![\d.,/])"),
+    # "01-Jan-2019", "5-Mar-19" is not taken (two-digit years stay unread): day, month name, year by hyphens.
+    re.compile(rf"{_DAY_RE}-{_MONTH_RE}-{_YEAR_RE}", re.I),
     re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s*of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
     re.compile(rf"{_MONTH_RE}\s*{_DAY_RE}{_DAY_YEAR_SEP}{_YEAR_RE}", re.I),
     re.compile(rf"{_DAY_RE}\s*(?:of\s+|de\s+)?{_MONTH_RE},?\s*(?:de\s+)?{_YEAR_RE}", re.I),
 ]
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
+# "05.03.18", "5/2/19": a two-digit year, only where the caller allows it (invoice dates).
+_SHORT_YEAR_DATE = re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2})(?![\d%]|[./,]\d)")
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -95,7 +101,8 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool = False) -> Parsed:
+def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool = False,
+                   short_years: bool = False) -> Parsed:
     """Any of the date forms contracts use → ``YYYY-MM-DD``.
 
     Numeric dates (``03/03/2026``, ``3.4.2026``) are read day-first or month-first only
@@ -115,10 +122,12 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
             if iso:
                 return Parsed(iso, 1.0)
             return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
-    m = _NUMERIC_DATE.search(text)
+    m = _NUMERIC_DATE.search(text) or (_SHORT_YEAR_DATE.search(text) if short_years else None)
     if not m:
         return _NONE
     a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
+    if len(m["year"]) == 2:
+        year += 2000 if year < 70 else 1900
     mdy, dmy = _iso(year, a, b), _iso(year, b, a)
     if dots_day_first and m["sep"] == "." and dmy:
         # 03.04.2026 is German, Dutch, Polish...: month-first dates are not written with dots.
@@ -138,9 +147,20 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
                     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD",
                     "chf": "CHF", "pln": "PLN", "zł": "PLN", "zl": "PLN", "sek": "SEK", "dkk": "DKK",
-                    "nok": "NOK", "czk": "CZK", "kč": "CZK"}
+                    "nok": "NOK", "czk": "CZK", "kč": "CZK",
+                    # Other dollars carry their country's letters; "A$ 10" is not USD.
+                    "a$": "AUD", "au$": "AUD", "aud": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD",
+                    "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
+                    "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN",
+                    "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
+                    "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB"}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
-_CURRENCY_RE = re.compile(r"US\$|\$|€|£|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars)(?![A-Za-z])", re.I)
+# "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
+CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
+                  r"|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars"
+                  # codes that are words too ("try", "ron") count in capitals only
+                  r"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB))(?![A-Za-z])")
+_CURRENCY_RE = re.compile(CURRENCY_MARKS, re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")
 
@@ -176,6 +196,8 @@ def _split_number(raw: str) -> tuple[str, str, float, str | None] | None:
     if len(group_chars) > 1:
         return None
     groups = re.split(r"[,. ]", int_part)
+    if len(groups) > 1 and re.fullmatch(r"\d{1,2}(?:,\d{2})+,\d{3}", int_part):
+        return "".join(groups), frac, 1.0, None  # Indian lakh grouping: "1,23,456.00"
     if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
         return None  # "4,82,50" is not a number any style writes
     return "".join(groups), frac, 1.0, None

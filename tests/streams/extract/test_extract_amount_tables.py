@@ -89,3 +89,67 @@ def test_a_faelligkeit_column_and_a_sepa_debit_date_are_due_dates():
     rows = HEAD + [[("Gesamtbetrag", 900), ("119,00 EUR", 1200)],
                    [("Der Betrag in Höhe von EUR 119,00 wird am 20.03.2014 von Ihrem Konto eingezogen.", 114)]]
     assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2014-03-20"
+
+
+def test_an_items_tax_rate_column_is_not_a_tax_row_and_a_tax_amount_label_is():
+    # Item rows print their rate between price and amount ("7 % VAT (S)"); the tax is the
+    # "Steuerbetrag" row of the totals block, and it closes subtotal + tax = total.
+    rows = [[("Pos Beschreibung", 120), ("Nettopreis", 600), ("Menge", 800), ("Steuer", 1000), ("Entgelt", 1300)],
+            [("1", 120), ("Übernachtung", 300), ("158,88", 600), ("1 Stk", 800), ("7 % VAT (S)", 1000), ("158,88", 1300)],
+            [("2", 120), ("Verpflegung", 300), ("55,21", 600), ("1 Stk", 800), ("19 % VAT (S)", 1000), ("55,21", 1300)],
+            [("Rechnungssumme ohne USt.", 800), ("214,09", 1300)],
+            [("Steuerbetrag", 800), ("21,61", 1300)],
+            [("Bruttosumme", 800), ("235,70 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
+        "214.09", "21.61", "235.70")
+    assert f["total_amount"]["status"] == f["tax_amount"]["status"] == "accept"
+
+
+def test_a_label_takes_the_amounts_up_to_the_next_label_on_its_row():
+    # A tax table's header ("Taxe  Base  Montant") printed on the row of "Total HT -218,48 €":
+    # the amount is the net total's, not a tax.
+    rows = [[("AVOIR N° AV-2017-0005", 120)],
+            [("Taxe", 240), ("Base", 520), ("Montant", 700), ("Total HT", 1260), ("218,48 €", 1440)],
+            [("TVA collectée (vente) 20,0%", 95), ("20,48 €", 560), ("4,10 €", 770)],
+            [("Total taxes", 1230), ("14,99 €", 1460)],
+            [("TVA collectée (vente) 5,5%", 95), ("198,00 €", 550), ("10,89 €", 760)],
+            [("Total TTC", 1245), ("233,47 €", 1445)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
+        "218.48", "14.99", "233.47")
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_net_weight_is_not_the_net_amount():
+    rows = [[("INVOICE", 120)], [("Invoice No. 5", 120)], [("Net weight", 900), ("12.50 kg", 1200)],
+            [("Net", 900), ("£100.00", 1200)], [("VAT @ 20%", 900), ("£20.00", 1200)], [("Total", 900), ("£120.00", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"]) == ("100.00", "120.00")
+    assert f["total_amount"]["status"] == "accept"
+    # without a net amount printed, the weight is no subtotal (and does not put the total in doubt)
+    f = fields_of(run(layout([rows[0], rows[1], rows[2], [("Grand Total", 900), ("£120.00", 1200)]])))
+    assert f["subtotal_amount"]["normalized"] is None and f["total_amount"]["normalized"] == "120.00"
+
+
+def test_a_balance_of_zero_on_a_paid_invoice_is_never_the_accepted_total():
+    rows = [[("INVOICE", 120)], [("Invoice #: 991", 120)], [("Total", 900), ("$100.00", 1200)],
+            [("Amount Paid", 900), ("$100.00", 1200)], [("Balance Due", 900), ("$0.00", 1200)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "100.00" and total["status"] == "review"
+    # no other total printed: the zero balance is read, but a larger amount stands elsewhere
+    total = fields_of(run(layout([rows[0], rows[1], rows[3], rows[4]])))["total_amount"]
+    assert total["normalized"] == "0.00" and total["status"] == "review"
+
+
+def test_a_letter_spaced_total_label_is_read_and_accepted_only_with_arithmetic():
+    # "Br uttosumme": the PDF producer's kerning gap splits the label word.
+    rows = [[("Rechnung Nr. 471102 vom 13.11.2019", 120)],
+            [("Rechnungssumme ohne USt.", 800), ("624,90", 1300)], [("Steuerbetrag", 800), ("46,25", 1300)],
+            [("Br uttosumme", 800), ("671,15", 1300)], [("Erhaltene Anzahlungen", 800), ("-201,00", 1300)],
+            [("Zahlbetrag", 800), ("470,15 EUR", 1300)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "671.15" and total["status"] == "accept"
+    # without the net and tax rows nothing confirms it: review
+    total = fields_of(run(layout([rows[0], [("Br uttosumme", 800), ("671,15 EUR", 1300)]])))["total_amount"]
+    assert total["normalized"] == "671.15" and total["status"] == "review"

@@ -279,3 +279,93 @@ def test_an_individual_party_who_signs_himself_confirms_party_and_signer():
     f = {x["name"]: x for x in result["fields"]}
     assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("Paul Silas", "accept")
     assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Paul Silas", "accept")
+
+
+# ---- contracts2: counterparty and effective-date gates ----------------------------------------
+@pytest.mark.parametrize("name, why", [
+    ("a.", "three letters"),
+    ("9062 Old Annapolis Road", "digit"),
+    ("Bluefin Analytics and its affiliates.", "sentence"),
+    ("Suite 400 Main Street Holdings LLC", "address"),
+])
+def test_a_fragment_a_number_an_address_or_a_sentence_end_is_never_a_name(name, why):
+    from streams.extract.contract_checks import name_problem
+    assert why in (name_problem(name) or "")
+
+
+@pytest.mark.parametrize("name", ["Sphere 3D Corp.", "UBS AG", "Bluefin Analytics, Inc.", "N.V. Philips", "J.C. Penney Co."])
+def test_legal_names_pass_the_name_shape_test(name):
+    from streams.extract.contract_checks import name_problem
+    assert name_problem(name) is None
+
+
+def _party(name):
+    from streams.extract.confidence import FieldValue
+    return FieldValue("counterparty", name, name, 0.98, 1, None, ["found by label"])
+
+
+def test_a_counterparty_needs_a_legal_form_the_signature_pages_and_the_opening_clause():
+    from streams.extract.contract_checks import check_counterparty
+    text = 'between Acme LLC ("Company") and Sphere 3D Corp. ("Client"). IN WITNESS WHEREOF SPHERE 3D CORP.'
+    ok = check_counterparty(_party("Sphere 3D Corp."), text, opening="Sphere 3D Corp.", printed_again=True)
+    assert not ok.force_review
+    frag = check_counterparty(_party("Sphere"), text, opening="Sphere 3D Corp.", printed_again=True)
+    assert frag.force_review and "legal form" in frag.reasons[-1]
+    unsigned = check_counterparty(_party("Sphere 3D Corp."), text, opening="Sphere 3D Corp.", printed_again=False)
+    assert unsigned.force_review and "signature pages" in unsigned.reasons[-1]
+    other = check_counterparty(_party("Acme LLC"), text, opening="Sphere 3D Corp.", printed_again=True)
+    assert other.force_review and "opening clause" in other.reasons[-1]
+
+
+def test_a_person_who_signs_himself_needs_no_legal_form():
+    from streams.extract.contract_checks import check_counterparty
+    f = check_counterparty(_party("Paul Silas"), "and Paul Silas (\"Celebrity\")", opening="Paul Silas",
+                           printed_again=True, signs_himself=True)
+    assert not f.force_review
+
+
+def test_a_name_cut_before_its_trade_name_goes_to_review():
+    from streams.extract.contract_checks import check_counterparty
+    for text in ['between Acme LLC ("Company") and TIME LIFE, INC. d/b/a Time Life Music ("Licensee"). TIME LIFE, INC.',
+                 'between Acme LLC ("Company") and TIME LIFE, INC., a Delaware corporation d/b/a Time Life Music, with\n'
+                 'offices at 2000 Duke Street ("TL"). TIME LIFE, INC.']:
+        f = check_counterparty(_party("TIME LIFE, INC."), text, opening="TIME LIFE, INC.", printed_again=True)
+        assert f.force_review and "d/b/a" in f.reasons[-1]
+
+
+AMENDED = ['AMENDMENT TO DISTRIBUTOR AGREEMENT',
+           'This Amendment is entered into effective October 1, 1996 by and between Northwind Traders, Inc.',
+           '("Vendor") and Bluefin Analytics, Inc. ("Distributor").',
+           'AMENDMENT NO. 1',
+           'This Amendment is made as of June 1, 1997 by and between Bluefin Analytics, Inc. ("Distributor")',
+           'and Northwind Traders, Inc. ("Vendor").']
+
+
+def test_a_document_holding_two_agreements_sends_party_and_date_to_review():
+    from streams.extract.contract_checks import agreements_in, check_counterparty
+    text = "\n".join(AMENDED)
+    assert agreements_in(text) == 2 and agreements_in("\n".join(OPENING)) == 1
+    f = check_counterparty(_party("Bluefin Analytics, Inc."), text, opening="Bluefin Analytics, Inc.", printed_again=True)
+    assert f.force_review and "more than one agreement" in f.reasons[-1]
+    f = run(AMENDED)
+    assert f["effective_date"]["normalized"] == "1996-10-01" and f["effective_date"]["status"] == "review"
+
+
+@pytest.mark.parametrize("extra", [
+    "The term of this Agreement shall commence on April 1, 2024.",
+    'Services start on April 1, 2024 (the "Commencement Date").',
+    "IN WITNESS WHEREOF, the parties have signed.  Date: March 1, 2024  Date: March 24, 2024",
+    "IN WITNESS WHEREOF, the parties have signed.  /s/ Jane Doe  April 6, 2024",
+    "January 22, 2025",  # a dateline: the document is dated that day
+    "The Term begins April 1, 2024 and runs for one year.",
+    "for a period beginning April 1, 2024.",
+])
+def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_date_differs(extra):
+    assert run(OPENING)["effective_date"]["status"] == "accept"
+    f = run(OPENING + [extra])["effective_date"]
+    assert f["status"] == "review" and f["normalized"] in {"2024-03-01", "2024-04-01"}
+
+
+def test_signature_dates_on_the_effective_day_keep_it_acceptable():
+    f = run(OPENING + ["IN WITNESS WHEREOF, the parties have signed.", "Date: March 1, 2024  Date: March 1, 2024"])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-03-01", "accept")

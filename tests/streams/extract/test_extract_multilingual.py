@@ -230,3 +230,202 @@ def test_the_due_date_in_payment_terms_and_a_labelled_currency_are_read():
     f = fields_of(run(layout(rows)))
     assert f["due_date"]["normalized"] == "2026-05-04"
     assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "accept"
+
+
+def test_a_number_label_inside_a_sentence_yields_to_the_title_line():
+    # "... Kundennummer 35040727 und Belegnummer 2018092011804 angeben": a reference in prose.
+    rows = [[("Handelsrechnung (380) Nr. E2018092011804 vom 20.09.2018", 120)],
+            [("Bei Schriftwechsel bitte Ihre Kundennummer 35040727 und Belegnummer 2018092011804 angeben", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "E2018092011804"
+    assert f["invoice_number"]["status"] == "accept"
+
+
+def test_an_order_reference_sentence_is_neither_the_number_nor_the_date():
+    rows = [[("Handelsrechnung Nr. 471102 vom 05.06.2018", 120)],
+            [("Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018.", 120)],
+            [("Rechnung gemäß Betriebskostenrechnung vom 21.11.2011.", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("471102", "2018-06-05")
+    assert f["invoice_number"]["status"] == f["invoice_date"]["status"] == "accept"
+
+
+def test_two_form_readings_of_a_field_that_differ_go_to_review():
+    rows = [[("Rechnung Nr. 471102 vom 13.11.2019", 120)],
+            [("Zahlbar innerhalb 30 Tagen netto bis 04.04.2020.", 120)],
+            [("Fälligkeit", 120), ("Teilzahlung", 700)], [("13.12.2017", 120)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    due = fields_of(run(layout(rows)))["due_date"]
+    assert due["status"] == "review" and "read differently" in due["reason"]
+    # The same value printed twice is no conflict.
+    rows[3] = [("04.04.2020", 120)]
+    due = fields_of(run(layout(rows)))["due_date"]
+    assert due["normalized"] == "2020-04-04" and due["status"] == "accept"
+
+
+@pytest.mark.parametrize("other", ["Ursprungsbeleg-Nr : R87654321012345", "Ihre Nr. 4500012345"])
+def test_a_number_label_inside_a_longer_word_is_not_that_label(other):
+    rows = [[("RECHNUNG", 120)], [(other, 120)], [("Rechnungsnummer: RK21012345", 120)],
+            [("Datum: 16.09.2026", 120)], [("Gesamtbetrag", 900), ("50,00 EUR", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "RK21012345" and f["invoice_number"]["status"] == "accept"
+
+
+def test_a_hash_number_word_von_date_bitte_ueberweisen_and_summe_inkl_ust():
+    rows = [[("Rechnung # RE-20170509/505 von 09.05.2017", 120)],
+            [("Summe netto:", 900), ("496,00 €", 1200)], [("Zuzügl. USt:", 900), ("75,04 €", 1200)],
+            [("Bitte überweisen Sie bis zum 30.05.2017.", 120)],
+            [("Summe inkl. USt:", 900), ("571,04 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "due_date", "total_amount", "tax_amount")} == {
+        "invoice_number": "RE-20170509/505", "invoice_date": "2017-05-09", "due_date": "2017-05-30",
+        "total_amount": "571.04", "tax_amount": "75.04"}
+    assert f["total_amount"]["status"] == "accept" and "subtotal 496.00 + tax 75.04" in f["total_amount"]["reason"]
+
+
+def test_a_bare_dollar_on_a_document_from_another_dollar_country_goes_to_review():
+    rows = [[("TAX INVOICE", 120)], [("ABN 51 824 753 556", 120)], [("Invoice No: 1001", 120)],
+            [("Invoice Date: 15 March 2024", 120)], [("Subtotal", 900), ("$100.00", 1200)],
+            [("GST", 900), ("$10.00", 1200)], [("Total", 900), ("$110.00", 1200)]]
+    cur = fields_of(run(layout(rows)))["currency"]
+    assert cur["normalized"] == "USD" and cur["status"] == "review" and "which dollar" in cur["reason"]
+    rows[1] = [("Seattle, WA 98109", 120)]
+    cur = fields_of(run(layout(rows)))["currency"]
+    assert cur["normalized"] == "USD" and cur["status"] == "accept"
+
+
+def test_a_date_label_in_a_column_beside_the_address_and_a_credit_note_titled_under_it():
+    rows = [[("Acme Ltd.", 700)],
+            [("Acme Ltd. • 42 Milky Way • 1234 Faraway", 160), ("Date:", 1053), ("24 Sep 2024", 1187)],
+            [("Globex Corp.", 160), ("Start of service:", 886), ("23 Apr 2024", 1187)],
+            [("142 Scorpio Drive", 160), ("Due Date:", 982), ("8 Oct 2024", 1186)],
+            [("80085 Springfield", 160)], [("Germany", 160)], [("Phone: +49 221 765", 1029)],
+            [("Credit note No. 1234567890", 593)],
+            [("Net Total", 900), ("-100.00 €", 1300)], [("Tax Total", 900), ("-19.00 €", 1300)],
+            [("Grand Total", 900), ("-119.00 €", 1300)]]
+    result = run(layout(rows))
+    f = fields_of(result)
+    assert result["doc_type"] == "credit_note"
+    assert (f["invoice_date"]["normalized"], f["due_date"]["normalized"]) == ("2024-09-24", "2024-10-08")
+    assert f["total_amount"]["normalized"] == "119.00" and f["total_amount"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("rows, field, want", [
+    ([[("FACTURA: A-2024-117", 120)], [("Fecha de expedición: 15/03/2024", 120)],
+      [("Fecha límite de pago: 14/04/2024", 120)]], ("invoice_number", "invoice_date", "due_date"),
+     ("A-2024-117", "2024-03-15", "2024-04-14")),
+    ([[("Facture N° F-0042", 120)], [("Date de facturation : 05/06/2024", 120)],
+      [("Date limite de paiement : 05/07/2024", 120)], [("Montant total", 900), ("120,00 €", 1200)]],
+     ("invoice_number", "invoice_date", "due_date", "total_amount"), ("F-0042", "2024-06-05", "2024-07-05", "120.00")),
+    ([[("INVOICE", 120)], [("Invoice #: 7781", 120)], [("Billing Date: March 3, 2024", 120)],
+      [("Pay by: April 2, 2024", 120)]], ("invoice_number", "invoice_date", "due_date"), ("7781", "2024-03-03", "2024-04-02")),
+])
+def test_more_issue_due_and_number_labels_in_english_french_and_spanish(rows, field, want):
+    f = fields_of(run(layout(rows)))
+    assert tuple(f[k]["normalized"] for k in field) == want
+
+
+def test_an_invoice_number_followed_by_a_space_and_digits_is_not_accepted():
+    rows = [[("INVOICE", 120)], [("Invoice No: 12 345", 120)], [("Total Due", 900), ("$108.00", 1200)]]
+    number = fields_of(run(layout(rows)))["invoice_number"]
+    assert number["normalized"] == "12" and number["status"] == "review"
+
+
+@pytest.mark.parametrize("where, iso", [("Seattle, WA 98109", "2017-05-02"),
+                                        ("GSTIN: 29ABCDE1234F1Z5", "2017-02-05"),
+                                        ("ABN 51 824 753 556", "2017-02-05"),
+                                        ("London", None)])
+def test_an_english_numeric_date_follows_the_country_the_address_or_tax_id_names(where, iso):
+    rows = [[("INVOICE", 120)], [("Acme Inc.", 120)], [(where, 120)], [("Invoice No: 1001", 120)],
+            [("Invoice Date: 05/02/2017", 120)], [("Total Due", 900), ("$10.00", 1200)]]
+    date = fields_of(run(layout(rows)))["invoice_date"]
+    assert date["normalized"] == iso
+    if iso is None:
+        assert date["status"] == "review"  # English from nowhere in particular: ambiguous
+
+
+def test_two_digit_years_and_an_untaxed_amount_on_an_odoo_like_invoice():
+    rows = [[("Invoice INV/2019/0042", 120)],
+            [("Invoice Date:", 120), ("Due Date:", 600)], [("05.03.19", 120), ("04.04.19", 600)],
+            [("Untaxed Amount", 900), ("100.00 €", 1200)], [("Tax 15%", 900), ("15.00 €", 1200)],
+            [("Total", 900), ("115.00 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "due_date", "subtotal_amount", "total_amount")} == {
+        "invoice_number": "INV/2019/0042", "invoice_date": "2019-03-05", "due_date": "2019-04-04",
+        "subtotal_amount": "100.00", "total_amount": "115.00"}
+    assert f["total_amount"]["status"] == "accept"
+
+
+# Layout conventions of other producers and countries, each read and checked by arithmetic.
+CONVENTIONS = {
+    "month day , year and a total due on a date": (
+        [[("Cloud Services Invoice", 120)], [("Invoice Number:", 900), ("123456789", 1200)],
+         [("Invoice Date:", 900), ("May 2 , 2017", 1200)], [("Seattle, WA 98109-5210", 120)],
+         [("TOTAL AMOUNT DUE ON May 2 , 2017", 120), ("$4.11", 1200)]],
+        {"invoice_date": "2017-05-02", "total_amount": "4.11", "currency": "USD"}),
+    "Gesamtsumme": (
+        [[("Rechnung", 120)], [("Rechnungsnummer: 2019-123", 120)], [("Summe netto", 900), ("10,00 €", 1200)],
+         [("zzgl. 19% MwSt", 900), ("1,90 €", 1200)], [("Gesamtsumme", 900), ("11,90 €", 1200)]],
+        {"total_amount": "11.90", "tax_amount": "1.90"}),
+    "Indian GST: taxable value, CGST + SGST of one amount": (
+        [[("Tax Invoice", 120)], [("Invoice No: FAABC12345", 120)], [("Invoice Date: 05-02-2019", 120)],
+         [("GSTIN: 29ABCDE1234F1Z5", 120)], [("Taxable Value", 900), ("1,000.00", 1200)],
+         [("CGST 9%", 900), ("90.00", 1200)], [("SGST 9%", 900), ("90.00", 1200)],
+         [("Grand Total", 900), ("₹ 1,180.00", 1200)]],
+        {"invoice_date": "2019-02-05", "subtotal_amount": "1000.00", "tax_amount": "180.00", "total_amount": "1180.00",
+         "currency": "INR"}),
+    "Italian 'Fattura n. X del DATE'": (
+        [[("Fattura n. 12/2019 del 15/01/2019", 120)], [("Imponibile", 900), ("100,00 €", 1200)],
+         [("IVA 22%", 900), ("22,00 €", 1200)], [("Totale documento", 900), ("122,00 €", 1200)]],
+        {"invoice_number": "12/2019", "invoice_date": "2019-01-15", "total_amount": "122.00"}),
+    "British 'Net' and 'VAT @ 20%'": (
+        [[("INVOICE", 120)], [("Invoice No. 2019-77", 120)], [("VAT Reg No: GB123456789", 120)],
+         [("Net", 900), ("£100.00", 1200)], [("VAT @ 20%", 900), ("£20.00", 1200)], [("Total", 900), ("£120.00", 1200)]],
+        {"subtotal_amount": "100.00", "tax_amount": "20.00", "total_amount": "120.00", "currency": "GBP"}),
+    "year-first and day-month-name dates": (
+        [[("INVOICE", 120)], [("Invoice No: 88", 120)], [("Invoice Date: 2019/01/15", 120)], [("Due Date: 14-Feb-2019", 120)],
+         [("Total Due", 900), ("€10.00", 1200)]],
+        {"invoice_date": "2019-01-15", "due_date": "2019-02-14"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVENTIONS))
+def test_layout_and_country_conventions_are_read_and_checked(name):
+    rows, want = CONVENTIONS[name]
+    f = fields_of(run(layout(rows)))
+    assert {k: f[k]["normalized"] for k in want} == want
+    for k in want:
+        if k in ("total_amount", "subtotal_amount", "tax_amount") and "subtotal_amount" in want:
+            assert f[k]["status"] == "accept", (k, f[k]["reason"])
+
+
+def test_private_limited_is_no_vat_and_netto_a_pagare_is_what_is_due():
+    rows = [[("FATTURA", 120)], [("Fattura n. 7", 120)], [("Private cloud hosting", 120), ("50,00 €", 1200)],
+            [("Imponibile", 900), ("100,00 €", 1200)], [("IVA 22%", 900), ("22,00 €", 1200)],
+            [("Netto a pagare", 900), ("122,00 €", 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == ("22.00", "122.00")
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_an_order_reference_sentence_whose_date_wraps_to_the_next_line_is_no_second_reading():
+    rows = [[("Rechnungsnummer", 1014), ("471102", 1494)], [("Rechnungsdatum", 1014), ("05.03.2014", 1444)],
+            [("Rechnung gemäß Bestellung Nr. 2014-471331 vom", 1014)], [("01.03.2014.", 1014)],
+            [("Bruttosumme", 900), ("9,00 EUR", 1200)]]
+    date = fields_of(run(layout(rows)))["invoice_date"]
+    assert date["normalized"] == "2014-03-05" and date["status"] == "accept"
+
+
+@pytest.mark.parametrize("title, date_row, total_row", [
+    ("FACTURE", "Facturée le 05/03/2019", ("Montant total TTC", "120,00 €")),
+    ("FACTURE", "Émise le 05/03/2019 pour la période de mars", ("Net à payer", "120,00 €")),
+    ("FATTURA", "Data documento: 05/03/2019", ("Totale documento", "120,00 €")),
+    ("INVOICE", "Issue Date: 5 March 2019", ("Amount to pay", "€120.00")),
+    ("FACTURA", "Fecha de expedición: 05/03/2019", ("Importe a pagar", "120,00 €")),
+])
+def test_issue_date_and_amount_to_pay_phrasings(title, date_row, total_row):
+    rows = [[(title, 120)], [("No. 2019-5", 120)], [(date_row, 120)], [(total_row[0], 900), (total_row[1], 1200)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_date"]["normalized"], f["total_amount"]["normalized"]) == ("2019-03-05", "120.00")

@@ -199,3 +199,29 @@ def test_dates_whose_spaces_ocr_dropped_are_still_read(text, iso):
 def test_month_names_inside_other_words_are_not_months():
     assert normalize_date("Summary 5, 2026").normalized is None
     assert normalize_date("Maybe 3 2026").normalized is None
+
+
+@pytest.mark.parametrize("text, iso", [("01-Jan-2019", "2019-01-01"), ("2019/01/15", "2019-01-15"),
+                                       ("2019.01.15", "2019-01-15"), ("Date: 15-Mar-2020 10:00", "2020-03-15")])
+def test_year_first_and_hyphenated_month_name_dates_are_read_whatever_the_locale(text, iso):
+    from streams.extract.normalize import normalize_date
+
+    assert normalize_date(text).normalized == iso
+    assert normalize_date(text, locale="US").normalized == iso
+
+
+def test_indian_lakh_grouping_and_the_rupee_are_read():
+    from streams.extract.normalize import normalize_amount
+
+    p = normalize_amount("₹ 1,23,456.00")
+    assert (p.normalized, p.currency) == ("123456.00", "INR")
+    assert normalize_amount("Rs. 499.00").currency == "INR"
+    assert normalize_amount("4,82,50").normalized is None  # not lakh grouping either
+
+
+@pytest.mark.parametrize("text, code", [("A$ 12.00", "AUD"), ("C$5.00", "CAD"), ("US$ 3.00", "USD"), ("$3.00", "USD"),
+                                        ("CAD 5.00", "CAD"), ("try 12.00", None), ("Hrs 12.00", None)])
+def test_other_dollars_keep_their_country_and_words_are_not_codes(text, code):
+    from streams.extract.normalize import normalize_amount
+
+    assert normalize_amount(text).currency == code

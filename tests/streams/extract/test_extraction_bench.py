@@ -66,6 +66,34 @@ def test_real_corpora_split_into_fixed_dev_and_test_halves_and_scans_are_images_
     assert {halves[d[1]] + "-scans" for d in scans} == {d[0] for d in scans}
 
 
+def test_the_whole_corpus_truth_keeps_only_values_the_page_prints(tmp_path):
+    # --zugferd-src reads truth from each PDF's XML; a value the page does not print is no
+    # truth for reading the page, and a page printed twice (another folder) counts once.
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus_zugferd
+
+    text = "Rechnung 42 vom 31.01.2014 Summe 1.589,80 EUR, fällig 5 March 2018, Steuer 7,67"
+    assert corpus_zugferd.printed("total_amount", "1589.80", text)
+    assert corpus_zugferd.printed("tax_amount", "-7.67", text)  # the sign aside
+    assert not corpus_zugferd.printed("total_amount", "589.80", text)
+    assert corpus_zugferd.printed("invoice_date", "2014-01-31", text)
+    assert corpus_zugferd.printed("due_date", "2018-03-05", text)
+    assert not corpus_zugferd.printed("due_date", "2018-03-06", text)
+    # a fetched copy made of the committed subset's files under their repository paths
+    truth = json.loads((CORPUS / "truth.json").read_text())
+    name = next(n for n in sorted(truth) if n.endswith(".pdf") and "Einfach" in n)
+    path = truth[name]["source"]["path"]
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_bytes((CORPUS / name).read_bytes())
+    docs, skipped = corpus_zugferd.full_set(tmp_path)
+    assert [n for n, _, _ in docs] == [name]
+    label = docs[0][2]
+    assert label["fields"]["invoice_number"] == truth[name]["fields"]["invoice_number"]
+    assert "subtotal_amount" in label["fields"] and not sum(map(len, skipped.values()))
+    bench = _bench()
+    assert bench.half_of(name) in ("dev", "test")
+
+
 def test_the_scan_path_compares_ocr_words_with_the_pdfs_text_layer():
     """--scans: each scanned page against its PDF's own text layer (no OCR needed here: a
     text-layer page posing as OCR output, then one with an amount misread)."""
