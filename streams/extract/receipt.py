@@ -117,7 +117,7 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
                  r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
-              r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
+              r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|balance\s+due|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"),
@@ -126,7 +126,7 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
-    ("tax", r"\b(?:gst|sst|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
+    ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.
@@ -319,6 +319,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
     items = _items_sum(rows, first_money)
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
+    # two taxes on one bill (GST + PST, state + city tax, CGST + SGST): their sum, checked by the subtotal
+    taxes = sum((t for t, _ in tax_rows), Decimal(0)) if len(tax_rows) >= 2 and not vat else None
 
     def checks_for(value: Decimal) -> list[str]:
         why = []
@@ -330,6 +332,10 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
+        if taxes is not None and taxes != tax_sum:
+            for sub in subtotals:
+                if sub + taxes + (tip or 0) == value:
+                    why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes} = total")
         if tip is not None:
             for sub in subtotals:
                 if sub + (tax_sum or 0) + tip == value:
@@ -392,9 +398,11 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 and not doubt:
             doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
     tax_line = _vat_line(rows, vat) if vat else (tax_rows[0][1] if tax_rows else None)
-    tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     how = (f"the sum of the VAT table's {len(vat.rows)} rates" if vat and len(vat.rows) > 1 else
            "the VAT table" if vat else "the tax row")
+    if any("tax rows" in w for w in why):
+        tax_sum, how = taxes, f"the sum of the {len(tax_rows)} tax rows"
+    tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
 
 

@@ -744,3 +744,28 @@ def test_a_tip_added_after_tax_confirms_the_total_and_the_total_before_it_is_not
     rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Tax | 3.20", "Tip | 8.00",
                   "TOTAL | $52.20")
     assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+def test_two_tax_rows_add_up_with_the_subtotal_to_the_total():
+    head = ["MAPLE CAFE", "88 KING ST W", "TORONTO, ON M5H 1A1", "Date: 2019-03-04 10:12"]
+    rows = _cells(*head, "SOUP | 6.00", "BREAD | 4.00", "Subtotal | 10.00", "GST 5% | 0.50", "PST 8% | 0.80",
+                  "TOTAL | 11.30", "Amount Paid | 11.30")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("11.30", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.30", "accept")
+    # two equal halves of one tax (CGST 9% + SGST 9%): both count
+    rows = _cells(*head, "SOUP | 30.00", "BREAD | 20.00", "Sub Total | 50.00", "CGST 9% | 4.50", "SGST 9% | 4.50",
+                  "Grand Total | 59.00")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "59.00", "9.00", "accept")
+    # the same tax printed twice is not two taxes: the one tax confirms the total
+    rows = _cells(*head, "SOUP | 6.00", "BREAD | 4.00", "Subtotal | 10.00", "Tax | 0.80", "TOTAL | 10.80", "Tax | 0.80")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "10.80", "0.80", "accept")
+
+
+@pytest.mark.parametrize("words, kind", [("Balance Due", "total"), ("BALANCE DUE", "total"), ("Change Due", "change")])
+def test_a_balance_due_is_the_amount_owed(words, kind):
+    assert classify_row(words) == kind
