@@ -382,6 +382,12 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         later = {s[1][0] for s in scored if s[0].index > row.index and s[1][0] != value[0] and not s[2]}
         if later and not roundings and not doubt:
             doubt = f"a later total row says {sorted(map(str, later))}"
+        # The payment row is the same OCR reading the same print again: "19,46" read "19,16" on
+        # both the SUMME and the card row while the VAT table adds up to 19,46. A VAT table that
+        # disagrees outvotes an echo, and a one-digit difference is a misread whatever confirmed it.
+        if vat and vat.gross is not None and vat.gross != value[0] and not doubt and (
+                _one_digit_apart(vat.gross, value[0]) or all("payment row" in w for w in why)):
+            doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
     else:
         # No arithmetic: the largest amount on a total row (a total is never below its parts);
         # a second, different total that no rounding row explains is a doubt.
@@ -404,6 +410,11 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         tax_sum, how = taxes, f"the sum of the {len(tax_rows)} tax rows"
     tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
+
+
+def _one_digit_apart(a: Decimal, b: Decimal) -> bool:
+    x, y = f"{a:.2f}", f"{b:.2f}"
+    return len(x) == len(y) and sum(c != d for c, d in zip(x, y)) == 1
 
 
 def _paid_as_total(rows: list[MoneyRow]) -> TotalChoice:

@@ -769,3 +769,24 @@ def test_two_tax_rows_add_up_with_the_subtotal_to_the_total():
 @pytest.mark.parametrize("words, kind", [("Balance Due", "total"), ("BALANCE DUE", "total"), ("Change Due", "change")])
 def test_a_balance_due_is_the_amount_owed(words, kind):
     assert classify_row(words) == kind
+
+
+def test_a_payment_row_echoing_a_total_the_vat_table_contradicts_is_no_check():
+    # one OCR misread printed twice (SUMME and the card row both "19,16"): the VAT table says 19,46
+    rows = receipt(("SUMME EUR", "19,16"), ("MasterCard EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+    # the VAT table agreeing with the echoed total: accepted
+    rows = receipt(("SUMME EUR", "19,46"), ("MasterCard EUR", "19,46"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("19.46", "accept")
+
+
+def test_a_vat_table_one_digit_off_a_total_cash_confirms_holds_the_total():
+    # cash - change confirms 19,16, but the table's 19,46 is one digit away: one of them is misread
+    rows = receipt(("SUMME EUR", "19,16"), ("Bar", "20,00"), ("Rückgeld", "0,84"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
