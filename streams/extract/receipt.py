@@ -505,8 +505,13 @@ _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\b
 _US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK"
               " OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
 _MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
-                               rf"|[^\W\d_]{{3,}},\s?(?:{'|'.join(_US_STATES)})[ \t]*$"
-                               r"|(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])", re.M)
+                               rf"|[^\W\d_]{{3,}},\s?(?:{'|'.join(_US_STATES)})[ \t]*$", re.M)
+# a phone number's shape is a weaker cue: it decides only where nothing says day-first
+_US_PHONE = re.compile(r"(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])")
+
+
+def _us_cues(text: str) -> bool:
+    return bool(_MONTH_FIRST_CUES.search(text) or _US_PHONE.search(text))
 
 
 def day_first(text: str, locale: str | None) -> bool | None:
@@ -518,6 +523,8 @@ def day_first(text: str, locale: str | None) -> bool | None:
         return True
     eu = bool(_DAY_FIRST_CUES.search(text)) or (country_of(text) not in (None, "US"))
     us = bool(_MONTH_FIRST_CUES.search(text))
+    if not eu and not us and _US_PHONE.search(text):
+        return False
     if eu and not us:
         return True
     if us and not eu:
@@ -957,7 +964,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
         tax = missing_field("tax_amount", "no tax row")
     code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
                  else receipt_currency(layout.text))
-    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _MONTH_FIRST_CUES.search(layout.text)
+    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _us_cues(layout.text)
     if code:
         # A country that says its currency beyond doubt counts as printed: a VAT id whose check
         # digits hold, a Malaysian company's address; a guess from fewer cues stays in review.

@@ -661,6 +661,7 @@ def test_a_currency_sign_after_the_amount(text, values):
     ("Call us 800-532-2918\nTOTAL $10.00", False),               # a US phone's dash form
     ("Tel (425) 555-0100\nTOTAL $10.00", False),
     ("TEL: 03-1234 5678\nTOTAL RM 10.00", True),                 # a Malaysian phone is no US cue
+    ("TEL: 603-555-1234\nTOTAL RM 10.00", True),                 # a phone's shape never outvotes RM
     ("Hauptstr. 5, Berlin, DE\nSumme € 4,00", True),             # DE is Germany, not Delaware
     ("Apples, IN STOCK\nTOTAL $10.00", None),                    # a state code inside a line is no address
 ])
