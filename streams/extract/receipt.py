@@ -344,7 +344,7 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for back in change:  # some tills print the change negative ("Rückgeld -2,84")
                 if cash - abs(back) == value and cash > value:
                     why.append(f"cash {cash} - change {abs(back)} = total")
-        if not change and value in tendered:
+        if not any(change) and value in tendered:  # "CHANGE DUE 0.00" is no change
             why.append("the payment row prints the same amount")
         if items is not None and items == value:
             why.append("the item rows add up to it")

@@ -791,3 +791,12 @@ def test_a_vat_table_one_digit_off_a_total_cash_confirms_holds_the_total():
                    ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
     f = fields_of(run(rows))["total_amount"]
     assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+
+
+def test_a_card_payment_with_change_due_zero_confirms_the_total():
+    head = ["CORNER HARDWARE", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM"]
+    rows = _cells(*head, "HAMMER | 12.99", "NAILS 2 @ 1.75 | 3.50", "TOTAL | $17.51", "VISA | $17.51", "CHANGE DUE | 0.00")
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("17.51", "accept") and "payment row" in f["reason"]
+    rows[-1] = [("CHANGE DUE", 20), ("0.50", 420)]  # change back from a card payment of the same amount: no check
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
