@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import LABELS
 
-__all__ = ["PartyName", "customer_name", "supplier_name", "return_address_sender", "is_id_line", "column_below",
+__all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "supplier_name", "return_address_sender", "is_id_line", "column_below",
            "POSTCODE_LINE"]
 
 # Lines in a party block that are not its name: identifiers, contact data, tax ids.
@@ -115,6 +115,28 @@ def _party(block: list[Line], how: str, colon: bool = False) -> PartyName | None
     return PartyName(ln.text.strip(), ln, how, tuple(block), has_address, explicit=colon and i == 0)
 
 
+# A form's name row inside a party block: "Name:  Kunden AG Mitte", "Raison sociale : ...".
+_FORM_NAME = re.compile(r"^\s*(?:Name|Firma|Firmenname|Company(?:\s+name)?|Nom|Raison\s+sociale|Naam|Bedrijfsnaam|Nombre"
+                        r"|Raz[óo]n\s+social|Nome|Ragione\s+sociale|Nazwa(?:\s+firmy)?)\s*:?\s*$", re.I)
+
+
+def _form_name(layout: Layout, head: Line, label: str, rows: int = 8) -> PartyName | None:
+    """The value right of a "Name:" row in the block under ``head`` (a form printed as a label
+    column and a value column), before the next party heading."""
+    for row in layout.rows[head.row + 1: head.row + 1 + rows]:
+        if row[0].page != head.page or any(_heading_kind(x.text) for x in row):
+            return None
+        for i, ln in enumerate(row):
+            right = row[i + 1:]
+            if _FORM_NAME.match(ln.text) and right and _letters(right[0].text) and not is_id_line(right[0].text):
+                value = right[0]
+                block = (value, *column_below(layout, value, rows=4))
+                has_address = any(POSTCODE_LINE.search(x.text) for x in block[1:])
+                return PartyName(value.text.strip(), value, f"right of the label 'Name' in the block under {label!r}",
+                                 block, has_address, explicit=True)
+    return None
+
+
 def _labelled(layout: Layout) -> PartyName | None:
     """The name right of a customer label (after a colon) or first in the block under it."""
     for ln in layout.lines:
@@ -142,9 +164,49 @@ def _labelled(layout: Layout) -> PartyName | None:
             return PartyName(right[0].text.strip(), right[0], f"right of the label {m['label']!r}",
                              (ln, right[0]), False, explicit=True)
         party = _party(column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
+        if party is None and _heading_kind(ln.text) == "buyer":
+            party = _form_name(layout, ln, m["label"])
         if party is not None:
             return party
     return None
+
+
+# A party block's heading alone on its line: "Verkäufer", "Käufer/Leistungsempfänger:", "Bill to".
+_SELLER_HEAD = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
+_BUYER_HEAD = re.compile(rf"^\s*(?:{LABELS['customer']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
+
+
+def _heading_kind(text: str) -> str | None:
+    text = text.strip()
+    if _SELLER_HEAD.match(text):
+        return "seller"
+    if _DELIVERY.match(text) and (text.endswith(":") or len(text.split()) <= 4):
+        return "delivery"
+    if _BUYER_HEAD.match(text):
+        return "buyer"
+    return None
+
+
+def party_section(layout: Layout, line: Line) -> str | None:
+    """Which party's block ``line`` sits in: "seller", "buyer", "delivery" or None. The block is
+    headed by its label alone on a line ("Verkäufer", "Käufer", "Bill to:", "Ship to") at or left
+    of the line's start (a form prints "Name:  Lieferant GmbH" under "Verkäufer" in two columns);
+    the nearest heading above wins (side by side: the nearest to the left), and the block ends
+    at a blank gap of more than four line heights."""
+    heads = [h for h in layout.lines if h.page == line.page and h.box["y0"] <= line.box["y0"] + 1 and h is not line
+             and h.box["x0"] <= line.box["x0"] + 2 * h.height and _heading_kind(h.text)]
+    if not heads:
+        return None
+    lowest = max(h.box["y0"] for h in heads)
+    head = max((h for h in heads if lowest - h.box["y0"] <= 0.6 * line.height), key=lambda h: h.box["x0"])
+    ys = sorted({(ln.box["y0"], ln.box["y1"]) for ln in layout.lines if ln.page == line.page
+                 and head.box["y0"] <= ln.box["y0"] <= line.box["y0"]})
+    bottom = head.box["y1"]
+    for y0, y1 in ys:
+        if y0 - bottom > 4 * head.height:
+            return None
+        bottom = max(bottom, y1)
+    return _heading_kind(head.text)
 
 
 def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
@@ -196,8 +258,8 @@ def _window(layout: Layout, supplier_names: set[str]) -> list[PartyName]:
         if above is not None and (_SUPPLIER.match(above.text.strip()) or _CUSTOMER.match(above.text.strip())):
             continue  # a labelled block: the seller's (or the labelled reading has it)
         party = _party(block, "the address block in the envelope window")
-        if party is None or _norm(party.name) in supplier_names:
-            continue
+        if party is None or _norm(party.name) in supplier_names or party_section(layout, party.line) == "seller":
+            continue  # the seller's own block (a form's "Verkäufer" section) is never the addressee
         delivery = above is not None and bool(_DELIVERY.match(above.text.strip()))
         found.append((delivery, party.line.box["y0"], party.line.box["x0"], party))
     return [p for *_, p in sorted(found, key=lambda t: t[:3])]
@@ -239,6 +301,9 @@ def _sender_names(layout: Layout) -> set[str]:
             hit = _name_in(column_below(layout, ln))
             if hit is not None:
                 names.add(_norm(hit[0].text))
+            form = _form_name(layout, ln, ln.text.strip())
+            if form is not None:
+                names.add(_norm(form.name))
     names.discard("")
     return names
 
@@ -261,13 +326,33 @@ def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
     return first, agree
 
 
+def customer_rivals(layout: Layout, name: str) -> list[str]:
+    """Other names the page's address blocks put forward as the addressee: envelope-window
+    blocks and buyer-labelled blocks naming someone else (not the seller's, not a delivery
+    address). Two different names claimed as the customer: which one is it? A person decides."""
+    supplier_names = _sender_names(layout)
+    out = []
+    for block, above in _window_blocks(layout):
+        above_text = above.text.strip() if above is not None else ""
+        if above is not None and (_SUPPLIER.match(above_text) or _DELIVERY.match(above_text)):
+            continue
+        party = _party(block, "the address block in the envelope window")
+        if party is None or _norm(party.name) in supplier_names or _norm(party.name) == _norm(name):
+            continue
+        if party_section(layout, party.line) in ("seller", "delivery"):
+            continue
+        out.append(party.name)
+    return out
+
+
 def supplier_name(layout: Layout) -> PartyName | None:
     """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
     "Seller"), else the first part of a one-line letterhead or return address on page 1
     ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt")."""
     for ln in layout.lines:
         if _SUPPLIER.match(ln.text.strip()):
-            party = _party(column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
+            party = (_party(column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
+                     or _form_name(layout, ln, ln.text.strip()))
             if party is not None:
                 return party
     for row in _separated_rows(layout):

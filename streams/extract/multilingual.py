@@ -120,6 +120,58 @@ def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
     return f
 
 
+def _ocr_read_twice(layout: Layout, f: FieldValue, cand: Candidate | None, readings: list[Candidate]) -> FieldValue:
+    """An identifier read by OCR has no checksum: one recognition at any confidence may swap a
+    character ("GT\\5153" read "GT15153" at 0.97). It is accepted only on a second reading: two
+    OCR models gave the same characters (``Line.agreed``), or the same value is printed again."""
+    if cand is None or f.normalized is None or f.source != "ocr" or f.checked:
+        return f
+    raw = cand.raw.strip()
+    holders = [ln for ln in cand.span.lines if raw and raw in ln.text] or list(cand.span.lines)
+    if holders and all(ln.agreed for ln in holders):
+        return f
+    where = {(c.span.page, round((c.box or {}).get("y0", 0))) for c in readings if c.parsed.normalized == f.normalized}
+    if len(where) >= 2:
+        return f
+    f.force_review = True
+    f.reasons.append("an identifier read once by OCR (no second model or second printing agrees)")
+    return f
+
+
+# A page that is another document stapled to the invoice: a bank ledger, a statement, terms.
+_OTHER_DOCUMENT = re.compile(
+    r"\b(?:Transaction\s+Date|Account\s+Statement|Statement\s+of\s+Account|Bank\s+Statement|Opening\s+Balance"
+    r"|Closing\s+Balance|Terms\s+and\s+Conditions|General\s+Terms|Kontoauszug|Buchungstag|Anfangssaldo|Endsaldo"
+    r"|Allgemeine\s+Gesch[äa]ftsbedingungen|Relev[ée]\s+de\s+compte|Conditions\s+g[ée]n[ée]rales|Rekeningafschrift"
+    r"|Algemene\s+voorwaarden|Extracto\s+(?:de\s+cuenta|bancario)|Condiciones\s+generales|Estratto\s+conto"
+    r"|Condizioni\s+generali|Wyci[ąa]g\s+bankowy|Og[óo]lne\s+warunki)\b", re.I)
+
+
+def _later_page(layout: Layout, fields: dict[str, FieldValue], date_re: str) -> None:
+    """The invoice's own fields are printed on its first page. A value read from a later page
+    is not accepted when that page is another document (a ledger, a statement, terms), nor -
+    for the number and the invoice date - when page 1 prints a value of that kind itself (a due
+    date in the payment terms on the last page is normal)."""
+    if not layout.lines:
+        return
+    first = layout.lines[0].page
+    page_text: dict[int, str] = {}
+    for ln in layout.lines:
+        page_text[ln.page] = page_text.get(ln.page, "") + ln.text + "\n"
+    for name, f in fields.items():
+        if f.normalized is None or f.page is None or f.page == first or f.source not in ("text", "ocr"):
+            continue
+        if _OTHER_DOCUMENT.search(page_text.get(f.page, "")):
+            f.force_review = True
+            f.reasons.append(f"read on page {f.page}, which reads as another document (a ledger, statement or terms)")
+        elif name == "invoice_date" and re.search(date_re, page_text.get(first, "")):
+            f.force_review = True
+            f.reasons.append(f"read on page {f.page} while page 1 prints a date of its own")
+        elif name == "invoice_number" and re.search(rf"(?:{LABELS['invoice_number']})", page_text.get(first, ""), re.I):
+            f.force_review = True
+            f.reasons.append(f"read on page {f.page} while page 1 prints an invoice number label")
+
+
 def _formal(layout: Layout, readings: list[tuple[Candidate, str]]) -> list[Candidate]:
     """Readings outside sentences first, those in sentences after; only the formal ones are
     compared when there are any (:func:`_agree`)."""
@@ -510,8 +562,9 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
-    fields = {"invoice_number": _agree(_run_on_checked(layout, _take("invoice_number", number), number), numbers,
-                                       "the document's number"),
+    fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
+                                                                number), numbers, "the document's number"),
+                                                number, numbers),
               "invoice_date": _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
@@ -527,6 +580,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                 f.normalized = f.normalized[1:]
                 f.reasons.append("a credit note's amount, stated positive")
     fields |= _parties(layout)
+    _later_page(layout, fields, date_re)
     inv, due_f = fields["invoice_date"], fields["due_date"]
     if inv.normalized and due_f.normalized and due_f.normalized < inv.normalized:
         penalise(due_f, f"due date {due_f.normalized} is before the invoice date {inv.normalized}", 0.7)

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import re
 
-from streams.extract.address import POSTCODE_LINE, PartyName, column_below, customer_name, is_id_line, supplier_name
+from streams.extract.address import (POSTCODE_LINE, PartyName, column_below, customer_name, customer_rivals, is_id_line,
+                                     party_section, supplier_name)
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import VAT_ID
@@ -77,6 +78,8 @@ _ACCOUNT_HOLDER = re.compile(
     r"(?:Kontoinhaber(?:in)?|Account\s+(?:holder|name)|Beneficiary|Titulaire(?:\s+du\s+compte)?|Rekeninghouder"
     r"|Ten\s+name\s+van|Titular(?:\s+de\s+la\s+cuenta)?|Intestat(?:ario|o\s+a)|Beneficiario|W[łl]a[śs]ciciel\s+rachunku"
     r"|Odbiorca)[ \t]*:?[ \t]*(?P<name>[^\n]+?)[ \t]*(?:$|\s{2,})", re.I | re.M)
+_CUSTOMER_NAME = re.compile(r"^[ \t]*(?:Customer|Client|Buyer|Kunden?|K[äa]ufer|Klant|Cliente|Nabywca)[ \t]*(?:name|-?name|nom|naam"
+                            r"|nombre|nome|nazwa)[ \t]*:[ \t]*(?P<name>[^\n]{2,80}?)[ \t]*$", re.I | re.M)
 _DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|(?:www\.|https?://)([\w-]+(?:\.[\w-]+)+)", re.I)
 _NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|fax"
                          r"|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura"
@@ -234,6 +237,17 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
     party, agree = customer_name(layout)
     if party is None or canonical_name(party.name) != canonical_name(f.normalized):
         return
+    if party_section(layout, party.line) == "seller":
+        _doubt(f, "its block is headed by a seller label: the seller is never the customer")
+        return
+    rivals = [r for r in customer_rivals(layout, party.name) if not STREET_LINE.search(r) and _name_doubt(r) is None]
+    # "CUSTOMER NAME: Contoso Corp" printed beside a "Bill to:" block naming someone else.
+    rivals += [m["name"].strip() for m in _CUSTOMER_NAME.finditer(layout.text)
+               if _name_doubt(m["name"].strip()) is None
+               and (canonical_name(m["name"]) or "").casefold() != (canonical_name(party.name) or "").casefold()]
+    if rivals:
+        _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
+        return
     if f.source == "ocr":
         # OCR may misread a letter at any confidence: only the same name read identically in
         # two blocks (billing and delivery) confirms its characters as well as its line.
@@ -289,6 +303,13 @@ def _seller_block_vat(layout: Layout, name: str) -> bool:
     return False
 
 
+def _doubt(f: FieldValue, why: str) -> None:
+    """Two readings say different things: the name goes to a person."""
+    f.force_review = True
+    f.confidence = min(f.confidence, NAME_CAP)
+    f.reasons.append(why)
+
+
 def _confirmed(f: FieldValue, why: str) -> None:
     """A second reading agrees: the cap "a name read once" no longer holds."""
     f.reasons = [r for r in f.reasons if "confirmed by a reviewer or the sender memory" not in r]
@@ -314,6 +335,10 @@ def _check_vat(f: FieldValue) -> None:
     elif ok is False:
         f.force_review = True
         f.reasons.append("check digits do not match (a misprint, a misread or a sample id)")
+    elif f.source == "ocr" and not f.checked:
+        # No published check digits for its country: an OCR reading of it is one guess.
+        f.force_review = True
+        f.reasons.append("read by OCR and its country publishes no check digits")
 
 
 def _letterhead_name(f: FieldValue) -> None:

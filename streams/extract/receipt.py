@@ -76,6 +76,7 @@ _CUR = (r"RM|MYR|S\$|SGD|US\$|USD|A\$|AUD|C\$|CAD|HK\$|HKD|EUR(?:O)?|€|£|GBP|
 # separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{_CUR})\s?)?(?P<minus2>-)?"
                    r"(?P<num>\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN)(?![^\W\d_]))?"  # "9,50 €", "6,00€": the sign after (FR, DE, PL)
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)
 
 
@@ -94,7 +95,8 @@ def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
         value = _decimal(m["num"])
         if m["minus"] or m["minus2"] or m["trail"]:
             value = -value
-        cur = _CURRENCY_CODES.get((m["cur"] or "").lower()) if m["cur"] else None
+        sign = m["cur"] or m["tcur"]
+        cur = _CURRENCY_CODES.get(sign.lower()) if sign else None
         out.append((value, cur, m))
     return out
 
@@ -107,21 +109,24 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("not_total", r"total\s*(?:qty|quantity|items?|pcs|units|savings?|saved|discount|points?)|no\.?\s*of\s+items"
                   r"|anzahl|\bartikel\b|item\s*count|\bqty\b|you\s+saved|\bsavings?\b|\bpoints?\b|\bpunkte\b"
                   r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
+    # a tip is added to the bill after tax (US / CA / restaurants everywhere): not part of the subtotal
+    ("tip", r"\b(?:tips?|gratuity|pourboire|trinkgeld|propina|mancia|fooi|napiwek)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
                  r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
-              r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
+              r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|balance\s+due|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"),
-    ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|paid|payment|received|visa|master\s*card|amex|credit"
+    ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|bezahlt|paid|pay[ée]|payment|r[èe]glement|received|pagado|pagato"
+                 r"|betaald|zap[łl]acono|dibayar|visa|master\s*card|amex|credit"
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
-    ("tax", r"\b(?:gst|sst|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
+    ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.
@@ -138,7 +143,9 @@ def classify_row(words: str) -> str | None:
         return None
     if "rounding" in hits and "total" in hits and re.search(r"total\s*(?:rounded|after\s+round)|round\w*\s+total", words, re.I):
         return "total"  # "TOTAL ROUNDED", "Total after rounding": the rounded total itself
-    for kind in ("not_total", "change", "rounding", "subtotal"):
+    if "tip" in hits and "total" in hits and re.search(r"incl\w*|inkl\w*|with|avec|mit|after|plus", words, re.I):
+        return "total"  # "Total incl. tip", "Total with gratuity"
+    for kind in ("not_total", "change", "rounding", "tip", "subtotal"):
         if kind in hits:
             return kind
     if "total" in hits and "tax" in hits:
@@ -292,7 +299,7 @@ class TotalChoice:
 def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     totals = [(k, v) for k, r in enumerate(rows) if r.kind == "total" and (v := _value_of(rows, k)) and v[0] > 0]
     if not totals:
-        return TotalChoice(None, [], None, None, None, False)
+        return _paid_as_total(rows)
     first_money = min(k for k, _ in totals)
     vat = _vat_table(rows)
     # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
@@ -305,11 +312,15 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     tax_rows = [(v[0], v[2]) for k, r in enumerate(rows) if r.kind == "tax" and (v := _value_of(rows, k))
                 and v[0] >= 0 and not (vat and r in vat.rows)]
     roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
+    tips = [v[0] for k, r in enumerate(rows) if r.kind == "tip" and (v := _value_of(rows, k)) and v[0] >= 0]
+    tip = sum(tips, Decimal(0)) if tips else None
     # Payment rows come after the bill ("SNACK BAR 5.00" above the total is an item, not cash).
     tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
     items = _items_sum(rows, first_money)
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
+    # two taxes on one bill (GST + PST, state + city tax, CGST + SGST): their sum, checked by the subtotal
+    taxes = sum((t for t, _ in tax_rows), Decimal(0)) if len(tax_rows) >= 2 and not vat else None
 
     def checks_for(value: Decimal) -> list[str]:
         why = []
@@ -321,11 +332,19 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
+        if taxes is not None and taxes != tax_sum:
+            for sub in subtotals:
+                if sub + taxes + (tip or 0) == value:
+                    why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes} = total")
+        if tip is not None:
+            for sub in subtotals:
+                if sub + (tax_sum or 0) + tip == value:
+                    why.append(f"subtotal {sub}" + (f" + tax {tax_sum}" if tax_sum is not None else "") + f" + tip {tip} = total")
         for cash in tendered:
             for back in change:  # some tills print the change negative ("Rückgeld -2,84")
                 if cash - abs(back) == value and cash > value:
                     why.append(f"cash {cash} - change {abs(back)} = total")
-        if not change and value in tendered:
+        if not any(change) and value in tendered:  # "CHANGE DUE 0.00" is no change
             why.append("the payment row prints the same amount")
         if items is not None and items == value:
             why.append("the item rows add up to it")
@@ -335,6 +354,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if rnd != 0 and other[0] + rnd == value:
                     why.append(f"total {other[0]} + rounding {rnd} = total")
+            if tip and other[0] + tip == value:
+                why.append(f"total {other[0]} + tip {tip} = total")
         return why
 
     scored = [(r, v, checks_for(v[0])) for r, v in vals]
@@ -343,12 +364,15 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     if tax_sum is not None and tax_sum > 0:
         printed = {v[0] for _, v in vals}
         scored = [(r, v, why) for r, v, why in scored if v[0] + tax_sum not in printed] or scored
+    if tip:  # likewise the total before the tip, where the slip prints the one after it
+        printed = {v[0] for _, v in vals}
+        scored = [(r, v, why) for r, v, why in scored if v[0] + tip not in printed] or scored
     confirmed = [s for s in scored if s[2]]
     doubt = None
     single = False
     if confirmed:
         # After rounding, what was paid: prefer a value the payment confirms, then the last one.
-        paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w for w in s[2])]
+        paid = [s for s in confirmed if any("cash" in w or "payment" in w or "rounding" in w or "tip" in w for w in s[2])]
         row, value, why = (paid or confirmed)[-1]
         other = {s[1][0] for s in confirmed} - {value[0]}
         if other and not roundings:
@@ -358,6 +382,12 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         later = {s[1][0] for s in scored if s[0].index > row.index and s[1][0] != value[0] and not s[2]}
         if later and not roundings and not doubt:
             doubt = f"a later total row says {sorted(map(str, later))}"
+        # The payment row is the same OCR reading the same print again: "19,46" read "19,16" on
+        # both the SUMME and the card row while the VAT table adds up to 19,46. A VAT table that
+        # disagrees outvotes an echo, and a one-digit difference is a misread whatever confirmed it.
+        if vat and vat.gross is not None and vat.gross != value[0] and not doubt and (
+                _one_digit_apart(vat.gross, value[0]) or all("payment row" in w for w in why)):
+            doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
     else:
         # No arithmetic: the largest amount on a total row (a total is never below its parts);
         # a second, different total that no rounding row explains is a doubt.
@@ -374,10 +404,30 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 and not doubt:
             doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
     tax_line = _vat_line(rows, vat) if vat else (tax_rows[0][1] if tax_rows else None)
-    tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     how = (f"the sum of the VAT table's {len(vat.rows)} rates" if vat and len(vat.rows) > 1 else
            "the VAT table" if vat else "the tax row")
+    if any("tax rows" in w for w in why):
+        tax_sum, how = taxes, f"the sum of the {len(tax_rows)} tax rows"
+    tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
+
+
+def _one_digit_apart(a: Decimal, b: Decimal) -> bool:
+    x, y = f"{a:.2f}", f"{b:.2f}"
+    return len(x) == len(y) and sum(c != d for c, d in zip(x, y)) == 1
+
+
+def _paid_as_total(rows: list[MoneyRow]) -> TotalChoice:
+    """A slip with no total row ("Payé 9,50€" under the items, a "Total" column header): the
+    one payment amount is the total when the item rows above it add up to it and no change is
+    given back; anything else is no total."""
+    paid = [(k, v) for k, r in enumerate(rows) if r.kind == "tendered" and (v := _value_of(rows, k)) and v[0] > 0]
+    if len({v[0] for _, v in paid}) != 1 or any(r.kind == "change" for r in rows):
+        return TotalChoice(None, [], None, None, None, False)
+    k, value = paid[0]
+    if _items_sum(rows, k) != value[0]:
+        return TotalChoice(None, [], None, None, None, False)
+    return TotalChoice(value, ["no total row: the item rows add up to the amount paid"], None, None, None, False)
 
 
 # -- dates ---------------------------------------------------------------------------------------
@@ -402,7 +452,8 @@ _DATE_RES = [
 ]
 _DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
                          r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
-_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+# "13:59", "12:22 PM", "12h42" (French tills)
+_TIME = re.compile(r"(?<!\d)\d{1,2}(?::\d{2}(?::\d{2})?|h\d{2})(?!\d)(?:\s?[AP]\.?M\b\.?)?", re.I)
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -449,7 +500,18 @@ def parse_receipt_date(raw: str, day_first_hint: bool | None) -> Parsed:
 
 _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\bGBP\b|\bGST\b|\bSST\b|\bSdn\.?\s*Bhd\b|\bS/B\b"
                              r"|\bMalaysia\b|\bSingapore\b|\bPte\.?\s*Ltd\b|\bJalan\b|\bJln\b|\bTaman\b|\bVAT\b|\bABN\b", re.I)
-_MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
+# US: a state code and ZIP ("WA 98052"), "City, ST" ending a line ("CHICAGO, IL"; DE left out: Germany),
+# a phone in the US dash form ("800-532-2918", "(425) 555-0100"), sales tax, USD.
+_US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK"
+              " OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+_MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
+                               rf"|[^\W\d_]{{3,}},\s?(?:{'|'.join(_US_STATES)})[ \t]*$", re.M)
+# a phone number's shape is a weaker cue: it decides only where nothing says day-first
+_US_PHONE = re.compile(r"(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])")
+
+
+def _us_cues(text: str) -> bool:
+    return bool(_MONTH_FIRST_CUES.search(text) or _US_PHONE.search(text))
 
 
 def day_first(text: str, locale: str | None) -> bool | None:
@@ -461,6 +523,8 @@ def day_first(text: str, locale: str | None) -> bool | None:
         return True
     eu = bool(_DAY_FIRST_CUES.search(text)) or (country_of(text) not in (None, "US"))
     us = bool(_MONTH_FIRST_CUES.search(text))
+    if not eu and not us and _US_PHONE.search(text):
+        return False
     if eu and not us:
         return True
     if us and not eu:
@@ -495,8 +559,14 @@ def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] 
                     left = " ".join(x.text for x in row_of.get(id(ln), ()) if x.box["x1"] <= ln.box["x0"])
                     labelled = bool(_DATE_LABEL.search(before[-14:]) or (not before.strip() and re.search(
                         rf"{_DATE_LABEL.pattern}\s*$", left, re.I)))
+                    # the time in its own box beside the date ("12/07/2019" | "12:22 PM") counts too
+                    after = ln.text[m.end():].strip()
+                    right = sorted((x for x in row_of.get(id(ln), ()) if x.box["x0"] >= ln.box["x1"] - 1),
+                                   key=lambda x: x.box["x0"])
+                    beside = right[:1]  # the next box on the row, nothing between
                     timed = bool(_TIME.search(ln.text[m.end():m.end() + 9]) or _TIME.search(before[-9:])
-                                 or kind.startswith("glued"))
+                                 or kind.startswith("glued") or (not after and any(
+                                     _TIME.fullmatch(x.text.strip()) for x in beside)))
                     cands.append((p, ln, m, labelled, timed))
     if not cands:
         return missing_field("receipt_date", "no date printed")
@@ -543,7 +613,7 @@ def _dollar(code: str, text: str) -> str:
 
 def receipt_currency(text: str) -> tuple[str | None, str]:
     """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
-    codes = [_CURRENCY_CODES[m["cur"].lower()] for m in MONEY.finditer(text) if m["cur"]]
+    codes = [_CURRENCY_CODES[(m["cur"] or m["tcur"]).lower()] for m in MONEY.finditer(text) if m["cur"] or m["tcur"]]
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
     codes += [_CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
                                                                  text, re.M)]
@@ -653,7 +723,8 @@ def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
 _WEB = "web:"  # marks a reading taken from a web or e-mail address
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
                       r"|platz|allee|gasse|rue|via|calle|ul\.)|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b|\b\d{4,5}\s+[^\W\d_]{3,}"
-                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$", re.I)
+                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
+                      r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
 
 
 # A footer's words around a name: "Vielen Dank für Ihren Einkauf bei X", "Ihr X-Team",
@@ -751,7 +822,7 @@ def _merchant(layout: Layout) -> FieldValue:
     everything = _readings(layout, set())
 
     def plausible(ln: Line) -> bool:
-        text = clean_name(ln.text)
+        text = _before_address(clean_name(ln.text))
         letters = re.findall(r"[^\W\d_]", text)
         return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
                 and not _NOT_MERCHANT.search(text) and not money_in(text))
@@ -802,6 +873,7 @@ def _merchant(layout: Layout) -> FieldValue:
     lines = left + lines
     name = clean_name(" ".join(ln.text.strip() for ln in lines))
     name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", name)  # "(81109-A)": a registration no.
+    name = _before_address(name)
     if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
         above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
         if above.confidence >= 0.85 and not _NOT_MERCHANT.search(above.text) and re.search(r"[^\W\d_]{3}", above.text):
@@ -833,6 +905,15 @@ def _merchant(layout: Layout) -> FieldValue:
     else:
         _cap(f, "a name printed once: confirmed by a reviewer or the sender memory")
     return f
+
+
+def _before_address(name: str) -> str:
+    """"Maison X, Place de Gaulle", "Cafe Y, 12 High Street": the name, not where it is."""
+    head, comma, tail = name.partition(",")
+    if comma and re.search(r"[^\W\d_]{3}", head) and (_ADDRESS.search(tail) or _NOT_MERCHANT.search(tail)) \
+            and not _NOT_MERCHANT.search(head):
+        return head.strip()
+    return name
 
 
 def _cap(f: FieldValue, why: str) -> None:
@@ -883,7 +964,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
         tax = missing_field("tax_amount", "no tax row")
     code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
                  else receipt_currency(layout.text))
-    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _MONTH_FIRST_CUES.search(layout.text)
+    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _us_cues(layout.text)
     if code:
         # A country that says its currency beyond doubt counts as printed: a VAT id whose check
         # digits hold, a Malaysian company's address; a guess from fewer cues stays in review.

@@ -77,6 +77,12 @@ def reread_lines(img: np.ndarray, lines: list[Line], below: float, engine: OcrEn
 _DIGIT = re.compile(r"\d")
 # a date's shape: read twice whatever its score, since the second reading is a date's only cross-check
 _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}(?!\d)")
+# A document number, labelled ("Invoice No. 4711", "Rechnung Nr: R-88", "N° F2024-7", "# INV-3") or standing
+# under its label in a header row (a code of letters and digits such as "INV-2026-7309", or a long digit run):
+# an identifier has no arithmetic to catch a misread, so, like a date, it is always read a second time.
+_IDENT = re.compile(r"(?i)(?:\b(?:no|nr|number|nummer|num[ée]ro|numer)\b|\bn[°ºo]|#)\s*[.:]?\s*[A-Z0-9][\w/\\.-]*\d"
+                    r"|(?<![\w.,])(?=[\w/-]*\d)(?=[\w/-]*[A-Za-z])[A-Za-z0-9][\w/-]{3,}(?![\w.,])"
+                    r"|(?<![\d.,])\d{5,}(?![\d.,])")
 _DISAGREE_CAP = 0.90  # two models read a line with digits differently: never above this (review)
 
 
@@ -88,12 +94,12 @@ def _squash(text: str) -> str:
 def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine: OcrEngine,
                        scale: float = 1.0) -> tuple[list[Line], int, int]:
     """Lines with digits (amounts, dates, numbers) scoring under ``below``, and every line
-    holding a date, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
+    holding a date or a labelled document number, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
     higher score. Disagreement is doubt: the higher-scoring reading is kept, capped at
     ``_DISAGREE_CAP`` so no field taken from it is accepted without review.
     Returns (lines, agreed, disagreed)."""
     doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2
-                and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text))]
+                and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text) or _IDENT.search(ln.text))]
     keep = [(i, c) for i in doubtful if (c := _crop(img, lines[i], scale)).size]
     if not keep:
         return lines, 0, 0

@@ -88,3 +88,53 @@ def test_a_customer_number_line_in_the_block_is_an_identifier_not_the_name():
     rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden AG Mitte", 120)],
             [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)], *TAIL]
     assert customer(rows)["normalized"] == "Kunden AG Mitte"
+
+
+# A form printed as a label column and a value column under "Verkäufer" and "Käufer" headings
+# (the XML-Rechnung/FX visualisation): the seller's value column ends in a postcode line, so it
+# looks like an envelope-window block, but its heading says whose block it is.
+FORM = [[("Verkäufer", 120)], [("Nummer:", 120), ("549910", 700)],
+        [("Name:", 120), ("Lieferant GmbH", 700)], [("Anschrift:", 120), ("Lieferantenstraße 20", 700)],
+        [("DE 80333 München", 700)], [("USt.-Id.-Nr.:", 120), ("DE123456789", 700)],
+        [("Käufer/Leistungsempfänger", 120)], [("Nummer:", 120), ("GE2020211", 700)],
+        [("Name:", 120), ("Kunden AG Mitte", 700)], [("Anschrift:", 120), ("Kundenstraße 15", 700)],
+        [("DE 69876 Frankfurt", 700)], *TAIL]
+
+
+def test_a_block_headed_by_a_seller_label_is_never_the_customer():
+    f = customer(FORM)
+    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "accept"
+    assert "'Name' in the block under 'Käufer'" in f["reason"]
+    # Without the buyer's block the seller's window-like block still never becomes the customer.
+    f = customer(FORM[:6] + TAIL)
+    assert f["normalized"] is None or f["normalized"] != "Lieferant GmbH"
+    # Other seller words head the block the same way (EN, FR).
+    for head in ("Seller", "Vendeur :", "Leverancier", "Sprzedawca"):
+        f = customer([[(head, 120)], *FORM[1:6], *TAIL])
+        assert f["normalized"] != "Lieferant GmbH", head
+
+
+def test_the_sellers_form_row_names_the_supplier():
+    f = fields_of(run(layout(FORM)))["supplier"]
+    assert f["normalized"] == "Lieferant GmbH"
+
+
+def test_two_different_addressees_send_the_customer_to_review():
+    rows = [[("Bill to:", 120)], [("Kunden AG Mitte", 120)], [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)],
+            [("Beispiel GmbH", 900)], [("Hafenweg 3", 900)], [("20457 Hamburg", 900)], *TAIL]
+    f = customer(rows)
+    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "review"
+    assert "names someone else as the addressee ('Beispiel GmbH')" in f["reason"]
+    # A delivery address beside it is no rival.
+    rows[4:4] = [[("Lieferadresse:", 900)]]
+    f = customer(rows)
+    assert f["normalized"] == "Kunden AG Mitte" and f["status"] == "accept"
+
+
+def test_a_customer_name_label_naming_someone_else_sends_the_bill_to_block_to_review():
+    rows = [[("Bill to:", 120)], [("Kunden AG Mitte", 120)], [("Kundenstraße 15", 120)], [("69876 Frankfurt", 120)],
+            [("Customer Name: Beispiel Holding AG", 900)], *TAIL]
+    f = customer(rows)
+    assert f["status"] == "review" and "Beispiel Holding AG" in f["reason"]
+    rows[4] = [("Customer Name: Kunden AG Mitte", 900)]
+    assert customer(rows)["status"] == "accept"

@@ -278,3 +278,18 @@ def test_the_when_printed_setting_chooses_which_optional_fields_hold_an_invoice(
     rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden Mitte", 120)], *_invoice(customer=False)]
     assert doc(rows)["status"] == "review"  # the customer is printed and not confirmed
     assert doc(rows, when_printed={"invoice": ["due_date"]})["status"] == "accepted"  # one company: no need
+
+
+def test_an_ocr_vat_id_without_check_digits_is_not_accepted_a_checked_one_is():
+    from streams.extract.confidence import FieldValue
+    from streams.extract.parties import _check_vat
+
+    unchecked = FieldValue("supplier_vat_id", "XX123456789", "XX123456789", 0.99, 1, None, [], source="ocr")
+    _check_vat(unchecked)
+    assert unchecked.force_review and "publishes no check digits" in unchecked.reasons[-1]
+    same_on_text = FieldValue("supplier_vat_id", "XX123456789", "XX123456789", 1.0, 1, None, [], source="text")
+    _check_vat(same_on_text)
+    assert not same_on_text.force_review
+    valid = FieldValue("supplier_vat_id", "DE136695976", "DE136695976", 0.99, 1, None, [], source="ocr")
+    _check_vat(valid)
+    assert valid.checked and not valid.force_review

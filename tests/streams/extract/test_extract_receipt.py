@@ -644,3 +644,159 @@ def test_a_gst_summarys_total_row_is_not_a_second_total():
                   "GST Summary   Amount(RM)   Tax(RM) |", "SR @ 6% | 28.30   1.70", "Total | 28.30   1.70")
     f = fields_of(run(rows))["total_amount"]
     assert (f["normalized"], f["status"]) == ("30.00", "accept")
+
+
+# -- vendor-sample conventions (US tills, French tickets; layouts made up here) ----------------------
+
+@pytest.mark.parametrize("text, values", [
+    ("6,00€", [("6.00", "EUR")]), ("Total 9,50 EUR", [("9.50", "EUR")]), ("Razem 12,50 zł", [("12.50", "PLN")]),
+    ("3,50 € A", [("3.50", "EUR")]), ("4,20 EURO", [("4.20", None)]),  # "EURO" after: no sign glued to a word
+])
+def test_a_currency_sign_after_the_amount(text, values):
+    assert [(f"{v:.2f}", c) for v, c, _ in money_in(text)] == values
+
+
+@pytest.mark.parametrize("text, want", [
+    ("MEGA MARKET\nCHICAGO, IL\nTOTAL $10.00", False),           # "City, ST" ends a line
+    ("Call us 800-532-2918\nTOTAL $10.00", False),               # a US phone's dash form
+    ("Tel (425) 555-0100\nTOTAL $10.00", False),
+    ("TEL: 03-1234 5678\nTOTAL RM 10.00", True),                 # a Malaysian phone is no US cue
+    ("TEL: 603-555-1234\nTOTAL RM 10.00", True),                 # a phone's shape never outvotes RM
+    ("Hauptstr. 5, Berlin, DE\nSumme € 4,00", True),             # DE is Germany, not Delaware
+    ("Apples, IN STOCK\nTOTAL $10.00", None),                    # a state code inside a line is no address
+])
+def test_us_city_state_and_phone_forms_mean_month_first(text, want):
+    assert day_first(text, None) is want
+
+
+def test_a_us_till_date_printed_twice_beside_its_time_is_read_month_first_and_accepted():
+    rows = [[("MEGA MART", 20)], [("800-555-2918", 20)], [("CHICAGO, IL", 20)],
+            [("TV 65", 20), ("$899.99", 420)], [("HDMI CABLE", 20), ("$19.99", 420)],
+            [("SUBTOTAL", 20), ("$919.98", 420)], [("TAX", 20), ("$59.80", 420)], [("TOTAL", 20), ("$979.78", 420)],
+            [("VISA", 20), ("$979.78", 420)], [("12/07/2019", 20), ("12:22 PM", 300)], [("CHANGE DUE", 20), ("0.00", 420)],
+            [("12/07/2019", 20), ("12:22 PM", 300)]]
+    f = fields_of(run(rows))
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2019-12-07", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("979.78", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("59.80", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("USD", "accept")  # a US city: the $ is USD
+
+
+def test_a_date_whose_time_is_in_the_next_box_is_the_tills_stamp():
+    head = ["Westfalen Tankstelle", "33100 Paderborn"]
+    rows = [[(t, 20)] for t in head] + [[("07.09.2018", 20), ("09:18", 300)], [("Summe EUR", 20), ("39,35", 420)]]
+    f = _run_agreed(rows, {"07.09.2018"})["receipt_date"]
+    assert (f["normalized"], f["status"]) == ("2018-09-07", "accept")
+    # the same date beside a price, not a time: no till stamp, one reading
+    rows[2] = [("07.09.2018", 20), ("1,50", 300)]
+    assert _run_agreed(rows, {"07.09.2018"})["receipt_date"]["status"] == "review"
+
+
+def test_a_french_ticket_with_its_time_written_12h42_and_a_paid_row_but_no_total_row():
+    rows = [[("Maison Dupont, Place de la Gare", 20)], [("REÇU", 300), ("11/12/2022", 400), ("12h42", 520)],
+            [("Description", 20), ("Total", 420)], [("Entrée plein tarif", 20), ("6,00€", 420)],
+            [("Entrée tarif réduit", 20), ("3,50€", 420)], [("Payé", 300), ("9,50€", 420)]]
+    f = _run_agreed(rows, {"11/12/2022"})
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2022-12-11", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("9.50", "accept")
+    assert "amount paid" in f["total_amount"]["reason"]
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", "accept")
+    assert f["merchant"]["normalized"] == "Maison Dupont"  # the name, not the square it is on
+
+
+def test_a_paid_row_the_items_do_not_add_up_to_is_no_total():
+    rows = [[("Café Rosa", 20)], [("Reçu", 20), ("11/12/2022 12h42", 300)], [("Café", 20), ("2,00€", 420)],
+            [("Croissant", 20), ("1,50€", 420)], [("Bezahlt", 300), ("5,00€", 420)]]
+    assert fields_of(run(rows))["total_amount"]["normalized"] is None
+    rows[-1] = [("Bezahlt", 300), ("3,50€", 420)]  # German: "Bezahlt" is the payment row
+    assert fields_of(run(rows))["total_amount"]["normalized"] == "3.50"
+
+
+@pytest.mark.parametrize("name, want", [
+    ("Maison Dupont, Place de la Gare", "Maison Dupont"), ("Cafe Rosa, 12 High Street", "Cafe Rosa"),
+    ("Bäckerei Kurz, Hauptstraße 3", "Bäckerei Kurz"), ("Müller, Schulz & Partner", "Müller, Schulz & Partner"),
+])
+def test_a_letterhead_that_prints_the_address_after_a_comma_gives_the_name(name, want):
+    assert _merchant_of([name])["normalized"] == want
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("TIP", "tip"), ("Tips", "tip"), ("Gratuity", "tip"), ("Trinkgeld", "tip"), ("Pourboire", "tip"),
+    ("Total incl. tip", "total"), ("Total with gratuity", "total"), ("Amount Paid", "tendered"),
+    ("Sales Tax", "tax"),
+])
+def test_tip_and_payment_rows(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_tip_added_after_tax_confirms_the_total_and_the_total_before_it_is_not_chosen():
+    head = ["CORNER DINER", "12 MAIN ST", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM"]
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Sales Tax | 3.20", "Tip | 8.00",
+                  "TOTAL | $51.20", "Amount Paid | 51.20")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("51.20", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.20", "accept")
+    # a total printed before the tip and one after it: the one after is owed, no doubt
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Tax | 3.20", "Total | 43.20",
+                  "Tip | 8.00", "TOTAL | $51.20", "Visa | 51.20")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("51.20", "accept")
+    # a tip that does not add up: review, never the pre-tip total accepted
+    rows = _cells(*head, "BURGER | 30.00", "FRIES | 10.00", "Subtotal | 40.00", "Tax | 3.20", "Tip | 8.00",
+                  "TOTAL | $52.20")
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+def test_two_tax_rows_add_up_with_the_subtotal_to_the_total():
+    head = ["MAPLE CAFE", "88 KING ST W", "TORONTO, ON M5H 1A1", "Date: 2019-03-04 10:12"]
+    rows = _cells(*head, "SOUP | 6.00", "BREAD | 4.00", "Subtotal | 10.00", "GST 5% | 0.50", "PST 8% | 0.80",
+                  "TOTAL | 11.30", "Amount Paid | 11.30")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("11.30", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.30", "accept")
+    # two equal halves of one tax (CGST 9% + SGST 9%): both count
+    rows = _cells(*head, "SOUP | 30.00", "BREAD | 20.00", "Sub Total | 50.00", "CGST 9% | 4.50", "SGST 9% | 4.50",
+                  "Grand Total | 59.00")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "59.00", "9.00", "accept")
+    # the same tax printed twice is not two taxes: the one tax confirms the total
+    rows = _cells(*head, "SOUP | 6.00", "BREAD | 4.00", "Subtotal | 10.00", "Tax | 0.80", "TOTAL | 10.80", "Tax | 0.80")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (
+        "10.80", "0.80", "accept")
+
+
+@pytest.mark.parametrize("words, kind", [("Balance Due", "total"), ("BALANCE DUE", "total"), ("Change Due", "change")])
+def test_a_balance_due_is_the_amount_owed(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_payment_row_echoing_a_total_the_vat_table_contradicts_is_no_check():
+    # one OCR misread printed twice (SUMME and the card row both "19,16"): the VAT table says 19,46
+    rows = receipt(("SUMME EUR", "19,16"), ("MasterCard EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+    # the VAT table agreeing with the echoed total: accepted
+    rows = receipt(("SUMME EUR", "19,46"), ("MasterCard EUR", "19,46"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("19.46", "accept")
+
+
+def test_a_vat_table_one_digit_off_a_total_cash_confirms_holds_the_total():
+    # cash - change confirms 19,16, but the table's 19,46 is one digit away: one of them is misread
+    rows = receipt(("SUMME EUR", "19,16"), ("Bar", "20,00"), ("Rückgeld", "0,84"), ("V 19,0%", "1,44   7,55   8,99"),
+                   ("E 7,0%", "0,68   9,79   10,47"), head=["real GmbH", "33100 Paderborn", "15.04.20 16:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert f["status"] == "review" and "adds up to 19.46" in f["reason"]
+
+
+def test_a_card_payment_with_change_due_zero_confirms_the_total():
+    head = ["CORNER HARDWARE", "SPRINGFIELD, IL 62701", "03/04/2019 10:12 AM"]
+    rows = _cells(*head, "HAMMER | 12.99", "NAILS 2 @ 1.75 | 3.50", "TOTAL | $17.51", "VISA | $17.51", "CHANGE DUE | 0.00")
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("17.51", "accept") and "payment row" in f["reason"]
+    rows[-1] = [("CHANGE DUE", 20), ("0.50", 420)]  # change back from a card payment of the same amount: no check
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"

@@ -92,14 +92,32 @@ def test_digit_lines_read_twice_agreement_raises_the_score_disagreement_caps_it(
              Line("TAX 64", 0.95, Box(10, 40, 100, 60)),             # the second model reads 6% better
              Line("CASH 20.00", 0.96, Box(10, 70, 120, 90)),         # the second model is worse
              Line("THANK YOU", 0.50, Box(10, 70, 120, 90)),          # no digits: not asked
-             Line("No. 4711", 0.99, Box(10, 70, 120, 90)),            # sure already: not asked
-             Line("DATE 01/02/2025", 0.99, Box(10, 70, 120, 90))]    # a date: always asked
-    second = _Second([("Total １２.５０", 0.99), ("TAX 6%", 0.98), ("CASH 28.00", 0.70), ("DATE 01/02/2025", 0.98)])
+             Line("Qty 4711", 0.99, Box(10, 70, 120, 90)),            # sure already: not asked
+             Line("DATE 01/02/2025", 0.99, Box(10, 70, 120, 90)),    # a date: always asked
+             Line("Invoice No. GT15153", 0.99, Box(10, 70, 160, 90))]  # a document number: always asked
+    second = _Second([("Total １２.５０", 0.99), ("TAX 6%", 0.98), ("CASH 28.00", 0.70), ("DATE 01/02/2025", 0.98),
+                      ("Invoice No. GT\\5153", 0.97)])
     out, agreed, disagreed = cross_check_digits(img, lines, 0.97, second)
-    assert (agreed, disagreed, second.asked) == (2, 2, 4)
+    assert (agreed, disagreed, second.asked) == (2, 3, 5)
+    assert not out[6].agreed and out[6].confidence == 0.90
     assert out[0].text == "TOTAL 12.50" and out[0].confidence == 0.99 and out[0].words == w and out[0].agreed
     assert not any(ln.agreed for ln in out[1:5])
     assert out[5].agreed and out[5].confidence == 0.99 and out[5].text == "DATE 01/02/2025"
     assert out[1].text == "TAX 6%" and out[1].confidence == 0.90
     assert out[2].text == "CASH 20.00" and out[2].confidence == 0.90
     assert out[3:5] == lines[3:5]
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Invoice No. 4711", True), ("Rechnung Nr: R-88", True), ("N° F2024-7", True), ("# INV-3", True),
+    ("INV-2026-7309", True), ("35040727", True),                      # a number under its header-row label
+    ("Qty 4711", False), ("Total 1,234.56", False), ("12.345,67 EUR", False), ("Page 1 of 2", False),
+])
+def test_a_document_number_is_read_twice_whatever_its_score(text, asked):
+    from streams.ocr.engines import Box, Line
+    from streams.ocr.reader import cross_check_digits
+
+    second = _Second([(text, 0.99)])
+    out, agreed, _ = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [Line(text, 0.995, Box(10, 5, 300, 30))],
+                                        0.97, second)
+    assert second.asked == int(asked) and out[0].agreed is asked

@@ -1,0 +1,54 @@
+"""No wrong value accepted: identifiers read once by OCR and header fields read from a later
+page (another document stapled to the invoice) go to review (streams/extract/multilingual.py)."""
+
+from __future__ import annotations
+
+from inkstream.settings import ExtractionSettings
+from streams.extract import extract
+from tests.streams.extract.extract_records import ocr_result, page
+from tests.streams.extract.test_extract_multilingual import GERMAN, fields_of, layout
+
+
+def _ocr(rows, agreed_rows=()):
+    lines = layout(rows, conf=0.99)
+    for ln in lines:
+        ln["agreed"] = any(ln["text"] == rows[r][0][0] or ln["text"] in [c[0] for c in rows[r]] for r in agreed_rows)
+    return lines
+
+
+def _run_pages(*pages_lines, source="ocr"):
+    pgs = [page(lines, number=n, source=source) for n, lines in enumerate(pages_lines, start=1)]
+    return fields_of(extract(ocr_result(pgs), ExtractionSettings(), version="rules-3"))
+
+
+def test_an_invoice_number_read_once_by_ocr_is_not_accepted():
+    f = _run_pages(_ocr(GERMAN))["invoice_number"]
+    assert f["normalized"] == "RE-2026-0042" and f["status"] == "review"
+    assert "read once by OCR" in f["reason"]
+
+
+def test_an_invoice_number_two_ocr_models_agree_on_or_printed_twice_may_be_accepted():
+    f = _run_pages(_ocr(GERMAN, agreed_rows=(2,)))["invoice_number"]
+    assert f["normalized"] == "RE-2026-0042" and "read once by OCR" not in f["reason"]
+    again = GERMAN + [[("Rechnung Nr. RE-2026-0042", 120)]]
+    f = _run_pages(_ocr(again))["invoice_number"]
+    assert f["normalized"] == "RE-2026-0042" and "read once by OCR" not in f["reason"]
+
+
+FIRST = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer:", 120), ("RE-7", 700)],
+         [("Dated 16.02.2019", 120)],
+         [("Nettobetrag", 900), ("100,00 EUR", 1200)], [("MwSt 19%", 900), ("19,00 EUR", 1200)],
+         [("Gesamtbetrag", 900), ("119,00 EUR", 1200)]]
+LEDGER = [[("Account Statement", 120)], [("Transaction Date", 120), ("Rechnungsdatum:", 500), ("14.03.2019", 900)],
+          [("Opening Balance", 120), ("0,00", 900)]]
+
+
+def test_a_date_from_a_later_page_is_not_accepted_when_page_one_prints_a_date():
+    f = _run_pages(layout(FIRST), layout(LEDGER), source="text_layer")["invoice_date"]
+    assert f["normalized"] == "2019-03-14" and f["status"] == "review"
+    assert "reads as another document" in f["reason"]
+    # A later page with an invoice date label but no ledger words: page 1's date still rules.
+    second = [[("Rechnungsdatum:", 120), ("14.03.2019", 700)]]
+    f = _run_pages(layout(FIRST), layout(second), source="text_layer")["invoice_date"]
+    assert f["normalized"] == "2019-03-14" and f["status"] == "review"
+    assert "page 1 prints a date of its own" in f["reason"]
