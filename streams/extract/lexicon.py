@@ -119,8 +119,10 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:sub[-\s]?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
         r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|ilo[śs][ćc])\b": 1,
         r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|cena\s+jedn)": 1,
-        # India's split GST (a till slip prints plain "GST"); what is left to pay on an account
-        r"\b(?:vat|ust|mwst|tva|btw|iva|[cis]gst)\b": 1,
+        # (CGST/SGST are no cue: an Indian restaurant bill prints them too.) "Place of Supply":
+        # the state an Indian GST tax invoice must name for a business buyer; what is left to pay
+        r"\b(?:vat|ust|mwst|tva|btw|iva)\b": 1,
+        r"\bplace\s+of\s+supply\b": 1,
         r"\b(?:balance\s+due|amount\s+due)\b": 1,
         r"\biban\b": 1,
         r"\b(?:payment\s+terms|zahlungsbedingungen|conditions\s+de\s+paiement|betalingsvoorwaarden|forma\s+de\s+pago|condizioni\s+di\s+pagamento|spos[óo]b\s+p[łl]atno[śs]ci)\b": 1,
