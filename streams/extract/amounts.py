@@ -370,7 +370,9 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     elif sub is not None and plausible_tax:
         choice.doubt = f"subtotal {sub.value} + tax {sum(plausible_tax, Decimal(0))} != total {choice.total.value}"
     elif choice.total.role == "total_plain":
-        choice.doubt = "only a plain 'Total' label and no arithmetic confirms it"
+        choice.doubt = ("only a plain 'Total' label and no arithmetic confirms it"
+                        if not choice.total.cand.how.startswith("label (header row)")
+                        else "only a column head beside the number and date ('Charges', 'Amount') and no arithmetic confirms it")
     elif largest is not None and abs(choice.total.value) < largest:
         choice.doubt = f"a larger amount ({largest}) is printed elsewhere"
     return choice

@@ -321,7 +321,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
     words = _in_words(layout)
     if (choice.total is not None and not choice.checked and words == abs(choice.total.value)
-            and (choice.doubt is None or choice.doubt.startswith("only a plain"))):
+            and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
         # "Rupees Four Hundred Thirteen Only": the total read a second time, in words
         choice.checked, choice.doubt = f"the amount in words ({words}) agrees", None
     total = _amount_field("total_amount", choice.total)
