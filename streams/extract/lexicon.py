@@ -95,7 +95,7 @@ LABELS: dict[str, str] = {
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
         r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|Kwota\s+VAT|Podatek)"),
     "customer": (
-        r"Bill(?:ed)?\s*To|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
+        r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"

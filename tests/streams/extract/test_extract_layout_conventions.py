@@ -197,3 +197,12 @@ def test_a_larger_amount_due_than_the_total_with_nothing_between_goes_to_review(
             [(total_label, 900), ("110.00 EUR", 1200)], [(due_label, 900), ("130.00 EUR", 1200)]]
     f = fields_of(run(layout(rows)))
     assert f["total_amount"]["normalized"] in ("110.00", "130.00") and f["total_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("text, want", [("Invoice For: Alpine Ski House", "Alpine Ski House"),
+                                        ("Invoice for services rendered in March", None)])
+def test_invoice_for_with_its_colon_labels_the_customer(text, want):
+    rows = [[("Contoso Suites", 100)], [("INVOICE", 100)], [("Address:", 100), (text, 900)],
+            [("Invoice Number", 100), ("Invoice Date", 400)], [("7689302", 100), ("2015-03-09", 400)]]
+    f = fields_of(run(layout(rows)))
+    assert f["customer"]["normalized"] == want
