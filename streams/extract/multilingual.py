@@ -475,13 +475,15 @@ def _supplier(layout: Layout) -> FieldValue:
         _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
         return f
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
-                      rf"receipt|page|seite|{LABELS['customer']})\b", re.I)
+                      rf"receipt|page|seite|{LABELS['customer']}|{LABELS['invoice_date_plain']}|{LABELS['due_date']})\b", re.I)
     for ln in layout.lines[:8]:
         if ln.page != layout.lines[0].page:
             break
         if skip.match(ln.text) or not re.search(r"[^\W\d_]{3}", ln.text):
             continue
-        f = field_from("supplier", Candidate(ln.text.strip(), Span(ln.text, (ln,)), normalize_name(ln.text),
+        # "FROM: Company ABC": the seller's label, then its name
+        name = re.sub(rf"^\s*(?:{LABELS['supplier']})\s*:\s*", "", ln.text, flags=re.I).strip()
+        f = field_from("supplier", Candidate(name, Span(ln.text, (ln,)), normalize_name(name),
                                              "first line at the top of the page", ln.box,
                                              layout.sources.get(ln.page, "ocr")))
         _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")

@@ -206,3 +206,10 @@ def test_invoice_for_with_its_colon_labels_the_customer(text, want):
             [("Invoice Number", 100), ("Invoice Date", 400)], [("7689302", 100), ("2015-03-09", 400)]]
     f = fields_of(run(layout(rows)))
     assert f["customer"]["normalized"] == want
+
+
+def test_a_date_line_at_the_top_is_no_supplier_and_from_is_the_sellers_label():
+    rows = [[("Invoice", 100)], [("DATE: 01/01/2024", 100)], [("INVOICE: NO. 001", 100)],
+            [("FROM: Company ABC", 100), ("TO: John Doe", 900)]]
+    f = fields_of(run(layout(rows)))
+    assert f["supplier"]["normalized"] == "Company ABC" and f["supplier"]["status"] == "review"
