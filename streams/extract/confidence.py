@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from streams.extract.finders import Candidate
 
-__all__ = ["Thresholds", "FieldValue", "field_from", "missing_field", "boost", "penalise",
-           "document_status", "STATUS_ORDER"]
+__all__ = ["Thresholds", "FieldValue", "field_from", "missing_field", "boost", "penalise", "cap_unchecked",
+           "document_status", "STATUS_ORDER", "UNCHECKED_CAP"]
 
 STATUS_ORDER = {"accept": 0, "review": 1, "reject": 2}
 _DOC_STATUS = {"accept": "accepted", "review": "review", "reject": "rejected"}
@@ -126,3 +126,13 @@ def document_status(fields: list[FieldValue], required: tuple[str, ...]) -> str:
     if not statuses:
         return "review"
     return _DOC_STATUS[max(statuses, key=STATUS_ORDER.__getitem__)]
+
+
+UNCHECKED_CAP = 0.85  # below every accept threshold: a value nothing else on the page confirms
+
+
+def cap_unchecked(f: FieldValue, why: str) -> None:
+    """Hold a value nothing confirms below every accept threshold, and say why."""
+    if f.normalized is not None and f.confidence > UNCHECKED_CAP:
+        f.confidence = UNCHECKED_CAP
+        f.reasons.append(why)

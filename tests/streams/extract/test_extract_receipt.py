@@ -14,7 +14,9 @@ import pytest
 
 from inkstream.settings import ExtractionSettings
 from streams.extract import extract
-from streams.extract.receipt import classify_row, clean_name, day_first, money_in, parse_receipt_date, receipt_currency
+from streams.extract.merchant import clean_name
+from streams.extract.receipt import day_first, parse_receipt_date, receipt_currency
+from streams.extract.receipt_money import classify_row, money_in
 from tests.streams.extract.extract_records import line, ocr_result, page
 
 

@@ -1,0 +1,283 @@
+"""The merchant of a till receipt: the letterhead line, read right and confirmed by a second printing.
+
+Logo lines OCR garbles are skipped or respelt from another printing (a footer "Vielen Dank für Ihren
+Einkauf bei X", a web or e-mail domain); letter-spaced names are joined. A name is accepted only when
+the slip prints the whole name again; otherwise a reviewer (or the sender memory) confirms it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from streams.extract.confidence import FieldValue, boost, cap_unchecked, field_from, missing_field
+from streams.extract.finders import Candidate
+from streams.extract.layout import Layout, Line, Span
+from streams.extract.normalize import normalize_name
+from streams.extract.receipt_money import CURRENCY, MONEY, classify_row, edit_distance, money_in
+
+__all__ = ["merchant_field", "clean_name"]
+
+_COMPANY = re.compile(r"(?:Ges\.?\s?m\.?\s?b\.?\s?H\b)|\b(?:Sdn\.?\s*Bhd|S/B|Bhd|Berhad|Enterprise|Trading|Pte\.?\s*Ltd|Ltd|Limited|LLC|Inc|Corp|GmbH|AG|KG"
+                      r"|OHG|e\.?\s?K|S\.?A\.?R\.?L|SARL|S\.?A\.?S|S\.?L\.?|S\.?p\.?A|S\.?r\.?l|B\.?V\.?|N\.?V\.?|Sp\.?\s*z\s*o\.?\s*o)\b\.?", re.I)
+_NOT_MERCHANT = re.compile(
+    r"tax\s+invoice|\binvoice\b|\breceipt\b|kassenbon|quittung|\bbeleg\b|cash\s+(?:bill|sale)|simplified|official"
+    r"|\b(?:tel|telefon|phone|fax|hp|mobile)\b|www\.|https?:|@|\b(?:gst|sst|vat|ust|mwst|steuer\w*|uid|tin|co\.?\s*reg|reg\.?\s*no|company\s+no)\b"
+    r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
+    r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
+    r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
+    rf"|^\s*\(?(?:{CURRENCY})\)?\s*$", re.I)  # a currency column header ("EUR") is no name
+
+
+# A trade word on the line under a name completes it ("DELPHIN" / "APOTHEKE").
+_TRADE = re.compile(r"(?:APOTHEKE|PHARMACY|FARMASI|PHARMACIE|FARMACIA|APTEKA|RESTAURANT|RESTORAN|RISTORANTE|CAF[EÉ]|BAKERY"
+                    r"|B[ÄA]CKEREI|BOULANGERIE|BAKKERIJ|PANADER[IÍ]A|BISTRO|HOTEL|SUPERMARKET|MINIMARKET|MINI\s*MARKET"
+                    r"|KEDAI\s+\w+|STORE|SHOP|MART|MARKT|METZGEREI|BUCHHANDLUNG|TANKSTELLE)", re.I)
+
+
+_LEGAL_WORDS = {"gmbh", "mbh", "ag", "kg", "co", "ohg", "ek", "sdn", "bhd", "berhad", "pte", "ltd", "limited", "llc",
+                "inc", "corp", "sarl", "sas", "spa", "srl", "bv", "nv", "sp", "z", "o", "m", "s", "b", "l", "a"}
+_TLD = r"(?:de|com|my|sg|fr|nl|es|it|pl|at|ch|be|eu|net|org|co\.uk|uk|com\.my|com\.sg)\b"
+# "www.roller.de", "thalia.paderborn@thalia.de", and after "www." a dot OCR lost ("www.marktkauf-1ehr de")
+_DOMAIN = re.compile(rf"\bw{{2,3}}\s?[.,]\s?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*?)(?:\s?\.\s?|\s){_TLD}"
+                     rf"|(?:@|https?://)?\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)\s?\.\s?{_TLD}", re.I)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: an OCR "Thalía" and a domain's "thalia" are one spelling."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def clean_name(text: str) -> str:
+    """A letterhead as OCR reads wide type: "t o o m  B a u m a r k t GmbH", "Baum ar_k t GmbH" ->
+    "toom Baumarkt GmbH"; a 0 or @ between letters is an O ("R@SSMANN", "t o0m")."""
+    text = re.sub(r"(?<=[^\W\d_])[0@](?=[^\W\d_])", lambda m: "O" if m.string[m.start() - 1].isupper() else "o", text)
+    tokens = text.replace("_", " ").split()
+    if len(tokens) == 2 and all(t.isalpha() and t.isupper() for t in tokens) and min(map(len, tokens)) == 1 \
+            and len("".join(tokens)) <= 5:
+        return "".join(tokens)  # a short logo word OCR split at one letter: "A LDI", "ALD I"
+    singles = sum(1 for t in tokens if len(t) == 1 and t.isalpha() and t != "&")
+    if singles < 2 and "_" not in text:
+        return text.strip()
+    out: list[str] = []
+    for t in tokens:
+        # in spaced-out type a lower-case piece continues the word before it; a capital starts one
+        if out and t.isalpha() and t[0].islower() and len(t) <= 3 and out[-1].isalpha():
+            out[-1] += t
+        else:
+            out.append(t)
+    return " ".join(out)
+
+
+def _core(name: str) -> list[str]:
+    """The words that make a name this merchant's: its letters, legal forms left out."""
+    return [w for w in re.findall(r"[^\W\d_]+", _fold(name)) if w not in _LEGAL_WORDS]
+
+
+def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
+    """Other printings of names on the slip: every line outside the letterhead name and the
+    item/money rows (a logo read again, the footer's "Aldi GmbH & Co. KG", "Ihr Kaufland-Team"),
+    and the labels of every web or e-mail domain ("www.marktkauf-lehr.de" -> marktkauf, lehr)."""
+    out = []
+    for row in layout.rows:
+        if money_in(layout.row_text(row)):
+            continue
+        for ln in row:
+            if id(ln) in skip or _ADDRESS.search(ln.text) or re.search(r"\b\d{4,5}\b", ln.text):
+                continue  # an address prints the town, not the name ("33102 Paderborn")
+            out.append((ln.text, _core(_name_part(ln.text))))
+    for m in _DOMAIN.finditer(layout.text):
+        # OCR reads a domain's l as 1 and its o as 0 ("marktkauf-1ehr.de")
+        host = re.sub(r"(?<![0-9])1(?=[a-z])", "l", re.sub(r"(?<=[a-z])0(?=[a-z])", "o", _fold(m[1] or m[2])))
+        labels = [w for w in re.split(r"[.\-]", host) if w and w not in ("www", "ww", "wwv", "wwvs")]
+        if labels:
+            out.append((_WEB + m[0], labels))
+    return out
+
+
+_WEB = "web:"  # marks a reading taken from a web or e-mail address
+_ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
+                      r"|platz|allee|gasse|rue|via|calle|ul\.)|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b|\b\d{4,5}\s+[^\W\d_]{3,}"
+                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
+                      r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
+
+
+# A footer's words around a name: "Vielen Dank für Ihren Einkauf bei X", "Ihr X-Team",
+# "Thank you for shopping at X", "Welcome to X".
+_AROUND_NAME = re.compile(r"^.*?\b(?:einkauf|shopping|visit(?:ing)?|besuch|dining)\s+(?:bei|at|im|in|with)\b"
+                          r"|^\s*(?:ihr(?:e)?|your|welcome\s+to|willkommen\s+(?:bei|im)|bienvenue\s+chez)\b"
+                          r"|[-\s]team\b.*$", re.I)
+
+
+def _name_part(text: str) -> str:
+    """The name in a line that prints it again: before its legal form or a comma ("Aldi GmbH &
+    Co. KG, Schloß Holte" -> "Aldi"), without a footer's words around it."""
+    text = clean_name(text)
+    m = _COMPANY.search(text)
+    if m:
+        text = text[:m.start()]
+    return _AROUND_NAME.sub(" ", text.split(",")[0])
+
+
+def _printed_again(core: list[str], readings: list[tuple[str, list[str]]]) -> str | None:
+    """The other printing that is the whole name and nothing else (its words run together or
+    apart: "Kauf land", "MediaMarkt"; a domain's labels: marktkauf-lehr), or None. A line that
+    holds the name among other words ("KEDAI MAJU JAYA" for "MAJU") does not confirm it."""
+    want = "".join(core)
+    if len(want) < 4:
+        return None
+    return next((text for text, words in readings if "".join(words) == want), None)
+
+
+def _respell(name: str, readings: list[tuple[str, list[str]]]) -> tuple[str, str | None]:
+    """A logo word OCR misread by one letter ("ALbDI", "ROLER", "Thalía") that the slip spells
+    elsewhere ("Aldi GmbH & Co. KG", "www.roller.de", "thalia.de") takes that spelling, in the
+    letterhead's case. Returns (name, what was respelt)."""
+    spelt = {w for _, words in readings for w in words if len(w) >= 4}
+    web = {w for text, words in readings if text.startswith(_WEB) for w in words if len(w) >= 4}
+    changed = []
+
+    def fix(m: re.Match) -> str:
+        word = m[0]
+        low = _fold(word)
+        if len(low) < 4 or low in _LEGAL_WORDS or word.lower() in spelt:
+            return word
+        # a word that reads as a word is trusted over another line's reading ("Tankstelle" is not
+        # "Tankstellen-Nr."); a garbled one (a small letter inside capitals, an accent the other
+        # spelling lacks) or one a web address spells otherwise is not
+        garbled = bool(re.search(r"[A-Z][a-z]+[A-Z]", word)) or low != word.lower()
+        if garbled:
+            near = {low} if low in spelt else {w for w in spelt if abs(len(w) - len(low)) <= 1 and edit_distance(low, w) <= 1}
+        else:  # wide type merges a double letter ("ROLER" for ROLLER); the web address keeps both
+            near = {w for w in web if len(w) == len(low) + 1 and any(
+                w[i] == w[i + 1] and w[:i] + w[i + 1:] == low for i in range(len(w) - 1))}
+        if len(near) != 1:
+            return word
+        (w,) = near
+        new = w.upper() if word.isupper() or sum(c.isupper() for c in word) > len(word) / 2 else (
+            w.capitalize() if word[0].isupper() else w)
+        if new != word:
+            changed.append(f"{word} -> {new}")
+        return new
+
+    fixed = re.sub(r"[^\W\d_]+", fix, name)
+    return fixed, ", ".join(changed) or None
+
+
+def merchant_field(layout: Layout) -> FieldValue:
+    """The letterhead: in the top rows, a line naming a company (Sdn Bhd, GmbH, Ltd ...) wins;
+    else a line the slip prints again (a logo's text, the footer, its web domain); else the
+    first line of letters that is no address, phone, banner, slogan or garbled logo.
+    Accepted only when a second printing spells the whole name; a name with nothing else on
+    the slip to check it against stays in review (names have no checksum)."""
+    if not layout.rows:
+        return missing_field("merchant")
+    page = layout.rows[0][0].page
+    # The letterhead ends where the money starts (the first row with an amount or a money word).
+    head = []
+    for row in layout.rows[:12]:
+        text = layout.row_text(row)
+        if row[0].page != page or money_in(text) or classify_row(MONEY.sub(" ", text)) in ("total", "tendered", "subtotal"):
+            break
+        head.append(row)
+    top = [ln for row in head for ln in row]
+    height = layout.page_sizes.get(page, (0, 0))[1]
+    if height:
+        top = [ln for ln in top if ln.box["y0"] < 0.35 * height] or top[:6]
+    everything = _readings(layout, set())
+
+    def plausible(ln: Line) -> bool:
+        text = _before_address(clean_name(ln.text))
+        letters = re.findall(r"[^\W\d_]", text)
+        return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
+                and not _NOT_MERCHANT.search(text) and not money_in(text))
+
+    def elsewhere(ln: Line, whole: bool = True) -> bool:
+        core = _core(clean_name(ln.text))
+        if not whole:  # its first word in a web address ("Marktkauf Lehr" and "www.marktkauf.de")
+            core = core[:1] if core and len(core[0]) >= 4 else []
+        return _printed_again(core, [r for r in everything if r[0] != ln.text and (whole or r[0].startswith(_WEB))]) is not None
+
+    chosen = next((ln for ln in top if _COMPANY.search(ln.text) and ln.confidence >= 0.85
+                   and not re.search(r"\b(?:tel|fax|www|gst|reg)\b", ln.text, re.I)), None)
+    how = "the company name in the letterhead"
+    if chosen is None:
+        # A line the slip prints again is the name, not the slogan over it ("FRISCHE EINKAUFEN");
+        # the one set right above the address first (a feedback service's logo is printed again too).
+        # the name comes before its address: a town printed again below it ("SELANGOR") is no name
+        first_address = next((i for i, ln in enumerate(top) if _ADDRESS.search(ln.text) or re.search(r"\b\d{5}\b", ln.text)),
+                             len(top))
+        twice = [i for i, ln in enumerate(top[:first_address]) if plausible(ln) and elsewhere(ln)]
+        partly = [i for i, ln in enumerate(top[:first_address]) if plausible(ln) and elsewhere(ln, whole=False)]
+
+        def above_address(found: list[int]) -> list[int]:
+            return [i for i in found if i + 1 < len(top) and _ADDRESS.search(top[i + 1].text)]
+        pick = above_address(twice) or twice or above_address(partly)
+        chosen = top[pick[0]] if pick else None
+        how = "the letterhead line printed again on the slip"
+    if chosen is None:
+        # Slogans end in a full stop or a question mark; a name does not.
+        chosen = next((ln for ln in top if plausible(ln) and not re.search(r"[.!?]\s*$", ln.text.strip())), None)
+        how = "the first line of the letterhead"
+    if chosen is None:
+        return missing_field("merchant", "no readable name at the top (a logo?)")
+    at = top.index(chosen)
+    # a logo's word over the full name ("Thalia" / "Thalia Bücher"): the full name
+    if how.startswith("the first") or how.startswith("the letterhead line"):
+        nxt = top[at + 1] if at + 1 < len(top) else None
+        if nxt is not None and plausible(nxt) and not _COMPANY.search(nxt.text):
+            mine, theirs = _core(clean_name(chosen.text)), _core(clean_name(nxt.text))
+            if mine and len(theirs) > len(mine) and [_fold(w) for w in theirs[:len(mine)]] == mine:
+                chosen, at = nxt, at + 1
+    row_of = next((row for row in head if chosen in row), [chosen])
+    lines = [chosen]
+    # words set to the left on the same row ("t o0m" | "Baumar_k t GmbH") belong to the name
+    left = [ln for ln in row_of if ln.box["x1"] <= chosen.box["x0"] and ln.confidence >= 0.8
+            and re.fullmatch(r"[^\W\d_][^\W\d_ 0@]*(?: [^\W\d_0@]+)*", ln.text.strip().replace("0", "o").replace("@", "o"))
+            and not _NOT_MERCHANT.search(ln.text)]
+    lines = left + lines
+    name = clean_name(" ".join(ln.text.strip() for ln in lines))
+    name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", name)  # "(81109-A)": a registration no.
+    name = _before_address(name)
+    if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
+        above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
+        if above.confidence >= 0.85 and not _NOT_MERCHANT.search(above.text) and re.search(r"[^\W\d_]{3}", above.text):
+            name = f"{clean_name(above.text.strip())} {name}"
+            lines.insert(0, above)
+    elif at + 1 < len(top) and _COMPANY.search(top[at + 1].text) and top[at + 1].confidence >= 0.85 and not re.search(
+            r"[^\W\d_]{2,}", _COMPANY.sub(" ", top[at + 1].text).replace("&", " ")):
+        name = f"{name} {top[at + 1].text.strip()}"  # "UNIHAKKA TRADING" over "SDN BHD"
+        lines.append(top[at + 1])
+    if not how.startswith("the company") and at + 1 < len(top) and _TRADE.fullmatch(top[at + 1].text.strip()) \
+            and top[at + 1].confidence >= 0.85:
+        name = f"{name} {top[at + 1].text.strip()}"  # "DELPHIN" / "APOTHEKE": a name set on two lines
+        lines.append(top[at + 1])
+    readings = _readings(layout, {id(ln) for ln in lines})
+    name, respelt = _respell(name, readings)
+    f = field_from("merchant", Candidate(name, Span(name, (chosen,)), normalize_name(name), how, chosen.box,
+                                         layout.sources.get(chosen.page, "ocr")))
+    again = _printed_again(_core(name), readings)
+    ocr_conf = min(ln.confidence for ln in lines)
+    spaced = {" ".join(w) for _, w in readings if "".join(w) == "".join(_core(name))} - {" ".join(_core(name))}
+    if spaced:  # "Kauf land" under a "Kaufland" logo: which spacing is the name's, nothing says
+        cap_unchecked(f, f"the name is printed again, spaced differently ({sorted(spaced)[0]!r})")
+        f.force_review = True
+    elif respelt:
+        cap_unchecked(f, f"the letterhead reads differently from the name printed elsewhere ({respelt})")
+        f.force_review = True
+    elif again is not None and ocr_conf >= 0.9:
+        boost(f, f"the name is printed again on the slip ({again.strip()[:40]!r})")
+    else:
+        cap_unchecked(f, "a name printed once: confirmed by a reviewer or the sender memory")
+    return f
+
+
+def _before_address(name: str) -> str:
+    """"Maison X, Place de Gaulle", "Cafe Y, 12 High Street": the name, not where it is."""
+    head, comma, tail = name.partition(",")
+    if comma and re.search(r"[^\W\d_]{3}", head) and (_ADDRESS.search(tail) or _NOT_MERCHANT.search(tail)) \
+            and not _NOT_MERCHANT.search(head):
+        return head.strip()
+    return name
+
+
