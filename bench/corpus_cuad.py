@@ -227,7 +227,8 @@ def cuad_date(answer: str) -> str | None:
 
 def whole_months(start: str, end: str) -> int | None:
     """Months from ``start`` to ``end`` when whole: the same day of the month, or the day before it
-    (1 Jan 2010 - 31 Dec 2010 is 12); else None."""
+    (1 Jan 2010 - 31 Dec 2010 is 12); else None. Written again here on purpose, not imported from
+    streams.extract.contract_checks: the truth must not share a bug with the extractor it scores."""
     import datetime as dt
 
     a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
