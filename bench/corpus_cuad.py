@@ -153,13 +153,7 @@ def _sha(data: bytes) -> str:
 
 
 def _fetch(src: Path | None, path: str) -> bytes:
-    name = BASE + path
-    if src is not None:
-        return subprocess.run(["git", f"--git-dir={src}", "show", f"{COMMIT}:{name}"],
-                              check=True, capture_output=True).stdout
-    url = f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{urllib.parse.quote(name)}"
-    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - pinned https URL
-        return resp.read()
+    return _fetch_raw(src, BASE + path)
 
 
 def label_for(path: str, meta: dict) -> dict:
@@ -318,6 +312,7 @@ def cmd_wide(args) -> int:
 
 
 def _fetch_raw(src: Path | None, name: str) -> bytes:
+    """One file of the pinned commit: from a git mirror (``--src``), else GitHub's raw URL."""
     if src is not None:
         return subprocess.run(["git", f"--git-dir={src}", "show", f"{COMMIT}:{name}"],
                               check=True, capture_output=True).stdout
