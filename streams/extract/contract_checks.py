@@ -21,7 +21,7 @@ from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
-           "last_signature", "name_problem", "other_start_dates", "same_party", "signed_dates", "term_readings", "whole_months"]
+           "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "signed_dates", "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
@@ -228,7 +228,8 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
 _LAST_SIGNATURE = re.compile(
     r"\beffective\s+(?:as\s+of\s+|on\s+|upon\s+)?(?:the\s+)?(?:date\s+(?:of\s+)?(?:the\s+)?)?(?:last|later|latest|final)\s+"
     r"(?:signature|of\s+the\s+(?:dates?|signatures?)|date\s+of\s+(?:execution|signature))"
-    r"|\b(?:Effective\s+Date|effective)[^.;]{0,60}\bdate\s+(?:on\s+which|when)\s+[^.;]{0,60}\b(?:signed|executed)\b",
+    r"|\b(?:Effective\s+Date|effective)[^.;]{0,60}\bdate\s+(?:on\s+which|when)\s+[^.;]{0,60}\b(?:signed|executed)\b"
+    r"|\bas\s+of\s+the\s+(?:date|day)\s+last\s+(?:(?:above|below|hereinafter)\s+)?(?:written|signed|set\s+forth)\b",
     re.I)
 
 
@@ -328,6 +329,13 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         f.reasons.append("the document holds more than one agreement (an amendment beside it)")
         return f
     agreeing = [r for r in readings if r.value == f.normalized]
+    contest = start_contested(text, f.normalized, locale)
+    if contest is None and not any(_states_start(text, r) for r in agreeing):
+        contest = "no opening clause, label or 'effective' statement names it the date the agreement is made or takes effect"
+    if contest:
+        f.force_review = True
+        f.reasons.append(contest)
+        return f
     if len(agreeing) >= 2:
         boost(f, f"{len(agreeing)} statements of the date agree")
     return f
@@ -367,6 +375,85 @@ def other_start_dates(text: str, locale: str | None = None) -> list[Reading]:
             if parsed.normalized and not parsed.ambiguous:
                 out.append(Reading(parsed.normalized, raw, m.start(), how))
     return out
+
+
+_THIS_AGREEMENT = re.compile(r"\b(?:this|the\s+present)\s+(?:[\w-]+\s+){0,5}?(?:Agreement|Amendment|Contract|Addendum)\b", re.I)
+_DEFINED_AS_THIS = re.compile(r"^[^.;]{0,80}?\(\s*(?:this|the)?\s*[\"“](?:Agreement|Amendment|Contract|Addendum)[\"”]", re.I)
+_TITLE = re.compile(r"\b[A-Z]{3,}\s+(?:AGREEMENT|CONTRACT|AMENDMENT|ADDENDUM)\b")
+_ANOTHER = re.compile(r"\b(?:an?|that\s+certain|the|each|such)\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|amendment)s?\b[^.;]*$", re.I)
+
+
+def _states_start(text: str, r: Reading) -> bool:
+    """A statement a paralegal takes as this agreement's date: it takes effect or begins on it
+    ("effective as of", "commences on", "Effective Date:"), or the opening clause dates *this*
+    agreement with it ("This Agreement is made as of", "SUPPLY AGREEMENT dated as of ... (this
+    "Agreement")") on the contract's head; "the agreement between X and Y dated as of" in the
+    same head dates another one."""
+    if r.kind == "effective":
+        return True
+    if r.start >= _HEAD_CHARS or r.how.startswith("witness"):
+        return False
+    before = _sentence_before(text, r.start, 400)
+    after = text[r.start + len(r.raw):r.start + len(r.raw) + 120]
+    first = len(before) == r.start or r.start < 400 and "." not in before.strip()
+    if _THIS_AGREEMENT.search(before) and not _ANOTHER.search(before[_THIS_AGREEMENT.search(before).end():]):
+        return True
+    return bool(_DEFINED_AS_THIS.match(after)) or (first and bool(_TITLE.search(before)) and not _ANOTHER.search(before))
+
+
+# Where a reader would look for the start besides the dated opening clause, and find it open.
+# Underscores a text layer may drop: "Dated this day of , 2015" is as blank as "this ___ day of ____, 2015".
+_BLANK_DATE = re.compile(r"(?:_{3,}|\[\s*\]|\bXX\b)[ \t,]*(?:day\s+of\s+(?:_{3,}|\[\s*\])[ \t,]*)?(?:19|20)(?:_+|\d\d\b)"
+                         r"|\b(?:19|20)_{1,2}(?!\w)|\b(?:this|the)\s+day\s+of\s*(?:,\s*)?(?:[A-Z][a-z]+\s*,?\s*)?(?:19|20)\d\d\b"
+                         r"|\b(?:dated|made|entered\s+into|effective)\s+(?:as\s+of\s+|on\s+)?,\s*(?:19|20)\d\d\b", re.I)
+_EVENT_START = re.compile(
+    r"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term(?:\s+of\s+this\s+Agreement)?)\s+(?:shall|will)\s+(?:commence|begin|start|"
+    r"become\s+effective|be\s+effective|take\s+effect)\s+(?:up)?on\s+(?:the\s+)?(?!Effective\s+Date|date\s+(?:hereof|first|of\s+this|"
+    r"set\s+forth|above|written))(?:(?:date|day)\s+(?:of|on\s+which|when|that)|later|earlier|first|execution|signing|signature|"
+    r"approval|completion|receipt|launch|closing|delivery)"
+    r"|[\"“](?:Effective|Commencement|Start)\s+Date[\"”]\s*(?:\)\s*)?(?:means|shall\s+mean|shall\s+be|is)\s+(?:the\s+)?"
+    r"(?!date\s+(?:hereof|first|of\s+this|set\s+forth|above|written))(?:date|day|later|earlier|first)"
+    r"|\b(?:effective|commenc\w*|begin\w*|take\s+effect|enter\s+into\s+force)\s+(?:up)?on\s+(?:the\s+)?(?:full\s+|mutual\s+)?"
+    r"(?:execution|signature|signing)\s+(?:hereof\s+)?(?:by|of)\s+(?:both|all|each)"
+    r"|\b(?:later|earlier)\s+of\s+[^.;]{0,120}\b(?:Effective|Commencement)\s+Date"
+    r"|\b(?:Effective|Commencement)\s+Date[^.;]{0,60}\b(?:later|earlier)\s+of\b", re.I)
+_PERIOD_FROM = re.compile(rf"\b(?:period|term)\s+(?:commencing\s+|beginning\s+|starting\s+|running\s+)?(?:from|of)\s+(?P<v>{DATE})"
+                          rf"\s*(?:,\s*)?(?:to|through|until|and\s+end\w*)\b", re.I)
+# A signature line, at a line's start or beside another party's column: "By:", "Signature:".
+_SIGN_LINE = re.compile(r"(?m)(?:^|(?<=\s))(?:By|BY|Signature|SIGNATURE|Signed\s+by)\s*:")
+_SHORT_YEAR = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?![\d/.\-])")
+
+
+def start_contested(text: str, value: str, locale: str | None = None) -> str | None:
+    """Why a careful reader would not type ``value`` in as the effective date though a clause
+    states it: the date is left blank to fill in at signing (``____ 20__``), the start is an event
+    ("shall commence on the date of first shipment", "the later of ..."), a period runs from another
+    date, or a signature block (with or without a witness clause) carries another date, or a date
+    written with a two-digit year that cannot be compared. None when nothing competes."""
+    marks = [m.start() for m in _SIG_PAGES.finditer(text)] + [m.start() for m in _SIGN_LINE.finditer(text)]
+    for start, end in [(0, _HEAD_CHARS)] + [(at, at + _SIG_PAGE_CHARS) for at in marks]:
+        blank = _BLANK_DATE.search(text, start, end)
+        if blank:
+            where = "the contract's head" if start == 0 else "the signature page"
+            return f"a date is left blank on {where} ({blank[0].strip()!r}): it is filled in at signing"
+    m = _EVENT_START.search(text)
+    if m:
+        event = re.sub(r"\s+", " ", m[0])
+        return f"the start is tied to an event or alternatives: {event!r}"
+    for m in _PERIOD_FROM.finditer(text):
+        parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+        if parsed.normalized and parsed.normalized != value and not _other_period(text, m.start(), m.end()):
+            return f"a period runs from another date: {parsed.normalized}"
+    for m in _SIGN_LINE.finditer(text):
+        block = text[max(0, m.start() - 200):m.start() + 400]
+        for d in _ANY_DATE.finditer(block):
+            parsed = normalize_date(re.sub(r"\s+", " ", d["v"]), locale=locale)
+            if parsed.normalized and parsed.normalized != value:
+                return f"a signature block carries another date: {parsed.normalized}"
+        short = _SHORT_YEAR.search(block)
+        if short:
+            return f"a signature block carries a date with a two-digit year: {short[0]!r}"
+    return None
 
 
 _OPENING = re.compile(r"\b(?:made|entered\s+into|executed)\b[^.;]{0,300}?\bbetween\b[^;]{0,400}?\(\s*(?:the\s+)?[\"“]", re.I)

@@ -369,3 +369,52 @@ def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_da
 def test_signature_dates_on_the_effective_day_keep_it_acceptable():
     f = run(OPENING + ["IN WITNESS WHEREOF, the parties have signed.", "Date: March 1, 2024  Date: March 1, 2024"])
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-03-01", "accept")
+
+
+# ---- contracts4: what a careful paralegal demands before typing an effective date in ----------
+@pytest.mark.parametrize("extra", [
+    "IN WITNESS WHEREOF, the parties have signed. Rockaway, April ____, 2024   Ballerup, April ____, 2024",
+    "IN WITNESS WHEREOF, the parties have signed. Dated this day of , 2024.",
+    "2. Term. The Term shall commence on the date of first shipment of Product and run for one year.",
+    '"Effective Date" shall mean the later of the date of regulatory approval or June 1, 2024.',
+    "This Agreement shall become effective upon execution by both parties.",
+    "Fees are due for the period from April 1, 2024 through March 31, 2025.",
+    "Northwind Traders, LLC   By: /s/ Jane Doe   Date: 3/24/24",
+    "Bluefin Analytics, Inc.   By: /s/ Jane Doe   April 6, 2024",
+    "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date last below written.",
+])
+def test_a_dated_opening_is_not_accepted_when_a_blank_an_event_or_another_signature_date_competes(extra):
+    assert run(OPENING)["effective_date"]["status"] == "accept"
+    f = run(OPENING + [extra])["effective_date"]
+    assert f["status"] == "review" and f["normalized"] in {"2024-03-01", "2024-04-01"}, f["reason"]
+
+
+@pytest.mark.parametrize("extra", [
+    "The Term shall commence on the Effective Date and continue for two years.",
+    "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date first above written.",
+    "Northwind Traders, LLC   By: /s/ Jane Doe   Date: March 1, 2024",
+    "Title:_______________________ 20 Exhibit A Severity Levels",  # a page number after a blank line
+])
+def test_what_agrees_with_the_dated_opening_keeps_it_acceptable(extra):
+    f = run(OPENING + [extra])["effective_date"]
+    assert (f["normalized"], f["status"]) == ("2024-03-01", "accept"), f["reason"]
+
+
+def test_a_date_on_the_head_that_dates_another_agreement_is_not_accepted():
+    lines = ["DEVELOPMENT AGREEMENT",
+             "WHEREAS Galen Chemicals Limited has acquired rights under the agreement between Bristol-Myers Squibb",
+             "Company and LEO Pharma dated as of April 8, 1993 (each as may be amended) and desires to develop",
+             "the Product; NOW THEREFORE the parties agree as follows. 1. Development."]
+    f = run(lines)["effective_date"]
+    assert f["status"] != "accept"
+
+
+@pytest.mark.parametrize("opening", [
+    'SPONSORSHIP AGREEMENT dated as of May 1, 2002 (this "Agreement"), between Xybernaut Corp. and Racing Team LLC.',
+    "This Agreement is made and entered into this 30th day of June 2017, between Turnkey Capital, Inc. and Seminole LLC.",
+    'FEE WAIVER AGREEMENT dated as of June 24, 2020, between PFS Funds and Wilshire Capital, LLC.',
+])
+def test_an_opening_clause_that_dates_this_agreement_states_its_start(opening):
+    from streams.extract.contract_checks import _states_start
+    readings = effective_readings(opening)
+    assert readings and all(_states_start(opening, r) for r in readings)
