@@ -396,7 +396,8 @@ def _states_start(text: str, r: Reading) -> bool:
     before = _sentence_before(text, r.start, 400)
     after = text[r.start + len(r.raw):r.start + len(r.raw) + 120]
     first = len(before) == r.start or r.start < 400 and "." not in before.strip()
-    if _THIS_AGREEMENT.search(before) and not _ANOTHER.search(before[_THIS_AGREEMENT.search(before).end():]):
+    this = _THIS_AGREEMENT.search(before)
+    if this and not _ANOTHER.search(before[this.end():]):
         return True
     return bool(_DEFINED_AS_THIS.match(after)) or (first and bool(_TITLE.search(before)) and not _ANOTHER.search(before))
 
@@ -424,7 +425,7 @@ _SIGN_LINE = re.compile(r"(?m)(?:^|(?<=\s))(?:By|BY|Signature|SIGNATURE|Signed\s
 _SHORT_YEAR = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?![\d/.\-])")
 
 
-def start_contested(text: str, value: str, locale: str | None = None) -> str | None:
+def start_contested(text: str, value: str | None, locale: str | None = None) -> str | None:
     """Why a careful reader would not type ``value`` in as the effective date though a clause
     states it: the date is left blank to fill in at signing (``____ 20__``), the start is an event
     ("shall commence on the date of first shipment", "the later of ..."), a period runs from another
