@@ -61,6 +61,7 @@ class Reading:
     confirmed: bool = False  # words and digits agree, or two dates give it
     hedged: bool = False  # "the later of (i) five years ... or (ii) ...": one of alternatives
     kind: str = "made"  # effective dates: "made" (made, dated, signed) or "effective" (takes effect, begins)
+    about: bool = True  # terms: the sentence says the period is this agreement's (or its term's)
 
 
 def whole_months(start: str, end: str) -> int | None:
@@ -110,9 +111,39 @@ _TERM_STATEMENTS = [
 ]
 
 
+# Phrasings that name a duration but not whose: "for a period of", "continues for", "a one-year term".
+_GENERIC = {"prose 'term / period of'", "prose 'runs / remains in effect for'", "prose 'a N-year term'"}
+_SUBJECT = re.compile(r"\b(?:this\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract)|the\s+(?:Agreement|Contract)\b|(?:Initial\s+)?Term\b|"
+                      r"initial\s+period|hereof|hereunder|engagement|appointment|sponsorship)"
+                      r"|^\s*(?:It|This\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract))\s+(?:shall|will|is)\b", re.I)
+_QUALIFIED = re.compile(r"\b(?:at\s+least|not\s+less\s+than|no\s+less\s+than|(?:not\s+)?more\s+than|up\s+to|maximum|minimum|"
+                        r"in\s+excess\s+of|not\s+(?:to\s+)?exceed(?:ing)?|longer\s+than|shorter\s+than)\s*(?:a\s+(?:period|term)\s+of\s+)?$",
+                        re.I)
+_CONDITION = re.compile(r"^\s*(?:\(?[\divx]+[.)]\s*)?(?:if|in\s+the\s+event|unless|should|where|provided|in\s+case)\b", re.I)
+
+
+def _title_nouns(text: str) -> list[str]:
+    """What the title calls the agreement ("MAINTENANCE AGREEMENT", "Sponsorship Agreement"):
+    a sentence whose subject is "The maintenance" speaks of this agreement."""
+    words = re.findall(r"\b([A-Za-z]{4,})\s+(?:Agreement|AGREEMENT|Contract|CONTRACT)\b", text[:600])
+    return sorted({w.lower() for w in words} - {"this", "that", "such", "each", "other", "said"})
+
+
+def _of_this_agreement(text: str, value_at: int, end: int) -> bool:
+    """A duration phrased generically ("for a period of two (2) years") is this agreement's term
+    only when its sentence is about the agreement or its term, not under a condition ("If Force
+    Majeure continues for a period of at least six (6) months") and not a bound ("up to", "at least")."""
+    sentence = _sentence_before(text, end, 300)
+    nouns = _title_nouns(text)
+    titled = bool(nouns) and bool(re.match(rf"\s*(?:the|this)\s+(?:{'|'.join(nouns)})\b", sentence, re.I))
+    return ((bool(_SUBJECT.search(sentence)) or titled) and not _QUALIFIED.search(text[max(0, value_at - 40):value_at])
+            and not _CONDITION.match(sentence))
+
+
 def term_readings(text: str, effective: str | None, set_aside: list[Reading] | None = None) -> list[Reading]:
     """Every statement of how long this agreement runs; other periods go to ``set_aside``."""
     out: list[Reading] = []
+    unsure: list[Reading] = []
     for how, pattern in _TERM_STATEMENTS:
         for m in re.finditer(pattern, text, re.I):
             raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
@@ -122,6 +153,10 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             if _other_period(text, m.start(), m.end()):
                 if set_aside is not None:
                     set_aside.append(Reading(parsed.normalized, raw, m.start("v"), how))
+                continue
+            if how in _GENERIC and not _of_this_agreement(text, m.start("v"), m.end()):
+                # Whose period it is, the sentence does not say: a value for review at most.
+                unsure.append(Reading(parsed.normalized, raw, m.start("v"), how, about=False))
                 continue
             hedged = bool(_HEDGED.search(text[max(0, m.start("v") - 60):m.end("v")]))
             # A label on a cover sheet ("Term: 24 months") or a duration counted from the
@@ -144,7 +179,7 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             months = whole_months(effective, end) if end else None
             if months and not _other_period(text, m.start(), m.end()):
                 out.append(Reading(str(months), m["v"], m.start("v"), "prose 'until DATE' from the effective date"))
-    return sorted(out, key=lambda r: r.start)
+    return sorted(out or unsure, key=lambda r: r.start)
 
 
 def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Reading] = ()) -> FieldValue:
@@ -178,6 +213,11 @@ def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Readi
     if any(r.hedged for r in agreeing):
         f.force_review = True
         f.reasons.append("the term is one of alternatives ('the later of ...')")
+        return f
+    if not any(r.about for r in agreeing):
+        f.force_review = True
+        f.reasons.append("its sentence does not say the period is this agreement's term (a condition, a bound or "
+                         "another subject)")
         return f
     if len({r.start for r in agreeing}) >= 2 or any(r.confirmed for r in agreeing) or f.checked:
         if len(agreeing) >= 2:
@@ -291,6 +331,7 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         return f
     # A contract made on one day "to be effective" on another: the effective statements decide.
     effective = [r for r in readings if r.kind == "effective"]
+    made_days = {r.value for r in readings if r.kind == "made"} if effective else set()
     readings = effective or readings
     values = {r.value for r in readings}
     signed_last = last_signature(text)
@@ -319,7 +360,7 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
     # A later commencement ("shall commence on") or a signature date, where it differs, may be the
     # date meant: only a date nothing else contradicts is accepted. (The day it was made is no rival
     # when the text says it takes effect on another: "made ... to be effective DATE".)
-    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized})
+    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized} - made_days)
     if rivals:
         f.force_review = True
         f.reasons.append(f"a commencement or signature date could be meant: {', '.join(rivals)}")
@@ -329,7 +370,7 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         f.reasons.append("the document holds more than one agreement (an amendment beside it)")
         return f
     agreeing = [r for r in readings if r.value == f.normalized]
-    contest = start_contested(text, f.normalized, locale)
+    contest = start_contested(text, f.normalized, locale, explicit=any(r.kind == "effective" for r in agreeing))
     if contest is None and not any(_states_start(text, r) for r in agreeing):
         contest = "no opening clause, label or 'effective' statement names it the date the agreement is made or takes effect"
     if contest:
@@ -425,12 +466,14 @@ _SIGN_LINE = re.compile(r"(?m)(?:^|(?<=\s))(?:By|BY|Signature|SIGNATURE|Signed\s
 _SHORT_YEAR = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?![\d/.\-])")
 
 
-def start_contested(text: str, value: str | None, locale: str | None = None) -> str | None:
+def start_contested(text: str, value: str | None, locale: str | None = None, *, explicit: bool = False) -> str | None:
     """Why a careful reader would not type ``value`` in as the effective date though a clause
     states it: the date is left blank to fill in at signing (``____ 20__``), the start is an event
     ("shall commence on the date of first shipment", "the later of ..."), a period runs from another
     date, or a signature block (with or without a witness clause) carries another date, or a date
-    written with a two-digit year that cannot be compared. None when nothing competes."""
+    written with a two-digit year that cannot be compared. None when nothing competes. A date the
+    text states ``explicit``ly as the one it takes effect on ("executed on December 5 ... to be
+    effective January 1") is not contested by the days the parties signed."""
     marks = [m.start() for m in _SIG_PAGES.finditer(text)] + [m.start() for m in _SIGN_LINE.finditer(text)]
     for start, end in [(0, _HEAD_CHARS)] + [(at, at + _SIG_PAGE_CHARS) for at in marks]:
         blank = _BLANK_DATE.search(text, start, end)
@@ -445,7 +488,7 @@ def start_contested(text: str, value: str | None, locale: str | None = None) -> 
         parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
         if parsed.normalized and parsed.normalized != value and not _other_period(text, m.start(), m.end()):
             return f"a period runs from another date: {parsed.normalized}"
-    for m in _SIGN_LINE.finditer(text):
+    for m in _SIGN_LINE.finditer(text) if not explicit else ():
         block = text[max(0, m.start() - 200):m.start() + 400]
         for d in _ANY_DATE.finditer(block):
             parsed = normalize_date(re.sub(r"\s+", " ", d["v"]), locale=locale)

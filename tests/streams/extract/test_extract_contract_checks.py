@@ -418,3 +418,52 @@ def test_an_opening_clause_that_dates_this_agreement_states_its_start(opening):
     from streams.extract.contract_checks import _states_start
     readings = effective_readings(opening)
     assert readings and all(_states_start(opening, r) for r in readings)
+
+
+# ---- contracts4: a duration is the agreement's term only when its sentence says so --------------
+@pytest.mark.parametrize("line", [
+    "If Force Majeure has occurred and is continuing for a period of at least six (6) months, either party may terminate.",
+    "The Warrants shall be exercisable for a period of three (3) years from their date of issue.",
+    "Company shall keep its books for a period of five (5) years.",
+])
+def test_a_duration_whose_sentence_is_not_about_the_agreement_is_never_accepted_as_its_term(line):
+    from streams.extract.contract_checks import term_readings
+    assert all(not r.about for r in term_readings(line, None))
+    f = run(OPENING + ["1. Services. The Sponsor shall provide the services.", line])["term_months"]
+    assert f["status"] != "accept"
+
+
+@pytest.mark.parametrize("line,months", [
+    ("5.0. TERM. This Agreement shall have an initial term of three (3) years.", "36"),
+    ("It shall be effective on 06 October 2000 and shall have a duration of two (2) years.", "24"),
+    ("The Sponsorship shall continue for a period of two (2) years from the Effective Date.", "24"),
+])
+def test_a_duration_whose_sentence_names_the_agreement_or_its_term_is_accepted(line, months):
+    f = run(OPENING + [line])["term_months"]
+    assert (f["normalized"], f["status"]) == (months, "accept"), f["reason"]
+
+
+def test_a_bound_or_a_condition_beside_the_agreements_own_term_does_not_contest_it():
+    lines = OPENING + ["3. TERM. The initial term of this Agreement shall be for a period of one (1) year from the",
+                       "Effective Date. 8. Each party agrees that for a period of three (3) years following the",
+                       "disclosure of Confidential Information it will not use it."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "accept"), f["reason"]
+
+
+def test_a_sentence_about_what_the_title_calls_the_agreement_states_its_term():
+    lines = ["MAINTENANCE AGREEMENT", "This Maintenance Agreement is made as of March 1, 2024 by and between",
+             'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Bank").',
+             "The maintenance is for a period of one (1) year commencing upon installation of the System."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "accept"), f["reason"]
+    f = run(["SUPPLY AGREEMENT", lines[1].replace("Maintenance", "Supply")] + lines[2:])["term_months"]
+    assert f["status"] != "accept"  # "the maintenance" is not what a supply agreement is
+
+
+def test_signature_dates_do_not_contest_a_date_stated_as_the_one_it_takes_effect_on():
+    lines = ["ENDORSEMENT AGREEMENT", 'between Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. ("Sponsor").',
+             "This Agreement is executed on the 5th day of December, 2023, to be effective January 1, 2024.",
+             "BLUEFIN ANALYTICS, INC.   By: /s/ Jane Doe   Date: December 5, 2023"]
+    f = run(lines)["effective_date"]
+    assert (f["normalized"], f["status"]) == ("2024-01-01", "accept"), f["reason"]
