@@ -17,7 +17,7 @@ from streams.extract.contract_checks import (
     check_counterparty, check_effective, check_fee, check_term, effective_readings, term_readings,
 )
 from streams.extract.contract_parties import (
-    effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
+    declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
     term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
@@ -218,7 +218,8 @@ def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) 
     name = party.normalized or ""
     opening = preamble_counterparty(layout)
     trimmed = _trimmed_party(opening) if opening is not None else None
-    himself = looks_like_person(name) and name.casefold() == (signer.normalized or "").casefold()
+    himself = looks_like_person(name) and declared_individual(layout.text, name) and \
+        name.casefold() == (signer.normalized or "").casefold()
     return check_counterparty(party, layout.text, opening=trimmed.parsed.normalized if trimmed else None,
                               printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself)
 
@@ -303,7 +304,7 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
         return name, email
     # An individual party signs for himself: the opening clause and the signature are two
     # readings of one name, each confirming the other.
-    himself = looks_like_person(party.normalized) and \
+    himself = looks_like_person(party.normalized) and declared_individual(layout.text, party.normalized or "") and \
         (party.normalized or "").casefold() == (cand.parsed.normalized or "").casefold()
     if himself and party.force_review and party.reasons[-1].startswith("no label"):
         party.reasons.pop()
