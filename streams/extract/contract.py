@@ -220,10 +220,19 @@ def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) 
     trimmed = _trimmed_party(opening) if opening is not None else None
     himself = looks_like_person(name) and declared_individual(layout.text, name) and \
         name.casefold() == (signer.normalized or "").casefold()
+    if party.force_review and party.reasons and party.reasons[-1].startswith("no label") \
+            and _signed_pages_print(layout, name) and not _printed_longer(layout, name) and _LEGAL_FORM_END.search(name):
+        # No signer read under it, but the signature pages print the whole name with its legal form
+        # again: a second printing of the party the opening clause names (the gates below still apply).
+        party.reasons.pop()
+        party.force_review = False
+        boost(party, "the signature pages print the whole name again")
     return check_counterparty(party, layout.text, opening=trimmed.parsed.normalized if trimmed else None,
                               printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself)
 
 
+_LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|LP|PLC|GmbH|AG|"
+                             r"S\.A|SA|N\.V|NV|B\.V|BV|Pty|Pte)\.?$", re.I)
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
@@ -274,6 +283,19 @@ def _named_in_full(layout: Layout, name: str) -> bool:
     start = max((m.start() for m in re.finditer(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED",
                                                  layout.text, re.I)), default=len(layout.text) * 2 // 3)
     return key in _squashed(layout.text[start:])
+
+
+_SIGNED_PAGES = re.compile(r"(?i:IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED)|(?:^|(?<=\s))(?:By|BY)\s*:",
+                           re.M)
+
+
+def _signed_pages_print(layout: Layout, name: str) -> bool:
+    """The whole name printed again after the witness clause or a signature line ("By:") that
+    follows the opening clause; a document with neither has no signature pages to confirm it."""
+    first = layout.text.find(name)
+    marks = [m.start() for m in _SIGNED_PAGES.finditer(layout.text) if m.start() > first + len(name)]
+    return first >= 0 and bool(marks) and _named_in_full(layout, name) and \
+        _squashed(name) in _squashed(layout.text[marks[0]:])
 
 
 def _printed_longer(layout: Layout, name: str) -> str | None:

@@ -135,7 +135,10 @@ _FORMED = rf"(?:[A-Z0-9][\w&'/\-]*\.?,?\s+){{0,7}}?{_FORM_END}(?:,?\s+{_FORM_END
 def preamble_counterparty(layout: Layout) -> Candidate | None:
     """The second party of "between A (...) and B, a ... corporation ("B-term")"."""
     head = layout.text[:4000]
-    m = re.search(r"\bbetween\s*:?\s+", head, re.I)
+    # "by and between A (...) and B (...)"; or, with no "between", the parties as the subject of the
+    # opening sentence: 'Aduro Biotech, Inc. (“Aduro”) and IREYA B.V ... (“Consultant”) agree to ...'.
+    m = re.search(r"\bbetween\s*:?\s+", head, re.I) or re.search(r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)",
+                                                                   head[:1500])
     if not m:
         return _party_b(layout)
     flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])

@@ -224,6 +224,10 @@ def test_a_party_defined_in_brackets_with_hereinafter_or_referred_to_is_found(de
     (['This Agreement is made and entered into this 30th day of June 2017, Between: Turnkey Capital Inc., having its',
       'office in Florida, hereinafter referred to as "TKCI"; And: A Seminole Indian Company to be formed by',
       'James E. Billie and Craig Talesman, hereinafter referred to as "SIC".'], "Seminole Indian Company"),
+    # No "between": the parties are the subject of the opening sentence.
+    (['CONSULTING AGREEMENT', 'Aduro Biotech, Inc., with a place of business at 740 Heinz Avenue, Berkeley (“Aduro”)',
+      'and IREYA B.V having an address at Staalwijkstraat 16, Leiden, represented by Andrea van Elsas, (“Consultant”)',
+      'agree to all terms and conditions of this Consulting Agreement.'], "IREYA B.V"),
 ])
 def test_the_second_party_is_found_in_other_opening_shapes_and_left_for_review(opening, want):
     f = run(rows(opening))["counterparty"]
@@ -236,3 +240,18 @@ def test_a_person_named_inside_a_partys_description_does_not_sign_as_a_party_him
             'James Billie and Craig Talesman, having an office at 1800 Frank Huff Road, hereinafter "SIC".')
     assert declared_individual(text, "Paul Silas")
     assert not declared_individual(text, "Craig Talesman")
+
+
+def test_the_signature_pages_printing_the_whole_name_with_its_form_confirm_a_party_with_no_signer_read():
+    opening = PREAMBLE[:5]
+    # No one signs on the page yet (a filed copy), but the block prints the party's whole name again.
+    signed = opening + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "NORTHWIND TRADERS, LLC",
+                        "BLUEFIN ANALYTICS, INC."]
+    f = run(rows(signed))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "accept"), f
+    # Printed once, in the opening clause only: nothing confirms it.
+    f = run(rows(opening))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "review"), f
+    # The signature page prints one word of it: not the whole name.
+    f = run(rows(opening + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "BLUEFIN"]))["counterparty"]
+    assert f["status"] == "review", f
