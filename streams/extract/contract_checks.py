@@ -457,10 +457,16 @@ _EVENT_START = re.compile(
     r"(?!date\s+(?:hereof|first|of\s+this|set\s+forth|above|written))(?:date|day|later|earlier|first)"
     r"|\b(?:effective|commenc\w*|begin\w*|take\s+effect|enter\s+into\s+force)\s+(?:up)?on\s+(?:the\s+)?(?:full\s+|mutual\s+)?"
     r"(?:execution|signature|signing)\s+(?:hereof\s+)?(?:by|of)\s+(?:both|all|each)"
+    r"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:become\s+|be\s+)?(?:effective|commence|begin|take\s+effect)\s+"
+    r"(?:up)?on\s+(?:the\s+)?(?:closing|completion|consummation|receipt|approval|occurrence|satisfaction|fulfil\w*|issuance)\b"
+    r"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:become\s+|be\s+)?(?:effective|commence|begin)\s+"
+    r"(?:as\s+of|from)\s+the\s+(?:date|day)\s+(?:of\s+(?:its\s+)?(?:execution|signature|signing)|on\s+which|when)"
     r"|\b(?:later|earlier)\s+of\s+[^.;]{0,120}\b(?:Effective|Commencement)\s+Date"
     r"|\b(?:Effective|Commencement)\s+Date[^.;]{0,60}\b(?:later|earlier)\s+of\b", re.I)
 _PERIOD_FROM = re.compile(rf"\b(?:period|term)\s+(?:commencing\s+|beginning\s+|starting\s+|running\s+)?(?:from|of)\s+(?P<v>{DATE})"
-                          rf"\s*(?:,\s*)?(?:to|through|until|and\s+end\w*)\b", re.I)
+                          rf"\s*(?:,\s*)?(?:to|through|until|and\s+end\w*)\b"
+                          rf"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:be\s+|remain\s+|continue\s+|run\s+)?"
+                          rf"(?:in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+|valid\s+|effective\s+)?from\s+(?P<w>{DATE})", re.I)
 # A signature line, at a line's start or beside another party's column: "By:", "Signature:".
 _SIGN_LINE = re.compile(r"(?m)(?:^|(?<=\s))(?:By|BY|Signature|SIGNATURE|Signed\s+by)\s*:")
 _SHORT_YEAR = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?![\d/.\-])")
@@ -485,7 +491,7 @@ def start_contested(text: str, value: str | None, locale: str | None = None, *, 
         event = re.sub(r"\s+", " ", m[0])
         return f"the start is tied to an event or alternatives: {event!r}"
     for m in _PERIOD_FROM.finditer(text):
-        parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+        parsed = normalize_date(re.sub(r"\s+", " ", m["v"] or m["w"]), locale=locale)
         if parsed.normalized and parsed.normalized != value and not _other_period(text, m.start(), m.end()):
             return f"a period runs from another date: {parsed.normalized}"
     for m in _SIGN_LINE.finditer(text) if not explicit else ():

@@ -467,3 +467,13 @@ def test_signature_dates_do_not_contest_a_date_stated_as_the_one_it_takes_effect
              "BLUEFIN ANALYTICS, INC.   By: /s/ Jane Doe   Date: December 5, 2023"]
     f = run(lines)["effective_date"]
     assert (f["normalized"], f["status"]) == ("2024-01-01", "accept"), f["reason"]
+
+
+@pytest.mark.parametrize("extra", [
+    "This Agreement shall become effective upon the closing of the Merger.",
+    "This Agreement shall be effective as of the date of its execution by the Sponsor.",
+    "This Agreement shall remain in full force and effect from April 1, 2024 until terminated.",
+])
+def test_a_start_tied_to_a_closing_an_execution_or_another_date_contests_the_dated_opening(extra):
+    f = run(OPENING + [extra])["effective_date"]
+    assert f["status"] == "review", f["reason"]
