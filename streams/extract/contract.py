@@ -14,7 +14,7 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_checks import (
-    check_counterparty, check_effective, check_fee, check_term, effective_readings, term_readings,
+    check_counterparty, check_effective, check_fee, check_term, effective_readings, stated_end, term_readings,
 )
 from streams.extract.contract_parties import (
     declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
@@ -66,6 +66,11 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
         set_aside: list = []
         readings = term_readings(layout.text, fields["effective_date"].normalized, set_aside)
         fields["term_months"] = check_term(fields["term_months"], readings, set_aside)
+        end = stated_end(layout.text) if fields["effective_date"].normalized is None else None
+        if end and fields["term_months"].normalized and not fields["term_months"].force_review:
+            fields["term_months"].force_review = True
+            fields["term_months"].reasons.append(f"the contract also states an end date ({end!r}) that cannot be "
+                                                 "checked against it without the effective date")
     amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)

@@ -21,7 +21,7 @@ from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
-           "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "signed_dates", "term_readings", "whole_months"]
+           "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
@@ -29,6 +29,7 @@ _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-
 _AFTER_OTHER = re.compile(
     r"^[\s,'’]*(?:\)\s*)?(?:thereafter|after\s+(?:which|that)|(?:following|after|from|beyond|upon)\s+(?:the\s+)?"
     r"(?:date\s+of\s+)?(?:any\s+|such\s+|its\s+)?(?:expiration|expiry|termination|end|cessation)"
+    r"|(?:following|after|beyond)\s+(?:the\s+)?(?:(?:Initial\s+)?Term\b|term\s+of\s+this)"
     r"|(?:prior\s+|advance\s+|written\s+|'?s?\s*)*notice|(?:each|thereof)\b|prior\s+to|before\s+the\s+(?:end|expiration))",
     re.I)
 _BEFORE_OTHER = re.compile(
@@ -180,6 +181,19 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             if months and not _other_period(text, m.start(), m.end()):
                 out.append(Reading(str(months), m["v"], m.start("v"), "prose 'until DATE' from the effective date"))
     return sorted(out or unsure, key=lambda r: r.start)
+
+
+_STATED_END = re.compile(rf"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\b[^.;]{{0,80}}?\b(?:until|through|expir\w*\s+on|"
+                         rf"terminat\w*\s+on|end\w*\s+on)\s+(?P<v>{DATE})", re.I)
+
+
+def stated_end(text: str) -> str | None:
+    """"This Agreement shall continue until December 31, 2002": an end date a term in months must
+    agree with; without the start it cannot be checked."""
+    for m in _STATED_END.finditer(text):
+        if not _other_period(text, m.start(), m.end()):
+            return re.sub(r"\s+", " ", m["v"])
+    return None
 
 
 def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Reading] = ()) -> FieldValue:

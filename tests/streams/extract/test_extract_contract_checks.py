@@ -477,3 +477,17 @@ def test_signature_dates_do_not_contest_a_date_stated_as_the_one_it_takes_effect
 def test_a_start_tied_to_a_closing_an_execution_or_another_date_contests_the_dated_opening(extra):
     f = run(OPENING + [extra])["effective_date"]
     assert f["status"] == "review", f["reason"]
+
+
+def test_a_period_after_the_term_is_not_the_term():
+    assert terms("Licensee may sell its inventory for a period of five (5) years after the Term of this Agreement.") == []
+
+
+def test_a_term_beside_an_end_date_goes_to_review_when_the_start_is_unknown():
+    lines = ["SPONSORSHIP AGREEMENT", 'between Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. ("Sponsor").',
+             "1. Term. The term of this Agreement shall be two (2) years from the Effective Date.",
+             "This Agreement shall continue until December 31, 2025, unless terminated earlier."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("24", "review"), f["reason"]
+    f = run(OPENING + lines[2:3])["term_months"]
+    assert (f["normalized"], f["status"]) == ("24", "accept"), f["reason"]
