@@ -250,7 +250,7 @@ _EFFECTIVE_STATEMENTS = [
     ("label 'Effective Date:'", rf"\b(?:Effective|Commencement)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
     ("'the term begins on DATE'", rf"\b(?:commenc\w*|begin\w*|start\w*)\s+(?:on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
     ("witness clause 'executed ... as of DATE'",
-     rf"\bIN\s+WITNESS\s+WHEREOF[^.]{{0,160}}?\bas\s+of\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
+     rf"\bIN\s+(?:WITNESS|EVIDENCE)\s+WHEREOF[^.]{{0,160}}?\b(?:as\s+of|on|this)\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
 ]
 
 

@@ -491,3 +491,14 @@ def test_a_term_beside_an_end_date_goes_to_review_when_the_start_is_unknown():
     assert (f["normalized"], f["status"]) == ("24", "review"), f["reason"]
     f = run(OPENING + lines[2:3])["term_months"]
     assert (f["normalized"], f["status"]) == ("24", "accept"), f["reason"]
+
+
+@pytest.mark.parametrize("clause,want", [
+    ("IN WITNESS WHEREOF, the undersigned hereby execute this Agreement this 14th day of February 2020.", "2020-02-14"),
+    ("In evidence whereof, the undersigned have caused this Agreement to be executed on their behalf this 7 day of "
+     "April, 2020.", "2020-04-07"),
+])
+def test_a_witness_clause_dated_on_or_this_day_is_read_but_left_for_review(clause, want):
+    assert [r.value for r in effective_readings(clause)] == [want]
+    f = run(SIGNATURE_ONLY[:2] + [clause])["effective_date"]
+    assert (f["normalized"], f["status"]) == (want, "review"), f["reason"]
