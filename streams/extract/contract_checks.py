@@ -97,7 +97,8 @@ _TERM_STATEMENTS = [
     ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
                             rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'expires N years from the date hereof'",
-     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+)?(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
+     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
+     rf"(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
      r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
     ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),
     ("prose 'runs / remains in effect for'",
@@ -106,6 +107,9 @@ _TERM_STATEMENTS = [
     ("prose 'initial term'", rf"\binitial\s+term\s*(?:of|is|shall\s+be|will\s+be|:)\s*(?P<v>{_TERM_V})"),
     ("prose 'a N-year term'", r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))"
                               r"\s+(?:initial\s+)?(?:term|engagement)\b"),
+    ("prose 'a N-year period commencing on the Effective Date'",
+     r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))\s+period\s+"
+     r"(?:commencing|beginning|starting|running)?\s*(?:on|from|as\s+of)\s+the\s+(?:Effective|Commencement)\s+Date"),
     ("prose 'until N years after the Effective Date'",
      rf"\buntil\s+(?:the\s+(?:date|day)\s+(?:which\s+is\s+)?)?(?P<v>{_TERM_V})\s+(?:subsequent\s+to|after|following|from)"
      r"\s+the\s+(?:Effective|Commencement|Start)\s+Date"),
@@ -113,7 +117,8 @@ _TERM_STATEMENTS = [
 
 
 # Phrasings that name a duration but not whose: "for a period of", "continues for", "a one-year term".
-_GENERIC = {"prose 'term / period of'", "prose 'runs / remains in effect for'", "prose 'a N-year term'"}
+_GENERIC = {"prose 'term / period of'", "prose 'runs / remains in effect for'", "prose 'a N-year term'",
+            "prose 'a N-year period commencing on the Effective Date'"}
 _SUBJECT = re.compile(r"\b(?:this\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract)|the\s+(?:Agreement|Contract)\b|(?:Initial\s+)?Term\b|"
                       r"initial\s+period|hereof|hereunder|engagement|appointment|sponsorship)"
                       r"|^\s*(?:It|This\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract))\s+(?:shall|will|is)\b", re.I)

@@ -502,3 +502,18 @@ def test_a_witness_clause_dated_on_or_this_day_is_read_but_left_for_review(claus
     assert [r.value for r in effective_readings(clause)] == [want]
     f = run(SIGNATURE_ONLY[:2] + [clause])["effective_date"]
     assert (f["normalized"], f["status"]) == (want, "review"), f["reason"]
+
+
+def test_a_term_ending_with_a_period_counted_from_the_effective_date_is_read():
+    text = ('6.1 Term. The term of this Agreement (the "Term") shall commence on the Effective Date and terminate at the '
+            'end of the Exclusivity Period (i.e., a three (3) year period commencing on the Effective Date).')
+    assert terms(text) == ["36"]
+    f = run(OPENING + [text])["term_months"]
+    assert (f["normalized"], f["status"]) == ("36", "accept"), f["reason"]
+
+
+def test_an_expiry_on_the_later_of_alternatives_is_read_for_review():
+    text = ("This Agreement shall be effective as of the date first set forth above and shall expire on the later of "
+            "(i) five (5) years from the date hereof, or (ii) upon the completion of the Services.")
+    f = run(OPENING + [text])["term_months"]
+    assert (f["normalized"], f["status"]) == ("60", "review"), f["reason"]
