@@ -238,6 +238,9 @@ def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) 
 
 _LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|LP|PLC|GmbH|AG|"
                              r"S\.A|SA|N\.V|NV|B\.V|BV|Pty|Pte)\.?$", re.I)
+# A company's name with its legal form: a capitalised word, then the form ("Northwind Traders, LLC", "ACME CORP.").
+_ANY_FORM = re.compile(r"\b[A-Za-z][\w&.'-]*,?\s+(?:Inc|INC|inc|Incorporated|Corp|CORP|Corporation|CORPORATION|Company|COMPANY|Ltd|LTD|"
+                       r"Limited|LIMITED|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|N\.V|B\.V|Pty|Pte)\b\.?")
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
@@ -299,8 +302,14 @@ def _signed_pages_print(layout: Layout, name: str) -> bool:
     follows the opening clause; a document with neither has no signature pages to confirm it."""
     first = layout.text.find(name)
     marks = [m.start() for m in _SIGNED_PAGES.finditer(layout.text) if m.start() > first + len(name)]
-    return first >= 0 and bool(marks) and _named_in_full(layout, name) and \
-        _squashed(name) in _squashed(layout.text[marks[0]:])
+    if first < 0 or not marks or not _named_in_full(layout, name):
+        return False
+    words = [re.escape(w) for w in re.findall(r"[A-Za-z0-9]+", name)]
+    pages = layout.text[marks[0]:]
+    # The second party signs second: another company's name (with its legal form) is printed before it
+    # on the signature pages; printed first, the parties' order there is not the opening clause's.
+    return any(_ANY_FORM.search(pages, 0, m.start())
+               for m in re.finditer(r"(?<![A-Za-z0-9])" + r"[\W_]+".join(words), pages, re.I)) if words else False
 
 
 def _printed_longer(layout: Layout, name: str) -> str | None:

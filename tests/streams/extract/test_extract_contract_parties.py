@@ -255,3 +255,11 @@ def test_the_signature_pages_printing_the_whole_name_with_its_form_confirm_a_par
     # The signature page prints one word of it: not the whole name.
     f = run(rows(opening + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "BLUEFIN"]))["counterparty"]
     assert f["status"] == "review", f
+
+
+def test_a_counterparty_printed_first_on_the_signature_pages_is_not_confirmed_by_them():
+    # The opening clause's second party signs first: which party is "the other" is not settled.
+    swapped = PREAMBLE[:5] + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "BLUEFIN ANALYTICS, INC.",
+                              "NORTHWIND TRADERS, LLC"]
+    f = run(rows(swapped))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "review"), f
