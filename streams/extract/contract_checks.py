@@ -161,8 +161,12 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
                     set_aside.append(Reading(parsed.normalized, raw, m.start("v"), how))
                 continue
             if how in _GENERIC and not _of_this_agreement(text, m.start("v"), m.end()):
-                # Whose period it is, the sentence does not say: a value for review at most.
-                unsure.append(Reading(parsed.normalized, raw, m.start("v"), how, about=False))
+                # Whose period it is, the sentence does not say: a value for review at most. A bound
+                # ("at least six months") or a condition ("If Force Majeure continues ...") is no term at all.
+                bound = bool(_QUALIFIED.search(text[max(0, m.start("v") - 40):m.start("v")])
+                             or _CONDITION.match(_sentence_before(text, m.end(), 300)))
+                unsure.append(Reading(parsed.normalized, raw, m.start("v"), how, about=False,
+                                      kind="bound" if bound else "unsaid"))
                 continue
             hedged = bool(_HEDGED.search(text[max(0, m.start("v") - 60):m.end("v")]))
             # A label on a cover sheet ("Term: 24 months") or a duration counted from the
@@ -185,6 +189,9 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             months = whole_months(effective, end) if end else None
             if months and not _other_period(text, m.start(), m.end()):
                 out.append(Reading(str(months), m["v"], m.start("v"), "prose 'until DATE' from the effective date"))
+    if out and set_aside is not None:
+        # Not the term, but a duration that may compete with it (check_term); bounds and conditions do not.
+        set_aside.extend(r for r in unsure if r.kind != "bound")
     return sorted(out or unsure, key=lambda r: r.start)
 
 
@@ -237,6 +244,13 @@ def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Readi
         f.force_review = True
         f.reasons.append("its sentence does not say the period is this agreement's term (a condition, a bound or "
                          "another subject)")
+        return f
+    # A duration whose sentence does not say whose it is ("the exclusive right to distribute ... for a
+    # period of five (5) years") may still be what a reader takes for the term: a different one competes.
+    unsure = sorted({r.value for r in set_aside if not r.about} - {f.normalized}, key=int)
+    if unsure:
+        f.force_review = True
+        f.reasons.append("another duration may be meant: " + ", ".join(f"{v} months" for v in unsure))
         return f
     if len({r.start for r in agreeing}) >= 2 or any(r.confirmed for r in agreeing) or f.checked:
         if len(agreeing) >= 2:

@@ -445,10 +445,20 @@ def test_a_duration_whose_sentence_names_the_agreement_or_its_term_is_accepted(l
 
 def test_a_bound_or_a_condition_beside_the_agreements_own_term_does_not_contest_it():
     lines = OPENING + ["3. TERM. The initial term of this Agreement shall be for a period of one (1) year from the",
-                       "Effective Date. 8. Each party agrees that for a period of three (3) years following the",
-                       "disclosure of Confidential Information it will not use it."]
+                       "Effective Date. 8. If Force Majeure continues for a period of at least six (6) months, either",
+                       "party may terminate."]
     f = run(lines)["term_months"]
     assert (f["normalized"], f["status"]) == ("12", "accept"), f["reason"]
+
+
+def test_a_duration_whose_sentence_does_not_say_whose_it_is_contests_the_agreements_own_term():
+    # A reader may take "may distribute the Products ... for a period of three (3) years" for the term: review.
+    lines = OPENING + ["3. TERM. The initial term of this Agreement shall be for a period of one (1) year from the",
+                       "Effective Date. 4. Licensee may distribute the Products in the Territory",
+                       "for a period of three (3) years."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "review"), f["reason"]
+    assert "36 months" in f["reason"]
 
 
 def test_a_sentence_about_what_the_title_calls_the_agreement_states_its_term():
