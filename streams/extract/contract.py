@@ -17,7 +17,7 @@ from streams.extract.contract_checks import (
     check_counterparty, check_effective, check_fee, check_term, effective_readings, stated_end, term_readings,
 )
 from streams.extract.contract_parties import (
-    declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
+    declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, opening_parties, preamble_counterparty, signature_block_signer,
     term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
@@ -233,7 +233,8 @@ def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) 
         party.force_review = False
         boost(party, "the signature pages print the whole name again")
     return check_counterparty(party, layout.text, opening=trimmed.parsed.normalized if trimmed else None,
-                              printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself)
+                              printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself,
+                              openings=tuple(opening_parties(layout)))
 
 
 _LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|LP|PLC|GmbH|AG|"

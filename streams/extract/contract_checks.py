@@ -587,10 +587,11 @@ def same_party(a: str, b: str) -> bool:
 
 
 def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed_again: bool,
-                       signs_himself: bool = False) -> FieldValue:
+                       signs_himself: bool = False, openings: tuple[str, ...] = ()) -> FieldValue:
     """A counterparty is `accept`-able only when it is a name at all, carries a legal form (or is
     a person who signs himself), is printed whole again on the signature pages, agrees with the
-    party the opening clause defines, is not cut before a trade name ("X, Inc. d/b/a Y"), and
+    party the opening clause defines and with every other "between A and B" of the head
+    (``openings``), is not cut before a trade name ("X, Inc. d/b/a Y"), and
     the document holds one agreement only."""
     name = f.normalized
     if not name or f.force_review:
@@ -601,7 +602,10 @@ def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed
         problems += ["no legal form (Inc., LLC, AG ...): a fragment or trade name is not told from a name"
                      if not _LEGAL_FORM.search(name) else None,
                      None if printed_again else "the signature pages do not print the whole name again"]
+    rival = next((o for o in openings if not same_party(o, name)), None)
     problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
+                 f"another 'between A and B' of the head names {rival!r} second (a title and the opening clause "
+                 "order the parties differently)" if rival else None,
                  "printed with a trade name after it ('d/b/a')"
                  if re.search(re.escape(name) + r"[^()]{0,120}?" + _TRADE_NAME, flat, re.I) else None,
                  "the document holds more than one agreement (an amendment beside it)" if agreements_in(text) >= 2 else None]

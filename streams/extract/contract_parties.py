@@ -20,7 +20,7 @@ from streams.extract.normalize import (
     Parsed, normalize_amount, normalize_email, normalize_name, normalize_term, words_to_number,
 )
 
-__all__ = ["declared_individual", "looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
+__all__ = ["opening_parties", "declared_individual", "looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
            "term_phrase", "fee_in_words_and_digits"]
 
 # Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
@@ -132,18 +132,20 @@ _FORM_END = (r"(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L
 _FORMED = rf"(?:[A-Z0-9][\w&'/\-]*\.?,?\s+){{0,7}}?{_FORM_END}(?:,?\s+{_FORM_END})*(?![\w])"
 
 
-def preamble_counterparty(layout: Layout) -> Candidate | None:
+def preamble_counterparty(layout: Layout, after: int = 0) -> Candidate | None:
     """The second party of "between A (...) and B, a ... corporation ("B-term")"."""
     head = layout.text[:4000]
     # "by and between A (...) and B (...)"; or, with no "between", the parties as the subject of the
     # opening sentence: 'Aduro Biotech, Inc. (“Aduro”) and IREYA B.V ... (“Consultant”) agree to ...'.
-    m = re.search(r"\bbetween\s*:?\s+", head, re.I) or re.search(r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)",
-                                                                   head[:1500])
+    m = re.compile(r"\bbetween\s*:?\s+", re.I).search(head, after) or (None if after else re.search(
+        r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)", head[:1500]))
     if not m:
-        return _party_b(layout)
+        return None if after else _party_b(layout)
     flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
     for p in re.finditer(rf"[,;)\"”]?\s+(?:and|And):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
-        raw = re.sub(r"\s*,\s*$", "", p["v"]).strip()
+        # A title's last name runs into the opening sentence under it ("... and B, Inc. This Agreement").
+        raw = re.split(r"(?<=\.)\s+(?=(?:This|The|These|WHEREAS|Whereas)\b)", p["v"])[0]
+        raw = re.sub(r"\s*,\s*$", "", raw).strip()
         raw = re.sub(r"\.{2,}$", ".", raw)
         # "Kingdom Connect, Inc., a Corporation" stops at ", a": the name runs while words are capitalised.
         if not raw or raw.split()[0].lower() in {"the"} and len(raw.split()) == 1:
@@ -156,6 +158,17 @@ def preamble_counterparty(layout: Layout) -> Candidate | None:
         return Candidate(raw, span, parsed, "opening clause 'between A (...) and B (\"...\")'", span.box,
                          layout.sources.get(span.page or 0, "ocr"))
     return _second_party(layout, m.end())
+
+
+def opening_parties(layout: Layout) -> list[str]:
+    """The second party named by each "between A and B" of the head, in order: a title ("Promotion
+    Agreement Between A and B") and the opening clause ("by and between B ... and A") may disagree."""
+    names = []
+    for m in re.finditer(r"\bbetween\s*:?\s+", layout.text[:2000], re.I):
+        cand = preamble_counterparty(layout, m.start())
+        if cand is not None and cand.parsed.normalized:
+            names.append(cand.parsed.normalized)
+    return names
 
 
 # Other ways an opening clause names the second party (found by shape: review until confirmed):

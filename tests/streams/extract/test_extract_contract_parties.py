@@ -263,3 +263,21 @@ def test_a_counterparty_printed_first_on_the_signature_pages_is_not_confirmed_by
                               "NORTHWIND TRADERS, LLC"]
     f = run(rows(swapped))["counterparty"]
     assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "review"), f
+
+
+def test_a_title_naming_the_parties_in_the_other_order_contests_the_counterparty():
+    # A filed contract's shape: 'Promotion Agreement Between PageMaster Corporation and Go Call,
+    # Inc.' over 'by and between Go Call, Inc. ... and PageMaster Corporation': which party is
+    # the second is not settled, whatever the signature pages print.
+    body = ['This Promotion Agreement (herein "Agreement") dated June 3, 2024, by',
+            'and between Northwind Traders, Inc. (herein "Northwind") located at 1 Main Street,',
+            'Columbus, Ohio 43004 and Bluefin Analytics, Inc. located at 12 Harbor Road,',
+            'Portland, ME 04101, shall set forth the terms of a promotion.',
+            '1. Term. This Agreement shall remain in force for a period of two (2) years.',
+            "IN WITNESS WHEREOF, the parties have executed this Agreement.", "By: /s/ Jane Doe", "Name: Jane Doe",
+            "NORTHWIND TRADERS, INC.", "By: /s/ Mark Ruge", "Name: Mark Ruge", "BLUEFIN ANALYTICS, INC."]
+    agreeing = ["Promotion Agreement Between", "Northwind Traders, Inc. and Bluefin Analytics, Inc.", "AGREEMENT"]
+    f = run(rows(agreeing + body))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "accept"), f
+    swapped = ["Promotion Agreement Between", "Bluefin Analytics, Inc. and Northwind Traders, Inc.", "AGREEMENT"]
+    assert run(rows(swapped + body))["counterparty"]["status"] == "review"
