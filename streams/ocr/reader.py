@@ -83,6 +83,11 @@ _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}(?!\d)")
 _IDENT = re.compile(r"(?i)(?:\b(?:no|nr|number|nummer|num[ée]ro|numer)\b|\bn[°ºo]|#)\s*[.:]?\s*[A-Z0-9][\w/\\.-]*\d"
                     r"|(?<![\w.,])(?=[\w/-]*\d)(?=[\w/-]*[A-Za-z])[A-Za-z0-9][\w/-]{3,}(?![\w.,])"
                     r"|(?<![\d.,])\d{5,}(?![\d.,])")
+# A letterhead's name has no checksum either: a line naming a company (its legal form) and a page's
+# first lines above its first number (a till slip's merchant) are read twice too, so a name can rest on two models' agreement.
+_COMPANY_FORM = re.compile(r"(?i:\bsdn\.?\s*bhd\b|\bberhad\b|\bpte\.?\s*ltd\b|\blimited\b|\bgmbh\b|mbh\b|\bsarl\b|\bllc\b)"
+                           r"|\b(?:BHD|Bhd|S/B|LTD|Ltd|INC|Inc|CORP|Corp|AG|KG|SAS|SpA|Srl|BV|NV)\b\.?")
+_TOP_LINES = 4
 _DISAGREE_CAP = 0.90  # two models read a line with digits differently: never above this (review)
 
 
@@ -94,12 +99,22 @@ def _squash(text: str) -> str:
 def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine: OcrEngine,
                        scale: float = 1.0) -> tuple[list[Line], int, int]:
     """Lines with digits (amounts, dates, numbers) scoring under ``below``, and every line
-    holding a date or a labelled document number, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
+    holding a date or a labelled document number, a company's name or a page's first lines above
+    its first number, are read again by a second model. Agreement is a real cross-check: the line keeps its words and takes the
     higher score. Disagreement is doubt: the higher-scoring reading is kept, capped at
     ``_DISAGREE_CAP`` so no field taken from it is accepted without review.
     Returns (lines, agreed, disagreed)."""
-    doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2
-                and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text) or _IDENT.search(ln.text))]
+    top: set[int] = set()  # the letterhead: the first lines, above the page's first number
+    for i in sorted(range(len(lines)), key=lambda i: lines[i].box.y0)[:_TOP_LINES]:
+        if _DIGIT.search(lines[i].text):
+            break
+        top.add(i)
+    numbers = {i for i, ln in enumerate(lines)
+               if (ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text) or _IDENT.search(ln.text)}
+    # a name line only asks whether the second model agrees: a logo it reads otherwise ("RSSMANN"
+    # for ROSSMANN) keeps the first reading (the name's own checks decide), its digits have no sum to fail
+    names = {i for i, ln in enumerate(lines) if _COMPANY_FORM.search(ln.text) or i in top} - numbers
+    doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2 and (i in numbers or i in names)]
     keep = [(i, c) for i in doubtful if (c := _crop(img, lines[i], scale)).size]
     if not keep:
         return lines, 0, 0
@@ -107,10 +122,14 @@ def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine:
     for (i, _), (text, score) in zip(keep, engine.recognize([c for _, c in keep])):
         first = lines[i]
         if _squash(text) == _squash(first.text):
-            out[i] = Line(first.text, max(first.confidence, float(score)), first.box, first.words, agreed=True)
+            # a name line keeps its own score: only the flag is news to what reads it
+            conf = first.confidence if i in names else max(first.confidence, float(score))
+            out[i] = Line(first.text, conf, first.box, first.words, agreed=True)
             agreed += 1
             continue
         disagreed += 1
+        if i in names:
+            continue
         if score > first.confidence and text.strip():
             out[i] = Line(text, min(float(score), _DISAGREE_CAP), first.box)
         else:
