@@ -66,19 +66,24 @@ def test_a_photographed_receipt_pairs_each_amount_with_its_own_label(reader):
 
 
 class _Second:
-    """A second recogniser with fixed answers (the real one is exercised end to end above)."""
+    """A second recogniser with fixed answers, one per line asked (the same for each cut of
+    the line unless ``per_cut``), the real one is exercised end to end above."""
 
     name, version, models, device = "fake", "0", ("fake_rec_x",), "cpu"
 
-    def __init__(self, answers: list[tuple[str, float]]) -> None:
-        self.answers = answers
+    def __init__(self, answers: list[tuple[str, float]], per_cut: bool = False) -> None:
+        from streams.ocr.reader import _CHECK_PADS
+
+        self.answers = answers if per_cut else [a for a in answers for _ in _CHECK_PADS]
         self.asked = 0
 
     def read(self, image):
         raise AssertionError("only recognize() is used")
 
     def recognize(self, crops):
-        self.asked += len(crops)
+        from streams.ocr.reader import _CHECK_PADS
+
+        self.asked += len(crops) // len(_CHECK_PADS)
         return self.answers[: len(crops)]
 
 
@@ -138,3 +143,20 @@ def test_a_letterhead_name_is_read_twice_for_agreement_only():
     assert out[0].agreed and out[0].confidence == 0.96  # agreement flagged, the score left as it was
     assert out[1] == lines[1]  # a disagreement leaves a name's first reading alone
     assert out[4].agreed and out[2:4] == lines[2:4]
+
+
+def test_a_reading_that_changes_with_the_cut_is_not_an_agreement():
+    """The second model read "GT15153" like the first on one cut and "GT\\5153" on the other
+    (a scanned invoice, measured): the line is doubtful, not confirmed."""
+    from streams.ocr.engines import Box, Line
+    from streams.ocr.reader import _CHECK_PADS, cross_check_digits
+
+    assert len(_CHECK_PADS) == 2
+    line = Line("Invoice No. GT15153", 0.97, Box(10, 5, 300, 30))
+    second = _Second([("Invoice No. GT15153", 0.97), ("Invoice No. GT\\5153", 0.98)], per_cut=True)
+    out, agreed, disagreed = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [line], 0.97, second)
+    assert (agreed, disagreed) == (0, 1)
+    assert not out[0].agreed and out[0].confidence <= 0.90
+    both = _Second([("Invoice No. GT15153", 0.97), ("Invoice No. GT15153", 0.98)], per_cut=True)
+    out, agreed, _ = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [line], 0.97, both)
+    assert agreed == 1 and out[0].agreed and out[0].confidence == 0.97
