@@ -47,8 +47,8 @@ def _registration(text: str) -> bool:
     """A registration or tax id on this line (five digits at least: "GST 6% 0.90" is a tax row)."""
     if _REG_NO.search(text):
         return True
-    return any(len(re.findall(r"\d", m["id"])) >= 5 and not re.fullmatch(r"\s*\d+[.,]\d{2}\s*", m["id"])
-               for m in _REG_LABEL.finditer(text))
+    return any((len(re.findall(r"\d", m["id"])) >= 5 or re.match(r"\s*\d{3,7}\s*-\s*[A-Z]\b", m["id"]))
+               and not re.fullmatch(r"\s*\d+[.,]\d{2}\s*", m["id"]) for m in _REG_LABEL.finditer(text))
 
 
 _WORD_SHAPE = re.compile(r"[A-ZÄÖÜÉÈ]+|[a-zäöüßéèêàçôûîëï]+|[A-ZÄÖÜÉÈ][a-zäöüßéèêàçôûîëï]+(?:[A-Z][a-zäöüßéèêàçôûîëï]+)*")
@@ -336,15 +336,19 @@ _REG_TAIL = re.compile(r"\s*\(\s*(?:\d[\w\-]*|[A-Z]{2}\d{7})(?:\s*-?\s*[A-Z])?\s
 def _registered(layout: Layout, top: list[Line], lines: list[Line], name: str) -> str | None:
     """How the page itself says which line is the company, or None: its registration number on
     the name's line or the line right under it ("MR. D.I.Y. (M) SDN BHD" / "(860671-D)",
-    "RESTORAN WAN SHENG" / "002043319-W"); or, for a name with a legal form (Sdn Bhd, GmbH, Ltd
+    "RESTORAN WAN SHENG" / "002043319-W"); for a name with a legal form (Sdn Bhd, GmbH, Ltd
     ...), a labelled registration or tax id on the slip (GST ID, Co. Reg. No, UEN, Company No,
-    USt-IdNr, St.-Nr., HRB). A plain name with an id printed somewhere else says nothing."""
+    USt-IdNr, St.-Nr., HRB); for a plain shop name, the address right under it and a tax id in
+    the letterhead. A plain name with an id printed somewhere else says nothing."""
     last = max(top.index(ln) for ln in lines if ln in top) if any(ln in top for ln in lines) else None
     under = top[last + 1].text if last is not None and last + 1 < len(top) else ""
     if any(_REG_NO.search(ln.text) for ln in lines) or (under and _registration(under)):
         return "its registration number printed with the name"
     if _COMPANY.search(name) and any(_registration(ln.text) for ln in layout.lines if ln not in lines):
         return "a company with a legal form whose registration or tax id the slip prints"
+    if under and _ADDRESS.search(under) and any(_registration(ln.text) for ln in top if ln not in lines):
+        # a shop with no legal form: the name set right over its address, its GST / tax id in the letterhead
+        return "the name over the address of a letterhead that prints its registration or tax id"
     return None
 
 

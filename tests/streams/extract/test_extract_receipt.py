@@ -831,6 +831,11 @@ def _letterhead(head: list[str], agreed: bool = True) -> dict:
     # a legal form and its GST id further down the letterhead (after the address)
     (["LAMPU TERANG SDN BHD", "No: 28, JALAN ASTANA 1C,", "41050 KLANG, SELANGOR", "GST ID: 001146331136"],
      "LAMPU TERANG SDN BHD"),
+    # a shop with no legal form: its name right over its address, its GST id in the letterhead
+    (["KEDAI RUNCIT MAJU JAYA", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR", "GST REG NO: 001234567890"],
+     "KEDAI RUNCIT MAJU JAYA"),
+    # an old, short ROC number after "CO. REG:"
+    (["PASARAYA RAKYAT BERHAD", "CO. REG: 4244-D", "LOT 1, JALAN BESAR", "15000 KOTA BHARU"], "PASARAYA RAKYAT BERHAD"),
     # the new 12-digit registration number
     (["KOPI PANAS SDN. BHD.", "(201901000005)", "12 JALAN SS2/24", "47300 PETALING JAYA"], "KOPI PANAS SDN. BHD."),
 ])
@@ -843,8 +848,9 @@ def test_a_name_the_page_registers_and_two_models_read_alike_is_accepted(head, w
 
 
 @pytest.mark.parametrize("head", [
-    # a plain name with a GST id further down: nothing ties the id to this line (a slogan could sit there)
-    ["KEDAI RUNCIT MAJU JAYA", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR", "GST REG NO: 001234567890"],
+    # a plain name with a GST id further down, but a slogan between it and the address: which line is the name?
+    ["KEDAI RUNCIT MAJU JAYA", "Your Friendly Neighbourhood Store", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR",
+     "GST REG NO: 001234567890"],
     # no registration at all
     ["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR"],
     # the names OCR garbled, even when two models agree on them
@@ -854,6 +860,12 @@ def test_a_name_the_page_registers_and_two_models_read_alike_is_accepted(head, w
 ])
 def test_a_name_the_page_does_not_register_or_ocr_garbled_stays_in_review(head):
     assert _letterhead(head)["status"] == "review"
+
+
+def test_a_plain_name_whose_tax_id_is_only_at_the_foot_of_the_slip_stays_in_review():
+    rows = receipt(*_MY_MONEY, head=["KEDAI RUNCIT MAJU JAYA", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR",
+                                     "Date: 05/03/2018 14:22"], tail=["GST REG NO: 001234567890", "THANK YOU"])
+    assert _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]["status"] == "review"
 
 
 def test_a_tax_row_is_no_registration_number():
@@ -952,3 +964,25 @@ def test_a_letter_ocr_split_off_its_word_is_no_clean_name():
 
     assert not _clean_shape("TV-Hif i-Elektro GmbH")
     assert _clean_shape("TV-Hifi-Elektro GmbH") and _clean_shape("MR. D.I.Y. (M) SDN BHD") and _clean_shape("A & W")
+
+
+@pytest.mark.parametrize("stamp, want", [
+    ("12-03-18 10:32", "2018-03-12"), ("DATE : 12-Mar-18 TIME: 10:22", "2018-03-12"), ("12 MAR 2018 19:22", "2018-03-12"),
+    ("Date: 2018-03-12 10:22", "2018-03-12"), ("12/03/2018 10:32:11 AM", "2018-03-12"), ("05/01/2018 09:15", "2018-01-05"),
+])
+def test_a_malaysian_slips_date_forms_read_day_first(stamp, want):
+    rows = receipt(*_MY_MONEY, head=["KEDAI RUNCIT MAJU JAYA SDN BHD", "(123456-X)", "NO 12, JALAN MAWAR 3",
+                                     "43000 KAJANG, SELANGOR", stamp])
+    f = _run_agreed(rows, {stamp})["receipt_date"]
+    assert (f["normalized"], f["status"]) == (want, "accept")
+
+
+def test_a_us_slips_date_reads_month_first_and_its_card_row_confirms_the_total():
+    rows = receipt(("BURGER", "9.99"), ("SODA", "1.99"), ("SUBTOTAL", "11.98"), ("TAX", "0.99"), ("TOTAL", "$12.97"),
+                   ("VISA", "12.97"), head=["JOE'S DINER", "45 ELM STREET", "AUSTIN, TX 78701", "(512) 555-0100",
+                                            "03/04/2019 12:31 PM"], tail=["THANK YOU FOR DINING WITH US"])
+    f = _run_agreed(rows, {"03/04/2019 12:31 PM"})
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2019-03-04", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12.97", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.99", "accept")
+    assert f["currency"]["normalized"] == "USD" and f["merchant"]["status"] == "review"  # a name printed once
