@@ -26,7 +26,8 @@ _NOT_MERCHANT = re.compile(
     r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
     r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
-    rf"|^\s*\(?(?:{CURRENCY})\)?\s*$", re.I)  # a currency column header ("EUR") is no name
+    rf"|^\s*\(?(?:{CURRENCY})\)?\s*$"  # a currency column header ("EUR") is no name
+    r"|^\s*[<>«»‹›]|^\s*(?:back|help|menu|close|done|share)\s*$", re.I)  # an app screen's buttons ("<Back", "Help")
 
 
 # A company's registration or tax id, as letterheads print it beside or under the name. Malaysia:

@@ -66,7 +66,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("tip", r"\b(?:tips?|gratuity|pourboire|trinkgeld|propina|mancia|fooi|napiwek)\b"),
     # a restaurant's service charge is added to the bill before the tax (MY/SG "SERVICE CHARGE 10%",
     # "SVC CHG"; Malay "CAJ PERKHIDMATAN"); "service tax" is the Malaysian SST, a tax
-    ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan)\b"),
+    ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan"
+               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
@@ -291,12 +292,12 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
-        if charge is not None:  # subtotal + service charge (+ the tax on both) (+ rounding) = total
+        if charge is not None:  # subtotal + service charge / fees (+ the tax on both) (+ tip) (+ rounding) = total
             for sub in subtotals:
                 for rnd in [Decimal(0), *roundings]:
-                    if sub + charge + (tax_sum or 0) + rnd == value:
-                        why.append(f"subtotal {sub} + service charge {charge}" + (f" + tax {tax_sum}" if tax_sum else "")
-                                   + (f" + rounding {rnd}" if rnd else "") + " = total")
+                    if sub + charge + (tax_sum or 0) + (tip or 0) + rnd == value:
+                        why.append(f"subtotal {sub} + service charge / fees {charge}" + (f" + tax {tax_sum}" if tax_sum else "")
+                                   + (f" + tip {tip}" if tip else "") + (f" + rounding {rnd}" if rnd else "") + " = total")
         if taxes is not None and taxes != tax_sum:
             for sub in subtotals:
                 if sub + taxes + (tip or 0) == value:

@@ -914,7 +914,7 @@ def test_a_malaysian_restaurant_bill_with_a_service_charge_adds_up():
                          "12 MAR 2018 19:22"], tail=["THANK YOU"])
     f = fields_of(run(rows))
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("11.65", "accept")
-    assert "service charge 1.00" in f["total_amount"]["reason"]
+    assert "service charge / fees 1.00" in f["total_amount"]["reason"]
     assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.66", "accept")
     assert (f["receipt_date"]["normalized"], f["currency"]["normalized"]) == ("2018-03-12", "MYR")
 
@@ -986,3 +986,40 @@ def test_a_us_slips_date_reads_month_first_and_its_card_row_confirms_the_total()
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12.97", "accept")
     assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.99", "accept")
     assert f["currency"]["normalized"] == "USD" and f["merchant"]["status"] == "review"  # a name printed once
+
+
+def test_an_app_receipts_fees_and_tip_add_up_and_its_back_button_is_no_merchant():
+    rows = [[("9:41", 200)], [("<Back", 20), ("Help", 420)], [("Receipt", 200)], [("Thanks for ordering!", 150)],
+            [("Contoso", 20), ("1822 S Purplecat Island Ave,", 200)], [("Chicago, IL 60608, USA", 200)],
+            [("March 12, 2024 at 5:55 PM", 200)], [("4 Hot dog", 20), ("$27.80", 420)],
+            [("2 Double cheeseburger", 20), ("$17.98", 420)], [("2 Beer", 20), ("$2.90", 420)],
+            [("Subtotal", 20), ("$48.68", 420)], [("Delivery fee", 20), ("$1.50", 420)],
+            [("Service fee", 20), ("$2.00", 420)], [("Tax", 20), ("$4.80", 420)], [("Tip", 20), ("$4.50", 420)],
+            [("Total", 20), ("$61.48", 420)], [("Payment method", 20), ("Credit card", 400)]]
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("61.48", "accept")
+    assert "subtotal 48.68 + service charge / fees 3.50 + tax 4.80 + tip 4.50 = total" in f["total_amount"]["reason"]
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("4.80", "accept")
+    assert f["merchant"]["normalized"] == "Contoso" and f["receipt_date"]["normalized"] == "2024-03-12"
+    rows[11] = [("Delivery fee", 20), ("$1.60", 420)]  # the fees no longer add up: nothing confirms the total
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("words, kind", [("Delivery fee", "charge"), ("Service Fee", "charge"), ("Booking fee", "charge"),
+                                         ("Membership Fee", None)])
+def test_fees_added_to_a_bill(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_paid_e_mail_receipt_with_a_bill_to_block_is_a_receipt():
+    from streams.extract.classify import classify_document
+
+    mail = ("From: noreply@contoso.com\nSubject: Contoso Receipt\nContoso\n3050 Old Centre Road,\n"
+            "Thank you for your purchase!\nReceipt Number 334567\nReceipt Date 01/08/2024\nBill To\nBenson Miller\n"
+            "Product Description Price Quantity Subtotal\nMembership Fee $120.00 1 $120.00\nTotal Charges $710.00\n"
+            "Payment $710.00\nBalance Due $0.00")
+    assert classify_document(mail)[0] == "receipt"
+    unpaid = mail.replace("Subject: Contoso Receipt\n", "INVOICE\n").replace("Receipt Number", "Invoice Number").replace(
+        "Receipt Date", "Invoice Date").replace("Thank you for your purchase!\n", "").replace(
+        "Payment $710.00\nBalance Due $0.00", "Due Date 02/08/2024\nBalance Due $710.00")
+    assert classify_document(unpaid)[0] == "invoice"
