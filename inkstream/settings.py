@@ -155,7 +155,8 @@ class OcrSettings(_Section):
     # default 2000 shrank the small print of long receipts); 0 = never (max_page_pixels bounds pages).
     max_side: int = 0
     enhance: bool = True  # preprocess: faint print (thermal paper, dim photos) flattened and darkened
-    # lines with digits scoring under digit_check_below are read again by digit_check_engine:
+    # read again by digit_check_engine: every line holding a date or a document number, other
+    # lines with digits only when scoring under digit_check_below (reader.cross_check_digits);
     # agreement raises the score, disagreement caps it at 0.90 (review); 0 or None = off
     digit_check_below: float = 0.97
     digit_check_engine: str | None = "rapidocr:small"
