@@ -37,6 +37,9 @@ class KafkaSettings(_Section):
     port: int = 9092
     controller_port: int = 9093
     heap_mb: int = 512
+    # `inkstream status`/`up` warn above this many partitions on the broker: the 512 MB heap died
+    # near 12,000, left by test runs (`inkstream prune-test-topics`); 0 = no warning.
+    partition_warn: int = 1000
     version: str = "4.4.0"
     schema_registry_url: str | None = None
     # Extra librdkafka properties (security.protocol, sasl.*, ssl.*), passed to every client.

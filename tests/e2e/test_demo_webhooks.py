@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -40,11 +41,12 @@ def demo(tmp_path_factory):
             data += f"\n% demo-webhooks {uuid.uuid4()}\n".encode()
         (samples / path.name).write_bytes(data)
     env = pytest.MonkeyPatch()
+    prefix = new_prefix("dw")  # its topics and groups are deleted when the module ends
     for var, value in {**DEMO_MODES, "INKSTREAM_DATA_DIR": str(data_dir),
-                       "INKSTREAM_TOPICS__PREFIX": f"dw{uuid.uuid4().hex[:8]}."}.items():
+                       "INKSTREAM_TOPICS__PREFIX": prefix}.items():
         env.setenv(var, value)   # the processes the demo starts inherit them
+    settings = load_settings()
     try:
-        settings = load_settings()
         out = io.StringIO()
         run = DemoRun(settings, Console(file=out, width=240), samples=samples, review_by_hand=False,
                       keep_running=False, timeout=900)
@@ -55,6 +57,7 @@ def demo(tmp_path_factory):
     finally:
         env.undo()
         shutil.rmtree(data_dir / "logs", ignore_errors=True)
+        delete_prefixed(settings, prefix)
 
 
 def test_every_demo_document_gets_its_webhooks_signed_and_verified_by_the_official_library(demo):
