@@ -26,7 +26,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, base_settings):
     from rich.console import Console
 
     from app.demo import DEMO_MODES
@@ -45,8 +45,8 @@ def demo(tmp_path_factory):
     for var, value in {**DEMO_MODES, "INKSTREAM_DATA_DIR": str(data_dir),
                        "INKSTREAM_TOPICS__PREFIX": prefix}.items():
         env.setenv(var, value)   # the processes the demo starts inherit them
-    settings = load_settings()
     try:
+        settings = load_settings()
         out = io.StringIO()
         run = DemoRun(settings, Console(file=out, width=240), samples=samples, review_by_hand=False,
                       keep_running=False, timeout=900)
@@ -57,7 +57,7 @@ def demo(tmp_path_factory):
     finally:
         env.undo()
         shutil.rmtree(data_dir / "logs", ignore_errors=True)
-        delete_prefixed(settings, prefix)
+        delete_prefixed(base_settings, prefix)
 
 
 def test_every_demo_document_gets_its_webhooks_signed_and_verified_by_the_official_library(demo):
