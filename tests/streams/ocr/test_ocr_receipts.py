@@ -66,19 +66,24 @@ def test_a_photographed_receipt_pairs_each_amount_with_its_own_label(reader):
 
 
 class _Second:
-    """A second recogniser with fixed answers (the real one is exercised end to end above)."""
+    """A second recogniser with fixed answers, one per line asked (the same for each cut of
+    the line unless ``per_cut``), the real one is exercised end to end above."""
 
     name, version, models, device = "fake", "0", ("fake_rec_x",), "cpu"
 
-    def __init__(self, answers: list[tuple[str, float]]) -> None:
-        self.answers = answers
+    def __init__(self, answers: list[tuple[str, float]], per_cut: bool = False) -> None:
+        from streams.ocr.reader import _CHECK_PADS
+
+        self.answers = answers if per_cut else [a for a in answers for _ in _CHECK_PADS]
         self.asked = 0
 
     def read(self, image):
         raise AssertionError("only recognize() is used")
 
     def recognize(self, crops):
-        self.asked += len(crops)
+        from streams.ocr.reader import _CHECK_PADS
+
+        self.asked += len(crops) // len(_CHECK_PADS)
         return self.answers[: len(crops)]
 
 
@@ -121,3 +126,20 @@ def test_a_document_number_is_read_twice_whatever_its_score(text, asked):
     out, agreed, _ = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [Line(text, 0.995, Box(10, 5, 300, 30))],
                                         0.97, second)
     assert second.asked == int(asked) and out[0].agreed is asked
+
+
+def test_a_reading_that_changes_with_the_cut_is_not_an_agreement():
+    """The second model read "GT15153" like the first on one cut and "GT\\5153" on the other
+    (a scanned invoice, measured): the line is doubtful, not confirmed."""
+    from streams.ocr.engines import Box, Line
+    from streams.ocr.reader import _CHECK_PADS, cross_check_digits
+
+    assert len(_CHECK_PADS) == 2
+    line = Line("Invoice No. GT15153", 0.97, Box(10, 5, 300, 30))
+    second = _Second([("Invoice No. GT15153", 0.97), ("Invoice No. GT\\5153", 0.98)], per_cut=True)
+    out, agreed, disagreed = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [line], 0.97, second)
+    assert (agreed, disagreed) == (0, 1)
+    assert not out[0].agreed and out[0].confidence <= 0.90
+    both = _Second([("Invoice No. GT15153", 0.97), ("Invoice No. GT15153", 0.98)], per_cut=True)
+    out, agreed, _ = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [line], 0.97, both)
+    assert agreed == 1 and out[0].agreed and out[0].confidence == 0.97
