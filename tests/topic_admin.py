@@ -10,17 +10,19 @@ many runs took the local Kafka down (heap exhausted by ~12,000 partitions)."""
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
 __all__ = ["create_topics", "delete_topics", "new_prefix", "delete_prefixed", "record_creations",
-           "leftovers", "delete_leftovers", "broker_up", "owned_prefixes"]
+           "leftovers", "delete_leftovers", "delete_pending_groups", "broker_up", "owned_prefixes"]
 
 # What this process made: prefix -> the test that took it; topic -> the test that created it.
 _PREFIXES: dict[str, str] = {}
 _CREATED: dict[str, str] = {}
+_PENDING_GROUPS: set[str] = set()
 _current_test = ["(outside a test)"]
 
 
@@ -123,27 +125,50 @@ def delete_prefixed(settings, prefix: str) -> list[str]:
         return []
     admin = _admin(settings)
     topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-    if not topics:  # nothing made under it (a unit test): no group either, offsets need a topic
-        return []
-    deleted = _delete(admin, topics)
+    deleted = _delete(admin, topics)  # (the kafka_topics fixture may have deleted them first)
     _delete_groups(admin, prefix)
+    if _PENDING_GROUPS:  # earlier tests' groups whose static members have timed out since
+        delete_pending_groups(settings, timeout=0)
     return deleted
 
 
 def _delete_groups(admin: AdminClient, prefix: str) -> None:
     """Consumer groups of the test's workers are ``<prefix>inkstream-<processor>``
-    (streams/runtime/loop.py:group_id); their committed offsets outlive the topics."""
+    (streams/runtime/loop.py:group_id); their committed offsets outlive the topics. A worker
+    is a static member (group.instance.id): closing it does not leave the group, so the group
+    keeps it until session.timeout.ms (45 s) and cannot be deleted yet. Such groups are asked
+    again at later tests' ends and at the end of the run (:func:`delete_pending_groups`)."""
     try:
         listed = admin.list_consumer_groups(request_timeout=10).result(15)
         groups = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)]
         if groups:
-            for future in admin.delete_consumer_groups(groups, request_timeout=15).values():
+            for group, future in admin.delete_consumer_groups(groups, request_timeout=15).items():
                 try:
                     future.result(15)
-                except Exception:  # noqa: BLE001 - still has members (a worker being stopped): expires
-                    pass
+                except Exception:  # noqa: BLE001 - still has members: later
+                    _PENDING_GROUPS.add(group)
     except Exception:  # noqa: BLE001 - cleanup only
         pass
+
+
+def delete_pending_groups(settings, timeout: float = 20.0) -> list[str]:
+    """Delete the groups that still had members when their test ended, waiting up to
+    ``timeout`` for the members to time out. Returns those still there: without topics they
+    hold no offsets, and the broker drops such a group once it is empty."""
+    deadline = time.monotonic() + timeout
+    while _PENDING_GROUPS and broker_up(settings.kafka.bootstrap):
+        admin = _admin(settings)
+        for group, future in admin.delete_consumer_groups(sorted(_PENDING_GROUPS), request_timeout=15).items():
+            try:
+                future.result(15)
+                _PENDING_GROUPS.discard(group)
+            except Exception as exc:  # noqa: BLE001 - still has members, or gone already
+                if "GROUP_ID_NOT_FOUND" in str(exc):
+                    _PENDING_GROUPS.discard(group)
+        if not _PENDING_GROUPS or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    return sorted(_PENDING_GROUPS)
 
 
 def leftovers(bootstrap: str, protect: frozenset[str], client: Mapping[str, str] | None = None,
@@ -154,12 +179,17 @@ def leftovers(bootstrap: str, protect: frozenset[str], client: Mapping[str, str]
     if not (_PREFIXES or _CREATED) or not broker_up(bootstrap):
         return {}
     admin = AdminClient({"bootstrap.servers": bootstrap, **(client or {})})
-    out = {}
-    for name, meta in admin.list_topics(timeout=15).topics.items():
-        if _owned(name, protect):
-            owner = _CREATED.get(name) or next(t for p, t in _PREFIXES.items() if name.startswith(p))
-            out[name] = (len(meta.partitions), owner)
-    return out
+    deadline = time.monotonic() + 10
+    while True:
+        out = {}
+        for name, meta in admin.list_topics(timeout=15).topics.items():
+            if _owned(name, protect):
+                owner = _CREATED.get(name) or next(t for p, t in _PREFIXES.items() if name.startswith(p))
+                out[name] = (len(meta.partitions), owner)
+        # A topic deleted by the last test's teardown leaves the metadata a moment later.
+        if not out or time.monotonic() > deadline:
+            return out
+        time.sleep(1)
 
 
 def delete_leftovers(bootstrap: str, names: Iterable[str], protect: frozenset[str],

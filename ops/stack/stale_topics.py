@@ -131,11 +131,16 @@ def prune(settings: Settings, *, older_than_s: float = 3600.0, dry_run: bool = F
                 continue
         result.deleted.update(names)
         doomed_groups += [g.group_id for g in mine]
-    if dry_run or not result.deleted:
+    # Groups of runs whose topics are gone already, idle: nothing can consume there any more.
+    doomed_groups += [g.group_id for g in groups if getattr(g.state, "name", "") in _IDLE_GROUP_STATES
+                      and (prefix := run_prefix(g.group_id, settings)) and prefix not in by_prefix
+                      and (only is None or prefix in only)]
+    if dry_run or not (result.deleted or doomed_groups):
         result.groups = doomed_groups
         return result
     failed = []
-    for name, future in admin.delete_topics(list(result.deleted), request_timeout=timeout).items():
+    for name, future in (admin.delete_topics(list(result.deleted), request_timeout=timeout).items()
+                         if result.deleted else ()):
         try:
             future.result(timeout)
         except Exception:  # noqa: BLE001 - gone meanwhile (its run cleaned up): not ours to report

@@ -17,7 +17,7 @@ from inkstream.settings import load_settings
 from inkstream.topic_plan import planned_topics
 from ops.stack.stale_topics import partition_warning, prune, run_prefix
 from stack_helpers import cli
-from topic_admin import create_topics
+from topic_admin import create_topics, delete_topics
 
 
 def _with_prefix(base, prefix: str):
@@ -51,14 +51,18 @@ def test_the_platforms_and_the_brokers_topics_are_never_test_topics():
 @pytest.mark.stack
 def test_prune_deletes_an_idle_old_run_with_its_groups_and_keeps_young_and_consuming_runs(topic_prefix):
     base = load_settings()
-    old, young, live = (_with_prefix(base, topic_prefix()) for _ in range(3))
-    for s in (old, young, live):
+    old, young, live, gone = (_with_prefix(base, topic_prefix()) for _ in range(4))
+    for s in (old, young, live, gone):
         create_topics(s, {"ocr.results": 2, "ocr.results.dlq": 1})
-    # The old run's worker committed offsets and left: an EMPTY group that outlives it.
-    committed = Consumer({"bootstrap.servers": base.kafka.bootstrap, "group.id": f"{old.topics.prefix}inkstream-ocr",
-                          "enable.auto.commit": False})
-    committed.commit(offsets=[TopicPartition(old.topics.name("ocr.results"), 0, 0)], asynchronous=False)
-    committed.close()
+    # The old run's worker committed offsets and left: an EMPTY group that outlives it. So did
+    # the gone run's, whose topics were deleted since.
+    for s in (old, gone):
+        committed = Consumer({"bootstrap.servers": base.kafka.bootstrap, "group.id": f"{s.topics.prefix}inkstream-ocr",
+                              "enable.auto.commit": False})
+        committed.commit(offsets=[TopicPartition(s.topics.name("ocr.results"), 0, 0)], asynchronous=False)
+        committed.close()
+    delete_topics(gone, [gone.topics.name("ocr.results"), gone.topics.name("ocr.results.dlq")])
+    _wait_gone(base, {gone.topics.name("ocr.results"), gone.topics.name("ocr.results.dlq")})
     # The live run is consuming now.
     consumer = Consumer({"bootstrap.servers": base.kafka.bootstrap, "group.id": f"{live.topics.prefix}inkstream-ocr",
                          "auto.offset.reset": "earliest"})
@@ -68,14 +72,15 @@ def test_prune_deletes_an_idle_old_run_with_its_groups_and_keeps_young_and_consu
         consumer.poll(0.2)
     assert consumer.assignment()
     try:
-        prefixes = {s.topics.prefix for s in (old, young, live)}
+        prefixes = {s.topics.prefix for s in (old, young, live, gone)}
         ages = {old.topics.prefix: time.time() - 7200, young.topics.prefix: time.time() - 60,
                 live.topics.prefix: time.time() - 7200}
         made = lambda _settings, topic: ages[run_prefix(topic, base)]  # noqa: E731
 
         dry = prune(base, older_than_s=3600, dry_run=True, only=prefixes, created_at=made)
         assert set(dry.deleted) == {old.topics.name("ocr.results"), old.topics.name("ocr.results.dlq")}
-        assert dry.partitions == 3 and dry.groups == [f"{old.topics.prefix}inkstream-ocr"]
+        assert dry.partitions == 3
+        assert dry.groups == [f"{old.topics.prefix}inkstream-ocr", f"{gone.topics.prefix}inkstream-ocr"]
         assert old.topics.name("ocr.results") in _topics(base)  # a dry run deletes nothing
 
         result = prune(base, older_than_s=3600, only=prefixes, created_at=made)
@@ -86,7 +91,8 @@ def test_prune_deletes_an_idle_old_run_with_its_groups_and_keeps_young_and_consu
         assert {young.topics.name("ocr.results"), live.topics.name("ocr.results")} <= left
         assert "documents.ingested" in left  # the platform's own
         groups = _groups(base, until=f"{live.topics.prefix}inkstream-ocr")
-        assert f"{old.topics.prefix}inkstream-ocr" not in groups and f"{live.topics.prefix}inkstream-ocr" in groups
+        assert f"{live.topics.prefix}inkstream-ocr" in groups
+        assert not {f"{old.topics.prefix}inkstream-ocr", f"{gone.topics.prefix}inkstream-ocr"} & groups
     finally:
         consumer.close()
 
