@@ -160,8 +160,8 @@ class OcrSettings(_Section):
     enhance: bool = True  # preprocess: faint print (thermal paper, dim photos) flattened and darkened
     # read again by digit_check_engine: every line holding a date or a document number, other
     # lines with digits only when scoring under digit_check_below (reader.cross_check_digits);
-    # two cuts of each line: agreement of both raises the score, any disagreement caps it at
-    # 0.90 (review); 0 or None = off
+    # agreement raises the score (dates and numbers must agree on two cuts), any disagreement
+    # caps it at 0.90 (review); 0 or None = off
     digit_check_below: float = 0.97
     digit_check_engine: str | None = "rapidocr:small"
     # rapidocr: characters the recogniser may emit; "latin" (the seven languages' scripts) keeps
