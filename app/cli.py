@@ -17,7 +17,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 
 # Modules that define ``register(app: typer.Typer) -> None``; each owns its commands.
 _COMMAND_MODULES = [
-    "app.commands.stack",     # up, down, status
+    "app.commands.stack",     # up, down, status, prune-test-topics
     "app.commands.run",       # run <processor>
     "app.commands.capture",   # ingest
     "app.commands.ocr",       # ocr FILE

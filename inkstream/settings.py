@@ -37,6 +37,9 @@ class KafkaSettings(_Section):
     port: int = 9092
     controller_port: int = 9093
     heap_mb: int = 512
+    # `inkstream status`/`up` warn above this many partitions on the broker: the 512 MB heap died
+    # near 12,000, left by test runs (`inkstream prune-test-topics`); 0 = no warning.
+    partition_warn: int = 1000
     version: str = "4.4.0"
     schema_registry_url: str | None = None
     # Extra librdkafka properties (security.protocol, sasl.*, ssl.*), passed to every client.
@@ -155,8 +158,10 @@ class OcrSettings(_Section):
     # default 2000 shrank the small print of long receipts); 0 = never (max_page_pixels bounds pages).
     max_side: int = 0
     enhance: bool = True  # preprocess: faint print (thermal paper, dim photos) flattened and darkened
-    # lines with digits scoring under digit_check_below are read again by digit_check_engine:
-    # agreement raises the score, disagreement caps it at 0.90 (review); 0 or None = off
+    # read again by digit_check_engine: every line holding a date or a document number, other
+    # lines with digits only when scoring under digit_check_below (reader.cross_check_digits);
+    # agreement raises the score (dates and numbers must agree on two cuts), any disagreement
+    # caps it at 0.90 (review); 0 or None = off
     digit_check_below: float = 0.97
     digit_check_engine: str | None = "rapidocr:small"
     # rapidocr: characters the recogniser may emit; "latin" (the seven languages' scripts) keeps

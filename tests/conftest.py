@@ -1,10 +1,11 @@
 """Shared fixtures. Tests marked ``stack`` use the running local stack (``inkstream up``,
-started by .ci/run); each such test gets its own topic prefix so tests never share data."""
+started by .ci/run); each such test gets its own topic prefix so tests never share data,
+and everything under it (topics, consumer groups) is deleted when the test ends, pass or
+fail. The run ends with a check that it left none of its topics on the shared broker."""
 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -22,6 +23,9 @@ os.environ.setdefault("INKSTREAM_ENVIRONMENT", "development")
 os.environ.setdefault("INKSTREAM_ESIGN__PROVIDER", "simulated")
 
 from inkstream.settings import Settings, load_settings  # noqa: E402 - after the environment above
+# The run accounts for its topics: each test's are deleted when it ends, and the run fails
+# naming any left behind (tests/topic_check.py).
+from topic_check import pytest_runtest_setup, pytest_sessionfinish, topic_prefix  # noqa: E402,F401
 
 
 def _stack_s3_credentials_to_env() -> None:
@@ -52,11 +56,11 @@ def codec():
 
 
 @pytest.fixture
-def settings(base_settings: Settings) -> Settings:
-    """Settings with a unique topic prefix, for tests that touch Kafka."""
-    prefix = f"t{uuid.uuid4().hex[:10]}."
+def settings(base_settings: Settings, topic_prefix) -> Settings:  # noqa: F811 - the fixture, by name
+    """Settings with a unique topic prefix, for tests that touch Kafka; what the test made
+    under it (topics, DLQs, state topics, consumer groups) is deleted when it ends."""
     return base_settings.model_copy(
-        update={"topics": base_settings.topics.model_copy(update={"prefix": prefix})}
+        update={"topics": base_settings.topics.model_copy(update={"prefix": topic_prefix()})}
     )
 
 

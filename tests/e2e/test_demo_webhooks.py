@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, base_settings):
     from rich.console import Console
 
     from app.demo import DEMO_MODES
@@ -40,8 +41,9 @@ def demo(tmp_path_factory):
             data += f"\n% demo-webhooks {uuid.uuid4()}\n".encode()
         (samples / path.name).write_bytes(data)
     env = pytest.MonkeyPatch()
+    prefix = new_prefix("dw")  # its topics and groups are deleted when the module ends
     for var, value in {**DEMO_MODES, "INKSTREAM_DATA_DIR": str(data_dir),
-                       "INKSTREAM_TOPICS__PREFIX": f"dw{uuid.uuid4().hex[:8]}."}.items():
+                       "INKSTREAM_TOPICS__PREFIX": prefix}.items():
         env.setenv(var, value)   # the processes the demo starts inherit them
     try:
         settings = load_settings()
@@ -55,6 +57,7 @@ def demo(tmp_path_factory):
     finally:
         env.undo()
         shutil.rmtree(data_dir / "logs", ignore_errors=True)
+        delete_prefixed(base_settings, prefix)
 
 
 def test_every_demo_document_gets_its_webhooks_signed_and_verified_by_the_official_library(demo):

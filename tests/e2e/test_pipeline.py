@@ -21,6 +21,7 @@ import pytest
 
 from inkstream.settings import load_settings
 from app.supervise import Supervisor
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -32,7 +33,7 @@ PROCESSORS = ("ocr", "extract", "map", "crm", "esign.dispatch", "esign.complete"
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e")
-    prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    prefix = new_prefix("e2e")  # its topics and groups are deleted when the module ends
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
            "INKSTREAM_CRM__DRY_RUN": "true",  # explicit, as in the demo (no CRM credentials here)
            "INKSTREAM_REVIEW__PORT": str(PORTS["review"]), "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
@@ -44,19 +45,20 @@ def pipeline(tmp_path_factory):
     from streams.review.users import reviewers_path
     from streams.review.users import Reviewers
 
-    ensure_topics(settings)
     Reviewers(reviewers_path(settings)).add_user("rita", "a long enough password", role="reviewer")
     sup = Supervisor(data_dir / "logs", env=env)
     for i, name in enumerate(PROCESSORS):  # 10 ports each: a processor may run one worker per core
         sup.add(name, ["run", name, "--metrics-port", str(9500 + 10 * i)], port=9500 + 10 * i)
     sup.add("webhooks", ["run", "webhooks", "--port", str(PORTS["webhooks"])], port=PORTS["webhooks"])
     sup.add("review", ["run", "review", "--port", str(PORTS["review"])], port=PORTS["review"])
-    sup.start_all()
     try:
+        ensure_topics(settings)
+        sup.start_all()
         sup.wait_healthy(timeout=240)
         yield settings, sup
     finally:
         sup.stop_all()
+        delete_prefixed(settings, prefix)
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ import pytest
 from inkstream.settings import load_settings
 from app.supervise import Supervisor
 from test_pipeline import wait_for
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -43,7 +44,7 @@ PROCESSORS = ("ocr", "extract", "map", "crm", "esign.dispatch", "esign.complete"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e-erasure")
-    prefix = f"e2ex{uuid.uuid4().hex[:8]}."
+    prefix = new_prefix("e2ex")  # its topics and groups are deleted when the module ends
     env = {"INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_TOPICS__PREFIX": prefix,
            "INKSTREAM_CRM__DRY_RUN": "true",  # explicit, as in the demo (no CRM credentials here)
            "INKSTREAM_ESIGN__WEBHOOKS_PORT": str(PORTS["webhooks"]),
@@ -52,17 +53,18 @@ def stack(tmp_path_factory):
                              esign={"webhooks_port": PORTS["webhooks"]}, audit={"query_port": PORTS["audit_query"]})
     from ops.stack.topics import ensure_topics
 
-    ensure_topics(settings)
     sup = Supervisor(data_dir / "logs", env=env)
     for i, name in enumerate(PROCESSORS):  # 10 ports each: a processor may run one worker per core
         sup.add(name, ["run", name, "--metrics-port", str(9800 + 10 * i)], port=9800 + 10 * i)
     sup.add("webhooks", ["run", "webhooks", "--port", str(PORTS["webhooks"])], port=PORTS["webhooks"])
-    sup.start_all()
     try:
+        ensure_topics(settings)
+        sup.start_all()
         sup.wait_healthy(timeout=240)
         yield settings, {**os.environ, **env}
     finally:
         sup.stop_all()
+        delete_prefixed(settings, prefix)
 
 
 def _cli(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -136,8 +136,8 @@ def test_down_never_signals_a_process_whose_pid_was_reused(tmp_path):
 
 
 @pytest.mark.stack
-def test_external_services_are_used_without_starting_local_processes(tmp_path, base_settings):
-    prefix = f"ext{uuid.uuid4().hex[:8]}."
+def test_external_services_are_used_without_starting_local_processes(tmp_path, base_settings, topic_prefix):
+    prefix = topic_prefix("ext")  # `up` creates the whole plan under it; deleted when the test ends
     env = {"INKSTREAM_DATA_DIR": str(tmp_path / "data"), "INKSTREAM_PROMETHEUS__ENABLED": "false",
            "INKSTREAM_REGISTRY__ENABLED": "false",
            "KAFKA_BOOTSTRAP_SERVERS": base_settings.kafka.bootstrap, "S3_ENDPOINT": base_settings.s3.url,

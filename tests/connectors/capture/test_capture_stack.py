@@ -28,6 +28,7 @@ from connectors.capture.status import StatusView
 from connectors.capture.testing import make_pdf
 from connectors.objectstore import ObjectRef, open_store
 from schemas.codec import Codec
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = pytest.mark.stack
 
@@ -36,15 +37,18 @@ pytestmark = pytest.mark.stack
 def stack(base_settings, tmp_path_factory):
     from ops.stack.topics import ensure_topics
 
-    prefix = f"t{uuid.uuid4().hex[:10]}."
+    prefix = new_prefix()  # the module's topics: deleted when it ends
     settings = base_settings.model_copy(update={
         "data_dir": tmp_path_factory.mktemp("data"),
         "topics": base_settings.topics.model_copy(update={"prefix": prefix})})
-    ensure_topics(settings)
-    store = open_store(settings)
-    producer = KafkaRecordSink.from_settings(settings)
-    yield settings, store, producer
-    producer.close()
+    try:
+        ensure_topics(settings)
+        store = open_store(settings)
+        producer = KafkaRecordSink.from_settings(settings)
+        yield settings, store, producer
+        producer.close()
+    finally:
+        delete_prefixed(settings, prefix)
 
 
 def read_records(settings, logical: str, want: int, *, where=lambda r: True, timeout: float = 30.0) -> list[dict]:

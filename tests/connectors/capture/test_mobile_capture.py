@@ -24,6 +24,7 @@ from connectors.capture.http import create_app
 from connectors.capture.ingest import original_key
 from connectors.capture.sink import KafkaRecordSink
 from connectors.objectstore import open_store
+from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -67,12 +68,19 @@ def write_y4m(rgb: np.ndarray, path: Path) -> Path:
 @pytest.fixture(scope="module")
 def api(base_settings, tmp_path_factory):
     """The upload API on real S3 and Kafka, over HTTP on a free port."""
+    data = tmp_path_factory.mktemp("data")
+    prefix = new_prefix()  # the module's topics: deleted when it ends
+    settings = base_settings.model_copy(update={
+        "data_dir": data, "topics": base_settings.topics.model_copy(update={"prefix": prefix})})
+    try:
+        yield from _serve(settings, data)
+    finally:
+        delete_prefixed(settings, prefix)
+
+
+def _serve(settings, data: Path):
     from ops.stack.topics import ensure_topics
 
-    data = tmp_path_factory.mktemp("data")
-    settings = base_settings.model_copy(update={
-        "data_dir": data,
-        "topics": base_settings.topics.model_copy(update={"prefix": f"t{time.time_ns() % 10**10}."})})
     ensure_topics(settings)
     store, producer = open_store(settings), KafkaRecordSink.from_settings(settings)
     keys = ApiKeyStore(data / "apikeys.json")

@@ -19,12 +19,13 @@ def chdb_dir(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def audit_settings(base_settings: Settings, chdb_dir: str) -> Settings:
+def audit_settings(base_settings: Settings, chdb_dir: str, topic_prefix) -> Settings:
+    """Own database, own topic prefix (its topics deleted when the test ends)."""
     db = f"t_{uuid.uuid4().hex[:12]}"
     return base_settings.model_copy(update={
         "data_dir": chdb_dir,
         "clickhouse": base_settings.clickhouse.model_copy(update={"url": None, "database": db}),
-        "topics": base_settings.topics.model_copy(update={"prefix": f"t{uuid.uuid4().hex[:8]}."}),
+        "topics": base_settings.topics.model_copy(update={"prefix": topic_prefix()}),
     })
 
 
