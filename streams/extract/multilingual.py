@@ -172,6 +172,23 @@ def _later_page(layout: Layout, fields: dict[str, FieldValue], date_re: str) -> 
             f.reasons.append(f"read on page {f.page} while page 1 prints an invoice number label")
 
 
+def _discount_deadline(layout: Layout, cand: Candidate) -> bool:
+    """ "Zahlbar mit 2% Skonto bis 14.11.2018", "2 % d'escompte avant le ...": the last day of an
+    early-payment discount, printed beside the due date ("Zahlbar ohne Abzug bis 20.11.2018"); it
+    is not the due date, and not a second reading of it. The clause is the row's text before the
+    date back to a comma or semicolon ("... netto bis 04.04.2020, 3% Skonto ... bis 15.03.2020")."""
+    from streams.extract.terms import DISCOUNT
+
+    if len(cand.span.lines) != 1:
+        return False
+    line = cand.span.lines[0]
+    before = [x for x in layout.rows[line.row] if x.box["x1"] <= line.box["x0"] + 1 and x is not line]
+    text = "  ".join([*(x.text for x in sorted(before, key=lambda x: x.box["x0"])), line.text])
+    at = text.rfind(cand.raw)
+    clause = re.split(r"[,;]", text[:at] if at > 0 else "")[-1]
+    return bool(DISCOUNT.search(clause))
+
+
 def _formal(layout: Layout, readings: list[tuple[Candidate, str]]) -> list[Candidate]:
     """Readings outside sentences first, those in sentences after; only the formal ones are
     compared when there are any (:func:`_agree`)."""
@@ -561,7 +578,8 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
-    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
+    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)
+                            if not _discount_deadline(layout, c)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
     fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
