@@ -101,7 +101,9 @@ LABELS: dict[str, str] = {
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
         r"|Nabywca|Odbiorca"),
     "supplier": (
-        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
+        # "PAYABLE TO:" / "Make checks payable to": the payee, whose name heads the block under it
+        r"Supplier|Seller|Vendor|From|(?:Make\s+(?:all\s+)?(?:checks?|cheques?)\s+)?Payable\s+to"
+        r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }

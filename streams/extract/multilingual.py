@@ -492,7 +492,10 @@ def _supplier(layout: Layout) -> FieldValue:
         _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
         return f
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
-                      rf"receipt|page|seite|{LABELS['customer']}|{LABELS['invoice_date_plain']}|{LABELS['due_date']})\b", re.I)
+                      rf"receipt|page|seite|{LABELS['customer']}|{LABELS['invoice_date_plain']}|{LABELS['due_date']})\b"
+                      # a copy mark stamped on the page: "ORIGINAL", "COPY", "Duplikat", "Duplicata", "Copia"
+                      r"|^\s*(?:original|copy|duplicate|triplicate|kopie|duplikat|zweitschrift|copie|duplicata|origineel"
+                      r"|copia|duplicado|originale|kopia|orygina[łl])(?:\s+(?:for|f[üu]r|pour)\b.*)?\s*$", re.I)
     for ln in layout.lines[:8]:
         if ln.page != layout.lines[0].page:
             break

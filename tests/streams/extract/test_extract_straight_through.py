@@ -30,3 +30,40 @@ def test_two_due_dates_that_are_not_a_discount_deadline_still_go_to_review():
     rows = [*HEAD, [("Zahlbar ohne Abzug bis", 120), ("03.05.2026", 700)], [("Fällig am", 120), ("13.04.2026", 700)]]
     f = fields_of(run(layout(rows)))["due_date"]
     assert f["status"] == "review" and "read differently" in f["reason"]
+
+
+# --- the supplier (informational, but a field the posting person reads) ---
+
+def _supplier(rows, **kw):
+    return fields_of(run(layout(rows), **kw))["supplier"]["normalized"]
+
+
+TOTALS = [[("Rechnungsnummer:", 900), ("RE-7", 1300)], [("Rechnungsdatum:", 900), ("03.04.2026", 1300)],
+          [("Gesamtbetrag", 900), ("119,00 EUR", 1300)]]
+
+
+def test_a_seller_label_split_by_a_kerning_gap_is_still_the_seller_label():
+    rows = [[("Stylesheet zur Lesbarmachung der XML-Daten", 120)], [("Handelsrechnung Nr. 7", 120)],
+            [("Ver käufer:", 120)], [("Lieferant GmbH", 120)], [("Lieferantenstraße 20", 120)], [("80333 München", 120)],
+            *TOTALS]
+    assert _supplier(rows) == "Lieferant GmbH"
+    assert _supplier([r for r in rows if r[0][0] != "Ver käufer:"]) != "Lieferant GmbH"  # the label is what finds it
+
+
+def test_a_copy_mark_is_not_the_supplier_and_payable_to_heads_the_payees_block():
+    rows = [[("ORIGINAL", 1400)], [("INVOICE", 700)], [("PAYABLE TO :", 70)], [("Northwind Traders, Inc.", 110)],
+            [("Post Office Box #100402", 115)], [("Pasadena, CA 91189-0402", 115)],
+            [("Invoice Number:", 900), ("20517440", 1300)], [("Invoice Date:", 900), ("12/30/2013", 1300)],
+            [("INVOICE TOTAL", 900), ("$2,978.00", 1300)]]
+    assert _supplier(rows) == "Northwind Traders, Inc."
+    no_label = [r for r in rows if r[0][0] != "PAYABLE TO :"]
+    assert _supplier(no_label) != "ORIGINAL"
+
+
+def test_a_footer_line_with_separators_is_not_the_letterhead():
+    rows = [[("Die Vordefinierte Firma", 315)], [("Waldstrasse 86-90", 317)], [("13403 Berlin", 317)], [("Rechnung", 1225)],
+            *TOTALS,
+            *[[("Text", 120)] for _ in range(40)],
+            [("Friedrich-Wagner-Straße 16 · D-60318 Frankfurt/M · Postfach 16 05 29 · Telefon (0 69) 99-0", 146)],
+            [("Volksbank Frankfurt · IBAN DE02 5019 0000 0000 1234 56 · BIC FFVBDEFF", 146)]]
+    assert _supplier(rows) == "Die Vordefinierte Firma"
