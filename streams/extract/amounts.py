@@ -333,6 +333,20 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
             return choice
+    # No subtotal printed: "Total 119,00 / MwSt 19 % 19,00": the tax is its printed rate of the
+    # total less the tax (to the cent, a rounding either way). Three printed numbers that fit
+    # are arithmetic like subtotal + tax; a net total would need the tax to be its rate of
+    # the net minus the tax, which no rate printed beside it gives.
+    # Only where every total label prints that amount (a balance of 0.00 aside): a total and
+    # an amount due that differ are for the payment rows below to tie together.
+    if not subs and len({a.value for a in candidates if a.value != 0}) == 1:
+        for a in candidates:
+            for x in taxes:
+                net = a.value - x.value
+                if x.rate and x.value and net > 0 and abs(net * x.rate / 100 - x.value) <= Decimal("0.01"):
+                    choice.total, choice.tax, choice.tax_rows = a, x.value, (x,)
+                    choice.checked = f"tax {x.value} is {x.rate.normalize():f}% of the total less tax ({net})"
+                    return choice
     # "Total 110.00 / Paid 20.00 / Balance Due 90.00" (or a previous balance added): the
     # invoice's total is the "Total"; the payment or carried balance ties the two together.
     owing = [a for a in due if a.value != 0]

@@ -67,3 +67,35 @@ def test_a_footer_line_with_separators_is_not_the_letterhead():
             [("Friedrich-Wagner-Straße 16 · D-60318 Frankfurt/M · Postfach 16 05 29 · Telefon (0 69) 99-0", 146)],
             [("Volksbank Frankfurt · IBAN DE02 5019 0000 0000 1234 56 · BIC FFVBDEFF", 146)]]
     assert _supplier(rows) == "Die Vordefinierte Firma"
+
+
+# --- a total printed once, confirmed by the tax at its printed rate ---
+
+def _total(rows, **kw):
+    return fields_of(run(layout(rows), **kw))["total_amount"]
+
+
+NO_SUBTOTAL = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer:", 120), ("RE-2026-0042", 700)],
+               [("Rechnungsdatum:", 120), ("03.04.2026", 700)]]
+
+
+@pytest.mark.parametrize("tax_row, total, ok", [
+    ([("MwSt 19%", 900), ("19,00 EUR", 1200)], "119,00 EUR", True),
+    ([("enthaltene MwSt 19 %", 900), ("19,00 EUR", 1200)], "119,00 EUR", True),
+    ([("TVA 20 %", 900), ("20,00 EUR", 1200)], "120,00 EUR", True),
+    ([("TVA 5,5 %", 900), ("5,21 EUR", 1200)], "99,95 EUR", True),  # 94,74 x 5,5 % = 5,2107
+    ([("MwSt 19%", 900), ("19,00 EUR", 1200)], "100,00 EUR", False),  # the net: 81,00 x 19 % is not 19,00
+    ([("MwSt", 900), ("19,00 EUR", 1200)], "119,00 EUR", False),  # no rate printed: nothing to compute
+])
+def test_the_tax_at_its_printed_rate_of_the_total_less_tax_confirms_a_plain_total(tax_row, total, ok):
+    rows = [*NO_SUBTOTAL, [("Summe", 900), (total, 1200)], tax_row]
+    f = _total(rows)
+    assert (f["status"] == "accept") is ok
+    if ok:
+        assert "% of the total less tax" in f["reason"]
+
+
+def test_a_total_and_an_amount_due_that_differ_are_not_settled_by_the_tax_rate():
+    rows = [*NO_SUBTOTAL, [("Summe", 900), ("119,00 EUR", 1200)], [("MwSt 19%", 900), ("19,00 EUR", 1200)],
+            [("Zahlbetrag", 900), ("50,00 EUR", 1200)]]
+    assert _total(rows)["status"] == "review"
