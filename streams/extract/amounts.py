@@ -22,7 +22,7 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
-__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts"]
+__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -281,6 +281,12 @@ _SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid|Payments?(?:
                       r"|Deposit|Prepaid|Previous\s+balance|Balance\s+forward|Less\s+payment|Anzahlung|Vorauszahlung"
                       r"|bereits\s+(?:gezahlt|bezahlt)|Acompte|D[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|Voorschot|Reeds\s+betaald|Anticipo"
                       r"|Pagado|Acconto|Gi[àa]\s+pagato|Zaliczka|Zap[łl]acono)(?![^\W\d_])", re.I)
+
+
+def amounts_in_row(layout: Layout, row: list[Line]) -> list[Decimal]:
+    """The money amounts printed on a row (a decimal part or a currency mark; not a percentage,
+    a date or an id), as positive values."""
+    return [abs(Decimal(p.normalized)) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
 
 
 def settled_amounts(layout: Layout) -> list[Decimal]:

@@ -333,6 +333,34 @@ def _in_words(layout: Layout) -> Decimal | None:
     return found.pop() if len(found) == 1 else None
 
 
+# A second printing of the amount to pay, in the words of paying it: a payment slip ("Amount
+# enclosed"), a direct debit notice ("sera prélevé", "wird ... abgebucht"), a request to pay.
+_PAYMENT = re.compile(
+    r"Amount\s+(?:enclosed|remitted|to\s+(?:pay|remit))|Payment\s+amount|Please\s+(?:pay|remit)|Remit(?:tance)?\s+amount"
+    r"|will\s+be\s+(?:debited|charged|collected|direct\s+debited)|Montant\s+(?:pr[ée]lev[ée]|[àa]\s+r[ée]gler|du\b|vers[ée])"
+    r"|sera\s+pr[ée]lev[ée]|pr[ée]l[èe]vement|Betrag\s+von|abgebucht|eingezogen|Lastschrift|[ÜU]berweisungsbetrag"
+    r"|Bitte\s+[üu]berweisen|wordt\s+(?:afgeschreven|ge[ïi]ncasseerd)|Bedrag\s+te\s+betalen|Importe\s+(?:a\s+pagar|domiciliado)"
+    r"|se\s+cargar[áa]|Importo\s+da\s+(?:pagare|versare)|verr[àa]\s+addebitat|Kwota\s+do\s+zap[łl]aty", re.I)
+
+
+def _paid_again(layout: Layout, total: Amount) -> str | None:
+    """The total read from a text layer, printed again on another row that speaks of paying it
+    (payment slip, debit notice, "please pay"): two labels of the page agree on which amount is
+    owed. A text layer's characters are exact, so the second printing confirms the role; on OCR
+    both printings can be misread alike, so this is no check there."""
+    from streams.extract.amounts import amounts_in_row
+
+    own = total.cand.span.lines[0] if total.cand.span.lines else None
+    for row in layout.rows:
+        if own is not None and own in row:
+            continue
+        text = layout.row_text(row)
+        m = _PAYMENT.search(text)
+        if m and any(v == abs(total.value) for v in amounts_in_row(layout, row)):
+            return f"the same amount printed again where the page asks for payment ({m[0]!r})"
+    return None
+
+
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
@@ -341,6 +369,11 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
             and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
         # "Rupees Four Hundred Thirteen Only": the total read a second time, in words
         choice.checked, choice.doubt = f"the amount in words ({words}) agrees", None
+    if (choice.total is not None and not choice.checked and choice.total.cand.source == "text"
+            and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
+        again = _paid_again(layout, choice.total)
+        if again:
+            choice.checked, choice.doubt = again, None
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
     # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.

@@ -99,3 +99,27 @@ def test_a_total_and_an_amount_due_that_differ_are_not_settled_by_the_tax_rate()
     rows = [*NO_SUBTOTAL, [("Summe", 900), ("119,00 EUR", 1200)], [("MwSt 19%", 900), ("19,00 EUR", 1200)],
             [("Zahlbetrag", 900), ("50,00 EUR", 1200)]]
     assert _total(rows)["status"] == "review"
+
+
+# --- a total printed once, confirmed by the page asking for that amount again ---
+
+ENGLISH = [[("Contoso", 110)], [("Invoice Number", 110), ("Invoice Date", 390), ("Due Date", 670), ("Charges", 950)],
+           [("458176", 110), ("3/28/2018", 390), ("4/16/2018", 670), ("$89,024.34", 950)],
+           [("Bellevue, WA 99501", 110)]]
+
+
+@pytest.mark.parametrize("slip, ok", [
+    ([("Amount enclosed:", 110), ("$89,024.34", 700)], True),
+    ([("Please pay $89,024.34 by April 16, 2018.", 110)], True),
+    ([("Amount enclosed:", 110), ("$89,024.43", 700)], False),  # another amount: no second reading
+    ([("Project total", 110), ("$89,024.34", 700)], False),  # printed again, but not as what to pay
+])
+def test_the_amount_printed_again_where_the_page_asks_for_payment_confirms_a_lone_total(slip, ok):
+    f = _total([*ENGLISH, slip])
+    assert f["normalized"] == "89024.34" and (f["status"] == "accept") is ok
+
+
+def test_a_second_printing_read_by_ocr_is_no_check():
+    rows = [*ENGLISH, [("Amount enclosed:", 110), ("$89,024.34", 700)]]
+    f = _total(rows, source="ocr")
+    assert f["status"] == "review"
