@@ -61,7 +61,8 @@ LABELS: dict[str, str] = {
     # The invoice's total (tax included), then what is left to pay (after a prepayment the
     # two differ; total_amount is the first).
     "total_strong": (
-        r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
+        # "Total (incl. VAT)", "Total € Incl. VAT", "Total EUR incl. MwSt"
+        r"Grand\s*Total|Invoice\s*Total|Total\s*(?:(?:[€$£]|EUR|USD|GBP|CHF)\s*)?\(?incl\.?[^\n]{0,12}?\)?"
         # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
         r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"

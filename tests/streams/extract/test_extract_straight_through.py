@@ -123,3 +123,36 @@ def test_a_second_printing_read_by_ocr_is_no_check():
     rows = [*ENGLISH, [("Amount enclosed:", 110), ("$89,024.34", 700)]]
     f = _total(rows, source="ocr")
     assert f["status"] == "review"
+
+
+# --- amount conventions ---
+
+def test_indian_lakh_grouping_is_read_on_total_rows():
+    rows = [[("Contoso LTD", 300)], [("Tax Invoice", 550)], [("Invoice No:", 300), ("INV-77", 700)],
+            [("Invoice Date:", 300), ("31-12-2022", 700)],
+            [("SUBTOTAL", 620), ("6,00,000.00", 800)], [("IGST 18%", 620), ("₹1,08,000.00", 800)],
+            [("TOTAL DUE", 620), ("₹7,08,000.00", 790)]]
+    f = _total(rows)
+    assert f["normalized"] == "708000.00" and f["status"] == "accept" and "600000.00 + tax 108000.00" in f["reason"]
+
+
+def test_a_total_with_its_currency_before_incl_vat_is_the_total_not_a_tax_row():
+    rows = [[("Invoice 103767", 160)], [("Invoice Date:", 160), ("February 17, 2026", 500)],
+            [("Subtotal", 968), ("573.00", 1491)], [("19% VAT", 970), ("108.87", 1492)],
+            [("Total € Incl. VAT", 967), ("681.87", 1491)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "681.87" and f["total_amount"]["status"] == "accept"
+    assert f["tax_amount"]["normalized"] == "108.87"
+
+
+# --- the customer (informational unless extraction.own_companies is set) ---
+
+@pytest.mark.parametrize("source", ["text_layer", "ocr"])
+def test_a_labelled_short_name_beside_the_legal_name_printed_in_full_is_not_accepted(source):
+    rows = [[("MICROSOFT LTD", 120)], [("Microsoft UK Campus", 120)], [("Reading RG6 1WG", 120)],
+            [("Invoice Number:", 900), ("654123", 1300)], [("Date:", 900), ("15/01/2023", 1300)],
+            [("Client:", 120), ("MICROSOFT", 400)], [("GBP TOTAL", 900), ("118,368.00", 1300)]]
+    f = fields_of(run(layout(rows), source=source))["customer"]
+    assert f["normalized"] == "MICROSOFT" and f["status"] == "review" and "in full elsewhere" in f["reason"]
+    alone = [r for r in rows if r[0][0] != "MICROSOFT LTD"]
+    assert "in full elsewhere" not in (fields_of(run(layout(alone), source=source))["customer"]["reason"] or "")
