@@ -47,13 +47,13 @@ _DELIVERY = re.compile(
     r"|Indirizzo\s+di\s+consegna|Adres\s+dostawy)\b", re.I)
 
 
+@dataclass(frozen=True)
 class _Kerned:
     """A label pattern that also matches the label a PDF producer split by a kerning gap
     ("Ver käufer:", "Rechnungs empfänger"): a lower-case letter, one space, a lower-case
     letter, joined; only for a short line (a label alone), never for running text."""
 
-    def __init__(self, rx: re.Pattern[str]) -> None:
-        self.rx = rx
+    rx: re.Pattern[str]
 
     def match(self, text: str) -> re.Match[str] | None:
         m = self.rx.match(text)

@@ -347,11 +347,11 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     # an amount due that differ are for the payment rows below to tie together.
     if not subs and len({a.value for a in candidates if a.value != 0}) == 1:
         for a in candidates:
-            for x in taxes:
-                net = a.value - x.value
-                if x.rate and x.value and net > 0 and abs(net * x.rate / 100 - x.value) <= Decimal("0.01"):
-                    choice.total, choice.tax, choice.tax_rows = a, x.value, (x,)
-                    choice.checked = f"tax {x.value} is {x.rate.normalize():f}% of the total less tax ({net})"
+            for row in taxes:
+                net = a.value - row.value
+                if row.rate and row.value and net > 0 and abs(net * row.rate / 100 - row.value) <= Decimal("0.01"):
+                    choice.total, choice.tax, choice.tax_rows = a, row.value, (row,)
+                    choice.checked = f"tax {row.value} is {row.rate.normalize():f}% of the total less tax ({net})"
                     return choice
     # "Total 110.00 / Paid 20.00 / Balance Due 90.00" (or a previous balance added): the
     # invoice's total is the "Total"; the payment or carried balance ties the two together.
