@@ -156,3 +156,12 @@ def test_a_labelled_short_name_beside_the_legal_name_printed_in_full_is_not_acce
     assert f["normalized"] == "MICROSOFT" and f["status"] == "review" and "in full elsewhere" in f["reason"]
     alone = [r for r in rows if r[0][0] != "MICROSOFT LTD"]
     assert "in full elsewhere" not in (fields_of(run(layout(alone), source=source))["customer"]["reason"] or "")
+
+
+def test_a_compound_title_whose_date_wrapped_to_the_next_line_gives_the_invoice_date():
+    rows = [[("Handelsrechnung Nr. 9314110911/00/M/00/N vom", 140)], [("01.10.2018", 142)],
+            [("Liefer- und Leistungsdatum", 140), (": 29.09.2018", 645)],
+            [("Rechnungssumme ohne USt.", 780), ("286,52", 1400)], [("Steuerbetrag 19%", 780), ("54,44", 1400)],
+            [("Bruttosumme", 780), ("340,96 EUR", 1400)]]
+    f = fields_of(run(layout(rows)))["invoice_date"]
+    assert f["normalized"] == "2018-10-01" and f["status"] == "accept"
