@@ -14,10 +14,10 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_checks import (
-    check_counterparty, check_effective, check_fee, check_term, effective_readings, term_readings,
+    check_counterparty, check_effective, check_fee, check_term, effective_readings, stated_end, term_readings,
 )
 from streams.extract.contract_parties import (
-    effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, preamble_counterparty, signature_block_signer,
+    declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, opening_parties, preamble_counterparty, signature_block_signer,
     term_phrase,
 )
 from streams.extract.finders import AMOUNT, DATE, EMAIL, NAME, TERM, Candidate, find_labelled, find_pattern
@@ -66,6 +66,11 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
         set_aside: list = []
         readings = term_readings(layout.text, fields["effective_date"].normalized, set_aside)
         fields["term_months"] = check_term(fields["term_months"], readings, set_aside)
+        end = stated_end(layout.text) if fields["effective_date"].normalized is None else None
+        if end and fields["term_months"].normalized and not fields["term_months"].force_review:
+            fields["term_months"].force_review = True
+            fields["term_months"].reasons.append(f"the contract also states an end date ({end!r}) that cannot be "
+                                                 "checked against it without the effective date")
     amount = _amount(layout) or (_fees_phrased(layout) or fee_in_words_and_digits(layout) if rules.multilingual else None)
     fields["total_amount"] = field_from("total_amount", amount) if amount else missing_field("total_amount")
     fields["currency"] = _currency(layout, amount)
@@ -218,11 +223,25 @@ def _cross_checked_party(layout: Layout, party: FieldValue, signer: FieldValue) 
     name = party.normalized or ""
     opening = preamble_counterparty(layout)
     trimmed = _trimmed_party(opening) if opening is not None else None
-    himself = looks_like_person(name) and name.casefold() == (signer.normalized or "").casefold()
+    himself = looks_like_person(name) and declared_individual(layout.text, name) and \
+        name.casefold() == (signer.normalized or "").casefold()
+    if party.force_review and party.reasons and party.reasons[-1].startswith("no label") \
+            and _signed_pages_print(layout, name) and not _printed_longer(layout, name) and _LEGAL_FORM_END.search(name):
+        # No signer read under it, but the signature pages print the whole name with its legal form
+        # again: a second printing of the party the opening clause names (the gates below still apply).
+        party.reasons.pop()
+        party.force_review = False
+        boost(party, "the signature pages print the whole name again")
     return check_counterparty(party, layout.text, opening=trimmed.parsed.normalized if trimmed else None,
-                              printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself)
+                              printed_again=bool(name) and _named_in_full(layout, name), signs_himself=himself,
+                              openings=tuple(opening_parties(layout)))
 
 
+_LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|LP|PLC|GmbH|AG|"
+                             r"S\.A|SA|N\.V|NV|B\.V|BV|Pty|Pte)\.?$", re.I)
+# A company's name with its legal form: a capitalised word, then the form ("Northwind Traders, LLC", "ACME CORP.").
+_ANY_FORM = re.compile(r"\b[A-Za-z][\w&.'-]*,?\s+(?:Inc|INC|inc|Incorporated|Corp|CORP|Corporation|CORPORATION|Company|COMPANY|Ltd|LTD|"
+                       r"Limited|LIMITED|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|N\.V|B\.V|Pty|Pte)\b\.?")
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
@@ -275,6 +294,25 @@ def _named_in_full(layout: Layout, name: str) -> bool:
     return key in _squashed(layout.text[start:])
 
 
+_SIGNED_PAGES = re.compile(r"(?i:IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED)|(?:^|(?<=\s))(?:By|BY)\s*:",
+                           re.M)
+
+
+def _signed_pages_print(layout: Layout, name: str) -> bool:
+    """The whole name printed again after the witness clause or a signature line ("By:") that
+    follows the opening clause; a document with neither has no signature pages to confirm it."""
+    first = layout.text.find(name)
+    marks = [m.start() for m in _SIGNED_PAGES.finditer(layout.text) if m.start() > first + len(name)]
+    if first < 0 or not marks or not _named_in_full(layout, name):
+        return False
+    words = [re.escape(w) for w in re.findall(r"[A-Za-z0-9]+", name)]
+    pages = layout.text[marks[0]:]
+    # The second party signs second: another company's name (with its legal form) is printed before it
+    # on the signature pages; printed first, the parties' order there is not the opening clause's.
+    return any(_ANY_FORM.search(pages, 0, m.start())
+               for m in re.finditer(r"(?<![A-Za-z0-9])" + r"[\W_]+".join(words), pages, re.I)) if words else False
+
+
 def _printed_longer(layout: Layout, name: str) -> str | None:
     """The name as printed somewhere with more words of a name after it (", Inc.", "Solution")."""
     if not name or re.search(r"\b(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|LLP|L\.P|LP|GmbH|AG|S\.A|SA|plc|N\.V|B\.V)\.?$",
@@ -303,7 +341,7 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
         return name, email
     # An individual party signs for himself: the opening clause and the signature are two
     # readings of one name, each confirming the other.
-    himself = looks_like_person(party.normalized) and \
+    himself = looks_like_person(party.normalized) and declared_individual(layout.text, party.normalized or "") and \
         (party.normalized or "").casefold() == (cand.parsed.normalized or "").casefold()
     if himself and party.force_review and party.reasons[-1].startswith("no label"):
         party.reasons.pop()

@@ -21,7 +21,7 @@ from streams.extract.finders import DATE
 from streams.extract.normalize import normalize_date, normalize_term
 
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
-           "last_signature", "name_problem", "other_start_dates", "same_party", "signed_dates", "term_readings", "whole_months"]
+           "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
 
 _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
@@ -29,6 +29,7 @@ _TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-
 _AFTER_OTHER = re.compile(
     r"^[\s,'’]*(?:\)\s*)?(?:thereafter|after\s+(?:which|that)|(?:following|after|from|beyond|upon)\s+(?:the\s+)?"
     r"(?:date\s+of\s+)?(?:any\s+|such\s+|its\s+)?(?:expiration|expiry|termination|end|cessation)"
+    r"|(?:following|after|beyond)\s+(?:the\s+)?(?:(?:Initial\s+)?Term\b|term\s+of\s+this)"
     r"|(?:prior\s+|advance\s+|written\s+|'?s?\s*)*notice|(?:each|thereof)\b|prior\s+to|before\s+the\s+(?:end|expiration))",
     re.I)
 _BEFORE_OTHER = re.compile(
@@ -61,6 +62,7 @@ class Reading:
     confirmed: bool = False  # words and digits agree, or two dates give it
     hedged: bool = False  # "the later of (i) five years ... or (ii) ...": one of alternatives
     kind: str = "made"  # effective dates: "made" (made, dated, signed) or "effective" (takes effect, begins)
+    about: bool = True  # terms: the sentence says the period is this agreement's (or its term's)
 
 
 def whole_months(start: str, end: str) -> int | None:
@@ -95,7 +97,8 @@ _TERM_STATEMENTS = [
     ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
                             rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'expires N years from the date hereof'",
-     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+)?(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
+     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
+     rf"(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
      r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
     ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),
     ("prose 'runs / remains in effect for'",
@@ -104,15 +107,49 @@ _TERM_STATEMENTS = [
     ("prose 'initial term'", rf"\binitial\s+term\s*(?:of|is|shall\s+be|will\s+be|:)\s*(?P<v>{_TERM_V})"),
     ("prose 'a N-year term'", r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))"
                               r"\s+(?:initial\s+)?(?:term|engagement)\b"),
+    ("prose 'a N-year period commencing on the Effective Date'",
+     r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))\s+period\s+"
+     r"(?:commencing|beginning|starting|running)?\s*(?:on|from|as\s+of)\s+the\s+(?:Effective|Commencement)\s+Date"),
     ("prose 'until N years after the Effective Date'",
      rf"\buntil\s+(?:the\s+(?:date|day)\s+(?:which\s+is\s+)?)?(?P<v>{_TERM_V})\s+(?:subsequent\s+to|after|following|from)"
      r"\s+the\s+(?:Effective|Commencement|Start)\s+Date"),
 ]
 
 
+# Phrasings that name a duration but not whose: "for a period of", "continues for", "a one-year term".
+_GENERIC = {"prose 'term / period of'", "prose 'runs / remains in effect for'", "prose 'a N-year term'",
+            "prose 'a N-year period commencing on the Effective Date'"}
+_SUBJECT = re.compile(r"\b(?:this\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract)|the\s+(?:Agreement|Contract)\b|(?:Initial\s+)?Term\b|"
+                      r"initial\s+period|hereof|hereunder|engagement|appointment|sponsorship)"
+                      r"|^\s*(?:It|This\s+(?:[\w-]+\s+){0,3}?(?:Agreement|Contract))\s+(?:shall|will|is)\b", re.I)
+_QUALIFIED = re.compile(r"\b(?:at\s+least|not\s+less\s+than|no\s+less\s+than|(?:not\s+)?more\s+than|up\s+to|maximum|minimum|"
+                        r"in\s+excess\s+of|not\s+(?:to\s+)?exceed(?:ing)?|longer\s+than|shorter\s+than)\s*(?:a\s+(?:period|term)\s+of\s+)?$",
+                        re.I)
+_CONDITION = re.compile(r"^\s*(?:\(?[\divx]+[.)]\s*)?(?:if|in\s+the\s+event|unless|should|where|provided|in\s+case)\b", re.I)
+
+
+def _title_nouns(text: str) -> list[str]:
+    """What the title calls the agreement ("MAINTENANCE AGREEMENT", "Sponsorship Agreement"):
+    a sentence whose subject is "The maintenance" speaks of this agreement."""
+    words = re.findall(r"\b([A-Za-z]{4,})\s+(?:Agreement|AGREEMENT|Contract|CONTRACT)\b", text[:600])
+    return sorted({w.lower() for w in words} - {"this", "that", "such", "each", "other", "said"})
+
+
+def _of_this_agreement(text: str, value_at: int, end: int) -> bool:
+    """A duration phrased generically ("for a period of two (2) years") is this agreement's term
+    only when its sentence is about the agreement or its term, not under a condition ("If Force
+    Majeure continues for a period of at least six (6) months") and not a bound ("up to", "at least")."""
+    sentence = _sentence_before(text, end, 300)
+    nouns = _title_nouns(text)
+    titled = bool(nouns) and bool(re.match(rf"\s*(?:the|this)\s+(?:{'|'.join(nouns)})\b", sentence, re.I))
+    return ((bool(_SUBJECT.search(sentence)) or titled) and not _QUALIFIED.search(text[max(0, value_at - 40):value_at])
+            and not _CONDITION.match(sentence))
+
+
 def term_readings(text: str, effective: str | None, set_aside: list[Reading] | None = None) -> list[Reading]:
     """Every statement of how long this agreement runs; other periods go to ``set_aside``."""
     out: list[Reading] = []
+    unsure: list[Reading] = []
     for how, pattern in _TERM_STATEMENTS:
         for m in re.finditer(pattern, text, re.I):
             raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
@@ -122,6 +159,14 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             if _other_period(text, m.start(), m.end()):
                 if set_aside is not None:
                     set_aside.append(Reading(parsed.normalized, raw, m.start("v"), how))
+                continue
+            if how in _GENERIC and not _of_this_agreement(text, m.start("v"), m.end()):
+                # Whose period it is, the sentence does not say: a value for review at most. A bound
+                # ("at least six months") or a condition ("If Force Majeure continues ...") is no term at all.
+                bound = bool(_QUALIFIED.search(text[max(0, m.start("v") - 40):m.start("v")])
+                             or _CONDITION.match(_sentence_before(text, m.end(), 300)))
+                unsure.append(Reading(parsed.normalized, raw, m.start("v"), how, about=False,
+                                      kind="bound" if bound else "unsaid"))
                 continue
             hedged = bool(_HEDGED.search(text[max(0, m.start("v") - 60):m.end("v")]))
             # A label on a cover sheet ("Term: 24 months") or a duration counted from the
@@ -144,7 +189,23 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             months = whole_months(effective, end) if end else None
             if months and not _other_period(text, m.start(), m.end()):
                 out.append(Reading(str(months), m["v"], m.start("v"), "prose 'until DATE' from the effective date"))
-    return sorted(out, key=lambda r: r.start)
+    if out and set_aside is not None:
+        # Not the term, but a duration that may compete with it (check_term); bounds and conditions do not.
+        set_aside.extend(r for r in unsure if r.kind != "bound")
+    return sorted(out or unsure, key=lambda r: r.start)
+
+
+_STATED_END = re.compile(rf"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\b[^.;]{{0,80}}?\b(?:until|through|expir\w*\s+on|"
+                         rf"terminat\w*\s+on|end\w*\s+on)\s+(?P<v>{DATE})", re.I)
+
+
+def stated_end(text: str) -> str | None:
+    """"This Agreement shall continue until December 31, 2002": an end date a term in months must
+    agree with; without the start it cannot be checked."""
+    for m in _STATED_END.finditer(text):
+        if not _other_period(text, m.start(), m.end()):
+            return re.sub(r"\s+", " ", m["v"])
+    return None
 
 
 def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Reading] = ()) -> FieldValue:
@@ -179,6 +240,18 @@ def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Readi
         f.force_review = True
         f.reasons.append("the term is one of alternatives ('the later of ...')")
         return f
+    if not any(r.about for r in agreeing):
+        f.force_review = True
+        f.reasons.append("its sentence does not say the period is this agreement's term (a condition, a bound or "
+                         "another subject)")
+        return f
+    # A duration whose sentence does not say whose it is ("the exclusive right to distribute ... for a
+    # period of five (5) years") may still be what a reader takes for the term: a different one competes.
+    unsure = sorted({r.value for r in set_aside if not r.about} - {f.normalized}, key=int)
+    if unsure:
+        f.force_review = True
+        f.reasons.append("another duration may be meant: " + ", ".join(f"{v} months" for v in unsure))
+        return f
     if len({r.start for r in agreeing}) >= 2 or any(r.confirmed for r in agreeing) or f.checked:
         if len(agreeing) >= 2:
             boost(f, f"{len(agreeing)} statements of the term agree")
@@ -196,7 +269,7 @@ _EFFECTIVE_STATEMENTS = [
     ("label 'Effective Date:'", rf"\b(?:Effective|Commencement)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
     ("'the term begins on DATE'", rf"\b(?:commenc\w*|begin\w*|start\w*)\s+(?:on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
     ("witness clause 'executed ... as of DATE'",
-     rf"\bIN\s+WITNESS\s+WHEREOF[^.]{{0,160}}?\bas\s+of\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
+     rf"\bIN\s+(?:WITNESS|EVIDENCE)\s+WHEREOF[^.]{{0,160}}?\b(?:as\s+of|on|this)\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
 ]
 
 
@@ -228,7 +301,8 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
 _LAST_SIGNATURE = re.compile(
     r"\beffective\s+(?:as\s+of\s+|on\s+|upon\s+)?(?:the\s+)?(?:date\s+(?:of\s+)?(?:the\s+)?)?(?:last|later|latest|final)\s+"
     r"(?:signature|of\s+the\s+(?:dates?|signatures?)|date\s+of\s+(?:execution|signature))"
-    r"|\b(?:Effective\s+Date|effective)[^.;]{0,60}\bdate\s+(?:on\s+which|when)\s+[^.;]{0,60}\b(?:signed|executed)\b",
+    r"|\b(?:Effective\s+Date|effective)[^.;]{0,60}\bdate\s+(?:on\s+which|when)\s+[^.;]{0,60}\b(?:signed|executed)\b"
+    r"|\bas\s+of\s+the\s+(?:date|day)\s+last\s+(?:(?:above|below|hereinafter)\s+)?(?:written|signed|set\s+forth)\b",
     re.I)
 
 
@@ -290,6 +364,7 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         return f
     # A contract made on one day "to be effective" on another: the effective statements decide.
     effective = [r for r in readings if r.kind == "effective"]
+    made_days = {r.value for r in readings if r.kind == "made"} if effective else set()
     readings = effective or readings
     values = {r.value for r in readings}
     signed_last = last_signature(text)
@@ -318,7 +393,7 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
     # A later commencement ("shall commence on") or a signature date, where it differs, may be the
     # date meant: only a date nothing else contradicts is accepted. (The day it was made is no rival
     # when the text says it takes effect on another: "made ... to be effective DATE".)
-    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized})
+    rivals = sorted({r.value for r in other_start_dates(text, locale)} - {f.normalized} - made_days)
     if rivals:
         f.force_review = True
         f.reasons.append(f"a commencement or signature date could be meant: {', '.join(rivals)}")
@@ -328,6 +403,13 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
         f.reasons.append("the document holds more than one agreement (an amendment beside it)")
         return f
     agreeing = [r for r in readings if r.value == f.normalized]
+    contest = start_contested(text, f.normalized, locale, explicit=any(r.kind == "effective" for r in agreeing))
+    if contest is None and not any(_states_start(text, r) for r in agreeing):
+        contest = "no opening clause, label or 'effective' statement names it the date the agreement is made or takes effect"
+    if contest:
+        f.force_review = True
+        f.reasons.append(contest)
+        return f
     if len(agreeing) >= 2:
         boost(f, f"{len(agreeing)} statements of the date agree")
     return f
@@ -367,6 +449,94 @@ def other_start_dates(text: str, locale: str | None = None) -> list[Reading]:
             if parsed.normalized and not parsed.ambiguous:
                 out.append(Reading(parsed.normalized, raw, m.start(), how))
     return out
+
+
+_THIS_AGREEMENT = re.compile(r"\b(?:this|the\s+present)\s+(?:[\w-]+\s+){0,5}?(?:Agreement|Amendment|Contract|Addendum)\b", re.I)
+_DEFINED_AS_THIS = re.compile(r"^[^.;]{0,80}?\(\s*(?:this|the)?\s*[\"“](?:Agreement|Amendment|Contract|Addendum)[\"”]", re.I)
+_TITLE = re.compile(r"\b[A-Z]{3,}\s+(?:AGREEMENT|CONTRACT|AMENDMENT|ADDENDUM)\b")
+_ANOTHER = re.compile(r"\b(?:an?|that\s+certain|the|each|such)\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|amendment)s?\b[^.;]*$", re.I)
+
+
+def _states_start(text: str, r: Reading) -> bool:
+    """A statement a paralegal takes as this agreement's date: it takes effect or begins on it
+    ("effective as of", "commences on", "Effective Date:"), or the opening clause dates *this*
+    agreement with it ("This Agreement is made as of", "SUPPLY AGREEMENT dated as of ... (this
+    "Agreement")") on the contract's head; "the agreement between X and Y dated as of" in the
+    same head dates another one."""
+    if r.kind == "effective":
+        return True
+    if r.start >= _HEAD_CHARS or r.how.startswith("witness"):
+        return False
+    before = _sentence_before(text, r.start, 400)
+    after = text[r.start + len(r.raw):r.start + len(r.raw) + 120]
+    first = len(before) == r.start or r.start < 400 and "." not in before.strip()
+    this = _THIS_AGREEMENT.search(before)
+    if this and not _ANOTHER.search(before[this.end():]):
+        return True
+    return bool(_DEFINED_AS_THIS.match(after)) or (first and bool(_TITLE.search(before)) and not _ANOTHER.search(before))
+
+
+# Where a reader would look for the start besides the dated opening clause, and find it open.
+# Underscores a text layer may drop: "Dated this day of , 2015" is as blank as "this ___ day of ____, 2015".
+_BLANK_DATE = re.compile(r"(?:_{3,}|\[\s*\]|\bXX\b)[ \t,]*(?:day\s+of\s+(?:_{3,}|\[\s*\])[ \t,]*)?(?:19|20)(?:_+|\d\d\b)"
+                         r"|\b(?:19|20)_{1,2}(?!\w)|\b(?:this|the)\s+day\s+of\s*(?:,\s*)?(?:[A-Z][a-z]+\s*,?\s*)?(?:19|20)\d\d\b"
+                         r"|\b(?:dated|made|entered\s+into|effective)\s+(?:as\s+of\s+|on\s+)?,\s*(?:19|20)\d\d\b", re.I)
+_EVENT_START = re.compile(
+    r"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term(?:\s+of\s+this\s+Agreement)?)\s+(?:shall|will)\s+(?:commence|begin|start|"
+    r"become\s+effective|be\s+effective|take\s+effect)\s+(?:up)?on\s+(?:the\s+)?(?!Effective\s+Date|date\s+(?:hereof|first|of\s+this|"
+    r"set\s+forth|above|written))(?:(?:date|day)\s+(?:of|on\s+which|when|that)|later|earlier|first|execution|signing|signature|"
+    r"approval|completion|receipt|launch|closing|delivery)"
+    r"|[\"“](?:Effective|Commencement|Start)\s+Date[\"”]\s*(?:\)\s*)?(?:means|shall\s+mean|shall\s+be|is)\s+(?:the\s+)?"
+    r"(?!date\s+(?:hereof|first|of\s+this|set\s+forth|above|written))(?:date|day|later|earlier|first)"
+    r"|\b(?:effective|commenc\w*|begin\w*|take\s+effect|enter\s+into\s+force)\s+(?:up)?on\s+(?:the\s+)?(?:full\s+|mutual\s+)?"
+    r"(?:execution|signature|signing)\s+(?:hereof\s+)?(?:by|of)\s+(?:both|all|each)"
+    r"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:become\s+|be\s+)?(?:effective|commence|begin|take\s+effect)\s+"
+    r"(?:up)?on\s+(?:the\s+)?(?:closing|completion|consummation|receipt|approval|occurrence|satisfaction|fulfil\w*|issuance)\b"
+    r"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:become\s+|be\s+)?(?:effective|commence|begin)\s+"
+    r"(?:as\s+of|from)\s+the\s+(?:date|day)\s+(?:of\s+(?:its\s+)?(?:execution|signature|signing)|on\s+which|when)"
+    r"|\b(?:later|earlier)\s+of\s+[^.;]{0,120}\b(?:Effective|Commencement)\s+Date"
+    r"|\b(?:Effective|Commencement)\s+Date[^.;]{0,60}\b(?:later|earlier)\s+of\b", re.I)
+_PERIOD_FROM = re.compile(rf"\b(?:period|term)\s+(?:commencing\s+|beginning\s+|starting\s+|running\s+)?(?:from|of)\s+(?P<v>{DATE})"
+                          rf"\s*(?:,\s*)?(?:to|through|until|and\s+end\w*)\b"
+                          rf"|\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\s+(?:shall|will)\s+(?:be\s+|remain\s+|continue\s+|run\s+)?"
+                          rf"(?:in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+|valid\s+|effective\s+)?from\s+(?P<w>{DATE})", re.I)
+# A signature line, at a line's start or beside another party's column: "By:", "Signature:".
+_SIGN_LINE = re.compile(r"(?m)(?:^|(?<=\s))(?:By|BY|Signature|SIGNATURE|Signed\s+by)\s*:")
+_SHORT_YEAR = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?![\d/.\-])")
+
+
+def start_contested(text: str, value: str | None, locale: str | None = None, *, explicit: bool = False) -> str | None:
+    """Why a careful reader would not type ``value`` in as the effective date though a clause
+    states it: the date is left blank to fill in at signing (``____ 20__``), the start is an event
+    ("shall commence on the date of first shipment", "the later of ..."), a period runs from another
+    date, or a signature block (with or without a witness clause) carries another date, or a date
+    written with a two-digit year that cannot be compared. None when nothing competes. A date the
+    text states ``explicit``ly as the one it takes effect on ("executed on December 5 ... to be
+    effective January 1") is not contested by the days the parties signed."""
+    marks = [m.start() for m in _SIG_PAGES.finditer(text)] + [m.start() for m in _SIGN_LINE.finditer(text)]
+    for start, end in [(0, _HEAD_CHARS)] + [(at, at + _SIG_PAGE_CHARS) for at in marks]:
+        blank = _BLANK_DATE.search(text, start, end)
+        if blank:
+            where = "the contract's head" if start == 0 else "the signature page"
+            return f"a date is left blank on {where} ({blank[0].strip()!r}): it is filled in at signing"
+    m = _EVENT_START.search(text)
+    if m:
+        event = re.sub(r"\s+", " ", m[0])
+        return f"the start is tied to an event or alternatives: {event!r}"
+    for m in _PERIOD_FROM.finditer(text):
+        parsed = normalize_date(re.sub(r"\s+", " ", m["v"] or m["w"]), locale=locale)
+        if parsed.normalized and parsed.normalized != value and not _other_period(text, m.start(), m.end()):
+            return f"a period runs from another date: {parsed.normalized}"
+    for m in _SIGN_LINE.finditer(text) if not explicit else ():
+        block = text[max(0, m.start() - 200):m.start() + 400]
+        for d in _ANY_DATE.finditer(block):
+            parsed = normalize_date(re.sub(r"\s+", " ", d["v"]), locale=locale)
+            if parsed.normalized and parsed.normalized != value:
+                return f"a signature block carries another date: {parsed.normalized}"
+        short = _SHORT_YEAR.search(block)
+        if short:
+            return f"a signature block carries a date with a two-digit year: {short[0]!r}"
+    return None
 
 
 _OPENING = re.compile(r"\b(?:made|entered\s+into|executed)\b[^.;]{0,300}?\bbetween\b[^;]{0,400}?\(\s*(?:the\s+)?[\"“]", re.I)
@@ -417,10 +587,11 @@ def same_party(a: str, b: str) -> bool:
 
 
 def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed_again: bool,
-                       signs_himself: bool = False) -> FieldValue:
+                       signs_himself: bool = False, openings: tuple[str, ...] = ()) -> FieldValue:
     """A counterparty is `accept`-able only when it is a name at all, carries a legal form (or is
     a person who signs himself), is printed whole again on the signature pages, agrees with the
-    party the opening clause defines, is not cut before a trade name ("X, Inc. d/b/a Y"), and
+    party the opening clause defines and with every other "between A and B" of the head
+    (``openings``), is not cut before a trade name ("X, Inc. d/b/a Y"), and
     the document holds one agreement only."""
     name = f.normalized
     if not name or f.force_review:
@@ -431,7 +602,10 @@ def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed
         problems += ["no legal form (Inc., LLC, AG ...): a fragment or trade name is not told from a name"
                      if not _LEGAL_FORM.search(name) else None,
                      None if printed_again else "the signature pages do not print the whole name again"]
+    rival = next((o for o in openings if not same_party(o, name)), None)
     problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
+                 f"another 'between A and B' of the head names {rival!r} second (a title and the opening clause "
+                 "order the parties differently)" if rival else None,
                  "printed with a trade name after it ('d/b/a')"
                  if re.search(re.escape(name) + r"[^()]{0,120}?" + _TRADE_NAME, flat, re.I) else None,
                  "the document holds more than one agreement (an amendment beside it)" if agreements_in(text) >= 2 else None]

@@ -20,7 +20,7 @@ from streams.extract.normalize import (
     Parsed, normalize_amount, normalize_email, normalize_name, normalize_term, words_to_number,
 )
 
-__all__ = ["looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
+__all__ = ["opening_parties", "declared_individual", "looks_like_person", "looks_like_prose", "effective_phrase", "preamble_counterparty", "signature_block_signer",
            "term_phrase", "fee_in_words_and_digits"]
 
 # Lower-case name particles ("Ludwig van Beethoven", "María de la Cruz").
@@ -52,6 +52,19 @@ def looks_like_person(name: str | None) -> bool:
         elif bare not in _PARTICLES:
             return False
     return capitalised >= 2
+
+
+def declared_individual(text: str, name: str) -> bool:
+    """The opening clause makes ``name`` a party in person: its defined term follows the name at
+    once ('and Paul Silas ("Celebrity")') or it is called "an individual"; not a person named
+    inside another party's description ("a company to be formed by James Billie and Craig Talesman,
+    having an office at ...")."""
+    flat = re.sub(r"\s+", " ", text[:6000])
+    for m in re.finditer(re.escape(name), flat):
+        after = flat[m.end():m.end() + 200]
+        if re.match(r"\s*,?\s*\(", after) or re.match(r"[^.;]{0,120}?\ban\s+individual\b", after, re.I):
+            return True
+    return False
 
 
 def looks_like_prose(text: str) -> bool:
@@ -110,19 +123,29 @@ def term_phrase(layout: Layout) -> Candidate | None:
 # The defined term after a party: '("Company")', '(the "Sponsor")', '(hereinafter "X")',
 # '(hereinafter referred to as "VET TECH")', '(referred to herein as "X")', ', referred to ... as "X"'.
 _DEFINED = (r"(?:\(\s*(?:the\s+|hereinafter,?\s+(?:collectively\s+)?(?:(?:referred\s+to|called|named|designated)\s+(?:as\s+)?)?"
-            r"(?:the\s+)?|(?:referred\s+to|called)\s+(?:herein\s+|hereafter\s+)?as\s+(?:the\s+)?)?[\"“”']?[A-Z]|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])")
-_ORG = r"[A-Z0-9][\w&.'/\-]*(?:,?\s(?:[A-Z0-9&][\w&.'/\-]*))*"
+            r"(?:the\s+)?|(?:referred\s+to|called)\s+(?:herein\s+|hereafter\s+)?as\s+(?:the\s+)?)?(?:[\"“”'][A-Za-z]|[A-Z])|,?\s*(?:referred\s+to\s+(?:in\s+this\s+\w+\s+)?|hereinafter\s+(?:called\s+)?)as\s+[\"“])")
+# A name's first word is capitalised, or a brand in camel case ("mPhase", "eBay").
+_ORG = r"(?:[A-Z0-9]|[a-z]{1,2}[A-Z])[\w&.'/\-]*(?:,?\s(?:[A-Z0-9&][\w&.'/\-]*))*"
+# A company's legal form ends its name: "Sicap Ltd", "XINHUA FINANCIAL NETWORK LIMITED", "IREYA B.V".
+_FORM_END = (r"(?:Inc|Incorporated|Corp|Corporation|Company|Co|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|KG|"
+             r"S\.A|SA|S\.p\.A|N\.V|NV|B\.V|BV|Pty|Pte|A/S|a\.s|AB|Oy|INC|CORP|CORPORATION|COMPANY|LTD|LIMITED)\.?")
+_FORMED = rf"(?:[A-Z0-9][\w&'/\-]*\.?,?\s+){{0,7}}?{_FORM_END}(?:,?\s+{_FORM_END})*(?![\w])"
 
 
-def preamble_counterparty(layout: Layout) -> Candidate | None:
+def preamble_counterparty(layout: Layout, after: int = 0) -> Candidate | None:
     """The second party of "between A (...) and B, a ... corporation ("B-term")"."""
     head = layout.text[:4000]
-    m = re.search(r"\bbetween\s+", head, re.I)
+    # "by and between A (...) and B (...)"; or, with no "between", the parties as the subject of the
+    # opening sentence: 'Aduro Biotech, Inc. (“Aduro”) and IREYA B.V ... (“Consultant”) agree to ...'.
+    m = re.compile(r"\bbetween\s*:?\s+", re.I).search(head, after) or (None if after else re.search(
+        r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)", head[:1500]))
     if not m:
-        return None
+        return None if after else _party_b(layout)
     flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
-    for p in re.finditer(rf"[,;)\"”]?\s+and\s+(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
-        raw = re.sub(r"\s*,\s*$", "", p["v"]).strip()
+    for p in re.finditer(rf"[,;)\"”]?\s+(?:and|And):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+        # A title's last name runs into the opening sentence under it ("... and B, Inc. This Agreement").
+        raw = re.split(r"(?<=\.)\s+(?=(?:This|The|These|WHEREAS|Whereas)\b)", p["v"])[0]
+        raw = re.sub(r"\s*,\s*$", "", raw).strip()
         raw = re.sub(r"\.{2,}$", ".", raw)
         # "Kingdom Connect, Inc., a Corporation" stops at ", a": the name runs while words are capitalised.
         if not raw or raw.split()[0].lower() in {"the"} and len(raw.split()) == 1:
@@ -134,7 +157,60 @@ def preamble_counterparty(layout: Layout) -> Candidate | None:
         span = layout.span(start, start + len(raw)) if start >= 0 else Span(raw, ())
         return Candidate(raw, span, parsed, "opening clause 'between A (...) and B (\"...\")'", span.box,
                          layout.sources.get(span.page or 0, "ocr"))
-    return None
+    return _second_party(layout, m.end())
+
+
+def opening_parties(layout: Layout) -> list[str]:
+    """The second party named by each "between A and B" of the head, in order: a title ("Promotion
+    Agreement Between A and B") and the opening clause ("by and between B ... and A") may disagree."""
+    names = []
+    for m in re.finditer(r"\bbetween\s*:?\s+", layout.text[:2000], re.I):
+        cand = preamble_counterparty(layout, m.start())
+        if cand is not None and cand.parsed.normalized:
+            names.append(cand.parsed.normalized)
+    return names
+
+
+# Other ways an opening clause names the second party (found by shape: review until confirmed):
+_SECOND = (
+    # UK drafting numbers the parties: "BETWEEN (1) A ...; and (2) B, a company incorporated in ..."
+    ("opening clause '(1) A ... and (2) B'", re.compile(rf"(?:;|,)?\s*and\s*\(\s*2\s*\)\s*(?P<v>{_ORG})")),
+    # No defined term: "concluded between: A, <address> and Sicap Ltd, Bernstrasse 34": a name with its legal form.
+    ("opening clause 'between A and B <legal form>'", re.compile(rf"[,;.)\s]and:?\s+(?P<v>(?:the\s+)?{_FORMED})")),
+)
+
+
+def _second_party(layout: Layout, after: int) -> Candidate | None:
+    flat = re.sub(r"\s+", " ", layout.text[after:after + 1500])
+    for how, rx in _SECOND:
+        m = rx.search(flat)
+        if not m:
+            continue
+        raw = re.split(r",\s+(?:a|an|the|having|with|whose|of|registered|located|incorporated)\b", m["v"])[0].strip(" ,;")
+        parsed = normalize_name(raw)
+        if not parsed.ok or not re.search(_FORM_END + r"$", raw):
+            continue
+        start = layout.text.find(raw.split()[0], after)
+        span = layout.span(start, start + len(raw)) if start >= 0 else Span(raw, ())
+        return Candidate(raw, span, parsed, how, span.box, layout.sources.get(span.page or 0, "ocr"))
+    return _party_b(layout)
+
+
+_PARTY_B = re.compile(rf"(?m)(?:^|\s)Party\s+B\s*[:：]\s*(?P<v>{_FORMED})")
+
+
+def _party_b(layout: Layout) -> Candidate | None:
+    """"Party A: ... Party B: Xinyu Xinwei New Energy Co., Ltd." (contracts drafted in China and
+    elsewhere name the parties by letter): Party B is the second party."""
+    m = _PARTY_B.search(layout.text[:4000])
+    if not m:
+        return None
+    raw = m["v"].strip(" ,;")
+    parsed = normalize_name(raw)
+    if not parsed.ok:
+        return None
+    span = layout.span(m.start("v"), m.start("v") + len(raw))
+    return Candidate(raw, span, parsed, "opening 'Party B:'", span.box, layout.sources.get(span.page or 0, "ocr"))
 
 
 _SIG_START = re.compile(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\s+AND\s+ACCEPTED", re.I)

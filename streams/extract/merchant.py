@@ -26,7 +26,54 @@ _NOT_MERCHANT = re.compile(
     r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
     r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
-    rf"|^\s*\(?(?:{CURRENCY})\)?\s*$", re.I)  # a currency column header ("EUR") is no name
+    rf"|^\s*\(?(?:{CURRENCY})\)?\s*$"  # a currency column header ("EUR") is no name
+    r"|^\s*[<>«»‹›]|^\s*(?:back|help|menu|close|done|share)\s*$", re.I)  # an app screen's buttons ("<Back", "Help")
+
+
+# A company's registration or tax id, as letterheads print it beside or under the name. Malaysia:
+# the ROC number in brackets "(860671-D)", "(139386 X)", the 12-digit one "(201901000005)", a sole
+# proprietor's "(JM0123456-A)" / "002043319-W"; elsewhere labelled: Co. Reg. No, Company No, GST Reg
+# No / GST ID, SST No, UEN (Singapore), ABN, VAT No, HRB, USt-IdNr, St.-Nr., SIRET, RCS, KvK, NIF ...
+_REG_NO = re.compile(r"\(\s*(?:\d{4,7}\s*-?\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*-\s*[A-Z]|\d{9}\s*-\s*[A-Z])\s*\)"
+                     r"|^\s*(?:\d{6,9}\s*-\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*-\s*[A-Z])\s*$")
+_REG_LABEL = re.compile(
+    r"\b(?:co(?:mpany)?\.?\s*reg(?:istration)?\.?\s*(?:no|number|#)?|(?:business\s+)?reg(?:istration)?\.?\s*no|roc\s*no"
+    r"|company\s*(?:no|number)|(?:gst|sst)\s*(?:reg(?:istration)?\.?\s*)?(?:no|id|number|#)|uen|abn|acn"
+    r"|vat\s*(?:reg(?:istration)?\.?\s*)?(?:no|number|id)|hr[ab]|handelsregister|ust[-.\s]*id(?:ent)?[-.\s]*(?:nr|no)"
+    r"|st(?:euer)?[-.\s]*nr|steuernummer|siret|siren|rcs|n[°o]\s*tva|tva\s+intra\w*|kvk|btw[-.\s]*(?:nr|nummer)|cif|nif"
+    r"|p\.?\s*iva|partita\s+iva|nip)\b\.?[\s.:#]*(?P<id>[A-Z]{0,3}[\s\-]?\d[\dA-Z\s\-./]{3,})", re.I)
+
+
+def _registration(text: str) -> bool:
+    """A registration or tax id on this line (five digits at least: "GST 6% 0.90" is a tax row)."""
+    if _REG_NO.search(text):
+        return True
+    return any((len(re.findall(r"\d", m["id"])) >= 5 or re.match(r"\s*\d{3,7}\s*-\s*[A-Z]\b", m["id"]))
+               and not re.fullmatch(r"\s*\d+[.,]\d{2}\s*", m["id"]) for m in _REG_LABEL.finditer(text))
+
+
+_WORD_SHAPE = re.compile(r"[A-ZÄÖÜÉÈ]+|[a-zäöüßéèêàçôûîëï]+|[A-ZÄÖÜÉÈ][a-zäöüßéèêàçôûîëï]+(?:[A-Z][a-zäöüßéèêàçôûîëï]+)*")
+
+
+def _clean_shape(name: str) -> bool:
+    """A name OCR has no sign of garbling: each word in one case pattern (CAPS, lower, Capitalised,
+    CamelCase: not "ALbDI"), letters of the Latin script the slip's languages use (not "Thalía",
+    "Medią"), no word OCR cut at a hyphen ("-ANDELSGES"), digits only as a word of their own
+    ("99 SPEED MART", "7-ELEVEN"), never inside letters ("G0LDEN")."""
+    for tok in re.sub(r"[()&,]", " ", name).split():
+        tok = tok.rstrip(".")
+        if not tok or tok.startswith(("-", ".", "'")) or tok.endswith(("-", "'")):
+            return False
+        for part in re.split(r"[.\-'/]", tok):
+            if not part:
+                continue
+            if len(part) == 1 and part.islower() and _fold(re.sub(r"\W", "", tok)) not in _LEGAL_WORDS:
+                return False  # a letter OCR split off its word ("TV-Hif i-Elektro"): models agree on letters, not spaces
+            if part.isdigit() or _fold(part) in _LEGAL_WORDS or part.lower() in ("mbh", "gmbh"):
+                continue
+            if not _WORD_SHAPE.fullmatch(part):
+                return False
+    return True
 
 
 # A trade word on the line under a name completes it ("DELPHIN" / "APOTHEKE").
@@ -187,7 +234,7 @@ def merchant_field(layout: Layout) -> FieldValue:
     everything = _readings(layout, set())
 
     def plausible(ln: Line) -> bool:
-        text = _before_address(clean_name(ln.text))
+        text = _before_address(_REG_TAIL.sub("", clean_name(ln.text)))
         letters = re.findall(r"[^\W\d_]", text)
         return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
                 and not _NOT_MERCHANT.search(text) and not money_in(text))
@@ -237,7 +284,7 @@ def merchant_field(layout: Layout) -> FieldValue:
             and not _NOT_MERCHANT.search(ln.text)]
     lines = left + lines
     name = clean_name(" ".join(ln.text.strip() for ln in lines))
-    name = re.sub(r"\s*\(\s*\d[\w\-]*\s*\)\s*$", "", name)  # "(81109-A)": a registration no.
+    name = _REG_TAIL.sub("", name)  # "(81109-A)": a registration no.
     name = _before_address(name)
     if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
         above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
@@ -257,6 +304,12 @@ def merchant_field(layout: Layout) -> FieldValue:
     f = field_from("merchant", Candidate(name, Span(name, (chosen,)), normalize_name(name), how, chosen.box,
                                          layout.sources.get(chosen.page, "ocr")))
     again = _printed_again(_core(name), readings)
+    # a brand over the company ("MEDIA MARKT" / "TV-Hifi-Elektro GmbH Paderborn") that the slip prints
+    # again: which of the two is the merchant's name is a convention, not something the page settles
+    own_words = set(_core(name))
+    brand_above = [ln for ln in (top[:top.index(lines[0])] if lines[0] in top else []) if plausible(ln)
+                   and not set(_core(clean_name(ln.text))) <= own_words
+                   and _printed_again(_core(clean_name(ln.text)), _readings(layout, {id(ln)})) is not None]
     ocr_conf = min(ln.confidence for ln in lines)
     spaced = {" ".join(w) for _, w in readings if "".join(w) == "".join(_core(name))} - {" ".join(_core(name))}
     if spaced:  # "Kauf land" under a "Kaufland" logo: which spacing is the name's, nothing says
@@ -267,9 +320,37 @@ def merchant_field(layout: Layout) -> FieldValue:
         f.force_review = True
     elif again is not None and ocr_conf >= 0.9:
         boost(f, f"the name is printed again on the slip ({again.strip()[:40]!r})")
+    elif (why := _registered(layout, top, lines, name)) and not brand_above and all(ln.agreed for ln in lines) \
+            and ocr_conf >= 0.9 \
+            and _clean_shape(name) and _clean_shape(_REG_TAIL.sub("", " ".join(ln.text for ln in lines))):
+        # the page says this line is the company (its registration under it), and two OCR
+        # models read its characters alike: the structure names the line, the models its letters
+        boost(f, f"{why}, and two OCR models read the name alike")
     else:
         cap_unchecked(f, "a name printed once: confirmed by a reviewer or the sender memory")
     return f
+
+
+_REG_TAIL = re.compile(r"\s*\(\s*(?:\d[\w\-]*|[A-Z]{2}\d{7})(?:\s*-?\s*[A-Z])?\s*\)\s*$")
+
+
+def _registered(layout: Layout, top: list[Line], lines: list[Line], name: str) -> str | None:
+    """How the page itself says which line is the company, or None: its registration number on
+    the name's line or the line right under it ("MR. D.I.Y. (M) SDN BHD" / "(860671-D)",
+    "RESTORAN WAN SHENG" / "002043319-W"); for a name with a legal form (Sdn Bhd, GmbH, Ltd
+    ...), a labelled registration or tax id on the slip (GST ID, Co. Reg. No, UEN, Company No,
+    USt-IdNr, St.-Nr., HRB); for a plain shop name, the address right under it and a tax id in
+    the letterhead. A plain name with an id printed somewhere else says nothing."""
+    last = max(top.index(ln) for ln in lines if ln in top) if any(ln in top for ln in lines) else None
+    under = top[last + 1].text if last is not None and last + 1 < len(top) else ""
+    if any(_REG_NO.search(ln.text) for ln in lines) or (under and _registration(under)):
+        return "its registration number printed with the name"
+    if _COMPANY.search(name) and any(_registration(ln.text) for ln in layout.lines if ln not in lines):
+        return "a company with a legal form whose registration or tax id the slip prints"
+    if under and _ADDRESS.search(under) and any(_registration(ln.text) for ln in top if ln not in lines):
+        # a shop with no legal form: the name set right over its address, its GST / tax id in the letterhead
+        return "the name over the address of a letterhead that prints its registration or tax id"
+    return None
 
 
 def _before_address(name: str) -> str:

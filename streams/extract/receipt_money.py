@@ -64,6 +64,10 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                   r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
     # a tip is added to the bill after tax (US / CA / restaurants everywhere): not part of the subtotal
     ("tip", r"\b(?:tips?|gratuity|pourboire|trinkgeld|propina|mancia|fooi|napiwek)\b"),
+    # a restaurant's service charge is added to the bill before the tax (MY/SG "SERVICE CHARGE 10%",
+    # "SVC CHG"; Malay "CAJ PERKHIDMATAN"); "service tax" is the Malaysian SST, a tax
+    ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan"
+               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
@@ -77,7 +81,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|bezahlt|paid|pay[ée]|payment|r[èe]glement|received|pagado|pagato"
                  r"|betaald|zap[łl]acono|dibayar|visa|master\s*card|amex|credit"
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
-                 r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad)\b"),
+                 r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad"
+                 r"|nets|eftpos|paywave|grabpay|contactless)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
     ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
 ]]
@@ -98,7 +103,7 @@ def classify_row(words: str) -> str | None:
         return "total"  # "TOTAL ROUNDED", "Total after rounding": the rounded total itself
     if "tip" in hits and "total" in hits and re.search(r"incl\w*|inkl\w*|with|avec|mit|after|plus", words, re.I):
         return "total"  # "Total incl. tip", "Total with gratuity"
-    for kind in ("not_total", "change", "rounding", "tip", "subtotal"):
+    for kind in ("not_total", "charge", "change", "rounding", "tip", "subtotal"):
         if kind in hits:
             return kind
     if "total" in hits and "tax" in hits:
@@ -267,6 +272,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     roundings = [v[0] for k, r in enumerate(rows) if r.kind == "rounding" and (v := _value_of(rows, k))]
     tips = [v[0] for k, r in enumerate(rows) if r.kind == "tip" and (v := _value_of(rows, k)) and v[0] >= 0]
     tip = sum(tips, Decimal(0)) if tips else None
+    charges = [v[0] for k, r in enumerate(rows) if r.kind == "charge" and (v := _value_of(rows, k)) and v[0] > 0]
+    charge = sum(charges, Decimal(0)) if charges else None
     # Payment rows come after the bill ("SNACK BAR 5.00" above the total is an item, not cash).
     tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
@@ -285,6 +292,12 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             for rnd in roundings:
                 if tax_sum is not None and sub + tax_sum + rnd == value:
                     why.append(f"subtotal {sub} + tax {tax_sum} + rounding {rnd} = total")
+        if charge is not None:  # subtotal + service charge / fees (+ the tax on both) (+ tip) (+ rounding) = total
+            for sub in subtotals:
+                for rnd in [Decimal(0), *roundings]:
+                    if sub + charge + (tax_sum or 0) + (tip or 0) + rnd == value:
+                        why.append(f"subtotal {sub} + service charge / fees {charge}" + (f" + tax {tax_sum}" if tax_sum else "")
+                                   + (f" + tip {tip}" if tip else "") + (f" + rounding {rnd}" if rnd else "") + " = total")
         if taxes is not None and taxes != tax_sum:
             for sub in subtotals:
                 if sub + taxes + (tip or 0) == value:
@@ -362,6 +375,12 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     if any("tax rows" in w for w in why):
         tax_sum, how = taxes, f"the sum of the {len(tax_rows)} tax rows"
     tax_checked = bool(why) and tax_sum is not None and any("VAT table" in w or "tax" in w for w in why)
+    if why and not doubt and not tax_checked and not vat and len(tax_rows) == 1 and tax_sum:
+        # "VAT 20% INCLUDED 1.75" under a total of 10.49 the payment confirms: the tax is the
+        # total's share at the printed rate (r / (100 + r), to the cent), a check of the tax only
+        rate = next((r.rate for r in rows if r.kind == "tax" and r.rate and any(a[2] is tax_rows[0][1] for a in r.amounts)), None)
+        if rate and abs(value[0] * rate / (1 + rate) - tax_sum) <= Decimal("0.011"):
+            tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total)"
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
 
 

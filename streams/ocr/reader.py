@@ -89,6 +89,11 @@ _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}(?!\d)")
 _IDENT = re.compile(r"(?i)(?:\b(?:no|nr|number|nummer|num[ée]ro|numer)\b|\bn[°ºo]|#)\s*[.:]?\s*[A-Z0-9][\w/\\.-]*\d"
                     r"|(?<![\w.,])(?=[\w/-]*\d)(?=[\w/-]*[A-Za-z])[A-Za-z0-9][\w/-]{3,}(?![\w.,])"
                     r"|(?<![\d.,])\d{5,}(?![\d.,])")
+# A letterhead's name has no checksum either: a line naming a company (its legal form) and a page's
+# first lines above its first number (a till slip's merchant) are read twice too, so a name can rest on two models' agreement.
+_COMPANY_FORM = re.compile(r"(?i:\bsdn\.?\s*bhd\b|\bberhad\b|\bpte\.?\s*ltd\b|\blimited\b|\bgmbh\b|mbh\b|\bsarl\b|\bllc\b)"
+                           r"|\b(?:BHD|Bhd|S/B|LTD|Ltd|INC|Inc|CORP|Corp|AG|KG|SAS|SpA|Srl|BV|NV)\b\.?")
+_TOP_LINES = 4
 _DISAGREE_CAP = 0.90  # two models read a line with digits differently: never above this (review)
 
 
@@ -121,19 +126,38 @@ def cross_check_digits(img: np.ndarray, lines: list[Line], below: float, engine:
     is a real cross-check: the line keeps its words and takes the higher score. Disagreement is
     doubt: the higher-scoring reading is kept, capped at ``_DISAGREE_CAP`` so no field taken
     from it is accepted without review. A date or a document number, which no arithmetic
-    checks, must also agree on a second cut (:data:`_CHECK_PADS`). Returns (lines, agreed, disagreed)."""
+    checks, must also agree on a second cut (:data:`_CHECK_PADS`). A company's name and a page's
+    first lines above its first number (a letterhead: no checksum either) are read on both cuts
+    for agreement only: an agreeing name line is flagged, its text and score stay; a disagreeing
+    one keeps its first reading. Returns (lines, agreed, disagreed)."""
     doubtful = [i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2
                 and ((ln.confidence < below and _DIGIT.search(ln.text)) or _DATE.search(ln.text) or _IDENT.search(ln.text))]
+    top: set[int] = set()  # the letterhead: the first lines, above the page's first number
+    for i in sorted(range(len(lines)), key=lambda i: lines[i].box.y0)[:_TOP_LINES]:
+        if _DIGIT.search(lines[i].text):
+            break
+        top.add(i)
+    # a logo the second model reads otherwise ("RSSMANN" for ROSSMANN) keeps its first reading
+    names = {i for i, ln in enumerate(lines) if ln.box.x1 - ln.box.x0 > 2 and i not in doubtful
+             and (_COMPANY_FORM.search(ln.text) or i in top)}
     out = list(lines)
-    read = _second_readings(img, lines, doubtful, engine, scale, _CHECK_PADS[0])
+    read = _second_readings(img, lines, doubtful + sorted(names), engine, scale, _CHECK_PADS[0])
     for i, text, score in read:
-        out[i] = _judged(lines[i], text, score)
-    again = [i for i, _, _ in read if out[i].agreed and (_DATE.search(lines[i].text) or _IDENT.search(lines[i].text))]
+        out[i] = _name_judged(lines[i], text) if i in names else _judged(lines[i], text, score)
+    again = [i for i, _, _ in read if out[i].agreed and (_DATE.search(lines[i].text) or _IDENT.search(lines[i].text)
+                                                          or i in names)]
     for i, text, score in _second_readings(img, lines, again, engine, scale, _CHECK_PADS[1]):
         if _squash(text) != _squash(lines[i].text):
-            out[i] = _judged(lines[i], text, score)
+            out[i] = lines[i] if i in names else _judged(lines[i], text, score)
     agreed = sum(out[i].agreed for i, _, _ in read)
     return out, agreed, len(read) - agreed
+
+
+def _name_judged(first: Line, text: str) -> Line:
+    """A name line after a second reading: flagged when it agrees, else as it was."""
+    if _squash(text) == _squash(first.text):
+        return Line(first.text, first.confidence, first.box, first.words, agreed=True)
+    return first
 
 
 def text_layer_record(page: RasterPage) -> dict:

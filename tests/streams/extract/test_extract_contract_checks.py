@@ -369,3 +369,161 @@ def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_da
 def test_signature_dates_on_the_effective_day_keep_it_acceptable():
     f = run(OPENING + ["IN WITNESS WHEREOF, the parties have signed.", "Date: March 1, 2024  Date: March 1, 2024"])
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-03-01", "accept")
+
+
+# ---- contracts4: what a careful paralegal demands before typing an effective date in ----------
+@pytest.mark.parametrize("extra", [
+    "IN WITNESS WHEREOF, the parties have signed. Rockaway, April ____, 2024   Ballerup, April ____, 2024",
+    "IN WITNESS WHEREOF, the parties have signed. Dated this day of , 2024.",
+    "2. Term. The Term shall commence on the date of first shipment of Product and run for one year.",
+    '"Effective Date" shall mean the later of the date of regulatory approval or June 1, 2024.',
+    "This Agreement shall become effective upon execution by both parties.",
+    "Fees are due for the period from April 1, 2024 through March 31, 2025.",
+    "Northwind Traders, LLC   By: /s/ Jane Doe   Date: 3/24/24",
+    "Bluefin Analytics, Inc.   By: /s/ Jane Doe   April 6, 2024",
+    "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date last below written.",
+])
+def test_a_dated_opening_is_not_accepted_when_a_blank_an_event_or_another_signature_date_competes(extra):
+    assert run(OPENING)["effective_date"]["status"] == "accept"
+    f = run(OPENING + [extra])["effective_date"]
+    assert f["status"] == "review" and f["normalized"] in {"2024-03-01", "2024-04-01"}, f["reason"]
+
+
+@pytest.mark.parametrize("extra", [
+    "The Term shall commence on the Effective Date and continue for two years.",
+    "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date first above written.",
+    "Northwind Traders, LLC   By: /s/ Jane Doe   Date: March 1, 2024",
+    "Title:_______________________ 20 Exhibit A Severity Levels",  # a page number after a blank line
+])
+def test_what_agrees_with_the_dated_opening_keeps_it_acceptable(extra):
+    f = run(OPENING + [extra])["effective_date"]
+    assert (f["normalized"], f["status"]) == ("2024-03-01", "accept"), f["reason"]
+
+
+def test_a_date_on_the_head_that_dates_another_agreement_is_not_accepted():
+    lines = ["DEVELOPMENT AGREEMENT",
+             "WHEREAS Galen Chemicals Limited has acquired rights under the agreement between Bristol-Myers Squibb",
+             "Company and LEO Pharma dated as of April 8, 1993 (each as may be amended) and desires to develop",
+             "the Product; NOW THEREFORE the parties agree as follows. 1. Development."]
+    f = run(lines)["effective_date"]
+    assert f["status"] != "accept"
+
+
+@pytest.mark.parametrize("opening", [
+    'SPONSORSHIP AGREEMENT dated as of May 1, 2002 (this "Agreement"), between Xybernaut Corp. and Racing Team LLC.',
+    "This Agreement is made and entered into this 30th day of June 2017, between Turnkey Capital, Inc. and Seminole LLC.",
+    'FEE WAIVER AGREEMENT dated as of June 24, 2020, between PFS Funds and Wilshire Capital, LLC.',
+])
+def test_an_opening_clause_that_dates_this_agreement_states_its_start(opening):
+    from streams.extract.contract_checks import _states_start
+    readings = effective_readings(opening)
+    assert readings and all(_states_start(opening, r) for r in readings)
+
+
+# ---- contracts4: a duration is the agreement's term only when its sentence says so --------------
+@pytest.mark.parametrize("line", [
+    "If Force Majeure has occurred and is continuing for a period of at least six (6) months, either party may terminate.",
+    "The Warrants shall be exercisable for a period of three (3) years from their date of issue.",
+    "Company shall keep its books for a period of five (5) years.",
+])
+def test_a_duration_whose_sentence_is_not_about_the_agreement_is_never_accepted_as_its_term(line):
+    from streams.extract.contract_checks import term_readings
+    assert all(not r.about for r in term_readings(line, None))
+    f = run(OPENING + ["1. Services. The Sponsor shall provide the services.", line])["term_months"]
+    assert f["status"] != "accept"
+
+
+@pytest.mark.parametrize("line,months", [
+    ("5.0. TERM. This Agreement shall have an initial term of three (3) years.", "36"),
+    ("It shall be effective on 06 October 2000 and shall have a duration of two (2) years.", "24"),
+    ("The Sponsorship shall continue for a period of two (2) years from the Effective Date.", "24"),
+])
+def test_a_duration_whose_sentence_names_the_agreement_or_its_term_is_accepted(line, months):
+    f = run(OPENING + [line])["term_months"]
+    assert (f["normalized"], f["status"]) == (months, "accept"), f["reason"]
+
+
+def test_a_bound_or_a_condition_beside_the_agreements_own_term_does_not_contest_it():
+    lines = OPENING + ["3. TERM. The initial term of this Agreement shall be for a period of one (1) year from the",
+                       "Effective Date. 8. If Force Majeure continues for a period of at least six (6) months, either",
+                       "party may terminate."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "accept"), f["reason"]
+
+
+def test_a_duration_whose_sentence_does_not_say_whose_it_is_contests_the_agreements_own_term():
+    # A reader may take "may distribute the Products ... for a period of three (3) years" for the term: review.
+    lines = OPENING + ["3. TERM. The initial term of this Agreement shall be for a period of one (1) year from the",
+                       "Effective Date. 4. Licensee may distribute the Products in the Territory",
+                       "for a period of three (3) years."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "review"), f["reason"]
+    assert "36 months" in f["reason"]
+
+
+def test_a_sentence_about_what_the_title_calls_the_agreement_states_its_term():
+    lines = ["MAINTENANCE AGREEMENT", "This Maintenance Agreement is made as of March 1, 2024 by and between",
+             'Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. (the "Bank").',
+             "The maintenance is for a period of one (1) year commencing upon installation of the System."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("12", "accept"), f["reason"]
+    f = run(["SUPPLY AGREEMENT", lines[1].replace("Maintenance", "Supply")] + lines[2:])["term_months"]
+    assert f["status"] != "accept"  # "the maintenance" is not what a supply agreement is
+
+
+def test_signature_dates_do_not_contest_a_date_stated_as_the_one_it_takes_effect_on():
+    lines = ["ENDORSEMENT AGREEMENT", 'between Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. ("Sponsor").',
+             "This Agreement is executed on the 5th day of December, 2023, to be effective January 1, 2024.",
+             "BLUEFIN ANALYTICS, INC.   By: /s/ Jane Doe   Date: December 5, 2023"]
+    f = run(lines)["effective_date"]
+    assert (f["normalized"], f["status"]) == ("2024-01-01", "accept"), f["reason"]
+
+
+@pytest.mark.parametrize("extra", [
+    "This Agreement shall become effective upon the closing of the Merger.",
+    "This Agreement shall be effective as of the date of its execution by the Sponsor.",
+    "This Agreement shall remain in full force and effect from April 1, 2024 until terminated.",
+])
+def test_a_start_tied_to_a_closing_an_execution_or_another_date_contests_the_dated_opening(extra):
+    f = run(OPENING + [extra])["effective_date"]
+    assert f["status"] == "review", f["reason"]
+
+
+def test_a_period_after_the_term_is_not_the_term():
+    assert terms("Licensee may sell its inventory for a period of five (5) years after the Term of this Agreement.") == []
+
+
+def test_a_term_beside_an_end_date_goes_to_review_when_the_start_is_unknown():
+    lines = ["SPONSORSHIP AGREEMENT", 'between Northwind Traders, LLC ("Company") and Bluefin Analytics, Inc. ("Sponsor").',
+             "1. Term. The term of this Agreement shall be two (2) years from the Effective Date.",
+             "This Agreement shall continue until December 31, 2025, unless terminated earlier."]
+    f = run(lines)["term_months"]
+    assert (f["normalized"], f["status"]) == ("24", "review"), f["reason"]
+    f = run(OPENING + lines[2:3])["term_months"]
+    assert (f["normalized"], f["status"]) == ("24", "accept"), f["reason"]
+
+
+@pytest.mark.parametrize("clause,want", [
+    ("IN WITNESS WHEREOF, the undersigned hereby execute this Agreement this 14th day of February 2020.", "2020-02-14"),
+    ("In evidence whereof, the undersigned have caused this Agreement to be executed on their behalf this 7 day of "
+     "April, 2020.", "2020-04-07"),
+])
+def test_a_witness_clause_dated_on_or_this_day_is_read_but_left_for_review(clause, want):
+    assert [r.value for r in effective_readings(clause)] == [want]
+    f = run(SIGNATURE_ONLY[:2] + [clause])["effective_date"]
+    assert (f["normalized"], f["status"]) == (want, "review"), f["reason"]
+
+
+def test_a_term_ending_with_a_period_counted_from_the_effective_date_is_read():
+    text = ('6.1 Term. The term of this Agreement (the "Term") shall commence on the Effective Date and terminate at the '
+            'end of the Exclusivity Period (i.e., a three (3) year period commencing on the Effective Date).')
+    assert terms(text) == ["36"]
+    f = run(OPENING + [text])["term_months"]
+    assert (f["normalized"], f["status"]) == ("36", "accept"), f["reason"]
+
+
+def test_an_expiry_on_the_later_of_alternatives_is_read_for_review():
+    text = ("This Agreement shall be effective as of the date first set forth above and shall expire on the later of "
+            "(i) five (5) years from the date hereof, or (ii) upon the completion of the Services.")
+    f = run(OPENING + [text])["term_months"]
+    assert (f["normalized"], f["status"]) == ("60", "review"), f["reason"]

@@ -200,3 +200,84 @@ def test_a_party_defined_in_brackets_with_hereinafter_or_referred_to_is_found(de
     text = ["THIS AGREEMENT is made as of March 2, 2023 by and between Granite Peak Outfitters, LLC",
             f"(hereinafter referred to as \"Company\"), and Vet Tech Partners, Inc. {defined}."]
     assert run(rows(text))["counterparty"]["normalized"] == "Vet Tech Partners, Inc."
+
+
+# ---- contracts4: more ways an opening clause names the second party ------------------------------
+@pytest.mark.parametrize("opening,want", [
+    # UK drafting numbers the parties.
+    (['THIS AGREEMENT is made the 15th day of December 2001.',
+      'BETWEEN (1) CHINA ECONOMIC INFORMATION SERVICE, with offices at 57 Xuanwumen Xidajie, Beijing ("CEIS"); and',
+      '(2) XINHUA FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong ("XFN").'],
+     "XINHUA FINANCIAL NETWORK LIMITED"),
+    # No defined terms: a name with its legal form after "and".
+    (["MAINTENANCE CONTRACT concluded between: EuroTel Bratislava a.s., Stefanikova 17, 838 01 Bratislava,",
+      "Slovakia and Sicap Ltd, Bernstrasse 34, 3072 Ostermundigen, Switzerland."], "Sicap Ltd"),
+    # Parties named by letter.
+    (["Cooperation Agreement of 50MWp Photovoltaic Project", "Party A: People's Government of Fenyi County",
+      "Party B: Xinyu Xinwei New Energy Co., Ltd.", "Party A welcomes and supports Party B to invest."],
+     "Xinyu Xinwei New Energy Co., Ltd."),
+    # A brand in camel case and its defined term in lower case.
+    (['This Agreement is made this 21st day of January 2003 by and between Lucent Technologies Inc., a Delaware',
+      'corporation ("Lucent") and mPhase Technologies Inc., a New Jersey corporation located at 587 Connecticut',
+      'Avenue, Norwalk ("mPhase").'], "mPhase Technologies Inc."),
+    # "Between: A ...; And: A company ...": the article is not part of the name.
+    (['This Agreement is made and entered into this 30th day of June 2017, Between: Turnkey Capital Inc., having its',
+      'office in Florida, hereinafter referred to as "TKCI"; And: A Seminole Indian Company to be formed by',
+      'James E. Billie and Craig Talesman, hereinafter referred to as "SIC".'], "Seminole Indian Company"),
+    # No "between": the parties are the subject of the opening sentence.
+    (['CONSULTING AGREEMENT', 'Aduro Biotech, Inc., with a place of business at 740 Heinz Avenue, Berkeley (“Aduro”)',
+      'and IREYA B.V having an address at Staalwijkstraat 16, Leiden, represented by Andrea van Elsas, (“Consultant”)',
+      'agree to all terms and conditions of this Consulting Agreement.'], "IREYA B.V"),
+])
+def test_the_second_party_is_found_in_other_opening_shapes_and_left_for_review(opening, want):
+    f = run(rows(opening))["counterparty"]
+    assert f["normalized"] == want and f["status"] == "review", f
+
+
+def test_a_person_named_inside_a_partys_description_does_not_sign_as_a_party_himself():
+    from streams.extract.contract_parties import declared_individual
+    text = ('between Acme Corp. ("Acme") and Paul Silas ("Celebrity"), an individual. ... a company to be formed by '
+            'James Billie and Craig Talesman, having an office at 1800 Frank Huff Road, hereinafter "SIC".')
+    assert declared_individual(text, "Paul Silas")
+    assert not declared_individual(text, "Craig Talesman")
+
+
+def test_the_signature_pages_printing_the_whole_name_with_its_form_confirm_a_party_with_no_signer_read():
+    opening = PREAMBLE[:5]
+    # No one signs on the page yet (a filed copy), but the block prints the party's whole name again.
+    signed = opening + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "NORTHWIND TRADERS, LLC",
+                        "BLUEFIN ANALYTICS, INC."]
+    f = run(rows(signed))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "accept"), f
+    # Printed once, in the opening clause only: nothing confirms it.
+    f = run(rows(opening))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "review"), f
+    # The signature page prints one word of it: not the whole name.
+    f = run(rows(opening + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "BLUEFIN"]))["counterparty"]
+    assert f["status"] == "review", f
+
+
+def test_a_counterparty_printed_first_on_the_signature_pages_is_not_confirmed_by_them():
+    # The opening clause's second party signs first: which party is "the other" is not settled.
+    swapped = PREAMBLE[:5] + ["IN WITNESS WHEREOF, the parties have executed this Agreement.", "BLUEFIN ANALYTICS, INC.",
+                              "NORTHWIND TRADERS, LLC"]
+    f = run(rows(swapped))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "review"), f
+
+
+def test_a_title_naming_the_parties_in_the_other_order_contests_the_counterparty():
+    # A filed contract's shape: 'Promotion Agreement Between PageMaster Corporation and Go Call,
+    # Inc.' over 'by and between Go Call, Inc. ... and PageMaster Corporation': which party is
+    # the second is not settled, whatever the signature pages print.
+    body = ['This Promotion Agreement (herein "Agreement") dated June 3, 2024, by',
+            'and between Northwind Traders, Inc. (herein "Northwind") located at 1 Main Street,',
+            'Columbus, Ohio 43004 and Bluefin Analytics, Inc. located at 12 Harbor Road,',
+            'Portland, ME 04101, shall set forth the terms of a promotion.',
+            '1. Term. This Agreement shall remain in force for a period of two (2) years.',
+            "IN WITNESS WHEREOF, the parties have executed this Agreement.", "By: /s/ Jane Doe", "Name: Jane Doe",
+            "NORTHWIND TRADERS, INC.", "By: /s/ Mark Ruge", "Name: Mark Ruge", "BLUEFIN ANALYTICS, INC."]
+    agreeing = ["Promotion Agreement Between", "Northwind Traders, Inc. and Bluefin Analytics, Inc.", "AGREEMENT"]
+    f = run(rows(agreeing + body))["counterparty"]
+    assert (f["normalized"], f["status"]) == ("Bluefin Analytics, Inc.", "accept"), f
+    swapped = ["Promotion Agreement Between", "Bluefin Analytics, Inc. and Northwind Traders, Inc.", "AGREEMENT"]
+    assert run(rows(swapped + body))["counterparty"]["status"] == "review"

@@ -802,3 +802,224 @@ def test_a_card_payment_with_change_due_zero_confirms_the_total():
     assert (f["normalized"], f["status"]) == ("17.51", "accept") and "payment row" in f["reason"]
     rows[-1] = [("CHANGE DUE", 20), ("0.50", 420)]  # change back from a card payment of the same amount: no check
     assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+# -- the merchant confirmed by the page's own conventions: its registration under the name ----------
+
+_MY_MONEY = (("MILO 1KG", "10.00 SR"), ("SUBTOTAL", "10.00"), ("GST @6%", "0.60"), ("TOTAL (RM)", "10.60"),
+             ("CASH", "20.00"), ("CHANGE", "9.40"))
+
+
+def _letterhead(head: list[str], agreed: bool = True) -> dict:
+    """The merchant of a Malaysian slip with this letterhead, every line read alike by a second
+    OCR model (``agreed``) or by one model only."""
+    rows = receipt(*_MY_MONEY, head=head + ["TAX INVOICE", "Date: 05/03/2018 14:22"])
+    return _run_agreed(rows, {t for r in rows for t, _ in r} if agreed else set())["merchant"]
+
+
+@pytest.mark.parametrize("head, want", [
+    # the ROC number in brackets on the line under the name
+    (["MR. Q.U.I.K. (M) SDN BHD", "(860671-D)", "LOT 18, JALAN KPB 6", "43300 SERI KEMBANGAN, SELANGOR"],
+     "MR. Q.U.I.K. (M) SDN BHD"),
+    # on the name's own line (a sole proprietor's name with no legal form), then left out of the name
+    (["SYARIKAT PERNIAGAAN SENG HUAT (81109-A)", "NO 29, JALAN AIR PANAS,", "SETAPAK,", "53200 KUALA LUMPUR"],
+     "SYARIKAT PERNIAGAAN SENG HUAT"),
+    (["KEDAI BUKU MAJU (139386 X)", "NO 3, JALAN IPOH", "51200 KUALA LUMPUR"], "KEDAI BUKU MAJU"),
+    # a business registration on its own line under a restaurant's name
+    (["RESTORAN SRI MELAKA", "002043319-W", "No.2, Jalan Temenggung 19/9,", "43200 Cheras, Selangor"],
+     "RESTORAN SRI MELAKA"),
+    # a legal form and its GST id further down the letterhead (after the address)
+    (["LAMPU TERANG SDN BHD", "No: 28, JALAN ASTANA 1C,", "41050 KLANG, SELANGOR", "GST ID: 001146331136"],
+     "LAMPU TERANG SDN BHD"),
+    # a shop with no legal form: its name right over its address, its GST id in the letterhead
+    (["KEDAI RUNCIT MAJU JAYA", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR", "GST REG NO: 001234567890"],
+     "KEDAI RUNCIT MAJU JAYA"),
+    # an old, short ROC number after "CO. REG:"
+    (["PASARAYA RAKYAT BERHAD", "CO. REG: 4244-D", "LOT 1, JALAN BESAR", "15000 KOTA BHARU"], "PASARAYA RAKYAT BERHAD"),
+    # the new 12-digit registration number
+    (["KOPI PANAS SDN. BHD.", "(201901000005)", "12 JALAN SS2/24", "47300 PETALING JAYA"], "KOPI PANAS SDN. BHD."),
+])
+def test_a_name_the_page_registers_and_two_models_read_alike_is_accepted(head, want):
+    f = _letterhead(head)
+    assert (f["normalized"], f["status"]) == (want, "accept")
+    assert "registration" in f["reason"] and "two OCR models" in f["reason"]
+    f = _letterhead(head, agreed=False)  # one model's reading: the letters are unchecked
+    assert (f["normalized"], f["status"]) == (want, "review")
+
+
+@pytest.mark.parametrize("head", [
+    # a plain name with a GST id further down, but a slogan between it and the address: which line is the name?
+    ["KEDAI RUNCIT MAJU JAYA", "Your Friendly Neighbourhood Store", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR",
+     "GST REG NO: 001234567890"],
+    # no registration at all
+    ["KEDAI RUNCIT MAJU JAYA SDN BHD", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR"],
+    # the names OCR garbled, even when two models agree on them
+    ["SATURN ELECTRO -ANDELSGES.MBH", "(860671-D)", "Kamp 30-32"],
+    ["KEDAI G0LDEN SDN BHD", "(860671-D)", "NO 12, JALAN MAWAR 3"],
+    ["ALbDI SDN BHD", "(860671-D)", "NO 12, JALAN MAWAR 3"],
+])
+def test_a_name_the_page_does_not_register_or_ocr_garbled_stays_in_review(head):
+    assert _letterhead(head)["status"] == "review"
+
+
+def test_a_plain_name_whose_tax_id_is_only_at_the_foot_of_the_slip_stays_in_review():
+    rows = receipt(*_MY_MONEY, head=["KEDAI RUNCIT MAJU JAYA", "NO 12, JALAN MAWAR 3", "43000 KAJANG, SELANGOR",
+                                     "Date: 05/03/2018 14:22"], tail=["GST REG NO: 001234567890", "THANK YOU"])
+    assert _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]["status"] == "review"
+
+
+def test_a_tax_row_is_no_registration_number():
+    from streams.extract.merchant import _registration
+
+    for row in ("GST @6% 0.60", "GST 6% 1.70", "TOTAL GST 0.90", "VAT 20% 2.50", "MwSt 19% 3,18"):
+        assert not _registration(row), row
+    for reg in ("GST ID : 000750673920", "GST Reg. No.: 001335787520", "Co. Reg. No: 201912345K", "UEN: 53123456A",
+                "Company No. 04512345", "USt-IdNr.: DE281260691", "St.-Nr. 339/5264/3049", "HRB 12345", "(860671-D)",
+                "SIRET 123 456 789 00012", "VAT No: GB 220 4302 31"):
+        assert _registration(reg), reg
+
+
+def test_a_german_company_and_its_vat_id_at_the_foot_of_the_slip():
+    rows = receipt(("SUMME", "EUR 12,30"), ("Bar", "20,00"), ("Rückgeld", "7,70"),
+                   head=["Fahrradwelt Nord GmbH", "Hafenstraße 4", "20457 Hamburg", "02.03.2020 10:15"],
+                   tail=["USt-IdNr.: DE281260691", "Vielen Dank!"])
+    f = _run_agreed(rows, {"Fahrradwelt Nord GmbH"})["merchant"]
+    assert (f["normalized"], f["status"]) == ("Fahrradwelt Nord GmbH", "accept")
+
+
+def test_singapore_and_uk_letterheads_with_their_registration():
+    for head, want in ((["KOPI CORNER PTE LTD", "UEN: 201912345K", "1 RAFFLES PLACE #01-02", "SINGAPORE 048616"],
+                        "KOPI CORNER PTE LTD"),
+                       (["CORNER BOOKS LTD", "12 HIGH STREET", "LONDON SW1A 1AA", "Company No. 04512345"],
+                        "CORNER BOOKS LTD")):
+        f = _letterhead(head)
+        assert (f["normalized"], f["status"]) == (want, "accept"), head
+
+
+# -- receipt layouts beyond German tills (made up in each country's conventions) --------------------
+
+@pytest.mark.parametrize("words, kind", [
+    ("SERVICE CHARGE 10%", "charge"), ("SVC CHG 10%", "charge"), ("Service Chrg", "charge"),
+    ("CAJ PERKHIDMATAN 10%", "charge"), ("SERVICE TAX 6%", "tax"), ("NETS", "tendered"), ("EFTPOS", "tendered"),
+    ("Contactless", "tendered"),
+])
+def test_service_charge_and_more_payment_rows(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_malaysian_restaurant_bill_with_a_service_charge_adds_up():
+    rows = receipt(("NASI LEMAK", "8.00"), ("TEH TARIK", "2.00"), ("SUB TOTAL", "10.00"), ("SERVICE CHARGE 10%", "1.00"),
+                   ("GST 6%", "0.66"), ("ROUNDING ADJ", "-0.01"), ("TOTAL", "11.65"),
+                   head=["RESTORAN NASI KANDAR ALI", "(JM0123456-A)", "NO 5, JALAN BUNGA", "50000 KUALA LUMPUR",
+                         "12 MAR 2018 19:22"], tail=["THANK YOU"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("11.65", "accept")
+    assert "service charge / fees 1.00" in f["total_amount"]["reason"]
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.66", "accept")
+    assert (f["receipt_date"]["normalized"], f["currency"]["normalized"]) == ("2018-03-12", "MYR")
+
+
+def test_a_singapore_bill_with_service_charge_gst_and_nets():
+    rows = receipt(("LATTE", "5.50"), ("SUBTOTAL", "5.50"), ("SVC CHG 10%", "0.55"), ("GST 7%", "0.42"),
+                   ("TOTAL", "S$6.47"), ("NETS", "6.47"),
+                   head=["KOPI CORNER PTE LTD", "1 RAFFLES PLACE #01-02", "SINGAPORE 048616", "04/11/2019 12:31"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("6.47", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.42", "accept")
+    assert (f["currency"]["normalized"], f["receipt_date"]["normalized"]) == ("SGD", "2019-11-04")
+
+
+def test_a_service_charge_that_does_not_add_up_confirms_nothing():
+    rows = receipt(("NASI LEMAK", "8.00"), ("SUB TOTAL", "10.00"), ("SERVICE CHARGE 10%", "1.00"), ("GST 6%", "0.66"),
+                   ("TOTAL", "11.86"), head=["RESTORAN NASI KANDAR ALI", "NO 5, JALAN BUNGA", "12/03/2018 19:22"])
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+def test_a_uk_receipts_included_vat_is_the_totals_share_at_its_rate():
+    rows = receipt(("NOVEL", "£8.99"), ("PEN", "£1.50"), ("TOTAL", "£10.49"), ("CARD", "£10.49"),
+                   ("VAT 20% INCLUDED", "1.75"),
+                   head=["CORNER BOOKS LTD", "12 HIGH STREET", "LONDON SW1A 1AA", "03/04/2019 12:31"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("10.49", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.75", "accept")
+    assert f["receipt_date"]["normalized"] == "2019-04-03" and f["currency"]["normalized"] == "GBP"
+    rows[-2] = [("VAT 20% INCLUDED", 20), ("1.57", 420)]  # not 20/120 of the total: a misread, in review
+    f = fields_of(run(rows))
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.57", "review")
+
+
+def test_a_brand_printed_again_over_the_registered_company_leaves_the_name_in_review():
+    head = ["MEDIA WORLD", "TV-Hifi-Elektro GmbH Paderborn", "Pohlweg 110", "33100 PADERBORN"]
+    rows = receipt(("Total EUR", "39,00"), ("GIROCARD", "39,00"), head=head + ["14.05.2020 16:14"],
+                   tail=["USt.-ID-Nr. DE281260691", "MEDIA WORLD", "PADERBORN"])
+    f = _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]
+    assert f["status"] == "review"
+    rows[0] = [("media world", 20)]  # no brand line of its own over it: the company is the merchant
+    rows[-2] = [("Vielen Dank", 20)]
+    assert _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]["status"] == "accept"
+
+
+def test_a_letter_ocr_split_off_its_word_is_no_clean_name():
+    from streams.extract.merchant import _clean_shape
+
+    assert not _clean_shape("TV-Hif i-Elektro GmbH")
+    assert _clean_shape("TV-Hifi-Elektro GmbH") and _clean_shape("MR. D.I.Y. (M) SDN BHD") and _clean_shape("A & W")
+
+
+@pytest.mark.parametrize("stamp, want", [
+    ("12-03-18 10:32", "2018-03-12"), ("DATE : 12-Mar-18 TIME: 10:22", "2018-03-12"), ("12 MAR 2018 19:22", "2018-03-12"),
+    ("Date: 2018-03-12 10:22", "2018-03-12"), ("12/03/2018 10:32:11 AM", "2018-03-12"), ("05/01/2018 09:15", "2018-01-05"),
+])
+def test_a_malaysian_slips_date_forms_read_day_first(stamp, want):
+    rows = receipt(*_MY_MONEY, head=["KEDAI RUNCIT MAJU JAYA SDN BHD", "(123456-X)", "NO 12, JALAN MAWAR 3",
+                                     "43000 KAJANG, SELANGOR", stamp])
+    f = _run_agreed(rows, {stamp})["receipt_date"]
+    assert (f["normalized"], f["status"]) == (want, "accept")
+
+
+def test_a_us_slips_date_reads_month_first_and_its_card_row_confirms_the_total():
+    rows = receipt(("BURGER", "9.99"), ("SODA", "1.99"), ("SUBTOTAL", "11.98"), ("TAX", "0.99"), ("TOTAL", "$12.97"),
+                   ("VISA", "12.97"), head=["JOE'S DINER", "45 ELM STREET", "AUSTIN, TX 78701", "(512) 555-0100",
+                                            "03/04/2019 12:31 PM"], tail=["THANK YOU FOR DINING WITH US"])
+    f = _run_agreed(rows, {"03/04/2019 12:31 PM"})
+    assert (f["receipt_date"]["normalized"], f["receipt_date"]["status"]) == ("2019-03-04", "accept")
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("12.97", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.99", "accept")
+    assert f["currency"]["normalized"] == "USD" and f["merchant"]["status"] == "review"  # a name printed once
+
+
+def test_an_app_receipts_fees_and_tip_add_up_and_its_back_button_is_no_merchant():
+    rows = [[("9:41", 200)], [("<Back", 20), ("Help", 420)], [("Receipt", 200)], [("Thanks for ordering!", 150)],
+            [("Contoso", 20), ("1822 S Purplecat Island Ave,", 200)], [("Chicago, IL 60608, USA", 200)],
+            [("March 12, 2024 at 5:55 PM", 200)], [("4 Hot dog", 20), ("$27.80", 420)],
+            [("2 Double cheeseburger", 20), ("$17.98", 420)], [("2 Beer", 20), ("$2.90", 420)],
+            [("Subtotal", 20), ("$48.68", 420)], [("Delivery fee", 20), ("$1.50", 420)],
+            [("Service fee", 20), ("$2.00", 420)], [("Tax", 20), ("$4.80", 420)], [("Tip", 20), ("$4.50", 420)],
+            [("Total", 20), ("$61.48", 420)], [("Payment method", 20), ("Credit card", 400)]]
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("61.48", "accept")
+    assert "subtotal 48.68 + service charge / fees 3.50 + tax 4.80 + tip 4.50 = total" in f["total_amount"]["reason"]
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("4.80", "accept")
+    assert f["merchant"]["normalized"] == "Contoso" and f["receipt_date"]["normalized"] == "2024-03-12"
+    rows[11] = [("Delivery fee", 20), ("$1.60", 420)]  # the fees no longer add up: nothing confirms the total
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("words, kind", [("Delivery fee", "charge"), ("Service Fee", "charge"), ("Booking fee", "charge"),
+                                         ("Membership Fee", None)])
+def test_fees_added_to_a_bill(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_paid_e_mail_receipt_with_a_bill_to_block_is_a_receipt():
+    from streams.extract.classify import classify_document
+
+    mail = ("From: noreply@contoso.com\nSubject: Contoso Receipt\nContoso\n3050 Old Centre Road,\n"
+            "Thank you for your purchase!\nReceipt Number 334567\nReceipt Date 01/08/2024\nBill To\nBenson Miller\n"
+            "Product Description Price Quantity Subtotal\nMembership Fee $120.00 1 $120.00\nTotal Charges $710.00\n"
+            "Payment $710.00\nBalance Due $0.00")
+    assert classify_document(mail)[0] == "receipt"
+    unpaid = mail.replace("Subject: Contoso Receipt\n", "INVOICE\n").replace("Receipt Number", "Invoice Number").replace(
+        "Receipt Date", "Invoice Date").replace("Thank you for your purchase!\n", "").replace(
+        "Payment $710.00\nBalance Due $0.00", "Due Date 02/08/2024\nBalance Due $710.00")
+    assert classify_document(unpaid)[0] == "invoice"

@@ -127,6 +127,30 @@ def test_a_document_number_is_read_twice_whatever_its_score(text, asked):
     assert second.asked == int(asked) and out[0].agreed is asked
 
 
+def test_a_letterhead_name_is_read_twice_for_agreement_only():
+    from streams.ocr.engines import Box, Line
+    from streams.ocr.reader import cross_check_digits
+
+    lines = [Line("KEDAI MAJU JAYA", 0.96, Box(10, 5, 300, 30)),           # the first line, above any number
+             Line("ROSSMANN", 0.97, Box(10, 40, 300, 60)),                  # a logo the second model misreads
+             Line("NO 5, JALAN RIA", 0.99, Box(10, 70, 300, 90)),           # the first number: the letterhead ends
+             Line("THANK YOU", 0.99, Box(10, 100, 300, 120)),               # below it: not asked
+             Line("UNIHAKKA TRADING SDN BHD", 0.95, Box(10, 130, 300, 150))]  # a company's legal form: asked anywhere
+    img = np.full((160, 400, 3), 255, np.uint8)
+    second = _Second([("KEDAI MAJU JAYA", 0.99), ("RSSMANN", 0.99), ("UNIHAKKA TRADING SDN BHD", 0.99)],
+                     [("KEDAI MAJU JAYA", 0.98), ("UNIHAKKA TRADING SDN BHD", 0.98)])  # the second cut
+    out, agreed, disagreed = cross_check_digits(img, lines, 0.97, second)
+    assert (second.asked, agreed, disagreed) == (3, 2, 1)
+    assert out[0].agreed and out[0].confidence == 0.96  # agreement flagged, the score left as it was
+    assert out[1] == lines[1]  # a disagreement leaves a name's first reading alone
+    assert out[4].agreed and out[2:4] == lines[2:4]
+    # a name the second cut reads otherwise is not agreed, and stays as it was
+    second = _Second([("KEDAI MAJU JAYA", 0.99), ("ROSSMANN", 0.99), ("UNIHAKKA TRADING SDN BHD", 0.99)],
+                     [("KEDAI MAJU JAVA", 0.98), ("ROSSMANN", 0.99), ("UNIHAKKA TRADING SDN BHD", 0.98)])
+    out, agreed, _ = cross_check_digits(img, lines, 0.97, second)
+    assert out[0] == lines[0] and out[1].agreed and out[4].agreed and agreed == 2
+
+
 def test_a_reading_that_changes_with_the_cut_is_not_an_agreement():
     """The second model read "GT15153" like the first on one cut and "GT\\5153" on the other
     (a scanned invoice, measured): the line is doubtful, not confirmed."""
