@@ -47,22 +47,7 @@ _DELIVERY = re.compile(
     r"|Indirizzo\s+di\s+consegna|Adres\s+dostawy)\b", re.I)
 
 
-@dataclass(frozen=True)
-class _Kerned:
-    """A label pattern that also matches the label a PDF producer split by a kerning gap
-    ("Ver käufer:", "Rechnungs empfänger"): a lower-case letter, one space, a lower-case
-    letter, joined; only for a short line (a label alone), never for running text."""
-
-    rx: re.Pattern[str]
-
-    def match(self, text: str) -> re.Match[str] | None:
-        m = self.rx.match(text)
-        if m is None and len(text) <= 40:
-            m = self.rx.match(re.sub(r"(?<=[a-zäöüß]) (?=[a-zäöüß])", "", text))
-        return m
-
-
-_SUPPLIER = _Kerned(re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I))
+_SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I)
 _CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})\b(?P<rest>.*)$", re.I)
 
 
@@ -189,8 +174,8 @@ def _labelled(layout: Layout) -> PartyName | None:
 
 
 # A party block's heading alone on its line: "Verkäufer", "Käufer/Leistungsempfänger:", "Bill to".
-_SELLER_HEAD = _Kerned(re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*(?:/[^:]*)?:?\s*$", re.I))
-_BUYER_HEAD = _Kerned(re.compile(rf"^\s*(?:{LABELS['customer']})\b\s*(?:/[^:]*)?:?\s*$", re.I))
+_SELLER_HEAD = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
+_BUYER_HEAD = re.compile(rf"^\s*(?:{LABELS['customer']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
 
 
 def _heading_kind(text: str) -> str | None:
