@@ -188,6 +188,10 @@ class ExtractionSettings(_Section):
     # Optional fields that hold a document when printed but not accepted, per type (streams/extract/
     # policy.py); unset = its defaults. E.g. {invoice: [due_date]} for a buyer with one company.
     when_printed: dict[str, list[str]] | None = None
+    # The buyer's own companies (legal names and/or VAT ids). Set: an invoice's customer must be
+    # one of them to be accepted, and a customer printed and not accepted holds the invoice.
+    # Unset: nothing to check the customer against; it is shown, and holds nothing (policy.py).
+    own_companies: list[str] = []
 
 
 class HttpSettings(_Section):

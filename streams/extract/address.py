@@ -45,6 +45,8 @@ _DELIVERY = re.compile(
     r"^\s*(?:Ship(?:ped)?\s+to|Deliver(?:y|ed)?\s+(?:to|address)|Lieferadresse|Lieferanschrift|Warenempf[äa]nger"
     r"|Adresse\s+de\s+livraison|Livr[ée]\s+[àa]|Afleveradres|Leveringsadres|Direcci[óo]n\s+de\s+entrega"
     r"|Indirizzo\s+di\s+consegna|Adres\s+dostawy)\b", re.I)
+
+
 _SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I)
 _CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})\b(?P<rest>.*)$", re.I)
 
@@ -345,6 +347,10 @@ def customer_rivals(layout: Layout, name: str) -> list[str]:
     return out
 
 
+# "Friedrich-Wagner-Straße 16 · D-60318 Frankfurt/M · ...": a footer that starts with the street.
+_HOUSE_NUMBER_END = re.compile(r"^\s*[^\W\d_][^\d\n]{1,40}?\s\d{1,5}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?\s*$")
+
+
 def supplier_name(layout: Layout) -> PartyName | None:
     """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
     "Seller"), else the first part of a one-line letterhead or return address on page 1
@@ -356,8 +362,11 @@ def supplier_name(layout: Layout) -> PartyName | None:
             if party is not None:
                 return party
     for row in _separated_rows(layout):
+        size = layout.page_sizes.get(row[0].page)
+        if size and row[0].box["y0"] > 0.4 * size[1]:
+            continue  # a footer's bank or register line, not the letterhead or return address
         name = _SEPARATED.split(row[0].text)[0].strip(" ,")
-        if _letters(name) and not is_id_line(name):
+        if _letters(name) and not is_id_line(name) and not _HOUSE_NUMBER_END.match(name):
             return PartyName(name, row[0], "the first part of the letterhead or return address line",
                              tuple(row), True)
     return None

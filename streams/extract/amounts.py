@@ -22,7 +22,7 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
-__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts"]
+__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -283,6 +283,12 @@ _SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid|Payments?(?:
                       r"|Pagado|Acconto|Gi[àa]\s+pagato|Zaliczka|Zap[łl]acono)(?![^\W\d_])", re.I)
 
 
+def amounts_in_row(layout: Layout, row: list[Line]) -> list[Decimal]:
+    """The money amounts printed on a row (a decimal part or a currency mark; not a percentage,
+    a date or an id), as positive values."""
+    return [abs(Decimal(p.normalized)) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
+
+
 def settled_amounts(layout: Layout) -> list[Decimal]:
     """Amounts on rows naming a payment, credit, deposit or previous balance."""
     out = []
@@ -333,6 +339,20 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
             plus = f" + tax {tax}" if tax and a.value != items_sum else ""
             choice.total, choice.checked = a, f"line items {items_sum}{plus} = total"
             return choice
+    # No subtotal printed: "Total 119,00 / MwSt 19 % 19,00": the tax is its printed rate of the
+    # total less the tax (to the cent, a rounding either way). Three printed numbers that fit
+    # are arithmetic like subtotal + tax; a net total would need the tax to be its rate of
+    # the net minus the tax, which no rate printed beside it gives.
+    # Only where every total label prints that amount (a balance of 0.00 aside): a total and
+    # an amount due that differ are for the payment rows below to tie together.
+    if not subs and len({a.value for a in candidates if a.value != 0}) == 1:
+        for a in candidates:
+            for row in taxes:
+                net = a.value - row.value
+                if row.rate and row.value and net > 0 and abs(net * row.rate / 100 - row.value) <= Decimal("0.01"):
+                    choice.total, choice.tax, choice.tax_rows = a, row.value, (row,)
+                    choice.checked = f"tax {row.value} is {row.rate.normalize():f}% of the total less tax ({net})"
+                    return choice
     # "Total 110.00 / Paid 20.00 / Balance Due 90.00" (or a previous balance added): the
     # invoice's total is the "Total"; the payment or carried balance ties the two together.
     owing = [a for a in due if a.value != 0]

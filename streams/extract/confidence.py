@@ -33,12 +33,15 @@ class Thresholds:
     per_field: dict[str, dict[str, float]] = field(default_factory=dict)
     # Which optional fields hold a document when printed (streams/extract/policy.py); None = its defaults.
     when_printed: dict[str, tuple[str, ...]] | None = None
+    # The buyer's own companies (names, VAT ids) the customer must be one of; () = not checked.
+    own_companies: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, extraction) -> "Thresholds":
         chosen = getattr(extraction, "when_printed", None)
         return cls(extraction.accept, extraction.review, dict(extraction.per_field),
-                   None if chosen is None else {k: tuple(v) for k, v in chosen.items()})
+                   None if chosen is None else {k: tuple(v) for k, v in chosen.items()},
+                   tuple(getattr(extraction, "own_companies", None) or ()))
 
     def status(self, confidence: float, name: str | None = None) -> str:
         own = self.per_field.get(name or "", {})

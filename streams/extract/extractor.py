@@ -17,7 +17,7 @@ from streams.extract.classify import classify, classify_document
 from streams.extract.confidence import FieldValue, Thresholds, boost, document_status, penalise
 from streams.extract.layout import Layout
 from streams.extract import parties, terms
-from streams.extract.policy import decide_document
+from streams.extract.policy import confirm_own_company, decide_document
 from streams.extract.versions import RuleSet, route_for_settings, ruleset
 
 __all__ = ["extract", "Extraction", "DIGIT_FIELDS", "NAME_FIELDS"]
@@ -118,6 +118,8 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     sender = fingerprint(layout, values) if doc_type not in ("other", "unknown") else None
     if memory is not None and rules.sender_memory and sender:
         values = memory.apply(sender, doc_type, layout, values)
+    if doc_type in ("invoice", "credit_note"):
+        confirm_own_company(layout, values, thresholds.own_companies)  # the buyer's company list
     for f in values:
         size = layout.page_sizes.get(f.page or 0)
         if f.box is not None and size:
@@ -129,7 +131,8 @@ def _extract_multilingual(ocr_record: dict, layout: Layout, rules: RuleSet, thre
     if doc_type in ("other", "unknown"):
         status, reason = "review", f"document type {doc_type}: {why}"
     else:
-        status, reason = decide_document(doc_type, values, required, layout, thresholds.when_printed)
+        status, reason = decide_document(doc_type, values, required, layout, thresholds.when_printed,
+                                         thresholds.own_companies)
     return Extraction(doc_type, status, rules.version, [f.record() for f in values], items, reason,
                       sender).as_dict()
 

@@ -28,7 +28,9 @@ DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
-_NUM = r"(?<!\d)(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|[.,]\d)"
+# Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it).
+_NUM = (r"(?<!\d)(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+        r"(?!\d|[.,]\d)")
 AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"
 TERM = r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*(?:months?|years?)|\d{1,3}\s*(?:months?|years?)|[A-Za-z\-]{3,20}\s+(?:months?|years?))"
 EMAIL = r"[\w.+'-]+\s?@\s?[\w-]+(?:\.[\w-]+)+"

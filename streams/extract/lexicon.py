@@ -36,7 +36,8 @@ LABELS: dict[str, str] = {
         r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
-        r"|(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
+        # (a compound title too: "Handelsrechnung Nr. 9 vom", its date wrapped to the next line)
+        r"|[^\W\d_]*(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
         r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º.]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
         r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
@@ -61,7 +62,8 @@ LABELS: dict[str, str] = {
     # The invoice's total (tax included), then what is left to pay (after a prepayment the
     # two differ; total_amount is the first).
     "total_strong": (
-        r"Grand\s*Total|Invoice\s*Total|Total\s*\(?incl\.?[^\n]{0,12}?\)?"
+        # "Total (incl. VAT)", "Total € Incl. VAT", "Total EUR incl. MwSt"
+        r"Grand\s*Total|Invoice\s*Total|Total\s*(?:(?:[€$£]|EUR|USD|GBP|CHF)\s*)?\(?incl\.?[^\n]{0,12}?\)?"
         # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
         r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
@@ -101,7 +103,9 @@ LABELS: dict[str, str] = {
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
         r"|Nabywca|Odbiorca"),
     "supplier": (
-        r"Supplier|Seller|Vendor|From|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
+        # "PAYABLE TO:" / "Make checks payable to": the payee, whose name heads the block under it
+        r"Supplier|Seller|Vendor|From|(?:Make\s+(?:all\s+)?(?:checks?|cheques?)\s+)?Payable\s+to"
+        r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }

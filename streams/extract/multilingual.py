@@ -172,6 +172,23 @@ def _later_page(layout: Layout, fields: dict[str, FieldValue], date_re: str) -> 
             f.reasons.append(f"read on page {f.page} while page 1 prints an invoice number label")
 
 
+def _discount_deadline(layout: Layout, cand: Candidate) -> bool:
+    """ "Zahlbar mit 2% Skonto bis 14.11.2018", "2 % d'escompte avant le ...": the last day of an
+    early-payment discount, printed beside the due date ("Zahlbar ohne Abzug bis 20.11.2018"); it
+    is not the due date, and not a second reading of it. The clause is the row's text before the
+    date back to a comma or semicolon ("... netto bis 04.04.2020, 3% Skonto ... bis 15.03.2020")."""
+    from streams.extract.terms import DISCOUNT
+
+    if len(cand.span.lines) != 1:
+        return False
+    line = cand.span.lines[0]
+    before = [x for x in layout.rows[line.row] if x.box["x1"] <= line.box["x0"] + 1 and x is not line]
+    text = "  ".join([*(x.text for x in sorted(before, key=lambda x: x.box["x0"])), line.text])
+    at = text.rfind(cand.raw)
+    clause = re.split(r"[,;]", text[:at] if at > 0 else "")[-1]
+    return bool(DISCOUNT.search(clause))
+
+
 def _formal(layout: Layout, readings: list[tuple[Candidate, str]]) -> list[Candidate]:
     """Readings outside sentences first, those in sentences after; only the formal ones are
     compared when there are any (:func:`_agree`)."""
@@ -316,6 +333,34 @@ def _in_words(layout: Layout) -> Decimal | None:
     return found.pop() if len(found) == 1 else None
 
 
+# A second printing of the amount to pay, in the words of paying it: a payment slip ("Amount
+# enclosed"), a direct debit notice ("sera prélevé", "wird ... abgebucht"), a request to pay.
+_PAYMENT = re.compile(
+    r"Amount\s+(?:enclosed|remitted|to\s+(?:pay|remit))|Payment\s+amount|Please\s+(?:pay|remit)|Remit(?:tance)?\s+amount"
+    r"|will\s+be\s+(?:debited|charged|collected|direct\s+debited)|Montant\s+(?:pr[ée]lev[ée]|[àa]\s+r[ée]gler|du\b|vers[ée])"
+    r"|sera\s+pr[ée]lev[ée]|pr[ée]l[èe]vement|Betrag\s+von|abgebucht|eingezogen|Lastschrift|[ÜU]berweisungsbetrag"
+    r"|Bitte\s+[üu]berweisen|wordt\s+(?:afgeschreven|ge[ïi]ncasseerd)|Bedrag\s+te\s+betalen|Importe\s+(?:a\s+pagar|domiciliado)"
+    r"|se\s+cargar[áa]|Importo\s+da\s+(?:pagare|versare)|verr[àa]\s+addebitat|Kwota\s+do\s+zap[łl]aty", re.I)
+
+
+def _paid_again(layout: Layout, total: Amount) -> str | None:
+    """The total read from a text layer, printed again on another row that speaks of paying it
+    (payment slip, debit notice, "please pay"): two labels of the page agree on which amount is
+    owed. A text layer's characters are exact, so the second printing confirms the role; on OCR
+    both printings can be misread alike, so this is no check there."""
+    from streams.extract.amounts import amounts_in_row
+
+    own = total.cand.span.lines[0] if total.cand.span.lines else None
+    for row in layout.rows:
+        if own is not None and own in row:
+            continue
+        text = layout.row_text(row)
+        m = _PAYMENT.search(text)
+        if m and any(v == abs(total.value) for v in amounts_in_row(layout, row)):
+            return f"the same amount printed again where the page asks for payment ({m[0]!r})"
+    return None
+
+
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
@@ -324,6 +369,11 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
             and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
         # "Rupees Four Hundred Thirteen Only": the total read a second time, in words
         choice.checked, choice.doubt = f"the amount in words ({words}) agrees", None
+    if (choice.total is not None and not choice.checked and choice.total.cand.source == "text"
+            and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
+        again = _paid_again(layout, choice.total)
+        if again:
+            choice.checked, choice.doubt = again, None
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
     # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.
@@ -475,7 +525,10 @@ def _supplier(layout: Layout) -> FieldValue:
         _cap(f, NAME_CAP, "a name: confirmed by a reviewer or the sender memory")
         return f
     skip = re.compile(rf"^\s*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|"
-                      rf"receipt|page|seite|{LABELS['customer']}|{LABELS['invoice_date_plain']}|{LABELS['due_date']})\b", re.I)
+                      rf"receipt|page|seite|{LABELS['customer']}|{LABELS['invoice_date_plain']}|{LABELS['due_date']})\b"
+                      # a copy mark stamped on the page: "ORIGINAL", "COPY", "Duplikat", "Duplicata", "Copia"
+                      r"|^\s*(?:original|copy|duplicate|triplicate|kopie|duplikat|zweitschrift|copie|duplicata|origineel"
+                      r"|copia|duplicado|originale|kopia|orygina[łl])(?:\s+(?:for|f[üu]r|pour)\b.*)?\s*$", re.I)
     for ln in layout.lines[:8]:
         if ln.page != layout.lines[0].page:
             break
@@ -561,7 +614,8 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                 or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
-    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)])
+    dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)
+                            if not _discount_deadline(layout, c)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
     fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),

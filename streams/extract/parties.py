@@ -231,11 +231,31 @@ def _read_twice(layout: Layout, name: str) -> bool:
                 if canonical_name(ln.text) == name}) >= 2
 
 
+def _longer_printing(layout: Layout, name: str) -> str | None:
+    """A line that is the same name followed by a company's legal form ("MICROSOFT" and
+    "MICROSOFT LTD"): the name as read may be a short form of the party's legal name."""
+    if not name or legal_form(name):
+        return None
+    head = re.compile(rf"^\s*{re.escape(name)}\s+(?P<rest>.+?)\s*$", re.I)
+    for ln in layout.lines:
+        m = head.match(ln.text)
+        if m and legal_form(m["rest"]) and len(m["rest"].split()) <= 3:
+            return ln.text.strip()
+    return None
+
+
 def _confirm_customer(layout: Layout, f: FieldValue) -> None:
     if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
         return
     party, agree = customer_name(layout)
     if party is None or canonical_name(party.name) != canonical_name(f.normalized):
+        # "Client: MICROSOFT" beside a window block "MICROSOFT LTD": no address block reads the
+        # label's name; one reading, however sure its characters, says nothing of its line.
+        if f.confidence > NAME_CAP and not f.checked:
+            f.confidence = NAME_CAP
+            f.reasons.append("a name read once, under its label, and no address block names it: confirmed by a"
+                             " reviewer or the sender memory" if party is None else
+                             f"a name read once, under its label, while the address block names {party.name!r}")
         return
     if party_section(layout, party.line) == "seller":
         _doubt(f, "its block is headed by a seller label: the seller is never the customer")
@@ -247,6 +267,12 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
                and (canonical_name(m["name"]) or "").casefold() != (canonical_name(party.name) or "").casefold()]
     if rivals:
         _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
+        return
+    longer = _longer_printing(layout, canonical_name(f.normalized) or "")
+    if longer is not None:
+        # "Client: MICROSOFT" under a block headed "MICROSOFT LTD": the short form or the legal
+        # name, which one is "the customer" is a person's call.
+        _doubt(f, f"the page prints the name in full elsewhere ({longer!r})")
         return
     if f.source == "ocr":
         # OCR may misread a letter at any confidence: only the same name read identically in

@@ -24,7 +24,7 @@ import re
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout
 
-__all__ = ["days_of_terms", "cross_check"]
+__all__ = ["days_of_terms", "cross_check", "DISCOUNT"]
 
 _DAYS = r"(?P<n>\d{1,3})\s*(?:-\s*)?(?:days?|Tage[n]?|jours?|dagen|d[íi]as|giorni|dni)"
 _TERMS = re.compile(
@@ -32,7 +32,7 @@ _TERMS = re.compile(
     rf"|(?:within|innerhalb(?:\s+von)?|binnen|dans\s+les|[àa]|en|entro|w\s+terminie|in|payable|zahlbar|net|netto|Zahlungsziel:?)"
     rf"\s+{_DAYS}(?=(?P<tail>[^\n.;]{{0,25}}))", re.I)
 _NET_WORD = re.compile(r"\b(?:net|netto|ohne\s+Abzug|rein\s+netto|nett?)\b", re.I)
-_DISCOUNT = re.compile(r"Skonto|discount|escompte|korting|descuento|sconto|rabat", re.I)
+DISCOUNT = re.compile(r"Skonto|discount|escompte|korting|descuento|sconto|rabat", re.I)
 
 
 def days_of_terms(text: str) -> int | None:
@@ -45,7 +45,7 @@ def days_of_terms(text: str) -> int | None:
             continue
         n, tail = int(m["n"]), m["tail"] or ""
         head = text[max(0, m.start() - 12):m.start()]
-        if _DISCOUNT.search(tail):
+        if DISCOUNT.search(tail):
             continue  # the early-payment period, not the due date
         (net if _NET_WORD.search(tail) or _NET_WORD.search(head) else plain).add(n)
     chosen = net or plain

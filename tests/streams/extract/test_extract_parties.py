@@ -140,12 +140,48 @@ def test_a_due_date_label_with_no_value_read_holds_the_document():
     assert result["status"] == "review" and "due_date (its label is printed" in result["reason"]
 
 
-def test_a_customer_found_but_not_confirmed_holds_the_document_one_not_printed_does_not():
+def test_without_a_company_list_the_customer_is_shown_and_holds_nothing():
+    # No extraction.own_companies: nothing to check the bill-to against; one buyer is posting.
     rows = _invoice(customer=False)
-    held = doc([[("Rechnungsempfänger", 120)], [("Kunden Mitte", 120)], *rows])
-    assert fields_of(held)["customer"]["status"] == "review"
-    assert held["status"] == "review" and "customer" in held["reason"]
-    assert doc(rows)["status"] == "accepted"  # no customer printed, nothing says one is
+    result = doc([[("Rechnungsempfänger", 120)], [("Kunden Mitte", 120)], *rows])
+    assert fields_of(result)["customer"]["normalized"] == "Kunden Mitte"
+    assert fields_of(result)["customer"]["status"] == "review"  # read once: still not accepted
+    assert result["status"] == "accepted"
+
+
+def test_with_a_company_list_the_customer_must_be_one_of_ours():
+    rows = [[("Rechnungsempfänger", 120)], [("Kunden Mitte", 120)], *_invoice(customer=False)]
+    ours = doc(rows, own_companies=["Kunden Mitte", "DE136695976"])
+    f = fields_of(ours)["customer"]
+    assert f["status"] == "accept" and "one of our companies" in f["reason"] and ours["status"] == "accepted"
+    # case, punctuation, a salutation aside; the legal form left off when only one of ours has the words
+    assert fields_of(doc(rows, own_companies=["KUNDEN MITTE GmbH"]))["customer"]["status"] == "accept"
+    assert fields_of(doc(rows, own_companies=["Kunden Mitte GmbH", "Kunden Mitte AG"]))["customer"]["status"] == "review"
+    other = doc(rows, own_companies=["Kunden Nord GmbH"])
+    assert fields_of(other)["customer"]["status"] == "review"
+    assert other["status"] == "review" and "not one of our companies" in other["reason"]
+    # not found: held only when its label is printed (the value is there and was not read)
+    assert doc(_invoice(customer=False), own_companies=["Kunden Nord GmbH"])["status"] == "accepted"
+    assert doc([[("Rechnungsempfänger", 120)], *_invoice(customer=False)],
+               own_companies=["Kunden Nord GmbH"])["status"] == "review"
+
+
+def test_a_page_naming_two_of_our_companies_leaves_the_choice_to_a_person():
+    rows = [[("Rechnungsempfänger", 120)], [("Kunden Mitte", 120)], *_invoice(customer=False),
+            [("Lieferung an: Kunden Nord GmbH, Lager 2", 120)]]
+    result = doc(rows, own_companies=["Kunden Mitte", "Kunden Nord GmbH"])
+    assert fields_of(result)["customer"]["status"] == "review" and "another of our companies" in result["reason"]
+
+
+def test_a_vat_id_of_ours_does_not_confirm_the_name_read():
+    from streams.extract.confidence import FieldValue
+    from streams.extract.layout import Layout
+    from streams.extract.policy import confirm_own_company
+
+    customer = FieldValue("customer", "Accounts Payable", "Accounts Payable", 0.85, 1, None, [], source="text")
+    vat = FieldValue("customer_vat_id", "DE136695976", "DE136695976", 1.0, 1, None, [], source="text")
+    confirm_own_company(Layout(lines=[]), [customer, vat], ("Kunden Mitte GmbH", "DE 136 695 976"))
+    assert not customer.force_review and customer.confidence == 0.85  # not flagged as someone else's, not accepted
 
 
 def test_a_missing_total_always_holds_the_document():
@@ -276,8 +312,9 @@ def test_the_window_addressee_is_accepted_only_when_one_line_can_be_the_name(blo
 
 def test_the_when_printed_setting_chooses_which_optional_fields_hold_an_invoice():
     rows = [[("Rechnungsempfänger", 120)], [("Kundennummer: 4711", 120)], [("Kunden Mitte", 120)], *_invoice(customer=False)]
-    assert doc(rows)["status"] == "review"  # the customer is printed and not confirmed
-    assert doc(rows, when_printed={"invoice": ["due_date"]})["status"] == "accepted"  # one company: no need
+    assert doc(rows, own_companies=["Kunden Nord"])["status"] == "review"  # printed, not ours
+    assert doc(rows, own_companies=["Kunden Nord"], when_printed={"invoice": ["due_date"]})["status"] == "accepted"
+    assert doc(rows, when_printed={"invoice": ["due_date", "customer"]})["status"] == "review"
 
 
 def test_an_ocr_vat_id_without_check_digits_is_not_accepted_a_checked_one_is():
