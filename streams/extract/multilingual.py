@@ -120,6 +120,23 @@ def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
     return f
 
 
+# A clock time to the second after the date: "Datum: 30.10.2024 Zeit: 04:59:13 Seite: 1", the
+# stamp an ERP system prints on every page it prints (SAP and others), not the date of the invoice.
+_CLOCK = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3]):[0-5]\d:[0-5]\d(?!\d)")
+
+
+def _print_stamp(f: FieldValue, cand: Candidate | None, labelled: bool) -> FieldValue:
+    """A date under the plain label 'Date' with a clock time to the second after it on its line is
+    when the page was printed: shown for review, never accepted as the invoice date."""
+    if labelled or cand is None or f.normalized is None:
+        return f
+    line = next((ln.text for ln in cand.span.lines if cand.raw in ln.text), "")
+    if _CLOCK.search(line[line.find(cand.raw) + len(cand.raw):] if cand.raw in line else ""):
+        f.force_review = True
+        f.reasons.append("a date with a clock time to the second beside it: a print stamp, not necessarily the invoice date")
+    return f
+
+
 def _ocr_read_twice(layout: Layout, f: FieldValue, cand: Candidate | None, readings: list[Candidate]) -> FieldValue:
     """An identifier read by OCR has no checksum: one recognition at any confidence may swap a
     character ("GT\\5153" read "GT15153" at 0.97). It is accepted only on a second reading: two
@@ -621,7 +638,8 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
                                                                 number), numbers, "the document's number"),
                                                 number, numbers),
-              "invoice_date": _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
+              "invoice_date": _print_stamp(_agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
+                                           inv_date, bool(inv_dates)),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
     check_items_sum(items, items_sum, fields)
