@@ -125,13 +125,15 @@ def _agree(f: FieldValue, readings: list[Candidate], what: str) -> FieldValue:
 _CLOCK = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3]):[0-5]\d:[0-5]\d(?!\d)")
 
 
-def _print_stamp(f: FieldValue, cand: Candidate | None, labelled: bool) -> FieldValue:
-    """A date under the plain label 'Date' with a clock time to the second after it on its line is
+def _print_stamp(layout: Layout, f: FieldValue, cand: Candidate | None, labelled: bool) -> FieldValue:
+    """A date under the plain label 'Date' with a clock time to the second after it on its row is
     when the page was printed: shown for review, never accepted as the invoice date."""
-    if labelled or cand is None or f.normalized is None:
+    if labelled or cand is None or f.normalized is None or not cand.span.lines:
         return f
-    line = next((ln.text for ln in cand.span.lines if cand.raw in ln.text), "")
-    if _CLOCK.search(line[line.find(cand.raw) + len(cand.raw):] if cand.raw in line else ""):
+    at = next((ln for ln in cand.span.lines if cand.raw in ln.text), cand.span.lines[0])
+    after = " ".join(ln.text for ln in layout.lines if ln.page == at.page and ln.row == at.row
+                     and ln.box["x0"] >= at.box["x0"])
+    if _CLOCK.search(after[after.find(cand.raw) + len(cand.raw):] if cand.raw in after else after):
         f.force_review = True
         f.reasons.append("a date with a clock time to the second beside it: a print stamp, not necessarily the invoice date")
     return f
@@ -638,7 +640,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
                                                                 number), numbers, "the document's number"),
                                                 number, numbers),
-              "invoice_date": _print_stamp(_agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
+              "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
                                            inv_date, bool(inv_dates)),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)

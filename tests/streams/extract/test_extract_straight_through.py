@@ -159,12 +159,15 @@ def test_a_compound_title_whose_date_wrapped_to_the_next_line_gives_the_invoice_
     assert f["normalized"] == "2018-10-01" and f["status"] == "accept"
 
 
-def test_an_erp_print_stamp_with_a_clock_time_is_not_accepted_as_the_invoice_date():
+@pytest.mark.parametrize("stamp", [
+    [("IBAN DE34 7007 0010 0156 9193 01", 140), ("Datum: 30.10.2024 Zeit: 04:59:13 Seite: 1", 900)],
+    [("IBAN DE34 7007 0010 0156 9193 01", 140), ("Datum: 30.10.2024", 900), ("Zeit: 04:59:13", 1150), ("Seite: 1", 1350)],
+])
+def test_an_erp_print_stamp_with_a_clock_time_is_not_accepted_as_the_invoice_date(stamp):
     body = [[("Rechnung", 140)], [("Rechnungsnummer: 2015738820", 140)],
             [("Nettobetrag", 780), ("376,37", 1400)], [("MwSt. 19%", 780), ("71,51", 1400)],
             [("Summe gesamt", 780), ("447,88 EUR", 1400)]]
-    stamp = [[("IBAN DE34 7007 0010 0156 9193 01", 140), ("Datum: 30.10.2024 Zeit: 04:59:13 Seite: 1", 900)]]
-    f = fields_of(run(layout(stamp + body)))["invoice_date"]
+    f = fields_of(run(layout([stamp] + body)))["invoice_date"]
     assert f["normalized"] == "2024-10-30" and f["status"] == "review", f
     # the same label and date without the clock: the document's date as before
     plain = [[("Datum: 30.10.2024", 140)]]
