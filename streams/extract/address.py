@@ -351,16 +351,69 @@ def customer_rivals(layout: Layout, name: str) -> list[str]:
 _HOUSE_NUMBER_END = re.compile(r"^\s*[^\W\d_][^\d\n]{1,40}?\s\d{1,5}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?\s*$")
 
 
+def _unkerned(text: str) -> str:
+    """A short label line with the gaps a PDF producer's kerning left inside words closed
+    ("Ver käufer:" -> "Verkäufer:"): a lower-case letter, one space, a lower-case letter."""
+    return re.sub(r"(?<=[a-zäöüß]) (?=[a-zäöüß])", "", text) if len(text) <= 40 else text
+
+
+# The legal form that ends a company's name, as the last word of a line ("... Musterstadt a.G.").
+_FORM_END = re.compile(r"(?<![^\W_])(?:GmbH(?:\s*&\s*Co\.?\s*KG)?|mbH|AG|KGaA|KG|OHG|SE|UG|a\.\s?G\.|VVaG|e\.\s?V\.|e\.\s?K\."
+                       r"|SAS|SARL|S\.A\.S\.|S\.A\.|SA|Ltd\.?|Limited|LLC|Inc\.?|PLC|B\.V\.|BV|N\.V\.|S\.L\.|S\.r\.l\.|S\.p\.A\."
+                       r"|Sp\.\s?z\s?o\.\s?o\.)\s*$", re.I)
+
+
+def _wrapped(layout: Layout, party: PartyName) -> PartyName:
+    """A company's name wrapped onto a second line: the name line carries no legal form and the
+    line right under it, left-aligned, ends with one and holds no digits ("MVM Musterhafter" /
+    "Versicherungsverein Musterstadt a.G."): the name is both lines."""
+    if party.how.startswith("right of the label 'Name'"):
+        # A form's value column: the name's first line may sit on the row above "Name:", alone.
+        above = [x for x in layout.lines if x.page == party.line.page and x.row == party.line.row - 1]
+        if len(above) == 1 and abs(above[0].box["x0"] - party.line.box["x0"]) <= party.line.height \
+                and party.line.box["y0"] - above[0].box["y1"] <= party.line.height and _letters(above[0].text) \
+                and not re.search(r"\d", above[0].text) and not is_id_line(above[0].text) \
+                and not above[0].text.rstrip().endswith(":") and not _FORM_END.search(above[0].text):
+            return PartyName(f"{above[0].text.strip()} {party.name}", party.line,
+                             party.how + ", its first line on the row above", party.block, party.address, party.explicit)
+        return party
+    if _FORM_END.search(party.name):
+        return party
+    below = column_below(layout, party.line, rows=1, gap=1.0)
+    if not below or abs(below[0].box["x0"] - party.line.box["x0"]) > party.line.height:
+        return party
+    nxt = below[0].text.strip()
+    if re.search(r"\d", nxt) or is_id_line(nxt) or POSTCODE_LINE.search(nxt) or not _FORM_END.search(nxt) \
+            or len(nxt.split()) > 6:
+        return party
+    return PartyName(f"{party.name} {nxt}", party.line, party.how + ", wrapped onto the next line", party.block,
+                     party.address, party.explicit)
+
+
+def _under_seller_label(layout: Layout, kerned: bool) -> PartyName | None:
+    for ln in layout.lines:
+        text = ln.text.strip()
+        if kerned == bool(_SUPPLIER.match(text)) or not _SUPPLIER.match(_unkerned(text)):
+            continue  # the plain pass: a label as printed; the kerned pass: only a label split by a gap
+        label = f"the kerned label {text!r}" if kerned else f"the label {text!r}"
+        party = _party(column_below(layout, ln), f"the block under {label}") or _form_name(layout, ln, text)
+        if party is not None:
+            if kerned and "kerned" not in party.how:
+                party = PartyName(party.name, party.line, party.how + " (a kerned label)", party.block,
+                                  party.address, party.explicit)
+            return _wrapped(layout, party)
+    return None
+
+
 def supplier_name(layout: Layout) -> PartyName | None:
     """The seller's name: first in the block under its label ("Verkäufer:", "Lieferant",
     "Seller"), else the first part of a one-line letterhead or return address on page 1
-    ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt")."""
-    for ln in layout.lines:
-        if _SUPPLIER.match(ln.text.strip()):
-            party = (_party(column_below(layout, ln), f"the block under the label {ln.text.strip()!r}")
-                     or _form_name(layout, ln, ln.text.strip()))
-            if party is not None:
-                return party
+    ("Acme GmbH | Europa-Allee 1 | 60486 Frankfurt"), else under a label split by a kerning
+    gap ("Ver käufer:"). A name found under a kerned label says "kerned" in its ``how``:
+    parties.py never accepts it (joining letters may make a label of running text)."""
+    party = _under_seller_label(layout, kerned=False)
+    if party is not None:
+        return party
     for row in _separated_rows(layout):
         size = layout.page_sizes.get(row[0].page)
         if size and row[0].box["y0"] > 0.4 * size[1]:
@@ -369,4 +422,4 @@ def supplier_name(layout: Layout) -> PartyName | None:
         if _letters(name) and not is_id_line(name) and not _HOUSE_NUMBER_END.match(name):
             return PartyName(name, row[0], "the first part of the letterhead or return address line",
                              tuple(row), True)
-    return None
+    return _under_seller_label(layout, kerned=True)

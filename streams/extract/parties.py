@@ -57,6 +57,7 @@ _SALUTATION_PREFIX = re.compile(rf"^\s*{_SALUTATION}\.?\s+(?=\S)", re.I)
 
 # A company's legal form, as the last or an inner word of its name (case as printed, or all caps).
 _LEGAL_FORMS = (r"GmbH(?:\s*&\s*Co\.?\s*(?:KG|OHG)(?:aA)?)?|gGmbH|mbH|AG|KGaA|KG|OHG|SE|UG|e\.\s?K\.|e\.\s?V\.|GbR|PartG"
+                r"|a\.\s?G\.|VVaG"
                 r"|SAS|SASU|SARL|EURL|SNC|SCI|SCOP|SA|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.|SE"
                 r"|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|LP|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|Co\.|Company"
                 r"|B\.V\.?|BV|N\.V\.?|NV|V\.O\.F\.?|VOF|BVBA|SPRL|SRL|CV"
@@ -292,6 +293,11 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
 def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None) -> None:
     """The seller's name printed twice (letterhead/seller block and footer/register line)."""
     if f.normalized is None or f.source not in ("text", "ocr") or f.contradicted or f.force_review:
+        return
+    if any("kerned label" in r for r in f.reasons):
+        # "Ver käufer:" read as "Verkäufer:": letters joined across a gap may be running text.
+        f.force_review = True
+        f.reasons.append("found under a seller label split by a kerning gap: a person confirms it")
         return
     name = canonical_name(f.normalized)
     if not name or _name_doubt(name) or not legal_form(name):
