@@ -68,7 +68,9 @@ def _route(want: str | None, got: dict | None, field: str = "") -> str:
         return "absent & not found" if not got or got.get("normalized") is None else "found, no truth"
     if not got or got.get("normalized") is None:
         return "missing"
-    if field in NAME_FIELDS:
+    if field == "supplier":
+        correct = same_company(got["normalized"], want)
+    elif field in NAME_FIELDS:
         from streams.extract.parties import canonical_name
 
         correct = canonical_name(got["normalized"]) == canonical_name(want)
@@ -78,6 +80,28 @@ def _route(want: str | None, got: dict | None, field: str = "") -> str:
     if correct:
         return {"accept": "correct & accepted", "review": "correct & review"}.get(status, "correct & rejected")
     return "wrong & accepted" if status == "accept" else "wrong & review/reject"
+
+
+def same_company(got: str, want: str) -> bool:
+    """The supplier (issuer) compared as a company: letter case and the legal form only may
+    differ ("CONTOSO LTD." is "Contoso Ltd."; the FNFE samples' XML names "Au bon moulin" where
+    the page prints "Au bon moulin SARL"). Every other letter, word and space must match."""
+    import re
+
+    from streams.extract.parties import canonical_name, legal_form
+
+    def key(name: str) -> tuple[str, str]:
+        plain = canonical_name(name) or ""
+        form = legal_form(plain) or legal_form(plain.upper())
+        if form and plain.upper().endswith(form.upper()) and len(plain) > len(form):
+            plain = plain[: len(plain) - len(form)]  # the trailing legal form only, never a word inside
+        else:
+            form = ""
+        return re.sub(r"[\s,.]+$", "", plain).casefold(), re.sub(r"[\s.]", "", form).casefold()
+
+    (g, g_form), (w, w_form) = key(got), key(want)
+    # A form printed on one side only is the same company; two different forms are not.
+    return g == w and (g_form == w_form or not g_form or not w_form)
 
 
 def _item_key(item: dict) -> tuple:

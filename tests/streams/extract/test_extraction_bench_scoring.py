@@ -34,3 +34,18 @@ def test_party_fields_are_scored_against_the_xml_outside_field_accuracy_and_skip
     assert st["wrong_accepted"] == [("a.pdf", "supplier", "Lieferant GmbH", "Seller Inc.")]  # fails the gate
     bench._score_parties(st, "a.pdf", {**label, "printed_differs": ["customer"]}, got)  # another invoice's XML: not scored
     assert sum(st["parties"]["supplier"].values()) == 2
+
+
+def test_the_supplier_compares_as_a_company_letter_case_and_a_legal_form_on_one_side_only():
+    bench = _bench()
+    got = {"normalized": "CONTOSO LTD.", "status": "accept"}
+    assert bench._route("Contoso Ltd.", got, "supplier") == "correct & accepted"
+    # The FNFE samples' XML names the company without the legal form its page prints.
+    assert bench._route("Au bon moulin", {"normalized": "Au bon moulin SARL", "status": "review"},
+                        "supplier") == "correct & review"
+    # Two different legal forms, another word, or a word cut off: another company.
+    assert bench._route("Lieferant AG", {"normalized": "Lieferant GmbH", "status": "accept"}, "supplier") == "wrong & accepted"
+    assert bench._route("Contoso", {"normalized": "Contoso Suites", "status": "accept"}, "supplier") == "wrong & accepted"
+    assert bench._route("CONTOSO LTD.", {"normalized": "ontoso", "status": "review"}, "supplier") == "wrong & review/reject"
+    # The customer still compares letter for letter.
+    assert bench._route("Contoso Ltd.", got, "customer") == "wrong & accepted"
