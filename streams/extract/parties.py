@@ -314,21 +314,62 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
     first = (f.page, round(f.box["y0"]) if f.box else None)
     again = [ln for ln in layout.lines if canonical_name(ln.text) == name
              and (ln.page, round(ln.box["y0"])) != first]
-    if not again:
-        return
-    far = [ln for ln in again if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height]
+    # The return address over the window and the letterhead are two printings by the sender,
+    # however close: the return address is one small line of separated parts.
+    return_line = any("return address" in r for r in f.reasons)
+    far = [ln for ln in again if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height
+           or (return_line and not _overlap(ln.box, f.box) and party_section(layout, ln) is None)]
     if far:
         _confirmed(f, "the same company name is printed twice on the document" +
                    (", read identically by OCR" if f.source == "ocr" else ""))
+        return
+    legal = _legal_line(layout, f, name)
+    if legal is not None:
+        _confirmed(f, f"the footer's legal line names the same company ({legal[:60]!r})" +
+                   (", read identically by OCR" if f.source == "ocr" else ""))
+
+
+# The company's legal block in a page footer (DE/FR/NL/IT/ES/EN custom): its name, then a
+# separator and its seat, register, capital, tax id or address: "Acme GmbH · Sitz Berlin ·
+# HRB 12345", "OVH SAS au capital de 10 000 € - RCS Lille", "Acme B.V. | KvK 1234",
+# "Rossi S.r.l. - P.IVA 01234567890", "Acme Ltd, registered in England No. 123".
+_LEGAL_WORDS = (r"\bSitz\b|Amtsgericht|Registergericht|\bHRB?\b|Handelsregister|Gesch[äa]ftsf[üu]hr|\bUSt|\bSt\.?-?Nr|Steuernummer"
+                r"|au\s+capital|capital\s+(?:social|de)|\bRCS\b|\bSIRE[NT]\b|\bTVA\b|\bAPE\b|\bNAF\b|\bKvK\b|\bBTW\b"
+                r"|P\.?\s?IVA|Partita\s+IVA|C\.?F\.|R\.?E\.?A\.?|Capitale\s+sociale|\bCIF\b|\bNIF\b|Registro\s+Mercantil"
+                r"|registered\s+(?:in|office)|company\s+(?:no|number|registration)|\bVAT\b|\bIBAN\b|\bKRS\b|\bNIP\b|\bREGON\b")
+# After the name: a separator, then legal words or a "postcode town" somewhere on the line; or
+# the legal words right after the name ("OVH SAS au capital de ...").
+_LEGAL_TAIL = re.compile(rf"^\s*[·|•,–-]\s*.*(?:{_LEGAL_WORDS}|\d{{4,5}}\s+[^\W\d_])|^\s+(?:{_LEGAL_WORDS})", re.I)
+
+
+def _legal_line(layout: Layout, f: FieldValue, name: str) -> str | None:
+    """A line far from the name's first reading (another page, or more than six lines away)
+    that starts with the same name and goes on into the company's legal or postal data."""
+    head = re.compile(rf"^\s*{re.escape(name)}(?P<tail>.+)$", re.I if name.isupper() else 0)
+    for ln in layout.lines:
+        m = head.match(ln.text)
+        if m is None or not _LEGAL_TAIL.match(m["tail"]) or party_section(layout, ln) in ("buyer", "delivery"):
+            continue
+        if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height:
+            return ln.text.strip()
+    return None
+
+
+def _overlap(a: dict, b: dict | None) -> bool:
+    return b is not None and a["x0"] < b["x1"] and b["x0"] < a["x1"]
 
 
 def _seller_block_vat(layout: Layout, name: str) -> bool:
     """The name heads the block under a seller label ("Verkäufer:", "Seller") and that block
     prints a VAT id whose check digits pass: the block is one company's identity."""
     party = supplier_name(layout)
-    if party is None or not party.how.startswith("the block under the label") or canonical_name(party.name) != name:
+    labelled = party is not None and (party.how.startswith("the block under the label")
+                                      or party.how.startswith("right of the label 'Name' in the block under"))
+    if party is None or not labelled or "kerned" in party.how or canonical_name(party.name) != name:
         return False
     for ln in column_below(layout, party.line, rows=8):
+        if party_section(layout, ln) != "seller":
+            continue  # a form's value column runs on into the buyer's block
         for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
             if vat_id_valid(re.sub(r"[\s.\-]", "", m[0])):
                 return True

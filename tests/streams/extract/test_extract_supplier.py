@@ -61,3 +61,57 @@ def test_a_forms_name_row_takes_the_names_first_line_from_the_row_above():
     # Without the row above, the name row alone.
     f = supplier([r for r in rows if r[0][0] != "MVM Musterhafter"])
     assert f["normalized"] == "Versicherungsverein Musterstadt a.G."
+
+
+# The envelope layout: letterhead top right, the sender's return address over the window.
+LETTERHEAD = [[("Bei Spiel GmbH", 1250)], [("Ecke 12", 1250)],
+              [("Bei Spiel GmbH - Ecke 12 - 12345 Stadt", 120)], [("Theodor Est", 120)],
+              [("Bahnstr. 42", 120)], [("88802 Spielkreis", 120)]]
+
+
+def test_the_letterhead_and_the_return_address_over_the_window_are_two_printings_of_the_seller():
+    f = supplier([*LETTERHEAD, *TAIL])
+    assert f["normalized"] == "Bei Spiel GmbH" and f["status"] == "accept" and "printed twice" in f["reason"]
+    # The return address alone is one printing.
+    f = supplier([[("Bei Spiel GmbH - Ecke 12 - 12345 Stadt", 120)], *LETTERHEAD[3:], *TAIL])
+    assert f["normalized"] == "Bei Spiel GmbH" and f["status"] == "review"
+    # A second printing under the buyer's label is the customer's block, not the seller's letterhead.
+    rows = [[("Bei Spiel GmbH - Ecke 12 - 12345 Stadt", 120)], [("Kunde:", 1250)], [("Bei Spiel GmbH", 1250)],
+            *LETTERHEAD[3:], *TAIL]
+    assert supplier(rows)["status"] == "review"
+
+
+def test_the_footers_legal_line_naming_the_company_confirms_the_letterhead():
+    # The footer at the foot of the page (a one-line register row in the top part is a letterhead).
+    head = [[("Nordlicht Möbel GmbH", 120)], [("Fjordweg 3, 24103 Kiel", 120)], *TAIL, [("Vielen Dank!", 120)],
+            *[[] for _ in range(40)]]
+    for footer in ("Nordlicht Möbel GmbH · Sitz Kiel · Amtsgericht Kiel HRB 1234 · Geschäftsführer: O. Berg",
+                   "Nordlicht Möbel GmbH - Fjordweg 3 - 24103 Kiel", "Nordlicht Möbel GmbH | USt-IdNr. DE136695976"):
+        f = supplier([*head, [(footer, 120)]])
+        assert f["normalized"] == "Nordlicht Möbel GmbH" and f["status"] == "accept", footer
+        assert "footer's legal line" in f["reason"]
+    # Another company whose name starts the same, or the name in a sentence: no second printing.
+    for footer in ("Nordlicht Möbel GmbH & Co. KG · Sitz Kiel · HRB 99", "Nordlicht Möbel GmbH dankt für Ihren Auftrag",
+                   "Südlicht Möbel GmbH · Sitz Kiel · HRB 1234"):
+        assert supplier([*head, [(footer, 120)]])["status"] == "review", footer
+    french = [[("Moulin Durand SAS", 120)], [("12 rue de la Paix, 75002 Paris", 120)], *head[2:]]
+    f = supplier([*french, [("Moulin Durand SAS au capital de 10 000 € - RCS Paris 424 761 419", 120)]])
+    assert f["status"] == "accept" and "footer's legal line" in f["reason"]
+    # A name without its legal form is never confirmed (which company is it?).
+    f = supplier([[("Nordlicht Möbel", 120)], *head[1:], [("Nordlicht Möbel · Sitz Kiel · HRB 1234", 120)]])
+    assert f["normalized"] == "Nordlicht Möbel"
+    assert f["status"] == "review"
+
+
+def test_a_forms_seller_block_with_a_valid_vat_id_confirms_the_name_the_buyers_does_not():
+    def form(seller_vat, buyer_vat):
+        return [[("Verkäufer", 120)], [("Nummer:", 120), ("549910", 700)], [("Name:", 120), ("Elektron Service GmbH", 700)],
+                [("Anschrift:", 120), ("Erfurter Strasse 13", 700)], [("74465 Demoort", 700)],
+                *([[("USt.-Id.-Nr.:", 120), (seller_vat, 700)]] if seller_vat else []),
+                [], [], [], [("Käufer", 120)], [("Name:", 120), ("Consulting AG", 700)],
+                [("Anschrift:", 120), ("Musterstr. 18", 700)], [("76138 Karlsruhe", 700)],
+                *([[("USt.-Id.-Nr.:", 120), (buyer_vat, 700)]] if buyer_vat else []), *TAIL]
+    f = supplier(form("DE136695976", None))
+    assert f["normalized"] == "Elektron Service GmbH" and f["status"] == "accept" and "valid check digits" in f["reason"]
+    assert supplier(form("DE123456789", None))["status"] == "review"  # a specimen id
+    assert supplier(form(None, "DE136695976"))["status"] == "review"  # the buyer's id is not the seller's
