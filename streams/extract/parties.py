@@ -21,9 +21,10 @@ A name that multilingual.py accepted on its label alone, with none of these, goe
 A supplier name is accepted when the same name (with its legal form) is printed a second time
 away from its first reading (letterhead and footer, the seller block and the register line), is
 the bank account's holder, or heads a labelled seller block that prints a VAT id with valid check
-digits; never when it is the customer's name. A web domain spelling the name is not enough for
-the supplier: it says the words, not the legal form (the XML of the FNFE samples names "Au bon
-moulin" where the letterhead prints "Au bon moulin SARL").
+digits; never when it is the customer's name. On a text layer, an e-mail or web domain whose
+name part is the company's name letter for letter ("Company ABC" / companyabc.com) confirms it
+too; a domain that only contains a word of it does not. A name without a legal form is never
+confirmed: which company, and which form of its name, is a person's call.
 
 Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of the customer's
 name: they are dropped from its normalized value (not from a seller's or a shop's: "MR. D.I.Y."),
@@ -56,7 +57,7 @@ _SALUTATION = (r"(?:Herrn?|Frau|Firma|Fa\.|Mr|Mrs|Ms|Miss|Mx|Messrs|M\.|MM\.|Mme
 _SALUTATION_PREFIX = re.compile(rf"^\s*{_SALUTATION}\.?\s+(?=\S)", re.I)
 
 # A company's legal form, as the last or an inner word of its name (case as printed, or all caps).
-_LEGAL_FORMS = (r"GmbH(?:\s*&\s*Co\.?\s*(?:KG|OHG)(?:aA)?)?|gGmbH|mbH|AG|KGaA|KG|OHG|SE|UG|e\.\s?K\.|e\.\s?V\.|GbR|PartG"
+_LEGAL_FORMS = (r"Pvt\.?\s?Ltd\.?|Private\s+Limited|GmbH(?:\s*&\s*Co\.?\s*(?:KG|OHG)(?:aA)?)?|gGmbH|mbH|AG|KGaA|KG|OHG|SE|UG|e\.\s?K\.|e\.\s?V\.|GbR|PartG"
                 r"|a\.\s?G\.|VVaG"
                 r"|SAS|SASU|SARL|EURL|SNC|SCI|SCOP|SA|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.|SE"
                 r"|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|LP|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|Co\.|Company"
@@ -323,6 +324,9 @@ def _confirm_supplier(layout: Layout, f: FieldValue, customer: FieldValue | None
         _confirmed(f, "the same company name is printed twice on the document" +
                    (", read identically by OCR" if f.source == "ocr" else ""))
         return
+    if f.source == "text" and _domain_is_name(layout, name):
+        _confirmed(f, "the seller's e-mail or web domain is its name")
+        return
     legal = _legal_line(layout, f, name)
     if legal is not None:
         _confirmed(f, f"the footer's legal line names the same company ({legal[:60]!r})" +
@@ -353,6 +357,25 @@ def _legal_line(layout: Layout, f: FieldValue, name: str) -> str | None:
         if f.box is None or ln.page != f.page or abs(ln.box["y0"] - f.box["y0"]) > 6 * ln.height:
             return ln.text.strip()
     return None
+
+
+def _domain_is_name(layout: Layout, name: str) -> bool:
+    """An e-mail or web domain outside the buyer's and the delivery block whose name part is
+    the company's name, letter for letter, with or without its legal form ("ADISHAKTI CARS
+    PVT. LTD." / adishakticars.com, "Company ABC" / companyabc.com): the sender spells itself.
+    A domain that only contains the name ("contoso" in "contosogroup") says nothing."""
+    form = legal_form(name) or ""
+    spelled = {re.sub(r"[\W_]", "", name).casefold(), re.sub(r"[\W_]", "", name.replace(form, "")).casefold()}
+    spelled = {x for x in spelled if len(x) >= 4}
+    for ln in layout.lines:
+        for m in _DOMAIN.finditer(ln.text):
+            host = [part for part in (m[1] or m[2]).casefold().split(".") if part not in ("www", "mail")]
+            if len(host) >= 3 and host[-2] in ("co", "com", "org", "net", "ac", "gov", "ltd", "plc"):
+                host = host[:-1]  # a second-level suffix: acme.co.uk, acme.com.au
+            if len(host) >= 2 and re.sub(r"[\W_]", "", host[-2]) in spelled \
+                    and party_section(layout, ln) not in ("buyer", "delivery"):
+                return True
+    return False
 
 
 def _overlap(a: dict, b: dict | None) -> bool:
