@@ -393,7 +393,8 @@ def _wrapped(layout: Layout, party: PartyName) -> PartyName:
 def _under_seller_label(layout: Layout, kerned: bool) -> PartyName | None:
     for ln in layout.lines:
         text = ln.text.strip()
-        if kerned == bool(_SUPPLIER.match(text)) or not _SUPPLIER.match(_unkerned(text)):
+        plain = bool(_SUPPLIER.match(text))
+        if plain == kerned or (kerned and not _SUPPLIER.match(_unkerned(text))):
             continue  # the plain pass: a label as printed; the kerned pass: only a label split by a gap
         label = f"the kerned label {text!r}" if kerned else f"the label {text!r}"
         party = _party(column_below(layout, ln), f"the block under {label}") or _form_name(layout, ln, text)

@@ -105,6 +105,9 @@ LABELS: dict[str, str] = {
     "supplier": (
         # "PAYABLE TO:" / "Make checks payable to": the payee, whose name heads the block under it
         r"Supplier|Seller|Vendor|From|(?:Make\s+(?:all\s+)?(?:checks?|cheques?)\s+)?Payable\s+to"
+        # "Issued by", "Billed from", "Émetteur", "Aussteller": the issuer. Not "Remit to": the remittance
+        # address is often a billing department or a lockbox ("REMIT TO: Contoso Billing" on a Contoso Ltd. invoice)
+        r"|Bill(?:ed)?\s+from|Issued\s+by|[ÉE]metteur|Aussteller|Prestataire"
         r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",

@@ -132,3 +132,21 @@ def test_a_domain_that_is_the_sellers_name_letter_for_letter_confirms_it_on_a_te
     assert supplier(rows("Contoso Suites", "hello@contososuites.com"))["status"] == "review"
     # An OCR reading may have misread the name's punctuation: the domain says only its letters.
     assert supplier(rows("Company ABC", "info@companyabc.com"), source="ocr")["status"] == "review"
+
+
+def test_issued_by_and_emetteur_head_the_sellers_block_remit_to_does_not():
+    for label in ("Issued by:", "Émetteur :", "Aussteller:", "Billed from:"):
+        rows = [[("Acme Corp logo", 1250)], [(label, 120)], [("Northwind Traders Inc.", 120)], [("100 Main Street", 120)],
+                [("Springfield, IL 62704", 120)], *TAIL]
+        assert supplier(rows)["normalized"] == "Northwind Traders Inc.", label
+    # The remittance address names a billing department or a lockbox, not the issuer.
+    rows = [[("CONTOSO LTD.", 120)], [("123 456 St, New York, NY 10001", 120)], *TAIL, [("REMIT TO:", 120)],
+            [("Contoso Billing", 120)], [("123 Remit St", 120)], [("New York, NY, 10001", 120)]]
+    assert supplier(rows)["normalized"] == "CONTOSO LTD."
+
+
+def test_a_two_word_seller_label_is_read_as_printed_not_joined():
+    rows = [[("Acme Corp logo", 1250)], [("Make checks payable to:", 120)], [("Northwind Traders Inc.", 120)],
+            [("100 Main Street", 120)], [("Springfield, IL 62704", 120)], *TAIL]
+    f = supplier(rows)
+    assert f["normalized"] == "Northwind Traders Inc." and "kerned" not in f["reason"]
