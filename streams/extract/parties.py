@@ -449,6 +449,32 @@ def _letterhead_name(f: FieldValue) -> None:
         f.reasons.append("the name up to its legal form (an address follows on the line)")
 
 
+def _footer_issuer(layout: Layout, f: FieldValue, customer: FieldValue | None) -> None:
+    """Where the top of the page gave no name (a date, a label, the customer's name: the
+    letterhead is a logo), the company that the footer's legal line names is the issuer: EU
+    law has the seller print its legal name with its seat, register or tax id there."""
+    top = f.normalized is None or any("first line at the top" in r for r in f.reasons)
+    plain = canonical_name(f.normalized) if f.normalized else None
+    theirs = canonical_name(customer.normalized) if customer is not None and customer.normalized else None
+    if not top or (plain and _name_doubt(plain) is None and plain != theirs):
+        return
+    for ln in layout.lines:
+        size = layout.page_sizes.get(ln.page)
+        m = _LEGAL_FORM.search(ln.text)
+        if size is None or ln.box["y0"] < 0.75 * size[1] or m is None:
+            continue
+        name = ln.text[:m.end()].strip()
+        if _name_doubt(name) or not re.search(r"[^\W\d_]{2}", ln.text[:m.start()]) or name == theirs \
+                or not _LEGAL_TAIL.match(ln.text[m.end():]):
+            continue
+        f.value, f.normalized, f.page, f.box = name, name, ln.page, ln.box
+        f.source = layout.sources.get(ln.page, "ocr")
+        f.confidence = NAME_CAP
+        f.reasons.append(f"the company named by the footer's legal line ({ln.text.strip()[:60]!r}); the top of the page"
+                         f" gave {'no name' if plain is None else repr(plain)}")
+        return
+
+
 def cross_check(layout: Layout, values: list[FieldValue]) -> None:
     """Confirm or doubt the party fields of an invoice, credit note or receipt in place."""
     by_name = {f.name: f for f in values}
@@ -457,6 +483,7 @@ def cross_check(layout: Layout, values: list[FieldValue]) -> None:
         _canonical(by_name["customer"])
     if "supplier" in by_name:
         _letterhead_name(by_name["supplier"])
+        _footer_issuer(layout, by_name["supplier"], by_name.get("customer"))
     if "customer" in by_name:
         _confirm_customer(layout, by_name["customer"])
     if "supplier" in by_name:

@@ -150,3 +150,15 @@ def test_a_two_word_seller_label_is_read_as_printed_not_joined():
             [("100 Main Street", 120)], [("Springfield, IL 62704", 120)], *TAIL]
     f = supplier(rows)
     assert f["normalized"] == "Northwind Traders Inc." and "kerned" not in f["reason"]
+
+
+def test_where_the_top_gives_no_name_the_footers_legal_line_names_the_issuer():
+    footer = [*[[] for _ in range(40)], [("Nordlicht Möbel GmbH · Sitz Kiel · Amtsgericht Kiel HRB 1234", 120)]]
+    body = [[("Fjordweg 3, 24103 Kiel", 120)], *TAIL]
+    f = supplier([[("17. Februar 2026", 120)], *body, *footer])
+    assert f["normalized"] == "Nordlicht Möbel GmbH" and f["status"] == "review" and "footer's legal line" in f["reason"]
+    # A name at the top stays the reading; the footer then only confirms or not.
+    assert supplier([[("Südlicht Design", 120)], *body, *footer])["normalized"] == "Südlicht Design"
+    # The same line high on the page is the letterhead, read as such (not as the footer).
+    f = supplier([[("17. Februar 2026", 120)], footer[-1], *body])
+    assert "letterhead" in f["reason"] and "footer's legal line" not in f["reason"]
