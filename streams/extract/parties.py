@@ -22,8 +22,10 @@ A supplier name is accepted when the same name (with its legal form) is printed 
 away from its first reading (letterhead and footer, the seller block and the register line), is
 the bank account's holder, or heads a labelled seller block that prints a VAT id with valid check
 digits; never when it is the customer's name. On a text layer, an e-mail or web domain whose
-name part is the company's name letter for letter ("Company ABC" / companyabc.com) confirms it
-too; a domain that only contains a word of it does not. A name without a legal form is never
+name part is the company's whole name letter for letter, legal form included ("Company ABC" /
+companyabc.com) confirms it too; a domain that leaves out the legal form does not (the XML of the
+FNFE samples names "Au bon moulin" where the page prints "Au bon moulin SARL": which form the
+issuer's records carry, the domain does not say). A name without a legal form is never
 confirmed: which company, and which form of its name, is a person's call.
 
 Salutations (Herrn, Frau, M., Mme, Mr, Mrs, Dhr., Sr., Sig. ...) are not part of the customer's
@@ -361,12 +363,12 @@ def _legal_line(layout: Layout, f: FieldValue, name: str) -> str | None:
 
 def _domain_is_name(layout: Layout, name: str) -> bool:
     """An e-mail or web domain outside the buyer's and the delivery block whose name part is
-    the company's name, letter for letter, with or without its legal form ("ADISHAKTI CARS
-    PVT. LTD." / adishakticars.com, "Company ABC" / companyabc.com): the sender spells itself.
-    A domain that only contains the name ("contoso" in "contosogroup") says nothing."""
-    form = legal_form(name) or ""
-    spelled = {re.sub(r"[\W_]", "", name).casefold(), re.sub(r"[\W_]", "", name.replace(form, "")).casefold()}
-    spelled = {x for x in spelled if len(x) >= 4}
+    the company's whole name letter for letter ("Company ABC" / companyabc.com): the sender
+    spells itself. A domain that only contains the name ("contoso" in "contosogroup") or leaves
+    out its legal form ("adishakticars" for "ADISHAKTI CARS PVT. LTD.") confirms nothing."""
+    # The whole name, its legal form included: a domain without the form ("aubonmoulin" for "Au bon
+    # moulin SARL") says the words, not which form of the name the issuer's records carry.
+    spelled = {x for x in {re.sub(r"[\W_]", "", name).casefold()} if len(x) >= 4}
     for ln in layout.lines:
         for m in _DOMAIN.finditer(ln.text):
             host = [part for part in (m[1] or m[2]).casefold().split(".") if part not in ("www", "mail")]

@@ -121,13 +121,15 @@ def test_a_domain_that_is_the_sellers_name_letter_for_letter_confirms_it_on_a_te
     def rows(name, contact, *, buyer=False):
         block = [[("Kunde:", 120)], [(contact, 120)]] if buyer else [[(contact, 120)]]
         return [[(name, 120)], [("12 High Street, London W1 1AA", 120)], *block, *TAIL]
-    for name, contact in (("Company ABC", "info@companyabc.com"), ("ADISHAKTI CARS PVT. LTD.", "www.adishakticars.com"),
-                          ("Acme Widgets Ltd", "https://www.acmewidgets.co.uk")):
+    for name, contact in (("Company ABC", "info@companyabc.com"), ("ADISHAKTI CARS PVT. LTD.", "www.adishakticarspvtltd.com"),
+                          ("Acme Widgets Ltd", "https://www.acmewidgetsltd.co.uk")):
         f = supplier(rows(name, contact))
         assert f["normalized"] == name and f["status"] == "accept" and "domain is its name" in f["reason"], name
     # Only a word of the name, a longer domain, the buyer's e-mail, or no legal form: no confirmation.
     assert supplier(rows("Acme Widgets Ltd", "sales@acme.com"))["status"] == "review"
     assert supplier(rows("Acme Ltd", "sales@acmegroup.com"))["status"] == "review"
+    # The words without the legal form: which form of the name is the issuer's, the domain does not say.
+    assert supplier(rows("Au bon moulin SARL", "contact@aubonmoulin.fr"))["status"] == "review"
     assert supplier(rows("Acme Ltd", "buyer@acme.com", buyer=True))["status"] == "review"
     assert supplier(rows("Contoso Suites", "hello@contososuites.com"))["status"] == "review"
     # An OCR reading may have misread the name's punctuation: the domain says only its letters.
