@@ -111,6 +111,23 @@ RECEIPTS: dict[str, tuple[str, str, str | None]] = {
     "thalia_06052020_01_04990.jpg": ("d3e70c9dfa41a52ed0034e9f2cefdabbd3bc8419f4f1b15359e80323cf1d3eac", "Thalia Bücher", "3.26"),
     "toom_02052020_01_01999.jpg": ("57b41e067f170dbe5dc17ce669510240e90777d2560bcae7956933155392cddb", "toom Baumarkt GmbH", "3.19"),
 }
+# The shop's address as the letterhead prints it under the name (merchant_address), read by hand from
+# the images: the printed lines joined by one space, in the printed order (SROIE's convention for a
+# receipt's address). Receipts not in this table are not labelled for it (not scored, not "absent").
+ADDRESSES = {
+    "aldi_02032020_19_02423.jpg": "Pohlweg 110 33100 Paderborn",
+    "aldi_18042020_11_00883.jpg": "Pohlweg 110 33100 Paderborn",
+    "apotheke_23042020_01_01990.jpg": "Detmolder Straße 8 33102 Paderborn",  # under the owner's name
+    "hornbach_23092016_03_15200.jpg": "Heisenbergstraße 2 33104 Paderborn",  # under "Filiale 547"
+    "ikea_08102016_12_13439.jpg": "Südring 7, 33647 Bielefeld",
+    "lidl_02032020_02_00716.jpg": "Warburger Straße 130 33100 Paderborn",
+    "lidl_30042020_08_01958.jpg": "Warburger Straße 130 33100 Paderborn",
+    "marktkauf_03042020_12_02881.jpg": "Detmolder Str. 4 33102 Paderborn",
+    "real_25022020_03_00547.jpg": "33100 Paderborn Husener Str. 121",  # the postcode line printed first
+    "roller_26092016_02_05996.jpg": "Senefelder Straße 2 33100 Paderborn",
+    "rossmann_27022020_01_00195.jpg": "Paderborn / Westernstr. 29/Liligl",  # only in the footer, no postcode
+    "toom_06042020_01_04999.jpg": "Grüner Weg 41 33098 Paderborn",
+}
 # The committed subset: one or two of each merchant, 4.3 MB (the smallest scans first).
 SUBSET = ["aldi_02032020_19_02423.jpg", "aldi_18042020_11_00883.jpg", "apotheke_23042020_01_01990.jpg",
           "hornbach_23092016_03_15200.jpg", "ikea_08102016_12_13439.jpg", "lidl_02032020_02_00716.jpg",
@@ -127,7 +144,12 @@ def _label(name: str) -> dict:
               "total_amount": f"{int(total) // 100}.{int(total) % 100:02d}", "currency": "EUR"}
     if tax is not None:
         fields["tax_amount"] = tax
-    return {"doc_type": "receipt", "fields": fields, "line_items": [], "language": "de", "country": "DE",
+    unlabelled = []
+    if name in ADDRESSES:
+        fields["merchant_address"] = ADDRESSES[name]
+    else:
+        unlabelled.append("merchant_address")
+    return {"doc_type": "receipt", "fields": fields, "line_items": [], **({"unlabelled": unlabelled} if unlabelled else {}), "language": "de", "country": "DE",
             "scanned": True, "degradation": "scan" if name not in UNCROPPED else "uncropped scan",
             "source": {"repo": REPO, "commit": COMMIT, "path": f"{_folder(name)}/{name}", "sha256": digest}}
 

@@ -59,6 +59,13 @@ ROUTES = ["correct & accepted", "correct & review", "correct & rejected", "wrong
 # Party names compare without salutations (streams.extract.parties.canonical_name): some
 # producers' XML writes "Herrn Max Mustermann" as the buyer's name, others do not.
 NAME_FIELDS = {"customer", "supplier", "counterparty"}
+# Addresses compare without case and whitespace ("Detmolder Straße 8 33102 PADERBORN" is
+# "Detmolder Straße 8  33102 Paderborn"): line breaks and letter case are the printer's, not the address.
+ADDRESS_FIELDS = {"merchant_address"}
+
+
+def same_address(got: str, want: str) -> bool:
+    return "".join(got.split()).casefold() == "".join(want.split()).casefold()
 
 
 def _route(want: str | None, got: dict | None, field: str = "") -> str:
@@ -72,6 +79,8 @@ def _route(want: str | None, got: dict | None, field: str = "") -> str:
         from streams.extract.parties import canonical_name
 
         correct = canonical_name(got["normalized"]) == canonical_name(want)
+    elif field in ADDRESS_FIELDS:
+        correct = same_address(got["normalized"], want)
     else:
         correct = got["normalized"] == want
     status = got["status"]
@@ -122,7 +131,9 @@ def _documents(args) -> list[tuple[str, str, bytes, dict]]:
         per_type: dict[str, set] = defaultdict(set)
         for lab in truth.values():
             per_type[lab["doc_type"]] |= set(lab["fields"])
-        truth = {n: {**lab, "absent_fields": sorted(per_type[lab["doc_type"]] - set(lab["fields"]))}
+        # A field the labeller did not look at on this document ("unlabelled") is not scored there.
+        truth = {n: {**lab, "absent_fields": sorted(per_type[lab["doc_type"]] - set(lab["fields"])
+                                                    - set(lab.get("unlabelled", ())))}
                  for n, lab in truth.items()}
         out += [(corpus_source(folder.name, n), n, (folder / n).read_bytes(), truth[n]) for n in names]
         pdfs = [n for n in names if n.endswith(".pdf")]
