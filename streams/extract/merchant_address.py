@@ -42,8 +42,8 @@ _DE_STREET = re.compile(
 # A street word first: ES "Calle Mayor, 5", "C/ Alcalá 23", "Avda. de la Constitución 12"; IT "Via Roma 1";
 # with the number after it somewhere on the line.
 _STREET_FIRST = re.compile(
-    r"^\s*(?:calle|c/|avda\.?|avenida|paseo|pso\.?|plaza|pza\.?|carrer|ronda|traves[ií]a|camino|carretera|ctra\.?"
-    r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b.*\d", re.I)
+    r"^\s*(?:c/|(?:calle|avda\.?|avenida|paseo|pso\.?|plaza|pza\.?|carrer|ronda|traves[ií]a|camino|carretera|ctra\.?"
+    r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 _NUMBER_FIRST = re.compile(r"^\s*(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
@@ -85,6 +85,9 @@ _CLEAN_TOKEN = re.compile(
     r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|#?\d+[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)*|[A-Z]{1,2}-\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?"
     r"|\d[A-Z]{2}|[A-Z]\d{1,2}|S?\(\d{6}\)|[&/\-])[)\"'.,;:]*", re.I)
 
+# Words and a house number, nothing else ("An der Alster 4"); not a branch or till number.
+_NAME_NUMBER = re.compile(r"^(?!.*\b(?:filiale|markt|kasse|store|branch|shop|nr|no|bon|tisch|table)\b)[^\W\d_][^\d]{2,40}"
+                          r"\s\d{1,4}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?$", re.I)
 MAX_SKIPPED = 3  # lines between the name and the address: a registration no., branch, owner, a town under a logo
 MAX_LINES = 6
 
@@ -111,8 +114,23 @@ def _registration(text: str) -> bool:
 
 
 def clean(text: str) -> bool:
-    """Read cleanly: every token a word, a number or a postcode form."""
-    return all(_CLEAN_TOKEN.fullmatch(tok) for tok in text.replace(",", ", ").split())
+    """Read cleanly: every token a word, a number or a postcode form, no letter standing alone."""
+    return all(_CLEAN_TOKEN.fullmatch(tok) for tok in text.replace(",", ", ").split()) and not _LONE_LETTER.search(text)
+
+
+# OCR splits a word where wide type leaves a gap; two models agree on letters, not on spaces. Before
+# a street word a lower-case piece is such a split: German streets named for a town end in "-er"
+# ("Detmolder Str.", "Paderborner Straße"), so "Detmol der Str." is one word read as two.
+_SPLIT_BEFORE_STREET = re.compile(r"(?<!\S)(?!(?:Auf|Unter|Hinter|Vor|Über|Zur|Zum|Bei|Von|An|Am|In|Im)\b)(?P<head>[A-ZÄÖÜ][^\W\d_]{2,})"
+                                  r" (?P<tail>[a-zäöüß]?er) (?=(?:Stra(?:ss|ß)e|Weg|Platz|Allee|Ring|Damm|Gasse)\b|Str\.)")
+# A single small letter standing alone (not a word of its own in these languages: "y", "e", "à", "a", "o", "i")
+_LONE_LETTER = re.compile(r"(?<!\S)(?![yeàaoi]\b)[a-zäöüßéè](?!\S)")
+
+
+def respace(text: str) -> tuple[str, bool]:
+    """(the text with a split word rejoined before a street word, whether anything was rejoined)."""
+    fixed = _SPLIT_BEFORE_STREET.sub(lambda m: m["head"] + m["tail"] + " ", text)
+    return fixed, fixed != text
 
 
 def address_block(lines: list[Line]) -> tuple[list[Line], bool]:
@@ -121,11 +139,13 @@ def address_block(lines: list[Line]) -> tuple[list[Line], bool]:
     block: list[Line] = []
     street = postcode = False
     skipped = 0
-    for ln in lines:
+    for i, ln in enumerate(lines):
         text = ln.text.strip()
         if not text:
             continue
         st, pc = is_street(text), is_postcode_town(text)
+        if not st and _NAME_NUMBER.match(text) and i + 1 < len(lines) and is_postcode_town(lines[i + 1].text):
+            st = True  # "An der Alster 4", "Straße der Einheit 4" right over "20099 Hamburg": a street of no suffix
         if not block:
             if st or pc:
                 block.append(ln)
@@ -212,7 +232,8 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         under_name = False
     if not block:
         return missing_field("merchant_address", "no street or postcode line in the letterhead")
-    value = " ".join(ln.text.strip() for ln in block)
+    texts = [respace(ln.text.strip()) for ln in block]
+    value = " ".join(t for t, _ in texts)
     normalized = " ".join(value.split())
     source = layout.sources.get(page, "ocr")
     f = field_from("merchant_address", Candidate(value, Span(value, tuple(block)), Parsed(normalized, 1.0),
@@ -223,6 +244,8 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         doubts.append("not a whole address (a street with its number and a postcode with a town)")
     if not under_name:
         doubts.append("not under a merchant name read on the receipt")
+    if any(rejoined for _, rejoined in texts):
+        doubts.append("a word OCR split before the street word was rejoined")
     if not all(clean(ln.text) for ln in block):
         doubts.append("a line does not read cleanly (a digit inside a word, stray marks)")
     if min(ln.confidence for ln in block) < 0.9:
