@@ -47,7 +47,7 @@ _STREET_FIRST = re.compile(
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 _NUMBER_FIRST = re.compile(r"^\s*(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
-                           r"(?:\s?(?:bis|ter))?\s*,?\s+[^\W\d_]{2,}", re.I)
+                           r"(?:\s?(?:bis|ter))?\s*,?\s+[^\W\d_]", re.I)
 _STREET_WORDS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|place|pl|chemin|ch|all[ée]e|impasse|quai|cours|route|rte|square|faubourg|fbg"
     r"|road|rd|street|st|lane|ln|avenue|ave|drive|dr|way|boulevard|blvd|court|ct|place|terrace|ter|circle|cir"
@@ -62,7 +62,7 @@ _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI
 _POSTCODE_TOWN = re.compile(
     r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+[^\W\d_]{2,}"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b\.?\s*$"
-    rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?\s*$"
+    rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
     r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$", re.I)
 # A state or country alone after the postcode line ("SELANGOR DARUL EHSAN.", "MALAYSIA").
 _REGION = re.compile(
@@ -133,9 +133,10 @@ def respace(text: str) -> tuple[str, bool]:
     return fixed, fixed != text
 
 
-def address_block(lines: list[Line]) -> tuple[list[Line], bool]:
+def address_block(lines: list[Line], skip_any: bool = False) -> tuple[list[Line], bool]:
     """(the address lines among ``lines`` — the letterhead lines under the name, in reading
-    order —, whether they make a whole address: a street with a number and a postcode town)."""
+    order —, whether they make a whole address: a street with a number and a postcode town).
+    ``skip_any``: look past any lines to the first address line (no name to start under)."""
     block: list[Line] = []
     street = postcode = False
     skipped = 0
@@ -151,7 +152,7 @@ def address_block(lines: list[Line]) -> tuple[list[Line], bool]:
                 block.append(ln)
                 street, postcode = st, pc
                 continue
-            if _registration(text) or (not is_stop(text) and skipped < MAX_SKIPPED):
+            if skip_any or _registration(text) or (not is_stop(text) and skipped < MAX_SKIPPED):
                 skipped += 1  # "(860671-D)", "Filiale 547", the owner's name, a town under a logo
                 continue
             return [], False
@@ -201,6 +202,17 @@ def _under(layout: Layout, box: dict, page: int) -> list[Line]:
     return out
 
 
+def _street_above(layout: Layout, ln: Line) -> Line | None:
+    """The street line right above a postcode line, in its column (within a line height and a half)."""
+    above = [x for x in layout.lines if x.page == ln.page and x is not ln and x.box["y1"] <= ln.box["y0"] + 0.3 * ln.height
+             and ln.box["y0"] - x.box["y1"] <= 1.5 * ln.height
+             and min(x.box["x1"], ln.box["x1"]) - max(x.box["x0"], ln.box["x0"]) > 0.3 * (ln.box["x1"] - ln.box["x0"])]
+    if not above:
+        return None
+    nearest = max(above, key=lambda x: x.box["y1"])
+    return nearest if is_street(nearest.text) else None
+
+
 def _top(layout: Layout) -> tuple[int, list[Line]]:
     """Without a merchant: the first page's letterhead rows (the top third, before any money)."""
     page = layout.rows[0][0].page
@@ -225,13 +237,16 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         candidates = _under(layout, merchant.box, page)  # type: ignore[arg-type]
     else:
         page, candidates = _top(layout)
-    block, whole = address_block(candidates)
+    block, whole = address_block(candidates, skip_any=not under_name)
     if not block and under_name:
         page, candidates = _top(layout)  # a name read from a logo's second line: any address block at the top
-        block, whole = address_block([ln for ln in candidates if ln.box["y0"] >= 0])
+        block, whole = address_block(candidates, skip_any=True)
         under_name = False
     if not block:
         return missing_field("merchant_address", "no street or postcode line in the letterhead")
+    if not is_street(block[0].text) and (above := _street_above(layout, block[0])) is not None:
+        block.insert(0, above)  # the street set beside the logo, right over the town line
+        whole = any(is_postcode_town(ln.text) for ln in block)
     texts = [respace(ln.text.strip()) for ln in block]
     value = " ".join(t for t, _ in texts)
     normalized = " ".join(value.split())

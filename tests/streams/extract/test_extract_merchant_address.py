@@ -163,3 +163,16 @@ def test_a_word_ocr_split_before_the_street_word_is_rejoined_and_shown_for_revie
 def test_articles_in_street_names_are_left_alone(text):
     f = read(["Marktkauf Lehr", text, "33102 Paderborn"])["merchant_address"]
     assert (f["normalized"], f["status"]) == (f"{text} 33102 Paderborn", "accept")
+
+
+def test_a_street_set_beside_the_logo_right_over_the_town_line_is_part_of_the_address():
+    # an app's receipt: the name under a logo on the left, the address on the right, its first line
+    # level with the name, "City, ST 12345, USA" under it
+    rows = [[("Receipt", 20)], [("Contoso", 20), ("1822 S Purplecat Island Ave,", 250)], [("Chicago, IL 60608, USA", 250)],
+            [("March 12, 2024 at 5:55 PM", 250)]] + [[(w, 20), (a, 420)] for w, a in
+                                                     [("Hot dog", "$27.80"), ("Total", "$27.80"), ("Credit card", "$27.80")]]
+    lines = [line(t, row=r, x=x) | {"agreed": True} for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines)
+    pg["width"], pg["height"] = 900, 1600
+    f = {x["name"]: x for x in extract(ocr_result([pg]), ExtractionSettings(), version="rules-3")["fields"]}
+    assert f["merchant_address"]["normalized"] == "1822 S Purplecat Island Ave, Chicago, IL 60608, USA"
