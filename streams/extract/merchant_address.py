@@ -192,8 +192,8 @@ def _under(layout: Layout, box: dict, page: int) -> list[Line]:
         if money_in(layout.row_text(row)) and out:
             break
         for ln in row:
-            if ln.box["y0"] < box["y1"] - 0.3 * ln.height:
-                continue
+            if (ln.box["y0"] + ln.box["y1"]) / 2 < (box["y0"] + box["y1"]) / 2 + 0.6 * ln.height:
+                continue  # level with the name or above it (OCR boxes overlap: compare their middles)
             if ln.box["x1"] < lo or ln.box["x0"] > hi:
                 continue
             out.append(ln)
