@@ -252,7 +252,7 @@ def _top(layout: Layout) -> tuple[int, list[Line]]:
     """Without a merchant: the first page's letterhead rows (the top third, before any money)."""
     page = layout.rows[0][0].page
     height = layout.page_sizes.get(page, (0, 0))[1]
-    out = []
+    out: list[Line] = []
     for row in layout.rows:
         if row[0].page != page or money_in(layout.row_text(row)):
             break
