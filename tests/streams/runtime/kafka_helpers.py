@@ -6,8 +6,8 @@ import socket
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
+from confluent_kafka import Consumer, Producer, TopicPartition
+from topic_admin import create_topics, delete_topics, watermarks  # tests/topic_admin.py, shared with the kafka_topics fixture
 
 from schemas.records import envelope
 from schemas.codec import Codec
@@ -54,22 +54,6 @@ def produce(settings, topic: str, values: list[bytes | dict], *, keys: list[str 
     assert producer.flush(30) == 0
 
 
-_NO_LEADER_YET = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
-
-
-def _high_watermark(consumer, tp, patience: float = 20.0) -> int:
-    """The partition's end offset. A topic made a moment ago on a loaded broker may answer
-    NOT_LEADER / LEADER_NOT_AVAILABLE until its leader is in place: retried, not failed."""
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            return consumer.get_watermark_offsets(tp, timeout=10)[1]
-        except KafkaException as exc:
-            if exc.args[0].code() not in _NO_LEADER_YET or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
 def read_all(settings, topic: str, *, isolation: str = "read_committed", timeout: float = 30.0) -> list:
     """Every message of logical ``topic`` up to its current end (as seen by ``isolation``)."""
     physical = settings.topics.name(topic)
@@ -79,7 +63,7 @@ def read_all(settings, topic: str, *, isolation: str = "read_committed", timeout
     try:
         metadata = consumer.list_topics(physical, timeout=10).topics[physical]
         parts = [TopicPartition(physical, p) for p in metadata.partitions]
-        ends = {tp.partition: _high_watermark(consumer, tp) for tp in parts}
+        ends = {tp.partition: watermarks(consumer, tp)[1] for tp in parts}
         consumer.assign([TopicPartition(physical, p, 0) for p in ends])
         out: list = []
         deadline = time.monotonic() + timeout
