@@ -70,7 +70,7 @@ _POSTCODE_TOWN = re.compile(
 # A state or country alone after the postcode line ("SELANGOR DARUL EHSAN.", "MALAYSIA").
 _REGION = re.compile(
     r"^\s*(?:selangor|johor|kedah|kelantan|melaka|malacca|negeri\s+sembilan|pahang|perak|perlis|pulau\s+pinang|penang"
-    r"|sabah|sarawak|terengganu|wilayah\s+persekutuan|kuala\s+lumpur|putrajaya|labuan|malaysia|singapore|deutschland"
+    r"|sabah|sarawak|terengganu|wilayah\s+persekutuan|w\.?\s?p\.?|kuala\s+lumpur|putrajaya|labuan|malaysia|singapore|deutschland"
     r"|germany|france|espa[ñn]a|spain|united\s+kingdom|uk|usa)\b[\w\s.,]*$", re.I)
 # Lines that end the letterhead's address: contact data, ids, the till's stamp, money, headings, hours.
 _STOP = re.compile(
@@ -85,12 +85,17 @@ _REG_NO = re.compile(r"^\s*\(?\s*(?:\d{4,7}\s*-?\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*
 # A clean token: letters only, a number ("12", "12a", "12-1", "7/4", "#01-23"), a postcode form ("D-33100",
 # "CB2", "3QZ", "(098585)"); a digit inside letters ("Paderb0rn", "5tr.") is OCR garbling.
 _CLEAN_TOKEN = re.compile(
-    r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|#?\d+[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)*|[A-Z]{1,2}-\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?"
+    r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|#?\d+[a-zA-Z]?(?:[-/](?:\d+[a-zA-Z]?|[A-Z]))*|[A-Z]{1,2}-\d{1,5}[A-Z]?|[A-Z]{1,2}\d[A-Z\d]?"
     r"|\d[A-Z]{2}|[A-Z]\d{1,2}|S?\(\d{6}\)|[&/\-])[)\"'.,;:]*", re.I)
 
 # Words and a house number, nothing else ("An der Alster 4"); not a branch or till number.
 _NAME_NUMBER = re.compile(r"^(?!.*\b(?:filiale|markt|kasse|store|branch|shop|nr|no|bon|tisch|table)\b)[^\W\d_][^\d]{2,40}"
                           r"\s\d{1,4}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?$", re.I)
+# A line that opens a Malaysian or Singaporean address before its street: a unit, lot, floor or block,
+# a building or an estate ("G-01, BLOCK A,", "LOT 1.02, LEVEL 1,", "WISMA MAJU,", "TAMAN MELAWATI,").
+_ADDRESS_PART = re.compile(
+    r"^\s*(?:(?:[A-Z]{1,2}-\d{1,4}[A-Z]?|\d{1,4}[A-Z]?-\d{1,4}[A-Z]?)\s*,|#\d{2}-\d{2,4}|(?:unit|lot|level|floor|tingkat|block|blok|blk)\b"
+    r"|(?:wisma|bangunan|kompleks|menara|plaza|taman|kawasan|pusat\s+perniagaan|bandar)\b)", re.I)
 MAX_SKIPPED = 3  # lines between the name and the address: a registration no., branch, owner, a town under a logo
 MAX_LINES = 6
 
@@ -164,8 +169,11 @@ def _towns() -> frozenset[str]:
 
 def known_town(town: str) -> bool:
     """The town is spelt as a real town: OCR's misreadings ("Pacerborn") are not towns. Two OCR
-    models can agree on a wrong letter; a gazetteer is a reading of its own."""
-    return town.casefold() in _towns()
+    models can agree on a wrong letter; a gazetteer is a reading of its own. A state printed after
+    the town without a comma ("47100 PUCHONG SELANGOR") is the state, not part of the town."""
+    words = town.split()
+    return any(" ".join(words[:k]).casefold() in _towns() and (k == len(words) or _REGION.match(" ".join(words[k:])))
+               for k in range(len(words), 0, -1))
 
 
 def address_block(lines: list[Line], skip_any: bool = False) -> tuple[list[Line], bool]:
@@ -183,8 +191,8 @@ def address_block(lines: list[Line], skip_any: bool = False) -> tuple[list[Line]
         if not st and _NAME_NUMBER.match(text) and i + 1 < len(lines) and is_postcode_town(lines[i + 1].text):
             st = True  # "An der Alster 4", "Straße der Einheit 4" right over "20099 Hamburg": a street of no suffix
         if not block:
-            if st or pc:
-                block.append(ln)
+            if st or pc or _ADDRESS_PART.match(text):
+                block.append(ln)  # an address opens with its street, its postcode line or a unit / building line
                 street, postcode = st, pc
                 continue
             if skip_any or _registration(text) or (not is_stop(text) and skipped < MAX_SKIPPED):

@@ -184,3 +184,19 @@ def test_a_town_no_gazetteer_knows_is_not_accepted_though_both_models_agree():
     assert (f["normalized"], f["status"]) == ("Kamp 30-32 33098 Pacerborn", "review")
     assert "gazetteer" in f["reason"]
     assert read(["SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32", "33098 Paderborn"])["merchant_address"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("head, want", [
+    # a building or unit line before the street is part of the address
+    (["MR. D.I.Y. (M) SDN BHD", "(860671-D)", "LOT 1851-A & 1851-B, JALAN KPB 6,", "KAWASAN PERINDUSTRIAN BALAKONG,",
+      "43300 SERI KEMBANGAN, SELANGOR", "(GST ID NO : 000306020352)"],
+     "LOT 1851-A & 1851-B, JALAN KPB 6, KAWASAN PERINDUSTRIAN BALAKONG, 43300 SERI KEMBANGAN, SELANGOR"),
+    (["KEDAI MAJU SDN BHD", "(123456-X)", "G-01, BLOCK A,", "NO 3, JALAN SS 2/61,", "47300 PETALING JAYA SELANGOR",
+      "TEL: 03-7877 1234"],
+     "G-01, BLOCK A, NO 3, JALAN SS 2/61, 47300 PETALING JAYA SELANGOR"),
+    (["RESTORAN MAJU SDN BHD", "NO 8, JALAN TUN RAZAK,", "50400 KUALA LUMPUR", "W.P. KUALA LUMPUR", "TEL: 03-2161 1234"],
+     "NO 8, JALAN TUN RAZAK, 50400 KUALA LUMPUR W.P. KUALA LUMPUR"),
+])
+def test_malaysian_letterheads(head, want):
+    f = read(head)["merchant_address"]
+    assert (f["normalized"], f["status"]) == (want, "accept")
