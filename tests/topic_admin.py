@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 __all__ = ["create_topics", "delete_topics", "new_prefix", "delete_prefixed", "record_creations",
@@ -196,3 +197,20 @@ def delete_leftovers(bootstrap: str, names: Iterable[str], protect: frozenset[st
                      client: Mapping[str, str] | None = None) -> list[str]:
     names = [n for n in names if _owned(n, protect)]  # never a name this run did not make
     return _delete(AdminClient({"bootstrap.servers": bootstrap, **(client or {})}), names)
+
+
+# A topic made a moment ago on a loaded broker may answer these until its leader is in place.
+_NO_LEADER_YET = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
+def watermarks(consumer, tp, patience: float = 20.0) -> tuple[int, int]:
+    """``consumer.get_watermark_offsets(tp)``, waiting out a leader not yet in place (a
+    clean-clone CI run failed on NOT_LEADER_FOR_PARTITION right after create_topics)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return consumer.get_watermark_offsets(tp, timeout=10)
+        except KafkaException as exc:
+            if exc.args[0].code() not in _NO_LEADER_YET or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -34,6 +34,7 @@ from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
 from streams.extract.merchant import merchant_field
+from streams.extract.merchant_address import merchant_address_field
 from streams.extract.normalize import Parsed
 from streams.extract.receipt_money import CURRENCY_CODES, MONEY, choose_total, money_in, money_rows
 
@@ -287,7 +288,7 @@ def _money_field(name: str, layout: Layout, value: Decimal, line: Line, how: str
 
 def extract_receipt(layout: Layout, *, locale: str | None = None,
                     agreed: frozenset[LineKey] = frozenset()) -> tuple[list[FieldValue], list[dict], dict]:
-    """(fields, line items, what was learnt): merchant, receipt_date, total_amount, tax_amount, currency.
+    """(fields, line items, what was learnt): merchant, merchant_address, receipt_date, total_amount, tax_amount, currency.
     ``agreed``: the lines a second OCR model read the same (``agreed_lines``)."""
     lang, country = language_of(layout.text), country_of(layout.text)
     rows = money_rows(layout)
@@ -336,5 +337,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
             currency.reasons.append("a bare $ and no country on the receipt")
     else:
         currency = missing_field("currency", why)
-    fields = [merchant_field(layout), _receipt_date(layout, day_first(layout.text, locale), agreed), total, tax, currency]
+    merchant = merchant_field(layout)
+    address = merchant_address_field(layout, merchant, lambda ln: _read_twice(ln, agreed))
+    fields = [merchant, address, _receipt_date(layout, day_first(layout.text, locale), agreed), total, tax, currency]
     return fields, [], {"language": lang, "country": country}

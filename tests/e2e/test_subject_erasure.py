@@ -29,7 +29,7 @@ import pytest
 from inkstream.settings import load_settings
 from app.supervise import Supervisor
 from test_pipeline import wait_for
-from topic_admin import delete_prefixed, new_prefix  # tests/topic_admin.py
+from topic_admin import delete_prefixed, new_prefix, watermarks  # tests/topic_admin.py
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -239,7 +239,7 @@ def _topic_records(settings, doc_id: str, values: list[str]) -> tuple[dict[str, 
             topic = settings.topics.name(logical)
             meta = consumer.list_topics(topic, timeout=10).topics[topic]
             for partition in meta.partitions:
-                low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                low, high = watermarks(consumer, TopicPartition(topic, partition))
                 if high <= low:
                     continue
                 consumer.assign([TopicPartition(topic, partition, low)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from inkstream.settings import Settings
+from topic_admin import watermarks  # tests/topic_admin.py
 
 
 def create_admin_topic(settings: Settings) -> str:
@@ -27,7 +28,7 @@ def read_admin_actions(settings: Settings) -> list[tuple[bytes | None, bytes]]:
                          "enable.auto.commit": False})
     try:
         tp = TopicPartition(name, 0, 0)
-        end = consumer.get_watermark_offsets(tp, timeout=10)[1]
+        end = watermarks(consumer, tp)[1]
         consumer.assign([tp])
         out: list[tuple[bytes | None, bytes]] = []
         idle = 0

@@ -15,6 +15,7 @@ from connectors.esign.simulate import build_request
 from connectors.esign.state import EnvelopeBook, KafkaEnvelopeReader, initial_state
 from session_codec import decode
 from session_codec import session_codec
+from topic_admin import watermarks  # tests/topic_admin.py
 
 pytestmark = pytest.mark.stack
 
@@ -29,7 +30,7 @@ def _read_all(settings, topic: str) -> list[tuple[str | None, dict]]:
         partitions = consumer.list_topics(name, timeout=10).topics[name].partitions
         tps = [TopicPartition(name, p, 0) for p in partitions]
         consumer.assign(tps)
-        ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
+        ends = {tp.partition: watermarks(consumer, tp)[1] for tp in tps}
         out, idle = [], 0
         while idle < 10 and any(consumer.position([TopicPartition(name, p)])[0].offset < end
                                 for p, end in ends.items() if end > 0):

@@ -22,6 +22,7 @@ from streams.privacy.erase import erase_subject
 from streams.privacy.export import export_subject
 from streams.privacy.subject import find_documents
 from tests.inkstream.admin_audit_kafka import create_admin_topic, read_admin_actions
+from topic_admin import watermarks  # tests/topic_admin.py
 
 pytestmark = pytest.mark.stack
 
@@ -116,7 +117,7 @@ def _erasures_on_the_topic(settings) -> list[tuple[str, dict]]:
                          "enable.auto.commit": False, "isolation.level": "read_committed"})
     try:
         tp = TopicPartition(name, 0, 0)
-        end = consumer.get_watermark_offsets(tp, timeout=10)[1]
+        end = watermarks(consumer, tp)[1]
         consumer.assign([tp])
         out, idle = [], 0
         while len(out) < end and idle < 40:

@@ -13,6 +13,7 @@ from connectors.esign.docusign import DocuSign
 from connectors.objectstore import open_store
 from fakes.esign_docusign import FakeDocuSign
 from schemas.records import envelope
+from topic_admin import watermarks  # tests/topic_admin.py
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def read_topic(settings, topic: str) -> list[tuple[str | None, dict]]:
         tps = [TopicPartition(name, p, 0) for p in consumer.list_topics(name, timeout=10).topics[name].partitions]
         consumer.assign(tps)
         try:
-            ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
+            ends = {tp.partition: watermarks(consumer, tp)[1] for tp in tps}
         except KafkaException:  # a topic created a moment ago has no leader yet: nothing to read
             return []
         out, idle = [], 0

@@ -49,3 +49,24 @@ def test_the_supplier_compares_as_a_company_letter_case_and_a_legal_form_on_one_
     assert bench._route("CONTOSO LTD.", {"normalized": "ontoso", "status": "review"}, "supplier") == "wrong & review/reject"
     # The customer still compares letter for letter.
     assert bench._route("Contoso Ltd.", got, "customer") == "wrong & accepted"
+
+
+def test_an_address_compares_without_case_and_whitespace_and_an_unlabelled_one_is_not_scored(tmp_path):
+    bench = _bench()
+    got = {"normalized": "Detmolder Str. 4  33102 PADERBORN", "status": "accept"}
+    assert bench._route("Detmolder Str. 4 33102 Paderborn", got, "merchant_address") == "correct & accepted"
+    assert bench._route("Detmolder Str. 44 33102 Paderborn", got, "merchant_address") == "wrong & accepted"
+    # other fields stay exact
+    assert bench._route("detmolder str. 4 33102 paderborn", got, "invoice_number") == "wrong & accepted"
+    # a receipt whose address was not labelled ("unlabelled") is not taken to have none
+    import json
+    from types import SimpleNamespace
+
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "b.png").write_bytes(b"y")
+    (tmp_path / "truth.json").write_text(json.dumps({
+        "a.png": {"doc_type": "receipt", "fields": {"total_amount": "1.00", "merchant_address": "Pohlweg 110 33100 Paderborn"}},
+        "b.png": {"doc_type": "receipt", "fields": {"total_amount": "2.00"}, "unlabelled": ["merchant_address"]}}))
+    args = SimpleNamespace(dir=None, count=0, seed=0, corpus=[tmp_path], zugferd_src=None, render=0, render_dpi=150, scans=0)
+    labels = {name: label for _, name, _, label in bench._documents(args)}
+    assert labels["b.png"]["absent_fields"] == []

@@ -93,3 +93,26 @@ def test_the_pages_script_and_logout_work_under_the_csp_and_csrf_checks(review, 
     assert page.url.endswith("/review/login")
     page.goto(f"{served}/review")
     assert page.url.endswith("/review/login")
+
+
+def test_a_receipts_merchant_address_is_shown_boxed_and_corrected_in_the_browser(review, served, page):
+    """wip4/address: the new receipt field renders and works like the others (its box lights up on focus)."""
+    from tests.streams.review.test_review_receipt_address import _extracted, _record
+
+    record = _record(review, _extracted())
+    review.queue.apply(record)
+    page.goto(f"{served}/review/login")
+    page.fill("input[name=username]", "ana")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.goto(f"{served}/review/docs/{record['doc_id']}")
+    assert page.input_value("#field-merchant_address") == "Detmolder Straße 4 33102 Paderborn"
+    assert page.locator("#box-merchant_address").count() == 1
+    page.focus("#field-merchant_address")
+    assert "active" in page.get_attribute("#box-merchant_address", "class")
+    page.fill("#field-merchant_address", "Detmolder Straße 4, 33102 Paderborn")
+    page.click("button.approve")
+    assert "recorded" in page.inner_text(".flash")
+    [out] = review.published
+    assert {"field": "merchant_address", "old": "Detmolder Straße 4 33102 Paderborn",
+            "new": "Detmolder Straße 4, 33102 Paderborn"} in out["review"]["changes"]

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from topic_admin import create_topics, delete_topics  # tests/topic_admin.py, shared with the kafka_topics fixture
+from topic_admin import create_topics, delete_topics, watermarks  # tests/topic_admin.py, shared with the kafka_topics fixture
 
 from schemas.records import envelope
 from schemas.codec import Codec
@@ -63,7 +63,7 @@ def read_all(settings, topic: str, *, isolation: str = "read_committed", timeout
     try:
         metadata = consumer.list_topics(physical, timeout=10).topics[physical]
         parts = [TopicPartition(physical, p) for p in metadata.partitions]
-        ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in parts}
+        ends = {tp.partition: watermarks(consumer, tp)[1] for tp in parts}
         consumer.assign([TopicPartition(physical, p, 0) for p in ends])
         out: list = []
         deadline = time.monotonic() + timeout

@@ -20,6 +20,7 @@ from kafka_helpers import create_topics, delete_topics, ingested, produce, read_
 
 from session_codec import decode
 from streams.runtime.examples import OUTPUT_NAMESPACE
+from topic_admin import watermarks  # tests/topic_admin.py
 
 WORKER = Path(__file__).with_name("relay_worker.py")
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,7 +39,7 @@ def _produced_so_far(settings) -> int:
     topic = settings.topics.name(OUT)
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap, "group.id": "watermarks"})
     try:
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(4))
+        return sum(watermarks(consumer, TopicPartition(topic, p))[1] for p in range(4))
     finally:
         consumer.close()
 
