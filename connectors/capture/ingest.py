@@ -7,7 +7,12 @@
 2. hashes it (SHA-256, streamed) and stores it content-addressed under
    ``originals/<sha[:2]>/<sha>`` in the versioned bucket, unless that key exists: then
    it is a duplicate, nothing is uploaded, and the new event's ``duplicate_of`` names
-   the first document (its ``doc-id`` is kept in the object's metadata);
+   the first document (its ``doc-id`` is kept in the object's metadata) — but only once
+   the stored original was read back with this deployment's keys and hashes to the
+   address. One that does not open (its KEK is not in this key store: lost, replaced,
+   retired after a compromise) or does not match is never trusted: the document is stored
+   again as a new version on top of it (the old version is kept, a restored key ring still
+   opens it), announced as a new document, and the status record says why;
 3. produces one ``documents.ingested`` record (``documents.ingested.priority`` for
    ``priority="high"``) and one ``documents.status`` record (stage ``ingested``), keyed
    by ``doc_id``, through an idempotent producer.
@@ -33,7 +38,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
-from inkstream.errors import CaptureError, ConnectorError
+from inkstream.errors import CaptureError, ConnectorError, ObjectUnreadable
 from schemas.codec import Codec
 from schemas.records import envelope
 
@@ -86,6 +91,7 @@ class IngestMetrics:
     refused: Counter
     seconds: Histogram
     bytes: Counter
+    stored_again: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> "IngestMetrics":
@@ -101,6 +107,10 @@ class IngestMetrics:
                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)),
             bytes=Counter("inkstream_ingest_bytes_total", "Bytes of accepted originals", ["source"],
                           registry=registry),
+            stored_again=Counter("inkstream_ingest_originals_stored_again_total",
+                                 "Originals stored again because the one at their address did not open with "
+                                 "this deployment's keys or did not match it (reason)", ["source", "reason"],
+                                 registry=registry),
         )
 
 
@@ -111,6 +121,14 @@ def new_doc_id() -> str:
 
 def original_key(sha256: str) -> str:
     return f"originals/{sha256[:2]}/{sha256}"
+
+
+# Why a stored original was not trusted as the first copy (status detail, metric label).
+STORED_AGAIN = {
+    "key_unavailable": "does not open with this deployment's keys (its key-encryption key is not in the key "
+                       "store, or the envelope was altered)",
+    "digest_mismatch": "does not hash to its address",
+}
 
 
 def ingested_topic(priority: str) -> str:
@@ -139,6 +157,8 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
         if metrics:
             metrics.documents.labels(doc.source, "error").inc()
         raise
+    if metrics and result.stored_again:
+        metrics.stored_again.labels(doc.source, result.stored_again).inc()
     delivered = result.delivered
     assert delivered is not None  # _ingest always sets it
     delivered.add_done_callback(lambda fut: _settle(fut, doc, result, store, metrics, started))
@@ -177,23 +197,52 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
         ref = store.put_if_absent(key, fh, content_type=checked.content_type,
                                   metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
     duplicate = ref is None
-    duplicate_of = None
+    duplicate_of = stored_again = detail = None
     if ref is None:
         existing = store.stat(key)
         if existing is None:  # deleted between the two calls: a lifecycle rule, an operator
             raise ConnectorError(f"{key} vanished while being checked; retry")
         ref, meta = existing
-        duplicate_of = meta.get("doc-id") or None
-        ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
-                        ref.content_type)
+        stored_again = _unusable(store, ref, sha)
+        if stored_again is None:
+            duplicate_of = meta.get("doc-id") or None
+            ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
+                            ref.content_type)
+            detail = f"duplicate of {duplicate_of}"
+        else:
+            # A duplicate of bytes nobody here can read would never be processed, and the
+            # sender's copy is the only readable one: store it as a new version (the old one
+            # stays for a restored key ring) and announce a new document, saying why.
+            log.warning("%s: the stored version %s %s; storing the document again", key, ref.version_id,
+                        STORED_AGAIN[stored_again])
+            detail = f"stored again: the original at its address (version {ref.version_id}) {STORED_AGAIN[stored_again]}"
+            with doc.open() as fh:
+                ref = store.put(key, fh, content_type=checked.content_type,
+                                metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source,
+                                          "replaces-version": ref.version_id or "null",
+                                          "stored-again": stored_again})
+            duplicate = False
     record = _ingested_record(doc, doc_id, ref, duplicate_of)
     topic = ingested_topic(doc.priority)
     status = {**envelope(doc_id, producer=record["producer"]["name"], trace=record["trace"]),
-              "stage": "ingested", "status": "duplicate" if duplicate else "stored",
-              "detail": f"duplicate of {duplicate_of}" if duplicate else None}
+              "stage": "ingested", "status": "duplicate" if duplicate else "stored", "detail": detail}
     delivered = _send_both(producer, settings, codec, topic, doc_id, record, status)
     return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
-                        original=ref, topic=settings.topics.name(topic), delivered=delivered)
+                        original=ref, topic=settings.topics.name(topic), delivered=delivered,
+                        stored_again=stored_again)
+
+
+def _unusable(store: DedupeStore, ref: ObjectRef, sha: str) -> str | None:
+    """Why the stored original cannot stand for this document (a ``STORED_AGAIN`` code), or
+    None when it reads back with this deployment's keys and hashes to its address.
+    Reads the whole object (up to ``capture.max_bytes``), only for duplicates: the price
+    of never pointing a document at bytes no processor can open. S3 or network failures
+    are raised (a retry may succeed); only an object that is there and unusable is replaced."""
+    try:
+        body = store.get(ref)
+    except ObjectUnreadable:
+        return "key_unavailable"
+    return None if hashlib.sha256(body).hexdigest() == sha else "digest_mismatch"
 
 
 def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict[str, Any]:
