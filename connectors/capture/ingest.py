@@ -12,7 +12,9 @@
    address. One that does not open (its KEK is not in this key store: lost, replaced,
    retired after a compromise) or does not match is never trusted: the document is stored
    again as a new version on top of it (the old version is kept, a restored key ring still
-   opens it), announced as a new document, and the status record says why;
+   opens it), announced as a new document, and the status record says why. So is a copy
+   of a document whose subject was erased while its bytes survived (the erasure's S3 step
+   failed or object lock kept them): erasure means a re-sent copy is a new ingestion;
 3. produces one ``documents.ingested`` record (``documents.ingested.priority`` for
    ``priority="high"``) and one ``documents.status`` record (stage ``ingested``), keyed
    by ``doc_id``, through an idempotent producer.
@@ -40,6 +42,7 @@ from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
 from inkstream.errors import CaptureError, ConnectorError, ObjectUnreadable
 from schemas.codec import Codec
+from schemas.sealing import key_id
 from schemas.records import envelope
 
 if TYPE_CHECKING:
@@ -128,6 +131,7 @@ STORED_AGAIN = {
     "key_unavailable": "does not open with this deployment's keys (its key-encryption key is not in the key "
                        "store, or the envelope was altered)",
     "digest_mismatch": "does not hash to its address",
+    "first_erased": "belongs to an erased document (its key was destroyed): this is a new ingestion",
 }
 
 
@@ -204,6 +208,10 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
             raise ConnectorError(f"{key} vanished while being checked; retry")
         ref, meta = existing
         stored_again = _unusable(store, ref, sha)
+        if stored_again is None and _erased(codec, meta.get("doc-id")):
+            # The erasure's S3 step failed or is held by object lock: the bytes survived, the
+            # document did not. Erasure means a re-sent copy starts afresh, never "a duplicate of" it.
+            stored_again = "first_erased"
         if stored_again is None:
             duplicate_of = meta.get("doc-id") or None
             ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
@@ -213,8 +221,7 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
             # A duplicate of bytes nobody here can read would never be processed, and the
             # sender's copy is the only readable one: store it as a new version (the old one
             # stays for a restored key ring) and announce a new document, saying why.
-            log.warning("%s: the stored version %s %s; storing the document again", key, ref.version_id,
-                        STORED_AGAIN[stored_again])
+            log.warning("%s: storing the document again over version %s (%s)", key, ref.version_id, stored_again)
             detail = f"stored again: the original at its address (version {ref.version_id}) {STORED_AGAIN[stored_again]}"
             with doc.open() as fh:
                 ref = store.put(key, fh, content_type=checked.content_type,
@@ -230,6 +237,12 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
     return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
                         original=ref, topic=settings.topics.name(topic), delivered=delivered,
                         stored_again=stored_again)
+
+
+def _erased(codec: Codec, doc_id: str | None) -> bool:
+    """Whether ``doc_id``'s key was destroyed by a subject erasure (the codec's key store)."""
+    keys = codec.keys
+    return bool(doc_id) and keys is not None and keys.is_destroyed(key_id(doc_id or ""))
 
 
 def _unusable(store: DedupeStore, ref: ObjectRef, sha: str) -> str | None:

@@ -137,3 +137,67 @@ def test_an_s3_failure_while_checking_is_raised_not_taken_for_an_unreadable_orig
     with pytest.raises(ObjectStoreError, match="connection reset"):
         _ingest(memstore, sink, settings, data)
     assert len(memstore.versions[original_key(first.sha256)]) == 1  # nothing stored over a readable original
+
+
+@pytest.fixture
+def keyed(tmp_path):
+    """A codec and sink with a key store of their own (a destroyed key stays in this test)."""
+    from connectors.capture.testing import ListSink
+    from inkstream.crypto import DocumentKeys
+    from schemas.codec import Codec
+
+    keys = DocumentKeys(tmp_path / "documents", LocalKeyRing(tmp_path / "ring.json"))
+    return keys, ListSink(Codec(keys=keys, seal=True))
+
+
+def test_a_copy_of_an_erased_document_whose_bytes_survived_is_a_new_ingestion(memstore, keyed, settings):
+    from schemas.sealing import key_id
+
+    keys, sink = keyed
+    data = make_pdf("Contract of a subject who asked to be erased")
+    first = _ingest(memstore, sink, settings, data)
+    # The erasure destroyed the document's key, but its S3 step failed (or object lock kept
+    # the version): the bytes are still at their address, naming the erased document.
+    keys.destroy(key_id(first.doc_id))
+    again = _ingest(memstore, sink, settings, data)
+
+    assert (again.duplicate, again.duplicate_of, again.stored_again) == (False, None, "first_erased")
+    assert memstore.get(again.original) == data and again.original.version_id != first.original.version_id
+    assert [m["doc-id"] for _, m, _ in memstore.versions[original_key(first.sha256)]] == [first.doc_id, again.doc_id]
+    record, status = _records_of(sink, again.doc_id)  # the erased document's records no longer open
+    assert (record["doc_id"], record["duplicate_of"]) == (again.doc_id, None)
+    detail = status["detail"]
+    assert detail.endswith("belongs to an erased document (its key was destroyed): this is a new ingestion")
+    assert first.doc_id not in detail  # the new document's trail does not lead back to the erased one
+    # Later copies are duplicates of the new, living document.
+    third = _ingest(memstore, sink, settings, data)
+    assert (third.duplicate, third.duplicate_of) == (True, again.doc_id)
+
+
+def test_a_copy_sent_after_a_complete_erasure_is_a_new_ingestion(memstore, keyed, settings):
+    from schemas.sealing import key_id
+    from streams.privacy.erase import delete_all_versions
+
+    keys, sink = keyed
+    data = make_pdf("Erased whole, then sent again")
+    first = _ingest(memstore, sink, settings, data)
+    keys.destroy(key_id(first.doc_id))
+
+
+    class Bucket:  # what the erasure's S3 step calls on the raw store
+        bucket = "mem"
+        versions = staticmethod(memstore.versions_of)
+        discard = staticmethod(memstore.discard)
+
+    assert delete_all_versions(Bucket(), original_key(first.sha256)) == 1
+    assert original_key(first.sha256) not in memstore.versions
+    again = _ingest(memstore, sink, settings, data)
+    assert (again.duplicate, again.duplicate_of, again.stored_again) == (False, None, None)
+    record, status = _records_of(sink, again.doc_id)
+    assert (record["duplicate_of"], status["status"], status["detail"]) == (None, "stored", None)
+    assert memstore.get(again.original) == data
+
+
+def _records_of(sink, doc_id):
+    """The (documents.ingested, documents.status) records of ``doc_id``."""
+    return [sink.codec.decode(v) for t, k, v in sink.records if k == doc_id]
