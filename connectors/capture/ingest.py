@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
-from inkstream.errors import CaptureError, ConnectorError, ObjectUnreadable
+from connectors.objectstore.readback import REASONS, unusable
+from inkstream.errors import CaptureError, ConnectorError
 from schemas.codec import Codec
 from schemas.sealing import key_id
 from schemas.records import envelope
@@ -128,9 +129,7 @@ def original_key(sha256: str) -> str:
 
 # Why a stored original was not trusted as the first copy (status detail, metric label).
 STORED_AGAIN = {
-    "key_unavailable": "does not open with this deployment's keys (its key-encryption key is not in the key "
-                       "store, or the envelope was altered)",
-    "digest_mismatch": "does not hash to its address",
+    **REASONS,
     "first_erased": "belongs to an erased document (its key was destroyed): this is a new ingestion",
 }
 
@@ -207,7 +206,7 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
         if existing is None:  # deleted between the two calls: a lifecycle rule, an operator
             raise ConnectorError(f"{key} vanished while being checked; retry")
         ref, meta = existing
-        stored_again = _unusable(store, ref, sha)
+        stored_again = unusable(store, ref, sha)  # the dedup never trusts bytes it cannot open
         if stored_again is None and _erased(codec, meta.get("doc-id")):
             # The erasure's S3 step failed or is held by object lock: the bytes survived, the
             # document did not. Erasure means a re-sent copy starts afresh, never "a duplicate of" it.
@@ -243,19 +242,6 @@ def _erased(codec: Codec, doc_id: str | None) -> bool:
     """Whether ``doc_id``'s key was destroyed by a subject erasure (the codec's key store)."""
     keys = codec.keys
     return bool(doc_id) and keys is not None and keys.is_destroyed(key_id(doc_id or ""))
-
-
-def _unusable(store: DedupeStore, ref: ObjectRef, sha: str) -> str | None:
-    """Why the stored original cannot stand for this document (a ``STORED_AGAIN`` code), or
-    None when it reads back with this deployment's keys and hashes to its address.
-    Reads the whole object (up to ``capture.max_bytes``), only for duplicates: the price
-    of never pointing a document at bytes no processor can open. S3 or network failures
-    are raised (a retry may succeed); only an object that is there and unusable is replaced."""
-    try:
-        body = store.get(ref)
-    except ObjectUnreadable:
-        return "key_unavailable"
-    return None if hashlib.sha256(body).hexdigest() == sha else "digest_mismatch"
 
 
 def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict[str, Any]:
