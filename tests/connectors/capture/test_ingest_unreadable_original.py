@@ -201,3 +201,30 @@ def test_a_copy_sent_after_a_complete_erasure_is_a_new_ingestion(memstore, keyed
 def _records_of(sink, doc_id):
     """The (documents.ingested, documents.status) records of ``doc_id``."""
     return [sink.codec.decode(v) for t, k, v in sink.records if k == doc_id]
+
+
+def test_the_upload_api_answers_201_a_new_document_and_says_why(memstore, sink, tmp_path):
+    """The phone page's path (``test_mobile_capture``): an upload whose bytes are already in
+    the bucket under another key ring is accepted as a new document that opens."""
+    from fastapi.testclient import TestClient
+
+    from connectors.capture.apikeys_shared import open_key_store
+    from connectors.capture.http import create_app
+
+    settings = load_settings(data_dir=tmp_path)
+    settings = settings.model_copy(update={"topics": settings.topics.model_copy(update={"prefix": "unit."})})
+    data = make_pdf("Photographed twice, by two test runs")
+    SealedObjectStore(memstore, LocalKeyRing(tmp_path / "other-run.json")).put(
+        original_key(hashlib.sha256(data).hexdigest()), data, content_type="application/pdf")
+    store = SealedObjectStore(memstore, LocalKeyRing(tmp_path / "keyring.json"))
+    keys = open_key_store(settings)
+    app = create_app(settings, store=store, producer=sink, codec=sink.codec, keys=keys, status=None,
+                     registry=CollectorRegistry())
+    with TestClient(app) as client:
+        resp = client.post("/v1/documents", headers={"X-API-Key": keys.create("phones")[1]},
+                           files={"file": ("photo.pdf", data, "application/pdf")})
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert (body["duplicate"], body["duplicate_of"], body["stored_again"]) == (False, None, "key_unavailable")
+    ref = store.exists(original_key(body["sha256"]))
+    assert ref is not None and store.get(ref) == data
