@@ -160,8 +160,6 @@ def ingest(doc: CapturedDocument, *, store: DedupeStore, producer: RecordSink, s
         if metrics:
             metrics.documents.labels(doc.source, "error").inc()
         raise
-    if metrics and result.stored_again:
-        metrics.stored_again.labels(doc.source, result.stored_again).inc()
     delivered = result.delivered
     assert delivered is not None  # _ingest always sets it
     delivered.add_done_callback(lambda fut: _settle(fut, doc, result, store, metrics, started))
@@ -186,6 +184,8 @@ def _settle(delivered: Future[None], doc: CapturedDocument, result: IngestResult
         metrics.documents.labels(doc.source, outcome).inc()
         if not failed:
             metrics.bytes.labels(doc.source).inc(result.original.size_bytes)
+            if result.stored_again:
+                metrics.stored_again.labels(doc.source, result.stored_again).inc()
             metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
 
 
