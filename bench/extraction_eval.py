@@ -9,11 +9,14 @@ by side on the same OCR output, per document source.
     # real corpora are split dev/test by a hash of the file name (rows NAME-dev, NAME-test; plain
     # XML invoices NAME-xml); --scans N also OCRs N PDFs as noisy, slightly turned 200-dpi scans:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/zugferd --scans 8 --cache /tmp/ocr-cache
-    # real shop receipts (German till scans, CC-BY-4.0; bench/corpus_receipts.py fetches all 26),
+    # real shop receipts (German till scans, CC-BY-4.0; bench/corpus_receipts.py fetches all 47),
     # rows receipts-dev / receipts-test; images go through the OCR once with --cache:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/receipts --cache /tmp/ocr-cache
     # real contracts (CUAD v1 / SEC EDGAR, labelled by hand; bench/corpus_cuad.py):
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/cuad
+    # ordinary vendor invoices and receipts, hand-labelled (SDK and e-invoicing library samples,
+    # MIT/Apache; tests/corpus/*/SOURCE.md): 28 + 18 documents, text layers and images
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/vendor-samples --corpus tests/corpus/public-invoices --cache /tmp/ocr-cache
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
     .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds

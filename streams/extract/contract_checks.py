@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from streams.extract.confidence import FieldValue, boost, missing_field
 from streams.extract.finders import DATE
-from streams.extract.normalize import normalize_date, normalize_term
+from streams.extract.normalize import normalize_date, normalize_term, words_to_number
 
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
            "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
@@ -146,6 +146,20 @@ def _of_this_agreement(text: str, value_at: int, end: int) -> bool:
             and not _CONDITION.match(sentence))
 
 
+def _number_words(raw: str) -> bool:
+    """'five (5) years', 'twenty-four (24) months', '36 months': the words before the digits are a
+    number; 'term of this Agreement and the five (5) year period following ...' is no statement."""
+    words = raw.split("(")[0].strip() if "(" in raw else ""
+    # a hedge or a bound before the number stays a reading (check_term sends those to review)
+    words = _QUALIFIERS.sub("", words).strip()
+    return not words or words_to_number(words) is not None
+
+
+_QUALIFIERS = re.compile(r"^(?:.*\b(?:later|earlier|greater|lesser|longer|shorter)\s+of|.*\b(?:at\s+least|at\s+most|up\s+to|"
+                         r"not\s+(?:less|more)\s+than|no\s+(?:less|more)\s+than|minimum\s+of|maximum\s+of|approximately|"
+                         r"about|least))\s*|^(?:an?|the)\s+", re.I)
+
+
 def term_readings(text: str, effective: str | None, set_aside: list[Reading] | None = None) -> list[Reading]:
     """Every statement of how long this agreement runs; other periods go to ``set_aside``."""
     out: list[Reading] = []
@@ -154,7 +168,7 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
         for m in re.finditer(pattern, text, re.I):
             raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
             parsed = normalize_term(raw)
-            if not parsed.ok or not parsed.normalized or parsed.ambiguous:
+            if not parsed.ok or not parsed.normalized or parsed.ambiguous or not _number_words(raw):
                 continue
             if _other_period(text, m.start(), m.end()):
                 if set_aside is not None:
@@ -419,7 +433,7 @@ _SIG_PAGES = re.compile(r"IN\s+WITNESS\s+WHEREOF|Accepted\s+and\s+Agreed|AGREED\
 _BLOCK_DATE = re.compile(rf"(?<!\w)(?<!Effective )(?<!Commencement )(?<!Start )(?:Dated|Date|Date\s+signed|Signed\s+on)\s*:\s*_*(?P<v>{DATE})",
                          re.I)
 _COMMENCES = re.compile(
-    rf"\b(?:shall|will|is\s+to)\s+(?:commence|begin|start)\s+(?:on|as\s+of|effective)\s+(?:the\s+)?(?P<v>{DATE})"
+    rf"\b(?:shall|will|is\s+to)\s+(?:commence|begin|start)\s+(?:(?:on|upon|as\s+of|effective|from)\s+)?(?:the\s+)?(?P<v>{DATE})"
     rf"|\b(?:commencing|beginning|starting|(?:commence|begin|start)s)\s+(?:on\s+|as\s+of\s+)?(?P<w>{DATE})"
     rf"|(?P<x>{DATE})\s*\(\s*(?:the\s+)?[\"“]\s*(?:Commencement|Start|Launch|Operational)\s+Date\s*[\"”]", re.I)
 
@@ -486,7 +500,7 @@ _EVENT_START = re.compile(
     r"become\s+effective|be\s+effective|take\s+effect)\s+(?:up)?on\s+(?:the\s+)?(?!Effective\s+Date|date\s+(?:hereof|first|of\s+this|"
     r"set\s+forth|above|written))(?:(?:date|day)\s+(?:of|on\s+which|when|that)|later|earlier|first|execution|signing|signature|"
     r"approval|completion|receipt|launch|closing|delivery)"
-    r"|[\"“](?:Effective|Commencement|Start)\s+Date[\"”]\s*(?:\)\s*)?(?:means|shall\s+mean|shall\s+be|is)\s+(?:the\s+)?"
+    r"|[\"“]?(?:Effective|Commencement|Start)\s+Date[\"”]?\s*(?:\)\s*)?(?:means|shall\s+mean|shall\s+be|is)\s+(?:the\s+)?"
     r"(?!date\s+(?:hereof|first|of\s+this|set\s+forth|above|written))(?:date|day|later|earlier|first)"
     r"|\b(?:effective|commenc\w*|begin\w*|take\s+effect|enter\s+into\s+force)\s+(?:up)?on\s+(?:the\s+)?(?:full\s+|mutual\s+)?"
     r"(?:execution|signature|signing)\s+(?:hereof\s+)?(?:by|of)\s+(?:both|all|each)"

@@ -25,6 +25,8 @@ def terms(text, effective=None):
 
 
 @pytest.mark.parametrize("text", [
+    "During the term of this Agreement and the five (5) year period immediately following termination of this "
+    "Agreement, Licensor may audit",  # 'term of' + words that are not a number: no statement
     "During the Term of this Agreement and for a period of one year thereafter, neither party shall solicit",
     "the obligations of confidentiality survive for a period of five (5) years following termination",
     "for a period of six (6) months following expiration or termination of this Agreement",
@@ -359,6 +361,8 @@ def test_a_document_holding_two_agreements_sends_party_and_date_to_review():
     "January 22, 2025",  # a dateline: the document is dated that day
     "The Term begins April 1, 2024 and runs for one year.",
     "for a period beginning April 1, 2024.",
+    "The term of the license hereby granted shall commence April 1, 2024 and continue until March 31, 2026.",
+    "The term of this Agreement for the Hosted Site shall commence upon April 1, 2024 and continue for six months.",
 ])
 def test_an_effective_date_is_accepted_only_when_no_commencement_or_signature_date_differs(extra):
     assert run(OPENING)["effective_date"]["status"] == "accept"
@@ -382,6 +386,8 @@ def test_signature_dates_on_the_effective_day_keep_it_acceptable():
     "Northwind Traders, LLC   By: /s/ Jane Doe   Date: 3/24/24",
     "Bluefin Analytics, Inc.   By: /s/ Jane Doe   April 6, 2024",
     "IN WITNESS WHEREOF, the parties have executed this Agreement as of the date last below written.",
+    # a definitions section in capitals, the term not quoted
+    "EFFECTIVE DATE shall mean the Date of Installation of the System, i.e. December 10, 2023.",
 ])
 def test_a_dated_opening_is_not_accepted_when_a_blank_an_event_or_another_signature_date_competes(extra):
     assert run(OPENING)["effective_date"]["status"] == "accept"
