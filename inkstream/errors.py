@@ -20,6 +20,8 @@
     ├── MappingError                a mapping file is invalid or cannot be applied
     └── ConnectorError              something outside inkstream failed
         ├── ObjectStoreError
+        │   └── ObjectUnreadable    a stored object does not open with this deployment's keys
+        │                           (its KEK is gone, or it was altered): the bytes are there, unusable
         ├── CrmError
         │   ├── CrmAuthError        401 after a token refresh: permanent
         │   ├── CrmPermanentError   400/404/...: permanent, goes to the DLQ with the vendor's body
@@ -50,6 +52,7 @@ __all__ = [
     "IncompatibleSchema",
     "KeyDestroyed",
     "KeyUnavailable",
+    "ObjectUnreadable",
     "InkstreamError", "ConfigError", "StackError", "SchemaError", "RecordErased", "CaptureError", "OcrError",
     "ExtractionError", "MappingError", "ConnectorError", "ObjectStoreError", "CrmError",
     "CrmAuthError", "CrmPermanentError", "CrmRateLimited", "EsignError", "EsignTransient", "EsignRateLimited", "WebhookVerificationError",
@@ -107,6 +110,12 @@ class ConnectorError(InkstreamError):
 
 class ObjectStoreError(ConnectorError):
     pass
+
+
+class ObjectUnreadable(ObjectStoreError):
+    """A stored (sealed) object does not open with this deployment's keys: its KEK is not in
+    the key store (lost, replaced, retired) or the envelope was altered. Not transient: a
+    retry reads the same bytes. Capture stores a document again over such an original."""
 
 
 class CrmError(ConnectorError):

@@ -96,3 +96,6 @@ class IngestResult:
     original: ObjectRef
     topic: str
     delivered: Future[None] | None = None
+    # Set when the original already at the address did not open or match and this document
+    # was stored again over it: the reason code (``ingest.STORED_AGAIN``), else None.
+    stored_again: str | None = None

@@ -66,6 +66,9 @@ class Accepted(BaseModel):
     duplicate: bool
     duplicate_of: str | None
     topic: str
+    # Why the original already at this document's address was not trusted and the upload
+    # was stored again (``key_unavailable``, ``digest_mismatch``, ``first_erased``); else null.
+    stored_again: str | None = None
 
 
 class Status(BaseModel):
@@ -150,7 +153,7 @@ def create_app(settings: Settings, *, store=None, producer=None, keys: ApiKeySto
                                     "status": "duplicate" if result.duplicate else "stored",
                                     "occurred_at": now_ms()})
         return Accepted(doc_id=result.doc_id, sha256=result.sha256, duplicate=result.duplicate,
-                        duplicate_of=result.duplicate_of, topic=result.topic)
+                        duplicate_of=result.duplicate_of, topic=result.topic, stored_again=result.stored_again)
 
     @app.get("/v1/documents/{doc_id}", response_model=Status,
              responses={c: {"model": Refusal} for c in (401, 403, 404)})

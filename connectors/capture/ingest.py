@@ -7,7 +7,14 @@
 2. hashes it (SHA-256, streamed) and stores it content-addressed under
    ``originals/<sha[:2]>/<sha>`` in the versioned bucket, unless that key exists: then
    it is a duplicate, nothing is uploaded, and the new event's ``duplicate_of`` names
-   the first document (its ``doc-id`` is kept in the object's metadata);
+   the first document (its ``doc-id`` is kept in the object's metadata) — but only once
+   the stored original was read back with this deployment's keys and hashes to the
+   address. One that does not open (its KEK is not in this key store: lost, replaced,
+   retired after a compromise) or does not match is never trusted: the document is stored
+   again as a new version on top of it (the old version is kept, a restored key ring still
+   opens it), announced as a new document, and the status record says why. So is a copy
+   of a document whose subject was erased while its bytes survived (the erasure's S3 step
+   failed or object lock kept them): erasure means a re-sent copy is a new ingestion;
 3. produces one ``documents.ingested`` record (``documents.ingested.priority`` for
    ``priority="high"``) and one ``documents.status`` record (stage ``ingested``), keyed
    by ``doc_id``, through an idempotent producer.
@@ -33,8 +40,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 from connectors.capture import intake
 from connectors.capture.document import CapturedDocument, IngestResult
 from connectors.objectstore import ObjectRef, ObjectStore
+from connectors.objectstore.readback import REASONS, unusable
 from inkstream.errors import CaptureError, ConnectorError
 from schemas.codec import Codec
+from schemas.sealing import key_id
 from schemas.records import envelope
 
 if TYPE_CHECKING:
@@ -86,6 +95,7 @@ class IngestMetrics:
     refused: Counter
     seconds: Histogram
     bytes: Counter
+    stored_again: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> "IngestMetrics":
@@ -101,6 +111,10 @@ class IngestMetrics:
                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)),
             bytes=Counter("inkstream_ingest_bytes_total", "Bytes of accepted originals", ["source"],
                           registry=registry),
+            stored_again=Counter("inkstream_ingest_originals_stored_again_total",
+                                 "Originals stored again because the one at their address did not open with "
+                                 "this deployment's keys or did not match it (reason)", ["source", "reason"],
+                                 registry=registry),
         )
 
 
@@ -111,6 +125,13 @@ def new_doc_id() -> str:
 
 def original_key(sha256: str) -> str:
     return f"originals/{sha256[:2]}/{sha256}"
+
+
+# Why a stored original was not trusted as the first copy (status detail, metric label).
+STORED_AGAIN = {
+    **REASONS,
+    "first_erased": "belongs to an erased document (its key was destroyed): this is a new ingestion",
+}
 
 
 def ingested_topic(priority: str) -> str:
@@ -163,6 +184,8 @@ def _settle(delivered: Future[None], doc: CapturedDocument, result: IngestResult
         metrics.documents.labels(doc.source, outcome).inc()
         if not failed:
             metrics.bytes.labels(doc.source).inc(result.original.size_bytes)
+            if result.stored_again:
+                metrics.stored_again.labels(doc.source, result.stored_again).inc()
             metrics.seconds.labels(doc.source).observe(time.perf_counter() - started)
 
 
@@ -177,23 +200,48 @@ def _ingest(doc: CapturedDocument, store: DedupeStore, producer: RecordSink, set
         ref = store.put_if_absent(key, fh, content_type=checked.content_type,
                                   metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source})
     duplicate = ref is None
-    duplicate_of = None
+    duplicate_of = stored_again = detail = None
     if ref is None:
         existing = store.stat(key)
         if existing is None:  # deleted between the two calls: a lifecycle rule, an operator
             raise ConnectorError(f"{key} vanished while being checked; retry")
         ref, meta = existing
-        duplicate_of = meta.get("doc-id") or None
-        ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
-                        ref.content_type)
+        stored_again = unusable(store, ref, sha)  # the dedup never trusts bytes it cannot open
+        if stored_again is None and _erased(codec, meta.get("doc-id")):
+            # The erasure's S3 step failed or is held by object lock: the bytes survived, the
+            # document did not. Erasure means a re-sent copy starts afresh, never "a duplicate of" it.
+            stored_again = "first_erased"
+        if stored_again is None:
+            duplicate_of = meta.get("doc-id") or None
+            ref = ObjectRef(ref.bucket, ref.key, ref.version_id, ref.sha256 or sha, ref.size_bytes,
+                            ref.content_type)
+            detail = f"duplicate of {duplicate_of}"
+        else:
+            # A duplicate of bytes nobody here can read would never be processed, and the
+            # sender's copy is the only readable one: store it as a new version (the old one
+            # stays for a restored key ring) and announce a new document, saying why.
+            log.warning("%s: storing the document again over version %s (%s)", key, ref.version_id, stored_again)
+            detail = f"stored again: the original at its address (version {ref.version_id}) {STORED_AGAIN[stored_again]}"
+            with doc.open() as fh:
+                ref = store.put(key, fh, content_type=checked.content_type,
+                                metadata={"sha256": sha, "doc-id": doc_id, "source": doc.source,
+                                          "replaces-version": ref.version_id or "null",
+                                          "stored-again": stored_again})
+            duplicate = False
     record = _ingested_record(doc, doc_id, ref, duplicate_of)
     topic = ingested_topic(doc.priority)
     status = {**envelope(doc_id, producer=record["producer"]["name"], trace=record["trace"]),
-              "stage": "ingested", "status": "duplicate" if duplicate else "stored",
-              "detail": f"duplicate of {duplicate_of}" if duplicate else None}
+              "stage": "ingested", "status": "duplicate" if duplicate else "stored", "detail": detail}
     delivered = _send_both(producer, settings, codec, topic, doc_id, record, status)
     return IngestResult(doc_id=doc_id, sha256=sha, duplicate=duplicate, duplicate_of=duplicate_of,
-                        original=ref, topic=settings.topics.name(topic), delivered=delivered)
+                        original=ref, topic=settings.topics.name(topic), delivered=delivered,
+                        stored_again=stored_again)
+
+
+def _erased(codec: Codec, doc_id: str | None) -> bool:
+    """Whether ``doc_id``'s key was destroyed by a subject erasure (the codec's key store)."""
+    keys = codec.keys
+    return bool(doc_id) and keys is not None and keys.is_destroyed(key_id(doc_id or ""))
 
 
 def _ingested_record(doc: CapturedDocument, doc_id: str, ref: ObjectRef, duplicate_of: str | None) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from connectors.objectstore.readback import stored_once
 from inkstream.errors import ConnectorError, CrmError, CrmPermanentError, WebhookVerificationError
 from schemas.records import envelope
 
@@ -129,8 +130,8 @@ class HubSpotStarter:
         pdf, file_name = self._latest_file(deal_id)
         sha = hashlib.sha256(pdf).hexdigest()
         key = original_key(sha)
-        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
-                                                       metadata={"sha256": sha, "source": "crm.hubspot"})
+        ref = stored_once(self.store, key, pdf, content_type="application/pdf",
+                           metadata={"sha256": sha, "source": "crm.hubspot"})
         doc_id = props.get("inkstream_document_id") or f"hubspot-deal-{deal_id}"
         name = " ".join(p for p in (contact.get("firstname"), contact.get("lastname")) if p) or None
         command_key = hashlib.sha256(f"hubspot|deals|{deal_id}|request_signature|{event_id}".encode()).hexdigest()
@@ -200,8 +201,8 @@ class ZohoStarter:
             raise CrmError(f"attachment {latest['id']} of deal {deal_id} is not a PDF", status=422)
         sha = hashlib.sha256(pdf).hexdigest()
         key = original_key(sha)
-        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
-                                                       metadata={"sha256": sha, "source": "crm.zoho"})
+        ref = stored_once(self.store, key, pdf, content_type="application/pdf",
+                           metadata={"sha256": sha, "source": "crm.zoho"})
         # Keyed on the deal's state, not the notification: Zoho may notify one edit twice.
         command_key = hashlib.sha256(f"zoho|Deals|{deal_id}|request_signature|{deal.get('Modified_Time')}"
                                      .encode()).hexdigest()
@@ -287,8 +288,8 @@ class SalesforceStarter:
             raise CrmError(f"ContentVersion {latest['Id']} is not a PDF", status=422)
         sha = hashlib.sha256(pdf).hexdigest()
         key = original_key(sha)
-        ref = self.store.exists(key) or self.store.put(key, pdf, content_type="application/pdf",
-                                                       metadata={"sha256": sha, "source": "crm.salesforce"})
+        ref = stored_once(self.store, key, pdf, content_type="application/pdf",
+                           metadata={"sha256": sha, "source": "crm.salesforce"})
         name = " ".join(p for p in (contact[0].get("FirstName"), contact[0].get("LastName")) if p) or None
         # Keyed on the outbound message's notification id: Salesforce resends the same id
         # until it gets the Ack.

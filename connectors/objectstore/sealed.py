@@ -45,7 +45,7 @@ from connectors.objectstore.ref import ObjectRef
 from inkstream.crypto import KeyProvider, is_sealed, seal, unseal
 from inkstream.crypto.envelope import StreamSealer, kek_id_of
 from inkstream.crypto.keyring import KeyUnavailable
-from inkstream.errors import ObjectStoreError
+from inkstream.errors import ObjectStoreError, ObjectUnreadable
 
 __all__ = ["SealedObjectStore", "KEK_ID", "PLAINTEXT_SHA256", "PLAINTEXT_SIZE"]
 
@@ -103,7 +103,7 @@ class SealedObjectStore:
         try:
             return unseal(self.provider, blob, context=ref.key)
         except KeyUnavailable as exc:
-            raise ObjectStoreError(f"get {ref.key}: cannot decrypt version {ref.version_id}: {exc}") from exc
+            raise ObjectUnreadable(f"get {ref.key}: cannot decrypt version {ref.version_id}: {exc}") from exc
 
     def exists(self, key: str) -> ObjectRef | None:
         found = self.stat(key)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.esign import EsignProvider
 from connectors.esign.state import TERMINAL, EnvelopeBook
 from connectors.objectstore import ObjectStore
+from connectors.objectstore.readback import stored_once
 from inkstream.errors import EsignError, EsignRateLimited, EsignTransient
 from streams.esign.crm_fields import crm_command, signature_fields
 from schemas.records import envelope
@@ -104,7 +105,7 @@ def _store_signed(event: dict, provider: EsignProvider, store: ObjectStore) -> d
         raise EsignError(f"{provider.name} returned something that is not a PDF for envelope {event['envelope_id']}")
     sha = hashlib.sha256(pdf).hexdigest()
     key = signed_key(event["doc_id"], sha)
-    ref = store.exists(key) or store.put(key, pdf, content_type="application/pdf", metadata={
+    ref = stored_once(store, key, pdf, content_type="application/pdf", metadata={
         "sha256": sha, "doc_id": event["doc_id"], "envelope_id": event["envelope_id"], "provider": provider.name})
     if ref.sha256 != sha:
         raise EsignError(f"stored object {key} has sha256 {ref.sha256}, expected {sha}")

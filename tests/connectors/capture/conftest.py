@@ -59,7 +59,19 @@ class MemoryStore:
         return found[0] if found else None
 
     def get(self, ref):
-        return self.versions[ref.key][-1][0]
+        stored = self.versions[ref.key]
+        return stored[int(ref.version_id[1:]) - 1][0] if ref.version_id else stored[-1][0]
+
+    def versions_of(self, key):
+        """Version ids under ``key``, newest first (``S3ObjectStore.versions``)."""
+        return [f"v{i}" for i in range(len(self.versions.get(key, [])), 0, -1)]
+
+    @property
+    def bucket(self):
+        return "mem"
+
+    def ensure_bucket(self):
+        pass
 
 
 @pytest.fixture

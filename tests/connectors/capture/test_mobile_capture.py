@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import cv2
@@ -67,15 +68,32 @@ def write_y4m(rgb: np.ndarray, path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def api(base_settings, tmp_path_factory):
-    """The upload API on real S3 and Kafka, over HTTP on a free port."""
+    """The upload API on real S3 and Kafka, over HTTP on a free port. The module's data dir
+    (its key ring) is new each run and the fake camera's photo makes the same PDF each run:
+    so its originals go to a bucket of its own, never the shared one, where an earlier run's
+    copy sealed under another key ring would turn every upload into "stored again"."""
     data = tmp_path_factory.mktemp("data")
     prefix = new_prefix()  # the module's topics: deleted when it ends
     settings = base_settings.model_copy(update={
-        "data_dir": data, "topics": base_settings.topics.model_copy(update={"prefix": prefix})})
+        "data_dir": data, "topics": base_settings.topics.model_copy(update={"prefix": prefix}),
+        "s3": base_settings.s3.model_copy(update={"bucket": f"t-mobile-{uuid.uuid4().hex[:12]}"})})
     try:
         yield from _serve(settings, data)
     finally:
         delete_prefixed(settings, prefix)
+        _drop_bucket(settings)
+
+
+def _drop_bucket(settings) -> None:
+    """Every version of the module's bucket, then the bucket."""
+    from connectors.objectstore.s3 import S3ObjectStore
+
+    client, bucket = S3ObjectStore.from_settings(settings, ensure_bucket=False)._client, settings.s3.bucket
+    if not client.bucket_exists(bucket):
+        return
+    for obj in list(client.list_objects(bucket, recursive=True, include_version=True)):
+        client.remove_object(bucket, obj.object_name, version_id=obj.version_id)
+    client.remove_bucket(bucket)
 
 
 def _serve(settings, data: Path):

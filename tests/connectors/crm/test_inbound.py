@@ -379,3 +379,29 @@ def test_a_verified_request_without_crm_credentials_is_a_503_not_a_crash():
     body = json.dumps([_event("42")]).encode()
     resp = client.post("/webhooks/crm/hubspot", content=body, headers=_signed(body))
     assert resp.status_code == 503 and publisher.on("crm.commands") == [] and rejected == []
+
+
+def test_a_contract_already_stored_under_a_lost_key_ring_is_stored_again_and_sent_to_sign(hubspot_deal, tmp_path):
+    """The deal's file is already in the bucket (same SHA-256), sealed under a key ring this
+    deployment no longer has: the starter stores it again instead of handing the e-sign
+    dispatcher a file it cannot open (``connectors/objectstore/readback.py``)."""
+    from connectors.capture.ingest import original_key
+    from connectors.objectstore.sealed import SealedObjectStore
+    from inkstream.crypto import LocalKeyRing
+    from connectors.objectstore.testing import VersionedMemoryStore
+
+    fake, hs, deal_id = hubspot_deal
+    raw = VersionedMemoryStore()
+    key = original_key(hashlib.sha256(CONTRACT).hexdigest())
+    SealedObjectStore(raw, LocalKeyRing(tmp_path / "lost.json")).put(key, CONTRACT, content_type="application/pdf")
+    store, publisher, rejected = SealedObjectStore(raw, LocalKeyRing(tmp_path / "ring.json")), RecordingPublisher(), []
+    client = _router_app(hs, store, publisher, rejected)
+    body = json.dumps([_event(deal_id)]).encode()
+    assert client.post("/webhooks/crm/hubspot", content=body, headers=_signed(body)).status_code == 200
+    (command,) = publisher.on("crm.commands")
+    assert (command["file"]["key"], command["file"]["version_id"]) == (key, "v2")
+    assert raw.versions[key][1][1]["stored-again"] == "key_unavailable" and len(raw.versions[key]) == 2
+    provider = SimulatedProvider()
+    run = run_processor(make_dispatcher(load_settings(), providers=lambda name: provider, store=store,
+                                        book=EnvelopeBook()), [("crm.commands", command)])
+    assert run.dead == [] and len(provider.created) == 1
