@@ -33,7 +33,7 @@ INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency"
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
 _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
-_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
+_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
 # "Invoice No: #INV-0042": a number sign between the label's colon and the value
@@ -427,7 +427,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
 
 _SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
 _NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
-                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
+                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|fatura|faktura)\b",
                              re.I)
 
 

@@ -70,6 +70,11 @@ MONTHS = {
          ("dezember", "décembre", "decembre", "diciembre", "dicembre", "grudnia", "grudzień", "dez", "déc", "dic")],
         start=1)
     for name in names
+} | {  # PT ("12 de março de 2020"); "out" (outubro) is left out: it is an English word
+    name: i for i, names in enumerate(
+        [("janeiro",), ("fevereiro", "fev"), ("março",), (), ("maio",), ("junho",), ("julho",), (),
+         ("setembro",), ("outubro",), (), ("dezembro",)], start=1)
+    for name in names
 }
 # OCR drops the space between a number and a word ("25November 2026", "October8, 2026"),
 # so spaces there are optional; letters must not touch the month ("sumMARy").
