@@ -51,3 +51,57 @@ def test_the_document_number_head_of_an_italian_or_iberian_reference_row_is_the_
     f = fields_of(run(layout(rows), source="ocr"))
     assert f["invoice_number"]["normalized"] == value
     assert f["invoice_date"]["normalized"] == "2022-02-10"
+
+
+def box(text: str, x: float, y: float, h: float = 20.0, conf: float = 0.99) -> dict:
+    """One OCR line at page pixels (x, y): OCR rows are not aligned like a text layer's."""
+    return {"text": text, "confidence": conf, "low_confidence": False, "words": [],
+            "box": {"x0": x, "y0": y, "x1": x + 9.0 * len(text), "y1": y + h}}
+
+
+HEAD = [box("INVOICE", 300, 40), box("Invoice No", 700, 150), box("12345678", 800, 150),
+        box("Invoice Date", 700, 180), box("19/2/2024", 800, 180),
+        box("VAT Registration No: GB 123 4567 89", 700, 90)]
+
+
+def test_a_stacked_sub_total_and_a_total_whose_amount_ocr_put_on_the_next_row_are_read_and_checked():
+    # "Sub" over "Total" (one label cut in two), "Total" over "GBP", each amount half a row
+    # lower than its label: the boxes of one printed row that OCR placed on two rows.
+    lines = HEAD + [box("Bank Details", 348, 647, 17), box("SWIFT CODE", 507, 647, 17), box("MSFTGB99", 574, 645, 19),
+                    box("Bank, Redmond", 416, 659, 14), box("IBAN GBP", 507, 661, 18),
+                    box("Sub", 737, 644, 22), box("150.00", 830, 654, 21), box("Total", 733, 658, 21),
+                    box("IBAN EURO", 507, 677), box("VAT", 737, 692, 19), box("30.00", 834, 699, 21),
+                    box("Total", 733, 730, 18), box("GBP", 738, 744, 18), box("180.00", 830, 741, 20),
+                    box("IBAN US$", 507, 692)]
+    f = fields_of(run(lines, source="ocr"))
+    assert {k: f[k]["normalized"] for k in ("subtotal_amount", "tax_amount", "total_amount", "currency")} == {
+        "subtotal_amount": "150.00", "tax_amount": "30.00", "total_amount": "180.00", "currency": "GBP"}
+    # OCR read each once; subtotal + tax = total is the second reading that lets them through
+    assert f["total_amount"]["status"] == "accept" and "150.00 + tax 30.00 = total" in f["total_amount"]["reason"]
+
+
+def test_an_amount_on_the_next_printed_row_is_not_the_labels():
+    # no vertical overlap: "Total" has no value beside it, the row below is another row
+    lines = HEAD + [box("Total", 733, 700, 18), box("180.00", 830, 722, 20)]
+    assert fields_of(run(lines, source="ocr"))["total_amount"]["normalized"] is None
+
+
+def test_an_amount_on_a_row_with_a_label_of_its_own_is_not_taken_across_rows():
+    lines = HEAD + [box("Total", 733, 700, 18), box("Discount", 650, 712, 18), box("5.00", 830, 710, 20)]
+    assert fields_of(run(lines, source="ocr"))["total_amount"]["normalized"] is None
+
+
+def test_a_discount_pair_in_another_column_does_not_hide_the_total_or_tax_beside_it():
+    rows = [[("INVOICE", 700)], [("NUMBER:", 700), ("654123", 900)],
+            [("Agency Discount @ 0%", 100), ("0.00", 500), ("Net", 700), ("98,640.00", 900)],
+            [("Prepayment Discount 0%", 100), ("0.00", 500), ("VAT@20%", 700), ("19,728.00", 900)],
+            [("Series Discount 0%", 100), ("0.00", 500), ("GBP TOTAL", 700), ("118,368.00", 900)]]
+    f = fields_of(run(layout(rows), source="ocr"))
+    assert {k: f[k]["normalized"] for k in ("subtotal_amount", "tax_amount", "total_amount")} == {
+        "subtotal_amount": "98640.00", "tax_amount": "19728.00", "total_amount": "118368.00"}
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_discount_on_the_total_labels_own_side_still_blocks_it():
+    rows = [[("INVOICE", 700)], [("Discount", 500), ("Total", 700), ("10.00", 900)]]
+    assert fields_of(run(layout(rows), source="ocr"))["total_amount"]["normalized"] is None
