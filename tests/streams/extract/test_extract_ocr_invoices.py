@@ -105,3 +105,36 @@ def test_a_discount_pair_in_another_column_does_not_hide_the_total_or_tax_beside
 def test_a_discount_on_the_total_labels_own_side_still_blocks_it():
     rows = [[("INVOICE", 700)], [("Discount", 500), ("Total", 700), ("10.00", 900)]]
     assert fields_of(run(layout(rows), source="ocr"))["total_amount"]["normalized"] is None
+
+
+def test_a_number_under_a_title_standing_alone_is_read_for_review():
+    # "Tax Invoice" with the number under it in its column; a row of the address beside
+    # comes between them
+    lines = [box("Contoso LTD", 303, 99, 14), box("Windsor tower, 123th Floor", 302, 115, 17),
+             box("Tax Invoice", 547, 111, 24), box("Kalina, Santacruz East", 305, 133, 16),
+             box("400098 GSTIN: 12ABCDE0123A1A2", 301, 149, 18), box("MSFT0011223344", 530, 145, 19),
+             box("INVOICE TO", 302, 182, 17), box("Microsoft Corporation India Pvt Ltd", 302, 201, 17),
+             box("SUBTOTAL", 618, 591, 17), box("6,00,000.00", 807, 592, 17), box("IGST", 619, 609, 18),
+             box("1,08,000.00", 806, 610, 17), box("TOTAL DUE", 621, 706, 24), box("7,08,000.00", 788, 705, 20)]
+    f = fields_of(run(lines, source="ocr"))["invoice_number"]
+    assert f["normalized"] == "MSFT0011223344" and f["status"] == "review"
+
+
+def test_a_plain_number_label_beside_the_title_is_read_for_review_and_a_labelled_number_wins():
+    rows = [[("INVOICE", 700)], [("NUMBER:", 700), ("654123", 900)], [("DATE:", 700), ("15/01/2023", 900)]]
+    f = fields_of(run(layout(rows), source="ocr"))["invoice_number"]
+    assert f["normalized"] == "654123" and f["status"] == "review"
+    labelled = fields_of(run(layout(rows + [[("Invoice No:", 700), ("INV-9", 900)]]), source="ocr"))["invoice_number"]
+    assert labelled["normalized"] == "INV-9"
+
+
+@pytest.mark.parametrize("rows", [
+    [[("Statement", 700)], [("NUMBER:", 700), ("654123", 900)], [("Bill to: Acme Ltd", 100)],  # no invoice title
+     [("Subtotal", 700), ("10.00", 900)], [("VAT", 700), ("2.00", 900)], [("Amount due", 700), ("12.00", 900)]],
+    [[("INVOICE", 700)], [("Account Number:", 700), ("654123", 900)]],  # a word before the plain label
+    [[("INVOICE", 700)], [("NUMBER:", 700), ("654123", 900)], [("INVOICE", 700)], [("777888", 700)]],  # two disagree
+])
+def test_unlabelled_numbers_are_not_guessed(rows):
+    result = run(layout(rows), source="ocr")
+    assert result["doc_type"] == "invoice"
+    assert fields_of(run(layout(rows), source="ocr"))["invoice_number"]["normalized"] is None
