@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "DAY_FIRST_LANGUAGES",
+__all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
            "COUNTRY_CURRENCY", "VAT_ID", "IBAN"]
 
 LABELS: dict[str, str] = {
@@ -232,6 +232,25 @@ def country_of(text: str) -> str | None:
     if _US_STATE_ZIP.search(text):
         return "US"
     return None
+
+
+# A country named on a line of its own (the last line of a postal address), by its name in
+# its own language or in English.
+_COUNTRY_NAMES = {
+    "DE": r"Deutschland|Germany", "FR": r"France|Frankreich", "NL": r"Nederland|(?:The\s+)?Netherlands|Holland",
+    "BE": r"Belgi[eë]|Belgique|Belgium", "ES": r"Espa[ñn]a|Spain", "IT": r"Italia|Italy", "PT": r"Portugal",
+    "AT": r"[ÖO]sterreich|Austria", "LU": r"Luxembourg|Luxemburg", "IE": r"Ireland|[ÉE]ire",
+    "GB": r"United\s+Kingdom|Great\s+Britain|England|Scotland|Wales", "US": r"USA|U\.S\.A\.|United\s+States(?:\s+of\s+America)?",
+    "PL": r"Polska|Poland", "CH": r"Schweiz|Suisse|Svizzera|Switzerland", "IN": r"India",
+}
+_COUNTRY_LINE = {code: re.compile(rf"^[ \t]*(?:{names})[ \t]*[.,]?[ \t]*$", re.I | re.M) for code, names in _COUNTRY_NAMES.items()}
+
+
+def address_country(text: str) -> str | None:
+    """The one country the page's addresses name on lines of their own; None when none or
+    several do (a Dutch supplier billing a Belgian customer says nothing sure)."""
+    found = {code for code, rx in _COUNTRY_LINE.items() if rx.search(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 # India's GST number (15 characters: state, PAN, entity, "Z", check).

@@ -23,7 +23,8 @@ from streams.extract.amounts import Amount, choose_total, labelled_amounts, sett
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
-from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
+from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, address_country, country_of,
+                                     language_of)
 from streams.extract.normalize import CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date, normalize_name
 from streams.extract.tables import check_items_sum, table_items
 
@@ -271,6 +272,13 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
         f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
                        reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id, IBAN, tax id or address"])
         return f
+    named = address_country(layout.text)
+    if named in COUNTRY_CURRENCY:
+        # Inferred, not read: a page that names one country may still bill in another
+        # currency, so this stays for review (a reviewer or the sender memory confirms it).
+        return FieldValue("currency", None, COUNTRY_CURRENCY[named], NAME_CAP, reasons=[
+            f"no currency printed; {COUNTRY_CURRENCY[named]} inferred from the one country the addresses name ({named})"],
+            force_review=True)
     return missing_field("currency", "no currency printed and no country to infer it from")
 
 
@@ -634,7 +642,7 @@ def _unlabelled_number(layout: Layout) -> FieldValue:
             if v and len(re.findall(r"\d", v["v"])) >= 3:
                 picks.append((Candidate(v["v"], Span(x.text, (x,)), _invoice_number(v["v"]), "the value under the title",
                                         x.box, layout.sources.get(x.page, "ocr")), "title"))
-    values = {c.parsed.normalized for c, _ in picks if c.parsed.ok}
+    values = {c.parsed.normalized for c, _ in picks if c.parsed.normalized is not None}
     if len(values) != 1:
         return missing_field("invoice_number", "not found" if not values else f"unlabelled numbers disagree: {sorted(values)}")
     f = field_from("invoice_number", next(c for c, _ in picks if c.parsed.ok))

@@ -138,3 +138,28 @@ def test_unlabelled_numbers_are_not_guessed(rows):
     result = run(layout(rows), source="ocr")
     assert result["doc_type"] == "invoice"
     assert fields_of(run(layout(rows), source="ocr"))["invoice_number"]["normalized"] is None
+
+
+DUTCH_NO_CURRENCY = [[("CONTOSO B.V.", 120), ("FACTUUR", 1200)], [("Damrak 1", 120)], [("1012 LG Amsterdam", 120)],
+                     [("{country}", 120)], [("Factuurnummer:", 120), ("2020-17", 700)],
+                     [("Factuurdatum:", 120), ("02.01.2020", 700)],
+                     [("Subtotaal", 900), ("100,00", 1200)], [("BTW 10%", 900), ("10,00", 1200)],
+                     [("Totaal", 900), ("110,00", 1200)]]
+
+
+def _with_country(*names: str) -> list[dict]:
+    rows = [r for r in DUTCH_NO_CURRENCY if r[0][0] != "{country}"]
+    return layout(rows[:3] + [[(n, 120)] for n in names] + rows[3:])
+
+
+def test_a_currency_inferred_from_the_one_country_the_addresses_name_stays_in_review():
+    f = fields_of(run(_with_country("Nederland"), source="ocr"))
+    assert f["currency"]["normalized"] == "EUR" and f["currency"]["status"] == "review"
+    assert "inferred" in f["currency"]["reason"]
+    # the amounts it would belong to are still read and checked on their own
+    assert f["total_amount"]["normalized"] == "110.00" and f["total_amount"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("names", [(), ("Nederland", "United Kingdom")])
+def test_no_country_or_two_countries_infer_no_currency(names):
+    assert fields_of(run(_with_country(*names), source="ocr"))["currency"]["normalized"] is None
