@@ -99,8 +99,10 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
     for row in layout.rows:
         if _TABLE_HEADER.search(layout.row_text(row)):
             continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
+        # OCR'd pages: boxes of one printed row misaligned or split (a text layer's rows are exact)
+        ocr = layout.sources.get(row[0].page, "ocr") == "ocr"
         for i, ln in enumerate(row):
-            hit = _stacked_role(layout, ln) or _role_of(ln.text)
+            hit = (_stacked_role(layout, ln) if ocr else None) or _role_of(ln.text)
             spaced = False
             if not hit and (joined := _unspaced(ln.text)) != ln.text:
                 hit, spaced = _role_of(joined), True  # "Br uttosumme": a producer's kerning gap
@@ -108,7 +110,7 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 continue
             if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
                 continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
-            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2 and not _pair_left(layout, row, i):
+            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2 and not (ocr and _pair_left(layout, row, i)):
                 # "1  Übernachtung  158,88  1 Stk  7 % VAT (S)  158,88": an item's tax-rate
                 # column between its price and its amount; a tax row starts with its label.
                 continue
@@ -127,13 +129,14 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             # A discount named in another column's label-and-amount pair ("Series Discount 0%
             # 0.00 | GBP TOTAL 118,368.00") is that pair's; the label's own part of the row
             # starts after the last amount left of it.
-            own = row[next((j + 1 for j in range(i - 1, -1, -1) if _amounts_in(layout, [row[j]], 0)), 0):i + 1] + rest
+            own = (row[next((j + 1 for j in range(i - 1, -1, -1) if _amounts_in(layout, [row[j]], 0)), 0):i + 1] + rest
+                   if ocr else row)
             same_row = [] if _NOT_TOTAL.search("  ".join(x.text for x in own)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
                 found.append(_make(layout, role, src, am, parsed, ln.text, how=_SPACED if spaced else "label"))
                 continue
-            if not _amounts_in(layout, row, 0) and not _NOT_TOTAL.search(ln.text):
+            if ocr and not _amounts_in(layout, row, 0) and not _NOT_TOTAL.search(ln.text):
                 beside = _beside_across_rows(layout, ln, label_end_x)
                 if beside is not None:
                     src, am, parsed = beside
