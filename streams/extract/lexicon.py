@@ -28,7 +28,7 @@ LABELS: dict[str, str] = {
         # invoice's reference row (the document is the invoice)
         r"|N\.?[°ºo]\.?\s*(?:da\s+)?fatura|N[úu]mero\s+(?:da\s+)?fatura|Fatura\s*(?:N\.?[°ºo]\.?|n[úu]mero)"
         r"|N[úu]mero\s+(?:(?:de|do|di)\s+)?documento|N\.?[°º]\.?\s*(?:de\s+|do\s+)?documento"
-        r"|Numero\s+(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
+        r"|Numero\s*(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
         r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
     "credit_number": (
@@ -43,9 +43,11 @@ LABELS: dict[str, str] = {
         # (a compound title too: "Handelsrechnung Nr. 9 vom", its date wrapped to the next line)
         r"|[^\W\d_]*(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
         r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º.]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
-        r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
-        r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
-        r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
+        # OCR splits a compound at its joint ("Factuur datum", "Rechnungs datum") or joins two
+        # words ("Datafattura", "Fechade factura"): either spelling is the label
+        r"|Issued\s+(?:at|on)|Rechnungs-?\s?datum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
+        r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuur-?\s?datum"
+        r"|Fecha\s*(?:de\s*)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s*(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
         r"|Data\s+wystawienia|Data\s+(?:da\s+|de\s+)?emiss[ãa]o|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
@@ -56,7 +58,7 @@ LABELS: dict[str, str] = {
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
-        r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
+        r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
         r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
         r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"

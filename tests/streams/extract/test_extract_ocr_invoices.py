@@ -163,3 +163,16 @@ def test_a_currency_inferred_from_the_one_country_the_addresses_name_stays_in_re
 @pytest.mark.parametrize("names", [(), ("Nederland", "United Kingdom")])
 def test_no_country_or_two_countries_infer_no_currency(names):
     assert fields_of(run(_with_country(*names), source="ocr"))["currency"]["normalized"] is None
+
+
+@pytest.mark.parametrize("title, label, field", [
+    ("FACTUUR", "Factuur datum:", "invoice_date"), ("RECHNUNG", "Rechnungs datum:", "invoice_date"),
+    ("FATTURA", "Datafattura:", "invoice_date"), ("FACTURA", "Fechade factura:", "invoice_date"),
+    ("FACTUUR", "Verval datum:", "due_date"), ("FATTURA", "Numerofattura:", "invoice_number"),
+    ("FATURA", "N.ºFatura:", "invoice_number"),
+])
+def test_labels_ocr_split_at_their_joint_or_joined_are_still_labels(title, label, field):
+    value = "2020-0042" if field == "invoice_number" else "03.04.2026"
+    rows = [[(title, 120)], [(label, 120), (value, 700)], [("Totaal / Total", 900), ("110,00 €", 1200)]]
+    f = fields_of(run(layout(rows), source="ocr"))
+    assert f[field]["normalized"] == ("2020-0042" if field == "invoice_number" else "2026-04-03")
