@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.extract.normalize import normalize_date
+from streams.extract.normalize import normalize_amount, normalize_date
 from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
 
 PORTUGUESE = [[("CONTOSO LDA.", 120), ("FATURA", 1200)],
@@ -176,3 +176,23 @@ def test_labels_ocr_split_at_their_joint_or_joined_are_still_labels(title, label
     rows = [[(title, 120)], [(label, 120), (value, 700)], [("Totaal / Total", 900), ("110,00 €", 1200)]]
     f = fields_of(run(layout(rows), source="ocr"))
     assert f[field]["normalized"] == ("2020-0042" if field == "invoice_number" else "2026-04-03")
+
+
+@pytest.mark.parametrize("text, want", [("1.234, 56 €", "1234.56"), ("110 ,00€", "110.00"), ("EUR 1 234, 56", "1234.56")])
+def test_a_space_ocr_put_beside_the_decimal_mark_is_closed_up_and_said(text, want):
+    parsed = normalize_amount(text)
+    assert parsed.normalized == want and parsed.quality < 1.0 and "decimal mark" in (parsed.reason or "")
+
+
+def test_a_gap_beside_a_comma_without_a_currency_is_no_amount():
+    assert normalize_amount("12, 50").normalized is None
+
+
+def test_an_amount_with_an_ocr_decimal_gap_is_the_whole_amount_not_its_cents():
+    rows = [[("FACTUUR", 120)], [("Factuurnummer:", 120), ("2020-17", 700)],
+            [("Subtotaal", 900), ("1.020, 30 €", 1200)], [("BTW 21%", 900), ("214, 26 €", 1200)],
+            [("Totaal", 900), ("1.234, 56 €", 1200)]]
+    f = fields_of(run(layout(rows), source="ocr"))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"]) == (
+        "1020.30", "214.26", "1234.56")
+    assert f["total_amount"]["status"] == "accept"  # subtotal + tax = total: the arithmetic is the second reading
