@@ -99,8 +99,10 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
     for row in layout.rows:
         if _TABLE_HEADER.search(layout.row_text(row)):
             continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
+        # OCR'd pages: boxes of one printed row misaligned or split (a text layer's rows are exact)
+        ocr = layout.sources.get(row[0].page, "ocr") == "ocr"
         for i, ln in enumerate(row):
-            hit = _role_of(ln.text)
+            hit = (_stacked_role(layout, ln) if ocr else None) or _role_of(ln.text)
             spaced = False
             if not hit and (joined := _unspaced(ln.text)) != ln.text:
                 hit, spaced = _role_of(joined), True  # "Br uttosumme": a producer's kerning gap
@@ -108,7 +110,7 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 continue
             if hit[0] == "tax" and (_ID_NEAR.search(ln.text) or VAT_ID_RE.search(ln.text)):
                 continue  # "USt-IdNr", "TVA : FR11…": the VAT id, not the tax
-            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2:
+            if hit[0] == "tax" and i > 0 and len(_amounts_in(layout, row, 0)) >= 2 and not (ocr and _pair_left(layout, row, i)):
                 # "1  Übernachtung  158,88  1 Stk  7 % VAT (S)  158,88": an item's tax-rate
                 # column between its price and its amount; a tax row starts with its label.
                 continue
@@ -124,11 +126,22 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                     break
                 if not _OWN_LABEL.search(x.text):
                     rest.append(x)
-            same_row = [] if _NOT_TOTAL.search(layout.row_text(row)) else _amounts_in(layout, [ln] + rest, label_end_x)
+            # A discount named in another column's label-and-amount pair ("Series Discount 0%
+            # 0.00 | GBP TOTAL 118,368.00") is that pair's; the label's own part of the row
+            # starts after the last amount left of it.
+            own = (row[next((j + 1 for j in range(i - 1, -1, -1) if _amounts_in(layout, [row[j]], 0)), 0):i + 1] + rest
+                   if ocr else row)
+            same_row = [] if _NOT_TOTAL.search("  ".join(x.text for x in own)) else _amounts_in(layout, [ln] + rest, label_end_x)
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
                 found.append(_make(layout, role, src, am, parsed, ln.text, how=_SPACED if spaced else "label"))
                 continue
+            if ocr and not _amounts_in(layout, row, 0) and not _NOT_TOTAL.search(ln.text):
+                beside = _beside_across_rows(layout, ln, label_end_x)
+                if beside is not None:
+                    src, am, parsed = beside
+                    found.append(_make(layout, role, src, am, parsed, ln.text, how="label (OCR row beside)"))
+                    continue
             # A header of labels ("Nettobetrag  MwSt-Betrag  Endbetrag") over a row of
             # amounts: each label takes the amount under its own words. Headers split
             # into one box per label are read box by box.
@@ -139,6 +152,80 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 found.extend(_column_under(layout, head))
             break
     return found + _header_row_totals(layout)
+
+
+def _pair_left(layout: Layout, row: list[Line], i: int) -> bool:
+    """The amounts left of box ``i`` belong to a label-and-amount pair of another column
+    ("Prepayment Discount 0%  0.00 | VAT@20%  19,728.00"): a role or discount label
+    stands before the last of them."""
+    last = next((j for j in range(i - 1, -1, -1) if _amounts_in(layout, [row[j]], 0)), None)
+    return last is not None and any(_role_of(x.text) or _NOT_TOTAL.search(x.text) for x in row[:last + 1]
+                                    if not _AMOUNT_ONLY.fullmatch(x.text))
+
+
+_CODE_ALONE = re.compile(r"\s*(?:[A-Z]{3}|[€$£₹])\s*")
+_AMOUNT_ONLY = re.compile(rf"\s*-?\s*{AMOUNT}\s*")
+
+
+def _y_overlap(a: Line, b: Line) -> float:
+    """How much of the lower box's height the two boxes share vertically (0 to 1)."""
+    shared = min(a.box["y1"], b.box["y1"]) - max(a.box["y0"], b.box["y0"])
+    return max(shared, 0.0) / min(a.height, b.height)
+
+
+def _x_shared(a: Line, b: Line) -> float:
+    return min(a.box["x1"], b.box["x1"]) - max(a.box["x0"], b.box["x0"])
+
+
+def _stacked_role(layout: Layout, ln: Line) -> tuple[str, re.Match] | None:
+    """A two-word label OCR cut into two boxes stacked one over the other ("Sub" over
+    "Total"): the role of the words joined, when the joined label spans both boxes and
+    names another role than the lower box alone."""
+    above = [x for x in layout.lines if x.page == ln.page and x is not ln and x.box["y0"] < ln.box["y0"]
+             and _y_overlap(x, ln) > 0 and _x_shared(x, ln) >= 0.5 * min(x.box["x1"] - x.box["x0"], ln.box["x1"] - ln.box["x0"])
+             and re.fullmatch(r"[^\W\d_]{2,12}[.:]?", x.text.strip())]
+    if len(above) != 1:
+        return None
+    head = above[0].text.strip()
+    joined = f"{head} {ln.text}"
+    hit, alone = _role_of(joined), _role_of(ln.text)
+    if hit is None or alone is None or hit[0] == alone[0] or not (hit[1].start() < len(head) < hit[1].end()):
+        return None
+    # the lower box's text keeps its offsets: the role's match is re-found in it
+    m = re.search(re.escape(ln.text.strip()[:1]) + ".*", ln.text)
+    return (hit[0], m) if m else None
+
+
+def _beside_across_rows(layout: Layout, ln: Line, label_end_x: float) -> tuple[Line, re.Match, Parsed] | None:
+    """OCR boxes of one printed row placed on two rows: a label with no amount on its own
+    row, and right of it, in the row just below or above, one amount whose box shares at
+    least a third of its height with the label's ("Total" 730-748, "180.00" 741-761).
+    That row must name no role of its own (then the amount is that label's)."""
+    picks = []
+    for dr in (1, -1):
+        other = [x for x in layout.lines if x.page == ln.page and x.row == ln.row + dr]
+        if any(_role_of(x.text) or _NOT_TOTAL.search(x.text) or _stacked_role(layout, x) for x in other):
+            continue
+        for src, am, parsed in _amounts_in(layout, other, label_end_x):
+            # words between the label and the amount are another label's, a currency is not
+            # ("Sub" stacked over "Total" is the label's own first word)
+            between = [x for x in other if x is not src and x.box["x1"] > ln.box["x0"] and x.box["x0"] < src.box["x0"]
+                       and re.search(r"[^\W\d_]", x.text) and not _CODE_ALONE.fullmatch(x.text)
+                       and not (x.box["y0"] < ln.box["y0"] and _x_shared(x, ln) > 0)]
+            if _y_overlap(src, ln) >= 0.33 and not between:
+                picks.append((src, am, parsed))
+    if len(picks) != 1:
+        return None
+    src, am, parsed = picks[0]
+    if not parsed.currency:
+        # "Total" over "GBP", the amount beside them: a code alone between label and amount
+        for x in layout.lines:
+            code = normalize_amount(x.text + " 1").currency if _CODE_ALONE.fullmatch(x.text) else None
+            if (code and x.page == ln.page and x.row in (ln.row, src.row) and ln.box["x0"] - 1 <= x.box["x0"]
+                    and x.box["x1"] <= src.box["x0"] + 1):
+                parsed = Parsed(parsed.normalized, parsed.quality, parsed.reason, currency=code)
+                break
+    return src, am, parsed
 
 
 # A row of field labels over one row of values ("Invoice Number | Invoice Date | Invoice Due

@@ -51,7 +51,7 @@ def classify(text: str) -> str:
 
 
 _NUMBERED_TITLE = re.compile(
-    r"^\s*[^\W\d_]*(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|credit\s*note|gutschrift|avoir|creditnota"
+    r"^\s*[^\W\d_]*(?:invoice|rechnung|facture|factuur|factura|fattura|fatura|faktura|credit\s*note|gutschrift|avoir|creditnota"
     r"|nota\s+de\s+cr[ée]dito|nota\s+di\s+credito|rechnungskorrektur)\b[^\n]{0,20}?"
     r"(?<![^\W\d_])(?:No|Nr|N[°º]|Number|Nummer|n[úu]mero|numer)\b", re.I)
 

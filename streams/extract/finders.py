@@ -31,7 +31,10 @@ _CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it).
 _NUM = (r"(?<!\d)(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
         r"(?!\d|[.,]\d)")
-AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM})|(?:{_NUM})\s?{_CUR}|(?:{_NUM}))"
+# OCR puts a space beside the decimal mark ("1.234, 56 €", "110 ,00€"): read as one amount only
+# with a currency mark beside it ("1, 23" alone may be a list).
+_NUM_GAP = r"(?<!\d)\d{1,3}(?:[.\u00a0\u202f ]\d{3})*(?:[,.] | [,.])\d{2}(?![\d.,])"
+AMOUNT = rf"(?:{_CUR}\s?(?:{_NUM_GAP}|{_NUM})|(?:{_NUM_GAP}|{_NUM})\s?{_CUR}|(?:{_NUM}))"
 TERM = r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*(?:months?|years?)|\d{1,3}\s*(?:months?|years?)|[A-Za-z\-]{3,20}\s+(?:months?|years?))"
 EMAIL = r"[\w.+'-]+\s?@\s?[\w-]+(?:\.[\w-]+)+"
 NAME = r"[A-Z][\w&.,'\-]*(?: [A-Z&][\w&.,'\-]*){0,6}"

@@ -1,5 +1,5 @@
 """Words documents are written in: labels of fields, cues of document types, and the
-language and country a document is from (EN, DE, FR, NL, ES, IT, PL).
+language and country a document is from (EN, DE, FR, NL, ES, IT, PL, PT).
 
 Regex fragments, matched case-insensitively. Label lists put the longer, more specific
 labels first so "Total TTC" wins over "Total" and "Rechnungsdatum" over "Datum".
@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "DAY_FIRST_LANGUAGES",
+__all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
            "COUNTRY_CURRENCY", "VAT_ID", "IBAN"]
 
 LABELS: dict[str, str] = {
     "invoice_number": (
         r"Invoice\s*(?:No\.?|Number|Nr\.?|#|ID)|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
         r"|Rechnungs-?\s*(?:nummer|nr\.?)|Rechnung\s*(?:Nr\.?|Nummer)|Re\.?-?\s*Nr\.?|Gutschrifts-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
-        r"|N[°ºo]\.?\s*(?:de\s+)?facture|Num[ée]ro\s+(?:de\s+)?facture|Facture\s*(?:N[°ºo]\.?|num[ée]ro)|N[°ºo]\s*d'avoir"
+        r"|N\.?[°ºo]\.?\s*(?:de\s+)?facture|Num[ée]ro\s+(?:de\s+)?facture|Facture\s*(?:N[°ºo]\.?|num[ée]ro)|N[°ºo]\s*d'avoir"
         r"|Factuur\s*(?:nummer|nr\.?)|Factuurnummer|Creditnota\s*(?:nummer|nr\.?)"
-        r"|N[°ºo]\.?\s*(?:de\s+)?factura|N[úu]mero\s+(?:de\s+)?factura|Factura\s*(?:N[°ºo]\.?|n[úu]m\.?|n[úu]mero)"
-        r"|Numero\s+(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
+        r"|N\.?[°ºo]\.?\s*(?:de\s+)?factura|N[úu]mero\s+(?:de\s+)?factura|Factura\s*(?:N\.?[°ºo]\.?|n[úu]m\.?|n[úu]mero)"
+        # Portuguese "N.º Fatura", "Fatura n.º"; "Numero Documento" heads an Italian/Iberian
+        # invoice's reference row (the document is the invoice)
+        r"|N\.?[°ºo]\.?\s*(?:da\s+)?fatura|N[úu]mero\s+(?:da\s+)?fatura|Fatura\s*(?:N\.?[°ºo]\.?|n[úu]mero)"
+        r"|N[úu]mero\s+(?:(?:de|do|di)\s+)?documento|N\.?[°º]\.?\s*(?:de\s+|do\s+)?documento"
+        r"|Numero\s*(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
         r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
     "credit_number": (
@@ -39,10 +43,12 @@ LABELS: dict[str, str] = {
         # (a compound title too: "Handelsrechnung Nr. 9 vom", its date wrapped to the next line)
         r"|[^\W\d_]*(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
         r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º.]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
-        r"|Issued\s+(?:at|on)|Rechnungsdatum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
-        r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuurdatum"
-        r"|Fecha\s+(?:de\s+)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s+(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
-        r"|Data\s+wystawienia"),
+        # OCR splits a compound at its joint ("Factuur datum", "Rechnungs datum") or joins two
+        # words ("Datafattura", "Fechade factura"): either spelling is the label
+        r"|Issued\s+(?:at|on)|Rechnungs-?\s?datum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
+        r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuur-?\s?datum"
+        r"|Fecha\s*(?:de\s*)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s*(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
+        r"|Data\s+wystawienia|Data\s+(?:da\s+|de\s+)?emiss[ãa]o|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
     "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data)",
@@ -52,8 +58,8 @@ LABELS: dict[str, str] = {
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
-        r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Vervaldatum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
+        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
         r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
@@ -69,11 +75,11 @@ LABELS: dict[str, str] = {
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
-        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto"),
+        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total|Total\s+geral"),
     "total_due": (
         r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
-        r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare"
+        r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare|Valor\s+a\s+pagar"
         r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
     # Rows that carry a total-like word but are not the invoice total.
     "not_total": (
@@ -120,12 +126,12 @@ LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
 TYPE_CUES: dict[str, dict[str, float]] = {
     "invoice": {
         r"\binvoice\b": 2, r"\b[^\W\d_]*rechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
-        r"\bfattura\b": 2, r"\bfaktura\b": 2,
+        r"\bfattura\b": 2, r"\bfaktura\b": 2, r"\bfatura\b": 2,
         r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
-        r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,
+        r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|vencimento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,
         r"\b(?:sub[-\s]?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
-        r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|ilo[śs][ćc])\b": 1,
-        r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|cena\s+jedn)": 1,
+        r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|quantidade|ilo[śs][ćc])\b": 1,
+        r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|pre[çc]o\s+unit[áa]rio|cena\s+jedn)": 1,
         # (CGST/SGST are no cue: an Indian restaurant bill prints them too.) "Place of Supply":
         # the state an Indian GST tax invoice must name for a business buyer; what is left to pay
         r"\b(?:vat|ust|mwst|tva|btw|iva)\b": 1,
@@ -185,10 +191,11 @@ _LANG_WORDS = {
     "es": r"el|la|los|las|y|de|del|para|factura|fecha|importe|total|con|pago",
     "it": r"il|lo|la|gli|le|e|di|del|della|per|fattura|data|importo|totale|con|pagamento",
     "pl": r"i|w|z|na|do|dla|faktura|data|kwota|razem|zapłaty|sprzedawca|nabywca|netto|brutto",
+    "pt": r"o|os|da|do|das|dos|em|para|fatura|data|valor|total|com|pagamento|obrigado|pelo|emissão|contribuinte",
 }
 _LANG_RE = {lang: re.compile(rf"\b(?:{words})\b", re.I) for lang, words in _LANG_WORDS.items()}
 
-DAY_FIRST_LANGUAGES = {"de", "fr", "nl", "es", "it", "pl"}
+DAY_FIRST_LANGUAGES = {"de", "fr", "nl", "es", "it", "pl", "pt"}
 
 # EU VAT ids (and GB, CH): two-letter prefix, then the national format.
 VAT_ID = (r"\b(?:ATU\d{8}|BE[01]\d{9}|DE\d{9}|DK\d{8}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-HJ-NP-Z0-9]{2}\d{9}"
@@ -230,6 +237,25 @@ def country_of(text: str) -> str | None:
     if _US_STATE_ZIP.search(text):
         return "US"
     return None
+
+
+# A country named on a line of its own (the last line of a postal address), by its name in
+# its own language or in English.
+_COUNTRY_NAMES = {
+    "DE": r"Deutschland|Germany", "FR": r"France|Frankreich", "NL": r"Nederland|(?:The\s+)?Netherlands|Holland",
+    "BE": r"Belgi[eë]|Belgique|Belgium", "ES": r"Espa[ñn]a|Spain", "IT": r"Italia|Italy", "PT": r"Portugal",
+    "AT": r"[ÖO]sterreich|Austria", "LU": r"Luxembourg|Luxemburg", "IE": r"Ireland|[ÉE]ire",
+    "GB": r"United\s+Kingdom|Great\s+Britain|England|Scotland|Wales", "US": r"USA|U\.S\.A\.|United\s+States(?:\s+of\s+America)?",
+    "PL": r"Polska|Poland", "CH": r"Schweiz|Suisse|Svizzera|Switzerland", "IN": r"India",
+}
+_COUNTRY_LINE = {code: re.compile(rf"^[ \t]*(?:{names})[ \t]*[.,]?[ \t]*$", re.I | re.M) for code, names in _COUNTRY_NAMES.items()}
+
+
+def address_country(text: str) -> str | None:
+    """The one country the page's addresses name on lines of their own; None when none or
+    several do (a Dutch supplier billing a Belgian customer says nothing sure)."""
+    found = {code for code, rx in _COUNTRY_LINE.items() if rx.search(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 # India's GST number (15 characters: state, PAN, entity, "Z", check).

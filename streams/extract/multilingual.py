@@ -23,7 +23,8 @@ from streams.extract.amounts import Amount, choose_total, labelled_amounts, sett
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
-from streams.extract.lexicon import COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, country_of, language_of
+from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, address_country, country_of,
+                                     language_of)
 from streams.extract.normalize import CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date, normalize_name
 from streams.extract.tables import check_items_sum, table_items
 
@@ -33,7 +34,7 @@ INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency"
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
 _INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
-_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
+_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
 # "Invoice No: #INV-0042": a number sign between the label's colon and the value
@@ -271,6 +272,13 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
         f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
                        reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id, IBAN, tax id or address"])
         return f
+    named = address_country(layout.text)
+    if named in COUNTRY_CURRENCY:
+        # Inferred, not read: a page that names one country may still bill in another
+        # currency, so this stays for review (a reviewer or the sender memory confirms it).
+        return FieldValue("currency", None, COUNTRY_CURRENCY[named], NAME_CAP, reasons=[
+            f"no currency printed; {COUNTRY_CURRENCY[named]} inferred from the one country the addresses name ({named})"],
+            force_review=True)
     return missing_field("currency", "no currency printed and no country to infer it from")
 
 
@@ -427,7 +435,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
 
 _SALUTATION = re.compile(r"^(?:Herrn?|Frau|Mr|Mrs|Ms|Miss|M|Mme|Mlle|Dhr|Mevr|Sr|Sra|Sig|Sig\.ra|Pan|Pani|Attn|z\.\s*H(?:d)?)\.?$", re.I)
 _NOT_NAME_WORDS = re.compile(r"\b(?:number|nummer|nr|no|vat|tax|ust|tva|btw|iva|order|bestellung|iban|date|datum|tel|phone|"
-                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|faktura)\b",
+                             r"fax|e-?mail|page|seite|address|adresse|invoice|rechnung|facture|factuur|factura|fattura|fatura|faktura)\b",
                              re.I)
 
 
@@ -602,6 +610,47 @@ _TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|St
 _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 
+# "NUMBER:" alone in a stack of labels (NUMBER: / DATE: / ACCOUNT NO:) beside the title:
+# the plain word, no word before it in its box, its colon, the value beside it.
+_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer)[ \t\u00a0]*:[ \t\u00a0]*(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
+_VALUE_ALONE = re.compile(rf"^[ \t\u00a0]*(?P<v>{_INVOICE_NO})[ \t\u00a0]*$", re.I)
+
+
+def _unlabelled_number(layout: Layout) -> FieldValue:
+    """No labelled number: a value printed without the label's full words, always for review
+    (no label says it is the invoice's number): the box right under a title standing alone
+    ("Tax Invoice" over "MSFT0011223344") or the value of a plain "Number:" on a page
+    that carries an invoice title."""
+    if not any(_TITLE_ALONE.match(x.text) for x in layout.lines):
+        return missing_field("invoice_number")
+    picks: list[tuple[Candidate, str]] = []
+    for ln in layout.lines:
+        m = _PLAIN_NUMBER.match(ln.text)
+        if m is None:
+            continue
+        vals = [(m, ln)] if m["v"] else [
+            (v, x) for x in layout.lines if x.page == ln.page and x.row == ln.row and x.box["x0"] > ln.box["x1"]
+            and (v := _VALUE_ALONE.match(x.text))][:1]
+        picks += [(Candidate(v["v"], Span(x.text, (x,)), _invoice_number(v["v"]), "plain label 'Number'", x.box,
+                             layout.sources.get(x.page, "ocr")), "plain") for v, x in vals]
+    for title in (x for x in layout.lines if _TITLE_ALONE.match(x.text)):
+        # the first box below it in its column (a row of the address beside may come between)
+        under = sorted((x for x in layout.lines if x.page == title.page and title.row < x.row <= title.row + 2
+                        and min(x.box["x1"], title.box["x1"]) > max(x.box["x0"], title.box["x0"])), key=lambda x: x.row)
+        for x in (x for x in under if x.row == under[0].row):
+            v = _VALUE_ALONE.match(x.text)
+            if v and len(re.findall(r"\d", v["v"])) >= 3:
+                picks.append((Candidate(v["v"], Span(x.text, (x,)), _invoice_number(v["v"]), "the value under the title",
+                                        x.box, layout.sources.get(x.page, "ocr")), "title"))
+    values = {c.parsed.normalized for c, _ in picks if c.parsed.normalized is not None}
+    if len(values) != 1:
+        return missing_field("invoice_number", "not found" if not values else f"unlabelled numbers disagree: {sorted(values)}")
+    f = field_from("invoice_number", next(c for c, _ in picks if c.parsed.ok))
+    _cap(f, NAME_CAP, "no label names it the invoice number: confirmed by a reviewer or the sender memory")
+    f.force_review = True
+    return f
+
+
 def _hash_under_title(layout: Layout) -> list[tuple[Candidate, str]]:
     """"TAX INVOICE" with "# INV-000001" in the box right under it (or beside it on its row):
     the number sign stands for the title's number word."""
@@ -639,7 +688,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
     fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
                                                                 number), numbers, "the document's number"),
-                                                number, numbers),
+                                                number, numbers) if number else _unlabelled_number(layout),
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
                                            inv_date, bool(inv_dates)),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}

@@ -70,6 +70,11 @@ MONTHS = {
          ("dezember", "décembre", "decembre", "diciembre", "dicembre", "grudnia", "grudzień", "dez", "déc", "dic")],
         start=1)
     for name in names
+} | {  # PT ("12 de março de 2020"); "out" (outubro) is left out: it is an English word
+    name: i for i, names in enumerate(
+        [("janeiro",), ("fevereiro", "fev"), ("março",), (), ("maio",), ("junho",), ("julho",), (),
+         ("setembro",), ("outubro",), (), ("dezembro",)], start=1)
+    for name in names
 }
 # OCR drops the space between a number and a word ("25November 2026", "October8, 2026"),
 # so spaces there are optional; letters must not touch the month ("sumMARy").
@@ -163,6 +168,7 @@ CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-
 _CURRENCY_RE = re.compile(CURRENCY_MARKS, re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")
+_DECIMAL_GAP = re.compile(r"(?<=\d)(?: (?P<m1>[,.])|(?P<m2>[,.]) )(?=\d{2}$)")
 
 
 def normalize_currency(text: str) -> Parsed:
@@ -214,6 +220,9 @@ def normalize_amount(text: str) -> Parsed:
     if mark is not None:  # the number nearest to the currency mark is the amount
         candidates.sort(key=lambda m: min(abs(m.start() - mark.end()), abs(mark.start() - m.end())))
     raw = candidates[0][0].strip(" \u00a0\u202f\u2009")
+    gap = _DECIMAL_GAP.search(raw) if currency.ok else None
+    if gap:  # "1.234, 56 €": OCR put a space beside the decimal mark; read, but say so
+        raw = raw[:gap.start()] + (gap["m1"] or gap["m2"]) + raw[gap.end():]
     split = _split_number(raw)
     if split is None:
         return Parsed(None, 0.0, f"unreadable number {raw!r}")
@@ -224,6 +233,8 @@ def normalize_amount(text: str) -> Parsed:
         return Parsed(None, 0.0, f"unreadable number {raw!r}")
     if len(frac) == 1:
         quality, reason = min(quality, 0.9), f"one decimal digit in {raw!r}"
+    if gap:
+        quality, reason = min(quality, 0.9), "a space beside the decimal mark closed up"
     return Parsed(f"{value:f}", quality, reason, currency=currency.normalized)
 
 
