@@ -5,9 +5,9 @@ so does inkstream. When a reviewer approves a document (correcting fields or not
 ``extract-memory`` processor turns the decision into records on the compacted topic
 ``extract.memory``, one per (sender, doc type, field): the page, the field's box relative
 to the page, the label printed beside it, for the sender's own identifiers (name, VAT id,
-IBAN, currency) a SHA-256 of the value (never a value, nor a hash of a customer's name or
-an amount) and, for dates, the day/month order the
-reviewer's value proves. Every extract worker follows the topic from the beginning
+IBAN, currency, a receipt's merchant address) a SHA-256 of the value (never a value, nor a
+hash of a customer's name or an amount) and, for dates, the day/month order the reviewer's
+value proves. Every extract worker follows the topic from the beginning
 (:class:`MemoryFollower`), so all of them read with the same memory.
 
 Reading (extractor version ``memory-1``): for each remembered field, the text at the
@@ -15,7 +15,8 @@ remembered place, next to the remembered label, parsed like the rules parse it, 
 second reading, source ``memory``:
 - it agrees with the rules' value → a strong check (both readings, independent);
 - the rules found nothing, could not decide (an ambiguous date) or could not confirm a
-  name → the memory's reading is used; the same value as last time (hash) is a check;
+  name → the memory's reading is used; the same value as last time (hash) is a check, a
+  sender's constant that is not the same value as last time is capped below accept;
 - the rules' value was *contradicted* by a cross-check, or an accepted rules value
   disagrees with the memory → review, with both readings in the reason.
 
@@ -40,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from streams.extract.confidence import FieldValue, boost
+from streams.extract.confidence import UNCHECKED_CAP, FieldValue, boost
 from streams.extract.finders import DATE, AMOUNT
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import IBAN, VAT_ID
@@ -68,7 +69,10 @@ def _h(text: str) -> str:
 # A sender's own identifiers repeat on every document: "the same value as last time" is a
 # check for them. Other values (customers, amounts, numbers) change and are not kept, not
 # even hashed.
-SENDER_CONSTANTS = {"supplier", "supplier_vat_id", "iban", "currency", "merchant"}
+SENDER_CONSTANTS = {"supplier", "supplier_vat_id", "iban", "currency", "merchant", "merchant_address"}
+# Fields printed as a block of lines, read back whole: a receipt's address under its letterhead.
+# No label is printed beside it (the line above is the merchant's name, a value, never kept).
+BLOCK_FIELDS = {"merchant_address"}
 
 
 def value_hash(name: str, normalized: str) -> str:
@@ -108,6 +112,8 @@ def _parser(name: str, date_order: str | None):
         return (lambda s: Parsed(re.sub(r"[\s.\-]", "", s).upper()) if re.fullmatch(VAT_ID, s.strip()) else Parsed(None, 0.0)), VAT_ID
     if name == "iban":
         return (lambda s: Parsed(re.sub(r"\s", "", s))), IBAN
+    if name in BLOCK_FIELDS:  # the lines joined by one space, as merchant_address.py reads them
+        return (lambda s: Parsed(" ".join(s.split())) if re.search(r"[^\W\d_]", s) else Parsed(None, 0.0)), r"\S.*\S|\S"
     if name == "invoice_number":
         from streams.extract.multilingual import _INVOICE_NO, _invoice_number
         return _invoice_number, _INVOICE_NO
@@ -183,6 +189,11 @@ class SenderMemory:
                 continue
             if same_as_before:
                 boost(mem, "the same value as on the reviewed document")
+            elif place.value_sha256:
+                # A sender's constant (its name, its address) that is not what the reviewer saw last
+                # time: read at the right place, but nothing checks it.
+                mem.confidence = min(mem.confidence, UNCHECKED_CAP)
+                mem.reasons.append("not the value on the reviewed document")
             if rules is not None and rules.normalized is not None:
                 mem.reasons.append(f"the rules read {rules.normalized!r} but could not confirm it")
             out = [mem if f.name == name else f for f in out]
@@ -199,6 +210,8 @@ def _read_place(layout: Layout, place: Place) -> tuple[str, Parsed, Line] | None
         return None
     w, h = dims
     box = {"x0": place.box["x0"] * w, "y0": place.box["y0"] * h, "x1": place.box["x1"] * w, "y1": place.box["y1"] * h}
+    if place.name in BLOCK_FIELDS:
+        return _read_block(layout, place.page, box, parse)
     cy = (box["y0"] + box["y1"]) / 2
     tol = max(box["y1"] - box["y0"], 10.0)
     for ln in layout.lines:
@@ -218,6 +231,46 @@ def _read_place(layout: Layout, place: Place) -> tuple[str, Parsed, Line] | None
         if parsed.ok:
             return m[0].strip(" :"), parsed, ln
     return None
+
+
+def _read_block(layout: Layout, page: int, box: dict, parse) -> tuple[str, Parsed, Line] | None:
+    """The lines whose middles lie inside the remembered block, in reading order, joined by one
+    space (the line returned is the first: it carries the page and the OCR confidence)."""
+    inside = [ln for ln in layout.lines if ln.page == page
+              and box["y0"] - 0.5 * ln.height <= (ln.box["y0"] + ln.box["y1"]) / 2 <= box["y1"] + 0.5 * ln.height
+              and min(ln.box["x1"], box["x1"]) - max(ln.box["x0"], box["x0"]) > 0]
+    if not inside:
+        return None
+    raw = " ".join(ln.text.strip() for ln in inside)
+    parsed = parse(raw)
+    return (raw, parsed, inside[0]) if parsed.ok else None
+
+
+def _locate_block(layout: Layout, name: str, new: str) -> tuple[dict, dict, str | None] | None:
+    """Where a block value a reviewer typed is printed: the one run of consecutive lines of a page
+    that, joined, reads it (two runs = which one is unknown). No label: see BLOCK_FIELDS."""
+    parse, _ = _parser(name, None)
+    found = []
+    for i, first in enumerate(layout.lines):
+        run: list[Line] = []
+        for ln in layout.lines[i:]:
+            if ln.page != first.page:
+                break
+            run.append(ln)
+            joined = parse(" ".join(x.text.strip() for x in run)).normalized or ""
+            if joined == new:
+                found.append(run)
+            if len(joined) >= len(new):
+                break
+    size = layout.page_sizes.get(first.page) if found else None
+    if len(found) != 1 or not size:
+        return None
+    run = found[0]
+    box = {"x0": min(x.box["x0"] for x in run), "y0": min(x.box["y0"] for x in run),
+           "x1": max(x.box["x1"] for x in run), "y1": max(x.box["y1"] for x in run)}
+    value = " ".join(x.text.strip() for x in run)
+    return ({"name": name, "value": value, "normalized": new, "page": run[0].page, "box": box},
+            {"label": None, "page_width": size[0], "page_height": size[1]}, None)
 
 
 def _label_near(layout: Layout, ln: Line, label: str) -> bool:
@@ -274,6 +327,8 @@ def _locate(layout: Layout, name: str, new: str) -> tuple[dict, dict, str | None
     """Where the value a reviewer typed is printed: (field dict with value/page/box, anchor,
     date order). Only a place with a label beside or above it, and only if the document
     prints the value in one labelled place (two = which one is unknown)."""
+    if name in BLOCK_FIELDS:
+        return _locate_block(layout, name, new)
     found: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
     for order in ((None, "dmy", "mdy") if name.endswith("_date") else (None,)):
         parse, pattern = _parser(name, order)
@@ -326,7 +381,7 @@ def memory_record(decision: dict, layout: Layout | None = None) -> dict | None:
         w, h = anchor["page_width"], anchor["page_height"]
         places.append({"name": f["name"], "page": f["page"],
                        "box": {"x0": box["x0"] / w, "y0": box["y0"] / h, "x1": box["x1"] / w, "y1": box["y1"] / h},
-                       "label": anchor.get("label"), "date_order": order,
+                       "label": None if f["name"] in BLOCK_FIELDS else anchor.get("label"), "date_order": order,
                        "value_sha256": value_hash(f["name"], new) if f["name"] in SENDER_CONSTANTS else None})
     if not places:
         return None

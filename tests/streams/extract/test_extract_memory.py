@@ -8,6 +8,7 @@ import json
 from inkstream.settings import ExtractionSettings
 from session_codec import decode, encode
 from streams.extract import extract
+from streams.extract.layout import Layout
 from streams.extract.memory import SenderMemory, learner, memory_record
 from streams.review.decision import decide
 from tests.streams.extract.extract_records import line, ocr_result, page
@@ -193,3 +194,66 @@ def test_the_sender_is_its_vat_id_only_when_the_check_digits_pass():
     # A specimen id many producers print: the letterhead tells the senders apart.
     a, b = sender("Alpha Werkzeug GmbH", "DE123456789"), sender("Beta Textil AG", "DE123456789")
     assert a.startswith("layout:") and a != b
+
+
+def receipt(doc_id: str, total: str) -> dict:
+    """A till roll whose street line carries no house number ("Am Markt"): the rules read only
+    "33102 Paderborn", not a whole address, and leave it for review."""
+    head = ["Marktkauf Lehr", "Am Markt", "33102 Paderborn", "info@marktkauf-lehr.example"]
+    money = [("BROT", "2.50"), ("MILCH", total), ("SUMME", f"{2.5 + float(total):.2f}")]
+    rows = [[(t, 20)] for t in head] + [[(w, 20), (a, 420)] for w, a in money] + [[("DANKE", 20)]]
+    lines = [line(t, row=r, x=x, conf=0.99) | {"agreed": True} for r, cells in enumerate(rows) for t, x in cells]
+    pg = page(lines, source="ocr")
+    pg["width"], pg["height"] = 600, 1600
+    return ocr_result([pg], doc_id=doc_id)
+
+
+def test_a_corrected_merchant_address_is_learnt_and_the_next_receipt_read_from_memory():
+    first = receipt("rcpt-1", "1.10")
+    result = extract(first, ExtractionSettings(), version="memory-1", memory=SenderMemory())
+    assert result["doc_type"] == "receipt"
+    addr = fields_of(result)["merchant_address"]
+    assert addr["normalized"] == "33102 Paderborn" and addr["status"] != "accept"
+    record = validated(first, result)
+    approved = decide(record, reviewer="ana", decision="approved",
+                      corrections={"merchant_address": "Am Markt 33102 Paderborn"})
+
+    proc = learner()
+    list(proc.handle(first, _ctx("ocr.results")))
+    list(proc.handle(record, _ctx("fields.validated")))
+    out = list(proc.handle(approved, _ctx("fields.validated")))
+    places = {o.value["fields"][0]["name"]: o.value["fields"][0] for o in out}
+    place = places["merchant_address"]
+    # A place and a hash, no text: not the address, nor the merchant's name printed above it as a label.
+    assert place["label"] is None and place["value_sha256"]
+    assert "Paderborn" not in json.dumps(place) and "Marktkauf" not in json.dumps(place)
+    assert any(o.key.endswith("|receipt|merchant_address") for o in out)
+
+    memory = SenderMemory()
+    for o in out:
+        memory.learn(decode(encode("extract.memory", o.value)))
+    second = extract(receipt("rcpt-2", "1.20"), ExtractionSettings(), version="memory-1", memory=memory)
+    f = fields_of(second)["merchant_address"]
+    assert (f["normalized"], f["source"], f["status"]) == ("Am Markt 33102 Paderborn", "memory", "accept")
+    # Another sender's receipt is not read from this memory.
+    other = receipt("rcpt-3", "1.30")
+    for ln in other["pages"][0]["lines"]:
+        ln["text"] = ln["text"].replace("marktkauf-lehr", "frischmarkt")
+    f = fields_of(extract(other, ExtractionSettings(), version="memory-1", memory=memory))["merchant_address"]
+    assert (f["normalized"], f["source"]) == ("33102 Paderborn", "ocr")
+
+
+def test_a_merchant_address_printed_differently_is_not_the_remembered_one():
+    first = receipt("rcpt-1", "1.10")
+    result = extract(first, ExtractionSettings(), version="memory-1", memory=SenderMemory())
+    approved = decide(validated(first, result), reviewer="ana", decision="approved",
+                      corrections={"merchant_address": "Am Markt 33102 Paderborn"})
+    learnt = memory_record(approved, Layout.from_ocr(first))
+    memory = SenderMemory()
+    memory.learn(learnt)
+    moved = receipt("rcpt-2", "1.20")
+    for ln in moved["pages"][0]["lines"]:
+        ln["text"] = ln["text"].replace("Am Markt", "Am Dom")
+    f = fields_of(extract(moved, ExtractionSettings(), version="memory-1", memory=memory))["merchant_address"]
+    # Read from the remembered place, but not the remembered value: no check, never accepted on it.
+    assert f["normalized"] == "Am Dom 33102 Paderborn" and f["status"] != "accept"
