@@ -235,17 +235,32 @@ def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
             if block[0].box["y0"] - ln.box["y1"] > 2.6 * p.height:
                 break
             text = ln.text.strip()
-            if len(block) > 1 and (POSTCODE_LINE.search(text) or address_country(text)):
-                break  # the last line of the address block above (the sender's, stacked over the window)
             if dx < -1.5 * p.height or (_SEPARATORS.search(layout.row_text(layout.rows[ln.row])) or text.endswith(":")
                     or _DELIVERY.match(text) or _SUPPLIER.match(text) or _CUSTOMER.match(text)):
                 above = ln
                 break
+            if len(block) > 1 and (POSTCODE_LINE.search(text) or address_country(text)):
+                break  # the last line of the address block above (the sender's, stacked over the window)
+            if _SALUTATION_ONLY.match(block[0].text):
+                break  # "Herrn" / "Firma" alone on its line opened the addressee's block (DIN 5008)
             block.insert(0, ln)
             if len(block) > 6:
                 break
-        out.append((block, above))
+        if not _contact_lines_follow(lines, p):
+            out.append((block, above))
     return out
+
+
+_CONTACT = re.compile(r"^\s*(?:Tel(?:efon)?|Phone|Fax|T[ée]l[ée]phone|Telefoon|Tel[ée]fono|Telefax|Mobil[ee]?)\b", re.I)
+
+
+def _contact_lines_follow(lines: list[Line], last: Line) -> bool:
+    """The block goes on with phone and fax lines: the sender's office or contact block beside
+    the letter ("Versicherungsbüro / ... / 12345 Musterstadt / Tel.: ..."), not the addressee in the window."""
+    below = [x for x in lines if x.box["y0"] >= last.box["y1"] - 0.5 * last.height
+             and x.box["y0"] - last.box["y1"] <= 1.5 * last.height and abs(x.box["x0"] - last.box["x0"]) <= 1.5 * last.height
+             and x is not last]
+    return bool(below) and bool(_CONTACT.match(min(below, key=lambda x: x.box["y0"]).text))
 
 
 def _country_under_town(lines: list[Line], ln: Line) -> bool:

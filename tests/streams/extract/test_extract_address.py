@@ -176,3 +176,29 @@ def test_a_country_line_under_a_town_whose_postcode_ocr_cut_short_ends_a_window_
     assert f["normalized"] == "Johannes Schmidt"
     # Without a country line nothing says "234Berlin" ends an address: no name is made up.
     assert customer(rows[:4] + rows[5:]).get("normalized") is None
+
+
+def test_a_labelled_name_read_once_by_ocr_is_never_accepted():
+    # no street right under the name, no legal form, one OCR model: nothing confirms the line
+    rows = [[("CONTOSO LDA.", 120)], [("Exmo.(s) Senhor(es):", 900)], [("Sr. Alfonso Avila", 900)],
+            [("2740-034 Colores", 900)], *TAIL]
+    f = fields_of(run(layout(rows), source="ocr"))["customer"]
+    assert f["normalized"] == "Alfonso Avila" and f["status"] == "review" and "read once by OCR" in f["reason"]
+
+
+LETTERHEAD_AND_WINDOW = [[("MVM Musterhafter", 120)], [("Versicherungsverein Musterstadt a.G.", 120)], [("Herrn", 120)],
+                         [("Max Mustermann", 120)], [("Musterstr. 11", 120)], [("12346 Bad Musterhausen", 120)]]
+
+
+def test_a_salutation_alone_on_its_line_opens_the_window_block_under_the_letterhead():
+    f = customer([*LETTERHEAD_AND_WINDOW, *TAIL])
+    assert f["normalized"] == "Max Mustermann"
+
+
+def test_an_office_block_with_phone_and_fax_lines_is_not_a_rival_addressee():
+    office = [[("Versicherungsbüro", 120)], [("Muster", 120)], [("Musterstr. 12", 120)], [("12345 Musterstadt", 120)]]
+    f = customer([*LETTERHEAD_AND_WINDOW, *office, [("Tel.: 0123/45678", 120)], [("Fax.: 0123/99 45678", 120)], *TAIL])
+    assert f["normalized"] == "Max Mustermann" and "Versicherungsbüro" not in f["reason"]
+    # Without the phone and fax lines the second block is an addressee too: which one? A person decides.
+    f = customer([*LETTERHEAD_AND_WINDOW, *office, *TAIL])
+    assert f["status"] == "review" and "Versicherungsbüro" in f["reason"]
