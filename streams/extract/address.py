@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streams.extract.layout import Layout, Line
-from streams.extract.lexicon import LABELS
+from streams.extract.lexicon import LABELS, address_country
 
 __all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "supplier_name", "return_address_sender", "is_id_line", "column_below",
            "POSTCODE_LINE"]
@@ -32,7 +32,7 @@ __all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "su
 _ID_LINE = re.compile(
     r"\b(?:GLN|GTIN|ILN|EAN|Nummer|Nr|No|Number|N[°º]|ID|Id|Kunden-?nr|Kd\.?-?Nr|Abteilung|Department|Dept"
     r"|Tel|Telefon|Phone|Fax|Mobile?|E-?Mail|USt|UID|VAT|TVA|BTW|IVA|NIP|SIRET|SIREN|Steuer-?nummer|St\.?-?Nr"
-    r"|Ref|Reference|Referenz|R[ée]f[ée]rence)\b|www\.|https?:|@|^\s*[:#]", re.I)
+    r"|Ref|Reference|Referenz|R[ée]f[ée]rence|Codice|C[óo]digo)\b|www\.|https?:|@|^\s*[:#]", re.I)
 _SALUTATION_ONLY = re.compile(r"^\s*(?:Herrn?|Frau|Firma|An|To|Attn\.?|z\.\s*Hd\.?(?:\s*v\.)?|Mr\.?|Mrs\.?|Ms\.?|Miss|M\.|Mme|Mlle"
                               r"|Monsieur|Madame|Dhr\.?|Mevr\.?|Sr\.?|Sra\.?|Sig\.?|Sig\.ra|Pan|Pani)\s*$", re.I)
 # "12345 Stadt", "D-12345 Stadt", "88802Spielkreis", "00-950 Warszawa", "1012 AB Amsterdam",
@@ -52,7 +52,8 @@ _DELIVERY = re.compile(
 
 
 _SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I)
-_CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})\b(?P<rest>.*)$", re.I)
+# (?!\w), not \b: a label may end in a bracket ("Senhor(es):")
+_CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})(?!\w)(?P<rest>.*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _labelled(layout: Layout) -> PartyName | None:
 
 # A party block's heading alone on its line: "Verkäufer", "Käufer/Leistungsempfänger:", "Bill to".
 _SELLER_HEAD = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
-_BUYER_HEAD = re.compile(rf"^\s*(?:{LABELS['customer']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
+_BUYER_HEAD = re.compile(rf"^\s*(?:{LABELS['customer']})(?!\w)\s*(?:/[^:]*)?:?\s*$", re.I)
 
 
 def _heading_kind(text: str) -> str | None:
@@ -225,12 +226,13 @@ def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
     lines = [ln for ln in layout.lines if ln.page == page]
     out = []
     for p in lines:
-        if (p.box["y0"] > 0.5 * height or not POSTCODE_LINE.search(p.text)
-                or _SEPARATORS.search(layout.row_text(layout.rows[p.row]))):
+        if p.box["y0"] > 0.5 * height or _SEPARATORS.search(layout.row_text(layout.rows[p.row])):
+            continue
+        if not (POSTCODE_LINE.search(p.text) or _country_under_town(lines, p)):
             continue
         block = [p]
         above = None
-        for ln in sorted((x for x in lines if x.box["y1"] <= p.box["y0"] + 1), key=lambda x: -x.box["y0"]):
+        for ln in sorted((x for x in lines if x.box["y1"] <= p.box["y0"] + 1 and x is not p), key=lambda x: -x.box["y0"]):
             dx = ln.box["x0"] - p.box["x0"]
             if not -4 * p.height <= dx <= 1.5 * p.height:
                 continue
@@ -241,11 +243,42 @@ def _window_blocks(layout: Layout) -> list[tuple[list[Line], Line | None]]:
                     or _DELIVERY.match(text) or _SUPPLIER.match(text) or _CUSTOMER.match(text)):
                 above = ln
                 break
+            if len(block) > 1 and (POSTCODE_LINE.search(text) or address_country(text)):
+                break  # the last line of the address block above (the sender's, stacked over the window)
+            if _SALUTATION_ONLY.match(block[0].text):
+                break  # "Herrn" / "Firma" alone on its line opened the addressee's block (DIN 5008)
             block.insert(0, ln)
             if len(block) > 6:
                 break
-        out.append((block, above))
+        if not _contact_lines_follow(lines, p):
+            out.append((block, above))
     return out
+
+
+_CONTACT = re.compile(r"^\s*(?:Tel(?:efon)?|Phone|Fax|T[ée]l[ée]phone|Telefoon|Tel[ée]fono|Telefax|Mobil[ee]?)\b", re.I)
+
+
+def _contact_lines_follow(lines: list[Line], last: Line) -> bool:
+    """The block goes on with phone and fax lines: the sender's office or contact block beside
+    the letter ("Versicherungsbüro / ... / 12345 Musterstadt / Tel.: ..."), not the addressee in the window."""
+    below = [x for x in lines if x.box["y0"] >= last.box["y1"] - 0.5 * last.height
+             and x.box["y0"] - last.box["y1"] <= 1.5 * last.height and abs(x.box["x0"] - last.box["x0"]) <= 1.5 * last.height
+             and x is not last]
+    return bool(below) and bool(_CONTACT.match(min(below, key=lambda x: x.box["y0"]).text))
+
+
+def _country_under_town(lines: list[Line], ln: Line) -> bool:
+    """A country alone on its line right under a town line whose postcode OCR cut short
+    ("234Berlin" / "Deutschland"): the end of a postal address all the same."""
+    if not address_country(ln.text.strip()):
+        return False
+    # OCR boxes of adjacent lines overlap by a few pixels
+    above = [x for x in lines if x.box["y0"] < ln.box["y0"] - 0.5 * ln.height and ln.box["y0"] - x.box["y1"] <= ln.height
+             and abs(x.box["x0"] - ln.box["x0"]) <= 1.5 * ln.height]
+    if not above:
+        return False
+    town = max(above, key=lambda x: x.box["y0"]).text.strip()
+    return bool(re.match(r"^(?:[A-Z]{1,2}[- ]?)?\d{2,5}(?:-\d{3})?\s*[^\W\d_]{3}", town)) and not POSTCODE_LINE.search(town)
 
 
 def return_address_sender(layout: Layout) -> Line | None:

@@ -107,7 +107,9 @@ LABELS: dict[str, str] = {
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
-        r"|Nabywca|Odbiorca"),
+        r"|Nabywca|Odbiorca"
+        # "Exmo.(s) Senhor(es):", "Exma. Senhora": the Portuguese addressee's heading
+        r"|Exm[oa]s?\.?(?:\s*\(\w{1,2}\))?\s*Senhor[\w()]{0,4}"),
     "supplier": (
         # "PAYABLE TO:" / "Make checks payable to": the payee, whose name heads the block under it
         r"Supplier|Seller|Vendor|From|(?:Make\s+(?:all\s+)?(?:checks?|cheques?)\s+)?Payable\s+to"

@@ -283,6 +283,12 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
         # two blocks (billing and delivery) confirms its characters as well as its line.
         if agree and _read_twice(layout, canonical_name(f.normalized) or "") and _customer_reading(layout, party, agree):
             _confirmed(f, "two address blocks agree on the name, read identically by OCR")
+        elif f.confidence > NAME_CAP and not f.checked and not party.line.agreed \
+                and _customer_reading(layout, party, agree) is None:
+            # Neither a second OCR model reading the line alike nor the layout (a street right under
+            # the name, a legal form, ...) confirms it: one recognition under a label is one guess
+            f.confidence = NAME_CAP
+            f.reasons.append("a name read once by OCR: confirmed by a reviewer or the sender memory")
         return
     why = _customer_reading(layout, party, agree)
     if why is not None:

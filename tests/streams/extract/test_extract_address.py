@@ -5,6 +5,7 @@ accept it."""
 
 from __future__ import annotations
 
+from streams.extract.address import is_id_line
 from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
 
 TAIL = [[("RECHNUNG", 900)], [("Rechnungsnummer:", 900), ("RE-7", 1300)],
@@ -138,3 +139,66 @@ def test_a_customer_name_label_naming_someone_else_sends_the_bill_to_block_to_re
     assert f["status"] == "review" and "Beispiel Holding AG" in f["reason"]
     rows[4] = [("Customer Name: Kunden AG Mitte", 900)]
     assert customer(rows)["status"] == "accept"
+
+
+def test_a_portuguese_addressee_heading_with_its_plural_ending_in_brackets_labels_the_customer():
+    # "Exmo.(s) Senhor(es):" (OCR reads "Senhorles):"); the postcode "2740-034" is not a German-style one
+    for head in ("Exmo.(s) Senhor(es):", "Exmo.(s) Senhorles):"):
+        rows = [[("CONTOSO LDA.", 120)], [("Dados Documento:", 120), (head, 900)], [("Sr. Alfonso Avila", 900)],
+                [("Rua de flora 12", 900)], [("2740-034 Colores", 900)], [("Portugal", 900)], *TAIL]
+        f = customer(rows)
+        assert f["normalized"] == "Alfonso Avila" and "the block under the label 'Exmo.(s) Senhor" in f["reason"]
+        # accepted only on parties.py's second reading: the street right under the name
+        assert f["status"] == "accept" and "street right under it" in f["reason"]
+
+
+def test_a_window_block_stacked_under_the_senders_address_stops_at_the_senders_last_line():
+    # The sender's block ends in a country line right over the addressee's: two blocks, not one.
+    rows = [[("CONTOSO LTD.", 120)], [("Francesco 226", 120)], [("70023 Montespertoli FL", 120)], [("Italia", 120)],
+            [("Mario Russo", 120)], [("Via Garibaldi 26", 120)], [("70023 Monopoli BA", 120)], [("Italia", 120)],
+            *TAIL]
+    f = customer(rows)
+    assert f["normalized"] == "Mario Russo" and f["status"] == "review"
+
+
+def test_a_customer_code_heading_over_its_code_is_not_a_name():
+    # "Codice Cliente" over "1234ABC" (which reads like "88802Spielkreis"): an identifier, not the addressee
+    assert is_id_line("Codice Cliente") and is_id_line("Código Cliente")
+    rows = [[("CONTOSO LTD.", 120)], [("Codice Cliente", 120), ("Data Documento", 700)],
+            [("1234ABC", 120), ("10-02-2022", 700)], *TAIL]
+    assert customer(rows).get("normalized") != "Codice Cliente"
+
+
+def test_a_country_line_under_a_town_whose_postcode_ocr_cut_short_ends_a_window_block():
+    rows = [[("CONTOSO LTD. | Gartenstraße 02 | 20095 Hamburg", 120)], [("Johannes Schmidt", 120)],
+            [("Bahnhofstraße 01", 120)], [("234Berlin", 120)], [("Deutschland", 120)], *TAIL]
+    f = customer(rows)
+    assert f["normalized"] == "Johannes Schmidt"
+    # Without a country line nothing says "234Berlin" ends an address: no name is made up.
+    assert customer(rows[:4] + rows[5:]).get("normalized") is None
+
+
+def test_a_labelled_name_read_once_by_ocr_is_never_accepted():
+    # no street right under the name, no legal form, one OCR model: nothing confirms the line
+    rows = [[("CONTOSO LDA.", 120)], [("Exmo.(s) Senhor(es):", 900)], [("Sr. Alfonso Avila", 900)],
+            [("2740-034 Colores", 900)], *TAIL]
+    f = fields_of(run(layout(rows), source="ocr"))["customer"]
+    assert f["normalized"] == "Alfonso Avila" and f["status"] == "review" and "read once by OCR" in f["reason"]
+
+
+LETTERHEAD_AND_WINDOW = [[("MVM Musterhafter", 120)], [("Versicherungsverein Musterstadt a.G.", 120)], [("Herrn", 120)],
+                         [("Max Mustermann", 120)], [("Musterstr. 11", 120)], [("12346 Bad Musterhausen", 120)]]
+
+
+def test_a_salutation_alone_on_its_line_opens_the_window_block_under_the_letterhead():
+    f = customer([*LETTERHEAD_AND_WINDOW, *TAIL])
+    assert f["normalized"] == "Max Mustermann"
+
+
+def test_an_office_block_with_phone_and_fax_lines_is_not_a_rival_addressee():
+    office = [[("Versicherungsbüro", 120)], [("Muster", 120)], [("Musterstr. 12", 120)], [("12345 Musterstadt", 120)]]
+    f = customer([*LETTERHEAD_AND_WINDOW, *office, [("Tel.: 0123/45678", 120)], [("Fax.: 0123/99 45678", 120)], *TAIL])
+    assert f["normalized"] == "Max Mustermann" and "Versicherungsbüro" not in f["reason"]
+    # Without the phone and fax lines the second block is an addressee too: which one? A person decides.
+    f = customer([*LETTERHEAD_AND_WINDOW, *office, *TAIL])
+    assert f["status"] == "review" and "Versicherungsbüro" in f["reason"]
