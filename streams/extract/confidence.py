@@ -65,6 +65,9 @@ class FieldValue:
     reasons: list[str] = field(default_factory=list)
     force_review: bool = False  # ambiguous: never auto-accepted, never auto-rejected
     checked: bool = False  # a strong cross-check confirmed it
+    # OCR: the second model read the value's line with the same characters (the reader's digit
+    # check: a date or a document number on two cuts of the line; ``Line.agreed``)
+    read_twice: bool = False
     source: str | None = "ocr"  # layout.FIELD_SOURCES: text, ocr, e-invoice or memory; None = not found
     status: str = "review"
     # A cross-check failed (arithmetic, dates in the wrong order, a value cut across boxes):
@@ -101,8 +104,11 @@ def field_from(name: str, cand: Candidate) -> FieldValue:
     conf = cand.source_confidence * parsed.quality
     if cand.source_confidence < 0.9:
         reasons.append(f"OCR confidence {cand.source_confidence:.2f}")
+    raw = cand.raw.strip()
+    holders = [ln for ln in cand.span.lines if raw and raw in ln.text] or list(cand.span.lines)
     return FieldValue(name, cand.raw, parsed.normalized, conf, cand.span.page, cand.box or cand.span.box,
-                      reasons, force_review=parsed.ambiguous, checked=parsed.confirmed, source=cand.source)
+                      reasons, force_review=parsed.ambiguous, checked=parsed.confirmed, source=cand.source,
+                      read_twice=cand.source == "ocr" and bool(holders) and all(ln.agreed for ln in holders))
 
 
 def missing_field(name: str, reason: str = "not found") -> FieldValue:

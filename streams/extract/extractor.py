@@ -27,6 +27,9 @@ NAME_FIELDS = {"counterparty", "signer_name", "customer"}
 _ABBREVIATIONS = {"inc", "corp", "ltd", "llc", "bros", "mrs", "sen", "rev", "hon", "jr", "sr", "dr", "st", "co", "plc",
                   "intl", "assn", "dept", "univ", "mfg"}
 DIGIT_FIELDS = {"effective_date", "term_months", "total_amount", "invoice_number", "invoice_date", "due_date"}
+# The digit fields the OCR reader reads a second time on two cuts (streams/ocr/reader.py: a date or a
+# document number, which no arithmetic checks); an amount's check is the arithmetic.
+READ_TWICE_FIELDS = {"effective_date", "invoice_number", "invoice_date", "due_date"}
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,10 @@ def _cap_unchecked(f: FieldValue, rules: RuleSet, thresholds: Thresholds) -> Non
     """rules-2: an OCR-read digit value below the cap, with no strong cross-check, goes to review."""
     if (rules.unchecked_digits_cap and f.name in DIGIT_FIELDS and f.source != "text"
             and not f.checked and f.normalized is not None):
+        if f.read_twice and f.name in READ_TWICE_FIELDS:
+            # the reader's cross-check: a second model read the line alike on two cuts
+            f.reasons.append("read alike by a second OCR model on two cuts of its line")
+            return
         source_conf = f.confidence
         if source_conf < rules.unchecked_digits_cap:
             cap = thresholds.per_field.get(f.name, {}).get("accept", thresholds.accept) - 0.001

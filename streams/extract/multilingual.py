@@ -25,7 +25,8 @@ from streams.extract.finders import DATE, Candidate, find_all, find_all_below, f
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, address_country, country_of,
                                      language_of)
-from streams.extract.normalize import CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date, normalize_name
+from streams.extract.normalize import (CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date,
+                                      normalize_name, page_date_order)
 from streams.extract.tables import check_items_sum, table_items
 
 __all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
@@ -42,10 +43,13 @@ _HASH = "(?:#[ \t\u00a0]*)?"
 
 
 def date_locale(text: str, configured: str | None) -> tuple[str | None, str | None, str | None]:
-    """(locale for numeric dates, language, country): the setting wins, then the document."""
+    """(locale for numeric dates, language, country): the setting wins, then the page's own
+    unambiguous dates, then its language and country."""
     lang, country = language_of(text), country_of(text)
     if configured:
         return configured, lang, country
+    if order := page_date_order(text):
+        return order, lang, country
     if lang in DAY_FIRST_LANGUAGES:
         return "EU", lang, country
     # English is written month-first in the US and by many exporters elsewhere (a French

@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 __all__ = [
     "Parsed", "normalize_date", "normalize_amount", "normalize_currency", "normalize_email",
     "normalize_name", "normalize_term", "normalize_text", "words_to_number", "amount_in_words", "MONTHS", "CURRENCY_MARKS",
+    "page_date_order",
 ]
 
 
@@ -99,6 +100,23 @@ _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(
 _SHORT_YEAR_DATE = re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2})(?![\d%]|[./,]\d)")
 
 
+def page_date_order(text: str) -> str | None:
+    """"DMY" or "MDY" when the page's own numeric dates say which: one that can only be read
+    day-first ("26/02/2019") and none that can only be read month-first, or the other way
+    round. A page writes its dates one way, so "11/02/2019" beside "26/02/2019" is the 11th of
+    February, whatever the address's country suggests. None: no such date, or both kinds."""
+    orders = set()
+    for m in _NUMERIC_DATE.finditer(text):
+        if m["sep"] == ".":
+            continue  # dotted dates are day-first anyway (dots_day_first)
+        a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
+        if _iso(year, b, a) and not _iso(year, a, b):
+            orders.add("DMY")
+        elif _iso(year, a, b) and not _iso(year, b, a):
+            orders.add("MDY")
+    return orders.pop() if len(orders) == 1 else None
+
+
 def _iso(year: int, month: int, day: int) -> str | None:
     try:
         return dt.date(year, month, day).isoformat()
@@ -112,7 +130,8 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
 
     Numeric dates (``03/03/2026``, ``3.4.2026``) are read day-first or month-first only
     when one reading is impossible, both agree, or ``locale`` says which ("US" =
-    month first, "EU"/"GB" = day first); otherwise the result is ``ambiguous``.
+    month first, "EU"/"GB" = day first; "DMY"/"MDY" = :func:`page_date_order`); otherwise
+    the result is ``ambiguous``.
     """
     text = normalize_text(text)
     for form in _DATE_FORMS:
@@ -140,8 +159,12 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
     if mdy and dmy and mdy != dmy:
         if locale and locale.upper() == "US":
             return Parsed(mdy, 0.95, "numeric date read month-first (locale US)")
-        if locale and locale.upper() in ("EU", "GB", "UK", "DMY"):
+        if locale and locale.upper() in ("EU", "GB", "UK"):
             return Parsed(dmy, 0.95, "numeric date read day-first (locale)")
+        if locale and locale.upper() in ("DMY", "MDY"):  # page_date_order
+            first = "day" if locale.upper() == "DMY" else "month"
+            return Parsed(dmy if first == "day" else mdy, 0.95,
+                          f"numeric date read {first}-first, like the page's other dates")
         return Parsed(None, 0.5, f"ambiguous date {m[0]!r}: {mdy} or {dmy}", ambiguous=True)
     iso = mdy or dmy
     if iso is None:

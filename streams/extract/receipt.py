@@ -35,7 +35,7 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
 from streams.extract.merchant import merchant_field
 from streams.extract.merchant_address import merchant_address_field
-from streams.extract.normalize import Parsed
+from streams.extract.normalize import Parsed, page_date_order
 from streams.extract.receipt_money import CURRENCY_CODES, MONEY, choose_total, money_in, money_rows
 
 __all__ = ["RECEIPT_REQUIRED", "extract_receipt", "agreed_lines", "parse_receipt_date", "receipt_currency", "day_first"]
@@ -149,9 +149,12 @@ def _us_cues(text: str) -> bool:
 
 
 def day_first(text: str, locale: str | None) -> bool | None:
-    """Whether 03/04/2026 is the 3rd of April here: the setting, then the receipt's cues."""
+    """Whether 03/04/2026 is the 3rd of April here: the setting, then the receipt's own
+    unambiguous dates, then its cues."""
     if locale:
         return locale.upper() not in ("US", "MDY")
+    if order := page_date_order(text):
+        return order == "DMY"
     lang = language_of(text)
     if lang and lang != "en":
         return True

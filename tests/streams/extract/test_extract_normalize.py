@@ -225,3 +225,30 @@ def test_other_dollars_keep_their_country_and_words_are_not_codes(text, code):
     from streams.extract.normalize import normalize_amount
 
     assert normalize_amount(text).currency == code
+
+
+@pytest.mark.parametrize("text, order", [
+    ("Invoice date 11/02/2019\nDue date 26/02/2019", "DMY"),     # the due date can only be day-first
+    ("Invoice date 02/11/2019\nDue date 02/26/2019", "MDY"),
+    ("Invoice date 11/02/2019\nDue date 12/03/2019", None),      # nothing on the page decides
+    ("Ordered 26/02/2019\nShipped 02/27/2019", None),            # both kinds: the page contradicts itself
+    ("Rechnungsdatum 11.02.2019\nFällig 26.02.2019", None),      # dotted dates are day-first anyway
+])
+def test_the_pages_own_unambiguous_dates_decide_the_order_of_the_others(text, order):
+    from streams.extract.normalize import normalize_date, page_date_order
+
+    assert page_date_order(text) == order
+    if order:
+        got = normalize_date("11/02/2019" if order == "DMY" else "02/11/2019", locale=order)
+        assert got.normalized == "2019-02-11" and "like the page's other dates" in got.reason
+
+
+def test_a_us_addressed_invoice_whose_due_date_is_day_first_reads_its_invoice_date_day_first():
+    """The page's own dates beat the address's country: "11/02/2019" beside "26/02/2019" on an
+    invoice with a US address is the 11th of February (a public AWS invoice sample, measured)."""
+    from streams.extract.multilingual import date_locale
+
+    us = "Amazon Web Services, Inc.\n410 Terry Ave North\nSeattle, WA 98109-5210, US\n"
+    assert date_locale(us + "Invoice Date: 11/02/2019", None)[0] != "DMY"
+    assert date_locale(us + "Invoice Date: 11/02/2019\nDue Date: 26/02/2019", None)[0] == "DMY"
+    assert date_locale(us + "Invoice Date: 11/02/2019\nDue Date: 26/02/2019", "US")[0] == "US"  # the setting wins

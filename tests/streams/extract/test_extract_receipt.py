@@ -1023,3 +1023,8 @@ def test_a_paid_e_mail_receipt_with_a_bill_to_block_is_a_receipt():
         "Receipt Date", "Invoice Date").replace("Thank you for your purchase!\n", "").replace(
         "Payment $710.00\nBalance Due $0.00", "Due Date 02/08/2024\nBalance Due $710.00")
     assert classify_document(unpaid)[0] == "invoice"
+
+
+def test_a_receipt_whose_other_date_can_only_be_day_first_reads_day_first():
+    assert day_first("TOTAL $10.00\n03/04/2018 14:02\nValid until 30/04/2018", None) is True
+    assert day_first("TOTAL $10.00\n03/04/2018 14:02\nReturn by 04/30/2018", None) is False

@@ -35,6 +35,24 @@ def test_an_invoice_number_two_ocr_models_agree_on_or_printed_twice_may_be_accep
     assert f["normalized"] == "RE-2026-0042" and "read once by OCR" not in f["reason"]
 
 
+def test_an_ocr_invoice_date_below_the_digit_cap_is_accepted_only_when_a_second_model_read_it_alike():
+    """The reader reads every date line again with a second model on two cuts; that agreement is
+    the date's cross-check (no arithmetic checks a date). Read once, the same value stays in review."""
+    def date_at(conf, agreed):
+        lines = _ocr(GERMAN, agreed_rows=(2, 3) if agreed else (2,))
+        for ln in lines:
+            if ln["text"] == "03.04.2026":
+                ln["confidence"] = conf
+        return _run_pages(lines)["invoice_date"]
+
+    once = date_at(0.95, agreed=False)
+    assert once["normalized"] == "2026-04-03" and once["status"] == "review"
+    assert "without a cross-check" in once["reason"]
+    twice = date_at(0.95, agreed=True)
+    assert twice["normalized"] == "2026-04-03" and twice["status"] == "accept"
+    assert "read alike by a second OCR model" in twice["reason"]
+
+
 FIRST = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer:", 120), ("RE-7", 700)],
          [("Dated 16.02.2019", 120)],
          [("Nettobetrag", 900), ("100,00 EUR", 1200)], [("MwSt 19%", 900), ("19,00 EUR", 1200)],

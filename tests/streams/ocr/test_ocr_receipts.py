@@ -166,3 +166,17 @@ def test_a_reading_that_changes_with_the_cut_is_not_an_agreement():
     both = _Second([("Invoice No. GT15153", 0.97)], [("Invoice No. GT15153", 0.98)])
     out, agreed, _ = cross_check_digits(np.full((40, 400, 3), 255, np.uint8), [line], 0.97, both)
     assert agreed == 1 and out[0].agreed and out[0].confidence == 0.97 and not both.calls
+
+
+def test_small_print_dates_and_numbers_are_confirmed_by_a_second_cut_that_stays_on_their_line(reader):
+    """A public invoice image in 14 px print (Azure-Samples, MIT; tests/corpus/public-invoices): a
+    second cut at 8 px took in half of the lines above and below, read "654123" as "65412323" and
+    left every date and number of the header unconfirmed; the tighter cut confirms them."""
+    from pathlib import Path
+
+    from streams.ocr.raster import iter_pages
+
+    data = (Path(__file__).parents[2] / "corpus/public-invoices/azdi__invoice-english-britain2.png").read_bytes()
+    page = reader.read_image(next(iter_pages(data, dpi=200, max_pages=1)).image)
+    agreed = {ln["text"] for ln in page["lines"] if ln["agreed"]}
+    assert {"654123", "15/01/2023", "MSFT987"} <= agreed
