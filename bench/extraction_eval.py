@@ -17,6 +17,10 @@ by side on the same OCR output, per document source.
     # ordinary vendor invoices and receipts, hand-labelled (SDK and e-invoicing library samples,
     # MIT/Apache; tests/corpus/*/SOURCE.md): 28 + 18 documents, text layers and images
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/vendor-samples --corpus tests/corpus/public-invoices --cache /tmp/ocr-cache
+    # digital invoices (PDF text layers) from varied invoicing software and countries, hand-labelled
+    # (MIT, Apache, ISC, GPL/LGPL, EPL, public domain; tests/corpus/digital-invoices/SOURCE.md):
+    # 21 invoices and 2 receipts, rows digital-invoices-dev / -test:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/digital-invoices --versions rules-3
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
     .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
