@@ -22,7 +22,8 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
-__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row"]
+__all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
+           "charge_amounts"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -32,7 +33,7 @@ _TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.
 # A minus right before it is the amount's sign (credit notes, corrections: "Bruttosumme  -8,79").
-_AMOUNT_RE = re.compile(rf"(?<![\w/.,-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
+_AMOUNT_RE = re.compile(rf"(?<![\w/.,'’-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
 _ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
 VAT_ID_RE = re.compile(VAT_ID)
 _TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
@@ -120,9 +121,10 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             # another field's; a row that names a discount or a charge is not a total's.
             # A label's amounts stop at the next labelled box: "Taxe  Base  Montant  Total HT
             # -218,48 €" (a tax table's header beside the net total) gives the amount to "Total HT".
+            # So does a box naming a payment ("Wartość brutto  Zapłacono 0,00 zł": what was paid).
             rest = []
             for x in row[i + 1:]:
-                if _role_of(x.text):
+                if _role_of(x.text) or _SETTLED.match(x.text.strip()):
                     break
                 if not _OWN_LABEL.search(x.text):
                     rest.append(x)
@@ -370,6 +372,24 @@ _SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid|Payments?(?:
                       r"|Pagado|Acconto|Gi[àa]\s+pagato|Zaliczka|Zap[łl]acono)(?![^\W\d_])", re.I)
 
 
+# A charge added between the subtotal and the total: "SHIPPING & HANDLING 5.00", "Versandkosten 4,90".
+_CHARGE = re.compile(r"(?<![^\W\d_])(?:Shipping(?:\s*(?:&|and)\s*Handling)?|Handling|Freight|Delivery(?:\s+charges?)?|Postage"
+                     r"|Versand(?:kosten)?|Fracht(?:kosten)?|Porto|Frais\s+de\s+(?:port|livraison|transport)|Verzendkosten"
+                     r"|Gastos\s+de\s+env[íi]o|Spese\s+di\s+(?:spedizione|trasporto)|Koszty?\s+(?:wysy[łl]ki|dostawy|transportu))"
+                     r"(?![^\W\d_])", re.I)
+
+
+def charge_amounts(layout: Layout) -> list[Decimal]:
+    """The amount of each row naming a shipping, handling or delivery charge (its last amount)."""
+    out = []
+    for row in layout.rows:
+        if _CHARGE.search(layout.row_text(row)):
+            values = [Decimal(p.normalized) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
+            if values:
+                out.append(values[-1])
+    return out
+
+
 def amounts_in_row(layout: Layout, row: list[Line]) -> list[Decimal]:
     """The money amounts printed on a row (a decimal part or a currency mark; not a percentage,
     a date or an id), as positive values."""
@@ -386,9 +406,10 @@ def settled_amounts(layout: Layout) -> list[Decimal]:
 
 
 def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None,
-                 settled: list[Decimal] | None = None) -> TotalChoice:
+                 settled: list[Decimal] | None = None, charges: list[Decimal] | None = None) -> TotalChoice:
     """The total by label strength and arithmetic; see the module docstring. ``settled``:
-    payments, credits and previous balances printed (:func:`settled_amounts`)."""
+    payments, credits and previous balances printed (:func:`settled_amounts`); ``charges``:
+    shipping and handling added to the subtotal (:func:`charge_amounts`)."""
     subs = [a for a in amounts if a.role == "subtotal"]
     taxes = [a for a in amounts if a.role == "tax"]
     grand = [a for a in amounts if a.role == "total_strong"]
@@ -414,12 +435,19 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     if not candidates:
         return choice
     # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
+    extra = sum(charges or [], Decimal(0))
     for a in candidates:
         for t in tax_options:
             for s in subs:  # "Warenwert" before a discount, "Nettobetrag" after it
                 if s.value + t == a.value and tax_rate_plausible(s.value, t):
                     choice.total, choice.checked, choice.tax = a, f"subtotal {s.value} + tax {t} = total", t
                     choice.subtotal = s
+                    choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
+                    return choice
+                # "SUBTOTAL 109.90 / SALES TAX 10.99 / SHIPPING & HANDLING 5.00 / TOTAL 125.89"
+                if extra and s.value + t + extra == a.value and tax_rate_plausible(s.value, t):
+                    choice.total, choice.tax, choice.subtotal = a, t, s
+                    choice.checked = f"subtotal {s.value} + tax {t} + charges {extra} = total"
                     choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
                     return choice
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):

@@ -35,7 +35,7 @@ REQUIRED = ("effective_date", "term_months", "total_amount", "currency", "counte
 
 _CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
 # In prose a bare "30" is days or a clause number: an amount needs a currency or cents.
-_STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f ]*\d|\d[\d,.\u00a0\u202f ]*[.,]\d{{2}}(?:\s?{_CUR})?"
+_STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f '’]*\d|\d[\d,.\u00a0\u202f '’]*[.,]\d{{2}}(?:\s?{_CUR})?"
                   rf"|\d[\d,.\u00a0 ]*\d\s?{_CUR})")
 _TERM_ML = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
             r"(?:months?|years?|Monate[n]?|Jahre[n]?|mois|ans?|années?|maanden|jaar|meses|años|mesi|anni|miesi[ęa]c[ey]?|miesięcy|lat[a]?)")

@@ -28,8 +28,9 @@ DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
 _CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
-# Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it).
-_NUM = (r"(?<!\d)(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+# Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it),
+# Swiss and Liechtenstein print an apostrophe ("8'390.40", "8’390.40": else read as 390.40).
+_NUM = (r"(?<!\d)(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?|\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
         r"(?!\d|[.,]\d)")
 # OCR puts a space beside the decimal mark ("1.234, 56 €", "110 ,00€"): read as one amount only
 # with a currency mark beside it ("1, 23" alone may be a list).

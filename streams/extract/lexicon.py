@@ -54,12 +54,12 @@ LABELS: dict[str, str] = {
     "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data)",
     "due_date": (
         # "DUE: 01/01/2025": "Due" alone only as a label with its colon, no word before it
-        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento|Vencimiento|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
         r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
@@ -262,7 +262,7 @@ def address_country(text: str) -> str | None:
 
 # India's GST number (15 characters: state, PAN, entity, "Z", check).
 _GSTIN = re.compile(r"\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
-# "Seattle, WA 98109", "New York, NY 10001-2345": a US state code before a ZIP code.
+# "Seattle, WA 98109", "New York, NY 10001-2345", "Redmond WA, 98052": a US state code before a ZIP code.
 _US_STATE_ZIP = re.compile(
     r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
-    r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s+\d{5}(?:-\d{4})?\b")
+    r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY),?\s+\d{5}(?:-\d{4})?\b")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import partial
 
 from streams.extract.address import customer_name, supplier_name
-from streams.extract.amounts import Amount, choose_total, labelled_amounts, settled_amounts
+from streams.extract.amounts import Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
@@ -34,7 +34,10 @@ __all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
 INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency")
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
-_INVOICE_NO = r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]"
+# An upper-case series prefix and a space may lead: Polish "FV 7/2021", "INV 0042" (not the label's
+# own "NR 4711").
+_INVOICE_NO = (r"(?:(?!(?i:nr|no|num|nummer|number|numer|nro)\b)(?-i:[A-Z]{1,4})[ \t](?=\d))?"
+               r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]")
 _TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
@@ -73,7 +76,7 @@ def _invoice_number(raw: str) -> Parsed:
         return Parsed(None, 0.0, f"{raw!r} is a date or an amount, not an invoice number")
     if re.fullmatch(VAT_ID, raw) or (re.fullmatch(IBAN, raw) and _iban_ok(re.sub(r"\s", "", raw))):
         return Parsed(None, 0.0, f"{raw!r} is a VAT id or IBAN")
-    return Parsed(raw.upper(), 1.0)
+    return Parsed(raw, 1.0)  # as printed ("2024-03-10t172205"), like an e-invoice's XML; OCR: see _ocr_case
 
 
 def _labelled(layout: Layout, label: str, value: str, parser, how: str = "label") -> Candidate | None:
@@ -141,6 +144,14 @@ def _print_stamp(layout: Layout, f: FieldValue, cand: Candidate | None, labelled
     if _CLOCK.search(after[after.find(cand.raw) + len(cand.raw):] if cand.raw in after else after):
         f.force_review = True
         f.reasons.append("a date with a clock time to the second beside it: a print stamp, not necessarily the invoice date")
+    return f
+
+
+def _ocr_case(f: FieldValue) -> FieldValue:
+    """OCR cannot tell "INv-2026" from "INV-2026" (two models read the same wrong case): an OCR'd
+    number is given in capitals; a text layer's as printed."""
+    if f.source == "ocr" and f.normalized:
+        f.normalized = f.normalized.upper()
     return f
 
 
@@ -239,6 +250,11 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+# Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
+# ones. A bare "$" with no country at all stays the US dollar: every such document in the labelled
+# sets (4 real, the synthetic ones) billed in USD.
+_OTHER_DOLLAR_ADDRESS = re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
+                                   r"|\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4}\b")
 
 
 def _currency(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
@@ -246,7 +262,7 @@ def _currency(layout: Layout, total: Amount | None, country: str | None) -> Fiel
     document from another dollar country (ABN, GST/HST, Canada ...) goes to review."""
     f = _currency_reading(layout, total, country)
     if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
-        other = _OTHER_DOLLAR.search(layout.text)
+        other = _OTHER_DOLLAR.search(layout.text) or _OTHER_DOLLAR_ADDRESS.search(layout.text)
         if other:
             f.force_review = True
             f.reasons.append(f"a bare '$' on a document that names {other[0]!r}: which dollar?")
@@ -321,7 +337,7 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
             continue
         if stop.search(text):
             break
-        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,])\d[\d.,']*\d(?![\w])|(?<![\w.,])\d(?![\w.,])", text)]
+        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,'’])\d[\d.,'’]*\d(?![\w])|(?<![\w.,'’])\d(?![\w.,])", text)]
         values = [Decimal(p.normalized) for p in nums if p.ok and p.normalized is not None]
         if len(values) < 2:
             continue
@@ -351,7 +367,7 @@ def _largest(layout: Layout) -> Decimal | None:
     for line in layout.lines:
         if not_total.search(line.text):
             continue
-        for m in re.finditer(r"(?<![\w/.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![\d%])", line.text):
+        for m in re.finditer(r"(?<![\w/.,'’])\d{1,3}(?:[.,'’ ]\d{3})*[.,]\d{2}(?![\d%])", line.text):
             p = normalize_amount(m[0])
             if p.ok and p.normalized is not None:
                 values.append(Decimal(p.normalized))
@@ -394,7 +410,7 @@ def _paid_again(layout: Layout, total: Amount) -> str | None:
 
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
-    choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout))
+    choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout))
     words = _in_words(layout)
     if (choice.total is not None and not choice.checked and words == abs(choice.total.value)
             and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
@@ -690,9 +706,9 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                             if not _discount_deadline(layout, c)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
-    fields = {"invoice_number": _ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
-                                                                number), numbers, "the document's number"),
-                                                number, numbers) if number else _unlabelled_number(layout),
+    fields = {"invoice_number": _ocr_case(_ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
+                                                                          number), numbers, "the document's number"),
+                                                          number, numbers) if number else _unlabelled_number(layout)),
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
                                            inv_date, bool(inv_dates)),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}

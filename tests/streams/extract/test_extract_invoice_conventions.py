@@ -1,0 +1,88 @@
+"""rules-3 on conventions that digital invoices from many producers print (found on the
+development half of tests/corpus/digital-invoices; the layouts here are made up): Swiss
+apostrophe thousands, a paid amount beside a total's column head, a series prefix before the
+number, shipping in the arithmetic, a bare "$" on a Canadian address, the number's case."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
+
+HEAD = [[("Beispiel AG", 120)], [("Invoice", 120)], [("Invoice No: R-2023-5", 120)], [("Date: 30.06.2023", 120)]]
+
+
+def test_swiss_apostrophe_thousands_are_one_amount_and_the_arithmetic_holds():
+    """ "8'390.40" read as 390.40 once made 360.00 + 30.40 = 390.40 add up: a wrong total accepted."""
+    rows = HEAD + [[("Sub-Total", 900), ("7'360.00", 1300)], [("plus VAT 14%", 900), ("1'030.40", 1300)],
+                   [("Total", 900), ("CHF 8’390.40", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"]) == (
+        "8390.40", "7360.00", "1030.40")
+    assert f["total_amount"]["status"] == "accept" and "subtotal 7360.00 + tax 1030.40" in f["total_amount"]["reason"]
+
+
+def test_a_paid_amount_beside_a_totals_column_head_is_not_the_total():
+    """Polish tax summary: "Wartość brutto | Zapłacono 0,00 zł" on the head row, the gross under it."""
+    rows = [[("Faktura nr FV 7/2021", 120)], [("Data wystawienia: 2021-07-30", 120)],
+            [("Stawka VAT", 120), ("Wartość netto", 400), ("Kwota VAT", 700), ("Wartość brutto", 1000),
+             ("Zapłacono", 1300), ("0,00 zł", 1500)],
+            [("23%", 120), ("22 222,00", 400), ("5 111,06", 700), ("27 333,06", 1000), ("Do zapłaty", 1300),
+             ("27 333,06 zł", 1500)]]
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "27333.06"
+    assert f["invoice_number"]["normalized"] == "FV 7/2021"  # the series prefix belongs to the number
+
+
+@pytest.mark.parametrize("title, number", [("RECHNUNG NR 4711", "4711"), ("Invoice No. INV 0042", "INV 0042"),
+                                           ("Faktura nr FV/2021/07/001", "FV/2021/07/001")])
+def test_a_series_prefix_is_kept_and_the_labels_own_number_word_is_not_one(title, number):
+    rows = [[("Muster GmbH", 120)], [(title, 120)], [("Datum: 05.03.2024", 120)],
+            [("Nettobetrag", 900), ("100,00 EUR", 1300)], [("MwSt 19%", 900), ("19,00 EUR", 1300)],
+            [("Gesamtbetrag", 900), ("119,00 EUR", 1300)]]
+    result = run(layout(rows))
+    assert result["doc_type"] == "invoice"
+    assert fields_of(result)["invoice_number"]["normalized"] == number
+
+
+@pytest.mark.parametrize("label", ["Payment until:", "Fecha de Vencimiento de Pago:"])
+def test_due_date_labels_that_name_the_payment(label):
+    rows = HEAD + [[(label, 120), ("30.07.2023", 600)], [("Total", 900), ("EUR 119.00", 1300)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2023-07-30"
+
+
+def test_shipping_and_handling_is_part_of_the_arithmetic():
+    rows = [[("Company Inc.", 120)], [("123 Main St, Springfield, IL 62701", 120)], [("INVOICE NO. 98765432", 120)],
+            [("Invoice Date: 01/15/2024", 120)],
+            [("SUBTOTAL", 900), ("109.90", 1300)], [("SALES TAX", 900), ("10.99", 1300)],
+            [("SHIPPING & HANDLING", 900), ("5.00", 1300)], [("TOTAL DUE", 900), ("$125.89", 1300)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "125.89" and total["status"] == "accept"
+    assert "charges 5.00 = total" in total["reason"]
+    # a wrong charge does not make another number the total
+    rows[-2] = [("SHIPPING & HANDLING", 900), ("7.00", 1300)]
+    assert fields_of(run(layout(rows)))["total_amount"]["status"] != "accept"
+
+
+@pytest.mark.parametrize("address, accepted", [
+    ("Seattle, WA 98109", True),            # a US address: the US dollar
+    ("Redmond WA, 98052", True),
+    ("North Saanich, BC V8L 4Z8", False),   # a Canadian postcode: which dollar?
+    ("Sydney NSW 2000", False),             # an Australian one
+    (None, True),                           # no country at all: every labelled one was USD
+])
+def test_a_bare_dollar_is_not_the_us_dollar_on_a_canadian_or_australian_document(address, accepted):
+    rows = [[("Acme Consulting", 120)]] + ([[(address, 120)]] if address else []) + [
+        [("Invoice Number: 1001", 120)], [("Invoice Date: January 26, 2019", 120)],
+        [("Subtotal", 900), ("$100.00", 1300)], [("Tax", 900), ("$10.00", 1300)], [("Total", 900), ("$110.00", 1300)]]
+    currency = fields_of(run(layout(rows)))["currency"]
+    assert currency["normalized"] == "USD"
+    assert (currency["status"] == "accept") is accepted
+
+
+def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
+    rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
+                       [("Total", 900), ("EUR 10.00", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == "2024-03-10t172205"
+    rows[2] = [("Invoice No: INv-2026-3840", 120)]  # two OCR models read the v alike
+    assert fields_of(run(layout(rows), source="ocr"))["invoice_number"]["normalized"] == "INV-2026-3840"
