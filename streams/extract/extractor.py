@@ -176,7 +176,7 @@ def _cap_unchecked(f: FieldValue, rules: RuleSet, thresholds: Thresholds) -> Non
             and not f.checked and f.normalized is not None):
         if f.read_twice and f.name in READ_TWICE_FIELDS:
             # the reader's cross-check: a second model read the line alike on two cuts
-            f.reasons.append("read alike by a second OCR model on two cuts of its line")
+            f.reasons.insert(1, "read alike by a second OCR model on two cuts of its line")  # not what holds it
             return
         source_conf = f.confidence
         if source_conf < rules.unchecked_digits_cap:

@@ -29,7 +29,9 @@ LABELS: dict[str, str] = {
         r"|N\.?[°ºo]\.?\s*(?:da\s+)?fatura|N[úu]mero\s+(?:da\s+)?fatura|Fatura\s*(?:N\.?[°ºo]\.?|n[úu]mero)"
         r"|N[úu]mero\s+(?:(?:de|do|di)\s+)?documento|N\.?[°º]\.?\s*(?:de\s+|do\s+)?documento"
         r"|Numero\s*(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
-        r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"),
+        r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"
+        # Finnish, Swedish/Danish/Norwegian, Czech
+        r"|Lasku(?:n)?\s*(?:nro|numero)|Fakturanummer|Fakturanr\.?|[ČC][íi]slo\s+faktury|Faktura\s+(?:č[íi]slo|č\.)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
     "credit_number": (
         r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
@@ -39,6 +41,7 @@ LABELS: dict[str, str] = {
     "invoice_date": (
         r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
+        r"|Laskun\s+p[äa]iv[äa](?:ys|m[äa][äa]r[äa])|Fakturadato|Fakturadatum|Datum\s+vystaven[íi]"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         # (a compound title too: "Handelsrechnung Nr. 9 vom", its date wrapped to the next line)
         r"|[^\W\d_]*(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
@@ -51,10 +54,10 @@ LABELS: dict[str, str] = {
         r"|Data\s+wystawienia|Data\s+(?:da\s+|de\s+)?emiss[ãa]o|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
-    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data)",
+    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
     "due_date": (
         # "DUE: 01/01/2025": "Due" alone only as a label with its colon, no word before it
-        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
@@ -80,7 +83,8 @@ LABELS: dict[str, str] = {
         r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
         r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare|Valor\s+a\s+pagar"
-        r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"),
+        r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"
+        r"|Maksettava(?:\s+yhteens[äa])?|Att\s+betala|At\s+betale|[ÅA]\s+betale|Celkem\s+k\s+[úu]hrad[ěe]|K\s+[úu]hrad[ěe]"),
     # Rows that carry a total-like word but are not the invoice total.
     "not_total": (
         r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
@@ -128,9 +132,10 @@ LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
 TYPE_CUES: dict[str, dict[str, float]] = {
     "invoice": {
         r"\binvoice\b": 2, r"\b[^\W\d_]*rechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
-        r"\bfattura\b": 2, r"\bfaktura\b": 2, r"\bfatura\b": 2,
+        r"\bfattura\b": 2, r"\bfaktura\b": 2, r"\bfatura\b": 2, r"\blasku\b": 2,
         r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
-        r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|vencimento|scadenza|termin\s+p[łl]atno[śs]ci)": 1,
+        r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|vencimento|scadenza|termin\s+p[łl]atno[śs]ci"
+        r"|er[äa]p[äa]iv[äa]|f[öo]rfallodag|forfaldsdato|forfallsdato|datum\s+splatnosti)": 1,
         r"\b(?:sub[-\s]?total|zwischensumme|sous-total|subtotaal|base\s+imponible|imponibile|warto[śs][ćc]\s+netto|netto)\b": 1,
         r"\b(?:qty|quantity|menge|anzahl|quantit[ée]|aantal|cantidad|quantit[àa]|quantidade|ilo[śs][ćc])\b": 1,
         r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|pre[çc]o\s+unit[áa]rio|cena\s+jedn)": 1,

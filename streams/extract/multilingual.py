@@ -250,6 +250,7 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+_E_FOR_EURO = re.compile(r"\d[.,]\d{2}[ \t\u00a0]?e(?![^\W\d_])")
 # Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
 # ones. A bare "$" with no country at all stays the US dollar: every such document in the labelled
 # sets (4 real, the synthetic ones) billed in USD.
@@ -288,6 +289,13 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
                           ["the only currency printed on the document"], source=layout.sources.get(span.page or 0, "ocr"))
     if len(codes) > 1:
         return missing_field("currency", f"several currencies printed: {sorted(codes)}")
+    if (total is not None and _E_FOR_EURO.search(" ".join(ln.text for ln in total.cand.span.lines))
+            and len(_E_FOR_EURO.findall(layout.text)) >= 2):
+        # "Maksettava: 248,00 e" (Finnish shorthand), "2 900,00 e" (LaTeX eurosym's glyph in the text layer)
+        f = field_from("currency", total.cand)
+        f.value, f.normalized = "e", "EUR"
+        f.reasons.append("amounts written with 'e' for euro")
+        return f
     if country in COUNTRY_CURRENCY:
         f = FieldValue("currency", None, COUNTRY_CURRENCY[country], NAME_CAP,
                        reasons=[f"no currency printed; {COUNTRY_CURRENCY[country]} from the {country} VAT id, IBAN, tax id or address"])

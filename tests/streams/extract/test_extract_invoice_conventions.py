@@ -86,3 +86,21 @@ def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capita
     assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == "2024-03-10t172205"
     rows[2] = [("Invoice No: INv-2026-3840", 120)]  # two OCR models read the v alike
     assert fields_of(run(layout(rows), source="ocr"))["invoice_number"]["normalized"] == "INV-2026-3840"
+
+
+def test_a_finnish_invoice_with_euros_written_e_is_read_whole():
+    rows = [[("Yritys Oy", 120)], [("LASKU", 120)], [("Laskun nro: 4321", 120)], [("Päivämäärä: 18.01.2014", 120)],
+            [("Eräpäivä: 01.02.2014", 120)], [("Maksettava: 248,00 e", 120)],
+            [("Tuote/palvelu", 120), ("Veroton e", 700), ("ALV e", 1000), ("Verollinen e", 1300)],
+            [("Tietotekninen konsultointi", 120), ("200,00", 700), ("48,00", 1000), ("248,00", 1300)],
+            [("Maksettava", 900), ("248,00 e", 1300)], [("VAT: FI76543218", 120)]]
+    result = run(layout(rows))
+    f = fields_of(result)
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "due_date", "total_amount", "currency")} == {
+        "invoice_number": "4321", "invoice_date": "2014-01-18", "due_date": "2014-02-01", "total_amount": "248.00",
+        "currency": "EUR"}
+
+
+def test_an_e_after_one_amount_is_not_a_currency():
+    rows = HEAD + [[("Subtotal", 900), ("100.00", 1300)], [("Tax", 900), ("10.00", 1300)], [("Total", 900), ("110.00 e", 1300)]]
+    assert fields_of(run(layout(rows)))["currency"]["normalized"] != "EUR"
