@@ -25,7 +25,8 @@ DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
         rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s*of\s+{_MONTH},?\s*\d{{4}}"
         rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,\s*|\s+)\d{{4}}"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
-        r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})")
+        r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}"
+        r"|(?<!\d)\d{1,2}\.[ \u00a0]\d{1,2}\.[ \u00a0]?\d{4}(?!\d))")  # "10. 02. 2015" (Czech, Slovak, German)
 _CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
 # Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it),

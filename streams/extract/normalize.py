@@ -96,6 +96,8 @@ _DATE_FORMS = [
     re.compile(rf"{_DAY_RE}\s*(?:of\s+|de\s+)?{_MONTH_RE},?\s*(?:de\s+)?{_YEAR_RE}", re.I),
 ]
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})(?!\d)")
+# "10. 02. 2015": dotted with a space after each dot (Czech, Slovak, some German printers).
+_SPACED_DOTS_DATE = re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>\.)[ \u00a0](?P<b>\d{1,2})\.[ \u00a0]?(?P<year>\d{4})(?!\d)")
 # "05.03.18", "5/2/19": a two-digit year, only where the caller allows it (invoice dates).
 _SHORT_YEAR_DATE = re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2})(?![\d%]|[./,]\d)")
 
@@ -146,7 +148,8 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
             if iso:
                 return Parsed(iso, 1.0)
             return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")
-    m = _NUMERIC_DATE.search(text) or (_SHORT_YEAR_DATE.search(text) if short_years else None)
+    m = (_NUMERIC_DATE.search(text) or _SPACED_DOTS_DATE.search(text)
+         or (_SHORT_YEAR_DATE.search(text) if short_years else None))
     if not m:
         return _NONE
     a, b, year = int(m["a"]), int(m["b"]), int(m["year"])
@@ -185,9 +188,10 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
 CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
-                  r"|(?<![A-Za-z])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars|rupees?"
-                  # codes that are words too ("try", "ron") count in capitals only
-                  r"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB))(?![A-Za-z])")
+                  r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars|rupees?"
+                  # codes that are words too ("try", "ron") count in capitals only; a letter of any
+                  # script ends a code ("plnění" is no PLN)
+                  r"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB))(?![^\W\d_])")
 _CURRENCY_RE = re.compile(CURRENCY_MARKS, re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")

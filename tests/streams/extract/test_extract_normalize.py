@@ -252,3 +252,18 @@ def test_a_us_addressed_invoice_whose_due_date_is_day_first_reads_its_invoice_da
     assert date_locale(us + "Invoice Date: 11/02/2019", None)[0] != "DMY"
     assert date_locale(us + "Invoice Date: 11/02/2019\nDue Date: 26/02/2019", None)[0] == "DMY"
     assert date_locale(us + "Invoice Date: 11/02/2019\nDue Date: 26/02/2019", "US")[0] == "US"  # the setting wins
+
+
+def test_dotted_dates_with_a_space_after_each_dot_are_read_day_first_on_invoices():
+    from streams.extract.normalize import normalize_date
+
+    assert normalize_date("Datum vystavení 10. 02. 2015", dots_day_first=True).normalized == "2015-02-10"
+    assert normalize_date("1. 2.2020", dots_day_first=True).normalized == "2020-02-01"
+    assert normalize_date("Pos. 1. 20 Stück 2015").normalized is None  # a list number, not a date
+
+
+def test_a_currency_code_inside_a_word_of_any_script_is_no_currency():
+    from streams.extract.normalize import normalize_currency
+
+    assert normalize_currency("Datum zdan. plnění 10. 02. 2015").normalized is None  # Czech "plnění", no PLN
+    assert normalize_currency("1 210,00 Kč").normalized == "CZK"
