@@ -19,7 +19,7 @@ __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country"
 
 LABELS: dict[str, str] = {
     "invoice_number": (
-        r"Invoice\s*(?:No\.?|Number|Nr\.?|#|ID)|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
+        r"Invoice\s*(?:No\.?|Number|Nr\.?|#|ID)|Invoice\s*Ref(?:erence)?\.?(?:\s*(?:No\.?|#))?|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
         r"|Rechnungs-?\s*(?:nummer|nr\.?)|Rechnung\s*(?:Nr\.?|Nummer)|Re\.?-?\s*Nr\.?|Gutschrifts-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
         r"|N\.?[°ºo]\.?\s*(?:de\s+)?facture|Num[ée]ro\s+(?:de\s+)?facture|Facture\s*(?:N[°ºo]\.?|num[ée]ro)|N[°ºo]\s*d'avoir"
         r"|Factuur\s*(?:nummer|nr\.?)|Factuurnummer|Creditnota\s*(?:nummer|nr\.?)"
@@ -48,7 +48,7 @@ LABELS: dict[str, str] = {
         r"(?<![^\W\d_])(?:Nr\.?|No\.?|N[°º.]|#)\s*[\w\-/.]+\s*(?:\n\s*)?(?:vom|von|dated|du|van|del|z\s+dnia)"
         # OCR splits a compound at its joint ("Factuur datum", "Rechnungs datum") or joins two
         # words ("Datafattura", "Fechade factura"): either spelling is the label
-        r"|Issued\s+(?:at|on)|Rechnungs-?\s?datum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
+        r"|Issued\s+(?:at|on)|Issued(?=\s*:)|Document\s+date|Rechnungs-?\s?datum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuur-?\s?datum"
         r"|Fecha\s*(?:de\s*)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s*(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
         r"|Data\s+wystawienia|Data\s+(?:da\s+|de\s+)?emiss[ãa]o|Data\s+(?:da\s+)?fatura"),

@@ -104,3 +104,11 @@ def test_a_finnish_invoice_with_euros_written_e_is_read_whole():
 def test_an_e_after_one_amount_is_not_a_currency():
     rows = HEAD + [[("Subtotal", 900), ("100.00", 1300)], [("Tax", 900), ("10.00", 1300)], [("Total", 900), ("110.00 e", 1300)]]
     assert fields_of(run(layout(rows)))["currency"]["normalized"] != "EUR"
+
+
+@pytest.mark.parametrize("number_label, date_label", [("Invoice Ref:", "Issued:"), ("Invoice Reference No.", "Document date")])
+def test_reference_and_issued_labels(number_label, date_label):
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 120)], [(number_label, 120), ("AB-2024-77", 600)],
+            [(date_label, 120), ("05.03.2024", 600)], [("Total", 900), ("EUR 119.00", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("AB-2024-77", "2024-03-05")
