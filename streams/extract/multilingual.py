@@ -46,25 +46,35 @@ _HASH = "(?:#[ \t\u00a0]*)?"
 
 
 def date_locale(text: str, configured: str | None) -> tuple[str | None, str | None, str | None]:
-    """(locale for numeric dates, language, country): the setting wins, then the page's own
-    unambiguous dates, then its language and country."""
+    """(locale for numeric dates, language, country): the setting wins; then the page's own
+    unambiguous dates and its language and country, which must not contradict each other
+    ("26/02/2019" on a page with a US address: neither is sure, so ambiguous dates stay for review)."""
     lang, country = language_of(text), country_of(text)
     if configured:
         return configured, lang, country
-    if order := page_date_order(text):
+    cue = _locale_cue(lang, country)
+    order = page_date_order(text)
+    if order is None:
+        return cue, lang, country
+    if cue is None or {"US": "MDY", "EU": "DMY"}[cue] == order:
         return order, lang, country
+    return None, lang, country
+
+
+def _locale_cue(lang: str | None, country: str | None) -> str | None:
+    """"US" or "EU" from the page's language and country, None when they do not say."""
     if lang in DAY_FIRST_LANGUAGES:
-        return "EU", lang, country
+        return "EU"
     # English is written month-first in the US and by many exporters elsewhere (a French
     # company's English invoice dated 11/03/2017 meant November): only GB/IE say day-first.
     if lang == "en":
         # US addresses write month first; GB, IE, India and Australia day first.
         if country == "US":
-            return "US", lang, country
-        return ("EU" if country in ("GB", "IE", "IN", "AU") else None), lang, country
+            return "US"
+        return "EU" if country in ("GB", "IE", "IN", "AU") else None
     if country and country != "US":
-        return "EU", lang, country
-    return None, lang, country
+        return "EU"
+    return None
 
 
 def _invoice_number(raw: str) -> Parsed:
