@@ -21,6 +21,9 @@ by side on the same OCR output, per document source.
     # (MIT, Apache, ISC, GPL/LGPL, EPL, public domain; tests/corpus/digital-invoices/SOURCE.md):
     # 21 invoices and 2 receipts, rows digital-invoices-dev / -test:
     .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/digital-invoices --versions rules-3
+    # English shop receipts from outside Germany (US, Nepal, Indonesia; MIT, CC BY 4.0, Unlicense;
+    # tests/corpus/receipts-en/SOURCE.md), hand-labelled photos, rows receipts-en-dev / -test:
+    .venv/bin/python bench/extraction_eval.py --corpus tests/corpus/receipts-en --versions rules-3 --cache /tmp/ocr-cache
     # everything at once (samples + synthetic + corpus), machine-readable copy for calibration:
     .venv/bin/python bench/extraction_eval.py --dir samples --count 12 --corpus tests/corpus/zugferd --json /tmp/eval.json
     ... --cache /tmp/ocr-cache     # keep OCR output; re-running the rules then takes seconds
