@@ -167,7 +167,7 @@ def _check_image(source: Path | bytes, filename: str, max_pixels: int) -> int:
                                            f"{max_pixels} pixels", reason="decompression_bomb")
             with open_image() as img:
                 img.verify()  # checksums and structure, without decoding every pixel
-        return frames
+        return 1 if img.format == "MPO" else frames  # a phone's MPO JPEG: one shot and its preview
     except CaptureError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

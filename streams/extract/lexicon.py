@@ -171,6 +171,9 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:trace-?\s?nr|terminal-?\s?id|genehmigungs-?\s?nr|vu-?\s?nr|ta-?\s?nr|approval\s+code"
         r"|auth(?:orization)?\s+code|appr\s+code)\b": 1,
         r"\b(?:kundenbeleg|h[äa]ndlerbeleg|kartenzahlung|barverkauf|customer\s+copy|merchant\s+copy)\b": 1,
+        # US tills: the shop's savings and item count; the chip card's lines and a tip
+        r"\b(?:sold\s+items|items\s+sold|total\s+savings|you\s+saved)\b": 1,
+        r"\b(?:chip\s+card|contactless|tip|gratuity)\b": 1,
         # a receipt's own number and date labels; a bill with nothing left to pay has been paid
         r"\b(?:receipt|re[çc]u|recibo|ricevuta)\s*(?:no\b|nr\b|number|nummer|num[ée]ro|n[°º]|#|date|datum)": 1,
         r"\b(?:balance|amount)\s+due\b[\s:]*(?:[$€£]|[A-Z]{3})?\s*0[.,]00\b": 2,

@@ -80,10 +80,14 @@ _DATE_RES = [
     # "25/12/201811:30", "21.04.2015:52": a four- or two-digit year glued to the time after it
     ("glued4", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\d{1,2}:\d{2})")),
     ("glued", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})")),
+    # "002205/24/2022 1:10 PM": OCR dropped the space after the register number; a till's
+    # two-digit day and month, a four-digit year and the time after it
+    ("glued_number", re.compile(r"(?<=\d)(?P<a>\d{2})(?P<s>[/-])(?P<b>\d{2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\s+\d{1,2}:\d{2})")),
     ("numeric", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d]|[.,]\d)")),
     ("dmy_name", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er)?[\s\-./]*{_MON}[\s\-./,]*(?P<y>(?:19|20)?\d{{2}})(?![\d:])", re.I)),
     ("mdy_name", re.compile(rf"{_MON}[\s\-./]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|[\s\-./]+)(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I)),
 ]
+_GLUED_NUMBER = next(rx for kind, rx in _DATE_RES if kind == "glued_number")
 _DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
                          r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
 # "13:59", "12:22 PM", "12h42" (French tills)
@@ -220,6 +224,10 @@ def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] 
     p, ln, m, labelled, timed = next(c for c in preferred if c[0].ok)
     how = "a labelled date" if labelled else ("the till's date and time" if timed else "the only date printed")
     f = field_from("receipt_date", Candidate(m[0], Span(m[0], (ln,)), p, how, ln.box, layout.sources.get(ln.page, "ocr")))
+    if m.re is _GLUED_NUMBER:
+        # where the number ends and the date begins is a guess ("0012/05/2022": 12 May or 2 May?)
+        cap_unchecked(f, "the date is run together with the number before it")
+        return f
     if len(values) > 1:
         f.force_review = True
         f.reasons.append(f"several dates printed: {sorted(values)}")

@@ -167,7 +167,13 @@ def page_count(data: bytes, budget: PixelBudget = DEFAULT_BUDGET) -> int:
             return len(doc)
         finally:
             doc.close()
-    return getattr(open_image_checked(data, budget), "n_frames", 1)
+    return _frames(open_image_checked(data, budget))
+
+
+def _frames(img) -> int:
+    """Pages in an image file: a multi-page TIFF's frames; a phone camera's MPO JPEG carries a
+    preview or depth picture of the same shot as its second frame, which is no page."""
+    return 1 if img.format == "MPO" else getattr(img, "n_frames", 1)
 
 
 def _check_limit(n: int, max_pages: int) -> None:
@@ -252,9 +258,10 @@ def _image_pages(data: bytes, dpi: int, max_pages: int, budget: PixelBudget) -> 
     from PIL import ImageSequence
 
     img = open_image_checked(data, budget)
-    _check_limit(getattr(img, "n_frames", 1), max_pages)
+    pages = _frames(img)
+    _check_limit(pages, max_pages)
     try:
-        for i, frame in enumerate(ImageSequence.Iterator(img)):
+        for i, frame in zip(range(pages), ImageSequence.Iterator(img)):
             declared_w = frame.size[0]
             pil, reason = fit_frame(frame, budget, i + 1)
             frame_dpi = float(frame.info.get("dpi", (dpi, dpi))[0] or dpi)

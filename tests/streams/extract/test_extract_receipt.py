@@ -1028,3 +1028,25 @@ def test_a_paid_e_mail_receipt_with_a_bill_to_block_is_a_receipt():
 def test_a_receipt_whose_other_date_can_only_be_day_first_reads_day_first():
     assert day_first("TOTAL $10.00\n03/04/2018 14:02\nValid until 30/04/2018", None) is True
     assert day_first("TOTAL $10.00\n03/04/2018 14:02\nReturn by 04/30/2018", None) is False
+
+
+def test_a_till_date_run_together_with_the_register_number_is_read_and_held_for_review():
+    """"002205/24/2022 1:10 PM" (a Walgreens photo, tests/corpus/receipts-en): OCR dropped the space
+    after the register number; the date is found, but where the number ends is a guess."""
+    rows = [[("MEGA MART", 20)], [("SAN MATEO, CA 94401", 20)], [("002205/24/2022 1:10 PM", 20)],
+            [("SUBTOTAL", 20), ("27.60", 420)], [("SALES TAX", 20), ("1.93", 420)], [("TOTAL", 20), ("29.53", 420)]]
+    f = fields_of(run(rows))["receipt_date"]
+    assert f["normalized"] == "2022-05-24" and f["status"] == "review"
+    assert "run together with the number before it" in f["reason"]
+    rows[2] = [("0022 05/24/2022 1:10 PM", 20)]  # spaced: the till's stamp as usual
+    assert "run together" not in (fields_of(run(rows))["receipt_date"]["reason"] or "")
+
+
+def test_a_us_grocery_slip_with_savings_and_a_chip_card_is_a_receipt():
+    rows = [[("WHOLE FOODS", 20)], [("MARKET", 20)], [("105 Stacy Rd", 20)], [("Fairview, TX 75069", 20)],
+            [("Qty 2 $1.99 ea", 20), ("$3.98 F", 420)], [("Subtotal:", 20), ("$58.10", 420)],
+            [("Total Savings:", 20), ("-$4.16", 420)], [("Tax:", 20), ("$0.41", 420)], [("Total:", 20), ("$54.35", 420)],
+            [("Sold Items:", 20), ("12", 420)], [("Paid: MasterCard", 20), ("$54.35", 420)], [("Chip Card:MASTERCARD", 20)]]
+    result = run(rows)
+    assert result["doc_type"] == "receipt"
+    assert fields_of(result)["total_amount"]["normalized"] == "54.35"

@@ -123,6 +123,24 @@ def test_multi_page_tiff_pages_come_out_in_order():
         list(iter_pages(buf.getvalue(), dpi=DPI, max_pages=2))
 
 
+def test_a_phone_cameras_mpo_jpeg_is_one_page_not_the_shot_and_its_preview():
+    """An iPhone photo of a receipt (tests/corpus/receipts-en/javaai__receipt.jpg) is an MPO: a second,
+    half-size picture of the same shot rode along and the receipt was read twice, as two pages."""
+    from PIL import Image
+
+    from connectors.capture.intake import _check_image
+
+    shot, preview = Image.new("RGB", (400, 600), "white"), Image.new("RGB", (200, 300), "white")
+    buf = io.BytesIO()
+    shot.save(buf, format="MPO", save_all=True, append_images=[preview])
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+    pages = list(iter_pages(data, dpi=DPI, max_pages=1))
+    assert [(p.number, p.width, p.height) for p in pages] == [(1, 400, 600)]
+    assert page_count(data) == 1
+    assert _check_image(data, "receipt.jpg", 10**8) == 1
+
+
 def test_low_confidence_lines_are_flagged_and_kept(reader, ocr_settings):
     img = render_pdf_page(text_pdf([_half(invoice_lines(0))]), 0, DPI)
     strict = DocumentReader(reader.engine, ocr_settings.model_copy(update={"low_confidence": 0.9999}),
