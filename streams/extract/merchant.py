@@ -143,6 +143,9 @@ def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
 
 
 _WEB = "web:"  # marks a reading taken from a web or e-mail address
+_NAMED_STREET = re.compile(r"\b(?:road|street|avenue|lane|drive|place|square|boulevard)\b", re.I)
+_STREET_SUFFIX = re.compile(r"\b(?:drive|dr|lane|ln|way|court|ct|place|pl|suite|ste|hwy|highway|parkway|pkwy|boulevard|blvd"
+                            r"|circle|terrace|square|road|rd|street|st|avenue|ave)\b\.?", re.I)
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
                       r"|platz|allee|gasse|rue|via|calle|ul\.)|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b|\b\d{4,5}\s+[^\W\d_]{3,}"
                       r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
@@ -236,8 +239,13 @@ def merchant_field(layout: Layout) -> FieldValue:
     def plausible(ln: Line) -> bool:
         text = _before_address(_REG_TAIL.sub("", clean_name(ln.text)))
         letters = re.findall(r"[^\W\d_]", text)
+        numbered = bool(re.search(r"\d", text))
+        # a street noun in a name with no house number is part of the name ("Main Street Restaurant");
+        # a house number and a street word is an address ("6332 Business_Drive", "Suite 528")
+        bare = text if numbered else _NAMED_STREET.sub(" ", text)
         return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
-                and not _NOT_MERCHANT.search(text) and not money_in(text))
+                and not _NOT_MERCHANT.search(bare) and not money_in(text)
+                and not (numbered and _STREET_SUFFIX.search(text.replace("_", " "))))
 
     def elsewhere(ln: Line, whole: bool = True) -> bool:
         core = _core(clean_name(ln.text))

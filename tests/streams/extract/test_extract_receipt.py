@@ -1050,3 +1050,12 @@ def test_a_us_grocery_slip_with_savings_and_a_chip_card_is_a_receipt():
     result = run(rows)
     assert result["doc_type"] == "receipt"
     assert fields_of(result)["total_amount"]["normalized"] == "54.35"
+
+
+def test_a_restaurant_named_for_its_street_is_the_merchant_and_its_numbered_address_is_not():
+    rows = [[("Main Street Restaurant", 20)], [("6332 Business_Drive", 20)], [("Suite 528", 20)],
+            [("Palo Alto California 94301", 20)], [("Fri 04/07/2017 11:36 AM", 20)],
+            [("Sub Total", 20), ("USD$ 25.23", 420)], [("Tip:", 20), ("3.78", 420)], [("Total:", 20), ("USD$ 29.01", 420)]]
+    assert fields_of(run(rows))["merchant"]["normalized"] == "Main Street Restaurant"
+    rows[0] = [("Abbey Road Cafe", 20)]
+    assert fields_of(run(rows))["merchant"]["normalized"] == "Abbey Road Cafe"
