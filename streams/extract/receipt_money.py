@@ -394,9 +394,19 @@ def _paid_as_total(rows: list[MoneyRow]) -> TotalChoice:
     one payment amount is the total when the item rows above it add up to it and no change is
     given back; anything else is no total."""
     paid = [(k, v) for k, r in enumerate(rows) if r.kind == "tendered" and (v := _value_of(rows, k)) and v[0] > 0]
-    if len({v[0] for _, v in paid}) != 1 or any(r.kind == "change" for r in rows):
+    if len({v[0] for _, v in paid}) != 1:
         return TotalChoice(None, [], None, None, None, False)
     k, value = paid[0]
+    changes = [v for j, r in enumerate(rows) if r.kind == "change" and (v := _value_of(rows, j))]
+    if changes:
+        # "Gross Amount 185.00 / Net Amount 185.00 / Tender 185.00 / Change 0.00" (a Nepali slip): with no
+        # tax and no total row, the last net row that the payment less the change equals is what was owed
+        owed = value[0] - sum((c[0] for c in changes), Decimal(0))
+        nets = [v for j, r in enumerate(rows[:k]) if r.kind == "subtotal" and (v := _value_of(rows, j)) and v[0] == owed]
+        if nets and owed > 0 and not any(r.kind == "tax" and r.amounts for r in rows):
+            return TotalChoice(nets[-1], [f"no total row: the payment {value[0]} less the change is the net row {owed}"],
+                               None, None, None, False)
+        return TotalChoice(None, [], None, None, None, False)
     if _items_sum(rows, k) != value[0]:
         return TotalChoice(None, [], None, None, None, False)
     return TotalChoice(value, ["no total row: the item rows add up to the amount paid"], None, None, None, False)

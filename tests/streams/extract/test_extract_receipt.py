@@ -1059,3 +1059,14 @@ def test_a_restaurant_named_for_its_street_is_the_merchant_and_its_numbered_addr
     assert fields_of(run(rows))["merchant"]["normalized"] == "Main Street Restaurant"
     rows[0] = [("Abbey Road Cafe", 20)]
     assert fields_of(run(rows))["merchant"]["normalized"] == "Abbey Road Cafe"
+
+
+def test_a_slip_with_no_total_row_owes_its_net_row_when_the_payment_less_the_change_is_it():
+    rows = [[("Saathimart.com", 20)], [("Narephat, Kathmandu", 20)], [("Date :07/05/2024", 20)],
+            [("COLGATE DENTAL", 20), ("95", 300), ("95", 420)], [("GODREJ NO 1 SOAP", 20), ("90", 420)],
+            [("Gross Amount", 20), ("185.00", 420)], [("Discount", 20), ("0.00", 420)], [("Net Amount", 20), ("185.00", 420)],
+            [("Tender", 20), ("200.00", 420)], [("Change", 20), ("15.00", 420)]]
+    total = fields_of(run(rows))["total_amount"]
+    assert total["normalized"] == "185.00" and "less the change" in total["reason"]
+    rows[-1] = [("Change", 20), ("10.00", 420)]  # the payment less the change is no printed row: no total
+    assert fields_of(run(rows))["total_amount"]["normalized"] is None
