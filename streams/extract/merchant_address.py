@@ -49,7 +49,9 @@ _STREET_FIRST = re.compile(
     r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
-_NUMBER_FIRST = re.compile(r"^\s*(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
+# A US till prints its store number first ("#03296 191 E 3RD AVE"): not part of the address.
+_STORE_NO = re.compile(r"^\s*#\s?\d{2,6}\s+(?=\d)")
+_NUMBER_FIRST = re.compile(r"^\s*(?:#\s?\d{2,6}\s+(?=\d))?(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
                            r"(?:\s?(?:bis|ter))?\s*,?\s+[^\W\d_]", re.I)
 _STREET_WORDS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|place|pl|chemin|ch|all[ée]e|impasse|quai|cours|route|rte|square|faubourg|fbg"
@@ -294,7 +296,7 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
     if not is_street(block[0].text) and (above := _street_above(layout, block[0])) is not None:
         block.insert(0, above)  # the street set beside the logo, right over the town line
         whole = any(is_postcode_town(ln.text) for ln in block)
-    texts = [respace(ln.text.strip()) for ln in block]
+    texts = [respace(_STORE_NO.sub("", ln.text).strip()) for ln in block]
     value = " ".join(t for t, _ in texts)
     normalized = " ".join(value.split())
     source = layout.sources.get(page, "ocr")

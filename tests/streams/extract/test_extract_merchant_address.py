@@ -200,3 +200,9 @@ def test_a_town_no_gazetteer_knows_is_not_accepted_though_both_models_agree():
 def test_malaysian_letterheads(head, want):
     f = read(head)["merchant_address"]
     assert (f["normalized"], f["status"]) == (want, "accept")
+
+
+def test_a_us_tills_store_number_before_the_street_is_not_part_of_the_address():
+    """"#03296 191 E 3RD AVE" (a Walgreens photo, tests/corpus/receipts-en): the store number first."""
+    f = read(["Walgreens", "#03296 191 E 3RD AVE", "SAN MATEO, CA 94401", "650-342-2723"])["merchant_address"]
+    assert f["normalized"] == "191 E 3RD AVE SAN MATEO, CA 94401"
