@@ -21,8 +21,10 @@ CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "
                    "eur": "EUR", "euro": "EUR", "£": "GBP", "gbp": "GBP", "chf": "CHF", "zł": "PLN", "pln": "PLN",
                    "a$": "AUD", "aud": "AUD", "c$": "CAD", "cad": "CAD", "hk$": "HKD", "hkd": "HKD", "rp": "IDR",
                    "idr": "IDR", "₹": "INR", "inr": "INR", "฿": "THB", "thb": "THB", "₱": "PHP", "php": "PHP",
-                   "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$"}
-CURRENCY = (r"RM|MYR|S\$|SGD|US\$|USD|A\$|AUD|C\$|CAD|HK\$|HKD|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
+                   "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$",
+                   # a card terminal's "USD$ 29.01": the code with its sign
+                   "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD"}
+CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
         r"JPY|¥|SEK|DKK|NOK|CZK|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
 # ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands

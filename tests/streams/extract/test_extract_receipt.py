@@ -1070,3 +1070,10 @@ def test_a_slip_with_no_total_row_owes_its_net_row_when_the_payment_less_the_cha
     assert total["normalized"] == "185.00" and "less the change" in total["reason"]
     rows[-1] = [("Change", 20), ("10.00", 420)]  # the payment less the change is no printed row: no total
     assert fields_of(run(rows))["total_amount"]["normalized"] is None
+
+
+def test_a_card_terminals_code_with_its_sign_gives_the_currency():
+    rows = [[("Main Street Restaurant", 20)], [("Palo Alto California 94301", 20)], [("Fri 04/07/2017 11:36 AM", 20)],
+            [("Sub Total", 20), ("USD$ 25.23", 420)], [("Tip:", 20), ("3.78", 420)], [("Total", 20), ("USD$ 29.01", 420)]]
+    f = fields_of(run(rows))
+    assert (f["currency"]["normalized"], f["total_amount"]["normalized"]) == ("USD", "29.01")
