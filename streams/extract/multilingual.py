@@ -648,9 +648,9 @@ _TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|St
 _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 
-# "NUMBER:" alone in a stack of labels (NUMBER: / DATE: / ACCOUNT NO:) beside the title:
-# the plain word, no word before it in its box, its colon, the value beside it.
-_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer)[ \t\u00a0]*:[ \t\u00a0]*(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
+# "NUMBER:" alone in a stack of labels (NUMBER: / DATE: / ACCOUNT NO:) beside the title, or
+# "Reference:" under it: the plain word, no word before it in its box, its colon, the value beside it.
+_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia|Riferimento)[ \t\u00a0]*:[ \t\u00a0]*(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
 _VALUE_ALONE = re.compile(rf"^[ \t\u00a0]*(?P<v>{_INVOICE_NO})[ \t\u00a0]*$", re.I)
 
 

@@ -112,3 +112,11 @@ def test_reference_and_issued_labels(number_label, date_label):
             [(date_label, 120), ("05.03.2024", 600)], [("Total", 900), ("EUR 119.00", 1300)]]
     f = fields_of(run(layout(rows)))
     assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("AB-2024-77", "2024-03-05")
+
+
+def test_a_plain_reference_under_an_invoice_title_is_its_number_for_review():
+    rows = [[("My company", 120)], [("INVOICE", 120)], [("Reference: MG202200000", 120)],
+            [("Due date: 20/08/2022", 120)], [("Subtotal without tax", 900), ("165.00 EUR", 1300)],
+            [("Tax", 900), ("16.50 EUR", 1300)], [("Amount due", 900), ("181.50 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_number"]
+    assert (f["normalized"], f["status"]) == ("MG202200000", "review")
