@@ -153,12 +153,19 @@ def _us_cues(text: str) -> bool:
 
 
 def day_first(text: str, locale: str | None) -> bool | None:
-    """Whether 03/04/2026 is the 3rd of April here: the setting, then the receipt's own
-    unambiguous dates, then its cues."""
+    """Whether 03/04/2026 is the 3rd of April here: the setting; then the receipt's own
+    unambiguous dates and its cues, which must not contradict each other (as for invoices:
+    multilingual.date_locale)."""
     if locale:
         return locale.upper() not in ("US", "MDY")
-    if order := page_date_order(text):
-        return order == "DMY"
+    cue = _cue_day_first(text)
+    order = page_date_order(text)
+    if order is None:
+        return cue
+    return (order == "DMY") if cue in (None, order == "DMY") else None
+
+
+def _cue_day_first(text: str) -> bool | None:
     lang = language_of(text)
     if lang and lang != "en":
         return True

@@ -1028,6 +1028,9 @@ def test_a_paid_e_mail_receipt_with_a_bill_to_block_is_a_receipt():
 def test_a_receipt_whose_other_date_can_only_be_day_first_reads_day_first():
     assert day_first("TOTAL $10.00\n03/04/2018 14:02\nValid until 30/04/2018", None) is True
     assert day_first("TOTAL $10.00\n03/04/2018 14:02\nReturn by 04/30/2018", None) is False
+    # its cues say the other order (a US address; a second calendar's date, measured on a Nepali slip): unsure
+    assert day_first("SAN MATEO, CA 94401\n03/04/2018 14:02\nValid until 30/04/2018", None) is None
+    assert day_first("SAN MATEO, CA 94401\n03/04/2018 14:02\nReturn by 04/30/2018", None) is False
 
 
 def test_a_till_date_run_together_with_the_register_number_is_read_and_held_for_review():
