@@ -75,19 +75,19 @@ _MONTHS = {m: i + 1 for i, names in enumerate([
     "nov november novembre noviembre listopada", "dec december dezember dis disember décembre decembre diciembre dicembre grudnia"])
     for m in names.split()}
 _MON = r"(?P<mon>[A-Za-zäéûłś]{3,10})\.?"
+# "002205/24/2022 1:10 PM": OCR dropped the space after the register number; a till's
+# two-digit day and month, a four-digit year and the time after it
+_GLUED_NUMBER = re.compile(r"(?<=\d)(?P<a>\d{2})(?P<s>[/-])(?P<b>\d{2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\s+\d{1,2}:\d{2})")
 _DATE_RES = [
     ("iso", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
     # "25/12/201811:30", "21.04.2015:52": a four- or two-digit year glued to the time after it
     ("glued4", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\d{1,2}:\d{2})")),
     ("glued", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})")),
-    # "002205/24/2022 1:10 PM": OCR dropped the space after the register number; a till's
-    # two-digit day and month, a four-digit year and the time after it
-    ("glued_number", re.compile(r"(?<=\d)(?P<a>\d{2})(?P<s>[/-])(?P<b>\d{2})(?P=s)(?P<y>(?:19|20)\d{2})(?=\s+\d{1,2}:\d{2})")),
+    ("glued_number", _GLUED_NUMBER),
     ("numeric", re.compile(r"(?<![\d.,/])(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d]|[.,]\d)")),
     ("dmy_name", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er)?[\s\-./]*{_MON}[\s\-./,]*(?P<y>(?:19|20)?\d{{2}})(?![\d:])", re.I)),
     ("mdy_name", re.compile(rf"{_MON}[\s\-./]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|[\s\-./]+)(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I)),
 ]
-_GLUED_NUMBER = next(rx for kind, rx in _DATE_RES if kind == "glued_number")
 _DATE_LABEL = re.compile(r"\b(?:date|dated|datum|tarikh|fecha|data|trans(?:action)?\s*date|bill\s*date|inv(?:oice)?\s*date"
                          r"|date\s+de\s+vente|le)\b\s*[:.]?", re.I)
 # "13:59", "12:22 PM", "12h42" (French tills)
