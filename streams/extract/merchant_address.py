@@ -50,8 +50,9 @@ _STREET_FIRST = re.compile(
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 # A US till prints its store number first ("#03296 191 E 3RD AVE"): not part of the address.
-_STORE_NO = re.compile(r"^\s*#\s?\d{2,6}\s+(?=\d)")
-_NUMBER_FIRST = re.compile(r"^\s*(?:#\s?\d{2,6}\s+(?=\d))?(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
+_STORE = r"#\s?\d{2,6}\s+(?=\d)"
+_STORE_NO = re.compile(r"^\s*" + _STORE)
+_NUMBER_FIRST = re.compile(r"^\s*(?:" + _STORE + r")?(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
                            r"(?:\s?(?:bis|ter))?\s*,?\s+[^\W\d_]", re.I)
 _STREET_WORDS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|place|pl|chemin|ch|all[ée]e|impasse|quai|cours|route|rte|square|faubourg|fbg"

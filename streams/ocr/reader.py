@@ -31,7 +31,7 @@ _PAD = 4  # pixels around a line box when it is cut out again for a second readi
 # The second cut is the tighter one: at 8 px a 14 px line of a small-print invoice takes in half of
 # the lines above and below and reads as garbage ("654123" -> "65412323"), so right readings failed
 # the check. On the development images 276 of 279 date/number lines that agreed at 4 px agreed
-# at 2 px, 241 at 8 px; "GT\5153" is caught at both (bench note in streams/extract/NOTES.md).
+# at 2 px, 241 at 8 px; "GT\5153" is caught at both (bench/ocr_check_cuts.py).
 _CHECK_PADS = (4, 2)
 
 
