@@ -1,6 +1,6 @@
 """``SealedObjectStore``: originals and signed files encrypted by inkstream before upload.
 
-Why client-side: the S3 server of the dev stack (versitygw v1.7.0, posix backend)
+Why client-side: the S3 server of the dev stack (versitygw, posix backend; v1.7.0 and v1.8.0)
 accepts ``x-amz-server-side-encryption: AES256`` and SSE-C headers with 200 and then
 writes the plaintext to disk (probed 2026-12-02: the bytes are in the file under
 ``.inkstream/data/s3/objects``, no encryption header comes back, a GET without the

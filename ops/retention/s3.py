@@ -120,7 +120,7 @@ def _versions(client: Any, bucket: str, prefix: str) -> Iterator[tuple[str, list
             yield current_key, versions
             versions = []
         current_key = v.key
-        # versitygw v1.7.0 lists the version at a 1000-entry page boundary twice (measured):
+        # versitygw v1.7.0 listed the version at a 1000-entry page boundary twice (measured):
         # a version seen already is not a newer one of its own.
         if all(x.version_id != v.version_id for x in versions):
             versions.append(v)

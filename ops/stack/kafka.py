@@ -179,12 +179,24 @@ def _write_config(layout: Layout, settings: Settings) -> Path:
     return server
 
 
+def _cluster_id() -> str:
+    """A Kafka cluster id (a base64url UUID) that does not start with "-".
+
+    One id in 64 would, and the storage tool then reads it as an option ("argument
+    --cluster-id/-t: expected one argument"); Kafka's own ``Uuid.randomUuid`` skips those too.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_once(layout: Layout, settings: Settings, server: Path) -> None:
     data = layout.data / "kafka"
     if (data / "meta.properties").exists():
         return
     data.mkdir(parents=True, exist_ok=True)
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = _cluster_id()
     argv = java_argv(layout, settings, "kafka.tools.StorageTool", "format",
                      "-t", cluster_id, "-c", str(server), "--ignore-formatted")
     result = subprocess.run(argv, capture_output=True, text=True)

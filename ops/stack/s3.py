@@ -23,7 +23,7 @@ from ops.stack.layout import Layout
 
 __all__ = ["VERSITYGW", "provision", "start", "healthy", "managed", "ensure_bucket", "client"]
 
-VERSITYGW = "v1.7.0"
+VERSITYGW = "v1.8.0"
 
 
 def _home(layout: Layout) -> Path:
@@ -61,7 +61,7 @@ def provision(layout: Layout) -> bool:
     if result.returncode != 0 or not binary.exists():
         raise StackError(
             f"building versitygw {VERSITYGW} with `go install` failed (needs the Go module proxy "
-            f"and Go 1.22+; `go version` says: {_go_version(go)}):\n{(result.stdout + result.stderr)[-1500:]}"
+            f"and Go 1.25+; `go version` says: {_go_version(go)}):\n{(result.stdout + result.stderr)[-1500:]}"
         )
     # The build cache (hundreds of MB) is only needed to rebuild; the binary is what we keep.
     shutil.rmtree(layout.cache / "go" / "build", ignore_errors=True)

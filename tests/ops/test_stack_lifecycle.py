@@ -135,6 +135,16 @@ def test_down_never_signals_a_process_whose_pid_was_reused(tmp_path):
         other.wait()
 
 
+def test_a_cluster_id_is_never_read_as_an_option(monkeypatch):
+    from ops.stack import kafka
+
+    # 0xF8 is 111110xx: the base64url id of this UUID would start with "-" (index 62).
+    ids = iter([uuid.UUID(bytes=bytes([0xF8]) + bytes(15)), uuid.UUID(int=1)])
+    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(ids))
+    cluster_id = kafka._cluster_id()
+    assert cluster_id == "AAAAAAAAAAAAAAAAAAAAAQ"
+
+
 @pytest.mark.stack
 def test_external_services_are_used_without_starting_local_processes(tmp_path, base_settings, topic_prefix):
     prefix = topic_prefix("ext")  # `up` creates the whole plan under it; deleted when the test ends
