@@ -23,18 +23,18 @@ from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
-           "charge_amounts"]
+           "charge_amounts", "unlabelled_sum"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
-_EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|hors|zonder|sin|senza|bez)\s+(?:USt|MwSt|VAT|tax|TVA|BTW|IVA|"
-                        r"taxes|podatku)\b\.?|\b(?:Total|Montant)\s+HT\b|\bnetto\b", re.I)
+_EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|without|hors|zonder|sin|senza|bez)\s+(?:USt|MwSt|VAT|tax|TVA|BTW|IVA|"
+                        r"taxes|podatku|DPH)\b\.?|\b(?:Total|Montant)\s+HT\b|\bnetto\b", re.I)
 _TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|Importo|Kwota|Amount", re.I)
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.
 # A minus right before it is the amount's sign (credit notes, corrections: "Bruttosumme  -8,79").
 _AMOUNT_RE = re.compile(rf"(?<![\w/.,'’-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
-_ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
+_ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|(?<![^\W\d_])ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
 VAT_ID_RE = re.compile(VAT_ID)
 _TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
                            r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
@@ -366,7 +366,7 @@ class TotalChoice:
 
 
 # Money already settled or carried over between an invoice's total and what is left to pay.
-_SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid|Payments?(?:\s+(?:received|made))?|Credits?(?:\s+applied)?"
+_SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid(?!\s+(?:with|incl))|Payments?(?:\s+(?:received|made))?|Credits?(?:\s+applied)?"
                       r"|Deposit|Prepaid|Previous\s+balance|Balance\s+forward|Less\s+payment|Anzahlung|Vorauszahlung"
                       r"|bereits\s+(?:gezahlt|bezahlt)|Acompte|D[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|Voorschot|Reeds\s+betaald|Anticipo"
                       r"|Pagado|Acconto|Gi[àa]\s+pagato|Zaliczka|Zap[łl]acono)(?![^\W\d_])", re.I)
@@ -403,6 +403,32 @@ def settled_amounts(layout: Layout) -> list[Decimal]:
         if _SETTLED.search(layout.row_text(row)):
             out += [abs(Decimal(p.normalized)) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
     return out
+
+
+def unlabelled_sum(layout: Layout, choice: TotalChoice) -> Amount | None:
+    """A total printed without a label on the row right under the subtotal and tax rows
+    ("Celkem bez DPH 1 000,00 Kč / DPH 21 % 210,00 Kč / 1 210,00 Kč"): that row's one
+    amount, equal to subtotal + tax. Nothing else may be on the row but a currency."""
+    if choice.total is not None or choice.subtotal is None or not choice.tax:
+        return None
+    want = choice.subtotal.value + choice.tax
+    if not tax_rate_plausible(choice.subtotal.value, choice.tax):
+        return None
+    anchors = {id(ln) for a in (choice.subtotal, *choice.tax_rows) for ln in a.cand.span.lines}
+    last = max((i for i, row in enumerate(layout.rows) if any(id(ln) in anchors for ln in row)), default=None)
+    if last is None or last + 1 >= len(layout.rows):
+        return None
+    row = layout.rows[last + 1]
+    if row[0].page != layout.rows[last][0].page:
+        return None
+    found = _amounts_in(layout, row, 0)
+    rest = _AMOUNT_RE.sub(" ", layout.row_text(row))
+    if len(found) != 1 or any(not normalize_amount(f"1 {w}").currency for w in re.findall(r"[^\W\d_]+", rest)):
+        return None
+    ln, m, parsed = found[0]
+    if Decimal(parsed.normalized or "0") != want:
+        return None
+    return _make(layout, "total_plain", ln, m, parsed, "", how="no label, the row under the subtotal and tax")
 
 
 def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None,

@@ -75,6 +75,8 @@ LABELS: dict[str, str] = {
         r"Grand\s*Total|Invoice\s*Total|Total\s*(?:(?:[€$£]|EUR|USD|GBP|CHF)\s*)?\(?incl\.?[^\n]{0,12}?\)?"
         # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
         r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
+        # "Total paid with VAT" (a paid invoice's total, tax included)
+        r"|(?:Total|Amount)\s+(?:paid\s+)?with\s+(?:VAT|tax|GST|TVA)"
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
@@ -88,12 +90,12 @@ LABELS: dict[str, str] = {
     # Rows that carry a total-like word but are not the invoice total.
     "not_total": (
         r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
-        r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|Paid\b|Prepaid|Anzahlung|Vorauszahlung"
+        r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|(?<!VAT\s)(?<!Tax\s)Paid\b(?!\s+(?:with|incl))|Prepaid|Anzahlung|Vorauszahlung"
         r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"
         # unit prices and freight: a price per piece or a delivery charge is never the total
         r"|(?:Brutto|Netto|Einzel|Stück)preis|Unit\s*price|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario"
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
-    "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|TOTAL)\b",
+    "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|Celkem|TOTAL)\b",
     "subtotal": (
         # "Net" alone is the UK net amount; "Net weight", "Net 30 days" are not money
         r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b(?!\s*(?:weight|wt\b|mass|\d))|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
@@ -105,7 +107,7 @@ LABELS: dict[str, str] = {
     "tax": (
         # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
-        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|Kwota\s+VAT|Podatek)"),
+        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Kwota\s+VAT|Podatek)"),
     "customer": (
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"

@@ -19,7 +19,8 @@ from decimal import Decimal
 from functools import partial
 
 from streams.extract.address import customer_name, supplier_name
-from streams.extract.amounts import Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts
+from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts,
+                                     unlabelled_sum)
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
@@ -429,6 +430,10 @@ def _paid_again(layout: Layout, total: Amount) -> str | None:
 def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout))
+    bare = unlabelled_sum(layout, choice)
+    if bare is not None:  # the arithmetic holds, but a value with no label is a person's to confirm
+        choice.total = bare
+        choice.doubt = "printed without a label (only subtotal + tax equal it)"
     words = _in_words(layout)
     if (choice.total is not None and not choice.checked and words == abs(choice.total.value)
             and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):

@@ -1,7 +1,8 @@
 """rules-3 on conventions that digital invoices from many producers print (found on the
 development half of tests/corpus/digital-invoices; the layouts here are made up): Swiss
 apostrophe thousands, a paid amount beside a total's column head, a series prefix before the
-number, shipping in the arithmetic, a bare "$" on a Canadian address, the number's case."""
+number, shipping in the arithmetic, a bare "$" on a Canadian address, the number's case,
+"Total paid with VAT", a Czech total printed with no label."""
 
 from __future__ import annotations
 
@@ -120,3 +121,31 @@ def test_a_plain_reference_under_an_invoice_title_is_its_number_for_review():
             [("Tax", 900), ("16.50 EUR", 1300)], [("Amount due", 900), ("181.50 EUR", 1300)]]
     f = fields_of(run(layout(rows)))["invoice_number"]
     assert (f["normalized"], f["status"]) == ("MG202200000", "review")
+
+
+def test_total_paid_with_vat_is_the_total_and_vat_paid_is_its_tax():
+    """A paid invoice: "Paid" there is the tax and the total, not a payment against them."""
+    rows = HEAD + [[("Nike Air Max", 120), ("1", 900), ("53 EUR", 1300)], [("Discount", 120), ("1", 900), ("-10 EUR", 1300)],
+                   [("Total without VAT", 900), ("43.00 EUR", 1300)], [("VAT Rate", 900), ("20%", 1300)],
+                   [("VAT Paid", 900), ("8.60 EUR", 1300)], [("Total paid with VAT", 900), ("51.60 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"]) == (
+        "51.60", "43.00", "8.60")
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_total_printed_without_a_label_under_subtotal_and_tax_is_found_for_review():
+    rows = [[("Faktura 20150009", 120)], [("Datum vystavení 10. 02. 2015", 120)],
+            [("Celkem bez DPH", 900), ("1 000,00 Kč", 1300)], [("DPH 21 %", 900), ("210,00 Kč", 1300)],
+            [("1 210,00 Kč", 1300)], [("Fakturujeme vám následující služby", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"]) == ("1210.00", "210.00")
+    # subtotal + tax agree, but no label names it: a person confirms it
+    assert f["total_amount"]["status"] == "review" and "without a label" in f["total_amount"]["reason"]
+
+
+def test_an_unlabelled_amount_that_is_not_subtotal_plus_tax_is_no_total():
+    rows = [[("Faktura 20150009", 120)], [("Datum vystavení 10. 02. 2015", 120)],
+            [("Celkem bez DPH", 900), ("1 000,00 Kč", 1300)], [("DPH 21 %", 900), ("210,00 Kč", 1300)],
+            [("1 200,00 Kč", 1300)]]
+    assert fields_of(run(layout(rows)))["total_amount"]["normalized"] is None
