@@ -15,6 +15,7 @@ are capped below ``accept``; the sender memory (memory.py) is how they become tr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
@@ -714,6 +715,18 @@ def _hash_under_title(layout: Layout) -> list[tuple[Candidate, str]]:
     return out
 
 
+def _date_beside_number(layout: Layout, number: Candidate | None, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
+    """"INVOICE NO. 98765432  1/1/2000" with no date label anywhere: the date printed right
+    after the invoice number on its line is the invoice's. No label names it: for review."""
+    if number is None:
+        return missing_field("invoice_date")
+    cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.raw)}[ \t]+(?P<v>{date_re})(?!\S)", date,
+                        "the date beside the invoice number")
+    f = _take("invoice_date", cand)
+    _cap(f, NAME_CAP, "no label names it the invoice date")
+    return f
+
+
 def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool = False
                     ) -> tuple[list[FieldValue], list[dict], dict]:
     """Invoice or credit note fields, line items, and what was learnt (language, country)."""
@@ -733,7 +746,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                                                                           number), numbers, "the document's number"),
                                                           number, numbers) if number else _unlabelled_number(layout)),
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
-                                           inv_date, bool(inv_dates)),
+                                           inv_date, bool(inv_dates)) if inv_date else _date_beside_number(layout, number, date, date_re),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
     check_items_sum(items, items_sum, fields)

@@ -149,3 +149,18 @@ def test_an_unlabelled_amount_that_is_not_subtotal_plus_tax_is_no_total():
             [("Celkem bez DPH", 900), ("1 000,00 Kč", 1300)], [("DPH 21 %", 900), ("210,00 Kč", 1300)],
             [("1 200,00 Kč", 1300)]]
     assert fields_of(run(layout(rows)))["total_amount"]["normalized"] is None
+
+
+def test_the_date_beside_the_invoice_number_is_the_invoice_date_for_review():
+    rows = [[("Company Inc.", 120)], [("123 Main St, Springfield, IL 62701", 120)],
+            [("INVOICE NO. 98765432 3/14/2024", 120)], [("SUBTOTAL", 900), ("109.90", 1300)],
+            [("SALES TAX", 900), ("10.99", 1300)], [("TOTAL DUE BY 4/13/2024", 900), ("$120.89", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] == "2024-03-14" and f["invoice_date"]["status"] == "review"
+    assert f["due_date"]["normalized"] == "2024-04-13"
+
+
+def test_a_labelled_invoice_date_wins_over_a_date_beside_the_number():
+    rows = [[("Company Inc.", 120)], [("INVOICE NO. 98765432 3/14/2024", 120)], [("Invoice Date: 3/15/2024", 120)],
+            [("TOTAL", 900), ("$120.89", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] == "2024-03-15"
