@@ -62,7 +62,7 @@ LABELS: dict[str, str] = {
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci"
+        r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci|Termin\s+zap[łl]aty"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
         r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
@@ -107,7 +107,7 @@ LABELS: dict[str, str] = {
     "tax": (
         # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
-        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Kwota\s+VAT|Podatek)"),
+        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek)"),
     "customer": (
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"

@@ -435,6 +435,11 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
     if bare is not None:  # the arithmetic holds, but a value with no label is a person's to confirm
         choice.total = bare
         choice.doubt = "printed without a label (only subtotal + tax equal it)"
+    elif choice.total is None and choice.subtotal is not None and not choice.tax_rows:
+        # "Total excl. tax: 12030 EUR" and no tax row, no other total: what is owed when no tax is
+        # charged (a small business, a reverse charge), which a person confirms
+        choice.total = choice.subtotal
+        choice.doubt = "only a total before tax is printed and no tax row"
     words = _in_words(layout)
     if (choice.total is not None and not choice.checked and words == abs(choice.total.value)
             and (choice.doubt is None or choice.doubt.startswith(("only a plain", "only a column head")))):
@@ -656,7 +661,7 @@ _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 # "NUMBER:" alone in a stack of labels (NUMBER: / DATE: / ACCOUNT NO:) beside the title, or
 # "Reference:" under it: the plain word, no word before it in its box, its colon, the value beside it.
-_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia|Riferimento)[ \t\u00a0]*:[ \t\u00a0]*(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
+_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia|Riferimento)[ \t\u00a0]*:[ \t\u00a0]*#?(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
 _VALUE_ALONE = re.compile(rf"^[ \t\u00a0]*(?P<v>{_INVOICE_NO})[ \t\u00a0]*$", re.I)
 
 
@@ -715,13 +720,35 @@ def _hash_under_title(layout: Layout) -> list[tuple[Candidate, str]]:
     return out
 
 
-def _date_beside_number(layout: Layout, number: Candidate | None, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
-    """"INVOICE NO. 98765432  1/1/2000" with no date label anywhere: the date printed right
-    after the invoice number on its line is the invoice's. No label names it: for review."""
-    if number is None:
+def _labelled_on_its_row(layout: Layout, x: Line) -> bool:
+    """The box left of ``x`` on its row is a label ("Due date:  20/08/2022" in two boxes, a form's
+    column of labels) or stands right beside it."""
+    left = [y for y in layout.lines if y.page == x.page and y.row == x.row and y.box["x1"] <= x.box["x0"]]
+    if not left:
+        return False
+    y = max(left, key=lambda y: y.box["x1"])
+    return y.text.rstrip().endswith(":") or x.box["x0"] - y.box["x1"] < 4 * (x.box["y1"] - x.box["y0"])
+
+
+def _date_by_number(layout: Layout, number: FieldValue, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
+    """No date label anywhere: the date printed right after the invoice number on its line
+    ("INVOICE NO. 98765432  1/1/2000") or alone in the box right under it ("FACTURE /
+    2026F02-001 / 02/03/2026") is the invoice's. No label names it: for review."""
+    if number.value is None or number.box is None:
         return missing_field("invoice_date")
-    cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.raw)}[ \t]+(?P<v>{date_re})(?!\S)", date,
+    cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.value)}[ \t]+(?P<v>{date_re})(?!\S)", date,
                         "the date beside the invoice number")
+    if cand is None:
+        box = number.box
+        own = [x for x in layout.lines if x.page == number.page and x.box["y0"] <= (box["y0"] + box["y1"]) / 2 <= x.box["y1"]
+               and min(x.box["x1"], box["x1"]) > max(x.box["x0"], box["x0"])]
+        under = [x for x in layout.lines for ln in own[:1] if x.page == ln.page and x.row == ln.row + 1
+                 and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"]) and re.fullmatch(date_re, x.text.strip())
+                 and not _labelled_on_its_row(layout, x)]
+        if len(under) == 1 and (parsed := date(under[0].text.strip())) and (parsed.ok or parsed.ambiguous):
+            x = under[0]
+            cand = Candidate(x.text.strip(), Span(x.text, (x,)), parsed, "the date under the invoice number", x.box,
+                             layout.sources.get(x.page, "ocr"))
     f = _take("invoice_date", cand)
     _cap(f, NAME_CAP, "no label names it the invoice date")
     return f
@@ -742,11 +769,12 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                             if not _discount_deadline(layout, c)])
     due = dues[0] if dues else None
     items, items_sum = table_items(layout) or _items(layout)  # tables.py: by columns; else line by line
-    fields = {"invoice_number": _ocr_case(_ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number),
-                                                                          number), numbers, "the document's number"),
-                                                          number, numbers) if number else _unlabelled_number(layout)),
+    number_f = _ocr_case(_ocr_read_twice(layout, _agree(_run_on_checked(layout, _take("invoice_number", number), number),
+                                                        numbers, "the document's number"),
+                                         number, numbers) if number else _unlabelled_number(layout))
+    fields = {"invoice_number": number_f,
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
-                                           inv_date, bool(inv_dates)) if inv_date else _date_beside_number(layout, number, date, date_re),
+                                           inv_date, bool(inv_dates)) if inv_date else _date_by_number(layout, number_f, date, date_re),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country)
     check_items_sum(items, items_sum, fields)

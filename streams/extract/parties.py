@@ -206,6 +206,8 @@ def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | No
         return None
     if not same_line and not _address_after(layout, party.line, company=bool(form)):
         return None
+    if window and _company_beside(layout, party):
+        return None  # two unlabelled company blocks side by side: which one is billed is a person's call
     if agree:
         return "two address blocks agree on the name"
     if form:
@@ -227,6 +229,15 @@ def _customer_reading(layout: Layout, party: PartyName, agree: bool) -> str | No
         # the street right under the name says which line of it is the name.
         return "the first line under its label, with its street right under it"
     return None
+
+
+def _company_beside(layout: Layout, party: PartyName) -> bool:
+    """Another company's name on the rows of ``party``'s block, right of it: a US template's
+    seller (left, with its street and ZIP) beside its buyer (right), neither labelled."""
+    rows = {ln.row for ln in party.block}
+    right = max(ln.box["x1"] for ln in party.block)
+    return any(x.row in rows and x.page == party.line.page and x.box["x0"] > right and legal_form(x.text)
+               and canonical_name(x.text) != canonical_name(party.name) for x in layout.lines)
 
 
 def _read_twice(layout: Layout, name: str) -> bool:

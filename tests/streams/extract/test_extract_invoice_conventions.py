@@ -2,7 +2,8 @@
 development half of tests/corpus/digital-invoices; the layouts here are made up): Swiss
 apostrophe thousands, a paid amount beside a total's column head, a series prefix before the
 number, shipping in the arithmetic, a bare "$" on a Canadian address, the number's case,
-"Total paid with VAT", a Czech total printed with no label."""
+"Total paid with VAT", a Czech total printed with no label, a date by the number, a prime for
+thousands, Spanish "Impuesto", a total before tax alone, "Termin zapłaty"."""
 
 from __future__ import annotations
 
@@ -164,3 +165,67 @@ def test_a_labelled_invoice_date_wins_over_a_date_beside_the_number():
     rows = [[("Company Inc.", 120)], [("INVOICE NO. 98765432 3/14/2024", 120)], [("Invoice Date: 3/15/2024", 120)],
             [("TOTAL", 900), ("$120.89", 1300)]]
     assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] == "2024-03-15"
+
+
+def test_the_date_under_an_unlabelled_number_under_the_title_is_the_invoice_date_for_review():
+    rows = [[("Jane Doe", 120)], [("12 rue de la Paix, 69001 Lyon", 120)], [("N° TVA : FR12123456789", 120)],
+            [("FACTURE", 120)], [("2026F02-001", 120)], [("02/03/2026", 120)],
+            [("Prestation de services et conseil", 120), ("7 200,00", 1300)], [("Sous-total HT", 900), ("7 200,00 €", 1300)], [("TVA (20 %)", 900), ("1 440,00 €", 1300)],
+            [("Total TTC", 900), ("8 640,00 €", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_number"]["normalized"] == "2026F02-001"
+    assert f["invoice_date"]["normalized"] == "2026-03-02" and f["invoice_date"]["status"] == "review"
+
+
+def test_a_prime_between_thousands_is_a_swiss_thousands_mark():
+    """Typst prints "12′760.00" (U+2032): read as 760.00 before."""
+    rows = HEAD + [[("Software-Entwicklung", 120), ("CHF 7′200.00", 1300)], [("Frontend", 120), ("CHF 5′560.00", 1300)],
+                   [("Gesamtbetrag", 900), ("CHF 12′760.00", 1300)]]
+    assert fields_of(run(layout(rows)))["total_amount"]["normalized"] == "12760.00"
+
+
+def test_spanish_impuesto_is_the_tax_not_a_second_total():
+    rows = [[("Festrol Corp Ltd.", 120)], [("Factura", 120)], [("Factura Nº: 1721", 120)], [("Fecha: 25/12/2023", 120)],
+            [("Subtotal", 900), ("£720.00", 1300)], [("Total Impuesto", 900), ("£54.70", 1300)],
+            [("Total", 900), ("£774.70", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"]) == ("774.70", "54.70")
+    assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_total_before_tax_printed_alone_is_the_total_for_review():
+    rows = [[("FerroTech SARL", 120)], [("Invoice No: F-2026-7", 120)], [("Date: 17.03.2026", 120)],
+            [("Development", 120), ("12", 700), ("2160 EUR", 1300)], [("Total excl. tax:", 900), ("12030 EUR", 1300)]]
+    total = fields_of(run(layout(rows)))["total_amount"]
+    assert total["normalized"] == "12030.00" and total["status"] == "review"
+    assert "before tax" in total["reason"]
+
+
+def test_polish_termin_zaplaty_is_the_due_date():
+    rows = [[("JP Consulting", 120)], [("Faktura VAT nr FV/123/2018/02", 120)], [("Data wystawienia: 2018-02-06", 120)],
+            [("Termin zapłaty: 2018-02-20", 120)], [("Razem do zapłaty:", 900), ("12 340,59 zł", 1300)]]
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] == "2018-02-20"
+
+
+@pytest.mark.parametrize("number_row, due_row", [
+    ([("Reference: MG202200000", 120)], [("Due date:", 120), ("20/08/2022", 300)]),  # the label right beside it
+    ([("Reference:", 85), ("MG202200000", 363)], [("Due date:", 86), ("20/08/2022", 362)]),  # a form's label column
+])
+def test_a_labelled_due_date_under_the_number_is_not_the_invoice_date(number_row, due_row):
+    rows = [[("My company", 120)], [("INVOICE", 120)], number_row, due_row, [("Subtotal", 900), ("165.00 EUR", 1300)],
+            [("Tax", 900), ("16.50 EUR", 1300)], [("Amount due", 900), ("181.50 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] is None and f["due_date"]["normalized"] == "2022-08-20"
+
+
+def test_a_seller_block_beside_an_unlabelled_buyer_block_is_not_accepted_as_the_customer():
+    """A US HTML template: the seller's block (street, ZIP) left, the buyer's (a company, a
+    contact, an e-mail) right, no labels. The left block looks like an envelope window."""
+    rows = [[("LOGO", 120), ("Invoice #: 123", 1100)], [("Created: January 1, 2023", 1100)],
+            [("Due: February 1, 2023", 1100)],
+            [("Northwind Traders, Inc.", 120), ("Contoso Corp.", 1100)], [("12345 Sunny Road", 120), ("John Doe", 1100)],
+            [("Sunnyville, CA 12345", 120), ("john@example.com", 1100)],
+            [("Item", 120), ("Price", 1300)], [("Website design", 120), ("$300.00", 1300)],
+            [("Total:", 900), ("$300.00", 1300)]]
+    customer = fields_of(run(layout(rows)))["customer"]
+    assert not (customer["normalized"] == "Northwind Traders, Inc." and customer["status"] == "accept")
