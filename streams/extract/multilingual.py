@@ -38,8 +38,10 @@ NAME_CAP = 0.85  # below every accept threshold: names need a person or the send
 
 # An upper-case series prefix and a space may lead: Polish "FV 7/2021", "INV 0042" (not the label's
 # own "NR 4711").
+# A series before the number ("FV 7/2021") or one capital after it, ending its line ("FATTURA n. 211 C",
+# an Italian sezionale); not I or O, which a table's rule or a ring read by OCR also give.
 _INVOICE_NO = (r"(?:(?!(?i:nr|no|num|nummer|number|numer|nro)\b)(?-i:[A-Z]{1,4})[ \t](?=\d))?"
-               r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9]")
+               r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9](?:[ \t](?-i:[A-HJ-NP-Z])(?=[ \t]*(?:\n|$)|[ \t]{2}))?")
 _TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
@@ -262,6 +264,7 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)")
 _E_FOR_EURO = re.compile(r"\d[.,]\d{2}[ \t\u00a0]?e(?![^\W\d_])")
 # Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
 # ones. A bare "$" with no country at all stays the US dollar: every such document in the labelled
@@ -270,15 +273,22 @@ _OTHER_DOLLAR_ADDRESS = re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT
                                    r"|\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4}\b")
 
 
-def _currency(layout: Layout, total: Amount | None, country: str | None) -> FieldValue:
+def _currency(layout: Layout, total: Amount | None, country: str | None, lang: str | None) -> FieldValue:
     """The total's currency, a labelled one, or the only one printed; a bare "$" on a
-    document from another dollar country (ABN, GST/HST, Canada ...) goes to review."""
+    document from another dollar or peso country (ABN, GST/HST, Canada ...), on a page not
+    in English, or with "1.225.700" thousands goes to review."""
     f = _currency_reading(layout, total, country)
     if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
         other = _OTHER_DOLLAR.search(layout.text) or _OTHER_DOLLAR_ADDRESS.search(layout.text)
         if other:
             f.force_review = True
             f.reasons.append(f"a bare '$' on a document that names {other[0]!r}: which dollar?")
+        elif lang not in (None, "en"):
+            f.force_review = True  # "Total: $1.225.700" on a Chilean factura is pesos
+            f.reasons.append(f"a bare '$' on a page in {lang!r}: dollars or pesos?")
+        elif total is not None and _DOT_THOUSANDS.search(total.cand.raw):
+            f.force_review = True
+            f.reasons.append(f"'{total.cand.raw}' is not how a US dollar amount is written: which '$'?")
     return f
 
 
@@ -428,7 +438,8 @@ def _paid_again(layout: Layout, total: Amount) -> str | None:
     return None
 
 
-def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None) -> dict[str, FieldValue]:
+def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None, lang: str | None
+                  ) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout))
     bare = unlabelled_sum(layout, choice)
@@ -459,7 +470,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
         tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),
                          choice.tax_rows[0].cand.span.page, choice.tax_rows[0].cand.box,
                          [f"sum of {len(choice.tax_rows)} tax rows"], source=choice.tax_rows[0].cand.source)
-    currency = _currency(layout, choice.total, country)
+    currency = _currency(layout, choice.total, country, lang)
     if choice.checked:
         boost(total, choice.checked)
         if "subtotal" in choice.checked:
@@ -730,15 +741,36 @@ def _labelled_on_its_row(layout: Layout, x: Line) -> bool:
     return y.text.rstrip().endswith(":") or x.box["x0"] - y.box["x1"] < 4 * (x.box["y1"] - x.box["y0"])
 
 
+_DATELINE_PLACE = r"(?P<place>[^\W\d_]+(?:[ \t]*-?[ \t]*[^\W\d_]+){0,3})"
+
+
+def _dateline(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Candidate | None:
+    """A letter's dateline among page 1's first lines, "Saint- Vincent 30/06/2015" or "Berlin, den
+    5. März 2024", whose place is the town of an address printed on the page (so "Lieferdatum
+    30/06/2015" is no dateline: a label is no town)."""
+    squash = partial(re.sub, r"[\W_]+", "")
+    addresses = [squash(x.text).casefold() for x in layout.lines if re.search(r"\d{4,5}", x.text)]
+    for ln in layout.lines[:15]:
+        m = re.fullmatch(rf"[ \t]*{_DATELINE_PLACE},?[ \t]+(?:(?:den|le|il|l[iì]|el|am)[ \t]+)?(?P<v>{date_re})[ \t]*",
+                         ln.text)
+        place = squash(m["place"]).casefold() if m else ""
+        if m and len(place) >= 3 and any(place in a and a != squash(ln.text).casefold() for a in addresses):
+            parsed = date(m["v"])
+            if parsed.ok or parsed.ambiguous:
+                return Candidate(m["v"], Span(ln.text, (ln,)), parsed, "the dateline in the letter's head", ln.box,
+                                 layout.sources.get(ln.page, "ocr"))
+    return None
+
+
 def _date_by_number(layout: Layout, number: FieldValue, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
     """No date label anywhere: the date printed right after the invoice number on its line
-    ("INVOICE NO. 98765432  1/1/2000") or alone in the box right under it ("FACTURE /
-    2026F02-001 / 02/03/2026") is the invoice's. No label names it: for review."""
-    if number.value is None or number.box is None:
-        return missing_field("invoice_date")
-    cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.value)}[ \t]+(?P<v>{date_re})(?!\S)", date,
-                        "the date beside the invoice number")
-    if cand is None:
+    ("INVOICE NO. 98765432  1/1/2000"), alone in the box right under it ("FACTURE /
+    2026F02-001 / 02/03/2026"), or a letter's dateline is the invoice's. No label names it: for review."""
+    cand = None
+    if number.value is not None:
+        cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.value)}[ \t]+(?P<v>{date_re})(?!\S)", date,
+                            "the date beside the invoice number")
+    if cand is None and number.box is not None:
         box = number.box
         own = [x for x in layout.lines if x.page == number.page and x.box["y0"] <= (box["y0"] + box["y1"]) / 2 <= x.box["y1"]
                and min(x.box["x1"], box["x1"]) > max(x.box["x0"], box["x0"])]
@@ -749,6 +781,8 @@ def _date_by_number(layout: Layout, number: FieldValue, date: Callable[[str], Pa
             x = under[0]
             cand = Candidate(x.text.strip(), Span(x.text, (x,)), parsed, "the date under the invoice number", x.box,
                              layout.sources.get(x.page, "ocr"))
+    if cand is None:
+        cand = _dateline(layout, date, date_re)
     f = _take("invoice_date", cand)
     _cap(f, NAME_CAP, "no label names it the invoice date")
     return f
@@ -776,7 +810,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
                                            inv_date, bool(inv_dates)) if inv_date else _date_by_number(layout, number_f, date, date_re),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
-    fields |= _total_fields(layout, items_sum, country)
+    fields |= _total_fields(layout, items_sum, country, lang)
     check_items_sum(items, items_sum, fields)
     # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
     # keeps its printed sign; only a credit note proper states its amounts positive.

@@ -175,6 +175,10 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
     return Parsed(iso, 1.0)
 
 
+# More ISO 4217 codes, in capitals only; not those that are also capitalised words on an invoice
+# ("PHP" the language, "PEN", "MAD", "ALL", "TOP", "CUP", "BOB", "CRC", "Hong Kong SAR").
+_MORE_CODES = ("ISK|BGN|HRK|RSD|UAH|ILS|AED|QAR|KWD|BHD|OMR|EGP|TND|DZD|NGN|KES|GHS|THB|IDR|MYR|VND|KRW|TWD"
+               "|CLP|ARS|COP|UYU|PYG|DOP|GTQ")
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
                     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD",
                     "chf": "CHF", "pln": "PLN", "zł": "PLN", "zl": "PLN", "sek": "SEK", "dkk": "DKK",
@@ -184,14 +188,15 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
                     "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
                     "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN",
                     "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "rupee": "INR", "rupees": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
-                    "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB"}
+                    "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB",
+                    **{code.lower(): code for code in _MORE_CODES.split("|")}}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
 CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
                   r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars|rupees?"
                   # codes that are words too ("try", "ron") count in capitals only; a letter of any
                   # script ends a code ("plnění" is no PLN)
-                  r"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB))(?![^\W\d_])")
+                  rf"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB|{_MORE_CODES}))(?![^\W\d_])")
 _CURRENCY_RE = re.compile(CURRENCY_MARKS, re.I)
 # Digits with optional grouping by , . space, NBSP, thin space or apostrophe.
 _NUMBER_RE = re.compile(r"\d[\d,.' \u00a0\u202f\u2009]*\d|\d")

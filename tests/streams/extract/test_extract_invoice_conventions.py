@@ -3,7 +3,8 @@ development half of tests/corpus/digital-invoices; the layouts here are made up)
 apostrophe thousands, a paid amount beside a total's column head, a series prefix before the
 number, shipping in the arithmetic, a bare "$" on a Canadian address, the number's case,
 "Total paid with VAT", a Czech total printed with no label, a date by the number, a prime for
-thousands, Spanish "Impuesto", a total before tax alone, "Termin zapłaty"."""
+thousands, Spanish "Impuesto", a total before tax alone, "Termin zapłaty", a series letter after
+the number, a peso "$", a letter's dateline, more ISO currency codes."""
 
 from __future__ import annotations
 
@@ -229,3 +230,46 @@ def test_a_seller_block_beside_an_unlabelled_buyer_block_is_not_accepted_as_the_
             [("Total:", 900), ("$300.00", 1300)]]
     customer = fields_of(run(layout(rows)))["customer"]
     assert not (customer["normalized"] == "Northwind Traders, Inc." and customer["status"] == "accept")
+
+
+def test_a_series_letter_after_the_number_belongs_to_it():
+    rows = [[("Macelleria Rossi S.n.c.", 120)], [("FATTURA n. 211 C", 120)], [("Data: 30/06/2015", 120)],
+            [("Imponibile 10%", 900), ("252,46", 1300)], [("IVA 10%", 900), ("25,25", 1300)],
+            [("TOTALE FATTURA EUR", 900), ("277,71", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == "211 C"
+
+
+@pytest.mark.parametrize("rows", [
+    # a Chilean factura: pesos written with a "$" and dots between thousands
+    [[("FACTURA ELECTRONICA", 120)], [("Factura N°: 1234", 120)], [("Fecha: 05/03/2024", 120)],
+     [("Señor(es): Empresa de prueba", 120)], [("Descripción del servicio prestado", 120), ("$1.030.000", 1300)],
+     [("Neto:", 900), ("$1.030.000", 1300)], [("IVA 19%:", 900), ("$195.700", 1300)], [("Total:", 900), ("$1.225.700", 1300)]],
+    # no language to go by, but no US amount is written "1.225.700"
+    [[("INVOICE", 120)], [("Invoice No: 1234", 120)], [("Date: 2024-03-05", 120)],
+     [("Net:", 900), ("$1.030.000", 1300)], [("Tax:", 900), ("$195.700", 1300)], [("Total:", 900), ("$1.225.700", 1300)]],
+])
+def test_a_bare_dollar_sign_that_may_be_pesos_is_left_for_review(rows):
+    f = fields_of(run(layout(rows)))
+    assert f["total_amount"]["normalized"] == "1225700.00"
+    assert f["currency"]["status"] == "review"
+
+
+def test_a_letters_dateline_whose_place_is_the_senders_town_is_the_invoice_date_for_review():
+    rows = [[("Macelleria Rossi S.n.c.", 120)], [("Saint- Vincent 30/06/2015", 120)],
+            [("P.za Zerbion 27 - 11027 SAINT-VINCENT (AO)", 120)], [("FATTURA n. 211", 120)],
+            [("IVA 10%", 900), ("25,25", 1300)], [("TOTALE FATTURA EUR", 900), ("277,71", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_date"]
+    assert f["normalized"] == "2015-06-30" and f["status"] == "review"
+
+
+def test_a_word_before_a_date_that_is_no_town_on_the_page_is_no_dateline():
+    rows = [[("Macelleria Rossi S.n.c.", 120)], [("Consegna 24/06/2015", 120)],
+            [("P.za Zerbion 27 - 11027 SAINT-VINCENT (AO)", 120)], [("FATTURA n. 211", 120)],
+            [("TOTALE FATTURA EUR", 900), ("277,71", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] is None
+
+
+def test_a_tunisian_dinar_code_is_a_currency():
+    rows = [[("Avoir", 120)], [("Avoir N° AV-31", 120)], [("Date : 10/03/2025", 120)],
+            [("Total Avoir :", 900), ("570.66 TND", 1300)]]
+    assert fields_of(run(layout(rows)))["currency"]["normalized"] == "TND"
