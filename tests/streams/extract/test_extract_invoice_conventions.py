@@ -273,3 +273,10 @@ def test_a_tunisian_dinar_code_is_a_currency():
     rows = [[("Avoir", 120)], [("Avoir N° AV-31", 120)], [("Date : 10/03/2025", 120)],
             [("Total Avoir :", 900), ("570.66 TND", 1300)]]
     assert fields_of(run(layout(rows)))["currency"]["normalized"] == "TND"
+
+
+def test_a_plain_reference_label_with_a_number_sign_gives_the_number_for_review():
+    rows = [[("Festrol Corp Ltd.", 120)], [("FACTURA", 120)], [("Referencia: #1721", 120)], [("Fecha: 25/12/2023", 120)],
+            [("Total", 900), ("£774.70", 1300)]]
+    number = fields_of(run(layout(rows)))["invoice_number"]
+    assert number["normalized"] == "1721" and number["status"] == "review"
