@@ -150,7 +150,8 @@ def _labelled(layout: Layout) -> PartyName | None:
         m = _CUSTOMER.match(ln.text)
         if not m:
             continue
-        rest = m["rest"]
+        # "Nabywca (Buyer)": a bilingual form's translation in brackets is part of the label
+        rest = re.sub(r"^\s*\([^()\d]{1,30}\)", "", m["rest"])
         if rest.lstrip().startswith("/"):  # "Käufer/Leistungsempfänger:": one label
             rest = rest.split(":", 1)[1] if ":" in rest else ""
         colon = rest.lstrip().startswith(":")

@@ -280,3 +280,12 @@ def test_a_plain_reference_label_with_a_number_sign_gives_the_number_for_review(
             [("Total", 900), ("£774.70", 1300)]]
     number = fields_of(run(layout(rows)))["invoice_number"]
     assert number["normalized"] == "1721" and number["status"] == "review"
+
+
+def test_a_bilingual_buyer_heading_with_its_translation_in_brackets_heads_the_buyers_column():
+    rows = [[("Faktura VAT nr. / VAT Invoice no: FV/123/2018/02", 900)], [("Data wystawienia / Date of issue: 2018-02-06", 900)],
+            [("Sprzedawca (Seller)", 130), ("Nabywca (Buyer)", 840)],
+            [("JP Consulting Jędrzej Pompka", 130), ("Jakaś Sp. z o.o.", 840)],
+            [("Sezamkowa 13", 130), ("Kowalskiego 1a/23", 840)], [("Warszawa 01-234", 130), ("Kraków 67-890", 840)],
+            [("Razem do zapłaty:", 260), ("12 340,59 zł", 620)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Jakaś Sp. z o.o."
