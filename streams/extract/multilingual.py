@@ -36,10 +36,9 @@ __all__ = ["INVOICE_REQUIRED", "extract_invoice", "date_locale", "NAME_CAP"]
 INVOICE_REQUIRED = ("invoice_number", "invoice_date", "total_amount", "currency")
 NAME_CAP = 0.85  # below every accept threshold: names need a person or the sender memory
 
-# An upper-case series prefix and a space may lead: Polish "FV 7/2021", "INV 0042" (not the label's
-# own "NR 4711").
-# A series before the number ("FV 7/2021") or one capital after it, ending its line ("FATTURA n. 211 C",
-# an Italian sezionale); not I or O, which a table's rule or a ring read by OCR also give.
+# An upper-case series and a space may lead (Polish "FV 7/2021", "INV 0042"; not the label's own
+# "NR 4711"), or one capital may follow, ending its line ("FATTURA n. 211 C", an Italian sezionale;
+# not I or O, which OCR also makes of a table's rule or a ring).
 _INVOICE_NO = (r"(?:(?!(?i:nr|no|num|nummer|number|numer|nro)\b)(?-i:[A-Z]{1,4})[ \t](?=\d))?"
                r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9](?:[ \t](?-i:[A-HJ-NP-Z])(?=[ \t]*(?:\n|$)|[ \t]{2}))?")
 _TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
@@ -762,7 +761,7 @@ def _dateline(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Ca
     return None
 
 
-def _date_by_number(layout: Layout, number: FieldValue, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
+def _unlabelled_date(layout: Layout, number: FieldValue, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
     """No date label anywhere: the date printed right after the invoice number on its line
     ("INVOICE NO. 98765432  1/1/2000"), alone in the box right under it ("FACTURE /
     2026F02-001 / 02/03/2026"), or a letter's dateline is the invoice's. No label names it: for review."""
@@ -808,7 +807,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
                                          number, numbers) if number else _unlabelled_number(layout))
     fields = {"invoice_number": number_f,
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
-                                           inv_date, bool(inv_dates)) if inv_date else _date_by_number(layout, number_f, date, date_re),
+                                           inv_date, bool(inv_dates)) if inv_date else _unlabelled_date(layout, number_f, date, date_re),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
     fields |= _total_fields(layout, items_sum, country, lang)
     check_items_sum(items, items_sum, fields)
