@@ -218,7 +218,7 @@ IBAN = r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"
 COUNTRY_CURRENCY = {
     "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
     "IE": "EUR", "FI": "EUR", "PT": "EUR", "PL": "PLN", "GB": "GBP", "CH": "CHF", "SE": "SEK", "DK": "DKK",
-    "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD",
+    "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD", "CL": "CLP", "AR": "ARS",
 }
 
 
@@ -246,6 +246,11 @@ def country_of(text: str) -> str | None:
         return "IN"
     if re.search(r"\bA\.?B\.?N\.?:?\s*\d{2}\s?\d{3}\s?\d{3}\s?\d{3}\b", text):
         return "AU"
+    # Chile's RUT ("RUT: 76.192.083-9") and Argentina's CUIT and tax agency, which print "$" for pesos
+    if re.search(r"\bR\.?U\.?T\.?:?\s*\d{1,2}\.\d{3}\.\d{3}-[\dkK]\b", text):
+        return "CL"
+    if re.search(r"\b(?:CUIT|AFIP)\b", text):
+        return "AR"
     if _US_STATE_ZIP.search(text):
         return "US"
     return None

@@ -263,6 +263,8 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+# Countries (as country_of finds them) that write their own currency with a bare "$".
+_DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR")
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)")
 _E_FOR_EURO = re.compile(r"\d[.,]\d{2}[ \t\u00a0]?e(?![^\W\d_])")
 # Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
@@ -279,7 +281,11 @@ def _currency(layout: Layout, total: Amount | None, country: str | None, lang: s
     f = _currency_reading(layout, total, country)
     if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
         other = _OTHER_DOLLAR.search(layout.text) or _OTHER_DOLLAR_ADDRESS.search(layout.text)
-        if other:
+        if country in _DOLLAR_SIGN_COUNTRIES:
+            # the page's tax id says where it is from: its own "$" currency, for a person to confirm
+            f.normalized, f.force_review = COUNTRY_CURRENCY[country], True
+            f.reasons.append(f"a bare '$' on a document from {country}: read as {f.normalized}")
+        elif other:
             f.force_review = True
             f.reasons.append(f"a bare '$' on a document that names {other[0]!r}: which dollar?")
         elif lang not in (None, "en"):

@@ -289,3 +289,12 @@ def test_a_bilingual_buyer_heading_with_its_translation_in_brackets_heads_the_bu
             [("Sezamkowa 13", 130), ("Kowalskiego 1a/23", 840)], [("Warszawa 01-234", 130), ("Kraków 67-890", 840)],
             [("Razem do zapłaty:", 260), ("12 340,59 zł", 620)]]
     assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Jakaś Sp. z o.o."
+
+
+@pytest.mark.parametrize("tax_id, code", [("RUT: 76.192.083-9", "CLP"), ("CUIT: 30-71234567-1", "ARS")])
+def test_a_dollar_sign_on_a_page_with_a_chilean_or_argentine_tax_id_is_their_peso_for_review(tax_id, code):
+    rows = [[("Empresa de Prueba", 120)], [(tax_id, 120)], [("FACTURA ELECTRONICA", 120)], [("Factura N°: 1234", 120)],
+            [("Fecha: 05/03/2024", 120)], [("Neto:", 900), ("$1.030.000", 1300)], [("IVA:", 900), ("$195.700", 1300)],
+            [("Total:", 900), ("$1.225.700", 1300)]]
+    currency = fields_of(run(layout(rows)))["currency"]
+    assert currency["normalized"] == code and currency["status"] == "review"

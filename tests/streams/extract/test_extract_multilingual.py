@@ -290,6 +290,10 @@ def test_a_bare_dollar_on_a_document_from_another_dollar_country_goes_to_review(
             [("Invoice Date: 15 March 2024", 120)], [("Subtotal", 900), ("$100.00", 1200)],
             [("GST", 900), ("$10.00", 1200)], [("Total", 900), ("$110.00", 1200)]]
     cur = fields_of(run(layout(rows)))["currency"]
+    # the ABN says Australia: its dollar is proposed, for a person to confirm
+    assert cur["normalized"] == "AUD" and cur["status"] == "review" and "read as AUD" in cur["reason"]
+    rows[1] = [("Australia", 120)]  # named, but no tax id to say the document is from there
+    cur = fields_of(run(layout(rows)))["currency"]
     assert cur["normalized"] == "USD" and cur["status"] == "review" and "which dollar" in cur["reason"]
     rows[1] = [("Seattle, WA 98109", 120)]
     cur = fields_of(run(layout(rows)))["currency"]
