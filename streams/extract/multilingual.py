@@ -753,13 +753,15 @@ def _dateline(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Ca
     """A letter's dateline among page 1's first lines, "Saint- Vincent 30/06/2015" or "Berlin, den
     5. März 2024", whose place is the town of an address printed on the page (so "Lieferdatum
     30/06/2015" is no dateline: a label is no town)."""
-    squash = partial(re.sub, r"[\W_]+", "")
-    addresses = [squash(x.text).casefold() for x in layout.lines if re.search(r"\d{4,5}", x.text)]
+    def squash(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text).casefold()
+
+    addresses = [(x, squash(x.text)) for x in layout.lines if re.search(r"\d{4,5}", x.text)]
     for ln in layout.lines[:15]:
         m = re.fullmatch(rf"[ \t]*{_DATELINE_PLACE},?[ \t]+(?:(?:den|le|il|l[iì]|el|am)[ \t]+)?(?P<v>{date_re})[ \t]*",
                          ln.text)
-        place = squash(m["place"]).casefold() if m else ""
-        if m and len(place) >= 3 and any(place in a and a != squash(ln.text).casefold() for a in addresses):
+        place = squash(m["place"]) if m else ""
+        if m and len(place) >= 3 and any(place in text for x, text in addresses if x is not ln):
             parsed = date(m["v"])
             if parsed.ok or parsed.ambiguous:
                 return Candidate(m["v"], Span(ln.text, (ln,)), parsed, "the dateline in the letter's head", ln.box,
@@ -777,11 +779,12 @@ def _unlabelled_date(layout: Layout, number: FieldValue, date: Callable[[str], P
                             "the date beside the invoice number")
     if cand is None and number.box is not None:
         box = number.box
-        own = [x for x in layout.lines if x.page == number.page and x.box["y0"] <= (box["y0"] + box["y1"]) / 2 <= x.box["y1"]
-               and min(x.box["x1"], box["x1"]) > max(x.box["x0"], box["x0"])]
-        under = [x for x in layout.lines for ln in own[:1] if x.page == ln.page and x.row == ln.row + 1
-                 and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"]) and re.fullmatch(date_re, x.text.strip())
-                 and not _labelled_on_its_row(layout, x)]
+        own = next((x for x in layout.lines if x.page == number.page and x.box["y0"] <= (box["y0"] + box["y1"]) / 2 <= x.box["y1"]
+                    and min(x.box["x1"], box["x1"]) > max(x.box["x0"], box["x0"])), None)
+        under = [] if own is None else [
+            x for x in layout.lines if x.page == own.page and x.row == own.row + 1
+            and min(x.box["x1"], own.box["x1"]) > max(x.box["x0"], own.box["x0"]) and re.fullmatch(date_re, x.text.strip())
+            and not _labelled_on_its_row(layout, x)]
         if len(under) == 1 and (parsed := date(under[0].text.strip())) and (parsed.ok or parsed.ambiguous):
             x = under[0]
             cand = Candidate(x.text.strip(), Span(x.text, (x,)), parsed, "the date under the invoice number", x.box,
