@@ -36,6 +36,8 @@ LABELS: dict[str, str] = {
     "credit_number": (
         r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
         r"|Rechnungskorrektur\s*Nr\.?|Korrektur-?\s*Nr\.?|N[°ºo]\.?\s*d'avoir|Avoir\s*(?:N[°ºo]\.?|num[ée]ro)"
+        # a shop's "Ticket d'avoir" (a return slip) numbers itself as a ticket
+        r"|Num[ée]ro\s+de\s+ticket|N[°º]\.?\s*(?:de\s+)?ticket"
         r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
         r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
     "invoice_date": (
@@ -218,7 +220,7 @@ IBAN = r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"
 COUNTRY_CURRENCY = {
     "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
     "IE": "EUR", "FI": "EUR", "PT": "EUR", "PL": "PLN", "GB": "GBP", "CH": "CHF", "SE": "SEK", "DK": "DKK",
-    "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD", "CL": "CLP", "AR": "ARS",
+    "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD", "CL": "CLP", "AR": "ARS", "CA": "CAD",
 }
 
 
@@ -251,6 +253,9 @@ def country_of(text: str) -> str | None:
         return "CL"
     if re.search(r"\b(?:CUIT|AFIP)\b", text):
         return "AR"
+    # Canada: a province before its postal code ("Toronto, ON M5V 1A1") or a GST/HST number
+    if _CA_POSTAL.search(text) or re.search(r"\bGST/HST\b|\b\d{9}\s?RT\s?\d{4}\b", text):
+        return "CA"
     if _US_STATE_ZIP.search(text):
         return "US"
     return None
@@ -275,6 +280,7 @@ def address_country(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+_CA_POSTAL = re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")
 # India's GST number (15 characters: state, PAN, entity, "Z", check).
 _GSTIN = re.compile(r"\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
 # "Seattle, WA 98109", "New York, NY 10001-2345", "Redmond WA, 98052": a US state code before a ZIP code.

@@ -313,11 +313,13 @@ def merchant_field(layout: Layout) -> FieldValue:
                                          layout.sources.get(chosen.page, "ocr")))
     again = _printed_again(_core(name), readings)
     # a brand over the company ("MEDIA MARKT" / "TV-Hifi-Elektro GmbH Paderborn") that the slip prints
-    # again: which of the two is the merchant's name is a convention, not something the page settles
+    # again, or a shop's web name over its company ("Saathimart.com" / "Khileshwori Trading Pvt. Ltd."):
+    # which of the two is the merchant's name is a convention, not something the page settles
     own_words = set(_core(name))
-    brand_above = [ln for ln in (top[:top.index(lines[0])] if lines[0] in top else []) if plausible(ln)
-                   and not set(_core(clean_name(ln.text))) <= own_words
-                   and _printed_again(_core(clean_name(ln.text)), _readings(layout, {id(ln)})) is not None]
+    brand_above = [ln for ln in (top[:top.index(lines[0])] if lines[0] in top else [])
+                   if not set(_core(clean_name(ln.text))) <= own_words
+                   and (_DOMAIN.fullmatch(ln.text.strip()) or plausible(ln)
+                        and _printed_again(_core(clean_name(ln.text)), _readings(layout, {id(ln)})) is not None)]
     ocr_conf = min(ln.confidence for ln in lines)
     spaced = {" ".join(w) for _, w in readings if "".join(w) == "".join(_core(name))} - {" ".join(_core(name))}
     if spaced:  # "Kauf land" under a "Kaufland" logo: which spacing is the name's, nothing says

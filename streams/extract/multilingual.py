@@ -264,7 +264,7 @@ _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
 # Countries (as country_of finds them) that write their own currency with a bare "$".
-_DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR")
+_DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR", "CA")
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)")
 _E_FOR_EURO = re.compile(r"\d[.,]\d{2}[ \t\u00a0]?e(?![^\W\d_])")
 # Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
@@ -679,16 +679,20 @@ _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 # "Reference:" under it: the plain word, no word before it in its box, its colon, the value beside it.
 _PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia|Riferimento)[ \t\u00a0]*:[ \t\u00a0]*#?(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
 _VALUE_ALONE = re.compile(rf"^[ \t\u00a0]*(?P<v>{_INVOICE_NO})[ \t\u00a0]*$", re.I)
+# "INVOICE #1": a first invoice's one digit, too short for a labelled reading (a stray digit is no number)
+_TITLE_DIGIT = re.compile(rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]*#[ \t\u00a0]*(?P<v>[1-9])[ \t\u00a0]*$", re.I)
 
 
 def _unlabelled_number(layout: Layout) -> FieldValue:
     """No labelled number: a value printed without the label's full words, always for review
     (no label says it is the invoice's number): the box right under a title standing alone
     ("Tax Invoice" over "MSFT0011223344") or the value of a plain "Number:" on a page
-    that carries an invoice title."""
-    if not any(_TITLE_ALONE.match(x.text) for x in layout.lines):
+    that carries an invoice title, or the one digit after a title's number sign."""
+    picks: list[tuple[Candidate, str]] = [
+        (Candidate(m["v"], Span(x.text, (x,)), _invoice_number(m["v"]), "the one digit after the title's '#'", x.box,
+                   layout.sources.get(x.page, "ocr")), "title") for x in layout.lines if (m := _TITLE_DIGIT.match(x.text))]
+    if not picks and not any(_TITLE_ALONE.match(x.text) for x in layout.lines):
         return missing_field("invoice_number")
-    picks: list[tuple[Candidate, str]] = []
     for ln in layout.lines:
         m = _PLAIN_NUMBER.match(ln.text)
         if m is None:

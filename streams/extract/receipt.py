@@ -169,7 +169,8 @@ def _cue_day_first(text: str) -> bool | None:
     lang = language_of(text)
     if lang and lang != "en":
         return True
-    eu = bool(_DAY_FIRST_CUES.search(text)) or (country_of(text) not in (None, "US"))
+    # Canada writes dates both ways (its tills are often US-made): no cue either way
+    eu = bool(_DAY_FIRST_CUES.search(text)) or (country_of(text) not in (None, "US", "CA"))
     us = bool(_MONTH_FIRST_CUES.search(text))
     if not eu and not us and _US_PHONE.search(text):
         return False

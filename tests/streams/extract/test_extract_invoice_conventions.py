@@ -67,19 +67,20 @@ def test_shipping_and_handling_is_part_of_the_arithmetic():
     assert fields_of(run(layout(rows)))["total_amount"]["status"] != "accept"
 
 
-@pytest.mark.parametrize("address, accepted", [
-    ("Seattle, WA 98109", True),            # a US address: the US dollar
-    ("Redmond WA, 98052", True),
-    ("North Saanich, BC V8L 4Z8", False),   # a Canadian postcode: which dollar?
-    ("Sydney NSW 2000", False),             # an Australian one
-    (None, True),                           # no country at all: every labelled one was USD
+@pytest.mark.parametrize("address, code, accepted", [
+    ("Seattle, WA 98109", "USD", True),            # a US address: the US dollar
+    ("Redmond WA, 98052", "USD", True),
+    ("North Saanich, BC V8L 4Z8", "CAD", False),   # a Canadian postcode: its dollar, for a person to confirm
+    ("GST/HST No. 123456789 RT0001", "CAD", False),
+    ("Sydney NSW 2000", "USD", False),             # an Australian address without its ABN: which dollar?
+    (None, "USD", True),                           # no country at all: every labelled one was USD
 ])
-def test_a_bare_dollar_is_not_the_us_dollar_on_a_canadian_or_australian_document(address, accepted):
+def test_a_bare_dollar_is_not_the_us_dollar_on_a_canadian_or_australian_document(address, code, accepted):
     rows = [[("Acme Consulting", 120)]] + ([[(address, 120)]] if address else []) + [
         [("Invoice Number: 1001", 120)], [("Invoice Date: January 26, 2019", 120)],
         [("Subtotal", 900), ("$100.00", 1300)], [("Tax", 900), ("$10.00", 1300)], [("Total", 900), ("$110.00", 1300)]]
     currency = fields_of(run(layout(rows)))["currency"]
-    assert currency["normalized"] == "USD"
+    assert currency["normalized"] == code
     assert (currency["status"] == "accept") is accepted
 
 
@@ -298,3 +299,23 @@ def test_a_dollar_sign_on_a_page_with_a_chilean_or_argentine_tax_id_is_their_pes
             [("Total:", 900), ("$1.225.700", 1300)]]
     currency = fields_of(run(layout(rows)))["currency"]
     assert currency["normalized"] == code and currency["status"] == "review"
+
+
+def test_a_first_invoices_one_digit_after_the_titles_number_sign_is_its_number_for_review():
+    rows = [[("FERROTECH", 120), ("INVOICE #1", 1000)], [("Date: 03/17/2026", 1000)],
+            [("Client", 900)], [("Acme Corp", 900)], [("Total", 900), ("2160 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_number"]
+    assert (f["normalized"], f["status"]) == ("1", "review")
+    rows[0] = [("FERROTECH", 120), ("INVOICE", 1000)]  # no number sign: a lone digit elsewhere is no number
+    rows.insert(1, [("1", 1000)])
+    assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] is None
+
+
+def test_a_shops_return_slip_numbers_its_credit_note_as_a_ticket():
+    rows = [[("Ticket d'Avoir", 300)], [("Numéro de Ticket : 31", 300)], [("Produit : savon", 100)],
+            [("Quantité : 0", 300)], [("Montant : 0.00 TND", 300)], [("Produit : shampoing", 100)],
+            [("Quantité : 4", 300)], [("Montant : 570.66 TND", 300)], [("Total Avoir : 570.66 TND", 300)],
+            [("Date : 10/03/2025", 100)], [("Merci pour votre retour !", 100)]]
+    result = run(layout(rows))
+    assert result["doc_type"] == "credit_note"
+    assert fields_of(result)["invoice_number"]["normalized"] == "31"

@@ -959,6 +959,17 @@ def test_a_brand_printed_again_over_the_registered_company_leaves_the_name_in_re
     assert _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]["status"] == "accept"
 
 
+def test_a_shops_web_name_over_its_registered_company_leaves_the_name_in_review():
+    # a Nepali slip: the trading name is a web domain, the legal company with its VAT no. under it
+    head = ["Saathimart.com", "Khileshwori Trading Pvt. Ltd.", "Narephat, Kathmandu", "VAT No.: 610282856"]
+    rows = receipt(("Net Amount", "185.00"), ("Tender", "200.00"), head=head + ["07/05/2024"], tail=["Thank you"])
+    f = _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]
+    assert (f["normalized"], f["status"]) == ("Khileshwori Trading Pvt. Ltd.", "review")
+    rows[0] = [("Kathmandu Branch", 20)]  # a line over it that is no other name of the shop
+    f = _run_agreed(rows, {t for r in rows for t, _ in r})["merchant"]
+    assert (f["normalized"], f["status"]) == ("Khileshwori Trading Pvt. Ltd.", "accept")
+
+
 def test_a_letter_ocr_split_off_its_word_is_no_clean_name():
     from streams.extract.merchant import _clean_shape
 
