@@ -773,10 +773,33 @@ def _dateline(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Ca
     return None
 
 
+# A line that says its date is another one: delivery, order, service period, due, validity, a print stamp.
+_OTHER_DATE = re.compile(
+    rf"(?:{LABELS['due_date']})|deliver|liefer|livraison|lever|entrega|consegna|dostaw|order|bestell|commande|pedido"
+    r"|ordine|zam[óo]wien|period|zeitraum|p[ée]riode|periodo|okres|(?<![^\W\d_])(?:from|to|von|bis|du|au|van|tot|desde|hasta|dal|al|od|do)(?![^\W\d_])"
+    r"|valid|g[üu]ltig|expir|birth|geburt|print|druck|\d{1,2}:\d{2}", re.I)
+
+
+def _only_date(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Candidate | None:
+    """The one day the page prints (however often), on lines that name no other kind of date."""
+    found = find_all(layout, rf"(?<![\w/.,-])(?P<v>{date_re})(?![\w/-])", date, "the only date printed")
+    if not found or len({c.parsed.normalized or c.raw for c in found}) != 1:
+        return None
+    def context(ln: Line) -> str:  # its row, and the label over it ("Due date:" / "20/08/2022")
+        above = [x.text for x in layout.lines if x.page == ln.page and x.row == ln.row - 1
+                 and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"])]
+        return " ".join([layout.row_text(layout.rows[ln.row]), *above])
+
+    if any(_OTHER_DATE.search(context(ln)) for c in found for ln in c.span.lines):
+        return None
+    return found[0]
+
+
 def _unlabelled_date(layout: Layout, number: FieldValue, date: Callable[[str], Parsed], date_re: str) -> FieldValue:
     """No date label anywhere: the date printed right after the invoice number on its line
     ("INVOICE NO. 98765432  1/1/2000"), alone in the box right under it ("FACTURE /
-    2026F02-001 / 02/03/2026"), or a letter's dateline is the invoice's. No label names it: for review."""
+    2026F02-001 / 02/03/2026"), a letter's dateline, or the only date the page prints is the
+    invoice's. No label names it: for review."""
     cand = None
     if number.value is not None:
         cand = find_pattern(layout, rf"(?<![^\W\d_]){re.escape(number.value)}[ \t]+(?P<v>{date_re})(?!\S)", date,
@@ -794,7 +817,7 @@ def _unlabelled_date(layout: Layout, number: FieldValue, date: Callable[[str], P
             cand = Candidate(x.text.strip(), Span(x.text, (x,)), parsed, "the date under the invoice number", x.box,
                              layout.sources.get(x.page, "ocr"))
     if cand is None:
-        cand = _dateline(layout, date, date_re)
+        cand = _dateline(layout, date, date_re) or _only_date(layout, date, date_re)
     f = _take("invoice_date", cand)
     _cap(f, NAME_CAP, "no label names it the invoice date")
     return f

@@ -319,3 +319,17 @@ def test_a_shops_return_slip_numbers_its_credit_note_as_a_ticket():
     result = run(layout(rows))
     assert result["doc_type"] == "credit_note"
     assert fields_of(result)["invoice_number"]["normalized"] == "31"
+
+
+def test_the_only_date_a_page_prints_is_its_invoice_date_for_review():
+    rows = [[("Acme Consulting", 120)], [("INVOICE", 120)], [("Invoice No: 2024-117", 120)], [("March 4, 2024", 1000)],
+            [("Subtotal", 900), ("$100.00", 1300)], [("Tax", 900), ("$10.00", 1300)], [("Total", 900), ("$110.00", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_date"]
+    assert (f["normalized"], f["status"]) == ("2024-03-04", "review") and "the only date printed" in f["reason"]
+    for other in ([("Delivery:", 700), ("March 4, 2024", 1000)],   # a date that says it is another one
+                  [("Printed 04.03.2024 10:15", 1000)]):
+        rows[3] = other
+        assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] is None
+    rows[3] = [("March 4, 2024", 1000)]
+    rows.insert(4, [("Service: April 1, 2024", 120)])  # two days printed: which one, nothing says
+    assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] is None
