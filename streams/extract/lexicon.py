@@ -114,8 +114,11 @@ LABELS: dict[str, str] = {
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
-        r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinatario|Comprador|Committente"
-        r"|Nabywca|Odbiorca"
+        r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinat[áa]rio|Comprador|Committente|Adquirente"
+        r"|Nabywca|Odbiorca|Odb[ěe]ratel|Asiakas"
+        # the addressee's courtesy heading: Italian "Spett.le" (its underline read as "_"), Spanish
+        # "Señor(es)", "Sr.(s)"; a Chilean DTE's "Receptor"
+        r"|Spett(?:\.?\s?le|abile)_*|Se[ñn]or(?:\(?es\)?)?|Sr(?:es)?\.?\s?\(s\)|Sres\.|Receptor"
         # "Exmo.(s) Senhor(es):", "Exma. Senhora": the Portuguese addressee's heading
         r"|Exm[oa]s?\.?(?:\s*\(\w{1,2}\))?\s*Senhor[\w()]{0,4}"),
     "supplier": (
@@ -125,7 +128,7 @@ LABELS: dict[str, str] = {
         # address is often a billing department or a lockbox ("REMIT TO: Contoso Billing" on a Contoso Ltd. invoice)
         r"|Bill(?:ed)?\s+from|Issued\s+by|[ÉE]metteur|Aussteller|Prestataire"
         r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
-        r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca"),
+        r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca|Dodavatel|Myyj[äa]"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }
 

@@ -333,3 +333,21 @@ def test_the_only_date_a_page_prints_is_its_invoice_date_for_review():
     rows[3] = [("March 4, 2024", 1000)]
     rows.insert(4, [("Service: April 1, 2024", 120)])  # two days printed: which one, nothing says
     assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] is None
+
+
+@pytest.mark.parametrize("label, name", [
+    ("ODBĚRATEL", "Apple Czech s.r.o."),       # Czech: the buyer (DODAVATEL is the supplier)
+    ("Spett.le_", "Istituto Salesiano"),        # Italian courtesy heading, its underline read as "_"
+    ("Asiakas", "Yritys Oy"),                   # Finnish
+])
+def test_buyer_headings_in_more_languages_head_the_customers_block(label, name):
+    rows = [[("Faktura 20150009", 900)], [("Datum: 05.03.2024", 900)], [(label, 900)], [(name, 900)],
+            [("Klimentská 1216/46", 900)], [("110 00 Praha", 900)], [("Celkem", 900), ("1 210,00 CZK", 1300)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == name
+
+
+@pytest.mark.parametrize("row", ["Sr.(s): Joao Da Silva", "Señor(es): Joao Da Silva", "Receptor: Joao Da Silva"])
+def test_spanish_addressee_labels_name_the_customer(row):
+    rows = [[("Factura", 900)], [("Nº: 4000-12345678", 900)], [("Fecha: 27/03/2011", 900)], [(row, 120)],
+            [("Total:", 900), ("122,00", 1300)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Joao Da Silva"
