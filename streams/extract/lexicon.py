@@ -19,7 +19,9 @@ __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country"
 
 LABELS: dict[str, str] = {
     "invoice_number": (
-        r"Invoice\s*(?:No\.?|Number|Nr\.?|#|ID)|Invoice\s*Ref(?:erence)?\.?(?:\s*(?:No\.?|#))?|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
+        r"Invoice\s*(?:No\.?|Number|Num\.?|Nr\.?|#|ID)|Invoice\s*Ref(?:erence)?\.?(?:\s*(?:No\.?|#))?|Credit\s*Note\s*(?:No\.?|Number|#)|Bill\s*(?:No\.?|Number|#)"
+        # the short forms: "Inv. No.", "INV #", "Document No." (the document is the invoice)
+        r"|Inv\.?\s*(?:No\.?|Number|Num\.?|#)|Document\s*(?:No\.?|Number|#)"
         r"|Rechnungs-?\s*(?:nummer|nr\.?)|Rechnung\s*(?:Nr\.?|Nummer)|Re\.?-?\s*Nr\.?|Gutschrifts-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
         r"|N\.?[°ºo]\.?\s*(?:de\s+)?facture|Num[ée]ro\s+(?:de\s+)?facture|Facture\s*(?:N[°ºo]\.?|num[ée]ro)|N[°ºo]\s*d'avoir"
         r"|Factuur\s*(?:nummer|nr\.?)|Factuurnummer|Creditnota\s*(?:nummer|nr\.?)"
@@ -41,7 +43,9 @@ LABELS: dict[str, str] = {
         r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
         r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
     "invoice_date": (
-        r"Invoice\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
+        r"Invoice\s*Date|Inv\.?\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
+        # a UK VAT invoice's tax point (the date of supply it is issued for)
+        r"|(?:Date\s*(?:/|and|&)\s*)?Tax\s*point(?:\s*date)?"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
         r"|Laskun\s+p[äa]iv[äa](?:ys|m[äa][äa]r[äa])|Fakturadato|Fakturadatum|Datum\s+vystaven[íi]"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number

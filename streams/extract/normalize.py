@@ -71,6 +71,15 @@ MONTHS = {
          ("dezember", "décembre", "decembre", "diciembre", "dicembre", "grudnia", "grudzień", "dez", "déc", "dic")],
         start=1)
     for name in names
+} | {  # CS ("5. ledna 2024", the genitive), FI ("5. maaliskuuta 2024"), SV/DA/NO spellings not above
+    name: i for i, names in enumerate(
+        [("ledna", "tammikuuta", "tammikuu"), ("února", "unora", "helmikuuta", "helmikuu"),
+         ("března", "brezna", "maaliskuuta", "maaliskuu", "marts"), ("dubna", "huhtikuuta", "huhtikuu"),
+         ("května", "kvetna", "toukokuuta", "toukokuu"), ("června", "cervna", "kesäkuuta", "kesäkuu"),
+         ("července", "cervence", "heinäkuuta", "heinäkuu"), ("srpna", "elokuuta", "elokuu", "augusti"),
+         ("září", "zari", "syyskuuta", "syyskuu"), ("října", "rijna", "lokakuuta", "lokakuu"),
+         ("listopadu", "marraskuuta", "marraskuu"), ("prosince", "joulukuuta", "joulukuu", "desember")], start=1)
+    for name in names
 } | {  # PT ("12 de março de 2020"); "out" (outubro) is left out: it is an English word
     name: i for i, names in enumerate(
         [("janeiro",), ("fevereiro", "fev"), ("março",), (), ("maio",), ("junho",), ("julho",), (),

@@ -351,3 +351,14 @@ def test_spanish_addressee_labels_name_the_customer(row):
     rows = [[("Factura", 900)], [("Nº: 4000-12345678", 900)], [("Fecha: 27/03/2011", 900)], [(row, 120)],
             [("Total:", 900), ("122,00", 1300)]]
     assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Joao Da Silva"
+
+
+@pytest.mark.parametrize("number_label, date_label", [("Inv. No.", "Inv. Date"), ("INV #", "Tax point"),
+                                                      ("Document No.", "Date/Tax point"), ("Invoice Num", "Invoice Date")])
+def test_short_and_uk_labels_of_the_number_and_the_date(number_label, date_label):
+    rows = [[("Acme Ltd", 120)], [("VAT INVOICE", 120)], [(f"{number_label}: 10-4471", 120)],
+            [(f"{date_label}: 14/02/2024", 120)], [("London EC1A 1BB", 120)], [("United Kingdom", 120)],
+            [("Net", 900), ("£100.00", 1300)], [("VAT 20%", 900), ("£20.00", 1300)], [("Total", 900), ("£120.00", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("10-4471", "2024-02-14")
+    assert "label" in f["invoice_date"]["reason"] and "only date" not in f["invoice_date"]["reason"]

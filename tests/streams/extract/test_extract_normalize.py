@@ -272,3 +272,10 @@ def test_a_currency_code_inside_a_word_of_any_script_is_no_currency():
 
     assert normalize_currency("Datum zdan. plnění 10. 02. 2015").normalized is None  # Czech "plnění", no PLN
     assert normalize_currency("1 210,00 Kč").normalized == "CZK"
+
+
+@pytest.mark.parametrize("raw, want", [("5. ledna 2024", "2024-01-05"), ("17. července 2023", "2023-07-17"),
+                                       ("5. maaliskuuta 2024", "2024-03-05"), ("5 marts 2024", "2024-03-05"),
+                                       ("3 augusti 2024", "2024-08-03"), ("24. desember 2024", "2024-12-24")])
+def test_czech_finnish_and_nordic_month_names(raw, want):
+    assert normalize_date(raw).normalized == want
