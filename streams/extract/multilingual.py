@@ -677,7 +677,10 @@ _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 # "NUMBER:" alone in a stack of labels (NUMBER: / DATE: / ACCOUNT NO:) beside the title, or
 # "Reference:" under it: the plain word, no word before it in its box, its colon, the value beside it.
-_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia|Riferimento)[ \t\u00a0]*:[ \t\u00a0]*#?(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
+# The short forms "No. 4711", "Nr: 4711", "N° 4711" the same way, their colon optional.
+_PLAIN_NUMBER = re.compile(rf"^[ \t\u00a0]*(?:(?:Number|Nummer|Num[ée]ro|N[úu]mero|Numer|Reference|R[ée]f[ée]rence|Referenz|Referencia"
+                           rf"|Riferimento)[ \t\u00a0]*:|(?:No\.|Nr\.|N[°º]\.?)[ \t\u00a0]*:?|(?:No|Nr)[ \t\u00a0]*:|(?:No|Nr)(?=[ \t\u00a0]+\d))"
+                           rf"[ \t\u00a0]*#?(?P<v>{_INVOICE_NO})?[ \t\u00a0]*$", re.I)
 _VALUE_ALONE = re.compile(rf"^[ \t\u00a0]*(?P<v>{_INVOICE_NO})[ \t\u00a0]*$", re.I)
 # "INVOICE #1": a first invoice's one digit, too short for a labelled reading (a stray digit is no number)
 _TITLE_DIGIT = re.compile(rf"^[ \t\u00a0]*(?:{_TITLES})[ \t\u00a0]*#[ \t\u00a0]*(?P<v>[1-9])[ \t\u00a0]*$", re.I)

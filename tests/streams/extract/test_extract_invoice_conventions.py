@@ -362,3 +362,15 @@ def test_short_and_uk_labels_of_the_number_and_the_date(number_label, date_label
     f = fields_of(run(layout(rows)))
     assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"]) == ("10-4471", "2024-02-14")
     assert "label" in f["invoice_date"]["reason"] and "only date" not in f["invoice_date"]["reason"]
+
+
+@pytest.mark.parametrize("row", [[("No. 2024-0117", 120)], [("Nr: 2024-0117", 120)], [("N° 2024-0117", 120)],
+                                 [("No.", 120), ("2024-0117", 300)]])
+def test_a_short_number_label_under_an_invoice_title_is_its_number_for_review(row):
+    rows = [[("My company", 120)], [("INVOICE", 120)], row, [("Invoice date: 05.03.2024", 120)],
+            [("Net", 900), ("100.00 EUR", 1300)], [("VAT 19%", 900), ("19.00 EUR", 1300)], [("Total", 900), ("119.00 EUR", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_number"]
+    assert (f["normalized"], f["status"]) == ("2024-0117", "review")
+    rows[1] = [("Order confirmed", 120)]  # no invoice title standing alone: nothing says whose number it is
+    result = run(layout(rows))
+    assert result["doc_type"] == "invoice" and fields_of(result)["invoice_number"]["normalized"] is None
