@@ -86,7 +86,10 @@ LABELS: dict[str, str] = {
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
-        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total|Total\s+geral"),
+        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total|Total\s+geral"
+        # "Invoice Amount", Czech "Celkem s DPH", Nordic totals with VAT ("inkl. moms", "inkl. mva", "sis. alv")
+        r"|Invoice\s+Amount|Celkem\s+s\s+DPH|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
+        r"|(?:Total|Summa|Yhteens[äa]|I\s+alt)\s*(?:inkl\.?|ink\.?|incl\.?|med|sis\.?)\s*(?:moms|mva|alv)"),
     "total_due": (
         r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
@@ -101,7 +104,8 @@ LABELS: dict[str, str] = {
         # unit prices and freight: a price per piece or a delivery charge is never the total
         r"|(?:Brutto|Netto|Einzel|Stück)preis|Unit\s*price|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario"
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
-    "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|Celkem|TOTAL)\b",
+    "total_plain": r"(?<![Ss]ub)(?<![Ss]ub-)(?<![Zz]wischen)\b(?:Total|Totaal|Totale|Summe|Gesamt|Razem|Suma|Celkem|TOTAL"
+                   r"|Totalt|Summa|Yhteens[äa]|I\s+alt)\b",
     "subtotal": (
         # "Net" alone is the UK net amount; "Net weight", "Net 30 days" are not money
         r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b(?!\s*(?:weight|wt\b|mass|\d))|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
@@ -109,11 +113,15 @@ LABELS: dict[str, str] = {
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"
         r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
-        r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"),
+        r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"
+        # Nordic and Finnish amounts before VAT, the Czech tax base
+        r"|(?:Summa\s+|Total\s+)?(?:exkl|ekskl|excl|ex)\.?\s*(?:moms|mva)|Nettobelopp|Nettobel[øo]b|Veroton(?:\s+summa)?"
+        r"|Z[áa]klad(?:\s+dan[ěe])?"),
     "tax": (
         # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
-        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek)"),
+        r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek"
+        r"|Moms\b|MVA\b|ALV\b|Arvonlis[äa]vero)"),
     "customer": (
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"

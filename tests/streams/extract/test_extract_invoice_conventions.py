@@ -374,3 +374,20 @@ def test_a_short_number_label_under_an_invoice_title_is_its_number_for_review(ro
     rows[1] = [("Order confirmed", 120)]  # no invoice title standing alone: nothing says whose number it is
     result = run(layout(rows))
     assert result["doc_type"] == "invoice" and fields_of(result)["invoice_number"]["normalized"] is None
+
+
+@pytest.mark.parametrize("rows, total, tax", [
+    ([[("Exempel AB", 120)], [("FAKTURA", 120)], [("Fakturanummer: 1001", 120)], [("Fakturadatum: 2024-03-05", 120)],
+      [("Summa exkl. moms", 900), ("1 000,00", 1300)], [("Moms 25%", 900), ("250,00", 1300)],
+      [("Att betala", 900), ("1 250,00 SEK", 1300)]], "1250.00", "250.00"),
+    ([[("Yritys Oy", 120)], [("LASKU", 120)], [("Laskun numero: 4321", 120)], [("Laskun päivämäärä: 18.01.2024", 120)],
+      [("Veroton", 900), ("200,00 EUR", 1300)], [("ALV 24%", 900), ("48,00 EUR", 1300)],
+      [("Yhteensä", 900), ("248,00 EUR", 1300)]], "248.00", "48.00"),
+    ([[("Eksempel ApS", 120)], [("FAKTURA", 120)], [("Fakturanr.: 77", 120)], [("Fakturadato: 05.03.2024", 120)],
+      [("Subtotal", 900), ("400,00 DKK", 1300)], [("Moms 25%", 900), ("100,00 DKK", 1300)],
+      [("I alt inkl. moms", 900), ("500,00 DKK", 1300)]], "500.00", "100.00"),
+])
+def test_nordic_and_finnish_totals_add_up_with_their_vat(rows, total, tax):
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"]) == (total, tax)
+    assert f["total_amount"]["status"] == "accept" and "+ tax" in f["total_amount"]["reason"]
