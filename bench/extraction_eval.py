@@ -72,6 +72,8 @@ NAME_FIELDS = {"customer", "supplier", "counterparty"}
 # Addresses compare without case and whitespace ("Detmolder Straße 8 33102 PADERBORN" is
 # "Detmolder Straße 8  33102 Paderborn"): line breaks and letter case are the printer's, not the address.
 ADDRESS_FIELDS = {"merchant_address"}
+# An IBAN is printed in groups of four ("CH44 3199 9123 ..."), read without the spaces.
+SPACED_FIELDS = ADDRESS_FIELDS | {"iban"}
 
 
 def same_address(got: str, want: str) -> bool:
@@ -91,7 +93,7 @@ def _route(want: str | None, got: dict | None, field: str = "") -> str:
         from streams.extract.parties import canonical_name
 
         correct = canonical_name(got["normalized"]) == canonical_name(want)
-    elif field in ADDRESS_FIELDS:
+    elif field in SPACED_FIELDS:
         correct = same_address(got["normalized"], want)
     else:
         correct = got["normalized"] == want

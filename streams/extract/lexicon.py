@@ -62,8 +62,9 @@ LABELS: dict[str, str] = {
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
     "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
     "due_date": (
-        # "DUE: 01/01/2025": "Due" alone only as a label with its colon, no word before it
-        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis"
+        # "DUE: 01/01/2025", "due October 14, 2022": "Due" alone only as a label with its colon or
+        # right before the date, no word before it
+        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:|\s+(?:[^\W\d_]{3,9}\.?\s+)?\d)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis|Zahlungsziel"
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
@@ -84,6 +85,8 @@ LABELS: dict[str, str] = {
         # "Total paid with VAT" (a paid invoice's total, tax included)
         r"|(?:Total|Amount)\s+(?:paid\s+)?with\s+(?:VAT|tax|GST|TVA)"
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"
+        # Swiss German: "Rechnungstotal", "Totalbetrag", "Gesamttotal", "Endtotal"
+        r"|Rechnungstotal|Totalbetrag|Gesamttotal|Endtotal"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
         r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total|Total\s+geral"

@@ -344,7 +344,7 @@ def _dates(layout: Layout, locale: str | None) -> tuple[partial, str]:
     year_first = r"(?<![\d.,/])(?:19|20)\d{2}(?:/\d{1,2}/|\.\d{1,2}\.)\d{1,2}(?![\d.,/])"
     day_mon = r"(?<!\d)\d{1,2}-[^\W\d_]{3,9}\.?-\d{4}(?!\d)"
     return (partial(normalize_date, locale=locale, dots_day_first=True, short_years=True),
-            rf"(?:{DATE}|{year_first}|{day_mon}|{short})")
+            rf"(?i:{DATE}|{year_first}|{day_mon}|{short})")  # month names in any case, whatever flags a caller uses
 
 
 def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:

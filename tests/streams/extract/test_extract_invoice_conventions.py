@@ -391,3 +391,28 @@ def test_nordic_and_finnish_totals_add_up_with_their_vat(rows, total, tax):
     f = fields_of(run(layout(rows)))
     assert (f["total_amount"]["normalized"], f["tax_amount"]["normalized"]) == (total, tax)
     assert f["total_amount"]["status"] == "accept" and "+ tax" in f["total_amount"]["reason"]
+
+
+def test_a_date_written_with_its_month_name_under_the_number_and_a_due_date_right_after_due():
+    """invoices-4 dev: the month name's capital once kept the date under the number from matching."""
+    rows = [[("My Company AB", 120), ("INVOICE#69", 900)], [("September 14, 2022", 960)], [("due October 14, 2022", 960)],
+            [("Client:", 120)], [("Client name", 120)], [("Subtotal", 900), ("$607.50", 1300)],
+            [("VAT 0%", 900), ("$0.00", 1300)], [("Balance Due", 900), ("$607.50", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"], f["due_date"]["normalized"]) == (
+        "69", "2022-09-14", "2022-10-14")
+    rows[2] = [("due upon receipt", 960)]  # "due" before no date is no label
+    assert fields_of(run(layout(rows)))["due_date"]["normalized"] is None
+
+
+def test_a_swiss_rechnungstotal_is_the_total_that_items_and_vat_add_up_to():
+    rows = [[("SwissQRBill", 120)], [("Rechnung Nr. 1071672", 120)], [("Musterstadt 29.10.2023", 900)],
+            [("Position", 120), ("Anzahl", 250), ("Bezeichnung", 400), ("Total", 1100)],
+            [("1", 120), ("14 Std.", 250), ("Programmierung", 400), ("CHF 1'540.00", 1100)],
+            [("2", 120), ("8 Std.", 250), ("Dokumentation", 400), ("CHF 880.00", 1100)],
+            [("Summe", 400), ("CHF 2'420.00", 1100)], [("MwSt.", 400), ("7.7%", 1100)],
+            [("MwSt. Betrag", 400), ("CHF 186.35", 1100)], [("Rechnungstotal", 400), ("CHF 2'606.35", 1100)],
+            [("Zahlungsziel: 28.11.2023", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("2606.35", "accept")
+    assert f["due_date"]["normalized"] == "2023-11-28"
