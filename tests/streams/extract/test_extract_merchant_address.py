@@ -51,6 +51,9 @@ LAYOUTS = [
     # US: "City, ST 12345"
     (["Lakeside Hardware Inc", "1600 Lakeview Pkwy", "Madison, WI 53703", "(608) 555-0100"],
      "1600 Lakeview Pkwy Madison, WI 53703"),
+    # US: the state spelt out
+    (["Main Street Restaurant", "6332 Business Drive", "Palo Alto, California 94301", "575-1628095"],
+     "6332 Business Drive Palo Alto, California 94301"),
     # DE: street then number, postcode then town
     (["Marktkauf Lehr", "Detmolder Straße 4", "33102 Paderborn", "Tel. 05251 / 180420"],
      "Detmolder Straße 4 33102 Paderborn"),
@@ -69,7 +72,7 @@ LAYOUTS = [
 ]
 
 
-@pytest.mark.parametrize("head, want", LAYOUTS, ids=["MY-roc", "MY-state", "SG", "UK", "US", "DE", "DE-branch",
+@pytest.mark.parametrize("head, want", LAYOUTS, ids=["MY-roc", "MY-state", "SG", "UK", "US", "US-state-spelt-out", "DE", "DE-branch",
                                                      "DE-postcode-first", "FR", "ES"])
 def test_a_whole_address_under_the_name_read_alike_twice_is_accepted(head, want):
     f = read(head)["merchant_address"]
@@ -77,6 +80,11 @@ def test_a_whole_address_under_the_name_read_alike_twice_is_accepted(head, want)
     assert f["value"] == want and f["page"] == 1
     # the box covers the address lines, not the name or the phone under it
     assert f["box"]["y0"] > 100 + 44 * 0 and f["box"]["y1"] < 100 + 44 * len(head)
+
+
+def test_ocrs_underscore_for_a_space_is_a_space_in_the_address_and_leaves_it_in_review():
+    f = read(["Main Street Restaurant", "6332 Business_Drive", "Palo Alto California 94301", "575-1628095"])["merchant_address"]
+    assert (f["normalized"], f["status"]) == ("6332 Business Drive Palo Alto California 94301", "review")
 
 
 def test_one_ocr_reading_keeps_the_address_in_review():
