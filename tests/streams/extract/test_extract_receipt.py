@@ -1096,3 +1096,16 @@ def test_a_card_terminals_code_with_its_sign_gives_the_currency():
             [("Sub Total", 20), ("USD$ 25.23", 420)], [("Tip:", 20), ("3.78", 420)], [("Total", 20), ("USD$ 29.01", 420)]]
     f = fields_of(run(rows))
     assert (f["currency"]["normalized"], f["total_amount"]["normalized"]) == ("USD", "29.01")
+
+
+@pytest.mark.parametrize("towns, want", [(["Narephat, Kathmandu"], "NPR"),    # a big town: its country's currency
+                                         (["Market Street, Hebden Bridge"], None),  # a small one is no evidence
+                                         (["Kathmandu", "Head office: London"], "NPR"),
+                                         (["Kathmandu", "London"], None)])          # two countries: neither
+def test_a_receipt_with_no_currency_sign_takes_its_letterheads_towns_country_for_review(towns, want):
+    rows = receipt(("COLGATE DENTAL", "95.00"), ("Net Amount", "95.00"), ("Tender", "100.00"), ("Change", "5.00"),
+                   head=["Saathi Mart", *towns, "Date 07/05/2024"])
+    f = fields_of(run(rows))["currency"]
+    assert f["normalized"] == want
+    if want:
+        assert f["status"] == "review" and "inferred, not printed" in f["reason"]
