@@ -126,7 +126,8 @@ LABELS: dict[str, str] = {
         r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek"
         r"|Moms\b|MVA\b|ALV\b|Arvonlis[äa]vero)"),
     "customer": (
-        r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer"
+        # "TO:" beside "FROM:" (the supplier's label): only with its colon
+        r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinat[áa]rio|Comprador|Committente|Adquirente"

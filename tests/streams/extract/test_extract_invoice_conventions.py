@@ -416,3 +416,12 @@ def test_a_swiss_rechnungstotal_is_the_total_that_items_and_vat_add_up_to():
     f = fields_of(run(layout(rows)))
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("2606.35", "accept")
     assert f["due_date"]["normalized"] == "2023-11-28"
+
+
+def test_a_to_label_beside_from_names_the_customer():
+    rows = [[("Invoice", 1200)], [("DATE: 01/01/2024", 1200)], [("INVOICE: NO. 001", 1200)],
+            [("FROM: Company ABC", 200), ("TO: John Doe", 850)], [("ADDRESS: 111 Main Street", 200), ("ADDRESS: 222 Main Street", 850)],
+            [("Amount", 1200)], [("Total", 900), ("$1,000.00", 1200)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == "John Doe"
+    rows[3] = [("FROM: Company ABC", 200), ("Ship to John Doe", 850)]  # "to" inside other words is no label
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] is None
