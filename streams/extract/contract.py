@@ -108,7 +108,11 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
                             _date, "prose 'entered into as of'")
             or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
             or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
-                             "prose 'made on this DATE'") if rules.multilingual else None))
+                             "prose 'made on this DATE'") if rules.multilingual else None)
+            # "is entered into between the following two parties on November 24, 2009 in Beijing"
+            or (find_pattern(layout, rf"(?:is|was)\s+(?:entered\s+into|made)\s+(?:by\s+and\s+)?between\b[^.;]{{0,120}}?\s+on\s+"
+                             rf"(?:this\s+)?(?P<v>{DATE})", _date, "prose 'entered into between ... on DATE'")
+                if rules.multilingual else None))
     f = _take("effective_date", cand)
     # "executed on the 5th ... to be effective January 1": the signing date is not the effective one.
     if f.normalized and effective and effective.parsed.normalized != f.normalized:

@@ -533,3 +533,13 @@ def test_an_expiry_on_the_later_of_alternatives_is_read_for_review():
             "(i) five (5) years from the date hereof, or (ii) upon the completion of the Services.")
     f = run(OPENING + [text])["term_months"]
     assert (f["normalized"], f["status"]) == ("60", "review"), f["reason"]
+
+
+def test_an_agreement_entered_into_between_the_parties_on_a_date_takes_effect_then():
+    lines = ["CONTENT LICENSE AGREEMENT",
+             "This Content License Agreement (\"Agreement\") is entered into between the following two parties on",
+             "November 24, 2009 in Beijing:", "Licensor: Phoenix Satellite Television Company Limited",
+             "Licensee: Beijing Yitian Xindong Network Technology Co., Ltd."]
+    f = run(lines)
+    assert f["effective_date"]["normalized"] == "2009-11-24"
+    assert run(lines, version="rules-2")["effective_date"]["normalized"] is None  # rules-2 stays as it was
