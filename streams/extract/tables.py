@@ -318,6 +318,10 @@ class _Item:
     notes: list[str] = field(default_factory=list)
 
 
+# "05:58 h" under "Anzahl"/"Hours": hours and minutes (time-tracking invoices: Kimai, Toggl, Harvest)
+_DURATION = re.compile(r"^(?P<h>\d{1,4}):(?P<m>[0-5]\d)$")
+
+
 def _split_row(row: list[Line], cols: list[Column], decimal: str) -> tuple[list[Token], list[_Value]]:
     """A row's description words and its numbers (with the column each stands in)."""
     desc: list[Token] = []
@@ -346,6 +350,8 @@ def _split_row(row: list[Line], cols: list[Column], decimal: str) -> tuple[list[
                 desc.append(t)
                 continue
             parsed = _parse_number(t.text.rstrip("%"), decimal)
+            if parsed is None and col.role == "quantity" and (d := _DURATION.match(t.text)):
+                parsed = ((Decimal(d["h"]) + Decimal(d["m"]) / 60).quantize(Decimal("0.0001")), 4)
             # A running number ("Pos", "#", "Nr.") is an integer; "400,00" under "#" is a count.
             if parsed is None or col.role == "description" or (col.role == "pos" and parsed[1] == 0):
                 continue

@@ -86,6 +86,19 @@ def test_german_numbers_thousands_and_four_decimal_prices():
     assert total == Decimal("1520.00")
 
 
+def test_hours_and_minutes_in_the_quantity_column_are_a_quantity_of_hours():
+    # a time-tracking invoice (Kimai): 5 h 58 min at 109,00 €/h = 650,37 €
+    items, total = items_of(page(1, *GERMAN_HEADER,
+                                 cell("1", 50, 140), cell("Beratung", 120, 140), cell("05:58 h", 600, 140),
+                                 cell("109,00 €", 720, 140), cell("650,37 €", 900, 140),
+                                 cell("Rechnungsendbetrag", 600, 200), cell("650,37 €", 900, 200)))
+    assert items == [("Beratung", "5.9667", "109.00", "650.37")]
+    assert total == Decimal("650.37")
+    # a clock time in the description or price column is no quantity
+    assert table_items(Layout.from_ocr({"pages": [page(1, *GERMAN_HEADER, cell("1", 50, 140), cell("Beratung 05:58", 120, 140),
+                                                       cell("109,00 €", 720, 140), cell("650,37 €", 900, 140))]})) is None
+
+
 def test_a_pack_size_column_between_quantity_and_price_is_not_the_quantity():
     header = (cell("Artikelbezeichnung", 120, 100), cell("Menge", 560, 100), cell("VKE/Geb", 660, 100),
               cell("Nettopreis", 760, 100), cell("Nettowert", 900, 100))
