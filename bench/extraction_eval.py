@@ -72,8 +72,8 @@ NAME_FIELDS = {"customer", "supplier", "counterparty"}
 # Addresses compare without case and whitespace ("Detmolder Straße 8 33102 PADERBORN" is
 # "Detmolder Straße 8  33102 Paderborn"): line breaks and letter case are the printer's, not the address.
 ADDRESS_FIELDS = {"merchant_address"}
-# An IBAN is printed in groups of four ("CH44 3199 9123 ..."), read without the spaces.
-SPACED_FIELDS = ADDRESS_FIELDS | {"iban"}
+# An IBAN or a VAT id is printed in groups ("CH44 3199 9123 ...", "FR62 401 112 024"), read without the spaces.
+SPACED_FIELDS = ADDRESS_FIELDS | {"iban", "supplier_vat_id", "customer_vat_id"}
 
 
 def same_address(got: str, want: str) -> bool:

@@ -28,7 +28,7 @@ __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rat
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
 _EXCLUDING = re.compile(r"\b(?:ohne|exkl\.?|excl\.?|excluding|without|hors|zonder|sin|senza|bez)\s+(?:USt|MwSt|VAT|tax|TVA|BTW|IVA|"
-                        r"taxes|podatku|DPH)\b\.?|\b(?:Total|Montant)\s+HT\b|\bnetto\b", re.I)
+                        r"taxes|podatku|DPH)\b\.?|\b(?:Total|Montant)\s+\(?HT\b|\bnetto\b", re.I)
 _TAX_TOTAL_WORD = re.compile(r"Total|Summe|Gesamt|Betrag|Montant|Bedrag|Importe|Importo|Kwota|Amount", re.I)
 _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORDER}
 # An amount: not a percentage, not part of a date, an id or a longer number.

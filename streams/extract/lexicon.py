@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
-           "COUNTRY_CURRENCY", "VAT_ID", "IBAN"]
+           "COUNTRY_CURRENCY", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
 
 LABELS: dict[str, str] = {
     "invoice_number": (
@@ -114,6 +114,8 @@ LABELS: dict[str, str] = {
         r"Sub-?\s*total|Net(?:\s+(?:amount|total|value))?\b(?!\s*(?:weight|wt\b|mass|\d))|Untaxed\s+Amount|Taxable\s+(?:Value|Amount)|Total\s+Taxable|Montant\s+hors\s+taxes|Nettosumme|Total\s+(?:net|excl\.?[^\n]{0,10}?|before\s+tax)|Amount\s+excl"
         r"|Zwischensumme|Nettobetrag|Netto(?:betrag|summe)?|Summe\s+netto|Gesamt\s*netto|Warenwert"
         r"|Sous-?\s*total|Total\s+HT|Montant\s+HT|Total\s+hors\s+taxes"
+        # a web shop's (PrestaShop) "Total produits": the goods before shipping and tax
+        r"|Total\s+(?:des\s+)?produits|Total\s+(?:des\s+)?articles"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"
         r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"
@@ -235,6 +237,10 @@ VAT_ID = (r"\b(?:ATU\d{8}|BE[01]\d{9}|DE\d{9}|DK\d{8}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI
           r"|GB\d{9}(?:\d{3})?|IE\d{7}[A-W][A-I]?|IT\d{11}|LU\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|SE\d{12}"
           r"|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3}|CZ\d{8,10}|AT\s?U\d{8})\b")
 IBAN = r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"
+# A VAT id printed in groups ("FR62 401 112 024", "DE 123 456 789", "GB 123 4567 89"): its country, then
+# groups of digits (and letters) parted by spaces or dots; taken only where the joined code has the
+# country's form and its check digits hold (a SIRET or a phone number beside it is no VAT id).
+_GROUPED_VAT = re.compile(r"\b(?:AT|BE|DE|DK|ES|FI|FR|GB|IE|IT|LU|NL|PL|PT|SE|CZ)[ \u00a0]?[0-9A-Z]{1,4}(?:[ .\u00a0][0-9A-Z]{1,4}){1,5}\b")
 
 COUNTRY_CURRENCY = {
     "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
@@ -306,3 +312,35 @@ _GSTIN = re.compile(r"\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
 _US_STATE_ZIP = re.compile(
     r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
     r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY),?\s+\d{5}(?:-\d{4})?\b")
+
+
+def vat_id_valid(code: str) -> bool | None:
+    """The VAT id's own check digits (python-stdnum's module of its country: EU members, GB,
+    CH); None for a country without a published check."""
+    from stdnum import get_cc_module
+    from stdnum.exceptions import ValidationError
+
+    cc = code[:2].lower()
+    module = get_cc_module("gr" if cc == "el" else cc, "vat") if re.fullmatch(r"[a-z]{2}", cc) else None
+    if module is None:
+        return None
+    try:
+        module.validate(code)
+        return True
+    except ValidationError:
+        return False
+
+
+def vat_ids(text: str) -> list[tuple[str, str]]:
+    """Every VAT id in ``text`` as (code, as printed): written together ("DE136695976"), or in groups
+    whose joined code has the country's form and valid check digits."""
+    text = text.replace("\u00a0", " ")
+    found = [(re.sub(r"[\s.\-]", "", m[0]), m[0]) for m in re.finditer(VAT_ID, text)]
+    for m in _GROUPED_VAT.finditer(text):
+        groups = re.split(r"[ .]", m[0])
+        for n in range(len(groups), 1, -1):  # "FR62 401 112 024 00039": the longest valid prefix of groups
+            code = "".join(groups[:n])
+            if code not in (c for c, _ in found) and re.fullmatch(VAT_ID, code) and vat_id_valid(code):
+                found.append((code, " ".join(groups[:n])))
+                break
+    return found

@@ -26,7 +26,7 @@ from streams.extract.confidence import FieldValue, boost, field_from, missing_fi
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
 from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, address_country, country_of,
-                                     language_of)
+                                     language_of, vat_ids)
 from streams.extract.normalize import (CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date,
                                       normalize_name, page_date_order)
 from streams.extract.tables import check_items_sum, table_items
@@ -542,13 +542,12 @@ def _parties(layout: Layout) -> dict[str, FieldValue]:
     customer, block = _customer(layout)
     supplier = _supplier(layout)
     block_ids = {id(x) for x in block}
-    vats: list[tuple[str, Line, re.Match]] = []
-    for ln in layout.lines:
-        for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
-            vats.append((re.sub(r"[\s.\-]", "", m[0]), ln, m))
+    vats = [(code, ln, raw) for ln in layout.lines for code, raw in vat_ids(ln.text)]
     mine = [v for v in vats if id(v[1]) not in block_ids
             and not re.search(r"\b(?:your|ihre|votre|uw|su|vostra|customer|kunde|client|klant|cliente|nabywc)", v[1].text, re.I)]
     theirs = [v for v in vats if v not in mine]
+    # the customer's id printed again elsewhere (its delivery block, a header table) is still the customer's
+    mine = [v for v in mine if v[0] not in {c for c, _, _ in theirs}]
     out = {"supplier": supplier, "customer": customer,
            "supplier_vat_id": _id_field(layout, "supplier_vat_id", mine, "VAT id outside the customer block"),
            "customer_vat_id": _id_field(layout, "customer_vat_id", theirs, "VAT id in the customer block")}
@@ -557,7 +556,7 @@ def _parties(layout: Layout) -> dict[str, FieldValue]:
         for m in re.finditer(IBAN, ln.text):
             code = re.sub(r"\s", "", m[0])
             if _iban_ok(code):
-                ibans.append((code, ln, m))
+                ibans.append((code, ln, m[0]))
     out["iban"] = _id_field(layout, "iban", ibans, "IBAN with a valid mod-97 check digit", checked=True)
     return out
 
@@ -565,8 +564,8 @@ def _parties(layout: Layout) -> dict[str, FieldValue]:
 def _id_field(layout: Layout, name: str, found: list, how: str, *, checked: bool = False) -> FieldValue:
     if not found:
         return missing_field(name)
-    code, ln, m = found[0]
-    f = FieldValue(name, m[0], code, ln.confidence, ln.page, ln.box, [how], source=layout.sources.get(ln.page, "ocr"))
+    code, ln, raw = found[0]
+    f = FieldValue(name, raw, code, ln.confidence, ln.page, ln.box, [how], source=layout.sources.get(ln.page, "ocr"))
     distinct = sorted({c for c, _, _ in found})
     if len(distinct) > 1:
         f.reasons.append(f"several printed: {', '.join(distinct)}")

@@ -47,7 +47,7 @@ from streams.extract.address import (POSTCODE_LINE, PartyName, column_below, cus
                                      party_section, supplier_name)
 from streams.extract.confidence import FieldValue, boost
 from streams.extract.layout import Layout, Line
-from streams.extract.lexicon import VAT_ID
+from streams.extract.lexicon import vat_id_valid, vat_ids
 
 NAME_CAP = 0.85  # below every accept threshold: a name read once needs a person or the sender memory
 
@@ -110,23 +110,6 @@ def canonical_name(name: str | None) -> str | None:
 def legal_form(name: str) -> str | None:
     m = _LEGAL_FORM.search(name) or (_LEGAL_FORM_CAPS.search(name) if name.isupper() else None)
     return m[0] if m else None
-
-
-def vat_id_valid(code: str) -> bool | None:
-    """The VAT id's own check digits (python-stdnum's module of its country: EU members, GB,
-    CH); None for a country without a published check."""
-    from stdnum import get_cc_module
-    from stdnum.exceptions import ValidationError
-
-    cc = code[:2].lower()
-    module = get_cc_module("gr" if cc == "el" else cc, "vat") if re.fullmatch(r"[a-z]{2}", cc) else None
-    if module is None:
-        return None
-    try:
-        module.validate(code)
-        return True
-    except ValidationError:
-        return False
 
 
 def _name_doubt(name: str) -> str | None:
@@ -240,6 +223,21 @@ def _company_beside(layout: Layout, party: PartyName) -> bool:
                and canonical_name(x.text) != canonical_name(party.name) for x in layout.lines)
 
 
+def _second_name(party: PartyName) -> str | None:
+    """The line right under the party's first line when it is another name (letters only, no
+    label, id or address), and the first line is no company: "Camille Lannoy" over "Cemena"."""
+    if legal_form(party.name) or party.line not in party.block:
+        return None
+    at = party.block.index(party.line) + 1
+    if at >= len(party.block):
+        return None
+    text = party.block[at].text.strip()
+    if (re.search(r"[\d:@]", text) or STREET_LINE.search(text) or POSTCODE_LINE.search(text) or _name_doubt(text)
+            or _NAME_WORDS.search(text) or not re.search(r"[^\W\d_]{2}", text)):
+        return None
+    return text
+
+
 def _read_twice(layout: Layout, name: str) -> bool:
     """The same characters recognised in two places (two independent OCR readings)."""
     return len({(ln.page, round(ln.box["y0"]), round(ln.box["x0"])) for ln in layout.lines
@@ -282,6 +280,12 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
                and (canonical_name(m["name"]) or "").casefold() != (canonical_name(party.name) or "").casefold()]
     if rivals:
         _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
+        return
+    second = _second_name(party)
+    if second is not None:
+        # "Camille Lannoy" / "Cemena" / street: a contact over the company, or a company over its
+        # department; which line CRM should hold is a person's call (unless the first is a company)
+        _doubt(f, f"its block names two lines before the address ({party.name!r}, {second!r})")
         return
     longer = _longer_printing(layout, canonical_name(f.normalized) or "")
     if longer is not None:
@@ -412,9 +416,8 @@ def _seller_block_vat(layout: Layout, name: str) -> bool:
     for ln in column_below(layout, party.line, rows=8):
         if party_section(layout, ln) != "seller":
             continue  # a form's value column runs on into the buyer's block
-        for m in re.finditer(VAT_ID, ln.text.replace("\u00a0", " ")):
-            if vat_id_valid(re.sub(r"[\s.\-]", "", m[0])):
-                return True
+        if any(vat_id_valid(code) for code, _ in vat_ids(ln.text)):
+            return True
     return False
 
 

@@ -425,3 +425,18 @@ def test_a_to_label_beside_from_names_the_customer():
     assert fields_of(run(layout(rows)))["customer"]["normalized"] == "John Doe"
     rows[3] = [("FROM: Company ABC", 200), ("Ship to John Doe", 850)]  # "to" inside other words is no label
     assert fields_of(run(layout(rows)))["customer"]["normalized"] is None
+
+
+def test_a_web_shops_products_total_is_not_the_invoice_total():
+    """invoices-5 dev: "Total produits" equal to the items once passed as the total, accepted."""
+    rows = [[("FACTURE", 1300)], [("Numéro de facture", 100), ("Date de facturation", 400)],
+            [("#FA003761", 100), ("29/10/2020", 400)],
+            [("Produit", 500), ("Prix unitaire (HT)", 1000), ("Qté", 1250), ("Total (HT)", 1450)],
+            [("Soude caustique", 500), ("45,90 €", 1000), ("4", 1280), ("183,60 €", 1450)],
+            [("Total produits", 1200), ("183,60 €", 1450)], [("Frais d'expédition", 1150), ("35,00 €", 1450)],
+            [("Total (HT)", 1230), ("218,60 €", 1450)], [("Total Taxes", 1220), ("43,72 €", 1450)],
+            [("Total", 1290), ("262,32 €", 1450)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"]) == (
+        "262.32", "218.60", "43.72")
+    assert f["total_amount"]["status"] == "accept"

@@ -50,6 +50,51 @@ def test_vat_ids_are_checked_by_their_countrys_check_digits(code, ok):
     assert vat_id_valid(code) is ok
 
 
+@pytest.mark.parametrize("text, want", [
+    ("SIRET 401 112 024 00039 NAF 2013B TVA FR62 401 112 024", [("FR62401112024", "FR62 401 112 024")]),
+    ("USt-IdNr. DE 136 695 976", [("DE136695976", "DE 136 695 976")]),
+    ("VAT: NL004495445B01", [("NL004495445B01", "NL004495445B01")]),
+    ("TVA FR62 401 112 025", []),        # grouped, but its check digits fail: a SIRET, a phone, a typo
+    ("Tel. DE 49 5251 1234 56", []),
+])
+def test_vat_ids_printed_together_or_in_groups(text, want):
+    from streams.extract.lexicon import vat_ids
+
+    assert vat_ids(text) == want
+
+
+def test_the_customers_vat_id_printed_again_outside_its_block_is_not_the_suppliers():
+    rows = [[("FACTURE", 1300)], [("#FA003761", 1300)],
+            [("Adresse de livraison", 500), ("Adresse de facturation", 1000)],
+            [("Camille Lannoy", 500), ("Camille Lannoy", 1000)], [("FR39853344802", 500), ("FR39853344802", 1000)],
+            [("48 rue Claude Balbastre", 500), ("48 rue Claude Balbastre", 1000)],
+            [("34070 Montpellier", 500), ("34070 Montpellier", 1000)],
+            [("Numéro de facture", 100), ("Numéro de TVA", 1300)], [("#FA003761", 100), ("FR39853344802", 1300)],
+            [("Total", 1200), ("262,32 €", 1400)],
+            [("Arcane Industries - 13400 Aubagne - SIRET 401 112 024 00039 NAF 2013B TVA FR62 401 112 024", 300)]]
+    f = fields_of(doc(rows))
+    assert f["customer_vat_id"]["normalized"] == "FR39853344802"
+    assert f["supplier_vat_id"]["normalized"] == "FR62401112024"
+
+
+def test_a_contact_over_the_company_in_both_address_blocks_leaves_the_customer_for_review():
+    """invoices-5 dev: the delivery and billing blocks agreed on "Camille Lannoy", the contact over
+    the company "Cemena", and the contact was accepted as the customer."""
+    rows = [[("FACTURE", 1300)], [("#FA003761", 1300)],
+            [("Adresse de livraison", 500), ("Adresse de facturation", 1000)],
+            [("Camille Lannoy", 500), ("Camille Lannoy", 1000)], [("Cemena", 500), ("Cemena", 1000)],
+            [("48 rue Claude Balbastre", 500), ("48 rue Claude Balbastre", 1000)],
+            [("34070 Montpellier", 500), ("34070 Montpellier", 1000)],
+            [("Numéro de facture", 100)], [("#FA003761", 100)], [("Total", 1200), ("262,32 €", 1400)]]
+    f = fields_of(doc(rows))["customer"]
+    assert f["status"] == "review" and "two lines before the address" in f["reason"]
+    rows[4] = [("Cemena SARL", 500), ("Cemena SARL", 1000)]  # the company under its contact: still a person's call
+    assert fields_of(doc(rows))["customer"]["status"] == "review"
+    rows[3], rows[4] = [("Cemena SARL", 500), ("Cemena SARL", 1000)], [("Camille Lannoy", 500), ("Camille Lannoy", 1000)]
+    f = fields_of(doc(rows))["customer"]  # the company first, its contact under it: the company
+    assert (f["normalized"], f["status"]) == ("Cemena SARL", "accept")
+
+
 def test_a_valid_vat_id_is_checked_and_an_invalid_one_goes_to_review():
     good = fields_of(doc([*WINDOW, [("USt-IdNr.: DE136695976", 900)], *TAIL]))["supplier_vat_id"]
     assert good["status"] == "accept" and "check digits valid" in good["reason"]

@@ -36,11 +36,13 @@ def test_party_fields_are_scored_against_the_xml_outside_field_accuracy_and_skip
     assert sum(st["parties"]["supplier"].values()) == 2
 
 
-def test_an_iban_compares_without_the_spaces_of_its_groups_of_four():
+def test_an_iban_or_a_vat_id_compares_without_the_spaces_of_its_groups():
     bench = _bench()
     got = {"normalized": "CH4431999123000889012", "status": "accept"}
     assert bench._route("CH44 3199 9123 0008 8901 2", got, "iban") == "correct & accepted"
     assert bench._route("CH44 3199 9123 0008 8901 3", got, "iban") == "wrong & accepted"
+    vat = {"normalized": "FR62401112024", "status": "accept"}
+    assert bench._route("FR62 401 112 024", vat, "supplier_vat_id") == "correct & accepted"
 
 
 def test_the_supplier_compares_as_a_company_letter_case_and_a_legal_form_on_one_side_only():
