@@ -280,7 +280,10 @@ def _column_under(layout: Layout, ln: Line) -> list[Amount]:
         if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
             continue  # a "USt." column header over the items is each item's rate or net amount
         picks = []
+        lx0, lx1 = _x_of(ln, m2.start(), m2.end())
         for lines in rows:
+            if not picks and not any(x.box["x0"] < lx1 and x.box["x1"] > lx0 for x in lines):
+                continue  # nothing printed under the label on this row (a heading in another column)
             pick = _under(ln, m2, _amounts_in(layout, lines, 0)) if lines else None
             if pick is None:
                 break

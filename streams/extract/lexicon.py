@@ -33,7 +33,9 @@ LABELS: dict[str, str] = {
         r"|Numero\s*(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
         r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"
         # Finnish, Swedish/Danish/Norwegian, Czech
-        r"|Lasku(?:n)?\s*(?:nro|numero)|Fakturanummer|Fakturanr\.?|[ČC][íi]slo\s+faktury|Faktura\s+(?:č[íi]slo|č\.)"),
+        r"|Lasku(?:n)?\s*(?:nro|numero)|Fakturanummer|Fakturanr\.?|[ČC][íi]slo\s+faktury|Faktura\s+(?:č[íi]slo|č\.)"
+        # Brazil: "NÚMERO DA NFS-e", "Número da Nota"
+        r"|N[úu]mero\s+da\s+(?:NFS-?e|NF-?e|nota(?:\s+fiscal)?)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
     "credit_number": (
         r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
@@ -57,7 +59,7 @@ LABELS: dict[str, str] = {
         r"|Issued\s+(?:at|on)|Issued(?=\s*:)|Document\s+date|Rechnungs-?\s?datum|Ausstellungsdatum|Beleg-?\s*datum|Gutschriftsdatum|Datum\s+der\s+Rechnung"
         r"|Date\s+(?:de\s+(?:la\s+)?)?facture|Date\s+d'[ée]mission|Factuur-?\s?datum"
         r"|Fecha\s*(?:de\s*)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s*(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
-        r"|Data\s+wystawienia|Data\s+(?:da\s+|de\s+)?emiss[ãa]o|Data\s+(?:da\s+)?fatura"),
+        r"|Data\s+wystawienia|Data\s+(?:e\s+hora\s+)?(?:da\s+|de\s+)?emiss[ãa]o(?:\s+da\s+NFS-?e)?|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
     "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
@@ -89,7 +91,9 @@ LABELS: dict[str, str] = {
         r"|Rechnungstotal|Totalbetrag|Gesamttotal|Endtotal"
         r"|Total\s+TTC|Montant\s+TTC|Montant\s+total(?!\s+HT)|Totaalbedrag|Totaal\s+(?:incl\.?|inclusief)[^\n]{0,10}?"
         r"|Importe\s+total|Total\s+factura|Total\s+con\s+IVA|Totale\s+(?:fattura|documento|complessivo)|Importo\s+totale"
-        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total|Total\s+geral"
+        r"|Warto[śs][ćc]\s+brutto|Suma\s+brutto|Total\s+(?:da\s+)?fatura|Valor\s+total(?!\s+(?:dos\s+)?(?:tributos|impostos))|Total\s+geral"
+        # a Brazilian service invoice's value (before the taxes the buyer withholds)
+        r"|Valor\s+da\s+Opera[çc][ãa]o(?:\s*/\s*Servi[çc]o)?|Valor\s+(?:total\s+)?d[oa]s?\s+Servi[çc]os?"
         # "Invoice Amount", Czech "Celkem s DPH", Nordic totals with VAT ("inkl. moms", "inkl. mva", "sis. alv")
         r"|Invoice\s+Amount|Celkem\s+s\s+DPH|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
         r"|(?:Total|Summa|Yhteens[äa]|I\s+alt)\s*(?:inkl\.?|ink\.?|incl\.?|med|sis\.?)\s*(?:moms|mva|alv)"),
@@ -104,6 +108,8 @@ LABELS: dict[str, str] = {
         r"Abschl[äa]g|Zuschl[äa]g|Rabatt|Skonto|Nachlass|Discount|Allowance|Charges?\b|Remise|Escompte|Korting"
         r"|Descuento|Sconto|Rabat|bereits\s+(?:gezahlt|bezahlt)|already\s+paid|(?<!VAT\s)(?<!Tax\s)Paid\b(?!\s+(?:with|incl))|Prepaid|Anzahlung|Vorauszahlung"
         r"|Acompte|Voorschot|Anticipo|Acconto|Zaliczka|capital|Stammkapital|Grundkapital|kapita[łl]|Positionen|Positions"
+        # taxes the buyer withholds (Brazil's "Total das Retenções", Spain's "Retención IRPF", Italy's "ritenuta")
+        r"|Reten[çc][õo]es|Retid[oa]s|Retenci[óo]n|Ritenut[ae]|Withh[eo]ld(?:ing)?"
         # unit prices and freight: a price per piece or a delivery charge is never the total
         r"|(?:Brutto|Netto|Einzel|Stück)preis|Unit\s*price|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario"
         r"|Fracht|Freight|Shipping|Versand(?:kosten)?|Transportkosten|Porto\b|Frais\s+de\s+port|Verzendkosten|Gastos\s+de\s+env[íi]o|Spese\s+di\s+spedizione"),
@@ -158,6 +164,9 @@ TYPE_CUES: dict[str, dict[str, float]] = {
     "invoice": {
         r"\binvoice\b": 2, r"\b[^\W\d_]*rechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
         r"\bfattura\b": 2, r"\bfaktura\b": 2, r"\bfatura\b": 2, r"\blasku\b": 2,
+        # Brazil's fiscal invoices: "Nota Fiscal", the national NFS-e and its printed "DANFSe", NF-e / DANFE
+        r"\bnota\s+fiscal\b|\bNFS-?e\b|\bDANFS-?e\b|\bNF-e\b|\bDANFE\b": 2,
+        r"\b(?:tomador|prestador)\b": 1, r"\bISSQN\b": 1,
         r"\b(?:bill(?:ed)?\s+to|rechnungsempf[äa]nger|factur[ée]\s+[àa]|factuuradres|facturar\s+a|nabywca)\b": 1,
         r"\b(?:due\s+date|f[äa]llig|[ée]ch[ée]ance|vervaldatum|vencimiento|vencimento|scadenza|termin\s+p[łl]atno[śs]ci"
         r"|er[äa]p[äa]iv[äa]|f[öo]rfallodag|forfaldsdato|forfallsdato|datum\s+splatnosti)": 1,

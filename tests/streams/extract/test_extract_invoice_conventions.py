@@ -440,3 +440,22 @@ def test_a_web_shops_products_total_is_not_the_invoice_total():
     assert (f["total_amount"]["normalized"], f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"]) == (
         "262.32", "218.60", "43.72")
     assert f["total_amount"]["status"] == "accept"
+
+
+def test_a_brazilian_nfse_is_an_invoice_read_from_its_grid_of_labels_over_values():
+    """invoices-5 dev: the national DANFSe layout (labels over values, withheld taxes beside the value)."""
+    rows = [[("DANFSe v2.0", 750)], [("Documento Auxiliar da NFS-e", 650)],
+            [("NÚMERO DA NFS-e", 40), ("COMPETÊNCIA DA NFS-e", 440), ("DATA E HORA DA EMISSÃO DA NFS-e", 842)],
+            [("999", 40), ("07/04/2026", 440), ("11/02/2026 10:00:00", 843)],
+            [("PRESTADOR / FORNECEDOR", 40)], [("TOMADOR / ADQUIRENTE", 40)],
+            [("TRIBUTAÇÃO MUNICIPAL (ISSQN)", 40)], [("BC ISSQN", 40), ("Alíquota Aplicada", 440)],
+            [("R$ 10.000,00", 40), ("5,00%", 440)],
+            [("Valor da Operação / Serviço", 440), ("Desconto Incondicionado", 842)], [("VALOR TOTAL DA NFS-E", 40)],
+            [("R$ 10.000,00", 441), ("-", 842)],
+            [("Total das Retenções (ISSQN / Federais)", 40), ("Valor Líquido da NFS-e", 440)],
+            [("R$ 1.115,00", 40), ("R$ 8.885,00", 441)]]
+    result = run(layout(rows))
+    f = fields_of(result)
+    assert result["doc_type"] == "invoice"
+    assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"], f["total_amount"]["normalized"],
+            f["currency"]["normalized"]) == ("999", "2026-02-11", "10000.00", "BRL")
