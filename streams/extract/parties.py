@@ -282,9 +282,10 @@ def _confirm_customer(layout: Layout, f: FieldValue) -> None:
         _doubt(f, f"another address block names someone else as the addressee ({rivals[0]!r})")
         return
     second = _second_name(party)
-    if second is not None:
-        # "Camille Lannoy" / "Cemena" / street: a contact over the company, or a company over its
-        # department; which line CRM should hold is a person's call (unless the first is a company)
+    if second is not None and not _domain_spells(layout, tuple(layout.lines), party.name):
+        # "Camille Lannoy" / "Cemena" / street: a contact over the company, or the company over its
+        # contact ("Ma jolie boutique" / "Alexandre Payet"); a legal form or the buyer's own e-mail
+        # domain (sav@majolieboutique.net) says the first line is the company, else a person decides
         _doubt(f, f"its block names two lines before the address ({party.name!r}, {second!r})")
         return
     longer = _longer_printing(layout, canonical_name(f.normalized) or "")

@@ -93,6 +93,11 @@ def test_a_contact_over_the_company_in_both_address_blocks_leaves_the_customer_f
     rows[3], rows[4] = [("Cemena SARL", 500), ("Cemena SARL", 1000)], [("Camille Lannoy", 500), ("Camille Lannoy", 1000)]
     f = fields_of(doc(rows))["customer"]  # the company first, its contact under it: the company
     assert (f["normalized"], f["status"]) == ("Cemena SARL", "accept")
+    # no legal form, but the buyer's own e-mail domain spells the first line: the company over its contact
+    rows[3], rows[4] = [("Ma jolie boutique", 500), ("Ma jolie boutique", 1000)], [("Alexandre Payet", 500), ("Alexandre Payet", 1000)]
+    rows.insert(7, [("sav@majolieboutique.net", 500)])
+    f = fields_of(doc(rows))["customer"]
+    assert (f["normalized"], f["status"]) == ("Ma jolie boutique", "accept")
 
 
 def test_a_valid_vat_id_is_checked_and_an_invalid_one_goes_to_review():
