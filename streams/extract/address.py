@@ -51,7 +51,7 @@ _DELIVERY = re.compile(
     r"|Indirizzo\s+di\s+consegna|Adres\s+dostawy)\b", re.I)
 
 
-_SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*:?\s*$", re.I)
+_SUPPLIER = re.compile(rf"^\s*(?:{LABELS['supplier']})\b\s*(?:/[^:]*)?:?\s*$", re.I)
 # (?!\w), not \b: a label may end in a bracket ("Senhor(es):")
 _CUSTOMER = re.compile(rf"^\s*(?P<label>{LABELS['customer']})(?!\w)(?P<rest>.*)$", re.I)
 
@@ -98,6 +98,13 @@ def column_below(layout: Layout, top: Line, rows: int = 9, gap: float = 2.6) -> 
     return out
 
 
+# A form's name row inside a party block: "Name:  Kunden AG Mitte", "Raison sociale : ...", a Brazilian
+# NFS-e's "Nome / Nome Empresarial" over its value.
+_NAME_WORD = (r"Name|Firma|Firmenname|Company(?:\s+name)?|Nom|Raison\s+sociale|Naam|Bedrijfsnaam|Nombre"
+              r"|Raz[óo]n\s+social|Nome(?:\s+Empresarial)?|Ragione\s+sociale|Nazwa(?:\s+firmy)?")
+_FORM_NAME = re.compile(rf"^\s*(?:{_NAME_WORD})(?:\s*/\s*(?:{_NAME_WORD}))?\s*:?\s*$", re.I)
+
+
 def _name_in(block: list[Line]) -> tuple[Line, int] | None:
     """The block's first line that is a name: not an identifier, not a bare salutation,
     not the postcode line, not a label."""
@@ -105,8 +112,8 @@ def _name_in(block: list[Line]) -> tuple[Line, int] | None:
         text = ln.text.strip()
         if text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text):
             return None  # the next block's label: this one had no name
-        if _SALUTATION_ONLY.match(text) or is_id_line(text) or not _letters(text):
-            continue
+        if _SALUTATION_ONLY.match(text) or _FORM_NAME.match(text) or is_id_line(text) or not _letters(text):
+            continue  # a form's "Name" label: its value follows
         if POSTCODE_LINE.search(text):
             return None
         return ln, i
@@ -122,9 +129,6 @@ def _party(block: list[Line], how: str, colon: bool = False) -> PartyName | None
     return PartyName(ln.text.strip(), ln, how, tuple(block), has_address, explicit=colon and i == 0)
 
 
-# A form's name row inside a party block: "Name:  Kunden AG Mitte", "Raison sociale : ...".
-_FORM_NAME = re.compile(r"^\s*(?:Name|Firma|Firmenname|Company(?:\s+name)?|Nom|Raison\s+sociale|Naam|Bedrijfsnaam|Nombre"
-                        r"|Raz[óo]n\s+social|Nome|Ragione\s+sociale|Nazwa(?:\s+firmy)?)\s*:?\s*$", re.I)
 
 
 def _form_name(layout: Layout, head: Line, label: str, rows: int = 8) -> PartyName | None:
@@ -166,10 +170,12 @@ def _labelled(layout: Layout) -> PartyName | None:
             return PartyName(rest, ln, f"right of the label {m['label']!r}", (ln,), False, explicit=True)
         label_colon = ln.text.rstrip().endswith(":")
         right = [x for x in layout.rows[ln.row] if x.box["x0"] > ln.box["x1"]]
-        if label_colon and right and _letters(right[0].text) and not right[0].text.rstrip().endswith(":") \
-                and not is_id_line(right[0].text):
+        # the form's colon printed with the value ("Señor(es)   : Universo Informatico")
+        value_colon = bool(right) and not rest and right[0].text.lstrip().startswith(":")
+        if (label_colon or value_colon) and right and _letters(right[0].text) and not right[0].text.rstrip().endswith(":") \
+                and not is_id_line(right[0].text.lstrip(" :")):
             # "Kunde:  Beispiel AG" as two boxes on one row (a form's label and value cells)
-            return PartyName(right[0].text.strip(), right[0], f"right of the label {m['label']!r}",
+            return PartyName(right[0].text.strip().lstrip(": ").strip(), right[0], f"right of the label {m['label']!r}",
                              (ln, right[0]), False, explicit=True)
         party = _party(column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
         if party is None and _heading_kind(ln.text) == "buyer":

@@ -279,7 +279,7 @@ def _column_under(layout: Layout, ln: Line) -> list[Amount]:
     for r2, m2 in _all_roles(ln.text):
         if r2 == "tax" and not _TAX_TOTAL_WORD.search(ln.text):
             continue  # a "USt." column header over the items is each item's rate or net amount
-        picks = []
+        picks: list[tuple] = []  # (line, match, parsed) as _under gives them
         lx0, lx1 = _x_of(ln, m2.start(), m2.end())
         for lines in rows:
             if not picks and not any(x.box["x0"] < lx1 and x.box["x1"] > lx0 for x in lines):

@@ -38,7 +38,7 @@ LABELS: dict[str, str] = {
         r"|N[úu]mero\s+da\s+(?:NFS-?e|NF-?e|nota(?:\s+fiscal)?)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
     "credit_number": (
-        r"Credit\s*Note\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
+        r"Credit\s*(?:Note|Memo)\s*(?:No\.?|Number|#)|Gutschrifts?-?\s*(?:nummer|nr\.?)|Beleg-?\s*(?:nummer|nr\.?)"
         r"|Rechnungskorrektur\s*Nr\.?|Korrektur-?\s*Nr\.?|N[°ºo]\.?\s*d'avoir|Avoir\s*(?:N[°ºo]\.?|num[ée]ro)"
         # a shop's "Ticket d'avoir" (a return slip) numbers itself as a ticket
         r"|Num[ée]ro\s+de\s+ticket|N[°º]\.?\s*(?:de\s+)?ticket"
@@ -71,7 +71,7 @@ LABELS: dict[str, str] = {
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
-        r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci|Termin\s+zap[łl]aty"
+        r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Fecha\s+Venc\.|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci|Termin\s+zap[łl]aty"
         # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
         r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
@@ -143,6 +143,8 @@ LABELS: dict[str, str] = {
         # the addressee's courtesy heading: Italian "Spett.le" (its underline read as "_"), Spanish
         # "Señor(es)", "Sr.(s)"; a Chilean DTE's "Receptor"
         r"|Spett(?:\.?\s?le|abile)_*|Se[ñn]or(?:\(?es\)?)?|Sr(?:es)?\.?\s?\(s\)|Sres\.|Receptor"
+        # a Brazilian NFS-e's service taker ("TOMADOR / ADQUIRENTE")
+        r"|Tomador"
         # "Exmo.(s) Senhor(es):", "Exma. Senhora": the Portuguese addressee's heading
         r"|Exm[oa]s?\.?(?:\s*\(\w{1,2}\))?\s*Senhor[\w()]{0,4}"),
     "supplier": (
@@ -152,7 +154,7 @@ LABELS: dict[str, str] = {
         # address is often a billing department or a lockbox ("REMIT TO: Contoso Billing" on a Contoso Ltd. invoice)
         r"|Bill(?:ed)?\s+from|Issued\s+by|[ÉE]metteur|Aussteller|Prestataire"
         r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
-        r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca|Dodavatel|Myyj[äa]"),
+        r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca|Dodavatel|Myyj[äa]|Prestador"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",
 }
 
@@ -182,7 +184,7 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:payment\s+terms|zahlungsbedingungen|conditions\s+de\s+paiement|betalingsvoorwaarden|forma\s+de\s+pago|condizioni\s+di\s+pagamento|spos[óo]b\s+p[łl]atno[śs]ci)\b": 1,
     },
     "credit_note": {
-        r"\bcredit\s*note\b": 3, r"\bgutschrift\b": 3, r"\brechnungskorrektur\b": 3, r"\bavoir\b": 3,
+        r"\bcredit\s*(?:note|memo)\b": 3, r"\bgutschrift\b": 3, r"\brechnungskorrektur\b": 3, r"\bavoir\b": 3,
         r"\bcreditnota\b": 3, r"\bcreditfactuur\b": 3, r"\bnota\s+de\s+cr[ée]dito\b": 3,
         r"\bfactura\s+rectificativa\b": 3, r"\bnota\s+di\s+credito\b": 3, r"\bfaktura\s+koryguj[ąa]ca\b": 3,
     },

@@ -41,7 +41,7 @@ NAME_CAP = 0.85  # below every accept threshold: names need a person or the send
 # not I or O, which OCR also makes of a table's rule or a ring).
 _INVOICE_NO = (r"(?:(?!(?i:nr|no|num|nummer|number|numer|nro)\b)(?-i:[A-Z]{1,4})[ \t](?=\d))?"
                r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9](?:[ \t](?-i:[A-HJ-NP-Z])(?=[ \t]*(?:\n|$)|[ \t]{2}))?")
-_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+Note|Gutschrift"
+_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+(?:Note|Memo)|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
 # "Invoice No: #INV-0042": a number sign between the label's colon and the value
@@ -670,7 +670,9 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
     return (ranked[0] if ranked else None), ranked
 
 
-_TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|Steuer)?(?:{_TITLES})\s*$", re.I)
+# "FACTURA ELECTRONICA" (a Latin American DTE), "Fattura elettronica": the title with its qualifier
+_TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|Steuer)?(?:{_TITLES})"
+                          r"(?:[ \t]+(?:electr[óo]nica|elettronica|[ée]lectronique|electronic))?\s*$", re.I)
 _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 

@@ -447,7 +447,12 @@ def test_a_brazilian_nfse_is_an_invoice_read_from_its_grid_of_labels_over_values
     rows = [[("DANFSe v2.0", 750)], [("Documento Auxiliar da NFS-e", 650)],
             [("NÚMERO DA NFS-e", 40), ("COMPETÊNCIA DA NFS-e", 440), ("DATA E HORA DA EMISSÃO DA NFS-e", 842)],
             [("999", 40), ("07/04/2026", 440), ("11/02/2026 10:00:00", 843)],
-            [("PRESTADOR / FORNECEDOR", 40)], [("TOMADOR / ADQUIRENTE", 40)],
+            [("PRESTADOR / FORNECEDOR", 40), ("CNPJ / CPF / NIF", 440)], [("Nome / Nome Empresarial", 40)],
+            [("Serviços de Publicidade e Propaganda", 40)], [("Endereço", 40)],
+            [("Rua Adolfo Cavalcanti, 686, Vila Cascatinha", 40)],
+            [("TOMADOR / ADQUIRENTE", 40), ("CNPJ / CPF / NIF", 440)], [("Nome / Nome Empresarial", 40)],
+            [("Bento e Silvana Doces e Salgados Ltda", 40)], [("Endereço", 40)],
+            [("Rua José Beraldo Rosa, 100, Parque Campolim", 40)],
             [("TRIBUTAÇÃO MUNICIPAL (ISSQN)", 40)], [("BC ISSQN", 40), ("Alíquota Aplicada", 440)],
             [("R$ 10.000,00", 40), ("5,00%", 440)],
             [("Valor da Operação / Serviço", 440), ("Desconto Incondicionado", 842)], [("VALOR TOTAL DA NFS-E", 40)],
@@ -459,3 +464,30 @@ def test_a_brazilian_nfse_is_an_invoice_read_from_its_grid_of_labels_over_values
     assert result["doc_type"] == "invoice"
     assert (f["invoice_number"]["normalized"], f["invoice_date"]["normalized"], f["total_amount"]["normalized"],
             f["currency"]["normalized"]) == ("999", "2026-02-11", "10000.00", "BRL")
+    # the parties: the value under each section's "Nome / Nome Empresarial", not the heading or the label
+    assert (f["supplier"]["normalized"], f["customer"]["normalized"]) == (
+        "Serviços de Publicidade e Propaganda", "Bento e Silvana Doces e Salgados Ltda")
+
+
+def test_a_chilean_dte_form_with_its_colons_in_the_value_column():
+    """invoices-6 dev: "Señor(es)   : Universo Informatico", "Fecha Venc.   : 01-06-2024", "FACTURA
+    ELECTRONICA" over "N° 4117"."""
+    rows = [[("ERKE CHILE SPA", 700), ("R.U.T.: 76.269.769-6", 1200)], [("FACTURA ELECTRONICA", 1170)], [("N° 4117", 1250)],
+            [("Señor(es)", 150), (": Universo Informatico", 360), ("Fecha Venc.", 935), (": 01-06-2024", 1305)],
+            [("RUT", 150), (": 44552142-6", 360), ("Fecha emisión", 935), (": 01-06-2024", 1305)],
+            [("Dirección", 150), (": JUNIN 605", 360)],
+            [("MONTO NETO", 1000), ("$ 27.166", 1300)], [("I.V.A. 19%", 1000), ("$ 5.162", 1300)],
+            [("TOTAL", 1000), ("$ 32.328", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["customer"]["normalized"], f["invoice_number"]["normalized"], f["due_date"]["normalized"],
+            f["invoice_date"]["normalized"]) == ("Universo Informatico", "4117", "2024-06-01", "2024-06-01")
+
+
+def test_a_credit_memo_is_a_credit_note_numbered_in_its_title():
+    rows = [[("Credit memo 2021/07/000000002", 200)], [("Issued for order: #000000021 Issued at: 14-07-2021", 200)],
+            [("BUYER", 80), ("SELLER", 1480)], [("John Doe", 80), ("Sylius", 1480)],
+            [("Net value", 1270), ("Tax amount", 1850), ("Gross value", 2130)],
+            [("Total", 1000), ("130.35", 1270), ("16.55", 1850), ("146.90", 2130)]]
+    result = run(layout(rows))
+    assert result["doc_type"] == "credit_note"
+    assert fields_of(result)["invoice_number"]["normalized"] == "2021/07/000000002"
