@@ -129,8 +129,6 @@ def _party(block: list[Line], how: str, colon: bool = False) -> PartyName | None
     return PartyName(ln.text.strip(), ln, how, tuple(block), has_address, explicit=colon and i == 0)
 
 
-
-
 def _form_name(layout: Layout, head: Line, label: str, rows: int = 8) -> PartyName | None:
     """The value right of a "Name:" row in the block under ``head`` (a form printed as a label
     column and a value column), before the next party heading."""

@@ -127,7 +127,7 @@ LABELS: dict[str, str] = {
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"
         # Nordic and Finnish amounts before VAT, the Czech tax base
         r"|(?:Summa\s+|Total\s+)?(?:exkl|ekskl|excl|ex)\.?\s*(?:moms|mva)|Nettobelopp|Nettobel[øo]b|Veroton(?:\s+summa)?"
-        r"|Z[áa]klad(?:\s+dan[ěe])?"),
+        r"|Z[áa]klad(?:\s+dan[ěe])?(?![^\W\d_])"),  # not "Základní kapitál" (share capital)
     "tax": (
         # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"

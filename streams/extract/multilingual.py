@@ -789,6 +789,7 @@ def _only_date(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> C
     found = find_all(layout, rf"(?<![\w/.,-])(?P<v>{date_re})(?![\w/-])", date, "the only date printed")
     if not found or len({c.parsed.normalized or c.raw for c in found}) != 1:
         return None
+
     def context(ln: Line) -> str:  # its row, and the label over it ("Due date:" / "20/08/2022")
         above = [x.text for x in layout.lines if x.page == ln.page and x.row == ln.row - 1
                  and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"])]

@@ -491,3 +491,16 @@ def test_a_credit_memo_is_a_credit_note_numbered_in_its_title():
     result = run(layout(rows))
     assert result["doc_type"] == "credit_note"
     assert fields_of(result)["invoice_number"]["normalized"] == "2021/07/000000002"
+
+
+def test_a_czech_tax_base_is_the_net_amount_and_share_capital_is_not():
+    rows = [[("Jiná firma s.r.o.", 100)], [("Základní kapitál", 100), ("200 000,00 Kč", 400)],
+            [("Faktura 20150009", 900)], [("Datum vystavení: 05.03.2024", 900)], [("Datum splatnosti: 19.03.2024", 900)],
+            [("Základ daně", 900), ("1 000,00 CZK", 1300)], [("DPH 21%", 900), ("210,00 CZK", 1300)],
+            [("Celkem k úhradě", 900), ("1 210,00 CZK", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"]) == ("1000.00", "1210.00")
+    assert f["total_amount"]["status"] == "accept"
+    from streams.extract.amounts import _role_of
+
+    assert _role_of("Základní kapitál 200 000,00 Kč") is None  # a company's share capital is no amount of the invoice
