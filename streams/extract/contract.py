@@ -112,6 +112,10 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
             # "is entered into between the following two parties on November 24, 2009 in Beijing"
             or (find_pattern(layout, rf"(?:is|was)\s+(?:entered\s+into|made)\s+(?:by\s+and\s+)?between\b[^.;]{{0,120}}?\s+on\s+"
                              rf"(?:this\s+)?(?P<v>{DATE})", _date, "prose 'entered into between ... on DATE'")
+                if rules.multilingual else None)
+            # nothing says when it was made: "The term is 12 months beginning March 1, 2005"
+            or (find_pattern(layout, rf"\b(?:term|agreement)\b[^.;]{{0,60}}?\b(?:beginning|commencing|starting)\s+(?:on\s+)?"
+                             rf"(?P<v>{DATE})", _date, "prose 'the term ... beginning DATE'")
                 if rules.multilingual else None))
     f = _take("effective_date", cand)
     # "executed on the 5th ... to be effective January 1": the signing date is not the effective one.

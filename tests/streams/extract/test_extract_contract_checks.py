@@ -543,3 +543,11 @@ def test_an_agreement_entered_into_between_the_parties_on_a_date_takes_effect_th
     f = run(lines)
     assert f["effective_date"]["normalized"] == "2009-11-24"
     assert run(lines, version="rules-2")["effective_date"]["normalized"] is None  # rules-2 stays as it was
+
+
+def test_the_start_of_the_term_is_the_effective_date_when_nothing_else_says_it():
+    lines = ["PREMIUM MANAGED HOSTING AGREEMENT", "Deep Systems and Bangi Inc. agree as follows.",
+             "1. The term is 12 months beginning March 1, 2005 and ending February 28, 2006."]
+    f = run(lines)
+    assert f["effective_date"]["normalized"] == "2005-03-01"
+    assert run(lines, version="rules-2")["effective_date"]["normalized"] is None  # rules-2 stays as it was
