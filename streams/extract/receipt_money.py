@@ -353,9 +353,8 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
         # The payment row is the same OCR reading the same print again: "19,46" read "19,16" on
         # both the SUMME and the card row while the VAT table adds up to 19,46. A VAT table that
         # disagrees outvotes an echo, and a one-digit difference is a misread whatever confirmed it.
-        if vat and vat.gross is not None and vat.gross != value[0] and not doubt and (
-                _one_digit_apart(vat.gross, value[0]) or all("payment row" in w for w in why)):
-            doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
+        table_sum = vat.gross if vat and vat.gross is not None and vat.gross != value[0] and not doubt and (
+            _one_digit_apart(vat.gross, value[0]) or all("payment row" in w for w in why)) else None
     else:
         # No arithmetic: the largest amount on a total row (a total is never below its parts);
         # a second, different total that no rounding row explains is a doubt.
@@ -369,15 +368,16 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
             doubt = f"total rows disagree: {sorted(map(str, distinct))}"
         if tendered and all(t < value[0] for t in tendered) and not change:
             doubt = f"the payment {max(tendered)} is less than the total {value[0]}"
-        if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 and not doubt:
-            doubt = f"the VAT table adds up to {vat.gross}, not {value[0]}"
-    if vat and vat.gross is not None and doubt == f"the VAT table adds up to {vat.gross}, not {value[0]}" \
-            and _one_digit_apart(vat.gross, value[0]) and all("payment row" in w for w in why):
+        table_sum = vat.gross if vat and vat.gross is not None and vat.gross != value[0] and len(vat.rows) >= 1 \
+            and not doubt else None
+    if table_sum is not None:
+        doubt = f"the VAT table adds up to {table_sum}, not {value[0]}"
+    if table_sum is not None and _one_digit_apart(table_sum, value[0]) and all("payment row" in w for w in why):
         # one digit of the total misread (4 as 1, 8 as 3), echoed at most by a payment row of the
         # same print, where the VAT table's rows each add up: the table's sum is the better
         # reading, still for a person to confirm (cash less change for the misread keeps it)
-        doubt = f"the VAT table adds up to {vat.gross}, not {value[0]} as the total row reads: one digit apart, read as the table's"
-        value, why = (vat.gross, *value[1:]), []
+        doubt = f"the VAT table adds up to {table_sum}, not {value[0]} as the total row reads: one digit apart, read as the table's"
+        value, why = (table_sum, *value[1:]), []
     tax_line = _vat_line(rows, vat) if vat else (tax_rows[0][1] if tax_rows else None)
     how = (f"the sum of the VAT table's {len(vat.rows)} rates" if vat and len(vat.rows) > 1 else
            "the VAT table" if vat else "the tax row")
