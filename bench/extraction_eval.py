@@ -329,7 +329,7 @@ def _word_check(pdf_path: Path, pages: list[dict], ocr) -> list[dict]:
     from streams.ocr.reader import text_layer_record
 
     refs = {p.number: text_layer_record(p) for p in iter_pages(pdf_path.read_bytes(), dpi=ocr.dpi,
-                                                                 max_pages=ocr.max_pages) if p.image is None}
+                                                                 max_pages=ocr.max_pages) if p.text_runs is not None}
     out = []
     for page in pages:
         ref = refs.get(page["number"])

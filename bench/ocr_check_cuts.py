@@ -48,7 +48,7 @@ def main() -> int:
     for path in files:
         for page in iter_pages(path.read_bytes(), dpi=settings.dpi, max_pages=settings.max_pages,
                                budget=PixelBudget.from_settings(settings)):
-            if page.image is None:
+            if page.image is None or page.text_runs is not None:
                 continue  # a text layer: nothing to cross-check
             img = prepare(page.image, reader.orienter, faint=settings.enhance).image
             lines = reader.engine.read(img)

@@ -263,6 +263,9 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
+# The ISO codes of currencies written with a bare "$"; one in the total's own row ("Amount due in
+# AUD:  $521.79") says which dollar the sign is.
+_SIGN_DOLLAR_CODES = re.compile(r"\b(AUD|CAD|NZD|SGD|HKD|MXN|CLP|ARS|COP|TWD|BRL)\b")
 # Countries (as country_of finds them) that write their own currency with a bare "$".
 _DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR", "CA")
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)")
@@ -279,6 +282,13 @@ def _currency(layout: Layout, total: Amount | None, country: str | None, lang: s
     document from another dollar or peso country (ABN, GST/HST, Canada ...), on a page not
     in English, or with "1.225.700" thousands goes to review."""
     f = _currency_reading(layout, total, country)
+    if f.normalized == "USD" and total is not None and total.cand.raw.lstrip().startswith("$"):
+        row = total.cand.span.lines[0].row if total.cand.span.lines else -1
+        named = {m[1] for ln in layout.rows[row] for m in _SIGN_DOLLAR_CODES.finditer(ln.text)} if row >= 0 else set()
+        if len(named) == 1:
+            f.normalized = f.value = named.pop()
+            f.reasons.append(f"the total's row names its '$': {f.normalized}")
+            return f
     if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
         other = _OTHER_DOLLAR.search(layout.text) or _OTHER_DOLLAR_ADDRESS.search(layout.text)
         if country in _DOLLAR_SIGN_COUNTRIES:

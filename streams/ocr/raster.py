@@ -77,7 +77,7 @@ class RasterPage:
     width: int
     height: int
     dpi: int
-    image: np.ndarray | None  # BGR, None when the text layer is used
+    image: np.ndarray | None  # BGR; with text_runs, only for the words the text layer garbles
     text_runs: tuple[TextRun, ...] | None = None
     downscaled: str | None = None  # why the page is below the dpi asked for (pixel budget)
 
@@ -226,7 +226,10 @@ def _pdf_pages(data: bytes, dpi: int, max_pages: int, use_text_layer: bool,
                 page_dpi = int(round(scale * 72))
                 runs = _text_runs(page, scale) if use_text_layer else None
                 if runs:
-                    yield RasterPage(i + 1, round(w_pt * scale), round(h_pt * scale), page_dpi, None, runs, reason)
+                    # words whose font maps glyphs to impossible codes are read again from the
+                    # pixels: the bitmap comes along for them (``reader.text_layer_record``)
+                    pixels = render_pdf_page(page, scale, i + 1) if _garbled_words(runs) else None
+                    yield RasterPage(i + 1, round(w_pt * scale), round(h_pt * scale), page_dpi, pixels, runs, reason)
                     continue
                 bgr = render_pdf_page(page, scale, i + 1)
                 yield RasterPage(i + 1, bgr.shape[1], bgr.shape[0], page_dpi, bgr, None, reason)
@@ -252,6 +255,12 @@ def _text_runs(page, scale: float) -> tuple[TextRun, ...] | None:
         return runs or None
     finally:
         tp.close()
+
+
+def _garbled_words(runs: tuple[TextRun, ...]) -> bool:
+    from streams.ocr.textlayer import garbled_words
+
+    return any(garbled_words([text for text, _ in run.words]) for run in runs)
 
 
 def _image_pages(data: bytes, dpi: int, max_pages: int, budget: PixelBudget) -> Iterator[RasterPage]:

@@ -20,7 +20,8 @@ from streams.ocr.raster import PixelBudget, RasterPage, iter_pages
 if TYPE_CHECKING:
     from inkstream.settings import OcrSettings
 
-__all__ = ["DocumentReader", "line_record", "reread_lines", "cross_check_digits", "text_layer_record"]
+__all__ = ["DocumentReader", "line_record", "reread_lines", "cross_check_digits", "text_layer_record",
+           "reread_garbled_words"]
 
 _PAD = 4  # pixels around a line box when it is cut out again for a second reading
 # The cross-check cuts a line out this many pixels around its box; a date or a document number is cut
@@ -180,6 +181,36 @@ def text_layer_record(page: RasterPage) -> dict:
     }
 
 
+def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, threshold: float) -> int:
+    """Text-layer words that hold codes their glyphs cannot be ("A%D" for "AUD", a font subset's
+    broken ToUnicode map) read again by OCR from the rendered page, in place; their lines take
+    the OCR's confidence, so a value read from them is no longer as sure as a text layer's.
+    Returns how many words changed."""
+    from streams.ocr.textlayer import garbled_words
+
+    h, w = img.shape[:2]
+    asked, crops = [], []
+    for line in record["lines"]:
+        for k in sorted(garbled_words([wd["text"] for wd in line["words"]])):
+            word, b = line["words"][k], line["words"][k]["box"]
+            y0, y1 = max(0, int(b["y0"]) - _PAD), min(h, int(np.ceil(b["y1"])) + _PAD)
+            x0, x1 = max(0, int(b["x0"]) - _PAD), min(w, int(np.ceil(b["x1"])) + _PAD)
+            if y1 > y0 and x1 > x0:
+                asked.append((line, word))
+                crops.append(img[y0:y1, x0:x1])
+    changed = 0
+    for (line, word), (text, score) in zip(asked, engine.recognize(crops) if crops else []):
+        text = "".join(text.split())
+        if not text or garbled_words([text]):
+            continue  # the pixels did not say either: the word stays as the layer has it
+        word["text"], word["confidence"] = text, round(float(score), 4)
+        line["text"] = " ".join(wd["text"] for wd in line["words"])
+        line["confidence"] = min(line["confidence"], word["confidence"])
+        line["low_confidence"] = line["confidence"] < threshold
+        changed += 1
+    return changed
+
+
 @dataclass
 class DocumentReader:
     """Loaded engine(s) plus the OCR settings; ``read(data)`` gives the record's pages."""
@@ -237,8 +268,12 @@ class DocumentReader:
         }
 
     def read_page(self, page: RasterPage) -> dict:
-        if page.image is None:
-            return text_layer_record(page)
+        if page.text_runs is not None:
+            record = text_layer_record(page)
+            if page.image is not None:  # rendered because some words' glyphs map to impossible codes
+                reread_garbled_words(record, page.image, self.engine, self.ocr.low_confidence)
+            return record
+        assert page.image is not None
         return self.read_image(page.image, page.number, page.dpi, page.downscaled)
 
     def read(self, data: bytes) -> list[dict]:

@@ -20,11 +20,13 @@ Boxes are page pixels at the render scale, origin top-left, after the page's /Ro
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Word", "TextLine", "read_text_layer"]
+__all__ = ["Word", "TextLine", "read_text_layer", "garbled_words"]
 
 # Distances in line heights of the font (≈ 1.1 em): a space is about 0.25 em, letter
 # spacing under 0.1 em.
@@ -33,6 +35,12 @@ _COLUMN_GAP = 0.9     # wider than a (justified) word space: a table column or a
 _SAME_BASELINE = 0.3  # baselines closer than this share a line (sub/superscripts drift less)
 _LIGATURES = {chr(c) for c in range(0xFB00, 0xFB07)}
 _DROP = {"\x02", "\u00ad", "\ufeff"}  # PDFium's end-of-line hyphen mark, soft hyphen, BOM
+# A word whose font maps a glyph to a code it cannot have printed: a private-use code among
+# letters or digits (a font subset without a usable ToUnicode map), or a "%" right before a
+# letter, not after a number ("Amount due in A%D", "Widgets R %s": the subset's "U" mapped to
+# "%"; "19 %S19" is a rate and its VAT category code). Such a word is read again from its pixels (``streams.ocr.reader``). An icon font's glyph
+# standing alone is left as it is.
+_GARBLED = re.compile(r"(?<!\d)(?<!\d )%[^\W\d_]|[\ue000-\uf8ff](?=\w)|(?<=\w)[\ue000-\uf8ff]")
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,17 @@ class _Char:
 
 # Writing direction in pixel space (y down) per 90° bucket, and the direction of the next line.
 _DIRS = {0: ((1, 0), (0, 1)), 90: ((0, 1), (-1, 0)), 180: ((-1, 0), (0, -1)), 270: ((0, -1), (1, 0))}
+
+
+def garbled_words(words: list[str]) -> set[int]:
+    """Which of a line's words hold a code their glyphs cannot be (see ``_GARBLED``); read as a
+    line, so "19 %S19" is a rate beside a code, not a garbled word."""
+    starts, at = [], 0
+    for word in words:
+        starts.append(at)
+        at += len(word) + 1
+    line = " ".join(words)
+    return {bisect.bisect_right(starts, m.start()) - 1 for m in _GARBLED.finditer(line)}
 
 
 def read_text_layer(page, textpage, scale: float) -> list[TextLine]:

@@ -84,6 +84,16 @@ def test_a_bare_dollar_is_not_the_us_dollar_on_a_canadian_or_australian_document
     assert (currency["status"] == "accept") is accepted
 
 
+@pytest.mark.parametrize("label, code", [("Amount due in AUD:", "AUD"), ("Total (CAD)", "CAD"), ("Total", "USD")])
+def test_a_dollar_code_in_the_totals_own_row_says_which_dollar_the_sign_is(label, code):
+    rows = [[("Widgets R Us", 120)], [("Sydney NSW 2000", 120)], [("Invoice Number: 987654321", 120)],
+            [("Subtotal", 900), ("$474.35", 1300)], [("GST (10%):", 900), ("$47.44", 1300)],
+            [(label, 900), ("$521.79", 1300)]]
+    currency = fields_of(run(layout(rows)))["currency"]
+    assert currency["normalized"] == code
+    assert (currency["status"] == "accept") is (code != "USD")  # without it, an Australian page's "$" is in doubt
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]

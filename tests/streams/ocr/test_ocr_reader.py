@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,6 +77,21 @@ def test_a_mixed_document_keeps_page_order_and_ocrs_only_the_scanned_page(reader
     assert pages[0]["lines"][0]["text"] == "Page one, typed: Agreement No. MSA-2026-00001"
     assert [ln["text"] for ln in pages[1]["lines"]] == ["SCANNED PAGE TWO", "Invoice number: INV-2026-9999"]
     assert pages[2]["lines"][0]["text"] == "Page three, typed: Total due EUR 11,516.82"
+
+
+def test_text_layer_words_a_font_garbles_are_read_again_from_their_pixels(reader):
+    # a real invoice (tests/corpus/digital-invoices-2, docca) whose font subset maps "U" to "%"
+    data = (Path(__file__).resolve().parents[2] / "corpus" / "digital-invoices-2"
+            / "docca__invoice-nologo-demo.pdf").read_bytes()
+    [page] = reader.read(data)
+    texts = [ln["text"] for ln in page["lines"]]
+    assert page["text_source"] == "text_layer"
+    assert "Amount due in AUD:" in texts and "CustomersRUs" in texts
+    assert not any("%" in t and "%)" not in t for t in texts)  # only "GST (10%)" keeps its sign
+    reread = [ln for ln in page["lines"] if ln["text"] == "CustomersRUs"]  # printed twice, garbled twice
+    assert len(reread) == 2 and all(0 < ln["confidence"] < 1.0 for ln in reread)  # OCR's, not the layer's certainty
+    untouched = next(ln for ln in page["lines"] if ln["text"] == "Invoice Number:")
+    assert untouched["confidence"] == 1.0 and all(w["confidence"] == 1.0 for w in untouched["words"])
 
 
 def test_page_limit_is_a_clear_error_before_anything_is_rendered(ocr_settings):

@@ -176,3 +176,25 @@ def test_no_corpus_page_reads_one_character_per_line(path):
     letters = [ln.text for ln in lines if len(ln.text) == 1 and ln.text.isalpha()]
     assert lines and len(letters) / len(lines) < 0.03, letters
     assert all(ln.text == ln.text.strip() and "  " not in ln.text for ln in lines)
+
+
+def test_words_a_font_maps_to_impossible_codes_are_flagged_and_nothing_else():
+    from streams.ocr.textlayer import garbled_words
+
+    # a subset font's ToUnicode map gave "%" for "U" (tests/corpus/digital-invoices-2, docca)
+    assert garbled_words("Amount due in A%D:".split()) == {3}
+    assert garbled_words(["CustomersR%s"]) == {0} and garbled_words(["Widgets", "R", "%s"]) == {2}
+    assert garbled_words(["Inv\ue001ice"]) == {0}  # a private-use code among letters
+    fine = ["19%", "10%VAT", "(7%)", "%", "AT&T", "info@example.com", "\uf095", "19", "%S19", "0", "%AE"]
+    assert garbled_words(fine) == set()  # "19 %S19": a rate and its VAT category code (einvoice-eu)
+
+
+def test_a_page_with_garbled_words_is_rendered_for_them_and_a_clean_one_is_not():
+    docca = (Path(__file__).resolve().parents[2] / "corpus" / "digital-invoices-2"
+             / "docca__invoice-nologo-demo.pdf").read_bytes()
+    [page] = iter_pages(docca, dpi=DPI, max_pages=2)
+    assert page.text_runs is not None and page.image is not None
+    assert any("A%D" in run.text for run in page.text_runs)  # the layer itself, as the producer wrote it
+    clean = _pdf(lambda pdf: pdf.text(72, 72, "Invoice INV-7 total 19% VAT 42.00 EUR due in AUD"))
+    [page] = iter_pages(clean, dpi=DPI, max_pages=2)
+    assert page.text_runs is not None and page.image is None
