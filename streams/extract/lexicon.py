@@ -213,6 +213,13 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         # a receipt's own number and date labels; a bill with nothing left to pay has been paid
         r"\b(?:receipt|re[çc]u|recibo|ricevuta)\s*(?:no\b|nr\b|number|nummer|num[ée]ro|n[°º]|#|date|datum)": 1,
         r"\b(?:balance|amount)\s+due\b[\s:]*(?:[$€£]|[A-Z]{3})?\s*0[.,]00\b": 2,
+        # Nordic, Finnish, Baltic, Czech, Hungarian and Romanian tills: the slip's name, the tender
+        # and the counter's thanks (their total and tax words are an invoice's too: no cue)
+        r"\b(?:kvittering|kassekvittering|kvitto|kassakvitto|kuitti|bon\s+fiscal|[čc]eks|[úu][čc]tenka"
+        r"|pokladn[íi]\s+doklad|nyugta)\b": 2,
+        r"\b(?:kontant|karte|bankkort|bankaxept|dankort|swish|vipps|mobilepay|numerar|skaidra\s+nauda|hotovost"
+        r"|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti|veksel|v[äa]xel|byttepenge|vaihtoraha)\b": 1,
+        r"\b(?:takk|tack|kiitos|paldies|mul[țţt]umim|d[ěe]kujeme|k[öo]sz[öo]nj[üu]k)\b": 1,
     },
     "contract": {
         r"\bagreement\b": 2, r"\bcontract\b": 2, r"\bvertrag\b|\bvereinbarung\b": 2, r"\bcontrat\b": 2,
@@ -257,6 +264,8 @@ COUNTRY_CURRENCY = {
     "DE": "EUR", "FR": "EUR", "NL": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "LU": "EUR",
     "IE": "EUR", "FI": "EUR", "PT": "EUR", "PL": "PLN", "GB": "GBP", "CH": "CHF", "SE": "SEK", "DK": "DKK",
     "CZ": "CZK", "US": "USD", "IN": "INR", "AU": "AUD", "CL": "CLP", "AR": "ARS", "CA": "CAD",
+    "NO": "NOK", "RO": "RON", "HU": "HUF", "BG": "BGN", "LV": "EUR", "LT": "EUR", "EE": "EUR", "SK": "EUR",
+    "SI": "EUR", "HR": "EUR", "GR": "EUR", "EL": "EUR", "CY": "EUR", "MT": "EUR",
 }
 
 

@@ -257,8 +257,31 @@ _SGD_CUES = re.compile(r"\bSingapore\b|\bS'pore\b|\bPte\.?\s*Ltd\b|\bUEN\b", re.
 _MYR_CUES = re.compile(r"\bSdn\.?\s*Bhd\b|\bS/B\b|\bMalaysia\b|\bSelangor\b|\bKuala\s+Lumpur\b|\bJohor\b|\bJalan\b|\bSST\b", re.I)
 
 
-def _dollar(code: str, text: str) -> str:
-    """A bare "$" is the dollar of the receipt's country (Singapore, else US)."""
+# Which crown a bare "kr" is: Norwegian, Swedish and Danish tills all print it. Each country's own
+# words and ids on the slip say which ("MVA", "Å betale", BankAxept; "Att betala", "Varav moms",
+# Swish; "At betale", "I alt", CVR, Dankort); "moms" and "Totalt" are both Swedish and Danish.
+_CROWN_CUES = {
+    "NOK": re.compile(r"\bmva\b|\bå\s+betale\b|\bnorge\b|\bbankaxept\b|\bvipps\b|\bforetaksregisteret\b|\bveksel\b"
+                      r"|\btilbake\b|\bherav\b", re.I),
+    "SEK": re.compile(r"\batt\s+betala\b|\bsverige\b|\bswish\b|\bkvitto\b|\bv[äa]xel\b|\bvarav\b|\bkontokort\b", re.I),
+    "DKK": re.compile(r"\bat\s+betale\b|\bdanmark\b|\bcvr\b|\bdankort\b|\bmobilepay\b|\bi\s+alt\b|\bbyttepenge\b"
+                      r"|\bheraf\b", re.I),
+}
+
+
+def crown_of(text: str) -> str | None:
+    """NOK, SEK or DKK where the slip prints two or more of one country's cues and none of the
+    others' (one word alone is a guess), else None."""
+    found = {code: len(rx.findall(text)) for code, rx in _CROWN_CUES.items()}
+    named = [code for code, n in found.items() if n]
+    return named[0] if len(named) == 1 and found[named[0]] >= 2 else None
+
+
+def _dollar(code: str, text: str) -> str | None:
+    """A bare "$" is the dollar of the receipt's country (Singapore, else US); a bare "kr" its
+    crown (None when the slip does not say which)."""
+    if code == "kr":
+        return crown_of(text)
     if code != "$":
         return code
     return "SGD" if _SGD_CUES.search(text) else ("MYR" if _MYR_CUES.search(text) else "USD")
@@ -270,7 +293,9 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
     codes += [CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
                                                                  text, re.M)]
-    resolved = [_dollar(c, text) for c in codes]
+    if codes and set(codes) == {"kr"} and _dollar("kr", text) is None:
+        return None, "'kr' printed, and nothing says whose crowns (NOK, SEK, DKK)"
+    resolved = [r for c in codes if (r := _dollar(c, text)) is not None]
     if resolved:
         best = max(set(resolved), key=resolved.count)
         others = [c for c in resolved if c != best]
@@ -336,7 +361,8 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
             cap_unchecked(tax, "not confirmed by the total's arithmetic")
     else:
         tax = missing_field("tax_amount", "no tax row")
-    code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total") if choice.total and choice.total[1]
+    code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total")
+                 if choice.total and choice.total[1] and _dollar(choice.total[1], layout.text)
                  else receipt_currency(layout.text))
     if code is None and why == "no currency printed" and (place := letterhead_country([ln.text for ln in layout.lines[:8]])):
         # "Narephat, Kathmandu" and no symbol: the country's currency, for a person to confirm

@@ -23,15 +23,18 @@ CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "
                    "idr": "IDR", "₹": "INR", "inr": "INR", "฿": "THB", "thb": "THB", "₱": "PHP", "php": "PHP",
                    "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$",
                    # a card terminal's "USD$ 29.01": the code with its sign
-                   "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD"}
+                   "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD",
+                   # Norwegian, Swedish and Danish crowns all print "kr": resolved by the receipt's country
+                   "kr": "kr", "kr.": "kr", "kč": "CZK", "ft": "HUF", "huf": "HUF", "lei": "RON", "ron": "RON"}
 CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
-        r"JPY|¥|SEK|DKK|NOK|CZK|\$")
+        r"JPY|¥|SEK|DKK|NOK|CZK|HUF|RON|kr\.?(?=\s?\d)|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
 # ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands
 # separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{CURRENCY})\s?)?(?P<minus2>-)?"
                    r"(?P<num>\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
-                   r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN)(?![^\W\d_]))?"  # "9,50 €", "6,00€": the sign after (FR, DE, PL)
+                   # "9,50 €", "6,00€", "129,00 kr", "25,50 LEI": the sign after (FR, DE, PL, Nordic, CZ, HU, RO)
+                   r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei)(?![^\W\d_]))?"
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)
 
 
@@ -63,14 +66,15 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     # Rows with a total-like word that are not money owed: counts, savings, points, deposits.
     ("not_total", r"total\s*(?:qty|quantity|items?|pcs|units|savings?|saved|discount|points?)|no\.?\s*of\s+items"
                   r"|anzahl|\bartikel\b|item\s*count|\bqty\b|you\s+saved|\bsavings?\b|\bpoints?\b|\bpunkte\b"
-                  r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz"),
+                  r"|deutschlandcard|payback|umsatz\s+(?:von|vor)|auf\s+den\s+umsatz|\bantall\b|\bantal\b"),
     # a tip is added to the bill after tax (US / CA / restaurants everywhere): not part of the subtotal
     ("tip", r"\b(?:tips?|gratuity|pourboire|trinkgeld|propina|mancia|fooi|napiwek)\b"),
     # a restaurant's service charge is added to the bill before the tax (MY/SG "SERVICE CHARGE 10%",
     # "SVC CHG"; Malay "CAJ PERKHIDMATAN"); "service tax" is the Malaysian SST, a tax
     ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan"
                r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee)\b"),
-    ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki)\b"),
+    ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki"
+               r"|tilbake|veksel|v[äa]xel|byttepenge|vaihtoraha|rest|atlikums|vr[áa]ceno|visszaj[áa]r[óo])\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
     ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
@@ -79,14 +83,21 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
               r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|balance\s+due|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
-              r"|\btotal\b|jumlah"),
+              r"|\btotal\b|jumlah"
+              # Nordic, Finnish, Baltic, Czech/Slovak, Hungarian, Romanian, Croatian till totals
+              r"|\btotalt\b|[åa]\s+betale|att\s+betala|\bi\s+alt\b|yhteens[äa]|maksettava|\bkop[āa]\b|summa\s+apmaksai"
+              r"|\bsumma\b|\bsum\b|celkem|k\s+[úu]hrad[ěe]|\bspolu\b|[öo]sszesen|fizetend[őo]|total\s+de\s+plat[ăa]"
+              r"|i[šs]\s+viso|\bkokku\b|ukupno"),
     ("tendered", r"\b(?:cash|tender(?:ed)?|bargeld|bar|gegeben|bezahlt|paid|pay[ée]|payment|r[èe]glement|received|pagado|pagato"
                  r"|betaald|zap[łl]acono|dibayar|visa|master\s*card|amex|credit"
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad"
-                 r"|nets|eftpos|paywave|grabpay|contactless)\b"),
+                 r"|nets|eftpos|paywave|grabpay|contactless|kontant|bankkort|kort|bankaxept|vipps|swish|dankort|mobilepay"
+                 r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
-    ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax)\b"),
+    # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv
+    ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax"
+            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.

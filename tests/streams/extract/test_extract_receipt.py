@@ -61,6 +61,13 @@ MALAYSIAN = receipt(("MILO 1KG", "10.00 SR"), ("ROTI GARDENIA", "5.00 SR"), ("SU
     ("GST 6%", "tax"), ("SST 10%", "tax"), ("GST 6% included in total", "tax"), ("Total GST", "tax"), ("MwSt Total", "tax"), ("VAT 20%", "tax"),
     ("TOTAL QTY", "not_total"), ("Total Items", "not_total"), ("Anzahl Artikel", "not_total"),
     ("Total Savings", "not_total"), ("MILO 1KG", None), ("Brötchen", None),
+    # Nordic, Finnish, Baltic, Czech, Hungarian, Romanian tills
+    ("Totalt", "total"), ("Å BETALE", "total"), ("Att betala", "total"), ("I alt", "total"), ("YHTEENSÄ", "total"),
+    ("KOPĀ", "total"), ("CELKEM", "total"), ("ÖSSZESEN", "total"), ("TOTAL DE PLATA", "total"), ("SUM", "total"),
+    ("Herav mva 25%", "tax"), ("Varav moms", "tax"), ("ALV 24%", "tax"), ("PVN 21%", "tax"), ("DPH 21%", "tax"),
+    ("ÁFA", "tax"), ("Totalt inkl. mva", "total"),
+    ("Kontant", "tendered"), ("BankAxept", "tendered"), ("Kort", "tendered"), ("NUMERAR", "tendered"),
+    ("Veksel", "change"), ("Växel", "change"), ("REST", "change"), ("Antall varer", "not_total"),
 ])
 def test_money_rows_are_classed_by_their_words(words, kind):
     assert classify_row(words) == kind
@@ -70,6 +77,8 @@ def test_money_rows_are_classed_by_their_words(words, kind):
     ("RM 12.50", [("12.50", "MYR")]), ("1.234,56", [("1234.56", None)]), ("1,234.56", [("1234.56", None)]),
     ("-0.02", [("-0.02", None)]), ("0,02-", [("-0.02", None)]), ("S$ 3.20", [("3.20", "SGD")]),
     ("€ 9,90", [("9.90", "EUR")]), ("2,59 x 2   5,18 A", [("2.59", None), ("5.18", None)]),
+    ("129,90 kr", [("129.90", "kr")]), ("Kr 49,90", [("49.90", "kr")]), ("25,50 LEI", [("25.50", "RON")]),
+    ("199,00 Kč", [("199.00", "CZK")]), ("NOK 12,00", [("12.00", "NOK")]), ("Pfandkr 1,00", [("1.00", None)]),
     ("TOTAL30.00", [("30.00", None)]), ("2 120.00", [("120.00", None)]), ("TOTAL:RM30.00", [("30.00", "MYR")]), ("C 7,00%", []), ("02.03.20 09:48", []), ("0000545 003 034", []), ("GST REG NO: 001234567890", []),
 ])
 def test_amounts_on_a_row(text, values):
@@ -220,6 +229,27 @@ def test_a_german_vat_table_confirms_total_and_tax():
     assert f["currency"]["normalized"] == "EUR"
     assert f["merchant"]["normalized"] == "LIDL"  # the "EUR" column header is no name
     assert f["receipt_date"]["normalized"] == "2020-03-02"
+
+
+@pytest.mark.parametrize("head, tail, code", [
+    (["KIWI Majorstuen", "Org.nr NO 912 345 678 MVA"], ["Herav mva 15%  12,34", "BankAxept"], "NOK"),
+    (["ICA Nära Hötorget", "Org.nr 556123-4567"], ["Varav moms 12%  10,14", "Swish"], "SEK"),
+    (["Netto Nørrebro", "CVR 12345678"], ["Heraf moms 25%  18,98", "Dankort"], "DKK"),
+    (["Kiosk", "Storgata 1"], ["Takk for handelen"], None),  # "kr" and nothing says whose crowns
+])
+def test_a_bare_kr_is_the_crown_of_the_country_the_slip_names(head, tail, code):
+    rows = receipt(("Melk", "23,90"), ("Brød", "70,99"), ("Totalt", "94,89 kr"), head=head, tail=tail)
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "94.89"
+    assert f["currency"]["normalized"] == code
+
+
+def test_a_latvian_receipt_reads_its_total_and_vat_in_euros():
+    rows = receipt(("Maize", "1,29"), ("Piens", "0,99"), ("KOPĀ EUR", "2,28"), ("PVN 21%", "0,40"),
+                   ("Karte", "2,28"), head=["SIA RIMI LATVIA", "PVN reģ. Nr. LV40003053029", "Rīga"])
+    f = fields_of(run(rows))
+    assert f["total_amount"]["normalized"] == "2.28" and f["currency"]["normalized"] == "EUR"
+    assert f["tax_amount"]["normalized"] == "0.40"
 
 
 def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
