@@ -21,7 +21,12 @@ __all__ = [
 
 _MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 # Spaces OCR may drop are optional (see normalize.py); digits must not run on.
-DATE = (r"(?:(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)"
+# A weekday before the date belongs to it ("Invoice Date: Tuesday, March 12, 2024").
+_WEEKDAY = r"(?i:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?,?\s+)?"
+DATE = (rf"{_WEEKDAY}(?:(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+        # "12-Mar-24", "12/Mar/2024" (Tally and other ledgers, log-style stamps): the month's name
+        # makes a two-digit year safe to read
+        rf"|(?<!\d)\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d{{2}})(?!\d)|(?<!\d)\d{{1,2}}/{_MONTH}/(?:\d{{4}}|\d{{2}})(?!\d)"
         rf"|(?:the\s+)?(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?\s*day\s*of\s+{_MONTH},?\s*\d{{4}}"
         rf"|{_MONTH}\s*(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,\s*|\s+)\d{{4}}"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"

@@ -98,8 +98,10 @@ _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
     # Year first is year-month-day in every convention ("2019/01/15", "2019.01.15" in CJK and HU forms).
     re.compile(r"(?<![\d.,/])(?P<year>(?:19|20)\d{2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?![\d.,/])"),
-    # "01-Jan-2019", "5-Mar-19" is not taken (two-digit years stay unread): day, month name, year by hyphens.
-    re.compile(rf"{_DAY_RE}-{_MONTH_RE}-{_YEAR_RE}", re.I),
+    # "01-Jan-2019", "12/Mar/2024", "5-Mar-19": day, month name, year by hyphens or slashes; the
+    # month's name makes a two-digit year safe to read (Tally and other ledgers print "12-Mar-24").
+    re.compile(rf"{_DAY_RE}-{_MONTH_RE}-(?P<year>\d{{4}}|\d{{2}})(?!\d)", re.I),
+    re.compile(rf"{_DAY_RE}/{_MONTH_RE}/(?P<year>\d{{4}}|\d{{2}})(?!\d)", re.I),
     re.compile(rf"(?:the\s+)?{_DAY_RE}\s*day\s*of\s+{_MONTH_RE},?\s*{_YEAR_RE}", re.I),
     re.compile(rf"{_MONTH_RE}\s*{_DAY_RE}{_DAY_YEAR_SEP}{_YEAR_RE}", re.I),
     re.compile(rf"{_DAY_RE}\s*(?:of\s+|de\s+)?{_MONTH_RE},?\s*(?:de\s+)?{_YEAR_RE}", re.I),
@@ -153,7 +155,10 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
             month_no = int(month) if month.isdigit() else MONTHS.get(unicodedata.normalize("NFKC", month).lower())
             if month_no is None:
                 continue
-            iso = _iso(int(m["year"]), month_no, int(m["day"]))
+            year = int(m["year"])
+            if len(m["year"]) == 2:
+                year += 2000 if year < 70 else 1900
+            iso = _iso(year, month_no, int(m["day"]))
             if iso:
                 return Parsed(iso, 1.0)
             return Parsed(None, 0.0, f"not a calendar date: {m[0]!r}")

@@ -94,6 +94,14 @@ def test_a_dollar_code_in_the_totals_own_row_says_which_dollar_the_sign_is(label
     assert (currency["status"] == "accept") is (code != "USD")  # without it, an Australian page's "$" is in doubt
 
 
+@pytest.mark.parametrize("printed", ["Tuesday, March 12, 2024", "Tue, 12 Mar 2024", "12-Mar-24", "12/Mar/2024"])
+def test_a_labelled_date_with_its_weekday_or_a_ledgers_short_year_is_read_by_its_label(printed):
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 120)], [("Invoice No: 4711", 120)], [(f"Invoice Date: {printed}", 120)],
+            [("Total", 900), ("EUR 10.00", 1300)]]
+    f = fields_of(run(layout(rows)))["invoice_date"]
+    assert (f["normalized"], f["reason"].split(";")[0]) == ("2024-03-12", "found by label")
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]

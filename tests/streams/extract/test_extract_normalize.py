@@ -33,6 +33,8 @@ def test_every_written_form_of_march_third_becomes_iso(text):
     ("the 21st day of September, 2026", "2026-09-21"),
     ("Sept. 30, 2026", "2026-09-30"),
     ("1st of May 2026", "2026-05-01"),
+    ("12-Mar-24", "2024-03-12"), ("12/Mar/2024", "2024-03-12"), ("5-Mar-99", "1999-03-05"),  # the month by name
+    ("Tuesday, March 12, 2024", "2024-03-12"),
 ])
 def test_unambiguous_dates_are_read_whichever_order_they_use(text, iso):
     parsed = normalize_date(text)
