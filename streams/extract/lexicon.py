@@ -95,10 +95,10 @@ LABELS: dict[str, str] = {
         # a Brazilian service invoice's value (before the taxes the buyer withholds)
         r"|Valor\s+da\s+Opera[çc][ãa]o(?:\s*/\s*Servi[çc]o)?|Valor\s+(?:total\s+)?d[oa]s?\s+Servi[çc]os?"
         # "Invoice Amount", Czech "Celkem s DPH", Nordic totals with VAT ("inkl. moms", "inkl. mva", "sis. alv")
-        r"|Invoice\s+Amount|Celkem\s+s\s+DPH|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
+        r"|Invoice\s+Amount|Gross\s+(?:Amount|Total)|Celkem\s+s\s+DPH|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
         r"|(?:Total|Summa|Yhteens[äa]|I\s+alt)\s*(?:inkl\.?|ink\.?|incl\.?|med|sis\.?)\s*(?:moms|mva|alv)"),
     "total_due": (
-        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
+        r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Payable\s+Amount|Please\s+pay|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
         r"|Net\s+[àa]\s+payer|Montant\s+[àa]\s+payer|Total\s+[àa]\s+payer|Te\s+betalen|Totaal\s+te\s+betalen"
         r"|Total\s+a\s+pagar|Totale\s+da\s+pagare|Netto\s+a\s+pagare|Valor\s+a\s+pagar"
         r"|Razem\s+do\s+zap[łl]aty|Do\s+zap[łl]aty|Kwota\s+do\s+zap[łl]aty"

@@ -19,12 +19,14 @@ from streams.extract.receipt_money import CURRENCY, MONEY, classify_row, edit_di
 __all__ = ["merchant_field", "clean_name"]
 
 _COMPANY = re.compile(r"(?:Ges\.?\s?m\.?\s?b\.?\s?H\b)|\b(?:Sdn\.?\s*Bhd|S/B|Bhd|Berhad|Enterprise|Trading|Pte\.?\s*Ltd|Ltd|Limited|LLC|Inc|Corp|GmbH|AG|KG"
-                      r"|OHG|e\.?\s?K|S\.?A\.?R\.?L|SARL|S\.?A\.?S|S\.?L\.?|S\.?p\.?A|S\.?r\.?l|B\.?V\.?|N\.?V\.?|Sp\.?\s*z\s*o\.?\s*o)\b\.?", re.I)
+                      r"|OHG|e\.?\s?K|S\.?A\.?R\.?L|SARL|S\.?A\.?S|S\.?L\.?|S\.?p\.?A|S\.?r\.?l|B\.?V\.?|N\.?V\.?|Sp\.?\s*z\s*o\.?\s*o"
+                      # ES/PT/FR "S.A.", PT/BR "Lda", DK "A/S", "ApS", FI "Oy", HU "Kft", CZ/SK "s.r.o.", LV "SIA", HR "d.o.o."
+                      r"|(?-i:S\.A|S\.A\.U)|Lda|Ltda|A/S|ApS|(?-i:Oy|Oyj|Kft|Zrt|SIA)|s\.\s?r\.\s?o|d\.\s?o\.\s?o)\b\.?", re.I)
 _NOT_MERCHANT = re.compile(
     r"tax\s+invoice|\binvoice\b|\breceipt\b|kassenbon|quittung|\bbeleg\b|cash\s+(?:bill|sale)|simplified|official"
     r"|\b(?:tel|telefon|phone|fax|hp|mobile)\b|www\.|https?:|@|\b(?:gst|sst|vat|ust|mwst|steuer\w*|uid|tin|co\.?\s*reg|reg\.?\s*no|company\s+no)\b"
     r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
-    r"|gasse|rue|avenue|via|calle|ul\.)\b|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
+    r"|gasse|rue|avenue|via|calle|ul\.)\b|(?<![^\W\d_])c/\s?[^\W\d_]|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
     rf"|^\s*\(?(?:{CURRENCY})\)?\s*$"  # a currency column header ("EUR") is no name
     r"|^\s*[<>«»‹›]|^\s*(?:back|help|menu|close|done|share)\s*$", re.I)  # an app screen's buttons ("<Back", "Help")
@@ -147,7 +149,8 @@ _NAMED_STREET = re.compile(r"\b(?:road|street|avenue|lane|drive|place|square|bou
 _STREET_SUFFIX = re.compile(r"\b(?:drive|dr|lane|ln|way|court|ct|place|pl|suite|ste|hwy|highway|parkway|pkwy|boulevard|blvd"
                             r"|circle|terrace|square|road|rd|street|st|avenue|ave)\b\.?", re.I)
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
-                      r"|platz|allee|gasse|rue|via|calle|ul\.)|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b|\b\d{4,5}\s+[^\W\d_]{3,}"
+                      r"|platz|allee|gasse|rue|via|calle|ul\.)|(?<![^\W\d_])c/\s?[^\W\d_]|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b"
+                      r"|\b\d{4,5}\s+[^\W\d_]{3,}"
                       r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
                       r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
 
@@ -271,8 +274,9 @@ def merchant_field(layout: Layout) -> FieldValue:
         chosen = top[pick[0]] if pick else None
         how = "the letterhead line printed again on the slip"
     if chosen is None:
-        # Slogans end in a full stop or a question mark; a name does not.
-        chosen = next((ln for ln in top if plausible(ln) and not re.search(r"[.!?]\s*$", ln.text.strip())), None)
+        # Slogans end in a full stop or a question mark; a name does not (but its legal form's may: "S.A.").
+        chosen = next((ln for ln in top if plausible(ln)
+                       and not re.search(r"[.!?]\s*$", _COMPANY.sub("", ln.text).strip())), None)
         how = "the first line of the letterhead"
     if chosen is None:
         return missing_field("merchant", "no readable name at the top (a logo?)")

@@ -208,10 +208,17 @@ def _big_towns() -> dict[str, str]:
     return {k: cc for k, (_, cc) in best.items()}
 
 
+# A postcode before or after the town ("28013 Madrid", "1012 JL Amsterdam", "75004 Paris",
+# "Kraków 31-000", "London W1D 1AN"): taken off, so the town alone is looked up.
+_POSTCODE_AROUND = re.compile(r"^(?:[A-Z]{1,2}-)?\d{2,5}(?:[- ]?\d{3})?(?:\s?[A-Z]{2}(?=\s))?\s+|\s+\d{2,5}(?:[- ]\d{3})?$"
+                              r"|\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$")  # a UK postcode after the town ("London W1D 1AN")
+
+
 def letterhead_country(lines: list[str]) -> tuple[str, str] | None:
     """(country code, town) when the letterhead's lines name big towns of one country only, each
-    a line or a comma-separated part of one ("Narephat, Kathmandu"); else None."""
-    found = {(cc, part) for ln in lines for part in (p.strip(" .") for p in ln.split(","))
+    a line or a comma-separated part of one ("Narephat, Kathmandu"), with or without its postcode
+    ("28013 Madrid"); else None."""
+    found = {(cc, part) for ln in lines for part in (_POSTCODE_AROUND.sub("", p.strip(" .")) for p in ln.split(","))
              if (cc := _big_towns().get(part.casefold()))}
     return next(iter(found)) if len({cc for cc, _ in found}) == 1 else None
 

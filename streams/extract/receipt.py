@@ -137,7 +137,9 @@ def parse_receipt_date(raw: str, day_first_hint: bool | None) -> Parsed:
 
 
 _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\bGBP\b|\bGST\b|\bSST\b|\bSdn\.?\s*Bhd\b|\bS/B\b"
-                             r"|\bMalaysia\b|\bSingapore\b|\bPte\.?\s*Ltd\b|\bJalan\b|\bJln\b|\bTaman\b|\bVAT\b|\bABN\b", re.I)
+                             r"|\bMalaysia\b|\bSingapore\b|\bPte\.?\s*Ltd\b|\bJalan\b|\bJln\b|\bTaman\b|\bVAT\b|\bABN\b"
+                             # continental Europe's tax words and ids: every one of these countries writes the day first
+                             r"|\b(?:IVA|NIF|CIF|TVA|BTW|MwSt|USt|SIRET|P\.\s?IVA|MVA|moms|ALV|PVN|DPH|NIP|PTU)\b", re.I)
 # US: a state code and ZIP ("WA 98052"), "City, ST" ending a line ("CHICAGO, IL"; DE left out: Germany),
 # a phone in the US dash form ("800-532-2918", "(425) 555-0100"), sales tax, USD.
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"

@@ -214,3 +214,14 @@ def test_a_us_tills_store_number_before_the_street_is_not_part_of_the_address():
     """"#03296 191 E 3RD AVE" (a Walgreens photo, tests/corpus/receipts-en): the store number first."""
     f = read(["Walgreens", "#03296 191 E 3RD AVE", "SAN MATEO, CA 94401", "650-342-2723"])["merchant_address"]
     assert f["normalized"] == "191 E 3RD AVE SAN MATEO, CA 94401"
+
+
+@pytest.mark.parametrize("line, country", [
+    ("28013 Madrid", "ES"), ("1012 JL Amsterdam", "NL"), ("D-10115 Berlin", "DE"), ("London W1D 1AN", "GB"),
+    ("Kathmandu", "NP"), ("San Francisco, CA 94114", "US"), ("12 rue de Rivoli", None), ("10115", None),
+])
+def test_a_letterhead_town_is_found_with_or_without_its_postcode(line, country):
+    from streams.extract.merchant_address import letterhead_country
+
+    found = letterhead_country([line])
+    assert (found[0] if found else None) == country

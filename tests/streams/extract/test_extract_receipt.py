@@ -252,6 +252,18 @@ def test_a_latvian_receipt_reads_its_total_and_vat_in_euros():
     assert f["tax_amount"]["normalized"] == "0.40"
 
 
+def test_a_spanish_ticket_names_its_company_reads_its_date_day_first_and_proposes_the_euro():
+    rows = receipt(("PAN", "1,20"), ("LECHE", "0,95"), ("TOTAL", "2,15"), ("EFECTIVO", "5,00"), ("CAMBIO", "2,85"),
+                   head=["MERCADONA, S.A.", "C/ Mayor 1", "28013 Madrid", "NIF: A46103834", "FACTURA SIMPLIFICADA"],
+                   tail=["12/03/2024 10:22", "GRACIAS"])
+    f = fields_of(run(rows))
+    # the legal form's full stop is no slogan's, and "C/ Mayor 1" (Calle Mayor) is the street, not the name
+    assert f["merchant"]["normalized"] == "MERCADONA, S.A."
+    assert f["receipt_date"]["normalized"] == "2024-03-12"  # NIF: a Spanish slip writes the day first
+    # no currency printed: the letterhead's town with its postcode names the country, for a person to confirm
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", "review")
+
+
 def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
     rows = receipt(("SUMME EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"), ("E 7,0%", "0,68   9,79   10,47"),
                    head=["real GmbH", "33100 Paderborn"])
