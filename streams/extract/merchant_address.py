@@ -208,9 +208,25 @@ def _big_towns() -> dict[str, str]:
     return {k: cc for k, (_, cc) in best.items()}
 
 
+@cache
+def _big_towns_local() -> dict[str, str]:
+    """The same towns by their other names ("Roma", "München", "Praha", "Warszawa"): looked up only
+    beside a postcode, since the other names include words of their own ("Wawa" is Warsaw's and
+    a US chain's). Names of letters only, capitalised, four or more; a name two countries' towns
+    share is left out."""
+    seen: dict[str, set[str]] = {}
+    for c in _geonames().get_cities().values():
+        if c.get("population", 0) < 100_000:
+            continue
+        for n in c.get("alternatenames") or ():
+            if len(n) >= 4 and n[0].isupper() and all(ch.isalpha() or ch in " -" for ch in n):
+                seen.setdefault(n.casefold(), set()).add(c["countrycode"])
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1} | _big_towns()
+
+
 # A postcode before or after the town ("28013 Madrid", "1012 JL Amsterdam", "75004 Paris",
-# "Kraków 31-000", "London W1D 1AN"): taken off, so the town alone is looked up.
-_POSTCODE_AROUND = re.compile(r"^(?:[A-Z]{1,2}-)?\d{2,5}(?:[- ]?\d{3})?(?:\s?[A-Z]{2}(?=\s))?\s+|\s+\d{2,5}(?:[- ]\d{3})?$"
+# "Kraków 31-000", "110 00 Praha", "London W1D 1AN"): taken off, so the town alone is looked up.
+_POSTCODE_AROUND = re.compile(r"^(?:[A-Z]{1,2}-)?(?:\d{3} \d{2}|\d{2,5}(?:[- ]?\d{3})?)(?:\s?[A-Z]{2}(?=\s))?\s+|\s+\d{2,5}(?:[- ]\d{3})?$"
                               r"|\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$")  # a UK postcode after the town ("London W1D 1AN")
 
 
@@ -218,8 +234,13 @@ def letterhead_country(lines: list[str]) -> tuple[str, str] | None:
     """(country code, town) when the letterhead's lines name big towns of one country only, each
     a line or a comma-separated part of one ("Narephat, Kathmandu"), with or without its postcode
     ("28013 Madrid"); else None."""
-    found = {(cc, part) for ln in lines for part in (_POSTCODE_AROUND.sub("", p.strip(" .")) for p in ln.split(","))
-             if (cc := _big_towns().get(part.casefold()))}
+    found = set()
+    for ln in lines:
+        for part in (p.strip(" .") for p in ln.split(",")):
+            town = _POSTCODE_AROUND.sub("", part)
+            names = _big_towns_local() if town != part else _big_towns()  # other names only beside a postcode
+            if cc := names.get(town.casefold()):
+                found.add((cc, town))
     return next(iter(found)) if len({cc for cc, _ in found}) == 1 else None
 
 
