@@ -105,13 +105,19 @@ _NAME_WORD = (r"Name|Firma|Firmenname|Company(?:\s+name)?|Nom|Raison\s+sociale|N
 _FORM_NAME = re.compile(rf"^\s*(?:{_NAME_WORD})(?:\s*/\s*(?:{_NAME_WORD}))?\s*:?\s*$", re.I)
 
 
+# A document's title standing alone ("INVOICE", "Rechnung", "Tax Invoice"): no address block holds it.
+_TITLE_ALONE = re.compile(r"^\s*(?:tax\s+|proforma\s+|pro\s+forma\s+|commercial\s+)?(?:invoice|rechnung|facture|factuur|factura"
+                          r"|fattura|fatura|faktura|credit\s*note|gutschrift|avoir|receipt|quittung|statement|quotation|quote"
+                          r"|angebot|devis|offerte|lasku|nota\s+fiscal)\b[\s:#.]*$", re.I)
+
+
 def _name_in(block: list[Line]) -> tuple[Line, int] | None:
     """The block's first line that is a name: not an identifier, not a bare salutation,
-    not the postcode line, not a label."""
+    not the postcode line, not a label, not the document's title."""
     for i, ln in enumerate(block):
         text = ln.text.strip()
-        if text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text):
-            return None  # the next block's label: this one had no name
+        if text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text) or _TITLE_ALONE.match(text):
+            return None  # the next block's label, or the page's title: this one had no name
         if _SALUTATION_ONLY.match(text) or _FORM_NAME.match(text) or is_id_line(text) or not _letters(text):
             continue  # a form's "Name" label: its value follows
         if POSTCODE_LINE.search(text):

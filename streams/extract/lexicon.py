@@ -136,10 +136,12 @@ LABELS: dict[str, str] = {
     "customer": (
         # "TO:" beside "FROM:" (the supplier's label): only with its colon
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
+        r"|Invoiced\s+To|Recipient"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
-        r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur"
-        r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Destinat[áa]rio|Comprador|Committente|Adquirente"
-        r"|Nabywca|Odbiorca|Odb[ěe]ratel|Asiakas"
+        r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur|Destinataire"
+        r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Direcci[óo]n\s+de\s+facturaci[óo]n|Destinat[áa]rio|Comprador"
+        r"|Committente|Adquirente|Intestatario"
+        r"|Nabywca|Kupuj[ąa]cy|Odbiorca|Odb[ěe]ratel|Asiakas|Kund|Faktureringsadress|Fakturaadresse|Laskutusosoite"
         # the addressee's courtesy heading: Italian "Spett.le" (its underline read as "_"), Spanish
         # "Señor(es)", "Sr.(s)"; a Chilean DTE's "Receptor"
         r"|Spett(?:\.?\s?le|abile)_*|Se[ñn]or(?:\(?es\)?)?|Sr(?:es)?\.?\s?\(s\)|Sres\.|Receptor"

@@ -102,6 +102,23 @@ def test_a_labelled_date_with_its_weekday_or_a_ledgers_short_year_is_read_by_its
     assert (f["normalized"], f["reason"].split(";")[0]) == ("2024-03-12", "found by label")
 
 
+@pytest.mark.parametrize("label", ["Destinataire", "Dirección de facturación", "Intestatario", "Kupujący", "Kund",
+                                   "Invoiced to", "Recipient"])
+def test_buyer_headings_of_more_languages_and_forms_head_the_customers_block(label):
+    rows = [[("Acme Ltd", 120)], [("1 High Street, London", 120)], [("INVOICE", 120)], [("Invoice No: 4711", 120)],
+            [("Date: 2024-03-12", 120)], [(label, 120)], [("Globex Trading Ltd", 120)], [("42 Elm Road", 120)],
+            [("Leeds LS1 4AP", 120)], [("Total", 900), ("GBP 120.00", 1300)]]
+    f = fields_of(run(layout(rows)))["customer"]
+    assert f["normalized"] == "Globex Trading Ltd" and f"the label {label!r}" in f["reason"]
+
+
+def test_a_documents_title_is_never_the_addressee():
+    rows = [[("Acme Ltd", 120)], [("1 High Street, London", 120)], [("INVOICE", 120)], [("Invoice No: 4711", 120)],
+            [("Date: 2024-03-12", 120)], [("Attention", 120)], [("Globex Trading Ltd", 120)], [("42 Elm Road", 120)],
+            [("Leeds LS1 4AP", 120)], [("Total", 900), ("GBP 120.00", 1300)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] != "INVOICE"
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
