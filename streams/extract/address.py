@@ -111,13 +111,22 @@ _TITLE_ALONE = re.compile(r"^\s*(?:tax\s+|proforma\s+|pro\s+forma\s+|commercial\
                           r"|angebot|devis|offerte|lasku|nota\s+fiscal)\b[\s:#.]*$", re.I)
 
 
+# Another field's label standing alone ("Amount Due", "Invoice Number", "Due Date"): a form's
+# next cell, not a name; a block that starts with one is no address block.
+_FIELD_LABEL_ALONE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?:{LABELS[k]})" for k in ("invoice_number", "invoice_date", "due_date", "total_strong",
+                                                         "total_due", "total_plain", "subtotal", "tax"))
+    + r")\s*[:#.]?\s*$", re.I)
+
+
 def _name_in(block: list[Line]) -> tuple[Line, int] | None:
     """The block's first line that is a name: not an identifier, not a bare salutation,
     not the postcode line, not a label, not the document's title."""
     for i, ln in enumerate(block):
         text = ln.text.strip()
-        if text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text) or _TITLE_ALONE.match(text):
-            return None  # the next block's label, or the page's title: this one had no name
+        if (text.endswith(":") or _DELIVERY.match(text) or _SUPPLIER.match(text) or _TITLE_ALONE.match(text)
+                or _FIELD_LABEL_ALONE.match(text)):
+            return None  # the next block's label, another field's, or the page's title: this one had no name
         if _SALUTATION_ONLY.match(text) or _FORM_NAME.match(text) or is_id_line(text) or not _letters(text):
             continue  # a form's "Name" label: its value follows
         if POSTCODE_LINE.search(text):
@@ -184,9 +193,20 @@ def _labelled(layout: Layout) -> PartyName | None:
         party = _party(column_below(layout, ln), f"the block under the label {m['label']!r}", colon=label_colon)
         if party is None and _heading_kind(ln.text) == "buyer":
             party = _form_name(layout, ln, m["label"])
+        if party is None and not rest and right and _is_value_cell(right[0].text):
+            # a form's row: "Customer   My Client", the label alone in its cell and nothing under it to read
+            return PartyName(right[0].text.strip(), right[0], f"right of the label {m['label']!r}", (ln, right[0]), False,
+                             explicit=True)
         if party is not None:
             return party
     return None
+
+
+def _is_value_cell(text: str) -> bool:
+    """A form cell holding a name: letters, not another label, heading or identifier."""
+    text = text.strip()
+    return (bool(_letters(text)) and not text.endswith(":") and not is_id_line(text) and _heading_kind(text) is None
+            and not _DELIVERY.match(text) and not _FIELD_LABEL_ALONE.match(text) and not _TITLE_ALONE.match(text))
 
 
 # A party block's heading alone on its line: "Verkäufer", "Käufer/Leistungsempfänger:", "Bill to".

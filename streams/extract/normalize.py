@@ -196,7 +196,7 @@ _MORE_CODES = ("ISK|BGN|HRK|RSD|UAH|ILS|AED|QAR|KWD|BHD|OMR|EGP|TND|DZD|NGN|KES|
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
                     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD",
                     "chf": "CHF", "pln": "PLN", "zł": "PLN", "zl": "PLN", "sek": "SEK", "dkk": "DKK",
-                    "nok": "NOK", "czk": "CZK", "kč": "CZK",
+                    "nok": "NOK", "czk": "CZK", "kč": "CZK", "lei": "RON",
                     # Other dollars carry their country's letters; "A$ 10" is not USD.
                     "a$": "AUD", "au$": "AUD", "aud": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD",
                     "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
@@ -207,7 +207,7 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
 CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
-                  r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|euros?|dollars|rupees?"
+                  r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|lei|euros?|dollars|rupees?"
                   # codes that are words too ("try", "ron") count in capitals only; a letter of any
                   # script ends a code ("plnění" is no PLN)
                   rf"|(?-i:AUD|CAD|NZD|HKD|SGD|BRL|MXN|INR|JPY|CNY|RMB|HUF|RON|ZAR|TRY|RUB|{_MORE_CODES}))(?![^\W\d_])")

@@ -119,6 +119,17 @@ def test_a_documents_title_is_never_the_addressee():
     assert fields_of(run(layout(rows)))["customer"]["normalized"] != "INVOICE"
 
 
+def test_a_customer_label_in_a_forms_row_takes_the_cell_beside_it_not_the_next_label_under_it():
+    # a payment advice: "Customer  Globex Trading" as two cells, "Amount Due" (another field's label) under it
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 120)], [("Invoice No: 4711", 120)], [("Date: 2024-03-12", 120)],
+            [("Total", 900), ("$100.00", 1300)], [("PAYMENT ADVICE", 120)], [("Customer", 900), ("Globex Trading", 1250)],
+            [("Amount Due", 900), ("$100.00", 1250)]]
+    f = fields_of(run(layout(rows)))["customer"]
+    assert (f["normalized"], f["reason"].split(";")[0]) == ("Globex Trading", "found by right of the label 'Customer'")
+    rows[6] = [("Customer", 900), ("Invoice Date", 1250)]  # a grid of labels: nothing to take
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] not in ("Invoice Date", "Amount Due")
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]

@@ -281,3 +281,9 @@ def test_a_currency_code_inside_a_word_of_any_script_is_no_currency():
                                        ("3 augusti 2024", "2024-08-03"), ("24. desember 2024", "2024-12-24")])
 def test_czech_finnish_and_nordic_month_names(raw, want):
     assert normalize_date(raw).normalized == want
+
+
+@pytest.mark.parametrize("text, code", [("1.234,56 lei", "RON"), ("1.234,56 LEI", "RON"), ("RON 10,00", "RON"),
+                                        ("12 345,00 Kč", "CZK")])
+def test_romanian_and_czech_currency_words_are_their_codes(text, code):
+    assert normalize_currency(text).normalized == code
