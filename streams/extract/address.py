@@ -135,13 +135,21 @@ def _name_in(block: list[Line]) -> tuple[Line, int] | None:
     return None
 
 
+# A name's own words in quotes on the line under it ('ISTITUTO SALESIANO' / '"MARIA AUSILIATRICE"'):
+# schools, associations and foundations print their title so.
+_QUOTED_LINE = re.compile(r'^\s*["“„«][^"“”„«»]{3,60}["”“»]\s*$')
+
+
 def _party(block: list[Line], how: str, colon: bool = False) -> PartyName | None:
     hit = _name_in(block)
     if hit is None:
         return None
     ln, i = hit
     has_address = any(POSTCODE_LINE.search(x.text) for x in block[i + 1:])
-    return PartyName(ln.text.strip(), ln, how, tuple(block), has_address, explicit=colon and i == 0)
+    name = ln.text.strip()
+    if i + 1 < len(block) and _QUOTED_LINE.match(block[i + 1].text):
+        name = f"{name} {block[i + 1].text.strip()}"
+    return PartyName(name, ln, how, tuple(block), has_address, explicit=colon and i == 0)
 
 
 def _form_name(layout: Layout, head: Line, label: str, rows: int = 8) -> PartyName | None:
@@ -186,7 +194,7 @@ def _labelled(layout: Layout) -> PartyName | None:
         # the form's colon printed with the value ("Señor(es)   : Universo Informatico")
         value_colon = bool(right) and not rest and right[0].text.lstrip().startswith(":")
         if (label_colon or value_colon) and right and _letters(right[0].text) and not right[0].text.rstrip().endswith(":") \
-                and not is_id_line(right[0].text.lstrip(" :")):
+                and not is_id_line(right[0].text.lstrip(" :")) and not _CURRENCY_CELL.match(right[0].text.lstrip(" :")):
             # "Kunde:  Beispiel AG" as two boxes on one row (a form's label and value cells)
             return PartyName(right[0].text.strip().lstrip(": ").strip(), right[0], f"right of the label {m['label']!r}",
                              (ln, right[0]), False, explicit=True)
@@ -202,10 +210,15 @@ def _labelled(layout: Layout) -> PartyName | None:
     return None
 
 
+# A currency's code or sign alone in a cell ("GBP" over an amount column): no name.
+_CURRENCY_CELL = re.compile(r"^\s*(?:[A-Z]{3}|[$€£¥₹]|US\$)\s*$")
+
+
 def _is_value_cell(text: str) -> bool:
-    """A form cell holding a name: letters, not another label, heading or identifier."""
+    """A form cell holding a name: letters, not another label, heading, identifier or currency."""
     text = text.strip()
     return (bool(_letters(text)) and not text.endswith(":") and not is_id_line(text) and _heading_kind(text) is None
+            and not _CURRENCY_CELL.match(text)
             and not _DELIVERY.match(text) and not _FIELD_LABEL_ALONE.match(text) and not _TITLE_ALONE.match(text))
 
 

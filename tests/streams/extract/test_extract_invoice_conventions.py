@@ -130,6 +130,21 @@ def test_a_customer_label_in_a_forms_row_takes_the_cell_beside_it_not_the_next_l
     assert fields_of(run(layout(rows)))["customer"]["normalized"] not in ("Invoice Date", "Amount Due")
 
 
+def test_a_currency_code_beside_a_customer_label_is_no_customer():
+    # "Please make cheques payable / to:" broken over two lines, the total's "GBP" cell beside the "to:"
+    rows = [[("Contoso", 120)], [("INVOICE", 120)], [("Invoice No: 4711", 120)], [("Date: 2024-03-12", 120)],
+            [("Sub Total", 900), ("150.00", 1300)], [("VAT", 900), ("30.00", 1300)], [("cheques payable", 120)],
+            [("to:", 120), ("GBP", 900), ("180.00", 1300)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] is None
+
+
+def test_an_institutions_quoted_title_under_its_name_is_part_of_the_name():
+    rows = [[("Macelleria Rossi S.n.c.", 120)], [("FATTURA n. 211", 900)], [("Data 30/06/2015", 900)], [("Spett.le", 900)],
+            [("ISTITUTO SALESIANO", 900)], [('"MARIA AUSILIATRICE"', 900)], [("Via Verdi 1", 900)], [("12045 FOSSANO", 900)],
+            [("TOTALE FATTURA EUR", 900), ("277,71", 1300)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == 'ISTITUTO SALESIANO "MARIA AUSILIATRICE"'
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
