@@ -172,7 +172,7 @@ def _form_name(layout: Layout, head: Line, label: str, rows: int = 8) -> PartyNa
 def _labelled(layout: Layout) -> PartyName | None:
     """The name right of a customer label (after a colon) or first in the block under it."""
     for ln in layout.lines:
-        m = _CUSTOMER.match(ln.text)
+        m = _CUSTOMER.match(ln.text) or _to_beside_from(layout, ln)
         if not m:
             continue
         # "Nabywca (Buyer)": a bilingual form's translation in brackets is part of the label
@@ -220,6 +220,19 @@ def _is_value_cell(text: str) -> bool:
     return (bool(_letters(text)) and not text.endswith(":") and not is_id_line(text) and _heading_kind(text) is None
             and not _CURRENCY_CELL.match(text)
             and not _DELIVERY.match(text) and not _FIELD_LABEL_ALONE.match(text) and not _TITLE_ALONE.match(text))
+
+
+_TO_ALONE = re.compile(r"^\s*(?P<label>To)(?P<rest>)\s*$", re.I)
+_FROM_ALONE = re.compile(r"^\s*From\s*:?\s*$", re.I)
+
+
+def _to_beside_from(layout: Layout, ln: Line) -> re.Match | None:
+    """"To" alone as a heading is the buyer's only beside a "From" heading on its row (side by
+    side blocks); alone, "To" is too common a word to head anything."""
+    m = _TO_ALONE.match(ln.text)
+    if m and any(_FROM_ALONE.match(x.text) and x.box["x1"] <= ln.box["x0"] for x in layout.rows[ln.row]):
+        return m
+    return None
 
 
 # A party block's heading alone on its line: "Verkäufer", "Käufer/Leistungsempfänger:", "Bill to".

@@ -161,7 +161,17 @@ LABELS: dict[str, str] = {
 }
 
 # A label never spans a line break ("FACTURA" title + "Nº" on the next line is not a label).
-LABELS = {name: rx.replace(r"\s", "[ \t\u00a0]") for name, rx in LABELS.items()}
+# German umlauts may be written out ("Rechnungsempfaenger", "Faelligkeit": ASCII-only printers).
+_UMLAUTS_WRITTEN_OUT = {"[äa]": "(?:ae|[äa])", "[öo]": "(?:oe|[öo])", "[üu]": "(?:ue|[üu])"}
+
+
+def _label(rx: str) -> str:
+    for umlaut, spelt in _UMLAUTS_WRITTEN_OUT.items():
+        rx = rx.replace(umlaut, spelt)
+    return rx.replace(r"\s", "[ \t\u00a0]")
+
+
+LABELS = {name: _label(rx) for name, rx in LABELS.items()}
 
 # Document types: cue → weight. A title word ("Rechnung" alone at the top) counts double.
 TYPE_CUES: dict[str, dict[str, float]] = {

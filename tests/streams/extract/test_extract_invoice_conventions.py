@@ -145,6 +145,23 @@ def test_an_institutions_quoted_title_under_its_name_is_part_of_the_name():
     assert fields_of(run(layout(rows)))["customer"]["normalized"] == 'ISTITUTO SALESIANO "MARIA AUSILIATRICE"'
 
 
+def test_german_labels_with_their_umlauts_written_out_are_labels():
+    rows = [[("BüroTech Handels GmbH", 120)], [("GUTSCHRIFT", 120)], [("Rechnungsnummer: GS26-00102", 120)],
+            [("Rechnungsdatum: 02.04.2026", 120)], [("Faellig am: 16.04.2026", 120)],
+            [("Rechnungsempfaenger: Kanzlei Dr. Sommer", 120)], [("Rechnungsbetrag: -343,91 EUR", 120)]]
+    f = fields_of(run(layout(rows)))
+    assert f["customer"]["normalized"] == "Kanzlei Dr. Sommer" and f["due_date"]["normalized"] == "2026-04-16"
+
+
+def test_to_beside_from_heads_the_buyers_block():
+    rows = [[("Invoice", 900)], [("Invoice number: 14", 900)], [("Date of issue: May 4, 2026", 900)],
+            [("From", 120), ("To", 700)], [("Ada Lovelace", 120), ("Babbage Instruments Ltd", 700)],
+            [("12 Analytical Way", 120), ("5 Difference Street", 700)], [("EC1A 1BB London", 120), ("10115 Berlin", 700)],
+            [("Total", 900), ("£120.00", 1300)]]
+    f = fields_of(run(layout(rows)))["customer"]
+    assert (f["normalized"], f["reason"].split(";")[0]) == ("Babbage Instruments Ltd", "found by the block under the label 'To'")
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
