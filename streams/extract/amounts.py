@@ -23,7 +23,7 @@ from streams.extract.lexicon import LABELS, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
-           "charge_amounts", "unlabelled_sum"]
+           "charge_amounts", "unlabelled_sum", "tax_kind"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -48,6 +48,7 @@ class Amount:
     value: Decimal
     cand: Candidate
     rate: Decimal | None = None  # the tax rate printed on a tax row
+    label: str = ""  # the label's text ("CGST @ 9%"): two tax rows of one value may be two taxes
 
 
 def _role_of(text: str) -> tuple[str, re.Match] | None:
@@ -347,7 +348,7 @@ def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, labe
     rate = _RATE_RE.search(label_text) if role == "tax" else None
     assert parsed.normalized is not None  # callers pass amounts that parsed (ok)
     return Amount(role, Decimal(parsed.normalized), cand,
-                  Decimal(rate[1].replace(",", ".")) if rate else None)
+                  Decimal(rate[1].replace(",", ".")) if rate else None, label_text.strip())
 
 
 def tax_rate_plausible(subtotal: Decimal, tax: Decimal) -> bool:
@@ -434,6 +435,19 @@ def unlabelled_sum(layout: Layout, choice: TotalChoice) -> Amount | None:
     return _make(layout, "total_plain", ln, m, parsed, "", how="no label, the row under the subtotal and tax")
 
 
+# Taxes charged side by side, each on its own row, often of the same amount (India's CGST and
+# SGST halves, Canada's GST and PST/QST): rows naming two of these are two taxes.
+_TAX_COMPONENT = re.compile(r"\b(CGST|SGST|UTGST|IGST|CESS|GST|HST|PST|QST)\b", re.I)
+
+
+def tax_kind(label: str) -> str:
+    """Which tax component a tax row's label names ("CGST @ 9%" -> "CGST"), or "" for a plain
+    tax: a rate row and its total row ("VAT 20%" / "Total VAT", "Umsatzsteuer" / "Steuerbetrag")
+    print one tax, and equal amounts there count once."""
+    m = _TAX_COMPONENT.search(label)
+    return m[1].upper() if m else ""
+
+
 def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None,
                  settled: list[Decimal] | None = None, charges: list[Decimal] | None = None) -> TotalChoice:
     """The total by label strength and arithmetic; see the module docstring. ``settled``:
@@ -449,7 +463,8 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     # Several tax rows (7% and 19%) add up; the same tax printed twice (same label, same
     # amount) counts once; CGST 9% and SGST 9% are two taxes of the same amount.
     per_label = list({(re.sub(r"\s+", " ", a.cand.how).lower(), a.value): a.value for a in taxes}.values())
-    tax_values = list(dict.fromkeys(per_label))
+    # one value per tax: a rate row and its tax-total row ("VAT 20%" / "Total VAT") are one tax
+    tax_values = [v for _, v in dict.fromkeys((tax_kind(a.label), a.value) for a in taxes)]
     tax = sum(tax_values, Decimal(0)) if taxes else None
     # Which tax rows are the tax: one of them (a "tax total" row), or all rates together.
     # The two rate rows without the total-of-taxes row is the usual layout.

@@ -62,7 +62,8 @@ LABELS: dict[str, str] = {
         r"|Data\s+wystawienia|Data\s+(?:e\s+hora\s+)?(?:da\s+|de\s+)?emiss[ãa]o(?:\s+da\s+NFS-?e)?|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
-    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
+    # "Dated": an Indian (Tally) invoice's date heading beside "Invoice No."
+    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Dated|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
     "due_date": (
         # "DUE: 01/01/2025", "due October 14, 2022": "Due" alone only as a label with its colon or
         # right before the date, no word before it
@@ -297,6 +298,9 @@ def country_of(text: str) -> str | None:
     if m:
         prefix = m[0][:2]
         return "CH" if prefix == "CH" else ("AT" if prefix == "AT" else prefix)
+    grouped = vat_ids(text)  # "GB 123 4567 89", "FR62 401 112 024": printed in groups, their check digits hold
+    if grouped:
+        return grouped[0][0][:2]
     m = re.search(IBAN, text)
     if m and m[0][:2] in COUNTRY_CURRENCY:
         return m[0][:2]
@@ -315,6 +319,8 @@ def country_of(text: str) -> str | None:
         return "CA"
     if _US_STATE_ZIP.search(text):
         return "US"
+    if _UK_POSTCODE.search(text):
+        return "GB"
     return None
 
 
@@ -344,6 +350,9 @@ _GSTIN = re.compile(r"\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
 _US_STATE_ZIP = re.compile(
     r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
     r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY),?\s+\d{5}(?:-\d{4})?\b")
+
+# "Bristol BS1 4DJ", "London W1D 1AN": a UK postcode (outward code, a space, inward code).
+_UK_POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}\b")
 
 
 def vat_id_valid(code: str) -> bool | None:

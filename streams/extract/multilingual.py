@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import partial
 
 from streams.extract.address import customer_name, supplier_name
-from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts,
+from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts, tax_kind,
                                      unlabelled_sum)
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
@@ -478,8 +478,10 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
             choice.checked, choice.doubt = again, None
     total = _amount_field("total_amount", choice.total)
     subtotal = _amount_field("subtotal_amount", choice.subtotal)
-    # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes.
-    one_value = len({a.value for a in choice.tax_rows}) == 1 and choice.tax in (None, choice.tax_rows[0].value)
+    # One tax row, or rows printing the same tax again; CGST 9% + SGST 9% are two taxes, even of one value.
+    taxes = {tax_kind(a.label) for a in choice.tax_rows}
+    one_value = (len({a.value for a in choice.tax_rows}) == 1 and len(taxes) <= 1
+                 and choice.tax in (None, choice.tax_rows[0].value))
     tax = _amount_field("tax_amount", choice.tax_rows[0] if one_value else None)
     if choice.tax is not None and not one_value:
         tax = FieldValue("tax_amount", None, f"{choice.tax:.2f}", min(a.cand.source_confidence for a in choice.tax_rows),
@@ -491,6 +493,12 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
         if "subtotal" in choice.checked:
             boost(subtotal, choice.checked)
             boost(tax, choice.checked)
+        else:  # the total confirmed another way (its items and tax, in words): the parts it did not use are not
+            _cap(subtotal, NAME_CAP, "not confirmed by subtotal + tax = total")
+            if re.search(r"\btax\b", choice.checked):
+                boost(tax, choice.checked)
+            else:
+                _cap(tax, NAME_CAP, "not confirmed by the total's arithmetic")
         if currency.normalized and currency.value:
             boost(currency, "the amount it belongs to is confirmed")
     else:

@@ -162,6 +162,31 @@ def test_to_beside_from_heads_the_buyers_block():
     assert (f["normalized"], f["reason"].split(";")[0]) == ("Babbage Instruments Ltd", "found by the block under the label 'To'")
 
 
+TALLY = [[("Tax Invoice", 700)], [("Sharma Traders", 120), ("Invoice No.", 700), ("Dated", 1100)],
+         [("12, MG Road, Pune 411001", 120), ("ST/23-24/0412", 700), ("12-Mar-24", 1100)],
+         [("GSTIN/UIN: 27AAPFU0939F1ZV", 120)], [("Buyer (Bill to)", 120)], [("Kumar Enterprises", 120)],
+         [("CGST @ 9%", 1000), ("9,000.00", 1300)], [("SGST @ 9%", 1000), ("9,000.00", 1300)],
+         [("Total", 120), ("₹ 1,18,000.00", 1300)], [("Amount Chargeable (in words)", 120)],
+         [("INR One Lakh Eighteen Thousand Only", 120)]]
+
+
+def test_an_indian_invoices_cgst_and_sgst_are_two_taxes_and_unconfirmed_parts_stay_for_review():
+    f = fields_of(run(layout(TALLY)))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("118000.00", "accept")  # in words
+    # equal amounts, two taxes: their sum, and nothing but the total's own reading confirms it
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("18000.00", "review")
+    assert (f["invoice_date"]["normalized"], f["invoice_date"]["reason"].split(";")[0]) == (
+        "2024-03-12", "found by label 'Date' (below)")  # "Dated" over the date, Tally's heading
+
+
+def test_a_uk_postcode_says_a_numeric_date_is_day_first():
+    rows = [[("Bright Ideas Ltd", 120)], [("VAT INVOICE", 700)], [("Invoice No:", 900), ("BI-2041", 1200)],
+            [("Invoice Date:", 900), ("03/04/2024", 1200)], [("Invoice To:", 120)], [("Northwind Traders Ltd", 120)],
+            [("Bristol BS1 4DJ", 120)], [("Net", 1000), ("£500.00", 1300)], [("VAT @ 20%", 1000), ("£100.00", 1300)],
+            [("Total", 1000), ("£600.00", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] == "2024-04-03"
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
