@@ -69,14 +69,16 @@ def _weighted(text: str, title: str) -> dict[str, float]:
 
 def classify_document(text: str, *, title: str | None = None, narrow: bool = False) -> tuple[str, str]:
     """(doc_type, reason). ``title``: the first rows (a type named there counts double);
-    ``narrow``: the page is a till roll (width under 55% of height), a receipt cue."""
+    ``narrow``: the page is a till roll (width under 55% of height), a strong receipt cue."""
     title = title if title is not None else "\n".join(text.splitlines()[:6])
     # "Credit note No. 42" under the address block is the heading too: a type word that starts
     # its line and is followed by its number word, wherever the layout puts it.
     title += "\n" + "\n".join(ln for ln in text.splitlines() if _NUMBERED_TITLE.match(ln))
     s = _weighted(text, title)
     if narrow:
-        s["receipt"] += 2
+        # a till roll: the strongest sign there is (Australian slips are titled "TAX INVOICE", UK ones
+        # print "VAT" and "BALANCE DUE": invoice words on a receipt)
+        s["receipt"] += 3
     # A credit note is an invoice that says so in its title: its cues outrank the invoice
     # words it shares. "Gutschrift" in running text ("the credit will be...") does not, nor
     # does a self-billed invoice ("Gutschrift (selbst ausgestellte Rechnung)", autofacturation).

@@ -222,7 +222,9 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:kundenbeleg|h[äa]ndlerbeleg|kartenzahlung|barverkauf|customer\s+copy|merchant\s+copy)\b": 1,
         # US tills: the shop's savings and item count; the chip card's lines and a tip
         r"\b(?:sold\s+items|items\s+sold|total\s+savings|you\s+saved)\b": 1,
-        r"\b(?:chip\s+card|contactless|tip|gratuity)\b": 1,
+        r"\b(?:chip\s+card|contactless|tip|gratuity|eftpos)\b": 1,
+        # an Australian or New Zealand slip's "GST included" (an invoice states its GST as a line)
+        r"\b(?:gst|vat|tax)\s+incl(?:uded|\.)?\b|\btotal\s+includes?\s+(?:gst|vat|tax)\b": 1,
         # a receipt's own number and date labels; a bill with nothing left to pay has been paid
         r"\b(?:receipt|re[çc]u|recibo|ricevuta)\s*(?:no\b|nr\b|number|nummer|num[ée]ro|n[°º]|#|date|datum)": 1,
         r"\b(?:balance|amount)\s+due\b[\s:]*(?:[$€£]|[A-Z]{3})?\s*0[.,]00\b": 2,

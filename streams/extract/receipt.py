@@ -271,6 +271,9 @@ _CROWN_CUES = {
 }
 
 
+_DOLLAR_COUNTRIES = ("AU", "CA", "CL", "AR")
+
+
 def crown_of(text: str) -> str | None:
     """NOK, SEK or DKK where the slip prints two or more of one country's cues and none of the
     others' (one word alone is a guess), else None."""
@@ -286,7 +289,12 @@ def _dollar(code: str, text: str) -> str | None:
         return crown_of(text)
     if code != "$":
         return code
-    return "SGD" if _SGD_CUES.search(text) else ("MYR" if _MYR_CUES.search(text) else "USD")
+    if _SGD_CUES.search(text):
+        return "SGD"
+    if _MYR_CUES.search(text):
+        return "MYR"
+    # an ABN, a Canadian province and postcode or GST/HST number, a Chilean RUT: that country's "$"
+    return COUNTRY_CURRENCY[country] if (country := country_of(text)) in _DOLLAR_COUNTRIES else "USD"
 
 
 def receipt_currency(text: str) -> tuple[str | None, str]:
@@ -369,7 +377,13 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
     if code is None and why == "no currency printed" and (place := letterhead_country([ln.text for ln in layout.lines[:8]])):
         # "Narephat, Kathmandu" and no symbol: the country's currency, for a person to confirm
         code, why = country_currency(place[0]), f"no symbol printed; the letterhead's town {place[1]} is in {place[0]}"
-    bare_dollar = bool(re.search(r"(?<![A-Z])\$", layout.text)) and code == "USD" and not _us_cues(layout.text)
+    if code is None and why == "no currency printed" and country in COUNTRY_CURRENCY:
+        # "Palo Alto, CA 94306", an ABN, a UK postcode: the country's currency, for a person to confirm
+        code, why = COUNTRY_CURRENCY[country], f"no symbol printed; the receipt's address or tax id is in {country}"
+    dollar_sign = bool(re.search(r"(?<![A-Z])\$", layout.text))
+    bare_dollar = dollar_sign and code == "USD" and not _us_cues(layout.text)
+    # "$" read as the dollar of the country the slip's tax id or address names: for a person to confirm
+    other_dollar = dollar_sign and country in _DOLLAR_COUNTRIES and code == COUNTRY_CURRENCY.get(country)
     if code:
         # A country that says its currency beyond doubt counts as printed: a VAT id whose check
         # digits hold, a Malaysian company's address; a guess from fewer cues stays in review.
@@ -382,6 +396,9 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
             boost(currency, "the amount it belongs to is confirmed")
         else:
             cap_unchecked(currency, "the amount it belongs to is not confirmed")
+        if other_dollar:
+            currency.force_review = True
+            currency.reasons.append(f"a bare $ on a receipt from {country}: read as {code}")
         if bare_dollar:  # US, Canadian, Australian ...: nothing on the receipt says which dollar
             currency.force_review = True
             currency.reasons.append("a bare $ and no country on the receipt")

@@ -264,6 +264,23 @@ def test_a_spanish_ticket_names_its_company_reads_its_date_day_first_and_propose
     assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", "review")
 
 
+def test_an_australian_slip_titled_tax_invoice_is_a_receipt_and_its_dollar_the_australian_one():
+    rows = receipt(("FLAT WHITE", "4.50"), ("BANANA BREAD", "5.00"), ("TOTAL", "$9.50"), ("GST INCLUDED", "$0.86"),
+                   ("EFTPOS", "$9.50"), head=["Bean There Cafe", "ABN 12 345 678 901", "12 George St", "Sydney NSW 2000",
+                                              "TAX INVOICE"], tail=["12/03/2024 09:15"])
+    result = run(rows)
+    f = fields_of(result)
+    assert result["doc_type"] == "receipt"
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("AUD", "review")  # the ABN says which "$"
+
+
+def test_a_receipt_without_a_currency_sign_proposes_its_addresss_country_currency():
+    rows = receipt(("Regular 10.123 GAL @ 3.459", "35.02"), ("TOTAL", "35.02"), ("CREDIT", "35.02"),
+                   head=["SHELL", "4501 El Camino Real", "Palo Alto, CA 94306"], tail=["03/12/2024 08:01:22"])
+    c = fields_of(run(rows))["currency"]
+    assert (c["normalized"], c["status"]) == ("USD", "review")
+
+
 def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
     rows = receipt(("SUMME EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"), ("E 7,0%", "0,68   9,79   10,47"),
                    head=["real GmbH", "33100 Paderborn"])
