@@ -14,7 +14,7 @@ from functools import partial
 
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.contract_checks import (
-    check_counterparty, check_effective, check_fee, check_term, effective_readings, stated_end, term_readings,
+    check_counterparty, check_effective, check_fee, check_term, effective_readings, stated_end, term_readings, whole_months,
 )
 from streams.extract.contract_parties import (
     declared_individual, effective_phrase, fee_in_words_and_digits, looks_like_person, looks_like_prose, opening_parties, preamble_counterparty, signature_block_signer,
@@ -113,6 +113,11 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
             or (find_pattern(layout, rf"(?:is|was)\s+(?:entered\s+into|made)\s+(?:by\s+and\s+)?between\b[^.;]{{0,120}}?\s+on\s+"
                              rf"(?:this\s+)?(?P<v>{DATE})", _date, "prose 'entered into between ... on DATE'")
                 if rules.multilingual else None)
+            # "This Master Services Agreement, dated June 30, 2017, is by and between": the opening's date
+            or (find_pattern(layout, rf"\bAgreement\b[^.;]{{0,40}}?,\s*dated\s+(?:as\s+of\s+)?(?P<v>{DATE})\s*,?\s+"
+                             rf"(?:is|was)\s+(?:made\s+|entered\s+into\s+)?(?:by\s+and\s+)?between", _date,
+                             "prose 'this Agreement, dated DATE, is between'")
+                if rules.multilingual else None)
             # nothing says when it was made: "The term is 12 months beginning March 1, 2005"
             or (find_pattern(layout, rf"\b(?:term|agreement)\b[^.;]{{0,60}}?\b(?:beginning|commencing|starting)\s+(?:on\s+)?"
                              rf"(?P<v>{DATE})", _date, "prose 'the term ... beginning DATE'")
@@ -132,7 +137,8 @@ def _term(layout: Layout) -> FieldValue:
 
 
 # rules-3: how else contracts say how long they run and what they cost.
-_RUNS = (r"\b(?:runs?|continues?|shall\s+(?:run|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))|remains?\s+in\s+"
+_RUNS = (r"\b(?:runs?|continues?(?:\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?)?"
+         r"|shall\s+(?:run|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))|remains?\s+in\s+"
          r"(?:full\s+)?(?:force|effect)|is\s+valid|be\s+valid)\s+for\s+(?:a\s+(?:period|term)\s+of\s+)?"
          r"|\bfor\s+an?\s+(?:initial\s+)?(?:period|term)\s+of\s+|\binitial\s+term\s+(?:of|is|shall\s+be)\s+"
          r"|\b(?:Vertrags)?[Ll]aufzeit\s+(?:von|beträgt|:)?\s*|\bdurée\s+(?:de|est\s+de|:)\s*|\blooptijd\s+(?:van|:)?\s*"
@@ -160,16 +166,14 @@ def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> 
     import datetime as dt
 
     start, end = dt.date.fromisoformat(effective.normalized), dt.date.fromisoformat(until.parsed.normalized)
-    months = (end.year - start.year) * 12 + end.month - start.month
-    # "from 1 March 2026 until 28 February 2027" is twelve months; so is "until 1 March 2027".
-    whole = (end + dt.timedelta(days=1)).day == start.day or end.day == start.day
-    if (end + dt.timedelta(days=1)).day == start.day and end.day != start.day:
-        months += 1
+    # "from 1 March 2026 until 28 February 2027" is twelve months; so is "until 1 March 2027"
+    whole = whole_months(effective.normalized, until.parsed.normalized)
+    months = whole if whole is not None else (end.year - start.year) * 12 + end.month - start.month
     f = field_from("term_months", until)
     f.normalized = str(months) if months > 0 else None
     f.reasons.append(f"months from the effective date {effective.normalized} to {end.isoformat()}")
     f.confidence = min(f.confidence, effective.confidence) * 0.95
-    if not whole or months <= 0:
+    if whole is None:
         f.force_review = True
         f.reasons.append("not a whole number of months")
     return f

@@ -102,7 +102,7 @@ _TERM_STATEMENTS = [
      r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
     ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),
     ("prose 'runs / remains in effect for'",
-     rf"\b(?:run|continue|remain\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?|be\s+valid|be\s+effective|"
+     rf"\b(?:run|(?:continue|remain)\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?|continue|be\s+valid|be\s+effective|"
      rf"be\s+in\s+effect|last)s?\s+for\s+(?:an?\s+(?:initial\s+)?(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'initial term'", rf"\binitial\s+term\s*(?:of|is|shall\s+be|will\s+be|:)\s*(?P<v>{_TERM_V})"),
     ("prose 'a N-year term'", r"\ban?\s+(?P<v>(?:[A-Za-z\-]{3,12}|\d{1,2})(?:\s*\(\s*\d{1,2}\s*\))?[\s-]+(?:year|month))"

@@ -551,3 +551,18 @@ def test_the_start_of_the_term_is_the_effective_date_when_nothing_else_says_it()
     f = run(lines)
     assert f["effective_date"]["normalized"] == "2005-03-01"
     assert run(lines, version="rules-2")["effective_date"]["normalized"] is None  # rules-2 stays as it was
+
+
+def test_an_opening_dated_between_commas_and_a_term_that_continues_in_effect_are_read():
+    f = run(["MASTER SERVICES AGREEMENT",
+             "This Master Services Agreement, dated June 30, 2017, is by and between Eta Inc. and Theta LLC.",
+             "This Agreement will continue in effect for one year and renew annually unless terminated."])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2017-06-30", "accept")
+    assert f["term_months"]["normalized"] == "12"
+
+
+@pytest.mark.parametrize("until, months", [("2 March 2025", "36"), ("3 March 2025", "36")])
+def test_until_the_day_before_the_anniversary_is_whole_years(until, months):
+    f = run(["SERVICES AGREEMENT", "This Services Agreement is entered into on 3 March 2022 between Alpha GmbH and Beta AG.",
+             f"This Agreement shall remain in force until {until}."])
+    assert f["term_months"]["normalized"] == months  # was 37 for "until 2 March 2025"
