@@ -41,7 +41,9 @@ NAME_CAP = 0.85  # below every accept threshold: names need a person or the send
 # not I or O, which OCR also makes of a table's rule or a ring).
 _INVOICE_NO = (r"(?:(?!(?i:nr|no|num|nummer|number|numer|nro)\b)(?-i:[A-Z]{1,4})[ \t](?=\d))?"
                r"[A-Z0-9][A-Z0-9\-/_.]{0,30}[A-Z0-9](?:[ \t](?-i:[A-HJ-NP-Z])(?=[ \t]*(?:\n|$)|[ \t]{2}))?")
-_TITLES = (r"Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura|Faktura(?:[ \t]+VAT)?|Credit[ \t]+(?:Note|Memo)|Gutschrift"
+# "Tax Invoice", "VAT Invoice", "Proforma Invoice", "Commercial Invoice": the same title
+_TITLES = (r"(?:(?:Tax|VAT|GST|Pro-?\s?forma|Commercial)[ \t]+)?Invoice|Rechnung|Facture|Factuur|Factura|Fattura|Fatura"
+           r"|Faktura(?:[ \t]+VAT)?|Credit[ \t]+(?:Note|Memo)|Gutschrift"
            r"|Avoir|Creditnota|Nota[ \t]+de[ \t]+cr[ée]dito|Nota[ \t]+di[ \t]+credito")
 _SAME_ROW = "[ \t\u00a0]*(?:[:#.\\-][ \t\u00a0]*)?"
 # "Invoice No: #INV-0042": a number sign between the label's colon and the value

@@ -187,6 +187,13 @@ def test_a_uk_postcode_says_a_numeric_date_is_day_first():
     assert fields_of(run(layout(rows)))["invoice_date"]["normalized"] == "2024-04-03"
 
 
+@pytest.mark.parametrize("title, number", [("Tax Invoice INV-0042", "INV-0042"), ("VAT INVOICE 0042", "0042"),
+                                           ("Proforma Invoice PF-12", "PF-12")])
+def test_a_qualified_invoice_title_is_followed_by_its_number(title, number):
+    rows = [[("Acme Ltd", 120)], [(title, 900)], [("Date: 12.03.2024", 900)], [("Total", 900), ("EUR 10.00", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == number
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
