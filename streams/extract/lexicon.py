@@ -319,6 +319,10 @@ def country_of(text: str) -> str | None:
     # Canada: a province before its postal code ("Toronto, ON M5V 1A1") or a GST/HST number
     if _CA_POSTAL.search(text) or re.search(r"\bGST/HST\b|\b\d{9}\s?RT\s?\d{4}\b", text):
         return "CA"
+    # Nordic company numbers: a Norwegian one with "MVA", a Swedish "556123-4567", a Danish CVR, a Finnish Y-tunnus
+    for country, rx in _NORDIC_IDS:
+        if rx.search(text):
+            return country
     if _US_STATE_ZIP.search(text):
         return "US"
     if _UK_POSTCODE.search(text):
@@ -353,6 +357,12 @@ _US_STATE_ZIP = re.compile(
     r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
     r"|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY),?\s+\d{5}(?:-\d{4})?\b")
 
+_NORDIC_IDS = (
+    ("NO", re.compile(r"\b(?:NO\s?)?\d{3}\s?\d{3}\s?\d{3}\s?MVA\b")),
+    ("SE", re.compile(r"\bOrg(?:anisations)?\.?\s*(?:nr|nummer)\.?:?\s*\d{6}-\d{4}\b", re.I)),
+    ("DK", re.compile(r"\bCVR(?:-?nr\.?)?:?\s*\d{8}\b")),
+    ("FI", re.compile(r"\bY-tunnus:?\s*\d{7}-\d\b", re.I)),
+)
 # "Bristol BS1 4DJ", "London W1D 1AN": a UK postcode (outward code, a space, inward code).
 _UK_POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}\b")
 

@@ -264,6 +264,7 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 # Countries that write their own dollar as a bare "$": there "$" is not the US dollar.
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
+_CROWNS = re.compile(r"(?<=\d)[ \u00a0]?kr\.?(?![^\W\d_])|(?<![^\W\d_])kr\.?[ \u00a0]?(?=\d)", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
 # The ISO codes of currencies written with a bare "$"; one in the total's own row ("Amount due in
 # AUD:  $521.79") says which dollar the sign is.
@@ -328,6 +329,14 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
                           ["the only currency printed on the document"], source=layout.sources.get(span.page or 0, "ocr"))
     if len(codes) > 1:
         return missing_field("currency", f"several currencies printed: {sorted(codes)}")
+    kr = _CROWNS.search(layout.text)
+    if kr and country in ("SE", "NO", "DK"):
+        # "1 250,00 kr": Swedish, Norwegian and Danish crowns print alike; the company number says which
+        span = layout.span(*kr.span())
+        code = COUNTRY_CURRENCY[country]
+        return FieldValue("currency", kr[0].strip(), code, span.confidence, span.page, span.box,
+                          [f"'kr' on a document from {country}: read as {code}"], force_review=True,
+                          source=layout.sources.get(span.page or 0, "ocr"))
     if (total is not None and _E_FOR_EURO.search(" ".join(ln.text for ln in total.cand.span.lines))
             and len(_E_FOR_EURO.findall(layout.text)) >= 2):
         # "Maksettava: 248,00 e" (Finnish shorthand), "2 900,00 e" (LaTeX eurosym's glyph in the text layer)

@@ -275,8 +275,10 @@ _DOLLAR_COUNTRIES = ("AU", "CA", "CL", "AR")
 
 
 def crown_of(text: str) -> str | None:
-    """NOK, SEK or DKK where the slip prints two or more of one country's cues and none of the
-    others' (one word alone is a guess), else None."""
+    """NOK, SEK or DKK where the slip's company number or VAT id says the country, or it prints two
+    or more of one country's cues and none of the others' (one word alone is a guess), else None."""
+    if (country := country_of(text)) in ("NO", "SE", "DK"):
+        return COUNTRY_CURRENCY[country]
     found = {code: len(rx.findall(text)) for code, rx in _CROWN_CUES.items()}
     named = [code for code, n in found.items() if n]
     return named[0] if len(named) == 1 and found[named[0]] >= 2 else None

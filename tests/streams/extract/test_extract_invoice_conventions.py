@@ -194,6 +194,18 @@ def test_a_qualified_invoice_title_is_followed_by_its_number(title, number):
     assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == number
 
 
+def test_a_nordic_company_number_says_the_country_its_crowns_and_day_first_dates():
+    rows = [[("Dansk Design ApS", 120)], [("CVR 12345678", 120)], [("FAKTURA", 900)], [("Fakturanr.", 900), ("3021", 1250)],
+            [("Fakturadato", 900), ("05-03-2024", 1250)], [("Kunde", 120)], [("Hygge Møbler A/S", 120)],
+            [("Subtotal", 900), ("1.000,00 kr.", 1300)], [("Moms 25%", 900), ("250,00 kr.", 1300)],
+            [("I alt", 900), ("1.250,00 kr.", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert f["invoice_date"]["normalized"] == "2024-03-05"  # a Danish CVR: the day first
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("DKK", "review")  # "kr." read as the CVR's crowns
+    rows[1] = [("Org.nr 556123-4567", 120)]  # a Swedish organisation number
+    assert fields_of(run(layout(rows)))["currency"]["normalized"] == "SEK"
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
