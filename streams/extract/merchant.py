@@ -81,7 +81,9 @@ def _clean_shape(name: str) -> bool:
 # A trade word on the line under a name completes it ("DELPHIN" / "APOTHEKE").
 _TRADE = re.compile(r"(?:APOTHEKE|PHARMACY|FARMASI|PHARMACIE|FARMACIA|APTEKA|RESTAURANT|RESTORAN|RISTORANTE|CAF[EÉ]|BAKERY"
                     r"|B[ÄA]CKEREI|BOULANGERIE|BAKKERIJ|PANADER[IÍ]A|BISTRO|HOTEL|SUPERMARKET|MINIMARKET|MINI\s*MARKET"
-                    r"|KEDAI\s+\w+|STORE|SHOP|MART|MARKT|METZGEREI|BUCHHANDLUNG|TANKSTELLE)", re.I)
+                    r"|KEDAI\s+\w+|STORE|SHOP|MART|MARKT|METZGEREI|BUCHHANDLUNG|TANKSTELLE"
+                    # a stacked logo's second line ("WHOLE FOODS" / "MARKET")
+                    r"|MARKET|MARCH[ÉE]|MERCADO|MERCATO|DELI|GRILL|PIZZERIA|TAVERN|DINER|KITCHEN)", re.I)
 
 
 _LEGAL_WORDS = {"gmbh", "mbh", "ag", "kg", "co", "ohg", "ek", "sdn", "bhd", "berhad", "pte", "ltd", "limited", "llc",

@@ -325,6 +325,7 @@ def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
     (["Es gibt immer was zu tun.", "HORNBACH Baumarkt AG", "Filiale 547"], "HORNBACH Baumarkt AG"),
     (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
     (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
+    (["WHOLE FOODS", "MARKET", "105 Stacy Rd", "Fairview, TX 75069"], "WHOLE FOODS MARKET"),  # a stacked logo
     (["UNIHAKKA TRADING", "SDN BHD", "NO 5, JALAN RIA"], "UNIHAKKA TRADING SDN BHD"),  # the legal form on its own line
     (["SATURN", "SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32"], "SATURN ELECTRO HANDELSGES.MBH"),
     (["QUICKBITE", "QB FOODS (M) BHD", "LOT 2, JALAN 1"], "QB FOODS (M) BHD"),  # brand over the company: the company
