@@ -231,10 +231,10 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         # Nordic, Finnish, Baltic, Czech, Hungarian and Romanian tills: the slip's name, the tender
         # and the counter's thanks (their total and tax words are an invoice's too: no cue)
         r"\b(?:kvittering|kassekvittering|kvitto|kassakvitto|kuitti|bon\s+fiscal|[čc]eks|[úu][čc]tenka"
-        r"|pokladn[íi]\s+doklad|nyugta)\b": 2,
-        r"\b(?:kontant|karte|bankkort|bankaxept|dankort|swish|vipps|mobilepay|numerar|skaidra\s+nauda|hotovost"
+        r"|pokladn[íi]\s+doklad|nyugta|fa[ck]tura\s+simplificada|documento\s+commerciale)\b": 2,
+        r"\b(?:kontant|karte|multibanco|bankkort|bankaxept|dankort|swish|vipps|mobilepay|numerar|skaidra\s+nauda|hotovost"
         r"|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti|veksel|v[äa]xel|byttepenge|vaihtoraha)\b": 1,
-        r"\b(?:takk|tack|kiitos|paldies|mul[țţt]umim|d[ěe]kujeme|k[öo]sz[öo]nj[üu]k)\b": 1,
+        r"\b(?:takk|tack|kiitos|paldies|mul[țţt]umim|d[ěe]kujeme|k[öo]sz[öo]nj[üu]k|obrigad[oa])\b": 1,
     },
     "contract": {
         r"\bagreement\b": 2, r"\bcontract\b": 2, r"\bvertrag\b|\bvereinbarung\b": 2, r"\bcontrat\b": 2,

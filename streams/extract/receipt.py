@@ -303,7 +303,7 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
     """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
     codes = [CURRENCY_CODES[(m["cur"] or m["tcur"]).lower()] for m in MONEY.finditer(text) if m["cur"] or m["tcur"]]
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
-    codes += [CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|€|£)(?=$|\s|\))",
+    codes += [CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|NOK|SEK|DKK|CZK|HUF|RON|LEI|PLN|€|£)(?=$|\s|\))",
                                                                  text, re.M)]
     if codes and set(codes) == {"kr"} and _dollar("kr", text) is None:
         return None, "'kr' printed, and nothing says whose crowns (NOK, SEK, DKK)"

@@ -281,6 +281,20 @@ def test_a_receipt_without_a_currency_sign_proposes_its_addresss_country_currenc
     assert (c["normalized"], c["status"]) == ("USD", "review")
 
 
+def test_a_portuguese_fatura_simplificada_is_a_receipt():
+    rows = receipt(("PAO", "0,90"), ("LEITE", "0,85"), ("TOTAL", "1,75"), ("MULTIBANCO", "1,75"),
+                   head=["Pingo Doce", "Rua Actor António Silva 7", "1649-033 Lisboa", "FATURA SIMPLIFICADA"],
+                   tail=["12-03-2024 10:22", "Obrigado"])
+    result = run(rows)
+    assert result["doc_type"] == "receipt" and fields_of(result)["total_amount"]["normalized"] == "1.75"
+
+
+def test_a_currency_code_standing_on_the_total_row_is_the_receipts_currency():
+    rows = receipt(("CHLEB", "4,99"), ("MLEKO", "3,49"), ("SUMA PLN", "8,48"), ("Gotówka", "10,00"), ("Reszta", "1,52"),
+                   head=["Biedronka", "ul. Żniwna 5, 62-025 Kostrzyn", "PARAGON FISKALNY"], tail=["2024-03-12 10:22"])
+    assert fields_of(run(rows))["currency"]["normalized"] == "PLN"
+
+
 def test_a_vat_table_that_adds_up_to_another_amount_flags_the_total():
     rows = receipt(("SUMME EUR", "19,16"), ("V 19,0%", "1,44   7,55   8,99"), ("E 7,0%", "0,68   9,79   10,47"),
                    head=["real GmbH", "33100 Paderborn"])
