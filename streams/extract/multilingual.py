@@ -700,8 +700,10 @@ def _number(layout: Layout, credit: bool) -> tuple[Candidate | None, list[Candid
 
 
 # "FACTURA ELECTRONICA" (a Latin American DTE), "Fattura elettronica": the title with its qualifier
+# "FACTURA RECTIFICATIVA" (a Spanish corrective invoice), "FACTURA SIMPLIFICADA": the same
 _TITLE_ALONE = re.compile(rf"^\s*(?:Tax[ \t]+|Commercial[ \t]+|Proforma[ \t]+|Steuer)?(?:{_TITLES})"
-                          r"(?:[ \t]+(?:electr[óo]nica|elettronica|[ée]lectronique|electronic))?\s*$", re.I)
+                          r"(?:[ \t]+(?:electr[óo]nica|elettronica|[ée]lectronique|electronic|rectificativa|simplificada"
+                          r"|corretiva|correctiva))?\s*$", re.I)
 _HASH_NO = re.compile(rf"^\s*#[ \t\u00a0]*(?P<v>{_INVOICE_NO})\s*$", re.I)
 
 

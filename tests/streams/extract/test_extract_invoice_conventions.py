@@ -206,6 +206,17 @@ def test_a_nordic_company_number_says_the_country_its_crowns_and_day_first_dates
     assert fields_of(run(layout(rows)))["currency"]["normalized"] == "SEK"
 
 
+def test_a_credit_notes_own_total_label_and_a_corrective_invoices_short_number_label():
+    rows = [[("Müller GmbH", 120)], [("Gutschrift", 900)], [("Gutschriftsnummer:", 900), ("GS-2024-5", 1250)],
+            [("Datum:", 900), ("05.03.2024", 1250)], [("Netto", 900), ("100,00 €", 1300)],
+            [("MwSt. 19 %", 900), ("19,00 €", 1300)], [("Gutschriftsbetrag", 900), ("119,00 €", 1300)]]
+    f = fields_of(run(layout(rows)))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("119.00", "accept")
+    rows = [[("Talleres García S.L.", 120)], [("FACTURA RECTIFICATIVA", 900)], [("Nº:", 900), ("R-2024/002", 1250)],
+            [("Fecha:", 900), ("05/03/2024", 1250)], [("Total", 900), ("-121,00 €", 1300)]]
+    assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == "R-2024/002"
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
