@@ -383,14 +383,21 @@ _CHARGE = re.compile(r"(?<![^\W\d_])(?:Shipping(?:\s*(?:&|and)\s*Handling)?|Hand
                      r"(?![^\W\d_])", re.I)
 
 
+# A discount taken off below the subtotal ("Discount 10%  -$10.00"): subtotal - discount + tax = total.
+_DISCOUNT = re.compile(r"(?<![^\W\d_])(?:Discount|Rabatt|Nachlass|Remise|Descuento|Sconto|Korting|Rabat|Sleva)(?![^\W\d_])", re.I)
+
+
 def charge_amounts(layout: Layout) -> list[Decimal]:
-    """The amount of each row naming a shipping, handling or delivery charge (its last amount)."""
+    """The amount of each row naming a shipping, handling or delivery charge (its last amount),
+    and of each discount row, taken off (negative, however it is printed)."""
     out = []
     for row in layout.rows:
-        if _CHARGE.search(layout.row_text(row)):
+        text = layout.row_text(row)
+        charge, discount = _CHARGE.search(text), _DISCOUNT.search(text)
+        if charge or discount:
             values = [Decimal(p.normalized) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
             if values:
-                out.append(values[-1])
+                out.append(-abs(values[-1]) if discount and not charge else values[-1])
     return out
 
 
@@ -479,19 +486,22 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
     if not candidates:
         return choice
     # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
-    extra = sum(charges or [], Decimal(0))
+    # the charges, the discounts, or both (a discount row may repeat one already inside the subtotal)
+    plus = sum((c for c in charges or [] if c > 0), Decimal(0))
+    minus = sum((c for c in charges or [] if c < 0), Decimal(0))
+    adds = list(dict.fromkeys([Decimal(0)] + [x for x in (plus, minus, plus + minus) if x]))
     for a in candidates:
-        for t in tax_options:
-            for s in subs:  # "Warenwert" before a discount, "Nettobetrag" after it
-                if s.value + t == a.value and tax_rate_plausible(s.value, t):
-                    choice.total, choice.checked, choice.tax = a, f"subtotal {s.value} + tax {t} = total", t
-                    choice.subtotal = s
-                    choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
-                    return choice
-                # "SUBTOTAL 109.90 / SALES TAX 10.99 / SHIPPING & HANDLING 5.00 / TOTAL 125.89"
-                if extra and s.value + t + extra == a.value and tax_rate_plausible(s.value, t):
+        # Subtotal + tax first; charges and discounts only where no subtotal adds up without them (a
+        # net total after them is the subtotal): "SUBTOTAL 109.90 / SALES TAX 10.99 / SHIPPING &
+        # HANDLING 5.00 / TOTAL 125.89", "Subtotal 100.00 / Discount -10.00 / Tax 9.00 / Total 99.00".
+        for add in adds:
+            for t in tax_options:
+                for s in subs:  # "Warenwert" before a discount, "Nettobetrag" after it
+                    if s.value + t + add != a.value or not tax_rate_plausible(s.value + min(add, Decimal(0)), t):
+                        continue
                     choice.total, choice.tax, choice.subtotal = a, t, s
-                    choice.checked = f"subtotal {s.value} + tax {t} + charges {extra} = total"
+                    adjusted = "" if not add else f" + charges {add}" if add > 0 else f" - discount {-add}"
+                    choice.checked = f"subtotal {s.value} + tax {t}{adjusted} = total"
                     choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
                     return choice
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):

@@ -217,6 +217,24 @@ def test_a_credit_notes_own_total_label_and_a_corrective_invoices_short_number_l
     assert fields_of(run(layout(rows)))["invoice_number"]["normalized"] == "R-2024/002"
 
 
+@pytest.mark.parametrize("discount", ["-$10.00", "$10.00"])  # printed with or without its minus
+def test_a_discount_below_the_subtotal_joins_the_arithmetic(discount):
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 900)], [("Invoice No: 4711", 900)], [("Date: 2024-03-12", 900)],
+            [("Subtotal", 900), ("$100.00", 1300)], [("Discount 10%", 900), (discount, 1300)], [("Tax", 900), ("$9.00", 1300)],
+            [("Total", 900), ("$99.00", 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("99.00", "accept")
+    assert "- discount 10.00 = total" in f["total_amount"]["reason"] and f["tax_amount"]["status"] == "accept"
+
+
+def test_a_discount_already_inside_the_subtotal_does_not_spoil_the_shippings_arithmetic():
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 900)], [("Invoice No: 4711", 900)], [("Date: 2024-03-12", 900)],
+            [("Discount (SAVE10)", 900), ("-$10.00", 1300)], [("Subtotal", 900), ("$90.00", 1300)],
+            [("Shipping", 900), ("$5.00", 1300)], [("Tax", 900), ("$9.00", 1300)], [("Total", 900), ("$104.00", 1300)]]
+    f = fields_of(run(layout(rows)))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("104.00", "accept") and "+ charges 5.00" in f["reason"]
+
+
 def test_the_invoice_number_keeps_its_printed_case_on_a_text_layer_and_is_capitalised_from_ocr():
     rows = HEAD[:2] + [[("Invoice No: 2024-03-10t172205", 120)], [("Date: 10.03.2024", 120)],
                        [("Total", 900), ("EUR 10.00", 1300)]]
