@@ -98,7 +98,8 @@ LABELS: dict[str, str] = {
         # "Invoice Amount", Czech "Celkem s DPH", Nordic totals with VAT ("inkl. moms", "inkl. mva", "sis. alv")
         r"|Invoice\s+Amount|Gross\s+(?:Amount|Total)|Celkem\s+s\s+DPH"
         # a credit note's own total: "Gutschriftsbetrag", "Total credit", "Montant de l'avoir"
-        r"|Gutschrifts(?:betrag|summe)|Erstattungsbetrag|Total\s+credit|Credit\s+total|Montant\s+de\s+l'avoir|Totaal\s+creditnota|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
+        r"|Gutschrifts(?:betrag|summe)|Erstattungsbetrag|Total\s+credit|Credit\s+total|Montant\s+de\s+l'avoir|Totaal\s+creditnota"
+        r"|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
         r"|(?:Total|Summa|Yhteens[äa]|I\s+alt)\s*(?:inkl\.?|ink\.?|incl\.?|med|sis\.?)\s*(?:moms|mva|alv)"),
     "total_due": (
         r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Payable\s+Amount|Please\s+pay|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"

@@ -303,8 +303,8 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
     """(ISO code, why) from the symbols and codes next to amounts, then the country's cues."""
     codes = [CURRENCY_CODES[(m["cur"] or m["tcur"]).lower()] for m in MONEY.finditer(text) if m["cur"] or m["tcur"]]
     # a code standing alone as a column header ("EUR" over the prices) or a label "(RM)"
-    codes += [CURRENCY_CODES[m[1].lower()] for m in re.finditer(r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|NOK|SEK|DKK|CZK|HUF|RON|LEI|PLN|€|£)(?=$|\s|\))",
-                                                                 text, re.M)]
+    codes += [CURRENCY_CODES[m[1].lower()] for m in re.finditer(
+        r"(?:^|\s|\()(RM|MYR|SGD|EUR|EURO|GBP|USD|CHF|NOK|SEK|DKK|CZK|HUF|RON|LEI|PLN|€|£)(?=$|\s|\))", text, re.M)]
     if codes and set(codes) == {"kr"} and _dollar("kr", text) is None:
         return None, "'kr' printed, and nothing says whose crowns (NOK, SEK, DKK)"
     resolved = [r for c in codes if (r := _dollar(c, text)) is not None]
@@ -373,9 +373,8 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
             cap_unchecked(tax, "not confirmed by the total's arithmetic")
     else:
         tax = missing_field("tax_amount", "no tax row")
-    code, why = ((_dollar(choice.total[1], layout.text), "printed beside the total")
-                 if choice.total and choice.total[1] and _dollar(choice.total[1], layout.text)
-                 else receipt_currency(layout.text))
+    beside = _dollar(choice.total[1], layout.text) if choice.total and choice.total[1] else None
+    code, why = (beside, "printed beside the total") if beside else receipt_currency(layout.text)
     if code is None and why == "no currency printed" and (place := letterhead_country([ln.text for ln in layout.lines[:8]])):
         # "Narephat, Kathmandu" and no symbol: the country's currency, for a person to confirm
         code, why = country_currency(place[0]), f"no symbol printed; the letterhead's town {place[1]} is in {place[0]}"

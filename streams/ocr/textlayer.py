@@ -38,8 +38,8 @@ _DROP = {"\x02", "\u00ad", "\ufeff"}  # PDFium's end-of-line hyphen mark, soft h
 # A word whose font maps a glyph to a code it cannot have printed: a private-use code among
 # letters or digits (a font subset without a usable ToUnicode map), or a "%" right before a
 # letter, not after a number ("Amount due in A%D", "Widgets R %s": the subset's "U" mapped to
-# "%"; "19 %S19" is a rate and its VAT category code). Such a word is read again from its pixels (``streams.ocr.reader``). An icon font's glyph
-# standing alone is left as it is.
+# "%"; "19 %S19" is a rate and its VAT category code). Such a word is read again from its
+# pixels (``streams.ocr.reader``). An icon font's glyph standing alone is left as it is.
 _GARBLED = re.compile(r"(?<!\d)(?<!\d )%[^\W\d_]|[\ue000-\uf8ff](?=\w)|(?<=\w)[\ue000-\uf8ff]")
 
 
