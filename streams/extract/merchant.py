@@ -13,6 +13,7 @@ import unicodedata
 from streams.extract.confidence import FieldValue, boost, cap_unchecked, field_from, missing_field
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
+from streams.extract.merchant_address import is_postcode_town
 from streams.extract.normalize import normalize_name
 from streams.extract.receipt_money import CURRENCY, MONEY, classify_row, edit_distance, money_in
 
@@ -147,6 +148,7 @@ def _readings(layout: Layout, skip: set[int]) -> list[tuple[str, list[str]]]:
 
 
 _WEB = "web:"  # marks a reading taken from a web or e-mail address
+_STORE_NO = re.compile(r"(?<![\w#])#\s?\d{1,6}\b")
 _NAMED_STREET = re.compile(r"\b(?:road|street|avenue|lane|drive|place|square|boulevard)\b", re.I)
 _STREET_SUFFIX = re.compile(r"\b(?:drive|dr|lane|ln|way|court|ct|place|pl|suite|ste|hwy|highway|parkway|pkwy|boulevard|blvd"
                             r"|circle|terrace|square|road|rd|street|st|avenue|ave)\b\.?", re.I)
@@ -242,12 +244,15 @@ def merchant_field(layout: Layout) -> FieldValue:
     everything = _readings(layout, set())
 
     def plausible(ln: Line) -> bool:
+        if is_postcode_town(ln.text):
+            return False  # "Seattle, WA 98101", "10115 Berlin": where the shop is, not its name
+        # a store's number is part of its name ("STARBUCKS Store #12345"), no postcode
         text = _before_address(_REG_TAIL.sub("", clean_name(ln.text)))
         letters = re.findall(r"[^\W\d_]", text)
         numbered = bool(re.search(r"\d", text))
         # a street noun in a name with no house number is part of the name ("Main Street Restaurant");
         # a house number and a street word is an address ("6332 Business_Drive", "Suite 528")
-        bare = text if numbered else _NAMED_STREET.sub(" ", text)
+        bare = _STORE_NO.sub(" ", text if numbered else _NAMED_STREET.sub(" ", text))
         return (len(letters) >= 3 and len(letters) >= 0.5 * len(text.replace(" ", "")) and ln.confidence >= 0.85
                 and not _NOT_MERCHANT.search(bare) and not money_in(text)
                 and not (numbered and _STREET_SUFFIX.search(text.replace("_", " "))))

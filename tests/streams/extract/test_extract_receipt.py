@@ -281,6 +281,12 @@ def test_a_receipt_without_a_currency_sign_proposes_its_addresss_country_currenc
     assert (c["normalized"], c["status"]) == ("USD", "review")
 
 
+def test_a_town_and_its_postcode_are_never_the_merchant():
+    rows = receipt(("Tall Latte", "3.45"), ("Total", "$3.75"), head=["1 Pike Place", "Seattle, WA 98101"],
+                   tail=["Mar 12 2024 08:15 AM"])
+    assert fields_of(run(rows))["merchant"]["normalized"] is None  # was "Seattle", the line's part before its comma
+
+
 def test_a_portuguese_fatura_simplificada_is_a_receipt():
     rows = receipt(("PAO", "0,90"), ("LEITE", "0,85"), ("TOTAL", "1,75"), ("MULTIBANCO", "1,75"),
                    head=["Pingo Doce", "Rua Actor António Silva 7", "1649-033 Lisboa", "FATURA SIMPLIFICADA"],
@@ -340,6 +346,7 @@ def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
     (["real", "real GmbH", "33100 Paderborn", "Husener Str. 121"], "real GmbH"),
     (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
     (["WHOLE FOODS", "MARKET", "105 Stacy Rd", "Fairview, TX 75069"], "WHOLE FOODS MARKET"),  # a stacked logo
+    (["STARBUCKS Store #12345", "1 Pike Place", "Seattle, WA 98101"], "STARBUCKS Store #12345"),  # no postcode
     (["UNIHAKKA TRADING", "SDN BHD", "NO 5, JALAN RIA"], "UNIHAKKA TRADING SDN BHD"),  # the legal form on its own line
     (["SATURN", "SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32"], "SATURN ELECTRO HANDELSGES.MBH"),
     (["QUICKBITE", "QB FOODS (M) BHD", "LOT 2, JALAN 1"], "QB FOODS (M) BHD"),  # brand over the company: the company
