@@ -84,7 +84,8 @@ _TRADE = re.compile(r"(?:APOTHEKE|PHARMACY|FARMASI|PHARMACIE|FARMACIA|APTEKA|RES
                     r"|B[ÄA]CKEREI|BOULANGERIE|BAKKERIJ|PANADER[IÍ]A|BISTRO|HOTEL|SUPERMARKET|MINIMARKET|MINI\s*MARKET"
                     r"|KEDAI\s+\w+|STORE|SHOP|MART|MARKT|METZGEREI|BUCHHANDLUNG|TANKSTELLE"
                     # a stacked logo's second line ("WHOLE FOODS" / "MARKET")
-                    r"|MARKET|MARCH[ÉE]|MERCADO|MERCATO|DELI|GRILL|PIZZERIA|TAVERN|DINER|KITCHEN)", re.I)
+                    r"|MARKET|MARCH[ÉE]|MERCADO|MERCATO|DELI|GRILL|PIZZERIA|TAVERN|DINER|KITCHEN"
+                    r"|WHOLESALE|SUPERSTORE|HYPERMARKET|EXPRESS)", re.I)
 
 
 _LEGAL_WORDS = {"gmbh", "mbh", "ag", "kg", "co", "ohg", "ek", "sdn", "bhd", "berhad", "pte", "ltd", "limited", "llc",

@@ -347,6 +347,7 @@ def test_a_month_first_or_day_first_date_with_no_cue_goes_to_review():
     (["DELPHIN", "APOTHEKE", "Detmolder Straße 8"], "DELPHIN APOTHEKE"),
     (["WHOLE FOODS", "MARKET", "105 Stacy Rd", "Fairview, TX 75069"], "WHOLE FOODS MARKET"),  # a stacked logo
     (["STARBUCKS Store #12345", "1 Pike Place", "Seattle, WA 98101"], "STARBUCKS Store #12345"),  # no postcode
+    (["COSTCO", "WHOLESALE", "Mountain View #143", "1000 N Rengstorff Ave"], "COSTCO WHOLESALE"),
     (["UNIHAKKA TRADING", "SDN BHD", "NO 5, JALAN RIA"], "UNIHAKKA TRADING SDN BHD"),  # the legal form on its own line
     (["SATURN", "SATURN ELECTRO HANDELSGES.MBH", "Kamp 30-32"], "SATURN ELECTRO HANDELSGES.MBH"),
     (["QUICKBITE", "QB FOODS (M) BHD", "LOT 2, JALAN 1"], "QB FOODS (M) BHD"),  # brand over the company: the company
