@@ -84,6 +84,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
               r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"
+              # "BALANCE" or "AMOUNT" alone on the money row (US and UK tills); not a card's or points' balance
+              r"|^\W*balance(?!\s+(?:remaining|forward|brought|left|on\s+card))\W*$|^\W*amount\W*$"
               # Nordic, Finnish, Baltic, Czech/Slovak, Hungarian, Romanian, Croatian till totals
               r"|\btotalt\b|[åa]\s+betale|att\s+betala|\bi\s+alt\b|yhteens[äa]|maksettava|\bkop[āa]\b|summa\s+apmaksai"
               r"|\bsumma\b|\bsum\b|celkem|k\s+[úu]hrad[ěe]|\bspolu\b|[öo]sszesen|fizetend[őo]|total\s+de\s+plat[ăa]"

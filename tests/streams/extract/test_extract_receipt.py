@@ -68,6 +68,7 @@ MALAYSIAN = receipt(("MILO 1KG", "10.00 SR"), ("ROTI GARDENIA", "5.00 SR"), ("SU
     ("ÁFA", "tax"), ("Totalt inkl. mva", "total"),
     ("Kontant", "tendered"), ("BankAxept", "tendered"), ("Kort", "tendered"), ("NUMERAR", "tendered"),
     ("Veksel", "change"), ("Växel", "change"), ("REST", "change"), ("Antall varer", "not_total"),
+    ("BALANCE", "total"), ("AMOUNT", "total"), ("Balance remaining", None), ("AMOUNT TENDERED", "tendered"),
 ])
 def test_money_rows_are_classed_by_their_words(words, kind):
     assert classify_row(words) == kind
