@@ -487,9 +487,9 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
         return choice
     # Arithmetic first: a candidate that the subtotal and tax, or the line items, explain.
     # the charges, the discounts, or both (a discount row may repeat one already inside the subtotal)
-    plus = sum((c for c in charges or [] if c > 0), Decimal(0))
-    minus = sum((c for c in charges or [] if c < 0), Decimal(0))
-    adds = list(dict.fromkeys([Decimal(0)] + [x for x in (plus, minus, plus + minus) if x]))
+    charged = sum((c for c in charges or [] if c > 0), Decimal(0))
+    discounted = sum((c for c in charges or [] if c < 0), Decimal(0))
+    adds = list(dict.fromkeys([Decimal(0)] + [x for x in (charged, discounted, charged + discounted) if x]))
     for a in candidates:
         # Subtotal + tax first; charges and discounts only where no subtotal adds up without them (a
         # net total after them is the subtotal): "SUBTOTAL 109.90 / SALES TAX 10.99 / SHIPPING &
