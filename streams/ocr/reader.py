@@ -181,6 +181,17 @@ def text_layer_record(page: RasterPage) -> dict:
     }
 
 
+# More garbled words than this on one page and the page is read by OCR whole: one pass over the
+# page costs less than many word crops, and a hostile page cannot make a worker crop without end.
+MAX_REREAD_WORDS = 64
+
+
+def _garbled_count(record: dict) -> int:
+    from streams.ocr.textlayer import garbled_words
+
+    return sum(len(garbled_words([wd["text"] for wd in line["words"]])) for line in record["lines"])
+
+
 def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, threshold: float) -> int:
     """Text-layer words that hold codes their glyphs cannot be ("A%D" for "AUD", a font subset's
     broken ToUnicode map) read again by OCR from the rendered page, in place; their lines take
@@ -271,6 +282,9 @@ class DocumentReader:
         if page.text_runs is not None:
             record = text_layer_record(page)
             if page.image is not None:  # rendered because some words' glyphs map to impossible codes
+                if _garbled_count(record) > MAX_REREAD_WORDS:
+                    # a layer garbled throughout (or a page built to make us crop word by word): OCR it whole
+                    return self.read_image(page.image, page.number, page.dpi, page.downscaled)
                 reread_garbled_words(record, page.image, self.engine, self.ocr.low_confidence)
             return record
         assert page.image is not None

@@ -23,7 +23,7 @@ class CountingEngine:
     """Wraps the real engine and counts pages it was asked to read."""
 
     def __init__(self, engine):
-        self.inner, self.calls = engine, 0
+        self.inner, self.calls, self.crops = engine, 0, 0
         self.name, self.version, self.models, self.device = engine.name, engine.version, engine.models, engine.device
 
     def read(self, image):
@@ -31,6 +31,7 @@ class CountingEngine:
         return self.inner.read(image)
 
     def recognize(self, crops):
+        self.crops += len(crops)
         return self.inner.recognize(crops)
 
 
@@ -92,6 +93,22 @@ def test_text_layer_words_a_font_garbles_are_read_again_from_their_pixels(reader
     assert len(reread) == 2 and all(0 < ln["confidence"] < 1.0 for ln in reread)  # OCR's, not the layer's certainty
     untouched = next(ln for ln in page["lines"] if ln["text"] == "Invoice Number:")
     assert untouched["confidence"] == 1.0 and all(w["confidence"] == 1.0 for w in untouched["words"])
+
+
+def test_a_page_garbled_throughout_is_read_by_ocr_whole_not_word_by_word(reader, ocr_settings):
+    from fpdf import FPDF
+
+    from streams.ocr.reader import MAX_REREAD_WORDS
+
+    pdf = FPDF(format="a4", unit="pt")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 9)
+    for row in range(40):  # 40 x 4 words like "A%D": far more than the per-page re-read allowance
+        pdf.text(40, 40 + row * 18, "Total A%D  Amount A%D  Due A%D  Paid A%D")
+    counting = CountingEngine(reader.engine)
+    [page] = DocumentReader(counting, ocr_settings, reader.orienter, None).read(bytes(pdf.output()))
+    assert 40 * 4 > MAX_REREAD_WORDS
+    assert page["text_source"] == "ocr" and (counting.calls, counting.crops) == (1, 0)  # one pass, no crop per word
 
 
 def test_page_limit_is_a_clear_error_before_anything_is_rendered(ocr_settings):
