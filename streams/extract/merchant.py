@@ -235,7 +235,8 @@ def merchant_field(layout: Layout) -> FieldValue:
     head = []
     for row in layout.rows[:12]:
         text = layout.row_text(row)
-        if row[0].page != page or money_in(text) or classify_row(MONEY.sub(" ", text)) in ("total", "tendered", "subtotal"):
+        # a tender word alone is no money row: "BAR CENTRALE SNC" is a bar, not German cash ("Bar")
+        if row[0].page != page or money_in(text) or classify_row(MONEY.sub(" ", text)) in ("total", "subtotal"):
             break
         head.append(row)
     top = [ln for row in head for ln in row]

@@ -238,6 +238,8 @@ def letterhead_country(lines: list[str]) -> tuple[str, str] | None:
     for ln in lines:
         for part in (p.strip(" .") for p in ln.split(",")):
             town = _POSTCODE_AROUND.sub("", part)
+            if town != part:  # "20121 Milano MI", "AUSTIN TX 78701": the province's or state's code after the town
+                town = re.sub(r"\s+\(?[A-Z]{2}\)?$", "", town)
             names = _big_towns_local() if town != part else _big_towns()  # other names only beside a postcode
             if cc := names.get(town.casefold()):
                 found.add((cc, town))

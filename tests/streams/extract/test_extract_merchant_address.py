@@ -221,6 +221,7 @@ def test_a_us_tills_store_number_before_the_street_is_not_part_of_the_address():
     ("Kathmandu", "NP"), ("San Francisco, CA 94114", "US"), ("12 rue de Rivoli", None), ("10115", None),
     # a town's own name beside its postcode; alone, another name may be a word ("Wawa": Warsaw's, and a US chain)
     ("00100 Roma", "IT"), ("110 00 Praha", "CZ"), ("50667 Köln", "DE"), ("00-001 Warszawa", "PL"), ("Wawa", None),
+    ("20121 Milano MI", "IT"), ("AUSTIN TX 78701", "US"),  # a province's or state's code after the town
 ])
 def test_a_letterhead_town_is_found_with_or_without_its_postcode(line, country):
     from streams.extract.merchant_address import letterhead_country

@@ -282,6 +282,15 @@ def test_a_receipt_without_a_currency_sign_proposes_its_addresss_country_currenc
     assert (c["normalized"], c["status"]) == ("USD", "review")
 
 
+def test_an_italian_bar_is_named_and_its_province_coded_town_proposes_the_euro():
+    rows = receipt(("CAFFE'", "1,20"), ("CORNETTO", "1,50"), ("TOTALE COMPLESSIVO", "2,70"), ("PAGAMENTO CONTANTE", "5,00"),
+                   ("RESTO", "2,30"), head=["BAR CENTRALE SNC", "Piazza Duomo 1", "20121 Milano MI", "DOCUMENTO COMMERCIALE"],
+                   tail=["12-03-2024 10:22"])
+    f = fields_of(run(rows))
+    assert f["merchant"]["normalized"] == "BAR CENTRALE SNC"  # "Bar" is German cash, but not alone at the top
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("EUR", "review")  # "Milano MI": the town
+
+
 def test_a_town_and_its_postcode_are_never_the_merchant():
     rows = receipt(("Tall Latte", "3.45"), ("Total", "$3.75"), head=["1 Pike Place", "Seattle, WA 98101"],
                    tail=["Mar 12 2024 08:15 AM"])
