@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
-           "COUNTRY_CURRENCY", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
+           "COUNTRY_CURRENCY", "DOLLAR_SIGN_COUNTRIES", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
 
 LABELS: dict[str, str] = {
     "invoice_number": (
@@ -285,6 +285,8 @@ COUNTRY_CURRENCY = {
     "NO": "NOK", "RO": "RON", "HU": "HUF", "BG": "BGN", "LV": "EUR", "LT": "EUR", "EE": "EUR", "SK": "EUR",
     "SI": "EUR", "HR": "EUR", "GR": "EUR", "EL": "EUR", "CY": "EUR", "MT": "EUR",
 }
+# Countries (as country_of finds them) that write their own currency with a bare "$".
+DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR", "CA")
 
 
 def language_of(text: str) -> str | None:

@@ -25,7 +25,7 @@ from streams.extract.amounts import (Amount, charge_amounts, choose_total, label
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
-from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, IBAN, LABELS, VAT_ID, address_country, country_of,
+from streams.extract.lexicon import (COUNTRY_CURRENCY, DAY_FIRST_LANGUAGES, DOLLAR_SIGN_COUNTRIES, IBAN, LABELS, VAT_ID, address_country, country_of,
                                      language_of, vat_ids)
 from streams.extract.normalize import (CURRENCY_MARKS, Parsed, amount_in_words, normalize_amount, normalize_currency, normalize_date,
                                       normalize_name, page_date_order)
@@ -269,8 +269,6 @@ _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
 # The ISO codes of currencies written with a bare "$"; one in the total's own row ("Amount due in
 # AUD:  $521.79") says which dollar the sign is.
 _SIGN_DOLLAR_CODES = re.compile(r"\b(AUD|CAD|NZD|SGD|HKD|MXN|CLP|ARS|COP|TWD|BRL)\b")
-# Countries (as country_of finds them) that write their own currency with a bare "$".
-_DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR", "CA")
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)")
 _E_FOR_EURO = re.compile(r"\d[.,]\d{2}[ \t\u00a0]?e(?![^\W\d_])")
 # Addresses that say which dollar: Canadian (province + "V8L 4Z8") and Australian (state + 4 digits)
@@ -294,7 +292,7 @@ def _currency(layout: Layout, total: Amount | None, country: str | None, lang: s
             return f
     if f.normalized == "USD" and not _US_DOLLAR.search(layout.text):
         other = _OTHER_DOLLAR.search(layout.text) or _OTHER_DOLLAR_ADDRESS.search(layout.text)
-        if country in _DOLLAR_SIGN_COUNTRIES:
+        if country in DOLLAR_SIGN_COUNTRIES:
             # the page's tax id says where it is from: its own "$" currency, for a person to confirm
             f.normalized, f.force_review = COUNTRY_CURRENCY[country], True
             f.reasons.append(f"a bare '$' on a document from {country}: read as {f.normalized}")

@@ -32,7 +32,7 @@ from decimal import Decimal
 from streams.extract.confidence import UNCHECKED_CAP, FieldValue, boost, cap_unchecked, field_from, missing_field, penalise
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.lexicon import COUNTRY_CURRENCY, country_of, language_of
+from streams.extract.lexicon import COUNTRY_CURRENCY, DOLLAR_SIGN_COUNTRIES, country_of, language_of
 from streams.extract.merchant import merchant_field
 from streams.extract.merchant_address import country_currency, letterhead_country, merchant_address_field
 from streams.extract.normalize import Parsed, page_date_order
@@ -271,9 +271,6 @@ _CROWN_CUES = {
 }
 
 
-_DOLLAR_COUNTRIES = ("AU", "CA", "CL", "AR")
-
-
 def crown_of(text: str) -> str | None:
     """NOK, SEK or DKK where the slip's company number or VAT id says the country, or it prints two
     or more of one country's cues and none of the others' (one word alone is a guess), else None."""
@@ -296,7 +293,7 @@ def _dollar(code: str, text: str) -> str | None:
     if _MYR_CUES.search(text):
         return "MYR"
     # an ABN, a Canadian province and postcode or GST/HST number, a Chilean RUT: that country's "$"
-    return COUNTRY_CURRENCY[country] if (country := country_of(text)) in _DOLLAR_COUNTRIES else "USD"
+    return COUNTRY_CURRENCY[country] if (country := country_of(text)) in DOLLAR_SIGN_COUNTRIES else "USD"
 
 
 def receipt_currency(text: str) -> tuple[str | None, str]:
@@ -384,7 +381,7 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
     dollar_sign = bool(re.search(r"(?<![A-Z])\$", layout.text))
     bare_dollar = dollar_sign and code == "USD" and not _us_cues(layout.text)
     # "$" read as the dollar of the country the slip's tax id or address names: for a person to confirm
-    other_dollar = dollar_sign and country in _DOLLAR_COUNTRIES and code == COUNTRY_CURRENCY.get(country)
+    other_dollar = dollar_sign and country in DOLLAR_SIGN_COUNTRIES and code == COUNTRY_CURRENCY.get(country)
     if code:
         # A country that says its currency beyond doubt counts as printed: a VAT id whose check
         # digits hold, a Malaysian company's address; a guess from fewer cues stays in review.

@@ -186,17 +186,12 @@ def text_layer_record(page: RasterPage) -> dict:
 MAX_REREAD_WORDS = 64
 
 
-def _garbled_count(record: dict) -> int:
-    from streams.ocr.textlayer import garbled_words
-
-    return sum(len(garbled_words([wd["text"] for wd in line["words"]])) for line in record["lines"])
-
-
-def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, threshold: float) -> int:
+def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, threshold: float) -> int | None:
     """Text-layer words that hold codes their glyphs cannot be ("A%D" for "AUD", a font subset's
     broken ToUnicode map) read again by OCR from the rendered page, in place; their lines take
     the OCR's confidence, so a value read from them is no longer as sure as a text layer's.
-    Returns how many words changed."""
+    Returns how many words changed, or None (nothing changed) when the page holds more than
+    ``MAX_REREAD_WORDS`` of them: the caller reads that page by OCR whole."""
     from streams.ocr.textlayer import garbled_words
 
     h, w = img.shape[:2]
@@ -209,6 +204,8 @@ def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, thres
             if y1 > y0 and x1 > x0:
                 asked.append((line, word))
                 crops.append(img[y0:y1, x0:x1])
+    if len(asked) > MAX_REREAD_WORDS:
+        return None
     changed = 0
     for (line, word), (text, score) in zip(asked, engine.recognize(crops) if crops else []):
         text = "".join(text.split())
@@ -281,11 +278,11 @@ class DocumentReader:
     def read_page(self, page: RasterPage) -> dict:
         if page.text_runs is not None:
             record = text_layer_record(page)
-            if page.image is not None:  # rendered because some words' glyphs map to impossible codes
-                if _garbled_count(record) > MAX_REREAD_WORDS:
-                    # a layer garbled throughout (or a page built to make us crop word by word): OCR it whole
-                    return self.read_image(page.image, page.number, page.dpi, page.downscaled)
-                reread_garbled_words(record, page.image, self.engine, self.ocr.low_confidence)
+            # rendered because some words' glyphs map to impossible codes; a layer garbled throughout
+            # (or a page built to make us crop word by word) is read by OCR whole
+            if page.image is not None and reread_garbled_words(record, page.image, self.engine,
+                                                               self.ocr.low_confidence) is None:
+                return self.read_image(page.image, page.number, page.dpi, page.downscaled)
             return record
         assert page.image is not None
         return self.read_image(page.image, page.number, page.dpi, page.downscaled)
