@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from streams.extract.layout import Layout, Line
 from streams.extract.lexicon import LABELS, address_country
 
-__all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "supplier_name", "return_address_sender", "is_id_line", "column_below",
+__all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "supplier_name", "return_address_sender", "is_id_line", "title_or_label", "column_below",
            "POSTCODE_LINE"]
 
 # Lines in a party block that are not its name: identifiers, contact data, tax ids.
@@ -117,6 +117,11 @@ _FIELD_LABEL_ALONE = re.compile(
     r"^\s*(?:" + "|".join(f"(?:{LABELS[k]})" for k in ("invoice_number", "invoice_date", "due_date", "total_strong",
                                                          "total_due", "total_plain", "subtotal", "tax"))
     + r")\s*[:#.]?\s*$", re.I)
+
+
+def title_or_label(text: str) -> bool:
+    """The page's title ("TAX INVOICE") or another field's label ("Invoice Number") alone: no name."""
+    return bool(_TITLE_ALONE.match(text) or _FIELD_LABEL_ALONE.match(text))
 
 
 def _name_in(block: list[Line]) -> tuple[Line, int] | None:

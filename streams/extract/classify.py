@@ -77,8 +77,11 @@ def classify_document(text: str, *, title: str | None = None, narrow: bool = Fal
     s = _weighted(text, title)
     if narrow:
         # a till roll: the strongest sign there is (Australian slips are titled "TAX INVOICE", UK ones
-        # print "VAT" and "BALANCE DUE": invoice words on a receipt)
+        # print "VAT" and "BALANCE DUE": invoice words on a receipt). The till's heading is the
+        # legal one its country requires above a sum (AU, NZ, MY, SG, IN), so on a roll an invoice
+        # word in the title counts once, not double.
         s["receipt"] += 3
+        s["invoice"] = _weighted(text, "")["invoice"]
     # A credit note is an invoice that says so in its title: its cues outrank the invoice
     # words it shares. "Gutschrift" in running text ("the credit will be...") does not, nor
     # does a self-billed invoice ("Gutschrift (selbst ausgestellte Rechnung)", autofacturation).

@@ -67,7 +67,7 @@ LABELS: dict[str, str] = {
     "due_date": (
         # "DUE: 01/01/2025", "due October 14, 2022": "Due" alone only as a label with its colon or
         # right before the date, no word before it
-        r"(?:Invoice\s+)?Due\s*Date|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:|\s+(?:[^\W\d_]{3,9}\.?\s+)?\d)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Splatnost|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis|Zahlungsziel"
+        r"(?:Invoice\s+)?Due\s*Date|Date\s+due|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:|\s+(?:[^\W\d_]{3,9}\.?\s+)?\d)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Splatnost|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis|Zahlungsziel"
         # SEPA direct debit: the day the amount is taken is the day it is due
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"

@@ -306,9 +306,13 @@ def merchant_field(layout: Layout) -> FieldValue:
     lines = left + lines
     name = clean_name(" ".join(ln.text.strip() for ln in lines))
     name = _REG_TAIL.sub("", name)  # "(81109-A)": a registration no.
-    name = _before_address(name)
-    if how.startswith("the company") and at > 0 and not re.search(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")):
-        above = top[at - 1]  # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD"
+    name = _before_address(_before_registration(name))
+    trade_only = all(_TRADE.fullmatch(w) or _TRADE.fullmatch(w[:-1]) and w[-1] in "sS"
+                     for w in re.findall(r"[^\W\d_]{2,}", _COMPANY.sub(" ", name).replace("&", " ")))
+    if how.startswith("the company") and at > 0 and trade_only:
+        # "AUTO SPREVES" over a small "GmbH", "UNIHAKKA INTERNATIONAL" over "SDN BHD", "Sainsbury's"
+        # over "Supermarkets Ltd": the company line names no one without the line above
+        above = top[at - 1]
         if above.confidence >= 0.85 and not _NOT_MERCHANT.search(above.text) and re.search(r"[^\W\d_]{3}", above.text):
             name = f"{clean_name(above.text.strip())} {name}"
             lines.insert(0, above)
@@ -374,6 +378,15 @@ def _registered(layout: Layout, top: list[Line], lines: list[Line], name: str) -
         # a shop with no legal form: the name set right over its address, its GST / tax id in the letterhead
         return "the name over the address of a letterhead that prints its registration or tax id"
     return None
+
+
+def _before_registration(name: str) -> str:
+    """"Woolworths Group Ltd ABN 88 000 014 675": the name, not its labelled registration after it."""
+    for m in _REG_LABEL.finditer(name):
+        head = name[:m.start()].rstrip(" ,;-|")
+        if _registration(m[0]) and len(re.findall(r"[^\W\d_]", head)) >= 3:
+            return head
+    return name
 
 
 def _before_address(name: str) -> str:

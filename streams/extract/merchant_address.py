@@ -55,7 +55,7 @@ _STREET_FIRST = re.compile(
 _STORE = r"#\s?\d{2,6}\s+(?=\d)"
 _STORE_NO = re.compile(r"^\s*" + _STORE)
 _NUMBER_FIRST = re.compile(r"^\s*(?:" + _STORE + r")?(?:no\.?\s*|lot\s*|blk\s*|block\s*|unit\s*|#)?\d{1,5}[a-zA-Z]?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"
-                           r"(?:\s?(?:bis|ter))?\s*,?\s+[^\W\d_]", re.I)
+                           r"(?:\s?(?:bis|ter))?\s*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)\b)", re.I)  # US "450 10th St"
 _STREET_WORDS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|place|pl|chemin|ch|all[ée]e|impasse|quai|cours|route|rte|square|faubourg|fbg"
     r"|road|rd|street|st|lane|ln|avenue|ave|drive|dr|way|boulevard|blvd|court|ct|place|terrace|ter|circle|cir"
@@ -81,7 +81,8 @@ _POSTCODE_TOWN = re.compile(
     r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+[^\W\d_]{2,}"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b\.?\s*$"
     rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
-    r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$", re.I)
+    r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$"
+    r"|[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$", re.I)  # AU: "Town Hall NSW 2000"
 # A state or country alone after the postcode line ("SELANGOR DARUL EHSAN.", "MALAYSIA").
 _REGION = re.compile(
     r"^\s*(?:selangor|johor|kedah|kelantan|melaka|malacca|negeri\s+sembilan|pahang|perak|perlis|pulau\s+pinang|penang"
@@ -100,7 +101,7 @@ _REG_NO = re.compile(r"^\s*\(?\s*(?:\d{4,7}\s*-?\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*
 # A clean token: letters only, a number ("12", "12a", "12-1", "7/4", "#01-23"), a postcode form ("D-33100",
 # "CB2", "3QZ", "(098585)"); a digit inside letters ("Paderb0rn", "5tr.") is OCR garbling.
 _CLEAN_TOKEN = re.compile(
-    r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|#?\d+[a-zA-Z]?(?:[-/](?:\d+[a-zA-Z]?|[A-Z]))*|[A-Z]{1,2}-\d{1,5}[A-Z]?|[A-Z]{1,2}\d[A-Z\d]?"
+    r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|\d{1,3}(?:st|nd|rd|th)|#?\d+[a-zA-Z]?(?:[-/](?:\d+[a-zA-Z]?|[A-Z]))*|[A-Z]{1,2}-\d{1,5}[A-Z]?|[A-Z]{1,2}\d[A-Z\d]?"
     r"|\d[A-Z]{2}|[A-Z]\d{1,2}|S?\(\d{6}\)|[&/\-])[)\"'.,;:]*", re.I)
 
 # Words and a house number, nothing else ("An der Alster 4"); not a branch or till number.

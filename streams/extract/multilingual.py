@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
-from streams.extract.address import customer_name, supplier_name
+from streams.extract.address import customer_name, supplier_name, title_or_label
 from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts, tax_kind,
                                      unlabelled_sum)
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
@@ -650,7 +650,9 @@ def _supplier(layout: Layout) -> FieldValue:
     for ln in layout.lines[:8]:
         if ln.page != layout.lines[0].page:
             break
-        if skip.match(ln.text) or not re.search(r"[^\W\d_]{3}", ln.text):
+        # a title with its kind ("TAX INVOICE"), a field's label or a date standing alone is no name
+        if skip.match(ln.text) or not re.search(r"[^\W\d_]{3}", ln.text) or title_or_label(ln.text) \
+                or re.fullmatch(DATE, ln.text.strip(" .,"), re.I):
             continue
         # "FROM: Company ABC": the seller's label, then its name
         name = re.sub(rf"^\s*(?:{LABELS['supplier']})\s*:\s*", "", ln.text, flags=re.I).strip()

@@ -86,6 +86,8 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
               r"|\btotal\b|jumlah"
               # "BALANCE" or "AMOUNT" alone on the money row (US and UK tills); not a card's or points' balance
               r"|^\W*balance(?!\s+(?:remaining|forward|brought|left|on\s+card))\W*$|^\W*amount\W*$"
+              # a fuel pump's sale and a card terminal's purchase row ("FUEL SALE", "PURCHASE AUD")
+              r"|\bfuel\s+sale\b|\bsale\s+(?:amount|total)\b|^\W*purchase(?:\s+amount)?(?:\s+[A-Z]{3})?\W*$"
               # Nordic, Finnish, Baltic, Czech/Slovak, Hungarian, Romanian, Croatian till totals
               r"|\btotalt\b|[åa]\s+betale|att\s+betala|\bi\s+alt\b|yhteens[äa]|maksettava|\bkop[āa]\b|summa\s+apmaksai"
               r"|\bsumma\b|\bsum\b|celkem|k\s+[úu]hrad[ěe]|\bspolu\b|[öo]sszesen|fizetend[őo]|total\s+de\s+plat[ăa]"
@@ -122,8 +124,11 @@ def classify_row(words: str) -> str | None:
         if kind in hits:
             return kind
     if "total" in hits and "tax" in hits:
-        if re.search(r"includ\w*\s+in\s+(?:the\s+)?total|enthalten", words, re.I):
-            return "tax"  # "GST 6% included in total", "enthaltene MwSt"
+        if re.search(r"includ\w*\s+in\s+(?:the\s+)?total|enthalten|\bincludes?\b|\b(?:gst|vat|tax)\s+incl(?:uded|\.)?(?!\w)",
+                     words, re.I):
+            # "GST 6% included in total", "enthaltene MwSt"; a sentence, not a label: "TOTAL INCLUDES
+            # GST $0.41" (Australian slips) and "Total GST included" state the tax in the total
+            return "tax"
         return "total" if _INCL.search(words) else "tax"
     if "total" in hits and "tendered" in hits:
         # "TOTAL PAID", "Total Cash": what was tendered, not the bill

@@ -655,3 +655,22 @@ def test_a_czech_tax_base_is_the_net_amount_and_share_capital_is_not():
     from streams.extract.amounts import _role_of
 
     assert _role_of("Základní kapitál 200 000,00 Kč") is None  # a company's share capital is no amount of the invoice
+
+
+def test_a_stripe_style_head_reads_date_due_and_no_date_is_the_supplier():
+    """Stripe's invoices label the due date "Date due" and print the dates above the seller's block."""
+    rows = [[("Invoice", 120)], [("Invoice number", 120), ("9F3C1A2B-0004", 450)], [("Date of issue", 120), ("March 14, 2024", 450)],
+            [("Date due", 120), ("April 13, 2024", 450)], [("Acme Inc.", 120), ("Bill to", 700)],
+            [("123 Main Street", 120), ("Jane Doe", 700)], [("San Francisco, California 94103", 120), ("456 Oak Avenue", 700)],
+            [("Subtotal", 900), ("$100.00", 1400)], [("Tax (10%)", 900), ("$10.00", 1400)], [("Amount due", 900), ("$110.00 USD", 1400)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["invoice_date"]["normalized"], f["due_date"]["normalized"]) == ("2024-03-14", "2024-04-13")
+    assert f["supplier"]["normalized"] == "Acme Inc."
+
+
+def test_a_title_with_its_kind_is_no_supplier():
+    """Xero prints "TAX INVOICE" top left and the seller's name in the right column of that row."""
+    rows = [[("TAX INVOICE", 120), ("Invoice Date", 800), ("Acme Pty Ltd", 1200)], [("14 Mar 2024", 800)],
+            [("Invoice Number", 800)], [("INV-0042", 800)],
+            [("Subtotal", 1000), ("1,000.00", 1400)], [("TOTAL GST 10%", 1000), ("100.00", 1400)], [("TOTAL AUD", 1000), ("1,100.00", 1400)]]
+    assert fields_of(run(layout(rows)))["supplier"]["normalized"] == "Acme Pty Ltd"

@@ -1201,3 +1201,56 @@ def test_a_receipt_with_no_currency_sign_takes_its_letterheads_towns_country_for
     assert f["normalized"] == want
     if want:
         assert f["status"] == "review" and "inferred, not printed" in f["reason"]
+
+
+# -- Australian, UK and US till conventions (probes written from what those tills print) --------
+
+def _slip(lines: list[str]) -> list[list[tuple[str, float]]]:
+    """"WORDS | AMOUNT" puts the amount in the till's right-hand column."""
+    return [[(a.strip(), 20), (b.strip(), 420)] if "|" in ln else [(ln, 20)] for ln in lines for a, _, b in [ln.partition("|")]]
+
+
+def test_an_australian_tax_invoice_slip_is_a_receipt_with_its_gst_and_its_abn_is_no_part_of_the_name():
+    """Australian tills must title a sale over $82.50 "TAX INVOICE" and print the GST in the total
+    as a sentence ("TOTAL INCLUDES GST $0.41"): on a till roll that title is no invoice, and the
+    sentence's amount is the tax, not a second total contradicting the first."""
+    rows = _slip(["Woolworths", "Woolworths Group Ltd ABN 88 000 014 675", "Town Hall NSW 2000", "TAX INVOICE",
+                  "MILK 2L | 3.10", "^BREAD | 4.50", "SUBTOTAL | 7.60", "TOTAL | $7.60", "EFTPOS | $7.60",
+                  "TOTAL INCLUDES GST | $0.41", "14/03/2024 18:32"])
+    result = run(rows)
+    assert result["doc_type"] == "receipt"
+    f = fields_of(result)
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("7.60", "accept")
+    assert f["tax_amount"]["normalized"] == "0.41"
+    assert f["merchant"]["normalized"] == "Woolworths Group Ltd"
+    assert f["merchant_address"]["normalized"] == "Town Hall NSW 2000"
+    assert f["currency"]["normalized"] == "AUD"
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("TOTAL INCLUDES GST", "tax"), ("Total GST included", "tax"), ("Total GST incl.", "tax"),
+    ("TOTAL INCL GST", "total"), ("Total (including GST)", "total"), ("Total inclusive of GST", "total"),
+    ("FUEL SALE", "total"), ("PURCHASE", "total"), ("PURCHASE AUD", "total"), ("SALE AMOUNT", "total"),
+    ("Purchase order", None),
+])
+def test_included_tax_sentences_and_pump_and_terminal_sale_rows(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_a_fuel_pumps_sale_row_is_the_total():
+    rows = _slip(["SHELL", "1500 HWY 101", "SAN JOSE CA 95112", "03/14/2024 08:12", "PUMP# 5", "REGULAR",
+                  "10.123 G @ $4.459/G", "FUEL SALE | $45.14", "CREDIT | $45.14", "VISA ************1234"])
+    assert fields_of(run(rows))["total_amount"]["normalized"] == "45.14"
+
+
+def test_a_us_numbered_street_is_part_of_the_address():
+    rows = _slip(["COSTCO", "WHOLESALE", "San Francisco #144", "450 10th St", "San Francisco, CA 94103",
+                  "E 1234 KS WATER | 4.99", "E 5678 EGGS | 6.49", "SUBTOTAL | 11.48", "TAX | 0.00", "**** TOTAL | 11.48",
+                  "VISA | 11.48", "CHANGE | 0.00", "03/14/2024 12:22"])
+    assert fields_of(run(rows))["merchant_address"]["normalized"] == "450 10th St San Francisco, CA 94103"
+
+
+def test_a_company_line_of_trade_words_only_takes_the_name_above_it():
+    rows = _slip(["Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "MILK | £1.15", "BREAD | £1.40",
+                  "BALANCE DUE | £2.55", "VISA DEBIT | £2.55", "14/03/2024 18:32"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == "Sainsbury's Supermarkets Ltd"
