@@ -15,7 +15,7 @@ from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.merchant_address import is_postcode_town
 from streams.extract.normalize import normalize_name
-from streams.extract.receipt_money import CURRENCY, MONEY, classify_row, edit_distance, money_in
+from streams.extract.receipt_money import CURRENCY, MONEY, classify_row, edit_distance, money_in, whole_units
 
 __all__ = ["merchant_field", "clean_name"]
 
@@ -233,10 +233,11 @@ def merchant_field(layout: Layout) -> FieldValue:
     page = layout.rows[0][0].page
     # The letterhead ends where the money starts (the first row with an amount or a money word).
     head = []
+    whole = whole_units([ln.text for ln in layout.lines])
     for row in layout.rows[:12]:
         text = layout.row_text(row)
         # a tender word alone is no money row: "BAR CENTRALE SNC" is a bar, not German cash ("Bar")
-        if row[0].page != page or money_in(text) or classify_row(MONEY.sub(" ", text)) in ("total", "subtotal"):
+        if row[0].page != page or money_in(text, whole=whole) or classify_row(MONEY.sub(" ", text)) in ("total", "subtotal"):
             break
         head.append(row)
     top = [ln for row in head for ln in row]

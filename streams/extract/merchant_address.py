@@ -34,7 +34,7 @@ from streams.extract.confidence import UNCHECKED_CAP, FieldValue, boost, field_f
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
 from streams.extract.normalize import Parsed
-from streams.extract.receipt_money import money_in
+from streams.extract.receipt_money import money_in, whole_units
 
 __all__ = ["merchant_address_field", "address_block", "is_street", "is_postcode_town", "is_stop", "letterhead_country",
            "country_currency"]
@@ -48,7 +48,7 @@ _DE_STREET = re.compile(
 # with the number after it somewhere on the line.
 _STREET_FIRST = re.compile(
     r"^\s*(?:c/|(?:calle|avda\.?|avenida|paseo|pso\.?|plaza|pza\.?|carrer|ronda|traves[ií]a|camino|carretera|ctra\.?"
-    r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
+    r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|jl\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 # A US till prints its store number first ("#03296 191 E 3RD AVE"): not part of the address.
@@ -95,6 +95,8 @@ _STOP = re.compile(
     r"|quittung|ticket|factura|facture|rechnung|cashier|kasse|bon|date|datum|fecha|time|uhr|[öo]ffnungszeiten|hours"
     r"|open|welcome|willkommen|bienvenue|bienvenido|thank|danke|merci|gracias)\b|www\.|https?:|@", re.I)
 _DATE_LIKE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b")
+# A phone number alone on its line, no "Tel" before it ("702-555-0100", "(206) 555-0100")
+_PHONE_ONLY = re.compile(r"^\s*(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\s*$")
 # A registration number printed under the name ("(860671-D)", "(201901000005)", "002043319-W"):
 # skipped before the address, never part of it.
 _REG_NO = re.compile(r"^\s*\(?\s*(?:\d{4,7}\s*-?\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*-\s*[A-Z]|\d{9}\s*-\s*[A-Z])\s*\)?\s*$")
@@ -135,7 +137,7 @@ def is_postcode_town(text: str) -> bool:
 
 def is_stop(text: str) -> bool:
     """A line that is no part of an address: contact data, an id, a date, money, a heading."""
-    return bool(_STOP.search(text) or _DATE_LIKE.search(text) or money_in(text) and not is_street(text))
+    return bool(_STOP.search(text) or _DATE_LIKE.search(text) or _PHONE_ONLY.match(text) or money_in(text) and not is_street(text))
 
 
 def _registration(text: str) -> bool:
@@ -313,10 +315,11 @@ def _under(layout: Layout, box: dict, page: int) -> list[Line]:
     width = box["x1"] - box["x0"]
     lo, hi = box["x0"] - 0.6 * width - 40, box["x1"] + 0.6 * width + 40
     out: list[Line] = []
+    whole = whole_units([ln.text for ln in layout.lines])
     for row in layout.rows:
         if row[0].page != page:
             continue
-        if money_in(layout.row_text(row)) and out:
+        if money_in(layout.row_text(row), whole=whole) and out:
             break
         for ln in row:
             if (ln.box["y0"] + ln.box["y1"]) / 2 < (box["y0"] + box["y1"]) / 2 + 0.6 * ln.height:
@@ -345,8 +348,9 @@ def _top(layout: Layout) -> tuple[int, list[Line]]:
     page = layout.rows[0][0].page
     height = layout.page_sizes.get(page, (0, 0))[1]
     out: list[Line] = []
+    whole = whole_units([ln.text for ln in layout.lines])
     for row in layout.rows:
-        if row[0].page != page or money_in(layout.row_text(row)):
+        if row[0].page != page or money_in(layout.row_text(row), whole=whole):
             break
         out.extend(ln for ln in row if not height or ln.box["y0"] < 0.35 * height)
     return page, out

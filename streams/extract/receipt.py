@@ -36,7 +36,7 @@ from streams.extract.lexicon import COUNTRY_CURRENCY, DOLLAR_SIGN_COUNTRIES, cou
 from streams.extract.merchant import merchant_field
 from streams.extract.merchant_address import country_currency, letterhead_country, merchant_address_field
 from streams.extract.normalize import Parsed, page_date_order
-from streams.extract.receipt_money import CURRENCY_CODES, MONEY, choose_total, money_in, money_rows
+from streams.extract.receipt_money import CURRENCY_CODES, MONEY, choose_total, money_in, money_rows, whole_units
 
 __all__ = ["RECEIPT_REQUIRED", "extract_receipt", "agreed_lines", "parse_receipt_date", "receipt_currency", "day_first"]
 
@@ -331,7 +331,8 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
 
 
 def _money_field(name: str, layout: Layout, value: Decimal, line: Line, how: str) -> FieldValue:
-    raw = next((m[0] for v, _, m in money_in(line.text) if abs(v) == abs(value)), f"{value:.2f}")
+    whole = whole_units([ln.text for ln in layout.lines])
+    raw = next((m[0] for v, _, m in money_in(line.text, whole=whole) if abs(v) == abs(value)), f"{value:.2f}")
     return field_from(name, Candidate(raw.strip(), Span(raw, (line,)), Parsed(f"{value:.2f}", 1.0), how, line.box,
                                       layout.sources.get(line.page, "ocr")))
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from streams.extract.layout import Layout, Line
 
 __all__ = ["CURRENCY", "CURRENCY_CODES", "MONEY", "MoneyRow", "TotalChoice", "VatTable", "choose_total", "classify_row",
-           "edit_distance", "money_in", "money_rows"]
+           "edit_distance", "money_in", "money_rows", "whole_units"]
 
 CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "USD", "usd": "USD", "€": "EUR",
                    "eur": "EUR", "euro": "EUR", "£": "GBP", "gbp": "GBP", "chf": "CHF", "zł": "PLN", "pln": "PLN",
@@ -44,13 +44,30 @@ def _decimal(num: str) -> Decimal:
     return (Decimal(re.sub(r"[^\d]", "", whole) or "0") + Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def money_in(text: str) -> list[tuple[Decimal, str | None, re.Match]]:
-    """Every amount in a row: (value, currency code or None, match); ``-1,20`` / ``1,20-`` negative."""
+# Currencies without minor units on the till (IDR, JPY, KRW, VND, CLP, HUF ...): "25,000", "36.000",
+# grouped by thousands, never "0,456" (a weight) nor "1,250 kg".
+WHOLE_MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{CURRENCY})\s?)?(?P<minus2>-)?"
+                         r"(?P<num>[1-9]\d{0,2}(?:(?P<sep>[,.])\d{3})(?:(?P=sep)\d{3})*)(?P<trail>-)?"
+                         r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei)(?![^\W\d_]))?"
+                         r"(?![\d%]|[.,]\d|\s?%|\s?[^\W\d_])", re.I)
+
+
+def whole_units(texts: list[str]) -> bool:
+    """The slip prints its money in whole units: no amount with two decimals anywhere, and three
+    lines at least with a thousands-grouped number ("TOTAL 49,500")."""
+    if any(MONEY.search(t) for t in texts):
+        return False
+    return sum(1 for t in texts if WHOLE_MONEY.search(t)) >= 3
+
+
+def money_in(text: str, *, whole: bool = False) -> list[tuple[Decimal, str | None, re.Match]]:
+    """Every amount in a row: (value, currency code or None, match); ``-1,20`` / ``1,20-`` negative.
+    ``whole``: the slip's amounts have no decimals (:func:`whole_units`)."""
     out = []
     # OCR runs a label into its amount ("TOTAL30.00", "RM12.50"): a word of 3+ letters is no digit's neighbour
     text = re.sub(r"(?<=[A-Za-z]{3})(?=\d+[.,]\d{2}(?!\d))", " ", text)
-    for m in MONEY.finditer(text):
-        value = _decimal(m["num"])
+    for m in (WHOLE_MONEY if whole else MONEY).finditer(text):
+        value = Decimal(re.sub(r"\D", "", m["num"])).quantize(Decimal("0.01")) if whole else _decimal(m["num"])
         if m["minus"] or m["minus2"] or m["trail"]:
             value = -value
         sign = m["cur"] or m["tcur"]
@@ -99,9 +116,10 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|nets|eftpos|paywave|grabpay|contactless|kontant|bankkort|kort|bankaxept|vipps|swish|dankort|mobilepay"
                  r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
-    # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv
+    # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv;
+    # pajak / PB1: Indonesian tax (a restaurant's "PB1 10%", Pajak Pembangunan 1)
     ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax"
-            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv)\b"),
+            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv|pajak|pb1)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.
@@ -155,13 +173,14 @@ class MoneyRow:
 
 def money_rows(layout: Layout) -> list[MoneyRow]:
     out = []
+    whole = whole_units([ln.text for ln in layout.lines])
     for i, row in enumerate(layout.rows):
         amounts: list[tuple[Decimal, str | None, Line]] = []
         words = []
         for ln in row:
-            found = money_in(ln.text)
+            found = money_in(ln.text, whole=whole)
             amounts += [(v, c, ln) for v, c, _ in found]
-            words.append(MONEY.sub(" ", ln.text))
+            words.append((WHOLE_MONEY if whole else MONEY).sub(" ", ln.text))
         text = "  ".join(words)
         rate_m = _RATE.search(text)
         rate = Decimal(rate_m[1].replace(",", ".")) / 100 if rate_m else None

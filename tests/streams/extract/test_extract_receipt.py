@@ -16,7 +16,7 @@ from inkstream.settings import ExtractionSettings
 from streams.extract import extract
 from streams.extract.merchant import clean_name
 from streams.extract.receipt import day_first, parse_receipt_date, receipt_currency
-from streams.extract.receipt_money import classify_row, money_in
+from streams.extract.receipt_money import classify_row, money_in, whole_units
 from tests.streams.extract.extract_records import line, ocr_result, page
 
 
@@ -1254,3 +1254,28 @@ def test_a_company_line_of_trade_words_only_takes_the_name_above_it():
     rows = _slip(["Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "MILK | £1.15", "BREAD | £1.40",
                   "BALANCE DUE | £2.55", "VISA DEBIT | £2.55", "14/03/2024 18:32"])
     assert fields_of(run(rows))["merchant"]["normalized"] == "Sainsbury's Supermarkets Ltd"
+
+
+def test_a_slip_in_whole_units_reads_its_thousands_grouped_amounts():
+    """Rupiah, yen, won and peso tills print no decimals: "49,500" is forty-nine thousand five hundred."""
+    rows = _slip(["KOPI KENANGAN", "Jl. Sudirman No. 5", "Jakarta", "1 ICED AMERICANO | 25,000", "1 CROISSANT | 20,000",
+                  "SUBTOTAL | 45,000", "PB1 10% | 4,500", "TOTAL | 49,500", "CASH | 50,000", "CHANGE | 500"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["value"], f["total_amount"]["status"]) == ("49500.00", "49,500", "accept")
+    assert f["tax_amount"]["normalized"] == "4500.00"
+    assert f["merchant_address"]["normalized"] == "Jl. Sudirman No. 5 Jakarta"  # the item rows are money rows
+
+
+@pytest.mark.parametrize("texts, whole", [
+    (["TOTAL 49,500", "CASH 50.000", "SUBTOTAL 45,000"], True),
+    (["TOTAL 49,500", "CASH 50,000", "SUBTOTAL 45,00"], False),  # one amount with decimals: a decimal slip
+    (["0,456 kg", "1,250 kg", "1.000 g", "TOTAL 12"], False),     # weights are no money
+])
+def test_whole_units_only_when_no_amount_has_decimals(texts, whole):
+    assert whole_units(texts) is whole
+
+
+def test_a_phone_number_alone_ends_the_address():
+    rows = _slip(["IN-N-OUT BURGER", "LAS VEGAS", "4888 INDUSTRIAL RD", "702-555-0100", "1 DBL-DBL | 3.45",
+                  "TAX 7.75% | 0.27", "Amount Due | $3.72", "CASH TENDER | $10.00", "Change Due | $6.28"])
+    assert fields_of(run(rows))["merchant_address"]["normalized"] == "4888 INDUSTRIAL RD"
