@@ -32,7 +32,8 @@ DATE = (rf"{_WEEKDAY}(?:(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+)?{_MONTH},?\s*(?:de\s+)?\d{{4}}"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}"
         r"|(?<!\d)\d{1,2}\.[ \u00a0]\d{1,2}\.[ \u00a0]?\d{4}(?!\d))")  # "10. 02. 2015" (Czech, Slovak, German)
-_CUR = r"(?:US\$|\$|€|£|₹|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD)"
+# (the yen, won and forint signs and codes: currencies printed without minor units, "¥110,000")
+_CUR = r"(?:US\$|\$|€|£|₹|¥|￥|₩|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD|JPY|KRW|HUF|CNY)"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
 # Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it),
 # Swiss and Liechtenstein print an apostrophe ("8'390.40", "8’390.40": else read as 390.40).

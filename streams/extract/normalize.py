@@ -193,6 +193,8 @@ def normalize_date(text: str, *, locale: str | None = None, dots_day_first: bool
 # ("PHP" the language, "PEN", "MAD", "ALL", "TOP", "CUP", "BOB", "CRC", "Hong Kong SAR").
 _MORE_CODES = ("ISK|BGN|HRK|RSD|UAH|ILS|AED|QAR|KWD|BHD|OMR|EGP|TND|DZD|NGN|KES|GHS|THB|IDR|MYR|VND|KRW|TWD"
                "|CLP|ARS|COP|UYU|PYG|DOP|GTQ")
+# ISO 4217 currencies with no minor unit in use (printed as whole amounts)
+ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "HUF", "IDR", "TWD", "COP"})
 _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR",
                     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "dollars": "USD",
                     "chf": "CHF", "pln": "PLN", "zł": "PLN", "zl": "PLN", "sek": "SEK", "dkk": "DKK",
@@ -202,11 +204,11 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
                     "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
                     "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN",
                     "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "rupee": "INR", "rupees": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
-                    "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB",
+                    "¥": "JPY", "￥": "JPY", "₩": "KRW", "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB",
                     **{code.lower(): code for code in _MORE_CODES.split("|")}}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
-CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|(?<![A-Za-z])Rs\.?(?=\s?\d)"
+CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|¥|￥|₩|(?<![A-Za-z])Rs\.?(?=\s?\d)"
                   r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|lei|euros?|dollars|rupees?"
                   # codes that are words too ("try", "ron") count in capitals only; a letter of any
                   # script ends a code ("plnění" is no PLN)
@@ -273,6 +275,8 @@ def normalize_amount(text: str) -> Parsed:
     if split is None:
         return Parsed(None, 0.0, f"unreadable number {raw!r}")
     whole, frac, quality, reason = split
+    if not frac and currency.normalized in ZERO_DECIMAL:
+        quality, reason = 1.0, None  # "¥110,000": the yen has no minor unit, a whole amount is its form
     try:
         value = Decimal(f"{whole}.{frac or '0'}").quantize(Decimal("0.01"))
     except InvalidOperation:

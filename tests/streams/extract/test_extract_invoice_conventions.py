@@ -674,3 +674,16 @@ def test_a_title_with_its_kind_is_no_supplier():
             [("Invoice Number", 800)], [("INV-0042", 800)],
             [("Subtotal", 1000), ("1,000.00", 1400)], [("TOTAL GST 10%", 1000), ("100.00", 1400)], [("TOTAL AUD", 1000), ("1,100.00", 1400)]]
     assert fields_of(run(layout(rows)))["supplier"]["normalized"] == "Acme Pty Ltd"
+
+
+@pytest.mark.parametrize("sub, tax, total, currency", [
+    ("¥100,000", "¥10,000", "¥110,000", "JPY"),
+    ("100,000 JPY", "10,000 JPY", "110,000 JPY", "JPY"),
+    ("₩1,000,000", "₩100,000", "₩1,100,000", "KRW"),
+])
+def test_an_invoice_in_a_currency_without_minor_units_reads_its_whole_amounts(sub, tax, total, currency):
+    """The yen and the won have no cents: "¥110,000" is a whole amount, not an unreadable one."""
+    rows = HEAD + [[("Subtotal", 900), (sub, 1300)], [("Consumption tax 10%", 900), (tax, 1300)], [("Total", 900), (total, 1300)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == (str(int(total.strip("¥₩ JPY").replace(",", ""))) + ".00", "accept")
+    assert f["currency"]["normalized"] == currency
