@@ -283,6 +283,12 @@ def _currency(layout: Layout, total: Amount | None, country: str | None, lang: s
     document from another dollar or peso country (ABN, GST/HST, Canada ...), on a page not
     in English, or with "1.225.700" thousands goes to review."""
     f = _currency_reading(layout, total, country)
+    if f.normalized == "JPY" and not re.search(r"\bJPY\b|\bJapan\b|日本|円", layout.text):
+        # "¥" is the yen's sign and the yuan's: only a page that says Japan makes it the yen
+        if re.search(r"\b(?:CNY|RMB|China|PRC)\b|人民币|中国|元", layout.text):
+            f.normalized = f.value = "CNY"
+        f.force_review = True
+        f.reasons.append(f"a bare '¥' on a page that names no country: read as {f.normalized}, for a person to confirm")
     if f.normalized == "USD" and total is not None and total.cand.raw.lstrip().startswith("$"):
         row = total.cand.span.lines[0].row if total.cand.span.lines else -1
         named = {m[1] for ln in layout.rows[row] for m in _SIGN_DOLLAR_CODES.finditer(ln.text)} if row >= 0 else set()

@@ -677,7 +677,7 @@ def test_a_title_with_its_kind_is_no_supplier():
 
 
 @pytest.mark.parametrize("sub, tax, total, currency", [
-    ("¥100,000", "¥10,000", "¥110,000", "JPY"),
+    ("¥100,000", "¥10,000", "¥110,000 JPY", "JPY"),
     ("100,000 JPY", "10,000 JPY", "110,000 JPY", "JPY"),
     ("₩1,000,000", "₩100,000", "₩1,100,000", "KRW"),
 ])
@@ -687,3 +687,11 @@ def test_an_invoice_in_a_currency_without_minor_units_reads_its_whole_amounts(su
     f = fields_of(run(layout(rows)))
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == (str(int(total.strip("¥₩ JPY").replace(",", ""))) + ".00", "accept")
     assert f["currency"]["normalized"] == currency
+
+
+@pytest.mark.parametrize("extra, currency", [([], "JPY"), ([[("Beijing, China", 120)]], "CNY")])
+def test_a_bare_yen_sign_is_the_yen_or_the_yuan_for_a_person_to_confirm(extra, currency):
+    rows = HEAD + extra + [[("Subtotal", 900), ("¥100,000", 1300)], [("Tax 10%", 900), ("¥10,000", 1300)],
+                           [("Total", 900), ("¥110,000", 1300)]]
+    f = fields_of(run(layout(rows)))["currency"]
+    assert (f["normalized"], f["status"]) == (currency, "review")
