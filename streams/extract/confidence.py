@@ -106,8 +106,10 @@ def field_from(name: str, cand: Candidate) -> FieldValue:
         reasons.append(f"OCR confidence {cand.source_confidence:.2f}")
     raw = cand.raw.strip()
     holders = [ln for ln in cand.span.lines if raw and raw in ln.text] or list(cand.span.lines)
+    # a text layer's words that OCR read again (the layer's codes were garbled) are OCR's reading
+    source = "ocr" if cand.source == "text" and any(ln.reread for ln in holders) else cand.source
     return FieldValue(name, cand.raw, parsed.normalized, conf, cand.span.page, cand.box or cand.span.box,
-                      reasons, force_review=parsed.ambiguous, checked=parsed.confirmed, source=cand.source,
+                      reasons, force_review=parsed.ambiguous, checked=parsed.confirmed, source=source,
                       read_twice=cand.source == "ocr" and bool(holders) and all(ln.agreed for ln in holders))
 
 

@@ -32,6 +32,7 @@ class Line:
     row: int = 0  # row index on its page, reading order
     words: tuple = ()  # ((text, box), ...) where the reader gave word boxes (tables.py reads columns from them)
     agreed: bool = False  # OCR read the line twice with two models and both gave these characters
+    reread: bool = False  # a text-layer line whose garbled words OCR read again: a value from it is OCR's
 
     @property
     def height(self) -> float:
@@ -89,7 +90,7 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text.translate(_APOSTROPHES), ln.confidence, ln.page, ln.box, r_index, ln.words, ln.agreed)
+                placed = [Line(ln.text.translate(_APOSTROPHES), ln.confidence, ln.page, ln.box, r_index, ln.words, ln.agreed, ln.reread)
                           for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
@@ -191,7 +192,7 @@ def _group_rows(page_no: int, raw_lines: list[dict]) -> list[list[Line]]:
     lines = [Line(str(r.get("text") or "").translate(_FULLWIDTH), float(r.get("confidence") or 0.0), page_no,
                   dict(r["box"]), words=tuple((str(w.get("text") or "").translate(_FULLWIDTH), dict(w["box"]))
                                               for w in r.get("words") or [] if w.get("box")),
-                  agreed=bool(r.get("agreed")))
+                  agreed=bool(r.get("agreed")), reread=bool(r.get("reread")))
              for r in kept]
 
     def level(ln: Line) -> float:  # the centre's height moved to x = 0 along the slope

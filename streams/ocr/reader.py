@@ -48,6 +48,7 @@ def line_record(line: Line, threshold: float) -> dict:
         "box": line.box.to_record(),
         "low_confidence": confidence < threshold,
         "agreed": bool(line.agreed),
+        "reread": False,
         "words": [{"text": w.text, "confidence": round(float(w.confidence), 4), "box": w.box.to_record()}
                   for w in line.words],
     }
@@ -174,7 +175,7 @@ def text_layer_record(page: RasterPage) -> dict:
     return {
         "number": page.number, "width": page.width, "height": page.height, "dpi": page.dpi,
         "text_source": "text_layer", "rotation": 0, "skew": 0.0,
-        "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False,
+        "lines": [{"text": r.text, "confidence": 1.0, "low_confidence": False, "reread": False,
                    "words": [{"text": t, "confidence": 1.0, "box": _box(b)} for t, b in r.words],
                    "box": _box(r.box)} for r in page.text_runs or ()],
         "downscaled": page.downscaled,
@@ -215,6 +216,7 @@ def reread_garbled_words(record: dict, img: np.ndarray, engine: OcrEngine, thres
         line["text"] = " ".join(wd["text"] for wd in line["words"])
         line["confidence"] = min(line["confidence"], word["confidence"])
         line["low_confidence"] = line["confidence"] < threshold
+        line["reread"] = True
         changed += 1
     return changed
 

@@ -433,3 +433,14 @@ def test_issue_date_and_amount_to_pay_phrasings(title, date_row, total_row):
     rows = [[(title, 120)], [("No. 2019-5", 120)], [(date_row, 120)], [(total_row[0], 900), (total_row[1], 1200)]]
     f = fields_of(run(layout(rows)))
     assert (f["invoice_date"]["normalized"], f["total_amount"]["normalized"]) == ("2019-03-05", "120.00")
+
+
+def test_a_value_from_a_text_layer_line_ocr_read_again_reports_source_ocr():
+    """The reader re-reads a text layer's garbled words from pixels ("A%D" for "AUD"; ``reread``):
+    a field read from such a line is OCR's reading, and says so."""
+    lines = layout(GERMAN)
+    customer = next(ln for ln in lines if ln["text"] == "Beispiel AG")
+    customer["reread"], customer["confidence"] = True, 0.97
+    f = fields_of(run(lines))
+    assert f["customer"]["source"] == "ocr"
+    assert f["invoice_number"]["source"] == "text" and f["total_amount"]["source"] == "text"

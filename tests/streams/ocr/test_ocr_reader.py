@@ -91,8 +91,10 @@ def test_text_layer_words_a_font_garbles_are_read_again_from_their_pixels(reader
     assert not any("%" in t and "%)" not in t for t in texts)  # only "GST (10%)" keeps its sign
     reread = [ln for ln in page["lines"] if ln["text"] == "CustomersRUs"]  # printed twice, garbled twice
     assert len(reread) == 2 and all(0 < ln["confidence"] < 1.0 for ln in reread)  # OCR's, not the layer's certainty
+    assert all(ln["reread"] for ln in reread)
     untouched = next(ln for ln in page["lines"] if ln["text"] == "Invoice Number:")
     assert untouched["confidence"] == 1.0 and all(w["confidence"] == 1.0 for w in untouched["words"])
+    assert untouched["reread"] is False
 
 
 def test_a_page_garbled_throughout_is_read_by_ocr_whole_not_word_by_word(reader, ocr_settings):
