@@ -118,6 +118,10 @@ def find_all(layout: Layout, pattern: str, parser: Callable[[str], Parsed], how:
     return out
 
 
+# A line that is a label with its own value ("Date: 14/03/2024", "Due: 30 days")
+_OWN_LABEL = re.compile(r"^\s*[^\W\d_][^\W\d_ .]*(?:[ .][^\W\d_]+){0,3}\.?\s*:\s*\S")
+
+
 def find_all_below(layout: Layout, label: str, parser: Callable[[str], Parsed], how: str,
                    *, max_rows: int = 2) -> list[Candidate]:
     """For every label alone in its cell, the first value in the cell below it."""
@@ -131,6 +135,8 @@ def find_all_below(layout: Layout, label: str, parser: Callable[[str], Parsed], 
         for x in below:
             if _overlap(ln, x) <= 0:
                 continue
+            if _OWN_LABEL.match(x.text):
+                break  # "Date: 14/03/2024" under "Invoice No.": the next field's label and value, not this one's
             parsed = parser(x.text)
             if parsed.ok or parsed.ambiguous:
                 out.append(Candidate(x.text.strip(), Span(x.text, (x,)), parsed, how, x.box,

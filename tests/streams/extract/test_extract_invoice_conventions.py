@@ -695,3 +695,12 @@ def test_a_bare_yen_sign_is_the_yen_or_the_yuan_for_a_person_to_confirm(extra, c
                            [("Total", 900), ("¥110,000", 1300)]]
     f = fields_of(run(layout(rows)))["currency"]
     assert (f["normalized"], f["status"]) == (currency, "review")
+
+
+def test_the_next_fields_label_and_value_under_a_label_is_no_second_reading_of_it():
+    """"Invoice No." in its cell with its value beside it, and "Date: 14/03/2024" in the cell under
+    it: the date line is the date's, not a second invoice number that disagrees with the first."""
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 120)], [("Invoice No.", 900), ("A-1042", 1200)], [("Date: 14/03/2024", 900)],
+            [("Subtotal", 900), ("100.00", 1400)], [("VAT 20%", 900), ("20.00", 1400)], [("Total", 900), ("£120.00", 1400)]]
+    f = fields_of(run(layout(rows)))["invoice_number"]
+    assert (f["normalized"], f["status"]) == ("A-1042", "accept")
