@@ -84,7 +84,7 @@ LABELS: dict[str, str] = {
         # "Total (incl. VAT)", "Total € Incl. VAT", "Total EUR incl. MwSt"
         r"Grand\s*Total|Invoice\s*Total|Total\s*(?:(?:[€$£]|EUR|USD|GBP|CHF)\s*)?\(?incl\.?[^\n]{0,12}?\)?"
         # "Summe inkl. USt", "Total including VAT", "Montant TVA comprise": tax included
-        r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA)\.?"
+        r"|(?:Summe|Gesamt(?:summe|betrag)?|Betrag|Total|Amount|Montant)\s*(?:inkl\.?|inklusive|incl\.?|inc\.?|including|inclusive)\s*(?:USt|MwSt|VAT|tax|TVA|GST)\.?"
         # "Total paid with VAT" (a paid invoice's total, tax included)
         r"|(?:Total|Amount)\s+(?:paid\s+)?with\s+(?:VAT|tax|GST|TVA)"
         r"|Gesamtbetrag|Gesamtsumme|Endsumme|Rechnungsbetrag|Rechnungssumme(?:\s+brutto)?|Endbetrag|Bruttobetrag|Bruttosumme|Gesamt\s*brutto|Summe\s*brutto|Brutto"

@@ -704,3 +704,12 @@ def test_the_next_fields_label_and_value_under_a_label_is_no_second_reading_of_i
             [("Subtotal", 900), ("100.00", 1400)], [("VAT 20%", 900), ("20.00", 1400)], [("Total", 900), ("£120.00", 1400)]]
     f = fields_of(run(layout(rows)))["invoice_number"]
     assert (f["normalized"], f["status"]) == ("A-1042", "accept")
+
+
+@pytest.mark.parametrize("label", ["Total inc VAT", "Total inc. GST", "Total incl. VAT", "Amount Payable", "Invoice Total",
+                                   "Total amount due", "Net payable", "Please Pay"])
+def test_uk_and_commonwealth_total_labels(label):
+    rows = [[("Acme Ltd", 120)], [("INVOICE", 120)], [("Invoice No: A-1042", 900)], [("Date: 14/03/2024", 900)],
+            [("Subtotal", 900), ("100.00", 1400)], [("VAT 20%", 900), ("20.00", 1400)], [(label, 900), ("£120.00", 1400)]]
+    f = fields_of(run(layout(rows)))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("120.00", "accept")
