@@ -128,6 +128,8 @@ LABELS: dict[str, str] = {
         r"|Total\s+(?:des\s+)?produits|Total\s+(?:des\s+)?articles"
         r"|Subtotaal|Totaal\s+excl\.?[^\n]{0,10}?|Netto\s*bedrag"
         r"|Base\s+imponible|Subtotal|Imponibile|Totale\s+imponibile|Totale\s+netto"
+        # Portuguese: the total before VAT ("Total ilíquido"), its taxable base ("Incidência")
+        r"|Total\s+il[íi]quido|Base\s+tribut[áa]vel|Incid[êe]ncia|(?:Total|Valor)\s+sem\s+IVA"
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"
         # Nordic and Finnish amounts before VAT, the Czech tax base
         r"|(?:Summa\s+|Total\s+)?(?:exkl|ekskl|excl|ex)\.?\s*(?:moms|mva)|Nettobelopp|Nettobel[øo]b|Veroton(?:\s+summa)?"

@@ -713,3 +713,12 @@ def test_uk_and_commonwealth_total_labels(label):
             [("Subtotal", 900), ("100.00", 1400)], [("VAT 20%", 900), ("20.00", 1400)], [(label, 900), ("£120.00", 1400)]]
     f = fields_of(run(layout(rows)))["total_amount"]
     assert (f["normalized"], f["status"]) == ("120.00", "accept")
+
+
+@pytest.mark.parametrize("label", ["Total ilíquido", "Base tributável", "Incidência", "Total sem IVA"])
+def test_portuguese_amounts_before_vat(label):
+    rows = [[("Exemplo, Lda", 120)], [("FATURA", 120)], [("Fatura n.º", 900), ("FT 2024/42", 1200)], [("Data", 900), ("14/03/2024", 1200)],
+            [(label, 900), ("100,00 €", 1400)], [("IVA 23%", 900), ("23,00 €", 1400)], [("Total a pagar", 900), ("123,00 €", 1400)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"], f["total_amount"]["status"]) == (
+        "100.00", "123.00", "accept")
