@@ -48,7 +48,7 @@ _DE_STREET = re.compile(
 # with the number after it somewhere on the line.
 _STREET_FIRST = re.compile(
     r"^\s*(?:c/|(?:calle|avda\.?|avenida|paseo|pso\.?|plaza|pza\.?|carrer|ronda|traves[ií]a|camino|carretera|ctra\.?"
-    r"|via|viale|piazza|corso|rua|av\.|jalan|jln\.?|jl\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
+    r"|via|viale|piazza|corso|rua|av\.|ul\.|al\.|aleja|jalan|jln\.?|jl\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 # A US till prints its store number first ("#03296 191 E 3RD AVE"): not part of the address.
@@ -79,6 +79,9 @@ _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI
 # changes results (this module's US and street-beside-the-logo tests fail with the union).
 _POSTCODE_TOWN = re.compile(
     r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+[^\W\d_]{2,}"
+    # PL "00-001 Warszawa", PT "1000-001 Lisboa", NL "1012 LG Amsterdam" (not a US "1234 NW Main"),
+    # CZ, SK, SE, GR "110 00 Praha", LV "LV-1050 Rīga", AT/CH/BE/DK/NO with their country letters "A-1010 Wien"
+    r"|(?:^|,\s*)(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{4}\s?(?-i:(?!NW|NE|SW|SE)[A-Z]{2})|\d{3}\s\d{2}|[A-Z]{1,2}-\d{4})\s+[^\W\d_]{2,}"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b\.?\s*$"
     rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
     r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$"

@@ -1279,3 +1279,17 @@ def test_a_phone_number_alone_ends_the_address():
     rows = _slip(["IN-N-OUT BURGER", "LAS VEGAS", "4888 INDUSTRIAL RD", "702-555-0100", "1 DBL-DBL | 3.45",
                   "TAX 7.75% | 0.27", "Amount Due | $3.72", "CASH TENDER | $10.00", "Change Due | $6.28"])
     assert fields_of(run(rows))["merchant_address"]["normalized"] == "4888 INDUSTRIAL RD"
+
+
+@pytest.mark.parametrize("street, town", [("Damrak 1", "1012 LG Amsterdam"), ("ul. Marszałkowska 1", "00-001 Warszawa"),
+                                          ("Rua Augusta 10", "1100-053 Lisboa"), ("Václavské nám. 1", "110 00 Praha 1")])
+def test_dutch_polish_portuguese_and_czech_postcodes_close_the_address(street, town):
+    rows = _slip(["Example Shop", street, town, "BROOD | 2,19", "TOTAAL | 2,19", "PIN | 2,19", "14-03-2024 18:32"])
+    assert fields_of(run(rows))["merchant_address"]["normalized"] == f"{street} {town}"
+
+
+@pytest.mark.parametrize("text", ["1234 NW Main St", "1912 Pike Place", "123 45th St"])
+def test_a_us_street_is_no_european_postcode_line(text):
+    from streams.extract.merchant_address import is_postcode_town
+
+    assert not is_postcode_town(text)
