@@ -340,18 +340,39 @@ def signed_dates(text: str, locale: str | None = None) -> list[Reading]:
     return out
 
 
+# A contract under US law or filed under the US securities acts writes "4/8/2020" month first.
+_US_STATE_NAMES = (r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+                   r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+                   r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
+                   r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
+                   r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming")
+_US_CONTRACT = re.compile(rf"\bSecurities\s+(?:Exchange\s+)?Act\s+of\s+19(?:33|34)\b|\blaws\s+of\s+the\s+State\s+of\s+(?:{_US_STATE_NAMES})\b"
+                          rf"|\b(?:a|an)\s+(?:{_US_STATE_NAMES})\s+(?:corporation|limited\s+liability\s+company|limited\s+partnership)\b")
+_NOT_US = re.compile(r"\b(?:England|Wales|Scotland|Canada|Ontario|Australia|India|Hong\s+Kong|People'?s\s+Republic|PRC|Singapore"
+                     r"|Germany|France|Netherlands|Israel|Cayman|British\s+Virgin|Bermuda|Ireland|Japan|Korea|Taiwan)\b")
+
+
 def _from_signatures(f: FieldValue, text: str, locale: str | None) -> FieldValue:
     """No opening clause states a date: the dates the parties signed on. One date that the text
     points to ("effective as of the date set forth below") or two signatures on the same day are
-    cross-checked; signatures on different days give the last one, for review."""
+    cross-checked; signatures on different days give the last one, for review. "Dated: 4/8/2020"
+    in a US contract (its state's law, the securities acts, and no other country named) is read
+    month first, for a person to confirm: the page does not print the order."""
     signed = signed_dates(text, locale)
+    guessed = False
+    if not signed and locale is None and _US_CONTRACT.search(text) and not _NOT_US.search(text):
+        signed, guessed = signed_dates(text, "US"), True
     if not signed:
         return f
     values = sorted({r.value for r in signed})
     last = max(signed, key=lambda r: r.value)
     out = FieldValue("effective_date", last.raw, last.value, 0.95, f.page, None, [f"found by {last.how}"],
                      source=f.source or "text")
-    if len(values) > 1:
+    if guessed:
+        out.force_review = True
+        out.reasons.append("numeric date read month first, as a US contract writes it (its governing law or the "
+                           "securities acts); the page does not print the order")
+    elif len(values) > 1:
         out.force_review = True
         out.reasons.append(f"signed on different days ({', '.join(values)}): the last signature's date")
     elif len(signed) >= 2 or _SET_FORTH_BELOW.search(text):

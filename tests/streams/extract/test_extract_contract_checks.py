@@ -195,6 +195,22 @@ def test_one_signature_date_alone_goes_to_review():
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-03-27", "review")
 
 
+US_FILING = ["JOINT FILING AGREEMENT",
+             "The undersigned agree that the statement on Schedule 13G is filed on behalf of each of them pursuant to "
+             "Rule 13d-1(k) under the Securities Exchange Act of 1934, as amended.",
+             "This agreement may be executed in counterparts."]
+
+
+def test_a_us_filings_numeric_signature_dates_are_read_month_first_for_review():
+    f = run(US_FILING + ["Dated: 4/8/2020", "YA II PN, Ltd.", "Date: 4/8/2020", "By: /s/ Troy J. Rillo"])["effective_date"]
+    assert (f["normalized"], f["status"]) == ("2020-04-08", "review") and "month first" in f["reason"]
+
+
+def test_a_numeric_signature_date_with_no_country_to_say_its_order_stays_unread():
+    lines = [US_FILING[0], "The undersigned agree that the statement is filed on behalf of each of them.", US_FILING[2]]
+    assert run(lines + ["Dated: 4/8/2020", "/s/ Troy J. Rillo"])["effective_date"]["normalized"] is None
+
+
 @pytest.mark.parametrize("second,want", [
     ("PLAN_B MEDIA AG Schaafenstr. 25 50676 Cologne Germany", "PLAN_B MEDIA AG"),
     ("The Right Solution", "The Right Solution"),
