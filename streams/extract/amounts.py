@@ -84,7 +84,7 @@ def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple
             if ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.start() / max(len(ln.text), 1) < after_x - 1:
                 continue
             raw = m["v"].strip()
-            if not re.search(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN|INR|JPY|KRW|HUF|CNY|zł", raw):
+            if not re.search(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN|INR|JPY|KRW|HUF|CNY|zł|Ft", raw):
                 continue  # a bare "3" on a total row is a count, not money
             parsed = normalize_amount(raw)
             if parsed.ok and m["neg"] and parsed.normalized is not None and Decimal(parsed.normalized) != 0:

@@ -24,6 +24,8 @@ _MONTH = r"(?<![A-Za-z])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
 # A weekday before the date belongs to it ("Invoice Date: Tuesday, March 12, 2024").
 _WEEKDAY = r"(?i:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?,?\s+)?"
 DATE = (rf"{_WEEKDAY}(?:(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+        # year first with slashes or dots: "2019/01/15", Hungarian "2024.03.14." and "2024. 03. 14."
+        r"|(?<![\d.,/])(?:19|20)\d{2}(?:/\d{1,2}/\d{1,2}|\.[ \u00a0]?\d{1,2}\.[ \u00a0]?\d{1,2}\.?)(?![\d,/]|\.\d)"
         # "12-Mar-24", "12/Mar/2024" (Tally and other ledgers, log-style stamps): the month's name
         # makes a two-digit year safe to read
         rf"|(?<!\d)\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d{{2}})(?!\d)|(?<!\d)\d{{1,2}}/{_MONTH}/(?:\d{{4}}|\d{{2}})(?!\d)"
@@ -33,7 +35,7 @@ DATE = (rf"{_WEEKDAY}(?:(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         r"|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}"
         r"|(?<!\d)\d{1,2}\.[ \u00a0]\d{1,2}\.[ \u00a0]?\d{4}(?!\d))")  # "10. 02. 2015" (Czech, Slovak, German)
 # (the yen, won and forint signs and codes: currencies printed without minor units, "¥110,000")
-_CUR = r"(?:US\$|\$|€|£|₹|¥|￥|₩|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD|JPY|KRW|HUF|CNY)"
+_CUR = r"(?:US\$|\$|€|£|₹|¥|￥|₩|Rs\.?|USD|EUR|GBP|CHF|INR|CAD|AUD|JPY|KRW|HUF|CNY|(?-i:Ft))"
 # Digits may not run on either side: "214.06450" must not be read as "214.064".
 # Indian English groups lakhs and crores by two digits ("7,08,000.00"; normalize.py reads it),
 # Swiss and Liechtenstein print an apostrophe ("8'390.40", "8’390.40": else read as 390.40).

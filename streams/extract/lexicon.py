@@ -33,7 +33,9 @@ LABELS: dict[str, str] = {
         r"|Numero\s*(?:di\s+)?fattura|N\.?\s*fattura|Fattura\s*(?:N[°ºo.]\.?|numero|nr\.?)"
         r"|Numer\s+faktury|Nr\.?\s+faktury|Faktura\s+(?:VAT\s+)?(?:nr\.?|numer)"
         # Finnish, Swedish/Danish/Norwegian, Czech
-        r"|Lasku(?:n)?\s*(?:nro|numero)|Fakturanummer|Fakturanr\.?|[ČC][íi]slo\s+faktury|Faktura\s+(?:č[íi]slo|č\.)"
+        r"|Lasku(?:n)?\s*(?:nro|numero)|Fakturanummer|Fakturanr\.?|[ČC][íi]slo\s+fakt[úu]ry|Fakt[úu]ra\s+(?:č[íi]slo|č\.)"
+        # Romanian "Nr. facturii", "Număr factură", "Factura nr."; Hungarian "Számla sorszáma", "Számlaszám"
+        r"|Nr\.?\s+facturii|Num[ăa]r\s+factur[ăa]|Factur[ăa]\s+(?:nr\.?|num[ăa]r)|Sz[áa]mla\s+sorsz[áa]ma|Sz[áa]mlasz[áa]m"
         # Brazil: "NÚMERO DA NFS-e", "Número da Nota"
         r"|N[úu]mero\s+da\s+(?:NFS-?e|NF-?e|nota(?:\s+fiscal)?)"),
     # A credit note's own number (it also prints the number of the invoice it corrects).
@@ -50,6 +52,8 @@ LABELS: dict[str, str] = {
         r"|(?:Date\s*(?:/|and|&)\s*)?Tax\s*point(?:\s*date)?"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
         r"|Laskun\s+p[äa]iv[äa](?:ys|m[äa][äa]r[äa])|Fakturadato|Fakturadatum|Datum\s+vystaven[íi]"
+        # Slovak, Romanian and Hungarian issue dates
+        r"|D[áa]tum\s+(?:vystavenia|vyhotovenia)|Data\s+(?:facturii|emiterii|factur[ăa]rii)|Sz[áa]mla\s+kelte|Ki[áa]ll[íi]t[áa]s\s+d[áa]tuma"
         # "Rechnung Nr. 471102 vom 05.03.2018": the date that follows the document's own number
         # (a compound title too: "Handelsrechnung Nr. 9 vom", its date wrapped to the next line)
         r"|[^\W\d_]*(?:Invoice|Rechnung|Gutschrift|Rechnungskorrektur|Facture|Avoir|Factuur|Factura|Fattura|Faktura)[^\n]{0,40}?"
@@ -63,12 +67,14 @@ LABELS: dict[str, str] = {
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
     # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
     # "Dated": an Indian (Tally) invoice's date heading beside "Invoice No."
-    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Dated|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato)",
+    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Dated|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato|Kelt)",
     "due_date": (
         # "DUE: 01/01/2025", "due October 14, 2022": "Due" alone only as a label with its colon or
         # right before the date, no word before it
         r"(?:Invoice\s+)?Due\s*Date|Date\s+due|(?<![^\W\d_]\s)(?<![^\W\d_])Due(?=\s*:|\s+(?:[^\W\d_]{3,9}\.?\s+)?\d)|Payment\s*Due(?:\s*Date)?|Payment\s+(?:until|deadline)|Pay\s+until|Er[äa]p[äa]iv[äa]|F[öo]rfallo(?:dag|datum)|Forfald(?:s)?dato|Forfallsdato|Datum\s+splatnosti|Splatnost|Due\s+(?:by|on)|F[äa]llig(?:keitsdatum|keit|\s+am|\s+bis)?|Zahlbar\s+bis|Zahlungsziel"
         # SEPA direct debit: the day the amount is taken is the day it is due
+        # Slovak "Dátum splatnosti", Romanian "Data scadenței", "Scadență", Hungarian "Fizetési határidő"
+        r"|D[áa]tum\s+splatnosti|Data\s+scaden[țţt]ei|Scaden[țţt][ăa]|Termen\s+de\s+plat[ăa]|Fizet[ée]si\s+hat[áa]rid[őo]"
         r"|Date\s+limite\s+de\s+(?:paiement|r[èe]glement)|[ÀA]\s+r[ée]gler\s+avant\s+le|Fecha\s+l[íi]mite\s+de\s+pago|Pay\s+by"
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
@@ -100,6 +106,9 @@ LABELS: dict[str, str] = {
         # a credit note's own total: "Gutschriftsbetrag", "Total credit", "Montant de l'avoir"
         r"|Gutschrifts(?:betrag|summe)|Erstattungsbetrag|Total\s+credit|Credit\s+total|Montant\s+de\s+l'avoir|Totaal\s+creditnota"
         r"|Loppusumma|Totalsumma|Totalbelopp|Totalbel[øo]b"
+        # Slovak, Romanian and Hungarian totals
+        r"|Celkom\s+k\s+[úu]hrade|Suma\s+k\s+[úu]hrade|Total\s+de\s+plat[ăa]|Total\s+factur[ăa]|Total\s+general"
+        r"|Brutt[óo]\s+(?:[öo]sszesen|[ée]rt[ée]k|[öo]sszeg)|Fizetend[őo](?:\s+[öo]sszeg)?|V[ée]g[öo]sszeg"
         r"|(?:Total|Summa|Yhteens[äa]|I\s+alt)\s*(?:inkl\.?|ink\.?|incl\.?|med|sis\.?)\s*(?:moms|mva|alv)"),
     "total_due": (
         r"Total\s*Due|Amount\s*Due|Balance\s*Due|Total\s*Amount\s*Due|Amount\s+Payable|Payable\s+Amount|Please\s+pay|(?:Total|Amount)\s+to\s+(?:pay|be\s+paid)|Importe\s+a\s+pagar|(?:Total|Net|Due)\s+payable|Zahlbetrag|Zu\s+zahlen(?:der\s+Betrag)?"
@@ -133,12 +142,15 @@ LABELS: dict[str, str] = {
         r"|Warto[śs][ćc]\s+netto|Razem\s+netto|Suma\s+netto"
         # Nordic and Finnish amounts before VAT, the Czech tax base
         r"|(?:Summa\s+|Total\s+)?(?:exkl|ekskl|excl|ex)\.?\s*(?:moms|mva)|Nettobelopp|Nettobel[øo]b|Veroton(?:\s+summa)?"
-        r"|Z[áa]klad(?:\s+dan[ěe])?(?![^\W\d_])"),  # not "Základní kapitál" (share capital)
+        r"|Z[áa]klad(?:\s+dan[ěe])?(?![^\W\d_])"
+        # Norwegian "Sum eks. mva", Romanian "Total fără TVA", "Baza de impozitare", Hungarian "Nettó összesen"
+        r"|(?:Sum\s+|Totalt?\s+)?eks\.?\s*mva|(?:Total|Valoare)\s+f[ăa]r[ăa]\s+TVA|Baza\s+de\s+impozitare"
+        r"|Nett[óo]\s+(?:[öo]sszesen|[ée]rt[ée]k|[öo]sszeg)"),  # not "Základní kapitál" (share capital)
     "tax": (
         # each a word of its own: "Taxable Value" is the net amount, "Private Ltd" holds no VAT
         r"(?<![^\W\d_])(?:(?:Sales\s+)?Tax(?:es)?\b|VAT|GST|HST|[CSIU]GST|UTGST|QST|PST|USt\.?|MwSt\.?|Mehrwertsteuer"
         r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek"
-        r"|Moms\b|MVA\b|ALV\b|Arvonlis[äa]vero)"),
+        r"|Moms\b|MVA\b|ALV\b|Arvonlis[äa]vero|[ÁA]FA\b)"),
     "customer": (
         # "TO:" beside "FROM:" (the supplier's label): only with its colon
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
@@ -184,6 +196,8 @@ TYPE_CUES: dict[str, dict[str, float]] = {
     "invoice": {
         r"\binvoice\b": 2, r"\b[^\W\d_]*rechnung\b": 2, r"\bfacture\b": 2, r"\bfactuur\b": 2, r"\bfactura\b": 2,
         r"\bfattura\b": 2, r"\bfaktura\b": 2, r"\bfatura\b": 2, r"\blasku\b": 2,
+        # Slovak "faktúra", Romanian "factură", Hungarian "számla"; the Czech and Slovak tax document
+        r"\bfakt[úu]ra\b": 2, r"\bfactur[ăa]\b": 2, r"\bsz[áa]mla\b": 2, r"\bda[ňn]ov[ýy]\s+doklad\b": 1,
         # Brazil's fiscal invoices: "Nota Fiscal", the national NFS-e and its printed "DANFSe", NF-e / DANFE
         r"\bnota\s+fiscal\b|\bNFS-?e\b|\bDANFS-?e\b|\bNF-e\b|\bDANFE\b": 2,
         r"\b(?:tomador|prestador)\b": 1, r"\bISSQN\b": 1,
@@ -195,7 +209,7 @@ TYPE_CUES: dict[str, dict[str, float]] = {
         r"\b(?:unit\s+price|einzelpreis|prix\s+unitaire|stukprijs|eenheidsprijs|precio\s+unitario|prezzo\s+unitario|pre[çc]o\s+unit[áa]rio|cena\s+jedn)": 1,
         # (CGST/SGST are no cue: an Indian restaurant bill prints them too.) "Place of Supply":
         # the state an Indian GST tax invoice must name for a business buyer; what is left to pay
-        r"\b(?:vat|ust|mwst|tva|btw|iva)\b": 1,
+        r"\b(?:vat|ust|mwst|tva|btw|iva|dph|[áa]fa)\b": 1,
         r"\bplace\s+of\s+supply\b": 1,
         r"\b(?:balance\s+due|amount\s+due)\b": 1,
         r"\biban\b": 1,

@@ -97,7 +97,9 @@ _DAY_YEAR_SEP = r"(?:\s*,\s*|\s+)"  # "May 2, 2017", "May 2 , 2017"
 _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),  # ISO 8601
     # Year first is year-month-day in every convention ("2019/01/15", "2019.01.15" in CJK and HU forms).
-    re.compile(r"(?<![\d.,/])(?P<year>(?:19|20)\d{2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?![\d.,/])"),
+    # Hungarian prints "2024.03.14." or "2024. 03. 14.": a space after each dot and one after the day.
+    re.compile(r"(?<![\d.,/])(?P<year>(?:19|20)\d{2})(?P<sep>[/.])[ \u00a0]?(?P<month>\d{1,2})(?P=sep)[ \u00a0]?(?P<day>\d{1,2})"
+               r"(?![\d,/]|\.\d)"),
     # "01-Jan-2019", "12/Mar/2024", "5-Mar-19": day, month name, year by hyphens or slashes; the
     # month's name makes a two-digit year safe to read (Tally and other ledgers print "12-Mar-24").
     re.compile(rf"{_DAY_RE}-{_MONTH_RE}-(?P<year>\d{{4}}|\d{{2}})(?!\d)", re.I),
@@ -204,11 +206,13 @@ _CURRENCY_TOKENS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur":
                     "nz$": "NZD", "nzd": "NZD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD",
                     "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN",
                     "₹": "INR", "inr": "INR", "rs.": "INR", "rs": "INR", "rupee": "INR", "rupees": "INR", "jpy": "JPY", "cny": "CNY", "rmb": "CNY",
-                    "¥": "JPY", "￥": "JPY", "₩": "KRW", "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB",
+                    "¥": "JPY", "￥": "JPY", "₩": "KRW", "ft": "HUF", "huf": "HUF", "ron": "RON", "zar": "ZAR", "try": "TRY", "₺": "TRY", "₽": "RUB", "rub": "RUB",
                     **{code.lower(): code for code in _MORE_CODES.split("|")}}
 # Codes may touch the digits ("GBP214,064.50" as OCR reads it): letters must not, digits may.
 # "Rs" is the rupee only right before a number ("Rs. 499", "Rs 1,200").
-CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|¥|￥|₩|(?<![A-Za-z])Rs\.?(?=\s?\d)"
+CURRENCY_MARKS = (r"(?<![A-Za-z])(?:US|(?-i:AU|CA|NZ|HK|MX|[ACSR]))\$|(?<![A-Za-z])\$|€|£|₹|₺|₽|¥|￥|₩|"
+                  # the forint's "Ft" right after its amount ("12 700 Ft"), capital F: "10 ft" is feet
+                  r"(?<=\d)(?-i:Ft)(?![^\W\d_])|(?<=\d )(?-i:Ft)(?![^\W\d_])|(?<![A-Za-z])Rs\.?(?=\s?\d)"
                   r"|(?<![^\W\d_])(?:USD|EUR|GBP|CHF|PLN|SEK|DKK|NOK|CZK|zł|zl|Kč|lei|euros?|dollars|rupees?"
                   # codes that are words too ("try", "ron") count in capitals only; a letter of any
                   # script ends a code ("plnění" is no PLN)

@@ -722,3 +722,43 @@ def test_portuguese_amounts_before_vat(label):
     f = fields_of(run(layout(rows)))
     assert (f["subtotal_amount"]["normalized"], f["total_amount"]["normalized"], f["total_amount"]["status"]) == (
         "100.00", "123.00", "accept")
+
+
+def _central_european(title, numl, datel, datev, subl, taxl, totl, cur, sup):
+    return [[(sup, 120)], [(title, 120)], [(numl, 900), ("2024-042", 1200)], [(datel, 900), (datev, 1200)],
+            [(subl, 900), ("1 000,00 " + cur, 1400)], [(taxl, 900), ("210,00 " + cur, 1400)], [(totl, 900), ("1 210,00 " + cur, 1400)]]
+
+
+@pytest.mark.parametrize("rows, currency", [
+    (_central_european("FAKTURA - DAŇOVÝ DOKLAD", "Číslo faktury", "Datum vystavení", "14.03.2024", "Základ daně", "DPH 21 %",
+                       "Celkem k úhradě", "Kč", "Firma s.r.o."), "CZK"),
+    (_central_european("FAKTÚRA", "Číslo faktúry", "Dátum vyhotovenia", "14.03.2024", "Základ dane", "DPH 20 %",
+                       "Celkom k úhrade", "€", "Firma s.r.o."), "EUR"),
+    (_central_european("FACTURĂ", "Nr. facturii", "Data emiterii", "14.03.2024", "Total fără TVA", "TVA 19%",
+                       "Total de plată", "lei", "Exemplu SRL"), "RON"),
+    (_central_european("SZÁMLA", "Számla sorszáma", "Számla kelte", "2024.03.14.", "Nettó összesen", "ÁFA 27%",
+                       "Bruttó összesen", "Ft", "Példa Kft."), "HUF"),
+    (_central_european("FAKTURA", "Fakturanummer", "Fakturadato", "14.03.2024", "Sum eks. mva", "MVA 25%",
+                       "Å betale", "NOK", "Eksempel AS"), "NOK"),
+])
+def test_czech_slovak_romanian_hungarian_and_norwegian_invoices(rows, currency):
+    result = run(layout(rows))
+    assert result["doc_type"] == "invoice"
+    f = fields_of(result)
+    assert {k: f[k]["normalized"] for k in ("invoice_number", "invoice_date", "subtotal_amount", "tax_amount", "total_amount",
+                                            "currency")} == {
+        "invoice_number": "2024-042", "invoice_date": "2024-03-14", "subtotal_amount": "1000.00", "tax_amount": "210.00",
+        "total_amount": "1210.00", "currency": currency}
+    assert f["total_amount"]["status"] == "accept"
+
+
+@pytest.mark.parametrize("text, want", [("12 700 Ft", ("12700.00", "HUF")), ("10 ft", ("10.00", None)),
+                                        ("2024.03.14.", None), ("2024. 03. 14.", None)])
+def test_forint_amounts_and_hungarian_dates(text, want):
+    from streams.extract.normalize import normalize_amount, normalize_date
+
+    if want is None:
+        assert normalize_date(text).normalized == "2024-03-14"
+    else:
+        parsed = normalize_amount(text)
+        assert (parsed.normalized, parsed.currency) == want

@@ -34,7 +34,7 @@ def test_ocr_command_prints_the_pages_as_json_and_writes_nothing_under_home(tmp_
     assert page["text_source"] == "ocr" and page["number"] == 1
     texts = [ln["text"] for ln in page["lines"]]
     assert "MASTER SERVICES AGREEMENT" in texts and "Agreement No. MSA-2026-04000" in texts
-    assert set(page["lines"][0]) == {"text", "confidence", "box", "low_confidence", "words", "agreed"}
+    assert set(page["lines"][0]) == {"text", "confidence", "box", "low_confidence", "words", "agreed", "reread"}
     assert list(home.rglob("*")) == [], "the OCR run wrote under HOME"
 
 
