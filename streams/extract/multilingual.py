@@ -264,6 +264,12 @@ def _amount_field(name: str, a: Amount | None) -> FieldValue:
 # Countries that write their own dollar as a bare "$": there "$" is not the US dollar.
 _OTHER_DOLLAR = re.compile(r"\b(?:Australia|ABN|A\.B\.N\.|Canada|GST/HST|HST|QST|New\s+Zealand|NZBN|Singapore|UEN"
                            r"|Hong\s+Kong|M[ée]xico|RFC|Brasil|Brazil|CNPJ|Taiwan)\b", re.I)
+# Words and legal forms one Scandinavian country's invoices print and the others' do not
+_CROWN_COUNTRY_WORDS = {
+    "SE": re.compile(r"\b(?:att\s+betala|f[öo]rfallodag|fakturadatum|bankgiro|plusgiro|sverige)\b|(?<![^\W\d_])(?-i:AB)\b|\bmomsreg", re.I),
+    "NO": re.compile(r"\b(?:[åa]\s+betale|forfallsdato|norge|mva)\b|(?<![^\W\d_])(?-i:AS)\b(?!/)", re.I),
+    "DK": re.compile(r"\b(?:at\s+betale|forfaldsdato|danmark|i\s+alt)\b|(?<![^\W\d_])(?:ApS|A/S)(?![^\W\d_])", re.I),
+}
 _CROWNS = re.compile(r"(?<=\d)[ \u00a0]?kr\.?(?![^\W\d_])|(?<![^\W\d_])kr\.?[ \u00a0]?(?=\d)", re.I)
 _US_DOLLAR = re.compile(r"USD|US\$|U\.S\.\s*dollars?", re.I)
 # The ISO codes of currencies written with a bare "$"; one in the total's own row ("Amount due in
@@ -334,8 +340,13 @@ def _currency_reading(layout: Layout, total: Amount | None, country: str | None)
     if len(codes) > 1:
         return missing_field("currency", f"several currencies printed: {sorted(codes)}")
     kr = _CROWNS.search(layout.text)
+    if kr and country not in ("SE", "NO", "DK"):
+        # no company number: the words only one of the three languages uses, and its legal forms
+        by_words = {c for c, rx in _CROWN_COUNTRY_WORDS.items() if rx.search(layout.text)}
+        country = by_words.pop() if len(by_words) == 1 else country
     if kr and country in ("SE", "NO", "DK"):
-        # "1 250,00 kr": Swedish, Norwegian and Danish crowns print alike; the company number says which
+        # "1 250,00 kr": Swedish, Norwegian and Danish crowns print alike; the company number or the
+        # language says which
         span = layout.span(*kr.span())
         code = COUNTRY_CURRENCY[country]
         return FieldValue("currency", kr[0].strip(), code, span.confidence, span.page, span.box,

@@ -762,3 +762,13 @@ def test_forint_amounts_and_hungarian_dates(text, want):
     else:
         parsed = normalize_amount(text)
         assert (parsed.normalized, parsed.currency) == want
+
+
+@pytest.mark.parametrize("sup, totl, want", [("Exempel AB", "Att betala", "SEK"), ("Eksempel AS", "Å betale", "NOK"),
+                                             ("Eksempel ApS", "At betale", "DKK"), ("Example", "Total", None)])
+def test_kr_without_a_company_number_is_the_crown_its_words_and_legal_form_name_for_review(sup, totl, want):
+    rows = _central_european("FAKTURA", "Fakturanummer", "Fakturadato", "14.03.2024", "Subtotal", "Moms 25%", totl, "kr", sup)
+    f = fields_of(run(layout(rows)))["currency"]
+    assert f["normalized"] == want
+    if want:
+        assert f["status"] == "review"
