@@ -56,6 +56,43 @@ _NUMBERED_TITLE = re.compile(
     r"(?<![^\W\d_])(?:No|Nr|N[°º]|Number|Nummer|n[úu]mero|numer)\b", re.I)
 
 
+# Commercial documents that look like invoices and are not: a quotation or offer, an order and its
+# confirmation, a delivery note, a statement of account, a payment reminder (it repeats an invoice
+# already booked). Each by its title standing alone on its line, or with its own number ("Angebot
+# Nr. 17"): a reference line on an invoice ("Lieferschein-Nr.: 4711", "Order No. 12") is not a title.
+# "Statement" alone stays an invoice (US utilities title their bills so), and so does a pro-forma
+# invoice (it asks for payment).
+_NOT_INVOICE_TITLE = re.compile(
+    r"^\s*(?P<t>quotation|quote|estimate|offer|angebot|kostenvoranschlag|devis|offerte|presupuesto|cotizaci[óo]n|preventivo"
+    r"|offerta|oferta|or[çc]amento|purchase\s+order|bestellung|bon\s+de\s+commande|bestelling|orden\s+de\s+compra"
+    r"|ordine\s+d'acquisto|zam[óo]wienie|order\s+confirmation|auftragsbest[äa]tigung|confirmation\s+de\s+commande"
+    r"|orderbevestiging|delivery\s+note|packing\s+(?:slip|list)|lieferschein|bon\s+de\s+livraison|pakbon|albar[áa]n"
+    r"|documento\s+di\s+trasporto|ddt|statement\s+of\s+account|kontoauszug|relev[ée]\s+de\s+compte"
+    r"|(?:payment\s+)?reminder|mahnung|zahlungserinnerung|relance|lettre\s+de\s+relance|betalingsherinnering|herinnering"
+    r"|recordatorio\s+de\s+pago|sollecito(?:\s+di\s+pagamento)?|wezwanie\s+do\s+zap[łl]aty)"
+    # its own number after it, with no colon of a field label ("Bestellung: 2018-471331" is the order an
+    # invoice refers to): "Angebot Nr.: 17", "QUOTE #123", "Quotation Q-1042"
+    r"(?:[ \t]*#[ \t]*[\w\-/.]*\d[\w\-/.]*|[ \t]+(?:(?:No\.?|Nr\.?|N[°º]\.?|Number|Nummer)[ \t]*:?[ \t]*)?[\w\-/.]*\d[\w\-/.]*)?"
+    r"[ \t]*$", re.I | re.M)
+_INVOICE_TITLE_ALONE = re.compile(r"^\s*(?:tax\s+|commercial\s+)?(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|fatura"
+                                  r"|credit\s*note|gutschrift|avoir)[ \t:]*$", re.I | re.M)
+
+
+def _not_an_invoice(title: str) -> str | None:
+    """The title of a quotation, order, delivery note, statement of account or reminder; None when
+    the page is titled an invoice as well (a combined "Rechnung / Lieferschein"). Standing alone
+    ("PAYMENT REMINDER") it names the page even beside an invoice's number it refers to; with a
+    number ("Lieferschein Nr. 4711") only where no line is an invoice's numbered title ("Rechnung Nr.
+    4711" beside its delivery note's reference)."""
+    if _INVOICE_TITLE_ALONE.search(title):
+        return None
+    found = [m for m in _NOT_INVOICE_TITLE.finditer(title)]
+    alone = [m for m in found if not re.search(r"\d", m[0])]
+    numbered_invoice = any(_NUMBERED_TITLE.match(ln) for ln in title.splitlines())
+    m = alone[0] if alone else (found[0] if found and not numbered_invoice else None)
+    return re.sub(r"\s+", " ", m["t"]).strip() if m else None
+
+
 def _weighted(text: str, title: str) -> dict[str, float]:
     out = {}
     for kind, cues in TYPE_CUES.items():
@@ -102,4 +139,6 @@ def classify_document(text: str, *, title: str | None = None, narrow: bool = Fal
         return "unknown", f"too few cues to tell the type ({found or 'none'})"
     if top < runner + 2:
         return "unknown", f"cues of {best} and {second} are close ({found})"
+    if best in ("invoice", "credit_note") and (kind := _not_an_invoice(title)):
+        return "other", f"titled {kind!r}: a commercial document that is not an invoice (cues: {found})"
     return best, f"cues: {found}"

@@ -444,3 +444,36 @@ def test_a_value_from_a_text_layer_line_ocr_read_again_reports_source_ocr():
     f = fields_of(run(lines))
     assert f["customer"]["source"] == "ocr"
     assert f["invoice_number"]["source"] == "text" and f["total_amount"]["source"] == "text"
+
+
+def _commercial(title: str, number_line: str = "No.  Q-1042") -> str:
+    return "\n".join(["Acme Ltd", title, number_line, "Date: 14/03/2024", "Description  Qty  Unit price  Amount",
+                      "Consulting  1  100.00  100.00", "Subtotal  100.00", "VAT 20%  20.00", "Total  £120.00"])
+
+
+@pytest.mark.parametrize("title", ["QUOTATION", "Quote #1234", "ESTIMATE", "Angebot Nr. 17", "DEVIS", "Offerte", "PRESUPUESTO",
+                                   "PREVENTIVO", "Oferta", "PURCHASE ORDER", "Bestellung", "Bon de commande", "DELIVERY NOTE",
+                                   "Lieferschein", "Albarán", "Order Confirmation", "Auftragsbestätigung", "Statement of Account",
+                                   "Mahnung", "PAYMENT REMINDER", "Zahlungserinnerung", "Relance"])
+def test_quotations_orders_delivery_notes_and_reminders_are_no_invoices(title):
+    """Booked as an invoice, a quotation or an order makes a claim nobody owes, and a reminder books
+    its invoice a second time: each goes to review as "other", with the title that says so."""
+    doc_type, why = classify_document(_commercial(title, "Customer No.  C-77"))
+    assert doc_type == "other" and "not an invoice" in why
+
+
+@pytest.mark.parametrize("title", ["Mahnung", "PAYMENT REMINDER", "Zahlungserinnerung"])
+def test_a_reminder_is_no_invoice_though_it_prints_the_invoices_number(title):
+    assert classify_document(_commercial(title, "Invoice No.  4711"))[0] == "other"
+
+
+@pytest.mark.parametrize("text", [
+    _commercial("INVOICE", "Delivery Note No. 4712"),          # an invoice names its delivery note
+    _commercial("Rechnung Nr. 4711", "Lieferschein Nr. 4712"),  # its numbered title beside the reference
+    _commercial("Rechnung / Lieferschein"),                     # one paper, both titles
+    _commercial("INVOICE", "Bestellung: 2018-471331"),          # the buyer's order, a field of the invoice
+    _commercial("STATEMENT"),                                   # a US utility's bill
+    _commercial("PROFORMA INVOICE"),
+])
+def test_an_invoice_that_refers_to_its_order_or_delivery_note_stays_an_invoice(text):
+    assert classify_document(text)[0] == "invoice"
