@@ -196,6 +196,12 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
         months = whole_months(a, b) if a and b else None
         if months and not _other_period(text, m.start(), m.start()):
             out.append(Reading(str(months), m[0], m.start(), "prose 'commence on DATE ... through DATE'", True))
+    # "ends on the third anniversary of the Effective Date": whole years from the agreement's own start
+    for m in _ANNIVERSARY.finditer(text):
+        years = _ORDINALS.get(m["n"].lower()) or int(re.sub(r"\D", "", m["n"]) or 0)
+        if 0 < years <= 50 and not _other_period(text, m.start(), m.end()) and _of_this_agreement(text, m.start("n"), m.end()):
+            out.append(Reading(str(12 * years), re.sub(r"\s+", " ", m[0]), m.start("n"),
+                               "prose 'ends on the Nth anniversary of the Effective Date'", True))
     if effective:
         for m in re.finditer(rf"\b(?:until|through|expires?\s+on|terminates?\s+on|ending\s+on|end\s+on)\s+(?P<v>{DATE})",
                              text, re.I):
@@ -209,6 +215,14 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
     return sorted(out or unsure, key=lambda r: r.start)
 
 
+_ORDINALS = {w: i for i, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                           "ninth", "tenth"), start=1)}
+_ANNIVERSARY = re.compile(
+    r"\b(?:(?:end|expire|terminate)s?|continue\s+(?:in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+)?until"
+    r"|remain\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+until|run\s+until)\s+(?:on\s+)?"
+    r"the\s+(?:(?:date|day)\s+(?:of\s+)?(?:the\s+)?)?(?P<n>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|\d{1,2}(?:st|nd|rd|th))\s+anniversary\s+of\s+(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date"
+    r"|date\s+(?:hereof|of\s+this\s+Agreement))", re.I)
 _STATED_END = re.compile(rf"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\b[^.;]{{0,80}}?\b(?:until|through|expir\w*\s+on|"
                          rf"terminat\w*\s+on|end\w*\s+on)\s+(?P<v>{DATE})", re.I)
 

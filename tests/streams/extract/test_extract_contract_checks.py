@@ -582,3 +582,21 @@ def test_until_the_day_before_the_anniversary_is_whole_years(until, months):
     f = run(["SERVICES AGREEMENT", "This Services Agreement is entered into on 3 March 2022 between Alpha GmbH and Beta AG.",
              f"This Agreement shall remain in force until {until}."])
     assert f["term_months"]["normalized"] == months  # was 37 for "until 2 March 2025"
+
+
+ANNIVERSARY_HEAD = ['SERVICES AGREEMENT',
+                    'This Services Agreement (the "Agreement") is entered into as of January 15, 2024 (the "Effective Date") by and between',
+                    'Acme Corporation, a Delaware corporation ("Acme"), and Beta Systems LLC ("Client").']
+
+
+@pytest.mark.parametrize("line, months", [
+    ("The Term begins on the Effective Date and ends on the third anniversary of the Effective Date.", "36"),
+    ("This Agreement shall continue in full force and effect until the fifth anniversary of the Effective Date.", "60"),
+    ("This Agreement shall expire on the 2nd anniversary of the date of this Agreement unless renewed.", "24"),
+    # another obligation's end, or no statement of how long the agreement runs
+    ("The obligations of confidentiality shall continue until the fifth anniversary of the Effective Date.", None),
+    ("Licensee shall maintain insurance through the third anniversary of the Effective Date.", None),
+])
+def test_a_term_that_ends_on_an_anniversary_of_the_effective_date(line, months):
+    f = run(ANNIVERSARY_HEAD + [line])["term_months"]
+    assert f["normalized"] == months
