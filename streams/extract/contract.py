@@ -150,6 +150,9 @@ _EFFECTIVE_ML = (r"Effective\s*Date|Inkrafttreten|Vertragsbeginn|Beginn|Date\s+d
 _FEES = (r"\btotal\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
          r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
          r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
+         # "The fees payable under this Agreement are €48.000,00", "Compensation: $75,000"
+         r"|\b(?:the\s+)?fees?\s+(?:payable|due)\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract)\s+"
+         r"(?:is|are|shall\s+be|will\s+be|amounts?\s+to)\s+|(?m:^\s*Compensation\s*:\s*)"
          r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"
          r"|\btotale\s+(?:bedrag|prijs|vergoeding)\s+(?:bedraagt|van|:)\s*|\b(?:importe|precio)\s+total\s+(?:es\s+de|de|:)\s*"
          r"|\bcorrispettivo\s+(?:totale|complessivo)\s+(?:è\s+(?:di|pari\s+a)|di|:)\s*|\bwynagrodzenie\s+(?:łączne\s+)?(?:wynosi|:)\s*")
@@ -179,8 +182,12 @@ def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> 
     return f
 
 
+# A rate is no contract value: "$10,000 per month", "€150 / hour"
+_PER_PERIOD = r"(?![\d.,]*\d)(?!\s*(?:per|/|a|an|each|every)\s*(?:calendar\s+)?(?:month|year|annum|hour|day|week|quarter))"
+
+
 def _fees_phrased(layout: Layout) -> Candidate | None:
-    return find_pattern(layout, rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT})", normalize_amount,
+    return find_pattern(layout, rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}", normalize_amount,
                         "prose 'total fees payable ... are'", flags=re.I | re.S)
 
 

@@ -600,3 +600,13 @@ ANNIVERSARY_HEAD = ['SERVICES AGREEMENT',
 def test_a_term_that_ends_on_an_anniversary_of_the_effective_date(line, months):
     f = run(ANNIVERSARY_HEAD + [line])["term_months"]
     assert f["normalized"] == months
+
+
+@pytest.mark.parametrize("line, amount", [
+    ("The fees payable under this Agreement are €48.000,00 (forty-eight thousand euros).", "48000.00"),
+    ("Compensation: $75,000 payable in three equal installments.", "75000.00"),
+    ("The fees payable under this Agreement are $10,000 per month.", None),  # a rate, not the contract's value
+    ("Compensation: $150 / hour", None),
+])
+def test_fees_payable_under_this_agreement_and_a_compensation_label(line, amount):
+    assert run(ANNIVERSARY_HEAD + [line])["total_amount"]["normalized"] == amount
