@@ -248,6 +248,10 @@ def _receipt_date(layout: Layout, hint: bool | None, agreed: frozenset[LineKey] 
     elif (labelled or timed) and _read_twice(ln, agreed):
         # the till's stamp or a labelled date, and a second OCR model read the same digits
         boost(f, "two OCR models read the same date")
+    elif (labelled or timed) and f.source == "text" and p.quality == 1.0:
+        # an e-receipt's text layer: its digits are exact (the order of day and month settled by
+        # the date itself or the slip's country, as for an OCR reading two models agree on)
+        boost(f, "the till's stamp or a labelled date, its digits read from the text layer")
     else:
         cap_unchecked(f, "printed once: nothing else on the receipt confirms the digits")
     return f

@@ -1293,3 +1293,24 @@ def test_a_us_street_is_no_european_postcode_line(text):
     from streams.extract.merchant_address import is_postcode_town
 
     assert not is_postcode_town(text)
+
+
+def _text_layer(rows: list[list[tuple[str, float]]]) -> dict:
+    lines = [line(text, row=r, x=x, conf=1.0) for r, cells in enumerate(rows) for text, x in cells]
+    pg = page(lines, source="text_layer")
+    pg["width"], pg["height"] = 600, 1600
+    return extract(ocr_result([pg]), ExtractionSettings(), version="rules-3")
+
+
+@pytest.mark.parametrize("head, stamp, want", [
+    (["CARREFOUR MARKET", "12 RUE DE LA PAIX", "75002 PARIS"], "14/03/2024 18:32 CAISSE 004", "2024-03-14"),
+    (["CARREFOUR MARKET", "12 RUE DE LA PAIX", "75002 PARIS"], "03/04/2024 18:32 CAISSE 004", "2024-04-03"),  # French: day first
+    (["CORNER SHOP"], "03/04/2024 18:32", None),  # which order, nothing on the slip says
+])
+def test_an_e_receipts_till_stamp_from_its_text_layer_is_accepted_when_its_order_is_settled(head, stamp, want):
+    money = ["BAGUETTE | 1,10 €", "LAIT 1L | 0,99 €", "TOTAL | 2,09 €", "CB | 2,09 €"] if want else [
+        "BREAD | 1.10", "MILK | 0.99", "TOTAL | 2.09", "CASH | 2.09"]
+    rows = _slip([*head, *money, stamp])
+    f = fields_of(_text_layer(rows))["receipt_date"]
+    assert f["normalized"] == want and f["source"] == "text"
+    assert f["status"] == ("accept" if want else "review")
