@@ -72,8 +72,9 @@ _NOT_INVOICE_TITLE = re.compile(
     r"|recordatorio\s+de\s+pago|sollecito(?:\s+di\s+pagamento)?|wezwanie\s+do\s+zap[łl]aty)"
     # its own number after it, with no colon of a field label ("Bestellung: 2018-471331" is the order an
     # invoice refers to): "Angebot Nr.: 17", "QUOTE #123", "Quotation Q-1042"
-    r"(?:[ \t]*#[ \t]*[\w\-/.]*\d[\w\-/.]*|[ \t]+(?:(?:No\.?|Nr\.?|N[°º]\.?|Number|Nummer)[ \t]*:?[ \t]*)?[\w\-/.]*\d[\w\-/.]*)?"
-    r"[ \t]*$", re.I | re.M)
+    # (a lookahead finds the digit, so a hostile 100 000-character "number" costs one pass, not n²)
+    r"(?:[ \t]*#[ \t]*(?=[\w\-/.]*\d)[\w\-/.]+|[ \t]+(?:(?:No\.?|Nr\.?|N[°º]\.?|Number|Nummer)[ \t]*:?[ \t]*)?"
+    r"(?=[\w\-/.]*\d)[\w\-/.]+)?[ \t]*$", re.I | re.M)
 _INVOICE_TITLE_ALONE = re.compile(r"^\s*(?:tax\s+|commercial\s+)?(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|fatura"
                                   r"|credit\s*note|gutschrift|avoir)[ \t:]*$", re.I | re.M)
 
