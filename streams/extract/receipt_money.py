@@ -25,7 +25,8 @@ CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "
                    # a card terminal's "USD$ 29.01": the code with its sign
                    "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD",
                    # Norwegian, Swedish and Danish crowns all print "kr": resolved by the receipt's country
-                   "kr": "kr", "kr.": "kr", "kč": "CZK", "ft": "HUF", "huf": "HUF", "lei": "RON", "ron": "RON"}
+                   "kr": "kr", "kr.": "kr", "kč": "CZK", "ft": "HUF", "huf": "HUF", "lei": "RON", "ron": "RON",
+                   "krw": "KRW", "vnd": "VND", "clp": "CLP", "isk": "ISK"}
 CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
         r"JPY|¥|SEK|DKK|NOK|CZK|HUF|RON|kr\.?(?=\s?\d)|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
@@ -48,8 +49,8 @@ def _decimal(num: str) -> Decimal:
 # grouped by thousands, never "0,456" (a weight) nor "1,250 kg".
 WHOLE_MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{CURRENCY})\s?)?(?P<minus2>-)?"
                          r"(?P<num>[1-9]\d{0,2}(?:(?P<sep>[,.])\d{3})(?:(?P=sep)\d{3})*)(?P<trail>-)?"
-                         r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei)(?![^\W\d_]))?"
-                         r"(?![\d%]|[.,]\d|\s?%|\s?[^\W\d_])", re.I)
+                         r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei|IDR|JPY|KRW|VND|CLP|ISK)"
+                         r"(?![^\W\d_]))?(?![\d%]|[.,]\d|\s?%|\s?[^\W\d_])", re.I)
 
 
 def whole_units(texts: list[str]) -> bool:

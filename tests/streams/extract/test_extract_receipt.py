@@ -1266,6 +1266,13 @@ def test_a_slip_in_whole_units_reads_its_thousands_grouped_amounts():
     assert f["merchant_address"]["normalized"] == "Jl. Sudirman No. 5 Jakarta"  # the item rows are money rows
 
 
+@pytest.mark.parametrize("text, want", [("TOTAL 49,500 IDR", ("49500.00", "IDR")), ("Rp 49.500", ("49500.00", "IDR")),
+                                        ("TOTAL ¥1,200", ("1200.00", "JPY")), ("TOTAL 1,250 kg", None)])
+def test_whole_unit_amounts_with_their_currency_before_or_after(text, want):
+    found = [(str(v), c) for v, c, _ in money_in(text, whole=True)]
+    assert found == ([want] if want else [])
+
+
 @pytest.mark.parametrize("texts, whole", [
     (["TOTAL 49,500", "CASH 50.000", "SUBTOTAL 45,000"], True),
     (["TOTAL 49,500", "CASH 50,000", "SUBTOTAL 45,00"], False),  # one amount with decimals: a decimal slip
