@@ -294,7 +294,8 @@ def _currency(layout: Layout, total: Amount | None, country: str | None, lang: s
         if re.search(r"\b(?:CNY|RMB|China|PRC)\b|人民币|中国|元", layout.text):
             f.normalized = f.value = "CNY"
         f.force_review = True
-        f.reasons.append(f"a bare '¥' on a page that names no country: read as {f.normalized}, for a person to confirm")
+        f.reasons.append(f"a bare '¥' (the yen's sign and the yuan's) on a page that does not say Japan: read as "
+                         f"{f.normalized}, for a person to confirm")
     if f.normalized == "USD" and total is not None and total.cand.raw.lstrip().startswith("$"):
         row = total.cand.span.lines[0].row if total.cand.span.lines else -1
         named = {m[1] for ln in layout.rows[row] for m in _SIGN_DOLLAR_CODES.finditer(ln.text)} if row >= 0 else set()
