@@ -48,7 +48,7 @@ _DE_STREET = re.compile(
 # with the number after it somewhere on the line.
 _STREET_FIRST = re.compile(
     r"^\s*(?:c/|(?:calle|avda\.?|avenida|paseo|pso\.?|plaza|pza\.?|carrer|ronda|traves[ií]a|camino|carretera|ctra\.?"
-    r"|via|viale|piazza|corso|rua|av\.|ul\.|al\.|aleja|jalan|jln\.?|jl\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
+    r"|via|viale|piazza|corso|rua|av(?=\.)|ul(?=\.)|al(?=\.)|aleja|jalan|jln\.?|jl\.?|lorong|persiaran|lebuh(?:raya)?|lot|blk|block)\b).*\d", re.I)
 # The house number first: FR "12 rue de Rivoli", UK "12 High Street", US "1600 Amphitheatre Pkwy",
 # MY "NO 12, JALAN MAWAR 3", "12-1, Jalan ...", "LOT 3, ...", SG "1 HARBOURFRONT WALK #01-23", "Blk 123 ...".
 # A US till prints its store number first ("#03296 191 E 3RD AVE"): not part of the address.

@@ -228,3 +228,9 @@ def test_a_letterhead_town_is_found_with_or_without_its_postcode(line, country):
 
     found = letterhead_country([line])
     assert (found[0] if found else None) == country
+
+
+@pytest.mark.parametrize("text, street", [("ul. Marszałkowska 1", True), ("Av. Paulista 1000", True),
+                                          ("al. Jerozolimskie 54", True), ("Al Capone 5", False)])
+def test_dotted_street_abbreviations_before_the_name(text, street):
+    assert is_street(text) is street
