@@ -427,6 +427,11 @@ def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
     return first, agree
 
 
+# Where the payment goes (a US invoice's "Remit To:" lockbox, "Make checks payable to:"): the seller's, no addressee.
+_PAYEE = re.compile(r"^\s*(?:(?:please\s+)?remit(?:\s+payment)?\s+to|make\s+(?:all\s+)?(?:checks|cheques)\s+payable\s+to|pay\s+to"
+                    r"|payee|send\s+payment\s+to|mail\s+payment\s+to)\b", re.I)
+
+
 def customer_rivals(layout: Layout, name: str) -> list[str]:
     """Other names the page's address blocks put forward as the addressee: envelope-window
     blocks and buyer-labelled blocks naming someone else (not the seller's, not a delivery
@@ -435,7 +440,7 @@ def customer_rivals(layout: Layout, name: str) -> list[str]:
     out = []
     for block, above in _window_blocks(layout):
         above_text = above.text.strip() if above is not None else ""
-        if above is not None and (_SUPPLIER.match(above_text) or _DELIVERY.match(above_text)):
+        if above is not None and (_SUPPLIER.match(above_text) or _DELIVERY.match(above_text) or _PAYEE.match(above_text)):
             continue
         party = _party(block, "the address block in the envelope window")
         if party is None or _norm(party.name) in supplier_names or _norm(party.name) == _norm(name):

@@ -380,3 +380,15 @@ def test_an_ocr_vat_id_without_check_digits_is_not_accepted_a_checked_one_is():
     valid = FieldValue("supplier_vat_id", "DE136695976", "DE136695976", 0.99, 1, None, [], source="ocr")
     _check_vat(valid)
     assert valid.checked and not valid.force_review
+
+
+@pytest.mark.parametrize("label, status", [("Remit To:", "accept"), ("Please remit payment to:", "accept"),
+                                           ("Make checks payable to:", "accept"),
+                                           ("Sold To:", "review")])  # a second buyer block naming someone else
+def test_the_payees_remit_to_block_is_no_rival_addressee(label, status):
+    rows = [[("Acme Inc.", 120)], [("123 Main St, Springfield, IL 62701", 120)], [("INVOICE", 120)], [("Invoice No: 42", 900)],
+            [("Date: 03/14/2024", 900)], [("Bill To:", 120), (label, 700)], [("Beta Corp", 120), ("Acme Inc. Lockbox", 700)],
+            [("456 Oak Ave", 120), ("PO Box 1234", 700)], [("Austin, TX 78701", 120), ("Chicago, IL 60601", 700)],
+            [("Subtotal", 900), ("100.00", 1400)], [("Tax", 900), ("10.00", 1400)], [("Total", 900), ("$110.00", 1400)]]
+    f = fields_of(run(layout(rows)))["customer"]
+    assert (f["normalized"], f["status"]) == ("Beta Corp", status)
