@@ -154,7 +154,7 @@ LABELS: dict[str, str] = {
     "customer": (
         # "TO:" beside "FROM:" (the supplier's label): only with its colon
         r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
-        r"|Invoiced\s+To|Recipient"
+        r"|Invoiced\s+To|Recipient|Issued\s+to"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur|Destinataire"
         r"|Klant|Factuuradres|Afnemer|Cliente|Facturar\s+a|Direcci[óo]n\s+de\s+facturaci[óo]n|Destinat[áa]rio|Comprador"
@@ -172,7 +172,7 @@ LABELS: dict[str, str] = {
         r"Supplier|Seller|Vendor|From|(?:Make\s+(?:all\s+)?(?:checks?|cheques?)\s+)?Payable\s+to"
         # "Issued by", "Billed from", "Émetteur", "Aussteller": the issuer. Not "Remit to": the remittance
         # address is often a billing department or a lockbox ("REMIT TO: Contoso Billing" on a Contoso Ltd. invoice)
-        r"|Bill(?:ed)?\s+from|Issued\s+by|[ÉE]metteur|Aussteller|Prestataire"
+        r"|Bill(?:ed)?\s+(?:from|by)|Invoice\s+from|Issued\s+by|Service\s+provider|[ÉE]metteur|Aussteller|Prestataire"
         r"|Lieferant|Verk[äa]ufer|Rechnungs(?:er)?steller|Fournisseur|Vendeur|Leverancier"
         r"|Verkoper|Proveedor|Vendedor|Emisor|Fornitore|Cedente|Sprzedawca|Dostawca|Dodavatel|Myyj[äa]|Prestador"),
     "currency": r"Currency|W[äa]hrung|Devise|Monnaie|Valuta|Moneda|Divisa|Waluta",

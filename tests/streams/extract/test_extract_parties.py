@@ -392,3 +392,14 @@ def test_the_payees_remit_to_block_is_no_rival_addressee(label, status):
             [("Subtotal", 900), ("100.00", 1400)], [("Tax", 900), ("10.00", 1400)], [("Total", 900), ("$110.00", 1400)]]
     f = fields_of(run(layout(rows)))["customer"]
     assert (f["normalized"], f["status"]) == ("Beta Corp", status)
+
+
+@pytest.mark.parametrize("seller, buyer", [("Billed By", "Billed To"), ("Issued by", "Issued to"),
+                                           ("Service Provider", "Client"), ("Invoice From", "Invoice To")])
+def test_seller_and_buyer_headings_side_by_side(seller, buyer):
+    rows = [[("INVOICE", 120)], [("Invoice No: 42", 900)], [("Date: 03/14/2024", 900)], [(seller, 120), (buyer, 700)],
+            [("Acme Inc.", 120), ("Beta Corp", 700)], [("123 Main St", 120), ("456 Oak Ave", 700)],
+            [("Springfield, IL 62701", 120), ("Austin, TX 78701", 700)],
+            [("Subtotal", 900), ("100.00", 1400)], [("Tax", 900), ("10.00", 1400)], [("Total", 900), ("$110.00", 1400)]]
+    f = fields_of(run(layout(rows)))
+    assert (f["customer"]["normalized"], f["supplier"]["normalized"]) == ("Beta Corp", "Acme Inc.")
