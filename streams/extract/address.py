@@ -427,9 +427,9 @@ def customer_name(layout: Layout) -> tuple[PartyName | None, bool]:
     return first, agree
 
 
-# Where the payment goes (a US invoice's "Remit To:" lockbox, "Make checks payable to:"): the seller's, no addressee.
-_PAYEE = re.compile(r"^\s*(?:(?:please\s+)?remit(?:\s+payment)?\s+to|make\s+(?:all\s+)?(?:checks|cheques)\s+payable\s+to|pay\s+to"
-                    r"|payee|send\s+payment\s+to|mail\s+payment\s+to)\b", re.I)
+# Where the payment goes (a US invoice's "Remit To:" lockbox): the seller's, no addressee. ("Make checks
+# payable to:" is a seller label already, _SUPPLIER.)
+_PAYEE = re.compile(r"^\s*(?:(?:please\s+)?remit(?:\s+payment)?\s+to|pay\s+to|payee|(?:send|mail)\s+payment\s+to)\b", re.I)
 
 
 def customer_rivals(layout: Layout, name: str) -> list[str]:

@@ -87,7 +87,7 @@ def _not_an_invoice(title: str) -> str | None:
     4711" beside its delivery note's reference)."""
     if _INVOICE_TITLE_ALONE.search(title):
         return None
-    found = [m for m in _NOT_INVOICE_TITLE.finditer(title)]
+    found = list(_NOT_INVOICE_TITLE.finditer(title))
     alone = [m for m in found if not re.search(r"\d", m[0])]
     numbered_invoice = any(_NUMBERED_TITLE.match(ln) for ln in title.splitlines())
     m = alone[0] if alone else (found[0] if found and not numbered_invoice else None)

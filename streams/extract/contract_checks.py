@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from streams.extract.confidence import FieldValue, boost, missing_field
 from streams.extract.finders import DATE
+from streams.extract.lexicon import US_STATE_NAMES
 from streams.extract.normalize import normalize_date, normalize_term, words_to_number
 
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
@@ -355,13 +356,8 @@ def signed_dates(text: str, locale: str | None = None) -> list[Reading]:
 
 
 # A contract under US law or filed under the US securities acts writes "4/8/2020" month first.
-_US_STATE_NAMES = (r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
-                   r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
-                   r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
-                   r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
-                   r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming")
-_US_CONTRACT = re.compile(rf"\bSecurities\s+(?:Exchange\s+)?Act\s+of\s+19(?:33|34)\b|\blaws\s+of\s+the\s+State\s+of\s+(?:{_US_STATE_NAMES})\b"
-                          rf"|\b(?:a|an)\s+(?:{_US_STATE_NAMES})\s+(?:corporation|limited\s+liability\s+company|limited\s+partnership)\b")
+_US_CONTRACT = re.compile(rf"\bSecurities\s+(?:Exchange\s+)?Act\s+of\s+19(?:33|34)\b|\blaws\s+of\s+the\s+State\s+of\s+(?:{US_STATE_NAMES})\b"
+                          rf"|\b(?:a|an)\s+(?:{US_STATE_NAMES})\s+(?:corporation|limited\s+liability\s+company|limited\s+partnership)\b")
 _NOT_US = re.compile(r"\b(?:England|Wales|Scotland|Canada|Ontario|Australia|India|Hong\s+Kong|People'?s\s+Republic|PRC|Singapore"
                      r"|Germany|France|Netherlands|Israel|Cayman|British\s+Virgin|Bermuda|Ireland|Japan|Korea|Taiwan)\b")
 

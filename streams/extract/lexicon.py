@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
-           "COUNTRY_CURRENCY", "DOLLAR_SIGN_COUNTRIES", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
+           "COUNTRY_CURRENCY", "DOLLAR_SIGN_COUNTRIES", "US_STATE_NAMES", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
 
 LABELS: dict[str, str] = {
     "invoice_number": (
@@ -301,6 +301,12 @@ COUNTRY_CURRENCY = {
     "NO": "NOK", "RO": "RON", "HU": "HUF", "BG": "BGN", "LV": "EUR", "LT": "EUR", "EE": "EUR", "SK": "EUR",
     "SI": "EUR", "HR": "EUR", "GR": "EUR", "EL": "EUR", "CY": "EUR", "MT": "EUR",
 }
+# The US states spelt out ("Palo Alto California 94301", "the laws of the State of New York")
+US_STATE_NAMES = (r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+                  r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+                  r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
+                  r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
+                  r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming")
 # Countries (as country_of finds them) that write their own currency with a bare "$".
 DOLLAR_SIGN_COUNTRIES = ("AU", "CL", "AR", "CA")
 

@@ -33,6 +33,7 @@ from functools import cache
 from streams.extract.confidence import UNCHECKED_CAP, FieldValue, boost, field_from, missing_field
 from streams.extract.finders import Candidate
 from streams.extract.layout import Layout, Line, Span
+from streams.extract.lexicon import US_STATE_NAMES
 from streams.extract.normalize import Parsed
 from streams.extract.receipt_money import money_in, whole_units
 
@@ -63,13 +64,7 @@ _STREET_WORDS = re.compile(
     r"|jalan|jln|lorong|persiaran|lebuh|lebuhraya|taman|kampung|kg|bangunan|wisma|kompleks|pusat|kawasan|mukim"
     r"|calle|c|avda|paseo|plaza|via|piazza|straat|laan|weg|plein|gracht)\b\.?", re.I)
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
-              "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
-              # spelt out ("Palo Alto California 94301")
-              r"|Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
-              r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
-              r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
-              r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
-              r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming")
+              "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|" + US_STATE_NAMES)  # spelt out too ("Palo Alto California 94301")
 # "33102 Paderborn", "D-33100 Paderborn", "75001 PARIS", "28001 Madrid", "43000 KAJANG, SELANGOR",
 # "81200 JOHOR BAHRU, JOHOR." at the start of a line or after a comma ("Südring 7, 33647 Bielefeld");
 # UK "Cambridge CB2 3QZ"; US "Mountain View, CA 94043"; SG "SINGAPORE 098585", "S(098585)".

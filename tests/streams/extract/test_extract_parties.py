@@ -383,7 +383,7 @@ def test_an_ocr_vat_id_without_check_digits_is_not_accepted_a_checked_one_is():
 
 
 @pytest.mark.parametrize("label, status", [("Remit To:", "accept"), ("Please remit payment to:", "accept"),
-                                           ("Make checks payable to:", "accept"),
+                                           ("Make checks payable to:", "accept"),  # a seller label already
                                            ("Sold To:", "review")])  # a second buyer block naming someone else
 def test_the_payees_remit_to_block_is_no_rival_addressee(label, status):
     rows = [[("Acme Inc.", 120)], [("123 Main St, Springfield, IL 62701", 120)], [("INVOICE", 120)], [("Invoice No: 42", 900)],
