@@ -116,6 +116,8 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 # "1  Übernachtung  158,88  1 Stk  7 % VAT (S)  158,88": an item's tax-rate
                 # column between its price and its amount; a tax row starts with its label.
                 continue
+            if hit[0] == "tax" and _item_row(ln.text, hit[1], [x.text for x in row[i + 1:]]):
+                continue  # "Catering (7% USt)  1  860,00  860,00": the rate in an item's description
             role, m = hit
             label_end_x = ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.end() / max(len(ln.text), 1)
             # Boxes further right that carry their own label ("Artikelrabatt: -2,50") are
@@ -155,6 +157,23 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
                 found.extend(_column_under(layout, head))
             break
     return found + _header_row_totals(layout)
+
+
+_NUMBER = re.compile(r"(?<![\w.,'’])\d[\d.,'’]*\d(?!\w)|(?<![\w.,'’])\d(?![\w.,])")
+
+
+def _item_row(text: str, label: re.Match, after: list[str]) -> bool:
+    """An item row whose description names its tax ("Getränke (19% USt) | 6 | 38,00 | 228,00"):
+    words before the tax word, and after it quantity × unit price = amount (in the label's box
+    or the boxes right of it, ``after``)."""
+    if not re.search(r"[^\W\d_]{3}", text[:label.start()]):
+        return False  # "MwSt 19% auf 100,00  19,00", "USt 7% (860,00 EUR): 60,20": a tax row
+    rest = "  ".join([text[label.end():], *after])
+    values = [Decimal(p.normalized) for m in _NUMBER.finditer(rest)
+              if (p := normalize_amount(m[0])).ok and p.normalized is not None]
+    if len(values) < 3 or not values[-1]:
+        return False
+    return any(q * u == values[-1] for i, q in enumerate(values[:-2]) for u in values[i + 1:-1])
 
 
 def _pair_left(layout: Layout, row: list[Line], i: int) -> bool:

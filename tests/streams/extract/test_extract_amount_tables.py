@@ -4,6 +4,8 @@ rows that look like totals but are a unit price, a discount, freight or share ca
 
 from __future__ import annotations
 
+import pytest
+
 from tests.streams.extract.test_extract_multilingual import fields_of, layout, run
 
 HEAD = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer:", 120), ("RE-9", 700)],
@@ -153,3 +155,23 @@ def test_a_letter_spaced_total_label_is_read_and_accepted_only_with_arithmetic()
     # without the net and tax rows nothing confirms it: review
     total = fields_of(run(layout([rows[0], [("Br uttosumme", 800), ("671,15 EUR", 1300)]])))["total_amount"]
     assert total["normalized"] == "671.15" and total["status"] == "review"
+
+
+@pytest.mark.parametrize("boxes", [False, True])
+def test_an_items_rate_in_its_description_is_not_a_tax_row(boxes):
+    """ "Catering Speisen (7% USt)  1  860,00  860,00": an item whose description names its VAT rate,
+    printed as one text run or as one box per column. Taken as a tax row, its 860,00 joined the two
+    real tax rows, so subtotal + tax = total never held and a right total went to review."""
+    def item(desc, *nums):
+        return [(desc, 120), *((n, 700 + 150 * i) for i, n in enumerate(nums))] if boxes else [(" ".join((desc, *nums)), 120)]
+    rows = [[("Pos. Beschreibung Menge Einzelpreis Gesamt", 120)],
+            item("Catering Speisen (7% USt)", "1", "860,00", "860,00"),
+            item("Getraenke (19% USt)", "1", "412,00", "412,00"),
+            item("Servicepersonal 6 Std (19% USt)", "6", "38,00", "228,00"),
+            [("Nettobetrag: 1.500,00 EUR", 120)],
+            [("USt 7% (860,00 EUR): 60,20 EUR", 120)],
+            [("USt 19% (640,00 EUR): 121,60 EUR", 120)],
+            [("Rechnungsbetrag: 1.681,80 EUR", 120)]]
+    t, f = total(rows)
+    assert t["normalized"] == "1681.80" and t["status"] == "accept"
+    assert f["tax_amount"]["normalized"] == "181.80" and "subtotal 1500.00 + tax 181.80" in t["reason"]

@@ -403,3 +403,16 @@ def test_seller_and_buyer_headings_side_by_side(seller, buyer):
             [("Subtotal", 900), ("100.00", 1400)], [("Tax", 900), ("10.00", 1400)], [("Total", 900), ("$110.00", 1400)]]
     f = fields_of(run(layout(rows)))
     assert (f["customer"]["normalized"], f["supplier"]["normalized"]) == ("Beta Corp", "Acme Inc.")
+
+
+@pytest.mark.parametrize("line, iban", [
+    ("IBAN: AT611904300234573201 BIC: SPSBAT21XXX", "AT611904300234573201"),
+    ("IBAN AT61 1904 3002 3457 3201 BIC BKAUATWW", "AT611904300234573201"),
+    ("IBAN: DE89370400440532013000 BIC: GENODEF1S02", "DE89370400440532013000"),
+])
+def test_an_iban_followed_by_the_bic_on_its_line_is_read(line, iban):
+    """An Austrian IBAN has four groups after its check digits; the pattern's optional short last
+    group took the " BIC" after it, the mod-97 check failed and the IBAN was lost."""
+    rows = [[("Muster GmbH", 120)], [("RECHNUNG", 120)], [("Rechnungsnummer: R-1", 120)],
+            [("Rechnungsdatum: 03.04.2026", 120)], [("Rechnungsbetrag: 119,00 EUR", 120)], [(line, 120)]]
+    assert fields_of(run(layout(rows)))["iban"]["normalized"] == iban
