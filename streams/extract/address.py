@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streams.extract.layout import Layout, Line
-from streams.extract.lexicon import LABELS, address_country
+from streams.extract.lexicon import LABELS, TABLE_HEADER, address_country
 
 __all__ = ["PartyName", "customer_name", "customer_rivals", "party_section", "supplier_name", "return_address_sender", "is_id_line", "title_or_label", "column_below",
            "POSTCODE_LINE"]
@@ -93,6 +93,8 @@ def column_below(layout: Layout, top: Line, rows: int = 9, gap: float = 2.6) -> 
             continue  # a block is left-aligned with its label, or indented under it
         if ln.box["y0"] - last_y > gap * h:
             break
+        if len(layout.rows[ln.row]) >= 3 and TABLE_HEADER.search(layout.row_text(layout.rows[ln.row])):
+            break  # "Item Type | Description | Quantity | Unit Price": the items table starts, no block
         out.append(ln)
         last_y = ln.box["y1"]
     return out

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from streams.extract.finders import AMOUNT, Candidate
 from streams.extract.layout import Layout, Line, Span
-from streams.extract.lexicon import LABELS, VAT_ID
+from streams.extract.lexicon import LABELS, TABLE_HEADER, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
@@ -36,8 +36,6 @@ _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORD
 _AMOUNT_RE = re.compile(rf"(?<![\w/.,'’-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
 _ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|(?<![^\W\d_])ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
 VAT_ID_RE = re.compile(VAT_ID)
-_TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
-                           r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
 _OWN_LABEL = re.compile(r"[^\W\d_]{3,}[^:]*:")
 _RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
@@ -99,7 +97,7 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
     cell, the amount below it in the same column."""
     found: list[Amount] = []
     for row in layout.rows:
-        if _TABLE_HEADER.search(layout.row_text(row)):
+        if TABLE_HEADER.search(layout.row_text(row)):
             continue  # "Menge  Einzelpreis  Gesamt": the column of line totals, not the total
         # OCR'd pages: boxes of one printed row misaligned or split (a text layer's rows are exact)
         ocr = layout.sources.get(row[0].page, "ocr") == "ocr"

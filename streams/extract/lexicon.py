@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["LABELS", "TYPE_CUES", "language_of", "country_of", "address_country", "DAY_FIRST_LANGUAGES",
-           "COUNTRY_CURRENCY", "DOLLAR_SIGN_COUNTRIES", "US_STATE_NAMES", "VAT_ID", "IBAN", "vat_id_valid", "vat_ids"]
+           "COUNTRY_CURRENCY", "DOLLAR_SIGN_COUNTRIES", "US_STATE_NAMES", "VAT_ID", "IBAN", "TABLE_HEADER", "vat_id_valid", "vat_ids"]
 
 LABELS: dict[str, str] = {
     "invoice_number": (
@@ -49,7 +49,7 @@ LABELS: dict[str, str] = {
     "invoice_date": (
         r"Invoice\s*Date|Inv\.?\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
         # a UK VAT invoice's tax point (the date of supply it is issued for)
-        r"|(?:Date\s*(?:/|and|&)\s*)?Tax\s*point(?:\s*date)?"
+        r"|(?:Date\s*(?:/|and|&)\s*)?Tax\s*point(?:\s*date)?|(?:Invoice\s*/\s*)?Tax\s+Date"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
         r"|Laskun\s+p[äa]iv[äa](?:ys|m[äa][äa]r[äa])|Fakturadato|Fakturadatum|Datum\s+vystaven[íi]"
         # Slovak, Romanian and Hungarian issue dates
@@ -152,8 +152,9 @@ LABELS: dict[str, str] = {
         r"|Umsatzsteuer|Steuer(?:betrag|summe)?\b|TVA|BTW|IVA|DPH\b|Impuestos?\b|Imposta\b|Kwota\s+VAT|Podatek"
         r"|Moms\b|MVA\b|ALV\b|Arvonlis[äa]vero|[ÁA]FA\b)"),
     "customer": (
-        # "TO:" beside "FROM:" (the supplier's label): only with its colon
-        r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
+        # "TO:" beside "FROM:" (the supplier's label): only with its colon; "Invoice For" with its
+        # colon or alone in its box (Harvest's header table), not "an invoice for services"
+        r"Bill(?:ed)?\s*To|Invoice\s*(?:To|For)(?=\s*:|\s*$)|Invoice\s*To|Sold\s*To|Customer|Client|Buyer|To(?=\s*:)"
         r"|Invoiced\s+To|Recipient|Issued\s+to"
         r"|Rechnungsempf[äa]nger|Rechnungsadresse|Kunde|Auftraggeber|K[äa]ufer"
         r"|Factur[ée]\s+[àa]|Adresse\s+de\s+facturation|Client|Acheteur|Destinataire"
@@ -285,6 +286,10 @@ _LANG_RE = {lang: re.compile(rf"\b(?:{words})\b", re.I) for lang, words in _LANG
 DAY_FIRST_LANGUAGES = {"de", "fr", "nl", "es", "it", "pl", "pt"}
 
 # EU VAT ids (and GB, CH): two-letter prefix, then the national format.
+# A line-item table's column heads: a quantity or a unit price ("Menge  Einzelpreis  Gesamt").
+TABLE_HEADER = re.compile(r"\b(?:Qty|Quantity|Menge|Anzahl|Quantit[ée]|Qt[ée]|Aantal|Cantidad|Quantit[àa]|Ilo[śs][ćc]"
+                          r"|Unit\s*price|Einzelpreis|Prix\s+unitaire|Stukprijs|Precio\s+unitario|Prezzo\s+unitario)\b", re.I)
+
 VAT_ID = (r"\b(?:ATU\d{8}|BE[01]\d{9}|DE\d{9}|DK\d{8}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-HJ-NP-Z0-9]{2}\d{9}"
           r"|GB\d{9}(?:\d{3})?|IE\d{7}[A-W][A-I]?|IT\d{11}|LU\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|SE\d{12}"
           r"|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3}|CZ\d{8,10}|AT\s?U\d{8})\b")

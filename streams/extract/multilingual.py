@@ -676,8 +676,10 @@ def _supplier(layout: Layout) -> FieldValue:
     for ln in layout.lines[:8]:
         if ln.page != layout.lines[0].page:
             break
-        # a title with its kind ("TAX INVOICE"), a field's label or a date standing alone is no name
+        # a title with its kind ("TAX INVOICE"), a field's label ("PO Number:") or a date standing
+        # alone is no name
         if skip.match(ln.text) or not re.search(r"[^\W\d_]{3}", ln.text) or title_or_label(ln.text) \
+                or ln.text.rstrip().endswith(":") \
                 or re.fullmatch(DATE, ln.text.strip(" .,"), re.I):
             continue
         # "FROM: Company ABC": the seller's label, then its name

@@ -772,3 +772,30 @@ def test_kr_without_a_company_number_is_the_crown_its_words_and_legal_form_name_
     assert f["normalized"] == want
     if want:
         assert f["status"] == "review"
+
+
+@pytest.mark.parametrize("label", ["Invoice/Tax Date", "Tax Date", "Tax Point"])
+def test_a_uk_tax_date_is_the_invoice_date(label):
+    """Sage's UK invoice prints "Invoice/Tax Date" (the tax point) beside "Invoice No."."""
+    rows = [[("Brightwell Supplies Ltd", 100), ("INVOICE", 1300)], [("Invoice No.", 1000), ("12345", 1350)],
+            [(label, 1000), ("15/01/2024", 1350)], [("Invoice Total", 1000), ("£1,200.00", 1350)]]
+    d = fields_of(run(layout(rows)))["invoice_date"]
+    assert (d["normalized"], d["status"]) == ("2024-01-15", "accept")
+
+
+def test_a_field_label_with_its_colon_at_the_top_is_never_the_supplier():
+    """Invoice Ninja's header column starts "PO Number:" beside the logo: a label, not the seller."""
+    rows = [[("INVOICE", 100)], [("PO Number:", 900), ("PO-7", 1300)], [("Acme Widgets LLC", 100)],
+            [("Invoice Number:", 900), ("0001", 1300)], [("Invoice Date:", 900), ("Jan 15, 2024", 1300)],
+            [("Balance Due:", 900), ("$110.00", 1300)]]
+    assert fields_of(run(layout(rows)))["supplier"]["normalized"] == "Acme Widgets LLC"
+
+
+def test_invoice_for_alone_in_its_cell_heads_the_customer_and_an_items_header_is_no_block():
+    """Harvest's header table: "Invoice For | Contoso Ltd" without a colon, the items table right under it."""
+    rows = [[("Invoice", 100)], [("Northwind Design Co.", 100)], [("Invoice ID", 100), ("001", 500)],
+            [("Issue Date", 100), ("01/15/2024", 500)], [("Invoice For", 100), ("Contoso Ltd", 500)],
+            [("Item Type", 100), ("Description", 400), ("Quantity", 900), ("Unit Price", 1100), ("Amount", 1350)],
+            [("Service", 100), ("Design", 400), ("20.00", 900), ("$50.00", 1100), ("$1,000.00", 1350)],
+            [("Amount Due", 1050), ("$1,000.00", 1350)]]
+    assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Contoso Ltd"
