@@ -47,7 +47,9 @@ LABELS: dict[str, str] = {
         r"|Creditnota\s*(?:nummer|nr\.?)|Nota\s+de\s+cr[ée]dito\s*(?:N[°ºo]\.?)|Nota\s+di\s+credito\s*(?:N[°ºo.]\.?|n\.)"
         r"|Faktura\s+koryguj[ąa]ca\s*(?:nr\.?)"),
     "invoice_date": (
-        r"Invoice\s*Date|Inv\.?\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
+        # one date for both (Amazon's EU invoices): "Invoice date / Delivery date", "Rechnungsdatum/Lieferdatum"
+        r"(?:Invoice\s*date|Rechnungs-?\s?datum)\s*/\s*(?:Delivery|Supply|Liefer|Leistungs)-?\s?(?:date|datum)"
+        r"|Invoice\s*Date|Inv\.?\s*Date|Date\s+of\s+(?:Invoice|Issue|Bill)|Issue\s*Date|Date\s*Issued|Credit\s*Note\s*Date|Bill(?:ing)?\s*Date"
         # a UK VAT invoice's tax point (the date of supply it is issued for)
         r"|(?:Date\s*(?:/|and|&)\s*)?Tax\s*point(?:\s*date)?|(?:Invoice\s*/\s*)?Tax\s+Date"
         r"|Date\s+de\s+facturation|Factur[ée]e?\s+le|[ÉE]mise?\s+le|Fecha\s+(?:de\s+)?expedici[óo]n|Data\s+documento"
@@ -79,8 +81,10 @@ LABELS: dict[str, str] = {
         r"|Betrag[^\n]{0,40}?\bwird\s+am|will\s+be\s+debited[^\n]{0,40}?\bon|sera\s+pr[ée]lev[ée]\s+le"
         r"|Date\s+d'[ée]ch[ée]ance|[ÉE]ch[ée]ance|Verval-?\s?datum|Uiterste\s+betaaldatum|Te\s+betalen\s+voor"
         r"|Fecha\s+(?:de\s+)?vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Fecha\s+Venc\.|Vencimiento(?:\s+(?:de(?:l)?\s+)?pago)?|Data\s+(?:de\s+)?vencimento|Vencimento|Data\s+(?:di\s+)?scadenza|Scadenza|Termin\s+p[łl]atno[śs]ci|Termin\s+zap[łl]aty"
-        # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by
-        r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)[^\n]{0,45}?"
+        # "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018": the first date payment is due by ("Bitte
+        # überweisen Sie den Betrag unter Angabe der Rechnungsnummer bis zum": a long sentence, but
+        # not past a date: "netto bis 04.04.2018, 3% Skonto innerhalb 10 Tagen bis": a discount's)
+        r"|(?:Zahlbar|Bitte\s+(?:[üu]berweisen|zahlen|begleichen)|Payable|Due|Please\s+(?:remit|pay)|[àa]\s+payer|Te\s+betalen|Pagadero|A\s+pagar|Da\s+pagare|P[łl]atne)(?:(?!\d{1,4}[./-]\d{1,2}[./-]\d)[^\n]){0,80}?"
         r"\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|on\s+or\s+before|avant\s+le|au\s+plus\s+tard\s+le|v[óo][óo]r|uiterlijk"
         r"|antes\s+del?|entro\s+il|do(?:\s+dnia)?)"),
     # The amount to pay: strongest labels first.

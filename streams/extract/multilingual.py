@@ -446,6 +446,12 @@ def _largest(layout: Layout) -> Decimal | None:
     return max(values, default=None)
 
 
+def _within(box: dict, item: dict) -> bool:
+    """A box on an item's row and inside its span of columns (the item's box is its tokens')."""
+    y = min(box["y1"], item["y1"]) - max(box["y0"], item["y0"])
+    return y >= 0.5 * (box["y1"] - box["y0"]) and min(box["x1"], item["x1"]) > max(box["x0"], item["x0"])
+
+
 def _in_words(layout: Layout) -> Decimal | None:
     """The one amount the page writes in words (None for none, or two that differ)."""
     found = {v for ln in layout.lines if (v := amount_in_words(ln.text)) is not None}
@@ -480,9 +486,15 @@ def _paid_again(layout: Layout, total: Amount) -> str | None:
     return None
 
 
-def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None, lang: str | None
-                  ) -> dict[str, FieldValue]:
+def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None, lang: str | None,
+                  items: list[dict] | None = None) -> dict[str, FieldValue]:
     amounts = labelled_amounts(layout)
+    if items_sum is not None:
+        # A line item's own amount under a "Total" or "Subtotal" column head is no total: the
+        # items' sum would then "confirm" the item it was read from. (Only column heads: a row's
+        # own label, "Sub Total  150.00", stands even where an item row was misread around it.)
+        amounts = [a for a in amounts if not (a.cand.how.startswith("label (below)") and any(
+            _within(a.cand.box, it["box"]) for it in items or () if it["page"] == a.cand.span.page))]
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout))
     bare = unlabelled_sum(layout, choice)
     if bare is not None:  # the arithmetic holds, but a value with no label is a person's to confirm
@@ -909,7 +921,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
               "invoice_date": _print_stamp(layout, _agree(_take("invoice_date", inv_date), inv_dates, "the invoice date"),
                                            inv_date, bool(inv_dates)) if inv_date else _unlabelled_date(layout, number_f, date, date_re),
               "due_date": _agree(_take("due_date", due), dues, "the due date")}
-    fields |= _total_fields(layout, items_sum, country, lang)
+    fields |= _total_fields(layout, items_sum, country, lang, items)
     check_items_sum(items, items_sum, fields)
     # A corrective invoice ("Rechnungskorrektur", "factura rectificativa", EN 16931 type 384)
     # keeps its printed sign; only a credit note proper states its amounts positive.

@@ -68,7 +68,7 @@ _FEE = re.compile(
 # by 3 October 2018", "à régler avant le 03/10/2018": a payment word, then "by/until" and a date.
 _DUE_SENTENCE = re.compile(
     r"(?:[üu]berweis|zahl|bezahl|pay|paiement|r[ée]gl|versement|betal|pag(?:a|o|ar|are|amento)\b|p[łl]at|remit)[^\W\d_]*"
-    r"[^\n]{0,60}?\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|before|no\s+later\s+than|avant\s+le|au\s+plus\s+tard\s+le"
+    r"[^\n]{0,80}?\b(?:bis(?:\s+(?:zum|sp[äa]testens))?|by|until|before|no\s+later\s+than|avant\s+le|au\s+plus\s+tard\s+le"
     r"|v[óo][óo]r|uiterlijk|antes\s+del?|entro\s+il|do(?:\s+dnia)?)\s+(?:the\s+)?\d", re.I)
 # The label that says a field is printed. A due date's label must be one that takes a date
 # ("Due date", "Fällig am", "Zahlbar bis"), not "fällig" in "sofort fällig" / "due upon receipt".

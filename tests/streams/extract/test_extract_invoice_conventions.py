@@ -799,3 +799,38 @@ def test_invoice_for_alone_in_its_cell_heads_the_customer_and_an_items_header_is
             [("Service", 100), ("Design", 400), ("20.00", 900), ("$50.00", 1100), ("$1,000.00", 1350)],
             [("Amount Due", 1050), ("$1,000.00", 1350)]]
     assert fields_of(run(layout(rows)))["customer"]["normalized"] == "Contoso Ltd"
+
+
+def test_one_date_for_invoice_and_delivery_is_the_invoice_date():
+    """Amazon's EU invoices: "Invoice date / Delivery date  12.03.2024"."""
+    rows = [[("Invoice", 100)], [("Invoice date / Delivery date", 100), ("12.03.2024", 700)],
+            [("Invoice #", 100), ("DE4ABC12345", 700)], [("Total payable", 100), ("€119.00", 700)]]
+    d = fields_of(run(layout(rows)))["invoice_date"]
+    assert (d["normalized"], d["status"]) == ("2024-03-12", "accept")
+
+
+@pytest.mark.parametrize("sentence, due", [
+    ("Bitte überweisen Sie den Rechnungsbetrag unter Angabe der Rechnungsnummer bis zum 15.02.2024.", "2024-02-15"),
+    # a discount's date after the due date, wrapped to the next line (the ZUGFeRD corpus's intarsys invoice)
+    ("Zahlbar innerhalb 30 Tagen netto bis 04.04.2018, 3% Skonto innerhalb 10 Tagen bis\n15.03.2018.", "2018-04-04"),
+])
+def test_a_long_payment_sentence_gives_the_due_date_and_not_a_later_discount_date(sentence, due):
+    rows = [[("Nordlicht Medien UG", 100)], [("Rechnung", 100)], [("Rechnungs-Nr.", 1000), ("RE-1042", 1350)],
+            [("Rechnungsdatum", 1000), ("01.02.2018", 1350)], [("Gesamtbetrag", 900), ("595,00 €", 1300)],
+            *([(part, 100)] for part in sentence.split("\n"))]
+    d = fields_of(run(layout(rows)))["due_date"]
+    assert d["normalized"] == due
+
+
+def test_an_items_amount_under_a_total_column_head_is_never_the_total():
+    """Holded's items table heads its last column "Total". Its one item's 1.500,00 under that head was
+    taken for the total and "confirmed" by the items' sum (itself): 1500.00 accepted where the invoice's
+    total, after IVA and IRPF, is 1.590,00. A wrong value accepted at confidence 1.0."""
+    rows = [[("Estudio Sol S.L.", 100)], [("FACTURA", 1300)], [("Nº factura", 1000), ("F240012", 1350)],
+            [("Fecha", 1000), ("07/03/2024", 1350)],
+            [("Concepto", 100), ("Precio", 800), ("Unidades", 1000), ("Subtotal", 1200), ("Total", 1400)],
+            [("Diseño web", 100), ("1.500,00 €", 800), ("1", 1000), ("1.500,00 €", 1200), ("1.500,00 €", 1400)],
+            [("Base imponible", 1100), ("1.500,00 €", 1400)], [("IVA 21%", 1100), ("315,00 €", 1400)],
+            [("Total", 1100), ("1.590,00 €", 1400)]]
+    t = fields_of(run(layout(rows)))["total_amount"]
+    assert t["normalized"] == "1590.00" and t["status"] != "accept"
