@@ -23,7 +23,7 @@ from streams.extract.lexicon import LABELS, TABLE_HEADER, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
-           "charge_amounts", "unlabelled_sum", "tax_kind"]
+           "charge_amounts", "withheld_amounts", "unlabelled_sum", "tax_kind"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -396,12 +396,31 @@ _SETTLED = re.compile(r"(?<![^\W\d_])(?:(?:Amount\s+|Total\s+)?Paid(?!\s+(?:with
 # A charge added between the subtotal and the total: "SHIPPING & HANDLING 5.00", "Versandkosten 4,90".
 _CHARGE = re.compile(r"(?<![^\W\d_])(?:Shipping(?:\s*(?:&|and)\s*Handling)?|Handling|Freight|Delivery(?:\s+charges?)?|Postage"
                      r"|Versand(?:kosten)?|Fracht(?:kosten)?|Porto|Frais\s+de\s+(?:port|livraison|transport)|Verzendkosten"
-                     r"|Gastos\s+de\s+env[íi]o|Spese\s+di\s+(?:spedizione|trasporto)|Koszty?\s+(?:wysy[łl]ki|dostawy|transportu))"
+                     r"|Gastos\s+de\s+env[íi]o|Spese\s+di\s+(?:spedizione|trasporto)|Koszty?\s+(?:wysy[łl]ki|dostawy|transportu)"
+                     r"|Cassa\s+(?:di\s+)?previdenza|Contributo\s+integrativo|Rivalsa\s+(?:INPS|previdenziale))"
                      r"(?![^\W\d_])", re.I)
 
 
 # A discount taken off below the subtotal ("Discount 10%  -$10.00"): subtotal - discount + tax = total.
 _DISCOUNT = re.compile(r"(?<![^\W\d_])(?:Discount|Rabatt|Nachlass|Remise|Descuento|Sconto|Korting|Rabat|Sleva)(?![^\W\d_])", re.I)
+
+
+# Income tax the buyer withholds from a freelancer's invoice and pays to the state itself: Spanish
+# "IRPF -15%" / "Retención", Italian "Ritenuta d'acconto", Portuguese "Retenção na fonte" (IRS). The
+# total to pay is subtotal + VAT - the withholding; the VAT is on the whole subtotal.
+_WITHHOLDING = re.compile(r"(?<![^\W\d_])(?:IRPF|Retenci[óo]n|Ritenuta(?:\s+d['’]acconto)?|Reten[çc][ãa]o(?:\s+na\s+fonte)?"
+                          r"|Withholding(?:\s+tax)?)(?![^\W\d_])", re.I)
+
+
+def withheld_amounts(layout: Layout) -> list[Decimal]:
+    """The amount of each withholding row (its last amount), positive however it is printed."""
+    out = []
+    for row in layout.rows:
+        if _WITHHOLDING.search(layout.row_text(row)):
+            values = [Decimal(p.normalized) for _, _, p in _amounts_in(layout, row, 0) if p.normalized]
+            if values and values[-1]:
+                out.append(abs(values[-1]))
+    return out
 
 
 def charge_amounts(layout: Layout) -> list[Decimal]:
@@ -473,10 +492,12 @@ def tax_kind(label: str) -> str:
 
 
 def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Decimal | None,
-                 settled: list[Decimal] | None = None, charges: list[Decimal] | None = None) -> TotalChoice:
+                 settled: list[Decimal] | None = None, charges: list[Decimal] | None = None,
+                 withheld: list[Decimal] | None = None) -> TotalChoice:
     """The total by label strength and arithmetic; see the module docstring. ``settled``:
     payments, credits and previous balances printed (:func:`settled_amounts`); ``charges``:
-    shipping and handling added to the subtotal (:func:`charge_amounts`)."""
+    shipping and handling added to the subtotal (:func:`charge_amounts`); ``withheld``: income
+    tax the buyer withholds (:func:`withheld_amounts`)."""
     subs = [a for a in amounts if a.role == "subtotal"]
     taxes = [a for a in amounts if a.role == "tax"]
     grand = [a for a in amounts if a.role == "total_strong"]
@@ -519,6 +540,18 @@ def choose_total(amounts: list[Amount], items_sum: Decimal | None, largest: Deci
                     choice.total, choice.tax, choice.subtotal = a, t, s
                     adjusted = "" if not add else f" + charges {add}" if add > 0 else f" - discount {-add}"
                     choice.checked = f"subtotal {s.value} + tax {t}{adjusted} = total"
+                    choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
+                    return choice
+        # "Base imponible 1.500,00 / IVA 21% 315,00 / IRPF -15% -225,00 / Total 1.590,00"
+        # (an Italian professional's pension levy, "Cassa previdenza 4%", is a charge the VAT is on)
+        held = sum(withheld or [], Decimal(0))
+        for add, t in ((add, t) for add in adds for t in tax_options) if held else ():
+            for s in subs:
+                if (s.value + add + t - held == a.value and tax_rate_plausible(s.value + add, t)
+                        and held <= s.value * Decimal("0.35")):
+                    choice.total, choice.tax, choice.subtotal = a, t, s
+                    adjusted = "" if not add else f" + charges {add}" if add > 0 else f" - discount {-add}"
+                    choice.checked = f"subtotal {s.value}{adjusted} + tax {t} - withholding {held} = total"
                     choice.tax_rows = tuple(x for x in taxes if x.value == t) or tuple(taxes)
                     return choice
         if items_sum is not None and items_sum > 0 and a.value in (items_sum, items_sum + (tax or 0)):

@@ -21,7 +21,7 @@ from functools import partial
 
 from streams.extract.address import customer_name, supplier_name, title_or_label
 from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts, tax_kind,
-                                     unlabelled_sum)
+                                     unlabelled_sum, withheld_amounts)
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
@@ -495,7 +495,8 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
         # own label, "Sub Total  150.00", stands even where an item row was misread around it.)
         amounts = [a for a in amounts if not (a.cand.how.startswith("label (below)") and any(
             _within(a.cand.box, it["box"]) for it in items or () if it["page"] == a.cand.span.page))]
-    choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout))
+    choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout),
+                          withheld_amounts(layout))
     bare = unlabelled_sum(layout, choice)
     if bare is not None:  # the arithmetic holds, but a value with no label is a person's to confirm
         choice.total = bare

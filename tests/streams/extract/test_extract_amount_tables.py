@@ -175,3 +175,30 @@ def test_an_items_rate_in_its_description_is_not_a_tax_row(boxes):
     t, f = total(rows)
     assert t["normalized"] == "1681.80" and t["status"] == "accept"
     assert f["tax_amount"]["normalized"] == "181.80" and "subtotal 1500.00 + tax 181.80" in t["reason"]
+
+
+@pytest.mark.parametrize("vat, held", [("IVA 21%", ("IRPF -15%", "-225,00 €")),
+                                       ("IVA (21%)", ("Retención IRPF (15%)", "225,00 €"))])
+def test_income_tax_withheld_by_the_buyer_closes_the_arithmetic(vat, held):
+    """A Spanish freelancer's invoice: base + IVA - IRPF withheld = the total to pay."""
+    rows = [[("Base imponible", 1100), ("1.500,00 €", 1400)], [(vat, 1100), ("315,00 €", 1400)],
+            [(held[0], 1100), (held[1], 1400)], [("Total", 1100), ("1.590,00 €", 1400)]]
+    t, f = total(rows)
+    assert (t["normalized"], t["status"]) == ("1590.00", "accept")
+    assert "withholding 225.00" in t["reason"] and f["tax_amount"]["normalized"] == "315.00"
+
+
+def test_an_italian_pension_levy_and_ritenuta_d_acconto_close_the_arithmetic():
+    """Imponibile + Cassa previdenza 4% (VAT is on both) + IVA 22% - Ritenuta d'acconto 20% = Netto a pagare."""
+    rows = [[("Imponibile", 1100), ("1.000,00", 1400)], [("Cassa previdenza 4%", 1100), ("40,00", 1400)],
+            [("IVA 22%", 1100), ("228,80", 1400)], [("Ritenuta d'acconto 20%", 1100), ("-200,00", 1400)],
+            [("Netto a pagare", 1100), ("1.068,80 €", 1400)]]
+    t, _ = total(rows)
+    assert (t["normalized"], t["status"]) == ("1068.80", "accept")
+
+
+def test_a_withholding_that_does_not_close_the_arithmetic_confirms_nothing():
+    rows = [[("Base imponible", 1100), ("1.500,00 €", 1400)], [("IVA 21%", 1100), ("315,00 €", 1400)],
+            [("IRPF -15%", 1100), ("-225,00 €", 1400)], [("Total", 1100), ("1.600,00 €", 1400)]]
+    t, _ = total(rows)
+    assert t["normalized"] == "1600.00" and t["status"] != "accept"
