@@ -138,6 +138,8 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
             if same_row:
                 src, am, parsed = same_row[-1]  # "MwSt 19% auf 100,00  19,00": the last one
                 found.append(_make(layout, role, src, am, parsed, ln.text, how=_SPACED if spaced else "label"))
+                if role.startswith("total") and len(same_row) >= 3:
+                    found.extend(_net_and_tax(layout, same_row[-3:], ln.text))
                 continue
             if ocr and not _amounts_in(layout, row, 0) and not _NOT_TOTAL.search(ln.text):
                 beside = _beside_across_rows(layout, ln, label_end_x)
@@ -366,6 +368,17 @@ def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, labe
     assert parsed.normalized is not None  # callers pass amounts that parsed (ok)
     return Amount(role, Decimal(parsed.normalized), cand,
                   Decimal(rate[1].replace(",", ".")) if rate else None, label_text.strip())
+
+
+def _net_and_tax(layout: Layout, three: list[tuple[Line, re.Match, Parsed]], label: str) -> list[Amount]:
+    """A total row of a tax table's columns ("Razem:  1 000,00  230,00  1 230,00", "Summe  100,00  19,00
+    119,00"): net + tax = gross in the row itself gives the subtotal and the tax."""
+    net, tax, gross = (Decimal(p.normalized) for _, _, p in three if p.normalized is not None)
+    if net + tax != gross or not tax_rate_plausible(net, tax):
+        return []
+    how = "the total's row (net + tax = gross)"
+    return [_make(layout, "subtotal", three[0][0], three[0][1], three[0][2], label, how=how),
+            _make(layout, "tax", three[1][0], three[1][1], three[1][2], label, how=how)]
 
 
 def tax_rate_plausible(subtotal: Decimal, tax: Decimal) -> bool:

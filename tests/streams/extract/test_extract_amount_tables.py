@@ -202,3 +202,24 @@ def test_a_withholding_that_does_not_close_the_arithmetic_confirms_nothing():
             [("IRPF -15%", 1100), ("-225,00 €", 1400)], [("Total", 1100), ("1.600,00 €", 1400)]]
     t, _ = total(rows)
     assert t["normalized"] == "1600.00" and t["status"] != "accept"
+
+
+@pytest.mark.parametrize("source", ["text_layer", "ocr"])
+def test_a_total_row_of_net_tax_and_gross_columns_gives_subtotal_and_tax(source):
+    """A Polish "Faktura VAT": the table's "Razem:" row prints net, VAT and gross under their columns;
+    net + VAT = gross there confirms the "Do zapłaty" total, also when the page was OCR'd."""
+    rows = [[("Faktura VAT nr FV/12/03/2024", 100)], [("Data wystawienia: 2024-03-12", 100)],
+            [("Lp.", 100), ("Nazwa towaru lub usługi", 200), ("Ilość", 800), ("Cena netto", 950), ("Wartość netto", 1100),
+             ("VAT", 1250), ("Wartość brutto", 1400)],
+            [("1", 100), ("Usługa IT", 200), ("1", 800), ("1 000,00", 950), ("1 000,00", 1100), ("23%", 1250), ("1 230,00", 1400)],
+            [("Razem:", 900), ("1 000,00", 1100), ("230,00", 1250), ("1 230,00", 1400)],
+            [("Do zapłaty: 1 230,00 PLN", 100)]]
+    f = fields_of(run(layout(rows, 0.97 if source == "ocr" else 1.0), source=source))
+    assert (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"]) == ("1000.00", "230.00")
+    assert f["total_amount"]["normalized"] == "1230.00" and f["total_amount"]["status"] == "accept"
+
+
+def test_a_total_row_whose_parts_do_not_add_up_gives_no_subtotal():
+    rows = [[("Razem:", 900), ("1 000,00", 1100), ("230,00", 1250), ("1 240,00", 1400)]]
+    _, f = total(rows)
+    assert f["subtotal_amount"]["normalized"] is None
