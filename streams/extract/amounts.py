@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from decimal import Decimal
 
 from streams.extract.finders import AMOUNT, Candidate
@@ -102,6 +103,9 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
         # OCR'd pages: boxes of one printed row misaligned or split (a text layer's rows are exact)
         ocr = layout.sources.get(row[0].page, "ocr") == "ocr"
         for i, ln in enumerate(row):
+            if pairs := _pairs_in_one_run(layout, ln):
+                found.extend(pairs)  # "Subtotal: £100.00   VAT (20%): £20.00   Total: £120.00"
+                continue
             hit = (_stacked_role(layout, ln) if ocr else None) or _role_of(ln.text)
             spaced = False
             if not hit and (joined := _unspaced(ln.text)) != ln.text:
@@ -321,14 +325,18 @@ def _column_under(layout: Layout, ln: Line) -> list[Amount]:
     return out
 
 
-def _all_roles(text: str) -> list[tuple[str, re.Match]]:
-    """Every label in a header line, the stronger role where two overlap."""
+@lru_cache(maxsize=256)
+def _all_roles(text: str) -> tuple[tuple[str, re.Match], ...]:
+    """Every label in a header line, the stronger role where two overlap. (Linear in the line:
+    a hostile line of ten thousand labels once cost minutes, label against label.)"""
     taken: list[tuple[str, re.Match]] = []
+    used = bytearray(len(text))
     for role in _ROLE_ORDER:
         for m in _ROLE_RE[role].finditer(text):
-            if all(m.end() <= t.start() or m.start() >= t.end() for _, t in taken):
+            if not any(used[m.start():m.end()]):
                 taken.append((role, m))
-    return taken
+                used[m.start():m.end()] = b"\1" * (m.end() - m.start())
+    return tuple(taken)
 
 
 def _x_of(ln: Line, start: int, end: int) -> tuple[float, float]:
@@ -368,6 +376,27 @@ def _make(layout: Layout, role: str, ln: Line, m: re.Match, parsed: Parsed, labe
     assert parsed.normalized is not None  # callers pass amounts that parsed (ok)
     return Amount(role, Decimal(parsed.normalized), cand,
                   Decimal(rate[1].replace(",", ".")) if rate else None, label_text.strip())
+
+
+def _pairs_in_one_run(layout: Layout, ln: Line) -> list[Amount]:
+    """Several labels and their amounts printed as one text run: each label takes the amount
+    after it, up to the next label. Only where every label has one, and no label names a
+    discount, a charge or a VAT id."""
+    if _NOT_TOTAL.search(ln.text):
+        return []
+    labels = sorted(_all_roles(ln.text), key=lambda rm: rm[1].start())
+    if not 2 <= len(labels) <= 12:
+        return []  # a totals block has a few labels; hundreds are no totals block (or a hostile page)
+    out = []
+    for (role, m), nxt in zip(labels, [*labels[1:], None]):
+        end = nxt[1].start() if nxt else len(ln.text)
+        found = [a for a in _AMOUNT_RE.finditer(ln.text, m.end(), end)
+                 if re.search(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN", a["v"]) and normalize_amount(a["v"].strip()).ok]
+        if not found or (role == "tax" and (_ID_NEAR.search(ln.text, m.start(), end) or VAT_ID_RE.search(ln.text, m.start(), end))):
+            return []
+        am = found[-1]
+        out.append(_make(layout, role, ln, am, normalize_amount(am["v"].strip()), ln.text[m.start():am.start()]))
+    return out
 
 
 def _net_and_tax(layout: Layout, three: list[tuple[Line, re.Match, Parsed]], label: str) -> list[Amount]:

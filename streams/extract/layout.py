@@ -46,6 +46,11 @@ def union_box(boxes: list[dict]) -> dict | None:
             "x1": max(b["x1"] for b in boxes), "y1": max(b["y1"] for b in boxes)}
 
 
+# No printed line holds more: a visual line at 4 pt across an A3 page is about 600 characters. A
+# longer one is a producer's quirk or a hostile page, and several of the rules' patterns cost the
+# square of a line's length (a 4 000-character word took 3 s, 100 000 would take minutes).
+MAX_LINE_CHARS = 1000
+
 # Swiss thousands are printed with any apostrophe-like mark ("12′760.00": a prime, from Typst);
 # the finders know "'" and "’" only. One character for another, so offsets and boxes hold.
 _APOSTROPHES = str.maketrans({"\u2032": "\u2019", "\u02bc": "\u2019", "\u00b4": "\u2019"})
@@ -90,8 +95,8 @@ class Layout:
         for page in sorted(record.get("pages") or [], key=lambda p: p["number"]):
             page_rows = _group_rows(page["number"], page.get("lines") or [])
             for r_index, row in enumerate(page_rows, start=len(rows)):
-                placed = [Line(ln.text.translate(_APOSTROPHES), ln.confidence, ln.page, ln.box, r_index, ln.words, ln.agreed, ln.reread)
-                          for ln in row]
+                placed = [Line(ln.text[:MAX_LINE_CHARS].translate(_APOSTROPHES), ln.confidence, ln.page, ln.box, r_index,
+                               ln.words, ln.agreed, ln.reread) for ln in row]
                 rows.append(placed)
                 lines.extend(placed)
         sources = {p["number"]: field_source(p.get("text_source")) for p in record.get("pages") or []}

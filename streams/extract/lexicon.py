@@ -67,9 +67,9 @@ LABELS: dict[str, str] = {
         r"|Fecha\s*(?:de\s*)?(?:la\s+)?factura|Fecha\s+(?:de\s+)?emisi[óo]n|Data\s*(?:della\s+)?fattura|Data\s+(?:di\s+)?emissione"
         r"|Data\s+wystawienia|Data\s+(?:e\s+hora\s+)?(?:da\s+|de\s+)?emiss[ãa]o(?:\s+da\s+NFS-?e)?|Data\s+(?:da\s+)?fatura"),
     # "Date" alone, not the end of "Due Date": no word right before it (a column gap of two
-    # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024").
+    # spaces between boxes is no word: "Faraway  Date:  24 Sep 2024"; nor is a separator: "# A-100 | Date:").
     # "Dated": an Indian (Tally) invoice's date heading beside "Invoice No."
-    "invoice_date_plain": r"(?<!\w)(?<!\S )(?:Date|Dated|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato|Kelt)",
+    "invoice_date_plain": r"(?<!\w)(?<![^\t\n |·•] )(?:Date|Dated|Datum|Fecha|Data|P[äa]iv[äa]m[äa][äa]r[äa]|Dato|Kelt)",
     "due_date": (
         # "DUE: 01/01/2025", "due October 14, 2022": "Due" alone only as a label with its colon or
         # right before the date, no word before it

@@ -826,7 +826,8 @@ def _labelled_on_its_row(layout: Layout, x: Line) -> bool:
     return y.text.rstrip().endswith(":") or x.box["x0"] - y.box["x1"] < 4 * (x.box["y1"] - x.box["y0"])
 
 
-_DATELINE_PLACE = r"(?P<place>[^\W\d_]+(?:[ \t]*-?[ \t]*[^\W\d_]+){0,3})"
+# (words apart by a space or a hyphen: an optional separator split one long word every way, n⁴)
+_DATELINE_PLACE = r"(?P<place>[^\W\d_]+(?:(?:[ \t]+|[ \t]*-[ \t]*)[^\W\d_]+){0,3})"
 
 
 def _dateline(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> Candidate | None:
@@ -867,7 +868,8 @@ def _only_date(layout: Layout, date: Callable[[str], Parsed], date_re: str) -> C
                  and min(x.box["x1"], ln.box["x1"]) > max(x.box["x0"], ln.box["x0"])]
         return " ".join([layout.row_text(layout.rows[ln.row]), *above])
 
-    if any(_OTHER_DATE.search(context(ln)) for c in found for ln in c.span.lines):
+    lines = {id(ln): ln for c in found for ln in c.span.lines}  # each line once: a page of dates repeats them
+    if any(_OTHER_DATE.search(context(ln)) for ln in lines.values()):
         return None
     return found[0]
 
@@ -908,7 +910,7 @@ def extract_invoice(layout: Layout, *, locale: str | None = None, credit: bool =
     number, numbers = _number(layout, credit)
     inv_dates = _formal(layout, [(c, LABELS["invoice_date"]) for c in _labelled_all(layout, LABELS["invoice_date"], date_re, date)])
     inv_date = (inv_dates[0] if inv_dates else None
-                or find_pattern(layout, rf"(?:^|(?<=\s\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
+                or find_pattern(layout, rf"(?:^|(?<=\s\s)|(?<=[|·•]\s))(?:{LABELS['invoice_date_plain']})(?![^\W\d_]){_SAME_ROW}(?:\s{{2}})?[ \t]*(?P<v>{date_re})",
                                 date, "label 'Date'", flags=re.I | re.M)
                 or find_below(layout, LABELS["invoice_date_plain"], date, "label 'Date' (below)", max_rows=1))
     dues = _formal(layout, [(c, LABELS["due_date"]) for c in _labelled_all(layout, LABELS["due_date"], date_re, date)

@@ -223,3 +223,15 @@ def test_a_total_row_whose_parts_do_not_add_up_gives_no_subtotal():
     rows = [[("Razem:", 900), ("1 000,00", 1100), ("230,00", 1250), ("1 240,00", 1400)]]
     _, f = total(rows)
     assert f["subtotal_amount"]["normalized"] is None
+
+
+@pytest.mark.parametrize("run_text, want", [
+    ("Subtotal: £100.00   VAT (20%): £20.00   Total: £120.00", ("100.00", "20.00", "120.00")),
+    ("Total 119,00 EUR   inkl. MwSt 19% 19,00 EUR   Nettobetrag 100,00 EUR", ("100.00", "19.00", "119.00")),
+])
+def test_labels_and_amounts_printed_as_one_run_pair_up(run_text, want):
+    """A text layer that prints the totals block as one run: each label takes the amount after it,
+    not the run's last amount (the subtotal was read as 120.00 and the total sent to review)."""
+    _, f = total([[(run_text, 100)]])
+    got = (f["subtotal_amount"]["normalized"], f["tax_amount"]["normalized"], f["total_amount"]["normalized"])
+    assert got == want and f["total_amount"]["status"] == "accept"

@@ -834,3 +834,10 @@ def test_an_items_amount_under_a_total_column_head_is_never_the_total():
             [("Total", 1100), ("1.590,00 €", 1400)]]
     t = fields_of(run(layout(rows)))["total_amount"]
     assert t["normalized"] == "1590.00" and t["status"] != "accept"
+
+
+def test_a_date_label_after_a_separator_is_read():
+    rows = [[("Acme Ltd", 100)], [("INVOICE", 100)], [("Invoice # A-100 | Date: 15/01/2024 | Due: 14/02/2024", 100)],
+            [("Total", 900), ("£120.00", 1300)]]
+    d = fields_of(run(layout(rows)))["invoice_date"]
+    assert (d["normalized"], d["status"]) == ("2024-01-15", "accept")

@@ -3,8 +3,11 @@ page (another document stapled to the invoice) go to review (streams/extract/mul
 
 from __future__ import annotations
 
+import pytest
+
 from inkstream.settings import ExtractionSettings
 from streams.extract import extract
+from streams.extract.layout import MAX_LINE_CHARS, Layout
 from tests.streams.extract.extract_records import ocr_result, page
 from tests.streams.extract.test_extract_multilingual import GERMAN, fields_of, layout
 
@@ -70,3 +73,24 @@ def test_a_date_from_a_later_page_is_not_accepted_when_page_one_prints_a_date():
     f = _run_pages(layout(FIRST), layout(second), source="text_layer")["invoice_date"]
     assert f["normalized"] == "2019-03-14" and f["status"] == "review"
     assert "page 1 prints a date of its own" in f["reason"]
+
+
+# A hostile page: lines far longer than any printed line, of one long word, labels, amounts or dates.
+# Several patterns cost the square (one the fourth power) of a line's length; before the cap and the
+# fixes one 4 000-letter word cost minutes. On the CI box each page now takes a few seconds.
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("title", ["Rechnung", "AGREEMENT", "KASSENBON"])
+@pytest.mark.parametrize("text", ["x" * 100_000, "Subtotal: " * 10_000, "Total 1,00 " * 9_000, "12.03.2024 " * 9_000])
+def test_a_page_of_hostile_lines_is_read_in_bounded_time(title, text):
+    rows = [[(title, 100)]] + [[(text, 100)] for _ in range(20)]
+    result = extract(ocr_result([page(layout(rows), source="text_layer")]), ExtractionSettings(), version="rules-3")
+    assert result["doc_type"] in ("invoice", "contract", "receipt", "other", "unknown")
+    assert all(len(ln.text) <= MAX_LINE_CHARS for ln in Layout.from_ocr(ocr_result([page(layout(rows))])).lines)
+
+
+def test_a_dateline_place_is_words_apart_not_one_word_split_every_way():
+    """ "Berlin, den 5. März 2024" is a dateline; one 1 000-letter word is no place (it cost n⁴)."""
+    rows = [[("Muster GmbH", 100)], [("Hauptstr. 1, 10115 Berlin", 100)], [("Berlin, den 5. März 2024", 900)],
+            [("Rechnung Nr. 4711", 100)], [("Gesamtbetrag", 900), ("119,00 €", 1300)]]
+    assert fields_of(extract(ocr_result([page(layout(rows), source="text_layer")]), ExtractionSettings(),
+                             version="rules-3"))["invoice_date"]["normalized"] == "2024-03-05"
