@@ -90,7 +90,10 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     # a restaurant's service charge is added to the bill before the tax (MY/SG "SERVICE CHARGE 10%",
     # "SVC CHG"; Malay "CAJ PERKHIDMATAN"); "service tax" is the Malaysian SST, a tax
     ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan"
-               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee)\b"),
+               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee"
+               # AU/UK: a card, public-holiday or weekend surcharge and an "optional service" are added to
+               # the bill, whatever card word they carry ("Card Surcharge 1.5%" is no payment)
+               r"|surcharge|(?:optional|discretionary)\s+service)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki"
                r"|tilbake|veksel|v[äa]xel|byttepenge|vaihtoraha|rest|atlikums|vr[áa]ceno|visszaj[áa]r[óo])\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
@@ -99,7 +102,7 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
               r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|balance\s+due|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
-              r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
+              r"|\bnet\s+payable\b|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"
               # "BALANCE" or "AMOUNT" alone on the money row (US and UK tills); not a card's or points' balance
@@ -115,16 +118,21 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad"
                  r"|nets|eftpos|paywave|grabpay|contactless|kontant|bankkort|kort|bankaxept|vipps|swish|dankort|mobilepay"
-                 r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti)\b"),
+                 r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti"
+                 # McDonald's "Cashless", a US food-stamp card "EBT"
+                 r"|cashless|ebt)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
     # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv;
     # pajak / PB1: Indonesian tax (a restaurant's "PB1 10%", Pajak Pembangunan 1)
     ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax"
-            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv|pajak|pb1)\b"),
+            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv|pajak|pb1"
+            # Quebec's and French Canada's GST, QST and HST: TPS, TVQ, TVH
+            r"|tps|tvq|tvh)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.
-_INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto", re.I)
+# "Total Inc GST", "Total inc. VAT" (Australian and UK tills): "inc" abbreviated before the tax's name
+_INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto|\binc\b\.?\s*(?:gst|vat|tax)\b", re.I)
 _BANNER = re.compile(r"tax\s+invoice|invoice|receipt|kassenbon|quittung|beleg|simplified", re.I)
 _RATE = re.compile(r"(?<![\d,])(?<!\d\.)(\d{1,2}(?:[.,]\d{1,2})?)\s?%")  # "B.19%", "C 7,00%", "@6%"
 
@@ -340,8 +348,10 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
                                    + (f" + tip {tip}" if tip else "") + (f" + rounding {rnd}" if rnd else "") + " = total")
         if taxes is not None and taxes != tax_sum:
             for sub in subtotals:
-                if sub + taxes + (tip or 0) == value:
-                    why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes} = total")
+                for rnd in [Decimal(0), *roundings]:  # an Indian bill's "Round Off" after CGST + SGST
+                    if sub + taxes + (tip or 0) + rnd == value:
+                        why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes}"
+                                   + (f" + rounding {rnd}" if rnd else "") + " = total")
         if tip is not None:
             for sub in subtotals:
                 if sub + (tax_sum or 0) + tip == value:

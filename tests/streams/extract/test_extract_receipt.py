@@ -1321,3 +1321,53 @@ def test_an_e_receipts_till_stamp_from_its_text_layer_is_accepted_when_its_order
     f = fields_of(_text_layer(rows))["receipt_date"]
     assert f["normalized"] == want and f["source"] == "text"
     assert f["status"] == ("accept" if want else "review")
+
+
+# -- English-language tills: US, UK, Canada, Australia, Ireland, India, Singapore (session 10 probes) --
+
+@pytest.mark.parametrize("words, kind", [
+    ("Total Inc GST", "total"), ("TOTAL INC. VAT", "total"), ("Total inc VAT", "total"), ("GST inc", "tax"),
+    ("Net Payable", "total"), ("Net Amount", "subtotal"),
+    ("TPS 5%", "tax"), ("TVQ 9.975%", "tax"), ("TVH 13%", "tax"),
+    ("Card Surcharge 1.5%", "charge"), ("Credit Card Surcharge", "charge"), ("Public Holiday Surcharge 15%", "charge"),
+    ("Optional Service 12.5%", "charge"), ("Discretionary service", "charge"),
+    ("Cashless", "tendered"), ("EBT", "tendered"),
+])
+def test_english_speaking_tills_total_tax_charge_and_tender_words(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_an_australian_total_inc_gst_row_is_the_total_and_the_gst_row_under_it_the_tax():
+    rows = _slip(["Bunnings Warehouse", "ABN 26 008 672 179", "TAX INVOICE", "Hammer | 20.00", "Nails | 5.00",
+                  "Total Inc GST | $25.00", "GST | $2.27", "EFTPOS | $25.00", "14/03/2024"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("25.00", "accept")
+    assert f["tax_amount"]["normalized"] == "2.27"
+
+
+def test_a_quebec_slips_tps_and_tvq_rows_are_its_two_taxes():
+    rows = _slip(["IGA", "1234 RUE ST-DENIS", "MONTREAL, QC H2X 3K3", "ITEM | 20.00", "SOUS-TOTAL | 20.00",
+                  "TPS 5% | 1.00", "TVQ 9.975% | 2.00", "TOTAL | 23.00", "DEBIT | 23.00", "2024-03-14 14:22"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("23.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.00", "accept")
+
+
+def test_an_indian_bills_net_payable_after_round_off_is_the_total():
+    rows = _slip(["Cafe Coffee Day", "Brigade Road, Bengaluru 560025", "GSTIN: 29AAACC1234F1Z1", "Date: 14-03-2024 10:15",
+                  "Cappuccino | ₹150.00", "Sub Total | ₹150.00", "CGST 2.5% | ₹3.75", "SGST 2.5% | ₹3.75",
+                  "Total | ₹157.50", "Round off | 0.50", "Net Payable | ₹158.00"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("158.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("7.50", "accept")
+
+
+def test_a_card_surcharge_after_the_total_is_no_payment_and_leaves_the_total_for_review():
+    """"Card Surcharge 1.5%" carries a card word but is added to the bill: the card then pays more
+    than the printed total, so which amount is owed goes to a person."""
+    rows = _slip(["Bondi Cafe", "ABN 51 824 753 556", "TAX INVOICE", "Flat White | 5.00", "Smashed Avo | 22.00",
+                  "Subtotal | 27.00", "Public Holiday Surcharge 15% | 4.05", "Total | 31.05", "Card Surcharge 1.5% | 0.47",
+                  "Visa | 31.52", "GST Included | 2.82", "14/03/2024"])
+    result = run(rows)
+    assert result["doc_type"] == "receipt"
+    assert fields_of(result)["total_amount"]["status"] == "review"
