@@ -237,7 +237,16 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
     """Rows with a rate and net/tax/gross amounts where tax = net × rate (to the cent, either
     rounding) or net + tax = gross: the receipt's own VAT summary."""
     found: list[tuple[MoneyRow, Decimal, Decimal]] = []
+    zero: list[tuple[MoneyRow, Decimal, Decimal]] = []
     for row in rows:
+        if row.rate == 0 and 2 <= len(row.amounts) <= 3 and not re.search(r"disc\w*|off\b|promo", row.words, re.I):
+            # a zero-rated line of the summary (UK/IE "Z 0.00%  1.25  0.00  1.25", AU GST-free): its
+            # net is part of the gross, its tax nothing; counted only beside a taxed rate's row
+            vals = [v for v, _, _ in row.amounts]
+            nets = [v for v in vals if v > 0]
+            if vals.count(Decimal(0)) == 1 and nets and len(set(nets)) == 1 and len(nets) == len(vals) - 1:
+                zero.append((row, nets[0], Decimal(0)))
+            continue
         if row.rate is None or row.rate <= 0 or row.rate > Decimal("0.3") or len(row.amounts) < 2:
             continue
         if re.search(r"disc\w*|rabatt|remise|descuento|sconto|off\b|promo|member", row.words, re.I):
@@ -259,6 +268,9 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
             found.append((row, best[0], best[1]))
     if not found:
         return None
+    first, last = found[0][0].index, found[-1][0].index
+    # the zero-rated row within the table's rows or right beside them, not one elsewhere on the slip
+    found += [z for z in zero if first - 2 <= z[0].index <= last + 2]
     return VatTable(sum((t for _, _, t in found), Decimal(0)), sum((n + t for _, n, t in found), Decimal(0)),
                     [r for r, _, _ in found], found[0][2])
 

@@ -1371,3 +1371,31 @@ def test_a_card_surcharge_after_the_total_is_no_payment_and_leaves_the_total_for
     result = run(rows)
     assert result["doc_type"] == "receipt"
     assert fields_of(result)["total_amount"]["status"] == "review"
+
+
+def _cols(*lines: str) -> list[list[tuple[str, float]]]:
+    """"A | B | C": cells across the roll, the last at the right edge."""
+    xs = {1: [20], 2: [20, 420], 3: [20, 300, 420], 4: [20, 200, 300, 420]}
+    return [[(c.strip(), x) for c, x in zip(cells, xs[len(cells)])] for ln in lines for cells in [ln.split("|")]]
+
+
+@pytest.mark.parametrize("summary, tax", [
+    (["VAT RATE | NET | VAT", "S 20% | 2.92 | 0.58", "Z 0% | 1.25 | 0.00"], "0.58"),  # UK supermarket
+    (["RATE | NET | VAT | GROSS", "A 20.00% | 2.92 | 0.58 | 3.50", "Z 0.00% | 1.25 | 0.00 | 1.25"], "0.58"),  # UK chemist
+    (["Z 0.00% | 1.25 | 0.00 | 1.25", "A 20.00% | 2.92 | 0.58 | 3.50"], "0.58"),  # zero rate printed first
+])
+def test_a_zero_rated_line_of_the_vat_summary_is_part_of_its_gross(summary, tax):
+    """UK and Irish tills list zero-rated food in the VAT summary (net, 0.00 VAT): with it the table
+    adds up to the total, and the tax is confirmed."""
+    rows = _cols("Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "SALAD LEAVES | £1.25",
+                 "SANDWICH | £3.50", "BALANCE DUE | £4.75", "Visa Debit | £4.75", "VAT RECEIPT", *summary, "14/03/2024 14:22")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("4.75", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (tax, "accept")
+
+
+def test_a_zero_rated_line_elsewhere_on_the_slip_is_no_part_of_the_vat_summary():
+    rows = _cols("Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "Z 0% | 1.25 | 0.00",
+                 "SALAD LEAVES | £1.25", "SANDWICH | £3.50", "PEN | £2.00", "BALANCE DUE | £6.75", "Visa Debit | £6.75",
+                 "VAT RECEIPT", "VAT RATE | NET | VAT", "S 20% | 2.92 | 0.58", "14/03/2024 14:22")
+    assert fields_of(run(rows))["tax_amount"]["status"] == "review"
