@@ -350,7 +350,8 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
     ``agreed``: the lines a second OCR model read the same (``agreed_lines``)."""
     lang, country = language_of(layout.text), country_of(layout.text)
     rows = money_rows(layout)
-    choice = choose_total(rows)
+    # Australia's GST has one rate (10%): a "GST included" row with no rate is the total's eleventh
+    choice = choose_total(rows, Decimal("0.10") if country == "AU" else None)
     if choice.total is not None:
         value, cur, line = choice.total
         total = _money_field("total_amount", layout, value, line, f"a total row ({rows[line.row].words.strip()[:30]!r})"

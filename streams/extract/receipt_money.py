@@ -314,7 +314,9 @@ class TotalChoice:
     single: bool = False  # one total value on the slip, alone on its row, no rounding: only its digits in doubt
 
 
-def choose_total(rows: list[MoneyRow]) -> TotalChoice:
+def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> TotalChoice:
+    """``implied_rate``: the one rate of the slip's country (Australia's GST, 10%), for an
+    included-tax row that prints no rate."""
     totals = [(k, v) for k, r in enumerate(rows) if r.kind == "total" and (v := _value_of(rows, k)) and v[0] > 0]
     if not totals:
         return _paid_as_total(rows)
@@ -447,9 +449,14 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     if why and not doubt and not tax_checked and not vat and len(tax_rows) == 1 and tax_sum:
         # "VAT 20% INCLUDED 1.75" under a total of 10.49 the payment confirms: the tax is the
         # total's share at the printed rate (r / (100 + r), to the cent), a check of the tax only
-        rate = next((r.rate for r in rows if r.kind == "tax" and r.rate and any(a[2] is tax_rows[0][1] for a in r.amounts)), None)
+        tax_row = next((r for r in rows if r.kind == "tax" and any(a[2] is tax_rows[0][1] for a in r.amounts)), None)
+        rate = tax_row.rate if tax_row else None
+        implied = rate is None and tax_row is not None and implied_rate is not None and bool(
+            re.search(r"\bgst\b", tax_row.words, re.I))
+        rate = implied_rate if implied else rate  # "GST INCLUDED IN TOTAL $5.93" on an Australian slip: 1/11
         if rate and abs(value[0] * rate / (1 + rate) - tax_sum) <= Decimal("0.011"):
-            tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total)"
+            tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total" + (
+                ", the country's one GST rate)" if implied else ")")
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
 
 

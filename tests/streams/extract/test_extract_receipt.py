@@ -1399,3 +1399,21 @@ def test_a_zero_rated_line_elsewhere_on_the_slip_is_no_part_of_the_vat_summary()
                  "SALAD LEAVES | £1.25", "SANDWICH | £3.50", "PEN | £2.00", "BALANCE DUE | £6.75", "Visa Debit | £6.75",
                  "VAT RECEIPT", "VAT RATE | NET | VAT", "S 20% | 2.92 | 0.58", "14/03/2024 14:22")
     assert fields_of(run(rows))["tax_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("gst, status", [("$5.93", "accept"), ("$4.10", "review")])
+def test_an_australian_gst_included_row_with_no_rate_is_checked_at_the_one_gst_rate(gst, status):
+    """Australia's GST has one rate, 10%: "GST INCLUDED IN TOTAL" is the total's eleventh when every
+    item carries it (a slip with GST-free items prints less, and stays for a person)."""
+    rows = _slip(["7-Eleven", "7-Eleven Stores Pty Ltd", "ABN 38 005 299 877", "TAX INVOICE", "123 George St, Sydney NSW 2000",
+                  "Pump 3 Unleaded 91 | $65.20", "34.12L @ $1.911/L", "TOTAL | $65.20", "EFTPOS | $65.20",
+                  f"GST INCLUDED IN TOTAL | {gst}", "14/03/2024 14:22"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("65.20", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (gst[1:], status)
+
+
+def test_a_gst_included_row_with_no_rate_outside_australia_is_not_checked_at_ten_percent():
+    rows = _slip(["FAIRPRICE", "NTUC FairPrice Co-operative Ltd", "Blk 123 Ang Mo Kio Ave 6", "Singapore 560123",
+                  "MILK | 5.50", "TOTAL | 5.50", "NETS | 5.50", "GST INCLUDED | 0.50", "14/03/24 14:22"])
+    assert fields_of(run(rows))["tax_amount"]["status"] == "review"
