@@ -29,6 +29,8 @@ _NOT_MERCHANT = re.compile(
     r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
     r"|gasse|rue|avenue|via|calle|ul\.)\b|(?<![^\W\d_])c/\s?[^\W\d_]|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
+    # a card terminal's copy banner over the merchant's name ("MERCHANT COPY", "CUSTOMER COPY", "*** DUPLICATE ***")
+    r"|\b(?:merchant|customer|cardholder|card\s*holder|client|store|bank)\s+copy\b|\bduplicate\b|\breprint(?:ed)?\b"
     rf"|^\s*\(?(?:{CURRENCY})\)?\s*$"  # a currency column header ("EUR") is no name
     r"|^\s*[<>«»‹›]|^\s*(?:back|help|menu|close|done|share)\s*$", re.I)  # an app screen's buttons ("<Back", "Help")
 

@@ -1417,3 +1417,10 @@ def test_a_gst_included_row_with_no_rate_outside_australia_is_not_checked_at_ten
     rows = _slip(["FAIRPRICE", "NTUC FairPrice Co-operative Ltd", "Blk 123 Ang Mo Kio Ave 6", "Singapore 560123",
                   "MILK | 5.50", "TOTAL | 5.50", "NETS | 5.50", "GST INCLUDED | 0.50", "14/03/24 14:22"])
     assert fields_of(run(rows))["tax_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("banner", ["MERCHANT COPY", "CUSTOMER COPY", "Cardholder Copy", "*** DUPLICATE ***"])
+def test_a_card_terminals_copy_banner_is_no_merchant(banner):
+    rows = _slip([banner, "JOE'S PIZZA", "123 BROADWAY", "NEW YORK, NY 10001", "MID: 123456789012", "SALE",
+                  "AMOUNT | $24.50", "TIP | $4.00", "TOTAL | $28.50", "APPROVED", "AUTH CODE: 012345", "03/14/2024 19:02:11"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S PIZZA"
