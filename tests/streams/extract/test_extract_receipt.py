@@ -1424,3 +1424,16 @@ def test_a_card_terminals_copy_banner_is_no_merchant(banner):
     rows = _slip([banner, "JOE'S PIZZA", "123 BROADWAY", "NEW YORK, NY 10001", "MID: 123456789012", "SALE",
                   "AMOUNT | $24.50", "TIP | $4.00", "TOTAL | $28.50", "APPROVED", "AUTH CODE: 012345", "03/14/2024 19:02:11"])
     assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S PIZZA"
+
+
+@pytest.mark.parametrize("street, town, want", [
+    ("1234 PEACHTREE RD", "ATLANTA, GA 30305 (404)555-0100", "1234 PEACHTREE RD ATLANTA, GA 30305"),  # phone after the ZIP
+    ("1234 BOUL LE CARREFOUR", "LAVAL, QC H7T 3K3", "1234 BOUL LE CARREFOUR LAVAL, QC H7T 3K3"),  # a Canadian postal code
+    ("220 YONGE ST", "TORONTO, ON M5B 2H1 416-555-0100", "220 YONGE ST TORONTO, ON M5B 2H1"),
+])
+def test_a_north_american_town_line_closes_the_address_and_its_phone_is_no_part_of_it(street, town, want):
+    rows = _slip(["THE STORE", street, town, "TPS: 123456789 RT0001", "ITEM | 10.00", "SUBTOTAL | 10.00",
+                  "TAX | 0.50", "TOTAL | 10.50", "VISA | 10.50", "03/14/2024 14:22"])
+    texts = {c for row in rows for c, _ in row}
+    f = _run_agreed(rows, texts)["merchant_address"]
+    assert (f["normalized"], f["status"]) == (want, "accept")
