@@ -24,10 +24,12 @@ CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "
                    "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$",
                    # a card terminal's "USD$ 29.01": the code with its sign
                    "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD",
+                   # an app's or a terminal's "CA$ 12.50", "AU$", "NZ$": the country's letters before the sign
+                   "ca$": "CAD", "au$": "AUD", "nz$": "NZD", "nzd": "NZD",
                    # Norwegian, Swedish and Danish crowns all print "kr": resolved by the receipt's country
                    "kr": "kr", "kr.": "kr", "kč": "CZK", "ft": "HUF", "huf": "HUF", "lei": "RON", "ron": "RON",
                    "krw": "KRW", "vnd": "VND", "clp": "CLP", "isk": "ISK"}
-CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
+CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|CA\$|AU\$|NZ\$|NZD|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
         r"JPY|¥|SEK|DKK|NOK|CZK|HUF|RON|kr\.?(?=\s?\d)|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
 # ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands
@@ -97,7 +99,7 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki"
                r"|tilbake|veksel|v[äa]xel|byttepenge|vaihtoraha|rest|atlikums|vr[áa]ceno|visszaj[áa]r[óo])\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
-    ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
+    ("subtotal", r"sub\s*-?\s*total|pre-?\s?tax\s+total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
                  r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
@@ -119,8 +121,10 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad"
                  r"|nets|eftpos|paywave|grabpay|contactless|kontant|bankkort|kort|bankaxept|vipps|swish|dankort|mobilepay"
                  r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti"
-                 # McDonald's "Cashless", a US food-stamp card "EBT"
-                 r"|cashless|ebt)\b"),
+                 # McDonald's "Cashless", a US food-stamp card "EBT"; wallets and card schemes: India's UPI,
+                 # Paytm, PhonePe; Singapore's PayNow; Canada's Interac; Apple / Google / Samsung Pay
+                 r"|cashless|ebt|upi|paytm|phonepe|g\s?pay|(?:apple|google|samsung|android)\s*pay|paynow|interac"
+                 r"|discover|jcb|maestro|diners(?:\s+club)?|unionpay|alipay|wechat\s*pay)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
     # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv;
     # pajak / PB1: Indonesian tax (a restaurant's "PB1 10%", Pajak Pembangunan 1)

@@ -1437,3 +1437,29 @@ def test_a_north_american_town_line_closes_the_address_and_its_phone_is_no_part_
     texts = {c for row in rows for c, _ in row}
     f = _run_agreed(rows, texts)["merchant_address"]
     assert (f["normalized"], f["status"]) == (want, "accept")
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("UPI", "tendered"), ("Paytm", "tendered"), ("PhonePe", "tendered"), ("GPay", "tendered"), ("Google Pay", "tendered"),
+    ("Apple Pay", "tendered"), ("PayNow", "tendered"), ("Interac", "tendered"), ("Discover", "tendered"), ("JCB", "tendered"),
+    ("Pre-Tax Total", "subtotal"),
+])
+def test_wallets_and_card_schemes_are_tenders_and_a_pre_tax_total_the_subtotal(words, kind):
+    assert classify_row(words) == kind
+
+
+@pytest.mark.parametrize("pay", ["PayNow", "Interac", "Apple Pay", "UPI"])
+def test_a_wallet_payment_row_of_the_same_amount_confirms_the_total(pay):
+    rows = _slip(["KOPITIAM CORNER", "Blk 123 Ang Mo Kio Ave 6", "Singapore 560123", "Kopi O | 1.50", "Kaya Toast | 2.60",
+                  "TOTAL | 5.40", f"{pay} | 5.40", "14/03/24 08:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("5.40", "accept")
+
+
+@pytest.mark.parametrize("sign, code", [("CA$", "CAD"), ("AU$", "AUD"), ("NZ$", "NZD")])
+def test_a_dollar_sign_with_its_countrys_letters_is_that_dollar(sign, code):
+    assert [(str(v), c) for v, c, _ in money_in(f"{sign}12.50")] == [("12.50", code)]
+    rows = _slip(["Blue Bottle Coffee", "Latte | 5.50", "Croissant | 4.25", f"Total | {sign}9.75", f"Visa | {sign}9.75",
+                  "Mar 14 2024, 9:41 AM", "Blue Bottle Coffee"])
+    f = fields_of(run(rows))["currency"]
+    assert (f["normalized"], f["status"]) == (code, "accept")
