@@ -315,6 +315,9 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
         if len(others) * 3 <= resolved.count(best):  # a stray OCR "$" among many "EUR"
             return best, f"{best} printed beside the amounts"
         return None, f"several currencies printed: {sorted(set(resolved))}"
+    if re.search(r"(?<![^\W\d_])Rs\.?\s?\d", text) and country_of(text) == "IN":
+        # "Rs." is the rupee of India, Pakistan, Sri Lanka and Nepal: India's where its GSTIN is printed
+        return "INR", "'Rs.' printed beside the amounts, and an Indian GSTIN"
     if _MYR_CUES.search(text):
         return "MYR", "no symbol printed; a Malaysian receipt (Sdn Bhd / SST / address)"
     vat = re.search(r"\b(?:USt|UST|VAT|TVA|BTW|IVA|UID|NIF|P\.?\s?IVA)[\w\-. :]{0,14}?\b([A-Z]{2})\s?\d{3}\s?\d{3}\s?\d{3}", text)

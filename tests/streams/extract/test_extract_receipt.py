@@ -1463,3 +1463,20 @@ def test_a_dollar_sign_with_its_countrys_letters_is_that_dollar(sign, code):
                   "Mar 14 2024, 9:41 AM", "Blue Bottle Coffee"])
     f = fields_of(run(rows))["currency"]
     assert (f["normalized"], f["status"]) == (code, "accept")
+
+
+def test_an_indian_bill_groups_lakhs_and_its_rs_with_a_gstin_is_the_indian_rupee():
+    rows = _slip(["TANISHQ", "Titan Company Limited", "MG Road, Bengaluru 560001", "GSTIN: 29AAACT5131A1ZT",
+                  "Bill No: 1234  Date: 14/03/2024", "Gold Chain 22K | 1,20,000.00", "Sub Total | 1,20,000.00",
+                  "CGST 1.5% | 1,800.00", "SGST 1.5% | 1,800.00", "Grand Total | Rs. 1,23,600.00", "Card | Rs. 1,23,600.00"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("123600.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3600.00", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("INR", "accept")
+
+
+def test_rs_without_an_indian_tax_id_names_no_rupee_for_sure():
+    """Pakistan, Sri Lanka and Nepal print "Rs." too."""
+    rows = _slip(["CHAI CORNER", "Mall Road", "Chai | Rs. 150.00", "Samosa | Rs. 60.00", "Total | Rs. 210.00",
+                  "Cash | Rs. 500.00", "Change | Rs. 290.00", "14/03/2024"])
+    assert fields_of(run(rows))["currency"]["status"] != "accept"
