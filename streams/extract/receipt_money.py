@@ -35,8 +35,9 @@ CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|CA\$|AU\$|NZ\$|NZD|A\$|AUD\$?|C\$|CA
 # ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands
 # separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{CURRENCY})\s?)?(?P<minus2>-)?"
-                   # India's lakh grouping first: "1,23,456.00", "12,34,567.89"
-                   r"(?P<num>\d{1,2}(?:,\d{2})+,\d{3}\.\d{2}|\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   # India's lakh grouping first: "1,23,456.00", "12,34,567.89"; a US till's cents with no
+                   # leading zero ("TAX .19", "CHANGE .00")
+                   r"(?P<num>\d{1,2}(?:,\d{2})+,\d{3}\.\d{2}|\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2}|\.\d{2})(?P<trail>-)?"
                    # "9,50 €", "6,00€", "129,00 kr", "25,50 LEI": the sign after (FR, DE, PL, Nordic, CZ, HU, RO)
                    r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei)(?![^\W\d_]))?"
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)

@@ -1480,3 +1480,17 @@ def test_rs_without_an_indian_tax_id_names_no_rupee_for_sure():
     rows = _slip(["CHAI CORNER", "Mall Road", "Chai | Rs. 150.00", "Samosa | Rs. 60.00", "Total | Rs. 210.00",
                   "Cash | Rs. 500.00", "Change | Rs. 290.00", "14/03/2024"])
     assert fields_of(run(rows))["currency"]["status"] != "accept"
+
+
+@pytest.mark.parametrize("text, values", [(".19", [("0.19", None)]), ("$.99", [("0.99", "$")]), ("CHANGE .00", [("0.00", None)]),
+                                          ("14.03.24", []), ("x .123", [])])
+def test_a_us_tills_cents_with_no_leading_zero_are_an_amount(text, values):
+    assert [(str(v), c) for v, c, _ in money_in(text)] == values
+
+
+def test_a_tax_row_of_cents_with_no_leading_zero_is_the_tax():
+    rows = _slip(["CVS pharmacy", "123 MAIN ST", "BOSTON, MA 02110", "1 GUM | 1.99", "1 CANDY | .99", "SUBTOTAL | 2.98",
+                  "MA 6.25% TAX | .19", "TOTAL | 3.17", "CASH | 5.00", "CHANGE | 1.83", "03/14/2024 2:22 PM"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.17", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.19", "accept")
