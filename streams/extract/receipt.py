@@ -332,6 +332,13 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
         number = m[1] + m[2].replace(" ", "")
         if m[1] in COUNTRY_CURRENCY and eu_vat.is_valid(number):  # "DE213413740" printed bare
             return COUNTRY_CURRENCY[m[1]], f"no symbol printed; the {m[1]} VAT id (its check digits hold)"
+    # a UK VAT number printed without its "GB" ("VAT No. 660 4548 36"): grouped 3-4-2, the way only UK
+    # tills print it, and its GB check digits hold; still a guess from one cue, for review
+    from stdnum.gb import vat as gb_vat
+
+    uk = re.search(r"\bVAT\s*(?:Reg(?:istration)?\.?\s*)?(?:No|Number|#)\.?\s*:?\s*(\d{3})\s(\d{4})\s(\d{2})(?!\s?\d)", text, re.I)
+    if uk and gb_vat.is_valid("".join(uk.groups())):
+        return "GBP", "no symbol printed; a UK VAT number grouped 123 4567 89 (its GB checksum agrees)"
     if _SGD_CUES.search(text):
         return "SGD", "no symbol printed; a Singapore receipt"
     return None, "no currency printed"

@@ -1494,3 +1494,14 @@ def test_a_tax_row_of_cents_with_no_leading_zero_is_the_tax():
     f = fields_of(run(rows))
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.17", "accept")
     assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.19", "accept")
+
+
+@pytest.mark.parametrize("vat_no, want", [("VAT No. 660 4548 36", "GBP"), ("Vat Number : 660 4548 36", "GBP"),
+                                          ("VAT No. 524 7466 60", None)])  # check digits that fail: no country
+def test_a_uk_vat_number_without_its_gb_prefix_proposes_sterling_for_review(vat_no, want):
+    rows = _slip(["Pret A Manger", "VAT RECEIPT", vat_no, "Tuna Baguette | 4.50", "Filter Coffee | 1.40",
+                  "Total (Eat In) | 5.90", "Card | 5.90", "14/03/2024 08:05"])
+    f = fields_of(run(rows))["currency"]
+    assert f["normalized"] == want
+    if want:
+        assert f["status"] == "review" and "inferred, not printed" in f["reason"]
