@@ -383,6 +383,18 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         page, candidates = _top(layout)  # a name read from a logo's second line: any address block at the top
         block, whole = address_block(candidates, skip_any=True)
         under_name = False
+    at_foot = False
+    if not block and merchant.box is not None and merchant.value:
+        # Square, Toast and e-receipts print the shop's name again at the foot with its address under
+        # it, none at the top: that block, for review (a pickup or delivery address can follow there too)
+        name = " ".join(str(merchant.value).split()).casefold()
+        for ln in layout.lines:
+            below = ln.page != merchant.page or ln.box["y0"] > merchant.box["y1"]
+            if below and " ".join(ln.text.split()).casefold() == name:
+                block, whole = address_block(_under(layout, ln.box, ln.page))
+                if block:
+                    page, under_name, at_foot = ln.page, True, True
+                    break
     if not block:
         return missing_field("merchant_address", "no street or postcode line in the letterhead")
     if not is_street(block[0].text) and (above := _street_above(layout, block[0])) is not None:
@@ -393,13 +405,16 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
     normalized = " ".join(_ocr_spaces(value).split())
     source = layout.sources.get(page, "ocr")
     f = field_from("merchant_address", Candidate(value, Span(value, tuple(block)), Parsed(normalized, 1.0),
-                                                 "the address block under the merchant's name" if under_name
+                                                 "the address block under the merchant's name printed at the foot" if at_foot
+                                                 else "the address block under the merchant's name" if under_name
                                                  else "an address block at the top of the receipt", None, source))
     doubts = []
     if not whole:
         doubts.append("not a whole address (a street with its number and a postcode with a town)")
     if not under_name:
         doubts.append("not under a merchant name read on the receipt")
+    if at_foot:
+        doubts.append("under the name printed again at the foot of the slip, none at the top")
     if any(rejoined for _, rejoined in texts):
         doubts.append("a word OCR split before the street word was rejoined")
     if not all(clean(without_phone(ln.text)) for ln in block):

@@ -1505,3 +1505,12 @@ def test_a_uk_vat_number_without_its_gb_prefix_proposes_sterling_for_review(vat_
     assert f["normalized"] == want
     if want:
         assert f["status"] == "review" and "inferred, not printed" in f["reason"]
+
+
+def test_a_square_slips_address_under_its_name_at_the_foot_is_read_for_review():
+    rows = _slip(["Blue Bottle Coffee", "Latte | $5.50", "Subtotal | $5.50", "Tax | $0.49", "Tip | $1.00", "Total | $6.99",
+                  "Visa 4321 | $6.99", "Mar 14 2024, 9:41 AM", "Blue Bottle Coffee", "66 Mint St", "San Francisco, CA 94103",
+                  "Powered by Square"])
+    f = _run_agreed(rows, {c for row in rows for c, _ in row})["merchant_address"]
+    assert (f["normalized"], f["status"]) == ("66 Mint St San Francisco, CA 94103", "review")
+    assert "at the foot" in f["reason"]
