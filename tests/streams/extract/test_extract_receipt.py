@@ -1514,3 +1514,20 @@ def test_a_square_slips_address_under_its_name_at_the_foot_is_read_for_review():
     f = _run_agreed(rows, {c for row in rows for c, _ in row})["merchant_address"]
     assert (f["normalized"], f["status"]) == ("66 Mint St San Francisco, CA 94103", "review")
     assert "at the foot" in f["reason"]
+
+
+@pytest.mark.parametrize("head, want", [
+    (["GUEST CHECK", "Mario's Trattoria", "45 Elm St", "Austin, TX 78701"], "Mario's Trattoria"),
+    (["STORE #1234", "SAFEWAY", "1234 Main St", "Denver, CO 80202"], "SAFEWAY"),
+    (["Welcome to McDonald's", "500 W Madison St", "Chicago, IL 60661"], "McDonald's"),
+    (["WELCOME TO SAFEWAY", "1234 Main St", "Denver, CO 80202"], "SAFEWAY"),
+])
+def test_a_restaurant_checks_title_a_store_number_and_a_greeting_are_no_name(head, want):
+    rows = _slip([*head, "Big Mac | 5.99", "Subtotal | 5.99", "Tax | 0.62", "Total | 6.61", "Cash | 10.00", "Change | 3.39",
+                  "03/14/2024 12:05 PM"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == want
+
+
+def test_welcome_to_our_store_names_no_one():
+    rows = _slip(["Welcome to our store", "JOE'S MARKET", "Big Mac | 5.99", "Total | 5.99", "Cash | 10.00", "Change | 4.01"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S MARKET"
