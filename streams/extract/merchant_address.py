@@ -78,10 +78,10 @@ _POSTCODE_TOWN = re.compile(
     # CZ, SK, SE, GR "110 00 Praha", LV "LV-1050 Rīga", AT/CH/BE/DK/NO with their country letters "A-1010 Wien"
     r"|(?:^|,\s*)(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{4}\s?(?-i:(?!NW|NE|SW|SE)[A-Z]{2})|\d{3}\s\d{2}|[A-Z]{1,2}-\d{4})\s+[^\W\d_]{2,}"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b\.?\s*$"
-    rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
+    rf"|(?<![^\W\d_])[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
     r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$"
-    r"|[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$"  # AU: "Town Hall NSW 2000"
-    r"|[^\W\d_]{2,},?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d(?:,?\s*Canada)?\s*$",  # CA
+    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$"  # AU: "Town Hall NSW 2000"
+    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d(?:,?\s*Canada)?\s*$",  # CA
     re.I)
 # A phone number printed after the postcode on the town line (US and Canadian tills: "ATLANTA, GA 30305
 # (404)555-0100"): no part of the address

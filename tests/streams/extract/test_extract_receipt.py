@@ -1531,3 +1531,16 @@ def test_a_restaurant_checks_title_a_store_number_and_a_greeting_are_no_name(hea
 def test_welcome_to_our_store_names_no_one():
     rows = _slip(["Welcome to our store", "JOE'S MARKET", "Big Mac | 5.99", "Total | 5.99", "Cash | 10.00", "Change | 4.01"])
     assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S MARKET"
+
+
+@pytest.mark.parametrize("text", ["a" * 100_000, "ab " * 33_000, "Seattle " * 12_000 + "WA 98101"])
+def test_a_hostile_letterhead_line_is_checked_for_a_town_in_linear_time(text):
+    """The town patterns start at a word's first letter: tried at every letter of a 100 000-letter
+    word, each ran to its end and back (n², minutes)."""
+    import time
+
+    from streams.extract.merchant_address import is_postcode_town
+
+    start = time.perf_counter()
+    is_postcode_town(text)
+    assert time.perf_counter() - start < 1.0
