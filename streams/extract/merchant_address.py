@@ -81,7 +81,11 @@ _POSTCODE_TOWN = re.compile(
     rf"|(?<![^\W\d_])[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
     r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$"
     r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$"  # AU: "Town Hall NSW 2000"
-    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d(?:,?\s*Canada)?\s*$",  # CA
+    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d(?:,?\s*Canada)?\s*$"  # CA
+    # IN: the town and its six-digit PIN, a dash between them and the state after them on many bills
+    # ("New Delhi - 110001", "Bengaluru 560025", "Bangalore - 560038, Karnataka")
+    r"|(?:^|,\s*)(?!(?:invoice|receipt|bill|order|total|table|check|ticket|trans\w*|store|terminal|cashier|till|ref|phone|tel"
+    r"|mobile|mob|gstin|fssai)\b)[^\W\d_]{3,}(?:\s[^\W\d_]{3,})?\s*[-–]?\s*[1-9]\d{5}(?:\s*,\s*[^\W\d_]{3,}(?:\s[^\W\d_]{3,})?)?\s*\.?$",
     re.I)
 # A phone number printed after the postcode on the town line (US and Canadian tills: "ATLANTA, GA 30305
 # (404)555-0100"): no part of the address
@@ -179,7 +183,8 @@ _TOWN = [re.compile(r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+(?P<town>[^\W\d_][^\d,]*
          re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
          re.compile(rf"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:{_US_STATES})\.?\s+\d{{5}}"),
          re.compile(r"\b(?P<town>SINGAPORE)\b", re.I),
-         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d")]
+         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d"),
+         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?)\s*[-–]?\s*[1-9]\d{5}\b")]
 
 
 def town_of(text: str) -> str | None:

@@ -1544,3 +1544,20 @@ def test_a_hostile_letterhead_line_is_checked_for_a_town_in_linear_time(text):
     start = time.perf_counter()
     is_postcode_town(text)
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("head, want, status", [
+    (["Cafe Coffee Day", "12 Brigade Road", "Bengaluru 560025"], "12 Brigade Road Bengaluru 560025", "accept"),  # IN: town, PIN
+    (["Chai Point", "45 MG Road", "Mumbai - 400076, Maharashtra"], "45 MG Road Mumbai - 400076, Maharashtra", "accept"),
+])
+def test_an_indian_town_and_its_pin_close_the_address(head, want, status):
+    rows = _slip([*head, "ITEM | 10.00", "Total | 10.00", "Cash | 10.00", "14/03/2024"])
+    f = _run_agreed(rows, {c for row in rows for c, _ in row})["merchant_address"]
+    assert (f["normalized"], f["status"]) == (want, status)
+
+
+@pytest.mark.parametrize("text", ["Invoice 123456", "Bill 100001", "Table 123456"])
+def test_a_label_and_a_six_digit_number_is_no_indian_town(text):
+    from streams.extract.merchant_address import is_postcode_town
+
+    assert not is_postcode_town(text)
