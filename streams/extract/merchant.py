@@ -97,7 +97,8 @@ _LEGAL_WORDS = {"gmbh", "mbh", "ag", "kg", "co", "ohg", "ek", "sdn", "bhd", "ber
 _TLD = r"(?:de|com|my|sg|fr|nl|es|it|pl|at|ch|be|eu|net|org|co\.uk|uk|com\.my|com\.sg)\b"
 # "www.roller.de", "thalia.paderborn@thalia.de", and after "www." a dot OCR lost ("www.marktkauf-1ehr de")
 _DOMAIN = re.compile(rf"\bw{{2,3}}\s?[.,]\s?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*?)(?:\s?\.\s?|\s){_TLD}"
-                     rf"|(?:@|https?://)?\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)\s?\.\s?{_TLD}", re.I)
+                     # from the start of a dotted run only ("1.1.1.1 ..." tried at every dot was n²)
+                     rf"|(?:@|https?://)?(?<![a-z0-9.-])([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)\s?\.\s?{_TLD}", re.I)
 
 
 def _fold(text: str) -> str:
@@ -160,7 +161,7 @@ _STREET_SUFFIX = re.compile(r"\b(?:drive|dr|lane|ln|way|court|ct|place|pl|suite|
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
                       r"|platz|allee|gasse|rue|via|calle|ul\.)|(?<![^\W\d_])c/\s?[^\W\d_]|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b"
                       r"|\b\d{4,5}\s+[^\W\d_]{3,}"
-                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
+                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|(?<![^\W\d_])[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
                       r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
 
 

@@ -145,7 +145,7 @@ _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\b
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
               "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 _MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
-                               rf"|[^\W\d_]{{3,}},\s?(?:{_US_STATES})[ \t]*$", re.M)
+                               rf"|(?<![^\W\d_])[^\W\d_]{{3,}},\s?(?:{_US_STATES})[ \t]*$", re.M)
 # a phone number's shape is a weaker cue: it decides only where nothing says day-first
 _US_PHONE = re.compile(r"(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])")
 

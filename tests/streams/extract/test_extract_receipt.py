@@ -1561,3 +1561,30 @@ def test_a_label_and_a_six_digit_number_is_no_indian_town(text):
     from streams.extract.merchant_address import is_postcode_town
 
     assert not is_postcode_town(text)
+
+
+@pytest.mark.parametrize("check", ["domain", "us_cues", "address", "mail"])
+@pytest.mark.parametrize("text", ["a" * 100_000, "1." * 50_000, "ab.cd " * 16_000])
+def test_the_merchant_date_and_sender_patterns_run_in_linear_time_on_a_hostile_line(check, text):
+    """Each of these was tried at every letter or dot of a long word and ran to its end (n²: a
+    100 000-character line took minutes through the whole receipt)."""
+    import time
+
+    from streams.extract import memory, merchant, receipt
+
+    start = time.perf_counter()
+    if check == "domain":
+        list(merchant._DOMAIN.finditer(text))
+    elif check == "us_cues":
+        receipt._us_cues(text)
+    elif check == "address":
+        merchant._ADDRESS.search(text)
+    else:
+        memory.fingerprint(_layout_of(text), [])
+    assert time.perf_counter() - start < 1.0
+
+
+def _layout_of(text: str):
+    from streams.extract.layout import Layout
+
+    return Layout.from_ocr(ocr_result([page([line(text, row=0, x=20)], source="ocr")]))
