@@ -327,6 +327,17 @@ def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> T
     if not totals:
         return _paid_as_total(rows)
     first_money = min(k for k, _ in totals)
+
+    def remainder(k: int, v: tuple[Decimal, str | None, Line]) -> bool:
+        # "TOTAL 42.75 / GIFT CARD 25.00 / BALANCE DUE 17.75": what is left after a part payment, no rival total
+        if not re.search(r"balance|remaining|left\s+to\s+pay", rows[k].words, re.I):
+            return False
+        for j, w in totals:
+            paid = [p[0] for i in range(j + 1, k) if rows[i].kind == "tendered" and (p := _value_of(rows, i)) and p[0] > 0]
+            if j < k and paid and w[0] - sum(paid, Decimal(0)) == v[0]:
+                return True
+        return False
+    totals = [(k, v) for k, v in totals if not remainder(k, v)]
     vat = _vat_table(rows)
     # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
     totals = [(k, v) for k, v in totals if not (vat and rows[k].rate is None and len(rows[k].amounts) >= 2

@@ -1588,3 +1588,17 @@ def _layout_of(text: str):
     from streams.extract.layout import Layout
 
     return Layout.from_ocr(ocr_result([page([line(text, row=0, x=20)], source="ocr")]))
+
+
+def test_a_balance_due_after_a_part_payment_is_the_remainder_not_a_rival_total():
+    rows = _slip(["TARGET", "900 Nicollet Mall", "Minneapolis, MN 55403", "ITEM | 40.00", "SUBTOTAL | 40.00", "TAX | 2.75",
+                  "TOTAL | $42.75", "GIFT CARD | $25.00", "BALANCE DUE | $17.75", "VISA | $17.75", "03/14/2024 02:22 PM"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("42.75", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("2.75", "accept")
+
+
+def test_a_balance_due_that_no_part_payment_explains_still_disagrees_with_the_total():
+    rows = _slip(["TARGET", "900 Nicollet Mall", "Minneapolis, MN 55403", "ITEM | 40.00", "SUBTOTAL | 40.00", "TAX | 2.75",
+                  "TOTAL | $42.75", "GIFT CARD | $20.00", "BALANCE DUE | $17.75", "VISA | $17.75", "03/14/2024 02:22 PM"])
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
