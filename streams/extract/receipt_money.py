@@ -357,6 +357,13 @@ def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> T
     tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
     items = _items_sum(rows, first_money)
+    # a discount printed under the subtotal ("Discount 10%  -2.00", "Coupon 1.00-"): taken off before the tax
+    sub_at = min((k for k, r in enumerate(rows) if r.kind == "subtotal"), default=None)
+    discounts = [r.amounts[0][0] for k, r in enumerate(rows) if sub_at is not None and k > sub_at and r.kind is None
+                 and len(r.amounts) == 1 and r.amounts[0][0] < 0
+                 and re.search(r"\b(?:disc(?:ount)?|coupon|promo(?:tion)?|voucher|markdown|offer)\b", r.words, re.I)
+                 and any(t > k for t, _ in totals)]
+    discount = sum(discounts, Decimal(0)) if discounts else None
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
     # two taxes on one bill (GST + PST, state + city tax, CGST + SGST): their sum, checked by the subtotal
     taxes = sum((t for t, _ in tax_rows), Decimal(0)) if len(tax_rows) >= 2 and not vat else None
@@ -383,6 +390,10 @@ def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> T
                     if sub + taxes + (tip or 0) + rnd == value:
                         why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes}"
                                    + (f" + rounding {rnd}" if rnd else "") + " = total")
+        if discount is not None and tax_sum is not None:
+            for sub in subtotals:
+                if sub + discount + tax_sum == value:
+                    why.append(f"subtotal {sub} - discount {-discount} + tax {tax_sum} = total")
         if tip is not None:
             for sub in subtotals:
                 if sub + (tax_sum or 0) + tip == value:

@@ -1602,3 +1602,12 @@ def test_a_balance_due_that_no_part_payment_explains_still_disagrees_with_the_to
     rows = _slip(["TARGET", "900 Nicollet Mall", "Minneapolis, MN 55403", "ITEM | 40.00", "SUBTOTAL | 40.00", "TAX | 2.75",
                   "TOTAL | $42.75", "GIFT CARD | $20.00", "BALANCE DUE | $17.75", "VISA | $17.75", "03/14/2024 02:22 PM"])
     assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("row, tax_status", [("Discount 10% | -2.00", "accept"), ("COUPON | 2.00-", "accept"),
+                                             ("Discount 10% | -3.00", "review")])  # does not add up: no check
+def test_a_discount_under_the_subtotal_is_taken_off_before_the_tax(row, tax_status):
+    rows = _slip(["JOE'S DINER", "45 Elm St", "Austin, TX 78701", "Burger | 20.00", "Subtotal | 20.00", row,
+                  "Tax | 1.49", "Total | 19.49", "Visa | 19.49", "03/14/2024"])
+    f = fields_of(run(rows))
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.49", tax_status)
