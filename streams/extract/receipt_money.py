@@ -365,6 +365,11 @@ def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> T
                  and any(t > k for t, _ in totals)]
     discount = sum(discounts, Decimal(0)) if discounts else None
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
+    # CGST 2.5% and SGST 2.5% of one amount (India), GST and PST, state and city tax: two taxes, not one
+    # printed twice; their sum is the tax even where no subtotal checks it (for review then)
+    kinds = [_tax_kind(rows, line) for _, line in tax_rows]
+    if not vat and len(tax_rows) == 2 and tax_sum is not None and None not in kinds and len(set(kinds)) == 2:
+        tax_sum = tax_rows[0][0] + tax_rows[1][0]
     # two taxes on one bill (GST + PST, state + city tax, CGST + SGST): their sum, checked by the subtotal
     taxes = sum((t for t, _ in tax_rows), Decimal(0)) if len(tax_rows) >= 2 and not vat else None
 
@@ -486,6 +491,13 @@ def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> T
             tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total" + (
                 ", the country's one GST rate)" if implied else ")")
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
+
+
+def _tax_kind(rows: list[MoneyRow], line: Line) -> str | None:
+    """Which tax a tax row names (cgst, sgst, igst, gst, pst, hst, qst, state, city ...), or None."""
+    row = next((r for r in rows if any(a[2] is line for a in r.amounts)), None)
+    m = re.search(r"\b(cgst|sgst|utgst|igst|gst|pst|hst|qst|tps|tvq|state|city|county|local)\b", row.words, re.I) if row else None
+    return m[1].lower() if m else None
 
 
 def _one_digit_apart(a: Decimal, b: Decimal) -> bool:

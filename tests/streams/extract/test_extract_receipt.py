@@ -1611,3 +1611,13 @@ def test_a_discount_under_the_subtotal_is_taken_off_before_the_tax(row, tax_stat
                   "Tax | 1.49", "Total | 19.49", "Visa | 19.49", "03/14/2024"])
     f = fields_of(run(rows))
     assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.49", tax_status)
+
+
+@pytest.mark.parametrize("taxes, want", [(["CGST 2.5% | 6.55", "SGST 2.5% | 6.55"], "13.10"),  # two taxes of one amount
+                                         (["GST 6% | 6.55", "GST | 6.55"], "6.55")])  # one tax printed twice
+def test_cgst_and_sgst_of_one_amount_are_two_taxes_even_with_no_subtotal(taxes, want):
+    rows = _slip(["Avenue Supermarts Ltd", "GSTIN 27AACCA8432H1ZQ", "TAX INVOICE", "Bill No. 12345 Dt. 14/03/24 14:22",
+                  "TATA SALT 1KG | 28.00", "AMUL BUTTER 500G | 275.00", "Total Amount | 303.00", "Cash | 500.00",
+                  "Change | 197.00", "GST Summary", *taxes])
+    f = fields_of(run(rows))["tax_amount"]
+    assert (f["normalized"], f["status"]) == (want, "review")
