@@ -88,7 +88,8 @@ def fingerprint(layout: Layout, values: list[FieldValue]) -> str | None:
     # many producers): two senders would share it, so the next reading decides instead.
     if vat and vat_id_valid(vat) is not False:
         return "vat:" + _h(vat)
-    for m in re.finditer(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", layout.text):
+    # from the start of an address only: tried inside a 100 000-character word, each start ran to its end (n²)
+    for m in re.finditer(r"(?<![\w.+-])[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", layout.text):
         domain = m[1].lower()
         if domain not in _FREEMAIL:
             return "mail:" + _h(domain)

@@ -29,6 +29,10 @@ _NOT_MERCHANT = re.compile(
     r"|\b(?:jalan|jln|lorong|taman|no\.?\s*\d|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg|platz|allee"
     r"|gasse|rue|avenue|via|calle|ul\.)\b|(?<![^\W\d_])c/\s?[^\W\d_]|\b\d{5}\b|\bwelcome\b|willkommen|\bhours?\b|[öo]ffnungszeiten|\buhr\b"
     r"|\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\b\.?\s*[-–]|thank|danke|\bdate\b|\btime\b|\bcashier\b"
+    # a card terminal's copy banner over the merchant's name ("MERCHANT COPY", "CUSTOMER COPY", "*** DUPLICATE ***")
+    r"|\b(?:merchant|customer|cardholder|card\s*holder|client|store|bank)\s+copy\b|\bduplicate\b|\breprint(?:ed)?\b"
+    # a restaurant's "GUEST CHECK" title; a store's or till's number alone ("STORE #1234", "Store No. 0521")
+    r"|\bguest\s+check\b|^\W*(?:store|shop|branch|outlet|location|loc|unit|station)\s*(?:#|no\.?|number|nr\.?)?\s*:?\s*\d+\W*$"
     rf"|^\s*\(?(?:{CURRENCY})\)?\s*$"  # a currency column header ("EUR") is no name
     r"|^\s*[<>«»‹›]|^\s*(?:back|help|menu|close|done|share)\s*$", re.I)  # an app screen's buttons ("<Back", "Help")
 
@@ -93,7 +97,8 @@ _LEGAL_WORDS = {"gmbh", "mbh", "ag", "kg", "co", "ohg", "ek", "sdn", "bhd", "ber
 _TLD = r"(?:de|com|my|sg|fr|nl|es|it|pl|at|ch|be|eu|net|org|co\.uk|uk|com\.my|com\.sg)\b"
 # "www.roller.de", "thalia.paderborn@thalia.de", and after "www." a dot OCR lost ("www.marktkauf-1ehr de")
 _DOMAIN = re.compile(rf"\bw{{2,3}}\s?[.,]\s?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*?)(?:\s?\.\s?|\s){_TLD}"
-                     rf"|(?:@|https?://)?\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)\s?\.\s?{_TLD}", re.I)
+                     # from the start of a dotted run only ("1.1.1.1 ..." tried at every dot was n²)
+                     rf"|(?:@|https?://)?(?<![a-z0-9.-])([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)\s?\.\s?{_TLD}", re.I)
 
 
 def _fold(text: str) -> str:
@@ -156,7 +161,7 @@ _STREET_SUFFIX = re.compile(r"\b(?:drive|dr|lane|ln|way|court|ct|place|pl|suite|
 _ADDRESS = re.compile(r"\b(?:jalan|jln|lorong|taman|lot\s+\d|road|rd\.|street|st\.|avenue|ave\.|blvd|stra(?:ss|ß)e|str\.|weg"
                       r"|platz|allee|gasse|rue|via|calle|ul\.)|(?<![^\W\d_])c/\s?[^\W\d_]|(?:stra(?:ss|ß)e|weg|platz|allee|gasse)\b"
                       r"|\b\d{4,5}\s+[^\W\d_]{3,}"
-                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
+                      r"|^\s*\d+[a-z]?,?\s+[^\W\d_]{3,}|(?<![^\W\d_])[^\W\d_]{3,}\s+\d+[a-z]?\s*$"
                       r"|\b(?:place|plaza|piazza|plein|quai|boulevard|chemin|impasse|cours|square|lane|drive)\b", re.I)
 
 
@@ -249,8 +254,11 @@ def merchant_field(layout: Layout) -> FieldValue:
     def plausible(ln: Line) -> bool:
         if is_postcode_town(ln.text):
             return False  # "Seattle, WA 98101", "10115 Berlin": where the shop is, not its name
+        if _NOT_MERCHANT.search(ln.text.strip()) and re.match(r"^\W*(?:store|shop|branch|outlet|location|loc|unit|station)\b",
+                                                              ln.text.strip(), re.I):
+            return False  # "STORE #1234" alone: the number is checked before it is taken out below
         # a store's number is part of its name ("STARBUCKS Store #12345"), no postcode
-        text = _before_address(_REG_TAIL.sub("", clean_name(ln.text)))
+        text = _before_address(_REG_TAIL.sub("", clean_name(_WELCOME.sub("", ln.text))))
         letters = re.findall(r"[^\W\d_]", text)
         numbered = bool(re.search(r"\d", text))
         # a street noun in a name with no house number is part of the name ("Main Street Restaurant");
@@ -305,7 +313,7 @@ def merchant_field(layout: Layout) -> FieldValue:
             and re.fullmatch(r"[^\W\d_][^\W\d_ 0@]*(?: [^\W\d_0@]+)*", ln.text.strip().replace("0", "o").replace("@", "o"))
             and not _NOT_MERCHANT.search(ln.text)]
     lines = left + lines
-    name = clean_name(" ".join(ln.text.strip() for ln in lines))
+    name = clean_name(_WELCOME.sub("", " ".join(ln.text.strip() for ln in lines)))
     name = _REG_TAIL.sub("", name)  # "(81109-A)": a registration no.
     name = _before_address(_before_registration(name))
     trade_only = all(_TRADE.fullmatch(w) or _TRADE.fullmatch(w[:-1]) and w[-1] in "sS"
@@ -359,6 +367,10 @@ def merchant_field(layout: Layout) -> FieldValue:
     return f
 
 
+# "Welcome to McDonald's", "WELCOME TO SAFEWAY", "Willkommen bei REWE": the name after the greeting
+# (a capital or a digit after it: "Welcome to our store" names no one)
+_WELCOME = re.compile(r"^\W*(?:welcome\s+to|willkommen\s+(?:bei|im)|bienvenue\s+(?:chez|[àa]u?)|bienvenid[oa]s?\s+a)\s+"
+                      r"(?!(?:our|the\s+store|your)\b)(?=(?-i:[A-Z0-9]))", re.I)
 _REG_TAIL = re.compile(r"\s*\(\s*(?:\d[\w\-]*|[A-Z]{2}\d{7})(?:\s*-?\s*[A-Z])?\s*\)\s*$")
 
 

@@ -59,7 +59,7 @@ _NUMBER_FIRST = re.compile(r"^\s*(?:" + _STORE + r")?(?:no\.?\s*|lot\s*|blk\s*|b
                            r"(?:\s?(?:bis|ter))?\s*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)\b)", re.I)  # US "450 10th St"
 _STREET_WORDS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|place|pl|chemin|ch|all[ée]e|impasse|quai|cours|route|rte|square|faubourg|fbg"
-    r"|road|rd|street|st|lane|ln|avenue|ave|drive|dr|way|boulevard|blvd|court|ct|place|terrace|ter|circle|cir"
+    r"|road|rd|street|st|lane|ln|avenue|ave|drive|dr|way|boulevard|blvd|boul|court|ct|place|terrace|ter|circle|cir"
     r"|parkway|pkwy|highway|hwy|broadway|plaza|sq|close|crescent|cres|row|walk|hill|park|grove|gardens|mews|parade"
     r"|jalan|jln|lorong|persiaran|lebuh|lebuhraya|taman|kampung|kg|bangunan|wisma|kompleks|pusat|kawasan|mukim"
     r"|calle|c|avda|paseo|plaza|via|piazza|straat|laan|weg|plein|gracht)\b\.?", re.I)
@@ -78,9 +78,18 @@ _POSTCODE_TOWN = re.compile(
     # CZ, SK, SE, GR "110 00 Praha", LV "LV-1050 Rīga", AT/CH/BE/DK/NO with their country letters "A-1010 Wien"
     r"|(?:^|,\s*)(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{4}\s?(?-i:(?!NW|NE|SW|SE)[A-Z]{2})|\d{3}\s\d{2}|[A-Z]{1,2}-\d{4})\s+[^\W\d_]{2,}"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b\.?\s*$"
-    rf"|[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
+    rf"|(?<![^\W\d_])[^\W\d_]{{2,}},?\s+(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?(?:,?\s*(?:USA|U\.S\.A\.|United\s+States))?\s*$"
     r"|\bSINGAPORE\s*\(?\d{6}\)?|(?:^|\s|,)S\s?\(?\d{6}\)?\s*$"
-    r"|[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$", re.I)  # AU: "Town Hall NSW 2000"
+    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)\s+\d{4}(?:,?\s*Australia)?\s*$"  # AU: "Town Hall NSW 2000"
+    r"|(?<![^\W\d_])[^\W\d_]{2,},?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d(?:,?\s*Canada)?\s*$"  # CA
+    # IN: the town and its six-digit PIN, a dash between them and the state after them on many bills
+    # ("New Delhi - 110001", "Bengaluru 560025", "Bangalore - 560038, Karnataka")
+    r"|(?:^|,\s*)(?!(?:invoice|receipt|bill|order|total|table|check|ticket|trans\w*|store|terminal|cashier|till|ref|phone|tel"
+    r"|mobile|mob|gstin|fssai)\b)[^\W\d_]{3,}(?:\s[^\W\d_]{3,})?\s*[-–]?\s*[1-9]\d{5}(?:\s*,\s*[^\W\d_]{3,}(?:\s[^\W\d_]{3,})?)?\s*\.?$",
+    re.I)
+# A phone number printed after the postcode on the town line (US and Canadian tills: "ATLANTA, GA 30305
+# (404)555-0100"): no part of the address
+_PHONE_TAIL = re.compile(r"(?<=\d)\s+(?:(?:tel|ph|phone)\.?:?\s*)?(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}\s*$", re.I)
 # A state or country alone after the postcode line ("SELANGOR DARUL EHSAN.", "MALAYSIA").
 _REGION = re.compile(
     r"^\s*(?:selangor|johor|kedah|kelantan|melaka|malacca|negeri\s+sembilan|pahang|perak|perlis|pulau\s+pinang|penang"
@@ -89,7 +98,7 @@ _REGION = re.compile(
 # Lines that end the letterhead's address: contact data, ids, the till's stamp, money, headings, hours.
 _STOP = re.compile(
     r"\b(?:tel|telefon|t[ée]l[ée]phone|phone|ph|fax|hp|mobile?|tlf|e-?mail|gst|sst|vat|ust|mwst|uid|tva|siret|siren|rcs|nif"
-    r"|cif|uen|abn|tin|steuer\w*|st\.?-?nr|reg(?:istration)?|roc|company\s+no|co\.?\s*no|invoice|receipt|kassenbon|beleg"
+    r"|cif|uen|abn|tin|tps|tvq|tvh|hst|pst|qst|gstin|fssai|steuer\w*|st\.?-?nr|reg(?:istration)?|roc|company\s+no|co\.?\s*no|invoice|receipt|kassenbon|beleg"
     r"|quittung|ticket|factura|facture|rechnung|cashier|kasse|bon|date|datum|fecha|time|uhr|[öo]ffnungszeiten|hours"
     r"|open|welcome|willkommen|bienvenue|bienvenido|thank|danke|merci|gracias)\b|www\.|https?:|@", re.I)
 _DATE_LIKE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b")
@@ -99,10 +108,10 @@ _PHONE_ONLY = re.compile(r"^\s*(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]?\d{3,4}[
 # skipped before the address, never part of it.
 _REG_NO = re.compile(r"^\s*\(?\s*(?:\d{4,7}\s*-?\s*[A-Z]|\d{12}|[A-Z]{2}\d{7}\s*-\s*[A-Z]|\d{9}\s*-\s*[A-Z])\s*\)?\s*$")
 # A clean token: letters only, a number ("12", "12a", "12-1", "7/4", "#01-23"), a postcode form ("D-33100",
-# "CB2", "3QZ", "(098585)"); a digit inside letters ("Paderb0rn", "5tr.") is OCR garbling.
+# "CB2", "3QZ", a Canadian "3K3", "(098585)"); a digit inside letters ("Paderb0rn", "5tr.") is OCR garbling.
 _CLEAN_TOKEN = re.compile(
     r"[(\"']?(?:[^\W\d_]+(?:[-'/.&][^\W\d_]+)*|\d{1,3}(?:st|nd|rd|th)|#?\d+[a-zA-Z]?(?:[-/](?:\d+[a-zA-Z]?|[A-Z]))*|[A-Z]{1,2}-\d{1,5}[A-Z]?|[A-Z]{1,2}\d[A-Z\d]?"
-    r"|\d[A-Z]{2}|[A-Z]\d{1,2}|S?\(\d{6}\)|[&/\-])[)\"'.,;:]*", re.I)
+    r"|\d[A-Z]{2}|\d[A-Z]\d|[A-Z]\d{1,2}|S?\(\d{6}\)|[&/\-])[)\"'.,;:]*", re.I)
 
 # Words and a house number, nothing else ("An der Alster 4"); not a branch or till number.
 _NAME_NUMBER = re.compile(r"^(?!.*\b(?:filiale|markt|kasse|store|branch|shop|nr|no|bon|tisch|table)\b)[^\W\d_][^\d]{2,40}"
@@ -129,8 +138,14 @@ def is_street(text: str) -> bool:
     return bool(_NUMBER_FIRST.search(t) and _STREET_WORDS.search(t))
 
 
+def without_phone(text: str) -> str:
+    """The town line without a phone number printed after its postcode."""
+    cut = _PHONE_TAIL.sub("", text.strip())
+    return cut if cut != text.strip() and _POSTCODE_TOWN.search(cut) else text.strip()
+
+
 def is_postcode_town(text: str) -> bool:
-    return bool(_POSTCODE_TOWN.search(text.strip()))
+    return bool(_POSTCODE_TOWN.search(without_phone(text)))
 
 
 def is_stop(text: str) -> bool:
@@ -167,12 +182,14 @@ def respace(text: str) -> tuple[str, bool]:
 _TOWN = [re.compile(r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{5}\s+(?P<town>[^\W\d_][^\d,]*?)\s*(?:[,.]|$)"),
          re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
          re.compile(rf"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:{_US_STATES})\.?\s+\d{{5}}"),
-         re.compile(r"\b(?P<town>SINGAPORE)\b", re.I)]
+         re.compile(r"\b(?P<town>SINGAPORE)\b", re.I),
+         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?),?\s+(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\.?\s+[A-Z]\d[A-Z]\s?\d"),
+         re.compile(r"(?:^|,\s*)(?P<town>[^\W\d_][^\d,]*?)\s*[-–]?\s*[1-9]\d{5}\b")]
 
 
 def town_of(text: str) -> str | None:
     for rx in _TOWN:
-        m = rx.search(text.strip())
+        m = rx.search(without_phone(text))
         if m:
             return m["town"].strip(" .")
     return None
@@ -371,26 +388,41 @@ def merchant_address_field(layout: Layout, merchant: FieldValue,
         page, candidates = _top(layout)  # a name read from a logo's second line: any address block at the top
         block, whole = address_block(candidates, skip_any=True)
         under_name = False
+    at_foot = False
+    if not block and merchant.box is not None and merchant.value:
+        # Square, Toast and e-receipts print the shop's name again at the foot with its address under
+        # it, none at the top: that block, for review (a pickup or delivery address can follow there too)
+        name = " ".join(str(merchant.value).split()).casefold()
+        for ln in layout.lines:
+            below = ln.page != merchant.page or ln.box["y0"] > merchant.box["y1"]
+            if below and " ".join(ln.text.split()).casefold() == name:
+                block, whole = address_block(_under(layout, ln.box, ln.page))
+                if block:
+                    page, under_name, at_foot = ln.page, True, True
+                    break
     if not block:
         return missing_field("merchant_address", "no street or postcode line in the letterhead")
     if not is_street(block[0].text) and (above := _street_above(layout, block[0])) is not None:
         block.insert(0, above)  # the street set beside the logo, right over the town line
         whole = any(is_postcode_town(ln.text) for ln in block)
-    texts = [respace(_STORE_NO.sub("", ln.text).strip()) for ln in block]
+    texts = [respace(_STORE_NO.sub("", without_phone(ln.text)).strip()) for ln in block]
     value = " ".join(t for t, _ in texts)
     normalized = " ".join(_ocr_spaces(value).split())
     source = layout.sources.get(page, "ocr")
     f = field_from("merchant_address", Candidate(value, Span(value, tuple(block)), Parsed(normalized, 1.0),
-                                                 "the address block under the merchant's name" if under_name
+                                                 "the address block under the merchant's name printed at the foot" if at_foot
+                                                 else "the address block under the merchant's name" if under_name
                                                  else "an address block at the top of the receipt", None, source))
     doubts = []
     if not whole:
         doubts.append("not a whole address (a street with its number and a postcode with a town)")
     if not under_name:
         doubts.append("not under a merchant name read on the receipt")
+    if at_foot:
+        doubts.append("under the name printed again at the foot of the slip, none at the top")
     if any(rejoined for _, rejoined in texts):
         doubts.append("a word OCR split before the street word was rejoined")
-    if not all(clean(ln.text) for ln in block):
+    if not all(clean(without_phone(ln.text)) for ln in block):
         doubts.append("a line does not read cleanly (a digit inside a word, stray marks)")
     towns = [t for ln in block if is_postcode_town(ln.text) and (t := town_of(ln.text))]
     if whole and not any(known_town(t) for t in towns):

@@ -145,7 +145,7 @@ _DAY_FIRST_CUES = re.compile(r"\bRM\s?\d|\bMYR\b|\bS\$|\bSGD\b|€|£|\bEUR\b|\b
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
               "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 _MONTH_FIRST_CUES = re.compile(r"\bUSD\b|US\$|\bsales\s+tax\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
-                               rf"|[^\W\d_]{{3,}},\s?(?:{_US_STATES})[ \t]*$", re.M)
+                               rf"|(?<![^\W\d_])[^\W\d_]{{3,}},\s?(?:{_US_STATES})[ \t]*$", re.M)
 # a phone number's shape is a weaker cue: it decides only where nothing says day-first
 _US_PHONE = re.compile(r"(?<![\d+\-/.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}(?![\d\-])")
 
@@ -315,6 +315,9 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
         if len(others) * 3 <= resolved.count(best):  # a stray OCR "$" among many "EUR"
             return best, f"{best} printed beside the amounts"
         return None, f"several currencies printed: {sorted(set(resolved))}"
+    if re.search(r"(?<![^\W\d_])Rs\.?\s?\d", text) and country_of(text) == "IN":
+        # "Rs." is the rupee of India, Pakistan, Sri Lanka and Nepal: India's where its GSTIN is printed
+        return "INR", "'Rs.' printed beside the amounts, and an Indian GSTIN"
     if _MYR_CUES.search(text):
         return "MYR", "no symbol printed; a Malaysian receipt (Sdn Bhd / SST / address)"
     vat = re.search(r"\b(?:USt|UST|VAT|TVA|BTW|IVA|UID|NIF|P\.?\s?IVA)[\w\-. :]{0,14}?\b([A-Z]{2})\s?\d{3}\s?\d{3}\s?\d{3}", text)
@@ -329,6 +332,13 @@ def receipt_currency(text: str) -> tuple[str | None, str]:
         number = m[1] + m[2].replace(" ", "")
         if m[1] in COUNTRY_CURRENCY and eu_vat.is_valid(number):  # "DE213413740" printed bare
             return COUNTRY_CURRENCY[m[1]], f"no symbol printed; the {m[1]} VAT id (its check digits hold)"
+    # a UK VAT number printed without its "GB" ("VAT No. 660 4548 36"): grouped 3-4-2, the way only UK
+    # tills print it, and its GB check digits hold; still a guess from one cue, for review
+    from stdnum.gb import vat as gb_vat
+
+    uk = re.search(r"\bVAT\s*(?:Reg(?:istration)?\.?\s*)?(?:No|Number|#)\.?\s*:?\s*(\d{3})\s(\d{4})\s(\d{2})(?!\s?\d)", text, re.I)
+    if uk and gb_vat.is_valid("".join(uk.groups())):
+        return "GBP", "no symbol printed; a UK VAT number grouped 123 4567 89 (its GB checksum agrees)"
     if _SGD_CUES.search(text):
         return "SGD", "no symbol printed; a Singapore receipt"
     return None, "no currency printed"
@@ -350,7 +360,8 @@ def extract_receipt(layout: Layout, *, locale: str | None = None,
     ``agreed``: the lines a second OCR model read the same (``agreed_lines``)."""
     lang, country = language_of(layout.text), country_of(layout.text)
     rows = money_rows(layout)
-    choice = choose_total(rows)
+    # Australia's GST has one rate (10%): a "GST included" row with no rate is the total's eleventh
+    choice = choose_total(rows, Decimal("0.10") if country == "AU" else None)
     if choice.total is not None:
         value, cur, line = choice.total
         total = _money_field("total_amount", layout, value, line, f"a total row ({rows[line.row].words.strip()[:30]!r})"

@@ -24,16 +24,20 @@ CURRENCY_CODES = {"rm": "MYR", "myr": "MYR", "s$": "SGD", "sgd": "SGD", "us$": "
                    "¥": "JPY", "jpy": "JPY", "sek": "SEK", "dkk": "DKK", "nok": "NOK", "czk": "CZK", "$": "$",
                    # a card terminal's "USD$ 29.01": the code with its sign
                    "usd$": "USD", "sgd$": "SGD", "aud$": "AUD", "cad$": "CAD", "hkd$": "HKD",
+                   # an app's or a terminal's "CA$ 12.50", "AU$", "NZ$": the country's letters before the sign
+                   "ca$": "CAD", "au$": "AUD", "nz$": "NZD", "nzd": "NZD",
                    # Norwegian, Swedish and Danish crowns all print "kr": resolved by the receipt's country
                    "kr": "kr", "kr.": "kr", "kč": "CZK", "ft": "HUF", "huf": "HUF", "lei": "RON", "ron": "RON",
                    "krw": "KRW", "vnd": "VND", "clp": "CLP", "isk": "ISK"}
-CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
+CURRENCY = (r"RM|MYR|S\$|SGD\$?|US\$|USD\$?|CA\$|AU\$|NZ\$|NZD|A\$|AUD\$?|C\$|CAD\$?|HK\$|HKD\$?|EUR(?:O)?|€|£|GBP|CHF|zł|PLN|Rp|IDR|₹|INR|฿|THB|₱|"
         r"JPY|¥|SEK|DKK|NOK|CZK|HUF|RON|kr\.?(?=\s?\d)|\$")
 # An amount has two decimals; digits, a percent sign or a third decimal place must not touch it
 # ("7,00%" is a rate, "02.03.20" a date, "0000545" a till number). No space as a thousands
 # separator: "2 120.00" on a till is a quantity and an amount.
 MONEY = re.compile(rf"(?<![\w.,])(?P<minus>-\s?)?(?:(?P<cur>{CURRENCY})\s?)?(?P<minus2>-)?"
-                   r"(?P<num>\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?P<trail>-)?"
+                   # India's lakh grouping first: "1,23,456.00", "12,34,567.89"; a US till's cents with no
+                   # leading zero ("TAX .19", "CHANGE .00")
+                   r"(?P<num>\d{1,2}(?:,\d{2})+,\d{3}\.\d{2}|\d{1,3}(?:[,.']\d{3})+[.,]\d{2}|\d+[.,]\d{2}|\.\d{2})(?P<trail>-)?"
                    # "9,50 €", "6,00€", "129,00 kr", "25,50 LEI": the sign after (FR, DE, PL, Nordic, CZ, HU, RO)
                    r"(?:\s?(?P<tcur>€|£|zł|EUR|GBP|CHF|PLN|NOK|SEK|DKK|CZK|HUF|RON|kr\.?|Kč|Ft|lei)(?![^\W\d_]))?"
                    r"(?![\d%]|[.,]\d|\s?%)", re.I)
@@ -90,16 +94,19 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
     # a restaurant's service charge is added to the bill before the tax (MY/SG "SERVICE CHARGE 10%",
     # "SVC CHG"; Malay "CAJ PERKHIDMATAN"); "service tax" is the Malaysian SST, a tax
     ("charge", r"\b(?:service\s*(?:charge|chrg|chg)|svc\.?\s*(?:charge|chrg|chg)|serv\.?\s*chg|caj\s+perkhidmatan"
-               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee)\b"),
+               r"|(?:delivery|service|booking|convenience|small\s+order|handling|packaging|bag)\s+fee"
+               # AU/UK: a card, public-holiday or weekend surcharge and an "optional service" are added to
+               # the bill, whatever card word they carry ("Card Surcharge 1.5%" is no payment)
+               r"|surcharge|(?:optional|discretionary)\s+service)\b"),
     ("change", r"\b(?:change(?:\s+due)?|r[üu]c\S?geld|zur[üu]ck|rendu|rendu\s+monnaie|wisselgeld|cambio|resto|reszta|kembali|baki"
                r"|tilbake|veksel|v[äa]xel|byttepenge|vaihtoraha|rest|atlikums|vr[áa]ceno|visszaj[áa]r[óo])\b"),
     ("rounding", r"\b(?:round(?:ing|ed)?(?:\s*adj\w*)?|rnd\s*adj|adj(?:ustment)?|rundung|arrondi)\b"),
-    ("subtotal", r"sub\s*-?\s*total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
+    ("subtotal", r"sub\s*-?\s*total|pre-?\s?tax\s+total|total\s*(?:excl\w*|exc\b|ex\.?\s|before\s+(?:tax|gst|sst|vat)|w/o|sales\s*\(?\s*excl\w*)"
                  r"|amount\s+excl\w*|zwischensumme|total\s+ht\b|sous-?\s*total|subtotaal|base\s+imponible|imponibile"
                  r"|\bnet\s+(?:amount|sales)\b|\bnetto\b|netto-?\s?(?:waren)?(?:wert|betrag|umsatz|summe)|warenwert"),
     ("total", r"grand\s*total|total\s*(?:\(?incl\w*|inc\b|amount|amt|payable|due|sales|rounded|after\s+round\w*|\(?rm\)?|\(?\$\)?|to\s+pay)"
               r"|nett?\s*total|total\s*nett?\b|amount\s*(?:due|payable)|balance\s+due|\bto\s+pay\b|zu\s*zahlen|gesamt(?:betrag|summe)?\b"
-              r"|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
+              r"|\bnet\s+payable\b|endbetrag|\bsumme\b|total\s+ttc|net\s+[àa]\s+payer|montant\s+(?:total|ttc|[àa]\s+payer)|[àa]\s+payer"
               r"|te\s+betalen|\btotaal\b|importe\s+total|total\s+a\s+pagar|\btotale\b|\brazem\b|do\s+zap[łl]aty|\bsuma\b"
               r"|\btotal\b|jumlah"
               # "BALANCE" or "AMOUNT" alone on the money row (US and UK tills); not a card's or points' balance
@@ -115,16 +122,23 @@ _ROW_CLASSES: list[tuple[str, re.Pattern]] = [(kind, re.compile(rx, re.I)) for k
                  r"|debit|card|karte|kreditkarte|ec-?karte|ec\s+lastschrift|girocard|esp[èe]ces|cb|carte|efectivo"
                  r"|tarjeta|contanti|contant|pinbetaling|got[óo]wka|karta|e-?wallet|tunai|kad"
                  r"|nets|eftpos|paywave|grabpay|contactless|kontant|bankkort|kort|bankaxept|vipps|swish|dankort|mobilepay"
-                 r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti)\b"),
+                 r"|numerar|skaidra\s+nauda|hotovost|k[ée]szp[ée]nz|k[äa]teinen|pankkikortti"
+                 # McDonald's "Cashless", a US food-stamp card "EBT"; wallets and card schemes: India's UPI,
+                 # Paytm, PhonePe; Singapore's PayNow; Canada's Interac; Apple / Google / Samsung Pay
+                 r"|cashless|ebt|upi|paytm|phonepe|g\s?pay|(?:apple|google|samsung|android)\s*pay|paynow|interac"
+                 r"|discover|jcb|maestro|diners(?:\s+club)?|unionpay|alipay|wechat\s*pay)\b"),
     # PTU: the Polish till's VAT ("SUMA PTU"); cukai: Malay tax ("JUMLAH CUKAI")
     # mva/moms/alv: Nordic and Finnish VAT; pvn: Latvian; dph: Czech/Slovak; áfa: Hungarian; dds, pdv, kdv;
     # pajak / PB1: Indonesian tax (a restaurant's "PB1 10%", Pajak Pembangunan 1)
     ("tax", r"\b(?:gst|sst|[cis]gst|[phq]st|vat|tax|mwst\.?|mw\.?st|ust|mehrwertst\w*|tva|btw|iva|ppn|ptu|cukai|service\s+tax"
-            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv|pajak|pb1)\b"),
+            r"|mva|moms|alv|pvn|dph|[áa]fa|dds|pdv|kdv|pajak|pb1"
+            # Quebec's and French Canada's GST, QST and HST: TPS, TVQ, TVH
+            r"|tps|tvq|tvh)\b"),
 ]]
 # A "total" row whose words name a tax ("Total GST", "MwSt Total") is the tax; one that says
 # the tax is included ("Total incl. GST") is the total.
-_INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto", re.I)
+# "Total Inc GST", "Total inc. VAT" (Australian and UK tills): "inc" abbreviated before the tax's name
+_INCL = re.compile(r"incl\w*|inclusive|inkl\w*|mit\s+mwst|ttc|\bgross\b|brutto|\binc\b\.?\s*(?:gst|vat|tax)\b", re.I)
 _BANNER = re.compile(r"tax\s+invoice|invoice|receipt|kassenbon|quittung|beleg|simplified", re.I)
 _RATE = re.compile(r"(?<![\d,])(?<!\d\.)(\d{1,2}(?:[.,]\d{1,2})?)\s?%")  # "B.19%", "C 7,00%", "@6%"
 
@@ -229,7 +243,16 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
     """Rows with a rate and net/tax/gross amounts where tax = net × rate (to the cent, either
     rounding) or net + tax = gross: the receipt's own VAT summary."""
     found: list[tuple[MoneyRow, Decimal, Decimal]] = []
+    zero: list[tuple[MoneyRow, Decimal, Decimal]] = []
     for row in rows:
+        if row.rate == 0 and 2 <= len(row.amounts) <= 3 and not re.search(r"disc\w*|off\b|promo", row.words, re.I):
+            # a zero-rated line of the summary (UK/IE "Z 0.00%  1.25  0.00  1.25", AU GST-free): its
+            # net is part of the gross, its tax nothing; counted only beside a taxed rate's row
+            vals = [v for v, _, _ in row.amounts]
+            nets = [v for v in vals if v > 0]
+            if vals.count(Decimal(0)) == 1 and nets and len(set(nets)) == 1 and len(nets) == len(vals) - 1:
+                zero.append((row, nets[0], Decimal(0)))
+            continue
         if row.rate is None or row.rate <= 0 or row.rate > Decimal("0.3") or len(row.amounts) < 2:
             continue
         if re.search(r"disc\w*|rabatt|remise|descuento|sconto|off\b|promo|member", row.words, re.I):
@@ -251,6 +274,9 @@ def _vat_table(rows: list[MoneyRow]) -> VatTable | None:
             found.append((row, best[0], best[1]))
     if not found:
         return None
+    first, last = found[0][0].index, found[-1][0].index
+    # the zero-rated row within the table's rows or right beside them, not one elsewhere on the slip
+    found += [z for z in zero if first - 2 <= z[0].index <= last + 2]
     return VatTable(sum((t for _, _, t in found), Decimal(0)), sum((n + t for _, n, t in found), Decimal(0)),
                     [r for r, _, _ in found], found[0][2])
 
@@ -294,11 +320,24 @@ class TotalChoice:
     single: bool = False  # one total value on the slip, alone on its row, no rounding: only its digits in doubt
 
 
-def choose_total(rows: list[MoneyRow]) -> TotalChoice:
+def choose_total(rows: list[MoneyRow], implied_rate: Decimal | None = None) -> TotalChoice:
+    """``implied_rate``: the one rate of the slip's country (Australia's GST, 10%), for an
+    included-tax row that prints no rate."""
     totals = [(k, v) for k, r in enumerate(rows) if r.kind == "total" and (v := _value_of(rows, k)) and v[0] > 0]
     if not totals:
         return _paid_as_total(rows)
     first_money = min(k for k, _ in totals)
+
+    def remainder(k: int, v: tuple[Decimal, str | None, Line]) -> bool:
+        # "TOTAL 42.75 / GIFT CARD 25.00 / BALANCE DUE 17.75": what is left after a part payment, no rival total
+        if not re.search(r"balance|remaining|left\s+to\s+pay", rows[k].words, re.I):
+            return False
+        for j, w in totals:
+            paid = [p[0] for i in range(j + 1, k) if rows[i].kind == "tendered" and (p := _value_of(rows, i)) and p[0] > 0]
+            if j < k and paid and w[0] - sum(paid, Decimal(0)) == v[0]:
+                return True
+        return False
+    totals = [(k, v) for k, v in totals if not remainder(k, v)]
     vat = _vat_table(rows)
     # the VAT table's own "Summe" row repeats the table's sums; it is not a second total
     totals = [(k, v) for k, v in totals if not (vat and rows[k].rate is None and len(rows[k].amounts) >= 2
@@ -318,7 +357,19 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     tendered = [v[0] for k, r in enumerate(rows) if r.kind == "tendered" and k > first_money and (v := _value_of(rows, k))]
     change = [v[0] for k, r in enumerate(rows) if r.kind == "change" and k > first_money and (v := _value_of(rows, k))]
     items = _items_sum(rows, first_money)
+    # a discount printed under the subtotal ("Discount 10%  -2.00", "Coupon 1.00-"): taken off before the tax
+    sub_at = min((k for k, r in enumerate(rows) if r.kind == "subtotal"), default=None)
+    discounts = [r.amounts[0][0] for k, r in enumerate(rows) if sub_at is not None and k > sub_at and r.kind is None
+                 and len(r.amounts) == 1 and r.amounts[0][0] < 0
+                 and re.search(r"\b(?:disc(?:ount)?|coupon|promo(?:tion)?|voucher|markdown|offer)\b", r.words, re.I)
+                 and any(t > k for t, _ in totals)]
+    discount = sum(discounts, Decimal(0)) if discounts else None
     tax_sum = vat.tax if vat else (tax_rows[0][0] if len({t for t, _ in tax_rows}) == 1 else None)
+    # CGST 2.5% and SGST 2.5% of one amount (India), GST and PST, state and city tax: two taxes, not one
+    # printed twice; their sum is the tax even where no subtotal checks it (for review then)
+    kinds = [_tax_kind(rows, line) for _, line in tax_rows]
+    if not vat and len(tax_rows) == 2 and tax_sum is not None and None not in kinds and len(set(kinds)) == 2:
+        tax_sum = tax_rows[0][0] + tax_rows[1][0]
     # two taxes on one bill (GST + PST, state + city tax, CGST + SGST): their sum, checked by the subtotal
     taxes = sum((t for t, _ in tax_rows), Decimal(0)) if len(tax_rows) >= 2 and not vat else None
 
@@ -340,8 +391,14 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
                                    + (f" + tip {tip}" if tip else "") + (f" + rounding {rnd}" if rnd else "") + " = total")
         if taxes is not None and taxes != tax_sum:
             for sub in subtotals:
-                if sub + taxes + (tip or 0) == value:
-                    why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes} = total")
+                for rnd in [Decimal(0), *roundings]:  # an Indian bill's "Round Off" after CGST + SGST
+                    if sub + taxes + (tip or 0) + rnd == value:
+                        why.append(f"subtotal {sub} + the {len(tax_rows)} tax rows {taxes}"
+                                   + (f" + rounding {rnd}" if rnd else "") + " = total")
+        if discount is not None and tax_sum is not None:
+            for sub in subtotals:
+                if sub + discount + tax_sum == value:
+                    why.append(f"subtotal {sub} - discount {-discount} + tax {tax_sum} = total")
         if tip is not None:
             for sub in subtotals:
                 if sub + (tax_sum or 0) + tip == value:
@@ -425,10 +482,22 @@ def choose_total(rows: list[MoneyRow]) -> TotalChoice:
     if why and not doubt and not tax_checked and not vat and len(tax_rows) == 1 and tax_sum:
         # "VAT 20% INCLUDED 1.75" under a total of 10.49 the payment confirms: the tax is the
         # total's share at the printed rate (r / (100 + r), to the cent), a check of the tax only
-        rate = next((r.rate for r in rows if r.kind == "tax" and r.rate and any(a[2] is tax_rows[0][1] for a in r.amounts)), None)
+        tax_row = next((r for r in rows if r.kind == "tax" and any(a[2] is tax_rows[0][1] for a in r.amounts)), None)
+        rate = tax_row.rate if tax_row else None
+        implied = rate is None and tax_row is not None and implied_rate is not None and bool(
+            re.search(r"\bgst\b", tax_row.words, re.I))
+        rate = implied_rate if implied else rate  # "GST INCLUDED IN TOTAL $5.93" on an Australian slip: 1/11
         if rate and abs(value[0] * rate / (1 + rate) - tax_sum) <= Decimal("0.011"):
-            tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total)"
+            tax_checked, how = True, f"the tax row ({(rate * 100).normalize():f}% included in the confirmed total" + (
+                ", the country's one GST rate)" if implied else ")")
     return TotalChoice(value, why, doubt, tax_sum, tax_line, tax_checked, how, single)
+
+
+def _tax_kind(rows: list[MoneyRow], line: Line) -> str | None:
+    """Which tax a tax row names (cgst, sgst, igst, gst, pst, hst, qst, state, city ...), or None."""
+    row = next((r for r in rows if any(a[2] is line for a in r.amounts)), None)
+    m = re.search(r"\b(cgst|sgst|utgst|igst|gst|pst|hst|qst|tps|tvq|state|city|county|local)\b", row.words, re.I) if row else None
+    return m[1].lower() if m else None
 
 
 def _one_digit_apart(a: Decimal, b: Decimal) -> bool:

@@ -1321,3 +1321,303 @@ def test_an_e_receipts_till_stamp_from_its_text_layer_is_accepted_when_its_order
     f = fields_of(_text_layer(rows))["receipt_date"]
     assert f["normalized"] == want and f["source"] == "text"
     assert f["status"] == ("accept" if want else "review")
+
+
+# -- English-language tills: US, UK, Canada, Australia, Ireland, India, Singapore (session 10 probes) --
+
+@pytest.mark.parametrize("words, kind", [
+    ("Total Inc GST", "total"), ("TOTAL INC. VAT", "total"), ("Total inc VAT", "total"), ("GST inc", "tax"),
+    ("Net Payable", "total"), ("Net Amount", "subtotal"),
+    ("TPS 5%", "tax"), ("TVQ 9.975%", "tax"), ("TVH 13%", "tax"),
+    ("Card Surcharge 1.5%", "charge"), ("Credit Card Surcharge", "charge"), ("Public Holiday Surcharge 15%", "charge"),
+    ("Optional Service 12.5%", "charge"), ("Discretionary service", "charge"),
+    ("Cashless", "tendered"), ("EBT", "tendered"),
+])
+def test_english_speaking_tills_total_tax_charge_and_tender_words(words, kind):
+    assert classify_row(words) == kind
+
+
+def test_an_australian_total_inc_gst_row_is_the_total_and_the_gst_row_under_it_the_tax():
+    rows = _slip(["Bunnings Warehouse", "ABN 26 008 672 179", "TAX INVOICE", "Hammer | 20.00", "Nails | 5.00",
+                  "Total Inc GST | $25.00", "GST | $2.27", "EFTPOS | $25.00", "14/03/2024"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("25.00", "accept")
+    assert f["tax_amount"]["normalized"] == "2.27"
+
+
+def test_a_quebec_slips_tps_and_tvq_rows_are_its_two_taxes():
+    rows = _slip(["IGA", "1234 RUE ST-DENIS", "MONTREAL, QC H2X 3K3", "ITEM | 20.00", "SOUS-TOTAL | 20.00",
+                  "TPS 5% | 1.00", "TVQ 9.975% | 2.00", "TOTAL | 23.00", "DEBIT | 23.00", "2024-03-14 14:22"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("23.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3.00", "accept")
+
+
+def test_an_indian_bills_net_payable_after_round_off_is_the_total():
+    rows = _slip(["Cafe Coffee Day", "Brigade Road, Bengaluru 560025", "GSTIN: 29AAACC1234F1Z1", "Date: 14-03-2024 10:15",
+                  "Cappuccino | ₹150.00", "Sub Total | ₹150.00", "CGST 2.5% | ₹3.75", "SGST 2.5% | ₹3.75",
+                  "Total | ₹157.50", "Round off | 0.50", "Net Payable | ₹158.00"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("158.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("7.50", "accept")
+
+
+def test_a_card_surcharge_after_the_total_is_no_payment_and_leaves_the_total_for_review():
+    """"Card Surcharge 1.5%" carries a card word but is added to the bill: the card then pays more
+    than the printed total, so which amount is owed goes to a person."""
+    rows = _slip(["Bondi Cafe", "ABN 51 824 753 556", "TAX INVOICE", "Flat White | 5.00", "Smashed Avo | 22.00",
+                  "Subtotal | 27.00", "Public Holiday Surcharge 15% | 4.05", "Total | 31.05", "Card Surcharge 1.5% | 0.47",
+                  "Visa | 31.52", "GST Included | 2.82", "14/03/2024"])
+    result = run(rows)
+    assert result["doc_type"] == "receipt"
+    assert fields_of(result)["total_amount"]["status"] == "review"
+
+
+def _cols(*lines: str) -> list[list[tuple[str, float]]]:
+    """"A | B | C": cells across the roll, the last at the right edge."""
+    xs = {1: [20], 2: [20, 420], 3: [20, 300, 420], 4: [20, 200, 300, 420]}
+    return [[(c.strip(), x) for c, x in zip(cells, xs[len(cells)])] for ln in lines for cells in [ln.split("|")]]
+
+
+@pytest.mark.parametrize("summary, tax", [
+    (["VAT RATE | NET | VAT", "S 20% | 2.92 | 0.58", "Z 0% | 1.25 | 0.00"], "0.58"),  # UK supermarket
+    (["RATE | NET | VAT | GROSS", "A 20.00% | 2.92 | 0.58 | 3.50", "Z 0.00% | 1.25 | 0.00 | 1.25"], "0.58"),  # UK chemist
+    (["Z 0.00% | 1.25 | 0.00 | 1.25", "A 20.00% | 2.92 | 0.58 | 3.50"], "0.58"),  # zero rate printed first
+])
+def test_a_zero_rated_line_of_the_vat_summary_is_part_of_its_gross(summary, tax):
+    """UK and Irish tills list zero-rated food in the VAT summary (net, 0.00 VAT): with it the table
+    adds up to the total, and the tax is confirmed."""
+    rows = _cols("Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "SALAD LEAVES | £1.25",
+                 "SANDWICH | £3.50", "BALANCE DUE | £4.75", "Visa Debit | £4.75", "VAT RECEIPT", *summary, "14/03/2024 14:22")
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("4.75", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (tax, "accept")
+
+
+def test_a_zero_rated_line_elsewhere_on_the_slip_is_no_part_of_the_vat_summary():
+    rows = _cols("Sainsbury's", "Supermarkets Ltd", "33 Holborn, London EC1N 2HT", "Z 0% | 1.25 | 0.00",
+                 "SALAD LEAVES | £1.25", "SANDWICH | £3.50", "PEN | £2.00", "BALANCE DUE | £6.75", "Visa Debit | £6.75",
+                 "VAT RECEIPT", "VAT RATE | NET | VAT", "S 20% | 2.92 | 0.58", "14/03/2024 14:22")
+    assert fields_of(run(rows))["tax_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("gst, status", [("$5.93", "accept"), ("$4.10", "review")])
+def test_an_australian_gst_included_row_with_no_rate_is_checked_at_the_one_gst_rate(gst, status):
+    """Australia's GST has one rate, 10%: "GST INCLUDED IN TOTAL" is the total's eleventh when every
+    item carries it (a slip with GST-free items prints less, and stays for a person)."""
+    rows = _slip(["7-Eleven", "7-Eleven Stores Pty Ltd", "ABN 38 005 299 877", "TAX INVOICE", "123 George St, Sydney NSW 2000",
+                  "Pump 3 Unleaded 91 | $65.20", "34.12L @ $1.911/L", "TOTAL | $65.20", "EFTPOS | $65.20",
+                  f"GST INCLUDED IN TOTAL | {gst}", "14/03/2024 14:22"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("65.20", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == (gst[1:], status)
+
+
+def test_a_gst_included_row_with_no_rate_outside_australia_is_not_checked_at_ten_percent():
+    rows = _slip(["FAIRPRICE", "NTUC FairPrice Co-operative Ltd", "Blk 123 Ang Mo Kio Ave 6", "Singapore 560123",
+                  "MILK | 5.50", "TOTAL | 5.50", "NETS | 5.50", "GST INCLUDED | 0.50", "14/03/24 14:22"])
+    assert fields_of(run(rows))["tax_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("banner", ["MERCHANT COPY", "CUSTOMER COPY", "Cardholder Copy", "*** DUPLICATE ***"])
+def test_a_card_terminals_copy_banner_is_no_merchant(banner):
+    rows = _slip([banner, "JOE'S PIZZA", "123 BROADWAY", "NEW YORK, NY 10001", "MID: 123456789012", "SALE",
+                  "AMOUNT | $24.50", "TIP | $4.00", "TOTAL | $28.50", "APPROVED", "AUTH CODE: 012345", "03/14/2024 19:02:11"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S PIZZA"
+
+
+@pytest.mark.parametrize("street, town, want", [
+    ("1234 PEACHTREE RD", "ATLANTA, GA 30305 (404)555-0100", "1234 PEACHTREE RD ATLANTA, GA 30305"),  # phone after the ZIP
+    ("1234 BOUL LE CARREFOUR", "LAVAL, QC H7T 3K3", "1234 BOUL LE CARREFOUR LAVAL, QC H7T 3K3"),  # a Canadian postal code
+    ("220 YONGE ST", "TORONTO, ON M5B 2H1 416-555-0100", "220 YONGE ST TORONTO, ON M5B 2H1"),
+])
+def test_a_north_american_town_line_closes_the_address_and_its_phone_is_no_part_of_it(street, town, want):
+    rows = _slip(["THE STORE", street, town, "TPS: 123456789 RT0001", "ITEM | 10.00", "SUBTOTAL | 10.00",
+                  "TAX | 0.50", "TOTAL | 10.50", "VISA | 10.50", "03/14/2024 14:22"])
+    texts = {c for row in rows for c, _ in row}
+    f = _run_agreed(rows, texts)["merchant_address"]
+    assert (f["normalized"], f["status"]) == (want, "accept")
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("UPI", "tendered"), ("Paytm", "tendered"), ("PhonePe", "tendered"), ("GPay", "tendered"), ("Google Pay", "tendered"),
+    ("Apple Pay", "tendered"), ("PayNow", "tendered"), ("Interac", "tendered"), ("Discover", "tendered"), ("JCB", "tendered"),
+    ("Pre-Tax Total", "subtotal"),
+])
+def test_wallets_and_card_schemes_are_tenders_and_a_pre_tax_total_the_subtotal(words, kind):
+    assert classify_row(words) == kind
+
+
+@pytest.mark.parametrize("pay", ["PayNow", "Interac", "Apple Pay", "UPI"])
+def test_a_wallet_payment_row_of_the_same_amount_confirms_the_total(pay):
+    rows = _slip(["KOPITIAM CORNER", "Blk 123 Ang Mo Kio Ave 6", "Singapore 560123", "Kopi O | 1.50", "Kaya Toast | 2.60",
+                  "TOTAL | 5.40", f"{pay} | 5.40", "14/03/24 08:15"])
+    f = fields_of(run(rows))["total_amount"]
+    assert (f["normalized"], f["status"]) == ("5.40", "accept")
+
+
+@pytest.mark.parametrize("sign, code", [("CA$", "CAD"), ("AU$", "AUD"), ("NZ$", "NZD")])
+def test_a_dollar_sign_with_its_countrys_letters_is_that_dollar(sign, code):
+    assert [(str(v), c) for v, c, _ in money_in(f"{sign}12.50")] == [("12.50", code)]
+    rows = _slip(["Blue Bottle Coffee", "Latte | 5.50", "Croissant | 4.25", f"Total | {sign}9.75", f"Visa | {sign}9.75",
+                  "Mar 14 2024, 9:41 AM", "Blue Bottle Coffee"])
+    f = fields_of(run(rows))["currency"]
+    assert (f["normalized"], f["status"]) == (code, "accept")
+
+
+def test_an_indian_bill_groups_lakhs_and_its_rs_with_a_gstin_is_the_indian_rupee():
+    rows = _slip(["TANISHQ", "Titan Company Limited", "MG Road, Bengaluru 560001", "GSTIN: 29AAACT5131A1ZT",
+                  "Bill No: 1234  Date: 14/03/2024", "Gold Chain 22K | 1,20,000.00", "Sub Total | 1,20,000.00",
+                  "CGST 1.5% | 1,800.00", "SGST 1.5% | 1,800.00", "Grand Total | Rs. 1,23,600.00", "Card | Rs. 1,23,600.00"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("123600.00", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("3600.00", "accept")
+    assert (f["currency"]["normalized"], f["currency"]["status"]) == ("INR", "accept")
+
+
+def test_rs_without_an_indian_tax_id_names_no_rupee_for_sure():
+    """Pakistan, Sri Lanka and Nepal print "Rs." too."""
+    rows = _slip(["CHAI CORNER", "Mall Road", "Chai | Rs. 150.00", "Samosa | Rs. 60.00", "Total | Rs. 210.00",
+                  "Cash | Rs. 500.00", "Change | Rs. 290.00", "14/03/2024"])
+    assert fields_of(run(rows))["currency"]["status"] != "accept"
+
+
+@pytest.mark.parametrize("text, values", [(".19", [("0.19", None)]), ("$.99", [("0.99", "$")]), ("CHANGE .00", [("0.00", None)]),
+                                          ("14.03.24", []), ("x .123", [])])
+def test_a_us_tills_cents_with_no_leading_zero_are_an_amount(text, values):
+    assert [(str(v), c) for v, c, _ in money_in(text)] == values
+
+
+def test_a_tax_row_of_cents_with_no_leading_zero_is_the_tax():
+    rows = _slip(["CVS pharmacy", "123 MAIN ST", "BOSTON, MA 02110", "1 GUM | 1.99", "1 CANDY | .99", "SUBTOTAL | 2.98",
+                  "MA 6.25% TAX | .19", "TOTAL | 3.17", "CASH | 5.00", "CHANGE | 1.83", "03/14/2024 2:22 PM"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3.17", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("0.19", "accept")
+
+
+@pytest.mark.parametrize("vat_no, want", [("VAT No. 660 4548 36", "GBP"), ("Vat Number : 660 4548 36", "GBP"),
+                                          ("VAT No. 524 7466 60", None)])  # check digits that fail: no country
+def test_a_uk_vat_number_without_its_gb_prefix_proposes_sterling_for_review(vat_no, want):
+    rows = _slip(["Pret A Manger", "VAT RECEIPT", vat_no, "Tuna Baguette | 4.50", "Filter Coffee | 1.40",
+                  "Total (Eat In) | 5.90", "Card | 5.90", "14/03/2024 08:05"])
+    f = fields_of(run(rows))["currency"]
+    assert f["normalized"] == want
+    if want:
+        assert f["status"] == "review" and "inferred, not printed" in f["reason"]
+
+
+def test_a_square_slips_address_under_its_name_at_the_foot_is_read_for_review():
+    rows = _slip(["Blue Bottle Coffee", "Latte | $5.50", "Subtotal | $5.50", "Tax | $0.49", "Tip | $1.00", "Total | $6.99",
+                  "Visa 4321 | $6.99", "Mar 14 2024, 9:41 AM", "Blue Bottle Coffee", "66 Mint St", "San Francisco, CA 94103",
+                  "Powered by Square"])
+    f = _run_agreed(rows, {c for row in rows for c, _ in row})["merchant_address"]
+    assert (f["normalized"], f["status"]) == ("66 Mint St San Francisco, CA 94103", "review")
+    assert "at the foot" in f["reason"]
+
+
+@pytest.mark.parametrize("head, want", [
+    (["GUEST CHECK", "Mario's Trattoria", "45 Elm St", "Austin, TX 78701"], "Mario's Trattoria"),
+    (["STORE #1234", "SAFEWAY", "1234 Main St", "Denver, CO 80202"], "SAFEWAY"),
+    (["Welcome to McDonald's", "500 W Madison St", "Chicago, IL 60661"], "McDonald's"),
+    (["WELCOME TO SAFEWAY", "1234 Main St", "Denver, CO 80202"], "SAFEWAY"),
+])
+def test_a_restaurant_checks_title_a_store_number_and_a_greeting_are_no_name(head, want):
+    rows = _slip([*head, "Big Mac | 5.99", "Subtotal | 5.99", "Tax | 0.62", "Total | 6.61", "Cash | 10.00", "Change | 3.39",
+                  "03/14/2024 12:05 PM"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == want
+
+
+def test_welcome_to_our_store_names_no_one():
+    rows = _slip(["Welcome to our store", "JOE'S MARKET", "Big Mac | 5.99", "Total | 5.99", "Cash | 10.00", "Change | 4.01"])
+    assert fields_of(run(rows))["merchant"]["normalized"] == "JOE'S MARKET"
+
+
+@pytest.mark.parametrize("text", ["a" * 100_000, "ab " * 33_000, "Seattle " * 12_000 + "WA 98101"])
+def test_a_hostile_letterhead_line_is_checked_for_a_town_in_linear_time(text):
+    """The town patterns start at a word's first letter: tried at every letter of a 100 000-letter
+    word, each ran to its end and back (n², minutes)."""
+    import time
+
+    from streams.extract.merchant_address import is_postcode_town
+
+    start = time.perf_counter()
+    is_postcode_town(text)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("head, want, status", [
+    (["Cafe Coffee Day", "12 Brigade Road", "Bengaluru 560025"], "12 Brigade Road Bengaluru 560025", "accept"),  # IN: town, PIN
+    (["Chai Point", "45 MG Road", "Mumbai - 400076, Maharashtra"], "45 MG Road Mumbai - 400076, Maharashtra", "accept"),
+])
+def test_an_indian_town_and_its_pin_close_the_address(head, want, status):
+    rows = _slip([*head, "ITEM | 10.00", "Total | 10.00", "Cash | 10.00", "14/03/2024"])
+    f = _run_agreed(rows, {c for row in rows for c, _ in row})["merchant_address"]
+    assert (f["normalized"], f["status"]) == (want, status)
+
+
+@pytest.mark.parametrize("text", ["Invoice 123456", "Bill 100001", "Table 123456"])
+def test_a_label_and_a_six_digit_number_is_no_indian_town(text):
+    from streams.extract.merchant_address import is_postcode_town
+
+    assert not is_postcode_town(text)
+
+
+@pytest.mark.parametrize("check", ["domain", "us_cues", "address", "mail"])
+@pytest.mark.parametrize("text", ["a" * 100_000, "1." * 50_000, "ab.cd " * 16_000])
+def test_the_merchant_date_and_sender_patterns_run_in_linear_time_on_a_hostile_line(check, text):
+    """Each of these was tried at every letter or dot of a long word and ran to its end (n²: a
+    100 000-character line took minutes through the whole receipt)."""
+    import time
+
+    from streams.extract import memory, merchant, receipt
+
+    start = time.perf_counter()
+    if check == "domain":
+        list(merchant._DOMAIN.finditer(text))
+    elif check == "us_cues":
+        receipt._us_cues(text)
+    elif check == "address":
+        merchant._ADDRESS.search(text)
+    else:
+        memory.fingerprint(_layout_of(text), [])
+    assert time.perf_counter() - start < 1.0
+
+
+def _layout_of(text: str):
+    from streams.extract.layout import Layout
+
+    return Layout.from_ocr(ocr_result([page([line(text, row=0, x=20)], source="ocr")]))
+
+
+def test_a_balance_due_after_a_part_payment_is_the_remainder_not_a_rival_total():
+    rows = _slip(["TARGET", "900 Nicollet Mall", "Minneapolis, MN 55403", "ITEM | 40.00", "SUBTOTAL | 40.00", "TAX | 2.75",
+                  "TOTAL | $42.75", "GIFT CARD | $25.00", "BALANCE DUE | $17.75", "VISA | $17.75", "03/14/2024 02:22 PM"])
+    f = fields_of(run(rows))
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("42.75", "accept")
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("2.75", "accept")
+
+
+def test_a_balance_due_that_no_part_payment_explains_still_disagrees_with_the_total():
+    rows = _slip(["TARGET", "900 Nicollet Mall", "Minneapolis, MN 55403", "ITEM | 40.00", "SUBTOTAL | 40.00", "TAX | 2.75",
+                  "TOTAL | $42.75", "GIFT CARD | $20.00", "BALANCE DUE | $17.75", "VISA | $17.75", "03/14/2024 02:22 PM"])
+    assert fields_of(run(rows))["total_amount"]["status"] == "review"
+
+
+@pytest.mark.parametrize("row, tax_status", [("Discount 10% | -2.00", "accept"), ("COUPON | 2.00-", "accept"),
+                                             ("Discount 10% | -3.00", "review")])  # does not add up: no check
+def test_a_discount_under_the_subtotal_is_taken_off_before_the_tax(row, tax_status):
+    rows = _slip(["JOE'S DINER", "45 Elm St", "Austin, TX 78701", "Burger | 20.00", "Subtotal | 20.00", row,
+                  "Tax | 1.49", "Total | 19.49", "Visa | 19.49", "03/14/2024"])
+    f = fields_of(run(rows))
+    assert (f["tax_amount"]["normalized"], f["tax_amount"]["status"]) == ("1.49", tax_status)
+
+
+@pytest.mark.parametrize("taxes, want", [(["CGST 2.5% | 6.55", "SGST 2.5% | 6.55"], "13.10"),  # two taxes of one amount
+                                         (["GST 6% | 6.55", "GST | 6.55"], "6.55")])  # one tax printed twice
+def test_cgst_and_sgst_of_one_amount_are_two_taxes_even_with_no_subtotal(taxes, want):
+    rows = _slip(["Avenue Supermarts Ltd", "GSTIN 27AACCA8432H1ZQ", "TAX INVOICE", "Bill No. 12345 Dt. 14/03/24 14:22",
+                  "TATA SALT 1KG | 28.00", "AMUL BUTTER 500G | 275.00", "Total Amount | 303.00", "Cash | 500.00",
+                  "Change | 197.00", "GST Summary", *taxes])
+    f = fields_of(run(rows))["tax_amount"]
+    assert (f["normalized"], f["status"]) == (want, "review")
