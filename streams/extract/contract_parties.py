@@ -238,6 +238,7 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
 
 
 _SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+_NAME_LABEL = re.compile(r"(?i:(?:Print(?:ed)?\s+)?Name)\s*:")
 _ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|plc|LLP)\b\.?(?!\w)", re.I)
 
 _TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
@@ -280,13 +281,17 @@ def signature_block_signer(layout: Layout, counterparty: str | None
         found: dict[str, list[tuple[str, Line]]] = {}
         email = None
         order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
-        signed_below, ended = 0, False
+        signed_below, ended, heads_block = 0, False, None
         for rr in order:
             if rr < first or layout.rows[rr][0].page != head.page or (ended and rr > r):
                 continue
             text, lines = _column_text(layout.rows[rr], lo, hi)
             if not lines:
                 continue
+            if heads_block is None:
+                # The heading's next line signs ("By:", "/s/", "Name:"): it heads its block, and a different
+                # name above it closes the previous party's ("Name: Alice Morgan / Title: CEO").
+                heads_block = bool(_SIGN_LINE.match(text) or _NAME_LABEL.match(text))
             if rr > r:
                 # The next party's block starts under this one: its company line or a second "By:".
                 if signed_below and (_ORG_LINE.search(text) or _SIGN_LINE.match(text)):
@@ -303,7 +308,8 @@ def signature_block_signer(layout: Layout, counterparty: str | None
                 hit = rx.match(text)
                 if hit:
                     name = _person(hit["n"])
-                    if looks_like_person(name):
+                    # Another name above a heading that heads its signed block is the previous party's.
+                    if looks_like_person(name) and not (rr < r and heads_block and found and name not in found):
                         found.setdefault(name, []).append((how, lines[0]))
                     break
         if not found:
