@@ -147,7 +147,9 @@ _UNTIL = (r"\b(?:until|through|ending\s+on|expires?\s+on|terminates?\s+on|bis\s+
           r"jusqu'(?:au|à)|tot\s+en\s+met|hasta\s+el|fino\s+al|do\s+dnia)\s+")
 _EFFECTIVE_ML = (r"Effective\s*Date|Inkrafttreten|Vertragsbeginn|Beginn|Date\s+d'effet|Date\s+d'entrée\s+en\s+vigueur"
                  r"|Ingangsdatum|Fecha\s+de\s+(?:entrada\s+en\s+vigor|inicio)|Data\s+di\s+decorrenza|Data\s+(?:wejścia|rozpoczęcia)")
-_FEES = (r"\btotal\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
+_FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
+         # "an aggregate purchase price of $3,500,000 (the "Purchase Price")"; not an aggregate amount of notes or cover
+         r"|aggregate\s+(?:fees?|(?:purchase\s+)?price|consideration|compensation))"
          r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
          r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
          # "The fees payable under this Agreement are €48.000,00", "Compensation: $75,000"
@@ -446,6 +448,7 @@ def _block_value(layout: Layout, block: list[Line], label: str, parser, how: str
     return None
 
 
+_WORD_CURRENCY = {"dollar": "USD", "pound": "GBP", "sterling": "GBP", "euro": "EUR"}
 _AMOUNT_WORDS_TAIL = re.compile(
     r"\b(?:US|U\.S\.|United States|Dollars?|Euros?|Pounds?|Sterling|GBP|USD|EUR|only)\b|and\s+\d{1,2}/100|[$€£]", re.I)
 
@@ -456,14 +459,23 @@ def _check_amount_words(layout: Layout, amount: Candidate, total: FieldValue, cu
     if end < 0:
         return
     window = layout.text[max(0, end - 220):end]
-    m = re.search(r"(?:sum|amount|fees?|price|consideration)\s+of\s+(?P<w>[A-Za-z\-\s,]+?)\s*\(?\s*$", window, re.I | re.S)
+    # The last "sum of" before the digits: "In consideration of the Assets, ... the sum of Two Hundred Dollars ($200)".
+    m = None
+    for head in re.finditer(r"(?:sum|amount|fees?|price|consideration)\s+of\s+", window, re.I):
+        m = re.match(r"(?P<w>[A-Za-z\-\s,]+?)\s*\(?\s*(?:US\$|\$|£|€|USD|GBP|EUR)?\s*$", window[head.end():], re.S) or m
     if not m:
         return
     words = _AMOUNT_WORDS_TAIL.sub(" ", m["w"])
     number = words_to_number(words)
     if number is None or total.normalized is None:
         return
-    if number == int(float(total.normalized)):
+    named = {_WORD_CURRENCY[w.lower().rstrip("s")] for w in re.findall(r"\b(?:[Dd]ollars?|[Pp]ounds?|[Ss]terling|[Ee]uros?)\b", m["w"])}
+    if amount.parsed.currency and named and named != {amount.parsed.currency}:
+        penalise(total, f"the words name {'/'.join(sorted(named))}, the digits {amount.parsed.currency}", 0.6)
+        total.force_review = True
+        currency.force_review = True
+        currency.reasons.append("the amount in words names another currency")
+    elif number == int(float(total.normalized)):
         boost(total, "amount in words agrees with the digits")
         boost(currency, "amount in words agrees with the digits")
     else:

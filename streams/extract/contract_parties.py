@@ -88,9 +88,14 @@ def effective_phrase(layout: Layout, parser) -> Candidate | None:
                         "prose 'effective (as of) DATE'")
 
 
+# "payment of Fifty Thousand Dollars ($50,000)", "an aggregate consideration of ... Dollars (US$120,000)",
+# "the Contract Price of Two Million Dollars ($2,000,000.00)", "a fee of Forty Thousand Pounds (£40,000)".
 _WORDS_FEE = re.compile(
-    r"\b(?:payment|compensation|fee|sum)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
-    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?:U\.?S\.?\s+)?Dollars\s*\(\s*(?P<v>\$\s?\d[\d,]*(?:\.\d{2})?)\s*\)")
+    r"\b(?i:payment|compensation|fee|sum|consideration|price)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?P<c>(?:U\.?S\.?|United\s+States)\s+Dollars|Dollars|Pounds(?:\s+Sterling)?|Euros?)"
+    r"\s*\(\s*(?P<v>(?:US\$|\$|£|€|USD\s?|GBP\s?|EUR\s?)\d[\d,]*(?:\.\d{2})?)\s*\)")
+
+_WORD_CURRENCY = {"dollar": "USD", "pound": "GBP", "sterling": "GBP", "euro": "EUR"}
 
 
 def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
@@ -101,6 +106,8 @@ def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
         number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
         if not parsed.ok or parsed.normalized is None or number is None or number != int(float(parsed.normalized)):
             continue
+        if parsed.currency and parsed.currency != _WORD_CURRENCY.get(m["c"].split()[-1].lower().rstrip("s"), parsed.currency):
+            continue  # "Dollars (£40,000)": the two readings name different currencies
         start, end = m.span("v")
         span = layout.span(start, end)
         agreed = Parsed(parsed.normalized, 1.0, "the amount in words agrees with the digits",

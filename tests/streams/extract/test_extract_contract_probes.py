@@ -3,6 +3,7 @@ agreements): each test is one convention that failed before its rule."""
 
 from __future__ import annotations
 
+import pytest
 from test_extract_contract_checks import run
 
 OPENING = ['CONSULTING AGREEMENT',
@@ -28,3 +29,39 @@ def test_a_company_line_under_the_signature_still_sees_the_lines_above_it():
     f = run(OPENING + WITNESS + ['/s/ Robert Chen', 'Robert Chen, President', 'BLUEFIN ANALYTICS, INC.',
                                  'NORTHWIND TRADERS, LLC', 'By: /s/ Alice Morgan', 'Name: Alice Morgan'])
     assert f["signer_name"]["status"] == "review"
+
+
+SIGNED = WITNESS + ['NORTHWIND TRADERS, LLC', 'By: /s/ Alice Morgan', 'Name: Alice Morgan',
+                    'BLUEFIN ANALYTICS, INC.', 'By: /s/ Robert Chen', 'Name: Robert Chen']
+
+
+@pytest.mark.parametrize("sentence, amount, currency", [
+    ("The Company shall pay Consultant an aggregate consideration of One Hundred Twenty Thousand Dollars ($120,000).",
+     "120000.00", "USD"),
+    ("The Company shall pay Consultant the Contract Price of Two Million Dollars ($2,000,000.00).", "2000000.00", "USD"),
+    ("The Company shall pay Consultant a fee of Forty Thousand Pounds Sterling (£40,000).", "40000.00", "GBP"),
+])
+def test_a_price_or_consideration_in_words_and_digits_is_the_fee_when_both_agree(sentence, amount, currency):
+    f = run(OPENING + [sentence] + SIGNED)
+    assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == (amount, currency)
+    if amount:
+        assert f["total_amount"]["status"] == "accept"
+
+
+def test_words_naming_another_currency_than_the_digits_send_the_fee_to_review():
+    f = run(OPENING + ["The Company shall pay Consultant a fee of Forty Thousand Dollars (£40,000)."] + SIGNED)
+    assert (f["total_amount"]["status"], f["currency"]["status"]) == ("review", "review")
+
+
+@pytest.mark.parametrize("words, status", [("Two Hundred Fifty Thousand", "accept"), ("Two Hundred Thousand", "review")])
+def test_the_words_checked_against_the_digits_are_those_of_the_last_sum_of_before_them(words, status):
+    # "In consideration of the Assets, ... the sum of WORDS (US$N)": not "consideration of the Assets ...".
+    f = run(OPENING + [f"In consideration of the Assets, the Company shall pay Consultant the sum of {words} Dollars "
+                       "(US$250,000)."] + SIGNED)
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("250000.00", status)
+
+
+def test_an_aggregate_purchase_price_is_the_contracts_value():
+    f = run(OPENING + ['The Buyer shall pay to the Seller an aggregate purchase price of $3,500,000 (the "Purchase Price").']
+            + SIGNED)
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3500000.00", "accept")
