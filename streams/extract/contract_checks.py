@@ -293,9 +293,14 @@ def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Readi
 _EFFECTIVE_STATEMENTS = [
     ("opening 'made / entered into / dated as of'",
      rf"\b(?:made|entered\s+into|dated|executed|concluded|signed)(?:\s+and\s+(?:entered\s+into|effective))?"
+     # the place it was signed ("executed at Bengaluru on this 5th day of April, 2021", "made in New York on")
+     rf"(?:\s+(?:at|in)\s+(?-i:[A-Z])[\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*){{0,3}},?(?=\s+(?:on|this)\b))?"
      rf"(?:\s+(?:effective|to\s+be\s+effective))?\s*(?:as\s+of|on|at|effective|this|,)?\s*(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
     ("'effective (as of) DATE'", rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+|date\s*:?\s*)?(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
-    ("label 'Effective Date:'", rf"\b(?:Effective|Commencement)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
+    # British and Commonwealth drafting: "This Agreement ... with effect from 1 July 2021"
+    ("'with effect from DATE'", rf"\bwith\s+effect\s+(?:from|on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
+    # an order form's "Order Start Date:" / "Subscription Start Date:" too
+    ("label 'Effective Date:'", rf"\b(?:Effective|Commencement|Start)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
     ("'the term begins on DATE'", rf"\b(?:commenc\w*|begin\w*|start\w*)\s+(?:on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
     ("witness clause 'executed ... as of DATE'",
      rf"\bIN\s+(?:WITNESS|EVIDENCE)\s+WHEREOF[^.]{{0,160}}?\b(?:as\s+of|on|this)\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
@@ -311,7 +316,7 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
             before = _sentence_before(text, m.start(), 400)
             if _WHEREAS.search(before) or _OTHER_AGREEMENT.search(before) or _DEFINES_OTHER.match(text[m.end():]):
                 continue
-            if how.startswith("'effective") and not re.search(
+            if how.startswith(("'effective", "'with effect")) and not re.search(
                     r"\b(?:to\s+be|shall\s+be|become|becomes|made|entered\s+into)\s*$", text[max(0, m.start() - 30):m.start()],
                     re.I) and not re.search(
                     r"\b(?:Agreement|Contract|Amendment|Addendum|hereof|hereto|hereunder)\b", before + text[m.end():m.end() + 60],
@@ -319,7 +324,7 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
                 continue  # "termination effective on DATE", "the new price is effective ...": not the contract's start
             parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
             if parsed.normalized and not parsed.ambiguous:
-                kind = "effective" if re.search(r"effective|commenc|begin|start", m[0], re.I) and not \
+                kind = "effective" if re.search(r"effect|commenc|begin|start", m[0], re.I) and not \
                     how.startswith("witness") else "made"
                 if how.startswith("label") and m.start() > _HEAD_CHARS:
                     kind = "made"  # "Effective Date:" on a schedule or price list, pages after the contract's head
@@ -399,6 +404,14 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
     another date and it was not read from a recital or another agreement's date."""
     if f.normalized is None and not readings and last_signature(text) is None:
         return _from_signatures(f, text, locale)
+    if f.normalized is None and not readings:
+        # "effective as of the date of the last signature below": the last of the dates signed on.
+        out = _from_signatures(f, text, locale)
+        if out.normalized:
+            out.checked = False
+            out.force_review = True
+            out.reasons.append(f"the contract says {last_signature(text)!r}: the last signature's date")
+        return out
     if f.normalized is None:
         if readings and last_signature(text) is None:
             first = readings[0]

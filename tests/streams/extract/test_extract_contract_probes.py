@@ -65,3 +65,40 @@ def test_an_aggregate_purchase_price_is_the_contracts_value():
     f = run(OPENING + ['The Buyer shall pay to the Seller an aggregate purchase price of $3,500,000 (the "Purchase Price").']
             + SIGNED)
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("3500000.00", "accept")
+
+
+PARTIES_UK = ['(1) NORTHWIND TRADERS LIMITED, a company incorporated in England and Wales (the "Supplier"); and',
+              '(2) BLUEFIN ANALYTICS LIMITED, a company incorporated in England and Wales (the "Customer").',
+              'This Agreement shall continue for a period of two (2) years from the Commencement Date.']
+
+
+def test_an_agreement_dated_in_british_style_is_dated_that_day():
+    f = run(['THIS AGREEMENT is dated 3 February 2020', 'PARTIES'] + PARTIES_UK)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-02-03", "accept")
+
+
+@pytest.mark.parametrize("opening, date", [
+    ("This Distribution Agreement is made between the parties below with effect from 1 July 2021.", "2021-07-01"),
+    ("This Service Agreement is executed at Bengaluru on this 5th day of April, 2021 by and between the parties below.",
+     "2021-04-05"),
+    ("This Agreement is made in New York on June 2, 2020 by and between the parties below.", "2020-06-02"),
+])
+def test_with_effect_from_and_the_place_of_signing_before_the_date_are_read_for_review(opening, date):
+    f = run(['DISTRIBUTION AGREEMENT', opening] + PARTIES_UK)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == (date, "review")
+
+
+def test_effective_on_the_last_signature_takes_the_last_date_signed_for_review():
+    f = run(['MUTUAL NON-DISCLOSURE AGREEMENT',
+             'This Agreement is effective as of the date of the last signature below (the "Effective Date") between '
+             'Northwind Traders, LLC and Bluefin Analytics, Inc.', 'This Agreement shall remain in effect for two (2) years.',
+             'Northwind Traders, LLC', 'By: /s/ Alice Morgan', 'Date: March 3, 2023',
+             'Bluefin Analytics, Inc.', 'By: /s/ Robert Chen', 'Date: March 9, 2023'])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2023-03-09", "review")
+    assert "last signature" in f["effective_date"]["reason"]
+
+
+def test_an_order_forms_start_date_is_its_effective_date():
+    f = run(['ORDER FORM', 'Customer: Bluefin Analytics, Inc.', 'Order Start Date: January 1, 2024',
+             'Subscription Term: 12 months', 'Total Fees: $36,000.00', 'This Order Form is governed by the Agreement.'])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-01-01", "accept")
