@@ -24,7 +24,8 @@ from streams.extract.normalize import normalize_date, normalize_term, words_to_n
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
            "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
 
-_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
+_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*\(\s*[A-Za-z][A-Za-z\- ]{0,30}?\)\s*|\d{1,3}\s*"
+           r"|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
 # A period that is not the agreement's own: what survives it, a renewal, a notice, a warranty.
 _AFTER_OTHER = re.compile(
@@ -151,6 +152,8 @@ def _number_words(raw: str) -> bool:
     """'five (5) years', 'twenty-four (24) months', '36 months': the words before the digits are a
     number; 'term of this Agreement and the five (5) year period following ...' is no statement."""
     words = raw.split("(")[0].strip() if "(" in raw else ""
+    if words.isdigit():
+        return True  # "2 (two) years": normalize_term has checked the words in brackets
     # a hedge or a bound before the number stays a reading (check_term sends those to review)
     words = _QUALIFIERS.sub("", words).strip()
     return not words or words_to_number(words) is not None
@@ -197,9 +200,24 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
         months = whole_months(a, b) if a and b else None
         if months and not _other_period(text, m.start(), m.start()):
             out.append(Reading(str(months), m[0], m.start(), "prose 'commence on DATE ... through DATE'", True))
+    # "The Services shall be provided from 1 April 2020 to 31 March 2023": whole months; this agreement's
+    # term where the sentence says so, else a value for review.
+    for m in re.finditer(rf"\b(?:from|for\s+the\s+period\s+(?:from|of))\s+(?P<a>{DATE})\s*(?:to|until|till|through|-|–)\s*"
+                         rf"(?:and\s+including\s+)?(?P<b>{DATE})", text, re.I):
+        a, b = normalize_date(m["a"]).normalized, normalize_date(m["b"]).normalized
+        months = whole_months(a, b) if a and b else None
+        if not months or _other_period(text, m.start(), m.start()) \
+                or any(r.how.startswith("prose 'commence") and abs(r.start - m.start()) < 40 for r in out):
+            continue
+        if _of_this_agreement(text, m.start("a"), m.end()):
+            out.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", True))
+        else:
+            unsure.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", about=False, kind="unsaid"))
     # "ends on the third anniversary of the Effective Date": whole years from the agreement's own start
     for m in _ANNIVERSARY.finditer(text):
         years = _ORDINALS.get(m["n"].lower()) or int(re.sub(r"\D", "", m["n"]) or 0)
+        if m["ref"] and m["ref"].lower() == "thereof" and not _START_NAMED.search(_sentence_before(text, m.start(), 300)):
+            continue
         if 0 < years <= 50 and not _other_period(text, m.start(), m.end()) and _of_this_agreement(text, m.start("n"), m.end()):
             out.append(Reading(str(12 * years), re.sub(r"\s+", " ", m[0]), m.start("n"),
                                "prose 'ends on the Nth anniversary of the Effective Date'", True))
@@ -222,8 +240,12 @@ _ANNIVERSARY = re.compile(
     r"\b(?:(?:end|expire|terminate)s?|continue\s+(?:in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+)?until"
     r"|remain\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+until|run\s+until)\s+(?:on\s+)?"
     r"the\s+(?:(?:date|day)\s+(?:of\s+)?(?:the\s+)?)?(?P<n>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
-    r"|\d{1,2}(?:st|nd|rd|th))\s+anniversary\s+of\s+(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date"
-    r"|date\s+(?:hereof|of\s+this\s+Agreement))", re.I)
+    r"|\d{1,2}(?:st|nd|rd|th))(?:\s*\(\s*\d{1,2}(?:st|nd|rd|th)?\s*\))?\s+anniversary\s+(?:of\s+(?:the\s+)?(?:Effective\s+Date"
+    r"|Commencement\s+Date|date\s+(?:hereof|of\s+this\s+Agreement))|(?P<ref>hereof|thereof))", re.I)
+# "shall become effective on the Effective Date and shall remain in effect until the third anniversary thereof":
+# "thereof" is the agreement's start only when the sentence has just named it.
+_START_NAMED = re.compile(r"\b(?:Effective\s+Date|Commencement\s+Date|date\s+(?:hereof|of\s+this\s+Agreement)|becomes?\s+effective"
+                          r"|shall\s+(?:become\s+)?effective|commenc\w*\s+on)\b[^.;]{0,120}$", re.I)
 _STATED_END = re.compile(rf"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\b[^.;]{{0,80}}?\b(?:until|through|expir\w*\s+on|"
                          rf"terminat\w*\s+on|end\w*\s+on)\s+(?P<v>{DATE})", re.I)
 

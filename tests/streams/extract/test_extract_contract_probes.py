@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from test_extract_contract_checks import run
 
+from streams.extract.contract_checks import term_readings
+
 OPENING = ['CONSULTING AGREEMENT',
            'This Consulting Agreement is made and entered into as of the 1st day of March, 2019, by and between',
            'Northwind Traders, LLC, a Delaware limited liability company (the "Company"), and Bluefin Analytics, Inc., '
@@ -102,3 +104,38 @@ def test_an_order_forms_start_date_is_its_effective_date():
     f = run(['ORDER FORM', 'Customer: Bluefin Analytics, Inc.', 'Order Start Date: January 1, 2024',
              'Subscription Term: 12 months', 'Total Fees: $36,000.00', 'This Order Form is governed by the Agreement.'])
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2024-01-01", "accept")
+
+
+def terms_of(text, effective=None):
+    return [(r.value, r.confirmed) for r in term_readings(text, effective)]
+
+
+@pytest.mark.parametrize("text, months", [
+    ("This Agreement shall be valid for a period of 2 (two) years from the date of execution.", "24"),
+    ("The term of this Agreement shall be 24 (twenty-four) months.", "24"),
+])
+def test_a_term_written_digits_first_with_the_words_in_brackets_is_read(text, months):
+    assert terms_of(text)[0] == (months, True)
+
+
+def test_a_term_whose_digits_and_bracketed_words_disagree_is_not_read():
+    assert terms_of("The term of this Agreement shall be 2 (three) years.") == []
+
+
+@pytest.mark.parametrize("text, months", [
+    ("This Agreement shall become effective on the Effective Date and shall remain in effect until the third "
+     "anniversary thereof.", ["36"]),
+    ("This Agreement shall expire on the fifth (5th) anniversary of the Effective Date.", ["60"]),
+    ("This Agreement shall continue in force until the second anniversary hereof.", ["24"]),
+    # "thereof" after another event: not the agreement's start
+    ("The Warrants issued at the Closing shall remain in effect until the third anniversary thereof.", []),
+])
+def test_an_anniversary_of_the_start_named_in_the_sentence_gives_the_term(text, months):
+    assert [v for v, _ in terms_of(text)] == months
+
+
+def test_a_period_from_one_date_to_another_is_the_term_where_the_sentence_says_so():
+    assert terms_of("This Agreement shall be in force from 1 April 2020 to 31 March 2023.") == [("36", True)]
+    f = run(['THIS AGREEMENT is dated 1 April 2020', 'PARTIES'] + PARTIES_UK[:2]
+            + ['The Services shall be provided from 1 April 2020 to 31 March 2023.'])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("36", "review")
