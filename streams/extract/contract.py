@@ -267,6 +267,7 @@ _LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co
 # A company's name with its legal form: a capitalised word, then the form ("Northwind Traders, LLC", "ACME CORP.").
 _ANY_FORM = re.compile(r"\b[A-Za-z][\w&.'-]*,?\s+(?:Inc|INC|inc|Incorporated|Corp|CORP|Corporation|CORPORATION|Company|COMPANY|Ltd|LTD|"
                        r"Limited|LIMITED|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|N\.V|B\.V|Pty|Pte)\b\.?")
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "shri", "sri", "smt", "mx"}
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
@@ -280,6 +281,14 @@ def _trimmed_party(cand: Candidate) -> Candidate | None:
     words = name.split()
     if not words or words[0].strip(",.").lower() in _NOT_A_PARTY or name.lower() == "the":
         return None
+    if len(words) >= 3 and words[0].rstrip(".").lower() in _HONORIFICS:
+        # "and Mr. Rahul Sharma (hereinafter referred to as the "Employee")": the person, without the courtesy title
+        kept = " ".join(words[1:])
+        parsed = normalize_name(kept)
+        if not parsed.ok:
+            return None
+        cand = Candidate(kept, cand.span, parsed, cand.how, cand.box, cand.source)
+        words = words[1:]
     for i, w in enumerate(words[1:], start=1):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if w[0].isdigit() or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \

@@ -144,12 +144,18 @@ def preamble_counterparty(layout: Layout, after: int = 0) -> Candidate | None:
     head = layout.text[:4000]
     # "by and between A (...) and B (...)"; or, with no "between", the parties as the subject of the
     # opening sentence: 'Aduro Biotech, Inc. (“Aduro”) and IREYA B.V ... (“Consultant”) agree to ...'.
-    m = re.compile(r"\bbetween\s*:?\s+", re.I).search(head, after) or (None if after else re.search(
+    # British drafting may head the numbered parties "PARTIES" instead: "PARTIES (1) A ... (2) B ...".
+    m = re.compile(r"\bbetween\s*:?\s+|(?m:^[ \t]*(?:THE\s+)?PARTIES[ \t]*:?[ \t]*\n)", re.I).search(head, after) or (None if after else re.search(
         r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)", head[:1500]))
     if not m:
         return None if after else _party_b(layout)
     flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
-    for p in re.finditer(rf"[,;)\"”]?\s+(?:and|And):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+    if re.match(r"\s*\(\s*1\s*\)", flat):
+        # Numbered parties: the second is "(2)", with or without "and" before it; the first party's
+        # description ("incorporated in England and Wales ...") holds no second party.
+        return _second_party(layout, m.end(), numbered=True)
+    # Indian drafting: "... of the ONE PART; AND Bluefin Analytics Private Limited, ... (hereinafter referred to as ...)"
+    for p in re.finditer(rf"(?:[,;)\"”]?\s+(?:and|And)|\b(?i:part|party)\s*[;,.]?\s+AND):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
         # A title's last name runs into the opening sentence under it ("... and B, Inc. This Agreement").
         raw = re.split(r"(?<=\.)\s+(?=(?:This|The|These|WHEREAS|Whereas)\b)", p["v"])[0]
         raw = re.sub(r"\s*,\s*$", "", raw).strip()
@@ -187,9 +193,12 @@ _SECOND = (
 )
 
 
-def _second_party(layout: Layout, after: int) -> Candidate | None:
+_NUMBERED_SECOND = re.compile(rf"(?:[;,.]\s*)?(?:and\s*)?\(\s*2\s*\)\s*(?P<v>{_ORG})")
+
+
+def _second_party(layout: Layout, after: int, *, numbered: bool = False) -> Candidate | None:
     flat = re.sub(r"\s+", " ", layout.text[after:after + 1500])
-    for how, rx in _SECOND:
+    for how, rx in ((("opening clause '(1) A ... (2) B'", _NUMBERED_SECOND),) if numbered else _SECOND):
         m = rx.search(flat)
         if not m:
             continue
@@ -245,11 +254,14 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
 
 
 _SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+# "Signed for and on behalf of", "For and on behalf of", "Executed by": a heading's lead-in, not the party's name.
+_ON_BEHALF = re.compile(r"^\s*(?:(?:Signed|Executed)\s+(?:by\s+.{1,60}?\s+)?)?(?:(?:for\s+and\s+)?on\s+behalf\s+of|for|by)\s+", re.I)
 _NAME_LABEL = re.compile(r"(?i:(?:Print(?:ed)?\s+)?Name)\s*:")
 _ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|plc|LLP)\b\.?(?!\w)", re.I)
 
 _TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
 
+_SIGNED_BY_FOR = re.compile(rf"^\s*(?i:signed|executed)\s+(?i:by)\s+(?P<n>{_PERSON})\s*,?\s+(?i:(?:for\s+and\s+)?on\s+behalf\s+of|for)\b")
 _READINGS = (
     ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
     ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
@@ -280,12 +292,16 @@ def signature_block_signer(layout: Layout, counterparty: str | None
     for r in range(first, len(layout.rows)):
         row = layout.rows[r]
         # A heading is a short line ("ACME, INC.", "Representative of Acme"), not a sentence naming the party.
-        heads = [ln for ln in row if word.search(ln.text) and len(ln.text.split()) <= 8]
+        heads = [ln for ln in row if word.search(ln.text) and len(_ON_BEHALF.sub("", ln.text).split()) <= 8]
         if not heads:
             continue
         head = heads[0]
         lo, hi = _columns(row, head)
         found: dict[str, list[tuple[str, Line]]] = {}
+        # British execution blocks name the signer in the heading: "Signed by Robert Chen for and on behalf of X".
+        by = _SIGNED_BY_FOR.match(head.text)
+        if by and looks_like_person(_person(by["n"])):
+            found.setdefault(_person(by["n"]), []).append(("execution block 'Signed by NAME for and on behalf of'", head))
         email = None
         order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
         signed_below, ended, heads_block = 0, False, None

@@ -139,3 +139,49 @@ def test_a_period_from_one_date_to_another_is_the_term_where_the_sentence_says_s
     f = run(['THIS AGREEMENT is dated 1 April 2020', 'PARTIES'] + PARTIES_UK[:2]
             + ['The Services shall be provided from 1 April 2020 to 31 March 2023.'])
     assert (f["term_months"]["normalized"], f["term_months"]["status"]) == ("36", "review")
+
+
+UK_PARTIES = ['THIS AGREEMENT is dated 3 February 2020', 'PARTIES',
+              '(1) NORTHWIND TRADERS LIMITED incorporated and registered in England and Wales with company number 01234567 '
+              'whose registered office is at 1 High Street, London (the "Supplier").',
+              '(2) BLUEFIN ANALYTICS LIMITED incorporated and registered in England and Wales with company number 07654321 '
+              'whose registered office is at 2 Low Road, Leeds (the "Customer").',
+              'This Agreement shall continue for a period of two (2) years.']
+
+
+def test_numbered_parties_under_a_parties_heading_give_the_second_party():
+    # not "Wales" from "England and Wales ... (the "Supplier")"
+    f = run(UK_PARTIES)
+    assert f["counterparty"]["normalized"] == "BLUEFIN ANALYTICS LIMITED"
+
+
+def test_a_british_execution_block_names_the_party_and_its_signer():
+    f = run(UK_PARTIES + ['Signed for and on behalf of NORTHWIND TRADERS LIMITED', 'Signature: ', 'Name: Alice Morgan',
+                          'Title: Director', 'Signed for and on behalf of BLUEFIN ANALYTICS LIMITED', 'Signature: ',
+                          'Name: Robert Chen', 'Title: Director'])
+    assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("BLUEFIN ANALYTICS LIMITED", "accept")
+    assert f["signer_name"]["normalized"] == "Robert Chen"
+
+
+def test_signed_by_name_for_and_on_behalf_of_the_party_is_its_signer():
+    f = run(UK_PARTIES + ['Signed by Alice Morgan for and on behalf of NORTHWIND TRADERS LIMITED', '......... Director',
+                          'Signed by Robert Chen for and on behalf of BLUEFIN ANALYTICS LIMITED', '......... Director'])
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Robert Chen", "review")
+
+
+def test_an_indian_opening_names_the_other_part_after_a_capital_and():
+    f = run(['SERVICE AGREEMENT', 'This Service Agreement is made on this 5th day of April, 2021 by and between:',
+             'Northwind Software Private Limited, a company incorporated under the Companies Act, 1956, having its '
+             'registered office at MG Road, Bengaluru (hereinafter referred to as the "Client", which expression shall '
+             'unless repugnant to the context include its successors and permitted assigns) of the ONE PART;', 'AND',
+             'Bluefin Analytics Private Limited, a company incorporated under the Companies Act, 2013, having its '
+             'registered office at Andheri, Mumbai (hereinafter referred to as the "Service Provider") of the OTHER PART.',
+             'This Agreement shall be valid for a period of two (2) years.'])
+    assert f["counterparty"]["normalized"] == "Bluefin Analytics Private Limited"
+
+
+def test_a_person_party_is_named_without_his_courtesy_title():
+    f = run(['EMPLOYMENT AGREEMENT', 'This Employment Agreement is made on this 10th day of January, 2022 between ABC '
+             'Technologies Private Limited (hereinafter referred to as the "Company") and Mr. Rahul Sharma (hereinafter '
+             'referred to as the "Employee").', 'The term of employment shall be two (2) years.'])
+    assert f["counterparty"]["normalized"] == "Rahul Sharma"
