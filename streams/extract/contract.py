@@ -369,6 +369,8 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     cand, agreeing, mail = signature_block_signer(layout, party.normalized)
     if cand is None:
         return name, email
+    if name.normalized is not None and name.force_review and any(r.startswith(_SEVERAL) for r in name.reasons):
+        name = missing_field("signer_name")  # the counterparty's block says which of the labelled signatories is its own
     if name.normalized is not None:  # the labelled reading stays; the block may confirm it
         if name.normalized == cand.parsed.normalized:
             boost(name, "the counterparty's signature block names the same person")
@@ -407,6 +409,9 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     return f, email
 
 
+_SEVERAL = "the contract labels several signatories:"
+
+
 def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[FieldValue, FieldValue]:
     """The counterparty's signature block: lines under its heading, in its column."""
     block = _signature_block(layout, counterparty)
@@ -418,13 +423,22 @@ def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[F
         for label, parser, how in labels:
             name = name or _block_value(layout, block, label, parser, how)
         email = _block_value(layout, block, r"E-?mail(?:\s+Address)?", normalize_email, "signature block 'Email:'")
-    name = name or find_labelled(layout, r"Signatory|Signer|Signed\s*by|Authori[sz]ed\s*Signatory",
-                                 _TO_EOL, normalize_name, "label")
+    # "DocuSigned by:" is an e-signature stamp over whichever party signs, not a signatory label.
+    signatory = r"Signatory|Signer|(?<![A-Za-z])Signed\s*by|Authori[sz]ed\s*Signatory"
+    several: list[str] = []
+    if name is None:
+        name = find_labelled(layout, signatory, _TO_EOL, normalize_name, "label")
+        # One "Signed by:" per party: the first is not the counterparty's more than the others.
+        several = sorted({p.normalized for m in re.finditer(rf"(?:{signatory})\s*[:#\-]?\s*(?P<v>{_TO_EOL})", layout.text, re.I)
+                          if (p := normalize_name(m["v"])).ok and p.normalized and looks_like_person(p.normalized)})
     email = email or find_labelled(layout, r"(?:Signatory|Signer)\s*E-?mail|E-?mail", EMAIL, normalize_email, "label")
     name_f = _take("signer_name", name)
     # "signed by both parties. This Agreement": a label word in prose is not a signature line.
     if name_f.normalized and looks_like_prose(name_f.normalized):
         name_f = missing_field("signer_name", f"not a person's name: {name_f.value!r}")
+    elif name_f.normalized and len(several) > 1:
+        name_f.force_review = True
+        name_f.reasons.append(f"{_SEVERAL} {', '.join(several)}")
     return name_f, _take("signer_email", email)
 
 

@@ -253,7 +253,7 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
     return " ".join(ln.text.strip() for ln in inside), inside
 
 
-_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:|DocuSigned\s+by\b)", re.I)
 # "Signed for and on behalf of", "For and on behalf of", "Executed by": a heading's lead-in, not the party's name.
 _ON_BEHALF = re.compile(r"^\s*(?:(?:Signed|Executed)\s+(?:by\s+.{1,60}?\s+)?)?(?:(?:for\s+and\s+)?on\s+behalf\s+of|for|by)\s+", re.I)
 _NAME_LABEL = re.compile(r"(?i:(?:Print(?:ed)?\s+)?Name)\s*:")
@@ -264,7 +264,7 @@ _TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasu
 _SIGNED_BY_FOR = re.compile(rf"^\s*(?i:signed|executed)\s+(?i:by)\s+(?P<n>{_PERSON})\s*,?\s+(?i:(?:for\s+and\s+)?on\s+behalf\s+of|for)\b")
 _READINGS = (
     ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
-    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
+    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name|Signed\s+by|(?:Authori[sz]ed\s+)?Signatory)\s*:\s*(?P<n>{_PERSON})")),
     ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
     ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})(?:\s*$|\s+(?={_TITLE}))")),
 )

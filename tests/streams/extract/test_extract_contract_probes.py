@@ -185,3 +185,22 @@ def test_a_person_party_is_named_without_his_courtesy_title():
              'Technologies Private Limited (hereinafter referred to as the "Company") and Mr. Rahul Sharma (hereinafter '
              'referred to as the "Employee").', 'The term of employment shall be two (2) years.'])
     assert f["counterparty"]["normalized"] == "Rahul Sharma"
+
+
+def test_docusign_stamps_are_signatures_in_each_block_not_a_signatory_label():
+    f = run(OPENING + WITNESS + ['NORTHWIND TRADERS, LLC', 'DocuSigned by:', 'Alice Morgan', 'Name: Alice Morgan',
+                                 'BLUEFIN ANALYTICS, INC.', 'DocuSigned by:', 'Robert Chen', 'Name: Robert Chen',
+                                 'Title: President'])
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Robert Chen", "accept")
+
+
+def test_one_signed_by_label_per_party_is_read_in_the_counterpartys_block():
+    f = run(OPENING + WITNESS + ['NORTHWIND TRADERS, LLC', 'Signed by: Alice Morgan', 'Title: CEO',
+                                 'BLUEFIN ANALYTICS, INC.', 'Signed by: Robert Chen', 'Title: President'])
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Robert Chen", "review")
+
+
+def test_several_labelled_signatories_with_no_block_are_never_accepted():
+    f = run(OPENING + ['Authorized Signatory: Alice Morgan', 'Authorized Signatory: Robert Chen'])
+    assert f["signer_name"]["status"] == "review"
+    assert "several signatories" in f["signer_name"]["reason"]
