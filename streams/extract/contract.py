@@ -157,6 +157,9 @@ _FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|
          r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
          r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
          # "The fees payable under this Agreement are €48.000,00", "Compensation: $75,000"
+         # a sale's or a works contract's defined price: "The Purchase Price shall be $2,500,000", "The Contract Sum
+         # is £1,250,000", "for a fixed price of EUR 250,000"
+         r"|\b(?:the\s+)?(?:Purchase\s+Price|Contract\s+(?:Price|Sum)|fixed\s+(?:price|fee))\s+(?:is|shall\s+be|will\s+be|of|:)\s+"
          r"|\b(?:the\s+)?fees?\s+(?:payable|due)\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract)\s+"
          r"(?:is|are|shall\s+be|will\s+be|amounts?\s+to)\s+|(?m:^\s*Compensation\s*:\s*)"
          r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"

@@ -204,3 +204,14 @@ def test_several_labelled_signatories_with_no_block_are_never_accepted():
     f = run(OPENING + ['Authorized Signatory: Alice Morgan', 'Authorized Signatory: Robert Chen'])
     assert f["signer_name"]["status"] == "review"
     assert "several signatories" in f["signer_name"]["reason"]
+
+
+@pytest.mark.parametrize("sentence, amount, currency", [
+    ("The Purchase Price shall be $2,500,000, payable at Closing.", "2500000.00", "USD"),
+    ("The Contract Sum is £1,250,000 (exclusive of VAT).", "1250000.00", "GBP"),
+    ("Provider shall perform the Services for a fixed price of EUR 250,000.00.", "250000.00", "EUR"),
+    ("The Purchase Price shall be $12.50 per share.", None, None),  # a price per unit is no contract value
+])
+def test_a_defined_purchase_price_contract_sum_or_fixed_price_is_the_contract_value(sentence, amount, currency):
+    f = run(OPENING + [sentence] + SIGNED)
+    assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == (amount, currency)
