@@ -270,6 +270,7 @@ _LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co
 # A company's name with its legal form: a capitalised word, then the form ("Northwind Traders, LLC", "ACME CORP.").
 _ANY_FORM = re.compile(r"\b[A-Za-z][\w&.'-]*,?\s+(?:Inc|INC|inc|Incorporated|Corp|CORP|Corporation|CORPORATION|Company|COMPANY|Ltd|LTD|"
                        r"Limited|LIMITED|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|N\.V|B\.V|Pty|Pte)\b\.?")
+_REGISTRY = {"ACN", "ABN", "ARBN", "CIN", "UEN", "CRN", "NZBN"}
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "shri", "sri", "smt", "mx"}
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -294,7 +295,8 @@ def _trimmed_party(cand: Candidate) -> Candidate | None:
         words = words[1:]
     for i, w in enumerate(words[1:], start=1):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w[0].isdigit() or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
+        # "Bluefin Analytics Pty Ltd ACN 987 654 321", "... Private Limited CIN U72200KA2010PTC": a registry number
+        if w[0].isdigit() or (w.strip("(,:").upper() in _REGISTRY and any(c.isdigit() for c in nxt)) or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
                 or re.search(r"(?:str|straße|strasse|street|st|avenue|ave|road|rd)\.?$", w, re.I) and nxt[:1].isdigit():
             kept = " ".join(words[:i]).rstrip(", ")
             parsed = normalize_name(kept)

@@ -344,7 +344,8 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
                     r"\b(?:Agreement|Contract|Amendment|Addendum|hereof|hereto|hereunder)\b", before + text[m.end():m.end() + 60],
                     re.I):
                 continue  # "termination effective on DATE", "the new price is effective ...": not the contract's start
-            parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+            # "on 01.04.2020 at New Delhi": a dotted date is day first wherever dots are written (not in the US)
+            parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale, dots_day_first=True)
             if parsed.normalized and not parsed.ambiguous:
                 kind = "effective" if re.search(r"effect|commenc|begin|start", m[0], re.I) and not \
                     how.startswith("witness") else "made"

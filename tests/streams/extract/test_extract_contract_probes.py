@@ -215,3 +215,21 @@ def test_several_labelled_signatories_with_no_block_are_never_accepted():
 def test_a_defined_purchase_price_contract_sum_or_fixed_price_is_the_contract_value(sentence, amount, currency):
     f = run(OPENING + [sentence] + SIGNED)
     assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == (amount, currency)
+
+
+@pytest.mark.parametrize("second, name", [
+    ('Bluefin Analytics Pty Ltd ACN 987 654 321 ("Distributor")', "Bluefin Analytics Pty Ltd"),
+    ('Bluefin Analytics Private Limited CIN U72200KA2010PTC054321 ("Distributor")', "Bluefin Analytics Private Limited"),
+])
+def test_a_company_registry_number_after_the_name_is_not_part_of_it(second, name):
+    f = run(['DISTRIBUTION AGREEMENT', f'This Agreement is made on 1 July 2021 between Northwind Traders Pty Ltd '
+             f'ACN 123 456 789 ("Supplier") and {second}.',
+             'This Agreement shall continue for a period of two (2) years from the Commencement Date.'])
+    assert f["counterparty"]["normalized"] == name
+
+
+def test_a_dotted_date_in_the_opening_is_read_day_first():
+    f = run(['SERVICE AGREEMENT', 'This Agreement is made and entered into on 01.04.2020 at New Delhi between ABC '
+             'Technologies Private Limited (hereinafter referred to as the "Company") and XYZ Consulting LLP '
+             '(hereinafter referred to as the "Consultant").', 'This Agreement shall be valid for a period of one year.'])
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-04-01", "review")
