@@ -33,7 +33,7 @@ __all__ = ["REQUIRED", "extract_contract", "domain_matches"]
 REQUIRED = ("effective_date", "term_months", "total_amount", "currency", "counterparty",
             "signer_name", "signer_email")
 
-_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+_CUR = r"(?:US\$|A\$|C\$|NZ\$|S\$|\$|€|£|₹|USD|EUR|GBP|AUD|CAD|NZD|SGD|INR|CHF|Rs\.?)"
 # In prose a bare "30" is days or a clause number: an amount needs a currency or cents.
 _STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f '’]*\d|\d[\d,.\u00a0\u202f '’]*[.,]\d{{2}}(?:\s?{_CUR})?"
                   rf"|\d[\d,.\u00a0 ]*\d\s?{_CUR})")
@@ -151,15 +151,17 @@ _UNTIL = (r"\b(?:until|through|ending\s+on|expires?\s+on|terminates?\s+on|bis\s+
           r"jusqu'(?:au|à)|tot\s+en\s+met|hasta\s+el|fino\s+al|do\s+dnia)\s+")
 _EFFECTIVE_ML = (r"Effective\s*Date|Inkrafttreten|Vertragsbeginn|Beginn|Date\s+d'effet|Date\s+d'entrée\s+en\s+vigueur"
                  r"|Ingangsdatum|Fecha\s+de\s+(?:entrada\s+en\s+vigor|inicio)|Data\s+di\s+decorrenza|Data\s+(?:wejścia|rozpoczęcia)")
-_FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
+_FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation|value(?=\s+of\s+this))"
          # "an aggregate purchase price of $3,500,000 (the "Purchase Price")"; not an aggregate amount of notes or cover
          r"|aggregate\s+(?:fees?|(?:purchase\s+)?price|consideration|compensation))"
-         r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
+         r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to|of)\s+this\s+(?:Agreement|Contract))?"
          r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
          # "The fees payable under this Agreement are €48.000,00", "Compensation: $75,000"
          # a sale's or a works contract's defined price: "The Purchase Price shall be $2,500,000", "The Contract Sum
          # is £1,250,000", "for a fixed price of EUR 250,000"
          r"|\b(?:the\s+)?(?:Purchase\s+Price|Contract\s+(?:Price|Sum)|fixed\s+(?:price|fee))\s+(?:is|shall\s+be|will\s+be|of|:)\s+"
+         # "agrees to pay Provider a total of $50,000"
+         r"|\b(?:pay|paid)\b[^.;]{0,60}?\ba\s+total\s+of\s+"
          r"|\b(?:the\s+)?fees?\s+(?:payable|due)\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract)\s+"
          r"(?:is|are|shall\s+be|will\s+be|amounts?\s+to)\s+|(?m:^\s*Compensation\s*:\s*)"
          r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"
@@ -215,7 +217,8 @@ def _currency(layout: Layout, amount: Candidate | None) -> FieldValue:
     if amount is not None and amount.parsed.currency:
         f = field_from("currency", amount)
         f.normalized = amount.parsed.currency
-        f.value = next(iter(re.findall(r"US\$|\$|€|£|USD|EUR|GBP|[Dd]ollars|[Ee]uros?", amount.raw)), amount.raw)
+        f.value = next(iter(re.findall(r"(?:US|A|C|NZ|S)\$|\$|€|£|₹|USD|EUR|GBP|AUD|CAD|NZD|SGD|INR|CHF|Rs\.?|[Dd]ollars|[Ee]uros?",
+                                       amount.raw)), amount.raw)
         return f
     cand = find_labelled(layout, r"Currency", r"[A-Za-z$€£]{1,8}", normalize_currency, "label")
     return _take("currency", cand)

@@ -85,9 +85,17 @@ def _sentence_before(text: str, at: int, width: int = 300) -> str:
     return head[cut + 1:] if cut >= 0 else head
 
 
+# "The term of this Agreement shall commence on the Effective Date and shall continue for a period of five (5)
+# years thereafter": "thereafter" is after the start just named, not after termination.
+_STARTS_THEN = re.compile(r"\b(?:commenc|begin|start)\w*\s+(?:on|as\s+of|upon)\s+(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date"
+                          r"|date\s+(?:hereof|of\s+this\s+Agreement))\b(?![^.;]*\b(?:terminat|expir|surviv)\w*)", re.I)
+
+
 def _other_period(text: str, start: int, end: int) -> bool:
     before = re.sub(r"\s+", " ", _sentence_before(text, start, 160))
     after = re.sub(r"\s+", " ", text[end:end + 80])
+    if re.match(r"[\s,'’]*thereafter\b", after) and _STARTS_THEN.search(before) and not _BEFORE_OTHER.search(before):
+        return False
     return bool(_AFTER_OTHER.match(after) or _BEFORE_OTHER.search(before))
 
 
@@ -99,7 +107,7 @@ _TERM_STATEMENTS = [
     ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
                             rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'expires N years from the date hereof'",
-     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
+     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+(?:(?:that|which)\s+is\s+)?|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
      rf"(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
      r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
     ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),

@@ -96,12 +96,18 @@ _WORDS_FEE = re.compile(
     r"\s*\(\s*(?P<v>(?:US\$|\$|£|€|USD\s?|GBP\s?|EUR\s?)\d[\d,]*(?:\.\d{2})?)\s*\)")
 
 _WORD_CURRENCY = {"dollar": "USD", "pound": "GBP", "sterling": "GBP", "euro": "EUR"}
+# Digits first, words after: "shall pay Provider USD 1,000,000 (One Million US Dollars)".
+_DIGITS_WORDS_FEE = re.compile(
+    r"\b(?i:pay|paid|payment|fee|sum|consideration|price|compensation)\b[^.;()]{0,60}?"
+    r"(?P<v>(?:US\$|\$|£|€|USD\s?|GBP\s?|EUR\s?)\d[\d,]*(?:\.\d{2})?)\s*\(\s*(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?P<c>(?:U\.?S\.?|United\s+States)\s+Dollars|Dollars|Pounds(?:\s+Sterling)?|Euros?)"
+    r"(?:\s+only)?\s*\)", re.I)
 
 
 def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
     """"payment of Fifty Thousand and NO/100 Dollars ($50,000)": the words and the digits are two
     readings of one amount; only when they agree is it taken (and then it is cross-checked)."""
-    for m in _WORDS_FEE.finditer(layout.text):
+    for m in [*_WORDS_FEE.finditer(layout.text), *_DIGITS_WORDS_FEE.finditer(layout.text)]:
         parsed = normalize_amount(m["v"])
         number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
         if not parsed.ok or parsed.normalized is None or number is None or number != int(float(parsed.normalized)):

@@ -233,3 +233,29 @@ def test_a_dotted_date_in_the_opening_is_read_day_first():
              'Technologies Private Limited (hereinafter referred to as the "Company") and XYZ Consulting LLP '
              '(hereinafter referred to as the "Consultant").', 'This Agreement shall be valid for a period of one year.'])
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-04-01", "review")
+
+
+@pytest.mark.parametrize("text, months", [
+    ("The term of this Agreement shall commence on the Effective Date and shall continue for a period of five (5) "
+     "years thereafter.", ["60"]),
+    ("This Agreement shall expire on the date that is three (3) years after the Effective Date.", ["36"]),
+])
+def test_a_term_counted_from_the_start_just_named_is_the_agreements(text, months):
+    assert sorted({v for v, _ in terms_of(text)}) == months
+
+
+def test_thereafter_after_termination_stays_another_period():
+    assert terms_of("During the Term and for a period of one (1) year thereafter, neither party shall solicit.") == []
+
+
+@pytest.mark.parametrize("sentence, amount, currency", [
+    ("Company agrees to pay Consultant a total of $50,000.00 for the Services.", "50000.00", "USD"),
+    ("The total value of this Agreement is $250,000.00.", "250000.00", "USD"),
+    ("Company shall pay Consultant USD 1,000,000 (One Million US Dollars) for the Services.", "1000000.00", "USD"),
+    ("The Company shall pay a total fee of AUD 120,000.00.", "120000.00", "AUD"),
+    ("The Company shall pay a total consideration of INR 24,00,000 (Rupees Twenty Four Lakhs only).", "2400000.00", "INR"),
+])
+def test_more_ways_to_state_the_contract_value_and_its_currency(sentence, amount, currency):
+    f = run(OPENING + [sentence] + SIGNED)
+    assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == (amount, currency)
+    assert f["total_amount"]["status"] == "accept"
