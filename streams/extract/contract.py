@@ -109,9 +109,9 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
             or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
             or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
                              "prose 'made on this DATE'") if rules.multilingual else None)
-            # British drafting opens "THIS AGREEMENT is dated 1 April 2020"
-            or (find_pattern(layout, rf"\bthis\s+(?:[A-Z][\w-]*\s+){{0,4}}?(?:Agreement|Deed|Contract)\s+is\s+dated\s+(?:the\s+)?"
-                             rf"(?P<v>{DATE})", _date, "prose 'this Agreement is dated DATE'", flags=re.I)
+            # British drafting opens "THIS AGREEMENT is dated 1 April 2020" / "is made on the 3rd of February 2020"
+            or (find_pattern(layout, rf"\bthis\s+(?:[A-Z][\w-]*\s+){{0,4}}?(?:Agreement|Deed|Contract)\s+is\s+(?:dated|made\s+on)\s+(?:the\s+)?"
+                             rf"(?P<v>{DATE})", _date, "prose 'this Agreement is dated / made on DATE'", flags=re.I)
                 if rules.multilingual else None)
             # "is entered into between the following two parties on November 24, 2009 in Beijing"
             or (find_pattern(layout, rf"(?:is|was)\s+(?:entered\s+into|made)\s+(?:by\s+and\s+)?between\b[^.;]{{0,120}}?\s+on\s+"

@@ -103,7 +103,8 @@ _TERM_STATEMENTS = [
     ("prose 'term of this Agreement shall be'",
      rf"\bterm\s+of\s+this\s+(?:Agreement|Contract)\s+(?:shall|will|is)\s+(?:be\s+)?(?:for\s+)?(?:an?\s+(?:initial\s+)?"
      rf"(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
-    ("label 'Term:'", rf"(?m)^\s*(?:Initial\s+)?(?:Contract\s+)?Term(?:\s+of\s+(?:the\s+)?Agreement)?\s*:\s*(?P<v>{_TERM_V})"),
+    ("label 'Term:'", rf"(?m)^\s*(?:Initial\s+)?(?:Contract\s+|Agreement\s+)?(?:Term|Duration)(?:\s+of\s+(?:the\s+)?Agreement)?\s*:\s*"
+                      rf"(?P<v>{_TERM_V})"),
     ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
                             rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'expires N years from the date hereof'",
@@ -210,14 +211,16 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
             out.append(Reading(str(months), m[0], m.start(), "prose 'commence on DATE ... through DATE'", True))
     # "The Services shall be provided from 1 April 2020 to 31 March 2023": whole months; this agreement's
     # term where the sentence says so, else a value for review.
-    for m in re.finditer(rf"\b(?:from|for\s+the\s+period\s+(?:from|of))\s+(?P<a>{DATE})\s*(?:to|until|till|through|-|–)\s*"
+    # and a cover sheet's "Term: 1 January 2021 to 31 December 2021"
+    for m in re.finditer(rf"(?:\b(?:from|for\s+the\s+period\s+(?:from|of))|(?m:^[ \t]*(?:Contract\s+|Agreement\s+)?Term[ \t]*:))\s+"
+                         rf"(?P<a>{DATE})\s*(?:to|until|till|through|-|–)\s*"
                          rf"(?:and\s+including\s+)?(?P<b>{DATE})", text, re.I):
         a, b = normalize_date(m["a"]).normalized, normalize_date(m["b"]).normalized
         months = whole_months(a, b) if a and b else None
         if not months or _other_period(text, m.start(), m.start()) \
                 or any(r.how.startswith("prose 'commence") and abs(r.start - m.start()) < 40 for r in out):
             continue
-        if _of_this_agreement(text, m.start("a"), m.end()):
+        if _of_this_agreement(text, m.start("a"), m.end()) or not m[0].lower().startswith(("from", "for")):
             out.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", True))
         else:
             unsure.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", about=False, kind="unsaid"))

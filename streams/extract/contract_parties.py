@@ -161,7 +161,8 @@ def preamble_counterparty(layout: Layout, after: int = 0) -> Candidate | None:
         # description ("incorporated in England and Wales ...") holds no second party.
         return _second_party(layout, m.end(), numbered=True)
     # Indian drafting: "... of the ONE PART; AND Bluefin Analytics Private Limited, ... (hereinafter referred to as ...)"
-    for p in re.finditer(rf"(?:[,;)\"”]?\s+(?:and|And)|\b(?i:part|party)\s*[;,.]?\s+AND):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+    # and in capitals right after the first party's defined term: '... LLC ("Company") AND BLUEFIN ANALYTICS, INC.'
+    for p in re.finditer(rf"(?:[,;)\"”]?\s+(?:and|And)|\b(?i:part|party)\s*[;,.]?\s+AND|[\"”]\s*\)\s*,?\s+AND):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
         # A title's last name runs into the opening sentence under it ("... and B, Inc. This Agreement").
         raw = re.split(r"(?<=\.)\s+(?=(?:This|The|These|WHEREAS|Whereas)\b)", p["v"])[0]
         raw = re.sub(r"\s*,\s*$", "", raw).strip()

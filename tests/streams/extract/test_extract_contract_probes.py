@@ -259,3 +259,22 @@ def test_more_ways_to_state_the_contract_value_and_its_currency(sentence, amount
     f = run(OPENING + [sentence] + SIGNED)
     assert (f["total_amount"]["normalized"], f["currency"]["normalized"]) == (amount, currency)
     assert f["total_amount"]["status"] == "accept"
+
+
+def test_an_agreement_made_on_a_day_in_british_style_is_dated_that_day():
+    f = run(['THIS AGREEMENT is made on the 3rd of February 2020', 'BETWEEN'] + PARTIES_UK)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == ("2020-02-03", "accept")
+
+
+@pytest.mark.parametrize("label, months", [("Term: 1 January 2021 to 31 December 2021", "12"), ("Duration: 2 years", "24")])
+def test_a_cover_sheets_term_as_a_date_range_or_a_duration(label, months):
+    f = run(['SERVICE ORDER', 'Customer: Bluefin Analytics, Inc.', label, 'Total Fees: $12,000.00',
+             'This Service Order is governed by the Master Services Agreement.'])
+    assert (f["term_months"]["normalized"], f["term_months"]["status"]) == (months, "accept")
+
+
+def test_a_second_party_after_a_capital_and_following_the_first_partys_defined_term():
+    f = run(['CONSULTING AGREEMENT', 'THIS CONSULTING AGREEMENT is made as of March 1, 2021 BY AND BETWEEN NORTHWIND '
+             'TRADERS, LLC ("Company") AND BLUEFIN ANALYTICS, INC. ("Consultant").',
+             'This Agreement shall remain in effect for two (2) years.'] + SIGNED)
+    assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("BLUEFIN ANALYTICS, INC.", "accept")
