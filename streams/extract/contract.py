@@ -84,6 +84,12 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
     if rules.multilingual and amount is not None:
         fields["total_amount"] = check_fee(fields["total_amount"], layout.text)
+        stated = _fee_statements(layout)
+        others = sorted(stated - {fields["total_amount"].normalized})
+        if fields["total_amount"].normalized and others and not fields["total_amount"].force_review:
+            # "The total fees ... are $100,000" and a schedule's "Total Fees: $120,000": which one, a person decides.
+            fields["total_amount"].force_review = True
+            fields["total_amount"].reasons.append(f"the contract also states a total of {', '.join(others)}")
         if fields["total_amount"].normalized is None:
             fields["currency"] = missing_field("currency", "its amount is not the fee for the term")
         elif fields["total_amount"].force_review and fields["currency"].normalized:
@@ -197,14 +203,29 @@ def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> 
 _PER_PERIOD = r"(?![\d.,]*\d)(?!\s*(?:per|/|a|an|each|every)\s*(?:calendar\s+)?(?:month|year|annum|hour|day|week|quarter))"
 
 
+_TOTAL_LABELS = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
+                 r"|Contract\s*Amount|Contract\s*Price")
+
+
+def _fee_statements(layout: Layout) -> set[str]:
+    """Every amount the contract states as its total (a label or a 'total fees ... are' sentence), rates aside."""
+    out = set()
+    for pattern in (rf"\b(?:{_TOTAL_LABELS})\s*:\s*(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}",
+                    rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}"):
+        for m in re.finditer(pattern, layout.text, re.I):
+            parsed = normalize_amount(m["v"])
+            if parsed.ok and parsed.normalized and not re.match(r"\s*(?:per|/|a|an|each|every)\b", layout.text[m.end():], re.I):
+                out.add(parsed.normalized)
+    return out
+
+
 def _fees_phrased(layout: Layout) -> Candidate | None:
     return find_pattern(layout, rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}", normalize_amount,
                         "prose 'total fees payable ... are'", flags=re.I | re.S)
 
 
 def _amount(layout: Layout) -> Candidate | None:
-    labels = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
-              r"|Contract\s*Amount|Contract\s*Price")
+    labels = _TOTAL_LABELS
     unreadable: list[Candidate] = []
     return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label", unparsed=unreadable)
             or find_pattern(layout, r"(?:total\s+(?:sum|amount|fees?|price|consideration)|sum|fees?|amount)\s+of\b"

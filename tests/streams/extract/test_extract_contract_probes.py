@@ -278,3 +278,16 @@ def test_a_second_party_after_a_capital_and_following_the_first_partys_defined_t
              'TRADERS, LLC ("Company") AND BLUEFIN ANALYTICS, INC. ("Consultant").',
              'This Agreement shall remain in effect for two (2) years.'] + SIGNED)
     assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("BLUEFIN ANALYTICS, INC.", "accept")
+
+
+def test_two_different_totals_send_the_fee_to_review():
+    f = run(OPENING + ['The total fees payable under this Agreement are $100,000.00.', 'Schedule A', 'Total Fees: $120,000.00']
+            + SIGNED)
+    assert (f["total_amount"]["status"], f["currency"]["status"]) == ("review", "review")
+    assert "100000.00" in f["total_amount"]["reason"]
+
+
+def test_the_same_total_stated_twice_stays_accepted():
+    f = run(OPENING + ['The total fees payable under this Agreement are $100,000.00.', 'Schedule A', 'Total Fees: $100,000.00']
+            + SIGNED)
+    assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("100000.00", "accept")
