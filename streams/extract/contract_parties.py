@@ -269,9 +269,12 @@ _ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|
 _TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
 
 _SIGNED_BY_FOR = re.compile(rf"^\s*(?i:signed|executed)\s+(?i:by)\s+(?P<n>{_PERSON})\s*,?\s+(?i:(?:for\s+and\s+)?on\s+behalf\s+of|for)\b")
+# A courtesy title before the signer's name is not part of it: "/s/ Dr. Robert Chen", "Name: Ms. Jane Roe".
+_COURTESY = r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)?"
 _READINGS = (
-    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
-    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name|Signed\s+by|(?:Authori[sz]ed\s+)?Signatory)\s*:\s*(?P<n>{_PERSON})")),
+    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*{_COURTESY}(?P<n>{_PERSON})")),
+    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name(?:\s+and\s+Title)?|Signed\s+by|(?:Authori[sz]ed\s+)?Signatory)"
+                                          rf"\s*:\s*{_COURTESY}(?P<n>{_PERSON})")),
     ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
     ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})(?:\s*$|\s+(?={_TITLE}))")),
 )

@@ -291,3 +291,13 @@ def test_the_same_total_stated_twice_stays_accepted():
     f = run(OPENING + ['The total fees payable under this Agreement are $100,000.00.', 'Schedule A', 'Total Fees: $100,000.00']
             + SIGNED)
     assert (f["total_amount"]["normalized"], f["total_amount"]["status"]) == ("100000.00", "accept")
+
+
+@pytest.mark.parametrize("lines", [
+    ['By: /s/ Dr. Robert Chen', 'Name: Dr. Robert Chen', 'Title: President'],
+    ['By: /s/ Robert Chen', 'Name and Title: Robert Chen, President'],
+])
+def test_a_courtesy_title_or_a_name_and_title_label_does_not_hide_the_signer(lines):
+    f = run(OPENING + WITNESS + ['NORTHWIND TRADERS, LLC', 'By: /s/ Alice Morgan', 'Name: Alice Morgan', 'Title: CEO',
+                                 'BLUEFIN ANALYTICS, INC.'] + lines)
+    assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Robert Chen", "accept")
