@@ -110,9 +110,14 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
     effective = effective_phrase(layout, _date)
     cand = (label
             or (effective if rules.multilingual else None)
-            or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
+            or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?:the\s+)?(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")
-            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
+            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"'“]?Effective", _date, "prose '(the Effective Date)'")
+            # "This Agreement shall commence on 1 March 2021 (the "Commencement Date")"
+            or (find_pattern(layout, rf"\bthis\s+(?:[A-Z][\w-]*\s+){{0,4}}?(?:Agreement|Contract)\s+(?:shall|will)\s+(?:commence|begin)\s+on\s+"
+                             rf"(?:the\s+)?(?P<v>{DATE})\s*\(\s*the\s*[\"'“]?Commencement\s+Date", _date,
+                             "prose 'this Agreement shall commence on DATE (the Commencement Date)'")
+                if rules.multilingual else None)
             or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
                              "prose 'made on this DATE'") if rules.multilingual else None)
             # British drafting opens "THIS AGREEMENT is dated 1 April 2020" / "is made on the 3rd of February 2020"

@@ -301,3 +301,14 @@ def test_a_courtesy_title_or_a_name_and_title_label_does_not_hide_the_signer(lin
     f = run(OPENING + WITNESS + ['NORTHWIND TRADERS, LLC', 'By: /s/ Alice Morgan', 'Name: Alice Morgan', 'Title: CEO',
                                  'BLUEFIN ANALYTICS, INC.'] + lines)
     assert (f["signer_name"]["normalized"], f["signer_name"]["status"]) == ("Robert Chen", "accept")
+
+
+@pytest.mark.parametrize("opening, date", [
+    ('This Agreement shall commence on 1 March 2021 (the "Commencement Date") and is made by and between Northwind '
+     'Traders, LLC ("Company") and Bluefin Analytics, Inc. ("Consultant").', "2021-03-01"),
+    ('This Agreement is entered into as of the 15th of June, 2020 by and between Northwind Traders, LLC ("Company") '
+     'and Bluefin Analytics, Inc. ("Consultant").', "2020-06-15"),
+])
+def test_a_commencement_date_defined_in_the_opening_and_as_of_the_nth_of_month_date_the_agreement(opening, date):
+    f = run(['CONSULTING AGREEMENT', opening, 'This Agreement shall remain in force for one (1) year.'] + SIGNED)
+    assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == (date, "accept")
