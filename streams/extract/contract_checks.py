@@ -96,6 +96,11 @@ def _other_period(text: str, start: int, end: int) -> bool:
     after = re.sub(r"\s+", " ", text[end:end + 80])
     if re.match(r"[\s,'’]*thereafter\b", after) and _STARTS_THEN.search(before) and not _BEFORE_OTHER.search(before):
         return False
+    # "shall remain in force for two (2) years, after which it shall continue until terminated": the period
+    # before its renewal or continuation is the term itself.
+    if re.match(r"[\s,]*(?:and\s+)?(?:after\s+which|thereafter)\s*,?\s+(?:it|this\s+Agreement)\s+(?:shall|will)\s+(?:automatically\s+)?"
+                r"(?:continue|renew|be\s+(?:automatically\s+)?renewed|remain)\b", after) and not _BEFORE_OTHER.search(before):
+        return False
     return bool(_AFTER_OTHER.match(after) or _BEFORE_OTHER.search(before))
 
 

@@ -312,3 +312,13 @@ def test_a_courtesy_title_or_a_name_and_title_label_does_not_hide_the_signer(lin
 def test_a_commencement_date_defined_in_the_opening_and_as_of_the_nth_of_month_date_the_agreement(opening, date):
     f = run(['CONSULTING AGREEMENT', opening, 'This Agreement shall remain in force for one (1) year.'] + SIGNED)
     assert (f["effective_date"]["normalized"], f["effective_date"]["status"]) == (date, "accept")
+
+
+@pytest.mark.parametrize("text, months", [
+    ("This Agreement shall remain in force for two (2) years, after which it shall continue until terminated.", ["24"]),
+    ("This Agreement shall be for a period of three (3) years and thereafter this Agreement shall automatically renew "
+     "for successive one-year periods.", ["36"]),
+    ("The confidentiality obligations survive for five (5) years, after which they shall lapse.", []),
+])
+def test_the_period_before_the_agreement_continues_or_renews_is_its_term(text, months):
+    assert sorted({v for v, _ in terms_of(text)}) == months
