@@ -172,7 +172,7 @@ _FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|
          # is £1,250,000", "for a fixed price of EUR 250,000"
          r"|\b(?:the\s+)?(?:Purchase\s+Price|Contract\s+(?:Price|Sum)|fixed\s+(?:price|fee))\s+(?:is|shall\s+be|will\s+be|of|:)\s+"
          # "agrees to pay Provider a total of $50,000"
-         r"|\b(?:pay|paid)\b[^.;]{0,60}?\ba\s+total\s+of\s+"
+         r"|\b(?:pay|paid)\b(?:[^.;]|\.(?=\d)){0,60}?\ba\s+total\s+of\s+"
          r"|\b(?:the\s+)?fees?\s+(?:payable|due)\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract)\s+"
          r"(?:is|are|shall\s+be|will\s+be|amounts?\s+to)\s+|(?m:^\s*Compensation\s*:\s*)"
          r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"

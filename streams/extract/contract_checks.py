@@ -24,7 +24,7 @@ from streams.extract.normalize import normalize_date, normalize_term, words_to_n
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
            "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
 
-_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*\(\s*[A-Za-z][A-Za-z\- ]{0,30}?\)\s*|\d{1,3}\s*"
+_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*\(\s*[A-Za-z][A-Za-z\- ]{0,30}?\)\s*|\d{1,3}[\s-]*"
            r"|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
 # A period that is not the agreement's own: what survives it, a renewal, a notice, a warranty.
@@ -184,7 +184,8 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
     unsure: list[Reading] = []
     for how, pattern in _TERM_STATEMENTS:
         for m in re.finditer(pattern, text, re.I):
-            raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
+            # "36-months", "one (1) calendar year"
+            raw = re.sub(r"\bcalendar\s+", "", re.sub(r"\s+", " ", m["v"]).replace("-", " "))
             parsed = normalize_term(raw)
             if not parsed.ok or not parsed.normalized or parsed.ambiguous or not _number_words(raw):
                 continue
@@ -743,7 +744,10 @@ def check_fee(f: FieldValue, text: str) -> FieldValue:
         return f
     before = re.sub(r"\s+", " ", _sentence_before(text, at, 240))
     after = re.sub(r"\s+", " ", text[at + len(f.value):at + len(f.value) + 80])
-    if _RATE_AFTER.match(after) or _LIMIT_BEFORE.search(before):
+    # "$5,000 per month, for a total of $60,000 over the Term": the rate is another clause of the sentence
+    totalled = bool(re.search(r"\b(?:a|the)\s+total\s+(?:amount\s+)?of\s*$", before, re.I)) \
+        and not _LIMIT_BEFORE.search(before.rsplit(",", 1)[-1])
+    if _RATE_AFTER.match(after) or (_LIMIT_BEFORE.search(before) and not totalled):
         # Not the fee for the term: not taken (the contract states none a reader could type in).
         return missing_field("total_amount", f"{f.value!r} is a rate, a limit or a periodic amount, not the fee for the term")
     if f.checked:

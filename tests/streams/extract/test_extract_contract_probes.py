@@ -322,3 +322,20 @@ def test_a_commencement_date_defined_in_the_opening_and_as_of_the_nth_of_month_d
 ])
 def test_the_period_before_the_agreement_continues_or_renews_is_its_term(text, months):
     assert sorted({v for v, _ in terms_of(text)}) == months
+
+
+@pytest.mark.parametrize("text, months", [
+    ("The Agreement shall have an initial term of 36-months.", ["36"]),
+    ("The Term shall be one (1) calendar year.", ["12"]),
+])
+def test_a_hyphenated_or_calendar_term_is_read(text, months):
+    assert sorted({v for v, _ in terms_of(text)}) == months
+
+
+@pytest.mark.parametrize("sentence, amount", [
+    ("The Company shall pay Consultant $5,000.00 per month, for a total of $60,000.00 over the Term.", "60000.00"),
+    ("The Company shall pay Consultant $5,000.00 per month, up to a total of $60,000.00.", None),  # a cap stays one
+])
+def test_a_total_after_a_rate_in_the_same_sentence_is_the_contract_value(sentence, amount):
+    f = run(OPENING + [sentence] + SIGNED)
+    assert f["total_amount"]["normalized"] == amount
