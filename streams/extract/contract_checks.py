@@ -684,6 +684,31 @@ def same_party(a: str, b: str) -> bool:
     return bool(_canon(a)) and _canon(a) == _canon(b)
 
 
+# "by and among A ("Buyer"), B ("Seller") and C ("Guarantor")": each party's defined term in the opening clause
+_PARTY_TERM = re.compile(r"\(\s*(?:the\s+|each\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?[\"“](?!(?:Agreement|Effective\s+Date"
+                         r"|Parties|Party|Commencement\s+Date)[\"”])[A-Z][^\"”]{0,40}[\"”]")
+# the clause ends with its last party's term ('... (the "Seller").') or where the recitals begin
+_OPENING_END = re.compile(r"[)”\"]\s*\.(?=\s|$)|\bWHEREAS\b|\bRECITALS\b|\bNOW,?\s+THEREFORE\b|\bagree\s+as\s+follows\b|\bBACKGROUND\b",
+                          re.I)
+
+
+def parties_defined(text: str) -> int:
+    """How many parties the opening clause ("between" / "among" up to the recitals) defines by a term."""
+    m = re.search(r"\b(?:between|among)\b", text[:4000], re.I)
+    if not m:
+        return 0
+    clause = text[m.end():m.end() + 1500]
+    end = _OPENING_END.search(clause)
+    clause = clause[:end.start()] if end else clause
+    # a party's term follows its name with a legal form or "an individual"; "(the "Products")" is no party
+    count, last = 0, 0
+    for t in _PARTY_TERM.finditer(clause):
+        if _LEGAL_FORM.search(clause[last:t.start()]) or re.search(r"\bindividual\b", clause[last:t.start()], re.I):
+            count += 1
+        last = t.end()
+    return count
+
+
 def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed_again: bool,
                        signs_himself: bool = False, openings: tuple[str, ...] = ()) -> FieldValue:
     """A counterparty is `accept`-able only when it is a name at all, carries a legal form (or is
@@ -701,7 +726,9 @@ def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed
                      if not _LEGAL_FORM.search(name) else None,
                      None if printed_again else "the signature pages do not print the whole name again"]
     rival = next((o for o in openings if not same_party(o, name)), None)
-    problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
+    many = parties_defined(text)
+    problems += [f"the opening clause defines {many} parties: which is the counterparty, a person decides" if many > 2 else None,
+                 f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
                  f"another 'between A and B' of the head names {rival!r} second (a title and the opening clause "
                  "order the parties differently)" if rival else None,
                  "printed with a trade name after it ('d/b/a')"

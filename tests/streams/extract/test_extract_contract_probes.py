@@ -339,3 +339,17 @@ def test_a_hyphenated_or_calendar_term_is_read(text, months):
 def test_a_total_after_a_rate_in_the_same_sentence_is_the_contract_value(sentence, amount):
     f = run(OPENING + [sentence] + SIGNED)
     assert f["total_amount"]["normalized"] == amount
+
+
+def test_an_opening_among_three_parties_never_accepts_one_as_the_counterparty():
+    f = run(['PURCHASE AGREEMENT', 'This Agreement is entered into as of March 1, 2021 by and among Northwind Traders, LLC '
+             '("Buyer"), Bluefin Analytics, Inc. ("Seller") and Harbor Holdings Corp. ("Guarantor").',
+             'This Agreement shall remain in force for two (2) years.'] + SIGNED
+            + ['HARBOR HOLDINGS CORP.', 'By: /s/ Dana White', 'Name: Dana White'])
+    assert f["counterparty"]["status"] == "review"
+    assert "3 parties" in f["counterparty"]["reason"]
+
+
+def test_a_term_defined_after_the_opening_clause_is_no_third_party():
+    f = run(OPENING + ['The Company shall pay Consultant the sum of USD 75,000 (the "Fee").'] + SIGNED)
+    assert (f["counterparty"]["normalized"], f["counterparty"]["status"]) == ("Bluefin Analytics, Inc.", "accept")
