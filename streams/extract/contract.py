@@ -33,7 +33,7 @@ __all__ = ["REQUIRED", "extract_contract", "domain_matches"]
 REQUIRED = ("effective_date", "term_months", "total_amount", "currency", "counterparty",
             "signer_name", "signer_email")
 
-_CUR = r"(?:US\$|\$|€|£|USD|EUR|GBP)"
+_CUR = r"(?:US\$|A\$|C\$|NZ\$|S\$|\$|€|£|₹|USD|EUR|GBP|AUD|CAD|NZD|SGD|INR|CHF|Rs\.?)"
 # In prose a bare "30" is days or a clause number: an amount needs a currency or cents.
 _STRICT_AMOUNT = (rf"(?:{_CUR}\s?\d[\d,.\u00a0\u202f '’]*\d|\d[\d,.\u00a0\u202f '’]*[.,]\d{{2}}(?:\s?{_CUR})?"
                   rf"|\d[\d,.\u00a0 ]*\d\s?{_CUR})")
@@ -84,6 +84,12 @@ def extract_contract(layout: Layout, rules: RuleSet, *, locale: str | None = Non
         _check_amount_words(layout, amount, fields["total_amount"], fields["currency"])
     if rules.multilingual and amount is not None:
         fields["total_amount"] = check_fee(fields["total_amount"], layout.text)
+        stated = _fee_statements(layout)
+        others = sorted(stated - {fields["total_amount"].normalized})
+        if fields["total_amount"].normalized and others and not fields["total_amount"].force_review:
+            # "The total fees ... are $100,000" and a schedule's "Total Fees: $120,000": which one, a person decides.
+            fields["total_amount"].force_review = True
+            fields["total_amount"].reasons.append(f"the contract also states a total of {', '.join(others)}")
         if fields["total_amount"].normalized is None:
             fields["currency"] = missing_field("currency", "its amount is not the fee for the term")
         elif fields["total_amount"].force_review and fields["currency"].normalized:
@@ -104,11 +110,20 @@ def _effective_date(layout: Layout, _date, rules: RuleSet) -> FieldValue:
     effective = effective_phrase(layout, _date)
     cand = (label
             or (effective if rules.multilingual else None)
-            or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?P<v>{DATE})",
+            or find_pattern(layout, rf"(?:entered\s+into|made|effective|dated)\s+(?:as\s+of|on|this)\s+(?:the\s+)?(?P<v>{DATE})",
                             _date, "prose 'entered into as of'")
-            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"']?Effective", _date, "prose '(the Effective Date)'")
+            or find_pattern(layout, rf"(?P<v>{DATE})\s*\(\s*the\s*[\"'“]?Effective", _date, "prose '(the Effective Date)'")
+            # "This Agreement shall commence on 1 March 2021 (the "Commencement Date")"
+            or (find_pattern(layout, rf"\bthis\s+(?:[A-Z][\w-]*\s+){{0,4}}?(?:Agreement|Contract)\s+(?:shall|will)\s+(?:commence|begin)\s+on\s+"
+                             rf"(?:the\s+)?(?P<v>{DATE})\s*\(\s*the\s*[\"'“]?Commencement\s+Date", _date,
+                             "prose 'this Agreement shall commence on DATE (the Commencement Date)'")
+                if rules.multilingual else None)
             or (find_pattern(layout, rf"(?:entered\s+into|made|dated|signed)\s+on\s+this\s+(?P<v>{DATE})", _date,
                              "prose 'made on this DATE'") if rules.multilingual else None)
+            # British drafting opens "THIS AGREEMENT is dated 1 April 2020" / "is made on the 3rd of February 2020"
+            or (find_pattern(layout, rf"\bthis\s+(?:[A-Z][\w-]*\s+){{0,4}}?(?:Agreement|Deed|Contract)\s+is\s+(?:dated|made\s+on)\s+(?:the\s+)?"
+                             rf"(?P<v>{DATE})", _date, "prose 'this Agreement is dated / made on DATE'", flags=re.I)
+                if rules.multilingual else None)
             # "is entered into between the following two parties on November 24, 2009 in Beijing"
             or (find_pattern(layout, rf"(?:is|was)\s+(?:entered\s+into|made)\s+(?:by\s+and\s+)?between\b[^.;]{{0,120}}?\s+on\s+"
                              rf"(?:this\s+)?(?P<v>{DATE})", _date, "prose 'entered into between ... on DATE'")
@@ -147,10 +162,17 @@ _UNTIL = (r"\b(?:until|through|ending\s+on|expires?\s+on|terminates?\s+on|bis\s+
           r"jusqu'(?:au|à)|tot\s+en\s+met|hasta\s+el|fino\s+al|do\s+dnia)\s+")
 _EFFECTIVE_ML = (r"Effective\s*Date|Inkrafttreten|Vertragsbeginn|Beginn|Date\s+d'effet|Date\s+d'entrée\s+en\s+vigueur"
                  r"|Ingangsdatum|Fecha\s+de\s+(?:entrada\s+en\s+vigor|inicio)|Data\s+di\s+decorrenza|Data\s+(?:wejścia|rozpoczęcia)")
-_FEES = (r"\btotal\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation)"
-         r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract))?"
+_FEES = (r"\b(?:total\s+(?:fees?|price|amount|consideration|contract\s+(?:value|price)|compensation|value(?=\s+of\s+this))"
+         # "an aggregate purchase price of $3,500,000 (the "Purchase Price")"; not an aggregate amount of notes or cover
+         r"|aggregate\s+(?:fees?|(?:purchase\s+)?price|consideration|compensation))"
+         r"(?:\s+(?:payable|due|to\s+be\s+paid))?(?:\s+(?:under|pursuant\s+to|of)\s+this\s+(?:Agreement|Contract))?"
          r"\s*(?:is|are|shall\s+be|will\s+be|amounts?\s+to|of|:)\s+"
          # "The fees payable under this Agreement are €48.000,00", "Compensation: $75,000"
+         # a sale's or a works contract's defined price: "The Purchase Price shall be $2,500,000", "The Contract Sum
+         # is £1,250,000", "for a fixed price of EUR 250,000"
+         r"|\b(?:the\s+)?(?:Purchase\s+Price|Contract\s+(?:Price|Sum)|fixed\s+(?:price|fee))\s+(?:is|shall\s+be|will\s+be|of|:)\s+"
+         # "agrees to pay Provider a total of $50,000"
+         r"|\b(?:pay|paid)\b(?:[^.;]|\.(?=\d)){0,60}?\ba\s+total\s+of\s+"
          r"|\b(?:the\s+)?fees?\s+(?:payable|due)\s+(?:under|pursuant\s+to)\s+this\s+(?:Agreement|Contract)\s+"
          r"(?:is|are|shall\s+be|will\s+be|amounts?\s+to)\s+|(?m:^\s*Compensation\s*:\s*)"
          r"|\b(?:Gesamtvergütung|Vergütung|Gesamtpreis)\s+(?:beträgt|von|:)\s*|\b(?:montant|prix)\s+total\s+(?:est\s+de|de|:)\s*"
@@ -186,14 +208,29 @@ def _term_phrased(layout: Layout, effective: FieldValue, locale: str | None) -> 
 _PER_PERIOD = r"(?![\d.,]*\d)(?!\s*(?:per|/|a|an|each|every)\s*(?:calendar\s+)?(?:month|year|annum|hour|day|week|quarter))"
 
 
+_TOTAL_LABELS = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
+                 r"|Contract\s*Amount|Contract\s*Price")
+
+
+def _fee_statements(layout: Layout) -> set[str]:
+    """Every amount the contract states as its total (a label or a 'total fees ... are' sentence), rates aside."""
+    out = set()
+    for pattern in (rf"\b(?:{_TOTAL_LABELS})\s*:\s*(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}",
+                    rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}"):
+        for m in re.finditer(pattern, layout.text, re.I):
+            parsed = normalize_amount(m["v"])
+            if parsed.ok and parsed.normalized and not re.match(r"\s*(?:per|/|a|an|each|every)\b", layout.text[m.end():], re.I):
+                out.add(parsed.normalized)
+    return out
+
+
 def _fees_phrased(layout: Layout) -> Candidate | None:
     return find_pattern(layout, rf"(?:{_FEES})(?P<v>{_STRICT_AMOUNT}){_PER_PERIOD}", normalize_amount,
                         "prose 'total fees payable ... are'", flags=re.I | re.S)
 
 
 def _amount(layout: Layout) -> Candidate | None:
-    labels = (r"Total\s*Contract\s*Value|Contract\s*Value|Total\s*Value|Total\s*Fees|Total\s*Amount"
-              r"|Contract\s*Amount|Contract\s*Price")
+    labels = _TOTAL_LABELS
     unreadable: list[Candidate] = []
     return (find_labelled(layout, labels, AMOUNT, normalize_amount, "label", unparsed=unreadable)
             or find_pattern(layout, r"(?:total\s+(?:sum|amount|fees?|price|consideration)|sum|fees?|amount)\s+of\b"
@@ -206,7 +243,8 @@ def _currency(layout: Layout, amount: Candidate | None) -> FieldValue:
     if amount is not None and amount.parsed.currency:
         f = field_from("currency", amount)
         f.normalized = amount.parsed.currency
-        f.value = next(iter(re.findall(r"US\$|\$|€|£|USD|EUR|GBP|[Dd]ollars|[Ee]uros?", amount.raw)), amount.raw)
+        f.value = next(iter(re.findall(r"(?:US|A|C|NZ|S)\$|\$|€|£|₹|USD|EUR|GBP|AUD|CAD|NZD|SGD|INR|CHF|Rs\.?|[Dd]ollars|[Ee]uros?",
+                                       amount.raw)), amount.raw)
         return f
     cand = find_labelled(layout, r"Currency", r"[A-Za-z$€£]{1,8}", normalize_currency, "label")
     return _take("currency", cand)
@@ -261,6 +299,8 @@ _LEGAL_FORM_END = re.compile(r"\b(?:Inc|Incorporated|Corp|Corporation|Company|Co
 # A company's name with its legal form: a capitalised word, then the form ("Northwind Traders, LLC", "ACME CORP.").
 _ANY_FORM = re.compile(r"\b[A-Za-z][\w&.'-]*,?\s+(?:Inc|INC|inc|Incorporated|Corp|CORP|Corporation|CORPORATION|Company|COMPANY|Ltd|LTD|"
                        r"Limited|LIMITED|LLC|L\.L\.C|LLP|L\.P|LP|PLC|plc|GmbH|AG|N\.V|B\.V|Pty|Pte)\b\.?")
+_REGISTRY = {"ACN", "ABN", "ARBN", "CIN", "UEN", "CRN", "NZBN"}
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "shri", "sri", "smt", "mx"}
 _NOT_A_PARTY = {"whereas", "now", "witnesseth", "recitals", "logo", "background", "section", "article"}
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
@@ -274,9 +314,18 @@ def _trimmed_party(cand: Candidate) -> Candidate | None:
     words = name.split()
     if not words or words[0].strip(",.").lower() in _NOT_A_PARTY or name.lower() == "the":
         return None
+    if len(words) >= 3 and words[0].rstrip(".").lower() in _HONORIFICS:
+        # "and Mr. Rahul Sharma (hereinafter referred to as the "Employee")": the person, without the courtesy title
+        kept = " ".join(words[1:])
+        parsed = normalize_name(kept)
+        if not parsed.ok:
+            return None
+        cand = Candidate(kept, cand.span, parsed, cand.how, cand.box, cand.source)
+        words = words[1:]
     for i, w in enumerate(words[1:], start=1):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w[0].isdigit() or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
+        # "Bluefin Analytics Pty Ltd ACN 987 654 321", "... Private Limited CIN U72200KA2010PTC": a registry number
+        if w[0].isdigit() or (w.strip("(,:").upper() in _REGISTRY and any(c.isdigit() for c in nxt)) or (w.lower().strip(",.") in _MONTH_NAMES and nxt[:1].isdigit()) \
                 or re.search(r"(?:str|straße|strasse|street|st|avenue|ave|road|rd)\.?$", w, re.I) and nxt[:1].isdigit():
             kept = " ".join(words[:i]).rstrip(", ")
             parsed = normalize_name(kept)
@@ -354,6 +403,8 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     cand, agreeing, mail = signature_block_signer(layout, party.normalized)
     if cand is None:
         return name, email
+    if name.normalized is not None and name.force_review and any(r.startswith(_SEVERAL) for r in name.reasons):
+        name = missing_field("signer_name")  # the counterparty's block says which of the labelled signatories is its own
     if name.normalized is not None:  # the labelled reading stays; the block may confirm it
         if name.normalized == cand.parsed.normalized:
             boost(name, "the counterparty's signature block names the same person")
@@ -392,6 +443,9 @@ def _signer_from_block(layout: Layout, party: FieldValue, name: FieldValue, emai
     return f, email
 
 
+_SEVERAL = "the contract labels several signatories:"
+
+
 def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[FieldValue, FieldValue]:
     """The counterparty's signature block: lines under its heading, in its column."""
     block = _signature_block(layout, counterparty)
@@ -403,13 +457,22 @@ def _signer(layout: Layout, rules: RuleSet, counterparty: str | None) -> tuple[F
         for label, parser, how in labels:
             name = name or _block_value(layout, block, label, parser, how)
         email = _block_value(layout, block, r"E-?mail(?:\s+Address)?", normalize_email, "signature block 'Email:'")
-    name = name or find_labelled(layout, r"Signatory|Signer|Signed\s*by|Authori[sz]ed\s*Signatory",
-                                 _TO_EOL, normalize_name, "label")
+    # "DocuSigned by:" is an e-signature stamp over whichever party signs, not a signatory label.
+    signatory = r"Signatory|Signer|(?<![A-Za-z])Signed\s*by|Authori[sz]ed\s*Signatory"
+    several: list[str] = []
+    if name is None:
+        name = find_labelled(layout, signatory, _TO_EOL, normalize_name, "label")
+        # One "Signed by:" per party: the first is not the counterparty's more than the others.
+        several = sorted({p.normalized for m in re.finditer(rf"(?:{signatory})\s*[:#\-]?\s*(?P<v>{_TO_EOL})", layout.text, re.I)
+                          if (p := normalize_name(m["v"])).ok and p.normalized and looks_like_person(p.normalized)})
     email = email or find_labelled(layout, r"(?:Signatory|Signer)\s*E-?mail|E-?mail", EMAIL, normalize_email, "label")
     name_f = _take("signer_name", name)
     # "signed by both parties. This Agreement": a label word in prose is not a signature line.
     if name_f.normalized and looks_like_prose(name_f.normalized):
         name_f = missing_field("signer_name", f"not a person's name: {name_f.value!r}")
+    elif name_f.normalized and len(several) > 1:
+        name_f.force_review = True
+        name_f.reasons.append(f"{_SEVERAL} {', '.join(several)}")
     return name_f, _take("signer_email", email)
 
 
@@ -446,6 +509,7 @@ def _block_value(layout: Layout, block: list[Line], label: str, parser, how: str
     return None
 
 
+_WORD_CURRENCY = {"dollar": "USD", "pound": "GBP", "sterling": "GBP", "euro": "EUR"}
 _AMOUNT_WORDS_TAIL = re.compile(
     r"\b(?:US|U\.S\.|United States|Dollars?|Euros?|Pounds?|Sterling|GBP|USD|EUR|only)\b|and\s+\d{1,2}/100|[$€£]", re.I)
 
@@ -456,14 +520,23 @@ def _check_amount_words(layout: Layout, amount: Candidate, total: FieldValue, cu
     if end < 0:
         return
     window = layout.text[max(0, end - 220):end]
-    m = re.search(r"(?:sum|amount|fees?|price|consideration)\s+of\s+(?P<w>[A-Za-z\-\s,]+?)\s*\(?\s*$", window, re.I | re.S)
+    # The last "sum of" before the digits: "In consideration of the Assets, ... the sum of Two Hundred Dollars ($200)".
+    m = None
+    for head in re.finditer(r"(?:sum|amount|fees?|price|consideration)\s+of\s+", window, re.I):
+        m = re.match(r"(?P<w>[A-Za-z\-\s,]+?)\s*\(?\s*(?:US\$|\$|£|€|USD|GBP|EUR)?\s*$", window[head.end():], re.S) or m
     if not m:
         return
     words = _AMOUNT_WORDS_TAIL.sub(" ", m["w"])
     number = words_to_number(words)
     if number is None or total.normalized is None:
         return
-    if number == int(float(total.normalized)):
+    named = {_WORD_CURRENCY[w.lower().rstrip("s")] for w in re.findall(r"\b(?:[Dd]ollars?|[Pp]ounds?|[Ss]terling|[Ee]uros?)\b", m["w"])}
+    if amount.parsed.currency and named and named != {amount.parsed.currency}:
+        penalise(total, f"the words name {'/'.join(sorted(named))}, the digits {amount.parsed.currency}", 0.6)
+        total.force_review = True
+        currency.force_review = True
+        currency.reasons.append("the amount in words names another currency")
+    elif number == int(float(total.normalized)):
         boost(total, "amount in words agrees with the digits")
         boost(currency, "amount in words agrees with the digits")
     else:

@@ -24,7 +24,8 @@ from streams.extract.normalize import normalize_date, normalize_term, words_to_n
 __all__ = ["Reading", "agreements_in", "check_counterparty", "check_effective", "check_fee", "check_term", "effective_readings",
            "last_signature", "name_problem", "other_start_dates", "same_party", "start_contested", "stated_end", "signed_dates", "term_readings", "whole_months"]
 
-_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*|[A-Za-z\-]{3,20}\s+)"
+_TERM_V = (r"(?:[A-Za-z][A-Za-z\- ]{0,30}?\s*\(\s*\d{1,3}\s*\)\s*|\d{1,3}\s*\(\s*[A-Za-z][A-Za-z\- ]{0,30}?\)\s*|\d{1,3}[\s-]*"
+           r"|[A-Za-z\-]{3,20}\s+)"
            r"(?:calendar\s+)?(?:months?|years?)(?![\w-])")
 # A period that is not the agreement's own: what survives it, a renewal, a notice, a warranty.
 _AFTER_OTHER = re.compile(
@@ -84,9 +85,22 @@ def _sentence_before(text: str, at: int, width: int = 300) -> str:
     return head[cut + 1:] if cut >= 0 else head
 
 
+# "The term of this Agreement shall commence on the Effective Date and shall continue for a period of five (5)
+# years thereafter": "thereafter" is after the start just named, not after termination.
+_STARTS_THEN = re.compile(r"\b(?:commenc|begin|start)\w*\s+(?:on|as\s+of|upon)\s+(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date"
+                          r"|date\s+(?:hereof|of\s+this\s+Agreement))\b(?![^.;]*\b(?:terminat|expir|surviv)\w*)", re.I)
+
+
 def _other_period(text: str, start: int, end: int) -> bool:
     before = re.sub(r"\s+", " ", _sentence_before(text, start, 160))
     after = re.sub(r"\s+", " ", text[end:end + 80])
+    if re.match(r"[\s,'’]*thereafter\b", after) and _STARTS_THEN.search(before) and not _BEFORE_OTHER.search(before):
+        return False
+    # "shall remain in force for two (2) years, after which it shall continue until terminated": the period
+    # before its renewal or continuation is the term itself.
+    if re.match(r"[\s,]*(?:and\s+)?(?:after\s+which|thereafter)\s*,?\s+(?:it|this\s+Agreement)\s+(?:shall|will)\s+(?:automatically\s+)?"
+                r"(?:continue|renew|be\s+(?:automatically\s+)?renewed|remain)\b", after) and not _BEFORE_OTHER.search(before):
+        return False
     return bool(_AFTER_OTHER.match(after) or _BEFORE_OTHER.search(before))
 
 
@@ -94,11 +108,12 @@ _TERM_STATEMENTS = [
     ("prose 'term of this Agreement shall be'",
      rf"\bterm\s+of\s+this\s+(?:Agreement|Contract)\s+(?:shall|will|is)\s+(?:be\s+)?(?:for\s+)?(?:an?\s+(?:initial\s+)?"
      rf"(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
-    ("label 'Term:'", rf"(?m)^\s*(?:Initial\s+)?(?:Contract\s+)?Term(?:\s+of\s+(?:the\s+)?Agreement)?\s*:\s*(?P<v>{_TERM_V})"),
+    ("label 'Term:'", rf"(?m)^\s*(?:Initial\s+)?(?:Contract\s+|Agreement\s+)?(?:Term|Duration)(?:\s+of\s+(?:the\s+)?Agreement)?\s*:\s*"
+                      rf"(?P<v>{_TERM_V})"),
     ("prose 'the term is'", rf"\b(?:the\s+)?(?:effective\s+|initial\s+)?term\s+(?:hereof\s+)?(?:is|shall\s+be|will\s+be)\s+(?:for\s+)?"
                             rf"(?:an?\s+(?:period|term)\s+of\s+)?(?P<v>{_TERM_V})"),
     ("prose 'expires N years from the date hereof'",
-     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
+     rf"\b(?:expire|terminate|end)s?\s+(?:on\s+the\s+date\s+(?:(?:that|which)\s+is\s+)?|on\s+the\s+(?:later|earlier)\s+of\s+(?:\(\w{{1,3}}\)\s+)?)?"
      rf"(?P<v>{_TERM_V})\s+(?:from|after)\s+(?:the\s+)?"
      r"(?:date\s+(?:hereof|of\s+this\s+Agreement)|Effective\s+Date|Commencement\s+Date)"),
     ("prose 'term / period of'", rf"\b(?:term|period|duration)\s+of\s+(?:approximately\s+)?(?P<v>{_TERM_V})"),
@@ -151,6 +166,8 @@ def _number_words(raw: str) -> bool:
     """'five (5) years', 'twenty-four (24) months', '36 months': the words before the digits are a
     number; 'term of this Agreement and the five (5) year period following ...' is no statement."""
     words = raw.split("(")[0].strip() if "(" in raw else ""
+    if words.isdigit():
+        return True  # "2 (two) years": normalize_term has checked the words in brackets
     # a hedge or a bound before the number stays a reading (check_term sends those to review)
     words = _QUALIFIERS.sub("", words).strip()
     return not words or words_to_number(words) is not None
@@ -167,7 +184,8 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
     unsure: list[Reading] = []
     for how, pattern in _TERM_STATEMENTS:
         for m in re.finditer(pattern, text, re.I):
-            raw = re.sub(r"\s+", " ", m["v"]).replace("-", " ")
+            # "36-months", "one (1) calendar year"
+            raw = re.sub(r"\bcalendar\s+", "", re.sub(r"\s+", " ", m["v"]).replace("-", " "))
             parsed = normalize_term(raw)
             if not parsed.ok or not parsed.normalized or parsed.ambiguous or not _number_words(raw):
                 continue
@@ -197,9 +215,26 @@ def term_readings(text: str, effective: str | None, set_aside: list[Reading] | N
         months = whole_months(a, b) if a and b else None
         if months and not _other_period(text, m.start(), m.start()):
             out.append(Reading(str(months), m[0], m.start(), "prose 'commence on DATE ... through DATE'", True))
+    # "The Services shall be provided from 1 April 2020 to 31 March 2023": whole months; this agreement's
+    # term where the sentence says so, else a value for review.
+    # and a cover sheet's "Term: 1 January 2021 to 31 December 2021"
+    for m in re.finditer(rf"(?:\b(?:from|for\s+the\s+period\s+(?:from|of))|(?m:^[ \t]*(?:Contract\s+|Agreement\s+)?Term[ \t]*:))\s+"
+                         rf"(?P<a>{DATE})\s*(?:to|until|till|through|-|–)\s*"
+                         rf"(?:and\s+including\s+)?(?P<b>{DATE})", text, re.I):
+        a, b = normalize_date(m["a"]).normalized, normalize_date(m["b"]).normalized
+        months = whole_months(a, b) if a and b else None
+        if not months or _other_period(text, m.start(), m.start()) \
+                or any(r.how.startswith("prose 'commence") and abs(r.start - m.start()) < 40 for r in out):
+            continue
+        if _of_this_agreement(text, m.start("a"), m.end()) or not m[0].lower().startswith(("from", "for")):
+            out.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", True))
+        else:
+            unsure.append(Reading(str(months), m[0], m.start(), "prose 'from DATE to DATE'", about=False, kind="unsaid"))
     # "ends on the third anniversary of the Effective Date": whole years from the agreement's own start
     for m in _ANNIVERSARY.finditer(text):
         years = _ORDINALS.get(m["n"].lower()) or int(re.sub(r"\D", "", m["n"]) or 0)
+        if m["ref"] and m["ref"].lower() == "thereof" and not _START_NAMED.search(_sentence_before(text, m.start(), 300)):
+            continue
         if 0 < years <= 50 and not _other_period(text, m.start(), m.end()) and _of_this_agreement(text, m.start("n"), m.end()):
             out.append(Reading(str(12 * years), re.sub(r"\s+", " ", m[0]), m.start("n"),
                                "prose 'ends on the Nth anniversary of the Effective Date'", True))
@@ -222,8 +257,12 @@ _ANNIVERSARY = re.compile(
     r"\b(?:(?:end|expire|terminate)s?|continue\s+(?:in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+)?until"
     r"|remain\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+until|run\s+until)\s+(?:on\s+)?"
     r"the\s+(?:(?:date|day)\s+(?:of\s+)?(?:the\s+)?)?(?P<n>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
-    r"|\d{1,2}(?:st|nd|rd|th))\s+anniversary\s+of\s+(?:the\s+)?(?:Effective\s+Date|Commencement\s+Date"
-    r"|date\s+(?:hereof|of\s+this\s+Agreement))", re.I)
+    r"|\d{1,2}(?:st|nd|rd|th))(?:\s*\(\s*\d{1,2}(?:st|nd|rd|th)?\s*\))?\s+anniversary\s+(?:of\s+(?:the\s+)?(?:Effective\s+Date"
+    r"|Commencement\s+Date|date\s+(?:hereof|of\s+this\s+Agreement))|(?P<ref>hereof|thereof))", re.I)
+# "shall become effective on the Effective Date and shall remain in effect until the third anniversary thereof":
+# "thereof" is the agreement's start only when the sentence has just named it.
+_START_NAMED = re.compile(r"\b(?:Effective\s+Date|Commencement\s+Date|date\s+(?:hereof|of\s+this\s+Agreement)|becomes?\s+effective"
+                          r"|shall\s+(?:become\s+)?effective|commenc\w*\s+on)\b[^.;]{0,120}$", re.I)
 _STATED_END = re.compile(rf"\b(?:this\s+Agreement|the\s+(?:Initial\s+)?Term)\b[^.;]{{0,80}}?\b(?:until|through|expir\w*\s+on|"
                          rf"terminat\w*\s+on|end\w*\s+on)\s+(?P<v>{DATE})", re.I)
 
@@ -293,9 +332,14 @@ def check_term(f: FieldValue, readings: list[Reading], set_aside: Sequence[Readi
 _EFFECTIVE_STATEMENTS = [
     ("opening 'made / entered into / dated as of'",
      rf"\b(?:made|entered\s+into|dated|executed|concluded|signed)(?:\s+and\s+(?:entered\s+into|effective))?"
+     # the place it was signed ("executed at Bengaluru on this 5th day of April, 2021", "made in New York on")
+     rf"(?:\s+(?:at|in)\s+(?-i:[A-Z])[\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*){{0,3}},?(?=\s+(?:on|this)\b))?"
      rf"(?:\s+(?:effective|to\s+be\s+effective))?\s*(?:as\s+of|on|at|effective|this|,)?\s*(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
     ("'effective (as of) DATE'", rf"\beffective\s+(?:as\s+of\s+|on\s+|from\s+|date\s*:?\s*)?(?:this\s+|the\s+)?_*(?P<v>{DATE})"),
-    ("label 'Effective Date:'", rf"\b(?:Effective|Commencement)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
+    # British and Commonwealth drafting: "This Agreement ... with effect from 1 July 2021"
+    ("'with effect from DATE'", rf"\bwith\s+effect\s+(?:from|on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
+    # an order form's "Order Start Date:" / "Subscription Start Date:" too
+    ("label 'Effective Date:'", rf"\b(?:Effective|Commencement|Start)\s+Date\s*[:\-]\s*(?P<v>{DATE})"),
     ("'the term begins on DATE'", rf"\b(?:commenc\w*|begin\w*|start\w*)\s+(?:on|as\s+of)\s+(?:the\s+)?(?P<v>{DATE})"),
     ("witness clause 'executed ... as of DATE'",
      rf"\bIN\s+(?:WITNESS|EVIDENCE)\s+WHEREOF[^.]{{0,160}}?\b(?:as\s+of|on|this)\s+(?:this\s+|the\s+)?(?P<v>{DATE})"),
@@ -311,15 +355,16 @@ def effective_readings(text: str, locale: str | None = None) -> list[Reading]:
             before = _sentence_before(text, m.start(), 400)
             if _WHEREAS.search(before) or _OTHER_AGREEMENT.search(before) or _DEFINES_OTHER.match(text[m.end():]):
                 continue
-            if how.startswith("'effective") and not re.search(
+            if how.startswith(("'effective", "'with effect")) and not re.search(
                     r"\b(?:to\s+be|shall\s+be|become|becomes|made|entered\s+into)\s*$", text[max(0, m.start() - 30):m.start()],
                     re.I) and not re.search(
                     r"\b(?:Agreement|Contract|Amendment|Addendum|hereof|hereto|hereunder)\b", before + text[m.end():m.end() + 60],
                     re.I):
                 continue  # "termination effective on DATE", "the new price is effective ...": not the contract's start
-            parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale)
+            # "on 01.04.2020 at New Delhi": a dotted date is day first wherever dots are written (not in the US)
+            parsed = normalize_date(re.sub(r"\s+", " ", m["v"]), locale=locale, dots_day_first=True)
             if parsed.normalized and not parsed.ambiguous:
-                kind = "effective" if re.search(r"effective|commenc|begin|start", m[0], re.I) and not \
+                kind = "effective" if re.search(r"effect|commenc|begin|start", m[0], re.I) and not \
                     how.startswith("witness") else "made"
                 if how.startswith("label") and m.start() > _HEAD_CHARS:
                     kind = "made"  # "Effective Date:" on a schedule or price list, pages after the contract's head
@@ -399,6 +444,14 @@ def check_effective(f: FieldValue, readings: list[Reading], text: str, locale: s
     another date and it was not read from a recital or another agreement's date."""
     if f.normalized is None and not readings and last_signature(text) is None:
         return _from_signatures(f, text, locale)
+    if f.normalized is None and not readings:
+        # "effective as of the date of the last signature below": the last of the dates signed on.
+        out = _from_signatures(f, text, locale)
+        if out.normalized:
+            out.checked = False
+            out.force_review = True
+            out.reasons.append(f"the contract says {last_signature(text)!r}: the last signature's date")
+        return out
     if f.normalized is None:
         if readings and last_signature(text) is None:
             first = readings[0]
@@ -631,6 +684,31 @@ def same_party(a: str, b: str) -> bool:
     return bool(_canon(a)) and _canon(a) == _canon(b)
 
 
+# "by and among A ("Buyer"), B ("Seller") and C ("Guarantor")": each party's defined term in the opening clause
+_PARTY_TERM = re.compile(r"\(\s*(?:the\s+|each\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?[\"“](?!(?:Agreement|Effective\s+Date"
+                         r"|Parties|Party|Commencement\s+Date)[\"”])[A-Z][^\"”]{0,40}[\"”]")
+# the clause ends with its last party's term ('... (the "Seller").') or where the recitals begin
+_OPENING_END = re.compile(r"[)”\"]\s*\.(?=\s|$)|\bWHEREAS\b|\bRECITALS\b|\bNOW,?\s+THEREFORE\b|\bagree\s+as\s+follows\b|\bBACKGROUND\b",
+                          re.I)
+
+
+def parties_defined(text: str) -> int:
+    """How many parties the opening clause ("between" / "among" up to the recitals) defines by a term."""
+    m = re.search(r"\b(?:between|among)\b", text[:4000], re.I)
+    if not m:
+        return 0
+    clause = text[m.end():m.end() + 1500]
+    end = _OPENING_END.search(clause)
+    clause = clause[:end.start()] if end else clause
+    # a party's term follows its name with a legal form or "an individual"; "(the "Products")" is no party
+    count, last = 0, 0
+    for t in _PARTY_TERM.finditer(clause):
+        if _LEGAL_FORM.search(clause[last:t.start()]) or re.search(r"\bindividual\b", clause[last:t.start()], re.I):
+            count += 1
+        last = t.end()
+    return count
+
+
 def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed_again: bool,
                        signs_himself: bool = False, openings: tuple[str, ...] = ()) -> FieldValue:
     """A counterparty is `accept`-able only when it is a name at all, carries a legal form (or is
@@ -648,7 +726,9 @@ def check_counterparty(f: FieldValue, text: str, *, opening: str | None, printed
                      if not _LEGAL_FORM.search(name) else None,
                      None if printed_again else "the signature pages do not print the whole name again"]
     rival = next((o for o in openings if not same_party(o, name)), None)
-    problems += [f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
+    many = parties_defined(text)
+    problems += [f"the opening clause defines {many} parties: which is the counterparty, a person decides" if many > 2 else None,
+                 f"the opening clause defines {opening!r}" if opening and not same_party(opening, name) else None,
                  f"another 'between A and B' of the head names {rival!r} second (a title and the opening clause "
                  "order the parties differently)" if rival else None,
                  "printed with a trade name after it ('d/b/a')"
@@ -691,7 +771,10 @@ def check_fee(f: FieldValue, text: str) -> FieldValue:
         return f
     before = re.sub(r"\s+", " ", _sentence_before(text, at, 240))
     after = re.sub(r"\s+", " ", text[at + len(f.value):at + len(f.value) + 80])
-    if _RATE_AFTER.match(after) or _LIMIT_BEFORE.search(before):
+    # "$5,000 per month, for a total of $60,000 over the Term": the rate is another clause of the sentence
+    totalled = bool(re.search(r"\b(?:a|the)\s+total\s+(?:amount\s+)?of\s*$", before, re.I)) \
+        and not _LIMIT_BEFORE.search(before.rsplit(",", 1)[-1])
+    if _RATE_AFTER.match(after) or (_LIMIT_BEFORE.search(before) and not totalled):
         # Not the fee for the term: not taken (the contract states none a reader could type in).
         return missing_field("total_amount", f"{f.value!r} is a rate, a limit or a periodic amount, not the fee for the term")
     if f.checked:

@@ -88,19 +88,32 @@ def effective_phrase(layout: Layout, parser) -> Candidate | None:
                         "prose 'effective (as of) DATE'")
 
 
+# "payment of Fifty Thousand Dollars ($50,000)", "an aggregate consideration of ... Dollars (US$120,000)",
+# "the Contract Price of Two Million Dollars ($2,000,000.00)", "a fee of Forty Thousand Pounds (£40,000)".
 _WORDS_FEE = re.compile(
-    r"\b(?:payment|compensation|fee|sum)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
-    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?:U\.?S\.?\s+)?Dollars\s*\(\s*(?P<v>\$\s?\d[\d,]*(?:\.\d{2})?)\s*\)")
+    r"\b(?i:payment|compensation|fee|sum|consideration|price)\s+of\s+(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?P<c>(?:U\.?S\.?|United\s+States)\s+Dollars|Dollars|Pounds(?:\s+Sterling)?|Euros?)"
+    r"\s*\(\s*(?P<v>(?:US\$|\$|£|€|USD\s?|GBP\s?|EUR\s?)\d[\d,]*(?:\.\d{2})?)\s*\)")
+
+_WORD_CURRENCY = {"dollar": "USD", "pound": "GBP", "sterling": "GBP", "euro": "EUR"}
+# Digits first, words after: "shall pay Provider USD 1,000,000 (One Million US Dollars)".
+_DIGITS_WORDS_FEE = re.compile(
+    r"\b(?i:pay|paid|payment|fee|sum|consideration|price|compensation)\b[^.;()]{0,60}?"
+    r"(?P<v>(?:US\$|\$|£|€|USD\s?|GBP\s?|EUR\s?)\d[\d,]*(?:\.\d{2})?)\s*\(\s*(?P<w>[A-Z][A-Za-z\-]*(?:[\s,]+[A-Za-z\-]+){0,10}?)"
+    r"(?:\s+and\s+(?:NO|\d{1,2})/100)?\s+(?P<c>(?:U\.?S\.?|United\s+States)\s+Dollars|Dollars|Pounds(?:\s+Sterling)?|Euros?)"
+    r"(?:\s+only)?\s*\)", re.I)
 
 
 def fee_in_words_and_digits(layout: Layout) -> Candidate | None:
     """"payment of Fifty Thousand and NO/100 Dollars ($50,000)": the words and the digits are two
     readings of one amount; only when they agree is it taken (and then it is cross-checked)."""
-    for m in _WORDS_FEE.finditer(layout.text):
+    for m in [*_WORDS_FEE.finditer(layout.text), *_DIGITS_WORDS_FEE.finditer(layout.text)]:
         parsed = normalize_amount(m["v"])
         number = words_to_number(re.sub(r"[,\s]+", " ", m["w"]))
         if not parsed.ok or parsed.normalized is None or number is None or number != int(float(parsed.normalized)):
             continue
+        if parsed.currency and parsed.currency != _WORD_CURRENCY.get(m["c"].split()[-1].lower().rstrip("s"), parsed.currency):
+            continue  # "Dollars (£40,000)": the two readings name different currencies
         start, end = m.span("v")
         span = layout.span(start, end)
         agreed = Parsed(parsed.normalized, 1.0, "the amount in words agrees with the digits",
@@ -137,12 +150,19 @@ def preamble_counterparty(layout: Layout, after: int = 0) -> Candidate | None:
     head = layout.text[:4000]
     # "by and between A (...) and B (...)"; or, with no "between", the parties as the subject of the
     # opening sentence: 'Aduro Biotech, Inc. (“Aduro”) and IREYA B.V ... (“Consultant”) agree to ...'.
-    m = re.compile(r"\bbetween\s*:?\s+", re.I).search(head, after) or (None if after else re.search(
+    # British drafting may head the numbered parties "PARTIES" instead: "PARTIES (1) A ... (2) B ...".
+    m = re.compile(r"\bbetween\s*:?\s+|(?m:^[ \t]*(?:THE\s+)?PARTIES[ \t]*:?[ \t]*\n)", re.I).search(head, after) or (None if after else re.search(
         r"\(\s*(?:the\s+)?[\"“][^\"”]{1,40}[\"”]\s*\)(?=,?\s+and\s)", head[:1500]))
     if not m:
         return None if after else _party_b(layout)
     flat = re.sub(r"\s+", " ", head[m.end():m.end() + 1500])
-    for p in re.finditer(rf"[,;)\"”]?\s+(?:and|And):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
+    if re.match(r"\s*\(\s*1\s*\)", flat):
+        # Numbered parties: the second is "(2)", with or without "and" before it; the first party's
+        # description ("incorporated in England and Wales ...") holds no second party.
+        return _second_party(layout, m.end(), numbered=True)
+    # Indian drafting: "... of the ONE PART; AND Bluefin Analytics Private Limited, ... (hereinafter referred to as ...)"
+    # and in capitals right after the first party's defined term: '... LLC ("Company") AND BLUEFIN ANALYTICS, INC.'
+    for p in re.finditer(rf"(?:[,;)\"”]?\s+(?:and|And)|\b(?i:part|party)\s*[;,.]?\s+AND|[\"”]\s*\)\s*,?\s+AND):?\s+(?:[Aa]n?\s+(?=[A-Z]))?(?P<v>{_ORG})(?P<rest>[\s,][^()]{{0,260}}?)?\s*{_DEFINED}", flat):
         # A title's last name runs into the opening sentence under it ("... and B, Inc. This Agreement").
         raw = re.split(r"(?<=\.)\s+(?=(?:This|The|These|WHEREAS|Whereas)\b)", p["v"])[0]
         raw = re.sub(r"\s*,\s*$", "", raw).strip()
@@ -180,9 +200,12 @@ _SECOND = (
 )
 
 
-def _second_party(layout: Layout, after: int) -> Candidate | None:
+_NUMBERED_SECOND = re.compile(rf"(?:[;,.]\s*)?(?:and\s*)?\(\s*2\s*\)\s*(?P<v>{_ORG})")
+
+
+def _second_party(layout: Layout, after: int, *, numbered: bool = False) -> Candidate | None:
     flat = re.sub(r"\s+", " ", layout.text[after:after + 1500])
-    for how, rx in _SECOND:
+    for how, rx in ((("opening clause '(1) A ... (2) B'", _NUMBERED_SECOND),) if numbered else _SECOND):
         m = rx.search(flat)
         if not m:
             continue
@@ -237,14 +260,21 @@ def _column_text(row: list[Line], lo: float, hi: float) -> tuple[str, list[Line]
     return " ".join(ln.text.strip() for ln in inside), inside
 
 
-_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:)", re.I)
+_SIGN_LINE = re.compile(r"^(?:By\b|/s/|Signature\s*:|DocuSigned\s+by\b)", re.I)
+# "Signed for and on behalf of", "For and on behalf of", "Executed by": a heading's lead-in, not the party's name.
+_ON_BEHALF = re.compile(r"^\s*(?:(?:Signed|Executed)\s+(?:by\s+.{1,60}?\s+)?)?(?:(?:for\s+and\s+)?on\s+behalf\s+of|for|by)\s+", re.I)
+_NAME_LABEL = re.compile(r"(?i:(?:Print(?:ed)?\s+)?Name)\s*:")
 _ORG_LINE = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Company|GmbH|plc|LLP)\b\.?(?!\w)", re.I)
 
 _TITLE = r"(?:President|Vice|Chief|CEO|CFO|COO|Director|Manager|Secretary|Treasurer|Partner|Member|Owner)\b"
 
+_SIGNED_BY_FOR = re.compile(rf"^\s*(?i:signed|executed)\s+(?i:by)\s+(?P<n>{_PERSON})\s*,?\s+(?i:(?:for\s+and\s+)?on\s+behalf\s+of|for)\b")
+# A courtesy title before the signer's name is not part of it: "/s/ Dr. Robert Chen", "Name: Ms. Jane Roe".
+_COURTESY = r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)?"
 _READINGS = (
-    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*(?P<n>{_PERSON})")),
-    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name)\s*:\s*(?P<n>{_PERSON})")),
+    ("signature '/s/'", re.compile(rf"^(?:By\s*:?\s*)?(?:Signature\s*:\s*)?/s/\s*{_COURTESY}(?P<n>{_PERSON})")),
+    ("signature block 'Name:'", re.compile(rf"^(?i:(?:Print(?:ed)?\s+)?Name(?:\s+and\s+Title)?|Signed\s+by|(?:Authori[sz]ed\s+)?Signatory)"
+                                          rf"\s*:\s*{_COURTESY}(?P<n>{_PERSON})")),
     ("signature block 'Name, Title'", re.compile(rf"^(?P<n>{_PERSON})\s*,\s*[A-Z]")),
     ("signature block name line", re.compile(rf"^(?P<n>{_PERSON})(?:\s*$|\s+(?={_TITLE}))")),
 )
@@ -272,21 +302,29 @@ def signature_block_signer(layout: Layout, counterparty: str | None
     for r in range(first, len(layout.rows)):
         row = layout.rows[r]
         # A heading is a short line ("ACME, INC.", "Representative of Acme"), not a sentence naming the party.
-        heads = [ln for ln in row if word.search(ln.text) and len(ln.text.split()) <= 8]
+        heads = [ln for ln in row if word.search(ln.text) and len(_ON_BEHALF.sub("", ln.text).split()) <= 8]
         if not heads:
             continue
         head = heads[0]
         lo, hi = _columns(row, head)
         found: dict[str, list[tuple[str, Line]]] = {}
+        # British execution blocks name the signer in the heading: "Signed by Robert Chen for and on behalf of X".
+        by = _SIGNED_BY_FOR.match(head.text)
+        if by and looks_like_person(_person(by["n"])):
+            found.setdefault(_person(by["n"]), []).append(("execution block 'Signed by NAME for and on behalf of'", head))
         email = None
         order = list(range(r + 1, min(len(layout.rows), r + 10))) + [r - 1, r - 2]
-        signed_below, ended = 0, False
+        signed_below, ended, heads_block = 0, False, None
         for rr in order:
             if rr < first or layout.rows[rr][0].page != head.page or (ended and rr > r):
                 continue
             text, lines = _column_text(layout.rows[rr], lo, hi)
             if not lines:
                 continue
+            if heads_block is None:
+                # The heading's next line signs ("By:", "/s/", "Name:"): it heads its block, and a different
+                # name above it closes the previous party's ("Name: Alice Morgan / Title: CEO").
+                heads_block = bool(_SIGN_LINE.match(text) or _NAME_LABEL.match(text))
             if rr > r:
                 # The next party's block starts under this one: its company line or a second "By:".
                 if signed_below and (_ORG_LINE.search(text) or _SIGN_LINE.match(text)):
@@ -303,7 +341,8 @@ def signature_block_signer(layout: Layout, counterparty: str | None
                 hit = rx.match(text)
                 if hit:
                     name = _person(hit["n"])
-                    if looks_like_person(name):
+                    # Another name above a heading that heads its signed block is the previous party's.
+                    if looks_like_person(name) and not (rr < r and heads_block and found and name not in found):
                         found.setdefault(name, []).append((how, lines[0]))
                     break
         if not found:

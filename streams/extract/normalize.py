@@ -376,8 +376,23 @@ _TERM_RE = re.compile(
     r"|miesi[ęa]c[ey]?|miesięcy|lat[a]?)(?![^\W\d_])", re.I)
 
 
+# Indian and some British drafting put the digits first: "2 (two) years", "24 (twenty-four) months".
+_TERM_DIGITS_FIRST = re.compile(
+    rf"(?<![\d.,])(?P<digits>\d{{1,3}})\s*\(\s*(?P<words>{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)\s*\)\s*"
+    r"(?P<unit>months?|years?)(?![^\W\d_])", re.I)
+
+
 def normalize_term(text: str) -> Parsed:
     """``twelve (12) months``, ``24 months``, ``2 years``, ``one (1) year`` → months as a string."""
+    first = _TERM_DIGITS_FIRST.search(normalize_text(text))
+    if first:
+        count, said = int(first["digits"]), words_to_number(first["words"])
+        if said != count:
+            return Parsed(None, 0.3, f"term words and digits disagree: {first[0]!r}", ambiguous=True)
+        if count <= 0:
+            return Parsed(None, 0.0, f"zero term: {first[0]!r}")
+        return Parsed(str(count * (12 if first["unit"].lower().startswith("year") else 1)), 1.0, "term in words and digits agree",
+                      confirmed=True)
     for m in _TERM_RE.finditer(normalize_text(text)):
         digits = m["paren"] or m["digits"]
         from_words = words_to_number(m["words"]) if m["words"] else None
