@@ -493,7 +493,7 @@ def _total_fields(layout: Layout, items_sum: Decimal | None, country: str | None
         # A line item's own amount under a "Total" or "Subtotal" column head is no total: the
         # items' sum would then "confirm" the item it was read from. (Only column heads: a row's
         # own label, "Sub Total  150.00", stands even where an item row was misread around it.)
-        amounts = [a for a in amounts if not (a.cand.how.startswith("label (below)") and any(
+        amounts = [a for a in amounts if not (a.cand.how.startswith("label (below)") and a.cand.box is not None and any(
             _within(a.cand.box, it["box"]) for it in items or () if it["page"] == a.cand.span.page))]
     choice = choose_total(amounts, items_sum, _largest(layout), settled_amounts(layout), charge_amounts(layout),
                           withheld_amounts(layout))
