@@ -79,3 +79,11 @@ def test_an_address_compares_without_case_and_whitespace_and_an_unlabelled_one_i
     args = SimpleNamespace(dir=None, count=0, seed=0, corpus=[tmp_path], zugferd_src=None, render=0, render_dpi=150, scans=0)
     labels = {name: label for _, name, _, label in bench._documents(args)}
     assert labels["b.png"]["absent_fields"] == []
+
+
+def test_details_for_the_dev_halves_never_print_a_test_documents_values():
+    """`--details dev`: detail lines of dev halves and unsplit sets only; a test half's wrong accept is
+    counted with its values withheld (reading them would be tuning on the held-out half)."""
+    bench = _bench()
+    assert [bench.shown(s, "dev") for s in ("invoices-3-test", "invoices-3-dev", "samples")] == [False, True, True]
+    assert bench.shown("invoices-3-test", "all") and not bench.shown("invoices-3-dev", None)
