@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 from streams.extract.finders import AMOUNT, Candidate
 from streams.extract.layout import Layout, Line, Span
@@ -24,7 +24,7 @@ from streams.extract.lexicon import LABELS, TABLE_HEADER, VAT_ID
 from streams.extract.normalize import Parsed, normalize_amount
 
 __all__ = ["Amount", "labelled_amounts", "choose_total", "TotalChoice", "tax_rate_plausible", "settled_amounts", "amounts_in_row",
-           "charge_amounts", "withheld_amounts", "unlabelled_sum", "tax_kind"]
+           "charge_amounts", "withheld_amounts", "unlabelled_sum", "tax_kind", "numbers_in", "quantity_and_price"]
 
 _ROLE_ORDER = ("total_strong", "total_due", "subtotal", "tax", "total_plain")
 _NOT_TOTAL = re.compile(LABELS["not_total"], re.I)
@@ -37,6 +37,8 @@ _ROLE_RE = {role: re.compile(rf"(?:{LABELS[role]})", re.I) for role in _ROLE_ORD
 _AMOUNT_RE = re.compile(rf"(?<![\w/.,'’-])(?P<neg>-\s?)?(?P<v>{AMOUNT})(?!\s?%|[\w/]|[.,-]\d)")
 _ID_NEAR = re.compile(r"(?:Id(?:ent)?[.\-]*\s*Nr|(?<![^\W\d_])ID\b|identification|intracom|SIRET|Steuernummer|Nummer|number|n[°º])", re.I)
 VAT_ID_RE = re.compile(VAT_ID)
+# Money, not a count: cents, or a currency's sign or code ("3" alone on a total row is a count).
+_MONEY_MARK = re.compile(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN|INR|JPY|KRW|HUF|CNY|zł|Ft")
 _OWN_LABEL = re.compile(r"[^\W\d_]{3,}[^:]*:")
 _RATE_RE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
@@ -83,7 +85,7 @@ def _amounts_in(layout: Layout, lines: list[Line], after_x: float) -> list[tuple
             if ln.box["x0"] + (ln.box["x1"] - ln.box["x0"]) * m.start() / max(len(ln.text), 1) < after_x - 1:
                 continue
             raw = m["v"].strip()
-            if not re.search(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN|INR|JPY|KRW|HUF|CNY|zł|Ft", raw):
+            if not _MONEY_MARK.search(raw):
                 continue  # a bare "3" on a total row is a count, not money
             parsed = normalize_amount(raw)
             if parsed.ok and m["neg"] and parsed.normalized is not None and Decimal(parsed.normalized) != 0:
@@ -166,18 +168,26 @@ def labelled_amounts(layout: Layout) -> list[Amount]:
 _NUMBER = re.compile(r"(?<![\w.,'’])\d[\d.,'’]*\d(?!\w)|(?<![\w.,'’])\d(?![\w.,])")
 
 
+def numbers_in(text: str) -> list[Decimal]:
+    """Every number in a text, as amounts parse it ("1.500,00" → 1500.00, "6" → 6)."""
+    return [Decimal(p.normalized) for m in _NUMBER.finditer(text)
+            if (p := normalize_amount(m[0])).ok and p.normalized is not None]
+
+
+def quantity_and_price(values: list[Decimal]) -> tuple[Decimal, Decimal] | None:
+    """An item row's arithmetic: two numbers before the last whose product is it, to the cent."""
+    return next(((q, u) for i, q in enumerate(values[:-1]) for u in values[i + 1:-1]
+                 if q > 0 and (q * u).quantize(Decimal("0.01")) == values[-1]), None)
+
+
 def _item_row(text: str, label: re.Match, after: list[str]) -> bool:
     """An item row whose description names its tax ("Getränke (19% USt) | 6 | 38,00 | 228,00"):
     words before the tax word, and after it quantity × unit price = amount (in the label's box
     or the boxes right of it, ``after``)."""
     if not re.search(r"[^\W\d_]{3}", text[:label.start()]):
         return False  # "MwSt 19% auf 100,00  19,00", "USt 7% (860,00 EUR): 60,20": a tax row
-    rest = "  ".join([text[label.end():], *after])
-    values = [Decimal(p.normalized) for m in _NUMBER.finditer(rest)
-              if (p := normalize_amount(m[0])).ok and p.normalized is not None]
-    if len(values) < 3 or not values[-1]:
-        return False
-    return any(q * u == values[-1] for i, q in enumerate(values[:-2]) for u in values[i + 1:-1])
+    values = numbers_in("  ".join([text[label.end():], *after]))
+    return len(values) >= 3 and bool(values[-1]) and quantity_and_price(values) is not None
 
 
 def _pair_left(layout: Layout, row: list[Line], i: int) -> bool:
@@ -391,7 +401,7 @@ def _pairs_in_one_run(layout: Layout, ln: Line) -> list[Amount]:
     for (role, m), nxt in zip(labels, [*labels[1:], None]):
         end = nxt[1].start() if nxt else len(ln.text)
         found = [a for a in _AMOUNT_RE.finditer(ln.text, m.end(), end)
-                 if re.search(r"[.,]\d{2}\b|[$€£₹¥￥₩]|EUR|USD|GBP|CHF|PLN", a["v"]) and normalize_amount(a["v"].strip()).ok]
+                 if _MONEY_MARK.search(a["v"]) and normalize_amount(a["v"].strip()).ok]
         if not found or (role == "tax" and (_ID_NEAR.search(ln.text, m.start(), end) or VAT_ID_RE.search(ln.text, m.start(), end))):
             return []
         am = found[-1]

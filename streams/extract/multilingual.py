@@ -20,8 +20,8 @@ from decimal import Decimal
 from functools import partial
 
 from streams.extract.address import customer_name, supplier_name, title_or_label
-from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, settled_amounts, tax_kind,
-                                     unlabelled_sum, withheld_amounts)
+from streams.extract.amounts import (Amount, charge_amounts, choose_total, labelled_amounts, numbers_in, quantity_and_price,
+                                     settled_amounts, tax_kind, unlabelled_sum, withheld_amounts)
 from streams.extract.confidence import FieldValue, boost, field_from, missing_field, penalise
 from streams.extract.finders import DATE, Candidate, find_all, find_all_below, find_below, find_pattern
 from streams.extract.layout import Layout, Line, Span, union_box
@@ -409,13 +409,11 @@ def _items(layout: Layout) -> tuple[list[dict], Decimal | None]:
             continue
         if stop.search(text):
             break
-        nums = [normalize_amount(m[0]) for m in re.finditer(r"(?<![\w.,'’])\d[\d.,'’]*\d(?![\w])|(?<![\w.,'’])\d(?![\w.,])", text)]
-        values = [Decimal(p.normalized) for p in nums if p.ok and p.normalized is not None]
+        values = numbers_in(text)
         if len(values) < 2:
             continue
         amount = values[-1]
-        hit = next(((q, u) for i, q in enumerate(values[:-1]) for u in values[i + 1:-1]
-                    if q > 0 and (q * u).quantize(Decimal("0.01")) == amount), None)
+        hit = quantity_and_price(values)
         conf = min(ln.confidence for ln in row)
         items.append({"description": re.split(r"\s{2,}|\s\d", text.strip())[0][:200] or text[:200],
                       "quantity": None if hit is None else f"{hit[0].normalize():f}",
